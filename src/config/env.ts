@@ -1,0 +1,58 @@
+/**
+ * Environment variables the gateway reads, each mapped to one configuration key.
+ * This table is the single list: docs and deployment tests read it.
+ */
+export interface EnvVariable {
+  /** Dotted path of the configuration key it sets. */
+  key: string;
+  /** Comma-separated list turned into an array. */
+  list?: boolean;
+  /** Never echo its value in an error message or log line. */
+  secret?: boolean;
+}
+
+export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = {
+  NODE_ENV: { key: 'env' },
+  ISSUER: { key: 'issuer' },
+  PORT: { key: 'http.port' },
+  HOST: { key: 'http.host' },
+  TRUST_PROXY: { key: 'http.trustProxy' },
+  BODY_LIMIT: { key: 'http.bodyLimit' },
+  REDIS_URL: { key: 'redis.url', secret: true },
+  REDIS_PREFIX: { key: 'redis.prefix' },
+  REDIS_SENTINELS: { key: 'redis.sentinels' },
+  REDIS_SENTINEL_NAME: { key: 'redis.sentinelName' },
+  REDIS_CLUSTER_NODES: { key: 'redis.clusterNodes' },
+  KEYS_DIR: { key: 'keys.dir' },
+  COOKIE_KEYS: { key: 'cookieKeys', list: true, secret: true },
+  CLIENTS_FILE: { key: 'clients.file' },
+  PSC_ISSUER: { key: 'psc.issuer' },
+  PSC_DISCOVERY: { key: 'psc.discovery' },
+  PSC_CLIENT_ID: { key: 'psc.clientId' },
+  PSC_CLIENT_SECRET: { key: 'psc.clientSecret', secret: true },
+  PSC_AUTH_METHOD: { key: 'psc.authMethod' },
+  PSC_SCOPE: { key: 'psc.scope' },
+  PSC_ACR_VALUES: { key: 'psc.acrValues' },
+  PSC_TIMEOUT_MS: { key: 'psc.timeoutMs' },
+  PSC_AUTHORIZATION_ENDPOINT: { key: 'psc.metadata.authorization_endpoint' },
+  PSC_TOKEN_ENDPOINT: { key: 'psc.metadata.token_endpoint' },
+  PSC_USERINFO_ENDPOINT: { key: 'psc.metadata.userinfo_endpoint' },
+  PSC_JWKS_URI: { key: 'psc.metadata.jwks_uri' },
+  PSC_END_SESSION_ENDPOINT: { key: 'psc.metadata.end_session_endpoint' },
+  SANDBOX: { key: 'sandbox.enabled' },
+  SANDBOX_HOST: { key: 'sandbox.host' },
+  LOG_LEVEL: { key: 'log.level' },
+};
+
+/** Environment variables that are not configuration keys but are read by the launcher. */
+export const LAUNCHER_VARIABLES = ['CONFIG_FILE'] as const;
+
+/** Secret configuration keys (dotted), whose values are never printed. */
+export const SECRET_KEYS = new Set(
+  Object.values(ENV_VARIABLES).filter((v) => v.secret).map((v) => v.key),
+);
+
+/** The environment variable that sets a key, for error messages. */
+export function envNameFor(key: string): string | undefined {
+  return Object.entries(ENV_VARIABLES).find(([, v]) => v.key === key)?.[0];
+}

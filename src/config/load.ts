@@ -1,0 +1,122 @@
+/**
+ * Loads the configuration: schema defaults, then a JSON file (CONFIG_FILE, default
+ * config/gateway.json when present), then environment variables. Throws ConfigError
+ * listing every problem at once; never returns a half-valid object.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { z } from 'zod';
+import { configSchema, type Config } from './schema.ts';
+import { ENV_VARIABLES, SECRET_KEYS, envNameFor } from './env.ts';
+import { ConfigError, type ConfigProblem } from './errors.ts';
+import { productionProblems } from './production.ts';
+
+export interface LoadConfigOptions {
+  /** Environment to read (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Folder that relative paths start from (default: process.cwd()). */
+  cwd?: string;
+  /** Values applied last, used by tests and the sandbox launcher. */
+  overrides?: Record<string, unknown>;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const problems: ConfigProblem[] = [];
+
+  const raw: Record<string, unknown> = readConfigFile(env, cwd, problems);
+  for (const [name, spec] of Object.entries(ENV_VARIABLES)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    setPath(raw, spec.key, spec.list ? value.split(',').map((s) => s.trim()).filter(Boolean) : value);
+  }
+  for (const [key, value] of Object.entries(options.overrides ?? {})) setPath(raw, key, value);
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    problems.push(...parsed.error.issues.flatMap((issue) => toProblems(issue, raw)));
+    throw new ConfigError(problems);
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const config = parsed.data as Config;
+  config.sandbox.enabled = config.sandbox.enabled ?? config.env !== 'production';
+  const refused = productionProblems(config);
+  if (refused.length) throw new ConfigError(refused);
+  return config;
+}
+
+function readConfigFile(env: NodeJS.ProcessEnv, cwd: string, problems: ConfigProblem[]): Record<string, unknown> {
+  const explicit = env.CONFIG_FILE;
+  const path = resolve(cwd, explicit ?? 'config/gateway.json');
+  if (!existsSync(path)) {
+    if (explicit) problems.push({ key: 'CONFIG_FILE', received: JSON.stringify(explicit), expected: 'a readable JSON file' });
+    return {};
+  }
+  try {
+    const data: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (data && typeof data === 'object' && !Array.isArray(data)) return data as Record<string, unknown>;
+    problems.push({ key: 'CONFIG_FILE', received: path, expected: 'a JSON object at the top level' });
+  } catch (err) {
+    problems.push({ key: 'CONFIG_FILE', received: path, expected: `valid JSON (${(err as Error).message})` });
+  }
+  return {};
+}
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (!next || typeof next !== 'object') node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts.at(-1)!] = value;
+}
+
+function getPath(source: Record<string, unknown>, path: readonly PropertyKey[]): unknown {
+  let node: unknown = source;
+  for (const part of path) {
+    if (!node || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[part];
+  }
+  return node;
+}
+
+/** Prints a received value, hiding secrets and cutting long ones. */
+export function describeValue(key: string, value: unknown): string {
+  if (value === undefined) return '(missing)';
+  if ([...SECRET_KEYS].some((k) => key === k || key.startsWith(`${k}.`))) return `(secret, ${String(value).length} characters)`;
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
+}
+
+function toProblems(issue: z.core.$ZodIssue, raw: Record<string, unknown>): ConfigProblem[] {
+  const base = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((k) => {
+      const key = base ? `${base}.${k}` : k;
+      return { key, received: describeValue(key, getPath(raw, [...issue.path, k])), expected: 'no such key (check the spelling against README "Configuration")' };
+    });
+  }
+  const key = base || '(root)';
+  const env = envNameFor(key) ?? envNameFor(key.replace(/\.\d+$/, ''));
+  return [{
+    key,
+    ...(env ? { env } : {}),
+    received: describeValue(key, getPath(raw, issue.path)),
+    expected: expectedText(issue),
+  }];
+}
+
+function expectedText(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type': return `a value of type ${issue.expected}`;
+    case 'invalid_value': return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small': return `at least ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}`;
+    case 'too_big': return `at most ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : ''}`;
+    case 'invalid_format': return issue.format === 'url' ? 'an http(s) URL' : issue.message.replace(/^Invalid string: /, '');
+    default: return issue.message;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * What NODE_ENV=production refuses: the in-memory store, the sandbox peers, an http
+ * issuer, a PSC issuer on the simulator and missing secrets. Returns every problem.
+ */
+import type { Config } from './schema.ts';
+import type { ConfigProblem } from './errors.ts';
+import { describeValue } from './load.ts';
+
+export function productionProblems(config: Config): ConfigProblem[] {
+  if (config.env !== 'production') return [];
+  const problems: ConfigProblem[] = [];
+  const refuse = (key: string, env: string, value: unknown, expected: string) =>
+    problems.push({ key, env, received: describeValue(key, value), expected });
+
+  if (!config.redis.url && !config.redis.sentinels && !config.redis.clusterNodes) {
+    refuse('redis.url', 'REDIS_URL', undefined, 'a Redis URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES): production never uses the in-memory store');
+  }
+  if (config.sandbox.enabled) {
+    refuse('sandbox.enabled', 'SANDBOX', true, 'false: the PSC simulator and demo apps never run in production');
+  }
+  if (!config.issuer.startsWith('https://')) {
+    refuse('issuer', 'ISSUER', config.issuer, 'an https:// URL in production');
+  }
+  if (!config.psc.issuer.startsWith('https://') || /\/\/(localhost|127\.)/.test(config.psc.issuer)) {
+    refuse('psc.issuer', 'PSC_ISSUER', config.psc.issuer, 'the real PSC issuer over https (e.g. https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet)');
+  }
+  if (!config.psc.clientSecret) {
+    refuse('psc.clientSecret', 'PSC_CLIENT_SECRET', undefined, 'the client secret PSC issued to this establishment');
+  }
+  if (config.psc.metadata) {
+    for (const [name, value] of Object.entries(config.psc.metadata)) {
+      if (value && !value.startsWith('https://')) refuse(`psc.metadata.${name}`, `PSC_${name.toUpperCase()}`, value, 'an https:// URL in production');
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,94 @@
+/**
+ * The one configuration object of the gateway, as a zod schema with safe defaults.
+ * Every key is documented in README.md ("Configuration"); environment names are in env.ts.
+ */
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const url = z.url({ protocol: /^https?$/ });
+const seconds = z.coerce.number().int().positive();
+
+export const pscMetadataSchema = z.strictObject({
+  authorization_endpoint: url,
+  token_endpoint: url,
+  userinfo_endpoint: url,
+  jwks_uri: url,
+  end_session_endpoint: url.optional(),
+});
+
+export const configSchema = z.strictObject({
+  /** development | test | production (NODE_ENV). Production refuses unsafe settings. */
+  env: z.enum(['development', 'test', 'production']).default('development'),
+  /** Public issuer URL of the gateway; every token and discovery document names it. */
+  issuer: url.default('http://localhost:3000'),
+  http: z.strictObject({
+    port: port.default(3000),
+    host: z.string().min(1).default('localhost'),
+    /** Express "trust proxy" setting: false, true, a hop count or a list of addresses. */
+    trustProxy: z.union([z.boolean(), z.coerce.number().int().min(0), z.string().min(1)]).default(false),
+    /** Largest accepted request body. */
+    bodyLimit: z.string().regex(/^\d+(kb|mb)$/).default('32kb'),
+  }).prefault({}),
+  redis: z.strictObject({
+    /** redis:// or rediss:// URL. Unset outside production = in-memory store. */
+    url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
+    /** Every key the gateway writes starts with this prefix. */
+    prefix: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/).default('hc:'),
+    /** Sentinel mode: comma-separated host:port list. */
+    sentinels: z.string().regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, 'host:port[,host:port…]').optional(),
+    /** Name of the master watched by the sentinels. */
+    sentinelName: z.string().min(1).optional(),
+    /** Cluster mode: comma-separated host:port seed nodes (keys are hash-tagged). */
+    clusterNodes: z.string().regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, 'host:port[,host:port…]').optional(),
+  }).prefault({}),
+  keys: z.strictObject({
+    /** Folder with jwks.json (signing keys) and cookie-keys.json. */
+    dir: z.string().min(1).default('keys'),
+  }).prefault({}),
+  /** Cookie signing keys, newest first; default: keys/cookie-keys.json. */
+  cookieKeys: z.array(z.string().min(32, 'at least 32 characters')).min(1).optional(),
+  clients: z.strictObject({
+    file: z.string().min(1).default('config/clients.json'),
+  }).prefault({}),
+  psc: z.strictObject({
+    /** PSC issuer (the Keycloak realm URL). */
+    issuer: url.default('http://localhost:3001/auth/realms/esante-wallet'),
+    /** wallet = PSC's {issuer}/.well-known/wallet-openid-configuration; standard; manual = psc.metadata. */
+    discovery: z.enum(['wallet', 'standard', 'manual']).default('wallet'),
+    metadata: pscMetadataSchema.optional(),
+    clientId: z.string().min(1).default('hospiconnect-gateway'),
+    /** Client secret registered at PSC. Generated for the embedded simulator when unset. */
+    clientSecret: z.string().min(16, 'at least 16 characters').optional(),
+    authMethod: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+    scope: z.string().min(1).default('openid scope_all'),
+    acrValues: z.string().min(1).default('eidas1'),
+    /** Upstream HTTP timeout in milliseconds. */
+    timeoutMs: z.coerce.number().int().min(100).max(60000).default(5000),
+    /** Lifetime of the state/nonce/PKCE record of one PSC round trip. */
+    stateTtlSeconds: seconds.max(3600).default(600),
+  }).prefault({}),
+  sandbox: z.strictObject({
+    /** Start the PSC simulator and demo relying parties in-process (never in production). */
+    enabled: z.stringbool().or(z.boolean()).optional(),
+    host: z.string().min(1).default('localhost'),
+    pscPort: port.default(3001),
+    dpiPort: port.default(3002),
+    dmpPort: port.default(3003),
+  }).prefault({}),
+  ttl: z.strictObject({
+    accessToken: seconds.default(600),
+    authorizationCode: seconds.max(600).default(60),
+    idToken: seconds.default(3600),
+    refreshToken: seconds.default(14400),
+    session: seconds.default(14400),
+    interaction: seconds.default(1800),
+    grant: seconds.default(14400),
+  }).prefault({}),
+  log: z.strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  }).prefault({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema> & { sandbox: { enabled: boolean } };
+export type PscMetadata = z.output<typeof pscMetadataSchema>;

@@ -1,0 +1,49 @@
+/**
+ * The few storage primitives the gateway needs, implemented over Redis (redis-store.ts)
+ * and in memory (memory-store.ts) with the same behaviour. Every module that keeps state
+ * (the oidc-provider adapter, accounts, ceremony state) goes through this interface, so
+ * one contract test suite proves both implementations.
+ *
+ * Keys are full keys, already prefixed and hash-tagged by keys.ts. TTLs are in seconds;
+ * no TTL means the key lives until deleted.
+ */
+export interface Store {
+  /** A string value, or null when absent or expired. */
+  get(key: string): Promise<string | null>;
+  /** Sets a string value, replacing any previous one, with an optional TTL. */
+  set(key: string, value: string, ttlSeconds?: number): Promise<void>;
+  /** Sets only when the key does not exist; true when it was set. */
+  setIfAbsent(key: string, value: string, ttlSeconds?: number): Promise<boolean>;
+  /** Reads and deletes atomically (single-use values such as ceremony state). */
+  take(key: string): Promise<string | null>;
+  /** Deletes keys; returns how many existed. */
+  del(...keys: string[]): Promise<number>;
+  /** All fields of a hash, or null when the key is absent or expired. */
+  hgetall(key: string): Promise<Record<string, string> | null>;
+  /** Sets fields of a hash only when the hash exists; true when it existed. */
+  hsetIfExists(key: string, fields: Record<string, string>): Promise<boolean>;
+  /** Members of a set (empty when absent). */
+  smembers(key: string): Promise<string[]>;
+  /** Remaining TTL in seconds; -1 = no TTL, -2 = absent. */
+  ttl(key: string): Promise<number>;
+  /** A group of writes applied all-or-nothing (MULTI/EXEC on Redis). */
+  batch(): StoreBatch;
+  /** Health probe: resolves when the backend answers. */
+  ping(): Promise<void>;
+  /** Closes connections (no-op in memory). */
+  close(): Promise<void>;
+  /** 'redis' or 'memory', for logs and /readyz. */
+  readonly kind: 'redis' | 'memory';
+}
+
+export interface StoreBatch {
+  set(key: string, value: string, ttlSeconds?: number): StoreBatch;
+  /** Replaces the whole hash with these fields. */
+  hsetAll(key: string, fields: Record<string, string>, ttlSeconds?: number): StoreBatch;
+  /** Adds members to a set; with a TTL, extends the set's expiry to at least that long. */
+  sadd(key: string, members: string[], ttlSeconds?: number): StoreBatch;
+  srem(key: string, members: string[]): StoreBatch;
+  del(...keys: string[]): StoreBatch;
+  /** Applies every queued write atomically. */
+  exec(): Promise<void>;
+}
