@@ -1,0 +1,3 @@
+export { createAccountRepository, type AccountRepository, type PscLogin } from './repository.ts';
+export { accountClaims } from './claims.ts';
+export { ID_NAT_PATTERN, type PractitionerAccount, type PscProfile } from './practitioner.ts';

@@ -1,0 +1,48 @@
+/**
+ * Practitioner accounts in the store (no TTL): find by idNat, create-or-refresh from a
+ * verified PSC login. The profile is replaced at every PSC login so that a change in the
+ * national directory (new establishment, lost right) reaches the tokens.
+ */
+import type { Store } from '../store/store.ts';
+import type { Keys } from '../store/keys.ts';
+import { ID_NAT_PATTERN, type PractitionerAccount, type PscProfile } from './practitioner.ts';
+
+export interface PscLogin {
+  pscSub: string;
+  profile: PscProfile;
+  authMode: string | null;
+  acr: string | null;
+}
+
+export interface AccountRepository {
+  find(idNat: string): Promise<PractitionerAccount | undefined>;
+  upsertFromPsc(login: PscLogin, now?: number): Promise<{ account: PractitionerAccount; created: boolean }>;
+}
+
+export function createAccountRepository(store: Store, keys: Keys): AccountRepository {
+  async function find(idNat: string): Promise<PractitionerAccount | undefined> {
+    if (!ID_NAT_PATTERN.test(idNat)) return undefined;
+    const raw = await store.get(keys.account(idNat));
+    return raw ? (JSON.parse(raw) as PractitionerAccount) : undefined;
+  }
+
+  async function upsertFromPsc(login: PscLogin, now = Date.now()) {
+    const idNat = login.profile.SubjectNameID;
+    if (!ID_NAT_PATTERN.test(idNat)) throw new TypeError(`idNat must be 1–40 letters or digits, got ${JSON.stringify(idNat)}`);
+    const existing = await find(idNat);
+    const account: PractitionerAccount = {
+      idNat,
+      pscSub: login.pscSub,
+      profile: login.profile,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+      pscVerifiedAt: now,
+      lastPscAuthMode: login.authMode,
+      lastPscAcr: login.acr,
+    };
+    await store.set(keys.account(idNat), JSON.stringify(account));
+    return { account, created: !existing };
+  }
+
+  return { find, upsertFromPsc };
+}

@@ -1,0 +1,60 @@
+/**
+ * The assurance policy as data (config/assurance.json), validated at start-up: each method
+ * gives an amr list, a level and whether it resists phishing. A bad file stops start-up
+ * with exit code 2 and a line per problem.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError } from '../config/index.ts';
+import { LEVELS } from './levels.ts';
+
+const AMR_VALUES = ['face', 'fpt', 'geo', 'hwk', 'iris', 'kba', 'mca', 'mfa', 'otp', 'pin', 'pop', 'pwd', 'rba', 'retina', 'sc', 'sms', 'swk', 'tel', 'user', 'vbm', 'wia'] as const;
+
+const methodSchema = z.strictObject({
+  description: z.string().min(1),
+  amr: z.array(z.enum(AMR_VALUES)),
+  level: z.enum(LEVELS),
+  phishingResistant: z.boolean(),
+});
+
+export const policySchema = z.strictObject({
+  $comment: z.string().optional(),
+  methods: z.record(z.string().regex(/^[a-z0-9-]+$/), methodSchema),
+  psc: z.strictObject({
+    /** PSC authMode value → method name. */
+    authModes: z.record(z.string().min(1), z.string()),
+    /** Method used when PSC sends no authMode or one not listed above. */
+    unknownAuthMode: z.string(),
+    /** When true, the level never exceeds the `acr` PSC returned. */
+    capByUpstreamAcr: z.boolean().default(false),
+  }),
+}).superRefine((p, ctx) => {
+  const known = new Set(Object.keys(p.methods));
+  for (const [mode, method] of Object.entries(p.psc.authModes)) {
+    if (!known.has(method)) ctx.addIssue({ code: 'custom', path: ['psc', 'authModes', mode], input: method, message: `a method defined in "methods" (${[...known].join(', ')})` });
+  }
+  if (!known.has(p.psc.unknownAuthMode)) ctx.addIssue({ code: 'custom', path: ['psc', 'unknownAuthMode'], input: p.psc.unknownAuthMode, message: `a method defined in "methods" (${[...known].join(', ')})` });
+});
+
+export type AssurancePolicy = z.output<typeof policySchema>;
+export type MethodPolicy = z.output<typeof methodSchema>;
+
+export function parsePolicy(data: unknown, source = 'assurance'): AssurancePolicy {
+  const parsed = policySchema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(parsed.error.issues.map((i) => ({
+    key: `${source}.${i.path.map(String).join('.')}`,
+    received: 'input' in i && i.input !== undefined ? (JSON.stringify(i.input) ?? '?').slice(0, 80) : '(missing)',
+    expected: i.message,
+  })));
+}
+
+export function loadPolicy(path: string): AssurancePolicy {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([{ key: 'assurance.file', received: JSON.stringify(path), expected: `a readable JSON file (${(err as Error).message})` }]);
+  }
+  return parsePolicy(data, path);
+}

@@ -1,0 +1,116 @@
+/**
+ * The gateway's composition root: store, keys, clients, policy, provider, routes, HTTP
+ * server. `startGateway` listens and returns a handle that closes everything; an issuer
+ * on port 0 takes the port actually bound (tests).
+ */
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import express from 'express';
+import type { Logger } from 'pino';
+import type { Config } from './config/index.ts';
+import { loadKeys } from './keys/load.ts';
+import { createKeys, createStore, createAdapterFactory, type Store } from './store/index.ts';
+import { createAccountRepository } from './accounts/index.ts';
+import { loadPolicy, type AssurancePolicy } from './assurance/index.ts';
+import { createPscConfigurationSource, createPscFederation } from './federation/index.ts';
+import { createProvider, loadClientsFile, type ClientMetadata } from './oidc/index.ts';
+import { interactionRoutes, PSC_CALLBACK_PATH } from './interactions/routes.ts';
+import { createViews, VIEWS_DIR } from './http/views.ts';
+import { cspNonce, securityHeaders } from './http/security-headers.ts';
+import { requestLog } from './http/request-log.ts';
+import { errorHandler, notFound } from './http/errors.ts';
+import { healthRoutes } from './http/health.ts';
+import { queryLimits } from './http/input-limits.ts';
+
+export interface GatewayOptions {
+  config: Config;
+  logger: Logger;
+  /** Relying parties; default: read from config.clients.file. */
+  clients?: ClientMetadata[];
+  /** Assurance policy; default: config/assurance.json. */
+  policy?: AssurancePolicy;
+  /** A store to use instead of creating one from config.redis (tests). */
+  store?: Store;
+}
+
+export interface Gateway {
+  url: string;
+  server: Server;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { logger } = options;
+  const server = createServer();
+  server.listen(options.config.http.port, options.config.http.host);
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.config.http.port;
+  const config = withPort(options.config, port);
+
+  const store = options.store ?? createStore(config.redis, logger);
+  if (store.kind === 'memory') logger.warn('REDIS_URL is not set: using the IN-MEMORY store. Sessions, accounts and keys are lost on restart and not shared between instances. Never use this in production.');
+  const keys = createKeys(config.redis.prefix);
+  const loaded = await loadKeys({ dir: config.keys.dir, createIfMissing: config.env !== 'production', cookieKeys: config.cookieKeys });
+  for (const file of loaded.created) logger.warn({ file }, 'generated missing key file (run `npm run keys` to manage keys explicitly)');
+  const clients = options.clients ?? loadClientsFile(config.clients.file);
+  const policy = options.policy ?? loadPolicy('config/assurance.json');
+  const views = createViews(VIEWS_DIR);
+  const accounts = createAccountRepository(store, keys);
+
+  const formActionOrigins = new Set<string>([new URL(config.psc.issuer).origin]);
+  if (config.psc.metadata) formActionOrigins.add(new URL(config.psc.metadata.authorization_endpoint).origin);
+  for (const c of clients) {
+    for (const uri of [...(c.redirect_uris as string[] ?? []), ...(c.post_logout_redirect_uris as string[] ?? [])]) formActionOrigins.add(new URL(uri).origin);
+  }
+  const pscSource = createPscConfigurationSource(config.psc, { allowHttp: config.env !== 'production' });
+  const pscWithOrigins = {
+    async get() {
+      const cfg = await pscSource.get();
+      const endpoint = cfg.serverMetadata().authorization_endpoint;
+      if (endpoint) formActionOrigins.add(new URL(endpoint).origin);
+      return cfg;
+    },
+  };
+  const psc = createPscFederation({ psc: config.psc, redirectUri: `${config.issuer}${PSC_CALLBACK_PATH}`, store, keys, source: pscWithOrigins });
+  const provider = createProvider({ config, adapter: createAdapterFactory(store, keys), jwks: loaded.jwks, cookieKeys: loaded.cookieKeys, clients, accounts, views });
+  provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.http.trustProxy);
+  app.use(requestLog(logger));
+  app.use(cspNonce());
+  app.use(securityHeaders({ production: config.env === 'production', formActionOrigins: () => formActionOrigins }));
+  app.use('/static', express.static(`${VIEWS_DIR}static`, { maxAge: '1h', fallthrough: false, index: false }));
+  app.use(healthRoutes(store));
+  app.use(queryLimits());
+  app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views }));
+  app.use(provider.callback());
+  app.use(notFound(views));
+  app.use(errorHandler(views));
+  server.on('request', app);
+
+  pscWithOrigins.get().catch((err: Error) => logger.warn({ detail: err.message }, 'PSC discovery failed at start-up; it is retried at the next sign-in'));
+  logger.info({ issuer: config.issuer, store: store.kind, clients: clients.map((c) => c.client_id) }, 'gateway listening');
+
+  return {
+    url: config.issuer,
+    server,
+    store,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (!options.store) await store.close();
+    },
+  };
+}
+
+/** An issuer (and PSC redirect) on port 0 takes the port the server actually bound. */
+function withPort(config: Config, port: number): Config {
+  const issuer = new URL(config.issuer);
+  if (issuer.port !== '0') return config;
+  issuer.port = String(port);
+  return { ...config, issuer: issuer.href.replace(/\/$/, '') };
+}

@@ -1,0 +1,32 @@
+/**
+ * Sends a rendered page from an express route: picks the locale (and remembers an explicit
+ * `?lang=` in a cookie), passes the CSP nonce and request id, sets the status.
+ */
+import type { Request, Response } from 'express';
+import { parseCookie as parseCookieHeader } from 'cookie';
+import { LANG_COOKIE, detectLocale, isLocale, type Locale } from './i18n.ts';
+import type { Views } from './views.ts';
+
+export function localeOf(req: Request, res?: Response): Locale {
+  const query = typeof req.query?.lang === 'string' ? req.query.lang : undefined;
+  if (res && isLocale(query)) {
+    res.cookie(LANG_COOKIE, query, { httpOnly: true, sameSite: 'lax', secure: req.secure, maxAge: 365 * 24 * 3600 * 1000, path: '/' });
+  }
+  return detectLocale(query, readCookie(req, LANG_COOKIE), req.headers['accept-language']);
+}
+
+export function sendPage(views: Views, req: Request, res: Response, template: string, data: Record<string, unknown> = {}, status = 200): void {
+  const lang = localeOf(req, res);
+  const html = views.render(template, {
+    lang,
+    nonce: String(res.locals.cspNonce ?? ''),
+    requestId: String(req.id ?? ''),
+    path: req.originalUrl,
+  }, data);
+  res.status(status).type('html').set('cache-control', 'no-store').send(html);
+}
+
+/** Reads one cookie of the request (undefined when absent or malformed). */
+export function readCookie(req: Request, name: string): string | undefined {
+  return parseCookieHeader(req.headers.cookie ?? '')[name];
+}

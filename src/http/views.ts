@@ -1,0 +1,47 @@
+/**
+ * Server-rendered pages: eta templates in views/ with auto-escaping on, one layout, the
+ * locale's translator and the request's CSP nonce. Used by express routes and by
+ * oidc-provider's own pages (errors, logout) alike.
+ */
+import { fileURLToPath } from 'node:url';
+import { Eta } from 'eta';
+import { loadCatalogs, translator, type Locale, type Translate } from './i18n.ts';
+
+export const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
+
+export interface PageContext {
+  lang: Locale;
+  /** CSP nonce of this response. */
+  nonce: string;
+  /** Request id shown to the person so support can find the log line. */
+  requestId?: string;
+  /** Current path + query without `lang`, for the language switch link. */
+  path?: string;
+}
+
+export interface Views {
+  render(template: string, page: PageContext, data?: Record<string, unknown>): string;
+  t(lang: Locale): Translate;
+  /** True when the French catalogue has this message key. */
+  has(key: string): boolean;
+}
+
+export function createViews(viewsDir = VIEWS_DIR): Views {
+  const eta = new Eta({ views: viewsDir, cache: true, autoEscape: true, autoTrim: false });
+  const catalogs = loadCatalogs(viewsDir);
+  const translators = { fr: translator(catalogs.fr), en: translator(catalogs.en) };
+  return {
+    t: (lang) => translators[lang],
+    has: (key) => Object.hasOwn(catalogs.fr, key),
+    render(template, page, data = {}) {
+      return eta.render(template, { ...data, page, t: translators[page.lang], langSwitchHref: switchHref(page) });
+    },
+  };
+}
+
+function switchHref(page: PageContext): string {
+  const other = page.lang === 'fr' ? 'en' : 'fr';
+  const url = new URL(page.path ?? '/', 'http://x');
+  url.searchParams.set('lang', other);
+  return `${url.pathname}${url.search}`;
+}

@@ -1,0 +1,30 @@
+/**
+ * POST /interaction/:uid/abort — the person goes back to the application without signing
+ * in. The relying party receives `access_denied`, or `temporarily_unavailable` when the
+ * last PSC round trip of this interaction failed because PSC was unavailable.
+ */
+import type { RequestHandler } from 'express';
+import type { FederationFailure } from '../federation/index.ts';
+import { FederationError } from '../federation/index.ts';
+import { interactionFor, type InteractionDeps } from './context.ts';
+
+const DESCRIPTIONS: Record<FederationFailure | 'cancelled', string> = {
+  cancelled: 'the user cancelled the sign-in',
+  refused: 'the user refused the sign-in at Pro Sante Connect',
+  unavailable: 'Pro Sante Connect is unavailable',
+  'invalid-state': 'the Pro Sante Connect round trip could not be verified',
+  'invalid-response': 'the answer of Pro Sante Connect failed verification',
+  'invalid-claims': 'Pro Sante Connect sent no usable professional identity',
+};
+
+export function postAbort(deps: InteractionDeps): RequestHandler {
+  return async (req, res) => {
+    const details = await interactionFor(deps.provider, req, res);
+    const failure = (await deps.store.take(deps.keys.interaction(details.uid, 'psc-failure'))) as FederationFailure | null;
+    const error = failure ? new FederationError(failure, '').oauthError : 'access_denied';
+    await deps.provider.interactionFinished(req, res, {
+      error,
+      error_description: DESCRIPTIONS[failure ?? 'cancelled'] ?? DESCRIPTIONS.cancelled,
+    }, { mergeWithLastSubmission: false });
+  };
+}

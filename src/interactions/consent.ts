@@ -1,0 +1,30 @@
+/**
+ * POST /interaction/:uid/consent — records what the clinician agreed to in a Grant
+ * (scopes and claims the request was missing) and resumes the authorization.
+ */
+import type { Request, RequestHandler, Response } from 'express';
+import { UserFacingError } from '../http/errors.ts';
+import { interactionFor, type InteractionDeps, type InteractionDetails } from './context.ts';
+
+export async function finishConsent(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails): Promise<void> {
+  const { provider } = deps;
+  if (details.prompt.name !== 'consent' || !details.session?.accountId) {
+    throw new UserFacingError(400, 'interaction_expired', `consent posted while the prompt is ${details.prompt.name}`);
+  }
+  const clientId = String(details.params.client_id);
+  const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId: details.session.accountId, clientId });
+  if (!grant) throw new UserFacingError(400, 'interaction_expired', 'grant vanished');
+  const promptDetails = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+  if (promptDetails.missingOIDCScope) grant.addOIDCScope(promptDetails.missingOIDCScope.join(' '));
+  if (promptDetails.missingOIDCClaims) grant.addOIDCClaims(promptDetails.missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(promptDetails.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+  const grantId = await grant.save();
+  await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+}
+
+export function postConsent(deps: InteractionDeps): RequestHandler {
+  return async (req, res) => {
+    const details = await interactionFor(deps.provider, req, res);
+    await finishConsent(deps, req, res, details);
+  };
+}

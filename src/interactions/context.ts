@@ -1,0 +1,51 @@
+/**
+ * What the interaction routes share: the provider, the domain modules and the store, plus
+ * `interactionFor`, which loads the interaction of this browser and checks that it is the
+ * one in the URL (the interaction cookie is scoped to /interaction/<uid>).
+ */
+import type { Request, Response } from 'express';
+import type Provider from 'oidc-provider';
+import type { Config } from '../config/index.ts';
+import type { AccountRepository } from '../accounts/index.ts';
+import type { AssurancePolicy } from '../assurance/index.ts';
+import type { PscFederation } from '../federation/index.ts';
+import type { Store } from '../store/store.ts';
+import type { Keys } from '../store/keys.ts';
+import type { Views } from '../http/views.ts';
+import { UserFacingError } from '../http/errors.ts';
+
+export interface InteractionDeps {
+  config: Config;
+  provider: Provider;
+  accounts: AccountRepository;
+  policy: AssurancePolicy;
+  psc: PscFederation;
+  store: Store;
+  keys: Keys;
+  views: Views;
+}
+
+export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+const UID = /^[A-Za-z0-9_-]{10,64}$/;
+
+export async function interactionFor(provider: Provider, req: Request, res: Response): Promise<InteractionDetails> {
+  const uid = String(req.params.uid ?? '');
+  if (!UID.test(uid)) throw new UserFacingError(400, 'interaction_expired', 'malformed interaction uid');
+  let details: InteractionDetails;
+  try {
+    details = await provider.interactionDetails(req, res);
+  } catch (err) {
+    if ((err as { name?: string }).name === 'SessionNotFound') {
+      throw new UserFacingError(400, 'interaction_expired', 'no interaction for this browser', { cause: err });
+    }
+    throw err;
+  }
+  if (details.uid !== uid) throw new UserFacingError(400, 'interaction_expired', 'interaction cookie does not match the URL');
+  return details;
+}
+
+/** Name of the cookie binding a PSC round trip to this browser (one per state, so tabs do not collide). */
+export function pscBindingCookie(stateDigest: string): string {
+  return `hc_psc_${stateDigest}`;
+}

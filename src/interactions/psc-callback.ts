@@ -1,0 +1,52 @@
+/**
+ * GET /federation/psc/callback — PSC's redirect back. Verifies the round trip
+ * (federation/psc-login.ts), refreshes the practitioner account, works out the level
+ * (assurance) and hands the result to /interaction/:uid/psc/done, where the interaction
+ * cookie proves it is the same browser. Failures get a French page; the relying party
+ * learns of them when the person chooses to go back (abort.ts).
+ */
+import type { RequestHandler } from 'express';
+import { FederationError } from '../federation/index.ts';
+import { levelForPsc } from '../assurance/index.ts';
+import { readCookie, sendPage } from '../http/page.ts';
+import { pscBindingCookie, type InteractionDeps } from './context.ts';
+import { stateDigest } from './psc-start.ts';
+
+/** Handed from the callback to psc/done through the store (single use). */
+export interface PscResult {
+  accountId: string;
+  acr: string;
+  amr: string[];
+  method: string;
+}
+
+export function getPscCallback(deps: InteractionDeps, redirectUri: string): RequestHandler {
+  return async (req, res) => {
+    const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+    const callbackUrl = new URL(`${redirectUri}${query}`);
+    const state = callbackUrl.searchParams.get('state') ?? '';
+    const cookieName = pscBindingCookie(stateDigest(state));
+    const boundState = state ? readCookie(req, cookieName) : undefined;
+    if (boundState !== undefined) res.clearCookie(cookieName, { path: '/federation/psc' });
+
+    try {
+      const { uid, login, upstream } = await deps.psc.complete(callbackUrl, boundState);
+      const { account } = await deps.accounts.upsertFromPsc(login);
+      const level = levelForPsc(deps.policy, upstream);
+      req.log.info({ uid, idNat: account.idNat, method: level.method, acr: level.acr, upstreamAcr: upstream.acr, authMode: upstream.authMode }, 'PSC login verified');
+      const result: PscResult = { accountId: account.idNat, acr: level.acr, amr: level.amr, method: level.method };
+      await deps.store.set(deps.keys.interaction(uid, 'psc-result'), JSON.stringify(result), deps.config.psc.stateTtlSeconds);
+      res.redirect(303, `/interaction/${uid}/psc/done`);
+    } catch (err) {
+      if (!(err instanceof FederationError)) throw err;
+      req.log.warn({ failure: err.failure, uid: err.uid, detail: err.message }, 'PSC login failed');
+      if (err.uid) await deps.store.set(deps.keys.interaction(err.uid, 'psc-failure'), err.failure, deps.config.ttl.interaction);
+      const status = err.failure === 'unavailable' ? 503 : err.failure === 'refused' ? 200 : 400;
+      sendPage(deps.views, req, res, 'psc-error', {
+        uid: err.failure === 'invalid-state' ? undefined : err.uid,
+        failure: err.failure,
+        canRetry: err.failure === 'refused' || err.failure === 'unavailable',
+      }, status);
+    }
+  };
+}

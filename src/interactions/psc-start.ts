@@ -1,0 +1,36 @@
+/**
+ * POST /interaction/:uid/psc — sends the clinician to Pro Santé Connect. The round trip's
+ * state is stored (federation/psc-login.ts) and bound to this browser with a cookie that
+ * only the callback path receives.
+ */
+import { createHash } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { FederationError } from '../federation/index.ts';
+import { sendPage } from '../http/page.ts';
+import { interactionFor, pscBindingCookie, type InteractionDeps } from './context.ts';
+
+export function stateDigest(state: string): string {
+  return createHash('sha256').update(state).digest('base64url').slice(0, 16);
+}
+
+export function postPscStart(deps: InteractionDeps): RequestHandler {
+  return async (req, res) => {
+    const details = await interactionFor(deps.provider, req, res);
+    try {
+      const { url, state } = await deps.psc.start(details.uid);
+      res.cookie(pscBindingCookie(stateDigest(state)), state, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: deps.config.issuer.startsWith('https://'),
+        path: '/federation/psc',
+        maxAge: deps.config.psc.stateTtlSeconds * 1000,
+      });
+      res.redirect(303, url.href);
+    } catch (err) {
+      if (!(err instanceof FederationError)) throw err;
+      req.log.warn({ failure: err.failure, detail: err.message }, 'PSC round trip could not start');
+      await deps.store.set(deps.keys.interaction(details.uid, 'psc-failure'), err.failure, deps.config.ttl.interaction);
+      sendPage(deps.views, req, res, 'psc-error', { uid: details.uid, failure: err.failure, canRetry: true }, 503);
+    }
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * GET /interaction/:uid — the page of the current prompt: sign-in choices for `login`,
+ * the consent page for `consent` (first-party applications never see it).
+ */
+import type { RequestHandler } from 'express';
+import { sendPage } from '../http/page.ts';
+import { interactionFor, type InteractionDeps } from './context.ts';
+import { finishConsent } from './consent.ts';
+
+const REASON_MESSAGES: Record<string, string> = {
+  max_age: 'login.reasonMaxAge',
+  login_prompt: 'login.reasonPromptLogin',
+};
+
+export function showInteraction(deps: InteractionDeps): RequestHandler {
+  return async (req, res) => {
+    const details = await interactionFor(deps.provider, req, res);
+    const client = await deps.provider.Client.find(String(details.params.client_id));
+    const clientName = client?.clientName ?? String(details.params.client_id);
+    if (details.prompt.name === 'login') {
+      const reason = details.prompt.reasons.map((r) => REASON_MESSAGES[r]).find(Boolean);
+      sendPage(deps.views, req, res, 'login', { uid: details.uid, clientName, reason });
+      return;
+    }
+    if ((client as unknown as { first_party?: boolean } | undefined)?.first_party) {
+      await finishConsent(deps, req, res, details);
+      return;
+    }
+    const missing = (details.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
+    const scopes = missing.filter((s) => deps.views.has(`consent.scope.${s}`));
+    sendPage(deps.views, req, res, 'consent', { uid: details.uid, clientName, scopes });
+  };
+}

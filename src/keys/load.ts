@@ -1,0 +1,89 @@
+/**
+ * Reads keys/jwks.json and keys/cookie-keys.json and checks them: private keys only, known
+ * algorithms, unique kids, cookie keys long enough. Outside production, missing files are
+ * created (the gateway then says so in its log); in production they must already exist.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JWK } from 'jose';
+import { generateCookieKeys, generateSigningKeys } from './generate.ts';
+
+export const JWKS_FILE = 'jwks.json';
+export const COOKIE_KEYS_FILE = 'cookie-keys.json';
+const ALGS = new Set(['ES256', 'RS256', 'PS256', 'EdDSA']);
+
+export class KeyFileError extends Error {
+  constructor(file: string, problem: string) {
+    super(`keys: ${file}: ${problem}`);
+    this.name = 'KeyFileError';
+  }
+}
+
+export interface LoadedKeys {
+  jwks: { keys: JWK[] };
+  cookieKeys: string[];
+  /** Files created by this call (first run outside production). */
+  created: string[];
+}
+
+export interface LoadKeysOptions {
+  dir: string;
+  /** Create missing files instead of failing (never in production). */
+  createIfMissing: boolean;
+  /** Cookie keys given by configuration (COOKIE_KEYS) take precedence over the file. */
+  cookieKeys?: string[];
+}
+
+export async function loadKeys(options: LoadKeysOptions): Promise<LoadedKeys> {
+  const created: string[] = [];
+  const jwksPath = join(options.dir, JWKS_FILE);
+  const cookiePath = join(options.dir, COOKIE_KEYS_FILE);
+  if (!existsSync(jwksPath)) {
+    if (!options.createIfMissing) throw new KeyFileError(jwksPath, 'missing — run `npm run keys` and mount the folder (KEYS_DIR)');
+    writeSecretFile(jwksPath, await generateSigningKeys());
+    created.push(jwksPath);
+  }
+  if (!options.cookieKeys && !existsSync(cookiePath)) {
+    if (!options.createIfMissing) throw new KeyFileError(cookiePath, 'missing — run `npm run keys` or set COOKIE_KEYS');
+    writeSecretFile(cookiePath, generateCookieKeys());
+    created.push(cookiePath);
+  }
+  const jwks = checkJwks(jwksPath, readJson(jwksPath));
+  const cookieKeys = options.cookieKeys ?? checkCookieKeys(cookiePath, readJson(cookiePath));
+  return { jwks, cookieKeys, created };
+}
+
+export function writeSecretFile(path: string, data: unknown): void {
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new KeyFileError(path, `not readable JSON (${(err as Error).message})`);
+  }
+}
+
+export function checkJwks(file: string, data: unknown): { keys: JWK[] } {
+  const keys = (data as { keys?: unknown })?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) throw new KeyFileError(file, 'expected {"keys": [ … ]} with at least one key');
+  const kids = new Set<string>();
+  keys.forEach((key: JWK, i) => {
+    if (!key || typeof key !== 'object') throw new KeyFileError(file, `keys[${i}] is not a JSON object`);
+    if (!key.kid) throw new KeyFileError(file, `keys[${i}] has no "kid"`);
+    if (kids.has(key.kid)) throw new KeyFileError(file, `keys[${i}] repeats kid "${key.kid}" — every kid must be unique`);
+    kids.add(key.kid);
+    if (!key.alg || !ALGS.has(key.alg)) throw new KeyFileError(file, `keys[${i}] (kid ${key.kid}) has alg ${JSON.stringify(key.alg)}, expected one of ${[...ALGS].join(', ')}`);
+    if (!key.d) throw new KeyFileError(file, `keys[${i}] (kid ${key.kid}) is a public key; the gateway needs the private key to sign`);
+  });
+  return { keys: keys as JWK[] };
+}
+
+function checkCookieKeys(file: string, data: unknown): string[] {
+  if (!Array.isArray(data) || data.length === 0 || data.some((k) => typeof k !== 'string' || k.length < 32)) {
+    throw new KeyFileError(file, 'expected a JSON array of strings of at least 32 characters, newest first');
+  }
+  return data as string[];
+}

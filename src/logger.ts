@@ -1,0 +1,24 @@
+/**
+ * The application logger (pino, JSON lines). Secrets never reach it: request logging strips
+ * credentials from URLs and headers (http/request-log.ts), and callers log ids, not tokens.
+ */
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+export function createLogger(level: string, name = 'gateway'): Logger {
+  return pino({
+    name,
+    level,
+    base: { instance: instanceId() },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.client_secret', '*.password'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+/** Stable id of this process among the gateway instances (host:pid unless INSTANCE_ID is set). */
+export function instanceId(): string {
+  return process.env.INSTANCE_ID ?? `${process.env.HOSTNAME ?? 'local'}:${process.pid}`;
+}

@@ -1,0 +1,108 @@
+/**
+ * The gateway's OpenID Provider (oidc-provider): authorization code with PKCE S256 for every
+ * client, refresh tokens with rotation, introspection, revocation, userinfo (JSON or signed
+ * JWT per client), RP-initiated and back-channel logout, the claims parameter, levels
+ * eidas1..3. Interactions are the gateway's own pages (/interaction/:uid).
+ */
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { JWK } from 'jose';
+import type { Config } from '../config/index.ts';
+import type { AccountRepository } from '../accounts/index.ts';
+import { accountClaims } from '../accounts/index.ts';
+import { LEVELS } from '../assurance/index.ts';
+import type { AdapterFactory } from '../store/index.ts';
+import type { Views } from '../http/views.ts';
+import type { ClientMetadata } from './clients.ts';
+import { CLAIMS, SCOPES } from './claims-config.ts';
+import { oidcPages } from './pages.ts';
+import { loadExistingGrant } from './first-party-grant.ts';
+
+export interface ProviderDeps {
+  config: Config;
+  adapter: AdapterFactory;
+  jwks: { keys: JWK[] };
+  cookieKeys: string[];
+  clients: ClientMetadata[];
+  accounts: AccountRepository;
+  views: Views;
+}
+
+export function createProvider(deps: ProviderDeps): Provider {
+  const { config, accounts, views } = deps;
+  const pages = oidcPages(views);
+  const signingAlg = deps.jwks.keys[0]?.alg ?? 'ES256';
+
+  const configuration: Configuration = {
+    adapter: deps.adapter,
+    clients: deps.clients,
+    jwks: deps.jwks as Configuration['jwks'],
+    cookies: {
+      keys: deps.cookieKeys,
+      names: { session: 'hc_session', interaction: 'hc_interaction', resume: 'hc_interaction_resume' },
+      long: { httpOnly: true, sameSite: 'lax' },
+      short: { httpOnly: true, sameSite: 'lax' },
+    },
+    acrValues: [...LEVELS],
+    claims: CLAIMS,
+    scopes: SCOPES,
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    conformIdTokenClaims: true,
+    allowOmittingSingleRegisteredRedirectUri: false,
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: signingAlg,
+      require_auth_time: true,
+    },
+    extraClientMetadata: {
+      properties: ['first_party'],
+      validator(_ctx, key, value) {
+        if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') {
+          throw new Error(`first_party must be true or false, got ${JSON.stringify(value)}`);
+        }
+      },
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['ES256', 'RS256'],
+      userinfoSigningAlgValues: ['ES256', 'RS256'],
+      clientAuthSigningAlgValues: ['ES256', 'RS256', 'PS256', 'EdDSA'],
+    },
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      jwtUserinfo: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource: pages.logoutSource, postLogoutSuccessSource: pages.postLogoutSuccessSource },
+    },
+    issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('openid'),
+    rotateRefreshToken: () => true,
+    ttl: {
+      AccessToken: config.ttl.accessToken,
+      AuthorizationCode: config.ttl.authorizationCode,
+      IdToken: config.ttl.idToken,
+      RefreshToken: config.ttl.refreshToken,
+      Session: config.ttl.session,
+      Interaction: config.ttl.interaction,
+      Grant: config.ttl.grant,
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    findAccount: async (_ctx, id) => {
+      const account = await accounts.find(id);
+      if (!account) return undefined;
+      return { accountId: account.idNat, claims: () => accountClaims(account) as { sub: string } };
+    },
+    loadExistingGrant,
+    renderError: pages.renderError,
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.http.trustProxy !== false;
+  return provider;
+}
+
+export type { Provider, KoaContextWithOIDC };
