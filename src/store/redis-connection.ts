@@ -1,0 +1,125 @@
+/**
+ * Opens the ioredis client for the configured topology: a redis:// / rediss:// URL,
+ * Sentinel (sentinels + sentinelName) or Cluster (clusterNodes), with fail-fast requests,
+ * endless bounded-backoff reconnection and connection events logged without credentials.
+ */
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { parseHostList, redactUrl, urlCredentials } from './redis-target.ts';
+
+export interface RedisConnectionOptions {
+  /** redis:// or rediss:// URL. Alone it is the server; with sentinels or clusterNodes only its
+   * username, password and TLS (rediss://) are used. */
+  url?: string;
+  /** Sentinel mode: "host:port,host:port" of the sentinels. Needs sentinelName. */
+  sentinels?: string;
+  /** Name of the master group the sentinels watch. */
+  sentinelName?: string;
+  /** Cluster mode: "host:port,host:port" seed nodes. */
+  clusterNodes?: string;
+}
+
+/** pino-compatible subset: (fields, message). */
+export interface StoreLogger {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+const silent: StoreLogger = { info() {}, warn() {}, error() {} };
+
+/** Reconnection delay: 100 ms, 200 ms, ... capped at 2 s, retrying forever. */
+export function retryDelay(attempt: number): number {
+  return Math.min(attempt * 100, 2000);
+}
+
+/** Options of every connection to a Redis node (cluster nodes included). */
+const nodeOptions = {
+  enableAutoPipelining: true,
+  // A request waits for at most 2 reconnection attempts, then fails (no hanging during an outage).
+  maxRetriesPerRequest: 2,
+  connectTimeout: 5000,
+  // After a failover the old master turns replica: reconnect to reach the new master.
+  reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
+} satisfies RedisOptions;
+
+export function createRedisConnection(options: RedisConnectionOptions, logger: StoreLogger = silent): Redis | Cluster {
+  const { url, sentinels, sentinelName, clusterNodes } = options;
+  if (sentinels && clusterNodes) {
+    throw new Error('redis: expected either sentinels or clusterNodes, got both (REDIS_SENTINELS and REDIS_CLUSTER_NODES)');
+  }
+  const credentials = url ? urlCredentials(url) : { tls: false };
+  const auth = {
+    ...(credentials.username ? { username: credentials.username } : {}),
+    ...(credentials.password ? { password: credentials.password } : {}),
+    ...(credentials.tls ? { tls: {} } : {}),
+  };
+
+  if (clusterNodes) {
+    const nodes = parseHostList(clusterNodes, 'redis clusterNodes (REDIS_CLUSTER_NODES)');
+    // maxRetriesPerRequest bounds requests sent to a node; requests queued while the Cluster
+    // itself reconnects are rejected when a reconnection attempt fails (about 100 ms).
+    const clusterOptions: ClusterOptions = {
+      enableAutoPipelining: true,
+      clusterRetryStrategy: retryDelay,
+      redisOptions: { ...nodeOptions, ...auth },
+    };
+    return watch(new Cluster(nodes, clusterOptions), `cluster ${clusterNodes}`, logger);
+  }
+
+  if (sentinels) {
+    if (!sentinelName) {
+      throw new Error('redis: expected sentinelName (REDIS_SENTINEL_NAME) with sentinels, got none');
+    }
+    const client = new Redis({
+      ...nodeOptions,
+      retryStrategy: retryDelay,
+      ...auth,
+      sentinels: parseHostList(sentinels, 'redis sentinels (REDIS_SENTINELS)'),
+      name: sentinelName,
+      sentinelRetryStrategy: retryDelay,
+      // rediss:// means TLS everywhere: to the master and to the sentinels.
+      ...(credentials.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
+    });
+    return watch(client, `sentinel ${sentinels} master ${sentinelName}`, logger);
+  }
+
+  if (!url) throw new Error('redis: expected url, sentinels or clusterNodes, got none of them');
+  urlCredentials(url); // validates the scheme with a clear message before ioredis parses it
+  return watch(new Redis(url, { ...nodeOptions, retryStrategy: retryDelay }), redactUrl(url), logger);
+}
+
+/**
+ * Logs the connection life-cycle without flooding during an outage: one line when the
+ * connection is lost, each distinct error once, one line when it is ready again.
+ */
+function watch<T extends Redis | Cluster>(client: T, target: string, logger: StoreLogger): T {
+  let up = false;
+  let lastError = '';
+  client.on('ready', () => {
+    up = true;
+    lastError = '';
+    logger.info({ redis: target }, 'redis ready');
+  });
+  client.on('error', (error: Error) => {
+    if (error.message === lastError) return;
+    lastError = error.message;
+    logger.error({ redis: target, err: error.message }, 'redis error');
+  });
+  // 'reconnecting' (not 'close'): a deliberate quit() closes without reconnecting.
+  client.on('reconnecting', () => {
+    if (!up) return;
+    up = false;
+    logger.warn({ redis: target }, 'redis connection lost, reconnecting (requests fail fast until it is back)');
+  });
+  client.on('end', () => logger.info({ redis: target }, 'redis connection ended'));
+  if (client instanceof Cluster) {
+    client.on('+node', (node: Redis) => logger.info({ redis: target, node: nodeName(node) }, 'redis cluster node added'));
+    client.on('-node', (node: Redis) => logger.warn({ redis: target, node: nodeName(node) }, 'redis cluster node removed'));
+    client.on('node error', (error: Error, node: string) => logger.error({ redis: target, node, err: error.message }, 'redis cluster node error'));
+  }
+  return client;
+}
+
+function nodeName(node: Redis): string {
+  return `${node.options.host ?? '?'}:${node.options.port ?? '?'}`;
+}
