@@ -1,0 +1,70 @@
+/**
+ * StoreBatch over the in-memory keyspace, with the same semantics as a Redis MULTI/EXEC
+ * (see redis-batch.ts): nothing applies before exec(), then every write applies at once;
+ * a write failing with WRONGTYPE does not undo the others and exec() rejects with BatchError.
+ */
+import { BatchError, type BatchFailure } from './batch-error.ts';
+import type { MemoryKeyspace } from './memory-keyspace.ts';
+import type { StoreBatch } from './store.ts';
+import { toTtlSeconds } from './ttl.ts';
+
+interface QueuedWrite {
+  command: string;
+  key: string;
+  apply(): void;
+}
+
+export function createMemoryBatch(keyspace: MemoryKeyspace): StoreBatch {
+  const queue: QueuedWrite[] = [];
+  let executed = false;
+  const push = (command: string, key: string, apply: () => void) => {
+    if (executed) throw new Error('store batch: expected a new batch, got one that was already executed');
+    queue.push({ command, key, apply });
+  };
+
+  const batch: StoreBatch = {
+    set(key, value, ttlSeconds) {
+      const ttl = toTtlSeconds(ttlSeconds);
+      push('SET', key, () => keyspace.setString(key, value, ttl));
+      return batch;
+    },
+    hsetAll(key, fields, ttlSeconds) {
+      const ttl = toTtlSeconds(ttlSeconds);
+      const copy = { ...fields };
+      push('HSET', key, () => keyspace.replaceHash(key, copy, ttl));
+      return batch;
+    },
+    sadd(key, members, ttlSeconds) {
+      const ttl = toTtlSeconds(ttlSeconds);
+      if (members.length === 0) return batch;
+      const copy = [...members];
+      push('SADD', key, () => keyspace.addToSet(key, copy));
+      // Queued separately, like the EXPIRE commands on Redis (they run even if SADD failed).
+      if (ttl !== undefined) push('EXPIRE', key, () => keyspace.extendExpiry(key, ttl));
+      return batch;
+    },
+    srem(key, members) {
+      const copy = [...members];
+      if (copy.length > 0) push('SREM', key, () => keyspace.removeFromSet(key, copy));
+      return batch;
+    },
+    del(...keys) {
+      for (const key of keys) push('DEL', key, () => keyspace.delete(key));
+      return batch;
+    },
+    async exec() {
+      if (executed) throw new Error('store batch: expected exec() once, got a second call');
+      executed = true;
+      const failures: BatchFailure[] = [];
+      for (const write of queue) {
+        try {
+          write.apply();
+        } catch (error) {
+          failures.push({ command: write.command, key: write.key, message: (error as Error).message });
+        }
+      }
+      if (failures.length > 0) throw new BatchError(failures, queue.length);
+    },
+  };
+  return batch;
+}

@@ -1,0 +1,128 @@
+/**
+ * The in-memory keyspace behind memory-store.ts: strings, hashes and sets with Redis
+ * semantics (WRONGTYPE errors, empty hashes/sets vanish, lazy expiry on access, TTL rounding).
+ */
+
+type Entry =
+  | { type: 'string'; value: string; expiresAt?: number }
+  | { type: 'hash'; value: Map<string, string>; expiresAt?: number }
+  | { type: 'set'; value: Set<string>; expiresAt?: number };
+
+type EntryOf<T extends Entry['type']> = Extract<Entry, { type: T }>;
+
+/** Same error text as Redis, plus what was expected and what the key held. */
+export class WrongTypeError extends Error {
+  constructor(key: string, expected: string, actual: string) {
+    super(`WRONGTYPE Operation against a key holding the wrong kind of value (${key}: expected a ${expected}, got a ${actual})`);
+    this.name = 'WrongTypeError';
+  }
+}
+
+export class MemoryKeyspace {
+  readonly #entries = new Map<string, Entry>();
+  readonly #now: () => number;
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
+  #expiresAt(ttl: number | undefined): number | undefined {
+    return ttl === undefined ? undefined : this.#now() + ttl * 1000;
+  }
+
+  /** The live entry, deleting it first when expired (Redis: expired once now > expiresAt). */
+  #live(key: string): Entry | undefined {
+    const entry = this.#entries.get(key);
+    if (entry?.expiresAt !== undefined && this.#now() > entry.expiresAt) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  #typed<T extends Entry['type']>(key: string, type: T): EntryOf<T> | undefined {
+    const entry = this.#live(key);
+    if (entry && entry.type !== type) throw new WrongTypeError(key, type, entry.type);
+    return entry as EntryOf<T> | undefined;
+  }
+
+  exists(key: string): boolean {
+    return this.#live(key) !== undefined;
+  }
+
+  getString(key: string): string | null {
+    return this.#typed(key, 'string')?.value ?? null;
+  }
+
+  setString(key: string, value: string, ttl: number | undefined): void {
+    this.#entries.set(key, { type: 'string', value, expiresAt: this.#expiresAt(ttl) });
+  }
+
+  getHash(key: string): Record<string, string> | null {
+    const entry = this.#typed(key, 'hash');
+    return entry ? Object.fromEntries(entry.value) : null;
+  }
+
+  /** Replaces the key with a hash of these fields (no fields = the key is deleted). */
+  replaceHash(key: string, fields: Record<string, string>, ttl: number | undefined): void {
+    this.#entries.delete(key);
+    const value = new Map(Object.entries(fields));
+    if (value.size > 0) this.#entries.set(key, { type: 'hash', value, expiresAt: this.#expiresAt(ttl) });
+  }
+
+  /** Sets fields only when the hash exists; true when it did. */
+  updateHash(key: string, fields: Record<string, string>): boolean {
+    const entry = this.#typed(key, 'hash');
+    if (!entry) return false;
+    for (const [field, value] of Object.entries(fields)) entry.value.set(field, value);
+    return true;
+  }
+
+  getSet(key: string): string[] {
+    return [...this.#typed(key, 'set')?.value ?? []];
+  }
+
+  addToSet(key: string, members: string[]): void {
+    const entry = this.#typed(key, 'set');
+    if (entry) for (const member of members) entry.value.add(member);
+    else this.#entries.set(key, { type: 'set', value: new Set(members) });
+  }
+
+  removeFromSet(key: string, members: string[]): void {
+    const entry = this.#typed(key, 'set');
+    if (!entry) return;
+    for (const member of members) entry.value.delete(member);
+    if (entry.value.size === 0) this.#entries.delete(key);
+  }
+
+  /** EXPIRE NX then EXPIRE GT: give a TTL to a key without one, else only lengthen it. */
+  extendExpiry(key: string, ttl: number): void {
+    const entry = this.#live(key);
+    if (!entry) return;
+    const expiresAt = this.#now() + ttl * 1000;
+    if (entry.expiresAt === undefined || expiresAt > entry.expiresAt) entry.expiresAt = expiresAt;
+  }
+
+  delete(key: string): boolean {
+    const existed = this.exists(key);
+    this.#entries.delete(key);
+    return existed;
+  }
+
+  /** Redis TTL: -2 absent, -1 no TTL, else seconds rounded to the nearest. */
+  ttl(key: string): number {
+    const entry = this.#live(key);
+    if (!entry) return -2;
+    if (entry.expiresAt === undefined) return -1;
+    return Math.floor((entry.expiresAt - this.#now() + 500) / 1000);
+  }
+
+  /** Drops every expired entry (the periodic sweep). */
+  sweep(): void {
+    for (const key of this.#entries.keys()) this.#live(key);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * In-memory Store for the embedded default (never production): same behaviour as the
+ * Redis store, TTLs checked lazily on every read plus a periodic unref'd sweep.
+ */
+import { createMemoryBatch } from './memory-batch.ts';
+import { MemoryKeyspace } from './memory-keyspace.ts';
+import type { Store } from './store.ts';
+import { toTtlSeconds } from './ttl.ts';
+
+export interface MemoryStoreOptions {
+  /** Clock in epoch milliseconds; tests pass their own to move time. Default Date.now. */
+  now?: () => number;
+  /** How often expired keys are swept, in milliseconds. Default 60000. */
+  sweepIntervalMs?: number;
+}
+
+export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
+  const keyspace = new MemoryKeyspace(options.now ?? Date.now);
+  const sweep = setInterval(() => keyspace.sweep(), options.sweepIntervalMs ?? 60_000);
+  sweep.unref();
+
+  return {
+    kind: 'memory',
+    async get(key) {
+      return keyspace.getString(key);
+    },
+    async set(key, value, ttlSeconds) {
+      keyspace.setString(key, value, toTtlSeconds(ttlSeconds));
+    },
+    async setIfAbsent(key, value, ttlSeconds) {
+      const ttl = toTtlSeconds(ttlSeconds);
+      if (keyspace.exists(key)) return false;
+      keyspace.setString(key, value, ttl);
+      return true;
+    },
+    async take(key) {
+      const value = keyspace.getString(key);
+      if (value !== null) keyspace.delete(key);
+      return value;
+    },
+    async del(...keys) {
+      return keys.filter((key) => keyspace.delete(key)).length;
+    },
+    async hgetall(key) {
+      return keyspace.getHash(key);
+    },
+    async hsetIfExists(key, fields) {
+      return keyspace.updateHash(key, fields);
+    },
+    async smembers(key) {
+      return keyspace.getSet(key);
+    },
+    async ttl(key) {
+      return keyspace.ttl(key);
+    },
+    batch: () => createMemoryBatch(keyspace),
+    async ping() {},
+    async close() {
+      clearInterval(sweep);
+      keyspace.clear();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Store over ioredis (single node, Sentinel or Cluster): plain commands, GETDEL for
+ * single-use values, a Lua script for hsetIfExists, MULTI/EXEC batches (redis-batch.ts).
+ */
+import type { Cluster, Redis } from 'ioredis';
+import { keySlot } from './key-slot.ts';
+import { createRedisBatch } from './redis-batch.ts';
+import type { Store } from './store.ts';
+import { toTtlSeconds } from './ttl.ts';
+
+/** HSET only when the key already holds a hash: never creates a key. */
+const HSET_IF_EXISTS = `
+local kind = redis.call('TYPE', KEYS[1]).ok
+if kind == 'none' then return 0 end
+if kind ~= 'hash' then
+  return redis.error_reply('WRONGTYPE Operation against a key holding the wrong kind of value')
+end
+if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
+return 1
+`;
+
+interface WithScripts {
+  hcHsetIfExists(key: string, ...fieldsAndValues: string[]): Promise<number>;
+}
+
+/**
+ * Wraps an ioredis client (Redis or Cluster). close() quits that client.
+ */
+export function createRedisStore(redis: Redis | Cluster): Store {
+  redis.defineCommand('hcHsetIfExists', { numberOfKeys: 1, lua: HSET_IF_EXISTS });
+  const scripts = redis as unknown as WithScripts;
+
+  return {
+    kind: 'redis',
+    get: (key) => redis.get(key),
+    async set(key, value, ttlSeconds) {
+      const ttl = toTtlSeconds(ttlSeconds);
+      if (ttl === undefined) await redis.set(key, value);
+      else await redis.set(key, value, 'EX', ttl);
+    },
+    async setIfAbsent(key, value, ttlSeconds) {
+      const ttl = toTtlSeconds(ttlSeconds);
+      const reply = ttl === undefined
+        ? await redis.set(key, value, 'NX')
+        : await redis.set(key, value, 'EX', ttl, 'NX');
+      return reply === 'OK';
+    },
+    take: (key) => redis.getdel(key),
+    async del(...keys) {
+      if (keys.length === 0) return 0;
+      if (!redis.isCluster) return redis.del(...keys);
+      // Cluster rejects a multi-key DEL across slots: one DEL per slot.
+      const bySlot = new Map<number, string[]>();
+      for (const key of keys) {
+        const slot = keySlot(key);
+        bySlot.set(slot, [...bySlot.get(slot) ?? [], key]);
+      }
+      const counts = await Promise.all([...bySlot.values()].map((group) => redis.del(...group)));
+      return counts.reduce((sum, count) => sum + count, 0);
+    },
+    async hgetall(key) {
+      const hash = await redis.hgetall(key);
+      return Object.keys(hash).length > 0 ? hash : null;
+    },
+    async hsetIfExists(key, fields) {
+      return (await scripts.hcHsetIfExists(key, ...Object.entries(fields).flat())) === 1;
+    },
+    smembers: (key) => redis.smembers(key),
+    ttl: (key) => redis.ttl(key),
+    batch: () => createRedisBatch(redis),
+    async ping() {
+      await redis.ping();
+    },
+    async close() {
+      if (redis.status !== 'end') await redis.quit();
+    },
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * TTL validation shared by both stores: a TTL is a whole number of seconds above zero, so
+ * Redis (EX / EXPIRE) and memory agree. Fractions round up; anything else is a caller bug.
+ */
+
+/** Returns the TTL as whole seconds (rounded up), or undefined when none was given. */
+export function toTtlSeconds(ttlSeconds: number | undefined): number | undefined {
+  if (ttlSeconds === undefined) return undefined;
+  if (typeof ttlSeconds !== 'number' || !Number.isFinite(ttlSeconds) || ttlSeconds <= 0) {
+    throw new RangeError(`expected a TTL in seconds greater than 0 (or no TTL), got ${String(ttlSeconds)}`);
+  }
+  return Math.ceil(ttlSeconds);
+}

@@ -1,0 +1,295 @@
+/**
+ * One behaviour contract for the Store, run against the Redis store (real Redis, own key
+ * prefix) and the memory store (fake clock): both must pass the same assertions.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BatchError } from '../../src/store/batch-error.ts';
+import { createMemoryStore } from '../../src/store/memory-store.ts';
+import { createRedisConnection } from '../../src/store/redis-connection.ts';
+import { createRedisStore } from '../../src/store/redis-store.ts';
+import type { Store } from '../../src/store/store.ts';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis.ts';
+import { deleteClusterPrefix, TEST_REDIS_CLUSTER_NODES } from './cluster-support.ts';
+
+interface StoreUnderTest {
+  store: Store;
+  /** Lets time pass: moves the fake clock (memory) or really waits (Redis). */
+  elapse(seconds: number): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefix: string) => StoreUnderTest) {
+  describe(`Store contract: ${kind}`, () => {
+    const prefix = uniquePrefix(`store-${kind}`);
+    let sut: StoreUnderTest;
+    let store: Store;
+    let counter = 0;
+    /** A fresh key for each use, under this suite's prefix. */
+    const key = (name: string) => `${prefix}{t${(counter += 1)}}:${name}`;
+
+    before(() => {
+      sut = setup(prefix);
+      store = sut.store;
+    });
+    after(() => sut.cleanup());
+
+    test('reports its kind and answers ping', async () => {
+      assert.equal(store.kind, kind === 'memory' ? 'memory' : 'redis');
+      await store.ping();
+    });
+
+    test('get/set round-trip; absent keys are null with ttl -2', async () => {
+      const k = key('s');
+      assert.equal(await store.get(k), null);
+      assert.equal(await store.ttl(k), -2);
+      await store.set(k, 'v1');
+      assert.equal(await store.get(k), 'v1');
+      assert.equal(await store.ttl(k), -1);
+    });
+
+    test('set with a TTL reports it; set without a TTL clears it', async () => {
+      const k = key('s');
+      await store.set(k, 'v', 100);
+      const ttl = await store.ttl(k);
+      assert.ok(ttl >= 99 && ttl <= 100, `expected ttl near 100, got ${ttl}`);
+      await store.set(k, 'v2');
+      assert.equal(await store.ttl(k), -1);
+    });
+
+    test('fractional TTLs round up; zero, negative and NaN TTLs are refused', async () => {
+      const k = key('s');
+      await store.set(k, 'v', 1.2);
+      assert.equal(await store.ttl(k), 2);
+      for (const bad of [0, -5, Number.NaN, Infinity]) {
+        await assert.rejects(store.set(k, 'x', bad), RangeError);
+        await assert.rejects(store.setIfAbsent(key('n'), 'x', bad), RangeError);
+        assert.throws(() => store.batch().set(k, 'x', bad), RangeError);
+      }
+      assert.equal(await store.get(k), 'v');
+    });
+
+    test('strings, hashes and sets expire after their TTL', async () => {
+      const [s, h, m] = [key('s'), key('h'), key('m')];
+      await store.set(s, 'v', 1);
+      await store.batch().hsetAll(h, { a: '1' }, 1).sadd(m, ['x'], 1).exec();
+      await sut.elapse(1.2);
+      assert.equal(await store.get(s), null);
+      assert.equal(await store.hgetall(h), null);
+      assert.deepEqual(await store.smembers(m), []);
+      for (const k of [s, h, m]) assert.equal(await store.ttl(k), -2);
+    });
+
+    test('setIfAbsent sets once, keeps the first value, honours its TTL', async () => {
+      const k = key('s');
+      assert.equal(await store.setIfAbsent(k, 'first', 50), true);
+      assert.equal(await store.setIfAbsent(k, 'second'), false);
+      assert.equal(await store.get(k), 'first');
+      const ttl = await store.ttl(k);
+      assert.ok(ttl >= 49 && ttl <= 50, `expected ttl near 50, got ${ttl}`);
+      await store.del(k);
+      assert.equal(await store.setIfAbsent(k, 'third'), true);
+      assert.equal(await store.ttl(k), -1);
+    });
+
+    test('setIfAbsent treats any existing key as present, whatever its type', async () => {
+      const k = key('h');
+      await store.batch().hsetAll(k, { a: '1' }).exec();
+      assert.equal(await store.setIfAbsent(k, 'v'), false);
+      assert.deepEqual(await store.hgetall(k), { a: '1' });
+    });
+
+    test('take returns the value once and deletes it', async () => {
+      const k = key('s');
+      await store.set(k, 'once', 60);
+      assert.equal(await store.take(k), 'once');
+      assert.equal(await store.take(k), null);
+      assert.equal(await store.get(k), null);
+    });
+
+    test('concurrent takes: exactly one wins', async () => {
+      const k = key('s');
+      await store.set(k, 'prize', 60);
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.take(k)));
+      assert.deepEqual(results.filter((r) => r !== null), ['prize']);
+    });
+
+    test('del counts the keys that existed, whatever their type', async () => {
+      const [s, h, m, absent] = [key('s'), key('h'), key('m'), key('absent')];
+      await store.set(s, 'v');
+      await store.batch().hsetAll(h, { a: '1' }).sadd(m, ['x']).exec();
+      assert.equal(await store.del(), 0);
+      assert.equal(await store.del(s, h, m, absent), 3);
+      assert.equal(await store.del(s), 0);
+    });
+
+    test('hsetAll replaces the whole hash; hgetall returns all fields', async () => {
+      const k = key('h');
+      await store.batch().hsetAll(k, { a: '1', b: '2' }, 100).exec();
+      assert.deepEqual(await store.hgetall(k), { a: '1', b: '2' });
+      await store.batch().hsetAll(k, { c: '3' }).exec();
+      assert.deepEqual(await store.hgetall(k), { c: '3' });
+      assert.equal(await store.ttl(k), -1);
+      await store.batch().hsetAll(k, {}).exec();
+      assert.equal(await store.hgetall(k), null);
+    });
+
+    test('hsetIfExists never creates a key', async () => {
+      const k = key('h');
+      assert.equal(await store.hsetIfExists(k, { consumed: '1' }), false);
+      assert.equal(await store.hgetall(k), null);
+      assert.equal(await store.ttl(k), -2);
+    });
+
+    test('hsetIfExists updates an existing hash and keeps its TTL', async () => {
+      const k = key('h');
+      await store.batch().hsetAll(k, { payload: '{}' }, 100).exec();
+      assert.equal(await store.hsetIfExists(k, { consumed: '42' }), true);
+      assert.deepEqual(await store.hgetall(k), { payload: '{}', consumed: '42' });
+      const ttl = await store.ttl(k);
+      assert.ok(ttl >= 99 && ttl <= 100, `expected ttl near 100, got ${ttl}`);
+    });
+
+    test('smembers lists members; srem of the last member removes the set', async () => {
+      const k = key('m');
+      assert.deepEqual(await store.smembers(k), []);
+      await store.batch().sadd(k, ['a', 'b']).sadd(k, ['b', 'c']).exec();
+      assert.deepEqual((await store.smembers(k)).sort(), ['a', 'b', 'c']);
+      await store.batch().srem(k, ['a', 'b']).exec();
+      assert.deepEqual(await store.smembers(k), ['c']);
+      await store.batch().srem(k, ['c']).exec();
+      assert.equal(await store.ttl(k), -2);
+    });
+
+    test('sadd with a TTL only ever extends the set expiry', async () => {
+      const k = key('m');
+      await store.batch().sadd(k, ['a'], 100).exec();
+      assert.ok(near(await store.ttl(k), 100));
+      await store.batch().sadd(k, ['b'], 1000).exec();
+      assert.ok(near(await store.ttl(k), 1000));
+      await store.batch().sadd(k, ['c'], 100).exec();
+      assert.ok(near(await store.ttl(k), 1000), 'a shorter TTL must not shorten the set');
+      await store.batch().sadd(k, ['d']).exec();
+      assert.ok(near(await store.ttl(k), 1000), 'sadd without a TTL keeps the TTL');
+      assert.deepEqual((await store.smembers(k)).sort(), ['a', 'b', 'c', 'd']);
+    });
+
+    test('sadd with a TTL gives a set without a TTL one (EXPIRE NX then GT)', async () => {
+      const k = key('m');
+      await store.batch().sadd(k, ['a']).exec();
+      assert.equal(await store.ttl(k), -1);
+      await store.batch().sadd(k, ['b'], 100).exec();
+      assert.ok(near(await store.ttl(k), 100));
+    });
+
+    test('batch: nothing is applied before exec(), everything after', async () => {
+      const [a, h, m, gone] = [key('a'), key('h'), key('m'), key('gone')];
+      await store.set(gone, 'x');
+      const batch = store.batch().set(a, '1', 60).hsetAll(h, { f: 'v' }).sadd(m, ['x']).del(gone);
+      assert.equal(await store.get(a), null);
+      assert.equal(await store.hgetall(h), null);
+      assert.equal(await store.get(gone), 'x');
+      await batch.exec();
+      assert.equal(await store.get(a), '1');
+      assert.deepEqual(await store.hgetall(h), { f: 'v' });
+      assert.deepEqual(await store.smembers(m), ['x']);
+      assert.equal(await store.get(gone), null);
+      await assert.rejects(batch.exec(), /exec\(\) once/);
+      assert.throws(() => batch.set(a, '2'), /already executed/);
+    });
+
+    test('an empty batch executes without error', async () => {
+      await store.batch().exec();
+      await store.batch().sadd(key('m'), []).srem(key('m'), []).del().exec();
+    });
+
+    // Redis MULTI/EXEC is atomic in isolation (no other command runs in between) but has no
+    // rollback: a command failing at run time (WRONGTYPE) leaves the others applied. The
+    // memory store does the same, and exec() rejects with a BatchError naming the failure.
+    test('batch: a failing command is reported and does not roll back the others', async () => {
+      const [a, s, b] = [key('a'), key('s'), key('b')];
+      await store.set(s, 'a string');
+      const error = await store.batch().set(a, '1').srem(s, ['x']).set(b, '2').exec().then(
+        () => assert.fail('expected exec() to reject'),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof BatchError, `expected a BatchError, got ${String(error)}`);
+      assert.equal(error.failures.length, 1);
+      assert.equal(error.failures[0]?.command, 'SREM');
+      assert.equal(error.failures[0]?.key, s);
+      assert.match(error.failures[0]?.message ?? '', /WRONGTYPE/);
+      assert.equal(await store.get(a), '1');
+      assert.equal(await store.get(b), '2');
+      assert.equal(await store.get(s), 'a string');
+    });
+
+    test('reads of the wrong type are refused with WRONGTYPE', async () => {
+      const [s, h] = [key('s'), key('h')];
+      await store.set(s, 'v');
+      await store.batch().hsetAll(h, { a: '1' }).exec();
+      await assert.rejects(store.get(h), /WRONGTYPE/);
+      await assert.rejects(store.take(h), /WRONGTYPE/);
+      await assert.rejects(store.hgetall(s), /WRONGTYPE/);
+      await assert.rejects(store.smembers(s), /WRONGTYPE/);
+      await assert.rejects(store.hsetIfExists(s, { a: '1' }), /WRONGTYPE/);
+      assert.equal(await store.get(s), 'v');
+    });
+  });
+}
+
+function near(actual: number, expected: number): boolean {
+  return actual >= expected - 2 && actual <= expected;
+}
+
+storeContract('redis', (prefix) => {
+  const store = createRedisStore(createRedisConnection({ url: TEST_REDIS_URL }));
+  return {
+    store,
+    elapse: (seconds) => sleep(seconds * 1000),
+    async cleanup() {
+      await store.close();
+      await deletePrefix(prefix);
+    },
+  };
+});
+
+if (TEST_REDIS_CLUSTER_NODES) {
+  storeContract('redis-cluster', (prefix) => {
+    const store = createRedisStore(createRedisConnection({ clusterNodes: TEST_REDIS_CLUSTER_NODES }));
+    return {
+      store,
+      elapse: (seconds) => sleep(seconds * 1000),
+      async cleanup() {
+        await store.close();
+        await deleteClusterPrefix(prefix);
+      },
+    };
+  });
+}
+
+storeContract('memory', () => {
+  let now = 1_700_000_000_000;
+  const store = createMemoryStore({ now: () => now });
+  return {
+    store,
+    async elapse(seconds) {
+      now += seconds * 1000;
+    },
+    cleanup: () => store.close(),
+  };
+});
+
+describe('memory store specifics', () => {
+  test('the periodic sweep drops expired keys without any read', async () => {
+    let now = 0;
+    const store = createMemoryStore({ now: () => now, sweepIntervalMs: 5 });
+    await store.set('k', 'v', 1);
+    now = 2000;
+    await sleep(20);
+    // Move the clock back: had no sweep run, the key would be live again on this read.
+    now = 0;
+    assert.equal(await store.get('k'), null);
+    await store.close();
+  });
+});
