@@ -1,0 +1,109 @@
+/**
+ * oidc-provider Adapter for every model, over the Store only (so Redis and memory share it):
+ * records are hashes with a TTL, plus the indexes oidc-provider needs (grant -> token keys,
+ * session uid -> id, user code -> id), each upsert written in one batch.
+ */
+import { decodeRecord, encodeRecord, recordTtl } from './adapter-record.ts';
+import type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
+import type { Keys } from './keys.ts';
+import type { Store } from './store.ts';
+
+export type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
+
+/** Models whose records carry a grantId and die with their grant (revokeByGrantId). */
+export const GRANTABLE_MODELS: ReadonlySet<string> = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+]);
+
+const epochSeconds = () => Math.floor(Date.now() / 1000);
+
+/** Pass the result as oidc-provider's `adapter` configuration option. */
+export function createAdapterFactory(store: Store, keys: Keys): AdapterFactory {
+  return (modelName) => createAdapter(modelName, store, keys);
+}
+
+function createAdapter(model: string, store: Store, keys: Keys): Adapter {
+  const recordKey = (id: string) => keys.model(model, id);
+  const grantable = GRANTABLE_MODELS.has(model);
+
+  /** Index key -> record id lookups, checked against the record (an index may be stale). */
+  const findBy = async (indexKey: string, field: 'uid' | 'userCode', value: string) => {
+    const id = await store.get(indexKey);
+    if (id === null) return undefined;
+    const payload = await adapter.find(id);
+    return payload?.[field] === value ? payload : undefined;
+  };
+
+  const adapter: Adapter = {
+    async upsert(id, payload, expiresIn) {
+      const key = recordKey(id);
+      const ttl = recordTtl(expiresIn);
+      const batch = store.batch();
+      // Indexes first, the record last: in Cluster (one MULTI per slot) a partial failure
+      // leaves at worst an index to a missing record, never a token its grant does not list.
+      if (grantable && typeof payload.grantId === 'string') batch.sadd(keys.grantTokens(payload.grantId), [key], ttl);
+      if (model === 'Session' && typeof payload.uid === 'string') batch.set(keys.sessionUid(payload.uid), id, ttl);
+      if (model === 'DeviceCode' && typeof payload.userCode === 'string') batch.set(keys.userCode(payload.userCode), id, ttl);
+      batch.hsetAll(key, encodeRecord(payload), ttl);
+      await batch.exec();
+    },
+
+    async find(id) {
+      const key = recordKey(id);
+      const hash = await store.hgetall(key);
+      return hash ? decodeRecord(key, hash) : undefined;
+    },
+
+    findByUid: (uid) => findBy(keys.sessionUid(uid), 'uid', uid),
+
+    findByUserCode: (userCode) => findBy(keys.userCode(userCode), 'userCode', userCode),
+
+    async consume(id) {
+      await store.hsetIfExists(recordKey(id), { consumed: String(epochSeconds()) });
+    },
+
+    async destroy(id) {
+      const key = recordKey(id);
+      const payload = await readQuietly(key);
+      const batch = store.batch().del(key);
+      if (payload) {
+        // Another record may own the index by now (a regenerated Session keeps its uid).
+        if (model === 'Session' && typeof payload.uid === 'string') {
+          const indexKey = keys.sessionUid(payload.uid);
+          if (await store.get(indexKey) === id) batch.del(indexKey);
+        }
+        if (model === 'DeviceCode' && typeof payload.userCode === 'string') {
+          const indexKey = keys.userCode(payload.userCode);
+          if (await store.get(indexKey) === id) batch.del(indexKey);
+        }
+        if (grantable && typeof payload.grantId === 'string') batch.srem(keys.grantTokens(payload.grantId), [key]);
+      }
+      await batch.exec();
+    },
+
+    async revokeByGrantId(grantId) {
+      const setKey = keys.grantTokens(grantId);
+      const tokenKeys = (await store.smembers(setKey)).filter((member) => member.startsWith(keys.prefix));
+      // Tokens first, the set last: if a Cluster group fails, the set survives for a retry.
+      await store.batch().del(...tokenKeys, setKey).exec();
+    },
+  };
+
+  /** The payload for clean-up; a damaged record is still deleted, just without its indexes. */
+  async function readQuietly(key: string): Promise<AdapterPayload | undefined> {
+    const hash = await store.hgetall(key);
+    if (!hash) return undefined;
+    try {
+      return decodeRecord(key, hash);
+    } catch {
+      return undefined;
+    }
+  }
+
+  return adapter;
+}

@@ -1,0 +1,258 @@
+/**
+ * One contract for the oidc-provider adapter, run over the Redis store and the memory
+ * store: records, TTLs, consume, the uid / user code / grant indexes and key hash tags.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createKeys, type Keys } from '../../src/store/keys.ts';
+import { createMemoryStore } from '../../src/store/memory-store.ts';
+import { createAdapterFactory, type AdapterFactory } from '../../src/store/oidc-adapter.ts';
+import { createRedisConnection } from '../../src/store/redis-connection.ts';
+import { createRedisStore } from '../../src/store/redis-store.ts';
+import type { Store } from '../../src/store/store.ts';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis.ts';
+import { deleteClusterPrefix, TEST_REDIS_CLUSTER_NODES } from './cluster-support.ts';
+
+const MODELS = [
+  'Session', 'AccessToken', 'AuthorizationCode', 'RefreshToken', 'ClientCredentials', 'Client',
+  'InitialAccessToken', 'RegistrationAccessToken', 'DeviceCode', 'BackchannelAuthenticationRequest',
+  'Interaction', 'ReplayDetection', 'PushedAuthorizationRequest', 'Grant', 'PreAuthorizedCode',
+  'SomeFutureModel',
+];
+
+/** The `{tag}` of a key, asserting the `<prefix>{<tag>}:<rest>` format. */
+function tagOf(keys: Keys, key: string): string {
+  assert.ok(key.startsWith(`${keys.prefix}{`), `expected ${key} to start with ${keys.prefix}{`);
+  const match = /^\{([^{}]+)\}:.+$/.exec(key.slice(keys.prefix.length));
+  assert.ok(match?.[1], `expected ${key} to be ${keys.prefix}{tag}:rest`);
+  return match[1];
+}
+
+function near(actual: number, expected: number): boolean {
+  return actual >= expected - 2 && actual <= expected;
+}
+
+function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () => Store, cleanup: (prefix: string) => Promise<void>) {
+  describe(`oidc adapter contract: ${kind}`, () => {
+    const prefix = uniquePrefix(`adapter-${kind}`);
+    const keys = createKeys(prefix);
+    let store: Store;
+    let factory: AdapterFactory;
+    let n = 0;
+    const id = (name: string) => `${name}-${(n += 1)}`;
+
+    before(() => {
+      store = open();
+      factory = createAdapterFactory(store, keys);
+    });
+    after(async () => {
+      await store.close();
+      await cleanup(prefix);
+    });
+
+    test('upsert then find returns the payload; the record has the TTL', async () => {
+      const adapter = factory('AccessToken');
+      const jti = id('at');
+      const payload = { jti, kind: 'AccessToken', accountId: 'acc', scope: 'openid', nested: { a: [1, 2] } };
+      await adapter.upsert(jti, payload, 300);
+      assert.deepEqual(await adapter.find(jti), payload);
+      assert.ok(near(await store.ttl(keys.model('AccessToken', jti)), 300));
+      assert.equal(await adapter.find(id('missing')), undefined);
+    });
+
+    test('upsert without expiresIn stores without a TTL', async () => {
+      const adapter = factory('Client');
+      await adapter.upsert('client-a', { client_id: 'client-a' });
+      assert.equal(await store.ttl(keys.model('Client', 'client-a')), -1);
+    });
+
+    test('every model name round-trips', async () => {
+      for (const model of MODELS) {
+        const adapter = factory(model);
+        const jti = id(model);
+        const payload = { jti, kind: model, grantId: 'g-rt', uid: 'u-rt', userCode: 'UC-RT', extra: model };
+        await adapter.upsert(jti, payload, 60);
+        assert.deepEqual(await adapter.find(jti), payload, `${model} round-trip`);
+        await adapter.destroy(jti);
+        assert.equal(await adapter.find(jti), undefined, `${model} destroyed`);
+      }
+    });
+
+    test('upsert replaces the previous payload', async () => {
+      const adapter = factory('Grant');
+      const gid = id('grant');
+      await adapter.upsert(gid, { jti: gid, accountId: 'a', openid: { scope: 'openid' } }, 60);
+      await adapter.upsert(gid, { jti: gid, accountId: 'a' }, 120);
+      assert.deepEqual(await adapter.find(gid), { jti: gid, accountId: 'a' });
+      assert.ok(near(await store.ttl(keys.model('Grant', gid)), 120));
+    });
+
+    test('all writes of one upsert go into a single batch', async () => {
+      const calls: string[] = [];
+      const spy: Store = {
+        ...store,
+        batch: () => { calls.push('batch'); return store.batch(); },
+        set: (...args) => { calls.push('set'); return store.set(...args); },
+        setIfAbsent: (...args) => { calls.push('setIfAbsent'); return store.setIfAbsent(...args); },
+        hsetIfExists: (...args) => { calls.push('hsetIfExists'); return store.hsetIfExists(...args); },
+        del: (...args) => { calls.push('del'); return store.del(...args); },
+      };
+      const spied = createAdapterFactory(spy, keys);
+      const dc = id('dc');
+      await spied('DeviceCode').upsert(dc, { jti: dc, grantId: id('g'), userCode: id('UC') }, 60);
+      const sess = id('sess');
+      await spied('Session').upsert(sess, { jti: sess, uid: id('uid') }, 60);
+      assert.deepEqual(calls, ['batch', 'batch']);
+    });
+
+    test('consume keeps the record, sets consumed (epoch seconds) and keeps the TTL', async () => {
+      const adapter = factory('AuthorizationCode');
+      const code = id('code');
+      await adapter.upsert(code, { jti: code, grantId: id('g') }, 600);
+      const before = Math.floor(Date.now() / 1000);
+      await adapter.consume(code);
+      const found = await adapter.find(code);
+      assert.equal(found?.jti, code);
+      assert.equal(typeof found?.consumed, 'number');
+      assert.ok((found?.consumed ?? 0) >= before && (found?.consumed ?? 0) <= before + 2);
+      assert.ok(near(await store.ttl(keys.model('AuthorizationCode', code)), 600));
+    });
+
+    test('consume of an absent id stores nothing', async () => {
+      const adapter = factory('AuthorizationCode');
+      const code = id('ghost');
+      await adapter.consume(code);
+      assert.equal(await adapter.find(code), undefined);
+      assert.equal(await store.ttl(keys.model('AuthorizationCode', code)), -2);
+    });
+
+    test('findByUid finds a Session by its uid, not by another uid', async () => {
+      const adapter = factory('Session');
+      const [sid, uid] = [id('sess'), id('uid')];
+      const payload = { jti: sid, uid, accountId: 'acc' };
+      await adapter.upsert(sid, payload, 120);
+      assert.deepEqual(await adapter.findByUid(uid), payload);
+      assert.equal(await adapter.findByUid(id('other-uid')), undefined);
+      assert.ok(near(await store.ttl(keys.sessionUid(uid)), 120));
+    });
+
+    test('findByUid ignores a stale index (record gone or owned by another uid)', async () => {
+      const adapter = factory('Session');
+      const [sid, uid, staleUid] = [id('sess'), id('uid'), id('stale-uid')];
+      await adapter.upsert(sid, { jti: sid, uid }, 120);
+      await store.set(keys.sessionUid(staleUid), sid, 60);
+      assert.equal(await adapter.findByUid(staleUid), undefined);
+      const dangling = id('dangling-uid');
+      await store.set(keys.sessionUid(dangling), id('no-such-session'), 60);
+      assert.equal(await adapter.findByUid(dangling), undefined);
+    });
+
+    test('findByUserCode finds a DeviceCode; a stale index finds nothing', async () => {
+      const adapter = factory('DeviceCode');
+      const [dc, code] = [id('dc'), id('ABCD-EFGH')];
+      await adapter.upsert(dc, { jti: dc, userCode: code, grantId: id('g') }, 600);
+      assert.equal((await adapter.findByUserCode(code))?.jti, dc);
+      const stale = id('WXYZ');
+      await store.set(keys.userCode(stale), dc, 60);
+      assert.equal(await adapter.findByUserCode(stale), undefined);
+      assert.equal(await adapter.findByUserCode(id('never')), undefined);
+    });
+
+    test('destroy removes the record and its indexes', async () => {
+      const sessions = factory('Session');
+      const [sid, uid] = [id('sess'), id('uid')];
+      await sessions.upsert(sid, { jti: sid, uid }, 120);
+      await sessions.destroy(sid);
+      assert.equal(await sessions.find(sid), undefined);
+      assert.equal(await store.ttl(keys.sessionUid(uid)), -2);
+
+      const devices = factory('DeviceCode');
+      const [dc, code, gid] = [id('dc'), id('UC'), id('g')];
+      await devices.upsert(dc, { jti: dc, userCode: code, grantId: gid }, 600);
+      await devices.destroy(dc);
+      assert.equal(await store.ttl(keys.userCode(code)), -2);
+      assert.deepEqual(await store.smembers(keys.grantTokens(gid)), []);
+      await devices.destroy(dc); // destroying twice is harmless
+    });
+
+    test('destroying a regenerated Session keeps the new session findable by uid', async () => {
+      const adapter = factory('Session');
+      const [oldId, newId, uid] = [id('old'), id('new'), id('uid')];
+      await adapter.upsert(oldId, { jti: oldId, uid }, 120);
+      await adapter.upsert(newId, { jti: newId, uid }, 120);
+      await adapter.destroy(oldId);
+      assert.equal((await adapter.findByUid(uid))?.jti, newId);
+    });
+
+    test('revokeByGrantId removes every token of the grant, not those of another grant', async () => {
+      const [g1, g2] = [id('grant'), id('grant')];
+      const issued: Array<[string, string, string]> = [
+        ['AccessToken', id('at'), g1], ['RefreshToken', id('rt'), g1], ['AuthorizationCode', id('ac'), g1],
+        ['DeviceCode', id('dc'), g1], ['BackchannelAuthenticationRequest', id('ciba'), g1],
+        ['AccessToken', id('at'), g2],
+      ];
+      for (const [model, jti, grantId] of issued) await factory(model).upsert(jti, { jti, grantId }, 300);
+      assert.equal((await store.smembers(keys.grantTokens(g1))).length, 5);
+
+      await factory('AccessToken').revokeByGrantId(g1);
+      for (const [model, jti, grantId] of issued) {
+        const found = await factory(model).find(jti);
+        if (grantId === g1) assert.equal(found, undefined, `${model} of the revoked grant`);
+        else assert.equal(found?.jti, jti, `${model} of the other grant`);
+      }
+      assert.equal(await store.ttl(keys.grantTokens(g1)), -2);
+      assert.deepEqual(await store.smembers(keys.grantTokens(g2)), [keys.model('AccessToken', issued[5]![1])]);
+      await factory('AccessToken').revokeByGrantId(id('unknown-grant'));
+    });
+
+    test('the grant token set lives at least as long as its longest token', async () => {
+      const gid = id('grant');
+      await factory('AccessToken').upsert(id('at'), { grantId: gid }, 60);
+      assert.ok(near(await store.ttl(keys.grantTokens(gid)), 60));
+      await factory('RefreshToken').upsert(id('rt'), { grantId: gid }, 3600);
+      assert.ok(near(await store.ttl(keys.grantTokens(gid)), 3600));
+      await factory('AccessToken').upsert(id('at'), { grantId: gid }, 60);
+      assert.ok(near(await store.ttl(keys.grantTokens(gid)), 3600));
+    });
+
+    test('keys are hash-tagged: grant with its token set, interaction with its ceremony state', async () => {
+      const gid = id('grant');
+      const grantKey = keys.model('Grant', gid);
+      assert.equal(grantKey, `${prefix}{g:${gid}}:Grant`);
+      assert.equal(tagOf(keys, grantKey), tagOf(keys, keys.grantTokens(gid)));
+
+      const uid = id('interaction');
+      const interactionKey = keys.model('Interaction', uid);
+      assert.equal(interactionKey, `${prefix}{i:${uid}}:Interaction`);
+      assert.equal(tagOf(keys, interactionKey), tagOf(keys, keys.interaction(uid, 'x')));
+
+      assert.equal(tagOf(keys, keys.model('AccessToken', 'abc')), 'AccessToken:abc');
+
+      await factory('Grant').upsert(gid, { jti: gid }, 60);
+      await factory('Interaction').upsert(uid, { jti: uid }, 60);
+      assert.notEqual(await store.hgetall(grantKey), null, 'the Grant is stored under keys.model');
+      assert.notEqual(await store.hgetall(interactionKey), null, 'the Interaction is stored under keys.model');
+    });
+
+    test('a damaged record is reported with its key, and destroy still removes it', async () => {
+      const adapter = factory('Session');
+      const sid = id('sess');
+      const key = keys.model('Session', sid);
+      await store.batch().hsetAll(key, { payload: '{not json' }, 60).exec();
+      await assert.rejects(adapter.find(sid), (e: Error) => e.name === 'StoredRecordError' && e.message.includes(key));
+      await adapter.destroy(sid);
+      assert.equal(await store.ttl(key), -2);
+    });
+  });
+}
+
+adapterContract(
+  'redis',
+  () => createRedisStore(createRedisConnection({ url: TEST_REDIS_URL })),
+  (prefix) => deletePrefix(prefix),
+);
+if (TEST_REDIS_CLUSTER_NODES) {
+  const nodes = TEST_REDIS_CLUSTER_NODES;
+  adapterContract('redis-cluster', () => createRedisStore(createRedisConnection({ clusterNodes: nodes })), deleteClusterPrefix);
+}
+adapterContract('memory', () => createMemoryStore(), async () => {});
