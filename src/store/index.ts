@@ -1,0 +1,15 @@
+/**
+ * Public face of the storage layer: the Store (Redis or memory), key naming, the Redis
+ * connection and the oidc-provider adapter factory.
+ */
+export type { Store, StoreBatch } from './store.ts';
+export { createKeys, type Keys } from './keys.ts';
+export { createStore } from './create-store.ts';
+export { createRedisStore } from './redis-store.ts';
+export { createMemoryStore, type MemoryStoreOptions } from './memory-store.ts';
+export { createRedisConnection, type RedisConnectionOptions, type StoreLogger } from './redis-connection.ts';
+export { createAdapterFactory, GRANTABLE_MODELS } from './oidc-adapter.ts';
+export type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
+export { BatchError, type BatchFailure } from './batch-error.ts';
+export { StoredRecordError } from './adapter-record.ts';
+export { WrongTypeError } from './memory-keyspace.ts';
