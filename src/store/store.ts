@@ -26,7 +26,11 @@ export interface Store {
   smembers(key: string): Promise<string[]>;
   /** Remaining TTL in seconds; -1 = no TTL, -2 = absent. */
   ttl(key: string): Promise<number>;
-  /** A group of writes applied all-or-nothing (MULTI/EXEC on Redis). */
+  /**
+   * A group of writes sent together and applied with nothing in between (MULTI/EXEC on
+   * Redis; one MULTI per hash slot on Cluster). No rollback: a command that fails while
+   * running leaves the others applied and exec() rejects with a BatchError naming it.
+   */
   batch(): StoreBatch;
   /** Health probe: resolves when the backend answers. */
   ping(): Promise<void>;
@@ -44,6 +48,6 @@ export interface StoreBatch {
   sadd(key: string, members: string[], ttlSeconds?: number): StoreBatch;
   srem(key: string, members: string[]): StoreBatch;
   del(...keys: string[]): StoreBatch;
-  /** Applies every queued write atomically. */
+  /** Applies every queued write together (see Store.batch). */
   exec(): Promise<void>;
 }
