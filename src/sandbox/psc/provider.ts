@@ -1,0 +1,144 @@
+/**
+ * The simulator's oidc-provider instance, configured like PSC's Keycloak realm: endpoint
+ * paths, scopes `openid` + `scope_all`, acr eidas1..3, code flow with optional PKCE,
+ * client_secret_basic/post, lifetimes 120 s / 1800 s / 4 h, RS256 ID tokens.
+ */
+import { randomBytes } from 'node:crypto';
+import { Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { createFindAccount, extraTokenClaims } from './accounts.ts';
+import { SCOPE_ALL_CLAIMS } from './claims.ts';
+import { faultsMiddleware, type PscFaults } from './faults.ts';
+import type { SimulatorLogger } from './logger.ts';
+import { ACR_VALUES } from './means.ts';
+import { memoryAdapterFactory, MemoryStore } from './memory-adapter.ts';
+import { ENDPOINTS, INTERACTION_PATH } from './paths.ts';
+import type { Practitioner } from './practitioners.ts';
+import type { SigningKey } from './signing-key.ts';
+import { PAGE_CSP, renderMessagePage } from './views.ts';
+
+/** A relying party allowed to use the simulator (the gateway). */
+export interface PscClient {
+  client_id: string;
+  client_secret: string;
+  redirect_uris: string[];
+  post_logout_redirect_uris?: string[];
+  /** Default `client_secret_basic`. */
+  token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post';
+}
+
+/** Lifetimes in seconds, as on PSC (access 2 min, refresh 30 min, session 4 h). */
+export const PSC_TTL = {
+  AccessToken: 120,
+  AuthorizationCode: 60,
+  IdToken: 120,
+  RefreshToken: 1800,
+  Session: 4 * 3600,
+  Grant: 4 * 3600,
+  Interaction: 15 * 60,
+} as const;
+
+export interface CreatePscProviderOptions {
+  issuer: string;
+  clients: readonly PscClient[];
+  practitioners: readonly Practitioner[];
+  signingKey: SigningKey;
+  faults: PscFaults;
+  logger: SimulatorLogger;
+}
+
+function page(ctx: KoaContextWithOIDC, status: number, html: string): void {
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.set('Content-Security-Policy', PAGE_CSP);
+  ctx.body = html;
+}
+
+export function createPscProvider(options: CreatePscProviderOptions): Provider {
+  const { issuer, clients, practitioners, signingKey, faults, logger } = options;
+
+  const configuration: Configuration = {
+    adapter: memoryAdapterFactory(new MemoryStore()),
+    clients: clients.map((c) => ({
+      client_id: c.client_id,
+      client_secret: c.client_secret,
+      redirect_uris: c.redirect_uris,
+      post_logout_redirect_uris: c.post_logout_redirect_uris ?? [],
+      token_endpoint_auth_method: c.token_endpoint_auth_method ?? 'client_secret_basic',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'RS256',
+    })),
+    jwks: { keys: [signingKey.privateJwk] },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    routes: ENDPOINTS,
+    scopes: ['openid', 'scope_all'],
+    claims: { acr: null, auth_time: null, sid: null, iss: null, openid: ['sub'], scope_all: [...SCOPE_ALL_CLAIMS] },
+    acrValues: [...ACR_VALUES],
+    responseTypes: ['code'],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+    pkce: { required: () => false },
+    // PSC puts the professional claims in the ID token too, not only in userinfo.
+    conformIdTokenClaims: false,
+    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    ttl: { ...PSC_TTL },
+    findAccount: createFindAccount(practitioners),
+    extraTokenClaims,
+    clientBasedCORS: () => false,
+    interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
+    features: {
+      devInteractions: { enabled: false },
+      // Not part of PSC's documented contract (reference/psc.md): keep them off.
+      pushedAuthorizationRequests: { enabled: false },
+      dPoP: { enabled: false },
+      introspection: { enabled: true, allowedPolicy: async () => true },
+      revocation: {
+        enabled: true,
+        allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => {
+          page(ctx, 200, renderMessagePage({
+            title: 'Déconnexion',
+            heading: 'Se déconnecter de Pro Santé Connect ?',
+            message: 'Vous allez fermer votre session Pro Santé Connect (simulée) sur ce navigateur.',
+            kind: 'info',
+            trustedFormHtml: form,
+            formId: 'op.logoutForm',
+          }));
+        },
+        postLogoutSuccessSource: (ctx) => {
+          page(ctx, 200, renderMessagePage({
+            title: 'Déconnecté',
+            heading: 'Vous êtes déconnecté',
+            message: 'Votre session Pro Santé Connect (simulée) est fermée.',
+            kind: 'info',
+          }));
+        },
+      },
+    },
+    renderError: (ctx, out) => {
+      page(ctx, ctx.status >= 400 ? ctx.status : 400, renderMessagePage({
+        title: 'Erreur',
+        heading: 'La demande de connexion est invalide',
+        message: 'Pro Santé Connect (simulé) ne peut pas traiter cette demande. Relancez la connexion depuis l’application.',
+        kind: 'error',
+        detail: [out.error, out.error_description].filter(Boolean).join(' — '),
+      }));
+    },
+  };
+
+  const provider = new Provider(issuer, configuration);
+  provider.use(faultsMiddleware({ faults, tokenPath: ENDPOINTS.token, userinfoPath: ENDPOINTS.userinfo, signingKey, logger }));
+
+  provider.on('server_error', (_ctx, err) => logger.error({ err }, 'PSC simulator: oidc-provider server error'));
+  const rejected = (event: string) => (_ctx: unknown, err: { error?: string; error_description?: string }) =>
+    logger.warn({ event, error: err.error, error_description: err.error_description }, 'PSC simulator: request rejected');
+  provider.on('authorization.error', rejected('authorization.error'));
+  provider.on('grant.error', rejected('grant.error'));
+  provider.on('userinfo.error', rejected('userinfo.error'));
+  provider.on('introspection.error', rejected('introspection.error'));
+  provider.on('revocation.error', rejected('revocation.error'));
+  provider.on('end_session.error', rejected('end_session.error'));
+  return provider;
+}
