@@ -1,0 +1,48 @@
+/**
+ * The simulator's express application: static assets, PSC's `/auth` host alias, the
+ * `wallet-openid-configuration` discovery path, the login routes, and oidc-provider
+ * mounted at the issuer path.
+ */
+import express, { type Express } from 'express';
+import type { Provider } from 'oidc-provider';
+import { errorHandler, notFound } from './error-pages.ts';
+import type { SimulatorLogger } from './logger.ts';
+import { loginRoutes } from './login-routes.ts';
+import { AUTH_ALIAS_PATH, DISCOVERY_PATH, ENDPOINTS, ISSUER_PATH, STATIC_PATH, WALLET_DISCOVERY_PATH } from './paths.ts';
+import type { Practitioner } from './practitioners.ts';
+import { STATIC_DIR } from './views.ts';
+
+export interface PscAppOptions {
+  provider: Provider;
+  issuer: string;
+  practitioners: readonly Practitioner[];
+  logger: SimulatorLogger;
+}
+
+export function createPscApp(options: PscAppOptions): Express {
+  const { provider, issuer, practitioners, logger } = options;
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.use(STATIC_PATH, express.static(STATIC_DIR, { index: false, maxAge: '1h' }));
+
+  // PSC's authorization endpoint is on another host (wallet…/auth): send the browser on to
+  // the real authorization endpoint under the issuer, keeping the query string.
+  app.get(AUTH_ALIAS_PATH, (req, res) => {
+    const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+    res.redirect(302, `${issuer}${ENDPOINTS.authorization}${query}`);
+  });
+
+  // PSC's non-standard discovery path serves the standard document.
+  app.get(`${ISSUER_PATH}${WALLET_DISCOVERY_PATH}`, (req, _res, next) => {
+    req.url = `${ISSUER_PATH}${DISCOVERY_PATH}`;
+    req.originalUrl = req.url;
+    next();
+  });
+
+  app.use(loginRoutes({ provider, issuer, practitioners, logger }));
+  app.use(ISSUER_PATH, provider.callback());
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

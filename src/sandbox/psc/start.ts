@@ -1,0 +1,92 @@
+/**
+ * startPscSimulator: listens first (so port 0 works), builds the issuer from the real port,
+ * then creates the provider and the express app behind the already-listening server.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createPscApp } from './app.ts';
+import type { PscFaults } from './faults.ts';
+import { closeAll, listen } from './listen.ts';
+import { silentLogger, type SimulatorLogger } from './logger.ts';
+import { ISSUER_PATH } from './paths.ts';
+import { loadPractitioners, DEFAULT_PRACTITIONERS_FILE } from './practitioners.ts';
+import { createPscProvider, type PscClient } from './provider.ts';
+import { generateSigningKey } from './signing-key.ts';
+
+export interface PscSimulatorOptions {
+  /** Port to listen on (0 = any free port). */
+  port: number;
+  /** Host to bind (default 'localhost'). */
+  host?: string;
+  /** Relying parties allowed to use the simulator (the gateway). */
+  clients: Array<{ client_id: string; client_secret: string; redirect_uris: string[]; post_logout_redirect_uris?: string[]; token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post' }>;
+  /** Practitioner fixture file (default config/sandbox/psc-practitioners.json). */
+  practitionersFile?: string;
+  /** pino-compatible logger (optional). */
+  logger?: { info(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void };
+}
+
+export interface PscSimulator {
+  /** Base URL, e.g. http://localhost:3001 */
+  url: string;
+  /** Issuer, `${url}/auth/realms/esante-wallet` */
+  issuer: string;
+  /** Mutable fault injection used by the gateway's negative tests (reset with {}). */
+  faults: PscFaults;
+  close(): Promise<void>;
+}
+
+/** Host name to put in URLs: a wildcard bind address is reached as localhost. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function checkClients(clients: readonly PscClient[]): void {
+  if (!Array.isArray(clients) || clients.length === 0) {
+    throw new TypeError('PSC simulator: options.clients: expected at least one client { client_id, client_secret, redirect_uris }, received none');
+  }
+  for (const [i, c] of clients.entries()) {
+    if (!c.client_id || !c.client_secret || !Array.isArray(c.redirect_uris) || c.redirect_uris.length === 0) {
+      throw new TypeError(`PSC simulator: options.clients[${i}]: expected client_id, client_secret and a non-empty redirect_uris`);
+    }
+  }
+}
+
+export async function startPscSimulator(options: PscSimulatorOptions): Promise<PscSimulator> {
+  const logger: SimulatorLogger = options.logger ?? silentLogger;
+  const host = options.host ?? 'localhost';
+  checkClients(options.clients);
+  const practitioners = await loadPractitioners(options.practitionersFile ?? DEFAULT_PRACTITIONERS_FILE);
+  const signingKey = await generateSigningKey();
+
+  // The server must exist before the issuer is known (port 0): requests that arrive before
+  // the app is ready get a 503.
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const { port, servers } = await listen((req, res) => {
+    if (handler) return handler(req, res);
+    res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' }).end('Simulateur PSC en cours de démarrage');
+  }, options.port, host);
+
+  const url = `http://${urlHost(host)}:${port}`;
+  const issuer = `${url}${ISSUER_PATH}`;
+  const faults: PscFaults = {};
+  try {
+    const provider = createPscProvider({ issuer, clients: options.clients, practitioners, signingKey, faults, logger });
+    handler = createPscApp({ provider, issuer, practitioners, logger });
+  } catch (err) {
+    await closeAll(servers);
+    throw err;
+  }
+  logger.info({ url, issuer, practitioners: practitioners.length, clients: options.clients.map((c) => c.client_id) }, 'PSC simulator listening');
+
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    issuer,
+    faults,
+    close() {
+      closed ??= closeAll(servers);
+      return closed;
+    },
+  };
+}
