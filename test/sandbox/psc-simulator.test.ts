@@ -235,6 +235,20 @@ describe('login and claims', () => {
     assert.equal(introspection.active, true);
   });
 
+  it('single sign-on: a second client in the same browser gets a code without a page, same means', async () => {
+    const jar = new CookieJar();
+    await signIn({ practitioner: CARD_DOCTOR, means: 'ecps' }, config, jar);
+    const postConfig = await discover(POST_CLIENT.client_id, undefined, client.ClientSecretPost(POST_CLIENT.client_secret));
+    const { url, checks } = await authorization(postConfig);
+    const { url: callback } = await follow(jar, url, REDIRECT_URI);
+    assert.ok(callback.href.startsWith(REDIRECT_URI), `expected a silent redirect, stopped at ${callback.href}`);
+    const tokens = await client.authorizationCodeGrant(postConfig, callback, checks);
+    const userinfo = await client.fetchUserInfo(postConfig, tokens.access_token, tokens.claims()!.sub);
+    assert.equal(tokens.claims()?.acr, 'eidas2');
+    assert.equal(userinfo.authMode, 'MOBILE');
+    assert.equal(userinfo.SubjectNameID, CARD_DOCTOR);
+  });
+
   it('"Refuser" sends error=access_denied with the state to the redirect_uri', async () => {
     const { url, checks } = await authorization();
     const callback = await pscLogin(url, { redirectUri: REDIRECT_URI, action: 'refuse' });

@@ -25,6 +25,9 @@ export function createPscApp(options: PscAppOptions): Express {
   app.disable('x-powered-by');
 
   app.use(STATIC_PATH, express.static(STATIC_DIR, { index: false, maxAge: '1h' }));
+  app.get('/favicon.ico', (_req, res) => {
+    res.status(204).end();
+  });
 
   // PSC's authorization endpoint is on another host (wallet…/auth): send the browser on to
   // the real authorization endpoint under the issuer, keeping the query string.

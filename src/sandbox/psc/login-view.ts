@@ -57,9 +57,11 @@ function establishments(p: Practitioner): string {
 
 /** HTML of the login page. */
 export function renderLoginPage(input: LoginPageInput): string {
+  // First display: the first practitioner and the card are pre-selected. Shown again after
+  // an error: exactly what was submitted, so the message and the selection agree.
   const values = input.values ?? {};
-  const selectedPractitioner = values.practitioner ?? input.practitioners[0]?.idNat;
-  const selectedMeans = values.means ?? MEANS[0]?.id;
+  const selectedPractitioner = input.values ? values.practitioner : input.practitioners[0]?.idNat;
+  const selectedMeans = input.values ? values.means : MEANS[0]?.id;
   return renderPage('login', {
     title: input.error ? 'Erreur — Connexion' : 'Connexion',
     issuer: input.issuer,
