@@ -1,7 +1,7 @@
 /**
  * Fault injection for the gateway's negative tests, as an oidc-provider (Koa) middleware
- * around the token and userinfo endpoints. Reads the mutable `faults` object on every
- * request, so a test can change it between calls (reset with `{}`).
+ * around the token and userinfo endpoints. Reads the faults on every request, so a test
+ * can change them between calls, or reset them by assigning `{}`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { corruptIdToken, ID_TOKEN_FAULTS, type IdTokenFault } from './corrupt-id-token.ts';
@@ -19,7 +19,8 @@ export interface PscFaults {
 }
 
 export interface FaultsMiddlewareOptions {
-  faults: PscFaults;
+  /** Returns the faults in force (read on every request: the object may be replaced). */
+  faults: () => PscFaults;
   /** Paths of the token and userinfo endpoints as the provider sees them (relative to the issuer). */
   tokenPath: string;
   userinfoPath: string;
@@ -36,10 +37,11 @@ function errorCodeFor(status: number): string {
 }
 
 export function faultsMiddleware(options: FaultsMiddlewareOptions) {
-  const { faults, tokenPath, userinfoPath, signingKey, logger } = options;
+  const { tokenPath, userinfoPath, signingKey, logger } = options;
   return async function applyFaults(ctx: KoaContextWithOIDC, next: () => Promise<unknown>): Promise<unknown> {
     const isToken = ctx.path === tokenPath;
     if (!isToken && ctx.path !== userinfoPath) return next();
+    const faults = options.faults() ?? {};
 
     const delayMs = faults.delayMs;
     if (typeof delayMs === 'number' && delayMs > 0) {

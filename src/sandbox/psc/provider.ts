@@ -42,7 +42,8 @@ export interface CreatePscProviderOptions {
   clients: readonly PscClient[];
   practitioners: readonly Practitioner[];
   signingKey: SigningKey;
-  faults: PscFaults;
+  /** Returns the faults in force (the simulator's `faults` may be replaced by a test). */
+  faults: () => PscFaults;
   logger: SimulatorLogger;
 }
 

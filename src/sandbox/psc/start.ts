@@ -69,9 +69,9 @@ export async function startPscSimulator(options: PscSimulatorOptions): Promise<P
 
   const url = `http://${urlHost(host)}:${port}`;
   const issuer = `${url}${ISSUER_PATH}`;
-  const faults: PscFaults = {};
+  let faults: PscFaults = {};
   try {
-    const provider = createPscProvider({ issuer, clients: options.clients, practitioners, signingKey, faults, logger });
+    const provider = createPscProvider({ issuer, clients: options.clients, practitioners, signingKey, faults: () => faults, logger });
     handler = createPscApp({ provider, issuer, practitioners, logger });
   } catch (err) {
     await closeAll(servers);
@@ -83,7 +83,12 @@ export async function startPscSimulator(options: PscSimulatorOptions): Promise<P
   return {
     url,
     issuer,
-    faults,
+    get faults() {
+      return faults;
+    },
+    set faults(value: PscFaults) {
+      faults = value ?? {};
+    },
     close() {
       closed ??= closeAll(servers);
       return closed;
