@@ -76,6 +76,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const psc = createPscFederation({ psc: config.psc, redirectUri: `${config.issuer}${PSC_CALLBACK_PATH}`, store, keys, source: pscWithOrigins });
   const provider = createProvider({ config, adapter: createAdapterFactory(store, keys), jwks: loaded.jwks, cookieKeys: loaded.cookieKeys, clients, accounts, views });
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
+  provider.on('backchannel.error', (_ctx, err, client) => logger.warn({ clientId: client.clientId, detail: err.message }, 'back-channel logout delivery failed'));
 
   const app = express();
   app.disable('x-powered-by');

@@ -58,6 +58,8 @@ export function createPscConfigurationSource(psc: Config['psc'], options: { allo
       const auth = psc.authMethod === 'client_secret_post' ? client.ClientSecretPost(psc.clientSecret) : client.ClientSecretBasic(psc.clientSecret);
       const config = new client.Configuration(metadata, psc.clientId, { client_secret: psc.clientSecret }, auth);
       config.timeout = psc.timeoutMs / 1000;
+      // openid-client skips the ID token signature check over TLS unless asked: we want it.
+      client.enableNonRepudiationChecks(config);
       if (options.allowHttp) client.allowInsecureRequests(config);
       cached = { config, at: Date.now() };
       return config;

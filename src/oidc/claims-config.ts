@@ -1,7 +1,7 @@
 /**
  * Which claims each scope releases. `scope_all` is PSC's scope for the professional claims,
  * so a relying party can move from PSC to the gateway without change. `acr`, `amr` and
- * `auth_time` are stand-alone claims, always in the ID token.
+ * `auth_time` belong to `openid`, so every ID token carries them.
  */
 export const PSC_PROFESSIONAL_CLAIMS = [
   'SubjectNameID',
@@ -14,11 +14,9 @@ export const PSC_PROFESSIONAL_CLAIMS = [
 ] as const;
 
 export const CLAIMS = {
-  acr: null,
-  amr: null,
-  auth_time: null,
   sid: null,
-  openid: ['sub'],
+  /** acr, amr and auth_time ride with `openid` so that every ID token carries them. */
+  openid: ['sub', 'acr', 'amr', 'auth_time'],
   profile: ['given_name', 'family_name', 'name', 'preferred_username', 'updated_at'],
   scope_all: [...PSC_PROFESSIONAL_CLAIMS],
 };

@@ -16,6 +16,7 @@ import type { ClientMetadata } from './clients.ts';
 import { CLAIMS, SCOPES } from './claims-config.ts';
 import { oidcPages } from './pages.ts';
 import { loadExistingGrant } from './first-party-grant.ts';
+import { outboundFetch, registeredHosts } from './outbound-fetch.ts';
 
 export interface ProviderDeps {
   config: Config;
@@ -30,7 +31,7 @@ export interface ProviderDeps {
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, accounts, views } = deps;
   const pages = oidcPages(views);
-  const signingAlg = deps.jwks.keys[0]?.alg ?? 'ES256';
+  const signingAlg = (deps.jwks.keys[0]?.alg ?? 'ES256') as 'ES256' | 'RS256';
 
   const configuration: Configuration = {
     adapter: deps.adapter,
@@ -97,6 +98,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       return { accountId: account.idNat, claims: () => accountClaims(account) as { sub: string } };
     },
     loadExistingGrant,
+    fetch: outboundFetch(registeredHosts(deps.clients)) as Configuration['fetch'],
     renderError: pages.renderError,
   };
 

@@ -1,0 +1,72 @@
+/**
+ * Entry point (`npm start`): loads the configuration (a bad value stops start-up with exit
+ * code 2 and one line per problem), starts the gateway and, outside production, the
+ * sandbox peers. SIGINT/SIGTERM stop everything cleanly.
+ */
+import { ConfigError, formatProblem, loadConfig, type Config } from './config/index.ts';
+import { KeyFileError } from './keys/load.ts';
+import { createLogger } from './logger.ts';
+import { startGateway } from './gateway.ts';
+import { prepareSandboxSecrets, startDemoApps, startPscSandbox } from './sandbox/launch.ts';
+
+interface Closable { close(): Promise<void> }
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`HospiConnect cannot start: ${err.problems.length} configuration problem(s)`);
+    for (const problem of err.problems) console.error(formatProblem(problem));
+    process.exit(2);
+  }
+  const logger = createLogger(config.log.level);
+  const running: Closable[] = [];
+  const stop = async (signal: string) => {
+    logger.info({ signal }, 'stopping');
+    for (const peer of running.reverse()) await peer.close().catch((err: Error) => logger.error({ err }, 'error while stopping'));
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+
+  try {
+    if (config.sandbox.enabled) {
+      config = prepareSandboxSecrets(config);
+      const sandbox = await startPscSandbox(config, logger);
+      running.push(sandbox.simulator);
+      config = sandbox.config;
+    }
+    running.push(await startGateway({ config, logger }));
+    if (config.sandbox.enabled) running.push(...await startDemoApps(config, logger));
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof KeyFileError) {
+      const lines = err instanceof ConfigError ? err.problems.map(formatProblem) : [err.message];
+      console.error('HospiConnect cannot start:');
+      for (const line of lines) console.error(line);
+      process.exit(2);
+    }
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(`HospiConnect cannot start: ${(err as Error).message} — another program uses this port (set PORT, or stop it).`);
+      process.exit(2);
+    }
+    throw err;
+  }
+
+  if (config.sandbox.enabled) {
+    const host = config.sandbox.host;
+    process.stdout.write([
+      '',
+      'HospiConnect sandbox is running:',
+      `  gateway (issuer)     ${config.issuer}/.well-known/openid-configuration`,
+      `  PSC simulator        ${config.psc.issuer}`,
+      `  demo DPI             http://${host}:${config.sandbox.dpiPort}/`,
+      `  demo DMP-like        http://${host}:${config.sandbox.dmpPort}/`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'));
+  }
+}
+
+await main();

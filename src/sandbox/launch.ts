@@ -1,0 +1,63 @@
+/**
+ * The sandbox peers started by `npm start` outside production: the PSC simulator (3001)
+ * and the demo DPI (3002) and DMP-like (3003) applications. Secrets they share with the
+ * gateway are generated per run when not given, so none is ever written in the repo.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.ts';
+import { startPscSimulator } from './psc/index.ts';
+import { startDemoRp } from './rp/demo-rp.ts';
+import { loadClientKey } from './rp/client-key.ts';
+
+export interface SandboxPeers {
+  pscUrl: string;
+  close(): Promise<void>;
+}
+
+/** Fills in the secrets the sandbox shares with the gateway (PSC client secret, demo-dpi secret). */
+export function prepareSandboxSecrets(config: Config, env: NodeJS.ProcessEnv = process.env): Config {
+  env.DEMO_DPI_CLIENT_SECRET ??= randomBytes(32).toString('base64url');
+  return { ...config, psc: { ...config.psc, clientSecret: config.psc.clientSecret ?? randomBytes(32).toString('base64url') } };
+}
+
+/** Starts the PSC simulator; the returned config points the gateway at it. */
+export async function startPscSandbox(config: Config, logger: Logger) {
+  const simulator = await startPscSimulator({
+    port: config.sandbox.pscPort,
+    host: config.sandbox.host,
+    clients: [{
+      client_id: config.psc.clientId,
+      client_secret: config.psc.clientSecret!,
+      redirect_uris: [`${config.issuer}/federation/psc/callback`],
+      token_endpoint_auth_method: config.psc.authMethod,
+    }],
+    logger: logger.child({ peer: 'psc-simulator' }),
+  });
+  return { simulator, config: { ...config, psc: { ...config.psc, issuer: simulator.issuer } } };
+}
+
+export async function startDemoApps(config: Config, logger: Logger, env: NodeJS.ProcessEnv = process.env) {
+  const dpi = await startDemoRp({
+    port: config.sandbox.dpiPort,
+    host: config.sandbox.host,
+    title: 'DPI de démonstration',
+    subtitle: 'Dossier patient informatisé — Centre hospitalier de démonstration',
+    issuer: config.issuer,
+    clientId: 'demo-dpi',
+    auth: { method: 'client_secret_basic', secret: env.DEMO_DPI_CLIENT_SECRET! },
+    logger,
+  });
+  const dmp = await startDemoRp({
+    port: config.sandbox.dmpPort,
+    host: config.sandbox.host,
+    title: 'Service DMP de démonstration',
+    subtitle: 'Service national de type DMP — accès sensible',
+    issuer: config.issuer,
+    clientId: 'demo-dmp',
+    auth: { method: 'private_key_jwt', key: await loadClientKey(config.keys.dir, 'demo-dmp') },
+    signedUserinfo: true,
+    logger,
+  });
+  return [dpi, dmp];
+}

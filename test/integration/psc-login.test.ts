@@ -1,0 +1,137 @@
+/**
+ * End-to-end federated sign-in through gateway + PSC simulator, with openid-client as the
+ * relying party, on a real Redis: tokens, claims, refresh rotation, introspection,
+ * revocation and logout.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as client from 'openid-client';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { startStack, RP_POST_LOGOUT, type Stack } from '../support/stack.ts';
+import { TestBrowser } from '../support/browser.ts';
+import { exchange, signIn } from '../support/psc-login.ts';
+
+let stack: Stack;
+before(async () => { stack = await startStack({ name: 'psc-login' }); });
+after(async () => { await stack.close(); });
+
+describe('federated sign-in through Pro Santé Connect', () => {
+  it('issues an ID token signed with a published key, carrying acr, amr and auth_time', async () => {
+    const browser = new TestBrowser();
+    const before = Math.floor(Date.now() / 1000);
+    const request = await signIn(stack, browser, { choice: { means: 'card' } });
+    const tokens = await exchange(request);
+    const jwks = createRemoteJWKSet(new URL(`${stack.issuer}/jwks`));
+    const { payload } = await jwtVerify(tokens.id_token!, jwks, { issuer: stack.issuer, audience: 'test-rp' });
+    assert.equal(decodeProtectedHeader(tokens.id_token!).alg, 'ES256');
+    assert.equal(payload.sub, '899700427885');
+    assert.equal(payload.acr, 'eidas3');
+    assert.deepEqual(payload.amr, ['sc', 'pin', 'mfa']);
+    assert.ok(typeof payload.auth_time === 'number' && payload.auth_time >= before - 1);
+    assert.equal(payload.nonce, request.checks.expectedNonce);
+    assert.equal(request.callback.searchParams.get('state'), request.checks.expectedState);
+    assert.equal(payload.SubjectRefPro, undefined, 'professional claims stay out of the ID token unless requested');
+  });
+
+  it('gives e-CPS logins eidas2 and never more than the means is worth, whatever PSC says', async () => {
+    const ecps = await exchange(await signIn(stack, new TestBrowser(), { choice: { means: 'ecps' } }));
+    assert.equal(ecps.claims()!.acr, 'eidas2');
+    const forced = await exchange(await signIn(stack, new TestBrowser(), { choice: { means: 'ecps', forceAcr: 'eidas3' } }));
+    assert.equal(forced.claims()!.acr, 'eidas2');
+    const unknown = await exchange(await signIn(stack, new TestBrowser(), { choice: { means: 'card', forceAuthMode: 'unknown' } }));
+    assert.equal(unknown.claims()!.acr, 'eidas1');
+    assert.deepEqual(unknown.claims()!.amr, []);
+  });
+
+  it('releases the PSC professional claims in userinfo for scope_all', async () => {
+    const request = await signIn(stack, new TestBrowser(), { choice: { practitioner: '899700427885' } });
+    const tokens = await exchange(request);
+    const info = await client.fetchUserInfo(request.config, tokens.access_token, tokens.claims()!.sub);
+    assert.equal(info.SubjectNameID, '899700427885');
+    assert.equal(info.preferred_username, '899700427885');
+    assert.equal(typeof info.given_name, 'string');
+    const refPro = info.SubjectRefPro as { exercices: Array<{ activities: unknown[] }> };
+    assert.ok(refPro.exercices[0]!.activities.length >= 1, 'exercices[].activities[] as PSC shapes them');
+    assert.ok(Array.isArray(info.SubjectRole));
+    assert.ok(Array.isArray(info.otherIds));
+    assert.equal(typeof info.psc_verified_at, 'number');
+  });
+
+  it('puts professional claims in the ID token when the claims parameter asks for them', async () => {
+    const claims = JSON.stringify({ id_token: { SubjectNameID: null, SubjectRefPro: null, acr: { essential: true } } });
+    const tokens = await exchange(await signIn(stack, new TestBrowser(), { params: { claims } }));
+    const idToken = tokens.claims()!;
+    assert.equal(idToken.SubjectNameID, '899700427885');
+    assert.ok(idToken.SubjectRefPro);
+  });
+
+  it('keeps a non-numeric sandbox idNat intact', async () => {
+    const tokens = await exchange(await signIn(stack, new TestBrowser(), { choice: { practitioner: 'ANS20231122132732' } }));
+    assert.equal(tokens.claims()!.sub, 'ANS20231122132732');
+  });
+
+  it('returns signed userinfo (application/jwt) to a client registered for it', async () => {
+    const request = await signIn(stack, new TestBrowser(), { clientId: 'jwt-userinfo-rp', metadata: { userinfo_signed_response_alg: 'ES256' } });
+    const tokens = await exchange(request);
+    const response = await fetch(`${stack.issuer}/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    assert.match(response.headers.get('content-type') ?? '', /application\/jwt/);
+    const info = await client.fetchUserInfo(request.config, tokens.access_token, tokens.claims()!.sub);
+    assert.equal(info.SubjectNameID, '899700427885');
+  });
+
+  it('rotates refresh tokens and refuses the old one', async () => {
+    const request = await signIn(stack, new TestBrowser());
+    const tokens = await exchange(request);
+    assert.ok(tokens.refresh_token, 'a refresh token is issued');
+    const refreshed = await client.refreshTokenGrant(request.config, tokens.refresh_token);
+    assert.ok(refreshed.refresh_token && refreshed.refresh_token !== tokens.refresh_token);
+    assert.equal(refreshed.claims()?.acr, 'eidas3', 'the level survives a refresh');
+    await assert.rejects(client.refreshTokenGrant(request.config, tokens.refresh_token), (err: { error?: string }) => err.error === 'invalid_grant');
+  });
+
+  it('introspects and revokes access tokens', async () => {
+    const request = await signIn(stack, new TestBrowser());
+    const tokens = await exchange(request);
+    const active = await client.tokenIntrospection(request.config, tokens.access_token);
+    assert.equal(active.active, true);
+    assert.equal(active.sub, '899700427885');
+    assert.equal(active.client_id, 'test-rp');
+    await client.tokenRevocation(request.config, tokens.access_token);
+    const revoked = await client.tokenIntrospection(request.config, tokens.access_token);
+    assert.equal(revoked.active, false);
+    await assert.rejects(client.fetchUserInfo(request.config, tokens.access_token, '899700427885'));
+  });
+
+  it('logs out (RP-initiated), tells the RP by back-channel, and forgets the session', async () => {
+    const browser = new TestBrowser();
+    const request = await signIn(stack, browser);
+    const tokens = await exchange(request);
+    const sid = tokens.claims()!.sid;
+    assert.ok(sid, 'the ID token carries sid for back-channel logout');
+    const already = stack.backchannel.tokens.length;
+    const endSession = client.buildEndSessionUrl(request.config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: RP_POST_LOGOUT });
+    const confirm = await browser.follow(endSession);
+    assert.equal(confirm.page?.status, 200);
+    assert.match(confirm.page!.body, /Voulez-vous vous déconnecter/);
+    const done = await browser.submit(confirm.page!, 'form#op\\.logoutForm', { logout: 'yes' }, { stopAt: (u) => u.href.startsWith(RP_POST_LOGOUT) });
+    assert.ok(done.stoppedAt, 'redirected to the post_logout_redirect_uri');
+    const [logoutToken] = (await stack.backchannel.waitFor(already + 1)).slice(already);
+    const jwks = createRemoteJWKSet(new URL(`${stack.issuer}/jwks`));
+    const { payload } = await jwtVerify(logoutToken!, jwks, { issuer: stack.issuer, audience: 'test-rp' });
+    assert.equal(payload.sid, sid);
+    assert.ok((payload.events as Record<string, unknown>)['http://schemas.openid.net/event/backchannel-logout']);
+    const again = await signInSilently(browser);
+    assert.equal(again.searchParams.get('error'), 'login_required');
+  });
+});
+
+async function signInSilently(browser: TestBrowser): Promise<URL> {
+  const config = await stack.rp();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: 'http://127.0.0.1:9/cb', scope: 'openid', prompt: 'none', state: client.randomState(),
+    code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+  });
+  const result = await browser.follow(url, {}, { stopAt: (u) => u.href.startsWith('http://127.0.0.1:9/cb') });
+  assert.ok(result.stoppedAt, `expected a redirect to the RP, got ${result.page?.status}`);
+  return result.stoppedAt;
+}

@@ -1,0 +1,132 @@
+/**
+ * Starts a real stack for integration tests: the PSC simulator, one or more gateway
+ * instances on one store (real Redis under a per-run key prefix, or memory), and test
+ * relying parties registered like production ones. Everything talks over real HTTP.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import * as client from 'openid-client';
+import { pino } from 'pino';
+import { loadConfig, type Config } from '../../src/config/index.ts';
+import { startGateway, type Gateway } from '../../src/gateway.ts';
+import { toClientMetadata } from '../../src/oidc/index.ts';
+import { createKeys, createRedisConnection, createRedisStore, createMemoryStore, type Store } from '../../src/store/index.ts';
+import { startPscSimulator, type PscSimulator } from '../../src/sandbox/psc/index.ts';
+import { TEST_REDIS_URL, deletePrefix, uniquePrefix } from './redis.ts';
+import { freePort } from './ports.ts';
+import { startBackchannelReceiver } from './backchannel-receiver.ts';
+
+export const RP_REDIRECT = 'http://127.0.0.1:9/cb';
+export const RP_POST_LOGOUT = 'http://127.0.0.1:9/bye';
+
+export interface StackOptions {
+  name: string;
+  store?: 'redis' | 'memory';
+  /** How many gateway instances share the store (default 1). */
+  instances?: number;
+  /** Extra configuration overrides (dotted keys). */
+  overrides?: Record<string, unknown>;
+}
+
+export interface Stack {
+  config: Config;
+  issuer: string;
+  gateways: Gateway[];
+  /** Base URLs of each instance (same issuer, different ports when instances > 1). */
+  instanceUrls: string[];
+  psc: PscSimulator;
+  store: Store;
+  prefix: string;
+  secrets: Record<string, string>;
+  backchannel: Awaited<ReturnType<typeof startBackchannelReceiver>>;
+  /** An openid-client Configuration for a registered test client. */
+  rp(clientId?: string, metadata?: Partial<client.ClientMetadata>): Promise<client.Configuration>;
+  /** Number of keys the stack has in Redis (to prove that rejected input stores nothing). */
+  keyCount(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const prefix = uniquePrefix(options.name);
+  const keysDir = mkdtempSync(join(tmpdir(), 'hc-keys-'));
+  const secrets = {
+    psc: randomBytes(24).toString('base64url'),
+    'test-rp': randomBytes(24).toString('base64url'),
+    'third-party-rp': randomBytes(24).toString('base64url'),
+    'jwt-userinfo-rp': randomBytes(24).toString('base64url'),
+  };
+  const backchannel = await startBackchannelReceiver();
+  const count = options.instances ?? 1;
+  const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
+  const issuer = `http://localhost:${ports[0]}`;
+  const psc = await startPscSimulator({
+    port: 0,
+    clients: [{ client_id: 'hospiconnect-gateway', client_secret: secrets.psc, redirect_uris: [`${issuer}/federation/psc/callback`] }],
+  });
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      env: 'test',
+      issuer,
+      'redis.prefix': prefix,
+      'keys.dir': keysDir,
+      'psc.issuer': psc.issuer,
+      'psc.clientSecret': secrets.psc,
+      'psc.timeoutMs': 1500,
+      'sandbox.enabled': false,
+      'log.level': process.env.TEST_LOG_LEVEL ?? 'silent',
+      ...options.overrides,
+    },
+  });
+  const clients = toClientMetadata([
+    { client_id: 'test-rp', client_name: 'Application de test', first_party: true, redirect_uris: [RP_REDIRECT], post_logout_redirect_uris: [RP_POST_LOGOUT], client_secret: secrets['test-rp'], backchannel_logout_uri: backchannel.url, backchannel_logout_session_required: true },
+    { client_id: 'third-party-rp', client_name: 'Application tierce', first_party: false, redirect_uris: [RP_REDIRECT], client_secret: secrets['third-party-rp'] },
+    { client_id: 'jwt-userinfo-rp', client_name: 'Application userinfo signé', first_party: true, redirect_uris: [RP_REDIRECT], client_secret: secrets['jwt-userinfo-rp'], userinfo_signed_response_alg: 'ES256' },
+  ], {}, 'test-clients');
+
+  const redis = options.store === 'memory' ? undefined : createRedisConnection({ url: TEST_REDIS_URL });
+  const store = redis ? createRedisStore(redis) : createMemoryStore();
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const gateways: Gateway[] = [];
+  for (const port of ports) {
+    gateways.push(await startGateway({ config: { ...config, http: { ...config.http, port } }, logger, clients, store }));
+  }
+  const keys = createKeys(prefix);
+
+  return {
+    config,
+    issuer,
+    gateways,
+    instanceUrls: ports.map((p) => `http://localhost:${p}`),
+    psc,
+    store,
+    prefix,
+    secrets,
+    backchannel,
+    async rp(clientId = 'test-rp', metadata = {}) {
+      const secret = secrets[clientId as keyof typeof secrets];
+      return client.discovery(new URL(issuer), clientId, { ...metadata }, client.ClientSecretBasic(secret), { execute: [client.allowInsecureRequests] });
+    },
+    async keyCount() {
+      if (!redis) return -1;
+      let cursor = '0';
+      let n = 0;
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', `${keys.prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        n += found.length;
+      } while (cursor !== '0');
+      return n;
+    },
+    async close() {
+      for (const g of gateways) await g.close();
+      await psc.close();
+      await backchannel.close();
+      await store.close();
+      if (redis) await deletePrefix(prefix);
+      rmSync(keysDir, { recursive: true, force: true });
+    },
+  };
+}
