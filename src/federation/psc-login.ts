@@ -29,8 +29,12 @@ export interface PscLoginResult {
 }
 
 export interface PscFederation {
-  /** Prepares a round trip for interaction `uid`; returns the PSC URL and the state to bind to the browser. */
-  start(uid: string): Promise<{ url: URL; state: string }>;
+  /**
+   * Prepares a round trip for interaction `uid`; returns the PSC URL and the state to bind
+   * to the browser. `reauthenticate` forwards the relying party's demand for a fresh
+   * authentication (prompt=login, max_age) to PSC, so that a PSC session is not reused.
+   */
+  start(uid: string, options?: { reauthenticate?: boolean }): Promise<{ url: URL; state: string }>;
   /** Finishes the round trip from the callback URL and the state bound to this browser (cookie). */
   complete(callbackUrl: URL, boundState: string | undefined): Promise<PscLoginResult>;
 }
@@ -41,7 +45,7 @@ export function createPscFederation(deps: { psc: Config['psc']; redirectUri: str
   const { psc, redirectUri, store, keys, source } = deps;
 
   return {
-    async start(uid) {
+    async start(uid, options = {}) {
       const config = await source.get();
       const state = client.randomState();
       const nonce = client.randomNonce();
@@ -56,6 +60,7 @@ export function createPscFederation(deps: { psc: Config['psc']; redirectUri: str
         nonce,
         code_challenge: await client.calculatePKCECodeChallenge(verifier),
         code_challenge_method: 'S256',
+        ...(options.reauthenticate ? { prompt: 'login' } : {}),
       });
       return { url, state };
     },

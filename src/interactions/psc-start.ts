@@ -9,6 +9,9 @@ import { FederationError } from '../federation/index.ts';
 import { sendPage } from '../http/page.ts';
 import { interactionFor, pscBindingCookie, type InteractionDeps } from './context.ts';
 
+/** Prompt reasons that mean the relying party wants a fresh authentication, not a reused one. */
+const REAUTHENTICATION_REASONS = new Set(['login_prompt', 'max_age']);
+
 export function stateDigest(state: string): string {
   return createHash('sha256').update(state).digest('base64url').slice(0, 16);
 }
@@ -17,7 +20,8 @@ export function postPscStart(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const details = await interactionFor(deps.provider, req, res);
     try {
-      const { url, state } = await deps.psc.start(details.uid);
+      const reauthenticate = details.prompt.reasons.some((r) => REAUTHENTICATION_REASONS.has(r));
+      const { url, state } = await deps.psc.start(details.uid, { reauthenticate });
       res.cookie(pscBindingCookie(stateDigest(state)), state, {
         httpOnly: true,
         sameSite: 'lax',

@@ -112,7 +112,7 @@ describe('federated sign-in through Pro Santé Connect', () => {
     const endSession = client.buildEndSessionUrl(request.config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: RP_POST_LOGOUT });
     const confirm = await browser.follow(endSession);
     assert.equal(confirm.page?.status, 200);
-    assert.match(confirm.page!.body, /Voulez-vous vous déconnecter/);
+    assert.match(confirm.page!.text, /Voulez-vous vous déconnecter/);
     const done = await browser.submit(confirm.page!, 'form#op\\.logoutForm', { logout: 'yes' }, { stopAt: (u) => u.href.startsWith(RP_POST_LOGOUT) });
     assert.ok(done.stoppedAt, 'redirected to the post_logout_redirect_uri');
     const [logoutToken] = (await stack.backchannel.waitFor(already + 1)).slice(already);

@@ -13,6 +13,8 @@ export interface Page {
   body: string;
   /** Parsed document (only for HTML). */
   doc: HTMLElement;
+  /** Visible text of the page's <main> (entities decoded, whitespace folded). */
+  text: string;
 }
 
 export interface FollowOptions {
@@ -43,7 +45,9 @@ export class TestBrowser {
       await this.jar.setCookie(setCookie, target.href, { ignoreError: true });
     }
     const text = await response.text();
-    return { url: new URL(url).href, status: response.status, headers: response.headers, body: text, doc: parse(text) };
+    const doc = parse(text);
+    const main = doc.querySelector('main') ?? doc;
+    return { url: new URL(url).href, status: response.status, headers: response.headers, body: text, doc, text: main.text.replace(/\s+/g, ' ').trim() };
   }
 
   /** Requests `url` and follows redirects until a non-redirect answer or `stopAt` matches. */

@@ -43,7 +43,7 @@ export interface PscChoice {
 
 /** From the gateway's login page: PSC button, simulator form, back. Returns where it stopped. */
 export async function loginAtPsc(browser: TestBrowser, loginPage: Page, choice: PscChoice = {}) {
-  const toPsc = await browser.submit(loginPage, 'form[action$="/psc"]');
+  const toPsc = await browser.submit(loginPage, 'form[action$="/psc"]', {}, { stopAt: isRpRedirect });
   const pscPage = toPsc.page;
   if (!pscPage || pscPage.status !== 200 || !pscPage.doc.querySelector('form.login-form')) {
     return { ...toPsc, pscPage };

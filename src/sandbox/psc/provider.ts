@@ -68,6 +68,8 @@ export function createPscProvider(options: CreatePscProviderOptions): Provider {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       id_token_signed_response_alg: 'RS256',
+      // Keycloak always puts auth_time in the ID token.
+      require_auth_time: true,
     })),
     jwks: { keys: [signingKey.privateJwk] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
