@@ -15,6 +15,7 @@ import { loadPolicy, type AssurancePolicy } from './assurance/index.ts';
 import { createPscConfigurationSource, createPscFederation } from './federation/index.ts';
 import { createProvider, loadClientsFile, type ClientMetadata } from './oidc/index.ts';
 import { interactionRoutes, PSC_CALLBACK_PATH } from './interactions/routes.ts';
+import { mountProvider } from './oidc/mount.ts';
 import { createViews, VIEWS_DIR } from './http/views.ts';
 import { cspNonce, securityHeaders } from './http/security-headers.ts';
 import { requestLog } from './http/request-log.ts';
@@ -88,7 +89,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.use(healthRoutes(store));
   app.use(queryLimits());
   app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views }));
-  app.use(provider.callback());
+  app.use(mountProvider(provider));
   app.use(notFound(views));
   app.use(errorHandler(views));
   server.on('request', app);

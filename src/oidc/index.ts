@@ -1,3 +1,3 @@
-export { createProvider, type ProviderDeps } from './provider.ts';
+export { createProvider, OIDC_ROUTES, type ProviderDeps } from './provider.ts';
 export { loadClientsFile, toClientMetadata, type ClientMetadata } from './clients.ts';
 export { CLAIMS, SCOPES, PSC_PROFESSIONAL_CLAIMS } from './claims-config.ts';

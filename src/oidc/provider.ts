@@ -18,6 +18,17 @@ import { oidcPages } from './pages.ts';
 import { loadExistingGrant } from './first-party-grant.ts';
 import { outboundFetch, registeredHosts } from './outbound-fetch.ts';
 
+/** The provider's endpoints; the express app hands only these paths to it (http/mount-provider.ts). */
+export const OIDC_ROUTES = {
+  authorization: '/auth',
+  token: '/token',
+  userinfo: '/me',
+  jwks: '/jwks',
+  end_session: '/session/end',
+  introspection: '/token/introspection',
+  revocation: '/token/revocation',
+} as const;
+
 export interface ProviderDeps {
   config: Config;
   adapter: AdapterFactory;
@@ -92,6 +103,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       Interaction: config.ttl.interaction,
       Grant: config.ttl.grant,
     },
+    routes: OIDC_ROUTES,
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     findAccount: async (_ctx, id) => {
       const account = await accounts.find(id);
