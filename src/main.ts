@@ -24,8 +24,9 @@ async function main(): Promise<void> {
   const logger = createLogger(config.log.level);
   const running: Closable[] = [];
   const stop = async (signal: string) => {
-    logger.info({ signal }, 'stopping');
+    process.stdout.write(`HospiConnect stopping (${signal})…\n`);
     for (const peer of running.reverse()) await peer.close().catch((err: Error) => logger.error({ err }, 'error while stopping'));
+    process.stdout.write('HospiConnect stopped.\n');
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

@@ -41,6 +41,9 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = {
   PSC_END_SESSION_ENDPOINT: { key: 'psc.metadata.end_session_endpoint' },
   SANDBOX: { key: 'sandbox.enabled' },
   SANDBOX_HOST: { key: 'sandbox.host' },
+  SANDBOX_PSC_PORT: { key: 'sandbox.pscPort' },
+  SANDBOX_DPI_PORT: { key: 'sandbox.dpiPort' },
+  SANDBOX_DMP_PORT: { key: 'sandbox.dmpPort' },
   LOG_LEVEL: { key: 'log.level' },
 };
 

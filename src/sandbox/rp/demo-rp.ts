@@ -19,7 +19,6 @@ import { displayIdentity } from './identity.ts';
 import type { ClientKey } from './client-key.ts';
 
 const VIEWS = fileURLToPath(new URL('../../../views/sandbox/rp/', import.meta.url));
-const COOKIE = 'demo_rp_sid';
 
 export interface DemoRpOptions {
   /** Port to listen on (0 = any free port). */
@@ -55,6 +54,8 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
   const url = `http://${options.host ?? 'localhost'}:${typeof address === 'object' && address ? address.port : options.port}`;
   const redirectUri = `${url}/callback`;
   const sessions = new RpSessions();
+  // Cookies are not isolated by port: each demo application needs its own cookie name on localhost.
+  const COOKIE = `demo_rp_sid_${options.clientId}`;
   const eta = new Eta({ views: VIEWS, cache: true, autoEscape: true });
   const log = options.logger.child({ rp: options.clientId });
 
