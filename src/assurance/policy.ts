@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError } from '../config/index.ts';
+import { ConfigError, issueProblems } from '../config/index.ts';
 import { LEVELS } from './levels.ts';
 
 const AMR_VALUES = ['face', 'fpt', 'geo', 'hwk', 'iris', 'kba', 'mca', 'mfa', 'otp', 'pin', 'pop', 'pwd', 'rba', 'retina', 'sc', 'sms', 'swk', 'tel', 'user', 'vbm', 'wia'] as const;
@@ -40,13 +40,9 @@ export type AssurancePolicy = z.output<typeof policySchema>;
 export type MethodPolicy = z.output<typeof methodSchema>;
 
 export function parsePolicy(data: unknown, source = 'assurance'): AssurancePolicy {
-  const parsed = policySchema.safeParse(data);
+  const parsed = policySchema.safeParse(data, { reportInput: true });
   if (parsed.success) return parsed.data;
-  throw new ConfigError(parsed.error.issues.map((i) => ({
-    key: `${source}.${i.path.map(String).join('.')}`,
-    received: 'input' in i && i.input !== undefined ? (JSON.stringify(i.input) ?? '?').slice(0, 80) : '(missing)',
-    expected: i.message,
-  })));
+  throw new ConfigError(issueProblems(parsed.error.issues, source));
 }
 
 export function loadPolicy(path: string): AssurancePolicy {

@@ -33,7 +33,7 @@ export const configSchema = z.strictObject({
     /** redis:// or rediss:// URL. Unset outside production = in-memory store. */
     url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
     /** Every key the gateway writes starts with this prefix. */
-    prefix: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/).default('hc:'),
+    prefix: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only (braces are Redis Cluster hash tags)').default('hc:'),
     /** Sentinel mode: comma-separated host:port list. */
     sentinels: z.string().regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, 'host:port[,host:port…]').optional(),
     /** Name of the master watched by the sentinels. */

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError, type ConfigProblem } from '../config/index.ts';
+import { ConfigError, issueProblems, type ConfigProblem } from '../config/index.ts';
 
 const uri = z.url({ protocol: /^https?$/ });
 
@@ -32,10 +32,10 @@ export const clientSchema = z.strictObject({
 }).superRefine((c, ctx) => {
   const secretMethod = c.token_endpoint_auth_method.startsWith('client_secret');
   if (secretMethod && !c.client_secret_env && !c.client_secret) {
-    ctx.addIssue({ code: 'custom', path: ['client_secret_env'], message: `the name of the environment variable holding the secret (required by ${c.token_endpoint_auth_method})` });
+    ctx.addIssue({ code: 'custom', path: ['client_secret_env'], input: c.client_secret_env, message: `the name of the environment variable holding the secret (required by ${c.token_endpoint_auth_method})` });
   }
   if (c.token_endpoint_auth_method === 'private_key_jwt' && !c.jwks_uri && !c.jwks) {
-    ctx.addIssue({ code: 'custom', path: ['jwks_uri'], message: 'jwks_uri or jwks (required by private_key_jwt)' });
+    ctx.addIssue({ code: 'custom', path: ['jwks_uri'], input: c.jwks_uri, message: 'jwks_uri or jwks (required by private_key_jwt)' });
   }
 });
 
@@ -54,14 +54,8 @@ export function loadClientsFile(path: string, env: NodeJS.ProcessEnv = process.e
 }
 
 export function toClientMetadata(data: unknown, env: NodeJS.ProcessEnv, source = 'clients'): ClientMetadata[] {
-  const parsed = z.array(clientSchema).min(1).safeParse(data);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i): ConfigProblem => ({
-      key: pathText(source, i.path),
-      received: 'input' in i && i.input !== undefined ? JSON.stringify(i.input)?.slice(0, 80) ?? '?' : '(missing)',
-      expected: i.message,
-    })));
-  }
+  const parsed = z.array(clientSchema).min(1).safeParse(data, { reportInput: true });
+  if (!parsed.success) throw new ConfigError(issueProblems(parsed.error.issues, source));
   const ids = new Set<string>();
   const problems: ConfigProblem[] = [];
   const clients = parsed.data.map((c, i) => {
@@ -84,7 +78,3 @@ export function toClientMetadata(data: unknown, env: NodeJS.ProcessEnv, source =
   return clients;
 }
 
-/** `clients[0].redirect_uris[1]` from a schema path. */
-function pathText(source: string, path: readonly PropertyKey[]): string {
-  return source + path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-}

@@ -86,7 +86,7 @@ describe('conformance-style checks', () => {
     const sso = await signIn(stack, browser);
     assert.equal(sso.sawLoginPage, false, 'single sign-on without parameters');
     await sleep(1100);
-    for (const params of [{ max_age: '0' }, { prompt: 'login' }]) {
+    for (const params of [{ max_age: '0' }, { prompt: 'login' }] as Array<Record<string, string>>) {
       const again = await signIn(stack, browser, { params });
       assert.equal(again.sawLoginPage, true, `${JSON.stringify(params)} shows the sign-in page again`);
       const tokens = await exchange(again);

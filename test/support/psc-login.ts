@@ -55,7 +55,7 @@ export async function loginAtPsc(browser: TestBrowser, loginPage: Page, choice: 
 }
 
 /** Full journey from the authorization request to the code at the relying party. */
-export async function signIn(stack: Stack, browser: TestBrowser, options: { clientId?: string; params?: Record<string, string>; choice?: PscChoice } = {}) {
+export async function signIn(stack: Stack, browser: TestBrowser, options: { clientId?: string; params?: Record<string, string>; metadata?: Partial<client.ClientMetadata>; choice?: PscChoice } = {}) {
   const request = await authorizationRequest(stack, options);
   const first = await browser.follow(request.url, {}, { stopAt: isRpRedirect });
   let callback = first.stoppedAt;

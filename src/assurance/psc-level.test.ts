@@ -1,0 +1,54 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadPolicy, parsePolicy, levelForPsc } from './index.ts';
+import { ConfigError } from '../config/index.ts';
+
+const policy = loadPolicy('config/assurance.json');
+
+describe('levelForPsc with the default policy', () => {
+  const rows: Array<[string | null, string | null, string, string[], boolean]> = [
+    ['CARD', 'eidas3', 'eidas3', ['sc', 'pin', 'mfa'], true],
+    ['CARD', 'eidas1', 'eidas3', ['sc', 'pin', 'mfa'], true],
+    ['MOBILE', 'eidas2', 'eidas2', ['swk', 'pin', 'mfa'], false],
+    ['MOBILE', 'eidas3', 'eidas2', ['swk', 'pin', 'mfa'], false],
+    ['OTHER', 'eidas3', 'eidas1', [], false],
+    [null, 'eidas3', 'eidas1', [], false],
+    ['toString', null, 'eidas1', [], false],
+  ];
+  for (const [authMode, acr, level, amr, phr] of rows) {
+    it(`authMode ${String(authMode)} with PSC acr ${String(acr)} → ${level}`, () => {
+      const result = levelForPsc(policy, { authMode, acr });
+      assert.equal(result.acr, level);
+      assert.deepEqual(result.amr, amr);
+      assert.equal(result.phishingResistant, phr);
+    });
+  }
+
+  it('caps the level by PSC acr when the policy asks for it', () => {
+    const capped = { ...policy, psc: { ...policy.psc, capByUpstreamAcr: true } };
+    assert.equal(levelForPsc(capped, { authMode: 'CARD', acr: 'eidas1' }).acr, 'eidas1');
+    assert.equal(levelForPsc(capped, { authMode: 'CARD', acr: 'eidas3' }).acr, 'eidas3');
+    assert.equal(levelForPsc(capped, { authMode: 'CARD', acr: 'urn:unknown' }).acr, 'eidas1');
+  });
+});
+
+describe('assurance policy file', () => {
+  const copy = () => JSON.parse(JSON.stringify(policy)) as { psc: { authModes: Record<string, string> }; methods: Record<string, { amr: string[]; level: string }> };
+
+  it('refuses a mapping to an undefined method', () => {
+    const bad = copy();
+    bad.psc.authModes.CARD = 'psc-nothing';
+    assert.throws(() => parsePolicy(bad, 'assurance.json'), (err: ConfigError) =>
+      err.problems[0]!.key === 'assurance.json.psc.authModes.CARD' && err.problems[0]!.received === '"psc-nothing"' && /psc-card, psc-ecps/.test(err.problems[0]!.expected));
+  });
+
+  it('refuses amr values outside RFC 8176 and unknown levels', () => {
+    const bad = copy();
+    bad.methods['psc-card']!.amr = ['retina-scan'];
+    bad.methods['psc-ecps']!.level = 'eidas4';
+    assert.throws(() => parsePolicy(bad, 'assurance.json'), (err: ConfigError) => {
+      const keys = err.problems.map((p) => `${p.key}=${p.received}`);
+      return keys.includes('assurance.json.methods.psc-card.amr[0]="retina-scan"') && keys.includes('assurance.json.methods.psc-ecps.level="eidas4"');
+    });
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, ConfigError, formatProblem } from './index.ts';
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    return err.problems.map(formatProblem);
+  }
+  assert.fail('expected the configuration to be refused');
+}
+
+describe('loadConfig', () => {
+  it('gives safe development defaults with no environment', () => {
+    const config = loadConfig({ env: {}, cwd: mkdtempSync(join(tmpdir(), 'cfg-')) });
+    assert.equal(config.issuer, 'http://localhost:3000');
+    assert.equal(config.sandbox.enabled, true);
+    assert.equal(config.redis.url, undefined);
+    assert.equal(config.psc.discovery, 'wallet');
+    assert.equal(config.psc.acrValues, 'eidas1');
+    assert.equal(config.psc.timeoutMs, 5000);
+  });
+
+  it('reads a JSON file, then lets the environment win', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(join(dir, 'gateway.json'), JSON.stringify({ http: { port: 4000 }, psc: { timeoutMs: 2000 } }));
+    const config = loadConfig({ env: { CONFIG_FILE: 'gateway.json', PSC_TIMEOUT_MS: '3000' }, cwd: dir });
+    assert.equal(config.http.port, 4000);
+    assert.equal(config.psc.timeoutMs, 3000);
+  });
+
+  it('names the key, the environment variable, the value and the expectation, one line per problem', () => {
+    const lines = problemsOf(() => loadConfig({ env: { PORT: 'abc', ISSUER: 'ftp://x', REDIS_PREFIX: 'a{b}' } }));
+    assert.deepEqual(lines.sort(), [
+      'config: http.port (PORT) = "abc" — expected a value of type number',
+      'config: issuer (ISSUER) = "ftp://x" — expected an http(s) URL',
+      'config: redis.prefix (REDIS_PREFIX) = "a{b}" — expected letters, digits and _ . : - only (braces are Redis Cluster hash tags)',
+    ].sort());
+  });
+
+  it('never prints a secret value', () => {
+    const lines = problemsOf(() => loadConfig({ env: { PSC_CLIENT_SECRET: 'tooshort', COOKIE_KEYS: 'abc' } }));
+    assert.ok(lines.some((l) => l.includes('psc.clientSecret (PSC_CLIENT_SECRET) = (secret, 8 characters)')), lines.join('\n'));
+    assert.ok(lines.some((l) => l.includes('cookieKeys.0 (COOKIE_KEYS) = (secret, 3 characters)')), lines.join('\n'));
+    assert.ok(lines.every((l) => !l.includes('tooshort') && !l.includes('"abc"')));
+  });
+
+  it('names unknown keys in the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(join(dir, 'gateway.json'), JSON.stringify({ psc: { issuerr: 'x' } }));
+    const lines = problemsOf(() => loadConfig({ env: { CONFIG_FILE: 'gateway.json' }, cwd: dir }));
+    assert.match(lines[0]!, /^config: psc\.issuerr = "x" — expected no such key/);
+  });
+
+  it('reports an unreadable or invalid file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(join(dir, 'bad.json'), '{ not json');
+    assert.match(problemsOf(() => loadConfig({ env: { CONFIG_FILE: 'bad.json' }, cwd: dir }))[0]!, /CONFIG_FILE = .*valid JSON/);
+    assert.match(problemsOf(() => loadConfig({ env: { CONFIG_FILE: 'missing.json' }, cwd: dir }))[0]!, /CONFIG_FILE = "missing\.json" — expected a readable JSON file/);
+  });
+
+  it('refuses unsafe production settings all at once', () => {
+    const lines = problemsOf(() => loadConfig({ env: { NODE_ENV: 'production', ISSUER: 'http://gw.example' } }));
+    assert.equal(lines.length, 4, lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('config: redis.url (REDIS_URL) = (missing)')));
+    assert.ok(lines.some((l) => l.startsWith('config: issuer (ISSUER) = "http://gw.example"')));
+    assert.ok(lines.some((l) => l.startsWith('config: psc.issuer (PSC_ISSUER)')));
+    assert.ok(lines.some((l) => l.startsWith('config: psc.clientSecret (PSC_CLIENT_SECRET) = (missing)')));
+  });
+
+  it('accepts a complete production configuration', () => {
+    const config = loadConfig({
+      env: {
+        NODE_ENV: 'production', ISSUER: 'https://hospiconnect.chu.example', REDIS_URL: 'rediss://redis.chu.example:6380',
+        PSC_ISSUER: 'https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet', PSC_CLIENT_SECRET: 'x'.repeat(32),
+      },
+    });
+    assert.equal(config.sandbox.enabled, false);
+    assert.equal(config.env, 'production');
+  });
+});
