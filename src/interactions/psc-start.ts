@@ -34,7 +34,7 @@ export function postPscStart(deps: InteractionDeps): RequestHandler {
       if (!(err instanceof FederationError)) throw err;
       req.log.warn({ failure: err.failure, detail: err.message }, 'PSC round trip could not start');
       await deps.store.set(deps.keys.interaction(details.uid, 'psc-failure'), err.failure, deps.config.ttl.interaction);
-      sendPage(deps.views, req, res, 'psc-error', { uid: details.uid, failure: err.failure, canRetry: true }, 503);
+      sendPage(deps.views, req, res, 'psc-error', { uid: details.uid, failure: err.failure, canRetry: true }, err.failure === 'unavailable' ? 503 : 502);
     }
   };
 }

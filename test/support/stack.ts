@@ -26,8 +26,8 @@ export interface StackOptions {
   store?: 'redis' | 'memory';
   /** How many gateway instances share the store (default 1). */
   instances?: number;
-  /** Extra configuration overrides (dotted keys). */
-  overrides?: Record<string, unknown>;
+  /** Extra configuration overrides (dotted keys), possibly computed from the simulator. */
+  overrides?: Record<string, unknown> | ((psc: PscSimulator) => Record<string, unknown>);
 }
 
 export interface Stack {
@@ -77,7 +77,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       'psc.timeoutMs': 1500,
       'sandbox.enabled': false,
       'log.level': process.env.TEST_LOG_LEVEL ?? 'silent',
-      ...options.overrides,
+      ...(typeof options.overrides === 'function' ? options.overrides(psc) : options.overrides),
     },
   });
   const clients = toClientMetadata([
