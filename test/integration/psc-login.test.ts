@@ -9,13 +9,72 @@ import * as client from 'openid-client';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { startStack, RP_POST_LOGOUT, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
-import { exchange, signIn } from '../support/psc-login.ts';
+import { authorizationRequest, exchange, isRpRedirect, signIn } from '../support/psc-login.ts';
+import { createKeys } from '../../src/store/index.ts';
 
 let stack: Stack;
 before(async () => { stack = await startStack({ name: 'psc-login' }); });
 after(async () => { await stack.close(); });
 
+describe('discovery and request ids', () => {
+  it('publishes the levels, scopes, claims and signing keys', async () => {
+    const meta = (await (await fetch(`${stack.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    assert.deepEqual(meta.acr_values_supported, ['eidas1', 'eidas2', 'eidas3']);
+    assert.deepEqual(meta.code_challenge_methods_supported, ['S256']);
+    assert.deepEqual(meta.response_types_supported, ['code']);
+    for (const scope of ['openid', 'profile', 'scope_all']) assert.ok((meta.scopes_supported as string[]).includes(scope), scope);
+    for (const claim of ['acr', 'amr', 'auth_time', 'SubjectNameID', 'SubjectRefPro', 'SubjectRole', 'otherIds']) assert.ok((meta.claims_supported as string[]).includes(claim), claim);
+    assert.equal(meta.backchannel_logout_supported, true);
+    assert.equal(meta.claims_parameter_supported, true);
+    const jwks = (await (await fetch(meta.jwks_uri as string)).json()) as { keys: Array<{ kid: string; alg: string; d?: string }> };
+    assert.deepEqual(jwks.keys.map((k) => k.alg), ['ES256', 'RS256']);
+    assert.equal(new Set(jwks.keys.map((k) => k.kid)).size, 2);
+    assert.ok(jwks.keys.every((k) => k.d === undefined), 'no private part published');
+  });
+
+  it('echoes a sane X-Request-Id and makes one up otherwise', async () => {
+    const echoed = await fetch(`${stack.issuer}/healthz`, { headers: { 'x-request-id': 'dpi-req-12345' } });
+    assert.equal(echoed.headers.get('x-request-id'), 'dpi-req-12345');
+    const made = await fetch(`${stack.issuer}/healthz`, { headers: { 'x-request-id': 'bad id with spaces <script>' } });
+    assert.match(made.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+  });
+});
+
 describe('federated sign-in through Pro Santé Connect', () => {
+  it('asks PSC for openid scope_all at eidas1 with PKCE S256, state and nonce', async () => {
+    const browser = new TestBrowser();
+    const { url } = await authorizationRequest(stack);
+    const login = await browser.follow(url, {}, { stopAt: isRpRedirect });
+    const toPsc = await browser.request(new URL(login.page!.doc.querySelector('form[action$="/psc"]')!.getAttribute('action')!, stack.issuer), { method: 'POST', form: {} });
+    assert.equal(toPsc.status, 303);
+    const psc = new URL(toPsc.headers.get('location')!);
+    assert.equal(`${psc.origin}${psc.pathname}`, `${stack.psc.issuer}/protocol/openid-connect/auth`);
+    assert.equal(psc.searchParams.get('scope'), 'openid scope_all');
+    assert.equal(psc.searchParams.get('acr_values'), 'eidas1');
+    assert.equal(psc.searchParams.get('code_challenge_method'), 'S256');
+    assert.equal(psc.searchParams.get('redirect_uri'), `${stack.issuer}/federation/psc/callback`);
+    assert.ok((psc.searchParams.get('state') ?? '').length >= 32);
+    assert.ok((psc.searchParams.get('nonce') ?? '').length >= 32);
+    assert.equal(psc.searchParams.get('prompt'), null, 'no forced re-authentication at PSC for a plain request');
+    const cookie = toPsc.headers.getSetCookie().find((c) => c.startsWith('hc_psc_'));
+    assert.match(cookie ?? '', /Path=\/federation\/psc; .*HttpOnly; SameSite=Lax/i);
+  });
+
+  it('creates the account at the first PSC sign-in and refreshes it at the next', async () => {
+    const keys = createKeys(stack.prefix);
+    const read = async () => JSON.parse((await stack.store.get(keys.account('810102345672')))!) as { createdAt: number; pscVerifiedAt: number; lastPscAuthMode: string; lastPscAcr: string };
+    await exchange(await signIn(stack, new TestBrowser(), { choice: { practitioner: '810102345672', means: 'card' } }));
+    const first = await read();
+    assert.equal(first.lastPscAuthMode, 'CARD');
+    await new Promise((r) => setTimeout(r, 5));
+    await exchange(await signIn(stack, new TestBrowser(), { choice: { practitioner: '810102345672', means: 'ecps', forceAcr: 'eidas1' } }));
+    const second = await read();
+    assert.equal(second.createdAt, first.createdAt);
+    assert.ok(second.pscVerifiedAt > first.pscVerifiedAt);
+    assert.equal(second.lastPscAuthMode, 'MOBILE');
+    assert.equal(second.lastPscAcr, 'eidas1');
+  });
+
   it('issues an ID token signed with a published key, carrying acr, amr and auth_time', async () => {
     const browser = new TestBrowser();
     const before = Math.floor(Date.now() / 1000);
