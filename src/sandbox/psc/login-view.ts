@@ -2,21 +2,11 @@
  * View model of the login page: how each test practitioner is presented (name, profession,
  * establishment, idNat) and which choices are pre-selected.
  */
+import { PROFESSIONS } from '../professions.ts';
 import { ACR_VALUES, MEANS } from './means.ts';
 import type { Practitioner } from './practitioners.ts';
 import { INTERACTION_PATH } from './paths.ts';
 import { renderPage } from './views.ts';
-
-/** TRE_G15 profession codes, as shown to the tester. */
-const PROFESSIONS: Record<string, string> = {
-  '10': 'Médecin',
-  '21': 'Pharmacien',
-  '40': 'Chirurgien-dentiste',
-  '50': 'Sage-femme',
-  '60': 'Infirmier',
-  '70': 'Masseur-kinésithérapeute',
-  '80': 'Pédicure-podologue',
-};
 
 /** Raw form values, echoed back when the page is shown again with an error. */
 export interface LoginFormValues {

@@ -2,15 +2,7 @@
  * Reads the professional identity out of the gateway's claims for display: name,
  * professions (TRE_G15 codes) and establishments (FINESS), as a DPI would show them.
  */
-const PROFESSIONS: Record<string, string> = {
-  '10': 'Médecin',
-  '21': 'Pharmacien',
-  '40': 'Chirurgien-dentiste',
-  '50': 'Sage-femme',
-  '60': 'Infirmier',
-  '70': 'Masseur-kinésithérapeute',
-  '80': 'Pédicure-podologue',
-};
+import { PROFESSIONS } from '../professions.ts';
 
 export interface DisplayIdentity {
   name: string;
