@@ -35,8 +35,13 @@ export class FederationError extends Error {
 
   /** The OAuth error the relying party receives. */
   get oauthError(): 'access_denied' | 'temporarily_unavailable' {
-    return OAUTH_ERROR[this.failure];
+    return oauthErrorFor(this.failure);
   }
+}
+
+/** The OAuth error a relying party receives for a failed PSC round trip. */
+export function oauthErrorFor(failure: FederationFailure): 'access_denied' | 'temporarily_unavailable' {
+  return OAUTH_ERROR[failure];
 }
 
 /** Classifies an error thrown by openid-client / fetch while talking to PSC. */

@@ -5,7 +5,7 @@
  */
 import type { RequestHandler } from 'express';
 import type { FederationFailure } from '../federation/index.ts';
-import { FederationError } from '../federation/index.ts';
+import { oauthErrorFor } from '../federation/index.ts';
 import { interactionFor, type InteractionDeps } from './context.ts';
 
 const DESCRIPTIONS: Record<FederationFailure | 'cancelled', string> = {
@@ -21,10 +21,10 @@ export function postAbort(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const details = await interactionFor(deps.provider, req, res);
     const failure = (await deps.store.take(deps.keys.interaction(details.uid, 'psc-failure'))) as FederationFailure | null;
-    const error = failure ? new FederationError(failure, '').oauthError : 'access_denied';
+    const error = failure && Object.hasOwn(DESCRIPTIONS, failure) ? oauthErrorFor(failure) : 'access_denied';
     await deps.provider.interactionFinished(req, res, {
       error,
-      error_description: DESCRIPTIONS[failure ?? 'cancelled'] ?? DESCRIPTIONS.cancelled,
+      error_description: failure && Object.hasOwn(DESCRIPTIONS, failure) ? DESCRIPTIONS[failure] : DESCRIPTIONS.cancelled,
     }, { mergeWithLastSubmission: false });
   };
 }
