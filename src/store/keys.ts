@@ -19,6 +19,12 @@ export interface Keys {
   pscState(state: string): string;
   /** Practitioner account, keyed by national identifier (idNat). */
   account(idNat: string): string;
+  /** Something belonging to an account, in the account's slot (credential list, sign-ins, user handle). */
+  accountPart(idNat: string, part: string): string;
+  /** A WebAuthn credential, by its id (base64url). */
+  credential(credentialId: string): string;
+  /** idNat for a WebAuthn user handle (base64url). */
+  userHandle(handle: string): string;
   /** Any other key under the prefix, with its own tag. */
   custom(tag: string, ...rest: string[]): string;
 }
@@ -40,6 +46,9 @@ export function createKeys(prefix: string): Keys {
     interaction: (uid, name) => key(`i:${uid}`, name),
     pscState: (state) => key(`psc:${state}`, 'state'),
     account: (idNat) => key(`a:${idNat}`, 'account'),
+    accountPart: (idNat, part) => key(`a:${idNat}`, part),
+    credential: (credentialId) => key(`c:${credentialId}`, 'credential'),
+    userHandle: (handle) => key(`uh:${handle}`, 'account'),
     custom: (tag, ...rest) => key(tag, ...rest),
   };
 }

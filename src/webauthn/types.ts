@@ -1,0 +1,56 @@
+/**
+ * What the gateway keeps of a WebAuthn credential (security key or passkey), and the
+ * settings of its relying party (rpID = the gateway's host, origin = the issuer's origin).
+ */
+
+/** How the clinician sees the credential in /account. */
+export type CredentialKind = 'security-key' | 'synced-passkey' | 'platform';
+
+export interface StoredCredential {
+  /** Credential id, base64url (as in the WebAuthn response `id`). */
+  id: string;
+  /** idNat of the practitioner account it signs in. */
+  idNat: string;
+  /** COSE public key, base64url. */
+  publicKey: string;
+  /** Last signature counter seen (0 for authenticators without a counter). */
+  counter: number;
+  transports: string[];
+  /** 'singleDevice' (device-bound) or 'multiDevice' (synced passkey). */
+  deviceType: 'singleDevice' | 'multiDevice';
+  backedUp: boolean;
+  /** AAGUID of the authenticator model (all zeros when unknown/none attestation). */
+  aaguid: string;
+  /** Attestation statement format: none, packed, fido-u2f, tpm, android-key, apple, … */
+  attestationFormat: string;
+  /** authenticatorAttachment reported by the browser at registration, if any. */
+  attachment?: 'platform' | 'cross-platform';
+  kind: CredentialKind;
+  /** Model name from the AAGUID table, when known. */
+  model?: string;
+  /** Name given by the clinician (default: the model name or the kind). */
+  name: string;
+  /** Epoch ms. */
+  createdAt: number;
+  lastUsedAt?: number;
+  /** Set when the gateway stopped trusting the key (e.g. signature counter went backwards). */
+  blocked?: { reason: 'counter-regression'; at: number };
+}
+
+export interface WebAuthnSettings {
+  /** RP ID: the gateway's host name (no port). */
+  rpID: string;
+  /** RP name shown by authenticators. */
+  rpName: string;
+  /** Accepted origins (the issuer's origin). */
+  origins: string[];
+  /** Ceremony timeout given to the browser. */
+  timeoutMs: number;
+  /** Lifetime of a challenge in the store (single use). */
+  challengeTtlSeconds: number;
+}
+
+export function webauthnSettingsFor(issuer: string, rpName = 'HospiConnect'): WebAuthnSettings {
+  const url = new URL(issuer);
+  return { rpID: url.hostname, rpName, origins: [url.origin], timeoutMs: 120_000, challengeTtlSeconds: 300 };
+}
