@@ -19,7 +19,7 @@ const methodSchema = z.strictObject({
 
 export const policySchema = z.strictObject({
   $comment: z.string().optional(),
-  methods: z.record(z.string().regex(/^[a-z0-9-]+$/), methodSchema),
+  methods: z.record(z.string().regex(/^[a-z0-9+-]+$/, 'lower-case letters, digits, - and +'), methodSchema),
   psc: z.strictObject({
     /** PSC authMode value → method name. */
     authModes: z.record(z.string().min(1), z.string()),
@@ -28,12 +28,22 @@ export const policySchema = z.strictObject({
     /** When true, the level never exceeds the `acr` PSC returned. */
     capByUpstreamAcr: z.boolean().default(false),
   }),
+  webauthn: z.strictObject({
+    /** Method of a device-bound key (security key, non-synced passkey). */
+    deviceBound: z.string(),
+    /** Method of a synced passkey (backed up: multi-device). */
+    synced: z.string(),
+    /** Method of a PSC e-CPS sign-in confirmed with one of the clinician's keys. */
+    afterPscEcps: z.string(),
+  }),
 }).superRefine((p, ctx) => {
   const known = new Set(Object.keys(p.methods));
-  for (const [mode, method] of Object.entries(p.psc.authModes)) {
-    if (!known.has(method)) ctx.addIssue({ code: 'custom', path: ['psc', 'authModes', mode], input: method, message: `a method defined in "methods" (${[...known].join(', ')})` });
-  }
-  if (!known.has(p.psc.unknownAuthMode)) ctx.addIssue({ code: 'custom', path: ['psc', 'unknownAuthMode'], input: p.psc.unknownAuthMode, message: `a method defined in "methods" (${[...known].join(', ')})` });
+  const refersToMethod = (path: string[], method: string) => {
+    if (!known.has(method)) ctx.addIssue({ code: 'custom', path, input: method, message: `a method defined in "methods" (${[...known].join(', ')})` });
+  };
+  refersToMethod(['psc', 'unknownAuthMode'], p.psc.unknownAuthMode);
+  for (const [mode, method] of Object.entries(p.psc.authModes)) refersToMethod(['psc', 'authModes', mode], method);
+  for (const [name, method] of Object.entries(p.webauthn)) refersToMethod(['webauthn', name], method);
 });
 
 export type AssurancePolicy = z.output<typeof policySchema>;

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadPolicy, parsePolicy, levelForPsc } from './index.ts';
+import { loadPolicy, parsePolicy, levelForPsc, levelForWebAuthn, levelForKeyAfterPscEcps } from './index.ts';
 import { ConfigError } from '../config/index.ts';
 
 const policy = loadPolicy('config/assurance.json');
@@ -50,5 +50,28 @@ describe('assurance policy file', () => {
       const keys = err.problems.map((p) => `${p.key}=${p.received}`);
       return keys.includes('assurance.json.methods.psc-card.amr[0]="retina-scan"') && keys.includes('assurance.json.methods.psc-ecps.level="eidas4"');
     });
+  });
+});
+
+describe('WebAuthn methods with the default policy', () => {
+  const rows: Array<[string, boolean, string, string[]]> = [
+    ['singleDevice', false, 'webauthn-device', ['hwk', 'mfa']],
+    ['multiDevice', true, 'webauthn-synced', ['swk', 'mfa']],
+    ['multiDevice', false, 'webauthn-synced', ['swk', 'mfa']],
+    ['singleDevice', true, 'webauthn-synced', ['swk', 'mfa']],
+  ];
+  for (const [deviceType, backedUp, method, amr] of rows) {
+    it(`${deviceType}, backed up ${backedUp} → ${method}, eidas2, phishing-resistant`, () => {
+      const result = levelForWebAuthn(policy, { deviceType, backedUp });
+      assert.equal(result.method, method);
+      assert.equal(result.acr, 'eidas2');
+      assert.deepEqual(result.amr, amr);
+      assert.equal(result.phishingResistant, true);
+    });
+  }
+  it('a key after PSC e-CPS is its own method', () => {
+    const result = levelForKeyAfterPscEcps(policy);
+    assert.equal(result.method, 'psc-ecps+webauthn');
+    assert.equal(result.phishingResistant, true);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { isLevel, lowerLevel, type Level } from './levels.ts';
 import type { AssurancePolicy } from './policy.ts';
+import { resultForMethod } from './method-level.ts';
 
 export interface AssuranceResult {
   method: string;
@@ -17,9 +18,7 @@ export function levelForPsc(policy: AssurancePolicy, upstream: { authMode: strin
   const method = (upstream.authMode && Object.hasOwn(policy.psc.authModes, upstream.authMode)
     ? policy.psc.authModes[upstream.authMode]
     : undefined) ?? policy.psc.unknownAuthMode;
-  const rule = policy.methods[method];
-  if (!rule) throw new Error(`assurance policy has no method "${method}"`);
-  let acr: Level = rule.level;
-  if (policy.psc.capByUpstreamAcr) acr = isLevel(upstream.acr) ? lowerLevel(acr, upstream.acr) : 'eidas1';
-  return { method, acr, amr: [...rule.amr], phishingResistant: rule.phishingResistant };
+  const result = resultForMethod(policy, method);
+  if (policy.psc.capByUpstreamAcr) result.acr = isLevel(upstream.acr) ? lowerLevel(result.acr, upstream.acr) : 'eidas1';
+  return result;
 }

@@ -14,6 +14,10 @@ export const clientSchema = z.strictObject({
   client_name: z.string().min(1).max(200),
   /** First-party hospital application: no consent screen. */
   first_party: z.boolean().default(false),
+  /** After a PSC sign-in without any key: offer to enrol one (default), require it, or never ask. */
+  webauthn_enrolment: z.enum(['offered', 'required', 'never']).default('offered'),
+  /** After a PSC sign-in with e-CPS, ask for one of the clinician's keys as a second factor. */
+  key_after_ecps: z.boolean().default(false),
   redirect_uris: z.array(uri).min(1),
   post_logout_redirect_uris: z.array(uri).default([]),
   token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']).default('client_secret_basic'),

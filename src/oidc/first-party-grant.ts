@@ -4,6 +4,7 @@
  * clients keep the grant the clinician gave on the consent page.
  */
 import type { KoaContextWithOIDC, Grant } from 'oidc-provider';
+import { gatewayProperties } from './client-properties.ts';
 
 export async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
   const { client, session, provider } = ctx.oidc;
@@ -11,7 +12,7 @@ export async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant 
   const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
   let grant = grantId ? await provider.Grant.find(grantId) : undefined;
   if (grant && grant.accountId !== session.accountId) grant = undefined;
-  if (!(client as unknown as { first_party?: boolean }).first_party) return grant;
+  if (!gatewayProperties(client).first_party) return grant;
 
   grant ??= new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
   const allowed = new Set((client.scope ?? '').split(' '));

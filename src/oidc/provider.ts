@@ -17,6 +17,7 @@ import { CLAIMS, SCOPES } from './claims-config.ts';
 import { oidcPages } from './pages.ts';
 import { loadExistingGrant } from './first-party-grant.ts';
 import { outboundFetch, registeredHosts } from './outbound-fetch.ts';
+import { GATEWAY_CLIENT_PROPERTIES, validateGatewayClientProperty } from './client-properties.ts';
 
 /** The provider's endpoints; the express app hands only these paths to it (http/mount-provider.ts). */
 export const OIDC_ROUTES = {
@@ -69,12 +70,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       require_auth_time: true,
     },
     extraClientMetadata: {
-      properties: ['first_party'],
-      validator(_ctx, key, value) {
-        if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') {
-          throw new Error(`first_party must be true or false, got ${JSON.stringify(value)}`);
-        }
-      },
+      properties: [...GATEWAY_CLIENT_PROPERTIES],
+      validator: validateGatewayClientProperty,
     },
     enabledJWA: {
       idTokenSigningAlgValues: ['ES256', 'RS256'],

@@ -1,12 +1,13 @@
 /**
- * The in-memory keyspace behind memory-store.ts: strings, hashes and sets with Redis
+ * The in-memory keyspace behind memory-store.ts: strings, hashes, sets and lists with Redis
  * semantics (WRONGTYPE errors, empty hashes/sets vanish, lazy expiry on access, TTL rounding).
  */
 
 type Entry =
   | { type: 'string'; value: string; expiresAt?: number }
   | { type: 'hash'; value: Map<string, string>; expiresAt?: number }
-  | { type: 'set'; value: Set<string>; expiresAt?: number };
+  | { type: 'set'; value: Set<string>; expiresAt?: number }
+  | { type: 'list'; value: string[]; expiresAt?: number };
 
 type EntryOf<T extends Entry['type']> = Extract<Entry, { type: T }>;
 
@@ -93,6 +94,21 @@ export class MemoryKeyspace {
     if (!entry) return;
     for (const member of members) entry.value.delete(member);
     if (entry.value.size === 0) this.#entries.delete(key);
+  }
+
+  /** LPUSH then LTRIM 0 max-1. */
+  pushCapped(key: string, value: string, max: number): void {
+    const entry = this.#typed(key, 'list');
+    if (entry) entry.value = [value, ...entry.value].slice(0, max);
+    else this.#entries.set(key, { type: 'list', value: [value].slice(0, max) });
+  }
+
+  /** LRANGE with Redis index rules (negative = from the end, stop inclusive). */
+  getRange(key: string, start: number, stop: number): string[] {
+    const list = this.#typed(key, 'list')?.value ?? [];
+    const from = start < 0 ? Math.max(list.length + start, 0) : start;
+    const to = stop < 0 ? list.length + stop : Math.min(stop, list.length - 1);
+    return to < from ? [] : list.slice(from, to + 1);
   }
 
   /** EXPIRE NX then EXPIRE GT: give a TTL to a key without one, else only lengthen it. */

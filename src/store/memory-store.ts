@@ -5,7 +5,7 @@
 import { createMemoryBatch } from './memory-batch.ts';
 import { MemoryKeyspace } from './memory-keyspace.ts';
 import type { Store } from './store.ts';
-import { toTtlSeconds } from './ttl.ts';
+import { positiveCount, toTtlSeconds } from './ttl.ts';
 
 export interface MemoryStoreOptions {
   /** Clock in epoch milliseconds; tests pass their own to move time. Default Date.now. */
@@ -49,6 +49,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     },
     async smembers(key) {
       return keyspace.getSet(key);
+    },
+    async pushCapped(key, value, max) {
+      keyspace.pushCapped(key, value, positiveCount(max));
+    },
+    async lrange(key, start, stop) {
+      return keyspace.getRange(key, start, stop);
     },
     async ttl(key) {
       return keyspace.ttl(key);

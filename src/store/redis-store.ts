@@ -6,7 +6,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { keySlot } from './key-slot.ts';
 import { createRedisBatch } from './redis-batch.ts';
 import type { Store } from './store.ts';
-import { toTtlSeconds } from './ttl.ts';
+import { positiveCount, toTtlSeconds } from './ttl.ts';
 
 /** HSET only when the key already holds a hash: never creates a key. */
 const HSET_IF_EXISTS = `
@@ -66,6 +66,12 @@ export function createRedisStore(redis: Redis | Cluster): Store {
       return (await scripts.hcHsetIfExists(key, ...Object.entries(fields).flat())) === 1;
     },
     smembers: (key) => redis.smembers(key),
+    async pushCapped(key, value, max) {
+      const replies = await redis.multi().lpush(key, value).ltrim(key, 0, positiveCount(max) - 1).exec();
+      const failure = replies?.find(([error]) => error)?.[0];
+      if (failure) throw failure;
+    },
+    lrange: (key, start, stop) => redis.lrange(key, start, stop),
     ttl: (key) => redis.ttl(key),
     batch: () => createRedisBatch(redis),
     async ping() {

@@ -24,6 +24,10 @@ export interface Store {
   hsetIfExists(key: string, fields: Record<string, string>): Promise<boolean>;
   /** Members of a set (empty when absent). */
   smembers(key: string): Promise<string[]>;
+  /** Pushes a value at the head of a list and keeps only its `max` newest entries (one MULTI). */
+  pushCapped(key: string, value: string, max: number): Promise<void>;
+  /** Entries of a list, newest first, from `start` to `stop` inclusive (-1 = last). */
+  lrange(key: string, start: number, stop: number): Promise<string[]>;
   /** Remaining TTL in seconds; -1 = no TTL, -2 = absent. */
   ttl(key: string): Promise<number>;
   /**

@@ -11,3 +11,9 @@ export function toTtlSeconds(ttlSeconds: number | undefined): number | undefined
   }
   return Math.ceil(ttlSeconds);
 }
+
+/** A count of entries to keep (pushCapped): a whole number of at least 1. */
+export function positiveCount(max: number): number {
+  if (!Number.isInteger(max) || max < 1) throw new RangeError(`expected a whole number of entries of at least 1, got ${String(max)}`);
+  return max;
+}

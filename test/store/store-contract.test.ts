@@ -224,6 +224,23 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       assert.equal(await store.get(s), 'a string');
     });
 
+    test('pushCapped keeps the newest entries first, at most max; lrange reads them', async () => {
+      const k = key('l');
+      assert.deepEqual(await store.lrange(k, 0, -1), []);
+      for (const v of ['a', 'b', 'c', 'd']) await store.pushCapped(k, v, 3);
+      assert.deepEqual(await store.lrange(k, 0, -1), ['d', 'c', 'b']);
+      assert.deepEqual(await store.lrange(k, 0, 0), ['d']);
+      assert.deepEqual(await store.lrange(k, -2, -1), ['c', 'b']);
+      assert.deepEqual(await store.lrange(k, 5, 9), []);
+      assert.equal(await store.ttl(k), -1);
+      await assert.rejects(store.pushCapped(k, 'x', 0), RangeError);
+      assert.deepEqual(await store.lrange(k, 0, -1), ['d', 'c', 'b'], 'a refused push changes nothing');
+      const s = key('s');
+      await store.set(s, 'v');
+      await assert.rejects(store.pushCapped(s, 'x', 3), /WRONGTYPE/);
+      await assert.rejects(store.lrange(s, 0, -1), /WRONGTYPE/);
+    });
+
     test('reads of the wrong type are refused with WRONGTYPE', async () => {
       const [s, h] = [key('s'), key('h')];
       await store.set(s, 'v');

@@ -1,0 +1,22 @@
+/**
+ * The level of a method by name, and the methods of WebAuthn sign-ins: a synced passkey
+ * (multi-device or backed up) and a device-bound key are told apart by the flags the
+ * authenticator reported; a key confirming a PSC e-CPS sign-in is a combination of its own.
+ */
+import type { AssurancePolicy } from './policy.ts';
+import type { AssuranceResult } from './psc-level.ts';
+
+export function resultForMethod(policy: AssurancePolicy, method: string): AssuranceResult {
+  const rule = policy.methods[method];
+  if (!rule) throw new Error(`assurance policy has no method "${method}"`);
+  return { method, acr: rule.level, amr: [...rule.amr], phishingResistant: rule.phishingResistant };
+}
+
+export function levelForWebAuthn(policy: AssurancePolicy, credential: { deviceType: string; backedUp: boolean }): AssuranceResult {
+  const synced = credential.deviceType === 'multiDevice' || credential.backedUp;
+  return resultForMethod(policy, synced ? policy.webauthn.synced : policy.webauthn.deviceBound);
+}
+
+export function levelForKeyAfterPscEcps(policy: AssurancePolicy): AssuranceResult {
+  return resultForMethod(policy, policy.webauthn.afterPscEcps);
+}
