@@ -1,0 +1,274 @@
+/**
+ * WebAuthn credentials in the store (no TTL), by credential id and by account.
+ *
+ * Layout (keys from store/keys.ts):
+ * - `credential(id)`: a hash whose fields hold JSON values — `record` (what registration
+ *   fixed: idNat, public key, AAGUID, kind…), and one field per thing that changes later:
+ *   `name`, `counter`, `backedUp`, `lastUsedAt`, `blocked`. Later updates go through
+ *   hsetIfExists, so they are atomic, never resurrect a revoked credential and never undo
+ *   each other (a block is not lost to a concurrent use).
+ * - `custom('c:<id>', 'revoked')`: tombstone `{ idNat, revokedAt }` (same slot), so that a
+ *   revoked key is told apart from an unknown one.
+ * - `accountPart(idNat, 'credentials')`: set of the account's credential ids — the authority
+ *   on which keys are active: a record missing from its account's set counts as revoked.
+ * - `accountPart(idNat, 'webauthn-user')` / `userHandle(handle)`: the account's WebAuthn
+ *   user handle and its reverse index.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Keys } from '../store/keys.ts';
+import type { Store } from '../store/store.ts';
+import { normalizeCredentialName } from './credential-name.ts';
+import { assertCredentialId, assertIdNat, isCredentialId, isIdNat, isUserHandle } from './ids.ts';
+import type { StoredCredential } from './types.ts';
+
+/** How long a revoked credential is still recognised as revoked (then it is just unknown). */
+export const REVOKED_MARKER_TTL_SECONDS = 400 * 24 * 3600;
+
+/** What the store knows of a credential id. */
+export type CredentialLookup =
+  | { state: 'active'; credential: StoredCredential }
+  | { state: 'revoked'; idNat: string; revokedAt?: number }
+  | { state: 'unknown' };
+
+export interface CredentialUse {
+  /** Signature counter of the verified assertion. */
+  counter: number;
+  /** BS flag of the verified assertion. */
+  backedUp: boolean;
+  /** Epoch ms. */
+  at: number;
+}
+
+export interface CredentialRepository {
+  /** Stores a new credential and lists it under its account (one batch). */
+  add(credential: StoredCredential): Promise<void>;
+  /** The active credential (blocked ones included), or null when unknown or revoked. */
+  find(id: string): Promise<StoredCredential | null>;
+  /** Active, revoked (tombstone, or record no longer listed by its account) or unknown. */
+  lookup(id: string): Promise<CredentialLookup>;
+  /** The account's credentials, oldest first. */
+  listByAccount(idNat: string): Promise<StoredCredential[]>;
+  /** Records a verified use; false when the credential is gone (revoked meanwhile). */
+  recordUse(id: string, use: CredentialUse): Promise<boolean>;
+  /** Renames one of the account's credentials; null when it is not the account's. Throws CredentialNameError for a bad name. */
+  rename(idNat: string, id: string, name: string): Promise<StoredCredential | null>;
+  /** Revokes one of the account's credentials; false when it is not the account's. */
+  revoke(idNat: string, id: string, at?: number): Promise<boolean>;
+  /** Revokes every credential of the account (offboarding); returns how many there were. */
+  revokeAll(idNat: string, at?: number): Promise<number>;
+  /** Stops trusting a credential; false when it is gone. */
+  block(id: string, reason: 'counter-regression', at: number): Promise<boolean>;
+  /** The account's WebAuthn user handle (32 random bytes, base64url), created once. */
+  userHandleFor(idNat: string): Promise<string>;
+  /** The idNat a user handle belongs to, or null. */
+  accountForUserHandle(handle: string): Promise<string | null>;
+}
+
+const json = <T extends z.ZodType>(schema: T) => z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'expected JSON text' });
+    return z.NEVER;
+  }
+}).pipe(schema);
+
+const recordSchema = z.object({
+  id: z.string(),
+  idNat: z.string(),
+  publicKey: z.string(),
+  transports: z.array(z.string()),
+  deviceType: z.enum(['singleDevice', 'multiDevice']),
+  aaguid: z.string(),
+  attestationFormat: z.string(),
+  attachment: z.enum(['platform', 'cross-platform']).optional(),
+  kind: z.enum(['security-key', 'synced-passkey', 'platform']),
+  model: z.string().optional(),
+  createdAt: z.number(),
+});
+
+const hashSchema = z.object({
+  record: json(recordSchema),
+  name: json(z.string()),
+  counter: json(z.number().int().nonnegative()),
+  backedUp: json(z.boolean()),
+  lastUsedAt: json(z.number()).optional(),
+  blocked: json(z.object({ reason: z.literal('counter-regression'), at: z.number() })).optional(),
+});
+
+const tombstoneSchema = z.object({ idNat: z.string(), revokedAt: z.number().optional() });
+
+/** The record is corrupt: refuse to guess (the caller logs it and answers 500). */
+export class StoredCredentialError extends Error {
+  constructor(key: string, detail: string) {
+    super(`stored credential ${key}: expected a credential hash written by this module, got ${detail}`);
+    this.name = 'StoredCredentialError';
+  }
+}
+
+export function createCredentialRepository(store: Store, keys: Keys): CredentialRepository {
+  const credentialKey = (id: string) => keys.credential(id);
+  const tombstoneKey = (id: string) => keys.custom(`c:${id}`, 'revoked');
+  const accountSet = (idNat: string) => keys.accountPart(idNat, 'credentials');
+  const handleKey = (idNat: string) => keys.accountPart(idNat, 'webauthn-user');
+
+  function toHash(credential: StoredCredential): Record<string, string> {
+    const { name, counter, backedUp, lastUsedAt, blocked, ...record } = credential;
+    const fields: Record<string, string> = {
+      record: JSON.stringify(record),
+      name: JSON.stringify(name),
+      counter: JSON.stringify(counter),
+      backedUp: JSON.stringify(backedUp),
+    };
+    if (lastUsedAt !== undefined) fields.lastUsedAt = JSON.stringify(lastUsedAt);
+    if (blocked !== undefined) fields.blocked = JSON.stringify(blocked);
+    return fields;
+  }
+
+  /** The stored record, whether or not its account still lists it. */
+  async function readRecord(id: string): Promise<StoredCredential | null> {
+    const key = credentialKey(id);
+    const hash = await store.hgetall(key);
+    if (!hash) return null;
+    const parsed = hashSchema.safeParse(hash);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new StoredCredentialError(key, `${issue?.path.map(String).join('.') || 'hash'}: ${issue?.message ?? 'invalid'}`);
+    }
+    const { record, name, counter, backedUp, lastUsedAt, blocked } = parsed.data;
+    if (record.id !== id) throw new StoredCredentialError(key, `a record for credential ${JSON.stringify(record.id)}`);
+    const credential: StoredCredential = { ...record, name, counter, backedUp };
+    if (lastUsedAt !== undefined) credential.lastUsedAt = lastUsedAt;
+    if (blocked !== undefined) credential.blocked = blocked;
+    return credential;
+  }
+
+  async function readTombstone(id: string): Promise<{ idNat: string; revokedAt?: number } | null> {
+    const raw = await store.get(tombstoneKey(id));
+    if (raw === null) return null;
+    try {
+      const parsed = tombstoneSchema.safeParse(JSON.parse(raw));
+      return parsed.success ? parsed.data : { idNat: '' };
+    } catch {
+      return { idNat: '' };
+    }
+  }
+
+  async function lookup(id: string): Promise<CredentialLookup> {
+    if (!isCredentialId(id)) return { state: 'unknown' };
+    const credential = await readRecord(id);
+    if (credential) {
+      const listed = await store.smembers(accountSet(credential.idNat));
+      if (listed.includes(id)) return { state: 'active', credential };
+      // A record its account no longer lists: a revocation that only half applied (Cluster).
+      return { state: 'revoked', idNat: credential.idNat };
+    }
+    const tombstone = await readTombstone(id);
+    if (tombstone) return { state: 'revoked', ...tombstone };
+    return { state: 'unknown' };
+  }
+
+  async function find(id: string): Promise<StoredCredential | null> {
+    const found = await lookup(id);
+    return found.state === 'active' ? found.credential : null;
+  }
+
+  async function add(credential: StoredCredential): Promise<void> {
+    assertCredentialId(credential.id);
+    assertIdNat(credential.idNat);
+    await store.batch()
+      .hsetAll(credentialKey(credential.id), toHash(credential))
+      .sadd(accountSet(credential.idNat), [credential.id])
+      .exec();
+  }
+
+  async function listByAccount(idNat: string): Promise<StoredCredential[]> {
+    if (!isIdNat(idNat)) return [];
+    const ids = (await store.smembers(accountSet(idNat))).filter(isCredentialId);
+    const records = await Promise.all(ids.map(readRecord));
+    return records
+      .filter((credential): credential is StoredCredential => credential !== null && credential.idNat === idNat)
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async function recordUse(id: string, use: CredentialUse): Promise<boolean> {
+    if (!isCredentialId(id)) return false;
+    return store.hsetIfExists(credentialKey(id), {
+      counter: JSON.stringify(use.counter),
+      backedUp: JSON.stringify(use.backedUp),
+      lastUsedAt: JSON.stringify(use.at),
+    });
+  }
+
+  async function rename(idNat: string, id: string, name: string): Promise<StoredCredential | null> {
+    const normalized = normalizeCredentialName(name);
+    const credential = await find(id);
+    if (!credential || credential.idNat !== idNat) return null;
+    const updated = await store.hsetIfExists(credentialKey(id), { name: JSON.stringify(normalized) });
+    return updated ? { ...credential, name: normalized } : null;
+  }
+
+  async function revoke(idNat: string, id: string, at = Date.now()): Promise<boolean> {
+    if (!isIdNat(idNat) || !isCredentialId(id)) return false;
+    const credential = await readRecord(id);
+    if (!credential || credential.idNat !== idNat) return false;
+    await store.batch()
+      .del(credentialKey(id))
+      .set(tombstoneKey(id), JSON.stringify({ idNat, revokedAt: at }), REVOKED_MARKER_TTL_SECONDS)
+      .srem(accountSet(idNat), [id])
+      .exec();
+    return true;
+  }
+
+  async function revokeAll(idNat: string, at = Date.now()): Promise<number> {
+    if (!isIdNat(idNat)) return 0;
+    const ids = (await store.smembers(accountSet(idNat))).filter(isCredentialId);
+    const records = await Promise.all(ids.map(readRecord));
+    const owned = records.filter((credential): credential is StoredCredential => credential !== null && credential.idNat === idNat);
+    const batch = store.batch();
+    for (const credential of owned) {
+      batch.del(credentialKey(credential.id))
+        .set(tombstoneKey(credential.id), JSON.stringify({ idNat, revokedAt: at }), REVOKED_MARKER_TTL_SECONDS);
+    }
+    // Deleting the whole set also disowns a key enrolled while this ran: it can no longer sign in.
+    batch.del(accountSet(idNat));
+    await batch.exec();
+    return owned.length;
+  }
+
+  async function block(id: string, reason: 'counter-regression', at: number): Promise<boolean> {
+    if (!isCredentialId(id)) return false;
+    return store.hsetIfExists(credentialKey(id), { blocked: JSON.stringify({ reason, at }) });
+  }
+
+  async function userHandleFor(idNat: string): Promise<string> {
+    assertIdNat(idNat);
+    const existing = await store.get(handleKey(idNat));
+    if (existing !== null) {
+      // Heals a reverse index lost after a crash between the two writes below.
+      await store.setIfAbsent(keys.userHandle(existing), idNat);
+      return existing;
+    }
+    const candidate = randomBytes(32).toString('base64url');
+    // Reverse index first: a handle is never visible without it.
+    await store.set(keys.userHandle(candidate), idNat);
+    if (await store.setIfAbsent(handleKey(idNat), candidate)) return candidate;
+    // Another call won the race: drop our candidate and use theirs.
+    await store.del(keys.userHandle(candidate));
+    const winner = await store.get(handleKey(idNat));
+    if (winner === null) throw new Error(`webauthn user handle of ${idNat}: expected the handle set by a concurrent call, got none`);
+    await store.setIfAbsent(keys.userHandle(winner), idNat);
+    return winner;
+  }
+
+  async function accountForUserHandle(handle: string): Promise<string | null> {
+    if (!isUserHandle(handle)) return null;
+    const idNat = await store.get(keys.userHandle(handle));
+    if (idNat === null || !isIdNat(idNat)) return null;
+    // Only the handle the account really uses (not a leftover candidate of a lost race).
+    return (await store.get(handleKey(idNat))) === handle ? idNat : null;
+  }
+
+  return { add, find, lookup, listByAccount, recordUse, rename, revoke, revokeAll, block, userHandleFor, accountForUserHandle };
+}
