@@ -1,0 +1,51 @@
+/**
+ * Options for navigator.credentials.get(). Without `forAccount`: no allowCredentials, so
+ * discoverable credentials (passwordless, conditional UI/autofill, phone over hybrid) pick
+ * the account through their user handle. With `forAccount` (second factor after PSC): only
+ * that account's credentials that are not blocked. Stores the challenge under the caller's
+ * ceremony key, replacing any earlier one.
+ */
+import { generateAuthenticationOptions, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { saveCeremonyState } from './ceremony-state.ts';
+import type { WebAuthnDeps } from './deps.ts';
+import { WebAuthnError } from './errors.ts';
+import { assertIdNat } from './ids.ts';
+
+export interface AuthenticationOptionsInput {
+  /** Where the challenge is kept until verifyAuthentication (e.g. keys.interaction(uid, 'webauthn-auth')). */
+  ceremonyKey: string;
+  /** idNat whose keys alone may answer (second factor); omit for passwordless sign-in. */
+  forAccount?: string | undefined;
+}
+
+/**
+ * Throws 'no-credentials' when `forAccount` has no usable credential (none enrolled, or all
+ * blocked): an empty allowCredentials would let the browser offer any passkey.
+ */
+export async function createAuthenticationOptions(deps: WebAuthnDeps, input: AuthenticationOptionsInput): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const { store, settings, credentials } = deps;
+  let allowCredentials: { id: string; transports: string[] }[] | undefined;
+  if (input.forAccount !== undefined) {
+    assertIdNat(input.forAccount);
+    const usable = (await credentials.listByAccount(input.forAccount)).filter((credential) => !credential.blocked);
+    if (usable.length === 0) {
+      throw new WebAuthnError('no-credentials', `expected account ${input.forAccount} to have at least one usable credential for a second factor, got none`);
+    }
+    allowCredentials = usable.map((credential) => ({ id: credential.id, transports: credential.transports }));
+  }
+  const options = await generateAuthenticationOptions({
+    rpID: settings.rpID,
+    timeout: settings.timeoutMs,
+    userVerification: 'required',
+    ...(allowCredentials ? { allowCredentials } : {}),
+  });
+  await saveCeremonyState(
+    store,
+    input.ceremonyKey,
+    input.forAccount === undefined
+      ? { ceremony: 'authentication', challenge: options.challenge }
+      : { ceremony: 'authentication', challenge: options.challenge, forAccount: input.forAccount },
+    settings.challengeTtlSeconds,
+  );
+  return options;
+}

@@ -1,0 +1,90 @@
+/**
+ * Verifies the answer to createAuthenticationOptions and records the use of the key.
+ * Checks, in order: the challenge ('challenge-expired', consumed), the shape ('malformed'),
+ * the credential ('unknown-credential', 'revoked', 'blocked'), the user handle and the account
+ * the ceremony was for ('wrong-account'), the library's verification (origin, RP ID,
+ * challenge, UP, UV → 'user-verification-missing', signature → 'verification-failed'), then
+ * the signature counter: a verified assertion whose counter did not increase blocks the key
+ * ('counter-regression'). Nothing is stored on failure except that block.
+ */
+import { verifyAuthenticationResponse, type VerifiedAuthenticationResponse } from '@simplewebauthn/server';
+import { takeCeremonyState } from './ceremony-state.ts';
+import type { WebAuthnDeps } from './deps.ts';
+import { fromLibraryError, WebAuthnError } from './errors.ts';
+import { parseAuthenticationResponse } from './parse-authentication-response.ts';
+import type { StoredCredential } from './types.ts';
+
+export interface VerifyAuthenticationInput {
+  /** The key given to createAuthenticationOptions. */
+  ceremonyKey: string;
+  /** The browser's answer (startAuthentication's result), as received: checked here. */
+  response: unknown;
+  /** Epoch ms used as lastUsedAt (and as the time of a block). Default Date.now(). */
+  now?: number | undefined;
+}
+
+export interface VerifiedAuthentication {
+  /** The account signed in. */
+  idNat: string;
+  /** The credential after this use (counter, backedUp, lastUsedAt updated). */
+  credential: StoredCredential;
+}
+
+export async function verifyAuthentication(deps: WebAuthnDeps, input: VerifyAuthenticationInput): Promise<VerifiedAuthentication> {
+  const { store, settings, credentials } = deps;
+  const state = await takeCeremonyState(store, input.ceremonyKey, 'authentication');
+  const parsed = parseAuthenticationResponse(input.response);
+  const now = input.now ?? Date.now();
+
+  const found = await credentials.lookup(parsed.response.id);
+  if (found.state === 'unknown') {
+    throw new WebAuthnError('unknown-credential', 'expected a credential enrolled at this gateway, got an unknown credential id');
+  }
+  if (found.state === 'revoked') {
+    throw new WebAuthnError('revoked', 'expected an active credential, got one that was revoked');
+  }
+  const credential = found.credential;
+  if (credential.blocked) {
+    throw new WebAuthnError('blocked', `expected a credential in good standing, got one blocked (${credential.blocked.reason}) at ${new Date(credential.blocked.at).toISOString()}`);
+  }
+  if (parsed.userHandle !== undefined && (await credentials.accountForUserHandle(parsed.userHandle)) !== credential.idNat) {
+    throw new WebAuthnError('wrong-account', "expected the user handle of the credential's account, got another user handle");
+  }
+  if (state.forAccount !== undefined && state.forAccount !== credential.idNat) {
+    throw new WebAuthnError('wrong-account', `expected a credential of account ${state.forAccount}, got a credential of another account`);
+  }
+
+  let verification: VerifiedAuthenticationResponse;
+  try {
+    verification = await verifyAuthenticationResponse({
+      response: parsed.response,
+      expectedChallenge: state.challenge,
+      expectedOrigin: settings.origins,
+      expectedRPID: settings.rpID,
+      requireUserVerification: true,
+      // Counter 0: the library never refuses on the counter; we check it below, after the
+      // signature verified, so that only a genuine assertion can block a key.
+      credential: {
+        id: credential.id,
+        publicKey: new Uint8Array(Buffer.from(credential.publicKey, 'base64url')),
+        counter: 0,
+        transports: credential.transports,
+      },
+    });
+  } catch (error) {
+    throw fromLibraryError(error, 'authentication');
+  }
+  if (!verification.verified) {
+    throw new WebAuthnError('verification-failed', "expected a signature by the credential's key, got one that does not verify", { detail: 'signature did not verify' });
+  }
+
+  const { newCounter, credentialBackedUp } = verification.authenticationInfo;
+  if ((credential.counter > 0 || newCounter > 0) && newCounter <= credential.counter) {
+    await credentials.block(credential.id, 'counter-regression', now);
+    throw new WebAuthnError('counter-regression', `expected a signature counter above ${credential.counter}, got ${newCounter}: the key is blocked (possible clone)`);
+  }
+  if (!(await credentials.recordUse(credential.id, { counter: newCounter, backedUp: credentialBackedUp, at: now }))) {
+    throw new WebAuthnError('revoked', 'expected an active credential, got one revoked while it was being verified');
+  }
+  return { idNat: credential.idNat, credential: { ...credential, counter: newCounter, backedUp: credentialBackedUp, lastUsedAt: now } };
+}
