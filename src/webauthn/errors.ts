@@ -65,8 +65,9 @@ const UV_MISSING = /^User verification (?:was )?required, but user could not be 
  * WebAuthnError: 'user-verification-missing' when the library refused a response without the
  * UV flag, 'verification-failed' otherwise (origin, RP ID, challenge, type, UP, attestation…).
  */
-export function fromLibraryError(error: unknown, ceremony: 'registration' | 'authentication'): WebAuthnError {
-  const reason = error instanceof Error ? error.message : String(error);
+export function fromLibraryError(error: unknown, ceremony: 'registration' | 'authentication', expectedRPID?: string): WebAuthnError {
+  let reason = error instanceof Error ? error.message : String(error);
+  if (reason === 'Unexpected RP ID hash' && expectedRPID) reason = `${reason}, expected the SHA-256 of "${expectedRPID}"`;
   if (UV_MISSING.test(reason)) {
     return new WebAuthnError('user-verification-missing', `expected the authenticator to verify the user (UV flag) during ${ceremony}, got a response without it`, { detail: reason, cause: error });
   }

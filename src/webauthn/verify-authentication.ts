@@ -72,7 +72,7 @@ export async function verifyAuthentication(deps: WebAuthnDeps, input: VerifyAuth
       },
     });
   } catch (error) {
-    throw fromLibraryError(error, 'authentication');
+    throw fromLibraryError(error, 'authentication', settings.rpID);
   }
   if (!verification.verified) {
     throw new WebAuthnError('verification-failed', "expected a signature by the credential's key, got one that does not verify", { detail: 'signature did not verify' });

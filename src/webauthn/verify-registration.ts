@@ -53,7 +53,7 @@ export async function verifyRegistration(deps: WebAuthnDeps, input: VerifyRegist
       supportedAlgorithmIDs: [...SUPPORTED_ALGORITHM_IDS],
     });
   } catch (error) {
-    throw fromLibraryError(error, 'registration');
+    throw fromLibraryError(error, 'registration', settings.rpID);
   }
   if (!verification.verified) {
     throw new WebAuthnError('verification-failed', 'expected a valid attestation statement signature, got one that does not verify', { detail: 'attestation statement did not verify' });
