@@ -14,6 +14,6 @@ export default tseslint.config(
   },
   {
     files: ['views/static/**/*.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly' } },
+    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', fetch: 'readonly' } },
   },
 );

@@ -7,10 +7,16 @@ import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import express from 'express';
 import type { Logger } from 'pino';
-import type { Config } from './config/index.ts';
+import { ConfigError, type Config } from './config/index.ts';
 import { loadKeys } from './keys/load.ts';
 import { createKeys, createStore, createAdapterFactory, type Store } from './store/index.ts';
-import { createAccountRepository } from './accounts/index.ts';
+import { createAccountRepository, createSignInLog } from './accounts/index.ts';
+import { createCredentialRepository, loadAaguidTable } from './webauthn/index.ts';
+import { webauthnSettingsFor } from './webauthn/types.ts';
+import { portalRoutes } from './portal/routes.ts';
+import { portalClient, PORTAL_CLIENT_ID } from './portal/portal-client.ts';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { loadPolicy, type AssurancePolicy } from './assurance/index.ts';
 import { createPscConfigurationSource, createPscFederation } from './federation/index.ts';
 import { createProvider, loadClientsFile, type ClientMetadata } from './oidc/index.ts';
@@ -22,6 +28,9 @@ import { requestLog } from './http/request-log.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { healthRoutes } from './http/health.ts';
 import { queryLimits } from './http/input-limits.ts';
+
+/** @simplewebauthn/browser's own bundle, served locally (no CDN). */
+const SIMPLEWEBAUTHN_BUNDLE = join(dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle');
 
 export interface GatewayOptions {
   config: Config;
@@ -55,10 +64,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const keys = createKeys(config.redis.prefix);
   const loaded = await loadKeys({ dir: config.keys.dir, createIfMissing: config.env !== 'production', cookieKeys: config.cookieKeys });
   for (const file of loaded.created) logger.warn({ file }, 'generated missing key file (run `npm run keys` to manage keys explicitly)');
-  const clients = options.clients ?? loadClientsFile(config.clients.file);
+  const registered = options.clients ?? loadClientsFile(config.clients.file);
+  if (registered.some((c) => c.client_id === PORTAL_CLIENT_ID)) throw new ConfigError([{ key: 'clients', received: JSON.stringify(PORTAL_CLIENT_ID), expected: `another client_id: "${PORTAL_CLIENT_ID}" is the gateway's own account portal` }]);
+  const clients = [...registered, portalClient(config.issuer)];
   const policy = options.policy ?? loadPolicy('config/assurance.json');
   const views = createViews(VIEWS_DIR);
   const accounts = createAccountRepository(store, keys);
+  const signIns = createSignInLog(store, keys);
+  const credentials = createCredentialRepository(store, keys);
+  const aaguids = loadAaguidTable('config/aaguids.json');
+  const webauthn = { ...webauthnSettingsFor(config.issuer, config.webauthn.rpName), timeoutMs: config.webauthn.timeoutSeconds * 1000 };
 
   const formActionOrigins = new Set<string>([new URL(config.psc.issuer).origin]);
   if (config.psc.metadata) formActionOrigins.add(new URL(config.psc.metadata.authorization_endpoint).origin);
@@ -85,10 +100,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.use(requestLog(logger));
   app.use(cspNonce());
   app.use(securityHeaders({ production: config.env === 'production', formActionOrigins: () => formActionOrigins }));
+  app.use('/static/vendor/simplewebauthn', express.static(SIMPLEWEBAUTHN_BUNDLE, { maxAge: '1h', fallthrough: false, index: false }));
   app.use('/static', express.static(`${VIEWS_DIR}static`, { maxAge: '1h', fallthrough: false, index: false }));
   app.use(healthRoutes(store));
   app.use(queryLimits());
-  app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views }));
+  app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views, signIns, credentials, webauthn, aaguids }));
+  app.use(portalRoutes({ config, provider, accounts, credentials, signIns, store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]! }));
   app.use(mountProvider(provider));
   app.use(notFound(views));
   app.use(errorHandler(views));

@@ -17,6 +17,12 @@ export function levelForWebAuthn(policy: AssurancePolicy, credential: { deviceTy
   return resultForMethod(policy, synced ? policy.webauthn.synced : policy.webauthn.deviceBound);
 }
 
-export function levelForKeyAfterPscEcps(policy: AssurancePolicy): AssuranceResult {
-  return resultForMethod(policy, policy.webauthn.afterPscEcps);
+/** The method of a sign-in confirmed by a key as second factor (e.g. PSC e-CPS + key). */
+export function levelForSecondFactor(policy: AssurancePolicy): AssuranceResult {
+  return resultForMethod(policy, policy.webauthn.secondFactor.method);
+}
+
+/** Whether a sign-in by this method is the one after which applications may ask for a key. */
+export function asksSecondFactorAfter(policy: AssurancePolicy, method: string): boolean {
+  return policy.webauthn.secondFactor.after === method;
 }

@@ -33,8 +33,8 @@ export const policySchema = z.strictObject({
     deviceBound: z.string(),
     /** Method of a synced passkey (backed up: multi-device). */
     synced: z.string(),
-    /** Method of a PSC e-CPS sign-in confirmed with one of the clinician's keys. */
-    afterPscEcps: z.string(),
+    /** Applications with `key_after_ecps` ask for a key after a sign-in by method `after`; the result is method `method`. */
+    secondFactor: z.strictObject({ after: z.string(), method: z.string() }),
   }),
 }).superRefine((p, ctx) => {
   const known = new Set(Object.keys(p.methods));
@@ -43,7 +43,10 @@ export const policySchema = z.strictObject({
   };
   refersToMethod(['psc', 'unknownAuthMode'], p.psc.unknownAuthMode);
   for (const [mode, method] of Object.entries(p.psc.authModes)) refersToMethod(['psc', 'authModes', mode], method);
-  for (const [name, method] of Object.entries(p.webauthn)) refersToMethod(['webauthn', name], method);
+  refersToMethod(['webauthn', 'deviceBound'], p.webauthn.deviceBound);
+  refersToMethod(['webauthn', 'synced'], p.webauthn.synced);
+  refersToMethod(['webauthn', 'secondFactor', 'after'], p.webauthn.secondFactor.after);
+  refersToMethod(['webauthn', 'secondFactor', 'method'], p.webauthn.secondFactor.method);
 });
 
 export type AssurancePolicy = z.output<typeof policySchema>;

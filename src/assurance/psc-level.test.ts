@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadPolicy, parsePolicy, levelForPsc, levelForWebAuthn, levelForKeyAfterPscEcps } from './index.ts';
+import { loadPolicy, parsePolicy, levelForPsc, levelForWebAuthn, levelForSecondFactor, asksSecondFactorAfter } from './index.ts';
 import { ConfigError } from '../config/index.ts';
 
 const policy = loadPolicy('config/assurance.json');
@@ -70,8 +70,10 @@ describe('WebAuthn methods with the default policy', () => {
     });
   }
   it('a key after PSC e-CPS is its own method', () => {
-    const result = levelForKeyAfterPscEcps(policy);
+    const result = levelForSecondFactor(policy);
     assert.equal(result.method, 'psc-ecps+webauthn');
     assert.equal(result.phishingResistant, true);
+    assert.equal(asksSecondFactorAfter(policy, 'psc-ecps'), true);
+    assert.equal(asksSecondFactorAfter(policy, 'psc-card'), false);
   });
 });

@@ -44,6 +44,9 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = {
   SANDBOX_PSC_PORT: { key: 'sandbox.pscPort' },
   SANDBOX_DPI_PORT: { key: 'sandbox.dpiPort' },
   SANDBOX_DMP_PORT: { key: 'sandbox.dmpPort' },
+  WEBAUTHN_RP_NAME: { key: 'webauthn.rpName' },
+  WEBAUTHN_TIMEOUT_SECONDS: { key: 'webauthn.timeoutSeconds' },
+  SUPPORT_CONTACT: { key: 'support.contact' },
   LOG_LEVEL: { key: 'log.level' },
 };
 

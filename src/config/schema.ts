@@ -84,6 +84,16 @@ export const configSchema = z.strictObject({
     interaction: seconds.default(1800),
     grant: seconds.default(14400),
   }).prefault({}),
+  webauthn: z.strictObject({
+    /** Name authenticators show for this relying party. */
+    rpName: z.string().min(1).max(64).default('HospiConnect'),
+    /** How long the browser waits for the key or phone during a ceremony. */
+    timeoutSeconds: z.coerce.number().int().min(10).max(600).default(120),
+  }).prefault({}),
+  support: z.strictObject({
+    /** Who a clinician should call, shown on pages that say "contact support" (e.g. a blocked key). */
+    contact: z.string().min(1).max(200).default('le support informatique de votre établissement'),
+  }).prefault({}),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).prefault({}),

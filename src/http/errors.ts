@@ -39,9 +39,9 @@ export function errorHandler(views: Views): ErrorRequestHandler {
     } else if (e?.type === 'entity.too.large') {
       status = 413;
       code = 'payload_too_large';
-    } else if (e?.expose && typeof (e.status ?? e.statusCode) === 'number') {
+    } else if (typeof (e?.status ?? e?.statusCode) === 'number' && (e.status ?? e.statusCode)! >= 400 && (e.status ?? e.statusCode)! < 500) {
       status = (e.status ?? e.statusCode)!;
-      code = status === 413 ? 'payload_too_large' : 'invalid_request';
+      code = status === 404 ? 'not_found' : status === 413 ? 'payload_too_large' : 'invalid_request';
     }
     if (status >= 500) req.log?.error({ err }, 'unexpected error');
     else req.log?.info({ code, detail: (err as Error)?.message }, 'request refused');

@@ -34,7 +34,7 @@ export function createViews(viewsDir = VIEWS_DIR): Views {
     t: (lang) => translators[lang],
     has: (key) => Object.hasOwn(catalogs.fr, key),
     render(template, page, data = {}) {
-      return eta.render(template, { ...data, page, t: translators[page.lang], langSwitchHref: switchHref(page) });
+      return eta.render(template, { ...data, page, t: translators[page.lang], formatDate: dateFormatter(page.lang), langSwitchHref: switchHref(page) });
     },
   };
 }
@@ -44,4 +44,10 @@ function switchHref(page: PageContext): string {
   const url = new URL(page.path ?? '/', 'http://x');
   url.searchParams.set('lang', other);
   return `${url.pathname}${url.search}`;
+}
+
+/** Dates as the clinician reads them: French or English words, Paris time. */
+function dateFormatter(lang: Locale): (epochMs: number) => string {
+  const format = new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Paris' });
+  return (epochMs) => format.format(epochMs);
 }

@@ -12,6 +12,9 @@ import type { PscFederation } from '../federation/index.ts';
 import type { Store } from '../store/store.ts';
 import type { Keys } from '../store/keys.ts';
 import type { Views } from '../http/views.ts';
+import type { SignInLog } from '../accounts/index.ts';
+import type { AaguidTable, CredentialRepository } from '../webauthn/index.ts';
+import type { WebAuthnSettings } from '../webauthn/types.ts';
 import { UserFacingError } from '../http/errors.ts';
 
 export interface InteractionDeps {
@@ -23,6 +26,10 @@ export interface InteractionDeps {
   store: Store;
   keys: Keys;
   views: Views;
+  signIns: SignInLog;
+  credentials: CredentialRepository;
+  webauthn: WebAuthnSettings;
+  aaguids: AaguidTable;
 }
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;

@@ -1,8 +1,8 @@
 /**
  * GET /federation/psc/callback — PSC's redirect back. Verifies the round trip
  * (federation/psc-login.ts), refreshes the practitioner account, works out the level
- * (assurance) and hands the result to /interaction/:uid/psc/done, where the interaction
- * cookie proves it is the same browser. Failures get a French page; the relying party
+ * (assurance) and hands the result (single use) to /interaction/:uid/psc/done, where the
+ * interaction cookie proves it is the same browser. Failures get a French page; the relying party
  * learns of them when the person chooses to go back (abort.ts).
  */
 import type { RequestHandler } from 'express';
@@ -11,14 +11,8 @@ import { levelForPsc } from '../assurance/index.ts';
 import { readCookie, sendPage } from '../http/page.ts';
 import { pscBindingCookie, type InteractionDeps } from './context.ts';
 import { stateDigest } from './psc-start.ts';
+import type { PendingLogin } from './pending-login.ts';
 
-/** Handed from the callback to psc/done through the store (single use). */
-export interface PscResult {
-  accountId: string;
-  acr: string;
-  amr: string[];
-  method: string;
-}
 
 export function getPscCallback(deps: InteractionDeps, redirectUri: string): RequestHandler {
   return async (req, res) => {
@@ -34,7 +28,7 @@ export function getPscCallback(deps: InteractionDeps, redirectUri: string): Requ
       const { account } = await deps.accounts.upsertFromPsc(login);
       const level = levelForPsc(deps.policy, upstream);
       req.log.info({ uid, idNat: account.idNat, method: level.method, acr: level.acr, upstreamAcr: upstream.acr, authMode: upstream.authMode }, 'PSC login verified');
-      const result: PscResult = { accountId: account.idNat, acr: level.acr, amr: level.amr, method: level.method };
+      const result: PendingLogin = { accountId: account.idNat, acr: level.acr, amr: level.amr, method: level.method, phishingResistant: level.phishingResistant };
       await deps.store.set(deps.keys.interaction(uid, 'psc-result'), JSON.stringify(result), deps.config.psc.stateTtlSeconds);
       res.redirect(303, `/interaction/${uid}/psc/done`);
     } catch (err) {

@@ -1,6 +1,7 @@
 /**
- * The login journey's routes. Bodies of our own forms are parsed here only (oidc-provider
- * parses its own endpoints' bodies).
+ * The login journey's routes: pages and forms (HTML answers) and the WebAuthn ceremony
+ * endpoints used by the pages' scripts (JSON answers). Bodies are parsed here only
+ * (oidc-provider parses its own endpoints' bodies).
  */
 import express, { Router } from 'express';
 import type { InteractionDeps } from './context.ts';
@@ -10,6 +11,10 @@ import { postAbort } from './abort.ts';
 import { postPscStart } from './psc-start.ts';
 import { getPscCallback } from './psc-callback.ts';
 import { getPscDone } from './psc-done.ts';
+import { postSignInOptions, postSignInVerify } from './webauthn-signin.ts';
+import { getEnrol, postEnrolOptions, postEnrolSkip, postEnrolVerify } from './enrol.ts';
+import { getSecondFactor, postSecondFactorOptions, postSecondFactorVerify } from './second-factor.ts';
+import { ceremonyBody, ceremonyErrors } from './json-responses.ts';
 
 export const PSC_CALLBACK_PATH = '/federation/psc/callback';
 
@@ -22,5 +27,18 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   router.post('/interaction/:uid/consent', form, postConsent(deps));
   router.post('/interaction/:uid/abort', form, postAbort(deps));
   router.get(PSC_CALLBACK_PATH, getPscCallback(deps, `${deps.config.issuer}${PSC_CALLBACK_PATH}`));
+  router.get('/interaction/:uid/enrol', getEnrol(deps));
+  router.post('/interaction/:uid/enrol/skip', form, postEnrolSkip(deps));
+  router.get('/interaction/:uid/second-factor', getSecondFactor(deps));
+
+  const ceremonies = Router();
+  ceremonies.post('/interaction/:uid/webauthn/options', ceremonyBody, postSignInOptions(deps));
+  ceremonies.post('/interaction/:uid/webauthn/verify', ceremonyBody, postSignInVerify(deps));
+  ceremonies.post('/interaction/:uid/enrol/options', ceremonyBody, postEnrolOptions(deps));
+  ceremonies.post('/interaction/:uid/enrol/verify', ceremonyBody, postEnrolVerify(deps));
+  ceremonies.post('/interaction/:uid/second-factor/options', ceremonyBody, postSecondFactorOptions(deps));
+  ceremonies.post('/interaction/:uid/second-factor/verify', ceremonyBody, postSecondFactorVerify(deps));
+  ceremonies.use(ceremonyErrors(deps.views));
+  router.use(ceremonies);
   return router;
 }

@@ -4,6 +4,7 @@
  */
 import type { RequestHandler } from 'express';
 import { sendPage } from '../http/page.ts';
+import { gatewayProperties } from '../oidc/client-properties.ts';
 import { interactionFor, type InteractionDeps } from './context.ts';
 import { finishConsent } from './consent.ts';
 
@@ -22,7 +23,7 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
       sendPage(deps.views, req, res, 'login', { uid: details.uid, clientName, reason });
       return;
     }
-    if ((client as unknown as { first_party?: boolean } | undefined)?.first_party) {
+    if (gatewayProperties(client).first_party) {
       await finishConsent(deps, req, res, details);
       return;
     }

@@ -98,6 +98,8 @@ describe('bad input', () => {
       ['/interaction/doesnotexist123/consent', 'POST', 400],
       ['/interaction/doesnotexist123/psc/done', undefined, 400],
       ['/nowhere', undefined, 404],
+      ['/static/nope.css', undefined, 404],
+      ['/static/vendor/simplewebauthn/nope.js', undefined, 404],
     ];
     for (const [path, method, status] of checks) {
       const page = await browser.request(`${stack.issuer}${path}`, method ? { method, form: { a: '1' } } : {});

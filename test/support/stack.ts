@@ -17,6 +17,8 @@ import { startPscSimulator, type PscSimulator } from '../../src/sandbox/psc/inde
 import { TEST_REDIS_URL, deletePrefix, uniquePrefix } from './redis.ts';
 import { freePort } from './ports.ts';
 import { startBackchannelReceiver } from './backchannel-receiver.ts';
+import { startDemoRp } from '../../src/sandbox/rp/demo-rp.ts';
+import { loadClientKey } from '../../src/sandbox/rp/client-key.ts';
 
 export const RP_REDIRECT = 'http://127.0.0.1:9/cb';
 export const RP_POST_LOGOUT = 'http://127.0.0.1:9/bye';
@@ -26,6 +28,10 @@ export interface StackOptions {
   store?: 'redis' | 'memory';
   /** How many gateway instances share the store (default 1). */
   instances?: number;
+  /** Also start the demo DPI and DMP-like applications, registered like in config/clients.json. */
+  demoApps?: boolean;
+  /** Changes to the registered test clients (by client_id), e.g. { 'demo-dpi': { key_after_ecps: true } }. */
+  clientOverrides?: Record<string, Record<string, unknown>>;
   /** Extra configuration overrides (dotted keys), possibly computed from the simulator. */
   overrides?: Record<string, unknown> | ((psc: PscSimulator) => Record<string, unknown>);
 }
@@ -41,6 +47,8 @@ export interface Stack {
   prefix: string;
   secrets: Record<string, string>;
   backchannel: Awaited<ReturnType<typeof startBackchannelReceiver>>;
+  /** Base URLs of the demo applications (demoApps: true). */
+  demo: { dpi: string; dmp: string } | undefined;
   /** An openid-client Configuration for a registered test client. */
   rp(clientId?: string, metadata?: Partial<client.ClientMetadata>): Promise<client.Configuration>;
   /** Number of keys the stack has in Redis (to prove that rejected input stores nothing). */
@@ -80,11 +88,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ...(typeof options.overrides === 'function' ? options.overrides(psc) : options.overrides),
     },
   });
-  const clients = toClientMetadata([
+  const demoPorts = options.demoApps ? [await freePort(), await freePort()] : [];
+  const demo = options.demoApps ? { dpi: `http://localhost:${demoPorts[0]}`, dmp: `http://localhost:${demoPorts[1]}` } : undefined;
+  const demoSecret = randomBytes(32).toString('base64url');
+  const demoClients = demo ? [
+    { client_id: 'demo-dpi', client_name: 'DPI de démonstration', first_party: true, redirect_uris: [`${demo.dpi}/callback`], post_logout_redirect_uris: [`${demo.dpi}/`], client_secret: demoSecret, backchannel_logout_uri: `${demo.dpi}/backchannel-logout`, backchannel_logout_session_required: true },
+    { client_id: 'demo-dmp', client_name: 'Service DMP de démonstration', first_party: true, redirect_uris: [`${demo.dmp}/callback`], post_logout_redirect_uris: [`${demo.dmp}/`], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${demo.dmp}/jwks.json`, userinfo_signed_response_alg: 'ES256', backchannel_logout_uri: `${demo.dmp}/backchannel-logout`, backchannel_logout_session_required: true },
+  ] : [];
+  const clientEntries = [
     { client_id: 'test-rp', client_name: 'Application de test', first_party: true, redirect_uris: [RP_REDIRECT], post_logout_redirect_uris: [RP_POST_LOGOUT], client_secret: secrets['test-rp'], backchannel_logout_uri: backchannel.url, backchannel_logout_session_required: true },
     { client_id: 'third-party-rp', client_name: 'Application tierce', first_party: false, redirect_uris: [RP_REDIRECT], client_secret: secrets['third-party-rp'] },
     { client_id: 'jwt-userinfo-rp', client_name: 'Application userinfo signé', first_party: true, redirect_uris: [RP_REDIRECT], client_secret: secrets['jwt-userinfo-rp'], userinfo_signed_response_alg: 'ES256' },
-  ], {}, 'test-clients');
+    ...demoClients,
+  ].map((c) => ({ ...c, ...options.clientOverrides?.[c.client_id] }));
+  const clients = toClientMetadata(clientEntries, {}, 'test-clients');
 
   const redis = options.store === 'memory' ? undefined : createRedisConnection({ url: TEST_REDIS_URL });
   const store = redis ? createRedisStore(redis) : createMemoryStore();
@@ -94,6 +111,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     gateways.push(await startGateway({ config: { ...config, http: { ...config.http, port } }, logger, clients, store }));
   }
   const keys = createKeys(prefix);
+  const demoRps = demo ? [
+    await startDemoRp({ port: demoPorts[0]!, title: 'DPI de démonstration', subtitle: 'test', issuer, clientId: 'demo-dpi', auth: { method: 'client_secret_basic', secret: demoSecret }, logger }),
+    await startDemoRp({ port: demoPorts[1]!, title: 'Service DMP de démonstration', subtitle: 'test', issuer, clientId: 'demo-dmp', auth: { method: 'private_key_jwt', key: await loadClientKey(keysDir, 'demo-dmp') }, signedUserinfo: true, logger }),
+  ] : [];
 
   return {
     config,
@@ -105,6 +126,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     prefix,
     secrets,
     backchannel,
+    demo,
     async rp(clientId = 'test-rp', metadata = {}) {
       const secret = secrets[clientId as keyof typeof secrets];
       return client.discovery(new URL(issuer), clientId, { ...metadata }, client.ClientSecretBasic(secret), { execute: [client.allowInsecureRequests] });
@@ -121,6 +143,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       return n;
     },
     async close() {
+      for (const rp of demoRps) await rp.close();
       for (const g of gateways) await g.close();
       await psc.close();
       await backchannel.close();

@@ -1,0 +1,84 @@
+/**
+ * Enrolment after a PSC sign-in (/interaction/:uid/enrol): the clinician names a security
+ * key or passkey and registers it, or skips (unless the application requires a key). Either
+ * way the pending PSC login is then finished; enrolling does not raise this sign-in's level.
+ */
+import type { Request, RequestHandler } from 'express';
+import { createRegistrationOptions, verifyRegistration } from '../webauthn/index.ts';
+import { UserFacingError } from '../http/errors.ts';
+import { sendPage } from '../http/page.ts';
+import { gatewayProperties } from '../oidc/client-properties.ts';
+import { interactionFor, type InteractionDeps, type InteractionDetails } from './context.ts';
+import { finishLogin, finishLoginUrl } from './finish-login.ts';
+import { readPendingLogin, takePendingLogin, type PendingLogin } from './pending-login.ts';
+import { sendCeremonyError } from './json-responses.ts';
+import { ceremonyKey, webauthnDeps } from './webauthn-ceremony.ts';
+
+async function pendingFor(deps: InteractionDeps, req: Request, res: Parameters<RequestHandler>[1]): Promise<{ details: InteractionDetails; login: PendingLogin }> {
+  const details = await interactionFor(deps.provider, req, res);
+  const login = await readPendingLogin(deps, details.uid);
+  if (!login) throw new UserFacingError(400, 'interaction_expired', 'no pending login to enrol a key for');
+  return { details, login };
+}
+
+async function enrolmentRequired(deps: InteractionDeps, details: InteractionDetails): Promise<boolean> {
+  return gatewayProperties(await deps.provider.Client.find(String(details.params.client_id))).webauthn_enrolment === 'required';
+}
+
+export function getEnrol(deps: InteractionDeps): RequestHandler {
+  return async (req, res) => {
+    const { details, login } = await pendingFor(deps, req, res);
+    const account = await deps.accounts.find(login.accountId);
+    sendPage(deps.views, req, res, 'enrol', {
+      uid: details.uid,
+      givenName: account?.profile.given_name ?? '',
+      required: await enrolmentRequired(deps, details),
+    });
+  };
+}
+
+export function postEnrolOptions(deps: InteractionDeps): RequestHandler {
+  return async (req, res) => {
+    const { details, login } = await pendingFor(deps, req, res);
+    const account = await deps.accounts.find(login.accountId);
+    const displayName = [account?.profile.given_name, account?.profile.family_name].filter(Boolean).join(' ') || login.accountId;
+    const options = await createRegistrationOptions(webauthnDeps(deps), {
+      ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-reg'),
+      idNat: login.accountId,
+      userName: `${displayName} (${login.accountId})`,
+      displayName,
+    });
+    res.set('cache-control', 'no-store').json(options);
+  };
+}
+
+export function postEnrolVerify(deps: InteractionDeps): RequestHandler {
+  return async (req, res) => {
+    const { details, login } = await pendingFor(deps, req, res);
+    try {
+      const body = (req.body ?? {}) as { response?: unknown; name?: unknown };
+      const credential = await verifyRegistration(webauthnDeps(deps), {
+        ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-reg'),
+        idNat: login.accountId,
+        response: body.response,
+        name: typeof body.name === 'string' ? body.name : undefined,
+      });
+      req.log.info({ uid: details.uid, idNat: login.accountId, kind: credential.kind, aaguid: credential.aaguid, fmt: credential.attestationFormat }, 'key enrolled');
+      const pending = await takePendingLogin(deps, details.uid);
+      if (!pending) throw new UserFacingError(400, 'interaction_expired', 'pending login vanished');
+      res.set('cache-control', 'no-store').json({ redirectTo: await finishLoginUrl(deps, req, res, details, pending) });
+    } catch (err) {
+      sendCeremonyError(deps.views, deps.config.support.contact, req, res, err);
+    }
+  };
+}
+
+export function postEnrolSkip(deps: InteractionDeps): RequestHandler {
+  return async (req, res) => {
+    const { details } = await pendingFor(deps, req, res);
+    if (await enrolmentRequired(deps, details)) throw new UserFacingError(400, 'key_required', 'this application requires a key');
+    const login = await takePendingLogin(deps, details.uid);
+    if (!login) throw new UserFacingError(400, 'interaction_expired', 'pending login vanished');
+    await finishLogin(deps, req, res, details, login);
+  };
+}

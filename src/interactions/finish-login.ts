@@ -1,0 +1,32 @@
+/**
+ * Ends the login part of an interaction: records the sign-in for the clinician's history
+ * and hands oidc-provider the account, level and methods. `redirect` answers the browser
+ * with a redirect (forms); `resultUrl` returns where to go (JSON endpoints used by scripts).
+ */
+import type { Request, Response } from 'express';
+import type { InteractionDeps, InteractionDetails } from './context.ts';
+import type { PendingLogin } from './pending-login.ts';
+
+function loginResult(login: PendingLogin) {
+  return { login: { accountId: login.accountId, acr: login.acr, amr: login.amr, remember: true } };
+}
+
+async function record(deps: InteractionDeps, details: InteractionDetails, login: PendingLogin) {
+  await deps.signIns.record(login.accountId, {
+    at: Date.now(),
+    clientId: String(details.params.client_id),
+    method: login.method,
+    acr: login.acr,
+    ...(login.keyName ? { keyName: login.keyName } : {}),
+  });
+}
+
+export async function finishLogin(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: PendingLogin): Promise<void> {
+  await record(deps, details, login);
+  await deps.provider.interactionFinished(req, res, loginResult(login), { mergeWithLastSubmission: false });
+}
+
+export async function finishLoginUrl(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: PendingLogin): Promise<string> {
+  await record(deps, details, login);
+  return deps.provider.interactionResult(req, res, loginResult(login), { mergeWithLastSubmission: false });
+}

@@ -1,0 +1,43 @@
+/**
+ * JSON answers of the ceremony endpoints called by the pages' scripts: a WebAuthn failure
+ * becomes `{ error, message }` with the message in the person's language (the script shows
+ * it in a live region), never a stack trace; oversized or unparsable bodies are refused.
+ */
+import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
+import { CredentialNameError, WebAuthnError } from '../webauthn/index.ts';
+import { UserFacingError } from '../http/errors.ts';
+import { localeOf } from '../http/page.ts';
+import type { Views } from '../http/views.ts';
+
+/** Body parser of the ceremony endpoints: JSON only, 16 KiB at most. */
+export const ceremonyBody = express.json({ limit: '16kb', strict: true, type: 'application/json' });
+
+export function sendCeremonyError(views: Views, supportContact: string, req: Request, res: Response, err: unknown): void {
+  const t = views.t(localeOf(req));
+  if (err instanceof WebAuthnError) {
+    req.log.warn({ code: err.code, detail: err.detail ?? err.message }, 'WebAuthn ceremony refused');
+    res.status(400).json({ error: err.code, message: t(`webauthn.error.${err.code}`, { support: supportContact }) });
+    return;
+  }
+  if (err instanceof CredentialNameError) {
+    res.status(400).json({ error: 'invalid_key_name', message: t('error.invalid_key_name') });
+    return;
+  }
+  if (err instanceof UserFacingError) {
+    res.status(err.status).json({ error: err.code, message: t(`error.${err.code}`) });
+    return;
+  }
+  throw err;
+}
+
+/** Error middleware for the ceremony routes: JSON instead of the HTML error page. */
+export function ceremonyErrors(views: Views): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    const e = err as { type?: string; status?: number };
+    const t = views.t(localeOf(req));
+    if (e?.type === 'entity.too.large') return res.status(413).json({ error: 'payload_too_large', message: t('error.payload_too_large') });
+    if (e?.type === 'entity.parse.failed' || e?.type === 'encoding.unsupported') return res.status(400).json({ error: 'malformed', message: t('webauthn.error.malformed') });
+    if (err instanceof WebAuthnError || err instanceof UserFacingError || err instanceof CredentialNameError) return sendCeremonyError(views, '', req, res, err);
+    next(err);
+  };
+}

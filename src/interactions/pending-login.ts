@@ -1,0 +1,31 @@
+/**
+ * A login that is verified but not finished yet (enrolment offer, second factor): kept in
+ * the store under the interaction, single use, with the interaction's lifetime.
+ */
+import type { InteractionDeps } from './context.ts';
+
+export interface PendingLogin {
+  accountId: string;
+  method: string;
+  acr: string;
+  amr: string[];
+  phishingResistant: boolean;
+  /** Name of the key used, for WebAuthn sign-ins. */
+  keyName?: string;
+}
+
+const NAME = 'pending-login';
+
+export async function savePendingLogin(deps: InteractionDeps, uid: string, login: PendingLogin): Promise<void> {
+  await deps.store.set(deps.keys.interaction(uid, NAME), JSON.stringify(login), deps.config.ttl.interaction);
+}
+
+export async function readPendingLogin(deps: InteractionDeps, uid: string): Promise<PendingLogin | undefined> {
+  const raw = await deps.store.get(deps.keys.interaction(uid, NAME));
+  return raw ? (JSON.parse(raw) as PendingLogin) : undefined;
+}
+
+export async function takePendingLogin(deps: InteractionDeps, uid: string): Promise<PendingLogin | undefined> {
+  const raw = await deps.store.take(deps.keys.interaction(uid, NAME));
+  return raw ? (JSON.parse(raw) as PendingLogin) : undefined;
+}

@@ -1,0 +1,57 @@
+/**
+ * A key as second factor after a PSC e-CPS sign-in (applications with `key_after_ecps`):
+ * the options list only this clinician's keys (allowCredentials) and an assertion from any
+ * other account is refused. Success finishes the login with the combined method.
+ */
+import type { RequestHandler } from 'express';
+import { createAuthenticationOptions, verifyAuthentication } from '../webauthn/index.ts';
+import { levelForSecondFactor } from '../assurance/index.ts';
+import { UserFacingError } from '../http/errors.ts';
+import { sendPage } from '../http/page.ts';
+import { interactionFor, type InteractionDeps } from './context.ts';
+import { finishLoginUrl } from './finish-login.ts';
+import { readPendingLogin, takePendingLogin } from './pending-login.ts';
+import { sendCeremonyError } from './json-responses.ts';
+import { ceremonyKey, webauthnDeps } from './webauthn-ceremony.ts';
+
+async function pendingFor(deps: InteractionDeps, req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]) {
+  const details = await interactionFor(deps.provider, req, res);
+  const login = await readPendingLogin(deps, details.uid);
+  if (!login) throw new UserFacingError(400, 'interaction_expired', 'no pending login waiting for a second factor');
+  return { details, login };
+}
+
+export function getSecondFactor(deps: InteractionDeps): RequestHandler {
+  return async (req, res) => {
+    const { details } = await pendingFor(deps, req, res);
+    sendPage(deps.views, req, res, 'second-factor', { uid: details.uid });
+  };
+}
+
+export function postSecondFactorOptions(deps: InteractionDeps): RequestHandler {
+  return async (req, res) => {
+    const { details, login } = await pendingFor(deps, req, res);
+    const options = await createAuthenticationOptions(webauthnDeps(deps), { ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-2fa'), forAccount: login.accountId });
+    res.set('cache-control', 'no-store').json(options);
+  };
+}
+
+export function postSecondFactorVerify(deps: InteractionDeps): RequestHandler {
+  return async (req, res) => {
+    const { details, login } = await pendingFor(deps, req, res);
+    try {
+      const { credential } = await verifyAuthentication(webauthnDeps(deps), {
+        ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-2fa'),
+        response: (req.body as { response?: unknown } | undefined)?.response,
+      });
+      const pending = await takePendingLogin(deps, details.uid);
+      if (!pending || pending.accountId !== login.accountId) throw new UserFacingError(400, 'interaction_expired', 'pending login vanished');
+      const level = levelForSecondFactor(deps.policy);
+      res.set('cache-control', 'no-store').json({
+        redirectTo: await finishLoginUrl(deps, req, res, details, { ...pending, method: level.method, acr: level.acr, amr: level.amr, phishingResistant: level.phishingResistant, keyName: credential.name }),
+      });
+    } catch (err) {
+      sendCeremonyError(deps.views, deps.config.support.contact, req, res, err);
+    }
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * Shared plumbing of the WebAuthn endpoints of an interaction: the dependencies the
+ * webauthn module needs and the store key of this interaction's challenge.
+ */
+import type { InteractionDeps } from './context.ts';
+import type { WebAuthnDeps } from '../webauthn/index.ts';
+
+export function webauthnDeps(deps: InteractionDeps): WebAuthnDeps {
+  return { store: deps.store, keys: deps.keys, settings: deps.webauthn, credentials: deps.credentials, aaguids: deps.aaguids };
+}
+
+/** Where the challenge of a ceremony of this interaction is kept (same Cluster slot as the interaction). */
+export function ceremonyKey(deps: InteractionDeps, uid: string, ceremony: 'webauthn-auth' | 'webauthn-reg' | 'webauthn-2fa'): string {
+  return deps.keys.interaction(uid, ceremony);
+}

@@ -1,0 +1,45 @@
+/**
+ * Passwordless sign-in on the interaction page: POST …/webauthn/options gives options for a
+ * discoverable credential (no username; also used for conditional mediation), POST
+ * …/webauthn/verify checks the assertion (single-use challenge, user verification, counter),
+ * finds the account by the credential and its user handle, and answers where to go next.
+ */
+import type { RequestHandler } from 'express';
+import { createAuthenticationOptions, verifyAuthentication } from '../webauthn/index.ts';
+import { levelForWebAuthn } from '../assurance/index.ts';
+import { UserFacingError } from '../http/errors.ts';
+import { interactionFor, type InteractionDeps } from './context.ts';
+import { finishLoginUrl } from './finish-login.ts';
+import { sendCeremonyError } from './json-responses.ts';
+import { ceremonyKey, webauthnDeps } from './webauthn-ceremony.ts';
+
+export function postSignInOptions(deps: InteractionDeps): RequestHandler {
+  return async (req, res) => {
+    const details = await interactionFor(deps.provider, req, res);
+    if (details.prompt.name !== 'login') throw new UserFacingError(400, 'interaction_expired', 'no sign-in is pending');
+    const options = await createAuthenticationOptions(webauthnDeps(deps), { ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-auth') });
+    res.set('cache-control', 'no-store').json(options);
+  };
+}
+
+export function postSignInVerify(deps: InteractionDeps): RequestHandler {
+  return async (req, res) => {
+    const details = await interactionFor(deps.provider, req, res);
+    try {
+      const { idNat, credential } = await verifyAuthentication(webauthnDeps(deps), {
+        ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-auth'),
+        response: (req.body as { response?: unknown } | undefined)?.response,
+      });
+      const account = await deps.accounts.find(idNat);
+      if (!account) throw new UserFacingError(400, 'interaction_expired', `credential of unknown account ${idNat}`);
+      const level = levelForWebAuthn(deps.policy, credential);
+      req.log.info({ uid: details.uid, idNat, method: level.method, acr: level.acr }, 'WebAuthn sign-in verified');
+      const redirectTo = await finishLoginUrl(deps, req, res, details, {
+        accountId: idNat, method: level.method, acr: level.acr, amr: level.amr, phishingResistant: level.phishingResistant, keyName: credential.name,
+      });
+      res.set('cache-control', 'no-store').json({ redirectTo });
+    } catch (err) {
+      sendCeremonyError(deps.views, deps.config.support.contact, req, res, err);
+    }
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * GET /account — the clinician's own page: identity, keys (name, kind, model, dates, backed
+ * up, blocked), what the last actions did, the form to add a key, and recent sign-ins.
+ */
+import type { RequestHandler } from 'express';
+import { sendPage } from '../http/page.ts';
+import { requireSession, type PortalDeps } from './context.ts';
+import { csrfToken } from './csrf.ts';
+import { isFresh } from './session.ts';
+
+const NOTICES = new Set(['renamed', 'revoked', 'revoked-last', 'added', 'fresh', 'fresh-needed']);
+
+export function getAccountPage(deps: PortalDeps): RequestHandler {
+  return async (req, res) => {
+    const session = await requireSession(deps, req, res);
+    if (!session) return;
+    const [account, credentials, signIns] = await Promise.all([
+      deps.accounts.find(session.accountId),
+      deps.credentials.listByAccount(session.accountId),
+      deps.signIns.recent(session.accountId, 10),
+    ]);
+    const clientNames = new Map<string, string>();
+    for (const s of signIns) {
+      if (!clientNames.has(s.clientId)) clientNames.set(s.clientId, (await deps.provider.Client.find(s.clientId))?.clientName ?? s.clientId);
+    }
+    const notice = typeof req.query.notice === 'string' && NOTICES.has(req.query.notice) ? req.query.notice : undefined;
+    sendPage(deps.views, req, res, 'account', {
+      account,
+      idNat: session.accountId,
+      credentials,
+      signIns: signIns.map((s) => ({ ...s, clientName: clientNames.get(s.clientId) })),
+      notice,
+      fresh: isFresh(session),
+      csrf: csrfToken(deps.csrfSecret, session.uid),
+      support: deps.config.support.contact,
+    });
+  };
+}
+
+export function getSignedOut(deps: PortalDeps): RequestHandler {
+  return (req, res) => sendPage(deps.views, req, res, 'account-signed-out');
+}

@@ -1,0 +1,44 @@
+/**
+ * What the /account routes share, and `requireSession`, which sends a visitor without a
+ * gateway session (or, for sensitive actions, without a recent authentication) to sign in.
+ */
+import type { Request, Response } from 'express';
+import type Provider from 'oidc-provider';
+import type { Config } from '../config/index.ts';
+import type { AccountRepository, SignInLog } from '../accounts/index.ts';
+import type { AaguidTable, CredentialRepository } from '../webauthn/index.ts';
+import type { WebAuthnSettings } from '../webauthn/types.ts';
+import type { Store } from '../store/store.ts';
+import type { Keys } from '../store/keys.ts';
+import type { Views } from '../http/views.ts';
+import { isFresh, portalSession, type PortalSession } from './session.ts';
+
+export interface PortalDeps {
+  config: Config;
+  provider: Provider;
+  accounts: AccountRepository;
+  credentials: CredentialRepository;
+  signIns: SignInLog;
+  store: Store;
+  keys: Keys;
+  views: Views;
+  webauthn: WebAuthnSettings;
+  aaguids: AaguidTable;
+  /** Newest cookie key, for CSRF tokens. */
+  csrfSecret: string;
+}
+
+/** The session, or undefined after redirecting to sign-in (fresh = within five minutes). */
+export async function requireSession(deps: PortalDeps, req: Request, res: Response, options: { fresh?: boolean; returnTo?: string } = {}): Promise<PortalSession | undefined> {
+  const session = await portalSession(deps.provider, req, res);
+  if (session && (!options.fresh || isFresh(session))) return session;
+  const target = new URLSearchParams({ return: options.returnTo ?? '/account' });
+  if (options.fresh) target.set('fresh', '1');
+  res.redirect(303, `/account/login?${target.toString()}`);
+  return undefined;
+}
+
+/** Only paths of the portal itself are accepted as a return address. */
+export function safeReturn(value: unknown): string {
+  return typeof value === 'string' && /^\/account(\?[A-Za-z0-9=&_%-]*)?$/.test(value) ? value : '/account';
+}

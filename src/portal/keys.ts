@@ -1,0 +1,93 @@
+/**
+ * The clinician's actions on their keys in /account. Rename needs the session; revoke and
+ * add need an authentication less than five minutes old (otherwise: sign in again, then
+ * back). Every form and script call carries the CSRF token. Only the clinician's own keys
+ * can be touched.
+ */
+import type { Request, RequestHandler, Response } from 'express';
+import { createRegistrationOptions, verifyRegistration } from '../webauthn/index.ts';
+import { UserFacingError } from '../http/errors.ts';
+import { sendCeremonyError } from '../interactions/json-responses.ts';
+import { requireSession, type PortalDeps } from './context.ts';
+import { csrfValid } from './csrf.ts';
+import { isFresh, portalSession } from './session.ts';
+
+function checkCsrf(deps: PortalDeps, req: Request, sessionUid: string): void {
+  if (!csrfValid(deps.csrfSecret, sessionUid, req)) throw new UserFacingError(403, 'csrf', 'missing or wrong CSRF token');
+}
+
+const ceremony = (deps: PortalDeps, sessionUid: string) => deps.keys.custom(`ps:${sessionUid}`, 'webauthn-reg');
+const webauthnDeps = (deps: PortalDeps) => ({ store: deps.store, keys: deps.keys, settings: deps.webauthn, credentials: deps.credentials, aaguids: deps.aaguids });
+
+export function postRename(deps: PortalDeps): RequestHandler {
+  return async (req, res) => {
+    const session = await requireSession(deps, req, res);
+    if (!session) return;
+    checkCsrf(deps, req, session.uid);
+    const name = String((req.body as { name?: unknown }).name ?? '');
+    let renamed;
+    try {
+      renamed = await deps.credentials.rename(session.accountId, String(req.params.id), name);
+    } catch (err) {
+      throw new UserFacingError(400, 'invalid_key_name', (err as Error).message, { cause: err });
+    }
+    if (!renamed) throw new UserFacingError(404, 'unknown_key', 'no such key on this account');
+    res.redirect(303, '/account?notice=renamed');
+  };
+}
+
+export function postRevoke(deps: PortalDeps): RequestHandler {
+  return async (req, res) => {
+    const session = await requireSession(deps, req, res);
+    if (!session) return;
+    checkCsrf(deps, req, session.uid);
+    if (!isFresh(session)) {
+      res.redirect(303, '/account?notice=fresh-needed');
+      return;
+    }
+    const removed = await deps.credentials.revoke(session.accountId, String(req.params.id));
+    if (!removed) throw new UserFacingError(404, 'unknown_key', 'no such key on this account');
+    req.log.info({ idNat: session.accountId }, 'key revoked by its owner');
+    const left = await deps.credentials.listByAccount(session.accountId);
+    res.redirect(303, `/account?notice=${left.length === 0 ? 'revoked-last' : 'revoked'}`);
+  };
+}
+
+async function jsonSession(deps: PortalDeps, req: Request, res: Response) {
+  const session = await portalSession(deps.provider, req, res);
+  if (!session) throw new UserFacingError(401, 'session_not_found', 'no gateway session');
+  checkCsrf(deps, req, session.uid);
+  if (!isFresh(session)) throw new UserFacingError(403, 'fresh_auth_required', 'authentication older than five minutes');
+  return session;
+}
+
+export function postAddOptions(deps: PortalDeps): RequestHandler {
+  return async (req, res) => {
+    try {
+      const session = await jsonSession(deps, req, res);
+      const account = await deps.accounts.find(session.accountId);
+      const displayName = [account?.profile.given_name, account?.profile.family_name].filter(Boolean).join(' ') || session.accountId;
+      res.set('cache-control', 'no-store').json(await createRegistrationOptions(webauthnDeps(deps), {
+        ceremonyKey: ceremony(deps, session.uid), idNat: session.accountId, userName: `${displayName} (${session.accountId})`, displayName,
+      }));
+    } catch (err) {
+      sendCeremonyError(deps.views, deps.config.support.contact, req, res, err);
+    }
+  };
+}
+
+export function postAddVerify(deps: PortalDeps): RequestHandler {
+  return async (req, res) => {
+    try {
+      const session = await jsonSession(deps, req, res);
+      const body = (req.body ?? {}) as { response?: unknown; name?: unknown };
+      const credential = await verifyRegistration(webauthnDeps(deps), {
+        ceremonyKey: ceremony(deps, session.uid), idNat: session.accountId, response: body.response, name: typeof body.name === 'string' ? body.name : undefined,
+      });
+      req.log.info({ idNat: session.accountId, kind: credential.kind, aaguid: credential.aaguid }, 'key added from /account');
+      res.set('cache-control', 'no-store').json({ redirectTo: '/account?notice=added' });
+    } catch (err) {
+      sendCeremonyError(deps.views, deps.config.support.contact, req, res, err);
+    }
+  };
+}
