@@ -90,6 +90,10 @@ export const configSchema = z.strictObject({
     /** How long the browser waits for the key or phone during a ceremony. */
     timeoutSeconds: z.coerce.number().int().min(10).max(600).default(120),
   }).prefault({}),
+  portal: z.strictObject({
+    /** Revoking or adding a key in /account needs an authentication at most this old. */
+    freshAuthSeconds: z.coerce.number().int().min(1).max(3600).default(300),
+  }).prefault({}),
   support: z.strictObject({
     /** Who a clinician should call, shown on pages that say "contact support" (e.g. a blocked key). */
     contact: z.string().min(1).max(200).default('le support informatique de votre établissement'),

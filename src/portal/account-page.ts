@@ -30,7 +30,7 @@ export function getAccountPage(deps: PortalDeps): RequestHandler {
       credentials,
       signIns: signIns.map((s) => ({ ...s, clientName: clientNames.get(s.clientId) })),
       notice,
-      fresh: isFresh(session),
+      fresh: isFresh(session, deps.config.portal.freshAuthSeconds),
       csrf: csrfToken(deps.csrfSecret, session.uid),
       support: deps.config.support.contact,
     });

@@ -31,7 +31,7 @@ export interface PortalDeps {
 /** The session, or undefined after redirecting to sign-in (fresh = within five minutes). */
 export async function requireSession(deps: PortalDeps, req: Request, res: Response, options: { fresh?: boolean; returnTo?: string } = {}): Promise<PortalSession | undefined> {
   const session = await portalSession(deps.provider, req, res);
-  if (session && (!options.fresh || isFresh(session))) return session;
+  if (session && (!options.fresh || isFresh(session, deps.config.portal.freshAuthSeconds))) return session;
   const target = new URLSearchParams({ return: options.returnTo ?? '/account' });
   if (options.fresh) target.set('fresh', '1');
   res.redirect(303, `/account/login?${target.toString()}`);

@@ -41,7 +41,7 @@ export function postRevoke(deps: PortalDeps): RequestHandler {
     const session = await requireSession(deps, req, res);
     if (!session) return;
     checkCsrf(deps, req, session.uid);
-    if (!isFresh(session)) {
+    if (!isFresh(session, deps.config.portal.freshAuthSeconds)) {
       res.redirect(303, '/account?notice=fresh-needed');
       return;
     }
@@ -57,7 +57,7 @@ async function jsonSession(deps: PortalDeps, req: Request, res: Response) {
   const session = await portalSession(deps.provider, req, res);
   if (!session) throw new UserFacingError(401, 'session_not_found', 'no gateway session');
   checkCsrf(deps, req, session.uid);
-  if (!isFresh(session)) throw new UserFacingError(403, 'fresh_auth_required', 'authentication older than five minutes');
+  if (!isFresh(session, deps.config.portal.freshAuthSeconds)) throw new UserFacingError(403, 'fresh_auth_required', 'authentication older than five minutes');
   return session;
 }
 

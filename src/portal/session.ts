@@ -6,8 +6,6 @@
 import type { Request, Response } from 'express';
 import type Provider from 'oidc-provider';
 
-export const FRESH_AUTH_SECONDS = 5 * 60;
-
 export interface PortalSession {
   accountId: string;
   /** Epoch seconds of the last authentication. */
@@ -23,6 +21,7 @@ export async function portalSession(provider: Provider, req: Request, res: Respo
   return { accountId: session.accountId, authTime: session.authTime() ?? 0, uid: session.uid };
 }
 
-export function isFresh(session: PortalSession, now = Date.now()): boolean {
-  return now / 1000 - session.authTime <= FRESH_AUTH_SECONDS;
+/** Whether the last authentication is at most `maxAgeSeconds` old (portal.freshAuthSeconds). */
+export function isFresh(session: PortalSession, maxAgeSeconds: number, now = Date.now()): boolean {
+  return now / 1000 - session.authTime <= maxAgeSeconds;
 }

@@ -15,6 +15,8 @@ export interface Page {
   doc: HTMLElement;
   /** Visible text of the page's <main> (entities decoded, whitespace folded). */
   text: string;
+  /** The body parsed as JSON (undefined when it is not JSON). */
+  json: unknown;
 }
 
 export interface FollowOptions {
@@ -30,7 +32,7 @@ export class TestBrowser {
   route: (url: URL) => URL = (u) => u;
 
   /** One request, no redirect followed; cookies stored. */
-  async request(url: string | URL, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Page> {
+  async request(url: string | URL, init: { method?: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {}): Promise<Page> {
     const target = this.route(new URL(url));
     const headers: Record<string, string> = { accept: 'text/html', 'accept-language': 'fr-FR,fr;q=0.9', ...init.headers };
     const cookie = await this.jar.getCookieString(target.href);
@@ -40,14 +42,21 @@ export class TestBrowser {
       body = new URLSearchParams(init.form).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
-    const response = await fetch(target, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    if (init.json !== undefined) {
+      body = JSON.stringify(init.json);
+      headers['content-type'] = 'application/json';
+      headers.accept = 'application/json';
+    }
+    const response = await fetch(target, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
     for (const setCookie of response.headers.getSetCookie()) {
       await this.jar.setCookie(setCookie, target.href, { ignoreError: true });
     }
     const text = await response.text();
     const doc = parse(text);
     const main = doc.querySelector('main') ?? doc;
-    return { url: new URL(url).href, status: response.status, headers: response.headers, body: text, doc, text: main.text.replace(/\s+/g, ' ').trim() };
+    let json: unknown;
+    try { json = JSON.parse(text); } catch { json = undefined; }
+    return { url: new URL(url).href, status: response.status, headers: response.headers, body: text, doc, text: main.text.replace(/\s+/g, ' ').trim(), json };
   }
 
   /** Requests `url` and follows redirects until a non-redirect answer or `stopAt` matches. */
