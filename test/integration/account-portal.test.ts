@@ -1,0 +1,139 @@
+/**
+ * /account over real HTTP: sign-in through the gateway, the clinician's own keys only, CSRF
+ * on every state-changing request, a recent authentication for revoking and adding, and
+ * the admin command that revokes every key of a clinician who leaves.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { startStack, type Stack } from '../support/stack.ts';
+import { TestBrowser, type Page } from '../support/browser.ts';
+import { createSoftAuthenticator, type SoftAuthenticator } from '../support/soft-authenticator.ts';
+import { ceremony, followToRp, interactionPath, pscUntilNextStep } from '../support/key-journey.ts';
+import { createKeys } from '../../src/store/index.ts';
+import { createCredentialRepository } from '../../src/webauthn/index.ts';
+import { TEST_REDIS_URL } from '../support/redis.ts';
+
+let stack: Stack;
+before(async () => { stack = await startStack({ name: 'account-portal', overrides: { 'portal.freshAuthSeconds': 2 } }); });
+after(async () => { await stack.close(); });
+
+const repository = () => createCredentialRepository(stack.store, createKeys(stack.prefix));
+
+/** A clinician with one key, signed in to the gateway in `browser`. */
+async function clinicianWithKey(practitioner: string): Promise<{ browser: TestBrowser; key: SoftAuthenticator }> {
+  const browser = new TestBrowser();
+  const key = createSoftAuthenticator();
+  const { page } = await pscUntilNextStep(stack, browser, { practitioner, means: 'card' });
+  const { verify } = await ceremony(browser, stack, interactionPath(page!), 'enrol', key, { name: 'Clé de départ' });
+  await followToRp(browser, stack, verify);
+  return { browser, key };
+}
+
+async function accountPage(browser: TestBrowser): Promise<Page> {
+  const page = await browser.request(`${stack.issuer}/account`);
+  assert.equal(page.status, 200, page.body.slice(0, 200));
+  return page;
+}
+
+const csrfOf = (page: Page) => page.doc.querySelector('input[name=_csrf]')!.getAttribute('value')!;
+
+describe('/account', () => {
+  it('sends a visitor without a session to sign in through the gateway, then back', async () => {
+    const browser = new TestBrowser();
+    const first = await browser.request(`${stack.issuer}/account`);
+    assert.equal(first.status, 303);
+    assert.equal(first.headers.get('location'), '/account/login?return=%2Faccount');
+    const login = await browser.follow(`${stack.issuer}/account/login`);
+    assert.match(login.page!.text, /Identifiez-vous pour accéder à Mon espace HospiConnect/);
+    const psc = await browser.submit(login.page!, 'form[action$="/psc"]');
+    const back = await browser.submit(psc.page!, 'form.login-form', { action: 'login', practitioner: '810103456783', means: 'card' });
+    assert.equal(back.page?.status, 200);
+    assert.match(back.page!.url, /\/account$/);
+    assert.match(back.page!.text, /Mon espace HospiConnect/);
+    assert.match(back.page!.text, /810103456783/);
+  });
+
+  it('refuses a forged or replayed portal callback', async () => {
+    const browser = new TestBrowser();
+    for (const query of ['', '?state=abc', `?state=${'A'.repeat(32)}&code=x`]) {
+      const page = await browser.request(`${stack.issuer}/account/callback${query}`);
+      assert.equal(page.status, 400, query);
+    }
+  });
+
+  it('renames only with the CSRF token, and only the clinician\'s own key', async () => {
+    const { browser } = await clinicianWithKey('810104567894');
+    const other = await clinicianWithKey('810105678905');
+    const [mine] = await repository().listByAccount('810104567894');
+    const [theirs] = await repository().listByAccount('810105678905');
+    const page = await accountPage(browser);
+    const url = (id: string, action: string) => `${stack.issuer}/account/keys/${encodeURIComponent(id)}/${action}`;
+
+    const noToken = await browser.request(url(mine!.id, 'rename'), { form: { name: 'Pirate' } });
+    assert.equal(noToken.status, 403);
+    const wrongToken = await other.browser.request(url(mine!.id, 'rename'), { form: { name: 'Pirate', _csrf: csrfOf(page) } });
+    assert.equal(wrongToken.status, 403, 'a token is bound to its session');
+    const notMine = await browser.request(url(theirs!.id, 'rename'), { form: { name: 'Pirate', _csrf: csrfOf(page) } });
+    assert.equal(notMine.status, 404);
+    const tooLong = await browser.request(url(mine!.id, 'rename'), { form: { name: 'x'.repeat(61), _csrf: csrfOf(page) } });
+    assert.equal(tooLong.status, 400);
+    assert.equal((await repository().listByAccount('810105678905'))[0]?.name, 'Clé de départ');
+    const ok = await browser.request(url(mine!.id, 'rename'), { form: { name: 'Clé du bloc B', _csrf: csrfOf(page) } });
+    assert.equal(ok.status, 303);
+    assert.equal((await repository().listByAccount('810104567894'))[0]?.name, 'Clé du bloc B');
+  });
+
+  it('revoking needs a recent authentication; the last key says PSC remains', async () => {
+    const { browser, key } = await clinicianWithKey('810106789016');
+    const [mine] = await repository().listByAccount('810106789016');
+    const page = await accountPage(browser);
+    await new Promise((r) => setTimeout(r, 2500));
+    const stale = await browser.request(`${stack.issuer}/account/keys/${encodeURIComponent(mine!.id)}/revoke`, { form: { _csrf: csrfOf(page) } });
+    assert.equal(stale.headers.get('location'), '/account?notice=fresh-needed');
+    assert.equal((await repository().listByAccount('810106789016')).length, 1, 'nothing revoked');
+
+    const fresh = await browser.follow(`${stack.issuer}/account/login?fresh=1`);
+    const { verify } = await ceremony(browser, stack, interactionPath(fresh.page!), 'webauthn', key);
+    const back = await browser.follow(new URL((verify.json as { redirectTo: string }).redirectTo, stack.issuer));
+    assert.match(back.page!.url, /notice=fresh/);
+    const revoked = await browser.follow(`${stack.issuer}/account/keys/${encodeURIComponent(mine!.id)}/revoke`, { form: { _csrf: csrfOf(back.page!) } });
+    assert.match(revoked.page!.text, /Vous n'avez plus de clé : connectez-vous avec Pro Santé Connect/);
+    assert.equal((await repository().listByAccount('810106789016')).length, 0);
+  });
+
+  it('adds a key from /account with a recent authentication and the CSRF token', async () => {
+    const { browser } = await clinicianWithKey('810107890127');
+    const page = await accountPage(browser);
+    const csrf = csrfOf(page);
+    const second = createSoftAuthenticator({ alg: 'EdDSA' });
+    const noCsrf = await browser.request(`${stack.issuer}/account/keys/options`, { json: {} });
+    assert.equal(noCsrf.status, 403);
+    const options = await browser.request(`${stack.issuer}/account/keys/options`, { json: {}, headers: { 'x-csrf-token': csrf } });
+    assert.equal(options.status, 200);
+    assert.equal((options.json as { excludeCredentials: unknown[] }).excludeCredentials.length, 1, 'the existing key is excluded');
+    const response = second.register(options.json as never, { origin: stack.issuer });
+    const verify = await browser.request(`${stack.issuer}/account/keys/verify`, { json: { response, name: 'Téléphone pro' }, headers: { 'x-csrf-token': csrf } });
+    assert.equal(verify.status, 200, verify.body);
+    assert.deepEqual((await repository().listByAccount('810107890127')).map((c) => c.name), ['Clé de départ', 'Téléphone pro']);
+  });
+
+  it('admin revoke-keys removes every key of a clinician who leaves', async () => {
+    await clinicianWithKey('0759912345');
+    const env = { ...process.env, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: stack.prefix, NODE_ENV: 'test' };
+    const run = (...args: string[]) => spawnSync(process.execPath, ['src/admin/cli.ts', ...args], { encoding: 'utf8', env });
+    const list = run('list-keys', '0759912345');
+    assert.equal(list.status, 0, list.stderr);
+    assert.match(list.stdout, /1 key\(s\) for 0759912345/);
+    const revoke = run('revoke-keys', '0759912345');
+    assert.equal(revoke.status, 0, revoke.stderr);
+    assert.match(revoke.stdout, /revoked 1 key\(s\) of 0759912345/);
+    assert.equal((await repository().listByAccount('0759912345')).length, 0);
+    assert.equal(run('revoke-keys', '0759912345').status, 1, 'nothing left to revoke');
+    const bad = run('revoke-keys', 'a}b');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /not a national identifier/);
+    assert.equal(run().status, 2);
+    assert.equal(run('explode', 'x').status, 2);
+  });
+});
