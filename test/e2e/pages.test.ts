@@ -30,6 +30,13 @@ async function newPage(): Promise<{ context: BrowserContext; page: Page; problem
   return { context, page, problems: watchConsole(page) };
 }
 
+/** Signs in at the PSC simulator and declines the key enrolment the gateway then offers. */
+async function confirmAtPscAndSkipEnrolment(page: Page) {
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(/\/enrol$/);
+  await page.getByRole('button', { name: 'Plus tard' }).click();
+}
+
 async function checkPage(page: Page, name: string, problems: string[]) {
   await screenshot(page, name);
   assert.ok(await page.locator('h1').count() >= 1, `${name}: a heading`);
@@ -48,12 +55,15 @@ describe('gateway pages in Chromium', () => {
     assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Aller au contenu', 'the skip link comes first');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
+    assert.match(await page.evaluate(() => document.activeElement?.textContent ?? ''), /Utiliser ma clé de sécurité ou mon téléphone/, 'the key button comes first');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
     assert.match(await page.evaluate(() => document.activeElement?.textContent ?? ''), /Se connecter avec Pro Santé Connect/, 'the PSC button is reached by keyboard');
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/interaction\//);
     await page.waitForSelector('form.login-form');
     await screenshot(page, '02-psc-simulator');
-    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await confirmAtPscAndSkipEnrolment(page);
     await page.waitForURL((u) => u.href.startsWith(RP_REDIRECT));
     assert.ok(new URL(page.url()).searchParams.get('code'), 'the application receives a code');
     assert.deepEqual(problems, []);
@@ -89,7 +99,7 @@ describe('gateway pages in Chromium', () => {
     const { context, page, problems } = await newPage();
     await page.goto((await authorizationRequest(stack, { clientId: 'third-party-rp' })).url.href);
     await page.getByRole('button', { name: 'Se connecter avec Pro Santé Connect' }).click();
-    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await confirmAtPscAndSkipEnrolment(page);
     await page.waitForSelector('.scope-list');
     await checkPage(page, '05-consent', problems);
     await page.getByRole('button', { name: 'Autoriser' }).click();
@@ -110,7 +120,7 @@ describe('gateway pages in Chromium', () => {
     const request = await authorizationRequest(stack);
     await page.goto(request.url.href);
     await page.getByRole('button', { name: 'Se connecter avec Pro Santé Connect' }).click();
-    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await confirmAtPscAndSkipEnrolment(page);
     await page.waitForURL((u) => u.href.startsWith(RP_REDIRECT));
     const tokens = await client.authorizationCodeGrant(request.config, new URL(page.url()), { ...request.checks, idTokenExpected: true });
     await page.goto(client.buildEndSessionUrl(request.config, { id_token_hint: tokens.id_token! }).href);

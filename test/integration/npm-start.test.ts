@@ -45,7 +45,9 @@ describe('npm start (sandbox)', () => {
     assert.match(login.page!.text, /Se connecter avec Pro Santé Connect/);
     const psc = await browser.submit(login.page!, 'form[action$="/psc"]');
     assert.match(psc.page!.text, /Connexion à Pro Santé Connect/);
-    const home = await browser.submit(psc.page!, 'form.login-form', { action: 'login', practitioner: '899700427885', means: 'card' });
+    const offer = await browser.submit(psc.page!, 'form.login-form', { action: 'login', practitioner: '899700427885', means: 'card' });
+    assert.match(offer.page!.text, /connectez-vous en quelques secondes la prochaine fois/, 'a key is offered after PSC');
+    const home = await browser.submit(offer.page!, 'form[action$="/enrol/skip"]');
     assert.equal(home.page?.status, 200);
     assert.match(home.page!.text, /Bonjour KIT DOC0042788/);
     assert.equal(home.page!.doc.querySelector('[data-testid=acr]')?.text, 'eidas3');

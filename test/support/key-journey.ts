@@ -37,7 +37,7 @@ export async function followToRp(browser: TestBrowser, stack: Stack, verify: Pag
 export async function pscUntilNextStep(stack: Stack, browser: TestBrowser, choice: PscChoice, options: { clientId?: string } = {}) {
   const request = await authorizationRequest(stack, options);
   const first = await browser.follow(request.url, {}, { stopAt: isRpRedirect });
-  const after = await loginAtPsc(browser, first.page!, choice);
+  const after = await loginAtPsc(browser, first.page!, choice, { skipEnrolment: false });
   return { request, page: after.page, stoppedAt: after.stoppedAt };
 }
 
