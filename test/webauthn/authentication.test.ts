@@ -11,20 +11,8 @@ import { createAuthenticationOptions } from '../../src/webauthn/authentication-o
 import { WebAuthnError, type WebAuthnErrorCode } from '../../src/webauthn/errors.ts';
 import { verifyAuthentication } from '../../src/webauthn/verify-authentication.ts';
 import { createSoftAuthenticator, type SoftAuthenticateContext } from '../support/soft-authenticator.ts';
-import { eachBackend, ORIGIN, RP_ID, uniqueIdNat } from './harness.ts';
+import { eachBackend, ORIGIN, RP_ID, uniqueIdNat, refused } from './harness.ts';
 
-async function refused(promise: Promise<unknown>, code: WebAuthnErrorCode, message?: RegExp): Promise<WebAuthnError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof WebAuthnError, `expected WebAuthnError ${code}, got ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`);
-  assert.equal(caught.code, code, `expected code ${code}, got ${caught.code}: ${caught.message}`);
-  if (message) assert.match(caught.message, message);
-  return caught;
-}
 
 eachBackend('authentication', (bench) => {
   test('options: discoverable (no allowCredentials), UV required, rpId, timeout; challenge stored with a TTL', async () => {

@@ -4,6 +4,8 @@
  * written is remembered; snapshot() reads them all back, so a test can assert that a refused
  * ceremony changed nothing stored (credential records, counters, lastUsedAt, sets, handles).
  */
+import assert from 'node:assert/strict';
+import { WebAuthnError, type WebAuthnErrorCode } from '../../src/webauthn/errors.ts';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -160,4 +162,18 @@ function createHarness(inner: Store, prefix: string, elapse: (seconds: number) =
   }
 
   return { store, keys, deps, ceremonyKey, snapshot, enrol, elapse, assertion };
+}
+
+/** Asserts a WebAuthnError with that code (and never another kind of error). */
+export async function refused(promise: Promise<unknown>, code: WebAuthnErrorCode, message?: RegExp): Promise<WebAuthnError> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof WebAuthnError, `expected WebAuthnError ${code}, got ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`);
+  assert.equal(caught.code, code, `expected code ${code}, got ${caught.code}: ${caught.message}`);
+  if (message) assert.match(caught.message, message);
+  return caught;
 }

@@ -6,28 +6,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeCredentialPublicKey } from '@simplewebauthn/server/helpers';
-import { CredentialNameError, WebAuthnError, type WebAuthnErrorCode } from '../../src/webauthn/errors.ts';
+import { CredentialNameError, type WebAuthnErrorCode } from '../../src/webauthn/errors.ts';
 import { createRegistrationOptions } from '../../src/webauthn/registration-options.ts';
 import { verifyRegistration } from '../../src/webauthn/verify-registration.ts';
 import { createSoftAuthenticator, type SoftRegisterContext } from '../support/soft-authenticator.ts';
-import { eachBackend, ORIGIN, RP_ID, uniqueIdNat, type Harness } from './harness.ts';
+import { eachBackend, ORIGIN, RP_ID, uniqueIdNat, type Harness, refused } from './harness.ts';
 
 const YUBIKEY_5_NFC = '2fc0579f-8113-47ea-b116-bb5a8db9202a';
 const GOOGLE_PASSWORD_MANAGER = 'ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4';
 
-/** Asserts a WebAuthnError with that code (and never another kind of error). */
-async function refused(promise: Promise<unknown>, code: WebAuthnErrorCode, message?: RegExp): Promise<WebAuthnError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof WebAuthnError, `expected WebAuthnError ${code}, got ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`);
-  assert.equal(caught.code, code, `expected code ${code}, got ${caught.code}: ${caught.message}`);
-  if (message) assert.match(caught.message, message);
-  return caught;
-}
 
 async function start(h: Harness, idNat: string) {
   const ceremonyKey = h.ceremonyKey('webauthn-register');
