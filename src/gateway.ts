@@ -73,7 +73,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const signIns = createSignInLog(store, keys);
   const credentials = createCredentialRepository(store, keys);
   const aaguids = loadAaguidTable('config/aaguids.json');
-  const webauthn = { ...webauthnSettingsFor(config.issuer, config.webauthn.rpName), timeoutMs: config.webauthn.timeoutSeconds * 1000 };
+  const webauthn = { ...webauthnSettingsFor(config.issuer, config.webauthn.rpName), timeoutMs: config.webauthn.timeoutSeconds * 1000, requireAttestation: config.webauthn.requireAttestation };
 
   const formActionOrigins = new Set<string>([new URL(config.psc.issuer).origin]);
   if (config.psc.metadata) formActionOrigins.add(new URL(config.psc.metadata.authorization_endpoint).origin);

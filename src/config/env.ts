@@ -46,6 +46,7 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = {
   SANDBOX_DMP_PORT: { key: 'sandbox.dmpPort' },
   WEBAUTHN_RP_NAME: { key: 'webauthn.rpName' },
   WEBAUTHN_TIMEOUT_SECONDS: { key: 'webauthn.timeoutSeconds' },
+  WEBAUTHN_REQUIRE_ATTESTATION: { key: 'webauthn.requireAttestation' },
   PORTAL_FRESH_AUTH_SECONDS: { key: 'portal.freshAuthSeconds' },
   SUPPORT_CONTACT: { key: 'support.contact' },
   LOG_LEVEL: { key: 'log.level' },

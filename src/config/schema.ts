@@ -89,6 +89,8 @@ export const configSchema = z.strictObject({
     rpName: z.string().min(1).max(64).default('HospiConnect'),
     /** How long the browser waits for the key or phone during a ceremony. */
     timeoutSeconds: z.coerce.number().int().min(10).max(600).default(120),
+    /** Refuse keys that give no attestation statement (the model cannot be known). */
+    requireAttestation: z.stringbool().or(z.boolean()).default(false),
   }).prefault({}),
   portal: z.strictObject({
     /** Revoking or adding a key in /account needs an authentication at most this old. */

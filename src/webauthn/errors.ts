@@ -15,6 +15,8 @@ export type WebAuthnErrorCode =
   | 'revoked'
   /** The credential was blocked after a signature counter regression; an administrator must revoke it. */
   | 'blocked'
+  /** Policy requires an attestation statement and the authenticator gave none (format "none"). */
+  | 'attestation-required'
   /** The authenticator did not set the UV flag (no PIN / biometrics). */
   | 'user-verification-missing'
   /** The signature counter did not increase: the key is now blocked (possible clone). */

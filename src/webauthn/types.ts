@@ -48,6 +48,8 @@ export interface WebAuthnSettings {
   timeoutMs: number;
   /** Lifetime of a challenge in the store (single use). */
   challengeTtlSeconds: number;
+  /** Refuse keys that give no attestation statement (format "none"). Default false. */
+  requireAttestation?: boolean;
 }
 
 export function webauthnSettingsFor(issuer: string, rpName = 'HospiConnect'): WebAuthnSettings {

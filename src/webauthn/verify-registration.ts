@@ -59,6 +59,9 @@ export async function verifyRegistration(deps: WebAuthnDeps, input: VerifyRegist
     throw new WebAuthnError('verification-failed', 'expected a valid attestation statement signature, got one that does not verify', { detail: 'attestation statement did not verify' });
   }
   const info = verification.registrationInfo;
+  if (settings.requireAttestation && info.fmt === 'none') {
+    throw new WebAuthnError('attestation-required', 'expected an attestation statement (policy webauthn.requireAttestation), got format "none"');
+  }
   if (info.credential.id !== parsed.response.id) {
     throw new WebAuthnError('verification-failed', `expected the response id to be the credential id in the authenticator data, got ${JSON.stringify(parsed.response.id)} for ${JSON.stringify(info.credential.id)}`);
   }

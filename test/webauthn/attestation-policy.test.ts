@@ -1,0 +1,40 @@
+/** The policy switch that refuses keys without an attestation statement (webauthn.requireAttestation). */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createKeys } from '../../src/store/keys.ts';
+import { createMemoryStore } from '../../src/store/memory-store.ts';
+import { createWebAuthnDeps, createRegistrationOptions, verifyRegistration, webauthnSettingsFor } from '../../src/webauthn/index.ts';
+import { createSoftAuthenticator } from '../support/soft-authenticator.ts';
+import { refused } from './harness.ts';
+
+const ORIGIN = 'https://gw.example';
+
+function depsWith(requireAttestation: boolean) {
+  const store = createMemoryStore();
+  return createWebAuthnDeps({ store, keys: createKeys('t:'), settings: { ...webauthnSettingsFor(ORIGIN), requireAttestation } });
+}
+
+async function register(requireAttestation: boolean, attestation: 'none' | 'packed') {
+  const deps = depsWith(requireAttestation);
+  const options = await createRegistrationOptions(deps, { ceremonyKey: 'k', idNat: '899700427885', userName: 'x', displayName: 'x' });
+  const response = createSoftAuthenticator({ attestation }).register(options, { origin: ORIGIN });
+  return { deps, promise: verifyRegistration(deps, { ceremonyKey: 'k', idNat: '899700427885', response }) };
+}
+
+describe('attestation policy', () => {
+  it('refuses format "none" when attestation is required, and stores nothing', async () => {
+    const { deps, promise } = await register(true, 'none');
+    await refused(promise, 'attestation-required');
+    assert.deepEqual(await deps.credentials.listByAccount('899700427885'), []);
+  });
+
+  it('accepts a packed attestation when it is required', async () => {
+    const { promise } = await register(true, 'packed');
+    assert.equal((await promise).attestationFormat, 'packed');
+  });
+
+  it('accepts format "none" by default', async () => {
+    const { promise } = await register(false, 'none');
+    assert.equal((await promise).attestationFormat, 'none');
+  });
+});
