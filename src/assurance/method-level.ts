@@ -9,12 +9,19 @@ import type { AssuranceResult } from './psc-level.ts';
 export function resultForMethod(policy: AssurancePolicy, method: string): AssuranceResult {
   const rule = policy.methods[method];
   if (!rule) throw new Error(`assurance policy has no method "${method}"`);
-  return { method, acr: rule.level, amr: [...rule.amr], phishingResistant: rule.phishingResistant };
+  return { method, acr: rule.level, amr: [...rule.amr], phishingResistant: rule.phishingResistant, hardwareProtected: rule.hardwareProtected };
 }
 
-export function levelForWebAuthn(policy: AssurancePolicy, credential: { deviceType: string; backedUp: boolean }): AssuranceResult {
+/**
+ * A synced passkey (multi-device or backed up); a device-bound key whose verified attestation
+ * names a model on the establishment's allow-list (attested); any other device-bound key.
+ */
+export function levelForWebAuthn(policy: AssurancePolicy, credential: { deviceType: string; backedUp: boolean; aaguid?: string; attestationFormat?: string }): AssuranceResult {
   const synced = credential.deviceType === 'multiDevice' || credential.backedUp;
-  return resultForMethod(policy, synced ? policy.webauthn.synced : policy.webauthn.deviceBound);
+  if (synced) return resultForMethod(policy, policy.webauthn.synced);
+  const attested = credential.attestationFormat !== undefined && credential.attestationFormat !== 'none'
+    && credential.aaguid !== undefined && policy.webauthn.attested.allowList.includes(credential.aaguid.toLowerCase());
+  return resultForMethod(policy, attested ? policy.webauthn.attested.method : policy.webauthn.deviceBound);
 }
 
 /** The method of a sign-in confirmed by a key as second factor (e.g. PSC e-CPS + key). */

@@ -15,6 +15,8 @@ const methodSchema = z.strictObject({
   amr: z.array(z.enum(AMR_VALUES)),
   level: z.enum(LEVELS),
   phishingResistant: z.boolean(),
+  /** Hardware-protected phishing-resistant key (OpenID EAP `phrh`): smart card, device-bound key. */
+  hardwareProtected: z.boolean().default(false),
 });
 
 export const policySchema = z.strictObject({
@@ -33,6 +35,8 @@ export const policySchema = z.strictObject({
     deviceBound: z.string(),
     /** Method of a synced passkey (backed up: multi-device). */
     synced: z.string(),
+    /** Device-bound keys with a verified attestation whose AAGUID is on the establishment's allow-list. */
+    attested: z.strictObject({ method: z.string(), allowList: z.array(z.uuid()) }),
     /** Applications with `key_after_ecps` ask for a key after a sign-in by method `after`; the result is method `method`. */
     secondFactor: z.strictObject({ after: z.string(), method: z.string() }),
   }),
@@ -45,6 +49,7 @@ export const policySchema = z.strictObject({
   for (const [mode, method] of Object.entries(p.psc.authModes)) refersToMethod(['psc', 'authModes', mode], method);
   refersToMethod(['webauthn', 'deviceBound'], p.webauthn.deviceBound);
   refersToMethod(['webauthn', 'synced'], p.webauthn.synced);
+  refersToMethod(['webauthn', 'attested', 'method'], p.webauthn.attested.method);
   refersToMethod(['webauthn', 'secondFactor', 'after'], p.webauthn.secondFactor.after);
   refersToMethod(['webauthn', 'secondFactor', 'method'], p.webauthn.secondFactor.method);
 });

@@ -12,6 +12,8 @@ export interface AssuranceResult {
   acr: Level;
   amr: string[];
   phishingResistant: boolean;
+  /** Phishing-resistant and hardware-protected (OpenID EAP `phrh`). */
+  hardwareProtected: boolean;
 }
 
 export function levelForPsc(policy: AssurancePolicy, upstream: { authMode: string | null; acr: string | null }): AssuranceResult {

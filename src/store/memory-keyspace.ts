@@ -7,7 +7,8 @@ type Entry =
   | { type: 'string'; value: string; expiresAt?: number }
   | { type: 'hash'; value: Map<string, string>; expiresAt?: number }
   | { type: 'set'; value: Set<string>; expiresAt?: number }
-  | { type: 'list'; value: string[]; expiresAt?: number };
+  | { type: 'list'; value: string[]; expiresAt?: number }
+  | { type: 'zset'; value: Map<string, number>; expiresAt?: number };
 
 type EntryOf<T extends Entry['type']> = Extract<Entry, { type: T }>;
 
@@ -109,6 +110,29 @@ export class MemoryKeyspace {
     const from = start < 0 ? Math.max(list.length + start, 0) : start;
     const to = stop < 0 ? list.length + stop : Math.min(stop, list.length - 1);
     return to < from ? [] : list.slice(from, to + 1);
+  }
+
+  /** ZADD (replaces the member's score). */
+  zadd(key: string, score: number, member: string): void {
+    const entry = this.#typed(key, 'zset');
+    if (entry) entry.value.set(member, score);
+    else this.#entries.set(key, { type: 'zset', value: new Map([[member, score]]) });
+  }
+
+  /** ZRANGE BYSCORE -inf max LIMIT 0 limit (ties ordered by member, as Redis does). */
+  zrangeUpTo(key: string, max: number, limit: number): string[] {
+    const entry = this.#typed(key, 'zset');
+    if (!entry) return [];
+    return [...entry.value].filter(([, score]) => score <= max)
+      .sort(([a, sa], [b, sb]) => sa - sb || (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, limit).map(([member]) => member);
+  }
+
+  zrem(key: string, member: string): void {
+    const entry = this.#typed(key, 'zset');
+    if (!entry) return;
+    entry.value.delete(member);
+    if (entry.value.size === 0) this.#entries.delete(key);
   }
 
   /** EXPIRE NX then EXPIRE GT: give a TTL to a key without one, else only lengthen it. */

@@ -5,7 +5,7 @@
 import { createMemoryBatch } from './memory-batch.ts';
 import { MemoryKeyspace } from './memory-keyspace.ts';
 import type { Store } from './store.ts';
-import { positiveCount, toTtlSeconds } from './ttl.ts';
+import { finiteScore, positiveCount, toTtlSeconds } from './ttl.ts';
 
 export interface MemoryStoreOptions {
   /** Clock in epoch milliseconds; tests pass their own to move time. Default Date.now. */
@@ -55,6 +55,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     },
     async lrange(key, start, stop) {
       return keyspace.getRange(key, start, stop);
+    },
+    async zadd(key, score, member) {
+      keyspace.zadd(key, finiteScore(score), member);
+    },
+    async zrangeUpTo(key, max, limit) {
+      return keyspace.zrangeUpTo(key, max, positiveCount(limit));
+    },
+    async zrem(key, member) {
+      keyspace.zrem(key, member);
     },
     async ttl(key) {
       return keyspace.ttl(key);

@@ -6,7 +6,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { keySlot } from './key-slot.ts';
 import { createRedisBatch } from './redis-batch.ts';
 import type { Store } from './store.ts';
-import { positiveCount, toTtlSeconds } from './ttl.ts';
+import { finiteScore, positiveCount, toTtlSeconds } from './ttl.ts';
 
 /** HSET only when the key already holds a hash: never creates a key. */
 const HSET_IF_EXISTS = `
@@ -72,6 +72,13 @@ export function createRedisStore(redis: Redis | Cluster): Store {
       if (failure) throw failure;
     },
     lrange: (key, start, stop) => redis.lrange(key, start, stop),
+    async zadd(key, score, member) {
+      await redis.zadd(key, finiteScore(score), member);
+    },
+    zrangeUpTo: (key, max, limit) => redis.zrangebyscore(key, '-inf', max, 'LIMIT', 0, positiveCount(limit)),
+    async zrem(key, member) {
+      await redis.zrem(key, member);
+    },
     ttl: (key) => redis.ttl(key),
     batch: () => createRedisBatch(redis),
     async ping() {

@@ -28,6 +28,12 @@ export interface Store {
   pushCapped(key: string, value: string, max: number): Promise<void>;
   /** Entries of a list, newest first, from `start` to `stop` inclusive (-1 = last). */
   lrange(key: string, start: number, stop: number): Promise<string[]>;
+  /** Adds or moves a member of a sorted set to `score`. */
+  zadd(key: string, score: number, member: string): Promise<void>;
+  /** Members with a score at most `max`, lowest first, at most `limit` of them. */
+  zrangeUpTo(key: string, max: number, limit: number): Promise<string[]>;
+  /** Removes a member of a sorted set. */
+  zrem(key: string, member: string): Promise<void>;
   /** Remaining TTL in seconds; -1 = no TTL, -2 = absent. */
   ttl(key: string): Promise<number>;
   /**

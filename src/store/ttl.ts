@@ -17,3 +17,9 @@ export function positiveCount(max: number): number {
   if (!Number.isInteger(max) || max < 1) throw new RangeError(`expected a whole number of entries of at least 1, got ${String(max)}`);
   return max;
 }
+
+/** A sorted-set score: a finite number. */
+export function finiteScore(score: number): number {
+  if (typeof score !== 'number' || !Number.isFinite(score)) throw new RangeError(`expected a finite score, got ${String(score)}`);
+  return score;
+}

@@ -241,6 +241,26 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       await assert.rejects(store.lrange(s, 0, -1), /WRONGTYPE/);
     });
 
+    test('sorted sets: zadd moves a member, zrangeUpTo reads lowest scores first up to a limit, zrem removes', async () => {
+      const k = key('z');
+      assert.deepEqual(await store.zrangeUpTo(k, 100, 10), []);
+      await store.zadd(k, 30, 'c');
+      await store.zadd(k, 10, 'a');
+      await store.zadd(k, 20, 'b');
+      await store.zadd(k, 50, 'd');
+      assert.deepEqual(await store.zrangeUpTo(k, 30, 10), ['a', 'b', 'c']);
+      assert.deepEqual(await store.zrangeUpTo(k, 30, 2), ['a', 'b']);
+      await store.zadd(k, 60, 'a');
+      assert.deepEqual(await store.zrangeUpTo(k, 55, 10), ['b', 'c', 'd']);
+      await store.zrem(k, 'b');
+      await store.zrem(k, 'nothing');
+      assert.deepEqual(await store.zrangeUpTo(k, 100, 10), ['c', 'd', 'a']);
+      await assert.rejects(store.zadd(k, Number.NaN, 'x'), RangeError);
+      const s = key('s');
+      await store.set(s, 'v');
+      await assert.rejects(store.zadd(s, 1, 'x'), /WRONGTYPE/);
+    });
+
     test('reads of the wrong type are refused with WRONGTYPE', async () => {
       const [s, h] = [key('s'), key('h')];
       await store.set(s, 'v');

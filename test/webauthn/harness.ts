@@ -30,7 +30,7 @@ export const ORIGIN = 'https://connexion.chu-exemple.fr';
 export const RP_ID = 'connexion.chu-exemple.fr';
 export const AAGUIDS_PATH = fileURLToPath(new URL('../../config/aaguids.json', import.meta.url));
 
-type KeyType = 'string' | 'hash' | 'set' | 'list';
+type KeyType = 'string' | 'hash' | 'set' | 'list' | 'zset';
 
 export interface Harness {
   store: Store;
@@ -84,6 +84,9 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
     smembers: (key) => inner.smembers(key),
     async pushCapped(key, value, max) { note(key, 'list'); await inner.pushCapped(key, value, max); },
     lrange: (key, start, stop) => inner.lrange(key, start, stop),
+    async zadd(key, score, member) { note(key, 'zset'); await inner.zadd(key, score, member); },
+    zrangeUpTo: (key, max, limit) => inner.zrangeUpTo(key, max, limit),
+    zrem: (key, member) => inner.zrem(key, member),
     ttl: (key) => inner.ttl(key),
     batch: () => wrapBatch(inner.batch()),
     ping: () => inner.ping(),

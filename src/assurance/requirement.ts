@@ -1,0 +1,88 @@
+/**
+ * What a relying party needs for this authorization request: the highest of the levels it
+ * asked for (`acr_values`, an essential `acr` in the `claims` parameter, the client's minimum
+ * in clients.json) and whether the authentication must resist phishing (`phr`) or also be
+ * hardware-protected (`phrh`, the OpenID EAP ACR values). Unknown acr values are ignored.
+ */
+import { compareLevels, isLevel, type Level } from './levels.ts';
+import type { AssuranceResult } from './psc-level.ts';
+
+export const PHR = 'phr';
+export const PHRH = 'phrh';
+export const ACR_VALUES_SUPPORTED = ['eidas1', 'eidas2', 'eidas3', PHR, PHRH] as const;
+
+export interface Requirement {
+  level: Level;
+  phishingResistant: boolean;
+  hardwareProtected: boolean;
+  /** The acr values the request named (to issue phr/phrh when asked for and met). */
+  requested: string[];
+  /** The requirement came (also) from an essential acr claim or the client's minimum: unmet = error, not a best effort. */
+  mandatory: boolean;
+}
+
+export interface RequirementInput {
+  /** `acr_values` parameter (space-separated). */
+  acrValues?: string | undefined;
+  /** The `claims` parameter's `id_token.acr` member, when any. */
+  essentialAcr?: { essential?: boolean; value?: unknown; values?: unknown } | undefined;
+  /** The client's minimums from clients.json. */
+  clientMinimum?: { level?: Level | undefined; phishingResistant?: boolean | undefined } | undefined;
+}
+
+/** The weakest of the values asked for: any one of them is acceptable to the relying party. */
+function fromValues(values: string[]): Pick<Requirement, 'level' | 'phishingResistant' | 'hardwareProtected'> | undefined {
+  const known = values.filter((v) => isLevel(v) || v === PHR || v === PHRH);
+  if (known.length === 0) return undefined;
+  const options = known.map((v) => (isLevel(v)
+    ? { level: v, phishingResistant: false, hardwareProtected: false }
+    : { level: 'eidas2' as Level, phishingResistant: true, hardwareProtected: v === PHRH }));
+  return options.reduce((a, b) => (weight(b) < weight(a) ? b : a));
+}
+
+function weight(r: { level: Level; phishingResistant: boolean; hardwareProtected: boolean }): number {
+  return compareLevels(r.level, 'eidas1') * 4 + (r.phishingResistant ? 1 : 0) + (r.hardwareProtected ? 2 : 0);
+}
+
+export function requirementFor(input: RequirementInput): Requirement {
+  const requested = (input.acrValues ?? '').split(' ').filter(Boolean);
+  const essential = input.essentialAcr?.essential === true;
+  const essentialValues = essential
+    ? (Array.isArray(input.essentialAcr?.values) ? input.essentialAcr.values : [input.essentialAcr?.value]).filter((v): v is string => typeof v === 'string')
+    : [];
+  let requirement: Requirement = { level: 'eidas1', phishingResistant: false, hardwareProtected: false, requested: [...requested, ...essentialValues], mandatory: false };
+  const raise = (r: Pick<Requirement, 'level' | 'phishingResistant' | 'hardwareProtected'> | undefined, mandatory: boolean) => {
+    if (!r) return;
+    requirement = {
+      ...requirement,
+      level: compareLevels(r.level, requirement.level) > 0 ? r.level : requirement.level,
+      phishingResistant: requirement.phishingResistant || r.phishingResistant,
+      hardwareProtected: requirement.hardwareProtected || r.hardwareProtected,
+      mandatory: requirement.mandatory || mandatory,
+    };
+  };
+  raise(fromValues(requested), false);
+  raise(fromValues(essentialValues), true);
+  const minimum = input.clientMinimum;
+  if (minimum?.level || minimum?.phishingResistant) {
+    raise({ level: minimum.level ?? 'eidas1', phishingResistant: minimum.phishingResistant === true, hardwareProtected: false }, true);
+  }
+  return requirement;
+}
+
+/** Whether an authentication meets the requirement. */
+export function satisfies(assurance: Pick<AssuranceResult, 'acr' | 'phishingResistant' | 'hardwareProtected'>, requirement: Requirement): boolean {
+  return compareLevels(assurance.acr, requirement.level) >= 0
+    && (!requirement.phishingResistant || assurance.phishingResistant)
+    && (!requirement.hardwareProtected || (assurance.phishingResistant && assurance.hardwareProtected));
+}
+
+/**
+ * The `acr` to issue: `phrh` or `phr` when the request named it and the authentication meets
+ * it, otherwise the eidas level actually reached — never the level asked for.
+ */
+export function issuedAcr(assurance: Pick<AssuranceResult, 'acr' | 'phishingResistant' | 'hardwareProtected'>, requirement: Requirement): string {
+  if (requirement.requested.includes(PHRH) && assurance.phishingResistant && assurance.hardwareProtected) return PHRH;
+  if (requirement.requested.includes(PHR) && assurance.phishingResistant) return PHR;
+  return assurance.acr;
+}
