@@ -22,6 +22,9 @@ import { createPscConfigurationSource, createPscFederation } from './federation/
 import { createProvider, loadClientsFile, type ClientMetadata } from './oidc/index.ts';
 import { interactionRoutes, PSC_CALLBACK_PATH } from './interactions/routes.ts';
 import { mountProvider } from './oidc/mount.ts';
+import { createSessionPolicy } from './oidc/session-limits.ts';
+import { createSessionSweeper } from './oidc/session-sweeper.ts';
+import { createSessionAssuranceStore } from './assurance/index.ts';
 import { createViews, VIEWS_DIR } from './http/views.ts';
 import { cspNonce, securityHeaders } from './http/security-headers.ts';
 import { requestLog } from './http/request-log.ts';
@@ -41,12 +44,16 @@ export interface GatewayOptions {
   policy?: AssurancePolicy;
   /** A store to use instead of creating one from config.redis (tests). */
   store?: Store;
+  /** Clock in epoch ms for session lifetimes (tests move time); default Date.now. */
+  clock?: () => number;
 }
 
 export interface Gateway {
   url: string;
   server: Server;
   store: Store;
+  /** Ends the sessions whose lifetime passed now (also done every sessions.sweepSeconds). */
+  sweepSessions(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -90,7 +97,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
   };
   const psc = createPscFederation({ psc: config.psc, redirectUri: `${config.issuer}${PSC_CALLBACK_PATH}`, store, keys, source: pscWithOrigins });
-  const provider = createProvider({ config, adapter: createAdapterFactory(store, keys), jwks: loaded.jwks, cookieKeys: loaded.cookieKeys, clients, accounts, views });
+  const clock = options.clock ?? Date.now;
+  const sessionPolicy = createSessionPolicy(config.sessions);
+  const sessionAssurance = createSessionAssuranceStore(store, keys);
+  const deadlinesKey = keys.custom('sessions', 'deadlines');
+  const assurance = { sessions: sessionAssurance, policy: sessionPolicy, store, deadlinesKey, clock };
+  const provider = createProvider({ assurance, config, adapter: createAdapterFactory(store, keys), jwks: loaded.jwks, cookieKeys: loaded.cookieKeys, clients, accounts, views });
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
   provider.on('backchannel.error', (_ctx, err, client) => logger.warn({ clientId: client.clientId, detail: err.message }, 'back-channel logout delivery failed'));
 
@@ -111,6 +123,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.use(errorHandler(views));
   server.on('request', app);
 
+  const sweeper = createSessionSweeper({ provider, store, sessions: sessionAssurance, policy: sessionPolicy, deadlinesKey, lockKey: keys.custom('sessions', 'sweep-lock'), clock, logger });
+  sweeper.start(config.sessions.sweepSeconds * 1000);
+
   pscWithOrigins.get().catch((err: Error) => logger.warn({ detail: err.message }, 'PSC discovery failed at start-up; it is retried at the next sign-in'));
   logger.info({ issuer: config.issuer, store: store.kind, clients: clients.map((c) => c.client_id) }, 'gateway listening');
 
@@ -118,7 +133,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     url: config.issuer,
     server,
     store,
+    sweepSessions: () => sweeper.sweep(),
     async close() {
+      sweeper.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (!options.store) await store.close();

@@ -64,6 +64,8 @@ export const configSchema = z.strictObject({
     acrValues: z.string().min(1).default('eidas1'),
     /** Upstream HTTP timeout in milliseconds. */
     timeoutMs: z.coerce.number().int().min(100).max(60000).default(5000),
+    /** A key alone is not enough once PSC last vouched for the clinician longer ago than this. */
+    freshnessDays: z.coerce.number().int().min(1).max(365).default(30),
     /** Lifetime of the state/nonce/PKCE record of one PSC round trip. */
     stateTtlSeconds: seconds.max(3600).default(600),
   }).prefault({}),
@@ -80,7 +82,6 @@ export const configSchema = z.strictObject({
     authorizationCode: seconds.max(600).default(60),
     idToken: seconds.default(3600),
     refreshToken: seconds.default(14400),
-    session: seconds.default(14400),
     interaction: seconds.default(1800),
     grant: seconds.default(14400),
   }).prefault({}),
@@ -91,6 +92,21 @@ export const configSchema = z.strictObject({
     timeoutSeconds: z.coerce.number().int().min(10).max(600).default(120),
     /** Refuse keys that give no attestation statement (the model cannot be known). */
     requireAttestation: z.stringbool().or(z.boolean()).default(false),
+  }).prefault({}),
+  sessions: z.strictObject({
+    /** A session unused for this long ends (relying parties are told by back-channel logout). */
+    idleMinutes: z.coerce.number().int().min(1).max(1440).default(30),
+    /** A session ends this long after the clinician authenticated, whatever the activity. */
+    absoluteMinutes: z.coerce.number().int().min(1).max(1440).default(240),
+    /** Shorter lifetimes for shared workstations, chosen per client (session_profile) or by network. */
+    sharedWorkstation: z.strictObject({
+      idleMinutes: z.coerce.number().int().min(1).max(1440).default(10),
+      absoluteMinutes: z.coerce.number().int().min(1).max(1440).default(60),
+      /** Client networks (CIDR) of shared workstations, e.g. ["10.12.0.0/16"]. */
+      networks: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'an address range in CIDR notation, e.g. 10.12.0.0/16')).default([]),
+    }).prefault({}),
+    /** How often ended sessions are looked for (one instance at a time does it). */
+    sweepSeconds: z.coerce.number().int().min(1).max(3600).default(30),
   }).prefault({}),
   portal: z.strictObject({
     /** Revoking or adding a key in /account needs an authentication at most this old. */

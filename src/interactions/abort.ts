@@ -8,6 +8,9 @@ import type { FederationFailure } from '../federation/index.ts';
 import { oauthErrorFor } from '../federation/index.ts';
 import { interactionFor, type InteractionDeps } from './context.ts';
 
+/** Store name of why the interaction cannot succeed (set by the pages, read when the person goes back). */
+export const ABORT_REASON = 'abort-reason';
+
 const DESCRIPTIONS: Record<FederationFailure | 'cancelled', string> = {
   cancelled: 'the user cancelled the sign-in',
   refused: 'the user refused the sign-in at Pro Sante Connect',
@@ -20,6 +23,13 @@ const DESCRIPTIONS: Record<FederationFailure | 'cancelled', string> = {
 export function postAbort(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const details = await interactionFor(deps.provider, req, res);
+    if ((await deps.store.take(deps.keys.interaction(details.uid, ABORT_REASON))) === 'unmet') {
+      await deps.provider.interactionFinished(req, res, {
+        error: 'unmet_authentication_requirements',
+        error_description: 'the clinician has no means of reaching the authentication level this client requires',
+      }, { mergeWithLastSubmission: false });
+      return;
+    }
     const failure = (await deps.store.take(deps.keys.interaction(details.uid, 'psc-failure'))) as FederationFailure | null;
     const error = failure && Object.hasOwn(DESCRIPTIONS, failure) ? oauthErrorFor(failure) : 'access_denied';
     await deps.provider.interactionFinished(req, res, {

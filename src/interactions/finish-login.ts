@@ -6,9 +6,12 @@
 import type { Request, Response } from 'express';
 import type { InteractionDeps, InteractionDetails } from './context.ts';
 import type { PendingLogin } from './pending-login.ts';
+import type { LoginAssurance } from '../oidc/assurance-check.ts';
 
+/** The login handed to oidc-provider; `assurance` is read by the gateway's session checks (oidc/assurance-check.ts). */
 function loginResult(login: PendingLogin) {
-  return { login: { accountId: login.accountId, acr: login.acr, amr: login.amr, remember: true } };
+  const assurance: LoginAssurance = { method: login.method, acr: login.acr, amr: login.amr, phishingResistant: login.phishingResistant, hardwareProtected: login.hardwareProtected };
+  return { login: { accountId: login.accountId, acr: login.acr, amr: login.amr, remember: true, assurance } };
 }
 
 async function record(deps: InteractionDeps, details: InteractionDetails, login: PendingLogin) {

@@ -9,6 +9,18 @@ import { UserFacingError } from '../http/errors.ts';
 import { localeOf } from '../http/page.ts';
 import type { Views } from '../http/views.ts';
 
+/** A ceremony that succeeded but cannot sign in here (level too low, PSC must vouch again). */
+export class JourneyRefusal extends Error {
+  readonly code: 'insufficient-level' | 'psc-refresh-required';
+  readonly params: Record<string, string | number>;
+  constructor(code: 'insufficient-level' | 'psc-refresh-required', params: Record<string, string | number> = {}) {
+    super(code);
+    this.name = 'JourneyRefusal';
+    this.code = code;
+    this.params = params;
+  }
+}
+
 /** Body parser of the ceremony endpoints: JSON only, 16 KiB at most. */
 export const ceremonyBody = express.json({ limit: '16kb', strict: true, type: 'application/json' });
 
@@ -17,6 +29,10 @@ export function sendCeremonyError(views: Views, supportContact: string, req: Req
   if (err instanceof WebAuthnError) {
     req.log.warn({ code: err.code, detail: err.detail ?? err.message }, 'WebAuthn ceremony refused');
     res.status(400).json({ error: err.code, message: t(`webauthn.error.${err.code}`, { support: supportContact }) });
+    return;
+  }
+  if (err instanceof JourneyRefusal) {
+    res.status(403).json({ error: err.code, message: t(`webauthn.error.${err.code}`, err.params) });
     return;
   }
   if (err instanceof CredentialNameError) {

@@ -3,13 +3,15 @@
  * the store under the interaction, single use, with the interaction's lifetime.
  */
 import type { InteractionDeps } from './context.ts';
+import type { Level } from '../assurance/index.ts';
 
 export interface PendingLogin {
   accountId: string;
   method: string;
-  acr: string;
+  acr: Level;
   amr: string[];
   phishingResistant: boolean;
+  hardwareProtected: boolean;
   /** Name of the key used, for WebAuthn sign-ins. */
   keyName?: string;
 }

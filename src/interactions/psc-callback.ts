@@ -28,7 +28,7 @@ export function getPscCallback(deps: InteractionDeps, redirectUri: string): Requ
       const { account } = await deps.accounts.upsertFromPsc(login);
       const level = levelForPsc(deps.policy, upstream);
       req.log.info({ uid, idNat: account.idNat, method: level.method, acr: level.acr, upstreamAcr: upstream.acr, authMode: upstream.authMode }, 'PSC login verified');
-      const result: PendingLogin = { accountId: account.idNat, acr: level.acr, amr: level.amr, method: level.method, phishingResistant: level.phishingResistant };
+      const result: PendingLogin = { accountId: account.idNat, acr: level.acr, amr: level.amr, method: level.method, phishingResistant: level.phishingResistant, hardwareProtected: level.hardwareProtected };
       await deps.store.set(deps.keys.interaction(uid, 'psc-result'), JSON.stringify(result), deps.config.psc.stateTtlSeconds);
       res.redirect(303, `/interaction/${uid}/psc/done`);
     } catch (err) {

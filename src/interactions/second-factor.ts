@@ -5,7 +5,9 @@
  */
 import type { RequestHandler } from 'express';
 import { createAuthenticationOptions, verifyAuthentication } from '../webauthn/index.ts';
-import { levelForSecondFactor } from '../assurance/index.ts';
+import { levelForSecondFactor, satisfies } from '../assurance/index.ts';
+import { requirementOf } from './requirement.ts';
+import { JourneyRefusal } from './json-responses.ts';
 import { UserFacingError } from '../http/errors.ts';
 import { sendPage } from '../http/page.ts';
 import { interactionFor, type InteractionDeps } from './context.ts';
@@ -47,8 +49,9 @@ export function postSecondFactorVerify(deps: InteractionDeps): RequestHandler {
       const pending = await takePendingLogin(deps, details.uid);
       if (!pending || pending.accountId !== login.accountId) throw new UserFacingError(400, 'interaction_expired', 'pending login vanished');
       const level = levelForSecondFactor(deps.policy);
+      if (!satisfies(level, await requirementOf(deps, details))) throw new JourneyRefusal('insufficient-level');
       res.set('cache-control', 'no-store').json({
-        redirectTo: await finishLoginUrl(deps, req, res, details, { ...pending, method: level.method, acr: level.acr, amr: level.amr, phishingResistant: level.phishingResistant, keyName: credential.name }),
+        redirectTo: await finishLoginUrl(deps, req, res, details, { ...pending, method: level.method, acr: level.acr, amr: level.amr, phishingResistant: level.phishingResistant, hardwareProtected: level.hardwareProtected, keyName: credential.name }),
       });
     } catch (err) {
       sendCeremonyError(deps.views, deps.config.support.contact, req, res, err);

@@ -5,12 +5,16 @@
 import type { RequestHandler } from 'express';
 import { sendPage } from '../http/page.ts';
 import { gatewayProperties } from '../oidc/client-properties.ts';
+import { ASSURANCE_CHECK, SESSION_EXPIRED_CHECK } from '../oidc/assurance-check.ts';
+import { requirementOf, signInChoices } from './requirement.ts';
+import { ABORT_REASON } from './abort.ts';
 import { interactionFor, type InteractionDeps } from './context.ts';
 import { finishConsent } from './consent.ts';
 
 const REASON_MESSAGES: Record<string, string> = {
   max_age: 'login.reasonMaxAge',
   login_prompt: 'login.reasonPromptLogin',
+  [SESSION_EXPIRED_CHECK]: 'login.reasonExpired',
 };
 
 export function showInteraction(deps: InteractionDeps): RequestHandler {
@@ -19,8 +23,16 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
     const client = await deps.provider.Client.find(String(details.params.client_id));
     const clientName = client?.clientName ?? String(details.params.client_id);
     if (details.prompt.name === 'login') {
-      const reason = details.prompt.reasons.map((r) => REASON_MESSAGES[r]).find(Boolean);
-      sendPage(deps.views, req, res, 'login', { uid: details.uid, clientName, reason });
+      const requirement = await requirementOf(deps, details);
+      const choices = await signInChoices(deps, details, requirement);
+      if (choices.none) {
+        await deps.store.set(deps.keys.interaction(details.uid, ABORT_REASON), 'unmet', deps.config.ttl.interaction);
+        sendPage(deps.views, req, res, 'unmet', { uid: details.uid, clientName, requirement }, 403);
+        return;
+      }
+      const stepUp = Boolean(details.session?.accountId) && details.prompt.reasons.includes(ASSURANCE_CHECK);
+      const reason = stepUp ? 'login.stepUp' : details.prompt.reasons.map((r) => REASON_MESSAGES[r]).find(Boolean);
+      sendPage(deps.views, req, res, 'login', { uid: details.uid, clientName, reason, choices, requirement });
       return;
     }
     if (gatewayProperties(client).first_party) {

@@ -2,11 +2,15 @@
  * Passwordless sign-in on the interaction page: POST …/webauthn/options gives options for a
  * discoverable credential (no username; also used for conditional mediation), POST
  * …/webauthn/verify checks the assertion (single-use challenge, user verification, counter),
- * finds the account by the credential and its user handle, and answers where to go next.
+ * finds the account by the credential and its user handle, refuses a key alone when PSC has
+ * not vouched for the clinician recently or when the key does not reach the level the
+ * application needs, and answers where to go next.
  */
 import type { RequestHandler } from 'express';
 import { createAuthenticationOptions, verifyAuthentication } from '../webauthn/index.ts';
-import { levelForWebAuthn } from '../assurance/index.ts';
+import { levelForWebAuthn, satisfies } from '../assurance/index.ts';
+import { requirementOf } from './requirement.ts';
+import { JourneyRefusal } from './json-responses.ts';
 import { UserFacingError } from '../http/errors.ts';
 import { interactionFor, type InteractionDeps } from './context.ts';
 import { finishLoginUrl } from './finish-login.ts';
@@ -32,10 +36,15 @@ export function postSignInVerify(deps: InteractionDeps): RequestHandler {
       });
       const account = await deps.accounts.find(idNat);
       if (!account) throw new UserFacingError(400, 'interaction_expired', `credential of unknown account ${idNat}`);
+      if (Date.now() - account.pscVerifiedAt > deps.config.psc.freshnessDays * 86_400_000) {
+        req.log.info({ idNat, pscVerifiedAt: account.pscVerifiedAt }, 'key sign-in refused: PSC must vouch again');
+        throw new JourneyRefusal('psc-refresh-required', { days: deps.config.psc.freshnessDays });
+      }
       const level = levelForWebAuthn(deps.policy, credential);
+      if (!satisfies(level, await requirementOf(deps, details))) throw new JourneyRefusal('insufficient-level');
       req.log.info({ uid: details.uid, idNat, method: level.method, acr: level.acr }, 'WebAuthn sign-in verified');
       const redirectTo = await finishLoginUrl(deps, req, res, details, {
-        accountId: idNat, method: level.method, acr: level.acr, amr: level.amr, phishingResistant: level.phishingResistant, keyName: credential.name,
+        accountId: idNat, method: level.method, acr: level.acr, amr: level.amr, phishingResistant: level.phishingResistant, hardwareProtected: level.hardwareProtected, keyName: credential.name,
       });
       res.set('cache-control', 'no-store').json({ redirectTo });
     } catch (err) {

@@ -5,18 +5,24 @@
  */
 import type { Client } from 'oidc-provider';
 
-export const GATEWAY_CLIENT_PROPERTIES = ['first_party', 'webauthn_enrolment', 'key_after_ecps'] as const;
+export const GATEWAY_CLIENT_PROPERTIES = ['first_party', 'webauthn_enrolment', 'key_after_ecps', 'min_acr', 'phishing_resistant', 'session_profile'] as const;
 
 export interface GatewayClientProperties {
   first_party: boolean;
   webauthn_enrolment: 'offered' | 'required' | 'never';
   key_after_ecps: boolean;
+  min_acr: 'eidas1' | 'eidas2' | 'eidas3' | undefined;
+  phishing_resistant: boolean;
+  session_profile: 'default' | 'shared-workstation';
 }
 
 const CHECKS: Record<(typeof GATEWAY_CLIENT_PROPERTIES)[number], (v: unknown) => boolean> = {
   first_party: (v) => typeof v === 'boolean',
   webauthn_enrolment: (v) => v === 'offered' || v === 'required' || v === 'never',
   key_after_ecps: (v) => typeof v === 'boolean',
+  min_acr: (v) => v === 'eidas1' || v === 'eidas2' || v === 'eidas3',
+  phishing_resistant: (v) => typeof v === 'boolean',
+  session_profile: (v) => v === 'default' || v === 'shared-workstation',
 };
 
 export function validateGatewayClientProperty(_ctx: unknown, key: string, value: unknown): void {
@@ -31,5 +37,8 @@ export function gatewayProperties(client: Client | undefined): GatewayClientProp
     first_party: c.first_party === true,
     webauthn_enrolment: c.webauthn_enrolment ?? 'offered',
     key_after_ecps: c.key_after_ecps === true,
+    min_acr: c.min_acr,
+    phishing_resistant: c.phishing_resistant === true,
+    session_profile: c.session_profile ?? 'default',
   };
 }

@@ -18,6 +18,12 @@ export const clientSchema = z.strictObject({
   webauthn_enrolment: z.enum(['offered', 'required', 'never']).default('offered'),
   /** After a PSC sign-in with e-CPS, ask for one of the clinician's keys as a second factor. */
   key_after_ecps: z.boolean().default(false),
+  /** Lowest level this application accepts, whatever it asks in the request. */
+  min_acr: z.enum(['eidas1', 'eidas2', 'eidas3']).optional(),
+  /** This application accepts only phishing-resistant authentications. */
+  phishing_resistant: z.boolean().default(false),
+  /** `shared-workstation`: sessions used by this application get the shorter lifetimes. */
+  session_profile: z.enum(['default', 'shared-workstation']).default('default'),
   redirect_uris: z.array(uri).min(1),
   post_logout_redirect_uris: z.array(uri).default([]),
   token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']).default('client_secret_basic'),

@@ -9,7 +9,8 @@ import type { JWK } from 'jose';
 import type { Config } from '../config/index.ts';
 import type { AccountRepository } from '../accounts/index.ts';
 import { accountClaims } from '../accounts/index.ts';
-import { LEVELS } from '../assurance/index.ts';
+import { ACR_VALUES_SUPPORTED } from '../assurance/index.ts';
+import { gatewayInteractionPolicy, rememberSessionAssurance, touchOnRefresh, type AssuranceCheckDeps } from './assurance-check.ts';
 import type { AdapterFactory } from '../store/index.ts';
 import type { Views } from '../http/views.ts';
 import type { ClientMetadata } from './clients.ts';
@@ -31,6 +32,8 @@ export const OIDC_ROUTES = {
 } as const;
 
 export interface ProviderDeps {
+  /** The gateway's session checks (step-up, lifetimes); see assurance-check.ts. */
+  assurance: AssuranceCheckDeps;
   config: Config;
   adapter: AdapterFactory;
   jwks: { keys: JWK[] };
@@ -55,7 +58,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },
-    acrValues: [...LEVELS],
+    acrValues: [...ACR_VALUES_SUPPORTED],
     claims: CLAIMS,
     scopes: SCOPES,
     responseTypes: ['code'],
@@ -96,12 +99,12 @@ export function createProvider(deps: ProviderDeps): Provider {
       AuthorizationCode: config.ttl.authorizationCode,
       IdToken: config.ttl.idToken,
       RefreshToken: config.ttl.refreshToken,
-      Session: config.ttl.session,
+      Session: Math.max(config.sessions.absoluteMinutes, config.sessions.sharedWorkstation.absoluteMinutes) * 60,
       Interaction: config.ttl.interaction,
       Grant: config.ttl.grant,
     },
     routes: OIDC_ROUTES,
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: gatewayInteractionPolicy(deps.assurance) },
     findAccount: async (_ctx, id) => {
       const account = await accounts.find(id);
       if (!account) return undefined;
@@ -114,6 +117,12 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.http.trustProxy !== false;
+  provider.use(rememberSessionAssurance(deps.assurance));
+  provider.on('grant.success', (ctx) => {
+    if (ctx.oidc.params?.grant_type !== 'refresh_token') return;
+    const uid = (ctx.oidc.entities.RefreshToken as { sessionUid?: string } | undefined)?.sessionUid;
+    if (uid) touchOnRefresh(deps.assurance, uid).catch(() => { /* activity tracking is best effort */ });
+  });
   return provider;
 }
 

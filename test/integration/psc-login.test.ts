@@ -19,7 +19,7 @@ after(async () => { await stack.close(); });
 describe('discovery and request ids', () => {
   it('publishes the levels, scopes, claims and signing keys', async () => {
     const meta = (await (await fetch(`${stack.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
-    assert.deepEqual(meta.acr_values_supported, ['eidas1', 'eidas2', 'eidas3']);
+    assert.deepEqual(meta.acr_values_supported, ['eidas1', 'eidas2', 'eidas3', 'phr', 'phrh']);
     assert.deepEqual(meta.code_challenge_methods_supported, ['S256']);
     assert.deepEqual(meta.response_types_supported, ['code']);
     for (const scope of ['openid', 'profile', 'scope_all']) assert.ok((meta.scopes_supported as string[]).includes(scope), scope);

@@ -1,0 +1,119 @@
+/**
+ * The gateway's own check in oidc-provider's login prompt (oidc-provider does not enforce
+ * acr_values itself). At every authorization request it asks for a new sign-in when the
+ * session's authentication is below what this relying party needs (step-up) or when the
+ * session outlived its idle or absolute limit. When the request can proceed it sets the acr
+ * to issue: the level reached, or phr/phrh when asked for and met — never the level asked.
+ * `rememberSessionAssurance` then stores the session's assurance and its deadline.
+ */
+import { interactionPolicy, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import { issuedAcr, satisfies, type SessionAssurance, type SessionAssuranceStore, type Requirement, type Level } from '../assurance/index.ts';
+import { gatewayProperties } from './client-properties.ts';
+import { requestRequirement } from './request-requirement.ts';
+import type { SessionPolicy } from './session-limits.ts';
+import type { Store } from '../store/store.ts';
+
+export const ASSURANCE_CHECK = 'assurance_insufficient';
+export const SESSION_EXPIRED_CHECK = 'session_expired';
+
+/** What the login journey hands over in `result.login.assurance`. */
+export interface LoginAssurance {
+  method: string;
+  acr: Level;
+  amr: string[];
+  phishingResistant: boolean;
+  hardwareProtected: boolean;
+}
+
+export interface AssuranceCheckDeps {
+  sessions: SessionAssuranceStore;
+  policy: SessionPolicy;
+  store: Store;
+  /** Sorted set of session uids by deadline (for the sweeper). */
+  deadlinesKey: string;
+  clock: () => number;
+}
+
+const STATE = Symbol('hc-assurance');
+type WithState = { [STATE]?: { record: SessionAssurance; requirement: Requirement } };
+
+async function currentRecord(deps: AssuranceCheckDeps, ctx: KoaContextWithOIDC): Promise<{ record?: SessionAssurance; fresh: boolean }> {
+  const { oidc } = ctx;
+  const login = (oidc.result as { login?: { assurance?: LoginAssurance } } | undefined)?.login;
+  const client = gatewayProperties(oidc.client);
+  if (login?.assurance && oidc.session!.accountId) {
+    const now = deps.clock();
+    return {
+      fresh: true,
+      record: { ...login.assurance, accountId: oidc.session!.accountId, loginAt: now, lastSeenAt: now, profile: deps.policy.profileFor(client.session_profile, ctx.ip) },
+    };
+  }
+  const record = oidc.session!.uid ? await deps.sessions.get(oidc.session!.uid) : undefined;
+  return { fresh: false, record: record?.accountId === oidc.session!.accountId ? record : undefined };
+}
+
+export function sessionChecks(deps: AssuranceCheckDeps) {
+  const { Check } = interactionPolicy;
+
+  const expired = new Check(SESSION_EXPIRED_CHECK, 'the session ended (idle or absolute lifetime)', 'login_required', async (ctx) => {
+    if (!ctx.oidc.session!.accountId) return Check.NO_NEED_TO_PROMPT;
+    const { record, fresh } = await currentRecord(deps, ctx);
+    if (!record) return Check.REQUEST_PROMPT;
+    if (fresh) return Check.NO_NEED_TO_PROMPT;
+    const client = gatewayProperties(ctx.oidc.client);
+    const deadline = deps.policy.deadline(record, deps.policy.profileFor(client.session_profile, ctx.ip));
+    return deps.clock() > deadline ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+  });
+
+  const insufficient = new Check(ASSURANCE_CHECK, 'the authentication does not reach the level this client requires', 'login_required', async (ctx) => {
+    const { oidc } = ctx;
+    if (!oidc.session!.accountId) return Check.NO_NEED_TO_PROMPT;
+    const requirement = requestRequirement({ acr_values: oidc.params!.acr_values, claims: oidc.claims }, gatewayProperties(oidc.client));
+    const { record, fresh } = await currentRecord(deps, ctx);
+    if (!record) return Check.REQUEST_PROMPT;
+    if (!satisfies(record, requirement)) {
+      if (fresh) throw new errors.CustomOIDCProviderError('unmet_authentication_requirements', 'the authentication does not reach the level this client requires');
+      return Check.REQUEST_PROMPT;
+    }
+    (oidc as unknown as WithState)[STATE] = { record, requirement };
+    Object.defineProperty(oidc, 'acr', { value: issuedAcr(record, requirement), configurable: true });
+    return Check.NO_NEED_TO_PROMPT;
+  }, (ctx) => ({ requirement: requestRequirement({ acr_values: ctx.oidc.params!.acr_values, claims: ctx.oidc.claims }, gatewayProperties(ctx.oidc.client)) }));
+
+  return [expired, insufficient];
+}
+
+/** The interaction policy: oidc-provider's default prompts plus the gateway's session checks in `login`. */
+export function gatewayInteractionPolicy(deps: AssuranceCheckDeps) {
+  const policy = interactionPolicy.base();
+  const login = policy.get('login')!;
+  for (const check of sessionChecks(deps)) login.checks.add(check);
+  return policy;
+}
+
+/** Koa middleware: after an authorization the check let through, stores the session's assurance and deadline. */
+export function rememberSessionAssurance(deps: AssuranceCheckDeps) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+    await next();
+    const state = (ctx.oidc as unknown as WithState | undefined)?.[STATE];
+    const uid = ctx.oidc?.session?.uid;
+    if (!state || !uid) return;
+    const record = { ...state.record, lastSeenAt: deps.clock() };
+    await touchSession(deps, uid, record);
+  };
+}
+
+/** Saves a session's assurance with its new deadline (also used when a refresh token is used). */
+export async function touchSession(deps: AssuranceCheckDeps, uid: string, record: SessionAssurance): Promise<void> {
+  const deadline = deps.policy.deadline(record);
+  const ttlSeconds = Math.max(1, Math.ceil((record.loginAt + deps.policy.limits(record.profile).absoluteMs - deps.clock()) / 1000) + 60);
+  await deps.sessions.save(uid, record, ttlSeconds);
+  await deps.store.zadd(deps.deadlinesKey, deadline, uid);
+}
+
+/** A refresh of a session's tokens counts as activity (idle limit); an ended session is left alone. */
+export async function touchOnRefresh(deps: AssuranceCheckDeps, uid: string): Promise<void> {
+  const record = await deps.sessions.get(uid);
+  if (!record || deps.policy.deadline(record) < deps.clock()) return;
+  await touchSession(deps, uid, { ...record, lastSeenAt: deps.clock() });
+}

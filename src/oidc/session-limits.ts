@@ -1,0 +1,51 @@
+/**
+ * Session lifetimes: an idle limit and an absolute limit, shorter for shared workstations
+ * (chosen by the client's `session_profile` or by the client network). When several
+ * profiles apply, the strictest wins.
+ */
+import { BlockList, isIPv6 } from 'node:net';
+import type { Config } from '../config/index.ts';
+import type { SessionAssurance } from '../assurance/index.ts';
+
+export type SessionProfile = 'default' | 'shared-workstation';
+
+export interface SessionLimits {
+  idleMs: number;
+  absoluteMs: number;
+}
+
+export interface SessionPolicy {
+  profileFor(clientProfile: SessionProfile, ip: string | undefined): SessionProfile;
+  limits(...profiles: string[]): SessionLimits;
+  /** When the session ends if nothing happens (epoch ms). */
+  deadline(record: Pick<SessionAssurance, 'loginAt' | 'lastSeenAt' | 'profile'>, ...otherProfiles: string[]): number;
+}
+
+export function createSessionPolicy(sessions: Config['sessions']): SessionPolicy {
+  const shared = new BlockList();
+  for (const cidr of sessions.sharedWorkstation.networks) {
+    const [address, bits] = cidr.split('/') as [string, string];
+    shared.addSubnet(address, Number(bits), isIPv6(address) ? 'ipv6' : 'ipv4');
+  }
+  const byProfile: Record<SessionProfile, SessionLimits> = {
+    default: { idleMs: sessions.idleMinutes * 60_000, absoluteMs: sessions.absoluteMinutes * 60_000 },
+    'shared-workstation': { idleMs: sessions.sharedWorkstation.idleMinutes * 60_000, absoluteMs: sessions.sharedWorkstation.absoluteMinutes * 60_000 },
+  };
+  const limits = (...profiles: string[]): SessionLimits => {
+    const chosen = profiles.map((p) => byProfile[p as SessionProfile] ?? byProfile.default);
+    return { idleMs: Math.min(...chosen.map((l) => l.idleMs)), absoluteMs: Math.min(...chosen.map((l) => l.absoluteMs)) };
+  };
+  return {
+    profileFor(clientProfile, ip) {
+      if (clientProfile === 'shared-workstation') return clientProfile;
+      const address = ip?.replace(/^::ffff:/, '');
+      if (address && shared.check(address, isIPv6(address) ? 'ipv6' : 'ipv4')) return 'shared-workstation';
+      return 'default';
+    },
+    limits,
+    deadline(record, ...otherProfiles) {
+      const l = limits(record.profile, ...otherProfiles);
+      return Math.min(record.loginAt + l.absoluteMs, record.lastSeenAt + l.idleMs);
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Ends sessions that reached their idle or absolute limit even when nobody comes back:
+ * every few seconds one instance (a lock in the store) takes the sessions whose deadline
+ * passed, re-checks it, tells each relying party of the session by back-channel logout,
+ * revokes the session's grants (tokens) and deletes the session.
+ */
+import type Provider from 'oidc-provider';
+import type { Logger } from 'pino';
+import type { SessionAssuranceStore } from '../assurance/index.ts';
+import type { Store } from '../store/store.ts';
+import type { SessionPolicy } from './session-limits.ts';
+
+export interface SessionSweeperDeps {
+  provider: Provider;
+  store: Store;
+  sessions: SessionAssuranceStore;
+  policy: SessionPolicy;
+  deadlinesKey: string;
+  lockKey: string;
+  clock: () => number;
+  logger: Logger;
+}
+
+interface BackchannelClient {
+  backchannelLogoutUri?: string;
+  backchannelLogout(sub: string, sid: string): Promise<void>;
+}
+
+export interface SessionSweeper {
+  /** One pass; returns how many sessions it ended. */
+  sweep(limit?: number): Promise<number>;
+  start(intervalMs: number): void;
+  stop(): void;
+}
+
+export function createSessionSweeper(deps: SessionSweeperDeps): SessionSweeper {
+  let timer: NodeJS.Timeout | undefined;
+
+  async function endSession(uid: string): Promise<void> {
+    const session = await deps.provider.Session.findByUid(uid);
+    if (session?.accountId) {
+      for (const [clientId, authorization] of Object.entries(session.authorizations ?? {})) {
+        const { sid, grantId } = authorization as { sid?: string; grantId?: string };
+        const client = (await deps.provider.Client.find(clientId)) as unknown as BackchannelClient | undefined;
+        if (client?.backchannelLogoutUri && sid) {
+          await client.backchannelLogout(session.accountId, sid).catch((err: Error) =>
+            deps.logger.warn({ clientId, detail: err.message }, 'back-channel logout of an ended session failed'));
+        }
+        if (grantId) {
+          await deps.provider.AccessToken.revokeByGrantId(grantId);
+          await deps.provider.Grant.adapter.destroy(grantId);
+        }
+      }
+      await session.destroy();
+      deps.logger.info({ idNat: session.accountId }, 'session ended (idle or absolute lifetime)');
+    }
+    await deps.sessions.delete(uid);
+    await deps.store.zrem(deps.deadlinesKey, uid);
+  }
+
+  async function sweep(limit = 100): Promise<number> {
+    if (!(await deps.store.setIfAbsent(deps.lockKey, String(process.pid), 60))) return 0;
+    let ended = 0;
+    try {
+      for (const uid of await deps.store.zrangeUpTo(deps.deadlinesKey, deps.clock(), limit)) {
+        const record = await deps.sessions.get(uid);
+        if (record) {
+          const deadline = deps.policy.deadline(record);
+          if (deadline > deps.clock()) {
+            await deps.store.zadd(deps.deadlinesKey, deadline, uid);
+            continue;
+          }
+        }
+        await endSession(uid);
+        ended += 1;
+      }
+    } finally {
+      await deps.store.del(deps.lockKey);
+    }
+    return ended;
+  }
+
+  return {
+    sweep,
+    start(intervalMs) {
+      timer = setInterval(() => {
+        sweep().catch((err: Error) => deps.logger.error({ err }, 'session sweep failed'));
+      }, intervalMs);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+    },
+  };
+}
