@@ -1,11 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { issuedAcr, requirementFor, satisfies, type Requirement } from './index.ts';
+import { issuedAcr, requirementFor, satisfies, type Level, type Requirement } from './index.ts';
 
-const card = { acr: 'eidas3' as const, phishingResistant: true, hardwareProtected: true };
-const ecps = { acr: 'eidas2' as const, phishingResistant: false, hardwareProtected: false };
-const synced = { acr: 'eidas2' as const, phishingResistant: true, hardwareProtected: false };
-const device = { acr: 'eidas2' as const, phishingResistant: true, hardwareProtected: true };
+type Auth = { acr: Level; phishingResistant: boolean; hardwareProtected: boolean };
+
+const card: Auth = { acr: 'eidas3' as const, phishingResistant: true, hardwareProtected: true };
+const ecps: Auth = { acr: 'eidas2' as const, phishingResistant: false, hardwareProtected: false };
+const synced: Auth = { acr: 'eidas2' as const, phishingResistant: true, hardwareProtected: false };
+const device: Auth = { acr: 'eidas2' as const, phishingResistant: true, hardwareProtected: true };
 
 describe('requirementFor', () => {
   const rows: Array<[string, Parameters<typeof requirementFor>[0], Partial<Requirement>]> = [
@@ -31,7 +33,7 @@ describe('requirementFor', () => {
 
 describe('satisfies and issuedAcr', () => {
   const req = (acrValues: string, min?: Requirement['level']) => requirementFor({ acrValues, clientMinimum: { level: min } });
-  const rows: Array<[string, typeof card, Requirement, boolean, string]> = [
+  const rows: Array<[string, Auth, Requirement, boolean, string]> = [
     ['card meets eidas3', card, req('eidas3'), true, 'eidas3'],
     ['card asked eidas2 still says eidas3 (the level reached)', card, req('eidas2'), true, 'eidas3'],
     ['e-CPS does not meet eidas3', ecps, req('eidas3'), false, 'eidas2'],

@@ -8,9 +8,14 @@ import type { RequestHandler } from 'express';
 import { FederationError } from '../federation/index.ts';
 import { sendPage } from '../http/page.ts';
 import { interactionFor, pscBindingCookie, type InteractionDeps } from './context.ts';
+import { ASSURANCE_CHECK, SESSION_EXPIRED_CHECK } from '../oidc/assurance-check.ts';
 
-/** Prompt reasons that mean the relying party wants a fresh authentication, not a reused one. */
-const REAUTHENTICATION_REASONS = new Set(['login_prompt', 'max_age']);
+/**
+ * Prompt reasons that need a fresh authentication at PSC, not a reused PSC session: the
+ * relying party asked for one, the session ended, or a step-up (PSC would otherwise answer
+ * with the means of its own session, e.g. e-CPS again when the card is needed).
+ */
+const REAUTHENTICATION_REASONS = new Set(['login_prompt', 'max_age', ASSURANCE_CHECK, SESSION_EXPIRED_CHECK]);
 
 export function stateDigest(state: string): string {
   return createHash('sha256').update(state).digest('base64url').slice(0, 16);

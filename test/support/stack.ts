@@ -32,6 +32,8 @@ export interface StackOptions {
   demoApps?: boolean;
   /** Changes to the registered test clients (by client_id), e.g. { 'demo-dpi': { key_after_ecps: true } }. */
   clientOverrides?: Record<string, Record<string, unknown>>;
+  /** Clock of the gateway's session lifetimes (tests move time). */
+  clock?: () => number;
   /** Extra configuration overrides (dotted keys), possibly computed from the simulator. */
   overrides?: Record<string, unknown> | ((psc: PscSimulator) => Record<string, unknown>);
 }
@@ -108,7 +110,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const gateways: Gateway[] = [];
   for (const port of ports) {
-    gateways.push(await startGateway({ config: { ...config, http: { ...config.http, port } }, logger, clients, store }));
+    gateways.push(await startGateway({ config: { ...config, http: { ...config.http, port } }, logger, clients, store, ...(options.clock ? { clock: options.clock } : {}) }));
   }
   const keys = createKeys(prefix);
   const demoRps = demo ? [
