@@ -36,7 +36,7 @@ export const policySchema = z.strictObject({
     /** Method of a synced passkey (backed up: multi-device). */
     synced: z.string(),
     /** Device-bound keys with a verified attestation whose AAGUID is on the establishment's allow-list. */
-    attested: z.strictObject({ method: z.string(), allowList: z.array(z.uuid()) }),
+    attested: z.strictObject({ method: z.string(), allowList: z.array(z.uuid().transform((id) => id.toLowerCase())) }),
     /** Applications with `key_after_ecps` ask for a key after a sign-in by method `after`; the result is method `method`. */
     secondFactor: z.strictObject({ after: z.string(), method: z.string() }),
   }),

@@ -77,3 +77,26 @@ describe('WebAuthn methods with the default policy', () => {
     assert.equal(asksSecondFactorAfter(policy, 'psc-card'), false);
   });
 });
+
+describe('attested keys on the allow-list', () => {
+  const aaguid = 'cb69481e-8ff7-4039-93ec-0a2729a154a8';
+  const listed = { ...policy, webauthn: { ...policy.webauthn, attested: { ...policy.webauthn.attested, allowList: [aaguid] } } };
+  const rows: Array<[string, Parameters<typeof levelForWebAuthn>[1], string, string]> = [
+    ['device-bound, packed attestation, listed', { deviceType: 'singleDevice', backedUp: false, aaguid, attestationFormat: 'packed' }, 'webauthn-attested', 'eidas3'],
+    ['listed AAGUID in upper case', { deviceType: 'singleDevice', backedUp: false, aaguid: aaguid.toUpperCase(), attestationFormat: 'packed' }, 'webauthn-attested', 'eidas3'],
+    ['listed AAGUID but no attestation statement', { deviceType: 'singleDevice', backedUp: false, aaguid, attestationFormat: 'none' }, 'webauthn-device', 'eidas2'],
+    ['listed AAGUID but synced', { deviceType: 'multiDevice', backedUp: true, aaguid, attestationFormat: 'packed' }, 'webauthn-synced', 'eidas2'],
+    ['attested but not listed', { deviceType: 'singleDevice', backedUp: false, aaguid: '00000000-0000-0000-0000-000000000001', attestationFormat: 'packed' }, 'webauthn-device', 'eidas2'],
+    ['flags missing (no AAGUID, no format)', { deviceType: 'singleDevice', backedUp: false }, 'webauthn-device', 'eidas2'],
+  ];
+  for (const [name, credential, method, level] of rows) {
+    it(name, () => {
+      const result = levelForWebAuthn(listed, credential);
+      assert.equal(result.method, method);
+      assert.equal(result.acr, level);
+    });
+  }
+  it('the default allow-list is empty: no key alone reaches eidas3', () => {
+    assert.equal(levelForWebAuthn(policy, { deviceType: 'singleDevice', backedUp: false, aaguid, attestationFormat: 'packed' }).acr, 'eidas2');
+  });
+});

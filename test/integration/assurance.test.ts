@@ -151,13 +151,17 @@ describe('session lifetimes (controllable clock)', () => {
 
   it('an active session still ends at the absolute limit', async () => {
     const browser = new TestBrowser();
-    await exchange(await signIn(stack, browser, { choice: { practitioner: '810107890127' } }));
+    const sid = (await exchange(await signIn(stack, browser, { choice: { practitioner: '810107890127' } }))).claims()!.sid;
+    const before = stack.backchannel.tokens.length;
     for (let i = 0; i < 11; i += 1) {
       now += 20 * MIN;
       assert.ok((await silently(browser, {})).callback.searchParams.get('code'), `active at ${(i + 1) * 20} min`);
     }
     now += 21 * MIN;
     assert.equal((await silently(browser, {})).callback.searchParams.get('error'), 'login_required', 'ended after 4 h even though active');
+    assert.ok(await stack.gateways[0]!.sweepSessions() >= 1);
+    const sids = (await stack.backchannel.waitFor(before + 1)).slice(before).map((t) => JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()).sid);
+    assert.ok(sids.includes(sid), 'the RP was told by back-channel logout');
   });
 
   it('a shared-workstation application shortens the idle limit to 10 minutes', async () => {
