@@ -83,10 +83,16 @@ export function sessionChecks(deps: AssuranceCheckDeps) {
   return [expired, insufficient];
 }
 
-/** The interaction policy: oidc-provider's default prompts plus the gateway's session checks in `login`. */
+/**
+ * The interaction policy: oidc-provider's default prompts, with the gateway's session checks
+ * in `login` replacing its exact-match essential acr checks (a higher level meets a request
+ * for a lower one; an exact match would loop a clinician whose level is above the one asked).
+ */
 export function gatewayInteractionPolicy(deps: AssuranceCheckDeps) {
   const policy = interactionPolicy.base();
   const login = policy.get('login')!;
+  login.checks.remove('essential_acr');
+  login.checks.remove('essential_acrs');
   for (const check of sessionChecks(deps)) login.checks.add(check);
   return policy;
 }
