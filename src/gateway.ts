@@ -117,7 +117,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.use(healthRoutes(store));
   app.use(queryLimits());
   app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views, signIns, credentials, webauthn, aaguids }));
-  app.use(portalRoutes({ config, provider, accounts, credentials, signIns, store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]! }));
+  app.use(portalRoutes({ config, provider, accounts, credentials, signIns, store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]!, lifetimes: assurance }));
   app.use(mountProvider(provider));
   app.use(notFound(views));
   app.use(errorHandler(views));

@@ -11,6 +11,7 @@ import type { WebAuthnSettings } from '../webauthn/types.ts';
 import type { Store } from '../store/store.ts';
 import type { Keys } from '../store/keys.ts';
 import type { Views } from '../http/views.ts';
+import type { AssuranceCheckDeps } from '../oidc/assurance-check.ts';
 import { isFresh, portalSession, type PortalSession } from './session.ts';
 
 export interface PortalDeps {
@@ -26,11 +27,13 @@ export interface PortalDeps {
   aaguids: AaguidTable;
   /** Newest cookie key, for CSRF tokens. */
   csrfSecret: string;
+  /** Session lifetimes: an ended session does not open /account. */
+  lifetimes: AssuranceCheckDeps;
 }
 
 /** The session, or undefined after redirecting to sign-in (fresh = within five minutes). */
 export async function requireSession(deps: PortalDeps, req: Request, res: Response, options: { fresh?: boolean; returnTo?: string } = {}): Promise<PortalSession | undefined> {
-  const session = await portalSession(deps.provider, req, res);
+  const session = await portalSession(deps.provider, req, res, deps.lifetimes);
   if (session && (!options.fresh || isFresh(session, deps.config.portal.freshAuthSeconds))) return session;
   const target = new URLSearchParams({ return: options.returnTo ?? '/account' });
   if (options.fresh) target.set('fresh', '1');

@@ -54,7 +54,7 @@ export function postRevoke(deps: PortalDeps): RequestHandler {
 }
 
 async function jsonSession(deps: PortalDeps, req: Request, res: Response) {
-  const session = await portalSession(deps.provider, req, res);
+  const session = await portalSession(deps.provider, req, res, deps.lifetimes);
   if (!session) throw new UserFacingError(401, 'session_not_found', 'no gateway session');
   checkCsrf(deps, req, session.uid);
   if (!isFresh(session, deps.config.portal.freshAuthSeconds)) throw new UserFacingError(403, 'fresh_auth_required', 'authentication older than five minutes');

@@ -5,6 +5,7 @@
  */
 import type { Request, Response } from 'express';
 import type Provider from 'oidc-provider';
+import type { AssuranceCheckDeps } from '../oidc/assurance-check.ts';
 
 export interface PortalSession {
   accountId: string;
@@ -14,10 +15,16 @@ export interface PortalSession {
   uid: string;
 }
 
-export async function portalSession(provider: Provider, req: Request, res: Response): Promise<PortalSession | undefined> {
+/**
+ * The signed-in session, or undefined. A session past its idle or absolute limit counts as
+ * ended even before the sweeper removed it (oidc/session-sweeper.ts).
+ */
+export async function portalSession(provider: Provider, req: Request, res: Response, lifetimes: AssuranceCheckDeps): Promise<PortalSession | undefined> {
   const ctx = provider.createContext(req, res);
   const session = await provider.Session.get(ctx as Parameters<Provider['Session']['get']>[0]);
   if (!session.accountId || !session.uid) return undefined;
+  const record = await lifetimes.sessions.get(session.uid);
+  if (!record || record.accountId !== session.accountId || lifetimes.policy.deadline(record) < lifetimes.clock()) return undefined;
   return { accountId: session.accountId, authTime: session.authTime() ?? 0, uid: session.uid };
 }
 

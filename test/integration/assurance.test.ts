@@ -176,7 +176,9 @@ describe('session lifetimes (controllable clock)', () => {
   it('a shared-workstation application shortens the idle limit to 10 minutes', async () => {
     const browser = new TestBrowser();
     await exchange(await signIn(stack, browser, { clientId: 'jwt-userinfo-rp', choice: { practitioner: '0759912345' } }));
+    assert.equal((await browser.request(`${stack.issuer}/account`)).status, 200, '/account opens while the session lives');
     now += 11 * MIN;
+    assert.equal((await browser.request(`${stack.issuer}/account`)).status, 303, 'an ended session does not open /account, even before the sweeper ran');
     assert.equal((await silently(browser, {}, 'jwt-userinfo-rp')).callback.searchParams.get('error'), 'login_required');
   });
 });
