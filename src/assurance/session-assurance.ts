@@ -6,15 +6,10 @@
  */
 import type { Store } from '../store/store.ts';
 import type { Keys } from '../store/keys.ts';
-import type { Level } from './levels.ts';
+import type { AssuranceResult } from './psc-level.ts';
 
-export interface SessionAssurance {
+export interface SessionAssurance extends AssuranceResult {
   accountId: string;
-  method: string;
-  acr: Level;
-  amr: string[];
-  phishingResistant: boolean;
-  hardwareProtected: boolean;
   /** Epoch ms of the authentication. */
   loginAt: number;
   /** Epoch ms of the last authorization request served by this session. */

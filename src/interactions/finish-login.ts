@@ -10,7 +10,8 @@ import type { LoginAssurance } from '../oidc/assurance-check.ts';
 
 /** The login handed to oidc-provider; `assurance` is read by the gateway's session checks (oidc/assurance-check.ts). */
 function loginResult(login: PendingLogin) {
-  const assurance: LoginAssurance = { method: login.method, acr: login.acr, amr: login.amr, phishingResistant: login.phishingResistant, hardwareProtected: login.hardwareProtected };
+  const { method, acr, amr, phishingResistant, hardwareProtected } = login;
+  const assurance: LoginAssurance = { method, acr, amr, phishingResistant, hardwareProtected };
   return { login: { accountId: login.accountId, acr: login.acr, amr: login.amr, remember: true, assurance } };
 }
 

@@ -3,15 +3,10 @@
  * the store under the interaction, single use, with the interaction's lifetime.
  */
 import type { InteractionDeps } from './context.ts';
-import type { Level } from '../assurance/index.ts';
+import type { AssuranceResult } from '../assurance/index.ts';
 
-export interface PendingLogin {
+export interface PendingLogin extends AssuranceResult {
   accountId: string;
-  method: string;
-  acr: Level;
-  amr: string[];
-  phishingResistant: boolean;
-  hardwareProtected: boolean;
   /** Name of the key used, for WebAuthn sign-ins. */
   keyName?: string;
 }

@@ -7,7 +7,7 @@
  * `rememberSessionAssurance` then stores the session's assurance and its deadline.
  */
 import { interactionPolicy, errors, type KoaContextWithOIDC } from 'oidc-provider';
-import { issuedAcr, satisfies, type SessionAssurance, type SessionAssuranceStore, type Requirement, type Level } from '../assurance/index.ts';
+import { issuedAcr, satisfies, type AssuranceResult, type SessionAssurance, type SessionAssuranceStore, type Requirement } from '../assurance/index.ts';
 import { gatewayProperties } from './client-properties.ts';
 import { requestRequirement } from './request-requirement.ts';
 import type { SessionPolicy } from './session-limits.ts';
@@ -17,13 +17,7 @@ export const ASSURANCE_CHECK = 'assurance_insufficient';
 export const SESSION_EXPIRED_CHECK = 'session_expired';
 
 /** What the login journey hands over in `result.login.assurance`. */
-export interface LoginAssurance {
-  method: string;
-  acr: Level;
-  amr: string[];
-  phishingResistant: boolean;
-  hardwareProtected: boolean;
-}
+export type LoginAssurance = AssuranceResult;
 
 export interface AssuranceCheckDeps {
   sessions: SessionAssuranceStore;
