@@ -1,0 +1,80 @@
+/**
+ * The audit trail's vocabulary: every event type the gateway records (the catalogue, with
+ * what each means, is in catalogue.ts and docs/audit.md) and the envelope every event has.
+ * Identity is the idNat plus the profession code; never a token, code, secret, assertion
+ * or full PSC profile.
+ */
+
+export type AuditOutcome = 'success' | 'failure' | 'info';
+
+export const AUDIT_EVENT_TYPES = [
+  'signin.started',
+  'signin.succeeded',
+  'signin.failed',
+  'psc.verified',
+  'psc.failed',
+  'key.enrolled',
+  'key.renamed',
+  'key.revoked',
+  'key.counter_anomaly',
+  'key.uv_missing',
+  'stepup.asked',
+  'stepup.met',
+  'stepup.unmet',
+  'token.issued',
+  'token.refreshed',
+  'token.revoked',
+  'token.introspected',
+  'logout.front',
+  'logout.backchannel',
+  'session.expired',
+  'ratelimit.hit',
+  'admin.action',
+  'config.loaded',
+  'keys.loaded',
+] as const;
+
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+/** What a caller gives to record(): the type, outcome and the event's own fields. */
+export interface AuditInput {
+  type: AuditEventType;
+  outcome: AuditOutcome;
+  /** idNat of the practitioner concerned, when known. */
+  actor?: string | undefined;
+  /** TRE_G15 profession code(s) of the actor, e.g. "10". */
+  profession?: string | undefined;
+  clientId?: string | undefined;
+  /** Short machine reason of a failure (e.g. "invalid-state", "user-verification-missing"). */
+  reason?: string | undefined;
+  /** Event-specific fields: method, acr, amr, level asked, upstream acr, authMode, hashed token id, … (no secrets). */
+  details?: Record<string, string | number | boolean | string[] | null | undefined>;
+}
+
+/** Where the event came from (filled from the HTTP request when there is one). */
+export interface AuditSource {
+  requestId?: string | undefined;
+  /** Client address, already reduced per the `audit.ip` policy. */
+  ip?: string | undefined;
+  /** "Chrome 142 / Windows", never the raw header. */
+  userAgent?: string | undefined;
+}
+
+/** An event as stored: envelope + input + chain fields. */
+export interface AuditEvent extends AuditInput, AuditSource {
+  /** Position in the chain (1, 2, 3, …). */
+  seq: number;
+  /** ISO 8601 time of recording. */
+  time: string;
+  /** Gateway instance that wrote it. */
+  instance: string;
+  /** MAC of the previous event ("" for the first). */
+  prev: string;
+  /** HMAC-SHA256 (base64url) over prev and this event's canonical JSON without `mac`. */
+  mac: string;
+}
+
+export interface AuditRecorder {
+  /** Appends an event to the chain (and mirrors it to the audit log stream). Never throws. */
+  record(input: AuditInput, source?: AuditSource): Promise<void>;
+}
