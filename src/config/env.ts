@@ -55,6 +55,12 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = {
   SHARED_WORKSTATION_NETWORKS: { key: 'sessions.sharedWorkstation.networks', list: true },
   SESSION_SWEEP_SECONDS: { key: 'sessions.sweepSeconds' },
   PORTAL_FRESH_AUTH_SECONDS: { key: 'portal.freshAuthSeconds' },
+  AUDIT_MAC_KEY: { key: 'audit.macKey', secret: true },
+  AUDIT_IP: { key: 'audit.ip' },
+  AUDIT_RETENTION_DAYS: { key: 'audit.retentionDays' },
+  AUDIT_EXPORT_DIR: { key: 'audit.exportDir' },
+  AUDIT_LOG_FILE: { key: 'audit.logFile' },
+  ADMIN_IDNATS: { key: 'admin.idNats', list: true },
   SUPPORT_CONTACT: { key: 'support.contact' },
   LOG_LEVEL: { key: 'log.level' },
 };

@@ -66,7 +66,8 @@ describe('loadConfig', () => {
 
   it('refuses unsafe production settings all at once', () => {
     const lines = problemsOf(() => loadConfig({ env: { NODE_ENV: 'production', ISSUER: 'http://gw.example' } }));
-    assert.equal(lines.length, 4, lines.join('\n'));
+    assert.equal(lines.length, 5, lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('config: audit.macKey (AUDIT_MAC_KEY) = (missing)')));
     assert.ok(lines.some((l) => l.startsWith('config: redis.url (REDIS_URL) = (missing)')));
     assert.ok(lines.some((l) => l.startsWith('config: issuer (ISSUER) = "http://gw.example"')));
     assert.ok(lines.some((l) => l.startsWith('config: psc.issuer (PSC_ISSUER)')));
@@ -77,7 +78,7 @@ describe('loadConfig', () => {
     const config = loadConfig({
       env: {
         NODE_ENV: 'production', ISSUER: 'https://hospiconnect.chu.example', REDIS_URL: 'rediss://redis.chu.example:6380',
-        PSC_ISSUER: 'https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet', PSC_CLIENT_SECRET: 'x'.repeat(32),
+        PSC_ISSUER: 'https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet', PSC_CLIENT_SECRET: 'x'.repeat(32), AUDIT_MAC_KEY: 'k'.repeat(32),
       },
     });
     assert.equal(config.sandbox.enabled, false);

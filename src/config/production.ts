@@ -27,6 +27,9 @@ export function productionProblems(config: Config): ConfigProblem[] {
   if (!config.psc.clientSecret) {
     refuse('psc.clientSecret', 'PSC_CLIENT_SECRET', undefined, 'the client secret PSC issued to this establishment');
   }
+  if (!config.audit.macKey) {
+    refuse('audit.macKey', 'AUDIT_MAC_KEY', undefined, 'the key of the audit trail\'s MAC (at least 32 characters), kept outside Redis');
+  }
   if (config.psc.metadata) {
     for (const [name, value] of Object.entries(config.psc.metadata)) {
       if (value && !value.startsWith('https://')) refuse(`psc.metadata.${name}`, `PSC_${name.toUpperCase()}`, value, 'an https:// URL in production');

@@ -112,6 +112,21 @@ export const configSchema = z.strictObject({
     /** Revoking or adding a key in /account needs an authentication at most this old. */
     freshAuthSeconds: z.coerce.number().int().min(1).max(3600).default(300),
   }).prefault({}),
+  audit: z.strictObject({
+    /** Key of the audit chain's HMAC (≥ 32 characters). Generated into keys/ outside production. */
+    macKey: z.string().min(32, 'at least 32 characters').optional(),
+    /** How client addresses appear in audit events: full, truncated (/24, /48) or a keyed hash. */
+    ip: z.enum(['full', 'truncated', 'hashed']).default('truncated'),
+    /** Events older than this are exported to exportDir, then removed from Redis. */
+    retentionDays: z.coerce.number().int().min(1).max(3650).default(400),
+    exportDir: z.string().min(1).default('audit-exports'),
+    /** Where the JSON-lines mirror goes (for SIEM shipping): a file path, or stdout when unset. */
+    logFile: z.string().min(1).optional(),
+  }).prefault({}),
+  admin: z.strictObject({
+    /** National identifiers of the IAM team allowed on /admin (signed in at eidas2 or above). */
+    idNats: z.array(z.string().regex(/^[A-Za-z0-9]{1,40}$/)).default([]),
+  }).prefault({}),
   support: z.strictObject({
     /** Who a clinician should call, shown on pages that say "contact support" (e.g. a blocked key). */
     contact: z.string().min(1).max(200).default('le support informatique de votre établissement'),
