@@ -1,5 +1,5 @@
 /**
- * `npm run keys [-- --force] [-- --dir keys]`: creates signing keys and cookie keys in the
+ * `npm run keys [-- --force] [-- --dir keys]`: creates signing keys, cookie keys and the audit MAC key in the
  * keys folder. Existing files are kept unless --force is given (rotation: docs/operations.md).
  * Exit codes: 0 done, 2 bad arguments or existing keys without --force.
  */
@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateCookieKeys, generateSigningKeys } from './generate.ts';
-import { COOKIE_KEYS_FILE, JWKS_FILE, writeSecretFile } from './load.ts';
+import { AUDIT_MAC_KEY_FILE, COOKIE_KEYS_FILE, JWKS_FILE, writeSecretFile } from './load.ts';
 
 async function main(): Promise<number> {
   let args;
@@ -20,7 +20,8 @@ async function main(): Promise<number> {
   const { force, dir } = args.values;
   const jwksPath = join(dir, JWKS_FILE);
   const cookiePath = join(dir, COOKIE_KEYS_FILE);
-  const existing = [jwksPath, cookiePath].filter((p) => existsSync(p));
+  const auditPath = join(dir, AUDIT_MAC_KEY_FILE);
+  const existing = [jwksPath, cookiePath, auditPath].filter((p) => existsSync(p));
   if (existing.length && !force) {
     console.error(`keys: ${existing.join(' and ')} already exist; nothing changed.\nUse --force to replace them (this invalidates every issued token and session).`);
     return 2;
@@ -28,7 +29,8 @@ async function main(): Promise<number> {
   const jwks = await generateSigningKeys();
   writeSecretFile(jwksPath, jwks);
   writeSecretFile(cookiePath, generateCookieKeys());
-  process.stdout.write(`keys: wrote ${jwksPath} (kids ${jwks.keys.map((k) => `${k.alg}:${k.kid}`).join(', ')}) and ${cookiePath}\n`);
+  writeSecretFile(auditPath, generateCookieKeys()[0]);
+  process.stdout.write(`keys: wrote ${jwksPath} (kids ${jwks.keys.map((k) => `${k.alg}:${k.kid}`).join(', ')}), ${cookiePath} and ${auditPath}\n`);
   return 0;
 }
 

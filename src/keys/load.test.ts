@@ -14,7 +14,8 @@ describe('signing and cookie keys', () => {
     assert.deepEqual(keys.jwks.keys.map((k) => k.alg), ['ES256', 'RS256']);
     assert.notEqual(keys.jwks.keys[0]!.kid, keys.jwks.keys[1]!.kid);
     assert.equal(statSync(join(dir, 'jwks.json')).mode & 0o077, 0);
-    assert.equal(keys.created.length, 2);
+    assert.equal(keys.created.length, 3);
+    assert.ok(keys.auditMacKey.length >= 32);
     const again = await loadKeys({ dir, createIfMissing: true });
     assert.equal(again.created.length, 0);
     assert.equal(again.jwks.keys[0]!.kid, keys.jwks.keys[0]!.kid);
@@ -39,7 +40,7 @@ describe('signing and cookie keys', () => {
     const run = (...args: string[]) => spawnSync(process.execPath, ['src/keys/cli.ts', '--dir', dir, ...args], { encoding: 'utf8' });
     const first = run();
     assert.equal(first.status, 0, first.stderr);
-    assert.match(first.stdout, /wrote .*jwks\.json \(kids ES256:.+, RS256:.+\)/);
+    assert.match(first.stdout, /wrote .*jwks\.json \(kids ES256:.+, RS256:.+\), .*cookie-keys\.json and .*audit-mac-key\.json/);
     const second = run();
     assert.equal(second.status, 2);
     assert.match(second.stderr, /already exist; nothing changed/);

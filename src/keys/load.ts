@@ -10,6 +10,7 @@ import { generateCookieKeys, generateSigningKeys } from './generate.ts';
 
 export const JWKS_FILE = 'jwks.json';
 export const COOKIE_KEYS_FILE = 'cookie-keys.json';
+export const AUDIT_MAC_KEY_FILE = 'audit-mac-key.json';
 const ALGS = new Set(['ES256', 'RS256', 'PS256', 'EdDSA']);
 
 export class KeyFileError extends Error {
@@ -22,6 +23,8 @@ export class KeyFileError extends Error {
 export interface LoadedKeys {
   jwks: { keys: JWK[] };
   cookieKeys: string[];
+  /** Key of the audit trail's MAC (AUDIT_MAC_KEY, else keys/audit-mac-key.json). */
+  auditMacKey: string;
   /** Files created by this call (first run outside production). */
   created: string[];
 }
@@ -32,6 +35,8 @@ export interface LoadKeysOptions {
   createIfMissing: boolean;
   /** Cookie keys given by configuration (COOKIE_KEYS) take precedence over the file. */
   cookieKeys?: string[];
+  /** The audit MAC key given by configuration (AUDIT_MAC_KEY) takes precedence over the file. */
+  auditMacKey?: string;
 }
 
 export async function loadKeys(options: LoadKeysOptions): Promise<LoadedKeys> {
@@ -48,9 +53,16 @@ export async function loadKeys(options: LoadKeysOptions): Promise<LoadedKeys> {
     writeSecretFile(cookiePath, generateCookieKeys());
     created.push(cookiePath);
   }
+  const auditPath = join(options.dir, AUDIT_MAC_KEY_FILE);
+  if (!options.auditMacKey && !existsSync(auditPath)) {
+    if (!options.createIfMissing) throw new KeyFileError(auditPath, 'missing — set AUDIT_MAC_KEY or run `npm run keys`');
+    writeSecretFile(auditPath, generateCookieKeys()[0]);
+    created.push(auditPath);
+  }
   const jwks = checkJwks(jwksPath, readJson(jwksPath));
   const cookieKeys = options.cookieKeys ?? checkCookieKeys(cookiePath, readJson(cookiePath));
-  return { jwks, cookieKeys, created };
+  const auditMacKey = options.auditMacKey ?? checkSecret(auditPath, readJson(auditPath));
+  return { jwks, cookieKeys, auditMacKey, created };
 }
 
 export function writeSecretFile(path: string, data: unknown): void {
@@ -86,4 +98,9 @@ function checkCookieKeys(file: string, data: unknown): string[] {
     throw new KeyFileError(file, 'expected a JSON array of strings of at least 32 characters, newest first');
   }
   return data as string[];
+}
+
+function checkSecret(file: string, data: unknown): string {
+  if (typeof data !== 'string' || data.length < 32) throw new KeyFileError(file, 'expected a JSON string of at least 32 characters');
+  return data;
 }

@@ -1,15 +1,23 @@
 /**
  * Picks the Store for the configuration: Redis when a url, sentinels or cluster nodes are
  * set, otherwise the in-memory store (the caller warns loudly; production refuses it).
+ * `createBackend` also returns the Redis client for the parts that need Redis itself
+ * (the audit stream).
  */
+import type { Cluster, Redis } from 'ioredis';
 import { createMemoryStore } from './memory-store.ts';
 import { createRedisConnection, type RedisConnectionOptions, type StoreLogger } from './redis-connection.ts';
 import { createRedisStore } from './redis-store.ts';
 import type { Store } from './store.ts';
 
-export function createStore(config: RedisConnectionOptions, logger?: StoreLogger): Store {
+export function createBackend(config: RedisConnectionOptions, logger?: StoreLogger): { store: Store; redis?: Redis | Cluster } {
   if (config.url || config.sentinels || config.clusterNodes) {
-    return createRedisStore(createRedisConnection(config, logger));
+    const redis = createRedisConnection(config, logger);
+    return { store: createRedisStore(redis), redis };
   }
-  return createMemoryStore();
+  return { store: createMemoryStore() };
+}
+
+export function createStore(config: RedisConnectionOptions, logger?: StoreLogger): Store {
+  return createBackend(config, logger).store;
 }
