@@ -1,0 +1,92 @@
+/**
+ * The audit log in process memory: same contract and chain as the Redis log, for the
+ * embedded default (one process, nothing survives a restart) and for tests.
+ */
+import { canonical, toJsonValue } from './canonical.ts';
+import { assertMacKey, linkEvents, trimPointMac, type AuditEventBody, type AuditTrimPoint, type ChainHead } from './chain.ts';
+import { inTimeRange, parseTimeOption, type AuditLog, type AuditRangeOptions, type AuditTrimOptions } from './log.ts';
+import type { AuditEvent } from './types.ts';
+
+export interface MemoryAuditLogOptions {
+  /** Clock for the trim point's time (default Date.now). */
+  clock?: () => number;
+}
+
+/** Checks and JSON-normalizes what a writer gives (shared by the implementations). */
+export function prepareBody(input: AuditEventBody): AuditEventBody {
+  if (!input || typeof input !== 'object') throw new TypeError(`audit append: expected an event object, got ${input === null ? 'null' : typeof input}`);
+  const body = toJsonValue(input) as AuditEventBody & Partial<Pick<AuditEvent, 'seq' | 'prev' | 'mac'>>;
+  for (const field of ['time', 'instance', 'type', 'outcome'] as const) {
+    if (typeof body[field] !== 'string' || body[field] === '') throw new TypeError(`audit append: expected a non-empty string ${field}, got ${JSON.stringify(body[field])}`);
+  }
+  if (Number.isNaN(Date.parse(body.time))) throw new TypeError(`audit append: expected time as an ISO 8601 date, got ${JSON.stringify(body.time)}`);
+  // The chain fields are the log's to assign.
+  delete body.seq;
+  delete body.prev;
+  delete body.mac;
+  return body;
+}
+
+export function createMemoryAuditLog(macKey: string, options: MemoryAuditLogOptions = {}): AuditLog {
+  assertMacKey(macKey);
+  const clock = options.clock ?? Date.now;
+  // Stored as canonical JSON, like the Redis stream: readers get copies, never the stored object.
+  let stored: string[] = [];
+  let head: ChainHead | undefined;
+  let trim: AuditTrimPoint | undefined;
+  let closed = false;
+
+  const read = (): AuditEvent[] => stored.map((text) => JSON.parse(text) as AuditEvent);
+
+  return {
+    async append(input) {
+      if (closed) throw new Error('audit append: the log is closed');
+      const [event] = linkEvents(macKey, head, [prepareBody(input)], trim);
+      stored.push(canonical(event));
+      head = { seq: event!.seq, mac: event!.mac };
+      return event!;
+    },
+
+    async range(options: AuditRangeOptions = {}) {
+      const fromMs = parseTimeOption('fromTime', options.fromTime);
+      const toMs = parseTimeOption('toTime', options.toTime);
+      let events = read().filter((e) => inTimeRange(e, fromMs, toMs) && (options.fromSeq === undefined || e.seq >= options.fromSeq));
+      if (options.order === 'newest-first') events = events.reverse();
+      return options.limit === undefined ? events : events.slice(0, Math.max(0, options.limit));
+    },
+
+    async *entries() {
+      yield* read();
+    },
+
+    async head() {
+      return head ? { ...head } : undefined;
+    },
+
+    async trimBefore(time: string, trimOptions: AuditTrimOptions = {}) {
+      const cutoff = parseTimeOption('time', time)!;
+      const events = read();
+      let n = 0;
+      while (n < events.length) {
+        const e = events[n]!;
+        if (!(Date.parse(e.time) < cutoff) || (trimOptions.upToSeq !== undefined && e.seq > trimOptions.upToSeq)) break;
+        n += 1;
+      }
+      if (n === 0) return 0;
+      const kept = events[n];
+      const last = events[n - 1]!;
+      const point = { seq: kept ? kept.seq : last.seq + 1, prev: kept ? kept.prev : last.mac, time: new Date(clock()).toISOString() };
+      trim = { ...point, mac: trimPointMac(macKey, point) };
+      stored = stored.slice(n);
+      return n;
+    },
+
+    async trimPoint() {
+      return trim ? { ...trim } : undefined;
+    },
+
+    async close() {
+      closed = true;
+    },
+  };
+}
