@@ -13,8 +13,9 @@
  *     - 'modified' otherwise. Reported at this event.
  *  3. its MAC is right (a genuine event) but:
  *     - seq > expected: 'inserted' if the same event appears again later (a copy placed
- *       early); else 'reordered' if the expected seq appears later; else 'deleted' (the event
- *       after the gap is reported; the message gives the missing seqs);
+ *       early); else 'reordered' if the expected seq appears later, authentic; 'modified' if
+ *       it appears later but does not match its MAC (rewritten: removed, changed, re-added);
+ *       else 'deleted' (the event after the gap is reported; the message gives the missing seqs);
  *     - seq < expected: 'inserted' (a copy of an earlier event, or an event replayed from
  *       before the start);
  *     - seq = expected but prev is not the link: 'broken-link' (only a holder of the key can
@@ -207,10 +208,15 @@ export function verifyChain(events: readonly AuditEvent[], key: string, options:
       continue;
     }
     if (event.seq > expected) {
-      const copy = laterIndex(i + 1, (e) => e.seq === event.seq && e.mac === event.mac);
+      const copy = laterIndex(i + 1, (e) => e.seq === event.seq && e.mac === event.mac && hasValidMac(key, e));
       if (copy >= 0) return fail(i, event.seq, 'inserted', `seq ${event.seq} is a copy of the event at position ${copy + 1}, placed where seq ${expected} should be`);
       const moved = laterIndex(i + 1, (e) => e.seq === expected);
-      if (moved >= 0) return fail(i, event.seq, 'reordered', `expected seq ${expected} here, found seq ${event.seq}; seq ${expected} comes later, at position ${moved + 1}`);
+      if (moved >= 0 && hasValidMac(key, all[moved]!)) {
+        return fail(i, event.seq, 'reordered', `expected seq ${expected} here, found seq ${event.seq}; seq ${expected} comes later, at position ${moved + 1}`);
+      }
+      if (moved >= 0) {
+        return fail(i, event.seq, 'modified', `expected seq ${expected} here, found seq ${event.seq}; an event with seq ${expected} that does not match its MAC is at position ${moved + 1}: it was rewritten (removed, changed and added again)`);
+      }
       const missing = event.seq - expected === 1 ? `seq ${expected}` : `seq ${expected}..${event.seq - 1}`;
       return fail(i, event.seq, 'deleted', `expected seq ${expected}, found seq ${event.seq}: ${missing} ${event.seq - expected === 1 ? 'is' : 'are'} missing`);
     }

@@ -232,3 +232,14 @@ describe('trim point MAC', () => {
 function pick(f: Failure): [number, number | undefined, string] {
   return [f.position, f.seq, f.problem];
 }
+
+describe('verifyChain on a rewritten event', () => {
+  it('reports a changed copy added back elsewhere as modified, where the event belonged', () => {
+    const chain = makeChain(10);
+    const [original] = chain.splice(4, 1);
+    chain.push({ ...original!, actor: '800000000001' });
+    const f = failure(chain);
+    assert.deepEqual(pick(f), [5, 6, 'modified']);
+    assert.match(f.message, /seq 5 that does not match its MAC is at position 10/);
+  });
+});
