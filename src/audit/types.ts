@@ -13,6 +13,8 @@ export const AUDIT_EVENT_TYPES = [
   'signin.failed',
   'psc.verified',
   'psc.failed',
+  'key.offered',
+  'key.skipped',
   'key.enrolled',
   'key.renamed',
   'key.revoked',
