@@ -1,0 +1,42 @@
+/**
+ * The event catalogue as data: for every type of AUDIT_EVENT_TYPES, when it is recorded,
+ * its possible outcomes and its event-specific details. docs/audit.md explains each one.
+ */
+import type { AuditEventType, AuditOutcome } from './types.ts';
+
+export interface CatalogueEntry {
+  /** What triggers the event, and where. */
+  when: string;
+  outcomes: readonly AuditOutcome[];
+  /** Members of `details` (beyond the envelope's actor, profession, clientId, reason). */
+  details: readonly string[];
+}
+
+export const AUDIT_CATALOGUE: Readonly<Record<AuditEventType, CatalogueEntry>> = {
+  'signin.started': { when: 'the login page of an interaction is first shown', outcomes: ['info'], details: ['reasons', 'level', 'phishingResistant', 'hardwareProtected'] },
+  'signin.succeeded': { when: 'an interaction finishes with a login (PSC, key or both)', outcomes: ['success'], details: ['method', 'acr', 'amr', 'phishingResistant', 'keyName'] },
+  'signin.failed': { when: 'an interaction ends without a login: PSC failure, refused key ceremony, unmet level, cancel', outcomes: ['failure'], details: ['method', 'ceremony'] },
+  'psc.verified': { when: 'the PSC callback checked the ID token and userinfo', outcomes: ['success'], details: ['authMode', 'upstreamAcr', 'method', 'acr', 'created'] },
+  'psc.failed': { when: 'the PSC callback refused the round trip (state, binding, token, claims, PSC error)', outcomes: ['failure'], details: [] },
+  'key.offered': { when: 'after a PSC sign-in, the gateway offers to enrol a security key or passkey (or requires it)', outcomes: ['info'], details: ['required'] },
+  'key.skipped': { when: 'the clinician declines the enrolment offer and goes on to the application', outcomes: ['info'], details: [] },
+  'key.enrolled': { when: 'a security key or passkey is registered (after PSC or in /account), or the registration is refused', outcomes: ['success', 'failure'], details: ['via', 'kind', 'aaguid', 'attestationFormat', 'model'] },
+  'key.renamed': { when: 'a clinician renames one of their keys in /account', outcomes: ['success'], details: ['kind'] },
+  'key.revoked': { when: 'a key is revoked by its owner in /account or by the admin CLI', outcomes: ['success'], details: ['by', 'keysLeft'] },
+  'key.counter_anomaly': { when: 'an assertion carries a signature counter not above the stored one (possible clone); the key is blocked', outcomes: ['failure'], details: ['keyName', 'kind'] },
+  'key.uv_missing': { when: 'a ceremony that requires user verification got an assertion without it', outcomes: ['failure'], details: ['ceremony'] },
+  'stepup.asked': { when: 'a client asks for more than the session has (acr_values, essential acr, client minimum)', outcomes: ['info'], details: ['level', 'phishingResistant', 'hardwareProtected'] },
+  'stepup.met': { when: 'a step-up interaction finishes at the level asked', outcomes: ['success'], details: ['method', 'acr'] },
+  'stepup.unmet': { when: 'no means reaches the level asked, or the means used falls short', outcomes: ['failure'], details: ['level', 'phishingResistant', 'hardwareProtected'] },
+  'token.issued': { when: 'the token endpoint issues tokens (authorization_code and other grants)', outcomes: ['success'], details: ['grantType', 'accessToken (hashed id)', 'grant (hashed id)'] },
+  'token.refreshed': { when: 'the token endpoint answers a refresh_token grant', outcomes: ['success'], details: ['grantType', 'accessToken (hashed id)', 'grant (hashed id)'] },
+  'token.revoked': { when: 'a client calls the revocation endpoint', outcomes: ['success', 'failure'], details: ['token (hashed id)'] },
+  'token.introspected': { when: 'a client calls the introspection endpoint', outcomes: ['success', 'failure'], details: ['token (hashed id)', 'active'] },
+  'logout.front': { when: 'RP-initiated logout (end_session) succeeds', outcomes: ['success'], details: [] },
+  'logout.backchannel': { when: 'a back-channel logout token is delivered to a client (logout or session expiry)', outcomes: ['success', 'failure'], details: [] },
+  'session.expired': { when: 'the session sweeper ends a session past its idle or absolute lifetime', outcomes: ['info'], details: ['profile', 'clients'] },
+  'ratelimit.hit': { when: 'a client address or account exceeds a rate limit', outcomes: ['failure'], details: ['limit', 'route'] },
+  'admin.action': { when: 'an administrator acts: admin CLI (revoke-keys, list-keys), /admin audit search', outcomes: ['info', 'success', 'failure'], details: ['action', 'target', 'results'] },
+  'config.loaded': { when: 'a gateway instance starts with a valid configuration', outcomes: ['info'], details: ['env', 'issuer', 'store', 'clients'] },
+  'keys.loaded': { when: 'a gateway instance loads (or creates) its signing keys', outcomes: ['info'], details: ['signingKeys', 'created'] },
+};

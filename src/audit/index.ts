@@ -1,0 +1,20 @@
+/**
+ * The audit trail's public API: vocabulary and catalogue, canonical JSON and the chain, the
+ * logs (Redis, memory), the recorder and its mirror, sources, redaction, export, retention.
+ */
+export { AUDIT_EVENT_TYPES, type AuditEvent, type AuditEventType, type AuditInput, type AuditOutcome, type AuditRecorder, type AuditSource } from './types.ts';
+export { AUDIT_CATALOGUE, type CatalogueEntry } from './catalogue.ts';
+export { canonical, toJsonValue, type JsonValue } from './canonical.ts';
+export {
+  MIN_MAC_KEY_LENGTH, assertMacKey, macFor, hasValidMac, linkEvents, trimPointMac, isAuthenticTrimPoint, verifyChain, checkCheckpoint,
+  type AuditEventBody, type AuditTrimPoint, type ChainHead, type ChainProblem, type ChainVerification, type UnsignedAuditEvent, type VerifyChainOptions, type VerifiedRun,
+} from './chain.ts';
+export { AuditLogFormatError, type AuditLog, type AuditRangeOptions, type AuditTrimOptions } from './log.ts';
+export { createMemoryAuditLog, type MemoryAuditLogOptions } from './memory-log.ts';
+export { createRedisAuditLog, STREAM_TIME_SLACK_MS, type RedisAuditLogOptions } from './redis-log.ts';
+export { verifyLog, VerifyUsageError, type VerifyLogOptions, type VerifyLogResult } from './verify-log.ts';
+export { createAuditRecorder, createAuditMirrorLogger, auditBody, type AuditRecorderOptions } from './recorder.ts';
+export { auditSourceFrom, reduceIp, normalizeIp, summarizeUserAgent, USER_AGENT_SUMMARY_MAX, type AuditRequestLike, type IpPolicy } from './source.ts';
+export { findSecrets, assertNoSecrets, looksRandom, containsJwt, type SecretFinding, type SecretKind } from './redact.ts';
+export { toJsonl, parseJsonl, toCsv, csvCell, CSV_COLUMNS } from './export.ts';
+export { trimExpired, type TrimExpiredOptions, type TrimExpiredResult } from './retention.ts';
