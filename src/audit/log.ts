@@ -3,6 +3,7 @@
  * default and tests): appends that chain atomically among all writers, reads, trimming.
  */
 import type { AuditEvent } from './types.ts';
+import { toJsonValue } from './canonical.ts';
 import type { AuditEventBody, AuditTrimPoint, ChainHead } from './chain.ts';
 
 export interface AuditRangeOptions {
@@ -75,4 +76,19 @@ export function parseTimeOption(name: string, value: string | undefined): number
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) throw new TypeError(`audit range: expected ${name} as an ISO 8601 date, got ${JSON.stringify(value)}`);
   return ms;
+}
+
+/** Checks and JSON-normalizes what a writer gives (shared by the implementations). */
+export function prepareBody(input: AuditEventBody): AuditEventBody {
+  if (!input || typeof input !== 'object') throw new TypeError(`audit append: expected an event object, got ${input === null ? 'null' : typeof input}`);
+  const body = toJsonValue(input) as AuditEventBody & Partial<Pick<AuditEvent, 'seq' | 'prev' | 'mac'>>;
+  for (const field of ['time', 'instance', 'type', 'outcome'] as const) {
+    if (typeof body[field] !== 'string' || body[field] === '') throw new TypeError(`audit append: expected a non-empty string ${field}, got ${JSON.stringify(body[field])}`);
+  }
+  if (Number.isNaN(Date.parse(body.time))) throw new TypeError(`audit append: expected time as an ISO 8601 date, got ${JSON.stringify(body.time)}`);
+  // The chain fields are the log's to assign.
+  delete body.seq;
+  delete body.prev;
+  delete body.mac;
+  return body;
 }

@@ -2,29 +2,14 @@
  * The audit log in process memory: same contract and chain as the Redis log, for the
  * embedded default (one process, nothing survives a restart) and for tests.
  */
-import { canonical, toJsonValue } from './canonical.ts';
-import { assertMacKey, linkEvents, trimPointMac, type AuditEventBody, type AuditTrimPoint, type ChainHead } from './chain.ts';
-import { inTimeRange, parseTimeOption, type AuditLog, type AuditRangeOptions, type AuditTrimOptions } from './log.ts';
+import { canonical } from './canonical.ts';
+import { assertMacKey, linkEvents, trimPointMac, type AuditTrimPoint, type ChainHead } from './chain.ts';
+import { inTimeRange, parseTimeOption, prepareBody, type AuditLog, type AuditRangeOptions, type AuditTrimOptions } from './log.ts';
 import type { AuditEvent } from './types.ts';
 
 export interface MemoryAuditLogOptions {
   /** Clock for the trim point's time (default Date.now). */
   clock?: () => number;
-}
-
-/** Checks and JSON-normalizes what a writer gives (shared by the implementations). */
-export function prepareBody(input: AuditEventBody): AuditEventBody {
-  if (!input || typeof input !== 'object') throw new TypeError(`audit append: expected an event object, got ${input === null ? 'null' : typeof input}`);
-  const body = toJsonValue(input) as AuditEventBody & Partial<Pick<AuditEvent, 'seq' | 'prev' | 'mac'>>;
-  for (const field of ['time', 'instance', 'type', 'outcome'] as const) {
-    if (typeof body[field] !== 'string' || body[field] === '') throw new TypeError(`audit append: expected a non-empty string ${field}, got ${JSON.stringify(body[field])}`);
-  }
-  if (Number.isNaN(Date.parse(body.time))) throw new TypeError(`audit append: expected time as an ISO 8601 date, got ${JSON.stringify(body.time)}`);
-  // The chain fields are the log's to assign.
-  delete body.seq;
-  delete body.prev;
-  delete body.mac;
-  return body;
 }
 
 export function createMemoryAuditLog(macKey: string, options: MemoryAuditLogOptions = {}): AuditLog {

@@ -18,8 +18,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Keys } from '../store/keys.ts';
 import { canonical } from './canonical.ts';
 import { assertMacKey, isWellFormed, linkEvents, trimPointMac, type AuditEventBody, type AuditTrimPoint, type ChainHead } from './chain.ts';
-import { AuditLogFormatError, inTimeRange, parseTimeOption, type AuditLog, type AuditRangeOptions, type AuditTrimOptions } from './log.ts';
-import { prepareBody } from './memory-log.ts';
+import { AuditLogFormatError, inTimeRange, parseTimeOption, prepareBody, type AuditLog, type AuditRangeOptions, type AuditTrimOptions } from './log.ts';
 import type { AuditEvent } from './types.ts';
 
 export interface RedisAuditLogOptions {
