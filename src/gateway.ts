@@ -9,8 +9,13 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config/index.ts';
 import { loadKeys } from './keys/load.ts';
-import { createKeys, createStore, createAdapterFactory, type Store } from './store/index.ts';
-import { createAccountRepository, createSignInLog } from './accounts/index.ts';
+import { createKeys, createBackend, createAdapterFactory, type Store } from './store/index.ts';
+import { createAccountRepository, createActivityLog } from './accounts/index.ts';
+import type { Cluster, Redis } from 'ioredis';
+import { verifyLog, type AuditLog, type VerifyLogResult } from './audit/index.ts';
+import { createGatewayAudit } from './gateway-audit.ts';
+import { auditProviderEvents } from './oidc/audit-events.ts';
+import { adminRoutes } from './admin/web/routes.ts';
 import { createCredentialRepository, loadAaguidTable } from './webauthn/index.ts';
 import { webauthnSettingsFor } from './webauthn/types.ts';
 import { portalRoutes } from './portal/routes.ts';
@@ -46,6 +51,10 @@ export interface GatewayOptions {
   store?: Store;
   /** Clock in epoch ms for session lifetimes (tests move time); default Date.now. */
   clock?: () => number;
+  /** The Redis client behind `store`, for the audit stream (tests that pass a store). */
+  redis?: Redis | Cluster;
+  /** Where audit JSON lines go instead of stdout / config.audit.logFile (tests). */
+  auditMirror?: Logger;
 }
 
 export interface Gateway {
@@ -54,6 +63,10 @@ export interface Gateway {
   store: Store;
   /** Ends the sessions whose lifetime passed now (also done every sessions.sweepSeconds). */
   sweepSessions(): Promise<number>;
+  /** The audit trail (tests read it). */
+  auditLog: AuditLog;
+  /** Verifies the whole audit chain with this instance's MAC key (as `npm run audit -- verify`). */
+  verifyAudit(): Promise<VerifyLogResult>;
   close(): Promise<void>;
 }
 
@@ -66,10 +79,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const port = typeof address === 'object' && address ? address.port : options.config.http.port;
   const config = withPort(options.config, port);
 
-  const store = options.store ?? createStore(config.redis, logger);
+  const backend = options.store ? { store: options.store, redis: options.redis } : createBackend(config.redis, logger);
+  const { store } = backend;
   if (store.kind === 'memory') logger.warn('REDIS_URL is not set: using the IN-MEMORY store. Sessions, accounts and keys are lost on restart and not shared between instances. Never use this in production.');
   const keys = createKeys(config.redis.prefix);
-  const loaded = await loadKeys({ dir: config.keys.dir, createIfMissing: config.env !== 'production', cookieKeys: config.cookieKeys });
+  const loaded = await loadKeys({ dir: config.keys.dir, createIfMissing: config.env !== 'production', cookieKeys: config.cookieKeys, auditMacKey: config.audit.macKey });
   for (const file of loaded.created) logger.warn({ file }, 'generated missing key file (run `npm run keys` to manage keys explicitly)');
   const registered = options.clients ?? loadClientsFile(config.clients.file);
   if (registered.some((c) => c.client_id === PORTAL_CLIENT_ID)) throw new ConfigError([{ key: 'clients', received: JSON.stringify(PORTAL_CLIENT_ID), expected: `another client_id: "${PORTAL_CLIENT_ID}" is the gateway's own account portal` }]);
@@ -77,7 +91,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const policy = options.policy ?? loadPolicy('config/assurance.json');
   const views = createViews(VIEWS_DIR);
   const accounts = createAccountRepository(store, keys);
-  const signIns = createSignInLog(store, keys);
   const credentials = createCredentialRepository(store, keys);
   const aaguids = loadAaguidTable('config/aaguids.json');
   const webauthn = { ...webauthnSettingsFor(config.issuer, config.webauthn.rpName), timeoutMs: config.webauthn.timeoutSeconds * 1000, requireAttestation: config.webauthn.requireAttestation };
@@ -98,11 +111,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
   const psc = createPscFederation({ psc: config.psc, redirectUri: `${config.issuer}${PSC_CALLBACK_PATH}`, store, keys, source: pscWithOrigins });
   const clock = options.clock ?? Date.now;
+  const audit = createGatewayAudit({ config, store, redis: backend.redis, keys, macKey: loaded.auditMacKey, logger, mirror: options.auditMirror, clock });
+  await audit.recorder.record({ type: 'config.loaded', outcome: 'info', details: { env: config.env, issuer: config.issuer, store: store.kind, clients: clients.map((c) => c.client_id) } });
+  await audit.recorder.record({ type: 'keys.loaded', outcome: 'info', details: { signingKeys: loaded.jwks.keys.map((k) => `${k.alg}:${k.kid}`), created: loaded.created.length } });
   const sessionPolicy = createSessionPolicy(config.sessions);
   const sessionAssurance = createSessionAssuranceStore(store, keys);
   const deadlinesKey = keys.custom('sessions', 'deadlines');
   const assurance = { sessions: sessionAssurance, policy: sessionPolicy, store, deadlinesKey, clock };
   const provider = createProvider({ assurance, config, adapter: createAdapterFactory(store, keys), jwks: loaded.jwks, cookieKeys: loaded.cookieKeys, clients, accounts, views });
+  // Before the app mounts the provider: its middleware is composed when callback() is taken.
+  auditProviderEvents(provider, audit.recorder, audit.sourceOfContext);
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
   provider.on('backchannel.error', (_ctx, err, client) => logger.warn({ clientId: client.clientId, detail: err.message }, 'back-channel logout delivery failed'));
 
@@ -116,14 +134,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.use('/static', express.static(`${VIEWS_DIR}static`, { maxAge: '1h', fallthrough: false, index: false }));
   app.use(healthRoutes(store));
   app.use(queryLimits());
-  app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views, signIns, credentials, webauthn, aaguids }));
-  app.use(portalRoutes({ config, provider, accounts, credentials, signIns, store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]!, lifetimes: assurance }));
+  app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views, credentials, webauthn, aaguids, audit: audit.requests }));
+  const portalDeps = { config, provider, accounts, credentials, activity: createActivityLog(store, keys), store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]!, lifetimes: assurance, audit: audit.requests };
+  app.use(portalRoutes(portalDeps));
+  app.use(adminRoutes({ ...portalDeps, auditLog: audit.log }));
   app.use(mountProvider(provider));
   app.use(notFound(views));
   app.use(errorHandler(views));
   server.on('request', app);
 
-  const sweeper = createSessionSweeper({ provider, store, sessions: sessionAssurance, policy: sessionPolicy, deadlinesKey, lockKey: keys.custom('sessions', 'sweep-lock'), clock, logger });
+  const sweeper = createSessionSweeper({ provider, store, sessions: sessionAssurance, policy: sessionPolicy, deadlinesKey, lockKey: keys.custom('sessions', 'sweep-lock'), clock, logger, audit: audit.recorder });
   sweeper.start(config.sessions.sweepSeconds * 1000);
 
   pscWithOrigins.get().catch((err: Error) => logger.warn({ detail: err.message }, 'PSC discovery failed at start-up; it is retried at the next sign-in'));
@@ -134,8 +154,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     server,
     store,
     sweepSessions: () => sweeper.sweep(),
+    auditLog: audit.log,
+    verifyAudit: () => verifyLog(audit.log, loaded.auditMacKey),
     async close() {
       sweeper.stop();
+      await audit.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (!options.store) await store.close();

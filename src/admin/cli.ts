@@ -1,12 +1,16 @@
 /**
  * `npm run admin -- <command>`: operations for the IAM team, against the configured store.
- *   revoke-keys <idNat>   revokes every security key and passkey of a clinician (offboarding)
+ *   revoke-keys <idNat>   revokes every security key and passkey of a clinician (offboarding);
+ *                         recorded in the audit trail (admin.action, key.revoked)
  *   list-keys <idNat>     lists them
  * Exit codes: 0 done, 1 nothing to act on, 2 bad usage or configuration.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, formatProblem, loadConfig } from '../config/index.ts';
-import { createStore, createKeys } from '../store/index.ts';
+import { createBackend, createKeys } from '../store/index.ts';
+import { loadAuditMacKey } from '../keys/load.ts';
+import { createAuditMirrorLogger, createAuditRecorder, createRedisAuditLog } from '../audit/index.ts';
+import { instanceId } from '../logger.ts';
 import { createCredentialRepository } from '../webauthn/index.ts';
 import { ID_NAT_PATTERN } from '../accounts/index.ts';
 
@@ -37,13 +41,25 @@ async function main(argv: string[]): Promise<number> {
     for (const problem of err.problems) console.error(formatProblem(problem));
     return 2;
   }
-  const store = createStore(config.redis);
-  if (store.kind === 'memory') {
+  const { store, redis } = createBackend(config.redis);
+  if (store.kind === 'memory' || !redis) {
     console.error('admin: REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES) is not set: the admin commands act on the shared Redis store');
     return 2;
   }
+  let auditMacKey: string;
   try {
-    const credentials = createCredentialRepository(store, createKeys(config.redis.prefix));
+    auditMacKey = loadAuditMacKey(config.keys.dir, config.audit.macKey);
+  } catch (err) {
+    console.error(`admin: ${(err as Error).message}`);
+    await store.close();
+    return 2;
+  }
+  const keys = createKeys(config.redis.prefix);
+  const log = createRedisAuditLog(redis, keys, auditMacKey);
+  const audit = createAuditRecorder({ log, mirror: createAuditMirrorLogger(config.audit.logFile ?? '/dev/stderr'), instance: `admin-cli:${instanceId()}` });
+  const operator = process.env.SUDO_USER ?? process.env.USER ?? 'unknown';
+  try {
+    const credentials = createCredentialRepository(store, keys);
     if (command === 'list-keys') {
       const list = await credentials.listByAccount(idNat);
       for (const c of list) process.stdout.write(`${c.id}\t${c.kind}\t${c.name}\tcreated ${new Date(c.createdAt).toISOString()}${c.blocked ? '\tBLOCKED' : ''}\n`);
@@ -51,9 +67,12 @@ async function main(argv: string[]): Promise<number> {
       return list.length ? 0 : 1;
     }
     const revoked = await credentials.revokeAll(idNat);
+    await audit.record({ type: 'admin.action', outcome: 'success', details: { action: 'revoke-keys', target: idNat, operator, count: revoked } });
+    if (revoked) await audit.record({ type: 'key.revoked', outcome: 'success', actor: idNat, details: { by: 'admin', count: revoked, operator } });
     process.stdout.write(`revoked ${revoked} key(s) of ${idNat}\n`);
     return revoked ? 0 : 1;
   } finally {
+    await log.close();
     await store.close();
   }
 }

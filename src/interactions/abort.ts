@@ -23,7 +23,10 @@ const DESCRIPTIONS: Record<FederationFailure | 'cancelled', string> = {
 export function postAbort(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const details = await interactionFor(deps.provider, req, res);
+    const clientId = String(details.params.client_id);
+    const actor = details.session?.accountId;
     if ((await deps.store.take(deps.keys.interaction(details.uid, ABORT_REASON))) === 'unmet') {
+      await deps.audit.record({ type: 'signin.failed', outcome: 'failure', clientId, actor, reason: 'unmet_authentication_requirements' }, req);
       await deps.provider.interactionFinished(req, res, {
         error: 'unmet_authentication_requirements',
         error_description: 'the clinician has no means of reaching the authentication level this client requires',
@@ -32,6 +35,7 @@ export function postAbort(deps: InteractionDeps): RequestHandler {
     }
     const failure = (await deps.store.take(deps.keys.interaction(details.uid, 'psc-failure'))) as FederationFailure | null;
     const error = failure && Object.hasOwn(DESCRIPTIONS, failure) ? oauthErrorFor(failure) : 'access_denied';
+    await deps.audit.record({ type: 'signin.failed', outcome: 'failure', clientId, actor, reason: failure ? `psc-${failure}` : 'cancelled' }, req);
     await deps.provider.interactionFinished(req, res, {
       error,
       error_description: failure && Object.hasOwn(DESCRIPTIONS, failure) ? DESCRIPTIONS[failure] : DESCRIPTIONS.cancelled,

@@ -32,6 +32,11 @@ export async function continueAfterPsc(deps: InteractionDeps, req: Request, res:
   const step = await nextStepAfterPsc(deps, details, login);
   if (step === 'finish') return finishLogin(deps, req, res, details, login);
   if (step === 'unmet') {
+    const requirement = await requirementOf(deps, details);
+    await deps.audit.record({
+      type: 'stepup.unmet', outcome: 'failure', actor: login.accountId, clientId: String(details.params.client_id), reason: 'means-used-falls-short',
+      details: { method: login.method, acr: login.acr, level: requirement.level, phishingResistant: requirement.phishingResistant },
+    }, req);
     await deps.store.set(deps.keys.interaction(details.uid, ABORT_REASON), 'unmet', deps.config.ttl.interaction);
     const client = await deps.provider.Client.find(String(details.params.client_id));
     sendPage(deps.views, req, res, 'unmet', { uid: details.uid, clientName: client?.clientName ?? '', requirement: await requirementOf(deps, details), retryPsc: true }, 403);

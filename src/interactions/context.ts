@@ -12,7 +12,7 @@ import type { PscFederation } from '../federation/index.ts';
 import type { Store } from '../store/store.ts';
 import type { Keys } from '../store/keys.ts';
 import type { Views } from '../http/views.ts';
-import type { SignInLog } from '../accounts/index.ts';
+import type { RequestAudit } from '../http/audit.ts';
 import type { AaguidTable, CredentialRepository } from '../webauthn/index.ts';
 import type { WebAuthnSettings } from '../webauthn/types.ts';
 import { UserFacingError } from '../http/errors.ts';
@@ -26,10 +26,10 @@ export interface InteractionDeps {
   store: Store;
   keys: Keys;
   views: Views;
-  signIns: SignInLog;
   credentials: CredentialRepository;
   webauthn: WebAuthnSettings;
   aaguids: AaguidTable;
+  audit: RequestAudit;
 }
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;

@@ -12,6 +12,7 @@ import { interactionFor, type InteractionDeps, type InteractionDetails } from '.
 import { finishLogin, finishLoginUrl } from './finish-login.ts';
 import { readPendingLogin, takePendingLogin, type PendingLogin } from './pending-login.ts';
 import { sendCeremonyError } from './json-responses.ts';
+import { auditKeyRefusal } from './key-audit.ts';
 import { ceremonyKey, webauthnDeps } from './webauthn-ceremony.ts';
 
 async function pendingFor(deps: InteractionDeps, req: Request, res: Parameters<RequestHandler>[1]): Promise<{ details: InteractionDetails; login: PendingLogin }> {
@@ -29,10 +30,14 @@ export function getEnrol(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const { details, login } = await pendingFor(deps, req, res);
     const account = await deps.accounts.find(login.accountId);
+    const required = await enrolmentRequired(deps, details);
+    if (await deps.store.setIfAbsent(deps.keys.interaction(details.uid, 'audit-offered'), '1', deps.config.ttl.interaction)) {
+      await deps.audit.record({ type: 'key.offered', outcome: 'info', actor: login.accountId, clientId: String(details.params.client_id), details: { required } }, req);
+    }
     sendPage(deps.views, req, res, 'enrol', {
       uid: details.uid,
       givenName: account?.profile.given_name ?? '',
-      required: await enrolmentRequired(deps, details),
+      required,
     });
   };
 }
@@ -64,10 +69,15 @@ export function postEnrolVerify(deps: InteractionDeps): RequestHandler {
         name: typeof body.name === 'string' ? body.name : undefined,
       });
       req.log.info({ uid: details.uid, idNat: login.accountId, kind: credential.kind, aaguid: credential.aaguid, fmt: credential.attestationFormat }, 'key enrolled');
+      await deps.audit.record({
+        type: 'key.enrolled', outcome: 'success', actor: login.accountId, clientId: String(details.params.client_id),
+        details: { via: 'after-psc', kind: credential.kind, aaguid: credential.aaguid, attestationFormat: credential.attestationFormat, model: credential.model },
+      }, req);
       const pending = await takePendingLogin(deps, details.uid);
       if (!pending) throw new UserFacingError(400, 'interaction_expired', 'pending login vanished');
       res.set('cache-control', 'no-store').json({ redirectTo: await finishLoginUrl(deps, req, res, details, pending) });
     } catch (err) {
+      await auditKeyRefusal(deps, req, err, { clientId: String(details.params.client_id), ceremony: 'enrolment', actor: login.accountId });
       sendCeremonyError(deps.views, deps.config.support.contact, req, res, err);
     }
   };
@@ -77,6 +87,7 @@ export function postEnrolSkip(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const { details } = await pendingFor(deps, req, res);
     if (await enrolmentRequired(deps, details)) throw new UserFacingError(400, 'key_required', 'this application requires a key');
+    await deps.audit.record({ type: 'key.skipped', outcome: 'info', actor: (await readPendingLogin(deps, details.uid))?.accountId, clientId: String(details.params.client_id) }, req);
     const login = await takePendingLogin(deps, details.uid);
     if (!login) throw new UserFacingError(400, 'interaction_expired', 'pending login vanished');
     await finishLogin(deps, req, res, details, login);

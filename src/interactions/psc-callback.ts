@@ -12,6 +12,7 @@ import { readCookie, sendPage } from '../http/page.ts';
 import { pscBindingCookie, type InteractionDeps } from './context.ts';
 import { stateDigest } from './psc-start.ts';
 import type { PendingLogin } from './pending-login.ts';
+import { professionOf } from '../accounts/index.ts';
 
 
 export function getPscCallback(deps: InteractionDeps, redirectUri: string): RequestHandler {
@@ -25,15 +26,20 @@ export function getPscCallback(deps: InteractionDeps, redirectUri: string): Requ
 
     try {
       const { uid, login, upstream } = await deps.psc.complete(callbackUrl, boundState);
-      const { account } = await deps.accounts.upsertFromPsc(login);
+      const { account, created } = await deps.accounts.upsertFromPsc(login);
       const level = levelForPsc(deps.policy, upstream);
       req.log.info({ uid, idNat: account.idNat, method: level.method, acr: level.acr, upstreamAcr: upstream.acr, authMode: upstream.authMode }, 'PSC login verified');
+      await deps.audit.record({
+        type: 'psc.verified', outcome: 'success', actor: account.idNat, profession: professionOf(account),
+        details: { authMode: upstream.authMode, upstreamAcr: upstream.acr, method: level.method, acr: level.acr, created },
+      }, req);
       const result: PendingLogin = { accountId: account.idNat, acr: level.acr, amr: level.amr, method: level.method, phishingResistant: level.phishingResistant, hardwareProtected: level.hardwareProtected };
       await deps.store.set(deps.keys.interaction(uid, 'psc-result'), JSON.stringify(result), deps.config.psc.stateTtlSeconds);
       res.redirect(303, `/interaction/${uid}/psc/done`);
     } catch (err) {
       if (!(err instanceof FederationError)) throw err;
       req.log.warn({ failure: err.failure, uid: err.uid, detail: err.message }, 'PSC login failed');
+      await deps.audit.record({ type: 'psc.failed', outcome: 'failure', reason: err.failure }, req);
       if (err.uid) await deps.store.set(deps.keys.interaction(err.uid, 'psc-failure'), err.failure, deps.config.ttl.interaction);
       const status = err.failure === 'unavailable' ? 503 : err.failure === 'refused' ? 200 : 400;
       sendPage(deps.views, req, res, 'psc-error', {

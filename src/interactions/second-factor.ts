@@ -8,6 +8,7 @@ import { createAuthenticationOptions, verifyAuthentication } from '../webauthn/i
 import { levelForSecondFactor, satisfies } from '../assurance/index.ts';
 import { requirementOf } from './requirement.ts';
 import { JourneyRefusal } from './json-responses.ts';
+import { auditKeyRefusal } from './key-audit.ts';
 import { UserFacingError } from '../http/errors.ts';
 import { sendPage } from '../http/page.ts';
 import { interactionFor, type InteractionDeps } from './context.ts';
@@ -54,6 +55,7 @@ export function postSecondFactorVerify(deps: InteractionDeps): RequestHandler {
         redirectTo: await finishLoginUrl(deps, req, res, details, { ...pending, method: level.method, acr: level.acr, amr: level.amr, phishingResistant: level.phishingResistant, hardwareProtected: level.hardwareProtected, keyName: credential.name }),
       });
     } catch (err) {
+      await auditKeyRefusal(deps, req, err, { clientId: String(details.params.client_id), ceremony: 'second-factor', actor: login.accountId });
       sendCeremonyError(deps.views, deps.config.support.contact, req, res, err);
     }
   };

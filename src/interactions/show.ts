@@ -17,6 +17,11 @@ const REASON_MESSAGES: Record<string, string> = {
   [SESSION_EXPIRED_CHECK]: 'login.reasonExpired',
 };
 
+/** True the first time a marker is set for this interaction (page reloads record nothing twice). */
+async function firstTime(deps: InteractionDeps, uid: string, marker: string): Promise<boolean> {
+  return deps.store.setIfAbsent(deps.keys.interaction(uid, `audit-${marker}`), '1', deps.config.ttl.interaction);
+}
+
 export function showInteraction(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const details = await interactionFor(deps.provider, req, res);
@@ -25,12 +30,20 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
     if (details.prompt.name === 'login') {
       const requirement = await requirementOf(deps, details);
       const choices = await signInChoices(deps, details, requirement);
+      const stepUp = Boolean(details.session?.accountId) && details.prompt.reasons.includes(ASSURANCE_CHECK);
+      const clientId = String(details.params.client_id);
+      const actor = details.session?.accountId;
+      const wanted = { level: requirement.level, phishingResistant: requirement.phishingResistant, hardwareProtected: requirement.hardwareProtected };
+      if (await firstTime(deps, details.uid, 'started')) {
+        await deps.audit.record({ type: 'signin.started', outcome: 'info', clientId, actor, details: { reasons: details.prompt.reasons, ...wanted } }, req);
+        if (stepUp) await deps.audit.record({ type: 'stepup.asked', outcome: 'info', clientId, actor, details: wanted }, req);
+      }
       if (choices.none) {
+        await deps.audit.record({ type: 'stepup.unmet', outcome: 'failure', clientId, actor, reason: 'no-means-reaches-the-level', details: wanted }, req);
         await deps.store.set(deps.keys.interaction(details.uid, ABORT_REASON), 'unmet', deps.config.ttl.interaction);
         sendPage(deps.views, req, res, 'unmet', { uid: details.uid, clientName, requirement }, 403);
         return;
       }
-      const stepUp = Boolean(details.session?.accountId) && details.prompt.reasons.includes(ASSURANCE_CHECK);
       const reason = stepUp ? 'login.stepUp' : details.prompt.reasons.map((r) => REASON_MESSAGES[r]).find(Boolean);
       sendPage(deps.views, req, res, 'login', { uid: details.uid, clientName, reason, choices, requirement });
       return;

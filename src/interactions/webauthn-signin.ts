@@ -11,6 +11,7 @@ import { createAuthenticationOptions, verifyAuthentication } from '../webauthn/i
 import { levelForWebAuthn, satisfies } from '../assurance/index.ts';
 import { requirementOf } from './requirement.ts';
 import { JourneyRefusal } from './json-responses.ts';
+import { auditKeyRefusal } from './key-audit.ts';
 import { UserFacingError } from '../http/errors.ts';
 import { interactionFor, type InteractionDeps } from './context.ts';
 import { finishLoginUrl } from './finish-login.ts';
@@ -48,6 +49,7 @@ export function postSignInVerify(deps: InteractionDeps): RequestHandler {
       });
       res.set('cache-control', 'no-store').json({ redirectTo });
     } catch (err) {
+      await auditKeyRefusal(deps, req, err, { clientId: String(details.params.client_id), ceremony: 'sign-in' });
       sendCeremonyError(deps.views, deps.config.support.contact, req, res, err);
     }
   };

@@ -100,6 +100,14 @@ function checkCookieKeys(file: string, data: unknown): string[] {
   return data as string[];
 }
 
+/** The audit MAC key alone (admin and audit commands): AUDIT_MAC_KEY, else keys/audit-mac-key.json. */
+export function loadAuditMacKey(dir: string, configured: string | undefined): string {
+  if (configured) return configured;
+  const path = join(dir, AUDIT_MAC_KEY_FILE);
+  if (!existsSync(path)) throw new KeyFileError(path, 'missing — set AUDIT_MAC_KEY or KEYS_DIR to the gateway\'s keys folder');
+  return checkSecret(path, readJson(path));
+}
+
 function checkSecret(file: string, data: unknown): string {
   if (typeof data !== 'string' || data.length < 32) throw new KeyFileError(file, 'expected a JSON string of at least 32 characters');
   return data;

@@ -1,6 +1,7 @@
 /**
  * Hands oidc-provider only the requests for its own endpoints (and discovery), so that every
  * other path reaches the gateway's routes and its French 404 page instead of Koa's "Not Found".
+ * Call it after every provider.use(): Koa composes the middleware when callback() is taken.
  */
 import type { RequestHandler } from 'express';
 import type Provider from 'oidc-provider';

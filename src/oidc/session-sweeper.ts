@@ -6,7 +6,8 @@
  */
 import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
-import type { SessionAssuranceStore } from '../assurance/index.ts';
+import type { SessionAssurance, SessionAssuranceStore } from '../assurance/index.ts';
+import type { AuditRecorder } from '../audit/types.ts';
 import type { Store } from '../store/store.ts';
 import type { SessionPolicy } from './session-limits.ts';
 
@@ -19,6 +20,7 @@ export interface SessionSweeperDeps {
   lockKey: string;
   clock: () => number;
   logger: Logger;
+  audit: AuditRecorder;
 }
 
 interface BackchannelClient {
@@ -36,15 +38,24 @@ export interface SessionSweeper {
 export function createSessionSweeper(deps: SessionSweeperDeps): SessionSweeper {
   let timer: NodeJS.Timeout | undefined;
 
-  async function endSession(uid: string): Promise<void> {
+  async function endSession(uid: string, record: SessionAssurance | undefined): Promise<void> {
     const session = await deps.provider.Session.findByUid(uid);
     if (session?.accountId) {
+      const reason = record && deps.clock() > record.loginAt + deps.policy.limits(record.profile).absoluteMs ? 'absolute' : 'idle';
+      await deps.audit.record({
+        type: 'session.expired', outcome: 'info', actor: session.accountId, reason,
+        details: { profile: record?.profile ?? null, clients: Object.keys(session.authorizations ?? {}) },
+      });
       for (const [clientId, authorization] of Object.entries(session.authorizations ?? {})) {
         const { sid, grantId } = authorization as { sid?: string; grantId?: string };
         const client = (await deps.provider.Client.find(clientId)) as unknown as BackchannelClient | undefined;
         if (client?.backchannelLogoutUri && sid) {
-          await client.backchannelLogout(session.accountId, sid).catch((err: Error) =>
-            deps.logger.warn({ clientId, detail: err.message }, 'back-channel logout of an ended session failed'));
+          const outcome = await client.backchannelLogout(session.accountId, sid).then(() => undefined, (err: Error) => err);
+          if (outcome) deps.logger.warn({ clientId, detail: outcome.message }, 'back-channel logout of an ended session failed');
+          await deps.audit.record({
+            type: 'logout.backchannel', outcome: outcome ? 'failure' : 'success', actor: session.accountId, clientId,
+            reason: outcome ? outcome.message.slice(0, 120) : 'session-expired',
+          });
         }
         if (grantId) {
           await deps.provider.AccessToken.revokeByGrantId(grantId);
@@ -71,7 +82,7 @@ export function createSessionSweeper(deps: SessionSweeperDeps): SessionSweeper {
             continue;
           }
         }
-        await endSession(uid);
+        await endSession(uid, record);
         ended += 1;
       }
     } finally {

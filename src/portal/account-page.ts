@@ -14,21 +14,23 @@ export function getAccountPage(deps: PortalDeps): RequestHandler {
   return async (req, res) => {
     const session = await requireSession(deps, req, res);
     if (!session) return;
-    const [account, credentials, signIns] = await Promise.all([
+    const [account, credentials, signIns, events] = await Promise.all([
       deps.accounts.find(session.accountId),
       deps.credentials.listByAccount(session.accountId),
-      deps.signIns.recent(session.accountId, 10),
+      deps.activity.recent(session.accountId, 10, (e) => e.type === 'signin.succeeded'),
+      deps.activity.recent(session.accountId, 15),
     ]);
     const clientNames = new Map<string, string>();
-    for (const s of signIns) {
-      if (!clientNames.has(s.clientId)) clientNames.set(s.clientId, (await deps.provider.Client.find(s.clientId))?.clientName ?? s.clientId);
+    for (const s of [...signIns, ...events]) {
+      if (s.clientId && !clientNames.has(s.clientId)) clientNames.set(s.clientId, (await deps.provider.Client.find(s.clientId))?.clientName ?? s.clientId);
     }
     const notice = typeof req.query.notice === 'string' && NOTICES.has(req.query.notice) ? req.query.notice : undefined;
     sendPage(deps.views, req, res, 'account', {
       account,
       idNat: session.accountId,
       credentials,
-      signIns: signIns.map((s) => ({ ...s, clientName: clientNames.get(s.clientId) })),
+      signIns: signIns.map((s) => ({ ...s, clientName: s.clientId ? clientNames.get(s.clientId) : undefined })),
+      events: events.map((e) => ({ ...e, clientName: e.clientId ? clientNames.get(e.clientId) : undefined })),
       notice,
       fresh: isFresh(session, deps.config.portal.freshAuthSeconds),
       csrf: csrfToken(deps.csrfSecret, session.uid),

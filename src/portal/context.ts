@@ -5,12 +5,13 @@
 import type { Request, Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { Config } from '../config/index.ts';
-import type { AccountRepository, SignInLog } from '../accounts/index.ts';
+import type { AccountRepository, ActivityLog } from '../accounts/index.ts';
 import type { AaguidTable, CredentialRepository } from '../webauthn/index.ts';
 import type { WebAuthnSettings } from '../webauthn/types.ts';
 import type { Store } from '../store/store.ts';
 import type { Keys } from '../store/keys.ts';
 import type { Views } from '../http/views.ts';
+import type { RequestAudit } from '../http/audit.ts';
 import type { AssuranceCheckDeps } from '../oidc/assurance-check.ts';
 import { isFresh, portalSession, type PortalSession } from './session.ts';
 
@@ -19,7 +20,7 @@ export interface PortalDeps {
   provider: Provider;
   accounts: AccountRepository;
   credentials: CredentialRepository;
-  signIns: SignInLog;
+  activity: ActivityLog;
   store: Store;
   keys: Keys;
   views: Views;
@@ -29,6 +30,7 @@ export interface PortalDeps {
   csrfSecret: string;
   /** Session lifetimes: an ended session does not open /account. */
   lifetimes: AssuranceCheckDeps;
+  audit: RequestAudit;
 }
 
 /** The session, or undefined after redirecting to sign-in (fresh = within five minutes). */
@@ -41,7 +43,7 @@ export async function requireSession(deps: PortalDeps, req: Request, res: Respon
   return undefined;
 }
 
-/** Only paths of the portal itself are accepted as a return address. */
+/** Only paths of the portal and the admin pages are accepted as a return address. */
 export function safeReturn(value: unknown): string {
-  return typeof value === 'string' && /^\/account(\?[A-Za-z0-9=&_%-]*)?$/.test(value) ? value : '/account';
+  return typeof value === 'string' && /^\/(account|admin\/audit)(\?[A-Za-z0-9=&_%.:-]*)?$/.test(value) ? value : '/account';
 }

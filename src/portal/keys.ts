@@ -8,6 +8,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { createRegistrationOptions, verifyRegistration } from '../webauthn/index.ts';
 import { UserFacingError } from '../http/errors.ts';
 import { sendCeremonyError } from '../interactions/json-responses.ts';
+import { auditKeyRefusal } from '../interactions/key-audit.ts';
 import { requireSession, type PortalDeps } from './context.ts';
 import { csrfValid } from './csrf.ts';
 import { isFresh, portalSession } from './session.ts';
@@ -32,6 +33,7 @@ export function postRename(deps: PortalDeps): RequestHandler {
       throw new UserFacingError(400, 'invalid_key_name', (err as Error).message, { cause: err });
     }
     if (!renamed) throw new UserFacingError(404, 'unknown_key', 'no such key on this account');
+    await deps.audit.record({ type: 'key.renamed', outcome: 'success', actor: session.accountId, details: { kind: renamed.kind } }, req);
     res.redirect(303, '/account?notice=renamed');
   };
 }
@@ -49,6 +51,7 @@ export function postRevoke(deps: PortalDeps): RequestHandler {
     if (!removed) throw new UserFacingError(404, 'unknown_key', 'no such key on this account');
     req.log.info({ idNat: session.accountId }, 'key revoked by its owner');
     const left = await deps.credentials.listByAccount(session.accountId);
+    await deps.audit.record({ type: 'key.revoked', outcome: 'success', actor: session.accountId, details: { by: 'owner', keysLeft: left.length } }, req);
     res.redirect(303, `/account?notice=${left.length === 0 ? 'revoked-last' : 'revoked'}`);
   };
 }
@@ -85,8 +88,10 @@ export function postAddVerify(deps: PortalDeps): RequestHandler {
         ceremonyKey: ceremony(deps, session.uid), idNat: session.accountId, response: body.response, name: typeof body.name === 'string' ? body.name : undefined,
       });
       req.log.info({ idNat: session.accountId, kind: credential.kind, aaguid: credential.aaguid }, 'key added from /account');
+      await deps.audit.record({ type: 'key.enrolled', outcome: 'success', actor: session.accountId, details: { via: 'account', kind: credential.kind, aaguid: credential.aaguid, attestationFormat: credential.attestationFormat, model: credential.model } }, req);
       res.set('cache-control', 'no-store').json({ redirectTo: '/account?notice=added' });
     } catch (err) {
+      await auditKeyRefusal(deps, req, err, { ceremony: 'enrolment', actor: (await portalSession(deps.provider, req, res, deps.lifetimes))?.accountId });
       sendCeremonyError(deps.views, deps.config.support.contact, req, res, err);
     }
   };

@@ -1,7 +1,7 @@
 /**
  * GET /account/login starts a sign-in of the account portal through the gateway (state and
  * PKCE verifier stored for ten minutes, single use; `fresh=1` asks for a new authentication
- * with max_age=0); GET /account/callback redeems the code in-process and returns to /account.
+ * with max_age=0, `acr=eidas2` a level for the admin pages); GET /account/callback redeems the code in-process and returns to /account.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { RequestHandler } from 'express';
@@ -31,6 +31,7 @@ export function getPortalLogin(deps: PortalDeps): RequestHandler {
       code_challenge_method: 'S256',
     });
     if (fresh) params.set('max_age', '0');
+    if (req.query.acr === 'eidas2' || req.query.acr === 'eidas3') params.set('acr_values', req.query.acr);
     res.redirect(303, `/auth?${params.toString()}`);
   };
 }

@@ -120,7 +120,7 @@ describe('/account', () => {
 
   it('admin revoke-keys removes every key of a clinician who leaves', async () => {
     await clinicianWithKey('0759912345');
-    const env = { ...process.env, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: stack.prefix, NODE_ENV: 'test' };
+    const env = { ...process.env, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: stack.prefix, KEYS_DIR: stack.keysDir, NODE_ENV: 'test' };
     const run = (...args: string[]) => spawnSync(process.execPath, ['src/admin/cli.ts', ...args], { encoding: 'utf8', env });
     const list = run('list-keys', '0759912345');
     assert.equal(list.status, 0, list.stderr);
@@ -129,6 +129,11 @@ describe('/account', () => {
     assert.equal(revoke.status, 0, revoke.stderr);
     assert.match(revoke.stdout, /revoked 1 key\(s\) of 0759912345/);
     assert.equal((await repository().listByAccount('0759912345')).length, 0);
+    const recent = await stack.gateways[0]!.auditLog.range({ order: 'newest-first', limit: 5 });
+    const revokedEvent = recent.find((e) => e.type === 'key.revoked' && e.actor === '0759912345');
+    assert.equal(revokedEvent?.details?.by, 'admin');
+    assert.ok(recent.some((e) => e.type === 'admin.action' && e.details?.action === 'revoke-keys' && e.details?.target === '0759912345'));
+    assert.equal((await stack.gateways[0]!.verifyAudit()).ok, true, 'the command chained its events onto the gateways\' trail');
     assert.equal(run('revoke-keys', '0759912345').status, 1, 'nothing left to revoke');
     const bad = run('revoke-keys', 'a}b');
     assert.equal(bad.status, 2);

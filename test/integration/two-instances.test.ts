@@ -31,8 +31,8 @@ let issuer: string;
 let ports: number[];
 
 before(async () => {
-  const proxyPort = await freePort();
-  issuer = `http://localhost:${proxyPort}`;
+  proxy = await startRoundRobinProxy();
+  issuer = `http://localhost:${proxy.port}`;
   ports = [await freePort(), await freePort()];
   await loadKeys({ dir, createIfMissing: true });
   writeFileSync(join(dir, 'clients.json'), JSON.stringify([{
@@ -46,7 +46,7 @@ before(async () => {
     PSC_ISSUER: psc.issuer, PSC_CLIENT_SECRET: pscSecret, TWO_RP_SECRET: rpSecret, LOG_LEVEL: 'warn',
   }));
   await Promise.all(ports.map((p) => waitUntilReady(`http://localhost:${p}`)));
-  proxy = await startRoundRobinProxy(proxyPort, ports);
+  proxy.setBackends(ports);
 });
 
 after(async () => {

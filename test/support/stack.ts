@@ -47,6 +47,8 @@ export interface Stack {
   psc: PscSimulator;
   store: Store;
   prefix: string;
+  /** The keys folder of the gateways (signing, cookie and audit MAC keys). */
+  keysDir: string;
   secrets: Record<string, string>;
   backchannel: Awaited<ReturnType<typeof startBackchannelReceiver>>;
   /** Base URLs of the demo applications (demoApps: true). */
@@ -108,9 +110,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const redis = options.store === 'memory' ? undefined : createRedisConnection({ url: TEST_REDIS_URL });
   const store = redis ? createRedisStore(redis) : createMemoryStore();
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const auditMirror = pino({ level: 'silent' });
   const gateways: Gateway[] = [];
   for (const port of ports) {
-    gateways.push(await startGateway({ config: { ...config, http: { ...config.http, port } }, logger, clients, store, ...(options.clock ? { clock: options.clock } : {}) }));
+    gateways.push(await startGateway({
+      config: { ...config, http: { ...config.http, port } }, logger, clients, store, auditMirror,
+      ...(redis ? { redis } : {}), ...(options.clock ? { clock: options.clock } : {}),
+    }));
   }
   const keys = createKeys(prefix);
   const demoRps = demo ? [
@@ -126,6 +132,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     psc,
     store,
     prefix,
+    keysDir,
     secrets,
     backchannel,
     demo,

@@ -1,0 +1,29 @@
+/**
+ * Audit events of a refused key ceremony: a failed sign-in attempt, plus the key-specific
+ * events (signature counter anomaly = possible clone, missing user verification). The
+ * account is found from the credential id the browser sent, when it is known.
+ */
+import type { Request } from 'express';
+import { WebAuthnError } from '../webauthn/index.ts';
+import type { InteractionDeps } from './context.ts';
+import { JourneyRefusal } from './json-responses.ts';
+
+export async function auditKeyRefusal(deps: Pick<InteractionDeps, 'audit' | 'credentials'>, req: Request, err: unknown, context: { clientId?: string; ceremony: 'sign-in' | 'second-factor' | 'enrolment'; actor?: string }): Promise<void> {
+  const code = err instanceof WebAuthnError || err instanceof JourneyRefusal ? err.code : undefined;
+  if (!code) return;
+  const credentialId = (req.body as { response?: { id?: unknown } } | undefined)?.response?.id;
+  const credential = typeof credentialId === 'string' && credentialId.length <= 1400 ? await deps.credentials.find(credentialId).catch(() => null) : null;
+  const actor = context.actor ?? credential?.idNat;
+  const base = { actor, clientId: context.clientId };
+  if (code === 'counter-regression') {
+    await deps.audit.record({ type: 'key.counter_anomaly', outcome: 'failure', ...base, reason: 'possible-clone', details: { keyName: credential?.name, kind: credential?.kind } }, req);
+  }
+  if (code === 'user-verification-missing') {
+    await deps.audit.record({ type: 'key.uv_missing', outcome: 'failure', ...base, details: { ceremony: context.ceremony } }, req);
+  }
+  if (context.ceremony === 'enrolment') {
+    await deps.audit.record({ type: 'key.enrolled', outcome: 'failure', ...base, reason: code }, req);
+  } else {
+    await deps.audit.record({ type: 'signin.failed', outcome: 'failure', ...base, reason: code, details: { method: 'webauthn', ceremony: context.ceremony } }, req);
+  }
+}

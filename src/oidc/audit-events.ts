@@ -1,0 +1,56 @@
+/**
+ * The provider's own events in the audit trail: tokens issued and refreshed (token endpoint),
+ * revoked and introspected, RP-initiated logout, back-channel logout deliveries. Token ids
+ * are recorded hashed (first 16 hex characters of SHA-256), never the tokens.
+ */
+import { createHash } from 'node:crypto';
+import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { AuditRecorder, AuditSource } from '../audit/types.ts';
+
+export function hashId(value: string | undefined): string | undefined {
+  return value ? createHash('sha256').update(value).digest('hex').slice(0, 16) : undefined;
+}
+
+type Entities = Record<string, { jti?: string; accountId?: string; grantId?: string; clientId?: string } | undefined>;
+
+export function auditProviderEvents(provider: Provider, audit: AuditRecorder, sourceOf: (ctx: KoaContextWithOIDC) => AuditSource): void {
+  provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
+    const entities = ctx.oidc.entities as unknown as Entities;
+    const grantType = String(ctx.oidc.params?.grant_type ?? '');
+    void audit.record({
+      type: grantType === 'refresh_token' ? 'token.refreshed' : 'token.issued',
+      outcome: 'success',
+      actor: entities.Account?.accountId ?? entities.AccessToken?.accountId,
+      clientId: ctx.oidc.client?.clientId,
+      details: { grantType, accessToken: hashId(entities.AccessToken?.jti), grant: hashId(entities.AccessToken?.grantId) },
+    }, sourceOf(ctx));
+  });
+
+  provider.use(async (ctx, next) => {
+    await next();
+    const route = (ctx as KoaContextWithOIDC).oidc?.route;
+    if (route !== 'revocation' && route !== 'introspection') return;
+    const oidc = (ctx as KoaContextWithOIDC).oidc;
+    const entities = oidc.entities as unknown as Entities;
+    const token = entities.AccessToken ?? entities.RefreshToken ?? entities.ClientCredentials;
+    const body = ctx.body as { active?: boolean } | undefined;
+    void audit.record({
+      type: route === 'revocation' ? 'token.revoked' : 'token.introspected',
+      outcome: ctx.status < 400 ? 'success' : 'failure',
+      actor: token?.accountId,
+      clientId: oidc.client?.clientId,
+      details: { token: hashId(token?.jti), ...(route === 'introspection' ? { active: body?.active === true } : {}) },
+    }, sourceOf(ctx as KoaContextWithOIDC));
+  });
+
+  provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
+    void audit.record({ type: 'logout.front', outcome: 'success', actor: ctx.oidc.session?.accountId, clientId: ctx.oidc.client?.clientId }, sourceOf(ctx));
+  });
+  provider.on('backchannel.success', (_ctx: KoaContextWithOIDC, client: { clientId: string }, accountId: string) => {
+    void audit.record({ type: 'logout.backchannel', outcome: 'success', actor: accountId, clientId: client.clientId });
+  });
+  provider.on('backchannel.error', (_ctx: KoaContextWithOIDC, err: Error, client: { clientId: string }, accountId: string) => {
+    void audit.record({ type: 'logout.backchannel', outcome: 'failure', actor: accountId, clientId: client.clientId, reason: err.message.slice(0, 120) });
+  });
+}
