@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const keys = createKeys(config.redis.prefix);
   const log = createRedisAuditLog(redis, keys, auditMacKey);
-  const audit = createAuditRecorder({ log, mirror: createAuditMirrorLogger(config.audit.logFile ?? '/dev/stderr'), instance: `admin-cli:${instanceId()}` });
+  const audit = createAuditRecorder({ log, mirror: createAuditMirrorLogger(config.audit.logFile ?? 'stderr'), instance: `admin-cli:${instanceId()}` });
   const operator = process.env.SUDO_USER ?? process.env.USER ?? 'unknown';
   try {
     const credentials = createCredentialRepository(store, keys);
@@ -64,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
       const list = await credentials.listByAccount(idNat);
       for (const c of list) process.stdout.write(`${c.id}\t${c.kind}\t${c.name}\tcreated ${new Date(c.createdAt).toISOString()}${c.blocked ? '\tBLOCKED' : ''}\n`);
       process.stdout.write(`${list.length} key(s) for ${idNat}\n`);
+      await audit.record({ type: 'admin.action', outcome: 'info', details: { action: 'list-keys', target: idNat, operator, count: list.length } });
       return list.length ? 0 : 1;
     }
     const revoked = await credentials.revokeAll(idNat);

@@ -124,12 +124,12 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
 /**
  * The dedicated logger of the JSON-lines mirror: no pino timestamp or pid/hostname (the event
  * carries time and instance), level as a word, synchronous writes (a line is out before
- * record() resolves). `destination` is 'stdout' or a file path (created with mode 0600,
+ * record() resolves). `destination` is 'stdout', 'stderr' (commands whose stdout is their output) or a file path (created with mode 0600,
  * appended to; its folder is created).
  */
-export function createAuditMirrorLogger(destination: 'stdout' | string): Logger {
-  const stream = destination === 'stdout'
-    ? pino.destination({ dest: 1, sync: true })
+export function createAuditMirrorLogger(destination: 'stdout' | 'stderr' | string): Logger {
+  const stream = destination === 'stdout' || destination === 'stderr'
+    ? pino.destination({ dest: destination === 'stdout' ? 1 : 2, sync: true })
     : pino.destination({ dest: destination, sync: true, append: true, mkdir: true, mode: 0o600 });
   return pino({
     base: null,

@@ -68,6 +68,8 @@ describe('/account', () => {
     const [mine] = await repository().listByAccount('810104567894');
     const [theirs] = await repository().listByAccount('810105678905');
     const page = await accountPage(browser);
+    const activity = page.doc.querySelectorAll('tr[data-event]').map((row) => row.getAttribute('data-event'));
+    assert.ok(activity.includes('signin.succeeded') && activity.includes('key.enrolled') && activity.includes('psc.verified'), `own recent events shown: ${activity.join(', ')}`);
     const url = (id: string, action: string) => `${stack.issuer}/account/keys/${encodeURIComponent(id)}/${action}`;
 
     const noToken = await browser.request(url(mine!.id, 'rename'), { form: { name: 'Pirate' } });
