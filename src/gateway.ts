@@ -3,7 +3,7 @@
  * server. `startGateway` listens and returns a handle that closes everything; an issuer
  * on port 0 takes the port actually bound (tests).
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import express from 'express';
 import type { Logger } from 'pino';
@@ -73,6 +73,11 @@ export interface Gateway {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
   const server = createServer();
+  // Until the app is ready, answer instead of leaving requests unanswered forever.
+  const starting = (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1', 'cache-control': 'no-store' }).end('HospiConnect démarre — réessayez dans un instant.\n');
+  };
+  server.on('request', starting);
   server.listen(options.config.http.port, options.config.http.host);
   await once(server, 'listening');
   const address = server.address();
@@ -141,6 +146,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.use(mountProvider(provider));
   app.use(notFound(views));
   app.use(errorHandler(views));
+  server.removeListener('request', starting);
   server.on('request', app);
 
   const sweeper = createSessionSweeper({ provider, store, sessions: sessionAssurance, policy: sessionPolicy, deadlinesKey, lockKey: keys.custom('sessions', 'sweep-lock'), clock, logger, audit: audit.recorder });

@@ -45,7 +45,9 @@ before(async () => {
     REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, KEYS_DIR: dir, CLIENTS_FILE: join(dir, 'clients.json'),
     PSC_ISSUER: psc.issuer, PSC_CLIENT_SECRET: pscSecret, TWO_RP_SECRET: rpSecret, LOG_LEVEL: 'warn',
   }));
-  await Promise.all(ports.map((p) => waitUntilReady(`http://localhost:${p}`)));
+  await Promise.all(ports.map((p) => waitUntilReady(`http://localhost:${p}`))).catch((err: Error) => {
+    throw new Error(`${err.message}\n${gateways.map((g) => g.output()).join('\n---\n')}`);
+  });
   proxy.setBackends(ports);
 });
 
@@ -58,7 +60,8 @@ after(async () => {
 });
 
 describe('two gateway instances on one Redis', () => {
-  it('a sign-in started on one instance finishes on the other', async () => {
+  it('a sign-in started on one instance finishes on the other', { timeout: 60_000 }, async (t) => {
+    t.after(() => { if (process.env.DEBUG_TWO) for (const g of gateways) console.error(g.output()); });
     const config = await client.discovery(new URL(issuer), 'two-rp', {}, client.ClientSecretBasic(rpSecret), { execute: [client.allowInsecureRequests] });
     const verifier = client.randomPKCECodeVerifier();
     const nonce = client.randomNonce();

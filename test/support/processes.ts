@@ -51,7 +51,7 @@ export async function waitUntilReady(url: string, ms = 15000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {
-      const response = await fetch(`${url}/readyz`);
+      const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) });
       if (response.ok) return;
     } catch {
       // not listening yet
