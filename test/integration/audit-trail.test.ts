@@ -136,6 +136,17 @@ describe('audit trail completeness', () => {
     assert.equal(clone[1]!.actor, '810101234561');
   });
 
+  it('a step-up from e-CPS to the CPS card', async () => {
+    const browser = new TestBrowser();
+    await exchange(await signIn(stack, browser, { choice: { practitioner: '810103456783', means: 'ecps' } }));
+    const events = await eventsOf(async () => {
+      await exchange(await signIn(stack, browser, { params: { acr_values: 'eidas3' }, choice: { practitioner: '810103456783', means: 'card' } }));
+    });
+    assert.deepEqual(types(events), ['signin.started:info', 'stepup.asked:info', 'psc.verified:success', 'key.offered:info', 'key.skipped:info', 'signin.succeeded:success', 'stepup.met:success', 'token.issued:success']);
+    assert.equal(events[1]!.details?.level, 'eidas3');
+    assert.equal(events[6]!.details?.acr, 'eidas3');
+  });
+
   it('an expired session', async () => {
     const browser = new TestBrowser();
     await exchange(await signIn(stack, browser, { choice: { practitioner: '810102345672' } }));
