@@ -6,7 +6,7 @@
  * Exit codes: 0 done, 1 nothing to act on, 2 bad usage or configuration.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, formatProblem, loadConfig } from '../config/index.ts';
+import { loadConfigForCommand } from '../config/index.ts';
 import { createBackend, createKeys } from '../store/index.ts';
 import { loadAuditMacKey } from '../keys/load.ts';
 import { createAuditMirrorLogger, createAuditRecorder, createRedisAuditLog } from '../audit/index.ts';
@@ -33,14 +33,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`admin: "${idNat}" is not a national identifier (1–40 letters or digits)`);
     return 2;
   }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    for (const problem of err.problems) console.error(formatProblem(problem));
-    return 2;
-  }
+  const config = loadConfigForCommand();
+  if (!config) return 2;
   const { store, redis } = createBackend(config.redis);
   if (store.kind === 'memory' || !redis) {
     console.error('admin: REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES) is not set: the admin commands act on the shared Redis store');

@@ -11,7 +11,7 @@ import { readFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Cluster, Redis } from 'ioredis';
-import { ConfigError, formatProblem, loadConfig } from '../config/index.ts';
+import { loadConfigForCommand } from '../config/index.ts';
 import { AUDIT_MAC_KEY_FILE } from '../keys/load.ts';
 import { createKeys } from '../store/keys.ts';
 import { createRedisConnection } from '../store/redis-connection.ts';
@@ -252,14 +252,8 @@ async function main(argv: string[]): Promise<number> {
 
   let redis: Redis | Cluster | undefined;
   try {
-    let config;
-    try {
-      config = loadConfig();
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      for (const problem of err.problems) console.error(formatProblem(problem));
-      return 2;
-    }
+    const config = loadConfigForCommand();
+    if (!config) return 2;
     const key = await macKeyOf(config);
     if (command === 'verify' && values.file) return await verifyFile(values.file, key, anchorsOf(values.anchor));
     if (!config.redis.url && !config.redis.sentinels && !config.redis.clusterNodes) {

@@ -1,0 +1,17 @@
+/**
+ * Configuration for a command-line tool: the same loading as the gateway; a bad value is
+ * printed as one line per problem on stderr and the caller exits with code 2.
+ */
+import { ConfigError, formatProblem } from './errors.ts';
+import { loadConfig } from './load.ts';
+import type { Config } from './schema.ts';
+
+export function loadConfigForCommand(): Config | undefined {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const problem of err.problems) console.error(formatProblem(problem));
+    return undefined;
+  }
+}
