@@ -36,6 +36,7 @@ import { requestLog } from './http/request-log.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { healthRoutes } from './http/health.ts';
 import { queryLimits } from './http/input-limits.ts';
+import { createFormActionOrigins } from './http/form-action-origins.ts';
 
 /** @simplewebauthn/browser's own bundle, served locally (no CDN). */
 const SIMPLEWEBAUTHN_BUNDLE = join(dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle');
@@ -100,21 +101,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const aaguids = loadAaguidTable('config/aaguids.json');
   const webauthn = { ...webauthnSettingsFor(config.issuer, config.webauthn.rpName), timeoutMs: config.webauthn.timeoutSeconds * 1000, requireAttestation: config.webauthn.requireAttestation };
 
-  const formActionOrigins = new Set<string>([new URL(config.psc.issuer).origin]);
-  if (config.psc.metadata) formActionOrigins.add(new URL(config.psc.metadata.authorization_endpoint).origin);
-  for (const c of clients) {
-    for (const uri of [...(c.redirect_uris as string[] ?? []), ...(c.post_logout_redirect_uris as string[] ?? [])]) formActionOrigins.add(new URL(uri).origin);
-  }
-  const pscSource = createPscConfigurationSource(config.psc, { allowHttp: config.env !== 'production' });
-  const pscWithOrigins = {
-    async get() {
-      const cfg = await pscSource.get();
-      const endpoint = cfg.serverMetadata().authorization_endpoint;
-      if (endpoint) formActionOrigins.add(new URL(endpoint).origin);
-      return cfg;
-    },
-  };
-  const psc = createPscFederation({ psc: config.psc, redirectUri: `${config.issuer}${PSC_CALLBACK_PATH}`, store, keys, source: pscWithOrigins });
+  const formAction = createFormActionOrigins(config.psc, clients);
+  const pscSource = formAction.learning(createPscConfigurationSource(config.psc, { allowHttp: config.env !== 'production' }));
+  const psc = createPscFederation({ psc: config.psc, redirectUri: `${config.issuer}${PSC_CALLBACK_PATH}`, store, keys, source: pscSource });
   const clock = options.clock ?? Date.now;
   const audit = createGatewayAudit({ config, store, redis: backend.redis, keys, macKey: loaded.auditMacKey, logger, mirror: options.auditMirror, clock });
   await audit.recorder.record({ type: 'config.loaded', outcome: 'info', details: { env: config.env, issuer: config.issuer, store: store.kind, clients: clients.map((c) => c.client_id) } });
@@ -134,7 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.set('trust proxy', config.http.trustProxy);
   app.use(requestLog(logger));
   app.use(cspNonce());
-  app.use(securityHeaders({ production: config.env === 'production', formActionOrigins: () => formActionOrigins }));
+  app.use(securityHeaders({ production: config.env === 'production', formActionOrigins: formAction.origins }));
   app.use('/static/vendor/simplewebauthn', express.static(SIMPLEWEBAUTHN_BUNDLE, { maxAge: '1h', fallthrough: false, index: false }));
   app.use('/static', express.static(`${VIEWS_DIR}static`, { maxAge: '1h', fallthrough: false, index: false }));
   app.use(healthRoutes(store));
@@ -152,7 +141,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const sweeper = createSessionSweeper({ provider, store, sessions: sessionAssurance, policy: sessionPolicy, deadlinesKey, lockKey: keys.custom('sessions', 'sweep-lock'), clock, logger, audit: audit.recorder });
   sweeper.start(config.sessions.sweepSeconds * 1000);
 
-  pscWithOrigins.get().catch((err: Error) => logger.warn({ detail: err.message }, 'PSC discovery failed at start-up; it is retried at the next sign-in'));
+  pscSource.get().catch((err: Error) => logger.warn({ detail: err.message }, 'PSC discovery failed at start-up; it is retried at the next sign-in'));
   logger.info({ issuer: config.issuer, store: store.kind, clients: clients.map((c) => c.client_id) }, 'gateway listening');
 
   return {
@@ -164,9 +153,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     verifyAudit: () => verifyLog(audit.log, loaded.auditMacKey),
     async close() {
       sweeper.stop();
-      await audit.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await audit.close();
       if (!options.store) await store.close();
     },
   };
