@@ -3,6 +3,7 @@
  * id, reduced client address, user-agent summary). Routes call `audit.record(event, req)`.
  * Also the per-practitioner activity index derived from the same events.
  */
+import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import type { AuditInput, AuditRecorder, AuditSource } from '../audit/types.ts';
 import type { ActivityLog } from '../accounts/index.ts';
@@ -11,9 +12,23 @@ export interface RequestAudit {
   record(input: AuditInput, req?: Request): Promise<void>;
 }
 
+/** A hashed interaction uid: groups the events of one sign-in attempt without revealing the uid. */
+export function attemptId(uid: string): string {
+  return createHash('sha256').update(`attempt:${uid}`).digest('hex').slice(0, 16);
+}
+
+/**
+ * Records with the request's source; on the interaction routes (`/interaction/:uid/…`) the
+ * event also carries `details.attempt`, so the events of one sign-in attempt can be grouped
+ * (funnel, fall-back from a key to PSC) without storing the interaction id itself.
+ */
 export function requestAudit(recorder: AuditRecorder, sourceOf: (req: Request) => AuditSource): RequestAudit {
   return {
-    record: (input, req) => recorder.record(input, req ? sourceOf(req) : undefined),
+    record(input, req) {
+      const uid = typeof req?.params?.uid === 'string' ? req.params.uid : undefined;
+      const withAttempt = uid && input.details?.attempt === undefined ? { ...input, details: { ...input.details, attempt: attemptId(uid) } } : input;
+      return recorder.record(withAttempt, req ? sourceOf(req) : undefined);
+    },
   };
 }
 

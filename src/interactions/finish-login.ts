@@ -22,7 +22,10 @@ async function record(deps: InteractionDeps, req: Request, details: InteractionD
   const common = { actor: login.accountId, profession, clientId };
   await deps.audit.record({
     type: 'signin.succeeded', outcome: 'success', ...common,
-    details: { method: login.method, acr: login.acr, amr: login.amr, phishingResistant: login.phishingResistant, keyName: login.keyName },
+    details: {
+      method: login.method, acr: login.acr, amr: login.amr, phishingResistant: login.phishingResistant, keyName: login.keyName,
+      durationMs: typeof details.iat === 'number' ? Math.max(0, Date.now() - details.iat * 1000) : undefined,
+    },
   }, req);
   if (details.prompt.reasons.includes(ASSURANCE_CHECK)) {
     await deps.audit.record({ type: 'stepup.met', outcome: 'success', ...common, details: { method: login.method, acr: login.acr } }, req);

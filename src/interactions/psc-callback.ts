@@ -13,6 +13,7 @@ import { pscBindingCookie, type InteractionDeps } from './context.ts';
 import { stateDigest } from './psc-start.ts';
 import type { PendingLogin } from './pending-login.ts';
 import { professionOf } from '../accounts/index.ts';
+import { attemptId } from '../http/audit.ts';
 
 
 export function getPscCallback(deps: InteractionDeps, redirectUri: string): RequestHandler {
@@ -31,7 +32,7 @@ export function getPscCallback(deps: InteractionDeps, redirectUri: string): Requ
       req.log.info({ uid, idNat: account.idNat, method: level.method, acr: level.acr, upstreamAcr: upstream.acr, authMode: upstream.authMode }, 'PSC login verified');
       await deps.audit.record({
         type: 'psc.verified', outcome: 'success', actor: account.idNat, profession: professionOf(account),
-        details: { authMode: upstream.authMode, upstreamAcr: upstream.acr, method: level.method, acr: level.acr, created },
+        details: { authMode: upstream.authMode, upstreamAcr: upstream.acr, method: level.method, acr: level.acr, created, attempt: attemptId(uid) },
       }, req);
       const result: PendingLogin = { accountId: account.idNat, acr: level.acr, amr: level.amr, method: level.method, phishingResistant: level.phishingResistant, hardwareProtected: level.hardwareProtected };
       await deps.store.set(deps.keys.interaction(uid, 'psc-result'), JSON.stringify(result), deps.config.psc.stateTtlSeconds);
@@ -39,7 +40,7 @@ export function getPscCallback(deps: InteractionDeps, redirectUri: string): Requ
     } catch (err) {
       if (!(err instanceof FederationError)) throw err;
       req.log.warn({ failure: err.failure, uid: err.uid, detail: err.message }, 'PSC login failed');
-      await deps.audit.record({ type: 'psc.failed', outcome: 'failure', reason: err.failure }, req);
+      await deps.audit.record({ type: 'psc.failed', outcome: 'failure', reason: err.failure, ...(err.uid ? { details: { attempt: attemptId(err.uid) } } : {}) }, req);
       if (err.uid) await deps.store.set(deps.keys.interaction(err.uid, 'psc-failure'), err.failure, deps.config.ttl.interaction);
       const status = err.failure === 'unavailable' ? 503 : err.failure === 'refused' ? 200 : 400;
       sendPage(deps.views, req, res, 'psc-error', {

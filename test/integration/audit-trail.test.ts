@@ -59,6 +59,10 @@ describe('audit trail completeness', () => {
     assert.equal(signedIn.details?.method, 'psc-card');
     assert.ok(signedIn.requestId, 'the request id links the event to the logs');
     assert.match(signedIn.userAgent ?? '', /./);
+    const attempts = new Set(events.filter((e) => e.type !== 'token.issued').map((e) => e.details?.attempt));
+    assert.equal(attempts.size, 1, 'the events of one sign-in attempt share one attempt id');
+    assert.match(String([...attempts][0]), /^[0-9a-f]{16}$/);
+    assert.equal(typeof signedIn.details?.durationMs, 'number', 'how long the sign-in took');
     const psc = events.find((e) => e.type === 'psc.verified')!;
     assert.equal(psc.details?.authMode, 'CARD');
     assert.equal(psc.details?.upstreamAcr, 'eidas3');
