@@ -39,6 +39,8 @@ export interface GatewayAuditOptions {
   /** The JSON-lines mirror; default stdout or config.audit.logFile. */
   mirror?: Logger | undefined;
   clock: () => number;
+  /** Wraps the recorder so that metrics count every event (pilot/metrics.ts). */
+  count?: ((recorder: AuditRecorder) => AuditRecorder) | undefined;
 }
 
 export function createGatewayAudit(options: GatewayAuditOptions): GatewayAudit {
@@ -46,7 +48,8 @@ export function createGatewayAudit(options: GatewayAuditOptions): GatewayAudit {
   const log = options.redis ? createRedisAuditLog(options.redis as Redis, keys, macKey) : createMemoryAuditLog(macKey);
   const mirror = options.mirror ?? createAuditMirrorLogger(config.audit.logFile ?? 'stdout');
   const base = createAuditRecorder({ log, mirror, instance: instanceId(), onError: (err: unknown) => logger.error({ err }, 'audit event could not be chained') });
-  const recorder = withActivityIndex(base, createActivityLog(store, keys), clock);
+  const indexed = withActivityIndex(base, createActivityLog(store, keys), clock);
+  const recorder = options.count ? options.count(indexed) : indexed;
   const sourceOfRequest = (req: Request) => auditSourceFrom({ id: req.id, ip: req.ip, headers: req.headers }, config.audit.ip, macKey);
   const lockKey = keys.custom('audit', 'retention-lock');
 

@@ -37,6 +37,8 @@ import { errorHandler, notFound } from './http/errors.ts';
 import { healthRoutes } from './http/health.ts';
 import { queryLimits } from './http/input-limits.ts';
 import { createFormActionOrigins } from './http/form-action-origins.ts';
+import { createGatewayMetrics } from './pilot/metrics.ts';
+import { metricsRoute } from './pilot/metrics-route.ts';
 
 /** @simplewebauthn/browser's own bundle, served locally (no CDN). */
 const SIMPLEWEBAUTHN_BUNDLE = join(dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle');
@@ -105,7 +107,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const pscSource = formAction.learning(createPscConfigurationSource(config.psc, { allowHttp: config.env !== 'production' }));
   const psc = createPscFederation({ psc: config.psc, redirectUri: `${config.issuer}${PSC_CALLBACK_PATH}`, store, keys, source: pscSource });
   const clock = options.clock ?? Date.now;
-  const audit = createGatewayAudit({ config, store, redis: backend.redis, keys, macKey: loaded.auditMacKey, logger, mirror: options.auditMirror, clock });
+  const metrics = createGatewayMetrics();
+  const audit = createGatewayAudit({ config, store, redis: backend.redis, keys, macKey: loaded.auditMacKey, logger, mirror: options.auditMirror, clock, count: metrics.counting });
   await audit.recorder.record({ type: 'config.loaded', outcome: 'info', details: { env: config.env, issuer: config.issuer, store: store.kind, clients: clients.map((c) => c.client_id) } });
   await audit.recorder.record({ type: 'keys.loaded', outcome: 'info', details: { signingKeys: loaded.jwks.keys.map((k) => `${k.alg}:${k.kid}`), created: loaded.created.length } });
   const sessionPolicy = createSessionPolicy(config.sessions);
@@ -122,11 +125,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy);
   app.use(requestLog(logger));
+  app.use(metrics.http);
   app.use(cspNonce());
   app.use(securityHeaders({ production: config.env === 'production', formActionOrigins: formAction.origins }));
   app.use('/static/vendor/simplewebauthn', express.static(SIMPLEWEBAUTHN_BUNDLE, { maxAge: '1h', fallthrough: false, index: false }));
   app.use('/static', express.static(`${VIEWS_DIR}static`, { maxAge: '1h', fallthrough: false, index: false }));
   app.use(healthRoutes(store));
+  app.use(metricsRoute(metrics.registry, config.metrics));
   app.use(queryLimits());
   app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views, credentials, webauthn, aaguids, audit: audit.requests }));
   const portalDeps = { config, provider, accounts, credentials, activity: createActivityLog(store, keys), store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]!, lifetimes: assurance, audit: audit.requests };

@@ -60,6 +60,8 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = {
   AUDIT_RETENTION_DAYS: { key: 'audit.retentionDays' },
   AUDIT_EXPORT_DIR: { key: 'audit.exportDir' },
   AUDIT_LOG_FILE: { key: 'audit.logFile' },
+  METRICS_TOKEN: { key: 'metrics.token', secret: true },
+  METRICS_ALLOW: { key: 'metrics.allow', list: true },
   ADMIN_IDNATS: { key: 'admin.idNats', list: true },
   SUPPORT_CONTACT: { key: 'support.contact' },
   LOG_LEVEL: { key: 'log.level' },

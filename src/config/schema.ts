@@ -123,6 +123,12 @@ export const configSchema = z.strictObject({
     /** Where the JSON-lines mirror goes (for SIEM shipping): a file path, or stdout when unset. */
     logFile: z.string().min(1).optional(),
   }).prefault({}),
+  metrics: z.strictObject({
+    /** Bearer token Prometheus sends to /metrics (≥ 32 characters). */
+    token: z.string().min(32, 'at least 32 characters').optional(),
+    /** Client networks (CIDR) allowed on /metrics without the token. */
+    allow: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'an address range in CIDR notation, e.g. 10.0.0.0/8')).default(['127.0.0.1/32', '::1/128']),
+  }).prefault({}),
   admin: z.strictObject({
     /** National identifiers of the IAM team allowed on /admin (signed in at eidas2 or above). */
     idNats: z.array(z.string().regex(/^[A-Za-z0-9]{1,40}$/)).default([]),

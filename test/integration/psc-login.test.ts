@@ -32,6 +32,12 @@ describe('discovery and request ids', () => {
     assert.ok(jwks.keys.every((k) => k.d === undefined), 'no private part published');
   });
 
+  it('serves /metrics to loopback by default (METRICS_ALLOW)', async () => {
+    const response = await fetch(`${stack.issuer}/metrics`);
+    assert.equal(response.status, 200);
+    assert.match(await response.text(), /hc_http_requests_total/);
+  });
+
   it('echoes a sane X-Request-Id and makes one up otherwise', async () => {
     const echoed = await fetch(`${stack.issuer}/healthz`, { headers: { 'x-request-id': 'dpi-req-12345' } });
     assert.equal(echoed.headers.get('x-request-id'), 'dpi-req-12345');

@@ -1,0 +1,39 @@
+/**
+ * GET /metrics for Prometheus, protected: a bearer token (METRICS_TOKEN) or a client address
+ * in the allow-list (METRICS_ALLOW, CIDR; default loopback only). Anything else gets 403
+ * without a hint of what the metrics are.
+ */
+import { BlockList, isIPv6 } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import { Router } from 'express';
+import type { Registry } from 'prom-client';
+
+export interface MetricsAccess {
+  token?: string | undefined;
+  allow: string[];
+}
+
+export function metricsRoute(registry: Registry, access: MetricsAccess): Router {
+  const allowed = new BlockList();
+  for (const cidr of access.allow) {
+    const [address, bits] = cidr.split('/') as [string, string];
+    allowed.addSubnet(address, Number(bits), isIPv6(address) ? 'ipv6' : 'ipv4');
+  }
+  const tokenOk = (header: string | undefined) => {
+    if (!access.token || !header?.startsWith('Bearer ')) return false;
+    const given = Buffer.from(header.slice(7));
+    const expected = Buffer.from(access.token);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+  const router = Router();
+  router.get('/metrics', async (req, res) => {
+    const ip = (req.ip ?? '').replace(/^::ffff:/, '');
+    const fromAllowed = ip !== '' && allowed.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4');
+    if (!tokenOk(req.get('authorization')) && !fromAllowed) {
+      res.status(403).set('cache-control', 'no-store').type('text/plain').send('forbidden\n');
+      return;
+    }
+    res.set('content-type', registry.contentType).set('cache-control', 'no-store').send(await registry.metrics());
+  });
+  return router;
+}

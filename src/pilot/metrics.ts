@@ -1,0 +1,60 @@
+/**
+ * Prometheus metrics of one gateway instance (prom-client): process metrics, HTTP requests
+ * by method, route pattern and status, and the audit events by type and outcome — the same
+ * events the pilot figures come from, counted from the recorder, never a second way.
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RequestHandler } from 'express';
+import type { AuditRecorder } from '../audit/types.ts';
+
+export interface GatewayMetrics {
+  registry: Registry;
+  /** Express middleware timing every request. */
+  http: RequestHandler;
+  /** A recorder that also counts the events it records. */
+  counting(recorder: AuditRecorder): AuditRecorder;
+}
+
+/** Low-cardinality route label: ids in paths become placeholders. */
+export function routeLabel(path: string): string {
+  if (path.startsWith('/interaction/')) return path.replace(/^\/interaction\/[^/]+/, '/interaction/:uid');
+  if (path.startsWith('/account/keys/') && !/\/(options|verify)$/.test(path)) return path.replace(/^\/account\/keys\/[^/]+/, '/account/keys/:id');
+  if (path.startsWith('/static/')) return '/static/*';
+  if (path.startsWith('/auth/')) return '/auth/:uid';
+  if (path.startsWith('/session/end/')) return '/session/end/*';
+  return /^\/[A-Za-z0-9/._-]{0,60}$/.test(path) ? path : '/other';
+}
+
+export function createGatewayMetrics(): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'hc_' });
+  const requests = new Counter({ name: 'hc_http_requests_total', help: 'HTTP requests served', labelNames: ['method', 'route', 'status'], registers: [registry] });
+  const duration = new Histogram({
+    name: 'hc_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry],
+  });
+  const events = new Counter({ name: 'hc_audit_events_total', help: 'Audit events recorded, by type and outcome', labelNames: ['type', 'outcome'], registers: [registry] });
+  const signIns = new Counter({ name: 'hc_signins_total', help: 'Successful sign-ins by method and level', labelNames: ['method', 'acr'], registers: [registry] });
+
+  return {
+    registry,
+    http(req, res, next) {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        const route = routeLabel(req.path);
+        requests.inc({ method: req.method, route, status: String(res.statusCode) });
+        duration.observe({ method: req.method, route }, Number(process.hrtime.bigint() - started) / 1e9);
+      });
+      next();
+    },
+    counting(recorder) {
+      return {
+        async record(input, source) {
+          events.inc({ type: input.type, outcome: input.outcome });
+          if (input.type === 'signin.succeeded') signIns.inc({ method: String(input.details?.method ?? 'unknown'), acr: String(input.details?.acr ?? 'unknown') });
+          await recorder.record(input, source);
+        },
+      };
+    },
+  };
+}
