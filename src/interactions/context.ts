@@ -56,3 +56,8 @@ export async function interactionFor(provider: Provider, req: Request, res: Resp
 export function pscBindingCookie(stateDigest: string): string {
   return `hc_psc_${stateDigest}`;
 }
+
+/** True the first time a marker is set for this interaction (page reloads record nothing twice). */
+export async function firstTimeInInteraction(deps: InteractionDeps, uid: string, marker: string): Promise<boolean> {
+  return deps.store.setIfAbsent(deps.keys.interaction(uid, `audit-${marker}`), '1', deps.config.ttl.interaction);
+}

@@ -3,24 +3,17 @@
  * key or passkey and registers it, or skips (unless the application requires a key). Either
  * way the pending PSC login is then finished; enrolling does not raise this sign-in's level.
  */
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { createRegistrationOptions, verifyRegistration } from '../webauthn/index.ts';
 import { UserFacingError } from '../http/errors.ts';
 import { sendPage } from '../http/page.ts';
 import { gatewayProperties } from '../oidc/client-properties.ts';
-import { interactionFor, type InteractionDeps, type InteractionDetails } from './context.ts';
+import { firstTimeInInteraction, type InteractionDeps, type InteractionDetails } from './context.ts';
 import { finishLogin, finishLoginUrl } from './finish-login.ts';
-import { readPendingLogin, takePendingLogin, type PendingLogin } from './pending-login.ts';
+import { interactionWithPendingLogin, readPendingLogin, takePendingLogin } from './pending-login.ts';
 import { sendCeremonyError } from './json-responses.ts';
 import { auditKeyRefusal } from './key-audit.ts';
 import { ceremonyKey, webauthnDeps } from './webauthn-ceremony.ts';
-
-async function pendingFor(deps: InteractionDeps, req: Request, res: Parameters<RequestHandler>[1]): Promise<{ details: InteractionDetails; login: PendingLogin }> {
-  const details = await interactionFor(deps.provider, req, res);
-  const login = await readPendingLogin(deps, details.uid);
-  if (!login) throw new UserFacingError(400, 'interaction_expired', 'no pending login to enrol a key for');
-  return { details, login };
-}
 
 async function enrolmentRequired(deps: InteractionDeps, details: InteractionDetails): Promise<boolean> {
   return gatewayProperties(await deps.provider.Client.find(String(details.params.client_id))).webauthn_enrolment === 'required';
@@ -28,10 +21,10 @@ async function enrolmentRequired(deps: InteractionDeps, details: InteractionDeta
 
 export function getEnrol(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
-    const { details, login } = await pendingFor(deps, req, res);
+    const { details, login } = await interactionWithPendingLogin(deps, req, res, 'to enrol a key for');
     const account = await deps.accounts.find(login.accountId);
     const required = await enrolmentRequired(deps, details);
-    if (await deps.store.setIfAbsent(deps.keys.interaction(details.uid, 'audit-offered'), '1', deps.config.ttl.interaction)) {
+    if (await firstTimeInInteraction(deps, details.uid, 'offered')) {
       await deps.audit.record({ type: 'key.offered', outcome: 'info', actor: login.accountId, clientId: String(details.params.client_id), details: { required } }, req);
     }
     sendPage(deps.views, req, res, 'enrol', {
@@ -44,7 +37,7 @@ export function getEnrol(deps: InteractionDeps): RequestHandler {
 
 export function postEnrolOptions(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
-    const { details, login } = await pendingFor(deps, req, res);
+    const { details, login } = await interactionWithPendingLogin(deps, req, res, 'to enrol a key for');
     const account = await deps.accounts.find(login.accountId);
     const displayName = [account?.profile.given_name, account?.profile.family_name].filter(Boolean).join(' ') || login.accountId;
     const options = await createRegistrationOptions(webauthnDeps(deps), {
@@ -59,7 +52,7 @@ export function postEnrolOptions(deps: InteractionDeps): RequestHandler {
 
 export function postEnrolVerify(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
-    const { details, login } = await pendingFor(deps, req, res);
+    const { details, login } = await interactionWithPendingLogin(deps, req, res, 'to enrol a key for');
     try {
       const body = (req.body ?? {}) as { response?: unknown; name?: unknown };
       const credential = await verifyRegistration(webauthnDeps(deps), {
@@ -85,7 +78,7 @@ export function postEnrolVerify(deps: InteractionDeps): RequestHandler {
 
 export function postEnrolSkip(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
-    const { details } = await pendingFor(deps, req, res);
+    const { details } = await interactionWithPendingLogin(deps, req, res, 'to enrol a key for');
     if (await enrolmentRequired(deps, details)) throw new UserFacingError(400, 'key_required', 'this application requires a key');
     await deps.audit.record({ type: 'key.skipped', outcome: 'info', actor: (await readPendingLogin(deps, details.uid))?.accountId, clientId: String(details.params.client_id) }, req);
     const login = await takePendingLogin(deps, details.uid);

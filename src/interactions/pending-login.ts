@@ -2,7 +2,9 @@
  * A login that is verified but not finished yet (enrolment offer, second factor): kept in
  * the store under the interaction, single use, with the interaction's lifetime.
  */
-import type { InteractionDeps } from './context.ts';
+import type { Request, Response } from 'express';
+import { UserFacingError } from '../http/errors.ts';
+import { interactionFor, type InteractionDeps, type InteractionDetails } from './context.ts';
 import type { AssuranceResult } from '../assurance/index.ts';
 
 export interface PendingLogin extends AssuranceResult {
@@ -25,4 +27,12 @@ export async function readPendingLogin(deps: InteractionDeps, uid: string): Prom
 export async function takePendingLogin(deps: InteractionDeps, uid: string): Promise<PendingLogin | undefined> {
   const raw = await deps.store.take(deps.keys.interaction(uid, NAME));
   return raw ? (JSON.parse(raw) as PendingLogin) : undefined;
+}
+
+/** This browser's interaction and its pending login, or an "expired" page when there is none. */
+export async function interactionWithPendingLogin(deps: InteractionDeps, req: Request, res: Response, purpose: string): Promise<{ details: InteractionDetails; login: PendingLogin }> {
+  const details = await interactionFor(deps.provider, req, res);
+  const login = await readPendingLogin(deps, details.uid);
+  if (!login) throw new UserFacingError(400, 'interaction_expired', `no pending login ${purpose}`);
+  return { details, login };
 }

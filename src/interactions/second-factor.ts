@@ -11,29 +11,22 @@ import { JourneyRefusal } from './json-responses.ts';
 import { auditKeyRefusal } from './key-audit.ts';
 import { UserFacingError } from '../http/errors.ts';
 import { sendPage } from '../http/page.ts';
-import { interactionFor, type InteractionDeps } from './context.ts';
+import type { InteractionDeps } from './context.ts';
 import { finishLoginUrl } from './finish-login.ts';
-import { readPendingLogin, takePendingLogin } from './pending-login.ts';
+import { interactionWithPendingLogin, takePendingLogin } from './pending-login.ts';
 import { sendCeremonyError } from './json-responses.ts';
 import { ceremonyKey, webauthnDeps } from './webauthn-ceremony.ts';
 
-async function pendingFor(deps: InteractionDeps, req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]) {
-  const details = await interactionFor(deps.provider, req, res);
-  const login = await readPendingLogin(deps, details.uid);
-  if (!login) throw new UserFacingError(400, 'interaction_expired', 'no pending login waiting for a second factor');
-  return { details, login };
-}
-
 export function getSecondFactor(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
-    const { details } = await pendingFor(deps, req, res);
+    const { details } = await interactionWithPendingLogin(deps, req, res, 'waiting for a second factor');
     sendPage(deps.views, req, res, 'second-factor', { uid: details.uid });
   };
 }
 
 export function postSecondFactorOptions(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
-    const { details, login } = await pendingFor(deps, req, res);
+    const { details, login } = await interactionWithPendingLogin(deps, req, res, 'waiting for a second factor');
     const options = await createAuthenticationOptions(webauthnDeps(deps), { ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-2fa'), forAccount: login.accountId });
     res.set('cache-control', 'no-store').json(options);
   };
@@ -41,7 +34,7 @@ export function postSecondFactorOptions(deps: InteractionDeps): RequestHandler {
 
 export function postSecondFactorVerify(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
-    const { details, login } = await pendingFor(deps, req, res);
+    const { details, login } = await interactionWithPendingLogin(deps, req, res, 'waiting for a second factor');
     try {
       const { credential } = await verifyAuthentication(webauthnDeps(deps), {
         ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-2fa'),

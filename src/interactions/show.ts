@@ -8,7 +8,7 @@ import { gatewayProperties } from '../oidc/client-properties.ts';
 import { ASSURANCE_CHECK, SESSION_EXPIRED_CHECK } from '../oidc/assurance-check.ts';
 import { requirementOf, signInChoices } from './requirement.ts';
 import { ABORT_REASON } from './abort.ts';
-import { interactionFor, type InteractionDeps } from './context.ts';
+import { firstTimeInInteraction, interactionFor, type InteractionDeps } from './context.ts';
 import { finishConsent } from './consent.ts';
 
 const REASON_MESSAGES: Record<string, string> = {
@@ -16,11 +16,6 @@ const REASON_MESSAGES: Record<string, string> = {
   login_prompt: 'login.reasonPromptLogin',
   [SESSION_EXPIRED_CHECK]: 'login.reasonExpired',
 };
-
-/** True the first time a marker is set for this interaction (page reloads record nothing twice). */
-async function firstTime(deps: InteractionDeps, uid: string, marker: string): Promise<boolean> {
-  return deps.store.setIfAbsent(deps.keys.interaction(uid, `audit-${marker}`), '1', deps.config.ttl.interaction);
-}
 
 export function showInteraction(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
@@ -34,7 +29,7 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
       const clientId = String(details.params.client_id);
       const actor = details.session?.accountId;
       const wanted = { level: requirement.level, phishingResistant: requirement.phishingResistant, hardwareProtected: requirement.hardwareProtected };
-      if (await firstTime(deps, details.uid, 'started')) {
+      if (await firstTimeInInteraction(deps, details.uid, 'started')) {
         await deps.audit.record({ type: 'signin.started', outcome: 'info', clientId, actor, details: { reasons: details.prompt.reasons, ...wanted } }, req);
         if (stepUp) await deps.audit.record({ type: 'stepup.asked', outcome: 'info', clientId, actor, details: wanted }, req);
       }

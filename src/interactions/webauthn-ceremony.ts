@@ -5,7 +5,8 @@
 import type { InteractionDeps } from './context.ts';
 import type { WebAuthnDeps } from '../webauthn/index.ts';
 
-export function webauthnDeps(deps: InteractionDeps): WebAuthnDeps {
+/** The webauthn module's dependencies, from the interaction or portal dependencies. */
+export function webauthnDeps(deps: Pick<InteractionDeps, 'store' | 'keys' | 'webauthn' | 'credentials' | 'aaguids'>): WebAuthnDeps {
   return { store: deps.store, keys: deps.keys, settings: deps.webauthn, credentials: deps.credentials, aaguids: deps.aaguids };
 }
 

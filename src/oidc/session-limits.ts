@@ -3,7 +3,7 @@
  * (chosen by the client's `session_profile` or by the client network). When several
  * profiles apply, the strictest wins.
  */
-import { BlockList, isIPv6 } from 'node:net';
+import { networkMatcher } from '../http/networks.ts';
 import type { Config } from '../config/index.ts';
 import type { SessionAssurance } from '../assurance/index.ts';
 
@@ -22,11 +22,7 @@ export interface SessionPolicy {
 }
 
 export function createSessionPolicy(sessions: Config['sessions']): SessionPolicy {
-  const shared = new BlockList();
-  for (const cidr of sessions.sharedWorkstation.networks) {
-    const [address, bits] = cidr.split('/') as [string, string];
-    shared.addSubnet(address, Number(bits), isIPv6(address) ? 'ipv6' : 'ipv4');
-  }
+  const onSharedNetwork = networkMatcher(sessions.sharedWorkstation.networks);
   const byProfile: Record<SessionProfile, SessionLimits> = {
     default: { idleMs: sessions.idleMinutes * 60_000, absoluteMs: sessions.absoluteMinutes * 60_000 },
     'shared-workstation': { idleMs: sessions.sharedWorkstation.idleMinutes * 60_000, absoluteMs: sessions.sharedWorkstation.absoluteMinutes * 60_000 },
@@ -38,9 +34,7 @@ export function createSessionPolicy(sessions: Config['sessions']): SessionPolicy
   return {
     profileFor(clientProfile, ip) {
       if (clientProfile === 'shared-workstation') return clientProfile;
-      const address = ip?.replace(/^::ffff:/, '');
-      if (address && shared.check(address, isIPv6(address) ? 'ipv6' : 'ipv4')) return 'shared-workstation';
-      return 'default';
+      return onSharedNetwork(ip) ? 'shared-workstation' : 'default';
     },
     limits,
     deadline(record, ...otherProfiles) {

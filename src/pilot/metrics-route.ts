@@ -3,7 +3,7 @@
  * in the allow-list (METRICS_ALLOW, CIDR; default loopback only). Anything else gets 403
  * without a hint of what the metrics are.
  */
-import { BlockList, isIPv6 } from 'node:net';
+import { networkMatcher } from '../http/networks.ts';
 import { timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
@@ -14,11 +14,7 @@ export interface MetricsAccess {
 }
 
 export function metricsRoute(registry: Registry, access: MetricsAccess): Router {
-  const allowed = new BlockList();
-  for (const cidr of access.allow) {
-    const [address, bits] = cidr.split('/') as [string, string];
-    allowed.addSubnet(address, Number(bits), isIPv6(address) ? 'ipv6' : 'ipv4');
-  }
+  const allowed = networkMatcher(access.allow);
   const tokenOk = (header: string | undefined) => {
     if (!access.token || !header?.startsWith('Bearer ')) return false;
     const given = Buffer.from(header.slice(7));
@@ -27,9 +23,7 @@ export function metricsRoute(registry: Registry, access: MetricsAccess): Router 
   };
   const router = Router();
   router.get('/metrics', async (req, res) => {
-    const ip = (req.ip ?? '').replace(/^::ffff:/, '');
-    const fromAllowed = ip !== '' && allowed.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4');
-    if (!tokenOk(req.get('authorization')) && !fromAllowed) {
+    if (!tokenOk(req.get('authorization')) && !allowed(req.ip)) {
       res.status(403).set('cache-control', 'no-store').type('text/plain').send('forbidden\n');
       return;
     }

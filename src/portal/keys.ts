@@ -9,6 +9,7 @@ import { createRegistrationOptions, verifyRegistration } from '../webauthn/index
 import { UserFacingError } from '../http/errors.ts';
 import { sendCeremonyError } from '../interactions/json-responses.ts';
 import { auditKeyRefusal } from '../interactions/key-audit.ts';
+import { webauthnDeps } from '../interactions/webauthn-ceremony.ts';
 import { requireSession, type PortalDeps } from './context.ts';
 import { csrfValid } from './csrf.ts';
 import { isFresh, portalSession } from './session.ts';
@@ -18,7 +19,6 @@ function checkCsrf(deps: PortalDeps, req: Request, sessionUid: string): void {
 }
 
 const ceremony = (deps: PortalDeps, sessionUid: string) => deps.keys.custom(`ps:${sessionUid}`, 'webauthn-reg');
-const webauthnDeps = (deps: PortalDeps) => ({ store: deps.store, keys: deps.keys, settings: deps.webauthn, credentials: deps.credentials, aaguids: deps.aaguids });
 
 export function postRename(deps: PortalDeps): RequestHandler {
   return async (req, res) => {
