@@ -6,7 +6,7 @@
 import { BatchError, type BatchFailure } from './batch-error.ts';
 import type { MemoryKeyspace } from './memory-keyspace.ts';
 import type { StoreBatch } from './store.ts';
-import { toTtlSeconds } from './ttl.ts';
+import { toTtlSeconds, wholeIncrement } from './ttl.ts';
 
 interface QueuedWrite {
   command: string;
@@ -46,6 +46,11 @@ export function createMemoryBatch(keyspace: MemoryKeyspace): StoreBatch {
     srem(key, members) {
       const copy = [...members];
       if (copy.length > 0) push('SREM', key, () => keyspace.removeFromSet(key, copy));
+      return batch;
+    },
+    hincrby(key, field, by) {
+      const increment = wholeIncrement(by);
+      push('HINCRBY', key, () => keyspace.incrementHashField(key, field, increment));
       return batch;
     },
     del(...keys) {

@@ -80,6 +80,24 @@ export class MemoryKeyspace {
     return true;
   }
 
+  /** HINCRBY: the field is read as an integer (absent = 0); a non-integer value is refused like Redis does. */
+  incrementHashField(key: string, field: string, by: number): number {
+    const entry = this.#typed(key, 'hash');
+    const current = entry?.value.get(field) ?? '0';
+    if (!/^-?\d+$/.test(current)) throw new Error(`ERR hash value is not an integer (${key} ${field})`);
+    const next = Number(current) + by;
+    if (entry) entry.value.set(field, String(next));
+    else this.#entries.set(key, { type: 'hash', value: new Map([[field, String(next)]]) });
+    return next;
+  }
+
+  /** SUNION's cardinality (absent sets are empty). */
+  unionSize(keys: string[]): number {
+    const union = new Set<string>();
+    for (const key of keys) for (const member of this.#typed(key, 'set')?.value ?? []) union.add(member);
+    return union.size;
+  }
+
   getSet(key: string): string[] {
     return [...this.#typed(key, 'set')?.value ?? []];
   }

@@ -50,6 +50,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     async smembers(key) {
       return keyspace.getSet(key);
     },
+    async unionCount(keys) {
+      return keyspace.unionSize(keys);
+    },
     async pushCapped(key, value, max) {
       keyspace.pushCapped(key, value, positiveCount(max));
     },

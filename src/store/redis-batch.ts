@@ -18,7 +18,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { BatchError, type BatchFailure } from './batch-error.ts';
 import { keySlot } from './key-slot.ts';
 import type { StoreBatch } from './store.ts';
-import { toTtlSeconds } from './ttl.ts';
+import { toTtlSeconds, wholeIncrement } from './ttl.ts';
 
 interface QueuedCommand {
   key: string;
@@ -64,6 +64,10 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
     },
     srem(key, members) {
       if (members.length > 0) push('SREM', key, ...members);
+      return batch;
+    },
+    hincrby(key, field, by) {
+      push('HINCRBY', key, field, wholeIncrement(by));
       return batch;
     },
     del(...keys) {

@@ -19,8 +19,12 @@ if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
 return 1
 `;
 
+/** SUNION counted on the server, so the members never travel. */
+const UNION_COUNT = `return #redis.call('SUNION', unpack(KEYS))`;
+
 interface WithScripts {
   hcHsetIfExists(key: string, ...fieldsAndValues: string[]): Promise<number>;
+  hcUnionCount(numberOfKeys: number, ...keys: string[]): Promise<number>;
 }
 
 /**
@@ -28,6 +32,7 @@ interface WithScripts {
  */
 export function createRedisStore(redis: Redis | Cluster): Store {
   redis.defineCommand('hcHsetIfExists', { numberOfKeys: 1, lua: HSET_IF_EXISTS });
+  redis.defineCommand('hcUnionCount', { lua: UNION_COUNT });
   const scripts = redis as unknown as WithScripts;
 
   return {
@@ -66,6 +71,13 @@ export function createRedisStore(redis: Redis | Cluster): Store {
       return (await scripts.hcHsetIfExists(key, ...Object.entries(fields).flat())) === 1;
     },
     smembers: (key) => redis.smembers(key),
+    async unionCount(keys) {
+      if (keys.length === 0) return 0;
+      if (redis.isCluster && new Set(keys.map(keySlot)).size > 1) {
+        throw new Error(`store unionCount: expected keys in one hash slot on Redis Cluster, got ${keys.length} keys over several slots`);
+      }
+      return scripts.hcUnionCount(keys.length, ...keys);
+    },
     async pushCapped(key, value, max) {
       const replies = await redis.multi().lpush(key, value).ltrim(key, 0, positiveCount(max) - 1).exec();
       const failure = replies?.find(([error]) => error)?.[0];

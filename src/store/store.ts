@@ -24,6 +24,11 @@ export interface Store {
   hsetIfExists(key: string, fields: Record<string, string>): Promise<boolean>;
   /** Members of a set (empty when absent). */
   smembers(key: string): Promise<string[]>;
+  /**
+   * How many distinct members the union of these sets has (0 for absent sets). On Cluster the
+   * keys must share a hash slot (keys.ts tags the pilot aggregates alike).
+   */
+  unionCount(keys: string[]): Promise<number>;
   /** Pushes a value at the head of a list and keeps only its `max` newest entries (one MULTI). */
   pushCapped(key: string, value: string, max: number): Promise<void>;
   /** Entries of a list, newest first, from `start` to `stop` inclusive (-1 = last). */
@@ -57,6 +62,8 @@ export interface StoreBatch {
   /** Adds members to a set; with a TTL, extends the set's expiry to at least that long. */
   sadd(key: string, members: string[], ttlSeconds?: number): StoreBatch;
   srem(key: string, members: string[]): StoreBatch;
+  /** Adds `by` (an integer) to a hash field, creating the hash or field at 0 first (HINCRBY). */
+  hincrby(key: string, field: string, by: number): StoreBatch;
   del(...keys: string[]): StoreBatch;
   /** Applies every queued write together (see Store.batch). */
   exec(): Promise<void>;

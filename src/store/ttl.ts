@@ -23,3 +23,9 @@ export function finiteScore(score: number): number {
   if (typeof score !== 'number' || !Number.isFinite(score)) throw new RangeError(`expected a finite score, got ${String(score)}`);
   return score;
 }
+
+/** A counter increment (hincrby): a safe integer. */
+export function wholeIncrement(by: number): number {
+  if (!Number.isSafeInteger(by)) throw new RangeError(`expected a whole-number increment, got ${String(by)}`);
+  return by;
+}

@@ -183,6 +183,26 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       assert.ok(near(await store.ttl(k), 100));
     });
 
+    test('hincrby counts from zero, adds and subtracts, and refuses a non-integer increment or field', async () => {
+      const [h, text] = [key('counts'), key('text')];
+      await store.batch().hincrby(h, 'a', 1).hincrby(h, 'a', 2).hincrby(h, 'b', -1).exec();
+      assert.deepEqual(await store.hgetall(h), { a: '3', b: '-1' });
+      assert.throws(() => store.batch().hincrby(h, 'a', 1.5), /whole-number increment/);
+      await store.batch().hsetAll(text, { f: 'not a number' }).exec();
+      await assert.rejects(store.batch().hincrby(text, 'f', 1).exec(), BatchError);
+      assert.deepEqual(await store.hgetall(text), { f: 'not a number' });
+    });
+
+    test('unionCount counts distinct members over sets, absent ones as empty', async () => {
+      const tag = `{u${(counter += 1)}}`;
+      const [a, b, absent] = [`${prefix}${tag}:a`, `${prefix}${tag}:b`, `${prefix}${tag}:absent`];
+      assert.equal(await store.unionCount([]), 0);
+      assert.equal(await store.unionCount([absent]), 0);
+      await store.batch().sadd(a, ['x', 'y']).sadd(b, ['y', 'z', 'w']).exec();
+      assert.equal(await store.unionCount([a]), 2);
+      assert.equal(await store.unionCount([a, b, absent]), 4);
+    });
+
     test('batch: nothing is applied before exec(), everything after', async () => {
       const [a, h, m, gone] = [key('a'), key('h'), key('m'), key('gone')];
       await store.set(gone, 'x');
