@@ -67,6 +67,7 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
       hsetAll(key, fields, ttl) { note(key, 'hash'); batch.hsetAll(key, fields, ttl); return wrapped; },
       sadd(key, members, ttl) { note(key, 'set'); batch.sadd(key, members, ttl); return wrapped; },
       srem(key, members) { note(key, 'set'); batch.srem(key, members); return wrapped; },
+      hincrby(key, field, by) { note(key, 'hash'); batch.hincrby(key, field, by); return wrapped; },
       del(...keys) { batch.del(...keys); return wrapped; },
       exec: () => batch.exec(),
     };
@@ -82,6 +83,7 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
     hgetall: (key) => inner.hgetall(key),
     async hsetIfExists(key, fields) { note(key, 'hash'); return inner.hsetIfExists(key, fields); },
     smembers: (key) => inner.smembers(key),
+    unionCount: (keys) => inner.unionCount(keys),
     async pushCapped(key, value, max) { note(key, 'list'); await inner.pushCapped(key, value, max); },
     lrange: (key, start, stop) => inner.lrange(key, start, stop),
     async zadd(key, score, member) { note(key, 'zset'); await inner.zadd(key, score, member); },
