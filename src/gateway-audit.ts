@@ -15,7 +15,7 @@ import {
   auditSourceFrom, createAuditMirrorLogger, createAuditRecorder, createMemoryAuditLog, createRedisAuditLog, trimExpired,
   type AuditLog,
 } from './audit/index.ts';
-import type { AuditRecorder, AuditSource } from './audit/types.ts';
+import type { AuditEvent, AuditRecorder, AuditSource } from './audit/types.ts';
 import { requestAudit, withActivityIndex, type RequestAudit } from './http/audit.ts';
 import { instanceId } from './logger.ts';
 
@@ -39,6 +39,8 @@ export interface GatewayAuditOptions {
   /** The JSON-lines mirror; default stdout or config.audit.logFile. */
   mirror?: Logger | undefined;
   clock: () => number;
+  /** Derives something from every chained event (the pilot's per-day aggregates). */
+  onRecorded?: ((event: AuditEvent) => Promise<void>) | undefined;
   /** Wraps the recorder so that metrics count every event (pilot/metrics.ts). */
   count?: ((recorder: AuditRecorder) => AuditRecorder) | undefined;
 }
@@ -47,7 +49,10 @@ export function createGatewayAudit(options: GatewayAuditOptions): GatewayAudit {
   const { config, store, keys, macKey, logger, clock } = options;
   const log = options.redis ? createRedisAuditLog(options.redis as Redis, keys, macKey) : createMemoryAuditLog(macKey);
   const mirror = options.mirror ?? createAuditMirrorLogger(config.audit.logFile ?? 'stdout');
-  const base = createAuditRecorder({ log, mirror, instance: instanceId(), onError: (err: unknown) => logger.error({ err }, 'audit event could not be chained') });
+  const base = createAuditRecorder({
+    log, mirror, instance: instanceId(), clock, onRecorded: options.onRecorded,
+    onError: (err: unknown) => logger.error({ err }, 'audit event could not be chained'),
+  });
   const indexed = withActivityIndex(base, createActivityLog(store, keys), clock);
   const recorder = options.count ? options.count(indexed) : indexed;
   const sourceOfRequest = (req: Request) => auditSourceFrom({ id: req.id, ip: req.ip, headers: req.headers }, config.audit.ip, macKey);

@@ -39,9 +39,13 @@ import { queryLimits } from './http/input-limits.ts';
 import { createFormActionOrigins } from './http/form-action-origins.ts';
 import { createGatewayMetrics } from './pilot/metrics.ts';
 import { metricsRoute } from './pilot/metrics-route.ts';
+import { createPilotAggregates, createPilotFiguresReader } from './pilot/index.ts';
+import { pilotRoutes } from './pilot/routes.ts';
 
 /** @simplewebauthn/browser's own bundle, served locally (no CDN). */
 const SIMPLEWEBAUTHN_BUNDLE = join(dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle');
+/** Chart.js's browser build, for the pilot dashboard (served from here, never from a CDN). */
+const CHART_JS_BUNDLE = join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
 
 export interface GatewayOptions {
   config: Config;
@@ -108,7 +112,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const psc = createPscFederation({ psc: config.psc, redirectUri: `${config.issuer}${PSC_CALLBACK_PATH}`, store, keys, source: pscSource });
   const clock = options.clock ?? Date.now;
   const metrics = createGatewayMetrics();
-  const audit = createGatewayAudit({ config, store, redis: backend.redis, keys, macKey: loaded.auditMacKey, logger, mirror: options.auditMirror, clock, count: metrics.counting });
+  const pilot = createPilotAggregates(store, keys);
+  const audit = createGatewayAudit({
+    config, store, redis: backend.redis, keys, macKey: loaded.auditMacKey, logger, mirror: options.auditMirror, clock,
+    count: metrics.counting, onRecorded: (event) => pilot.apply(event),
+  });
   await audit.recorder.record({ type: 'config.loaded', outcome: 'info', details: { env: config.env, issuer: config.issuer, store: store.kind, clients: clients.map((c) => c.client_id) } });
   await audit.recorder.record({ type: 'keys.loaded', outcome: 'info', details: { signingKeys: loaded.jwks.keys.map((k) => `${k.alg}:${k.kid}`), created: loaded.created.length } });
   const sessionPolicy = createSessionPolicy(config.sessions);
@@ -129,6 +137,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.use(cspNonce());
   app.use(securityHeaders({ production: config.env === 'production', formActionOrigins: formAction.origins }));
   app.use('/static/vendor/simplewebauthn', express.static(SIMPLEWEBAUTHN_BUNDLE, { maxAge: '1h', fallthrough: false, index: false }));
+  app.get('/static/vendor/chart.js/chart.umd.min.js', (_req, res) => res.sendFile(CHART_JS_BUNDLE, { maxAge: '1h' }));
   app.use('/static', express.static(`${VIEWS_DIR}static`, { maxAge: '1h', fallthrough: false, index: false }));
   app.use(healthRoutes(store));
   app.use(metricsRoute(metrics.registry, config.metrics));
@@ -137,6 +146,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const portalDeps = { config, provider, accounts, credentials, activity: createActivityLog(store, keys), store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]!, lifetimes: assurance, audit: audit.requests };
   app.use(portalRoutes(portalDeps));
   app.use(adminRoutes({ ...portalDeps, auditLog: audit.log }));
+  app.use(pilotRoutes({ ...portalDeps, figures: createPilotFiguresReader(store, keys), clientNames: new Map(clients.map((c) => [c.client_id, String(c.client_name ?? c.client_id)])), clock }));
   app.use(mountProvider(provider));
   app.use(notFound(views));
   app.use(errorHandler(views));

@@ -64,6 +64,7 @@ async function main(): Promise<void> {
       `  PSC simulator        ${config.psc.issuer}`,
       `  demo DPI             http://${host}:${config.sandbox.dpiPort}/`,
       `  demo DMP-like        http://${host}:${config.sandbox.dmpPort}/`,
+      `  pilot dashboard      ${config.issuer}/pilot  (staff: ${config.pilot.staffIdNats.join(', ')}; demo data: npm run pilot:seed)`,
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'));

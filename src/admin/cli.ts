@@ -5,6 +5,7 @@
  *   list-keys <idNat>     lists them
  * Exit codes: 0 done, 1 nothing to act on, 2 bad usage or configuration.
  */
+import { createPilotAggregates } from '../pilot/index.ts';
 import { parseArgs } from 'node:util';
 import { loadConfigForCommand } from '../config/index.ts';
 import { createBackend, createKeys } from '../store/index.ts';
@@ -50,7 +51,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const keys = createKeys(config.redis.prefix);
   const log = createRedisAuditLog(redis, keys, auditMacKey);
-  const audit = createAuditRecorder({ log, mirror: createAuditMirrorLogger(config.audit.logFile ?? 'stderr'), instance: `admin-cli:${instanceId()}` });
+  const pilot = createPilotAggregates(store, keys);
+  const audit = createAuditRecorder({
+    log, mirror: createAuditMirrorLogger(config.audit.logFile ?? 'stderr'), instance: `admin-cli:${instanceId()}`,
+    onRecorded: (event) => pilot.apply(event),
+  });
   const operator = process.env.SUDO_USER ?? process.env.USER ?? 'unknown';
   try {
     const credentials = createCredentialRepository(store, keys);
@@ -63,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const revoked = await credentials.revokeAll(idNat);
     await audit.record({ type: 'admin.action', outcome: 'success', details: { action: 'revoke-keys', target: idNat, operator, count: revoked } });
-    if (revoked) await audit.record({ type: 'key.revoked', outcome: 'success', actor: idNat, details: { by: 'admin', count: revoked, operator } });
+    if (revoked) await audit.record({ type: 'key.revoked', outcome: 'success', actor: idNat, details: { by: 'admin', count: revoked, keysLeft: 0, operator } });
     process.stdout.write(`revoked ${revoked} key(s) of ${idNat}\n`);
     return revoked ? 0 : 1;
   } finally {

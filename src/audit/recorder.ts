@@ -17,6 +17,12 @@ export interface AuditRecorderOptions {
   instance: string;
   /** Milliseconds since the epoch (default Date.now): the event's time. */
   clock?: () => number;
+  /**
+   * Called with each event once it is chained (not for unrecorded ones): the pilot's per-day
+   * aggregates are derived here, so that what is counted is exactly what the trail holds.
+   * Its failures are reported through onError, never thrown.
+   */
+  onRecorded?: (event: AuditEvent) => Promise<void>;
   /** Told about every failure (bad event, storage down, mirror broken). Default: a JSON line on stderr. */
   onError?: (err: Error, event: { type?: unknown }) => void;
 }
@@ -112,6 +118,7 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
         if (built.problems.length) report(new TypeError(`audit record (${input.type}): ${built.problems.join('; ')} (dropped)`), type);
         const stored = await log.append(body);
         mirrorLine({ ...stored, chain: 'recorded' }, type);
+        if (options.onRecorded) await options.onRecorded(stored).catch((err: unknown) => report(err, type));
       } catch (err) {
         report(err, type);
         // The SIEM still sees what happened, marked as missing from the chain.

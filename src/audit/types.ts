@@ -14,6 +14,7 @@ export const AUDIT_EVENT_TYPES = [
   'psc.verified',
   'psc.failed',
   'key.offered',
+  'key.enrolment_started',
   'key.skipped',
   'key.enrolled',
   'key.renamed',

@@ -63,6 +63,7 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = {
   METRICS_TOKEN: { key: 'metrics.token', secret: true },
   METRICS_ALLOW: { key: 'metrics.allow', list: true },
   ADMIN_IDNATS: { key: 'admin.idNats', list: true },
+  PILOT_STAFF_IDNATS: { key: 'pilot.staffIdNats', list: true },
   SUPPORT_CONTACT: { key: 'support.contact' },
   LOG_LEVEL: { key: 'log.level' },
 };

@@ -133,6 +133,10 @@ export const configSchema = z.strictObject({
     /** National identifiers of the IAM team allowed on /admin (signed in at eidas2 or above). */
     idNats: z.array(z.string().regex(/^[A-Za-z0-9]{1,40}$/)).default([]),
   }).prefault({}),
+  pilot: z.strictObject({
+    /** National identifiers of the pilot team allowed on /pilot (signed in at eidas2 or above). */
+    staffIdNats: z.array(z.string().regex(/^[A-Za-z0-9]{1,40}$/)).default([]),
+  }).prefault({}),
   support: z.strictObject({
     /** Who a clinician should call, shown on pages that say "contact support" (e.g. a blocked key). */
     contact: z.string().min(1).max(200).default('le support informatique de votre établissement'),

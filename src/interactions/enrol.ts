@@ -40,6 +40,9 @@ export function postEnrolOptions(deps: InteractionDeps): RequestHandler {
     const { details, login } = await interactionWithPendingLogin(deps, req, res, 'to enrol a key for');
     const account = await deps.accounts.find(login.accountId);
     const displayName = [account?.profile.given_name, account?.profile.family_name].filter(Boolean).join(' ') || login.accountId;
+    if (await firstTimeInInteraction(deps, details.uid, 'enrolment-started')) {
+      await deps.audit.record({ type: 'key.enrolment_started', outcome: 'info', actor: login.accountId, clientId: String(details.params.client_id), details: { via: 'after-psc' } }, req);
+    }
     const options = await createRegistrationOptions(webauthnDeps(deps), {
       ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-reg'),
       idNat: login.accountId,
@@ -64,7 +67,10 @@ export function postEnrolVerify(deps: InteractionDeps): RequestHandler {
       req.log.info({ uid: details.uid, idNat: login.accountId, kind: credential.kind, aaguid: credential.aaguid, fmt: credential.attestationFormat }, 'key enrolled');
       await deps.audit.record({
         type: 'key.enrolled', outcome: 'success', actor: login.accountId, clientId: String(details.params.client_id),
-        details: { via: 'after-psc', kind: credential.kind, aaguid: credential.aaguid, attestationFormat: credential.attestationFormat, model: credential.model },
+        details: {
+          via: 'after-psc', kind: credential.kind, aaguid: credential.aaguid, attestationFormat: credential.attestationFormat, model: credential.model,
+          keys: (await deps.credentials.listByAccount(login.accountId)).length,
+        },
       }, req);
       const pending = await takePendingLogin(deps, details.uid);
       if (!pending) throw new UserFacingError(400, 'interaction_expired', 'pending login vanished');

@@ -7,7 +7,7 @@ import type { Request, Response } from 'express';
 import type { InteractionDeps, InteractionDetails } from './context.ts';
 import type { PendingLogin } from './pending-login.ts';
 import { ASSURANCE_CHECK, type LoginAssurance } from '../oidc/assurance-check.ts';
-import { professionOf } from '../accounts/index.ts';
+import { establishmentsOf, professionOf } from '../accounts/index.ts';
 
 /** The login handed to oidc-provider; `assurance` is read by the gateway's session checks (oidc/assurance-check.ts). */
 function loginResult(login: PendingLogin) {
@@ -18,13 +18,14 @@ function loginResult(login: PendingLogin) {
 
 async function record(deps: InteractionDeps, req: Request, details: InteractionDetails, login: PendingLogin) {
   const clientId = String(details.params.client_id);
-  const profession = professionOf(await deps.accounts.find(login.accountId));
-  const common = { actor: login.accountId, profession, clientId };
+  const account = await deps.accounts.find(login.accountId);
+  const common = { actor: login.accountId, profession: professionOf(account), clientId };
   await deps.audit.record({
     type: 'signin.succeeded', outcome: 'success', ...common,
     details: {
       method: login.method, acr: login.acr, amr: login.amr, phishingResistant: login.phishingResistant, keyName: login.keyName,
       durationMs: typeof details.iat === 'number' ? Math.max(0, Date.now() - details.iat * 1000) : undefined,
+      ...establishmentsOf(account),
     },
   }, req);
   if (details.prompt.reasons.includes(ASSURANCE_CHECK)) {

@@ -45,5 +45,5 @@ export async function requireSession(deps: PortalDeps, req: Request, res: Respon
 
 /** Only paths of the portal and the admin pages are accepted as a return address. */
 export function safeReturn(value: unknown): string {
-  return typeof value === 'string' && /^\/(account|admin\/audit)(\?[A-Za-z0-9=&_%.:-]*)?$/.test(value) ? value : '/account';
+  return typeof value === 'string' && /^\/(account|admin\/audit|pilot(\/report)?)(\?[A-Za-z0-9=&_%.:-]*)?$/.test(value) ? value : '/account';
 }

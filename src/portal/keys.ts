@@ -88,7 +88,10 @@ export function postAddVerify(deps: PortalDeps): RequestHandler {
         ceremonyKey: ceremony(deps, session.uid), idNat: session.accountId, response: body.response, name: typeof body.name === 'string' ? body.name : undefined,
       });
       req.log.info({ idNat: session.accountId, kind: credential.kind, aaguid: credential.aaguid }, 'key added from /account');
-      await deps.audit.record({ type: 'key.enrolled', outcome: 'success', actor: session.accountId, details: { via: 'account', kind: credential.kind, aaguid: credential.aaguid, attestationFormat: credential.attestationFormat, model: credential.model } }, req);
+      await deps.audit.record({ type: 'key.enrolled', outcome: 'success', actor: session.accountId, details: {
+        via: 'account', kind: credential.kind, aaguid: credential.aaguid, attestationFormat: credential.attestationFormat, model: credential.model,
+        keys: (await deps.credentials.listByAccount(session.accountId)).length,
+      } }, req);
       res.set('cache-control', 'no-store').json({ redirectTo: '/account?notice=added' });
     } catch (err) {
       await auditKeyRefusal(deps, req, err, { ceremony: 'enrolment', actor: (await portalSession(deps.provider, req, res, deps.lifetimes))?.accountId });

@@ -15,10 +15,20 @@ export interface SandboxPeers {
   close(): Promise<void>;
 }
 
-/** Fills in the secrets the sandbox shares with the gateway (PSC client secret, demo-dpi secret). */
+/** The sandbox practitioner who may open /pilot when no pilot team is configured (KIT DOC0042788, médecin). */
+export const SANDBOX_PILOT_STAFF = '899700427885';
+
+/**
+ * Fills in the secrets the sandbox shares with the gateway (PSC client secret, demo-dpi
+ * secret), and lets the sandbox's test doctor open /pilot when no pilot team is configured.
+ */
 export function prepareSandboxSecrets(config: Config, env: NodeJS.ProcessEnv = process.env): Config {
   env.DEMO_DPI_CLIENT_SECRET ??= randomBytes(32).toString('base64url');
-  return { ...config, psc: { ...config.psc, clientSecret: config.psc.clientSecret ?? randomBytes(32).toString('base64url') } };
+  return {
+    ...config,
+    psc: { ...config.psc, clientSecret: config.psc.clientSecret ?? randomBytes(32).toString('base64url') },
+    pilot: { ...config.pilot, staffIdNats: config.pilot.staffIdNats.length ? config.pilot.staffIdNats : [SANDBOX_PILOT_STAFF] },
+  };
 }
 
 /** Starts the PSC simulator; the returned config points the gateway at it. */

@@ -5,12 +5,11 @@
  * recorded (admin.action).
  */
 import type { Request, RequestHandler } from 'express';
-import { compareLevels } from '../../assurance/index.ts';
 import { sendPage } from '../../http/page.ts';
-import { UserFacingError } from '../../http/errors.ts';
 import type { AuditEvent } from '../../audit/types.ts';
 import type { AuditLog } from '../../audit/index.ts';
-import { requireSession, type PortalDeps } from '../../portal/context.ts';
+import type { PortalDeps } from '../../portal/context.ts';
+import { requireStaffSession } from '../../portal/staff-session.ts';
 
 export const ADMIN_MIN_LEVEL = 'eidas2';
 const SCAN_LIMIT = 5000;
@@ -51,14 +50,8 @@ export function matches(event: AuditEvent, search: AuditSearch): boolean {
 export function getAuditSearch(deps: PortalDeps & { auditLog: AuditLog }): RequestHandler {
   return async (req, res) => {
     const returnTo = req.originalUrl.startsWith('/admin/audit') ? req.originalUrl : '/admin/audit';
-    const session = await requireSession(deps, req, res, { returnTo });
+    const session = await requireStaffSession(deps, req, res, { idNats: deps.config.admin.idNats, minLevel: ADMIN_MIN_LEVEL, forbiddenCode: 'forbidden', returnTo });
     if (!session) return;
-    if (!deps.config.admin.idNats.includes(session.accountId)) throw new UserFacingError(403, 'forbidden', `${session.accountId} is not an administrator`);
-    const record = await deps.lifetimes.sessions.get(session.uid);
-    if (!record || compareLevels(record.acr, ADMIN_MIN_LEVEL) < 0) {
-      res.redirect(303, `/account/login?${new URLSearchParams({ acr: ADMIN_MIN_LEVEL, return: returnTo }).toString()}`);
-      return;
-    }
     const search = searchOf(req);
     const searched = Object.values(search).some(Boolean);
     let events: AuditEvent[] = [];

@@ -2,7 +2,7 @@
  * View model of the login page: how each test practitioner is presented (name, profession,
  * establishment, idNat) and which choices are pre-selected.
  */
-import { PROFESSIONS } from '../professions.ts';
+import { PROFESSIONS } from '../../accounts/professions.ts';
 import { ACR_VALUES, MEANS } from './means.ts';
 import type { Practitioner } from './practitioners.ts';
 import { INTERACTION_PATH } from './paths.ts';

@@ -2,7 +2,7 @@
  * Reads the professional identity out of the gateway's claims for display: name,
  * professions (TRE_G15 codes) and establishments (FINESS), as a DPI would show them.
  */
-import { PROFESSIONS } from '../professions.ts';
+import { PROFESSIONS } from '../../accounts/professions.ts';
 
 export interface DisplayIdentity {
   name: string;

@@ -1,0 +1,261 @@
+/**
+ * Reads the pilot's figures for a range of Paris days from the per-day aggregates
+ * (aggregates.ts): one pipelined read of the days' counter hashes, server-side unions of
+ * the active-clinician sets. Nothing here scans the audit trail, so reading stays fast
+ * however many events there are (bench/pilot-figures.ts).
+ */
+import type { Keys, Store } from '../store/index.ts';
+import { addDays, daysFrom, isoWeek, mondayOf } from './calendar.ts';
+import { pilotKeys, dayScore } from './aggregates.ts';
+import { bucketQuantile } from './durations.ts';
+import { METHOD_GROUPS, methodGroup, type MethodGroup } from './method-groups.ts';
+
+export interface Share {
+  count: number;
+  /** count / total, between 0 and 1 (0 when the total is 0). */
+  share: number;
+}
+
+export interface Ranked<K extends string> extends Share {
+  key: K | string;
+}
+
+export interface DailyFigures {
+  day: string;
+  signIns: number;
+  byGroup: Record<MethodGroup, number>;
+  /** Clinicians who signed in that day. */
+  active: number;
+  failures: number;
+  fallbacks: number;
+  stepUps: number;
+  /** Clinicians linked to PSC at the end of the day (all time). */
+  linked: number;
+  /** Clinicians with at least one key at the end of the day (all time). */
+  withKey: number;
+}
+
+export interface WeeklyFigures {
+  week: string;
+  /** First and last day of the week inside the range. */
+  from: string;
+  to: string;
+  /** True when the range cuts the week. */
+  partial: boolean;
+  active: number;
+}
+
+export interface TimeToSignIn {
+  method: string;
+  group: MethodGroup;
+  count: number;
+  /** Bucket upper bounds in ms (durations.ts); undefined without sign-ins. */
+  medianMs?: number;
+  p90Ms?: number;
+}
+
+export interface PilotFigures {
+  range: { from: string; to: string; days: number; timeZone: 'Europe/Paris' };
+  clinicians: {
+    /** Linked to PSC at the end of the range (all time). */
+    linked: number;
+    /** First linked during the range. */
+    newlyLinked: number;
+    /** With at least one key at the end of the range (all time). */
+    withKey: number;
+    /** withKey / linked. */
+    withKeyShare: number;
+    /** Distinct clinicians who signed in during the range. */
+    active: number;
+    /** Average of the daily active counts over the range's days. */
+    dailyActiveAverage: number;
+  };
+  funnel: { offered: number; started: number; completed: number; skipped: number; refused: number; completionRate: number };
+  signIns: {
+    total: number;
+    byGroup: Array<Ranked<MethodGroup>>;
+    byMethod: Array<Ranked<string>>;
+    byAcr: Array<Ranked<string>>;
+    atLeastEidas2: Share;
+    eidas3: Share;
+    phishingResistant: Share;
+    byClient: Array<Ranked<string>>;
+    byProfession: Array<Ranked<string>>;
+    byEstablishment: Array<Ranked<string> & { name: string }>;
+  };
+  timeToSignIn: TimeToSignIn[];
+  failures: { total: number; byReason: Array<Ranked<string>>; byMethod: Array<Ranked<string>>; pscErrors: Array<Ranked<string>>; fallbacksKeyToPsc: number };
+  stepUps: { asked: number; met: number; unmet: number };
+  keys: { enrolled: number; enrolledAfterPsc: number; enrolledFromAccount: number; revoked: number; revokedBy: Array<Ranked<string>> };
+  daily: DailyFigures[];
+  weekly: WeeklyFigures[];
+}
+
+type Counters = Map<string, number>;
+
+function sumInto(target: Counters, hash: Record<string, string> | null): void {
+  for (const [field, value] of Object.entries(hash ?? {})) target.set(field, (target.get(field) ?? 0) + Number(value));
+}
+
+const share = (count: number, total: number): Share => ({ count, share: total > 0 ? count / total : 0 });
+
+/** Counters `<prefix><key>` as a list, largest first (ties by key). */
+function ranked(counters: Counters, prefix: string, total: number): Array<Ranked<string>> {
+  const rows: Array<Ranked<string>> = [];
+  for (const [field, count] of counters) {
+    if (field.startsWith(prefix) && count !== 0) rows.push({ key: field.slice(prefix.length), ...share(count, total) });
+  }
+  return rows.sort((a, b) => b.count - a.count || String(a.key).localeCompare(String(b.key)));
+}
+
+const get = (counters: Counters, field: string) => counters.get(field) ?? 0;
+
+function emptyGroups(): Record<MethodGroup, number> {
+  return Object.fromEntries(METHOD_GROUPS.map((g) => [g, 0])) as Record<MethodGroup, number>;
+}
+
+function groupsOf(counters: Counters): Record<MethodGroup, number> {
+  const groups = emptyGroups();
+  for (const [field, count] of counters) {
+    if (field.startsWith('signin.method:')) groups[methodGroup(field.slice('signin.method:'.length))] += count;
+  }
+  return groups;
+}
+
+function timeToSignIn(counters: Counters): TimeToSignIn[] {
+  const byMethod = new Map<string, Map<number, number>>();
+  for (const [field, count] of counters) {
+    const match = /^duration\.(.+):(\d+)$/.exec(field);
+    if (!match) continue;
+    const buckets = byMethod.get(match[1]!) ?? new Map<number, number>();
+    buckets.set(Number(match[2]), (buckets.get(Number(match[2])) ?? 0) + count);
+    byMethod.set(match[1]!, buckets);
+  }
+  return [...byMethod].map(([method, buckets]) => ({
+    method,
+    group: methodGroup(method),
+    count: [...buckets.values()].reduce((a, b) => a + b, 0),
+    medianMs: bucketQuantile(buckets, 0.5),
+    p90Ms: bucketQuantile(buckets, 0.9),
+  })).sort((a, b) => b.count - a.count || a.method.localeCompare(b.method));
+}
+
+export interface PilotFiguresReader {
+  read(range: { from: string; to: string }): Promise<PilotFigures>;
+}
+
+export function createPilotFiguresReader(store: Store, keys: Keys): PilotFiguresReader {
+  const k = pilotKeys(keys);
+  return {
+    async read({ from, to }) {
+      const days = daysFrom(from, to);
+      // Days before the range that have counters: they make the all-time totals.
+      const before = (await store.zrangeUpTo(k.days, dayScore(from) - 1, 100_000));
+      const [earlier, inRange, activeByDay] = await Promise.all([
+        Promise.all(before.map((day) => store.hgetall(k.day(day)))),
+        Promise.all(days.map((day) => store.hgetall(k.day(day)))),
+        Promise.all(days.map((day) => store.unionCount([k.active(day)]))),
+      ]);
+
+      const base: Counters = new Map();
+      for (const hash of earlier) sumInto(base, hash);
+      let linked = get(base, 'linked');
+      let withKey = get(base, 'keyholders.gained') - get(base, 'keyholders.lost');
+
+      const total: Counters = new Map();
+      const daily: DailyFigures[] = days.map((day, i) => {
+        const counters: Counters = new Map();
+        sumInto(counters, inRange[i]!);
+        sumInto(total, inRange[i]!);
+        linked += get(counters, 'linked');
+        withKey += get(counters, 'keyholders.gained') - get(counters, 'keyholders.lost');
+        return {
+          day,
+          signIns: get(counters, 'signin'),
+          byGroup: groupsOf(counters),
+          active: activeByDay[i]!,
+          failures: get(counters, 'failure'),
+          fallbacks: get(counters, 'fallback.key-to-psc'),
+          stepUps: get(counters, 'stepup.asked'),
+          linked,
+          withKey,
+        };
+      });
+
+      const weeks = new Map<string, string[]>();
+      for (const day of days) weeks.set(isoWeek(day), [...weeks.get(isoWeek(day)) ?? [], day]);
+      const [rangeActive, ...weeklyActive] = await Promise.all([
+        store.unionCount(days.map((day) => k.active(day))),
+        ...[...weeks.values()].map((weekDays) => store.unionCount(weekDays.map((day) => k.active(day)))),
+      ]);
+      const weekly: WeeklyFigures[] = [...weeks].map(([week, weekDays], i) => ({
+        week,
+        from: weekDays[0]!,
+        to: weekDays.at(-1)!,
+        partial: weekDays[0] !== mondayOf(weekDays[0]!) || weekDays.length < 7 || weekDays.at(-1) !== addDays(mondayOf(weekDays[0]!), 6),
+        active: weeklyActive[i]!,
+      }));
+
+      const signIns = get(total, 'signin');
+      const acr = ranked(total, 'signin.acr:', signIns);
+      const eidas3 = get(total, 'signin.acr:eidas3');
+      const eidas2 = get(total, 'signin.acr:eidas2');
+      const establishments = ranked(total, 'signin.finess:', signIns);
+      const names = await Promise.all(establishments.map((row) => store.get(k.establishment(String(row.key)))));
+      const groups = groupsOf(total);
+      const funnel = {
+        offered: get(total, 'enrol.offered'),
+        started: get(total, 'enrol.started'),
+        completed: get(total, 'enrol.completed'),
+        skipped: get(total, 'enrol.skipped'),
+        refused: get(total, 'enrol.refused'),
+      };
+      const endOfRange = daily.at(-1);
+      const finalLinked = endOfRange?.linked ?? linked;
+      const finalWithKey = endOfRange?.withKey ?? withKey;
+
+      return {
+        range: { from, to, days: days.length, timeZone: 'Europe/Paris' },
+        clinicians: {
+          linked: finalLinked,
+          newlyLinked: get(total, 'linked'),
+          withKey: finalWithKey,
+          withKeyShare: share(finalWithKey, finalLinked).share,
+          active: rangeActive ?? 0,
+          dailyActiveAverage: days.length ? activeByDay.reduce((a, b) => a + b, 0) / days.length : 0,
+        },
+        funnel: { ...funnel, completionRate: share(funnel.completed, funnel.offered).share },
+        signIns: {
+          total: signIns,
+          byGroup: METHOD_GROUPS.map((group) => ({ key: group, ...share(groups[group], signIns) })).filter((row) => row.count > 0),
+          byMethod: ranked(total, 'signin.method:', signIns),
+          byAcr: acr,
+          atLeastEidas2: share(eidas2 + eidas3, signIns),
+          eidas3: share(eidas3, signIns),
+          phishingResistant: share(get(total, 'signin.phr'), signIns),
+          byClient: ranked(total, 'signin.client:', signIns),
+          byProfession: ranked(total, 'signin.profession:', signIns),
+          byEstablishment: establishments.map((row, i) => ({ ...row, name: names[i] ?? '' })),
+        },
+        timeToSignIn: timeToSignIn(total),
+        failures: {
+          total: get(total, 'failure'),
+          byReason: ranked(total, 'failure.reason:', get(total, 'failure')),
+          byMethod: ranked(total, 'failure.method:', get(total, 'failure')),
+          pscErrors: ranked(total, 'psc.failure:', 0),
+          fallbacksKeyToPsc: get(total, 'fallback.key-to-psc'),
+        },
+        stepUps: { asked: get(total, 'stepup.asked'), met: get(total, 'stepup.met'), unmet: get(total, 'stepup.unmet') },
+        keys: {
+          enrolled: get(total, 'keys.enrolled'),
+          enrolledAfterPsc: get(total, 'enrol.completed'),
+          enrolledFromAccount: get(total, 'keys.enrolled.account'),
+          revoked: get(total, 'keys.revoked'),
+          revokedBy: ranked(total, 'keys.revoked.by:', get(total, 'keys.revoked')),
+        },
+        daily,
+        weekly,
+      };
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/** Paris days and ISO weeks, including the daylight-saving changes and year ends. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { addDays, dayCount, daysFrom, isDay, isoWeek, mondayOf, parisDay } from '../../src/pilot/calendar.ts';
+
+describe('pilot calendar', () => {
+  it('puts an instant in its Paris day, whatever the UTC date', () => {
+    assert.equal(parisDay('2026-11-18T22:59:59.999Z'), '2026-11-18'); // 23:59:59.999 in winter (UTC+1)
+    assert.equal(parisDay('2026-11-18T23:00:00.000Z'), '2026-11-19'); // midnight in Paris
+    assert.equal(parisDay('2026-07-14T21:59:59.999Z'), '2026-07-14'); // summer (UTC+2)
+    assert.equal(parisDay('2026-07-14T22:00:00.000Z'), '2026-07-15');
+    // 25 October 2026: clocks go back, the Paris day lasts 25 hours (22:00Z to 23:00Z next day).
+    assert.equal(parisDay('2026-10-24T22:30:00Z'), '2026-10-25');
+    assert.equal(parisDay('2026-10-25T22:30:00Z'), '2026-10-25');
+    assert.equal(parisDay('2026-10-25T23:00:00Z'), '2026-10-26');
+    // 29 March 2026: clocks go forward, the day lasts 23 hours.
+    assert.equal(parisDay('2026-03-28T23:30:00Z'), '2026-03-29');
+    assert.equal(parisDay('2026-03-29T21:59:00Z'), '2026-03-29');
+    assert.equal(parisDay(Date.parse('2026-03-29T22:00:00Z')), '2026-03-30');
+    assert.throws(() => parisDay('not a time'), /expected an instant/);
+  });
+
+  it('knows real calendar days', () => {
+    assert.equal(isDay('2028-02-29'), true);
+    assert.equal(isDay('2026-02-29'), false);
+    assert.equal(isDay('2026-13-01'), false);
+    assert.equal(isDay('2026-1-01'), false);
+    assert.equal(isDay(20261101), false);
+  });
+
+  it('walks days across months and years', () => {
+    assert.equal(addDays('2026-12-31', 1), '2027-01-01');
+    assert.equal(addDays('2026-03-01', -1), '2026-02-28');
+    assert.deepEqual(daysFrom('2026-12-30', '2027-01-02'), ['2026-12-30', '2026-12-31', '2027-01-01', '2027-01-02']);
+    assert.equal(dayCount('2026-11-01', '2026-11-30'), 30);
+    assert.deepEqual(daysFrom('2026-11-02', '2026-11-01'), []);
+  });
+
+  it('names ISO weeks, including week 53 and weeks that straddle a year', () => {
+    assert.equal(isoWeek('2026-11-23'), '2026-W48'); // a Monday
+    assert.equal(isoWeek('2026-11-22'), '2026-W47'); // a Sunday
+    assert.equal(isoWeek('2026-01-01'), '2026-W01'); // a Thursday
+    assert.equal(isoWeek('2027-01-01'), '2026-W53'); // 2026 has 53 weeks
+    assert.equal(isoWeek('2024-12-30'), '2025-W01');
+    assert.equal(isoWeek('2027-01-04'), '2027-W01');
+    assert.equal(mondayOf('2026-11-22'), '2026-11-16');
+    assert.equal(mondayOf('2026-11-16'), '2026-11-16');
+  });
+});
