@@ -5,7 +5,6 @@
  *   list-keys <idNat>     lists them
  * Exit codes: 0 done, 1 nothing to act on, 2 bad usage or configuration.
  */
-import { createPilotAggregates } from '../pilot/index.ts';
 import { parseArgs } from 'node:util';
 import { loadConfigForCommand } from '../config/index.ts';
 import { createBackend, createKeys } from '../store/index.ts';
@@ -14,6 +13,7 @@ import { createAuditMirrorLogger, createAuditRecorder, createRedisAuditLog } fro
 import { instanceId } from '../logger.ts';
 import { createCredentialRepository } from '../webauthn/index.ts';
 import { ID_NAT_PATTERN } from '../accounts/index.ts';
+import { createPilotAggregates } from '../pilot/index.ts';
 
 const USAGE = 'usage: npm run admin -- revoke-keys <idNat> | list-keys <idNat>';
 

@@ -109,7 +109,7 @@ describe('audit trail completeness', () => {
       const { verify } = await ceremony(browser, stack, interactionPath(page!), 'enrol', key, { name: 'Clé audit' });
       await followToRp(browser, stack, verify);
     });
-    assert.deepEqual(types(enrolled), ['signin.started:info', 'psc.verified:success', 'key.offered:info', 'key.enrolled:success', 'signin.succeeded:success']);
+    assert.deepEqual(types(enrolled), ['signin.started:info', 'psc.verified:success', 'key.offered:info', 'key.enrolment_started:info', 'key.enrolled:success', 'signin.succeeded:success']);
 
     const passwordless = await eventsOf(async () => {
       const browser = new TestBrowser();

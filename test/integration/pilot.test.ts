@@ -7,7 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
-import { exchange, signIn } from '../support/psc-login.ts';
+import { exchange, loginAtPsc, signIn } from '../support/psc-login.ts';
+import { ceremony, followToRp, interactionPath, loginPage, pscUntilNextStep } from '../support/key-journey.ts';
+import { createSoftAuthenticator } from '../support/soft-authenticator.ts';
 import type { PilotFigures } from '../../src/pilot/index.ts';
 import { parisDay } from '../../src/pilot/index.ts';
 
@@ -72,6 +74,33 @@ describe('/pilot figures', () => {
     assert.ok(figures.signIns.byEstablishment.length >= 1, 'sign-ins of hospital clinicians count under their FINESS');
     assert.ok(figures.clinicians.linked >= 2, 'first PSC sign-ins link clinicians');
     assert.equal(figures.timeToSignIn.reduce((n, m) => n + m.count, 0), chained.length);
+  });
+
+  it('a key refused then PSC in the same attempt counts as one fall-back; enrolment feeds the funnel and the key holders', async () => {
+    const today = parisDay(Date.now());
+    const read = async () => (await staff.request(`${stack.issuer}/pilot/export.json?from=${today}&to=${today}`)).json as PilotFigures;
+    const before = await read();
+    const key = createSoftAuthenticator();
+    const enrolling = new TestBrowser();
+    const { page } = await pscUntilNextStep(stack, enrolling, { practitioner: '810104567894', means: 'card' });
+    const { verify } = await ceremony(enrolling, stack, interactionPath(page!), 'enrol', key, { name: 'Clé pilote' });
+    await followToRp(enrolling, stack, verify);
+    const enrolled = await read();
+    assert.equal(enrolled.clinicians.withKey, before.clinicians.withKey + 1);
+    assert.deepEqual(
+      [enrolled.funnel.offered, enrolled.funnel.started, enrolled.funnel.completed],
+      [before.funnel.offered + 1, before.funnel.started + 1, before.funnel.completed + 1],
+    );
+
+    const browser = new TestBrowser();
+    const login = await loginPage(stack, browser);
+    await ceremony(browser, stack, login.base, 'webauthn', key, {}, { userVerified: false });
+    const back = await loginAtPsc(browser, login.page, { practitioner: '810104567894', means: 'card' });
+    assert.ok(back.stoppedAt, 'the clinician reaches the application through PSC');
+    const after = await read();
+    assert.equal(after.failures.fallbacksKeyToPsc, before.failures.fallbacksKeyToPsc + 1);
+    assert.equal(after.failures.byReason.find((r) => r.key === 'user-verification-missing')?.count, 1);
+    assert.equal(after.signIns.total, enrolled.signIns.total + 1);
   });
 
   it('shows the dashboard in French with its charts, tables and export links', async () => {
