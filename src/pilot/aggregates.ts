@@ -7,6 +7,7 @@
  *   pilot:day:<YYYY-MM-DD>     hash of counters (counters.ts), kept for good
  *   pilot:active:<YYYY-MM-DD>  set of pseudonymised clinicians who signed in that day,
  *                              kept ACTIVE_KEPT_DAYS (daily / weekly / range actives)
+ *   pilot:funnel:<step>:<day>  set of pseudonymised clinicians who reached that enrolment step
  *   pilot:days                 sorted set of the days that have counters (score = day number)
  *   pilot:finess:<n>           name of an establishment, as PSC gives it
  *   pilot:attempt:<id>         a key failed in this sign-in attempt (one hour), to find fall-backs
@@ -24,6 +25,7 @@ export const ATTEMPT_KEPT_SECONDS = 3_600;
 export interface PilotKeys {
   day(day: string): string;
   active(day: string): string;
+  funnel(step: string, day: string): string;
   days: string;
   establishment(finess: string): string;
   attempt(attempt: string): string;
@@ -33,6 +35,7 @@ export function pilotKeys(keys: Keys): PilotKeys {
   return {
     day: (day) => keys.custom('pilot', 'day', day),
     active: (day) => keys.custom('pilot', 'active', day),
+    funnel: (step, day) => keys.custom('pilot', 'funnel', step, day),
     days: keys.custom('pilot', 'days'),
     establishment: (finess) => keys.custom('pilot', 'finess', finess),
     attempt: (attempt) => keys.custom('pilot', 'attempt', attempt),
@@ -71,6 +74,10 @@ export function createPilotAggregates(store: Store, keys: Keys): PilotAggregates
       }
       if (counts.active) {
         batch.sadd(k.active(counts.day), [pseudonym(counts.active)], ACTIVE_KEPT_DAYS * 86_400);
+        writes += 1;
+      }
+      if (counts.funnelStep) {
+        batch.sadd(k.funnel(counts.funnelStep.step, counts.day), [pseudonym(counts.funnelStep.actor)], ACTIVE_KEPT_DAYS * 86_400);
         writes += 1;
       }
       if (counts.keyFailedIn) {

@@ -11,6 +11,8 @@
  *   linked, enrol.offered, enrol.started, enrol.completed, enrol.skipped, enrol.refused,
  *   keys.enrolled, keys.enrolled.account, keys.revoked, keys.revoked.by:<by>,
  *   keyholders.gained, keyholders.lost, stepup.asked, stepup.met, stepup.unmet
+ * Clinicians who reached each step of the enrolment offer are also counted apart (distinct
+ * per range), since one clinician may be offered a key at every PSC sign-in;
  * and, added by aggregates.ts when a sign-in through PSC follows a failed key in the same
  * attempt, fallback.key-to-psc.
  */
@@ -29,6 +31,8 @@ export interface EventCounts {
   keyFailedIn?: string;
   /** Attempt that ended with a sign-in through PSC. */
   pscSignInIn?: string;
+  /** A step of the enrolment offer after PSC this clinician reached that day (distinct clinicians per step). */
+  funnelStep?: { step: FunnelStep; actor: string };
   /** FINESS site number → establishment name, as seen in the event. */
   establishments?: Map<string, string>;
 }
@@ -45,6 +49,9 @@ function strings(value: unknown): string[] {
   return typeof value === 'string' ? value.split(',') : [];
 }
 
+export const FUNNEL_STEPS = ['offered', 'started', 'completed', 'skipped'] as const;
+export type FunnelStep = (typeof FUNNEL_STEPS)[number];
+
 export function countsOf(event: AuditEvent): EventCounts {
   const increments = new Map<string, number>();
   const add = (name: string, by = 1) => increments.set(name, (increments.get(name) ?? 0) + by);
@@ -52,6 +59,7 @@ export function countsOf(event: AuditEvent): EventCounts {
   const d = event.details ?? {};
   const attempt = part(d.attempt);
   const success = event.outcome === 'success';
+  const reached = (step: FunnelStep) => { if (event.actor) counts.funnelStep = { step, actor: event.actor }; };
 
   switch (event.type) {
     case 'signin.succeeded': {
@@ -89,12 +97,17 @@ export function countsOf(event: AuditEvent): EventCounts {
       break;
     case 'key.offered':
       add('enrol.offered');
+      reached('offered');
       break;
     case 'key.enrolment_started':
-      if (d.via !== 'account') add('enrol.started');
+      if (d.via !== 'account') {
+        add('enrol.started');
+        reached('started');
+      }
       break;
     case 'key.skipped':
       add('enrol.skipped');
+      reached('skipped');
       break;
     case 'key.enrolled':
       if (!success) {
@@ -103,7 +116,10 @@ export function countsOf(event: AuditEvent): EventCounts {
       }
       add('keys.enrolled');
       if (d.via === 'account') add('keys.enrolled.account');
-      else add('enrol.completed');
+      else {
+        add('enrol.completed');
+        reached('completed');
+      }
       if (d.keys === 1) add('keyholders.gained');
       break;
     case 'key.revoked': {

@@ -59,11 +59,15 @@ export function figuresCsv(figures: PilotFigures, format: PilotFormat): string {
     add('duree_connexion', 'p90_ms', row.method, format.group(row.group), row.p90Ms);
   }
 
-  add('enrolement', 'proposes', '', '', funnel.offered);
-  add('enrolement', 'commences', '', '', funnel.started);
-  add('enrolement', 'termines', '', '', funnel.completed, funnel.completionRate);
-  add('enrolement', 'refuses_par_le_professionnel', '', '', funnel.skipped);
-  add('enrolement', 'echoues', '', '', funnel.refused);
+  add('enrolement', 'professionnels_proposes', '', '', funnel.clinicians.offered);
+  add('enrolement', 'professionnels_commences', '', '', funnel.clinicians.started);
+  add('enrolement', 'professionnels_termines', '', '', funnel.clinicians.completed, funnel.completionRate);
+  add('enrolement', 'professionnels_declines', '', '', funnel.clinicians.skipped);
+  add('enrolement', 'propositions', '', '', funnel.offered);
+  add('enrolement', 'commencements', '', '', funnel.started);
+  add('enrolement', 'enregistrements', '', '', funnel.completed);
+  add('enrolement', 'refus_plus_tard', '', '', funnel.skipped);
+  add('enrolement', 'echecs_enregistrement', '', '', funnel.refused);
 
   add('echecs', 'total', '', '', failures.total);
   rankedRows('echecs', 'par_raison', failures.byReason, format.reason);

@@ -9,6 +9,7 @@ import { addDays, daysFrom, isoWeek, mondayOf } from './calendar.ts';
 import { pilotKeys, dayScore } from './aggregates.ts';
 import { bucketQuantile } from './durations.ts';
 import { METHOD_GROUPS, methodGroup, type MethodGroup } from './method-groups.ts';
+import { FUNNEL_STEPS, type FunnelStep } from './counters.ts';
 
 export interface Share {
   count: number;
@@ -70,7 +71,16 @@ export interface PilotFigures {
     /** Average of the daily active counts over the range's days. */
     dailyActiveAverage: number;
   };
-  funnel: { offered: number; started: number; completed: number; skipped: number; refused: number; completionRate: number };
+  /**
+   * Enrolment offer after PSC: events (one clinician may be offered a key at each PSC
+   * sign-in) and distinct clinicians per step; completionRate = clinicians who completed /
+   * clinicians offered.
+   */
+  funnel: {
+    offered: number; started: number; completed: number; skipped: number; refused: number;
+    clinicians: Record<FunnelStep, number>;
+    completionRate: number;
+  };
   signIns: {
     total: number;
     byGroup: Array<Ranked<MethodGroup>>;
@@ -184,6 +194,8 @@ export function createPilotFiguresReader(store: Store, keys: Keys): PilotFigures
 
       const weeks = new Map<string, string[]>();
       for (const day of days) weeks.set(isoWeek(day), [...weeks.get(isoWeek(day)) ?? [], day]);
+      const funnelClinicians = Object.fromEntries(await Promise.all(FUNNEL_STEPS.map(async (step) =>
+        [step, await store.unionCount(days.map((day) => k.funnel(step, day)))] as const))) as Record<FunnelStep, number>;
       const [rangeActive, ...weeklyActive] = await Promise.all([
         store.unionCount(days.map((day) => k.active(day))),
         ...[...weeks.values()].map((weekDays) => store.unionCount(weekDays.map((day) => k.active(day)))),
@@ -224,7 +236,7 @@ export function createPilotFiguresReader(store: Store, keys: Keys): PilotFigures
           active: rangeActive ?? 0,
           dailyActiveAverage: days.length ? activeByDay.reduce((a, b) => a + b, 0) / days.length : 0,
         },
-        funnel: { ...funnel, completionRate: share(funnel.completed, funnel.offered).share },
+        funnel: { ...funnel, clinicians: funnelClinicians, completionRate: share(funnelClinicians.completed, funnelClinicians.offered).share },
         signIns: {
           total: signIns,
           byGroup: METHOD_GROUPS.map((group) => ({ key: group, ...share(groups[group], signIns) })).filter((row) => row.count > 0),

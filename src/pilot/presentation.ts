@@ -63,7 +63,7 @@ export function chartData(figures: PilotFigures, format: PilotFormat, t: Transla
     groups: { labels: figures.signIns.byGroup.map((row) => format.group(String(row.key))), data: figures.signIns.byGroup.map((row) => row.count) },
     funnel: {
       labels: (['offered', 'started', 'completed', 'skipped'] as const).map((step) => t(`pilot.funnel.${step}`)),
-      data: [figures.funnel.offered, figures.funnel.started, figures.funnel.completed, figures.funnel.skipped],
+      data: [figures.funnel.clinicians.offered, figures.funnel.clinicians.started, figures.funnel.clinicians.completed, figures.funnel.clinicians.skipped],
     },
   };
 }

@@ -51,6 +51,9 @@ const EVENTS: AuditEvent[] = [
   // 19 Nov: B is offered a key and skips it (B's sign-in above came from another device).
   event('2026-11-19T08:00:00Z', { type: 'key.offered', outcome: 'info', actor: B, clientId: 'demo-dpi', details: { required: false } }),
   event('2026-11-19T08:00:20Z', { type: 'key.skipped', outcome: 'info', actor: B, clientId: 'demo-dpi' }),
+  // 20 Nov: B is offered a key again at their next PSC sign-in and skips again.
+  event('2026-11-20T07:00:00Z', { type: 'key.offered', outcome: 'info', actor: B, clientId: 'demo-dpi', details: { required: false } }),
+  event('2026-11-20T07:00:20Z', { type: 'key.skipped', outcome: 'info', actor: B, clientId: 'demo-dpi' }),
   // 20 Nov: a step-up met (A) and one unmet (B).
   event('2026-11-20T09:00:00Z', { type: 'stepup.asked', outcome: 'info', actor: A, clientId: 'demo-dmp' }),
   event('2026-11-20T09:00:30Z', { type: 'stepup.met', outcome: 'success', actor: A, clientId: 'demo-dmp' }),
@@ -113,7 +116,11 @@ function checkWeek(figures: PilotFigures) {
     pscErrors: [row('unavailable', 1, 0)],
     fallbacksKeyToPsc: 1,
   });
-  assert.deepEqual(figures.funnel, { offered: 2, started: 1, completed: 1, skipped: 1, refused: 0, completionRate: 0.5 });
+  // Offered to C once and to B twice; C starts and completes, B skips both times.
+  assert.deepEqual(figures.funnel, {
+    offered: 3, started: 1, completed: 1, skipped: 2, refused: 0,
+    clinicians: { offered: 2, started: 1, completed: 1, skipped: 1 }, completionRate: 0.5,
+  });
   assert.deepEqual(figures.stepUps, { asked: 1, met: 1, unmet: 1 });
   assert.deepEqual(figures.keys, { enrolled: 1, enrolledAfterPsc: 1, enrolledFromAccount: 0, revoked: 1, revokedBy: [row('owner', 1, 1)] });
 }

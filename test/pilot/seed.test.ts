@@ -138,7 +138,9 @@ describe('the seeded events in the pilot figures', () => {
 
   it('exercise every figure of the dashboard', () => {
     const { funnel, stepUps, keys, failures, signIns } = figures;
-    for (const [name, value] of Object.entries({ ...funnel, ...stepUps, enrolledFromAccount: keys.enrolledFromAccount, revoked: keys.revoked })) {
+    const { clinicians: funnelClinicians, ...funnelEvents } = funnel;
+    const distinct = Object.fromEntries(Object.entries(funnelClinicians).map(([step, n]) => [`clinicians ${step}`, n]));
+    for (const [name, value] of Object.entries({ ...funnelEvents, ...distinct, ...stepUps, enrolledFromAccount: keys.enrolledFromAccount, revoked: keys.revoked })) {
       assert.ok(typeof value === 'number' && value > 0, `${name} is ${value}`);
     }
     assert.ok(figures.clinicians.withKeyShare > 0.4 && figures.clinicians.withKeyShare < 0.95, `with a key: ${figures.clinicians.withKeyShare}`);
