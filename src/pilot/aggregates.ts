@@ -5,6 +5,8 @@
  * Keys, all under the `{pilot}` hash tag (one Cluster slot, so a day's writes are one MULTI
  * and the active-clinician sets can be united on the server):
  *   pilot:day:<YYYY-MM-DD>     hash of counters (counters.ts), kept for good
+ *   pilot:month:<YYYY-MM>      the same counters summed over the month, so that a long
+ *                              range reads whole months instead of every day
  *   pilot:active:<YYYY-MM-DD>  set of pseudonymised clinicians who signed in that day,
  *                              kept ACTIVE_KEPT_DAYS (daily / weekly / range actives)
  *   pilot:funnel:<step>:<day>  set of pseudonymised clinicians who reached that enrolment step
@@ -24,6 +26,7 @@ export const ATTEMPT_KEPT_SECONDS = 3_600;
 
 export interface PilotKeys {
   day(day: string): string;
+  month(month: string): string;
   active(day: string): string;
   funnel(step: string, day: string): string;
   days: string;
@@ -34,6 +37,7 @@ export interface PilotKeys {
 export function pilotKeys(keys: Keys): PilotKeys {
   return {
     day: (day) => keys.custom('pilot', 'day', day),
+    month: (month) => keys.custom('pilot', 'month', month),
     active: (day) => keys.custom('pilot', 'active', day),
     funnel: (step, day) => keys.custom('pilot', 'funnel', step, day),
     days: keys.custom('pilot', 'days'),
@@ -70,6 +74,7 @@ export function createPilotAggregates(store: Store, keys: Keys): PilotAggregates
       let writes = 0;
       for (const [field, by] of counts.increments) {
         batch.hincrby(k.day(counts.day), field, by);
+        batch.hincrby(k.month(counts.day.slice(0, 7)), field, by);
         writes += 1;
       }
       if (counts.active) {

@@ -5,7 +5,7 @@
  * live (aggregates.ts applies it to the store).
  *
  * Counter names (fields of the day's hash):
- *   signin, signin.method:<m>, signin.acr:<acr>, signin.phr, signin.client:<id>,
+ *   signin, signin.method:<m>, signin.group:<g> (method-groups.ts), signin.acr:<acr>, signin.phr, signin.client:<id>,
  *   signin.profession:<code>, signin.finess:<n>, duration.<m>:<bucket ms>,
  *   failure, failure.reason:<r>, failure.method:<webauthn|psc|other>, psc.failure:<r>,
  *   linked, enrol.offered, enrol.started, enrol.completed, enrol.skipped, enrol.refused,
@@ -19,7 +19,7 @@
 import type { AuditEvent } from '../audit/types.ts';
 import { parisDay } from './calendar.ts';
 import { durationBucket } from './durations.ts';
-import { isPscMethod } from './method-groups.ts';
+import { isPscMethod, methodGroup } from './method-groups.ts';
 
 export interface EventCounts {
   /** The Paris day the event belongs to. */
@@ -66,6 +66,7 @@ export function countsOf(event: AuditEvent): EventCounts {
       const method = part(d.method) ?? 'unknown';
       add('signin');
       add(`signin.method:${method}`);
+      add(`signin.group:${methodGroup(method)}`);
       add(`signin.acr:${part(d.acr) ?? 'unknown'}`);
       if (d.phishingResistant === true) add('signin.phr');
       if (event.clientId) add(`signin.client:${part(event.clientId)}`);

@@ -150,6 +150,40 @@ function timeToSignIn(counters: Counters): TimeToSignIn[] {
   })).sort((a, b) => b.count - a.count || a.method.localeCompare(b.method));
 }
 
+/** The fields read for the all-time totals (clinicians linked, with a key). */
+const TOTAL_FIELDS = ['linked', 'keyholders.gained', 'keyholders.lost'];
+/** The fields read per day for the daily series. */
+const DAILY_FIELDS = ['signin', ...METHOD_GROUPS.map((g) => `signin.group:${g}`), 'failure', 'fallback.key-to-psc', 'stepup.asked', ...TOTAL_FIELDS];
+
+function fieldsOf(fields: string[], values: (string | null)[]): Record<string, string> {
+  const hash: Record<string, string> = {};
+  fields.forEach((field, i) => { if (values[i] !== null && values[i] !== undefined) hash[field] = values[i]!; });
+  return hash;
+}
+
+function lastDayOf(month: string): string {
+  const [year, m] = month.split('-').map(Number) as [number, number];
+  return addDays(m === 12 ? `${year + 1}-01-01` : `${year}-${String(m + 1).padStart(2, '0')}-01`, -1);
+}
+
+/**
+ * Which hashes a range is read from. Before the range: whole months (month hashes) and the
+ * days of the range's first month. In the range: months it covers entirely (month hashes)
+ * and its other days (day hashes), so that a year reads 12 hashes and a few days, not 365.
+ */
+export function readingPlan(days: string[], earlierDaysWithData: string[]) {
+  const firstMonth = days[0]?.slice(0, 7) ?? '';
+  const earlierMonths = [...new Set(earlierDaysWithData.map((d) => d.slice(0, 7)).filter((m) => m < firstMonth))];
+  const earlierDays = earlierDaysWithData.filter((d) => d.slice(0, 7) === firstMonth);
+  const first = days[0];
+  const last = days.at(-1);
+  const isWhole = (month: string) => first !== undefined && last !== undefined && `${month}-01` >= first && lastDayOf(month) <= last;
+  const months = [...new Set(days.map((d) => d.slice(0, 7)))];
+  const wholeMonths = months.filter(isWhole);
+  const edgeDays = days.filter((d) => !wholeMonths.includes(d.slice(0, 7)));
+  return { earlierMonths, earlierDays, wholeMonths, edgeDays };
+}
+
 export interface PilotFiguresReader {
   read(range: { from: string; to: string }): Promise<PilotFigures>;
 }
@@ -159,30 +193,35 @@ export function createPilotFiguresReader(store: Store, keys: Keys): PilotFigures
   return {
     async read({ from, to }) {
       const days = daysFrom(from, to);
-      // Days before the range that have counters: they make the all-time totals.
-      const before = (await store.zrangeUpTo(k.days, dayScore(from) - 1, 100_000));
-      const [earlier, inRange, activeByDay] = await Promise.all([
-        Promise.all(before.map((day) => store.hgetall(k.day(day)))),
-        Promise.all(days.map((day) => store.hgetall(k.day(day)))),
+      const plan = readingPlan(days, await store.zrangeUpTo(k.days, dayScore(from) - 1, 100_000));
+      const [earlierMonths, earlierDays, wholeMonths, edgeDays, dailyFields, activeByDay] = await Promise.all([
+        Promise.all(plan.earlierMonths.map((month) => store.hmget(k.month(month), TOTAL_FIELDS))),
+        Promise.all(plan.earlierDays.map((day) => store.hmget(k.day(day), TOTAL_FIELDS))),
+        Promise.all(plan.wholeMonths.map((month) => store.hgetall(k.month(month)))),
+        Promise.all(plan.edgeDays.map((day) => store.hgetall(k.day(day)))),
+        Promise.all(days.map((day) => store.hmget(k.day(day), DAILY_FIELDS))),
         Promise.all(days.map((day) => store.unionCount([k.active(day)]))),
       ]);
 
+      // All-time totals before the range: whole months, then the days of the range's first month.
       const base: Counters = new Map();
-      for (const hash of earlier) sumInto(base, hash);
+      for (const values of [...earlierMonths, ...earlierDays]) sumInto(base, fieldsOf(TOTAL_FIELDS, values));
       let linked = get(base, 'linked');
       let withKey = get(base, 'keyholders.gained') - get(base, 'keyholders.lost');
 
+      // The range's totals: its whole months from the month hashes, the other days one by one.
       const total: Counters = new Map();
+      for (const hash of [...wholeMonths, ...edgeDays]) sumInto(total, hash);
+
       const daily: DailyFigures[] = days.map((day, i) => {
         const counters: Counters = new Map();
-        sumInto(counters, inRange[i]!);
-        sumInto(total, inRange[i]!);
+        sumInto(counters, fieldsOf(DAILY_FIELDS, dailyFields[i]!));
         linked += get(counters, 'linked');
         withKey += get(counters, 'keyholders.gained') - get(counters, 'keyholders.lost');
         return {
           day,
           signIns: get(counters, 'signin'),
-          byGroup: groupsOf(counters),
+          byGroup: Object.fromEntries(METHOD_GROUPS.map((g) => [g, get(counters, `signin.group:${g}`)])) as Record<MethodGroup, number>,
           active: activeByDay[i]!,
           failures: get(counters, 'failure'),
           fallbacks: get(counters, 'fallback.key-to-psc'),

@@ -50,6 +50,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     async smembers(key) {
       return keyspace.getSet(key);
     },
+    async hmget(key, fields) {
+      const hash = keyspace.getHash(key);
+      return fields.map((field) => hash?.[field] ?? null);
+    },
     async unionCount(keys) {
       return keyspace.unionSize(keys);
     },

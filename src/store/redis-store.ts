@@ -2,6 +2,7 @@
  * Store over ioredis (single node, Sentinel or Cluster): plain commands, GETDEL for
  * single-use values, a Lua script for hsetIfExists, MULTI/EXEC batches (redis-batch.ts).
  */
+import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { keySlot } from './key-slot.ts';
 import { createRedisBatch } from './redis-batch.ts';
@@ -19,8 +20,16 @@ if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
 return 1
 `;
 
-/** SUNION counted on the server, so the members never travel. */
-const UNION_COUNT = `return #redis.call('SUNION', unpack(KEYS))`;
+/**
+ * SUNION counted on the server: the union is stored in KEYS[1] (a scratch key in the same
+ * slot), counted and deleted, so no member travels or is copied into Lua.
+ */
+const UNION_COUNT = `
+redis.call('SUNIONSTORE', KEYS[1], unpack(KEYS, 2))
+local count = redis.call('SCARD', KEYS[1])
+redis.call('DEL', KEYS[1])
+return count
+`;
 
 interface WithScripts {
   hcHsetIfExists(key: string, ...fieldsAndValues: string[]): Promise<number>;
@@ -73,10 +82,15 @@ export function createRedisStore(redis: Redis | Cluster): Store {
     smembers: (key) => redis.smembers(key),
     async unionCount(keys) {
       if (keys.length === 0) return 0;
+      if (keys.length === 1) return redis.scard(keys[0]!);
       if (redis.isCluster && new Set(keys.map(keySlot)).size > 1) {
         throw new Error(`store unionCount: expected keys in one hash slot on Redis Cluster, got ${keys.length} keys over several slots`);
       }
-      return scripts.hcUnionCount(keys.length, ...keys);
+      const scratch = `${keys[0]}:union:${randomUUID()}`;
+      return scripts.hcUnionCount(keys.length + 1, scratch, ...keys);
+    },
+    async hmget(key, fields) {
+      return fields.length ? redis.hmget(key, ...fields) : [];
     },
     async pushCapped(key, value, max) {
       const replies = await redis.multi().lpush(key, value).ltrim(key, 0, positiveCount(max) - 1).exec();

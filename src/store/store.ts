@@ -20,6 +20,8 @@ export interface Store {
   del(...keys: string[]): Promise<number>;
   /** All fields of a hash, or null when the key is absent or expired. */
   hgetall(key: string): Promise<Record<string, string> | null>;
+  /** Some fields of a hash, in the order asked (null for an absent field or hash). */
+  hmget(key: string, fields: string[]): Promise<(string | null)[]>;
   /** Sets fields of a hash only when the hash exists; true when it existed. */
   hsetIfExists(key: string, fields: Record<string, string>): Promise<boolean>;
   /** Members of a set (empty when absent). */

@@ -11,7 +11,8 @@ import { createKeys } from '../../src/store/keys.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
 import { createRedisStore } from '../../src/store/redis-store.ts';
 import type { Store } from '../../src/store/store.ts';
-import { createPilotAggregates, createPilotFiguresReader, type PilotFigures } from '../../src/pilot/index.ts';
+import { createPilotAggregates, createPilotFiguresReader, daysFrom, type PilotFigures } from '../../src/pilot/index.ts';
+import { readingPlan } from '../../src/pilot/figures.ts';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis.ts';
 
 const A = '810100000001'; // doctor and pharmacist, has a key before the range
@@ -125,6 +126,23 @@ function checkWeek(figures: PilotFigures) {
   assert.deepEqual(figures.keys, { enrolled: 1, enrolledAfterPsc: 1, enrolledFromAccount: 0, revoked: 1, revokedBy: [row('owner', 1, 1)] });
 }
 
+describe('pilot reading plan', () => {
+  it('reads whole months from month hashes and only the edge days one by one', () => {
+    const plan = readingPlan(daysFrom('2026-10-15', '2026-12-05'), ['2026-09-03', '2026-09-30', '2026-10-02', '2026-10-14']);
+    assert.deepEqual(plan.earlierMonths, ['2026-09']);
+    assert.deepEqual(plan.earlierDays, ['2026-10-02', '2026-10-14']);
+    assert.deepEqual(plan.wholeMonths, ['2026-11']);
+    assert.equal(plan.edgeDays.length, 17 + 5);
+    assert.equal(plan.edgeDays[0], '2026-10-15');
+    assert.equal(plan.edgeDays.at(-1), '2026-12-05');
+    const year = readingPlan(daysFrom('2026-01-01', '2026-12-31'), []);
+    assert.equal(year.wholeMonths.length, 12);
+    assert.deepEqual(year.edgeDays, []);
+    const february = readingPlan(daysFrom('2028-02-01', '2028-02-29'), []);
+    assert.deepEqual(february.wholeMonths, ['2028-02'], 'a leap February is whole on the 29th');
+  });
+});
+
 function figuresSuite(kind: 'redis' | 'memory', open: (prefix: string) => { store: Store; close(): Promise<void> }) {
   describe(`pilot figures from known events (${kind})`, () => {
     const prefix = uniquePrefix(`pilot-${kind}`);
@@ -156,6 +174,22 @@ function figuresSuite(kind: 'redis' | 'memory', open: (prefix: string) => { stor
       assert.equal(figures.clinicians.newlyLinked, 0);
       assert.equal(figures.clinicians.linked, 3);
       assert.equal(figures.failures.fallbacksKeyToPsc, 0);
+    });
+
+    it('a whole month read from the month hash equals the sum of its days', async () => {
+      // November: A on the 10th (card), the five sign-ins of the week, C on the 23rd (key).
+      for (const range of [{ from: '2026-11-01', to: '2026-11-30' }, { from: '2026-10-15', to: '2026-12-05' }]) {
+        const figures = await reader.read(range);
+        assert.equal(figures.signIns.total, 7, JSON.stringify(range));
+        assert.deepEqual(figures.signIns.byGroup.map((r) => [r.key, r.count]), [['passkey', 1], ['hardware-key', 3], ['psc-card', 2], ['psc-ecps', 1]]);
+        assert.deepEqual(figures.clinicians, { linked: 3, newlyLinked: 3, withKey: 1, withKeyShare: 1 / 3, active: 3, dailyActiveAverage: 6 / figures.range.days });
+        assert.equal(figures.failures.fallbacksKeyToPsc, 1);
+        assert.deepEqual(figures.timeToSignIn.find((m) => m.method === 'psc-card'), { method: 'psc-card', group: 'psc-card', count: 2, medianMs: 9000, p90Ms: 12_000 });
+        assert.equal(figures.daily.reduce((n, d) => n + d.signIns, 0), 7);
+      }
+      // Starting on 1 December: November is read whole as "before the range".
+      const december = await reader.read({ from: '2026-12-01', to: '2026-12-01' });
+      assert.deepEqual([december.clinicians.linked, december.clinicians.withKey], [3, 1]);
     });
 
     it('an empty range has zero counts and shares, no times, and keeps the all-time totals', async () => {

@@ -201,6 +201,16 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       await store.batch().sadd(a, ['x', 'y']).sadd(b, ['y', 'z', 'w']).exec();
       assert.equal(await store.unionCount([a]), 2);
       assert.equal(await store.unionCount([a, b, absent]), 4);
+      assert.deepEqual((await store.smembers(a)).sort(), ['x', 'y'], 'the sets are left as they were');
+      assert.equal(await store.unionCount([absent, `${prefix}${tag}:absent2`]), 0);
+    });
+
+    test('hmget reads some fields in order, null for absent fields and hashes', async () => {
+      const h = key('h');
+      await store.batch().hsetAll(h, { a: '1', b: '2' }).exec();
+      assert.deepEqual(await store.hmget(h, ['b', 'missing', 'a']), ['2', null, '1']);
+      assert.deepEqual(await store.hmget(key('absent'), ['a']), [null]);
+      assert.deepEqual(await store.hmget(h, []), []);
     });
 
     test('batch: nothing is applied before exec(), everything after', async () => {

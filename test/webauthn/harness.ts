@@ -84,6 +84,7 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
     async hsetIfExists(key, fields) { note(key, 'hash'); return inner.hsetIfExists(key, fields); },
     smembers: (key) => inner.smembers(key),
     unionCount: (keys) => inner.unionCount(keys),
+    hmget: (key, fields) => inner.hmget(key, fields),
     async pushCapped(key, value, max) { note(key, 'list'); await inner.pushCapped(key, value, max); },
     lrange: (key, start, stop) => inner.lrange(key, start, stop),
     async zadd(key, score, member) { note(key, 'zset'); await inner.zadd(key, score, member); },
