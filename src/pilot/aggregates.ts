@@ -9,6 +9,9 @@
  *                              range reads whole months instead of every day
  *   pilot:active:<YYYY-MM-DD>  set of pseudonymised clinicians who signed in that day,
  *                              kept ACTIVE_KEPT_DAYS (daily / weekly / range actives)
+ *   pilot:active-week:<YYYY-Www>, pilot:active-month:<YYYY-MM>
+ *                              the same clinicians per ISO week and per month (same TTL), so
+ *                              that a long range unites a few large sets, not every day's
  *   pilot:funnel:<step>:<day>  set of pseudonymised clinicians who reached that enrolment step
  *   pilot:days                 sorted set of the days that have counters (score = day number)
  *   pilot:finess:<n>           name of an establishment, as PSC gives it
@@ -18,6 +21,7 @@ import { createHash } from 'node:crypto';
 import type { AuditEvent } from '../audit/types.ts';
 import type { Keys, Store } from '../store/index.ts';
 import { countsOf } from './counters.ts';
+import { isoWeek } from './calendar.ts';
 
 /** How long the sets of active clinicians are kept (a little over a year, for year-on-year figures). */
 export const ACTIVE_KEPT_DAYS = 400;
@@ -28,6 +32,8 @@ export interface PilotKeys {
   day(day: string): string;
   month(month: string): string;
   active(day: string): string;
+  activeInWeek(week: string): string;
+  activeInMonth(month: string): string;
   funnel(step: string, day: string): string;
   days: string;
   establishment(finess: string): string;
@@ -39,6 +45,8 @@ export function pilotKeys(keys: Keys): PilotKeys {
     day: (day) => keys.custom('pilot', 'day', day),
     month: (month) => keys.custom('pilot', 'month', month),
     active: (day) => keys.custom('pilot', 'active', day),
+    activeInWeek: (week) => keys.custom('pilot', 'active-week', week),
+    activeInMonth: (month) => keys.custom('pilot', 'active-month', month),
     funnel: (step, day) => keys.custom('pilot', 'funnel', step, day),
     days: keys.custom('pilot', 'days'),
     establishment: (finess) => keys.custom('pilot', 'finess', finess),
@@ -78,7 +86,10 @@ export function createPilotAggregates(store: Store, keys: Keys): PilotAggregates
         writes += 1;
       }
       if (counts.active) {
-        batch.sadd(k.active(counts.day), [pseudonym(counts.active)], ACTIVE_KEPT_DAYS * 86_400);
+        const member = [pseudonym(counts.active)];
+        batch.sadd(k.active(counts.day), member, ACTIVE_KEPT_DAYS * 86_400);
+        batch.sadd(k.activeInWeek(isoWeek(counts.day)), member, ACTIVE_KEPT_DAYS * 86_400);
+        batch.sadd(k.activeInMonth(counts.day.slice(0, 7)), member, ACTIVE_KEPT_DAYS * 86_400);
         writes += 1;
       }
       if (counts.funnelStep) {

@@ -233,11 +233,12 @@ export function createPilotFiguresReader(store: Store, keys: Keys): PilotFigures
 
       const weeks = new Map<string, string[]>();
       for (const day of days) weeks.set(isoWeek(day), [...weeks.get(isoWeek(day)) ?? [], day]);
+      const activeIn = (weekDays: string[], week: string) => (weekDays.length === 7 ? store.unionCount([k.activeInWeek(week)]) : store.unionCount(weekDays.map((day) => k.active(day))));
       const funnelClinicians = Object.fromEntries(await Promise.all(FUNNEL_STEPS.map(async (step) =>
         [step, await store.unionCount(days.map((day) => k.funnel(step, day)))] as const))) as Record<FunnelStep, number>;
       const [rangeActive, ...weeklyActive] = await Promise.all([
-        store.unionCount(days.map((day) => k.active(day))),
-        ...[...weeks.values()].map((weekDays) => store.unionCount(weekDays.map((day) => k.active(day)))),
+        store.unionCount([...plan.wholeMonths.map((month) => k.activeInMonth(month)), ...plan.edgeDays.map((day) => k.active(day))]),
+        ...[...weeks].map(([week, weekDays]) => activeIn(weekDays, week)),
       ]);
       const weekly: WeeklyFigures[] = [...weeks].map(([week, weekDays], i) => ({
         week,
