@@ -31,6 +31,7 @@ import { isPscMethod } from '../src/pilot/method-groups.ts';
 import { createKeys, createRedisConnection, createRedisStore } from '../src/store/index.ts';
 import { redactUrl } from '../src/store/redis-target.ts';
 import { deletePrefix } from '../test/support/redis.ts';
+import { mulberry32 } from '../src/pilot/prng.ts';
 
 const TARGET_MS = 200;
 const WARM_UP_READS = 3;
@@ -113,18 +114,6 @@ function parseOptions(argv: string[]): Options | 'help' {
 // ---------------------------------------------------------------------------------------------
 // Deterministic synthetic audit trail
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 type Weighted<T> = ReadonlyArray<readonly [T, number]>;
 
 interface Clinician {
@@ -177,7 +166,7 @@ const MEDIAN_DURATION: Record<string, number> = {
 const PARIS_HOUR = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hour: '2-digit', hourCycle: 'h23' });
 
 function createTrail(options: Options, today: string) {
-  const random = prng(SEED);
+  const random = mulberry32(SEED);
   const pick = <T>(items: Weighted<T>): T => {
     const total = items.reduce((sum, [, w]) => sum + w, 0);
     let r = random() * total;

@@ -14,6 +14,7 @@
  */
 import type { AuditInput } from '../audit/types.ts';
 import { addDays, isDay, PILOT_TIME_ZONE } from './calendar.ts';
+import { mulberry32 } from './prng.ts';
 
 export interface PilotActivityOptions {
   /** Clinicians taking part (1–9999, default 300); each joins during the span. */
@@ -89,18 +90,6 @@ interface Clinician {
   keys: KeyKind[];
   linked: boolean;
   departed: boolean;
-}
-
-/** mulberry32: a small, fast, seeded PRNG giving floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 function randomTools(seed: number) {
