@@ -26,7 +26,7 @@
   };
   var SERIES_COLOURS = { linked: '#5a6470', withKey: '#1f7a4d', active: '#0b4f8a' };
 
-  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+  Chart.defaults.font.family = window.getComputedStyle(document.body).fontFamily;
   Chart.defaults.color = '#1b1f24';
   Chart.defaults.animation = reducedMotion ? false : Chart.defaults.animation;
   Chart.defaults.maintainAspectRatio = false;
