@@ -25,6 +25,7 @@ import { isoWeek } from './calendar.ts';
 
 /** How long the sets of active clinicians are kept (a little over a year, for year-on-year figures). */
 export const ACTIVE_KEPT_DAYS = 400;
+const ACTIVE_KEPT_SECONDS = ACTIVE_KEPT_DAYS * 86_400;
 /** How long a failed key is remembered in its attempt (longer than an interaction lives). */
 export const ATTEMPT_KEPT_SECONDS = 3_600;
 
@@ -87,13 +88,13 @@ export function createPilotAggregates(store: Store, keys: Keys): PilotAggregates
       }
       if (counts.active) {
         const member = [pseudonym(counts.active)];
-        batch.sadd(k.active(counts.day), member, ACTIVE_KEPT_DAYS * 86_400);
-        batch.sadd(k.activeInWeek(isoWeek(counts.day)), member, ACTIVE_KEPT_DAYS * 86_400);
-        batch.sadd(k.activeInMonth(counts.day.slice(0, 7)), member, ACTIVE_KEPT_DAYS * 86_400);
+        batch.sadd(k.active(counts.day), member, ACTIVE_KEPT_SECONDS);
+        batch.sadd(k.activeInWeek(isoWeek(counts.day)), member, ACTIVE_KEPT_SECONDS);
+        batch.sadd(k.activeInMonth(counts.day.slice(0, 7)), member, ACTIVE_KEPT_SECONDS);
         writes += 1;
       }
       if (counts.funnelStep) {
-        batch.sadd(k.funnel(counts.funnelStep.step, counts.day), [pseudonym(counts.funnelStep.actor)], ACTIVE_KEPT_DAYS * 86_400);
+        batch.sadd(k.funnel(counts.funnelStep.step, counts.day), [pseudonym(counts.funnelStep.actor)], ACTIVE_KEPT_SECONDS);
         writes += 1;
       }
       if (counts.keyFailedIn) {

@@ -61,9 +61,3 @@ export function isoWeek(day: string): string {
   const week = Math.floor((n - weekday - firstMonday) / 7) + 1;
   return `${year}-W${String(week).padStart(2, '0')}`;
 }
-
-/** The Monday of the ISO week holding `day`. */
-export function mondayOf(day: string): string {
-  const n = dayNumber(day);
-  return dayOfNumber(n - ((new Date(n * DAY_MS).getUTCDay() + 6) % 7));
-}

@@ -1,11 +1,11 @@
 /**
- * Reads the pilot's figures for a range of Paris days from the per-day aggregates
- * (aggregates.ts): one pipelined read of the days' counter hashes, server-side unions of
- * the active-clinician sets. Nothing here scans the audit trail, so reading stays fast
+ * Reads the pilot's figures for a range of Paris days from the aggregates (aggregates.ts):
+ * whole months from month hashes and the other days from day hashes (readingPlan), a few
+ * fields per day for the daily series, distinct clinicians counted on the server. Nothing here scans the audit trail, so reading stays fast
  * however many events there are (bench/pilot-figures.ts).
  */
 import type { Keys, Store } from '../store/index.ts';
-import { addDays, daysFrom, isoWeek, mondayOf } from './calendar.ts';
+import { addDays, daysFrom, isoWeek } from './calendar.ts';
 import { pilotKeys, dayScore } from './aggregates.ts';
 import { bucketQuantile } from './durations.ts';
 import { METHOD_GROUPS, methodGroup, type MethodGroup } from './method-groups.ts';
@@ -120,16 +120,9 @@ function ranked(counters: Counters, prefix: string, total: number): Array<Ranked
 
 const get = (counters: Counters, field: string) => counters.get(field) ?? 0;
 
-function emptyGroups(): Record<MethodGroup, number> {
-  return Object.fromEntries(METHOD_GROUPS.map((g) => [g, 0])) as Record<MethodGroup, number>;
-}
-
+/** Sign-ins per method group, from the `signin.group:<g>` counters. */
 function groupsOf(counters: Counters): Record<MethodGroup, number> {
-  const groups = emptyGroups();
-  for (const [field, count] of counters) {
-    if (field.startsWith('signin.method:')) groups[methodGroup(field.slice('signin.method:'.length))] += count;
-  }
-  return groups;
+  return Object.fromEntries(METHOD_GROUPS.map((g) => [g, get(counters, `signin.group:${g}`)])) as Record<MethodGroup, number>;
 }
 
 function timeToSignIn(counters: Counters): TimeToSignIn[] {
@@ -221,7 +214,7 @@ export function createPilotFiguresReader(store: Store, keys: Keys): PilotFigures
         return {
           day,
           signIns: get(counters, 'signin'),
-          byGroup: Object.fromEntries(METHOD_GROUPS.map((g) => [g, get(counters, `signin.group:${g}`)])) as Record<MethodGroup, number>,
+          byGroup: groupsOf(counters),
           active: activeByDay[i]!,
           failures: get(counters, 'failure'),
           fallbacks: get(counters, 'fallback.key-to-psc'),
@@ -233,18 +226,19 @@ export function createPilotFiguresReader(store: Store, keys: Keys): PilotFigures
 
       const weeks = new Map<string, string[]>();
       for (const day of days) weeks.set(isoWeek(day), [...weeks.get(isoWeek(day)) ?? [], day]);
+      // A week's days in the range are consecutive: seven of them are the whole ISO week.
       const activeIn = (weekDays: string[], week: string) => (weekDays.length === 7 ? store.unionCount([k.activeInWeek(week)]) : store.unionCount(weekDays.map((day) => k.active(day))));
-      const funnelClinicians = Object.fromEntries(await Promise.all(FUNNEL_STEPS.map(async (step) =>
-        [step, await store.unionCount(days.map((day) => k.funnel(step, day)))] as const))) as Record<FunnelStep, number>;
-      const [rangeActive, ...weeklyActive] = await Promise.all([
+      const [rangeActive, weeklyActive, funnelCounts] = await Promise.all([
         store.unionCount([...plan.wholeMonths.map((month) => k.activeInMonth(month)), ...plan.edgeDays.map((day) => k.active(day))]),
-        ...[...weeks].map(([week, weekDays]) => activeIn(weekDays, week)),
+        Promise.all([...weeks].map(([week, weekDays]) => activeIn(weekDays, week))),
+        Promise.all(FUNNEL_STEPS.map((step) => store.unionCount(days.map((day) => k.funnel(step, day))))),
       ]);
+      const funnelClinicians = Object.fromEntries(FUNNEL_STEPS.map((step, i) => [step, funnelCounts[i]!])) as Record<FunnelStep, number>;
       const weekly: WeeklyFigures[] = [...weeks].map(([week, weekDays], i) => ({
         week,
         from: weekDays[0]!,
         to: weekDays.at(-1)!,
-        partial: weekDays[0] !== mondayOf(weekDays[0]!) || weekDays.length < 7 || weekDays.at(-1) !== addDays(mondayOf(weekDays[0]!), 6),
+        partial: weekDays.length < 7,
         active: weeklyActive[i]!,
       }));
 
@@ -262,18 +256,15 @@ export function createPilotFiguresReader(store: Store, keys: Keys): PilotFigures
         skipped: get(total, 'enrol.skipped'),
         refused: get(total, 'enrol.refused'),
       };
-      const endOfRange = daily.at(-1);
-      const finalLinked = endOfRange?.linked ?? linked;
-      const finalWithKey = endOfRange?.withKey ?? withKey;
 
       return {
         range: { from, to, days: days.length, timeZone: 'Europe/Paris' },
         clinicians: {
-          linked: finalLinked,
+          linked,
           newlyLinked: get(total, 'linked'),
-          withKey: finalWithKey,
-          withKeyShare: share(finalWithKey, finalLinked).share,
-          active: rangeActive ?? 0,
+          withKey,
+          withKeyShare: share(withKey, linked).share,
+          active: rangeActive,
           dailyActiveAverage: days.length ? activeByDay.reduce((a, b) => a + b, 0) / days.length : 0,
         },
         funnel: { ...funnel, clinicians: funnelClinicians, completionRate: share(funnelClinicians.completed, funnelClinicians.offered).share },
