@@ -6,9 +6,9 @@ import { ConfigError, formatProblem } from './errors.ts';
 import { loadConfig } from './load.ts';
 import type { Config } from './schema.ts';
 
-export function loadConfigForCommand(): Config | undefined {
+export function loadConfigForCommand(env: NodeJS.ProcessEnv = process.env): Config | undefined {
   try {
-    return loadConfig();
+    return loadConfig({ env });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     for (const problem of err.problems) console.error(formatProblem(problem));

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { ConfigError, formatProblem, loadConfig, type Config } from '../config/index.ts';
+import { loadConfigForCommand, type Config } from '../config/index.ts';
 import { createBackend, createKeys } from '../store/index.ts';
 import { AUDIT_MAC_KEY_FILE, loadAuditMacKey, loadKeys } from '../keys/load.ts';
 import { createAuditRecorder, createRedisAuditLog } from '../audit/index.ts';
@@ -43,17 +43,6 @@ function parseOptions(argv: string[]): { clinicians: number; days: number; seed:
   return { clinicians: clinicians as number, days: days as number, seed: seed as number };
 }
 
-/** The configuration as loadConfigForCommand gives it, read from `env` (one line per problem on stderr). */
-function configFrom(env: NodeJS.ProcessEnv): Config | undefined {
-  try {
-    return loadConfig({ env });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    for (const problem of err.problems) console.error(formatProblem(problem));
-    return undefined;
-  }
-}
-
 /**
  * The audit MAC key the gateway uses. When there is none yet (a fresh install, outside
  * production) the gateway's key files are created the way `npm start` creates them, so that
@@ -74,7 +63,7 @@ export async function seedCommand(argv: string[], env: NodeJS.ProcessEnv = proce
     console.error(`pilot:seed: ${options}\n${USAGE}`);
     return 2;
   }
-  const config = configFrom(env);
+  const config = loadConfigForCommand(env);
   if (!config) return 2;
   if (config.env === 'production') {
     console.error('pilot:seed writes demo data into the audit trail; it is refused in production (NODE_ENV=production)');
