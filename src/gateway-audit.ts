@@ -1,8 +1,9 @@
 /**
  * The audit trail of one gateway instance: the log (Redis stream shared by all instances,
- * or memory for the embedded default), the recorder with its JSON-lines mirror and the
- * per-practitioner activity index, the sources of events (HTTP request, provider context),
- * and the retention job (one instance at a time, lock in the store).
+ * or memory for the embedded default), the recorder with its JSON-lines mirror, feeding the
+ * pilot aggregates (pilot/recorder.ts) and the per-practitioner activity index, the sources
+ * of events (HTTP request, provider context), and the retention job (one instance at a
+ * time, lock in the store).
  */
 import type { Cluster, Redis } from 'ioredis';
 import type { Request } from 'express';
@@ -12,12 +13,13 @@ import type { Config } from './config/index.ts';
 import type { Keys, Store } from './store/index.ts';
 import { createActivityLog } from './accounts/index.ts';
 import {
-  auditSourceFrom, createAuditMirrorLogger, createAuditRecorder, createMemoryAuditLog, createRedisAuditLog, trimExpired,
+  auditSourceFrom, createAuditMirrorLogger, createMemoryAuditLog, createRedisAuditLog, trimExpired,
   type AuditLog,
 } from './audit/index.ts';
-import type { AuditEvent, AuditRecorder, AuditSource } from './audit/types.ts';
+import type { AuditRecorder, AuditSource } from './audit/types.ts';
 import { requestAudit, withActivityIndex, type RequestAudit } from './http/audit.ts';
 import { instanceId } from './logger.ts';
+import { createPilotFedRecorder } from './pilot/recorder.ts';
 
 export interface GatewayAudit {
   log: AuditLog;
@@ -39,8 +41,6 @@ export interface GatewayAuditOptions {
   /** The JSON-lines mirror; default stdout or config.audit.logFile. */
   mirror?: Logger | undefined;
   clock: () => number;
-  /** Derives something from every chained event (the pilot's per-day aggregates). */
-  onRecorded?: ((event: AuditEvent) => Promise<void>) | undefined;
   /** Wraps the recorder so that metrics count every event (pilot/metrics.ts). */
   count?: ((recorder: AuditRecorder) => AuditRecorder) | undefined;
 }
@@ -49,10 +49,10 @@ export function createGatewayAudit(options: GatewayAuditOptions): GatewayAudit {
   const { config, store, keys, macKey, logger, clock } = options;
   const log = options.redis ? createRedisAuditLog(options.redis as Redis, keys, macKey) : createMemoryAuditLog(macKey);
   const mirror = options.mirror ?? createAuditMirrorLogger(config.audit.logFile ?? 'stdout');
-  const base = createAuditRecorder({
-    log, mirror, instance: instanceId(), clock, onRecorded: options.onRecorded,
+  const base = createPilotFedRecorder({
+    log, mirror, instance: instanceId(), clock,
     onError: (err: unknown) => logger.error({ err }, 'audit event could not be chained'),
-  });
+  }, store, keys);
   const indexed = withActivityIndex(base, createActivityLog(store, keys), clock);
   const recorder = options.count ? options.count(indexed) : indexed;
   const sourceOfRequest = (req: Request) => auditSourceFrom({ id: req.id, ip: req.ip, headers: req.headers }, config.audit.ip, macKey);

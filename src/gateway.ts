@@ -39,7 +39,7 @@ import { queryLimits } from './http/input-limits.ts';
 import { createFormActionOrigins } from './http/form-action-origins.ts';
 import { createGatewayMetrics } from './pilot/metrics.ts';
 import { metricsRoute } from './pilot/metrics-route.ts';
-import { createPilotAggregates, createPilotFiguresReader } from './pilot/index.ts';
+import { createPilotFiguresReader } from './pilot/index.ts';
 import { pilotRoutes } from './pilot/routes.ts';
 
 /** @simplewebauthn/browser's own bundle, served locally (no CDN). */
@@ -112,11 +112,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const psc = createPscFederation({ psc: config.psc, redirectUri: `${config.issuer}${PSC_CALLBACK_PATH}`, store, keys, source: pscSource });
   const clock = options.clock ?? Date.now;
   const metrics = createGatewayMetrics();
-  const pilot = createPilotAggregates(store, keys);
-  const audit = createGatewayAudit({
-    config, store, redis: backend.redis, keys, macKey: loaded.auditMacKey, logger, mirror: options.auditMirror, clock,
-    count: metrics.counting, onRecorded: (event) => pilot.apply(event),
-  });
+  const audit = createGatewayAudit({ config, store, redis: backend.redis, keys, macKey: loaded.auditMacKey, logger, mirror: options.auditMirror, clock, count: metrics.counting });
   await audit.recorder.record({ type: 'config.loaded', outcome: 'info', details: { env: config.env, issuer: config.issuer, store: store.kind, clients: clients.map((c) => c.client_id) } });
   await audit.recorder.record({ type: 'keys.loaded', outcome: 'info', details: { signingKeys: loaded.jwks.keys.map((k) => `${k.alg}:${k.kid}`), created: loaded.created.length } });
   const sessionPolicy = createSessionPolicy(config.sessions);

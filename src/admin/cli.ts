@@ -9,11 +9,11 @@ import { parseArgs } from 'node:util';
 import { loadConfigForCommand } from '../config/index.ts';
 import { createBackend, createKeys } from '../store/index.ts';
 import { loadAuditMacKey } from '../keys/load.ts';
-import { createAuditMirrorLogger, createAuditRecorder, createRedisAuditLog } from '../audit/index.ts';
+import { createAuditMirrorLogger, createRedisAuditLog } from '../audit/index.ts';
 import { instanceId } from '../logger.ts';
 import { createCredentialRepository } from '../webauthn/index.ts';
 import { ID_NAT_PATTERN } from '../accounts/index.ts';
-import { createPilotAggregates } from '../pilot/index.ts';
+import { createPilotFedRecorder } from '../pilot/recorder.ts';
 
 const USAGE = 'usage: npm run admin -- revoke-keys <idNat> | list-keys <idNat>';
 
@@ -51,11 +51,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const keys = createKeys(config.redis.prefix);
   const log = createRedisAuditLog(redis, keys, auditMacKey);
-  const pilot = createPilotAggregates(store, keys);
-  const audit = createAuditRecorder({
-    log, mirror: createAuditMirrorLogger(config.audit.logFile ?? 'stderr'), instance: `admin-cli:${instanceId()}`,
-    onRecorded: (event) => pilot.apply(event),
-  });
+  const audit = createPilotFedRecorder({ log, mirror: createAuditMirrorLogger(config.audit.logFile ?? 'stderr'), instance: `admin-cli:${instanceId()}` }, store, keys);
   const operator = process.env.SUDO_USER ?? process.env.USER ?? 'unknown';
   try {
     const credentials = createCredentialRepository(store, keys);

@@ -14,8 +14,8 @@ import { pino } from 'pino';
 import { loadConfigForCommand, type Config } from '../config/index.ts';
 import { createBackend, createKeys } from '../store/index.ts';
 import { AUDIT_MAC_KEY_FILE, loadAuditMacKey, loadKeys } from '../keys/load.ts';
-import { createAuditRecorder, createRedisAuditLog } from '../audit/index.ts';
-import { createPilotAggregates } from './aggregates.ts';
+import { createRedisAuditLog } from '../audit/index.ts';
+import { createPilotFedRecorder } from './recorder.ts';
 import { addDays, parisDay } from './calendar.ts';
 import { generatePilotActivity, MAX_SEED_CLINICIANS, MAX_SEED_DAYS, SEED_DEFAULTS } from './seed.ts';
 
@@ -86,17 +86,15 @@ export async function seedCommand(argv: string[], env: NodeJS.ProcessEnv = proce
 
   const keys = createKeys(config.redis.prefix);
   const log = createRedisAuditLog(redis, keys, macKey);
-  const aggregates = createPilotAggregates(store, keys);
   let current = Date.now();
   let failure: Error | undefined;
-  const recorder = createAuditRecorder({
+  const recorder = createPilotFedRecorder({
     log,
     mirror: pino({ enabled: false }),
     instance: 'pilot-seed',
     clock: () => current,
-    onRecorded: (event) => aggregates.apply(event),
     onError: (err) => { failure ??= err; },
-  });
+  }, store, keys);
   try {
     const now = Date.now();
     const endDay = parisDay(now);

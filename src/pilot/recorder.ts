@@ -1,0 +1,13 @@
+/**
+ * The audit recorder of the gateway and of its commands: every chained event also goes to
+ * the pilot's aggregates, so that no recorder can be made that the figures would miss.
+ */
+import { createAuditRecorder, type AuditRecorderOptions } from '../audit/index.ts';
+import type { AuditRecorder } from '../audit/types.ts';
+import type { Keys, Store } from '../store/index.ts';
+import { createPilotAggregates } from './aggregates.ts';
+
+export function createPilotFedRecorder(options: Omit<AuditRecorderOptions, 'onRecorded'>, store: Store, keys: Keys): AuditRecorder {
+  const aggregates = createPilotAggregates(store, keys);
+  return createAuditRecorder({ ...options, onRecorded: (event) => aggregates.apply(event) });
+}
