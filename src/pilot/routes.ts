@@ -39,7 +39,8 @@ function page(deps: PilotDeps, template: 'pilot' | 'pilot-report'): RequestHandl
   return async (req, res) => {
     const found = await staffFigures(deps, req, res);
     if (!found) return;
-    const lang = localeOf(req, res);
+    // The locale only; sendPage below remembers an explicit ?lang= in the cookie.
+    const lang = localeOf(req);
     const t = deps.views.t(lang);
     const format = pilotFormat(lang, t, deps.clientNames);
     const query = new URLSearchParams({ from: found.figures.range.from, to: found.figures.range.to }).toString();
