@@ -30,6 +30,9 @@ export function productionProblems(config: Config): ConfigProblem[] {
   if (!config.audit.macKey) {
     refuse('audit.macKey', 'AUDIT_MAC_KEY', undefined, 'the key of the audit trail\'s MAC (at least 32 characters), kept outside Redis');
   }
+  if (!config.limits.enabled) {
+    refuse('limits.enabled', 'RATE_LIMITS', false, 'true: abuse limits stay on in production (raise the budgets instead)');
+  }
   if (config.psc.metadata) {
     for (const [name, value] of Object.entries(config.psc.metadata)) {
       if (value && !value.startsWith('https://')) refuse(`psc.metadata.${name}`, `PSC_${name.toUpperCase()}`, value, 'an https:// URL in production');

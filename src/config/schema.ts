@@ -7,6 +7,11 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 const url = z.url({ protocol: /^https?$/ });
 const seconds = z.coerce.number().int().positive();
+/** A budget of `points` requests per `seconds` window (rate-limiter-flexible). */
+const rateLimit = (points: number, windowSeconds: number) => z.strictObject({
+  points: z.coerce.number().int().min(1).max(1_000_000).default(points),
+  seconds: z.coerce.number().int().min(1).max(86_400).default(windowSeconds),
+}).prefault({});
 
 export const pscMetadataSchema = z.strictObject({
   authorization_endpoint: url,
@@ -107,6 +112,18 @@ export const configSchema = z.strictObject({
     }).prefault({}),
     /** How often ended sessions are looked for (one instance at a time does it). */
     sweepSeconds: z.coerce.number().int().min(1).max(3600).default(30),
+  }).prefault({}),
+  limits: z.strictObject({
+    /** Abuse limits on (off only for load tests against a private stack; production refuses off). */
+    enabled: z.stringbool().or(z.boolean()).default(true),
+    /** Sign-in steps (PSC start and callback, key ceremonies, /account sign-in) per client address. */
+    signinPerIp: rateLimit(120, 60),
+    /** Key and PSC verifications per clinician account (a stolen key or a scripted replay). */
+    signinPerAccount: rateLimit(20, 600),
+    /** Token endpoint requests per relying party (failed client authentications are given back). */
+    tokenPerClient: rateLimit(6000, 60),
+    /** Failed client authentications at the token endpoint per client address (secret guessing). */
+    clientAuthFailuresPerIp: rateLimit(30, 300),
   }).prefault({}),
   portal: z.strictObject({
     /** Revoking or adding a key in /account needs an authentication at most this old. */
