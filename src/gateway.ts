@@ -9,7 +9,9 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config/index.ts';
 import { loadKeys } from './keys/load.ts';
-import { createKeys, createBackend, createAdapterFactory, type Store } from './store/index.ts';
+import { createKeys, createBackend, createAdapterFactory, withUnavailableErrors, type Store } from './store/index.ts';
+import { waitForStore } from './store/wait-for-store.ts';
+import { createAbuseLimits } from './limits/index.ts';
 import { createAccountRepository, createActivityLog } from './accounts/index.ts';
 import type { Cluster, Redis } from 'ioredis';
 import { verifyLog, type AuditLog, type VerifyLogResult } from './audit/index.ts';
@@ -25,6 +27,7 @@ import { dirname, join } from 'node:path';
 import { loadPolicy, type AssurancePolicy } from './assurance/index.ts';
 import { createPscConfigurationSource, createPscFederation } from './federation/index.ts';
 import { createProvider, loadClientsFile, type ClientMetadata } from './oidc/index.ts';
+import { OIDC_ROUTES } from './oidc/provider.ts';
 import { interactionRoutes, PSC_CALLBACK_PATH } from './interactions/routes.ts';
 import { mountProvider } from './oidc/mount.ts';
 import { createSessionPolicy } from './oidc/session-limits.ts';
@@ -33,7 +36,7 @@ import { createSessionAssuranceStore } from './assurance/index.ts';
 import { createViews, VIEWS_DIR } from './http/views.ts';
 import { cspNonce, securityHeaders } from './http/security-headers.ts';
 import { requestLog } from './http/request-log.ts';
-import { errorHandler, notFound } from './http/errors.ts';
+import { OUTAGE_RETRY_AFTER_SECONDS, errorHandler, notFound } from './http/errors.ts';
 import { healthRoutes } from './http/health.ts';
 import { queryLimits } from './http/input-limits.ts';
 import { createFormActionOrigins } from './http/form-action-origins.ts';
@@ -81,7 +84,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
   const server = createServer();
   // Until the app is ready, answer instead of leaving requests unanswered forever.
-  const starting = (_req: IncomingMessage, res: ServerResponse) => {
+  const starting = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end('{"status":"starting"}');
+      return;
+    }
     res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1', 'cache-control': 'no-store' }).end('HospiConnect démarre — réessayez dans un instant.\n');
   };
   server.on('request', starting);
@@ -92,8 +99,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const config = withPort(options.config, port);
 
   const backend = options.store ? { store: options.store, redis: options.redis } : createBackend(config.redis, logger);
-  const { store } = backend;
+  const store = withUnavailableErrors(backend.store);
   if (store.kind === 'memory') logger.warn('REDIS_URL is not set: using the IN-MEMORY store. Sessions, accounts and keys are lost on restart and not shared between instances. Never use this in production.');
+  if (store.kind === 'redis') await waitForStore(store, logger);
   const keys = createKeys(config.redis.prefix);
   const loaded = await loadKeys({ dir: config.keys.dir, createIfMissing: config.env !== 'production', cookieKeys: config.cookieKeys, auditMacKey: config.audit.macKey });
   for (const file of loaded.created) logger.warn({ file }, 'generated missing key file (run `npm run keys` to manage keys explicitly)');
@@ -122,6 +130,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const provider = createProvider({ assurance, config, adapter: createAdapterFactory(store, keys), jwks: loaded.jwks, cookieKeys: loaded.cookieKeys, clients, accounts, views });
   // Before the app mounts the provider: its middleware is composed when callback() is taken.
   auditProviderEvents(provider, audit.recorder, audit.sourceOfContext);
+  // A store outage reaches relying parties as temporarily_unavailable (503): say when to retry.
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.status === 503) ctx.set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
+  });
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
   provider.on('backchannel.error', (_ctx, err, client) => logger.warn({ clientId: client.clientId, detail: err.message }, 'back-channel logout delivery failed'));
 
@@ -138,7 +151,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.use(healthRoutes(store));
   app.use(metricsRoute(metrics.registry, config.metrics));
   app.use(queryLimits());
-  app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views, credentials, webauthn, aaguids, audit: audit.requests }));
+  const limits = createAbuseLimits({ limits: config.limits, redis: backend.redis, prefix: config.redis.prefix, audit: audit.requests });
+  app.get(OIDC_ROUTES.authorization, limits.signinStep);
+  app.use(limits.tokenEndpoint);
+  app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views, credentials, webauthn, aaguids, audit: audit.requests, limits }));
   const portalDeps = { config, provider, accounts, credentials, activity: createActivityLog(store, keys), store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]!, lifetimes: assurance, audit: audit.requests };
   app.use(portalRoutes(portalDeps));
   app.use(adminRoutes({ ...portalDeps, auditLog: audit.log }));

@@ -118,8 +118,8 @@ export const configSchema = z.strictObject({
     enabled: z.stringbool().or(z.boolean()).default(true),
     /** Sign-in steps (PSC start and callback, key ceremonies, /account sign-in) per client address. */
     signinPerIp: rateLimit(120, 60),
-    /** Key and PSC verifications per clinician account (a stolen key or a scripted replay). */
-    signinPerAccount: rateLimit(20, 600),
+    /** Failed key sign-ins per clinician account; past it only the key is refused, PSC stays open. */
+    keyFailuresPerAccount: rateLimit(10, 900),
     /** Token endpoint requests per relying party (failed client authentications are given back). */
     tokenPerClient: rateLimit(6000, 60),
     /** Failed client authentications at the token endpoint per client address (secret guessing). */

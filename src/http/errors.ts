@@ -6,6 +6,11 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Views } from './views.ts';
 import { sendPage } from './page.ts';
+import { isStoreUnavailable } from '../store/unavailable.ts';
+import { RateLimitedError } from '../limits/refusal.ts';
+
+/** Seconds a client is asked to wait before retrying during an outage (Retry-After). */
+export const OUTAGE_RETRY_AFTER_SECONDS = 5;
 
 export class UserFacingError extends Error {
   readonly status: number;
@@ -34,7 +39,15 @@ export function errorHandler(views: Views): ErrorRequestHandler {
     const e = err as { status?: number; statusCode?: number; type?: string; expose?: boolean };
     let status = 500;
     let code = 'server_error';
-    if (err instanceof UserFacingError) {
+    if (err instanceof RateLimitedError) {
+      status = 429;
+      code = err.code;
+      res.set('retry-after', String(err.retryAfterSeconds));
+    } else if (isStoreUnavailable(err)) {
+      status = 503;
+      code = 'temporarily_unavailable';
+      res.set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
+    } else if (err instanceof UserFacingError) {
       ({ status, code } = err);
     } else if (e?.type === 'entity.too.large') {
       status = 413;
@@ -43,7 +56,8 @@ export function errorHandler(views: Views): ErrorRequestHandler {
       status = (e.status ?? e.statusCode)!;
       code = status === 404 ? 'not_found' : status === 413 ? 'payload_too_large' : 'invalid_request';
     }
-    if (status >= 500) req.log?.error({ err }, 'unexpected error');
+    if (status === 503) req.log?.warn({ detail: (err as Error)?.message }, 'store unavailable: request refused with 503');
+    else if (status >= 500) req.log?.error({ err }, 'unexpected error');
     else req.log?.info({ code, detail: (err as Error)?.message }, 'request refused');
     if (res.headersSent) return;
     sendErrorPage(views, req, res, status, code);

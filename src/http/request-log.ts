@@ -1,7 +1,7 @@
 /**
  * One log line per request (pino-http) with a request id: the caller's X-Request-Id when it
  * is a sane token, otherwise a new UUID, echoed in the response. URLs are logged without
- * the query values that carry secrets (code, tokens, state, hints).
+ * the query values that carry secrets (code, tokens, state, hints). A 503 or 429 is a warning.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -30,8 +30,14 @@ export function requestLog(logger: Logger) {
       return id;
     },
     customLogLevel(_req, res, err) {
+      // 503 (store outage) and 429 (abuse limit) are expected refusals, logged where they happen.
+      if (res.statusCode === 503 || res.statusCode === 429) return 'warn';
       if (err || res.statusCode >= 500) return 'error';
       return 'info';
+    },
+    customErrorObject(_req, res, _err, fields) {
+      // pino-http makes up an Error (with a stack) for every 5xx: an outage's 503 needs none.
+      return res.statusCode === 503 ? { ...fields, err: undefined } : fields;
     },
     serializers: {
       req(req: { id: unknown; method: string; url: string; remoteAddress?: string }) {

@@ -13,6 +13,7 @@ import type { Store } from '../store/store.ts';
 import type { Keys } from '../store/keys.ts';
 import type { Views } from '../http/views.ts';
 import type { RequestAudit } from '../http/audit.ts';
+import type { AbuseLimits } from '../limits/index.ts';
 import type { AaguidTable, CredentialRepository } from '../webauthn/index.ts';
 import type { WebAuthnSettings } from '../webauthn/types.ts';
 import { UserFacingError } from '../http/errors.ts';
@@ -30,6 +31,7 @@ export interface InteractionDeps {
   webauthn: WebAuthnSettings;
   aaguids: AaguidTable;
   audit: RequestAudit;
+  limits: AbuseLimits;
 }
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;

@@ -5,7 +5,9 @@
  */
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import { CredentialNameError, WebAuthnError } from '../webauthn/index.ts';
-import { UserFacingError } from '../http/errors.ts';
+import { OUTAGE_RETRY_AFTER_SECONDS, UserFacingError } from '../http/errors.ts';
+import { isStoreUnavailable } from '../store/unavailable.ts';
+import { KEY_FAILURES_LIMIT, RateLimitedError } from '../limits/index.ts';
 import { localeOf } from '../http/page.ts';
 import type { Views } from '../http/views.ts';
 
@@ -43,6 +45,17 @@ export function sendCeremonyError(views: Views, supportContact: string, req: Req
     res.status(err.status).json({ error: err.code, message: t(`error.${err.code}`) });
     return;
   }
+  if (err instanceof RateLimitedError) {
+    // A key refused for its account's failures: the message points to PSC, which stays open.
+    const messageKey = err.limit === KEY_FAILURES_LIMIT ? 'error.rate_limited_key' : 'error.rate_limited';
+    res.status(429).set('retry-after', String(err.retryAfterSeconds)).json({ error: err.code, message: t(messageKey) });
+    return;
+  }
+  if (isStoreUnavailable(err)) {
+    req.log.warn({ detail: (err as Error).message }, 'store unavailable: ceremony refused with 503');
+    res.status(503).set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS)).json({ error: 'temporarily_unavailable', message: t('error.temporarily_unavailable') });
+    return;
+  }
   throw err;
 }
 
@@ -53,7 +66,7 @@ export function ceremonyErrors(views: Views): ErrorRequestHandler {
     const t = views.t(localeOf(req));
     if (e?.type === 'entity.too.large') return res.status(413).json({ error: 'payload_too_large', message: t('error.payload_too_large') });
     if (e?.type === 'entity.parse.failed' || e?.type === 'encoding.unsupported') return res.status(400).json({ error: 'malformed', message: t('webauthn.error.malformed') });
-    if (err instanceof WebAuthnError || err instanceof UserFacingError || err instanceof CredentialNameError) return sendCeremonyError(views, '', req, res, err);
+    if (err instanceof WebAuthnError || err instanceof UserFacingError || err instanceof CredentialNameError || err instanceof RateLimitedError || isStoreUnavailable(err)) return sendCeremonyError(views, '', req, res, err);
     next(err);
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The login journey's routes: pages and forms (HTML answers) and the WebAuthn ceremony
  * endpoints used by the pages' scripts (JSON answers). Bodies are parsed here only
- * (oidc-provider parses its own endpoints' bodies).
+ * (oidc-provider parses its own endpoints' bodies). Sign-in steps count against the client
+ * address's abuse limit (limits/), before their bodies are read.
  */
 import express, { Router } from 'express';
 import type { InteractionDeps } from './context.ts';
@@ -21,23 +22,24 @@ export const PSC_CALLBACK_PATH = '/federation/psc/callback';
 export function interactionRoutes(deps: InteractionDeps): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: deps.config.http.bodyLimit, parameterLimit: 20 });
+  const step = deps.limits.signinStep;
   router.get('/interaction/:uid', showInteraction(deps));
-  router.post('/interaction/:uid/psc', form, postPscStart(deps));
+  router.post('/interaction/:uid/psc', step, form, postPscStart(deps));
   router.get('/interaction/:uid/psc/done', getPscDone(deps));
   router.post('/interaction/:uid/consent', form, postConsent(deps));
   router.post('/interaction/:uid/abort', form, postAbort(deps));
-  router.get(PSC_CALLBACK_PATH, getPscCallback(deps, `${deps.config.issuer}${PSC_CALLBACK_PATH}`));
+  router.get(PSC_CALLBACK_PATH, step, getPscCallback(deps, `${deps.config.issuer}${PSC_CALLBACK_PATH}`));
   router.get('/interaction/:uid/enrol', getEnrol(deps));
   router.post('/interaction/:uid/enrol/skip', form, postEnrolSkip(deps));
   router.get('/interaction/:uid/second-factor', getSecondFactor(deps));
 
   const ceremonies = Router();
-  ceremonies.post('/interaction/:uid/webauthn/options', ceremonyBody, postSignInOptions(deps));
-  ceremonies.post('/interaction/:uid/webauthn/verify', ceremonyBody, postSignInVerify(deps));
-  ceremonies.post('/interaction/:uid/enrol/options', ceremonyBody, postEnrolOptions(deps));
-  ceremonies.post('/interaction/:uid/enrol/verify', ceremonyBody, postEnrolVerify(deps));
-  ceremonies.post('/interaction/:uid/second-factor/options', ceremonyBody, postSecondFactorOptions(deps));
-  ceremonies.post('/interaction/:uid/second-factor/verify', ceremonyBody, postSecondFactorVerify(deps));
+  ceremonies.post('/interaction/:uid/webauthn/options', step, ceremonyBody, postSignInOptions(deps));
+  ceremonies.post('/interaction/:uid/webauthn/verify', step, ceremonyBody, postSignInVerify(deps));
+  ceremonies.post('/interaction/:uid/enrol/options', step, ceremonyBody, postEnrolOptions(deps));
+  ceremonies.post('/interaction/:uid/enrol/verify', step, ceremonyBody, postEnrolVerify(deps));
+  ceremonies.post('/interaction/:uid/second-factor/options', step, ceremonyBody, postSecondFactorOptions(deps));
+  ceremonies.post('/interaction/:uid/second-factor/verify', step, ceremonyBody, postSecondFactorVerify(deps));
   ceremonies.use(ceremonyErrors(deps.views));
   router.use(ceremonies);
   return router;

@@ -39,6 +39,7 @@ export function postSecondFactorVerify(deps: InteractionDeps): RequestHandler {
       const { credential } = await verifyAuthentication(webauthnDeps(deps), {
         ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-2fa'),
         response: (req.body as { response?: unknown } | undefined)?.response,
+        accountGate: deps.limits.keyAccountGate(req),
       });
       const pending = await takePendingLogin(deps, details.uid);
       if (!pending || pending.accountId !== login.accountId) throw new UserFacingError(400, 'interaction_expired', 'pending login vanished');

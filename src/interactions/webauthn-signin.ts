@@ -34,6 +34,7 @@ export function postSignInVerify(deps: InteractionDeps): RequestHandler {
       const { idNat, credential } = await verifyAuthentication(webauthnDeps(deps), {
         ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-auth'),
         response: (req.body as { response?: unknown } | undefined)?.response,
+        accountGate: deps.limits.keyAccountGate(req),
       });
       const account = await deps.accounts.find(idNat);
       if (!account) throw new UserFacingError(400, 'interaction_expired', `credential of unknown account ${idNat}`);

@@ -13,3 +13,4 @@ export type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts
 export { BatchError, type BatchFailure } from './batch-error.ts';
 export { StoredRecordError } from './adapter-record.ts';
 export { WrongTypeError } from './memory-keyspace.ts';
+export { StoreUnavailableError, isStoreUnavailable, withUnavailableErrors } from './unavailable.ts';

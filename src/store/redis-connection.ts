@@ -27,9 +27,9 @@ export interface StoreLogger {
 
 const silent: StoreLogger = { info() {}, warn() {}, error() {} };
 
-/** Reconnection delay: 100 ms, 200 ms, ... capped at 2 s, retrying forever. */
+/** Reconnection delay: 100 ms, 200 ms, ... capped at 1 s, retrying forever. */
 export function retryDelay(attempt: number): number {
-  return Math.min(attempt * 100, 2000);
+  return Math.min(attempt * 100, 1000);
 }
 
 /** Options of every connection to a Redis node (cluster nodes included). */
@@ -38,9 +38,23 @@ const nodeOptions = {
   // A request waits for at most 2 reconnection attempts, then fails (no hanging during an outage).
   maxRetriesPerRequest: 2,
   connectTimeout: 5000,
+  // A server that stopped answering (frozen, network partition) fails requests after 3 s.
+  commandTimeout: 3000,
   // After a failover the old master turns replica: reconnect to reach the new master.
   reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
 } satisfies RedisOptions;
+
+/**
+ * Single server and Sentinel: once connected, a request made while the connection is down
+ * fails at once (503) instead of waiting for reconnection attempts (up to connectTimeout each
+ * when the network drops packets). Before the first connection requests queue as usual, so
+ * that commands sent right after creating the client wait for it. Cluster keeps its queue:
+ * its node connections open lazily after each slot refresh.
+ */
+function failFastOnceConnected(client: Redis): Redis {
+  client.once('ready', () => { client.options.enableOfflineQueue = false; });
+  return client;
+}
 
 export function createRedisConnection(options: RedisConnectionOptions, logger: StoreLogger = silent): Redis | Cluster {
   const { url, sentinels, sentinelName, clusterNodes } = options;
@@ -80,12 +94,12 @@ export function createRedisConnection(options: RedisConnectionOptions, logger: S
       // rediss:// means TLS everywhere: to the master and to the sentinels.
       ...(credentials.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
     });
-    return watch(client, `sentinel ${sentinels} master ${sentinelName}`, logger);
+    return watch(failFastOnceConnected(client), `sentinel ${sentinels} master ${sentinelName}`, logger);
   }
 
   if (!url) throw new Error('redis: expected url, sentinels or clusterNodes, got none of them');
   urlCredentials(url); // validates the scheme with a clear message before ioredis parses it
-  return watch(new Redis(url, { ...nodeOptions, retryStrategy: retryDelay }), redactUrl(url), logger);
+  return watch(failFastOnceConnected(new Redis(url, { ...nodeOptions, retryStrategy: retryDelay })), redactUrl(url), logger);
 }
 
 /**

@@ -111,7 +111,9 @@ export function createRedisStore(redis: Redis | Cluster): Store {
       await redis.ping();
     },
     async close() {
-      if (redis.status !== 'end') await redis.quit();
+      // QUIT needs the server: during an outage the connection is dropped instead.
+      if (redis.status === 'ready') await redis.quit();
+      else if (redis.status !== 'end') redis.disconnect();
     },
   };
 }

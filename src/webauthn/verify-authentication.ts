@@ -5,7 +5,8 @@
  * the ceremony was for ('wrong-account'), the library's verification (origin, RP ID,
  * challenge, UP, UV → 'user-verification-missing', signature → 'verification-failed'), then
  * the signature counter: a verified assertion whose counter did not increase blocks the key
- * ('counter-regression'). Nothing is stored on failure except that block.
+ * ('counter-regression'). Nothing is stored on failure except that block (and the account
+ * gate's failure count, when the caller gives one).
  */
 import { verifyAuthenticationResponse, type VerifiedAuthenticationResponse } from '@simplewebauthn/server';
 import { takeCeremonyState } from './ceremony-state.ts';
@@ -19,8 +20,17 @@ export interface VerifyAuthenticationInput {
   ceremonyKey: string;
   /** The browser's answer (startAuthentication's result), as received: checked here. */
   response: unknown;
+  /** Abuse limit per account (limits/): consulted once the credential is known, told of each failure after that. */
+  accountGate?: AccountGate | undefined;
   /** Epoch ms used as lastUsedAt (and as the time of a block). Default Date.now(). */
   now?: number | undefined;
+}
+
+export interface AccountGate {
+  /** Throws when the account may not try a key now (too many recent failures). */
+  admit(idNat: string): Promise<void>;
+  /** A ceremony for this account failed after its credential was found. */
+  failed(idNat: string): Promise<void>;
 }
 
 export interface VerifiedAuthentication {
@@ -47,44 +57,50 @@ export async function verifyAuthentication(deps: WebAuthnDeps, input: VerifyAuth
   if (credential.blocked) {
     throw new WebAuthnError('blocked', `expected a credential in good standing, got one blocked (${credential.blocked.reason}) at ${new Date(credential.blocked.at).toISOString()}`);
   }
-  if (parsed.userHandle !== undefined && (await credentials.accountForUserHandle(parsed.userHandle)) !== credential.idNat) {
-    throw new WebAuthnError('wrong-account', "expected the user handle of the credential's account, got another user handle");
-  }
-  if (state.forAccount !== undefined && state.forAccount !== credential.idNat) {
-    throw new WebAuthnError('wrong-account', `expected a credential of account ${state.forAccount}, got a credential of another account`);
-  }
-
-  let verification: VerifiedAuthenticationResponse;
+  await input.accountGate?.admit(credential.idNat);
   try {
-    verification = await verifyAuthenticationResponse({
-      response: parsed.response,
-      expectedChallenge: state.challenge,
-      expectedOrigin: settings.origins,
-      expectedRPID: settings.rpID,
-      requireUserVerification: true,
-      // Counter 0: the library never refuses on the counter; we check it below, after the
-      // signature verified, so that only a genuine assertion can block a key.
-      credential: {
-        id: credential.id,
-        publicKey: new Uint8Array(Buffer.from(credential.publicKey, 'base64url')),
-        counter: 0,
-        transports: credential.transports,
-      },
-    });
-  } catch (error) {
-    throw fromLibraryError(error, 'authentication', settings.rpID);
-  }
-  if (!verification.verified) {
-    throw new WebAuthnError('verification-failed', "expected a signature by the credential's key, got one that does not verify", { detail: 'signature did not verify' });
-  }
+    if (parsed.userHandle !== undefined && (await credentials.accountForUserHandle(parsed.userHandle)) !== credential.idNat) {
+      throw new WebAuthnError('wrong-account', "expected the user handle of the credential's account, got another user handle");
+    }
+    if (state.forAccount !== undefined && state.forAccount !== credential.idNat) {
+      throw new WebAuthnError('wrong-account', `expected a credential of account ${state.forAccount}, got a credential of another account`);
+    }
 
-  const { newCounter, credentialBackedUp } = verification.authenticationInfo;
-  if ((credential.counter > 0 || newCounter > 0) && newCounter <= credential.counter) {
-    await credentials.block(credential.id, 'counter-regression', now);
-    throw new WebAuthnError('counter-regression', `expected a signature counter above ${credential.counter}, got ${newCounter}: the key is blocked (possible clone)`);
+    let verification: VerifiedAuthenticationResponse;
+    try {
+      verification = await verifyAuthenticationResponse({
+        response: parsed.response,
+        expectedChallenge: state.challenge,
+        expectedOrigin: settings.origins,
+        expectedRPID: settings.rpID,
+        requireUserVerification: true,
+        // Counter 0: the library never refuses on the counter; we check it below, after the
+        // signature verified, so that only a genuine assertion can block a key.
+        credential: {
+          id: credential.id,
+          publicKey: new Uint8Array(Buffer.from(credential.publicKey, 'base64url')),
+          counter: 0,
+          transports: credential.transports,
+        },
+      });
+    } catch (error) {
+      throw fromLibraryError(error, 'authentication', settings.rpID);
+    }
+    if (!verification.verified) {
+      throw new WebAuthnError('verification-failed', "expected a signature by the credential's key, got one that does not verify", { detail: 'signature did not verify' });
+    }
+
+    const { newCounter, credentialBackedUp } = verification.authenticationInfo;
+    if ((credential.counter > 0 || newCounter > 0) && newCounter <= credential.counter) {
+      await credentials.block(credential.id, 'counter-regression', now);
+      throw new WebAuthnError('counter-regression', `expected a signature counter above ${credential.counter}, got ${newCounter}: the key is blocked (possible clone)`);
+    }
+    if (!(await credentials.recordUse(credential.id, { counter: newCounter, backedUp: credentialBackedUp, at: now }))) {
+      throw new WebAuthnError('revoked', 'expected an active credential, got one revoked while it was being verified');
+    }
+    return { idNat: credential.idNat, credential: { ...credential, counter: newCounter, backedUp: credentialBackedUp, lastUsedAt: now } };
+  } catch (error) {
+    if (error instanceof WebAuthnError) await input.accountGate?.failed(credential.idNat);
+    throw error;
   }
-  if (!(await credentials.recordUse(credential.id, { counter: newCounter, backedUp: credentialBackedUp, at: now }))) {
-    throw new WebAuthnError('revoked', 'expected an active credential, got one revoked while it was being verified');
-  }
-  return { idNat: credential.idNat, credential: { ...credential, counter: newCounter, backedUp: credentialBackedUp, lastUsedAt: now } };
 }

@@ -34,6 +34,8 @@ export interface StackOptions {
   clientOverrides?: Record<string, Record<string, unknown>>;
   /** Clock of the gateway's session lifetimes (tests move time). */
   clock?: () => number;
+  /** Redis to use instead of TEST_REDIS_URL (a private redis-server the test stops and restarts). */
+  redisUrl?: string;
   /** Extra configuration overrides (dotted keys), possibly computed from the simulator. */
   overrides?: Record<string, unknown> | ((psc: PscSimulator) => Record<string, unknown>);
 }
@@ -55,7 +57,7 @@ export interface Stack {
   demo: { dpi: string; dmp: string } | undefined;
   /** An openid-client Configuration for a registered test client. */
   rp(clientId?: string, metadata?: Partial<client.ClientMetadata>): Promise<client.Configuration>;
-  /** Number of keys the stack has in Redis (to prove that rejected input stores nothing). */
+  /** Number of keys the stack has in Redis, abuse-limit counters aside (to prove that rejected input stores nothing). */
   keyCount(): Promise<number>;
   close(): Promise<void>;
 }
@@ -89,6 +91,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       'psc.timeoutMs': 1500,
       'sandbox.enabled': false,
       'log.level': process.env.TEST_LOG_LEVEL ?? 'silent',
+      // Every test signs in from 127.0.0.1, many times per minute: the abuse limits are
+      // exercised by test/integration/abuse-limits.test.ts with its own budgets.
+      'limits.signinPerIp.points': 100_000,
+      'limits.keyFailuresPerAccount.points': 100_000,
       ...(typeof options.overrides === 'function' ? options.overrides(psc) : options.overrides),
     },
   });
@@ -107,7 +113,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   ].map((c) => ({ ...c, ...options.clientOverrides?.[c.client_id] }));
   const clients = toClientMetadata(clientEntries, {}, 'test-clients');
 
-  const redis = options.store === 'memory' ? undefined : createRedisConnection({ url: TEST_REDIS_URL });
+  const redis = options.store === 'memory' ? undefined : createRedisConnection({ url: options.redisUrl ?? TEST_REDIS_URL });
   const store = redis ? createRedisStore(redis) : createMemoryStore();
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const auditMirror = pino({ level: 'silent' });
@@ -147,7 +153,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       do {
         const [next, found] = await redis.scan(cursor, 'MATCH', `${keys.prefix}*`, 'COUNT', 1000);
         cursor = next;
-        n += found.length;
+        // Abuse-limit counters (`rl:`) count requests, refused ones included: not stored state.
+        n += found.filter((key) => !key.startsWith(`${keys.prefix}rl:`)).length;
       } while (cursor !== '0');
       return n;
     },
@@ -157,7 +164,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await psc.close();
       await backchannel.close();
       await store.close();
-      if (redis) await deletePrefix(prefix);
+      if (redis && !options.redisUrl) await deletePrefix(prefix);
       rmSync(keysDir, { recursive: true, force: true });
     },
   };

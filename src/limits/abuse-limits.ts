@@ -1,0 +1,131 @@
+/**
+ * The gateway's abuse limits, wired to requests: sign-in steps per client address, failed
+ * key sign-ins per account, token requests per relying party and failed client
+ * authentications per address. When Redis is down the limits step aside (see
+ * unlessUnavailable). A refusal is a RateLimitedError (429 + Retry-After, rendered
+ * by the caller's error handler); the first refusal of a window is audited (`ratelimit.hit`).
+ */
+import express, { type Request, type RequestHandler } from 'express';
+import type { Cluster, Redis } from 'ioredis';
+import type { Config } from '../config/index.ts';
+import type { RequestAudit } from '../http/audit.ts';
+import { createLimiter, unlimited, type Limiter } from './limiter.ts';
+import { RateLimitedError } from './refusal.ts';
+import { isStoreUnavailable } from '../store/unavailable.ts';
+import { basicClientId, bodyClientId } from './token-client.ts';
+import type { AccountGate } from '../webauthn/verify-authentication.ts';
+
+/** Name of the failed-key-sign-ins-per-account limit (its refusal points the clinician to PSC). */
+export const KEY_FAILURES_LIMIT = 'key-failures-account';
+
+export interface AbuseLimits {
+  /** Middleware: one sign-in step (authorization request, PSC start and return, key ceremony) for this address. */
+  signinStep: RequestHandler;
+  /**
+   * Failed key sign-ins per account: refuses a key ceremony for an account past its budget
+   * (RateLimitedError) and counts each failure. Only the key path closes: PSC stays open, so
+   * that someone who knows a credential id cannot lock the clinician out.
+   */
+  keyAccountGate(req: Request): AccountGate;
+  /** Middleware in front of oidc-provider's token endpoint (POST /token). */
+  tokenEndpoint: RequestHandler;
+}
+
+export interface AbuseLimitsDeps {
+  limits: Config['limits'];
+  /** The store's Redis client (none = in-memory store) and key prefix. */
+  redis?: Redis | Cluster | undefined;
+  prefix: string;
+  audit: RequestAudit;
+}
+
+/** OAuth error body of a refused token request (read by relying parties, not people). */
+function tokenRefusalBody(err: RateLimitedError) {
+  return { error: 'temporarily_unavailable', error_description: `too many requests; retry after ${err.retryAfterSeconds} s` };
+}
+
+/** The path of the request with the interaction uid hidden, for the audit event. */
+function routeOf(req: Request): string {
+  return `${req.method} ${(req.baseUrl + req.path).replace(/^\/interaction\/[^/]+/, '/interaction/:uid').slice(0, 100)}`;
+}
+
+export function createAbuseLimits(deps: AbuseLimitsDeps): AbuseLimits {
+  const { limits, audit } = deps;
+  const make = (name: string, budget: Config['limits']['signinPerIp']): Limiter =>
+    limits.enabled ? createLimiter(name, budget, { redis: deps.redis, prefix: deps.prefix }) : unlimited(name);
+  const perIp = make('signin-ip', limits.signinPerIp);
+  const keyFailures = make(KEY_FAILURES_LIMIT, limits.keyFailuresPerAccount);
+  const perClient = make('token-client', limits.tokenPerClient);
+  const authFailures = make('client-auth-ip', limits.clientAuthFailuresPerIp);
+  const readForm = express.text({ type: 'application/x-www-form-urlencoded', limit: '56kb' });
+
+  /** Counts one request; on refusal audits the first one of the window and throws. */
+  async function check(limiter: Limiter, key: string, req: Request, who: { actor?: string; clientId?: string }): Promise<void> {
+    const verdict = await limiter.consume(key);
+    if (verdict.allowed) return;
+    if (verdict.firstRefusal) {
+      req.log?.warn({ limit: limiter.name, ...who }, 'abuse limit reached');
+      await audit.record({ type: 'ratelimit.hit', outcome: 'failure', ...who, reason: limiter.name, details: { limit: limiter.name, route: routeOf(req) } }, req);
+    }
+    throw new RateLimitedError(limiter.name, verdict.retryAfterSeconds);
+  }
+
+  /**
+   * Redis down: the limit cannot be checked, and the request is let through to its handler,
+   * which needs the store too and answers as an outage should (a 503 page, or
+   * temporarily_unavailable sent to the relying party by oidc-provider).
+   */
+  const unlessUnavailable = (err: unknown) => (isStoreUnavailable(err) ? undefined : err);
+  const ipOf = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+
+  return {
+    signinStep: (req, _res, next) => {
+      check(perIp, ipOf(req), req, {}).then(() => next(), (err: unknown) => next(unlessUnavailable(err)));
+    },
+
+    keyAccountGate: (req) => ({
+      async admit(idNat) {
+        const verdict = await keyFailures.peek(idNat);
+        if (!verdict.allowed) throw new RateLimitedError(keyFailures.name, verdict.retryAfterSeconds);
+      },
+      async failed(idNat) {
+        await check(keyFailures, idNat, req, { actor: idNat }).catch((err: unknown) => {
+          if (!(err instanceof RateLimitedError)) throw err; // this failure is already refused
+        });
+      },
+    }),
+
+    tokenEndpoint: (req, res, next) => {
+      if (req.method !== 'POST' || req.path !== '/token') return next();
+      const refuse = (err: unknown) => {
+        if (!(err instanceof RateLimitedError)) return next(unlessUnavailable(err));
+        res.status(429).set({ 'retry-after': String(err.retryAfterSeconds), 'cache-control': 'no-store' }).json(tokenRefusalBody(err));
+      };
+      const admit = async () => {
+        const ip = ipOf(req);
+        const clientId = basicClientId(req) ?? bodyClientId(req.body);
+        const [guessing] = await Promise.all([
+          // Too many failed client authentications from this address (a secret being guessed).
+          authFailures.peek(ip),
+          clientId ? check(perClient, clientId, req, { clientId }) : undefined,
+        ]);
+        if (!guessing.allowed) throw new RateLimitedError(authFailures.name, guessing.retryAfterSeconds);
+        res.on('finish', () => {
+          if (res.statusCode !== 401) return;
+          // Not the client's own request (its authentication failed): give the point back, count the failure.
+          if (clientId) void perClient.giveBack(clientId).catch(() => {});
+          void check(authFailures, ip, req, {}).catch(() => {});
+        });
+      };
+      const run = () => admit().then(() => next(), refuse);
+      if (basicClientId(req)) return run();
+      readForm(req, res, (err?: unknown) => {
+        if (err) {
+          const tooLarge = (err as { type?: string }).type === 'entity.too.large';
+          return res.status(tooLarge ? 413 : 400).set('cache-control', 'no-store').json({ error: 'invalid_request', error_description: tooLarge ? 'request body too large' : 'unreadable request body' });
+        }
+        return run();
+      });
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * One abuse limit: a budget of `points` requests per `seconds` window and per key (a client
+ * address, an account, a relying party), counted in Redis so that every instance shares it
+ * (rate-limiter-flexible), or in memory for the in-memory store. A refusal says how long to
+ * wait and whether it is the first refusal of the window (audited once, not per request).
+ * When Redis cannot be reached the limit cannot be checked: StoreUnavailableError (503).
+ */
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Cluster, Redis } from 'ioredis';
+import { StoreUnavailableError } from '../store/unavailable.ts';
+
+export interface Budget {
+  points: number;
+  seconds: number;
+}
+
+export type Verdict =
+  | { allowed: true }
+  | { allowed: false; retryAfterSeconds: number; firstRefusal: boolean };
+
+export interface Limiter {
+  readonly name: string;
+  /** Counts one request for `key`. */
+  consume(key: string): Promise<Verdict>;
+  /** Refused when the budget is already spent (counts nothing). */
+  peek(key: string): Promise<Verdict>;
+  /** Gives one point back (a request that turned out not to be the key's, e.g. a failed client authentication). */
+  giveBack(key: string): Promise<void>;
+}
+
+export interface LimiterBackend {
+  /** The Redis client of the store; none = in-memory store. */
+  redis?: Redis | Cluster;
+  /** The store's key prefix; limiter keys are `<prefix>rl:<name>:<key>`. */
+  prefix: string;
+}
+
+export function createLimiter(name: string, budget: Budget, backend: LimiterBackend): Limiter {
+  const options = { keyPrefix: `${backend.prefix}rl:${name}`, points: budget.points, duration: budget.seconds };
+  const limiter: RateLimiterAbstract = backend.redis
+    ? new RateLimiterRedis({ ...options, storeClient: backend.redis, rejectIfRedisNotReady: true })
+    : new RateLimiterMemory(options);
+  return {
+    name,
+    async consume(key) {
+      try {
+        await limiter.consume(key);
+        return { allowed: true };
+      } catch (rejection) {
+        if (!(rejection instanceof RateLimiterRes)) throw new StoreUnavailableError(rejection);
+        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)), firstRefusal: rejection.consumedPoints === budget.points + 1 };
+      }
+    },
+    async peek(key) {
+      let state: RateLimiterRes | null;
+      try {
+        state = await limiter.get(key);
+      } catch (err) {
+        throw new StoreUnavailableError(err);
+      }
+      if (!state || state.consumedPoints <= budget.points) return { allowed: true };
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(state.msBeforeNext / 1000)), firstRefusal: false };
+    },
+    async giveBack(key) {
+      try {
+        await limiter.reward(key, 1);
+      } catch (err) {
+        throw new StoreUnavailableError(err);
+      }
+    },
+  };
+}
+
+/** A limit that never refuses (limits.enabled = false, for load tests on a private stack). */
+export function unlimited(name: string): Limiter {
+  return { name, consume: async () => ({ allowed: true }), peek: async () => ({ allowed: true }), giveBack: async () => {} };
+}

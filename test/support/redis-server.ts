@@ -1,0 +1,69 @@
+/**
+ * A private redis-server for tests that stop, kill or restart Redis (outage and chaos tests):
+ * its own port and folder, never the shared server on 6379. `appendonly: true` turns on AOF
+ * (fsync every write) so that a restart shows what persistence keeps.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { freePort } from './ports.ts';
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  /** Starts it (again) on the same port and folder; resolves when it answers PING. */
+  start(): Promise<void>;
+  /** Stops it with a signal (SIGKILL: a crash; SIGTERM: a clean shutdown). */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops it and removes its folder. */
+  dispose(): Promise<void>;
+}
+
+export async function createRedisServer(options: { appendonly?: boolean } = {}): Promise<RedisServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'hc-redis-'));
+  const url = `redis://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--protected-mode', 'no',
+    ...(options.appendonly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'])];
+
+  const server: RedisServer = {
+    url,
+    port,
+    async start() {
+      child = spawn('redis-server', args, { stdio: 'ignore' });
+      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on('error', () => { /* not up yet: retried below */ });
+      try {
+        for (let i = 0; i < 100; i += 1) {
+          try {
+            if (probe.status !== 'ready') await probe.connect();
+            await probe.ping();
+            return;
+          } catch {
+            probe.disconnect();
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        }
+        throw new Error(`redis-server on port ${port} did not answer within 5 s`);
+      } finally {
+        probe.disconnect();
+      }
+    },
+    async stop(signal = 'SIGKILL') {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill(signal);
+      await exited;
+    },
+    async dispose() {
+      await server.stop('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}
