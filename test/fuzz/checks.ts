@@ -96,12 +96,16 @@ export async function assertHealthy(stack: Stack): Promise<void> {
   await health.body?.cancel();
 }
 
-/** fc.assert with the fuzz files' settings: FUZZ_SEED when set, stop at the first failure. */
-export async function runFuzz<T>(property: IAsyncProperty<T>, numRuns: number): Promise<void> {
+/**
+ * fc.assert with the fuzz files' settings: FUZZ_SEED when set, stop at the first failure.
+ * `examples` run first, every time: minimised counterexamples of bugs found, as regressions.
+ */
+export async function runFuzz<T>(property: IAsyncProperty<T>, numRuns: number, examples: T[] = []): Promise<void> {
   const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
   const runs = Number(process.env.FUZZ_RUNS) > 0 ? Number(process.env.FUZZ_RUNS) : numRuns;
   await fc.assert(property, {
     numRuns: runs,
+    examples,
     endOnFailure: true,
     ...(seed !== undefined && Number.isFinite(seed) ? { seed } : {}),
     // fast-check's own report, with runs of a repeated piece (the huge values) written `piece×count`.

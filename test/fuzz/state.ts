@@ -28,6 +28,9 @@ export function isRefusalBookkeeping(key: string): boolean {
   // Pilot aggregates, fed by those audit events as they are chained (failure counters per day,
   // the `attempt` marker of a failed key used to find fall-backs).
   if (key.includes('{pilot}')) return true;
+  // A practitioner's activity index (`{a:<idNat>}:activity`, shown in /account): derived from the
+  // audit events that name them, failures included (accounts/activity.ts, http/audit.ts).
+  if (/^\{a:[^}]+\}:activity$/.test(key)) return true;
   // Abuse-limit counters: counting refusals (failed client authentications, sign-in steps) is
   // their job. The fuzz stacks run with limits off, but a counter would still be legitimate.
   if (key.includes('rl:')) return true;
