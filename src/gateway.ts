@@ -28,6 +28,7 @@ import { loadPolicy, type AssurancePolicy } from './assurance/index.ts';
 import { createPscConfigurationSource, createPscFederation } from './federation/index.ts';
 import { createProvider, loadClientsFile, type ClientMetadata } from './oidc/index.ts';
 import { OIDC_ROUTES } from './oidc/provider.ts';
+import { providerEdges } from './oidc/edges.ts';
 import { interactionRoutes, PSC_CALLBACK_PATH } from './interactions/routes.ts';
 import { mountProvider } from './oidc/mount.ts';
 import { createSessionPolicy } from './oidc/session-limits.ts';
@@ -36,7 +37,7 @@ import { createSessionAssuranceStore } from './assurance/index.ts';
 import { createViews, VIEWS_DIR } from './http/views.ts';
 import { cspNonce, securityHeaders } from './http/security-headers.ts';
 import { requestLog } from './http/request-log.ts';
-import { OUTAGE_RETRY_AFTER_SECONDS, errorHandler, notFound } from './http/errors.ts';
+import { errorHandler, notFound } from './http/errors.ts';
 import { healthRoutes } from './http/health.ts';
 import { queryLimits } from './http/input-limits.ts';
 import { createFormActionOrigins } from './http/form-action-origins.ts';
@@ -129,12 +130,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const assurance = { sessions: sessionAssurance, policy: sessionPolicy, store, deadlinesKey, clock };
   const provider = createProvider({ assurance, config, adapter: createAdapterFactory(store, keys), jwks: loaded.jwks, cookieKeys: loaded.cookieKeys, clients, accounts, views });
   // Before the app mounts the provider: its middleware is composed when callback() is taken.
+  const limits = createAbuseLimits({ limits: config.limits, redis: backend.redis, prefix: config.redis.prefix, audit: audit.requests });
+  providerEdges(provider, limits);
   auditProviderEvents(provider, audit.recorder, audit.sourceOfContext);
-  // A store outage reaches relying parties as temporarily_unavailable (503): say when to retry.
-  provider.use(async (ctx, next) => {
-    await next();
-    if (ctx.status === 503) ctx.set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
-  });
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
   provider.on('backchannel.error', (_ctx, err, client) => logger.warn({ clientId: client.clientId, detail: err.message }, 'back-channel logout delivery failed'));
 
@@ -151,7 +149,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.use(healthRoutes(store));
   app.use(metricsRoute(metrics.registry, config.metrics));
   app.use(queryLimits());
-  const limits = createAbuseLimits({ limits: config.limits, redis: backend.redis, prefix: config.redis.prefix, audit: audit.requests });
   app.get(OIDC_ROUTES.authorization, limits.signinStep);
   app.use(limits.tokenEndpoint);
   app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views, credentials, webauthn, aaguids, audit: audit.requests, limits }));

@@ -5,7 +5,7 @@
  * unlessUnavailable). A refusal is a RateLimitedError (429 + Retry-After, rendered
  * by the caller's error handler); the first refusal of a window is audited (`ratelimit.hit`).
  */
-import express, { type Request, type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Cluster, Redis } from 'ioredis';
 import type { Config } from '../config/index.ts';
 import type { RequestAudit } from '../http/audit.ts';
@@ -29,6 +29,12 @@ export interface AbuseLimits {
   keyAccountGate(req: Request): AccountGate;
   /** Middleware in front of oidc-provider's token endpoint (POST /token). */
   tokenEndpoint: RequestHandler;
+  /**
+   * A token request failed client authentication (401), called before the answer leaves:
+   * it was not the named client's request (its point is given back) and counts as a
+   * failure for the address.
+   */
+  clientAuthenticationFailed(req: Request, res: Response): Promise<void>;
 }
 
 export interface AbuseLimitsDeps {
@@ -110,12 +116,7 @@ export function createAbuseLimits(deps: AbuseLimitsDeps): AbuseLimits {
           clientId ? check(perClient, clientId, req, { clientId }) : undefined,
         ]);
         if (!guessing.allowed) throw new RateLimitedError(authFailures.name, guessing.retryAfterSeconds);
-        res.on('finish', () => {
-          if (res.statusCode !== 401) return;
-          // Not the client's own request (its authentication failed): give the point back, count the failure.
-          if (clientId) void perClient.giveBack(clientId).catch(() => {});
-          void check(authFailures, ip, req, {}).catch(() => {});
-        });
+        res.locals.tokenClientId = clientId;
       };
       const run = () => admit().then(() => next(), refuse);
       if (basicClientId(req)) return run();
@@ -125,6 +126,13 @@ export function createAbuseLimits(deps: AbuseLimitsDeps): AbuseLimits {
           return res.status(tooLarge ? 413 : 400).set('cache-control', 'no-store').json({ error: 'invalid_request', error_description: tooLarge ? 'request body too large' : 'unreadable request body' });
         }
         return run();
+      });
+    },
+    async clientAuthenticationFailed(req, res) {
+      const clientId = res.locals.tokenClientId as string | undefined;
+      if (clientId) await perClient.giveBack(clientId);
+      await check(authFailures, ipOf(req), req, {}).catch((err: unknown) => {
+        if (!(err instanceof RateLimitedError)) throw err; // this one is already answered
       });
     },
   };

@@ -1,0 +1,24 @@
+/**
+ * What the gateway adds around oidc-provider's own endpoints (one Koa middleware in front of
+ * its router): the client address as express computed it (the `trust proxy` setting, so that
+ * audit events and limits see the same address everywhere and a forged X-Forwarded-For from
+ * an untrusted peer is ignored), Retry-After on a 503 (store outage), and token requests that
+ * failed client authentication reported to the abuse limits before the answer leaves.
+ */
+import type { Request, Response } from 'express';
+import type Provider from 'oidc-provider';
+import type { AbuseLimits } from '../limits/index.ts';
+import { OUTAGE_RETRY_AFTER_SECONDS } from '../http/errors.ts';
+import { OIDC_ROUTES } from './provider.ts';
+
+export function providerEdges(provider: Provider, limits: AbuseLimits): void {
+  provider.use(async (ctx, next) => {
+    const req = ctx.req as unknown as Request;
+    if (req.ip) ctx.request.ip = req.ip;
+    await next();
+    if (ctx.status === 503) ctx.set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
+    if (ctx.status === 401 && ctx.method === 'POST' && ctx.path === OIDC_ROUTES.token) {
+      await limits.clientAuthenticationFailed(req, ctx.res as unknown as Response);
+    }
+  });
+}
