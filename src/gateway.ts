@@ -151,7 +151,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.use(queryLimits());
   app.get(OIDC_ROUTES.authorization, limits.signinStep);
   app.use(limits.tokenEndpoint);
-  app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views, credentials, webauthn, aaguids, audit: audit.requests, limits }));
+  app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views, credentials, webauthn, aaguids, audit: audit.requests, limits, csrfSecret: loaded.cookieKeys[0]! }));
   const portalDeps = { config, provider, accounts, credentials, activity: createActivityLog(store, keys), store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]!, lifetimes: assurance, audit: audit.requests };
   app.use(portalRoutes(portalDeps));
   app.use(adminRoutes({ ...portalDeps, auditLog: audit.log }));

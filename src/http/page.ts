@@ -1,6 +1,7 @@
 /**
  * Sends a rendered page from an express route: picks the locale (and remembers an explicit
- * `?lang=` in a cookie), passes the CSP nonce and request id, sets the status.
+ * `?lang=` in a cookie), passes the CSP nonce and request id (and the CSRF token a route put in
+ * res.locals.csrf, for the page's forms), sets the status.
  */
 import type { Request, Response } from 'express';
 import { parseCookie as parseCookieHeader } from 'cookie';
@@ -22,7 +23,7 @@ export function sendPage(views: Views, req: Request, res: Response, template: st
     nonce: String(res.locals.cspNonce ?? ''),
     requestId: String(req.id ?? ''),
     path: req.originalUrl,
-  }, data);
+  }, res.locals.csrf ? { csrf: res.locals.csrf, ...data } : data);
   res.status(status).type('html').set('cache-control', 'no-store').send(html);
 }
 

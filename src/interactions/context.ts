@@ -32,6 +32,8 @@ export interface InteractionDeps {
   aaguids: AaguidTable;
   audit: RequestAudit;
   limits: AbuseLimits;
+  /** Key of the CSRF tokens of the journey's forms (the newest cookie key). */
+  csrfSecret: string;
 }
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;

@@ -14,6 +14,7 @@ import { stateDigest } from './psc-start.ts';
 import type { PendingLogin } from './pending-login.ts';
 import { professionOf } from '../accounts/index.ts';
 import { attemptId } from '../http/audit.ts';
+import { csrfToken, interactionBinding } from '../http/csrf.ts';
 
 
 export function getPscCallback(deps: InteractionDeps, redirectUri: string): RequestHandler {
@@ -43,6 +44,7 @@ export function getPscCallback(deps: InteractionDeps, redirectUri: string): Requ
       await deps.audit.record({ type: 'psc.failed', outcome: 'failure', reason: err.failure, ...(err.uid ? { details: { attempt: attemptId(err.uid) } } : {}) }, req);
       if (err.uid) await deps.store.set(deps.keys.interaction(err.uid, 'psc-failure'), err.failure, deps.config.ttl.interaction);
       const status = err.failure === 'unavailable' ? 503 : err.failure === 'refused' ? 200 : 400;
+      if (err.uid) res.locals.csrf = csrfToken(deps.csrfSecret, interactionBinding(err.uid));
       sendPage(deps.views, req, res, 'psc-error', {
         uid: err.failure === 'invalid-state' ? undefined : err.uid,
         failure: err.failure,

@@ -4,7 +4,7 @@
  * (oidc-provider parses its own endpoints' bodies). Sign-in steps count against the client
  * address's abuse limit (limits/), before their bodies are read.
  */
-import express, { Router } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import type { InteractionDeps } from './context.ts';
 import { showInteraction } from './show.ts';
 import { postConsent } from './consent.ts';
@@ -16,6 +16,8 @@ import { postSignInOptions, postSignInVerify } from './webauthn-signin.ts';
 import { getEnrol, postEnrolOptions, postEnrolSkip, postEnrolVerify } from './enrol.ts';
 import { getSecondFactor, postSecondFactorOptions, postSecondFactorVerify } from './second-factor.ts';
 import { ceremonyBody, ceremonyErrors } from './json-responses.ts';
+import { csrfToken, csrfValid, interactionBinding } from '../http/csrf.ts';
+import { UserFacingError } from '../http/errors.ts';
 
 export const PSC_CALLBACK_PATH = '/federation/psc/callback';
 
@@ -23,14 +25,22 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: deps.config.http.bodyLimit, parameterLimit: 20 });
   const step = deps.limits.signinStep;
+  // Every page of an interaction carries the token of its forms; every form post is checked.
+  router.use('/interaction/:uid', (req, res, next) => {
+    res.locals.csrf = csrfToken(deps.csrfSecret, interactionBinding(String(req.params.uid)));
+    next();
+  });
+  const checked: RequestHandler = (req, _res, next) => {
+    next(csrfValid(deps.csrfSecret, interactionBinding(String(req.params.uid)), req) ? undefined : new UserFacingError(403, 'csrf', 'missing or wrong CSRF token on an interaction form'));
+  };
   router.get('/interaction/:uid', showInteraction(deps));
-  router.post('/interaction/:uid/psc', step, form, postPscStart(deps));
+  router.post('/interaction/:uid/psc', step, form, checked, postPscStart(deps));
   router.get('/interaction/:uid/psc/done', getPscDone(deps));
-  router.post('/interaction/:uid/consent', form, postConsent(deps));
-  router.post('/interaction/:uid/abort', form, postAbort(deps));
+  router.post('/interaction/:uid/consent', form, checked, postConsent(deps));
+  router.post('/interaction/:uid/abort', form, checked, postAbort(deps));
   router.get(PSC_CALLBACK_PATH, step, getPscCallback(deps, `${deps.config.issuer}${PSC_CALLBACK_PATH}`));
   router.get('/interaction/:uid/enrol', getEnrol(deps));
-  router.post('/interaction/:uid/enrol/skip', form, postEnrolSkip(deps));
+  router.post('/interaction/:uid/enrol/skip', form, checked, postEnrolSkip(deps));
   router.get('/interaction/:uid/second-factor', getSecondFactor(deps));
 
   const ceremonies = Router();

@@ -5,7 +5,7 @@
 import type { RequestHandler } from 'express';
 import { sendPage } from '../http/page.ts';
 import { requireSession, type PortalDeps } from './context.ts';
-import { csrfToken } from './csrf.ts';
+import { csrfToken } from '../http/csrf.ts';
 import { isFresh } from './session.ts';
 
 const NOTICES = new Set(['renamed', 'revoked', 'revoked-last', 'added', 'fresh', 'fresh-needed']);

@@ -11,7 +11,7 @@ import { sendCeremonyError } from '../interactions/json-responses.ts';
 import { auditKeyRefusal } from '../interactions/key-audit.ts';
 import { webauthnDeps } from '../interactions/webauthn-ceremony.ts';
 import { requireSession, type PortalDeps } from './context.ts';
-import { csrfValid } from './csrf.ts';
+import { csrfValid } from '../http/csrf.ts';
 import { isFresh, portalSession } from './session.ts';
 
 function checkCsrf(deps: PortalDeps, req: Request, sessionUid: string): void {

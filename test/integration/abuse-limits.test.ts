@@ -35,7 +35,7 @@ describe('sign-in steps per client address', () => {
     assert.equal((refused.json as { error: string }).error, 'rate_limited');
     assert.match((refused.json as { message: string }).message, /Trop de tentatives/);
 
-    const page = await browser.request(`${stack.issuer}${base}/psc`, { method: 'POST', form: {} });
+    const page = await browser.request(`${stack.issuer}${base}/psc`, { method: 'POST', form: { _csrf: 'rate-limited-before-it-is-read' } });
     assert.equal(page.status, 429);
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
     assert.match(page.text, /Trop de tentatives de connexion/);

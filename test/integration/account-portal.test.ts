@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser, type Page } from '../support/browser.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../support/soft-authenticator.ts';
-import { ceremony, followToRp, interactionPath, pscUntilNextStep } from '../support/key-journey.ts';
+import { ceremony, csrfOf, followToRp, interactionPath, pscUntilNextStep } from '../support/key-journey.ts';
 import { createKeys } from '../../src/store/index.ts';
 import { createCredentialRepository } from '../../src/webauthn/index.ts';
 import { TEST_REDIS_URL } from '../support/redis.ts';
@@ -36,7 +36,6 @@ async function accountPage(browser: TestBrowser): Promise<Page> {
   return page;
 }
 
-const csrfOf = (page: Page) => page.doc.querySelector('input[name=_csrf]')!.getAttribute('value')!;
 
 describe('/account', () => {
   it('sends a visitor without a session to sign in through the gateway, then back', async () => {

@@ -12,6 +12,8 @@ import { authorizationRequest, isRpRedirect } from '../support/psc-login.ts';
 import { freePort } from '../support/ports.ts';
 import { ID_TOKEN_FAULTS } from '../../src/sandbox/psc/index.ts';
 import { createKeys } from '../../src/store/index.ts';
+import { createSoftAuthenticator } from '../support/soft-authenticator.ts';
+import { ceremony, followToRp, interactionPath, pscUntilNextStep } from '../support/key-journey.ts';
 
 let stack: Stack;
 before(async () => { stack = await startStack({ name: 'psc-failures' }); });
@@ -67,6 +69,32 @@ describe('PSC round-trip failures', () => {
       assert.match(page.text, /Pro Santé Connect ne répond pas/);
       const landing = await backToApp(browser, page);
       assert.equal(landing.searchParams.get('error'), 'temporarily_unavailable');
+    } finally {
+      stack.psc.faults = {};
+    }
+  });
+
+  it('PSC too slow: the page offers the key, and a clinician with a key signs in with it', async () => {
+    const key = createSoftAuthenticator();
+    const enrolling = new TestBrowser();
+    const first = await pscUntilNextStep(stack, enrolling, { practitioner: '810104567894', means: 'card' });
+    await followToRp(enrolling, stack, (await ceremony(enrolling, stack, interactionPath(first.page!), 'enrol', key, { name: 'Clé' })).verify);
+
+    const browser = new TestBrowser();
+    const { request, callback } = await untilCallback(browser, '810104567894');
+    stack.psc.faults = { delayMs: 4000 };
+    try {
+      const page = await browser.request(callback);
+      assert.equal(page.status, 503);
+      assert.match(page.text, /vous pouvez vous connecter avec, sans attendre Pro Santé Connect/);
+      const link = page.doc.querySelector('a[href^="/interaction/"]');
+      assert.ok(link, 'a link back to the sign-in choices');
+      const choices = await browser.request(new URL(link.getAttribute('href')!, stack.issuer));
+      assert.equal(choices.status, 200);
+      const { verify } = await ceremony(browser, stack, interactionPath(choices), 'webauthn', key);
+      const landing = await followToRp(browser, stack, verify);
+      assert.equal(landing.searchParams.get('state'), request.checks.expectedState);
+      assert.ok(landing.searchParams.get('code'), 'signed in with the key while PSC is down');
     } finally {
       stack.psc.faults = {};
     }

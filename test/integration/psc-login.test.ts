@@ -9,6 +9,7 @@ import * as client from 'openid-client';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { startStack, RP_POST_LOGOUT, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
+import { csrfOf } from '../support/key-journey.ts';
 import { authorizationRequest, exchange, isRpRedirect, signIn } from '../support/psc-login.ts';
 import { createKeys } from '../../src/store/index.ts';
 
@@ -51,7 +52,7 @@ describe('federated sign-in through Pro Santé Connect', () => {
     const browser = new TestBrowser();
     const { url } = await authorizationRequest(stack);
     const login = await browser.follow(url, {}, { stopAt: isRpRedirect });
-    const toPsc = await browser.request(new URL(login.page!.doc.querySelector('form[action$="/psc"]')!.getAttribute('action')!, stack.issuer), { method: 'POST', form: {} });
+    const toPsc = await browser.request(new URL(login.page!.doc.querySelector('form[action$="/psc"]')!.getAttribute('action')!, stack.issuer), { method: 'POST', form: { _csrf: csrfOf(login.page!) } });
     assert.equal(toPsc.status, 303);
     const psc = new URL(toPsc.headers.get('location')!);
     assert.equal(`${psc.origin}${psc.pathname}`, `${stack.psc.issuer}/protocol/openid-connect/auth`);

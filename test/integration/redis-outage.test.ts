@@ -11,7 +11,7 @@ import { startStack, type Stack } from '../support/stack.ts';
 import { createRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { authorizationRequest, exchange, isRpRedirect, signIn } from '../support/psc-login.ts';
-import { loginPage } from '../support/key-journey.ts';
+import { csrfOf, loginPage } from '../support/key-journey.ts';
 
 const STACK_TRACE = /\bat [\w.<>]+ \(|node_modules|Error: /;
 
@@ -41,7 +41,7 @@ describe('Redis outage', () => {
     const signedIn = await signIn(stack, new TestBrowser());
     const tokens = await exchange(signedIn);
     const halfway = new TestBrowser();
-    const { base } = await loginPage(stack, halfway);
+    const { base, page: signInPage } = await loginPage(stack, halfway);
     assert.equal((await new TestBrowser().request(`${stack.issuer}/readyz`)).status, 200);
 
     await redis.stop('SIGKILL');
@@ -63,7 +63,7 @@ describe('Redis outage', () => {
     assert.equal(options.status, 503, 'ceremony script');
     assert.equal((options.json as { error: string }).error, 'temporarily_unavailable');
 
-    const pscStart = await halfway.request(`${stack.issuer}${base}/psc`, { method: 'POST', form: {} });
+    const pscStart = await halfway.request(`${stack.issuer}${base}/psc`, { method: 'POST', form: { _csrf: csrfOf(signInPage) } });
     assert.equal(pscStart.status, 503, 'PSC button');
 
     // A relying party starting a new sign-in gets the OAuth error at its redirect_uri.

@@ -10,7 +10,7 @@ import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { exchange } from '../support/psc-login.ts';
-import { ceremony, followToRp, interactionPath, loginPage, pscUntilNextStep } from '../support/key-journey.ts';
+import { ceremony, csrfOf, followToRp, interactionPath, loginPage, pscUntilNextStep } from '../support/key-journey.ts';
 import { createKeys } from '../../src/store/index.ts';
 import { createCredentialRepository } from '../../src/webauthn/index.ts';
 
@@ -150,7 +150,7 @@ describe('keys in the login journey', () => {
     const { page } = await pscUntilNextStep(stack, browser, { practitioner: 'ANS20231122132732', means: 'card' }, { clientId: 'jwt-userinfo-rp' });
     assert.match(new URL(page!.url).pathname, /\/enrol$/);
     assert.equal(page!.doc.querySelector('form[action$="/enrol/skip"]'), null, 'no "later" button');
-    const skip = await browser.request(`${stack.issuer}${interactionPath(page!)}/enrol/skip`, { form: {} });
+    const skip = await browser.request(`${stack.issuer}${interactionPath(page!)}/enrol/skip`, { form: { _csrf: csrfOf(page!) } });
     assert.equal(skip.status, 400);
     assert.match(skip.text, /exige l'enregistrement d'une clé/);
   });

@@ -13,6 +13,13 @@ export function interactionPath(page: Page): string {
   return new URL(page.url).pathname.split('/').slice(0, 3).join('/');
 }
 
+/** The CSRF token the page's forms carry (interaction forms refuse a post without it). */
+export function csrfOf(page: Page): string {
+  const value = page.doc.querySelector('input[name="_csrf"]')?.getAttribute('value');
+  assert.ok(value, `a CSRF token on ${page.url}`);
+  return value;
+}
+
 /** Posts a ceremony answer; returns the JSON page. */
 export async function ceremony(browser: TestBrowser, stack: Stack, base: string, step: 'webauthn' | 'enrol' | 'second-factor', key: SoftAuthenticator, extra: Record<string, unknown> = {}, context: Record<string, unknown> = {}) {
   const options = await browser.request(`${stack.issuer}${base}/${step}/options`, { json: {} });
