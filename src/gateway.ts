@@ -39,6 +39,7 @@ import { cspNonce, securityHeaders } from './http/security-headers.ts';
 import { requestLog } from './http/request-log.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { healthRoutes } from './http/health.ts';
+import { drainServer } from './http/drain.ts';
 import { queryLimits } from './http/input-limits.ts';
 import { createFormActionOrigins } from './http/form-action-origins.ts';
 import { createGatewayMetrics } from './pilot/metrics.ts';
@@ -78,7 +79,12 @@ export interface Gateway {
   auditLog: AuditLog;
   /** Verifies the whole audit chain with this instance's MAC key (as `npm run audit -- verify`). */
   verifyAudit(): Promise<VerifyLogResult>;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections and marks the instance not ready (/readyz 503), lets requests
+   * in flight finish for at most `drainMs` (default 10 s), then closes what is left, the audit
+   * trail and Redis.
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -136,6 +142,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
   provider.on('backchannel.error', (_ctx, err, client) => logger.warn({ clientId: client.clientId, detail: err.message }, 'back-channel logout delivery failed'));
 
+  const draining = { now: false };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy);
@@ -146,7 +153,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.use('/static/vendor/simplewebauthn', express.static(SIMPLEWEBAUTHN_BUNDLE, { maxAge: '1h', fallthrough: false, index: false }));
   app.get('/static/vendor/chart.js/chart.umd.min.js', (_req, res) => res.sendFile(CHART_JS_BUNDLE, { maxAge: '1h' }));
   app.use('/static', express.static(`${VIEWS_DIR}static`, { maxAge: '1h', fallthrough: false, index: false }));
-  app.use(healthRoutes(store));
+  app.use(healthRoutes(store, draining));
   app.use(metricsRoute(metrics.registry, config.metrics));
   app.use(queryLimits());
   app.get(OIDC_ROUTES.authorization, limits.signinStep);
@@ -175,12 +182,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     sweepSessions: () => sweeper.sweep(),
     auditLog: audit.log,
     verifyAudit: () => verifyLog(audit.log, loaded.auditMacKey),
-    async close() {
+    async close({ drainMs = 10_000 } = {}) {
+      draining.now = true;
       sweeper.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await drainServer(server, drainMs, logger);
       await audit.close();
-      if (!options.store) await store.close();
+      if (!options.store) {
+        await store.close();
+        logger.info({ store: store.kind }, 'store connection closed');
+      }
     },
   };
 }

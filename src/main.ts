@@ -1,7 +1,8 @@
 /**
  * Entry point (`npm start`): loads the configuration (a bad value stops start-up with exit
  * code 2 and one line per problem), starts the gateway and, outside production, the
- * sandbox peers. SIGINT/SIGTERM stop everything cleanly.
+ * sandbox peers. SIGINT/SIGTERM stop everything cleanly: no new connections, requests in
+ * flight finish (at most 10 s), then Redis is closed; a second signal stops at once.
  */
 import { ConfigError, formatProblem, loadConfig, type Config } from './config/index.ts';
 import { KeyFileError } from './keys/load.ts';
@@ -10,6 +11,9 @@ import { startGateway } from './gateway.ts';
 import { prepareSandboxSecrets, startDemoApps, startPscSandbox } from './sandbox/launch.ts';
 
 interface Closable { close(): Promise<void> }
+
+/** How long requests in flight may run once a stop is asked (the gateway's drain period). */
+const DRAIN_SECONDS = 10;
 
 async function main(): Promise<void> {
   let config: Config;
@@ -24,7 +28,12 @@ async function main(): Promise<void> {
   const logger = createLogger(config.log.level);
   const running: Closable[] = [];
   const stop = async (signal: string) => {
-    process.stdout.write(`HospiConnect stopping (${signal})…\n`);
+    process.stdout.write(`HospiConnect stopping (${signal}): no new connections, finishing the requests in flight (at most ${DRAIN_SECONDS} s)…\n`);
+    // A second signal, or a stop that outlasts the drain, ends the process at once.
+    const force = (why: string) => { process.stderr.write(`HospiConnect stopped without finishing (${why}).\n`); process.exit(1); };
+    process.once('SIGINT', () => force('second signal'));
+    process.once('SIGTERM', () => force('second signal'));
+    setTimeout(() => force(`still stopping after ${DRAIN_SECONDS + 5} s`), (DRAIN_SECONDS + 5) * 1000).unref();
     for (const peer of running.reverse()) await peer.close().catch((err: Error) => logger.error({ err }, 'error while stopping'));
     process.stdout.write('HospiConnect stopped.\n');
     process.exit(0);

@@ -1,16 +1,21 @@
 /**
  * /healthz: the process is up (for restarts). /readyz: the process can serve logins, i.e.
- * the store answers (for load balancers). Neither reveals configuration.
+ * the store answers and the instance is not stopping (for load balancers). Neither reveals
+ * configuration.
  */
 import { Router } from 'express';
 import type { Store } from '../store/store.ts';
 
-export function healthRoutes(store: Store): Router {
+export function healthRoutes(store: Store, draining: { now: boolean } = { now: false }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.set('cache-control', 'no-store').json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
+    if (draining.now) {
+      res.status(503).set('cache-control', 'no-store').json({ status: 'stopping', store: store.kind });
+      return;
+    }
     try {
       await withTimeout(store.ping(), 1000);
       res.set('cache-control', 'no-store').json({ status: 'ready', store: store.kind });
