@@ -40,7 +40,7 @@ import { requestLog } from './http/request-log.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { healthRoutes } from './http/health.ts';
 import { drainServer } from './http/drain.ts';
-import { queryLimits } from './http/input-limits.ts';
+import { backchannelFormLimits, queryLimits } from './http/input-limits.ts';
 import { createFormActionOrigins } from './http/form-action-origins.ts';
 import { createGatewayMetrics } from './pilot/metrics.ts';
 import { metricsRoute } from './pilot/metrics-route.ts';
@@ -157,6 +157,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.use(metricsRoute(metrics.registry, config.metrics));
   app.use(queryLimits());
   app.get(OIDC_ROUTES.authorization, limits.signinStep);
+  app.use(backchannelFormLimits([OIDC_ROUTES.token, OIDC_ROUTES.introspection, OIDC_ROUTES.revocation]));
   app.use(limits.tokenEndpoint);
   app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views, credentials, webauthn, aaguids, audit: audit.requests, limits, csrfSecret: loaded.cookieKeys[0]! }));
   const portalDeps = { config, provider, accounts, credentials, activity: createActivityLog(store, keys), store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]!, lifetimes: assurance, audit: audit.requests };

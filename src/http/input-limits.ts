@@ -1,9 +1,13 @@
 /**
- * Refuses oversized or malformed query strings before oidc-provider sees them: at most
- * 8 KiB of query, 64 parameters and 4 KiB per value. The refusal is an error page (the
- * redirect_uri of such a request cannot be trusted), status 400; nothing is stored.
+ * Input limits before oidc-provider sees a request. Query strings: at most 8 KiB, 64
+ * parameters and 4 KiB per value; the refusal is an error page (the redirect_uri of such a
+ * request cannot be trusted), status 400. Form bodies of the relying parties' back-channel
+ * endpoints (token, introspection, revocation): at most 56 KiB (oidc-provider's own cap),
+ * 32 parameters and 8 KiB per value (room for a client assertion); the refusal is an OAuth
+ * JSON error. Nothing is stored either way. Interaction forms and ceremony bodies have
+ * their own parsers and limits (interactions/routes.ts, json-responses.ts).
  */
-import type { RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
 import { UserFacingError } from './errors.ts';
 
 export interface InputLimits {
@@ -34,5 +38,29 @@ export function queryLimits(limits: InputLimits = DEFAULT_INPUT_LIMITS): Request
       if (value.length > limits.maxValueLength) return next(new UserFacingError(400, 'invalid_request', `parameter ${key.slice(0, 40)} has ${value.length} characters (max ${limits.maxValueLength})`));
     }
     next();
+  };
+}
+
+export const BACKCHANNEL_FORM_LIMITS = { maxBytes: '56kb', maxParams: 32, maxValueLength: 8192 } as const;
+
+/**
+ * Reads the form body of POSTs to these paths as text (oidc-provider parses that text itself)
+ * and refuses one that is too big, unreadable or has too many or too long parameters.
+ */
+export function backchannelFormLimits(paths: readonly string[], limits = BACKCHANNEL_FORM_LIMITS): RequestHandler {
+  const read = express.text({ type: 'application/x-www-form-urlencoded', limit: limits.maxBytes });
+  return (req, res, next) => {
+    if (req.method !== 'POST' || !paths.includes(req.path)) return next();
+    const refuse = (status: number, description: string) =>
+      res.status(status).set('cache-control', 'no-store').json({ error: 'invalid_request', error_description: description });
+    read(req, res, (err?: unknown) => {
+      if (err) return (err as { type?: string }).type === 'entity.too.large' ? refuse(413, 'request body too large') : refuse(400, 'unreadable request body');
+      if (typeof req.body !== 'string') return next();
+      const params = [...new URLSearchParams(req.body)];
+      if (params.length > limits.maxParams) return refuse(400, `more than ${limits.maxParams} parameters`);
+      const long = params.find(([, value]) => value.length > limits.maxValueLength);
+      if (long) return refuse(400, `parameter ${long[0].slice(0, 40)} is longer than ${limits.maxValueLength} characters`);
+      return next();
+    });
   };
 }

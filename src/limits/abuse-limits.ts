@@ -5,7 +5,7 @@
  * unlessUnavailable). A refusal is a RateLimitedError (429 + Retry-After, rendered
  * by the caller's error handler); the first refusal of a window is audited (`ratelimit.hit`).
  */
-import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Cluster, Redis } from 'ioredis';
 import type { Config } from '../config/index.ts';
 import type { RequestAudit } from '../http/audit.ts';
@@ -63,7 +63,6 @@ export function createAbuseLimits(deps: AbuseLimitsDeps): AbuseLimits {
   const keyFailures = make(KEY_FAILURES_LIMIT, limits.keyFailuresPerAccount);
   const perClient = make('token-client', limits.tokenPerClient);
   const authFailures = make('client-auth-ip', limits.clientAuthFailuresPerIp);
-  const readForm = express.text({ type: 'application/x-www-form-urlencoded', limit: '56kb' });
 
   /** Counts one request; on refusal audits the first one of the window and throws. */
   async function check(limiter: Limiter, key: string, req: Request, who: { actor?: string; clientId?: string }): Promise<void> {
@@ -118,15 +117,8 @@ export function createAbuseLimits(deps: AbuseLimitsDeps): AbuseLimits {
         if (!guessing.allowed) throw new RateLimitedError(authFailures.name, guessing.retryAfterSeconds);
         res.locals.tokenClientId = clientId;
       };
-      const run = () => admit().then(() => next(), refuse);
-      if (basicClientId(req)) return run();
-      readForm(req, res, (err?: unknown) => {
-        if (err) {
-          const tooLarge = (err as { type?: string }).type === 'entity.too.large';
-          return res.status(tooLarge ? 413 : 400).set('cache-control', 'no-store').json({ error: 'invalid_request', error_description: tooLarge ? 'request body too large' : 'unreadable request body' });
-        }
-        return run();
-      });
+      // The form body was read as text by backchannelFormLimits (http/input-limits.ts).
+      admit().then(() => next(), refuse);
     },
     async clientAuthenticationFailed(req, res) {
       const clientId = res.locals.tokenClientId as string | undefined;

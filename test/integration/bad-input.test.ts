@@ -79,6 +79,11 @@ describe('bad input', () => {
       ['/token', { authorization: auth, 'content-type': 'application/json' }, '{"grant_type":', 'invalid_request'],
       ['/token/introspection', { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, 'token=', 'invalid_request'],
       ['/token/revocation', { authorization: wrong, 'content-type': 'application/x-www-form-urlencoded' }, 'token=abc', 'invalid_client'],
+      // Input limits: parameter count, value length, body size (checked before oidc-provider).
+      ['/token', { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, Array.from({ length: 40 }, (_, i) => `p${i}=1`).join('&'), 'invalid_request'],
+      ['/token/introspection', { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, `token=${'t'.repeat(9000)}`, 'invalid_request'],
+      ['/token/revocation', { 'content-type': 'application/x-www-form-urlencoded' }, `token=abc&client_id=test-rp&pad=${'p'.repeat(60_000)}`, 'invalid_request'],
+      ['/token', { 'content-type': 'application/x-www-form-urlencoded' }, 'grant_type=refresh_token&refresh_token=x&client_id=%E0%A4%A', 'invalid_client'],
     ];
     for (const [path, headers, body, error] of cases) {
       const response = await fetch(`${stack.issuer}${path}`, { method: 'POST', headers, body });
@@ -93,9 +98,10 @@ describe('bad input', () => {
     const checks: Array<[string, string | undefined, number]> = [
       ['/interaction/doesnotexist123', undefined, 400],
       ['/interaction/%7Bbad%7D', undefined, 400],
-      ['/interaction/doesnotexist123/psc', 'POST', 400],
-      ['/interaction/doesnotexist123/abort', 'POST', 400],
-      ['/interaction/doesnotexist123/consent', 'POST', 400],
+      // A form post without the page's CSRF token is refused before anything is looked up.
+      ['/interaction/doesnotexist123/psc', 'POST', 403],
+      ['/interaction/doesnotexist123/abort', 'POST', 403],
+      ['/interaction/doesnotexist123/consent', 'POST', 403],
       ['/interaction/doesnotexist123/psc/done', undefined, 400],
       ['/nowhere', undefined, 404],
       ['/static/nope.css', undefined, 404],
