@@ -1,0 +1,115 @@
+/**
+ * Chaos: one of two gateway processes (`node src/main.ts`, one Redis, a round-robin load
+ * balancer in front) is SIGKILLed in the middle of a clinician's sign-in — after the gateway
+ * sent the clinician to Pro Santé Connect, before PSC sends them back. The load balancer
+ * skips the dead instance; the surviving one finishes the journey (PSC callback, enrolment
+ * offer, back to the relying party) from the state in Redis, and the code exchanges for
+ * tokens and userinfo through it.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import * as client from 'openid-client';
+import { loadKeys } from '../../src/keys/load.ts';
+import { startPscSimulator, type PscSimulator } from '../../src/sandbox/psc/index.ts';
+import { TEST_REDIS_URL, deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { freePort } from '../support/ports.ts';
+import { spawnMain, waitUntilReady, type GatewayProcess } from '../support/processes.ts';
+import { startRoundRobinProxy } from '../support/round-robin-proxy.ts';
+import { TestBrowser } from '../support/browser.ts';
+import { RP_REDIRECT } from '../support/stack.ts';
+import { isRpRedirect } from '../support/psc-login.ts';
+import { isReady } from './wait-for.ts';
+
+const PRACTITIONER = '810101234561';
+const prefix = uniquePrefix('chaos-instance-killed');
+const dir = mkdtempSync(join(tmpdir(), 'hc-chaos-instances-'));
+const rpSecret = randomBytes(32).toString('base64url');
+const pscSecret = randomBytes(32).toString('base64url');
+let psc: PscSimulator;
+let proxy: Awaited<ReturnType<typeof startRoundRobinProxy>>;
+let gateways: GatewayProcess[] = [];
+let issuer: string;
+let ports: number[];
+
+before(async () => {
+  proxy = await startRoundRobinProxy();
+  issuer = `http://localhost:${proxy.port}`;
+  ports = [await freePort(), await freePort()];
+  await loadKeys({ dir, createIfMissing: true });
+  writeFileSync(join(dir, 'clients.json'), JSON.stringify([{
+    client_id: 'chaos-rp', client_name: 'RP chaos', first_party: true,
+    redirect_uris: [RP_REDIRECT], client_secret_env: 'CHAOS_RP_SECRET',
+  }]));
+  psc = await startPscSimulator({ port: 0, clients: [{ client_id: 'hospiconnect-gateway', client_secret: pscSecret, redirect_uris: [`${issuer}/federation/psc/callback`] }] });
+  gateways = ports.map((port) => spawnMain({
+    NODE_ENV: 'test', SANDBOX: 'false', ISSUER: issuer, PORT: String(port), HOST: 'localhost',
+    REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, KEYS_DIR: dir, CLIENTS_FILE: join(dir, 'clients.json'),
+    PSC_ISSUER: psc.issuer, PSC_CLIENT_SECRET: pscSecret, CHAOS_RP_SECRET: rpSecret, LOG_LEVEL: 'warn', RATE_LIMITS: 'false',
+  }));
+  await Promise.all(ports.map((p) => waitUntilReady(`http://localhost:${p}`))).catch((err: Error) => {
+    throw new Error(`${err.message}\n${gateways.map((g) => g.output()).join('\n---\n')}`);
+  });
+  proxy.setBackends(ports);
+});
+
+after(async () => {
+  await proxy?.close();
+  for (const g of gateways) await g.stop();
+  await psc?.close();
+  await deletePrefix(prefix);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('chaos: a gateway instance killed mid-journey', () => {
+  it('the other instance finishes the sign-in and the code exchanges for tokens', { timeout: 30_000 }, async (t) => {
+    let finished = false;
+    t.after(() => { if (!finished) for (const g of gateways) console.error(g.output()); });
+    const config = await client.discovery(new URL(issuer), 'chaos-rp', {}, client.ClientSecretBasic(rpSecret), { execute: [client.allowInsecureRequests] });
+    config.timeout = 5;
+    const verifier = client.randomPKCECodeVerifier();
+    const nonce = client.randomNonce();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: RP_REDIRECT, scope: 'openid profile scope_all', nonce,
+      code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    });
+    const browser = new TestBrowser();
+    const login = await browser.follow(url, {}, { stopAt: isRpRedirect });
+    assert.equal(login.page?.status, 200, login.page?.body.slice(0, 300));
+    const toPsc = await browser.submit(login.page!, 'form[action$="/psc"]', {}, { stopAt: isRpRedirect });
+    assert.ok(toPsc.page?.doc.querySelector('form.login-form'), `PSC's form: ${toPsc.page?.status} ${toPsc.page?.body.slice(0, 300)}`);
+
+    // The instance that sent the clinician to PSC (and stored what the callback checks) dies.
+    const pscStart = proxy.served.findLast((s) => /^\/interaction\/[^/]+\/psc$/.test(s.path))!;
+    const victim = ports.indexOf(pscStart.backend);
+    const survivor = ports[1 - victim]!;
+    assert.equal(await gateways[victim]!.stop('SIGKILL'), null, 'killed by a signal, not exited');
+    assert.equal(gateways[victim]!.child.signalCode, 'SIGKILL');
+    assert.equal(await isReady(`http://localhost:${pscStart.backend}`), false, 'the killed instance is gone');
+    const servedBeforeKill = proxy.served.length;
+
+    let back = await browser.submit(toPsc.page!, 'form.login-form', { action: 'login', practitioner: PRACTITIONER, means: 'card', forceAcr: '', forceAuthMode: '' }, { stopAt: isRpRedirect });
+    if (back.page?.doc.querySelector('form[action$="/enrol/skip"]')) {
+      back = await browser.submit(back.page, 'form[action$="/enrol/skip"]', {}, { stopAt: isRpRedirect });
+    }
+    assert.ok(back.stoppedAt, `the journey reaches the RP: ${back.page?.status} ${back.page?.url} ${back.page?.text.slice(0, 300)}`);
+    assert.ok(back.stoppedAt.searchParams.get('code'), `a code: ${back.stoppedAt.href}`);
+
+    const tokens = await client.authorizationCodeGrant(config, back.stoppedAt, { pkceCodeVerifier: verifier, expectedNonce: nonce, idTokenExpected: true });
+    assert.equal(tokens.claims()!.sub, PRACTITIONER);
+    assert.equal(tokens.claims()!.acr, 'eidas3');
+    const info = await client.fetchUserInfo(config, tokens.access_token, PRACTITIONER);
+    assert.equal(info.SubjectNameID, PRACTITIONER);
+
+    const afterKill = proxy.served.slice(servedBeforeKill);
+    assert.ok(afterKill.some((s) => s.path.startsWith('/federation/psc/callback')), `the PSC callback went through the proxy: ${JSON.stringify(afterKill)}`);
+    assert.ok(afterKill.some((s) => s.path === '/token'), 'so did the code exchange');
+    assert.deepEqual(afterKill.filter((s) => s.backend !== survivor), [], 'after the kill, only the survivor answered');
+    assert.ok(proxy.refused.some((r) => r.backend === pscStart.backend), `the proxy met the dead instance and skipped it: ${JSON.stringify(proxy.refused)}`);
+    assert.ok(await isReady(`http://localhost:${survivor}`), 'the survivor is still ready');
+    finished = true;
+  });
+});
