@@ -66,7 +66,8 @@ describe('loadConfig', () => {
 
   it('refuses unsafe production settings all at once', () => {
     const lines = problemsOf(() => loadConfig({ env: { NODE_ENV: 'production', ISSUER: 'http://gw.example' } }));
-    assert.equal(lines.length, 5, lines.join('\n'));
+    assert.equal(lines.length, 6, lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('config: http.trustProxy (TRUST_PROXY) = false')));
     assert.ok(lines.some((l) => l.startsWith('config: audit.macKey (AUDIT_MAC_KEY) = (missing)')));
     assert.ok(lines.some((l) => l.startsWith('config: redis.url (REDIS_URL) = (missing)')));
     assert.ok(lines.some((l) => l.startsWith('config: issuer (ISSUER) = "http://gw.example"')));
@@ -77,7 +78,7 @@ describe('loadConfig', () => {
   it('accepts a complete production configuration', () => {
     const config = loadConfig({
       env: {
-        NODE_ENV: 'production', ISSUER: 'https://hospiconnect.chu.example', REDIS_URL: 'rediss://redis.chu.example:6380',
+        NODE_ENV: 'production', ISSUER: 'https://hospiconnect.chu.example', REDIS_URL: 'rediss://redis.chu.example:6380', TRUST_PROXY: '10.0.0.5',
         PSC_ISSUER: 'https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet', PSC_CLIENT_SECRET: 'x'.repeat(32), AUDIT_MAC_KEY: 'k'.repeat(32),
       },
     });

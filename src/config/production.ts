@@ -1,6 +1,7 @@
 /**
  * What NODE_ENV=production refuses: the in-memory store, the sandbox peers, an http
- * issuer, a PSC issuer on the simulator and missing secrets. Returns every problem.
+ * issuer, no trusted reverse proxy, abuse limits off, a PSC issuer on the simulator and
+ * missing secrets. Returns every problem.
  */
 import type { Config } from './schema.ts';
 import type { ConfigProblem } from './errors.ts';
@@ -29,6 +30,9 @@ export function productionProblems(config: Config): ConfigProblem[] {
   }
   if (!config.audit.macKey) {
     refuse('audit.macKey', 'AUDIT_MAC_KEY', undefined, 'the key of the audit trail\'s MAC (at least 32 characters), kept outside Redis');
+  }
+  if (config.http.trustProxy === false) {
+    refuse('http.trustProxy', 'TRUST_PROXY', false, 'the TLS-terminating reverse proxy in front of the gateway (e.g. "loopback", "10.0.0.5" or a hop count): the gateway speaks plain HTTP, and without it cookies are not marked Secure and every client has the proxy\'s address (one abuse-limit budget for all)');
   }
   if (!config.limits.enabled) {
     refuse('limits.enabled', 'RATE_LIMITS', false, 'true: abuse limits stay on in production (raise the budgets instead)');

@@ -1,8 +1,8 @@
 /**
  * What the gateway adds around oidc-provider's own endpoints (one Koa middleware in front of
- * its router): the client address as express computed it (the `trust proxy` setting, so that
- * audit events and limits see the same address everywhere and a forged X-Forwarded-For from
- * an untrusted peer is ignored), Retry-After on a 503 (store outage), and token requests that
+ * its router): the client address and scheme as express computed them (the `trust proxy`
+ * setting, so that audit events and limits see the same address everywhere and a forged
+ * X-Forwarded-For or X-Forwarded-Proto from an untrusted peer is ignored), Retry-After on a 503 (store outage), and token requests that
  * failed client authentication reported to the abuse limits before the answer leaves.
  */
 import type { Request, Response } from 'express';
@@ -15,6 +15,8 @@ export function providerEdges(provider: Provider, limits: AbuseLimits): void {
   provider.use(async (ctx, next) => {
     const req = ctx.req as unknown as Request;
     if (req.ip) ctx.request.ip = req.ip;
+    // Koa (proxy on) would believe X-Forwarded-Proto from anyone; give it express's verdict.
+    req.headers['x-forwarded-proto'] = req.protocol;
     await next();
     if (ctx.status === 503) ctx.set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
     if (ctx.status === 401 && ctx.method === 'POST' && ctx.path === OIDC_ROUTES.token) {

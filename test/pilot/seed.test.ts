@@ -211,7 +211,7 @@ describe('npm run pilot:seed', () => {
 
   it('refuses production (exit 2) before touching anything', async () => {
     const production = {
-      ...env, NODE_ENV: 'production', SANDBOX: 'false', ISSUER: 'https://gateway.example.org',
+      ...env, NODE_ENV: 'production', SANDBOX: 'false', ISSUER: 'https://gateway.example.org', TRUST_PROXY: 'loopback',
       PSC_ISSUER: 'https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet', PSC_CLIENT_SECRET: 'not-a-real-secret', AUDIT_MAC_KEY: 'x'.repeat(40),
     };
     const { code, errors } = await run([], production);

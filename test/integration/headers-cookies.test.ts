@@ -1,0 +1,121 @@
+/**
+ * Headers and cookies as a browser and a reverse proxy see them: the referrer policy and the
+ * other helmet headers on every page, HSTS only in production, cookies HttpOnly and
+ * SameSite=Lax everywhere and Secure once the TLS-terminating proxy says the request came
+ * over https, and client addresses taken from X-Forwarded-For only from a trusted proxy.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import express from 'express';
+import { startStack, type Stack } from '../support/stack.ts';
+import { TestBrowser } from '../support/browser.ts';
+import { authorizationRequest } from '../support/psc-login.ts';
+import { cspNonce, securityHeaders } from '../../src/http/security-headers.ts';
+
+/** Set-Cookie lines of a response, by cookie name. */
+function cookiesOf(response: Response): Map<string, string> {
+  return new Map(response.headers.getSetCookie().map((line) => [line.slice(0, line.indexOf('=')), line]));
+}
+
+/** An authorization request and its sign-in page, each sent with these headers (as a proxy would). */
+async function signInPageWith(stack: Stack, headers: Record<string, string>) {
+  const { url } = await authorizationRequest(stack);
+  const browser = new TestBrowser();
+  const auth = await browser.request(url, { headers });
+  assert.equal(auth.status, 303);
+  const page = await browser.request(new URL(auth.headers.get('location')!, stack.issuer), { headers });
+  assert.equal(page.status, 200);
+}
+
+async function firstAudit(stack: Stack, type: string) {
+  return (await stack.gateways[0]!.auditLog.range({ order: 'newest-first' })).find((e) => e.type === type);
+}
+
+describe('headers', () => {
+  let stack: Stack;
+  before(async () => { stack = await startStack({ name: 'headers' }); });
+  after(async () => { await stack.close(); });
+
+  it('sends the referrer policy and the anti-sniffing, anti-framing headers with every page, HSTS not outside production', async () => {
+    for (const path of ['/interaction/doesnotexist123', '/account/signed-out', '/nowhere', '/healthz']) {
+      const response = await fetch(`${stack.issuer}${path}`, { redirect: 'manual' });
+      assert.equal(response.headers.get('referrer-policy'), 'no-referrer', path);
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff', path);
+      assert.equal(response.headers.get('x-frame-options'), 'DENY', path);
+      assert.match(response.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/, path);
+      assert.equal(response.headers.get('strict-transport-security'), null, `${path}: no HSTS over plain http in development`);
+      assert.equal(response.headers.get('x-powered-by'), null, path);
+    }
+  });
+
+  it('adds HSTS and upgrade-insecure-requests in production', async () => {
+    const app = express();
+    app.use(cspNonce());
+    app.use(securityHeaders({ production: true, formActionOrigins: () => [] }));
+    app.get('/', (_req, res) => { res.send('ok'); });
+    const server = createServer(app).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as { port: number };
+      const response = await fetch(`http://127.0.0.1:${port}/`);
+      assert.equal(response.headers.get('strict-transport-security'), 'max-age=31536000; includeSubDomains');
+      assert.match(response.headers.get('content-security-policy') ?? '', /upgrade-insecure-requests/);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('cookies and client addresses behind a trusted TLS-terminating proxy', () => {
+  let stack: Stack;
+  before(async () => { stack = await startStack({ name: 'behind-proxy', overrides: { 'http.trustProxy': 'loopback' } }); });
+  after(async () => { await stack.close(); });
+
+  it('marks every cookie Secure, HttpOnly and SameSite=Lax when the proxy forwarded https', async () => {
+    const { url } = await authorizationRequest(stack);
+    url.searchParams.set('lang', 'en');
+    const viaTls = { 'x-forwarded-proto': 'https', 'x-forwarded-for': '10.20.30.40' };
+    const auth = await fetch(url, { redirect: 'manual', headers: viaTls });
+    assert.equal(auth.status, 303);
+    const interaction = new URL(auth.headers.get('location')!, stack.issuer);
+    const cookies = cookiesOf(auth);
+    const page = await fetch(interaction, { redirect: 'manual', headers: { ...viaTls, cookie: [...cookies.values()].map((c) => c.split(';')[0]).join('; ') } });
+    assert.equal(page.status, 200);
+    for (const [name, line] of [...cookies, ...cookiesOf(page)]) {
+      assert.match(line, /;\s*secure/i, `${name} is Secure`);
+      assert.match(line, /;\s*httponly/i, `${name} is HttpOnly`);
+      assert.match(line, /;\s*samesite=lax/i, `${name} is SameSite=Lax`);
+    }
+    assert.ok([...cookies.keys()].some((name) => name.startsWith('hc_interaction')), 'the interaction cookie was among them');
+  });
+
+  it('takes the client address from X-Forwarded-For sent by the trusted proxy', async () => {
+    await signInPageWith(stack, { 'x-forwarded-for': '10.20.30.40' });
+    const event = await firstAudit(stack, 'signin.started');
+    assert.equal(event?.ip, '10.20.30.0', 'the forwarded address, truncated by the audit policy');
+  });
+});
+
+describe('requests that do not come from the trusted proxy', () => {
+  let stack: Stack;
+  // A proxy is configured (10.9.9.9), but the test's requests come straight from 127.0.0.1.
+  before(async () => { stack = await startStack({ name: 'not-the-proxy', overrides: { 'http.trustProxy': '10.9.9.9' } }); });
+  after(async () => { await stack.close(); });
+
+  it('ignores X-Forwarded-For (anyone can send it), so that limits and the audit see the real peer', async () => {
+    await signInPageWith(stack, { 'x-forwarded-for': '10.20.30.40' });
+    const event = await firstAudit(stack, 'signin.started');
+    assert.equal(event?.ip, '127.0.0.0');
+  });
+
+  it('ignores a forged X-Forwarded-Proto: no Secure cookie over plain http', async () => {
+    const { url } = await authorizationRequest(stack);
+    const auth = await fetch(url, { redirect: 'manual', headers: { 'x-forwarded-proto': 'https' } });
+    assert.equal(auth.status, 303);
+    const cookies = cookiesOf(auth);
+    assert.ok(cookies.size > 0);
+    for (const [name, line] of cookies) assert.doesNotMatch(line, /;\s*secure/i, name);
+  });
+});
