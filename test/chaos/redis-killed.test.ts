@@ -79,13 +79,15 @@ async function signInOnce(config: client.Configuration, practitioner: string, ro
 
 const ended = (a: Answer) => a.at + a.ms;
 const rpError = (a: Answer) => (a.location && isRpRedirect(new URL(a.location, a.url)) ? new URL(a.location, a.url).searchParams.get('error') : null);
+/** The outage answer: a 503, or temporarily_unavailable for the relying party. */
+const unavailable = (a: Answer) => a.status === 503 || rpError(a) === 'temporarily_unavailable';
 
 /** Why a round that did not succeed ended, from its last answer. */
 function classify(round: Round, thrown: unknown): void {
   if (round.outcome === 'success') return;
   const last = round.answers.at(-1);
   const said = last ? `${last.method} ${last.url} → ${last.status} ${last.location ?? ''} ${last.error ?? last.excerpt}` : 'no answer';
-  if (last && (last.status === 503 || rpError(last) === 'temporarily_unavailable')) {
+  if (last && unavailable(last)) {
     round.outcome = 'unavailable';
   } else if (last && last.status >= 400 && last.status < 500 && last.status !== 429 && round.startedAt < clock.killedAt && ended(last) >= clock.restartedAt) {
     round.outcome = 'lost';
@@ -99,6 +101,7 @@ function classify(round: Round, thrown: unknown): void {
  * Three sign-ins stopped half-way before the kill and finished after the restart: on the
  * gateway's page, on PSC's form, and with a code not yet exchanged. Their state died with
  * Redis, so each must end on a 4xx (an expired interaction, invalid_grant) — not a 5xx.
+ * The first one also reloads its page while Redis is down (the 503 page).
  */
 async function parkHalfway(config: client.Configuration, rounds: Round[]) {
   const park = () => {
@@ -124,11 +127,15 @@ async function parkHalfway(config: client.Configuration, rounds: Round[]) {
   const callback = (await loginAtPsc(withCode.browser, page, { practitioner: '810104567894', means: 'card' })).stoppedAt;
   assert.ok(callback?.searchParams.get('code'), 'a code before the kill');
   recordRelyingParty(config, () => (answer) => withCode.round.answers.push(answer));
-  return [
-    finishing(onPage.round, () => loginAtPsc(onPage.browser, login, { practitioner: '810104567894', means: 'card' })),
-    finishing(atPsc.round, () => atPsc.browser.submit(pscForm, 'form.login-form', { action: 'login', practitioner: '810104567894', means: 'card' }, { stopAt: isRpRedirect })),
-    finishing(withCode.round, () => client.authorizationCodeGrant(config, callback!, { ...request.checks, idTokenExpected: true })),
-  ];
+  return {
+    /** The clinician on the gateway's page reloads it while Redis is down. */
+    reload: () => onPage.browser.request(login.url),
+    finish: [
+      finishing(onPage.round, () => loginAtPsc(onPage.browser, login, { practitioner: '810104567894', means: 'card' })),
+      finishing(atPsc.round, () => atPsc.browser.submit(pscForm, 'form.login-form', { action: 'login', practitioner: '810104567894', means: 'card' }, { stopAt: isRpRedirect })),
+      finishing(withCode.round, () => client.authorizationCodeGrant(config, callback!, { ...request.checks, idTokenExpected: true })),
+    ],
+  };
 }
 
 /** Signs `practitioner` in again and again until ROUNDS_AFTER_READY sign-ins started after recovery. */
@@ -155,9 +162,8 @@ async function worker(index: number, config: client.Configuration, rounds: Round
 function problemWith(a: Answer): string | undefined {
   const name = `${a.method} ${a.url} → ${a.status} after ${a.ms} ms (sent ${a.at - clock.killedAt} ms after the kill)`;
   if (a.status >= 500 && a.status !== 503) return `${name}: a ${a.status} (${a.error ?? a.excerpt})`;
-  const unavailable = a.status === 503 || rpError(a) === 'temporarily_unavailable';
   // In flight at the kill, or sent before /readyz said it was back: the outage may answer.
-  if (unavailable && (ended(a) < clock.killedAt || a.at >= clock.readyAt)) return `${name}: temporarily unavailable while Redis was up`;
+  if (unavailable(a) && (ended(a) < clock.killedAt || a.at >= clock.readyAt)) return `${name}: temporarily unavailable while Redis was up`;
   if (a.status === 503 && !(Number(a.retryAfter) > 0)) return `${name}: 503 without Retry-After`;
   if (a.status === 503 && a.error !== 'temporarily_unavailable' && !/momentanément indisponible/.test(a.excerpt)) return `${name}: not the outage answer: ${a.excerpt}`;
   const error = rpError(a);
@@ -179,26 +185,32 @@ describe('chaos: Redis killed under a stream of sign-ins', () => {
 
     clock.killedAt = Date.now();
     await redis.stop('SIGKILL');
-    await sleep(OUTAGE_MS);
+    await sleep(OUTAGE_MS / 2);
+    const reloaded = await halfway.reload();
+    await sleep(OUTAGE_MS / 2);
     clock.restartedAt = Date.now();
     await redis.start();
     await waitFor('/readyz 200 after the restart', () => isReady(stack.issuer));
     clock.readyAt = Date.now();
-    const parked = await Promise.all(halfway.map((finish) => finish()));
+    const parked = await Promise.all(halfway.finish.map((finish) => finish()));
     await Promise.all(workers);
 
     const answers = rounds.flatMap((r) => r.answers);
     const during = answers.filter((a) => a.at >= clock.killedAt && a.at < clock.readyAt);
     const count = (outcome: Outcome) => rounds.filter((r) => r.outcome === outcome).length;
     t.diagnostic(`rounds: ${rounds.length} — success ${count('success')}, unavailable ${count('unavailable')}, lost ${count('lost')}, other ${count('other')}`);
-    t.diagnostic(`answers while Redis was down or coming back: ${during.length}, slowest ${Math.max(0, ...during.map((a) => a.ms))} ms; ready ${clock.readyAt - clock.restartedAt} ms after the restart`);
+    t.diagnostic(`answers while Redis was down or coming back: ${during.length} (503: ${during.filter((a) => a.status === 503).length}, temporarily_unavailable at the RP: ${during.filter((a) => rpError(a) === 'temporarily_unavailable').length}), slowest ${Math.max(0, ...during.map((a) => a.ms))} ms; ready ${clock.readyAt - clock.restartedAt} ms after the restart`);
     for (const r of rounds.filter((x) => x.outcome === 'lost')) t.diagnostic(`lost half-way: ${r.problem}`);
     assert.deepEqual(parked.map((r) => r.outcome), ['lost', 'lost', 'lost'], `sign-ins parked half-way end on a 4xx: ${parked.map((r) => r.problem).join(' | ')}`);
 
     assert.deepEqual(answers.map(problemWith).filter(Boolean), [], 'every answer is a success or the outage answer, at the right time');
     assert.deepEqual(rounds.filter((r) => r.outcome === 'other').map((r) => `worker ${r.worker}, started ${r.startedAt - clock.killedAt} ms after the kill: ${r.problem}`), [],
       'every sign-in succeeded, met the outage, or (half-way at the kill) lost its interaction');
-    assert.ok(during.some((a) => a.status === 503 && a.at < clock.restartedAt), 'a 503 was seen while Redis was down');
+    // New sign-ins meet the outage as error=temporarily_unavailable at the relying party (a
+    // redirect); a clinician already on the gateway's page gets the 503 page.
+    assert.ok(during.some((a) => rpError(a) === 'temporarily_unavailable' && a.at < clock.restartedAt), 'new sign-ins got temporarily_unavailable while Redis was down');
+    assert.equal(reloaded.status, 503, `the sign-in page reloaded while Redis was down: ${reloaded.status} ${reloaded.text.slice(0, 200)}`);
+    assert.match(reloaded.text, /momentanément indisponible/);
 
     for (const [i] of PRACTITIONERS.entries()) {
       const fresh = rounds.filter((r) => r.worker === i && r.startedAt >= clock.readyAt);
