@@ -13,8 +13,14 @@
 import { Redis } from 'ioredis';
 import { TEST_REDIS_URL } from '../support/redis.ts';
 
-/** Keys (relative to the prefix) and their `type:dump` (hex), bookkeeping of refusals left out. */
-export type Snapshot = Map<string, string>;
+/** Keys (relative to the prefix) with their `type:dump` (hex), bookkeeping of refusals left out. */
+export interface Snapshot {
+  /** Epoch ms when the snapshot was taken. */
+  takenAt: number;
+  values: Map<string, string>;
+  /** Epoch ms when keys with a TTL expire (an expiry between two snapshots is not a change). */
+  expiresAt: Map<string, number>;
+}
 
 /**
  * Keys a refused request may write without that being a state change: bookkeeping of the
@@ -70,15 +76,17 @@ export interface Allowance {
 export function stateChanges(before: Snapshot, after: Snapshot, allowance: Allowance = {}): string[] {
   const changes: string[] = [];
   const matches = (patterns: RegExp[] | undefined, key: string) => (patterns ?? []).some((p) => p.test(key));
-  for (const [key, value] of before) {
-    const now = after.get(key);
+  for (const [key, value] of before.values) {
+    const now = after.values.get(key);
     if (now === value) continue;
     if (matches(allowance.written, key)) continue;
     if (now === undefined && matches(allowance.consumed, key)) continue;
+    // Its TTL ran out meanwhile (e.g. an unredeemed authorization code, 60 s).
+    if (now === undefined && (before.expiresAt.get(key) ?? Infinity) <= after.takenAt + 1000) continue;
     changes.push(now === undefined ? `deleted ${key}` : `changed ${key}`);
   }
-  for (const key of after.keys()) {
-    if (!before.has(key) && !matches(allowance.written, key)) changes.push(`created ${key}`);
+  for (const key of after.values.keys()) {
+    if (!before.values.has(key) && !matches(allowance.written, key)) changes.push(`created ${key}`);
   }
   return changes;
 }
@@ -101,15 +109,19 @@ export async function stateProbe(prefix: string): Promise<StateProbe> {
         cursor = next;
         keys.push(...found.filter((k) => !isRefusalBookkeeping(k.slice(prefix.length))));
       } while (cursor !== '0');
+      const takenAt = Date.now();
       const pipeline = redis.pipeline();
-      for (const key of keys) pipeline.type(key).dumpBuffer(key);
+      for (const key of keys) pipeline.type(key).dumpBuffer(key).pttl(key);
       const replies = (await pipeline.exec()) ?? [];
-      const snapshot: Snapshot = new Map();
+      const snapshot: Snapshot = { takenAt, values: new Map(), expiresAt: new Map() };
       keys.forEach((key, i) => {
-        const [typeError, type] = replies[2 * i] ?? [];
-        const [dumpError, dump] = replies[2 * i + 1] ?? [];
+        const [typeError, type] = replies[3 * i] ?? [];
+        const [dumpError, dump] = replies[3 * i + 1] ?? [];
+        const [, ttl] = replies[3 * i + 2] ?? [];
         if (typeError || dumpError || type === 'none' || dump === null) return; // expired between SCAN and DUMP
-        snapshot.set(key.slice(prefix.length), `${String(type)}:${(dump as Buffer).toString('hex')}`);
+        const name = key.slice(prefix.length);
+        snapshot.values.set(name, `${String(type)}:${(dump as Buffer).toString('hex')}`);
+        if (typeof ttl === 'number' && ttl >= 0) snapshot.expiresAt.set(name, takenAt + ttl);
       });
       return snapshot;
     },
