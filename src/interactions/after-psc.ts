@@ -42,6 +42,6 @@ export async function continueAfterPsc(deps: InteractionDeps, req: Request, res:
     sendPage(deps.views, req, res, 'unmet', { uid: details.uid, clientName: client?.clientName ?? '', requirement: await requirementOf(deps, details), retryPsc: true }, 403);
     return;
   }
-  await savePendingLogin(deps, details.uid, login);
+  await savePendingLogin(deps, details.uid, step, login);
   res.redirect(303, `/interaction/${details.uid}/${step}`);
 }

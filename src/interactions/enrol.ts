@@ -10,7 +10,7 @@ import { sendPage } from '../http/page.ts';
 import { gatewayProperties } from '../oidc/client-properties.ts';
 import { firstTimeInInteraction, type InteractionDeps, type InteractionDetails } from './context.ts';
 import { finishLogin, finishLoginUrl } from './finish-login.ts';
-import { interactionWithPendingLogin, readPendingLogin, takePendingLogin } from './pending-login.ts';
+import { interactionWithPendingLogin, takePendingLogin } from './pending-login.ts';
 import { sendCeremonyError } from './json-responses.ts';
 import { auditKeyRefusal } from './key-audit.ts';
 import { ceremonyKey, webauthnDeps } from './webauthn-ceremony.ts';
@@ -21,7 +21,7 @@ async function enrolmentRequired(deps: InteractionDeps, details: InteractionDeta
 
 export function getEnrol(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
-    const { details, login } = await interactionWithPendingLogin(deps, req, res, 'to enrol a key for');
+    const { details, login } = await interactionWithPendingLogin(deps, req, res, 'enrol');
     const account = await deps.accounts.find(login.accountId);
     const required = await enrolmentRequired(deps, details);
     if (await firstTimeInInteraction(deps, details.uid, 'offered')) {
@@ -37,7 +37,7 @@ export function getEnrol(deps: InteractionDeps): RequestHandler {
 
 export function postEnrolOptions(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
-    const { details, login } = await interactionWithPendingLogin(deps, req, res, 'to enrol a key for');
+    const { details, login } = await interactionWithPendingLogin(deps, req, res, 'enrol');
     const account = await deps.accounts.find(login.accountId);
     const displayName = [account?.profile.given_name, account?.profile.family_name].filter(Boolean).join(' ') || login.accountId;
     if (await firstTimeInInteraction(deps, details.uid, 'enrolment-started')) {
@@ -55,7 +55,7 @@ export function postEnrolOptions(deps: InteractionDeps): RequestHandler {
 
 export function postEnrolVerify(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
-    const { details, login } = await interactionWithPendingLogin(deps, req, res, 'to enrol a key for');
+    const { details, login } = await interactionWithPendingLogin(deps, req, res, 'enrol');
     try {
       const body = (req.body ?? {}) as { response?: unknown; name?: unknown };
       const credential = await verifyRegistration(webauthnDeps(deps), {
@@ -72,7 +72,7 @@ export function postEnrolVerify(deps: InteractionDeps): RequestHandler {
           keys: (await deps.credentials.listByAccount(login.accountId)).length,
         },
       }, req);
-      const pending = await takePendingLogin(deps, details.uid);
+      const pending = await takePendingLogin(deps, details.uid, 'enrol');
       if (!pending) throw new UserFacingError(400, 'interaction_expired', 'pending login vanished');
       res.set('cache-control', 'no-store').json({ redirectTo: await finishLoginUrl(deps, req, res, details, pending) });
     } catch (err) {
@@ -84,10 +84,10 @@ export function postEnrolVerify(deps: InteractionDeps): RequestHandler {
 
 export function postEnrolSkip(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
-    const { details } = await interactionWithPendingLogin(deps, req, res, 'to enrol a key for');
+    const { details, login: waiting } = await interactionWithPendingLogin(deps, req, res, 'enrol');
     if (await enrolmentRequired(deps, details)) throw new UserFacingError(400, 'key_required', 'this application requires a key');
-    await deps.audit.record({ type: 'key.skipped', outcome: 'info', actor: (await readPendingLogin(deps, details.uid))?.accountId, clientId: String(details.params.client_id) }, req);
-    const login = await takePendingLogin(deps, details.uid);
+    await deps.audit.record({ type: 'key.skipped', outcome: 'info', actor: waiting.accountId, clientId: String(details.params.client_id) }, req);
+    const login = await takePendingLogin(deps, details.uid, 'enrol');
     if (!login) throw new UserFacingError(400, 'interaction_expired', 'pending login vanished');
     await finishLogin(deps, req, res, details, login);
   };

@@ -1,6 +1,8 @@
 /**
  * A login that is verified but not finished yet (enrolment offer, second factor): kept in
- * the store under the interaction, single use, with the interaction's lifetime.
+ * the store under the interaction, single use, with the interaction's lifetime, and bound
+ * to the step it waits for — a login waiting for its second factor cannot be finished by
+ * the enrolment step ("later", or enrolling a new key), nor the reverse.
  */
 import type { Request, Response } from 'express';
 import { UserFacingError } from '../http/errors.ts';
@@ -13,26 +15,40 @@ export interface PendingLogin extends AssuranceResult {
   keyName?: string;
 }
 
+/** The step a pending login waits for. */
+export type PendingStep = 'enrol' | 'second-factor';
+
+interface StoredPendingLogin {
+  step: PendingStep;
+  login: PendingLogin;
+}
+
 const NAME = 'pending-login';
 
-export async function savePendingLogin(deps: InteractionDeps, uid: string, login: PendingLogin): Promise<void> {
-  await deps.store.set(deps.keys.interaction(uid, NAME), JSON.stringify(login), deps.config.ttl.interaction);
+export async function savePendingLogin(deps: InteractionDeps, uid: string, step: PendingStep, login: PendingLogin): Promise<void> {
+  const stored: StoredPendingLogin = { step, login };
+  await deps.store.set(deps.keys.interaction(uid, NAME), JSON.stringify(stored), deps.config.ttl.interaction);
 }
 
-export async function readPendingLogin(deps: InteractionDeps, uid: string): Promise<PendingLogin | undefined> {
-  const raw = await deps.store.get(deps.keys.interaction(uid, NAME));
-  return raw ? (JSON.parse(raw) as PendingLogin) : undefined;
+function forStep(raw: string | null, step: PendingStep): PendingLogin | undefined {
+  if (!raw) return undefined;
+  const stored = JSON.parse(raw) as Partial<StoredPendingLogin>;
+  return stored.step === step ? stored.login : undefined;
 }
 
-export async function takePendingLogin(deps: InteractionDeps, uid: string): Promise<PendingLogin | undefined> {
-  const raw = await deps.store.take(deps.keys.interaction(uid, NAME));
-  return raw ? (JSON.parse(raw) as PendingLogin) : undefined;
+async function readPendingLogin(deps: InteractionDeps, uid: string, step: PendingStep): Promise<PendingLogin | undefined> {
+  return forStep(await deps.store.get(deps.keys.interaction(uid, NAME)), step);
 }
 
-/** This browser's interaction and its pending login, or an "expired" page when there is none. */
-export async function interactionWithPendingLogin(deps: InteractionDeps, req: Request, res: Response, purpose: string): Promise<{ details: InteractionDetails; login: PendingLogin }> {
+/** Takes the pending login (single use) when it waits for `step`. */
+export async function takePendingLogin(deps: InteractionDeps, uid: string, step: PendingStep): Promise<PendingLogin | undefined> {
+  return forStep(await deps.store.take(deps.keys.interaction(uid, NAME)), step);
+}
+
+/** This browser's interaction and its login waiting for `step`, or an "expired" page when there is none. */
+export async function interactionWithPendingLogin(deps: InteractionDeps, req: Request, res: Response, step: PendingStep): Promise<{ details: InteractionDetails; login: PendingLogin }> {
   const details = await interactionFor(deps.provider, req, res);
-  const login = await readPendingLogin(deps, details.uid);
-  if (!login) throw new UserFacingError(400, 'interaction_expired', `no pending login ${purpose}`);
+  const login = await readPendingLogin(deps, details.uid, step);
+  if (!login) throw new UserFacingError(400, 'interaction_expired', `no login waiting for the ${step} step`);
   return { details, login };
 }

@@ -19,14 +19,14 @@ import { ceremonyKey, webauthnDeps } from './webauthn-ceremony.ts';
 
 export function getSecondFactor(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
-    const { details } = await interactionWithPendingLogin(deps, req, res, 'waiting for a second factor');
+    const { details } = await interactionWithPendingLogin(deps, req, res, 'second-factor');
     sendPage(deps.views, req, res, 'second-factor', { uid: details.uid });
   };
 }
 
 export function postSecondFactorOptions(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
-    const { details, login } = await interactionWithPendingLogin(deps, req, res, 'waiting for a second factor');
+    const { details, login } = await interactionWithPendingLogin(deps, req, res, 'second-factor');
     const options = await createAuthenticationOptions(webauthnDeps(deps), { ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-2fa'), forAccount: login.accountId });
     res.set('cache-control', 'no-store').json(options);
   };
@@ -34,14 +34,14 @@ export function postSecondFactorOptions(deps: InteractionDeps): RequestHandler {
 
 export function postSecondFactorVerify(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
-    const { details, login } = await interactionWithPendingLogin(deps, req, res, 'waiting for a second factor');
+    const { details, login } = await interactionWithPendingLogin(deps, req, res, 'second-factor');
     try {
       const { credential } = await verifyAuthentication(webauthnDeps(deps), {
         ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-2fa'),
         response: (req.body as { response?: unknown } | undefined)?.response,
         accountGate: deps.limits.keyAccountGate(req),
       });
-      const pending = await takePendingLogin(deps, details.uid);
+      const pending = await takePendingLogin(deps, details.uid, 'second-factor');
       if (!pending || pending.accountId !== login.accountId) throw new UserFacingError(400, 'interaction_expired', 'pending login vanished');
       const level = levelForSecondFactor(deps.policy);
       if (!satisfies(level, await requirementOf(deps, details))) throw new JourneyRefusal('insufficient-level');

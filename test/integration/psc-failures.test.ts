@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser, type Page } from '../support/browser.ts';
 import { authorizationRequest, isRpRedirect } from '../support/psc-login.ts';
-import { freePort } from '../support/ports.ts';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { once } from 'node:events';
 import { ID_TOKEN_FAULTS } from '../../src/sandbox/psc/index.ts';
 import { createKeys } from '../../src/store/index.ts';
 import { createSoftAuthenticator } from '../support/soft-authenticator.ts';
@@ -172,11 +173,19 @@ describe('PSC round-trip failures', () => {
 
 describe('PSC unreachable', () => {
   let down: Stack;
+  let hangUp: Server;
   before(async () => {
-    const closed = await freePort();
-    down = await startStack({ name: 'psc-down', overrides: { 'psc.issuer': `http://localhost:${closed}/auth/realms/esante-wallet` } });
+    // A port that hangs up on every connection (a merely closed port could be taken by
+    // another test's server meanwhile and answer).
+    hangUp = createServer((socket) => socket.destroy()).listen(0, '127.0.0.1');
+    await once(hangUp, 'listening');
+    const { port } = hangUp.address() as AddressInfo;
+    down = await startStack({ name: 'psc-down', overrides: { 'psc.issuer': `http://127.0.0.1:${port}/auth/realms/esante-wallet` } });
   });
-  after(async () => { await down.close(); });
+  after(async () => {
+    await down.close();
+    hangUp.close();
+  });
 
   it('the PSC button gives a 503 French page and the RP temporarily_unavailable', async () => {
     const browser = new TestBrowser();

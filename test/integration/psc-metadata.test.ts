@@ -9,6 +9,7 @@ import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { authorizationRequest, exchange, isRpRedirect, signIn } from '../support/psc-login.ts';
 import { ENDPOINTS, AUTH_ALIAS_PATH } from '../../src/sandbox/psc/index.ts';
+import { csrfOf } from '../support/key-journey.ts';
 
 describe('PSC metadata set by hand (split hosts)', () => {
   let stack: Stack;
@@ -32,7 +33,7 @@ describe('PSC metadata set by hand (split hosts)', () => {
     const browser = new TestBrowser();
     const request = await authorizationRequest(stack);
     const login = await browser.follow(request.url, {}, { stopAt: isRpRedirect });
-    const toPsc = await browser.request(new URL(login.page!.doc.querySelector('form[action$="/psc"]')!.getAttribute('action')!, stack.issuer), { method: 'POST', form: {} });
+    const toPsc = await browser.request(new URL(login.page!.doc.querySelector('form[action$="/psc"]')!.getAttribute('action')!, stack.issuer), { method: 'POST', form: { _csrf: csrfOf(login.page!) } });
     assert.equal(toPsc.status, 303);
     assert.match(toPsc.headers.get('location')!, /^http:\/\/127\.0\.0\.1:\d+\/auth\?/);
     assert.match(toPsc.headers.get('content-security-policy') ?? '', /form-action[^;]*http:\/\/127\.0\.0\.1:\d+/, 'the wallet host may be reached by our forms');

@@ -133,6 +133,13 @@ describe('keys in the login journey', () => {
     assert.match(new URL(page!.url).pathname, /\/second-factor$/);
     const base = interactionPath(page!);
 
+    // The enrolment step cannot finish a login that waits for its second factor (found by fuzzing).
+    const skip = await browser.request(`${stack.issuer}${base}/enrol/skip`, { form: { _csrf: csrfOf(page!) } });
+    assert.equal(skip.status, 400, '"later" does not skip the second factor');
+    assert.equal(skip.headers.get('location'), null);
+    const enrolNew = await browser.request(`${stack.issuer}${base}/enrol/options`, { json: {} });
+    assert.equal(enrolNew.status, 400, 'nor does enrolling a new key');
+
     const intruder = await ceremony(browser, stack, base, 'second-factor', other, {}, { credentialId: other.credentials[0]!.id });
     assert.equal(intruder.verify.status, 400, 'another account\'s key is refused');
     assert.equal((intruder.verify.json as { error: string }).error, 'wrong-account');
