@@ -65,7 +65,7 @@ export function ceremonyErrors(views: Views): ErrorRequestHandler {
     const e = err as { type?: string; status?: number };
     const t = views.t(localeOf(req));
     if (e?.type === 'entity.too.large') return res.status(413).json({ error: 'payload_too_large', message: t('error.payload_too_large') });
-    if (e?.type === 'entity.parse.failed' || e?.type === 'encoding.unsupported') return res.status(400).json({ error: 'malformed', message: t('webauthn.error.malformed') });
+    if (e?.type === 'entity.parse.failed' || e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return res.status(400).json({ error: 'malformed', message: t('webauthn.error.malformed') });
     if (err instanceof WebAuthnError || err instanceof UserFacingError || err instanceof CredentialNameError || err instanceof RateLimitedError || isStoreUnavailable(err)) return sendCeremonyError(views, '', req, res, err);
     next(err);
   };
