@@ -1,7 +1,7 @@
 /**
  * The gateway's abuse limits, wired to requests: sign-in steps per client address, failed
  * key sign-ins per account, token requests per relying party and failed client
- * authentications per address. When Redis is down the limits step aside (see
+ * authentications per address (token, introspection, revocation). When Redis is down the limits step aside (see
  * unlessUnavailable). A refusal is a RateLimitedError (429 + Retry-After, rendered
  * by the caller's error handler); the first refusal of a window is audited (`ratelimit.hit`).
  */
@@ -27,14 +27,18 @@ export interface AbuseLimits {
    * that someone who knows a credential id cannot lock the clinician out.
    */
   keyAccountGate(req: Request): AccountGate;
-  /** Middleware in front of oidc-provider's token endpoint (POST /token). */
-  tokenEndpoint: RequestHandler;
   /**
-   * A token request failed client authentication (401), called before the answer leaves:
-   * it was not the named client's request (its point is given back) and counts as a
-   * failure for the address.
+   * Middleware in front of the endpoints where relying parties authenticate (token,
+   * introspection, revocation): refuses an address that failed client authentication too
+   * often, and counts /token requests against the client they name.
    */
-  clientAuthenticationFailed(req: Request, res: Response): Promise<void>;
+  clientEndpoint(paths: { token: string; others: readonly string[] }): RequestHandler;
+  /**
+   * Called when such a request is answered, before the answer leaves. A request whose client
+   * did not authenticate (a 401, or refused before authentication) was not that client's: its
+   * point is given back; a 401 counts as a failure for the address.
+   */
+  clientRequestAnswered(req: Request, res: Response, outcome: { status: number; authenticated: boolean }): Promise<void>;
 }
 
 export interface AbuseLimitsDeps {
@@ -100,29 +104,31 @@ export function createAbuseLimits(deps: AbuseLimitsDeps): AbuseLimits {
       },
     }),
 
-    tokenEndpoint: (req, res, next) => {
-      if (req.method !== 'POST' || req.path !== '/token') return next();
+    clientEndpoint: (paths) => (req, res, next) => {
+      const isToken = req.path === paths.token;
+      if (req.method !== 'POST' || (!isToken && !paths.others.includes(req.path))) return next();
       const refuse = (err: unknown) => {
         if (!(err instanceof RateLimitedError)) return next(unlessUnavailable(err));
         res.status(429).set({ 'retry-after': String(err.retryAfterSeconds), 'cache-control': 'no-store' }).json(tokenRefusalBody(err));
       };
       const admit = async () => {
-        const ip = ipOf(req);
-        const clientId = basicClientId(req) ?? bodyClientId(req.body);
+        // The form body was read as text by backchannelFormLimits (http/input-limits.ts).
+        const clientId = isToken ? basicClientId(req) ?? bodyClientId(req.body) : undefined;
         const [guessing] = await Promise.all([
           // Too many failed client authentications from this address (a secret being guessed).
-          authFailures.peek(ip),
+          authFailures.peek(ipOf(req)),
           clientId ? check(perClient, clientId, req, { clientId }) : undefined,
         ]);
+        res.locals.countedClientId = clientId;
         if (!guessing.allowed) throw new RateLimitedError(authFailures.name, guessing.retryAfterSeconds);
-        res.locals.tokenClientId = clientId;
       };
-      // The form body was read as text by backchannelFormLimits (http/input-limits.ts).
       admit().then(() => next(), refuse);
     },
-    async clientAuthenticationFailed(req, res) {
-      const clientId = res.locals.tokenClientId as string | undefined;
-      if (clientId) await perClient.giveBack(clientId);
+
+    async clientRequestAnswered(req, res, { status, authenticated }) {
+      const clientId = res.locals.countedClientId as string | undefined;
+      if (clientId && (status === 401 || !authenticated)) await perClient.giveBack(clientId);
+      if (status !== 401) return;
       await check(authFailures, ipOf(req), req, {}).catch((err: unknown) => {
         if (!(err instanceof RateLimitedError)) throw err; // this one is already answered
       });

@@ -2,14 +2,18 @@
  * What the gateway adds around oidc-provider's own endpoints (one Koa middleware in front of
  * its router): the client address and scheme as express computed them (the `trust proxy`
  * setting, so that audit events and limits see the same address everywhere and a forged
- * X-Forwarded-For or X-Forwarded-Proto from an untrusted peer is ignored), Retry-After on a 503 (store outage), and token requests that
- * failed client authentication reported to the abuse limits before the answer leaves.
+ * X-Forwarded-For or X-Forwarded-Proto from an untrusted peer is ignored), Retry-After on a
+ * 503 (store outage), and the outcome of the requests where relying parties authenticate
+ * reported to the abuse limits before the answer leaves.
  */
 import type { Request, Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { AbuseLimits } from '../limits/index.ts';
 import { OUTAGE_RETRY_AFTER_SECONDS } from '../http/errors.ts';
 import { OIDC_ROUTES } from './provider.ts';
+
+/** Where relying parties authenticate: counted by the abuse limits. */
+export const CLIENT_ENDPOINTS: readonly string[] = [OIDC_ROUTES.token, OIDC_ROUTES.introspection, OIDC_ROUTES.revocation];
 
 export function providerEdges(provider: Provider, limits: AbuseLimits): void {
   provider.use(async (ctx, next) => {
@@ -19,8 +23,10 @@ export function providerEdges(provider: Provider, limits: AbuseLimits): void {
     req.headers['x-forwarded-proto'] = req.protocol;
     await next();
     if (ctx.status === 503) ctx.set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
-    if (ctx.status === 401 && ctx.method === 'POST' && ctx.path === OIDC_ROUTES.token) {
-      await limits.clientAuthenticationFailed(req, ctx.res as unknown as Response);
+    if (ctx.method === 'POST' && CLIENT_ENDPOINTS.includes(ctx.path)) {
+      // ctx.oidc.client is set once the client is found; a 401 means its authentication failed.
+      const authenticated = ctx.status !== 401 && Boolean(ctx.oidc?.client);
+      await limits.clientRequestAnswered(req, ctx.res as unknown as Response, { status: ctx.status, authenticated });
     }
   });
 }

@@ -107,8 +107,8 @@ describe('token endpoint per relying party', () => {
   after(async () => { await stack.close(); });
 
   const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-  async function token(authorization: string | undefined, form: Record<string, string>) {
-    const response = await fetch(`${stack.issuer}/token`, {
+  async function token(authorization: string | undefined, form: Record<string, string> | URLSearchParams, path = '/token') {
+    const response = await fetch(`${stack.issuer}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization ? { authorization } : {}) },
       body: new URLSearchParams(form),
@@ -121,8 +121,12 @@ describe('token endpoint per relying party', () => {
     const { refresh_token } = await exchange(signedIn);
     const testRp = basic('test-rp', stack.secrets['test-rp']!);
 
-    // Someone else naming test-rp with a wrong secret: 401, and test-rp's budget is untouched.
-    for (let i = 0; i < 2; i += 1) assert.equal((await token(basic('test-rp', 'wrong-secret'), { grant_type: 'client_credentials' })).status, 401);
+    // Someone else naming test-rp with a wrong secret (401), or so badly that the request is
+    // refused before any authentication (400): test-rp's budget is untouched.
+    assert.equal((await token(basic('test-rp', 'wrong-secret'), { grant_type: 'client_credentials' })).status, 401);
+    assert.equal((await token(basic('test-rp', 'wrong-secret'), { token: 'x' }, '/token/introspection')).status, 401, 'introspection counts as a failed authentication too');
+    const twice = new URLSearchParams([['grant_type', 'refresh_token'], ['refresh_token', 'x'], ['client_id', 'test-rp'], ['client_id', 'test-rp']]);
+    for (let i = 0; i < 5; i += 1) assert.equal((await token(undefined, twice)).status, 400);
     // The exchange above spent 1 of test-rp's 4; three more go through (whatever their grant's fate).
     assert.equal((await token(testRp, { grant_type: 'refresh_token', refresh_token: refresh_token! })).status, 200);
     assert.equal((await token(testRp, { grant_type: 'refresh_token', refresh_token: 'not-a-token' })).status, 400);
