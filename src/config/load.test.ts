@@ -65,8 +65,9 @@ describe('loadConfig', () => {
   });
 
   it('refuses unsafe production settings all at once', () => {
-    const lines = problemsOf(() => loadConfig({ env: { NODE_ENV: 'production', ISSUER: 'http://gw.example' } }));
-    assert.equal(lines.length, 6, lines.join('\n'));
+    const lines = problemsOf(() => loadConfig({ env: { NODE_ENV: 'production', ISSUER: 'http://gw.example', RATE_LIMITS: 'false' } }));
+    assert.equal(lines.length, 7, lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('config: limits.enabled (RATE_LIMITS) = false')));
     assert.ok(lines.some((l) => l.startsWith('config: http.trustProxy (TRUST_PROXY) = false')));
     assert.ok(lines.some((l) => l.startsWith('config: audit.macKey (AUDIT_MAC_KEY) = (missing)')));
     assert.ok(lines.some((l) => l.startsWith('config: redis.url (REDIS_URL) = (missing)')));
