@@ -8,64 +8,25 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
-import { loadKeys } from '../../src/keys/load.ts';
-import { startPscSimulator, type PscSimulator } from '../../src/sandbox/psc/index.ts';
-import { TEST_REDIS_URL, deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { freePort } from '../support/ports.ts';
-import { spawnMain, waitUntilReady, type GatewayProcess } from '../support/processes.ts';
-import { startRoundRobinProxy } from '../support/round-robin-proxy.ts';
+import { startTwoGateways, type TwoGateways } from '../support/two-gateways.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { RP_REDIRECT } from '../support/stack.ts';
 import { isRpRedirect } from '../support/psc-login.ts';
 import { isReady } from './wait-for.ts';
 
 const PRACTITIONER = '810101234561';
-const prefix = uniquePrefix('chaos-instance-killed');
-const dir = mkdtempSync(join(tmpdir(), 'hc-chaos-instances-'));
-const rpSecret = randomBytes(32).toString('base64url');
-const pscSecret = randomBytes(32).toString('base64url');
-let psc: PscSimulator;
-let proxy: Awaited<ReturnType<typeof startRoundRobinProxy>>;
-let gateways: GatewayProcess[] = [];
-let issuer: string;
-let ports: number[];
+let two: TwoGateways;
 
 before(async () => {
-  proxy = await startRoundRobinProxy();
-  issuer = `http://localhost:${proxy.port}`;
-  ports = [await freePort(), await freePort()];
-  await loadKeys({ dir, createIfMissing: true });
-  writeFileSync(join(dir, 'clients.json'), JSON.stringify([{
-    client_id: 'chaos-rp', client_name: 'RP chaos', first_party: true,
-    redirect_uris: [RP_REDIRECT], client_secret_env: 'CHAOS_RP_SECRET',
-  }]));
-  psc = await startPscSimulator({ port: 0, clients: [{ client_id: 'hospiconnect-gateway', client_secret: pscSecret, redirect_uris: [`${issuer}/federation/psc/callback`] }] });
-  gateways = ports.map((port) => spawnMain({
-    NODE_ENV: 'test', SANDBOX: 'false', ISSUER: issuer, PORT: String(port), HOST: 'localhost',
-    REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, KEYS_DIR: dir, CLIENTS_FILE: join(dir, 'clients.json'),
-    PSC_ISSUER: psc.issuer, PSC_CLIENT_SECRET: pscSecret, CHAOS_RP_SECRET: rpSecret, LOG_LEVEL: 'warn', RATE_LIMITS: 'false',
-  }));
-  await Promise.all(ports.map((p) => waitUntilReady(`http://localhost:${p}`))).catch((err: Error) => {
-    throw new Error(`${err.message}\n${gateways.map((g) => g.output()).join('\n---\n')}`);
-  });
-  proxy.setBackends(ports);
+  two = await startTwoGateways({ name: 'chaos-instance-killed', clientId: 'chaos-rp', clientName: 'RP chaos', env: { RATE_LIMITS: 'false' } });
 });
 
-after(async () => {
-  await proxy?.close();
-  for (const g of gateways) await g.stop();
-  await psc?.close();
-  await deletePrefix(prefix);
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => two?.close());
 
 describe('chaos: a gateway instance killed mid-journey', () => {
   it('the other instance finishes the sign-in and the code exchanges for tokens', { timeout: 30_000 }, async (t) => {
+    const { issuer, proxy, gateways, ports, rpSecret } = two;
     let finished = false;
     t.after(() => { if (!finished) for (const g of gateways) console.error(g.output()); });
     const config = await client.discovery(new URL(issuer), 'chaos-rp', {}, client.ClientSecretBasic(rpSecret), { execute: [client.allowInsecureRequests] });
