@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { parse } from 'node-html-parser';
 import { startStack, RP_REDIRECT, type Stack } from '../support/stack.ts';
 import { authorizationRequest } from '../support/psc-login.ts';
-import { assertHealthy, assertHtmlPage, assertHtmlRefusal, assertNoServerError, base64urlish, encodeComponent, hostileString, parameterName, percentGarbage, runFuzz, send, type Answer } from './checks.ts';
+import { assertHealthy, assertHtmlPage, assertHtmlRefusal, assertNoServerError, base64urlish, encodeComponent, hostileString, parameterMutations, parameterName, percentGarbage, runFuzz, send, type Answer, type ParameterMutation } from './checks.ts';
 import { stateChanges, stateProbe, type StateProbe } from './state.ts';
 
 let stack: Stack;
@@ -76,21 +76,10 @@ const PLAUSIBLE: Record<(typeof PARAMETERS)[number], fc.Arbitrary<string>> = {
   lang: fc.constantFrom('fr', 'en', 'de', ''),
 };
 
-const valueFor = (name: string) => fc.oneof(
-  { arbitrary: Object.hasOwn(PLAUSIBLE, name) ? PLAUSIBLE[name as keyof typeof PLAUSIBLE] : hostileString, weight: 3 },
-  { arbitrary: hostileString, weight: 2 },
-);
-
-type Mutation =
-  | { kind: 'set'; name: string; value: string }
-  | { kind: 'delete'; name: string }
-  | { kind: 'duplicate'; name: string; value: string }
-  | { kind: 'raw'; fragment: string };
+type Mutation = ParameterMutation | { kind: 'raw'; fragment: string };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  { arbitrary: parameterName(PARAMETERS).chain((name) => valueFor(name).map((value): Mutation => ({ kind: 'set', name, value }))), weight: 6 },
-  { arbitrary: parameterName(PARAMETERS).map((name): Mutation => ({ kind: 'delete', name })), weight: 2 },
-  { arbitrary: parameterName(PARAMETERS).chain((name) => valueFor(name).map((value): Mutation => ({ kind: 'duplicate', name, value }))), weight: 2 },
+  ...parameterMutations(PARAMETERS, PLAUSIBLE, { set: 6, delete: 2, duplicate: 2 }),
   { arbitrary: percentGarbage.map((fragment): Mutation => ({ kind: 'raw', fragment })), weight: 1 },
 );
 

@@ -8,6 +8,8 @@
  * - `runFuzz`: fc.assert with the run count, FUZZ_SEED when set (fast-check prints the seed
  *   of a failure: `FUZZ_SEED=<seed> node --test test/fuzz/…` replays it), endOnFailure;
  *   FUZZ_RUNS=<n> runs each property n times instead (a longer hunt).
+ * - `valueFor`, `parameterMutations`: a parameter's value from a table of plausible ones or
+ *   hostile, and the set / delete / duplicate changes to a request's parameters.
  */
 import assert from 'node:assert/strict';
 import fc, { defaultReportMessage, type IAsyncProperty } from 'fast-check';
@@ -166,3 +168,40 @@ export const base64urlish: fc.Arbitrary<string> = fc.oneof(
   { arbitrary: fc.base64String({ maxLength: 60 }), weight: 1 },
   { arbitrary: hostileString, weight: 1 },
 );
+
+// ---------------------------------------------------------------- parameter mutations
+
+/**
+ * `valueFor(plausible)(name)`: a value for the parameter `name`, from `plausible[name]`
+ * (weight 3; a hostile string when the table has no such name) or a hostile string (weight 2).
+ */
+export function valueFor(plausible: Readonly<Record<string, fc.Arbitrary<string>>>): (name: string) => fc.Arbitrary<string> {
+  return (name) => fc.oneof(
+    { arbitrary: Object.hasOwn(plausible, name) ? plausible[name]! : hostileString, weight: 3 },
+    { arbitrary: hostileString, weight: 2 },
+  );
+}
+
+/** One change to a request's parameters (a name known or anything, a value from valueFor). */
+export type ParameterMutation =
+  | { kind: 'set'; name: string; value: string }
+  | { kind: 'delete'; name: string }
+  | { kind: 'duplicate'; name: string; value: string };
+
+/**
+ * The set / delete / duplicate cases of a ParameterMutation with their weights, for
+ * `fc.oneof(...)`. Weighted cases rather than one arbitrary, so that a file can add cases of
+ * its own to the same fc.oneof (one draw picks among all of them, as if written out in place).
+ */
+export function parameterMutations(
+  names: readonly string[],
+  plausible: Readonly<Record<string, fc.Arbitrary<string>>>,
+  weights: { set: number; delete: number; duplicate: number },
+): Array<fc.WeightedArbitrary<ParameterMutation>> {
+  const value = valueFor(plausible);
+  return [
+    { arbitrary: parameterName(names).chain((name) => value(name).map((v): ParameterMutation => ({ kind: 'set', name, value: v }))), weight: weights.set },
+    { arbitrary: parameterName(names).map((name): ParameterMutation => ({ kind: 'delete', name })), weight: weights.delete },
+    { arbitrary: parameterName(names).chain((name) => value(name).map((v): ParameterMutation => ({ kind: 'duplicate', name, value: v }))), weight: weights.duplicate },
+  ];
+}

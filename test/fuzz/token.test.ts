@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { startStack, RP_REDIRECT, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
-import { assertHealthy, assertHtmlRefusal, assertJsonAnswer, base64urlish, formEncode, hostileString, parameterName, percentGarbage, runFuzz, send, type Answer } from './checks.ts';
+import { assertHealthy, assertHtmlRefusal, assertJsonAnswer, base64urlish, formEncode, hostileString, parameterMutations, parameterName, percentGarbage, runFuzz, send, type Answer, type ParameterMutation } from './checks.ts';
 import { stateChanges, stateProbe, type StateProbe } from './state.ts';
 
 let stack: Stack;
@@ -74,21 +74,7 @@ const PLAUSIBLE: Record<(typeof PARAMETERS)[number], fc.Arbitrary<string>> = {
   device_code: base64urlish,
 };
 
-const valueFor = (name: string) => fc.oneof(
-  { arbitrary: Object.hasOwn(PLAUSIBLE, name) ? PLAUSIBLE[name as keyof typeof PLAUSIBLE] : hostileString, weight: 3 },
-  { arbitrary: hostileString, weight: 2 },
-);
-
-type Mutation =
-  | { kind: 'set'; name: string; value: string }
-  | { kind: 'delete'; name: string }
-  | { kind: 'duplicate'; name: string; value: string };
-
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  { arbitrary: parameterName(PARAMETERS).chain((name) => valueFor(name).map((value): Mutation => ({ kind: 'set', name, value }))), weight: 5 },
-  { arbitrary: parameterName(PARAMETERS).map((name): Mutation => ({ kind: 'delete', name })), weight: 2 },
-  { arbitrary: parameterName(PARAMETERS).chain((name) => valueFor(name).map((value): Mutation => ({ kind: 'duplicate', name, value }))), weight: 1 },
-);
+const mutation: fc.Arbitrary<ParameterMutation> = fc.oneof(...parameterMutations(PARAMETERS, PLAUSIBLE, { set: 5, delete: 2, duplicate: 1 }));
 
 /** How the client authenticates (or pretends to). */
 type ClientAuth =
@@ -156,7 +142,7 @@ function authorize(auth: ClientAuth, params: Array<[string, string]>): Record<st
   }
 }
 
-function applyMutations(params: Array<[string, string]>, mutations: Mutation[]): Array<[string, string]> {
+function applyMutations(params: Array<[string, string]>, mutations: ParameterMutation[]): Array<[string, string]> {
   let out = params.map(([k, v]): [string, string] => [k, v]);
   for (const m of mutations) {
     if (m.kind === 'set') {
