@@ -9,9 +9,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
-import { startTwoGateways, type TwoGateways } from '../support/two-gateways.ts';
+import { rpAuthorization, startTwoGateways, type TwoGateways } from '../support/two-gateways.ts';
 import { TestBrowser } from '../support/browser.ts';
-import { RP_REDIRECT } from '../support/stack.ts';
 import { isRpRedirect } from '../support/psc-login.ts';
 import { isReady } from './wait-for.ts';
 
@@ -26,17 +25,11 @@ after(() => two?.close());
 
 describe('chaos: a gateway instance killed mid-journey', () => {
   it('the other instance finishes the sign-in and the code exchanges for tokens', { timeout: 30_000 }, async (t) => {
-    const { issuer, proxy, gateways, ports, rpSecret } = two;
+    const { proxy, gateways, ports } = two;
     let finished = false;
     t.after(() => { if (!finished) for (const g of gateways) console.error(g.output()); });
-    const config = await client.discovery(new URL(issuer), 'chaos-rp', {}, client.ClientSecretBasic(rpSecret), { execute: [client.allowInsecureRequests] });
+    const { config, url, checks } = await rpAuthorization(two, 'chaos-rp');
     config.timeout = 5;
-    const verifier = client.randomPKCECodeVerifier();
-    const nonce = client.randomNonce();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: RP_REDIRECT, scope: 'openid profile scope_all', nonce,
-      code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-    });
     const browser = new TestBrowser();
     const login = await browser.follow(url, {}, { stopAt: isRpRedirect });
     assert.equal(login.page?.status, 200, login.page?.body.slice(0, 300));
@@ -59,7 +52,7 @@ describe('chaos: a gateway instance killed mid-journey', () => {
     assert.ok(back.stoppedAt, `the journey reaches the RP: ${back.page?.status} ${back.page?.url} ${back.page?.text.slice(0, 300)}`);
     assert.ok(back.stoppedAt.searchParams.get('code'), `a code: ${back.stoppedAt.href}`);
 
-    const tokens = await client.authorizationCodeGrant(config, back.stoppedAt, { pkceCodeVerifier: verifier, expectedNonce: nonce, idTokenExpected: true });
+    const tokens = await client.authorizationCodeGrant(config, back.stoppedAt, checks);
     assert.equal(tokens.claims()!.sub, PRACTITIONER);
     assert.equal(tokens.claims()!.acr, 'eidas3');
     const info = await client.fetchUserInfo(config, tokens.access_token, PRACTITIONER);

@@ -6,9 +6,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
-import { startTwoGateways, type TwoGateways } from '../support/two-gateways.ts';
+import { rpAuthorization, startTwoGateways, type TwoGateways } from '../support/two-gateways.ts';
 import { TestBrowser } from '../support/browser.ts';
-import { RP_REDIRECT } from '../support/stack.ts';
 import { isRpRedirect, loginAtPsc } from '../support/psc-login.ts';
 
 let two: TwoGateways;
@@ -21,15 +20,9 @@ after(() => two?.close());
 
 describe('two gateway instances on one Redis', () => {
   it('a sign-in started on one instance finishes on the other', { timeout: 60_000 }, async (t) => {
-    const { issuer, proxy, gateways, rpSecret } = two;
+    const { proxy, gateways } = two;
     t.after(() => { if (process.env.DEBUG_TWO) for (const g of gateways) console.error(g.output()); });
-    const config = await client.discovery(new URL(issuer), 'two-rp', {}, client.ClientSecretBasic(rpSecret), { execute: [client.allowInsecureRequests] });
-    const verifier = client.randomPKCECodeVerifier();
-    const nonce = client.randomNonce();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: RP_REDIRECT, scope: 'openid profile scope_all', nonce,
-      code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-    });
+    const { config, url, checks } = await rpAuthorization(two, 'two-rp');
     const browser = new TestBrowser();
     const login = await browser.follow(url, {}, { stopAt: isRpRedirect });
     assert.equal(login.page?.status, 200, login.page?.body.slice(0, 300));
@@ -37,7 +30,7 @@ describe('two gateway instances on one Redis', () => {
     const done = await loginAtPsc(browser, login.page!, { practitioner: '810101234561', means: 'ecps' });
     assert.ok(done.stoppedAt, `the journey reaches the RP: ${done.page?.status} ${done.page?.text.slice(0, 200)}`);
 
-    const tokens = await client.authorizationCodeGrant(config, done.stoppedAt, { pkceCodeVerifier: verifier, expectedNonce: nonce, idTokenExpected: true });
+    const tokens = await client.authorizationCodeGrant(config, done.stoppedAt, checks);
     assert.equal(tokens.claims()!.sub, '810101234561');
     assert.equal(tokens.claims()!.acr, 'eidas2');
     const info = await client.fetchUserInfo(config, tokens.access_token, '810101234561');

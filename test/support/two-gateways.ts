@@ -16,6 +16,7 @@ import { TEST_REDIS_URL, deletePrefix, uniquePrefix } from './redis.ts';
 import { freePort } from './ports.ts';
 import { spawnMain, waitUntilReady, type GatewayProcess } from './processes.ts';
 import { startRoundRobinProxy } from './round-robin-proxy.ts';
+import * as client from 'openid-client';
 import { RP_REDIRECT } from './stack.ts';
 
 export interface TwoGateways {
@@ -82,4 +83,16 @@ export async function startTwoGateways(options: {
     await close().catch(() => {});
     throw err;
   }
+}
+
+/** The relying party's authorization request through the proxy (openid-client, PKCE, nonce). */
+export async function rpAuthorization(two: TwoGateways, clientId: string) {
+  const config = await client.discovery(new URL(two.issuer), clientId, {}, client.ClientSecretBasic(two.rpSecret), { execute: [client.allowInsecureRequests] });
+  const verifier = client.randomPKCECodeVerifier();
+  const nonce = client.randomNonce();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: RP_REDIRECT, scope: 'openid profile scope_all', nonce,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+  });
+  return { config, url, checks: { pkceCodeVerifier: verifier, expectedNonce: nonce, idTokenExpected: true } };
 }
