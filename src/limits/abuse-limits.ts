@@ -113,14 +113,14 @@ export function createAbuseLimits(deps: AbuseLimitsDeps): AbuseLimits {
       };
       const admit = async () => {
         // The form body was read as text by backchannelFormLimits (http/input-limits.ts).
-        const clientId = isToken ? basicClientId(req) ?? bodyClientId(req.body) : undefined;
-        const [guessing] = await Promise.all([
-          // Too many failed client authentications from this address (a secret being guessed).
-          authFailures.peek(ipOf(req)),
-          clientId ? check(perClient, clientId, req, { clientId }) : undefined,
-        ]);
-        res.locals.countedClientId = clientId;
+        // Too many failed client authentications from this address (a secret being guessed):
+        // refused before anything is counted against the client it names.
+        const guessing = await authFailures.peek(ipOf(req));
         if (!guessing.allowed) throw new RateLimitedError(authFailures.name, guessing.retryAfterSeconds);
+        const clientId = isToken ? basicClientId(req) ?? bodyClientId(req.body) : undefined;
+        if (!clientId) return;
+        await check(perClient, clientId, req, { clientId });
+        res.locals.countedClientId = clientId;
       };
       admit().then(() => next(), refuse);
     },

@@ -26,7 +26,9 @@ export function providerEdges(provider: Provider, limits: AbuseLimits): void {
     if (ctx.method === 'POST' && CLIENT_ENDPOINTS.includes(ctx.path)) {
       // ctx.oidc.client is set once the client is found; a 401 means its authentication failed.
       const authenticated = ctx.status !== 401 && Boolean(ctx.oidc?.client);
-      await limits.clientRequestAnswered(req, ctx.res as unknown as Response, { status: ctx.status, authenticated });
+      // Bookkeeping of an answer already decided: a store failure here must not turn it into a 500.
+      await limits.clientRequestAnswered(req, ctx.res as unknown as Response, { status: ctx.status, authenticated })
+        .catch((err: unknown) => req.log?.warn({ detail: (err as Error).message }, 'abuse limits not updated for this answer'));
     }
   });
 }

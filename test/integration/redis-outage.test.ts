@@ -82,6 +82,13 @@ describe('Redis outage', () => {
     assert.equal(refresh.status, 503, 'token endpoint');
     assert.ok(Number(refresh.headers.get('retry-after')) > 0, 'token endpoint Retry-After');
     assert.equal(((await refresh.json()) as { error: string }).error, 'temporarily_unavailable');
+    // A wrong secret is still a plain 401 (the abuse limits cannot count it: no 500 either).
+    const wrongSecret = await fetch(`${stack.issuer}/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('test-rp:wrong-secret').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x' }),
+    });
+    assert.ok([401, 503].includes(wrongSecret.status), `wrong secret during the outage: ${wrongSecret.status}`);
     // openid-client (as relying parties use it) sees the 503 and can retry later.
     await assert.rejects(client.refreshTokenGrant(signedIn.config, tokens.refresh_token!), (err: Error & { cause?: { status?: number } }) => err.cause?.status === 503);
     const userinfo = await fetch(`${stack.issuer}/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
