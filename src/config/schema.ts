@@ -116,13 +116,13 @@ export const configSchema = z.strictObject({
   limits: z.strictObject({
     /** Abuse limits on (off only for load tests against a private stack; production refuses off). */
     enabled: z.stringbool().or(z.boolean()).default(true),
-    /** Sign-in steps (PSC start and callback, key ceremonies, /account sign-in) per client address. */
+    /** Sign-in steps (authorization requests, PSC start and return, key ceremonies) per client address. */
     signinPerIp: rateLimit(120, 60),
     /** Failed key sign-ins per clinician account; past it only the key is refused, PSC stays open. */
     keyFailuresPerAccount: rateLimit(10, 900),
-    /** Token endpoint requests per relying party (failed client authentications are given back). */
+    /** Token endpoint requests per relying party (one whose client did not authenticate is given back). */
     tokenPerClient: rateLimit(6000, 60),
-    /** Failed client authentications at the token endpoint per client address (secret guessing). */
+    /** Failed client authentications at token, introspection and revocation per client address (secret guessing). */
     clientAuthFailuresPerIp: rateLimit(30, 300),
   }).prefault({}),
   portal: z.strictObject({
