@@ -163,7 +163,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.use(queryLimits());
   app.get(OIDC_ROUTES.authorization, limits.signinStep);
   app.use(backchannelFormLimits(CLIENT_ENDPOINTS));
-  app.use(limits.clientEndpoint({ token: OIDC_ROUTES.token, others: [OIDC_ROUTES.introspection, OIDC_ROUTES.revocation] }));
+  app.use(limits.clientEndpoint({ token: OIDC_ROUTES.token, all: CLIENT_ENDPOINTS }));
   app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views, credentials, webauthn, aaguids, audit: audit.requests, limits, csrfSecret: loaded.cookieKeys[0]! }));
   const portalDeps = { config, provider, accounts, credentials, activity: createActivityLog(store, keys), store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]!, lifetimes: assurance, audit: audit.requests };
   app.use(portalRoutes(portalDeps));

@@ -32,7 +32,7 @@ export interface AbuseLimits {
    * introspection, revocation): refuses an address that failed client authentication too
    * often, and counts /token requests against the client they name.
    */
-  clientEndpoint(paths: { token: string; others: readonly string[] }): RequestHandler;
+  clientEndpoint(paths: { token: string; all: readonly string[] }): RequestHandler;
   /**
    * Called when such a request is answered, before the answer leaves. A request whose client
    * did not authenticate (a 401, or refused before authentication) was not that client's: its
@@ -106,7 +106,7 @@ export function createAbuseLimits(deps: AbuseLimitsDeps): AbuseLimits {
 
     clientEndpoint: (paths) => (req, res, next) => {
       const isToken = req.path === paths.token;
-      if (req.method !== 'POST' || (!isToken && !paths.others.includes(req.path))) return next();
+      if (req.method !== 'POST' || !paths.all.includes(req.path)) return next();
       const refuse = (err: unknown) => {
         if (!(err instanceof RateLimitedError)) return next(unlessUnavailable(err));
         res.status(429).set({ 'retry-after': String(err.retryAfterSeconds), 'cache-control': 'no-store' }).json(tokenRefusalBody(err));
