@@ -1,5 +1,6 @@
 /**
- * The provider's own events in the audit trail: tokens issued and refreshed (token endpoint),
+ * The provider's own events in the audit trail: tokens issued (to a user's session or, with
+ * client_credentials, to a machine client) and refreshed (token endpoint),
  * revoked and introspected, RP-initiated logout, back-channel logout deliveries. Token ids
  * are recorded hashed (first 16 hex characters of SHA-256), never the tokens.
  */
@@ -18,12 +19,14 @@ export function auditProviderEvents(provider: Provider, audit: AuditRecorder, so
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     const entities = ctx.oidc.entities as unknown as Entities;
     const grantType = String(ctx.oidc.params?.grant_type ?? '');
+    // client_credentials issues a ClientCredentials token: no account (no actor), no grant.
+    const token = entities.AccessToken ?? entities.ClientCredentials;
     void audit.record({
       type: grantType === 'refresh_token' ? 'token.refreshed' : 'token.issued',
       outcome: 'success',
-      actor: entities.Account?.accountId ?? entities.AccessToken?.accountId,
+      actor: entities.Account?.accountId ?? token?.accountId,
       clientId: ctx.oidc.client?.clientId,
-      details: { grantType, accessToken: hashId(entities.AccessToken?.jti), grant: hashId(entities.AccessToken?.grantId) },
+      details: { grantType, accessToken: hashId(token?.jti), grant: hashId(token?.grantId) },
     }, sourceOf(ctx));
   });
 

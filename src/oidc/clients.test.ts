@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { toClientMetadata } from './clients.ts';
+import { serviceScopes, toClientMetadata } from './clients.ts';
 import { ConfigError, formatProblem } from '../config/index.ts';
 
 const good = { client_id: 'dpi', client_name: 'DPI', redirect_uris: ['https://dpi.chu.example/cb'], client_secret_env: 'DPI_SECRET' };
@@ -38,6 +38,37 @@ describe('clients.json', () => {
   it('refuses duplicate client ids and unknown fields', () => {
     assert.ok(problems([good, good], { DPI_SECRET: 's'.repeat(40) }).some((l) => l.includes('a client_id used only once')));
     assert.ok(problems([{ ...good, redirect_uri: 'x' }]).some((l) => l.includes('clients[0]')));
+  });
+
+  it('a machine client: client_credentials alone, service scopes, no redirect URI and no response type', () => {
+    const machine = { client_id: 'dpi-backend', client_name: 'DPI (serveur)', grant_types: ['client_credentials'], scope: 'results:read results:write', client_secret_env: 'DPI_SECRET' };
+    const [client] = toClientMetadata([machine], { DPI_SECRET: 's'.repeat(40) });
+    assert.deepEqual(client!.grant_types, ['client_credentials']);
+    assert.deepEqual(client!.response_types, [], 'with `code`, oidc-provider would add authorization_code back');
+    assert.deepEqual(client!.redirect_uris, []);
+    assert.deepEqual(serviceScopes([client!, { client_id: 'dpi', scope: 'openid profile scope_all' }]), ['results:read', 'results:write']);
+  });
+
+  it('keeps machine and sign-in clients apart: grant types, scopes, authentication, redirect URIs', () => {
+    const env = { DPI_SECRET: 's'.repeat(40) };
+    const machine = { client_id: 'dpi-backend', client_name: 'DPI (serveur)', grant_types: ['client_credentials'], scope: 'results:read', client_secret_env: 'DPI_SECRET' };
+    const lines = problems([
+      { ...good, grant_types: ['authorization_code', 'client_credentials'] },
+      { ...machine, scope: 'openid results:read' },
+      { ...machine, scope: undefined },
+      { ...machine, token_endpoint_auth_method: 'none', client_secret_env: undefined },
+      { ...good, scope: 'openid results:read' },
+      { ...good, redirect_uris: [] },
+      { ...machine, scope: 'results"read' },
+    ], env);
+    const at = (i: number, field: string) => lines.find((l) => l.startsWith(`config: clients[${i}].${field} `)) ?? assert.fail(`no problem for clients[${i}].${field} in\n${lines.join('\n')}`);
+    assert.match(at(0, 'grant_types'), /client_credentials"\] alone/);
+    assert.match(at(1, 'scope'), /no openid, profile, scope_all, offline_access/);
+    assert.match(at(2, 'scope'), /one or more service scopes/);
+    assert.match(at(3, 'token_endpoint_auth_method'), /confidential clients/);
+    assert.match(at(4, 'scope'), /OpenID scopes only .*"results:read"/);
+    assert.match(at(5, 'redirect_uris'), /at least one redirect URI/);
+    assert.match(at(6, 'scope'), /scope names/);
   });
 
   it('the repository file describes the two demo applications', async () => {

@@ -2,12 +2,35 @@
  * Relying parties (config/clients.json, or CLIENTS_FILE): validated with a schema and turned
  * into oidc-provider client metadata. Secrets are read from the environment variable named by
  * `client_secret_env`, so the file itself can be committed or shared without secrets.
+ *
+ * Two kinds of client. A sign-in client (authorization_code, refresh_token) asks for the
+ * OpenID scopes (openid, profile, scope_all, offline_access). A machine client
+ * (`client_credentials` alone: a hospital back end calling a service, no clinician) asks for
+ * service scopes only: names the gateway does not define, agreed between the client and the
+ * service it calls. Keeping them apart lets oidc-provider's per-client scope check do the
+ * right thing on every grant: one client has one `scope` for all its grants, so a mixed
+ * client could get a token saying `openid profile` with no user behind it.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, issueProblems, type ConfigProblem } from '../config/index.ts';
+import { SCOPES } from './claims-config.ts';
 
 const uri = z.url({ protocol: /^https?$/ });
+
+/** The scopes about a signed-in clinician; any other registered scope is a service scope. */
+const OPENID_SCOPES: ReadonlySet<string> = new Set(SCOPES);
+/** RFC 6749 §3.3 scope-token (the syntax oidc-provider accepts in requests). */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+export function scopeList(scope: string): string[] {
+  return [...new Set(scope.split(' ').filter(Boolean))];
+}
+
+/** The service scopes a set of clients registers (machine clients only, by the schema below). */
+export function serviceScopes(clients: readonly ClientMetadata[]): string[] {
+  return [...new Set(clients.flatMap((c) => (typeof c.scope === 'string' ? scopeList(c.scope) : [])).filter((s) => !OPENID_SCOPES.has(s)))];
+}
 
 export const clientSchema = z.strictObject({
   client_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits and . _ : - (1–128)'),
@@ -24,7 +47,8 @@ export const clientSchema = z.strictObject({
   phishing_resistant: z.boolean().default(false),
   /** `shared-workstation`: sessions used by this application get the shorter lifetimes. */
   session_profile: z.enum(['default', 'shared-workstation']).default('default'),
-  redirect_uris: z.array(uri).min(1),
+  /** Required for a sign-in client; a client_credentials client has none. */
+  redirect_uris: z.array(uri).default([]),
   post_logout_redirect_uris: z.array(uri).default([]),
   token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']).default('client_secret_basic'),
   /** Environment variable holding the client secret (client_secret_* methods). */
@@ -33,7 +57,9 @@ export const clientSchema = z.strictObject({
   client_secret: z.string().min(32).optional(),
   jwks_uri: uri.optional(),
   jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
+  /** `client_credentials` stands alone: a machine client is registered under its own client_id. */
   grant_types: z.array(z.enum(['authorization_code', 'refresh_token', 'client_credentials'])).default(['authorization_code', 'refresh_token']),
+  /** Sign-in client: OpenID scopes (default below). client_credentials client: its service scopes, required. */
   scope: z.string().default('openid profile scope_all'),
   userinfo_signed_response_alg: z.enum(['ES256', 'RS256']).optional(),
   id_token_signed_response_alg: z.enum(['ES256', 'RS256']).optional(),
@@ -46,6 +72,29 @@ export const clientSchema = z.strictObject({
   }
   if (c.token_endpoint_auth_method === 'private_key_jwt' && !c.jwks_uri && !c.jwks) {
     ctx.addIssue({ code: 'custom', path: ['jwks_uri'], input: c.jwks_uri, message: 'jwks_uri or jwks (required by private_key_jwt)' });
+  }
+  const scopes = scopeList(c.scope);
+  const badToken = scopes.find((s) => !SCOPE_TOKEN.test(s));
+  if (badToken !== undefined) ctx.addIssue({ code: 'custom', path: ['scope'], input: c.scope, message: `scope names separated by spaces (printable ASCII without " or \\), got ${JSON.stringify(badToken)}` });
+  if (c.grant_types.includes('client_credentials')) {
+    if (c.grant_types.length > 1) {
+      ctx.addIssue({ code: 'custom', path: ['grant_types'], input: c.grant_types, message: '["client_credentials"] alone (a machine client; register the application\'s sign-in part under another client_id)' });
+    }
+    if (c.token_endpoint_auth_method === 'none') {
+      ctx.addIssue({ code: 'custom', path: ['token_endpoint_auth_method'], input: c.token_endpoint_auth_method, message: 'a client authentication method (client_credentials is for confidential clients)' });
+    }
+    const openid = scopes.filter((s) => OPENID_SCOPES.has(s));
+    if (openid.length || !scopes.length) {
+      ctx.addIssue({ code: 'custom', path: ['scope'], input: c.scope, message: `one or more service scopes and no ${[...OPENID_SCOPES].join(', ')} (a client_credentials token has no user behind it; the default scope is a sign-in client's)` });
+    }
+  } else {
+    const service = scopes.filter((s) => !OPENID_SCOPES.has(s));
+    if (service.length) {
+      ctx.addIssue({ code: 'custom', path: ['scope'], input: c.scope, message: `OpenID scopes only (${[...OPENID_SCOPES].join(', ')}); service scopes such as ${JSON.stringify(service[0])} belong to a client_credentials client` });
+    }
+    if (c.redirect_uris.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['redirect_uris'], input: c.redirect_uris, message: 'at least one redirect URI (a sign-in client)' });
+    }
   }
 });
 
@@ -79,7 +128,9 @@ export function toClientMetadata(data: unknown, env: NodeJS.ProcessEnv, source =
     return {
       ...rest,
       ...(secret ? { client_secret: secret } : {}),
-      response_types: ['code'],
+      // A machine client has no response type: oidc-provider adds authorization_code to the
+      // grant types of any client that has `code`.
+      response_types: c.grant_types.includes('client_credentials') ? [] : ['code'],
       first_party,
       scope,
     } as ClientMetadata;

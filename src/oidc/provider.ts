@@ -2,7 +2,8 @@
  * The gateway's OpenID Provider (oidc-provider): authorization code with PKCE S256 for every
  * client, refresh tokens with rotation, introspection, revocation, userinfo (JSON or signed
  * JWT per client), RP-initiated and back-channel logout, the claims parameter, levels
- * eidas1..3. Interactions are the gateway's own pages (/interaction/:uid).
+ * eidas1..3. Interactions are the gateway's own pages (/interaction/:uid). Machine clients
+ * (clients.ts) get opaque client_credentials tokens for their service scopes.
  */
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
@@ -13,12 +14,13 @@ import { ACR_VALUES_SUPPORTED } from '../assurance/index.ts';
 import { gatewayInteractionPolicy, rememberSessionAssurance, touchOnRefresh, type AssuranceCheckDeps } from './assurance-check.ts';
 import type { AdapterFactory } from '../store/index.ts';
 import type { Views } from '../http/views.ts';
-import type { ClientMetadata } from './clients.ts';
+import { serviceScopes, type ClientMetadata } from './clients.ts';
 import { CLAIMS, SCOPES } from './claims-config.ts';
 import { oidcPages } from './pages.ts';
 import { loadExistingGrant } from './first-party-grant.ts';
 import { outboundFetch, registeredHosts } from './outbound-fetch.ts';
 import { GATEWAY_CLIENT_PROPERTIES, validateGatewayClientProperty } from './client-properties.ts';
+import { unauthorizedClient } from './unauthorized-client.ts';
 
 /** The provider's endpoints; the express app hands only these paths to it (http/mount-provider.ts). */
 export const OIDC_ROUTES = {
@@ -60,7 +62,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     acrValues: [...ACR_VALUES_SUPPORTED],
     claims: CLAIMS,
-    scopes: SCOPES,
+    // The OpenID scopes, and the service scopes that machine clients register (clients.ts keeps
+    // these off sign-in clients, whose requests for them get invalid_scope).
+    scopes: [...SCOPES, ...serviceScopes(deps.clients)],
     responseTypes: ['code'],
     pkce: { required: () => true },
     conformIdTokenClaims: true,
@@ -88,7 +92,18 @@ export function createProvider(deps: ProviderDeps): Provider {
       introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       userinfo: { enabled: true },
-      // No resource servers: access tokens are for userinfo. (Left on, oidc-provider refused
+      // Machine clients: `client_credentials` alone in grant_types (clients.ts); any other client
+      // gets unauthorized_client. oidc-provider 9 (lib/actions/grants/client_credentials.js),
+      // resource indicators off: the asked scope is cut down to `scopes` above (a name the
+      // gateway does not know is dropped), then any of those not in the client's registered
+      // `scope` is invalid_scope — so openid, profile, scope_all and offline_access, never
+      // registered by a machine client, are refused. No scope asked: a token without scope.
+      // With no resource server the token is a ClientCredentials model in opaque format (the
+      // format comes only from a resource server's accessTokenFormat), stored by the adapter,
+      // living ttl.ClientCredentials; introspection and revocation find it like AccessToken.
+      clientCredentials: { enabled: true },
+      // No resource servers: access tokens are for userinfo, client_credentials tokens for the
+      // called service to introspect. (Left on, oidc-provider refused
       // any `resource` only after spending the code or refresh token — found by fuzzing.)
       resourceIndicators: { enabled: false },
       jwtUserinfo: { enabled: true },
@@ -99,6 +114,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     rotateRefreshToken: () => true,
     ttl: {
       AccessToken: config.ttl.accessToken,
+      ClientCredentials: config.ttl.accessToken,
       AuthorizationCode: config.ttl.authorizationCode,
       IdToken: config.ttl.idToken,
       RefreshToken: config.ttl.refreshToken,
@@ -121,6 +137,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.http.trustProxy !== false;
   provider.use(rememberSessionAssurance(deps.assurance));
+  provider.use(unauthorizedClient());
   provider.on('grant.success', (ctx) => {
     if (ctx.oidc.params?.grant_type !== 'refresh_token') return;
     const uid = (ctx.oidc.entities.RefreshToken as { sessionUid?: string } | undefined)?.sessionUid;
