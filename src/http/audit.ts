@@ -33,6 +33,16 @@ export function requestAudit(recorder: AuditRecorder, sourceOf: (req: Request) =
 }
 
 /**
+ * Events that are not the clinician's doing: an application exchanging a code, refreshing,
+ * introspecting or revoking a token. Indexed, they would fill the short activity list (a
+ * refresh every few minutes) and push the sign-ins out of /account — and cost a Redis write
+ * on every back-channel call. They stay in the audit trail.
+ */
+export function isClinicianActivity(type: string): boolean {
+  return !type.startsWith('token.');
+}
+
+/**
  * A recorder that also keeps each practitioner's recent activity (accounts/activity.ts), so
  * that /account shows what the audit trail says about them without scanning it.
  */
@@ -40,7 +50,7 @@ export function withActivityIndex(recorder: AuditRecorder, activity: ActivityLog
   return {
     async record(input, source) {
       await recorder.record(input, source);
-      if (!input.actor) return;
+      if (!input.actor || !isClinicianActivity(input.type)) return;
       const d = input.details ?? {};
       await activity.push(input.actor, {
         at: clock(), type: input.type, outcome: input.outcome,

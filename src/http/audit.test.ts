@@ -1,0 +1,33 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { withActivityIndex } from './audit.ts';
+import type { AuditInput, AuditRecorder } from '../audit/types.ts';
+import type { ActivityEntry, ActivityLog } from '../accounts/index.ts';
+
+function indexed() {
+  const recorded: string[] = [];
+  const pushed: Array<[string, ActivityEntry]> = [];
+  const recorder = { record: async (input: AuditInput) => { recorded.push(input.type); } } as unknown as AuditRecorder;
+  const activity: ActivityLog = { push: async (idNat, entry) => { pushed.push([idNat, entry]); }, recent: async () => [] };
+  return { recorded, pushed, recorder: withActivityIndex(recorder, activity, () => 1000) };
+}
+
+describe('activity index (withActivityIndex)', () => {
+  it("indexes the clinician's own events: sign-ins, keys, logouts", async () => {
+    const { recorded, pushed, recorder } = indexed();
+    await recorder.record({ type: 'signin.succeeded', outcome: 'success', actor: '899700427885', clientId: 'dpi', details: { method: 'webauthn', acr: 'eidas2' } });
+    await recorder.record({ type: 'key.enrolled', outcome: 'success', actor: '899700427885' });
+    assert.deepEqual(recorded, ['signin.succeeded', 'key.enrolled']);
+    assert.deepEqual(pushed.map(([id, e]) => [id, e.type]), [['899700427885', 'signin.succeeded'], ['899700427885', 'key.enrolled']]);
+    assert.deepEqual(pushed[0]![1], { at: 1000, type: 'signin.succeeded', outcome: 'success', clientId: 'dpi', method: 'webauthn', acr: 'eidas2' });
+  });
+
+  it("keeps applications' token calls in the trail only: they would push the sign-ins out of /account", async () => {
+    const { recorded, pushed, recorder } = indexed();
+    for (const type of ['token.issued', 'token.refreshed', 'token.introspected', 'token.revoked'] as const) {
+      await recorder.record({ type, outcome: 'success', actor: '899700427885', clientId: 'dpi' });
+    }
+    assert.equal(recorded.length, 4, 'every event is in the audit trail');
+    assert.deepEqual(pushed, [], 'none in the activity list');
+  });
+});
