@@ -14,6 +14,8 @@ import { freePort } from './ports.ts';
 export interface RedisServer {
   url: string;
   port: number;
+  /** The server's process id while it runs (CPU and memory figures of the bench). */
+  readonly pid: number | undefined;
   /** Starts it (again) on the same port and folder; resolves when it answers PING. */
   start(): Promise<void>;
   /** Stops it with a signal (SIGKILL: a crash; SIGTERM: a clean shutdown). */
@@ -33,6 +35,9 @@ export async function createRedisServer(options: { appendonly?: boolean } = {}):
   const server: RedisServer = {
     url,
     port,
+    get pid() {
+      return child?.exitCode === null && child.signalCode === null ? child.pid : undefined;
+    },
     async start() {
       child = spawn('redis-server', args, { stdio: 'ignore' });
       const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });

@@ -1,0 +1,117 @@
+/**
+ * A lean HTTP client for the sign-in journeys: keep-alive connections (one agent for all
+ * virtual users), one cookie jar per virtual user and host, redirects followed one at a time
+ * so a journey can stop at the relying party's redirect_uri. Much cheaper per request than
+ * fetch + tough-cookie + an HTML parser, so that the load generator leaves the CPU to the
+ * stack it measures. `localhost` is reached on 127.0.0.1 (the servers bind there).
+ */
+import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+
+export interface Reply {
+  url: URL;
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface RequestInit {
+  method?: string;
+  form?: Record<string, string>;
+  json?: unknown;
+  headers?: Record<string, string>;
+}
+
+export class BenchHttpError extends Error {
+  constructor(step: string, reply: Reply) {
+    super(`${step}: HTTP ${reply.status} from ${reply.url.pathname} — ${reply.body.replace(/\s+/g, ' ').slice(0, 200)}`);
+  }
+}
+
+export const sharedAgent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 });
+
+export class VirtualBrowser {
+  /** host -> cookie name -> value */
+  private readonly jars = new Map<string, Map<string, string>>();
+
+  private readonly agent: Agent;
+
+  constructor(agent: Agent = sharedAgent) {
+    this.agent = agent;
+  }
+
+  /** Forgets every cookie: the next journey starts without a session. */
+  clearCookies(): void {
+    this.jars.clear();
+  }
+
+  request(target: string | URL, init: RequestInit = {}): Promise<Reply> {
+    const url = new URL(target);
+    const headers: Record<string, string> = { host: url.host, accept: 'text/html', 'accept-language': 'fr-FR', ...init.headers };
+    const jar = this.jars.get(url.host);
+    if (jar?.size) headers.cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+    let body: string | undefined;
+    if (init.form) {
+      body = new URLSearchParams(init.form).toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    } else if (init.json !== undefined) {
+      body = JSON.stringify(init.json);
+      headers['content-type'] = 'application/json';
+      headers.accept = 'application/json';
+    }
+    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({
+        agent: this.agent,
+        host: url.hostname === 'localhost' ? '127.0.0.1' : url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        method: init.method ?? (body === undefined ? 'GET' : 'POST'),
+        headers,
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          this.store(url.host, res.headers['set-cookie']);
+          resolve({ url, status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+        });
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  /** Requests and follows redirects until an answer that is not one, or a URL `stopAt` accepts (not requested). */
+  async follow(target: string | URL, init: RequestInit = {}, stopAt: (url: URL) => boolean = () => false): Promise<{ reply?: Reply; stoppedAt?: URL }> {
+    let reply = await this.request(target, init);
+    for (let hop = 0; hop < 15; hop += 1) {
+      if (reply.status < 300 || reply.status >= 400 || !reply.headers.location) return { reply };
+      const next = new URL(reply.headers.location, reply.url);
+      if (stopAt(next)) return { stoppedAt: next };
+      reply = await this.request(next);
+    }
+    throw new Error(`more than 15 redirects from ${String(target)}`);
+  }
+
+  private store(host: string, setCookies: string[] | undefined): void {
+    if (!setCookies?.length) return;
+    let jar = this.jars.get(host);
+    if (!jar) this.jars.set(host, jar = new Map());
+    for (const line of setCookies) {
+      const [pair = '', ...attributes] = line.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const expired = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a) || /^\s*expires=.*1970/i.test(a));
+      if (!value || expired) jar.delete(name);
+      else jar.set(name, value);
+    }
+  }
+}
+
+/** The value of an HTML attribute in the first tag matching `tag` (e.g. `<form[^>]*action="([^"]*)"`). */
+export function htmlMatch(html: string, pattern: RegExp, what: string): string {
+  const match = pattern.exec(html);
+  if (!match?.[1]) throw new Error(`${what} not found in the page: ${html.replace(/\s+/g, ' ').slice(0, 200)}`);
+  return match[1].replaceAll('&amp;', '&').replaceAll('&#x2F;', '/').replaceAll('&#39;', "'").replaceAll('&quot;', '"');
+}

@@ -1,0 +1,94 @@
+/**
+ * `npm run bench` options. `--quick` is a smoke run (CI checks that it works end to end);
+ * the defaults are the measured run whose figures the README reports.
+ */
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Seconds per endpoint scenario (a)–(d), per stack. */
+  seconds: number;
+  /** Seconds of passwordless sign-ins (e). */
+  signinSeconds: number;
+  /** autocannon connections for (a)–(d). */
+  connections: number;
+  /** Virtual users for (e) and (f). */
+  users: number;
+  /** Clinicians who sign in for the first time in (f) (and then hold the keys used in (e)). */
+  clinicians: number;
+  /** Sessions to reach before reading Redis memory per session and the gateway's RSS. */
+  sessions: number;
+  /** Where the JSON results go. */
+  out: string;
+  /** Gateway CPU profile (--cpu-prof) into this folder. */
+  profileDir: string | undefined;
+}
+
+export const USAGE = `npm run bench [-- options]
+
+Starts its own stack (redis-server on a free port, PSC simulator, gateway, bare oidc-provider
+baseline), measures scenarios (a)–(f), prints a markdown table on stdout (progress on stderr)
+and writes the results as JSON.
+
+  --quick               smoke run: a few seconds per scenario, few clinicians and sessions
+  --seconds N           seconds per endpoint scenario (a)–(d), per stack     (default 15; quick 2)
+  --signin-seconds N    seconds of passwordless sign-ins (e)                  (default 20; quick 3)
+  --connections N       concurrent connections for (a)–(d)                    (default 32)
+  --users N             virtual users for the sign-in journeys (e), (f)       (default 24; quick 4)
+  --clinicians N        first sign-ins through PSC (f)                        (default 1000; quick 12)
+  --sessions N          sessions held before measuring memory                 (default 100000; quick 200)
+  --out FILE            JSON results                                          (default bench/results/latest.json)
+  --profile DIR         write the gateway's CPU profile (node --cpu-prof) into DIR
+  --help                this text
+
+Exit code: 0 when the run completed without errors, 1 when a scenario had errors or the
+stack failed, 2 on a bad option.`;
+
+export class BenchOptionError extends Error {}
+
+export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        quick: { type: 'boolean', default: false },
+        seconds: { type: 'string' },
+        'signin-seconds': { type: 'string' },
+        connections: { type: 'string' },
+        users: { type: 'string' },
+        clinicians: { type: 'string' },
+        sessions: { type: 'string' },
+        out: { type: 'string', default: 'bench/results/latest.json' },
+        profile: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (err) {
+    throw new BenchOptionError((err as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) return 'help';
+  const quick = values.quick ?? false;
+  const integer = (name: string, value: string | undefined, fallback: number, min: number) => {
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new BenchOptionError(`--${name}: expected an integer >= ${min}, got "${value}"`);
+    return n;
+  };
+  const options: BenchOptions = {
+    quick,
+    seconds: integer('seconds', values.seconds, quick ? 2 : 15, 1),
+    signinSeconds: integer('signin-seconds', values['signin-seconds'], quick ? 3 : 20, 1),
+    connections: integer('connections', values.connections, 32, 1),
+    users: integer('users', values.users, quick ? 4 : 24, 1),
+    clinicians: integer('clinicians', values.clinicians, quick ? 12 : 1000, 1),
+    sessions: integer('sessions', values.sessions, quick ? 200 : 100_000, 0),
+    out: values.out ?? 'bench/results/latest.json',
+    profileDir: values.profile,
+  };
+  if (options.clinicians < options.users) throw new BenchOptionError(`--clinicians (${options.clinicians}) must be at least --users (${options.users}): each virtual user signs in with its own clinicians' keys`);
+  return options;
+}

@@ -1,0 +1,51 @@
+/**
+ * CPU time and resident memory of a process, read from /proc (Linux): what each part of the
+ * stack (gateway, baseline, Redis, PSC simulator, the load generator itself) spent during a
+ * scenario. CPU is reported as a percentage of one core (200 % = both cores of the machine).
+ */
+import { readFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** CPU seconds (user + system) the process has used so far; undefined once it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident set size in bytes; undefined once the process is gone. */
+export function rssBytes(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    return kb ? Number(kb) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface CpuWindow {
+  /** CPU used since `start`, in % of one core, per named process. */
+  stop(): Record<string, number>;
+}
+
+/** Starts measuring the CPU of several processes (by name) over one time window. */
+export function cpuWindow(pids: Record<string, number>): CpuWindow {
+  const started = process.hrtime.bigint();
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid) ?? 0]));
+  return {
+    stop() {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      return Object.fromEntries(Object.entries(pids).map(([name, pid]) => {
+        const used = (cpuSeconds(pid) ?? 0) - (before[name] ?? 0);
+        return [name, Math.round((used / seconds) * 1000) / 10];
+      }));
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * What the gateway keeps in Redis, by kind of key: every key under the prefix is counted
+ * (SCAN), and `MEMORY USAGE` is read for up to `sample` keys of each kind (all of them for
+ * kinds with few keys), the rest extrapolated from their average.
+ *
+ * Kinds come from the key's name (src/store/keys.ts): `<prefix>{<tag>}:<name>`, kind =
+ * the tag's head (a model name, `g`, `i`, `a`, …) and the name, e.g. `Session`,
+ * `g:Grant`, `g:tokens`, `su:SessionUid`, `RefreshToken`.
+ */
+import type { Redis } from 'ioredis';
+
+export interface KindFootprint {
+  keys: number;
+  bytes: number;
+}
+
+export interface Footprint {
+  /** INFO memory used_memory (everything Redis holds, allocator overhead included). */
+  usedMemory: number;
+  kinds: Record<string, KindFootprint>;
+}
+
+export function kindOf(key: string, prefix: string): string {
+  const rest = key.slice(prefix.length);
+  const match = /^\{([^:}]+)[^}]*\}:?(.*)$/.exec(rest);
+  if (!match) return rest.split(':')[0] ?? rest;
+  const [, head, name] = match;
+  if (!name || name === head) return head!;
+  return `${head}:${name.split(':')[0]}`;
+}
+
+export async function redisFootprint(redis: Redis, prefix: string, sample = 300): Promise<Footprint> {
+  const byKind = new Map<string, string[]>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 2000);
+    cursor = next;
+    for (const key of keys) {
+      const kind = kindOf(key, prefix);
+      let list = byKind.get(kind);
+      if (!list) byKind.set(kind, list = []);
+      list.push(key);
+    }
+  } while (cursor !== '0');
+
+  const kinds: Record<string, KindFootprint> = {};
+  for (const [kind, keys] of [...byKind].sort()) {
+    const step = Math.max(1, Math.floor(keys.length / sample));
+    const measured = keys.filter((_, i) => i % step === 0).slice(0, sample);
+    const pipeline = redis.pipeline();
+    for (const key of measured) pipeline.call('MEMORY', 'USAGE', key, 'SAMPLES', '0');
+    const sizes = ((await pipeline.exec()) ?? []).map(([, size]) => Number(size ?? 0));
+    const average = sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length);
+    kinds[kind] = { keys: keys.length, bytes: Math.round(average * keys.length) };
+  }
+  const info = await redis.info('memory');
+  const usedMemory = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+  return { usedMemory, kinds };
+}

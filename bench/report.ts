@@ -1,0 +1,133 @@
+/**
+ * The bench's results: their JSON shape, the targets of issue 8 checked against them, and
+ * the markdown report printed on stdout.
+ */
+import { cpus, totalmem } from 'node:os';
+import { Redis } from 'ioredis';
+import type { BenchOptions } from './options.ts';
+import type { SessionFigures } from './sessions.ts';
+
+export interface ScenarioFigures {
+  stack: 'gateway' | 'baseline';
+  perSecond: number;
+  /** Requests (a)–(d) or completed journeys (e), (f). */
+  count: number;
+  errors: number;
+  errorSamples: string[];
+  latencyMs: { p50: number; p99: number; max: number };
+  seconds: number;
+  /** CPU during the scenario, % of one core, per process. */
+  cpu: Record<string, number>;
+  /** Fixed offered rate (a½), requests per second. */
+  offeredRate?: number;
+  /** Redis commands per request or journey, in all and by command. */
+  redisCommands: { perUnit: number; byCommand: Record<string, number> };
+}
+
+export interface BenchResults {
+  date: string;
+  machine: Record<string, string | number>;
+  options: BenchOptions;
+  scenarios: Record<string, ScenarioFigures>;
+  sessions: SessionFigures;
+  /** The targets of issue 8, checked. */
+  targets: TargetCheck[];
+}
+
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean | 'not measured';
+}
+
+const SESSIONS_FOR_RSS = 100_000;
+
+export const TARGETS = {
+  refreshPerSecond: 1500,
+  signInsPerSecond: 300,
+  tokenP99AtHalfLoadMs: 50,
+  ratioToBaseline: 0.85,
+  sessionStateBytes: 2048,
+  gatewayRssBytes: 200 * 1024 * 1024,
+};
+
+const LABELS: Record<string, string> = {
+  a: '(a) refresh_token grant, rotation',
+  'a-half': '(a½) refresh_token at half of max',
+  b: '(b) client_credentials grant',
+  c: '(c) introspection',
+  d: '(d) userinfo',
+  e: '(e) passwordless sign-in, complete',
+  f: '(f) first sign-in via PSC + key enrolment',
+};
+
+export function ratio(results: Pick<BenchResults, 'scenarios'>, letter: string): number | undefined {
+  const gateway = results.scenarios[letter]?.perSecond;
+  const baseline = results.scenarios[`${letter}-baseline`]?.perSecond;
+  return gateway !== undefined && baseline ? Math.round((gateway / baseline) * 100) / 100 : undefined;
+}
+
+export function checkTargets(results: Omit<BenchResults, 'targets'>): TargetCheck[] {
+  const s = results.scenarios;
+  const ratios = ['a', 'b', 'c', 'd'].map((l) => [l, ratio(results, l)] as const);
+  const worst = Math.min(...ratios.map(([, r]) => r ?? 0));
+  const sessions = results.sessions;
+  return [
+    { target: `(a) refresh_token >= ${TARGETS.refreshPerSecond}/s`, measured: `${s.a?.perSecond ?? 0}/s`, met: (s.a?.perSecond ?? 0) >= TARGETS.refreshPerSecond },
+    { target: `(e) complete sign-ins >= ${TARGETS.signInsPerSecond}/s`, measured: `${s.e?.perSecond ?? 0}/s`, met: (s.e?.perSecond ?? 0) >= TARGETS.signInsPerSecond },
+    { target: `token endpoint p99 < ${TARGETS.tokenP99AtHalfLoadMs} ms at half of max`, measured: `${s['a-half']?.latencyMs.p99 ?? '?'} ms at ${s['a-half']?.offeredRate ?? '?'}/s`, met: (s['a-half']?.latencyMs.p99 ?? Infinity) < TARGETS.tokenP99AtHalfLoadMs },
+    { target: `gateway / baseline >= ${TARGETS.ratioToBaseline} for (a)–(d)`, measured: ratios.map(([l, r]) => `${l} ${r ?? '?'}`).join(', '), met: worst >= TARGETS.ratioToBaseline },
+    { target: `Redis memory per active session <= ${TARGETS.sessionStateBytes} B`, measured: `${sessions.bytesPerSession.sessionState} B (all keys ${sessions.bytesPerSession.allKeys} B)`, met: sessions.bytesPerSession.sessionState <= TARGETS.sessionStateBytes },
+    {
+      target: `gateway RSS <= ${mib(TARGETS.gatewayRssBytes)} MiB with ${SESSIONS_FOR_RSS.toLocaleString('en')} sessions`,
+      measured: `${mib(sessions.gatewayRss.peakBytes)} MiB peak with ${sessions.sessions.toLocaleString('en')} sessions`,
+      met: sessions.sessions < SESSIONS_FOR_RSS ? 'not measured' : sessions.gatewayRss.peakBytes <= TARGETS.gatewayRssBytes,
+    },
+  ];
+}
+
+export function renderReport(results: BenchResults): string {
+  const lines: string[] = [];
+  const m = results.machine;
+  lines.push(`## HospiConnect bench — ${results.date.slice(0, 10)}${results.options.quick ? ' (quick run: figures not meaningful)' : ''}`, '');
+  lines.push(`${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, Redis ${m.redis}; load generator on the same machine.`, '');
+  lines.push('| Scenario | Stack | Throughput /s | p50 ms | p99 ms | Errors | CPU % (stack · Redis · load gen) | Redis cmds | vs baseline |');
+  lines.push('|---|---|---:|---:|---:|---:|---|---:|---:|');
+  for (const [key, s] of Object.entries(results.scenarios)) {
+    const letter = key.replace('-baseline', '');
+    const cpu = `${s.cpu[s.stack] ?? '?'} · ${s.cpu.redis ?? '?'} · ${s.cpu['load generator'] ?? '?'}${s.cpu.psc !== undefined ? ` (PSC ${s.cpu.psc})` : ''}`;
+    const vs = s.stack === 'gateway' && results.scenarios[`${letter}-baseline`] ? String(ratio(results, letter)) : '';
+    const rate = s.offeredRate ? `${fmt(s.perSecond)} (offered ${fmt(s.offeredRate)})` : fmt(s.perSecond);
+    lines.push(`| ${LABELS[letter] ?? letter} | ${s.stack} | ${rate} | ${s.latencyMs.p50} | ${s.latencyMs.p99} | ${s.errors} | ${cpu} | ${s.redisCommands.perUnit} | ${vs} |`);
+  }
+  const x = results.sessions;
+  lines.push('', `Sessions: ${x.sessions.toLocaleString('en')} held (${x.signIns.toLocaleString('en')} sign-ins at ${x.perSecond}/s to fill, ${x.errors} errors).`);
+  lines.push(`Redis per session: ${x.bytesPerSession.sessionState} B of session state, ${x.bytesPerSession.allKeys} B counting every key (tokens, audit trail, pilot figures), used_memory grew ${x.bytesPerSession.usedMemoryGrowth} B per sign-in.`);
+  lines.push(`Gateway RSS: ${mib(x.gatewayRss.beforeBytes)} MiB before, ${mib(x.gatewayRss.peakBytes)} MiB peak, ${mib(x.gatewayRss.afterBytes)} MiB after.`, '');
+  lines.push('| Kind of key | Keys | Bytes | Bytes per session |', '|---|---:|---:|---:|');
+  for (const [kind, k] of Object.entries(x.kinds).sort((a, b) => b[1].bytes - a[1].bytes)) {
+    lines.push(`| ${kind} | ${k.keys.toLocaleString('en')} | ${k.bytes.toLocaleString('en')} | ${Math.round(k.bytes / Math.max(1, x.sessions))} |`);
+  }
+  lines.push('', '| Target | Measured | Met |', '|---|---|---|');
+  for (const t of results.targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met === 'not measured' ? 'not measured' : t.met ? 'yes' : '**no**'} |`);
+  return lines.join('\n');
+}
+
+export async function machineDescription(redisUrl: string): Promise<Record<string, string | number>> {
+  const redis = new Redis(redisUrl);
+  try {
+    const info = await redis.info('server');
+    return {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+      memoryGiB: Math.round(totalmem() / 1024 ** 3),
+      node: process.versions.node,
+      redis: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
+    };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+const mib = (bytes: number) => Math.round(bytes / 1048576);
+const fmt = (n: number) => n.toLocaleString('en', { maximumFractionDigits: 1 });

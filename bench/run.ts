@@ -1,0 +1,171 @@
+/**
+ * `npm run bench`: the gateway's performance, measured on its own stack against a bare
+ * oidc-provider baseline. See bench/README.md for what each scenario does and how to read
+ * the figures; options in bench/options.ts (`npm run bench -- --help`).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Redis } from 'ioredis';
+import { BENCH_CLIENT_ID, BENCH_M2M_CLIENT_ID, baselineAccountKey } from './clients.ts';
+import { BenchOptionError, parseBenchOptions, USAGE, type BenchOptions } from './options.ts';
+import { startStack, type Stack } from './stack.ts';
+import { cpuWindow } from './process-stats.ts';
+import { commandWindow } from './redis-commands.ts';
+import { closedLoop, type LoopResult } from './load/closed-loop.ts';
+import { runEndpoint, type EndpointScenario, type EndpointTarget, type EndpointResult } from './load/endpoints.ts';
+import { baselineSignIn, firstSignIn, passwordlessSignIn, type Tokens } from './load/journeys.ts';
+import { VirtualBrowser, sharedAgent } from './load/http-client.ts';
+import { createSoftAuthenticator, type SoftAuthenticator } from '../test/support/soft-authenticator.ts';
+import { fillSessions, type SessionFigures } from './sessions.ts';
+import { checkTargets, machineDescription, renderReport, type BenchResults, type ScenarioFigures } from './report.ts';
+
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(): Promise<number> {
+  let options: BenchOptions | 'help';
+  try {
+    options = parseBenchOptions(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof BenchOptionError)) throw err;
+    process.stderr.write(`bench: ${err.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const opts = options;
+  let stack: Stack;
+  try {
+    stack = await startStack({ clinicians: opts.clinicians, cpuProfileDir: opts.profileDir, progress });
+  } catch (err) {
+    progress(`bench: the stack did not start: ${(err as Error).message}`);
+    return 1;
+  }
+  const stop = () => { void stack.close().finally(() => process.exit(130)); };
+  process.once('SIGINT', stop);
+  try {
+    const results = await measure(stack, opts);
+    const report = renderReport(results);
+    process.stdout.write(`${report}\n`);
+    mkdirSync(dirname(opts.out), { recursive: true });
+    writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
+    progress(`results written to ${opts.out}`);
+    const errors = Object.values(results.scenarios).reduce((n, s) => n + s.errors, 0);
+    return errors === 0 ? 0 : 1;
+  } catch (err) {
+    progress(`bench failed: ${(err as Error).message}\n--- gateway log (last lines) ---\n${stack.logTail('gateway')}`);
+    return 1;
+  } finally {
+    process.removeListener('SIGINT', stop);
+    sharedAgent.destroy();
+    await stack.close();
+  }
+}
+
+async function measure(stack: Stack, opts: BenchOptions): Promise<BenchResults> {
+  const redis = new Redis(stack.redis.url);
+  try {
+    return await measureWith(redis, stack, opts);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function measureWith(redis: Redis, stack: Stack, opts: BenchOptions): Promise<BenchResults> {
+  const scenarios: Record<string, ScenarioFigures> = {};
+  const gatewayRp = { issuer: stack.gateway.url, clientId: BENCH_CLIENT_ID, secret: stack.secret };
+  const pids = { redis: stack.redis.pid, 'load generator': process.pid };
+
+  // (f) first sign-ins: every clinician once, through PSC, enrolling a key.
+  const keys = new Map<string, SoftAuthenticator>();
+  progress(`(f) first sign-in through PSC: ${stack.clinicians.length} clinicians, ${opts.users} at a time`);
+  const browsers = Array.from({ length: opts.users }, () => new VirtualBrowser());
+  scenarios.f = await journeys(redis, { gateway: stack.gateway.pid, psc: stack.psc.pid, ...pids }, 'gateway', {
+    concurrency: opts.users, seconds: 3600, maxJourneys: stack.clinicians.length,
+  }, async (user, n) => {
+    const idNat = stack.clinicians[n]!;
+    const key = createSoftAuthenticator({ alg: 'ES256', attachment: 'cross-platform' });
+    await firstSignIn(browsers[user]!, gatewayRp, idNat, key);
+    keys.set(idNat, key);
+  });
+  const holders = stack.clinicians.filter((id) => keys.has(id));
+  if (holders.length < opts.users) throw new Error(`(f) only ${holders.length} clinicians have a key; ${opts.users} are needed for (e)`);
+
+  // (e) passwordless sign-ins: each virtual user signs its own clinicians in, one after another.
+  progress(`(e) passwordless sign-in with a key: ${opts.signinSeconds} s, ${opts.users} users`);
+  const recent: Tokens[] = [];
+  const cursor = new Array<number>(opts.users).fill(0);
+  scenarios.e = await journeys(redis, { gateway: stack.gateway.pid, ...pids }, 'gateway', { concurrency: opts.users, seconds: opts.signinSeconds }, async (user) => {
+    const mine = holders.filter((_, i) => i % opts.users === user);
+    const idNat = mine[cursor[user]!++ % mine.length]!;
+    const tokens = await passwordlessSignIn(browsers[user]!, gatewayRp, keys.get(idNat)!);
+    recent.push(tokens);
+    if (recent.length > 4 * opts.connections) recent.shift();
+  });
+
+  // Token pools for (a)–(d): the gateway's from (e), the baseline's from its own sign-ins.
+  const gatewayTarget = await gatewayPools(stack, recent, opts);
+  const baselineTarget = await baselinePools(stack, gatewayTarget, opts);
+
+  const order: Array<[string, EndpointScenario]> = [['b', 'client_credentials'], ['c', 'introspection'], ['d', 'userinfo'], ['a', 'refresh']];
+  for (const [letter, scenario] of order) {
+    for (const [stackName, target, pid] of [['gateway', gatewayTarget, stack.gateway.pid], ['baseline', baselineTarget, stack.baseline.pid]] as const) {
+      progress(`(${letter}) ${scenario} on the ${stackName}: ${opts.seconds} s, ${opts.connections} connections`);
+      scenarios[`${letter}${stackName === 'baseline' ? '-baseline' : ''}`] = await endpoint(redis, scenario, target, { [stackName]: pid, ...pids }, stackName, { connections: opts.connections, seconds: opts.seconds });
+    }
+  }
+  // Token endpoint latency at half of the gateway's maximum refresh throughput.
+  const half = Math.max(1, Math.round(scenarios.a!.perSecond / 2));
+  progress(`(a½) refresh_token on the gateway at ${half}/s (half of its maximum): ${opts.seconds} s`);
+  scenarios['a-half'] = await endpoint(redis, 'refresh', gatewayTarget, { gateway: stack.gateway.pid, ...pids }, 'gateway', { connections: opts.connections, seconds: opts.seconds, overallRate: half });
+
+  // Sessions held: Redis memory per session and the gateway's resident memory.
+  const sessions: SessionFigures = await fillSessions({ stack, holders, keys, browsers, target: opts.sessions, progress });
+  const measured = { machine: await machineDescription(stack.redis.url), options: opts, date: new Date().toISOString(), scenarios, sessions };
+  return { ...measured, targets: checkTargets(measured) };
+}
+
+async function journeys(redis: Redis, pids: Record<string, number>, stackName: 'gateway', loop: Parameters<typeof closedLoop>[0], journey: Parameters<typeof closedLoop>[1]): Promise<ScenarioFigures> {
+  const cpu = cpuWindow(pids);
+  const commands = await commandWindow(redis);
+  const result: LoopResult = await closedLoop({ ...loop, progress: (done, errors, s) => progress(`  ${done} done, ${errors} errors, ${(done / s).toFixed(1)}/s`) }, journey);
+  const figures = { stack: stackName, perSecond: round(result.perSecond), count: result.completed, errors: result.errors, errorSamples: result.errorSamples, latencyMs: result.latencyMs, seconds: round(result.seconds), cpu: cpu.stop(), redisCommands: await commands.stop(result.completed + result.errors) };
+  if (result.errors) progress(`  errors: ${result.errorSamples.join(' | ')}`);
+  return figures;
+}
+
+async function endpoint(redis: Redis, scenario: EndpointScenario, target: EndpointTarget, pids: Record<string, number>, stackName: 'gateway' | 'baseline', run: { connections: number; seconds: number; overallRate?: number }): Promise<ScenarioFigures> {
+  const cpu = cpuWindow(pids);
+  const commands = await commandWindow(redis);
+  const result: EndpointResult = await runEndpoint(scenario, target, { ...run, track: process.stderr.isTTY });
+  return { stack: stackName, perSecond: result.perSecond, count: result.requests, errors: result.errors, errorSamples: result.errorSamples, latencyMs: result.latencyMs, seconds: round(result.seconds), cpu: cpu.stop(), redisCommands: await commands.stop(result.requests), ...(run.overallRate ? { offeredRate: run.overallRate } : {}) };
+}
+
+async function gatewayPools(stack: Stack, recent: Tokens[], opts: BenchOptions): Promise<EndpointTarget> {
+  const refreshTokens = recent.map((t) => t.refresh_token).filter((t): t is string => Boolean(t));
+  if (refreshTokens.length < opts.connections) throw new Error(`(e) left ${refreshTokens.length} refresh tokens; (a) needs at least one per connection (${opts.connections}): run (e) longer`);
+  return { url: localUrl(stack.gateway.url), clientId: BENCH_CLIENT_ID, m2mClientId: BENCH_M2M_CLIENT_ID, secret: stack.secret, refreshTokens, accessTokens: recent.map((t) => t.access_token) };
+}
+
+/** Signs in on the baseline as many times as the gateway's pools hold, with the claims a gateway clinician has. */
+async function baselinePools(stack: Stack, gateway: EndpointTarget, opts: BenchOptions): Promise<EndpointTarget> {
+  const me = await fetch(`${gateway.url}/me`, { headers: { authorization: `Bearer ${gateway.accessTokens[0]}` } });
+  const { sub: _sub, ...claims } = await me.json() as Record<string, unknown>;
+  const redis = new Redis(stack.redis.url);
+  try {
+    await redis.hset(baselineAccountKey(stack.prefixes.baseline, 'clinician'), 'claims', JSON.stringify(claims));
+  } finally {
+    redis.disconnect();
+  }
+  const rp = { issuer: stack.baseline.url, clientId: BENCH_CLIENT_ID, secret: stack.secret };
+  const browser = new VirtualBrowser();
+  const tokens: Tokens[] = [];
+  for (let i = 0; i < Math.max(gateway.refreshTokens.length, opts.connections); i += 1) tokens.push(await baselineSignIn(browser, rp, 'clinician'));
+  return { url: localUrl(stack.baseline.url), clientId: BENCH_CLIENT_ID, m2mClientId: BENCH_M2M_CLIENT_ID, secret: stack.secret, refreshTokens: tokens.map((t) => t.refresh_token!), accessTokens: tokens.map((t) => t.access_token) };
+}
+
+const localUrl = (url: string) => url.replace('//localhost:', '//127.0.0.1:');
+const round = (n: number) => Math.round(n * 10) / 10;
+
+process.exitCode = await main();

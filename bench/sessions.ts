@@ -1,0 +1,93 @@
+/**
+ * Sessions held: passwordless sign-ins (each one a new browser, so a new session) until the
+ * gateway holds `target` sessions; then what Redis holds per session, by kind of key, and
+ * the gateway's resident memory (sampled every second during the fill; its peak is reported).
+ */
+import { Redis } from 'ioredis';
+import type { Stack } from './stack.ts';
+import { closedLoop } from './load/closed-loop.ts';
+import { passwordlessSignIn } from './load/journeys.ts';
+import type { VirtualBrowser } from './load/http-client.ts';
+import type { SoftAuthenticator } from '../test/support/soft-authenticator.ts';
+import { BENCH_CLIENT_ID } from './clients.ts';
+import { redisFootprint, type Footprint } from './redis-footprint.ts';
+import { rssBytes } from './process-stats.ts';
+
+/**
+ * Keys that live as long as a session, one set per sign-in: the session and its uid index,
+ * its assurance record and its entry in the sweeper's deadlines, the grant, its token index
+ * and the refresh token. (Access tokens live 10 minutes, codes and interactions less; the
+ * audit trail is kept by retention.)
+ */
+export const SESSION_KINDS = ['Session', 'su:SessionUid', 'su:assurance', 'sessions:deadlines', 'g:Grant', 'g:tokens', 'RefreshToken'];
+
+export interface SessionFigures {
+  sessions: number;
+  /** Sign-ins made to get there, their rate and errors. */
+  signIns: number;
+  perSecond: number;
+  errors: number;
+  /** Redis bytes per session: the session's own keys (SESSION_KINDS), and everything Redis grew by per sign-in. */
+  bytesPerSession: { sessionState: number; allKeys: number; usedMemoryGrowth: number };
+  /** Keys and bytes by kind at the end. */
+  kinds: Footprint['kinds'];
+  gatewayRss: { beforeBytes: number; peakBytes: number; afterBytes: number };
+}
+
+export interface FillOptions {
+  stack: Stack;
+  holders: string[];
+  keys: Map<string, SoftAuthenticator>;
+  browsers: VirtualBrowser[];
+  target: number;
+  progress: (line: string) => void;
+}
+
+export async function fillSessions(options: FillOptions): Promise<SessionFigures> {
+  const { stack, holders, keys, browsers, target, progress } = options;
+  const redis = new Redis(stack.redis.url);
+  try {
+    const before = await redisFootprint(redis, stack.prefixes.gateway);
+    const existing = before.kinds.Session?.keys ?? 0;
+    const missing = Math.max(0, target - existing);
+    const rssBefore = rssBytes(stack.gateway.pid) ?? 0;
+    let peak = rssBefore;
+    const sampler = setInterval(() => { peak = Math.max(peak, rssBytes(stack.gateway.pid) ?? 0); }, 1000);
+    progress(`sessions: ${existing} held, signing in ${missing} more to reach ${target}`);
+    const rp = { issuer: stack.gateway.url, clientId: BENCH_CLIENT_ID, secret: stack.secret };
+    const users = browsers.length;
+    const cursor = new Array<number>(users).fill(0);
+    const loop = await closedLoop({
+      concurrency: users,
+      seconds: 24 * 3600,
+      maxJourneys: missing,
+      progress: (done, errors, s) => progress(`  ${existing + done} sessions, ${errors} errors, ${(done / s).toFixed(1)} sign-ins/s, gateway RSS ${mib(rssBytes(stack.gateway.pid) ?? 0)} MiB`),
+    }, async (user) => {
+      const mine = holders.filter((_, i) => i % users === user);
+      await passwordlessSignIn(browsers[user]!, rp, keys.get(mine[cursor[user]!++ % mine.length]!)!);
+    });
+    clearInterval(sampler);
+    const after = await redisFootprint(redis, stack.prefixes.gateway);
+    const sessions = after.kinds.Session?.keys ?? 0;
+    const rssAfter = rssBytes(stack.gateway.pid) ?? 0;
+    const sum = (f: Footprint, only?: string[]) => Object.entries(f.kinds).filter(([k]) => !only || only.includes(k)).reduce((n, [, v]) => n + v.bytes, 0);
+    const added = Math.max(1, sessions - existing);
+    return {
+      sessions,
+      signIns: loop.completed,
+      perSecond: Math.round(loop.perSecond * 10) / 10,
+      errors: loop.errors,
+      bytesPerSession: {
+        sessionState: Math.round(sum(after, SESSION_KINDS) / Math.max(1, sessions)),
+        allKeys: Math.round(sum(after) / Math.max(1, sessions)),
+        usedMemoryGrowth: Math.round((after.usedMemory - before.usedMemory) / added),
+      },
+      kinds: after.kinds,
+      gatewayRss: { beforeBytes: rssBefore, peakBytes: Math.max(peak, rssAfter), afterBytes: rssAfter },
+    };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+const mib = (bytes: number) => (bytes / 1048576).toFixed(0);

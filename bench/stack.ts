@@ -1,0 +1,179 @@
+/**
+ * The stack under measurement, every part in its own process so that each one's CPU and
+ * memory can be read: a private redis-server (free port, no persistence, nothing shared with a
+ * developer's Redis), the PSC simulator, the gateway as `npm start` runs it (src/main.ts,
+ * configured through its environment variables only) and the bare oidc-provider baseline.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRedisServer, type RedisServer } from '../test/support/redis-server.ts';
+import { freePort } from '../test/support/ports.ts';
+import { writeGatewayClients, BENCH_REDIRECT_URI } from './clients.ts';
+import { writePractitioners } from './practitioners.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const PSC_ISSUER_PATH = '/auth/realms/esante-wallet';
+/** Budgets far above what the bench sends: the limits stay on (they cost Redis round trips in production too). */
+const NO_LIMIT = '1000000'; // the schema's most points per window
+
+export interface Part {
+  name: string;
+  /** Base URL (the issuer for the gateway and the baseline). */
+  url: string;
+  pid: number;
+}
+
+export interface Stack {
+  gateway: Part;
+  baseline: Part;
+  psc: Part;
+  redis: { url: string; pid: number };
+  /** The bench clients' shared secret (bench-dpi, bench-m2m). */
+  secret: string;
+  /** Key prefixes in Redis. */
+  prefixes: { gateway: string; baseline: string };
+  /** National ids of the PSC simulator's practitioners (none has signed in yet). */
+  clinicians: string[];
+  /** The last lines a part wrote (for error messages). */
+  logTail(part: 'gateway' | 'baseline' | 'psc'): string;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  clinicians: number;
+  /** Start the gateway with --cpu-prof, profiles written into this folder. */
+  cpuProfileDir?: string;
+  /** Gateway log level (default 'info', as in production: one line per request). */
+  logLevel?: string;
+  progress?: (line: string) => void;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), 'hc-bench-'));
+  const children: ChildProcess[] = [];
+  let redis: RedisServer | undefined;
+  const say = options.progress ?? (() => {});
+  try {
+    say('starting redis-server…');
+    redis = await createRedisServer();
+    const [gatewayPort, baselinePort, pscPort] = [await freePort(), await freePort(), await freePort()];
+    const issuer = `http://localhost:${gatewayPort}`;
+    const baselineIssuer = `http://localhost:${baselinePort}`;
+    const pscIssuer = `http://127.0.0.1:${pscPort}${PSC_ISSUER_PATH}`;
+    const secret = randomBytes(32).toString('base64url');
+    const pscSecret = randomBytes(32).toString('base64url');
+    const prefixes = { gateway: 'hcbench:gw:', baseline: 'hcbench:base:' };
+    const clinicians = writePractitioners(join(dir, 'practitioners.json'), options.clinicians);
+    writeGatewayClients(join(dir, 'clients.json'));
+
+    const start = (name: 'gateway' | 'baseline' | 'psc', script: string, env: Record<string, string>, nodeArgs: string[] = []) => {
+      const log = openSync(join(dir, `${name}.log`), 'a');
+      const child = spawn(process.execPath, [...nodeArgs, script], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, ...env },
+        stdio: ['ignore', log, log],
+      });
+      closeSync(log);
+      children.push(child);
+      return child;
+    };
+
+    say('starting the PSC simulator…');
+    const psc = start('psc', 'bench/servers/psc.ts', { PORT: String(pscPort), PSC_CLIENT_SECRET: pscSecret, GATEWAY_ISSUER: issuer, PRACTITIONERS_FILE: join(dir, 'practitioners.json') });
+    await waitFor(`${pscIssuer}/.well-known/openid-configuration`, psc, () => tail(dir, 'psc'));
+
+    say('starting the gateway (src/main.ts)…');
+    const profile = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+    const gateway = start('gateway', 'src/main.ts', {
+      NODE_ENV: 'development',
+      ISSUER: issuer,
+      HOST: '127.0.0.1',
+      PORT: String(gatewayPort),
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: prefixes.gateway,
+      KEYS_DIR: join(dir, 'keys'),
+      CLIENTS_FILE: join(dir, 'clients.json'),
+      BENCH_CLIENT_SECRET: secret,
+      PSC_ISSUER: pscIssuer,
+      PSC_CLIENT_SECRET: pscSecret,
+      SANDBOX: 'false',
+      LOG_LEVEL: options.logLevel ?? 'info',
+      RATE_LIMIT_SIGNIN_PER_IP: NO_LIMIT,
+      RATE_LIMIT_KEY_FAILURES_PER_ACCOUNT: NO_LIMIT,
+      RATE_LIMIT_TOKEN_PER_CLIENT: NO_LIMIT,
+      RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_IP: NO_LIMIT,
+    }, profile);
+    await waitFor(`http://127.0.0.1:${gatewayPort}/readyz`, gateway, () => tail(dir, 'gateway'));
+
+    say('starting the baseline (bare oidc-provider)…');
+    const baseline = start('baseline', 'bench/servers/baseline.ts', {
+      PORT: String(baselinePort),
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: prefixes.baseline,
+      BENCH_CLIENT_SECRET: secret,
+      BENCH_REDIRECT_URI,
+    });
+    await waitFor(`http://127.0.0.1:${baselinePort}/.well-known/openid-configuration`, baseline, () => tail(dir, 'baseline'));
+
+    const server = redis;
+    return {
+      gateway: { name: 'gateway', url: issuer, pid: gateway.pid! },
+      baseline: { name: 'baseline', url: baselineIssuer, pid: baseline.pid! },
+      psc: { name: 'psc', url: pscIssuer, pid: psc.pid! },
+      redis: { url: server.url, pid: server.pid! },
+      secret,
+      prefixes,
+      clinicians,
+      logTail: (part) => tail(dir, part),
+      async close() {
+        await stopAll(children);
+        await server.dispose();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await stopAll(children);
+    await redis?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** SIGTERM (the gateway drains, and writes its CPU profile), SIGKILL after 15 s. */
+async function stopAll(children: ChildProcess[]): Promise<void> {
+  await Promise.all(children.map(async (child) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }));
+}
+
+function tail(dir: string, part: string): string {
+  try {
+    return readFileSync(join(dir, `${part}.log`), 'utf8').split('\n').slice(-15).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Polls `url` until it answers 200; fails at once if the process exits, or after 30 s. */
+async function waitFor(url: string, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${url}: the process exited (${child.exitCode ?? child.signalCode}):\n${log()}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+    } catch { /* not listening yet */ }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not answer 200 within 30 s:\n${log()}`);
+}
