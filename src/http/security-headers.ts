@@ -21,6 +21,31 @@ export function cspNonce(): RequestHandler {
   };
 }
 
+/** The headers every answer shares (pages and JSON alike). */
+function commonHeaders(production: boolean) {
+  return {
+    strictTransportSecurity: production ? { maxAge: 31536000, includeSubDomains: true } : false as const,
+    referrerPolicy: { policy: 'no-referrer' as const },
+    crossOriginEmbedderPolicy: false,
+    crossOriginResourcePolicy: { policy: 'same-origin' as const },
+    xFrameOptions: { action: 'deny' as const },
+  };
+}
+
+/**
+ * For the JSON endpoints of applications (oidc/api-endpoints.ts): nothing may load, frame or
+ * run from such an answer, so a fixed policy without a nonce; the other headers as for pages.
+ */
+export function apiSecurityHeaders(options: { production: boolean }): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"], 'base-uri': ["'none'"] },
+    },
+    ...commonHeaders(options.production),
+  });
+}
+
 export function securityHeaders(options: SecurityHeadersOptions): RequestHandler {
   return helmet({
     contentSecurityPolicy: {
@@ -39,10 +64,6 @@ export function securityHeaders(options: SecurityHeadersOptions): RequestHandler
         ...(options.production ? { 'upgrade-insecure-requests': [] } : {}),
       },
     },
-    strictTransportSecurity: options.production ? { maxAge: 31536000, includeSubDomains: true } : false,
-    referrerPolicy: { policy: 'no-referrer' },
-    crossOriginEmbedderPolicy: false,
-    crossOriginResourcePolicy: { policy: 'same-origin' },
-    xFrameOptions: { action: 'deny' },
+    ...commonHeaders(options.production),
   });
 }

@@ -50,6 +50,24 @@ describe('headers', () => {
     }
   });
 
+  it("answers the applications' JSON endpoints with the same headers and a fixed policy without nonce", async () => {
+    const answers = [
+      await fetch(`${stack.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }),
+      await fetch(`${stack.issuer}/token/introspection`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'token=x' }),
+      await fetch(`${stack.issuer}/me`),
+      await fetch(`${stack.issuer}/jwks`),
+    ];
+    for (const response of answers) {
+      const where = `${response.url} (${response.status})`;
+      assert.match(response.headers.get('content-type') ?? '', /application\/(jwk-set\+)?json/, where);
+      assert.equal(response.headers.get('referrer-policy'), 'no-referrer', where);
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff', where);
+      assert.equal(response.headers.get('x-frame-options'), 'DENY', where);
+      assert.equal(response.headers.get('content-security-policy'), "default-src 'none';frame-ancestors 'none';base-uri 'none'", where);
+    }
+    assert.deepEqual(answers.map((r) => r.status), [400, 400, 401, 200], 'oidc-provider answers them (no client authentication: invalid_request; no bearer token: 401)');
+  });
+
   it('adds HSTS and upgrade-insecure-requests in production', async () => {
     const app = express();
     app.use(cspNonce());
