@@ -22,6 +22,8 @@ export interface BenchOptions {
   out: string;
   /** Gateway CPU profile (--cpu-prof) into this folder. */
   profileDir: string | undefined;
+  /** Extra environment of the gateway (--gateway-env NAME=value), e.g. LOG_LEVEL=warn. */
+  gatewayEnv: Record<string, string>;
 }
 
 export const USAGE = `npm run bench [-- options]
@@ -39,6 +41,8 @@ and writes the results as JSON.
   --sessions N          sessions held before measuring memory                 (default 100000; quick 200)
   --out FILE            JSON results                                          (default bench/results/latest.json)
   --profile DIR         write the gateway's CPU profile (node --cpu-prof) into DIR
+  --gateway-env N=V     an environment variable for the gateway, e.g. LOG_LEVEL=warn or
+                        RATE_LIMITS=false (repeatable; to see what a part costs)
   --help                this text
 
 Exit code: 0 when the run completed without errors, 1 when a scenario had errors or the
@@ -61,6 +65,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
         sessions: { type: 'string' },
         out: { type: 'string', default: 'bench/results/latest.json' },
         profile: { type: 'string' },
+        'gateway-env': { type: 'string', multiple: true },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -88,6 +93,11 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     sessions: integer('sessions', values.sessions, quick ? 200 : 100_000, 0),
     out: values.out ?? 'bench/results/latest.json',
     profileDir: values.profile,
+    gatewayEnv: Object.fromEntries((values['gateway-env'] ?? []).map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 1) throw new BenchOptionError(`--gateway-env: expected NAME=value, got "${pair}"`);
+      return [pair.slice(0, eq), pair.slice(eq + 1)];
+    })),
   };
   if (options.clinicians < options.users) throw new BenchOptionError(`--clinicians (${options.clinicians}) must be at least --users (${options.users}): each virtual user signs in with its own clinicians' keys`);
   return options;

@@ -37,7 +37,7 @@ async function main(): Promise<number> {
   const opts = options;
   let stack: Stack;
   try {
-    stack = await startStack({ clinicians: opts.clinicians, cpuProfileDir: opts.profileDir, progress });
+    stack = await startStack({ clinicians: opts.clinicians, cpuProfileDir: opts.profileDir, gatewayEnv: opts.gatewayEnv, progress });
   } catch (err) {
     progress(`bench: the stack did not start: ${(err as Error).message}`);
     return 1;

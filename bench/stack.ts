@@ -51,6 +51,8 @@ export interface StackOptions {
   /** Gateway log level (default 'info', as in production: one line per request). */
   logLevel?: string;
   progress?: (line: string) => void;
+  /** Overrides of the gateway's environment. */
+  gatewayEnv?: Record<string, string>;
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -107,6 +109,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       RATE_LIMIT_KEY_FAILURES_PER_ACCOUNT: NO_LIMIT,
       RATE_LIMIT_TOKEN_PER_CLIENT: NO_LIMIT,
       RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_IP: NO_LIMIT,
+      ...options.gatewayEnv,
     }, profile);
     await waitFor(`http://127.0.0.1:${gatewayPort}/readyz`, gateway, () => tail(dir, 'gateway'));
 
