@@ -1,6 +1,7 @@
 /**
  * Thrown by StoreBatch.exec() when some queued commands failed at execution time (e.g.
- * WRONGTYPE). Redis does not roll back a MULTI/EXEC, so the other commands WERE applied.
+ * WRONGTYPE). Redis does not roll back a batch (a script call, like a MULTI/EXEC), so the
+ * other commands WERE applied.
  */
 
 export interface BatchFailure {

@@ -1,6 +1,6 @@
 /**
  * Redis Cluster hash slot of a key (CRC16/XMODEM of the `{hash tag}` or the whole key,
- * modulo 16384), so a Cluster batch can be split into one MULTI per slot.
+ * modulo 16384), so a Cluster batch can be split into one script call per slot.
  */
 
 const TABLE = (() => {

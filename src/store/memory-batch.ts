@@ -1,5 +1,5 @@
 /**
- * StoreBatch over the in-memory keyspace, with the same semantics as a Redis MULTI/EXEC
+ * StoreBatch over the in-memory keyspace, with the same semantics as a Redis batch
  * (see redis-batch.ts): nothing applies before exec(), then every write applies at once;
  * a write failing with WRONGTYPE does not undo the others and exec() rejects with BatchError.
  */

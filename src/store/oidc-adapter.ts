@@ -44,7 +44,7 @@ function createAdapter(model: string, store: Store, keys: Keys): Adapter {
       const key = recordKey(id);
       const ttl = recordTtl(expiresIn);
       const batch = store.batch();
-      // Indexes first, the record last: in Cluster (one MULTI per slot) a partial failure
+      // Indexes first, the record last: in Cluster (one script call per slot) a partial failure
       // leaves at worst an index to a missing record, never a token its grant does not list.
       if (grantable && typeof payload.grantId === 'string') batch.sadd(keys.grantTokens(payload.grantId), [key], ttl);
       if (model === 'Session' && typeof payload.uid === 'string') batch.set(keys.sessionUid(payload.uid), id, ttl);

@@ -1,16 +1,19 @@
 /**
- * StoreBatch over ioredis: queued writes become Redis commands sent in one MULTI/EXEC.
+ * StoreBatch over ioredis: queued writes become Redis commands run by one Lua script call
+ * (BATCH_SCRIPT), which Redis executes atomically like a MULTI/EXEC. A script call is one
+ * command: ioredis auto-pipelines it with the other requests' commands into one socket write,
+ * where each MULTI/EXEC was a write of its own and 2 + n replies to parse (the bench showed
+ * the socket writes of those transactions as the largest single cost of the token endpoint).
  *
  * What "atomic" means here (Redis semantics, mirrored by the memory store):
- * - Nothing is sent before exec(); EXEC then applies every command with no other client's
- *   command in between, so readers see all of the batch or none of it.
- * - A command rejected while queueing (syntax, OOM) aborts the whole transaction (EXECABORT).
- * - A command failing while executing (e.g. WRONGTYPE) does NOT roll the others back: they
- *   are applied and exec() rejects with a BatchError naming the failed commands.
+ * - Nothing is sent before exec(); the script then applies every command with no other
+ *   client's command in between, so readers see all of the batch or none of it.
+ * - A command failing (e.g. WRONGTYPE) does NOT roll the others back: they are applied and
+ *   exec() rejects with a BatchError naming the failed commands (as EXEC would).
  *
- * Redis Cluster: a MULTI can only touch one hash slot, so the commands are grouped by slot
- * and each group runs as its own MULTI, one after the other, in the order each slot first
- * appears in the queue. Atomicity across slots is impossible in Cluster; keys.ts hash-tags
+ * Redis Cluster: a script can only touch one hash slot, so the commands are grouped by slot
+ * and each group runs as its own script call, one after the other, in the order each slot
+ * first appears in the queue. Atomicity across slots is impossible in Cluster; keys.ts hash-tags
  * keys that must change together into one slot, and callers queue cross-slot writes so that
  * a partial failure is safe (indexes before the record they point to, the record last).
  */
@@ -26,12 +29,43 @@ interface QueuedCommand {
   args: (string | number)[];
 }
 
+/**
+ * KEYS: the key of each command, in order. ARGV: for each command its name, the number of
+ * its other arguments, then those arguments. Returns {index, error, …} for the commands
+ * that failed (1-based), nothing when all succeeded.
+ */
+const BATCH_SCRIPT = `
+local failures = {}
+local a = 1
+for i = 1, #KEYS do
+  local command = { ARGV[a], KEYS[i] }
+  local n = tonumber(ARGV[a + 1])
+  for j = 1, n do command[j + 2] = ARGV[a + 1 + j] end
+  a = a + 2 + n
+  local reply = redis.pcall(unpack(command))
+  if type(reply) == 'table' and reply.err then
+    failures[#failures + 1] = i
+    failures[#failures + 1] = reply.err
+  end
+end
+return failures
+`;
+
+interface WithBatchScript {
+  hcBatch(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<(number | string)[]>;
+}
+
+/** Registers the batch script on a client (createRedisStore does, once per client). */
+export function defineBatchScript(redis: Redis | Cluster): void {
+  redis.defineCommand('hcBatch', { lua: BATCH_SCRIPT });
+}
+
 export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
   const queue: QueuedCommand[] = [];
   let executed = false;
   const push = (name: string, key: string, ...rest: (string | number)[]) => {
     if (executed) throw new Error('store batch: expected a new batch, got one that was already executed');
-    queue.push({ key, name, args: [key, ...rest] });
+    queue.push({ key, name, args: rest });
   };
 
   const batch: StoreBatch = {
@@ -99,14 +133,12 @@ function groupBySlot(queue: QueuedCommand[]): QueuedCommand[][] {
 }
 
 async function execGroup(redis: Redis | Cluster, group: QueuedCommand[]): Promise<BatchFailure[]> {
-  const multi = redis.multi();
-  for (const command of group) multi.call(command.name, ...command.args);
-  const results = await multi.exec();
-  if (results === null) throw new Error('store batch: expected EXEC results, got null (transaction aborted)');
+  const argv = group.flatMap((command) => [command.name, command.args.length, ...command.args]);
+  const reply = await (redis as unknown as WithBatchScript).hcBatch(group.length, ...group.map((c) => c.key), ...argv);
   const failures: BatchFailure[] = [];
-  results.forEach(([error], index) => {
-    const command = group[index];
-    if (error && command) failures.push({ command: command.name, key: command.key, message: error.message });
-  });
+  for (let i = 0; i + 1 < reply.length; i += 2) {
+    const command = group[Number(reply[i]) - 1];
+    if (command) failures.push({ command: command.name, key: command.key, message: String(reply[i + 1]) });
+  }
   return failures;
 }

@@ -1,11 +1,12 @@
 /**
  * Store over ioredis (single node, Sentinel or Cluster): plain commands, GETDEL for
- * single-use values, a Lua script for hsetIfExists, MULTI/EXEC batches (redis-batch.ts).
+ * single-use values, a Lua script for hsetIfExists, batches run by one script call each
+ * (redis-batch.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { keySlot } from './key-slot.ts';
-import { createRedisBatch } from './redis-batch.ts';
+import { createRedisBatch, defineBatchScript } from './redis-batch.ts';
 import type { Store } from './store.ts';
 import { finiteScore, positiveCount, toTtlSeconds } from './ttl.ts';
 
@@ -42,6 +43,7 @@ interface WithScripts {
 export function createRedisStore(redis: Redis | Cluster): Store {
   redis.defineCommand('hcHsetIfExists', { numberOfKeys: 1, lua: HSET_IF_EXISTS });
   redis.defineCommand('hcUnionCount', { lua: UNION_COUNT });
+  defineBatchScript(redis);
   const scripts = redis as unknown as WithScripts;
 
   return {

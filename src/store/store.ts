@@ -44,8 +44,8 @@ export interface Store {
   /** Remaining TTL in seconds; -1 = no TTL, -2 = absent. */
   ttl(key: string): Promise<number>;
   /**
-   * A group of writes sent together and applied with nothing in between (MULTI/EXEC on
-   * Redis; one MULTI per hash slot on Cluster). No rollback: a command that fails while
+   * A group of writes sent together and applied with nothing in between (one Lua script
+   * call on Redis; one per hash slot on Cluster). No rollback: a command that fails while
    * running leaves the others applied and exec() rejects with a BatchError naming it.
    */
   batch(): StoreBatch;
