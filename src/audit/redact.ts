@@ -34,6 +34,8 @@ export function looksRandom(value: string): boolean {
 
 /** True when the text contains a compact JWS/JWE: base64url parts whose first decodes to a JSON header (alg/typ/enc). */
 export function containsJwt(text: string): boolean {
+  // Most values (ids, hashes, names) have no dot: no JWT, and no regex scan of a long string.
+  if (!text.includes('.')) return false;
   for (const match of text.matchAll(JWT_CANDIDATE)) {
     const header = match[0].split('.')[0]!;
     try {
