@@ -114,8 +114,10 @@ export function createAbuseLimits(deps: AbuseLimitsDeps): AbuseLimits {
       const admit = async () => {
         // The form body was read as text by backchannelFormLimits (http/input-limits.ts).
         // Too many failed client authentications from this address (a secret being guessed):
-        // refused before anything is counted against the client it names.
-        const guessing = await authFailures.peek(ipOf(req));
+        // refused before anything is counted against the client it names. Checked in this
+        // process's memory (no round trip on every token request): the failures are counted
+        // in Redis, and each instance refuses the address from its first refused failure on.
+        const guessing = authFailures.refusedHere(ipOf(req));
         if (!guessing.allowed) throw new RateLimitedError(authFailures.name, guessing.retryAfterSeconds);
         const clientId = isToken ? basicClientId(req) ?? bodyClientId(req.body) : undefined;
         if (!clientId) return;

@@ -24,6 +24,12 @@ export interface Limiter {
   consume(key: string): Promise<Verdict>;
   /** Refused when the budget is already spent (counts nothing). */
   peek(key: string): Promise<Verdict>;
+  /**
+   * Refused when a consume made by THIS process was refused and its window is not over: no
+   * round trip. Another instance learns it at its own next refused consume (so with n
+   * instances a key gets at most n - 1 more counted requests before all refuse it).
+   */
+  refusedHere(key: string): Verdict;
   /** Gives one point back (a request that turned out not to be the key's, e.g. a failed client authentication). */
   giveBack(key: string): Promise<void>;
 }
@@ -35,7 +41,16 @@ export interface LimiterBackend {
   prefix: string;
 }
 
+/** Keys remembered as refused by this process, at most (the oldest are forgotten first). */
+export const REFUSED_HERE_MAX = 10_000;
+
 export function createLimiter(name: string, budget: Budget, backend: LimiterBackend): Limiter {
+  const refusedUntil = new Map<string, number>();
+  const rememberRefusal = (key: string, msBeforeNext: number) => {
+    refusedUntil.delete(key);
+    refusedUntil.set(key, Date.now() + msBeforeNext);
+    if (refusedUntil.size > REFUSED_HERE_MAX) refusedUntil.delete(refusedUntil.keys().next().value!);
+  };
   const options = { keyPrefix: `${backend.prefix}rl:${name}`, points: budget.points, duration: budget.seconds };
   const limiter: RateLimiterAbstract = backend.redis
     ? new RateLimiterRedis({ ...options, storeClient: backend.redis, rejectIfRedisNotReady: true })
@@ -48,6 +63,7 @@ export function createLimiter(name: string, budget: Budget, backend: LimiterBack
         return { allowed: true };
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw new StoreUnavailableError(rejection);
+        rememberRefusal(key, rejection.msBeforeNext);
         return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)), firstRefusal: rejection.consumedPoints === budget.points + 1 };
       }
     },
@@ -61,6 +77,16 @@ export function createLimiter(name: string, budget: Budget, backend: LimiterBack
       if (!state || state.consumedPoints <= budget.points) return { allowed: true };
       return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(state.msBeforeNext / 1000)), firstRefusal: false };
     },
+    refusedHere(key) {
+      const until = refusedUntil.get(key);
+      if (until === undefined) return { allowed: true };
+      const left = until - Date.now();
+      if (left <= 0) {
+        refusedUntil.delete(key);
+        return { allowed: true };
+      }
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(left / 1000)), firstRefusal: false };
+    },
     async giveBack(key) {
       try {
         await limiter.reward(key, 1);
@@ -73,5 +99,5 @@ export function createLimiter(name: string, budget: Budget, backend: LimiterBack
 
 /** A limit that never refuses (limits.enabled = false, for load tests on a private stack). */
 export function unlimited(name: string): Limiter {
-  return { name, consume: async () => ({ allowed: true }), peek: async () => ({ allowed: true }), giveBack: async () => {} };
+  return { name, consume: async () => ({ allowed: true }), peek: async () => ({ allowed: true }), refusedHere: () => ({ allowed: true }), giveBack: async () => {} };
 }
