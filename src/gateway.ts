@@ -100,7 +100,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1', 'cache-control': 'no-store' }).end('HospiConnect démarre — réessayez dans un instant.\n');
   };
   server.on('request', starting);
-  server.listen(options.config.http.port, options.config.http.host);
+  server.listen({ port: options.config.http.port, host: options.config.http.host, reusePort: options.config.http.reusePort });
   await once(server, 'listening');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.config.http.port;

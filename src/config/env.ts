@@ -18,6 +18,7 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = {
   HOST: { key: 'http.host' },
   TRUST_PROXY: { key: 'http.trustProxy' },
   BODY_LIMIT: { key: 'http.bodyLimit' },
+  HTTP_REUSE_PORT: { key: 'http.reusePort' },
   REDIS_URL: { key: 'redis.url', secret: true },
   REDIS_PREFIX: { key: 'redis.prefix' },
   REDIS_SENTINELS: { key: 'redis.sentinels' },

@@ -33,6 +33,11 @@ export const configSchema = z.strictObject({
     trustProxy: z.union([z.boolean(), z.coerce.number().int().min(0), z.string().min(1)]).default(false),
     /** Largest accepted request body. */
     bodyLimit: z.string().regex(/^\d+(kb|mb)$/).default('32kb'),
+    /**
+     * Several gateway processes on one host listen on the same port (SO_REUSEPORT, Linux):
+     * the kernel spreads connections over them, one process per core, no balancer needed.
+     */
+    reusePort: z.stringbool().or(z.boolean()).default(false),
   }).prefault({}),
   redis: z.strictObject({
     /** redis:// or rediss:// URL. Unset outside production = in-memory store. */
