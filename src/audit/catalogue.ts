@@ -32,7 +32,7 @@ export const AUDIT_CATALOGUE: Readonly<Record<AuditEventType, CatalogueEntry>> =
   'token.issued': { when: 'the token endpoint issues tokens: authorization_code (a clinician), client_credentials (a machine client: no actor, no grant)', outcomes: ['success'], details: ['grantType', 'accessToken (hashed id)', 'grant (hashed id; not for client_credentials)'] },
   'token.refreshed': { when: 'the token endpoint answers a refresh_token grant', outcomes: ['success'], details: ['grantType', 'accessToken (hashed id)', 'grant (hashed id)'] },
   'token.revoked': { when: 'a client calls the revocation endpoint', outcomes: ['success', 'failure'], details: ['token (hashed id)'] },
-  'token.introspected': { when: 'a client calls the introspection endpoint', outcomes: ['success', 'failure'], details: ['token (hashed id)', 'active'] },
+  'token.introspected': { when: 'a client calls the introspection endpoint and the token is not active for it (expired, revoked, unknown, another client\'s), or the call is refused; an active token\'s introspection is routine (a resource server may introspect on every call) and not recorded', outcomes: ['success', 'failure'], details: ['token (hashed id)', 'active'] },
   'logout.front': { when: 'RP-initiated logout (end_session) succeeds', outcomes: ['success'], details: [] },
   'logout.backchannel': { when: 'a back-channel logout token is delivered to a client (logout or session expiry)', outcomes: ['success', 'failure'], details: [] },
   'session.expired': { when: 'the session sweeper ends a session past its idle or absolute lifetime', outcomes: ['info'], details: ['profile', 'clients'] },

@@ -38,6 +38,10 @@ export function auditProviderEvents(provider: Provider, audit: AuditRecorder, so
     const entities = oidc.entities as unknown as Entities;
     const token = entities.AccessToken ?? entities.RefreshToken ?? entities.ClientCredentials;
     const body = ctx.body as { active?: boolean } | undefined;
+    // An application checking one of its own live tokens is routine, and a resource server
+    // may do it on every call: counted in /metrics, not chained. What the trail keeps: a
+    // token found inactive (expired, revoked, unknown, another client's) and every refusal.
+    if (route === 'introspection' && ctx.status < 400 && body?.active === true) return;
     void audit.record({
       type: route === 'revocation' ? 'token.revoked' : 'token.introspected',
       outcome: ctx.status < 400 ? 'success' : 'failure',

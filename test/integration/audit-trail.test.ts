@@ -76,14 +76,17 @@ describe('audit trail completeness', () => {
     const events = await eventsOf(async () => {
       const refreshed = await client.refreshTokenGrant(request.config, tokens.refresh_token!);
       seen.push(refreshed.access_token, refreshed.refresh_token!);
-      await client.tokenIntrospection(request.config, refreshed.access_token);
+      // A live token's introspection is routine: not recorded. After revocation it is inactive: recorded.
+      assert.equal((await client.tokenIntrospection(request.config, refreshed.access_token)).active, true);
       await client.tokenRevocation(request.config, refreshed.access_token);
+      assert.equal((await client.tokenIntrospection(request.config, refreshed.access_token)).active, false);
       const end = client.buildEndSessionUrl(request.config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: RP_POST_LOGOUT });
       const confirm = await browser.follow(end);
       await browser.submit(confirm.page!, 'form#op\\.logoutForm', { logout: 'yes' }, { stopAt: (u) => u.href.startsWith(RP_POST_LOGOUT) });
       await stack.backchannel.waitFor(stack.backchannel.tokens.length);
     });
-    assert.deepEqual(types(events), ['token.refreshed:success', 'token.introspected:success', 'token.revoked:success', 'logout.backchannel:success', 'logout.front:success']);
+    assert.deepEqual(types(events), ['token.refreshed:success', 'token.revoked:success', 'token.introspected:success', 'logout.backchannel:success', 'logout.front:success']);
+    assert.equal(events.find((e) => e.type === 'token.introspected')?.details?.active, false);
     assert.ok(events.every((e) => !e.details || !JSON.stringify(e.details).includes(tokens.access_token)));
     assert.match(String(events[0]!.details?.accessToken ?? ''), /^[0-9a-f]{16}$/, 'token ids are hashed');
   });
