@@ -10,6 +10,8 @@ export interface BenchOptions {
   seconds: number;
   /** Seconds of passwordless sign-ins (e). */
   signinSeconds: number;
+  /** Processes of the gateway and of the baseline, sharing their port (SO_REUSEPORT). */
+  instances: number;
   /** autocannon connections for (a)–(d). */
   connections: number;
   /** Virtual users for (e) and (f). */
@@ -22,6 +24,8 @@ export interface BenchOptions {
   out: string;
   /** Gateway CPU profile (--cpu-prof) into this folder. */
   profileDir: string | undefined;
+  /** Endpoint scenarios to run, among a b c d (default all); (e) and (f) always run, they make the tokens. */
+  only: string[];
   /** Extra environment of the gateway (--gateway-env NAME=value), e.g. LOG_LEVEL=warn. */
   gatewayEnv: Record<string, string>;
 }
@@ -35,12 +39,16 @@ and writes the results as JSON.
   --quick               smoke run: a few seconds per scenario, few clinicians and sessions
   --seconds N           seconds per endpoint scenario (a)–(d), per stack     (default 15; quick 2)
   --signin-seconds N    seconds of passwordless sign-ins (e)                  (default 20; quick 3)
+  --instances N         gateway processes on the port (HTTP_REUSE_PORT), and as many
+                        baseline processes                                    (default 1)
   --connections N       concurrent connections for (a)–(d)                    (default 32)
   --users N             virtual users for the sign-in journeys (e), (f)       (default 24; quick 4)
   --clinicians N        first sign-ins through PSC (f)                        (default 1000; quick 12)
   --sessions N          sessions held before measuring memory                 (default 100000; quick 200)
   --out FILE            JSON results                                          (default bench/results/latest.json)
   --profile DIR         write the gateway's CPU profile (node --cpu-prof) into DIR
+  --only LETTERS        endpoint scenarios to run among a,b,c,d (default all;
+                        (e) and (f) always run: they make the tokens)
   --gateway-env N=V     an environment variable for the gateway, e.g. LOG_LEVEL=warn or
                         RATE_LIMITS=false (repeatable; to see what a part costs)
   --help                this text
@@ -49,6 +57,14 @@ Exit code: 0 when the run completed without errors, 1 when a scenario had errors
 stack failed, 2 on a bad option.`;
 
 export class BenchOptionError extends Error {}
+
+function onlyScenarios(value: string | undefined): string[] {
+  if (value === undefined) return ['a', 'b', 'c', 'd'];
+  const letters = value.split(',').map((l) => l.trim()).filter(Boolean);
+  const bad = letters.find((l) => !['a', 'b', 'c', 'd'].includes(l));
+  if (bad !== undefined || letters.length === 0) throw new BenchOptionError(`--only: expected letters among a,b,c,d separated by commas, got "${value}"`);
+  return letters;
+}
 
 export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
   let parsed;
@@ -60,12 +76,14 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
         seconds: { type: 'string' },
         'signin-seconds': { type: 'string' },
         connections: { type: 'string' },
+        instances: { type: 'string' },
         users: { type: 'string' },
         clinicians: { type: 'string' },
         sessions: { type: 'string' },
         out: { type: 'string', default: 'bench/results/latest.json' },
         profile: { type: 'string' },
         'gateway-env': { type: 'string', multiple: true },
+        only: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -87,12 +105,14 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     quick,
     seconds: integer('seconds', values.seconds, quick ? 2 : 15, 1),
     signinSeconds: integer('signin-seconds', values['signin-seconds'], quick ? 3 : 20, 1),
+    instances: integer('instances', values.instances, 1, 1),
     connections: integer('connections', values.connections, 32, 1),
     users: integer('users', values.users, quick ? 4 : 24, 1),
     clinicians: integer('clinicians', values.clinicians, quick ? 12 : 1000, 1),
     sessions: integer('sessions', values.sessions, quick ? 200 : 100_000, 0),
     out: values.out ?? 'bench/results/latest.json',
     profileDir: values.profile,
+    only: onlyScenarios(values.only),
     gatewayEnv: Object.fromEntries((values['gateway-env'] ?? []).map((pair) => {
       const eq = pair.indexOf('=');
       if (eq < 1) throw new BenchOptionError(`--gateway-env: expected NAME=value, got "${pair}"`);

@@ -35,15 +35,16 @@ export interface CpuWindow {
   stop(): Record<string, number>;
 }
 
-/** Starts measuring the CPU of several processes (by name) over one time window. */
-export function cpuWindow(pids: Record<string, number>): CpuWindow {
+/** Starts measuring the CPU of several parts (by name; a part may be several processes) over one time window. */
+export function cpuWindow(parts: Record<string, number[]>): CpuWindow {
   const started = process.hrtime.bigint();
-  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid) ?? 0]));
+  const total = (pids: number[]) => pids.reduce((sum, pid) => sum + (cpuSeconds(pid) ?? 0), 0);
+  const before = Object.fromEntries(Object.entries(parts).map(([name, pids]) => [name, total(pids)]));
   return {
     stop() {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      return Object.fromEntries(Object.entries(pids).map(([name, pid]) => {
-        const used = (cpuSeconds(pid) ?? 0) - (before[name] ?? 0);
+      return Object.fromEntries(Object.entries(parts).map(([name, pids]) => {
+        const used = total(pids) - (before[name] ?? 0);
         return [name, Math.round((used / seconds) * 1000) / 10];
       }));
     },

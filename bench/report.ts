@@ -90,7 +90,8 @@ export function renderReport(results: BenchResults): string {
   const lines: string[] = [];
   const m = results.machine;
   lines.push(`## HospiConnect bench — ${results.date.slice(0, 10)}${results.options.quick ? ' (quick run: figures not meaningful)' : ''}`, '');
-  lines.push(`${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, Redis ${m.redis}; load generator on the same machine.`, '');
+  const n = results.options.instances;
+  lines.push(`${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, Redis ${m.redis}; gateway and baseline: ${n} process${n > 1 ? 'es' : ''} each on one port; load generator on the same machine.`, '');
   lines.push('| Scenario | Stack | Throughput /s | p50 ms | p99 ms | Errors | CPU % (stack · Redis · load gen) | Redis cmds | vs baseline |');
   lines.push('|---|---|---:|---:|---:|---:|---|---:|---:|');
   for (const [key, s] of Object.entries(results.scenarios)) {
@@ -103,7 +104,7 @@ export function renderReport(results: BenchResults): string {
   const x = results.sessions;
   lines.push('', `Sessions: ${x.sessions.toLocaleString('en')} held (${x.signIns.toLocaleString('en')} sign-ins at ${x.perSecond}/s to fill, ${x.errors} errors).`);
   lines.push(`Redis per session: ${x.bytesPerSession.sessionState} B of session state, ${x.bytesPerSession.allKeys} B counting every key (tokens, audit trail, pilot figures), used_memory grew ${x.bytesPerSession.usedMemoryGrowth} B per sign-in.`);
-  lines.push(`Gateway RSS: ${mib(x.gatewayRss.beforeBytes)} MiB before, ${mib(x.gatewayRss.peakBytes)} MiB peak, ${mib(x.gatewayRss.afterBytes)} MiB after.`, '');
+  lines.push(`Gateway RSS (largest instance): ${mib(x.gatewayRss.beforeBytes)} MiB before, ${mib(x.gatewayRss.peakBytes)} MiB peak, ${mib(x.gatewayRss.afterBytes)} MiB after.`, '');
   lines.push('| Kind of key | Keys | Bytes | Bytes per session |', '|---|---:|---:|---:|');
   for (const [kind, k] of Object.entries(x.kinds).sort((a, b) => b[1].bytes - a[1].bytes)) {
     lines.push(`| ${kind} | ${k.keys.toLocaleString('en')} | ${k.bytes.toLocaleString('en')} | ${Math.round(k.bytes / Math.max(1, x.sessions))} |`);

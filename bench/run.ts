@@ -37,7 +37,7 @@ async function main(): Promise<number> {
   const opts = options;
   let stack: Stack;
   try {
-    stack = await startStack({ clinicians: opts.clinicians, cpuProfileDir: opts.profileDir, gatewayEnv: opts.gatewayEnv, progress });
+    stack = await startStack({ clinicians: opts.clinicians, instances: opts.instances, cpuProfileDir: opts.profileDir, gatewayEnv: opts.gatewayEnv, progress });
   } catch (err) {
     progress(`bench: the stack did not start: ${(err as Error).message}`);
     return 1;
@@ -54,7 +54,7 @@ async function main(): Promise<number> {
     const errors = Object.values(results.scenarios).reduce((n, s) => n + s.errors, 0);
     return errors === 0 ? 0 : 1;
   } catch (err) {
-    progress(`bench failed: ${(err as Error).message}\n--- gateway log (last lines) ---\n${stack.logTail('gateway')}`);
+    progress(`bench failed: ${(err as Error).message}\n--- gateway log (last lines) ---\n${stack.logTail('gateway-1')}`);
     return 1;
   } finally {
     process.removeListener('SIGINT', stop);
@@ -75,13 +75,13 @@ async function measure(stack: Stack, opts: BenchOptions): Promise<BenchResults> 
 async function measureWith(redis: Redis, stack: Stack, opts: BenchOptions): Promise<BenchResults> {
   const scenarios: Record<string, ScenarioFigures> = {};
   const gatewayRp = { issuer: stack.gateway.url, clientId: BENCH_CLIENT_ID, secret: stack.secret };
-  const pids = { redis: stack.redis.pid, 'load generator': process.pid };
+  const pids = { redis: stack.redis.pids, 'load generator': [process.pid] };
 
   // (f) first sign-ins: every clinician once, through PSC, enrolling a key.
   const keys = new Map<string, SoftAuthenticator>();
   progress(`(f) first sign-in through PSC: ${stack.clinicians.length} clinicians, ${opts.users} at a time`);
   const browsers = Array.from({ length: opts.users }, () => new VirtualBrowser());
-  scenarios.f = await journeys(redis, { gateway: stack.gateway.pid, psc: stack.psc.pid, ...pids }, 'gateway', {
+  scenarios.f = await journeys(redis, { gateway: stack.gateway.pids, psc: stack.psc.pids, ...pids }, 'gateway', {
     concurrency: opts.users, seconds: 3600, maxJourneys: stack.clinicians.length,
   }, async (user, n) => {
     const idNat = stack.clinicians[n]!;
@@ -96,7 +96,7 @@ async function measureWith(redis: Redis, stack: Stack, opts: BenchOptions): Prom
   progress(`(e) passwordless sign-in with a key: ${opts.signinSeconds} s, ${opts.users} users`);
   const recent: Tokens[] = [];
   const cursor = new Array<number>(opts.users).fill(0);
-  scenarios.e = await journeys(redis, { gateway: stack.gateway.pid, ...pids }, 'gateway', { concurrency: opts.users, seconds: opts.signinSeconds }, async (user) => {
+  scenarios.e = await journeys(redis, { gateway: stack.gateway.pids, ...pids }, 'gateway', { concurrency: opts.users, seconds: opts.signinSeconds }, async (user) => {
     const mine = holders.filter((_, i) => i % opts.users === user);
     const idNat = mine[cursor[user]!++ % mine.length]!;
     const tokens = await passwordlessSignIn(browsers[user]!, gatewayRp, keys.get(idNat)!);
@@ -109,16 +109,16 @@ async function measureWith(redis: Redis, stack: Stack, opts: BenchOptions): Prom
   const baselineTarget = await baselinePools(stack, gatewayTarget, opts);
 
   const order: Array<[string, EndpointScenario]> = [['b', 'client_credentials'], ['c', 'introspection'], ['d', 'userinfo'], ['a', 'refresh']];
-  for (const [letter, scenario] of order) {
-    for (const [stackName, target, pid] of [['gateway', gatewayTarget, stack.gateway.pid], ['baseline', baselineTarget, stack.baseline.pid]] as const) {
+  for (const [letter, scenario] of order.filter(([l]) => opts.only.includes(l))) {
+    for (const [stackName, target, pid] of [['gateway', gatewayTarget, stack.gateway.pids], ['baseline', baselineTarget, stack.baseline.pids]] as const) {
       progress(`(${letter}) ${scenario} on the ${stackName}: ${opts.seconds} s, ${opts.connections} connections`);
       scenarios[`${letter}${stackName === 'baseline' ? '-baseline' : ''}`] = await endpoint(redis, scenario, target, { [stackName]: pid, ...pids }, stackName, { connections: opts.connections, seconds: opts.seconds });
     }
   }
   // Token endpoint latency at half of the gateway's maximum refresh throughput.
-  const half = Math.max(1, Math.round(scenarios.a!.perSecond / 2));
-  progress(`(a½) refresh_token on the gateway at ${half}/s (half of its maximum): ${opts.seconds} s`);
-  scenarios['a-half'] = await endpoint(redis, 'refresh', gatewayTarget, { gateway: stack.gateway.pid, ...pids }, 'gateway', { connections: opts.connections, seconds: opts.seconds, overallRate: half });
+  const half = Math.max(1, Math.round((scenarios.a?.perSecond ?? 0) / 2));
+  if (scenarios.a) progress(`(a½) refresh_token on the gateway at ${half}/s (half of its maximum): ${opts.seconds} s`);
+  if (scenarios.a) scenarios['a-half'] = await endpoint(redis, 'refresh', gatewayTarget, { gateway: stack.gateway.pids, ...pids }, 'gateway', { connections: opts.connections, seconds: opts.seconds, overallRate: half });
 
   // Sessions held: Redis memory per session and the gateway's resident memory.
   const sessions: SessionFigures = await fillSessions({ stack, holders, keys, browsers, target: opts.sessions, progress });
@@ -126,7 +126,7 @@ async function measureWith(redis: Redis, stack: Stack, opts: BenchOptions): Prom
   return { ...measured, targets: checkTargets(measured) };
 }
 
-async function journeys(redis: Redis, pids: Record<string, number>, stackName: 'gateway', loop: Parameters<typeof closedLoop>[0], journey: Parameters<typeof closedLoop>[1]): Promise<ScenarioFigures> {
+async function journeys(redis: Redis, pids: Record<string, number[]>, stackName: 'gateway', loop: Parameters<typeof closedLoop>[0], journey: Parameters<typeof closedLoop>[1]): Promise<ScenarioFigures> {
   const cpu = cpuWindow(pids);
   const commands = await commandWindow(redis);
   const result: LoopResult = await closedLoop({ ...loop, progress: (done, errors, s) => progress(`  ${done} done, ${errors} errors, ${(done / s).toFixed(1)}/s`) }, journey);
@@ -135,7 +135,7 @@ async function journeys(redis: Redis, pids: Record<string, number>, stackName: '
   return figures;
 }
 
-async function endpoint(redis: Redis, scenario: EndpointScenario, target: EndpointTarget, pids: Record<string, number>, stackName: 'gateway' | 'baseline', run: { connections: number; seconds: number; overallRate?: number }): Promise<ScenarioFigures> {
+async function endpoint(redis: Redis, scenario: EndpointScenario, target: EndpointTarget, pids: Record<string, number[]>, stackName: 'gateway' | 'baseline', run: { connections: number; seconds: number; overallRate?: number }): Promise<ScenarioFigures> {
   const cpu = cpuWindow(pids);
   const commands = await commandWindow(redis);
   const result: EndpointResult = await runEndpoint(scenario, target, { ...run, track: process.stderr.isTTY });

@@ -31,6 +31,7 @@ export interface SessionFigures {
   bytesPerSession: { sessionState: number; allKeys: number; usedMemoryGrowth: number };
   /** Keys and bytes by kind at the end. */
   kinds: Footprint['kinds'];
+  /** Resident memory of the largest gateway instance (each instance is one process). */
   gatewayRss: { beforeBytes: number; peakBytes: number; afterBytes: number };
 }
 
@@ -50,9 +51,11 @@ export async function fillSessions(options: FillOptions): Promise<SessionFigures
     const before = await redisFootprint(redis, stack.prefixes.gateway);
     const existing = before.kinds.Session?.keys ?? 0;
     const missing = Math.max(0, target - existing);
-    const rssBefore = rssBytes(stack.gateway.pid) ?? 0;
+    // Per process: what each gateway instance holds (the largest of them).
+    const rss = () => Math.max(...stack.gateway.pids.map((pid) => rssBytes(pid) ?? 0));
+    const rssBefore = rss();
     let peak = rssBefore;
-    const sampler = setInterval(() => { peak = Math.max(peak, rssBytes(stack.gateway.pid) ?? 0); }, 1000);
+    const sampler = setInterval(() => { peak = Math.max(peak, rss()); }, 1000);
     progress(`sessions: ${existing} held, signing in ${missing} more to reach ${target}`);
     const rp = { issuer: stack.gateway.url, clientId: BENCH_CLIENT_ID, secret: stack.secret };
     const users = browsers.length;
@@ -61,7 +64,7 @@ export async function fillSessions(options: FillOptions): Promise<SessionFigures
       concurrency: users,
       seconds: 24 * 3600,
       maxJourneys: missing,
-      progress: (done, errors, s) => progress(`  ${existing + done} sessions, ${errors} errors, ${(done / s).toFixed(1)} sign-ins/s, gateway RSS ${mib(rssBytes(stack.gateway.pid) ?? 0)} MiB`),
+      progress: (done, errors, s) => progress(`  ${existing + done} sessions, ${errors} errors, ${(done / s).toFixed(1)} sign-ins/s, gateway RSS ${mib(rss())} MiB`),
     }, async (user) => {
       const mine = holders.filter((_, i) => i % users === user);
       await passwordlessSignIn(browsers[user]!, rp, keys.get(mine[cursor[user]!++ % mine.length]!)!);
@@ -69,7 +72,7 @@ export async function fillSessions(options: FillOptions): Promise<SessionFigures
     clearInterval(sampler);
     const after = await redisFootprint(redis, stack.prefixes.gateway);
     const sessions = after.kinds.Session?.keys ?? 0;
-    const rssAfter = rssBytes(stack.gateway.pid) ?? 0;
+    const rssAfter = rss();
     const sum = (f: Footprint, only?: string[]) => Object.entries(f.kinds).filter(([k]) => !only || only.includes(k)).reduce((n, [, v]) => n + v.bytes, 0);
     const added = Math.max(1, sessions - existing);
     return {

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { exportJWK, generateKeyPair } from 'jose';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,27 +26,30 @@ export interface Part {
   name: string;
   /** Base URL (the issuer for the gateway and the baseline). */
   url: string;
-  pid: number;
+  /** Its processes (several gateway or baseline instances share one port: SO_REUSEPORT). */
+  pids: number[];
 }
 
 export interface Stack {
   gateway: Part;
   baseline: Part;
   psc: Part;
-  redis: { url: string; pid: number };
+  redis: { url: string; pids: number[] };
   /** The bench clients' shared secret (bench-dpi, bench-m2m). */
   secret: string;
   /** Key prefixes in Redis. */
   prefixes: { gateway: string; baseline: string };
   /** National ids of the PSC simulator's practitioners (none has signed in yet). */
   clinicians: string[];
-  /** The last lines a part wrote (for error messages). */
-  logTail(part: 'gateway' | 'baseline' | 'psc'): string;
+  /** The last lines a process wrote (for error messages): 'gateway-1', 'baseline-1', 'psc'. */
+  logTail(part: string): string;
   close(): Promise<void>;
 }
 
 export interface StackOptions {
   clinicians: number;
+  /** Processes of the gateway, and of the baseline, each sharing its port (default 1). */
+  instances?: number;
   /** Start the gateway with --cpu-prof, profiles written into this folder. */
   cpuProfileDir?: string;
   /** Gateway log level (default 'info', as in production: one line per request). */
@@ -69,11 +73,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const pscIssuer = `http://127.0.0.1:${pscPort}${PSC_ISSUER_PATH}`;
     const secret = randomBytes(32).toString('base64url');
     const pscSecret = randomBytes(32).toString('base64url');
+    const instances = options.instances ?? 1;
     const prefixes = { gateway: 'hcbench:gw:', baseline: 'hcbench:base:' };
     const clinicians = writePractitioners(join(dir, 'practitioners.json'), options.clinicians);
     writeGatewayClients(join(dir, 'clients.json'));
 
-    const start = (name: 'gateway' | 'baseline' | 'psc', script: string, env: Record<string, string>, nodeArgs: string[] = []) => {
+    const start = (name: string, script: string, env: Record<string, string>, nodeArgs: string[] = []) => {
       const log = openSync(join(dir, `${name}.log`), 'a');
       const child = spawn(process.execPath, [...nodeArgs, script], {
         cwd: ROOT,
@@ -87,15 +92,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     say('starting the PSC simulator…');
     const psc = start('psc', 'bench/servers/psc.ts', { PORT: String(pscPort), PSC_CLIENT_SECRET: pscSecret, GATEWAY_ISSUER: issuer, PRACTITIONERS_FILE: join(dir, 'practitioners.json') });
-    await waitFor(`${pscIssuer}/.well-known/openid-configuration`, psc, () => tail(dir, 'psc'));
+    await waitForUrl(`${pscIssuer}/.well-known/openid-configuration`, psc, () => tail(dir, 'psc'));
 
-    say('starting the gateway (src/main.ts)…');
     const profile = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
-    const gateway = start('gateway', 'src/main.ts', {
+    const gatewayEnv = {
       NODE_ENV: 'development',
       ISSUER: issuer,
       HOST: '127.0.0.1',
       PORT: String(gatewayPort),
+      HTTP_REUSE_PORT: 'true',
       REDIS_URL: redis.url,
       REDIS_PREFIX: prefixes.gateway,
       KEYS_DIR: join(dir, 'keys'),
@@ -110,25 +115,41 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       RATE_LIMIT_TOKEN_PER_CLIENT: NO_LIMIT,
       RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_IP: NO_LIMIT,
       ...options.gatewayEnv,
-    }, profile);
-    await waitFor(`http://127.0.0.1:${gatewayPort}/readyz`, gateway, () => tail(dir, 'gateway'));
+    };
+    // One after the other: the first one writes the missing key files, the next ones read them.
+    const gateways: ChildProcess[] = [];
+    for (let i = 0; i < instances; i += 1) {
+      say(`starting gateway instance ${i + 1}/${instances} (src/main.ts)…`);
+      const gateway = start(`gateway-${i + 1}`, 'src/main.ts', gatewayEnv, profile);
+      await waitForLine(gateway, join(dir, `gateway-${i + 1}.log`), '"msg":"gateway listening"');
+      gateways.push(gateway);
+    }
 
-    say('starting the baseline (bare oidc-provider)…');
-    const baseline = start('baseline', 'bench/servers/baseline.ts', {
+    const baselineKey = await generateKeyPair('ES256', { extractable: true });
+    const baselineEnv = {
       PORT: String(baselinePort),
       REDIS_URL: redis.url,
       REDIS_PREFIX: prefixes.baseline,
       BENCH_CLIENT_SECRET: secret,
       BENCH_REDIRECT_URI,
-    });
-    await waitFor(`http://127.0.0.1:${baselinePort}/.well-known/openid-configuration`, baseline, () => tail(dir, 'baseline'));
+      // Shared by its instances, like the gateway's key files.
+      BASELINE_JWK: JSON.stringify(await exportJWK(baselineKey.privateKey)),
+      BASELINE_COOKIE_KEY: randomBytes(32).toString('base64url'),
+    };
+    const baselines: ChildProcess[] = [];
+    for (let i = 0; i < instances; i += 1) {
+      say(`starting baseline instance ${i + 1}/${instances} (bare oidc-provider)…`);
+      const baseline = start(`baseline-${i + 1}`, 'bench/servers/baseline.ts', baselineEnv);
+      await waitForLine(baseline, join(dir, `baseline-${i + 1}.log`), 'baseline listening');
+      baselines.push(baseline);
+    }
 
     const server = redis;
     return {
-      gateway: { name: 'gateway', url: issuer, pid: gateway.pid! },
-      baseline: { name: 'baseline', url: baselineIssuer, pid: baseline.pid! },
-      psc: { name: 'psc', url: pscIssuer, pid: psc.pid! },
-      redis: { url: server.url, pid: server.pid! },
+      gateway: { name: 'gateway', url: issuer, pids: gateways.map((c) => c.pid!) },
+      baseline: { name: 'baseline', url: baselineIssuer, pids: baselines.map((c) => c.pid!) },
+      psc: { name: 'psc', url: pscIssuer, pids: [psc.pid!] },
+      redis: { url: server.url, pids: [server.pid!] },
       secret,
       prefixes,
       clinicians,
@@ -167,8 +188,23 @@ function tail(dir: string, part: string): string {
   }
 }
 
+/**
+ * Waits until the process wrote `line` in its log (each instance says when it listens: a URL
+ * would answer from the first instance already); fails at once if it exits, or after 30 s.
+ */
+async function waitForLine(child: ChildProcess, file: string, line: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  const log = () => readFileSync(file, 'utf8');
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${file}: the process exited (${child.exitCode ?? child.signalCode}):\n${log().split('\n').slice(-15).join('\n')}`);
+    if (log().includes(line)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${file}: no "${line}" within 30 s:\n${log().split('\n').slice(-15).join('\n')}`);
+}
+
 /** Polls `url` until it answers 200; fails at once if the process exits, or after 30 s. */
-async function waitFor(url: string, child: ChildProcess, log: () => string): Promise<void> {
+async function waitForUrl(url: string, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${url}: the process exited (${child.exitCode ?? child.signalCode}):\n${log()}`);

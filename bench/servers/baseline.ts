@@ -14,11 +14,12 @@
  * the bench only needs it to obtain tokens.
  *
  * Run by bench/stack.ts as a child process; reads its settings from the environment:
- * PORT, REDIS_URL, REDIS_PREFIX, BENCH_CLIENT_SECRET, BENCH_REDIRECT_URI.
+ * PORT, REDIS_URL, REDIS_PREFIX, BENCH_CLIENT_SECRET, BENCH_REDIRECT_URI, BASELINE_JWK (its ES256
+ * signing key), BASELINE_COOKIE_KEY.
  */
 import { createServer } from 'node:http';
 import Provider, { type Configuration } from 'oidc-provider';
-import { exportJWK, generateKeyPair } from 'jose';
+import type { JWK } from 'jose';
 import { createAdapterFactory, createKeys, createRedisConnection, createRedisStore } from '../../src/store/index.ts';
 import { CLAIMS, SCOPES } from '../../src/oidc/claims-config.ts';
 import { loadConfig } from '../../src/config/index.ts';
@@ -38,8 +39,8 @@ const store = createRedisStore(redis);
 // The gateway's default lifetimes, read from the same schema.
 const { ttl } = loadConfig({ env: {} });
 
-const key = await generateKeyPair('ES256', { extractable: true });
-const jwk = { ...(await exportJWK(key.privateKey)), alg: 'ES256', use: 'sig', kid: 'baseline' };
+// Shared by every instance (bench/stack.ts makes them), like the gateway's key files.
+const jwk = { ...(JSON.parse(env('BASELINE_JWK')) as JWK), alg: 'ES256', use: 'sig', kid: 'baseline' };
 
 const configuration: Configuration = {
   adapter: createAdapterFactory(store, createKeys(prefix)),
@@ -66,7 +67,7 @@ const configuration: Configuration = {
     },
   ],
   jwks: { keys: [jwk] } as Configuration['jwks'],
-  cookies: { keys: [Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')] },
+  cookies: { keys: [env('BASELINE_COOKIE_KEY')] },
   claims: CLAIMS,
   scopes: [...SCOPES, BENCH_M2M_SCOPE],
   responseTypes: ['code'],
@@ -131,7 +132,8 @@ const server = createServer((req, res) => {
   callback(req, res);
 });
 server.keepAliveTimeout = 65_000;
-server.listen(port, '127.0.0.1', () => process.stdout.write(`baseline listening on ${issuer}\n`));
+// Several instances share the port, like the gateway's (HTTP_REUSE_PORT).
+server.listen({ port, host: '127.0.0.1', reusePort: true }, () => process.stdout.write(`baseline listening on ${issuer}\n`));
 
 const stop = () => server.close(() => { void redis.quit().finally(() => process.exit(0)); });
 process.once('SIGTERM', stop);
