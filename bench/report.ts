@@ -104,7 +104,7 @@ export function renderReport(results: BenchResults): string {
   const x = results.sessions;
   lines.push('', `Sessions: ${x.sessions.toLocaleString('en')} held (${x.signIns.toLocaleString('en')} sign-ins at ${x.perSecond}/s to fill, ${x.errors} errors).`);
   lines.push(`Redis per session: ${x.bytesPerSession.sessionState} B of session state, ${x.bytesPerSession.allKeys} B counting every key (tokens, audit trail, pilot figures), used_memory grew ${x.bytesPerSession.usedMemoryGrowth} B per sign-in.`);
-  lines.push(`Gateway RSS (largest instance): ${mib(x.gatewayRss.beforeBytes)} MiB before, ${mib(x.gatewayRss.peakBytes)} MiB peak, ${mib(x.gatewayRss.afterBytes)} MiB after.`, '');
+  lines.push(`Gateway RSS (largest instance): ${mib(x.gatewayRss.beforeBytes)} MiB before, ${mib(x.gatewayRss.peakBytes)} MiB peak, ${mib(x.gatewayRss.afterBytes)} MiB after; V8 heap ${mib(x.gatewayHeap.usedBytes)} MiB used of ${mib(x.gatewayHeap.totalBytes)} MiB, ${mib(x.gatewayHeap.externalBytes)} MiB external.`, '');
   lines.push('| Kind of key | Keys | Bytes | Bytes per session |', '|---|---:|---:|---:|');
   for (const [kind, k] of Object.entries(x.kinds).sort((a, b) => b[1].bytes - a[1].bytes)) {
     lines.push(`| ${kind} | ${k.keys.toLocaleString('en')} | ${k.bytes.toLocaleString('en')} | ${Math.round(k.bytes / Math.max(1, x.sessions))} |`);

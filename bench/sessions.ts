@@ -33,6 +33,8 @@ export interface SessionFigures {
   kinds: Footprint['kinds'];
   /** Resident memory of the largest gateway instance (each instance is one process). */
   gatewayRss: { beforeBytes: number; peakBytes: number; afterBytes: number };
+  /** V8 heap of the instance that answered /metrics at the end (prom-client's nodejs_heap_*). */
+  gatewayHeap: { usedBytes: number; totalBytes: number; externalBytes: number };
 }
 
 export interface FillOptions {
@@ -87,6 +89,7 @@ export async function fillSessions(options: FillOptions): Promise<SessionFigures
       },
       kinds: after.kinds,
       gatewayRss: { beforeBytes: rssBefore, peakBytes: Math.max(peak, rssAfter), afterBytes: rssAfter },
+      gatewayHeap: await heapOf(stack.gateway.url),
     };
   } finally {
     redis.disconnect();
@@ -94,3 +97,10 @@ export async function fillSessions(options: FillOptions): Promise<SessionFigures
 }
 
 const mib = (bytes: number) => (bytes / 1048576).toFixed(0);
+
+/** Heap figures from the gateway's /metrics (open to loopback by default). */
+async function heapOf(issuer: string): Promise<SessionFigures['gatewayHeap']> {
+  const text = await (await fetch(`${issuer.replace('//localhost:', '//127.0.0.1:')}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0);
+  return { usedBytes: value('hc_nodejs_heap_size_used_bytes'), totalBytes: value('hc_nodejs_heap_size_total_bytes'), externalBytes: value('hc_nodejs_external_memory_bytes') };
+}
