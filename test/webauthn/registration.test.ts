@@ -120,7 +120,7 @@ eachBackend('registration', (bench) => {
     await h.enrol(uniqueIdNat(), createSoftAuthenticator());
     const { options } = await start(h, idNat);
     // Oldest first, ties (two enrolments in one millisecond) by id: compare in id order.
-    const byId = (list: Array<{ id: string }>) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const byId = <T extends { id: string }>(list: T[]) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
     assert.deepEqual(byId(options.excludeCredentials ?? []), byId([
       { id: first.id, transports: ['usb', 'nfc'], type: 'public-key' },
       { id: second.id, transports: ['usb'], type: 'public-key' },
