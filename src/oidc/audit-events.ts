@@ -1,7 +1,8 @@
 /**
  * The provider's own events in the audit trail: tokens issued (to a user's session or, with
- * client_credentials, to a machine client) and refreshed (token endpoint),
- * revoked and introspected, RP-initiated logout, back-channel logout deliveries. Token ids
+ * client_credentials, to a machine client) and refreshed (token endpoint), revoked,
+ * introspections that found no active token or were refused, RP-initiated logout,
+ * back-channel logout deliveries. Token ids
  * are recorded hashed (first 16 hex characters of SHA-256), never the tokens.
  */
 import { createHash } from 'node:crypto';
