@@ -78,8 +78,8 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = {
   LOG_LEVEL: { key: 'log.level' },
 };
 
-/** Environment variables that are not configuration keys but are read by the launcher. */
-export const LAUNCHER_VARIABLES = ['CONFIG_FILE'] as const;
+/** Environment variables that are not configuration keys but are read by the launcher (CONFIG_FILE) or the process (INSTANCE_ID: its name in logs and audit events). */
+export const LAUNCHER_VARIABLES = ['CONFIG_FILE', 'INSTANCE_ID'] as const;
 
 /** Secret configuration keys (dotted), whose values are never printed. */
 export const SECRET_KEYS = new Set(
