@@ -57,6 +57,8 @@ export interface Stack {
   demo: { dpi: string; dmp: string } | undefined;
   /** An openid-client Configuration for a registered test client. */
   rp(clientId?: string, metadata?: Partial<client.ClientMetadata>): Promise<client.Configuration>;
+  /** Stops every gateway instance and starts it again on the same port and store (it reloads the keys folder). */
+  restartGateways(): Promise<void>;
   /** Number of keys the stack has in Redis, abuse-limit counters aside (to prove that rejected input stores nothing). */
   keyCount(): Promise<number>;
   close(): Promise<void>;
@@ -118,12 +120,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const auditMirror = pino({ level: 'silent' });
   const gateways: Gateway[] = [];
-  for (const port of ports) {
-    gateways.push(await startGateway({
-      config: { ...config, http: { ...config.http, port } }, logger, clients, store, auditMirror,
-      ...(redis ? { redis } : {}), ...(options.clock ? { clock: options.clock } : {}),
-    }));
-  }
+  const startInstance = (port: number) => startGateway({
+    config: { ...config, http: { ...config.http, port } }, logger, clients, store, auditMirror,
+    ...(redis ? { redis } : {}), ...(options.clock ? { clock: options.clock } : {}),
+  });
+  for (const port of ports) gateways.push(await startInstance(port));
   const keys = createKeys(prefix);
   const demoRps = demo ? [
     await startDemoRp({ port: demoPorts[0]!, title: 'DPI de démonstration', subtitle: 'test', issuer, clientId: 'demo-dpi', auth: { method: 'client_secret_basic', secret: demoSecret }, logger }),
@@ -145,6 +146,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     async rp(clientId = 'test-rp', metadata = {}) {
       const secret = secrets[clientId as keyof typeof secrets];
       return client.discovery(new URL(issuer), clientId, { ...metadata }, client.ClientSecretBasic(secret), { execute: [client.allowInsecureRequests] });
+    },
+    async restartGateways() {
+      for (const [i, port] of ports.entries()) {
+        await gateways[i]!.close({ drainMs: 500 });
+        gateways[i] = await startInstance(port);
+      }
     },
     async keyCount() {
       if (!redis) return -1;
