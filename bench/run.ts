@@ -14,7 +14,7 @@ import { commandWindow } from './redis-commands.ts';
 import { closedLoop, type LoopResult } from './load/closed-loop.ts';
 import { runEndpoint, type EndpointScenario, type EndpointTarget, type EndpointResult } from './load/endpoints.ts';
 import { baselineSignIn, firstSignIn, passwordlessSignIn, type Tokens } from './load/journeys.ts';
-import { VirtualBrowser, sharedAgent } from './load/http-client.ts';
+import { VirtualBrowser, loopbackUrl, sharedAgent } from './load/http-client.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../test/support/soft-authenticator.ts';
 import { fillSessions, type SessionFigures } from './sessions.ts';
 import { checkTargets, machineDescription, renderReport, type BenchResults, type ScenarioFigures } from './report.ts';
@@ -145,7 +145,7 @@ async function endpoint(redis: Redis, scenario: EndpointScenario, target: Endpoi
 async function gatewayPools(stack: Stack, recent: Tokens[], opts: BenchOptions): Promise<EndpointTarget> {
   const refreshTokens = recent.map((t) => t.refresh_token).filter((t): t is string => Boolean(t));
   if (refreshTokens.length < opts.connections) throw new Error(`(e) left ${refreshTokens.length} refresh tokens; (a) needs at least one per connection (${opts.connections}): run (e) longer`);
-  return { url: localUrl(stack.gateway.url), clientId: BENCH_CLIENT_ID, m2mClientId: BENCH_M2M_CLIENT_ID, secret: stack.secret, refreshTokens, accessTokens: recent.map((t) => t.access_token) };
+  return { url: loopbackUrl(stack.gateway.url), clientId: BENCH_CLIENT_ID, m2mClientId: BENCH_M2M_CLIENT_ID, secret: stack.secret, refreshTokens, accessTokens: recent.map((t) => t.access_token) };
 }
 
 /** Signs in on the baseline as many times as the gateway's pools hold, with the claims a gateway clinician has. */
@@ -162,10 +162,9 @@ async function baselinePools(stack: Stack, gateway: EndpointTarget, opts: BenchO
   const browser = new VirtualBrowser();
   const tokens: Tokens[] = [];
   for (let i = 0; i < Math.max(gateway.refreshTokens.length, opts.connections); i += 1) tokens.push(await baselineSignIn(browser, rp, 'clinician'));
-  return { url: localUrl(stack.baseline.url), clientId: BENCH_CLIENT_ID, m2mClientId: BENCH_M2M_CLIENT_ID, secret: stack.secret, refreshTokens: tokens.map((t) => t.refresh_token!), accessTokens: tokens.map((t) => t.access_token) };
+  return { url: loopbackUrl(stack.baseline.url), clientId: BENCH_CLIENT_ID, m2mClientId: BENCH_M2M_CLIENT_ID, secret: stack.secret, refreshTokens: tokens.map((t) => t.refresh_token!), accessTokens: tokens.map((t) => t.access_token) };
 }
 
-const localUrl = (url: string) => url.replace('//localhost:', '//127.0.0.1:');
 const round = (n: number) => Math.round(n * 10) / 10;
 
 process.exitCode = await main();

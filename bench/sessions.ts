@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import type { Stack } from './stack.ts';
 import { closedLoop } from './load/closed-loop.ts';
 import { passwordlessSignIn } from './load/journeys.ts';
-import type { VirtualBrowser } from './load/http-client.ts';
+import { loopbackUrl, type VirtualBrowser } from './load/http-client.ts';
 import type { SoftAuthenticator } from '../test/support/soft-authenticator.ts';
 import { BENCH_CLIENT_ID } from './clients.ts';
 import { redisFootprint, type Footprint } from './redis-footprint.ts';
@@ -100,7 +100,7 @@ const mib = (bytes: number) => (bytes / 1048576).toFixed(0);
 
 /** Heap figures from the gateway's /metrics (open to loopback by default). */
 async function heapOf(issuer: string): Promise<SessionFigures['gatewayHeap']> {
-  const text = await (await fetch(`${issuer.replace('//localhost:', '//127.0.0.1:')}/metrics`)).text();
+  const text = await (await fetch(`${loopbackUrl(issuer)}/metrics`)).text();
   const value = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0);
   return { usedBytes: value('hc_nodejs_heap_size_used_bytes'), totalBytes: value('hc_nodejs_heap_size_total_bytes'), externalBytes: value('hc_nodejs_external_memory_bytes') };
 }

@@ -180,13 +180,16 @@ async function stopAll(children: ChildProcess[]): Promise<void> {
   }));
 }
 
-function tail(dir: string, part: string): string {
+/** The last lines of a log file (for error messages). */
+function tailOf(file: string): string {
   try {
-    return readFileSync(join(dir, `${part}.log`), 'utf8').split('\n').slice(-15).join('\n');
+    return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
   } catch {
     return '(no log)';
   }
 }
+
+const tail = (dir: string, part: string) => tailOf(join(dir, `${part}.log`));
 
 /**
  * Waits until the process wrote `line` in its log (each instance says when it listens: a URL
@@ -194,13 +197,12 @@ function tail(dir: string, part: string): string {
  */
 async function waitForLine(child: ChildProcess, file: string, line: string): Promise<void> {
   const deadline = Date.now() + 30_000;
-  const log = () => readFileSync(file, 'utf8');
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${file}: the process exited (${child.exitCode ?? child.signalCode}):\n${log().split('\n').slice(-15).join('\n')}`);
-    if (log().includes(line)) return;
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${file}: the process exited (${child.exitCode ?? child.signalCode}):\n${tailOf(file)}`);
+    if (readFileSync(file, 'utf8').includes(line)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`${file}: no "${line}" within 30 s:\n${log().split('\n').slice(-15).join('\n')}`);
+  throw new Error(`${file}: no "${line}" within 30 s:\n${tailOf(file)}`);
 }
 
 /** Polls `url` until it answers 200; fails at once if the process exits, or after 30 s. */

@@ -27,6 +27,11 @@ export class BenchHttpError extends Error {
   }
 }
 
+/** The same URL on 127.0.0.1 when it names localhost (the stack's servers bind to 127.0.0.1). */
+export function loopbackUrl(url: string): string {
+  return url.replace('//localhost:', '//127.0.0.1:');
+}
+
 export const sharedAgent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 });
 
 export class VirtualBrowser {
