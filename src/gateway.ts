@@ -33,7 +33,8 @@ import { interactionRoutes, PSC_CALLBACK_PATH } from './interactions/routes.ts';
 import { mountProvider } from './oidc/mount.ts';
 import { providerApiEndpoints } from './oidc/api-endpoints.ts';
 import { createSessionPolicy } from './oidc/session-limits.ts';
-import { createSessionSweeper } from './oidc/session-sweeper.ts';
+import { createSessionSweeper, sessionDeadlinesKey } from './oidc/session-sweeper.ts';
+import { createDisabledClients, refuseDisabledClients } from './oidc/disabled-clients.ts';
 import { createSessionAssuranceStore } from './assurance/index.ts';
 import { createViews, VIEWS_DIR } from './http/views.ts';
 import { apiSecurityHeaders, cspNonce, securityHeaders } from './http/security-headers.ts';
@@ -133,11 +134,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await audit.recorder.record({ type: 'keys.loaded', outcome: 'info', details: { signingKeys: loaded.jwks.keys.map((k) => `${k.alg}:${k.kid}`), created: loaded.created.length } });
   const sessionPolicy = createSessionPolicy(config.sessions);
   const sessionAssurance = createSessionAssuranceStore(store, keys);
-  const deadlinesKey = keys.custom('sessions', 'deadlines');
+  const deadlinesKey = sessionDeadlinesKey(keys);
   const assurance = { sessions: sessionAssurance, policy: sessionPolicy, store, deadlinesKey, clock };
   const provider = createProvider({ assurance, config, adapter: createAdapterFactory(store, keys), jwks: loaded.jwks, cookieKeys: loaded.cookieKeys, clients, accounts, views });
   // Before the app mounts the provider: its middleware is composed when callback() is taken.
   const limits = createAbuseLimits({ limits: config.limits, redis: backend.redis, prefix: config.redis.prefix, audit: audit.requests });
+  refuseDisabledClients(provider, createDisabledClients(store, keys));
   providerEdges(provider, limits);
   auditProviderEvents(provider, audit.recorder, audit.sourceOfContext);
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));

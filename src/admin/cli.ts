@@ -1,75 +1,84 @@
 /**
- * `npm run admin -- <command>`: operations for the IAM team, against the configured store.
- *   revoke-keys <idNat>   revokes every security key and passkey of a clinician (offboarding);
- *                         recorded in the audit trail (admin.action, key.revoked)
- *   list-keys <idNat>     lists them
- * Exit codes: 0 done, 1 nothing to act on, 2 bad usage or configuration.
+ * `npm run admin -- <command>`: operations for the IAM team, against the shared Redis store
+ * and the clients file the gateways load (CLIENTS_FILE). Every command is recorded in the
+ * audit trail with the operator's name.
+ * Exit codes: 0 done, 1 nothing to act on, 2 bad usage, input or configuration.
  */
 import { parseArgs } from 'node:util';
-import { loadConfigForCommand } from '../config/index.ts';
-import { createBackend, createKeys } from '../store/index.ts';
-import { loadAuditMacKey } from '../keys/load.ts';
-import { createAuditMirrorLogger, createRedisAuditLog } from '../audit/index.ts';
-import { instanceId } from '../logger.ts';
-import { createCredentialRepository } from '../webauthn/index.ts';
 import { ID_NAT_PATTERN } from '../accounts/index.ts';
-import { createPilotFedRecorder } from '../pilot/recorder.ts';
+import { isStoreUnavailable } from '../store/index.ts';
+import { openAdminContext, type AdminContext } from './context.ts';
+import { addClient, disableClient, enableClient, listClients } from './commands/clients.ts';
+import { endSessions, listKeys, revokeKeys, show } from './commands/clinician.ts';
 
-const USAGE = 'usage: npm run admin -- revoke-keys <idNat> | list-keys <idNat>';
+interface Parsed {
+  args: string[];
+  reason?: string;
+  keepSessions: boolean;
+}
 
-async function main(argv: string[]): Promise<number> {
+interface Command {
+  /** What the positional argument is, for the usage line ('' = none). */
+  argument: '' | '<idNat>' | '<client_id>' | '<registration.json>';
+  options?: string;
+  summary: string;
+  run(ctx: AdminContext, parsed: Parsed): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  show: { argument: '<idNat>', summary: 'linked identity: PSC identity, keys, live sessions, recent activity', run: (ctx, p) => show(ctx, p.args[0]!) },
+  'list-keys': { argument: '<idNat>', summary: "a clinician's security keys and passkeys", run: (ctx, p) => listKeys(ctx, p.args[0]!) },
+  'revoke-keys': { argument: '<idNat>', options: '[--keep-sessions]', summary: 'revokes every key of a clinician and ends their sessions', run: (ctx, p) => revokeKeys(ctx, p.args[0]!, { keepSessions: p.keepSessions }) },
+  'end-sessions': { argument: '<idNat>', summary: "ends a clinician's sessions and revokes their tokens", run: (ctx, p) => endSessions(ctx, p.args[0]!) },
+  'list-clients': { argument: '', summary: 'the relying parties of CLIENTS_FILE and whether they are disabled', run: (ctx) => listClients(ctx) },
+  'add-client': { argument: '<registration.json>', summary: 'appends a registration to CLIENTS_FILE (loaded at the next restart)', run: (ctx, p) => addClient(ctx, p.args[0]!) },
+  'disable-client': { argument: '<client_id>', options: '[--reason text]', summary: 'switches a client off on every instance now and revokes its tokens', run: (ctx, p) => disableClient(ctx, p.args[0]!, p.reason) },
+  'enable-client': { argument: '<client_id>', summary: 'switches a disabled client back on', run: (ctx, p) => enableClient(ctx, p.args[0]!) },
+};
+
+const USAGE = ['usage: npm run admin -- <command>', ...Object.entries(COMMANDS).map(([name, c]) => `  ${[name, c.argument, c.options].filter(Boolean).join(' ').padEnd(44)} ${c.summary}`)].join('\n');
+
+/** The command and its arguments, or an error message. */
+function parse(argv: string[]): { command: Command; parsed: Parsed } | string {
+  let values: { reason?: string; 'keep-sessions'?: boolean };
   let positionals: string[];
   try {
-    ({ positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} }));
+    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { reason: { type: 'string' }, 'keep-sessions': { type: 'boolean' } } }));
   } catch (err) {
-    console.error(`admin: ${(err as Error).message}\n${USAGE}`);
+    return (err as Error).message;
+  }
+  const [name, ...args] = positionals;
+  if (!name) return 'no command';
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) return `unknown command "${name}"`;
+  const expected = command.argument ? 1 : 0;
+  if (args.length !== expected) return `${name} takes ${expected ? command.argument : 'no argument'}, got ${args.length ? args.join(' ') : 'nothing'}`;
+  if (values.reason !== undefined && name !== 'disable-client') return '--reason goes with disable-client';
+  if (values['keep-sessions'] && name !== 'revoke-keys') return '--keep-sessions goes with revoke-keys';
+  if (command.argument === '<idNat>' && !ID_NAT_PATTERN.test(args[0]!)) return `"${args[0]}" is not a national identifier (1–40 letters or digits)`;
+  return { command, parsed: { args, reason: values.reason, keepSessions: values['keep-sessions'] === true } };
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const request = parse(argv);
+  if (typeof request === 'string') {
+    console.error(`admin: ${request}\n${USAGE}`);
     return 2;
   }
-  const [command, idNat] = positionals;
-  if (!command || !['revoke-keys', 'list-keys'].includes(command) || !idNat || positionals.length !== 2) {
-    console.error(`admin: ${command ? `unknown or incomplete command "${positionals.join(' ')}"` : 'no command'}\n${USAGE}`);
-    return 2;
-  }
-  if (!ID_NAT_PATTERN.test(idNat)) {
-    console.error(`admin: "${idNat}" is not a national identifier (1–40 letters or digits)`);
-    return 2;
-  }
-  const config = loadConfigForCommand();
-  if (!config) return 2;
-  const { store, redis } = createBackend(config.redis);
-  if (store.kind === 'memory' || !redis) {
-    console.error('admin: REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES) is not set: the admin commands act on the shared Redis store');
-    return 2;
-  }
-  let auditMacKey: string;
+  const ctx = await openAdminContext();
+  if (!ctx) return 2;
   try {
-    auditMacKey = loadAuditMacKey(config.keys.dir, config.audit.macKey);
+    return await request.command.run(ctx, request.parsed);
   } catch (err) {
-    console.error(`admin: ${(err as Error).message}`);
-    await store.close();
+    const hint = isStoreUnavailable(err) ? ' (Redis did not answer: check REDIS_URL and run the command again; it is safe to repeat)' : '';
+    console.error(`admin ${argv[0]}: could not complete: ${(err as Error).message}${hint}`);
     return 2;
-  }
-  const keys = createKeys(config.redis.prefix);
-  const log = createRedisAuditLog(redis, keys, auditMacKey);
-  const audit = createPilotFedRecorder({ log, mirror: createAuditMirrorLogger(config.audit.logFile ?? 'stderr'), instance: `admin-cli:${instanceId()}` }, store, keys);
-  const operator = process.env.SUDO_USER ?? process.env.USER ?? 'unknown';
-  try {
-    const credentials = createCredentialRepository(store, keys);
-    if (command === 'list-keys') {
-      const list = await credentials.listByAccount(idNat);
-      for (const c of list) process.stdout.write(`${c.id}\t${c.kind}\t${c.name}\tcreated ${new Date(c.createdAt).toISOString()}${c.blocked ? '\tBLOCKED' : ''}\n`);
-      process.stdout.write(`${list.length} key(s) for ${idNat}\n`);
-      await audit.record({ type: 'admin.action', outcome: 'info', details: { action: 'list-keys', target: idNat, operator, count: list.length } });
-      return list.length ? 0 : 1;
-    }
-    const revoked = await credentials.revokeAll(idNat);
-    await audit.record({ type: 'admin.action', outcome: 'success', details: { action: 'revoke-keys', target: idNat, operator, count: revoked } });
-    if (revoked) await audit.record({ type: 'key.revoked', outcome: 'success', actor: idNat, details: { by: 'admin', count: revoked, keysLeft: 0, operator } });
-    process.stdout.write(`revoked ${revoked} key(s) of ${idNat}\n`);
-    return revoked ? 0 : 1;
   } finally {
-    await log.close();
-    await store.close();
+    await ctx.close().catch(() => undefined);
   }
 }
 

@@ -16,6 +16,8 @@ export interface SessionAssurance extends AssuranceResult {
   lastSeenAt: number;
   /** Session profile that set its lifetimes. */
   profile: string;
+  /** Epoch ms when an administrator ended the session (`npm run admin -- end-sessions`). */
+  revokedAt?: number;
 }
 
 export interface SessionAssuranceStore {

@@ -106,9 +106,13 @@ export function rememberSessionAssurance(deps: AssuranceCheckDeps) {
 /** Saves a session's assurance with its new deadline (also used when a refresh token is used). */
 export async function touchSession(deps: AssuranceCheckDeps, uid: string, record: SessionAssurance): Promise<void> {
   const deadline = deps.policy.deadline(record);
-  const ttlSeconds = Math.max(1, Math.ceil((record.loginAt + deps.policy.limits(record.profile).absoluteMs - deps.clock()) / 1000) + 60);
-  await deps.sessions.save(uid, record, ttlSeconds);
+  await deps.sessions.save(uid, record, assuranceTtlSeconds(deps.policy, record, deps.clock()));
   await deps.store.zadd(deps.deadlinesKey, deadline, uid);
+}
+
+/** How long a session's assurance record is kept: its absolute lifetime, and a minute more for the sweeper. */
+export function assuranceTtlSeconds(policy: SessionPolicy, record: SessionAssurance, now: number): number {
+  return Math.max(1, Math.ceil((record.loginAt + policy.limits(record.profile).absoluteMs - now) / 1000) + 60);
 }
 
 /** A refresh of a session's tokens counts as activity (idle limit); an ended session is left alone. */

@@ -103,23 +103,41 @@ export type ClientMetadata = Record<string, unknown> & { client_id: string };
 
 /** Reads and validates the clients file; throws ConfigError naming each bad entry. */
 export function loadClientsFile(path: string, env: NodeJS.ProcessEnv = process.env): ClientMetadata[] {
-  let data: unknown;
+  return toClientMetadata(readClientsJson(path), env, path);
+}
+
+function readClientsJson(path: string): unknown {
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new ConfigError([{ key: 'clients.file', env: 'CLIENTS_FILE', received: JSON.stringify(path), expected: `a readable JSON file (${(err as Error).message})` }]);
   }
-  return toClientMetadata(data, env, path);
 }
 
-export function toClientMetadata(data: unknown, env: NodeJS.ProcessEnv, source = 'clients'): ClientMetadata[] {
+/** Reads a clients file as registrations, schema checked, without looking up secrets (admin CLI). */
+export function readRegistrationsFile(path: string): { raw: unknown[]; registrations: ClientRegistration[] } {
+  const data = readClientsJson(path);
+  return { raw: data as unknown[], registrations: parseRegistrations(data, path) };
+}
+
+/** Validates a list of registrations with the schema and unique client_ids; throws ConfigError. */
+export function parseRegistrations(data: unknown, source = 'clients'): ClientRegistration[] {
   const parsed = z.array(clientSchema).min(1).safeParse(data, { reportInput: true });
   if (!parsed.success) throw new ConfigError(issueProblems(parsed.error.issues, source));
   const ids = new Set<string>();
   const problems: ConfigProblem[] = [];
-  const clients = parsed.data.map((c, i) => {
+  parsed.data.forEach((c, i) => {
     if (ids.has(c.client_id)) problems.push({ key: `${source}[${i}].client_id`, received: JSON.stringify(c.client_id), expected: 'a client_id used only once' });
     ids.add(c.client_id);
+  });
+  if (problems.length) throw new ConfigError(problems);
+  return parsed.data;
+}
+
+export function toClientMetadata(data: unknown, env: NodeJS.ProcessEnv, source = 'clients'): ClientMetadata[] {
+  const registrations = parseRegistrations(data, source);
+  const problems: ConfigProblem[] = [];
+  const clients = registrations.map((c, i) => {
     const { client_secret_env: secretEnv, first_party, scope, ...rest } = c;
     const secret = c.client_secret ?? (secretEnv ? env[secretEnv] : undefined);
     if (c.token_endpoint_auth_method.startsWith('client_secret') && (!secret || secret.length < 32)) {

@@ -10,6 +10,10 @@ describe('session lifetimes', () => {
     assert.equal(policy.deadline({ loginAt: 0, lastSeenAt: 0, profile: 'default' }), 30 * MIN);
     assert.equal(policy.deadline({ loginAt: 0, lastSeenAt: 225 * MIN, profile: 'default' }), 240 * MIN);
   });
+  it('ends a session an administrator revoked at the revocation, whatever its lifetimes', () => {
+    assert.equal(policy.deadline({ loginAt: 0, lastSeenAt: 20 * MIN, profile: 'default', revokedAt: 21 * MIN }), 21 * MIN);
+    assert.equal(policy.deadline({ loginAt: 0, lastSeenAt: 0, profile: 'default', revokedAt: 90 * MIN }), 30 * MIN, 'an earlier lifetime still wins');
+  });
   it('uses the strictest profile that applies', () => {
     assert.equal(policy.deadline({ loginAt: 0, lastSeenAt: 0, profile: 'default' }, 'shared-workstation'), 10 * MIN);
     assert.deepEqual(policy.limits('shared-workstation'), { idleMs: 10 * MIN, absoluteMs: 60 * MIN });

@@ -1,7 +1,7 @@
 /**
  * Session lifetimes: an idle limit and an absolute limit, shorter for shared workstations
  * (chosen by the client's `session_profile` or by the client network). When several
- * profiles apply, the strictest wins.
+ * profiles apply, the strictest wins. A session an administrator revoked ends at once.
  */
 import { networkMatcher } from '../http/networks.ts';
 import type { Config } from '../config/index.ts';
@@ -17,8 +17,8 @@ export interface SessionLimits {
 export interface SessionPolicy {
   profileFor(clientProfile: SessionProfile, ip: string | undefined): SessionProfile;
   limits(...profiles: string[]): SessionLimits;
-  /** When the session ends if nothing happens (epoch ms). */
-  deadline(record: Pick<SessionAssurance, 'loginAt' | 'lastSeenAt' | 'profile'>, ...otherProfiles: string[]): number;
+  /** When the session ends if nothing happens (epoch ms); at once when an administrator revoked it. */
+  deadline(record: Pick<SessionAssurance, 'loginAt' | 'lastSeenAt' | 'profile' | 'revokedAt'>, ...otherProfiles: string[]): number;
 }
 
 export function createSessionPolicy(sessions: Config['sessions']): SessionPolicy {
@@ -39,7 +39,7 @@ export function createSessionPolicy(sessions: Config['sessions']): SessionPolicy
     limits,
     deadline(record, ...otherProfiles) {
       const l = limits(record.profile, ...otherProfiles);
-      return Math.min(record.loginAt + l.absoluteMs, record.lastSeenAt + l.idleMs);
+      return Math.min(record.loginAt + l.absoluteMs, record.lastSeenAt + l.idleMs, record.revokedAt ?? Number.POSITIVE_INFINITY);
     },
   };
 }

@@ -1,5 +1,6 @@
 /**
- * Ends sessions that reached their idle or absolute limit even when nobody comes back:
+ * Ends sessions that reached their idle or absolute limit even when nobody comes back, and
+ * those an administrator revoked (admin CLI, which cannot sign logout tokens itself):
  * every few seconds one instance (a lock in the store) takes the sessions whose deadline
  * passed, re-checks it, tells each relying party of the session by back-channel logout,
  * revokes the session's grants (tokens) and deletes the session.
@@ -9,7 +10,11 @@ import type { Logger } from 'pino';
 import type { SessionAssurance, SessionAssuranceStore } from '../assurance/index.ts';
 import type { AuditRecorder } from '../audit/types.ts';
 import type { Store } from '../store/store.ts';
+import type { Keys } from '../store/keys.ts';
 import type { SessionPolicy } from './session-limits.ts';
+
+/** Sorted set of session uids by deadline: the sweeper's work list, and every live session. */
+export const sessionDeadlinesKey = (keys: Keys): string => keys.custom('sessions', 'deadlines');
 
 export interface SessionSweeperDeps {
   provider: Provider;
@@ -35,13 +40,19 @@ export interface SessionSweeper {
   stop(): void;
 }
 
+/** `revoked` (by an administrator), `absolute` or `idle`. */
+function sessionEndReason(deps: SessionSweeperDeps, record: SessionAssurance | undefined): 'revoked' | 'absolute' | 'idle' {
+  if (record?.revokedAt !== undefined) return 'revoked';
+  return record && deps.clock() > record.loginAt + deps.policy.limits(record.profile).absoluteMs ? 'absolute' : 'idle';
+}
+
 export function createSessionSweeper(deps: SessionSweeperDeps): SessionSweeper {
   let timer: NodeJS.Timeout | undefined;
 
   async function endSession(uid: string, record: SessionAssurance | undefined): Promise<void> {
     const session = await deps.provider.Session.findByUid(uid);
     if (session?.accountId) {
-      const reason = record && deps.clock() > record.loginAt + deps.policy.limits(record.profile).absoluteMs ? 'absolute' : 'idle';
+      const reason = sessionEndReason(deps, record);
       await deps.audit.record({
         type: 'session.expired', outcome: 'info', actor: session.accountId, reason,
         details: { profile: record?.profile ?? null, clients: Object.keys(session.authorizations ?? {}) },
@@ -63,7 +74,7 @@ export function createSessionSweeper(deps: SessionSweeperDeps): SessionSweeper {
         }
       }
       await session.destroy();
-      deps.logger.info({ idNat: session.accountId }, 'session ended (idle or absolute lifetime)');
+      deps.logger.info({ idNat: session.accountId, reason }, 'session ended');
     }
     await deps.sessions.delete(uid);
     await deps.store.zrem(deps.deadlinesKey, uid);

@@ -52,6 +52,8 @@ export interface Stack {
   /** The keys folder of the gateways (signing, cookie and audit MAC keys). */
   keysDir: string;
   secrets: Record<string, string>;
+  /** The test clients as clients.json entries (for a CLIENTS_FILE the admin CLI reads). */
+  registrations: Record<string, unknown>[];
   backchannel: Awaited<ReturnType<typeof startBackchannelReceiver>>;
   /** Base URLs of the demo applications (demoApps: true). */
   demo: { dpi: string; dmp: string } | undefined;
@@ -141,6 +143,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     prefix,
     keysDir,
     secrets,
+    registrations: clientEntries,
     backchannel,
     demo,
     async rp(clientId = 'test-rp', metadata = {}) {

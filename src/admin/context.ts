@@ -1,0 +1,57 @@
+/**
+ * What every admin command works with: the configuration, the shared Redis store (never the
+ * in-memory one: it would act on nothing), the audit trail the gateways chain to, and who
+ * runs the command. `openAdminContext` prints what is wrong and returns undefined (exit 2).
+ */
+import { loadConfigForCommand, type Config } from '../config/index.ts';
+import { createBackend, createKeys, type Keys } from '../store/index.ts';
+import type { Store } from '../store/store.ts';
+import { loadAuditMacKey } from '../keys/load.ts';
+import { createAuditMirrorLogger, createRedisAuditLog } from '../audit/index.ts';
+import type { AuditInput } from '../audit/types.ts';
+import { instanceId } from '../logger.ts';
+import { createPilotFedRecorder } from '../pilot/recorder.ts';
+
+export interface AdminContext {
+  config: Config;
+  store: Store;
+  keys: Keys;
+  /** Operating-system user who runs the command (SUDO_USER first), named in every audit event. */
+  operator: string;
+  audit(event: AuditInput): Promise<void>;
+  out(line: string): void;
+  close(): Promise<void>;
+}
+
+export async function openAdminContext(): Promise<AdminContext | undefined> {
+  const config = loadConfigForCommand();
+  if (!config) return undefined;
+  const { store, redis } = createBackend(config.redis);
+  if (store.kind === 'memory' || !redis) {
+    console.error('admin: REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES) is not set: the admin commands act on the shared Redis store');
+    return undefined;
+  }
+  let auditMacKey: string;
+  try {
+    auditMacKey = loadAuditMacKey(config.keys.dir, config.audit.macKey);
+  } catch (err) {
+    console.error(`admin: ${(err as Error).message}`);
+    await store.close();
+    return undefined;
+  }
+  const keys = createKeys(config.redis.prefix);
+  const log = createRedisAuditLog(redis, keys, auditMacKey);
+  const recorder = createPilotFedRecorder({ log, mirror: createAuditMirrorLogger(config.audit.logFile ?? 'stderr'), instance: `admin-cli:${instanceId()}` }, store, keys);
+  return {
+    config,
+    store,
+    keys,
+    operator: process.env.SUDO_USER ?? process.env.USER ?? 'unknown',
+    audit: (event) => recorder.record(event),
+    out: (line) => process.stdout.write(`${line}\n`),
+    async close() {
+      await log.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * The live sessions an administrator acts on, and how the admin CLI ends them.
+ *
+ * Sessions are found through the sweeper's deadline list (every live session is on it) and
+ * their assurance records (who, how, when). Ending one from the CLI, which has no signing
+ * keys loaded to send logout tokens itself, is done in three steps:
+ *   1. the assurance record is marked revoked: at once, no instance lets the session sign
+ *      anyone into an application again (the session check asks for a new sign-in);
+ *   2. the grants of its applications are destroyed with their tokens: refresh tokens and
+ *      access tokens stop working at once;
+ *   3. its deadline is set to now: the next sweep (every SESSION_SWEEP_SECONDS, on any
+ *      instance) tells the applications by back-channel logout and deletes the session.
+ */
+import { createSessionAssuranceStore, type SessionAssurance } from '../assurance/index.ts';
+import { createAdapterFactory } from '../store/index.ts';
+import { assuranceTtlSeconds } from '../oidc/assurance-check.ts';
+import { createSessionPolicy } from '../oidc/session-limits.ts';
+import { sessionDeadlinesKey } from '../oidc/session-sweeper.ts';
+import type { AdminContext } from './context.ts';
+
+export interface LiveSession {
+  uid: string;
+  record: SessionAssurance;
+  /** Application client_id → the grant its tokens belong to. */
+  grants: Map<string, string | undefined>;
+}
+
+/** Sessions read per round of store calls (they are spread over the cluster's slots). */
+const CHUNK = 200;
+
+export interface AdminSessions {
+  /** Live sessions whose assurance record passes `filter`. */
+  find(filter: (record: SessionAssurance) => boolean): Promise<LiveSession[]>;
+  /** Ends these sessions (steps above); returns how many. */
+  end(sessions: LiveSession[]): Promise<number>;
+  /** Destroys the grants (and tokens) one application holds in these sessions; returns how many still existed. */
+  revokeGrantsOf(clientId: string, sessions: LiveSession[]): Promise<number>;
+}
+
+export function createAdminSessions(ctx: AdminContext, clock: () => number = Date.now): AdminSessions {
+  const assurance = createSessionAssuranceStore(ctx.store, ctx.keys);
+  const policy = createSessionPolicy(ctx.config.sessions);
+  const adapters = createAdapterFactory(ctx.store, ctx.keys);
+  const sessionModel = adapters('Session');
+  const grantModel = adapters('Grant');
+  const tokens = adapters('AccessToken');
+  const deadlines = sessionDeadlinesKey(ctx.keys);
+
+  async function load(uid: string, filter: (record: SessionAssurance) => boolean): Promise<LiveSession | undefined> {
+    const record = await assurance.get(uid);
+    if (!record || !filter(record) || policy.deadline(record) <= clock()) return undefined;
+    const session = await sessionModel.findByUid(uid);
+    const authorizations = (session?.authorizations ?? {}) as Record<string, { grantId?: string }>;
+    return { uid, record, grants: new Map(Object.entries(authorizations).map(([clientId, a]) => [clientId, a.grantId])) };
+  }
+
+  async function destroyGrant(grantId: string): Promise<void> {
+    await tokens.revokeByGrantId(grantId);
+    await grantModel.destroy(grantId);
+  }
+
+  return {
+    async find(filter) {
+      const uids = await ctx.store.zrangeUpTo(deadlines, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+      const found: LiveSession[] = [];
+      for (let i = 0; i < uids.length; i += CHUNK) {
+        const loaded = await Promise.all(uids.slice(i, i + CHUNK).map((uid) => load(uid, filter)));
+        found.push(...loaded.filter((s): s is LiveSession => s !== undefined));
+      }
+      return found.sort((a, b) => a.record.loginAt - b.record.loginAt);
+    },
+
+    async end(sessions) {
+      for (const session of sessions) {
+        const now = clock();
+        const revoked = { ...session.record, revokedAt: now };
+        await assurance.save(session.uid, revoked, assuranceTtlSeconds(policy, revoked, now));
+        for (const grantId of session.grants.values()) if (grantId) await destroyGrant(grantId);
+        await ctx.store.zadd(deadlines, now, session.uid);
+      }
+      return sessions.length;
+    },
+
+    async revokeGrantsOf(clientId, sessions) {
+      let revoked = 0;
+      for (const session of sessions) {
+        const grantId = session.grants.get(clientId);
+        if (!grantId || !(await grantModel.find(grantId))) continue;
+        await destroyGrant(grantId);
+        revoked += 1;
+      }
+      return revoked;
+    },
+  };
+}
