@@ -14,7 +14,8 @@ import { ENV_VARIABLES, LAUNCHER_VARIABLES, loadConfig } from '../../src/config/
 const KNOWN = new Set<string>([...Object.keys(ENV_VARIABLES), ...LAUNCHER_VARIABLES]);
 const dockerfile = readFileSync('docker/Dockerfile', 'utf8');
 const compose = parse(readFileSync('docker/compose.yml', 'utf8'), { merge: true }) as {
-  services: Record<string, { image?: string; build?: { dockerfile?: string }; environment?: Record<string, string | number | boolean> | string[]; env_file?: string[]; volumes?: string[]; command?: string[]; profiles?: string[] }>;
+  services: Record<string, { image?: string; build?: { dockerfile?: string }; environment?: Record<string, string | number | boolean> | string[]; env_file?: string[]; volumes?: string[]; command?: string[]; profiles?: string[]; read_only?: boolean }>;
+  volumes?: Record<string, unknown>;
 };
 
 /** ENV instructions of the final stage, continuation lines joined: name -> value. */
@@ -90,6 +91,19 @@ describe('docker/Dockerfile and docker/compose.yml', () => {
     const image = dockerfileEnv(dockerfile);
     assert.equal(image.KEYS_DIR, '/run/hospiconnect/keys');
     assert.equal(image.CLIENTS_FILE, '/etc/hospiconnect/clients.json');
+  });
+
+  it('give the audit export folder a writable volume on the read-only root file system', () => {
+    const exportDir = dockerfileEnv(dockerfile).AUDIT_EXPORT_DIR;
+    assert.ok(exportDir?.startsWith('/'), 'an absolute AUDIT_EXPORT_DIR in the image');
+    assert.match(dockerfile, new RegExp(`chown node:node ${exportDir}`), 'owned by the user the gateway runs as');
+    for (const name of ['gateway-1', 'gateway-2']) {
+      const service = compose.services[name]!;
+      assert.equal(service.read_only, true, `${name}: read-only root file system`);
+      const mount = (service.volumes ?? []).find((v) => v.split(':')[1] === exportDir);
+      assert.ok(mount && !mount.endsWith(':ro'), `${name}: a writable volume at ${exportDir}`);
+      assert.ok(Object.hasOwn(compose.volumes ?? {}, mount.split(':')[0]!), `${name}: a named volume (kept across restarts)`);
+    }
   });
 
   it('builds a non-root image without dev dependencies, with a health check, from files that exist', () => {
