@@ -4,8 +4,9 @@
  * Sessions are found through the sweeper's deadline list (every live session is on it) and
  * their assurance records (who, how, when). Ending one from the CLI, which has no signing
  * keys loaded to send logout tokens itself, is done in three steps:
- *   1. the assurance record is marked revoked: at once, no instance lets the session sign
- *      anyone into an application again (the session check asks for a new sign-in);
+ *   1. the session's authentication is revoked (beside its assurance record): at once, no
+ *      instance lets the session sign anyone into an application again (the session check
+ *      asks for a new sign-in);
  *   2. the grants of its applications are destroyed with their tokens: refresh tokens and
  *      access tokens stop working at once;
  *   3. its deadline is set to now: the next sweep (every SESSION_SWEEP_SECONDS, on any
@@ -73,8 +74,7 @@ export function createAdminSessions(ctx: AdminContext, clock: () => number = Dat
     async end(sessions) {
       for (const session of sessions) {
         const now = clock();
-        const revoked = { ...session.record, revokedAt: now };
-        await assurance.save(session.uid, revoked, assuranceTtlSeconds(policy, revoked, now));
+        await assurance.revoke(session.uid, now, assuranceTtlSeconds(policy, session.record, now));
         for (const grantId of session.grants.values()) if (grantId) await destroyGrant(grantId);
         await ctx.store.zadd(deadlines, now, session.uid);
       }

@@ -3,6 +3,10 @@
  * uid, same lifetime): the method, level, phishing resistance, when the clinician signed in
  * and was last seen. Checked at every authorization request (step-up, idle and absolute
  * session lifetimes) and cleared when the session ends.
+ *
+ * An administrator's revocation is a key of its own beside the record, so that an instance
+ * saving the record at the same moment (a refresh, an authorization in flight) cannot undo
+ * it. It applies to the authentication it found: a sign-in after it starts afresh.
  */
 import type { Store } from '../store/store.ts';
 import type { Keys } from '../store/keys.ts';
@@ -16,28 +20,38 @@ export interface SessionAssurance extends AssuranceResult {
   lastSeenAt: number;
   /** Session profile that set its lifetimes. */
   profile: string;
-  /** Epoch ms when an administrator ended the session (`npm run admin -- end-sessions`). */
+  /** Epoch ms when an administrator ended the session (`npm run admin -- end-sessions`); read-only here. */
   revokedAt?: number;
 }
 
 export interface SessionAssuranceStore {
   get(sessionUid: string): Promise<SessionAssurance | undefined>;
   save(sessionUid: string, record: SessionAssurance, ttlSeconds: number): Promise<void>;
+  /** Ends the session's current authentication at `at` (epoch ms), whatever is saved after. */
+  revoke(sessionUid: string, at: number, ttlSeconds: number): Promise<void>;
   delete(sessionUid: string): Promise<void>;
 }
 
 export function createSessionAssuranceStore(store: Store, keys: Keys): SessionAssuranceStore {
   const key = (uid: string) => keys.custom(`su:${uid}`, 'assurance');
+  const revokedKey = (uid: string) => keys.custom(`su:${uid}`, 'revoked');
   return {
     async get(uid) {
-      const raw = await store.get(key(uid));
-      return raw ? (JSON.parse(raw) as SessionAssurance) : undefined;
+      const [raw, revoked] = await Promise.all([store.get(key(uid)), store.get(revokedKey(uid))]);
+      if (!raw) return undefined;
+      const { revokedAt: _ignored, ...record } = JSON.parse(raw) as SessionAssurance;
+      const revokedAt = revoked === null ? undefined : Number(revoked);
+      return revokedAt !== undefined && revokedAt >= record.loginAt ? { ...record, revokedAt } : record;
     },
     async save(uid, record, ttlSeconds) {
-      await store.set(key(uid), JSON.stringify(record), ttlSeconds);
+      const { revokedAt: _derived, ...stored } = record;
+      await store.set(key(uid), JSON.stringify(stored), ttlSeconds);
+    },
+    async revoke(uid, at, ttlSeconds) {
+      await store.set(revokedKey(uid), String(at), ttlSeconds);
     },
     async delete(uid) {
-      await store.del(key(uid));
+      await store.del(key(uid), revokedKey(uid));
     },
   };
 }
