@@ -43,13 +43,15 @@ export function createDisabledClients(store: Store, keys: Keys): DisabledClients
 /**
  * Makes the provider's client lookup skip disabled clients. oidc-provider finds every client
  * through `Client.find` (authorization, client authentication, access tokens' clients,
- * logout), so this one place covers every endpoint. One store read per lookup.
+ * logout), so this one place covers every endpoint. One store read per lookup of a
+ * registered client.
  */
 export function refuseDisabledClients(provider: Provider, disabled: DisabledClients): void {
   const Client = provider.Client as unknown as { find(id: string): Promise<unknown> };
   const find = Client.find.bind(Client);
   Client.find = async (id: string) => {
-    if (typeof id === 'string' && id.length && (await disabled.find(id))) return undefined;
-    return find(id);
+    const client = await find(id);
+    // Registered clients only: an unknown client_id costs no store read.
+    return client && (await disabled.find(id)) ? undefined : client;
   };
 }
