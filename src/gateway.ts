@@ -25,7 +25,7 @@ import { portalClient, PORTAL_CLIENT_ID } from './portal/portal-client.ts';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { loadPolicy, type AssurancePolicy } from './assurance/index.ts';
-import { createPscConfigurationSource, createPscFederation } from './federation/index.ts';
+import { createPscConfigurationSource, createPscFederation, createPscFetch, expiryWarning, readPscTlsFiles } from './federation/index.ts';
 import { createProvider, loadClientsFile, type ClientMetadata } from './oidc/index.ts';
 import { OIDC_ROUTES } from './oidc/provider.ts';
 import { CLIENT_ENDPOINTS, providerEdges } from './oidc/edges.ts';
@@ -91,6 +91,8 @@ export interface Gateway {
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
+  // Before listening: a missing or unreadable certificate is a ConfigError and leaves no port open.
+  const pscTls = readPscTlsFiles(options.config.psc);
   const server = createServer();
   // Until the app is ready, answer instead of leaving requests unanswered forever.
   const starting = (req: IncomingMessage, res: ServerResponse) => {
@@ -125,7 +127,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const webauthn = { ...webauthnSettingsFor(config.issuer, config.webauthn.rpName), timeoutMs: config.webauthn.timeoutSeconds * 1000, requireAttestation: config.webauthn.requireAttestation };
 
   const formAction = createFormActionOrigins(config.psc, clients);
-  const pscSource = formAction.learning(createPscConfigurationSource(config.psc, { allowHttp: config.env !== 'production' }));
+  const pscFetch = pscTls && createPscFetch(pscTls);
+  if (pscTls?.client) {
+    const { subject, issuer, notAfter, fingerprint256 } = pscTls.client;
+    logger.info({ subject, issuer, notAfter, fingerprint256 }, 'PSC client certificate loaded (tls_client_auth)');
+    const warning = expiryWarning(pscTls.client);
+    if (warning) logger.warn(warning);
+  }
+  const pscSource = formAction.learning(createPscConfigurationSource(config.psc, { allowHttp: config.env !== 'production', ...(pscFetch ? { fetch: pscFetch } : {}) }));
   const psc = createPscFederation({ psc: config.psc, redirectUri: `${config.issuer}${PSC_CALLBACK_PATH}`, store, keys, source: pscSource });
   const clock = options.clock ?? Date.now;
   const metrics = createGatewayMetrics();
@@ -196,6 +205,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       sweeper.stop();
       await drainServer(server, drainMs, logger);
       await audit.close();
+      await pscFetch?.close();
       if (!options.store) {
         await store.close();
         logger.info({ store: store.kind }, 'store connection closed');

@@ -10,6 +10,7 @@ import { configSchema, type Config } from './schema.ts';
 import { ENV_VARIABLES, SECRET_KEYS, envNameFor } from './env.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { productionProblems } from './production.ts';
+import { pscAuthProblems } from './psc-auth.ts';
 
 export interface LoadConfigOptions {
   /** Environment to read (default: process.env). */
@@ -42,7 +43,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
   const config = parsed.data as Config;
   config.sandbox.enabled = config.sandbox.enabled ?? config.env !== 'production';
-  const refused = productionProblems(config);
+  const refused = [...pscAuthProblems(config.psc), ...productionProblems(config)];
   if (refused.length) throw new ConfigError(refused);
   return config;
 }

@@ -1,7 +1,8 @@
 /**
  * What NODE_ENV=production refuses: the in-memory store, the sandbox peers, an http
  * issuer, no trusted reverse proxy, abuse limits off, a PSC issuer on the simulator and
- * missing secrets. Returns every problem.
+ * missing secrets (PSC's client secret only with a client_secret_* method; tls_client_auth's
+ * certificate and key are required in every environment, psc-auth.ts). Returns every problem.
  */
 import type { Config } from './schema.ts';
 import type { ConfigProblem } from './errors.ts';
@@ -25,8 +26,9 @@ export function productionProblems(config: Config): ConfigProblem[] {
   if (!config.psc.issuer.startsWith('https://') || /\/\/(localhost|127\.)/.test(config.psc.issuer)) {
     refuse('psc.issuer', 'PSC_ISSUER', config.psc.issuer, 'the real PSC issuer over https (e.g. https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet)');
   }
-  if (!config.psc.clientSecret) {
-    refuse('psc.clientSecret', 'PSC_CLIENT_SECRET', undefined, 'the client secret PSC issued to this establishment');
+  // With tls_client_auth the certificate authenticates the gateway: psc-auth.ts requires its files.
+  if (config.psc.authMethod !== 'tls_client_auth' && !config.psc.clientSecret) {
+    refuse('psc.clientSecret', 'PSC_CLIENT_SECRET', undefined, `the client secret PSC issued to this establishment (PSC_AUTH_METHOD is ${config.psc.authMethod}; with tls_client_auth the certificate replaces it)`);
   }
   if (!config.audit.macKey) {
     refuse('audit.macKey', 'AUDIT_MAC_KEY', undefined, 'the key of the audit trail\'s MAC (at least 32 characters), kept outside Redis');

@@ -69,7 +69,17 @@ export const configSchema = z.strictObject({
     clientId: z.string().min(1).default('hospiconnect-gateway'),
     /** Client secret registered at PSC. Generated for the embedded simulator when unset. */
     clientSecret: z.string().min(16, 'at least 16 characters').optional(),
-    authMethod: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+    /** How the gateway authenticates to PSC's token endpoint: its secret, or its certificate (mutual TLS, RFC 8705). */
+    authMethod: z.enum(['client_secret_basic', 'client_secret_post', 'tls_client_auth']).default('client_secret_basic'),
+    /** Mutual TLS to PSC: PEM files, read once at start-up (federation/psc-tls-files.ts). */
+    tls: z.strictObject({
+      /** Client certificate PSC knows for the establishment, then any intermediate CA certificates (tls_client_auth). */
+      certFile: z.string().min(1).optional(),
+      /** Its private key, unencrypted PEM (tls_client_auth). Never logged. */
+      keyFile: z.string().min(1).optional(),
+      /** CA certificates to trust for PSC's server certificate in addition to Node's roots. */
+      caFile: z.string().min(1).optional(),
+    }).prefault({}),
     scope: z.string().min(1).default('openid scope_all'),
     acrValues: z.string().min(1).default('eidas1'),
     /** Upstream HTTP timeout in milliseconds. */

@@ -54,3 +54,17 @@ export function classifyUpstreamError(err: unknown): FederationFailure {
   if (e?.error === 'temporarily_unavailable' || e?.error === 'server_error') return 'unavailable';
   return 'invalid-response';
 }
+
+/**
+ * What an operator needs from an error thrown while talking to PSC: fetch's "fetch failed"
+ * says nothing, its cause does (a refused TLS certificate, a reset); PSC's OAuth error and
+ * description say why it refused (e.g. invalid_client: client certificate was not verified).
+ */
+export function upstreamDetail(err: unknown): string {
+  const e = err as { message?: string; error?: unknown; error_description?: unknown; cause?: { code?: unknown; message?: unknown } };
+  const parts = [String(e?.message ?? err)];
+  if (typeof e?.error === 'string') parts.push(typeof e.error_description === 'string' ? `${e.error}: ${e.error_description}` : e.error);
+  const cause = e?.cause;
+  if (cause && typeof cause.message === 'string' && cause.message !== e.message) parts.push(typeof cause.code === 'string' ? `${cause.code}: ${cause.message}` : cause.message);
+  return parts.join(' — ').slice(0, 500);
+}

@@ -9,7 +9,7 @@ import type { Config } from '../config/index.ts';
 import type { Keys } from '../store/keys.ts';
 import type { Store } from '../store/store.ts';
 import type { PscLogin } from '../accounts/index.ts';
-import { FederationError, classifyUpstreamError } from './errors.ts';
+import { FederationError, classifyUpstreamError, upstreamDetail } from './errors.ts';
 import type { PscConfigurationSource } from './psc-metadata.ts';
 import { pscLoginFromClaims } from './psc-claims.ts';
 
@@ -94,7 +94,7 @@ export function createPscFederation(deps: { psc: Config['psc']; redirectUri: str
         return { uid: record.uid, login, upstream: { acr, authMode } };
       } catch (err) {
         if (err instanceof FederationError) throw new FederationError(err.failure, err.message, { uid: record.uid, cause: err.cause });
-        throw new FederationError(classifyUpstreamError(err), (err as Error).message, { uid: record.uid, cause: err });
+        throw new FederationError(classifyUpstreamError(err), upstreamDetail(err), { uid: record.uid, cause: err });
       }
     },
   };

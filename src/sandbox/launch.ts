@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Config } from '../config/index.ts';
+import { ConfigError, type Config } from '../config/index.ts';
 import { startPscSimulator } from './psc/index.ts';
 import { startDemoRp } from './rp/demo-rp.ts';
 import { loadClientKey } from './rp/client-key.ts';
@@ -33,6 +33,13 @@ export function prepareSandboxSecrets(config: Config, env: NodeJS.ProcessEnv = p
 
 /** Starts the PSC simulator; the returned config points the gateway at it. */
 export async function startPscSandbox(config: Config, logger: Logger) {
+  const authMethod = config.psc.authMethod;
+  if (authMethod === 'tls_client_auth') {
+    throw new ConfigError([{
+      key: 'psc.authMethod', env: 'PSC_AUTH_METHOD', received: JSON.stringify(authMethod),
+      expected: 'client_secret_basic or client_secret_post with the sandbox\'s PSC simulator (npm start serves it over plain http, where no client certificate can be seen); set SANDBOX=false and PSC_ISSUER to reach a PSC with the certificate',
+    }]);
+  }
   const simulator = await startPscSimulator({
     port: config.sandbox.pscPort,
     host: config.sandbox.host,
@@ -40,7 +47,7 @@ export async function startPscSandbox(config: Config, logger: Logger) {
       client_id: config.psc.clientId,
       client_secret: config.psc.clientSecret!,
       redirect_uris: [`${config.issuer}/federation/psc/callback`],
-      token_endpoint_auth_method: config.psc.authMethod,
+      token_endpoint_auth_method: authMethod,
     }],
     logger: logger.child({ peer: 'psc-simulator' }),
   });

@@ -1,15 +1,33 @@
 /**
  * Starts listening and reports the real port (so port 0 works). For host `localhost` it
  * listens on 127.0.0.1 and, when available, on ::1 with the same port, so both address
- * families a client may pick for "localhost" reach the simulator.
+ * families a client may pick for "localhost" reach the simulator. With `tls` it speaks HTTPS
+ * and asks every client for a certificate, checked against `tls.clientCa` but never refused
+ * at the handshake (browsers have none; oidc-provider decides at the token endpoint).
  */
-import type { Server } from 'node:http';
-import { createServer, type RequestListener } from 'node:http';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
+
+type Server = http.Server | https.Server;
+
+/** PEM contents for HTTPS with client certificates. */
+export interface ListenTls {
+  /** The simulator's server certificate (for the host clients use) and its key. */
+  cert: string | Buffer;
+  key: string | Buffer;
+  /** CA that issues the client certificates the simulator accepts for tls_client_auth. */
+  clientCa: string | Buffer;
+}
 
 export interface Listening {
   port: number;
   servers: Server[];
+}
+
+function createServer(handler: http.RequestListener, tls: ListenTls | undefined): Server {
+  if (!tls) return http.createServer(handler);
+  return https.createServer({ cert: tls.cert, key: tls.key, ca: tls.clientCa, requestCert: true, rejectUnauthorized: false }, handler);
 }
 
 function listenOn(server: Server, port: number, host: string): Promise<number> {
@@ -23,12 +41,12 @@ function listenOn(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-export async function listen(handler: RequestListener, port: number, host: string): Promise<Listening> {
-  const first = createServer(handler);
+export async function listen(handler: http.RequestListener, port: number, host: string, tls?: ListenTls): Promise<Listening> {
+  const first = createServer(handler, tls);
   if (host !== 'localhost') return { port: await listenOn(first, port, host), servers: [first] };
 
   const realPort = await listenOn(first, port, '127.0.0.1');
-  const second = createServer(handler);
+  const second = createServer(handler, tls);
   try {
     await listenOn(second, realPort, '::1');
     return { port: realPort, servers: [first, second] };

@@ -1,7 +1,8 @@
 /**
  * The simulator's oidc-provider instance, configured like PSC's Keycloak realm: endpoint
  * paths, scopes `openid` + `scope_all`, acr eidas1..3, code flow with optional PKCE,
- * client_secret_basic/post, lifetimes 120 s / 1800 s / 4 h, RS256 ID tokens.
+ * client_secret_basic/post, and tls_client_auth when served over HTTPS (mtls.ts), lifetimes
+ * 120 s / 1800 s / 4 h, RS256 ID tokens.
  */
 import { randomBytes } from 'node:crypto';
 import { Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
@@ -11,20 +12,27 @@ import { faultsMiddleware, type PscFaults } from './faults.ts';
 import type { SimulatorLogger } from './logger.ts';
 import { ACR_VALUES } from './means.ts';
 import { memoryAdapterFactory, MemoryStore } from './memory-adapter.ts';
+import { MTLS_FEATURE, mtlsEndpointAliases } from './mtls.ts';
 import { ENDPOINTS, INTERACTION_PATH } from './paths.ts';
 import type { Practitioner } from './practitioners.ts';
 import type { SigningKey } from './signing-key.ts';
 import { PAGE_CSP, renderMessagePage } from './views.ts';
 
-/** A relying party allowed to use the simulator (the gateway). */
-export interface PscClient {
+/** A relying party allowed to use the simulator (the gateway), authenticated by a secret or by its certificate. */
+export type PscClient = {
   client_id: string;
-  client_secret: string;
   redirect_uris: string[];
   post_logout_redirect_uris?: string[];
+} & ({
+  client_secret: string;
   /** Default `client_secret_basic`. */
   token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post';
-}
+} | {
+  /** Mutual TLS (RFC 8705): needs the simulator's `tls` option. */
+  token_endpoint_auth_method: 'tls_client_auth';
+  /** Subject DN the client certificate must have, RFC 4514 (e.g. `CN=hospiconnect,O=CH Exemple,C=FR`). */
+  tls_client_auth_subject_dn: string;
+});
 
 /** Lifetimes in seconds, as on PSC (access 2 min, refresh 30 min, session 4 h). */
 export const PSC_TTL = {
@@ -45,6 +53,8 @@ export interface CreatePscProviderOptions {
   /** Returns the faults in force (the simulator's `faults` may be replaced by a test). */
   faults: () => PscFaults;
   logger: SimulatorLogger;
+  /** Served over HTTPS with client certificates: tls_client_auth and mtls_endpoint_aliases. */
+  mtls?: boolean;
 }
 
 function page(ctx: KoaContextWithOIDC, status: number, html: string): void {
@@ -55,16 +65,17 @@ function page(ctx: KoaContextWithOIDC, status: number, html: string): void {
 }
 
 export function createPscProvider(options: CreatePscProviderOptions): Provider {
-  const { issuer, clients, practitioners, signingKey, faults, logger } = options;
+  const { issuer, clients, practitioners, signingKey, faults, logger, mtls = false } = options;
 
   const configuration: Configuration = {
     adapter: memoryAdapterFactory(new MemoryStore()),
     clients: clients.map((c) => ({
       client_id: c.client_id,
-      client_secret: c.client_secret,
+      ...(c.token_endpoint_auth_method === 'tls_client_auth'
+        ? { token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: c.tls_client_auth_subject_dn }
+        : { token_endpoint_auth_method: c.token_endpoint_auth_method ?? 'client_secret_basic', client_secret: c.client_secret }),
       redirect_uris: c.redirect_uris,
       post_logout_redirect_uris: c.post_logout_redirect_uris ?? [],
-      token_endpoint_auth_method: c.token_endpoint_auth_method ?? 'client_secret_basic',
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       id_token_signed_response_alg: 'RS256',
@@ -78,7 +89,7 @@ export function createPscProvider(options: CreatePscProviderOptions): Provider {
     claims: { acr: null, auth_time: null, sid: null, iss: null, openid: ['sub'], scope_all: [...SCOPE_ALL_CLAIMS] },
     acrValues: [...ACR_VALUES],
     responseTypes: ['code'],
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', ...(mtls ? ['tls_client_auth' as const] : [])],
     pkce: { required: () => false },
     // PSC puts the professional claims in the ID token too, not only in userinfo.
     conformIdTokenClaims: false,
@@ -87,12 +98,14 @@ export function createPscProvider(options: CreatePscProviderOptions): Provider {
     findAccount: createFindAccount(practitioners),
     extraTokenClaims,
     clientBasedCORS: () => false,
+    ...(mtls ? { discovery: { mtls_endpoint_aliases: mtlsEndpointAliases(issuer) } } : {}),
     interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
       // Not part of PSC's documented contract (reference/psc.md): keep them off.
       pushedAuthorizationRequests: { enabled: false },
       dPoP: { enabled: false },
+      ...(mtls ? { mTLS: MTLS_FEATURE } : {}),
       introspection: { enabled: true, allowedPolicy: async () => true },
       revocation: {
         enabled: true,
@@ -135,8 +148,9 @@ export function createPscProvider(options: CreatePscProviderOptions): Provider {
   provider.use(faultsMiddleware({ faults, tokenPath: ENDPOINTS.token, userinfoPath: ENDPOINTS.userinfo, signingKey, logger }));
 
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'PSC simulator: oidc-provider server error'));
-  const rejected = (event: string) => (_ctx: unknown, err: { error?: string; error_description?: string }) =>
-    logger.warn({ event, error: err.error, error_description: err.error_description }, 'PSC simulator: request rejected');
+  // error_detail says what the answer does not (e.g. why client authentication failed).
+  const rejected = (event: string) => (_ctx: unknown, err: { error?: string; error_description?: string; error_detail?: string }) =>
+    logger.warn({ event, error: err.error, error_description: err.error_description, error_detail: err.error_detail }, 'PSC simulator: request rejected');
   provider.on('authorization.error', rejected('authorization.error'));
   provider.on('grant.error', rejected('grant.error'));
   provider.on('userinfo.error', rejected('userinfo.error'));

@@ -1,11 +1,13 @@
 /**
  * startPscSimulator: listens first (so port 0 works), builds the issuer from the real port,
- * then creates the provider and the express app behind the already-listening server.
+ * then creates the provider and the express app behind the already-listening server. With
+ * `tls` it serves HTTPS and accepts tls_client_auth clients (mutual TLS, as PSC's "Espace de
+ * Confiance" requires).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createPscApp } from './app.ts';
 import type { PscFaults } from './faults.ts';
-import { closeAll, listen } from './listen.ts';
+import { closeAll, listen, type ListenTls } from './listen.ts';
 import { silentLogger, type SimulatorLogger } from './logger.ts';
 import { ISSUER_PATH } from './paths.ts';
 import { loadPractitioners, DEFAULT_PRACTITIONERS_FILE } from './practitioners.ts';
@@ -18,7 +20,12 @@ export interface PscSimulatorOptions {
   /** Host to bind (default 'localhost'). */
   host?: string;
   /** Relying parties allowed to use the simulator (the gateway). */
-  clients: Array<{ client_id: string; client_secret: string; redirect_uris: string[]; post_logout_redirect_uris?: string[]; token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post' }>;
+  clients: PscClient[];
+  /**
+   * Serve HTTPS (PEM contents): the server certificate and key, and the CA whose client
+   * certificates tls_client_auth accepts. Needed for clients registered with tls_client_auth.
+   */
+  tls?: ListenTls;
   /** Practitioner fixture file (default config/sandbox/psc-practitioners.json). */
   practitionersFile?: string;
   /** pino-compatible logger (optional). */
@@ -26,7 +33,7 @@ export interface PscSimulatorOptions {
 }
 
 export interface PscSimulator {
-  /** Base URL, e.g. http://localhost:3001 */
+  /** Base URL, e.g. http://localhost:3001 (https with `tls`) */
   url: string;
   /** Issuer, `${url}/auth/realms/esante-wallet` */
   issuer: string;
@@ -41,13 +48,19 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-function checkClients(clients: readonly PscClient[]): void {
+function checkClients(clients: readonly PscClient[], tls: boolean): void {
   if (!Array.isArray(clients) || clients.length === 0) {
     throw new TypeError('PSC simulator: options.clients: expected at least one client { client_id, client_secret, redirect_uris }, received none');
   }
   for (const [i, c] of clients.entries()) {
-    if (!c.client_id || !c.client_secret || !Array.isArray(c.redirect_uris) || c.redirect_uris.length === 0) {
-      throw new TypeError(`PSC simulator: options.clients[${i}]: expected client_id, client_secret and a non-empty redirect_uris`);
+    if (!c.client_id || !Array.isArray(c.redirect_uris) || c.redirect_uris.length === 0) {
+      throw new TypeError(`PSC simulator: options.clients[${i}]: expected client_id and a non-empty redirect_uris`);
+    }
+    if (c.token_endpoint_auth_method === 'tls_client_auth') {
+      if (!c.tls_client_auth_subject_dn) throw new TypeError(`PSC simulator: options.clients[${i}]: tls_client_auth needs tls_client_auth_subject_dn (the certificate's subject DN, e.g. "CN=hospiconnect,O=CH,C=FR")`);
+      if (!tls) throw new TypeError(`PSC simulator: options.clients[${i}]: tls_client_auth needs options.tls (the simulator must serve HTTPS to see client certificates)`);
+    } else if (!c.client_secret) {
+      throw new TypeError(`PSC simulator: options.clients[${i}]: expected a client_secret (or token_endpoint_auth_method "tls_client_auth")`);
     }
   }
 }
@@ -55,7 +68,7 @@ function checkClients(clients: readonly PscClient[]): void {
 export async function startPscSimulator(options: PscSimulatorOptions): Promise<PscSimulator> {
   const logger: SimulatorLogger = options.logger ?? silentLogger;
   const host = options.host ?? 'localhost';
-  checkClients(options.clients);
+  checkClients(options.clients, Boolean(options.tls));
   const practitioners = await loadPractitioners(options.practitionersFile ?? DEFAULT_PRACTITIONERS_FILE);
   const signingKey = await generateSigningKey();
 
@@ -65,13 +78,13 @@ export async function startPscSimulator(options: PscSimulatorOptions): Promise<P
   const { port, servers } = await listen((req, res) => {
     if (handler) return handler(req, res);
     res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' }).end('Simulateur PSC en cours de démarrage');
-  }, options.port, host);
+  }, options.port, host, options.tls);
 
-  const url = `http://${urlHost(host)}:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${urlHost(host)}:${port}`;
   const issuer = `${url}${ISSUER_PATH}`;
   let faults: PscFaults = {};
   try {
-    const provider = createPscProvider({ issuer, clients: options.clients, practitioners, signingKey, faults: () => faults, logger });
+    const provider = createPscProvider({ issuer, clients: options.clients, practitioners, signingKey, faults: () => faults, logger, mtls: Boolean(options.tls) });
     handler = createPscApp({ provider, issuer, practitioners, logger });
   } catch (err) {
     await closeAll(servers);
