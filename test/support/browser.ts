@@ -30,6 +30,12 @@ export interface FollowOptions {
 export class TestBrowser {
   readonly jar = new CookieJar();
   route: (url: URL) => URL = (u) => u;
+  readonly #fetch: typeof fetch;
+
+  /** `fetch`: another Fetch API function, e.g. one trusting a test CA (default: the global fetch). */
+  constructor(options: { fetch?: typeof fetch } = {}) {
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  }
 
   /** One request, no redirect followed; cookies stored. */
   async request(url: string | URL, init: { method?: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {}): Promise<Page> {
@@ -47,7 +53,7 @@ export class TestBrowser {
       headers['content-type'] = 'application/json';
       headers.accept = 'application/json';
     }
-    const response = await fetch(target, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    const response = await this.#fetch(target, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
     for (const setCookie of response.headers.getSetCookie()) {
       await this.jar.setCookie(setCookie, target.href, { ignoreError: true });
     }

@@ -13,7 +13,7 @@ import { loadConfig, type Config } from '../../src/config/index.ts';
 import { startGateway, type Gateway } from '../../src/gateway.ts';
 import { toClientMetadata } from '../../src/oidc/index.ts';
 import { createKeys, createRedisConnection, createRedisStore, createMemoryStore, type Store } from '../../src/store/index.ts';
-import { startPscSimulator, type PscSimulator } from '../../src/sandbox/psc/index.ts';
+import { startPscSimulator, type PscClient, type PscSimulator, type PscSimulatorTls } from '../../src/sandbox/psc/index.ts';
 import { TEST_REDIS_URL, deletePrefix, uniquePrefix } from './redis.ts';
 import { freePort } from './ports.ts';
 import { startBackchannelReceiver } from './backchannel-receiver.ts';
@@ -36,6 +36,12 @@ export interface StackOptions {
   clock?: () => number;
   /** Redis to use instead of TEST_REDIS_URL (a private redis-server the test stops and restarts). */
   redisUrl?: string;
+  /**
+   * Serve the PSC simulator over HTTPS with client certificates (PEM contents) and register the
+   * gateway there with tls_client_auth and this subject DN instead of its secret. The gateway's
+   * side (psc.authMethod, psc.tls.*) is set through `overrides`.
+   */
+  pscMtls?: { tls: PscSimulatorTls; subjectDn: string };
   /** Extra configuration overrides (dotted keys), possibly computed from the simulator. */
   overrides?: Record<string, unknown> | ((psc: PscSimulator) => Record<string, unknown>);
 }
@@ -79,10 +85,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const count = options.instances ?? 1;
   const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
   const issuer = `http://localhost:${ports[0]}`;
-  const psc = await startPscSimulator({
-    port: 0,
-    clients: [{ client_id: 'hospiconnect-gateway', client_secret: secrets.psc, redirect_uris: [`${issuer}/federation/psc/callback`] }],
-  });
+  const redirectUris = [`${issuer}/federation/psc/callback`];
+  const gatewayAtPsc: PscClient = options.pscMtls
+    ? { client_id: 'hospiconnect-gateway', redirect_uris: redirectUris, token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: options.pscMtls.subjectDn }
+    : { client_id: 'hospiconnect-gateway', client_secret: secrets.psc, redirect_uris: redirectUris };
+  const psc = await startPscSimulator({ port: 0, clients: [gatewayAtPsc], ...(options.pscMtls ? { tls: options.pscMtls.tls } : {}) });
   const config = loadConfig({
     env: {},
     overrides: {
