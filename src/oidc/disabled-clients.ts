@@ -8,6 +8,7 @@
 import type Provider from 'oidc-provider';
 import type { Store } from '../store/store.ts';
 import type { Keys } from '../store/keys.ts';
+import { isStoreUnavailable } from '../store/unavailable.ts';
 
 export interface DisabledMark {
   /** Epoch ms. */
@@ -52,6 +53,14 @@ export function refuseDisabledClients(provider: Provider, disabled: DisabledClie
   Client.find = async (id: string) => {
     const client = await find(id);
     // Registered clients only: an unknown client_id costs no store read.
-    return client && (await disabled.find(id)) ? undefined : client;
+    if (!client) return client;
+    const mark = await disabled.find(id).catch((err: unknown) => {
+      // Redis unreachable: nothing a client can do works without it either (codes, tokens,
+      // sessions), so the request goes on to its outage answer — for a sign-in, a redirect
+      // to the application with temporarily_unavailable rather than a dead end.
+      if (isStoreUnavailable(err)) return undefined;
+      throw err;
+    });
+    return mark ? undefined : client;
   };
 }
