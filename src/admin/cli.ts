@@ -32,7 +32,7 @@ const COMMANDS: Record<string, Command> = {
   'end-sessions': { argument: '<idNat>', summary: "ends a clinician's sessions and revokes their tokens", run: (ctx, p) => endSessions(ctx, p.args[0]!) },
   'list-clients': { argument: '', summary: 'the relying parties of CLIENTS_FILE and whether they are disabled', run: (ctx) => listClients(ctx) },
   'add-client': { argument: '<registration.json>', summary: 'appends a registration to CLIENTS_FILE (loaded at the next restart)', run: (ctx, p) => addClient(ctx, p.args[0]!) },
-  'disable-client': { argument: '<client_id>', options: '[--reason text]', summary: 'switches a client off on every instance now and revokes its tokens', run: (ctx, p) => disableClient(ctx, p.args[0]!, p.reason) },
+  'disable-client': { argument: '<client_id>', options: '[--reason text]', summary: 'switches a client off on every instance (within a second) and revokes its tokens', run: (ctx, p) => disableClient(ctx, p.args[0]!, p.reason) },
   'enable-client': { argument: '<client_id>', summary: 'switches a disabled client back on', run: (ctx, p) => enableClient(ctx, p.args[0]!) },
 };
 

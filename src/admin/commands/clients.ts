@@ -2,7 +2,7 @@
  * Admin commands about relying parties. clients.json (CLIENTS_FILE) stays the registry,
  * reviewed like code: `add-client` appends a checked registration to it (the gateways load
  * it at their next restart); `disable-client` switches a registered client off on every
- * instance at once and revokes the tokens of its sign-ins; `enable-client` switches it back
+ * instance within a second and revokes the tokens of its sign-ins; `enable-client` switches it back
  * on. Each is recorded in the audit trail (`admin.action`) and returns the exit code.
  */
 import { randomBytes } from 'node:crypto';
@@ -136,7 +136,7 @@ export async function disableClient(ctx: AdminContext, clientId: string, reason:
     ctx.out(`${clientId} is already disabled (since ${new Date(existing.at).toISOString()} by ${existing.operator}); revoked the tokens of ${grants} more sign-in(s)`);
     return grants ? 0 : 1;
   }
-  ctx.out(`disabled ${clientId} on every instance; revoked the tokens of ${grants} sign-in(s)`);
+  ctx.out(`disabled ${clientId} on every instance (within a second); revoked the tokens of ${grants} sign-in(s)`);
   return 0;
 }
 
