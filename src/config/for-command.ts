@@ -7,8 +7,13 @@ import { loadConfig } from './load.ts';
 import type { Config } from './schema.ts';
 
 export function loadConfigForCommand(env: NodeJS.ProcessEnv = process.env): Config | undefined {
+  return orPrintedProblems(() => loadConfig({ env }));
+}
+
+/** What `read` returns, or undefined after printing its ConfigError one problem per line. */
+export function orPrintedProblems<T>(read: () => T): T | undefined {
   try {
-    return loadConfig({ env });
+    return read();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     for (const problem of err.problems) console.error(formatProblem(problem));

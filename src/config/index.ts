@@ -2,4 +2,4 @@ export { loadConfig, issueProblems, describeValue, type LoadConfigOptions } from
 export { ConfigError, formatProblem, type ConfigProblem } from './errors.ts';
 export { ENV_VARIABLES, LAUNCHER_VARIABLES } from './env.ts';
 export type { Config, PscMetadata } from './schema.ts';
-export { loadConfigForCommand } from './for-command.ts';
+export { loadConfigForCommand, orPrintedProblems } from './for-command.ts';

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { ConfigError, formatProblem } from '../../config/index.ts';
+import { orPrintedProblems } from '../../config/index.ts';
 import { parseRegistrations, readRegistrationsFile, type ClientRegistration } from '../../oidc/clients.ts';
 import { createDisabledClients } from '../../oidc/disabled-clients.ts';
 import { PORTAL_CLIENT_ID } from '../../portal/portal-client.ts';
@@ -17,15 +17,7 @@ import { createAdminSessions } from '../sessions.ts';
 const REASON_MAX = 200;
 
 /** The registrations of CLIENTS_FILE, or undefined after printing why they cannot be read. */
-function registrations(file: string): { raw: unknown[]; registrations: ClientRegistration[] } | undefined {
-  try {
-    return readRegistrationsFile(file);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    for (const problem of err.problems) console.error(formatProblem(problem));
-    return undefined;
-  }
-}
+const registrations = (file: string) => orPrintedProblems(() => readRegistrationsFile(file));
 
 const kindOf = (c: ClientRegistration) => (c.grant_types.includes('client_credentials') ? 'machine' : 'sign-in');
 
@@ -72,14 +64,8 @@ export async function addClient(ctx: AdminContext, registrationPath: string): Pr
     console.error(`admin: client "${String(entry.client_id)}" is already registered in ${path}`);
     return 2;
   }
-  let added: ClientRegistration;
-  try {
-    added = parseRegistrations([...file.raw, entry], path).at(-1)!;
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    for (const problem of err.problems) console.error(formatProblem(problem));
-    return 2;
-  }
+  const added = orPrintedProblems(() => parseRegistrations([...file.raw, entry], path).at(-1)!);
+  if (!added) return 2;
   // Recorded first: the file does not need Redis, and no change may escape the audit trail.
   const event = { type: 'admin.action', clientId: added.client_id, details: { action: 'add-client', target: added.client_id, operator: ctx.operator, kind: kindOf(added) } } as const;
   await ctx.audit({ ...event, outcome: 'success' });
