@@ -144,7 +144,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const sessionPolicy = createSessionPolicy(config.sessions);
   const sessionAssurance = createSessionAssuranceStore(store, keys);
   const deadlinesKey = sessionDeadlinesKey(keys);
-  const assurance = { sessions: sessionAssurance, policy: sessionPolicy, store, deadlinesKey, clock };
+  const usableKeys = async (accountId: string) => (await credentials.listByAccount(accountId)).filter((c) => !c.blocked).length;
+  const assurance = { sessions: sessionAssurance, policy: sessionPolicy, assurance: policy, usableKeys, store, deadlinesKey, clock };
   const provider = createProvider({ assurance, config, adapter: createAdapterFactory(store, keys), jwks: loaded.jwks, cookieKeys: loaded.cookieKeys, clients, accounts, views });
   // Before the app mounts the provider: its middleware is composed when callback() is taken.
   const limits = createAbuseLimits({ limits: config.limits, redis: backend.redis, prefix: config.redis.prefix, audit: audit.requests });
@@ -176,8 +177,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.use(metricsRoute(metrics.registry, config.metrics));
   app.use(queryLimits());
   app.get(OIDC_ROUTES.authorization, limits.signinStep);
-  app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views, credentials, webauthn, aaguids, audit: audit.requests, limits, csrfSecret: loaded.cookieKeys[0]! }));
-  const portalDeps = { config, provider, accounts, credentials, activity: createActivityLog(store, keys), store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]!, lifetimes: assurance, audit: audit.requests };
+  app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views, credentials, sessions: sessionAssurance, webauthn, aaguids, audit: audit.requests, limits, csrfSecret: loaded.cookieKeys[0]! }));
+  const portalDeps = { config, provider, accounts, credentials, policy, activity: createActivityLog(store, keys), store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]!, lifetimes: assurance, audit: audit.requests };
   app.use(portalRoutes(portalDeps));
   app.use(adminRoutes({ ...portalDeps, auditLog: audit.log }));
   app.use(pilotRoutes({ ...portalDeps, figures: createPilotFiguresReader(store, keys), clientNames: new Map(clients.map((c) => [c.client_id, String(c.client_name ?? c.client_id)])), clock }));

@@ -1,6 +1,12 @@
 export { LEVELS, isLevel, compareLevels, lowerLevel, type Level } from './levels.ts';
+export type { Assurance, Strength } from './assurance.ts';
 export { loadPolicy, parsePolicy, type AssurancePolicy, type MethodPolicy } from './policy.ts';
-export { levelForPsc, type AssuranceResult } from './psc-level.ts';
-export { resultForMethod, levelForWebAuthn, levelForSecondFactor, asksSecondFactorAfter } from './method-level.ts';
+export { pscAssurance } from './psc-assurance.ts';
+export { assuranceOfMethod, asksSecondFactorAfter } from './method-assurance.ts';
+export {
+  keyOwnAssurance, keyAssurance, bindingCeiling, cappedBy, secondFactorAssurance, mayBindKey, raisesBinding,
+  inPersonBinding, signInBinding, type KeyBinding, type KeyFacts,
+} from './key-assurance.ts';
 export { requirementFor, satisfies, issuedAcr, PHR, PHRH, ACR_VALUES_SUPPORTED, type Requirement, type RequirementInput } from './requirement.ts';
 export { createSessionAssuranceStore, type SessionAssurance, type SessionAssuranceStore } from './session-assurance.ts';
+export { stepRulesAsk, rulesAskSteps, type ClientStep, type ClientRules } from './client-step.ts';

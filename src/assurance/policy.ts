@@ -19,6 +19,27 @@ const methodSchema = z.strictObject({
   hardwareProtected: z.boolean().default(false),
 });
 
+const strengthSchema = z.strictObject({
+  acr: z.enum(LEVELS),
+  phishingResistant: z.boolean(),
+  hardwareProtected: z.boolean(),
+});
+
+/**
+ * How keys are bound (NIST SP 800-63B §6.1.2.1): a key is worth at most the sign-in that
+ * bound it. The defaults are the safe ones, so that a policy file written before this rule
+ * still loads.
+ */
+const bindingSchema = z.strictObject({
+  $comment: z.string().optional(),
+  /** A sign-in below this level cannot bind a key (enrolment refused). */
+  minimumLevel: z.enum(LEVELS).default('eidas2'),
+  /** The ceiling of keys stored before bindings were recorded, until raised. */
+  unrecorded: strengthSchema.default({ acr: 'eidas2', phishingResistant: false, hardwareProtected: false }),
+  /** What an administrator's in-person identity check confirms a key at (the key's own worth still caps it). */
+  inPerson: strengthSchema.default({ acr: 'eidas3', phishingResistant: true, hardwareProtected: true }),
+});
+
 export const policySchema = z.strictObject({
   $comment: z.string().optional(),
   methods: z.record(z.string().regex(/^[a-z0-9+-]+$/, 'lower-case letters, digits, - and +'), methodSchema),
@@ -37,9 +58,10 @@ export const policySchema = z.strictObject({
     synced: z.string(),
     /** Device-bound keys with a verified attestation whose AAGUID is on the establishment's allow-list. */
     attested: z.strictObject({ method: z.string(), allowList: z.array(z.uuid().transform((id) => id.toLowerCase())) }),
-    /** Applications with `key_after_ecps` ask for a key after a sign-in by method `after`; the result is method `method`. */
+    /** Applications with `key_after_ecps` ask for a key after a sign-in by method `after`; the result is method `method` (its `amr` is added to the factors really used). */
     secondFactor: z.strictObject({ after: z.string(), method: z.string() }),
   }),
+  binding: bindingSchema.default({ minimumLevel: 'eidas2', unrecorded: { acr: 'eidas2', phishingResistant: false, hardwareProtected: false }, inPerson: { acr: 'eidas3', phishingResistant: true, hardwareProtected: true } }),
 }).superRefine((p, ctx) => {
   const known = new Set(Object.keys(p.methods));
   const refersToMethod = (path: string[], method: string) => {

@@ -5,7 +5,7 @@
  * hardware-protected (`phrh`, the OpenID EAP ACR values). Unknown acr values are ignored.
  */
 import { compareLevels, isLevel, type Level } from './levels.ts';
-import type { AssuranceResult } from './psc-level.ts';
+import type { Strength } from './assurance.ts';
 
 export const PHR = 'phr';
 export const PHRH = 'phrh';
@@ -71,7 +71,7 @@ export function requirementFor(input: RequirementInput): Requirement {
 }
 
 /** Whether an authentication meets the requirement. */
-export function satisfies(assurance: Pick<AssuranceResult, 'acr' | 'phishingResistant' | 'hardwareProtected'>, requirement: Requirement): boolean {
+export function satisfies(assurance: Strength, requirement: Requirement): boolean {
   return compareLevels(assurance.acr, requirement.level) >= 0
     && (!requirement.phishingResistant || assurance.phishingResistant)
     && (!requirement.hardwareProtected || (assurance.phishingResistant && assurance.hardwareProtected));
@@ -81,7 +81,7 @@ export function satisfies(assurance: Pick<AssuranceResult, 'acr' | 'phishingResi
  * The `acr` to issue: `phrh` or `phr` when the request named it and the authentication meets
  * it, otherwise the eidas level actually reached — never the level asked for.
  */
-export function issuedAcr(assurance: Pick<AssuranceResult, 'acr' | 'phishingResistant' | 'hardwareProtected'>, requirement: Requirement): string {
+export function issuedAcr(assurance: Strength, requirement: Requirement): string {
   if (requirement.requested.includes(PHRH) && assurance.phishingResistant && assurance.hardwareProtected) return PHRH;
   if (requirement.requested.includes(PHR) && assurance.phishingResistant) return PHR;
   return assurance.acr;

@@ -10,9 +10,9 @@
  */
 import type { Store } from '../store/store.ts';
 import type { Keys } from '../store/keys.ts';
-import type { AssuranceResult } from './psc-level.ts';
+import type { Assurance } from './assurance.ts';
 
-export interface SessionAssurance extends AssuranceResult {
+export interface SessionAssurance extends Assurance {
   accountId: string;
   /** Epoch ms of the authentication. */
   loginAt: number;
@@ -30,11 +30,16 @@ export interface SessionAssuranceStore {
   /** Ends the session's current authentication at `at` (epoch ms), whatever is saved after. */
   revoke(sessionUid: string, at: number, ttlSeconds: number): Promise<void>;
   delete(sessionUid: string): Promise<void>;
+  /** Ends every authentication of an account verified before `at` (epoch ms), also those still in a sign-in journey. */
+  endAccount(accountId: string, at: number, ttlSeconds: number): Promise<void>;
+  /** When an administrator last ended the account's authentications (epoch ms), if recently. */
+  accountEndedAt(accountId: string): Promise<number | undefined>;
 }
 
 export function createSessionAssuranceStore(store: Store, keys: Keys): SessionAssuranceStore {
   const key = (uid: string) => keys.custom(`su:${uid}`, 'assurance');
   const revokedKey = (uid: string) => keys.custom(`su:${uid}`, 'revoked');
+  const accountEndedKey = (accountId: string) => keys.accountPart(accountId, 'authentications-ended');
   return {
     async get(uid) {
       const [raw, revoked] = await Promise.all([store.get(key(uid)), store.get(revokedKey(uid))]);
@@ -52,6 +57,13 @@ export function createSessionAssuranceStore(store: Store, keys: Keys): SessionAs
     },
     async delete(uid) {
       await store.del(key(uid), revokedKey(uid));
+    },
+    async endAccount(accountId, at, ttlSeconds) {
+      await store.set(accountEndedKey(accountId), String(at), ttlSeconds);
+    },
+    async accountEndedAt(accountId) {
+      const raw = await store.get(accountEndedKey(accountId));
+      return raw === null ? undefined : Number(raw);
     },
   };
 }

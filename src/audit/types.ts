@@ -18,6 +18,7 @@ export const AUDIT_EVENT_TYPES = [
   'key.skipped',
   'key.enrolled',
   'key.renamed',
+  'key.raised',
   'key.revoked',
   'key.counter_anomaly',
   'key.uv_missing',

@@ -1,45 +1,54 @@
 /**
  * What follows a verified PSC sign-in: when it falls short of what the application needs,
- * one of the clinician's keys if that completes it, else a page saying what is needed; a
- * second factor when the application asks for one after e-CPS; an offer to enrol a key when
- * the clinician has none (or a requirement, per application); otherwise back to the application.
+ * one of the clinician's keys if that completes it, else a page saying what is needed; the
+ * step the application's own rules ask (a key as second factor, a required enrolment); an
+ * offer to enrol a key when the clinician has none; otherwise back to the application.
+ * A sign-in below the policy's binding minimum cannot enrol a key: the offer is not made,
+ * and an application that requires a key gets a page saying which sign-in can.
  */
 import type { Request, Response } from 'express';
 import { gatewayProperties } from '../oidc/client-properties.ts';
-import { asksSecondFactorAfter, satisfies } from '../assurance/index.ts';
+import { mayBindKey, satisfies, stepRulesAsk } from '../assurance/index.ts';
 import { sendPage } from '../http/page.ts';
 import { keyCompletes, requirementOf } from './requirement.ts';
 import { ABORT_REASON } from './abort.ts';
 import type { InteractionDeps, InteractionDetails } from './context.ts';
 import { finishLogin } from './finish-login.ts';
-import { savePendingLogin, type PendingLogin } from './pending-login.ts';
+import { savePendingLogin, type VerifiedLogin } from './pending-login.ts';
 
-export type NextStep = 'second-factor' | 'enrol' | 'finish' | 'unmet';
+export type NextStep = 'second-factor' | 'enrol' | 'finish' | 'unmet' | 'binding-too-weak';
 
-export async function nextStepAfterPsc(deps: InteractionDeps, details: InteractionDetails, login: PendingLogin): Promise<NextStep> {
+export async function nextStepAfterPsc(deps: InteractionDeps, details: InteractionDetails, login: VerifiedLogin): Promise<NextStep> {
   const client = await deps.provider.Client.find(String(details.params.client_id));
   const settings = gatewayProperties(client);
   const requirement = await requirementOf(deps, details);
   const keys = (await deps.credentials.listByAccount(login.accountId)).filter((c) => !c.blocked);
-  const enough = satisfies(login, requirement);
-  if (!enough) return keys.length > 0 && keyCompletes(deps.policy, login.method, requirement) ? 'second-factor' : 'unmet';
-  if (settings.key_after_ecps && asksSecondFactorAfter(deps.policy, login.method) && keys.length > 0) return 'second-factor';
-  if (keys.length === 0 && settings.webauthn_enrolment !== 'never') return 'enrol';
+  if (!satisfies(login.assurance, requirement)) return keyCompletes(deps.policy, login.assurance, keys, requirement) ? 'second-factor' : 'unmet';
+  const asked = stepRulesAsk(deps.policy, settings, login.assurance, keys.length);
+  const mayEnrol = mayBindKey(deps.policy, login.assurance);
+  if (asked === 'enrol') return mayEnrol ? 'enrol' : 'binding-too-weak';
+  if (asked) return asked;
+  if (keys.length === 0 && settings.webauthn_enrolment !== 'never' && mayEnrol) return 'enrol';
   return 'finish';
 }
 
-export async function continueAfterPsc(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: PendingLogin): Promise<void> {
+export async function continueAfterPsc(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: VerifiedLogin): Promise<void> {
   const step = await nextStepAfterPsc(deps, details, login);
   if (step === 'finish') return finishLogin(deps, req, res, details, login);
-  if (step === 'unmet') {
+  if (step === 'unmet' || step === 'binding-too-weak') {
     const requirement = await requirementOf(deps, details);
+    const { method, acr } = login.assurance;
     await deps.audit.record({
-      type: 'stepup.unmet', outcome: 'failure', actor: login.accountId, clientId: String(details.params.client_id), reason: 'means-used-falls-short',
-      details: { method: login.method, acr: login.acr, level: requirement.level, phishingResistant: requirement.phishingResistant },
+      type: 'stepup.unmet', outcome: 'failure', actor: login.accountId, clientId: String(details.params.client_id),
+      reason: step === 'unmet' ? 'means-used-falls-short' : 'sign-in-too-weak-to-enrol',
+      details: { method, acr, level: requirement.level, phishingResistant: requirement.phishingResistant },
     }, req);
     await deps.store.set(deps.keys.interaction(details.uid, ABORT_REASON), 'unmet', deps.config.ttl.interaction);
     const client = await deps.provider.Client.find(String(details.params.client_id));
-    sendPage(deps.views, req, res, 'unmet', { uid: details.uid, clientName: client?.clientName ?? '', requirement: await requirementOf(deps, details), retryPsc: true }, 403);
+    const page = step === 'unmet'
+      ? { uid: details.uid, clientName: client?.clientName ?? '', requirement, retryPsc: true }
+      : { uid: details.uid, clientName: client?.clientName ?? '', requirement: { ...requirement, level: deps.policy.binding.minimumLevel }, retryPsc: true, enrolmentTooWeak: true };
+    sendPage(deps.views, req, res, 'unmet', page, 403);
     return;
   }
   await savePendingLogin(deps, details.uid, step, login);

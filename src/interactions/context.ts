@@ -7,7 +7,7 @@ import type { Request, Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { Config } from '../config/index.ts';
 import type { AccountRepository } from '../accounts/index.ts';
-import type { AssurancePolicy } from '../assurance/index.ts';
+import type { AssurancePolicy, SessionAssuranceStore } from '../assurance/index.ts';
 import type { PscFederation } from '../federation/index.ts';
 import type { Store } from '../store/store.ts';
 import type { Keys } from '../store/keys.ts';
@@ -28,6 +28,8 @@ export interface InteractionDeps {
   keys: Keys;
   views: Views;
   credentials: CredentialRepository;
+  /** The sessions' assurance records (an authentication ended while its pages were open cannot finish). */
+  sessions: SessionAssuranceStore;
   webauthn: WebAuthnSettings;
   aaguids: AaguidTable;
   audit: RequestAudit;

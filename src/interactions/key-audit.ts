@@ -8,7 +8,7 @@ import { WebAuthnError } from '../webauthn/index.ts';
 import type { InteractionDeps } from './context.ts';
 import { JourneyRefusal } from './json-responses.ts';
 
-export async function auditKeyRefusal(deps: Pick<InteractionDeps, 'audit' | 'credentials'>, req: Request, err: unknown, context: { clientId?: string; ceremony: 'sign-in' | 'second-factor' | 'enrolment'; actor?: string }): Promise<void> {
+export async function auditKeyRefusal(deps: Pick<InteractionDeps, 'audit' | 'credentials'>, req: Request, err: unknown, context: { clientId?: string; ceremony: 'sign-in' | 'second-factor' | 'enrolment' | 'raise'; actor?: string }): Promise<void> {
   const code = err instanceof WebAuthnError || err instanceof JourneyRefusal ? err.code : undefined;
   if (!code) return;
   const credentialId = (req.body as { response?: { id?: unknown } } | undefined)?.response?.id;
@@ -23,6 +23,8 @@ export async function auditKeyRefusal(deps: Pick<InteractionDeps, 'audit' | 'cre
   }
   if (context.ceremony === 'enrolment') {
     await deps.audit.record({ type: 'key.enrolled', outcome: 'failure', ...base, reason: code }, req);
+  } else if (context.ceremony === 'raise') {
+    await deps.audit.record({ type: 'key.raised', outcome: 'failure', ...base, reason: code }, req);
   } else {
     await deps.audit.record({ type: 'signin.failed', outcome: 'failure', ...base, reason: code, details: { method: 'webauthn', ceremony: context.ceremony } }, req);
   }

@@ -7,12 +7,16 @@
 import type { Request, Response } from 'express';
 import { UserFacingError } from '../http/errors.ts';
 import { interactionFor, type InteractionDeps, type InteractionDetails } from './context.ts';
-import type { AssuranceResult } from '../assurance/index.ts';
+import type { Assurance } from '../assurance/index.ts';
 
-export interface PendingLogin extends AssuranceResult {
+/** Who signed in, when, and what it proved. */
+export interface VerifiedLogin {
   accountId: string;
-  /** Name of the key used, for WebAuthn sign-ins. */
-  keyName?: string;
+  /** Epoch ms the authentication was verified: the token's `auth_time`, whatever pages follow. */
+  authTime: number;
+  assurance: Assurance;
+  /** The key used, for WebAuthn sign-ins (its revocation ends the login). */
+  key?: { id: string; name: string };
 }
 
 /** The step a pending login waits for. */
@@ -20,33 +24,33 @@ export type PendingStep = 'enrol' | 'second-factor';
 
 interface StoredPendingLogin {
   step: PendingStep;
-  login: PendingLogin;
+  login: VerifiedLogin;
 }
 
 const NAME = 'pending-login';
 
-export async function savePendingLogin(deps: InteractionDeps, uid: string, step: PendingStep, login: PendingLogin): Promise<void> {
+export async function savePendingLogin(deps: InteractionDeps, uid: string, step: PendingStep, login: VerifiedLogin): Promise<void> {
   const stored: StoredPendingLogin = { step, login };
   await deps.store.set(deps.keys.interaction(uid, NAME), JSON.stringify(stored), deps.config.ttl.interaction);
 }
 
-function forStep(raw: string | null, step: PendingStep): PendingLogin | undefined {
+function forStep(raw: string | null, step: PendingStep): VerifiedLogin | undefined {
   if (!raw) return undefined;
   const stored = JSON.parse(raw) as Partial<StoredPendingLogin>;
-  return stored.step === step ? stored.login : undefined;
+  return stored.step === step && typeof stored.login?.authTime === 'number' ? stored.login : undefined;
 }
 
-async function readPendingLogin(deps: InteractionDeps, uid: string, step: PendingStep): Promise<PendingLogin | undefined> {
+async function readPendingLogin(deps: InteractionDeps, uid: string, step: PendingStep): Promise<VerifiedLogin | undefined> {
   return forStep(await deps.store.get(deps.keys.interaction(uid, NAME)), step);
 }
 
 /** Takes the pending login (single use) when it waits for `step`. */
-export async function takePendingLogin(deps: InteractionDeps, uid: string, step: PendingStep): Promise<PendingLogin | undefined> {
+export async function takePendingLogin(deps: InteractionDeps, uid: string, step: PendingStep): Promise<VerifiedLogin | undefined> {
   return forStep(await deps.store.take(deps.keys.interaction(uid, NAME)), step);
 }
 
 /** This browser's interaction and its login waiting for `step`, or an "expired" page when there is none. */
-export async function interactionWithPendingLogin(deps: InteractionDeps, req: Request, res: Response, step: PendingStep): Promise<{ details: InteractionDetails; login: PendingLogin }> {
+export async function interactionWithPendingLogin(deps: InteractionDeps, req: Request, res: Response, step: PendingStep): Promise<{ details: InteractionDetails; login: VerifiedLogin }> {
   const details = await interactionFor(deps.provider, req, res);
   const login = await readPendingLogin(deps, details.uid, step);
   if (!login) throw new UserFacingError(400, 'interaction_expired', `no login waiting for the ${step} step`);

@@ -7,11 +7,11 @@
  */
 import type { RequestHandler } from 'express';
 import { FederationError } from '../federation/index.ts';
-import { levelForPsc } from '../assurance/index.ts';
+import { pscAssurance } from '../assurance/index.ts';
 import { readCookie, sendPage } from '../http/page.ts';
 import { pscBindingCookie, type InteractionDeps } from './context.ts';
 import { stateDigest } from './psc-start.ts';
-import type { PendingLogin } from './pending-login.ts';
+import type { VerifiedLogin } from './pending-login.ts';
 import { professionOf } from '../accounts/index.ts';
 import { attemptId } from '../http/audit.ts';
 import { csrfToken, interactionBinding } from '../http/csrf.ts';
@@ -29,13 +29,13 @@ export function getPscCallback(deps: InteractionDeps, redirectUri: string): Requ
     try {
       const { uid, login, upstream } = await deps.psc.complete(callbackUrl, boundState);
       const { account, created } = await deps.accounts.upsertFromPsc(login);
-      const level = levelForPsc(deps.policy, upstream);
+      const level = pscAssurance(deps.policy, upstream);
       req.log.info({ uid, idNat: account.idNat, method: level.method, acr: level.acr, upstreamAcr: upstream.acr, authMode: upstream.authMode }, 'PSC login verified');
       await deps.audit.record({
         type: 'psc.verified', outcome: 'success', actor: account.idNat, profession: professionOf(account),
         details: { authMode: upstream.authMode, upstreamAcr: upstream.acr, method: level.method, acr: level.acr, created, attempt: attemptId(uid) },
       }, req);
-      const result: PendingLogin = { accountId: account.idNat, acr: level.acr, amr: level.amr, method: level.method, phishingResistant: level.phishingResistant, hardwareProtected: level.hardwareProtected };
+      const result: VerifiedLogin = { accountId: account.idNat, authTime: Date.now(), assurance: level };
       await deps.store.set(deps.keys.interaction(uid, 'psc-result'), JSON.stringify(result), deps.config.psc.stateTtlSeconds);
       res.redirect(303, `/interaction/${uid}/psc/done`);
     } catch (err) {

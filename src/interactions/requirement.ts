@@ -1,9 +1,10 @@
 /**
  * What this authorization request needs (assurance/requirement.ts) and which ways of
  * signing in can reach it for this clinician: the sign-in page offers exactly those
- * (step-up), and says so when there are none.
+ * (step-up), and says so when there are none. A key counts at what it is worth under its
+ * binding (assurance/key-assurance.ts), not at what the authenticator alone could prove.
  */
-import { levelForWebAuthn, resultForMethod, satisfies, type AssurancePolicy, type Requirement } from '../assurance/index.ts';
+import { assuranceOfMethod, keyAssurance, satisfies, secondFactorAssurance, type Assurance, type AssurancePolicy, type KeyFacts, type Requirement } from '../assurance/index.ts';
 import { gatewayProperties } from '../oidc/client-properties.ts';
 import { requestRequirement } from '../oidc/request-requirement.ts';
 import type { InteractionDeps, InteractionDetails } from './context.ts';
@@ -23,27 +24,30 @@ export interface SignInChoices {
   none: boolean;
 }
 
-function meets(policy: AssurancePolicy, method: string, requirement: Requirement): boolean {
-  return policy.methods[method] !== undefined && satisfies(resultForMethod(policy, method), requirement);
+function meets(policy: AssurancePolicy, method: string | undefined, requirement: Requirement): boolean {
+  return method !== undefined && policy.methods[method] !== undefined && satisfies(assuranceOfMethod(policy, method), requirement);
 }
 
 export async function signInChoices(deps: InteractionDeps, details: InteractionDetails, requirement: Requirement): Promise<SignInChoices> {
   const { policy } = deps;
   const accountId = details.session?.accountId;
   const keys = accountId ? (await deps.credentials.listByAccount(accountId)).filter((c) => !c.blocked) : undefined;
+  // Nobody known yet: a key is offered when some key could reach the level (once bound at least as high).
   const keyMethods = [policy.webauthn.deviceBound, policy.webauthn.synced, ...(policy.webauthn.attested.allowList.length ? [policy.webauthn.attested.method] : [])];
   const key = keys
-    ? keys.some((c) => satisfies(levelForWebAuthn(policy, c), requirement))
+    ? keys.some((c) => satisfies(keyAssurance(policy, c), requirement))
     : keyMethods.some((m) => meets(policy, m, requirement));
-  const cardMethod = policy.psc.authModes.CARD;
   const ecpsMethod = policy.psc.authModes.MOBILE;
-  const pscCard = cardMethod !== undefined && meets(policy, cardMethod, requirement);
-  const combination = meets(policy, policy.webauthn.secondFactor.method, requirement) && (keys === undefined || keys.length > 0);
-  const pscEcps = ecpsMethod !== undefined && (meets(policy, ecpsMethod, requirement) || combination);
+  const pscCard = meets(policy, policy.psc.authModes.CARD, requirement);
+  const combination = keys === undefined
+    ? meets(policy, policy.webauthn.secondFactor.method, requirement)
+    : ecpsMethod !== undefined && keyCompletes(policy, assuranceOfMethod(policy, ecpsMethod), keys, requirement);
+  const pscEcps = meets(policy, ecpsMethod, requirement) || combination;
   return { key, pscCard, pscEcps, none: !key && !pscCard && !pscEcps };
 }
 
-/** Whether a PSC sign-in that fell short can still reach the requirement with one of the clinician's keys. */
-export function keyCompletes(policy: AssurancePolicy, method: string, requirement: Requirement): boolean {
-  return method === policy.webauthn.secondFactor.after && meets(policy, policy.webauthn.secondFactor.method, requirement);
+/** Whether a PSC sign-in that fell short reaches the requirement with one of these keys as second factor. */
+export function keyCompletes(policy: AssurancePolicy, psc: Assurance, keys: KeyFacts[], requirement: Requirement): boolean {
+  return psc.method === policy.webauthn.secondFactor.after
+    && keys.some((key) => satisfies(secondFactorAssurance(policy, psc, key), requirement));
 }

@@ -1,11 +1,12 @@
 /**
  * A key as second factor after a PSC e-CPS sign-in (applications with `key_after_ecps`):
  * the options list only this clinician's keys (allowCredentials) and an assertion from any
- * other account is refused. Success finishes the login with the combined method.
+ * other account is refused. Success finishes the login with the combined method, whose amr
+ * names the key actually used and whose phishing resistance is the key's under its binding.
  */
 import type { RequestHandler } from 'express';
 import { createAuthenticationOptions, verifyAuthentication } from '../webauthn/index.ts';
-import { levelForSecondFactor, satisfies } from '../assurance/index.ts';
+import { secondFactorAssurance, satisfies } from '../assurance/index.ts';
 import { requirementOf } from './requirement.ts';
 import { JourneyRefusal } from './json-responses.ts';
 import { auditKeyRefusal } from './key-audit.ts';
@@ -43,10 +44,10 @@ export function postSecondFactorVerify(deps: InteractionDeps): RequestHandler {
       });
       const pending = await takePendingLogin(deps, details.uid, 'second-factor');
       if (!pending || pending.accountId !== login.accountId) throw new UserFacingError(400, 'interaction_expired', 'pending login vanished');
-      const level = levelForSecondFactor(deps.policy);
+      const level = secondFactorAssurance(deps.policy, pending.assurance, credential);
       if (!satisfies(level, await requirementOf(deps, details))) throw new JourneyRefusal('insufficient-level');
       res.set('cache-control', 'no-store').json({
-        redirectTo: await finishLoginUrl(deps, req, res, details, { ...pending, method: level.method, acr: level.acr, amr: level.amr, phishingResistant: level.phishingResistant, hardwareProtected: level.hardwareProtected, keyName: credential.name }),
+        redirectTo: await finishLoginUrl(deps, req, res, details, { accountId: pending.accountId, authTime: Date.now(), assurance: level, key: { id: credential.id, name: credential.name } }),
       });
     } catch (err) {
       await auditKeyRefusal(deps, req, err, { clientId: String(details.params.client_id), ceremony: 'second-factor', actor: login.accountId });

@@ -1,21 +1,40 @@
 /**
  * GET /interaction/:uid — the page of the current prompt: sign-in choices for `login`,
- * the consent page for `consent` (first-party applications never see it).
+ * the consent page for `consent` (first-party applications never see it). A session that only
+ * lacks the step an application's rules ask (client_step_missing) goes to that step: a key as
+ * second factor at once; a key enrolment through a new PSC sign-in (keys are bound right after PSC).
  */
 import type { RequestHandler } from 'express';
 import { sendPage } from '../http/page.ts';
 import { gatewayProperties } from '../oidc/client-properties.ts';
-import { ASSURANCE_CHECK, SESSION_EXPIRED_CHECK } from '../oidc/assurance-check.ts';
+import { ASSURANCE_CHECK, CLIENT_STEP_CHECK, SESSION_EXPIRED_CHECK } from '../oidc/assurance-check.ts';
+import { stepRulesAsk } from '../assurance/index.ts';
+import { savePendingLogin } from './pending-login.ts';
 import { requirementOf, signInChoices } from './requirement.ts';
 import { ABORT_REASON } from './abort.ts';
-import { firstTimeInInteraction, interactionFor, type InteractionDeps } from './context.ts';
+import { firstTimeInInteraction, interactionFor, type InteractionDeps, type InteractionDetails } from './context.ts';
 import { finishConsent } from './consent.ts';
 
 const REASON_MESSAGES: Record<string, string> = {
   max_age: 'login.reasonMaxAge',
   login_prompt: 'login.reasonPromptLogin',
   [SESSION_EXPIRED_CHECK]: 'login.reasonExpired',
+  [CLIENT_STEP_CHECK]: 'login.reasonKeyRequired',
 };
+
+/** When the session lacks only a key as second factor: keeps its login pending for that step and says so. */
+async function secondFactorForSession(deps: InteractionDeps, details: InteractionDetails): Promise<boolean> {
+  const session = details.session;
+  if (!session?.accountId || !session.uid || !details.prompt.reasons.every((r) => r === CLIENT_STEP_CHECK)) return false;
+  const record = await deps.sessions.get(session.uid);
+  if (!record || record.accountId !== session.accountId || record.revokedAt !== undefined) return false;
+  const rules = gatewayProperties(await deps.provider.Client.find(String(details.params.client_id)));
+  const keys = (await deps.credentials.listByAccount(record.accountId)).filter((c) => !c.blocked).length;
+  if (stepRulesAsk(deps.policy, rules, record, keys) !== 'second-factor') return false;
+  const { method, acr, amr, phishingResistant, hardwareProtected } = record;
+  await savePendingLogin(deps, details.uid, 'second-factor', { accountId: record.accountId, authTime: record.loginAt, assurance: { method, acr, amr, phishingResistant, hardwareProtected } });
+  return true;
+}
 
 export function showInteraction(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
@@ -23,6 +42,10 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
     const client = await deps.provider.Client.find(String(details.params.client_id));
     const clientName = client?.clientName ?? String(details.params.client_id);
     if (details.prompt.name === 'login') {
+      if (await secondFactorForSession(deps, details)) {
+        res.redirect(303, `/interaction/${details.uid}/second-factor`);
+        return;
+      }
       const requirement = await requirementOf(deps, details);
       const choices = await signInChoices(deps, details, requirement);
       const stepUp = Boolean(details.session?.accountId) && details.prompt.reasons.includes(ASSURANCE_CHECK);

@@ -3,12 +3,12 @@
  * discoverable credential (no username; also used for conditional mediation), POST
  * …/webauthn/verify checks the assertion (single-use challenge, user verification, counter),
  * finds the account by the credential and its user handle, refuses a key alone when PSC has
- * not vouched for the clinician recently or when the key does not reach the level the
- * application needs, and answers where to go next.
+ * not vouched for the clinician recently or when the key — at what its binding lets it prove —
+ * does not reach the level the application needs, and answers where to go next.
  */
 import type { RequestHandler } from 'express';
 import { createAuthenticationOptions, verifyAuthentication } from '../webauthn/index.ts';
-import { levelForWebAuthn, satisfies } from '../assurance/index.ts';
+import { keyAssurance, satisfies } from '../assurance/index.ts';
 import { requirementOf } from './requirement.ts';
 import { JourneyRefusal } from './json-responses.ts';
 import { auditKeyRefusal } from './key-audit.ts';
@@ -42,11 +42,11 @@ export function postSignInVerify(deps: InteractionDeps): RequestHandler {
         req.log.info({ idNat, pscVerifiedAt: account.pscVerifiedAt }, 'key sign-in refused: PSC must vouch again');
         throw new JourneyRefusal('psc-refresh-required', { days: deps.config.psc.freshnessDays });
       }
-      const level = levelForWebAuthn(deps.policy, credential);
+      const level = keyAssurance(deps.policy, credential);
       if (!satisfies(level, await requirementOf(deps, details))) throw new JourneyRefusal('insufficient-level');
       req.log.info({ uid: details.uid, idNat, method: level.method, acr: level.acr }, 'WebAuthn sign-in verified');
       const redirectTo = await finishLoginUrl(deps, req, res, details, {
-        accountId: idNat, method: level.method, acr: level.acr, amr: level.amr, phishingResistant: level.phishingResistant, hardwareProtected: level.hardwareProtected, keyName: credential.name,
+        accountId: idNat, authTime: Date.now(), assurance: level, key: { id: credential.id, name: credential.name },
       });
       res.set('cache-control', 'no-store').json({ redirectTo });
     } catch (err) {

@@ -4,10 +4,15 @@
  * session's authentication is below what this relying party needs (step-up) or when the
  * session outlived its idle or absolute limit. When the request can proceed it sets the acr
  * to issue: the level reached, or phr/phrh when asked for and met — never the level asked.
+ * It also asks for the step an application's own rules still want of the session (a key as
+ * second factor, a key enrolment), at every authorization, single sign-on included.
  * `rememberSessionAssurance` then stores the session's assurance and its deadline.
  */
 import { interactionPolicy, errors, type KoaContextWithOIDC } from 'oidc-provider';
-import { issuedAcr, satisfies, type AssuranceResult, type SessionAssurance, type SessionAssuranceStore, type Requirement } from '../assurance/index.ts';
+import {
+  issuedAcr, rulesAskSteps, satisfies, stepRulesAsk,
+  type Assurance, type AssurancePolicy, type SessionAssurance, type SessionAssuranceStore, type Requirement,
+} from '../assurance/index.ts';
 import { gatewayProperties } from './client-properties.ts';
 import { requestRequirement } from './request-requirement.ts';
 import type { SessionPolicy } from './session-limits.ts';
@@ -15,13 +20,29 @@ import type { Store } from '../store/store.ts';
 
 export const ASSURANCE_CHECK = 'assurance_insufficient';
 export const SESSION_EXPIRED_CHECK = 'session_expired';
+export const CLIENT_STEP_CHECK = 'client_step_missing';
 
-/** What the login journey hands over in `result.login.assurance`. */
-export type LoginAssurance = AssuranceResult;
+/** What the login journey hands oidc-provider in `result.login` (interactions/finish-login.ts). */
+export type LoginResult = {
+  accountId: string;
+  acr: string;
+  amr: string[];
+  /** Epoch seconds of the authentication (oidc-provider's `auth_time`). */
+  ts: number;
+  remember: boolean;
+  assurance: Assurance;
+  /** Epoch ms of the authentication (the session record's `loginAt`). */
+  authTime: number;
+  keyId?: string | undefined;
+};
 
 export interface AssuranceCheckDeps {
   sessions: SessionAssuranceStore;
   policy: SessionPolicy;
+  /** The assurance policy (per-client steps). */
+  assurance: AssurancePolicy;
+  /** How many usable (not blocked) keys an account has. */
+  usableKeys: (accountId: string) => Promise<number>;
   store: Store;
   /** Sorted set of session uids by deadline (for the sweeper). */
   deadlinesKey: string;
@@ -33,13 +54,12 @@ type WithState = { [STATE]?: { record: SessionAssurance; requirement: Requiremen
 
 async function currentRecord(deps: AssuranceCheckDeps, ctx: KoaContextWithOIDC): Promise<{ record?: SessionAssurance; fresh: boolean }> {
   const { oidc } = ctx;
-  const login = (oidc.result as { login?: { assurance?: LoginAssurance } } | undefined)?.login;
+  const login = (oidc.result as { login?: Partial<LoginResult> } | undefined)?.login;
   const client = gatewayProperties(oidc.client);
-  if (login?.assurance && oidc.session!.accountId) {
-    const now = deps.clock();
+  if (login?.assurance && typeof login.authTime === 'number' && oidc.session!.accountId) {
     return {
       fresh: true,
-      record: { ...login.assurance, accountId: oidc.session!.accountId, loginAt: now, lastSeenAt: now, profile: deps.policy.profileFor(client.session_profile, ctx.ip) },
+      record: { ...login.assurance, accountId: oidc.session!.accountId, loginAt: login.authTime, lastSeenAt: deps.clock(), profile: deps.policy.profileFor(client.session_profile, ctx.ip) },
     };
   }
   const record = oidc.session!.uid ? await deps.sessions.get(oidc.session!.uid) : undefined;
@@ -53,7 +73,7 @@ export function sessionChecks(deps: AssuranceCheckDeps) {
     if (!ctx.oidc.session!.accountId) return Check.NO_NEED_TO_PROMPT;
     const { record, fresh } = await currentRecord(deps, ctx);
     if (!record) return Check.REQUEST_PROMPT;
-    if (fresh) return Check.NO_NEED_TO_PROMPT;
+    if (fresh) return (await sessionEnded(deps, ctx, record)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
     const client = gatewayProperties(ctx.oidc.client);
     const deadline = deps.policy.deadline(record, deps.policy.profileFor(client.session_profile, ctx.ip));
     return deps.clock() > deadline ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
@@ -74,7 +94,28 @@ export function sessionChecks(deps: AssuranceCheckDeps) {
     return Check.NO_NEED_TO_PROMPT;
   }, (ctx) => ({ requirement: requestRequirement({ acr_values: ctx.oidc.params!.acr_values, claims: ctx.oidc.claims }, gatewayProperties(ctx.oidc.client)) }));
 
-  return [expired, insufficient];
+  const clientStep = new Check(CLIENT_STEP_CHECK, 'this client asks for a step the session has not done (a key as second factor, a key enrolment)', 'login_required', async (ctx) => {
+    const { oidc } = ctx;
+    const client = gatewayProperties(oidc.client);
+    if (!oidc.session!.accountId || !rulesAskSteps(client)) return Check.NO_NEED_TO_PROMPT;
+    const { record } = await currentRecord(deps, ctx);
+    if (!record) return Check.REQUEST_PROMPT;
+    return stepRulesAsk(deps.assurance, client, record, await deps.usableKeys(record.accountId)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+  });
+
+  return [expired, insufficient, clientStep];
+}
+
+/**
+ * A login handed over by an interaction whose authentication an administrator ended while its
+ * pages were open (the interactions refuse it first; this keeps the provider from reviving it).
+ */
+async function sessionEnded(deps: AssuranceCheckDeps, ctx: KoaContextWithOIDC, record: SessionAssurance): Promise<boolean> {
+  const endedAt = await deps.sessions.accountEndedAt(record.accountId);
+  if (endedAt !== undefined && endedAt >= record.loginAt) return true;
+  const uid = ctx.oidc.session!.uid;
+  const saved = uid ? await deps.sessions.get(uid) : undefined;
+  return saved?.revokedAt !== undefined && saved.revokedAt >= record.loginAt;
 }
 
 /**

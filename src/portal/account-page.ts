@@ -1,14 +1,16 @@
 /**
  * GET /account — the clinician's own page: identity, keys (name, kind, model, dates, backed
- * up, blocked), what the last actions did, the form to add a key, and recent sign-ins.
+ * up, blocked, the highest level each can prove under its binding and how to raise it), what
+ * the last actions did, the form to add a key, and recent sign-ins.
  */
 import type { RequestHandler } from 'express';
 import { sendPage } from '../http/page.ts';
 import { requireSession, type PortalDeps } from './context.ts';
 import { csrfToken } from '../http/csrf.ts';
 import { isFresh } from './session.ts';
+import { keyAssurance, keyOwnAssurance, raisesBinding } from '../assurance/index.ts';
 
-const NOTICES = new Set(['renamed', 'revoked', 'revoked-last', 'added', 'fresh', 'fresh-needed']);
+const NOTICES = new Set(['renamed', 'revoked', 'revoked-last', 'added', 'fresh', 'fresh-needed', 'raised']);
 
 export function getAccountPage(deps: PortalDeps): RequestHandler {
   return async (req, res) => {
@@ -28,7 +30,10 @@ export function getAccountPage(deps: PortalDeps): RequestHandler {
     sendPage(deps.views, req, res, 'account', {
       account,
       idNat: session.accountId,
-      credentials,
+      credentials: credentials.map((c) => {
+        const worth = keyAssurance(deps.policy, c);
+        return { ...c, worth, raisable: raisesBinding(worth, keyOwnAssurance(deps.policy, c)) };
+      }),
       signIns: signIns.map((s) => ({ ...s, clientName: s.clientId ? clientNames.get(s.clientId) : undefined })),
       events: events.map((e) => ({ ...e, clientName: e.clientId ? clientNames.get(e.clientId) : undefined })),
       notice,

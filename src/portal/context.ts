@@ -13,6 +13,7 @@ import type { Keys } from '../store/keys.ts';
 import type { Views } from '../http/views.ts';
 import type { RequestAudit } from '../http/audit.ts';
 import type { AssuranceCheckDeps } from '../oidc/assurance-check.ts';
+import type { AssurancePolicy } from '../assurance/index.ts';
 import { isFresh, portalSession, type PortalSession } from './session.ts';
 
 export interface PortalDeps {
@@ -20,6 +21,8 @@ export interface PortalDeps {
   provider: Provider;
   accounts: AccountRepository;
   credentials: CredentialRepository;
+  /** The assurance policy (what a key is worth under its binding). */
+  policy: AssurancePolicy;
   activity: ActivityLog;
   store: Store;
   keys: Keys;
@@ -45,5 +48,5 @@ export async function requireSession(deps: PortalDeps, req: Request, res: Respon
 
 /** Only paths of the portal and the admin pages are accepted as a return address. */
 export function safeReturn(value: unknown): string {
-  return typeof value === 'string' && /^\/(account|admin\/audit|pilot(\/report)?)(\?[A-Za-z0-9=&_%.:-]*)?$/.test(value) ? value : '/account';
+  return typeof value === 'string' && /^\/(account(\/keys\/[A-Za-z0-9_-]{1,1400}\/raise)?|admin\/audit|pilot(\/report)?)(\?[A-Za-z0-9=&_%.:-]*)?$/.test(value) ? value : '/account';
 }

@@ -2,7 +2,8 @@
  * The clinician's actions on their keys in /account. Rename needs the session; revoke and
  * add need an authentication less than five minutes old (otherwise: sign in again, then
  * back). Every form and script call carries the CSRF token. Only the clinician's own keys
- * can be touched.
+ * can be touched. A key added here is bound to the session's sign-in (it never proves more),
+ * and a sign-in below the policy's binding minimum cannot add one.
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { createRegistrationOptions, verifyRegistration } from '../webauthn/index.ts';
@@ -12,7 +13,8 @@ import { auditKeyRefusal } from '../interactions/key-audit.ts';
 import { webauthnDeps } from '../interactions/webauthn-ceremony.ts';
 import { requireSession, type PortalDeps } from './context.ts';
 import { csrfValid } from '../http/csrf.ts';
-import { isFresh, portalSession } from './session.ts';
+import { isFresh, portalSession, type PortalSession } from './session.ts';
+import { mayBindKey, signInBinding } from '../assurance/index.ts';
 
 function checkCsrf(deps: PortalDeps, req: Request, sessionUid: string): void {
   if (!csrfValid(deps.csrfSecret, sessionUid, req)) throw new UserFacingError(403, 'csrf', 'missing or wrong CSRF token');
@@ -56,7 +58,8 @@ export function postRevoke(deps: PortalDeps): RequestHandler {
   };
 }
 
-async function jsonSession(deps: PortalDeps, req: Request, res: Response) {
+/** The session of a key ceremony call: signed in, CSRF token, authentication less than five minutes old. */
+export async function jsonSession(deps: PortalDeps, req: Request, res: Response): Promise<PortalSession> {
   const session = await portalSession(deps.provider, req, res, deps.lifetimes);
   if (!session) throw new UserFacingError(401, 'session_not_found', 'no gateway session');
   checkCsrf(deps, req, session.uid);
@@ -64,10 +67,18 @@ async function jsonSession(deps: PortalDeps, req: Request, res: Response) {
   return session;
 }
 
+async function enrollingSession(deps: PortalDeps, req: Request, res: Response): Promise<PortalSession> {
+  const session = await jsonSession(deps, req, res);
+  if (!mayBindKey(deps.policy, session.assurance)) {
+    throw new UserFacingError(403, 'binding_too_weak', `a ${session.assurance.acr} session cannot enrol a key (policy binding.minimumLevel ${deps.policy.binding.minimumLevel})`);
+  }
+  return session;
+}
+
 export function postAddOptions(deps: PortalDeps): RequestHandler {
   return async (req, res) => {
     try {
-      const session = await jsonSession(deps, req, res);
+      const session = await enrollingSession(deps, req, res);
       const account = await deps.accounts.find(session.accountId);
       const displayName = [account?.profile.given_name, account?.profile.family_name].filter(Boolean).join(' ') || session.accountId;
       res.set('cache-control', 'no-store').json(await createRegistrationOptions(webauthnDeps(deps), {
@@ -82,14 +93,16 @@ export function postAddOptions(deps: PortalDeps): RequestHandler {
 export function postAddVerify(deps: PortalDeps): RequestHandler {
   return async (req, res) => {
     try {
-      const session = await jsonSession(deps, req, res);
+      const session = await enrollingSession(deps, req, res);
       const body = (req.body ?? {}) as { response?: unknown; name?: unknown };
       const credential = await verifyRegistration(webauthnDeps(deps), {
         ceremonyKey: ceremony(deps, session.uid), idNat: session.accountId, response: body.response, name: typeof body.name === 'string' ? body.name : undefined,
+        binding: signInBinding(session.assurance, Date.now()),
       });
       req.log.info({ idNat: session.accountId, kind: credential.kind, aaguid: credential.aaguid }, 'key added from /account');
       await deps.audit.record({ type: 'key.enrolled', outcome: 'success', actor: session.accountId, details: {
         via: 'account', kind: credential.kind, aaguid: credential.aaguid, attestationFormat: credential.attestationFormat, model: credential.model,
+        boundBy: session.assurance.method, boundAt: session.assurance.acr,
         keys: (await deps.credentials.listByAccount(session.accountId)).length,
       } }, req);
       res.set('cache-control', 'no-store').json({ redirectTo: '/account?notice=added' });

@@ -5,6 +5,7 @@ import type { PortalDeps } from './context.ts';
 import { getPortalCallback, getPortalLogin } from './login.ts';
 import { getAccountPage, getSignedOut } from './account-page.ts';
 import { postAddOptions, postAddVerify, postRename, postRevoke } from './keys.ts';
+import { getRaise, postRaiseOptions, postRaiseVerify } from './raise-key.ts';
 import { PORTAL_CALLBACK_PATH } from './portal-client.ts';
 
 export function portalRoutes(deps: PortalDeps): Router {
@@ -16,9 +17,12 @@ export function portalRoutes(deps: PortalDeps): Router {
   router.get('/account/signed-out', getSignedOut(deps));
   router.post('/account/keys/:id/rename', form, postRename(deps));
   router.post('/account/keys/:id/revoke', form, postRevoke(deps));
+  router.get('/account/keys/:id/raise', getRaise(deps));
   const ceremonies = Router();
   ceremonies.post('/account/keys/options', ceremonyBody, postAddOptions(deps));
   ceremonies.post('/account/keys/verify', ceremonyBody, postAddVerify(deps));
+  ceremonies.post('/account/keys/:id/raise/options', ceremonyBody, postRaiseOptions(deps));
+  ceremonies.post('/account/keys/:id/raise/verify', ceremonyBody, postRaiseVerify(deps));
   ceremonies.use(ceremonyErrors(deps.views));
   router.use(ceremonies);
   return router;

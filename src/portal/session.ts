@@ -6,6 +6,7 @@
 import type { Request, Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { AssuranceCheckDeps } from '../oidc/assurance-check.ts';
+import type { SessionAssurance } from '../assurance/index.ts';
 
 export interface PortalSession {
   accountId: string;
@@ -13,6 +14,8 @@ export interface PortalSession {
   authTime: number;
   /** Stable id of the session, for CSRF tokens and ceremony state. */
   uid: string;
+  /** How the session was authenticated (what a key enrolled or raised in it is bound to). */
+  assurance: SessionAssurance;
 }
 
 /**
@@ -25,7 +28,7 @@ export async function portalSession(provider: Provider, req: Request, res: Respo
   if (!session.accountId || !session.uid) return undefined;
   const record = await lifetimes.sessions.get(session.uid);
   if (!record || record.accountId !== session.accountId || lifetimes.policy.deadline(record) < lifetimes.clock()) return undefined;
-  return { accountId: session.accountId, authTime: session.authTime() ?? 0, uid: session.uid };
+  return { accountId: session.accountId, authTime: session.authTime() ?? 0, uid: session.uid, assurance: record };
 }
 
 /** Whether the last authentication is at most `maxAgeSeconds` old (portal.freshAuthSeconds). */

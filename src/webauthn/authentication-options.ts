@@ -16,6 +16,8 @@ export interface AuthenticationOptionsInput {
   ceremonyKey: string;
   /** idNat whose keys alone may answer (second factor); omit for passwordless sign-in. */
   forAccount?: string | undefined;
+  /** With `forAccount`: only this one of its credentials (confirming a given key, e.g. to raise its binding). */
+  onlyCredential?: string | undefined;
 }
 
 /**
@@ -27,7 +29,8 @@ export async function createAuthenticationOptions(deps: WebAuthnDeps, input: Aut
   let allowCredentials: { id: string; transports: string[] }[] | undefined;
   if (input.forAccount !== undefined) {
     assertIdNat(input.forAccount);
-    const usable = (await credentials.listByAccount(input.forAccount)).filter((credential) => !credential.blocked);
+    const usable = (await credentials.listByAccount(input.forAccount))
+      .filter((credential) => !credential.blocked && (input.onlyCredential === undefined || credential.id === input.onlyCredential));
     if (usable.length === 0) {
       throw new WebAuthnError('no-credentials', `expected account ${input.forAccount} to have at least one usable credential for a second factor, got none`);
     }

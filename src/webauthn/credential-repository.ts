@@ -4,7 +4,8 @@
  * Layout (keys from store/keys.ts):
  * - `credential(id)`: a hash whose fields hold JSON values — `record` (what registration
  *   fixed: idNat, public key, AAGUID, kind…), and one field per thing that changes later:
- *   `name`, `counter`, `backedUp`, `lastUsedAt`, `blocked`. Later updates go through
+ *   `name`, `counter`, `backedUp`, `lastUsedAt`, `blocked`, `binding` (the sign-in or in-person check
+ *   that bound the key; raised later). Later updates go through
  *   hsetIfExists, so they are atomic, never resurrect a revoked credential and never undo
  *   each other (a block is not lost to a concurrent use).
  * - `custom('c:<id>', 'revoked')`: tombstone `{ idNat, revokedAt }` (same slot), so that a
@@ -21,6 +22,8 @@ import type { Store } from '../store/store.ts';
 import { normalizeCredentialName } from './credential-name.ts';
 import { assertCredentialId, assertIdNat, isCredentialId, isIdNat, isUserHandle } from './ids.ts';
 import type { StoredCredential } from './types.ts';
+import type { KeyBinding } from '../assurance/key-assurance.ts';
+import { LEVELS } from '../assurance/levels.ts';
 
 /** How long a revoked credential is still recognised as revoked (then it is just unknown). */
 export const REVOKED_MARKER_TTL_SECONDS = 400 * 24 * 3600;
@@ -57,6 +60,8 @@ export interface CredentialRepository {
   revoke(idNat: string, id: string, at?: number): Promise<boolean>;
   /** Revokes every credential of the account (offboarding); returns how many there were. */
   revokeAll(idNat: string, at?: number): Promise<number>;
+  /** Records a new binding (a raise: stronger sign-in, or in-person check); false when the credential is gone. */
+  setBinding(id: string, binding: KeyBinding): Promise<boolean>;
   /** Stops trusting a credential; false when it is gone. */
   block(id: string, reason: 'counter-regression', at: number): Promise<boolean>;
   /** The account's WebAuthn user handle (32 random bytes, base64url), created once. */
@@ -88,6 +93,19 @@ const recordSchema = z.object({
   createdAt: z.number(),
 });
 
+const bindingSchema = z.object({
+  assurance: z.object({
+    method: z.string(),
+    acr: z.enum(LEVELS),
+    amr: z.array(z.string()),
+    phishingResistant: z.boolean(),
+    hardwareProtected: z.boolean(),
+  }),
+  at: z.number(),
+  by: z.enum(['sign-in', 'in-person']),
+  confirmedBy: z.string().optional(),
+});
+
 const hashSchema = z.object({
   record: json(recordSchema),
   name: json(z.string()),
@@ -95,6 +113,7 @@ const hashSchema = z.object({
   backedUp: json(z.boolean()),
   lastUsedAt: json(z.number()).optional(),
   blocked: json(z.object({ reason: z.literal('counter-regression'), at: z.number() })).optional(),
+  binding: json(bindingSchema).optional(),
 });
 
 const tombstoneSchema = z.object({ idNat: z.string(), revokedAt: z.number().optional() });
@@ -114,7 +133,7 @@ export function createCredentialRepository(store: Store, keys: Keys): Credential
   const handleKey = (idNat: string) => keys.accountPart(idNat, 'webauthn-user');
 
   function toHash(credential: StoredCredential): Record<string, string> {
-    const { name, counter, backedUp, lastUsedAt, blocked, ...record } = credential;
+    const { name, counter, backedUp, lastUsedAt, blocked, binding, ...record } = credential;
     const fields: Record<string, string> = {
       record: JSON.stringify(record),
       name: JSON.stringify(name),
@@ -123,6 +142,7 @@ export function createCredentialRepository(store: Store, keys: Keys): Credential
     };
     if (lastUsedAt !== undefined) fields.lastUsedAt = JSON.stringify(lastUsedAt);
     if (blocked !== undefined) fields.blocked = JSON.stringify(blocked);
+    if (binding !== undefined) fields.binding = JSON.stringify(binding);
     return fields;
   }
 
@@ -136,11 +156,12 @@ export function createCredentialRepository(store: Store, keys: Keys): Credential
       const issue = parsed.error.issues[0];
       throw new StoredCredentialError(key, `${issue?.path.map(String).join('.') || 'hash'}: ${issue?.message ?? 'invalid'}`);
     }
-    const { record, name, counter, backedUp, lastUsedAt, blocked } = parsed.data;
+    const { record, name, counter, backedUp, lastUsedAt, blocked, binding } = parsed.data;
     if (record.id !== id) throw new StoredCredentialError(key, `a record for credential ${JSON.stringify(record.id)}`);
     const credential: StoredCredential = { ...record, name, counter, backedUp };
     if (lastUsedAt !== undefined) credential.lastUsedAt = lastUsedAt;
     if (blocked !== undefined) credential.blocked = blocked;
+    if (binding !== undefined) credential.binding = binding as KeyBinding;
     return credential;
   }
 
@@ -237,6 +258,11 @@ export function createCredentialRepository(store: Store, keys: Keys): Credential
     return owned.length;
   }
 
+  async function setBinding(id: string, binding: KeyBinding): Promise<boolean> {
+    if (!isCredentialId(id)) return false;
+    return store.hsetIfExists(credentialKey(id), { binding: JSON.stringify(binding) });
+  }
+
   async function block(id: string, reason: 'counter-regression', at: number): Promise<boolean> {
     if (!isCredentialId(id)) return false;
     return store.hsetIfExists(credentialKey(id), { blocked: JSON.stringify({ reason, at }) });
@@ -270,5 +296,5 @@ export function createCredentialRepository(store: Store, keys: Keys): Credential
     return (await store.get(handleKey(idNat))) === handle ? idNat : null;
   }
 
-  return { add, find, lookup, listByAccount, recordUse, rename, revoke, revokeAll, block, userHandleFor, accountForUserHandle };
+  return { add, find, lookup, listByAccount, recordUse, rename, revoke, revokeAll, setBinding, block, userHandleFor, accountForUserHandle };
 }

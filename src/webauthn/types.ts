@@ -3,6 +3,8 @@
  * settings of its relying party (rpID = the gateway's host, origin = the issuer's origin).
  */
 
+import type { KeyBinding } from '../assurance/key-assurance.ts';
+
 /** How the clinician sees the credential in /account. */
 export type CredentialKind = 'security-key' | 'synced-passkey' | 'platform';
 
@@ -33,6 +35,8 @@ export interface StoredCredential {
   /** Epoch ms. */
   createdAt: number;
   lastUsedAt?: number;
+  /** The sign-in (or in-person check) that bound the key: it caps what the key proves. Absent on keys enrolled before bindings were recorded. */
+  binding?: KeyBinding;
   /** Set when the gateway stopped trusting the key (e.g. signature counter went backwards). */
   blocked?: { reason: 'counter-regression'; at: number };
 }

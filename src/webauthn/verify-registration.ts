@@ -17,6 +17,7 @@ import { fromLibraryError, WebAuthnError } from './errors.ts';
 import { parseRegistrationResponse } from './parse-registration-response.ts';
 import { SUPPORTED_ALGORITHM_IDS } from './registration-options.ts';
 import type { StoredCredential } from './types.ts';
+import type { KeyBinding } from '../assurance/key-assurance.ts';
 
 export interface VerifyRegistrationInput {
   /** The key given to createRegistrationOptions. */
@@ -27,6 +28,8 @@ export interface VerifyRegistrationInput {
   response: unknown;
   /** Name chosen by the clinician; blank or absent = the model name, else the French kind label. */
   name?: string | undefined;
+  /** The sign-in the key is enrolled under (it caps what the key will prove); absent = the policy's safe `unrecorded` ceiling. */
+  binding?: KeyBinding | undefined;
   /** Epoch ms used as createdAt. Default Date.now(). */
   now?: number | undefined;
 }
@@ -91,6 +94,7 @@ export async function verifyRegistration(deps: WebAuthnDeps, input: VerifyRegist
     name: givenName ?? defaultCredentialName(kind, model?.name),
     createdAt: input.now ?? Date.now(),
   };
+  if (input.binding) credential.binding = input.binding;
   if (parsed.attachment) credential.attachment = parsed.attachment;
   if (model) credential.model = model.name;
   await credentials.add(credential);

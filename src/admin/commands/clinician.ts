@@ -1,10 +1,12 @@
 /**
  * Admin commands about one clinician (by national identifier, idNat): list and revoke their
- * keys, end their sessions, show their linked identity. Each is recorded in the audit trail
+ * keys, confirm a key after an in-person identity check, end their sessions, show their
+ * linked identity. Each is recorded in the audit trail
  * (`admin.action`, naming the operator); each returns the process exit code.
  */
 import { createAccountRepository, createActivityLog } from '../../accounts/index.ts';
 import { createCredentialRepository } from '../../webauthn/index.ts';
+import { bindingCeiling, createSessionAssuranceStore, inPersonBinding, keyAssurance, keyOwnAssurance, loadPolicy, raisesBinding } from '../../assurance/index.ts';
 import type { AdminContext } from '../context.ts';
 import { createAdminSessions, type LiveSession } from '../sessions.ts';
 
@@ -36,9 +38,43 @@ export async function endSessions(ctx: AdminContext, idNat: string): Promise<num
   return ended ? 0 : 1;
 }
 
+/** Ends the live sessions, and any sign-in of this clinician still in a journey (verified before now: it cannot finish). */
 async function endSessionsOf(ctx: AdminContext, idNat: string): Promise<number> {
   const sessions = createAdminSessions(ctx);
-  return sessions.end(await sessions.find((record) => record.accountId === idNat));
+  const ended = await sessions.end(await sessions.find((record) => record.accountId === idNat));
+  await createSessionAssuranceStore(ctx.store, ctx.keys).endAccount(idNat, Date.now(), ctx.config.ttl.interaction);
+  return ended;
+}
+
+/**
+ * An administrator checked the clinician's identity face to face (the usual way a hospital
+ * hands out keys) and confirms one of their keys: its binding becomes the policy's `inPerson`
+ * one (the key's own worth still caps it). Refused when that would not raise it.
+ */
+export async function confirmKey(ctx: AdminContext, idNat: string, keyId: string): Promise<number> {
+  const policy = loadPolicy('config/assurance.json');
+  const credentials = createCredentialRepository(ctx.store, ctx.keys);
+  const credential = await credentials.find(keyId);
+  if (!credential || credential.idNat !== idNat) {
+    console.error(`admin confirm-key: ${idNat} has no active key ${keyId} (see: npm run admin -- list-keys ${idNat})`);
+    return 2;
+  }
+  const binding = inPersonBinding(policy, ctx.operator, Date.now());
+  const before = bindingCeiling(policy, credential);
+  if (!raisesBinding(before, binding.assurance)) {
+    ctx.out(`key "${credential.name}" of ${idNat} is already bound at ${before.acr}${before.phishingResistant ? ', phishing-resistant' : ''}: nothing to confirm`);
+    return 1;
+  }
+  await ctx.audit({ type: 'admin.action', outcome: 'success', details: { action: 'confirm-key', target: idNat, operator: ctx.operator } });
+  if (!(await credentials.setBinding(keyId, binding))) {
+    console.error(`admin confirm-key: key ${keyId} of ${idNat} was revoked meanwhile`);
+    return 2;
+  }
+  const now = keyAssurance(policy, { ...credential, binding });
+  await ctx.audit({ type: 'key.raised', outcome: 'success', actor: idNat, details: { by: 'in-person', kind: credential.kind, from: before.acr, to: now.acr, phishingResistant: now.phishingResistant, operator: ctx.operator } });
+  const own = keyOwnAssurance(policy, credential);
+  ctx.out(`key "${credential.name}" of ${idNat} confirmed in person by ${ctx.operator}: it now proves ${now.acr}${now.phishingResistant ? ', phishing-resistant' : ''}${now.hardwareProtected ? ', hardware-protected' : ''} (the most this ${own.method} key can)`);
+  return 0;
 }
 
 function endedLine(ended: number, idNat: string, ctx: AdminContext): string {

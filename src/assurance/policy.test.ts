@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadPolicy, parsePolicy, levelForPsc, levelForWebAuthn, levelForSecondFactor, asksSecondFactorAfter } from './index.ts';
+import { loadPolicy, parsePolicy, pscAssurance, keyOwnAssurance, asksSecondFactorAfter, assuranceOfMethod } from './index.ts';
 import { ConfigError } from '../config/index.ts';
 
 const policy = loadPolicy('config/assurance.json');
 
-describe('levelForPsc with the default policy', () => {
+describe('pscAssurance with the default policy', () => {
   const rows: Array<[string | null, string | null, string, string[], boolean]> = [
     ['CARD', 'eidas3', 'eidas3', ['sc', 'pin', 'mfa'], true],
     ['CARD', 'eidas1', 'eidas3', ['sc', 'pin', 'mfa'], true],
@@ -17,7 +17,7 @@ describe('levelForPsc with the default policy', () => {
   ];
   for (const [authMode, acr, level, amr, phr] of rows) {
     it(`authMode ${String(authMode)} with PSC acr ${String(acr)} → ${level}`, () => {
-      const result = levelForPsc(policy, { authMode, acr });
+      const result = pscAssurance(policy, { authMode, acr });
       assert.equal(result.acr, level);
       assert.deepEqual(result.amr, amr);
       assert.equal(result.phishingResistant, phr);
@@ -26,9 +26,9 @@ describe('levelForPsc with the default policy', () => {
 
   it('caps the level by PSC acr when the policy asks for it', () => {
     const capped = { ...policy, psc: { ...policy.psc, capByUpstreamAcr: true } };
-    assert.equal(levelForPsc(capped, { authMode: 'CARD', acr: 'eidas1' }).acr, 'eidas1');
-    assert.equal(levelForPsc(capped, { authMode: 'CARD', acr: 'eidas3' }).acr, 'eidas3');
-    assert.equal(levelForPsc(capped, { authMode: 'CARD', acr: 'urn:unknown' }).acr, 'eidas1');
+    assert.equal(pscAssurance(capped, { authMode: 'CARD', acr: 'eidas1' }).acr, 'eidas1');
+    assert.equal(pscAssurance(capped, { authMode: 'CARD', acr: 'eidas3' }).acr, 'eidas3');
+    assert.equal(pscAssurance(capped, { authMode: 'CARD', acr: 'urn:unknown' }).acr, 'eidas1');
   });
 });
 
@@ -62,7 +62,7 @@ describe('WebAuthn methods with the default policy', () => {
   ];
   for (const [deviceType, backedUp, method, amr] of rows) {
     it(`${deviceType}, backed up ${backedUp} → ${method}, eidas2, phishing-resistant`, () => {
-      const result = levelForWebAuthn(policy, { deviceType, backedUp });
+      const result = keyOwnAssurance(policy, { deviceType, backedUp });
       assert.equal(result.method, method);
       assert.equal(result.acr, 'eidas2');
       assert.deepEqual(result.amr, amr);
@@ -70,7 +70,7 @@ describe('WebAuthn methods with the default policy', () => {
     });
   }
   it('a key after PSC e-CPS is its own method', () => {
-    const result = levelForSecondFactor(policy);
+    const result = assuranceOfMethod(policy, policy.webauthn.secondFactor.method);
     assert.equal(result.method, 'psc-ecps+webauthn');
     assert.equal(result.phishingResistant, true);
     assert.equal(asksSecondFactorAfter(policy, 'psc-ecps'), true);
@@ -81,7 +81,7 @@ describe('WebAuthn methods with the default policy', () => {
 describe('attested keys on the allow-list', () => {
   const aaguid = 'cb69481e-8ff7-4039-93ec-0a2729a154a8';
   const listed = { ...policy, webauthn: { ...policy.webauthn, attested: { ...policy.webauthn.attested, allowList: [aaguid] } } };
-  const rows: Array<[string, Parameters<typeof levelForWebAuthn>[1], string, string]> = [
+  const rows: Array<[string, Parameters<typeof keyOwnAssurance>[1], string, string]> = [
     ['device-bound, packed attestation, listed', { deviceType: 'singleDevice', backedUp: false, aaguid, attestationFormat: 'packed' }, 'webauthn-attested', 'eidas3'],
     ['listed AAGUID in upper case', { deviceType: 'singleDevice', backedUp: false, aaguid: aaguid.toUpperCase(), attestationFormat: 'packed' }, 'webauthn-attested', 'eidas3'],
     ['listed AAGUID but no attestation statement', { deviceType: 'singleDevice', backedUp: false, aaguid, attestationFormat: 'none' }, 'webauthn-device', 'eidas2'],
@@ -91,12 +91,12 @@ describe('attested keys on the allow-list', () => {
   ];
   for (const [name, credential, method, level] of rows) {
     it(name, () => {
-      const result = levelForWebAuthn(listed, credential);
+      const result = keyOwnAssurance(listed, credential);
       assert.equal(result.method, method);
       assert.equal(result.acr, level);
     });
   }
   it('the default allow-list is empty: no key alone reaches eidas3', () => {
-    assert.equal(levelForWebAuthn(policy, { deviceType: 'singleDevice', backedUp: false, aaguid, attestationFormat: 'packed' }).acr, 'eidas2');
+    assert.equal(keyOwnAssurance(policy, { deviceType: 'singleDevice', backedUp: false, aaguid, attestationFormat: 'packed' }).acr, 'eidas2');
   });
 });

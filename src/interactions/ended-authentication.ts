@@ -1,0 +1,39 @@
+/**
+ * An authentication ended while its pages were still open cannot finish an interaction:
+ * an administrator ended the clinician's sessions (`npm run admin -- end-sessions`,
+ * `revoke-keys`) after it was verified, the key it was made with was revoked, or — for a
+ * step that resumes an existing session (consent) — that session was logged out, swept or
+ * ended. Refused with a French page (`session_ended`) and recorded in the audit trail.
+ */
+import type { Request } from 'express';
+import { UserFacingError } from '../http/errors.ts';
+import type { InteractionDeps, InteractionDetails } from './context.ts';
+
+export interface AuthenticationToCheck {
+  accountId: string;
+  /** Epoch ms the authentication was verified. */
+  authTime: number;
+  /** Credential id of the key it was made with, if any. */
+  keyId?: string | undefined;
+  /** The session it lives in, when the step resumes an existing session (consent). */
+  sessionUid?: string | undefined;
+}
+
+async function whyEnded(deps: InteractionDeps, auth: AuthenticationToCheck): Promise<string | undefined> {
+  const endedAt = await deps.sessions.accountEndedAt(auth.accountId);
+  if (endedAt !== undefined && endedAt >= auth.authTime) return 'account-sessions-ended';
+  if (auth.keyId !== undefined && !(await deps.credentials.find(auth.keyId))) return 'key-revoked';
+  if (auth.sessionUid !== undefined) {
+    const [session, record] = await Promise.all([deps.provider.Session.findByUid(auth.sessionUid), deps.sessions.get(auth.sessionUid)]);
+    if (!session || !record || record.accountId !== auth.accountId) return 'session-gone';
+    if (record.revokedAt !== undefined) return 'session-revoked';
+  }
+  return undefined;
+}
+
+export async function refuseEndedAuthentication(deps: InteractionDeps, req: Request, details: InteractionDetails, auth: AuthenticationToCheck): Promise<void> {
+  const reason = await whyEnded(deps, auth);
+  if (!reason) return;
+  await deps.audit.record({ type: 'signin.failed', outcome: 'failure', actor: auth.accountId, clientId: String(details.params.client_id), reason: 'session-ended', details: { why: reason } }, req);
+  throw new UserFacingError(403, 'session_ended', `the authentication was ended while the interaction was open (${reason})`);
+}
