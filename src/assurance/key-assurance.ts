@@ -69,7 +69,8 @@ export function keyAssurance(policy: AssurancePolicy, credential: KeyFacts): Ass
 export function secondFactorAssurance(policy: AssurancePolicy, psc: Assurance, credential: KeyFacts): Assurance {
   const combination = assuranceOfMethod(policy, policy.webauthn.secondFactor.method);
   const key = keyAssurance(policy, credential);
-  const amr = [...new Set([...psc.amr, ...key.amr, ...combination.amr])];
+  const factors = new Set([...psc.amr, ...key.amr, ...combination.amr]);
+  const amr = [...factors].filter((value) => value !== 'mfa').concat(factors.has('mfa') ? ['mfa'] : []);
   return {
     method: combination.method,
     acr: combination.acr,

@@ -34,6 +34,8 @@ export interface InteractionDeps {
   aaguids: AaguidTable;
   audit: RequestAudit;
   limits: AbuseLimits;
+  /** The gateway's clock (epoch ms): the time of an authentication, as the session lifetimes count it. */
+  clock: () => number;
   /** Key of the CSRF tokens of the journey's forms (the newest cookie key). */
   csrfSecret: string;
 }

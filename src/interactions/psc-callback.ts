@@ -35,7 +35,7 @@ export function getPscCallback(deps: InteractionDeps, redirectUri: string): Requ
         type: 'psc.verified', outcome: 'success', actor: account.idNat, profession: professionOf(account),
         details: { authMode: upstream.authMode, upstreamAcr: upstream.acr, method: level.method, acr: level.acr, created, attempt: attemptId(uid) },
       }, req);
-      const result: VerifiedLogin = { accountId: account.idNat, authTime: Date.now(), assurance: level };
+      const result: VerifiedLogin = { accountId: account.idNat, authTime: deps.clock(), assurance: level };
       await deps.store.set(deps.keys.interaction(uid, 'psc-result'), JSON.stringify(result), deps.config.psc.stateTtlSeconds);
       res.redirect(303, `/interaction/${uid}/psc/done`);
     } catch (err) {

@@ -47,7 +47,7 @@ export function postSecondFactorVerify(deps: InteractionDeps): RequestHandler {
       const level = secondFactorAssurance(deps.policy, pending.assurance, credential);
       if (!satisfies(level, await requirementOf(deps, details))) throw new JourneyRefusal('insufficient-level');
       res.set('cache-control', 'no-store').json({
-        redirectTo: await finishLoginUrl(deps, req, res, details, { accountId: pending.accountId, authTime: Date.now(), assurance: level, key: { id: credential.id, name: credential.name } }),
+        redirectTo: await finishLoginUrl(deps, req, res, details, { accountId: pending.accountId, authTime: deps.clock(), assurance: level, key: { id: credential.id, name: credential.name } }),
       });
     } catch (err) {
       await auditKeyRefusal(deps, req, err, { clientId: String(details.params.client_id), ceremony: 'second-factor', actor: login.accountId });

@@ -46,7 +46,7 @@ export function postSignInVerify(deps: InteractionDeps): RequestHandler {
       if (!satisfies(level, await requirementOf(deps, details))) throw new JourneyRefusal('insufficient-level');
       req.log.info({ uid: details.uid, idNat, method: level.method, acr: level.acr }, 'WebAuthn sign-in verified');
       const redirectTo = await finishLoginUrl(deps, req, res, details, {
-        accountId: idNat, authTime: Date.now(), assurance: level, key: { id: credential.id, name: credential.name },
+        accountId: idNat, authTime: deps.clock(), assurance: level, key: { id: credential.id, name: credential.name },
       });
       res.set('cache-control', 'no-store').json({ redirectTo });
     } catch (err) {
