@@ -39,6 +39,7 @@ import { createSessionAssuranceStore } from './assurance/index.ts';
 import { createViews, VIEWS_DIR } from './http/views.ts';
 import { apiSecurityHeaders, cspNonce, securityHeaders } from './http/security-headers.ts';
 import { requestLog } from './http/request-log.ts';
+import { forwardedHeaders } from './http/forwarded-headers.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { healthRoutes } from './http/health.ts';
 import { drainServer } from './http/drain.ts';
@@ -164,6 +165,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy);
+  app.use(forwardedHeaders());
   app.use(requestLog(logger));
   app.use(metrics.http);
   const clientLimits = limits.clientEndpoint({ token: OIDC_ROUTES.token, all: CLIENT_ENDPOINTS });

@@ -1,8 +1,8 @@
 /**
  * What the gateway adds around oidc-provider's own endpoints (one Koa middleware in front of
- * its router): the client address and scheme as express computed them (the `trust proxy`
+ * its router): the client address, scheme and host as express computed them (the `trust proxy`
  * setting, so that audit events and limits see the same address everywhere and a forged
- * X-Forwarded-For or X-Forwarded-Proto from an untrusted peer is ignored), Retry-After on a
+ * X-Forwarded-For, -Proto or -Host from an untrusted peer is ignored), Retry-After on a
  * 503 (store outage), and the outcome of the requests where relying parties authenticate
  * reported to the abuse limits before the answer leaves.
  */
@@ -19,8 +19,11 @@ export function providerEdges(provider: Provider, limits: AbuseLimits): void {
   provider.use(async (ctx, next) => {
     const req = ctx.req as unknown as Request;
     if (req.ip) ctx.request.ip = req.ip;
-    // Koa (proxy on) would believe X-Forwarded-Proto from anyone; give it express's verdict.
+    // Koa (proxy on) would believe X-Forwarded-Proto and -Host from anyone; give it express's
+    // verdict (forwardedHeaders, src/http/forwarded-headers.ts, already dropped them from others).
     req.headers['x-forwarded-proto'] = req.protocol;
+    if (req.host) req.headers['x-forwarded-host'] = req.host;
+    else delete req.headers['x-forwarded-host'];
     await next();
     if (ctx.status === 503) ctx.set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
     if (ctx.method === 'POST' && CLIENT_ENDPOINTS.includes(ctx.path)) {

@@ -2,13 +2,18 @@
  * Headers and cookies as a browser and a reverse proxy see them: the referrer policy and the
  * other helmet headers on every page, HSTS only in production, cookies HttpOnly and
  * SameSite=Lax everywhere and Secure once the TLS-terminating proxy says the request came
- * over https, and client addresses taken from X-Forwarded-For only from a trusted proxy.
+ * over https, and the forwarded headers (X-Forwarded-For, -Proto, -Host) honoured only from
+ * the trusted proxy: from any other peer they change neither the endpoints the discovery
+ * document names, nor the audience a client assertion may carry, nor the address seen by the
+ * audit and the abuse limits.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
+import { randomUUID } from 'node:crypto';
 import express from 'express';
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { authorizationRequest } from '../support/psc-login.ts';
@@ -27,6 +32,36 @@ async function signInPageWith(stack: Stack, headers: Record<string, string>) {
   assert.equal(auth.status, 303);
   const page = await browser.request(new URL(auth.headers.get('location')!, stack.issuer), { headers });
   assert.equal(page.status, 200);
+}
+
+/** Every URL the discovery document names, by member. */
+async function discoveryUrls(stack: Stack, headers: Record<string, string>): Promise<Map<string, string>> {
+  const response = await fetch(`${stack.issuer}/.well-known/openid-configuration`, { headers });
+  assert.equal(response.status, 200);
+  const metadata = await response.json() as Record<string, unknown>;
+  const urls = Object.entries(metadata).filter(([name, value]) => typeof value === 'string' && (name.endsWith('_endpoint') || name.endsWith('_uri')));
+  assert.ok(urls.length >= 6, 'token, userinfo, introspection, revocation, end session endpoints and the JWKS');
+  return new Map(urls as [string, string][]);
+}
+
+/** What a forging peer sends: every way of naming another host and scheme. */
+const FORGED_HOST = {
+  'x-forwarded-host': 'evil.example',
+  'x-forwarded-proto': 'https',
+  'x-forwarded-port': '443',
+  'x-forwarded-prefix': '/evil',
+  forwarded: 'for=10.20.30.40;host=evil.example;proto=https',
+};
+
+/** A client_credentials request authenticated with private_key_jwt, its assertion addressed to `aud`. */
+async function assertionTokenRequest(stack: Stack, key: CryptoKey, clientId: string, aud: string, headers: Record<string, string>) {
+  const assertion = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setIssuer(clientId).setSubject(clientId)
+    .setAudience(aud).setJti(randomUUID()).setIssuedAt().setExpirationTime('1m').sign(key);
+  return fetch(`${stack.issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'results:read', client_id: clientId, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }),
+  });
 }
 
 async function firstAudit(stack: Stack, type: string) {
@@ -109,6 +144,11 @@ describe('cookies and client addresses behind a trusted TLS-terminating proxy', 
     assert.ok([...cookies.keys()].some((name) => name.startsWith('hc_interaction')), 'the interaction cookie was among them');
   });
 
+  it('names its endpoints on the host and scheme the trusted proxy forwarded', async () => {
+    const urls = await discoveryUrls(stack, { 'x-forwarded-host': 'gateway.example', 'x-forwarded-proto': 'https' });
+    for (const [name, url] of urls) assert.ok(url.startsWith('https://gateway.example/'), `${name}: ${url}`);
+  });
+
   it('takes the client address from X-Forwarded-For sent by the trusted proxy', async () => {
     await signInPageWith(stack, { 'x-forwarded-for': '10.20.30.40' });
     const event = await firstAudit(stack, 'signin.started');
@@ -118,8 +158,19 @@ describe('cookies and client addresses behind a trusted TLS-terminating proxy', 
 
 describe('requests that do not come from the trusted proxy', () => {
   let stack: Stack;
+  let clientKey: CryptoKey;
+  const MACHINE = 'third-party-rp';
+  const AUTH_FAILURES_BUDGET = 3;
   // A proxy is configured (10.9.9.9), but the test's requests come straight from 127.0.0.1.
-  before(async () => { stack = await startStack({ name: 'not-the-proxy', overrides: { 'http.trustProxy': '10.9.9.9' } }); });
+  before(async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    clientKey = privateKey;
+    stack = await startStack({
+      name: 'not-the-proxy',
+      overrides: { 'http.trustProxy': '10.9.9.9', 'limits.clientAuthFailuresPerIp.points': AUTH_FAILURES_BUDGET },
+      clientOverrides: { [MACHINE]: { grant_types: ['client_credentials'], scope: 'results:read', redirect_uris: [], token_endpoint_auth_method: 'private_key_jwt', client_secret: undefined, jwks: { keys: [{ ...await exportJWK(publicKey), alg: 'ES256', use: 'sig' }] } } },
+    });
+  });
   after(async () => { await stack.close(); });
 
   it('ignores X-Forwarded-For (anyone can send it), so that limits and the audit see the real peer', async () => {
@@ -135,5 +186,34 @@ describe('requests that do not come from the trusted proxy', () => {
     const cookies = cookiesOf(auth);
     assert.ok(cookies.size > 0);
     for (const [name, line] of cookies) assert.doesNotMatch(line, /;\s*secure/i, name);
+  });
+
+  it('ignores a forged X-Forwarded-Host (and -Proto, Forwarded): discovery names the issuer\'s own endpoints', async () => {
+    const urls = await discoveryUrls(stack, FORGED_HOST);
+    for (const [name, url] of urls) assert.ok(url.startsWith(`${stack.issuer}/`), `${name}: ${url}`);
+  });
+
+  it('refuses a client assertion addressed to a forged host, accepts one addressed to the gateway', async () => {
+    const forged = await assertionTokenRequest(stack, clientKey, MACHINE, 'http://evil.example/token', FORGED_HOST);
+    assert.equal(forged.status, 401, 'the assertion was made for another server: it must not be replayable here');
+    assert.equal((await forged.json() as { error?: string }).error, 'invalid_client');
+    const genuine = await assertionTokenRequest(stack, clientKey, MACHINE, `${stack.issuer}/token`, { 'x-forwarded-for': '10.20.30.40' });
+    assert.equal(genuine.status, 200, 'the same client, its assertion addressed to the gateway');
+    await new Promise((r) => setTimeout(r, 50)); // provider events are recorded just after the answer
+    const issued = await firstAudit(stack, 'token.issued');
+    assert.equal(issued?.clientId, MACHINE);
+    assert.equal(issued?.ip, '127.0.0.0', 'the audit event recorded by oidc-provider has the peer\'s address, not the forwarded one');
+  });
+
+  it('counts failed client authentications against the peer\'s address, whatever X-Forwarded-For says', async () => {
+    // The budget, then one failure more: the first refused one (from it on, the address is refused).
+    for (let i = 1; i <= AUTH_FAILURES_BUDGET + 1; i += 1) {
+      await assertionTokenRequest(stack, clientKey, MACHINE, 'http://elsewhere.example/token', { 'x-forwarded-for': `10.20.30.${i}` });
+    }
+    const next = await assertionTokenRequest(stack, clientKey, MACHINE, `${stack.issuer}/token`, { 'x-forwarded-for': '10.99.99.99' });
+    assert.equal(next.status, 429, 'a new X-Forwarded-For does not open a new budget');
+    const hit = await firstAudit(stack, 'ratelimit.hit');
+    assert.equal(hit?.reason, 'client-auth-ip');
+    assert.equal(hit?.ip, '127.0.0.0');
   });
 });
