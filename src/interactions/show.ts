@@ -1,6 +1,7 @@
 /**
  * GET /interaction/:uid — the page of the current prompt: sign-in choices for `login`,
- * the consent page for `consent` (first-party applications never see it).
+ * the consent page for `consent`, listing every claim the application will receive
+ * (first-party applications never see it).
  */
 import type { RequestHandler } from 'express';
 import { sendPage } from '../http/page.ts';
@@ -10,6 +11,7 @@ import { requirementOf, signInChoices } from './requirement.ts';
 import { ABORT_REASON } from './abort.ts';
 import { firstTimeInInteraction, interactionFor, type InteractionDeps } from './context.ts';
 import { finishConsent } from './consent.ts';
+import { consentClaims } from './consent-claims.ts';
 
 const REASON_MESSAGES: Record<string, string> = {
   max_age: 'login.reasonMaxAge',
@@ -47,8 +49,7 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
       await finishConsent(deps, req, res, details);
       return;
     }
-    const missing = (details.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
-    const scopes = missing.filter((s) => deps.views.has(`consent.scope.${s}`));
-    sendPage(deps.views, req, res, 'consent', { uid: details.uid, clientName, scopes });
+    const { claims, offlineAccess } = consentClaims(details.params, client);
+    sendPage(deps.views, req, res, 'consent', { uid: details.uid, clientName, claims, offlineAccess });
   };
 }
