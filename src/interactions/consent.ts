@@ -21,7 +21,7 @@ export async function finishConsent(deps: InteractionDeps, req: Request, res: Re
   if (promptDetails.missingOIDCScope) grant.addOIDCScope(promptDetails.missingOIDCScope.join(' '));
   if (promptDetails.missingOIDCClaims) {
     const client = await provider.Client.find(clientId);
-    grantClaims(grant, promptDetails.missingOIDCClaims, claimsAllowed(client?.scope));
+    grantClaims(grant, promptDetails.missingOIDCClaims, { allowed: claimsAllowed(client?.scope), grant: true });
   }
   for (const [indicator, scopes] of Object.entries(promptDetails.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
   const grantId = await grant.save();

@@ -19,8 +19,9 @@ export async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant 
   const claims = [...ctx.oidc.requestParamClaims];
   if (!gatewayProperties(client).first_party) {
     // The consent page grants what the clinician allows; what the client may not receive is
-    // withheld here, so that it is neither released nor the reason for a consent page.
-    if (grant && grantClaims(grant, claims.filter((c) => !allowed.has(c)), allowed)) await grant.save();
+    // withheld here, so that it is neither released nor the reason for a consent page (and a
+    // claim a widened registration now allows is asked for there again).
+    if (grant && grantClaims(grant, claims, { allowed, grant: false })) await grant.save();
     return grant;
   }
 
@@ -30,7 +31,7 @@ export async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant 
   const granted = new Set((grant.getOIDCScope() ?? '').split(' '));
   const newScopes = scopes.some((s) => !granted.has(s));
   if (newScopes) grant.addOIDCScope(scopes.join(' '));
-  const newClaims = grantClaims(grant, claims, allowed);
+  const newClaims = grantClaims(grant, claims, { allowed, grant: true });
   if (!grantId || newScopes || newClaims) await grant.save();
   return grant;
 }

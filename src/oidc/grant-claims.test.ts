@@ -31,34 +31,37 @@ describe('grantClaims', () => {
 
   it('grants what the scopes cover and withholds the rest, which then counts as decided', () => {
     const grant = newGrant();
-    assert.equal(grantClaims(grant, asked, claimsAllowed('openid profile')), true);
+    assert.equal(grantClaims(grant, asked, { allowed: claimsAllowed('openid profile'), grant: true }), true);
     assert.deepEqual(released(grant, asked).sort(), ['acr', 'given_name']);
     assert.deepEqual(grant.getRejectedOIDCClaims(), ['SubjectRefPro']);
     assert.ok(grant.getOIDCClaimsEncountered().includes('SubjectRefPro'), 'no consent prompt for it again');
-    assert.equal(grantClaims(grant, asked, claimsAllowed('openid profile')), false, 'nothing changes the second time');
+    assert.equal(grantClaims(grant, asked, { allowed: claimsAllowed('openid profile'), grant: true }), false, 'nothing changes the second time');
   });
 
   it('withholds a claim that an earlier grant (before the rule, or a wider registration) held', () => {
     const grant = newGrant();
     grant.addOIDCClaims(['SubjectRefPro', 'given_name']);
-    assert.equal(grantClaims(grant, asked, claimsAllowed('openid')), true);
+    assert.equal(grantClaims(grant, asked, { allowed: claimsAllowed('openid'), grant: true }), true);
     assert.deepEqual(released(grant, asked), ['acr']);
   });
 
   it('lifts a withholding once the registration covers the claim', () => {
     const grant = newGrant();
-    grantClaims(grant, asked, claimsAllowed('openid'));
+    grantClaims(grant, asked, { allowed: claimsAllowed('openid'), grant: true });
     assert.deepEqual(released(grant, asked), ['acr']);
-    assert.equal(grantClaims(grant, asked, claimsAllowed('openid profile scope_all')), true);
+    assert.equal(grantClaims(grant, asked, { allowed: claimsAllowed('openid profile scope_all'), grant: true }), true);
     assert.deepEqual(released(grant, asked).sort(), ['SubjectRefPro', 'acr', 'given_name']);
     assert.deepEqual(grant.getRejectedOIDCClaims(), []);
   });
 
-  it('given only the claims outside the scopes, withholds them and grants nothing', () => {
+  it('withhold only (third party before consent): grants nothing, lifts a rejection so that consent asks again', () => {
     const grant = newGrant();
-    const allowed = claimsAllowed('openid profile');
-    grantClaims(grant, asked.filter((c) => !allowed.has(c)), allowed);
+    assert.equal(grantClaims(grant, asked, { allowed: claimsAllowed('openid'), grant: false }), true);
     assert.deepEqual(grant.getOIDCClaims(), []);
+    assert.deepEqual(grant.getRejectedOIDCClaims(), ['SubjectRefPro', 'given_name']);
+    assert.equal(grantClaims(grant, asked, { allowed: claimsAllowed('openid profile'), grant: false }), true);
+    assert.deepEqual(grant.getOIDCClaims(), [], 'given_name is not granted without consent');
     assert.deepEqual(grant.getRejectedOIDCClaims(), ['SubjectRefPro']);
+    assert.ok(!grant.getOIDCClaimsEncountered().includes('given_name'), 'so oidc-provider asks for it on the consent page');
   });
 });

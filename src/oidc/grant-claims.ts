@@ -4,6 +4,16 @@
  */
 import type { Grant } from 'oidc-provider';
 
+export interface GrantClaimsOptions {
+  /** What the client may receive (claims-allowed.ts). */
+  allowed: ReadonlySet<string>;
+  /**
+   * false: only withhold, and grant nothing — for a third-party client before the clinician's
+   * consent (a lifted rejection then makes oidc-provider ask for that claim on the consent page).
+   */
+  grant: boolean;
+}
+
 /**
  * A withheld claim is recorded as rejected so that oidc-provider neither releases it (its
  * filter drops rejected claims) nor asks for consent again (rejected counts as decided). A
@@ -11,27 +21,26 @@ import type { Grant } from 'oidc-provider';
  * applies at once. Returns whether the grant changed (and needs saving).
  *
  * @param asked the claim names asked (oidc-provider's `requestParamClaims`, or a consent
- *   prompt's `missingOIDCClaims`); pass only the ones outside `allowed` to withhold without granting.
- * @param allowed what the client may receive (claims-allowed.ts).
+ *   prompt's `missingOIDCClaims`).
  */
-export function grantClaims(grant: Grant, asked: Iterable<string>, allowed: ReadonlySet<string>): boolean {
-  const granted = new Set(grant.getOIDCClaims());
+export function grantClaims(grant: Grant, asked: Iterable<string>, options: GrantClaimsOptions): boolean {
+  const granted = new Set(grant.getOIDCClaims()); // rejected ones left out
   const rejected = new Set(grant.getRejectedOIDCClaims());
   const toGrant: string[] = [];
+  const toLift: string[] = [];
   const toWithhold: string[] = [];
   for (const claim of asked) {
-    if (allowed.has(claim)) {
-      if (!granted.has(claim)) toGrant.push(claim); // getOIDCClaims leaves rejected ones out
-    } else if (!rejected.has(claim)) {
-      toWithhold.push(claim);
+    if (!options.allowed.has(claim)) {
+      if (!rejected.has(claim)) toWithhold.push(claim);
+      continue;
     }
+    if (rejected.has(claim)) toLift.push(claim);
+    if (options.grant && !granted.has(claim)) toGrant.push(claim);
   }
-  if (!toGrant.length && !toWithhold.length) return false;
-  if (toGrant.length) {
-    grant.addOIDCClaims(toGrant);
-    const stillRejected = [...rejected].filter((c) => !toGrant.includes(c));
-    if (grant.rejected?.openid && stillRejected.length !== rejected.size) grant.rejected.openid.claims = stillRejected;
+  if (toLift.length && grant.rejected?.openid?.claims) {
+    grant.rejected.openid.claims = grant.rejected.openid.claims.filter((c) => !toLift.includes(c));
   }
+  if (toGrant.length) grant.addOIDCClaims(toGrant);
   if (toWithhold.length) grant.rejectOIDCClaims(toWithhold);
-  return true;
+  return toGrant.length + toLift.length + toWithhold.length > 0;
 }
