@@ -2,10 +2,13 @@
  * POST /interaction/:uid/consent — records what the clinician agreed to in a Grant
  * (scopes and claims the request was missing) and resumes the authorization — unless the
  * authentication it resumes was ended while the page was open (logout, administrator, key
- * revoked): a consent page left open does not bring a session back.
+ * revoked): a consent page left open does not bring a session back. Claims the client's
+ * registered scopes do not cover are withheld, never granted.
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { UserFacingError } from '../http/errors.ts';
+import { claimsAllowed } from '../oidc/claims-allowed.ts';
+import { grantClaims } from '../oidc/grant-claims.ts';
 import { interactionFor, type InteractionDeps, type InteractionDetails } from './context.ts';
 import { refuseEndedAuthentication } from './ended-authentication.ts';
 import type { LoginResult } from '../oidc/assurance-check.ts';
@@ -24,7 +27,10 @@ export async function finishConsent(deps: InteractionDeps, req: Request, res: Re
   if (!grant) throw new UserFacingError(400, 'interaction_expired', 'grant vanished');
   const promptDetails = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
   if (promptDetails.missingOIDCScope) grant.addOIDCScope(promptDetails.missingOIDCScope.join(' '));
-  if (promptDetails.missingOIDCClaims) grant.addOIDCClaims(promptDetails.missingOIDCClaims);
+  if (promptDetails.missingOIDCClaims) {
+    const client = await provider.Client.find(clientId);
+    grantClaims(grant, promptDetails.missingOIDCClaims, { allowed: claimsAllowed(client?.scope), grant: true });
+  }
   for (const [indicator, scopes] of Object.entries(promptDetails.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
   const grantId = await grant.save();
   await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });

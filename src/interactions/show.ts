@@ -1,8 +1,9 @@
 /**
  * GET /interaction/:uid — the page of the current prompt: sign-in choices for `login`,
- * the consent page for `consent` (first-party applications never see it). A session that only
- * lacks the step an application's rules ask (client_step_missing) goes to that step: a key as
- * second factor at once; a key enrolment through a new PSC sign-in (keys are bound right after PSC).
+ * the consent page for `consent`, listing every claim the application will receive
+ * (first-party applications never see it). A session that only lacks the step an
+ * application's rules ask (client_step_missing) goes to that step: a key as second factor at
+ * once; a key enrolment through a new PSC sign-in (keys are bound right after PSC).
  */
 import type { RequestHandler } from 'express';
 import { sendPage } from '../http/page.ts';
@@ -14,6 +15,7 @@ import { requirementOf, signInChoices } from './requirement.ts';
 import { ABORT_REASON } from './abort.ts';
 import { firstTimeInInteraction, interactionFor, type InteractionDeps, type InteractionDetails } from './context.ts';
 import { finishConsent } from './consent.ts';
+import { consentClaims } from './consent-claims.ts';
 
 const REASON_MESSAGES: Record<string, string> = {
   max_age: 'login.reasonMaxAge',
@@ -70,8 +72,7 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
       await finishConsent(deps, req, res, details);
       return;
     }
-    const missing = (details.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
-    const scopes = missing.filter((s) => deps.views.has(`consent.scope.${s}`));
-    sendPage(deps.views, req, res, 'consent', { uid: details.uid, clientName, scopes });
+    const { claims, offlineAccess } = consentClaims(details.params, client);
+    sendPage(deps.views, req, res, 'consent', { uid: details.uid, clientName, claims, offlineAccess });
   };
 }
