@@ -9,7 +9,7 @@ import { gatewayProperties } from '../oidc/client-properties.ts';
 import { asksSecondFactorAfter, satisfies } from '../assurance/index.ts';
 import { sendPage } from '../http/page.ts';
 import { keyCompletes, requirementOf } from './requirement.ts';
-import { ABORT_REASON } from './abort.ts';
+import { recordUnmet } from './unmet-reason.ts';
 import type { InteractionDeps, InteractionDetails } from './context.ts';
 import { finishLogin } from './finish-login.ts';
 import { savePendingLogin, type PendingLogin } from './pending-login.ts';
@@ -37,7 +37,7 @@ export async function continueAfterPsc(deps: InteractionDeps, req: Request, res:
       type: 'stepup.unmet', outcome: 'failure', actor: login.accountId, clientId: String(details.params.client_id), reason: 'means-used-falls-short',
       details: { method: login.method, acr: login.acr, level: requirement.level, phishingResistant: requirement.phishingResistant },
     }, req);
-    await deps.store.set(deps.keys.interaction(details.uid, ABORT_REASON), 'unmet', deps.config.ttl.interaction);
+    await recordUnmet(deps, details.uid, { reason: 'means-used-falls-short', method: login.method, acr: login.acr, requirement });
     const client = await deps.provider.Client.find(String(details.params.client_id));
     sendPage(deps.views, req, res, 'unmet', { uid: details.uid, clientName: client?.clientName ?? '', requirement: await requirementOf(deps, details), retryPsc: true }, 403);
     return;

@@ -7,7 +7,7 @@ import { sendPage } from '../http/page.ts';
 import { gatewayProperties } from '../oidc/client-properties.ts';
 import { ASSURANCE_CHECK, SESSION_EXPIRED_CHECK } from '../oidc/assurance-check.ts';
 import { requirementOf, signInChoices } from './requirement.ts';
-import { ABORT_REASON } from './abort.ts';
+import { recordUnmet } from './unmet-reason.ts';
 import { firstTimeInInteraction, interactionFor, type InteractionDeps } from './context.ts';
 import { finishConsent } from './consent.ts';
 
@@ -35,7 +35,7 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
       }
       if (choices.none) {
         await deps.audit.record({ type: 'stepup.unmet', outcome: 'failure', clientId, actor, reason: 'no-means-reaches-the-level', details: wanted }, req);
-        await deps.store.set(deps.keys.interaction(details.uid, ABORT_REASON), 'unmet', deps.config.ttl.interaction);
+        await recordUnmet(deps, details.uid, { reason: 'no-means-reaches-the-level', requirement });
         sendPage(deps.views, req, res, 'unmet', { uid: details.uid, clientName, requirement }, 403);
         return;
       }
