@@ -1,15 +1,15 @@
 /**
  * POST /interaction/:uid/abort — the person goes back to the application without signing
- * in. The relying party receives `access_denied`, or `temporarily_unavailable` when the
- * last PSC round trip of this interaction failed because PSC was unavailable.
+ * in. The relying party receives `unmet_authentication_requirements` after the "niveau
+ * insuffisant" page (the description says why: unmet-reason.ts), `temporarily_unavailable`
+ * when the last PSC round trip of this interaction failed because PSC was unavailable, else
+ * `access_denied`.
  */
 import type { RequestHandler } from 'express';
 import type { FederationFailure } from '../federation/index.ts';
 import { oauthErrorFor } from '../federation/index.ts';
 import { interactionFor, type InteractionDeps } from './context.ts';
-
-/** Store name of why the interaction cannot succeed (set by the pages, read when the person goes back). */
-export const ABORT_REASON = 'abort-reason';
+import { takeUnmet, unmetDescription } from './unmet-reason.ts';
 
 const DESCRIPTIONS: Record<FederationFailure | 'cancelled', string> = {
   cancelled: 'the user cancelled the sign-in',
@@ -25,11 +25,12 @@ export function postAbort(deps: InteractionDeps): RequestHandler {
     const details = await interactionFor(deps.provider, req, res);
     const clientId = String(details.params.client_id);
     const actor = details.session?.accountId;
-    if ((await deps.store.take(deps.keys.interaction(details.uid, ABORT_REASON))) === 'unmet') {
+    const unmet = await takeUnmet(deps, details.uid);
+    if (unmet) {
       await deps.audit.record({ type: 'signin.failed', outcome: 'failure', clientId, actor, reason: 'unmet_authentication_requirements' }, req);
       await deps.provider.interactionFinished(req, res, {
         error: 'unmet_authentication_requirements',
-        error_description: 'the clinician has no means of reaching the authentication level this client requires',
+        error_description: unmetDescription(unmet),
       }, { mergeWithLastSubmission: false });
       return;
     }

@@ -11,7 +11,7 @@ import { gatewayProperties } from '../oidc/client-properties.ts';
 import { mayBindKey, satisfies, stepRulesAsk } from '../assurance/index.ts';
 import { sendPage } from '../http/page.ts';
 import { keyCompletes, requirementOf } from './requirement.ts';
-import { ABORT_REASON } from './abort.ts';
+import { recordUnmet } from './unmet-reason.ts';
 import type { InteractionDeps, InteractionDetails } from './context.ts';
 import { finishLogin } from './finish-login.ts';
 import { savePendingLogin, type VerifiedLogin } from './pending-login.ts';
@@ -36,19 +36,18 @@ export async function continueAfterPsc(deps: InteractionDeps, req: Request, res:
   const step = await nextStepAfterPsc(deps, details, login);
   if (step === 'finish') return finishLogin(deps, req, res, details, login);
   if (step === 'unmet' || step === 'binding-too-weak') {
-    const requirement = await requirementOf(deps, details);
+    const asked = await requirementOf(deps, details);
+    // A key the application requires cannot be enrolled below the binding minimum: that is the level missing.
+    const requirement = step === 'unmet' ? asked : { ...asked, level: deps.policy.binding.minimumLevel };
     const { method, acr } = login.assurance;
     await deps.audit.record({
       type: 'stepup.unmet', outcome: 'failure', actor: login.accountId, clientId: String(details.params.client_id),
       reason: step === 'unmet' ? 'means-used-falls-short' : 'sign-in-too-weak-to-enrol',
       details: { method, acr, level: requirement.level, phishingResistant: requirement.phishingResistant },
     }, req);
-    await deps.store.set(deps.keys.interaction(details.uid, ABORT_REASON), 'unmet', deps.config.ttl.interaction);
+    await recordUnmet(deps, details.uid, { reason: 'means-used-falls-short', method, acr, requirement });
     const client = await deps.provider.Client.find(String(details.params.client_id));
-    const page = step === 'unmet'
-      ? { uid: details.uid, clientName: client?.clientName ?? '', requirement, retryPsc: true }
-      : { uid: details.uid, clientName: client?.clientName ?? '', requirement: { ...requirement, level: deps.policy.binding.minimumLevel }, retryPsc: true, enrolmentTooWeak: true };
-    sendPage(deps.views, req, res, 'unmet', page, 403);
+    sendPage(deps.views, req, res, 'unmet', { uid: details.uid, clientName: client?.clientName ?? '', requirement, retryPsc: true, enrolmentTooWeak: step === 'binding-too-weak' }, 403);
     return;
   }
   await savePendingLogin(deps, details.uid, step, login);

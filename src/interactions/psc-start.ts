@@ -1,7 +1,8 @@
 /**
  * POST /interaction/:uid/psc — sends the clinician to Pro Santé Connect. The round trip's
  * state is stored (federation/psc-login.ts) and bound to this browser with a cookie that
- * only the callback path receives.
+ * only the callback path receives. PSC is asked for a fresh authentication (prompt=login)
+ * when the request needs one or when PSC already answered below the level in this interaction.
  */
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
@@ -9,6 +10,7 @@ import { FederationError } from '../federation/index.ts';
 import { sendPage } from '../http/page.ts';
 import { interactionFor, pscBindingCookie, type InteractionDeps } from './context.ts';
 import { ASSURANCE_CHECK, SESSION_EXPIRED_CHECK } from '../oidc/assurance-check.ts';
+import { ABORT_REASON, PSC_FELL_SHORT } from './unmet-reason.ts';
 
 /**
  * Prompt reasons that need a fresh authentication at PSC, not a reused PSC session: the
@@ -16,6 +18,9 @@ import { ASSURANCE_CHECK, SESSION_EXPIRED_CHECK } from '../oidc/assurance-check.
  * with the means of its own session, e.g. e-CPS again when the card is needed).
  */
 const REAUTHENTICATION_REASONS = new Set(['login_prompt', 'max_age', ASSURANCE_CHECK, SESSION_EXPIRED_CHECK]);
+
+/** Outcomes of an earlier round trip that a new one replaces (abort.ts reports the last one). */
+const EARLIER_OUTCOMES = [ABORT_REASON, 'psc-failure'];
 
 export function stateDigest(state: string): string {
   return createHash('sha256').update(state).digest('base64url').slice(0, 16);
@@ -25,7 +30,12 @@ export function postPscStart(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const details = await interactionFor(deps.provider, req, res);
     try {
-      const reauthenticate = details.prompt.reasons.some((r) => REAUTHENTICATION_REASONS.has(r));
+      // A first sign-in (no gateway session: reason no_session) whose PSC answer fell short
+      // (e-CPS when the card is needed) is marked by after-psc: PSC's own session would
+      // otherwise answer with the same means again, without showing the clinician anything.
+      const fellShort = (await deps.store.get(deps.keys.interaction(details.uid, PSC_FELL_SHORT))) !== null;
+      const reauthenticate = fellShort || details.prompt.reasons.some((r) => REAUTHENTICATION_REASONS.has(r));
+      await deps.store.del(...EARLIER_OUTCOMES.map((name) => deps.keys.interaction(details.uid, name)));
       const { url, state } = await deps.psc.start(details.uid, { reauthenticate });
       res.cookie(pscBindingCookie(stateDigest(state)), state, {
         httpOnly: true,

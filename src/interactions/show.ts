@@ -12,7 +12,7 @@ import { ASSURANCE_CHECK, CLIENT_STEP_CHECK, SESSION_EXPIRED_CHECK } from '../oi
 import { stepRulesAsk } from '../assurance/index.ts';
 import { savePendingLogin } from './pending-login.ts';
 import { requirementOf, signInChoices } from './requirement.ts';
-import { ABORT_REASON } from './abort.ts';
+import { recordUnmet } from './unmet-reason.ts';
 import { firstTimeInInteraction, interactionFor, type InteractionDeps, type InteractionDetails } from './context.ts';
 import { finishConsent } from './consent.ts';
 import { consentClaims } from './consent-claims.ts';
@@ -60,7 +60,7 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
       }
       if (choices.none) {
         await deps.audit.record({ type: 'stepup.unmet', outcome: 'failure', clientId, actor, reason: 'no-means-reaches-the-level', details: wanted }, req);
-        await deps.store.set(deps.keys.interaction(details.uid, ABORT_REASON), 'unmet', deps.config.ttl.interaction);
+        await recordUnmet(deps, details.uid, { reason: 'no-means-reaches-the-level', requirement });
         sendPage(deps.views, req, res, 'unmet', { uid: details.uid, clientName, requirement }, 403);
         return;
       }

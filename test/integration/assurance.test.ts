@@ -141,6 +141,72 @@ describe('levels', () => {
   });
 });
 
+describe('step-up to the card after an e-CPS sign-in that fell short', () => {
+  const practitioner = '810107890127';
+  const atPsc = (url: URL) => url.href.startsWith(stack.psc.issuer);
+
+  /** First sign-in of this browser for third-party-rp (eidas3 minimum) with e-CPS at PSC: the "niveau insuffisant" page. */
+  async function ecpsFallsShort(browser: TestBrowser) {
+    const request = await authorizationRequest(stack, { clientId: 'third-party-rp' });
+    const first = await browser.follow(request.url, {}, { stopAt: isRpRedirect });
+    const unmet = await loginAtPsc(browser, first.page!, { means: 'ecps', practitioner });
+    assert.equal(unmet.page?.status, 403, 'e-CPS (eidas2) falls short of eidas3');
+    assert.ok(unmet.page!.doc.querySelector('form[action$="/psc"]'), 'the page offers to try again with the card');
+    assert.match(unmet.page!.text, /Pro Santé Connect vous demandera de vous identifier à nouveau : choisissez la carte CPS/);
+    return { request, unmet: unmet.page! };
+  }
+
+  it('"Réessayer avec la carte CPS" asks PSC for a fresh sign-in: its form again, not its e-CPS session; the card gives eidas3', async () => {
+    const browser = new TestBrowser();
+    const { request, unmet } = await ecpsFallsShort(browser);
+    const retry = await browser.submit(unmet, 'form[action$="/psc"]', {}, { stopAt: atPsc });
+    const pscUrl = retry.stoppedAt!;
+    assert.ok(pscUrl, 'the retry goes to PSC');
+    assert.equal(pscUrl.searchParams.get('prompt'), 'login', 'PSC is asked for a new authentication');
+    const atPscPage = await browser.follow(pscUrl, {}, { stopAt: isRpRedirect });
+    assert.equal(atPscPage.stoppedAt, undefined);
+    assert.ok(atPscPage.page?.doc.querySelector('form.login-form'),
+      `PSC shows its login form again instead of answering with its e-CPS session; got HTTP ${atPscPage.page?.status} ${atPscPage.page?.text.slice(0, 160)}`);
+    let back = await browser.submit(atPscPage.page!, 'form.login-form', { action: 'login', practitioner, means: 'card', forceAcr: '', forceAuthMode: '' }, { stopAt: isRpRedirect });
+    if (back.page?.doc.querySelector('form[action$="/enrol/skip"]')) back = await browser.submit(back.page, 'form[action$="/enrol/skip"]', {}, { stopAt: isRpRedirect });
+    assert.ok(back.stoppedAt, `back at the application with a code; got ${back.page?.status} ${back.page?.text.slice(0, 160)}`);
+    const tokens = await exchange({ ...request, callback: back.stoppedAt });
+    assert.equal(tokens.claims()!.acr, 'eidas3');
+  });
+
+  it('going back says the means used fell short (e-CPS, eidas2 < eidas3), not that no means can reach the level', async () => {
+    const browser = new TestBrowser();
+    const { unmet } = await ecpsFallsShort(browser);
+    const back = await browser.submit(unmet, 'form[action$="/abort"]', {}, { stopAt: isRpRedirect });
+    assert.equal(back.stoppedAt?.searchParams.get('error'), 'unmet_authentication_requirements');
+    const description = back.stoppedAt?.searchParams.get('error_description') ?? '';
+    assert.match(description, /e-CPS, eidas2/);
+    assert.match(description, /requires \(eidas3, phishing-resistant\)/);
+    assert.match(description, /did not complete a sign-in at that level/);
+    assert.doesNotMatch(description, /no means/);
+  });
+
+  it('after a retry that PSC refused, going back says so (access_denied), not the earlier shortfall', async () => {
+    const browser = new TestBrowser();
+    const { unmet } = await ecpsFallsShort(browser);
+    const retry = await browser.submit(unmet, 'form[action$="/psc"]', {}, { stopAt: isRpRedirect });
+    assert.ok(retry.page?.doc.querySelector('form.login-form'), 'PSC shows its form');
+    const refused = await browser.submit(retry.page!, 'form.login-form', { action: 'refuse' }, { stopAt: isRpRedirect });
+    assert.ok(refused.page?.doc.querySelector('form[action$="/abort"]'), 'the gateway says PSC was refused');
+    const back = await browser.submit(refused.page!, 'form[action$="/abort"]', {}, { stopAt: isRpRedirect });
+    assert.equal(back.stoppedAt?.searchParams.get('error'), 'access_denied');
+  });
+
+  it('every later PSC round trip of the interaction asks for a fresh sign-in (a retry from the PSC error page too)', async () => {
+    const browser = new TestBrowser();
+    const { unmet } = await ecpsFallsShort(browser);
+    const retry = await browser.submit(unmet, 'form[action$="/psc"]', {}, { stopAt: isRpRedirect });
+    const refused = await browser.submit(retry.page!, 'form.login-form', { action: 'refuse' }, { stopAt: isRpRedirect });
+    const again = await browser.submit(refused.page!, 'form[action$="/psc"]', {}, { stopAt: atPsc });
+    assert.equal(again.stoppedAt?.searchParams.get('prompt'), 'login');
+  });
+});
+
 describe('session lifetimes (controllable clock)', () => {
   it('an idle session ends: the RP is told by back-channel logout, prompt=none needs a login again', async () => {
     const browser = new TestBrowser();

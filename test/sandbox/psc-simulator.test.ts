@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import * as client from 'openid-client';
 import { parsePractitioners, PractitionerFixtureError } from '../../src/sandbox/psc/practitioners.ts';
-import { ID_TOKEN_FAULTS, startPscSimulator, type PscSimulator } from '../../src/sandbox/psc/index.ts';
+import { ID_TOKEN_FAULTS, PSC_SESSION, startPscSimulator, type PscSimulator } from '../../src/sandbox/psc/index.ts';
 import { CookieJar, follow, openLoginPage, postLoginForm, pscLogin, request } from './psc-login-driver.ts';
 
 const REDIRECT_URI = 'http://localhost:65000/federation/psc/callback';
@@ -256,6 +256,102 @@ describe('login and claims', () => {
     assert.equal(callback.searchParams.get('error'), 'access_denied');
     assert.equal(callback.searchParams.get('state'), checks.expectedState);
     await assert.rejects(client.authorizationCodeGrant(config, callback, checks), (err: { error?: string }) => err.error === 'access_denied');
+  });
+});
+
+describe('single sign-on session (Keycloak: reused unless prompt=login or an elapsed max_age)', () => {
+  /** Signs in once with e-CPS in a fresh browser; returns its cookie jar and the ID token's auth_time. */
+  async function ecpsSession() {
+    const jar = new CookieJar();
+    const { idToken } = await signIn({ practitioner: CARD_DOCTOR, means: 'ecps' }, config, jar);
+    return { jar, authTime: idToken.auth_time! };
+  }
+
+  /** Follows an authorization request in that browser: the login page, or a code without any page. */
+  async function again(jar: CookieJar, extra: Record<string, string> = {}) {
+    const { url, checks } = await authorization(config, extra);
+    const { response, url: stoppedAt } = await follow(jar, url, REDIRECT_URI);
+    return { response, stoppedAt, checks, silent: stoppedAt.href.startsWith(REDIRECT_URI) };
+  }
+
+  it('a second request of the same client without prompt is answered from the session: no page, same means (e-CPS)', async () => {
+    const { jar, authTime } = await ecpsSession();
+    const second = await again(jar);
+    assert.ok(second.silent, `expected a code without a page, stopped at ${second.stoppedAt.href}`);
+    const tokens = await client.authorizationCodeGrant(config, second.stoppedAt, second.checks);
+    const userinfo = await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
+    assert.deepEqual([tokens.claims()!.acr, userinfo.authMode, tokens.claims()!.auth_time], ['eidas2', 'MOBILE', authTime]);
+  });
+
+  it('acr_values=eidas3 is not treated as a step-up (PSC\'s behaviour is unconfirmed, the gateway relies on prompt=login): the session answers with e-CPS', async () => {
+    const { jar } = await ecpsSession();
+    const second = await again(jar, { acr_values: 'eidas3' });
+    assert.ok(second.silent);
+    assert.equal((await client.authorizationCodeGrant(config, second.stoppedAt, second.checks)).claims()!.acr, 'eidas2');
+  });
+
+  it('prompt=login shows the login form again; the card then gives eidas3, CARD and a new auth_time', async () => {
+    const { jar, authTime } = await ecpsSession();
+    await new Promise((r) => setTimeout(r, 1100));
+    const { url, checks } = await authorization(config, { prompt: 'login' });
+    const callback = await pscLogin(url, { redirectUri: REDIRECT_URI, practitioner: CARD_DOCTOR, means: 'card' }, jar);
+    const tokens = await client.authorizationCodeGrant(config, callback, checks);
+    const userinfo = await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
+    assert.deepEqual([tokens.claims()!.acr, userinfo.authMode], ['eidas3', 'CARD']);
+    assert.ok(tokens.claims()!.auth_time! > authTime, 'a fresh authentication');
+    const third = await again(jar);
+    assert.ok(third.silent, 'the session now holds the card sign-in');
+    assert.equal((await client.authorizationCodeGrant(config, third.stoppedAt, third.checks)).claims()!.acr, 'eidas3');
+  });
+
+  it('max_age shows the form once the authentication is older than it, not before', async () => {
+    const { jar } = await ecpsSession();
+    assert.ok((await again(jar, { max_age: '3600' })).silent, 'a recent authentication satisfies max_age=3600');
+    await new Promise((r) => setTimeout(r, 1100));
+    const elapsed = await again(jar, { max_age: '0' });
+    assert.equal(elapsed.silent, false);
+    assert.equal(elapsed.response.status, 200);
+    assert.match(elapsed.stoppedAt.pathname, /^\/interaction\//);
+  });
+});
+
+describe('session lifetimes (PSC: 30 min idle, 4 h at most; shortened here)', () => {
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  /** A simulator with these lifetimes, one e-CPS sign-in, then a function that says whether the next request is silent. */
+  async function withSession(session: { idleSeconds: number; maxSeconds: number }, test: (silentNow: () => Promise<boolean>) => Promise<void>) {
+    const short = await startPscSimulator({ port: 0, clients: [CLIENT], session });
+    try {
+      const cfg = await client.discovery(new URL(short.issuer), CLIENT.client_id, CLIENT.client_secret, undefined, { execute: [client.allowInsecureRequests] });
+      const jar = new CookieJar();
+      await signIn({ means: 'ecps' }, cfg, jar);
+      await test(async () => {
+        const { url } = await authorization(cfg);
+        return (await follow(jar, url, REDIRECT_URI)).url.href.startsWith(REDIRECT_URI);
+      });
+    } finally {
+      await short.close();
+    }
+  }
+
+  it('the defaults are PSC\'s', () => {
+    assert.deepEqual(PSC_SESSION, { idleSeconds: 1800, maxSeconds: 14_400 });
+  });
+
+  it('a session left idle longer than the idle limit is gone: the form again', async () => {
+    await withSession({ idleSeconds: 1, maxSeconds: 3600 }, async (silentNow) => {
+      await pause(2100);
+      assert.equal(await silentNow(), false);
+    });
+  });
+
+  it('an active session still ends at its maximum age', async () => {
+    await withSession({ idleSeconds: 3600, maxSeconds: 2 }, async (silentNow) => {
+      await pause(1100);
+      assert.equal(await silentNow(), true, 'still within the maximum');
+      await pause(2500);
+      assert.equal(await silentNow(), false, 'ended although used a second ago');
+    });
   });
 });
 

@@ -4,7 +4,7 @@
  */
 export { startPscSimulator, type PscSimulator, type PscSimulatorOptions } from './start.ts';
 export type { PscFaults } from './faults.ts';
-export type { PscClient } from './provider.ts';
+export { PSC_SESSION, type PscClient, type PscSessionLifetimes } from './provider.ts';
 export type { ListenTls as PscSimulatorTls } from './listen.ts';
 export { ID_TOKEN_FAULTS, type IdTokenFault } from './corrupt-id-token.ts';
 export { AUTH_MODE_CARD, AUTH_MODE_ECPS, AUTH_MODE_UNKNOWN, ACR_VALUES, MEANS, type Acr } from './means.ts';

@@ -2,7 +2,7 @@
  * The simulator's oidc-provider instance, configured like PSC's Keycloak realm: endpoint
  * paths, scopes `openid` + `scope_all`, acr eidas1..3, code flow with optional PKCE,
  * client_secret_basic/post, and tls_client_auth when served over HTTPS (mtls.ts), lifetimes
- * 120 s / 1800 s / 4 h, RS256 ID tokens.
+ * 120 s / 1800 s, an SSO session of 4 h at most and 30 min idle, RS256 ID tokens.
  */
 import { randomBytes } from 'node:crypto';
 import { Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
@@ -34,16 +34,35 @@ export type PscClient = {
   tls_client_auth_subject_dn: string;
 });
 
-/** Lifetimes in seconds, as on PSC (access 2 min, refresh 30 min, session 4 h). */
+/** Lifetimes in seconds, as on PSC (access 2 min, refresh 30 min; the session: PSC_SESSION). */
 export const PSC_TTL = {
   AccessToken: 120,
   AuthorizationCode: 60,
   IdToken: 120,
   RefreshToken: 1800,
-  Session: 4 * 3600,
   Grant: 4 * 3600,
   Interaction: 15 * 60,
 } as const;
+
+/**
+ * PSC's SSO session (Keycloak "SSO Session Max" / "SSO Session Idle"): reused without any page
+ * for every authorization request of this browser (unless prompt=login or an elapsed max_age)
+ * until it has been idle this long, and never beyond its maximum age.
+ */
+export interface PscSessionLifetimes {
+  idleSeconds: number;
+  maxSeconds: number;
+}
+export const PSC_SESSION: PscSessionLifetimes = { idleSeconds: 30 * 60, maxSeconds: 4 * 3600 };
+
+/** oidc-provider's ttl.Session, asked on every save (each request that uses the session). */
+function sessionTtl(lifetimes: PscSessionLifetimes) {
+  return (_ctx: unknown, session: { iat?: number }): number => {
+    const now = Math.floor(Date.now() / 1000);
+    const left = (session.iat ?? now) + lifetimes.maxSeconds - now;
+    return Math.max(1, Math.min(lifetimes.idleSeconds, left));
+  };
+}
 
 export interface CreatePscProviderOptions {
   issuer: string;
@@ -55,6 +74,8 @@ export interface CreatePscProviderOptions {
   logger: SimulatorLogger;
   /** Served over HTTPS with client certificates: tls_client_auth and mtls_endpoint_aliases. */
   mtls?: boolean;
+  /** SSO session lifetimes (default PSC_SESSION; tests shorten them). */
+  session?: PscSessionLifetimes;
 }
 
 function page(ctx: KoaContextWithOIDC, status: number, html: string): void {
@@ -65,7 +86,7 @@ function page(ctx: KoaContextWithOIDC, status: number, html: string): void {
 }
 
 export function createPscProvider(options: CreatePscProviderOptions): Provider {
-  const { issuer, clients, practitioners, signingKey, faults, logger, mtls = false } = options;
+  const { issuer, clients, practitioners, signingKey, faults, logger, mtls = false, session = PSC_SESSION } = options;
 
   const configuration: Configuration = {
     adapter: memoryAdapterFactory(new MemoryStore()),
@@ -94,7 +115,7 @@ export function createPscProvider(options: CreatePscProviderOptions): Provider {
     // PSC puts the professional claims in the ID token too, not only in userinfo.
     conformIdTokenClaims: false,
     issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    ttl: { ...PSC_TTL },
+    ttl: { ...PSC_TTL, Session: sessionTtl(session) },
     findAccount: createFindAccount(practitioners),
     extraTokenClaims,
     clientBasedCORS: () => false,

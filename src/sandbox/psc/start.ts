@@ -11,7 +11,7 @@ import { closeAll, listen, type ListenTls } from './listen.ts';
 import { silentLogger, type SimulatorLogger } from './logger.ts';
 import { ISSUER_PATH } from './paths.ts';
 import { loadPractitioners, DEFAULT_PRACTITIONERS_FILE } from './practitioners.ts';
-import { createPscProvider, type PscClient } from './provider.ts';
+import { createPscProvider, type PscClient, type PscSessionLifetimes } from './provider.ts';
 import { generateSigningKey } from './signing-key.ts';
 
 export interface PscSimulatorOptions {
@@ -28,6 +28,8 @@ export interface PscSimulatorOptions {
   tls?: ListenTls;
   /** Practitioner fixture file (default config/sandbox/psc-practitioners.json). */
   practitionersFile?: string;
+  /** SSO session lifetimes (default PSC's: 30 min idle, 4 h at most). */
+  session?: PscSessionLifetimes;
   /** pino-compatible logger (optional). */
   logger?: { info(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void };
 }
@@ -84,7 +86,7 @@ export async function startPscSimulator(options: PscSimulatorOptions): Promise<P
   const issuer = `${url}${ISSUER_PATH}`;
   let faults: PscFaults = {};
   try {
-    const provider = createPscProvider({ issuer, clients: options.clients, practitioners, signingKey, faults: () => faults, logger, mtls: Boolean(options.tls) });
+    const provider = createPscProvider({ issuer, clients: options.clients, practitioners, signingKey, faults: () => faults, logger, mtls: Boolean(options.tls), ...(options.session ? { session: options.session } : {}) });
     handler = createPscApp({ provider, issuer, practitioners, logger });
   } catch (err) {
     await closeAll(servers);

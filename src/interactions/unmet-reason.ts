@@ -1,0 +1,64 @@
+/**
+ * Why an interaction cannot reach the level its application requires, recorded when the
+ * "niveau insuffisant" page is shown: read back when the clinician goes back (abort.ts, the
+ * error_description) and, when PSC answered below the level, by the next PSC round trip,
+ * which then asks PSC for a fresh authentication (psc-start.ts) instead of its session.
+ */
+import type { Requirement } from '../assurance/index.ts';
+import type { InteractionDeps } from './context.ts';
+
+/** The two causes, named like the `stepup.unmet` audit reasons. */
+export type UnmetReason =
+  /** Nothing this clinician has (key, CPS card, e-CPS + key) can reach the level. */
+  | { reason: 'no-means-reaches-the-level'; requirement: RequirementSummary }
+  /** A PSC sign-in succeeded with a means below the level (e.g. e-CPS when eidas3 is required). */
+  | { reason: 'means-used-falls-short'; method: string; acr: string; requirement: RequirementSummary };
+
+type RequirementSummary = Pick<Requirement, 'level' | 'phishingResistant' | 'hardwareProtected'>;
+
+/** Store name (under the interaction) of the UnmetReason, taken when the clinician goes back. */
+export const ABORT_REASON = 'abort-reason';
+
+/**
+ * Store name (under the interaction) of the mark "PSC answered below the requirement in this
+ * interaction": kept for the interaction's lifetime, so that every later PSC round trip of the
+ * interaction asks for a fresh authentication (a retry after a PSC error page included).
+ */
+export const PSC_FELL_SHORT = 'psc-fell-short';
+
+/** Records why the level cannot be reached (and, for a PSC shortfall, the mark for psc-start). */
+export async function recordUnmet(deps: Pick<InteractionDeps, 'store' | 'keys' | 'config'>, uid: string, unmet: UnmetReason): Promise<void> {
+  const ttl = deps.config.ttl.interaction;
+  const summary = { level: unmet.requirement.level, phishingResistant: unmet.requirement.phishingResistant, hardwareProtected: unmet.requirement.hardwareProtected };
+  await deps.store.set(deps.keys.interaction(uid, ABORT_REASON), JSON.stringify({ ...unmet, requirement: summary }), ttl);
+  if (unmet.reason === 'means-used-falls-short') await deps.store.set(deps.keys.interaction(uid, PSC_FELL_SHORT), unmet.acr, ttl);
+}
+
+/** Takes the recorded reason (single use); undefined when none or unreadable. */
+export async function takeUnmet(deps: Pick<InteractionDeps, 'store' | 'keys'>, uid: string): Promise<UnmetReason | undefined> {
+  const raw = await deps.store.take(deps.keys.interaction(uid, ABORT_REASON));
+  if (!raw) return undefined;
+  try {
+    const parsed = JSON.parse(raw) as Partial<UnmetReason>;
+    return parsed.reason === 'no-means-reaches-the-level' || parsed.reason === 'means-used-falls-short' ? parsed as UnmetReason : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** English names of the PSC means in error descriptions (ASCII, as RFC 6749 requires there). */
+const MEANS_NAMES: Record<string, string> = { 'psc-card': 'CPS card', 'psc-ecps': 'e-CPS', 'psc-unknown': 'unrecognised means' };
+
+function levelText(r: RequirementSummary): string {
+  return [r.level, ...(r.phishingResistant ? ['phishing-resistant'] : []), ...(r.hardwareProtected ? ['hardware-protected'] : [])].join(', ');
+}
+
+/** The error_description sent with unmet_authentication_requirements: true to the case. */
+export function unmetDescription(unmet: UnmetReason): string {
+  const required = levelText(unmet.requirement);
+  if (unmet.reason === 'no-means-reaches-the-level') {
+    return `no means of authentication available to the clinician reaches the level this client requires (${required})`;
+  }
+  const means = MEANS_NAMES[unmet.method] ?? unmet.method.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '');
+  return `the means used at Pro Sante Connect (${means}, ${unmet.acr}) does not reach the level this client requires (${required}); the clinician did not complete a sign-in at that level`;
+}
