@@ -13,13 +13,15 @@ export function resultForMethod(policy: AssurancePolicy, method: string): Assura
 }
 
 /**
- * A synced passkey (multi-device or backed up); a device-bound key whose verified attestation
- * names a model on the establishment's allow-list (attested); any other device-bound key.
+ * A synced passkey (multi-device or backed up); a device-bound key whose attestation chain was
+ * verified at registration (to the FIDO MDS roots of its AAGUID or to an establishment root) and
+ * names a model on the establishment's allow-list (attested); any other device-bound key — a
+ * self attestation or a key enrolled before chains were verified included.
  */
-export function levelForWebAuthn(policy: AssurancePolicy, credential: { deviceType: string; backedUp: boolean; aaguid?: string; attestationFormat?: string }): AssuranceResult {
+export function levelForWebAuthn(policy: AssurancePolicy, credential: { deviceType: string; backedUp: boolean; aaguid?: string; attestationFormat?: string; attestation?: { verified: boolean; anchor?: string } }): AssuranceResult {
   const synced = credential.deviceType === 'multiDevice' || credential.backedUp;
   if (synced) return resultForMethod(policy, policy.webauthn.synced);
-  const attested = credential.attestationFormat !== undefined && credential.attestationFormat !== 'none'
+  const attested = credential.attestation?.verified === true
     && credential.aaguid !== undefined && policy.webauthn.attested.allowList.includes(credential.aaguid.toLowerCase());
   return resultForMethod(policy, attested ? policy.webauthn.attested.method : policy.webauthn.deviceBound);
 }
