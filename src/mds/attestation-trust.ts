@@ -28,11 +28,13 @@ export interface AttestationTrustInput {
   establishmentRoots?: readonly string[] | undefined;
 }
 
-async function chainsTo(chain: string[], roots: string[]): Promise<boolean> {
+async function chainsTo(x5c: string[], roots: string[]): Promise<boolean> {
   // validateCertificatePath accepts anything when it is given no root: never call it without one.
-  if (roots.length === 0 || chain.length === 0) return false;
+  if (roots.length === 0 || x5c.length === 0) return false;
   // The library's rule for a model whose attestation certificate is itself listed as a root.
-  if (chain.length === 1 && roots.includes(chain[0]!)) return true;
+  if (x5c.length === 1 && roots.includes(x5c[0]!)) return true;
+  // Some authenticators send the root too; the library refuses a chain holding its anchor twice.
+  const chain = x5c.length > 1 && roots.includes(x5c.at(-1)!) ? x5c.slice(0, -1) : x5c;
   try {
     return await validateCertificatePath(chain, roots);
   } catch {

@@ -10,3 +10,4 @@ export { importBlob, type ImportBlobOptions, type ImportedBlob } from './import-
 export { attestationTrust, type AttestationAnchor, type AttestationTrust, type AttestationTrustInput } from './attestation-trust.ts';
 export { PemFileError, readPemCertificates } from './pem-certificates.ts';
 export { loadEstablishmentRoots } from './establishment-roots.ts';
+export { reportMetadata } from './report-metadata.ts';
