@@ -5,7 +5,7 @@
  * instance never sees the entries of one BLOB with the summary of another.
  *
  * Each instance keeps the entries in memory and rereads the summary at most every `refreshMs`
- * (default 10 s), the entries only when the summary changed: a new import reaches every
+ * (default 2 s), the entries only when the summary changed: a new import reaches every
  * instance within that time. A stored BLOB past its nextUpdate keeps being used (an offline
  * import cannot be instant); `onStale` is called once per BLOB so that the gateway warns.
  */
@@ -14,7 +14,7 @@ import type { Keys } from '../store/keys.ts';
 import type { Store } from '../store/store.ts';
 import type { MdsBlobInfo, MdsEntry, MetadataSource, VerifiedBlob } from './types.ts';
 
-export const METADATA_REFRESH_MS = 10_000;
+export const METADATA_REFRESH_MS = 2_000;
 
 export interface MetadataStore extends MetadataSource {
   /** Replaces the stored BLOB (summary and entries together). */
