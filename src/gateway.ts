@@ -19,6 +19,7 @@ import { createGatewayAudit } from './gateway-audit.ts';
 import { auditProviderEvents } from './oidc/audit-events.ts';
 import { adminRoutes } from './admin/web/routes.ts';
 import { createCredentialRepository, loadAaguidTable } from './webauthn/index.ts';
+import { createMetadataStore, loadEstablishmentRoots, reportMetadata } from './mds/index.ts';
 import { webauthnSettingsFor } from './webauthn/types.ts';
 import { portalRoutes } from './portal/routes.ts';
 import { portalClient, PORTAL_CLIENT_ID } from './portal/portal-client.ts';
@@ -94,6 +95,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
   // Before listening: a missing or unreadable certificate is a ConfigError and leaves no port open.
   const pscTls = readPscTlsFiles(options.config.psc);
+  const establishmentRoots = loadEstablishmentRoots(options.config.webauthn);
   const server = createServer();
   // Until the app is ready, answer instead of leaving requests unanswered forever.
   const starting = (req: IncomingMessage, res: ServerResponse) => {
@@ -125,7 +127,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const accounts = createAccountRepository(store, keys);
   const credentials = createCredentialRepository(store, keys);
   const aaguids = loadAaguidTable('config/aaguids.json');
-  const webauthn = { ...webauthnSettingsFor(config.issuer, config.webauthn.rpName), timeoutMs: config.webauthn.timeoutSeconds * 1000, requireAttestation: config.webauthn.requireAttestation };
+  const metadata = createMetadataStore(store, keys, {
+    onStale: ({ no, nextUpdate }) => logger.warn({ no, nextUpdate }, 'the FIDO MDS BLOB in use is past its nextUpdate: it is still used (status reports and roots of that date); import the current one with npm run mds -- import FILE'),
+  });
+  await reportMetadata(metadata, establishmentRoots.length, logger);
+  const webauthn = {
+    ...webauthnSettingsFor(config.issuer, config.webauthn.rpName),
+    timeoutMs: config.webauthn.timeoutSeconds * 1000,
+    requireAttestation: config.webauthn.requireAttestation,
+    attestationAnchors: { metadata, establishmentRoots },
+  };
 
   const formAction = createFormActionOrigins(config.psc, clients);
   const pscFetch = pscTls && createPscFetch(pscTls);

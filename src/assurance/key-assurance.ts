@@ -28,14 +28,21 @@ export interface KeyFacts {
   backedUp: boolean;
   aaguid?: string;
   attestationFormat?: string;
+  /** Whether the attestation chain verified at registration (to the FIDO MDS roots of its AAGUID or an establishment root). */
+  attestation?: { verified: boolean; anchor?: string } | undefined;
   binding?: KeyBinding | undefined;
 }
 
-/** The method a credential's use proves by itself, before its binding caps it. */
+/**
+ * The method a credential's use proves by itself, before its binding caps it: a synced
+ * passkey; a device-bound key whose attestation chain was verified at registration and names
+ * a model on the establishment's allow-list (attested); any other device-bound key — a self
+ * attestation or a key enrolled before chains were verified included.
+ */
 export function keyOwnAssurance(policy: AssurancePolicy, credential: KeyFacts): Assurance {
   const synced = credential.deviceType === 'multiDevice' || credential.backedUp;
   if (synced) return assuranceOfMethod(policy, policy.webauthn.synced);
-  const attested = credential.attestationFormat !== undefined && credential.attestationFormat !== 'none'
+  const attested = credential.attestation?.verified === true
     && credential.aaguid !== undefined && policy.webauthn.attested.allowList.includes(credential.aaguid.toLowerCase());
   return assuranceOfMethod(policy, attested ? policy.webauthn.attested.method : policy.webauthn.deviceBound);
 }

@@ -82,12 +82,15 @@ describe('attested keys on the allow-list', () => {
   const aaguid = 'cb69481e-8ff7-4039-93ec-0a2729a154a8';
   const listed = { ...policy, webauthn: { ...policy.webauthn, attested: { ...policy.webauthn.attested, allowList: [aaguid] } } };
   const rows: Array<[string, Parameters<typeof keyOwnAssurance>[1], string, string]> = [
-    ['device-bound, packed attestation, listed', { deviceType: 'singleDevice', backedUp: false, aaguid, attestationFormat: 'packed' }, 'webauthn-attested', 'eidas3'],
-    ['listed AAGUID in upper case', { deviceType: 'singleDevice', backedUp: false, aaguid: aaguid.toUpperCase(), attestationFormat: 'packed' }, 'webauthn-attested', 'eidas3'],
-    ['listed AAGUID but no attestation statement', { deviceType: 'singleDevice', backedUp: false, aaguid, attestationFormat: 'none' }, 'webauthn-device', 'eidas2'],
-    ['listed AAGUID but synced', { deviceType: 'multiDevice', backedUp: true, aaguid, attestationFormat: 'packed' }, 'webauthn-synced', 'eidas2'],
-    ['attested but not listed', { deviceType: 'singleDevice', backedUp: false, aaguid: '00000000-0000-0000-0000-000000000001', attestationFormat: 'packed' }, 'webauthn-device', 'eidas2'],
-    ['flags missing (no AAGUID, no format)', { deviceType: 'singleDevice', backedUp: false }, 'webauthn-device', 'eidas2'],
+    ['device-bound, verified attestation (MDS), listed', { deviceType: 'singleDevice', backedUp: false, aaguid, attestation: { verified: true, anchor: 'mds' } }, 'webauthn-attested', 'eidas3'],
+    ['device-bound, verified attestation (establishment root), listed', { deviceType: 'singleDevice', backedUp: false, aaguid, attestation: { verified: true, anchor: 'establishment' } }, 'webauthn-attested', 'eidas3'],
+    ['listed AAGUID in upper case', { deviceType: 'singleDevice', backedUp: false, aaguid: aaguid.toUpperCase(), attestation: { verified: true, anchor: 'mds' } }, 'webauthn-attested', 'eidas3'],
+    ['listed AAGUID, packed self attestation (no certificate chain)', { deviceType: 'singleDevice', backedUp: false, aaguid, attestationFormat: 'packed', attestation: { verified: false } }, 'webauthn-device', 'eidas2'],
+    ['listed AAGUID, packed, enrolled before attestation was verified (no attestation field)', { deviceType: 'singleDevice', backedUp: false, aaguid, attestationFormat: 'packed' }, 'webauthn-device', 'eidas2'],
+    ['listed AAGUID but no attestation statement', { deviceType: 'singleDevice', backedUp: false, aaguid, attestationFormat: 'none', attestation: { verified: false } }, 'webauthn-device', 'eidas2'],
+    ['listed AAGUID but synced', { deviceType: 'multiDevice', backedUp: true, aaguid, attestation: { verified: true, anchor: 'mds' } }, 'webauthn-synced', 'eidas2'],
+    ['verified but not listed', { deviceType: 'singleDevice', backedUp: false, aaguid: '00000000-0000-0000-0000-000000000001', attestation: { verified: true, anchor: 'mds' } }, 'webauthn-device', 'eidas2'],
+    ['flags missing (no AAGUID, no attestation)', { deviceType: 'singleDevice', backedUp: false }, 'webauthn-device', 'eidas2'],
   ];
   for (const [name, credential, method, level] of rows) {
     it(name, () => {
@@ -97,6 +100,6 @@ describe('attested keys on the allow-list', () => {
     });
   }
   it('the default allow-list is empty: no key alone reaches eidas3', () => {
-    assert.equal(keyOwnAssurance(policy, { deviceType: 'singleDevice', backedUp: false, aaguid, attestationFormat: 'packed' }).acr, 'eidas2');
+    assert.equal(keyOwnAssurance(policy, { deviceType: 'singleDevice', backedUp: false, aaguid, attestation: { verified: true, anchor: 'mds' } }).acr, 'eidas2');
   });
 });

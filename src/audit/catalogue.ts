@@ -26,6 +26,7 @@ export const AUDIT_CATALOGUE: Readonly<Record<AuditEventType, CatalogueEntry>> =
   'key.renamed': { when: 'a clinician renames one of their keys in /account', outcomes: ['success'], details: ['kind'] },
   'key.revoked': { when: 'a key is revoked by its owner in /account or by the admin CLI', outcomes: ['success'], details: ['by', 'keysLeft', 'count'] },
   'key.counter_anomaly': { when: 'an assertion carries a signature counter not above the stored one (possible clone); the key is blocked', outcomes: ['failure'], details: ['keyName', 'kind'] },
+  'key.model_compromised': { when: 'a key of a model the FIDO Metadata Service reports revoked or compromised is refused: at enrolment, or at its first use after the report was imported', outcomes: ['failure'], details: ['status', 'aaguid', 'model', 'ceremony', 'keyName'] },
   'key.uv_missing': { when: 'a ceremony that requires user verification got an assertion without it', outcomes: ['failure'], details: ['ceremony'] },
   'stepup.asked': { when: 'a client asks for more than the session has (acr_values, essential acr, client minimum)', outcomes: ['info'], details: ['level', 'phishingResistant', 'hardwareProtected'] },
   'stepup.met': { when: 'a step-up interaction finishes at the level asked', outcomes: ['success'], details: ['method', 'acr'] },

@@ -22,6 +22,7 @@ export const AUDIT_EVENT_TYPES = [
   'key.revoked',
   'key.counter_anomaly',
   'key.uv_missing',
+  'key.model_compromised',
   'stepup.asked',
   'stepup.met',
   'stepup.unmet',

@@ -52,6 +52,7 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = {
   WEBAUTHN_RP_NAME: { key: 'webauthn.rpName' },
   WEBAUTHN_TIMEOUT_SECONDS: { key: 'webauthn.timeoutSeconds' },
   WEBAUTHN_REQUIRE_ATTESTATION: { key: 'webauthn.requireAttestation' },
+  WEBAUTHN_ESTABLISHMENT_ROOTS_FILE: { key: 'webauthn.establishmentRootsFile' },
   SESSION_IDLE_MINUTES: { key: 'sessions.idleMinutes' },
   SESSION_ABSOLUTE_MINUTES: { key: 'sessions.absoluteMinutes' },
   SHARED_WORKSTATION_IDLE_MINUTES: { key: 'sessions.sharedWorkstation.idleMinutes' },

@@ -112,6 +112,11 @@ export const configSchema = z.strictObject({
     timeoutSeconds: z.coerce.number().int().min(10).max(600).default(120),
     /** Refuse keys that give no attestation statement (the model cannot be known). */
     requireAttestation: z.stringbool().or(z.boolean()).default(false),
+    /**
+     * PEM file of the establishment's own attestation roots (keys it bought whose model is not in
+     * the FIDO Metadata Service): an attestation chaining to one counts as verified.
+     */
+    establishmentRootsFile: z.string().min(1).optional(),
   }).prefault({}),
   sessions: z.strictObject({
     /** A session unused for this long ends (relying parties are told by back-channel logout). */

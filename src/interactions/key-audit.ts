@@ -1,6 +1,7 @@
 /**
  * Audit events of a refused key ceremony: a failed sign-in attempt, plus the key-specific
- * events (signature counter anomaly = possible clone, missing user verification). The
+ * events (signature counter anomaly = possible clone, missing user verification, a model the
+ * FIDO Metadata Service reports revoked or compromised). The
  * account is found from the credential id the browser sent, when it is known.
  */
 import type { Request } from 'express';
@@ -17,6 +18,10 @@ export async function auditKeyRefusal(deps: Pick<InteractionDeps, 'audit' | 'cre
   const base = { actor, clientId: context.clientId };
   if (code === 'counter-regression') {
     await deps.audit.record({ type: 'key.counter_anomaly', outcome: 'failure', ...base, reason: 'possible-clone', details: { keyName: credential?.name, kind: credential?.kind } }, req);
+  }
+  if (err instanceof WebAuthnError && err.compromise) {
+    const { status, aaguid, model } = err.compromise;
+    await deps.audit.record({ type: 'key.model_compromised', outcome: 'failure', ...base, reason: code, details: { status, aaguid, model, ceremony: context.ceremony, keyName: credential?.name } }, req);
   }
   if (code === 'user-verification-missing') {
     await deps.audit.record({ type: 'key.uv_missing', outcome: 'failure', ...base, details: { ceremony: context.ceremony } }, req);

@@ -87,6 +87,7 @@ const recordSchema = z.object({
   deviceType: z.enum(['singleDevice', 'multiDevice']),
   aaguid: z.string(),
   attestationFormat: z.string(),
+  attestation: z.object({ verified: z.boolean(), anchor: z.enum(['mds', 'establishment']).optional() }).optional(),
   attachment: z.enum(['platform', 'cross-platform']).optional(),
   kind: z.enum(['security-key', 'synced-passkey', 'platform']),
   model: z.string().optional(),

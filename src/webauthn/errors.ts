@@ -15,8 +15,12 @@ export type WebAuthnErrorCode =
   | 'revoked'
   /** The credential was blocked after a signature counter regression; an administrator must revoke it. */
   | 'blocked'
-  /** Policy requires an attestation statement and the authenticator gave none (format "none"). */
+  /** Policy requires a verified attestation and the key's chain does not lead to a trust anchor (or it has none). */
   | 'attestation-required'
+  /** Enrolment of a model the FIDO Metadata Service reports as revoked or compromised. */
+  | 'model-compromised'
+  /** Sign-in with a key whose model the FIDO Metadata Service now reports as revoked or compromised. */
+  | 'key-model-compromised'
   /** The authenticator did not set the UV flag (no PIN / biometrics). */
   | 'user-verification-missing'
   /** The signature counter did not increase: the key is now blocked (possible clone). */
@@ -34,11 +38,14 @@ export class WebAuthnError extends Error {
   readonly code: WebAuthnErrorCode;
   /** The library's reason or other diagnostic text, for logs (never shown to the clinician). */
   readonly detail: string | undefined;
-  constructor(code: WebAuthnErrorCode, message: string, options: { detail?: string; cause?: unknown } = {}) {
+  /** For the *-compromised codes: the model and the MDS status that refused it (for the audit trail). */
+  readonly compromise: { aaguid: string; status: string; model?: string | undefined } | undefined;
+  constructor(code: WebAuthnErrorCode, message: string, options: { detail?: string; cause?: unknown; compromise?: WebAuthnError['compromise'] } = {}) {
     super(`webauthn ${code}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'WebAuthnError';
     this.code = code;
     this.detail = options.detail;
+    this.compromise = options.compromise;
   }
 }
 

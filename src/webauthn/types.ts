@@ -1,3 +1,6 @@
+import type { AttestationTrust } from '../mds/attestation-trust.ts';
+import type { MetadataSource } from '../mds/types.ts';
+
 /**
  * What the gateway keeps of a WebAuthn credential (security key or passkey), and the
  * settings of its relying party (rpID = the gateway's host, origin = the issuer's origin).
@@ -25,6 +28,12 @@ export interface StoredCredential {
   aaguid: string;
   /** Attestation statement format: none, packed, fido-u2f, tpm, android-key, apple, … */
   attestationFormat: string;
+  /**
+   * Whether the attestation's certificate chain led to a trust anchor (FIDO MDS roots of the
+   * AAGUID, or an establishment root) at registration. Absent on keys enrolled before the gateway
+   * checked it: read as not verified.
+   */
+  attestation?: AttestationTrust;
   /** authenticatorAttachment reported by the browser at registration, if any. */
   attachment?: 'platform' | 'cross-platform';
   kind: CredentialKind;
@@ -52,8 +61,17 @@ export interface WebAuthnSettings {
   timeoutMs: number;
   /** Lifetime of a challenge in the store (single use). */
   challengeTtlSeconds: number;
-  /** Refuse keys that give no attestation statement (format "none"). Default false. */
+  /** Refuse keys whose attestation chain does not lead to a trust anchor (see attestationAnchors). Default false. */
   requireAttestation?: boolean;
+  /** Where attestation chains may lead, and the models' status reports. Absent: no attestation is verified. */
+  attestationAnchors?: AttestationAnchors;
+}
+
+export interface AttestationAnchors {
+  /** The imported FIDO MDS BLOB (roots and status reports by AAGUID). */
+  metadata?: MetadataSource | undefined;
+  /** PEM roots of keys the establishment bought (webauthn.establishmentRootsFile). */
+  establishmentRoots?: readonly string[] | undefined;
 }
 
 export function webauthnSettingsFor(issuer: string, rpName = 'HospiConnect'): WebAuthnSettings {

@@ -5,10 +5,14 @@
  * the ceremony was for ('wrong-account'), the library's verification (origin, RP ID,
  * challenge, UP, UV → 'user-verification-missing', signature → 'verification-failed'), then
  * the signature counter: a verified assertion whose counter did not increase blocks the key
- * ('counter-regression'). Nothing is stored on failure except that block (and the account
- * gate's failure count, when the caller gives one).
+ * ('counter-regression'), then the model's FIDO MDS status: a key whose model is now reported
+ * revoked or compromised is refused ('key-model-compromised', at every use until the clinician
+ * replaces it). Nothing is stored on failure except that block (and the account gate's failure
+ * count, when the caller gives one).
  */
 import { verifyAuthenticationResponse, type VerifiedAuthenticationResponse } from '@simplewebauthn/server';
+import { compromiseOf } from '../mds/status.ts';
+import { ZERO_AAGUID } from './aaguid.ts';
 import { takeCeremonyState } from './ceremony-state.ts';
 import type { WebAuthnDeps } from './deps.ts';
 import { fromLibraryError, WebAuthnError } from './errors.ts';
@@ -94,6 +98,13 @@ export async function verifyAuthentication(deps: WebAuthnDeps, input: VerifyAuth
     if ((credential.counter > 0 || newCounter > 0) && newCounter <= credential.counter) {
       await credentials.block(credential.id, 'counter-regression', now);
       throw new WebAuthnError('counter-regression', `expected a signature counter above ${credential.counter}, got ${newCounter}: the key is blocked (possible clone)`);
+    }
+    const entry = credential.aaguid === ZERO_AAGUID ? undefined : await settings.attestationAnchors?.metadata?.entryFor(credential.aaguid);
+    const status = compromiseOf(entry);
+    if (entry && status) {
+      throw new WebAuthnError('key-model-compromised', `expected a key whose model is in good standing, got AAGUID ${credential.aaguid} (${entry.description || 'unnamed'}) with FIDO MDS status ${status}`, {
+        compromise: { aaguid: credential.aaguid, status, model: credential.model ?? (entry.description || undefined) },
+      });
     }
     if (!(await credentials.recordUse(credential.id, { counter: newCounter, backedUp: credentialBackedUp, at: now }))) {
       throw new WebAuthnError('revoked', 'expected an active credential, got one revoked while it was being verified');

@@ -4,11 +4,15 @@
  * ('challenge-expired', consumed from here on), the account the ceremony was started for
  * ('wrong-account'), the shape ('malformed'), the library's verification (origin, RP ID,
  * challenge, UP, UV → 'user-verification-missing', algorithm, attestation statement →
- * 'verification-failed'), the credential id ('already-registered'). Nothing is stored unless
- * every check passed.
+ * 'verification-failed'), the model's FIDO MDS status ('model-compromised' when revoked or
+ * compromised), the attestation chain (verified when it leads to the MDS roots of the AAGUID
+ * or to an establishment root; 'attestation-required' when policy requires that and it does
+ * not), the credential id ('already-registered'). Nothing is stored unless every check passed.
  */
 import { verifyRegistrationResponse, type VerifiedRegistrationResponse } from '@simplewebauthn/server';
-import { modelFor } from './aaguid.ts';
+import { attestationTrust } from '../mds/attestation-trust.ts';
+import { compromiseOf } from '../mds/status.ts';
+import { modelFor, ZERO_AAGUID } from './aaguid.ts';
 import { takeCeremonyState } from './ceremony-state.ts';
 import { credentialKind } from './credential-kind.ts';
 import { defaultCredentialName, normalizeCredentialName } from './credential-name.ts';
@@ -62,8 +66,18 @@ export async function verifyRegistration(deps: WebAuthnDeps, input: VerifyRegist
     throw new WebAuthnError('verification-failed', 'expected a valid attestation statement signature, got one that does not verify', { detail: 'attestation statement did not verify' });
   }
   const info = verification.registrationInfo;
-  if (settings.requireAttestation && info.fmt === 'none') {
-    throw new WebAuthnError('attestation-required', 'expected an attestation statement (policy webauthn.requireAttestation), got format "none"');
+  const anchors = settings.attestationAnchors;
+  const entry = info.aaguid === ZERO_AAGUID ? undefined : await anchors?.metadata?.entryFor(info.aaguid);
+  const status = compromiseOf(entry);
+  if (entry && status) {
+    throw new WebAuthnError('model-compromised', `expected a model in good standing, got AAGUID ${info.aaguid} (${entry.description || 'unnamed'}) with FIDO MDS status ${status}`, {
+      compromise: { aaguid: info.aaguid, status, model: entry.description || undefined },
+    });
+  }
+  const attestation = await attestationTrust({ attestationObject: info.attestationObject, entry, establishmentRoots: anchors?.establishmentRoots });
+  if (settings.requireAttestation && !attestation.verified) {
+    const got = info.fmt === 'none' ? 'format "none"' : `format "${info.fmt}" whose certificate chain (if any) leads to no trust anchor`;
+    throw new WebAuthnError('attestation-required', `expected an attestation chain to the FIDO MDS roots of AAGUID ${info.aaguid} or to an establishment root (policy webauthn.requireAttestation), got ${got}`);
   }
   if (info.credential.id !== parsed.response.id) {
     throw new WebAuthnError('verification-failed', `expected the response id to be the credential id in the authenticator data, got ${JSON.stringify(parsed.response.id)} for ${JSON.stringify(info.credential.id)}`);
@@ -90,6 +104,7 @@ export async function verifyRegistration(deps: WebAuthnDeps, input: VerifyRegist
     backedUp: info.credentialBackedUp,
     aaguid: info.aaguid,
     attestationFormat: info.fmt,
+    attestation,
     kind,
     name: givenName ?? defaultCredentialName(kind, model?.name),
     createdAt: input.now ?? Date.now(),

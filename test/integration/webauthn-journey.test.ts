@@ -2,7 +2,7 @@
  * Keys and passkeys in the login journey over real HTTP with a software authenticator
  * (real WebAuthn bytes): enrolment after PSC, passwordless sign-in with the level of the
  * key, replay, missing user verification, a cloned key, bad bodies, the second factor after
- * e-CPS, mandatory enrolment.
+ * e-CPS, mandatory enrolment, a key whose model the FIDO Metadata Service reports revoked.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +13,9 @@ import { exchange } from '../support/psc-login.ts';
 import { ceremony, csrfOf, followToRp, interactionPath, loginPage, pscUntilNextStep } from '../support/key-journey.ts';
 import { createKeys } from '../../src/store/index.ts';
 import { createCredentialRepository } from '../../src/webauthn/index.ts';
+import { createMetadataStore, importBlob, METADATA_REFRESH_MS } from '../../src/mds/index.ts';
+import { createTestPki } from '../support/test-pki.ts';
+import { createTestMds } from '../support/test-mds.ts';
 
 let stack: Stack;
 before(async () => {
@@ -100,6 +103,40 @@ describe('keys in the login journey', () => {
     assert.equal(stored?.blocked?.reason, 'counter-regression');
     const after = await passwordless(key);
     assert.equal((after.verify.json as { error: string }).error, 'blocked');
+  });
+
+  it('refuses a key once an imported BLOB reports its model revoked, tells the clinician what to do, and audits it', async () => {
+    const aaguid = '7e57a000-0000-4000-8000-0000000000aa';
+    const key = createSoftAuthenticator({ aaguid, attestation: 'packed' });
+    await enrol('810103456783', key);
+    assert.equal((await passwordless(key)).verify.status, 200);
+
+    const pki = createTestPki();
+    try {
+      const mds = createTestMds(pki);
+      await importBlob(createMetadataStore(stack.store, createKeys(stack.prefix)), mds.blob({ no: 1, entries: [{ aaguid, roots: [mds.root.cert], statuses: ['REVOKED'] }] }), { roots: [mds.root.cert] });
+    } finally {
+      pki.remove();
+    }
+    await new Promise((resolve) => setTimeout(resolve, METADATA_REFRESH_MS + 200)); // every instance rereads within that time
+
+    const refused = await passwordless(key);
+    assert.equal(refused.verify.status, 400);
+    assert.equal((refused.verify.json as { error: string }).error, 'key-model-compromised');
+    assert.match((refused.verify.json as { message: string }).message, /signalé comme vulnérable.*Pro Santé Connect.*retirez-la.*le support \(poste 4242\)/);
+    const events = await stack.gateways[0]!.auditLog.range({ order: 'newest-first', limit: 10 });
+    const event = events.find((e) => e.type === 'key.model_compromised');
+    assert.equal(event?.actor, '810103456783');
+    assert.deepEqual([event?.reason, event?.details?.status, event?.details?.aaguid, event?.details?.ceremony], ['key-model-compromised', 'REVOKED', aaguid, 'sign-in']);
+
+    // Enrolling another key of that model is refused too.
+    const browser = new TestBrowser();
+    const { page } = await pscUntilNextStep(stack, browser, { practitioner: '899700427885', means: 'card' });
+    const { verify } = await ceremony(browser, stack, interactionPath(page!), 'enrol', createSoftAuthenticator({ aaguid, attestation: 'packed' }));
+    assert.equal(verify.status, 400);
+    assert.equal((verify.json as { error: string }).error, 'model-compromised');
+    assert.match((verify.json as { message: string }).message, /retiré ou signalé comme vulnérable/);
+    assert.deepEqual(await repository().listByAccount('899700427885'), []);
   });
 
   it('refuses bad bodies with JSON errors: not JSON, garbage, oversized', async () => {

@@ -5,7 +5,8 @@
  * - client data JSON: { type, challenge, origin, crossOrigin: false }
  * - authenticator data: SHA-256(rpId), flags (UP, UV, BE, BS, AT), signature counter, and at
  *   registration the attested credential data (AAGUID, credential id, COSE public key)
- * - attestation object (CBOR): 'none', or 'packed' self attestation (alg + sig, no x5c)
+ * - attestation object (CBOR): 'none', or 'packed' self attestation (alg + sig, no x5c), or
+ *   'packed' full attestation (sig by an attestation certificate's key, x5c = its chain)
  * - signatures: ES256 as DER (as WebAuthn authenticators send ECDSA), Ed25519 raw
  *
  * Credentials are discoverable: the authenticator keeps them with their user handle and
@@ -18,7 +19,7 @@
  * const assertion = key.authenticate(requestOptions, { origin: 'https://gw.example' });
  * ```
  */
-import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
@@ -34,6 +35,11 @@ export interface SoftAuthenticatorOptions {
   alg?: SoftAlgorithm;
   /** Attestation statement format. Default 'none'. */
   attestation?: 'none' | 'packed';
+  /**
+   * With attestation 'packed': sign the attestation with this certificate's key (ES256, PEM)
+   * and send `chain` (DER, attestation certificate first) as x5c. Default: self attestation.
+   */
+  attestationCertificate?: { key: string; chain: Uint8Array[] };
   /** AAGUID of the model (8-4-4-4-12). Default all zeros. */
   aaguid?: string;
   /** BE flag: the credential may be synced (a passkey provider). Default false. */
@@ -236,13 +242,19 @@ export function createSoftAuthenticator(options: SoftAuthenticatorOptions = {}):
       idBytes,
       cosePublicKey,
     );
-    const attStmt = attestation === 'packed'
-      ? new Map<string, number | Uint8Array>([
-        ['alg', COSE_ALG[credential.alg]],
-        ['sig', signWith(credential.alg, privateKey, concat(authData, sha256(clientDataJSON)))],
+    const signed = concat(authData, sha256(clientDataJSON));
+    const full = options.attestationCertificate;
+    const attStmt = attestation !== 'packed' ? new Map<string, number>()
+      : full ? new Map<string, number | Uint8Array | Uint8Array[]>([
+        ['alg', COSE_ALG.ES256],
+        ['sig', signWith('ES256', createPrivateKey(full.key), signed)],
+        ['x5c', full.chain],
       ])
-      : new Map<string, number>();
-    const attestationObject = encodeCbor(new Map<string, string | Uint8Array | Map<string, number | Uint8Array>>([
+      : new Map<string, number | Uint8Array>([
+        ['alg', COSE_ALG[credential.alg]],
+        ['sig', signWith(credential.alg, privateKey, signed)],
+      ]);
+    const attestationObject = encodeCbor(new Map<string, string | Uint8Array | Map<string, number | Uint8Array | Uint8Array[]>>([
       ['fmt', attestation],
       ['attStmt', attStmt],
       ['authData', authData],

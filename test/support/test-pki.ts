@@ -16,8 +16,12 @@ export interface PemPair {
 }
 
 export interface TestCa extends PemPair {
-  /** Issues a certificate signed by this CA. `subject` in openssl's form (UTF-8), e.g. `/C=FR/O=CH/CN=gw`. */
-  issue(name: string, subject: string, options?: { serverNames?: string[]; rsa?: boolean }): PemPair;
+  /**
+   * Issues a certificate signed by this CA. `subject` in openssl's form (UTF-8), e.g. `/C=FR/O=CH/CN=gw`.
+   * `extensions` (openssl extension lines) replace the TLS ones (client or server use): e.g. a
+   * WebAuthn attestation certificate or an MDS BLOB signer.
+   */
+  issue(name: string, subject: string, options?: { serverNames?: string[]; rsa?: boolean; extensions?: string[] }): PemPair;
 }
 
 export interface TestPki {
@@ -51,7 +55,7 @@ export function createTestPki(): TestPki {
       return {
         ...ca,
         issue(leaf, subject, options = {}) {
-          const extensions = [
+          const extensions = options.extensions ? ['basicConstraints=critical,CA:FALSE', ...options.extensions].join('\n') : [
             'basicConstraints=critical,CA:FALSE',
             options.serverNames
               ? `extendedKeyUsage=serverAuth\nsubjectAltName=${options.serverNames.map((n) => (/^[\d.:]+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',')}`

@@ -28,9 +28,17 @@ describe('attestation policy', () => {
     assert.deepEqual(await deps.credentials.listByAccount('899700427885'), []);
   });
 
-  it('accepts a packed attestation when it is required', async () => {
-    const { promise } = await register(true, 'packed');
-    assert.equal((await promise).attestationFormat, 'packed');
+  it('refuses a packed self attestation (no certificate) when attestation is required, and stores nothing', async () => {
+    const { deps, promise } = await register(true, 'packed');
+    await refused(promise, 'attestation-required');
+    assert.deepEqual(await deps.credentials.listByAccount('899700427885'), []);
+  });
+
+  it('accepts a packed self attestation by default, recorded as not verified', async () => {
+    const { promise } = await register(false, 'packed');
+    const credential = await promise;
+    assert.equal(credential.attestationFormat, 'packed');
+    assert.deepEqual(credential.attestation, { verified: false });
   });
 
   it('accepts format "none" by default', async () => {
