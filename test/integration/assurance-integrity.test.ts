@@ -71,13 +71,12 @@ describe('1. a key is never worth more than the sign-in that bound it', () => {
   it('a key enrolled after one e-CPS approval does not pass an application that requires phishing resistance', async () => {
     const key = createSoftAuthenticator();
     await enrolAfterPsc(plain, '810101234561', 'ecps', key);
-    const [stored] = await credentialsOf(plain, '810101234561');
-    assert.equal(stored?.binding?.assurance.method, 'psc-ecps', 'the binding sign-in is recorded with the key');
-    assert.equal(stored?.binding?.assurance.phishingResistant, false);
-
     const phr = await keyAlone(plain, key, { acr_values: 'phr' });
     assert.equal(phr.verify.status, 403, `refused: ${phr.verify.body}`);
     assert.equal((phr.verify.json as { error: string }).error, 'insufficient-level');
+    const [stored] = await credentialsOf(plain, '810101234561');
+    assert.equal(stored?.binding?.assurance.method, 'psc-ecps', 'the binding sign-in is recorded with the key');
+    assert.equal(stored?.binding?.assurance.phishingResistant, false);
 
     const ordinary = await keyAlone(plain, key);
     const claims = (await exchange({ ...ordinary.request, callback: await followToRp(ordinary.browser, plain, ordinary.verify) })).claims()!;
