@@ -6,8 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ID_NAT_PATTERN } from '../accounts/index.ts';
-import { isStoreUnavailable } from '../store/index.ts';
-import { openAdminContext, type AdminContext } from './context.ts';
+import { runWithAdminContext, type AdminContext } from './context.ts';
 import { addClient, disableClient, enableClient, listClients } from './commands/clients.ts';
 import { confirmKey, endSessions, listKeys, revokeKeys, show } from './commands/clinician.ts';
 
@@ -73,17 +72,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`admin: ${request}\n${USAGE}`);
     return 2;
   }
-  const ctx = await openAdminContext();
-  if (!ctx) return 2;
-  try {
-    return await request.command.run(ctx, request.parsed);
-  } catch (err) {
-    const hint = isStoreUnavailable(err) ? ' (Redis did not answer: check REDIS_URL and run the command again; it is safe to repeat)' : '';
-    console.error(`admin ${argv[0]}: could not complete: ${(err as Error).message}${hint}`);
-    return 2;
-  } finally {
-    await ctx.close().catch(() => undefined);
-  }
+  return runWithAdminContext(`admin ${argv[0]}`, (ctx) => request.command.run(ctx, request.parsed));
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -4,7 +4,7 @@
  * runs the command. `openAdminContext` prints what is wrong and returns undefined (exit 2).
  */
 import { loadConfigForCommand, type Config } from '../config/index.ts';
-import { createBackend, createKeys, type Keys } from '../store/index.ts';
+import { createBackend, createKeys, isStoreUnavailable, type Keys } from '../store/index.ts';
 import type { Store } from '../store/store.ts';
 import { loadAuditMacKey } from '../keys/load.ts';
 import { createAuditMirrorLogger, createRedisAuditLog } from '../audit/index.ts';
@@ -54,4 +54,23 @@ export async function openAdminContext(): Promise<AdminContext | undefined> {
       await store.close();
     },
   };
+}
+
+/**
+ * Runs one command of an operator CLI (`admin`, `mds`) with the admin context: exit code 2 when
+ * the context cannot be opened or the command fails (one line, the first of the error's
+ * message, with a hint when Redis did not answer); the context is closed in every case.
+ */
+export async function runWithAdminContext(command: string, run: (ctx: AdminContext) => Promise<number>): Promise<number> {
+  const ctx = await openAdminContext();
+  if (!ctx) return 2;
+  try {
+    return await run(ctx);
+  } catch (err) {
+    const hint = isStoreUnavailable(err) ? ' (Redis did not answer: check REDIS_URL and run the command again; it is safe to repeat)' : '';
+    console.error(`${command}: could not complete: ${(err as Error).message.split('\n')[0]}${hint}`);
+    return 2;
+  } finally {
+    await ctx.close().catch(() => undefined);
+  }
 }

@@ -12,8 +12,7 @@ import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { openAdminContext, type AdminContext } from '../admin/context.ts';
-import { isStoreUnavailable } from '../store/index.ts';
+import { runWithAdminContext, type AdminContext } from '../admin/context.ts';
 import { importBlob } from './import-blob.ts';
 import { createMetadataStore, isStale, METADATA_REFRESH_MS } from './metadata-store.ts';
 import { PemFileError, readPemCertificates } from './pem-certificates.ts';
@@ -121,17 +120,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`mds: ${request}\n${USAGE}`);
     return 2;
   }
-  const ctx = await openAdminContext();
-  if (!ctx) return 2;
-  try {
-    return request.command === 'import' ? await runImport(ctx, request.file, request.root) : await runStatus(ctx);
-  } catch (err) {
-    const hint = isStoreUnavailable(err) ? ' (Redis did not answer: check REDIS_URL and run the command again; it is safe to repeat)' : '';
-    console.error(`mds ${request.command}: could not complete: ${(err as Error).message.split('\n')[0]}${hint}`);
-    return 2;
-  } finally {
-    await ctx.close().catch(() => undefined);
-  }
+  return runWithAdminContext(`mds ${request.command}`, (ctx) => (request.command === 'import' ? runImport(ctx, request.file, request.root) : runStatus(ctx)));
 }
 
 process.exitCode = await main(process.argv.slice(2));
