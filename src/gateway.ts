@@ -156,7 +156,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const sessionPolicy = createSessionPolicy(config.sessions);
   const sessionAssurance = createSessionAssuranceStore(store, keys);
   const deadlinesKey = sessionDeadlinesKey(keys);
-  const usableKeys = async (accountId: string) => (await credentials.listByAccount(accountId)).filter((c) => !c.blocked).length;
+  const usableKeys = async (accountId: string) => (await credentials.listUsable(accountId)).length;
   const assurance = { sessions: sessionAssurance, policy: sessionPolicy, assurance: policy, usableKeys, store, deadlinesKey, clock };
   const provider = createProvider({ assurance, config, adapter: createAdapterFactory(store, keys), jwks: loaded.jwks, cookieKeys: loaded.cookieKeys, clients, accounts, views });
   // Before the app mounts the provider: its middleware is composed when callback() is taken.

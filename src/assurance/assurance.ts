@@ -19,3 +19,9 @@ export interface Assurance {
 
 /** The three things a requirement compares. */
 export type Strength = Pick<Assurance, 'acr' | 'phishingResistant' | 'hardwareProtected'>;
+
+/** The five fields alone, copied out of a record that carries more (a session record, a login). */
+export function assuranceOf(value: Assurance): Assurance {
+  const { method, acr, amr, phishingResistant, hardwareProtected } = value;
+  return { method, acr, amr: [...amr], phishingResistant, hardwareProtected };
+}

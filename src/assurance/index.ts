@@ -1,5 +1,5 @@
 export { LEVELS, isLevel, compareLevels, lowerLevel, type Level } from './levels.ts';
-export type { Assurance, Strength } from './assurance.ts';
+export { assuranceOf, type Assurance, type Strength } from './assurance.ts';
 export { loadPolicy, parsePolicy, type AssurancePolicy, type MethodPolicy } from './policy.ts';
 export { pscAssurance } from './psc-assurance.ts';
 export { assuranceOfMethod, asksSecondFactorAfter } from './method-assurance.ts';

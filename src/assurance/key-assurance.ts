@@ -6,7 +6,7 @@
  * lower of its own and its binding's, and it resists phishing (or is hardware-protected) only
  * when its binding did too. Keys stored without a binding get the policy's `unrecorded` ceiling.
  */
-import type { Assurance, Strength } from './assurance.ts';
+import { assuranceOf, type Assurance, type Strength } from './assurance.ts';
 import { assuranceOfMethod } from './method-assurance.ts';
 import { compareLevels, lowerLevel } from './levels.ts';
 import type { AssurancePolicy } from './policy.ts';
@@ -111,6 +111,5 @@ export function inPersonBinding(policy: AssurancePolicy, confirmedBy: string, at
 
 /** The binding a sign-in gives to a key enrolled or raised under it. */
 export function signInBinding(signIn: Assurance, at: number): KeyBinding {
-  const { method, acr, amr, phishingResistant, hardwareProtected } = signIn;
-  return { assurance: { method, acr, amr: [...amr], phishingResistant, hardwareProtected }, at, by: 'sign-in' };
+  return { assurance: assuranceOf(signIn), at, by: 'sign-in' };
 }

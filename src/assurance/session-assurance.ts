@@ -32,8 +32,8 @@ export interface SessionAssuranceStore {
   delete(sessionUid: string): Promise<void>;
   /** Ends every authentication of an account verified before `at` (epoch ms), also those still in a sign-in journey. */
   endAccount(accountId: string, at: number, ttlSeconds: number): Promise<void>;
-  /** When an administrator last ended the account's authentications (epoch ms), if recently. */
-  accountEndedAt(accountId: string): Promise<number | undefined>;
+  /** Whether an administrator ended the account's authentications at or after `authTime` (epoch ms). */
+  accountEndedSince(accountId: string, authTime: number): Promise<boolean>;
 }
 
 export function createSessionAssuranceStore(store: Store, keys: Keys): SessionAssuranceStore {
@@ -61,9 +61,9 @@ export function createSessionAssuranceStore(store: Store, keys: Keys): SessionAs
     async endAccount(accountId, at, ttlSeconds) {
       await store.set(accountEndedKey(accountId), String(at), ttlSeconds);
     },
-    async accountEndedAt(accountId) {
+    async accountEndedSince(accountId, authTime) {
       const raw = await store.get(accountEndedKey(accountId));
-      return raw === null ? undefined : Number(raw);
+      return raw !== null && Number(raw) >= authTime;
     },
   };
 }

@@ -22,7 +22,7 @@ export async function nextStepAfterPsc(deps: InteractionDeps, details: Interacti
   const client = await deps.provider.Client.find(String(details.params.client_id));
   const settings = gatewayProperties(client);
   const requirement = await requirementOf(deps, details);
-  const keys = (await deps.credentials.listByAccount(login.accountId)).filter((c) => !c.blocked);
+  const keys = await deps.credentials.listUsable(login.accountId);
   if (!satisfies(login.assurance, requirement)) return keyCompletes(deps.policy, login.assurance, keys, requirement) ? 'second-factor' : 'unmet';
   const asked = stepRulesAsk(deps.policy, settings, login.assurance, keys.length);
   const mayEnrol = mayBindKey(deps.policy, login.assurance);

@@ -20,8 +20,7 @@ export interface AuthenticationToCheck {
 }
 
 async function whyEnded(deps: InteractionDeps, auth: AuthenticationToCheck): Promise<string | undefined> {
-  const endedAt = await deps.sessions.accountEndedAt(auth.accountId);
-  if (endedAt !== undefined && endedAt >= auth.authTime) return 'account-sessions-ended';
+  if (await deps.sessions.accountEndedSince(auth.accountId, auth.authTime)) return 'account-sessions-ended';
   if (auth.keyId !== undefined && !(await deps.credentials.find(auth.keyId))) return 'key-revoked';
   if (auth.sessionUid !== undefined) {
     const [session, record] = await Promise.all([deps.provider.Session.findByUid(auth.sessionUid), deps.sessions.get(auth.sessionUid)]);

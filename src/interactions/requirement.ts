@@ -31,7 +31,7 @@ function meets(policy: AssurancePolicy, method: string | undefined, requirement:
 export async function signInChoices(deps: InteractionDeps, details: InteractionDetails, requirement: Requirement): Promise<SignInChoices> {
   const { policy } = deps;
   const accountId = details.session?.accountId;
-  const keys = accountId ? (await deps.credentials.listByAccount(accountId)).filter((c) => !c.blocked) : undefined;
+  const keys = accountId ? await deps.credentials.listUsable(accountId) : undefined;
   // Nobody known yet: a key is offered when some key could reach the level (once bound at least as high).
   const keyMethods = [policy.webauthn.deviceBound, policy.webauthn.synced, ...(policy.webauthn.attested.allowList.length ? [policy.webauthn.attested.method] : [])];
   const key = keys

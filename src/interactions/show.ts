@@ -9,7 +9,7 @@ import type { RequestHandler } from 'express';
 import { sendPage } from '../http/page.ts';
 import { gatewayProperties } from '../oidc/client-properties.ts';
 import { ASSURANCE_CHECK, CLIENT_STEP_CHECK, SESSION_EXPIRED_CHECK } from '../oidc/assurance-check.ts';
-import { stepRulesAsk } from '../assurance/index.ts';
+import { assuranceOf, stepRulesAsk } from '../assurance/index.ts';
 import { savePendingLogin } from './pending-login.ts';
 import { requirementOf, signInChoices } from './requirement.ts';
 import { recordUnmet } from './unmet-reason.ts';
@@ -31,10 +31,9 @@ async function secondFactorForSession(deps: InteractionDeps, details: Interactio
   const record = await deps.sessions.get(session.uid);
   if (!record || record.accountId !== session.accountId || record.revokedAt !== undefined) return false;
   const rules = gatewayProperties(await deps.provider.Client.find(String(details.params.client_id)));
-  const keys = (await deps.credentials.listByAccount(record.accountId)).filter((c) => !c.blocked).length;
+  const keys = (await deps.credentials.listUsable(record.accountId)).length;
   if (stepRulesAsk(deps.policy, rules, record, keys) !== 'second-factor') return false;
-  const { method, acr, amr, phishingResistant, hardwareProtected } = record;
-  await savePendingLogin(deps, details.uid, 'second-factor', { accountId: record.accountId, authTime: record.loginAt, assurance: { method, acr, amr, phishingResistant, hardwareProtected } });
+  await savePendingLogin(deps, details.uid, 'second-factor', { accountId: record.accountId, authTime: record.loginAt, assurance: assuranceOf(record) });
   return true;
 }
 

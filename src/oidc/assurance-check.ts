@@ -111,8 +111,7 @@ export function sessionChecks(deps: AssuranceCheckDeps) {
  * pages were open (the interactions refuse it first; this keeps the provider from reviving it).
  */
 async function sessionEnded(deps: AssuranceCheckDeps, ctx: KoaContextWithOIDC, record: SessionAssurance): Promise<boolean> {
-  const endedAt = await deps.sessions.accountEndedAt(record.accountId);
-  if (endedAt !== undefined && endedAt >= record.loginAt) return true;
+  if (await deps.sessions.accountEndedSince(record.accountId, record.loginAt)) return true;
   const uid = ctx.oidc.session!.uid;
   const saved = uid ? await deps.sessions.get(uid) : undefined;
   return saved?.revokedAt !== undefined && saved.revokedAt >= record.loginAt;

@@ -29,8 +29,8 @@ export async function createAuthenticationOptions(deps: WebAuthnDeps, input: Aut
   let allowCredentials: { id: string; transports: string[] }[] | undefined;
   if (input.forAccount !== undefined) {
     assertIdNat(input.forAccount);
-    const usable = (await credentials.listByAccount(input.forAccount))
-      .filter((credential) => !credential.blocked && (input.onlyCredential === undefined || credential.id === input.onlyCredential));
+    const usable = (await credentials.listUsable(input.forAccount))
+      .filter((credential) => input.onlyCredential === undefined || credential.id === input.onlyCredential);
     if (usable.length === 0) {
       throw new WebAuthnError('no-credentials', `expected account ${input.forAccount} to have at least one usable credential for a second factor, got none`);
     }

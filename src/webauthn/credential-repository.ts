@@ -52,6 +52,8 @@ export interface CredentialRepository {
   lookup(id: string): Promise<CredentialLookup>;
   /** The account's credentials, oldest first. */
   listByAccount(idNat: string): Promise<StoredCredential[]>;
+  /** The account's credentials that can sign in (not blocked), oldest first. */
+  listUsable(idNat: string): Promise<StoredCredential[]>;
   /** Records a verified use; false when the credential is gone (revoked meanwhile). */
   recordUse(id: string, use: CredentialUse): Promise<boolean>;
   /** Renames one of the account's credentials; null when it is not the account's. Throws CredentialNameError for a bad name. */
@@ -214,6 +216,10 @@ export function createCredentialRepository(store: Store, keys: Keys): Credential
       .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
+  async function listUsable(idNat: string): Promise<StoredCredential[]> {
+    return (await listByAccount(idNat)).filter((credential) => !credential.blocked);
+  }
+
   async function recordUse(id: string, use: CredentialUse): Promise<boolean> {
     if (!isCredentialId(id)) return false;
     return store.hsetIfExists(credentialKey(id), {
@@ -297,5 +303,5 @@ export function createCredentialRepository(store: Store, keys: Keys): Credential
     return (await store.get(handleKey(idNat))) === handle ? idNat : null;
   }
 
-  return { add, find, lookup, listByAccount, recordUse, rename, revoke, revokeAll, setBinding, block, userHandleFor, accountForUserHandle };
+  return { add, find, lookup, listByAccount, listUsable, recordUse, rename, revoke, revokeAll, setBinding, block, userHandleFor, accountForUserHandle };
 }
