@@ -32,6 +32,9 @@ import { OIDC_ROUTES } from './oidc/provider.ts';
 import { CLIENT_ENDPOINTS, providerEdges } from './oidc/edges.ts';
 import { interactionRoutes, PSC_CALLBACK_PATH } from './interactions/routes.ts';
 import { mountProvider } from './oidc/mount.ts';
+import { postAsGet } from './oidc/post-as-get.ts';
+import { missingClientAuth } from './oidc/missing-client-auth.ts';
+import { registeredAuthMethod } from './oidc/registered-auth-method.ts';
 import { providerApiEndpoints } from './oidc/api-endpoints.ts';
 import { createSessionPolicy } from './oidc/session-limits.ts';
 import { createSessionSweeper, sessionDeadlinesKey } from './oidc/session-sweeper.ts';
@@ -163,6 +166,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const limits = createAbuseLimits({ limits: config.limits, redis: backend.redis, prefix: config.redis.prefix, audit: audit.requests });
   refuseDisabledClients(provider, createDisabledClients(store, keys));
   providerEdges(provider, limits);
+  provider.use(missingClientAuth(CLIENT_ENDPOINTS));
+  provider.use(registeredAuthMethod(provider, CLIENT_ENDPOINTS));
   auditProviderEvents(provider, audit.recorder, audit.sourceOfContext);
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
   // A sign-in refused during a store outage goes back to the relying party (a redirect, not a
@@ -190,6 +195,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.use(metricsRoute(metrics.registry, config.metrics));
   app.use(queryLimits());
   app.get(OIDC_ROUTES.authorization, limits.signinStep);
+  app.post(OIDC_ROUTES.authorization, limits.signinStep, ...postAsGet(OIDC_ROUTES.authorization, { errorCode: 'invalid_request' }));
+  app.post(OIDC_ROUTES.end_session, ...postAsGet(OIDC_ROUTES.end_session, { errorCode: 'invalid_logout_request' }));
   app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views, credentials, sessions: sessionAssurance, clock, webauthn, aaguids, audit: audit.requests, limits, csrfSecret: loaded.cookieKeys[0]! }));
   const portalDeps = { config, provider, accounts, credentials, policy, activity: createActivityLog(store, keys), store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]!, lifetimes: assurance, audit: audit.requests };
   app.use(portalRoutes(portalDeps));

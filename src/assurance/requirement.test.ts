@@ -33,6 +33,7 @@ describe('requirementFor', () => {
 
 describe('satisfies and issuedAcr', () => {
   const req = (acrValues: string, min?: Requirement['level']) => requirementFor({ acrValues, clientMinimum: { level: min } });
+  const essential = (values: string[]) => requirementFor({ essentialAcr: { essential: true, values } });
   const rows: Array<[string, Auth, Requirement, boolean, string]> = [
     ['card meets eidas3', card, req('eidas3'), true, 'eidas3'],
     ['card asked eidas2 still says eidas3 (the level reached)', card, req('eidas2'), true, 'eidas3'],
@@ -42,6 +43,12 @@ describe('satisfies and issuedAcr', () => {
     ['synced passkey does not meet phrh (and phr was not asked)', synced, req('phrh'), false, 'eidas2'],
     ['device-bound key meets phrh', device, req('phrh'), true, 'phrh'],
     ['card asked phrh', card, req('phrh'), true, 'phrh'],
+    ['essential values: card gets the one asked (OIDC Core §5.5.1.1)', card, essential(['eidas1']), true, 'eidas1'],
+    ['essential values: the highest one met', card, essential(['eidas1', 'eidas2']), true, 'eidas2'],
+    ['essential values: one not met is never issued', ecps, essential(['eidas3', 'eidas1']), true, 'eidas1'],
+    ['essential values: phr outranks eidas2 when met', synced, essential(['eidas2', 'phr']), true, 'phr'],
+    ['essential values: phr not met, eidas2 is', ecps, essential(['phr', 'eidas2']), true, 'eidas2'],
+    ['essential values, unknown ones ignored', card, essential(['urn:x', 'eidas2']), true, 'eidas2'],
     ['synced passkey below a client minimum eidas3', synced, req('', 'eidas3'), false, 'eidas2'],
   ];
   for (const [name, assurance, requirement, ok, acr] of rows) {

@@ -17,6 +17,8 @@ export interface Requirement {
   hardwareProtected: boolean;
   /** The acr values the request named (to issue phr/phrh when asked for and met). */
   requested: string[];
+  /** The values of an essential `acr` claim (`value` or `values`): the issued acr must be one of them. */
+  essentialValues: string[];
   /** The requirement came (also) from an essential acr claim or the client's minimum: unmet = error, not a best effort. */
   mandatory: boolean;
 }
@@ -30,8 +32,10 @@ export interface RequirementInput {
   clientMinimum?: { level?: Level | undefined; phishingResistant?: boolean | undefined } | undefined;
 }
 
+type Option = Pick<Requirement, 'level' | 'phishingResistant' | 'hardwareProtected'>;
+
 /** The weakest of the values asked for: any one of them is acceptable to the relying party. */
-function fromValues(values: string[]): Pick<Requirement, 'level' | 'phishingResistant' | 'hardwareProtected'> | undefined {
+function fromValues(values: string[]): Option | undefined {
   const known = values.filter((v) => isLevel(v) || v === PHR || v === PHRH);
   if (known.length === 0) return undefined;
   const options = known.map((v) => (isLevel(v)
@@ -40,7 +44,7 @@ function fromValues(values: string[]): Pick<Requirement, 'level' | 'phishingResi
   return options.reduce((a, b) => (weight(b) < weight(a) ? b : a));
 }
 
-function weight(r: { level: Level; phishingResistant: boolean; hardwareProtected: boolean }): number {
+function weight(r: Option): number {
   return compareLevels(r.level, 'eidas1') * 4 + (r.phishingResistant ? 1 : 0) + (r.hardwareProtected ? 2 : 0);
 }
 
@@ -50,8 +54,8 @@ export function requirementFor(input: RequirementInput): Requirement {
   const essentialValues = essential
     ? (Array.isArray(input.essentialAcr?.values) ? input.essentialAcr.values : [input.essentialAcr?.value]).filter((v): v is string => typeof v === 'string')
     : [];
-  let requirement: Requirement = { level: 'eidas1', phishingResistant: false, hardwareProtected: false, requested: [...requested, ...essentialValues], mandatory: false };
-  const raise = (r: Pick<Requirement, 'level' | 'phishingResistant' | 'hardwareProtected'> | undefined, mandatory: boolean) => {
+  let requirement: Requirement = { level: 'eidas1', phishingResistant: false, hardwareProtected: false, requested: [...requested, ...essentialValues], essentialValues, mandatory: false };
+  const raise = (r: Option | undefined, mandatory: boolean) => {
     if (!r) return;
     requirement = {
       ...requirement,
@@ -71,17 +75,23 @@ export function requirementFor(input: RequirementInput): Requirement {
 }
 
 /** Whether an authentication meets the requirement. */
-export function satisfies(assurance: Strength, requirement: Requirement): boolean {
+export function satisfies(assurance: Strength, requirement: Option): boolean {
   return compareLevels(assurance.acr, requirement.level) >= 0
     && (!requirement.phishingResistant || assurance.phishingResistant)
     && (!requirement.hardwareProtected || (assurance.phishingResistant && assurance.hardwareProtected));
 }
 
 /**
- * The `acr` to issue: `phrh` or `phr` when the request named it and the authentication meets
- * it, otherwise the eidas level actually reached — never the level asked for.
+ * The `acr` to issue. An essential `acr` claim with values: the highest of those values the
+ * authentication meets (OIDC Core §5.5.1.1: the value returned MUST be one of those requested).
+ * Otherwise `phrh` or `phr` when the request named it and the authentication meets it, else the
+ * eidas level actually reached — never a level asked for and not met.
  */
 export function issuedAcr(assurance: Strength, requirement: Requirement): string {
+  const met = requirement.essentialValues
+    .map((value) => ({ value, option: fromValues([value]) }))
+    .filter((v): v is { value: string; option: Option } => v.option !== undefined && satisfies(assurance, v.option));
+  if (met.length > 0) return met.reduce((a, b) => (weight(b.option) > weight(a.option) ? b : a)).value;
   if (requirement.requested.includes(PHRH) && assurance.phishingResistant && assurance.hardwareProtected) return PHRH;
   if (requirement.requested.includes(PHR) && assurance.phishingResistant) return PHR;
   return assurance.acr;

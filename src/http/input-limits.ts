@@ -22,23 +22,32 @@ export function queryLimits(limits: InputLimits = DEFAULT_INPUT_LIMITS): Request
   return (req, _res, next) => {
     const q = req.originalUrl.indexOf('?');
     if (q < 0) return next();
-    const query = req.originalUrl.slice(q + 1);
-    if (query.length > limits.maxQueryLength) return next(new UserFacingError(400, 'invalid_request', `query string of ${query.length} characters (max ${limits.maxQueryLength})`));
-    let params: URLSearchParams;
-    try {
-      decodeURIComponent(query.replace(/\+/g, ' '));
-      params = new URLSearchParams(query);
-    } catch {
-      return next(new UserFacingError(400, 'invalid_request', 'query string is not valid percent-encoding'));
-    }
-    let count = 0;
-    for (const [key, value] of params) {
-      count += 1;
-      if (count > limits.maxParams) return next(new UserFacingError(400, 'invalid_request', `more than ${limits.maxParams} query parameters`));
-      if (value.length > limits.maxValueLength) return next(new UserFacingError(400, 'invalid_request', `parameter ${key.slice(0, 40)} has ${value.length} characters (max ${limits.maxValueLength})`));
-    }
-    next();
+    const problem = paramsProblem(req.originalUrl.slice(q + 1), 'query string', limits);
+    return next(problem ? new UserFacingError(400, 'invalid_request', problem) : undefined);
   };
+}
+
+/**
+ * What is wrong with form-serialised parameters (a query string, or the body of a POST that
+ * stands for one) under these limits: too long, not valid percent-encoding, too many
+ * parameters, one too long; undefined when nothing is.
+ */
+export function paramsProblem(serialised: string, what: string, limits: InputLimits = DEFAULT_INPUT_LIMITS): string | undefined {
+  if (serialised.length > limits.maxQueryLength) return `${what} of ${serialised.length} characters (max ${limits.maxQueryLength})`;
+  let params: URLSearchParams;
+  try {
+    decodeURIComponent(serialised.replace(/\+/g, ' '));
+    params = new URLSearchParams(serialised);
+  } catch {
+    return `${what} is not valid percent-encoding`;
+  }
+  let count = 0;
+  for (const [key, value] of params) {
+    count += 1;
+    if (count > limits.maxParams) return `more than ${limits.maxParams} parameters in the ${what}`;
+    if (value.length > limits.maxValueLength) return `parameter ${key.slice(0, 40)} has ${value.length} characters (max ${limits.maxValueLength})`;
+  }
+  return undefined;
 }
 
 export const BACKCHANNEL_FORM_LIMITS = { maxBytes: '56kb', maxParams: 32, maxValueLength: 8192 } as const;

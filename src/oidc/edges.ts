@@ -3,17 +3,37 @@
  * its router): the client address, scheme and host as express computed them (the `trust proxy`
  * setting, so that audit events and limits see the same address everywhere and a forged
  * X-Forwarded-For, -Proto or -Host from an untrusted peer is ignored), Retry-After on a
- * 503 (store outage), and the outcome of the requests where relying parties authenticate
- * reported to the abuse limits before the answer leaves.
+ * 503 (store outage); for the requests where relying parties authenticate, `Pragma: no-cache`
+ * beside oidc-provider's `Cache-Control: no-store` (RFC 6749 §5.1, for HTTP/1.0 caches), a log
+ * line saying why one was refused (the OAuth error and description with the client, never a
+ * secret, code or token: oidc-provider's descriptions name parameters, not their values), and
+ * the outcome reported to the abuse limits before the answer leaves.
  */
 import type { Request, Response } from 'express';
 import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { basicClientId, bodyClientId } from '../limits/token-client.ts';
 import type { AbuseLimits } from '../limits/index.ts';
 import { OUTAGE_RETRY_AFTER_SECONDS } from '../http/errors.ts';
 import { OIDC_ROUTES } from './provider.ts';
 
 /** Where relying parties authenticate: counted by the abuse limits. */
 export const CLIENT_ENDPOINTS: readonly string[] = [OIDC_ROUTES.token, OIDC_ROUTES.introspection, OIDC_ROUTES.revocation];
+
+/** One line per refused client request: what the application was told, and which application. */
+function logRefusal(ctx: KoaContextWithOIDC, req: Request): void {
+  const body = ctx.body as { error?: unknown; error_description?: unknown } | undefined;
+  const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 200) : undefined);
+  const client = ctx.oidc?.client?.clientId;
+  req.log?.info({
+    route: ctx.path,
+    status: ctx.status,
+    error: text(body?.error),
+    error_description: text(body?.error_description),
+    clientId: client ?? basicClientId(req) ?? bodyClientId(req.body),
+    clientAuthenticated: Boolean(client) && ctx.status !== 401,
+  }, 'client request refused');
+}
 
 export function providerEdges(provider: Provider, limits: AbuseLimits): void {
   provider.use(async (ctx, next) => {
@@ -27,6 +47,8 @@ export function providerEdges(provider: Provider, limits: AbuseLimits): void {
     await next();
     if (ctx.status === 503) ctx.set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
     if (ctx.method === 'POST' && CLIENT_ENDPOINTS.includes(ctx.path)) {
+      ctx.set('pragma', 'no-cache');
+      if (ctx.status >= 400) logRefusal(ctx as KoaContextWithOIDC, req);
       // ctx.oidc.client is set once the client is found; a 401 means its authentication failed.
       const authenticated = ctx.status !== 401 && Boolean(ctx.oidc?.client);
       // Bookkeeping of an answer already decided: a store failure here must not turn it into a 500.

@@ -21,6 +21,7 @@ import { loadExistingGrant } from './first-party-grant.ts';
 import { outboundFetch, registeredHosts } from './outbound-fetch.ts';
 import { GATEWAY_CLIENT_PROPERTIES, validateGatewayClientProperty } from './client-properties.ts';
 import { unauthorizedClient } from './unauthorized-client.ts';
+import { refuseForeignRevocation } from './foreign-revocation.ts';
 
 /** The provider's endpoints; the express app hands only these paths to it (http/mount-provider.ts). */
 export const OIDC_ROUTES = {
@@ -88,9 +89,11 @@ export function createProvider(deps: ProviderDeps): Provider {
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
-      // A client introspects and revokes only tokens issued to itself (RFC 7009 §2.1).
+      // A client introspects and revokes only tokens issued to itself (RFC 7009 §2.1). Another
+      // client's token: introspection says `active: false` (RFC 7662 §2.2), revocation refuses
+      // and says so (refuseForeignRevocation) instead of oidc-provider's silent 200.
       introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
-      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+      revocation: { enabled: true, allowedPolicy: refuseForeignRevocation },
       userinfo: { enabled: true },
       // Machine clients: `client_credentials` alone in grant_types (clients.ts); any other client
       // gets unauthorized_client. oidc-provider 9 (lib/actions/grants/client_credentials.js),

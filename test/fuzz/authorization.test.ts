@@ -1,9 +1,10 @@
 /**
- * Fuzzing GET /auth: a valid authorization request (authorizationRequest) mutated at random —
+ * Fuzzing GET and POST /auth: a valid authorization request (authorizationRequest) mutated at random —
  * any parameter set to a plausible or hostile value, removed, duplicated, percent-encoding
  * garbage — and raw query strings. For every input: no 5xx; a refusal is the gateway's page
  * or an error sent to the registered redirect_uri, and stores nothing; an accepted request
- * goes only to the gateway's own /interaction/ page, which then answers without a 5xx.
+ * goes only to the gateway's own /interaction/ page, which then answers without a 5xx. A POST
+ * is either refused the same way or sent (303) to the GET with exactly its parameters.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -173,6 +174,41 @@ describe('fuzzing GET /auth', () => {
     await runFuzz(fc.asyncProperty(query, async (q) => {
       await fuzzAuthorization(q);
     }), 60);
+    await assertHealthy(stack);
+  });
+});
+
+/**
+ * POST /auth with a form body: refused with the gateway's page (nothing stored), or a 303 to
+ * GET /auth carrying exactly the body's parameters, whose answer is then checked as a GET's.
+ */
+async function fuzzAuthorizationPost(body: string, contentType = 'application/x-www-form-urlencoded'): Promise<void> {
+  const context = `POST /auth (${contentType}) ${body.slice(0, 500)}`;
+  const before = await probe.snapshot();
+  const answer = await send(`${stack.issuer}/auth`, { method: 'POST', headers: { accept: 'text/html', 'content-type': contentType }, body });
+  assertNoServerError(answer, context);
+  if (answer.status !== 303) {
+    assertHtmlRefusal(answer, context);
+    assert.deepEqual(stateChanges(before, await probe.snapshot()), [], `${context}: a refused request changes nothing (status ${answer.status})`);
+    return;
+  }
+  assert.match(contentType, /^application\/x-www-form-urlencoded\b/, `${context}: only a form body is taken`);
+  const target = new URL(answer.headers.get('location') ?? '', stack.issuer);
+  assert.equal(target.origin + target.pathname, `${stack.issuer}/auth`, `${context}: sent to GET /auth (got ${target.href})`);
+  assert.deepEqual([...target.searchParams], [...new URLSearchParams(body)], `${context}: with exactly the body's parameters`);
+  assert.deepEqual(stateChanges(before, await probe.snapshot()), [], `${context}: the POST itself stores nothing`);
+  await fuzzAuthorization(target.search.slice(1));
+}
+
+describe('fuzzing POST /auth', () => {
+  it('mutations of a valid authorization request as a form body, and bodies of other types', async () => {
+    const contentType = fc.oneof(
+      { arbitrary: fc.constant('application/x-www-form-urlencoded'), weight: 6 },
+      { arbitrary: fc.constantFrom('application/json', 'text/plain', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded; charset=latin1', ''), weight: 1 },
+    );
+    await runFuzz(fc.asyncProperty(fc.array(mutation, { minLength: 0, maxLength: 6 }), contentType, async (mutations, type) => {
+      await fuzzAuthorizationPost(mutatedQuery(mutations), type);
+    }), 80);
     await assertHealthy(stack);
   });
 });

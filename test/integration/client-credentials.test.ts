@@ -148,8 +148,8 @@ describe('client_credentials (machine clients)', () => {
 
   it('revocation by its client makes the token inactive; another client cannot revoke it', async () => {
     const { access_token: token } = await client.clientCredentialsGrant(machine, { scope: 'results:write' });
-    await client.tokenRevocation(await stack.rp(OTHER_MACHINE), token);
-    assert.equal((await client.tokenIntrospection(machine, token)).active, true, 'another client\'s revocation is ignored');
+    await assert.rejects(client.tokenRevocation(await stack.rp(OTHER_MACHINE), token), (err: { error?: string }) => err.error === 'unauthorized_client', 'another client\'s revocation is refused and said (RFC 7009 §2.1)');
+    assert.equal((await client.tokenIntrospection(machine, token)).active, true, 'and the token is left as it was');
     const events = await auditSince(() => client.tokenRevocation(machine, token));
     assert.equal((await client.tokenIntrospection(machine, token)).active, false);
     const revoked = events.find((e) => e.type === 'token.revoked');

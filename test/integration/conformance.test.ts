@@ -6,7 +6,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
-import { startStack, RP_REDIRECT, type Stack } from '../support/stack.ts';
+import { startStack, RP_POST_LOGOUT, RP_REDIRECT, type Stack } from '../support/stack.ts';
+import { STACK_TRACE } from '../fuzz/checks.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { authorizationRequest, exchange, isRpRedirect, loginAtPsc, signIn } from '../support/psc-login.ts';
 
@@ -135,5 +136,157 @@ describe('conformance-style checks', () => {
     const first = await browser.follow(request.url, {}, { stopAt: isRpRedirect });
     const done = await loginAtPsc(browser, first.page!, {});
     assert.ok(done.stoppedAt, 'straight back to the application after PSC');
+  });
+});
+
+/**
+ * Issue 17: each check is named after the OIDF conformance test or the RFC clause it shows.
+ * One stack whose log lines are kept (what operators see of a refusal).
+ */
+describe('endpoints as the specs say (OIDC Core, RP-Initiated Logout, RFC 6749, 7009, 7591)', () => {
+  let spec: Stack;
+  const logs: string[] = [];
+  before(async () => {
+    spec = await startStack({ name: 'conformance-spec', logs, clientOverrides: { 'jwt-userinfo-rp': { token_endpoint_auth_method: 'client_secret_post' } } });
+  });
+  after(async () => { await spec.close(); });
+
+  const basic = (clientId: string) => `Basic ${Buffer.from(`${clientId}:${spec.secrets[clientId as keyof typeof spec.secrets]}`).toString('base64')}`;
+  const post = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
+    fetch(`${spec.issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form), redirect: 'manual' });
+
+  it('OIDC Core §3.1.2.1 (oidcc-ensure-post-request-succeeds): a POST to the authorization endpoint signs in, single sign-on included', async () => {
+    const browser = new TestBrowser();
+    const request = await authorizationRequest(spec);
+    const params = Object.fromEntries(request.url.searchParams);
+    const first = await browser.follow(`${spec.issuer}/auth`, { method: 'POST', form: params }, { stopAt: isRpRedirect });
+    assert.equal(first.page?.status, 200, 'the sign-in page');
+    const done = await loginAtPsc(browser, first.page!, {});
+    assert.ok(done.stoppedAt?.searchParams.get('code'), 'a code for the relying party');
+    const tokens = await exchange({ ...request, callback: done.stoppedAt! });
+    assert.equal(tokens.claims()!.nonce, request.checks.expectedNonce);
+
+    const again = await authorizationRequest(spec);
+    const sso = await browser.follow(`${spec.issuer}/auth`, { method: 'POST', form: Object.fromEntries(again.url.searchParams) }, { stopAt: isRpRedirect });
+    assert.ok(sso.stoppedAt?.searchParams.get('code'), 'single sign-on: the session is found after a POST too');
+  });
+
+  it('OIDC Core §3.1.2.1: a POST authorization request gets the input limits of a GET one, and stores nothing when refused', async () => {
+    const before = await spec.keyCount();
+    const tooMany = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`p${i}`, 'x']));
+    const crowded = await new TestBrowser().request(`${spec.issuer}/auth`, { method: 'POST', form: { client_id: 'test-rp', ...tooMany } });
+    assert.equal(crowded.status, 400);
+    assert.match(crowded.headers.get('content-type') ?? '', /text\/html/);
+    const long = await new TestBrowser().request(`${spec.issuer}/auth`, { method: 'POST', form: { client_id: 'test-rp', login_hint: 'x'.repeat(5000) } });
+    assert.equal(long.status, 400);
+    const both = await new TestBrowser().request(`${spec.issuer}/auth?client_id=test-rp`, { method: 'POST', form: { client_id: 'test-rp' } });
+    assert.equal(both.status, 400, 'parameters in the URL and in the body: which ones would count?');
+    const json = await fetch(`${spec.issuer}/auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"client_id":"test-rp"}', redirect: 'manual' });
+    assert.equal(json.status, 400, 'only form-serialised parameters (OIDC Core §3.1.2.1)');
+    assert.doesNotMatch(await json.text(), STACK_TRACE);
+    assert.equal(await spec.keyCount(), before);
+  });
+
+  it('RP-Initiated Logout 1.0 §2: a POST to the end-session endpoint ends the session', async () => {
+    const browser = new TestBrowser();
+    const request = await signIn(spec, browser);
+    const tokens = await exchange(request);
+    const confirm = await browser.follow(`${spec.issuer}/session/end`, { method: 'POST', form: { id_token_hint: tokens.id_token!, post_logout_redirect_uri: RP_POST_LOGOUT, state: 'bye-123456' } });
+    assert.equal(confirm.page?.status, 200);
+    assert.match(confirm.page!.text, /Voulez-vous vous déconnecter/);
+    const done = await browser.submit(confirm.page!, 'form#op\\.logoutForm', { logout: 'yes' }, { stopAt: (u) => u.href.startsWith(RP_POST_LOGOUT) });
+    assert.equal(done.stoppedAt?.searchParams.get('state'), 'bye-123456');
+    const silent = await authorizationRequest(spec, { params: { prompt: 'none' } });
+    const after = await browser.follow(silent.url, {}, { stopAt: isRpRedirect });
+    assert.equal(after.stoppedAt?.searchParams.get('error'), 'login_required', 'the session is over');
+  });
+
+  it('RFC 7591 §2 token_endpoint_auth_method: a client authenticates only the way it registered', async () => {
+    // test-rp registered client_secret_basic; jwt-userinfo-rp client_secret_post.
+    const asPost = await post('/token/introspection', { token: 'x', client_id: 'test-rp', client_secret: spec.secrets['test-rp']! });
+    assert.equal(asPost.status, 401);
+    const body = (await asPost.json()) as { error: string; error_description: string };
+    assert.equal(body.error, 'invalid_client');
+    assert.match(body.error_description, /client_secret_basic/);
+    const asBasic = await post('/token/introspection', { token: 'x' }, { authorization: basic('jwt-userinfo-rp') });
+    assert.equal(asBasic.status, 401);
+    assert.equal(((await asBasic.json()) as { error: string }).error, 'invalid_client');
+    assert.match(asBasic.headers.get('www-authenticate') ?? '', /^Basic /, 'a Basic attempt is answered with a Basic challenge');
+    const tokenPost = await post('/token', { grant_type: 'refresh_token', refresh_token: 'x', client_id: 'test-rp', client_secret: spec.secrets['test-rp']! });
+    assert.equal(tokenPost.status, 401);
+    // The registered ways still work.
+    assert.equal((await post('/token/introspection', { token: 'x' }, { authorization: basic('test-rp') })).status, 200);
+    assert.equal((await post('/token/introspection', { token: 'x', client_id: 'jwt-userinfo-rp', client_secret: spec.secrets['jwt-userinfo-rp']! })).status, 200);
+  });
+
+  it('RFC 6749 §5.2: a request with no client authentication is invalid_client (401)', async () => {
+    for (const [path, form] of [['/token', { grant_type: 'authorization_code', code: 'x', redirect_uri: RP_REDIRECT }], ['/token/introspection', { token: 'x' }], ['/token/revocation', { token: 'x' }]] as const) {
+      const answer = await post(path, form);
+      assert.equal(answer.status, 401, path);
+      const body = (await answer.json()) as { error: string; error_description: string };
+      assert.equal(body.error, 'invalid_client', path);
+      assert.match(body.error_description, /no client authentication/, path);
+    }
+  });
+
+  it('RFC 7009 §2.1: revoking another client\'s token is refused and said; the token stays valid', async () => {
+    const request = await signIn(spec, new TestBrowser());
+    const tokens = await exchange(request);
+    const refused = await post('/token/revocation', { token: tokens.refresh_token!, client_id: 'jwt-userinfo-rp', client_secret: spec.secrets['jwt-userinfo-rp']! });
+    assert.equal(refused.status, 400);
+    const body = (await refused.json()) as { error: string; error_description: string };
+    assert.equal(body.error, 'unauthorized_client');
+    assert.match(body.error_description, /not issued to this client/);
+    const still = await client.tokenIntrospection(request.config, tokens.refresh_token!);
+    assert.equal(still.active, true, 'not revoked');
+    const unknown = await post('/token/revocation', { token: 'no-such-token' }, { authorization: basic('test-rp') });
+    assert.equal(unknown.status, 200, 'an unknown or expired token is still a 200 (RFC 7009 §2.2)');
+    const own = await post('/token/revocation', { token: tokens.refresh_token! }, { authorization: basic('test-rp') });
+    assert.equal(own.status, 200);
+    assert.equal((await client.tokenIntrospection(request.config, tokens.refresh_token!)).active, false);
+  });
+
+  it('OIDC Core §5.5.1.1: an essential acr with values gets one of those values — the highest one met', async () => {
+    const browser = new TestBrowser();
+    const acrOf = async (params: Record<string, string>) => (await exchange(await signIn(spec, browser, { params }))).claims()!.acr;
+    const essential = (values: string[]) => ({ claims: JSON.stringify({ id_token: { acr: { essential: true, values } } }) });
+    assert.equal(await acrOf({}), 'eidas3', 'a CPS card reaches eidas3');
+    assert.equal(await acrOf(essential(['eidas1'])), 'eidas1');
+    assert.equal(await acrOf(essential(['eidas1', 'eidas2'])), 'eidas2');
+    assert.equal(await acrOf(essential(['eidas2', 'eidas3', 'eidas1'])), 'eidas3');
+    assert.equal(await acrOf({ claims: JSON.stringify({ id_token: { acr: { essential: true, value: 'eidas2' } } }) }), 'eidas2');
+    assert.equal(await acrOf({ claims: JSON.stringify({ id_token: { acr: { values: ['eidas1'] } } }) }), 'eidas3', 'voluntary values: the level reached');
+    assert.equal(await acrOf({ acr_values: 'eidas1' }), 'eidas3', 'acr_values: the level reached');
+  });
+
+  it('RFC 6749 §5.1: token responses carry Cache-Control: no-store and Pragma: no-cache, refusals too', async () => {
+    const tokens = await post('/token', { grant_type: 'refresh_token', refresh_token: 'x' }, { authorization: basic('test-rp') });
+    assert.equal(tokens.status, 400);
+    assert.equal(tokens.headers.get('cache-control'), 'no-store');
+    assert.equal(tokens.headers.get('pragma'), 'no-cache');
+    const request = await signIn(spec, new TestBrowser());
+    const code = request.callback.searchParams.get('code')!;
+    const issued = await post('/token', { grant_type: 'authorization_code', code, redirect_uri: RP_REDIRECT, code_verifier: request.checks.pkceCodeVerifier }, { authorization: basic('test-rp') });
+    assert.equal(issued.status, 200);
+    assert.equal(issued.headers.get('cache-control'), 'no-store');
+    assert.equal(issued.headers.get('pragma'), 'no-cache');
+  });
+
+  it('operators see why a client request was refused: the OAuth error, its description and the client, never a secret', async () => {
+    logs.length = 0;
+    const secret = spec.secrets['test-rp']!;
+    await post('/token', { grant_type: 'authorization_code', code: 'a-code-that-is-secret', redirect_uri: RP_REDIRECT, code_verifier: 'v'.repeat(43) }, { authorization: basic('test-rp') });
+    await post('/token/introspection', { token: 'x', client_id: 'test-rp', client_secret: secret });
+    const refusals = logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'client request refused');
+    const grant = refusals.find((l) => l.route === '/token');
+    assert.equal(grant?.clientId, 'test-rp');
+    assert.equal(grant?.error, 'invalid_grant');
+    assert.equal(typeof grant?.error_description, 'string');
+    const auth = refusals.find((l) => l.route === '/token/introspection');
+    assert.equal(auth?.error, 'invalid_client');
+    assert.equal(auth?.clientId, 'test-rp');
+    const all = logs.join('\n');
+    assert.ok(!all.includes(secret), 'no client secret in the logs');
+    assert.ok(!all.includes('a-code-that-is-secret'), 'no code in the logs');
   });
 });

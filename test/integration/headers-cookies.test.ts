@@ -100,7 +100,7 @@ describe('headers', () => {
       assert.equal(response.headers.get('x-frame-options'), 'DENY', where);
       assert.equal(response.headers.get('content-security-policy'), "default-src 'none';frame-ancestors 'none';base-uri 'none'", where);
     }
-    assert.deepEqual(answers.map((r) => r.status), [400, 400, 401, 200], 'oidc-provider answers them (no client authentication: invalid_request; no bearer token: 401)');
+    assert.deepEqual(answers.map((r) => r.status), [401, 401, 401, 200], 'oidc-provider answers them (no client authentication: invalid_client, RFC 6749 §5.2; no bearer token: 401)');
   });
 
   it('adds HSTS and upgrade-insecure-requests in production', async () => {

@@ -42,6 +42,8 @@ export interface StackOptions {
    * side (psc.authMethod, psc.tls.*) is set through `overrides`.
    */
   pscMtls?: { tls: PscSimulatorTls; subjectDn: string };
+  /** Collects the gateways' log lines (JSON, level info and up) here instead of discarding them. */
+  logs?: string[];
   /** Extra configuration overrides (dotted keys), possibly computed from the simulator. */
   overrides?: Record<string, unknown> | ((psc: PscSimulator) => Record<string, unknown>);
 }
@@ -126,7 +128,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const redis = options.store === 'memory' ? undefined : createRedisConnection({ url: options.redisUrl ?? TEST_REDIS_URL });
   const store = redis ? createRedisStore(redis) : createMemoryStore();
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logs = options.logs;
+  const logger = logs
+    ? pino({ level: 'info' }, { write: (line: string) => { logs.push(line); } })
+    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const auditMirror = pino({ level: 'silent' });
   const gateways: Gateway[] = [];
   const startInstance = (port: number) => startGateway({
