@@ -19,6 +19,12 @@ before(async () => {
   stack = await startStack({ name: 'staff-query', overrides: { 'admin.idNats': [STAFF], 'pilot.staffIdNats': [STAFF] } });
   staff = new TestBrowser();
   await exchange(await signIn(stack, staff, { choice: { practitioner: STAFF, means: 'card' } }));
+  // token.issued is chained just after the token answer: wait for it before counting events.
+  for (let tries = 0; tries < 50; tries += 1) {
+    const [last] = await stack.gateways[0]!.auditLog.range({ order: 'newest-first', limit: 1 });
+    if (last?.type === 'token.issued') break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 });
 after(async () => { await stack.close(); });
 
