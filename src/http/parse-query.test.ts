@@ -42,6 +42,9 @@ describe('parseQuery', () => {
       ['to=2026-02-29', 'to', 'query.day'],
       ['from=yesterday', 'from', 'query.day'],
       ['from=2026-01-01T00:00:00Z', 'from', 'query.day'],
+      // Years the pilot's calendar cannot name (found by the fuzz: isoWeek of year 722, a 500).
+      ['from=0722-06-21', 'from', 'query.day'],
+      ['to=2100-01-01', 'to', 'query.day'],
       ['outcome=maybe', 'outcome', 'query.oneOf'],
       ['idNat=12a', 'idNat', 'query.idNat'],
       ['lang=de', 'lang', 'query.oneOf'],
@@ -51,6 +54,9 @@ describe('parseQuery', () => {
       ['__proto__=1', '__proto__', 'query.unknown'],
       ['from=2026-11-10&to=2026-11-01', 'to', 'query.endsBeforeStart'],
       ['from=2026-01-01&to=2026-03-01', 'to', 'query.span'],
+      // The range check runs after a field failed (found by test/fuzz/staff-pages.test.ts: a RangeError, 500).
+      ['from=2026-11-05&to=x', 'to', 'query.day'],
+      ['from=x&to=2026-11-05', 'from', 'query.day'],
     ];
     for (const [text, parameter, key] of cases) {
       const err = refusal(() => parseQuery(schema, query(text)));
@@ -64,6 +70,7 @@ describe('parseQuery', () => {
   it('says how many times a parameter came, which values and which parameters are accepted', () => {
     assert.deepEqual(refusal(() => parseQuery(schema, query('from=a&from=b&from=c'))).problems[0]?.params, { count: 3 });
     assert.deepEqual(refusal(() => parseQuery(schema, query('outcome=x'))).problems[0]?.params, { values: 'success, failure' });
+    assert.deepEqual(refusal(() => parseQuery(schema, query('from=1999-12-31'))).problems[0]?.params, { first: 2000, last: 2099 });
     assert.deepEqual(refusal(() => parseQuery(schema, query('x=1'))).problems[0]?.params, { accepted: 'from, to, outcome, idNat, lang' });
     assert.deepEqual(refusal(() => parseQuery(schema, query('from=2026-11-10&to=2026-11-01'))).problems[0]?.params, { from: '2026-11-10', to: '2026-11-01' });
     assert.deepEqual(refusal(() => parseQuery(schema, query('from=2026-01-01&to=2026-03-01'))).problems[0]?.params, { from: '2026-01-01', to: '2026-03-01', days: 60, max: 31 });
@@ -82,5 +89,6 @@ describe('parseQuery', () => {
     assert.deepEqual(refusal(() => parseQuery(pilotQuery(now), query('page=2'))).problems[0]?.params, { accepted: 'from, to, lang' });
     assert.deepEqual(refusal(() => parseQuery(pilotQuery(now), query('from=2026-12-01'))).problems.map((p) => [p.parameter, p.key]), [['from', 'query.endsBeforeStart']]);
     assert.deepEqual(refusal(() => parseQuery(pilotQuery(now), query('from=2020-01-01&to=2026-01-01'))).problems.map((p) => [p.parameter, p.key]), [['to', 'query.span']]);
+    assert.deepEqual(refusal(() => parseQuery(pilotQuery(now), query('from=2026-11-05&to=x&x=1'))).problems.map((p) => [p.parameter, p.key]), [['to', 'query.day'], ['x', 'query.unknown']]);
   });
 });
