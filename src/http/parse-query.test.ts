@@ -79,6 +79,7 @@ describe('parseQuery', () => {
   it('lists every problem at once, and cuts long names', () => {
     const err = refusal(() => parseQuery(schema, query(`from=x&outcome=y&${'n'.repeat(100)}=1`)));
     assert.deepEqual(err.problems.map((p) => p.parameter), ['from', 'outcome', `${'n'.repeat(40)}…`]);
+    assert.equal(refusal(() => parseQuery(schema, query(`${'𥚞'.repeat(50)}=1`))).problems[0]?.parameter, `${'𥚞'.repeat(40)}…`, 'no surrogate pair cut in two');
   });
 
   it('a schema that transforms (the pilot range) still lists the accepted parameters', () => {

@@ -10,9 +10,10 @@ import { UserFacingError, type ParameterProblem } from './errors.ts';
 /** Longest parameter name or value repeated in a problem or the log line. */
 const SHOWN_CHARS = 40;
 
+/** The value as text, cut after SHOWN_CHARS characters (code points: a pair is never split). */
 function shown(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
-  return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}…` : text;
+  const characters = Array.from(typeof value === 'string' ? value : JSON.stringify(value) ?? String(value));
+  return characters.length > SHOWN_CHARS ? `${characters.slice(0, SHOWN_CHARS).join('')}…` : characters.join('');
 }
 
 /** The fields a schema accepts (a strict object, or a pipe/transform that starts with one). */
