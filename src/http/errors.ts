@@ -1,33 +1,84 @@
 /**
  * Errors shown to people: a typed error carries the status and the message key of the
- * French/English page; the express error handler renders it (never a stack trace) and
- * logs unexpected errors with the request id the page shows.
+ * French/English page (and, for a refused query, one line per parameter at fault); the
+ * express error handler renders it (never a stack trace) and logs unexpected errors with the
+ * request id the page shows. A request for a data file (a path ending `.json` or `.csv`: the
+ * pilot's exports) gets the same refusal as JSON `{ error, message, problems? }` instead.
  */
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Views } from './views.ts';
-import { sendPage } from './page.ts';
+import { localeOf, sendPage } from './page.ts';
 import { isStoreUnavailable } from '../store/unavailable.ts';
 import { RateLimitedError } from '../limits/refusal.ts';
 
 /** Seconds a client is asked to wait before retrying during an outage (Retry-After). */
 export const OUTAGE_RETRY_AFTER_SECONDS = 5;
 
+/** What was wrong with one parameter: a message key under views/locales and its values. */
+export interface ParameterProblem {
+  /** The parameter at fault, as the address names it. */
+  parameter: string;
+  /** Message key saying what was expected, e.g. `query.day`; gets `{parameter}` and `params`. */
+  key: string;
+  params: Record<string, string | number>;
+}
+
 export class UserFacingError extends Error {
   readonly status: number;
   /** Key under `error.` in views/locales, also shown as the error code. */
   readonly code: string;
-  constructor(status: number, code: string, detail?: string, options?: { cause?: unknown }) {
+  /** One line each under the message (a refused query's parameters); empty otherwise. */
+  readonly problems: readonly ParameterProblem[];
+  constructor(status: number, code: string, detail?: string, options?: { cause?: unknown; problems?: readonly ParameterProblem[] }) {
     super(detail ?? code, options);
     this.name = 'UserFacingError';
     this.status = status;
     this.code = code;
+    this.problems = options?.problems ?? [];
   }
 }
 
+/** How an error is answered: status, code (`error.<code>` in views/locales), its lines, Retry-After. */
+export interface Refusal {
+  status: number;
+  code: string;
+  problems: readonly ParameterProblem[];
+  retryAfterSeconds?: number;
+}
+
+/** The answer to give for an error thrown by a route (500 server_error when it is not a known one). */
+export function refusalOf(err: unknown): Refusal {
+  const e = err as { status?: number; statusCode?: number; type?: string };
+  if (err instanceof RateLimitedError) return { status: 429, code: err.code, problems: [], retryAfterSeconds: err.retryAfterSeconds };
+  if (isStoreUnavailable(err)) return { status: 503, code: 'temporarily_unavailable', problems: [], retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS };
+  if (err instanceof UserFacingError) return { status: err.status, code: err.code, problems: err.problems };
+  if (e?.type === 'entity.too.large') return { status: 413, code: 'payload_too_large', problems: [] };
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return { status, code: status === 404 ? 'not_found' : status === 413 ? 'payload_too_large' : 'invalid_request', problems: [] };
+  }
+  return { status: 500, code: 'server_error', problems: [] };
+}
+
+function messageKeyOf(views: Views, code: string): string {
+  return views.has(`error.${code}`) ? `error.${code}` : 'error.generic';
+}
+
 /** Renders the error page for a code such as `invalid_request` (status chosen by the caller). */
-export function sendErrorPage(views: Views, req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], status: number, code: string): void {
-  const messageKey = views.has(`error.${code}`) ? `error.${code}` : 'error.generic';
-  sendPage(views, req, res, 'error', { messageKey, code }, status);
+export function sendErrorPage(views: Views, req: Request, res: Response, status: number, code: string, problems: readonly ParameterProblem[] = []): void {
+  sendPage(views, req, res, 'error', { messageKey: messageKeyOf(views, code), code, problems }, status);
+}
+
+/** The same refusal as JSON, in the person's language: `{ error, message, problems? }`. */
+export function sendErrorJson(views: Views, req: Request, res: Response, refusal: Refusal): void {
+  const t = views.t(localeOf(req));
+  const problems = refusal.problems.map((p) => ({ parameter: p.parameter, message: t(p.key, { parameter: p.parameter, ...p.params }) }));
+  res.status(refusal.status).set('cache-control', 'no-store').json({ error: refusal.code, message: t(messageKeyOf(views, refusal.code)), ...(problems.length ? { problems } : {}) });
+}
+
+/** A data file (the pilot's exports): refusals are JSON, not a page. */
+function answersJson(req: Request): boolean {
+  return /\.(?:json|csv)$/.test(req.path);
 }
 
 export function notFound(views: Views): RequestHandler {
@@ -36,30 +87,14 @@ export function notFound(views: Views): RequestHandler {
 
 export function errorHandler(views: Views): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const e = err as { status?: number; statusCode?: number; type?: string; expose?: boolean };
-    let status = 500;
-    let code = 'server_error';
-    if (err instanceof RateLimitedError) {
-      status = 429;
-      code = err.code;
-      res.set('retry-after', String(err.retryAfterSeconds));
-    } else if (isStoreUnavailable(err)) {
-      status = 503;
-      code = 'temporarily_unavailable';
-      res.set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
-    } else if (err instanceof UserFacingError) {
-      ({ status, code } = err);
-    } else if (e?.type === 'entity.too.large') {
-      status = 413;
-      code = 'payload_too_large';
-    } else if (typeof (e?.status ?? e?.statusCode) === 'number' && (e.status ?? e.statusCode)! >= 400 && (e.status ?? e.statusCode)! < 500) {
-      status = (e.status ?? e.statusCode)!;
-      code = status === 404 ? 'not_found' : status === 413 ? 'payload_too_large' : 'invalid_request';
-    }
+    const refusal = refusalOf(err);
+    const { status, code, problems } = refusal;
     if (status === 503) req.log?.warn({ detail: (err as Error)?.message }, 'store unavailable: request refused with 503');
     else if (status >= 500) req.log?.error({ err }, 'unexpected error');
-    else req.log?.info({ code, detail: (err as Error)?.message }, 'request refused');
+    else req.log?.info({ code, detail: (err as Error)?.message, ...(problems.length ? { parameters: problems.map((p) => p.parameter) } : {}) }, 'request refused');
     if (res.headersSent) return;
-    sendErrorPage(views, req, res, status, code);
+    if (refusal.retryAfterSeconds !== undefined) res.set('retry-after', String(refusal.retryAfterSeconds));
+    if (answersJson(req)) sendErrorJson(views, req, res, refusal);
+    else sendErrorPage(views, req, res, status, code, problems);
   };
 }

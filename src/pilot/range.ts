@@ -1,25 +1,39 @@
 /**
- * The date range of a pilot page or export, from `?from=YYYY-MM-DD&to=YYYY-MM-DD` (Paris
- * days, both included). Without them: the 30 days ending today. A range is refused when a
- * date is not a real day, ends before it starts, or spans more than MAX_RANGE_DAYS.
+ * What the pilot's pages and exports accept in their query: `from` and `to` (Paris days
+ * YYYY-MM-DD, both included) and `lang`. Without them: the 30 days ending today (from alone:
+ * 30 days from it, not past today). A date that does not exist, a range that ends before it
+ * starts or spans more than MAX_RANGE_DAYS, any other parameter is refused (parse-query.ts: 400).
  */
-import { addDays, dayCount, isDay, parisDay } from './calendar.ts';
+import { z } from 'zod';
+import { dayParam, dayRangeIssue, langParam } from '../http/query-fields.ts';
+import { addDays, dayCount, parisDay } from './calendar.ts';
 
 export const DEFAULT_RANGE_DAYS = 30;
 export const MAX_RANGE_DAYS = 731;
 
-export type RangeResult = { ok: true; from: string; to: string } | { ok: false; problem: string };
+export interface DayRange {
+  from: string;
+  to: string;
+}
 
-export function rangeOf(query: { from?: unknown; to?: unknown }, now: number): RangeResult {
-  const given = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
-  const from = given(query.from);
-  const to = given(query.to);
-  for (const [name, value] of [['from', from], ['to', to]]) {
-    if (value !== undefined && !isDay(value)) return { ok: false, problem: `${name}: expected a day YYYY-MM-DD, got ${JSON.stringify(String(value).slice(0, 40))}` };
-  }
-  const end = to ?? (from && dayCount(from, parisDay(now)) > DEFAULT_RANGE_DAYS ? addDays(from, DEFAULT_RANGE_DAYS - 1) : parisDay(now));
-  const start = from ?? addDays(end, -(DEFAULT_RANGE_DAYS - 1));
-  if (dayCount(start, end) === 0) return { ok: false, problem: `the range ends (${end}) before it starts (${start})` };
-  if (dayCount(start, end) > MAX_RANGE_DAYS) return { ok: false, problem: `the range spans ${dayCount(start, end)} days, more than ${MAX_RANGE_DAYS}` };
-  return { ok: true, from: start, to: end };
+/** The range a query names, with the defaults for what it leaves out (not checked). */
+export function rangeOf(query: { from?: string | undefined; to?: string | undefined }, today: string): DayRange {
+  const { from, to } = query;
+  const end = to ?? (from && dayCount(from, today) > DEFAULT_RANGE_DAYS ? addDays(from, DEFAULT_RANGE_DAYS - 1) : today);
+  return { from: from ?? addDays(end, -(DEFAULT_RANGE_DAYS - 1)), to: end };
+}
+
+/** The schema of a pilot query at instant `now` (today's Paris day is the default end): its output is the range. */
+export function pilotQuery(now: number) {
+  const today = parisDay(now);
+  return z.strictObject({ from: dayParam, to: dayParam, lang: langParam }).transform((query, ctx) => {
+    const range = rangeOf(query, today);
+    // A range left open at its end is blamed on `from` (it starts after today), else on `to`.
+    const issue = dayRangeIssue(range, MAX_RANGE_DAYS, query.to ? 'to' : 'from');
+    if (issue) {
+      ctx.addIssue(issue);
+      return z.NEVER;
+    }
+    return range;
+  });
 }

@@ -2,17 +2,19 @@
  * The pilot team's pages: GET /pilot (dashboard), /pilot/report (printable one-page report),
  * /pilot/export.csv and /pilot/export.json (every figure). Only the pilot staff
  * (PILOT_STAFF_IDNATS) signed in at eidas2 or above; exports are recorded in the audit trail.
+ * A malformed query (range.ts) gets a 400 naming each parameter at fault: a page, JSON for the
+ * exports (http/errors.ts); nothing is read or recorded.
  */
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { sendPage, localeOf } from '../http/page.ts';
-import { UserFacingError } from '../http/errors.ts';
+import { parseQuery } from '../http/parse-query.ts';
 import type { PortalDeps } from '../portal/context.ts';
 import { safeReturn } from '../portal/context.ts';
 import { requireStaffSession } from '../portal/staff-session.ts';
 import { figuresCsv } from './export.ts';
 import type { PilotFigures, PilotFiguresReader } from './figures.ts';
 import { chartData, embeddableJson, pilotFormat } from './presentation.ts';
-import { rangeOf } from './range.ts';
+import { pilotQuery } from './range.ts';
 
 export const PILOT_MIN_LEVEL = 'eidas2';
 
@@ -30,8 +32,7 @@ async function staffFigures(deps: PilotDeps, req: Request, res: Response): Promi
     returnTo: returnTo === '/account' ? '/pilot' : returnTo,
   });
   if (!session) return undefined;
-  const range = rangeOf(req.query as { from?: unknown; to?: unknown }, deps.clock());
-  if (!range.ok) throw new UserFacingError(400, 'invalid_range', range.problem);
+  const range = parseQuery(pilotQuery(deps.clock()), req.query);
   return { figures: await deps.figures.read(range), accountId: session.accountId };
 }
 

@@ -16,8 +16,11 @@ import fc, { defaultReportMessage, type IAsyncProperty } from 'fast-check';
 import { parse } from 'node-html-parser';
 import type { Stack } from '../support/stack.ts';
 
-/** A stack trace or a leaked module path, as bad-input.test.ts looks for them. */
-export const STACK_TRACE = /\bat [\w.<>]+ \(|node_modules|Error: /;
+/**
+ * A stack trace or a leaked module path, as bad-input.test.ts looks for them; a frame is
+ * `at name (place:line:column)`, so that English text such as "at high (eidas3)" is not one.
+ */
+export const STACK_TRACE = /\bat [\w.<>]+ \([^()]*:\d+:\d+\)|node_modules|Error: /;
 
 export interface Answer {
   status: number;

@@ -1,7 +1,8 @@
 /**
  * /pilot over real HTTP: only the pilot team, only at eidas2 or above; the figures come from
  * the sign-ins just made (the same events the audit chain holds, counted once); exports
- * (CSV, JSON) carry every figure and are audited; a bad range gets a French 400 page.
+ * (CSV, JSON) carry every figure and are audited; a bad range gets a French 400 page (JSON for
+ * the exports; every case in staff-query.test.ts).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -146,11 +147,15 @@ describe('/pilot figures', () => {
     assert.equal(exported?.details?.format, 'json');
   });
 
-  it('a bad range gets a French 400 page and no export', async () => {
+  it('a bad range gets a French 400 page, and the exports a JSON 400 and no file', async () => {
     for (const query of ['from=2026-02-30', 'from=2026-11-10&to=2026-11-01', 'from=2020-01-01&to=2026-01-01', 'to=demain']) {
-      const page = await staff.request(`${stack.issuer}/pilot/export.csv?${query}`);
+      const page = await staff.request(`${stack.issuer}/pilot?${query}`);
       assert.equal(page.status, 400, query);
-      assert.match(page.text, /période demandée n'est pas valide/);
+      assert.match(page.text, /Les paramètres de cette adresse ne sont pas valides/);
+      const exported = await staff.request(`${stack.issuer}/pilot/export.csv?${query}`);
+      assert.equal(exported.status, 400, query);
+      assert.equal((exported.json as { error?: string }).error, 'invalid_query');
+      assert.equal(exported.headers.get('content-disposition'), null);
     }
   });
 });

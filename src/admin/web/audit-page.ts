@@ -2,7 +2,8 @@
  * GET /admin/audit — the IAM team searches the audit trail by idNat, application, outcome,
  * type and time. Only configured administrators (ADMIN_IDNATS) signed in at eidas2 or above;
  * others get 403, a lower session is sent to sign in again at eidas2. Each search is itself
- * recorded (admin.action).
+ * recorded (admin.action). A malformed criterion (audit-query.ts) gets a 400 page naming it,
+ * and nothing is searched or recorded.
  */
 import type { Request, RequestHandler } from 'express';
 import { sendPage } from '../../http/page.ts';
@@ -10,34 +11,17 @@ import type { AuditEvent } from '../../audit/types.ts';
 import type { AuditLog } from '../../audit/index.ts';
 import type { PortalDeps } from '../../portal/context.ts';
 import { requireStaffSession } from '../../portal/staff-session.ts';
+import { parseQuery } from '../../http/parse-query.ts';
+import { auditQuery, type AuditSearch } from './audit-query.ts';
 
 export const ADMIN_MIN_LEVEL = 'eidas2';
 const SCAN_LIMIT = 5000;
 const SHOWN = 200;
 
-export interface AuditSearch {
-  idNat?: string;
-  client?: string;
-  outcome?: string;
-  type?: string;
-  from?: string;
-  to?: string;
-}
-
-function text(value: unknown, pattern: RegExp): string | undefined {
-  return typeof value === 'string' && value !== '' && pattern.test(value) ? value : undefined;
-}
-
+/** The search criteria of the request, or UserFacingError 400 naming each parameter at fault. */
 export function searchOf(req: Request): AuditSearch {
-  const q = req.query;
-  return {
-    idNat: text(q.idNat, /^[A-Za-z0-9]{1,40}$/),
-    client: text(q.client, /^[A-Za-z0-9._:-]{1,128}$/),
-    outcome: text(q.outcome, /^(success|failure|info)$/),
-    type: text(q.type, /^[a-z_.]{1,40}$/),
-    from: text(q.from, /^\d{4}-\d{2}-\d{2}$/),
-    to: text(q.to, /^\d{4}-\d{2}-\d{2}$/),
-  };
+  const { lang: _lang, ...search } = parseQuery(auditQuery, req.query);
+  return search;
 }
 
 export function matches(event: AuditEvent, search: AuditSearch): boolean {
