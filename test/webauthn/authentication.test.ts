@@ -278,7 +278,7 @@ eachBackend('authentication', (bench) => {
     const ceremonyKey = h.ceremonyKey('webauthn-auth');
     const options = await createAuthenticationOptions(h.deps, { ceremonyKey, forAccount: idNat });
     // In enrolment order; two keys enrolled in the same millisecond come in id order.
-    const byId = (list: Array<{ id: string }> | undefined) => [...(list ?? [])].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const byId = <T extends { id: string }>(list: T[] | undefined) => [...(list ?? [])].sort((a, b) => (a.id < b.id ? -1 : 1));
     assert.deepEqual(byId(options.allowCredentials), byId([
       { id: usb.id, transports: ['usb', 'nfc'], type: 'public-key' },
       { id: phone.id, transports: ['hybrid', 'internal'], type: 'public-key' },
