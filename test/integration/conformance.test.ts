@@ -255,28 +255,30 @@ describe('RFC 9126 pushed authorization requests, RFC 9449 DPoP: the demo-dmp as
     const push = (extra: Record<string, string>) => fetch(`${fapi.issuer}/request`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`test-rp:${secret}`).toString('base64')}` },
-      body: new URLSearchParams({ response_type: 'code', redirect_uri: RP_REDIRECT, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', ...extra }),
+      body: new URLSearchParams({ client_id: 'test-rp', response_type: 'code', redirect_uri: RP_REDIRECT, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', ...extra }),
     });
-    for (const [name, extra] of [
-      ['one value over 4 KiB', { state: 's'.repeat(4097) }],
-      ['over 8 KiB in all', { state: 's'.repeat(3000), nonce: 'n'.repeat(3000), login_hint: 'l'.repeat(3000) }],
+    for (const [name, extra, said] of [
+      ['one value over 4 KiB', { state: 's'.repeat(4097) }, /parameter state has 4097 characters \(max 4096, as at the authorization endpoint\)/],
+      ['over 8 KiB in all', { state: 's'.repeat(3000), nonce: 'n'.repeat(3000), login_hint: 'l'.repeat(3000) }, /authorization parameters of \d+ characters \(max 8192/],
     ] as const) {
       const response = await push(extra);
       assert.equal(response.status, 400, name);
       const body = (await response.json()) as { error: string; error_description: string };
       assert.equal(body.error, 'invalid_request', name);
+      assert.match(body.error_description, said, name);
     }
     assert.equal(await fapi.keyCount(), stored);
-    assert.equal((await push({ state: 's'.repeat(4096) })).status, 201, 'at the limit: accepted');
+    const atLimit = await push({ state: 's'.repeat(4096) });
+    assert.equal(atLimit.status, 201, `at the limit: accepted (${await atLimit.text()})`);
   });
 
   it('RFC 9449 §5 dpop_bound_access_tokens: demo-dmp gets no token without a DPoP proof', async () => {
     const pushed = await pushRequest(dmp.config, dmp.redirectUri, { dpop: false });
     const { callback } = await signInAt(new TestBrowser(), pushed.url, dmp.redirectUri);
-    await assert.rejects(
-      client.authorizationCodeGrant(dmp.config, callback, { ...pushed.checks, idTokenExpected: true }),
-      (err: { error?: string; error_description?: string }) => err.error === 'invalid_grant' && /DPoP/.test(err.error_description ?? ''),
-    );
+    const checks = { ...pushed.checks, idTokenExpected: true };
+    await assert.rejects(client.authorizationCodeGrant(dmp.config, callback, checks), (err: { error?: string }) => err.error === 'invalid_grant');
+    const tokens = await client.authorizationCodeGrant(dmp.config, callback, checks, undefined, { DPoP: dmp.dpop });
+    assert.equal(tokens.token_type, 'dpop', 'the same code, with a proof: refused for the missing proof alone');
   });
 
   it('RFC 9449 §7.1, FAPI 2.0 §5.3.2.1: demo-dmp\'s stolen access token is refused at userinfo as a Bearer token and with another key\'s proof', async () => {
