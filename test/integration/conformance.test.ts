@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import * as client from 'openid-client';
-import { exportJWK, SignJWT } from 'jose';
+import { calculateJwkThumbprint, exportJWK, SignJWT } from 'jose';
 import { startStack, RP_REDIRECT, type Stack } from '../support/stack.ts';
 import { dmpClient, pushRequest, signInAt, type DmpClient } from '../support/dmp-client.ts';
 import { TestBrowser } from '../support/browser.ts';
@@ -238,10 +238,12 @@ describe('RFC 9126 pushed authorization requests, RFC 9449 DPoP: the demo-dmp as
     assert.match(result.stoppedAt?.searchParams.get('error_description') ?? '', /Pushed Authorization Request must be used/);
   });
 
-  it('RFC 9126 §4: a request_uri is for one authorization: used again after its code, invalid_request_uri', async () => {
+  it('RFC 9126 §4: a request_uri is for one authorization: reloaded before its code, fine; used again after it, invalid_request_uri', async () => {
     const config = await fapi.rp('test-rp');
     const pushed = await pushRequest(config, RP_REDIRECT);
     const browser = new TestBrowser();
+    const reloaded = await browser.follow(pushed.url, {}, { stopAt: isRpRedirect });
+    assert.equal(reloaded.page?.status, 200, 'opened before its code is issued (a reload, a preloading browser): the login page');
     await signInAt(browser, pushed.url, RP_REDIRECT);
     const again = await browser.follow(pushed.url, {}, { stopAt: isRpRedirect });
     assert.equal(again.stoppedAt, undefined, 'no redirect: the request it would go back to is gone');
@@ -281,7 +283,7 @@ describe('RFC 9126 pushed authorization requests, RFC 9449 DPoP: the demo-dmp as
     assert.equal(tokens.token_type, 'dpop', 'the same code, with a proof: refused for the missing proof alone');
   });
 
-  it('RFC 9449 §7.1, FAPI 2.0 §5.3.2.1: demo-dmp\'s stolen access token is refused at userinfo as a Bearer token and with another key\'s proof', async () => {
+  it('RFC 9449 §7.1, FAPI 2.0 §5.3.2.1: demo-dmp\'s stolen access token is refused at userinfo as a Bearer token and with another key\'s proof; introspection names the key, refresh needs it', async () => {
     const tokens = await dmpTokens();
     assert.equal(tokens.token_type, 'dpop');
     const sub = tokens.claims()!.sub;
@@ -293,6 +295,13 @@ describe('RFC 9126 pushed authorization requests, RFC 9449 DPoP: the demo-dmp as
     assert.match(asBearer.headers.get('www-authenticate') ?? '', /invalid_token/);
     const thief = client.getDPoPHandle(dmp.config, await client.randomDPoPKeyPair('ES256'));
     await assert.rejects(client.fetchUserInfo(dmp.config, tokens.access_token, sub, { DPoP: thief }), (err: Error & { cause?: unknown }) => /invalid_token/.test(String(err.message) + JSON.stringify(err.cause ?? '')));
+
+    const introspected = await client.tokenIntrospection(dmp.config, tokens.access_token);
+    assert.equal(introspected.token_type, 'DPoP');
+    assert.equal((introspected.cnf as { jkt?: string } | undefined)?.jkt, await calculateJwkThumbprint(await exportJWK(dmp.dpopKeys.publicKey)), 'a resource server that introspects learns the key (cnf.jkt)');
+    await assert.rejects(client.refreshTokenGrant(dmp.config, tokens.refresh_token!), (err: { error?: string }) => err.error === 'invalid_grant', 'no refresh without a proof either');
+    const refreshed = await client.refreshTokenGrant(dmp.config, tokens.refresh_token!, undefined, { DPoP: dmp.dpop });
+    assert.equal(refreshed.token_type, 'dpop');
   });
 
   it('RFC 9449 §11.1: a replayed DPoP proof is refused, on the instance that saw it and on another, also when both get it at once', async () => {
