@@ -11,6 +11,7 @@ import * as client from 'openid-client';
 import { calculateJwkThumbprint, exportJWK, SignJWT } from 'jose';
 import { startStack, RP_REDIRECT, type Stack } from '../support/stack.ts';
 import { dmpClient, pushRequest, signInAt, type DmpClient } from '../support/dmp-client.ts';
+import type { AuditEvent } from '../../src/audit/types.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { authorizationRequest, exchange, isRpRedirect, loginAtPsc, signIn } from '../support/psc-login.ts';
 
@@ -211,6 +212,16 @@ describe('RFC 9126 pushed authorization requests, RFC 9449 DPoP: the demo-dmp as
     assert.match(String(pushedEvent?.details?.request), /^[0-9a-f]{16}$/, 'the request_uri only hashed');
     const started = events.find((e) => e.type === 'signin.started' && e.clientId === 'test-rp');
     assert.equal(started?.details?.level, 'eidas3', 'the login pages read the pushed acr_values');
+
+    await assert.rejects(pushRequest(config, 'https://attacker.example/cb'), (err: { error?: string }) => err.error === 'invalid_redirect_uri' || err.error === 'invalid_request');
+    let refused: AuditEvent | undefined;
+    for (let i = 0; i < 50 && refused?.outcome !== 'failure'; i += 1) {
+      await sleep(20); // recorded after the answer left
+      refused = (await fapi.gateways[0]!.auditLog.range({ order: 'newest-first' })).find((e) => e.type === 'authorization.pushed');
+    }
+    assert.equal(refused?.outcome, 'failure', 'a push refused to the client that authenticated is in the trail too');
+    assert.equal(refused?.clientId, 'test-rp');
+    assert.match(String(refused?.reason), /^invalid_/);
   });
 
   it('RFC 9126 §2.1: POST /request without client authentication, or with a wrong one: 401 invalid_client, nothing stored', async () => {
