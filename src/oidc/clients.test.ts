@@ -71,10 +71,28 @@ describe('clients.json', () => {
     assert.match(at(6, 'scope'), /scope names/);
   });
 
-  it('the repository file describes the two demo applications', async () => {
+  it('passes PAR and DPoP requirements (RFC 9126 §5, RFC 9449 §5.2) to oidc-provider; PAR is for sign-in clients only', () => {
+    const env = { DPI_SECRET: 's'.repeat(40) };
+    const [client] = toClientMetadata([{ ...good, require_pushed_authorization_requests: true, dpop_bound_access_tokens: true }], env);
+    assert.equal(client!.require_pushed_authorization_requests, true);
+    assert.equal(client!.dpop_bound_access_tokens, true);
+    const [plain] = toClientMetadata([good], env);
+    assert.equal('require_pushed_authorization_requests' in plain!, false, 'not set: oidc-provider\'s default (false)');
+    const machine = { client_id: 'dpi-backend', client_name: 'DPI (serveur)', grant_types: ['client_credentials'], scope: 'results:read', client_secret_env: 'DPI_SECRET' };
+    const lines = problems([{ ...machine, require_pushed_authorization_requests: true }, { ...good, dpop_bound_access_tokens: 'yes' }], env);
+    assert.ok(lines.some((l) => l.startsWith('config: clients[0].require_pushed_authorization_requests = true — expected nothing here (a client_credentials client makes no authorization requests')), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('config: clients[1].dpop_bound_access_tokens')), lines.join('\n'));
+    const [dpopMachine] = toClientMetadata([{ ...machine, dpop_bound_access_tokens: true }], env);
+    assert.equal(dpopMachine!.dpop_bound_access_tokens, true, 'a machine client may require DPoP for its tokens');
+  });
+
+  it('the repository file describes the two demo applications; the DMP-like one as a FAPI 2.0 client', async () => {
     const { readFileSync } = await import('node:fs');
     const data = JSON.parse(readFileSync('config/clients.json', 'utf8'));
     const clients = toClientMetadata(data, { DEMO_DPI_CLIENT_SECRET: 'd'.repeat(43) });
     assert.deepEqual(clients.map((c) => [c.client_id, c.token_endpoint_auth_method]), [['demo-dpi', 'client_secret_basic'], ['demo-dmp', 'private_key_jwt']]);
+    const dmp = clients.find((c) => c.client_id === 'demo-dmp')!;
+    assert.equal(dmp.require_pushed_authorization_requests, true, 'FAPI 2.0: PAR');
+    assert.equal(dmp.dpop_bound_access_tokens, true, 'FAPI 2.0: sender-constrained access tokens');
   });
 });

@@ -65,6 +65,10 @@ export const clientSchema = z.strictObject({
   id_token_signed_response_alg: z.enum(['ES256', 'RS256']).optional(),
   backchannel_logout_uri: uri.optional(),
   backchannel_logout_session_required: z.boolean().optional(),
+  /** RFC 9126 §5: authorization requests only through POST /request; /auth without a request_uri is refused. */
+  require_pushed_authorization_requests: z.boolean().optional(),
+  /** RFC 9449 §5.2: access tokens always DPoP-bound; a token request without a DPoP proof is refused. */
+  dpop_bound_access_tokens: z.boolean().optional(),
 }).superRefine((c, ctx) => {
   const secretMethod = c.token_endpoint_auth_method.startsWith('client_secret');
   if (secretMethod && !c.client_secret_env && !c.client_secret) {
@@ -82,6 +86,9 @@ export const clientSchema = z.strictObject({
     }
     if (c.token_endpoint_auth_method === 'none') {
       ctx.addIssue({ code: 'custom', path: ['token_endpoint_auth_method'], input: c.token_endpoint_auth_method, message: 'a client authentication method (client_credentials is for confidential clients)' });
+    }
+    if (c.require_pushed_authorization_requests) {
+      ctx.addIssue({ code: 'custom', path: ['require_pushed_authorization_requests'], input: c.require_pushed_authorization_requests, message: 'nothing here (a client_credentials client makes no authorization requests to push)' });
     }
     const openid = scopes.filter((s) => OPENID_SCOPES.has(s));
     if (openid.length || !scopes.length) {

@@ -74,6 +74,7 @@ export async function startDemoApps(config: Config, logger: Logger, env: NodeJS.
     clientId: 'demo-dmp',
     auth: { method: 'private_key_jwt', key: await loadClientKey(config.keys.dir, 'demo-dmp') },
     signedUserinfo: true,
+    fapi2: true,
     logger,
   });
   return [dpi, dmp];

@@ -57,6 +57,8 @@ describe('npm start (sandbox)', () => {
     assert.equal(dmp.page?.status, 200, 'no sign-in page: the gateway session is reused');
     assert.match(dmp.page!.text, /Bonjour KIT DOC0042788/);
     assert.match(dmp.page!.url, new RegExp(`^${urls.dmp}/`));
+    assert.match(dmp.page!.doc.querySelector('[data-testid=token-type]')?.text ?? '', /DPoP/, 'the DMP-like service as registered in config/clients.json: PAR and DPoP');
+    assert.match(home.page!.doc.querySelector('[data-testid=token-type]')?.text ?? '', /Bearer/, 'the DPI: neither');
 
     const out = await browser.submit(home.page!, 'form[action="/logout"]');
     assert.match(out.page!.text, /Voulez-vous vous déconnecter/);
