@@ -1,11 +1,14 @@
 /**
  * The sandbox peers started by `npm start` outside production: the PSC simulator (3001)
- * and the demo DPI (3002) and DMP-like (3003) applications. Secrets they share with the
+ * and the demo DPI (3002) and DMP-like (3003) applications, each listening on SANDBOX_HOST and
+ * its port and reached at its public URL (SANDBOX_*_URL). Secrets they share with the
  * gateway are generated per run when not given, so none is ever written in the repo.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from '../config/index.ts';
+import { clientPlaceholders, loadClientsFile, type ClientMetadata } from '../oidc/index.ts';
+import { checkDemoRegistrations } from './demo-registrations.ts';
 import { startPscSimulator } from './psc/index.ts';
 import { startDemoRp } from './rp/demo-rp.ts';
 import { loadClientKey } from './rp/client-key.ts';
@@ -31,6 +34,17 @@ export function prepareSandboxSecrets(config: Config, env: NodeJS.ProcessEnv = p
   };
 }
 
+/**
+ * The relying parties of the clients file, its demo applications' addresses filled in from
+ * SANDBOX_DPI_URL / SANDBOX_DMP_URL; throws ConfigError when the demo applications are not
+ * registered where they run (before anything listens).
+ */
+export function loadSandboxClients(config: Config, env: NodeJS.ProcessEnv = process.env): ClientMetadata[] {
+  const clients = loadClientsFile(config.clients.file, env, clientPlaceholders(config));
+  checkDemoRegistrations(config, clients);
+  return clients;
+}
+
 /** Starts the PSC simulator; the returned config points the gateway at it. */
 export async function startPscSandbox(config: Config, logger: Logger) {
   const authMethod = config.psc.authMethod;
@@ -43,6 +57,7 @@ export async function startPscSandbox(config: Config, logger: Logger) {
   const simulator = await startPscSimulator({
     port: config.sandbox.pscPort,
     host: config.sandbox.host,
+    url: config.sandbox.pscUrl,
     clients: [{
       client_id: config.psc.clientId,
       client_secret: config.psc.clientSecret!,
@@ -54,20 +69,25 @@ export async function startPscSandbox(config: Config, logger: Logger) {
   return { simulator, config: { ...config, psc: { ...config.psc, issuer: simulator.issuer } } };
 }
 
-export async function startDemoApps(config: Config, logger: Logger, env: NodeJS.ProcessEnv = process.env) {
+/** Starts the demo applications, as registered in `clients` (loadSandboxClients). */
+export async function startDemoApps(config: Config, clients: readonly ClientMetadata[], logger: Logger) {
+  const secret = clients.find((c) => c.client_id === 'demo-dpi')?.client_secret;
+  if (typeof secret !== 'string') throw new Error('demo-dpi has no client secret: loadSandboxClients checks the registrations first');
   const dpi = await startDemoRp({
     port: config.sandbox.dpiPort,
     host: config.sandbox.host,
+    url: config.sandbox.dpiUrl,
     title: 'DPI de démonstration',
     subtitle: 'Dossier patient informatisé — Centre hospitalier de démonstration',
     issuer: config.issuer,
     clientId: 'demo-dpi',
-    auth: { method: 'client_secret_basic', secret: env.DEMO_DPI_CLIENT_SECRET! },
+    auth: { method: 'client_secret_basic', secret },
     logger,
   });
   const dmp = await startDemoRp({
     port: config.sandbox.dmpPort,
     host: config.sandbox.host,
+    url: config.sandbox.dmpUrl,
     title: 'Service DMP de démonstration',
     subtitle: 'Service national de type DMP — accès sensible',
     issuer: config.issuer,
