@@ -8,7 +8,7 @@ import { ConfigError, formatProblem, loadConfig, type Config } from './config/in
 import { KeyFileError } from './keys/load.ts';
 import { createLogger } from './logger.ts';
 import { startGateway } from './gateway.ts';
-import { loadSandboxClients, prepareSandboxSecrets, startDemoApps, startPscSandbox } from './sandbox/launch.ts';
+import { checkSandboxUrls, loadSandboxClients, prepareSandboxSecrets, startDemoApps, startPscSandbox } from './sandbox/launch.ts';
 import type { ClientMetadata } from './oidc/index.ts';
 
 interface Closable { close(): Promise<void> }
@@ -53,7 +53,11 @@ async function main(): Promise<void> {
       config = sandbox.config;
     }
     running.push(await startGateway({ config, logger, ...(clients ? { clients } : {}) }));
-    if (clients) running.push(...await startDemoApps(config, clients, logger));
+    if (clients) {
+      running.push(...await startDemoApps(config, clients, logger));
+      // Each peer answers at the URL people are given, as the peers reach one another there.
+      await checkSandboxUrls(config);
+    }
   } catch (err) {
     if (err instanceof ConfigError || err instanceof KeyFileError) {
       const lines = err instanceof ConfigError ? err.problems.map(formatProblem) : [err.message];

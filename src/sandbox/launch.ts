@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { ConfigError, type Config } from '../config/index.ts';
 import { clientPlaceholders, loadClientsFile, type ClientMetadata } from '../oidc/index.ts';
 import { checkDemoRegistrations } from './demo-registrations.ts';
+import { checkReachable, type Probe } from './reachability.ts';
 import { startPscSimulator } from './psc/index.ts';
 import { startDemoRp } from './rp/demo-rp.ts';
 import { loadClientKey } from './rp/client-key.ts';
@@ -69,6 +70,9 @@ export async function startPscSandbox(config: Config, logger: Logger) {
   return { simulator, config: { ...config, psc: { ...config.psc, issuer: simulator.issuer } } };
 }
 
+const DPI_TITLE = 'DPI de démonstration';
+const DMP_TITLE = 'Service DMP de démonstration';
+
 /** Starts the demo applications, as registered in `clients` (loadSandboxClients). */
 export async function startDemoApps(config: Config, clients: readonly ClientMetadata[], logger: Logger) {
   const secret = clients.find((c) => c.client_id === 'demo-dpi')?.client_secret;
@@ -77,7 +81,7 @@ export async function startDemoApps(config: Config, clients: readonly ClientMeta
     port: config.sandbox.dpiPort,
     host: config.sandbox.host,
     url: config.sandbox.dpiUrl,
-    title: 'DPI de démonstration',
+    title: DPI_TITLE,
     subtitle: 'Dossier patient informatisé — Centre hospitalier de démonstration',
     issuer: config.issuer,
     clientId: 'demo-dpi',
@@ -88,7 +92,7 @@ export async function startDemoApps(config: Config, clients: readonly ClientMeta
     port: config.sandbox.dmpPort,
     host: config.sandbox.host,
     url: config.sandbox.dmpUrl,
-    title: 'Service DMP de démonstration',
+    title: DMP_TITLE,
     subtitle: 'Service national de type DMP — accès sensible',
     issuer: config.issuer,
     clientId: 'demo-dmp',
@@ -98,4 +102,38 @@ export async function startDemoApps(config: Config, clients: readonly ClientMeta
     logger,
   });
   return [dpi, dmp];
+}
+
+/**
+ * Once everything listens: each peer answers at its URL from here, as the peers reach one
+ * another there; throws ConfigError naming the URL setting and where the peer listens.
+ */
+export async function checkSandboxUrls(config: Config): Promise<void> {
+  const { sandbox } = config;
+  const json = (body: string): Record<string, unknown> => { try { return JSON.parse(body) as Record<string, unknown>; } catch { return {}; } };
+  const issuerOf = (name: string, expected: string) => (response: Response, body: string): true | string => {
+    const issuer = json(body).issuer;
+    if (response.ok && issuer === expected) return true;
+    return typeof issuer === 'string' ? `another ${name} answered there (issuer ${JSON.stringify(issuer)})` : `another server answered there (HTTP ${response.status})`;
+  };
+  const page = (title: string) => (response: Response, body: string): true | string =>
+    response.status === 200 && body.includes(title) ? true : `another server answered there (HTTP ${response.status})`;
+  const demo = (key: 'dpiUrl' | 'dmpUrl', port: number, name: string, title: string, why: string): Probe => ({
+    key: `sandbox.${key}`, env: `SANDBOX_${name}_URL`, url: sandbox[key], fetch: `${sandbox[key]}/`, why,
+    listens: `${sandbox.host}:${port} (SANDBOX_HOST, SANDBOX_${name}_PORT)`, recognise: page(title),
+  });
+  await checkReachable([
+    {
+      key: 'issuer', env: 'ISSUER', url: config.issuer, fetch: `${config.issuer}/.well-known/openid-configuration`,
+      why: 'the demo applications discover the gateway there', listens: `${config.http.host}:${config.http.port} (HOST, PORT)`,
+      recognise: issuerOf('gateway', config.issuer),
+    },
+    {
+      key: 'sandbox.pscUrl', env: 'SANDBOX_PSC_URL', url: sandbox.pscUrl, fetch: `${config.psc.issuer}/.well-known/openid-configuration`,
+      why: 'the gateway signs clinicians in through it there', listens: `${sandbox.host}:${sandbox.pscPort} (SANDBOX_HOST, SANDBOX_PSC_PORT)`,
+      recognise: issuerOf('PSC', config.psc.issuer),
+    },
+    demo('dpiUrl', sandbox.dpiPort, 'DPI', DPI_TITLE, 'the gateway sends it back-channel logouts there'),
+    demo('dmpUrl', sandbox.dmpPort, 'DMP', DMP_TITLE, 'the gateway fetches its keys there'),
+  ]);
 }

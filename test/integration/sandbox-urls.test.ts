@@ -1,8 +1,9 @@
 /**
  * The sandbox away from its default ports, as `npm start` runs it (one process): the demo
  * applications are registered where they are (config/clients.json follows SANDBOX_*_URL), the
- * address a peer listens on (SANDBOX_HOST=0.0.0.0, HOST) is not the URL people use, and a clients
- * file whose demo registrations name other addresses stops start-up (exit code 2, one line).
+ * address a peer listens on (SANDBOX_HOST=0.0.0.0, HOST) is not the URL people use; a URL where
+ * the peer does not answer, or a clients file whose demo registrations name other addresses,
+ * stops start-up (exit code 2, one line each).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -114,6 +115,41 @@ describe('the sandbox listening on every interface (SANDBOX_HOST=0.0.0.0, as in 
   });
 });
 
+/** Runs `npm start` that is expected to stop by itself; its exit code and output. */
+async function startUpFailure(env: Record<string, string>) {
+  const run = spawnMain({ LOG_LEVEL: 'warn', ...env });
+  const timer = setTimeout(() => void run.stop('SIGKILL'), 15_000);
+  const code = await new Promise<number | null>((resolve) => run.child.once('exit', resolve));
+  clearTimeout(timer);
+  return { code, out: run.output() };
+}
+
+describe('URLs that lead nowhere', () => {
+  it('stops start-up with exit code 2 when a peer does not answer at its URL, naming the setting and where it listens', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hc-nowhere-'));
+    try {
+      const p = await ports();
+      const [elsewhere, nowhere] = [await freePort(), await freePort()];
+      // A port mapping 4003:3003 taken for the URL inside the container: the browser would reach
+      // the service, the gateway (fetching its keys) would not; likewise an ISSUER on another port.
+      const { code, out } = await startUpFailure({
+        PORT: String(p.gw), ISSUER: `http://localhost:${elsewhere}`,
+        SANDBOX_PSC_PORT: String(p.psc), SANDBOX_DPI_PORT: String(p.dpi), SANDBOX_DMP_PORT: String(p.dmp), SANDBOX_DMP_URL: `http://localhost:${nowhere}`,
+        KEYS_DIR: dir,
+      });
+      assert.equal(code, 2, out);
+      const problems = out.split('\n').filter((line) => line.startsWith('config:')).sort();
+      assert.equal(problems.length, 2, out);
+      assert.match(problems[0]!, new RegExp(`^config: issuer \\(ISSUER\\) = "http://localhost:${elsewhere}" — expected the URL it is reached at, from people and from the other peers \\(the demo applications discover the gateway there\\): nothing answered there from this machine \\(ECONNREFUSED\\); it listens on localhost:${p.gw} \\(HOST, PORT\\)`));
+      assert.match(problems[1]!, new RegExp(`^config: sandbox\\.dmpUrl \\(SANDBOX_DMP_URL\\) = "http://localhost:${nowhere}" — expected .*\\(the gateway fetches its keys there\\): nothing answered .*; it listens on localhost:${p.dmp} \\(SANDBOX_HOST, SANDBOX_DMP_PORT\\) — behind a port mapping, publish it on the same port number, or set SANDBOX_DMP_URL to where it is reached$`));
+      assert.doesNotMatch(out, /Press Ctrl-C/);
+      assert.doesNotMatch(out, /\bat .+:\d+:\d+\)?$/m, 'no stack trace');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a clients file whose demo applications are registered elsewhere', () => {
   it('stops start-up with exit code 2 and one line naming the setting and the fix', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hc-stale-'));
@@ -121,14 +157,10 @@ describe('a clients file whose demo applications are registered elsewhere', () =
       writeFileSync(join(dir, 'clients.json'), OLD_CLIENTS);
       const p = await ports();
       // The DMP-like service stays on 3003 as registered; the DPI moves.
-      const run = spawnMain({
+      const { code, out } = await startUpFailure({
         PORT: String(p.gw), SANDBOX_PSC_PORT: String(p.psc), SANDBOX_DPI_PORT: String(p.dpi),
-        KEYS_DIR: dir, CLIENTS_FILE: join(dir, 'clients.json'), LOG_LEVEL: 'warn',
+        KEYS_DIR: dir, CLIENTS_FILE: join(dir, 'clients.json'),
       });
-      const timer = setTimeout(() => void run.stop('SIGKILL'), 15_000);
-      const code = await new Promise<number | null>((resolve) => run.child.once('exit', resolve));
-      clearTimeout(timer);
-      const out = run.output();
       assert.equal(code, 2, out);
       const problems = out.split('\n').filter((line) => line.startsWith('config:'));
       assert.equal(problems.length, 1, out);
