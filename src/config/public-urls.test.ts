@@ -31,6 +31,7 @@ describe('listen addresses and public URLs', () => {
     assert.deepEqual([config.sandbox.pscUrl, config.sandbox.dpiUrl, config.sandbox.dmpUrl], ['http://localhost:4001', 'http://localhost:4002', 'http://localhost:4003']);
     assert.equal(load({ SANDBOX_HOST: '10.1.2.3' }).sandbox.dpiUrl, 'http://10.1.2.3:3002', 'a named listen address is reachable as such');
     assert.equal(load({ SANDBOX_HOST: '::' }).sandbox.dpiUrl, 'http://localhost:3002');
+    assert.equal(load({ HOST: '127.0.0.1', PORT: '4000' }).issuer, 'http://localhost:4000', 'loopback is localhost (an IP address cannot be a WebAuthn RP ID)');
   });
 
   it('takes the URLs people use when they are set (a port mapping, a proxy), trailing slash dropped', () => {

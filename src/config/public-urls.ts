@@ -1,15 +1,17 @@
 /**
  * Listen address versus public URL: where a server listens (a host, a port) and the URL people
  * and the other peers reach it at are two settings. An unset URL defaults from the port, on
- * localhost when the host is a wildcard (0.0.0.0, ::) that no browser can be sent to.
+ * localhost when the host is loopback or a wildcard (0.0.0.0, ::) that no browser can be sent to.
  */
 import { z } from 'zod';
 
 const WILDCARD_HOSTS: ReadonlySet<string> = new Set(['0.0.0.0', '::', '[::]', '']);
+/** Reached as localhost: a loopback address would make a poor URL (WebAuthn refuses an IP address as its RP ID). */
+const LOCAL_HOSTS: ReadonlySet<string> = new Set([...WILDCARD_HOSTS, 'localhost', '127.0.0.1', '::1']);
 
 /** The URL a server listening on host:port is reached at when nobody said otherwise. */
 export function defaultUrl(host: string, port: number): string {
-  const name = WILDCARD_HOSTS.has(host) ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const name = LOCAL_HOSTS.has(host) ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   return `http://${name}:${port}`;
 }
 
