@@ -10,7 +10,7 @@ import { csrfToken } from '../http/csrf.ts';
 import { isFresh } from './session.ts';
 import { keyAssurance, keyOwnAssurance, raisesBinding } from '../assurance/index.ts';
 
-const NOTICES = new Set(['renamed', 'revoked', 'revoked-last', 'added', 'fresh', 'fresh-needed', 'raised']);
+const NOTICES = new Set(['renamed', 'revoked', 'revoked-last', 'added', 'fresh', 'raised']);
 
 export function getAccountPage(deps: PortalDeps): RequestHandler {
   return async (req, res) => {
