@@ -107,8 +107,10 @@ describe('/account in Chromium', () => {
     assert.deepEqual(problems, []);
   });
 
-  it('at 390 px, the key cards and the tables fit the screen; dates stay on one line', async () => {
+  it('at 390 px, the key cards and the tables fit the screen; dates stay on one line; own exports in words', async () => {
+    for (const kind of ['csv', 'json']) assert.equal((await page.request.get(`${stack.issuer}/pilot/export.${kind}`)).status(), 200);
     await page.goto(`${stack.issuer}/account`);
+    assert.match(await page.locator('tr[data-event="admin.action"]').first().textContent() ?? '', /Export des chiffres du pilote \(JSON, du /);
     const width = await bothWidths(page, 'keys');
     assert.ok(width <= 390, `no horizontal overflow at 390 px (page ${width} px wide)`);
     await page.setViewportSize({ width: 390, height: 844 });
@@ -153,6 +155,10 @@ describe('removing a key, without JavaScript', () => {
     assert.match(await p.locator('h1').textContent() ?? '', /Retirer « Clé bleue » \?/);
     const width = await bothWidths(p, 'revoke-confirm');
     assert.ok(width <= 390, `no horizontal overflow at 390 px (page ${width} px wide)`);
+    await p.goto(`${p.url()}?lang=en`);
+    assert.match(await p.locator('h1').textContent() ?? '', /Remove "Clé bleue"\?/);
+    await bothWidths(p, 'revoke-confirm-en');
+    await p.goto(p.url().replace('lang=en', 'lang=fr'));
     await confirmIdentityIfAsked();
     await p.getByRole('button', { name: 'Oui, retirer « Clé bleue »' }).click();
     await p.waitForURL(`${stack.issuer}/account?notice=revoked`);
