@@ -156,7 +156,7 @@ describe('removing a key, without JavaScript', () => {
     const width = await bothWidths(p, 'revoke-confirm');
     assert.ok(width <= 390, `no horizontal overflow at 390 px (page ${width} px wide)`);
     await p.goto(`${p.url()}?lang=en`);
-    assert.match(await p.locator('h1').textContent() ?? '', /Remove "Clé bleue"\?/);
+    assert.match(await p.locator('h1').textContent() ?? '', /Remove “Clé bleue”\?/);
     await bothWidths(p, 'revoke-confirm-en');
     await p.goto(p.url().replace('lang=en', 'lang=fr'));
     await confirmIdentityIfAsked();
@@ -203,6 +203,7 @@ describe('background passkey autofill on the sign-in page', () => {
     await q.getByRole('button', { name: 'Utiliser ma clé de sécurité ou mon téléphone' }).waitFor();
     // The conditional request ends after webauthn.timeoutSeconds (10 s) with no key chosen.
     await q.waitForTimeout(11_500);
+    await screenshot(q, 'account-login-autofill-quiet');
     assert.equal(await q.locator('[data-webauthn-status]').textContent(), '', 'no message for a failure nobody asked about');
     assert.equal(await q.evaluate(() => document.activeElement?.tagName), 'BODY', 'the focus was not moved');
     assert.equal(await q.getByRole('button', { name: 'Utiliser ma clé de sécurité ou mon téléphone' }).isEnabled(), true);
