@@ -15,7 +15,7 @@ import { createKeys } from '../../src/store/index.ts';
 import { createCredentialRepository } from '../../src/webauthn/index.ts';
 
 const STAFF = '899700427885';
-const FRESH_SECONDS = 4;
+const FRESH_SECONDS = 8;
 /** 60 characters, no space: the longest name a key can have, the hardest to fit at 390 px. */
 const LONG_NAME = 'Téléphone-de-garde-du-service-de-réanimation-médicale-bloc-B';
 let stack: Stack;
