@@ -4,7 +4,8 @@ import { ceremonyBody, ceremonyErrors } from '../interactions/json-responses.ts'
 import type { PortalDeps } from './context.ts';
 import { getPortalCallback, getPortalLogin } from './login.ts';
 import { getAccountPage, getSignedOut } from './account-page.ts';
-import { postAddOptions, postAddVerify, postRename, postRevoke } from './keys.ts';
+import { postAddOptions, postAddVerify, postRename } from './keys.ts';
+import { getRevokeConfirm, postRevoke } from './revoke-key.ts';
 import { getRaise, postRaiseOptions, postRaiseVerify } from './raise-key.ts';
 import { PORTAL_CALLBACK_PATH } from './portal-client.ts';
 
@@ -16,6 +17,7 @@ export function portalRoutes(deps: PortalDeps): Router {
   router.get(PORTAL_CALLBACK_PATH, getPortalCallback(deps));
   router.get('/account/signed-out', getSignedOut(deps));
   router.post('/account/keys/:id/rename', form, postRename(deps));
+  router.get('/account/keys/:id/revoke', getRevokeConfirm(deps));
   router.post('/account/keys/:id/revoke', form, postRevoke(deps));
   router.get('/account/keys/:id/raise', getRaise(deps));
   const ceremonies = Router();
