@@ -3,18 +3,25 @@
  * them and checks what a typo would break. Every environment variable they give the gateway
  * is one its configuration knows (src/config/env.ts), and together they make a valid
  * configuration; the image runs as a non-root user without dev dependencies, with a health
- * check; keys and relying parties are mounted read-only; Redis persists with AOF.
+ * check; keys and relying parties are mounted read-only; Redis persists with AOF. The defects
+ * that running them found (issue 19) stay fixed here too: a bounded restart policy, a metrics
+ * allow-list without the bridge's gateway, one owner of HSTS, a file Debian's docker-compose 1.29
+ * reads. scripts/container-test.sh runs them (CI).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { ENV_VARIABLES, LAUNCHER_VARIABLES, loadConfig } from '../../src/config/index.ts';
+import { networkMatcher } from '../../src/http/networks.ts';
 
 const KNOWN = new Set<string>([...Object.keys(ENV_VARIABLES), ...LAUNCHER_VARIABLES]);
 const dockerfile = readFileSync('docker/Dockerfile', 'utf8');
-const compose = parse(readFileSync('docker/compose.yml', 'utf8'), { merge: true }) as {
-  services: Record<string, { image?: string; build?: { dockerfile?: string }; environment?: Record<string, string | number | boolean> | string[]; env_file?: string[]; volumes?: string[]; command?: string[]; profiles?: string[]; read_only?: boolean }>;
+const caddyfile = readFileSync('docker/Caddyfile', 'utf8');
+const composeText = readFileSync('docker/compose.yml', 'utf8');
+const compose = parse(composeText, { merge: true }) as {
+  services: Record<string, { image?: string; build?: { dockerfile?: string }; environment?: Record<string, string | number | boolean> | string[]; env_file?: string[]; volumes?: string[]; command?: string[]; profiles?: string[]; read_only?: boolean; restart?: string; ports?: string[]; networks?: string[] | Record<string, { ipv4_address?: string }> }>;
+  networks?: Record<string, { ipam?: { config?: { subnet?: string; gateway?: string }[] } }>;
   volumes?: Record<string, unknown>;
 };
 
@@ -46,12 +53,18 @@ const OPERATOR_VALUES: Record<string, string> = {
   PSC_ISSUER: 'https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet',
   PSC_CLIENT_ID: 'chu-exemple-hospiconnect',
 };
-function substitute(value: string): string {
-  return value.replace(/\$\{([A-Z_]+)(?::\?[^}]*)?\}/g, (_, name: string) => {
-    assert.ok(OPERATOR_VALUES[name], `compose refers to \${${name}}: give the test a plausible value`);
-    return OPERATOR_VALUES[name]!;
+/**
+ * Compose's variable substitution: ${NAME:?…} and ${NAME} take `values` (a plausible value must be
+ * given), ${NAME:-default} takes `values` or its default.
+ */
+function substitute(value: string, values: Record<string, string> = OPERATOR_VALUES): string {
+  return value.replace(/\$\{([A-Z_]+)(?::\?[^}]*|:-([^}]*))?\}/g, (_, name: string, fallback: string | undefined) => {
+    if (values[name] !== undefined) return values[name]!;
+    assert.ok(fallback !== undefined, `compose refers to \${${name}}: give the test a plausible value`);
+    return fallback;
   });
 }
+const substituteAll = (env: Record<string, string>, values?: Record<string, string>) => Object.fromEntries(Object.entries(env).map(([k, v]) => [k, substitute(v, values)]));
 
 const gatewayServices = Object.entries(compose.services).filter(([, s]) => s.image === 'hospiconnect-gateway' || s.build?.dockerfile === 'docker/Dockerfile');
 
@@ -124,18 +137,58 @@ describe('docker/Dockerfile and docker/compose.yml', () => {
     assert.equal(environmentOf(compose.services.sandbox!).NODE_ENV, 'development');
   });
 
-  it('publishes each sandbox peer on the port of its URL, the same number inside and out', () => {
-    const sandbox = compose.services.sandbox! as { ports?: string[] };
-    const config = loadConfig({ env: { ...dockerfileEnv(dockerfile), ...environmentOf(compose.services.sandbox!) } });
-    assert.equal(config.sandbox.host, '0.0.0.0', 'the peers listen on the container\'s interfaces');
-    const peers = [
-      ['ISSUER', config.issuer, config.http.port], ['SANDBOX_PSC_URL', config.sandbox.pscUrl, config.sandbox.pscPort],
-      ['SANDBOX_DPI_URL', config.sandbox.dpiUrl, config.sandbox.dpiPort], ['SANDBOX_DMP_URL', config.sandbox.dmpUrl, config.sandbox.dmpPort],
-    ] as const;
-    for (const [name, url, port] of peers) {
-      assert.equal(new URL(url).hostname, 'localhost', `${name}: people on the docker host reach it on localhost`);
-      assert.equal(Number(new URL(url).port), port, `${name}: the URL's port is the one it listens on (the gateway reaches it there inside the container)`);
-      assert.ok(sandbox.ports?.includes(`${port}:${port}`), `${name}: port ${port} published as ${port}:${port}`);
+  it('publishes each sandbox peer on the port of its URL, the same number inside and out (default ports or moved ones)', () => {
+    const sandbox = compose.services.sandbox!;
+    const moved = { SANDBOX_GATEWAY_PORT: '13000', SANDBOX_PSC_PORT: '13001', SANDBOX_DPI_PORT: '13002', SANDBOX_DMP_PORT: '13003' };
+    for (const [values, first] of [[{}, 3000], [moved, 13000]] as const) {
+      const config = loadConfig({ env: { ...dockerfileEnv(dockerfile), ...substituteAll(environmentOf(sandbox), values) } });
+      const ports = (sandbox.ports ?? []).map((p) => substitute(p, values));
+      assert.equal(config.sandbox.host, '0.0.0.0', 'the peers listen on the container\'s interfaces');
+      const peers = [
+        ['ISSUER', config.issuer, config.http.port], ['SANDBOX_PSC_URL', config.sandbox.pscUrl, config.sandbox.pscPort],
+        ['SANDBOX_DPI_URL', config.sandbox.dpiUrl, config.sandbox.dpiPort], ['SANDBOX_DMP_URL', config.sandbox.dmpUrl, config.sandbox.dmpPort],
+      ] as const;
+      assert.deepEqual(peers.map(([, , port]) => port), [first, first + 1, first + 2, first + 3], 'the ports that were set');
+      for (const [name, url, port] of peers) {
+        assert.equal(new URL(url).hostname, 'localhost', `${name}: people on the docker host reach it on localhost`);
+        assert.equal(Number(new URL(url).port), port, `${name}: the URL's port is the one it listens on (the gateway reaches it there inside the container)`);
+        assert.ok(ports.includes(`${port}:${port}`), `${name}: port ${port} published as ${port}:${port}`);
+      }
     }
+  });
+
+  it('lets Debian\'s docker-compose 1.29 read the file (no top-level name:, which it refuses)', () => {
+    assert.doesNotMatch(composeText, /^name:/m, 'the project name comes from -p or COMPOSE_PROJECT_NAME');
+  });
+
+  it('gives up on a gateway that cannot start instead of restarting it forever (on-failure with a bound)', () => {
+    for (const name of ['gateway-1', 'gateway-2']) {
+      const policy = compose.services[name]!.restart ?? '';
+      const match = /^on-failure:(\d+)$/.exec(policy);
+      assert.ok(match, `${name}: restart: on-failure:N, not "${policy}" (exit code 2 on a configuration error would restart forever)`);
+      assert.ok(Number(match[1]) >= 1 && Number(match[1]) <= 5, `${name}: a few retries for a crash, not a loop`);
+    }
+    assert.match(dockerfile, /^STOPSIGNAL SIGTERM$/m, 'docker stop sends SIGTERM, after which the gateway exits 143 (restarted at boot by on-failure)');
+  });
+
+  it('keeps the metrics allow-list clear of the bridge\'s gateway and of the proxy (requests through Caddy need the token)', () => {
+    const [network] = Object.values(compose.networks ?? {});
+    const subnet = network?.ipam?.config?.[0]?.subnet;
+    assert.ok(subnet, 'the internal network has a fixed subnet');
+    const [base] = subnet.split('/') as [string];
+    const bridgeGateway = network!.ipam!.config![0]!.gateway ?? base.replace(/\.0$/, '.1');
+    const proxyNetworks = compose.services.proxy!.networks as Record<string, { ipv4_address?: string }>;
+    const proxyAddress = Object.values(proxyNetworks)[0]!.ipv4_address!;
+    for (const name of ['gateway-1', 'gateway-2']) {
+      const env = environmentOf(compose.services[name]!);
+      const allowed = networkMatcher((env.METRICS_ALLOW ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+      assert.equal(allowed(bridgeGateway), false, `${name}: METRICS_ALLOW must not admit ${bridgeGateway}, the address every connection published from the docker host arrives from`);
+      assert.equal(allowed(proxyAddress), false, `${name}: nor the proxy ${proxyAddress}`);
+      assert.equal(env.TRUST_PROXY, proxyAddress, `${name}: only the proxy may set X-Forwarded-For`);
+    }
+  });
+
+  it('leaves HSTS to the gateway: Caddy does not add a second Strict-Transport-Security', () => {
+    assert.doesNotMatch(caddyfile.replace(/#.*$/gm, ''), /strict-transport-security/i, 'helmet sends it in production (src/http/security-headers.ts)');
   });
 });
