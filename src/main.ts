@@ -2,7 +2,9 @@
  * Entry point (`npm start`): loads the configuration (a bad value stops start-up with exit
  * code 2 and one line per problem), starts the gateway and, outside production, the
  * sandbox peers. SIGINT/SIGTERM stop everything cleanly: no new connections, requests in
- * flight finish (at most 10 s), then Redis is closed; a second signal stops at once.
+ * flight finish (at most 10 s), then Redis is closed; a second signal stops at once. Exit codes:
+ * 2 configuration (nothing to retry), 143 stopped by SIGTERM (what a supervisor sends: Docker's
+ * `on-failure` policy then starts it again when the host restarts), 0 after Ctrl-C, 1 otherwise.
  */
 import { ConfigError, formatProblem, loadConfig, type Config } from './config/index.ts';
 import { KeyFileError } from './keys/load.ts';
@@ -15,6 +17,14 @@ interface Closable { close(): Promise<void> }
 
 /** How long requests in flight may run once a stop is asked (the gateway's drain period). */
 const DRAIN_SECONDS = 10;
+
+/**
+ * Exit code of a clean stop: 128 + 15 after SIGTERM, as a process ended by the signal reports,
+ * so that `restart: on-failure` (docker/compose.yml) counts a stop by the Docker daemon at
+ * shutdown as one to undo at boot (a 0 would leave the gateway down after a reboot); `docker
+ * stop` is not undone while the daemon runs. 0 after Ctrl-C at a terminal.
+ */
+const STOPPED_EXIT_CODE: Record<string, number> = { SIGTERM: 143, SIGINT: 0 };
 
 async function main(): Promise<void> {
   let config: Config;
@@ -37,7 +47,7 @@ async function main(): Promise<void> {
     setTimeout(() => force(`still stopping after ${DRAIN_SECONDS + 5} s`), (DRAIN_SECONDS + 5) * 1000).unref();
     for (const peer of running.reverse()) await peer.close().catch((err: Error) => logger.error({ err }, 'error while stopping'));
     process.stdout.write('HospiConnect stopped.\n');
-    process.exit(0);
+    process.exit(STOPPED_EXIT_CODE[signal] ?? 0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -1,24 +1,22 @@
 /**
  * Reads keys/jwks.json and keys/cookie-keys.json and checks them: private keys only, known
  * algorithms, unique kids, cookie keys long enough. Outside production, missing files are
- * created (the gateway then says so in its log); in production they must already exist.
+ * created (the gateway then says so in its log); in production they must already exist. A file
+ * this process may not read stops start-up with its owner and the fix (access.ts).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { generateCookieKeys, generateSigningKeys } from './generate.ts';
+import { keyFileExists, unreadableKeyFile } from './access.ts';
+import { KeyFileError } from './errors.ts';
+
+export { KeyFileError };
 
 export const JWKS_FILE = 'jwks.json';
 export const COOKIE_KEYS_FILE = 'cookie-keys.json';
 export const AUDIT_MAC_KEY_FILE = 'audit-mac-key.json';
 const ALGS = new Set(['ES256', 'RS256', 'PS256', 'EdDSA']);
-
-export class KeyFileError extends Error {
-  constructor(file: string, problem: string) {
-    super(`keys: ${file}: ${problem}`);
-    this.name = 'KeyFileError';
-  }
-}
 
 export interface LoadedKeys {
   jwks: { keys: JWK[] };
@@ -43,18 +41,18 @@ export async function loadKeys(options: LoadKeysOptions): Promise<LoadedKeys> {
   const created: string[] = [];
   const jwksPath = join(options.dir, JWKS_FILE);
   const cookiePath = join(options.dir, COOKIE_KEYS_FILE);
-  if (!existsSync(jwksPath)) {
+  if (!keyFileExists(jwksPath)) {
     if (!options.createIfMissing) throw new KeyFileError(jwksPath, 'missing — run `npm run keys` and mount the folder (KEYS_DIR)');
     writeSecretFile(jwksPath, await generateSigningKeys());
     created.push(jwksPath);
   }
-  if (!options.cookieKeys && !existsSync(cookiePath)) {
+  if (!options.cookieKeys && !keyFileExists(cookiePath)) {
     if (!options.createIfMissing) throw new KeyFileError(cookiePath, 'missing — run `npm run keys` or set COOKIE_KEYS');
     writeSecretFile(cookiePath, generateCookieKeys());
     created.push(cookiePath);
   }
   const auditPath = join(options.dir, AUDIT_MAC_KEY_FILE);
-  if (!options.auditMacKey && !existsSync(auditPath)) {
+  if (!options.auditMacKey && !keyFileExists(auditPath)) {
     if (!options.createIfMissing) throw new KeyFileError(auditPath, 'missing — set AUDIT_MAC_KEY or run `npm run keys`');
     writeSecretFile(auditPath, generateCookieKeys()[0]);
     created.push(auditPath);
@@ -74,6 +72,8 @@ function readJson(path: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') throw unreadableKeyFile(path);
     throw new KeyFileError(path, `not readable JSON (${(err as Error).message})`);
   }
 }
@@ -104,7 +104,7 @@ function checkCookieKeys(file: string, data: unknown): string[] {
 export function loadAuditMacKey(dir: string, configured: string | undefined): string {
   if (configured) return configured;
   const path = join(dir, AUDIT_MAC_KEY_FILE);
-  if (!existsSync(path)) throw new KeyFileError(path, 'missing — set AUDIT_MAC_KEY or KEYS_DIR to the gateway\'s keys folder');
+  if (!keyFileExists(path)) throw new KeyFileError(path, 'missing — set AUDIT_MAC_KEY or KEYS_DIR to the gateway\'s keys folder');
   return checkSecret(path, readJson(path));
 }
 

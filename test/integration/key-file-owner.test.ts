@@ -7,7 +7,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,8 @@ const RUN_AS = AS_ROOT ? { uid: 1000, gid: 1000 } : { uid: process.getuid!(), gi
 const prefix = uniquePrefix('key-file-owner');
 const dir = mkdtempSync(join(tmpdir(), 'hc-key-owner-'));
 chmodSync(dir, 0o755); // uid 1000 must reach the folders below; the files themselves are the point
+const clientsFile = join(dir, 'clients.json');
+writeFileSync(clientsFile, JSON.stringify([{ client_id: 'owner-rp', client_name: 'RP', redirect_uris: ['https://rp.example/cb'], client_secret_env: 'OWNER_RP_SECRET' }]), { mode: 0o644 });
 
 after(async () => {
   rmSync(dir, { recursive: true, force: true });
@@ -43,6 +45,7 @@ async function start(keysDir: string): Promise<{ code: number | null; output: st
     env: {
       PATH: process.env.PATH ?? '', NODE_ENV: 'test', SANDBOX: 'false', PORT: String(port), HOST: 'localhost',
       ISSUER: `http://localhost:${port}`, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, KEYS_DIR: keysDir,
+      CLIENTS_FILE: clientsFile, OWNER_RP_SECRET: 'r'.repeat(40),
       PSC_ISSUER: 'http://localhost:9/auth/realms/esante-wallet', PSC_CLIENT_SECRET: 's'.repeat(40), LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
