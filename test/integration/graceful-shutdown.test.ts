@@ -49,7 +49,7 @@ after(async () => {
 });
 
 describe('graceful shutdown', () => {
-  it('finishes the request in flight, refuses new connections, closes Redis, exits 0', { timeout: 30_000 }, async () => {
+  it('finishes the request in flight, refuses new connections, closes Redis, exits 143', { timeout: 30_000 }, async () => {
     const browser = new TestBrowser();
     const auth = new URL(`${issuer}/auth`);
     auth.search = new URLSearchParams({ client_id: 'rp', response_type: 'code', redirect_uri: RP_REDIRECT, scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSwtw-cM', code_challenge_method: 'S256', state: 'graceful-state' }).toString();
