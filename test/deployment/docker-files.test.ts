@@ -1,12 +1,12 @@
 /**
- * docker/Dockerfile and docker/compose.yml cannot be run here (no Docker engine): this reads
- * them and checks what a typo would break. Every environment variable they give the gateway
- * is one its configuration knows (src/config/env.ts), and together they make a valid
- * configuration; the image runs as a non-root user without dev dependencies, with a health
- * check; keys and relying parties are mounted read-only; Redis persists with AOF. The defects
- * that running them found (issue 19) stay fixed here too: a bounded restart policy, a metrics
- * allow-list without the bridge's gateway, one owner of HSTS, a file Debian's docker-compose 1.29
- * reads. scripts/container-test.sh runs them (CI).
+ * docker/Dockerfile and docker/compose.yml, read (`npm test` runs no container engine;
+ * scripts/container-test.sh builds and runs them in CI): what a typo would break. Every
+ * environment variable they give the gateway is one its configuration knows (src/config/env.ts),
+ * and together they make a valid configuration; the image runs as a non-root user without dev
+ * dependencies, with a health check; keys and relying parties are mounted read-only; Redis
+ * persists with AOF. The defects that running them found (issue 19) stay fixed here too: a
+ * bounded restart policy, a metrics allow-list without the bridge's gateway, one owner of HSTS,
+ * a file Debian's docker-compose 1.29 reads.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
