@@ -28,6 +28,9 @@
 #   CONTAINER_TEST_HTTPS_PORT  Caddy on the host (18443)     CONTAINER_TEST_PSC_PORT  PSC simulator (18444)
 #   CONTAINER_TEST_SANDBOX_PORT  first of the sandbox's four ports (13000)
 #   CONTAINER_TEST_KEEP=1  leave the stack up at the end (prints how to remove it)
+# The stack uses docker/compose.yml's subnet, 172.28.0.0/24: another stack of that file running
+# on the same machine (podman) must be stopped first.
+# Each long step has a time limit (the whole stays under 10 minutes even when something hangs).
 # Installs podman, runc, debootstrap and docker-compose when missing. Everything it starts (the
 # podman service, containers, network, volumes, the health-check loop) is removed on exit, failure
 # included; the images stay as a cache for the next run (podman rmi to remove them).
@@ -78,6 +81,18 @@ SERVICE_PID=''
 HEALTH_PID=''
 COMPOSE=(docker-compose --ansi never -p "$PROJECT" --project-directory "$WORK" -f "$WORK/compose.yml" -f "$WORK/compose.test.yml")
 
+# Containers, volumes and the network of this project (a run interrupted before its cleanup
+# leaves them holding the ports and the subnet), and the checks' one-off containers.
+remove_leftovers() {
+  local ids
+  ids=$(podman ps -aq --filter "label=com.docker.compose.project=$PROJECT"; podman ps -aq --filter "label=org.hospiconnect.container-test")
+  [ -n "$ids" ] && podman rm -f $ids >/dev/null 2>&1
+  ids=$(podman volume ls -q --filter "label=com.docker.compose.project=$PROJECT")
+  [ -n "$ids" ] && podman volume rm -f $ids >/dev/null 2>&1
+  podman network exists "${PROJECT}_internal" 2>/dev/null && podman network rm -f "${PROJECT}_internal" >/dev/null 2>&1
+  return 0
+}
+
 cleanup() {
   local rc=$?
   set +e
@@ -96,11 +111,7 @@ cleanup() {
   [ -n "$HEALTH_PID" ] && kill "$HEALTH_PID" 2>/dev/null && wait "$HEALTH_PID" 2>/dev/null
   if [ -n "$SERVICE_PID" ]; then
     "${COMPOSE[@]}" --profile sandbox down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1
-    # Whatever compose did not remove (a one-off container of the checks, a failed start).
-    podman rm -f $(podman ps -aq --filter "label=com.docker.compose.project=$PROJECT") >/dev/null 2>&1
-    podman rm -f $(podman ps -aq --filter "label=org.hospiconnect.container-test") >/dev/null 2>&1
-    podman volume rm -f $(podman volume ls -q --filter "label=com.docker.compose.project=$PROJECT") >/dev/null 2>&1
-    podman network rm -f "${PROJECT}_internal" >/dev/null 2>&1
+    remove_leftovers # whatever compose did not remove (a one-off container of the checks, a failed start)
     kill "$SERVICE_PID" 2>/dev/null && wait "$SERVICE_PID" 2>/dev/null
   fi
   rm -rf "$WORK"
@@ -112,12 +123,18 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- stand-in base images (see the header) ----------------------------------------------------
-# A stand-in is rebuilt when its recipe changes: the label holds this stamp.
-STAMP="v1 node $("$NODE" --version)"
+# A stand-in is rebuilt when its recipe (this script) or the Node binary changes: the label holds this stamp.
+STAMP="recipe $(sha256sum "$ROOT/scripts/container-test.sh" | cut -c1-12) node $("$NODE" --version)"
+
+image_id() { podman image inspect --format '{{.Id}}' "$1" 2>/dev/null || true; }
+# Removes the image a tag named before a rebuild, if nothing uses it any more (disk, not correctness).
+drop_replaced() { # previous-id tag
+  if [ -n "$1" ] && [ "$1" != "$(image_id "$2")" ]; then podman rmi "$1" >/dev/null 2>&1 || true; fi
+}
 
 image_label() { podman image inspect --format "{{ index .Labels \"$STANDIN_LABEL\" }}" "$1" 2>/dev/null || true; }
 
-# 0: build it, 1: present (our current stand-in, or a real image under that name)
+# Succeeds when the image is there: our current stand-in, or a real image under that name.
 image_present() {
   local label
   podman image exists "$1" || return 1
@@ -130,7 +147,7 @@ build_debian() {
   local image=localhost/hospiconnect-stand-in/debian:bookworm
   image_present "$image" && return 0
   log "stand-in Debian bookworm: debootstrap --variant=minbase from $DEBIAN_MIRROR"
-  debootstrap --variant=minbase bookworm "$WORK/rootfs" "$DEBIAN_MIRROR" >"$WORK/debootstrap.log" 2>&1 || { tail -20 "$WORK/debootstrap.log"; die "debootstrap failed"; }
+  timeout 300 debootstrap --variant=minbase bookworm "$WORK/rootfs" "$DEBIAN_MIRROR" >"$WORK/debootstrap.log" 2>&1 || { tail -20 "$WORK/debootstrap.log"; die "debootstrap failed"; }
   rm -rf "$WORK/rootfs/var/lib/apt/lists/"* "$WORK/rootfs/var/cache/apt/archives/"*.deb
   tar -C "$WORK/rootfs" -c . | podman import --quiet \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
@@ -142,7 +159,7 @@ build_standin() { # name tag context-dir
   local name=$1 tag=$2 context=$3
   image_present "$tag" && return 0
   log "stand-in $tag ($name)"
-  podman build --quiet --pull=never --format docker --label "$STANDIN_LABEL=$STAMP" -t "$tag" "$context" >"$WORK/build-$name.log" 2>&1 || { tail -30 "$WORK/build-$name.log"; die "building the $name stand-in failed"; }
+  timeout 300 podman build --quiet --pull=never --format docker --label "$STANDIN_LABEL=$STAMP" -t "$tag" "$context" >"$WORK/build-$name.log" 2>&1 || { tail -30 "$WORK/build-$name.log"; die "building the $name stand-in failed"; }
 }
 
 make_base_images() {
@@ -205,6 +222,8 @@ EXPOSE 80 443
 CMD ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"]
 EOF
   build_standin caddy "$caddy_image" "$WORK/caddy"
+  # The stand-ins these replace, and what was built on them (untagged now, all carrying the label).
+  podman image prune -f --filter "label=$STANDIN_LABEL" >/dev/null 2>&1 || true
 }
 
 # --- podman's Docker API, for docker-compose ---------------------------------------------------
@@ -214,8 +233,7 @@ SERVICE_PID=$!
 export DOCKER_HOST="unix://$WORK/podman.sock"
 for _ in $(seq 100); do curl -sf --unix-socket "$WORK/podman.sock" http://d/_ping >/dev/null 2>&1 && break; sleep 0.1; done
 curl -sf --unix-socket "$WORK/podman.sock" http://d/_ping >/dev/null || die "podman system service did not answer: $(tail -5 "$WORK/podman-service.log")"
-# Leftovers of an interrupted run (same project name) would hold the ports and the subnet.
-docker-compose --ansi never -p "$PROJECT" -f "$ROOT/docker/compose.yml" --profile sandbox down --volumes --remove-orphans >/dev/null 2>&1 || true
+remove_leftovers
 
 make_base_images
 
@@ -237,16 +255,13 @@ make_base_images
   done
 } >"$WORK/npmrc"
 log "building hospiconnect-gateway (podman build --format docker, npm CA settings mounted)"
-previous_image=$(podman image inspect --format '{{.Id}}' hospiconnect-gateway 2>/dev/null || true)
-podman build --quiet --pull=never --format docker -f docker/Dockerfile -t hospiconnect-gateway \
+previous_image=$(image_id hospiconnect-gateway)
+timeout 300 podman build --quiet --pull=never --format docker -f docker/Dockerfile -t hospiconnect-gateway \
   -v "$WORK/npmrc:/usr/local/etc/npmrc:ro" -v "$WORK/npm-ca.pem:/run/npm-build/ca.pem:ro" . >"$WORK/build-gateway.log" 2>&1 \
   || { tail -30 "$WORK/build-gateway.log"; die "building docker/Dockerfile failed"; }
 [ "$(podman image inspect --format '{{.Config.User}} {{if .Config.Healthcheck}}healthcheck{{end}}' hospiconnect-gateway)" = 'node healthcheck' ] \
   || die "the image must run as node with its HEALTHCHECK (podman build --format docker)"
-# The previous build, now untagged (the build cache of its layers stays for the next run).
-if [ -n "$previous_image" ] && [ "$previous_image" != "$(podman image inspect --format '{{.Id}}' hospiconnect-gateway)" ]; then
-  podman rmi "$previous_image" >/dev/null 2>&1 || true
-fi
+drop_replaced "$previous_image" hospiconnect-gateway # the build cache of its layers stays for the next run
 
 # --- secrets, as docs/operations.md tells an operator to make them ------------------------------
 log "secrets: keys (npm run keys -- --owner 1000:1000), clients, environment, TLS"
@@ -331,7 +346,7 @@ EOF
 HEALTH_PID=$!
 
 log "docker-compose up: redis, gateway-1, gateway-2, proxy, sandbox"
-"${COMPOSE[@]}" --profile sandbox up -d --no-build >"$WORK/compose-up.log" 2>&1 || { cat "$WORK/compose-up.log"; die "docker-compose up failed"; }
+timeout 300 "${COMPOSE[@]}" --profile sandbox up -d --no-build >"$WORK/compose-up.log" 2>&1 || { cat "$WORK/compose-up.log"; die "docker-compose up failed"; }
 
 log "checks (test/containers/stack-checks.ts)"
 CONTAINER_TEST_DIR="$WORK" CONTAINER_TEST_PROJECT="$PROJECT" \
@@ -340,5 +355,5 @@ CONTAINER_TEST_ISSUER="https://localhost:$HTTPS_PORT" \
 CONTAINER_TEST_PSC_URL="https://$BRIDGE_GATEWAY:$PSC_PORT" CONTAINER_TEST_PSC_PORT="$PSC_PORT" \
 CONTAINER_TEST_SANDBOX_PORT="$SANDBOX_PORT" \
 NODE_EXTRA_CA_CERTS="$WORK/secrets/tls/ca.pem" \
-  "$NODE" --test --test-reporter=spec --test-timeout=240000 test/containers/stack-checks.ts
+  timeout 420 "$NODE" --test --test-reporter=spec --test-timeout=180000 test/containers/stack-checks.ts
 log "container test done in $((SECONDS - START)) s"
