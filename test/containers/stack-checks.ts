@@ -4,9 +4,10 @@
  * read below; not part of `npm test` (no engine there). In order: health and readiness; discovery
  * over TLS through Caddy (https endpoints, HSTS once); /metrics through Caddy and on the network;
  * a sign-in during which the gateway container that sent the clinician to PSC is killed (the other
- * finishes it, the killed one is restarted), with the client's address as Caddy forwards it; Redis
- * killed and restarted from its AOF with nothing lost; the sandbox profile in Chromium; keys owned
- * by root and a bad configuration value, each one clear line and no restart loop.
+ * finishes it), with the client's address as Caddy forwards it; a crashed gateway restarted by its
+ * policy; a client elsewhere than the docker host keeping its address; Redis killed and restarted
+ * from its AOF with nothing lost; the sandbox profile in Chromium; keys owned by root and a bad
+ * configuration value, each one clear line per attempt and no restart loop. Assertion errors.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
