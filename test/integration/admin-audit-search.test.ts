@@ -51,7 +51,7 @@ describe('/admin/audit over more than 5,000 events', () => {
   it('finds an idNat\'s events from 2021 without dates, and counts them exactly', async () => {
     const page = await search(`idNat=${OLD_ACTOR}`);
     assert.equal(total(page), 3);
-    assert.deepEqual(seqs(page), [3, 2, 1], 'the three oldest events of the chain, newest first');
+    assert.deepEqual(seqs(page), seeded.slice(0, 3).map((e) => e.seq).reverse(), 'the first three seeded events, newest first');
     assert.doesNotMatch(page.text, /5000 plus récents/);
   });
 
@@ -70,7 +70,7 @@ describe('/admin/audit over more than 5,000 events', () => {
     const page = await search('type=key.revoked&from=2020-01-01');
     assert.equal(total(page), count({ type: 'key.revoked' }));
     assert.equal(total(page), 7);
-    assert.ok(seqs(page).includes(3), 'the 2021 revocation');
+    assert.ok(seqs(page).includes(seeded[2]!.seq), 'the 2021 revocation');
   });
 
   it('a period alone counts every event of those Paris days', async () => {
@@ -114,7 +114,7 @@ describe('/admin/audit over more than 5,000 events', () => {
     const csv = await admin.request(new URL(link(page, 'a[href^="/admin/audit/export.csv"]'), stack.issuer));
     assert.equal(csv.status, 200);
     assert.match(csv.headers.get('content-type') ?? '', /^text\/csv/);
-    assert.match(csv.headers.get('content-disposition') ?? '', /^attachment; filename="journal-audit-[^"]+\.csv"/);
+    assert.match(csv.headers.get('content-disposition') ?? '', /^attachment; filename="?journal-audit-[^"]+\.csv"?$/);
     const rows = csv.body.trim().split('\r\n');
     assert.equal(rows[0], 'seq,time,type,outcome,actor,profession,clientId,reason,ip,userAgent,requestId,instance,details,mac');
     assert.equal(rows.length, 1 + 7);
