@@ -2,7 +2,8 @@
  * /admin/audit searches the whole kept trail, not its newest 5,000 events: with 6,003 events
  * (three of them from 2021), an idNat without dates finds its 2021 events, counts are exact
  * with or without a period, pages follow each other by a cursor that new events do not shift,
- * and the CSV / JSON-lines exports hold the whole result and are themselves audited.
+ * the CSV / JSON-lines exports hold the whole result and are themselves audited, and a trail
+ * recorded before the index is said incomplete until the gateway builds the index at start-up.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +11,9 @@ import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser, type Page } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
 import { OLD_ACTOR, REGULAR_ACTOR, count, seedSearchTrail } from '../support/audit-search-seed.ts';
+import { Redis } from 'ioredis';
 import { parseJsonl } from '../../src/audit/index.ts';
+import { TEST_REDIS_URL } from '../support/redis.ts';
 import type { AuditEvent } from '../../src/audit/types.ts';
 
 const ADMIN = '899700427885';
@@ -132,6 +135,28 @@ describe('/admin/audit over more than 5,000 events', () => {
     const exports = recent.filter((e) => e.type === 'admin.action' && e.details?.action === 'audit.export');
     assert.deepEqual(exports.map((e) => [e.actor, e.details?.format, e.details?.results]), [[ADMIN, 'jsonl', events.length], [ADMIN, 'csv', 7]]);
     assert.equal(exports[1]!.details?.type, 'key.revoked');
+  });
+
+  it('a trail recorded before the index: the page says so, and the gateway builds the index when it starts', async () => {
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const keys = await redis.keys(`${stack.prefix}{audit}:ix:*`);
+      assert.ok(keys.length > 10);
+      await redis.unlink(...keys);
+    } finally {
+      redis.disconnect();
+    }
+    const before = await search(`idNat=${OLD_ACTOR}`);
+    assert.equal(total(before), 0);
+    assert.match(before.doc.querySelector('[data-incomplete]')?.text ?? '', /index de recherche du journal est en cours de construction/);
+    await stack.restartGateways();
+    let page = before;
+    for (let tries = 0; tries < 100 && total(page) !== 3; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      page = await search(`idNat=${OLD_ACTOR}`);
+    }
+    assert.equal(total(page), 3);
+    assert.equal(page.doc.querySelector('[data-incomplete]'), null);
   });
 
   it('refuses a malformed cursor with a 400 naming it', async () => {
