@@ -3,7 +3,7 @@
  * the same answers as the Redis index: the events matching the query up to the snapshot,
  * exactly counted, a page cut by the same cursors. Throws a TypeError for a malformed cursor.
  */
-import { comparePositions, formatPosition, parsePosition, type AuditPosition, type ParsedPosition, type PositionList } from './positions.ts';
+import { comparePositions, formatPosition, listView, parsePosition, type AuditPosition, type ParsedPosition, type PositionList } from './positions.ts';
 import { matchesQuery, pageOf, type AuditMatches, type AuditPageRequest, type AuditQuery, type AuditSearchResult } from './search.ts';
 import type { AuditEvent } from './types.ts';
 
@@ -28,7 +28,7 @@ function matching(entries: readonly PositionedEvent[], query: AuditQuery, upto: 
 
 export function searchEntries(entries: readonly PositionedEvent[], query: AuditQuery, page: AuditPageRequest = {}): AuditSearchResult {
   const { found, list, upto } = matching(entries, query, page.upto);
-  const slice = pageOf(list, page);
+  const slice = pageOf(listView(list), page);
   const events = found.slice(slice.start, slice.end).reverse()
     .map(({ position, event }) => ({ position: formatPosition(position.ms, position.n), event }));
   return { total: list.length, events, newer: slice.newer, older: slice.older, upto };

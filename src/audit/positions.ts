@@ -126,54 +126,87 @@ function sortList(list: PositionList): PositionList {
   return { length, time: time.subarray(0, length), ms: ms.subarray(0, length), n: n.subarray(0, length) };
 }
 
-/** Index of the first position of `list` at or after `p` (list.length when none). */
-export function lowerBound(list: PositionList, p: ParsedPosition): number {
-  let lo = 0;
+/**
+ * Sorted positions read by index, whatever holds them: a decoded list, a run of raw index
+ * entries, or several of those one after the other (searches page and count through this).
+ */
+export interface SortedPositions {
+  readonly length: number;
+  msAt(i: number): number;
+  nAt(i: number): number;
+}
+
+export function listView(list: PositionList): SortedPositions {
+  return { length: list.length, msAt: (i) => list.ms[i]!, nAt: (i) => list.n[i]! };
+}
+
+/** Position of the raw entry number `i` of an index key's value. */
+export function entryMs(buffer: Buffer, i: number): number {
+  return buffer.readUInt16BE(i * ENTRY_BYTES + 6) * 2 ** 32 + buffer.readUInt32BE(i * ENTRY_BYTES + 8);
+}
+
+export function entryN(buffer: Buffer, i: number): number {
+  return buffer.readUInt32BE(i * ENTRY_BYTES + 12);
+}
+
+/** The raw entries of an index key's value whose position lies between `lowest` and `highest` (both included). */
+export function bufferView(buffer: Buffer, lowest?: ParsedPosition, highest?: ParsedPosition): SortedPositions {
+  const all: SortedPositions = { length: Math.floor(buffer.length / ENTRY_BYTES), msAt: (i) => entryMs(buffer, i), nAt: (i) => entryN(buffer, i) };
+  const start = lowest ? lowerBound(all, lowest) : 0;
+  const end = highest ? upperBound(all, highest) : all.length;
+  return { length: Math.max(0, end - start), msAt: (i) => entryMs(buffer, start + i), nAt: (i) => entryN(buffer, start + i) };
+}
+
+/** Several sorted runs, each entirely before the next, read as one. */
+export function concatView(parts: readonly SortedPositions[]): SortedPositions {
+  const starts: number[] = [];
+  let length = 0;
+  for (const part of parts) {
+    starts.push(length);
+    length += part.length;
+  }
+  const locate = (i: number): [SortedPositions, number] => {
+    let lo = 0;
+    let hi = parts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (starts[mid]! <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return [parts[lo]!, i - starts[lo]!];
+  };
+  return {
+    length,
+    msAt: (i) => { const [part, j] = locate(i); return part.msAt(j); },
+    nAt: (i) => { const [part, j] = locate(i); return part.nAt(j); },
+  };
+}
+
+/** Index of the first position at or after `p` (length when none). */
+export function lowerBound(list: SortedPositions, p: ParsedPosition, from = 0): number {
+  let lo = from;
   let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (list.ms[mid]! < p.ms || (list.ms[mid] === p.ms && list.n[mid]! < p.n)) lo = mid + 1;
+    const ms = list.msAt(mid);
+    if (ms < p.ms || (ms === p.ms && list.nAt(mid) < p.n)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-/** Index of the first position of `list` after `p`. */
-export function upperBound(list: PositionList, p: ParsedPosition): number {
+/** Index of the first position after `p`. */
+export function upperBound(list: SortedPositions, p: ParsedPosition): number {
   const at = lowerBound(list, p);
-  return at < list.length && list.ms[at] === p.ms && list.n[at] === p.n ? at + 1 : at;
+  return at < list.length && list.msAt(at) === p.ms && list.nAt(at) === p.n ? at + 1 : at;
 }
 
-/** The positions present in every list (the smallest drives; the others are searched forward). */
-export function intersect(lists: readonly PositionList[]): PositionList {
-  if (lists.length === 0) return { length: 0, time: new Float64Array(0), ms: new Float64Array(0), n: new Uint32Array(0) };
-  const [driver, ...others] = [...lists].sort((a, b) => a.length - b.length) as [PositionList, ...PositionList[]];
-  if (others.length === 0) return driver;
-  const time = new Float64Array(driver.length);
-  const ms = new Float64Array(driver.length);
-  const n = new Uint32Array(driver.length);
-  const cursors = others.map(() => 0);
-  let length = 0;
-  outer: for (let i = 0; i < driver.length; i++) {
-    const p = { ms: driver.ms[i]!, n: driver.n[i]! };
-    for (let j = 0; j < others.length; j++) {
-      const other = others[j]!;
-      const at = gallop(other, cursors[j]!, p);
-      cursors[j] = at;
-      if (at >= other.length) break outer;
-      if (other.ms[at] !== p.ms || other.n[at] !== p.n) continue outer;
-    }
-    time[length] = driver.time[i]!;
-    ms[length] = p.ms;
-    n[length] = p.n;
-    length += 1;
-  }
-  return { length, time: time.subarray(0, length), ms: ms.subarray(0, length), n: n.subarray(0, length) };
-}
-
-/** First index >= from whose position is at or after p: doubling steps, then a binary search. */
-function gallop(list: PositionList, from: number, p: ParsedPosition): number {
-  const before = (i: number) => list.ms[i]! < p.ms || (list.ms[i] === p.ms && list.n[i]! < p.n);
+/**
+ * First index >= from of a sorted list whose position is at or after p: doubling steps from
+ * `from`, then a binary search (cheap when the answer is near, as in a merge).
+ */
+export function gallop(list: SortedPositions, from: number, p: ParsedPosition): number {
+  const before = (i: number) => { const ms = list.msAt(i); return ms < p.ms || (ms === p.ms && list.nAt(i) < p.n); };
   if (from >= list.length || !before(from)) return from;
   let step = 1;
   let lo = from;
@@ -183,13 +216,6 @@ function gallop(list: PositionList, from: number, p: ParsedPosition): number {
     step *= 2;
     hi = Math.min(list.length, hi + step);
   }
-  // before(lo) holds; the answer is in (lo, hi].
-  let a = lo + 1;
-  let b = hi;
-  while (a < b) {
-    const mid = (a + b) >>> 1;
-    if (before(mid)) a = mid + 1;
-    else b = mid;
-  }
-  return a;
+  // before(lo) holds, and hi is the end or not before p: the answer is in (lo, hi].
+  return lowerBound({ length: hi, msAt: list.msAt, nAt: list.nAt }, p, lo + 1);
 }

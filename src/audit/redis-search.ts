@@ -1,18 +1,23 @@
 /**
  * Searching the audit stream through its index (index-keys.ts; written by the append script
  * in redis-log.ts, back-filled by redis-reindex.ts). A search reads, for each criterion (or
- * `all` for a period alone), the index keys of the months the period covers in one MGET,
+ * `all` for a period alone), the index keys of the months the period covers in one MGET and
  * keeps the entries whose event time is in the period and whose position is in the kept
- * trail up to the snapshot, intersects the lists, then fetches only the page's events.
- * Counts are exact: they are the length of that intersection. Throws a TypeError for a
- * malformed cursor (positions.ts).
+ * trail up to the snapshot:
+ * - one criterion: a month wholly inside the period is counted and paged through as it is
+ *   (binary searches on its raw entries), only the period's first and last months are read
+ *   entry by entry;
+ * - several: the criterion with the fewest entries is read, and each of its entries is
+ *   looked up in the others' key of the same month (a forward search, entries being sorted).
+ * Then only the page's events are fetched. Counts are exact: they are the number of entries
+ * that pass. Throws a TypeError for a malformed cursor (positions.ts).
  */
 import type { Cluster, Redis } from 'ioredis';
 import type { Keys } from '../store/keys.ts';
 import { auditIndexKeys, generationOf, monthsBetween } from './index-keys.ts';
 import {
-  comparePositions, decodeEntries, formatPosition, intersect, parsePosition,
-  type AuditPosition, type ParsedPosition, type PositionList,
+  ENTRY_BYTES, bufferView, comparePositions, concatView, decodeEntries, formatPosition, gallop, listView, parsePosition,
+  type AuditPosition, type EntryFilter, type ParsedPosition, type SortedPositions,
 } from './positions.ts';
 import { pageOf, queryTerms, type AuditMatches, type AuditPageRequest, type AuditQuery, type AuditSearchResult } from './search.ts';
 import { tryParse, type StreamEntry } from './stream-entry.ts';
@@ -36,7 +41,75 @@ interface Snapshot {
 /** An export reads a range when the positions asked are at least 1 in DENSE_FACTOR of the stream's entries there. */
 const DENSE_FACTOR = 4;
 
-const EMPTY: PositionList = { length: 0, time: new Float64Array(0), ms: new Float64Array(0), n: new Uint32Array(0) };
+const EMPTY: SortedPositions = { length: 0, msAt: () => 0, nAt: () => 0 };
+
+/** One month's index key of a criterion, with the instants the month starts and ends. */
+interface Segment {
+  buffer: Buffer;
+  startMs: number;
+  endMs: number;
+}
+
+function monthBounds(month: string): [number, number] {
+  const [year, m] = month.split('-').map(Number) as [number, number];
+  return [Date.UTC(year, m - 1, 1), Date.UTC(year, m, 1)];
+}
+
+/** The entries of one criterion that pass the filter, in trail order. */
+function oneCriterion(segments: readonly Segment[], filter: EntryFilter): SortedPositions {
+  const parts: SortedPositions[] = [];
+  for (const segment of segments) {
+    const inside = (filter.fromMs === undefined || filter.fromMs <= segment.startMs) && (filter.toMs === undefined || segment.endMs <= filter.toMs);
+    const part = inside ? bufferView(segment.buffer, filter.lowest, filter.highest) : listView(decodeEntries([segment.buffer], filter));
+    if (part.length) parts.push(part);
+  }
+  // Months follow each other in the trail, unless an event was recorded late (its time in an
+  // earlier month than events already stored): then read every entry and sort.
+  for (let i = 1; i < parts.length; i++) {
+    const before = parts[i - 1]!;
+    const last = { ms: before.msAt(before.length - 1), n: before.nAt(before.length - 1) };
+    if (comparePositions(last, { ms: parts[i]!.msAt(0), n: parts[i]!.nAt(0) }) >= 0) {
+      return listView(decodeEntries(segments.map((segment) => segment.buffer), filter));
+    }
+  }
+  return parts.length === 1 ? parts[0]! : concatView(parts);
+}
+
+/** The entries of the first criterion's list that every other criterion also has (same month key). */
+function allCriteria(terms: ReadonlyArray<readonly Segment[]>, filter: EntryFilter): SortedPositions {
+  const sizes = terms.map((segments) => segments.reduce((sum, s) => sum + s.buffer.length, 0));
+  const driverAt = sizes.indexOf(Math.min(...sizes));
+  const driver = decodeEntries(terms[driverAt]!.map((s) => s.buffer), filter);
+  const kept = new Uint8Array(driver.length).fill(1);
+  terms.forEach((segments, t) => {
+    if (t === driverAt) return;
+    const views = segments.map((s) => bufferView(s.buffer));
+    const cursors = segments.map(() => 0);
+    let current = -1;
+    for (let i = 0; i < driver.length; i++) {
+      if (!kept[i]) continue;
+      const time = driver.time[i]!;
+      if (current < 0 || time < segments[current]!.startMs || time >= segments[current]!.endMs) current = segments.findIndex((s) => time >= s.startMs && time < s.endMs);
+      if (current < 0) {
+        kept[i] = 0;
+        continue;
+      }
+      const view = views[current]!;
+      const p = { ms: driver.ms[i]!, n: driver.n[i]! };
+      const at = gallop(view, cursors[current]!, p);
+      cursors[current] = at;
+      if (at >= view.length || view.msAt(at) !== p.ms || view.nAt(at) !== p.n) kept[i] = 0;
+    }
+  });
+  const ms: number[] = [];
+  const n: number[] = [];
+  for (let i = 0; i < driver.length; i++) {
+    if (!kept[i]) continue;
+    ms.push(driver.ms[i]!);
+    n.push(driver.n[i]!);
+  }
+  return { length: ms.length, msAt: (i) => ms[i]!, nAt: (i) => n[i]! };
+}
 
 export function createRedisAuditSearch(redis: Client, keys: Keys): RedisAuditSearch {
   const ix = auditIndexKeys(keys);
@@ -59,7 +132,7 @@ export function createRedisAuditSearch(redis: Client, keys: Keys): RedisAuditSea
     return { oldest: parsePosition(oldest), highest, gen, indexedFrom: since ? parsePosition(since) : undefined, months };
   }
 
-  async function matchesOf(query: AuditQuery, upto: AuditPosition | undefined): Promise<{ list: PositionList; snap: Snapshot | undefined }> {
+  async function matchesOf(query: AuditQuery, upto: AuditPosition | undefined): Promise<{ list: SortedPositions; snap: Snapshot | undefined }> {
     const snap = await snapshot(upto === undefined ? undefined : parsePosition(upto));
     if (!snap) return { list: EMPTY, snap };
     const months = monthsBetween(snap.months, query.fromMs, query.toMs);
@@ -67,9 +140,13 @@ export function createRedisAuditSearch(redis: Client, keys: Keys): RedisAuditSea
     const terms = queryTerms(query);
     const names = terms.flatMap(([field, value]) => months.map((month) => ix.term(snap.gen, field, value, month)));
     const values = await redis.mgetBuffer(...names);
+    const bounds = months.map(monthBounds);
+    const segments = terms.map((_, t) => months.flatMap((_month, m): Segment[] => {
+      const buffer = values[t * months.length + m];
+      return buffer && buffer.length >= ENTRY_BYTES ? [{ buffer, startMs: bounds[m]![0], endMs: bounds[m]![1] }] : [];
+    }));
     const filter = { fromMs: query.fromMs, toMs: query.toMs, lowest: snap.oldest, highest: snap.highest };
-    const lists = terms.map((_, i) => decodeEntries(values.slice(i * months.length, (i + 1) * months.length).filter((b): b is Buffer => b !== null), filter));
-    return { list: intersect(lists), snap };
+    return { list: segments.length === 1 ? oneCriterion(segments[0]!, filter) : allCriteria(segments, filter), snap };
   }
 
   function incompleteOf(snap: Snapshot | undefined): AuditSearchResult['incomplete'] {
@@ -113,7 +190,7 @@ export function createRedisAuditSearch(redis: Client, keys: Keys): RedisAuditSea
     return [...events, ...(await fetch(rest)).map((found) => found.event)];
   }
 
-  const at = (list: PositionList, i: number) => formatPosition(list.ms[i]!, list.n[i]!);
+  const at = (list: SortedPositions, i: number) => formatPosition(list.msAt(i), list.nAt(i));
 
   return {
     async search(query, page = {}) {

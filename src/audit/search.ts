@@ -4,7 +4,7 @@
  * whether an event matches, and cutting a page out of the sorted matches by cursor.
  * pageOf throws a TypeError for a malformed cursor (parsePosition's message).
  */
-import { lowerBound, parsePosition, upperBound, type AuditPosition, type PositionList } from './positions.ts';
+import { lowerBound, parsePosition, upperBound, type AuditPosition, type SortedPositions } from './positions.ts';
 import type { AuditEvent } from './types.ts';
 
 /** The criteria of a search; every one given must hold (AND). */
@@ -110,7 +110,7 @@ export interface PageSlice {
 }
 
 /** Cuts the page asked for out of the sorted matches (the newest `limit` without a cursor). */
-export function pageOf(matches: PositionList, page: AuditPageRequest): PageSlice {
+export function pageOf(matches: SortedPositions, page: AuditPageRequest): PageSlice {
   const limit = Math.min(Math.max(1, Math.floor(page.limit ?? DEFAULT_PAGE)), MAX_PAGE);
   let start: number;
   let end: number;

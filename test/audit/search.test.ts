@@ -22,12 +22,12 @@ const CLIENTS = ['demo-dpi', 'demo-dmp', 'odd client/ü:{x}'];
 const START = Date.parse('2025-01-20T00:00:00.000Z');
 const DAY = 86_400_000;
 
-/** 1,200 events over about three months (January to April), some recorded late (an older time than the one before). */
-function bodies(count = 1200, seed = 7): AuditEventBody[] {
+/** 1,200 events over about three months (January to April), `lateShare` of them recorded late (an older time than the one before). */
+function bodies(lateShare: number, count = 1200, seed = 7): AuditEventBody[] {
   const random = mulberry32(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   return Array.from({ length: count }, (_, i) => {
-    const late = random() < 0.05;
+    const late = random() < lateShare;
     const time = START + i * 2 * 3_600_000 - (late ? Math.floor(random() * 40) * DAY : 0);
     const type = pick(TYPES);
     return {
@@ -67,8 +67,8 @@ function queries(): AuditQuery[] {
 
 type Client = Redis | Cluster;
 
-function contract(name: string, open: () => Promise<{ log: AuditLog; client?: Client; prefix?: string; close(): Promise<void> }>) {
-  describe(`${name}: audit search`, () => {
+function contract(name: string, lateShare: number, open: () => Promise<{ log: AuditLog; client?: Client; prefix?: string; close(): Promise<void> }>) {
+  describe(`${name}: audit search, ${lateShare ? 'some events recorded late' : 'events in time order'}`, () => {
     let fixture: Awaited<ReturnType<typeof open>>;
     let log: AuditLog;
     let stored: AuditEvent[];
@@ -76,7 +76,7 @@ function contract(name: string, open: () => Promise<{ log: AuditLog; client?: Cl
       fixture = await open();
       log = fixture.log;
       assert.deepEqual(await log.search({ actor: ACTORS[0] }), { total: 0, events: [], newer: 0, older: 0, upto: undefined });
-      const all = bodies();
+      const all = bodies(lateShare);
       for (let i = 0; i < all.length; i += 150) await Promise.all(all.slice(i, i + 150).map((b) => log.append(b)));
       stored = await everything(log);
     });
@@ -93,6 +93,29 @@ function contract(name: string, open: () => Promise<{ log: AuditLog; client?: Cl
         const exported: number[] = [];
         for await (const event of every.events(64)) exported.push(event.seq);
         assert.deepEqual(exported, expected, `${JSON.stringify(query)}: searchAll oldest first`);
+      }
+    });
+
+    it('walks every page of a result with the cursors, in both directions, across months', async () => {
+      for (const query of queries().slice(0, 16)) {
+        const expected = stored.filter((e) => matchesQuery(e, query)).map((e) => e.seq).reverse();
+        const older: number[] = [];
+        let page = await log.search(query, { limit: 97 });
+        const pages = [page];
+        older.push(...page.events.map((e) => e.event.seq));
+        while (page.older > 0) {
+          page = await log.search(query, { limit: 97, before: page.events.at(-1)!.position, upto: pages[0]!.upto });
+          pages.push(page);
+          older.push(...page.events.map((e) => e.event.seq));
+        }
+        assert.deepEqual(older, expected, `${JSON.stringify(query)}: older pages`);
+        const newer: number[] = [];
+        while (page.newer > 0) {
+          page = await log.search(query, { limit: 97, after: page.events[0]!.position, upto: pages[0]!.upto });
+          newer.unshift(...page.events.map((e) => e.event.seq));
+          assert.equal(page.total, expected.length);
+        }
+        assert.deepEqual([...newer, ...pages.at(-1)!.events.map((e) => e.event.seq)], expected.slice(0, newer.length + pages.at(-1)!.events.length), `${JSON.stringify(query)}: newer pages`);
       }
     });
 
@@ -126,20 +149,22 @@ function contract(name: string, open: () => Promise<{ log: AuditLog; client?: Cl
   });
 }
 
-contract('memory', async () => ({ log: createMemoryAuditLog(KEY), close: async () => {} }));
+for (const lateShare of [0, 0.05]) {
+  contract('memory', lateShare, async () => ({ log: createMemoryAuditLog(KEY), close: async () => {} }));
 
-contract('Redis', async () => {
-  const prefix = uniquePrefix('audit-search');
-  const client = createRedisConnection({ url: TEST_REDIS_URL });
-  const log = createRedisAuditLog(client, createKeys(prefix), KEY);
-  return { log, client, prefix, async close() { await log.close(); client.disconnect(); await deletePrefix(prefix); } };
-});
-
-if (TEST_REDIS_CLUSTER_NODES) {
-  contract('Redis Cluster', async () => {
-    const prefix = uniquePrefix('audit-search-cluster');
-    const client = createRedisConnection({ clusterNodes: TEST_REDIS_CLUSTER_NODES });
+  contract('Redis', lateShare, async () => {
+    const prefix = uniquePrefix('audit-search');
+    const client = createRedisConnection({ url: TEST_REDIS_URL });
     const log = createRedisAuditLog(client, createKeys(prefix), KEY);
-    return { log, client, prefix, async close() { await log.close(); client.disconnect(); await deleteClusterPrefix(prefix); } };
+    return { log, client, prefix, async close() { await log.close(); client.disconnect(); await deletePrefix(prefix); } };
   });
+
+  if (TEST_REDIS_CLUSTER_NODES) {
+    contract('Redis Cluster', lateShare, async () => {
+      const prefix = uniquePrefix('audit-search-cluster');
+      const client = createRedisConnection({ clusterNodes: TEST_REDIS_CLUSTER_NODES });
+      const log = createRedisAuditLog(client, createKeys(prefix), KEY);
+      return { log, client, prefix, async close() { await log.close(); client.disconnect(); await deleteClusterPrefix(prefix); } };
+    });
+  }
 }
