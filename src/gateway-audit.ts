@@ -14,7 +14,7 @@ import type { Config } from './config/index.ts';
 import type { Keys, Store } from './store/index.ts';
 import { createActivityLog } from './accounts/index.ts';
 import {
-  auditSourceFrom, createAuditMirrorLogger, createMemoryAuditLog, createRedisAuditLog, reindexAuditTrail, trimExpired,
+  auditSourceFrom, checkIndex, createAuditMirrorLogger, createMemoryAuditLog, createRedisAuditLog, reindexAuditTrail, trimExpired,
   type AuditLog, type ReindexResult,
 } from './audit/index.ts';
 import type { AuditRecorder, AuditSource } from './audit/types.ts';
@@ -30,9 +30,10 @@ export interface GatewayAudit {
   /** Exports then removes events older than the retention (also run every hour). */
   applyRetention(): Promise<number>;
   /**
-   * Builds the search index of events recorded without it, checks it, rebuilds it if the check
-   * fails (run once at start-up, in the background; undefined when another instance holds the
-   * lock or there is no Redis).
+   * Checks the search index (reads only); when it does not hold every event, builds the index
+   * of those recorded without it and rebuilds it if the check still fails, under the lock (run
+   * once at start-up, in the background; undefined when another instance holds the lock or
+   * there is no Redis).
    */
   maintainIndex(): Promise<ReindexResult | undefined>;
   close(): Promise<void>;
@@ -81,6 +82,9 @@ export function createGatewayAudit(options: GatewayAuditOptions): GatewayAudit {
   const stopIndexing = new AbortController();
   async function maintainIndex(): Promise<ReindexResult | undefined> {
     if (!options.redis || stopIndexing.signal.aborted) return undefined;
+    // Read-only first: an index that holds every event (the usual start) needs no lock, no write.
+    const before = await checkIndex(options.redis, keys);
+    if (before.ok) return { indexed: 0, check: before, aborted: false };
     if (!(await store.setIfAbsent(lockKey, instanceId(), 600))) return undefined;
     try {
       let reported = 0;
