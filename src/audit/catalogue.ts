@@ -31,6 +31,7 @@ export const AUDIT_CATALOGUE: Readonly<Record<AuditEventType, CatalogueEntry>> =
   'stepup.asked': { when: 'a client asks for more than the session has (acr_values, essential acr, client minimum)', outcomes: ['info'], details: ['level', 'phishingResistant', 'hardwareProtected'] },
   'stepup.met': { when: 'a step-up interaction finishes at the level asked', outcomes: ['success'], details: ['method', 'acr'] },
   'stepup.unmet': { when: 'no means reaches the level asked, or the means used falls short', outcomes: ['failure'], details: ['level', 'phishingResistant', 'hardwareProtected'] },
+  'authorization.pushed': { when: 'a relying party pushes an authorization request (RFC 9126, /request): stored, or refused after the client authenticated', outcomes: ['success', 'failure'], details: ['request (hashed request_uri id)', 'expiresIn', 'dpop'] },
   'token.issued': { when: 'the token endpoint issues tokens: authorization_code (a clinician), client_credentials (a machine client: no actor, no grant)', outcomes: ['success'], details: ['grantType', 'accessToken (hashed id)', 'grant (hashed id; not for client_credentials)'] },
   'token.refreshed': { when: 'the token endpoint answers a refresh_token grant', outcomes: ['success'], details: ['grantType', 'accessToken (hashed id)', 'grant (hashed id)'] },
   'token.revoked': { when: 'a client calls the revocation endpoint', outcomes: ['success', 'failure'], details: ['token (hashed id)'] },

@@ -26,6 +26,7 @@ export const AUDIT_EVENT_TYPES = [
   'stepup.asked',
   'stepup.met',
   'stepup.unmet',
+  'authorization.pushed',
   'token.issued',
   'token.refreshed',
   'token.revoked',

@@ -1,7 +1,7 @@
 /**
  * The gateway's abuse limits, wired to requests: sign-in steps per client address, failed
- * key sign-ins per account, token requests per relying party and failed client
- * authentications per address (token, introspection, revocation). When Redis is down the limits step aside (see
+ * key sign-ins per account, token and pushed authorization requests per relying party, and
+ * failed client authentications per address (token, introspection, revocation, PAR). When Redis is down the limits step aside (see
  * unlessUnavailable). A refusal is a RateLimitedError (429 + Retry-After, rendered
  * by the caller's error handler); the first refusal of a window is audited (`ratelimit.hit`).
  */
@@ -29,10 +29,11 @@ export interface AbuseLimits {
   keyAccountGate(req: Request): AccountGate;
   /**
    * Middleware in front of the endpoints where relying parties authenticate (token,
-   * introspection, revocation): refuses an address that failed client authentication too
-   * often, and counts /token requests against the client they name.
+   * introspection, revocation, PAR): refuses an address that failed client authentication too
+   * often, and counts the requests to `counted` (token, PAR: one budget) against the client
+   * they name.
    */
-  clientEndpoint(paths: { token: string; all: readonly string[] }): RequestHandler;
+  clientEndpoint(paths: { counted: readonly string[]; all: readonly string[] }): RequestHandler;
   /**
    * Called when such a request is answered, before the answer leaves. A request whose client
    * did not authenticate (a 401, or refused before authentication) was not that client's: its
@@ -105,8 +106,8 @@ export function createAbuseLimits(deps: AbuseLimitsDeps): AbuseLimits {
     }),
 
     clientEndpoint: (paths) => (req, res, next) => {
-      const isToken = req.path === paths.token;
       if (req.method !== 'POST' || !paths.all.includes(req.path)) return next();
+      const counted = paths.counted.includes(req.path);
       const refuse = (err: unknown) => {
         if (!(err instanceof RateLimitedError)) return next(unlessUnavailable(err));
         res.status(429).set({ 'retry-after': String(err.retryAfterSeconds), 'cache-control': 'no-store' }).json(tokenRefusalBody(err));
@@ -119,7 +120,7 @@ export function createAbuseLimits(deps: AbuseLimitsDeps): AbuseLimits {
         // in Redis, and each instance refuses the address from its first refused failure on.
         const guessing = authFailures.refusedHere(ipOf(req));
         if (!guessing.allowed) throw new RateLimitedError(authFailures.name, guessing.retryAfterSeconds);
-        const clientId = isToken ? basicClientId(req) ?? bodyClientId(req.body) : undefined;
+        const clientId = counted ? basicClientId(req) ?? bodyClientId(req.body) : undefined;
         if (!clientId) return;
         await check(perClient, clientId, req, { clientId });
         res.locals.countedClientId = clientId;

@@ -1,6 +1,6 @@
 /**
- * Which relying party a token request names, read before oidc-provider authenticates it (to
- * count it against that client's budget): the HTTP Basic user, else `client_id` in the form
+ * Which relying party a token or pushed authorization request names, read before
+ * oidc-provider authenticates it (to count it against that client's budget): the HTTP Basic user, else `client_id` in the form
  * body, else the subject of a `client_assertion` (private_key_jwt). Nothing here is trusted:
  * a request that fails client authentication gives its point back (abuse-limits.ts).
  */

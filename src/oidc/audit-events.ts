@@ -1,9 +1,10 @@
 /**
  * The provider's own events in the audit trail: tokens issued (to a user's session or, with
  * client_credentials, to a machine client) and refreshed (token endpoint), revoked,
- * introspections that found no active token or were refused, RP-initiated logout,
- * back-channel logout deliveries. Token ids
- * are recorded hashed (first 16 hex characters of SHA-256), never the tokens.
+ * introspections that found no active token or were refused, pushed authorization requests
+ * (stored, or refused to the client that authenticated), RP-initiated logout, back-channel
+ * logout deliveries. Token and request_uri ids are recorded hashed (first 16 hex characters
+ * of SHA-256), never the tokens.
  */
 import { createHash } from 'node:crypto';
 import type Provider from 'oidc-provider';
@@ -34,6 +35,7 @@ export function auditProviderEvents(provider: Provider, audit: AuditRecorder, so
   provider.use(async (ctx, next) => {
     await next();
     const route = (ctx as KoaContextWithOIDC).oidc?.route;
+    if (route === 'pushed_authorization_request') return auditPushedRequest(ctx as KoaContextWithOIDC);
     if (route !== 'revocation' && route !== 'introspection') return;
     const oidc = (ctx as KoaContextWithOIDC).oidc;
     const entities = oidc.entities as unknown as Entities;
@@ -51,6 +53,26 @@ export function auditProviderEvents(provider: Provider, audit: AuditRecorder, so
       details: { token: hashId(token?.jti), ...(route === 'introspection' ? { active: body?.active === true } : {}) },
     }, sourceOf(ctx as KoaContextWithOIDC));
   });
+
+  /**
+   * A pushed request stored (201), or refused to a client that authenticated (its error code
+   * as reason). One that failed client authentication (401) is left to the abuse limits and the
+   * request log, as at /token: an address guessing secrets does not write the chain.
+   */
+  function auditPushedRequest(ctx: KoaContextWithOIDC) {
+    const { oidc } = ctx;
+    if (ctx.status === 401 || !oidc.client) return;
+    const pushed = oidc.entities.PushedAuthorizationRequest as { jti?: string; dpopJkt?: string } | undefined;
+    const body = ctx.body as { expires_in?: number; error?: string } | undefined;
+    const stored = ctx.status === 201 && pushed;
+    void audit.record({
+      type: 'authorization.pushed',
+      outcome: stored ? 'success' : 'failure',
+      clientId: oidc.client.clientId,
+      ...(stored ? {} : { reason: String(body?.error ?? ctx.status).slice(0, 60) }),
+      details: stored ? { request: hashId(pushed.jti), expiresIn: body?.expires_in, dpop: Boolean(pushed.dpopJkt) } : {},
+    }, sourceOf(ctx));
+  }
 
   provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
     void audit.record({ type: 'logout.front', outcome: 'success', actor: ctx.oidc.session?.accountId, clientId: ctx.oidc.client?.clientId }, sourceOf(ctx));

@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, issueProblems, type ConfigProblem } from '../config/index.ts';
 import { SCOPES } from './claims-config.ts';
+import { fillPlaceholders, type ClientPlaceholders } from './client-placeholders.ts';
 
 const uri = z.url({ protocol: /^https?$/ });
 
@@ -65,6 +66,10 @@ export const clientSchema = z.strictObject({
   id_token_signed_response_alg: z.enum(['ES256', 'RS256']).optional(),
   backchannel_logout_uri: uri.optional(),
   backchannel_logout_session_required: z.boolean().optional(),
+  /** RFC 9126 §5: authorization requests only through POST /request; /auth without a request_uri is refused. */
+  require_pushed_authorization_requests: z.boolean().optional(),
+  /** RFC 9449 §5.2: access tokens always DPoP-bound; a token request without a DPoP proof is refused. */
+  dpop_bound_access_tokens: z.boolean().optional(),
 }).superRefine((c, ctx) => {
   const secretMethod = c.token_endpoint_auth_method.startsWith('client_secret');
   if (secretMethod && !c.client_secret_env && !c.client_secret) {
@@ -82,6 +87,9 @@ export const clientSchema = z.strictObject({
     }
     if (c.token_endpoint_auth_method === 'none') {
       ctx.addIssue({ code: 'custom', path: ['token_endpoint_auth_method'], input: c.token_endpoint_auth_method, message: 'a client authentication method (client_credentials is for confidential clients)' });
+    }
+    if (c.require_pushed_authorization_requests) {
+      ctx.addIssue({ code: 'custom', path: ['require_pushed_authorization_requests'], input: c.require_pushed_authorization_requests, message: 'nothing here (a client_credentials client makes no authorization requests to push)' });
     }
     const openid = scopes.filter((s) => OPENID_SCOPES.has(s));
     if (openid.length || !scopes.length) {
@@ -101,9 +109,12 @@ export const clientSchema = z.strictObject({
 export type ClientRegistration = z.output<typeof clientSchema>;
 export type ClientMetadata = Record<string, unknown> & { client_id: string };
 
-/** Reads and validates the clients file; throws ConfigError naming each bad entry. */
-export function loadClientsFile(path: string, env: NodeJS.ProcessEnv = process.env): ClientMetadata[] {
-  return toClientMetadata(readClientsJson(path), env, path);
+/**
+ * Reads and validates the clients file, its "${SANDBOX_…_URL}" placeholders filled in with
+ * `placeholders` (none in production: clientPlaceholders); throws ConfigError naming each bad entry.
+ */
+export function loadClientsFile(path: string, env: NodeJS.ProcessEnv = process.env, placeholders?: ClientPlaceholders): ClientMetadata[] {
+  return toClientMetadata(fillPlaceholders(readClientsJson(path), placeholders, path), env, path);
 }
 
 function readClientsJson(path: string): unknown {
@@ -114,10 +125,10 @@ function readClientsJson(path: string): unknown {
   }
 }
 
-/** Reads a clients file as registrations, schema checked, without looking up secrets (admin CLI). */
-export function readRegistrationsFile(path: string): { raw: unknown[]; registrations: ClientRegistration[] } {
+/** Reads a clients file as registrations, schema checked, without looking up secrets (admin CLI); `raw` keeps its placeholders. */
+export function readRegistrationsFile(path: string, placeholders?: ClientPlaceholders): { raw: unknown[]; registrations: ClientRegistration[] } {
   const data = readClientsJson(path);
-  return { raw: data as unknown[], registrations: parseRegistrations(data, path) };
+  return { raw: data as unknown[], registrations: parseRegistrations(fillPlaceholders(data, placeholders, path), path) };
 }
 
 /** Validates a list of registrations with the schema and unique client_ids; throws ConfigError. */

@@ -18,7 +18,10 @@ import { OUTAGE_RETRY_AFTER_SECONDS } from '../http/errors.ts';
 import { OIDC_ROUTES } from './provider.ts';
 
 /** Where relying parties authenticate: counted by the abuse limits. */
-export const CLIENT_ENDPOINTS: readonly string[] = [OIDC_ROUTES.token, OIDC_ROUTES.introspection, OIDC_ROUTES.revocation];
+export const CLIENT_ENDPOINTS: readonly string[] = [OIDC_ROUTES.token, OIDC_ROUTES.introspection, OIDC_ROUTES.revocation, OIDC_ROUTES.pushed_authorization_request];
+
+/** Of those, the requests counted against the client they name: tokens, and pushed requests (each one stored). */
+export const CLIENT_COUNTED_ENDPOINTS: readonly string[] = [OIDC_ROUTES.token, OIDC_ROUTES.pushed_authorization_request];
 
 /** One line per refused client request: what the application was told, and which application. */
 function logRefusal(ctx: KoaContextWithOIDC, req: Request): void {

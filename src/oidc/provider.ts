@@ -32,6 +32,7 @@ export const OIDC_ROUTES = {
   end_session: '/session/end',
   introspection: '/token/introspection',
   revocation: '/token/revocation',
+  pushed_authorization_request: '/request',
 } as const;
 
 export interface ProviderDeps {
@@ -48,7 +49,7 @@ export interface ProviderDeps {
 
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, accounts, views } = deps;
-  const pages = oidcPages(views);
+  const pages = oidcPages(views, OIDC_ROUTES.authorization);
   const signingAlg = (deps.jwks.keys[0]?.alg ?? 'ES256') as 'ES256' | 'RS256';
 
   const configuration: Configuration = {
@@ -112,6 +113,14 @@ export function createProvider(deps: ProviderDeps): Provider {
       jwtUserinfo: { enabled: true },
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource: pages.logoutSource, postLogoutSuccessSource: pages.postLogoutSuccessSource },
+      // RFC 9126, for every client; `require_pushed_authorization_requests` in clients.json makes
+      // it the only way for one (clients.ts). The request_uri lives 60 s and is spent when its
+      // code is issued. Guards in front: client-endpoint limits, pushed-request-limits.ts.
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+      // RFC 9449: a client that sends a DPoP proof gets DPoP-bound access tokens (and codes bound
+      // at PAR); `dpop_bound_access_tokens` in clients.json requires it. A proof's jti is spent
+      // once across instances (replay-detection.ts); no server nonce (see docs/integration.md).
+      dPoP: { enabled: true },
     },
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('openid'),
     rotateRefreshToken: () => true,

@@ -1,7 +1,8 @@
 /**
  * Step-up in Chromium: a clinician signed in to the demo DPI (eidas2) with a synced passkey
  * opens the DMP-like service, which needs eidas3 and phishing resistance: the gateway asks
- * for the CPS card through PSC (the passkey is not offered), then the service opens at eidas3.
+ * for the CPS card through PSC (the passkey is not offered), then the service opens at eidas3
+ * (a FAPI 2.0 client: its request pushed, its access token bound to its DPoP key).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -72,6 +73,7 @@ describe('step-up from the DPI to the DMP-like service', () => {
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.waitForURL(`${stack.demo!.dmp}/`);
     assert.equal(await page.locator('[data-testid=acr]').textContent(), 'eidas3');
+    assert.match(await page.locator('[data-testid=token-type]').textContent() ?? '', /DPoP/, 'a FAPI 2.0 client: pushed request, DPoP-bound token');
     assert.match(await page.locator('h1').textContent() ?? '', /Bonjour LUCIE TESTPETIT/);
     assert.deepEqual(problems, []);
   });

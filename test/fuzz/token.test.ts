@@ -1,10 +1,11 @@
 /**
- * Fuzzing POST /token: garbage (any content type, JSON, urlencoded garbage, binary, any
+ * Fuzzing POST /token and POST /request (pushed authorization requests): garbage (any content type, JSON, urlencoded garbage, binary, any
  * Authorization header) and mutations of real requests (a real unused code with its PKCE
  * verifier; a real refresh token) with random parameters and client authentication (Basic
  * garbage, a wrong secret, another client's credentials, client_secret_post, client_assertion
  * garbage). For every input: no 5xx; JSON with a string `error` when refused; a refusal stores
- * nothing (a code or refresh token is only consumed by a request that succeeds).
+ * nothing (a code or refresh token is only consumed by a request that succeeds; a pushed
+ * request is stored only when it is answered 201 with its request_uri).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -234,6 +235,54 @@ describe('fuzzing POST /token', () => {
       if (answer.status === 200 && base === 'authorization_code') codeMaterial = await freshCode();
       if (answer.status === 200 && base === 'refresh_token') refreshToken = await freshRefreshToken();
     }), 120, found);
+    await assertHealthy(stack);
+  });
+});
+
+/** The authorization parameters a pushed request may carry, and values for them. */
+const PAR_PARAMETERS = ['response_type', 'redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'acr_values', 'claims', 'prompt', 'max_age', 'request_uri', 'request', 'response_mode', 'login_hint', 'client_id'] as const;
+const PAR_PLAUSIBLE: Record<(typeof PAR_PARAMETERS)[number], fc.Arbitrary<string>> = {
+  response_type: fc.constantFrom('code', 'token', 'code id_token', 'none', ''),
+  redirect_uri: PLAUSIBLE.redirect_uri,
+  scope: PLAUSIBLE.scope,
+  state: fc.string({ maxLength: 40 }),
+  nonce: fc.string({ maxLength: 40 }),
+  code_challenge: fc.oneof(fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('base64url')), base64urlish),
+  code_challenge_method: fc.constantFrom('S256', 'plain', ''),
+  acr_values: fc.constantFrom('eidas1', 'eidas3', 'phr', 'eidas9', ''),
+  claims: fc.oneof(fc.json(), fc.constantFrom('{"id_token":{"acr":{"essential":true,"values":["eidas1"]}}}', '{', 'null')),
+  prompt: fc.constantFrom('none', 'login', 'consent', 'x'),
+  max_age: fc.constantFrom('0', '-1', '1e3', 'x'),
+  request_uri: fc.constantFrom('urn:ietf:params:oauth:request_uri:x', 'https://evil.example/r'),
+  request: jwtLike,
+  response_mode: fc.constantFrom('query', 'fragment', 'form_post', 'jwt'),
+  login_hint: fc.string({ maxLength: 20 }),
+  client_id: PLAUSIBLE.client_id,
+};
+const parMutation: fc.Arbitrary<ParameterMutation> = fc.oneof(...parameterMutations(PAR_PARAMETERS, PAR_PLAUSIBLE, { set: 5, delete: 2, duplicate: 1 }));
+
+describe('fuzzing POST /request (PAR)', () => {
+  it('mutations of a valid pushed request, random client authentication and encodings: JSON answers, a refusal stores nothing', async () => {
+    const input = fc.record({ mutations: fc.array(parMutation, { maxLength: 4 }), auth: clientAuth, encoding: fc.constantFrom(...ENCODINGS) });
+    await runFuzz(fc.asyncProperty(input, async ({ mutations, auth, encoding }) => {
+      const valid: Array<[string, string]> = [
+        ['response_type', 'code'], ['redirect_uri', RP_REDIRECT], ['scope', 'openid'], ['state', 'st-fuzz-par'], ['nonce', 'n-fuzz-par'],
+        ['code_challenge', 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'], ['code_challenge_method', 'S256'],
+      ];
+      const params = applyMutations(valid, mutations);
+      const authHeaders = authorize(auth, params);
+      const { headers, body } = encode(params, encoding);
+      const context = `POST /request (${auth.kind}, ${encoding}) ${JSON.stringify(mutations).slice(0, 400)}`;
+      const before = await probe.snapshot();
+      const answer = await send(`${stack.issuer}/request`, { method: 'POST', headers: { ...headers, ...authHeaders }, body });
+      assertJsonAnswer(answer, context);
+      if (answer.status >= 400) {
+        assert.deepEqual(stateChanges(before, await probe.snapshot()), [], `${context}: a refused request changes nothing (status ${answer.status})`);
+      } else {
+        assert.equal(answer.status, 201, `${context}: success is 201`);
+        assert.match(String((answer.json as { request_uri?: unknown }).request_uri), /^urn:ietf:params:oauth:request_uri:/, `${context}: success gives a request_uri`);
+      }
+    }), 120);
     await assertHealthy(stack);
   });
 });

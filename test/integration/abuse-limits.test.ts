@@ -2,7 +2,8 @@
  * Abuse limits over real HTTP, each on a stack with small budgets: sign-in steps per client
  * address, failed key sign-ins per account (the key path closes, PSC stays open), token
  * requests per relying party (requests that fail client authentication are not the client's
- * and are counted against the address instead). Refusals are 429 with Retry-After, in the
+ * and are counted against the address instead) — pushed authorization requests count the same
+ * way, in the same budget. Refusals are 429 with Retry-After, in the
  * form each caller reads (French page, ceremony JSON, OAuth JSON), audited once per window.
  */
 import { after, before, describe, it } from 'node:test';
@@ -145,5 +146,45 @@ describe('token endpoint per relying party', () => {
 
     const limits = (await rateLimitEvents(stack)).map((e) => `${e.details?.limit}:${e.clientId ?? ''}`).sort();
     assert.deepEqual(limits, ['client-auth-ip:', 'token-client:test-rp']);
+  });
+});
+
+describe('pushed authorization requests per relying party', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ name: 'limits-par', overrides: { 'limits.tokenPerClient.points': 3, 'limits.clientAuthFailuresPerIp.points': 2 } });
+  });
+  after(async () => { await stack.close(); });
+
+  const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+  async function push(clientId: string, secret: string) {
+    const response = await fetch(`${stack.issuer}/request`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(clientId, secret) },
+      body: new URLSearchParams({ client_id: clientId, response_type: 'code', redirect_uri: 'http://127.0.0.1:9/cb', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }),
+    });
+    return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as { error?: string } };
+  }
+
+  it('each stored request counts against the client\'s budget, shared with /token; failed authentications count against the address', async () => {
+    const testRp = stack.secrets['test-rp']!;
+    for (let i = 0; i < 3; i += 1) assert.equal((await push('test-rp', testRp)).status, 201, `push ${i + 1} is within the budget`);
+    const refused = await push('test-rp', testRp);
+    assert.equal(refused.status, 429);
+    assert.equal(refused.body.error, 'temporarily_unavailable');
+    assert.ok(Number(refused.retryAfter) > 0);
+    const token = await fetch(`${stack.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('test-rp', testRp) },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x' }),
+    });
+    assert.equal(token.status, 429, 'the token endpoint shares the budget');
+
+    assert.equal((await push('third-party-rp', 'guess-1')).status, 401, 'a wrong secret is not third-party-rp\'s request');
+    assert.equal((await push('third-party-rp', 'guess-2')).status, 401);
+    assert.equal((await push('third-party-rp', 'guess-3')).status, 401, 'answered, and past the address\'s budget of 2');
+    assert.equal((await push('third-party-rp', stack.secrets['third-party-rp']!)).status, 429, 'the address that guessed is refused, even with the right secret');
+    const limits = (await rateLimitEvents(stack)).map((e) => `${e.details?.limit}:${e.clientId ?? ''}:${e.details?.route}`).sort();
+    assert.deepEqual(limits, ['client-auth-ip::POST /request', 'token-client:test-rp:POST /request']);
   });
 });

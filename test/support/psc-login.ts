@@ -45,8 +45,9 @@ export interface PscChoice {
  * From the gateway's login page: PSC button, simulator form, back. Returns where it stopped.
  * When the gateway then offers to enrol a key, "Plus tard" is chosen unless told otherwise.
  */
-export async function loginAtPsc(browser: TestBrowser, loginPage: Page, choice: PscChoice = {}, options: { skipEnrolment?: boolean } = {}) {
-  const toPsc = await browser.submit(loginPage, 'form[action$="/psc"]', {}, { stopAt: isRpRedirect });
+export async function loginAtPsc(browser: TestBrowser, loginPage: Page, choice: PscChoice = {}, options: { skipEnrolment?: boolean; stopAt?: (url: URL) => boolean } = {}) {
+  const stopAt = options.stopAt ?? isRpRedirect;
+  const toPsc = await browser.submit(loginPage, 'form[action$="/psc"]', {}, { stopAt });
   const pscPage = toPsc.page;
   if (!pscPage || pscPage.status !== 200 || !pscPage.doc.querySelector('form.login-form')) {
     return { ...toPsc, pscPage };
@@ -54,9 +55,9 @@ export async function loginAtPsc(browser: TestBrowser, loginPage: Page, choice: 
   const fields: Record<string, string> = choice.refuse
     ? { action: 'refuse' }
     : { action: 'login', practitioner: choice.practitioner ?? '899700427885', means: choice.means ?? 'card', forceAcr: choice.forceAcr ?? '', forceAuthMode: choice.forceAuthMode ?? '' };
-  const back = await browser.submit(pscPage, 'form.login-form', fields, { stopAt: isRpRedirect });
+  const back = await browser.submit(pscPage, 'form.login-form', fields, { stopAt });
   if ((options.skipEnrolment ?? true) && back.page?.doc.querySelector('form[action$="/enrol/skip"]')) {
-    return browser.submit(back.page, 'form[action$="/enrol/skip"]', {}, { stopAt: isRpRedirect });
+    return browser.submit(back.page, 'form[action$="/enrol/skip"]', {}, { stopAt });
   }
   return back;
 }

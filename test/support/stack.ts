@@ -116,7 +116,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const demoSecret = randomBytes(32).toString('base64url');
   const demoClients = demo ? [
     { client_id: 'demo-dpi', client_name: 'DPI de démonstration', first_party: true, redirect_uris: [`${demo.dpi}/callback`], post_logout_redirect_uris: [`${demo.dpi}/`], client_secret: demoSecret, backchannel_logout_uri: `${demo.dpi}/backchannel-logout`, backchannel_logout_session_required: true },
-    { client_id: 'demo-dmp', client_name: 'Service DMP de démonstration', first_party: true, redirect_uris: [`${demo.dmp}/callback`], post_logout_redirect_uris: [`${demo.dmp}/`], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${demo.dmp}/jwks.json`, userinfo_signed_response_alg: 'ES256', backchannel_logout_uri: `${demo.dmp}/backchannel-logout`, backchannel_logout_session_required: true },
+    { client_id: 'demo-dmp', client_name: 'Service DMP de démonstration', first_party: true, redirect_uris: [`${demo.dmp}/callback`], post_logout_redirect_uris: [`${demo.dmp}/`], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${demo.dmp}/jwks.json`, userinfo_signed_response_alg: 'ES256', backchannel_logout_uri: `${demo.dmp}/backchannel-logout`, backchannel_logout_session_required: true, require_pushed_authorization_requests: true, dpop_bound_access_tokens: true },
   ] : [];
   const clientEntries = [
     { client_id: 'test-rp', client_name: 'Application de test', first_party: true, redirect_uris: [RP_REDIRECT], post_logout_redirect_uris: [RP_POST_LOGOUT], client_secret: secrets['test-rp'], backchannel_logout_uri: backchannel.url, backchannel_logout_session_required: true },
@@ -142,7 +142,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const keys = createKeys(prefix);
   const demoRps = demo ? [
     await startDemoRp({ port: demoPorts[0]!, title: 'DPI de démonstration', subtitle: 'test', issuer, clientId: 'demo-dpi', auth: { method: 'client_secret_basic', secret: demoSecret }, logger }),
-    await startDemoRp({ port: demoPorts[1]!, title: 'Service DMP de démonstration', subtitle: 'test', issuer, clientId: 'demo-dmp', auth: { method: 'private_key_jwt', key: await loadClientKey(keysDir, 'demo-dmp') }, signedUserinfo: true, logger }),
+    await startDemoRp({ port: demoPorts[1]!, title: 'Service DMP de démonstration', subtitle: 'test', issuer, clientId: 'demo-dmp', auth: { method: 'private_key_jwt', key: await loadClientKey(keysDir, 'demo-dmp') }, signedUserinfo: true, fapi2: true, logger }),
   ] : [];
 
   return {

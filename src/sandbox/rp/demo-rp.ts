@@ -1,8 +1,9 @@
 /**
  * A demo hospital application (relying party) built the way an integrator would build
  * one with openid-client: discovery, authorization code + PKCE + state + nonce, userinfo,
- * RP-initiated logout and back-channel logout. It doubles as the integration example of
- * docs/integration.md. Sessions are in memory: it is a sandbox peer.
+ * RP-initiated logout and back-channel logout; with `fapi2`, as a FAPI 2.0 client: pushed
+ * authorization requests (RFC 9126) and DPoP-bound access tokens (RFC 9449). It doubles as
+ * the integration example of docs/integration.md. Sessions are in memory: it is a sandbox peer.
  */
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
@@ -17,13 +18,20 @@ import type { Logger } from 'pino';
 import { RpSessions } from './sessions.ts';
 import { displayIdentity } from './identity.ts';
 import type { ClientKey } from './client-key.ts';
+import { defaultUrl } from '../../config/public-urls.ts';
 
 const VIEWS = fileURLToPath(new URL('../../../views/sandbox/rp/', import.meta.url));
 
 export interface DemoRpOptions {
   /** Port to listen on (0 = any free port). */
   port: number;
+  /** Address to listen on (default 'localhost'; 0.0.0.0: every interface). */
   host?: string;
+  /**
+   * The URL people and the gateway reach it at (an origin): its redirect URI, post-logout URI
+   * and keys are registered under it. Default http://<host>:<port>, localhost for 0.0.0.0.
+   */
+  url?: string;
   /** Application title shown on its pages, e.g. "DPI de démonstration". */
   title: string;
   /** Short description under the title. */
@@ -38,6 +46,12 @@ export interface DemoRpOptions {
   acrValues?: string;
   /** The client expects userinfo as a signed JWT (userinfo_signed_response_alg). */
   signedUserinfo?: boolean;
+  /**
+   * FAPI 2.0 (with private_key_jwt): authorization requests pushed to the gateway, access tokens
+   * bound to a DPoP key of this process — what its registration requires with
+   * `require_pushed_authorization_requests` and `dpop_bound_access_tokens`.
+   */
+  fapi2?: boolean;
   logger: Logger;
 }
 
@@ -51,7 +65,7 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
   server.listen(options.port, options.host ?? 'localhost');
   await once(server, 'listening');
   const address = server.address();
-  const url = `http://${options.host ?? 'localhost'}:${typeof address === 'object' && address ? address.port : options.port}`;
+  const url = options.url?.replace(/\/$/, '') ?? defaultUrl(options.host ?? 'localhost', typeof address === 'object' && address ? address.port : options.port);
   const redirectUri = `${url}/callback`;
   const sessions = new RpSessions();
   // Cookies are not isolated by port: each demo application needs its own cookie name on localhost.
@@ -59,7 +73,7 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
   const eta = new Eta({ views: VIEWS, cache: true, autoEscape: true });
   const log = options.logger.child({ rp: options.clientId });
 
-  let oidc: Promise<client.Configuration> | undefined;
+  let oidc: Promise<Oidc> | undefined;
   const configuration = () => {
     oidc ??= discover(options).catch((err: unknown) => {
       oidc = undefined;
@@ -82,7 +96,7 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
   app.get('/', (req, res) => {
     const { session } = sessionOf(req);
     const user = session?.user;
-    render(res, 'home', user ? { user: displayIdentity(user.claims), idToken: user.idTokenClaims, claims: user.claims } : { user: undefined });
+    render(res, 'home', user ? { user: displayIdentity(user.claims), idToken: user.idTokenClaims, claims: user.claims, tokenType: user.tokenType } : { user: undefined });
   });
 
   app.get('/jwks.json', (_req, res) => {
@@ -92,7 +106,7 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
 
   app.get('/login', async (req, res, next) => {
     try {
-      const config = await configuration();
+      const { config, dpop } = await configuration();
       const current = sessionOf(req);
       const { id, session } = current.id && current.session ? { id: current.id, session: current.session } : sessions.create();
       const pending = { state: client.randomState(), nonce: client.randomNonce(), verifier: client.randomPKCECodeVerifier() };
@@ -106,8 +120,11 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
         code_challenge_method: 'S256',
       };
       if (options.acrValues) params.acr_values = options.acrValues;
+      // FAPI 2.0: the parameters go to the gateway in a POST of their own (with a DPoP proof, which
+      // binds the code to this key); the browser carries only client_id and request_uri.
+      const target = dpop ? await client.buildAuthorizationUrlWithPAR(config, params, { DPoP: dpop }) : client.buildAuthorizationUrl(config, params);
       res.cookie(COOKIE, id, { httpOnly: true, sameSite: 'lax', path: '/' });
-      res.redirect(303, client.buildAuthorizationUrl(config, params).href);
+      res.redirect(303, target.href);
     } catch (err) {
       next(err);
     }
@@ -119,16 +136,17 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
     if (!session || !pending) return render(res, 'error', { message: 'Aucune connexion en cours : recommencez depuis la page d’accueil.' }, 400);
     delete session.pending;
     try {
-      const config = await configuration();
+      const { config, dpop } = await configuration();
+      const withKey = dpop ? { DPoP: dpop } : undefined;
       const tokens = await client.authorizationCodeGrant(config, new URL(req.originalUrl, url), {
         pkceCodeVerifier: pending.verifier,
         expectedState: pending.state,
         expectedNonce: pending.nonce,
         idTokenExpected: true,
-      });
+      }, undefined, withKey);
       const idTokenClaims = tokens.claims()!;
-      const claims = await client.fetchUserInfo(config, tokens.access_token, idTokenClaims.sub);
-      session.user = { claims, idTokenClaims, idToken: tokens.id_token!, sid: typeof idTokenClaims.sid === 'string' ? idTokenClaims.sid : undefined };
+      const claims = await client.fetchUserInfo(config, tokens.access_token, idTokenClaims.sub, withKey);
+      session.user = { claims, idTokenClaims, idToken: tokens.id_token!, sid: typeof idTokenClaims.sid === 'string' ? idTokenClaims.sid : undefined, tokenType: tokens.token_type };
       log.info({ sub: idTokenClaims.sub, acr: idTokenClaims.acr }, 'signed in');
       res.redirect(303, '/');
     } catch (err) {
@@ -146,7 +164,7 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
     res.clearCookie(COOKIE, { path: '/' });
     if (!idToken) return res.redirect(303, '/');
     try {
-      const config = await configuration();
+      const { config } = await configuration();
       res.redirect(303, client.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: `${url}/` }).href);
     } catch (err) {
       next(err);
@@ -155,7 +173,7 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
 
   app.post('/backchannel-logout', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
     try {
-      const config = await configuration();
+      const { config } = await configuration();
       const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
       const { payload } = await jwtVerify(String(req.body?.logout_token ?? ''), jwks, { issuer: options.issuer, audience: options.clientId, maxTokenAge: '2 min' });
       const events = payload.events as Record<string, unknown> | undefined;
@@ -187,11 +205,20 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
   };
 }
 
-async function discover(options: DemoRpOptions): Promise<client.Configuration> {
+/** The gateway's configuration for this client, and its DPoP handle when it is a FAPI 2.0 client. */
+interface Oidc {
+  config: client.Configuration;
+  dpop?: client.DPoPHandle | undefined;
+}
+
+async function discover(options: DemoRpOptions): Promise<Oidc> {
   const metadata: Partial<client.ClientMetadata> = options.signedUserinfo ? { userinfo_signed_response_alg: 'ES256' } : {};
   const auth = options.auth.method === 'client_secret_basic'
     ? client.ClientSecretBasic(options.auth.secret)
     : client.PrivateKeyJwt({ key: options.auth.key.privateKey, kid: options.auth.key.kid });
   const execute = options.issuer.startsWith('http://') ? [client.allowInsecureRequests] : [];
-  return client.discovery(new URL(options.issuer), options.clientId, metadata, auth, { execute });
+  const config = await client.discovery(new URL(options.issuer), options.clientId, metadata, auth, { execute });
+  // One DPoP key per process, never written anywhere: the tokens bound to it live in this
+  // process's sessions and die with them.
+  return { config, dpop: options.fapi2 ? client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256')) : undefined };
 }

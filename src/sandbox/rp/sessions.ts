@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 
 export interface RpSession {
   pending?: { state: string; nonce: string; verifier: string; returnTo?: string };
-  user?: { claims: Record<string, unknown>; idTokenClaims: Record<string, unknown>; idToken: string; sid?: string };
+  /** `tokenType`: `dpop` when the access token is bound to the application's DPoP key, else `bearer`. */
+  user?: { claims: Record<string, unknown>; idTokenClaims: Record<string, unknown>; idToken: string; sid?: string | undefined; tokenType?: string };
 }
 
 export class RpSessions {
