@@ -16,6 +16,7 @@ import { recordUnmet } from './unmet-reason.ts';
 import { firstTimeInInteraction, interactionFor, type InteractionDeps, type InteractionDetails } from './context.ts';
 import { finishConsent } from './consent.ts';
 import { consentClaims } from './consent-claims.ts';
+import { rememberInteractionClient } from './interaction-client.ts';
 
 const REASON_MESSAGES: Record<string, string> = {
   max_age: 'login.reasonMaxAge',
@@ -40,6 +41,7 @@ async function secondFactorForSession(deps: InteractionDeps, details: Interactio
 export function showInteraction(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const details = await interactionFor(deps.provider, req, res);
+    await rememberInteractionClient(deps, details.uid, String(details.params.client_id));
     const client = await deps.provider.Client.find(String(details.params.client_id));
     const clientName = client?.clientName ?? String(details.params.client_id);
     if (details.prompt.name === 'login') {

@@ -1,10 +1,12 @@
 /**
  * oidc-provider's own pages (error, logout confirmation, signed out) rendered with the
- * gateway's templates, so that they are French first, styled and CSP-compliant.
+ * gateway's templates, so that they are French first, styled and CSP-compliant. An error
+ * page links back to the request's application when the client is known (client-home.ts).
  */
 import type { KoaContextWithOIDC, ErrorOut } from 'oidc-provider';
 import type { Views } from '../http/views.ts';
 import { LANG_COOKIE, detectLocale } from '../http/i18n.ts';
+import { backLinkOfClient } from './client-home.ts';
 
 function pageContext(ctx: KoaContextWithOIDC) {
   const res = ctx.res as unknown as { locals?: { cspNonce?: string } };
@@ -23,7 +25,8 @@ export function oidcPages(views: Views) {
       const code = views.has(`error.${out.error}`) ? out.error : 'generic';
       ctx.type = 'html';
       ctx.set('cache-control', 'no-store');
-      ctx.body = views.render('error', pageContext(ctx), { messageKey: `error.${code}`, code: out.error, description: out.error_description });
+      const back = backLinkOfClient(ctx.oidc?.client);
+      ctx.body = views.render('error', pageContext(ctx), { messageKey: `error.${code}`, code: out.error, description: out.error_description, back });
     },
     async logoutSource(ctx: KoaContextWithOIDC, form: string) {
       ctx.type = 'html';
