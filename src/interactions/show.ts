@@ -1,5 +1,6 @@
 /**
- * GET /interaction/:uid — the page of the current prompt: sign-in choices for `login`,
+ * GET /interaction/:uid — the page of the current prompt: sign-in choices for `login` (the
+ * account portal's naming the page it leads to),
  * the consent page for `consent`, listing every claim the application will receive
  * (first-party applications never see it). A session that only lacks the step an
  * application's rules ask (client_step_missing) goes to that step: a key as second factor at
@@ -17,6 +18,8 @@ import { firstTimeInInteraction, interactionFor, type InteractionDeps, type Inte
 import { finishConsent } from './consent.ts';
 import { consentClaims } from './consent-claims.ts';
 import { rememberInteractionClient } from './interaction-client.ts';
+import { PORTAL_CLIENT_ID } from '../portal/portal-client.ts';
+import { portalSignInDestination } from '../portal/destination.ts';
 
 const REASON_MESSAGES: Record<string, string> = {
   max_age: 'login.reasonMaxAge',
@@ -66,7 +69,9 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
         return;
       }
       const reason = stepUp ? 'login.stepUp' : details.prompt.reasons.map((r) => REASON_MESSAGES[r]).find(Boolean);
-      sendPage(deps.views, req, res, 'login', { uid: details.uid, clientName, reason, choices, requirement });
+      // The account portal's sign-in names the page it leads to (account, pilot dashboard, audit trail).
+      const destination = clientId === PORTAL_CLIENT_ID ? await portalSignInDestination(deps, details.params.state) : undefined;
+      sendPage(deps.views, req, res, 'login', { uid: details.uid, clientName, destination, reason, choices, requirement });
       return;
     }
     if (gatewayProperties(client).first_party) {
