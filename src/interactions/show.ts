@@ -68,7 +68,9 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
         sendPage(deps.views, req, res, 'unmet', { uid: details.uid, clientName, requirement }, 403);
         return;
       }
-      const reason = stepUp ? 'login.stepUp' : details.prompt.reasons.map((r) => REASON_MESSAGES[r]).find(Boolean);
+      // The step-up notice speaks of "one of the means below" only when more than one is shown.
+      const meansShown = Number(choices.key) + Number(choices.pscCard || choices.pscEcps);
+      const reason = stepUp ? (meansShown > 1 ? 'login.stepUp' : 'login.stepUpOne') : details.prompt.reasons.map((r) => REASON_MESSAGES[r]).find(Boolean);
       // The account portal's sign-in names the page it leads to (account, pilot dashboard, audit trail).
       const destination = clientId === PORTAL_CLIENT_ID ? await portalSignInDestination(deps, details.params.state) : undefined;
       sendPage(deps.views, req, res, 'login', { uid: details.uid, clientName, destination, reason, choices, requirement });

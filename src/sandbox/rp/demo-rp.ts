@@ -2,8 +2,11 @@
  * A demo hospital application (relying party) built the way an integrator would build
  * one with openid-client: discovery, authorization code + PKCE + state + nonce, userinfo,
  * RP-initiated logout and back-channel logout; with `fapi2`, as a FAPI 2.0 client: pushed
- * authorization requests (RFC 9126) and DPoP-bound access tokens (RFC 9449). It doubles as
- * the integration example of docs/integration.md. Sessions are in memory: it is a sandbox peer.
+ * authorization requests (RFC 9126) and DPoP-bound access tokens (RFC 9449). Its pages are
+ * French: an error sent back by the gateway is explained in French (its English description
+ * kept as a technical detail), and signing out ends on « vous êtes déconnecté(e) » (the logout's
+ * `state`, checked). It doubles as the
+ * integration example of docs/integration.md. Sessions are in memory: it is a sandbox peer.
  */
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
@@ -17,6 +20,7 @@ import { parseCookie } from 'cookie';
 import type { Logger } from 'pino';
 import { RpSessions } from './sessions.ts';
 import { displayIdentity } from './identity.ts';
+import { callbackErrorMessage } from './error-messages.ts';
 import type { ClientKey } from './client-key.ts';
 
 const VIEWS = fileURLToPath(new URL('../../../views/sandbox/rp/', import.meta.url));
@@ -63,6 +67,9 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
   const sessions = new RpSessions();
   // Cookies are not isolated by port: each demo application needs its own cookie name on localhost.
   const COOKIE = `demo_rp_sid_${options.clientId}`;
+  /** The state of a logout under way: the home page says « vous êtes déconnecté(e) » when the gateway sends it back. */
+  const BYE_COOKIE = `demo_rp_bye_${options.clientId}`;
+  const SIGNED_OUT = 'signed-out';
   const eta = new Eta({ views: VIEWS, cache: true, autoEscape: true });
   const log = options.logger.child({ rp: options.clientId });
 
@@ -89,7 +96,16 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
   app.get('/', (req, res) => {
     const { session } = sessionOf(req);
     const user = session?.user;
-    render(res, 'home', user ? { user: displayIdentity(user.claims), idToken: user.idTokenClaims, claims: user.claims, tokenType: user.tokenType } : { user: undefined });
+    const bye = parseCookie(req.headers.cookie ?? '')[BYE_COOKIE];
+    // Back from the gateway's logout with the state this browser was given when it signed out:
+    // remembered for one display, on the plain address.
+    if (req.query.state !== undefined) {
+      if (bye !== undefined && req.query.state === bye) res.cookie(BYE_COOKIE, SIGNED_OUT, { httpOnly: true, sameSite: 'lax', path: '/', maxAge: 60 * 1000 });
+      return res.redirect(303, '/');
+    }
+    const loggedOut = !user && bye === SIGNED_OUT;
+    if (bye === SIGNED_OUT) res.clearCookie(BYE_COOKIE, { path: '/' });
+    render(res, 'home', user ? { user: displayIdentity(user.claims), idToken: user.idTokenClaims, claims: user.claims, tokenType: user.tokenType } : { user: undefined, loggedOut });
   });
 
   app.get('/jwks.json', (_req, res) => {
@@ -144,7 +160,7 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
       res.redirect(303, '/');
     } catch (err) {
       if (err instanceof client.AuthorizationResponseError) {
-        return render(res, 'error', { message: `La connexion n’a pas abouti (${err.error}).`, detail: err.error_description }, 400);
+        return render(res, 'error', { message: callbackErrorMessage(err.error), code: err.error, detail: err.error_description, retry: true }, 400);
       }
       next(err);
     }
@@ -155,10 +171,12 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
     const idToken = session?.user?.idToken;
     if (id) sessions.delete(id);
     res.clearCookie(COOKIE, { path: '/' });
-    if (!idToken) return res.redirect(303, '/');
+    const state = client.randomState();
+    res.cookie(BYE_COOKIE, state, { httpOnly: true, sameSite: 'lax', path: '/', maxAge: 10 * 60 * 1000 });
+    if (!idToken) return res.redirect(303, `/?state=${state}`);
     try {
       const { config } = await configuration();
-      res.redirect(303, client.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: `${url}/` }).href);
+      res.redirect(303, client.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: `${url}/`, state }).href);
     } catch (err) {
       next(err);
     }
