@@ -63,7 +63,7 @@ describe('Back after a finished sign-in', () => {
     const page = await new TestBrowser().request(`${stack.issuer}/interaction/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/enrol`);
     assert.equal(page.status, 400);
     assert.deepEqual(backLinks(page), []);
-    assert.match(page.text, /Revenez à votre application \(l'onglet ou la fenêtre d'où vous venez\) et recommencez depuis celle-ci\./);
+    assert.match(page.text, /Revenez à votre application \(l'onglet ou la fenêtre d'où vous venez\) et, si nécessaire, recommencez depuis celle-ci\./);
     assert.equal(startAgainCount(page), 1, page.text);
     assert.doesNotMatch(page.text, /Revenez à votre application pour recommencer/);
   });
@@ -83,7 +83,7 @@ describe('errors of oidc-provider and of the staff pages', () => {
     const request = await authorizationRequest(stack, { clientId: 'third-party-rp', params: { redirect_uri: 'https://attacker.example/' } });
     const page = await new TestBrowser().request(request.url);
     assert.deepEqual(backLinks(page), []);
-    assert.match(page.text, /Revenez à Application tierce et recommencez depuis l'application\./);
+    assert.match(page.text, /Revenez à Application tierce et, si nécessaire, recommencez depuis l'application\./);
   });
 
   it('an unknown client: no link, what to do', async () => {
@@ -111,7 +111,7 @@ describe('errors of oidc-provider and of the staff pages', () => {
 
   it('English pages too', async () => {
     const page = await new TestBrowser().request(`${stack.issuer}/interaction/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA?lang=en`);
-    assert.match(page.text, /Go back to your application \(the tab or window you came from\) and start again from there\./);
+    assert.match(page.text, /Go back to your application \(the tab or window you came from\) and, if needed, start again from there\./);
   });
 });
 
