@@ -28,7 +28,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { loadPolicy, type AssurancePolicy } from './assurance/index.ts';
 import { createPscConfigurationSource, createPscFederation, createPscFetch, expiryWarning, readPscTlsFiles } from './federation/index.ts';
-import { createProvider, loadClientsFile, type ClientMetadata } from './oidc/index.ts';
+import { clientPlaceholders, createProvider, loadClientsFile, type ClientMetadata } from './oidc/index.ts';
 import { OIDC_ROUTES } from './oidc/provider.ts';
 import { CLIENT_COUNTED_ENDPOINTS, CLIENT_ENDPOINTS, providerEdges } from './oidc/edges.ts';
 import { interactionRoutes, PSC_CALLBACK_PATH } from './interactions/routes.ts';
@@ -125,7 +125,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const keys = createKeys(config.redis.prefix);
   const loaded = await loadKeys({ dir: config.keys.dir, createIfMissing: config.env !== 'production', cookieKeys: config.cookieKeys, auditMacKey: config.audit.macKey });
   for (const file of loaded.created) logger.warn({ file }, 'generated missing key file (run `npm run keys` to manage keys explicitly)');
-  const registered = options.clients ?? loadClientsFile(config.clients.file);
+  const registered = options.clients ?? loadClientsFile(config.clients.file, process.env, clientPlaceholders(config));
   if (registered.some((c) => c.client_id === PORTAL_CLIENT_ID)) throw new ConfigError([{ key: 'clients', received: JSON.stringify(PORTAL_CLIENT_ID), expected: `another client_id: "${PORTAL_CLIENT_ID}" is the gateway's own account portal` }]);
   const clients = [...registered, portalClient(config.issuer)];
   const policy = options.policy ?? loadPolicy('config/assurance.json');

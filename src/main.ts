@@ -8,7 +8,8 @@ import { ConfigError, formatProblem, loadConfig, type Config } from './config/in
 import { KeyFileError } from './keys/load.ts';
 import { createLogger } from './logger.ts';
 import { startGateway } from './gateway.ts';
-import { prepareSandboxSecrets, startDemoApps, startPscSandbox } from './sandbox/launch.ts';
+import { checkSandboxUrls, loadSandboxClients, prepareSandboxSecrets, startDemoApps, startPscSandbox } from './sandbox/launch.ts';
+import type { ClientMetadata } from './oidc/index.ts';
 
 interface Closable { close(): Promise<void> }
 
@@ -42,14 +43,21 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
   try {
+    let clients: ClientMetadata[] | undefined;
     if (config.sandbox.enabled) {
       config = prepareSandboxSecrets(config);
+      // Before anything listens: the demo applications must be registered where they run.
+      clients = loadSandboxClients(config);
       const sandbox = await startPscSandbox(config, logger);
       running.push(sandbox.simulator);
       config = sandbox.config;
     }
-    running.push(await startGateway({ config, logger }));
-    if (config.sandbox.enabled) running.push(...await startDemoApps(config, logger));
+    running.push(await startGateway({ config, logger, ...(clients ? { clients } : {}) }));
+    if (clients) {
+      running.push(...await startDemoApps(config, clients, logger));
+      // Each peer answers at the URL people are given, as the peers reach one another there.
+      await checkSandboxUrls(config);
+    }
   } catch (err) {
     if (err instanceof ConfigError || err instanceof KeyFileError) {
       const lines = err instanceof ConfigError ? err.problems.map(formatProblem) : [err.message];
@@ -65,14 +73,13 @@ async function main(): Promise<void> {
   }
 
   if (config.sandbox.enabled) {
-    const host = config.sandbox.host;
     process.stdout.write([
       '',
       'HospiConnect sandbox is running:',
       `  gateway (issuer)     ${config.issuer}/.well-known/openid-configuration`,
       `  PSC simulator        ${config.psc.issuer}`,
-      `  demo DPI             http://${host}:${config.sandbox.dpiPort}/`,
-      `  demo DMP-like        http://${host}:${config.sandbox.dmpPort}/`,
+      `  demo DPI             ${config.sandbox.dpiUrl}/`,
+      `  demo DMP-like        ${config.sandbox.dmpUrl}/`,
       `  pilot dashboard      ${config.issuer}/pilot  (staff: ${config.pilot.staffIdNats.join(', ')}; demo data: npm run pilot:seed)`,
       'Press Ctrl-C to stop.',
       '',

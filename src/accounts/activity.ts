@@ -1,7 +1,7 @@
 /**
  * A practitioner's recent activity, newest first, derived from the audit events that name
  * them (the audit trail is the source; this is an index for /account): sign-ins, failures,
- * key changes. Kept short; never contains more than the audit event summary.
+ * key changes, and a staff member's own actions (exports, audit searches). Kept short; never contains more than the audit event summary.
  */
 import type { Store } from '../store/store.ts';
 import type { Keys } from '../store/keys.ts';
@@ -16,6 +16,12 @@ export interface ActivityEntry {
   method?: string;
   acr?: string;
   keyName?: string;
+  /** A staff member's own action (admin.action): which one, e.g. `pilot.export`, `audit.search`. */
+  action?: string;
+  /** Of that action: the export format (`csv`, `json`) and the period it covered (YYYY-MM-DD days). */
+  format?: string;
+  from?: string;
+  to?: string;
 }
 
 export const ACTIVITY_KEPT = 50;

@@ -11,6 +11,7 @@ import { ENV_VARIABLES, SECRET_KEYS, envNameFor } from './env.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { productionProblems } from './production.ts';
 import { pscAuthProblems } from './psc-auth.ts';
+import { defaultUrl } from './public-urls.ts';
 
 export interface LoadConfigOptions {
   /** Environment to read (default: process.env). */
@@ -43,6 +44,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
   const config = parsed.data as Config;
   config.sandbox.enabled = config.sandbox.enabled ?? config.env !== 'production';
+  config.issuer ??= defaultUrl(config.http.host, config.http.port);
+  const { sandbox } = config;
+  sandbox.pscUrl ??= defaultUrl(sandbox.host, sandbox.pscPort);
+  sandbox.dpiUrl ??= defaultUrl(sandbox.host, sandbox.dpiPort);
+  sandbox.dmpUrl ??= defaultUrl(sandbox.host, sandbox.dmpPort);
   const refused = [...pscAuthProblems(config.psc), ...productionProblems(config)];
   if (refused.length) throw new ConfigError(refused);
   return config;

@@ -3,6 +3,7 @@
  * Every key is documented in README.md ("Configuration"); environment names are in env.ts.
  */
 import { z } from 'zod';
+import { peerUrl, publicUrl } from './public-urls.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const url = z.url({ protocol: /^https?$/ });
@@ -24,8 +25,11 @@ export const pscMetadataSchema = z.strictObject({
 export const configSchema = z.strictObject({
   /** development | test | production (NODE_ENV). Production refuses unsafe settings. */
   env: z.enum(['development', 'test', 'production']).default('development'),
-  /** Public issuer URL of the gateway; every token and discovery document names it. */
-  issuer: url.default('http://localhost:3000'),
+  /**
+   * Public issuer URL of the gateway; every token and discovery document names it.
+   * Default: http://<http.host>:<http.port>, localhost for 0.0.0.0 (public-urls.ts); production requires https.
+   */
+  issuer: publicUrl.optional(),
   http: z.strictObject({
     port: port.default(3000),
     host: z.string().min(1).default('localhost'),
@@ -92,10 +96,20 @@ export const configSchema = z.strictObject({
   sandbox: z.strictObject({
     /** Start the PSC simulator and demo relying parties in-process (never in production). */
     enabled: z.stringbool().or(z.boolean()).optional(),
+    /** Address the PSC simulator and the demo applications listen on (0.0.0.0: every interface). */
     host: z.string().min(1).default('localhost'),
-    pscPort: port.default(3001),
-    dpiPort: port.default(3002),
-    dmpPort: port.default(3003),
+    /** Ports they listen on: fixed, since the demo applications' registrations name them. */
+    pscPort: port.min(1).default(3001),
+    dpiPort: port.min(1).default(3002),
+    dmpPort: port.min(1).default(3003),
+    /**
+     * The URLs people and the gateway reach them at (an origin), when it is not
+     * http://<host>:<port> (localhost for a wildcard host): behind a port mapping or a proxy.
+     * config/clients.json names the demo applications' ones as ${SANDBOX_DPI_URL}, ${SANDBOX_DMP_URL}.
+     */
+    pscUrl: peerUrl.optional(),
+    dpiUrl: peerUrl.optional(),
+    dmpUrl: peerUrl.optional(),
   }).prefault({}),
   ttl: z.strictObject({
     accessToken: seconds.default(600),
@@ -184,5 +198,9 @@ export const configSchema = z.strictObject({
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
-export type Config = z.output<typeof configSchema> & { sandbox: { enabled: boolean } };
+/** After loading: the sandbox switch decided and every public URL known (load.ts). */
+export type Config = z.output<typeof configSchema> & {
+  issuer: string;
+  sandbox: { enabled: boolean; pscUrl: string; dpiUrl: string; dmpUrl: string };
+};
 export type PscMetadata = z.output<typeof pscMetadataSchema>;

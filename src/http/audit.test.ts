@@ -30,4 +30,16 @@ describe('activity index (withActivityIndex)', () => {
     assert.equal(recorded.length, 4, 'every event is in the audit trail');
     assert.deepEqual(pushed, [], 'none in the activity list');
   });
+
+  it("keeps which staff action a person did in their own name, not its criteria or results", async () => {
+    const { pushed, recorder } = indexed();
+    await recorder.record({ type: 'admin.action', outcome: 'info', actor: '899700427885', details: { action: 'pilot.export', format: 'csv', from: '2026-11-04', to: '2026-12-03' } });
+    await recorder.record({ type: 'admin.action', outcome: 'info', actor: '899700427885', details: { action: 'audit.search', idNat: '810103456783', type: 'key.enrolled', results: 3 } });
+    await recorder.record({ type: 'key.raised', outcome: 'success', actor: '899700427885', details: { from: 'eidas2', to: 'eidas3' } });
+    assert.deepEqual(pushed.map(([, e]) => e), [
+      { at: 1000, type: 'admin.action', outcome: 'info', action: 'pilot.export', format: 'csv', from: '2026-11-04', to: '2026-12-03' },
+      { at: 1000, type: 'admin.action', outcome: 'info', action: 'audit.search' },
+      { at: 1000, type: 'key.raised', outcome: 'success' },
+    ]);
+  });
 });

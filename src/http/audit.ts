@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import type { AuditInput, AuditRecorder, AuditSource } from '../audit/types.ts';
-import type { ActivityLog } from '../accounts/index.ts';
+import type { ActivityEntry, ActivityLog } from '../accounts/index.ts';
 
 export interface RequestAudit {
   record(input: AuditInput, req?: Request): Promise<void>;
@@ -42,6 +42,12 @@ export function isClinicianActivity(type: string): boolean {
   return !type.startsWith('token.');
 }
 
+/** What /account needs to say which staff action it was (portal/activity-label.ts): no criteria, no results. */
+function staffAction(d: NonNullable<AuditInput['details']>): Pick<ActivityEntry, 'action' | 'format' | 'from' | 'to'> {
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  return Object.fromEntries(Object.entries({ action: text(d.action), format: text(d.format), from: text(d.from), to: text(d.to) }).filter(([, v]) => v !== undefined));
+}
+
 /**
  * A recorder that also keeps each practitioner's recent activity (accounts/activity.ts), so
  * that /account shows what the audit trail says about them without scanning it.
@@ -59,6 +65,7 @@ export function withActivityIndex(recorder: AuditRecorder, activity: ActivityLog
         ...(typeof d.method === 'string' ? { method: d.method } : {}),
         ...(typeof d.acr === 'string' ? { acr: d.acr } : {}),
         ...(typeof d.keyName === 'string' ? { keyName: d.keyName } : {}),
+        ...(input.type === 'admin.action' ? staffAction(d) : {}),
       }).catch(() => { /* the index is a convenience; the trail is the record */ });
     },
   };

@@ -14,6 +14,7 @@ import { assuranceOf, stepRulesAsk } from '../assurance/index.ts';
 import { savePendingLogin } from './pending-login.ts';
 import { requirementOf, signInChoices } from './requirement.ts';
 import { recordUnmet } from './unmet-reason.ts';
+import { sendUnmetPage } from './unmet-page.ts';
 import { firstTimeInInteraction, interactionFor, type InteractionDeps, type InteractionDetails } from './context.ts';
 import { finishConsent } from './consent.ts';
 import { consentClaims } from './consent-claims.ts';
@@ -65,7 +66,7 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
       if (choices.none) {
         await deps.audit.record({ type: 'stepup.unmet', outcome: 'failure', clientId, actor, reason: 'no-means-reaches-the-level', details: wanted }, req);
         await recordUnmet(deps, details.uid, { reason: 'no-means-reaches-the-level', requirement });
-        sendPage(deps.views, req, res, 'unmet', { uid: details.uid, clientName, requirement }, 403);
+        sendUnmetPage(deps, req, res, details.uid, { clientName, requirement });
         return;
       }
       // The step-up notice speaks of "one of the means below" only when more than one is shown.

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { serviceScopes, toClientMetadata } from './clients.ts';
+import { loadClientsFile, serviceScopes, toClientMetadata } from './clients.ts';
+import { clientPlaceholders, fillPlaceholders } from './client-placeholders.ts';
 import { ConfigError, formatProblem } from '../config/index.ts';
 
 const good = { client_id: 'dpi', client_name: 'DPI', redirect_uris: ['https://dpi.chu.example/cb'], client_secret_env: 'DPI_SECRET' };
@@ -86,13 +87,53 @@ describe('clients.json', () => {
     assert.equal(dpopMachine!.dpop_bound_access_tokens, true, 'a machine client may require DPoP for its tokens');
   });
 
-  it('the repository file describes the two demo applications; the DMP-like one as a FAPI 2.0 client', async () => {
-    const { readFileSync } = await import('node:fs');
-    const data = JSON.parse(readFileSync('config/clients.json', 'utf8'));
-    const clients = toClientMetadata(data, { DEMO_DPI_CLIENT_SECRET: 'd'.repeat(43) });
+  it('the repository file describes the two demo applications where they run; the DMP-like one as a FAPI 2.0 client', () => {
+    const placeholders = { SANDBOX_DPI_URL: 'http://localhost:4002', SANDBOX_DMP_URL: 'http://dmp.sandbox.example:8080' };
+    const clients = loadClientsFile('config/clients.json', { DEMO_DPI_CLIENT_SECRET: 'd'.repeat(43) }, placeholders);
     assert.deepEqual(clients.map((c) => [c.client_id, c.token_endpoint_auth_method]), [['demo-dpi', 'client_secret_basic'], ['demo-dmp', 'private_key_jwt']]);
+    const dpi = clients.find((c) => c.client_id === 'demo-dpi')!;
+    assert.deepEqual(dpi.redirect_uris, ['http://localhost:4002/callback']);
+    assert.equal(dpi.backchannel_logout_uri, 'http://localhost:4002/backchannel-logout');
     const dmp = clients.find((c) => c.client_id === 'demo-dmp')!;
+    assert.equal(dmp.jwks_uri, 'http://dmp.sandbox.example:8080/jwks.json');
     assert.equal(dmp.require_pushed_authorization_requests, true, 'FAPI 2.0: PAR');
     assert.equal(dmp.dpop_bound_access_tokens, true, 'FAPI 2.0: sender-constrained access tokens');
+  });
+});
+
+describe('clients.json placeholders (the sandbox demo applications\' addresses)', () => {
+  const entry = { ...good, redirect_uris: ['${SANDBOX_DPI_URL}/callback'], post_logout_redirect_uris: ['${SANDBOX_DPI_URL}/'] };
+  const refusal = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (err) {
+      assert.ok(err instanceof ConfigError, String(err));
+      return err.problems.map(formatProblem);
+    }
+    assert.fail('expected a refusal');
+  };
+
+  it('fills in a placeholder at the start of an address, and leaves everything else as written', () => {
+    const data = [{ ...entry, client_name: 'DPI ${SANDBOX_DPI_URL}' }];
+    const [filled] = fillPlaceholders(data, { SANDBOX_DPI_URL: 'http://localhost:4002' }, 'clients') as Record<string, unknown>[];
+    assert.deepEqual(filled!.redirect_uris, ['http://localhost:4002/callback']);
+    assert.deepEqual(filled!.post_logout_redirect_uris, ['http://localhost:4002/']);
+    assert.equal(filled!.client_name, 'DPI ${SANDBOX_DPI_URL}');
+    assert.deepEqual(entry.redirect_uris, ['${SANDBOX_DPI_URL}/callback'], 'the parsed file is not changed');
+  });
+
+  it('refuses a name it does not know, naming the entry and the known ones', () => {
+    const lines = refusal(() => fillPlaceholders([{ ...good, redirect_uris: ['${DPI_URL}/callback'] }], { SANDBOX_DPI_URL: 'http://localhost:3002', SANDBOX_DMP_URL: 'http://localhost:3003' }, 'clients'));
+    assert.deepEqual(lines, ['config: clients[0].redirect_uris[0] = "${DPI_URL}/callback" — expected an address, or one of ${SANDBOX_DPI_URL}, ${SANDBOX_DMP_URL} followed by a path (the sandbox\'s demo applications)']);
+  });
+
+  it('in production, fills in nothing: the file is refused as before, with the reason', () => {
+    const production = { env: 'production', sandbox: { dpiUrl: 'http://localhost:3002', dmpUrl: 'http://localhost:3003' } } as unknown as Parameters<typeof clientPlaceholders>[0];
+    assert.equal(clientPlaceholders(production), undefined);
+    const lines = refusal(() => toClientMetadata(fillPlaceholders([entry], undefined, 'clients'), { DPI_SECRET: 's'.repeat(40) }));
+    assert.equal(lines.length, 2, lines.join('\n'));
+    assert.match(lines[0]!, /^config: clients\[0\]\.redirect_uris\[0\] = "\$\{SANDBOX_DPI_URL\}\/callback" — expected the application's own URL: \$\{…\} names a sandbox demo application's address, filled in outside production only$/);
+    const repository = refusal(() => loadClientsFile('config/clients.json', { DEMO_DPI_CLIENT_SECRET: 'd'.repeat(43) }, undefined));
+    assert.equal(repository.length, 7, 'every demo address of the repository file');
   });
 });

@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, issueProblems, type ConfigProblem } from '../config/index.ts';
 import { SCOPES } from './claims-config.ts';
+import { fillPlaceholders, type ClientPlaceholders } from './client-placeholders.ts';
 
 const uri = z.url({ protocol: /^https?$/ });
 
@@ -110,9 +111,12 @@ export const clientSchema = z.strictObject({
 export type ClientRegistration = z.output<typeof clientSchema>;
 export type ClientMetadata = Record<string, unknown> & { client_id: string };
 
-/** Reads and validates the clients file; throws ConfigError naming each bad entry. */
-export function loadClientsFile(path: string, env: NodeJS.ProcessEnv = process.env): ClientMetadata[] {
-  return toClientMetadata(readClientsJson(path), env, path);
+/**
+ * Reads and validates the clients file, its "${SANDBOX_…_URL}" placeholders filled in with
+ * `placeholders` (none in production: clientPlaceholders); throws ConfigError naming each bad entry.
+ */
+export function loadClientsFile(path: string, env: NodeJS.ProcessEnv = process.env, placeholders?: ClientPlaceholders): ClientMetadata[] {
+  return toClientMetadata(fillPlaceholders(readClientsJson(path), placeholders, path), env, path);
 }
 
 function readClientsJson(path: string): unknown {
@@ -123,10 +127,10 @@ function readClientsJson(path: string): unknown {
   }
 }
 
-/** Reads a clients file as registrations, schema checked, without looking up secrets (admin CLI). */
-export function readRegistrationsFile(path: string): { raw: unknown[]; registrations: ClientRegistration[] } {
+/** Reads a clients file as registrations, schema checked, without looking up secrets (admin CLI); `raw` keeps its placeholders. */
+export function readRegistrationsFile(path: string, placeholders?: ClientPlaceholders): { raw: unknown[]; registrations: ClientRegistration[] } {
   const data = readClientsJson(path);
-  return { raw: data as unknown[], registrations: parseRegistrations(data, path) };
+  return { raw: data as unknown[], registrations: parseRegistrations(fillPlaceholders(data, placeholders, path), path) };
 }
 
 /** Validates a list of registrations with the schema and unique client_ids; throws ConfigError. */

@@ -36,10 +36,12 @@ export function postAsGet(path: string, options: PostAsGetOptions): RequestHandl
     read,
     (req, res, next) => {
       const body = typeof req.body === 'string' ? req.body : '';
-      const problem = paramsProblem(body, 'form body', limits);
-      if (problem) return next(refuse(problem));
-      // Re-serialised: the GET sees exactly the parameters this request carried.
+      // Re-serialised, and checked as such: the GET sees exactly the parameters this request
+      // carried, and the URL it gets is held to the query limits (a body of raw, unencoded
+      // characters grows when encoded, up to nine bytes each).
       const query = new URLSearchParams(body).toString();
+      const problem = paramsProblem(body, 'form body', limits) ?? paramsProblem(query, 'form body, encoded for the URL,', limits);
+      if (problem) return next(refuse(problem));
       res.set('cache-control', 'no-store').redirect(303, query ? `${path}?${query}` : path);
     },
   ];

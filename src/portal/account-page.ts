@@ -1,16 +1,17 @@
 /**
  * GET /account — the clinician's own page: identity, keys (name, kind, model, dates, backed
  * up, blocked, the highest level each can prove under its binding and how to raise it), what
- * the last actions did, the form to add a key, and recent sign-ins.
+ * the last actions did (in words: activity-label.ts), the form to add a key, and recent sign-ins.
  */
 import type { RequestHandler } from 'express';
-import { sendPage } from '../http/page.ts';
+import { localeOf, sendPage } from '../http/page.ts';
 import { requireSession, type PortalDeps } from './context.ts';
 import { csrfToken } from '../http/csrf.ts';
 import { isFresh } from './session.ts';
+import { activityLabel } from './activity-label.ts';
 import { keyAssurance, keyOwnAssurance, raisesBinding } from '../assurance/index.ts';
 
-const NOTICES = new Set(['renamed', 'revoked', 'revoked-last', 'added', 'fresh', 'fresh-needed', 'raised']);
+const NOTICES = new Set(['renamed', 'revoked', 'revoked-last', 'added', 'fresh', 'raised']);
 
 export function getAccountPage(deps: PortalDeps): RequestHandler {
   return async (req, res) => {
@@ -26,6 +27,8 @@ export function getAccountPage(deps: PortalDeps): RequestHandler {
     for (const s of [...signIns, ...events]) {
       if (s.clientId && !clientNames.has(s.clientId)) clientNames.set(s.clientId, (await deps.provider.Client.find(s.clientId))?.clientName ?? s.clientId);
     }
+    const lang = localeOf(req);
+    const t = deps.views.t(lang);
     const notice = typeof req.query.notice === 'string' && NOTICES.has(req.query.notice) ? req.query.notice : undefined;
     sendPage(deps.views, req, res, 'account', {
       account,
@@ -35,7 +38,7 @@ export function getAccountPage(deps: PortalDeps): RequestHandler {
         return { ...c, worth, raisable: raisesBinding(worth, keyOwnAssurance(deps.policy, c)) };
       }),
       signIns: signIns.map((s) => ({ ...s, clientName: s.clientId ? clientNames.get(s.clientId) : undefined })),
-      events: events.map((e) => ({ ...e, clientName: e.clientId ? clientNames.get(e.clientId) : undefined })),
+      events: events.map((e) => ({ ...e, label: activityLabel(e, t, lang), clientName: e.clientId ? clientNames.get(e.clientId) : undefined })),
       notice,
       fresh: isFresh(session, deps.config.portal.freshAuthSeconds),
       csrf: csrfToken(deps.csrfSecret, session.uid),

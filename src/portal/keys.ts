@@ -1,7 +1,7 @@
 /**
- * The clinician's actions on their keys in /account. Rename needs the session; revoke and
- * add need an authentication less than five minutes old (otherwise: sign in again, then
- * back). Every form and script call carries the CSRF token. Only the clinician's own keys
+ * The clinician's actions on their keys in /account. Rename needs the session; adding needs
+ * an authentication less than five minutes old (otherwise: sign in again, then back; removing
+ * is revoke-key.ts). Every form and script call carries the CSRF token. Only the clinician's own keys
  * can be touched. A key added here is bound to the session's sign-in (it never proves more),
  * and a sign-in below the policy's binding minimum cannot add one.
  */
@@ -37,24 +37,6 @@ export function postRename(deps: PortalDeps): RequestHandler {
     if (!renamed) throw new UserFacingError(404, 'unknown_key', 'no such key on this account');
     await deps.audit.record({ type: 'key.renamed', outcome: 'success', actor: session.accountId, details: { kind: renamed.kind } }, req);
     res.redirect(303, '/account?notice=renamed');
-  };
-}
-
-export function postRevoke(deps: PortalDeps): RequestHandler {
-  return async (req, res) => {
-    const session = await requireSession(deps, req, res);
-    if (!session) return;
-    checkCsrf(deps, req, session.uid);
-    if (!isFresh(session, deps.config.portal.freshAuthSeconds)) {
-      res.redirect(303, '/account?notice=fresh-needed');
-      return;
-    }
-    const removed = await deps.credentials.revoke(session.accountId, String(req.params.id));
-    if (!removed) throw new UserFacingError(404, 'unknown_key', 'no such key on this account');
-    req.log.info({ idNat: session.accountId }, 'key revoked by its owner');
-    const left = await deps.credentials.listByAccount(session.accountId);
-    await deps.audit.record({ type: 'key.revoked', outcome: 'success', actor: session.accountId, details: { by: 'owner', keysLeft: left.length } }, req);
-    res.redirect(303, `/account?notice=${left.length === 0 ? 'revoked-last' : 'revoked'}`);
   };
 }
 

@@ -1,11 +1,15 @@
 /**
  * The sandbox peers started by `npm start` outside production: the PSC simulator (3001)
- * and the demo DPI (3002) and DMP-like (3003) applications. Secrets they share with the
+ * and the demo DPI (3002) and DMP-like (3003) applications, each listening on SANDBOX_HOST and
+ * its port and reached at its public URL (SANDBOX_*_URL). Secrets they share with the
  * gateway are generated per run when not given, so none is ever written in the repo.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from '../config/index.ts';
+import { clientPlaceholders, loadClientsFile, type ClientMetadata } from '../oidc/index.ts';
+import { checkDemoRegistrations } from './demo-registrations.ts';
+import { checkReachable, type Probe } from './reachability.ts';
 import { startPscSimulator } from './psc/index.ts';
 import { startDemoRp } from './rp/demo-rp.ts';
 import { loadClientKey } from './rp/client-key.ts';
@@ -31,6 +35,17 @@ export function prepareSandboxSecrets(config: Config, env: NodeJS.ProcessEnv = p
   };
 }
 
+/**
+ * The relying parties of the clients file, its demo applications' addresses filled in from
+ * SANDBOX_DPI_URL / SANDBOX_DMP_URL; throws ConfigError when the demo applications are not
+ * registered where they run (before anything listens).
+ */
+export function loadSandboxClients(config: Config, env: NodeJS.ProcessEnv = process.env): ClientMetadata[] {
+  const clients = loadClientsFile(config.clients.file, env, clientPlaceholders(config));
+  checkDemoRegistrations(config, clients);
+  return clients;
+}
+
 /** Starts the PSC simulator; the returned config points the gateway at it. */
 export async function startPscSandbox(config: Config, logger: Logger) {
   const authMethod = config.psc.authMethod;
@@ -43,6 +58,7 @@ export async function startPscSandbox(config: Config, logger: Logger) {
   const simulator = await startPscSimulator({
     port: config.sandbox.pscPort,
     host: config.sandbox.host,
+    url: config.sandbox.pscUrl,
     clients: [{
       client_id: config.psc.clientId,
       client_secret: config.psc.clientSecret!,
@@ -54,21 +70,29 @@ export async function startPscSandbox(config: Config, logger: Logger) {
   return { simulator, config: { ...config, psc: { ...config.psc, issuer: simulator.issuer } } };
 }
 
-export async function startDemoApps(config: Config, logger: Logger, env: NodeJS.ProcessEnv = process.env) {
+const DPI_TITLE = 'DPI de démonstration';
+const DMP_TITLE = 'Service DMP de démonstration';
+
+/** Starts the demo applications, as registered in `clients` (loadSandboxClients). */
+export async function startDemoApps(config: Config, clients: readonly ClientMetadata[], logger: Logger) {
+  const secret = clients.find((c) => c.client_id === 'demo-dpi')?.client_secret;
+  if (typeof secret !== 'string') throw new Error('demo-dpi has no client secret: loadSandboxClients checks the registrations first');
   const dpi = await startDemoRp({
     port: config.sandbox.dpiPort,
     host: config.sandbox.host,
-    title: 'DPI de démonstration',
+    url: config.sandbox.dpiUrl,
+    title: DPI_TITLE,
     subtitle: 'Dossier patient informatisé — Centre hospitalier de démonstration',
     issuer: config.issuer,
     clientId: 'demo-dpi',
-    auth: { method: 'client_secret_basic', secret: env.DEMO_DPI_CLIENT_SECRET! },
+    auth: { method: 'client_secret_basic', secret },
     logger,
   });
   const dmp = await startDemoRp({
     port: config.sandbox.dmpPort,
     host: config.sandbox.host,
-    title: 'Service DMP de démonstration',
+    url: config.sandbox.dmpUrl,
+    title: DMP_TITLE,
     subtitle: 'Service national de type DMP — accès sensible',
     issuer: config.issuer,
     clientId: 'demo-dmp',
@@ -78,4 +102,38 @@ export async function startDemoApps(config: Config, logger: Logger, env: NodeJS.
     logger,
   });
   return [dpi, dmp];
+}
+
+/**
+ * Once everything listens: each peer answers at its URL from here, as the peers reach one
+ * another there; throws ConfigError naming the URL setting and where the peer listens.
+ */
+export async function checkSandboxUrls(config: Config): Promise<void> {
+  const { sandbox } = config;
+  const json = (body: string): Record<string, unknown> => { try { return JSON.parse(body) as Record<string, unknown>; } catch { return {}; } };
+  const issuerOf = (name: string, expected: string) => (response: Response, body: string): true | string => {
+    const issuer = json(body).issuer;
+    if (response.ok && issuer === expected) return true;
+    return typeof issuer === 'string' ? `another ${name} answered there (issuer ${JSON.stringify(issuer)})` : `another server answered there (HTTP ${response.status})`;
+  };
+  const page = (title: string) => (response: Response, body: string): true | string =>
+    response.status === 200 && body.includes(title) ? true : `another server answered there (HTTP ${response.status})`;
+  const demo = (key: 'dpiUrl' | 'dmpUrl', port: number, name: string, title: string, why: string): Probe => ({
+    key: `sandbox.${key}`, env: `SANDBOX_${name}_URL`, url: sandbox[key], fetch: `${sandbox[key]}/`, why,
+    listens: `${sandbox.host}:${port} (SANDBOX_HOST, SANDBOX_${name}_PORT)`, recognise: page(title),
+  });
+  await checkReachable([
+    {
+      key: 'issuer', env: 'ISSUER', url: config.issuer, fetch: `${config.issuer}/.well-known/openid-configuration`,
+      why: 'the demo applications discover the gateway there', listens: `${config.http.host}:${config.http.port} (HOST, PORT)`,
+      recognise: issuerOf('gateway', config.issuer),
+    },
+    {
+      key: 'sandbox.pscUrl', env: 'SANDBOX_PSC_URL', url: sandbox.pscUrl, fetch: `${config.psc.issuer}/.well-known/openid-configuration`,
+      why: 'the gateway signs clinicians in through it there', listens: `${sandbox.host}:${sandbox.pscPort} (SANDBOX_HOST, SANDBOX_PSC_PORT)`,
+      recognise: issuerOf('PSC', config.psc.issuer),
+    },
+    demo('dpiUrl', sandbox.dpiPort, 'DPI', DPI_TITLE, 'the gateway sends it back-channel logouts there'),
+    demo('dmpUrl', sandbox.dmpPort, 'DMP', DMP_TITLE, 'the gateway fetches its keys there'),
+  ]);
 }

@@ -123,4 +123,19 @@ describe('docker/Dockerfile and docker/compose.yml', () => {
     assert.deepEqual(compose.services.sandbox!.profiles, ['sandbox']);
     assert.equal(environmentOf(compose.services.sandbox!).NODE_ENV, 'development');
   });
+
+  it('publishes each sandbox peer on the port of its URL, the same number inside and out', () => {
+    const sandbox = compose.services.sandbox! as { ports?: string[] };
+    const config = loadConfig({ env: { ...dockerfileEnv(dockerfile), ...environmentOf(compose.services.sandbox!) } });
+    assert.equal(config.sandbox.host, '0.0.0.0', 'the peers listen on the container\'s interfaces');
+    const peers = [
+      ['ISSUER', config.issuer, config.http.port], ['SANDBOX_PSC_URL', config.sandbox.pscUrl, config.sandbox.pscPort],
+      ['SANDBOX_DPI_URL', config.sandbox.dpiUrl, config.sandbox.dpiPort], ['SANDBOX_DMP_URL', config.sandbox.dmpUrl, config.sandbox.dmpPort],
+    ] as const;
+    for (const [name, url, port] of peers) {
+      assert.equal(new URL(url).hostname, 'localhost', `${name}: people on the docker host reach it on localhost`);
+      assert.equal(Number(new URL(url).port), port, `${name}: the URL's port is the one it listens on (the gateway reaches it there inside the container)`);
+      assert.ok(sandbox.ports?.includes(`${port}:${port}`), `${name}: port ${port} published as ${port}:${port}`);
+    }
+  });
 });

@@ -128,7 +128,8 @@ describe('security keys and passkeys in Chromium', () => {
     await page.getByRole('button', { name: 'Utiliser ma clé de sécurité ou mon téléphone' }).click();
     await page.waitForURL(`${stack.demo!.dpi}/`);
     await page.goto(`${stack.issuer}/account`);
-    await page.getByRole('button', { name: /Retirer « Clé du bloc »/ }).click();
+    await page.getByRole('link', { name: /Retirer « Clé du bloc »/ }).click();
+    await page.getByRole('button', { name: /Oui, retirer « Clé du bloc »/ }).click();
     await page.waitForSelector('[data-notice=revoked-last]');
     assert.match(await page.locator('[data-notice]').textContent() ?? '', /connectez-vous avec Pro Santé Connect/);
     assert.equal((await credentialsOf(IDNAT)).length, 0);

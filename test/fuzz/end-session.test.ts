@@ -124,9 +124,11 @@ describe('fuzzing /session/end', () => {
 
   it('raw bodies of any kind are refused or forwarded, never a 5xx', async () => {
     const body = fc.oneof(hostileString, fc.array(fc.tuple(fc.constantFrom(...PARAMETERS), hostileString), { maxLength: 8 }).map((pairs) => formEncode(pairs)));
+    // Found by this property: 5,991 raw `$` pass the body's 8 KiB but not once encoded for the
+    // URL of the 303 (%24 each, an 18 KiB Location the client cannot read).
     await runFuzz(fc.asyncProperty(body, async (raw) => {
       await checkPost(raw, 'application/x-www-form-urlencoded', false);
-    }), 40);
+    }), 40, [['$'.repeat(5991)]]);
     await assertHealthy(stack);
   });
 });

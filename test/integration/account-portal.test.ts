@@ -1,7 +1,8 @@
 /**
  * /account over real HTTP: sign-in through the gateway, the clinician's own keys only, CSRF
- * on every state-changing request, a recent authentication for revoking and adding, and
- * the admin command that revokes every key of a clinician who leaves.
+ * on every state-changing request, a recent authentication for revoking and adding, removal
+ * only through its confirmation page, staff actions in words in the clinician's own activity,
+ * and the admin command that revokes every key of a clinician who leaves.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,8 @@ import { createCredentialRepository } from '../../src/webauthn/index.ts';
 import { TEST_REDIS_URL } from '../support/redis.ts';
 
 let stack: Stack;
-before(async () => { stack = await startStack({ name: 'account-portal', overrides: { 'portal.freshAuthSeconds': 2 } }); });
+const STAFF = '899700427885';
+before(async () => { stack = await startStack({ name: 'account-portal', overrides: { 'portal.freshAuthSeconds': 2, 'pilot.staffIdNats': [STAFF], 'admin.idNats': [STAFF] } }); });
 after(async () => { await stack.close(); });
 
 const repository = () => createCredentialRepository(stack.store, createKeys(stack.prefix));
@@ -85,22 +87,61 @@ describe('/account', () => {
     assert.equal((await repository().listByAccount('810104567894'))[0]?.name, 'Clé du bloc B');
   });
 
-  it('revoking needs a recent authentication; the last key says PSC remains', async () => {
+  it('removing a key: a confirmation page first; the removal needs confirm=yes and a recent authentication', async () => {
     const { browser, key } = await clinicianWithKey('810106789016');
     const [mine] = await repository().listByAccount('810106789016');
+    const confirmPath = `/account/keys/${encodeURIComponent(mine!.id)}/revoke`;
     const page = await accountPage(browser);
-    await new Promise((r) => setTimeout(r, 2500));
-    const stale = await browser.request(`${stack.issuer}/account/keys/${encodeURIComponent(mine!.id)}/revoke`, { form: { _csrf: csrfOf(page) } });
-    assert.equal(stale.headers.get('location'), '/account?notice=fresh-needed');
-    assert.equal((await repository().listByAccount('810106789016')).length, 1, 'nothing revoked');
+    assert.equal(page.doc.querySelectorAll('form[action$="/revoke"]').length, 0, 'no one-click removal on /account');
+    assert.equal(page.doc.querySelector(`a[href="${confirmPath}"]`)?.text.trim(), 'Retirer « Clé de départ »');
 
-    const fresh = await browser.follow(`${stack.issuer}/account/login?fresh=1`);
+    const confirm = await browser.request(`${stack.issuer}${confirmPath}`);
+    assert.equal(confirm.status, 200);
+    assert.match(confirm.text, /Retirer « Clé de départ » \?/);
+    assert.match(confirm.doc.querySelector('[data-last-key]')?.text ?? '', /dernière clé.*Pro Santé Connect.*carte CPS ou l'application e-CPS/s);
+    const unconfirmed = await browser.request(`${stack.issuer}${confirmPath}`, { form: { _csrf: csrfOf(page) } });
+    assert.equal(unconfirmed.status, 303);
+    assert.equal(unconfirmed.headers.get('location'), confirmPath, 'a removal without confirm=yes goes back to the confirmation');
+    assert.equal((await repository().listByAccount('810106789016')).length, 1, 'nothing removed');
+
+    await new Promise((r) => setTimeout(r, 2500));
+    const stale = await browser.request(`${stack.issuer}${confirmPath}`, { form: { _csrf: csrfOf(page), confirm: 'yes' } });
+    assert.equal(stale.headers.get('location'), confirmPath);
+    assert.equal((await repository().listByAccount('810106789016')).length, 1, 'nothing removed after the five-minute window');
+    const asks = await browser.request(`${stack.issuer}${confirmPath}`);
+    assert.equal(asks.doc.querySelectorAll('form[action$="/revoke"]').length, 0, 'no removal button before the identity is confirmed');
+    const signIn = asks.doc.querySelector('a[href^="/account/login"]')?.getAttribute('href');
+    assert.equal(signIn, `/account/login?fresh=1&return=${encodeURIComponent(confirmPath)}`);
+
+    const fresh = await browser.follow(new URL(signIn!, stack.issuer));
     const { verify } = await ceremony(browser, stack, interactionPath(fresh.page!), 'webauthn', key);
     const back = await browser.follow(new URL((verify.json as { redirectTo: string }).redirectTo, stack.issuer));
-    assert.match(back.page!.url, /notice=fresh/);
-    const revoked = await browser.follow(`${stack.issuer}/account/keys/${encodeURIComponent(mine!.id)}/revoke`, { form: { _csrf: csrfOf(back.page!) } });
+    assert.equal(new URL(back.page!.url).pathname, confirmPath, 'back on the confirmation after confirming the identity');
+    const revoked = await browser.submit(back.page!, 'form[action$="/revoke"]');
+    assert.match(revoked.page!.url, /notice=revoked-last/);
     assert.match(revoked.page!.text, /Vous n'avez plus de clé : connectez-vous avec Pro Santé Connect/);
     assert.equal((await repository().listByAccount('810106789016')).length, 0);
+  });
+
+  it("the confirmation page is only for the clinician's own keys", async () => {
+    const { browser } = await clinicianWithKey('810101234561');
+    const other = await clinicianWithKey('810102345672');
+    const [theirs] = await repository().listByAccount('810102345672');
+    const page = await browser.request(`${stack.issuer}/account/keys/${encodeURIComponent(theirs!.id)}/revoke`);
+    assert.equal(page.status, 404);
+    const post = await browser.request(`${stack.issuer}/account/keys/${encodeURIComponent(theirs!.id)}/revoke`, { form: { _csrf: csrfOf(await accountPage(browser)), confirm: 'yes' } });
+    assert.equal(post.status, 404);
+    assert.equal((await repository().listByAccount('810102345672')).length, 1);
+    assert.equal((await accountPage(other.browser)).status, 200);
+  });
+
+  it('after the five-minute window, /account asks to confirm the identity before asking a key name', async () => {
+    const { browser } = await clinicianWithKey('810103456783');
+    await new Promise((r) => setTimeout(r, 2500));
+    const stale = await accountPage(browser);
+    assert.equal(stale.doc.querySelector('#key-name'), null, 'no key name field that re-authenticating would empty');
+    assert.equal(stale.doc.querySelector('[data-webauthn]'), null, 'no key ceremony block without its button');
+    assert.equal(stale.doc.querySelector('a[href="/account/login?fresh=1&return=%2Faccount"]')?.text.trim(), 'Confirmer mon identité');
   });
 
   it('adds a key from /account with a recent authentication and the CSRF token', async () => {
@@ -117,6 +158,22 @@ describe('/account', () => {
     const verify = await browser.request(`${stack.issuer}/account/keys/verify`, { json: { response, name: 'Téléphone pro' }, headers: { 'x-csrf-token': csrf } });
     assert.equal(verify.status, 200, verify.body);
     assert.deepEqual((await repository().listByAccount('810107890127')).map((c) => c.name), ['Clé de départ', 'Téléphone pro']);
+  });
+
+  it("a pilot team member's own exports and audit searches say what they were in their activity", async () => {
+    const browser = new TestBrowser();
+    const login = await browser.follow(`${stack.issuer}/account/login`);
+    const psc = await browser.submit(login.page!, 'form[action$="/psc"]');
+    await browser.submit(psc.page!, 'form.login-form', { action: 'login', practitioner: STAFF, means: 'card' });
+    for (const path of ['/pilot/export.csv?from=2026-11-04&to=2026-12-03', '/pilot/export.json?from=2026-11-04&to=2026-12-03', '/admin/audit?type=key.enrolled']) {
+      assert.equal((await browser.request(`${stack.issuer}${path}`)).status, 200, path);
+    }
+    const rows = (await accountPage(browser)).doc.querySelectorAll('tr[data-event="admin.action"]').map((row) => row.querySelectorAll('td')[1]!.text.trim());
+    assert.deepEqual(rows, [
+      "Recherche dans le journal d'audit",
+      'Export des chiffres du pilote (JSON, du 4 nov. 2026 au 3 déc. 2026)',
+      'Export des chiffres du pilote (CSV, du 4 nov. 2026 au 3 déc. 2026)',
+    ]);
   });
 
   it('admin revoke-keys removes every key of a clinician who leaves', async () => {

@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/ports.ts';
@@ -21,11 +21,10 @@ describe('npm start (sandbox)', () => {
   before(async () => {
     const [gw, psc, dpi, dmp] = [await freePort(), await freePort(), await freePort(), await freePort()];
     urls = { gateway: `http://localhost:${gw}`, dpi: `http://localhost:${dpi}`, dmp: `http://localhost:${dmp}` };
-    const clients = readFileSync('config/clients.json', 'utf8').replaceAll('localhost:3002', `localhost:${dpi}`).replaceAll('localhost:3003', `localhost:${dmp}`);
-    writeFileSync(join(dir, 'clients.json'), clients);
+    // config/clients.json as it is: the demo applications' addresses follow the ports (sandbox-urls.test.ts).
     main = spawnMain({
       PORT: String(gw), ISSUER: urls.gateway, SANDBOX_PSC_PORT: String(psc), SANDBOX_DPI_PORT: String(dpi), SANDBOX_DMP_PORT: String(dmp),
-      KEYS_DIR: dir, CLIENTS_FILE: join(dir, 'clients.json'), LOG_LEVEL: 'warn',
+      KEYS_DIR: dir, LOG_LEVEL: 'warn',
     });
     await main.waitForOutput(/Press Ctrl-C to stop/);
   });

@@ -16,6 +16,8 @@
   var status = root.querySelector('[data-webauthn-status]');
   var button = root.querySelector('[data-webauthn-start]');
   var nameInput = root.querySelector('[data-webauthn-name]');
+  // A block without its start button (e.g. /account before the identity is confirmed) has nothing to run.
+  if (!status || !button) return;
   var busy = false;
 
   function message(name) {
@@ -78,6 +80,13 @@
         ? lib.startRegistration({ optionsJSON: optionsJSON })
         : lib.startAuthentication({ optionsJSON: optionsJSON, useBrowserAutofill: conditional });
     }).then(function (response) {
+      if (conditional) {
+        // A passkey was picked from the autofill: from here on, the person is waiting for us.
+        picked = true;
+        busy = true;
+        button.disabled = true;
+        show(message('working'));
+      }
       var body = { response: response };
       if (nameInput) body.name = nameInput.value;
       return post(root.getAttribute('data-verify-url'), body);
@@ -103,9 +112,17 @@
     run(false).catch(fail);
   });
 
+  // The background passkey autofill (conditional mediation) runs without anyone asking: until
+  // a passkey is picked from it, its failures (no choice before the timeout, options refused,
+  // aborted by the button) stay silent and leave the focus where it is. After a pick, the
+  // person acted, and a failure is said as for the button.
+  var picked = false;
   if (mode === 'authenticate' && root.getAttribute('data-conditional') === 'true') {
     lib.browserSupportsWebAuthnAutofill().then(function (supported) {
-      if (supported) run(true).catch(function (error) { if (!busy) fail(error); });
-    });
+      if (!supported) return;
+      return run(true).catch(function (error) {
+        if (picked) fail(error);
+      });
+    }).catch(function () { /* no autofill: the button remains */ });
   }
 })();

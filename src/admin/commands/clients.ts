@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { orPrintedProblems } from '../../config/index.ts';
 import { parseRegistrations, readRegistrationsFile, type ClientRegistration } from '../../oidc/clients.ts';
+import { clientPlaceholders, fillPlaceholders } from '../../oidc/client-placeholders.ts';
 import { createDisabledClients } from '../../oidc/disabled-clients.ts';
 import { PORTAL_CLIENT_ID } from '../../portal/portal-client.ts';
 import type { AdminContext } from '../context.ts';
@@ -16,13 +17,13 @@ import { createAdminSessions } from '../sessions.ts';
 
 const REASON_MAX = 200;
 
-/** The registrations of CLIENTS_FILE, or undefined after printing why they cannot be read. */
-const registrations = (file: string) => orPrintedProblems(() => readRegistrationsFile(file));
+/** The registrations of CLIENTS_FILE (its sandbox placeholders filled in, as the gateways do), or undefined after printing why they cannot be read. */
+const registrations = (ctx: AdminContext) => orPrintedProblems(() => readRegistrationsFile(ctx.config.clients.file, clientPlaceholders(ctx.config)));
 
 const kindOf = (c: ClientRegistration) => (c.grant_types.includes('client_credentials') ? 'machine' : 'sign-in');
 
 export async function listClients(ctx: AdminContext): Promise<number> {
-  const file = registrations(ctx.config.clients.file);
+  const file = registrations(ctx);
   if (!file) return 2;
   const disabled = createDisabledClients(ctx.store, ctx.keys);
   for (const c of file.registrations) {
@@ -54,7 +55,7 @@ function readRegistration(path: string): Record<string, unknown> | undefined {
 export async function addClient(ctx: AdminContext, registrationPath: string): Promise<number> {
   const path = ctx.config.clients.file;
   const entry = readRegistration(registrationPath);
-  const file = entry && registrations(path);
+  const file = entry && registrations(ctx);
   if (!entry || !file) return 2;
   if (entry.client_id === PORTAL_CLIENT_ID) {
     console.error(`admin: "${PORTAL_CLIENT_ID}" is the gateway's own account portal; choose another client_id`);
@@ -64,7 +65,7 @@ export async function addClient(ctx: AdminContext, registrationPath: string): Pr
     console.error(`admin: client "${String(entry.client_id)}" is already registered in ${path}`);
     return 2;
   }
-  const added = orPrintedProblems(() => parseRegistrations([...file.raw, entry], path).at(-1)!);
+  const added = orPrintedProblems(() => parseRegistrations(fillPlaceholders([...file.raw, entry], clientPlaceholders(ctx.config), path), path).at(-1)!);
   if (!added) return 2;
   // Recorded first: the file does not need Redis, and no change may escape the audit trail.
   const event = { type: 'admin.action', clientId: added.client_id, details: { action: 'add-client', target: added.client_id, operator: ctx.operator, kind: kindOf(added) } } as const;
@@ -100,7 +101,7 @@ function registeredClient(ctx: AdminContext, clientId: string): ClientRegistrati
     console.error(`admin: "${PORTAL_CLIENT_ID}" is the gateway's own account portal; it cannot be disabled`);
     return undefined;
   }
-  const found = registrations(ctx.config.clients.file)?.registrations.find((c) => c.client_id === clientId);
+  const found = registrations(ctx)?.registrations.find((c) => c.client_id === clientId);
   if (!found) console.error(`admin: no client "${clientId}" in ${ctx.config.clients.file} (the file the gateways load: CLIENTS_FILE)`);
   return found;
 }

@@ -1,8 +1,8 @@
 /**
- * startPscSimulator: listens first (so port 0 works), builds the issuer from the real port,
- * then creates the provider and the express app behind the already-listening server. With
- * `tls` it serves HTTPS and accepts tls_client_auth clients (mutual TLS, as PSC's "Espace de
- * Confiance" requires).
+ * startPscSimulator: listens first (so port 0 works), builds the issuer from the real port (or
+ * from the public `url` it is reached at, when given), then creates the provider and the express
+ * app behind the already-listening server. With `tls` it serves HTTPS and accepts
+ * tls_client_auth clients (mutual TLS, as PSC's "Espace de Confiance" requires).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createPscApp } from './app.ts';
@@ -19,6 +19,11 @@ export interface PscSimulatorOptions {
   port: number;
   /** Host to bind (default 'localhost'). */
   host?: string;
+  /**
+   * The URL people and the gateway reach it at (an origin; the issuer is this plus the realm
+   * path), when it is not http(s)://<host>:<port> — behind a port mapping or a proxy.
+   */
+  url?: string;
   /** Relying parties allowed to use the simulator (the gateway). */
   clients: PscClient[];
   /**
@@ -82,7 +87,7 @@ export async function startPscSimulator(options: PscSimulatorOptions): Promise<P
     res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' }).end('Simulateur PSC en cours de démarrage');
   }, options.port, host, options.tls);
 
-  const url = `${options.tls ? 'https' : 'http'}://${urlHost(host)}:${port}`;
+  const url = options.url?.replace(/\/$/, '') ?? `${options.tls ? 'https' : 'http'}://${urlHost(host)}:${port}`;
   const issuer = `${url}${ISSUER_PATH}`;
   let faults: PscFaults = {};
   try {

@@ -22,13 +22,20 @@ import { RpSessions } from './sessions.ts';
 import { displayIdentity } from './identity.ts';
 import { callbackErrorMessage } from './error-messages.ts';
 import type { ClientKey } from './client-key.ts';
+import { defaultUrl } from '../../config/public-urls.ts';
 
 const VIEWS = fileURLToPath(new URL('../../../views/sandbox/rp/', import.meta.url));
 
 export interface DemoRpOptions {
   /** Port to listen on (0 = any free port). */
   port: number;
+  /** Address to listen on (default 'localhost'; 0.0.0.0: every interface). */
   host?: string;
+  /**
+   * The URL people and the gateway reach it at (an origin): its redirect URI, post-logout URI
+   * and keys are registered under it. Default http://<host>:<port>, localhost for 0.0.0.0.
+   */
+  url?: string;
   /** Application title shown on its pages, e.g. "DPI de démonstration". */
   title: string;
   /** Short description under the title. */
@@ -62,7 +69,7 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
   server.listen(options.port, options.host ?? 'localhost');
   await once(server, 'listening');
   const address = server.address();
-  const url = `http://${options.host ?? 'localhost'}:${typeof address === 'object' && address ? address.port : options.port}`;
+  const url = options.url?.replace(/\/$/, '') ?? defaultUrl(options.host ?? 'localhost', typeof address === 'object' && address ? address.port : options.port);
   const redirectUri = `${url}/callback`;
   const sessions = new RpSessions();
   // Cookies are not isolated by port: each demo application needs its own cookie name on localhost.
