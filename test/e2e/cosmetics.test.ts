@@ -53,7 +53,7 @@ async function headerAndCard(page: Page) {
 
 /**
  * At each width: a screenshot, no default-coloured link, the header as wide as the card, and
- * (unless `allowOverflow`: /account's key card, the wide tables of /pilot and its report, left to those pages'
+ * (unless `allowOverflow`: the wide tables of /pilot and its report, left to those pages'
  * layouts) no page wider than the screen.
  */
 async function checkLook(page: Page, name: string, options: { allowOverflow?: boolean } = {}) {
@@ -110,7 +110,7 @@ describe('the pages\' look in Chromium', () => {
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.waitForURL(`${stack.issuer}/account`);
     assert.ok(await page.getByRole('link', { name: 'Se déconnecter' }).isVisible());
-    await checkLook(page, 'account', { allowOverflow: true });
+    await checkLook(page, 'account');
     await page.goto(`${stack.issuer}/admin/audit`);
     await page.waitForSelector('.search-form');
     await checkLook(page, 'admin-audit');
