@@ -81,7 +81,7 @@ describe('the demo DPI', () => {
     await loginAtPsc(browser, first.page!, { practitioner: '810102345672', means: 'card' }, { stopAt: () => false });
     const confirm = await browser.follow(`${stack.demo!.dpi}/logout`, { method: 'POST' });
     const { page } = await browser.submit(confirm.page!, 'form#op\\.logoutForm', { logout: 'yes' });
-    assert.equal(page?.url, `${stack.demo!.dpi}/`, "the plain address: the logout's state is not left in it");
+    assert.equal(page?.url, `${stack.demo!.dpi}/`);
     assert.match(page!.text, /Vous êtes déconnecté\(e\)/);
     const again = await browser.request(`${stack.demo!.dpi}/`);
     assert.doesNotMatch(again.text, /déconnecté/, 'said once, not on every later visit');

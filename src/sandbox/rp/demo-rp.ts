@@ -4,9 +4,8 @@
  * RP-initiated logout and back-channel logout; with `fapi2`, as a FAPI 2.0 client: pushed
  * authorization requests (RFC 9126) and DPoP-bound access tokens (RFC 9449). Its pages are
  * French: an error sent back by the gateway is explained in French (its English description
- * kept as a technical detail), and signing out ends on « vous êtes déconnecté(e) » (the logout's
- * `state`, checked). It doubles as the
- * integration example of docs/integration.md. Sessions are in memory: it is a sandbox peer.
+ * kept as a technical detail), and signing out ends on « vous êtes déconnecté(e) ». It doubles
+ * as the integration example of docs/integration.md. Sessions are in memory: it is a sandbox peer.
  */
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
@@ -74,9 +73,8 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
   const sessions = new RpSessions();
   // Cookies are not isolated by port: each demo application needs its own cookie name on localhost.
   const COOKIE = `demo_rp_sid_${options.clientId}`;
-  /** The state of a logout under way: the home page says « vous êtes déconnecté(e) » when the gateway sends it back. */
+  /** Set on signing out: the next home page says « vous êtes déconnecté(e) », once. */
   const BYE_COOKIE = `demo_rp_bye_${options.clientId}`;
-  const SIGNED_OUT = 'signed-out';
   const eta = new Eta({ views: VIEWS, cache: true, autoEscape: true });
   const log = options.logger.child({ rp: options.clientId });
 
@@ -103,15 +101,11 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
   app.get('/', (req, res) => {
     const { session } = sessionOf(req);
     const user = session?.user;
-    const bye = parseCookie(req.headers.cookie ?? '')[BYE_COOKIE];
-    // Back from the gateway's logout with the state this browser was given when it signed out:
-    // remembered for one display, on the plain address.
-    if (req.query.state !== undefined) {
-      if (bye !== undefined && req.query.state === bye) res.cookie(BYE_COOKIE, SIGNED_OUT, { httpOnly: true, sameSite: 'lax', path: '/', maxAge: 60 * 1000 });
-      return res.redirect(303, '/');
-    }
-    const loggedOut = !user && bye === SIGNED_OUT;
-    if (bye === SIGNED_OUT) res.clearCookie(BYE_COOKIE, { path: '/' });
+    // Signed out here a moment ago (this browser's session is gone, whatever the gateway was
+    // told): said once.
+    const justSignedOut = parseCookie(req.headers.cookie ?? '')[BYE_COOKIE] !== undefined;
+    if (justSignedOut) res.clearCookie(BYE_COOKIE, { path: '/' });
+    const loggedOut = !user && justSignedOut;
     render(res, 'home', user ? { user: displayIdentity(user.claims), idToken: user.idTokenClaims, claims: user.claims, tokenType: user.tokenType } : { user: undefined, loggedOut });
   });
 
@@ -178,12 +172,11 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
     const idToken = session?.user?.idToken;
     if (id) sessions.delete(id);
     res.clearCookie(COOKIE, { path: '/' });
-    const state = client.randomState();
-    res.cookie(BYE_COOKIE, state, { httpOnly: true, sameSite: 'lax', path: '/', maxAge: 10 * 60 * 1000 });
-    if (!idToken) return res.redirect(303, `/?state=${state}`);
+    res.cookie(BYE_COOKIE, '1', { httpOnly: true, sameSite: 'lax', path: '/', maxAge: 10 * 60 * 1000 });
+    if (!idToken) return res.redirect(303, '/');
     try {
       const { config } = await configuration();
-      res.redirect(303, client.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: `${url}/`, state }).href);
+      res.redirect(303, client.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: `${url}/` }).href);
     } catch (err) {
       next(err);
     }
