@@ -2,8 +2,9 @@
  * Errors shown to people: a typed error carries the status and the message key of the
  * French/English page (and, for a refused query, one line per parameter at fault); the
  * express error handler renders it (never a stack trace), with a way back to the application
- * when the route knows it, and logs unexpected errors with the request id the page shows. A request for a data file (a path ending `.json` or `.csv`: the
- * pilot's exports) gets the same refusal as JSON `{ error, message, problems? }` instead.
+ * when the route knows it, and logs unexpected errors with the request id the page shows. A
+ * request for a data file (a path ending `.json`, `.jsonl` or `.csv`: the pilot's and the audit
+ * trail's exports) gets the same refusal as JSON `{ error, message, problems? }` instead.
  */
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Views } from './views.ts';
@@ -80,9 +81,9 @@ export function sendErrorJson(views: Views, req: Request, res: Response, refusal
   res.status(refusal.status).set('cache-control', 'no-store').json({ error: refusal.code, message: t(messageKeyOf(views, refusal.code)), ...(problems.length ? { problems } : {}) });
 }
 
-/** A data file (the pilot's exports): refusals are JSON, not a page. */
+/** A data file (the pilot's and the audit trail's exports): refusals are JSON, not a page. */
 function answersJson(req: Request): boolean {
-  return /\.(?:json|csv)$/.test(req.path);
+  return /\.(?:json|jsonl|csv)$/.test(req.path);
 }
 
 export function notFound(views: Views): RequestHandler {
