@@ -23,6 +23,9 @@ import { getUnmet } from './unmet-page.ts';
 import { csrfToken, csrfValid, interactionBinding } from '../http/csrf.ts';
 import { notReplayable } from '../http/current-step.ts';
 import { UserFacingError } from '../http/errors.ts';
+import { setBackLink } from '../http/back-link.ts';
+import { interactionBackLink } from './interaction-client.ts';
+import { INTERACTION_UID } from './context.ts';
 
 export const PSC_CALLBACK_PATH = '/federation/psc/callback';
 
@@ -31,8 +34,11 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   const form = express.urlencoded({ extended: false, limit: deps.config.http.bodyLimit, parameterLimit: 20 });
   const step = deps.limits.signinStep;
   // Every page of an interaction carries the token of its forms; every form post is checked.
+  // An error page of the journey links back to the interaction's application when it is known.
   router.use('/interaction/:uid', (req, res, next) => {
-    res.locals.csrf = csrfToken(deps.csrfSecret, interactionBinding(String(req.params.uid)));
+    const uid = String(req.params.uid);
+    res.locals.csrf = csrfToken(deps.csrfSecret, interactionBinding(uid));
+    if (INTERACTION_UID.test(uid)) setBackLink(res, () => interactionBackLink(deps, uid));
     next();
   });
   const checked: RequestHandler = (req, _res, next) => {

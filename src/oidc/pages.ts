@@ -3,11 +3,13 @@
  * gateway's templates, so that they are French first, styled and CSP-compliant. An explicit
  * `?lang=` is remembered as on the gateway's pages; the language link shows a page requested by
  * GET again at its address, except the one-time resumption of an authorization (/auth/<uid>),
- * and a page answering a form (the logout confirmation's POST) has none.
+ * and a page answering a form (the logout confirmation's POST) has none. An error page links
+ * back to the request's application when the client is known (client-home.ts).
  */
 import type { KoaContextWithOIDC, ErrorOut } from 'oidc-provider';
 import type { Views, PageContext } from '../http/views.ts';
 import { LANG_COOKIE, LANG_COOKIE_OPTIONS, detectLocale, isLocale } from '../http/i18n.ts';
+import { backLinkOfClient } from './client-home.ts';
 
 /** The address showing this page again: a GET's own, unless it resumes an authorization (`/auth/<uid>`). */
 function showAgainAt(ctx: KoaContextWithOIDC, authorizationPath: string): string | undefined {
@@ -35,7 +37,8 @@ export function oidcPages(views: Views, authorizationPath: string) {
       const code = views.has(`error.${out.error}`) ? out.error : 'generic';
       ctx.type = 'html';
       ctx.set('cache-control', 'no-store');
-      ctx.body = views.render('error', pageContext(ctx, authorizationPath), { messageKey: `error.${code}`, code: out.error, description: out.error_description });
+      const back = backLinkOfClient(ctx.oidc?.client);
+      ctx.body = views.render('error', pageContext(ctx, authorizationPath), { messageKey: `error.${code}`, code: out.error, description: out.error_description, back });
     },
     async logoutSource(ctx: KoaContextWithOIDC, form: string) {
       ctx.type = 'html';

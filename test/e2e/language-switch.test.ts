@@ -112,10 +112,10 @@ describe('switching language mid-journey', () => {
     await page.getByLabel(/Carte CPS/).check();
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.waitForURL(/\/enrol$/);
-    await switchLanguage(tab, 'enrol', /CLAIRE, sign in within seconds next time/);
+    await switchLanguage(tab, 'enrol', /Claire, sign in within seconds next time/);
     await page.getByRole('button', { name: 'Register my key or passkey' }).click();
     await page.waitForURL(`${stack.demo!.dpi}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour CLAIRE TESTMARTIN/);
+    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Claire TESTMARTIN/);
     assert.deepEqual(tab.problems, []);
   });
 
@@ -141,7 +141,7 @@ describe('switching language mid-journey', () => {
     await switchLanguage(tab, 'second-factor', /Confirm with your security key/);
     await page.getByRole('button', { name: 'Confirm with my key' }).click();
     await page.waitForURL(`${stack.demo!.dpi}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour CLAIRE TESTMARTIN/);
+    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Claire TESTMARTIN/);
   });
 
   it('/account, an error page reached by a form, and /account after a change', async () => {
@@ -180,7 +180,7 @@ describe('switching language mid-journey', () => {
     await page.getByRole('link', { name: 'Sign in with my key or passkey' }).click();
     await page.getByRole('button', { name: /Use my security key/ }).click();
     await page.waitForURL(`${stack.demo!.dpi}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour CLAIRE TESTMARTIN/);
+    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Claire TESTMARTIN/);
   });
 
   it('logout without an application: confirmation and signed-out page', async () => {
@@ -233,7 +233,7 @@ describe('switching language during a step-up at the DMP', () => {
     await page.getByRole('button', { name: 'Later' }).click();
     await page.waitForURL(`${stack.demo!.dmp}/`);
     assert.equal(await page.locator('[data-testid=acr]').textContent(), 'eidas3');
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour LUCIE TESTPETIT/);
+    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Lucie TESTPETIT/);
   });
 
   it('consent page of a third-party application (single sign-on): switched, then allowed', async () => {
