@@ -165,7 +165,7 @@ export const configSchema = z.strictObject({
       idleMinutes: z.coerce.number().int().min(1).max(1440).default(10),
       absoluteMinutes: z.coerce.number().int().min(1).max(1440).default(60),
       /** Client networks (CIDR) of shared workstations, e.g. ["10.12.0.0/16"]. */
-      networks: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'an address range in CIDR notation, e.g. 10.12.0.0/16')).default([]),
+      networks: z.array(cidr()).default([]),
     }).prefault({}),
     /** How often ended sessions are looked for (one instance at a time does it). */
     sweepSeconds: z.coerce.number().int().min(1).max(3600).default(30),
@@ -209,7 +209,7 @@ export const configSchema = z.strictObject({
     /** Bearer token Prometheus sends to /metrics (≥ 32 characters). */
     token: z.string().min(32, 'at least 32 characters').optional(),
     /** Client networks (CIDR) allowed on /metrics without the token. */
-    allow: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'an address range in CIDR notation, e.g. 10.0.0.0/8')).default(['127.0.0.1/32', '::1/128']),
+    allow: z.array(cidr()).default(['127.0.0.1/32', '::1/128']),
   }).prefault({}),
   admin: z.strictObject({
     /** National identifiers of the IAM team allowed on /admin (signed in at eidas2 or above). */
