@@ -22,37 +22,25 @@
  *                              [--concurrency 64] [--no-reindex] [--keep]
  *   BENCH_REDIS_URL=redis://127.0.0.1:6379 (default)
  */
-import { randomBytes } from 'node:crypto';
-import os from 'node:os';
-import { parseArgs } from 'node:util';
-import type { Cluster, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   createRedisAuditLog, matchesQuery, reindexAuditTrail, type AuditEventBody, type AuditLog, type AuditPageRequest, type AuditQuery,
 } from '../src/audit/index.ts';
 import { addDays, parisDay, parisDayStart } from '../src/pilot/calendar.ts';
-import { createKeys, createRedisConnection } from '../src/store/index.ts';
-import { redactUrl } from '../src/store/redis-target.ts';
-import { deletePrefix } from '../test/support/redis.ts';
+import { createKeys } from '../src/store/index.ts';
+import { applyAll } from './apply-all.ts';
+import { releasePrefix, startBench } from './bench-redis.ts';
+import {
+  flags, fmt, interruption, loadAverage, ms, out, outMachine, pad, runBench, statsOf, trailBenchOptions, TRAIL_BENCH_FLAGS, type Stats, type TrailBenchOptions,
+} from './cli.ts';
 import { BENCH_MAC_KEY, createTrail } from './pilot-trail.ts';
+import { keyUsage, usedMemory } from './redis-footprint.ts';
 
 const TARGET_MS = 500;
 const WARM_UP = 3;
 
-const out = (line = '') => process.stdout.write(`${line}\n`);
-const note = (line: string) => process.stderr.write(`${line}\n`);
-const fmt = (n: number) => n.toLocaleString('en-US');
-const ms1 = (n: number) => Math.round(n * 10) / 10;
-const pad = (text: string | number, width: number) => String(text).padStart(width);
-const loadAverage = () => os.loadavg().map((n) => n.toFixed(2)).join(' ');
-
-interface Options {
-  events: number;
-  clinicians: number;
-  days: number;
-  reads: number;
-  concurrency: number;
+interface Options extends TrailBenchOptions {
   reindex: boolean;
-  keep: boolean;
 }
 
 const USAGE = `usage: node bench/audit-search.ts [--events N] [--clinicians N] [--days N] [--reads N] [--concurrency N] [--no-reindex] [--keep]
@@ -65,40 +53,10 @@ const USAGE = `usage: node bench/audit-search.ts [--events N] [--clinicians N] [
   --keep         leave the keys in Redis (the prefix is printed)
   BENCH_REDIS_URL  Redis server (default redis://127.0.0.1:6379)`;
 
-class UsageError extends Error {}
-
-function wholeNumber(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  const text = raw.replaceAll('_', '');
-  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!(value >= min && value <= max)) throw new UsageError(`--${name}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  return value;
-}
-
 function parseOptions(argv: string[]): Options | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv, strict: true, allowPositionals: false,
-      options: {
-        events: { type: 'string' }, clinicians: { type: 'string' }, days: { type: 'string' }, reads: { type: 'string' },
-        concurrency: { type: 'string' }, 'no-reindex': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const values = flags(argv, { ...TRAIL_BENCH_FLAGS, 'no-reindex': { type: 'boolean', default: false } });
   if (values.help) return 'help';
-  return {
-    events: wholeNumber('events', values.events, 1_000_000, 1, 20_000_000),
-    clinicians: wholeNumber('clinicians', values.clinicians, 5_000, 1, 10_000_000),
-    days: wholeNumber('days', values.days, 365, 1, 731),
-    reads: wholeNumber('reads', values.reads, 20, 1, 10_000),
-    concurrency: wholeNumber('concurrency', values.concurrency, 64, 1, 10_000),
-    reindex: !values['no-reindex'],
-    keep: values.keep,
-  };
+  return { ...trailBenchOptions(values, { maxEvents: 20_000_000, reads: 20, maxReads: 10_000 }), reindex: !values['no-reindex'] };
 }
 
 interface Case {
@@ -132,71 +90,21 @@ function cases(today: string): Case[] {
   ];
 }
 
-interface Stats { min: number; median: number; p95: number; max: number }
-
-function statsOf(samples: number[]): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const rank = (q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
-  return { min: sorted[0]!, median: rank(0.5), p95: rank(0.95), max: sorted.at(-1)! };
-}
-
-/** MEMORY USAGE of every key under the prefix, by kind (stream, index keys by field, registries). */
-async function footprint(redis: Redis, prefix: string): Promise<Map<string, { keys: number; bytes: number }>> {
-  const usage = new Map<string, { keys: number; bytes: number }>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 2000);
-    cursor = next;
-    const sizes = await Promise.all(keys.map((key) => redis.memory('USAGE', key, 'SAMPLES', 0)));
-    keys.forEach((key, i) => {
-      const rest = key.slice(prefix.length);
-      const kind = /^\{audit\}:ix:\d+:([a-z]+)/.exec(rest)?.[1] ?? /^\{audit\}:([a-z]+)/.exec(rest)?.[1] ?? 'other';
-      const row = usage.get(kind) ?? { keys: 0, bytes: 0 };
-      row.keys += 1;
-      row.bytes += Number(sizes[i] ?? 0);
-      usage.set(kind, row);
-    });
-  } while (cursor !== '0');
-  return usage;
-}
+/** The audit trail's keys by kind: the stream, index keys by field, registries. */
+const auditKind = (rest: string) => /^\{audit\}:ix:\d+:([a-z]+)/.exec(rest)?.[1] ?? /^\{audit\}:([a-z]+)/.exec(rest)?.[1] ?? 'other';
 
 async function main(): Promise<number> {
-  let options: Options | 'help';
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    note(`audit-search bench: ${err.message}\n${USAGE}`);
-    return 2;
-  }
-  if (options === 'help') {
-    out(USAGE);
-    return 0;
-  }
-  const opts = options;
-  const url = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const prefix = `hcbench:audit:${process.pid}:${randomBytes(4).toString('hex')}:`;
-  const redis = createRedisConnection({ url }) as Redis | Cluster;
-  try {
-    await redis.ping();
-  } catch (err) {
-    redis.disconnect();
-    note(`audit-search bench: cannot reach Redis at ${redactUrl(url)} (BENCH_REDIS_URL): ${(err as Error).message}`);
-    return 1;
-  }
+  const bench = await startBench('audit-search', 'audit', USAGE, parseOptions);
+  if (typeof bench === 'number') return bench;
+  const { opts, url, prefix, redis } = bench;
   const keys = createKeys(prefix);
   const log = createRedisAuditLog(redis, keys, BENCH_MAC_KEY);
-  let interrupted = false;
-  const onSigint = () => { interrupted = true; note('interrupted: stopping and cleaning up…'); };
-  process.on('SIGINT', onSigint);
+  const interrupted = interruption();
   try {
     const node = redis as Redis;
-    const version = /redis_version:(\S+)/.exec(await node.info('server'))?.[1] ?? '?';
     const today = parisDay(Date.now());
-    const cpus = os.cpus();
     out(`audit search bench — ${new Date().toISOString()}`);
-    out(`machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, Redis ${version} at ${redactUrl(url)}`);
-    out(`load average at start: ${loadAverage()} (other processes on the machine skew the figures)`);
+    await outMachine(node, url);
     out(`data: ${fmt(opts.events)} events (bench/pilot-trail.ts, as bench:pilot), ${fmt(opts.clinicians)} clinicians, ${opts.days} Paris days ending ${today}; prefix ${prefix}`);
     out();
 
@@ -206,44 +114,26 @@ async function main(): Promise<number> {
     const perActor = new Map<string, number>();
     const perActorDay = new Map<string, number>();
     const list = cases(today);
-    let loaded = 0;
-    let failure: unknown;
-    const memoryBefore = Number(/used_memory:(\d+)/.exec(await node.info('memory'))?.[1]);
-    const start = process.hrtime.bigint();
-    let lastReport = start;
-    const worker = async () => {
-      for (;;) {
-        if (failure !== undefined || interrupted) return;
-        const next = generated.next();
-        if (next.done) return;
-        const { seq: _seq, prev: _prev, mac: _mac, ...body } = next.value;
+    const memoryBefore = await usedMemory(node);
+    const { applied: loaded, seconds: loadSeconds } = await applyAll({
+      items: generated,
+      concurrency: opts.concurrency,
+      stopped: () => interrupted.raised,
+      verb: 'appended',
+      total: opts.events,
+      async apply(event) {
+        const { seq: _seq, prev: _prev, mac: _mac, ...body } = event;
         perActor.set(body.actor ?? '', (perActor.get(body.actor ?? '') ?? 0) + 1);
         if (body.actor) {
           const key = `${body.actor} ${parisDay(body.time)}`;
           perActorDay.set(key, (perActorDay.get(key) ?? 0) + 1);
         }
-        for (const c of list) if (matchesQuery(next.value, c.query)) c.expected += 1;
-        try {
-          await log.append(body as AuditEventBody);
-        } catch (err) {
-          failure ??= err;
-          return;
-        }
-        loaded += 1;
-        if (loaded % 50_000 === 0) {
-          const now = process.hrtime.bigint();
-          if (now - lastReport > 5_000_000_000n) {
-            lastReport = now;
-            note(`  appended ${fmt(loaded)} / ${fmt(opts.events)} (${fmt(Math.round(loaded / (Number(now - start) / 1e9)))} events/s)`);
-          }
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: opts.concurrency }, worker));
-    if (failure !== undefined) throw failure;
-    if (interrupted) return 130;
-    const loadSeconds = Number(process.hrtime.bigint() - start) / 1e9;
-    const memoryAfter = Number(/used_memory:(\d+)/.exec(await node.info('memory'))?.[1]);
+        for (const c of list) if (matchesQuery(event, c.query)) c.expected += 1;
+        await log.append(body as AuditEventBody);
+      },
+    });
+    if (interrupted.raised) return 130;
+    const memoryAfter = await usedMemory(node);
     out(`load: ${fmt(loaded)} events appended (chained and indexed) in ${loadSeconds.toFixed(1)} s = ${fmt(Math.round(loaded / loadSeconds))} events/s (${opts.concurrency} in flight; generating them on the same thread included)`);
 
     // The busiest clinician and their busiest day.
@@ -256,7 +146,7 @@ async function main(): Promise<number> {
     );
 
     // ---- Footprint.
-    const usage = await footprint(node, prefix);
+    const { byKind: usage } = await keyUsage(node, prefix, auditKind);
     const indexBytes = [...usage].filter(([kind]) => !['stream', 'head', 'trim'].includes(kind)).reduce((sum, [, r]) => sum + r.bytes, 0);
     const streamBytes = usage.get('stream')?.bytes ?? 0;
     out(`redis: stream ${(streamBytes / 2 ** 20).toFixed(1)} MiB (${(streamBytes / loaded).toFixed(0)} B/event); search index ${(indexBytes / 2 ** 20).toFixed(1)} MiB (${(indexBytes / loaded).toFixed(0)} B/event); INFO used_memory grew ${((memoryAfter - memoryBefore) / 2 ** 20).toFixed(1)} MiB`);
@@ -274,7 +164,7 @@ async function main(): Promise<number> {
       for (let i = 0; i < WARM_UP; i++) await log.search(c.query, page);
       const samples: number[] = [];
       for (let i = 0; i < opts.reads; i++) {
-        if (interrupted) return 130;
+        if (interrupted.raised) return 130;
         const t0 = process.hrtime.bigint();
         const result = await log.search(c.query, page);
         samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
@@ -284,7 +174,7 @@ async function main(): Promise<number> {
       const ok = count === c.expected;
       countsOk &&= ok;
       results[c.name] = { ...stats, count, ok };
-      out(`  ${c.name.padEnd(30)} ${pad(fmt(count), 9)} ${pad(ms1(stats.min).toFixed(1), 7)} ${pad(ms1(stats.median).toFixed(1), 7)} ${pad(ms1(stats.p95).toFixed(1), 7)} ${pad(ms1(stats.max).toFixed(1), 7)}  ${stats.p95 < TARGET_MS ? 'PASS' : 'FAIL'}${ok ? '' : ` COUNT MISMATCH (expected ${fmt(c.expected)})`}`);
+      out(`  ${c.name.padEnd(30)} ${pad(fmt(count), 9)} ${pad(ms(stats.min).toFixed(1), 7)} ${pad(ms(stats.median).toFixed(1), 7)} ${pad(ms(stats.p95).toFixed(1), 7)} ${pad(ms(stats.max).toFixed(1), 7)}  ${stats.p95 < TARGET_MS ? 'PASS' : 'FAIL'}${ok ? '' : ` COUNT MISMATCH (expected ${fmt(c.expected)})`}`);
     }
     const pass = Object.values(results).every((r) => r.p95 < TARGET_MS);
     out(`  load average after the searches: ${loadAverage()}`);
@@ -304,34 +194,27 @@ async function main(): Promise<number> {
       const reindexStart = process.hrtime.bigint();
       const result = await reindexAuditTrail(redis, keys, { rebuild: true });
       const seconds = Number(process.hrtime.bigint() - reindexStart) / 1e9;
-      reindex = { seconds: ms1(seconds), events: result.indexed };
+      reindex = { seconds: ms(seconds), events: result.indexed };
       out(`reindex --rebuild: ${fmt(result.indexed)} events indexed in ${seconds.toFixed(1)} s = ${fmt(Math.round(result.indexed / seconds))} events/s; check ${result.check.ok ? 'OK' : 'FAILED'} (${fmt(result.check.indexed)} of ${fmt(result.check.events)})`);
       countsOk &&= result.check.ok;
     }
     out();
     out(JSON.stringify({
       bench: 'audit-search', events: loaded, clinicians: opts.clinicians, days: opts.days,
-      load: { seconds: ms1(loadSeconds), events_per_s: Math.round(loaded / loadSeconds), concurrency: opts.concurrency },
+      load: { seconds: ms(loadSeconds), events_per_s: Math.round(loaded / loadSeconds), concurrency: opts.concurrency },
       redis: { stream_bytes: streamBytes, index_bytes: indexBytes },
-      searches: Object.fromEntries(Object.entries(results).map(([name, r]) => [name, { count: r.count, min: ms1(r.min), median: ms1(r.median), p95: ms1(r.p95), max: ms1(r.max), count_ok: r.ok }])),
-      export: { events: exported, seconds: ms1(exportSeconds) },
+      searches: Object.fromEntries(Object.entries(results).map(([name, r]) => [name, { count: r.count, min: ms(r.min), median: ms(r.median), p95: ms(r.p95), max: ms(r.max), count_ok: r.ok }])),
+      export: { events: exported, seconds: ms(exportSeconds) },
       ...(reindex ? { reindex } : {}),
       target_ms: TARGET_MS, counts_ok: countsOk, pass,
     }));
     return pass && countsOk ? 0 : 1;
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupted.release();
     await log.close().catch(() => {});
     redis.disconnect();
-    if (opts.keep) note(`--keep: keys left under ${prefix} (delete with: redis-cli --scan --pattern '${prefix}*' | xargs -r redis-cli unlink)`);
-    else await deletePrefix(prefix, url);
+    await releasePrefix(bench, opts.keep);
   }
 }
 
-main().then(
-  (code) => { process.exitCode = code; },
-  (err: unknown) => {
-    note(`audit-search bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    process.exitCode = 1;
-  },
-);
+runBench('audit-search', main);
