@@ -2,8 +2,9 @@
  * The audit trail of one gateway instance: the log (Redis stream shared by all instances,
  * or memory for the embedded default), the recorder with its JSON-lines mirror, feeding the
  * pilot aggregates (pilot/recorder.ts) and the per-practitioner activity index, the sources
- * of events (HTTP request, provider context), and the retention job (one instance at a
- * time, lock in the store).
+ * of events (HTTP request, provider context), the retention job and, at start-up, the
+ * building of the search index of events recorded without it (one instance at a time, one
+ * lock in the store for both).
  */
 import type { Cluster, Redis } from 'ioredis';
 import type { Request } from 'express';
@@ -13,8 +14,8 @@ import type { Config } from './config/index.ts';
 import type { Keys, Store } from './store/index.ts';
 import { createActivityLog } from './accounts/index.ts';
 import {
-  auditSourceFrom, createAuditMirrorLogger, createMemoryAuditLog, createRedisAuditLog, trimExpired,
-  type AuditLog,
+  auditSourceFrom, checkIndex, createAuditMirrorLogger, createMemoryAuditLog, createRedisAuditLog, reindexAuditTrail, trimExpired,
+  type AuditLog, type ReindexResult,
 } from './audit/index.ts';
 import type { AuditRecorder, AuditSource } from './audit/types.ts';
 import { requestAudit, withActivityIndex, type RequestAudit } from './http/audit.ts';
@@ -28,6 +29,13 @@ export interface GatewayAudit {
   sourceOfContext(ctx: KoaContextWithOIDC): AuditSource;
   /** Exports then removes events older than the retention (also run every hour). */
   applyRetention(): Promise<number>;
+  /**
+   * Checks the search index (reads only); when it does not hold every event, builds the index
+   * of those recorded without it and rebuilds it if the check still fails, under the lock (run
+   * once at start-up, in the background; undefined when another instance holds the lock or
+   * there is no Redis).
+   */
+  maintainIndex(): Promise<ReindexResult | undefined>;
   close(): Promise<void>;
 }
 
@@ -71,14 +79,47 @@ export function createGatewayAudit(options: GatewayAuditOptions): GatewayAudit {
   const timer = setInterval(() => { applyRetention().catch((err: Error) => logger.error({ err }, 'audit retention failed')); }, 3_600_000);
   timer.unref();
 
+  const stopIndexing = new AbortController();
+  async function maintainIndex(): Promise<ReindexResult | undefined> {
+    if (!options.redis || stopIndexing.signal.aborted) return undefined;
+    // Read-only first: an index that holds every event (the usual start) needs no lock, no write.
+    const before = await checkIndex(options.redis, keys);
+    if (before.ok) return { indexed: 0, check: before, aborted: false };
+    if (!(await store.setIfAbsent(lockKey, instanceId(), 600))) return undefined;
+    try {
+      let reported = 0;
+      const result = await reindexAuditTrail(options.redis, keys, {
+        signal: stopIndexing.signal,
+        onProgress: async (indexed) => {
+          if (indexed - reported >= 50_000) {
+            reported = indexed;
+            logger.info({ indexed }, 'audit search index: building');
+          }
+          await store.set(lockKey, instanceId(), 600);
+        },
+      });
+      const { check } = result;
+      if (result.rebuilt) logger.warn({ ...result.rebuilt, events: check.events }, 'audit search index rebuilt: it did not hold every event (events recorded by an instance of an earlier version)');
+      if (result.indexed) logger.info({ indexed: result.indexed, events: check.events }, 'audit search index: events recorded without it are now indexed');
+      if (!check.ok && !result.aborted) logger.error({ events: check.events, indexed: check.indexed }, 'audit search index does not hold every event: run npm run audit -- reindex --rebuild');
+      return result;
+    } finally {
+      await store.del(lockKey);
+    }
+  }
+  const indexing = maintainIndex().catch((err: Error) => { logger.error({ err }, 'audit search index could not be built'); return undefined; });
+
   return {
     log,
     recorder,
     requests: requestAudit(recorder, sourceOfRequest),
     sourceOfContext: (ctx) => auditSourceFrom({ id: (ctx.req as { id?: unknown }).id, ip: ctx.ip, headers: ctx.req.headers }, config.audit.ip, macKey),
     applyRetention,
+    maintainIndex,
     async close() {
       clearInterval(timer);
+      stopIndexing.abort();
+      await indexing;
       await log.close();
     },
   };

@@ -23,6 +23,7 @@ import { createMetadataStore, loadEstablishmentRoots, reportMetadata } from './m
 import { webauthnSettingsFor } from './webauthn/types.ts';
 import { portalRoutes } from './portal/routes.ts';
 import { portalClient, PORTAL_CLIENT_ID } from './portal/portal-client.ts';
+import { portalBackLink } from './portal/back-link.ts';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { loadPolicy, type AssurancePolicy } from './assurance/index.ts';
@@ -202,6 +203,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.post(OIDC_ROUTES.end_session, ...postAsGet(OIDC_ROUTES.end_session, { errorCode: 'invalid_logout_request' }));
   app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views, credentials, sessions: sessionAssurance, clock, webauthn, aaguids, audit: audit.requests, limits, csrfSecret: loaded.cookieKeys[0]! }));
   const portalDeps = { config, provider, accounts, credentials, policy, activity: createActivityLog(store, keys), store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]!, lifetimes: assurance, audit: audit.requests };
+  app.use(['/account', '/pilot', '/admin'], portalBackLink);
   app.use(portalRoutes(portalDeps));
   app.use(adminRoutes({ ...portalDeps, auditLog: audit.log }));
   app.use(pilotRoutes({ ...portalDeps, figures: createPilotFiguresReader(store, keys), clientNames: new Map(clients.map((c) => [c.client_id, String(c.client_name ?? c.client_id)])), clock }));

@@ -5,3 +5,4 @@ export { createActivityLog, ACTIVITY_KEPT, type ActivityEntry, type ActivityLog 
 export { professionOf } from './profession.ts';
 export { establishmentsOf } from './establishment.ts';
 export { PROFESSIONS, professionLabel } from './professions.ts';
+export { firstNameForGreeting } from './first-name.ts';

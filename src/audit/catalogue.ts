@@ -39,7 +39,7 @@ export const AUDIT_CATALOGUE: Readonly<Record<AuditEventType, CatalogueEntry>> =
   'logout.front': { when: 'RP-initiated logout (end_session) succeeds', outcomes: ['success'], details: [] },
   'logout.backchannel': { when: 'a back-channel logout token is delivered to a client (logout or session expiry)', outcomes: ['success', 'failure'], details: [] },
   'session.expired': { when: 'the session sweeper ends a session past its idle or absolute lifetime, or one an administrator revoked', outcomes: ['info'], details: ['profile', 'clients'] },
-  'ratelimit.hit': { when: 'a client address or account exceeds a rate limit', outcomes: ['failure'], details: ['limit', 'route'] },
+  'ratelimit.hit': { when: 'a client address, declared establishment network or account exceeds a rate limit', outcomes: ['failure'], details: ['limit', 'route', 'network'] },
   'admin.action': { when: 'an administrator acts: admin CLI (show, keys, sessions, clients), /admin audit search, pilot export', outcomes: ['info', 'success', 'failure'], details: ['action', 'target', 'operator', 'count', 'sessions', 'grants', 'reason', 'results'] },
   'config.loaded': { when: 'a gateway instance starts with a valid configuration', outcomes: ['info'], details: ['env', 'issuer', 'store', 'clients'] },
   'keys.loaded': { when: 'a gateway instance loads (or creates) its signing keys', outcomes: ['info'], details: ['signingKeys', 'created'] },

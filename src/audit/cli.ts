@@ -3,9 +3,11 @@
  *   verify [--from-seq N] [--anchor SEQ:MAC]… [--file export.jsonl]
  *   export --from <ISO date> --to <ISO date> [--format jsonl|csv] [--out file]
  *   tail [-n 20] [--follow] [--json]
+ *   reindex [--rebuild | --check]
  * Reads REDIS_URL / REDIS_PREFIX (or the configuration file) and the MAC key (AUDIT_MAC_KEY,
- * else keys/audit-mac-key.json). Exit codes: 0 done (chain intact), 1 tampering found,
- * 2 bad usage, configuration or storage error.
+ * else keys/audit-mac-key.json). Exit codes: 0 done (chain intact, search index complete),
+ * 1 tampering found or an index that does not hold every event, 2 bad usage, configuration or
+ * storage error (or another instance is indexing).
  */
 import { readFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,12 +21,14 @@ import { MIN_MAC_KEY_LENGTH, verifyChain, type ChainHead, type ChainVerification
 import { parseJsonl, toCsv, toJsonl } from './export.ts';
 import type { AuditLog } from './log.ts';
 import { createRedisAuditLog } from './redis-log.ts';
+import { checkIndex, reindexAuditTrail, type IndexCheck } from './redis-reindex.ts';
 import type { AuditEvent } from './types.ts';
 import { verifyLog, VerifyUsageError } from './verify-log.ts';
 
 const USAGE = `usage: npm run audit -- verify [--from-seq N] [--anchor SEQ:MAC]... [--file export.jsonl]
        npm run audit -- export --from <ISO date> --to <ISO date> [--format jsonl|csv] [--out file]
-       npm run audit -- tail [-n 20] [--follow] [--json]`;
+       npm run audit -- tail [-n 20] [--follow] [--json]
+       npm run audit -- reindex [--rebuild | --check]`;
 
 class UsageError extends Error {}
 
@@ -47,6 +51,8 @@ function parse(argv: string[]) {
       follow: { type: 'boolean', short: 'f' },
       json: { type: 'boolean' },
       'interval-ms': { type: 'string' },
+      rebuild: { type: 'boolean' },
+      check: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -231,6 +237,48 @@ async function tail(log: AuditLog, values: Values): Promise<number> {
   return 0;
 }
 
+function describeIndex(check: IndexCheck): string {
+  const count = (n: number) => n.toLocaleString('en-US');
+  if (check.ok) return `search index complete: ${count(check.indexed)} of ${count(check.events)} events (generation ${check.generation})`;
+  return `search index INCOMPLETE: ${count(check.indexed)} of ${count(check.events)} events indexed (generation ${check.generation}, indexed from ${check.indexedFrom ?? 'nothing'}, oldest event at ${check.oldest ?? '-'})`;
+}
+
+/**
+ * Builds the search index of the events recorded without it (idempotent; resumes where a
+ * previous run stopped), checks it, and starts a new generation when the check fails or
+ * --rebuild asks. --check only reports. Holds the gateways' retention lock meanwhile.
+ */
+async function reindex(redis: Redis | Cluster, keys: ReturnType<typeof createKeys>, values: Values): Promise<number> {
+  if (values.rebuild && values.check) throw new UsageError('audit reindex: expected --rebuild or --check, got both');
+  if (values.check) {
+    const check = await checkIndex(redis, keys);
+    process.stdout.write(`${describeIndex(check)}\n`);
+    return check.ok ? 0 : 1;
+  }
+  const lockKey = keys.custom('audit', 'retention-lock');
+  const owner = `audit-cli:${process.pid}`;
+  if ((await redis.set(lockKey, owner, 'EX', 600, 'NX')) !== 'OK') {
+    throw new UsageError(`audit reindex: a gateway instance holds ${lockKey} (retention or indexing at start-up): try again in a few minutes`);
+  }
+  const started = Date.now();
+  try {
+    const result = await reindexAuditTrail(redis, keys, {
+      rebuild: Boolean(values.rebuild),
+      onProgress: async (indexed) => {
+        process.stderr.write(`audit reindex: ${indexed.toLocaleString('en-US')} events indexed\r`);
+        await redis.set(lockKey, owner, 'EX', 600);
+      },
+    });
+    if (result.indexed) process.stderr.write('\n');
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    if (result.rebuilt) process.stdout.write(`rebuilt: generation ${result.rebuilt.from} replaced by ${result.rebuilt.to} (${result.rebuilt.reason})\n`);
+    process.stdout.write(`${result.indexed.toLocaleString('en-US')} event(s) indexed in ${seconds} s; ${describeIndex(result.check)}\n`);
+    return result.check.ok ? 0 : 1;
+  } finally {
+    if ((await redis.get(lockKey)) === owner) await redis.del(lockKey);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -245,7 +293,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (!command || !['verify', 'export', 'tail'].includes(command) || extra.length) {
+  if (!command || !['verify', 'export', 'tail', 'reindex'].includes(command) || extra.length) {
     console.error(`audit: ${command ? `unknown command "${positionals.join(' ')}"` : 'no command'}\n${USAGE}`);
     return 2;
   }
@@ -254,12 +302,14 @@ async function main(argv: string[]): Promise<number> {
   try {
     const config = loadConfigForCommand();
     if (!config) return 2;
-    const key = await macKeyOf(config);
+    // The index holds positions, not MACs: reindex needs no key.
+    const key = command === 'reindex' ? '' : await macKeyOf(config);
     if (command === 'verify' && values.file) return await verifyFile(values.file, key, anchorsOf(values.anchor));
     if (!config.redis.url && !config.redis.sentinels && !config.redis.clusterNodes) {
       throw new UsageError('audit: expected REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES), got none: the audit trail the CLI reads is the shared Redis stream');
     }
     redis = createRedisConnection(config.redis);
+    if (command === 'reindex') return await reindex(redis, createKeys(config.redis.prefix), values);
     const log = createRedisAuditLog(redis, createKeys(config.redis.prefix), key);
     if (command === 'verify') return await verify(log, key, values);
     if (command === 'export') return await exportEvents(log, values);

@@ -1,6 +1,7 @@
 /**
  * The audit trail's public API: vocabulary and catalogue, canonical JSON and the chain, the
- * logs (Redis, memory), the recorder and its mirror, sources, redaction, export, retention.
+ * logs (Redis, memory), the recorder and its mirror, sources, redaction, export, retention,
+ * search (an index kept with the stream) and its rebuild.
  */
 export { AUDIT_EVENT_TYPES, type AuditEvent, type AuditEventType, type AuditInput, type AuditOutcome, type AuditRecorder, type AuditSource } from './types.ts';
 export { AUDIT_CATALOGUE, type CatalogueEntry } from './catalogue.ts';
@@ -18,3 +19,6 @@ export { auditSourceFrom, reduceIp, normalizeIp, summarizeUserAgent, USER_AGENT_
 export { findSecrets, assertNoSecrets, looksRandom, containsJwt, type SecretFinding, type SecretKind } from './redact.ts';
 export { toJsonl, parseJsonl, toCsv, csvCell, CSV_COLUMNS } from './export.ts';
 export { trimExpired, type TrimExpiredOptions, type TrimExpiredResult } from './retention.ts';
+export { DEFAULT_PAGE, MAX_PAGE, matchesQuery, type AuditMatches, type AuditPageRequest, type AuditQuery, type AuditSearchResult } from './search.ts';
+export { POSITION_PATTERN, parsePosition, type AuditPosition } from './positions.ts';
+export { reindexAuditTrail, checkIndex, type IndexCheck, type ReindexOptions, type ReindexResult } from './redis-reindex.ts';

@@ -5,6 +5,8 @@
 import type { AuditEvent } from './types.ts';
 import { toJsonValue } from './canonical.ts';
 import type { AuditEventBody, AuditTrimPoint, ChainHead } from './chain.ts';
+import type { AuditPosition } from './positions.ts';
+import type { AuditMatches, AuditPageRequest, AuditQuery, AuditSearchResult } from './search.ts';
 
 export interface AuditRangeOptions {
   /** Only events whose time is >= this ISO 8601 instant. */
@@ -44,6 +46,14 @@ export interface AuditLog {
   trimBefore(time: string, options?: AuditTrimOptions): Promise<number>;
   /** Where the kept part starts after a trim (undefined if never trimmed). */
   trimPoint(): Promise<AuditTrimPoint | undefined>;
+  /**
+   * The events that match every criterion of the query, over the whole kept trail (an index
+   * in Redis): the exact count and one page, newest first, by cursor. Throws a TypeError for
+   * a malformed cursor.
+   */
+  search(query: AuditQuery, page?: AuditPageRequest): Promise<AuditSearchResult>;
+  /** Every event the query matches up to `upto` (default: the newest now), counted, to be read oldest first (exports). */
+  searchAll(query: AuditQuery, options?: { upto?: AuditPosition | undefined }): Promise<AuditMatches>;
   /** Waits for queued appends, then refuses new ones. Does not close a connection it was given. */
   close(): Promise<void>;
 }

@@ -1,10 +1,15 @@
 /**
  * The audit log in process memory: same contract and chain as the Redis log, for the
- * embedded default (one process, nothing survives a restart) and for tests.
+ * embedded default (one process, nothing survives a restart) and for tests. Each event gets
+ * a position made as Redis makes stream ids (ms = max(previous, min(event time, now))), so
+ * searches page the same way.
  */
+import { entryTime } from './append-script.ts';
 import { canonical } from './canonical.ts';
 import { assertMacKey, linkEvents, trimPointMac, type AuditTrimPoint, type ChainHead } from './chain.ts';
 import { inTimeRange, parseTimeOption, prepareBody, type AuditLog, type AuditRangeOptions, type AuditTrimOptions } from './log.ts';
+import { searchAllEntries, searchEntries, type PositionedEvent } from './memory-search.ts';
+import type { ParsedPosition } from './positions.ts';
 import type { AuditEvent } from './types.ts';
 
 export interface MemoryAuditLogOptions {
@@ -17,17 +22,23 @@ export function createMemoryAuditLog(macKey: string, options: MemoryAuditLogOpti
   const clock = options.clock ?? Date.now;
   // Stored as canonical JSON, like the Redis stream: readers get copies, never the stored object.
   let stored: string[] = [];
+  let positions: ParsedPosition[] = [];
+  let lastPosition: ParsedPosition = { ms: 0, n: 0 };
   let head: ChainHead | undefined;
   let trim: AuditTrimPoint | undefined;
   let closed = false;
 
   const read = (): AuditEvent[] => stored.map((text) => JSON.parse(text) as AuditEvent);
+  const positioned = (): PositionedEvent[] => read().map((event, i) => ({ position: positions[i]!, event }));
 
   return {
     async append(input) {
       if (closed) throw new Error('audit append: the log is closed');
       const [event] = linkEvents(macKey, head, [prepareBody(input)], trim);
       stored.push(canonical(event));
+      const ms = Math.max(lastPosition.ms, Math.min(entryTime(event!.time), clock()));
+      lastPosition = { ms, n: ms === lastPosition.ms && positions.length ? lastPosition.n + 1 : 0 };
+      positions.push(lastPosition);
       head = { seq: event!.seq, mac: event!.mac };
       return event!;
     },
@@ -63,11 +74,20 @@ export function createMemoryAuditLog(macKey: string, options: MemoryAuditLogOpti
       const point = { seq: kept ? kept.seq : last.seq + 1, prev: kept ? kept.prev : last.mac, time: new Date(clock()).toISOString() };
       trim = { ...point, mac: trimPointMac(macKey, point) };
       stored = stored.slice(n);
+      positions = positions.slice(n);
       return n;
     },
 
     async trimPoint() {
       return trim ? { ...trim } : undefined;
+    },
+
+    async search(query, page) {
+      return searchEntries(positioned(), query, page);
+    },
+
+    async searchAll(query, options) {
+      return searchAllEntries(positioned(), query, options);
     },
 
     async close() {

@@ -12,13 +12,22 @@
  * refused before anything is written, where EXEC would still have moved the head.)
  * Inside one process appends are queued and each commit takes everything queued (up to
  * 200 events) in one script call: many concurrent record() calls cost one round trip.
+ *
+ * The same script keeps the search index (append-script.ts, index-keys.ts): each event's
+ * position goes into the keys of its actor, type, client, outcome and `all`, for the month of
+ * its time; searches read those (redis-search.ts), retention drops the keys it emptied
+ * (redis-index-trim.ts), and redis-reindex.ts builds the index of events recorded without it.
  */
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Keys } from '../store/keys.ts';
-import { canonical } from './canonical.ts';
-import { assertMacKey, isWellFormed, linkEvents, trimPointMac, type AuditEventBody, type AuditTrimPoint, type ChainHead } from './chain.ts';
-import { AuditLogFormatError, inTimeRange, parseTimeOption, prepareBody, type AuditLog, type AuditRangeOptions, type AuditTrimOptions } from './log.ts';
+import { APPEND_SCRIPT, appendCall } from './append-script.ts';
+import { assertMacKey, linkEvents, trimPointMac, type AuditEventBody, type AuditTrimPoint, type ChainHead } from './chain.ts';
+import { auditIndexKeys, generationOf } from './index-keys.ts';
+import { inTimeRange, parseTimeOption, prepareBody, type AuditLog, type AuditRangeOptions, type AuditTrimOptions } from './log.ts';
+import { dropTrimmedIndex } from './redis-index-trim.ts';
+import { createRedisAuditSearch } from './redis-search.ts';
+import { parseEntry, parseJson, tryParse, type StreamEntry } from './stream-entry.ts';
 import type { AuditEvent } from './types.ts';
 
 export interface RedisAuditLogOptions {
@@ -41,36 +50,6 @@ export interface RedisAuditLogOptions {
  */
 export const STREAM_TIME_SLACK_MS = 15 * 60_000;
 
-// Stream ids follow event times: id ms = max(previous id ms, min(event time, Redis now)), so a
-// time filter can start near the right place; the cap keeps one wrong clock from pushing
-// every later id into the future. ARGV: expected head, new head, then (time ms, json) pairs.
-// Returns {1, new head} when written, {0, current head} when another writer got there first.
-const APPEND_SCRIPT = `
-local current = redis.call('GET', KEYS[1])
-if not current then current = '' end
-if current ~= ARGV[1] then return {0, current} end
-local kind = redis.call('TYPE', KEYS[2])['ok']
-if kind ~= 'stream' and kind ~= 'none' then
-  return redis.error_reply('audit: expected ' .. KEYS[2] .. ' to be a stream, got a ' .. kind)
-end
-local last = 0
-if kind == 'stream' then
-  local info = redis.call('XINFO', 'STREAM', KEYS[2])
-  for i = 1, #info, 2 do
-    if info[i] == 'last-generated-id' then last = tonumber(string.match(info[i + 1], '^(%d+)')) end
-  end
-end
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-for i = 3, #ARGV, 2 do
-  local ms = math.max(last, math.min(tonumber(ARGV[i]), now))
-  redis.call('XADD', KEYS[2], string.format('%.0f', ms) .. '-*', 'e', ARGV[i + 1])
-  last = ms
-end
-redis.call('SET', KEYS[1], ARGV[2])
-return {1, ARGV[2]}
-`;
-
 const TRIM_SCRIPT = `
 local current = redis.call('GET', KEYS[1])
 if current and tonumber(cjson.decode(current)['seq']) >= tonumber(ARGV[2]) then return -1 end
@@ -80,7 +59,6 @@ return removed
 `;
 
 type Client = Redis | Cluster;
-type StreamEntry = [id: string, fields: string[]];
 
 interface Pending {
   body: AuditEventBody;
@@ -97,6 +75,8 @@ export function createRedisAuditLog(redis: Client, keys: Keys, macKey: string, o
   const streamKey = keys.custom('audit', 'stream');
   const headKey = keys.custom('audit', 'head');
   const trimKey = keys.custom('audit', 'trim');
+  const ix = auditIndexKeys(keys);
+  const searcher = createRedisAuditSearch(redis, keys);
 
   const queue: Pending[] = [];
   let flushing: Promise<void> | undefined;
@@ -116,15 +96,21 @@ export function createRedisAuditLog(redis: Client, keys: Keys, macKey: string, o
 
   async function commit(bodies: AuditEventBody[]): Promise<AuditEvent[]> {
     const deadline = Date.now() + maxCommitMs;
-    let [rawHead, rawTrim] = await redis.mget(headKey, trimKey);
+    let [rawHead, rawTrim, rawGen] = await redis.mget(headKey, trimKey, ix.genKey);
     for (let attempt = 1; ; attempt++) {
       const head = parseHead(rawHead ?? null);
       const trim = head ? undefined : parseTrim(rawTrim ?? null);
+      const gen = generationOf(rawGen);
       const events = linkEvents(macKey, head, bodies, trim);
       const last = events.at(-1)!;
-      const entries = events.flatMap((e) => [String(Math.max(0, Date.parse(e.time))), canonical(e)]);
-      const [done, current] = (await script(APPEND_SCRIPT, [headKey, streamKey], [rawHead ?? '', JSON.stringify({ seq: last.seq, mac: last.mac }), ...entries])) as [number, string];
+      const call = appendCall(ix, gen, { head: headKey, stream: streamKey }, events, rawHead ?? '', JSON.stringify({ seq: last.seq, mac: last.mac }));
+      const [done, current] = (await script(APPEND_SCRIPT, call.keys, call.args)) as [number, string];
       if (done === 1) return events;
+      if (done === 2) {
+        // A rebuild of the search index started a new generation: write its keys instead.
+        rawGen = current;
+        continue;
+      }
       options.onConflict?.(attempt, bodies.length);
       if (Date.now() > deadline) throw new Error(`audit append: expected to commit within ${maxCommitMs} ms, got a conflicting writer on each of ${attempt} attempts`);
       // Retry at once with the head the script saw: one round trip, where the writer that won
@@ -132,7 +118,7 @@ export function createRedisAuditLog(redis: Client, keys: Keys, macKey: string, o
       // then a fresh read, in case several writers keep colliding in step.
       if (attempt % 8 === 0) {
         await sleep(Math.random() * 5);
-        [rawHead, rawTrim] = await redis.mget(headKey, trimKey);
+        [rawHead, rawTrim, rawGen] = await redis.mget(headKey, trimKey, ix.genKey);
       } else {
         rawHead = current;
         if (current === '') rawTrim = await redis.get(trimKey);
@@ -311,6 +297,7 @@ export function createRedisAuditLog(redis: Client, keys: Keys, macKey: string, o
       const result = Number(await script(TRIM_SCRIPT, [trimKey, streamKey], [JSON.stringify(stored), String(point.seq), minId]));
       if (result < 0) throw new Error(`audit trim: expected to move the trim point forward to seq ${point.seq}, but another trim already went at least that far`);
       cursors.clear();
+      await dropTrimmedIndex(redis, keys, minId);
       return result;
     },
 
@@ -318,37 +305,14 @@ export function createRedisAuditLog(redis: Client, keys: Keys, macKey: string, o
       return parseTrim(await redis.get(trimKey));
     },
 
+    search: (query, page) => searcher.search(query, page),
+    searchAll: (query, searchOptions) => searcher.searchAll(query, searchOptions),
+
     async close() {
       closed = true;
       while (flushing) await flushing;
     },
   };
-}
-
-function parseEntry(entry: StreamEntry, position: number): AuditEvent {
-  const [id, fields] = entry;
-  const index = fields.findIndex((name, i) => i % 2 === 0 && name === 'e');
-  if (index < 0) throw new AuditLogFormatError(position, id, `an entry with fields [${fields.filter((_, i) => i % 2 === 0).join(', ').slice(0, 80)}] and no "e"`);
-  const value = parseJson(fields[index + 1] ?? '');
-  if (value === undefined) throw new AuditLogFormatError(position, id, 'text that is not JSON');
-  if (!isWellFormed(value)) throw new AuditLogFormatError(position, id, 'JSON without them');
-  return value;
-}
-
-function tryParse(entry: StreamEntry): AuditEvent | undefined {
-  try {
-    return parseEntry(entry, 0);
-  } catch {
-    return undefined;
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Compares two stream ids "ms-n". */

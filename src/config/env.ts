@@ -7,6 +7,8 @@ export interface EnvVariable {
   key: string;
   /** Comma-separated list turned into an array. */
   list?: boolean;
+  /** JSON text (a list of objects, e.g. RATE_LIMIT_NETWORKS). */
+  json?: boolean;
   /** Never echo its value in an error message or log line. */
   secret?: boolean;
 }
@@ -71,6 +73,7 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = {
   RATE_LIMIT_TOKEN_PER_CLIENT_SECONDS: { key: 'limits.tokenPerClient.seconds' },
   RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_IP: { key: 'limits.clientAuthFailuresPerIp.points' },
   RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_IP_SECONDS: { key: 'limits.clientAuthFailuresPerIp.seconds' },
+  RATE_LIMIT_NETWORKS: { key: 'limits.networks', json: true },
   PORTAL_FRESH_AUTH_SECONDS: { key: 'portal.freshAuthSeconds' },
   AUDIT_MAC_KEY: { key: 'audit.macKey', secret: true },
   AUDIT_IP: { key: 'audit.ip' },

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
-import { ENV_VARIABLES, SECRET_KEYS, envNameFor } from './env.ts';
+import { ENV_VARIABLES, SECRET_KEYS, envNameFor, type EnvVariable } from './env.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { productionProblems } from './production.ts';
 import { pscAuthProblems } from './psc-auth.ts';
@@ -31,7 +31,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   for (const [name, spec] of Object.entries(ENV_VARIABLES)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    setPath(raw, spec.key, spec.list ? value.split(',').map((s) => s.trim()).filter(Boolean) : value);
+    const parsed = envValue(name, spec, value, problems);
+    if (parsed !== undefined) setPath(raw, spec.key, parsed);
   }
   for (const [key, value] of Object.entries(options.overrides ?? {})) setPath(raw, key, value);
 
@@ -53,6 +54,23 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (refused.length) throw new ConfigError(refused);
   return config;
 }
+
+/** An environment variable's value as the schema reads it: text, a comma-separated list, or JSON. */
+function envValue(name: string, spec: EnvVariable, value: string, problems: ConfigProblem[]): unknown {
+  if (spec.list) return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!spec.json) return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch (err) {
+    problems.push({ key: spec.key, env: name, received: describeValue(spec.key, value), expected: `JSON: ${JSON_EXAMPLES[spec.key] ?? 'see README "Configuration"'} (${(err as Error).message})` });
+    return undefined;
+  }
+}
+
+/** What a JSON variable holds, for its error message. */
+const JSON_EXAMPLES: Record<string, string> = {
+  'limits.networks': 'an array of networks such as [{"name":"chu-nord","cidrs":["203.0.113.0/28"]}]',
+};
 
 function readConfigFile(env: NodeJS.ProcessEnv, cwd: string, problems: ConfigProblem[]): Record<string, unknown> {
   const explicit = env.CONFIG_FILE;
@@ -91,6 +109,15 @@ function getPath(source: Record<string, unknown>, path: readonly PropertyKey[]):
   return node;
 }
 
+/** The variable that sets this key or the list or object it is part of (`limits.networks.0.cidrs.1` → RATE_LIMIT_NETWORKS). */
+function envSetting(key: string): string | undefined {
+  for (let k = key; k; k = k.slice(0, Math.max(0, k.lastIndexOf('.')))) {
+    const env = envNameFor(k);
+    if (env) return env;
+  }
+  return undefined;
+}
+
 /** Prints a received value, hiding secrets and cutting long ones. */
 export function describeValue(key: string, value: unknown): string {
   if (value === undefined) return '(missing)';
@@ -108,7 +135,7 @@ function toProblems(issue: z.core.$ZodIssue, raw: Record<string, unknown>): Conf
     });
   }
   const key = base || '(root)';
-  const env = envNameFor(key) ?? envNameFor(key.replace(/\.\d+$/, ''));
+  const env = envSetting(key);
   return [{
     key,
     ...(env ? { env } : {}),

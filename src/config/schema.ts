@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { peerUrl, publicUrl } from './public-urls.ts';
+import { cidr } from './cidr.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const url = z.url({ protocol: /^https?$/ });
@@ -13,6 +14,28 @@ const rateLimit = (points: number, windowSeconds: number) => z.strictObject({
   points: z.coerce.number().int().min(1).max(1_000_000).default(points),
   seconds: z.coerce.number().int().min(1).max(86_400).default(windowSeconds),
 }).prefault({});
+
+/**
+ * A declared establishment network: the addresses a hospital's wards reach the gateway from
+ * (NAT, Citrix/RDS farms, an outbound proxy), where many clinicians share one address. Its
+ * sign-in steps are counted against a budget of its own instead of each address's
+ * (limits/declared-networks.ts; sizing in docs/operations.md "Abuse limits").
+ */
+const establishmentNetwork = z.strictObject({
+  /** Names the network's budget in audit events and log lines. */
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, '1–40 letters, digits and _ . - (it names the network in audit events)'),
+  /** Its addresses (CIDR, IPv4 or IPv6); the first network that holds an address counts its steps. */
+  cidrs: z.array(cidr({ ipv4: 8, ipv6: 32, why: 'a declared network is the establishment\'s own addresses' })).min(1).max(64),
+  /** Sign-in steps of the whole network per window: 200 clinicians × 6 steps at shift change, + 25 %. */
+  points: z.coerce.number().int().min(1).max(1_000_000).default(1500),
+  seconds: z.coerce.number().int().min(1).max(86_400).default(300),
+  /**
+   * Its addresses are the establishment's outbound proxy, which names each workstation in
+   * X-Forwarded-For: each workstation it names gets the per-address budget (signinPerIp) of
+   * its own; a request it names none for counts against the network's budget.
+   */
+  forwardedFor: z.boolean().default(false),
+});
 
 export const pscMetadataSchema = z.strictObject({
   authorization_endpoint: url,
@@ -142,7 +165,7 @@ export const configSchema = z.strictObject({
       idleMinutes: z.coerce.number().int().min(1).max(1440).default(10),
       absoluteMinutes: z.coerce.number().int().min(1).max(1440).default(60),
       /** Client networks (CIDR) of shared workstations, e.g. ["10.12.0.0/16"]. */
-      networks: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'an address range in CIDR notation, e.g. 10.12.0.0/16')).default([]),
+      networks: z.array(cidr()).default([]),
     }).prefault({}),
     /** How often ended sessions are looked for (one instance at a time does it). */
     sweepSeconds: z.coerce.number().int().min(1).max(3600).default(30),
@@ -158,6 +181,14 @@ export const configSchema = z.strictObject({
     tokenPerClient: rateLimit(6000, 60),
     /** Failed client authentications at token, introspection and revocation per client address (secret guessing). */
     clientAuthFailuresPerIp: rateLimit(30, 300),
+    /** Declared establishment networks: budgets of their own for the sign-in steps of many clinicians behind few addresses. */
+    networks: z.array(establishmentNetwork).max(100).default([]).superRefine((networks, ctx) => {
+      const seen = new Set<string>();
+      networks.forEach((network, i) => {
+        if (seen.has(network.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], input: network.name, message: 'a name used by one network only (it names the network\'s budget)' });
+        seen.add(network.name);
+      });
+    }),
   }).prefault({}),
   portal: z.strictObject({
     /** Revoking or adding a key in /account needs an authentication at most this old. */
@@ -178,7 +209,7 @@ export const configSchema = z.strictObject({
     /** Bearer token Prometheus sends to /metrics (≥ 32 characters). */
     token: z.string().min(32, 'at least 32 characters').optional(),
     /** Client networks (CIDR) allowed on /metrics without the token. */
-    allow: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'an address range in CIDR notation, e.g. 10.0.0.0/8')).default(['127.0.0.1/32', '::1/128']),
+    allow: z.array(cidr()).default(['127.0.0.1/32', '::1/128']),
   }).prefault({}),
   admin: z.strictObject({
     /** National identifiers of the IAM team allowed on /admin (signed in at eidas2 or above). */

@@ -1,15 +1,17 @@
 /**
  * Errors shown to people: a typed error carries the status and the message key of the
  * French/English page (and, for a refused query, one line per parameter at fault); the
- * express error handler renders it (never a stack trace) and logs unexpected errors with the
- * request id the page shows. A request for a data file (a path ending `.json` or `.csv`: the
- * pilot's exports) gets the same refusal as JSON `{ error, message, problems? }` instead.
+ * express error handler renders it (never a stack trace), with a way back to the application
+ * when the route knows it, and logs unexpected errors with the request id the page shows. A
+ * request for a data file (a path ending `.json`, `.jsonl` or `.csv`: the pilot's and the audit
+ * trail's exports) gets the same refusal as JSON `{ error, message, problems? }` instead.
  */
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Views } from './views.ts';
 import { localeOf, sendPage } from './page.ts';
 import { isStoreUnavailable } from '../store/unavailable.ts';
 import { RateLimitedError } from '../limits/refusal.ts';
+import { backLinkOf, type BackLink } from './back-link.ts';
 
 /** Seconds a client is asked to wait before retrying during an outage (Retry-After). */
 export const OUTAGE_RETRY_AFTER_SECONDS = 5;
@@ -64,9 +66,12 @@ function messageKeyOf(views: Views, code: string): string {
   return views.has(`error.${code}`) ? `error.${code}` : 'error.generic';
 }
 
-/** Renders the error page for a code such as `invalid_request` (status chosen by the caller). */
-export function sendErrorPage(views: Views, req: Request, res: Response, status: number, code: string, problems: readonly ParameterProblem[] = []): void {
-  sendPage(views, req, res, 'error', { messageKey: messageKeyOf(views, code), code, problems }, status);
+/**
+ * Renders the error page for a code such as `invalid_request` (status chosen by the caller),
+ * with the way back to the application when it is known (http/back-link.ts).
+ */
+export function sendErrorPage(views: Views, req: Request, res: Response, status: number, code: string, problems: readonly ParameterProblem[] = [], back?: BackLink): void {
+  sendPage(views, req, res, 'error', { messageKey: messageKeyOf(views, code), code, problems, back }, status);
 }
 
 /** The same refusal as JSON, in the person's language: `{ error, message, problems? }`. */
@@ -76,9 +81,9 @@ export function sendErrorJson(views: Views, req: Request, res: Response, refusal
   res.status(refusal.status).set('cache-control', 'no-store').json({ error: refusal.code, message: t(messageKeyOf(views, refusal.code)), ...(problems.length ? { problems } : {}) });
 }
 
-/** A data file (the pilot's exports): refusals are JSON, not a page. */
+/** A data file (the pilot's and the audit trail's exports): refusals are JSON, not a page. */
 function answersJson(req: Request): boolean {
-  return /\.(?:json|csv)$/.test(req.path);
+  return /\.(?:json|jsonl|csv)$/.test(req.path);
 }
 
 export function notFound(views: Views): RequestHandler {
@@ -86,7 +91,7 @@ export function notFound(views: Views): RequestHandler {
 }
 
 export function errorHandler(views: Views): ErrorRequestHandler {
-  return (err, req, res, _next) => {
+  return async (err, req, res, _next) => {
     const refusal = refusalOf(err);
     const { status, code, problems } = refusal;
     if (status === 503) req.log?.warn({ detail: (err as Error)?.message }, 'store unavailable: request refused with 503');
@@ -95,6 +100,6 @@ export function errorHandler(views: Views): ErrorRequestHandler {
     if (res.headersSent) return;
     if (refusal.retryAfterSeconds !== undefined) res.set('retry-after', String(refusal.retryAfterSeconds));
     if (answersJson(req)) sendErrorJson(views, req, res, refusal);
-    else sendErrorPage(views, req, res, status, code, problems);
+    else sendErrorPage(views, req, res, status, code, problems, await backLinkOf(res));
   };
 }

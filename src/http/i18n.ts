@@ -9,6 +9,8 @@ import { join } from 'node:path';
 export const LOCALES = ['fr', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const LANG_COOKIE = 'hc_lang';
+/** How an explicit `?lang=` is remembered (add `secure` on HTTPS): a year, every path, not for scripts. */
+export const LANG_COOKIE_OPTIONS = { httpOnly: true, sameSite: 'lax', maxAge: 365 * 24 * 3600 * 1000, path: '/' } as const;
 
 export type Translate = (key: string, params?: Record<string, string | number>) => string;
 

@@ -1,17 +1,19 @@
 /**
  * Sends a rendered page from an express route: picks the locale (and remembers an explicit
  * `?lang=` in a cookie), passes the CSP nonce and request id (and the CSRF token a route put in
- * res.locals.csrf, for the page's forms), sets the status.
+ * res.locals.csrf, for the page's forms) and the address that shows the page again for the
+ * language link (current-step.ts), sets the status.
  */
 import type { Request, Response } from 'express';
 import { parseCookie as parseCookieHeader } from 'cookie';
-import { LANG_COOKIE, detectLocale, isLocale, type Locale } from './i18n.ts';
+import { LANG_COOKIE, LANG_COOKIE_OPTIONS, detectLocale, isLocale, type Locale } from './i18n.ts';
 import type { Views } from './views.ts';
+import { currentStepOf } from './current-step.ts';
 
 export function localeOf(req: Request, res?: Response): Locale {
   const query = typeof req.query?.lang === 'string' ? req.query.lang : undefined;
   if (res && isLocale(query)) {
-    res.cookie(LANG_COOKIE, query, { httpOnly: true, sameSite: 'lax', secure: req.secure, maxAge: 365 * 24 * 3600 * 1000, path: '/' });
+    res.cookie(LANG_COOKIE, query, { ...LANG_COOKIE_OPTIONS, secure: req.secure });
   }
   return detectLocale(query, readCookie(req, LANG_COOKIE), req.headers['accept-language']);
 }
@@ -22,7 +24,7 @@ export function sendPage(views: Views, req: Request, res: Response, template: st
     lang,
     nonce: String(res.locals.cspNonce ?? ''),
     requestId: String(req.id ?? ''),
-    path: req.originalUrl,
+    showAgainAt: currentStepOf(req, res),
   }, res.locals.csrf ? { csrf: res.locals.csrf, ...data } : data);
   res.status(status).type('html').set('cache-control', 'no-store').send(html);
 }

@@ -15,8 +15,11 @@ export interface PageContext {
   nonce: string;
   /** Request id shown to the person so support can find the log line. */
   requestId?: string;
-  /** Current path + query without `lang`, for the language switch link. */
-  path?: string;
+  /**
+   * Path + query that shows this page again (http/current-step.ts), for the language link;
+   * absent: the page cannot be shown again, and has no language link.
+   */
+  showAgainAt?: string;
 }
 
 export interface Views {
@@ -39,9 +42,11 @@ export function createViews(viewsDir = VIEWS_DIR): Views {
   };
 }
 
-function switchHref(page: PageContext): string {
+/** The language link: this page's address in the other language, or undefined when it has none. */
+function switchHref(page: PageContext): string | undefined {
+  if (page.showAgainAt === undefined) return undefined;
   const other = page.lang === 'fr' ? 'en' : 'fr';
-  const url = new URL(page.path ?? '/', 'http://x');
+  const url = new URL(page.showAgainAt, 'http://x');
   url.searchParams.set('lang', other);
   return `${url.pathname}${url.search}`;
 }

@@ -10,6 +10,7 @@ import type { FederationFailure } from '../federation/index.ts';
 import { oauthErrorFor } from '../federation/index.ts';
 import { interactionFor, type InteractionDeps } from './context.ts';
 import { takeUnmet, unmetDescription } from './unmet-reason.ts';
+import { PSC_FAILURE } from './psc-failure-page.ts';
 
 const DESCRIPTIONS: Record<FederationFailure | 'cancelled', string> = {
   cancelled: 'the user cancelled the sign-in',
@@ -34,7 +35,7 @@ export function postAbort(deps: InteractionDeps): RequestHandler {
       }, { mergeWithLastSubmission: false });
       return;
     }
-    const failure = (await deps.store.take(deps.keys.interaction(details.uid, 'psc-failure'))) as FederationFailure | null;
+    const failure = (await deps.store.take(deps.keys.interaction(details.uid, PSC_FAILURE))) as FederationFailure | null;
     const error = failure && Object.hasOwn(DESCRIPTIONS, failure) ? oauthErrorFor(failure) : 'access_denied';
     await deps.audit.record({ type: 'signin.failed', outcome: 'failure', clientId, actor, reason: failure ? `psc-${failure}` : 'cancelled' }, req);
     await deps.provider.interactionFinished(req, res, {

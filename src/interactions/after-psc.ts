@@ -9,9 +9,9 @@
 import type { Request, Response } from 'express';
 import { gatewayProperties } from '../oidc/client-properties.ts';
 import { mayBindKey, satisfies, stepRulesAsk } from '../assurance/index.ts';
-import { sendPage } from '../http/page.ts';
 import { keyCompletes, requirementOf } from './requirement.ts';
 import { recordUnmet } from './unmet-reason.ts';
+import { sendUnmetPage } from './unmet-page.ts';
 import type { InteractionDeps, InteractionDetails } from './context.ts';
 import { finishLogin } from './finish-login.ts';
 import { savePendingLogin, type VerifiedLogin } from './pending-login.ts';
@@ -45,9 +45,10 @@ export async function continueAfterPsc(deps: InteractionDeps, req: Request, res:
       reason: step === 'unmet' ? 'means-used-falls-short' : 'sign-in-too-weak-to-enrol',
       details: { method, acr, level: requirement.level, phishingResistant: requirement.phishingResistant },
     }, req);
-    await recordUnmet(deps, details.uid, { reason: 'means-used-falls-short', method, acr, requirement });
+    const enrolmentTooWeak = step === 'binding-too-weak';
+    await recordUnmet(deps, details.uid, { reason: 'means-used-falls-short', method, acr, requirement, enrolmentTooWeak });
     const client = await deps.provider.Client.find(String(details.params.client_id));
-    sendPage(deps.views, req, res, 'unmet', { uid: details.uid, clientName: client?.clientName ?? '', requirement, retryPsc: true, enrolmentTooWeak: step === 'binding-too-weak' }, 403);
+    sendUnmetPage(deps, req, res, details.uid, { clientName: client?.clientName ?? '', requirement, retryPsc: true, enrolmentTooWeak });
     return;
   }
   await savePendingLogin(deps, details.uid, step, login);

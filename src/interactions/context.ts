@@ -42,11 +42,12 @@ export interface InteractionDeps {
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
-const UID = /^[A-Za-z0-9_-]{10,64}$/;
+/** What an interaction uid looks like (anything else is refused before any lookup). */
+export const INTERACTION_UID = /^[A-Za-z0-9_-]{10,64}$/;
 
 export async function interactionFor(provider: Provider, req: Request, res: Response): Promise<InteractionDetails> {
   const uid = String(req.params.uid ?? '');
-  if (!UID.test(uid)) throw new UserFacingError(400, 'interaction_expired', 'malformed interaction uid');
+  if (!INTERACTION_UID.test(uid)) throw new UserFacingError(400, 'interaction_expired', 'malformed interaction uid');
   let details: InteractionDetails;
   try {
     details = await provider.interactionDetails(req, res);

@@ -17,6 +17,7 @@ import { interactionWithPendingLogin, takePendingLogin, type VerifiedLogin } fro
 import { sendCeremonyError } from './json-responses.ts';
 import { auditKeyRefusal } from './key-audit.ts';
 import { ceremonyKey, webauthnDeps } from './webauthn-ceremony.ts';
+import { firstNameForGreeting } from '../accounts/first-name.ts';
 
 async function enrolmentRequired(deps: InteractionDeps, details: InteractionDetails): Promise<boolean> {
   return gatewayProperties(await deps.provider.Client.find(String(details.params.client_id))).webauthn_enrolment === 'required';
@@ -41,7 +42,7 @@ export function getEnrol(deps: InteractionDeps): RequestHandler {
     }
     sendPage(deps.views, req, res, 'enrol', {
       uid: details.uid,
-      givenName: account?.profile.given_name ?? '',
+      givenName: firstNameForGreeting(account?.profile.given_name ?? ''),
       required,
     });
   };

@@ -2,19 +2,20 @@
  * GET /federation/psc/callback — PSC's redirect back. Verifies the round trip
  * (federation/psc-login.ts), refreshes the practitioner account, works out the level
  * (assurance) and hands the result (single use) to /interaction/:uid/psc/done, where the
- * interaction cookie proves it is the same browser. Failures get a French page; the relying party
- * learns of them when the person chooses to go back (abort.ts).
+ * interaction cookie proves it is the same browser. Failures get a French page (psc-failure-page.ts,
+ * which shows it again without this one-time address); the relying party learns of them when the
+ * person chooses to go back (abort.ts).
  */
 import type { RequestHandler } from 'express';
 import { FederationError } from '../federation/index.ts';
 import { pscAssurance } from '../assurance/index.ts';
-import { readCookie, sendPage } from '../http/page.ts';
+import { readCookie } from '../http/page.ts';
 import { pscBindingCookie, type InteractionDeps } from './context.ts';
 import { stateDigest } from './psc-start.ts';
 import type { VerifiedLogin } from './pending-login.ts';
 import { professionOf } from '../accounts/index.ts';
 import { attemptId } from '../http/audit.ts';
-import { csrfToken, interactionBinding } from '../http/csrf.ts';
+import { isShownFailure, recordPscFailure, sendPscFailurePage, sendUnboundPscFailurePage } from './psc-failure-page.ts';
 
 
 export function getPscCallback(deps: InteractionDeps, redirectUri: string): RequestHandler {
@@ -42,14 +43,9 @@ export function getPscCallback(deps: InteractionDeps, redirectUri: string): Requ
       if (!(err instanceof FederationError)) throw err;
       req.log.warn({ failure: err.failure, uid: err.uid, detail: err.message }, 'PSC login failed');
       await deps.audit.record({ type: 'psc.failed', outcome: 'failure', reason: err.failure, ...(err.uid ? { details: { attempt: attemptId(err.uid) } } : {}) }, req);
-      if (err.uid) await deps.store.set(deps.keys.interaction(err.uid, 'psc-failure'), err.failure, deps.config.ttl.interaction);
-      const status = err.failure === 'unavailable' ? 503 : err.failure === 'refused' ? 200 : 400;
-      if (err.uid) res.locals.csrf = csrfToken(deps.csrfSecret, interactionBinding(err.uid));
-      sendPage(deps.views, req, res, 'psc-error', {
-        uid: err.failure === 'invalid-state' ? undefined : err.uid,
-        failure: err.failure,
-        canRetry: err.failure === 'refused' || err.failure === 'unavailable',
-      }, status);
+      if (err.uid) await recordPscFailure(deps, err.uid, err.failure);
+      if (err.uid && isShownFailure(err.failure)) sendPscFailurePage(deps, req, res, err.uid, err.failure);
+      else sendUnboundPscFailurePage(deps, req, res, err.failure);
     }
   };
 }

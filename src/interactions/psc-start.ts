@@ -7,10 +7,10 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { FederationError } from '../federation/index.ts';
-import { sendPage } from '../http/page.ts';
 import { interactionFor, pscBindingCookie, type InteractionDeps } from './context.ts';
 import { ASSURANCE_CHECK, SESSION_EXPIRED_CHECK } from '../oidc/assurance-check.ts';
 import { ABORT_REASON, PSC_FELL_SHORT } from './unmet-reason.ts';
+import { isShownFailure, PSC_FAILURE, recordPscFailure, sendPscFailurePage } from './psc-failure-page.ts';
 
 /**
  * Prompt reasons that need a fresh authentication at PSC, not a reused PSC session: the
@@ -20,7 +20,7 @@ import { ABORT_REASON, PSC_FELL_SHORT } from './unmet-reason.ts';
 const REAUTHENTICATION_REASONS = new Set(['login_prompt', 'max_age', ASSURANCE_CHECK, SESSION_EXPIRED_CHECK]);
 
 /** Outcomes of an earlier round trip that a new one replaces (abort.ts reports the last one). */
-const EARLIER_OUTCOMES = [ABORT_REASON, 'psc-failure'];
+const EARLIER_OUTCOMES = [ABORT_REASON, PSC_FAILURE];
 
 export function stateDigest(state: string): string {
   return createHash('sha256').update(state).digest('base64url').slice(0, 16);
@@ -48,8 +48,9 @@ export function postPscStart(deps: InteractionDeps): RequestHandler {
     } catch (err) {
       if (!(err instanceof FederationError)) throw err;
       req.log.warn({ failure: err.failure, detail: err.message }, 'PSC round trip could not start');
-      await deps.store.set(deps.keys.interaction(details.uid, 'psc-failure'), err.failure, deps.config.ttl.interaction);
-      sendPage(deps.views, req, res, 'psc-error', { uid: details.uid, failure: err.failure, canRetry: true }, err.failure === 'unavailable' ? 503 : 502);
+      await recordPscFailure(deps, details.uid, err.failure);
+      const failure = isShownFailure(err.failure) ? err.failure : 'invalid-response';
+      sendPscFailurePage(deps, req, res, details.uid, failure, failure === 'unavailable' ? 503 : 502);
     }
   };
 }

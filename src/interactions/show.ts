@@ -1,5 +1,6 @@
 /**
- * GET /interaction/:uid — the page of the current prompt: sign-in choices for `login`,
+ * GET /interaction/:uid — the page of the current prompt: sign-in choices for `login` (the
+ * account portal's naming the page it leads to),
  * the consent page for `consent`, listing every claim the application will receive
  * (first-party applications never see it). A session that only lacks the step an
  * application's rules ask (client_step_missing) goes to that step: a key as second factor at
@@ -13,9 +14,13 @@ import { assuranceOf, stepRulesAsk } from '../assurance/index.ts';
 import { savePendingLogin } from './pending-login.ts';
 import { requirementOf, signInChoices } from './requirement.ts';
 import { recordUnmet } from './unmet-reason.ts';
+import { sendUnmetPage } from './unmet-page.ts';
 import { firstTimeInInteraction, interactionFor, type InteractionDeps, type InteractionDetails } from './context.ts';
 import { finishConsent } from './consent.ts';
 import { consentClaims } from './consent-claims.ts';
+import { rememberInteractionClient } from './interaction-client.ts';
+import { PORTAL_CLIENT_ID } from '../portal/portal-client.ts';
+import { portalSignInDestination } from '../portal/destination.ts';
 
 const REASON_MESSAGES: Record<string, string> = {
   max_age: 'login.reasonMaxAge',
@@ -40,6 +45,7 @@ async function secondFactorForSession(deps: InteractionDeps, details: Interactio
 export function showInteraction(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const details = await interactionFor(deps.provider, req, res);
+    await rememberInteractionClient(deps, details.uid, String(details.params.client_id));
     const client = await deps.provider.Client.find(String(details.params.client_id));
     const clientName = client?.clientName ?? String(details.params.client_id);
     if (details.prompt.name === 'login') {
@@ -60,11 +66,15 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
       if (choices.none) {
         await deps.audit.record({ type: 'stepup.unmet', outcome: 'failure', clientId, actor, reason: 'no-means-reaches-the-level', details: wanted }, req);
         await recordUnmet(deps, details.uid, { reason: 'no-means-reaches-the-level', requirement });
-        sendPage(deps.views, req, res, 'unmet', { uid: details.uid, clientName, requirement }, 403);
+        sendUnmetPage(deps, req, res, details.uid, { clientName, requirement });
         return;
       }
-      const reason = stepUp ? 'login.stepUp' : details.prompt.reasons.map((r) => REASON_MESSAGES[r]).find(Boolean);
-      sendPage(deps.views, req, res, 'login', { uid: details.uid, clientName, reason, choices, requirement });
+      // The step-up notice speaks of "one of the means below" only when more than one is shown.
+      const meansShown = Number(choices.key) + Number(choices.pscCard || choices.pscEcps);
+      const reason = stepUp ? (meansShown > 1 ? 'login.stepUp' : 'login.stepUpOne') : details.prompt.reasons.map((r) => REASON_MESSAGES[r]).find(Boolean);
+      // The account portal's sign-in names the page it leads to (account, pilot dashboard, audit trail).
+      const destination = clientId === PORTAL_CLIENT_ID ? await portalSignInDestination(deps, details.params.state) : undefined;
+      sendPage(deps.views, req, res, 'login', { uid: details.uid, clientName, destination, reason, choices, requirement });
       return;
     }
     if (gatewayProperties(client).first_party) {

@@ -1,8 +1,9 @@
 /**
  * Why an interaction cannot reach the level its application requires, recorded when the
  * "niveau insuffisant" page is shown: read back when the clinician goes back (abort.ts, the
- * error_description) and, when PSC answered below the level, by the next PSC round trip,
- * which then asks PSC for a fresh authentication (psc-start.ts) instead of its session.
+ * error_description), to show that page again (unmet-page.ts) and, when PSC answered below the
+ * level, by the next PSC round trip, which then asks PSC for a fresh authentication
+ * (psc-start.ts) instead of its session.
  */
 import type { Requirement } from '../assurance/index.ts';
 import type { InteractionDeps } from './context.ts';
@@ -12,7 +13,11 @@ export type UnmetReason =
   /** Nothing this clinician has (key, CPS card, e-CPS + key) can reach the level. */
   | { reason: 'no-means-reaches-the-level'; requirement: RequirementSummary }
   /** A PSC sign-in succeeded with a means below the level (e.g. e-CPS when eidas3 is required). */
-  | { reason: 'means-used-falls-short'; method: string; acr: string; requirement: RequirementSummary };
+  | {
+    reason: 'means-used-falls-short'; method: string; acr: string; requirement: RequirementSummary;
+    /** The application requires a key, which a sign-in this weak cannot enrol (`requirement`: the binding minimum). */
+    enrolmentTooWeak?: boolean;
+  };
 
 type RequirementSummary = Pick<Requirement, 'level' | 'phishingResistant' | 'hardwareProtected'>;
 
@@ -36,7 +41,15 @@ export async function recordUnmet(deps: Pick<InteractionDeps, 'store' | 'keys' |
 
 /** Takes the recorded reason (single use); undefined when none or unreadable. */
 export async function takeUnmet(deps: Pick<InteractionDeps, 'store' | 'keys'>, uid: string): Promise<UnmetReason | undefined> {
-  const raw = await deps.store.take(deps.keys.interaction(uid, ABORT_REASON));
+  return parseUnmet(await deps.store.take(deps.keys.interaction(uid, ABORT_REASON)));
+}
+
+/** Reads the recorded reason, leaving it in place; undefined when none or unreadable. */
+export async function readUnmet(deps: Pick<InteractionDeps, 'store' | 'keys'>, uid: string): Promise<UnmetReason | undefined> {
+  return parseUnmet(await deps.store.get(deps.keys.interaction(uid, ABORT_REASON)));
+}
+
+function parseUnmet(raw: string | null): UnmetReason | undefined {
   if (!raw) return undefined;
   try {
     const parsed = JSON.parse(raw) as Partial<UnmetReason>;

@@ -14,12 +14,13 @@ import { RateLimitedError } from './refusal.ts';
 import { isStoreUnavailable } from '../store/unavailable.ts';
 import { basicClientId, bodyClientId } from './token-client.ts';
 import type { AccountGate } from '../webauthn/verify-authentication.ts';
+import { stepBudgets } from './declared-networks.ts';
 
 /** Name of the failed-key-sign-ins-per-account limit (its refusal points the clinician to PSC). */
 export const KEY_FAILURES_LIMIT = 'key-failures-account';
 
 export interface AbuseLimits {
-  /** Middleware: one sign-in step (authorization request, PSC start and return, key ceremony) for this address. */
+  /** Middleware: one sign-in step (authorization request, PSC start and return, key ceremony) for this address, or its declared network. */
   signinStep: RequestHandler;
   /**
    * Failed key sign-ins per account: refuses a key ceremony for an account past its budget
@@ -70,12 +71,13 @@ export function createAbuseLimits(deps: AbuseLimitsDeps): AbuseLimits {
   const authFailures = make('client-auth-ip', limits.clientAuthFailuresPerIp);
 
   /** Counts one request; on refusal audits the first one of the window and throws. */
-  async function check(limiter: Limiter, key: string, req: Request, who: { actor?: string; clientId?: string }): Promise<void> {
+  async function check(limiter: Limiter, key: string, req: Request, who: { actor?: string; clientId?: string }, network?: string): Promise<void> {
     const verdict = await limiter.consume(key);
     if (verdict.allowed) return;
     if (verdict.firstRefusal) {
-      req.log?.warn({ limit: limiter.name, ...who }, 'abuse limit reached');
-      await audit.record({ type: 'ratelimit.hit', outcome: 'failure', ...who, reason: limiter.name, details: { limit: limiter.name, route: routeOf(req) } }, req);
+      const where = network ? { network } : {};
+      req.log?.warn({ limit: limiter.name, ...who, ...where }, 'abuse limit reached');
+      await audit.record({ type: 'ratelimit.hit', outcome: 'failure', ...who, reason: limiter.name, details: { limit: limiter.name, route: routeOf(req), ...where } }, req);
     }
     throw new RateLimitedError(limiter.name, verdict.retryAfterSeconds);
   }
@@ -87,10 +89,12 @@ export function createAbuseLimits(deps: AbuseLimitsDeps): AbuseLimits {
    */
   const unlessUnavailable = (err: unknown) => (isStoreUnavailable(err) ? undefined : err);
   const ipOf = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  const stepBudgetOf = stepBudgets({ networks: limits.networks, perAddress: perIp, make, ipOf });
 
   return {
     signinStep: (req, _res, next) => {
-      check(perIp, ipOf(req), req, {}).then(() => next(), (err: unknown) => next(unlessUnavailable(err)));
+      const { limiter, key, network } = stepBudgetOf(req);
+      check(limiter, key, req, {}, network).then(() => next(), (err: unknown) => next(unlessUnavailable(err)));
     },
 
     keyAccountGate: (req) => ({

@@ -51,6 +51,8 @@ export const clientSchema = z.strictObject({
   /** Required for a sign-in client; a client_credentials client has none. */
   redirect_uris: z.array(uri).default([]),
   post_logout_redirect_uris: z.array(uri).default([]),
+  /** The application's home page: the gateway's error pages link back to it (else to the first post_logout_redirect_uri). */
+  client_uri: uri.optional(),
   token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']).default('client_secret_basic'),
   /** Environment variable holding the client secret (client_secret_* methods). */
   client_secret_env: z.string().regex(/^[A-Z][A-Z0-9_]*$/).optional(),

@@ -49,7 +49,7 @@ export interface ProviderDeps {
 
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, accounts, views } = deps;
-  const pages = oidcPages(views);
+  const pages = oidcPages(views, OIDC_ROUTES.authorization);
   const signingAlg = (deps.jwks.keys[0]?.alg ?? 'ES256') as 'ES256' | 'RS256';
 
   const configuration: Configuration = {

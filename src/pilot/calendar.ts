@@ -16,6 +16,19 @@ export function parisDay(instant: number | string): string {
   return PARIS_DATE.format(ms);
 }
 
+/**
+ * The instant (epoch ms) a Paris calendar day starts: its midnight, +01:00 in winter and +02:00
+ * in summer (the clocks change at 02:00 / 03:00, never at midnight).
+ */
+export function parisDayStart(day: string): number {
+  const utcMidnight = dayNumber(day) * DAY_MS;
+  for (const offsetHours of [1, 2]) {
+    const candidate = utcMidnight - offsetHours * 3_600_000;
+    if (parisDay(candidate) === day && parisDay(candidate - 1) !== day) return candidate;
+  }
+  throw new RangeError(`no Paris midnight found for ${day}`);
+}
+
 /** True for a real calendar day written YYYY-MM-DD (2026-02-30 is not one). */
 export function isDay(value: unknown): value is string {
   if (typeof value !== 'string') return false;

@@ -1,13 +1,14 @@
 /**
  * How the pilot's figures are shown: numbers, shares and durations in the reader's locale,
- * labels for method groups, professions, applications and failure reasons, and the data
- * the dashboard's charts draw (embedded as JSON, read by views/static/pilot.js).
+ * labels for method groups, professions, applications and failure reasons, the rows of the
+ * printed report's short tables, and the data the dashboard's charts draw (embedded as JSON,
+ * read by views/static/pilot.js).
  */
 import { professionLabel } from '../accounts/index.ts';
 import type { Translate } from '../http/i18n.ts';
 import type { Locale } from '../http/i18n.ts';
 import { OVER_TEN_MINUTES } from './durations.ts';
-import type { PilotFigures } from './figures.ts';
+import type { PilotFigures, Ranked } from './figures.ts';
 import { METHOD_GROUPS } from './method-groups.ts';
 
 export interface PilotFormat {
@@ -42,6 +43,22 @@ export function pilotFormat(lang: Locale, t: Translate, clientNames: ReadonlyMap
     profession: (code) => professionLabel(code),
     client: (clientId) => clientNames.get(clientId) ?? clientId,
     reason: (reason) => labelled(`pilot.reason.${reason}`, reason),
+  };
+}
+
+/** Rows a short table shows: the first `max`, then the rest as one « autres » line (never dropped silently). */
+export interface ReportRows<K extends string> {
+  shown: Array<Ranked<K>>;
+  /** The rows beyond `max`, added up (undefined when there are none). */
+  others?: { entries: number; count: number; share: number };
+}
+
+export function reportRows<K extends string>(rows: ReadonlyArray<Ranked<K>>, max = 6): ReportRows<K> {
+  if (rows.length <= max) return { shown: [...rows] };
+  const rest = rows.slice(max);
+  return {
+    shown: rows.slice(0, max),
+    others: { entries: rest.length, count: rest.reduce((sum, r) => sum + r.count, 0), share: rest.reduce((sum, r) => sum + r.share, 0) },
   };
 }
 

@@ -13,7 +13,7 @@ import { safeReturn } from '../portal/context.ts';
 import { requireStaffSession } from '../portal/staff-session.ts';
 import { figuresCsv } from './export.ts';
 import type { PilotFigures, PilotFiguresReader } from './figures.ts';
-import { chartData, embeddableJson, pilotFormat } from './presentation.ts';
+import { chartData, embeddableJson, pilotFormat, reportRows } from './presentation.ts';
 import { pilotQuery } from './range.ts';
 
 export const PILOT_MIN_LEVEL = 'eidas2';
@@ -46,7 +46,7 @@ function page(deps: PilotDeps, template: 'pilot' | 'pilot-report'): RequestHandl
     const format = pilotFormat(lang, t, deps.clientNames);
     const query = new URLSearchParams({ from: found.figures.range.from, to: found.figures.range.to }).toString();
     sendPage(deps.views, req, res, template, {
-      figures: found.figures, fmt: format, query,
+      figures: found.figures, fmt: format, query, reportRows,
       chartJson: template === 'pilot' ? embeddableJson(chartData(found.figures, format, t)) : '',
     });
   };

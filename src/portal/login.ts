@@ -12,7 +12,7 @@ import { portalSession } from './session.ts';
 
 interface LoginState { verifier: string; returnTo: string; fresh: boolean }
 
-const stateKey = (deps: PortalDeps, state: string) => deps.keys.custom(`pl:${state}`, 'portal-login');
+const stateKey = (deps: Pick<PortalDeps, 'keys'>, state: string) => deps.keys.custom(`pl:${state}`, 'portal-login');
 
 export function getPortalLogin(deps: PortalDeps): RequestHandler {
   return async (req, res) => {
@@ -52,4 +52,11 @@ export function getPortalCallback(deps: PortalDeps): RequestHandler {
     const separator = record.returnTo.includes('?') ? '&' : '?';
     res.redirect(303, record.fresh ? `${record.returnTo}${separator}notice=fresh` : record.returnTo);
   };
+}
+
+/** Where a portal sign-in in progress will return (its state's record, left in place), or undefined. */
+export async function portalLoginReturn(deps: Pick<PortalDeps, 'store' | 'keys'>, state: unknown): Promise<string | undefined> {
+  if (typeof state !== 'string' || !/^[A-Za-z0-9_-]{20,64}$/.test(state)) return undefined;
+  const raw = await deps.store.get(stateKey(deps, state));
+  return raw === null ? undefined : (JSON.parse(raw) as LoginState).returnTo;
 }

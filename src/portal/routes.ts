@@ -1,4 +1,7 @@
-/** The account portal's routes (/account). */
+/**
+ * The account portal's routes (/account). A page answering a form or the one-time return from
+ * sign-in is shown again as /account, never by replaying (http/current-step.ts).
+ */
 import express, { Router } from 'express';
 import { ceremonyBody, ceremonyErrors } from '../interactions/json-responses.ts';
 import type { PortalDeps } from './context.ts';
@@ -8,17 +11,19 @@ import { postAddOptions, postAddVerify, postRename } from './keys.ts';
 import { getRevokeConfirm, postRevoke } from './revoke-key.ts';
 import { getRaise, postRaiseOptions, postRaiseVerify } from './raise-key.ts';
 import { PORTAL_CALLBACK_PATH } from './portal-client.ts';
+import { notReplayable } from '../http/current-step.ts';
 
 export function portalRoutes(deps: PortalDeps): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
+  const atAccount = notReplayable(() => '/account');
   router.get('/account', getAccountPage(deps));
   router.get('/account/login', getPortalLogin(deps));
-  router.get(PORTAL_CALLBACK_PATH, getPortalCallback(deps));
+  router.get(PORTAL_CALLBACK_PATH, atAccount, getPortalCallback(deps));
   router.get('/account/signed-out', getSignedOut(deps));
-  router.post('/account/keys/:id/rename', form, postRename(deps));
+  router.post('/account/keys/:id/rename', atAccount, form, postRename(deps));
   router.get('/account/keys/:id/revoke', getRevokeConfirm(deps));
-  router.post('/account/keys/:id/revoke', form, postRevoke(deps));
+  router.post('/account/keys/:id/revoke', atAccount, form, postRevoke(deps));
   router.get('/account/keys/:id/raise', getRaise(deps));
   const ceremonies = Router();
   ceremonies.post('/account/keys/options', ceremonyBody, postAddOptions(deps));

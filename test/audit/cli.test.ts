@@ -190,3 +190,49 @@ describe('audit CLI', () => {
     });
   });
 });
+
+describe('audit CLI: reindex', () => {
+  let fixture: RedisLogFixture;
+  const bare = mkdtempSync(join(tmpdir(), 'audit-cli-reindex-'));
+  // No MAC key: the index holds positions, not MACs.
+  const cli = (args: string[]) => runCli(args, { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: fixture.prefix }, { cwd: bare });
+
+  before(async () => {
+    fixture = await redisLog('audit-cli-reindex');
+    for (let i = 0; i < 30; i++) await fixture.log.append(body(i));
+  });
+  after(() => fixture.close());
+
+  it('--check says the index is complete (exit 0), or what it lacks (exit 1)', async () => {
+    const complete = await cli(['reindex', '--check']);
+    assert.equal(complete.code, 0, complete.stderr);
+    assert.equal(complete.stdout, 'search index complete: 30 of 30 events (generation 1)\n');
+    for (const key of await fixture.redis.keys(`${fixture.prefix}{audit}:ix:*`)) await fixture.redis.unlink(key);
+    const missing = await cli(['reindex', '--check']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stdout, /^search index INCOMPLETE: 0 of 30 events indexed \(generation 1, indexed from nothing/);
+  });
+
+  it('builds what is missing, then has nothing to do (idempotent)', async () => {
+    const first = await cli(['reindex']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /^30 event\(s\) indexed in [\d.]+ s; search index complete: 30 of 30 events \(generation 1\)\n$/);
+    const second = await cli(['reindex']);
+    assert.equal(second.code, 0);
+    assert.match(second.stdout, /^0 event\(s\) indexed/);
+    assert.equal((await fixture.log.search({ type: 'psc.verified' })).total, 8);
+  });
+
+  it('--rebuild starts a new generation; refuses --rebuild with --check, and a held lock (exit 2)', async () => {
+    const rebuilt = await cli(['reindex', '--rebuild']);
+    assert.equal(rebuilt.code, 0, rebuilt.stderr);
+    assert.match(rebuilt.stdout, /^rebuilt: generation 1 replaced by 2 \(asked\)\n30 event\(s\) indexed/);
+    const both = await cli(['reindex', '--rebuild', '--check']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /expected --rebuild or --check, got both/);
+    await fixture.redis.set(fixture.keys.custom('audit', 'retention-lock'), 'gw-1', 'EX', 60);
+    const locked = await cli(['reindex']);
+    assert.equal(locked.code, 2);
+    assert.match(locked.stderr, /a gateway instance holds .*retention-lock/);
+  });
+});

@@ -152,7 +152,7 @@ describe('removing a key, without JavaScript', () => {
     await p.getByRole('link', { name: 'Retirer « Clé bleue »' }).click();
     await p.waitForURL(/\/account\/keys\/[^/]+\/revoke/);
     assert.equal((await keysOf(STAFF)).length, 2, 'nothing removed by the first click');
-    assert.match(await p.locator('h1').textContent() ?? '', /Retirer « Clé bleue » \?/);
+    assert.match(await p.locator('h1').textContent() ?? '', /Retirer «\u00a0Clé bleue\u00a0» \?/);
     const width = await bothWidths(p, 'revoke-confirm');
     assert.ok(width <= 390, `no horizontal overflow at 390 px (page ${width} px wide)`);
     await p.goto(`${p.url()}?lang=en`);

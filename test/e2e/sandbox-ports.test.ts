@@ -56,7 +56,7 @@ describe('the sandbox on other ports, in Chromium', () => {
     await page.waitForURL(/\/enrol$/);
     await page.getByRole('button', { name: 'Plus tard' }).click();
     await page.waitForURL(`${urls.dpi}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour KIT DOC0042788/);
+    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Kit DOC0042788/);
     assert.equal(await page.locator('[data-testid=acr]').textContent(), 'eidas3');
     await screenshot(page, '40-sandbox-ports-dpi');
   });
@@ -64,7 +64,7 @@ describe('the sandbox on other ports, in Chromium', () => {
   it('opens the DMP-like service by single sign-on (its keys fetched on its port), then signs out of both', async () => {
     await page.goto(`${urls.dmp}/login`);
     await page.waitForURL(`${urls.dmp}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour KIT DOC0042788/);
+    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Kit DOC0042788/);
     assert.match(await page.locator('[data-testid=token-type]').textContent() ?? '', /DPoP/);
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
     await page.getByRole('button', { name: 'Oui, me déconnecter' }).click();

@@ -74,7 +74,7 @@ describe('step-up from the DPI to the DMP-like service', () => {
     await page.waitForURL(`${stack.demo!.dmp}/`);
     assert.equal(await page.locator('[data-testid=acr]').textContent(), 'eidas3');
     assert.match(await page.locator('[data-testid=token-type]').textContent() ?? '', /DPoP/, 'a FAPI 2.0 client: pushed request, DPoP-bound token');
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour LUCIE TESTPETIT/);
+    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Lucie TESTPETIT/);
     assert.deepEqual(problems, []);
   });
 });

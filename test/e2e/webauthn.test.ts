@@ -69,12 +69,12 @@ describe('security keys and passkeys in Chromium', () => {
     await page.getByLabel(/MARC TESTBERNARD/).check();
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.waitForURL(/\/enrol$/);
-    assert.match(await page.locator('h1').textContent() ?? '', /MARC, connectez-vous en quelques secondes/);
+    assert.match(await page.locator('h1').textContent() ?? '', /Marc, connectez-vous en quelques secondes/);
     await page.getByLabel('Nom de la clé (facultatif)').fill('Clé bleue');
     await screenshot(page, '11-enrol');
     await page.getByRole('button', { name: 'Enregistrer ma clé ou mon passkey' }).click();
     await page.waitForURL(`${stack.demo!.dpi}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour MARC TESTBERNARD/);
+    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Marc TESTBERNARD/);
     const [credential] = await credentialsOf(IDNAT);
     assert.equal(credential?.name, 'Clé bleue');
     assert.equal(credential?.kind, 'security-key');
@@ -86,7 +86,7 @@ describe('security keys and passkeys in Chromium', () => {
     await toGatewayLogin();
     await page.getByRole('button', { name: 'Utiliser ma clé de sécurité ou mon téléphone' }).click();
     await page.waitForURL(`${stack.demo!.dpi}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour MARC TESTBERNARD/);
+    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Marc TESTBERNARD/);
     assert.equal(await page.locator('[data-testid=acr]').textContent(), 'eidas2');
     assert.equal(await page.locator('[data-testid=amr]').textContent(), 'hwk, mfa');
     const [credential] = await credentialsOf(IDNAT);
@@ -96,7 +96,7 @@ describe('security keys and passkeys in Chromium', () => {
   it('single sign-on: the DMP-like service opens without a new ceremony', async () => {
     await page.goto(`${stack.demo!.dmp}/login`);
     await page.waitForURL(`${stack.demo!.dmp}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour MARC TESTBERNARD/);
+    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Marc TESTBERNARD/);
   });
 
   it('/account lists the key, renames it and shows recent sign-ins', async () => {
@@ -152,7 +152,7 @@ describe('security keys and passkeys in Chromium', () => {
     await page.waitForURL(/\/enrol$/);
     await page.getByRole('button', { name: 'Plus tard' }).click();
     await page.waitForURL(`${stack.demo!.dpi}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour MARC TESTBERNARD/);
+    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Marc TESTBERNARD/);
     assert.deepEqual(problems, []);
   });
 });

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { parse } from 'node-html-parser';
 import { startStack, RP_REDIRECT, type Stack } from '../support/stack.ts';
 import { authorizationRequest } from '../support/psc-login.ts';
-import { assertHealthy, assertHtmlPage, assertHtmlRefusal, assertNoServerError, base64urlish, encodeComponent, hostileString, parameterMutations, parameterName, percentGarbage, runFuzz, send, type Answer, type ParameterMutation } from './checks.ts';
+import { applyMutations, assertHealthy, assertHtmlPage, assertHtmlRefusal, assertNoServerError, base64urlish, encodeComponent, hostileString, parameterMutations, parameterName, percentGarbage, runFuzz, send, type Answer, type ParameterMutation } from './checks.ts';
 import { stateChanges, stateProbe, type StateProbe } from './state.ts';
 
 let stack: Stack;
@@ -86,21 +86,8 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 
 /** The query string of the valid request with the mutations applied (raw fragments appended as they are). */
 function mutatedQuery(mutations: Mutation[]): string {
-  let params = valid.map(([k, v]): [string, string] => [k, v]);
-  const raw: string[] = [];
-  for (const m of mutations) {
-    if (m.kind === 'set') {
-      const at = params.findIndex(([k]) => k === m.name);
-      if (at < 0) params.push([m.name, m.value]);
-      else params[at] = [m.name, m.value];
-    } else if (m.kind === 'delete') {
-      params = params.filter(([k]) => k !== m.name);
-    } else if (m.kind === 'duplicate') {
-      params.push([m.name, m.value]);
-    } else {
-      raw.push(m.fragment);
-    }
-  }
+  const params = applyMutations(valid, mutations.filter((m): m is ParameterMutation => m.kind !== 'raw'));
+  const raw = mutations.flatMap((m) => (m.kind === 'raw' ? [m.fragment] : []));
   return [...params.map(([k, v]) => `${encodeComponent(k)}=${encodeComponent(v)}`), ...raw].join('&');
 }
 

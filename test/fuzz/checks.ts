@@ -8,8 +8,9 @@
  * - `runFuzz`: fc.assert with the run count, FUZZ_SEED when set (fast-check prints the seed
  *   of a failure: `FUZZ_SEED=<seed> node --test test/fuzz/…` replays it), endOnFailure;
  *   FUZZ_RUNS=<n> runs each property n times instead (a longer hunt).
- * - `valueFor`, `parameterMutations`: a parameter's value from a table of plausible ones or
- *   hostile, and the set / delete / duplicate changes to a request's parameters.
+ * - `valueFor`, `parameterMutations`, `applyMutations`: a parameter's value from a table of
+ *   plausible ones or hostile, the set / delete / duplicate changes to a request's parameters,
+ *   and those changes applied.
  */
 import assert from 'node:assert/strict';
 import fc, { defaultReportMessage, type IAsyncProperty } from 'fast-check';
@@ -190,6 +191,26 @@ export type ParameterMutation =
   | { kind: 'set'; name: string; value: string }
   | { kind: 'delete'; name: string }
   | { kind: 'duplicate'; name: string; value: string };
+
+/**
+ * The parameters with the mutations applied in order: `set` replaces the first parameter of
+ * that name (or appends it), `delete` removes every one, `duplicate` appends one more.
+ */
+export function applyMutations(params: ReadonlyArray<readonly [string, string]>, mutations: readonly ParameterMutation[]): Array<[string, string]> {
+  let out = params.map(([k, v]): [string, string] => [k, v]);
+  for (const m of mutations) {
+    if (m.kind === 'set') {
+      const at = out.findIndex(([k]) => k === m.name);
+      if (at < 0) out.push([m.name, m.value]);
+      else out[at] = [m.name, m.value];
+    } else if (m.kind === 'delete') {
+      out = out.filter(([k]) => k !== m.name);
+    } else {
+      out.push([m.name, m.value]);
+    }
+  }
+  return out;
+}
 
 /**
  * The set / delete / duplicate cases of a ParameterMutation with their weights, for

@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { startStack, RP_POST_LOGOUT, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
-import { assertHealthy, assertHtmlPage, assertHtmlRefusal, assertNoServerError, base64urlish, formEncode, hostileString, parameterMutations, runFuzz, send, type Answer, type ParameterMutation } from './checks.ts';
+import { applyMutations, assertHealthy, assertHtmlPage, assertHtmlRefusal, assertNoServerError, base64urlish, formEncode, hostileString, parameterMutations, runFuzz, send, type Answer, type ParameterMutation } from './checks.ts';
 import { stateChanges, stateProbe, type StateProbe } from './state.ts';
 
 let stack: Stack;
@@ -54,20 +54,8 @@ const PLAUSIBLE: Record<(typeof PARAMETERS)[number], fc.Arbitrary<string>> = {
 const valid = (): Array<[string, string]> => [['id_token_hint', idToken], ['post_logout_redirect_uri', RP_POST_LOGOUT], ['state', 'fuzz-state-1']];
 
 function mutated(mutations: ParameterMutation[]): string {
-  let params = valid();
-  for (const m of mutations) {
-    const value = m.kind !== 'delete' && m.value === 'REAL' ? idToken : m.kind !== 'delete' ? m.value : '';
-    if (m.kind === 'set') {
-      const at = params.findIndex(([k]) => k === m.name);
-      if (at < 0) params.push([m.name, value]);
-      else params[at] = [m.name, value];
-    } else if (m.kind === 'delete') {
-      params = params.filter(([k]) => k !== m.name);
-    } else {
-      params.push([m.name, value]);
-    }
-  }
-  return formEncode(params);
+  // 'REAL' stands for the real ID token, known only once the stack has signed someone in.
+  return formEncode(applyMutations(valid(), mutations.map((m) => (m.kind !== 'delete' && m.value === 'REAL' ? { ...m, value: idToken } : m))));
 }
 
 /** Where a logout answer may send the browser: the gateway, or test-rp's registered address. */

@@ -1,7 +1,7 @@
 /**
- * Fuzzing the interaction routes: GET /interaction/:uid (and its …/psc/done, …/enrol,
- * …/second-factor pages), POST …/psc, …/consent, …/abort, …/enrol/skip with random uids,
- * cookies, CSRF tokens and form bodies — without an interaction, and with a real live one (a
+ * Fuzzing the interaction routes: GET /interaction/:uid (and its …/psc/done, …/psc/failure,
+ * …/unmet, …/enrol, …/second-factor pages), POST …/psc, …/consent, …/abort, …/enrol/skip
+ * with random uids, cookies, CSRF tokens and form bodies — without an interaction, and with a real live one (a
  * login page, an enrolment offer after PSC, a consent page after PSC, a second factor asked
  * after e-CPS) whose uid, cookie or token may be the real one or not. For every input: no
  * 5xx; a refusal is the gateway's page and stores nothing; a redirect stays on the gateway
@@ -84,6 +84,8 @@ async function liveInteraction(stage: Stage): Promise<Live> {
 const ROUTES = [
   { method: 'GET', path: '' },
   { method: 'GET', path: '/psc/done' },
+  { method: 'GET', path: '/psc/failure' },
+  { method: 'GET', path: '/unmet' },
   { method: 'GET', path: '/enrol' },
   { method: 'GET', path: '/second-factor' },
   { method: 'POST', path: '/psc' },

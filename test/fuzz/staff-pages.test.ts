@@ -13,7 +13,7 @@ import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
 import { AUDIT_EVENT_TYPES } from '../../src/audit/types.ts';
-import { assertHealthy, assertHtmlPage, assertHtmlRefusal, assertJsonAnswer, assertNoServerError, formEncode, parameterMutations, percentGarbage, refusedByHttpServer, runFuzz, send, type Answer, type ParameterMutation } from './checks.ts';
+import { applyMutations, assertHealthy, assertHtmlPage, assertHtmlRefusal, assertJsonAnswer, assertNoServerError, formEncode, parameterMutations, percentGarbage, refusedByHttpServer, runFuzz, send, type Answer, type ParameterMutation } from './checks.ts';
 import { stateChanges, stateProbe, type StateProbe } from './state.ts';
 
 const STAFF = '899700427885';
@@ -82,22 +82,6 @@ function goodQuery(route: (typeof ROUTES)[number]): fc.Arbitrary<Array<[string, 
     ? fc.subarray<[string, string]>([['outcome', 'success'], ['type', 'signin.succeeded'], ['idNat', STAFF], ['client', 'test-rp'], ['lang', 'fr']])
     : fc.subarray<[string, string]>([['lang', 'en']]);
   return fc.oneof(fc.constant<Array<[string, string]>>([]), fc.tuple(range, extra).map(([r, e]) => [...r, ...e]));
-}
-
-function applyMutations(params: Array<[string, string]>, mutations: ParameterMutation[]): Array<[string, string]> {
-  let out = params.map(([k, v]): [string, string] => [k, v]);
-  for (const m of mutations) {
-    if (m.kind === 'set') {
-      const at = out.findIndex(([k]) => k === m.name);
-      if (at < 0) out.push([m.name, m.value]);
-      else out[at] = [m.name, m.value];
-    } else if (m.kind === 'delete') {
-      out = out.filter(([k]) => k !== m.name);
-    } else {
-      out.push([m.name, m.value]);
-    }
-  }
-  return out;
 }
 
 interface Target {

@@ -27,8 +27,8 @@ export interface Snapshot {
  * refusal itself, or of work that runs whatever the requests are.
  */
 export function isRefusalBookkeeping(key: string): boolean {
-  // The audit trail (`{audit}:stream`, its chain head `{audit}:head`, the trim marker and the
-  // retention lock): a refusal worth knowing (psc.failed, signin.failed, …) is an audit event,
+  // The audit trail (`{audit}:stream`, its chain head `{audit}:head`, the trim marker, the
+  // retention lock and the search index `{audit}:ix:…`): a refusal worth knowing (psc.failed, signin.failed, …) is an audit event,
   // chained, so the stream and its head move with every refusal.
   if (key.startsWith('{audit}:')) return true;
   // Pilot aggregates, fed by those audit events as they are chained (failure counters per day,

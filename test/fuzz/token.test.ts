@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { startStack, RP_REDIRECT, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
-import { assertHealthy, assertHtmlRefusal, assertJsonAnswer, base64urlish, formEncode, hostileString, parameterMutations, parameterName, percentGarbage, runFuzz, send, type Answer, type ParameterMutation } from './checks.ts';
+import { applyMutations, assertHealthy, assertHtmlRefusal, assertJsonAnswer, base64urlish, formEncode, hostileString, parameterMutations, parameterName, percentGarbage, runFuzz, send, type Answer, type ParameterMutation } from './checks.ts';
 import { stateChanges, stateProbe, type StateProbe } from './state.ts';
 
 let stack: Stack;
@@ -141,22 +141,6 @@ function authorize(auth: ClientAuth, params: Array<[string, string]>): Record<st
       return {};
     default: return {};
   }
-}
-
-function applyMutations(params: Array<[string, string]>, mutations: ParameterMutation[]): Array<[string, string]> {
-  let out = params.map(([k, v]): [string, string] => [k, v]);
-  for (const m of mutations) {
-    if (m.kind === 'set') {
-      const at = out.findIndex(([k]) => k === m.name);
-      if (at < 0) out.push([m.name, m.value]);
-      else out[at] = [m.name, m.value];
-    } else if (m.kind === 'delete') {
-      out = out.filter(([k]) => k !== m.name);
-    } else {
-      out.push([m.name, m.value]);
-    }
-  }
-  return out;
 }
 
 /**

@@ -93,7 +93,7 @@ describe('/account', () => {
     const confirmPath = `/account/keys/${encodeURIComponent(mine!.id)}/revoke`;
     const page = await accountPage(browser);
     assert.equal(page.doc.querySelectorAll('form[action$="/revoke"]').length, 0, 'no one-click removal on /account');
-    assert.equal(page.doc.querySelector(`a[href="${confirmPath}"]`)?.text.trim(), 'Retirer « Clé de départ »');
+    assert.equal(page.doc.querySelector(`a[href="${confirmPath}"]`)?.text.trim(), 'Retirer «\u00a0Clé de départ\u00a0»');
 
     const confirm = await browser.request(`${stack.issuer}${confirmPath}`);
     assert.equal(confirm.status, 200);

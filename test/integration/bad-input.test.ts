@@ -103,6 +103,8 @@ describe('bad input', () => {
       ['/interaction/doesnotexist123/abort', 'POST', 403],
       ['/interaction/doesnotexist123/consent', 'POST', 403],
       ['/interaction/doesnotexist123/psc/done', undefined, 400],
+      ['/interaction/doesnotexist123/psc/failure', undefined, 400],
+      ['/interaction/doesnotexist123/unmet', undefined, 400],
       ['/nowhere', undefined, 404],
       ['/static/nope.css', undefined, 404],
       ['/static/vendor/simplewebauthn/nope.js', undefined, 404],

@@ -48,13 +48,13 @@ describe('npm start (sandbox)', () => {
     assert.match(offer.page!.text, /connectez-vous en quelques secondes la prochaine fois/, 'a key is offered after PSC');
     const home = await browser.submit(offer.page!, 'form[action$="/enrol/skip"]');
     assert.equal(home.page?.status, 200);
-    assert.match(home.page!.text, /Bonjour KIT DOC0042788/);
+    assert.match(home.page!.text, /Bonjour Kit DOC0042788/);
     assert.equal(home.page!.doc.querySelector('[data-testid=acr]')?.text, 'eidas3');
     assert.match(home.page!.doc.querySelector('[data-testid=profession]')?.text ?? '', /Médecin/);
 
     const dmp = await browser.follow(`${urls.dmp}/login`);
     assert.equal(dmp.page?.status, 200, 'no sign-in page: the gateway session is reused');
-    assert.match(dmp.page!.text, /Bonjour KIT DOC0042788/);
+    assert.match(dmp.page!.text, /Bonjour Kit DOC0042788/);
     assert.match(dmp.page!.url, new RegExp(`^${urls.dmp}/`));
     assert.match(dmp.page!.doc.querySelector('[data-testid=token-type]')?.text ?? '', /DPoP/, 'the DMP-like service as registered in config/clients.json: PAR and DPoP');
     assert.match(home.page!.doc.querySelector('[data-testid=token-type]')?.text ?? '', /Bearer/, 'the DPI: neither');

@@ -88,7 +88,7 @@ describe('PSC round-trip failures', () => {
       const page = await browser.request(callback);
       assert.equal(page.status, 503);
       assert.match(page.text, /vous pouvez vous connecter avec, sans attendre Pro Santé Connect/);
-      const link = page.doc.querySelector('a[href^="/interaction/"]');
+      const link = page.doc.querySelector('main a[href^="/interaction/"]');
       assert.ok(link, 'a link back to the sign-in choices');
       const choices = await browser.request(new URL(link.getAttribute('href')!, stack.issuer));
       assert.equal(choices.status, 200);

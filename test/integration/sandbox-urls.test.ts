@@ -35,12 +35,12 @@ async function signInThroughTheDemos(urls: { dpi: string; dmp: string }) {
   const home = await browser.submit(offer.page!, 'form[action$="/enrol/skip"]');
   assert.equal(home.page?.status, 200);
   assert.equal(new URL(home.page!.url).origin, urls.dpi, 'back on the demo DPI, at its public URL');
-  assert.match(home.page!.text, /Bonjour KIT DOC0042788/);
+  assert.match(home.page!.text, /Bonjour Kit DOC0042788/);
 
   const dmp = await browser.follow(`${urls.dmp}/login`);
   assert.equal(dmp.page?.status, 200, `the DMP-like service signs in (its key fetched from its jwks_uri):\n${dmp.page?.text}`);
   assert.equal(new URL(dmp.page!.url).origin, urls.dmp);
-  assert.match(dmp.page!.text, /Bonjour KIT DOC0042788/);
+  assert.match(dmp.page!.text, /Bonjour Kit DOC0042788/);
   assert.match(dmp.page!.doc.querySelector('[data-testid=token-type]')?.text ?? '', /DPoP/);
   return browser;
 }

@@ -39,7 +39,7 @@ function assertRefusalPage(page: Page, parameter: string, context: string): void
   assert.match(page.headers.get('content-type') ?? '', /^text\/html/, context);
   assert.match(page.text, /Les paramètres de cette adresse ne sont pas valides/, context);
   const lines = page.doc.querySelectorAll('main ul.problems li').map((li) => li.text);
-  assert.ok(lines.some((line) => line.includes(`« ${parameter} »`)), `${context}: a line names « ${parameter} »: ${JSON.stringify(lines)}`);
+  assert.ok(lines.some((line) => line.includes(`«\u00a0${parameter}\u00a0»`)), `${context}: a line names « ${parameter} »: ${JSON.stringify(lines)}`);
   assert.doesNotMatch(page.body, /TypeError|RangeError|node_modules/, context);
 }
 
@@ -53,7 +53,7 @@ function assertRefusalJson(page: Page, parameter: string, context: string): void
   assert.match(body.message ?? '', /Les paramètres de cette adresse ne sont pas valides/, context);
   const named = body.problems?.find((p) => p.parameter === parameter);
   assert.ok(named, `${context}: a problem names ${parameter}: ${page.body}`);
-  assert.match(named.message ?? '', new RegExp(`« ${parameter} »`), context);
+  assert.match(named.message ?? '', new RegExp(`«\u00a0${parameter}\u00a0»`), context);
 }
 
 describe('/admin/audit query parameters', () => {

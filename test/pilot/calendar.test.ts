@@ -1,7 +1,7 @@
 /** Paris days and ISO weeks, including the daylight-saving changes and year ends. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { addDays, dayCount, daysFrom, isDay, isoWeek, parisDay } from '../../src/pilot/calendar.ts';
+import { addDays, dayCount, daysFrom, isDay, isoWeek, parisDay, parisDayStart } from '../../src/pilot/calendar.ts';
 
 describe('pilot calendar', () => {
   it('puts an instant in its Paris day, whatever the UTC date', () => {
@@ -18,6 +18,21 @@ describe('pilot calendar', () => {
     assert.equal(parisDay('2026-03-29T21:59:00Z'), '2026-03-29');
     assert.equal(parisDay(Date.parse('2026-03-29T22:00:00Z')), '2026-03-30');
     assert.throws(() => parisDay('not a time'), /expected an instant/);
+  });
+
+  it('finds the instant a Paris day starts, on both sides of the clock changes', () => {
+    const start = (day: string) => new Date(parisDayStart(day)).toISOString();
+    assert.equal(start('2026-11-19'), '2026-11-18T23:00:00.000Z');
+    assert.equal(start('2026-07-15'), '2026-07-14T22:00:00.000Z');
+    assert.equal(start('2026-03-29'), '2026-03-28T23:00:00.000Z'); // the 23-hour day starts in winter time
+    assert.equal(start('2026-03-30'), '2026-03-29T22:00:00.000Z');
+    assert.equal(start('2026-10-25'), '2026-10-24T22:00:00.000Z'); // the 25-hour day starts in summer time
+    assert.equal(start('2026-10-26'), '2026-10-25T23:00:00.000Z');
+    for (const day of ['2026-01-01', '2026-03-29', '2026-10-25', '2026-12-31']) {
+      assert.equal(parisDay(parisDayStart(day)), day);
+      assert.equal(parisDay(parisDayStart(day) - 1), addDays(day, -1));
+    }
+    assert.throws(() => parisDayStart('2026-02-30'), /expected a day YYYY-MM-DD/);
   });
 
   it('knows real calendar days', () => {

@@ -424,8 +424,8 @@ describe('faults', () => {
 
 describe('robustness', () => {
   const garbage: Array<[string, string, string]> = [
-    ['an empty body', '', /Choisissez « Se connecter » ou « Refuser »/.source],
-    ['an unknown action', 'action=hack&practitioner=899700427885&means=card', /Choisissez « Se connecter »/.source],
+    ['an empty body', '', /Choisissez «\u00a0Se connecter\u00a0» ou «\u00a0Refuser\u00a0»/.source],
+    ['an unknown action', 'action=hack&practitioner=899700427885&means=card', /Choisissez «\u00a0Se connecter\u00a0»/.source],
     ['an unknown practitioner', 'action=login&practitioner=%3Cscript%3Ealert(1)%3C%2Fscript%3E&means=card', /ne fait pas partie des identités de test/.source],
     ['no means', `action=login&practitioner=${CARD_DOCTOR}`, /Choisissez un moyen d’authentification/.source],
     ['a bad forced acr', `action=login&practitioner=${CARD_DOCTOR}&means=card&forceAcr=eidas9`, /niveau acr forcé/.source],

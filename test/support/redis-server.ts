@@ -1,7 +1,8 @@
 /**
  * A private redis-server for tests that stop, kill or restart Redis (outage and chaos tests):
  * its own port and folder, never the shared server on 6379. `appendonly: true` turns on AOF
- * (fsync every write) so that a restart shows what persistence keeps.
+ * (fsync every write) so that a restart shows what persistence keeps. Starting throws when
+ * redis-server is not installed (saying what to install) or does not answer within 5 s.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './ports.ts';
+import { REDIS_SERVER } from './prerequisites.ts';
 
 export interface RedisServer {
   url: string;
@@ -39,11 +41,14 @@ export async function createRedisServer(options: { appendonly?: boolean } = {}):
       return child?.exitCode === null && child.signalCode === null ? child.pid : undefined;
     },
     async start() {
-      child = spawn('redis-server', args, { stdio: 'ignore' });
+      let spawnError: Error | undefined;
+      child = spawn(REDIS_SERVER, args, { stdio: 'ignore' });
+      child.once('error', (err) => { spawnError = err; });
       const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       probe.on('error', () => { /* not up yet: retried below */ });
       try {
         for (let i = 0; i < 100; i += 1) {
+          if (spawnError) throw new Error(`cannot start ${REDIS_SERVER} (${spawnError.message}): install it, e.g. \`apt-get install redis-server\``);
           try {
             if (probe.status !== 'ready') await probe.connect();
             await probe.ping();

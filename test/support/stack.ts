@@ -42,6 +42,8 @@ export interface StackOptions {
    * side (psc.authMethod, psc.tls.*) is set through `overrides`.
    */
   pscMtls?: { tls: PscSimulatorTls; subjectDn: string };
+  /** Practitioner fixture of the PSC simulator (default: the sandbox's), e.g. bench/practitioners.ts's many clinicians. */
+  pscPractitionersFile?: string;
   /** Collects the gateways' log lines (JSON, level info and up) here instead of discarding them. */
   logs?: string[];
   /** Extra configuration overrides (dotted keys), possibly computed from the simulator. */
@@ -91,7 +93,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const gatewayAtPsc: PscClient = options.pscMtls
     ? { client_id: 'hospiconnect-gateway', redirect_uris: redirectUris, token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: options.pscMtls.subjectDn }
     : { client_id: 'hospiconnect-gateway', client_secret: secrets.psc, redirect_uris: redirectUris };
-  const psc = await startPscSimulator({ port: 0, clients: [gatewayAtPsc], ...(options.pscMtls ? { tls: options.pscMtls.tls } : {}) });
+  const psc = await startPscSimulator({ port: 0, clients: [gatewayAtPsc], ...(options.pscMtls ? { tls: options.pscMtls.tls } : {}), ...(options.pscPractitionersFile ? { practitionersFile: options.pscPractitionersFile } : {}) });
   const config = loadConfig({
     env: {},
     overrides: {

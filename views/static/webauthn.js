@@ -3,7 +3,8 @@
  * A <section data-webauthn="authenticate|register"> names its endpoints and carries its
  * messages (already translated by the server); this script asks the server for options,
  * runs the ceremony with @simplewebauthn/browser (served locally), posts the result and
- * follows the server's `redirectTo`. Messages go to a live region read by screen readers.
+ * follows the server's `redirectTo`. Messages go to a live region read by screen readers; a
+ * cancelled dialog gets the message the page chose for it (signed in or not, enrolling or not).
  */
 (function () {
   'use strict';
@@ -65,10 +66,11 @@
     var name = (error.cause && error.cause.name) || error.name;
     if (error.code === 'ERROR_CEREMONY_ABORTED' || name === 'AbortError') return null;
     if (error.code === 'ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED' || name === 'InvalidStateError') return message('invalid-state');
-    if (name === 'NotAllowedError') return message('not-allowed');
+    var cancelled = mode === 'register' ? 'register-not-allowed' : 'not-allowed';
+    if (name === 'NotAllowedError') return message(cancelled);
     if (name === 'SecurityError') return message('security');
     if (name === 'NotSupportedError') return message('not-supported');
-    return message('not-allowed');
+    return message(cancelled);
   }
 
   function run(conditional) {

@@ -1,11 +1,12 @@
-/** The administrators' pages (/admin). */
+/** The administrators' pages (/admin): the audit trail's search and its exports. */
 import { Router } from 'express';
-import type { AuditLog } from '../../audit/index.ts';
-import type { PortalDeps } from '../../portal/context.ts';
-import { getAuditSearch } from './audit-page.ts';
+import { getAuditExport } from './audit-export.ts';
+import { getAuditSearch, type AdminAuditDeps } from './audit-page.ts';
 
-export function adminRoutes(deps: PortalDeps & { auditLog: AuditLog }): Router {
+export function adminRoutes(deps: AdminAuditDeps): Router {
   const router = Router();
   router.get('/admin/audit', getAuditSearch(deps));
+  router.get('/admin/audit/export.csv', getAuditExport(deps, 'csv'));
+  router.get('/admin/audit/export.jsonl', getAuditExport(deps, 'jsonl'));
   return router;
 }

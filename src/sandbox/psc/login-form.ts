@@ -38,12 +38,12 @@ export function parseLoginForm(body: unknown, practitioners: readonly Practition
   const fail = (error: string): ParsedLoginForm => ({ ok: false, error, values });
 
   for (const name of LOGIN_FIELDS) {
-    if (field(form, name) === null) return fail(`Le champ « ${name} » a été envoyé plusieurs fois ou n’est pas du texte.`);
+    if (field(form, name) === null) return fail(`Le champ «\u00a0${name}\u00a0» a été envoyé plusieurs fois ou n’est pas du texte.`);
   }
 
   const action = field(form, 'action');
   if (action === 'refuse') return { ok: true, submission: { action: 'refuse' } };
-  if (action !== 'login') return fail('Choisissez « Se connecter » ou « Refuser ».');
+  if (action !== 'login') return fail('Choisissez «\u00a0Se connecter\u00a0» ou «\u00a0Refuser\u00a0».');
 
   const idNat = field(form, 'practitioner');
   if (!idNat) return fail('Choisissez un professionnel de santé de test.');
@@ -60,7 +60,7 @@ export function parseLoginForm(body: unknown, practitioners: readonly Practition
   }
   const forceAuthMode = field(form, 'forceAuthMode') ?? '';
   if (!(AUTH_MODE_OVERRIDES as readonly string[]).includes(forceAuthMode)) {
-    return fail('La valeur forcée de authMode doit être « selon le moyen choisi », « inconnue » ou « absente ».');
+    return fail('La valeur forcée de authMode doit être «\u00a0selon le moyen choisi\u00a0», «\u00a0inconnue\u00a0» ou «\u00a0absente\u00a0».');
   }
 
   return {

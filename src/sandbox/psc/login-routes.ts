@@ -37,10 +37,14 @@ function sendInteractionLost(res: Response): void {
   }));
 }
 
-/** Creates (or extends) the grant of everything requested that PSC offers. */
+/**
+ * Creates (or extends) the grant of everything requested that PSC offers. The session's grant
+ * is extended only for its own practitioner: another one signing in gets a grant of their own.
+ */
 async function grantRequested(provider: Provider, details: Interaction, accountId: string): Promise<string> {
   const clientId = String(details.params.client_id);
-  const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
+  const found = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
+  const existing = found?.accountId === accountId ? found : undefined;
   const grant = existing ?? new provider.Grant({ accountId, clientId });
   const requested = String(details.params.scope ?? '').split(' ').filter((s) => GRANTABLE_SCOPES.has(s));
   grant.addOIDCScope(requested.join(' '));

@@ -1,8 +1,14 @@
 /**
  * oidc-provider storage adapter for the simulator: one Map per simulator instance, entries
  * dropped when they expire. Replaces oidc-provider's built-in development adapter, whose
- * 1000-entry LRU would evict live codes and sessions under load tests.
+ * 1000-entry LRU would evict live codes and sessions under load tests. Like oidc-provider's
+ * own adapters, only tokens die with their grant (revokeByGrantId): an Interaction also
+ * carries a grantId, and must outlive the revocation that a logout in the middle of it does
+ * (another practitioner signing in on a browser with a PSC session).
  */
+
+/** Models whose records die with their grant (oidc-provider's MemoryAdapter: `grantable`). */
+const GRANTABLE_MODELS: ReadonlySet<string> = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
 
 interface Entry {
   payload: Record<string, unknown>;
@@ -68,7 +74,7 @@ class MemoryAdapter {
     const key = this.key(id);
     this.store.set(key, payload, expiresIn);
     if (this.model === 'Session' && typeof payload.uid === 'string') this.store.sessionUids.set(payload.uid, id);
-    if (typeof payload.grantId === 'string') {
+    if (GRANTABLE_MODELS.has(this.model) && typeof payload.grantId === 'string') {
       const keys = this.store.grants.get(payload.grantId) ?? new Set<string>();
       keys.add(key);
       this.store.grants.set(payload.grantId, keys);

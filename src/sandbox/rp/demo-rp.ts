@@ -2,8 +2,10 @@
  * A demo hospital application (relying party) built the way an integrator would build
  * one with openid-client: discovery, authorization code + PKCE + state + nonce, userinfo,
  * RP-initiated logout and back-channel logout; with `fapi2`, as a FAPI 2.0 client: pushed
- * authorization requests (RFC 9126) and DPoP-bound access tokens (RFC 9449). It doubles as
- * the integration example of docs/integration.md. Sessions are in memory: it is a sandbox peer.
+ * authorization requests (RFC 9126) and DPoP-bound access tokens (RFC 9449). Its pages are
+ * French: an error sent back by the gateway is explained in French (its English description
+ * kept as a technical detail), and signing out ends on « vous êtes déconnecté(e) ». It doubles
+ * as the integration example of docs/integration.md. Sessions are in memory: it is a sandbox peer.
  */
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
@@ -17,6 +19,7 @@ import { parseCookie } from 'cookie';
 import type { Logger } from 'pino';
 import { RpSessions } from './sessions.ts';
 import { displayIdentity } from './identity.ts';
+import { callbackErrorMessage } from './error-messages.ts';
 import type { ClientKey } from './client-key.ts';
 import { defaultUrl } from '../../config/public-urls.ts';
 
@@ -70,6 +73,8 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
   const sessions = new RpSessions();
   // Cookies are not isolated by port: each demo application needs its own cookie name on localhost.
   const COOKIE = `demo_rp_sid_${options.clientId}`;
+  /** Set on signing out: the next home page says « vous êtes déconnecté(e) », once. */
+  const BYE_COOKIE = `demo_rp_bye_${options.clientId}`;
   const eta = new Eta({ views: VIEWS, cache: true, autoEscape: true });
   const log = options.logger.child({ rp: options.clientId });
 
@@ -96,7 +101,12 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
   app.get('/', (req, res) => {
     const { session } = sessionOf(req);
     const user = session?.user;
-    render(res, 'home', user ? { user: displayIdentity(user.claims), idToken: user.idTokenClaims, claims: user.claims, tokenType: user.tokenType } : { user: undefined });
+    // Signed out here a moment ago (this browser's session is gone, whatever the gateway was
+    // told): said once.
+    const justSignedOut = parseCookie(req.headers.cookie ?? '')[BYE_COOKIE] !== undefined;
+    if (justSignedOut) res.clearCookie(BYE_COOKIE, { path: '/' });
+    const loggedOut = !user && justSignedOut;
+    render(res, 'home', user ? { user: displayIdentity(user.claims), idToken: user.idTokenClaims, claims: user.claims, tokenType: user.tokenType } : { user: undefined, loggedOut });
   });
 
   app.get('/jwks.json', (_req, res) => {
@@ -151,7 +161,7 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
       res.redirect(303, '/');
     } catch (err) {
       if (err instanceof client.AuthorizationResponseError) {
-        return render(res, 'error', { message: `La connexion n’a pas abouti (${err.error}).`, detail: err.error_description }, 400);
+        return render(res, 'error', { message: callbackErrorMessage(err.error), code: err.error, detail: err.error_description, retry: true }, 400);
       }
       next(err);
     }
@@ -162,6 +172,7 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
     const idToken = session?.user?.idToken;
     if (id) sessions.delete(id);
     res.clearCookie(COOKIE, { path: '/' });
+    res.cookie(BYE_COOKIE, '1', { httpOnly: true, sameSite: 'lax', path: '/', maxAge: 10 * 60 * 1000 });
     if (!idToken) return res.redirect(303, '/');
     try {
       const { config } = await configuration();

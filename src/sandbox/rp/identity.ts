@@ -1,8 +1,10 @@
 /**
- * Reads the professional identity out of the gateway's claims for display: name,
+ * Reads the professional identity out of the gateway's claims for display: name (« Lucie
+ * TESTPETIT »: the first name as written, the family name in capitals),
  * professions (TRE_G15 codes) and establishments (FINESS), as a DPI would show them.
  */
 import { PROFESSIONS } from '../../accounts/professions.ts';
+import { firstNameForGreeting } from '../../accounts/first-name.ts';
 
 export interface DisplayIdentity {
   name: string;
@@ -19,7 +21,8 @@ interface Exercice {
 
 export function displayIdentity(claims: Record<string, unknown>): DisplayIdentity {
   const refPro = (claims.SubjectRefPro ?? {}) as { exercices?: Exercice[] };
-  const name = [claims.given_name, claims.family_name].filter((v) => typeof v === 'string' && v).join(' ');
+  const given = typeof claims.given_name === 'string' ? firstNameForGreeting(claims.given_name) : '';
+  const name = [given, claims.family_name].filter((v) => typeof v === 'string' && v).join(' ');
   return {
     name: name || String(claims.sub),
     idNat: String(claims.SubjectNameID ?? claims.preferred_username ?? claims.sub),

@@ -1,0 +1,117 @@
+/**
+ * The one Lua script that appends to the audit stream (redis-log.ts): it checks that the chain
+ * head and the index generation are those the writer read, XADDs the events, appends each
+ * one's 16-byte entry to its index keys (index-keys.ts) and sets the new head, atomically. A
+ * key created by this append is listed in its month's registry. appendCall builds its keys and
+ * arguments; every key is declared and shares the stream's hash tag (one Cluster slot).
+ *
+ * Stream ids follow event times: id ms = max(previous id ms, min(event time, Redis now)), so
+ * they never go backwards and one wrong clock cannot push every later id into the future.
+ * Returns {1, new head} when written, {0, current head} when another writer moved the head,
+ * {2, current generation} when a rebuild of the index started a new generation meanwhile.
+ */
+import { canonical } from './canonical.ts';
+import { monthOf, type AuditIndexKeys } from './index-keys.ts';
+import { indexTermsOf } from './search.ts';
+import type { AuditEvent } from './types.ts';
+
+// KEYS: 1 head, 2 stream, 3 generation, 4 since, 5 months, 6..5+R the month registries, then index keys.
+// ARGV: 1 expected head, 2 new head, 3 expected generation, 4 R, 5..4+R the registries' months,
+//       then per event: time ms, json, k, and k pairs (index key's KEYS number, its registry's KEYS number).
+export const APPEND_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+if not current then current = '' end
+if current ~= ARGV[1] then return {0, current} end
+local gen = redis.call('GET', KEYS[3])
+if not gen then gen = '1' end
+if gen ~= ARGV[3] then return {2, gen} end
+local kind = redis.call('TYPE', KEYS[2])['ok']
+if kind ~= 'stream' and kind ~= 'none' then
+  return redis.error_reply('audit: expected ' .. KEYS[2] .. ' to be a stream, got a ' .. kind)
+end
+local last = 0
+if kind == 'stream' then
+  local info = redis.call('XINFO', 'STREAM', KEYS[2])
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then last = tonumber(string.match(info[i + 1], '^(%d+)')) end
+  end
+end
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local since = redis.call('EXISTS', KEYS[4]) == 1
+local i = 5 + tonumber(ARGV[4])
+while i <= #ARGV do
+  local t = tonumber(ARGV[i])
+  local ms = math.max(last, math.min(t, now))
+  local id = redis.call('XADD', KEYS[2], string.format('%.0f', ms) .. '-*', 'e', ARGV[i + 1])
+  if not since then
+    redis.call('SET', KEYS[4], id)
+    since = true
+  end
+  local entry = struct.pack('>I6I6I4', t, ms, tonumber(string.match(id, '%-(%d+)$')))
+  local k = tonumber(ARGV[i + 2])
+  for j = 0, k - 1 do
+    local key = KEYS[tonumber(ARGV[i + 3 + 2 * j])]
+    if redis.call('APPEND', key, entry) == 16 then
+      local registry = tonumber(ARGV[i + 4 + 2 * j])
+      redis.call('SADD', KEYS[registry], key)
+      redis.call('SADD', KEYS[5], ARGV[registry - 1])
+    end
+  end
+  i = i + 3 + 2 * k
+  last = ms
+end
+redis.call('SET', KEYS[1], ARGV[2])
+return {1, ARGV[2]}
+`;
+
+/** Latest time an index entry holds (6 bytes of ms). */
+const MAX_ENTRY_MS = 2 ** 48 - 1;
+
+/** The event's time as the script takes it: ms since the epoch, within what an entry holds. */
+export function entryTime(time: string): number {
+  return Math.min(Math.max(0, Date.parse(time)), MAX_ENTRY_MS);
+}
+
+export interface AppendCall {
+  keys: string[];
+  args: string[];
+}
+
+/** KEYS and ARGV of the script for these chained events. */
+export function appendCall(
+  ix: AuditIndexKeys, gen: number, names: { head: string; stream: string },
+  events: readonly AuditEvent[], expectedHead: string, newHead: string,
+): AppendCall {
+  const registries = new Map<string, number>(); // month -> KEYS number
+  const terms = new Map<string, number>(); // index key -> KEYS number
+  const months: string[] = [];
+  const perEvent: Array<Array<[string, string]>> = events.map((event) => {
+    const month = monthOf(entryTime(event.time));
+    if (!registries.has(month)) {
+      months.push(month);
+      registries.set(month, 0);
+    }
+    return indexTermsOf(event).map(([field, value]) => [ix.term(gen, field, value, month), month]);
+  });
+  const keys = [names.head, names.stream, ix.genKey, ix.since(gen), ix.months(gen)];
+  for (const month of months) {
+    keys.push(ix.registry(gen, month));
+    registries.set(month, keys.length);
+  }
+  const args = [expectedHead, newHead, String(gen), String(months.length), ...months];
+  events.forEach((event, e) => {
+    const pairs = perEvent[e]!;
+    args.push(String(entryTime(event.time)), canonical(event), String(pairs.length));
+    for (const [key, month] of pairs) {
+      let number = terms.get(key);
+      if (number === undefined) {
+        keys.push(key);
+        number = keys.length;
+        terms.set(key, number);
+      }
+      args.push(String(number), String(registries.get(month)));
+    }
+  });
+  return { keys, args };
+}

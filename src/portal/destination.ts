@@ -1,0 +1,20 @@
+/**
+ * Which of the gateway's own pages a portal sign-in leads to, so that its sign-in page can say
+ * so: the pilot dashboard (/pilot…), the audit trail (/admin…) or the clinician's account
+ * (/account…, and anything else the portal returns to).
+ */
+import type { PortalDeps } from './context.ts';
+import { portalLoginReturn } from './login.ts';
+
+export type PortalDestination = 'account' | 'pilot' | 'admin';
+
+export function destinationOf(returnTo: string | undefined): PortalDestination {
+  if (returnTo?.startsWith('/pilot')) return 'pilot';
+  if (returnTo?.startsWith('/admin')) return 'admin';
+  return 'account';
+}
+
+/** The destination of the portal sign-in whose authorization request carried `state`. */
+export async function portalSignInDestination(deps: Pick<PortalDeps, 'store' | 'keys'>, state: unknown): Promise<PortalDestination> {
+  return destinationOf(await portalLoginReturn(deps, state));
+}
