@@ -334,7 +334,7 @@ describe('the compose stack on stand-in base images', () => {
       await page.waitForURL(/\/enrol$/);
       await page.getByRole('button', { name: 'Plus tard' }).click();
       await page.waitForURL(`${dpi}/`);
-      assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Kit DOC0042788/);
+      assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Kit DOC0042788/i, 'the demo DPI greets the clinician');
       assert.equal(await page.locator('[data-testid=acr]').textContent(), 'eidas3');
       await screenshot(page, '60-container-sandbox-dpi');
       assert.deepEqual(problems, []);
