@@ -6,7 +6,7 @@
 import * as client from 'openid-client';
 import { loadClientKey } from '../../src/sandbox/rp/client-key.ts';
 import type { TestBrowser } from './browser.ts';
-import { loginAtPsc, type PscChoice } from './psc-login.ts';
+import { loginAtPsc, signInParameters, type PscChoice } from './psc-login.ts';
 import type { Stack } from './stack.ts';
 
 export interface DmpClient {
@@ -36,19 +36,9 @@ export interface PushedRequest {
 
 /** Pushes an authorization request (RFC 9126), with a DPoP proof unless `dpop: false`. */
 export async function pushRequest(config: client.Configuration, redirectUri: string, options: { params?: Record<string, string>; dpop?: client.DPoPHandle | false } = {}): Promise<PushedRequest> {
-  const verifier = client.randomPKCECodeVerifier();
-  const state = client.randomState();
-  const nonce = client.randomNonce();
-  const url = await client.buildAuthorizationUrlWithPAR(config, {
-    redirect_uri: redirectUri,
-    scope: 'openid profile scope_all',
-    state,
-    nonce,
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    ...options.params,
-  }, options.dpop ? { DPoP: options.dpop } : {});
-  return { url, checks: { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce } };
+  const { parameters, checks } = await signInParameters(redirectUri, options.params);
+  const url = await client.buildAuthorizationUrlWithPAR(config, parameters, options.dpop ? { DPoP: options.dpop } : {});
+  return { url, checks };
 }
 
 /** From the authorization URL to the relying party's redirect_uri (PSC, card by default). */

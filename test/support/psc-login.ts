@@ -14,21 +14,27 @@ export interface AuthorizationRequest {
   checks: { pkceCodeVerifier: string; expectedState: string; expectedNonce: string };
 }
 
-export async function authorizationRequest(stack: Stack, options: { clientId?: string; params?: Record<string, string>; metadata?: Partial<client.ClientMetadata> } = {}): Promise<AuthorizationRequest> {
-  const config = await stack.rp(options.clientId, options.metadata);
+/** A sign-in request's parameters (PKCE S256, state, nonce) and what checking its answer needs. */
+export async function signInParameters(redirectUri: string, params: Record<string, string> = {}) {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
-  const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: RP_REDIRECT,
+  const parameters: Record<string, string> = {
+    redirect_uri: redirectUri,
     scope: 'openid profile scope_all',
     state,
     nonce,
     code_challenge: await client.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
-    ...options.params,
-  });
-  return { config, url, checks: { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce } };
+    ...params,
+  };
+  return { parameters, checks: { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce } };
+}
+
+export async function authorizationRequest(stack: Stack, options: { clientId?: string; params?: Record<string, string>; metadata?: Partial<client.ClientMetadata> } = {}): Promise<AuthorizationRequest> {
+  const config = await stack.rp(options.clientId, options.metadata);
+  const { parameters, checks } = await signInParameters(RP_REDIRECT, options.params);
+  return { config, url: client.buildAuthorizationUrl(config, parameters), checks };
 }
 
 export const isRpRedirect = (url: URL) => url.href.startsWith(RP_REDIRECT);
