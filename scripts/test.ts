@@ -10,27 +10,12 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { Redis } from 'ioredis';
 import { missingLine, missingPrerequisites } from '../test/support/prerequisites.ts';
 import { TEST_REDIS_URL } from '../test/support/redis.ts';
-import { createRedisServer, type RedisServer } from '../test/support/redis-server.ts';
+import { createRedisServer, redisAnswers, type RedisServer } from '../test/support/redis-server.ts';
 
 const ALL_TESTS = ['src/**/*.test.ts', 'test/**/*.test.ts'];
 const RUNNER_OPTIONS = ['--test', '--test-concurrency=2'];
-
-/** Does a Redis answer PING at this URL within a second? */
-async function redisAnswers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  probe.on('error', () => { /* answered below */ });
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
 
 /** host:port of a Redis URL, never its password. */
 function where(url: string): string {

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ID_NAT_PATTERN } from '../accounts/index.ts';
-import { runWithAdminContext, type AdminContext } from './context.ts';
+import { runAdminCli, type AdminContext } from './context.ts';
 import { addClient, disableClient, enableClient, listClients } from './commands/clients.ts';
 import { confirmKey, endSessions, listKeys, revokeKeys, show } from './commands/clinician.ts';
 
@@ -63,16 +63,7 @@ function parse(argv: string[]): { command: Command; parsed: Parsed } | string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const request = parse(argv);
-  if (typeof request === 'string') {
-    console.error(`admin: ${request}\n${USAGE}`);
-    return 2;
-  }
-  return runWithAdminContext(`admin ${argv[0]}`, (ctx) => request.command.run(ctx, request.parsed));
+  return runAdminCli('admin', USAGE, argv, parse, (request, ctx) => request.command.run(ctx, request.parsed), () => argv[0]!);
 }
 
 process.exitCode = await main(process.argv.slice(2));

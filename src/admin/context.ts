@@ -74,3 +74,20 @@ export async function runWithAdminContext(command: string, run: (ctx: AdminConte
     await ctx.close().catch(() => undefined);
   }
 }
+
+/**
+ * The main of an operator CLI: `help` prints the usage (exit 0); arguments `parse` refuses get one
+ * line and the usage on stderr (exit 2, nothing opened); otherwise `run` with the admin context.
+ */
+export async function runAdminCli<R>(cli: string, usage: string, argv: string[], parse: (argv: string[]) => R | string, run: (request: R, ctx: AdminContext) => Promise<number>, commandName: (request: R) => string): Promise<number> {
+  if (argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const request = parse(argv);
+  if (typeof request === 'string') {
+    console.error(`${cli}: ${request}\n${usage}`);
+    return 2;
+  }
+  return runWithAdminContext(`${cli} ${commandName(request)}`, (ctx) => run(request, ctx));
+}

@@ -12,7 +12,7 @@ import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runWithAdminContext, type AdminContext } from '../admin/context.ts';
+import { runAdminCli, type AdminContext } from '../admin/context.ts';
 import { importBlob } from './import-blob.ts';
 import { createMetadataStore, isStale, METADATA_REFRESH_MS } from './metadata-store.ts';
 import { PemFileError, readPemCertificates } from './pem-certificates.ts';
@@ -111,16 +111,7 @@ async function runStatus(ctx: AdminContext): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const request = parse(argv);
-  if (typeof request === 'string') {
-    console.error(`mds: ${request}\n${USAGE}`);
-    return 2;
-  }
-  return runWithAdminContext(`mds ${request.command}`, (ctx) => (request.command === 'import' ? runImport(ctx, request.file, request.root) : runStatus(ctx)));
+  return runAdminCli('mds', USAGE, argv, parse, (request, ctx) => (request.command === 'import' ? runImport(ctx, request.file, request.root) : runStatus(ctx)), (request) => request.command);
 }
 
 process.exitCode = await main(process.argv.slice(2));

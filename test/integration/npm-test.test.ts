@@ -12,8 +12,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { freePort } from '../support/ports.ts';
+import { redisAnswers } from '../support/redis-server.ts';
 import { onPath } from '../support/prerequisites.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,19 +31,6 @@ async function npmTest(env: Record<string, string>, args: string[] = [FIXTURE]) 
   const [code] = (await once(child, 'exit')) as [number | null];
   clearTimeout(timer);
   return { code, stdout, stderr, ms: Date.now() - started };
-}
-
-async function answers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
 }
 
 describe('npm test on a newcomer\'s machine', () => {
@@ -82,6 +69,6 @@ describe('npm test on a newcomer\'s machine', () => {
     const used = /private-redis\.check: used (\S+)/.exec(run.stdout + run.stderr);
     assert.equal(used?.[1], `redis://${announced[1]}`, 'the test file got the private server as TEST_REDIS_URL');
     assert.match(run.stdout, /ℹ pass 1/);
-    assert.equal(await answers(`redis://${announced[1]}`), false, 'stopped at the end');
+    assert.equal(await redisAnswers(`redis://${announced[1]}`), false, 'stopped at the end');
   });
 });

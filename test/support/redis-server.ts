@@ -77,3 +77,17 @@ export async function createRedisServer(options: { appendonly?: boolean } = {}):
   await server.start();
   return server;
 }
+
+/** Does a Redis answer PING at this URL within a second? */
+export async function redisAnswers(url: string): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  probe.on('error', () => { /* answered below */ });
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
