@@ -39,6 +39,9 @@ export function productionProblems(config: Config): ConfigProblem[] {
   if (!config.limits.enabled) {
     refuse('limits.enabled', 'RATE_LIMITS', false, 'true: abuse limits stay on in production (raise the budgets instead)');
   }
+  if (config.mail.smtp.host && !config.mail.smtp.secure && !config.mail.smtp.requireTls) {
+    refuse('mail.smtp.requireTls', 'SMTP_REQUIRE_TLS', false, 'true (or SMTP_SECURE=true): verification codes and notices never cross the network in clear in production');
+  }
   if (config.psc.metadata) {
     for (const [name, value] of Object.entries(config.psc.metadata)) {
       if (value && !value.startsWith('https://')) refuse(`psc.metadata.${name}`, `PSC_${name.toUpperCase()}`, value, 'an https:// URL in production');

@@ -155,6 +155,35 @@ export const configSchema = z.strictObject({
      */
     establishmentRootsFile: z.string().min(1).optional(),
   }).prefault({}),
+  /** A key's lifecycle (RIE): how long it signs in before PSC must confirm it again, and when the clinician is warned. */
+  means: z.strictObject({
+    /** Days after its enrolment (or last confirmation through PSC) a key stops signing in until a PSC sign-in confirms it. */
+    maxKeyAgeDays: z.coerce.number().int().min(30).max(3650).default(1095),
+    /** The clinician is warned (in /account, at sign-in) this many days before. */
+    warnDays: z.coerce.number().int().min(1).max(180).default(30),
+  }).prefault({}),
+  /** E-mail notices of changes to a clinician's means; off unless mail.smtp.host is set. */
+  mail: z.strictObject({
+    smtp: z.strictObject({
+      /** The establishment's SMTP relay. Unset: no e-mail (notices are shown at sign-in only). */
+      host: z.string().min(1).optional(),
+      port: port.min(1).default(587),
+      /** TLS from the first byte (port 465); otherwise STARTTLS, required unless requireTls is false. */
+      secure: z.stringbool().or(z.boolean()).default(false),
+      /** Refuse to send over a connection STARTTLS did not protect (production refuses false). */
+      requireTls: z.stringbool().or(z.boolean()).default(true),
+      user: z.string().min(1).optional(),
+      /** Never logged. */
+      password: z.string().min(1).optional(),
+      /** Sender address of the notices. */
+      from: z.string().min(3).max(200).default('HospiConnect <ne-pas-repondre@localhost>'),
+      timeoutSeconds: z.coerce.number().int().min(1).max(120).default(10),
+    }).prefault({}),
+    /** How long a verification code sent to a new address is valid. */
+    codeMinutes: z.coerce.number().int().min(1).max(60).default(15),
+    /** Verification codes an account may have sent per hour. */
+    codesPerHour: z.coerce.number().int().min(1).max(20).default(3),
+  }).prefault({}),
   sessions: z.strictObject({
     /** A session unused for this long ends (relying parties are told by back-channel logout). */
     idleMinutes: z.coerce.number().int().min(1).max(1440).default(30),

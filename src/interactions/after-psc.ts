@@ -2,7 +2,8 @@
  * What follows a verified PSC sign-in: when it falls short of what the application needs,
  * one of the clinician's keys if that completes it, else a page saying what is needed; the
  * step the application's own rules ask (a key as second factor, a required enrolment); an
- * offer to enrol a key when the clinician has none; otherwise back to the application.
+ * offer to enrol a key when the clinician has none; a key to confirm when one is past (or near)
+ * its maximum age and this sign-in may bind keys (confirm-key.ts); otherwise back to the application.
  * A sign-in below the policy's binding minimum cannot enrol a key: the offer is not made,
  * and an application that requires a key gets a page saying which sign-in can.
  */
@@ -15,8 +16,9 @@ import { sendUnmetPage } from './unmet-page.ts';
 import type { InteractionDeps, InteractionDetails } from './context.ts';
 import { finishLogin } from './finish-login.ts';
 import { savePendingLogin, type VerifiedLogin } from './pending-login.ts';
+import { keyDue } from '../webauthn/index.ts';
 
-export type NextStep = 'second-factor' | 'enrol' | 'finish' | 'unmet' | 'binding-too-weak';
+export type NextStep = 'second-factor' | 'enrol' | 'confirm-key' | 'finish' | 'unmet' | 'binding-too-weak';
 
 export async function nextStepAfterPsc(deps: InteractionDeps, details: InteractionDetails, login: VerifiedLogin): Promise<NextStep> {
   const client = await deps.provider.Client.find(String(details.params.client_id));
@@ -29,6 +31,8 @@ export async function nextStepAfterPsc(deps: InteractionDeps, details: Interacti
   if (asked === 'enrol') return mayEnrol ? 'enrol' : 'binding-too-weak';
   if (asked) return asked;
   if (keys.length === 0 && settings.webauthn_enrolment !== 'never' && mayEnrol) return 'enrol';
+  const now = deps.clock();
+  if (mayEnrol && keys.some((key) => keyDue(key, now, deps.config.means))) return 'confirm-key';
   return 'finish';
 }
 

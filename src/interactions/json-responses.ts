@@ -11,11 +11,13 @@ import { KEY_FAILURES_LIMIT, RateLimitedError } from '../limits/index.ts';
 import { localeOf } from '../http/page.ts';
 import type { Views } from '../http/views.ts';
 
-/** A ceremony that succeeded but cannot sign in here (level too low, PSC must vouch again). */
+export type JourneyRefusalCode = 'insufficient-level' | 'psc-refresh-required' | 'key-age-expired';
+
+/** A ceremony that succeeded but cannot sign in here (level too low, PSC must vouch again, the key is past its maximum age). */
 export class JourneyRefusal extends Error {
-  readonly code: 'insufficient-level' | 'psc-refresh-required';
+  readonly code: JourneyRefusalCode;
   readonly params: Record<string, string | number>;
-  constructor(code: 'insufficient-level' | 'psc-refresh-required', params: Record<string, string | number> = {}) {
+  constructor(code: JourneyRefusalCode, params: Record<string, string | number> = {}) {
     super(code);
     this.name = 'JourneyRefusal';
     this.code = code;

@@ -1,5 +1,6 @@
 /**
- * A login that is verified but not finished yet (enrolment offer, second factor): kept in
+ * A login that is verified but not finished yet (enrolment offer, second factor, a key to
+ * confirm, notices to acknowledge): kept in
  * the store under the interaction, single use, with the interaction's lifetime, and bound
  * to the step it waits for — a login waiting for its second factor cannot be finished by
  * the enrolment step ("later", or enrolling a new key), nor the reverse.
@@ -20,7 +21,7 @@ export interface VerifiedLogin {
 }
 
 /** The step a pending login waits for. */
-export type PendingStep = 'enrol' | 'second-factor';
+export type PendingStep = 'enrol' | 'second-factor' | 'confirm-key' | 'notices';
 
 interface StoredPendingLogin {
   step: PendingStep;

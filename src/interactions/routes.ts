@@ -16,6 +16,7 @@ import { getPscCallback } from './psc-callback.ts';
 import { getPscDone } from './psc-done.ts';
 import { postSignInOptions, postSignInVerify } from './webauthn-signin.ts';
 import { getEnrol, postEnrolOptions, postEnrolSkip, postEnrolVerify } from './enrol.ts';
+import { getConfirmKey, postConfirmKeyOptions, postConfirmKeySkip, postConfirmKeyVerify } from './confirm-key.ts';
 import { getSecondFactor, postSecondFactorOptions, postSecondFactorVerify } from './second-factor.ts';
 import { ceremonyBody, ceremonyErrors } from './json-responses.ts';
 import { getPscFailure } from './psc-failure-page.ts';
@@ -56,6 +57,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   router.get('/interaction/:uid/enrol', getEnrol(deps));
   router.post('/interaction/:uid/enrol/skip', atInteraction, form, checked, postEnrolSkip(deps));
   router.get('/interaction/:uid/second-factor', getSecondFactor(deps));
+  router.get('/interaction/:uid/confirm-key', getConfirmKey(deps));
+  router.post('/interaction/:uid/confirm-key/skip', atInteraction, form, checked, postConfirmKeySkip(deps));
 
   const ceremonies = Router();
   ceremonies.post('/interaction/:uid/webauthn/options', step, ceremonyBody, postSignInOptions(deps));
@@ -64,6 +67,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   ceremonies.post('/interaction/:uid/enrol/verify', step, ceremonyBody, postEnrolVerify(deps));
   ceremonies.post('/interaction/:uid/second-factor/options', step, ceremonyBody, postSecondFactorOptions(deps));
   ceremonies.post('/interaction/:uid/second-factor/verify', step, ceremonyBody, postSecondFactorVerify(deps));
+  ceremonies.post('/interaction/:uid/confirm-key/options', step, ceremonyBody, postConfirmKeyOptions(deps));
+  ceremonies.post('/interaction/:uid/confirm-key/verify', step, ceremonyBody, postConfirmKeyVerify(deps));
   ceremonies.use(ceremonyErrors(deps.views));
   router.use(ceremonies);
   return router;

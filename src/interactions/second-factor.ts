@@ -3,10 +3,15 @@
  * the options list only this clinician's keys (allowCredentials) and an assertion from any
  * other account is refused. Success finishes the login with the combined method, whose amr
  * names the key actually used and whose phishing resistance is the key's under its binding.
+ * A key past (or near) its maximum age is confirmed by this PSC sign-in when that sign-in may
+ * bind keys; otherwise one past its age is refused (key-age-expired).
  */
 import type { RequestHandler } from 'express';
 import { createAuthenticationOptions, verifyAuthentication } from '../webauthn/index.ts';
-import { secondFactorAssurance, satisfies } from '../assurance/index.ts';
+import { mayBindKey, secondFactorAssurance, satisfies } from '../assurance/index.ts';
+import { keyAge } from '../webauthn/index.ts';
+import { confirmKey } from './confirm-key.ts';
+import { noteExpiredKeys } from '../means/expired-keys.ts';
 import { requirementOf } from './requirement.ts';
 import { JourneyRefusal } from './json-responses.ts';
 import { auditKeyRefusal } from './key-audit.ts';
@@ -44,6 +49,12 @@ export function postSecondFactorVerify(deps: InteractionDeps): RequestHandler {
       });
       const pending = await takePendingLogin(deps, details.uid, 'second-factor');
       if (!pending || pending.accountId !== login.accountId) throw new UserFacingError(400, 'interaction_expired', 'pending login vanished');
+      const age = keyAge(credential, deps.clock(), deps.config.means).state;
+      if (age !== 'current' && mayBindKey(deps.policy, pending.assurance)) {
+        await confirmKey(deps, req, credential, pending, 'second-factor', String(details.params.client_id));
+      } else if ((await noteExpiredKeys(deps, [credential], deps.clock(), req)).length) {
+        throw new JourneyRefusal('key-age-expired', { name: credential.name, days: deps.config.means.maxKeyAgeDays });
+      }
       const level = secondFactorAssurance(deps.policy, pending.assurance, credential);
       if (!satisfies(level, await requirementOf(deps, details))) throw new JourneyRefusal('insufficient-level');
       res.set('cache-control', 'no-store').json({

@@ -2,7 +2,8 @@
  * Passwordless sign-in on the interaction page: POST …/webauthn/options gives options for a
  * discoverable credential (no username; also used for conditional mediation), POST
  * …/webauthn/verify checks the assertion (single-use challenge, user verification, counter),
- * finds the account by the credential and its user handle, refuses a key alone when PSC has
+ * finds the account by the credential and its user handle, refuses a key past its maximum age
+ * (it must be confirmed through PSC: means/), refuses a key alone when PSC has
  * not vouched for the clinician recently or when the key — at what its binding lets it prove —
  * does not reach the level the application needs, and answers where to go next.
  */
@@ -17,6 +18,7 @@ import { interactionFor, type InteractionDeps } from './context.ts';
 import { finishLoginUrl } from './finish-login.ts';
 import { sendCeremonyError } from './json-responses.ts';
 import { ceremonyKey, webauthnDeps } from './webauthn-ceremony.ts';
+import { noteExpiredKeys } from '../means/expired-keys.ts';
 
 export function postSignInOptions(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
@@ -38,6 +40,10 @@ export function postSignInVerify(deps: InteractionDeps): RequestHandler {
       });
       const account = await deps.accounts.find(idNat);
       if (!account) throw new UserFacingError(400, 'interaction_expired', `credential of unknown account ${idNat}`);
+      if ((await noteExpiredKeys(deps, [credential], deps.clock(), req)).length) {
+        req.log.info({ idNat, keyId: credential.id }, 'key sign-in refused: the key is past its maximum age');
+        throw new JourneyRefusal('key-age-expired', { name: credential.name, days: deps.config.means.maxKeyAgeDays });
+      }
       if (Date.now() - account.pscVerifiedAt > deps.config.psc.freshnessDays * 86_400_000) {
         req.log.info({ idNat, pscVerifiedAt: account.pscVerifiedAt }, 'key sign-in refused: PSC must vouch again');
         throw new JourneyRefusal('psc-refresh-required', { days: deps.config.psc.freshnessDays });

@@ -5,7 +5,7 @@
  * - `credential(id)`: a hash whose fields hold JSON values — `record` (what registration
  *   fixed: idNat, public key, AAGUID, kind…), and one field per thing that changes later:
  *   `name`, `counter`, `backedUp`, `lastUsedAt`, `blocked`, `binding` (the sign-in or in-person check
- *   that bound the key; raised later). Later updates go through
+ *   that bound the key; raised later), `confirmedAt` (the last confirmation through PSC: key-age.ts). Later updates go through
  *   hsetIfExists, so they are atomic, never resurrect a revoked credential and never undo
  *   each other (a block is not lost to a concurrent use).
  * - `custom('c:<id>', 'revoked')`: tombstone `{ idNat, revokedAt }` (same slot), so that a
@@ -64,6 +64,8 @@ export interface CredentialRepository {
   revokeAll(idNat: string, at?: number): Promise<number>;
   /** Records a new binding (a raise: stronger sign-in, or in-person check); false when the credential is gone. */
   setBinding(id: string, binding: KeyBinding): Promise<boolean>;
+  /** Records that a PSC sign-in followed by this key confirmed it (its age restarts); false when it is gone. */
+  confirm(id: string, at: number): Promise<boolean>;
   /** Stops trusting a credential; false when it is gone. */
   block(id: string, reason: 'counter-regression', at: number): Promise<boolean>;
   /** The account's WebAuthn user handle (32 random bytes, base64url), created once. */
@@ -117,6 +119,7 @@ const hashSchema = z.object({
   lastUsedAt: json(z.number()).optional(),
   blocked: json(z.object({ reason: z.literal('counter-regression'), at: z.number() })).optional(),
   binding: json(bindingSchema).optional(),
+  confirmedAt: json(z.number()).optional(),
 });
 
 const tombstoneSchema = z.object({ idNat: z.string(), revokedAt: z.number().optional() });
@@ -136,7 +139,7 @@ export function createCredentialRepository(store: Store, keys: Keys): Credential
   const handleKey = (idNat: string) => keys.accountPart(idNat, 'webauthn-user');
 
   function toHash(credential: StoredCredential): Record<string, string> {
-    const { name, counter, backedUp, lastUsedAt, blocked, binding, ...record } = credential;
+    const { name, counter, backedUp, lastUsedAt, blocked, binding, confirmedAt, ...record } = credential;
     const fields: Record<string, string> = {
       record: JSON.stringify(record),
       name: JSON.stringify(name),
@@ -146,6 +149,7 @@ export function createCredentialRepository(store: Store, keys: Keys): Credential
     if (lastUsedAt !== undefined) fields.lastUsedAt = JSON.stringify(lastUsedAt);
     if (blocked !== undefined) fields.blocked = JSON.stringify(blocked);
     if (binding !== undefined) fields.binding = JSON.stringify(binding);
+    if (confirmedAt !== undefined) fields.confirmedAt = JSON.stringify(confirmedAt);
     return fields;
   }
 
@@ -159,12 +163,13 @@ export function createCredentialRepository(store: Store, keys: Keys): Credential
       const issue = parsed.error.issues[0];
       throw new StoredCredentialError(key, `${issue?.path.map(String).join('.') || 'hash'}: ${issue?.message ?? 'invalid'}`);
     }
-    const { record, name, counter, backedUp, lastUsedAt, blocked, binding } = parsed.data;
+    const { record, name, counter, backedUp, lastUsedAt, blocked, binding, confirmedAt } = parsed.data;
     if (record.id !== id) throw new StoredCredentialError(key, `a record for credential ${JSON.stringify(record.id)}`);
     const credential: StoredCredential = { ...record, name, counter, backedUp };
     if (lastUsedAt !== undefined) credential.lastUsedAt = lastUsedAt;
     if (blocked !== undefined) credential.blocked = blocked;
     if (binding !== undefined) credential.binding = binding as KeyBinding;
+    if (confirmedAt !== undefined) credential.confirmedAt = confirmedAt;
     return credential;
   }
 
@@ -270,6 +275,11 @@ export function createCredentialRepository(store: Store, keys: Keys): Credential
     return store.hsetIfExists(credentialKey(id), { binding: JSON.stringify(binding) });
   }
 
+  async function confirm(id: string, at: number): Promise<boolean> {
+    if (!isCredentialId(id)) return false;
+    return store.hsetIfExists(credentialKey(id), { confirmedAt: JSON.stringify(at) });
+  }
+
   async function block(id: string, reason: 'counter-regression', at: number): Promise<boolean> {
     if (!isCredentialId(id)) return false;
     return store.hsetIfExists(credentialKey(id), { blocked: JSON.stringify({ reason, at }) });
@@ -303,5 +313,5 @@ export function createCredentialRepository(store: Store, keys: Keys): Credential
     return (await store.get(handleKey(idNat))) === handle ? idNat : null;
   }
 
-  return { add, find, lookup, listByAccount, listUsable, recordUse, rename, revoke, revokeAll, setBinding, block, userHandleFor, accountForUserHandle };
+  return { add, find, lookup, listByAccount, listUsable, recordUse, rename, revoke, revokeAll, setBinding, confirm, block, userHandleFor, accountForUserHandle };
 }

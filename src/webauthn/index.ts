@@ -11,6 +11,7 @@ export {
   type CredentialLookup, type CredentialRepository, type CredentialUse,
 } from './credential-repository.ts';
 export { loadAaguidTable, modelFor, parseAaguidTable, ZERO_AAGUID, type AaguidModel, type AaguidTable } from './aaguid.ts';
+export { keyAge, keyDue, lastConfirmedAt, type KeyAge, type KeyAgePolicy } from './key-age.ts';
 export { credentialKind, type CredentialKindInput } from './credential-kind.ts';
 export { defaultCredentialName, KIND_LABELS, MAX_CREDENTIAL_NAME_LENGTH, normalizeCredentialName } from './credential-name.ts';
 export { createRegistrationOptions, SUPPORTED_ALGORITHM_IDS, type RegistrationOptionsInput } from './registration-options.ts';

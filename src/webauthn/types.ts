@@ -46,6 +46,8 @@ export interface StoredCredential {
   lastUsedAt?: number;
   /** The sign-in (or in-person check) that bound the key: it caps what the key proves. Absent on keys enrolled before bindings were recorded. */
   binding?: KeyBinding;
+  /** Epoch ms of the last confirmation through PSC (a PSC sign-in, then this key): the key's age counts from it (key-age.ts). */
+  confirmedAt?: number;
   /** Set when the gateway stopped trusting the key (e.g. signature counter went backwards). */
   blocked?: { reason: 'counter-regression'; at: number };
 }

@@ -21,7 +21,7 @@ export function csrfOf(page: Page): string {
 }
 
 /** Posts a ceremony answer; returns the JSON page. */
-export async function ceremony(browser: TestBrowser, stack: Stack, base: string, step: 'webauthn' | 'enrol' | 'second-factor', key: SoftAuthenticator, extra: Record<string, unknown> = {}, context: Record<string, unknown> = {}) {
+export async function ceremony(browser: TestBrowser, stack: Stack, base: string, step: 'webauthn' | 'enrol' | 'second-factor' | 'confirm-key', key: SoftAuthenticator, extra: Record<string, unknown> = {}, context: Record<string, unknown> = {}) {
   const options = await browser.request(`${stack.issuer}${base}/${step}/options`, { json: {} });
   assert.equal(options.status, 200, `options: ${options.body}`);
   const origin = stack.issuer;
