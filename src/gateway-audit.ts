@@ -21,11 +21,14 @@ import type { AuditRecorder, AuditSource } from './audit/types.ts';
 import { requestAudit, withActivityIndex, type RequestAudit } from './http/audit.ts';
 import { instanceId } from './logger.ts';
 import { createPilotFedRecorder } from './pilot/recorder.ts';
+import { createMeansNotices, type MeansNotices } from './means/index.ts';
 
 export interface GatewayAudit {
   log: AuditLog;
   recorder: AuditRecorder;
   requests: RequestAudit;
+  /** The clinicians' notices of changes to their means, fed by the recorder (means/). */
+  notices: MeansNotices;
   sourceOfContext(ctx: KoaContextWithOIDC): AuditSource;
   /** Exports then removes events older than the retention (also run every hour). */
   applyRetention(): Promise<number>;
@@ -57,10 +60,11 @@ export function createGatewayAudit(options: GatewayAuditOptions): GatewayAudit {
   const { config, store, keys, macKey, logger, clock } = options;
   const log = options.redis ? createRedisAuditLog(options.redis as Redis, keys, macKey) : createMemoryAuditLog(macKey);
   const mirror = options.mirror ?? createAuditMirrorLogger(config.audit.logFile ?? 'stdout');
+  const notices = createMeansNotices(config, store, keys, macKey, logger);
   const base = createPilotFedRecorder({
     log, mirror, instance: instanceId(), clock,
     onError: (err: unknown) => logger.error({ err }, 'audit event could not be chained'),
-  }, store, keys);
+  }, store, keys, notices.feed.apply);
   const indexed = withActivityIndex(base, createActivityLog(store, keys), clock);
   const recorder = options.count ? options.count(indexed) : indexed;
   const sourceOfRequest = (req: Request) => auditSourceFrom({ id: req.id, ip: req.ip, headers: req.headers }, config.audit.ip, macKey);
@@ -112,6 +116,7 @@ export function createGatewayAudit(options: GatewayAuditOptions): GatewayAudit {
   return {
     log,
     recorder,
+    notices,
     requests: requestAudit(recorder, sourceOfRequest),
     sourceOfContext: (ctx) => auditSourceFrom({ id: (ctx.req as { id?: unknown }).id, ip: ctx.ip, headers: ctx.req.headers }, config.audit.ip, macKey),
     applyRetention,
@@ -120,6 +125,7 @@ export function createGatewayAudit(options: GatewayAuditOptions): GatewayAudit {
       clearInterval(timer);
       stopIndexing.abort();
       await indexing;
+      await notices.close();
       await log.close();
     },
   };

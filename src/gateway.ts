@@ -201,8 +201,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.get(OIDC_ROUTES.authorization, limits.signinStep);
   app.post(OIDC_ROUTES.authorization, limits.signinStep, ...postAsGet(OIDC_ROUTES.authorization, { errorCode: 'invalid_request' }));
   app.post(OIDC_ROUTES.end_session, ...postAsGet(OIDC_ROUTES.end_session, { errorCode: 'invalid_logout_request' }));
-  app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views, credentials, sessions: sessionAssurance, clock, webauthn, aaguids, audit: audit.requests, limits, csrfSecret: loaded.cookieKeys[0]! }));
-  const portalDeps = { config, provider, accounts, credentials, policy, activity: createActivityLog(store, keys), store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]!, lifetimes: assurance, audit: audit.requests };
+  app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views, credentials, sessions: sessionAssurance, clock, webauthn, aaguids, audit: audit.requests, limits, notices: audit.notices, csrfSecret: loaded.cookieKeys[0]! }));
+  const portalDeps = { config, provider, accounts, credentials, policy, activity: createActivityLog(store, keys), store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]!, lifetimes: assurance, audit: audit.requests, notices: audit.notices };
   app.use(['/account', '/pilot', '/admin'], portalBackLink);
   app.use(portalRoutes(portalDeps));
   app.use(adminRoutes({ ...portalDeps, auditLog: audit.log }));

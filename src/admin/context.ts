@@ -11,6 +11,7 @@ import { createAuditMirrorLogger, createRedisAuditLog } from '../audit/index.ts'
 import type { AuditInput } from '../audit/types.ts';
 import { instanceId } from '../logger.ts';
 import { createPilotFedRecorder } from '../pilot/recorder.ts';
+import { createMeansNotices } from '../means/index.ts';
 
 export interface AdminContext {
   config: Config;
@@ -41,7 +42,9 @@ export async function openAdminContext(): Promise<AdminContext | undefined> {
   }
   const keys = createKeys(config.redis.prefix);
   const log = createRedisAuditLog(redis, keys, auditMacKey);
-  const recorder = createPilotFedRecorder({ log, mirror: createAuditMirrorLogger(config.audit.logFile ?? 'stderr'), instance: `admin-cli:${instanceId()}` }, store, keys);
+  // A change to a clinician's means made here (e.g. revoking their keys) is notified to them too.
+  const notices = createMeansNotices(config, store, keys, auditMacKey, { warn: (fields: Record<string, unknown>, message: string) => console.error(`admin: ${message} (${JSON.stringify(fields)})`) });
+  const recorder = createPilotFedRecorder({ log, mirror: createAuditMirrorLogger(config.audit.logFile ?? 'stderr'), instance: `admin-cli:${instanceId()}` }, store, keys, notices.feed.apply);
   return {
     config,
     store,
@@ -50,6 +53,7 @@ export async function openAdminContext(): Promise<AdminContext | undefined> {
     audit: (event) => recorder.record(event),
     out: (line) => process.stdout.write(`${line}\n`),
     async close() {
+      await notices.close();
       await log.close();
       await store.close();
     },

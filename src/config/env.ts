@@ -60,6 +60,7 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = {
   WEBAUTHN_ESTABLISHMENT_ROOTS_FILE: { key: 'webauthn.establishmentRootsFile' },
   KEY_MAX_AGE_DAYS: { key: 'means.maxKeyAgeDays' },
   KEY_AGE_WARN_DAYS: { key: 'means.warnDays' },
+  NOTICES_AT_SIGN_IN: { key: 'means.noticesAtSignIn' },
   SMTP_HOST: { key: 'mail.smtp.host' },
   SMTP_PORT: { key: 'mail.smtp.port' },
   SMTP_SECURE: { key: 'mail.smtp.secure' },

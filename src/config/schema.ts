@@ -161,6 +161,8 @@ export const configSchema = z.strictObject({
     maxKeyAgeDays: z.coerce.number().int().min(30).max(3650).default(1095),
     /** The clinician is warned (in /account, at sign-in) this many days before. */
     warnDays: z.coerce.number().int().min(1).max(180).default(30),
+    /** Show the clinician, once at their next sign-in, the changes to their means since the last one (acknowledged). */
+    noticesAtSignIn: z.stringbool().or(z.boolean()).default(true),
   }).prefault({}),
   /** E-mail notices of changes to a clinician's means; off unless mail.smtp.host is set. */
   mail: z.strictObject({

@@ -16,6 +16,7 @@ import type { RequestAudit } from '../http/audit.ts';
 import type { AbuseLimits } from '../limits/index.ts';
 import type { AaguidTable, CredentialRepository } from '../webauthn/index.ts';
 import type { WebAuthnSettings } from '../webauthn/types.ts';
+import type { MeansNotices } from '../means/index.ts';
 import { UserFacingError } from '../http/errors.ts';
 
 export interface InteractionDeps {
@@ -34,6 +35,8 @@ export interface InteractionDeps {
   aaguids: AaguidTable;
   audit: RequestAudit;
   limits: AbuseLimits;
+  /** Notices of changes to the clinician's means (shown once at sign-in). */
+  notices: MeansNotices;
   /** The gateway's clock (epoch ms): the time of an authentication, as the session lifetimes count it. */
   clock: () => number;
   /** Key of the CSRF tokens of the journey's forms (the newest cookie key). */

@@ -82,7 +82,7 @@ export function postEnrolVerify(deps: InteractionDeps): RequestHandler {
       await deps.audit.record({
         type: 'key.enrolled', outcome: 'success', actor: login.accountId, clientId: String(details.params.client_id),
         details: {
-          via: 'after-psc', kind: credential.kind, aaguid: credential.aaguid, attestationFormat: credential.attestationFormat, model: credential.model,
+          via: 'after-psc', kind: credential.kind, keyName: credential.name, aaguid: credential.aaguid, attestationFormat: credential.attestationFormat, model: credential.model,
           boundBy: login.assurance.method, boundAt: login.assurance.acr,
           keys: (await deps.credentials.listByAccount(login.accountId)).length,
         },

@@ -4,6 +4,8 @@
  * and hands oidc-provider the account, level, methods and the time of the authentication
  * (`ts`: the `auth_time` of the tokens, not the time the last page was left). `redirect`
  * answers the browser with a redirect (forms); `resultUrl` returns where to go (JSON endpoints).
+ * Before that, a clinician with notices of changes to their means, or a key to confirm soon, is
+ * shown them once (notices-step.ts); the login then finishes from there.
  */
 import type { Request, Response } from 'express';
 import type { InteractionDeps, InteractionDetails } from './context.ts';
@@ -11,6 +13,7 @@ import type { VerifiedLogin } from './pending-login.ts';
 import { ASSURANCE_CHECK, type LoginResult } from '../oidc/assurance-check.ts';
 import { establishmentsOf, professionOf } from '../accounts/index.ts';
 import { refuseEndedAuthentication } from './ended-authentication.ts';
+import { holdForNotices } from './notices-step.ts';
 
 /** The login handed to oidc-provider; `assurance` and `authTime` are read by the gateway's session checks (oidc/assurance-check.ts). */
 function loginResult(login: VerifiedLogin): { login: LoginResult } {
@@ -38,11 +41,15 @@ async function record(deps: InteractionDeps, req: Request, details: InteractionD
 }
 
 export async function finishLogin(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: VerifiedLogin): Promise<void> {
+  const notices = await holdForNotices(deps, details, login);
+  if (notices) return res.redirect(303, notices);
   await record(deps, req, details, login);
   await deps.provider.interactionFinished(req, res, loginResult(login), { mergeWithLastSubmission: false });
 }
 
 export async function finishLoginUrl(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: VerifiedLogin): Promise<string> {
+  const notices = await holdForNotices(deps, details, login);
+  if (notices) return notices;
   await record(deps, req, details, login);
   return deps.provider.interactionResult(req, res, loginResult(login), { mergeWithLastSubmission: false });
 }

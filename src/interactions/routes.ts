@@ -16,6 +16,7 @@ import { getPscCallback } from './psc-callback.ts';
 import { getPscDone } from './psc-done.ts';
 import { postSignInOptions, postSignInVerify } from './webauthn-signin.ts';
 import { getEnrol, postEnrolOptions, postEnrolSkip, postEnrolVerify } from './enrol.ts';
+import { getNotices, postNotices } from './notices-step.ts';
 import { getConfirmKey, postConfirmKeyOptions, postConfirmKeySkip, postConfirmKeyVerify } from './confirm-key.ts';
 import { getSecondFactor, postSecondFactorOptions, postSecondFactorVerify } from './second-factor.ts';
 import { ceremonyBody, ceremonyErrors } from './json-responses.ts';
@@ -58,6 +59,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   router.post('/interaction/:uid/enrol/skip', atInteraction, form, checked, postEnrolSkip(deps));
   router.get('/interaction/:uid/second-factor', getSecondFactor(deps));
   router.get('/interaction/:uid/confirm-key', getConfirmKey(deps));
+  router.get('/interaction/:uid/notices', getNotices(deps));
+  router.post('/interaction/:uid/notices', atInteraction, form, checked, postNotices(deps));
   router.post('/interaction/:uid/confirm-key/skip', atInteraction, form, checked, postConfirmKeySkip(deps));
 
   const ceremonies = Router();

@@ -3,11 +3,16 @@
  * the pilot's aggregates, so that no recorder can be made that the figures would miss.
  */
 import { createAuditRecorder, type AuditRecorderOptions } from '../audit/index.ts';
-import type { AuditRecorder } from '../audit/types.ts';
+import type { AuditEvent, AuditRecorder } from '../audit/types.ts';
 import type { Keys, Store } from '../store/index.ts';
 import { createPilotAggregates } from './aggregates.ts';
 
-export function createPilotFedRecorder(options: Omit<AuditRecorderOptions, 'onRecorded'>, store: Store, keys: Keys): AuditRecorder {
+export function createPilotFedRecorder(options: Omit<AuditRecorderOptions, 'onRecorded'>, store: Store, keys: Keys, also?: (event: AuditEvent) => Promise<void>): AuditRecorder {
   const aggregates = createPilotAggregates(store, keys);
-  return createAuditRecorder({ ...options, onRecorded: (event) => aggregates.apply(event) });
+  return createAuditRecorder({
+    ...options,
+    onRecorded: async (event) => {
+      await Promise.all([aggregates.apply(event), also?.(event)]);
+    },
+  });
 }

@@ -15,7 +15,10 @@ import { keyAssurance, keyOwnAssurance, raisesBinding } from '../assurance/index
 import { keyAge } from '../webauthn/index.ts';
 import { noteExpiredKeys } from '../means/expired-keys.ts';
 
-const NOTICES = new Set(['renamed', 'revoked', 'revoked-last', 'added', 'fresh', 'raised']);
+const NOTICES = new Set([
+  'renamed', 'revoked', 'revoked-last', 'added', 'fresh', 'raised',
+  'code-sent', 'email-invalid', 'code-limit', 'mail-failed', 'email-verified', 'code-wrong', 'code-none', 'code-too-many', 'email-removed',
+]);
 
 export function getAccountPage(deps: PortalDeps): RequestHandler {
   return async (req, res) => {
@@ -32,6 +35,9 @@ export function getAccountPage(deps: PortalDeps): RequestHandler {
       if (s.clientId && !clientNames.has(s.clientId)) clientNames.set(s.clientId, (await deps.provider.Client.find(s.clientId))?.clientName ?? s.clientId);
     }
     const now = deps.lifetimes.clock();
+    const mail = deps.notices.mailer
+      ? { address: await deps.notices.contacts.address(session.accountId), pending: await deps.notices.contacts.pendingAddress(session.accountId) }
+      : undefined;
     await noteExpiredKeys(deps, credentials.filter((c) => !c.blocked), now, req);
     const lang = localeOf(req);
     const t = deps.views.t(lang);
@@ -46,6 +52,7 @@ export function getAccountPage(deps: PortalDeps): RequestHandler {
       signIns: signIns.map((s) => ({ ...s, clientName: s.clientId ? clientNames.get(s.clientId) : undefined })),
       events: events.map((e) => ({ ...e, label: activityLabel(e, t, lang), clientName: e.clientId ? clientNames.get(e.clientId) : undefined })),
       notice,
+      mail,
       keysDue: credentials.some((c) => !c.blocked && keyAge(c, now, deps.config.means).state !== 'current'),
       fresh: isFresh(session, deps.config.portal.freshAuthSeconds),
       csrf: csrfToken(deps.csrfSecret, session.uid),

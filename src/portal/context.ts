@@ -14,6 +14,7 @@ import type { Views } from '../http/views.ts';
 import type { RequestAudit } from '../http/audit.ts';
 import type { AssuranceCheckDeps } from '../oidc/assurance-check.ts';
 import type { AssurancePolicy } from '../assurance/index.ts';
+import type { MeansNotices } from '../means/index.ts';
 import { isFresh, portalSession, type PortalSession } from './session.ts';
 
 export interface PortalDeps {
@@ -34,6 +35,8 @@ export interface PortalDeps {
   /** Session lifetimes: an ended session does not open /account. */
   lifetimes: AssuranceCheckDeps;
   audit: RequestAudit;
+  /** Notices of changes to the clinician's means, and the address they are e-mailed to. */
+  notices: MeansNotices;
 }
 
 /** The session, or undefined after redirecting to sign-in (fresh = within five minutes). */

@@ -35,7 +35,7 @@ export function postRename(deps: PortalDeps): RequestHandler {
       throw new UserFacingError(400, 'invalid_key_name', (err as Error).message, { cause: err });
     }
     if (!renamed) throw new UserFacingError(404, 'unknown_key', 'no such key on this account');
-    await deps.audit.record({ type: 'key.renamed', outcome: 'success', actor: session.accountId, details: { kind: renamed.kind } }, req);
+    await deps.audit.record({ type: 'key.renamed', outcome: 'success', actor: session.accountId, details: { kind: renamed.kind, keyName: renamed.name } }, req);
     res.redirect(303, '/account?notice=renamed');
   };
 }
@@ -83,7 +83,7 @@ export function postAddVerify(deps: PortalDeps): RequestHandler {
       });
       req.log.info({ idNat: session.accountId, kind: credential.kind, aaguid: credential.aaguid }, 'key added from /account');
       await deps.audit.record({ type: 'key.enrolled', outcome: 'success', actor: session.accountId, details: {
-        via: 'account', kind: credential.kind, aaguid: credential.aaguid, attestationFormat: credential.attestationFormat, model: credential.model,
+        via: 'account', kind: credential.kind, keyName: credential.name, aaguid: credential.aaguid, attestationFormat: credential.attestationFormat, model: credential.model,
         boundBy: session.assurance.method, boundAt: session.assurance.acr,
         keys: (await deps.credentials.listByAccount(session.accountId)).length,
       } }, req);

@@ -11,6 +11,7 @@ import { postAddOptions, postAddVerify, postRename } from './keys.ts';
 import { getRevokeConfirm, postRevoke } from './revoke-key.ts';
 import { getRaise, postRaiseOptions, postRaiseVerify } from './raise-key.ts';
 import { PORTAL_CALLBACK_PATH } from './portal-client.ts';
+import { postEmail, postEmailRemove, postEmailVerify } from './contact-email.ts';
 import { notReplayable } from '../http/current-step.ts';
 
 export function portalRoutes(deps: PortalDeps): Router {
@@ -25,6 +26,9 @@ export function portalRoutes(deps: PortalDeps): Router {
   router.get('/account/keys/:id/revoke', getRevokeConfirm(deps));
   router.post('/account/keys/:id/revoke', atAccount, form, postRevoke(deps));
   router.get('/account/keys/:id/raise', getRaise(deps));
+  router.post('/account/email', atAccount, form, postEmail(deps));
+  router.post('/account/email/verify', atAccount, form, postEmailVerify(deps));
+  router.post('/account/email/remove', atAccount, form, postEmailRemove(deps));
   const ceremonies = Router();
   ceremonies.post('/account/keys/options', ceremonyBody, postAddOptions(deps));
   ceremonies.post('/account/keys/verify', ceremonyBody, postAddVerify(deps));

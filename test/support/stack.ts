@@ -110,6 +110,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       // exercised by test/integration/abuse-limits.test.ts with its own budgets.
       'limits.signinPerIp.points': 100_000,
       'limits.keyFailuresPerAccount.points': 100_000,
+      // The notices page at sign-in (changes to a clinician's keys) would stand between most
+      // journeys and their application: test/integration/means-notices.test.ts turns it on.
+      'means.noticesAtSignIn': false,
       ...(typeof options.overrides === 'function' ? options.overrides(psc) : options.overrides),
     },
   });

@@ -1,0 +1,112 @@
+/**
+ * Notices of changes to a clinician's means (RIE): every key added, renamed, raised, confirmed,
+ * revoked, expired, blocked or disabled by a FIDO status report becomes a notice, derived from
+ * its audit event (the event bus: noticeOf). The clinician sees the pending ones once, at their
+ * next sign-in, and acknowledges them; the acknowledgement is the highest audit `seq` seen, so a
+ * notice recorded meanwhile stays pending, and acknowledging twice changes nothing.
+ *
+ * Layout: `accountPart(idNat, 'notices')` a capped list (newest first) of JSON notices;
+ * `accountPart(idNat, 'notices-ack')` the highest acknowledged seq.
+ */
+import type { AuditEvent } from '../audit/types.ts';
+import type { Keys } from '../store/keys.ts';
+import type { Store } from '../store/store.ts';
+
+export const MEANS_CHANGES = ['added', 'renamed', 'raised', 'confirmed', 'revoked', 'expired', 'blocked', 'disabled'] as const;
+export type MeansChange = (typeof MEANS_CHANGES)[number];
+
+export interface Notice {
+  /** The audit event's seq (orders notices, and is what an acknowledgement names). */
+  seq: number;
+  change: MeansChange;
+  /** ISO time of the change. */
+  at: string;
+  kind?: string | undefined;
+  keyName?: string | undefined;
+  /** Who made it: owner, admin (revocations); the FIDO status (disabled). */
+  by?: string | undefined;
+  /** Keys revoked at once (admin). */
+  count?: number | undefined;
+  /** Hashed interaction uid of the sign-in it happened in (not shown again in that very sign-in). */
+  attempt?: string | undefined;
+}
+
+/** How many notices an account keeps (older ones drop off; the audit trail keeps everything). */
+export const MAX_NOTICES = 50;
+
+const CHANGE_OF: Partial<Record<AuditEvent['type'], MeansChange>> = {
+  'key.enrolled': 'added',
+  'key.renamed': 'renamed',
+  'key.raised': 'raised',
+  'key.confirmed': 'confirmed',
+  'key.revoked': 'revoked',
+  'key.expired': 'expired',
+  'key.counter_anomaly': 'blocked',
+  'key.model_compromised': 'disabled',
+};
+
+const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/** The notice an audit event makes for its actor, if it is a change to their means. */
+export function noticeOf(event: Pick<AuditEvent, 'type' | 'outcome' | 'actor' | 'seq' | 'time' | 'details'>): (Notice & { idNat: string }) | undefined {
+  const change = CHANGE_OF[event.type];
+  if (!change || !event.actor) return undefined;
+  // A refused enrolment, rename or raise changed nothing; a key refused for its model's status was disabled.
+  if (event.outcome === 'failure' && change !== 'blocked' && change !== 'disabled') return undefined;
+  // An enrolment refused for its model never became a key.
+  if (change === 'disabled' && event.details?.ceremony === 'enrolment') return undefined;
+  const d = event.details ?? {};
+  return {
+    idNat: event.actor, seq: event.seq, change, at: event.time,
+    kind: text(d.kind), keyName: text(d.keyName), by: text(d.by) ?? text(d.status),
+    count: typeof d.count === 'number' ? d.count : undefined, attempt: text(d.attempt),
+  };
+}
+
+export interface NoticeBoard {
+  add(idNat: string, notice: Notice): Promise<void>;
+  /** Notices not acknowledged yet, oldest first. */
+  pending(idNat: string): Promise<Notice[]>;
+  /** Acknowledges the notices up to `upTo` (a seq shown); returns how many this acknowledged (0 when already done). */
+  acknowledge(idNat: string, upTo: number): Promise<number>;
+}
+
+export function createNoticeBoard(store: Store, keys: Keys): NoticeBoard {
+  const listKey = (idNat: string) => keys.accountPart(idNat, 'notices');
+  const ackKey = (idNat: string) => keys.accountPart(idNat, 'notices-ack');
+
+  async function acknowledged(idNat: string): Promise<number> {
+    const raw = await store.get(ackKey(idNat));
+    const value = raw === null ? 0 : Number(raw);
+    return Number.isSafeInteger(value) ? value : 0;
+  }
+
+  async function all(idNat: string): Promise<Notice[]> {
+    const notices: Notice[] = [];
+    for (const raw of await store.lrange(listKey(idNat), 0, -1)) {
+      try {
+        const notice = JSON.parse(raw) as Notice;
+        if (Number.isSafeInteger(notice.seq) && (MEANS_CHANGES as readonly string[]).includes(notice.change)) notices.push(notice);
+      } catch {
+        // A corrupt entry is skipped: the audit trail still has the change.
+      }
+    }
+    return notices.sort((a, b) => a.seq - b.seq);
+  }
+
+  return {
+    async add(idNat, notice) {
+      await store.pushCapped(listKey(idNat), JSON.stringify(notice), MAX_NOTICES);
+    },
+    async pending(idNat) {
+      const upTo = await acknowledged(idNat);
+      return (await all(idNat)).filter((notice) => notice.seq > upTo);
+    },
+    async acknowledge(idNat, upTo) {
+      const before = await acknowledged(idNat);
+      if (!Number.isSafeInteger(upTo) || upTo <= before) return 0;
+      await store.set(ackKey(idNat), String(upTo));
+      return (await all(idNat)).filter((notice) => notice.seq > before && notice.seq <= upTo).length;
+    },
+  };
+}
