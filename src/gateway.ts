@@ -56,6 +56,7 @@ import { createGatewayMetrics } from './pilot/metrics.ts';
 import { metricsRoute } from './pilot/metrics-route.ts';
 import { createPilotFiguresReader } from './pilot/index.ts';
 import { pilotRoutes } from './pilot/routes.ts';
+import { rieRoutes } from './rie/routes.ts';
 
 /** @simplewebauthn/browser's own bundle, served locally (no CDN). */
 const SIMPLEWEBAUTHN_BUNDLE = join(dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle');
@@ -206,7 +207,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.use(['/account', '/pilot', '/admin'], portalBackLink);
   app.use(portalRoutes(portalDeps));
   app.use(adminRoutes({ ...portalDeps, auditLog: audit.log }));
-  app.use(pilotRoutes({ ...portalDeps, figures: createPilotFiguresReader(store, keys), clientNames: new Map(clients.map((c) => [c.client_id, String(c.client_name ?? c.client_id)])), clock }));
+  const pilotDeps = { ...portalDeps, figures: createPilotFiguresReader(store, keys), clientNames: new Map(clients.map((c) => [c.client_id, String(c.client_name ?? c.client_id)])), clock };
+  app.use(pilotRoutes(pilotDeps));
+  app.use(rieRoutes({ ...pilotDeps, clients: registered }));
   app.use(mountProvider(provider));
   app.use(notFound(views));
   app.use(errorHandler(views));

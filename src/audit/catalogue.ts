@@ -43,7 +43,7 @@ export const AUDIT_CATALOGUE: Readonly<Record<AuditEventType, CatalogueEntry>> =
   'token.introspected': { when: 'a client calls the introspection endpoint and the token is not active for it (expired, revoked, unknown, another client\'s), or the call is refused; an active token\'s introspection is routine (a resource server may introspect on every call) and not recorded', outcomes: ['success', 'failure'], details: ['token (hashed id)', 'active'] },
   'logout.front': { when: 'RP-initiated logout (end_session) succeeds', outcomes: ['success'], details: [] },
   'logout.backchannel': { when: 'a back-channel logout token is delivered to a client (logout or session expiry)', outcomes: ['success', 'failure'], details: [] },
-  'session.expired': { when: 'the session sweeper ends a session past its idle or absolute lifetime, or one an administrator revoked', outcomes: ['info'], details: ['profile', 'clients'] },
+  'session.expired': { when: 'the session sweeper ends a session past its idle or absolute lifetime, or one an administrator revoked', outcomes: ['info'], details: ['profile', 'clients', 'lastedMinutes'] },
   'ratelimit.hit': { when: 'a client address, declared establishment network or account exceeds a rate limit', outcomes: ['failure'], details: ['limit', 'route', 'network'] },
   'admin.action': { when: 'an administrator acts: admin CLI (show, keys, sessions, clients), /admin audit search, pilot export', outcomes: ['info', 'success', 'failure'], details: ['action', 'target', 'operator', 'count', 'sessions', 'grants', 'reason', 'results'] },
   'config.loaded': { when: 'a gateway instance starts with a valid configuration', outcomes: ['info'], details: ['env', 'issuer', 'store', 'clients'] },

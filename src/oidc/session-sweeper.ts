@@ -55,7 +55,11 @@ export function createSessionSweeper(deps: SessionSweeperDeps): SessionSweeper {
       const reason = sessionEndReason(deps, record);
       await deps.audit.record({
         type: 'session.expired', outcome: 'info', actor: session.accountId, reason,
-        details: { profile: record?.profile ?? null, clients: Object.keys(session.authorizations ?? {}) },
+        details: {
+          profile: record?.profile ?? null, clients: Object.keys(session.authorizations ?? {}),
+          // How long it was usable since the authentication (until its deadline, not the sweep that found it): the RIE report counts those past 4 h.
+          lastedMinutes: record ? Math.max(0, Math.round((Math.min(deps.clock(), deps.policy.deadline(record)) - record.loginAt) / 60_000)) : null,
+        },
       });
       for (const [clientId, authorization] of Object.entries(session.authorizations ?? {})) {
         const { sid, grantId } = authorization as { sid?: string; grantId?: string };

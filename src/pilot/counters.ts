@@ -49,6 +49,9 @@ function strings(value: unknown): string[] {
   return typeof value === 'string' ? value.split(',') : [];
 }
 
+/** The RIE's longest session (4 h): sessions ended past it are counted (sessions.over4h). */
+export const SESSION_RIE_MAX_MINUTES = 240;
+
 export const FUNNEL_STEPS = ['offered', 'started', 'completed', 'skipped'] as const;
 export type FunnelStep = (typeof FUNNEL_STEPS)[number];
 
@@ -138,6 +141,16 @@ export function countsOf(event: AuditEvent): EventCounts {
       break;
     case 'stepup.unmet':
       add('stepup.unmet');
+      break;
+    case 'session.expired':
+      add('sessions.ended');
+      if (typeof d.lastedMinutes === 'number' && d.lastedMinutes > SESSION_RIE_MAX_MINUTES) add('sessions.over4h');
+      break;
+    case 'key.expired':
+      add('keys.expired');
+      break;
+    case 'key.confirmed':
+      add('keys.confirmed');
       break;
     default:
       break;

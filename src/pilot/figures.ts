@@ -96,7 +96,9 @@ export interface PilotFigures {
   timeToSignIn: TimeToSignIn[];
   failures: { total: number; byReason: Array<Ranked<string>>; byMethod: Array<Ranked<string>>; pscErrors: Array<Ranked<string>>; fallbacksKeyToPsc: number };
   stepUps: { asked: number; met: number; unmet: number };
-  keys: { enrolled: number; enrolledAfterPsc: number; enrolledFromAccount: number; revoked: number; revokedBy: Array<Ranked<string>> };
+  keys: { enrolled: number; enrolledAfterPsc: number; enrolledFromAccount: number; revoked: number; revokedBy: Array<Ranked<string>>; expired: number; confirmed: number };
+  /** Sessions the gateway ended (idle, absolute, revoked), and those that had lasted more than 4 h. */
+  sessions: { ended: number; over4h: number };
   daily: DailyFigures[];
   weekly: WeeklyFigures[];
 }
@@ -295,7 +297,10 @@ export function createPilotFiguresReader(store: Store, keys: Keys): PilotFigures
           enrolledFromAccount: get(total, 'keys.enrolled.account'),
           revoked: get(total, 'keys.revoked'),
           revokedBy: ranked(total, 'keys.revoked.by:', get(total, 'keys.revoked')),
+          expired: get(total, 'keys.expired'),
+          confirmed: get(total, 'keys.confirmed'),
         },
+        sessions: { ended: get(total, 'sessions.ended'), over4h: get(total, 'sessions.over4h') },
         daily,
         weekly,
       };
