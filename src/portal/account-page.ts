@@ -53,7 +53,8 @@ export function getAccountPage(deps: PortalDeps): RequestHandler {
       events: events.map((e) => ({ ...e, label: activityLabel(e, t, lang), clientName: e.clientId ? clientNames.get(e.clientId) : undefined })),
       notice,
       mail,
-      keysDue: credentials.some((c) => !c.blocked && keyAge(c, now, deps.config.means).state !== 'current'),
+      keysDue: credentials.some((c) => !c.blocked && keyAge(c, now, deps.config.means).state === 'expired') ? 'expired'
+        : credentials.some((c) => !c.blocked && keyAge(c, now, deps.config.means).state === 'due-soon') ? 'due-soon' : undefined,
       fresh: isFresh(session, deps.config.portal.freshAuthSeconds),
       csrf: csrfToken(deps.csrfSecret, session.uid),
       support: deps.config.support.contact,
