@@ -102,12 +102,24 @@ async function signInPage(browser: VirtualBrowser, rp: RelyingParty) {
   return { request, page, interaction: new URL(page.url.pathname.split('/').slice(0, 3).join('/'), page.url) };
 }
 
+/**
+ * The page of changes to the clinician's keys, shown once after a change (the key the first
+ * sign-in enrolled): acknowledged as a clinician does, then on to the application.
+ */
+async function pastNotices(browser: VirtualBrowser, interaction: URL, done: Awaited<ReturnType<VirtualBrowser['follow']>>) {
+  const page = done.reply;
+  if (!page || page.status !== 200 || !page.url.pathname.endsWith('/notices')) return done;
+  const csrf = htmlMatch(page.body, /name="_csrf" value="([^"]+)"/, 'the CSRF token of the notices form');
+  const upTo = htmlMatch(page.body, /name="upTo" value="([^"]+)"/, 'the last notice shown');
+  return browser.follow(`${interaction.href}/notices`, { form: { _csrf: csrf, upTo } }, isRedirectUri);
+}
+
 /** (e) A clinician with a key: sign-in page, key assertion, code, tokens, userinfo. */
 export async function passwordlessSignIn(browser: VirtualBrowser, rp: RelyingParty, key: SoftAuthenticator): Promise<Tokens> {
   browser.clearCookies();
   const { request, interaction } = await signInPage(browser, rp);
   const next = await ceremony(browser, interaction, 'webauthn', key, new URL(rp.issuer).origin);
-  const done = await browser.follow(next, {}, isRedirectUri);
+  const done = await pastNotices(browser, interaction, await browser.follow(next, {}, isRedirectUri));
   const code = codeOf(done.stoppedAt, request.state, 'after the key', done.reply);
   return tokensAndUserinfo(browser, rp, code, request.verifier);
 }

@@ -61,6 +61,11 @@ const EVENTS: AuditEvent[] = [
   event('2026-11-20T10:00:00Z', { type: 'stepup.unmet', outcome: 'failure', actor: B, clientId: 'demo-dmp', reason: 'means-used-falls-short' }),
   // 21 Nov: A revokes their only key; someone cancels at the login page.
   event('2026-11-21T11:00:00Z', { type: 'key.revoked', outcome: 'success', actor: A, details: { by: 'owner', keysLeft: 0 } }),
+  // The means lifecycle and the sessions the RIE report reads: one key expired then confirmed, one session usable past 4 h.
+  event('2026-11-21T12:00:00Z', { type: 'key.expired', outcome: 'info', actor: B, details: { kind: 'security-key' } }),
+  event('2026-11-21T12:05:00Z', { type: 'key.confirmed', outcome: 'success', actor: B, details: { kind: 'security-key', via: 'after-psc' } }),
+  event('2026-11-21T13:00:00Z', { type: 'session.expired', outcome: 'info', actor: A, reason: 'absolute', details: { lastedMinutes: 300 } }),
+  event('2026-11-21T14:00:00Z', { type: 'session.expired', outcome: 'info', actor: B, reason: 'idle', details: { lastedMinutes: 45 } }),
   event('2026-11-21T12:00:00Z', { type: 'signin.failed', outcome: 'failure', clientId: 'demo-dpi', reason: 'cancelled', details: { attempt: 'x1' } }),
   // 22 Nov: PSC is down once.
   event('2026-11-22T08:00:00Z', { type: 'psc.failed', outcome: 'failure', reason: 'unavailable' }),
@@ -123,7 +128,8 @@ function checkWeek(figures: PilotFigures) {
     clinicians: { offered: 2, started: 1, completed: 1, skipped: 1 }, completionRate: 0.5,
   });
   assert.deepEqual(figures.stepUps, { asked: 1, met: 1, unmet: 1 });
-  assert.deepEqual(figures.keys, { enrolled: 1, enrolledAfterPsc: 1, enrolledFromAccount: 0, revoked: 1, revokedBy: [row('owner', 1, 1)] });
+  assert.deepEqual(figures.keys, { enrolled: 1, enrolledAfterPsc: 1, enrolledFromAccount: 0, revoked: 1, revokedBy: [row('owner', 1, 1)], expired: 1, confirmed: 1 });
+  assert.deepEqual(figures.sessions, { ended: 2, over4h: 1 });
 }
 
 describe('pilot reading plan', () => {
