@@ -8,5 +8,5 @@ import type { Notice } from './notices.ts';
 export function noticeText(notice: Notice, t: Translate): string {
   const key = notice.keyName ? t('notice.keyNamed', { name: notice.keyName }) : t(`notice.kind.${notice.kind ?? 'unknown'}`);
   const by = notice.change === 'revoked' && notice.by === 'admin' ? t('notice.byAdmin', { count: notice.count ?? 1 }) : '';
-  return `${t(`notice.change.${notice.change}`, { key })}${by}`;
+  return `${t(`notice.change.${notice.change}`, { key })}${by}.`;
 }

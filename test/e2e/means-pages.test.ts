@@ -111,7 +111,7 @@ describe('means lifecycle pages in Chromium', () => {
     await page.getByRole('button', { name: 'Confirmer avec ma clé' }).click();
     await page.waitForURL(/\/notices$/);
     // The key added in the earlier session; the expiry and confirmation of this sign-in wait for the next one.
-    assert.match(await page.locator('[data-notices]').textContent() ?? '', /Ajout de la clé/);
+    assert.match(await page.locator('[data-notices]').textContent() ?? '', /Clé ajoutée à votre compte/);
     assert.ok(await bothWidths(page, 'notices') <= 390);
     await page.getByRole('button', { name: /J'ai pris connaissance/ }).click();
     await page.waitForURL(`${stack.issuer}/account`);

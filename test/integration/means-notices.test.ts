@@ -6,6 +6,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TEST_REDIS_URL } from '../support/redis.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser, type Page } from '../support/browser.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../support/soft-authenticator.ts';
@@ -30,11 +35,29 @@ before(async () => {
       'mail.codesPerHour': 3,
     },
   });
+  dir = mkdtempSync(join(tmpdir(), 'hc-notices-'));
+  writeFileSync(join(dir, 'clients.json'), `${JSON.stringify(stack.registrations, null, 2)}\n`);
 });
 after(async () => {
   await stack.close();
   await smtp.close();
+  rmSync(dir, { recursive: true, force: true });
 });
+let dir: string;
+
+/** `npm run admin -- …` as an operator runs it, with the gateway's SMTP settings. */
+function admin(...args: string[]): Promise<{ status: number | null; stderr: string }> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: stack.prefix, KEYS_DIR: stack.keysDir, CLIENTS_FILE: join(dir, 'clients.json'), NODE_ENV: 'test', USER: 'iam-operator',
+    SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_REQUIRE_TLS: 'false', SMTP_FROM: 'HospiConnect <hc@hopital.test>',
+  };
+  delete env.SUDO_USER;
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['src/admin/cli.ts', ...args], { encoding: 'utf8', env }, (error, _stdout, stderr) => {
+      resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr });
+    });
+  });
+}
 
 const keys = () => createKeys(stack.prefix);
 const repository = () => createCredentialRepository(stack.store, keys());
@@ -78,8 +101,8 @@ describe('notices of changes to the means, at the next sign-in', () => {
     assert.equal(page.status, 200);
     const items = page.doc.querySelectorAll('[data-notice-change]').map((li) => li.getAttribute('data-notice-change'));
     assert.deepEqual(items, ['added', 'renamed']);
-    assert.match(page.text, /Ajout de la clé « Clé du service » à votre compte/);
-    assert.match(page.text, /Changement de nom : la clé « Clé bleue »/);
+    assert.match(page.text, /Clé ajoutée à votre compte : la clé « Clé du service »\./);
+    assert.match(page.text, /Clé renommée : la clé « Clé bleue »\./);
     assert.match(page.text, /Si vous n'êtes pas à l'origine/);
     const done = await first.browser.submit(page, 'form[action$="/notices"]', {}, { stopAt: isRpRedirect });
     assert.ok(done.stoppedAt, 'then the application');
@@ -105,6 +128,50 @@ describe('notices of changes to the means, at the next sign-in', () => {
     const pending = await stack.store.get(keys().accountPart('810102345672', 'notices-ack'));
     const shown = (await events('key.renamed', '810102345672'))[0]!.seq;
     assert.equal(Number(pending), shown, 'acknowledged up to the last notice shown, not beyond');
+  });
+
+  it('notifies a revocation by an administrator (admin CLI) at the next sign-in, and by e-mail', async () => {
+    const key = createSoftAuthenticator();
+    const browser = await enrol('0759912345', key);
+    await browser.submit(await account(browser), 'form[data-email-form]', { email: 'dr.garde@hopital.test' });
+    const code = /code de vérification HospiConnect est : (\d{6})/.exec((await smtp.next()).text)![1]!;
+    await browser.submit(await account(browser), 'form[data-email-code-form]', { code });
+    const revoked = await admin('revoke-keys', '0759912345');
+    assert.equal(revoked.status, 0, revoked.stderr);
+    const mail = await smtp.next();
+    assert.deepEqual(mail.to, ['dr.garde@hopital.test']);
+    assert.match(mail.text, /Clé retirée : une clé \(par un administrateur : 1 clé\(s\) retirée\(s\)\)\./);
+
+    const next = new TestBrowser();
+    const { page: offer } = await pscUntilNextStep(stack, next, { practitioner: '0759912345', means: 'card' });
+    assert.match(new URL(offer!.url).pathname, /\/enrol$/, 'without a key, the enrolment offer first');
+    const page = (await next.submit(offer!, 'form[action$="/enrol/skip"]', {}, { stopAt: isRpRedirect })).page;
+    assert.match(new URL(page!.url).pathname, /\/notices$/, 'then the revocation, before the application');
+    assert.deepEqual(page!.doc.querySelectorAll('[data-notice-change]').map((li) => li.getAttribute('data-notice-change')), ['added', 'revoked']);
+    assert.match(page!.text, /par un administrateur : 1 clé\(s\) retirée\(s\)/);
+  });
+
+  it('notifies a key that reached its maximum age at the next sign-in', async () => {
+    const key = createSoftAuthenticator();
+    await enrol('ANS20231122132732', key);
+    const ack = await keySignIn(key);
+    await ack.browser.submit(await ack.browser.request(ack.redirectTo), 'form[action$="/notices"]', {}, { stopAt: isRpRedirect });
+    const [credential] = await repository().listByAccount('ANS20231122132732');
+    const hash = (await stack.store.hgetall(keys().credential(credential!.id)))!;
+    const record = JSON.parse(hash.record!) as { createdAt: number };
+    const binding = JSON.parse(hash.binding!) as { at: number };
+    await stack.store.hsetIfExists(keys().credential(credential!.id), { record: JSON.stringify({ ...record, createdAt: record.createdAt - 401 * DAY }), binding: JSON.stringify({ ...binding, at: binding.at - 401 * DAY }) });
+    const browser = new TestBrowser();
+    const { base } = await loginPage(stack, browser);
+    assert.equal((await ceremony(browser, stack, base, 'webauthn', key)).verify.status, 403, 'refused alone');
+
+    const next = new TestBrowser();
+    const { page } = await pscUntilNextStep(stack, next, { practitioner: 'ANS20231122132732', means: 'card' });
+    assert.match(new URL(page!.url).pathname, /\/confirm-key$/);
+    const { verify } = await ceremony(next, stack, interactionPath(page!), 'confirm-key', key);
+    const notices = await next.request(new URL((verify.json as { redirectTo: string }).redirectTo, stack.issuer));
+    assert.deepEqual(notices.doc.querySelectorAll('[data-notice-change]').map((li) => li.getAttribute('data-notice-change')), ['expired']);
+    assert.match(notices.text, /Clé arrivée à sa durée maximale, .* : la clé « Clé du service »\./);
   });
 
   it('warns at sign-in of a key to confirm soon, once a day', async () => {
@@ -169,8 +236,8 @@ describe('notices by e-mail, to an address verified with a one-time code', () =>
     await browser.submit(await account(browser), `form[action$="/rename"]`, { name: 'Clé rouge' });
     const notice = await smtp.next();
     assert.deepEqual(notice.to, ['dr.martin@hopital.test']);
-    assert.match(notice.text, /Changement de nom : la clé «\s*Clé rouge\s*»/);
-    assert.match(notice.text, /Renamed: the key “Clé rouge”/);
+    assert.match(notice.text, /Clé renommée : la clé «\s*Clé rouge\s*»\./);
+    assert.match(notice.text, /Key renamed: the key “Clé rouge”\./);
 
     const verified = await events('contact.verified', '810104567894');
     assert.deepEqual(verified.map((e) => e.outcome).sort(), ['failure', 'failure', 'success']);
