@@ -2,8 +2,8 @@
  * The address notices are e-mailed to, in /account (only when the establishment configured
  * SMTP): POST /account/email sends a one-time code to the address entered (a recent
  * authentication, the CSRF token, `mail.codesPerHour`); POST /account/email/verify keeps the
- * address once its code comes back (single use, five tries); POST /account/email/remove drops
- * it. Each answer is /account with a notice saying what happened; the code and the address are
+ * address once its code comes back (single use, five tries) and tells the address it replaces;
+ * POST /account/email/remove drops it. Each answer is /account with a notice saying what happened; the code and the address are
  * never logged nor audited (only the address's domain).
  */
 import type { Request, RequestHandler } from 'express';
@@ -66,11 +66,18 @@ export function postEmailVerify(deps: PortalDeps): RequestHandler {
     checkCsrf(deps, req, session.uid);
     const code = String((req.body as { code?: unknown } | undefined)?.code ?? '').replace(/\s+/g, '');
     const pending = await deps.notices.contacts.pendingAddress(session.accountId);
+    const previous = await deps.notices.contacts.address(session.accountId);
     const check = /^\d{6}$/.test(code) ? await deps.notices.contacts.check(session.accountId, code) : pending ? { result: 'wrong-code' as const } : { result: 'no-code' as const };
     const details = pending ? { domain: domainOf(pending) } : {};
     await deps.audit.record(check.result === 'verified'
       ? { type: 'contact.verified', outcome: 'success', actor: session.accountId, details }
       : { type: 'contact.verified', outcome: 'failure', actor: session.accountId, reason: check.result, details }, req);
+    if (check.result === 'verified' && previous && previous !== check.email) {
+      // Whoever changed it, the former address hears of it (a takeover would otherwise go unseen).
+      const fr = deps.views.t('fr');
+      await deps.notices.mailer!.send({ to: previous, subject: fr('contact.changed.subject'), text: `${fr('contact.changed.body')}\n\n-- \n${deps.views.t('en')('contact.changed.body')}\n` })
+        .catch((err: Error) => req.log.warn({ detail: err.message }, 'the former notice address could not be told of the change'));
+    }
     res.redirect(303, `/account?notice=${CHECK_NOTICES[check.result]}#email`);
   };
 }

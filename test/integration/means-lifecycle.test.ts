@@ -116,6 +116,16 @@ describe('means lifecycle: maximum age of a key', () => {
     assert.equal((await keySignIn(mine)).verify.status, 403, 'still to be confirmed');
   });
 
+  it('without SMTP, /account has no e-mail section and its forms answer a French page', async () => {
+    const browser = await enrol('810107890127', createSoftAuthenticator());
+    const page = await browser.request(`${stack.issuer}/account`);
+    assert.equal(page.doc.querySelector('#email'), null);
+    const csrf = page.doc.querySelector('input[name="_csrf"]')!.getAttribute('value')!;
+    const posted = await browser.request(`${stack.issuer}/account/email`, { form: { _csrf: csrf, email: 'a@b.test' } });
+    assert.equal(posted.status, 404);
+    assert.match(posted.text, /Cette page n'existe pas/);
+  });
+
   it('warns in /account before the key expires, and says what to do once it has', async () => {
     const key = createSoftAuthenticator();
     const browser = await enrol('810106789016', key);

@@ -239,12 +239,21 @@ describe('notices by e-mail, to an address verified with a one-time code', () =>
     assert.match(notice.text, /Clé renommée : la clé «\s*Clé rouge\s*»\./);
     assert.match(notice.text, /Key renamed: the key “Clé rouge”\./);
 
+    // A new address replaces it once verified; the former one is told.
+    await browser.submit(await account(browser), 'form[data-email-form]', { email: 'lucie.petit@hopital.test' });
+    const newCode = codeOf((await smtp.next()).text)!;
+    await browser.submit(await account(browser), 'form[data-email-code-form]', { code: newCode });
+    const told = await smtp.next();
+    assert.deepEqual(told.to, ['dr.martin@hopital.test']);
+    assert.match(told.text, /vient d'être remplacée par une autre/);
+    assert.equal(await stack.store.get(keys().accountPart('810104567894', 'email')), 'lucie.petit@hopital.test');
+
     const verified = await events('contact.verified', '810104567894');
-    assert.deepEqual(verified.map((e) => e.outcome).sort(), ['failure', 'failure', 'success']);
+    assert.deepEqual(verified.map((e) => e.outcome).sort(), ['failure', 'failure', 'success', 'success']);
     const trail = JSON.stringify(await stack.gateways[0]!.auditLog.range({ order: 'newest-first', limit: 500 }));
     assert.ok(!trail.includes(`"${code}"`) && !trail.includes(`:${code}`), 'no code in the audit trail');
     assert.ok(!trail.includes('dr.martin@'), 'no address in the audit trail');
-    assert.ok(!logs.some((line) => line.includes(code) || line.includes('dr.martin@')), 'no code nor address in the logs');
+    assert.ok(!logs.some((line) => line.includes(code) || line.includes(newCode) || line.includes('dr.martin@') || line.includes('lucie.petit@')), 'no code nor address in the logs');
   });
 
   it('refuses an expired code, and a code after five wrong tries', async () => {
