@@ -15,7 +15,13 @@ import { createCredentialRepository } from '../../src/webauthn/index.ts';
 
 const DAY = 86_400_000;
 let stack: Stack;
-before(async () => { stack = await startStack({ name: 'means-lifecycle', overrides: { 'means.maxKeyAgeDays': 400, 'means.warnDays': 20 } }); });
+before(async () => {
+  stack = await startStack({
+    name: 'means-lifecycle',
+    overrides: { 'means.maxKeyAgeDays': 400, 'means.warnDays': 20 },
+    clientOverrides: { 'third-party-rp': { key_after_ecps: true, first_party: true } },
+  });
+});
 after(async () => { await stack.close(); });
 
 const repository = () => createCredentialRepository(stack.store, createKeys(stack.prefix));
@@ -86,6 +92,20 @@ describe('means lifecycle: maximum age of a key', () => {
     assert.ok(stored?.confirmedAt && Date.now() - stored.confirmedAt < 60_000, 'confirmed now');
     const confirmed = await events('key.confirmed', '810102345672');
     assert.deepEqual([confirmed.length, confirmed[0]?.details?.via], [1, 'after-psc']);
+    assert.equal((await keySignIn(key)).verify.status, 200, 'the key signs in alone again');
+  });
+
+  it('a key past its age used as the second factor after e-CPS is confirmed by that sign-in', async () => {
+    const key = createSoftAuthenticator();
+    await enrol('899700427885', key);
+    await age('899700427885', 401);
+    const browser = new TestBrowser();
+    const { page } = await pscUntilNextStep(stack, browser, { practitioner: '899700427885', means: 'ecps' }, { clientId: 'third-party-rp' });
+    assert.match(new URL(page!.url).pathname, /\/second-factor$/);
+    const { verify } = await ceremony(browser, stack, interactionPath(page!), 'second-factor', key);
+    await followToRp(browser, stack, verify);
+    const confirmed = await events('key.confirmed', '899700427885');
+    assert.deepEqual([confirmed.length, confirmed[0]?.details?.via, confirmed[0]?.details?.method], [1, 'second-factor', 'psc-ecps']);
     assert.equal((await keySignIn(key)).verify.status, 200, 'the key signs in alone again');
   });
 
