@@ -163,6 +163,8 @@ export const configSchema = z.strictObject({
     warnDays: z.coerce.number().int().min(1).max(180).default(30),
     /** Show the clinician, once at their next sign-in, the changes to their means since the last one (acknowledged). */
     noticesAtSignIn: z.stringbool().or(z.boolean()).default(true),
+  }).superRefine((means, ctx) => {
+    if (means.warnDays >= means.maxKeyAgeDays) ctx.addIssue({ code: 'custom', path: ['warnDays'], input: means.warnDays, message: `fewer days than means.maxKeyAgeDays (${means.maxKeyAgeDays}): a key would be "to confirm" from the day it is enrolled` });
   }).prefault({}),
   /** E-mail notices of changes to a clinician's means; off unless mail.smtp.host is set. */
   mail: z.strictObject({
