@@ -24,26 +24,26 @@ export interface AdminContext {
   close(): Promise<void>;
 }
 
-export async function openAdminContext(): Promise<AdminContext | undefined> {
+export async function openAdminContext(cli = 'admin'): Promise<AdminContext | undefined> {
   const config = loadConfigForCommand();
   if (!config) return undefined;
   const { store, redis } = createBackend(config.redis);
   if (store.kind === 'memory' || !redis) {
-    console.error('admin: REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES) is not set: the admin commands act on the shared Redis store');
+    console.error(`${cli}: REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES) is not set: the operator commands act on the shared Redis store`);
     return undefined;
   }
   let auditMacKey: string;
   try {
     auditMacKey = loadAuditMacKey(config.keys.dir, config.audit.macKey);
   } catch (err) {
-    console.error(`admin: ${(err as Error).message}`);
+    console.error(`${cli}: ${(err as Error).message}`);
     await store.close();
     return undefined;
   }
   const keys = createKeys(config.redis.prefix);
   const log = createRedisAuditLog(redis, keys, auditMacKey);
   // A change to a clinician's means made here (e.g. revoking their keys) is notified to them too.
-  const notices = createMeansNotices(config, store, keys, auditMacKey, { warn: (fields: Record<string, unknown>, message: string) => console.error(`admin: ${message} (${JSON.stringify(fields)})`) });
+  const notices = createMeansNotices(config, store, keys, auditMacKey, { warn: (fields: Record<string, unknown>, message: string) => console.error(`${cli}: ${message} (${JSON.stringify(fields)})`) });
   const recorder = createPilotFedRecorder({ log, mirror: createAuditMirrorLogger(config.audit.logFile ?? 'stderr'), instance: `admin-cli:${instanceId()}` }, store, keys, notices.feed.apply);
   return {
     config,
@@ -66,7 +66,7 @@ export async function openAdminContext(): Promise<AdminContext | undefined> {
  * message, with a hint when Redis did not answer); the context is closed in every case.
  */
 export async function runWithAdminContext(command: string, run: (ctx: AdminContext) => Promise<number>): Promise<number> {
-  const ctx = await openAdminContext();
+  const ctx = await openAdminContext(command.split(' ')[0]);
   if (!ctx) return 2;
   try {
     return await run(ctx);
