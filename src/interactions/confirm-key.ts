@@ -16,6 +16,7 @@ import { interactionWithPendingLogin, takePendingLogin, type VerifiedLogin } fro
 import { sendCeremonyError } from './json-responses.ts';
 import { ceremonyKey, webauthnDeps } from './webauthn-ceremony.ts';
 import { noteExpiredKeys } from '../means/expired-keys.ts';
+import { markWarned } from './notices-step.ts';
 
 /** The clinician's usable keys that should be confirmed now. */
 export async function keysToConfirm(deps: InteractionDeps, accountId: string): Promise<StoredCredential[]> {
@@ -37,6 +38,8 @@ export function getConfirmKey(deps: InteractionDeps): RequestHandler {
     const { details, login } = await interactionWithPendingLogin(deps, req, res, 'confirm-key');
     const due = await keysToConfirm(deps, login.accountId);
     await noteExpiredKeys(deps, due, deps.clock(), req);
+    // Told here: "later" does not bring the same warning on the notices page.
+    await markWarned(deps, login.accountId);
     const now = deps.clock();
     sendPage(deps.views, req, res, 'confirm-key', {
       uid: details.uid,

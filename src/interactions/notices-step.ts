@@ -34,6 +34,11 @@ async function keysToWarnOf(deps: InteractionDeps, idNat: string) {
     .filter((key) => key.age.state !== 'current');
 }
 
+/** The clinician was just told of their keys to confirm (the confirmation page): no warning again today. */
+export async function markWarned(deps: InteractionDeps, idNat: string): Promise<void> {
+  await deps.store.set(warnedKey(deps, idNat), '1', WARNING_EVERY_SECONDS);
+}
+
 /** Where the login goes instead of finishing (the notices page), or undefined when there is nothing to show. */
 export async function holdForNotices(deps: InteractionDeps, details: InteractionDetails, login: VerifiedLogin): Promise<string | undefined> {
   if (!deps.config.means.noticesAtSignIn) return undefined;
@@ -53,7 +58,7 @@ export function getNotices(deps: InteractionDeps): RequestHandler {
     const t = deps.views.t(localeOf(req));
     const notices = await noticesToShow(deps, details.uid, login.accountId);
     const keys = await keysToWarnOf(deps, login.accountId);
-    if (keys.length) await deps.store.set(warnedKey(deps, login.accountId), '1', WARNING_EVERY_SECONDS);
+    if (keys.length) await markWarned(deps, login.accountId);
     sendPage(deps.views, req, res, 'notices', {
       uid: details.uid,
       notices: notices.map((notice) => ({ ...notice, text: noticeText(notice, t), time: Date.parse(notice.at) })),

@@ -187,6 +187,14 @@ describe('notices of changes to the means, at the next sign-in', () => {
     const binding = JSON.parse(hash.binding!) as { at: number };
     await store.hsetIfExists(keys().credential(credential!.id), { record: JSON.stringify({ ...record, createdAt: record.createdAt - 390 * DAY }), binding: JSON.stringify({ ...binding, at: binding.at - 390 * DAY }) });
 
+    // After PSC the key is asked for; "later" goes straight to the application, without the same warning again.
+    const psc = new TestBrowser();
+    const { page: confirm } = await pscUntilNextStep(stack, psc, { practitioner: '810103456783', means: 'card' });
+    assert.match(new URL(confirm!.url).pathname, /\/confirm-key$/);
+    assert.ok((await psc.submit(confirm!, 'form[action$="/confirm-key/skip"]', {}, { stopAt: isRpRedirect })).stoppedAt);
+    assert.doesNotMatch((await keySignIn(key)).redirectTo.pathname, /\/notices$/, 'told once today already');
+    await store.del(keys().accountPart('810103456783', 'age-warned')); // the next day
+
     const warned = await keySignIn(key);
     assert.match(warned.redirectTo.pathname, /\/notices$/);
     const page = await warned.browser.request(warned.redirectTo);
