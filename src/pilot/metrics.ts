@@ -35,6 +35,7 @@ export function createGatewayMetrics(): GatewayMetrics {
   });
   const events = new Counter({ name: 'hc_audit_events_total', help: 'Audit events recorded, by type and outcome', labelNames: ['type', 'outcome'], registers: [registry] });
   const signIns = new Counter({ name: 'hc_signins_total', help: 'Successful sign-ins by method and level', labelNames: ['method', 'acr'], registers: [registry] });
+  const emergency = new Counter({ name: 'hc_emergency_access_total', help: 'Emergency access codes issued, used and refused (alert on any)', labelNames: ['event'], registers: [registry] });
 
   return {
     registry,
@@ -51,6 +52,7 @@ export function createGatewayMetrics(): GatewayMetrics {
       return {
         async record(input, source) {
           events.inc({ type: input.type, outcome: input.outcome });
+          if (input.type.startsWith('emergency.')) emergency.inc({ event: input.type.slice('emergency.'.length) });
           if (input.type === 'signin.succeeded') signIns.inc({ method: String(input.details?.method ?? 'unknown'), acr: String(input.details?.acr ?? 'unknown') });
           await recorder.record(input, source);
         },
