@@ -22,7 +22,7 @@ export interface SessionPolicy {
 }
 
 /** What the lifetimes read of the configuration's `sessions`. */
-export type SessionLifetimes = Pick<Config['sessions'], 'idleMinutes' | 'absoluteMinutes'> & {
+export type SessionLifetimes = Pick<Config['sessions'], 'idleMinutes' | 'absoluteMinutes' | 'sweepSeconds'> & {
   sharedWorkstation: Pick<Config['sessions']['sharedWorkstation'], 'idleMinutes' | 'absoluteMinutes' | 'networks'>;
 };
 
