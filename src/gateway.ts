@@ -38,6 +38,9 @@ import { missingClientAuth } from './oidc/missing-client-auth.ts';
 import { registeredAuthMethod } from './oidc/registered-auth-method.ts';
 import { providerApiEndpoints } from './oidc/api-endpoints.ts';
 import { createSessionPolicy } from './oidc/session-limits.ts';
+import { createContextPolicy } from './oidc/session-context.ts';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { AuditInput } from './audit/types.ts';
 import { createSessionSweeper, sessionDeadlinesKey } from './oidc/session-sweeper.ts';
 import { createDisabledClients, refuseDisabledClients } from './oidc/disabled-clients.ts';
 import { oneTimeJtis } from './oidc/replay-detection.ts';
@@ -163,7 +166,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const sessionAssurance = createSessionAssuranceStore(store, keys);
   const deadlinesKey = sessionDeadlinesKey(keys);
   const usableKeys = async (accountId: string) => (await credentials.listUsable(accountId)).length;
-  const assurance = { sessions: sessionAssurance, policy: sessionPolicy, assurance: policy, usableKeys, store, deadlinesKey, clock };
+  const assurance = {
+    sessions: sessionAssurance, policy: sessionPolicy, assurance: policy, usableKeys, store, deadlinesKey, clock,
+    context: createContextPolicy(config), audit: (input: AuditInput, ctx: KoaContextWithOIDC) => audit.recorder.record(input, audit.sourceOfContext(ctx)),
+  };
   const provider = createProvider({ assurance, config, adapter: createAdapterFactory(store, keys), jwks: loaded.jwks, cookieKeys: loaded.cookieKeys, clients, accounts, views });
   // Before the app mounts the provider: its middleware is composed when callback() is taken.
   const limits = createAbuseLimits({ limits: config.limits, redis: backend.redis, prefix: config.redis.prefix, audit: audit.requests });
