@@ -18,6 +18,12 @@ export interface AuthenticationOptionsInput {
   forAccount?: string | undefined;
   /** With `forAccount`: only this one of its credentials (confirming a given key, e.g. to raise its binding). */
   onlyCredential?: string | undefined;
+  /**
+   * Ask for user presence only (a touch), not user verification: quick re-authentication at a
+   * shared workstation. Recorded with the challenge, so that only this ceremony accepts an
+   * assertion without UV; every other one requires it.
+   */
+  presenceOnly?: boolean | undefined;
 }
 
 /**
@@ -39,15 +45,17 @@ export async function createAuthenticationOptions(deps: WebAuthnDeps, input: Aut
   const options = await generateAuthenticationOptions({
     rpID: settings.rpID,
     timeout: settings.timeoutMs,
-    userVerification: 'required',
+    userVerification: input.presenceOnly ? 'discouraged' : 'required',
     ...(allowCredentials ? { allowCredentials } : {}),
   });
   await saveCeremonyState(
     store,
     input.ceremonyKey,
-    input.forAccount === undefined
-      ? { ceremony: 'authentication', challenge: options.challenge }
-      : { ceremony: 'authentication', challenge: options.challenge, forAccount: input.forAccount },
+    {
+      ceremony: 'authentication', challenge: options.challenge,
+      ...(input.forAccount === undefined ? {} : { forAccount: input.forAccount }),
+      ...(input.presenceOnly ? { presenceOnly: true as const } : {}),
+    },
     settings.challengeTtlSeconds,
   );
   return options;
