@@ -19,7 +19,7 @@ function loginResult(login: VerifiedLogin): { login: LoginResult } {
   return { login: { accountId, acr: assurance.acr, amr: assurance.amr, ts: Math.floor(authTime / 1000), remember: true, assurance, authTime, keyId: login.key?.id } };
 }
 
-async function record(deps: InteractionDeps, req: Request, details: InteractionDetails, login: VerifiedLogin) {
+async function record(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: VerifiedLogin) {
   await refuseEndedAuthentication(deps, req, details, { accountId: login.accountId, authTime: login.authTime, keyId: login.key?.id });
   const clientId = String(details.params.client_id);
   const account = await deps.accounts.find(login.accountId);
@@ -36,15 +36,15 @@ async function record(deps: InteractionDeps, req: Request, details: InteractionD
   if (details.prompt.reasons.includes(ASSURANCE_CHECK)) {
     await deps.audit.record({ type: 'stepup.met', outcome: 'success', ...common, details: { method, acr } }, req);
   }
-  await recordWorkstationPass(deps, req, login);
+  await recordWorkstationPass(deps, req, res, login);
 }
 
 export async function finishLogin(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: VerifiedLogin): Promise<void> {
-  await record(deps, req, details, login);
+  await record(deps, req, res, details, login);
   await deps.provider.interactionFinished(req, res, loginResult(login), { mergeWithLastSubmission: false });
 }
 
 export async function finishLoginUrl(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: VerifiedLogin): Promise<string> {
-  await record(deps, req, details, login);
+  await record(deps, req, res, details, login);
   return deps.provider.interactionResult(req, res, loginResult(login), { mergeWithLastSubmission: false });
 }

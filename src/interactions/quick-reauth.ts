@@ -3,14 +3,15 @@
  * button, "touch your key"; POST …/quick/options asks the browser for user presence only (no
  * PIN, no biometrics), POST …/quick/verify checks the assertion and signs in at what a touch is
  * worth (assurance/presence-assurance.ts: eidas1 by default, amr `hwk`/`swk` + `user`, never
- * `mfa`). Only from a declared shared-workstation network, only for a clinician whose full
- * two-factor sign-in there is at most sessions.sharedWorkstation.quickReauthMinutes old
- * (workstation-pass.ts), and only for an application that accepts that level; anything else is
- * refused with what to do instead (the full sign-in), and audited.
+ * `mfa`). Only from a declared shared-workstation network, only with the key of a clinician
+ * whose full two-factor sign-in on this workstation is at most
+ * sessions.sharedWorkstation.quickReauthMinutes old (workstation-pass.ts), and only for an
+ * application that accepts that level; anything else is refused with what to do instead (the
+ * full sign-in), and audited.
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { assuranceOfMethod, presenceAssurance, satisfies } from '../assurance/index.ts';
-import { createAuthenticationOptions, verifyAuthentication } from '../webauthn/index.ts';
+import { createAuthenticationOptions, verifyAuthentication, WebAuthnError } from '../webauthn/index.ts';
 import { UserFacingError } from '../http/errors.ts';
 import { sendPage } from '../http/page.ts';
 import { interactionFor, type InteractionDeps, type InteractionDetails } from './context.ts';
@@ -19,12 +20,16 @@ import { JourneyRefusal, sendCeremonyError } from './json-responses.ts';
 import { auditKeyRefusal } from './key-audit.ts';
 import { finishLoginUrl } from './finish-login.ts';
 import { ceremonyKey, webauthnDeps } from './webauthn-ceremony.ts';
-import { onSharedWorkstation, openWorkstationPass } from './workstation-pass.ts';
+import { onSharedWorkstation, openPasses } from './workstation-pass.ts';
 
 async function loginDetails(deps: InteractionDeps, req: Request, res: Response): Promise<InteractionDetails> {
   const details = await interactionFor(deps.provider, req, res);
   if (details.prompt.name !== 'login') throw new UserFacingError(400, 'interaction_expired', 'no sign-in is pending');
   return details;
+}
+
+function windowOver(deps: InteractionDeps): JourneyRefusal {
+  return new JourneyRefusal('quick-window-over', { minutes: deps.config.sessions.sharedWorkstation.quickReauthMinutes });
 }
 
 /** Whether a touch would do for this application. */
@@ -41,7 +46,9 @@ async function refuseOutsideRules(deps: InteractionDeps, req: Request, details: 
 export function getQuick(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const details = await loginDetails(deps, req, res);
-    const problem = !onSharedWorkstation(deps, req) ? 'quick-not-here' : !(await presenceMeets(deps, details)) ? 'insufficient-level' : undefined;
+    const problem = !onSharedWorkstation(deps, req) ? 'quick-not-here'
+      : !(await presenceMeets(deps, details)) ? 'insufficient-level'
+        : (await openPasses(deps, req, deps.clock())).length === 0 ? 'quick-window-over' : undefined;
     sendPage(deps.views, req, res, 'quick', { uid: details.uid, problem, minutes: deps.config.sessions.sharedWorkstation.quickReauthMinutes }, problem ? 403 : 200);
   };
 }
@@ -56,8 +63,16 @@ export function postQuickOptions(deps: InteractionDeps): RequestHandler {
       sendCeremonyError(deps.views, deps.config.support.contact, req, res, err);
       return;
     }
-    const options = await createAuthenticationOptions(webauthnDeps(deps), { ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-quick'), presenceOnly: true });
-    res.set('cache-control', 'no-store').json(options);
+    const passes = await openPasses(deps, req, deps.clock());
+    try {
+      if (passes.length === 0) throw windowOver(deps);
+      const options = await createAuthenticationOptions(webauthnDeps(deps), { ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-quick'), presenceOnly: true, forAccounts: passes });
+      res.set('cache-control', 'no-store').json(options);
+    } catch (err) {
+      const refusal = err instanceof WebAuthnError && err.code === 'no-credentials' ? windowOver(deps) : err;
+      await auditKeyRefusal(deps, req, refusal, { clientId: String(details.params.client_id), ceremony: 'quick' });
+      sendCeremonyError(deps.views, deps.config.support.contact, req, res, refusal);
+    }
   };
 }
 
@@ -74,14 +89,13 @@ export function postQuickVerify(deps: InteractionDeps): RequestHandler {
       if (!presenceOnly) throw new UserFacingError(400, 'interaction_expired', 'quick verify answered a ceremony that was not a quick one');
       await refuseOutsideRules(deps, req, details);
       const now = deps.clock();
-      const pass = await openWorkstationPass(deps, idNat, now);
-      if (!pass) {
-        req.log.info({ idNat }, 'quick re-authentication refused: no full sign-in on the shared-workstation network within the window');
-        throw new JourneyRefusal('quick-window-over', { minutes: deps.config.sessions.sharedWorkstation.quickReauthMinutes });
+      if (!(await openPasses(deps, req, now)).includes(idNat)) {
+        req.log.info({ idNat }, 'quick re-authentication refused: no full sign-in on this shared workstation within the window');
+        throw windowOver(deps);
       }
       const assurance = presenceAssurance(deps.policy, credential);
       if (!satisfies(assurance, await requirementOf(deps, details))) throw new JourneyRefusal('insufficient-level');
-      req.log.info({ uid: details.uid, idNat, method: assurance.method, acr: assurance.acr, fullSignInAt: new Date(pass.at).toISOString() }, 'quick re-authentication at a shared workstation');
+      req.log.info({ uid: details.uid, idNat, method: assurance.method, acr: assurance.acr }, 'quick re-authentication at a shared workstation');
       const redirectTo = await finishLoginUrl(deps, req, res, details, { accountId: idNat, authTime: now, assurance, key: { id: credential.id, name: credential.name } });
       res.set('cache-control', 'no-store').json({ redirectTo });
     } catch (err) {

@@ -21,7 +21,7 @@ import { consentClaims } from './consent-claims.ts';
 import { rememberInteractionClient } from './interaction-client.ts';
 import { PORTAL_CLIENT_ID } from '../portal/portal-client.ts';
 import { portalSignInDestination } from '../portal/destination.ts';
-import { onSharedWorkstation } from './workstation-pass.ts';
+import { onSharedWorkstation, openPasses } from './workstation-pass.ts';
 import { presenceMeets } from './quick-reauth.ts';
 
 const REASON_MESSAGES: Record<string, string> = {
@@ -77,8 +77,8 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
       const reason = stepUp ? (meansShown > 1 ? 'login.stepUp' : 'login.stepUpOne') : details.prompt.reasons.map((r) => REASON_MESSAGES[r]).find(Boolean);
       // The account portal's sign-in names the page it leads to (account, pilot dashboard, audit trail).
       const destination = clientId === PORTAL_CLIENT_ID ? await portalSignInDestination(deps, details.params.state) : undefined;
-      // On a shared workstation, a touch of the key may reopen the session (quick-reauth.ts).
-      const quick = onSharedWorkstation(deps, req) && await presenceMeets(deps, details);
+      // On a shared workstation where someone signed in fully lately, a touch of their key may reopen a session (quick-reauth.ts).
+      const quick = onSharedWorkstation(deps, req) && (await openPasses(deps, req, deps.clock())).length > 0 && await presenceMeets(deps, details);
       sendPage(deps.views, req, res, 'login', { uid: details.uid, clientName, destination, reason, choices, requirement, quick });
       return;
     }

@@ -1,21 +1,29 @@
 /**
- * The shared-workstation pass: a full two-factor sign-in (amr `mfa`) from a declared
- * shared-workstation network (sessions.sharedWorkstation.networks) lets the clinician reopen
- * their session on that network with a touch of their own key, for
- * sessions.sharedWorkstation.quickReauthMinutes after it (quick-reauth.ts). The pass is kept
- * per clinician with the time of that sign-in; quick re-authentications do not renew it (they
- * are one factor), only the next full sign-in there does. A sign-in from anywhere else leaves
- * it as it is: it was earned on the shared network and is only usable there.
+ * Shared-workstation passes: a full two-factor sign-in (amr `mfa`) on a workstation of a
+ * declared shared-workstation network (sessions.sharedWorkstation.networks) lets that clinician
+ * reopen a session **on that workstation** with a touch of their own key, for
+ * sessions.sharedWorkstation.quickReauthMinutes after it (quick-reauth.ts).
+ *
+ * The workstation is its browser: a random identifier in an httpOnly cookie (path /interaction)
+ * set at that sign-in. The passes of every clinician who signed in fully on it are kept under
+ * that identifier with the time of their sign-in; quick re-authentications do not renew them
+ * (they are one factor), only the next full sign-in there does. The quick ceremony asks for the
+ * keys of those clinicians only (security keys keep discoverable credentials behind user
+ * verification, so a touch alone needs the credential ids), and the one who touches is the one
+ * signed in.
  */
-import type { Request } from 'express';
+import { randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
 import { networkMatcher } from '../http/networks.ts';
+import { readCookie } from '../http/page.ts';
 import type { Assurance } from '../assurance/index.ts';
 import type { InteractionDeps } from './context.ts';
 
-export interface WorkstationPass {
-  /** Epoch ms of the full sign-in that opened the window. */
-  at: number;
-}
+export const WORKSTATION_COOKIE = 'hc_workstation';
+const WORKSTATION_ID = /^[A-Za-z0-9_-]{22}$/;
+
+/** idNat → epoch ms of the full sign-in that opened its window. */
+type Passes = Record<string, number>;
 
 const MATCHERS = new WeakMap<readonly string[], (ip: string | undefined) => boolean>();
 
@@ -31,20 +39,34 @@ export function onSharedWorkstation(deps: Pick<InteractionDeps, 'config'>, req: 
   return matcher(req.ip);
 }
 
-const passKey = (deps: Pick<InteractionDeps, 'keys'>, accountId: string) => deps.keys.accountPart(accountId, 'workstation-pass');
 const windowMs = (deps: Pick<InteractionDeps, 'config'>) => deps.config.sessions.sharedWorkstation.quickReauthMinutes * 60_000;
+const passesKey = (deps: Pick<InteractionDeps, 'keys'>, workstation: string) => deps.keys.custom(`ws:${workstation}`, 'passes');
 
-/** After a verified sign-in: opens the window when it was a full two-factor sign-in on a shared-workstation network. */
-export async function recordWorkstationPass(deps: InteractionDeps, req: Request, login: { accountId: string; authTime: number; assurance: Assurance }): Promise<void> {
-  if (!login.assurance.amr.includes('mfa') || !onSharedWorkstation(deps, req)) return;
-  const pass: WorkstationPass = { at: login.authTime };
-  await deps.store.set(passKey(deps, login.accountId), JSON.stringify(pass), Math.ceil(windowMs(deps) / 1000));
+function workstationOf(req: Request): string | undefined {
+  const id = readCookie(req, WORKSTATION_COOKIE);
+  return id && WORKSTATION_ID.test(id) ? id : undefined;
 }
 
-/** The clinician's pass when its window is still open at `now`. */
-export async function openWorkstationPass(deps: InteractionDeps, accountId: string, now: number): Promise<WorkstationPass | undefined> {
-  const raw = await deps.store.get(passKey(deps, accountId));
-  if (!raw) return undefined;
-  const pass = JSON.parse(raw) as WorkstationPass;
-  return now - pass.at <= windowMs(deps) ? pass : undefined;
+async function readPasses(deps: InteractionDeps, workstation: string): Promise<Passes> {
+  const raw = await deps.store.get(passesKey(deps, workstation));
+  return raw ? JSON.parse(raw) as Passes : {};
+}
+
+/** After a verified sign-in: a full two-factor one on a shared workstation opens (or renews) its clinician's pass there. */
+export async function recordWorkstationPass(deps: InteractionDeps, req: Request, res: Response, login: { accountId: string; authTime: number; assurance: Assurance }): Promise<void> {
+  if (!login.assurance.amr.includes('mfa') || !onSharedWorkstation(deps, req)) return;
+  const workstation = workstationOf(req) ?? randomBytes(16).toString('base64url');
+  const now = login.authTime;
+  const open = Object.entries(await readPasses(deps, workstation)).filter(([, at]) => now - at <= windowMs(deps));
+  const passes: Passes = { ...Object.fromEntries(open), [login.accountId]: now };
+  const seconds = Math.ceil(windowMs(deps) / 1000);
+  await deps.store.set(passesKey(deps, workstation), JSON.stringify(passes), seconds);
+  res.cookie(WORKSTATION_COOKIE, workstation, { httpOnly: true, sameSite: 'lax', secure: deps.config.issuer.startsWith('https://'), path: '/interaction', maxAge: seconds * 1000 });
+}
+
+/** The clinicians whose pass on this workstation is still open at `now`. */
+export async function openPasses(deps: InteractionDeps, req: Request, now: number): Promise<string[]> {
+  const workstation = workstationOf(req);
+  if (!workstation) return [];
+  return Object.entries(await readPasses(deps, workstation)).filter(([, at]) => now - at <= windowMs(deps)).map(([idNat]) => idNat);
 }

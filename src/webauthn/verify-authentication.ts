@@ -71,6 +71,9 @@ export async function verifyAuthentication(deps: WebAuthnDeps, input: VerifyAuth
     if (state.forAccount !== undefined && state.forAccount !== credential.idNat) {
       throw new WebAuthnError('wrong-account', `expected a credential of account ${state.forAccount}, got a credential of another account`);
     }
+    if (state.forAccounts !== undefined && !state.forAccounts.includes(credential.idNat)) {
+      throw new WebAuthnError('wrong-account', `expected a credential of one of ${state.forAccounts.length} account(s), got a credential of another account`);
+    }
 
     let verification: VerifiedAuthenticationResponse;
     try {

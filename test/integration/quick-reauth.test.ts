@@ -1,11 +1,12 @@
 /**
  * Quick re-authentication at shared workstations over real HTTP, with the software
- * authenticator: after a full two-factor sign-in from a declared shared-workstation network
- * (sessions.sharedWorkstation.networks), a touch of the clinician's own key without user
- * verification reopens a session there, for quickReauthMinutes, at eidas1 with amr
- * ["hwk", "user"] (never mfa). Refused: an application that needs more, after the window, from
- * another network, after a full sign-in made elsewhere, and a touch without UV on the ordinary
- * key sign-in. The test's HTTP client stands for the reverse proxy (X-Forwarded-For).
+ * authenticator: after a full two-factor sign-in on a workstation of a declared
+ * shared-workstation network (sessions.sharedWorkstation.networks), a touch of the clinician's
+ * own key without user verification reopens a session on that workstation (its browser), for
+ * quickReauthMinutes, at eidas1 with amr ["hwk", "user"] (never mfa). Refused: an application
+ * that needs more, after the window, off the network, on another workstation, after a full
+ * sign-in made elsewhere, another clinician's key, and a touch without UV on the ordinary key
+ * sign-in. The test's HTTP client stands for the reverse proxy (X-Forwarded-For).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -38,25 +39,37 @@ function browserAt(address: string) {
   return { browser, where };
 }
 
-/** A full two-factor sign-in (PSC with the card) from `address`, enrolling `key`. */
-async function fullSignInEnrolling(practitioner: string, key: SoftAuthenticator, address: string) {
-  const { browser } = browserAt(address);
-  const { page } = await pscUntilNextStep(stack, browser, { practitioner, means: 'card' });
-  const { verify } = await ceremony(browser, stack, interactionPath(page!), 'enrol', key, { name: 'Clé du service' });
-  await followToRp(browser, stack, verify);
+type Workstation = ReturnType<typeof browserAt>;
+
+/** A full two-factor sign-in (PSC with the card) on `workstation`, enrolling `key`. */
+async function fullSignInEnrolling(practitioner: string, key: SoftAuthenticator, workstation: Workstation) {
+  const { page } = await pscUntilNextStep(stack, workstation.browser, { practitioner, means: 'card' });
+  const { verify } = await ceremony(workstation.browser, stack, interactionPath(page!), 'enrol', key, { name: 'Clé du service' });
+  await followToRp(workstation.browser, stack, verify);
 }
 
-/** From an application's sign-in page at `address`: the quick page, then a touch (no UV). */
-async function touch(key: SoftAuthenticator, address: string, options: { clientId?: string; verifyFrom?: string } = {}) {
-  const { browser, where } = browserAt(address);
+/** The session on this workstation ended (idle): every cookie goes but the workstation's own. */
+async function sessionEnded({ browser }: Workstation) {
+  const kept = (await browser.jar.getCookies(`${stack.issuer}/interaction/x`)).filter((c) => c.key === 'hc_workstation');
+  await browser.jar.removeAllCookies();
+  for (const cookie of kept) await browser.jar.setCookie(cookie, `${stack.issuer}/interaction/x`);
+}
+
+/** From an application's sign-in page on `workstation`, its session ended: the quick page, then a touch (no UV). */
+async function touch(key: SoftAuthenticator, workstation: Workstation, options: { clientId?: string; verifyFrom?: string; ignoreAllowList?: boolean } = {}) {
+  const { browser, where } = workstation;
+  const address = where.address;
+  await sessionEnded(workstation);
   const start = await loginPage(stack, browser, { clientId: options.clientId });
   const page = await browser.request(`${stack.issuer}${start.base}/quick`);
   const opts = await browser.request(`${stack.issuer}${start.base}/quick/options`, { json: {} });
   if (opts.status !== 200) return { start, page, options: opts, verify: undefined };
   assert.equal((opts.json as { userVerification?: string }).userVerification, 'discouraged', 'asks for presence only');
-  const response = key.authenticate(opts.json as never, { origin: stack.issuer, userVerified: false });
+  const asked = options.ignoreAllowList ? { ...(opts.json as object), allowCredentials: [] } : opts.json;
+  const response = key.authenticate(asked as never, { origin: stack.issuer, userVerified: false });
   if (options.verifyFrom) where.address = options.verifyFrom;
   const verify = await browser.request(`${stack.issuer}${start.base}/quick/verify`, { json: { response } });
+  where.address = address;
   return { browser, start, page, options: opts, verify };
 }
 
@@ -66,12 +79,14 @@ async function lastAudit(type: string) {
 
 describe('quick re-authentication at a shared workstation', () => {
   const key = createSoftAuthenticator({ alg: 'ES256' });
-  before(async () => { await fullSignInEnrolling('810101234561', key, WARD); });
+  const ward = browserAt(WARD);
+  before(async () => { await fullSignInEnrolling('810101234561', key, ward); });
 
-  it('within the window, a touch on another workstation of the network signs in at eidas1, amr hwk + user (no mfa)', async () => {
-    const { start, page, verify, browser } = await touch(key, OTHER_WORKSTATION);
-    assert.ok(start.page.doc.querySelector('a[href$="/quick"]'), 'the sign-in page offers the touch on a shared workstation');
+  it('within the window, a touch on the same workstation signs in at eidas1, amr hwk + user (no mfa)', async () => {
+    const { start, page, options, verify, browser } = await touch(key, ward);
+    assert.ok(start.page.doc.querySelector('a[href$="/quick"]'), 'the sign-in page offers the touch');
     assert.equal(page.status, 200);
+    assert.equal((options.json as { allowCredentials?: unknown[] }).allowCredentials?.length, 1, 'the keys of the clinicians who signed in fully here');
     assert.equal(verify?.status, 200, verify?.body);
     const tokens = await exchange({ ...start.request, callback: await followToRp(browser!, stack, verify!) });
     assert.equal(tokens.claims()!.sub, '810101234561');
@@ -82,15 +97,23 @@ describe('quick re-authentication at a shared workstation', () => {
   });
 
   it('an application that needs more does not offer it and refuses it: the full sign-in', async () => {
-    const { start, page, options } = await touch(key, OTHER_WORKSTATION, { clientId: 'jwt-userinfo-rp' });
+    const { start, page, options } = await touch(key, ward, { clientId: 'jwt-userinfo-rp' });
     assert.equal(start.page.doc.querySelector('a[href$="/quick"]'), null);
     assert.equal(page.status, 403);
     assert.equal(options.status, 403);
     assert.equal((options.json as { error?: string }).error, 'insufficient-level');
   });
 
-  it('off the shared-workstation network: not offered, refused, audited', async () => {
-    const { start, page, options } = await touch(key, OUTSIDE);
+  it('another workstation of the network has no pass: not offered, refused', async () => {
+    const { start, page, options } = await touch(key, browserAt(OTHER_WORKSTATION));
+    assert.equal(start.page.doc.querySelector('a[href$="/quick"]'), null);
+    assert.equal(page.status, 403);
+    assert.equal((options.json as { error?: string }).error, 'quick-window-over');
+  });
+
+  it('off the shared-workstation network (the same browser carried away): refused, audited', async () => {
+    ward.where.address = OUTSIDE;
+    const { start, page, options } = await touch(key, ward).finally(() => { ward.where.address = WARD; });
     assert.equal(start.page.doc.querySelector('a[href$="/quick"]'), null);
     assert.equal(page.status, 403);
     assert.equal((options.json as { error?: string }).error, 'quick-not-here');
@@ -98,37 +121,48 @@ describe('quick re-authentication at a shared workstation', () => {
   });
 
   it('a touch without UV answered from outside the network is refused, and so is one on the ordinary key sign-in', async () => {
-    const moved = await touch(key, WARD, { verifyFrom: OUTSIDE });
+    const moved = await touch(key, ward, { verifyFrom: OUTSIDE });
     assert.equal(moved.verify?.status, 403);
     assert.equal((moved.verify?.json as { error?: string }).error, 'quick-not-here');
-    const { browser } = browserAt(WARD);
-    const start = await loginPage(stack, browser);
-    const ordinary = await ceremony(browser, stack, start.base, 'webauthn', key, {}, { userVerified: false });
+    await sessionEnded(ward);
+    const start = await loginPage(stack, ward.browser);
+    const ordinary = await ceremony(ward.browser, stack, start.base, 'webauthn', key, {}, { userVerified: false });
     assert.equal(ordinary.verify.status, 400);
     assert.equal((ordinary.verify.json as { error?: string }).error, 'user-verification-missing');
+  });
+
+  it('another clinician\'s key, on a workstation where only the first signed in, is refused', async () => {
+    const intruder = createSoftAuthenticator({ alg: 'EdDSA' });
+    await fullSignInEnrolling('810104567894', intruder, browserAt(OUTSIDE));
+    const { options, verify } = await touch(intruder, ward, { ignoreAllowList: true });
+    assert.equal(options.status, 200);
+    assert.equal(verify?.status, 400, 'a (forged) answer with a credential that was not asked for');
+    assert.equal((verify?.json as { error?: string }).error, 'wrong-account');
   });
 
   it('after the window, the touch is refused: the full sign-in is asked for', async () => {
     offset = (WINDOW_MINUTES + 1) * 60_000;
     try {
-      const { verify } = await touch(key, OTHER_WORKSTATION);
-      assert.equal(verify?.status, 403);
-      assert.equal((verify?.json as { error?: string }).error, 'quick-window-over');
-      assert.match((verify?.json as { message: string }).message, /identifiez-vous complètement/);
-      const { browser } = browserAt(WARD);
-      const start = await loginPage(stack, browser);
-      const full = await ceremony(browser, stack, start.base, 'webauthn', key);
+      const { options } = await touch(key, ward);
+      assert.equal(options.status, 403);
+      assert.equal((options.json as { error?: string }).error, 'quick-window-over');
+      assert.match((options.json as { message: string }).message, /identifiez-vous complètement/);
+      await sessionEnded(ward);
+      const start = await loginPage(stack, ward.browser);
+      const full = await ceremony(ward.browser, stack, start.base, 'webauthn', key);
       assert.equal(full.verify.status, 200, 'the key with user verification still signs in');
     } finally {
       offset = 0;
     }
   });
 
-  it('a full sign-in made on another network opens no window on the shared one', async () => {
+  it('a full sign-in made on another network opens no window on a shared workstation', async () => {
     const elsewhere = createSoftAuthenticator({ alg: 'EdDSA' });
-    await fullSignInEnrolling('810102345672', elsewhere, OUTSIDE);
-    const { verify } = await touch(elsewhere, WARD);
-    assert.equal(verify?.status, 403);
-    assert.equal((verify?.json as { error?: string }).error, 'quick-window-over');
+    const laptop = browserAt(OUTSIDE);
+    await fullSignInEnrolling('810102345672', elsewhere, laptop);
+    laptop.where.address = WARD;
+    const { options } = await touch(elsewhere, laptop);
+    assert.equal(options.status, 403);
+    assert.equal((options.json as { error?: string }).error, 'quick-window-over');
   });
 });
