@@ -172,6 +172,10 @@ export const configSchema = z.strictObject({
        * 0 switches it off. At most 240 (4 h). See docs/assurance.md "Shared workstations".
        */
       quickReauthMinutes: z.coerce.number().int().min(0).max(240).default(0),
+    }).superRefine((shared, ctx) => {
+      if (shared.quickReauthMinutes > 0 && shared.networks.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['quickReauthMinutes'], input: shared.quickReauthMinutes, message: '0, or shared-workstation networks in sessions.sharedWorkstation.networks (SHARED_WORKSTATION_NETWORKS): quick re-authentication is only for them' });
+      }
     }).prefault({}),
     /**
      * What happens when a session is used from another browser or address than the one it
