@@ -123,9 +123,15 @@ describe('emergency access: signing in with a code', () => {
     assert.ok(elsewhere.sent.stoppedAt, 'the code still works where the lowest level is accepted');
   });
 
-  it('a session opened with a code is asked to sign in again by an application that needs more', async () => {
+  it('a session opened with a code is asked to sign in again by an application that needs more, and cannot enrol a key', async () => {
     const { code } = await issue(CLINICIAN);
     const { browser } = await withCode(CLINICIAN, code);
+    const account = await browser.request(`${stack.issuer}/account`);
+    assert.equal(account.status, 200);
+    const csrf = account.doc.querySelector('[data-webauthn=register]')?.getAttribute('data-csrf') ?? '';
+    const enrol = await browser.request(`${stack.issuer}/account/keys/options`, { json: {}, headers: { 'x-csrf-token': csrf } });
+    assert.equal(enrol.status, 403);
+    assert.equal((enrol.json as { error?: string }).error, 'binding_too_weak');
     const higher = await loginPage(stack, browser, { clientId: 'jwt-userinfo-rp' });
     assert.match(higher.page.text, /niveau d'authentification plus élevé/);
   });
