@@ -88,6 +88,7 @@ describe('issue 22 pages in Chromium', () => {
   it('emergency access: an administrator at eidas3 issues a code; the clinician signs in with it', async () => {
     await leaveWorkstation();
     await page.goto(`${stack.issuer}/admin/emergency`);
+    await page.getByRole('heading', { name: "Identifiez-vous pour délivrer un code d'accès de secours" }).waitFor();
     await page.getByRole('button', { name: 'Se connecter avec Pro Santé Connect' }).click();
     await page.getByLabel(/KIT DOC0042788/).check();
     await page.getByLabel(/Carte CPS/).check();
