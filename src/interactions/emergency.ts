@@ -49,8 +49,9 @@ export function postEmergency(deps: InteractionDeps): RequestHandler {
     const body = (req.body ?? {}) as { idNat?: unknown; code?: unknown };
     const idNat = typeof body.idNat === 'string' ? body.idNat.trim() : '';
     const code = normalizeCode(body.code);
-    const refuse = async (reason: string, problem: Problem, extra: Record<string, string | undefined> = {}) => {
-      await deps.audit.record({ type: 'emergency.refused', outcome: 'failure', clientId, reason, details: { claimed: ID_NAT_PATTERN.test(idNat) ? idNat : undefined, ...extra } }, req);
+    // The clinician a spent code was issued to is the event's actor: it shows in their activity.
+    const refuse = async (reason: string, problem: Problem, extra: { issuedFor?: string | undefined } = {}) => {
+      await deps.audit.record({ type: 'emergency.refused', outcome: 'failure', actor: extra.issuedFor, clientId, reason, details: { claimed: ID_NAT_PATTERN.test(idNat) ? idNat : undefined, ...extra } }, req);
       req.log.warn({ event: 'emergency.refused', reason, claimed: ID_NAT_PATTERN.test(idNat) ? idNat : undefined, clientId }, 'emergency access code refused');
       page(deps, req, res, details.uid, { problem, idNat: ID_NAT_PATTERN.test(idNat) ? idNat : undefined, accepted: problem !== 'level' }, problem === 'level' ? 403 : 400);
     };
@@ -59,8 +60,7 @@ export function postEmergency(deps: InteractionDeps): RequestHandler {
     const now = deps.clock();
     const redemption = await createEmergencyCodes(deps.store, deps.keys).redeem({ code, idNat, now });
     if (!redemption.ok) {
-      const issuedFor = redemption.reason === 'other-clinician' ? redemption.grant?.idNat : undefined;
-      return refuse(redemption.reason, redemption.reason === 'code-expired' ? 'expired' : 'refused', { issuedFor });
+      return refuse(redemption.reason, redemption.reason === 'code-expired' ? 'expired' : 'refused', { issuedFor: redemption.grant?.idNat });
     }
     if (!(await deps.accounts.find(idNat))) return refuse('unknown-clinician', 'refused');
     const { grant } = redemption;

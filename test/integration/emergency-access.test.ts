@@ -99,6 +99,7 @@ describe('emergency access: signing in with a code', () => {
     assert.equal(refused?.reason, 'other-clinician');
     assert.equal(refused?.details?.claimed, CLINICIAN);
     assert.equal(refused?.details?.issuedFor, OTHER);
+    assert.equal(refused?.actor, OTHER, 'in the activity of the clinician whose code was spent');
     const owner = await withCode(OTHER, code);
     assert.equal(owner.sent.page?.status, 400, 'the spent code no longer works for its owner either');
   });
