@@ -56,6 +56,7 @@ import { backchannelFormLimits, queryLimits } from './http/input-limits.ts';
 import { pushedRequestLimits } from './http/pushed-request-limits.ts';
 import { createFormActionOrigins } from './http/form-action-origins.ts';
 import { createGatewayMetrics } from './pilot/metrics.ts';
+import { createEmergencyCodes } from './emergency/index.ts';
 import { metricsRoute } from './pilot/metrics-route.ts';
 import { createPilotFiguresReader } from './pilot/index.ts';
 import { pilotRoutes } from './pilot/routes.ts';
@@ -158,7 +159,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const pscSource = formAction.learning(createPscConfigurationSource(config.psc, { allowHttp: config.env !== 'production', ...(pscFetch ? { fetch: pscFetch } : {}) }));
   const psc = createPscFederation({ psc: config.psc, redirectUri: `${config.issuer}${PSC_CALLBACK_PATH}`, store, keys, source: pscSource });
   const clock = options.clock ?? Date.now;
-  const metrics = createGatewayMetrics();
+  const metrics = createGatewayMetrics({ emergencyCodesIssued: () => createEmergencyCodes(store, keys).issuedCount() });
   const audit = createGatewayAudit({ config, store, redis: backend.redis, keys, macKey: loaded.auditMacKey, logger, mirror: options.auditMirror, clock, count: metrics.counting });
   await audit.recorder.record({ type: 'config.loaded', outcome: 'info', details: { env: config.env, issuer: config.issuer, store: store.kind, clients: clients.map((c) => c.client_id) } });
   await audit.recorder.record({ type: 'keys.loaded', outcome: 'info', details: { signingKeys: loaded.jwks.keys.map((k) => `${k.alg}:${k.kid}`), created: loaded.created.length } });

@@ -29,6 +29,8 @@ export interface EmergencyCodes {
   issue(input: { idNat: string; issuedBy: string; via: EmergencyGrant['via']; validityMs: number; now: number }): Promise<{ code: string; grant: EmergencyGrant }>;
   /** Spends the code if it is `idNat`'s and still valid. */
   redeem(input: { code: string; idNat: string; now: number }): Promise<Redemption>;
+  /** Codes issued so far by every issuer (admin CLI and /admin/emergency), for the metrics. */
+  issuedCount(): Promise<number>;
 }
 
 /** How long a spent or expired code is still recognised as such (rather than unknown) in the audit. */
@@ -38,6 +40,7 @@ export function createEmergencyCodes(store: Store, keys: Keys): EmergencyCodes {
   const codeKey = (digest: string) => keys.custom(`emergency:${digest}`, 'code');
   const usedKey = (digest: string) => keys.custom(`emergency:${digest}`, 'used');
   const currentKey = (idNat: string) => keys.accountPart(idNat, 'emergency-code');
+  const countsKey = keys.custom('emergency', 'counts');
   return {
     async issue({ idNat, issuedBy, via, validityMs, now }) {
       const code = generateCode();
@@ -48,6 +51,7 @@ export function createEmergencyCodes(store: Store, keys: Keys): EmergencyCodes {
       if (previous) await store.del(codeKey(previous));
       await store.set(codeKey(digest), JSON.stringify(grant), ttl);
       await store.set(currentKey(idNat), digest, ttl);
+      await store.batch().hincrby(countsKey, 'issued', 1).exec();
       return { code, grant };
     },
     async redeem({ code, idNat, now }) {
@@ -60,6 +64,9 @@ export function createEmergencyCodes(store: Store, keys: Keys): EmergencyCodes {
       if (grant.idNat !== idNat) return { ok: false, reason: 'other-clinician', grant };
       if (now > grant.expiresAt) return { ok: false, reason: 'code-expired', grant };
       return { ok: true, grant };
+    },
+    async issuedCount() {
+      return Number((await store.hgetall(countsKey))?.issued ?? 0);
     },
   };
 }

@@ -183,11 +183,14 @@ describe('emergency access: issuing codes', () => {
     const admin = (...args: string[]) => new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
       execFile(process.execPath, ['src/admin/cli.ts', ...args], { encoding: 'utf8', env }, (error, stdout, stderr) => resolve({ status: error ? Number(error.code) : 0, stdout, stderr }));
     });
+    const issuedMetric = async () => Number(/^hc_emergency_codes_issued (\d+)/m.exec(await (await fetch(`${stack.issuer}/metrics`)).text())?.[1]);
+    const before = await issuedMetric();
     const first = await admin('emergency-code', CLINICIAN, '--hours', '2');
     assert.equal(first.status, 0, first.stderr);
     const firstCode = /: ([A-Z0-9-]{19})$/m.exec(first.stdout)?.[1] ?? '';
     assert.ok(firstCode, first.stdout);
     assert.match(first.stderr, /"level":40.*emergency access code issued/);
+    assert.equal(await issuedMetric(), before + 1, 'a code issued by the CLI shows in the gateways\' metrics');
     assert.ok(!first.stderr.includes(firstCode), 'the warning line never carries the code');
     const second = await admin('emergency-code', CLINICIAN);
     assert.equal(second.status, 0);
