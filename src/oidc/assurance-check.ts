@@ -5,7 +5,8 @@
  * session outlived its idle or absolute limit. When the request can proceed it sets the acr
  * to issue: the level reached, or phr/phrh when asked for and met — never the level asked.
  * It also asks for the step an application's own rules still want of the session (a key as
- * second factor, a key enrolment), at every authorization, single sign-on included.
+ * second factor, a key enrolment), at every authorization, single sign-on included, and applies
+ * the policy for a session used from another browser or address (session-context.ts).
  * `rememberSessionAssurance` then stores the session's assurance and its deadline.
  */
 import { interactionPolicy, errors, type KoaContextWithOIDC } from 'oidc-provider';
