@@ -61,6 +61,13 @@ export const policySchema = z.strictObject({
     /** Applications with `key_after_ecps` ask for a key after a sign-in by method `after`; the result is method `method` (its `amr` is added to the factors really used). */
     secondFactor: z.strictObject({ after: z.string(), method: z.string() }),
   }),
+  /** Emergency access codes (accès de secours): the method a sign-in with one is worth. */
+  emergency: z.strictObject({ $comment: z.string().optional(), method: z.string() }).default({ method: 'emergency-code' }),
+  /**
+   * Quick re-authentication at shared workstations: the method a touch of a key without user
+   * verification is worth (its `amr` is added to the key's own factor, never `mfa`).
+   */
+  sharedWorkstation: z.strictObject({ $comment: z.string().optional(), method: z.string() }).default({ method: 'webauthn-presence' }),
   binding: bindingSchema.default({ minimumLevel: 'eidas2', unrecorded: { acr: 'eidas2', phishingResistant: false, hardwareProtected: false }, inPerson: { acr: 'eidas3', phishingResistant: true, hardwareProtected: true } }),
 }).superRefine((p, ctx) => {
   const known = new Set(Object.keys(p.methods));
@@ -74,6 +81,11 @@ export const policySchema = z.strictObject({
   refersToMethod(['webauthn', 'attested', 'method'], p.webauthn.attested.method);
   refersToMethod(['webauthn', 'secondFactor', 'after'], p.webauthn.secondFactor.after);
   refersToMethod(['webauthn', 'secondFactor', 'method'], p.webauthn.secondFactor.method);
+  refersToMethod(['emergency', 'method'], p.emergency.method);
+  refersToMethod(['sharedWorkstation', 'method'], p.sharedWorkstation.method);
+  for (const [path, method] of [['emergency', p.emergency.method], ['sharedWorkstation', p.sharedWorkstation.method]] as const) {
+    if (p.methods[method]?.amr.includes('mfa')) ctx.addIssue({ code: 'custom', path: [path, 'method'], input: method, message: 'a method whose amr does not claim mfa (it is one factor)' });
+  }
 });
 
 export type AssurancePolicy = z.output<typeof policySchema>;

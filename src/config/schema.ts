@@ -199,7 +199,25 @@ export const configSchema = z.strictObject({
       absoluteMinutes: z.coerce.number().int().min(1).max(1440).default(60),
       /** Client networks (CIDR) of shared workstations, e.g. ["10.12.0.0/16"]. */
       networks: z.array(cidr()).default([]),
+      /**
+       * Quick re-authentication (a touch of the clinician's own key, user presence without
+       * verification) on these networks, for this long after a full two-factor sign-in there;
+       * 0 switches it off. At most 240 (4 h). See docs/assurance.md "Shared workstations".
+       */
+      quickReauthMinutes: z.coerce.number().int().min(0).max(240).default(0),
+    }).superRefine((shared, ctx) => {
+      if (shared.quickReauthMinutes > 0 && shared.networks.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['quickReauthMinutes'], input: shared.quickReauthMinutes, message: '0, or shared-workstation networks in sessions.sharedWorkstation.networks (SHARED_WORKSTATION_NETWORKS): quick re-authentication is only for them' });
+      }
     }).prefault({}),
+    /**
+     * What happens when a session is used from another browser or address than the one it
+     * was opened in (oidc/session-context.ts): ignore, audit (record it and go on),
+     * reauthenticate (a new sign-in), end (the session ends, then a new sign-in).
+     */
+    browserChange: z.enum(['ignore', 'audit', 'reauthenticate', 'end']).default('reauthenticate'),
+    /** Same for the client address; a move between addresses of declared networks (limits.networks, shared workstations) is never one. */
+    addressChange: z.enum(['ignore', 'audit', 'reauthenticate', 'end']).default('audit'),
     /** How often ended sessions are looked for (one instance at a time does it). */
     sweepSeconds: z.coerce.number().int().min(1).max(3600).default(30),
   }).prefault({}),
@@ -243,6 +261,13 @@ export const configSchema = z.strictObject({
     token: z.string().min(32, 'at least 32 characters').optional(),
     /** Client networks (CIDR) allowed on /metrics without the token. */
     allow: z.array(cidr()).default(['127.0.0.1/32', '::1/128']),
+  }).prefault({}),
+  emergency: z.strictObject({
+    /**
+     * How long an emergency access code (accès de secours, admin CLI emergency-code or
+     * /admin/emergency) stays valid if unused: at most 24 h; an establishment may shorten it.
+     */
+    validityHours: z.coerce.number().int().min(1).max(24).default(24),
   }).prefault({}),
   admin: z.strictObject({
     /** National identifiers of the IAM team allowed on /admin (signed in at eidas2 or above). */

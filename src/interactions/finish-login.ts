@@ -14,6 +14,7 @@ import { ASSURANCE_CHECK, type LoginResult } from '../oidc/assurance-check.ts';
 import { establishmentsOf, professionOf } from '../accounts/index.ts';
 import { refuseEndedAuthentication } from './ended-authentication.ts';
 import { holdForNotices } from './notices-step.ts';
+import { recordWorkstationPass } from './workstation-pass.ts';
 
 /** The login handed to oidc-provider; `assurance` and `authTime` are read by the gateway's session checks (oidc/assurance-check.ts). */
 function loginResult(login: VerifiedLogin): { login: LoginResult } {
@@ -21,7 +22,7 @@ function loginResult(login: VerifiedLogin): { login: LoginResult } {
   return { login: { accountId, acr: assurance.acr, amr: assurance.amr, ts: Math.floor(authTime / 1000), remember: true, assurance, authTime, keyId: login.key?.id } };
 }
 
-async function record(deps: InteractionDeps, req: Request, details: InteractionDetails, login: VerifiedLogin) {
+async function record(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: VerifiedLogin) {
   await refuseEndedAuthentication(deps, req, details, { accountId: login.accountId, authTime: login.authTime, keyId: login.key?.id });
   const clientId = String(details.params.client_id);
   const account = await deps.accounts.find(login.accountId);
@@ -38,18 +39,19 @@ async function record(deps: InteractionDeps, req: Request, details: InteractionD
   if (details.prompt.reasons.includes(ASSURANCE_CHECK)) {
     await deps.audit.record({ type: 'stepup.met', outcome: 'success', ...common, details: { method, acr } }, req);
   }
+  await recordWorkstationPass(deps, req, res, login);
 }
 
 export async function finishLogin(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: VerifiedLogin): Promise<void> {
   const notices = await holdForNotices(deps, details, login);
   if (notices) return res.redirect(303, notices);
-  await record(deps, req, details, login);
+  await record(deps, req, res, details, login);
   await deps.provider.interactionFinished(req, res, loginResult(login), { mergeWithLastSubmission: false });
 }
 
 export async function finishLoginUrl(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: VerifiedLogin): Promise<string> {
   const notices = await holdForNotices(deps, details, login);
   if (notices) return notices;
-  await record(deps, req, details, login);
+  await record(deps, req, res, details, login);
   return deps.provider.interactionResult(req, res, loginResult(login), { mergeWithLastSubmission: false });
 }

@@ -11,9 +11,15 @@ import { KEY_FAILURES_LIMIT, RateLimitedError } from '../limits/index.ts';
 import { localeOf } from '../http/page.ts';
 import type { Views } from '../http/views.ts';
 
-export type JourneyRefusalCode = 'insufficient-level' | 'psc-refresh-required' | 'key-age-expired';
+/**
+ * Why a ceremony that succeeded cannot sign in here: the level is too low, PSC must vouch again,
+ * the key is past its maximum age (it must be confirmed through PSC), or a quick
+ * re-authentication is not allowed (not on a shared-workstation network, or no full sign-in
+ * there within the window).
+ */
+export type JourneyRefusalCode = 'insufficient-level' | 'psc-refresh-required' | 'key-age-expired' | 'quick-not-here' | 'quick-window-over';
 
-/** A ceremony that succeeded but cannot sign in here (level too low, PSC must vouch again, the key is past its maximum age). */
+/** A ceremony that succeeded but cannot sign in here (see JourneyRefusalCode). */
 export class JourneyRefusal extends Error {
   readonly code: JourneyRefusalCode;
   readonly params: Record<string, string | number>;

@@ -22,6 +22,8 @@ export interface SignInChoices {
   pscEcps: boolean;
   /** Nothing this clinician has can reach it. */
   none: boolean;
+  /** An emergency access code would do (the application accepts the lowest level): the page links to it. */
+  emergency: boolean;
 }
 
 function meets(policy: AssurancePolicy, method: string | undefined, requirement: Requirement): boolean {
@@ -43,7 +45,7 @@ export async function signInChoices(deps: InteractionDeps, details: InteractionD
     ? meets(policy, policy.webauthn.secondFactor.method, requirement)
     : ecpsMethod !== undefined && keyCompletes(policy, assuranceOfMethod(policy, ecpsMethod), keys, requirement);
   const pscEcps = meets(policy, ecpsMethod, requirement) || combination;
-  return { key, pscCard, pscEcps, none: !key && !pscCard && !pscEcps };
+  return { key, pscCard, pscEcps, none: !key && !pscCard && !pscEcps, emergency: meets(policy, policy.emergency.method, requirement) };
 }
 
 /** Whether a PSC sign-in that fell short reaches the requirement with one of these keys as second factor. */

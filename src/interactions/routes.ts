@@ -22,6 +22,8 @@ import { getSecondFactor, postSecondFactorOptions, postSecondFactorVerify } from
 import { ceremonyBody, ceremonyErrors } from './json-responses.ts';
 import { getPscFailure } from './psc-failure-page.ts';
 import { getUnmet } from './unmet-page.ts';
+import { emergencyForm, getEmergency, postEmergency } from './emergency.ts';
+import { getQuick, postQuickOptions, postQuickVerify } from './quick-reauth.ts';
 import { csrfToken, csrfValid, interactionBinding } from '../http/csrf.ts';
 import { notReplayable } from '../http/current-step.ts';
 import { UserFacingError } from '../http/errors.ts';
@@ -62,6 +64,10 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   router.get('/interaction/:uid/notices', getNotices(deps));
   router.post('/interaction/:uid/notices', atInteraction, form, checked, postNotices(deps));
   router.post('/interaction/:uid/confirm-key/skip', atInteraction, form, checked, postConfirmKeySkip(deps));
+  router.get('/interaction/:uid/emergency', getEmergency(deps));
+  router.get('/interaction/:uid/quick', getQuick(deps));
+  const atEmergency = notReplayable((req) => `/interaction/${encodeURIComponent(String(req.params.uid))}/emergency`);
+  router.post('/interaction/:uid/emergency', atEmergency, step, emergencyForm, checked, postEmergency(deps));
 
   const ceremonies = Router();
   ceremonies.post('/interaction/:uid/webauthn/options', step, ceremonyBody, postSignInOptions(deps));
@@ -72,6 +78,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   ceremonies.post('/interaction/:uid/second-factor/verify', step, ceremonyBody, postSecondFactorVerify(deps));
   ceremonies.post('/interaction/:uid/confirm-key/options', step, ceremonyBody, postConfirmKeyOptions(deps));
   ceremonies.post('/interaction/:uid/confirm-key/verify', step, ceremonyBody, postConfirmKeyVerify(deps));
+  ceremonies.post('/interaction/:uid/quick/options', step, ceremonyBody, postQuickOptions(deps));
+  ceremonies.post('/interaction/:uid/quick/verify', step, ceremonyBody, postQuickVerify(deps));
   ceremonies.use(ceremonyErrors(deps.views));
   router.use(ceremonies);
   return router;
