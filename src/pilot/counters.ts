@@ -149,6 +149,12 @@ export function countsOf(event: AuditEvent): EventCounts {
     case 'key.expired':
       add('keys.expired');
       break;
+    case 'emergency.issued':
+      if (success) add('emergency.issued');
+      break;
+    case 'emergency.used':
+      add('emergency.used');
+      break;
     case 'key.confirmed':
       add('keys.confirmed');
       break;

@@ -99,6 +99,8 @@ export interface PilotFigures {
   keys: { enrolled: number; enrolledAfterPsc: number; enrolledFromAccount: number; revoked: number; revokedBy: Array<Ranked<string>>; expired: number; confirmed: number };
   /** Sessions the gateway ended (idle, absolute, revoked), and those that had lasted more than 4 h. */
   sessions: { ended: number; over4h: number };
+  /** Emergency access codes issued and used (RIE report). */
+  emergency: { issued: number; used: number };
   daily: DailyFigures[];
   weekly: WeeklyFigures[];
 }
@@ -301,6 +303,7 @@ export function createPilotFiguresReader(store: Store, keys: Keys): PilotFigures
           confirmed: get(total, 'keys.confirmed'),
         },
         sessions: { ended: get(total, 'sessions.ended'), over4h: get(total, 'sessions.over4h') },
+        emergency: { issued: get(total, 'emergency.issued'), used: get(total, 'emergency.used') },
         daily,
         weekly,
       };

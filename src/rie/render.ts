@@ -14,6 +14,14 @@ export interface RieRow {
   value: string;
 }
 
+/** yes/no and the change policies' words in the locale's words; names and numbers as they are. */
+function inWords(value: string | number, t: Translate): string | number {
+  if (typeof value !== 'string') return value;
+  if (value === 'yes' || value === 'no') return t(`rie.status.${value}`);
+  const word = t(`rie.word.${value}`);
+  return word === `rie.word.${value}` ? value : word;
+}
+
 export function rieRows(report: RieReport, t: Translate): RieRow[] {
   return report.checks.map((check) => ({
     id: check.id,
@@ -21,7 +29,7 @@ export function rieRows(report: RieReport, t: Translate): RieRow[] {
     statusLabel: t(`rie.status.${check.status}`),
     requirement: t(`rie.req.${check.id}`),
     source: t(`rie.source.${check.source}`),
-    value: t(`rie.value.${check.id}`, Object.fromEntries(Object.entries(check.params).map(([k, v]) => [k, v === 'yes' || v === 'no' ? t(`rie.status.${v}`) : v]))),
+    value: t(`rie.value.${check.id}`, Object.fromEntries(Object.entries(check.params).map(([k, v]) => [k, inWords(v, t)]))),
   }));
 }
 

@@ -13,6 +13,7 @@ const figures = (over: { over4h?: number; below?: number } = {}) => ({
   signIns: { total: 10, atLeastEidas2: { count: 10 - (over.below ?? 0), share: 1 } },
   keys: { revoked: 2, expired: 1, confirmed: 1 },
   sessions: { ended: 7, over4h: over.over4h ?? 0 },
+  emergency: { issued: 1, used: 1 },
 }) as unknown as PilotFigures;
 
 const clients = [
@@ -33,6 +34,9 @@ describe('RIE conformity report', () => {
     assert.deepEqual([checks['sessions-over-4h']!.status, checks['sessions-over-4h']!.params.count], ['yes', 0]);
     assert.deepEqual([checks['means-renewal']!.status, checks['means-renewal']!.params.days], ['yes', 1095]);
     assert.equal(checks['holder-notified']!.status, 'yes');
+    assert.deepEqual([checks['change-policy']!.status, checks['change-policy']!.params.browser], ['yes', 'reauthenticate']);
+    assert.deepEqual([checks['quick-reauth']!.status, checks['quick-reauth']!.params.minutes], ['yes', 0]);
+    assert.deepEqual([checks['emergency-access']!.status, checks['emergency-access']!.params.hours, checks['emergency-access']!.params.used], ['yes', 24, 1]);
     assert.deepEqual([checks['client-minimum']!.status, checks['client-minimum']!.params.count, checks['client-minimum']!.params.names], ['no', 2, 'labo, agenda']);
     assert.equal(checks['reauth-duration']!.status, 'attest');
     assert.equal(report.unmet, 1);
@@ -41,13 +45,13 @@ describe('RIE conformity report', () => {
 
   it('says no where the configuration or the figures break a requirement', () => {
     const report = rieReport({
-      config: config({ 'sessions.idleMinutes': 45, 'sessions.absoluteMinutes': 300, 'means.maxKeyAgeDays': 1500, 'means.noticesAtSignIn': false, 'sandbox.enabled': true }),
+      config: config({ 'sessions.idleMinutes': 45, 'sessions.absoluteMinutes': 300, 'means.maxKeyAgeDays': 1500, 'means.noticesAtSignIn': false, 'sandbox.enabled': true, 'sessions.browserChange': 'ignore' }),
       clients: [clients[0]!], figures: figures({ over4h: 2, below: 1 }), now: Date.UTC(2026, 11, 4),
     });
     const checks = byId(report);
-    for (const id of ['idle-limit', 'session-limit', 'sessions-over-4h', 'means-renewal', 'holder-notified', 'psc-accepted', 'sign-ins-two-factors']) assert.equal(checks[id]!.status, 'no', id);
+    for (const id of ['idle-limit', 'session-limit', 'sessions-over-4h', 'means-renewal', 'holder-notified', 'psc-accepted', 'sign-ins-two-factors', 'change-policy']) assert.equal(checks[id]!.status, 'no', id);
     assert.equal(checks['client-minimum']!.status, 'yes');
-    assert.equal(report.unmet, 7);
+    assert.equal(report.unmet, 8);
   });
 
   it('reads in French, one line per requirement, with what to attest', () => {
@@ -56,6 +60,7 @@ describe('RIE conformity report', () => {
     assert.match(text, /\[oui\] Sessions de plus de 4 h sur la période — 0 sur 7/);
     assert.match(text, /\[non\] Chaque application exige au moins deux facteurs .* — applications sans niveau minimal suffisant : 2 \(labo, agenda\)/);
     assert.match(text, /Titulaire averti .* par e-mail : non/);
+    assert.match(text, /\[oui\] Politique quand le navigateur ou l'adresse d'une session change — navigateur : nouvelle connexion ; adresse : tracé/);
     assert.match(text, /Ce que l'établissement doit attester lui-même/);
   });
 

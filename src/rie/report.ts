@@ -42,6 +42,7 @@ export interface RieReportInput {
 export const RIE_IDLE_MAX_MINUTES = 30;
 export const RIE_SESSION_MAX_MINUTES = 240;
 export const RIE_MEANS_MAX_DAYS = 3 * 365;
+export const RIE_EMERGENCY_MAX_HOURS = 24;
 const LEVELS_AT_LEAST_SUBSTANTIAL = new Set(['eidas2', 'eidas3']);
 
 export const RIE_ATTESTATIONS = ['enrolment-identity', 'means-homologation', 'reauth-justified', 'emergency-access', 'workstations', 'psc-connection', 'store-backup', 'mail-relay'] as const;
@@ -65,6 +66,9 @@ export function rieReport(input: RieReportInput): RieReport {
     { id: 'means-renewal', source: 'rie-v2-draft', status: yesNo(config.means.maxKeyAgeDays <= RIE_MEANS_MAX_DAYS), params: { days: config.means.maxKeyAgeDays, expired: figures.keys.expired, confirmed: figures.keys.confirmed } },
     { id: 'means-revocable', source: 'rie-v2-draft', status: 'yes', params: { revoked: figures.keys.revoked } },
     { id: 'holder-notified', source: 'rie-v2-draft', status: yesNo(config.means.noticesAtSignIn), params: { mail: config.mail.smtp.host ? 'yes' : 'no' } },
+    { id: 'change-policy', source: 'rie-v2-draft', status: yesNo(s.browserChange !== 'ignore'), params: { browser: s.browserChange, address: s.addressChange } },
+    { id: 'quick-reauth', source: 'rie-v2-draft', status: yesNo(s.sharedWorkstation.quickReauthMinutes <= RIE_SESSION_MAX_MINUTES), params: { minutes: s.sharedWorkstation.quickReauthMinutes, networks: s.sharedWorkstation.networks.length } },
+    { id: 'emergency-access', source: 'rie-v2-draft', status: yesNo(config.emergency.validityHours <= RIE_EMERGENCY_MAX_HOURS), params: { hours: config.emergency.validityHours, issued: figures.emergency.issued, used: figures.emergency.used } },
     { id: 'audit-trail', source: 'gateway', status: 'yes', params: { days: config.audit.retentionDays } },
     { id: 'reauth-duration', source: 'ans-faq', status: 'attest', params: { idle: s.sharedWorkstation.idleMinutes, absolute: s.sharedWorkstation.absoluteMinutes, networks: s.sharedWorkstation.networks.length } },
   ];

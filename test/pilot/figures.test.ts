@@ -130,6 +130,7 @@ function checkWeek(figures: PilotFigures) {
   assert.deepEqual(figures.stepUps, { asked: 1, met: 1, unmet: 1 });
   assert.deepEqual(figures.keys, { enrolled: 1, enrolledAfterPsc: 1, enrolledFromAccount: 0, revoked: 1, revokedBy: [row('owner', 1, 1)], expired: 1, confirmed: 1 });
   assert.deepEqual(figures.sessions, { ended: 2, over4h: 1 });
+  assert.deepEqual(figures.emergency, { issued: 0, used: 0 });
 }
 
 describe('pilot reading plan', () => {
