@@ -11,6 +11,8 @@ import type { VerifiedLogin } from './pending-login.ts';
 import { ASSURANCE_CHECK, type LoginResult } from '../oidc/assurance-check.ts';
 import { establishmentsOf, professionOf } from '../accounts/index.ts';
 import { refuseEndedAuthentication } from './ended-authentication.ts';
+import { gatewayProperties } from '../oidc/client-properties.ts';
+import { recordDelegatedSignIn } from './delegation-pages.ts';
 
 /** The login handed to oidc-provider; `assurance` and `authTime` are read by the gateway's session checks (oidc/assurance-check.ts). */
 function loginResult(login: VerifiedLogin): { login: LoginResult } {
@@ -35,6 +37,7 @@ async function record(deps: InteractionDeps, req: Request, details: InteractionD
   if (details.prompt.reasons.includes(ASSURANCE_CHECK)) {
     await deps.audit.record({ type: 'stepup.met', outcome: 'success', ...common, details: { method, acr } }, req);
   }
+  if (gatewayProperties(await deps.provider.Client.find(clientId)).psc_delegation) await recordDelegatedSignIn(deps, req, common, login.assurance);
 }
 
 export async function finishLogin(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: VerifiedLogin): Promise<void> {

@@ -4,7 +4,7 @@
  * (step-up), and says so when there are none. A key counts at what it is worth under its
  * binding (assurance/key-assurance.ts), not at what the authenticator alone could prove.
  */
-import { assuranceOfMethod, keyAssurance, satisfies, secondFactorAssurance, type Assurance, type AssurancePolicy, type KeyFacts, type Requirement } from '../assurance/index.ts';
+import { acceptedForDelegation, assuranceOfMethod, keyAssurance, satisfies, secondFactorAssurance, type Assurance, type AssurancePolicy, type KeyFacts, type Requirement } from '../assurance/index.ts';
 import { gatewayProperties } from '../oidc/client-properties.ts';
 import { requestRequirement } from '../oidc/request-requirement.ts';
 import type { InteractionDeps, InteractionDetails } from './context.ts';
@@ -32,6 +32,8 @@ export async function signInChoices(deps: InteractionDeps, details: InteractionD
   const { policy } = deps;
   const accountId = details.session?.accountId;
   const keys = accountId ? await deps.credentials.listUsable(accountId) : undefined;
+  const client = gatewayProperties(await deps.provider.Client.find(String(details.params.client_id)));
+  if (client.psc_delegation) return delegationChoices(policy, keys, requirement);
   // Nobody known yet: a key is offered when some key could reach the level (once bound at least as high).
   const keyMethods = [policy.webauthn.deviceBound, policy.webauthn.synced, ...(policy.webauthn.attested.allowList.length ? [policy.webauthn.attested.method] : [])];
   const key = keys
@@ -44,6 +46,18 @@ export async function signInChoices(deps: InteractionDeps, details: InteractionD
     : ecpsMethod !== undefined && keyCompletes(policy, assuranceOfMethod(policy, ecpsMethod), keys, requirement);
   const pscEcps = meets(policy, ecpsMethod, requirement) || combination;
   return { key, pscCard, pscEcps, none: !key && !pscCard && !pscEcps };
+}
+
+/**
+ * When Pro Santé Connect delegates the sign-in: the clinician's keys only (PSC is never offered:
+ * it would send the clinician back to itself), counted at what their binding lets them prove.
+ */
+function delegationChoices(policy: AssurancePolicy, keys: KeyFacts[] | undefined, requirement: Requirement): SignInChoices {
+  const accepted = (a: Assurance) => acceptedForDelegation(policy, a) && satisfies(a, requirement);
+  const key = keys
+    ? keys.some((c) => accepted(keyAssurance(policy, c)))
+    : policy.delegation.methods.some((m) => policy.methods[m] !== undefined && accepted(assuranceOfMethod(policy, m)));
+  return { key, pscCard: false, pscEcps: false, none: !key };
 }
 
 /** Whether a PSC sign-in that fell short reaches the requirement with one of these keys as second factor. */

@@ -9,7 +9,7 @@
 import type { RequestHandler } from 'express';
 import { sendPage } from '../http/page.ts';
 import { gatewayProperties } from '../oidc/client-properties.ts';
-import { ASSURANCE_CHECK, CLIENT_STEP_CHECK, SESSION_EXPIRED_CHECK } from '../oidc/assurance-check.ts';
+import { ASSURANCE_CHECK, CLIENT_STEP_CHECK, DELEGATION_CHECK, SESSION_EXPIRED_CHECK } from '../oidc/assurance-check.ts';
 import { assuranceOf, stepRulesAsk } from '../assurance/index.ts';
 import { savePendingLogin } from './pending-login.ts';
 import { requirementOf, signInChoices } from './requirement.ts';
@@ -27,6 +27,7 @@ const REASON_MESSAGES: Record<string, string> = {
   login_prompt: 'login.reasonPromptLogin',
   [SESSION_EXPIRED_CHECK]: 'login.reasonExpired',
   [CLIENT_STEP_CHECK]: 'login.reasonKeyRequired',
+  [DELEGATION_CHECK]: 'login.reasonDelegation',
 };
 
 /** When the session lacks only a key as second factor: keeps its login pending for that step and says so. */
@@ -59,8 +60,10 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
       const clientId = String(details.params.client_id);
       const actor = details.session?.accountId;
       const wanted = { level: requirement.level, phishingResistant: requirement.phishingResistant, hardwareProtected: requirement.hardwareProtected };
+      const delegation = gatewayProperties(client).psc_delegation;
       if (await firstTimeInInteraction(deps, details.uid, 'started')) {
         await deps.audit.record({ type: 'signin.started', outcome: 'info', clientId, actor, details: { reasons: details.prompt.reasons, ...wanted } }, req);
+        if (delegation) await deps.audit.record({ type: 'delegation.started', outcome: 'info', clientId, actor }, req);
         if (stepUp) await deps.audit.record({ type: 'stepup.asked', outcome: 'info', clientId, actor, details: wanted }, req);
       }
       if (choices.none) {
@@ -74,7 +77,7 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
       const reason = stepUp ? (meansShown > 1 ? 'login.stepUp' : 'login.stepUpOne') : details.prompt.reasons.map((r) => REASON_MESSAGES[r]).find(Boolean);
       // The account portal's sign-in names the page it leads to (account, pilot dashboard, audit trail).
       const destination = clientId === PORTAL_CLIENT_ID ? await portalSignInDestination(deps, details.params.state) : undefined;
-      sendPage(deps.views, req, res, 'login', { uid: details.uid, clientName, destination, reason, choices, requirement });
+      sendPage(deps.views, req, res, 'login', { uid: details.uid, clientName, destination, reason, choices, requirement, delegation });
       return;
     }
     if (gatewayProperties(client).first_party) {

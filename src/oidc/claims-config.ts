@@ -15,8 +15,11 @@ export const PSC_PROFESSIONAL_CLAIMS = [
 
 export const CLAIMS = {
   sid: null,
-  /** acr, amr and auth_time ride with `openid` so that every ID token carries them. */
-  openid: ['sub', 'acr', 'amr', 'auth_time'],
+  /**
+   * acr, amr and auth_time ride with `openid` so that every ID token carries them; `oid` and
+   * `tid` too, given only to the PSC delegation client (accounts/claims.ts delegationClaims).
+   */
+  openid: ['sub', 'acr', 'amr', 'auth_time', 'oid', 'tid'],
   profile: ['given_name', 'family_name', 'name', 'preferred_username', 'updated_at'],
   scope_all: [...PSC_PROFESSIONAL_CLAIMS],
 };
