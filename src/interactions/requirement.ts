@@ -33,7 +33,7 @@ export async function signInChoices(deps: InteractionDeps, details: InteractionD
   const accountId = details.session?.accountId;
   const keys = accountId ? await deps.credentials.listUsable(accountId) : undefined;
   const client = gatewayProperties(await deps.provider.Client.find(String(details.params.client_id)));
-  if (client.psc_delegation) return delegationChoices(policy, keys, requirement);
+  if (client.psc_delegation) return delegationChoices(policy, requirement);
   // Nobody known yet: a key is offered when some key could reach the level (once bound at least as high).
   const keyMethods = [policy.webauthn.deviceBound, policy.webauthn.synced, ...(policy.webauthn.attested.allowList.length ? [policy.webauthn.attested.method] : [])];
   const key = keys
@@ -49,14 +49,13 @@ export async function signInChoices(deps: InteractionDeps, details: InteractionD
 }
 
 /**
- * When Pro Santé Connect delegates the sign-in: the clinician's keys only (PSC is never offered:
- * it would send the clinician back to itself), counted at what their binding lets them prove.
+ * When Pro Santé Connect delegates the sign-in: keys only (PSC is never offered: it would send
+ * the clinician back to itself). Whoever is at the workstation may use their own key, whatever
+ * the session's account has; each key is then counted at what its binding lets it prove
+ * (webauthn-signin.ts), and one without a key is told how to enrol one (delegation-pages.ts).
  */
-function delegationChoices(policy: AssurancePolicy, keys: KeyFacts[] | undefined, requirement: Requirement): SignInChoices {
-  const accepted = (a: Assurance) => acceptedForDelegation(policy, a) && satisfies(a, requirement);
-  const key = keys
-    ? keys.some((c) => accepted(keyAssurance(policy, c)))
-    : policy.delegation.methods.some((m) => policy.methods[m] !== undefined && accepted(assuranceOfMethod(policy, m)));
+function delegationChoices(policy: AssurancePolicy, requirement: Requirement): SignInChoices {
+  const key = policy.delegation.methods.some((m) => policy.methods[m] !== undefined && satisfies(assuranceOfMethod(policy, m), requirement) && acceptedForDelegation(policy, assuranceOfMethod(policy, m)));
   return { key, pscCard: false, pscEcps: false, none: !key };
 }
 

@@ -174,7 +174,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   ] : [];
   const nationalRp = national ? await startDemoRp({
     port: nationalPort, title: 'Service national de démonstration', subtitle: 'test', issuer: psc.issuer, clientId: 'demo-national',
-    auth: { method: 'client_secret_basic', secret: nationalSecret }, scope: 'openid scope_all', providerName: 'Pro Santé Connect',
+    auth: { method: 'client_secret_basic', secret: nationalSecret }, scope: 'openid scope_all', acrValues: 'eidas1', providerName: 'Pro Santé Connect', signInWith: 'Pro Santé Connect',
     ...(options.delegation?.kcIdpHint === false ? {} : { authParams: { kc_idp_hint: DELEGATION_ALIAS } }), logger,
   }) : undefined;
 

@@ -51,6 +51,8 @@ export interface DemoRpOptions {
   authParams?: Record<string, string>;
   /** Who signs the clinician in, on the error page (default « La passerelle HospiConnect »). */
   providerName?: string;
+  /** The sign-in button's « Se connecter avec … » (default HospiConnect). */
+  signInWith?: string;
   /** The client expects userinfo as a signed JWT (userinfo_signed_response_alg). */
   signedUserinfo?: boolean;
   /**
@@ -96,7 +98,7 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
   app.use(helmet({ contentSecurityPolicy: { directives: { 'form-action': ["'self'", new URL(options.issuer).origin] } }, strictTransportSecurity: false }));
   app.use('/static', express.static(`${VIEWS}static`, { fallthrough: false }));
   const render = (res: express.Response, view: string, data: Record<string, unknown>, status = 200) =>
-    res.status(status).type('html').set('cache-control', 'no-store').send(eta.render(view, { ...data, title: options.title, subtitle: options.subtitle }));
+    res.status(status).type('html').set('cache-control', 'no-store').send(eta.render(view, { ...data, title: options.title, subtitle: options.subtitle, provider: options.signInWith ?? 'HospiConnect' }));
   const sessionOf = (req: express.Request) => {
     const id = parseCookie(req.headers.cookie ?? '')[COOKIE];
     return { id, session: sessions.get(id) };

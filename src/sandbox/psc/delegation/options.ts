@@ -33,7 +33,6 @@ export const AUTH_MODE_DELEGATION = 'DELEGATION';
 
 /** Broker paths under the issuer, as Keycloak names them. */
 export const brokerPaths = (alias: string) => ({
-  login: `/broker/${alias}/login`,
   endpoint: `/broker/${alias}/endpoint`,
   jwks: `/broker/${alias}/jwks`,
 });

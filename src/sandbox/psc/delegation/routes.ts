@@ -1,10 +1,13 @@
 /**
  * The broker side of the simulator, as PSC (Keycloak) does it:
- *   GET  <issuer>/broker/<alias>/login?uid=…   to the establishment's IdP (the login page's
+ *   GET  /interaction/:uid/delegation/start    to the establishment's IdP (the login page's
  *                                              "Délégation" choice, or kc_idp_hint=<alias>)
- *   GET  <issuer>/broker/<alias>/endpoint      back from it: code exchanged, ID token checked
- *                                              (oid, tid, acr, amr), then pairing or confirmation;
- *                                              an error from the IdP: PSC's login page, with a notice
+ *   GET  <issuer>/broker/<alias>/endpoint      back from it (the redirect URI registered there):
+ *                                              on to …/delegation/return under the interaction,
+ *                                              whose cookie is scoped to /interaction/<uid>
+ *   GET  /interaction/:uid/delegation/return   code exchanged, ID token checked (oid, tid, acr,
+ *                                              amr), then pairing or confirmation; an error from
+ *                                              the IdP: PSC's login page, with a notice
  *   GET  <issuer>/broker/<alias>/jwks          PSC's public key (private_key_jwt)
  *   GET  /interaction/:uid/delegation          the pairing screen (first use, or pairing expired)
  *                                              or the confirmation screen (paired)
@@ -61,7 +64,7 @@ export function delegationRoutes(options: DelegationRoutesOptions): { router: Ro
   const states = new Map<string, { uid: string; nonce: string; verifier: string; expiresAt: number }>();
   const logins = new Map<string, DelegatedLogin & { expiresAt: number }>();
   const router = express.Router();
-  const startUrl = (uid: string) => `${issuerPath}${paths.login}?uid=${encodeURIComponent(uid)}`;
+  const startUrl = (uid: string) => `${INTERACTION_PATH}/${encodeURIComponent(uid)}/delegation/start`;
   const pagePath = (uid: string) => `${INTERACTION_PATH}/${encodeURIComponent(uid)}/delegation`;
 
   async function interaction(req: Request, res: Response, uid: unknown): Promise<Interaction | undefined> {
@@ -87,9 +90,9 @@ export function delegationRoutes(options: DelegationRoutesOptions): { router: Ro
     res.json({ keys: [{ ...delegation.key.publicJwk, use: 'sig' }] });
   });
 
-  router.get(`${issuerPath}${paths.login}`, async (req, res, next) => {
+  router.get(`${INTERACTION_PATH}/:uid/delegation/start`, async (req, res, next) => {
     try {
-      const details = await interaction(req, res, req.query.uid);
+      const details = await interaction(req, res, req.params.uid);
       if (!details) return lost(res);
       purge();
       const config = await idp.config();
@@ -108,11 +111,18 @@ export function delegationRoutes(options: DelegationRoutesOptions): { router: Ro
     }
   });
 
-  router.get(`${issuerPath}${paths.endpoint}`, async (req, res, next) => {
+  router.get(`${issuerPath}${paths.endpoint}`, (req, res) => {
+    const saved = typeof req.query.state === 'string' ? states.get(req.query.state) : undefined;
+    if (!saved) return lost(res);
+    const query = req.originalUrl.slice(req.originalUrl.indexOf('?'));
+    res.redirect(303, `${INTERACTION_PATH}/${encodeURIComponent(saved.uid)}/delegation/return${query}`);
+  });
+
+  router.get(`${INTERACTION_PATH}/:uid/delegation/return`, async (req, res, next) => {
     try {
       const saved = typeof req.query.state === 'string' ? states.get(req.query.state) : undefined;
       if (saved) states.delete(String(req.query.state));
-      const details = saved && saved.expiresAt > Date.now() ? await interaction(req, res, saved.uid) : undefined;
+      const details = saved && saved.expiresAt > Date.now() && saved.uid === req.params.uid ? await interaction(req, res, saved.uid) : undefined;
       if (!saved || !details) return lost(res);
       if (typeof req.query.error === 'string') {
         logger.info({ interaction: details.uid, error: req.query.error, error_description: req.query.error_description }, 'PSC simulator: the establishment answered with an error');
@@ -121,7 +131,8 @@ export function delegationRoutes(options: DelegationRoutesOptions): { router: Ro
       const config = await idp.config();
       let tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
       try {
-        tokens = await client.authorizationCodeGrant(config, new URL(req.originalUrl, new URL(issuer).origin), {
+        const query = req.originalUrl.slice(req.originalUrl.indexOf('?'));
+        tokens = await client.authorizationCodeGrant(config, new URL(`${redirectUri}${query}`), {
           pkceCodeVerifier: saved.verifier, expectedState: String(req.query.state), expectedNonce: saved.nonce, idTokenExpected: true,
         });
       } catch (err) {
