@@ -49,13 +49,13 @@ export function createPscApp(options: PscAppOptions): Express {
 
   if (options.delegation) {
     const delegation = options.delegation;
-    let login: ReturnType<typeof loginRoutes> | undefined;
     const broker = delegationRoutes({
       provider, issuer, practitioners, logger, delegation,
       grantRequested: (details, accountId) => grantRequested(provider, details, accountId),
-      loginPage: (details, notice) => login!.loginPage(details, notice),
+      // Called per request, once `login` below exists.
+      loginPage: (details, notice) => login.loginPage(details, notice),
     });
-    login = loginRoutes({ provider, issuer, practitioners, logger, delegation: { alias: delegation.alias, label: delegation.label, startUrl: broker.startUrl } });
+    const login = loginRoutes({ provider, issuer, practitioners, logger, delegation: { alias: delegation.alias, label: delegation.label, startUrl: broker.startUrl } });
     app.use(broker.router);
     app.use(login);
   } else {
