@@ -76,6 +76,8 @@ export interface CreatePscProviderOptions {
   mtls?: boolean;
   /** SSO session lifetimes (default PSC_SESSION; tests shorten them). */
   session?: PscSessionLifetimes;
+  /** Delegates to an establishment's IdP: `amr` is then released after a delegated sign-in. */
+  delegation?: boolean;
 }
 
 function page(ctx: KoaContextWithOIDC, status: number, html: string): void {
@@ -103,7 +105,7 @@ function releasedAmr(provider: Provider): void {
 }
 
 export function createPscProvider(options: CreatePscProviderOptions): Provider {
-  const { issuer, clients, practitioners, signingKey, faults, logger, mtls = false, session = PSC_SESSION } = options;
+  const { issuer, clients, practitioners, signingKey, faults, logger, mtls = false, session = PSC_SESSION, delegation = false } = options;
 
   const configuration: Configuration = {
     adapter: memoryAdapterFactory(new MemoryStore()),
@@ -124,8 +126,9 @@ export function createPscProvider(options: CreatePscProviderOptions): Provider {
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     routes: ENDPOINTS,
     scopes: ['openid', 'scope_all'],
-    // amr: released only after a delegated sign-in (releasedAmr below strips the authMode carrier).
-    claims: { acr: null, auth_time: null, sid: null, iss: null, openid: ['sub', 'amr'], scope_all: [...SCOPE_ALL_CLAIMS] },
+    // amr: released only after a delegated sign-in (releasedAmr below strips the authMode carrier),
+    // and only listed when the simulator delegates.
+    claims: { acr: null, auth_time: null, sid: null, iss: null, openid: delegation ? ['sub', 'amr'] : ['sub'], scope_all: [...SCOPE_ALL_CLAIMS] },
     // Keycloak's identity provider hint (delegation to an establishment's IdP).
     extraParams: ['kc_idp_hint'],
     acrValues: [...ACR_VALUES],

@@ -94,7 +94,7 @@ export async function startPscSimulator(options: PscSimulatorOptions): Promise<P
   const issuer = `${url}${ISSUER_PATH}`;
   let faults: PscFaults = {};
   try {
-    const provider = createPscProvider({ issuer, clients: options.clients, practitioners, signingKey, faults: () => faults, logger, mtls: Boolean(options.tls), ...(options.session ? { session: options.session } : {}) });
+    const provider = createPscProvider({ issuer, clients: options.clients, practitioners, signingKey, faults: () => faults, logger, mtls: Boolean(options.tls), delegation: Boolean(options.delegation), ...(options.session ? { session: options.session } : {}) });
     handler = createPscApp({ provider, issuer, practitioners, logger, delegation: options.delegation });
   } catch (err) {
     await closeAll(servers);
