@@ -153,7 +153,7 @@ export function delegationRoutes(options: DelegationRoutesOptions): { router: Ro
 
   function pairingPage(details: Interaction, expired: boolean, error?: string) {
     return renderPage('delegation-pair', {
-      title: 'Appairage du compte', action: pagePath(details.uid), label: delegation.label, expired, error,
+      title: 'Appairage du compte', issuer, action: pagePath(details.uid), label: delegation.label, expired, error,
       practitioners: practitioners.map((p, i) => ({ id: `praticien-${i}`, idNat: p.idNat, name: `${p.given_name} ${p.family_name}`.trim(), checked: i === 0 })),
       means: MEANS.map((m, i) => ({ id: m.id, label: m.label, checked: i === 0 })),
     });
@@ -168,7 +168,7 @@ export function delegationRoutes(options: DelegationRoutesOptions): { router: Ro
       if (!pairing || pairing.expired) return send(res, 200, pairingPage(details, Boolean(pairing?.expired)));
       const practitioner = practitioners.find((p) => pscSubject(p) === pairing.pscSub);
       send(res, 200, renderPage('delegation-confirm', {
-        title: 'Confirmer la connexion', action: pagePath(details.uid), label: delegation.label,
+        title: 'Confirmer la connexion', issuer, action: pagePath(details.uid), label: delegation.label,
         name: practitioner ? `${practitioner.given_name} ${practitioner.family_name}`.trim() : pairing.pscSub,
         pairedOn: new Date(pairing.pairedAt).toLocaleDateString('fr-FR', { timeZone: 'Europe/Paris' }),
       }));
