@@ -24,4 +24,7 @@ export const CLAIMS = {
   scope_all: [...PSC_PROFESSIONAL_CLAIMS],
 };
 
+/** Claims only the PSC delegation client receives (oidc/delegation-claims.ts): never listed to anyone else. */
+export const DELEGATION_ONLY_CLAIMS: ReadonlySet<string> = new Set(['oid', 'tid']);
+
 export const SCOPES = ['openid', 'profile', 'scope_all', 'offline_access'];
