@@ -87,6 +87,17 @@ describe('clients.json', () => {
     assert.equal(dpopMachine!.dpop_bound_access_tokens, true, 'a machine client may require DPoP for its tokens');
   });
 
+  it('PSC\'s delegation client: private_key_jwt, one redirect host, never a machine client; given a pairwise subject', () => {
+    const psc = { client_id: 'psc', client_name: 'PSC', psc_delegation: true, redirect_uris: ['https://auth.psc.example/broker/ch/endpoint'], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://auth.psc.example/certs' };
+    const [registered] = toClientMetadata([psc], {});
+    assert.equal(registered!.subject_type, 'pairwise');
+    const withSecret = problems([{ ...psc, token_endpoint_auth_method: 'client_secret_basic', client_secret_env: 'DPI_SECRET', jwks_uri: undefined }], { DPI_SECRET: 's'.repeat(40) });
+    assert.ok(withSecret.some((l) => l.startsWith('config: clients[0].token_endpoint_auth_method') && l.includes('private_key_jwt')), withSecret.join('\n'));
+    const twoHosts = problems([{ ...psc, redirect_uris: [...psc.redirect_uris, 'https://other.example/cb'] }]);
+    assert.ok(twoHosts.some((l) => l.startsWith('config: clients[0].redirect_uris') && l.includes('one host')), twoHosts.join('\n'));
+    assert.equal(toClientMetadata([good], { DPI_SECRET: 's'.repeat(40) })[0]!.subject_type, undefined, 'other clients keep the public subject');
+  });
+
   it('the repository file describes the two demo applications where they run; the DMP-like one as a FAPI 2.0 client; PSC as the delegation client', () => {
     const placeholders = { SANDBOX_DPI_URL: 'http://localhost:4002', SANDBOX_DMP_URL: 'http://dmp.sandbox.example:8080', SANDBOX_PSC_URL: 'http://psc.sandbox.example' };
     const clients = loadClientsFile('config/clients.json', { DEMO_DPI_CLIENT_SECRET: 'd'.repeat(43) }, placeholders);

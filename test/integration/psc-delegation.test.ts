@@ -13,7 +13,7 @@ import { startStack, DELEGATION_ALIAS, type Stack } from '../support/stack.ts';
 import { TestBrowser, type Page } from '../support/browser.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { exchange, isRpRedirect, signIn, signInParameters } from '../support/psc-login.ts';
-import { ceremony, followToRp, interactionPath, pscUntilNextStep } from '../support/key-journey.ts';
+import { ceremony, followToRp, interactionPath, loginPage, pscUntilNextStep } from '../support/key-journey.ts';
 import { brokerPaths } from '../../src/sandbox/psc/index.ts';
 import { loadClientKey } from '../../src/sandbox/rp/client-key.ts';
 
@@ -209,5 +209,38 @@ describe('what does not answer PSC', () => {
     assert.equal(first.page?.doc.querySelector('form[action$="/psc"]'), null);
     assert.ok(first.page?.doc.querySelector('[data-webauthn="authenticate"]'), 'keys only');
     assert.match(first.page!.text, /Pro Santé Connect vous demande de vous identifier avec une clé/);
+  });
+});
+
+describe('bad input on the delegation paths', () => {
+  it('PSC\'s broker endpoint: an unknown or replayed state gets a French page, nothing paired', async () => {
+    const browser = new TestBrowser();
+    const forged = await browser.request(`${endpoint()}?code=abc&state=forged`);
+    assert.equal(forged.status, 400);
+    assert.match(forged.text, /expiré ou est introuvable/);
+    // A real round trip, its answer replayed once PSC has used it.
+    const key = createSoftAuthenticator();
+    await enrol('810107890127', key);
+    const gateway = await toGateway(browser);
+    const { verify } = await ceremony(browser, stack, interactionPath(gateway), 'webauthn', key);
+    const { stoppedAt } = await browser.follow(new URL((verify.json as { redirectTo: string }).redirectTo, stack.issuer), {}, { stopAt: (u) => u.href.startsWith(endpoint()) });
+    const first = await browser.follow(stoppedAt!);
+    assert.match(first.page!.text, /Appairer un compte avec la carte CPS/);
+    const replay = await browser.follow(stoppedAt!);
+    assert.equal(replay.page?.status, 400, 'the state is single-use');
+  });
+
+  it('the gateway\'s delegation pages lead back to the interaction\'s own page when they do not apply', async () => {
+    const browser = new TestBrowser();
+    const { page, base } = await loginPage(stack, browser);
+    assert.ok(page.doc.querySelector('form[action$="/psc"]'), 'an ordinary application: PSC offered');
+    for (const path of ['delegation/no-key', 'delegation/refused']) {
+      const answer = await browser.request(`${stack.issuer}${base}/${path}`);
+      assert.equal(answer.status, 303, path);
+      assert.equal(answer.headers.get('location'), base, path);
+    }
+    const gateway = await toGateway(browser);
+    const refused = await browser.request(`${stack.issuer}${interactionPath(gateway)}/delegation/refused`);
+    assert.equal(refused.status, 303, 'no refusal recorded: the sign-in page');
   });
 });
