@@ -9,7 +9,7 @@
 import type { RequestHandler } from 'express';
 import { sendPage } from '../http/page.ts';
 import { gatewayProperties } from '../oidc/client-properties.ts';
-import { ASSURANCE_CHECK, CLIENT_STEP_CHECK, DELEGATION_CHECK, SESSION_EXPIRED_CHECK } from '../oidc/assurance-check.ts';
+import { ASSURANCE_CHECK, CLIENT_STEP_CHECK, SESSION_EXPIRED_CHECK } from '../oidc/assurance-check.ts';
 import { assuranceOf, stepRulesAsk } from '../assurance/index.ts';
 import { savePendingLogin } from './pending-login.ts';
 import { requirementOf, signInChoices } from './requirement.ts';
@@ -27,7 +27,6 @@ const REASON_MESSAGES: Record<string, string> = {
   login_prompt: 'login.reasonPromptLogin',
   [SESSION_EXPIRED_CHECK]: 'login.reasonExpired',
   [CLIENT_STEP_CHECK]: 'login.reasonKeyRequired',
-  [DELEGATION_CHECK]: 'login.reasonDelegation',
 };
 
 /** When the session lacks only a key as second factor: keeps its login pending for that step and says so. */

@@ -208,7 +208,7 @@ describe('what does not answer PSC', () => {
     assert.equal(first.stoppedAt, undefined, 'no silent answer to PSC from a session PSC opened');
     assert.equal(first.page?.doc.querySelector('form[action$="/psc"]'), null);
     assert.ok(first.page?.doc.querySelector('[data-webauthn="authenticate"]'), 'keys only');
-    assert.match(first.page!.text, /Pro Santé Connect vous demande de vous identifier avec une clé/);
+    assert.match(first.page!.text, /Pro Santé Connect vous a envoyé ici : touchez votre clé/);
   });
 });
 
