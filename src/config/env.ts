@@ -52,6 +52,7 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = {
   SANDBOX_DPI_PORT: { key: 'sandbox.dpiPort' },
   SANDBOX_DMP_PORT: { key: 'sandbox.dmpPort' },
   SANDBOX_NATIONAL_PORT: { key: 'sandbox.nationalPort' },
+  SANDBOX_PSC_PAIRING_DAYS: { key: 'sandbox.pairingDays' },
   SANDBOX_PSC_URL: { key: 'sandbox.pscUrl' },
   SANDBOX_DPI_URL: { key: 'sandbox.dpiUrl' },
   SANDBOX_DMP_URL: { key: 'sandbox.dmpUrl' },

@@ -127,6 +127,8 @@ export const configSchema = z.strictObject({
     dmpPort: port.min(1).default(3003),
     /** The demo national service: a relying party of the PSC simulator, reached through delegation. */
     nationalPort: port.min(1).default(3004),
+    /** How long the PSC simulator keeps a pairing (local account ↔ CPS identity) before asking again. */
+    pairingDays: z.coerce.number().int().min(1).max(3650).default(180),
     /**
      * The URLs people and the gateway reach them at (an origin), when it is not
      * http://<host>:<port> (localhost for a wildcard host): behind a port mapping or a proxy.

@@ -83,6 +83,7 @@ export async function startPscSandbox(config: Config, logger: Logger, env: NodeJ
       issuer: config.issuer,
       clientId: SANDBOX_DELEGATION.clientId,
       key: await loadClientKey(config.keys.dir, SANDBOX_DELEGATION.clientId),
+      pairingLifetimeSeconds: config.sandbox.pairingDays * 86_400,
     },
     logger: logger.child({ peer: 'psc-simulator' }),
   });
