@@ -71,6 +71,7 @@ describe('the sandbox on other ports than 3000–3003', () => {
     assert.match(out, new RegExp(`PSC simulator +${urls.psc}/auth/realms/esante-wallet`));
     assert.match(out, new RegExp(`demo DPI +${urls.dpi}/`));
     assert.match(out, new RegExp(`demo DMP-like +${urls.dmp}/`));
+    assert.match(out, /demo national +http:\/\/localhost:\d+\//);
   });
 
   it('signs a clinician in through the demo DPI and the DMP-like service on those ports', async () => {
