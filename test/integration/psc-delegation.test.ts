@@ -230,6 +230,19 @@ describe('bad input on the delegation paths', () => {
     assert.equal(replay.page?.status, 400, 'the state is single-use');
   });
 
+  it('no loop, forced: posting the PSC form of a sign-in PSC requested never reaches PSC; nothing stored', async () => {
+    const browser = new TestBrowser();
+    const gateway = await toGateway(browser);
+    const base = interactionPath(gateway);
+    const csrf = gateway.doc.querySelector('input[name="_csrf"]')?.getAttribute('value') ?? '';
+    const before = await stack.keyCount();
+    const forced = await browser.request(`${stack.issuer}${base}/psc`, { form: { _csrf: csrf } });
+    assert.notEqual(forced.status, 303, `no redirect to PSC: ${forced.headers.get('location')}`);
+    assert.equal(forced.status, 400);
+    assert.match(forced.text, /Pro Santé Connect/);
+    assert.equal(await stack.keyCount(), before, 'no PSC round trip state stored');
+  });
+
   it('the gateway\'s delegation pages lead back to the interaction\'s own page when they do not apply', async () => {
     const browser = new TestBrowser();
     const { page, base } = await loginPage(stack, browser);
