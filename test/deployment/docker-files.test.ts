@@ -21,7 +21,7 @@ const caddyfile = readFileSync('docker/Caddyfile', 'utf8');
 const composeText = readFileSync('docker/compose.yml', 'utf8');
 const compose = parse(composeText, { merge: true }) as {
   services: Record<string, { image?: string; build?: { dockerfile?: string }; environment?: Record<string, string | number | boolean> | string[]; env_file?: string[]; volumes?: string[]; command?: string[]; profiles?: string[]; read_only?: boolean; restart?: string; ports?: string[]; networks?: string[] | Record<string, { ipv4_address?: string }> }>;
-  networks?: Record<string, { ipam?: { config?: { subnet?: string; gateway?: string }[] } }>;
+  networks?: Record<string, { ipam?: { config?: { subnet?: string; gateway?: string; ip_range?: string }[] } }>;
   volumes?: Record<string, unknown>;
 };
 
@@ -186,6 +186,29 @@ describe('docker/Dockerfile and docker/compose.yml', () => {
       assert.equal(allowed(bridgeGateway), false, `${name}: METRICS_ALLOW must not admit ${bridgeGateway}, the address every connection published from the docker host arrives from`);
       assert.equal(allowed(proxyAddress), false, `${name}: nor the proxy ${proxyAddress}`);
       assert.equal(env.TRUST_PROXY, proxyAddress, `${name}: only the proxy may set X-Forwarded-For`);
+    }
+  });
+
+  it('hands containers without a fixed address only usable host addresses, clear of the fixed ones', () => {
+    // podman's netavark (4.3) leases up to the last address of ip_range; when that is the subnet's
+    // broadcast address, the container that gets it has no network ("network is unreachable"),
+    // which CI saw after enough re-creations of gateway-1.
+    const config = Object.values(compose.networks ?? {})[0]?.ipam?.config?.[0];
+    assert.ok(config?.subnet && config.ip_range, 'the internal network has a subnet and a range for dynamic addresses');
+    const [subnetBase, subnetBits] = config.subnet.split('/') as [string, string];
+    const [rangeBase, rangeBits] = config.ip_range.split('/') as [string, string];
+    const toInt = (ip: string) => ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+    const size = (bits: string) => 2 ** (32 - Number(bits));
+    const subnet = { first: toInt(subnetBase), last: toInt(subnetBase) + size(subnetBits) - 1 };
+    const range = { first: toInt(rangeBase), last: toInt(rangeBase) + size(rangeBits) - 1 };
+    assert.ok(range.first > subnet.first && range.last < subnet.last, `${config.ip_range} must hold neither the network address nor the broadcast address of ${config.subnet}`);
+    const fixed = [config.gateway!, ...Object.values(compose.services).flatMap((service) => (Array.isArray(service.networks) ? [] : Object.values(service.networks ?? {}).map((n) => n.ipv4_address).filter((a): a is string => !!a)))];
+    for (const address of fixed) assert.ok(toInt(address) < range.first || toInt(address) > range.last, `${address} (fixed) is outside ${config.ip_range}`);
+    const environment = environmentOf(compose.services['gateway-1']!);
+    const monitoring = networkMatcher((environment.METRICS_ALLOW ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+    for (const probe of [range.first, range.last]) {
+      const address = [24, 16, 8, 0].map((shift) => (probe >>> shift) & 255).join('.');
+      assert.equal(monitoring(address), false, `a dynamic address (${address}) is not in the monitoring range`);
     }
   });
 
