@@ -11,7 +11,7 @@
  * Both can be shown again (reload, language) without recording anything twice.
  */
 import type { Request, RequestHandler } from 'express';
-import type { Assurance, Requirement } from '../assurance/index.ts';
+import { compareLevels, type Assurance, type Requirement } from '../assurance/index.ts';
 import { sendPage } from '../http/page.ts';
 import { gatewayProperties } from '../oidc/client-properties.ts';
 import { firstTimeInInteraction, interactionFor, type InteractionDeps, type InteractionDetails } from './context.ts';
@@ -74,6 +74,8 @@ export function getDelegationRefused(deps: InteractionDeps): RequestHandler {
       res.redirect(303, `/interaction/${encodeURIComponent(details.uid)}`);
       return;
     }
-    sendPage(deps.views, req, res, 'delegation-refused', { uid: details.uid, accountUrl: `${deps.config.issuer}/account`, phishingResistant: unmet.phishingResistant }, 403);
+    const { level: asked } = unmet.requirement;
+    const level = compareLevels(asked, deps.policy.delegation.minimumLevel) > 0 ? asked : deps.policy.delegation.minimumLevel;
+    sendPage(deps.views, req, res, 'delegation-refused', { uid: details.uid, accountUrl: `${deps.config.issuer}/account`, phishingResistant: unmet.phishingResistant, level }, 403);
   };
 }

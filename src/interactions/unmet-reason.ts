@@ -91,7 +91,7 @@ export function unmetDescription(unmet: UnmetReason): string {
   }
   if (unmet.reason === 'means-not-accepted-for-delegation') {
     const strength = `${ascii(unmet.acr)}${unmet.phishingResistant ? ', phishing-resistant' : ', not phishing-resistant'}`;
-    return `the means used at the establishment (${ascii(unmet.method)}, ${strength}) is not accepted for delegation to Pro Sante Connect (required: ${required}, phishing-resistant two-factor)`;
+    return `the means used at the establishment (${ascii(unmet.method)}, ${strength}) is not accepted for delegation to Pro Sante Connect (required: phishing-resistant two-factor, ${required})`;
   }
   if (unmet.reason === 'no-means-reaches-the-level') {
     return `no means of authentication available to the clinician reaches the level this client requires (${required})`;

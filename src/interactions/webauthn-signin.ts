@@ -47,7 +47,7 @@ export function postSignInVerify(deps: InteractionDeps): RequestHandler {
       const level = keyAssurance(deps.policy, credential);
       const requirement = await requirementOf(deps, details);
       const client = gatewayProperties(await deps.provider.Client.find(String(details.params.client_id)));
-      if (client.psc_delegation && !acceptedForDelegation(deps.policy, level)) {
+      if (client.psc_delegation && !(acceptedForDelegation(deps.policy, level) && satisfies(level, requirement))) {
         // PSC gets a clear error once the clinician has read what to do (delegation-pages.ts).
         res.set('cache-control', 'no-store').json({ redirectTo: await refuseForDelegation(deps, req, details, idNat, level, requirement) });
         return;

@@ -182,6 +182,21 @@ describe('what does not answer PSC', () => {
     assert.ok((await events('delegation.refused')).some((e) => e.actor === '810105678905' && e.reason === 'means-not-accepted-for-delegation'));
   });
 
+  it('PSC asking eidas3 of an eidas2 key: the same page, naming the level, and unmet_authentication_requirements', async () => {
+    const key = createSoftAuthenticator();
+    await enrol('810101234561', key);
+    const browser = new TestBrowser();
+    const { parameters } = await signInParameters(endpoint(), { scope: 'openid', acr_values: 'eidas3' });
+    const first = await browser.follow(client.buildAuthorizationUrl(await pscConfig(), parameters));
+    const { verify } = await ceremony(browser, stack, interactionPath(first.page!), 'webauthn', key);
+    const page = await browser.request(new URL((verify.json as { redirectTo: string }).redirectTo, stack.issuer));
+    assert.equal(page.status, 403);
+    assert.match(page.text, /de niveau eIDAS élevé au moins/);
+    const back = await browser.submit(page, 'form[action$="/abort"]', {}, { stopAt: (u) => u.href.startsWith(endpoint()) });
+    assert.equal(back.stoppedAt?.searchParams.get('error'), 'unmet_authentication_requirements');
+    assert.match(back.stoppedAt!.searchParams.get('error_description')!, /eidas3/);
+  });
+
   it('a clinician without a key is told how to enrol one and sent back to PSC (access_denied)', async () => {
     const browser = new TestBrowser();
     const gateway = await toGateway(browser);
