@@ -12,6 +12,8 @@ import { ASSURANCE_CHECK, type LoginResult } from '../oidc/assurance-check.ts';
 import { establishmentsOf, professionOf } from '../accounts/index.ts';
 import { refuseEndedAuthentication } from './ended-authentication.ts';
 import { recordWorkstationPass } from './workstation-pass.ts';
+import { gatewayProperties } from '../oidc/client-properties.ts';
+import { recordDelegatedSignIn } from './delegation-pages.ts';
 
 /** The login handed to oidc-provider; `assurance` and `authTime` are read by the gateway's session checks (oidc/assurance-check.ts). */
 function loginResult(login: VerifiedLogin): { login: LoginResult } {
@@ -37,6 +39,7 @@ async function record(deps: InteractionDeps, req: Request, res: Response, detail
     await deps.audit.record({ type: 'stepup.met', outcome: 'success', ...common, details: { method, acr } }, req);
   }
   await recordWorkstationPass(deps, req, res, login);
+  if (gatewayProperties(await deps.provider.Client.find(clientId)).psc_delegation) await recordDelegatedSignIn(deps, req, common, login.assurance);
 }
 
 export async function finishLogin(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: VerifiedLogin): Promise<void> {
