@@ -8,6 +8,7 @@ describe('acceptedForDelegation with the default policy', () => {
   const expected: Record<string, boolean> = {
     'psc-card': false, 'psc-ecps': false, 'psc-unknown': false, 'psc-ecps+webauthn': false,
     'webauthn-device': true, 'webauthn-synced': true, 'webauthn-attested': true,
+    'emergency-code': false, 'webauthn-presence': false,
   };
   it('names every method of config/assurance.json (the table of docs/assurance.md)', () => {
     assert.deepEqual(Object.keys(policy.methods).sort(), Object.keys(expected).sort());
