@@ -26,7 +26,7 @@
 #
 # Usage (as root; CI: .ci/run): scripts/container-test.sh
 #   CONTAINER_TEST_HTTPS_PORT  Caddy on the host (18443)     CONTAINER_TEST_PSC_PORT  PSC simulator (18444)
-#   CONTAINER_TEST_SANDBOX_PORT  first of the sandbox's four ports (13000)
+#   CONTAINER_TEST_SANDBOX_PORT  first of the sandbox's five ports (13000)
 #   CONTAINER_TEST_KEEP=1  leave the stack up at the end (prints how to remove it)
 # The stack uses docker/compose.yml's subnet, 172.28.0.0/24: another stack of that file running
 # on the same machine (podman) must be stopped first.
@@ -313,6 +313,7 @@ SANDBOX_GATEWAY_PORT=$SANDBOX_PORT
 SANDBOX_PSC_PORT=$((SANDBOX_PORT + 1))
 SANDBOX_DPI_PORT=$((SANDBOX_PORT + 2))
 SANDBOX_DMP_PORT=$((SANDBOX_PORT + 3))
+SANDBOX_NATIONAL_PORT=$((SANDBOX_PORT + 4))
 EOF
 cat >"$WORK/compose.test.yml" <<EOF
 # scripts/container-test.sh only: the issuer on the test's HTTPS port, the test CA trusted (the

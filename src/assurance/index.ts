@@ -11,3 +11,4 @@ export { presenceAssurance } from './presence-assurance.ts';
 export { requirementFor, satisfies, issuedAcr, PHR, PHRH, ACR_VALUES_SUPPORTED, type Requirement, type RequirementInput } from './requirement.ts';
 export { createSessionAssuranceStore, type SessionAssurance, type SessionAssuranceStore } from './session-assurance.ts';
 export { stepRulesAsk, rulesAskSteps, type ClientStep, type ClientRules } from './client-step.ts';
+export { acceptedForDelegation, delegationMethods } from './delegation.ts';

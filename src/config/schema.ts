@@ -125,6 +125,10 @@ export const configSchema = z.strictObject({
     pscPort: port.min(1).default(3001),
     dpiPort: port.min(1).default(3002),
     dmpPort: port.min(1).default(3003),
+    /** The demo national service: a relying party of the PSC simulator, reached through delegation. */
+    nationalPort: port.min(1).default(3004),
+    /** How long the PSC simulator keeps a pairing (local account ↔ CPS identity) before asking again. */
+    pairingDays: z.coerce.number().int().min(1).max(3650).default(180),
     /**
      * The URLs people and the gateway reach them at (an origin), when it is not
      * http://<host>:<port> (localhost for a wildcard host): behind a port mapping or a proxy.
@@ -133,6 +137,7 @@ export const configSchema = z.strictObject({
     pscUrl: peerUrl.optional(),
     dpiUrl: peerUrl.optional(),
     dmpUrl: peerUrl.optional(),
+    nationalUrl: peerUrl.optional(),
   }).prefault({}),
   ttl: z.strictObject({
     accessToken: seconds.default(600),
@@ -277,6 +282,14 @@ export const configSchema = z.strictObject({
     /** National identifiers of the pilot team allowed on /pilot (signed in at eidas2 or above). */
     staffIdNats: z.array(z.string().regex(/^[A-Za-z0-9]{1,40}$/)).default([]),
   }).prefault({}),
+  delegation: z.strictObject({
+    /**
+     * The establishment's identifier sent to PSC as `tid` in the ID tokens of the delegation
+     * client (PSC "sans couture"): a constant agreed with the ANS at registration, e.g. the
+     * FINESS juridique. Required when a client of the clients file has "psc_delegation": true.
+     */
+    tenantId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits and . _ : - (1–128), e.g. "FINESS-750712184"').optional(),
+  }).prefault({}),
   support: z.strictObject({
     /** Who a clinician should call, shown on pages that say "contact support" (e.g. a blocked key). */
     contact: z.string().min(1).max(200).default('le support informatique de votre établissement'),
@@ -290,6 +303,6 @@ export type ConfigInput = z.input<typeof configSchema>;
 /** After loading: the sandbox switch decided and every public URL known (load.ts). */
 export type Config = z.output<typeof configSchema> & {
   issuer: string;
-  sandbox: { enabled: boolean; pscUrl: string; dpiUrl: string; dmpUrl: string };
+  sandbox: { enabled: boolean; pscUrl: string; dpiUrl: string; dmpUrl: string; nationalUrl: string };
 };
 export type PscMetadata = z.output<typeof pscMetadataSchema>;

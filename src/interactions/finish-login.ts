@@ -15,6 +15,8 @@ import { establishmentsOf, professionOf } from '../accounts/index.ts';
 import { refuseEndedAuthentication } from './ended-authentication.ts';
 import { holdForNotices } from './notices-step.ts';
 import { recordWorkstationPass } from './workstation-pass.ts';
+import { gatewayProperties } from '../oidc/client-properties.ts';
+import { recordDelegatedSignIn } from './delegation-pages.ts';
 
 /** The login handed to oidc-provider; `assurance` and `authTime` are read by the gateway's session checks (oidc/assurance-check.ts). */
 function loginResult(login: VerifiedLogin): { login: LoginResult } {
@@ -40,6 +42,7 @@ async function record(deps: InteractionDeps, req: Request, res: Response, detail
     await deps.audit.record({ type: 'stepup.met', outcome: 'success', ...common, details: { method, acr } }, req);
   }
   await recordWorkstationPass(deps, req, res, login);
+  if (gatewayProperties(await deps.provider.Client.find(clientId)).psc_delegation) await recordDelegatedSignIn(deps, req, common, login.assurance);
 }
 
 export async function finishLogin(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: VerifiedLogin): Promise<void> {

@@ -24,6 +24,7 @@ import { getPscFailure } from './psc-failure-page.ts';
 import { getUnmet } from './unmet-page.ts';
 import { emergencyForm, getEmergency, postEmergency } from './emergency.ts';
 import { getQuick, postQuickOptions, postQuickVerify } from './quick-reauth.ts';
+import { getDelegationNoKey, getDelegationRefused } from './delegation-pages.ts';
 import { csrfToken, csrfValid, interactionBinding } from '../http/csrf.ts';
 import { notReplayable } from '../http/current-step.ts';
 import { UserFacingError } from '../http/errors.ts';
@@ -54,6 +55,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   router.get('/interaction/:uid/psc/done', atInteraction, getPscDone(deps));
   router.get('/interaction/:uid/psc/failure', getPscFailure(deps));
   router.get('/interaction/:uid/unmet', getUnmet(deps));
+  router.get('/interaction/:uid/delegation/no-key', getDelegationNoKey(deps));
+  router.get('/interaction/:uid/delegation/refused', getDelegationRefused(deps));
   router.post('/interaction/:uid/consent', atInteraction, form, checked, postConsent(deps));
   router.post('/interaction/:uid/abort', atInteraction, form, checked, postAbort(deps));
   router.get(PSC_CALLBACK_PATH, notReplayable(), step, getPscCallback(deps, `${deps.config.issuer}${PSC_CALLBACK_PATH}`));

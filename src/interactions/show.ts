@@ -62,8 +62,10 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
       const clientId = String(details.params.client_id);
       const actor = details.session?.accountId;
       const wanted = { level: requirement.level, phishingResistant: requirement.phishingResistant, hardwareProtected: requirement.hardwareProtected };
+      const delegation = gatewayProperties(client).psc_delegation;
       if (await firstTimeInInteraction(deps, details.uid, 'started')) {
         await deps.audit.record({ type: 'signin.started', outcome: 'info', clientId, actor, details: { reasons: details.prompt.reasons, ...wanted } }, req);
+        if (delegation) await deps.audit.record({ type: 'delegation.started', outcome: 'info', clientId, actor }, req);
         if (stepUp) await deps.audit.record({ type: 'stepup.asked', outcome: 'info', clientId, actor, details: wanted }, req);
       }
       if (choices.none) {
@@ -78,8 +80,8 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
       // The account portal's sign-in names the page it leads to (account, pilot dashboard, audit trail).
       const destination = clientId === PORTAL_CLIENT_ID ? await portalSignInDestination(deps, details.params.state) : undefined;
       // On a shared workstation where someone signed in fully lately, a touch of their key may reopen a session (quick-reauth.ts).
-      const quick = onSharedWorkstation(deps, req) && (await openPasses(deps, req, deps.clock())).length > 0 && await presenceMeets(deps, details);
-      sendPage(deps.views, req, res, 'login', { uid: details.uid, clientName, destination, reason, choices, requirement, quick });
+      const quick = !delegation && onSharedWorkstation(deps, req) && (await openPasses(deps, req, deps.clock())).length > 0 && await presenceMeets(deps, details);
+      sendPage(deps.views, req, res, 'login', { uid: details.uid, clientName, destination, reason, choices, requirement, quick, delegation });
       return;
     }
     if (gatewayProperties(client).first_party) {

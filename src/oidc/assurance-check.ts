@@ -11,7 +11,7 @@
  */
 import { interactionPolicy, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import {
-  issuedAcr, rulesAskSteps, satisfies, stepRulesAsk,
+  acceptedForDelegation, issuedAcr, rulesAskSteps, satisfies, stepRulesAsk,
   type Assurance, type AssurancePolicy, type SessionAssurance, type SessionAssuranceStore, type Requirement,
 } from '../assurance/index.ts';
 import { gatewayProperties } from './client-properties.ts';
@@ -25,6 +25,7 @@ export const ASSURANCE_CHECK = 'assurance_insufficient';
 export const SESSION_EXPIRED_CHECK = 'session_expired';
 export const CLIENT_STEP_CHECK = 'client_step_missing';
 export const CONTEXT_CHANGED_CHECK = 'session_context_changed';
+export const DELEGATION_CHECK = 'delegation_means_missing';
 
 /** What the login journey hands oidc-provider in `result.login` (interactions/finish-login.ts). */
 export type LoginResult = {
@@ -150,7 +151,19 @@ export function sessionChecks(deps: AssuranceCheckDeps) {
     return stepRulesAsk(deps.assurance, client, record, await deps.usableKeys(record.accountId)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
   });
 
-  return [expired, contextChanged, insufficient, clientStep];
+  // Pro Santé Connect delegating: a session opened by a means the policy does not accept for
+  // delegation (PSC's own card or e-CPS, a key bound too weakly) never answers it.
+  const delegation = new Check(DELEGATION_CHECK, 'Pro Santé Connect delegates the sign-in and the session\'s means is not accepted for delegation', 'login_required', async (ctx) => {
+    const { oidc } = ctx;
+    if (!oidc.session!.accountId || !gatewayProperties(oidc.client).psc_delegation) return Check.NO_NEED_TO_PROMPT;
+    const { record, fresh } = await currentRecord(deps, ctx);
+    if (!record) return Check.REQUEST_PROMPT;
+    if (acceptedForDelegation(deps.assurance, record)) return Check.NO_NEED_TO_PROMPT;
+    if (fresh) throw new errors.CustomOIDCProviderError('unmet_authentication_requirements', 'the means used is not accepted for delegation to Pro Sante Connect');
+    return Check.REQUEST_PROMPT;
+  });
+
+  return [expired, contextChanged, delegation, insufficient, clientStep];
 }
 
 /**

@@ -139,7 +139,7 @@ describe('docker/Dockerfile and docker/compose.yml', () => {
 
   it('publishes each sandbox peer on the port of its URL, the same number inside and out (default ports or moved ones)', () => {
     const sandbox = compose.services.sandbox!;
-    const moved = { SANDBOX_GATEWAY_PORT: '13000', SANDBOX_PSC_PORT: '13001', SANDBOX_DPI_PORT: '13002', SANDBOX_DMP_PORT: '13003' };
+    const moved = { SANDBOX_GATEWAY_PORT: '13000', SANDBOX_PSC_PORT: '13001', SANDBOX_DPI_PORT: '13002', SANDBOX_DMP_PORT: '13003', SANDBOX_NATIONAL_PORT: '13004' };
     for (const [values, first] of [[{}, 3000], [moved, 13000]] as const) {
       const config = loadConfig({ env: { ...dockerfileEnv(dockerfile), ...substituteAll(environmentOf(sandbox), values) } });
       const ports = (sandbox.ports ?? []).map((p) => substitute(p, values));
@@ -147,8 +147,9 @@ describe('docker/Dockerfile and docker/compose.yml', () => {
       const peers = [
         ['ISSUER', config.issuer, config.http.port], ['SANDBOX_PSC_URL', config.sandbox.pscUrl, config.sandbox.pscPort],
         ['SANDBOX_DPI_URL', config.sandbox.dpiUrl, config.sandbox.dpiPort], ['SANDBOX_DMP_URL', config.sandbox.dmpUrl, config.sandbox.dmpPort],
+        ['SANDBOX_NATIONAL_URL', config.sandbox.nationalUrl, config.sandbox.nationalPort],
       ] as const;
-      assert.deepEqual(peers.map(([, , port]) => port), [first, first + 1, first + 2, first + 3], 'the ports that were set');
+      assert.deepEqual(peers.map(([, , port]) => port), [first, first + 1, first + 2, first + 3, first + 4], 'the ports that were set');
       for (const [name, url, port] of peers) {
         assert.equal(new URL(url).hostname, 'localhost', `${name}: people on the docker host reach it on localhost`);
         assert.equal(Number(new URL(url).port), port, `${name}: the URL's port is the one it listens on (the gateway reaches it there inside the container)`);
