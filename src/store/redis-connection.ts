@@ -1,9 +1,12 @@
 /**
  * Opens the ioredis client for the configured topology: a redis:// / rediss:// URL,
  * Sentinel (sentinels + sentinelName) or Cluster (clusterNodes), with fail-fast requests,
+ * every command answered within STORE_ANSWER_MS of being issued (deadline-client.ts),
  * endless bounded-backoff reconnection and connection events logged without credentials.
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { STORE_ANSWER_MS } from './answer-deadline.ts';
+import { withAnswerDeadlines } from './deadline-client.ts';
 import { parseHostList, redactUrl, urlCredentials } from './redis-target.ts';
 
 export interface RedisConnectionOptions {
@@ -38,8 +41,9 @@ const nodeOptions = {
   // A request waits for at most 2 reconnection attempts, then fails (no hanging during an outage).
   maxRetriesPerRequest: 2,
   connectTimeout: 5000,
-  // A server that stopped answering (frozen, network partition) fails requests after 3 s.
-  commandTimeout: 3000,
+  // A server that stopped answering (frozen, network partition) fails a command sent to it
+  // after 3 s; deadline-client.ts bounds the wait from when it was issued (queued included).
+  commandTimeout: STORE_ANSWER_MS,
   // After a failover the old master turns replica: reconnect to reach the new master.
   reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
 } satisfies RedisOptions;
@@ -77,7 +81,7 @@ export function createRedisConnection(options: RedisConnectionOptions, logger: S
       clusterRetryStrategy: retryDelay,
       redisOptions: { ...nodeOptions, ...auth },
     };
-    return watch(new Cluster(nodes, clusterOptions), `cluster ${clusterNodes}`, logger);
+    return withAnswerDeadlines(watch(new Cluster(nodes, clusterOptions), `cluster ${clusterNodes}`, logger));
   }
 
   if (sentinels) {
@@ -94,12 +98,12 @@ export function createRedisConnection(options: RedisConnectionOptions, logger: S
       // rediss:// means TLS everywhere: to the master and to the sentinels.
       ...(credentials.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
     });
-    return watch(failFastOnceConnected(client), `sentinel ${sentinels} master ${sentinelName}`, logger);
+    return withAnswerDeadlines(watch(failFastOnceConnected(client), `sentinel ${sentinels} master ${sentinelName}`, logger));
   }
 
   if (!url) throw new Error('redis: expected url, sentinels or clusterNodes, got none of them');
   urlCredentials(url); // validates the scheme with a clear message before ioredis parses it
-  return watch(failFastOnceConnected(new Redis(url, { ...nodeOptions, retryStrategy: retryDelay })), redactUrl(url), logger);
+  return withAnswerDeadlines(watch(failFastOnceConnected(new Redis(url, { ...nodeOptions, retryStrategy: retryDelay })), redactUrl(url), logger));
 }
 
 /**

@@ -1,0 +1,66 @@
+/**
+ * How long anything waits for Redis: STORE_ANSWER_MS (3 s, docs/operations.md) from the moment
+ * a command is issued — not from when ioredis writes it to the socket, which may be much later
+ * when it is queued behind a stalled auto-pipeline — and, within one HTTP request, once: after
+ * a command of the request got no answer in time, every later command of that request fails at
+ * once instead of waiting its own 3 s (a rate limit that let the request through, then the
+ * handler's reads, then the audit event of the refusal would otherwise add their waits up).
+ * A request whose store does not answer therefore gets its 503 about 3 s after the store
+ * stopped answering, whatever it has queued.
+ *
+ * The request's scope travels with its async context (AsyncLocalStorage), so every module
+ * that talks to Redis — the store, the oidc-provider adapter, the audit trail, the rate
+ * limits — is covered without passing anything down.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { RequestHandler } from 'express';
+
+/** The documented wait for Redis: a command (and a request) gets its answer within this. */
+export const STORE_ANSWER_MS = 3000;
+
+/** Redis did not answer in time; recognised as "store unavailable" (unavailable.ts). */
+export class StoreDeadlineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreDeadlineError';
+  }
+}
+
+interface RequestWait {
+  /** Set when a command of this request got no answer within its deadline. */
+  expired: boolean;
+}
+
+const requests = new AsyncLocalStorage<RequestWait>();
+
+/** Runs `fn` (and everything it starts) as one request: one wait for the store, not one per command. */
+export function asOneRequest<T>(fn: () => T): T {
+  return requests.run({ expired: false }, fn);
+}
+
+/** Express middleware: each request is one scope (mounted first, before anything reads Redis). */
+export function storeWaitPerRequest(): RequestHandler {
+  return (_req, _res, next) => asOneRequest(next);
+}
+
+/**
+ * The answer of a command issued now by `issue`, or StoreDeadlineError after `ms`. When the
+ * current request already waited its turn in vain, the command is not issued at all.
+ */
+export function withinDeadline<T>(issue: () => Promise<T>, what: string, ms = STORE_ANSWER_MS): Promise<T> {
+  const request = requests.getStore();
+  if (request?.expired) {
+    return Promise.reject(new StoreDeadlineError(`redis: ${what} not sent: an earlier command of this request got no answer within ${ms} ms`));
+  }
+  const answer = issue();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      if (request) request.expired = true;
+      reject(new StoreDeadlineError(`redis: no answer to ${what} within ${ms} ms`));
+    }, ms);
+  });
+  // The command may still fail after the deadline (ioredis' own timeout): already answered.
+  answer.catch(() => {});
+  return Promise.race([answer, deadline]).finally(() => clearTimeout(timer));
+}
