@@ -35,6 +35,9 @@ export function retryDelay(attempt: number): number {
   return Math.min(attempt * 100, 1000);
 }
 
+/** The store's scripts called with their number of keys first (redis-batch.ts, redis-store.ts). */
+const VARIADIC_KEY_SCRIPTS = ['hcBatch', 'hcUnionCount'];
+
 /** Options of every connection to a Redis node (cluster nodes included). */
 const nodeOptions = {
   enableAutoPipelining: true,
@@ -78,6 +81,10 @@ export function createRedisConnection(options: RedisConnectionOptions, logger: S
     // itself reconnects are rejected when a reconnection attempt fails (about 100 ms).
     const clusterOptions: ClusterOptions = {
       enableAutoPipelining: true,
+      // ioredis groups auto-pipelined commands by the slot of their first argument: for these
+      // scripts that is the number of keys, so commands for different masters would share a
+      // pipeline, which ioredis then refuses (500s under concurrent load). Sent on their own.
+      autoPipeliningIgnoredCommands: VARIADIC_KEY_SCRIPTS,
       clusterRetryStrategy: retryDelay,
       redisOptions: { ...nodeOptions, ...auth },
     };

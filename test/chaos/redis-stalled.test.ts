@@ -81,7 +81,7 @@ function reloadSignInPage(browser: TestBrowser, url: string) {
 
 describe('chaos: Redis stalled', () => {
   it(`answers every request within ${PROMISED_MS} ms of the freeze, queued or not, and keeps every token`, { timeout: 50_000 }, async (t) => {
-    const sessions = [];
+    const sessions: Awaited<ReturnType<typeof exchange>>[] = [];
     for (let i = 0; i < 3; i += 1) sessions.push(await exchange(await signIn(stack, new TestBrowser())));
     const parked = await Promise.all([0, 1].map(async () => {
       const browser = new TestBrowser();

@@ -32,6 +32,8 @@ export interface RedisServerOptions {
   appendonly?: boolean;
   /** Lets the test make faults: DEBUG (SLEEP) and CONFIG SET of protected settings (dir). */
   faults?: boolean;
+  /** More redis-server arguments, e.g. `--replicaof` or `--cluster-enabled yes` (redis-replicated.ts). */
+  args?: string[];
 }
 
 export async function createRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
@@ -41,7 +43,8 @@ export async function createRedisServer(options: RedisServerOptions = {}): Promi
   let child: ChildProcess | undefined;
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--protected-mode', 'no',
     ...(options.appendonly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
-    ...(options.faults ? ['--enable-debug-command', 'yes', '--enable-protected-configs', 'yes'] : [])];
+    ...(options.faults ? ['--enable-debug-command', 'yes', '--enable-protected-configs', 'yes'] : []),
+    ...options.args ?? []];
 
   const server: RedisServer = {
     url,

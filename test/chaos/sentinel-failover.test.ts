@@ -1,0 +1,36 @@
+/**
+ * Chaos: the Redis master of a Sentinel group (one master, one replica, three sentinels) is
+ * killed under load. While the sentinels vote and promote the replica, relying parties get
+ * only successes or 503 `temporarily_unavailable`; the gateway finds the new master by itself
+ * (no restart), every token it handed out before still works, sessions are still there and
+ * the audit chain is whole. A refresh whose rotation was applied but whose answer died with
+ * the old master is the only thing a relying party may lose (invalid_grant: sign in again).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack, type Stack } from '../support/stack.ts';
+import { createSentinelGroup, type SentinelGroup } from '../support/redis-replicated.ts';
+import { failoverUnderLoad } from './failover-load.ts';
+import { waitFor } from './wait-for.ts';
+
+let group: SentinelGroup;
+let stack: Stack;
+before(async () => {
+  group = await createSentinelGroup();
+  stack = await startStack({ name: 'chaos-sentinel', redisTopology: { sentinels: group.sentinels, sentinelName: group.name } });
+});
+after(async () => {
+  await stack?.close();
+  await group?.dispose();
+});
+
+describe('chaos: Sentinel failover', () => {
+  it('answers success or the outage answer while the master is replaced, and keeps what it acknowledged', { timeout: 60_000 }, async (t) => {
+    const old = await group.master();
+    await failoverUnderLoad(t, stack, async () => {
+      await old.stop('SIGKILL');
+      await waitFor('the sentinels promoted the replica', async () => (await group.master().catch(() => old)) !== old, 30_000);
+    });
+    assert.notEqual(await group.master(), old);
+  });
+});
