@@ -3,7 +3,7 @@
  * killed under load. While the sentinels vote and promote the replica, relying parties get
  * only successes or 503 `temporarily_unavailable`; the gateway finds the new master by itself
  * (no restart), every token it handed out before still works, sessions are still there and
- * the audit chain is whole. A refresh whose rotation was applied but whose answer died with
+ * the audit chain is whole; the same during a planned switch (SENTINEL FAILOVER). A refresh whose rotation was applied but whose answer died with
  * the old master is the only thing a relying party may lose (invalid_grant: sign in again).
  */
 import { after, before, describe, it } from 'node:test';
@@ -30,6 +30,19 @@ describe('chaos: Sentinel failover', () => {
     await failoverUnderLoad(t, stack, async () => {
       await old.stop('SIGKILL');
       await waitFor('the sentinels promoted the replica', async () => (await group.master().catch(() => old)) !== old, 30_000);
+    });
+    assert.notEqual(await group.master(), old);
+  });
+
+  it('does the same during a planned switch (SENTINEL FAILOVER: the old master alive, turned replica)', { timeout: 60_000 }, async (t) => {
+    // The master killed above comes back as the new master's replica.
+    const dead = group.servers.find((s) => s.pid === undefined);
+    if (dead) await dead.start();
+    await group.replicated();
+    const old = await group.master();
+    await failoverUnderLoad(t, stack, async () => {
+      await group.failover();
+      await waitFor('the sentinels switched masters', async () => (await group.master().catch(() => old)) !== old, 30_000);
     });
     assert.notEqual(await group.master(), old);
   });

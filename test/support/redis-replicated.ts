@@ -48,6 +48,10 @@ export interface SentinelGroup {
   servers: RedisServer[];
   /** The server the sentinels name as master now. */
   master(): Promise<RedisServer>;
+  /** Resolves when the master has a replica in sync (e.g. a restarted old master, turned replica). */
+  replicated(): Promise<void>;
+  /** A planned switch: SENTINEL FAILOVER (the master is alive and turns replica). */
+  failover(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -103,7 +107,7 @@ export async function createSentinelGroup(): Promise<SentinelGroup> {
     await dispose();
     throw err;
   }
-  return {
+  const group: SentinelGroup = {
     sentinels: ports.map((p) => `127.0.0.1:${p}`).join(','),
     name: MASTER_NAME,
     servers,
@@ -115,8 +119,19 @@ export async function createSentinelGroup(): Promise<SentinelGroup> {
       }
       throw new Error('no sentinel names a master');
     },
+    async replicated() {
+      await until('the master has a replica in sync', async () => {
+        const master = await group.master();
+        const replica = servers.find((s) => s !== master && s.pid !== undefined);
+        return Boolean(replica) && /role:master/.test(await ask<string>(master.port, 'INFO', 'replication')) && inSync(replica!.port);
+      }, 30_000);
+    },
+    async failover() {
+      await ask(ports[0]!, 'SENTINEL', 'FAILOVER', MASTER_NAME);
+    },
     dispose,
   };
+  return group;
 }
 
 export interface ClusterGroup {
