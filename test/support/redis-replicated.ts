@@ -1,6 +1,6 @@
 /**
  * Private replicated Redis topologies for failover tests, on free ports, never the shared
- * server: a Sentinel group (one master, one replica, three sentinels that fail over after 1 s
+ * server, all run by redis-server: a Sentinel group (one master, one replica, three sentinels that fail over after 1 s
  * without the master) and a Cluster of three masters with a replica each (node timeout 1 s).
  * Each is ready when created (replicas in sync, sentinels aware of each other, cluster_state
  * ok) and says where its master is now; dispose() stops every process and removes its folders.
@@ -14,8 +14,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { createRedisServer, type RedisServer } from './redis-server.ts';
 import { freePort } from './ports.ts';
-
-export const REDIS_SENTINEL = 'redis-sentinel';
+import { REDIS_SERVER } from './prerequisites.ts';
 const MASTER_NAME = 'hc-test';
 
 async function until(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
@@ -87,13 +86,14 @@ export async function createSentinelGroup(): Promise<SentinelGroup> {
         '',
       ].join('\n'));
       let spawnError: Error | undefined;
-      const child = spawn(REDIS_SENTINEL, [conf], { stdio: 'ignore' });
+      // redis-server itself runs as a sentinel (Debian's redis-sentinel package is only a link to it).
+      const child = spawn(REDIS_SERVER, [conf, '--sentinel'], { stdio: 'ignore' });
       child.once('error', (err) => { spawnError = err; });
       children.push(child);
       dirs.push(dir);
       ports.push(port);
       await until(`sentinel on port ${port}`, async () => {
-        if (spawnError) throw new Error(`cannot start ${REDIS_SENTINEL} (${spawnError.message}): install it, e.g. \`apt-get install redis-sentinel\``);
+        if (spawnError) throw new Error(`cannot start ${REDIS_SERVER} --sentinel (${spawnError.message}): install it, e.g. \`apt-get install redis-server\``);
         return (await ask<string>(port, 'PING')) === 'PONG';
       });
     }
