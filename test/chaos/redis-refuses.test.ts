@@ -47,6 +47,8 @@ interface Fault {
   end(): Promise<void>;
   /** Reads are still served (userinfo answers 200). */
   readsWork: boolean;
+  /** What /readyz (a PING) may answer: Redis refuses PING too under MISCONF, not under OOM. */
+  ready: number[];
   /**
    * The PSC state survives the fault, so the clinician back from PSC finishes by reloading.
    * Not under OOM: Redis still lets GETDEL take the state (deletes free memory), the code is
@@ -60,7 +62,7 @@ function diskFault(): Fault {
   const gone = join(tmpdir(), `hc-redis-gone-${process.pid}-${Date.now()}`);
   let dir = '';
   return {
-    name: 'MISCONF (the snapshot cannot be written)', reply: /^MISCONF/, readsWork: true, stateKept: true,
+    name: 'MISCONF (the snapshot cannot be written)', reply: /^MISCONF/, readsWork: true, ready: [503], stateKept: true,
     async start() {
       dir = ((await admin.config('GET', 'dir')) as string[])[1]!;
       mkdirSync(gone);
@@ -79,7 +81,7 @@ function diskFault(): Fault {
 }
 
 const memoryFault: Fault = {
-  name: 'OOM (maxmemory reached under noeviction)', reply: /^OOM/, readsWork: true, stateKept: false,
+  name: 'OOM (maxmemory reached under noeviction)', reply: /^OOM/, readsWork: true, ready: [200], stateKept: false,
   async start() { await admin.config('SET', 'maxmemory-policy', 'noeviction', 'maxmemory', '1'); },
   async end() { await admin.config('SET', 'maxmemory', '0'); },
 };
@@ -88,7 +90,7 @@ function replicaFault(): Fault {
   return {
     // The first READONLY makes ioredis reconnect (to find the master after a failover): the
     // requests meanwhile are refused with that reconnection's error.
-    name: 'READONLY (turned replica of a master that is not there)', reply: /^READONLY|Stream isn't writeable/, readsWork: false, stateKept: true,
+    name: 'READONLY (turned replica of a master that is not there)', reply: /^READONLY|Stream isn't writeable/, readsWork: false, ready: [200, 503], stateKept: true,
     // A master nobody listens on: no sync, so the data stays and reads are still served.
     async start() { await admin.replicaof('127.0.0.1', await freePort()); },
     async end() { await admin.replicaof('NO', 'ONE'); },
@@ -98,7 +100,7 @@ function replicaFault(): Fault {
 function busyFault(): Fault {
   let holder: Redis | undefined;
   return {
-    name: 'BUSY (a script holds the server)', reply: /^BUSY/, readsWork: false, stateKept: true,
+    name: 'BUSY (a script holds the server)', reply: /^BUSY/, readsWork: false, ready: [503], stateKept: true,
     async start() {
       await admin.config('SET', 'busy-reply-threshold', '100');
       holder = new Redis(redis.url, { maxRetriesPerRequest: 0 });
@@ -156,6 +158,9 @@ describe('chaos: Redis up but refusing', () => {
         assert.equal(refused.status, 503, `token endpoint: ${JSON.stringify(refused.body)}`);
         assert.equal(refused.body.error, 'temporarily_unavailable');
         assert.ok(Number(refused.retryAfter) > 0, 'Retry-After');
+
+        const ready = (await fetch(`${stack.issuer}/readyz`)).status;
+        assert.ok(fault.ready.includes(ready), `/readyz: ${ready}`);
 
         const info = await userinfo(tokens.access_token);
         if (fault.readsWork) assert.equal(info, 200, 'userinfo only reads: it keeps working');
