@@ -53,14 +53,14 @@ export function withinDeadline<T>(issue: () => Promise<T>, what: string, ms = ST
     return Promise.reject(new StoreDeadlineError(`redis: ${what} not sent: an earlier command of this request got no answer within ${ms} ms`));
   }
   const answer = issue();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
+  // One promise, one reaction and one timer per command (node groups timers of one duration
+  // in a list): this runs for every Redis command of the gateway.
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
       if (request) request.expired = true;
       reject(new StoreDeadlineError(`redis: no answer to ${what} within ${ms} ms`));
     }, ms);
+    // After the deadline the command may still settle (ioredis' own timeout): already answered.
+    answer.then((value) => { clearTimeout(timer); resolve(value); }, (err: unknown) => { clearTimeout(timer); reject(err); });
   });
-  // The command may still fail after the deadline (ioredis' own timeout): already answered.
-  answer.catch(() => {});
-  return Promise.race([answer, deadline]).finally(() => clearTimeout(timer));
 }
