@@ -47,9 +47,27 @@ const nodeOptions = {
   // A server that stopped answering (frozen, network partition) fails a command sent to it
   // after 3 s; deadline-client.ts bounds the wait from when it was issued (queued included).
   commandTimeout: STORE_ANSWER_MS,
-  // After a failover the old master turns replica: reconnect to reach the new master.
-  reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
 } satisfies RedisOptions;
+
+/** How often the READONLY reconnection is logged at most (a replica answers every write so). */
+const READONLY_LOG_EVERY_MS = 60_000;
+
+/**
+ * After a failover the old master turns replica and answers writes with READONLY: reconnect
+ * to reach the new master (Sentinel asks the sentinels again), saying so in one warning a
+ * minute at most.
+ */
+function reconnectOnReadonly(logger: StoreLogger, target: string): (error: Error) => boolean {
+  let loggedAt = -Infinity;
+  return (error) => {
+    if (!error.message.startsWith('READONLY')) return false;
+    if (Date.now() - loggedAt >= READONLY_LOG_EVERY_MS) {
+      loggedAt = Date.now();
+      logger.warn({ redis: target, detail: error.message.slice(0, 200) }, 'redis answered READONLY (a replica, e.g. after a failover): reconnecting to reach the master');
+    }
+    return true;
+  };
+}
 
 /**
  * Single server and Sentinel: once connected, a request made while the connection is down
@@ -86,7 +104,7 @@ export function createRedisConnection(options: RedisConnectionOptions, logger: S
       // pipeline, which ioredis then refuses (500s under concurrent load). Sent on their own.
       autoPipeliningIgnoredCommands: VARIADIC_KEY_SCRIPTS,
       clusterRetryStrategy: retryDelay,
-      redisOptions: { ...nodeOptions, ...auth },
+      redisOptions: { ...nodeOptions, reconnectOnError: reconnectOnReadonly(logger, `cluster ${clusterNodes}`), ...auth },
     };
     return withAnswerDeadlines(watch(new Cluster(nodes, clusterOptions), `cluster ${clusterNodes}`, logger));
   }
@@ -95,8 +113,10 @@ export function createRedisConnection(options: RedisConnectionOptions, logger: S
     if (!sentinelName) {
       throw new Error('redis: expected sentinelName (REDIS_SENTINEL_NAME) with sentinels, got none');
     }
+    const target = `sentinel ${sentinels} master ${sentinelName}`;
     const client = new Redis({
       ...nodeOptions,
+      reconnectOnError: reconnectOnReadonly(logger, target),
       retryStrategy: retryDelay,
       ...auth,
       sentinels: parseHostList(sentinels, 'redis sentinels (REDIS_SENTINELS)'),
@@ -105,12 +125,13 @@ export function createRedisConnection(options: RedisConnectionOptions, logger: S
       // rediss:// means TLS everywhere: to the master and to the sentinels.
       ...(credentials.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
     });
-    return withAnswerDeadlines(watch(failFastOnceConnected(client), `sentinel ${sentinels} master ${sentinelName}`, logger));
+    return withAnswerDeadlines(watch(failFastOnceConnected(client), target, logger));
   }
 
   if (!url) throw new Error('redis: expected url, sentinels or clusterNodes, got none of them');
   urlCredentials(url); // validates the scheme with a clear message before ioredis parses it
-  return withAnswerDeadlines(watch(failFastOnceConnected(new Redis(url, { ...nodeOptions, retryStrategy: retryDelay })), redactUrl(url), logger));
+  const target = redactUrl(url);
+  return withAnswerDeadlines(watch(failFastOnceConnected(new Redis(url, { ...nodeOptions, reconnectOnError: reconnectOnReadonly(logger, target), retryStrategy: retryDelay })), target, logger));
 }
 
 /**
