@@ -19,7 +19,7 @@ import { TestBrowser } from '../support/browser.ts';
 import { authorizationRequest, exchange, isRpRedirect, loginAtPsc, signIn } from '../support/psc-login.ts';
 import { loginPage } from '../support/key-journey.ts';
 import { freePort } from '../support/ports.ts';
-import { sleep, waitFor } from './wait-for.ts';
+import { waitFor } from './wait-for.ts';
 
 const STACK_TRACE = /\bat [\w.<>]+ \(|node_modules\/|"stack":/;
 const PSC_CALLBACK = (url: URL) => url.pathname === '/federation/psc/callback';
@@ -106,10 +106,12 @@ function busyFault(): Fault {
       holder = new Redis(redis.url, { maxRetriesPerRequest: 0 });
       holder.on('error', () => {});
       holder.eval('while true do end', 0).catch(() => { /* killed by end() */ });
-      await sleep(300);
+      await waitFor('Redis answers BUSY', () => admin.ping().then(() => false, (err: Error) => /^BUSY/.test(err.message)));
     },
     async end() {
       await admin.script('KILL');
+      // The script stops at its next check, a moment after SCRIPT KILL answered.
+      await waitFor('Redis answers again', () => admin.ping().then(() => true, () => false));
       holder?.disconnect();
       await admin.config('SET', 'busy-reply-threshold', '5000');
     },
