@@ -9,7 +9,7 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config/index.ts';
 import { loadKeys } from './keys/load.ts';
-import { createKeys, createBackend, createAdapterFactory, withUnavailableErrors, storeWaitPerRequest, type Store } from './store/index.ts';
+import { createKeys, createBackend, createAdapterFactory, withUnavailableErrors, storeScopePerRequest, type Store } from './store/index.ts';
 import { logStoreOutages } from './oidc/outage-log.ts';
 import { waitForStore } from './store/wait-for-store.ts';
 import { createAbuseLimits } from './limits/index.ts';
@@ -182,7 +182,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy);
-  app.use(storeWaitPerRequest());
+  app.use(storeScopePerRequest());
   app.use(forwardedHeaders());
   app.use(requestLog(logger));
   app.use(metrics.http);

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { asOneRequest, StoreDeadlineError, withinDeadline } from './answer-deadline.ts';
+import { StoreDeadlineError, withinDeadline } from './answer-deadline.ts';
+import { asOneRequest } from './request-scope.ts';
 import { isStoreUnavailable } from './unavailable.ts';
 
 const never = () => new Promise<string>(() => {});

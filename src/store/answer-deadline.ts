@@ -8,12 +8,11 @@
  * A request whose store does not answer therefore gets its 503 about 3 s after the store
  * stopped answering, whatever it has queued.
  *
- * The request's scope travels with its async context (AsyncLocalStorage), so every module
+ * The request's scope (request-scope.ts) travels with its async context, so every module
  * that talks to Redis — the store, the oidc-provider adapter, the audit trail, the rate
  * limits — is covered without passing anything down.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { RequestHandler } from 'express';
+import { currentRequest } from './request-scope.ts';
 
 /** The documented wait for Redis: a command (and a request) gets its answer within this. */
 export const STORE_ANSWER_MS = 3000;
@@ -26,29 +25,12 @@ export class StoreDeadlineError extends Error {
   }
 }
 
-interface RequestWait {
-  /** Set when a command of this request got no answer within its deadline. */
-  expired: boolean;
-}
-
-const requests = new AsyncLocalStorage<RequestWait>();
-
-/** Runs `fn` (and everything it starts) as one request: one wait for the store, not one per command. */
-export function asOneRequest<T>(fn: () => T): T {
-  return requests.run({ expired: false }, fn);
-}
-
-/** Express middleware: each request is one scope (mounted first, before anything reads Redis). */
-export function storeWaitPerRequest(): RequestHandler {
-  return (_req, _res, next) => asOneRequest(next);
-}
-
 /**
  * The answer of a command issued now by `issue`, or StoreDeadlineError after `ms`. When the
  * current request already waited its turn in vain, the command is not issued at all.
  */
 export function withinDeadline<T>(issue: () => Promise<T>, what: string, ms = STORE_ANSWER_MS): Promise<T> {
-  const request = requests.getStore();
+  const request = currentRequest();
   if (request?.expired) {
     return Promise.reject(new StoreDeadlineError(`redis: ${what} not sent: an earlier command of this request got no answer within ${ms} ms`));
   }

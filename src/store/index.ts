@@ -14,4 +14,5 @@ export { BatchError, type BatchFailure } from './batch-error.ts';
 export { StoredRecordError } from './adapter-record.ts';
 export { WrongTypeError } from './memory-keyspace.ts';
 export { StoreUnavailableError, isStoreUnavailable, outageCause, withUnavailableErrors } from './unavailable.ts';
-export { STORE_ANSWER_MS, StoreDeadlineError, storeWaitPerRequest, asOneRequest } from './answer-deadline.ts';
+export { STORE_ANSWER_MS, StoreDeadlineError } from './answer-deadline.ts';
+export { storeScopePerRequest, asOneRequest } from './request-scope.ts';

@@ -3,8 +3,8 @@
  * While its replica takes over its slots, relying parties get only successes or 503
  * `temporarily_unavailable`; the gateway follows the new slot map by itself, every token it
  * handed out before still works, sessions are still there and the audit chain is whole. A
- * refresh whose rotation was applied but whose answer died with the old master is the only
- * thing a relying party may lose (invalid_grant: sign in again).
+ * refresh whose rotation was cut half-way (its writes span shards) is answered 503 and
+ * works when tried again.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -5,7 +5,7 @@
  * `temporarily_unavailable`; the gateway finds the new master by itself
  * (no restart), every token it handed out before still works, sessions are still there and
  * the audit chain is whole. A refresh whose rotation was applied but whose answer died with
- * the old master is the only thing a relying party may lose (invalid_grant: sign in again).
+ * the old master is answered 503 and works when tried again (not invalid_grant).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
