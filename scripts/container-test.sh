@@ -26,7 +26,7 @@
 #
 # Usage (as root; CI: .ci/run): scripts/container-test.sh
 #   CONTAINER_TEST_HTTPS_PORT  Caddy on the host (18443)     CONTAINER_TEST_PSC_PORT  PSC simulator (18444)
-#   CONTAINER_TEST_SANDBOX_PORT  first of the sandbox's four ports (13000)
+#   CONTAINER_TEST_SANDBOX_PORT  first of the sandbox's five ports (13000)
 #   CONTAINER_TEST_KEEP=1  leave the stack up at the end (prints how to remove it)
 # The stack uses docker/compose.yml's subnet, 172.28.0.0/24: another stack of that file running
 # on the same machine (podman) must be stopped first.
@@ -103,6 +103,11 @@ cleanup() {
       echo "----- $(podman inspect --format '{{.Name}} {{.State.Status}} exit={{.State.ExitCode}} restarts={{.RestartCount}}' "$id")"
       podman logs --tail 25 "$id" 2>&1 | cut -c1-400
     done
+    # The failed checks and why, last, where a reader of the output's tail sees them.
+    if [ -s "$WORK/checks.log" ] && grep -q '^✖ failing tests:' "$WORK/checks.log"; then
+      log "the failed checks (the whole report is above)"
+      sed -n '/^✖ failing tests:/,$p' "$WORK/checks.log" | cut -c1-400 | head -200
+    fi
   fi
   if [ -n "${CONTAINER_TEST_KEEP:-}" ] && [ -n "$SERVICE_PID" ]; then
     log "CONTAINER_TEST_KEEP: the stack stays up (DOCKER_HOST=unix://$WORK/podman.sock CONTAINERS_CONF=$CONTAINERS_CONF ${COMPOSE[*]} down -v; kill $SERVICE_PID $HEALTH_PID)"
@@ -308,6 +313,7 @@ SANDBOX_GATEWAY_PORT=$SANDBOX_PORT
 SANDBOX_PSC_PORT=$((SANDBOX_PORT + 1))
 SANDBOX_DPI_PORT=$((SANDBOX_PORT + 2))
 SANDBOX_DMP_PORT=$((SANDBOX_PORT + 3))
+SANDBOX_NATIONAL_PORT=$((SANDBOX_PORT + 4))
 EOF
 cat >"$WORK/compose.test.yml" <<EOF
 # scripts/container-test.sh only: the issuer on the test's HTTPS port, the test CA trusted (the
@@ -355,5 +361,5 @@ CONTAINER_TEST_ISSUER="https://localhost:$HTTPS_PORT" \
 CONTAINER_TEST_PSC_URL="https://$BRIDGE_GATEWAY:$PSC_PORT" CONTAINER_TEST_PSC_PORT="$PSC_PORT" \
 CONTAINER_TEST_SANDBOX_PORT="$SANDBOX_PORT" \
 NODE_EXTRA_CA_CERTS="$WORK/secrets/tls/ca.pem" \
-  timeout 420 "$NODE" --test --test-reporter=spec --test-timeout=180000 test/containers/stack-checks.ts
+  timeout 420 "$NODE" --test --test-reporter=spec --test-timeout=180000 test/containers/stack-checks.ts 2>&1 | tee "$WORK/checks.log"
 log "container test done in $((SECONDS - START)) s"

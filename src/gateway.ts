@@ -39,6 +39,9 @@ import { missingClientAuth } from './oidc/missing-client-auth.ts';
 import { registeredAuthMethod } from './oidc/registered-auth-method.ts';
 import { providerApiEndpoints } from './oidc/api-endpoints.ts';
 import { createSessionPolicy } from './oidc/session-limits.ts';
+import { createContextPolicy } from './oidc/session-context.ts';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { AuditInput } from './audit/types.ts';
 import { createSessionSweeper, sessionDeadlinesKey } from './oidc/session-sweeper.ts';
 import { createDisabledClients, refuseDisabledClients } from './oidc/disabled-clients.ts';
 import { oneTimeJtis } from './oidc/replay-detection.ts';
@@ -54,6 +57,7 @@ import { backchannelFormLimits, queryLimits } from './http/input-limits.ts';
 import { pushedRequestLimits } from './http/pushed-request-limits.ts';
 import { createFormActionOrigins } from './http/form-action-origins.ts';
 import { createGatewayMetrics } from './pilot/metrics.ts';
+import { createEmergencyCodes } from './emergency/index.ts';
 import { metricsRoute } from './pilot/metrics-route.ts';
 import { createPilotFiguresReader } from './pilot/index.ts';
 import { pilotRoutes } from './pilot/routes.ts';
@@ -156,7 +160,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const pscSource = formAction.learning(createPscConfigurationSource(config.psc, { allowHttp: config.env !== 'production', ...(pscFetch ? { fetch: pscFetch } : {}) }));
   const psc = createPscFederation({ psc: config.psc, redirectUri: `${config.issuer}${PSC_CALLBACK_PATH}`, store, keys, source: pscSource });
   const clock = options.clock ?? Date.now;
-  const metrics = createGatewayMetrics();
+  const metrics = createGatewayMetrics({ emergencyCodesIssued: () => createEmergencyCodes(store, keys).issuedCount() });
   const audit = createGatewayAudit({ config, store, redis: backend.redis, keys, macKey: loaded.auditMacKey, logger, mirror: options.auditMirror, clock, count: metrics.counting });
   await audit.recorder.record({ type: 'config.loaded', outcome: 'info', details: { env: config.env, issuer: config.issuer, store: store.kind, clients: clients.map((c) => c.client_id) } });
   await audit.recorder.record({ type: 'keys.loaded', outcome: 'info', details: { signingKeys: loaded.jwks.keys.map((k) => `${k.alg}:${k.kid}`), created: loaded.created.length } });
@@ -164,7 +168,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const sessionAssurance = createSessionAssuranceStore(store, keys);
   const deadlinesKey = sessionDeadlinesKey(keys);
   const usableKeys = async (accountId: string) => (await credentials.listUsable(accountId)).length;
-  const assurance = { sessions: sessionAssurance, policy: sessionPolicy, assurance: policy, usableKeys, store, deadlinesKey, clock };
+  const assurance = {
+    sessions: sessionAssurance, policy: sessionPolicy, assurance: policy, usableKeys, store, deadlinesKey, clock,
+    context: createContextPolicy(config), audit: (input: AuditInput, ctx: KoaContextWithOIDC) => audit.recorder.record(input, audit.sourceOfContext(ctx)),
+  };
   const provider = createProvider({ assurance, config, adapter: createAdapterFactory(store, keys), jwks: loaded.jwks, cookieKeys: loaded.cookieKeys, clients, accounts, views });
   // Before the app mounts the provider: its middleware is composed when callback() is taken.
   const limits = createAbuseLimits({ limits: config.limits, redis: backend.redis, prefix: config.redis.prefix, audit: audit.requests });

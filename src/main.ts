@@ -90,6 +90,7 @@ async function main(): Promise<void> {
       `  PSC simulator        ${config.psc.issuer}`,
       `  demo DPI             ${config.sandbox.dpiUrl}/`,
       `  demo DMP-like        ${config.sandbox.dmpUrl}/`,
+      `  demo national        ${config.sandbox.nationalUrl}/  (a national service: signs in at the PSC simulator, which delegates to the gateway)`,
       `  pilot dashboard      ${config.issuer}/pilot  (staff: ${config.pilot.staffIdNats.join(', ')}; demo data: npm run pilot:seed)`,
       'Press Ctrl-C to stop.',
       '',

@@ -3,6 +3,7 @@
  * verified PSC login. The profile is replaced at every PSC login so that a change in the
  * national directory (new establishment, lost right) reaches the tokens.
  */
+import { randomUUID } from 'node:crypto';
 import type { Store } from '../store/store.ts';
 import type { Keys } from '../store/keys.ts';
 import { ID_NAT_PATTERN, type PractitionerAccount, type PscProfile } from './practitioner.ts';
@@ -17,6 +18,12 @@ export interface PscLogin {
 export interface AccountRepository {
   find(idNat: string): Promise<PractitionerAccount | undefined>;
   upsertFromPsc(login: PscLogin, now?: number): Promise<{ account: PractitionerAccount; created: boolean }>;
+  /**
+   * The clinician's immutable local identifier (a random UUID made at first use, never
+   * reassigned): the `oid` PSC pairs the account on, in place of the idNat it must not learn
+   * from the gateway. Made once across instances (set if absent).
+   */
+  localId(idNat: string): Promise<string>;
 }
 
 export function createAccountRepository(store: Store, keys: Keys): AccountRepository {
@@ -44,5 +51,16 @@ export function createAccountRepository(store: Store, keys: Keys): AccountReposi
     return { account, created: !existing };
   }
 
-  return { find, upsertFromPsc };
+  async function localId(idNat: string): Promise<string> {
+    if (!ID_NAT_PATTERN.test(idNat)) throw new TypeError(`idNat must be 1–40 letters or digits, got ${JSON.stringify(idNat)}`);
+    const key = keys.accountPart(idNat, 'local-id');
+    const existing = await store.get(key);
+    if (existing) return existing;
+    await store.setIfAbsent(key, randomUUID());
+    const made = await store.get(key);
+    if (!made) throw new Error(`local identifier of ${idNat} could not be stored`);
+    return made;
+  }
+
+  return { find, upsertFromPsc, localId };
 }

@@ -40,6 +40,22 @@ const bindingSchema = z.strictObject({
   inPerson: strengthSchema.default({ acr: 'eidas3', phishingResistant: true, hardwareProtected: true }),
 });
 
+/**
+ * Which means may answer Pro Santé Connect when it delegates a sign-in to the gateway
+ * ("PSC sans couture", assurance/delegation.ts). Absent: the phishing-resistant multi-factor
+ * methods that do not come from PSC itself (PSC vouching for itself through the gateway
+ * would be a loop), at eidas2 and phishing-resistant.
+ */
+const delegationSchema = z.strictObject({
+  $comment: z.string().optional(),
+  /** Methods accepted (a key also counts at what its binding lets it prove: see the two below). */
+  methods: z.array(z.string()),
+  /** The least level the sign-in must reach. */
+  minimumLevel: z.enum(LEVELS).default('eidas2'),
+  /** The sign-in must resist phishing (the ANS expectation for a "FI tiers"). */
+  phishingResistant: z.boolean().default(true),
+});
+
 export const policySchema = z.strictObject({
   $comment: z.string().optional(),
   methods: z.record(z.string().regex(/^[a-z0-9+-]+$/, 'lower-case letters, digits, - and +'), methodSchema),
@@ -61,6 +77,14 @@ export const policySchema = z.strictObject({
     /** Applications with `key_after_ecps` ask for a key after a sign-in by method `after`; the result is method `method` (its `amr` is added to the factors really used). */
     secondFactor: z.strictObject({ after: z.string(), method: z.string() }),
   }),
+  /** Emergency access codes (accès de secours): the method a sign-in with one is worth. */
+  emergency: z.strictObject({ $comment: z.string().optional(), method: z.string() }).default({ method: 'emergency-code' }),
+  /**
+   * Quick re-authentication at shared workstations: the method a touch of a key without user
+   * verification is worth (its `amr` is added to the key's own factor, never `mfa`).
+   */
+  sharedWorkstation: z.strictObject({ $comment: z.string().optional(), method: z.string() }).default({ method: 'webauthn-presence' }),
+  delegation: delegationSchema.optional(),
   binding: bindingSchema.default({ minimumLevel: 'eidas2', unrecorded: { acr: 'eidas2', phishingResistant: false, hardwareProtected: false }, inPerson: { acr: 'eidas3', phishingResistant: true, hardwareProtected: true } }),
 }).superRefine((p, ctx) => {
   const known = new Set(Object.keys(p.methods));
@@ -74,7 +98,20 @@ export const policySchema = z.strictObject({
   refersToMethod(['webauthn', 'attested', 'method'], p.webauthn.attested.method);
   refersToMethod(['webauthn', 'secondFactor', 'after'], p.webauthn.secondFactor.after);
   refersToMethod(['webauthn', 'secondFactor', 'method'], p.webauthn.secondFactor.method);
-});
+  refersToMethod(['emergency', 'method'], p.emergency.method);
+  refersToMethod(['sharedWorkstation', 'method'], p.sharedWorkstation.method);
+  for (const [path, method] of [['emergency', p.emergency.method], ['sharedWorkstation', p.sharedWorkstation.method]] as const) {
+    if (p.methods[method]?.amr.includes('mfa')) ctx.addIssue({ code: 'custom', path: [path, 'method'], input: method, message: 'a method whose amr does not claim mfa (it is one factor)' });
+  }
+  p.delegation?.methods.forEach((method, i) => refersToMethod(['delegation', 'methods', String(i)], method));
+}).transform((p) => ({ ...p, delegation: p.delegation ?? defaultDelegation(p) }));
+
+/** The default delegation rule: phishing-resistant multi-factor methods that do not come from PSC. */
+function defaultDelegation(p: { methods: Record<string, z.output<typeof methodSchema>>; psc: { authModes: Record<string, string>; unknownAuthMode: string }; webauthn: { secondFactor: { method: string } } }) {
+  const fromPsc = new Set([...Object.values(p.psc.authModes), p.psc.unknownAuthMode, p.webauthn.secondFactor.method]);
+  const methods = Object.entries(p.methods).filter(([name, m]) => !fromPsc.has(name) && m.phishingResistant && m.amr.includes('mfa')).map(([name]) => name);
+  return { methods, minimumLevel: 'eidas2' as const, phishingResistant: true };
+}
 
 export type AssurancePolicy = z.output<typeof policySchema>;
 export type MethodPolicy = z.output<typeof methodSchema>;

@@ -20,6 +20,10 @@ export interface SessionAssurance extends Assurance {
   lastSeenAt: number;
   /** Session profile that set its lifetimes. */
   profile: string;
+  /** Digest of the User-Agent of the browser the session was opened in (oidc/session-context.ts); absent in records older than it. */
+  browser?: string;
+  /** Client address the session was opened from, or last moved to (an audited change). */
+  address?: string;
   /** Epoch ms when an administrator ended the session (`npm run admin -- end-sessions`); read-only here. */
   revokedAt?: number;
 }

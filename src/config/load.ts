@@ -50,6 +50,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   sandbox.pscUrl ??= defaultUrl(sandbox.host, sandbox.pscPort);
   sandbox.dpiUrl ??= defaultUrl(sandbox.host, sandbox.dpiPort);
   sandbox.dmpUrl ??= defaultUrl(sandbox.host, sandbox.dmpPort);
+  sandbox.nationalUrl ??= defaultUrl(sandbox.host, sandbox.nationalPort);
   const refused = [...pscAuthProblems(config.psc), ...productionProblems(config)];
   if (refused.length) throw new ConfigError(refused);
   return config;

@@ -125,6 +125,10 @@ export const configSchema = z.strictObject({
     pscPort: port.min(1).default(3001),
     dpiPort: port.min(1).default(3002),
     dmpPort: port.min(1).default(3003),
+    /** The demo national service: a relying party of the PSC simulator, reached through delegation. */
+    nationalPort: port.min(1).default(3004),
+    /** How long the PSC simulator keeps a pairing (local account ↔ CPS identity) before asking again. */
+    pairingDays: z.coerce.number().int().min(1).max(3650).default(180),
     /**
      * The URLs people and the gateway reach them at (an origin), when it is not
      * http://<host>:<port> (localhost for a wildcard host): behind a port mapping or a proxy.
@@ -133,6 +137,7 @@ export const configSchema = z.strictObject({
     pscUrl: peerUrl.optional(),
     dpiUrl: peerUrl.optional(),
     dmpUrl: peerUrl.optional(),
+    nationalUrl: peerUrl.optional(),
   }).prefault({}),
   ttl: z.strictObject({
     accessToken: seconds.default(600),
@@ -166,7 +171,25 @@ export const configSchema = z.strictObject({
       absoluteMinutes: z.coerce.number().int().min(1).max(1440).default(60),
       /** Client networks (CIDR) of shared workstations, e.g. ["10.12.0.0/16"]. */
       networks: z.array(cidr()).default([]),
+      /**
+       * Quick re-authentication (a touch of the clinician's own key, user presence without
+       * verification) on these networks, for this long after a full two-factor sign-in there;
+       * 0 switches it off. At most 240 (4 h). See docs/assurance.md "Shared workstations".
+       */
+      quickReauthMinutes: z.coerce.number().int().min(0).max(240).default(0),
+    }).superRefine((shared, ctx) => {
+      if (shared.quickReauthMinutes > 0 && shared.networks.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['quickReauthMinutes'], input: shared.quickReauthMinutes, message: '0, or shared-workstation networks in sessions.sharedWorkstation.networks (SHARED_WORKSTATION_NETWORKS): quick re-authentication is only for them' });
+      }
     }).prefault({}),
+    /**
+     * What happens when a session is used from another browser or address than the one it
+     * was opened in (oidc/session-context.ts): ignore, audit (record it and go on),
+     * reauthenticate (a new sign-in), end (the session ends, then a new sign-in).
+     */
+    browserChange: z.enum(['ignore', 'audit', 'reauthenticate', 'end']).default('reauthenticate'),
+    /** Same for the client address; a move between addresses of declared networks (limits.networks, shared workstations) is never one. */
+    addressChange: z.enum(['ignore', 'audit', 'reauthenticate', 'end']).default('audit'),
     /** How often ended sessions are looked for (one instance at a time does it). */
     sweepSeconds: z.coerce.number().int().min(1).max(3600).default(30),
   }).prefault({}),
@@ -211,6 +234,13 @@ export const configSchema = z.strictObject({
     /** Client networks (CIDR) allowed on /metrics without the token. */
     allow: z.array(cidr()).default(['127.0.0.1/32', '::1/128']),
   }).prefault({}),
+  emergency: z.strictObject({
+    /**
+     * How long an emergency access code (accès de secours, admin CLI emergency-code or
+     * /admin/emergency) stays valid if unused: at most 24 h; an establishment may shorten it.
+     */
+    validityHours: z.coerce.number().int().min(1).max(24).default(24),
+  }).prefault({}),
   admin: z.strictObject({
     /** National identifiers of the IAM team allowed on /admin (signed in at eidas2 or above). */
     idNats: z.array(z.string().regex(/^[A-Za-z0-9]{1,40}$/)).default([]),
@@ -218,6 +248,14 @@ export const configSchema = z.strictObject({
   pilot: z.strictObject({
     /** National identifiers of the pilot team allowed on /pilot (signed in at eidas2 or above). */
     staffIdNats: z.array(z.string().regex(/^[A-Za-z0-9]{1,40}$/)).default([]),
+  }).prefault({}),
+  delegation: z.strictObject({
+    /**
+     * The establishment's identifier sent to PSC as `tid` in the ID tokens of the delegation
+     * client (PSC "sans couture"): a constant agreed with the ANS at registration, e.g. the
+     * FINESS juridique. Required when a client of the clients file has "psc_delegation": true.
+     */
+    tenantId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits and . _ : - (1–128), e.g. "FINESS-750712184"').optional(),
   }).prefault({}),
   support: z.strictObject({
     /** Who a clinician should call, shown on pages that say "contact support" (e.g. a blocked key). */
@@ -232,6 +270,6 @@ export type ConfigInput = z.input<typeof configSchema>;
 /** After loading: the sandbox switch decided and every public URL known (load.ts). */
 export type Config = z.output<typeof configSchema> & {
   issuer: string;
-  sandbox: { enabled: boolean; pscUrl: string; dpiUrl: string; dmpUrl: string };
+  sandbox: { enabled: boolean; pscUrl: string; dpiUrl: string; dmpUrl: string; nationalUrl: string };
 };
 export type PscMetadata = z.output<typeof pscMetadataSchema>;

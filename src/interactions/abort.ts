@@ -9,7 +9,8 @@ import type { RequestHandler } from 'express';
 import type { FederationFailure } from '../federation/index.ts';
 import { oauthErrorFor } from '../federation/index.ts';
 import { interactionFor, type InteractionDeps } from './context.ts';
-import { takeUnmet, unmetDescription } from './unmet-reason.ts';
+import { DELEGATION_REASONS, takeUnmet, unmetDescription, unmetError } from './unmet-reason.ts';
+import { gatewayProperties } from '../oidc/client-properties.ts';
 import { PSC_FAILURE } from './psc-failure-page.ts';
 
 const DESCRIPTIONS: Record<FederationFailure | 'cancelled', string> = {
@@ -27,14 +28,15 @@ export function postAbort(deps: InteractionDeps): RequestHandler {
     const clientId = String(details.params.client_id);
     const actor = details.session?.accountId;
     const unmet = await takeUnmet(deps, details.uid);
+    const delegating = gatewayProperties(await deps.provider.Client.find(clientId)).psc_delegation;
     if (unmet) {
-      await deps.audit.record({ type: 'signin.failed', outcome: 'failure', clientId, actor, reason: 'unmet_authentication_requirements' }, req);
-      await deps.provider.interactionFinished(req, res, {
-        error: 'unmet_authentication_requirements',
-        error_description: unmetDescription(unmet),
-      }, { mergeWithLastSubmission: false });
+      const error = unmetError(unmet);
+      await deps.audit.record({ type: 'signin.failed', outcome: 'failure', clientId, actor, reason: error === 'access_denied' ? unmet.reason : error }, req);
+      if (delegating && !DELEGATION_REASONS.has(unmet.reason)) await deps.audit.record({ type: 'delegation.refused', outcome: 'failure', clientId, actor, reason: unmet.reason }, req);
+      await deps.provider.interactionFinished(req, res, { error, error_description: unmetDescription(unmet) }, { mergeWithLastSubmission: false });
       return;
     }
+    if (delegating) await deps.audit.record({ type: 'delegation.refused', outcome: 'failure', clientId, actor, reason: 'cancelled' }, req);
     const failure = (await deps.store.take(deps.keys.interaction(details.uid, PSC_FAILURE))) as FederationFailure | null;
     const error = failure && Object.hasOwn(DESCRIPTIONS, failure) ? oauthErrorFor(failure) : 'access_denied';
     await deps.audit.record({ type: 'signin.failed', outcome: 'failure', clientId, actor, reason: failure ? `psc-${failure}` : 'cancelled' }, req);

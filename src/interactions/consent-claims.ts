@@ -3,7 +3,8 @@
  * claims of the scopes asked and those asked through `claims`, within the client's scopes.
  */
 import type { Client } from 'oidc-provider';
-import { CLAIMS } from '../oidc/claims-config.ts';
+import { CLAIMS, DELEGATION_ONLY_CLAIMS } from '../oidc/claims-config.ts';
+import { gatewayProperties } from '../oidc/client-properties.ts';
 import { claimsAllowed } from '../oidc/claims-allowed.ts';
 
 /** Page order: about the sign-in, then the person, then the professional data. */
@@ -34,7 +35,8 @@ export function consentClaims(params: { scope?: unknown; claims?: unknown }, cli
   }
   for (const claim of askedThroughClaims(params.claims)) listed.add(claim);
   if ((client as { includeSid?: () => unknown } | undefined)?.includeSid?.()) listed.add('sid');
-  const claims = [...listed].filter((c) => allowed.has(c) && !NOT_LISTED.has(c));
+  const delegating = gatewayProperties(client).psc_delegation;
+  const claims = [...listed].filter((c) => allowed.has(c) && !NOT_LISTED.has(c) && (delegating || !DELEGATION_ONLY_CLAIMS.has(c)));
   const rank = (c: string) => (ORDER.includes(c) ? ORDER.indexOf(c) : ORDER.length);
   return { claims: claims.sort((a, b) => rank(a) - rank(b)), offlineAccess: scopes.includes('offline_access') };
 }

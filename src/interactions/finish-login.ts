@@ -11,6 +11,9 @@ import type { VerifiedLogin } from './pending-login.ts';
 import { ASSURANCE_CHECK, type LoginResult } from '../oidc/assurance-check.ts';
 import { establishmentsOf, professionOf } from '../accounts/index.ts';
 import { refuseEndedAuthentication } from './ended-authentication.ts';
+import { recordWorkstationPass } from './workstation-pass.ts';
+import { gatewayProperties } from '../oidc/client-properties.ts';
+import { recordDelegatedSignIn } from './delegation-pages.ts';
 
 /** The login handed to oidc-provider; `assurance` and `authTime` are read by the gateway's session checks (oidc/assurance-check.ts). */
 function loginResult(login: VerifiedLogin): { login: LoginResult } {
@@ -18,7 +21,7 @@ function loginResult(login: VerifiedLogin): { login: LoginResult } {
   return { login: { accountId, acr: assurance.acr, amr: assurance.amr, ts: Math.floor(authTime / 1000), remember: true, assurance, authTime, keyId: login.key?.id } };
 }
 
-async function record(deps: InteractionDeps, req: Request, details: InteractionDetails, login: VerifiedLogin) {
+async function record(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: VerifiedLogin) {
   await refuseEndedAuthentication(deps, req, details, { accountId: login.accountId, authTime: login.authTime, keyId: login.key?.id });
   const clientId = String(details.params.client_id);
   const account = await deps.accounts.find(login.accountId);
@@ -35,14 +38,16 @@ async function record(deps: InteractionDeps, req: Request, details: InteractionD
   if (details.prompt.reasons.includes(ASSURANCE_CHECK)) {
     await deps.audit.record({ type: 'stepup.met', outcome: 'success', ...common, details: { method, acr } }, req);
   }
+  await recordWorkstationPass(deps, req, res, login);
+  if (gatewayProperties(await deps.provider.Client.find(clientId)).psc_delegation) await recordDelegatedSignIn(deps, req, common, login.assurance);
 }
 
 export async function finishLogin(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: VerifiedLogin): Promise<void> {
-  await record(deps, req, details, login);
+  await record(deps, req, res, details, login);
   await deps.provider.interactionFinished(req, res, loginResult(login), { mergeWithLastSubmission: false });
 }
 
 export async function finishLoginUrl(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: VerifiedLogin): Promise<string> {
-  await record(deps, req, details, login);
+  await record(deps, req, res, details, login);
   return deps.provider.interactionResult(req, res, loginResult(login), { mergeWithLastSubmission: false });
 }

@@ -11,11 +11,18 @@ import { KEY_FAILURES_LIMIT, RateLimitedError } from '../limits/index.ts';
 import { localeOf } from '../http/page.ts';
 import type { Views } from '../http/views.ts';
 
-/** A ceremony that succeeded but cannot sign in here (level too low, PSC must vouch again). */
+/**
+ * Why a ceremony that succeeded cannot sign in here: the level is too low, PSC must vouch again,
+ * or a quick re-authentication is not allowed (not on a shared-workstation network, or no full
+ * sign-in there within the window).
+ */
+export type JourneyRefusalCode = 'insufficient-level' | 'psc-refresh-required' | 'quick-not-here' | 'quick-window-over';
+
+/** A ceremony that succeeded but cannot sign in here (see JourneyRefusalCode). */
 export class JourneyRefusal extends Error {
-  readonly code: 'insufficient-level' | 'psc-refresh-required';
+  readonly code: JourneyRefusalCode;
   readonly params: Record<string, string | number>;
-  constructor(code: 'insufficient-level' | 'psc-refresh-required', params: Record<string, string | number> = {}) {
+  constructor(code: JourneyRefusalCode, params: Record<string, string | number> = {}) {
     super(code);
     this.name = 'JourneyRefusal';
     this.code = code;

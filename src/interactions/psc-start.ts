@@ -3,10 +3,13 @@
  * state is stored (federation/psc-login.ts) and bound to this browser with a cookie that
  * only the callback path receives. PSC is asked for a fresh authentication (prompt=login)
  * when the request needs one or when PSC already answered below the level in this interaction.
+ * Never for a sign-in PSC itself asked for (a delegation client): that would be a loop.
  */
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { FederationError } from '../federation/index.ts';
+import { UserFacingError } from '../http/errors.ts';
+import { gatewayProperties } from '../oidc/client-properties.ts';
 import { interactionFor, pscBindingCookie, type InteractionDeps } from './context.ts';
 import { ASSURANCE_CHECK, SESSION_EXPIRED_CHECK } from '../oidc/assurance-check.ts';
 import { ABORT_REASON, PSC_FELL_SHORT } from './unmet-reason.ts';
@@ -29,6 +32,9 @@ export function stateDigest(state: string): string {
 export function postPscStart(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const details = await interactionFor(deps.provider, req, res);
+    if (gatewayProperties(await deps.provider.Client.find(String(details.params.client_id))).psc_delegation) {
+      throw new UserFacingError(400, 'psc_for_psc', 'Pro Santé Connect delegated this sign-in: it is never sent back to Pro Santé Connect');
+    }
     try {
       // A first sign-in (no gateway session: reason no_session) whose PSC answer fell short
       // (e-CPS when the card is needed) is marked by after-psc: PSC's own session would

@@ -4,7 +4,7 @@
  * (step-up), and says so when there are none. A key counts at what it is worth under its
  * binding (assurance/key-assurance.ts), not at what the authenticator alone could prove.
  */
-import { assuranceOfMethod, keyAssurance, satisfies, secondFactorAssurance, type Assurance, type AssurancePolicy, type KeyFacts, type Requirement } from '../assurance/index.ts';
+import { acceptedForDelegation, assuranceOfMethod, keyAssurance, satisfies, secondFactorAssurance, type Assurance, type AssurancePolicy, type KeyFacts, type Requirement } from '../assurance/index.ts';
 import { gatewayProperties } from '../oidc/client-properties.ts';
 import { requestRequirement } from '../oidc/request-requirement.ts';
 import type { InteractionDeps, InteractionDetails } from './context.ts';
@@ -22,6 +22,8 @@ export interface SignInChoices {
   pscEcps: boolean;
   /** Nothing this clinician has can reach it. */
   none: boolean;
+  /** An emergency access code would do (the application accepts the lowest level): the page links to it. */
+  emergency: boolean;
 }
 
 function meets(policy: AssurancePolicy, method: string | undefined, requirement: Requirement): boolean {
@@ -32,6 +34,8 @@ export async function signInChoices(deps: InteractionDeps, details: InteractionD
   const { policy } = deps;
   const accountId = details.session?.accountId;
   const keys = accountId ? await deps.credentials.listUsable(accountId) : undefined;
+  const client = gatewayProperties(await deps.provider.Client.find(String(details.params.client_id)));
+  if (client.psc_delegation) return delegationChoices(policy, requirement);
   // Nobody known yet: a key is offered when some key could reach the level (once bound at least as high).
   const keyMethods = [policy.webauthn.deviceBound, policy.webauthn.synced, ...(policy.webauthn.attested.allowList.length ? [policy.webauthn.attested.method] : [])];
   const key = keys
@@ -43,7 +47,18 @@ export async function signInChoices(deps: InteractionDeps, details: InteractionD
     ? meets(policy, policy.webauthn.secondFactor.method, requirement)
     : ecpsMethod !== undefined && keyCompletes(policy, assuranceOfMethod(policy, ecpsMethod), keys, requirement);
   const pscEcps = meets(policy, ecpsMethod, requirement) || combination;
-  return { key, pscCard, pscEcps, none: !key && !pscCard && !pscEcps };
+  return { key, pscCard, pscEcps, none: !key && !pscCard && !pscEcps, emergency: meets(policy, policy.emergency.method, requirement) };
+}
+
+/**
+ * When Pro Santé Connect delegates the sign-in: keys only (PSC is never offered: it would send
+ * the clinician back to itself). Whoever is at the workstation may use their own key, whatever
+ * the session's account has; each key is then counted at what its binding lets it prove
+ * (webauthn-signin.ts), and one without a key is told how to enrol one (delegation-pages.ts).
+ */
+function delegationChoices(policy: AssurancePolicy, requirement: Requirement): SignInChoices {
+  const key = policy.delegation.methods.some((m) => policy.methods[m] !== undefined && satisfies(assuranceOfMethod(policy, m), requirement) && acceptedForDelegation(policy, assuranceOfMethod(policy, m)));
+  return { key, pscCard: false, pscEcps: false, none: !key, emergency: false };
 }
 
 /** Whether a PSC sign-in that fell short reaches the requirement with one of these keys as second factor. */

@@ -20,6 +20,9 @@ import { getSecondFactor, postSecondFactorOptions, postSecondFactorVerify } from
 import { ceremonyBody, ceremonyErrors } from './json-responses.ts';
 import { getPscFailure } from './psc-failure-page.ts';
 import { getUnmet } from './unmet-page.ts';
+import { emergencyForm, getEmergency, postEmergency } from './emergency.ts';
+import { getQuick, postQuickOptions, postQuickVerify } from './quick-reauth.ts';
+import { getDelegationNoKey, getDelegationRefused } from './delegation-pages.ts';
 import { csrfToken, csrfValid, interactionBinding } from '../http/csrf.ts';
 import { notReplayable } from '../http/current-step.ts';
 import { UserFacingError } from '../http/errors.ts';
@@ -50,12 +53,18 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   router.get('/interaction/:uid/psc/done', atInteraction, getPscDone(deps));
   router.get('/interaction/:uid/psc/failure', getPscFailure(deps));
   router.get('/interaction/:uid/unmet', getUnmet(deps));
+  router.get('/interaction/:uid/delegation/no-key', getDelegationNoKey(deps));
+  router.get('/interaction/:uid/delegation/refused', getDelegationRefused(deps));
   router.post('/interaction/:uid/consent', atInteraction, form, checked, postConsent(deps));
   router.post('/interaction/:uid/abort', atInteraction, form, checked, postAbort(deps));
   router.get(PSC_CALLBACK_PATH, notReplayable(), step, getPscCallback(deps, `${deps.config.issuer}${PSC_CALLBACK_PATH}`));
   router.get('/interaction/:uid/enrol', getEnrol(deps));
   router.post('/interaction/:uid/enrol/skip', atInteraction, form, checked, postEnrolSkip(deps));
   router.get('/interaction/:uid/second-factor', getSecondFactor(deps));
+  router.get('/interaction/:uid/emergency', getEmergency(deps));
+  router.get('/interaction/:uid/quick', getQuick(deps));
+  const atEmergency = notReplayable((req) => `/interaction/${encodeURIComponent(String(req.params.uid))}/emergency`);
+  router.post('/interaction/:uid/emergency', atEmergency, step, emergencyForm, checked, postEmergency(deps));
 
   const ceremonies = Router();
   ceremonies.post('/interaction/:uid/webauthn/options', step, ceremonyBody, postSignInOptions(deps));
@@ -64,6 +73,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   ceremonies.post('/interaction/:uid/enrol/verify', step, ceremonyBody, postEnrolVerify(deps));
   ceremonies.post('/interaction/:uid/second-factor/options', step, ceremonyBody, postSecondFactorOptions(deps));
   ceremonies.post('/interaction/:uid/second-factor/verify', step, ceremonyBody, postSecondFactorVerify(deps));
+  ceremonies.post('/interaction/:uid/quick/options', step, ceremonyBody, postQuickOptions(deps));
+  ceremonies.post('/interaction/:uid/quick/verify', step, ceremonyBody, postQuickVerify(deps));
   ceremonies.use(ceremonyErrors(deps.views));
   router.use(ceremonies);
   return router;

@@ -9,7 +9,7 @@
 import type { RequestHandler } from 'express';
 import { sendPage } from '../http/page.ts';
 import { gatewayProperties } from '../oidc/client-properties.ts';
-import { ASSURANCE_CHECK, CLIENT_STEP_CHECK, SESSION_EXPIRED_CHECK } from '../oidc/assurance-check.ts';
+import { ASSURANCE_CHECK, CLIENT_STEP_CHECK, CONTEXT_CHANGED_CHECK, SESSION_EXPIRED_CHECK } from '../oidc/assurance-check.ts';
 import { assuranceOf, stepRulesAsk } from '../assurance/index.ts';
 import { savePendingLogin } from './pending-login.ts';
 import { requirementOf, signInChoices } from './requirement.ts';
@@ -21,12 +21,15 @@ import { consentClaims } from './consent-claims.ts';
 import { rememberInteractionClient } from './interaction-client.ts';
 import { PORTAL_CLIENT_ID } from '../portal/portal-client.ts';
 import { portalSignInDestination } from '../portal/destination.ts';
+import { onSharedWorkstation, openPasses } from './workstation-pass.ts';
+import { presenceMeets } from './quick-reauth.ts';
 
 const REASON_MESSAGES: Record<string, string> = {
   max_age: 'login.reasonMaxAge',
   login_prompt: 'login.reasonPromptLogin',
   [SESSION_EXPIRED_CHECK]: 'login.reasonExpired',
   [CLIENT_STEP_CHECK]: 'login.reasonKeyRequired',
+  [CONTEXT_CHANGED_CHECK]: 'login.reasonContextChanged',
 };
 
 /** When the session lacks only a key as second factor: keeps its login pending for that step and says so. */
@@ -59,8 +62,10 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
       const clientId = String(details.params.client_id);
       const actor = details.session?.accountId;
       const wanted = { level: requirement.level, phishingResistant: requirement.phishingResistant, hardwareProtected: requirement.hardwareProtected };
+      const delegation = gatewayProperties(client).psc_delegation;
       if (await firstTimeInInteraction(deps, details.uid, 'started')) {
         await deps.audit.record({ type: 'signin.started', outcome: 'info', clientId, actor, details: { reasons: details.prompt.reasons, ...wanted } }, req);
+        if (delegation) await deps.audit.record({ type: 'delegation.started', outcome: 'info', clientId, actor }, req);
         if (stepUp) await deps.audit.record({ type: 'stepup.asked', outcome: 'info', clientId, actor, details: wanted }, req);
       }
       if (choices.none) {
@@ -74,7 +79,9 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
       const reason = stepUp ? (meansShown > 1 ? 'login.stepUp' : 'login.stepUpOne') : details.prompt.reasons.map((r) => REASON_MESSAGES[r]).find(Boolean);
       // The account portal's sign-in names the page it leads to (account, pilot dashboard, audit trail).
       const destination = clientId === PORTAL_CLIENT_ID ? await portalSignInDestination(deps, details.params.state) : undefined;
-      sendPage(deps.views, req, res, 'login', { uid: details.uid, clientName, destination, reason, choices, requirement });
+      // On a shared workstation where someone signed in fully lately, a touch of their key may reopen a session (quick-reauth.ts).
+      const quick = !delegation && onSharedWorkstation(deps, req) && (await openPasses(deps, req, deps.clock())).length > 0 && await presenceMeets(deps, details);
+      sendPage(deps.views, req, res, 'login', { uid: details.uid, clientName, destination, reason, choices, requirement, quick, delegation });
       return;
     }
     if (gatewayProperties(client).first_party) {

@@ -17,7 +17,14 @@ export type UnmetReason =
     reason: 'means-used-falls-short'; method: string; acr: string; requirement: RequirementSummary;
     /** The application requires a key, which a sign-in this weak cannot enrol (`requirement`: the binding minimum). */
     enrolmentTooWeak?: boolean;
-  };
+  }
+  /** PSC delegated the sign-in and the key used is not a means the policy accepts for delegation. */
+  | { reason: 'means-not-accepted-for-delegation'; method: string; acr: string; phishingResistant: boolean; requirement: RequirementSummary }
+  /** PSC delegated the sign-in to a clinician who has no key yet (told how to enrol one). */
+  | { reason: 'no-key-for-delegation'; requirement: RequirementSummary };
+
+/** The reasons of a delegated sign-in (PSC sans couture): PSC is sent back with them. */
+export const DELEGATION_REASONS: ReadonlySet<string> = new Set(['means-not-accepted-for-delegation', 'no-key-for-delegation']);
 
 type RequirementSummary = Pick<Requirement, 'level' | 'phishingResistant' | 'hardwareProtected'>;
 
@@ -53,7 +60,7 @@ function parseUnmet(raw: string | null): UnmetReason | undefined {
   if (!raw) return undefined;
   try {
     const parsed = JSON.parse(raw) as Partial<UnmetReason>;
-    return parsed.reason === 'no-means-reaches-the-level' || parsed.reason === 'means-used-falls-short' ? parsed as UnmetReason : undefined;
+    return parsed.reason === 'no-means-reaches-the-level' || parsed.reason === 'means-used-falls-short' || DELEGATION_REASONS.has(String(parsed.reason)) ? parsed as UnmetReason : undefined;
   } catch {
     return undefined;
   }
@@ -66,12 +73,29 @@ function levelText(r: RequirementSummary): string {
   return [r.level, ...(r.phishingResistant ? ['phishing-resistant'] : []), ...(r.hardwareProtected ? ['hardware-protected'] : [])].join(', ');
 }
 
+/** The characters RFC 6749 allows in error_description. */
+function ascii(text: string): string {
+  return text.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '');
+}
+
+/** The OAuth error for a recorded reason: a clinician without a key is a refusal, anything else an unmet requirement. */
+export function unmetError(unmet: UnmetReason): 'access_denied' | 'unmet_authentication_requirements' {
+  return unmet.reason === 'no-key-for-delegation' ? 'access_denied' : 'unmet_authentication_requirements';
+}
+
 /** The error_description sent with unmet_authentication_requirements: true to the case. */
 export function unmetDescription(unmet: UnmetReason): string {
   const required = levelText(unmet.requirement);
+  if (unmet.reason === 'no-key-for-delegation') {
+    return 'the clinician has no security key or passkey at the establishment yet; they were told to enrol one through the establishment\'s usual sign-in and sent back to Pro Sante Connect';
+  }
+  if (unmet.reason === 'means-not-accepted-for-delegation') {
+    const strength = `${ascii(unmet.acr)}${unmet.phishingResistant ? ', phishing-resistant' : ', not phishing-resistant'}`;
+    return `the means used at the establishment (${ascii(unmet.method)}, ${strength}) is not accepted for delegation to Pro Sante Connect (required: phishing-resistant two-factor, ${required})`;
+  }
   if (unmet.reason === 'no-means-reaches-the-level') {
     return `no means of authentication available to the clinician reaches the level this client requires (${required})`;
   }
-  const means = MEANS_NAMES[unmet.method] ?? unmet.method.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '');
+  const means = MEANS_NAMES[unmet.method] ?? ascii(unmet.method);
   return `the means used at Pro Sante Connect (${means}, ${unmet.acr}) does not reach the level this client requires (${required}); the clinician did not complete a sign-in at that level`;
 }

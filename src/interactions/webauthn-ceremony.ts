@@ -11,6 +11,6 @@ export function webauthnDeps(deps: Pick<InteractionDeps, 'store' | 'keys' | 'web
 }
 
 /** Where the challenge of a ceremony of this interaction is kept (same Cluster slot as the interaction). */
-export function ceremonyKey(deps: InteractionDeps, uid: string, ceremony: 'webauthn-auth' | 'webauthn-reg' | 'webauthn-2fa'): string {
+export function ceremonyKey(deps: InteractionDeps, uid: string, ceremony: 'webauthn-auth' | 'webauthn-reg' | 'webauthn-2fa' | 'webauthn-quick'): string {
   return deps.keys.interaction(uid, ceremony);
 }

@@ -8,7 +8,9 @@
  */
 import type { RequestHandler } from 'express';
 import { createAuthenticationOptions, verifyAuthentication } from '../webauthn/index.ts';
-import { keyAssurance, satisfies } from '../assurance/index.ts';
+import { acceptedForDelegation, keyAssurance, satisfies } from '../assurance/index.ts';
+import { gatewayProperties } from '../oidc/client-properties.ts';
+import { refuseForDelegation } from './delegation-pages.ts';
 import { requirementOf } from './requirement.ts';
 import { JourneyRefusal } from './json-responses.ts';
 import { auditKeyRefusal } from './key-audit.ts';
@@ -43,7 +45,14 @@ export function postSignInVerify(deps: InteractionDeps): RequestHandler {
         throw new JourneyRefusal('psc-refresh-required', { days: deps.config.psc.freshnessDays });
       }
       const level = keyAssurance(deps.policy, credential);
-      if (!satisfies(level, await requirementOf(deps, details))) throw new JourneyRefusal('insufficient-level');
+      const requirement = await requirementOf(deps, details);
+      const client = gatewayProperties(await deps.provider.Client.find(String(details.params.client_id)));
+      if (client.psc_delegation && !(acceptedForDelegation(deps.policy, level) && satisfies(level, requirement))) {
+        // PSC gets a clear error once the clinician has read what to do (delegation-pages.ts).
+        res.set('cache-control', 'no-store').json({ redirectTo: await refuseForDelegation(deps, req, details, idNat, level, requirement) });
+        return;
+      }
+      if (!satisfies(level, requirement)) throw new JourneyRefusal('insufficient-level');
       req.log.info({ uid: details.uid, idNat, method: level.method, acr: level.acr }, 'WebAuthn sign-in verified');
       const redirectTo = await finishLoginUrl(deps, req, res, details, {
         accountId: idNat, authTime: deps.clock(), assurance: level, key: { id: credential.id, name: credential.name },

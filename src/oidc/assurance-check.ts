@@ -5,22 +5,27 @@
  * session outlived its idle or absolute limit. When the request can proceed it sets the acr
  * to issue: the level reached, or phr/phrh when asked for and met — never the level asked.
  * It also asks for the step an application's own rules still want of the session (a key as
- * second factor, a key enrolment), at every authorization, single sign-on included.
+ * second factor, a key enrolment), at every authorization, single sign-on included, and applies
+ * the policy for a session used from another browser or address (session-context.ts).
  * `rememberSessionAssurance` then stores the session's assurance and its deadline.
  */
 import { interactionPolicy, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import {
-  issuedAcr, rulesAskSteps, satisfies, stepRulesAsk,
+  acceptedForDelegation, issuedAcr, rulesAskSteps, satisfies, stepRulesAsk,
   type Assurance, type AssurancePolicy, type SessionAssurance, type SessionAssuranceStore, type Requirement,
 } from '../assurance/index.ts';
 import { gatewayProperties } from './client-properties.ts';
 import { requestRequirement } from './request-requirement.ts';
 import type { SessionPolicy } from './session-limits.ts';
 import type { Store } from '../store/store.ts';
+import type { AuditInput } from '../audit/types.ts';
+import { contextOf, strictestAction, type ContextPolicy } from './session-context.ts';
 
 export const ASSURANCE_CHECK = 'assurance_insufficient';
 export const SESSION_EXPIRED_CHECK = 'session_expired';
 export const CLIENT_STEP_CHECK = 'client_step_missing';
+export const CONTEXT_CHANGED_CHECK = 'session_context_changed';
+export const DELEGATION_CHECK = 'delegation_means_missing';
 
 /** What the login journey hands oidc-provider in `result.login` (interactions/finish-login.ts). */
 export type LoginResult = {
@@ -47,19 +52,39 @@ export interface AssuranceCheckDeps {
   /** Sorted set of session uids by deadline (for the sweeper). */
   deadlinesKey: string;
   clock: () => number;
+  /** What to do when the session is used from another browser or address (absent: nothing). */
+  context?: ContextPolicy | undefined;
+  /** Records the audit events of the session checks (a browser or address change). */
+  audit?: ((input: AuditInput, ctx: KoaContextWithOIDC) => Promise<void>) | undefined;
 }
 
 const STATE = Symbol('hc-assurance');
 type WithState = { [STATE]?: { record: SessionAssurance; requirement: Requirement } };
 
-async function currentRecord(deps: AssuranceCheckDeps, ctx: KoaContextWithOIDC): Promise<{ record?: SessionAssurance; fresh: boolean }> {
+type CurrentRecord = { record?: SessionAssurance; fresh: boolean };
+/** One read of the session's record per authorization request, shared by the checks (an audited address change updates it once). */
+const CURRENT = new WeakMap<object, Promise<CurrentRecord>>();
+
+function currentRecord(deps: AssuranceCheckDeps, ctx: KoaContextWithOIDC): Promise<CurrentRecord> {
+  let current = CURRENT.get(ctx.oidc);
+  if (!current) {
+    current = readCurrentRecord(deps, ctx);
+    CURRENT.set(ctx.oidc, current);
+  }
+  return current;
+}
+
+async function readCurrentRecord(deps: AssuranceCheckDeps, ctx: KoaContextWithOIDC): Promise<CurrentRecord> {
   const { oidc } = ctx;
   const login = (oidc.result as { login?: Partial<LoginResult> } | undefined)?.login;
   const client = gatewayProperties(oidc.client);
   if (login?.assurance && typeof login.authTime === 'number' && oidc.session!.accountId) {
     return {
       fresh: true,
-      record: { ...login.assurance, accountId: oidc.session!.accountId, loginAt: login.authTime, lastSeenAt: deps.clock(), profile: deps.policy.profileFor(client.session_profile, ctx.ip) },
+      record: {
+        ...login.assurance, accountId: oidc.session!.accountId, loginAt: login.authTime, lastSeenAt: deps.clock(), profile: deps.policy.profileFor(client.session_profile, ctx.ip),
+        ...contextOf(ctx.get('user-agent'), ctx.ip),
+      },
     };
   }
   const record = oidc.session!.uid ? await deps.sessions.get(oidc.session!.uid) : undefined;
@@ -77,6 +102,29 @@ export function sessionChecks(deps: AssuranceCheckDeps) {
     const client = gatewayProperties(ctx.oidc.client);
     const deadline = deps.policy.deadline(record, deps.policy.profileFor(client.session_profile, ctx.ip));
     return deps.clock() > deadline ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+  });
+
+  const contextChanged = new Check(CONTEXT_CHANGED_CHECK, 'the session is used from another browser or address than the one it was opened in', 'login_required', async (ctx) => {
+    if (!deps.context || !ctx.oidc.session!.accountId) return Check.NO_NEED_TO_PROMPT;
+    const { record, fresh } = await currentRecord(deps, ctx);
+    if (!record || fresh) return Check.NO_NEED_TO_PROMPT;
+    const now = contextOf(ctx.get('user-agent'), ctx.ip);
+    const changes = deps.context.changes(record, now);
+    const action = strictestAction(changes);
+    if (!action) return Check.NO_NEED_TO_PROMPT;
+    for (const c of changes) {
+      await deps.audit?.({
+        type: 'session.changed', outcome: c.action === 'audit' ? 'info' : 'failure', actor: record.accountId, clientId: ctx.oidc.client?.clientId, reason: `${c.change}-changed`,
+        details: { change: c.change, action: c.action, fromNetwork: c.fromNetwork, toNetwork: c.toNetwork },
+      }, ctx);
+    }
+    if (action === 'audit') {
+      // Audited once: the session goes on from the new address (the browser is never updated).
+      if (changes.some((c) => c.change === 'address')) record.address = now.address;
+      return Check.NO_NEED_TO_PROMPT;
+    }
+    if (action === 'end') await endSession(deps, ctx.oidc.session!.uid!, record);
+    return Check.REQUEST_PROMPT;
   });
 
   const insufficient = new Check(ASSURANCE_CHECK, 'the authentication does not reach the level this client requires', 'login_required', async (ctx) => {
@@ -103,7 +151,19 @@ export function sessionChecks(deps: AssuranceCheckDeps) {
     return stepRulesAsk(deps.assurance, client, record, await deps.usableKeys(record.accountId)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
   });
 
-  return [expired, insufficient, clientStep];
+  // Pro Santé Connect delegating: a session opened by a means the policy does not accept for
+  // delegation (PSC's own card or e-CPS, a key bound too weakly) never answers it.
+  const delegation = new Check(DELEGATION_CHECK, 'Pro Santé Connect delegates the sign-in and the session\'s means is not accepted for delegation', 'login_required', async (ctx) => {
+    const { oidc } = ctx;
+    if (!oidc.session!.accountId || !gatewayProperties(oidc.client).psc_delegation) return Check.NO_NEED_TO_PROMPT;
+    const { record, fresh } = await currentRecord(deps, ctx);
+    if (!record) return Check.REQUEST_PROMPT;
+    if (acceptedForDelegation(deps.assurance, record)) return Check.NO_NEED_TO_PROMPT;
+    if (fresh) throw new errors.CustomOIDCProviderError('unmet_authentication_requirements', 'the means used is not accepted for delegation to Pro Sante Connect');
+    return Check.REQUEST_PROMPT;
+  });
+
+  return [expired, contextChanged, delegation, insufficient, clientStep];
 }
 
 /**
@@ -129,6 +189,13 @@ export function gatewayInteractionPolicy(deps: AssuranceCheckDeps) {
   login.checks.remove('essential_acrs');
   for (const check of sessionChecks(deps)) login.checks.add(check);
   return policy;
+}
+
+/** Ends a session at once (the sweeper tells its applications and deletes it at its next round). */
+async function endSession(deps: AssuranceCheckDeps, uid: string, record: SessionAssurance): Promise<void> {
+  const now = deps.clock();
+  await deps.sessions.revoke(uid, now, assuranceTtlSeconds(deps.policy, record, now));
+  await deps.store.zadd(deps.deadlinesKey, now, uid);
 }
 
 /** Koa middleware: after an authorization the check let through, stores the session's assurance and deadline. */

@@ -15,10 +15,16 @@ export const PSC_PROFESSIONAL_CLAIMS = [
 
 export const CLAIMS = {
   sid: null,
-  /** acr, amr and auth_time ride with `openid` so that every ID token carries them. */
-  openid: ['sub', 'acr', 'amr', 'auth_time'],
+  /**
+   * acr, amr and auth_time ride with `openid` so that every ID token carries them; `oid` and
+   * `tid` too, given only to the PSC delegation client (accounts/claims.ts delegationClaims).
+   */
+  openid: ['sub', 'acr', 'amr', 'auth_time', 'oid', 'tid'],
   profile: ['given_name', 'family_name', 'name', 'preferred_username', 'updated_at'],
   scope_all: [...PSC_PROFESSIONAL_CLAIMS],
 };
+
+/** Claims only the PSC delegation client receives (oidc/delegation-claims.ts): never listed to anyone else. */
+export const DELEGATION_ONLY_CLAIMS: ReadonlySet<string> = new Set(['oid', 'tid']);
 
 export const SCOPES = ['openid', 'profile', 'scope_all', 'offline_access'];

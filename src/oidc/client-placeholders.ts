@@ -15,7 +15,7 @@ const PLACEHOLDER = /^\$\{([A-Z][A-Z0-9_]*)\}/;
 /** The demo applications' URLs outside production; undefined in production (nothing is filled in). */
 export function clientPlaceholders(config: Pick<Config, 'env' | 'sandbox'>): ClientPlaceholders | undefined {
   if (config.env === 'production') return undefined;
-  return { SANDBOX_DPI_URL: config.sandbox.dpiUrl, SANDBOX_DMP_URL: config.sandbox.dmpUrl };
+  return { SANDBOX_DPI_URL: config.sandbox.dpiUrl, SANDBOX_DMP_URL: config.sandbox.dmpUrl, SANDBOX_PSC_URL: config.sandbox.pscUrl };
 }
 
 /** A copy of the parsed clients file with its placeholders replaced; throws ConfigError on any it cannot fill. */

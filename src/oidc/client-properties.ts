@@ -5,7 +5,7 @@
  */
 import type { Client } from 'oidc-provider';
 
-export const GATEWAY_CLIENT_PROPERTIES = ['first_party', 'webauthn_enrolment', 'key_after_ecps', 'min_acr', 'phishing_resistant', 'session_profile'] as const;
+export const GATEWAY_CLIENT_PROPERTIES = ['first_party', 'webauthn_enrolment', 'key_after_ecps', 'min_acr', 'phishing_resistant', 'session_profile', 'psc_delegation'] as const;
 
 export interface GatewayClientProperties {
   first_party: boolean;
@@ -14,6 +14,8 @@ export interface GatewayClientProperties {
   min_acr: 'eidas1' | 'eidas2' | 'eidas3' | undefined;
   phishing_resistant: boolean;
   session_profile: 'default' | 'shared-workstation';
+  /** Pro Santé Connect delegating its sign-ins to the gateway (clients.ts). */
+  psc_delegation: boolean;
 }
 
 const CHECKS: Record<(typeof GATEWAY_CLIENT_PROPERTIES)[number], (v: unknown) => boolean> = {
@@ -23,6 +25,7 @@ const CHECKS: Record<(typeof GATEWAY_CLIENT_PROPERTIES)[number], (v: unknown) =>
   min_acr: (v) => v === 'eidas1' || v === 'eidas2' || v === 'eidas3',
   phishing_resistant: (v) => typeof v === 'boolean',
   session_profile: (v) => v === 'default' || v === 'shared-workstation',
+  psc_delegation: (v) => typeof v === 'boolean',
 };
 
 export function validateGatewayClientProperty(_ctx: unknown, key: string, value: unknown): void {
@@ -40,5 +43,6 @@ export function gatewayProperties(client: Client | undefined): GatewayClientProp
     min_acr: c.min_acr,
     phishing_resistant: c.phishing_resistant === true,
     session_profile: c.session_profile ?? 'default',
+    psc_delegation: c.psc_delegation === true,
   };
 }

@@ -87,10 +87,24 @@ describe('clients.json', () => {
     assert.equal(dpopMachine!.dpop_bound_access_tokens, true, 'a machine client may require DPoP for its tokens');
   });
 
-  it('the repository file describes the two demo applications where they run; the DMP-like one as a FAPI 2.0 client', () => {
-    const placeholders = { SANDBOX_DPI_URL: 'http://localhost:4002', SANDBOX_DMP_URL: 'http://dmp.sandbox.example:8080' };
+  it('PSC\'s delegation client: private_key_jwt, one redirect host, never a machine client; given a pairwise subject', () => {
+    const psc = { client_id: 'psc', client_name: 'PSC', psc_delegation: true, redirect_uris: ['https://auth.psc.example/broker/ch/endpoint'], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://auth.psc.example/certs' };
+    const [registered] = toClientMetadata([psc], {});
+    assert.equal(registered!.subject_type, 'pairwise');
+    const withSecret = problems([{ ...psc, token_endpoint_auth_method: 'client_secret_basic', client_secret_env: 'DPI_SECRET', jwks_uri: undefined }], { DPI_SECRET: 's'.repeat(40) });
+    assert.ok(withSecret.some((l) => l.startsWith('config: clients[0].token_endpoint_auth_method') && l.includes('private_key_jwt')), withSecret.join('\n'));
+    const twoHosts = problems([{ ...psc, redirect_uris: [...psc.redirect_uris, 'https://other.example/cb'] }]);
+    assert.ok(twoHosts.some((l) => l.startsWith('config: clients[0].redirect_uris') && l.includes('one host')), twoHosts.join('\n'));
+    assert.equal(toClientMetadata([good], { DPI_SECRET: 's'.repeat(40) })[0]!.subject_type, undefined, 'other clients keep the public subject');
+  });
+
+  it('the repository file describes the two demo applications where they run; the DMP-like one as a FAPI 2.0 client; PSC as the delegation client', () => {
+    const placeholders = { SANDBOX_DPI_URL: 'http://localhost:4002', SANDBOX_DMP_URL: 'http://dmp.sandbox.example:8080', SANDBOX_PSC_URL: 'http://psc.sandbox.example' };
     const clients = loadClientsFile('config/clients.json', { DEMO_DPI_CLIENT_SECRET: 'd'.repeat(43) }, placeholders);
-    assert.deepEqual(clients.map((c) => [c.client_id, c.token_endpoint_auth_method]), [['demo-dpi', 'client_secret_basic'], ['demo-dmp', 'private_key_jwt']]);
+    assert.deepEqual(clients.map((c) => [c.client_id, c.token_endpoint_auth_method]), [['demo-dpi', 'client_secret_basic'], ['demo-dmp', 'private_key_jwt'], ['psc-delegation', 'private_key_jwt']]);
+    const psc = clients.find((c) => c.client_id === 'psc-delegation')!;
+    assert.deepEqual(psc.redirect_uris, ['http://psc.sandbox.example/auth/realms/esante-wallet/broker/hospiconnect/endpoint']);
+    assert.equal(psc.subject_type, 'pairwise', 'PSC gets a subject of its own, never the idNat');
     const dpi = clients.find((c) => c.client_id === 'demo-dpi')!;
     assert.deepEqual(dpi.redirect_uris, ['http://localhost:4002/callback']);
     assert.equal(dpi.backchannel_logout_uri, 'http://localhost:4002/backchannel-logout');
@@ -134,6 +148,6 @@ describe('clients.json placeholders (the sandbox demo applications\' addresses)'
     assert.equal(lines.length, 2, lines.join('\n'));
     assert.match(lines[0]!, /^config: clients\[0\]\.redirect_uris\[0\] = "\$\{SANDBOX_DPI_URL\}\/callback" — expected the application's own URL: \$\{…\} names a sandbox demo application's address, filled in outside production only$/);
     const repository = refusal(() => loadClientsFile('config/clients.json', { DEMO_DPI_CLIENT_SECRET: 'd'.repeat(43) }, undefined));
-    assert.equal(repository.length, 7, 'every demo address of the repository file');
+    assert.equal(repository.length, 9, 'every demo address of the repository file');
   });
 });

@@ -42,6 +42,12 @@ export const clientSchema = z.strictObject({
   webauthn_enrolment: z.enum(['offered', 'required', 'never']).default('offered'),
   /** After a PSC sign-in with e-CPS, ask for one of the clinician's keys as a second factor. */
   key_after_ecps: z.boolean().default(false),
+  /**
+   * Pro Santé Connect delegating its sign-ins to the gateway ("PSC sans couture"): only the
+   * policy's delegation means (a key, never PSC itself) answer it; its ID tokens carry a
+   * pairwise `sub`, `oid` (the clinician's local identifier) and `tid` (delegation.tenantId).
+   */
+  psc_delegation: z.boolean().default(false),
   /** Lowest level this application accepts, whatever it asks in the request. */
   min_acr: z.enum(['eidas1', 'eidas2', 'eidas3']).optional(),
   /** This application accepts only phishing-resistant authentications. */
@@ -106,6 +112,11 @@ export const clientSchema = z.strictObject({
       ctx.addIssue({ code: 'custom', path: ['redirect_uris'], input: c.redirect_uris, message: 'at least one redirect URI (a sign-in client)' });
     }
   }
+  if (c.psc_delegation) {
+    if (c.grant_types.includes('client_credentials')) ctx.addIssue({ code: 'custom', path: ['psc_delegation'], input: true, message: 'false (a client_credentials client signs nobody in)' });
+    if (c.token_endpoint_auth_method !== 'private_key_jwt') ctx.addIssue({ code: 'custom', path: ['token_endpoint_auth_method'], input: c.token_endpoint_auth_method, message: '"private_key_jwt" for Pro Santé Connect (psc_delegation): PSC authenticates with its key' });
+    if (new Set(c.redirect_uris.map((u) => new URL(u).host)).size > 1) ctx.addIssue({ code: 'custom', path: ['redirect_uris'], input: c.redirect_uris, message: 'redirect URIs on one host (psc_delegation: the pairwise subject is computed for that host)' });
+  }
 });
 
 export type ClientRegistration = z.output<typeof clientSchema>;
@@ -162,6 +173,8 @@ export function toClientMetadata(data: unknown, env: NodeJS.ProcessEnv, source =
       // A machine client has no response type: oidc-provider adds authorization_code to the
       // grant types of any client that has `code`.
       response_types: c.grant_types.includes('client_credentials') ? [] : ['code'],
+      // PSC gets an opaque subject of its own (provider.ts pairwiseIdentifier), never the idNat.
+      ...(c.psc_delegation ? { subject_type: 'pairwise' } : {}),
       first_party,
       scope,
     } as ClientMetadata;

@@ -22,6 +22,7 @@ import { outboundFetch, registeredHosts } from './outbound-fetch.ts';
 import { GATEWAY_CLIENT_PROPERTIES, validateGatewayClientProperty } from './client-properties.ts';
 import { unauthorizedClient } from './unauthorized-client.ts';
 import { refuseForeignRevocation } from './foreign-revocation.ts';
+import { checkDelegationTenant, delegationClaims, pairwiseSubject } from './delegation-claims.ts';
 
 /** The provider's endpoints; the express app hands only these paths to it (http/mount-provider.ts). */
 export const OIDC_ROUTES = {
@@ -51,6 +52,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   const { config, accounts, views } = deps;
   const pages = oidcPages(views, OIDC_ROUTES.authorization);
   const signingAlg = (deps.jwks.keys[0]?.alg ?? 'ES256') as 'ES256' | 'RS256';
+  const tenantId = config.delegation.tenantId;
+  checkDelegationTenant(deps.clients, tenantId);
 
   const configuration: Configuration = {
     adapter: deps.adapter,
@@ -68,6 +71,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     // these off sign-in clients, whose requests for them get invalid_scope).
     scopes: [...SCOPES, ...serviceScopes(deps.clients)],
     responseTypes: ['code'],
+    // pairwise: the PSC delegation client only (clients.ts), so that PSC never learns the idNat.
+    subjectTypes: ['public', 'pairwise'],
+    pairwiseIdentifier: pairwiseSubject(accounts),
     pkce: { required: () => true },
     conformIdTokenClaims: true,
     allowOmittingSingleRegisteredRedirectUri: false,
@@ -136,10 +142,13 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     routes: OIDC_ROUTES,
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: gatewayInteractionPolicy(deps.assurance) },
-    findAccount: async (_ctx, id) => {
+    findAccount: async (ctx, id) => {
       const account = await accounts.find(id);
       if (!account) return undefined;
-      return { accountId: account.idNat, claims: () => accountClaims(account) as { sub: string } };
+      return {
+        accountId: account.idNat,
+        claims: async () => ({ ...accountClaims(account), ...await delegationClaims(accounts, tenantId, ctx?.oidc?.client, account.idNat) }) as { sub: string },
+      };
     },
     loadExistingGrant,
     fetch: outboundFetch(registeredHosts(deps.clients)) as Configuration['fetch'],

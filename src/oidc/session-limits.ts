@@ -21,7 +21,12 @@ export interface SessionPolicy {
   deadline(record: Pick<SessionAssurance, 'loginAt' | 'lastSeenAt' | 'profile' | 'revokedAt'>, ...otherProfiles: string[]): number;
 }
 
-export function createSessionPolicy(sessions: Config['sessions']): SessionPolicy {
+/** What the lifetimes read of the configuration's `sessions`. */
+export type SessionLifetimes = Pick<Config['sessions'], 'idleMinutes' | 'absoluteMinutes' | 'sweepSeconds'> & {
+  sharedWorkstation: Pick<Config['sessions']['sharedWorkstation'], 'idleMinutes' | 'absoluteMinutes' | 'networks'>;
+};
+
+export function createSessionPolicy(sessions: SessionLifetimes): SessionPolicy {
   const onSharedNetwork = networkMatcher(sessions.sharedWorkstation.networks);
   const byProfile: Record<SessionProfile, SessionLimits> = {
     default: { idleMs: sessions.idleMinutes * 60_000, absoluteMs: sessions.absoluteMinutes * 60_000 },

@@ -10,7 +10,11 @@
  *   failure, failure.reason:<r>, failure.method:<webauthn|psc|other>, psc.failure:<r>,
  *   linked, enrol.offered, enrol.started, enrol.completed, enrol.skipped, enrol.refused,
  *   keys.enrolled, keys.enrolled.account, keys.revoked, keys.revoked.by:<by>,
- *   keyholders.gained, keyholders.lost, stepup.asked, stepup.met, stepup.unmet
+ *   keyholders.gained, keyholders.lost, stepup.asked, stepup.met, stepup.unmet,
+ *   delegation.requested, delegation.signin, delegation.refused, delegation.refused.reason:<r>,
+ *   pairing.first, pairing.returned (PSC sans couture: sign-ins PSC delegated to the gateway and
+ *   the pairing funnel — first delegation of a clinician, PSC shows its pairing screen; the
+ *   clinician's first return through delegation, the pairing held)
  * Clinicians who reached each step of the enrolment offer are also counted apart (distinct
  * per range), since one clinician may be offered a key at every PSC sign-in;
  * and, added by aggregates.ts when a sign-in through PSC follows a failed key in the same
@@ -130,6 +134,20 @@ export function countsOf(event: AuditEvent): EventCounts {
       if (d.keysLeft === 0) add('keyholders.lost');
       break;
     }
+    case 'delegation.started':
+      add('delegation.requested');
+      break;
+    case 'delegation.succeeded':
+      add('delegation.signin');
+      if (d.pairing === 'first') add('pairing.first');
+      break;
+    case 'delegation.refused':
+      add('delegation.refused');
+      add(`delegation.refused.reason:${part(event.reason) ?? 'unknown'}`);
+      break;
+    case 'delegation.paired':
+      add('pairing.returned');
+      break;
     case 'stepup.asked':
       add('stepup.asked');
       break;

@@ -31,7 +31,7 @@ export function figuresCsv(figures: PilotFigures, format: PilotFormat): string {
     for (const row of list) add(section, figure, String(row.key), label(String(row.key)), row.count, row.share);
   };
 
-  const { range, clinicians, funnel, signIns, failures, stepUps, keys } = figures;
+  const { range, clinicians, funnel, signIns, failures, stepUps, keys, delegation } = figures;
   add('periode', 'du', '', '', range.from);
   add('periode', 'au', '', '', range.to);
   add('periode', 'jours', '', range.timeZone, range.days);
@@ -79,6 +79,13 @@ export function figuresCsv(figures: PilotFigures, format: PilotFormat): string {
   add('montees_niveau', 'reussies', '', '', stepUps.met);
   add('montees_niveau', 'impossibles', '', '', stepUps.unmet);
 
+  add('delegation_psc', 'demandees', '', '', delegation.requested);
+  add('delegation_psc', 'connexions', '', '', delegation.signIns);
+  add('delegation_psc', 'refusees', '', '', delegation.refused);
+  rankedRows('delegation_psc', 'refusees_par_raison', delegation.refusedByReason, (k) => k);
+  add('delegation_psc', 'appairages_premiere_fois', '', '', delegation.pairing.firstUse);
+  add('delegation_psc', 'appairages_revenus', '', '', delegation.pairing.returned);
+
   add('cles', 'enregistrees', '', '', keys.enrolled);
   add('cles', 'enregistrees_apres_psc', '', '', keys.enrolledAfterPsc);
   add('cles', 'enregistrees_mon_compte', '', '', keys.enrolledFromAccount);
@@ -94,6 +101,7 @@ export function figuresCsv(figures: PilotFigures, format: PilotFormat): string {
     add('jour', 'echecs', day.day, '', day.failures);
     add('jour', 'replis_cle_vers_psc', day.day, '', day.fallbacks);
     add('jour', 'montees_niveau', day.day, '', day.stepUps);
+    add('jour', 'connexions_delegation_psc', day.day, '', day.delegated);
   }
   for (const week of figures.weekly) add('semaine', 'actifs', week.week, `${week.from} → ${week.to}${week.partial ? ' (partielle)' : ''}`, week.active);
 

@@ -34,6 +34,8 @@ export interface DailyFigures {
   linked: number;
   /** Clinicians with at least one key at the end of the day (all time). */
   withKey: number;
+  /** Sign-ins to national services through delegation (PSC sans couture) that day. */
+  delegated: number;
 }
 
 export interface WeeklyFigures {
@@ -96,6 +98,16 @@ export interface PilotFigures {
   timeToSignIn: TimeToSignIn[];
   failures: { total: number; byReason: Array<Ranked<string>>; byMethod: Array<Ranked<string>>; pscErrors: Array<Ranked<string>>; fallbacksKeyToPsc: number };
   stepUps: { asked: number; met: number; unmet: number };
+  /**
+   * PSC sans couture: sign-ins Pro Santé Connect delegated to the gateway (for national
+   * services), and the pairing funnel as the gateway sees it: clinicians delegated for the first
+   * time (PSC shows its pairing screen), then coming back through delegation (the pairing held);
+   * returnRate = returned / firstUse.
+   */
+  delegation: {
+    requested: number; signIns: number; refused: number; refusedByReason: Array<Ranked<string>>;
+    pairing: { firstUse: number; returned: number; returnRate: number };
+  };
   keys: { enrolled: number; enrolledAfterPsc: number; enrolledFromAccount: number; revoked: number; revokedBy: Array<Ranked<string>> };
   daily: DailyFigures[];
   weekly: WeeklyFigures[];
@@ -146,7 +158,7 @@ function timeToSignIn(counters: Counters): TimeToSignIn[] {
 /** The fields read for the all-time totals (clinicians linked, with a key). */
 const TOTAL_FIELDS = ['linked', 'keyholders.gained', 'keyholders.lost'];
 /** The fields read per day for the daily series. */
-const DAILY_FIELDS = ['signin', ...METHOD_GROUPS.map((g) => `signin.group:${g}`), 'failure', 'fallback.key-to-psc', 'stepup.asked', ...TOTAL_FIELDS];
+const DAILY_FIELDS = ['signin', ...METHOD_GROUPS.map((g) => `signin.group:${g}`), 'failure', 'fallback.key-to-psc', 'stepup.asked', 'delegation.signin', ...TOTAL_FIELDS];
 
 function fieldsOf(fields: string[], values: (string | null)[]): Record<string, string> {
   const hash: Record<string, string> = {};
@@ -221,6 +233,7 @@ export function createPilotFiguresReader(store: Store, keys: Keys): PilotFigures
           stepUps: get(counters, 'stepup.asked'),
           linked,
           withKey,
+          delegated: get(counters, 'delegation.signin'),
         };
       });
 
@@ -289,6 +302,13 @@ export function createPilotFiguresReader(store: Store, keys: Keys): PilotFigures
           fallbacksKeyToPsc: get(total, 'fallback.key-to-psc'),
         },
         stepUps: { asked: get(total, 'stepup.asked'), met: get(total, 'stepup.met'), unmet: get(total, 'stepup.unmet') },
+        delegation: {
+          requested: get(total, 'delegation.requested'),
+          signIns: get(total, 'delegation.signin'),
+          refused: get(total, 'delegation.refused'),
+          refusedByReason: ranked(total, 'delegation.refused.reason:', get(total, 'delegation.refused')),
+          pairing: { firstUse: get(total, 'pairing.first'), returned: get(total, 'pairing.returned'), returnRate: share(get(total, 'pairing.returned'), get(total, 'pairing.first')).share },
+        },
         keys: {
           enrolled: get(total, 'keys.enrolled'),
           enrolledAfterPsc: get(total, 'enrol.completed'),

@@ -3,7 +3,7 @@
  * by method, route pattern and status, and the audit events by type and outcome — the same
  * events the pilot figures come from, counted from the recorder, never a second way.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestHandler } from 'express';
 import type { AuditRecorder } from '../audit/types.ts';
 
@@ -25,7 +25,12 @@ export function routeLabel(path: string): string {
   return /^\/[A-Za-z0-9/._-]{0,60}$/.test(path) ? path : '/other';
 }
 
-export function createGatewayMetrics(): GatewayMetrics {
+export interface GatewayMetricsSources {
+  /** Emergency access codes issued by every issuer, the admin CLI included (read at each scrape). */
+  emergencyCodesIssued?: () => Promise<number>;
+}
+
+export function createGatewayMetrics(sources: GatewayMetricsSources = {}): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'hc_' });
   const requests = new Counter({ name: 'hc_http_requests_total', help: 'HTTP requests served', labelNames: ['method', 'route', 'status'], registers: [registry] });
@@ -35,6 +40,17 @@ export function createGatewayMetrics(): GatewayMetrics {
   });
   const events = new Counter({ name: 'hc_audit_events_total', help: 'Audit events recorded, by type and outcome', labelNames: ['type', 'outcome'], registers: [registry] });
   const signIns = new Counter({ name: 'hc_signins_total', help: 'Successful sign-ins by method and level', labelNames: ['method', 'acr'], registers: [registry] });
+  const emergency = new Counter({ name: 'hc_emergency_access_total', help: 'Emergency access codes issued, used and refused (alert on any)', labelNames: ['event'], registers: [registry] });
+  const { emergencyCodesIssued } = sources;
+  if (emergencyCodesIssued) {
+    new Gauge({
+      name: 'hc_emergency_codes_issued', help: 'Emergency access codes issued so far by every issuer, admin CLI included (shared store; alert on an increase)', registers: [registry],
+      async collect() {
+        // A store outage leaves the last value: the scrape still answers.
+        try { this.set(await emergencyCodesIssued()); } catch { /* kept */ }
+      },
+    });
+  }
 
   return {
     registry,
@@ -51,6 +67,7 @@ export function createGatewayMetrics(): GatewayMetrics {
       return {
         async record(input, source) {
           events.inc({ type: input.type, outcome: input.outcome });
+          if (input.type.startsWith('emergency.')) emergency.inc({ event: input.type.slice('emergency.'.length) });
           if (input.type === 'signin.succeeded') signIns.inc({ method: String(input.details?.method ?? 'unknown'), acr: String(input.details?.acr ?? 'unknown') });
           await recorder.record(input, source);
         },

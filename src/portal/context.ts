@@ -48,5 +48,5 @@ export async function requireSession(deps: PortalDeps, req: Request, res: Respon
 
 /** Only paths of the portal and the admin pages are accepted as a return address. */
 export function safeReturn(value: unknown): string {
-  return typeof value === 'string' && /^\/(account(\/keys\/[A-Za-z0-9_-]{1,1400}\/(raise|revoke))?|admin\/audit|pilot(\/report)?)(\?[A-Za-z0-9=&_%.:-]*)?$/.test(value) ? value : '/account';
+  return typeof value === 'string' && /^\/(account(\/keys\/[A-Za-z0-9_-]{1,1400}\/(raise|revoke))?|admin\/(audit|emergency)|pilot(\/report)?)(\?[A-Za-z0-9=&_%.:-]*)?$/.test(value) ? value : '/account';
 }

@@ -7,6 +7,7 @@ import type { Request, Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { AssuranceCheckDeps } from '../oidc/assurance-check.ts';
 import type { SessionAssurance } from '../assurance/index.ts';
+import { contextOf, strictestAction } from '../oidc/session-context.ts';
 
 export interface PortalSession {
   accountId: string;
@@ -20,7 +21,9 @@ export interface PortalSession {
 
 /**
  * The signed-in session, or undefined. A session past its idle or absolute limit counts as
- * ended even before the sweeper removed it (oidc/session-sweeper.ts).
+ * ended even before the sweeper removed it (oidc/session-sweeper.ts); one used from another
+ * browser or address than its own counts as not signed in when the policy asks for a new
+ * sign-in then (oidc/session-context.ts).
  */
 export async function portalSession(provider: Provider, req: Request, res: Response, lifetimes: AssuranceCheckDeps): Promise<PortalSession | undefined> {
   const ctx = provider.createContext(req, res);
@@ -28,6 +31,10 @@ export async function portalSession(provider: Provider, req: Request, res: Respo
   if (!session.accountId || !session.uid) return undefined;
   const record = await lifetimes.sessions.get(session.uid);
   if (!record || record.accountId !== session.accountId || lifetimes.policy.deadline(record) < lifetimes.clock()) return undefined;
+  // Used from another browser or address where the policy asks for a new sign-in: not signed in
+  // here; the sign-in's authorization request records the change and applies the policy.
+  const action = lifetimes.context && strictestAction(lifetimes.context.changes(record, contextOf(req.get('user-agent'), req.ip)));
+  if (action === 'reauthenticate' || action === 'end') return undefined;
   return { accountId: session.accountId, authTime: session.authTime() ?? 0, uid: session.uid, assurance: record };
 }
 

@@ -1,7 +1,8 @@
 /**
  * The sandbox peers started by `npm start` outside production: the PSC simulator (3001)
- * and the demo DPI (3002) and DMP-like (3003) applications, each listening on SANDBOX_HOST and
- * its port and reached at its public URL (SANDBOX_*_URL). Secrets they share with the
+ * and the demo DPI (3002) and DMP-like (3003) applications, and the demo national service
+ * (3004: a client of the PSC simulator, which delegates its sign-ins to the gateway), each
+ * listening on SANDBOX_HOST and its port and reached at its public URL (SANDBOX_*_URL). Secrets they share with the
  * gateway are generated per run when not given, so none is ever written in the repo.
  */
 import { randomBytes } from 'node:crypto';
@@ -22,14 +23,19 @@ export interface SandboxPeers {
 /** The sandbox practitioner who may open /pilot when no pilot team is configured (KIT DOC0042788, médecin). */
 export const SANDBOX_PILOT_STAFF = '899700427885';
 
+/** The simulator's alias of the gateway as an identity provider (`kc_idp_hint`), and PSC's client_id there. */
+export const SANDBOX_DELEGATION = { alias: 'hospiconnect', clientId: 'psc-delegation', tenantId: 'SANDBOX-CH-DEMO' } as const;
+
 /**
  * Fills in the secrets the sandbox shares with the gateway (PSC client secret, demo-dpi
  * secret), and lets the sandbox's test doctor open /pilot when no pilot team is configured.
  */
 export function prepareSandboxSecrets(config: Config, env: NodeJS.ProcessEnv = process.env): Config {
   env.DEMO_DPI_CLIENT_SECRET ??= randomBytes(32).toString('base64url');
+  env.DEMO_NATIONAL_CLIENT_SECRET ??= randomBytes(32).toString('base64url');
   return {
     ...config,
+    delegation: { ...config.delegation, tenantId: config.delegation.tenantId ?? SANDBOX_DELEGATION.tenantId },
     psc: { ...config.psc, clientSecret: config.psc.clientSecret ?? randomBytes(32).toString('base64url') },
     pilot: { ...config.pilot, staffIdNats: config.pilot.staffIdNats.length ? config.pilot.staffIdNats : [SANDBOX_PILOT_STAFF] },
   };
@@ -47,7 +53,7 @@ export function loadSandboxClients(config: Config, env: NodeJS.ProcessEnv = proc
 }
 
 /** Starts the PSC simulator; the returned config points the gateway at it. */
-export async function startPscSandbox(config: Config, logger: Logger) {
+export async function startPscSandbox(config: Config, logger: Logger, env: NodeJS.ProcessEnv = process.env) {
   const authMethod = config.psc.authMethod;
   if (authMethod === 'tls_client_auth') {
     throw new ConfigError([{
@@ -64,7 +70,21 @@ export async function startPscSandbox(config: Config, logger: Logger) {
       client_secret: config.psc.clientSecret!,
       redirect_uris: [`${config.issuer}/federation/psc/callback`],
       token_endpoint_auth_method: authMethod,
+    }, {
+      client_id: NATIONAL_CLIENT_ID,
+      client_secret: nationalSecret(env),
+      redirect_uris: [`${config.sandbox.nationalUrl}/callback`],
+      post_logout_redirect_uris: [`${config.sandbox.nationalUrl}/`],
     }],
+    // PSC sans couture: the simulator delegates to the gateway, registered there as psc-delegation.
+    delegation: {
+      alias: SANDBOX_DELEGATION.alias,
+      label: 'Centre hospitalier de démonstration (HospiConnect)',
+      issuer: config.issuer,
+      clientId: SANDBOX_DELEGATION.clientId,
+      key: await loadClientKey(config.keys.dir, SANDBOX_DELEGATION.clientId),
+      pairingLifetimeSeconds: config.sandbox.pairingDays * 86_400,
+    },
     logger: logger.child({ peer: 'psc-simulator' }),
   });
   return { simulator, config: { ...config, psc: { ...config.psc, issuer: simulator.issuer } } };
@@ -72,6 +92,13 @@ export async function startPscSandbox(config: Config, logger: Logger) {
 
 const DPI_TITLE = 'DPI de démonstration';
 const DMP_TITLE = 'Service DMP de démonstration';
+const NATIONAL_TITLE = 'Service national de démonstration';
+const NATIONAL_CLIENT_ID = 'demo-national';
+
+function nationalSecret(env: NodeJS.ProcessEnv): string {
+  env.DEMO_NATIONAL_CLIENT_SECRET ??= randomBytes(32).toString('base64url');
+  return env.DEMO_NATIONAL_CLIENT_SECRET;
+}
 
 /** Starts the demo applications, as registered in `clients` (loadSandboxClients). */
 export async function startDemoApps(config: Config, clients: readonly ClientMetadata[], logger: Logger) {
@@ -101,7 +128,25 @@ export async function startDemoApps(config: Config, clients: readonly ClientMeta
     fapi2: true,
     logger,
   });
-  return [dpi, dmp];
+  // The national service signs in at PSC (the simulator), not at the gateway: PSC, told by
+  // kc_idp_hint, sends the clinician to the gateway (PSC sans couture).
+  const national = await startDemoRp({
+    port: config.sandbox.nationalPort,
+    host: config.sandbox.host,
+    url: config.sandbox.nationalUrl,
+    title: NATIONAL_TITLE,
+    subtitle: 'Service numérique national raccordé à Pro Santé Connect — connexion déléguée à l’établissement',
+    issuer: config.psc.issuer,
+    clientId: NATIONAL_CLIENT_ID,
+    auth: { method: 'client_secret_basic', secret: nationalSecret(process.env) },
+    scope: 'openid scope_all',
+    acrValues: 'eidas1',
+    authParams: { kc_idp_hint: SANDBOX_DELEGATION.alias },
+    providerName: 'Pro Santé Connect',
+    signInWith: 'Pro Santé Connect',
+    logger,
+  });
+  return [dpi, dmp, national];
 }
 
 /**
@@ -118,7 +163,7 @@ export async function checkSandboxUrls(config: Config): Promise<void> {
   };
   const page = (title: string) => (response: Response, body: string): true | string =>
     response.status === 200 && body.includes(title) ? true : `another server answered there (HTTP ${response.status})`;
-  const demo = (key: 'dpiUrl' | 'dmpUrl', port: number, name: string, title: string, why: string): Probe => ({
+  const demo = (key: 'dpiUrl' | 'dmpUrl' | 'nationalUrl', port: number, name: string, title: string, why: string): Probe => ({
     key: `sandbox.${key}`, env: `SANDBOX_${name}_URL`, url: sandbox[key], fetch: `${sandbox[key]}/`, why,
     listens: `${sandbox.host}:${port} (SANDBOX_HOST, SANDBOX_${name}_PORT)`, recognise: page(title),
   });
@@ -135,5 +180,6 @@ export async function checkSandboxUrls(config: Config): Promise<void> {
     },
     demo('dpiUrl', sandbox.dpiPort, 'DPI', DPI_TITLE, 'the gateway sends it back-channel logouts there'),
     demo('dmpUrl', sandbox.dmpPort, 'DMP', DMP_TITLE, 'the gateway fetches its keys there'),
+    demo('nationalUrl', sandbox.nationalPort, 'NATIONAL', NATIONAL_TITLE, 'the PSC simulator sends clinicians back there'),
   ]);
 }

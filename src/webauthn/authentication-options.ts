@@ -16,8 +16,19 @@ export interface AuthenticationOptionsInput {
   ceremonyKey: string;
   /** idNat whose keys alone may answer (second factor); omit for passwordless sign-in. */
   forAccount?: string | undefined;
+  /**
+   * idNats whose keys alone may answer, any of them (quick re-authentication: the clinicians
+   * with an open pass on this workstation). Throws 'no-credentials' when none has a usable key.
+   */
+  forAccounts?: readonly string[] | undefined;
   /** With `forAccount`: only this one of its credentials (confirming a given key, e.g. to raise its binding). */
   onlyCredential?: string | undefined;
+  /**
+   * Ask for user presence only (a touch), not user verification: quick re-authentication at a
+   * shared workstation. Recorded with the challenge, so that only this ceremony accepts an
+   * assertion without UV; every other one requires it.
+   */
+  presenceOnly?: boolean | undefined;
 }
 
 /**
@@ -36,18 +47,29 @@ export async function createAuthenticationOptions(deps: WebAuthnDeps, input: Aut
     }
     allowCredentials = usable.map((credential) => ({ id: credential.id, transports: credential.transports }));
   }
+  if (input.forAccounts !== undefined) {
+    input.forAccounts.forEach(assertIdNat);
+    const usable = (await Promise.all(input.forAccounts.map((idNat) => credentials.listUsable(idNat)))).flat();
+    if (usable.length === 0) {
+      throw new WebAuthnError('no-credentials', `expected one of ${input.forAccounts.length} account(s) to have a usable credential, got none`);
+    }
+    allowCredentials = usable.map((credential) => ({ id: credential.id, transports: credential.transports }));
+  }
   const options = await generateAuthenticationOptions({
     rpID: settings.rpID,
     timeout: settings.timeoutMs,
-    userVerification: 'required',
+    userVerification: input.presenceOnly ? 'discouraged' : 'required',
     ...(allowCredentials ? { allowCredentials } : {}),
   });
   await saveCeremonyState(
     store,
     input.ceremonyKey,
-    input.forAccount === undefined
-      ? { ceremony: 'authentication', challenge: options.challenge }
-      : { ceremony: 'authentication', challenge: options.challenge, forAccount: input.forAccount },
+    {
+      ceremony: 'authentication', challenge: options.challenge,
+      ...(input.forAccount === undefined ? {} : { forAccount: input.forAccount }),
+      ...(input.forAccounts === undefined ? {} : { forAccounts: [...input.forAccounts] }),
+      ...(input.presenceOnly ? { presenceOnly: true as const } : {}),
+    },
     settings.challengeTtlSeconds,
   );
   return options;

@@ -9,11 +9,11 @@ import { WebAuthnError } from './errors.ts';
 
 export type CeremonyState =
   | { ceremony: 'registration'; challenge: string; idNat: string }
-  | { ceremony: 'authentication'; challenge: string; forAccount?: string };
+  | { ceremony: 'authentication'; challenge: string; forAccount?: string; forAccounts?: string[]; presenceOnly?: true };
 
 const stateSchema = z.discriminatedUnion('ceremony', [
   z.object({ ceremony: z.literal('registration'), challenge: z.string().min(1), idNat: z.string().min(1) }),
-  z.object({ ceremony: z.literal('authentication'), challenge: z.string().min(1), forAccount: z.string().min(1).optional() }),
+  z.object({ ceremony: z.literal('authentication'), challenge: z.string().min(1), forAccount: z.string().min(1).optional(), forAccounts: z.array(z.string().min(1)).optional(), presenceOnly: z.literal(true).optional() }),
 ]);
 
 /** Stores the state, replacing any earlier challenge under the same key. */

@@ -42,6 +42,8 @@ export interface VerifiedAuthentication {
   idNat: string;
   /** The credential after this use (counter, backedUp, lastUsedAt updated). */
   credential: StoredCredential;
+  /** The ceremony asked for user presence only (authentication-options.ts `presenceOnly`). */
+  presenceOnly: boolean;
 }
 
 export async function verifyAuthentication(deps: WebAuthnDeps, input: VerifyAuthenticationInput): Promise<VerifiedAuthentication> {
@@ -69,6 +71,9 @@ export async function verifyAuthentication(deps: WebAuthnDeps, input: VerifyAuth
     if (state.forAccount !== undefined && state.forAccount !== credential.idNat) {
       throw new WebAuthnError('wrong-account', `expected a credential of account ${state.forAccount}, got a credential of another account`);
     }
+    if (state.forAccounts !== undefined && !state.forAccounts.includes(credential.idNat)) {
+      throw new WebAuthnError('wrong-account', `expected a credential of one of ${state.forAccounts.length} account(s), got a credential of another account`);
+    }
 
     let verification: VerifiedAuthenticationResponse;
     try {
@@ -77,7 +82,8 @@ export async function verifyAuthentication(deps: WebAuthnDeps, input: VerifyAuth
         expectedChallenge: state.challenge,
         expectedOrigin: settings.origins,
         expectedRPID: settings.rpID,
-        requireUserVerification: true,
+        // Only a ceremony started for presence alone (quick re-authentication) goes without UV.
+        requireUserVerification: state.presenceOnly !== true,
         // Counter 0: the library never refuses on the counter; we check it below, after the
         // signature verified, so that only a genuine assertion can block a key.
         credential: {
@@ -109,7 +115,7 @@ export async function verifyAuthentication(deps: WebAuthnDeps, input: VerifyAuth
     if (!(await credentials.recordUse(credential.id, { counter: newCounter, backedUp: credentialBackedUp, at: now }))) {
       throw new WebAuthnError('revoked', 'expected an active credential, got one revoked while it was being verified');
     }
-    return { idNat: credential.idNat, credential: { ...credential, counter: newCounter, backedUp: credentialBackedUp, lastUsedAt: now } };
+    return { idNat: credential.idNat, credential: { ...credential, counter: newCounter, backedUp: credentialBackedUp, lastUsedAt: now }, presenceOnly: state.presenceOnly === true };
   } catch (error) {
     if (error instanceof WebAuthnError) await input.accountGate?.failed(credential.idNat);
     throw error;

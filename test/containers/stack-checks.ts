@@ -355,33 +355,40 @@ describe('the compose stack on stand-in base images', () => {
     const file = join(DIR, `compose.${name}.yml`);
     writeFileSync(file, `# scripts/container-test.sh: ${name}\nservices:\n  gateway-1:\n${change}`);
     compose('-f', file, 'up', '-d', '--no-deps', '--no-build', 'gateway-1');
-    const settled = await waitFor(`gateway-1 to give up (on-failure:${RESTART_TRIES})`, () => {
-      const [status, restarts] = inspect('gateway-1', '{{.State.Status}} {{.RestartCount}}').split(' ');
-      return status === 'exited' && Number(restarts) >= RESTART_TRIES ? Number(restarts) : undefined;
+    // Down is podman's "stopped" (the process ended) then "exited" (cleaned up); given up means
+    // down after the last restart and still so, with the same end time, a few seconds later.
+    const state = () => inspect('gateway-1', '{{.State.Status}} {{.RestartCount}} {{.State.FinishedAt}}');
+    const downAfterRestarts = (s: string) => /^(exited|stopped) /.test(s) && Number(s.split(' ')[1]) >= RESTART_TRIES;
+    const settled = await waitFor(`gateway-1 to give up (on-failure:${RESTART_TRIES})`, async () => {
+      const before = state();
+      if (!downAfterRestarts(before)) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      return state() === before ? Number(before.split(' ')[1]) : undefined;
     }, 90_000);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    assert.equal(inspect('gateway-1', '{{.State.Status}} {{.RestartCount}}'), `exited ${settled}`, 'and stays down: no restart loop');
-    return { log: allLogsOf('gateway-1'), exitCode: Number(inspect('gateway-1', '{{.State.ExitCode}}')), restarts: settled };
+    const log = allLogsOf('gateway-1');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    assert.ok(downAfterRestarts(state()) && Number(state().split(' ')[1]) === settled, `and stays down: no restart loop (${state()})\n${log}`);
+    return { log, exitCode: Number(inspect('gateway-1', '{{.State.ExitCode}}')), restarts: settled };
   }
 
   it('keys made by root without --owner: one line naming the owner and the fix, exit code 2, a few tries then down', { timeout: 120_000 }, async () => {
     const { log, exitCode, restarts } = await gatewayThatCannotStart('root-keys', '    volumes:\n      - ./secrets/keys-made-by-root:/run/hospiconnect/keys:ro\n');
-    assert.equal(exitCode, 2);
-    assert.equal(restarts, RESTART_TRIES, `restart: on-failure:${RESTART_TRIES}`);
+    assert.equal(exitCode, 2, log);
+    assert.equal(restarts, RESTART_TRIES, `restart: on-failure:${RESTART_TRIES}\n${log}`);
     const lines = log.split('\n').filter(Boolean);
     const keyLines = lines.filter((l) => l.startsWith('keys: '));
     assert.equal(keyLines.length, restarts + 1, `one line per attempt:\n${log}`);
-    assert.match(keyLines[0]!, /^keys: \/run\/hospiconnect\/keys\/jwks\.json: not readable by the gateway's user \(uid 1000, gid 1000\); it belongs to uid 0, gid 0, mode 0600; .*--owner 1000:1000/);
-    assert.deepEqual(lines.filter((l) => !l.startsWith('keys: ') && l !== 'HospiConnect cannot start:' && !isInfoLogLine(l)), [], 'nothing else: no stack trace');
+    assert.match(keyLines[0] ?? log, /^keys: \/run\/hospiconnect\/keys\/jwks\.json: not readable by the gateway's user \(uid 1000, gid 1000\); it belongs to uid 0, gid 0, mode 0600; .*--owner 1000:1000/);
+    assert.deepEqual(lines.filter((l) => !l.startsWith('keys: ') && l !== 'HospiConnect cannot start:' && !isInfoLogLine(l)), [], `nothing else: no stack trace\n${log}`);
   });
 
   it('a bad configuration value: one line naming the variable, exit code 2, a few tries then down', { timeout: 120_000 }, async () => {
     const { log, exitCode, restarts } = await gatewayThatCannotStart('bad-config', '    environment:\n      METRICS_ALLOW: the-monitoring-host\n');
-    assert.equal(exitCode, 2);
-    assert.equal(restarts, RESTART_TRIES);
+    assert.equal(exitCode, 2, log);
+    assert.equal(restarts, RESTART_TRIES, log);
     const problems = log.split('\n').filter((l) => /METRICS_ALLOW/.test(l));
     assert.equal(problems.length, restarts + 1, `one line per attempt:\n${log}`);
     assert.match(problems[0]!, /the-monitoring-host/);
-    assert.deepEqual(log.split('\n').filter(Boolean).filter((l) => !/METRICS_ALLOW|^HospiConnect cannot start/.test(l) && !isInfoLogLine(l)), [], 'nothing else');
+    assert.deepEqual(log.split('\n').filter(Boolean).filter((l) => !/METRICS_ALLOW|^HospiConnect cannot start/.test(l) && !isInfoLogLine(l)), [], `nothing else\n${log}`);
   });
 });

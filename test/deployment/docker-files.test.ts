@@ -21,7 +21,7 @@ const caddyfile = readFileSync('docker/Caddyfile', 'utf8');
 const composeText = readFileSync('docker/compose.yml', 'utf8');
 const compose = parse(composeText, { merge: true }) as {
   services: Record<string, { image?: string; build?: { dockerfile?: string }; environment?: Record<string, string | number | boolean> | string[]; env_file?: string[]; volumes?: string[]; command?: string[]; profiles?: string[]; read_only?: boolean; restart?: string; ports?: string[]; networks?: string[] | Record<string, { ipv4_address?: string }> }>;
-  networks?: Record<string, { ipam?: { config?: { subnet?: string; gateway?: string }[] } }>;
+  networks?: Record<string, { ipam?: { config?: { subnet?: string; gateway?: string; ip_range?: string }[] } }>;
   volumes?: Record<string, unknown>;
 };
 
@@ -139,7 +139,7 @@ describe('docker/Dockerfile and docker/compose.yml', () => {
 
   it('publishes each sandbox peer on the port of its URL, the same number inside and out (default ports or moved ones)', () => {
     const sandbox = compose.services.sandbox!;
-    const moved = { SANDBOX_GATEWAY_PORT: '13000', SANDBOX_PSC_PORT: '13001', SANDBOX_DPI_PORT: '13002', SANDBOX_DMP_PORT: '13003' };
+    const moved = { SANDBOX_GATEWAY_PORT: '13000', SANDBOX_PSC_PORT: '13001', SANDBOX_DPI_PORT: '13002', SANDBOX_DMP_PORT: '13003', SANDBOX_NATIONAL_PORT: '13004' };
     for (const [values, first] of [[{}, 3000], [moved, 13000]] as const) {
       const config = loadConfig({ env: { ...dockerfileEnv(dockerfile), ...substituteAll(environmentOf(sandbox), values) } });
       const ports = (sandbox.ports ?? []).map((p) => substitute(p, values));
@@ -147,8 +147,9 @@ describe('docker/Dockerfile and docker/compose.yml', () => {
       const peers = [
         ['ISSUER', config.issuer, config.http.port], ['SANDBOX_PSC_URL', config.sandbox.pscUrl, config.sandbox.pscPort],
         ['SANDBOX_DPI_URL', config.sandbox.dpiUrl, config.sandbox.dpiPort], ['SANDBOX_DMP_URL', config.sandbox.dmpUrl, config.sandbox.dmpPort],
+        ['SANDBOX_NATIONAL_URL', config.sandbox.nationalUrl, config.sandbox.nationalPort],
       ] as const;
-      assert.deepEqual(peers.map(([, , port]) => port), [first, first + 1, first + 2, first + 3], 'the ports that were set');
+      assert.deepEqual(peers.map(([, , port]) => port), [first, first + 1, first + 2, first + 3, first + 4], 'the ports that were set');
       for (const [name, url, port] of peers) {
         assert.equal(new URL(url).hostname, 'localhost', `${name}: people on the docker host reach it on localhost`);
         assert.equal(Number(new URL(url).port), port, `${name}: the URL's port is the one it listens on (the gateway reaches it there inside the container)`);
@@ -185,6 +186,29 @@ describe('docker/Dockerfile and docker/compose.yml', () => {
       assert.equal(allowed(bridgeGateway), false, `${name}: METRICS_ALLOW must not admit ${bridgeGateway}, the address every connection published from the docker host arrives from`);
       assert.equal(allowed(proxyAddress), false, `${name}: nor the proxy ${proxyAddress}`);
       assert.equal(env.TRUST_PROXY, proxyAddress, `${name}: only the proxy may set X-Forwarded-For`);
+    }
+  });
+
+  it('hands containers without a fixed address only usable host addresses, clear of the fixed ones', () => {
+    // podman's netavark (4.3) leases up to the last address of ip_range; when that is the subnet's
+    // broadcast address, the container that gets it has no network ("network is unreachable"),
+    // which CI saw after enough re-creations of gateway-1.
+    const config = Object.values(compose.networks ?? {})[0]?.ipam?.config?.[0];
+    assert.ok(config?.subnet && config.ip_range, 'the internal network has a subnet and a range for dynamic addresses');
+    const [subnetBase, subnetBits] = config.subnet.split('/') as [string, string];
+    const [rangeBase, rangeBits] = config.ip_range.split('/') as [string, string];
+    const toInt = (ip: string) => ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+    const size = (bits: string) => 2 ** (32 - Number(bits));
+    const subnet = { first: toInt(subnetBase), last: toInt(subnetBase) + size(subnetBits) - 1 };
+    const range = { first: toInt(rangeBase), last: toInt(rangeBase) + size(rangeBits) - 1 };
+    assert.ok(range.first > subnet.first && range.last < subnet.last, `${config.ip_range} must hold neither the network address nor the broadcast address of ${config.subnet}`);
+    const fixed = [config.gateway!, ...Object.values(compose.services).flatMap((service) => (Array.isArray(service.networks) ? [] : Object.values(service.networks ?? {}).map((n) => n.ipv4_address).filter((a): a is string => !!a)))];
+    for (const address of fixed) assert.ok(toInt(address) < range.first || toInt(address) > range.last, `${address} (fixed) is outside ${config.ip_range}`);
+    const environment = environmentOf(compose.services['gateway-1']!);
+    const monitoring = networkMatcher((environment.METRICS_ALLOW ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+    for (const probe of [range.first, range.last]) {
+      const address = [24, 16, 8, 0].map((shift) => (probe >>> shift) & 255).join('.');
+      assert.equal(monitoring(address), false, `a dynamic address (${address}) is not in the monitoring range`);
     }
   });
 

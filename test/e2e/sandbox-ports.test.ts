@@ -22,12 +22,12 @@ let problems: string[];
 let urls: { gateway: string; psc: string; dpi: string; dmp: string };
 
 before(async () => {
-  const [gw, psc, dpi, dmp] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [gw, psc, dpi, dmp, national] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   urls = { gateway: `http://localhost:${gw}`, psc: `http://localhost:${psc}`, dpi: `http://localhost:${dpi}`, dmp: `http://localhost:${dmp}` };
   // No URL set: each one follows its port, on localhost since 0.0.0.0 is only where they listen.
   main = spawnMain({
     HOST: '0.0.0.0', PORT: String(gw), SANDBOX_HOST: '0.0.0.0',
-    SANDBOX_PSC_PORT: String(psc), SANDBOX_DPI_PORT: String(dpi), SANDBOX_DMP_PORT: String(dmp),
+    SANDBOX_PSC_PORT: String(psc), SANDBOX_DPI_PORT: String(dpi), SANDBOX_DMP_PORT: String(dmp), SANDBOX_NATIONAL_PORT: String(national),
     KEYS_DIR: dir, LOG_LEVEL: 'warn',
   });
   await main.waitForOutput(/Press Ctrl-C to stop/);

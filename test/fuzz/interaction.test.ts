@@ -1,6 +1,6 @@
 /**
  * Fuzzing the interaction routes: GET /interaction/:uid (and its …/psc/done, …/psc/failure,
- * …/unmet, …/enrol, …/second-factor pages), POST …/psc, …/consent, …/abort, …/enrol/skip
+ * …/unmet, …/enrol, …/second-factor, …/emergency, …/quick pages), POST …/psc, …/consent, …/abort, …/enrol/skip, …/emergency
  * with random uids, cookies, CSRF tokens and form bodies — without an interaction, and with a real live one (a
  * login page, an enrolment offer after PSC, a consent page after PSC, a second factor asked
  * after e-CPS) whose uid, cookie or token may be the real one or not. For every input: no
@@ -88,10 +88,13 @@ const ROUTES = [
   { method: 'GET', path: '/unmet' },
   { method: 'GET', path: '/enrol' },
   { method: 'GET', path: '/second-factor' },
+  { method: 'GET', path: '/emergency' },
+  { method: 'GET', path: '/quick' },
   { method: 'POST', path: '/psc' },
   { method: 'POST', path: '/consent' },
   { method: 'POST', path: '/abort' },
   { method: 'POST', path: '/enrol/skip' },
+  { method: 'POST', path: '/emergency' },
 ] as const;
 
 /** A uid that is not the live interaction's: any string (encoded), or raw path garbage. */

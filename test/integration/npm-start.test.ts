@@ -19,11 +19,11 @@ describe('npm start (sandbox)', () => {
   let urls: { gateway: string; dpi: string; dmp: string };
 
   before(async () => {
-    const [gw, psc, dpi, dmp] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [gw, psc, dpi, dmp, national] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     urls = { gateway: `http://localhost:${gw}`, dpi: `http://localhost:${dpi}`, dmp: `http://localhost:${dmp}` };
     // config/clients.json as it is: the demo applications' addresses follow the ports (sandbox-urls.test.ts).
     main = spawnMain({
-      PORT: String(gw), ISSUER: urls.gateway, SANDBOX_PSC_PORT: String(psc), SANDBOX_DPI_PORT: String(dpi), SANDBOX_DMP_PORT: String(dmp),
+      PORT: String(gw), ISSUER: urls.gateway, SANDBOX_PSC_PORT: String(psc), SANDBOX_DPI_PORT: String(dpi), SANDBOX_DMP_PORT: String(dmp), SANDBOX_NATIONAL_PORT: String(national),
       KEYS_DIR: dir, LOG_LEVEL: 'warn',
     });
     await main.waitForOutput(/Press Ctrl-C to stop/);

@@ -20,7 +20,7 @@ const OLD_CLIENTS = readFileSync('config/clients.json', 'utf8')
   .replaceAll('${SANDBOX_DMP_URL}', 'http://localhost:3003');
 
 async function ports() {
-  return { gw: await freePort(), psc: await freePort(), dpi: await freePort(), dmp: await freePort() };
+  return { gw: await freePort(), psc: await freePort(), dpi: await freePort(), dmp: await freePort(), national: await freePort() };
 }
 
 /** DPI → PSC (card) → skip the key → back on the DPI; then the DMP-like service by single sign-on. */
@@ -56,7 +56,7 @@ describe('the sandbox on other ports than 3000–3003', () => {
     // As documented: ports set, the repository's config/clients.json (no CLIENTS_FILE).
     main = spawnMain({
       PORT: String(p.gw), ISSUER: urls.gateway,
-      SANDBOX_PSC_PORT: String(p.psc), SANDBOX_DPI_PORT: String(p.dpi), SANDBOX_DMP_PORT: String(p.dmp),
+      SANDBOX_PSC_PORT: String(p.psc), SANDBOX_DPI_PORT: String(p.dpi), SANDBOX_DMP_PORT: String(p.dmp), SANDBOX_NATIONAL_PORT: String(p.national),
       KEYS_DIR: dir, LOG_LEVEL: 'warn',
     });
     await main.waitForOutput(/Press Ctrl-C to stop/);
@@ -71,6 +71,7 @@ describe('the sandbox on other ports than 3000–3003', () => {
     assert.match(out, new RegExp(`PSC simulator +${urls.psc}/auth/realms/esante-wallet`));
     assert.match(out, new RegExp(`demo DPI +${urls.dpi}/`));
     assert.match(out, new RegExp(`demo DMP-like +${urls.dmp}/`));
+    assert.match(out, /demo national +http:\/\/localhost:\d+\//);
   });
 
   it('signs a clinician in through the demo DPI and the DMP-like service on those ports', async () => {
@@ -89,7 +90,7 @@ describe('the sandbox listening on every interface (SANDBOX_HOST=0.0.0.0, as in 
     // No ISSUER: the gateway's URL follows PORT, on localhost, whatever HOST it listens on.
     main = spawnMain({
       HOST: '0.0.0.0', PORT: String(p.gw),
-      SANDBOX_HOST: '0.0.0.0', SANDBOX_PSC_PORT: String(p.psc), SANDBOX_DPI_PORT: String(p.dpi), SANDBOX_DMP_PORT: String(p.dmp),
+      SANDBOX_HOST: '0.0.0.0', SANDBOX_PSC_PORT: String(p.psc), SANDBOX_DPI_PORT: String(p.dpi), SANDBOX_DMP_PORT: String(p.dmp), SANDBOX_NATIONAL_PORT: String(p.national),
       SANDBOX_PSC_URL: `http://localhost:${p.psc}`, SANDBOX_DPI_URL: urls.dpi, SANDBOX_DMP_URL: urls.dmp,
       KEYS_DIR: dir, LOG_LEVEL: 'warn',
     });
@@ -134,7 +135,7 @@ describe('URLs that lead nowhere', () => {
       // the service, the gateway (fetching its keys) would not; likewise an ISSUER on another port.
       const { code, out } = await startUpFailure({
         PORT: String(p.gw), ISSUER: `http://localhost:${elsewhere}`,
-        SANDBOX_PSC_PORT: String(p.psc), SANDBOX_DPI_PORT: String(p.dpi), SANDBOX_DMP_PORT: String(p.dmp), SANDBOX_DMP_URL: `http://localhost:${nowhere}`,
+        SANDBOX_PSC_PORT: String(p.psc), SANDBOX_DPI_PORT: String(p.dpi), SANDBOX_DMP_PORT: String(p.dmp), SANDBOX_NATIONAL_PORT: String(p.national), SANDBOX_DMP_URL: `http://localhost:${nowhere}`,
         KEYS_DIR: dir,
       });
       assert.equal(code, 2, out);
@@ -158,7 +159,7 @@ describe('a clients file whose demo applications are registered elsewhere', () =
       const p = await ports();
       // The DMP-like service stays on 3003 as registered; the DPI moves.
       const { code, out } = await startUpFailure({
-        PORT: String(p.gw), SANDBOX_PSC_PORT: String(p.psc), SANDBOX_DPI_PORT: String(p.dpi),
+        PORT: String(p.gw), SANDBOX_PSC_PORT: String(p.psc), SANDBOX_DPI_PORT: String(p.dpi), SANDBOX_NATIONAL_PORT: String(p.national),
         KEYS_DIR: dir, CLIENTS_FILE: join(dir, 'clients.json'),
       });
       assert.equal(code, 2, out);

@@ -19,6 +19,10 @@ import { freePort } from './ports.ts';
 import { startBackchannelReceiver } from './backchannel-receiver.ts';
 import { startDemoRp } from '../../src/sandbox/rp/demo-rp.ts';
 import { loadClientKey } from '../../src/sandbox/rp/client-key.ts';
+import { brokerPaths } from '../../src/sandbox/psc/index.ts';
+
+/** The simulator's alias of the gateway as an identity provider (kc_idp_hint). */
+export const DELEGATION_ALIAS = 'hospiconnect';
 
 export const RP_REDIRECT = 'http://127.0.0.1:9/cb';
 export const RP_POST_LOGOUT = 'http://127.0.0.1:9/bye';
@@ -48,6 +52,11 @@ export interface StackOptions {
   pscPractitionersFile?: string;
   /** Collects the gateways' log lines (JSON, level info and up) here instead of discarding them. */
   logs?: string[];
+  /**
+   * PSC sans couture: the simulator delegates to the gateway (alias `hospiconnect`), the gateway
+   * registers it as `psc-delegation`, and a demo national service signs in at the simulator.
+   */
+  delegation?: { pairingLifetimeSeconds?: number; clock?: () => number; kcIdpHint?: boolean };
   /** Extra configuration overrides (dotted keys), possibly computed from the simulator. */
   overrides?: Record<string, unknown> | ((psc: PscSimulator) => Record<string, unknown>);
 }
@@ -69,6 +78,8 @@ export interface Stack {
   backchannel: Awaited<ReturnType<typeof startBackchannelReceiver>>;
   /** Base URLs of the demo applications (demoApps: true). */
   demo: { dpi: string; dmp: string } | undefined;
+  /** The demo national service, a client of the PSC simulator (delegation). */
+  national: string | undefined;
   /** An openid-client Configuration for a registered test client. */
   rp(clientId?: string, metadata?: Partial<client.ClientMetadata>): Promise<client.Configuration>;
   /** Stops every gateway instance and starts it again on the same port and store (it reloads the keys folder). */
@@ -95,7 +106,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const gatewayAtPsc: PscClient = options.pscMtls
     ? { client_id: 'hospiconnect-gateway', redirect_uris: redirectUris, token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: options.pscMtls.subjectDn }
     : { client_id: 'hospiconnect-gateway', client_secret: secrets.psc, redirect_uris: redirectUris };
-  const psc = await startPscSimulator({ port: 0, clients: [gatewayAtPsc], ...(options.pscMtls ? { tls: options.pscMtls.tls } : {}), ...(options.pscPractitionersFile ? { practitionersFile: options.pscPractitionersFile } : {}) });
+  const nationalPort = options.delegation ? await freePort() : 0;
+  const national = options.delegation ? `http://localhost:${nationalPort}` : undefined;
+  const nationalSecret = randomBytes(32).toString('base64url');
+  const nationalAtPsc: PscClient[] = national ? [{ client_id: 'demo-national', client_secret: nationalSecret, redirect_uris: [`${national}/callback`], post_logout_redirect_uris: [`${national}/`] }] : [];
+  const delegation = options.delegation ? {
+    alias: DELEGATION_ALIAS, label: 'Centre hospitalier de test', issuer, clientId: 'psc-delegation', key: await loadClientKey(keysDir, 'psc-delegation'),
+    ...(options.delegation.pairingLifetimeSeconds ? { pairingLifetimeSeconds: options.delegation.pairingLifetimeSeconds } : {}),
+    ...(options.delegation.clock ? { clock: options.delegation.clock } : {}),
+  } : undefined;
+  const psc = await startPscSimulator({ port: 0, clients: [gatewayAtPsc, ...nationalAtPsc], ...(delegation ? { delegation } : {}), ...(options.pscMtls ? { tls: options.pscMtls.tls } : {}), ...(options.pscPractitionersFile ? { practitionersFile: options.pscPractitionersFile } : {}) });
   const config = loadConfig({
     env: {},
     overrides: {
@@ -112,6 +132,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       // exercised by test/integration/abuse-limits.test.ts with its own budgets.
       'limits.signinPerIp.points': 100_000,
       'limits.keyFailuresPerAccount.points': 100_000,
+      ...(options.delegation ? { 'delegation.tenantId': 'TEST-ESTABLISHMENT' } : {}),
       ...(typeof options.overrides === 'function' ? options.overrides(psc) : options.overrides),
     },
   });
@@ -127,6 +148,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     { client_id: 'third-party-rp', client_name: 'Application tierce', first_party: false, redirect_uris: [RP_REDIRECT], client_secret: secrets['third-party-rp'] },
     { client_id: 'jwt-userinfo-rp', client_name: 'Application userinfo signé', first_party: true, redirect_uris: [RP_REDIRECT], client_secret: secrets['jwt-userinfo-rp'], userinfo_signed_response_alg: 'ES256' },
     ...demoClients,
+    ...(options.delegation ? [{
+      client_id: 'psc-delegation', client_name: 'Pro Santé Connect', first_party: true, psc_delegation: true,
+      redirect_uris: [`${psc.issuer}${brokerPaths(DELEGATION_ALIAS).endpoint}`], token_endpoint_auth_method: 'private_key_jwt',
+      jwks_uri: `${psc.issuer}${brokerPaths(DELEGATION_ALIAS).jwks}`, grant_types: ['authorization_code'], scope: 'openid', min_acr: 'eidas2', phishing_resistant: true,
+    }] : []),
   ].map((c) => ({ ...c, ...options.clientOverrides?.[c.client_id] }));
   const clients = toClientMetadata(clientEntries, {}, 'test-clients');
 
@@ -148,6 +174,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await startDemoRp({ port: demoPorts[0]!, title: 'DPI de démonstration', subtitle: 'test', issuer, clientId: 'demo-dpi', auth: { method: 'client_secret_basic', secret: demoSecret }, logger }),
     await startDemoRp({ port: demoPorts[1]!, title: 'Service DMP de démonstration', subtitle: 'test', issuer, clientId: 'demo-dmp', auth: { method: 'private_key_jwt', key: await loadClientKey(keysDir, 'demo-dmp') }, signedUserinfo: true, fapi2: true, logger }),
   ] : [];
+  const nationalRp = national ? await startDemoRp({
+    port: nationalPort, title: 'Service national de démonstration', subtitle: 'test', issuer: psc.issuer, clientId: 'demo-national',
+    auth: { method: 'client_secret_basic', secret: nationalSecret }, scope: 'openid scope_all', acrValues: 'eidas1', providerName: 'Pro Santé Connect', signInWith: 'Pro Santé Connect',
+    ...(options.delegation?.kcIdpHint === false ? {} : { authParams: { kc_idp_hint: DELEGATION_ALIAS } }), logger,
+  }) : undefined;
 
   return {
     config,
@@ -162,6 +193,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     registrations: clientEntries,
     backchannel,
     demo,
+    national,
     async rp(clientId = 'test-rp', metadata = {}) {
       const secret = secrets[clientId as keyof typeof secrets];
       return client.discovery(new URL(issuer), clientId, { ...metadata }, client.ClientSecretBasic(secret), { execute: [client.allowInsecureRequests] });
@@ -186,6 +218,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
     async close() {
       for (const rp of demoRps) await rp.close();
+      await nationalRp?.close();
       // Tests leave no request worth waiting for: a short drain keeps teardown quick.
       for (const g of gateways) await g.close({ drainMs: 500 });
       await psc.close();

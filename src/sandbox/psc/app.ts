@@ -7,7 +7,9 @@ import express, { type Express } from 'express';
 import type { Provider } from 'oidc-provider';
 import { errorHandler, notFound } from './error-pages.ts';
 import type { SimulatorLogger } from './logger.ts';
-import { loginRoutes } from './login-routes.ts';
+import { grantRequested, loginRoutes } from './login-routes.ts';
+import { delegationRoutes } from './delegation/routes.ts';
+import type { PscDelegationOptions } from './delegation/options.ts';
 import { AUTH_ALIAS_PATH, DISCOVERY_PATH, ENDPOINTS, ISSUER_PATH, STATIC_PATH, WALLET_DISCOVERY_PATH } from './paths.ts';
 import type { Practitioner } from './practitioners.ts';
 import { STATIC_DIR } from './views.ts';
@@ -17,6 +19,8 @@ export interface PscAppOptions {
   issuer: string;
   practitioners: readonly Practitioner[];
   logger: SimulatorLogger;
+  /** Delegation to an establishment's identity provider (PSC sans couture). */
+  delegation?: PscDelegationOptions | undefined;
 }
 
 export function createPscApp(options: PscAppOptions): Express {
@@ -43,7 +47,20 @@ export function createPscApp(options: PscAppOptions): Express {
     next();
   });
 
-  app.use(loginRoutes({ provider, issuer, practitioners, logger }));
+  if (options.delegation) {
+    const delegation = options.delegation;
+    const broker = delegationRoutes({
+      provider, issuer, practitioners, logger, delegation,
+      grantRequested: (details, accountId) => grantRequested(provider, details, accountId),
+      // Called per request, once `login` below exists.
+      loginPage: (details, notice) => login.loginPage(details, notice),
+    });
+    const login = loginRoutes({ provider, issuer, practitioners, logger, delegation: { alias: delegation.alias, label: delegation.label, startUrl: broker.startUrl } });
+    app.use(broker.router);
+    app.use(login);
+  } else {
+    app.use(loginRoutes({ provider, issuer, practitioners, logger }));
+  }
   app.use(ISSUER_PATH, provider.callback());
   app.use(notFound);
   app.use(errorHandler(logger));

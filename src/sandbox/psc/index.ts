@@ -12,3 +12,4 @@ export { LOGIN_FIELDS } from './login-form.ts';
 export { ENDPOINTS, ISSUER_PATH, WALLET_DISCOVERY_PATH, AUTH_ALIAS_PATH } from './paths.ts';
 export { loadPractitioners, DEFAULT_PRACTITIONERS_FILE, PractitionerFixtureError, type Practitioner } from './practitioners.ts';
 export { pscClaims, pscSubject, type PscClaims } from './claims.ts';
+export { brokerPaths, DEFAULT_PAIRING_LIFETIME_SECONDS, AUTH_MODE_DELEGATION, type PscDelegationOptions } from './delegation/options.ts';

@@ -19,6 +19,8 @@ export interface LoginRoutesOptions {
   issuer: string;
   practitioners: readonly Practitioner[];
   logger: SimulatorLogger;
+  /** Delegation to an establishment's IdP: its "Délégation" choice and its kc_idp_hint alias. */
+  delegation?: { alias: string; label: string; startUrl: (uid: string) => string };
 }
 
 /** Scopes the simulator grants (whatever else was asked is not granted). */
@@ -41,7 +43,7 @@ function sendInteractionLost(res: Response): void {
  * Creates (or extends) the grant of everything requested that PSC offers. The session's grant
  * is extended only for its own practitioner: another one signing in gets a grant of their own.
  */
-async function grantRequested(provider: Provider, details: Interaction, accountId: string): Promise<string> {
+export async function grantRequested(provider: Provider, details: Interaction, accountId: string): Promise<string> {
   const clientId = String(details.params.client_id);
   const found = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
   const existing = found?.accountId === accountId ? found : undefined;
@@ -53,7 +55,7 @@ async function grantRequested(provider: Provider, details: Interaction, accountI
   return grant.save();
 }
 
-export function loginRoutes(options: LoginRoutesOptions): Router {
+export function loginRoutes(options: LoginRoutesOptions): Router & { loginPage: (details: Interaction, notice?: string) => string } {
   const { provider, issuer, practitioners, logger } = options;
   const router = express.Router();
   const path = `${INTERACTION_PATH}/:uid`;
@@ -69,7 +71,7 @@ export function loginRoutes(options: LoginRoutesOptions): Router {
     }
   }
 
-  function loginPage(details: Interaction, values?: LoginFormValues, error?: string): string {
+  function loginPage(details: Interaction, values?: LoginFormValues, error?: string, notice?: string): string {
     const acr = details.params.acr_values;
     return renderLoginPage({
       uid: details.uid,
@@ -79,6 +81,8 @@ export function loginRoutes(options: LoginRoutesOptions): Router {
       practitioners,
       values,
       error,
+      notice,
+      delegation: options.delegation && { label: options.delegation.label, href: options.delegation.startUrl(details.uid) },
     });
   }
 
@@ -89,6 +93,11 @@ export function loginRoutes(options: LoginRoutesOptions): Router {
       if (details.prompt.name === 'consent' && details.session) {
         const grantId = await grantRequested(provider, details, details.session.accountId);
         return await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+      }
+      // kc_idp_hint naming the establishment's IdP: straight there, no login page (Keycloak).
+      const hint = details.params.kc_idp_hint;
+      if (options.delegation && hint === options.delegation.alias && details.prompt.name === 'login') {
+        return res.redirect(303, options.delegation.startUrl(details.uid));
       }
       sendPage(res, 200, loginPage(details));
     } catch (err) {
@@ -127,5 +136,5 @@ export function loginRoutes(options: LoginRoutesOptions): Router {
     }
   });
 
-  return router;
+  return Object.assign(router, { loginPage: (details: Interaction, notice?: string) => loginPage(details, undefined, undefined, notice) });
 }

@@ -24,6 +24,10 @@ export interface LoginPageInput {
   practitioners: readonly Practitioner[];
   values?: LoginFormValues;
   error?: string;
+  /** Information shown above the form (the establishment's sign-in did not succeed…). */
+  notice?: string | undefined;
+  /** The "Délégation" choice: sign in through the establishment's identity provider. */
+  delegation?: { label: string; href: string } | undefined;
 }
 
 function profession(p: Practitioner): string {
@@ -59,6 +63,8 @@ export function renderLoginPage(input: LoginPageInput): string {
     clientId: input.clientId,
     requestedAcr: input.requestedAcr,
     error: input.error,
+    notice: input.notice,
+    delegation: input.delegation,
     practitioners: input.practitioners.map((p, index) => ({
       id: `praticien-${index}`,
       idNat: p.idNat,

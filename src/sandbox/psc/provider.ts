@@ -76,6 +76,8 @@ export interface CreatePscProviderOptions {
   mtls?: boolean;
   /** SSO session lifetimes (default PSC_SESSION; tests shorten them). */
   session?: PscSessionLifetimes;
+  /** Delegates to an establishment's IdP: `amr` is then released after a delegated sign-in. */
+  delegation?: boolean;
 }
 
 function page(ctx: KoaContextWithOIDC, status: number, html: string): void {
@@ -85,8 +87,25 @@ function page(ctx: KoaContextWithOIDC, status: number, html: string): void {
   ctx.body = html;
 }
 
+/**
+ * The ID token's `amr`: the login's amr carries `authMode:<mode>` (accounts.ts), which is never
+ * released; what remains — the delegated means' values after a delegated sign-in — is. A
+ * card or e-CPS sign-in leaves nothing, and its ID token has no amr, like the real PSC's.
+ */
+function releasedAmr(provider: Provider): void {
+  const prototype = provider.IdToken.prototype as { payload(): Promise<Record<string, unknown>> };
+  const payload = prototype.payload;
+  prototype.payload = async function released(this: unknown) {
+    const claims = await payload.call(this);
+    const amr = Array.isArray(claims.amr) ? claims.amr.filter((v) => typeof v === 'string' && !v.startsWith('authMode:')) : [];
+    if (amr.length) claims.amr = amr;
+    else delete claims.amr;
+    return claims;
+  };
+}
+
 export function createPscProvider(options: CreatePscProviderOptions): Provider {
-  const { issuer, clients, practitioners, signingKey, faults, logger, mtls = false, session = PSC_SESSION } = options;
+  const { issuer, clients, practitioners, signingKey, faults, logger, mtls = false, session = PSC_SESSION, delegation = false } = options;
 
   const configuration: Configuration = {
     adapter: memoryAdapterFactory(new MemoryStore()),
@@ -107,7 +126,11 @@ export function createPscProvider(options: CreatePscProviderOptions): Provider {
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     routes: ENDPOINTS,
     scopes: ['openid', 'scope_all'],
-    claims: { acr: null, auth_time: null, sid: null, iss: null, openid: ['sub'], scope_all: [...SCOPE_ALL_CLAIMS] },
+    // amr: released only after a delegated sign-in (releasedAmr below strips the authMode carrier),
+    // and only listed when the simulator delegates.
+    claims: { acr: null, auth_time: null, sid: null, iss: null, openid: delegation ? ['sub', 'amr'] : ['sub'], scope_all: [...SCOPE_ALL_CLAIMS] },
+    // Keycloak's identity provider hint (delegation to an establishment's IdP).
+    extraParams: ['kc_idp_hint'],
     acrValues: [...ACR_VALUES],
     responseTypes: ['code'],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', ...(mtls ? ['tls_client_auth' as const] : [])],
@@ -166,6 +189,7 @@ export function createPscProvider(options: CreatePscProviderOptions): Provider {
   };
 
   const provider = new Provider(issuer, configuration);
+  releasedAmr(provider);
   provider.use(faultsMiddleware({ faults, tokenPath: ENDPOINTS.token, userinfoPath: ENDPOINTS.userinfo, signingKey, logger }));
 
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'PSC simulator: oidc-provider server error'));

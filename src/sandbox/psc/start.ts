@@ -13,6 +13,7 @@ import { ISSUER_PATH } from './paths.ts';
 import { loadPractitioners, DEFAULT_PRACTITIONERS_FILE } from './practitioners.ts';
 import { createPscProvider, type PscClient, type PscSessionLifetimes } from './provider.ts';
 import { generateSigningKey } from './signing-key.ts';
+import type { PscDelegationOptions } from './delegation/options.ts';
 
 export interface PscSimulatorOptions {
   /** Port to listen on (0 = any free port). */
@@ -33,6 +34,8 @@ export interface PscSimulatorOptions {
   tls?: ListenTls;
   /** Practitioner fixture file (default config/sandbox/psc-practitioners.json). */
   practitionersFile?: string;
+  /** Delegation to an establishment's identity provider (the gateway): "PSC sans couture". */
+  delegation?: PscDelegationOptions;
   /** SSO session lifetimes (default PSC's: 30 min idle, 4 h at most). */
   session?: PscSessionLifetimes;
   /** pino-compatible logger (optional). */
@@ -91,8 +94,8 @@ export async function startPscSimulator(options: PscSimulatorOptions): Promise<P
   const issuer = `${url}${ISSUER_PATH}`;
   let faults: PscFaults = {};
   try {
-    const provider = createPscProvider({ issuer, clients: options.clients, practitioners, signingKey, faults: () => faults, logger, mtls: Boolean(options.tls), ...(options.session ? { session: options.session } : {}) });
-    handler = createPscApp({ provider, issuer, practitioners, logger });
+    const provider = createPscProvider({ issuer, clients: options.clients, practitioners, signingKey, faults: () => faults, logger, mtls: Boolean(options.tls), delegation: Boolean(options.delegation), ...(options.session ? { session: options.session } : {}) });
+    handler = createPscApp({ provider, issuer, practitioners, logger, delegation: options.delegation });
   } catch (err) {
     await closeAll(servers);
     throw err;

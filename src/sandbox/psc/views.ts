@@ -21,7 +21,7 @@ export interface PageBase {
 }
 
 /** Renders `views/sandbox/psc/<name>.eta` inside the layout. */
-export function renderPage(name: 'login' | 'message', data: PageBase & Record<string, unknown>): string {
+export function renderPage(name: 'login' | 'message' | 'delegation-pair' | 'delegation-confirm', data: PageBase & Record<string, unknown>): string {
   return eta.render(`./${name}`, { ...data, stylesheet: `${STATIC_PATH}/psc.css` });
 }
 

@@ -47,6 +47,12 @@ export interface DemoRpOptions {
   scope?: string;
   /** `acr_values` sent with the authorization request, when the app needs a level. */
   acrValues?: string;
+  /** More authorization parameters, e.g. PSC's `kc_idp_hint` (the national service's delegation mode). */
+  authParams?: Record<string, string>;
+  /** Who signs the clinician in, on the error page (default « La passerelle HospiConnect »). */
+  providerName?: string;
+  /** The sign-in button's « Se connecter avec … » (default HospiConnect). */
+  signInWith?: string;
   /** The client expects userinfo as a signed JWT (userinfo_signed_response_alg). */
   signedUserinfo?: boolean;
   /**
@@ -92,7 +98,7 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
   app.use(helmet({ contentSecurityPolicy: { directives: { 'form-action': ["'self'", new URL(options.issuer).origin] } }, strictTransportSecurity: false }));
   app.use('/static', express.static(`${VIEWS}static`, { fallthrough: false }));
   const render = (res: express.Response, view: string, data: Record<string, unknown>, status = 200) =>
-    res.status(status).type('html').set('cache-control', 'no-store').send(eta.render(view, { ...data, title: options.title, subtitle: options.subtitle }));
+    res.status(status).type('html').set('cache-control', 'no-store').send(eta.render(view, { ...data, title: options.title, subtitle: options.subtitle, provider: options.signInWith ?? 'HospiConnect' }));
   const sessionOf = (req: express.Request) => {
     const id = parseCookie(req.headers.cookie ?? '')[COOKIE];
     return { id, session: sessions.get(id) };
@@ -130,6 +136,7 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
         code_challenge_method: 'S256',
       };
       if (options.acrValues) params.acr_values = options.acrValues;
+      Object.assign(params, options.authParams);
       // FAPI 2.0: the parameters go to the gateway in a POST of their own (with a DPoP proof, which
       // binds the code to this key); the browser carries only client_id and request_uri.
       const target = dpop ? await client.buildAuthorizationUrlWithPAR(config, params, { DPoP: dpop }) : client.buildAuthorizationUrl(config, params);
@@ -202,7 +209,7 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
 
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     log.error({ detail: (err as Error).message }, 'demo application error');
-    render(res, 'error', { message: 'La passerelle HospiConnect n’a pas pu être jointe ou a refusé la demande. Réessayez.' }, 502);
+    render(res, 'error', { message: `${options.providerName ?? 'La passerelle HospiConnect'} n’a pas pu être jointe ou a refusé la demande. Réessayez.` }, 502);
   });
   server.on('request', app);
   log.info({ url }, 'demo relying party listening');
