@@ -40,6 +40,24 @@ async function ask<T>(port: number, command: string, ...args: (string | number)[
 
 const inSync = async (replica: number) => /master_link_status:up/.test(await ask<string>(replica, 'INFO', 'replication'));
 
+/**
+ * Kills a master (SIGKILL) once its replicas hold every write it acknowledged: writes are
+ * paused (CLIENT PAUSE WRITE: commands in flight wait, unanswered) until each replica's
+ * offset is the master's. This closes asynchronous replication's loss window (a write
+ * answered but not yet sent to the replica: docs/operations.md), so that a failover test
+ * sees what the gateway itself loses — nothing it acknowledged.
+ */
+export async function killOnceReplicated(master: RedisServer): Promise<void> {
+  await ask(master.port, 'CLIENT', 'PAUSE', '10000', 'WRITE');
+  await until('the replicas hold every acknowledged write', async () => {
+    const info = await ask<string>(master.port, 'INFO', 'replication');
+    const offset = /master_repl_offset:(\d+)/.exec(info)?.[1];
+    const replicas = [...info.matchAll(/^slave\d+:.*offset=(\d+)/gm)].map((m) => m[1]);
+    return replicas.length > 0 && replicas.every((o) => o === offset);
+  });
+  await master.stop('SIGKILL');
+}
+
 export interface SentinelGroup {
   /** REDIS_SENTINELS and REDIS_SENTINEL_NAME of the group. */
   sentinels: string;
