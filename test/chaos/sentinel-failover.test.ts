@@ -1,12 +1,12 @@
 /**
  * Chaos: the Redis master of a Sentinel group (one master, one replica, three sentinels) is
  * switched under load, once planned (SENTINEL FAILOVER), then killed (once the replica holds
- * what it acknowledged: replication's own loss window is documented, not tested). While the sentinels
- * vote and promote the replica, relying parties get only successes or 503
- * `temporarily_unavailable`; the gateway finds the new master by itself
- * (no restart), every token it handed out before still works, sessions are still there and
- * the audit chain is whole. A refresh whose rotation was applied but whose answer died with
- * the old master is answered 503 and works when tried again (not invalid_grant).
+ * what it acknowledged: replication's own loss window is documented, not tested). While the
+ * sentinels vote and promote the replica, relying parties get only successes or 503
+ * `temporarily_unavailable`; the gateway finds the new master by itself (no restart), every
+ * token it handed out before still works, sessions are still there and the audit chain is
+ * whole. A refresh whose rotation was cut by the switch is answered 503 and works when tried
+ * again (not invalid_grant).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
