@@ -11,7 +11,7 @@ import type { Request } from 'express';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.ts';
-import type { Keys, Store } from './store/index.ts';
+import { isStoreUnavailable, outageCause, type Keys, type Store } from './store/index.ts';
 import { createActivityLog } from './accounts/index.ts';
 import {
   auditSourceFrom, checkIndex, createAuditMirrorLogger, createMemoryAuditLog, createRedisAuditLog, reindexAuditTrail, trimExpired,
@@ -63,7 +63,11 @@ export function createGatewayAudit(options: GatewayAuditOptions): GatewayAudit {
   const notices = createMeansNotices(config, store, keys, macKey, logger);
   const base = createPilotFedRecorder({
     log, mirror, instance: instanceId(), clock,
-    onError: (err: unknown) => logger.error({ err }, 'audit event could not be chained'),
+    // During a store outage one warning naming it (the event is still mirrored, marked);
+    // anything else is a fault of its own, with its stack.
+    onError: (err: unknown, event: { type?: unknown }) => (isStoreUnavailable(err)
+      ? logger.warn({ type: event.type, detail: outageCause(err) }, 'store unavailable: audit event not chained (mirrored only)')
+      : logger.error({ err }, 'audit event could not be chained')),
   }, store, keys, notices.feed.apply);
   const indexed = withActivityIndex(base, createActivityLog(store, keys), clock);
   const recorder = options.count ? options.count(indexed) : indexed;

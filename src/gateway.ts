@@ -9,7 +9,8 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config/index.ts';
 import { loadKeys } from './keys/load.ts';
-import { createKeys, createBackend, createAdapterFactory, withUnavailableErrors, StoreUnavailableError, type Store } from './store/index.ts';
+import { createKeys, createBackend, createAdapterFactory, withUnavailableErrors, storeScopePerRequest, type Store } from './store/index.ts';
+import { logStoreOutages } from './oidc/outage-log.ts';
 import { waitForStore } from './store/wait-for-store.ts';
 import { createAbuseLimits } from './limits/index.ts';
 import { createAccountRepository, createActivityLog } from './accounts/index.ts';
@@ -182,17 +183,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   provider.use(registeredAuthMethod(provider, CLIENT_ENDPOINTS));
   auditProviderEvents(provider, audit.recorder, audit.sourceOfContext);
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
-  // A sign-in refused during a store outage goes back to the relying party (a redirect, not a
-  // 503 line in the request log): say so once per request.
-  provider.on('authorization.error', (_ctx, err) => {
-    if (err instanceof StoreUnavailableError) logger.warn({ detail: (err.cause as Error | undefined)?.message }, 'store unavailable: sign-in sent back to the relying party with temporarily_unavailable');
-  });
+  logStoreOutages(provider, logger);
   provider.on('backchannel.error', (_ctx, err, client) => logger.warn({ clientId: client.clientId, detail: err.message }, 'back-channel logout delivery failed'));
 
   const draining = { now: false };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy);
+  app.use(storeScopePerRequest());
   app.use(forwardedHeaders());
   app.use(requestLog(logger));
   app.use(metrics.http);

@@ -9,7 +9,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Views } from './views.ts';
 import { localeOf, sendPage } from './page.ts';
-import { isStoreUnavailable } from '../store/unavailable.ts';
+import { isStoreUnavailable, outageCause } from '../store/unavailable.ts';
 import { RateLimitedError } from '../limits/refusal.ts';
 import { backLinkOf, type BackLink } from './back-link.ts';
 
@@ -94,7 +94,7 @@ export function errorHandler(views: Views): ErrorRequestHandler {
   return async (err, req, res, _next) => {
     const refusal = refusalOf(err);
     const { status, code, problems } = refusal;
-    if (status === 503) req.log?.warn({ detail: (err as Error)?.message }, 'store unavailable: request refused with 503');
+    if (status === 503) req.log?.warn({ detail: outageCause(err) }, 'store unavailable: request refused with 503');
     else if (status >= 500) req.log?.error({ err }, 'unexpected error');
     else req.log?.info({ code, detail: (err as Error)?.message, ...(problems.length ? { parameters: problems.map((p) => p.parameter) } : {}) }, 'request refused');
     if (res.headersSent) return;

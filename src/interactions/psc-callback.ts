@@ -8,6 +8,7 @@
  */
 import type { RequestHandler } from 'express';
 import { FederationError } from '../federation/index.ts';
+import { isStoreUnavailable } from '../store/unavailable.ts';
 import { pscAssurance } from '../assurance/index.ts';
 import { readCookie } from '../http/page.ts';
 import { pscBindingCookie, type InteractionDeps } from './context.ts';
@@ -25,10 +26,15 @@ export function getPscCallback(deps: InteractionDeps, redirectUri: string): Requ
     const state = callbackUrl.searchParams.get('state') ?? '';
     const cookieName = pscBindingCookie(stateDigest(state));
     const boundState = state ? readCookie(req, cookieName) : undefined;
-    if (boundState !== undefined) res.clearCookie(cookieName, { path: '/federation/psc' });
+    // The binding is spent only once the state was read (a verdict, success or FederationError):
+    // a store outage before that (503) leaves it, so a reload after recovery finishes the sign-in.
+    const spendBinding = () => { if (boundState !== undefined) res.clearCookie(cookieName, { path: '/federation/psc' }); };
 
     try {
-      const { uid, login, upstream } = await deps.psc.complete(callbackUrl, boundState);
+      const { uid, login, upstream } = await deps.psc.complete(callbackUrl, boundState).then(
+        (completed) => { spendBinding(); return completed; },
+        (err: unknown) => { if (!isStoreUnavailable(err)) spendBinding(); throw err; },
+      );
       const { account, created } = await deps.accounts.upsertFromPsc(login);
       const level = pscAssurance(deps.policy, upstream);
       req.log.info({ uid, idNat: account.idNat, method: level.method, acr: level.acr, upstreamAcr: upstream.acr, authMode: upstream.authMode }, 'PSC login verified');

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { SessionAssurance, SessionAssuranceStore } from '../assurance/index.ts';
 import type { AuditRecorder } from '../audit/types.ts';
 import type { Store } from '../store/store.ts';
+import { isStoreUnavailable, outageCause } from '../store/unavailable.ts';
 import type { Keys } from '../store/keys.ts';
 import type { SessionPolicy } from './session-limits.ts';
 
@@ -109,8 +110,21 @@ export function createSessionSweeper(deps: SessionSweeperDeps): SessionSweeper {
   return {
     sweep,
     start(intervalMs) {
+      // A store outage is one warning when it begins and one line when sweeps work again,
+      // not a stack trace every few seconds; any other failure is logged with its stack.
+      let outage = false;
       timer = setInterval(() => {
-        sweep().catch((err: Error) => deps.logger.error({ err }, 'session sweep failed'));
+        sweep().then(() => {
+          if (outage) deps.logger.info('session sweep: the store answers again, sweeps resumed');
+          outage = false;
+        }, (err: unknown) => {
+          if (!isStoreUnavailable(err)) {
+            deps.logger.error({ err }, 'session sweep failed');
+          } else if (!outage) {
+            outage = true;
+            deps.logger.warn({ detail: outageCause(err) }, 'session sweep skipped: store unavailable (retried every sweep, quietly until it answers)');
+          }
+        });
       }, intervalMs);
       timer.unref();
     },

@@ -13,4 +13,6 @@ export type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts
 export { BatchError, type BatchFailure } from './batch-error.ts';
 export { StoredRecordError } from './adapter-record.ts';
 export { WrongTypeError } from './memory-keyspace.ts';
-export { StoreUnavailableError, isStoreUnavailable, withUnavailableErrors } from './unavailable.ts';
+export { StoreUnavailableError, isStoreUnavailable, outageCause, withUnavailableErrors } from './unavailable.ts';
+export { STORE_ANSWER_MS, StoreDeadlineError } from './answer-deadline.ts';
+export { storeScopePerRequest, asOneRequest } from './request-scope.ts';

@@ -1,12 +1,14 @@
 /**
  * oidc-provider Adapter for every model, over the Store only (so Redis and memory share it):
  * records are hashes with a TTL, plus the indexes oidc-provider needs (grant -> token keys,
- * session uid -> id, user code -> id), each upsert written in one batch.
+ * session uid -> id, user code -> id), each upsert written in one batch. A refresh token's
+ * rotation counts once its access token is saved (refresh-rotation.ts).
  */
 import { decodeRecord, encodeRecord, recordTtl } from './adapter-record.ts';
 import type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 import type { Keys } from './keys.ts';
 import type { Store } from './store.ts';
+import { consumeFields, FINISHED, rotationToFinish, ROTATED_MODEL, settledRotation } from './refresh-rotation.ts';
 
 export type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 
@@ -20,14 +22,15 @@ export const GRANTABLE_MODELS: ReadonlySet<string> = new Set([
   'PreAuthorizedCode',
 ]);
 
-const epochSeconds = () => Math.floor(Date.now() / 1000);
-
-/** Pass the result as oidc-provider's `adapter` configuration option. */
-export function createAdapterFactory(store: Store, keys: Keys): AdapterFactory {
-  return (modelName) => createAdapter(modelName, store, keys);
+/**
+ * Pass the result as oidc-provider's `adapter` configuration option. `clock` (epoch ms, tests)
+ * dates consumptions and refresh token rotations (refresh-rotation.ts).
+ */
+export function createAdapterFactory(store: Store, keys: Keys, clock: () => number = Date.now): AdapterFactory {
+  return (modelName) => createAdapter(modelName, store, keys, clock);
 }
 
-function createAdapter(model: string, store: Store, keys: Keys): Adapter {
+function createAdapter(model: string, store: Store, keys: Keys, clock: () => number): Adapter {
   const recordKey = (id: string) => keys.model(model, id);
   const grantable = GRANTABLE_MODELS.has(model);
 
@@ -51,12 +54,16 @@ function createAdapter(model: string, store: Store, keys: Keys): Adapter {
       if (model === 'DeviceCode' && typeof payload.userCode === 'string') batch.set(keys.userCode(payload.userCode), id, ttl);
       batch.hsetAll(key, encodeRecord(payload), ttl);
       await batch.exec();
+      // The access token of a refresh is saved: the rotation is done, the old token spent.
+      const rotated = rotationToFinish(model);
+      if (rotated) await store.hsetIfExists(rotated, { ...FINISHED });
     },
 
     async find(id) {
       const key = recordKey(id);
       const hash = await store.hgetall(key);
-      return hash ? decodeRecord(key, hash) : undefined;
+      if (!hash) return undefined;
+      return decodeRecord(key, model === ROTATED_MODEL ? settledRotation(key, hash, clock()) : hash);
     },
 
     findByUid: (uid) => findBy(keys.sessionUid(uid), 'uid', uid),
@@ -64,7 +71,8 @@ function createAdapter(model: string, store: Store, keys: Keys): Adapter {
     findByUserCode: (userCode) => findBy(keys.userCode(userCode), 'userCode', userCode),
 
     async consume(id) {
-      await store.hsetIfExists(recordKey(id), { consumed: String(epochSeconds()) });
+      const key = recordKey(id);
+      await store.hsetIfExists(key, consumeFields(model, key, clock()));
     },
 
     async destroy(id) {

@@ -1,9 +1,12 @@
 /**
  * Opens the ioredis client for the configured topology: a redis:// / rediss:// URL,
  * Sentinel (sentinels + sentinelName) or Cluster (clusterNodes), with fail-fast requests,
+ * every command answered within STORE_ANSWER_MS of being issued (deadline-client.ts),
  * endless bounded-backoff reconnection and connection events logged without credentials.
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { STORE_ANSWER_MS } from './answer-deadline.ts';
+import { withAnswerDeadlines } from './deadline-client.ts';
 import { parseHostList, redactUrl, urlCredentials } from './redis-target.ts';
 
 export interface RedisConnectionOptions {
@@ -32,17 +35,39 @@ export function retryDelay(attempt: number): number {
   return Math.min(attempt * 100, 1000);
 }
 
+/** The store's scripts called with their number of keys first (redis-batch.ts, redis-store.ts). */
+const VARIADIC_KEY_SCRIPTS = ['hcBatch', 'hcUnionCount'];
+
 /** Options of every connection to a Redis node (cluster nodes included). */
 const nodeOptions = {
   enableAutoPipelining: true,
   // A request waits for at most 2 reconnection attempts, then fails (no hanging during an outage).
   maxRetriesPerRequest: 2,
   connectTimeout: 5000,
-  // A server that stopped answering (frozen, network partition) fails requests after 3 s.
-  commandTimeout: 3000,
-  // After a failover the old master turns replica: reconnect to reach the new master.
-  reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
+  // A server that stopped answering (frozen, network partition) fails a command sent to it
+  // after 3 s; deadline-client.ts bounds the wait from when it was issued (queued included).
+  commandTimeout: STORE_ANSWER_MS,
 } satisfies RedisOptions;
+
+/** How often the READONLY reconnection is logged at most (a replica answers every write so). */
+const READONLY_LOG_EVERY_MS = 60_000;
+
+/**
+ * After a failover the old master turns replica and answers writes with READONLY: reconnect
+ * to reach the new master (Sentinel asks the sentinels again), saying so in one warning a
+ * minute at most.
+ */
+function reconnectOnReadonly(logger: StoreLogger, target: string): (error: Error) => boolean {
+  let loggedAt = -Infinity;
+  return (error) => {
+    if (!error.message.startsWith('READONLY')) return false;
+    if (Date.now() - loggedAt >= READONLY_LOG_EVERY_MS) {
+      loggedAt = Date.now();
+      logger.warn({ redis: target, detail: error.message.slice(0, 200) }, 'redis answered READONLY (a replica, e.g. after a failover): reconnecting to reach the master');
+    }
+    return true;
+  };
+}
 
 /**
  * Single server and Sentinel: once connected, a request made while the connection is down
@@ -74,18 +99,24 @@ export function createRedisConnection(options: RedisConnectionOptions, logger: S
     // itself reconnects are rejected when a reconnection attempt fails (about 100 ms).
     const clusterOptions: ClusterOptions = {
       enableAutoPipelining: true,
+      // ioredis groups auto-pipelined commands by the slot of their first argument: for these
+      // scripts that is the number of keys, so commands for different masters would share a
+      // pipeline, which ioredis then refuses (500s under concurrent load). Sent on their own.
+      autoPipeliningIgnoredCommands: VARIADIC_KEY_SCRIPTS,
       clusterRetryStrategy: retryDelay,
-      redisOptions: { ...nodeOptions, ...auth },
+      redisOptions: { ...nodeOptions, reconnectOnError: reconnectOnReadonly(logger, `cluster ${clusterNodes}`), ...auth },
     };
-    return watch(new Cluster(nodes, clusterOptions), `cluster ${clusterNodes}`, logger);
+    return withAnswerDeadlines(watch(new Cluster(nodes, clusterOptions), `cluster ${clusterNodes}`, logger));
   }
 
   if (sentinels) {
     if (!sentinelName) {
       throw new Error('redis: expected sentinelName (REDIS_SENTINEL_NAME) with sentinels, got none');
     }
+    const target = `sentinel ${sentinels} master ${sentinelName}`;
     const client = new Redis({
       ...nodeOptions,
+      reconnectOnError: reconnectOnReadonly(logger, target),
       retryStrategy: retryDelay,
       ...auth,
       sentinels: parseHostList(sentinels, 'redis sentinels (REDIS_SENTINELS)'),
@@ -94,12 +125,13 @@ export function createRedisConnection(options: RedisConnectionOptions, logger: S
       // rediss:// means TLS everywhere: to the master and to the sentinels.
       ...(credentials.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
     });
-    return watch(failFastOnceConnected(client), `sentinel ${sentinels} master ${sentinelName}`, logger);
+    return withAnswerDeadlines(watch(failFastOnceConnected(client), target, logger));
   }
 
   if (!url) throw new Error('redis: expected url, sentinels or clusterNodes, got none of them');
   urlCredentials(url); // validates the scheme with a clear message before ioredis parses it
-  return watch(failFastOnceConnected(new Redis(url, { ...nodeOptions, retryStrategy: retryDelay })), redactUrl(url), logger);
+  const target = redactUrl(url);
+  return withAnswerDeadlines(watch(failFastOnceConnected(new Redis(url, { ...nodeOptions, reconnectOnError: reconnectOnReadonly(logger, target), retryStrategy: retryDelay })), target, logger));
 }
 
 /**

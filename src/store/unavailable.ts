@@ -1,7 +1,9 @@
 /**
- * "The store cannot be reached right now": one error type for every caller, recognised from
- * what ioredis throws during an outage (connection refused or reset, retries exhausted, a
- * Cluster or Sentinel without a master, a command timing out). It is oidc-provider's
+ * "The store cannot serve right now": one error type for every caller, recognised from what
+ * ioredis throws during an outage (connection refused or reset, retries exhausted, a Cluster
+ * or Sentinel without a master, a command or a request's wait timing out) and from the
+ * replies of a Redis that is up but refuses (disk or memory full, a replica, busy, loading,
+ * failing over), also when they come back inside a batch's script. It is oidc-provider's
  * `temporarily_unavailable` with status 503, so the provider answers relying parties with
  * that OAuth error (a redirect to the client for /auth, JSON for /token) and the gateway's
  * own routes show the French "try again in a moment" page. Other Redis errors (WRONGTYPE, a
@@ -19,23 +21,49 @@ export class StoreUnavailableError extends errors.TemporarilyUnavailable {
   }
 }
 
-/** Reply prefixes of a Redis that is up but cannot serve (loading, failing over, no quorum). */
-const UNAVAILABLE_REPLIES = /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|BUSY|NOREPLICAS)\b/;
+/**
+ * Reply prefixes of a Redis that is up but cannot take this now: its disk refuses writes
+ * (MISCONF), maxmemory reached under noeviction (OOM), a replica after a failover (READONLY),
+ * loading its data, busy with a script, a Cluster or master without quorum.
+ */
+const UNAVAILABLE_REPLIES = /^(MISCONF|OOM|LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|BUSY|NOREPLICAS)\b|^ERR max number of clients reached/;
 /** ioredis' own errors while it has no usable connection. */
-const UNAVAILABLE_MESSAGES = /Connection is closed|Stream isn't writeable|isn't ready and enableOfflineQueue|None of startup nodes is available|Failed to refresh slots cache|Command timed out|Reached the max retries per request limit|connect ETIMEDOUT|All sentinels are unreachable/i;
-const UNAVAILABLE_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError']);
+const UNAVAILABLE_MESSAGES = /Connection is closed|Stream isn't writeable|isn't ready and enableOfflineQueue|None of startup nodes is available|Failed to refresh slots cache|Command timed out|Reached the max retries per request limit|connect ETIMEDOUT|All sentinels are unreachable|Too many Cluster redirections|Redis connection is not ready/i;
+const UNAVAILABLE_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError', 'StoreDeadlineError']);
+
+type ErrorLike = { name?: string; message?: string; code?: string; cause?: unknown; failures?: { message?: unknown }[] };
+
+/** The failures of a BatchError (a batch's script reports each command's error reply). */
+function batchReplies(e: ErrorLike): string[] {
+  return Array.isArray(e.failures) ? e.failures.map((f) => String(f?.message ?? '')) : [];
+}
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
 
 /** True when `err` (or an error it wraps) means the store could not be reached. */
 export function isStoreUnavailable(err: unknown): boolean {
-  for (let e = err as { name?: string; message?: string; code?: string; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth += 1) {
+  for (let e = err as ErrorLike | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth += 1) {
     if (e instanceof StoreUnavailableError) return true;
     if (typeof e !== 'object') return false;
     if (e.name && UNAVAILABLE_NAMES.has(e.name)) return true;
     if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
     if (typeof e.message === 'string' && (UNAVAILABLE_REPLIES.test(e.message) || UNAVAILABLE_MESSAGES.test(e.message))) return true;
+    if (batchReplies(e).some((reply) => UNAVAILABLE_REPLIES.test(reply))) return true;
   }
   return false;
+}
+
+/**
+ * What the store said, for the one log line of an outage: Redis' reply or ioredis' message
+ * (the innermost cause; a batch's first refused command), cut to 200 characters.
+ */
+export function outageCause(err: unknown): string {
+  let said = '';
+  for (let e = err as ErrorLike | undefined, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as typeof e, depth += 1) {
+    const refused = batchReplies(e).find((reply) => UNAVAILABLE_REPLIES.test(reply));
+    if (refused) return refused.slice(0, 200);
+    if (typeof e.message === 'string' && !(e instanceof StoreUnavailableError)) said = e.code && !e.message.includes(e.code) ? `${e.code} ${e.message}` : e.message;
+  }
+  return (said || String((err as Error)?.message ?? err)).slice(0, 200);
 }
 
 /** The same error, or a StoreUnavailableError when it means the store could not be reached. */

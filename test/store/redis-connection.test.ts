@@ -1,6 +1,7 @@
 /**
  * The Redis connection: settings are validated with clear messages, logs never carry the
- * password, requests fail fast when Redis is unreachable, createStore picks the backend.
+ * password, requests fail fast when Redis is unreachable, a replica's READONLY makes it
+ * reconnect (said once), createStore picks the backend.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -11,6 +12,10 @@ import { createStore } from '../../src/store/create-store.ts';
 import { createRedisConnection, retryDelay, type StoreLogger } from '../../src/store/redis-connection.ts';
 import { parseHostList, redactUrl, urlCredentials } from '../../src/store/redis-target.ts';
 import { TEST_REDIS_URL } from '../support/redis.ts';
+import { Redis } from 'ioredis';
+import { isStoreUnavailable } from '../../src/store/unavailable.ts';
+import { createRedisServer } from '../support/redis-server.ts';
+import { freePort } from '../support/ports.ts';
 
 function capture(): { logger: StoreLogger; lines: string[] } {
   const lines: string[] = [];
@@ -91,4 +96,27 @@ test('createStore: memory without settings, Redis with a url', async () => {
   assert.equal(redis.kind, 'redis');
   await redis.ping();
   await redis.close();
+});
+
+test('a replica answering READONLY: the write fails as an outage, one warning names it, the client reconnects', async () => {
+  const server = await createRedisServer();
+  const admin = new Redis(server.url);
+  const { logger, lines } = capture();
+  const redis = createRedisConnection({ url: server.url }, logger);
+  try {
+    await once(redis, 'ready');
+    await admin.replicaof('127.0.0.1', await freePort()); // a master nobody listens on
+    for (let i = 0; i < 3; i += 1) {
+      const err = await redis.set('k', 'v').then(() => undefined, (e: unknown) => e);
+      assert.ok(isStoreUnavailable(err), `write ${i}: ${String(err)}`);
+      await once(redis, 'ready');
+    }
+    const warnings = lines.filter((line) => line.includes('READONLY'));
+    assert.equal(warnings.length, 1, `one warning: ${warnings.join('')}`);
+    assert.match(warnings[0]!, /reconnecting to reach the master/);
+  } finally {
+    redis.disconnect();
+    admin.disconnect();
+    await server.dispose();
+  }
 });

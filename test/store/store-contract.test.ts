@@ -193,6 +193,16 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       assert.deepEqual(await store.hgetall(text), { f: 'not a number' });
     });
 
+    test('concurrent batches and union counts on keys of many slots all apply (Cluster: every master at once)', async () => {
+      const keys = Array.from({ length: 60 }, (_v, i) => key(`concurrent-${i}`));
+      await Promise.all(keys.map((k, i) => store.batch().sadd(`${k}:set`, [String(i)]).hsetAll(k, { i: String(i) }, 100).exec()));
+      const counts = await Promise.all(keys.map((k) => store.unionCount([`${k}:set`])));
+      const hashes = await Promise.all(keys.map((k) => store.hgetall(k)));
+      assert.deepEqual(counts, keys.map(() => 1));
+      assert.deepEqual(hashes, keys.map((_k, i) => ({ i: String(i) })));
+      await Promise.all(keys.map((k) => store.batch().del(k, `${k}:set`).exec()));
+    });
+
     test('unionCount counts distinct members over sets, absent ones as empty', async () => {
       const tag = `{u${(counter += 1)}}`;
       const [a, b, absent] = [`${prefix}${tag}:a`, `${prefix}${tag}:b`, `${prefix}${tag}:absent`];

@@ -1,7 +1,8 @@
 /**
  * A private redis-server for tests that stop, kill or restart Redis (outage and chaos tests):
  * its own port and folder, never the shared server on 6379. `appendonly: true` turns on AOF
- * (fsync every write) so that a restart shows what persistence keeps. Starting throws when
+ * (fsync every write) so that a restart shows what persistence keeps; `faults: true` lets the
+ * test freeze it (DEBUG SLEEP) or break its disk (CONFIG SET dir). Starting throws when
  * redis-server is not installed (saying what to install) or does not answer within 5 s.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -26,13 +27,24 @@ export interface RedisServer {
   dispose(): Promise<void>;
 }
 
-export async function createRedisServer(options: { appendonly?: boolean } = {}): Promise<RedisServer> {
+export interface RedisServerOptions {
+  /** AOF on, fsync on every write. */
+  appendonly?: boolean;
+  /** Lets the test make faults: DEBUG (SLEEP) and CONFIG SET of protected settings (dir). */
+  faults?: boolean;
+  /** More redis-server arguments, e.g. `--replicaof` or `--cluster-enabled yes` (redis-replicated.ts). */
+  args?: string[];
+}
+
+export async function createRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'hc-redis-'));
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--protected-mode', 'no',
-    ...(options.appendonly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'])];
+    ...(options.appendonly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+    ...(options.faults ? ['--enable-debug-command', 'yes', '--enable-protected-configs', 'yes'] : []),
+    ...options.args ?? []];
 
   const server: RedisServer = {
     url,

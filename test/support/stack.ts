@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { startGateway, type Gateway } from '../../src/gateway.ts';
 import { toClientMetadata } from '../../src/oidc/index.ts';
-import { createKeys, createRedisConnection, createRedisStore, createMemoryStore, type Store } from '../../src/store/index.ts';
+import { createKeys, createRedisConnection, createRedisStore, createMemoryStore, type RedisConnectionOptions, type Store } from '../../src/store/index.ts';
 import { startPscSimulator, type PscClient, type PscSimulator, type PscSimulatorTls } from '../../src/sandbox/psc/index.ts';
 import { TEST_REDIS_URL, deletePrefix, uniquePrefix } from './redis.ts';
 import { freePort } from './ports.ts';
@@ -40,6 +40,8 @@ export interface StackOptions {
   clock?: () => number;
   /** Redis to use instead of TEST_REDIS_URL (a private redis-server the test stops and restarts). */
   redisUrl?: string;
+  /** A private Sentinel or Cluster topology instead (test/support/redis-replicated.ts). */
+  redisTopology?: RedisConnectionOptions;
   /**
    * Serve the PSC simulator over HTTPS with client certificates (PEM contents) and register the
    * gateway there with tls_client_auth and this subject DN instead of its secret. The gateway's
@@ -157,7 +159,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   ].map((c) => ({ ...c, ...options.clientOverrides?.[c.client_id] }));
   const clients = toClientMetadata(clientEntries, {}, 'test-clients');
 
-  const redis = options.store === 'memory' ? undefined : createRedisConnection({ url: options.redisUrl ?? TEST_REDIS_URL });
+  const redis = options.store === 'memory' ? undefined : createRedisConnection(options.redisTopology ?? { url: options.redisUrl ?? TEST_REDIS_URL });
   const store = redis ? createRedisStore(redis) : createMemoryStore();
   const logs = options.logs;
   const logger = logs
@@ -225,7 +227,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await psc.close();
       await backchannel.close();
       await store.close();
-      if (redis && !options.redisUrl) await deletePrefix(prefix);
+      if (redis && !options.redisUrl && !options.redisTopology) await deletePrefix(prefix);
       rmSync(keysDir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,111 @@
+/**
+ * A failover under load, for the Sentinel and Cluster chaos tests: three signed-in clinicians'
+ * relying parties refresh their tokens (rotated at each refresh) and call userinfo in a loop,
+ * trying a refused refresh again with the same token, while the test switches masters. Every answer is recorded with when it was asked; the
+ * checks say what the gateway promises during and after a switch.
+ */
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import type { Stack } from '../support/stack.ts';
+import { TestBrowser } from '../support/browser.ts';
+import { exchange, signIn } from '../support/psc-login.ts';
+import { isReady, sleep, waitFor } from './wait-for.ts';
+import { ROTATION_SETTLES_MS } from '../../src/store/refresh-rotation.ts';
+
+interface Answer { worker: number; what: 'refresh' | 'userinfo'; status: number; error: string | null; at: number; ms: number }
+
+interface Worker {
+  index: number;
+  browser: TestBrowser;
+  refreshToken: string;
+  /** Access tokens the gateway handed out (acknowledged), with when. */
+  acknowledged: { token: string; at: number }[];
+}
+
+const LOAD_BEFORE_MS = 1_500;
+
+export async function failoverUnderLoad(t: TestContext, stack: Stack, switchMasters: () => Promise<void>): Promise<void> {
+  const workers: Worker[] = [];
+  for (let index = 0; index < 3; index += 1) {
+    const browser = new TestBrowser();
+    const tokens = await exchange(await signIn(stack, browser, { choice: { practitioner: ['810101234561', '810102345672', '810103456783'][index]!, means: 'card' } }));
+    workers.push({ index, browser, refreshToken: tokens.refresh_token!, acknowledged: [{ token: tokens.access_token, at: Date.now() }] });
+  }
+  const answers: Answer[] = [];
+  const clock = { switchAt: Infinity, switchedAt: Infinity, readyAt: Infinity };
+  let stop = false;
+  const basic = `Basic ${Buffer.from(`test-rp:${stack.secrets['test-rp']}`).toString('base64')}`;
+
+  async function ask(worker: Worker, what: Answer['what'], request: () => Promise<Response>) {
+    const at = Date.now();
+    const response = await request();
+    const body = await response.text();
+    let json: { error?: string; access_token?: string; refresh_token?: string } = {};
+    try { json = JSON.parse(body); } catch { /* userinfo may be a JWT or empty */ }
+    answers.push({ worker: worker.index, what, status: response.status, error: json.error ?? null, at, ms: Date.now() - at });
+    return { status: response.status, json };
+  }
+
+  /** Refreshes with the last refresh token it was given until told to stop; a 503 is retried. */
+  async function run(worker: Worker) {
+    while (!stop) {
+      const refreshed = await ask(worker, 'refresh', () => fetch(`${stack.issuer}/token`, {
+        method: 'POST', signal: AbortSignal.timeout(10_000),
+        headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: worker.refreshToken }),
+      }));
+      const answer = answers.at(-1)!;
+      if (refreshed.status === 200) {
+        worker.refreshToken = refreshed.json.refresh_token!;
+        worker.acknowledged.push({ token: refreshed.json.access_token!, at: answer.at + answer.ms });
+        await ask(worker, 'userinfo', () => fetch(`${stack.issuer}/me`, { headers: { authorization: `Bearer ${refreshed.json.access_token}` }, signal: AbortSignal.timeout(10_000) }));
+      } else {
+        await sleep(100);
+      }
+    }
+  }
+
+  const running = workers.map(run);
+  await sleep(LOAD_BEFORE_MS);
+  clock.switchAt = Date.now();
+  await switchMasters();
+  clock.switchedAt = Date.now();
+  await waitFor('/readyz 200 after the switch', () => isReady(stack.issuer), 30_000);
+  clock.readyAt = Date.now();
+  // A rotation the switch cut is "try again" for ROTATION_SETTLES_MS, then works again.
+  const refreshedSinceReady = (w: Worker) => answers.some((a) => a.worker === w.index && a.what === 'refresh' && a.status === 200 && a.at >= clock.readyAt);
+  await waitFor('every clinician refreshes again', () => workers.every(refreshedSinceReady), ROTATION_SETTLES_MS + 5_000);
+  await sleep(500);
+  stop = true;
+  await Promise.all(running);
+
+  const during = answers.filter((a) => a.at >= clock.switchAt && a.at < clock.readyAt);
+  t.diagnostic(`answers: ${answers.length}; during the switch ${during.length} (503: ${during.filter((a) => a.status === 503).length}), slowest ${Math.max(0, ...during.map((a) => a.ms))} ms; masters switched in ${clock.switchedAt - clock.switchAt} ms, ready ${clock.readyAt - clock.switchedAt} ms later`);
+
+  // A refresh whose rotation was cut by the switch is answered 503 and works when tried
+  // again: never invalid_grant (which would revoke the relying party's whole grant).
+  const wrong = answers.filter((a) => a.status !== 200 && !(a.status === 503 && a.error === 'temporarily_unavailable'));
+  assert.deepEqual(wrong.map((a) => `clinician ${a.worker} ${a.what} ${a.status} ${a.error} sent ${a.at - clock.switchAt} ms after the switch began`), [],
+    'every answer is a success or the outage answer');
+
+  for (const worker of workers) {
+    // Everything acknowledged is still there: each access token handed out works.
+    for (const { token, at } of worker.acknowledged) {
+      const status = (await fetch(`${stack.issuer}/me`, { headers: { authorization: `Bearer ${token}` } })).status;
+      assert.equal(status, 200, `clinician ${worker.index}: the access token acknowledged ${at - clock.switchAt} ms after the switch began`);
+    }
+    const last = await fetch(`${stack.issuer}/token`, {
+      method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: worker.refreshToken }),
+    });
+    assert.equal(last.status, 200, `clinician ${worker.index}: the last refresh token acknowledged works`);
+  }
+  // Sessions survived: each clinician's browser signs in again without PSC (single sign-on).
+  for (const worker of workers) {
+    const again = await signIn(stack, worker.browser);
+    assert.equal(again.sawLoginPage, false, `clinician ${worker.index}: the session is still there`);
+    assert.ok((await exchange(again)).access_token);
+  }
+  const audit = await stack.gateways[0]!.verifyAudit();
+  assert.equal(audit.ok, true, `the audit chain is whole: ${JSON.stringify(audit).slice(0, 300)}`);
+}

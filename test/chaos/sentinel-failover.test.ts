@@ -1,0 +1,48 @@
+/**
+ * Chaos: the Redis master of a Sentinel group (one master, one replica, three sentinels) is
+ * switched under load, once planned (SENTINEL FAILOVER), then killed (once the replica holds
+ * what it acknowledged: replication's own loss window is documented, not tested). While the
+ * sentinels vote and promote the replica, relying parties get only successes or 503
+ * `temporarily_unavailable`; the gateway finds the new master by itself (no restart), every
+ * token it handed out before still works, sessions are still there and the audit chain is
+ * whole. A refresh whose rotation was cut by the switch is answered 503 and works when tried
+ * again (not invalid_grant).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack, type Stack } from '../support/stack.ts';
+import { createSentinelGroup, killOnceReplicated, type SentinelGroup } from '../support/redis-replicated.ts';
+import { failoverUnderLoad } from './failover-load.ts';
+import { waitFor } from './wait-for.ts';
+
+let group: SentinelGroup;
+let stack: Stack;
+before(async () => {
+  group = await createSentinelGroup();
+  stack = await startStack({ name: 'chaos-sentinel', redisTopology: { sentinels: group.sentinels, sentinelName: group.name } });
+});
+after(async () => {
+  await stack?.close();
+  await group?.dispose();
+});
+
+describe('chaos: Sentinel failover', () => {
+  it('answers success or the outage answer during a planned switch (SENTINEL FAILOVER: the old master turns replica)', { timeout: 60_000 }, async (t) => {
+    const old = await group.master();
+    await failoverUnderLoad(t, stack, async () => {
+      await group.failover();
+      await waitFor('the sentinels switched masters', async () => (await group.master().catch(() => old)) !== old, 30_000);
+    });
+    assert.notEqual(await group.master(), old);
+  });
+
+  it('answers success or the outage answer while a killed master is replaced, and keeps what it acknowledged', { timeout: 60_000 }, async (t) => {
+    await group.replicated(); // the old master of the planned switch, now in sync as replica
+    const old = await group.master();
+    await failoverUnderLoad(t, stack, async () => {
+      await killOnceReplicated(old);
+      await waitFor('the sentinels promoted the replica', async () => (await group.master().catch(() => old)) !== old, 30_000);
+    });
+    assert.notEqual(await group.master(), old);
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * A refresh token rotation cut half-way (the old token consumed, the new tokens never saved:
+ * Redis killed, frozen or failing over) is never taken for a replay: while it may still run
+ * the token's lookup is the outage answer (try again), afterwards the token is served as not
+ * consumed and rotates again. A rotation that finished, or a consumption outside a request,
+ * spends the token as before (reusing it is a replay). Over Redis and the memory store.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createKeys } from '../../src/store/keys.ts';
+import { createMemoryStore } from '../../src/store/memory-store.ts';
+import { createAdapterFactory, type AdapterFactory } from '../../src/store/oidc-adapter.ts';
+import { createRedisConnection } from '../../src/store/redis-connection.ts';
+import { createRedisStore } from '../../src/store/redis-store.ts';
+import { asOneRequest } from '../../src/store/request-scope.ts';
+import { ROTATION_SETTLES_MS } from '../../src/store/refresh-rotation.ts';
+import { StoreUnavailableError } from '../../src/store/unavailable.ts';
+import type { Store } from '../../src/store/store.ts';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis.ts';
+
+for (const kind of ['redis', 'memory'] as const) {
+  describe(`refresh token rotation cut by an outage: ${kind}`, () => {
+    const prefix = uniquePrefix(`rotation-${kind}`);
+    const keys = createKeys(prefix);
+    let now = 1_800_000_000_000;
+    let store: Store;
+    let factory: AdapterFactory;
+    let n = 0;
+    before(() => {
+      store = kind === 'redis' ? createRedisStore(createRedisConnection({ url: TEST_REDIS_URL })) : createMemoryStore();
+      factory = createAdapterFactory(store, keys, () => now);
+    });
+    after(async () => {
+      await store.close();
+      if (kind === 'redis') await deletePrefix(prefix);
+    });
+
+    async function refreshToken() {
+      const jti = `rt-${(n += 1)}`;
+      await factory('RefreshToken').upsert(jti, { jti, kind: 'RefreshToken', grantId: `g-${n}`, accountId: 'acc' }, 3600);
+      return jti;
+    }
+    /** What oidc-provider's refresh grant writes: consume the old token, save the new one, then the access token. */
+    async function rotate(old: string, cutAfter?: 'consume' | 'refresh-token') {
+      await asOneRequest(async () => {
+        await factory('RefreshToken').consume(old);
+        if (cutAfter === 'consume') return;
+        const next = `rt-${(n += 1)}`;
+        await factory('RefreshToken').upsert(next, { jti: next, kind: 'RefreshToken', grantId: 'g', accountId: 'acc' }, 3600);
+        if (cutAfter === 'refresh-token') return;
+        const at = `at-${(n += 1)}`;
+        await factory('AccessToken').upsert(at, { jti: at, kind: 'AccessToken', grantId: 'g', accountId: 'acc' }, 300);
+      });
+    }
+
+    test('a finished rotation spends the token: reusing it is a replay', async () => {
+      const rt = await refreshToken();
+      await rotate(rt);
+      assert.equal(typeof (await factory('RefreshToken').find(rt))?.consumed, 'number');
+    });
+
+    for (const cutAfter of ['consume', 'refresh-token'] as const) {
+      test(`cut after ${cutAfter === 'consume' ? 'the consumption' : 'the new refresh token'}: "try again" for a moment, then the token works again`, async () => {
+        const rt = await refreshToken();
+        await rotate(rt, cutAfter);
+        now += 1_000;
+        await assert.rejects(factory('RefreshToken').find(rt), (err: unknown) => err instanceof StoreUnavailableError && /rotation began 1000 ms ago/.test(String((err as Error).cause)));
+        now += ROTATION_SETTLES_MS;
+        const found = await factory('RefreshToken').find(rt);
+        assert.equal(found?.jti, rt);
+        assert.equal(found?.consumed, undefined, 'served as not consumed');
+        await rotate(rt);
+        assert.equal(typeof (await factory('RefreshToken').find(rt))?.consumed, 'number', 'rotated for good this time');
+      });
+    }
+
+    test('consumed outside a request (a CLI, a timer): spent at once, as before', async () => {
+      const rt = await refreshToken();
+      await factory('RefreshToken').consume(rt);
+      assert.equal(typeof (await factory('RefreshToken').find(rt))?.consumed, 'number');
+    });
+
+    test('other models are consumed as before, within a request too', async () => {
+      const code = `code-${(n += 1)}`;
+      await factory('AuthorizationCode').upsert(code, { jti: code, kind: 'AuthorizationCode', grantId: 'g' }, 60);
+      await asOneRequest(() => factory('AuthorizationCode').consume(code));
+      assert.equal(typeof (await factory('AuthorizationCode').find(code))?.consumed, 'number');
+    });
+  });
+}
