@@ -19,7 +19,7 @@ import { isReady, sleep, waitFor } from './wait-for.ts';
 
 /** The documented wait for Redis (docs/operations.md), and what answering takes on a busy 2-core machine. */
 const PROMISED_MS = 3_000;
-const MARGIN_MS = 1_000;
+const MARGIN_MS = 2_000;
 const FREEZE_SECONDS = 8;
 
 let redis: RedisServer;
