@@ -1,8 +1,10 @@
 /**
  * The one Lua script that appends to the audit stream (redis-log.ts): it checks that the chain
  * head and the index generation are those the writer read, XADDs the events, appends each
- * one's 16-byte entry to its index keys (index-keys.ts) and sets the new head, atomically. A
- * key created by this append is listed in its month's registry. appendCall builds its keys and
+ * one's 16-byte entry to its index keys (index-keys.ts) and sets the new head, atomically. The
+ * entries of one commit are gathered per index key and appended in one APPEND each, in event
+ * order (a commit of 25 token events of one client: 5 APPENDs, not 125). A key created by
+ * this append is listed in its month's registry. appendCall builds its keys and
  * arguments; every key is declared and shares the stream's hash tag (one Cluster slot).
  *
  * Stream ids follow event times: id ms = max(previous id ms, min(event time, Redis now)), so
@@ -39,6 +41,8 @@ end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local since = redis.call('EXISTS', KEYS[4]) == 1
+-- Index entries by index key (KEYS number), in event order: one APPEND per key and commit.
+local entries, order, registryOf = {}, {}, {}
 local i = 5 + tonumber(ARGV[4])
 while i <= #ARGV do
   local t = tonumber(ARGV[i])
@@ -51,15 +55,26 @@ while i <= #ARGV do
   local entry = struct.pack('>I6I6I4', t, ms, tonumber(string.match(id, '%-(%d+)$')))
   local k = tonumber(ARGV[i + 2])
   for j = 0, k - 1 do
-    local key = KEYS[tonumber(ARGV[i + 3 + 2 * j])]
-    if redis.call('APPEND', key, entry) == 16 then
-      local registry = tonumber(ARGV[i + 4 + 2 * j])
-      redis.call('SADD', KEYS[registry], key)
-      redis.call('SADD', KEYS[5], ARGV[registry - 1])
+    local number = tonumber(ARGV[i + 3 + 2 * j])
+    local list = entries[number]
+    if not list then
+      list = {}
+      entries[number] = list
+      order[#order + 1] = number
+      registryOf[number] = tonumber(ARGV[i + 4 + 2 * j])
     end
+    list[#list + 1] = entry
   end
   i = i + 3 + 2 * k
   last = ms
+end
+for _, number in ipairs(order) do
+  local data = table.concat(entries[number])
+  if redis.call('APPEND', KEYS[number], data) == #data then
+    local registry = registryOf[number]
+    redis.call('SADD', KEYS[registry], KEYS[number])
+    redis.call('SADD', KEYS[5], ARGV[registry - 1])
+  end
 end
 redis.call('SET', KEYS[1], ARGV[2])
 return {1, ARGV[2]}
