@@ -84,6 +84,15 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
       if (ttl !== undefined) push('EXPIRE', key, ttl);
       return batch;
     },
+    hset(key, fields, ttlSeconds) {
+      const ttl = toTtlSeconds(ttlSeconds);
+      const flat = Object.entries(fields).flat();
+      if (flat.length === 0) return batch;
+      push('HSET', key, ...flat);
+      if (ttl !== undefined) push('EXPIRE', key, ttl);
+      else push('PERSIST', key);
+      return batch;
+    },
     sadd(key, members, ttlSeconds) {
       const ttl = toTtlSeconds(ttlSeconds);
       if (members.length === 0) return batch;

@@ -91,6 +91,13 @@ export function createRedisStore(redis: Redis | Cluster): Store {
       const scratch = `${keys[0]}:union:${randomUUID()}`;
       return scripts.hcUnionCount(keys.length + 1, scratch, ...keys);
     },
+    async mget(keys) {
+      if (keys.length === 0) return [];
+      if (redis.isCluster && new Set(keys.map(keySlot)).size > 1) {
+        throw new Error(`store mget: expected keys in one hash slot on Redis Cluster, got ${keys.length} keys over several slots`);
+      }
+      return redis.mget(...keys);
+    },
     async hmget(key, fields) {
       return fields.length ? redis.hmget(key, ...fields) : [];
     },

@@ -135,6 +135,27 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       assert.equal(await store.hgetall(k), null);
     });
 
+    test('hset sets fields and keeps the others; the TTL is set, or removed without one', async () => {
+      const k = key('h');
+      await store.batch().hset(k, { payload: '{"a":1}' }, 100).exec();
+      assert.equal(await store.hsetIfExists(k, { consumed: '42' }), true);
+      await store.batch().hset(k, { payload: '{"a":2}' }, 200).exec();
+      assert.deepEqual(await store.hgetall(k), { payload: '{"a":2}', consumed: '42' });
+      const ttl = await store.ttl(k);
+      assert.ok(ttl > 100 && ttl <= 200, `TTL from the second hset, got ${ttl}`);
+      await store.batch().hset(k, { payload: '{}' }).exec();
+      assert.equal(await store.ttl(k), -1);
+    });
+
+    test('mget reads several string keys of one slot in order, null for absent ones', async () => {
+      const tag = `{m${(counter += 1)}}`;
+      const [a, b, c] = ['a', 'b', 'c'].map((n) => `${prefix}${tag}:${n}`);
+      await store.set(a!, '1');
+      await store.set(c!, '3', 60);
+      assert.deepEqual(await store.mget([a!, b!, c!]), ['1', null, '3']);
+      assert.deepEqual(await store.mget([]), []);
+    });
+
     test('hsetIfExists never creates a key', async () => {
       const k = key('h');
       assert.equal(await store.hsetIfExists(k, { consumed: '1' }), false);
