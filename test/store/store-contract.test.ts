@@ -250,6 +250,12 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       assert.throws(() => batch.set(a, '2'), /already executed/);
     });
 
+    test('batches and reads of many slots sent in one tick all apply (auto-pipelined per Cluster node)', async () => {
+      const ks = Array.from({ length: 40 }, () => key('b'));
+      await Promise.all(ks.map((k, i) => Promise.all([store.batch().hset(k, { n: String(i) }, 60).sadd(`${k}:s`, ['x'], 60).exec(), store.get(`${k}:none`)])));
+      assert.deepEqual(await Promise.all(ks.map((k) => store.hgetall(k))), ks.map((_, i) => ({ n: String(i) })));
+    });
+
     test('an empty batch executes without error', async () => {
       await store.batch().exec();
       await store.batch().sadd(key('m'), []).srem(key('m'), []).del().exec();
