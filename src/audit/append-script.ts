@@ -9,6 +9,8 @@
  *
  * Stream ids follow event times: id ms = max(previous id ms, min(event time, Redis now)), so
  * they never go backwards and one wrong clock cannot push every later id into the future.
+ * The new head is ARGV's {seq, mac} with the last stream id's ms added ({seq, mac, ms}): the
+ * next append reads it there instead of asking XINFO.
  * Returns {1, new head} when written, {0, current head} when another writer moved the head,
  * {2, current generation} when a rebuild of the index started a new generation meanwhile.
  */
@@ -31,13 +33,18 @@ local kind = redis.call('TYPE', KEYS[2])['ok']
 if kind ~= 'stream' and kind ~= 'none' then
   return redis.error_reply('audit: expected ' .. KEYS[2] .. ' to be a stream, got a ' .. kind)
 end
-local last = 0
-if kind == 'stream' then
+local function streamLast()
   local info = redis.call('XINFO', 'STREAM', KEYS[2])
   for i = 1, #info, 2 do
-    if info[i] == 'last-generated-id' then last = tonumber(string.match(info[i + 1], '^(%d+)')) end
+    if info[i] == 'last-generated-id' then return tonumber(string.match(info[i + 1], '^(%d+)')) end
   end
+  return 0
 end
+-- The head keeps the last id's ms (written by this script); a head without it (none yet, or
+-- written by a version before) costs an XINFO, and so does an entry added by other means.
+local known = current ~= '' and string.match(current, '"ms":(%d+)')
+local last = 0
+if known then last = tonumber(known) elseif kind == 'stream' then last = streamLast() end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local since = redis.call('EXISTS', KEYS[4]) == 1
@@ -47,7 +54,13 @@ local i = 5 + tonumber(ARGV[4])
 while i <= #ARGV do
   local t = tonumber(ARGV[i])
   local ms = math.max(last, math.min(t, now))
-  local id = redis.call('XADD', KEYS[2], string.format('%.0f', ms) .. '-*', 'e', ARGV[i + 1])
+  local id = redis.pcall('XADD', KEYS[2], string.format('%.0f', ms) .. '-*', 'e', ARGV[i + 1])
+  if type(id) == 'table' and id.err then
+    -- The stream's top is past the head's ms: ids never go backwards, read it and add after it.
+    last = math.max(last, streamLast())
+    ms = math.max(last, math.min(t, now))
+    id = redis.call('XADD', KEYS[2], string.format('%.0f', ms) .. '-*', 'e', ARGV[i + 1])
+  end
   if not since then
     redis.call('SET', KEYS[4], id)
     since = true
@@ -76,8 +89,9 @@ for _, number in ipairs(order) do
     redis.call('SADD', KEYS[5], ARGV[registry - 1])
   end
 end
-redis.call('SET', KEYS[1], ARGV[2])
-return {1, ARGV[2]}
+local head = string.sub(ARGV[2], 1, -2) .. ',"ms":' .. string.format('%.0f', last) .. '}'
+redis.call('SET', KEYS[1], head)
+return {1, head}
 `;
 
 /** Latest time an index entry holds (6 bytes of ms). */
