@@ -26,13 +26,13 @@ export interface RedisServer {
   dispose(): Promise<void>;
 }
 
-export async function createRedisServer(options: { appendonly?: boolean } = {}): Promise<RedisServer> {
+export async function createRedisServer(options: { appendonly?: boolean; /** More redis-server arguments (e.g. --cluster-enabled yes). */ args?: string[] } = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'hc-redis-'));
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--protected-mode', 'no',
-    ...(options.appendonly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'])];
+    ...(options.appendonly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']), ...(options.args ?? [])];
 
   const server: RedisServer = {
     url,
