@@ -28,6 +28,12 @@ export interface BenchOptions {
   only: string[];
   /** Extra environment of the gateway (--gateway-env NAME=value), e.g. LOG_LEVEL=warn. */
   gatewayEnv: Record<string, string>;
+  /** Load processes for (a)–(d) (1 = autocannon in the bench's own process). */
+  loadWorkers: number;
+  /** Scaling run: process counts of its steps (empty = the ordinary run). */
+  scaling: number[];
+  /** Processes of the scaling step against a three-master Redis Cluster (0 = none). */
+  scalingCluster: number;
 }
 
 export const USAGE = `npm run bench [-- options]
@@ -51,6 +57,14 @@ and writes the results as JSON.
                         (e) and (f) always run: they make the tokens)
   --gateway-env N=V     an environment variable for the gateway, e.g. LOG_LEVEL=warn or
                         RATE_LIMITS=false (repeatable; to see what a part costs)
+  --load-workers N       load processes for (a)–(d), connections and tokens shared
+                        among them, so that one autocannon is not the limit   (default 1)
+  --scaling LIST        scaling run instead: fresh stacks of these process counts
+                        (e.g. 1,2,4,8), connections, users and load processes
+                        growing with them; no session fill                    (default off)
+  --scaling-cluster N   with --scaling: one more step of N processes against a
+                        three-master Redis Cluster started by the bench
+                        (default: the largest step; 0 = none)
   --help                this text
 
 Exit code: 0 when the run completed without errors, 1 when a scenario had errors or the
@@ -64,6 +78,13 @@ function onlyScenarios(value: string | undefined): string[] {
   const bad = letters.find((l) => !['a', 'b', 'c', 'd'].includes(l));
   if (bad !== undefined || letters.length === 0) throw new BenchOptionError(`--only: expected letters among a,b,c,d separated by commas, got "${value}"`);
   return letters;
+}
+
+function scalingList(value: string | undefined): number[] {
+  if (value === undefined) return [];
+  const counts = value.split(',').map((n) => Number(n.trim()));
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new BenchOptionError(`--scaling: expected process counts between 1 and 64 separated by commas, got "${value}"`);
+  return counts;
 }
 
 export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
@@ -84,6 +105,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
         profile: { type: 'string' },
         'gateway-env': { type: 'string', multiple: true },
         only: { type: 'string' },
+        'load-workers': { type: 'string' },
+        scaling: { type: 'string' },
+        'scaling-cluster': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -118,7 +142,12 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       if (eq < 1) throw new BenchOptionError(`--gateway-env: expected NAME=value, got "${pair}"`);
       return [pair.slice(0, eq), pair.slice(eq + 1)];
     })),
+    loadWorkers: integer('load-workers', values['load-workers'], 1, 1),
+    scaling: scalingList(values.scaling),
+    scalingCluster: 0,
   };
+  const largest = Math.max(0, ...options.scaling);
+  options.scalingCluster = options.scaling.length ? integer('scaling-cluster', values['scaling-cluster'], largest, 0) : 0;
   if (options.clinicians < options.users) throw new BenchOptionError(`--clinicians (${options.clinicians}) must be at least --users (${options.users}): each virtual user signs in with its own clinicians' keys`);
   return options;
 }

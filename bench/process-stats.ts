@@ -30,8 +30,19 @@ export function rssBytes(pid: number): number | undefined {
   }
 }
 
+/** CPU seconds the whole machine spent busy (every process, ours and others'), from /proc/stat. */
+export function machineBusySeconds(): number | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface CpuWindow {
-  /** CPU used since `start`, in % of one core, per named process. */
+  /** CPU used since `start`, in % of one core, per named process; `machine`: every process of the machine. */
   stop(): Record<string, number>;
 }
 
@@ -40,13 +51,17 @@ export function cpuWindow(parts: Record<string, number[]>): CpuWindow {
   const started = process.hrtime.bigint();
   const total = (pids: number[]) => pids.reduce((sum, pid) => sum + (cpuSeconds(pid) ?? 0), 0);
   const before = Object.fromEntries(Object.entries(parts).map(([name, pids]) => [name, total(pids)]));
+  const machineBefore = machineBusySeconds();
   return {
     stop() {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      return Object.fromEntries(Object.entries(parts).map(([name, pids]) => {
+      const machineAfter = machineBusySeconds();
+      const figures = Object.fromEntries(Object.entries(parts).map(([name, pids]) => {
         const used = total(pids) - (before[name] ?? 0);
         return [name, Math.round((used / seconds) * 1000) / 10];
       }));
+      if (machineBefore !== undefined && machineAfter !== undefined) figures.machine = Math.round(((machineAfter - machineBefore) / seconds) * 1000) / 10;
+      return figures;
     },
   };
 }

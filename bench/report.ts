@@ -1,5 +1,5 @@
 /**
- * The bench's results: their JSON shape, the targets of issue 8 checked against them, and
+ * The bench's results: their JSON shape, the targets of issue 24 checked against them, and
  * the markdown report printed on stdout.
  */
 import { cpus, totalmem } from 'node:os';
@@ -18,6 +18,8 @@ export interface ScenarioFigures {
   seconds: number;
   /** CPU during the scenario, % of one core, per process. */
   cpu: Record<string, number>;
+  /** CPU milliseconds of the stack's processes (gateway or baseline) per request or journey. */
+  cpuMsPerUnit?: number | undefined;
   /** Fixed offered rate (a½), requests per second. */
   offeredRate?: number;
   /** Redis commands per request or journey, in all and by command. */
@@ -29,26 +31,28 @@ export interface BenchResults {
   machine: Record<string, string | number>;
   options: BenchOptions;
   scenarios: Record<string, ScenarioFigures>;
-  sessions: SessionFigures;
-  /** The targets of issue 8, checked. */
+  /** Absent in a scaling step (no session fill). */
+  sessions?: SessionFigures | undefined;
+  /** The targets of issue 24, checked. */
   targets: TargetCheck[];
 }
 
 export interface TargetCheck {
   target: string;
   measured: string;
-  met: boolean | 'not measured';
+  met: boolean | 'not measured' | 'info';
 }
 
 const SESSIONS_FOR_RSS = 100_000;
 
 export const TARGETS = {
-  refreshPerSecond: 1500,
   signInsPerSecond: 300,
   tokenP99AtHalfLoadMs: 50,
   ratioToBaseline: 0.85,
   sessionStateBytes: 2048,
-  gatewayRssBytes: 200 * 1024 * 1024,
+  gatewayRssBytes: 250 * 1024 * 1024,
+  /** Redis commands per unit, at most (INFO commandstats; commands inside Lua scripts count). */
+  commands: { a: 24, b: 5, e: 60 } as Record<string, number>,
 };
 
 const LABELS: Record<string, string> = {
@@ -72,11 +76,26 @@ export function checkTargets(results: Omit<BenchResults, 'targets'>): TargetChec
   const ratios = ['a', 'b', 'c', 'd'].map((l) => [l, ratio(results, l)] as const);
   const worst = Math.min(...ratios.map(([, r]) => r ?? 0));
   const sessions = results.sessions;
-  return [
-    { target: `(a) refresh_token >= ${TARGETS.refreshPerSecond}/s`, measured: `${s.a?.perSecond ?? 0}/s`, met: (s.a?.perSecond ?? 0) >= TARGETS.refreshPerSecond },
+  const cpuRatios = ['a', 'b', 'c', 'd'].map((l) => {
+    const g = s[l]?.cpuMsPerUnit;
+    const b = s[`${l}-baseline`]?.cpuMsPerUnit;
+    return `${l} ${g && b ? Math.round((b / g) * 100) / 100 : '?'}`;
+  });
+  const commandTargets: TargetCheck[] = Object.entries(TARGETS.commands).map(([l, max]) => ({
+    target: `Redis commands per ${LABELS[l]?.replace(/^\([a-z]\) /, '') ?? l} <= ${max}`,
+    measured: `${s[l]?.redisCommands.perUnit ?? '?'}`,
+    met: s[l] ? s[l].redisCommands.perUnit <= max : 'not measured',
+  }));
+  const checks: TargetCheck[] = [
     { target: `(e) complete sign-ins >= ${TARGETS.signInsPerSecond}/s`, measured: `${s.e?.perSecond ?? 0}/s`, met: (s.e?.perSecond ?? 0) >= TARGETS.signInsPerSecond },
+    ...commandTargets,
+    { target: 'CPU per request, baseline / gateway (1 = same cost; information, from /proc ticks)', measured: cpuRatios.join(', '), met: 'info' },
     { target: `token endpoint p99 < ${TARGETS.tokenP99AtHalfLoadMs} ms at half of max`, measured: `${s['a-half']?.latencyMs.p99 ?? '?'} ms at ${s['a-half']?.offeredRate ?? '?'}/s`, met: (s['a-half']?.latencyMs.p99 ?? Infinity) < TARGETS.tokenP99AtHalfLoadMs },
     { target: `gateway / baseline >= ${TARGETS.ratioToBaseline} for (a)–(d)`, measured: ratios.map(([l, r]) => `${l} ${r ?? '?'}`).join(', '), met: worst >= TARGETS.ratioToBaseline },
+  ];
+  if (!sessions) return checks;
+  return [
+    ...checks,
     { target: `Redis memory per active session <= ${TARGETS.sessionStateBytes} B`, measured: `${sessions.bytesPerSession.sessionState} B (all keys ${sessions.bytesPerSession.allKeys} B)`, met: sessions.bytesPerSession.sessionState <= TARGETS.sessionStateBytes },
     {
       target: `gateway RSS <= ${mib(TARGETS.gatewayRssBytes)} MiB with ${SESSIONS_FOR_RSS.toLocaleString('en')} sessions`,
@@ -92,16 +111,20 @@ export function renderReport(results: BenchResults): string {
   lines.push(`## HospiConnect bench — ${results.date.slice(0, 10)}${results.options.quick ? ' (quick run: figures not meaningful)' : ''}`, '');
   const n = results.options.instances;
   lines.push(`${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, Redis ${m.redis}; gateway and baseline: ${n} process${n > 1 ? 'es' : ''} each on one port; load generator on the same machine.`, '');
-  lines.push('| Scenario | Stack | Throughput /s | p50 ms | p99 ms | Errors | CPU % (stack · Redis · load gen) | Redis cmds | vs baseline |');
-  lines.push('|---|---|---:|---:|---:|---:|---|---:|---:|');
+  lines.push('| Scenario | Stack | Throughput /s | p50 ms | p99 ms | Errors | CPU % (stack · Redis · load gen) | CPU ms / unit | Redis cmds | vs baseline |');
+  lines.push('|---|---|---:|---:|---:|---:|---|---:|---:|---:|');
   for (const [key, s] of Object.entries(results.scenarios)) {
     const letter = key.replace('-baseline', '');
-    const cpu = `${s.cpu[s.stack] ?? '?'} · ${s.cpu.redis ?? '?'} · ${s.cpu['load generator'] ?? '?'}${s.cpu.psc !== undefined ? ` (PSC ${s.cpu.psc})` : ''}`;
+    const cpu = `${s.cpu[s.stack] ?? '?'} · ${s.cpu.redis ?? '?'} · ${s.cpu['load generator'] ?? '?'}${s.cpu.psc !== undefined ? ` (PSC ${s.cpu.psc})` : ''}${s.cpu.machine !== undefined ? ` (machine ${s.cpu.machine})` : ''}`;
     const vs = s.stack === 'gateway' && results.scenarios[`${letter}-baseline`] ? String(ratio(results, letter)) : '';
     const rate = s.offeredRate ? `${fmt(s.perSecond)} (offered ${fmt(s.offeredRate)})` : fmt(s.perSecond);
-    lines.push(`| ${LABELS[letter] ?? letter} | ${s.stack} | ${rate} | ${s.latencyMs.p50} | ${s.latencyMs.p99} | ${s.errors} | ${cpu} | ${s.redisCommands.perUnit} | ${vs} |`);
+    lines.push(`| ${LABELS[letter] ?? letter} | ${s.stack} | ${rate} | ${s.latencyMs.p50} | ${s.latencyMs.p99} | ${s.errors} | ${cpu} | ${s.cpuMsPerUnit ?? '?'} | ${s.redisCommands.perUnit} | ${vs} |`);
   }
   const x = results.sessions;
+  if (!x) {
+    targetTable(lines, results.targets);
+    return lines.join('\n');
+  }
   lines.push('', `Sessions: ${x.sessions.toLocaleString('en')} held (${x.signIns.toLocaleString('en')} sign-ins at ${x.perSecond}/s to fill, ${x.errors} errors).`);
   lines.push(`Redis per session: ${x.bytesPerSession.sessionState} B of session state, ${x.bytesPerSession.allKeys} B counting every key (tokens, audit trail, pilot figures), used_memory grew ${x.bytesPerSession.usedMemoryGrowth} B per sign-in.`);
   lines.push(`Gateway RSS (largest instance): ${mib(x.gatewayRss.beforeBytes)} MiB before, ${mib(x.gatewayRss.peakBytes)} MiB peak, ${mib(x.gatewayRss.afterBytes)} MiB after; V8 heap ${mib(x.gatewayHeap.usedBytes)} MiB used of ${mib(x.gatewayHeap.totalBytes)} MiB, ${mib(x.gatewayHeap.externalBytes)} MiB external.`, '');
@@ -109,9 +132,13 @@ export function renderReport(results: BenchResults): string {
   for (const [kind, k] of Object.entries(x.kinds).sort((a, b) => b[1].bytes - a[1].bytes)) {
     lines.push(`| ${kind} | ${k.keys.toLocaleString('en')} | ${k.bytes.toLocaleString('en')} | ${Math.round(k.bytes / Math.max(1, x.sessions))} |`);
   }
-  lines.push('', '| Target | Measured | Met |', '|---|---|---|');
-  for (const t of results.targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met === 'not measured' ? 'not measured' : t.met ? 'yes' : '**no**'} |`);
+  targetTable(lines, results.targets);
   return lines.join('\n');
+}
+
+function targetTable(lines: string[], targets: TargetCheck[]): void {
+  lines.push('', '| Target | Measured | Met |', '|---|---|---|');
+  for (const t of targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met === 'info' ? '' : t.met === 'not measured' ? 'not measured' : t.met ? 'yes' : '**no**'} |`);
 }
 
 export async function machineDescription(redisUrl: string): Promise<Record<string, string | number>> {

@@ -12,7 +12,9 @@ import { startStack, type Stack } from './stack.ts';
 import { cpuWindow } from './process-stats.ts';
 import { commandWindow } from './redis-commands.ts';
 import { closedLoop, type LoopResult } from './load/closed-loop.ts';
-import { runEndpoint, type EndpointScenario, type EndpointTarget, type EndpointResult } from './load/endpoints.ts';
+import { type EndpointScenario, type EndpointTarget } from './load/endpoints.ts';
+import { runEndpointSpread } from './load/endpoint-workers.ts';
+import { renderScaling, scalingSteps, type ScalingStep } from './scaling.ts';
 import { baselineSignIn, firstSignIn, passwordlessSignIn, type Tokens } from './load/journeys.ts';
 import { VirtualBrowser, loopbackUrl, sharedAgent } from './load/http-client.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../test/support/soft-authenticator.ts';
@@ -35,6 +37,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const opts = options;
+  if (opts.scaling.length > 0) return scalingRun(opts);
   let stack: Stack;
   try {
     stack = await startStack({ clinicians: opts.clinicians, instances: opts.instances, cpuProfileDir: opts.profileDir, gatewayEnv: opts.gatewayEnv, progress });
@@ -63,16 +66,54 @@ async function main(): Promise<number> {
   }
 }
 
+/**
+ * `--scaling`: the same scenarios on fresh stacks of 1, 2, 4, 8 processes (connections, virtual
+ * users and load processes growing with them), then on a three-master Redis Cluster; no session
+ * fill. Prints the scaling table and writes every step's results.
+ */
+async function scalingRun(opts: BenchOptions): Promise<number> {
+  const steps: ScalingStep[] = [];
+  let errors = 0;
+  for (const step of scalingSteps(opts)) {
+    progress(`--- scaling: ${step.instances} process${step.instances > 1 ? 'es' : ''} each, ${step.cluster ? 'Redis Cluster (3 masters)' : 'one Redis'}, ${step.options.connections} connections, ${step.options.users} users, ${step.options.loadWorkers} load process(es) ---`);
+    let stack: Stack;
+    try {
+      stack = await startStack({ clinicians: step.options.clinicians, instances: step.instances, gatewayEnv: opts.gatewayEnv, cluster: step.cluster, progress });
+    } catch (err) {
+      progress(`bench: the stack did not start: ${(err as Error).message}`);
+      return 1;
+    }
+    try {
+      const results = await measure(stack, step.options);
+      errors += Object.values(results.scenarios).reduce((n, s) => n + s.errors, 0);
+      steps.push({ instances: step.instances, cluster: step.cluster, results });
+      progress(renderScaling(steps.slice(-1)));
+    } catch (err) {
+      progress(`bench failed: ${(err as Error).message}\n--- gateway log (last lines) ---\n${stack.logTail('gateway-1')}`);
+      return 1;
+    } finally {
+      sharedAgent.destroy();
+      await stack.close();
+    }
+  }
+  process.stdout.write(`${renderScaling(steps)}\n`);
+  mkdirSync(dirname(opts.out), { recursive: true });
+  writeFileSync(opts.out, `${JSON.stringify({ scaling: steps }, null, 2)}\n`);
+  progress(`results written to ${opts.out}`);
+  return errors === 0 ? 0 : 1;
+}
+
 async function measure(stack: Stack, opts: BenchOptions): Promise<BenchResults> {
-  const redis = new Redis(stack.redis.url);
+  // One connection per master: INFO commandstats of each (a Cluster's commands are summed).
+  const nodes = stack.redis.urls.map((url) => new Redis(url));
   try {
-    return await measureWith(redis, stack, opts);
+    return await measureWith(nodes, stack, opts);
   } finally {
-    redis.disconnect();
+    for (const node of nodes) node.disconnect();
   }
 }
 
-async function measureWith(redis: Redis, stack: Stack, opts: BenchOptions): Promise<BenchResults> {
+async function measureWith(redis: Redis[], stack: Stack, opts: BenchOptions): Promise<BenchResults> {
   const scenarios: Record<string, ScenarioFigures> = {};
   const gatewayRp = { issuer: stack.gateway.url, clientId: BENCH_CLIENT_ID, secret: stack.secret };
   const pids = { redis: stack.redis.pids, 'load generator': [process.pid] };
@@ -96,13 +137,17 @@ async function measureWith(redis: Redis, stack: Stack, opts: BenchOptions): Prom
   progress(`(e) passwordless sign-in with a key: ${opts.signinSeconds} s, ${opts.users} users`);
   const recent: Tokens[] = [];
   const cursor = new Array<number>(opts.users).fill(0);
-  scenarios.e = await journeys(redis, { gateway: stack.gateway.pids, ...pids }, 'gateway', { concurrency: opts.users, seconds: opts.signinSeconds }, async (user) => {
+  const signInOnce = async (user: number) => {
     const mine = holders.filter((_, i) => i % opts.users === user);
     const idNat = mine[cursor[user]!++ % mine.length]!;
     const tokens = await passwordlessSignIn(browsers[user]!, gatewayRp, keys.get(idNat)!);
     recent.push(tokens);
     if (recent.length > 4 * opts.connections) recent.shift();
-  });
+  };
+  scenarios.e = await journeys(redis, { gateway: stack.gateway.pids, ...pids }, 'gateway', { concurrency: opts.users, seconds: opts.signinSeconds }, signInOnce);
+  // One refresh token per connection of (a) at least: more sign-ins (not measured) when (e) was too short for that (a quick run, a busy machine).
+  if (recent.length < opts.connections) progress(`  ${recent.length} refresh tokens for ${opts.connections} connections: signing in more (not measured)`);
+  await Promise.all(browsers.map(async (_, user) => { while (recent.length < opts.connections) await signInOnce(user); }));
 
   // Token pools for (a)–(d): the gateway's from (e), the baseline's from its own sign-ins.
   const gatewayTarget = await gatewayPools(stack, recent, opts);
@@ -112,34 +157,44 @@ async function measureWith(redis: Redis, stack: Stack, opts: BenchOptions): Prom
   for (const [letter, scenario] of order.filter(([l]) => opts.only.includes(l))) {
     for (const [stackName, target, pid] of [['gateway', gatewayTarget, stack.gateway.pids], ['baseline', baselineTarget, stack.baseline.pids]] as const) {
       progress(`(${letter}) ${scenario} on the ${stackName}: ${opts.seconds} s, ${opts.connections} connections`);
-      scenarios[`${letter}${stackName === 'baseline' ? '-baseline' : ''}`] = await endpoint(redis, scenario, target, { [stackName]: pid, ...pids }, stackName, { connections: opts.connections, seconds: opts.seconds });
+      scenarios[`${letter}${stackName === 'baseline' ? '-baseline' : ''}`] = await endpoint(redis, scenario, target, { [stackName]: pid, ...pids }, stackName, { connections: opts.connections, seconds: opts.seconds, workers: opts.loadWorkers });
     }
   }
   // Token endpoint latency at half of the gateway's maximum refresh throughput.
   const half = Math.max(1, Math.round((scenarios.a?.perSecond ?? 0) / 2));
   if (scenarios.a) progress(`(a½) refresh_token on the gateway at ${half}/s (half of its maximum): ${opts.seconds} s`);
-  if (scenarios.a) scenarios['a-half'] = await endpoint(redis, 'refresh', gatewayTarget, { gateway: stack.gateway.pids, ...pids }, 'gateway', { connections: opts.connections, seconds: opts.seconds, overallRate: half });
+  if (scenarios.a) scenarios['a-half'] = await endpoint(redis, 'refresh', gatewayTarget, { gateway: stack.gateway.pids, ...pids }, 'gateway', { connections: opts.connections, seconds: opts.seconds, overallRate: half, workers: opts.loadWorkers });
 
-  // Sessions held: Redis memory per session and the gateway's resident memory.
-  const sessions: SessionFigures = await fillSessions({ stack, holders, keys, browsers, target: opts.sessions, progress });
+  // Sessions held: Redis memory per session and the gateway's resident memory (not in a scaling step).
+  const sessions: SessionFigures | undefined = opts.scaling.length > 0 ? undefined : await fillSessions({ stack, holders, keys, browsers, target: opts.sessions, progress });
   const measured = { machine: await machineDescription(stack.redis.url), options: opts, date: new Date().toISOString(), scenarios, sessions };
   return { ...measured, targets: checkTargets(measured) };
 }
 
-async function journeys(redis: Redis, pids: Record<string, number[]>, stackName: 'gateway', loop: Parameters<typeof closedLoop>[0], journey: Parameters<typeof closedLoop>[1]): Promise<ScenarioFigures> {
+async function journeys(redis: Redis[], pids: Record<string, number[]>, stackName: 'gateway', loop: Parameters<typeof closedLoop>[0], journey: Parameters<typeof closedLoop>[1]): Promise<ScenarioFigures> {
   const cpu = cpuWindow(pids);
   const commands = await commandWindow(redis);
   const result: LoopResult = await closedLoop({ ...loop, progress: (done, errors, s) => progress(`  ${done} done, ${errors} errors, ${(done / s).toFixed(1)}/s`) }, journey);
-  const figures = { stack: stackName, perSecond: round(result.perSecond), count: result.completed, errors: result.errors, errorSamples: result.errorSamples, latencyMs: result.latencyMs, seconds: round(result.seconds), cpu: cpu.stop(), redisCommands: await commands.stop(result.completed + result.errors) };
+  const used = cpu.stop();
+  const figures = { stack: stackName, perSecond: round(result.perSecond), count: result.completed, errors: result.errors, errorSamples: result.errorSamples, latencyMs: result.latencyMs, seconds: round(result.seconds), cpu: used, cpuMsPerUnit: cpuMsPer(used[stackName], result.seconds, result.completed), redisCommands: await commands.stop(result.completed + result.errors) };
   if (result.errors) progress(`  errors: ${result.errorSamples.join(' | ')}`);
   return figures;
 }
 
-async function endpoint(redis: Redis, scenario: EndpointScenario, target: EndpointTarget, pids: Record<string, number[]>, stackName: 'gateway' | 'baseline', run: { connections: number; seconds: number; overallRate?: number }): Promise<ScenarioFigures> {
+async function endpoint(redis: Redis[], scenario: EndpointScenario, target: EndpointTarget, pids: Record<string, number[]>, stackName: 'gateway' | 'baseline', run: { connections: number; seconds: number; overallRate?: number; workers: number }): Promise<ScenarioFigures> {
   const cpu = cpuWindow(pids);
   const commands = await commandWindow(redis);
-  const result: EndpointResult = await runEndpoint(scenario, target, { ...run, track: process.stderr.isTTY });
-  return { stack: stackName, perSecond: result.perSecond, count: result.requests, errors: result.errors, errorSamples: result.errorSamples, latencyMs: result.latencyMs, seconds: round(result.seconds), cpu: cpu.stop(), redisCommands: await commands.stop(result.requests), ...(run.overallRate ? { offeredRate: run.overallRate } : {}) };
+  const result = await runEndpointSpread(scenario, target, { ...run, track: process.stderr.isTTY && run.workers <= 1 }, run.workers);
+  const used = cpu.stop();
+  // Load processes: their own CPU seconds, added to the load generator's share.
+  if (result.workerCpuSeconds > 0) used['load generator'] = round((used['load generator'] ?? 0) + (result.workerCpuSeconds / result.seconds) * 100);
+  return { stack: stackName, perSecond: result.perSecond, count: result.requests, errors: result.errors, errorSamples: result.errorSamples, latencyMs: result.latencyMs, seconds: round(result.seconds), cpu: used, cpuMsPerUnit: cpuMsPer(used[stackName], result.seconds, result.requests), redisCommands: await commands.stop(result.requests), ...(run.overallRate ? { offeredRate: run.overallRate } : {}) };
+}
+
+/** CPU milliseconds of the stack's processes per request or journey (from its % of one core over the window). */
+function cpuMsPer(percent: number | undefined, seconds: number, units: number): number | undefined {
+  if (percent === undefined || units === 0) return undefined;
+  return Math.round(((percent / 100) * seconds * 1000 / units) * 1000) / 1000;
 }
 
 async function gatewayPools(stack: Stack, recent: Tokens[], opts: BenchOptions): Promise<EndpointTarget> {
@@ -152,7 +207,7 @@ async function gatewayPools(stack: Stack, recent: Tokens[], opts: BenchOptions):
 async function baselinePools(stack: Stack, gateway: EndpointTarget, opts: BenchOptions): Promise<EndpointTarget> {
   const me = await fetch(`${gateway.url}/me`, { headers: { authorization: `Bearer ${gateway.accessTokens[0]}` } });
   const { sub: _sub, ...claims } = await me.json() as Record<string, unknown>;
-  const redis = new Redis(stack.redis.url);
+  const redis = stack.redis.connect();
   try {
     await redis.hset(baselineAccountKey(stack.prefixes.baseline, 'clinician'), 'claims', JSON.stringify(claims));
   } finally {

@@ -12,7 +12,9 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRedisServer, type RedisServer } from '../test/support/redis-server.ts';
+import { Cluster, Redis } from 'ioredis';
+import { createRedisServer } from '../test/support/redis-server.ts';
+import { startBenchCluster } from './redis-cluster.ts';
 import { freePort } from '../test/support/ports.ts';
 import { writeGatewayClients, BENCH_REDIRECT_URI } from './clients.ts';
 import { writePractitioners } from './practitioners.ts';
@@ -34,7 +36,17 @@ export interface Stack {
   gateway: Part;
   baseline: Part;
   psc: Part;
-  redis: { url: string; pids: number[] };
+  redis: {
+    /** The (first) node's URL. */
+    url: string;
+    /** Every master's URL (one for a single node): INFO is read from each. */
+    urls: string[];
+    /** Seed nodes when the stack runs on a Redis Cluster. */
+    clusterNodes?: string;
+    pids: number[];
+    /** A client of the whole store (Cluster client on a cluster). */
+    connect(): Redis | Cluster;
+  };
   /** The bench clients' shared secret (bench-dpi, bench-m2m). */
   secret: string;
   /** Key prefixes in Redis. */
@@ -57,16 +69,38 @@ export interface StackOptions {
   progress?: (line: string) => void;
   /** Overrides of the gateway's environment. */
   gatewayEnv?: Record<string, string>;
+  /** Run on a three-master Redis Cluster started for the stack instead of one redis-server. */
+  cluster?: boolean;
 }
+
+interface StackRedis {
+  url: string;
+  urls: string[];
+  pids: number[];
+  clusterNodes?: string;
+  dispose(): Promise<void>;
+}
+
+async function startRedis(cluster: boolean): Promise<StackRedis> {
+  if (cluster) {
+    const c = await startBenchCluster(3);
+    return { url: c.urls[0]!, urls: c.urls, pids: c.pids, clusterNodes: c.nodes, dispose: () => c.close() };
+  }
+  const server = await createRedisServer();
+  return { url: server.url, urls: [server.url], pids: [server.pid!], dispose: () => server.dispose() };
+}
+
+/** Where a process finds the store: REDIS_URL, or REDIS_CLUSTER_NODES on a cluster. */
+const redisEnv = (redis: StackRedis): Record<string, string> => (redis.clusterNodes ? { REDIS_CLUSTER_NODES: redis.clusterNodes } : { REDIS_URL: redis.url });
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'hc-bench-'));
   const children: ChildProcess[] = [];
-  let redis: RedisServer | undefined;
+  let redis: StackRedis | undefined;
   const say = options.progress ?? (() => {});
   try {
-    say('starting redis-server…');
-    redis = await createRedisServer();
+    say(options.cluster ? 'starting a three-master Redis Cluster…' : 'starting redis-server…');
+    redis = await startRedis(options.cluster ?? false);
     const [gatewayPort, baselinePort, pscPort] = [await freePort(), await freePort(), await freePort()];
     const issuer = `http://localhost:${gatewayPort}`;
     const baselineIssuer = `http://localhost:${baselinePort}`;
@@ -101,7 +135,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       HOST: '127.0.0.1',
       PORT: String(gatewayPort),
       HTTP_REUSE_PORT: 'true',
-      REDIS_URL: redis.url,
+      ...redisEnv(redis),
       REDIS_PREFIX: prefixes.gateway,
       KEYS_DIR: join(dir, 'keys'),
       CLIENTS_FILE: join(dir, 'clients.json'),
@@ -128,7 +162,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const baselineKey = await generateKeyPair('ES256', { extractable: true });
     const baselineEnv = {
       PORT: String(baselinePort),
-      REDIS_URL: redis.url,
+      ...redisEnv(redis),
       REDIS_PREFIX: prefixes.baseline,
       BENCH_CLIENT_SECRET: secret,
       BENCH_REDIRECT_URI,
@@ -149,7 +183,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       gateway: { name: 'gateway', url: issuer, pids: gateways.map((c) => c.pid!) },
       baseline: { name: 'baseline', url: baselineIssuer, pids: baselines.map((c) => c.pid!) },
       psc: { name: 'psc', url: pscIssuer, pids: [psc.pid!] },
-      redis: { url: server.url, pids: [server.pid!] },
+      redis: {
+        url: server.url,
+        urls: server.urls,
+        pids: server.pids,
+        ...(server.clusterNodes ? { clusterNodes: server.clusterNodes } : {}),
+        connect: () => (server.clusterNodes
+          ? new Cluster(server.clusterNodes.split(',').map((hostPort) => ({ host: hostPort.split(':')[0]!, port: Number(hostPort.split(':')[1]) })))
+          : new Redis(server.url)),
+      },
       secret,
       prefixes,
       clinicians,

@@ -14,7 +14,7 @@
  * the bench only needs it to obtain tokens.
  *
  * Run by bench/stack.ts as a child process; reads its settings from the environment:
- * PORT, REDIS_URL, REDIS_PREFIX, BENCH_CLIENT_SECRET, BENCH_REDIRECT_URI, BASELINE_JWK (its ES256
+ * PORT, REDIS_URL (or REDIS_CLUSTER_NODES), REDIS_PREFIX, BENCH_CLIENT_SECRET, BENCH_REDIRECT_URI, BASELINE_JWK (its ES256
  * signing key), BASELINE_COOKIE_KEY.
  */
 import { createServer } from 'node:http';
@@ -34,7 +34,8 @@ const env = (name: string): string => {
 const port = Number(env('PORT'));
 const issuer = `http://localhost:${port}`;
 const prefix = env('REDIS_PREFIX');
-const redis = createRedisConnection({ url: env('REDIS_URL') });
+// REDIS_CLUSTER_NODES instead on a Redis Cluster (the bench's scaling run).
+const redis = createRedisConnection(process.env.REDIS_CLUSTER_NODES ? { clusterNodes: process.env.REDIS_CLUSTER_NODES } : { url: env('REDIS_URL') });
 const store = createRedisStore(redis);
 // The gateway's default lifetimes, read from the same schema.
 const { ttl } = loadConfig({ env: {} });

@@ -46,7 +46,8 @@ export function createSessionAssuranceStore(store: Store, keys: Keys): SessionAs
   const accountEndedKey = (accountId: string) => keys.accountPart(accountId, 'authentications-ended');
   return {
     async get(uid) {
-      const [raw, revoked] = await Promise.all([store.get(key(uid)), store.get(revokedKey(uid))]);
+      // One MGET: both keys share the session's hash tag.
+      const [raw, revoked] = await store.mget([key(uid), revokedKey(uid)]);
       if (!raw) return undefined;
       const { revokedAt: _ignored, ...record } = JSON.parse(raw) as SessionAssurance;
       const revokedAt = revoked === null ? undefined : Number(revoked);

@@ -1,12 +1,16 @@
 /**
  * The one Lua script that appends to the audit stream (redis-log.ts): it checks that the chain
  * head and the index generation are those the writer read, XADDs the events, appends each
- * one's 16-byte entry to its index keys (index-keys.ts) and sets the new head, atomically. A
- * key created by this append is listed in its month's registry. appendCall builds its keys and
+ * one's 16-byte entry to its index keys (index-keys.ts) and sets the new head, atomically. The
+ * entries of one commit are gathered per index key and appended in one APPEND each, in event
+ * order (a commit of 25 token events of one client: 5 APPENDs, not 125). A key created by
+ * this append is listed in its month's registry. appendCall builds its keys and
  * arguments; every key is declared and shares the stream's hash tag (one Cluster slot).
  *
  * Stream ids follow event times: id ms = max(previous id ms, min(event time, Redis now)), so
  * they never go backwards and one wrong clock cannot push every later id into the future.
+ * The new head is ARGV's {seq, mac} with the last stream id's ms added ({seq, mac, ms}): the
+ * next append reads it there instead of asking XINFO.
  * Returns {1, new head} when written, {0, current head} when another writer moved the head,
  * {2, current generation} when a rebuild of the index started a new generation meanwhile.
  */
@@ -29,21 +33,34 @@ local kind = redis.call('TYPE', KEYS[2])['ok']
 if kind ~= 'stream' and kind ~= 'none' then
   return redis.error_reply('audit: expected ' .. KEYS[2] .. ' to be a stream, got a ' .. kind)
 end
-local last = 0
-if kind == 'stream' then
+local function streamLast()
   local info = redis.call('XINFO', 'STREAM', KEYS[2])
   for i = 1, #info, 2 do
-    if info[i] == 'last-generated-id' then last = tonumber(string.match(info[i + 1], '^(%d+)')) end
+    if info[i] == 'last-generated-id' then return tonumber(string.match(info[i + 1], '^(%d+)')) end
   end
+  return 0
 end
+-- The head keeps the last id's ms (written by this script); a head without it (none yet, or
+-- written by a version before) costs an XINFO, and so does an entry added by other means.
+local known = current ~= '' and string.match(current, '"ms":(%d+)')
+local last = 0
+if known then last = tonumber(known) elseif kind == 'stream' then last = streamLast() end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local since = redis.call('EXISTS', KEYS[4]) == 1
+-- Index entries by index key (KEYS number), in event order: one APPEND per key and commit.
+local entries, order, registryOf = {}, {}, {}
 local i = 5 + tonumber(ARGV[4])
 while i <= #ARGV do
   local t = tonumber(ARGV[i])
   local ms = math.max(last, math.min(t, now))
-  local id = redis.call('XADD', KEYS[2], string.format('%.0f', ms) .. '-*', 'e', ARGV[i + 1])
+  local id = redis.pcall('XADD', KEYS[2], string.format('%.0f', ms) .. '-*', 'e', ARGV[i + 1])
+  if type(id) == 'table' and id.err then
+    -- The stream's top is past the head's ms: ids never go backwards, read it and add after it.
+    last = math.max(last, streamLast())
+    ms = math.max(last, math.min(t, now))
+    id = redis.call('XADD', KEYS[2], string.format('%.0f', ms) .. '-*', 'e', ARGV[i + 1])
+  end
   if not since then
     redis.call('SET', KEYS[4], id)
     since = true
@@ -51,18 +68,30 @@ while i <= #ARGV do
   local entry = struct.pack('>I6I6I4', t, ms, tonumber(string.match(id, '%-(%d+)$')))
   local k = tonumber(ARGV[i + 2])
   for j = 0, k - 1 do
-    local key = KEYS[tonumber(ARGV[i + 3 + 2 * j])]
-    if redis.call('APPEND', key, entry) == 16 then
-      local registry = tonumber(ARGV[i + 4 + 2 * j])
-      redis.call('SADD', KEYS[registry], key)
-      redis.call('SADD', KEYS[5], ARGV[registry - 1])
+    local number = tonumber(ARGV[i + 3 + 2 * j])
+    local list = entries[number]
+    if not list then
+      list = {}
+      entries[number] = list
+      order[#order + 1] = number
+      registryOf[number] = tonumber(ARGV[i + 4 + 2 * j])
     end
+    list[#list + 1] = entry
   end
   i = i + 3 + 2 * k
   last = ms
 end
-redis.call('SET', KEYS[1], ARGV[2])
-return {1, ARGV[2]}
+for _, number in ipairs(order) do
+  local data = table.concat(entries[number])
+  if redis.call('APPEND', KEYS[number], data) == #data then
+    local registry = registryOf[number]
+    redis.call('SADD', KEYS[registry], KEYS[number])
+    redis.call('SADD', KEYS[5], ARGV[registry - 1])
+  end
+end
+local head = string.sub(ARGV[2], 1, -2) .. ',"ms":' .. string.format('%.0f', last) .. '}'
+redis.call('SET', KEYS[1], head)
+return {1, head}
 `;
 
 /** Latest time an index entry holds (6 bytes of ms). */

@@ -11,7 +11,9 @@
  * dedicate a connection to, the same on a Cluster, and a stream key of the wrong type is
  * refused before anything is written, where EXEC would still have moved the head.)
  * Inside one process appends are queued and each commit takes everything queued (up to
- * 200 events) in one script call: many concurrent record() calls cost one round trip.
+ * 200 events) in one script call: many concurrent record() calls cost one round trip. The
+ * head this process wrote last is expected by its next commit without a read (a conflict
+ * with another writer costs the retry it would have cost anyway).
  *
  * The same script keeps the search index (append-script.ts, index-keys.ts): each event's
  * position goes into the keys of its actor, type, client, outcome and `all`, for the month of
@@ -80,6 +82,9 @@ export function createRedisAuditLog(redis: Client, keys: Keys, macKey: string, o
 
   const queue: Pending[] = [];
   let flushing: Promise<void> | undefined;
+  // The head and index generation this process wrote last: the next commit expects them
+  // without reading them first (the script checks both; another writer's move costs a retry).
+  let written: { head: string; gen: string } | undefined;
   let closed = false;
   // seq -> stream id of events returned last by range(): the next page starts right after.
   const cursors = new Map<number, string>();
@@ -96,7 +101,8 @@ export function createRedisAuditLog(redis: Client, keys: Keys, macKey: string, o
 
   async function commit(bodies: AuditEventBody[]): Promise<AuditEvent[]> {
     const deadline = Date.now() + maxCommitMs;
-    let [rawHead, rawTrim, rawGen] = await redis.mget(headKey, trimKey, ix.genKey);
+    let [rawHead, rawTrim, rawGen] = written ? [written.head, null, written.gen] : await redis.mget(headKey, trimKey, ix.genKey);
+    written = undefined;
     for (let attempt = 1; ; attempt++) {
       const head = parseHead(rawHead ?? null);
       const trim = head ? undefined : parseTrim(rawTrim ?? null);
@@ -105,7 +111,10 @@ export function createRedisAuditLog(redis: Client, keys: Keys, macKey: string, o
       const last = events.at(-1)!;
       const call = appendCall(ix, gen, { head: headKey, stream: streamKey }, events, rawHead ?? '', JSON.stringify({ seq: last.seq, mac: last.mac }));
       const [done, current] = (await script(APPEND_SCRIPT, call.keys, call.args)) as [number, string];
-      if (done === 1) return events;
+      if (done === 1) {
+        written = { head: current, gen: String(gen) };
+        return events;
+      }
       if (done === 2) {
         // A rebuild of the search index started a new generation: write its keys instead.
         rawGen = current;

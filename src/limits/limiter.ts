@@ -8,6 +8,7 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Cluster, Redis } from 'ioredis';
 import { StoreUnavailableError } from '../store/unavailable.ts';
+import { coalescedCount, type Count } from './coalesced-count.ts';
 
 export interface Budget {
   points: number;
@@ -55,17 +56,22 @@ export function createLimiter(name: string, budget: Budget, backend: LimiterBack
   const limiter: RateLimiterAbstract = backend.redis
     ? new RateLimiterRedis({ ...options, storeClient: backend.redis, rejectIfRedisNotReady: true })
     : new RateLimiterMemory(options);
+  // Concurrent consumes of one key share one call (coalesced-count.ts); a refusal is an answer.
+  const count = coalescedCount(async (key, points): Promise<Count> => {
+    try {
+      return await limiter.consume(key, points);
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) return rejection;
+      throw new StoreUnavailableError(rejection);
+    }
+  });
   return {
     name,
     async consume(key) {
-      try {
-        await limiter.consume(key);
-        return { allowed: true };
-      } catch (rejection) {
-        if (!(rejection instanceof RateLimiterRes)) throw new StoreUnavailableError(rejection);
-        rememberRefusal(key, rejection.msBeforeNext);
-        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)), firstRefusal: rejection.consumedPoints === budget.points + 1 };
-      }
+      const counted = await count(key);
+      if (counted.consumedPoints <= budget.points) return { allowed: true };
+      rememberRefusal(key, counted.msBeforeNext);
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(counted.msBeforeNext / 1000)), firstRefusal: counted.consumedPoints === budget.points + 1 };
     },
     async peek(key) {
       let state: RateLimiterRes | null;

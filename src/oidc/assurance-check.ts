@@ -222,9 +222,30 @@ export function assuranceTtlSeconds(policy: SessionPolicy, record: SessionAssura
   return Math.max(1, Math.ceil((record.loginAt + policy.limits(record.profile).absoluteMs - now) / 1000) + 60);
 }
 
-/** A refresh of a session's tokens counts as activity (idle limit); an ended session is left alone. */
+/**
+ * A refresh of a session's tokens counts as activity (idle limit); an ended session is left
+ * alone. Only the record is written: a refresh moves the deadline later, never earlier, so the
+ * sweeper's entry stays where it is — when its time comes the sweeper re-reads the record and
+ * moves the entry to the new deadline (session-sweeper.ts), once per idle period instead of a
+ * ZADD on every refresh.
+ */
 export async function touchOnRefresh(deps: AssuranceCheckDeps, uid: string): Promise<void> {
   const record = await deps.sessions.get(uid);
   if (!record || deps.policy.deadline(record) < deps.clock()) return;
-  await touchSession(deps, uid, { ...record, lastSeenAt: deps.clock() });
+  const touched = { ...record, lastSeenAt: deps.clock() };
+  await deps.sessions.save(uid, touched, assuranceTtlSeconds(deps.policy, touched, deps.clock()));
+}
+
+/**
+ * Koa middleware: after a successful refresh_token grant, records the session's activity
+ * before the answer leaves (a sweep right after the answer sees it). Best effort: a failure
+ * to record it does not fail the refresh.
+ */
+export function touchSessionOnRefresh(deps: AssuranceCheckDeps) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+    await next();
+    if (ctx.status !== 200 || (ctx.oidc as KoaContextWithOIDC['oidc'] | undefined)?.params?.grant_type !== 'refresh_token') return;
+    const uid = (ctx.oidc.entities.RefreshToken as { sessionUid?: string } | undefined)?.sessionUid;
+    if (uid) await touchOnRefresh(deps, uid).catch(() => { /* activity tracking is best effort */ });
+  };
 }

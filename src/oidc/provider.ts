@@ -11,7 +11,7 @@ import type { Config } from '../config/index.ts';
 import type { AccountRepository } from '../accounts/index.ts';
 import { accountClaims } from '../accounts/index.ts';
 import { ACR_VALUES_SUPPORTED } from '../assurance/index.ts';
-import { gatewayInteractionPolicy, rememberSessionAssurance, touchOnRefresh, type AssuranceCheckDeps } from './assurance-check.ts';
+import { gatewayInteractionPolicy, rememberSessionAssurance, touchSessionOnRefresh, type AssuranceCheckDeps } from './assurance-check.ts';
 import type { AdapterFactory } from '../store/index.ts';
 import type { Views } from '../http/views.ts';
 import { serviceScopes, type ClientMetadata } from './clients.ts';
@@ -159,11 +159,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.proxy = config.http.trustProxy !== false;
   provider.use(rememberSessionAssurance(deps.assurance));
   provider.use(unauthorizedClient());
-  provider.on('grant.success', (ctx) => {
-    if (ctx.oidc.params?.grant_type !== 'refresh_token') return;
-    const uid = (ctx.oidc.entities.RefreshToken as { sessionUid?: string } | undefined)?.sessionUid;
-    if (uid) touchOnRefresh(deps.assurance, uid).catch(() => { /* activity tracking is best effort */ });
-  });
+  provider.use(touchSessionOnRefresh(deps.assurance));
   return provider;
 }
 

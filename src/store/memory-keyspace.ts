@@ -72,6 +72,14 @@ export class MemoryKeyspace {
     if (value.size > 0) this.#entries.set(key, { type: 'hash', value, expiresAt: this.#expiresAt(ttl) });
   }
 
+  /** HSET then EXPIRE (or PERSIST without a TTL): these fields set, the others kept. */
+  mergeHash(key: string, fields: Record<string, string>, ttl: number | undefined): void {
+    const entry = this.#typed(key, 'hash');
+    const value = entry?.value ?? new Map<string, string>();
+    for (const [field, v] of Object.entries(fields)) value.set(field, v);
+    this.#entries.set(key, { type: 'hash', value, expiresAt: this.#expiresAt(ttl) });
+  }
+
   /** Sets fields only when the hash exists; true when it did. */
   updateHash(key: string, fields: Record<string, string>): boolean {
     const entry = this.#typed(key, 'hash');

@@ -50,6 +50,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     async smembers(key) {
       return keyspace.getSet(key);
     },
+    async mget(keys) {
+      return keys.map((key) => {
+        try {
+          return keyspace.getString(key);
+        } catch {
+          return null; // MGET answers nil for a key of another type
+        }
+      });
+    },
     async hmget(key, fields) {
       const hash = keyspace.getHash(key);
       return fields.map((field) => hash?.[field] ?? null);

@@ -52,7 +52,10 @@ function createAdapter(model: string, store: Store, keys: Keys, clock: () => num
       if (grantable && typeof payload.grantId === 'string') batch.sadd(keys.grantTokens(payload.grantId), [key], ttl);
       if (model === 'Session' && typeof payload.uid === 'string') batch.set(keys.sessionUid(payload.uid), id, ttl);
       if (model === 'DeviceCode' && typeof payload.userCode === 'string') batch.set(keys.userCode(payload.userCode), id, ttl);
-      batch.hsetAll(key, encodeRecord(payload), ttl);
+      // The record's one other field is `consumed`: kept on a rewrite (a consumed record stays
+      // consumed), so no DEL first. oidc-provider writes a token once; Sessions, Grants and
+      // Interactions are rewritten, and are never consumed.
+      batch.hset(key, encodeRecord(payload), ttl);
       await batch.exec();
       // The access token of a refresh is saved: the rotation is done, the old token spent.
       const rotated = rotationToFinish(model);

@@ -20,6 +20,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { BatchError, type BatchFailure } from './batch-error.ts';
 import { keySlot } from './key-slot.ts';
+import { runScript } from './run-script.ts';
 import type { StoreBatch } from './store.ts';
 import { toTtlSeconds, wholeIncrement } from './ttl.ts';
 
@@ -51,15 +52,6 @@ end
 return failures
 `;
 
-interface WithBatchScript {
-  hcBatch(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<(number | string)[]>;
-}
-
-/** Registers the batch script on a client (createRedisStore does, once per client). */
-export function defineBatchScript(redis: Redis | Cluster): void {
-  redis.defineCommand('hcBatch', { lua: BATCH_SCRIPT });
-}
-
 export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
   const queue: QueuedCommand[] = [];
   let executed = false;
@@ -82,6 +74,15 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
       if (flat.length === 0) return batch; // a hash without fields does not exist
       push('HSET', key, ...flat);
       if (ttl !== undefined) push('EXPIRE', key, ttl);
+      return batch;
+    },
+    hset(key, fields, ttlSeconds) {
+      const ttl = toTtlSeconds(ttlSeconds);
+      const flat = Object.entries(fields).flat();
+      if (flat.length === 0) return batch;
+      push('HSET', key, ...flat);
+      if (ttl !== undefined) push('EXPIRE', key, ttl);
+      else push('PERSIST', key);
       return batch;
     },
     sadd(key, members, ttlSeconds) {
@@ -134,7 +135,8 @@ function groupBySlot(queue: QueuedCommand[]): QueuedCommand[][] {
 
 async function execGroup(redis: Redis | Cluster, group: QueuedCommand[]): Promise<BatchFailure[]> {
   const argv = group.flatMap((command) => [command.name, command.args.length, ...command.args]);
-  const reply = await (redis as unknown as WithBatchScript).hcBatch(group.length, ...group.map((c) => c.key), ...argv);
+  // EVALSHA, not a custom command: see run-script.ts (Cluster routing).
+  const reply = await runScript(redis, BATCH_SCRIPT, group.map((c) => c.key), argv) as (number | string)[];
   const failures: BatchFailure[] = [];
   for (let i = 0; i + 1 < reply.length; i += 2) {
     const command = group[Number(reply[i]) - 1];

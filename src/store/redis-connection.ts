@@ -35,9 +35,6 @@ export function retryDelay(attempt: number): number {
   return Math.min(attempt * 100, 1000);
 }
 
-/** The store's scripts called with their number of keys first (redis-batch.ts, redis-store.ts). */
-const VARIADIC_KEY_SCRIPTS = ['hcBatch', 'hcUnionCount'];
-
 /** Options of every connection to a Redis node (cluster nodes included). */
 const nodeOptions = {
   enableAutoPipelining: true,
@@ -99,10 +96,8 @@ export function createRedisConnection(options: RedisConnectionOptions, logger: S
     // itself reconnects are rejected when a reconnection attempt fails (about 100 ms).
     const clusterOptions: ClusterOptions = {
       enableAutoPipelining: true,
-      // ioredis groups auto-pipelined commands by the slot of their first argument: for these
-      // scripts that is the number of keys, so commands for different masters would share a
-      // pipeline, which ioredis then refuses (500s under concurrent load). Sent on their own.
-      autoPipeliningIgnoredCommands: VARIADIC_KEY_SCRIPTS,
+      // The store's scripts with a varying number of keys go as EVALSHA (run-script.ts), which
+      // auto-pipelining routes by their first key: commands for different masters never share a pipeline.
       clusterRetryStrategy: retryDelay,
       redisOptions: { ...nodeOptions, reconnectOnError: reconnectOnReadonly(logger, `cluster ${clusterNodes}`), ...auth },
     };

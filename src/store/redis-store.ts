@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { keySlot } from './key-slot.ts';
-import { createRedisBatch, defineBatchScript } from './redis-batch.ts';
+import { createRedisBatch } from './redis-batch.ts';
+import { runScript } from './run-script.ts';
 import type { Store } from './store.ts';
 import { finiteScore, positiveCount, toTtlSeconds } from './ttl.ts';
 
@@ -34,7 +35,6 @@ return count
 
 interface WithScripts {
   hcHsetIfExists(key: string, ...fieldsAndValues: string[]): Promise<number>;
-  hcUnionCount(numberOfKeys: number, ...keys: string[]): Promise<number>;
 }
 
 /**
@@ -42,8 +42,6 @@ interface WithScripts {
  */
 export function createRedisStore(redis: Redis | Cluster): Store {
   redis.defineCommand('hcHsetIfExists', { numberOfKeys: 1, lua: HSET_IF_EXISTS });
-  redis.defineCommand('hcUnionCount', { lua: UNION_COUNT });
-  defineBatchScript(redis);
   const scripts = redis as unknown as WithScripts;
 
   return {
@@ -89,7 +87,14 @@ export function createRedisStore(redis: Redis | Cluster): Store {
         throw new Error(`store unionCount: expected keys in one hash slot on Redis Cluster, got ${keys.length} keys over several slots`);
       }
       const scratch = `${keys[0]}:union:${randomUUID()}`;
-      return scripts.hcUnionCount(keys.length + 1, scratch, ...keys);
+      return Number(await runScript(redis, UNION_COUNT, [scratch, ...keys], []));
+    },
+    async mget(keys) {
+      if (keys.length === 0) return [];
+      if (redis.isCluster && new Set(keys.map(keySlot)).size > 1) {
+        throw new Error(`store mget: expected keys in one hash slot on Redis Cluster, got ${keys.length} keys over several slots`);
+      }
+      return redis.mget(...keys);
     },
     async hmget(key, fields) {
       return fields.length ? redis.hmget(key, ...fields) : [];

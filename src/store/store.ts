@@ -20,6 +20,8 @@ export interface Store {
   del(...keys: string[]): Promise<number>;
   /** All fields of a hash, or null when the key is absent or expired. */
   hgetall(key: string): Promise<Record<string, string> | null>;
+  /** String values of several keys in one command, in the order asked (null when absent). On Cluster the keys must share a hash slot. */
+  mget(keys: string[]): Promise<(string | null)[]>;
   /** Some fields of a hash, in the order asked (null for an absent field or hash). */
   hmget(key: string, fields: string[]): Promise<(string | null)[]>;
   /** Sets fields of a hash only when the hash exists; true when it existed. */
@@ -61,6 +63,12 @@ export interface StoreBatch {
   set(key: string, value: string, ttlSeconds?: number): StoreBatch;
   /** Replaces the whole hash with these fields. */
   hsetAll(key: string, fields: Record<string, string>, ttlSeconds?: number): StoreBatch;
+  /**
+   * Sets these fields of a hash (creating it), keeping its other fields; the key then lives
+   * `ttlSeconds` (none = no expiry). One command fewer than hsetAll (no DEL) where the caller
+   * knows which other fields may be there and that keeping them is right.
+   */
+  hset(key: string, fields: Record<string, string>, ttlSeconds?: number): StoreBatch;
   /** Adds members to a set; with a TTL, extends the set's expiry to at least that long. */
   sadd(key: string, members: string[], ttlSeconds?: number): StoreBatch;
   srem(key: string, members: string[]): StoreBatch;

@@ -163,6 +163,26 @@ describe('Redis audit log storage', () => {
     }
   });
 
+  it('appends after a head without the last id (as a version before wrote it), and after an entry added later by other means', async () => {
+    const other = await redisLog('audit-old-head');
+    try {
+      const first = await other.log.append(body(0));
+      // An instance of the previous version rewrites the head as {seq, mac} (no ms), and the
+      // next entry's id must still follow the stream's top, read from the stream.
+      await other.redis.set(other.headKey, JSON.stringify({ seq: first.seq, mac: first.mac }));
+      const top = await other.redis.xadd(other.streamKey, `${Date.now() + 60_000}-0`, 'e', 'not json');
+      const second = await other.log.append(body(1));
+      const third = await other.log.append(body(2));
+      assert.deepEqual([second.seq, third.seq], [2, 3]);
+      const ids = ((await other.redis.xrange(other.streamKey, '-', '+')) as Array<[string, string[]]>).map(([id]) => id);
+      assert.equal(ids.length, 4);
+      assert.ok(ids.slice(2).every((id) => Number(id.split('-')[0]) >= Number(top!.split('-')[0])), `ids after the stream's top ${top}: ${ids.join(', ')}`);
+      assert.match(await other.redis.get(other.headKey) ?? '', /"ms":\d+\}$/, 'the head keeps the last id');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('reports an unreadable entry with its position and stream id', async () => {
     const other = await redisLog('audit-garbage');
     try {

@@ -224,6 +224,20 @@ describe('session lifetimes (controllable clock)', () => {
     await assert.rejects(client.refreshTokenGrant(await stack.rp(), tokens.refresh_token!), 'refresh tokens of the ended session stop working');
   });
 
+  it('a refresh counts as activity: the sweeper keeps the session until 30 min after the last refresh, then ends it', async () => {
+    const browser = new TestBrowser();
+    let tokens = await exchange(await signIn(stack, browser, { choice: { practitioner: '810107890127' } }));
+    const rp = await stack.rp();
+    now += 20 * MIN;
+    tokens = await client.refreshTokenGrant(rp, tokens.refresh_token!);
+    now += 20 * MIN; // 40 min after the sign-in, 20 after the refresh: past the first idle deadline only
+    await stack.gateways[0]!.sweepSessions();
+    tokens = await client.refreshTokenGrant(rp, tokens.refresh_token!); // the session was kept: its tokens still work
+    now += 31 * MIN;
+    assert.ok(await stack.gateways[0]!.sweepSessions() >= 1, 'idle 31 min after the last refresh');
+    await assert.rejects(client.refreshTokenGrant(rp, tokens.refresh_token!), 'the session ended with its tokens');
+  });
+
   it('an active session still ends at the absolute limit', async () => {
     const browser = new TestBrowser();
     const sid = (await exchange(await signIn(stack, browser, { choice: { practitioner: '810107890127' } }))).claims()!.sid;

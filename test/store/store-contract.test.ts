@@ -135,6 +135,27 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       assert.equal(await store.hgetall(k), null);
     });
 
+    test('hset sets fields and keeps the others; the TTL is set, or removed without one', async () => {
+      const k = key('h');
+      await store.batch().hset(k, { payload: '{"a":1}' }, 100).exec();
+      assert.equal(await store.hsetIfExists(k, { consumed: '42' }), true);
+      await store.batch().hset(k, { payload: '{"a":2}' }, 200).exec();
+      assert.deepEqual(await store.hgetall(k), { payload: '{"a":2}', consumed: '42' });
+      const ttl = await store.ttl(k);
+      assert.ok(ttl > 100 && ttl <= 200, `TTL from the second hset, got ${ttl}`);
+      await store.batch().hset(k, { payload: '{}' }).exec();
+      assert.equal(await store.ttl(k), -1);
+    });
+
+    test('mget reads several string keys of one slot in order, null for absent ones', async () => {
+      const tag = `{m${(counter += 1)}}`;
+      const [a, b, c] = ['a', 'b', 'c'].map((n) => `${prefix}${tag}:${n}`);
+      await store.set(a!, '1');
+      await store.set(c!, '3', 60);
+      assert.deepEqual(await store.mget([a!, b!, c!]), ['1', null, '3']);
+      assert.deepEqual(await store.mget([]), []);
+    });
+
     test('hsetIfExists never creates a key', async () => {
       const k = key('h');
       assert.equal(await store.hsetIfExists(k, { consumed: '1' }), false);
@@ -237,6 +258,12 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       assert.equal(await store.get(gone), null);
       await assert.rejects(batch.exec(), /exec\(\) once/);
       assert.throws(() => batch.set(a, '2'), /already executed/);
+    });
+
+    test('batches and reads of many slots sent in one tick all apply (auto-pipelined per Cluster node)', async () => {
+      const ks = Array.from({ length: 40 }, () => key('b'));
+      await Promise.all(ks.map((k, i) => Promise.all([store.batch().hset(k, { n: String(i) }, 60).sadd(`${k}:s`, ['x'], 60).exec(), store.get(`${k}:none`)])));
+      assert.deepEqual(await Promise.all(ks.map((k) => store.hgetall(k))), ks.map((_, i) => ({ n: String(i) })));
     });
 
     test('an empty batch executes without error', async () => {

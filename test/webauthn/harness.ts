@@ -65,6 +65,7 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
     const wrapped: StoreBatch = {
       set(key, value, ttl) { note(key, 'string'); batch.set(key, value, ttl); return wrapped; },
       hsetAll(key, fields, ttl) { note(key, 'hash'); batch.hsetAll(key, fields, ttl); return wrapped; },
+      hset(key, fields, ttl) { note(key, 'hash'); batch.hset(key, fields, ttl); return wrapped; },
       sadd(key, members, ttl) { note(key, 'set'); batch.sadd(key, members, ttl); return wrapped; },
       srem(key, members) { note(key, 'set'); batch.srem(key, members); return wrapped; },
       hincrby(key, field, by) { note(key, 'hash'); batch.hincrby(key, field, by); return wrapped; },
@@ -84,6 +85,7 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
     async hsetIfExists(key, fields) { note(key, 'hash'); return inner.hsetIfExists(key, fields); },
     smembers: (key) => inner.smembers(key),
     unionCount: (keys) => inner.unionCount(keys),
+    mget: (keys) => inner.mget(keys),
     hmget: (key, fields) => inner.hmget(key, fields),
     async pushCapped(key, value, max) { note(key, 'list'); await inner.pushCapped(key, value, max); },
     lrange: (key, start, stop) => inner.lrange(key, start, stop),
