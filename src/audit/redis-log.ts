@@ -23,6 +23,7 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Keys } from '../store/keys.ts';
+import { awaitShared, sharedWork } from '../store/answer-deadline.ts';
 import { APPEND_SCRIPT, appendCall } from './append-script.ts';
 import { assertMacKey, linkEvents, trimPointMac, type AuditEventBody, type AuditTrimPoint, type ChainHead } from './chain.ts';
 import { auditIndexKeys, generationOf } from './index-keys.ts';
@@ -147,17 +148,18 @@ export function createRedisAuditLog(redis: Client, keys: Keys, macKey: string, o
     }
   }
 
-  // One commit loop at a time; whatever is queued meanwhile goes in the next batch.
+  // One commit loop at a time; whatever is queued meanwhile goes in the next batch. It commits
+  // several requests' events, so it runs outside any one request's scope (answer-deadline.ts).
   function kick(): void {
     if (flushing) return;
-    flushing = (async () => {
+    flushing = sharedWork(async () => {
       try {
         await flush();
       } finally {
         flushing = undefined;
         if (queue.length) kick();
       }
-    })();
+    });
   }
 
   function parseHead(raw: string | null): ChainHead | undefined {
@@ -219,10 +221,11 @@ export function createRedisAuditLog(redis: Client, keys: Keys, macKey: string, o
       } catch (err) {
         return Promise.reject(err);
       }
-      return new Promise<AuditEvent>((resolve, reject) => {
+      // Each request waits for the commit of its event within its own store deadline.
+      return awaitShared(new Promise<AuditEvent>((resolve, reject) => {
         queue.push({ body, resolve, reject });
         kick();
-      });
+      }), 'audit append');
     },
 
     async range(rangeOptions: AuditRangeOptions = {}) {

@@ -5,8 +5,12 @@
  * Each request's place in the total the call returns gives its verdict, exactly as n calls
  * one after the other would have: the count stays in Redis, shared by every instance, and
  * nothing is counted or allowed in memory. Under load, 30 token requests of one relying party
- * cost one script call instead of 30; alone, a request waits for no one.
+ * cost one script call instead of 30; alone, a request waits for no one. A group's call serves
+ * several requests, so it runs outside any one request's scope, and each request waits for it
+ * within its own store deadline (answer-deadline.ts): joining a call queued behind a stalled
+ * Redis does not add that call's wait to the request's own.
  */
+import { awaitShared, sharedWork } from '../store/answer-deadline.ts';
 
 /** Points used in the key's window once a request is counted, and when the window ends. */
 export interface Count {
@@ -28,7 +32,7 @@ export function coalescedCount(count: CountPoints): (key: string) => Promise<Cou
   const keys = new Map<string, Waiting[]>();
 
   const run = (key: string, group: Waiting[]) => {
-    count(key, group.length).then((total) => {
+    sharedWork(() => count(key, group.length)).then((total) => {
       // The group's requests, in arrival order, were counted last: the first is total - n + 1.
       group.forEach((w, i) => w.resolve({ consumedPoints: total.consumedPoints - group.length + 1 + i, msBeforeNext: total.msBeforeNext }));
     }, (err: unknown) => {
@@ -43,7 +47,7 @@ export function coalescedCount(count: CountPoints): (key: string) => Promise<Cou
     });
   };
 
-  return (key) => new Promise<Count>((resolve, reject) => {
+  return (key) => awaitShared(new Promise<Count>((resolve, reject) => {
     const waiting = keys.get(key);
     if (waiting) {
       waiting.push({ resolve, reject });
@@ -51,5 +55,5 @@ export function coalescedCount(count: CountPoints): (key: string) => Promise<Cou
     }
     keys.set(key, []);
     run(key, [{ resolve, reject }]);
-  });
+  }), 'rate limit count');
 }

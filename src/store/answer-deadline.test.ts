@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { StoreDeadlineError, withinDeadline } from './answer-deadline.ts';
+import { StoreDeadlineError, awaitShared, sharedWork, withinDeadline } from './answer-deadline.ts';
 import { asOneRequest } from './request-scope.ts';
 import { isStoreUnavailable } from './unavailable.ts';
 
@@ -34,5 +34,28 @@ describe('answer deadline of store commands', () => {
     assert.equal(await asOneRequest(() => withinDeadline(async () => 'fresh', 'GET', 1000)), 'fresh');
     await withinDeadline(never, 'GET', 20).catch(() => undefined);
     assert.equal(await withinDeadline(async () => 'again', 'GET', 1000), 'again');
+  });
+
+  it('work shared by several requests runs outside their scopes: a request whose wait is spent does not spoil what it starts for others', async () => {
+    await asOneRequest(async () => {
+      await assert.rejects(withinDeadline(never, 'GET', 20), StoreDeadlineError);
+      assert.equal(await sharedWork(() => withinDeadline(async () => 'counted', 'EVALSHA', 1000)), 'counted', 'sent and answered');
+    });
+  });
+
+  it('a request waits for shared work within its own deadline, and a deadline the shared work missed counts as its own', async () => {
+    await asOneRequest(async () => {
+      await assert.rejects(awaitShared(never(), 'rate limit count', 20), StoreDeadlineError, 'bounded by its own deadline');
+    });
+    await asOneRequest(async () => {
+      // The shared call misses its own deadline; the request gets that failure (wrapped, as the limiter does)...
+      const work = sharedWork(() => withinDeadline(never, 'EVALSHA', 20)).catch((err: unknown) => { throw new Error('the store is unavailable', { cause: err }); });
+      await assert.rejects(awaitShared(work, 'rate limit count', 1000), /the store is unavailable/);
+      // ...and has waited its turn: its next command is not sent (no second wait).
+      let sent = false;
+      const err = await withinDeadline(async () => { sent = true; return 'v'; }, 'HGETALL', 1000).catch((e: unknown) => e);
+      assert.equal(sent, false);
+      assert.ok(err instanceof StoreDeadlineError);
+    });
   });
 });

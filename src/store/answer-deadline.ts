@@ -12,7 +12,7 @@
  * that talks to Redis — the store, the oidc-provider adapter, the audit trail, the rate
  * limits — is covered without passing anything down.
  */
-import { currentRequest } from './request-scope.ts';
+import { currentRequest, outsideAnyRequest } from './request-scope.ts';
 
 /** The documented wait for Redis: a command (and a request) gets its answer within this. */
 export const STORE_ANSWER_MS = 3000;
@@ -23,6 +23,14 @@ export class StoreDeadlineError extends Error {
     super(message);
     this.name = 'StoreDeadlineError';
   }
+}
+
+/** Whether `err`, or an error it wraps, is a missed deadline. */
+function missedDeadline(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
+    if (e instanceof StoreDeadlineError) return true;
+  }
+  return false;
 }
 
 /**
@@ -43,6 +51,30 @@ export function withinDeadline<T>(issue: () => Promise<T>, what: string, ms = ST
       reject(new StoreDeadlineError(`redis: no answer to ${what} within ${ms} ms`));
     }, ms);
     // After the deadline the command may still settle (ioredis' own timeout): already answered.
-    answer.then((value) => { clearTimeout(timer); resolve(value); }, (err: unknown) => { clearTimeout(timer); reject(err); });
+    // A deadline missed by shared work this waited for (awaitShared) counts as this request's own.
+    answer.then((value) => { clearTimeout(timer); resolve(value); }, (err: unknown) => {
+      clearTimeout(timer);
+      if (request && missedDeadline(err)) request.expired = true;
+      reject(err);
+    });
   });
+}
+
+/**
+ * Work that serves several requests at once — one rate-limit count for every request waiting on
+ * a key, one audit commit of several requests' events — started outside any request's scope: its
+ * commands get their own deadline, not the spent one (or the fresh 3 s) of whichever request
+ * happened to start it.
+ */
+export function sharedWork<T>(start: () => Promise<T>): Promise<T> {
+  return outsideAnyRequest(start);
+}
+
+/**
+ * A request's wait for shared work, bounded as its own commands are: at most `ms` from now, once
+ * (a request that already waited in vain is answered at once), so that a request joining work
+ * queued behind a stalled Redis does not add that work's wait to its own.
+ */
+export function awaitShared<T>(work: Promise<T>, what: string, ms = STORE_ANSWER_MS): Promise<T> {
+  return withinDeadline(() => work, what, ms);
 }

@@ -22,6 +22,11 @@ export function asOneRequest<T>(fn: () => T): T {
   return scopes.run({ expired: false }, fn);
 }
 
+/** Runs `fn` (and everything it starts) outside any request: work shared by several requests. */
+export function outsideAnyRequest<T>(fn: () => T): T {
+  return scopes.exit(fn);
+}
+
 /** The scope of the request running now, if any. */
 export function currentRequest(): RequestScope | undefined {
   return scopes.getStore();
