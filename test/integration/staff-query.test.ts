@@ -10,6 +10,7 @@ import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser, type Page } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
 import { parisDay } from '../../src/pilot/index.ts';
+import { parisDay } from '../../src/pilot/calendar.ts';
 
 const STAFF = '899700427885';
 let stack: Stack;
@@ -97,7 +98,7 @@ describe('/admin/audit query parameters', () => {
   it('empty fields (the form sent as is) and real days are accepted', async () => {
     const empty = await staff.request(`${stack.issuer}/admin/audit?idNat=&client=&type=&outcome=&from=&to=`);
     assert.equal(empty.status, 200);
-    const today = new Date().toISOString().slice(0, 10);
+    const today = parisDay(Date.now()); // the staff pages' days are Paris days (at 23:30 UTC it is already tomorrow there)
     const ranged = await staff.request(`${stack.issuer}/admin/audit?from=2024-02-29&to=${today}&outcome=info&type=config.loaded`);
     assert.equal(ranged.status, 200);
     assert.ok(ranged.doc.querySelectorAll('tr[data-seq]').length >= 1, 'the gateway start is found');
