@@ -10,7 +10,6 @@ import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser, type Page } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
 import { parisDay } from '../../src/pilot/index.ts';
-import { parisDay } from '../../src/pilot/calendar.ts';
 
 const STAFF = '899700427885';
 let stack: Stack;
