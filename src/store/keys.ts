@@ -21,7 +21,7 @@ export interface Keys {
   sessionUid(uid: string): string;
   /** DeviceCode id for a user code (oidc-provider findByUserCode). */
   userCode(userCode: string): string;
-  /** Ceremony state bound to an interaction (e.g. 'psc-result', 'webauthn'). */
+  /** A value kept under an interaction (written only through interactions/journey-state.ts). */
   interaction(uid: string, name: string): string;
   /** PSC round-trip state, found by the `state` parameter PSC sends back. */
   pscState(state: string): string;
