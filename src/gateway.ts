@@ -33,6 +33,7 @@ import { clientPlaceholders, createProvider, loadClientsFile, type ClientMetadat
 import { OIDC_ROUTES } from './oidc/provider.ts';
 import { CLIENT_COUNTED_ENDPOINTS, CLIENT_ENDPOINTS, providerEdges } from './oidc/edges.ts';
 import { interactionRoutes, PSC_CALLBACK_PATH } from './interactions/routes.ts';
+import { createJourneyState } from './interactions/journey-state.ts';
 import { mountProvider } from './oidc/mount.ts';
 import { postAsGet } from './oidc/post-as-get.ts';
 import { missingClientAuth } from './oidc/missing-client-auth.ts';
@@ -207,7 +208,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.get(OIDC_ROUTES.authorization, limits.signinStep);
   app.post(OIDC_ROUTES.authorization, limits.signinStep, ...postAsGet(OIDC_ROUTES.authorization, { errorCode: 'invalid_request' }));
   app.post(OIDC_ROUTES.end_session, ...postAsGet(OIDC_ROUTES.end_session, { errorCode: 'invalid_logout_request' }));
-  app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, views, credentials, sessions: sessionAssurance, clock, webauthn, aaguids, audit: audit.requests, limits, notices: audit.notices, csrfSecret: loaded.cookieKeys[0]! }));
+  const journey = createJourneyState({ store, keys, lifetimes: { interaction: config.ttl.interaction, pscRoundTrip: config.psc.stateTtlSeconds }, logger });
+  app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, journey, views, credentials, sessions: sessionAssurance, clock, webauthn, aaguids, audit: audit.requests, limits, notices: audit.notices, csrfSecret: loaded.cookieKeys[0]! }));
   const portalDeps = { config, provider, accounts, credentials, policy, activity: createActivityLog(store, keys), store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]!, lifetimes: assurance, audit: audit.requests, notices: audit.notices };
   app.use(['/account', '/pilot', '/admin'], portalBackLink);
   app.use(portalRoutes(portalDeps));

@@ -41,8 +41,8 @@ export interface SessionAssuranceStore {
 }
 
 export function createSessionAssuranceStore(store: Store, keys: Keys): SessionAssuranceStore {
-  const key = (uid: string) => keys.custom(`su:${uid}`, 'assurance');
-  const revokedKey = (uid: string) => keys.custom(`su:${uid}`, 'revoked');
+  const key = (uid: string) => keys.sessionPart(uid, 'assurance');
+  const revokedKey = (uid: string) => keys.sessionPart(uid, 'revoked');
   const accountEndedKey = (accountId: string) => keys.accountPart(accountId, 'authentications-ended');
   return {
     async get(uid) {

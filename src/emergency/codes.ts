@@ -37,8 +37,8 @@ export interface EmergencyCodes {
 const REMEMBERED_SECONDS = 86_400;
 
 export function createEmergencyCodes(store: Store, keys: Keys): EmergencyCodes {
-  const codeKey = (digest: string) => keys.custom(`emergency:${digest}`, 'code');
-  const usedKey = (digest: string) => keys.custom(`emergency:${digest}`, 'used');
+  const codeKey = (digest: string) => keys.emergencyCode(digest, 'code');
+  const usedKey = (digest: string) => keys.emergencyCode(digest, 'used');
   const currentKey = (idNat: string) => keys.accountPart(idNat, 'emergency-code');
   const countsKey = keys.custom('emergency', 'counts');
   return {

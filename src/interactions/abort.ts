@@ -37,7 +37,7 @@ export function postAbort(deps: InteractionDeps): RequestHandler {
       return;
     }
     if (delegating) await deps.audit.record({ type: 'delegation.refused', outcome: 'failure', clientId, actor, reason: 'cancelled' }, req);
-    const failure = (await deps.store.take(deps.keys.interaction(details.uid, PSC_FAILURE))) as FederationFailure | null;
+    const failure = await deps.journey.take(details.uid, PSC_FAILURE);
     const error = failure && Object.hasOwn(DESCRIPTIONS, failure) ? oauthErrorFor(failure) : 'access_denied';
     await deps.audit.record({ type: 'signin.failed', outcome: 'failure', clientId, actor, reason: failure ? `psc-${failure}` : 'cancelled' }, req);
     await deps.provider.interactionFinished(req, res, {

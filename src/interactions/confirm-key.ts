@@ -14,7 +14,7 @@ import type { InteractionDeps } from './context.ts';
 import { finishLogin, finishLoginUrl } from './finish-login.ts';
 import { interactionWithPendingLogin, takePendingLogin, type VerifiedLogin } from './pending-login.ts';
 import { sendCeremonyError } from './json-responses.ts';
-import { ceremonyKey, webauthnDeps } from './webauthn-ceremony.ts';
+import { webauthnDeps } from './webauthn-ceremony.ts';
 import { noteExpiredKeys } from '../means/expired-keys.ts';
 import { markWarned } from './notices-step.ts';
 
@@ -51,7 +51,7 @@ export function getConfirmKey(deps: InteractionDeps): RequestHandler {
 export function postConfirmKeyOptions(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const { details, login } = await interactionWithPendingLogin(deps, req, res, 'confirm-key');
-    const options = await createAuthenticationOptions(webauthnDeps(deps), { ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-2fa'), forAccount: login.accountId });
+    const options = await createAuthenticationOptions(webauthnDeps(deps), { ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-2fa'), forAccount: login.accountId });
     res.set('cache-control', 'no-store').json(options);
   };
 }
@@ -62,7 +62,7 @@ export function postConfirmKeyVerify(deps: InteractionDeps): RequestHandler {
     const clientId = String(details.params.client_id);
     try {
       const { credential } = await verifyAuthentication(webauthnDeps(deps), {
-        ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-2fa'),
+        ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-2fa'),
         response: (req.body as { response?: unknown } | undefined)?.response,
         accountGate: deps.limits.keyAccountGate(req),
       });

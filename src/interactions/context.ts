@@ -17,6 +17,7 @@ import type { AbuseLimits } from '../limits/index.ts';
 import type { AaguidTable, CredentialRepository } from '../webauthn/index.ts';
 import type { WebAuthnSettings } from '../webauthn/types.ts';
 import type { MeansNotices } from '../means/index.ts';
+import type { JourneyState } from './journey-state.ts';
 import { UserFacingError } from '../http/errors.ts';
 
 export interface InteractionDeps {
@@ -27,6 +28,8 @@ export interface InteractionDeps {
   psc: PscFederation;
   store: Store;
   keys: Keys;
+  /** The values kept under the interaction between the requests of a sign-in (journey-state.ts). */
+  journey: JourneyState;
   views: Views;
   credentials: CredentialRepository;
   /** The sessions' assurance records (an authentication ended while its pages were open cannot finish). */
@@ -71,5 +74,5 @@ export function pscBindingCookie(stateDigest: string): string {
 
 /** True the first time a marker is set for this interaction (page reloads record nothing twice). */
 export async function firstTimeInInteraction(deps: InteractionDeps, uid: string, marker: string): Promise<boolean> {
-  return deps.store.setIfAbsent(deps.keys.interaction(uid, `audit-${marker}`), '1', deps.config.ttl.interaction);
+  return deps.journey.firstTime(uid, marker);
 }

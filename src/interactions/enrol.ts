@@ -16,7 +16,7 @@ import { finishLogin, finishLoginUrl } from './finish-login.ts';
 import { interactionWithPendingLogin, takePendingLogin, type VerifiedLogin } from './pending-login.ts';
 import { sendCeremonyError } from './json-responses.ts';
 import { auditKeyRefusal } from './key-audit.ts';
-import { ceremonyKey, webauthnDeps } from './webauthn-ceremony.ts';
+import { webauthnDeps } from './webauthn-ceremony.ts';
 import { firstNameForGreeting } from '../accounts/first-name.ts';
 
 async function enrolmentRequired(deps: InteractionDeps, details: InteractionDetails): Promise<boolean> {
@@ -57,7 +57,7 @@ export function postEnrolOptions(deps: InteractionDeps): RequestHandler {
       await deps.audit.record({ type: 'key.enrolment_started', outcome: 'info', actor: login.accountId, clientId: String(details.params.client_id), details: { via: 'after-psc' } }, req);
     }
     const options = await createRegistrationOptions(webauthnDeps(deps), {
-      ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-reg'),
+      ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-reg'),
       idNat: login.accountId,
       userName: `${displayName} (${login.accountId})`,
       displayName,
@@ -72,7 +72,7 @@ export function postEnrolVerify(deps: InteractionDeps): RequestHandler {
     try {
       const body = (req.body ?? {}) as { response?: unknown; name?: unknown };
       const credential = await verifyRegistration(webauthnDeps(deps), {
-        ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-reg'),
+        ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-reg'),
         idNat: login.accountId,
         response: body.response,
         name: typeof body.name === 'string' ? body.name : undefined,

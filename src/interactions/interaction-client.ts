@@ -8,15 +8,15 @@ import type { BackLink } from '../http/back-link.ts';
 import { backLinkOfClient } from '../oidc/client-home.ts';
 import type { InteractionDeps } from './context.ts';
 
-const NAME = 'client';
+const NAME = 'client' as const;
 
 /** Records the interaction's client_id (first page of the interaction; later pages keep it). */
 export async function rememberInteractionClient(deps: InteractionDeps, uid: string, clientId: string): Promise<void> {
-  await deps.store.setIfAbsent(deps.keys.interaction(uid, NAME), clientId, deps.config.ttl.interaction);
+  await deps.journey.setIfAbsent(uid, NAME, clientId);
 }
 
 /** The way back to the application of interaction `uid`, when it is still known. */
-export async function interactionBackLink(deps: Pick<InteractionDeps, 'store' | 'keys'> & { provider: Provider }, uid: string): Promise<BackLink | undefined> {
-  const clientId = await deps.store.get(deps.keys.interaction(uid, NAME));
-  return clientId === null ? undefined : backLinkOfClient(await deps.provider.Client.find(clientId));
+export async function interactionBackLink(deps: Pick<InteractionDeps, 'journey'> & { provider: Provider }, uid: string): Promise<BackLink | undefined> {
+  const clientId = await deps.journey.get(uid, NAME);
+  return clientId === undefined ? undefined : backLinkOfClient(await deps.provider.Client.find(clientId));
 }

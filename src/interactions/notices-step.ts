@@ -19,7 +19,6 @@ import { finishLogin } from './finish-login.ts';
 /** A day's sign-ins warn of a key to confirm once. */
 const WARNING_EVERY_SECONDS = 20 * 3600;
 
-const seenKey = (deps: InteractionDeps, uid: string) => deps.keys.interaction(uid, 'notices-seen');
 const warnedKey = (deps: InteractionDeps, idNat: string) => deps.keys.accountPart(idNat, 'age-warned');
 
 async function noticesToShow(deps: InteractionDeps, uid: string, idNat: string): Promise<Notice[]> {
@@ -42,7 +41,7 @@ export async function markWarned(deps: InteractionDeps, idNat: string): Promise<
 /** Where the login goes instead of finishing (the notices page), or undefined when there is nothing to show. */
 export async function holdForNotices(deps: InteractionDeps, details: InteractionDetails, login: VerifiedLogin): Promise<string | undefined> {
   if (!deps.config.means.noticesAtSignIn) return undefined;
-  if (await deps.store.get(seenKey(deps, details.uid))) return undefined;
+  if (await deps.journey.get(details.uid, 'notices-seen')) return undefined;
   const notices = await noticesToShow(deps, details.uid, login.accountId);
   const warn = notices.length === 0 && (await deps.store.get(warnedKey(deps, login.accountId))) === null
     ? (await keysToWarnOf(deps, login.accountId)).length > 0
@@ -80,7 +79,7 @@ export function postNotices(deps: InteractionDeps): RequestHandler {
     const upTo = shown.length ? Math.max(...shown) : 0;
     const count = upTo ? await deps.notices.board.acknowledge(login.accountId, upTo) : 0;
     if (count) await deps.audit.record({ type: 'notices.acknowledged', outcome: 'info', actor: login.accountId, clientId: String(details.params.client_id), details: { count, upTo } }, req);
-    await deps.store.set(seenKey(deps, details.uid), '1', deps.config.ttl.interaction);
+    await deps.journey.set(details.uid, 'notices-seen', '1');
     await finishLogin(deps, req, res, details, login);
   };
 }

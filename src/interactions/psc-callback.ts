@@ -43,7 +43,7 @@ export function getPscCallback(deps: InteractionDeps, redirectUri: string): Requ
         details: { authMode: upstream.authMode, upstreamAcr: upstream.acr, method: level.method, acr: level.acr, created, attempt: attemptId(uid) },
       }, req);
       const result: VerifiedLogin = { accountId: account.idNat, authTime: deps.clock(), assurance: level };
-      await deps.store.set(deps.keys.interaction(uid, 'psc-result'), JSON.stringify(result), deps.config.psc.stateTtlSeconds);
+      await deps.journey.set(uid, 'psc-result', result);
       res.redirect(303, `/interaction/${uid}/psc/done`);
     } catch (err) {
       if (!(err instanceof FederationError)) throw err;

@@ -6,14 +6,13 @@
 import type { RequestHandler } from 'express';
 import { UserFacingError } from '../http/errors.ts';
 import { interactionFor, type InteractionDeps } from './context.ts';
-import type { VerifiedLogin } from './pending-login.ts';
 import { continueAfterPsc } from './after-psc.ts';
 
 export function getPscDone(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const details = await interactionFor(deps.provider, req, res);
-    const raw = await deps.store.take(deps.keys.interaction(details.uid, 'psc-result'));
-    if (!raw) throw new UserFacingError(400, 'interaction_expired', 'no PSC result for this interaction');
-    await continueAfterPsc(deps, req, res, details, JSON.parse(raw) as VerifiedLogin);
+    const login = await deps.journey.take(details.uid, 'psc-result');
+    if (!login) throw new UserFacingError(400, 'interaction_expired', 'no PSC result for this interaction');
+    await continueAfterPsc(deps, req, res, details, login);
   };
 }

@@ -14,7 +14,7 @@ import { showAgainAt } from '../http/current-step.ts';
 import { interactionFor, type InteractionDeps } from './context.ts';
 
 /** Store name (under the interaction) of the last PSC failure, taken by abort.ts. */
-export const PSC_FAILURE = 'psc-failure';
+export const PSC_FAILURE = 'psc-failure' as const;
 
 /** Status of the page: a refusal is the person's choice, PSC down is temporary, the rest a bad answer. */
 const STATUS: Record<FederationFailure, number> = { refused: 200, unavailable: 503, 'invalid-state': 400, 'invalid-response': 400, 'invalid-claims': 400 };
@@ -28,7 +28,7 @@ export function isShownFailure(failure: unknown): failure is ShownFailure {
 }
 
 export async function recordPscFailure(deps: InteractionDeps, uid: string, failure: FederationFailure): Promise<void> {
-  await deps.store.set(deps.keys.interaction(uid, PSC_FAILURE), failure, deps.config.ttl.interaction);
+  await deps.journey.set(uid, PSC_FAILURE, failure);
 }
 
 /** Sends the page of a recorded failure (`status`: the default for the failure unless given). */
@@ -48,7 +48,7 @@ export function sendUnboundPscFailurePage(deps: InteractionDeps, req: Request, r
 export function getPscFailure(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const details = await interactionFor(deps.provider, req, res);
-    const failure = await deps.store.get(deps.keys.interaction(details.uid, PSC_FAILURE));
+    const failure = await deps.journey.get(details.uid, PSC_FAILURE);
     if (!isShownFailure(failure)) {
       res.redirect(303, `/interaction/${encodeURIComponent(details.uid)}`);
       return;

@@ -39,9 +39,9 @@ export function postPscStart(deps: InteractionDeps): RequestHandler {
       // A first sign-in (no gateway session: reason no_session) whose PSC answer fell short
       // (e-CPS when the card is needed) is marked by after-psc: PSC's own session would
       // otherwise answer with the same means again, without showing the clinician anything.
-      const fellShort = (await deps.store.get(deps.keys.interaction(details.uid, PSC_FELL_SHORT))) !== null;
+      const fellShort = (await deps.journey.get(details.uid, PSC_FELL_SHORT)) !== undefined;
       const reauthenticate = fellShort || details.prompt.reasons.some((r) => REAUTHENTICATION_REASONS.has(r));
-      await deps.store.del(...EARLIER_OUTCOMES.map((name) => deps.keys.interaction(details.uid, name)));
+      await deps.journey.del(details.uid, ...EARLIER_OUTCOMES);
       const { url, state } = await deps.psc.start(details.uid, { reauthenticate });
       res.cookie(pscBindingCookie(stateDigest(state)), state, {
         httpOnly: true,

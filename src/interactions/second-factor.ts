@@ -21,7 +21,7 @@ import type { InteractionDeps } from './context.ts';
 import { finishLoginUrl } from './finish-login.ts';
 import { interactionWithPendingLogin, takePendingLogin } from './pending-login.ts';
 import { sendCeremonyError } from './json-responses.ts';
-import { ceremonyKey, webauthnDeps } from './webauthn-ceremony.ts';
+import { webauthnDeps } from './webauthn-ceremony.ts';
 
 export function getSecondFactor(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
@@ -33,7 +33,7 @@ export function getSecondFactor(deps: InteractionDeps): RequestHandler {
 export function postSecondFactorOptions(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const { details, login } = await interactionWithPendingLogin(deps, req, res, 'second-factor');
-    const options = await createAuthenticationOptions(webauthnDeps(deps), { ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-2fa'), forAccount: login.accountId });
+    const options = await createAuthenticationOptions(webauthnDeps(deps), { ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-2fa'), forAccount: login.accountId });
     res.set('cache-control', 'no-store').json(options);
   };
 }
@@ -43,7 +43,7 @@ export function postSecondFactorVerify(deps: InteractionDeps): RequestHandler {
     const { details, login } = await interactionWithPendingLogin(deps, req, res, 'second-factor');
     try {
       const { credential } = await verifyAuthentication(webauthnDeps(deps), {
-        ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-2fa'),
+        ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-2fa'),
         response: (req.body as { response?: unknown } | undefined)?.response,
         accountGate: deps.limits.keyAccountGate(req),
       });

@@ -7,21 +7,10 @@
  */
 import type { Requirement } from '../assurance/index.ts';
 import type { InteractionDeps } from './context.ts';
+import type { UnmetReason } from './journey-state.ts';
 
-/** The two causes, named like the `stepup.unmet` audit reasons. */
-export type UnmetReason =
-  /** Nothing this clinician has (key, CPS card, e-CPS + key) can reach the level. */
-  | { reason: 'no-means-reaches-the-level'; requirement: RequirementSummary }
-  /** A PSC sign-in succeeded with a means below the level (e.g. e-CPS when eidas3 is required). */
-  | {
-    reason: 'means-used-falls-short'; method: string; acr: string; requirement: RequirementSummary;
-    /** The application requires a key, which a sign-in this weak cannot enrol (`requirement`: the binding minimum). */
-    enrolmentTooWeak?: boolean;
-  }
-  /** PSC delegated the sign-in and the key used is not a means the policy accepts for delegation. */
-  | { reason: 'means-not-accepted-for-delegation'; method: string; acr: string; phishingResistant: boolean; requirement: RequirementSummary }
-  /** PSC delegated the sign-in to a clinician who has no key yet (told how to enrol one). */
-  | { reason: 'no-key-for-delegation'; requirement: RequirementSummary };
+/** The causes (journey-state.ts), named like the `stepup.unmet` audit reasons. */
+export type { UnmetReason } from './journey-state.ts';
 
 /** The reasons of a delegated sign-in (PSC sans couture): PSC is sent back with them. */
 export const DELEGATION_REASONS: ReadonlySet<string> = new Set(['means-not-accepted-for-delegation', 'no-key-for-delegation']);
@@ -29,41 +18,30 @@ export const DELEGATION_REASONS: ReadonlySet<string> = new Set(['means-not-accep
 type RequirementSummary = Pick<Requirement, 'level' | 'phishingResistant' | 'hardwareProtected'>;
 
 /** Store name (under the interaction) of the UnmetReason, taken when the clinician goes back. */
-export const ABORT_REASON = 'abort-reason';
+export const ABORT_REASON = 'abort-reason' as const;
 
 /**
  * Store name (under the interaction) of the mark "PSC answered below the requirement in this
  * interaction": kept for the interaction's lifetime, so that every later PSC round trip of the
  * interaction asks for a fresh authentication (a retry after a PSC error page included).
  */
-export const PSC_FELL_SHORT = 'psc-fell-short';
+export const PSC_FELL_SHORT = 'psc-fell-short' as const;
 
 /** Records why the level cannot be reached (and, for a PSC shortfall, the mark for psc-start). */
-export async function recordUnmet(deps: Pick<InteractionDeps, 'store' | 'keys' | 'config'>, uid: string, unmet: UnmetReason): Promise<void> {
-  const ttl = deps.config.ttl.interaction;
+export async function recordUnmet(deps: Pick<InteractionDeps, 'journey'>, uid: string, unmet: UnmetReason): Promise<void> {
   const summary = { level: unmet.requirement.level, phishingResistant: unmet.requirement.phishingResistant, hardwareProtected: unmet.requirement.hardwareProtected };
-  await deps.store.set(deps.keys.interaction(uid, ABORT_REASON), JSON.stringify({ ...unmet, requirement: summary }), ttl);
-  if (unmet.reason === 'means-used-falls-short') await deps.store.set(deps.keys.interaction(uid, PSC_FELL_SHORT), unmet.acr, ttl);
+  await deps.journey.set(uid, ABORT_REASON, { ...unmet, requirement: summary });
+  if (unmet.reason === 'means-used-falls-short') await deps.journey.set(uid, PSC_FELL_SHORT, unmet.acr);
 }
 
 /** Takes the recorded reason (single use); undefined when none or unreadable. */
-export async function takeUnmet(deps: Pick<InteractionDeps, 'store' | 'keys'>, uid: string): Promise<UnmetReason | undefined> {
-  return parseUnmet(await deps.store.take(deps.keys.interaction(uid, ABORT_REASON)));
+export async function takeUnmet(deps: Pick<InteractionDeps, 'journey'>, uid: string): Promise<UnmetReason | undefined> {
+  return deps.journey.take(uid, ABORT_REASON);
 }
 
 /** Reads the recorded reason, leaving it in place; undefined when none or unreadable. */
-export async function readUnmet(deps: Pick<InteractionDeps, 'store' | 'keys'>, uid: string): Promise<UnmetReason | undefined> {
-  return parseUnmet(await deps.store.get(deps.keys.interaction(uid, ABORT_REASON)));
-}
-
-function parseUnmet(raw: string | null): UnmetReason | undefined {
-  if (!raw) return undefined;
-  try {
-    const parsed = JSON.parse(raw) as Partial<UnmetReason>;
-    return parsed.reason === 'no-means-reaches-the-level' || parsed.reason === 'means-used-falls-short' || DELEGATION_REASONS.has(String(parsed.reason)) ? parsed as UnmetReason : undefined;
-  } catch {
-    return undefined;
-  }
+export async function readUnmet(deps: Pick<InteractionDeps, 'journey'>, uid: string): Promise<UnmetReason | undefined> {
+  return deps.journey.get(uid, ABORT_REASON);
 }
 
 /** English names of the PSC means in error descriptions (ASCII, as RFC 6749 requires there). */

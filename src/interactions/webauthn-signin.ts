@@ -19,14 +19,14 @@ import { UserFacingError } from '../http/errors.ts';
 import { interactionFor, type InteractionDeps } from './context.ts';
 import { finishLoginUrl } from './finish-login.ts';
 import { sendCeremonyError } from './json-responses.ts';
-import { ceremonyKey, webauthnDeps } from './webauthn-ceremony.ts';
+import { webauthnDeps } from './webauthn-ceremony.ts';
 import { noteExpiredKeys } from '../means/expired-keys.ts';
 
 export function postSignInOptions(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const details = await interactionFor(deps.provider, req, res);
     if (details.prompt.name !== 'login') throw new UserFacingError(400, 'interaction_expired', 'no sign-in is pending');
-    const options = await createAuthenticationOptions(webauthnDeps(deps), { ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-auth') });
+    const options = await createAuthenticationOptions(webauthnDeps(deps), { ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-auth') });
     res.set('cache-control', 'no-store').json(options);
   };
 }
@@ -36,7 +36,7 @@ export function postSignInVerify(deps: InteractionDeps): RequestHandler {
     const details = await interactionFor(deps.provider, req, res);
     try {
       const { idNat, credential } = await verifyAuthentication(webauthnDeps(deps), {
-        ceremonyKey: ceremonyKey(deps, details.uid, 'webauthn-auth'),
+        ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-auth'),
         response: (req.body as { response?: unknown } | undefined)?.response,
         accountGate: deps.limits.keyAccountGate(req),
       });

@@ -22,7 +22,7 @@ export interface ExpiredKeysDeps {
 export async function noteExpiredKeys(deps: ExpiredKeysDeps, credentials: readonly StoredCredential[], now: number, req?: Request): Promise<StoredCredential[]> {
   const expired = credentials.filter((credential) => keyAge(credential, now, deps.config.means).state === 'expired');
   for (const credential of expired) {
-    const marker = deps.keys.custom(`c:${credential.id}`, `expired-noted:${lastConfirmedAt(credential)}`);
+    const marker = deps.keys.credentialPart(credential.id, `expired-noted:${lastConfirmedAt(credential)}`);
     if (!(await deps.store.setIfAbsent(marker, '1', REVOKED_MARKER_TTL_SECONDS))) continue;
     const { dueAt } = keyAge(credential, now, deps.config.means);
     await deps.audit.record({

@@ -26,7 +26,7 @@ export interface DisabledClients {
 }
 
 export function createDisabledClients(store: Store, keys: Keys): DisabledClients {
-  const key = (clientId: string) => keys.custom(`cl:${clientId}`, 'disabled');
+  const key = (clientId: string) => keys.clientPart(clientId, 'disabled');
   return {
     async find(clientId) {
       const raw = await store.get(key(clientId));

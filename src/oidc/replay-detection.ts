@@ -24,6 +24,6 @@ export function oneTimeJtis(provider: Provider, store: Store, keys: Keys, clock:
     // own: a plain string, where the adapter's records are hashes that its find() would misread.
     const id = createHash('sha256').update(`${iss}${jti}`).digest('base64url');
     const ttl = Math.max(1, Math.ceil(exp - clock() / 1000));
-    return store.setIfAbsent(keys.custom(`jti:${id}`, 'once'), '1', ttl);
+    return store.setIfAbsent(keys.jti(id), '1', ttl);
   };
 }

@@ -12,7 +12,7 @@ import { portalSession } from './session.ts';
 
 interface LoginState { verifier: string; returnTo: string; fresh: boolean }
 
-const stateKey = (deps: Pick<PortalDeps, 'keys'>, state: string) => deps.keys.custom(`pl:${state}`, 'portal-login');
+const stateKey = (deps: Pick<PortalDeps, 'keys'>, state: string) => deps.keys.portalLogin(state);
 
 export function getPortalLogin(deps: PortalDeps): RequestHandler {
   return async (req, res) => {

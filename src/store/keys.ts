@@ -1,8 +1,16 @@
 /**
- * Redis key naming. Every key is `<prefix>{<tag>}:<rest>`: the `{tag}` is a Redis Cluster
- * hash tag, so keys that are written together share a slot (an interaction and its
- * ceremony state; a grant and the index of its tokens; an account and its credential list).
+ * Redis key naming, the one place where key tags are written. Every key is
+ * `<prefix>{<tag>}:<rest>`: the `{tag}` is a Redis Cluster hash tag, so keys that are written
+ * together share a slot (an interaction and its ceremony state; a grant and the index of its
+ * tokens; an account and its credential list). Tags that name one thing carry its id
+ * (`i:<uid>`, `su:<uid>`, `c:<credential id>`…); the shared tags without an id are listed in
+ * SHARED_TAGS. No module writes a tag of its own: it asks for a key here.
  */
+
+/** Tags without an id: one slot each for a whole feature's keys. */
+export const SHARED_TAGS = ['audit', 'pilot', 'mds', 'sessions', 'emergency'] as const;
+export type SharedTag = typeof SHARED_TAGS[number];
+
 export interface Keys {
   readonly prefix: string;
   /** oidc-provider model record (Interaction and Grant share their tag with ceremony state / token index). */
@@ -13,7 +21,7 @@ export interface Keys {
   sessionUid(uid: string): string;
   /** DeviceCode id for a user code (oidc-provider findByUserCode). */
   userCode(userCode: string): string;
-  /** Ceremony state bound to an interaction (e.g. 'psc-result', 'webauthn'). */
+  /** A value kept under an interaction (written only through interactions/journey-state.ts). */
   interaction(uid: string, name: string): string;
   /** PSC round-trip state, found by the `state` parameter PSC sends back. */
   pscState(state: string): string;
@@ -25,8 +33,24 @@ export interface Keys {
   credential(credentialId: string): string;
   /** idNat for a WebAuthn user handle (base64url). */
   userHandle(handle: string): string;
-  /** Any other key under the prefix, with its own tag. */
-  custom(tag: string, ...rest: string[]): string;
+  /** Something belonging to a session, by the session's uid (its assurance record, its revocation mark). */
+  sessionPart(uid: string, part: string): string;
+  /** Something belonging to a WebAuthn credential, in the credential's slot (its tombstone, an expiry mark). */
+  credentialPart(credentialId: string, part: string): string;
+  /** Something belonging to a client (e.g. its disabled mark). */
+  clientPart(clientId: string, part: string): string;
+  /** The "seen once" mark of a client assertion's jti (replay detection). */
+  jti(id: string): string;
+  /** An emergency access code, by its digest (the code, its used mark). */
+  emergencyCode(digest: string, part: string): string;
+  /** Something belonging to a workstation (its quick re-authentication passes). */
+  workstation(workstation: string, part: string): string;
+  /** Ceremony state of an account portal session, by the session's uid. */
+  portalSession(sessionUid: string, part: string): string;
+  /** The portal's own PSC sign-in round trip, found by its `state`. */
+  portalLogin(state: string): string;
+  /** A key under one of the shared tags (audit, pilot, mds, sessions, emergency). */
+  custom(tag: SharedTag, ...rest: string[]): string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -49,6 +73,14 @@ export function createKeys(prefix: string): Keys {
     accountPart: (idNat, part) => key(`a:${idNat}`, part),
     credential: (credentialId) => key(`c:${credentialId}`, 'credential'),
     userHandle: (handle) => key(`uh:${handle}`, 'account'),
+    sessionPart: (uid, part) => key(`su:${uid}`, part),
+    credentialPart: (credentialId, part) => key(`c:${credentialId}`, part),
+    clientPart: (clientId, part) => key(`cl:${clientId}`, part),
+    jti: (id) => key(`jti:${id}`, 'once'),
+    emergencyCode: (digest, part) => key(`emergency:${digest}`, part),
+    workstation: (workstation, part) => key(`ws:${workstation}`, part),
+    portalSession: (sessionUid, part) => key(`ps:${sessionUid}`, part),
+    portalLogin: (state) => key(`pl:${state}`, 'portal-login'),
     custom: (tag, ...rest) => key(tag, ...rest),
   };
 }

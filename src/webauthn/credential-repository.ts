@@ -8,7 +8,7 @@
  *   that bound the key; raised later), `confirmedAt` (the last confirmation through PSC: key-age.ts). Later updates go through
  *   hsetIfExists, so they are atomic, never resurrect a revoked credential and never undo
  *   each other (a block is not lost to a concurrent use).
- * - `custom('c:<id>', 'revoked')`: tombstone `{ idNat, revokedAt }` (same slot), so that a
+ * - `credentialPart(<id>, 'revoked')`: tombstone `{ idNat, revokedAt }` (same slot), so that a
  *   revoked key is told apart from an unknown one.
  * - `accountPart(idNat, 'credentials')`: set of the account's credential ids — the authority
  *   on which keys are active: a record missing from its account's set counts as revoked.
@@ -134,7 +134,7 @@ export class StoredCredentialError extends Error {
 
 export function createCredentialRepository(store: Store, keys: Keys): CredentialRepository {
   const credentialKey = (id: string) => keys.credential(id);
-  const tombstoneKey = (id: string) => keys.custom(`c:${id}`, 'revoked');
+  const tombstoneKey = (id: string) => keys.credentialPart(id, 'revoked');
   const accountSet = (idNat: string) => keys.accountPart(idNat, 'credentials');
   const handleKey = (idNat: string) => keys.accountPart(idNat, 'webauthn-user');
 

@@ -162,6 +162,18 @@ describe('PSC round-trip failures', () => {
     assert.match(replay.text, /déjà été utilisée/);
   });
 
+  it('a PSC result altered in the store is refused as expired: no 500, and it is not used', async () => {
+    const browser = new TestBrowser();
+    const { callback } = await untilCallback(browser);
+    const verified = await browser.follow(callback, {}, { stopAt: (url) => url.pathname.endsWith('/psc/done') });
+    assert.ok(verified.stoppedAt, 'the callback hands the result to /psc/done');
+    const uid = verified.stoppedAt.pathname.split('/')[2]!;
+    await stack.store.set(createKeys(stack.prefix).interaction(uid, 'psc-result'), '{"accountId":"810107890127","authTime":"now"');
+    const done = await browser.request(verified.stoppedAt);
+    assert.equal(done.status, 400);
+    assert.match(done.text, /terminée ou a expiré/);
+  });
+
   it('callback opened in another browser (login CSRF): refused', async () => {
     const victim = new TestBrowser();
     const { callback } = await untilCallback(new TestBrowser(), '810105678905');

@@ -219,7 +219,7 @@ eachBackend('credential repository', (bench) => {
     const { keys } = bench();
     const id = randomBytes(16).toString('base64url');
     const tag = (key: string) => /\{([^}]+)\}/.exec(key)?.[1];
-    assert.equal(tag(keys.credential(id)), tag(keys.custom(`c:${id}`, 'revoked')));
+    assert.equal(tag(keys.credential(id)), tag(keys.credentialPart(id, 'revoked')));
     assert.equal(tag(keys.accountPart('8123', 'credentials')), tag(keys.accountPart('8123', 'webauthn-user')));
     assert.equal(tag(keys.accountPart('8123', 'credentials')), tag(keys.account('8123')));
   });
