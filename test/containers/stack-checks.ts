@@ -305,7 +305,15 @@ describe('the compose stack on stand-in base images', () => {
     const first = await browser.follow(url, {}, { stopAt: isRpRedirect });
     assert.equal(first.page?.status, 200);
     const { verify } = await ceremony(browser, stackLike, interactionPath(first.page!), 'webauthn', key);
-    const tokens = await client.authorizationCodeGrant(config, await followToRp(browser, verify), checks);
+    // The key enrolled before the crash is announced at this next sign-in (means notices, kept
+    // in Redis too): the clinician acknowledges it, then reaches the application.
+    assert.equal(verify.status, 200, verify.body);
+    const notices = await browser.follow(new URL((verify.json as { redirectTo: string }).redirectTo, ISSUER), {}, { stopAt: isRpRedirect });
+    assert.match(new URL(notices.page?.url ?? 'about:blank').pathname, /\/notices$/, `the notice of the key added before the crash: ${notices.page?.status} ${notices.page?.url}`);
+    assert.match(notices.page!.text, /Clé du test des conteneurs/, 'names the key');
+    const acknowledged = await browser.submit(notices.page!, 'form[action$="/notices"]', {}, { stopAt: isRpRedirect });
+    assert.ok(acknowledged.stoppedAt, `reaches the relying party: ${acknowledged.page?.status} ${acknowledged.page?.url}`);
+    const tokens = await client.authorizationCodeGrant(config, acknowledged.stoppedAt, checks);
     assert.equal(tokens.claims()!.sub, PRACTITIONER, 'the key alone signs the clinician in');
 
     const audit = await verifyLog(createRedisAuditLog(redisClient(), keys, secrets.AUDIT_MAC_KEY!), secrets.AUDIT_MAC_KEY!);
