@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { startStack, type Stack } from '../support/stack.ts';
-import { launchChromium, screenshot, watchConsole } from '../support/chromium.ts';
+import { launchChromium, screenshot, watchConsole, screenshotBothWidths, pscCardAsStaff } from '../support/chromium.ts';
 import { createKeys } from '../../src/store/index.ts';
 import { createCredentialRepository } from '../../src/webauthn/index.ts';
 
@@ -50,32 +50,12 @@ after(async () => {
 
 const keysOf = (idNat: string) => createCredentialRepository(stack.store, createKeys(stack.prefix)).listByAccount(idNat);
 const staleness = () => new Promise((r) => setTimeout(r, (FRESH_SECONDS + 0.5) * 1000));
-const pageWidth = (p: Page) => p.evaluate(() => document.documentElement.scrollWidth);
-
-/** Screenshots `p` at desktop width and at 390 px; returns the document's width at 390 px. */
-async function bothWidths(p: Page, name: string): Promise<number> {
-  await screenshot(p, `account-${name}`);
-  const desktop = p.viewportSize()!;
-  await p.setViewportSize({ width: 390, height: 844 });
-  const width = await pageWidth(p);
-  await screenshot(p, `account-${name}-390`);
-  await p.setViewportSize(desktop);
-  return width;
-}
-
-/** At the PSC simulator: the pilot team member with the CPS card. */
-async function pscAsStaff(p: Page) {
-  await p.getByRole('button', { name: 'Se connecter avec Pro Santé Connect' }).click();
-  await p.getByLabel(/DOC0042788/).check();
-  await p.getByLabel(/Carte CPS/).check();
-  await p.getByRole('button', { name: 'Se connecter' }).click();
-}
 
 describe('/account in Chromium', () => {
   it('signs in through PSC and adds a named key', async () => {
     firstAuthenticator = await addAuthenticator(cdp, 'usb');
     await page.goto(`${stack.issuer}/account`);
-    await pscAsStaff(page);
+    await pscCardAsStaff(page);
     await page.waitForURL(`${stack.issuer}/account`);
     await page.getByLabel('Nom de la clé (facultatif)').fill('Clé bleue');
     await page.getByRole('button', { name: 'Ajouter une clé ou un passkey' }).click();
@@ -90,7 +70,7 @@ describe('/account in Chromium', () => {
     const confirm = page.getByRole('link', { name: 'Confirmer mon identité' });
     await confirm.waitFor();
     assert.equal(await page.locator('#key-name').count(), 0, 'no key name to type (and lose) before the identity is confirmed');
-    const width = await bothWidths(page, 'stale');
+    const width = await screenshotBothWidths(page, 'account-stale');
     assert.deepEqual(problems, [], 'no script error on the page after the window');
     assert.ok(width <= 390, `no horizontal overflow at 390 px (page ${width} px wide)`);
 
@@ -111,7 +91,7 @@ describe('/account in Chromium', () => {
     for (const kind of ['csv', 'json']) assert.equal((await page.request.get(`${stack.issuer}/pilot/export.${kind}`)).status(), 200);
     await page.goto(`${stack.issuer}/account`);
     assert.match(await page.locator('tr[data-event="admin.action"]').first().textContent() ?? '', /Export des chiffres du pilote \(JSON, du /);
-    const width = await bothWidths(page, 'keys');
+    const width = await screenshotBothWidths(page, 'account-keys');
     assert.ok(width <= 390, `no horizontal overflow at 390 px (page ${width} px wide)`);
     await page.setViewportSize({ width: 390, height: 844 });
     const lines = await page.locator('.sign-ins tbody td:first-child').evaluateAll((cells) => cells.map((td) => {
@@ -143,7 +123,7 @@ describe('removing a key, without JavaScript', () => {
     if (await confirm.count() === 0) return;
     const back = new URL(p.url()).pathname;
     await confirm.click();
-    await pscAsStaff(p);
+    await pscCardAsStaff(p);
     await p.waitForURL((url) => url.pathname === back);
   }
 
@@ -153,11 +133,11 @@ describe('removing a key, without JavaScript', () => {
     await p.waitForURL(/\/account\/keys\/[^/]+\/revoke/);
     assert.equal((await keysOf(STAFF)).length, 2, 'nothing removed by the first click');
     assert.match(await p.locator('h1').textContent() ?? '', /Retirer «\u00a0Clé bleue\u00a0» \?/);
-    const width = await bothWidths(p, 'revoke-confirm');
+    const width = await screenshotBothWidths(p, 'account-revoke-confirm');
     assert.ok(width <= 390, `no horizontal overflow at 390 px (page ${width} px wide)`);
     await p.goto(`${p.url()}?lang=en`);
     assert.match(await p.locator('h1').textContent() ?? '', /Remove “Clé bleue”\?/);
-    await bothWidths(p, 'revoke-confirm-en');
+    await screenshotBothWidths(p, 'account-revoke-confirm-en');
     await p.goto(p.url().replace('lang=en', 'lang=fr'));
     await confirmIdentityIfAsked();
     await p.getByRole('button', { name: 'Oui, retirer « Clé bleue »' }).click();
@@ -180,10 +160,10 @@ describe('removing a key, without JavaScript', () => {
     assert.match(warning, /dernière clé/);
     assert.match(warning, /Pro Santé Connect/);
     assert.match(warning, /carte CPS ou (de )?l'application e-CPS/);
-    const width = await bothWidths(p, 'revoke-last-stale');
+    const width = await screenshotBothWidths(p, 'account-revoke-last-stale');
     assert.ok(width <= 390, `no horizontal overflow at 390 px (page ${width} px wide)`);
     await confirmIdentityIfAsked();
-    await bothWidths(p, 'revoke-last');
+    await screenshotBothWidths(p, 'account-revoke-last');
     await p.getByRole('button', { name: `Oui, retirer « ${LONG_NAME} »` }).click();
     await p.waitForURL(`${stack.issuer}/account?notice=revoked-last`);
     assert.equal((await keysOf(STAFF)).length, 0);

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { startStack, type Stack } from '../support/stack.ts';
-import { launchChromium, screenshot, watchConsole } from '../support/chromium.ts';
+import { launchChromium, watchConsole, screenshotBothWidths, pscCardAsStaff } from '../support/chromium.ts';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server.ts';
 import { createKeys } from '../../src/store/index.ts';
 import { createCredentialRepository } from '../../src/webauthn/index.ts';
@@ -47,23 +47,6 @@ after(async () => {
   await smtp?.close();
 });
 
-async function bothWidths(p: Page, name: string): Promise<number> {
-  await screenshot(p, `means-${name}`);
-  const desktop = p.viewportSize()!;
-  await p.setViewportSize({ width: 390, height: 844 });
-  const width = await p.evaluate(() => document.documentElement.scrollWidth);
-  await screenshot(p, `means-${name}-390`);
-  await p.setViewportSize(desktop);
-  return width;
-}
-
-async function pscAsStaff(p: Page) {
-  await p.getByRole('button', { name: 'Se connecter avec Pro Santé Connect' }).click();
-  await p.getByLabel(/DOC0042788/).check();
-  await p.getByLabel(/Carte CPS/).check();
-  await p.getByRole('button', { name: 'Se connecter' }).click();
-}
-
 /** Moves the dates of the staff member's keys `days` into the past. */
 async function age(days: number) {
   const keys = createKeys(stack.prefix);
@@ -78,7 +61,7 @@ async function age(days: number) {
 describe('means lifecycle pages in Chromium', () => {
   it('/account: a key to confirm soon, and the e-mail notices section', async () => {
     await page.goto(`${stack.issuer}/account`);
-    await pscAsStaff(page);
+    await pscCardAsStaff(page);
     await page.waitForURL(`${stack.issuer}/account`);
     await page.getByLabel('Nom de la clé (facultatif)').fill('Clé bleue');
     await page.getByRole('button', { name: 'Ajouter une clé ou un passkey' }).click();
@@ -90,7 +73,7 @@ describe('means lifecycle pages in Chromium', () => {
     await smtp.next();
     assert.ok(await page.locator('[data-keys-due]').isVisible());
     assert.ok(await page.locator('[data-email-code-form]').isVisible());
-    const width = await bothWidths(page, 'account');
+    const width = await screenshotBothWidths(page, 'means-account');
     assert.ok(width <= 390, `no horizontal overflow at 390 px (${width} px)`);
     assert.deepEqual(problems, []);
   });
@@ -102,17 +85,17 @@ describe('means lifecycle pages in Chromium', () => {
     await page.getByRole('button', { name: 'Utiliser ma clé de sécurité ou mon téléphone' }).click();
     const status = page.locator('[data-webauthn-status]').first();
     await status.filter({ hasText: 'confirmée à nouveau' }).waitFor();
-    assert.ok(await bothWidths(page, 'key-expired') <= 390);
+    assert.ok(await screenshotBothWidths(page, 'means-key-expired') <= 390);
 
-    await pscAsStaff(page);
+    await pscCardAsStaff(page);
     await page.waitForURL(/\/confirm-key$/);
     assert.match(await page.locator('main').textContent() ?? '', /Clé bleue/);
-    assert.ok(await bothWidths(page, 'confirm-key') <= 390);
+    assert.ok(await screenshotBothWidths(page, 'means-confirm-key') <= 390);
     await page.getByRole('button', { name: 'Confirmer avec ma clé' }).click();
     await page.waitForURL(/\/notices$/);
     // The key added in the earlier session; the expiry and confirmation of this sign-in wait for the next one.
     assert.match(await page.locator('[data-notices]').textContent() ?? '', /Clé ajoutée à votre compte/);
-    assert.ok(await bothWidths(page, 'notices') <= 390);
+    assert.ok(await screenshotBothWidths(page, 'means-notices') <= 390);
     await page.getByRole('button', { name: /J'ai pris connaissance/ }).click();
     await page.waitForURL(`${stack.issuer}/account`);
     assert.equal(await page.locator('[data-keys-due]').count(), 0, 'confirmed: nothing left to confirm');
@@ -122,7 +105,7 @@ describe('means lifecycle pages in Chromium', () => {
   it('the RIE conformity report, printable', async () => {
     await page.goto(`${stack.issuer}/pilot/rie`);
     await page.waitForSelector('[data-rie-check="means-renewal"]');
-    assert.ok(await bothWidths(page, 'rie-report') <= 390);
+    assert.ok(await screenshotBothWidths(page, 'means-rie-report') <= 390);
     assert.deepEqual(problems, []);
   });
 });

@@ -9,21 +9,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startStack, type Stack } from '../support/stack.ts';
-import { launchChromium, screenshot, watchConsole } from '../support/chromium.ts';
+import { launchChromium, watchConsole, screenshotBothWidths } from '../support/chromium.ts';
 
 let stack: Stack;
 let browser: Browser;
-
-/** Screenshots at desktop width and at 390 px; returns the document's width at 390 px. */
-async function bothWidths(p: Page, name: string): Promise<number> {
-  await screenshot(p, `delegation-${name}`);
-  const desktop = p.viewportSize()!;
-  await p.setViewportSize({ width: 390, height: 844 });
-  const width = await p.evaluate(() => document.documentElement.scrollWidth);
-  await screenshot(p, `delegation-${name}-390`);
-  await p.setViewportSize(desktop);
-  return width;
-}
 
 /** A browser of its own with a virtual authenticator (a security key with a PIN). */
 async function clinicianBrowser(): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
@@ -67,23 +56,23 @@ describe('PSC sans couture in Chromium', () => {
     await enrolAtDpi(context, page, /MARC TESTBERNARD/, /Carte CPS/);
 
     await page.goto(`${stack.national!}/`);
-    await bothWidths(page, '10-national-service');
+    await screenshotBothWidths(page, 'delegation-10-national-service');
     await page.getByRole('link', { name: 'Se connecter avec Pro Santé Connect' }).click();
     await page.waitForURL(/\/interaction\//);
     assert.ok(page.url().startsWith(stack.issuer), 'kc_idp_hint: straight to the gateway');
     assert.match(await page.locator('h1').textContent() ?? '', /Connexion à Pro Santé Connect par votre établissement/);
     assert.equal(await page.getByRole('button', { name: 'Se connecter avec Pro Santé Connect' }).count(), 0, 'PSC is never offered');
-    assert.ok(await bothWidths(page, '11-gateway-key') <= 390, 'no horizontal scroll at 390 px');
+    assert.ok(await screenshotBothWidths(page, 'delegation-11-gateway-key') <= 390, 'no horizontal scroll at 390 px');
     await page.getByRole('button', { name: 'Utiliser ma clé de sécurité ou mon téléphone' }).click();
 
     await page.getByRole('heading', { name: 'Appairer un compte avec la carte CPS' }).waitFor();
-    assert.ok(await bothWidths(page, '12-psc-pairing') <= 390);
+    assert.ok(await screenshotBothWidths(page, 'delegation-12-psc-pairing') <= 390);
     await page.getByLabel(/MARC TESTBERNARD/).check();
     await page.getByRole('button', { name: 'Appairer un compte avec la carte CPS' }).click();
     await page.waitForURL(`${stack.national!}/`);
     assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Marc TESTBERNARD/);
     assert.equal(await page.locator('[data-testid=amr]').textContent(), 'hwk, mfa');
-    await bothWidths(page, '13-national-signed-in');
+    await screenshotBothWidths(page, 'delegation-13-national-signed-in');
 
     // Sign out of the service and of PSC, as PSC does it (end_session and its confirmation).
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
@@ -95,7 +84,7 @@ describe('PSC sans couture in Chromium', () => {
     await page.goto(`${stack.national!}/login`);
     await page.getByRole('heading', { name: 'Confirmer la connexion' }).waitFor();
     assert.match(await page.locator('.lead').textContent() ?? '', /MARC TESTBERNARD/);
-    assert.ok(await bothWidths(page, '14-psc-confirmation') <= 390);
+    assert.ok(await screenshotBothWidths(page, 'delegation-14-psc-confirmation') <= 390);
     await page.getByRole('button', { name: 'Confirmer' }).click();
     await page.waitForURL(`${stack.national!}/`);
     assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Marc TESTBERNARD/);
@@ -108,11 +97,11 @@ describe('PSC sans couture in Chromium', () => {
     await page.goto(`${stack.national!}/login`);
     await page.getByRole('link', { name: 'Je n\'ai pas encore de clé de sécurité ni de passkey' }).click();
     await page.getByRole('heading', { name: 'Vous n\'avez pas encore de clé' }).waitFor();
-    assert.ok(await bothWidths(page, '20-no-key') <= 390);
+    assert.ok(await screenshotBothWidths(page, 'delegation-20-no-key') <= 390);
     await page.getByRole('button', { name: 'Revenir à Pro Santé Connect' }).click();
     await page.getByRole('heading', { name: 'Connexion à Pro Santé Connect' }).waitFor();
     assert.match(await page.locator('.notice').textContent() ?? '', /carte CPS ou l’application e-CPS/);
-    assert.ok(await bothWidths(page, '21-psc-login-after-no-key') <= 390);
+    assert.ok(await screenshotBothWidths(page, 'delegation-21-psc-login-after-no-key') <= 390);
     assert.deepEqual(problems, []);
     await context.close();
   });
@@ -123,7 +112,7 @@ describe('PSC sans couture in Chromium', () => {
     await page.goto(`${stack.national!}/login`);
     await page.getByRole('button', { name: 'Utiliser ma clé de sécurité ou mon téléphone' }).click();
     await page.getByRole('heading', { name: 'Cette clé ne permet pas de vous connecter à Pro Santé Connect' }).waitFor();
-    assert.ok(await bothWidths(page, '30-key-refused') <= 390);
+    assert.ok(await screenshotBothWidths(page, 'delegation-30-key-refused') <= 390);
     await page.getByRole('button', { name: 'Revenir à Pro Santé Connect' }).click();
     await page.getByRole('heading', { name: 'Connexion à Pro Santé Connect' }).waitFor();
     assert.match(await page.locator('.notice').textContent() ?? '', /n’est pas accepté par Pro Santé Connect/);

@@ -22,6 +22,31 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
+/** The phone-sized width every page is also looked at (and must not scroll sideways at). */
+export const PHONE_VIEWPORT = { width: 390, height: 844 };
+
+/**
+ * Screenshots `page` at its width (`name`) and at the phone width (`name-390`), then restores
+ * its viewport; returns the document's width at the phone width (more than 390: it scrolls sideways).
+ */
+export async function screenshotBothWidths(page: Page, name: string): Promise<number> {
+  await screenshot(page, name);
+  const desktop = page.viewportSize()!;
+  await page.setViewportSize(PHONE_VIEWPORT);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  await screenshot(page, `${name}-390`);
+  await page.setViewportSize(desktop);
+  return width;
+}
+
+/** At the PSC simulator's sign-in page: the test doctor KIT DOC0042788 (pilot staff in the tests) with the CPS card. */
+export async function pscCardAsStaff(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Se connecter avec Pro Santé Connect' }).click();
+  await page.getByLabel(/DOC0042788/).check();
+  await page.getByLabel(/Carte CPS/).check();
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+}
+
 /** Collects Content-Security-Policy violations and page errors reported by the browser. */
 export function watchConsole(page: Page): string[] {
   const problems: string[] = [];
