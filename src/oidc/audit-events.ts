@@ -4,7 +4,9 @@
  * introspections that found no active token or were refused, pushed authorization requests
  * (stored, or refused to the client that authenticated), RP-initiated logout, back-channel
  * logout deliveries. Token and request_uri ids are recorded hashed (first 16 hex characters
- * of SHA-256), never the tokens.
+ * of SHA-256), never the tokens. Each event of a request is chained before its answer leaves
+ * (the middleware below waits for it): a client holding a token can rely on the trail having it.
+ * Back-channel deliveries are recorded as they end, whatever request they belong to.
  */
 import { createHash } from 'node:crypto';
 import type Provider from 'oidc-provider';
@@ -17,19 +19,37 @@ export function hashId(value: string | undefined): string | undefined {
 
 type Entities = Record<string, { jti?: string; accountId?: string; grantId?: string; clientId?: string } | undefined>;
 
+/** The audit records a request started, awaited before its answer is sent. */
+const pending = new WeakMap<object, Promise<void>[]>();
+function recordFor(ctx: object, record: Promise<void>): void {
+  const list = pending.get(ctx);
+  if (list) list.push(record);
+  else pending.set(ctx, [record]);
+}
+
 export function auditProviderEvents(provider: Provider, audit: AuditRecorder, sourceOf: (ctx: KoaContextWithOIDC) => AuditSource): void {
+  // First in the chain of this function's middleware: the answer waits for every record of the request.
+  provider.use(async (ctx, next) => {
+    try {
+      await next();
+    } finally {
+      const records = pending.get(ctx);
+      if (records) await Promise.all(records);
+    }
+  });
+
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     const entities = ctx.oidc.entities as unknown as Entities;
     const grantType = String(ctx.oidc.params?.grant_type ?? '');
     // client_credentials issues a ClientCredentials token: no account (no actor), no grant.
     const token = entities.AccessToken ?? entities.ClientCredentials;
-    void audit.record({
+    recordFor(ctx, audit.record({
       type: grantType === 'refresh_token' ? 'token.refreshed' : 'token.issued',
       outcome: 'success',
       actor: entities.Account?.accountId ?? token?.accountId,
       clientId: ctx.oidc.client?.clientId,
       details: { grantType, accessToken: hashId(token?.jti), grant: hashId(token?.grantId) },
-    }, sourceOf(ctx));
+    }, sourceOf(ctx)));
   });
 
   provider.use(async (ctx, next) => {
@@ -45,7 +65,7 @@ export function auditProviderEvents(provider: Provider, audit: AuditRecorder, so
     // may do it on every call: counted in /metrics, not chained. What the trail keeps: a
     // token found inactive (expired, revoked, unknown, another client's) and every refusal.
     if (route === 'introspection' && ctx.status < 400 && body?.active === true) return;
-    void audit.record({
+    await audit.record({
       type: route === 'revocation' ? 'token.revoked' : 'token.introspected',
       outcome: ctx.status < 400 ? 'success' : 'failure',
       actor: token?.accountId,
@@ -59,13 +79,13 @@ export function auditProviderEvents(provider: Provider, audit: AuditRecorder, so
    * as reason). One that failed client authentication (401) is left to the abuse limits and the
    * request log, as at /token: an address guessing secrets does not write the chain.
    */
-  function auditPushedRequest(ctx: KoaContextWithOIDC) {
+  function auditPushedRequest(ctx: KoaContextWithOIDC): Promise<void> | undefined {
     const { oidc } = ctx;
     if (ctx.status === 401 || !oidc.client) return;
     const pushed = oidc.entities.PushedAuthorizationRequest as { jti?: string; dpopJkt?: string } | undefined;
     const body = ctx.body as { expires_in?: number; error?: string } | undefined;
     const stored = ctx.status === 201 && pushed;
-    void audit.record({
+    return audit.record({
       type: 'authorization.pushed',
       outcome: stored ? 'success' : 'failure',
       clientId: oidc.client.clientId,
@@ -75,7 +95,7 @@ export function auditProviderEvents(provider: Provider, audit: AuditRecorder, so
   }
 
   provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
-    void audit.record({ type: 'logout.front', outcome: 'success', actor: ctx.oidc.session?.accountId, clientId: ctx.oidc.client?.clientId }, sourceOf(ctx));
+    recordFor(ctx, audit.record({ type: 'logout.front', outcome: 'success', actor: ctx.oidc.session?.accountId, clientId: ctx.oidc.client?.clientId }, sourceOf(ctx)));
   });
   provider.on('backchannel.success', (_ctx: KoaContextWithOIDC, client: { clientId: string }, accountId: string) => {
     void audit.record({ type: 'logout.backchannel', outcome: 'success', actor: accountId, clientId: client.clientId });
