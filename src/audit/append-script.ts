@@ -14,10 +14,9 @@
  * Returns {1, new head} when written, {0, current head} when another writer moved the head,
  * {2, current generation} when a rebuild of the index started a new generation meanwhile.
  */
-import { canonical } from './canonical.ts';
+import type { ChainedEvent } from './chain.ts';
 import { monthOf, type AuditIndexKeys } from './index-keys.ts';
 import { indexTermsOf } from './search.ts';
-import type { AuditEvent } from './types.ts';
 
 // KEYS: 1 head, 2 stream, 3 generation, 4 since, 5 months, 6..5+R the month registries, then index keys.
 // ARGV: 1 expected head, 2 new head, 3 expected generation, 4 R, 5..4+R the registries' months,
@@ -110,8 +109,9 @@ export interface AppendCall {
 /** KEYS and ARGV of the script for these chained events. */
 export function appendCall(
   ix: AuditIndexKeys, gen: number, names: { head: string; stream: string },
-  events: readonly AuditEvent[], expectedHead: string, newHead: string,
+  chained: readonly ChainedEvent[], expectedHead: string, newHead: string,
 ): AppendCall {
+  const events = chained.map(({ event }) => event);
   const registries = new Map<string, number>(); // month -> KEYS number
   const terms = new Map<string, number>(); // index key -> KEYS number
   const months: string[] = [];
@@ -131,7 +131,7 @@ export function appendCall(
   const args = [expectedHead, newHead, String(gen), String(months.length), ...months];
   events.forEach((event, e) => {
     const pairs = perEvent[e]!;
-    args.push(String(entryTime(event.time)), canonical(event), String(pairs.length));
+    args.push(String(entryTime(event.time)), chained[e]!.text, String(pairs.length));
     for (const [key, month] of pairs) {
       let number = terms.get(key);
       if (number === undefined) {

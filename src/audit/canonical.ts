@@ -41,12 +41,43 @@ function write(value: unknown, path: string): string {
     const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
     throw new TypeError(`canonical JSON: expected a plain object at ${path}, got an instance of ${name}`);
   }
-  const record = value as Record<string, unknown>;
-  const members = Object.keys(record)
-    .filter((key) => record[key] !== undefined)
-    .sort()
-    .map((key) => `${JSON.stringify(key)}:${write(record[key], `${path}.${key}`)}`);
+  return objectText(objectMembers(value as Record<string, unknown>, path));
+}
+
+/** A plain object's canonical members, sorted by key: what its canonical text is made of. */
+export interface CanonicalMembers {
+  keys: string[];
+  /** `"key":value` of each key, same order. */
+  members: string[];
+}
+
+function objectMembers(record: Record<string, unknown>, path: string): CanonicalMembers {
+  const keys = Object.keys(record).filter((key) => record[key] !== undefined).sort();
+  return { keys, members: keys.map((key) => `${JSON.stringify(key)}:${write(record[key], `${path}.${key}`)}`) };
+}
+
+function objectText({ members }: CanonicalMembers): string {
   return `{${members.join(',')}}`;
+}
+
+/**
+ * canonical(record) and what it is made of, so that the same object with one more member can
+ * be written without serializing the rest again (an audit event, then the event with its MAC).
+ */
+export function canonicalObject(record: Record<string, unknown>): { text: string; parts: CanonicalMembers } {
+  const parts = objectMembers(record, '$');
+  return { text: objectText(parts), parts };
+}
+
+/** canonical({ ...record, [key]: value }) from canonicalObject(record).parts, for a key record lacks. */
+export function canonicalWithMember(parts: CanonicalMembers, key: string, value: unknown): string {
+  if (value === undefined) return objectText(parts);
+  let at = 0;
+  while (at < parts.keys.length && parts.keys[at]! < key) at++;
+  if (parts.keys[at] === key) throw new TypeError(`canonical JSON: expected an object without ${key}, got one with it`);
+  const members = [...parts.members];
+  members.splice(at, 0, `${JSON.stringify(key)}:${write(value, `$.${key}`)}`);
+  return objectText({ keys: [], members });
 }
 
 /**

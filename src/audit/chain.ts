@@ -27,7 +27,7 @@
  *  'head-mismatch'.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { canonical } from './canonical.ts';
+import { canonical, canonicalObject, canonicalWithMember } from './canonical.ts';
 import type { AuditEvent } from './types.ts';
 
 /** An event before its MAC is computed. */
@@ -93,13 +93,29 @@ export function hasValidMac(key: string, event: AuditEvent): boolean {
  * nothing): assigns seq and prev and computes each MAC. Bodies must already be JSON-normalized.
  */
 export function linkEvents(key: string, head: ChainHead | undefined, bodies: readonly AuditEventBody[], start?: { seq: number; prev: string }): AuditEvent[] {
+  return chainEvents(key, head, bodies, start).map(({ event }) => event);
+}
+
+/** A chained event and its canonical JSON (what the log stores). */
+export interface ChainedEvent {
+  event: AuditEvent;
+  text: string;
+}
+
+/**
+ * linkEvents, with each event's canonical JSON: the event without its MAC is serialized once,
+ * for the MAC and (with the MAC member added in its sorted place) for storage.
+ */
+export function chainEvents(key: string, head: ChainHead | undefined, bodies: readonly AuditEventBody[], start?: { seq: number; prev: string }): ChainedEvent[] {
   let seq = head ? head.seq : (start ? start.seq - 1 : 0);
   let prev = head ? head.mac : (start?.prev ?? '');
   return bodies.map((body) => {
     const unsigned: UnsignedAuditEvent = { ...body, seq: ++seq, prev };
-    const event = { ...unsigned, mac: macFor(key, prev, unsigned) } as AuditEvent;
-    prev = event.mac;
-    return event;
+    const { text: unsignedText, parts } = canonicalObject(unsigned as unknown as Record<string, unknown>);
+    const mac = hmac(key, `${prev}\n${unsignedText}`);
+    const event = { ...unsigned, mac } as AuditEvent;
+    prev = mac;
+    return { event, text: canonicalWithMember(parts, 'mac', mac) };
   });
 }
 

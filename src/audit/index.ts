@@ -5,9 +5,9 @@
  */
 export { AUDIT_EVENT_TYPES, type AuditEvent, type AuditEventType, type AuditInput, type AuditOutcome, type AuditRecorder, type AuditSource } from './types.ts';
 export { AUDIT_CATALOGUE, type CatalogueEntry } from './catalogue.ts';
-export { canonical, toJsonValue, type JsonValue } from './canonical.ts';
+export { canonical, canonicalObject, canonicalWithMember, toJsonValue, type JsonValue } from './canonical.ts';
 export {
-  MIN_MAC_KEY_LENGTH, assertMacKey, macFor, hasValidMac, linkEvents, trimPointMac, isAuthenticTrimPoint, verifyChain, checkCheckpoint,
+  MIN_MAC_KEY_LENGTH, assertMacKey, macFor, hasValidMac, linkEvents, chainEvents, trimPointMac, isAuthenticTrimPoint, verifyChain, checkCheckpoint,
   type AuditEventBody, type AuditTrimPoint, type ChainHead, type ChainProblem, type ChainVerification, type UnsignedAuditEvent, type VerifyChainOptions, type VerifiedRun,
 } from './chain.ts';
 export { AuditLogFormatError, type AuditLog, type AuditRangeOptions, type AuditTrimOptions } from './log.ts';

@@ -5,8 +5,7 @@
  * searches page the same way.
  */
 import { entryTime } from './append-script.ts';
-import { canonical } from './canonical.ts';
-import { assertMacKey, linkEvents, trimPointMac, type AuditTrimPoint, type ChainHead } from './chain.ts';
+import { assertMacKey, chainEvents, type ChainedEvent, trimPointMac, type AuditTrimPoint, type ChainHead } from './chain.ts';
 import { inTimeRange, parseTimeOption, prepareBody, type AuditLog, type AuditRangeOptions, type AuditTrimOptions } from './log.ts';
 import { searchAllEntries, searchEntries, type PositionedEvent } from './memory-search.ts';
 import type { ParsedPosition } from './positions.ts';
@@ -34,8 +33,8 @@ export function createMemoryAuditLog(macKey: string, options: MemoryAuditLogOpti
   return {
     async append(input) {
       if (closed) throw new Error('audit append: the log is closed');
-      const [event] = linkEvents(macKey, head, [prepareBody(input)], trim);
-      stored.push(canonical(event));
+      const [{ event, text }] = chainEvents(macKey, head, [prepareBody(input)], trim) as [ChainedEvent];
+      stored.push(text);
       const ms = Math.max(lastPosition.ms, Math.min(entryTime(event!.time), clock()));
       lastPosition = { ms, n: ms === lastPosition.ms && positions.length ? lastPosition.n + 1 : 0 };
       positions.push(lastPosition);

@@ -25,7 +25,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Keys } from '../store/keys.ts';
 import { awaitShared, sharedWork } from '../store/answer-deadline.ts';
 import { APPEND_SCRIPT, appendCall } from './append-script.ts';
-import { assertMacKey, linkEvents, trimPointMac, type AuditEventBody, type AuditTrimPoint, type ChainHead } from './chain.ts';
+import { assertMacKey, chainEvents, trimPointMac, type AuditEventBody, type AuditTrimPoint, type ChainHead } from './chain.ts';
 import { auditIndexKeys, generationOf } from './index-keys.ts';
 import { inTimeRange, parseTimeOption, prepareBody, type AuditLog, type AuditRangeOptions, type AuditTrimOptions } from './log.ts';
 import { dropTrimmedIndex } from './redis-index-trim.ts';
@@ -90,8 +90,11 @@ export function createRedisAuditLog(redis: Client, keys: Keys, macKey: string, o
   // seq -> stream id of events returned last by range(): the next page starts right after.
   const cursors = new Map<number, string>();
 
+  // SHA-1 of each script source, computed once (the sources are this module's constants).
+  const shas = new Map<string, string>();
   async function script(source: string, keyNames: string[], args: string[]): Promise<unknown> {
-    const sha = sha1(source);
+    let sha = shas.get(source);
+    if (sha === undefined) shas.set(source, sha = sha1(source));
     try {
       return await redis.evalsha(sha, keyNames.length, ...keyNames, ...args);
     } catch (err) {
@@ -108,9 +111,10 @@ export function createRedisAuditLog(redis: Client, keys: Keys, macKey: string, o
       const head = parseHead(rawHead ?? null);
       const trim = head ? undefined : parseTrim(rawTrim ?? null);
       const gen = generationOf(rawGen);
-      const events = linkEvents(macKey, head, bodies, trim);
+      const chained = chainEvents(macKey, head, bodies, trim);
+      const events = chained.map(({ event }) => event);
       const last = events.at(-1)!;
-      const call = appendCall(ix, gen, { head: headKey, stream: streamKey }, events, rawHead ?? '', JSON.stringify({ seq: last.seq, mac: last.mac }));
+      const call = appendCall(ix, gen, { head: headKey, stream: streamKey }, chained, rawHead ?? '', JSON.stringify({ seq: last.seq, mac: last.mac }));
       const [done, current] = (await script(APPEND_SCRIPT, call.keys, call.args)) as [number, string];
       if (done === 1) {
         written = { head: current, gen: String(gen) };

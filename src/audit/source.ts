@@ -33,13 +33,20 @@ export function reduceIp(ip: string | undefined, policy: IpPolicy, hashKey?: str
       return address;
     case 'truncated':
       return isIPv4(address) ? `${address.split('.').slice(0, 3).join('.')}.0` : truncateIPv6(address);
-    case 'hashed': {
-      const subKey = createHmac('sha256', hashKey!).update('hospiconnect audit ip v1').digest();
-      return createHmac('sha256', subKey).update(address).digest('hex').slice(0, 16);
-    }
+    case 'hashed':
+      return createHmac('sha256', ipHashKey(hashKey!)).update(address).digest('hex').slice(0, 16);
     default:
       throw new TypeError(`audit ip policy: expected full, truncated or hashed, got ${JSON.stringify(policy)}`);
   }
+}
+
+/** The last MAC key given and the address-hashing key derived from it (one per process in practice). */
+let derived: { from: string; key: Buffer } | undefined;
+
+/** HMAC-SHA256(MAC key, "hospiconnect audit ip v1"): derived once per MAC key, not per event. */
+function ipHashKey(macKey: string): Buffer {
+  if (derived?.from !== macKey) derived = { from: macKey, key: createHmac('sha256', macKey).update('hospiconnect audit ip v1').digest() };
+  return derived.key;
 }
 
 /** The address without brackets, zone id or IPv4-mapped prefix; IPv6 lower-cased; undefined if not an IP. */

@@ -9,11 +9,24 @@ const PARIS_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: PILOT_TIME_ZONE,
 const DAY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DAY_MS = 86_400_000;
 
+const HOUR_MS = 3_600_000;
+/**
+ * The last UTC hour asked and its Paris day. Paris is a whole number of hours ahead of UTC and
+ * changes offset on an hour (01:00 UTC), so its midnight is always on a UTC hour: one UTC hour
+ * lies within one Paris day. Every audit event asks for its day (pilot aggregates), nearly
+ * always in the same hour: Intl's formatting (a few µs) is then done once an hour.
+ */
+let lastHour: { hour: number; day: string } | undefined;
+
 /** The Paris calendar day of an instant (epoch ms or ISO 8601 string). */
 export function parisDay(instant: number | string): string {
   const ms = typeof instant === 'number' ? instant : Date.parse(instant);
   if (!Number.isFinite(ms)) throw new RangeError(`expected an instant, got ${String(instant)}`);
-  return PARIS_DATE.format(ms);
+  const hour = Math.floor(ms / HOUR_MS);
+  if (lastHour?.hour === hour) return lastHour.day;
+  const day = PARIS_DATE.format(ms);
+  lastHour = { hour, day };
+  return day;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonical, checkCheckpoint, isAuthenticTrimPoint, linkEvents, macFor, trimPointMac, verifyChain, assertMacKey } from '../../src/audit/index.ts';
+import { canonical, canonicalObject, canonicalWithMember, chainEvents, checkCheckpoint, isAuthenticTrimPoint, linkEvents, macFor, trimPointMac, verifyChain, assertMacKey } from '../../src/audit/index.ts';
 import type { AuditEvent } from '../../src/audit/types.ts';
 import { KEY, WRONG_KEY, body, makeChain } from './helpers.ts';
 
@@ -29,12 +29,32 @@ describe('canonical JSON', () => {
     assert.throws(() => canonical({ n: 10n }), /got bigint/);
   });
 
+  it('adds a member to an object serialized before exactly as serializing the whole again', () => {
+    for (const record of [{}, { b: 1 }, { z: 'x', a: [1, { q: null }] }, { ma: 1, mac0: 2, m: 3, 'é': 4, M: 5 }]) {
+      const { text, parts } = canonicalObject(record);
+      assert.equal(text, canonical(record));
+      assert.equal(canonicalWithMember(parts, 'mac', 'v"\\'), canonical({ ...record, mac: 'v"\\' }));
+    }
+    assert.throws(() => canonicalWithMember(canonicalObject({ mac: 1 }).parts, 'mac', 2), /without mac/);
+  });
+
   it('is the same for the same content whatever the key order', () => {
     assert.equal(canonical({ x: 1, y: 'é\n' }), canonical({ y: 'é\n', x: 1 }));
   });
 });
 
 describe('MAC', () => {
+  it('chainEvents gives each event with the canonical JSON the log stores, its MAC as macFor computes it', () => {
+    const bodies = [body(0), { ...body(1), details: { z: 1, a: 'é' }, clientId: 'rp', userAgent: 'Chrome 1 / Linux' }, { ...body(2), actor: 'x', reason: 'r' }];
+    const chained = chainEvents(KEY, { seq: 41, mac: 'head' }, bodies);
+    assert.deepEqual(chained.map(({ event }) => event), linkEvents(KEY, { seq: 41, mac: 'head' }, bodies));
+    for (const { event, text } of chained) {
+      assert.equal(text, canonical(event));
+      assert.equal(event.mac, macFor(KEY, event.prev, event));
+    }
+  });
+
+
   it('is HMAC-SHA256 over prev, a newline and the canonical event without mac, base64url', async () => {
     const { createHmac } = await import('node:crypto');
     const [event] = makeChain(1);

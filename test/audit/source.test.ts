@@ -4,6 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { auditSourceFrom, reduceIp, summarizeUserAgent, USER_AGENT_SUMMARY_MAX } from '../../src/audit/index.ts';
 import { KEY, WRONG_KEY } from './helpers.ts';
 
@@ -35,6 +36,10 @@ describe('reduceIp', () => {
     assert.notEqual(reduceIp('192.168.1.78', 'hashed', KEY), hashed);
     assert.notEqual(reduceIp('192.168.1.77', 'hashed', WRONG_KEY), hashed);
     assert.equal(hashed!.includes('192'), false);
+    // HMAC under HMAC(MAC key, "hospiconnect audit ip v1"), whichever key was used just before.
+    const subKey = createHmac('sha256', KEY).update('hospiconnect audit ip v1').digest();
+    assert.equal(hashed, createHmac('sha256', subKey).update('192.168.1.77').digest('hex').slice(0, 16));
+    assert.equal(reduceIp('192.168.1.77', 'hashed', KEY), hashed, 'the same again after the other key');
   });
 
   it('refuses the hashed policy without a key', () => {
