@@ -15,6 +15,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import { basicClientId, bodyClientId } from '../limits/token-client.ts';
 import type { AbuseLimits } from '../limits/index.ts';
 import { OUTAGE_RETRY_AFTER_SECONDS } from '../http/errors.ts';
+import { isStoreUnavailable } from '../store/unavailable.ts';
 import { OIDC_ROUTES } from './provider.ts';
 
 /** Where relying parties authenticate: counted by the abuse limits. */
@@ -47,7 +48,17 @@ export function providerEdges(provider: Provider, limits: AbuseLimits): void {
     req.headers['x-forwarded-proto'] = req.protocol;
     if (req.host) req.headers['x-forwarded-host'] = req.host;
     else delete req.headers['x-forwarded-host'];
-    await next();
+    try {
+      await next();
+    } catch (err) {
+      // An outage met after the handler answered (a middleware's write after next()) escapes the
+      // provider's own error handling: Koa renders it with err.headers (it clears the others).
+      if (isStoreUnavailable(err) && err instanceof Error) {
+        const headers = (err as { headers?: Record<string, string> }).headers;
+        (err as { headers?: Record<string, string> }).headers = { ...headers, 'retry-after': String(OUTAGE_RETRY_AFTER_SECONDS) };
+      }
+      throw err;
+    }
     if (ctx.status === 503) ctx.set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
     if (ctx.method === 'POST' && CLIENT_ENDPOINTS.includes(ctx.path)) {
       ctx.set('pragma', 'no-cache');
