@@ -237,7 +237,11 @@ describe('the compose stack on stand-in base images', () => {
     const info = await client.fetchUserInfo(config, tokens.access_token, PRACTITIONER);
     assert.equal(info.SubjectNameID, PRACTITIONER);
 
-    const survivorLog = logsOf(survivor).slice(survivorLogBefore);
+    // Request log lines are written in batches, at the latest every 200 ms (src/logger.ts).
+    const survivorLog = await waitFor(`${survivor}'s request log of the callback and the code exchange`, () => {
+      const log = logsOf(survivor).slice(survivorLogBefore);
+      return /"url":"\/federation\/psc\/callback/.test(log) && /"url":"\/token"/.test(log) ? log : undefined;
+    }, 5000).catch(() => logsOf(survivor).slice(survivorLogBefore));
     assert.match(survivorLog, /"url":"\/federation\/psc\/callback/, `${survivor} answered PSC's callback for the killed ${victim}`);
     assert.match(survivorLog, /"url":"\/token"/, 'and the code exchange');
     assert.equal(inspect(victim, '{{.State.Status}}'), 'exited', `${victim} stayed down all along (killed, not crashed: no restart)`);
