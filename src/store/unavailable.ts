@@ -28,7 +28,7 @@ export class StoreUnavailableError extends errors.TemporarilyUnavailable {
  */
 const UNAVAILABLE_REPLIES = /^(MISCONF|OOM|LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|BUSY|NOREPLICAS)\b|^ERR max number of clients reached/;
 /** ioredis' own errors while it has no usable connection. */
-const UNAVAILABLE_MESSAGES = /Connection is closed|Stream isn't writeable|isn't ready and enableOfflineQueue|None of startup nodes is available|Failed to refresh slots cache|Command timed out|Reached the max retries per request limit|connect ETIMEDOUT|All sentinels are unreachable|Too many Cluster redirections|Redis connection is not ready/i;
+const UNAVAILABLE_MESSAGES = /Connection is closed|Stream isn't writeable|isn't ready and enableOfflineQueue|None of startup nodes is available|Failed to refresh slots cache|Command timed out|Reached the max retries per request limit|connect ETIMEDOUT|All sentinels are unreachable|Too many Cluster redirections|Redis connection is not ready|Command aborted due to connection close|Cluster is ended/i;
 const UNAVAILABLE_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError', 'StoreDeadlineError']);
 
 type ErrorLike = { name?: string; message?: string; code?: string; cause?: unknown; failures?: { message?: unknown }[] };

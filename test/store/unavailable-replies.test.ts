@@ -99,6 +99,10 @@ describe('replies of a Redis that cannot take a command now', () => {
       assert.equal(isStoreUnavailable(new ReplyError(text)), true, text);
       assert.equal(outageCause(new StoreUnavailableError(new ReplyError(text))), text);
     }
+    // ioredis' own, for commands of a pipeline or MULTI in flight when the connection closed (a
+    // master killed under load: seen as 500s in the Sentinel failover test).
+    const aborted = Object.assign(new Error('Command aborted due to connection close'), { name: 'AbortError' });
+    assert.equal(isStoreUnavailable(aborted), true, aborted.message);
     assert.equal(isStoreUnavailable(new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value')), false);
     assert.equal(isStoreUnavailable(new BatchError([{ command: 'SADD', key: 'k', message: 'WRONGTYPE Operation against a key holding the wrong kind of value' }], 2)), false,
       'a batch that failed for its own reasons is a server error');
