@@ -26,7 +26,8 @@ export class StoreUnavailableError extends errors.TemporarilyUnavailable {
  * (MISCONF), maxmemory reached under noeviction (OOM), a replica after a failover (READONLY),
  * loading its data, busy with a script, a Cluster or master without quorum.
  */
-const UNAVAILABLE_REPLIES = /^(MISCONF|OOM|LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|BUSY|NOREPLICAS)\b|^ERR max number of clients reached/;
+// MOVED and ASK reach a caller when a Cluster's slots move under an auto-pipelined batch (a failover).
+const UNAVAILABLE_REPLIES = /^(MISCONF|OOM|LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|BUSY|NOREPLICAS|MOVED|ASK)\b|^ERR max number of clients reached/;
 /** ioredis' own errors while it has no usable connection. */
 const UNAVAILABLE_MESSAGES = /Connection is closed|Stream isn't writeable|isn't ready and enableOfflineQueue|None of startup nodes is available|Failed to refresh slots cache|Command timed out|Reached the max retries per request limit|connect ETIMEDOUT|All sentinels are unreachable|Too many Cluster redirections|Redis connection is not ready|Command aborted due to connection close|Cluster is ended/i;
 const UNAVAILABLE_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError', 'StoreDeadlineError']);

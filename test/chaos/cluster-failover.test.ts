@@ -17,9 +17,10 @@ import { waitFor } from './wait-for.ts';
 
 let cluster: ClusterGroup;
 let stack: Stack;
+const logs: string[] = [];
 before(async () => {
   cluster = await createClusterGroup();
-  stack = await startStack({ name: 'chaos-cluster', redisTopology: { clusterNodes: cluster.nodes } });
+  stack = await startStack({ name: 'chaos-cluster', redisTopology: { clusterNodes: cluster.nodes }, logs });
 });
 after(async () => {
   await stack?.close();
@@ -33,7 +34,7 @@ describe('chaos: Cluster master failover', () => {
     await failoverUnderLoad(t, stack, async () => {
       await killOnceReplicated(killed);
       await waitFor('its replica took over', async () => (await cluster.masters()).length === 3 && cluster.healthy(), 30_000);
-    });
+    }, logs);
     assert.ok(!(await cluster.masters()).includes(killed));
   });
 });

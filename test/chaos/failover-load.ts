@@ -24,7 +24,20 @@ interface Worker {
 
 const LOAD_BEFORE_MS = 1_500;
 
-export async function failoverUnderLoad(t: TestContext, stack: Stack, switchMasters: () => Promise<void>): Promise<void> {
+/**
+ * The failover scenario; when it fails, the gateway's error lines (`logs`, the stack's log
+ * option) are printed as diagnostics: a 500 names its error there.
+ */
+export async function failoverUnderLoad(t: TestContext, stack: Stack, switchMasters: () => Promise<void>, logs: string[] = []): Promise<void> {
+  try {
+    await failoverScenario(t, stack, switchMasters);
+  } catch (err) {
+    for (const line of logs.filter((l) => /"level":(50|60)/.test(l)).slice(0, 10)) t.diagnostic(line.slice(0, 600));
+    throw err;
+  }
+}
+
+async function failoverScenario(t: TestContext, stack: Stack, switchMasters: () => Promise<void>): Promise<void> {
   const workers: Worker[] = [];
   for (let index = 0; index < 3; index += 1) {
     const browser = new TestBrowser();

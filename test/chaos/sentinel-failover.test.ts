@@ -17,9 +17,10 @@ import { waitFor } from './wait-for.ts';
 
 let group: SentinelGroup;
 let stack: Stack;
+const logs: string[] = [];
 before(async () => {
   group = await createSentinelGroup();
-  stack = await startStack({ name: 'chaos-sentinel', redisTopology: { sentinels: group.sentinels, sentinelName: group.name } });
+  stack = await startStack({ name: 'chaos-sentinel', redisTopology: { sentinels: group.sentinels, sentinelName: group.name }, logs });
 });
 after(async () => {
   await stack?.close();
@@ -32,7 +33,7 @@ describe('chaos: Sentinel failover', () => {
     await failoverUnderLoad(t, stack, async () => {
       await group.failover();
       await waitFor('the sentinels switched masters', async () => (await group.master().catch(() => old)) !== old, 30_000);
-    });
+    }, logs);
     assert.notEqual(await group.master(), old);
   });
 
@@ -42,7 +43,7 @@ describe('chaos: Sentinel failover', () => {
     await failoverUnderLoad(t, stack, async () => {
       await killOnceReplicated(old);
       await waitFor('the sentinels promoted the replica', async () => (await group.master().catch(() => old)) !== old, 30_000);
-    });
+    }, logs);
     assert.notEqual(await group.master(), old);
   });
 });

@@ -95,6 +95,8 @@ describe('replies of a Redis that cannot take a command now', () => {
       "READONLY You can't write against a read only replica.",
       'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.',
       'ERR max number of clients reached',
+      'MOVED 4485 127.0.0.1:34231', // a Cluster failover under load: an auto-pipelined EVALSHA answered 500 before
+      'ASK 4485 127.0.0.1:34231',
     ]) {
       assert.equal(isStoreUnavailable(new ReplyError(text)), true, text);
       assert.equal(outageCause(new StoreUnavailableError(new ReplyError(text))), text);
