@@ -13,6 +13,7 @@
  * limits — is covered without passing anything down.
  */
 import { currentRequest, outsideAnyRequest } from './request-scope.ts';
+import { errorCauses } from './error-causes.ts';
 
 /** The documented wait for Redis: a command (and a request) gets its answer within this. */
 export const STORE_ANSWER_MS = 3000;
@@ -27,9 +28,7 @@ export class StoreDeadlineError extends Error {
 
 /** Whether `err`, or an error it wraps, is a missed deadline. */
 function missedDeadline(err: unknown): boolean {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
-    if (e instanceof StoreDeadlineError) return true;
-  }
+  for (const e of errorCauses(err)) if (e instanceof StoreDeadlineError) return true;
   return false;
 }
 

@@ -9,6 +9,7 @@
  * own routes show the French "try again in a moment" page. Other Redis errors (WRONGTYPE, a
  * script bug) stay what they are: a server error, logged.
  */
+import { errorCauses } from './error-causes.ts';
 import { errors } from 'oidc-provider';
 import type { Store, StoreBatch } from './store.ts';
 
@@ -42,9 +43,8 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 
 /** True when `err` (or an error it wraps) means the store could not be reached. */
 export function isStoreUnavailable(err: unknown): boolean {
-  for (let e = err as ErrorLike | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth += 1) {
+  for (const e of errorCauses(err) as Iterable<ErrorLike>) {
     if (e instanceof StoreUnavailableError) return true;
-    if (typeof e !== 'object') return false;
     if (e.name && UNAVAILABLE_NAMES.has(e.name)) return true;
     if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
     if (typeof e.message === 'string' && (UNAVAILABLE_REPLIES.test(e.message) || UNAVAILABLE_MESSAGES.test(e.message))) return true;
@@ -59,7 +59,7 @@ export function isStoreUnavailable(err: unknown): boolean {
  */
 export function outageCause(err: unknown): string {
   let said = '';
-  for (let e = err as ErrorLike | undefined, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as typeof e, depth += 1) {
+  for (const e of errorCauses(err) as Iterable<ErrorLike>) {
     const refused = batchReplies(e).find((reply) => UNAVAILABLE_REPLIES.test(reply));
     if (refused) return refused.slice(0, 200);
     if (typeof e.message === 'string' && !(e instanceof StoreUnavailableError)) said = e.code && !e.message.includes(e.code) ? `${e.code} ${e.message}` : e.message;
