@@ -19,7 +19,7 @@ import {
 } from './audit/index.ts';
 import type { AuditRecorder, AuditSource } from './audit/types.ts';
 import { requestAudit, withActivityIndex, type RequestAudit } from './http/audit.ts';
-import { instanceId } from './logger.ts';
+import { instanceId } from './logging/logger.ts';
 import { createPilotFedRecorder } from './pilot/recorder.ts';
 import { createMeansNotices, type MeansNotices } from './means/index.ts';
 

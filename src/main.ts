@@ -8,7 +8,7 @@
  */
 import { ConfigError, formatProblem, loadConfig, type Config } from './config/index.ts';
 import { KeyFileError } from './keys/load.ts';
-import { createLogger } from './logger.ts';
+import { createLogger } from './logging/logger.ts';
 import { startGateway } from './gateway.ts';
 import { checkSandboxUrls, loadSandboxClients, prepareSandboxSecrets, startDemoApps, startPscSandbox } from './sandbox/launch.ts';
 import type { ClientMetadata } from './oidc/index.ts';

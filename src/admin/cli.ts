@@ -7,9 +7,9 @@
 import { parseArgs } from 'node:util';
 import { ID_NAT_PATTERN } from '../accounts/index.ts';
 import { runAdminCli, type AdminContext } from './context.ts';
-import { addClient, disableClient, enableClient, listClients } from './commands/clients.ts';
-import { confirmKey, endSessions, listKeys, revokeKeys, show } from './commands/clinician.ts';
-import { emergencyCode } from './commands/emergency.ts';
+import { addClient, disableClient, enableClient, listClients } from './client-commands.ts';
+import { confirmKey, endSessions, listKeys, revokeKeys, show } from './clinician-commands.ts';
+import { emergencyCode } from './emergency-command.ts';
 
 interface Parsed {
   args: string[];

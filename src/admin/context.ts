@@ -9,7 +9,7 @@ import type { Store } from '../store/store.ts';
 import { loadAuditMacKey } from '../keys/load.ts';
 import { createAuditMirrorLogger, createRedisAuditLog } from '../audit/index.ts';
 import type { AuditInput } from '../audit/types.ts';
-import { instanceId } from '../logger.ts';
+import { instanceId } from '../logging/logger.ts';
 import { createPilotFedRecorder } from '../pilot/recorder.ts';
 import { createMeansNotices } from '../means/index.ts';
 

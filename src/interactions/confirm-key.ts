@@ -16,7 +16,7 @@ import { interactionWithPendingLogin, takePendingLogin, type VerifiedLogin } fro
 import { sendCeremonyError } from './json-responses.ts';
 import { webauthnDeps } from './webauthn-ceremony.ts';
 import { noteExpiredKeys } from '../means/expired-keys.ts';
-import { markWarned } from './notices-step.ts';
+import { markWarned } from './notices-hold.ts';
 
 /** The clinician's usable keys that should be confirmed now. */
 export async function keysToConfirm(deps: InteractionDeps, accountId: string): Promise<StoredCredential[]> {

@@ -5,7 +5,7 @@
  * (`ts`: the `auth_time` of the tokens, not the time the last page was left). `redirect`
  * answers the browser with a redirect (forms); `resultUrl` returns where to go (JSON endpoints).
  * Before that, a clinician with notices of changes to their means, or a key to confirm soon, is
- * shown them once (notices-step.ts); the login then finishes from there.
+ * shown them once (notices-hold.ts, notices-step.ts); the login then finishes from there.
  */
 import type { Request, Response } from 'express';
 import type { InteractionDeps, InteractionDetails } from './context.ts';
@@ -13,7 +13,7 @@ import type { VerifiedLogin } from './pending-login.ts';
 import { ASSURANCE_CHECK, type LoginResult } from '../oidc/assurance-check.ts';
 import { establishmentsOf, professionOf } from '../accounts/index.ts';
 import { refuseEndedAuthentication } from './ended-authentication.ts';
-import { holdForNotices } from './notices-step.ts';
+import { holdForNotices } from './notices-hold.ts';
 import { recordWorkstationPass } from './workstation-pass.ts';
 import { gatewayProperties } from '../oidc/client-properties.ts';
 import { recordDelegatedSignIn } from './delegation-pages.ts';

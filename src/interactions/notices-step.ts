@@ -1,55 +1,17 @@
 /**
- * The notices step of a sign-in (RIE means lifecycle): before the login finishes, a clinician
- * sees once the changes to their means since they last acknowledged (a key added, renamed,
- * raised, confirmed, revoked, expired, blocked, disabled by a FIDO status report) and, at most
- * once a day, the keys to confirm soon. "Continuer" acknowledges what was shown (up to the last
- * seq on the page: a change recorded meanwhile stays pending) and finishes the login. Changes
- * made during this very sign-in (e.g. the key just enrolled) wait for the next one.
+ * The notices step of a sign-in (RIE means lifecycle), once notices-hold.ts has held the login:
+ * the clinician sees the changes to their means since they last acknowledged and the keys to
+ * confirm soon. "Continuer" acknowledges what was shown (up to the last seq on the page: a
+ * change recorded meanwhile stays pending) and finishes the login.
  */
 import type { RequestHandler } from 'express';
-import { attemptId } from '../http/audit.ts';
 import { UserFacingError } from '../http/errors.ts';
 import { localeOf, sendPage } from '../http/page.ts';
-import { keyAge } from '../webauthn/index.ts';
-import { noticeText, type Notice } from '../means/index.ts';
-import type { InteractionDeps, InteractionDetails } from './context.ts';
-import { interactionWithPendingLogin, savePendingLogin, takePendingLogin, type VerifiedLogin } from './pending-login.ts';
+import { noticeText } from '../means/index.ts';
+import type { InteractionDeps } from './context.ts';
+import { interactionWithPendingLogin, takePendingLogin } from './pending-login.ts';
 import { finishLogin } from './finish-login.ts';
-
-/** A day's sign-ins warn of a key to confirm once. */
-const WARNING_EVERY_SECONDS = 20 * 3600;
-
-const warnedKey = (deps: InteractionDeps, idNat: string) => deps.keys.accountPart(idNat, 'age-warned');
-
-async function noticesToShow(deps: InteractionDeps, uid: string, idNat: string): Promise<Notice[]> {
-  const attempt = attemptId(uid);
-  return (await deps.notices.board.pending(idNat)).filter((notice) => notice.attempt !== attempt);
-}
-
-async function keysToWarnOf(deps: InteractionDeps, idNat: string) {
-  const now = deps.clock();
-  return (await deps.credentials.listUsable(idNat))
-    .map((credential) => ({ name: credential.name, age: keyAge(credential, now, deps.config.means) }))
-    .filter((key) => key.age.state !== 'current');
-}
-
-/** The clinician was just told of their keys to confirm (the confirmation page): no warning again today. */
-export async function markWarned(deps: InteractionDeps, idNat: string): Promise<void> {
-  await deps.store.set(warnedKey(deps, idNat), '1', WARNING_EVERY_SECONDS);
-}
-
-/** Where the login goes instead of finishing (the notices page), or undefined when there is nothing to show. */
-export async function holdForNotices(deps: InteractionDeps, details: InteractionDetails, login: VerifiedLogin): Promise<string | undefined> {
-  if (!deps.config.means.noticesAtSignIn) return undefined;
-  if (await deps.journey.get(details.uid, 'notices-seen')) return undefined;
-  const notices = await noticesToShow(deps, details.uid, login.accountId);
-  const warn = notices.length === 0 && (await deps.store.get(warnedKey(deps, login.accountId))) === null
-    ? (await keysToWarnOf(deps, login.accountId)).length > 0
-    : false;
-  if (notices.length === 0 && !warn) return undefined;
-  await savePendingLogin(deps, details.uid, 'notices', login);
-  return `/interaction/${details.uid}/notices`;
-}
+import { keysToWarnOf, markWarned, noticesToShow } from './notices-hold.ts';
 
 export function getNotices(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {

@@ -237,7 +237,7 @@ describe('the compose stack on stand-in base images', () => {
     const info = await client.fetchUserInfo(config, tokens.access_token, PRACTITIONER);
     assert.equal(info.SubjectNameID, PRACTITIONER);
 
-    // Request log lines are written in batches, at the latest every 200 ms (src/logger.ts).
+    // Request log lines are written in batches, at the latest every 200 ms (src/logging/logger.ts).
     const survivorLog = await waitFor(`${survivor}'s request log of the callback and the code exchange`, () => {
       const log = logsOf(survivor).slice(survivorLogBefore);
       return /"url":"\/federation\/psc\/callback/.test(log) && /"url":"\/token"/.test(log) ? log : undefined;
@@ -330,22 +330,30 @@ describe('the compose stack on stand-in base images', () => {
     before(async () => { browser = await launchChromium(); });
     after(async () => { await browser?.close(); });
 
-    it('signs a clinician in to the demo DPI through the PSC simulator, on the ports that were set', { timeout: 60_000 }, async () => {
+    it('signs a clinician in to the demo DPI through the PSC simulator, on the ports that were set', { timeout: 90_000 }, async () => {
       const [gateway, pscPort, dpi] = [SANDBOX_PORT, SANDBOX_PORT + 1, SANDBOX_PORT + 2].map((p) => `http://localhost:${p}`) as [string, string, string];
+      // Redis was killed and restarted by the check above: the sandbox shares it.
+      await waitFor('the sandbox ready again after the Redis restart', async () => (await fetch(`${gateway}/readyz`)).ok);
       const page = await (await browser.newContext({ locale: 'fr-FR', viewport: { width: 1000, height: 800 } })).newPage();
       const problems = watchConsole(page);
+      // A failure says where the browser was and what the sandbox logged (CI shows only the output).
+      const explained = async (step: Promise<unknown>) => step.catch(async (err: unknown) => {
+        const text = (await page.locator('body').textContent().catch(() => '')) ?? '';
+        const log = allLogsOf('sandbox').split('\n').filter((l) => !/"url":"\/(healthz|readyz)"/.test(l)).slice(-40).join('\n');
+        throw new Error(`${(err as Error).message}\nat ${page.url()}: ${text.replace(/\s+/g, ' ').slice(0, 400)}\nthe sandbox's last log lines:\n${log}`, { cause: err });
+      });
       await page.goto(`${dpi}/`);
       await page.getByRole('link', { name: 'Se connecter avec HospiConnect' }).click();
-      await page.waitForURL((u) => u.origin === gateway);
+      await explained(page.waitForURL((u) => u.origin === gateway));
       assert.doesNotMatch(await page.locator('main').textContent() ?? '', /invalid_redirect_uri/, 'the DPI is registered where it runs');
       await page.getByRole('button', { name: 'Se connecter avec Pro Santé Connect' }).click();
-      await page.waitForURL((u) => u.origin === pscPort);
+      await explained(page.waitForURL((u) => u.origin === pscPort));
       await page.getByLabel(/DOC0042788/).check();
       await page.getByLabel(/Carte CPS/).check();
       await page.getByRole('button', { name: 'Se connecter' }).click();
-      await page.waitForURL(/\/enrol$/);
+      await explained(page.waitForURL(/\/enrol$/));
       await page.getByRole('button', { name: 'Plus tard' }).click();
-      await page.waitForURL(`${dpi}/`);
+      await explained(page.waitForURL(`${dpi}/`));
       assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Kit DOC0042788/i, 'the demo DPI greets the clinician');
       assert.equal(await page.locator('[data-testid=acr]').textContent(), 'eidas3');
       await screenshot(page, '60-container-sandbox-dpi');

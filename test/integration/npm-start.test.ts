@@ -34,7 +34,7 @@ describe('npm start (sandbox)', () => {
   });
 
   it('warns loudly that the store is in memory', async () => {
-    // A log line, written at the latest 200 ms after it was logged (src/logger.ts); the banner may come first.
+    // A log line, written at the latest 200 ms after it was logged (src/logging/logger.ts); the banner may come first.
     await main.waitForOutput(/IN-MEMORY store/, 5000);
     assert.match(main.output(), /IN-MEMORY store/);
   });

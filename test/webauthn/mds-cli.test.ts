@@ -59,7 +59,7 @@ function mdsCommand(...args: string[]): Promise<{ status: number | null; stdout:
   const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, KEYS_DIR: keysDir, NODE_ENV: 'test', USER: 'iam-operator', AUDIT_LOG_FILE: join(dir, 'audit-mirror.jsonl') };
   delete env.SUDO_USER;
   return new Promise((resolve) => {
-    execFile(process.execPath, ['src/mds/cli.ts', ...args], { encoding: 'utf8', env }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['src/admin/mds-cli.ts', ...args], { encoding: 'utf8', env }, (error, stdout, stderr) => {
       resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
     });
   });

@@ -8,7 +8,7 @@ import type { Provider } from 'oidc-provider';
 import { errorHandler, notFound } from './error-pages.ts';
 import type { SimulatorLogger } from './logger.ts';
 import { grantRequested, loginRoutes } from './login-routes.ts';
-import { delegationRoutes } from './delegation/routes.ts';
+import { delegationRoutes } from './delegation-routes.ts';
 import type { PscDelegationOptions } from './delegation/options.ts';
 import { AUTH_ALIAS_PATH, DISCOVERY_PATH, ENDPOINTS, ISSUER_PATH, STATIC_PATH, WALLET_DISCOVERY_PATH } from './paths.ts';
 import type { Practitioner } from './practitioners.ts';

@@ -17,16 +17,16 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import * as client from 'openid-client';
 import { errors, type Interaction, type Provider } from 'oidc-provider';
-import type { SimulatorLogger } from '../logger.ts';
-import { MEANS } from '../means.ts';
-import { INTERACTION_PATH } from '../paths.ts';
-import type { Practitioner } from '../practitioners.ts';
-import { pscSubject } from '../claims.ts';
-import { PAGE_CSP, renderMessagePage, renderPage } from '../views.ts';
-import { AUTH_MODE_DELEGATION, brokerPaths, DEFAULT_PAIRING_LIFETIME_SECONDS, type PscDelegationOptions } from './options.ts';
-import { Pairings } from './pairings.ts';
-import { delegatedLogin, type DelegatedLogin } from './delegated-login.ts';
-import { upstream } from './upstream.ts';
+import type { SimulatorLogger } from './logger.ts';
+import { MEANS } from './means.ts';
+import { INTERACTION_PATH } from './paths.ts';
+import type { Practitioner } from './practitioners.ts';
+import { pscSubject } from './claims.ts';
+import { PAGE_CSP, renderMessagePage, renderPage } from './views.ts';
+import { AUTH_MODE_DELEGATION, brokerPaths, DEFAULT_PAIRING_LIFETIME_SECONDS, type PscDelegationOptions } from './delegation/options.ts';
+import { Pairings } from './delegation/pairings.ts';
+import { delegatedLogin, type DelegatedLogin } from './delegation/delegated-login.ts';
+import { upstream } from './delegation/upstream.ts';
 
 export interface DelegationRoutesOptions {
   provider: Provider;

@@ -4,11 +4,11 @@
  * linked identity. Each is recorded in the audit trail
  * (`admin.action`, naming the operator); each returns the process exit code.
  */
-import { createAccountRepository, createActivityLog } from '../../accounts/index.ts';
-import { createCredentialRepository } from '../../webauthn/index.ts';
-import { bindingCeiling, createSessionAssuranceStore, inPersonBinding, keyAssurance, keyOwnAssurance, loadPolicy, raisesBinding } from '../../assurance/index.ts';
-import type { AdminContext } from '../context.ts';
-import { createAdminSessions, type LiveSession } from '../sessions.ts';
+import { createAccountRepository, createActivityLog } from '../accounts/index.ts';
+import { createCredentialRepository } from '../webauthn/index.ts';
+import { bindingCeiling, createSessionAssuranceStore, inPersonBinding, keyAssurance, keyOwnAssurance, loadPolicy, raisesBinding } from '../assurance/index.ts';
+import type { AdminContext } from './context.ts';
+import { createAdminSessions, type LiveSession } from './sessions.ts';
 
 const iso = (ms: number | undefined) => (ms === undefined ? '-' : new Date(ms).toISOString());
 

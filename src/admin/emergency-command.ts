@@ -5,9 +5,9 @@
  * issuance, never the code. Exit 0 issued, 1 no such clinician, 2 bad hours.
  */
 import { pino } from 'pino';
-import { createAccountRepository } from '../../accounts/index.ts';
-import { createEmergencyCodes, issueEmergencyCode } from '../../emergency/index.ts';
-import type { AdminContext } from '../context.ts';
+import { createAccountRepository } from '../accounts/index.ts';
+import { createEmergencyCodes, issueEmergencyCode } from '../emergency/index.ts';
+import type { AdminContext } from './context.ts';
 
 export async function emergencyCode(ctx: AdminContext, idNat: string, hours: number | undefined): Promise<number> {
   const accounts = createAccountRepository(ctx.store, ctx.keys);

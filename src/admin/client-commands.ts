@@ -7,13 +7,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { orPrintedProblems } from '../../config/index.ts';
-import { parseRegistrations, readRegistrationsFile, type ClientRegistration } from '../../oidc/clients.ts';
-import { clientPlaceholders, fillPlaceholders } from '../../oidc/client-placeholders.ts';
-import { createDisabledClients } from '../../oidc/disabled-clients.ts';
-import { PORTAL_CLIENT_ID } from '../../portal/portal-client.ts';
-import type { AdminContext } from '../context.ts';
-import { createAdminSessions } from '../sessions.ts';
+import { orPrintedProblems } from '../config/index.ts';
+import { parseRegistrations, readRegistrationsFile, type ClientRegistration } from '../oidc/clients.ts';
+import { clientPlaceholders, fillPlaceholders } from '../oidc/client-placeholders.ts';
+import { createDisabledClients } from '../oidc/disabled-clients.ts';
+import { PORTAL_CLIENT_ID } from '../portal/portal-client.ts';
+import type { AdminContext } from './context.ts';
+import { createAdminSessions } from './sessions.ts';
 
 const REASON_MAX = 200;
 

@@ -12,11 +12,11 @@ import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runAdminCli, type AdminContext } from '../admin/context.ts';
-import { importBlob } from './import-blob.ts';
-import { createMetadataStore, isStale, METADATA_REFRESH_MS } from './metadata-store.ts';
-import { PemFileError, readPemCertificates } from './pem-certificates.ts';
-import { MdsBlobError } from './verify-blob.ts';
+import { runAdminCli, type AdminContext } from './context.ts';
+import { importBlob } from '../mds/import-blob.ts';
+import { createMetadataStore, isStale, METADATA_REFRESH_MS } from '../mds/metadata-store.ts';
+import { PemFileError, readPemCertificates } from '../mds/pem-certificates.ts';
+import { MdsBlobError } from '../mds/verify-blob.ts';
 
 /** The FIDO MDS3 root shipped with the gateway (GlobalSign Root CA - R3). */
 const FIDO_MDS_ROOT_FILE = fileURLToPath(new URL('../../config/fido-mds-root.pem', import.meta.url));
