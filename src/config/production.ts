@@ -6,7 +6,7 @@
  */
 import type { Config } from './schema.ts';
 import type { ConfigProblem } from './errors.ts';
-import { describeValue } from './load.ts';
+import { describeValue } from './problem-text.ts';
 
 export function productionProblems(config: Config): ConfigProblem[] {
   if (config.env !== 'production') return [];
