@@ -87,6 +87,10 @@ export const configSchema = z.strictObject({
   clients: z.strictObject({
     file: z.string().min(1).default('config/clients.json'),
   }).prefault({}),
+  assurance: z.strictObject({
+    /** The assurance policy: each sign-in method's amr, level and phishing resistance (docs/assurance.md). */
+    file: z.string().min(1).default('config/assurance.json'),
+  }).prefault({}),
   psc: z.strictObject({
     /** PSC issuer (the Keycloak realm URL). */
     issuer: url.default('http://localhost:3001/auth/realms/esante-wallet'),
@@ -159,6 +163,8 @@ export const configSchema = z.strictObject({
      * the FIDO Metadata Service): an attestation chaining to one counts as verified.
      */
     establishmentRootsFile: z.string().min(1).optional(),
+    /** JSON table of authenticator models by AAGUID: the default name of a new key (it names, never trusts). */
+    aaguidsFile: z.string().min(1).default('config/aaguids.json'),
   }).prefault({}),
   /** A key's lifecycle (RIE): how long it signs in before PSC must confirm it again, and when the clinician is warned. */
   means: z.strictObject({
