@@ -1,6 +1,7 @@
 /**
  * The one configuration object of the gateway, as a zod schema with safe defaults.
- * Every key is documented in README.md ("Configuration"); environment names are in env.ts.
+ * Every key is documented in docs/operations.md ("Configuration": its variable, default and
+ * meaning; README.md's "Configuration" only points there); environment names are in env.ts.
  */
 import { z } from 'zod';
 import { peerUrl, publicUrl } from './public-urls.ts';
