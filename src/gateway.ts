@@ -19,7 +19,7 @@ import { verifyLog, type AuditLog, type VerifyLogResult } from './audit/index.ts
 import { createGatewayAudit } from './gateway-audit.ts';
 import { auditProviderEvents } from './oidc/audit-events.ts';
 import { adminRoutes } from './admin/web/routes.ts';
-import { createCredentialRepository, loadAaguidTable } from './webauthn/index.ts';
+import { createCredentialRepository, loadAaguidsFile } from './webauthn/index.ts';
 import { createMetadataStore, loadEstablishmentRoots, reportMetadata } from './mds/index.ts';
 import { webauthnSettingsFor } from './webauthn/types.ts';
 import { portalRoutes } from './portal/routes.ts';
@@ -74,7 +74,7 @@ export interface GatewayOptions {
   logger: Logger;
   /** Relying parties; default: read from config.clients.file. */
   clients?: ClientMetadata[];
-  /** Assurance policy; default: config/assurance.json. */
+  /** Assurance policy; default: read from config.assurance.file. */
   policy?: AssurancePolicy;
   /** A store to use instead of creating one from config.redis (tests). */
   store?: Store;
@@ -135,11 +135,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const registered = options.clients ?? loadClientsFile(config.clients.file, process.env, clientPlaceholders(config));
   if (registered.some((c) => c.client_id === PORTAL_CLIENT_ID)) throw new ConfigError([{ key: 'clients', received: JSON.stringify(PORTAL_CLIENT_ID), expected: `another client_id: "${PORTAL_CLIENT_ID}" is the gateway's own account portal` }]);
   const clients = [...registered, portalClient(config.issuer)];
-  const policy = options.policy ?? loadPolicy('config/assurance.json');
+  const policy = options.policy ?? loadPolicy(config.assurance.file);
   const views = createViews(VIEWS_DIR);
   const accounts = createAccountRepository(store, keys);
   const credentials = createCredentialRepository(store, keys);
-  const aaguids = loadAaguidTable('config/aaguids.json');
+  const aaguids = loadAaguidsFile(config.webauthn);
   const metadata = createMetadataStore(store, keys, {
     onStale: ({ no, nextUpdate }) => logger.warn({ no, nextUpdate }, 'the FIDO MDS BLOB in use is past its nextUpdate: it is still used (status reports and roots of that date); import the current one with npm run mds -- import FILE'),
   });

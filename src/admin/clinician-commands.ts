@@ -52,7 +52,7 @@ async function endSessionsOf(ctx: AdminContext, idNat: string): Promise<number> 
  * one (the key's own worth still caps it). Refused when that would not raise it.
  */
 export async function confirmKey(ctx: AdminContext, idNat: string, keyId: string): Promise<number> {
-  const policy = loadPolicy('config/assurance.json');
+  const policy = loadPolicy(ctx.config.assurance.file);
   const credentials = createCredentialRepository(ctx.store, ctx.keys);
   const credential = await credentials.find(keyId);
   if (!credential || credential.idNat !== idNat) {

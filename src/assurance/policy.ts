@@ -1,11 +1,11 @@
 /**
- * The assurance policy as data (config/assurance.json), validated at start-up: each method
- * gives an amr list, a level and whether it resists phishing. A bad file stops start-up
- * with exit code 2 and a line per problem.
+ * The assurance policy as data (assurance.file, config/assurance.json by default), validated
+ * at start-up: each method gives an amr list, a level and whether it resists phishing. A bad
+ * file stops start-up with exit code 2 and a line per problem.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError, issueProblems } from '../config/index.ts';
+import { ConfigError, envNameFor, issueProblems } from '../config/index.ts';
 import { LEVELS } from './levels.ts';
 
 const AMR_VALUES = ['face', 'fpt', 'geo', 'hwk', 'iris', 'kba', 'mca', 'mfa', 'otp', 'pin', 'pop', 'pwd', 'rba', 'retina', 'sc', 'sms', 'swk', 'tel', 'user', 'vbm', 'wia'] as const;
@@ -127,7 +127,7 @@ export function loadPolicy(path: string): AssurancePolicy {
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new ConfigError([{ key: 'assurance.file', received: JSON.stringify(path), expected: `a readable JSON file (${(err as Error).message})` }]);
+    throw new ConfigError([{ key: 'assurance.file', env: envNameFor('assurance.file'), received: JSON.stringify(path), expected: `a readable JSON file (${(err as Error).message})` }]);
   }
   return parsePolicy(data, path);
 }

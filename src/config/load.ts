@@ -7,8 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
-import { ENV_VARIABLES, SECRET_KEYS, envNameFor, type EnvVariable } from './env.ts';
+import { ENV_VARIABLES, envNameFor, type EnvVariable } from './env.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
+import { describeValue, expectedText } from './problem-text.ts';
 import { productionProblems } from './production.ts';
 import { pscAuthProblems } from './psc-auth.ts';
 import { defaultUrl } from './public-urls.ts';
@@ -119,14 +120,6 @@ function envSetting(key: string): string | undefined {
   return undefined;
 }
 
-/** Prints a received value, hiding secrets and cutting long ones. */
-export function describeValue(key: string, value: unknown): string {
-  if (value === undefined) return '(missing)';
-  if ([...SECRET_KEYS].some((k) => key === k || key.startsWith(`${k}.`))) return `(secret, ${String(value).length} characters)`;
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
-}
-
 function toProblems(issue: z.core.$ZodIssue, raw: Record<string, unknown>): ConfigProblem[] {
   const base = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
@@ -143,27 +136,4 @@ function toProblems(issue: z.core.$ZodIssue, raw: Record<string, unknown>): Conf
     received: describeValue(key, getPath(raw, issue.path)),
     expected: expectedText(issue),
   }];
-}
-
-/** Plain words for what a schema issue expected (shared by every file we validate). */
-export function expectedText(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type': return `a value of type ${issue.expected}`;
-    case 'invalid_value': return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'invalid_union': return 'a value of one of the accepted forms (see README "Configuration")';
-    case 'too_small': return `at least ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}`;
-    case 'too_big': return `at most ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : ''}`;
-    case 'invalid_format': return issue.format === 'url' ? 'an http(s) URL' : issue.message.replace(/^Invalid string: /, '');
-    case 'custom': return issue.message;
-    default: return issue.message;
-  }
-}
-
-/** One problem per schema issue, for files other than the main configuration (clients, policy). */
-export function issueProblems(issues: readonly z.core.$ZodIssue[], source: string): ConfigProblem[] {
-  return issues.map((i) => ({
-    key: source + i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join(''),
-    received: i.input === undefined ? '(missing)' : describeValue(source, i.input),
-    expected: expectedText(i),
-  }));
 }

@@ -1,6 +1,7 @@
 /**
  * The one configuration object of the gateway, as a zod schema with safe defaults.
- * Every key is documented in README.md ("Configuration"); environment names are in env.ts.
+ * Every key is documented in docs/operations.md ("Configuration": its variable, default and
+ * meaning; README.md's "Configuration" only points there); environment names are in env.ts.
  */
 import { z } from 'zod';
 import { peerUrl, publicUrl } from './public-urls.ts';
@@ -87,6 +88,10 @@ export const configSchema = z.strictObject({
   clients: z.strictObject({
     file: z.string().min(1).default('config/clients.json'),
   }).prefault({}),
+  assurance: z.strictObject({
+    /** The assurance policy: each sign-in method's amr, level and phishing resistance (docs/assurance.md). */
+    file: z.string().min(1).default('config/assurance.json'),
+  }).prefault({}),
   psc: z.strictObject({
     /** PSC issuer (the Keycloak realm URL). */
     issuer: url.default('http://localhost:3001/auth/realms/esante-wallet'),
@@ -159,6 +164,8 @@ export const configSchema = z.strictObject({
      * the FIDO Metadata Service): an attestation chaining to one counts as verified.
      */
     establishmentRootsFile: z.string().min(1).optional(),
+    /** JSON table of authenticator models by AAGUID: the default name of a new key (it names, never trusts). */
+    aaguidsFile: z.string().min(1).default('config/aaguids.json'),
   }).prefault({}),
   /** A key's lifecycle (RIE): how long it signs in before PSC must confirm it again, and when the clinician is warned. */
   means: z.strictObject({

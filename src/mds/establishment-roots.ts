@@ -7,7 +7,7 @@ import { ConfigError, type Config } from '../config/index.ts';
 import { PemFileError, readPemCertificates } from './pem-certificates.ts';
 
 /** The PEM roots, or [] when the setting is absent. */
-export function loadEstablishmentRoots(webauthn: Config['webauthn'], cwd: string = process.cwd()): string[] {
+export function loadEstablishmentRoots(webauthn: Pick<Config['webauthn'], 'establishmentRootsFile'>, cwd: string = process.cwd()): string[] {
   const path = webauthn.establishmentRootsFile;
   if (path === undefined) return [];
   try {

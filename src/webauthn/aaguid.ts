@@ -1,7 +1,8 @@
 /**
- * Authenticator models by AAGUID (config/aaguids.json): the default name of a new key and
- * a hint of its kind. The AAGUID is self-asserted unless attestation was verified against
- * the vendor's roots, so the table only names things; it never grants trust.
+ * Authenticator models by AAGUID (webauthn.aaguidsFile, config/aaguids.json by default): the
+ * default name of a new key and a hint of its kind. The AAGUID is self-asserted unless
+ * attestation was verified against the vendor's roots, so the table only names things; it
+ * never grants trust.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -25,16 +26,27 @@ const modelSchema = z.strictObject({
   kind: z.enum(['security-key', 'platform', 'synced-passkey']).optional(),
 });
 
+/** A table that cannot serve: the message names the file and the bad entry; `expected` says what it should be, for a ConfigError's line. */
+export class AaguidTableError extends Error {
+  readonly expected: string;
+  constructor(message: string, expected: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'AaguidTableError';
+    this.expected = expected;
+  }
+}
+
 /**
  * Reads and validates the table. Keys starting with `$` (e.g. `$comment`, `$source`) are
- * documentation and skipped. Throws an Error naming the file and the bad entry.
+ * documentation and skipped. Throws an AaguidTableError naming the file and the bad entry.
  */
 export function loadAaguidTable(path: string): AaguidTable {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`AAGUID table ${path}: expected a readable JSON file, got ${(error as Error).message}`, { cause: error });
+    const why = (error as Error).message;
+    throw new AaguidTableError(`AAGUID table ${path}: expected a readable JSON file, got ${why}`, `a readable JSON file (${why})`, { cause: error });
   }
   return parseAaguidTable(raw, path);
 }
@@ -42,20 +54,22 @@ export function loadAaguidTable(path: string): AaguidTable {
 /** Validates an already-parsed table (see loadAaguidTable). */
 export function parseAaguidTable(raw: unknown, source = 'AAGUID table'): AaguidTable {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new Error(`${source}: expected a JSON object of AAGUID → { name, kind? }, got ${Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw}`);
+    const got = Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw;
+    throw new AaguidTableError(`${source}: expected a JSON object of AAGUID → { name, kind? }, got ${got}`, `a JSON object of AAGUID → { name, kind? } (got ${got})`);
   }
   const table = new Map<string, AaguidModel>();
   for (const [key, value] of Object.entries(raw)) {
     if (key.startsWith('$')) continue;
     if (!AAGUID.test(key)) {
-      throw new Error(`${source}: entry "${key}": expected a lowercase AAGUID like "cb69481e-8ff7-4039-93ec-0a2729a154a8"`);
+      throw new AaguidTableError(`${source}: entry "${key}": expected a lowercase AAGUID like "cb69481e-8ff7-4039-93ec-0a2729a154a8"`, `entries named by a lowercase AAGUID like "cb69481e-8ff7-4039-93ec-0a2729a154a8" (entry "${key}")`);
     }
-    if (key === ZERO_AAGUID) throw new Error(`${source}: entry "${key}": the all-zero AAGUID names no model and cannot be listed`);
+    if (key === ZERO_AAGUID) throw new AaguidTableError(`${source}: entry "${key}": the all-zero AAGUID names no model and cannot be listed`, `no entry for the all-zero AAGUID (it names no model)`);
     const parsed = modelSchema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue?.path.length ? issue.path.map(String).join('.') : 'value';
-      throw new Error(`${source}: entry "${key}": ${where}: ${issue?.message ?? 'invalid'} (expected { "name": 1–60 characters, "kind"?: "security-key" | "platform" | "synced-passkey" })`);
+      const model = '{ "name": 1–60 characters, "kind"?: "security-key" | "platform" | "synced-passkey" }';
+      throw new AaguidTableError(`${source}: entry "${key}": ${where}: ${issue?.message ?? 'invalid'} (expected ${model})`, `entries of ${model} (entry "${key}": ${where}: ${issue?.message ?? 'invalid'})`);
     }
     table.set(key, parsed.data.kind ? { name: parsed.data.name, kind: parsed.data.kind } : { name: parsed.data.name });
   }

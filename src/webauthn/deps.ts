@@ -5,7 +5,7 @@
  * const webauthn = createWebAuthnDeps({
  *   store, keys: createKeys(config.redis.prefix),
  *   settings: webauthnSettingsFor(config.issuer),
- *   aaguids: loadAaguidTable('config/aaguids.json'),
+ *   aaguids: loadAaguidsFile(config.webauthn),
  * });
  * const options = await createAuthenticationOptions(webauthn, { ceremonyKey: keys.interaction(uid, 'webauthn-auth') });
  * ```

@@ -10,7 +10,8 @@ export {
   createCredentialRepository, REVOKED_MARKER_TTL_SECONDS, StoredCredentialError,
   type CredentialLookup, type CredentialRepository, type CredentialUse,
 } from './credential-repository.ts';
-export { loadAaguidTable, modelFor, parseAaguidTable, ZERO_AAGUID, type AaguidModel, type AaguidTable } from './aaguid.ts';
+export { AaguidTableError, loadAaguidTable, modelFor, parseAaguidTable, ZERO_AAGUID, type AaguidModel, type AaguidTable } from './aaguid.ts';
+export { loadAaguidsFile } from './aaguids-file.ts';
 export { keyAge, keyDue, lastConfirmedAt, type KeyAge, type KeyAgePolicy } from './key-age.ts';
 export { credentialKind, type CredentialKindInput } from './credential-kind.ts';
 export { defaultCredentialName, KIND_LABELS, MAX_CREDENTIAL_NAME_LENGTH, normalizeCredentialName } from './credential-name.ts';

@@ -8,7 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { ConfigError, formatProblem } from '../../src/config/index.ts';
 import { loadAaguidTable, modelFor, parseAaguidTable, ZERO_AAGUID } from '../../src/webauthn/aaguid.ts';
+import { loadAaguidsFile } from '../../src/webauthn/aaguids-file.ts';
 import { AAGUIDS_PATH } from './harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'aaguids-'));
@@ -73,4 +75,15 @@ for (const [what, content, message] of bad) {
 
 test('loadAaguidTable: a missing file says so', () => {
   assert.throws(() => loadAaguidTable(join(dir, 'absent.json')), /absent\.json: expected a readable JSON file, got ENOENT/);
+});
+
+test('loadAaguidsFile: a table that cannot serve is one configuration line naming WEBAUTHN_AAGUIDS_FILE', () => {
+  const path = tableFile('{ "yubikey": { "name": "YubiKey" } }');
+  assert.throws(() => loadAaguidsFile({ aaguidsFile: path }), (error: unknown) => {
+    assert.ok(error instanceof ConfigError, String(error));
+    assert.deepEqual(error.problems.map(formatProblem), [
+      `config: webauthn.aaguidsFile (WEBAUTHN_AAGUIDS_FILE) = ${JSON.stringify(path)} — expected entries named by a lowercase AAGUID like "cb69481e-8ff7-4039-93ec-0a2729a154a8" (entry "yubikey")`,
+    ]);
+    return true;
+  });
 });
