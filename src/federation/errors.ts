@@ -32,11 +32,6 @@ export class FederationError extends Error {
     this.failure = failure;
     this.uid = options.uid;
   }
-
-  /** The OAuth error the relying party receives. */
-  get oauthError(): 'access_denied' | 'temporarily_unavailable' {
-    return oauthErrorFor(this.failure);
-  }
 }
 
 /** The OAuth error a relying party receives for a failed PSC round trip. */

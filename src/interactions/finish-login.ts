@@ -2,8 +2,8 @@
  * Ends the login part of an interaction: refuses an authentication ended meanwhile
  * (ended-authentication.ts), records the sign-in (audit trail, and the clinician's history)
  * and hands oidc-provider the account, level, methods and the time of the authentication
- * (`ts`: the `auth_time` of the tokens, not the time the last page was left). `redirect`
- * answers the browser with a redirect (forms); `resultUrl` returns where to go (JSON endpoints).
+ * (`ts`: the `auth_time` of the tokens, not the time the last page was left). `finishLogin`
+ * answers the browser with a redirect (forms); `finishLoginUrl` returns where to go (JSON endpoints).
  * Before that, a clinician with notices of changes to their means, or a key to confirm soon, is
  * shown them once (notices-hold.ts, notices-step.ts); the login then finishes from there.
  */

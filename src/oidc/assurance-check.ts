@@ -138,6 +138,11 @@ export function sessionChecks(deps: AssuranceCheckDeps) {
       return Check.REQUEST_PROMPT;
     }
     (oidc as unknown as WithState)[STATE] = { record, requirement };
+    // The acr this authorization issues may be below the session's (an essential acr with values:
+    // the highest requested value met, OIDC Core §5.5.1.1). oidc-provider reads it from the
+    // context's `acr` getter (the session's acr) when it writes the code and the ID token, and
+    // offers no hook for it: an own property on this request's context shadows the getter for
+    // this request only; the session keeps the level it reached.
     Object.defineProperty(oidc, 'acr', { value: issuedAcr(record, requirement), configurable: true });
     return Check.NO_NEED_TO_PROMPT;
   }, (ctx) => ({ requirement: requestRequirement({ acr_values: ctx.oidc.params!.acr_values, claims: ctx.oidc.claims }, gatewayProperties(ctx.oidc.client)) }));

@@ -24,7 +24,7 @@ import { unauthorizedClient } from './unauthorized-client.ts';
 import { refuseForeignRevocation } from './foreign-revocation.ts';
 import { checkDelegationTenant, delegationClaims, pairwiseSubject } from './delegation-claims.ts';
 
-/** The provider's endpoints; the express app hands only these paths to it (http/mount-provider.ts). */
+/** The provider's endpoints; the express app hands only these paths to it (oidc/mount.ts). */
 export const OIDC_ROUTES = {
   authorization: '/auth',
   token: '/token',

@@ -1,8 +1,7 @@
 /**
  * Picks the Store for the configuration: Redis when a url, sentinels or cluster nodes are
- * set, otherwise the in-memory store (the caller warns loudly; production refuses it).
- * `createBackend` also returns the Redis client for the parts that need Redis itself
- * (the audit stream).
+ * set, otherwise the in-memory store (the caller warns loudly; production refuses it), and
+ * returns with it the Redis client for the parts that need Redis itself (the audit stream).
  */
 import type { Cluster, Redis } from 'ioredis';
 import { createMemoryStore } from './memory-store.ts';
@@ -16,8 +15,4 @@ export function createBackend(config: RedisConnectionOptions, logger?: StoreLogg
     return { store: createRedisStore(redis), redis };
   }
   return { store: createMemoryStore() };
-}
-
-export function createStore(config: RedisConnectionOptions, logger?: StoreLogger): Store {
-  return createBackend(config, logger).store;
 }

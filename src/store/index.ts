@@ -4,7 +4,7 @@
  */
 export type { Store, StoreBatch } from './store.ts';
 export { createKeys, type Keys } from './keys.ts';
-export { createStore, createBackend } from './create-store.ts';
+export { createBackend } from './create-store.ts';
 export { createRedisStore } from './redis-store.ts';
 export { createMemoryStore, type MemoryStoreOptions } from './memory-store.ts';
 export { createRedisConnection, type RedisConnectionOptions, type StoreLogger } from './redis-connection.ts';

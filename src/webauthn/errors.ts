@@ -49,11 +49,6 @@ export class WebAuthnError extends Error {
   }
 }
 
-/** True when `error` is a WebAuthnError, optionally with the given code. */
-export function isWebAuthnError(error: unknown, code?: WebAuthnErrorCode): error is WebAuthnError {
-  return error instanceof WebAuthnError && (code === undefined || error.code === code);
-}
-
 /**
  * A name for a credential that cannot be used (empty, longer than 60 characters, control
  * characters). Thrown by rename() and by verifyRegistration() before anything is consumed.

@@ -4,7 +4,7 @@
  */
 export type { CredentialKind, StoredCredential, WebAuthnSettings } from './types.ts';
 export { webauthnSettingsFor } from './types.ts';
-export { CredentialNameError, WebAuthnError, isWebAuthnError, type WebAuthnErrorCode } from './errors.ts';
+export { CredentialNameError, WebAuthnError, type WebAuthnErrorCode } from './errors.ts';
 export { createWebAuthnDeps, type CreateWebAuthnDepsOptions, type WebAuthnDeps } from './deps.ts';
 export {
   createCredentialRepository, REVOKED_MARKER_TTL_SECONDS, StoredCredentialError,

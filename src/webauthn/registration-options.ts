@@ -13,7 +13,7 @@ import { assertIdNat } from './ids.ts';
 export const SUPPORTED_ALGORITHM_IDS: readonly number[] = [COSEALG.EdDSA, COSEALG.ES256, COSEALG.RS256];
 
 export interface RegistrationOptionsInput {
-  /** Where the challenge is kept until verifyRegistration (e.g. keys.interaction(uid, 'webauthn-register')). */
+  /** Where the challenge is kept until verifyRegistration (e.g. journey.ceremonyKey(uid, 'webauthn-reg'), or the portal session's). */
   ceremonyKey: string;
   /** Account the new credential will sign in. */
   idNat: string;

@@ -1,14 +1,14 @@
 /**
  * The Redis connection: settings are validated with clear messages, logs never carry the
  * password, requests fail fast when Redis is unreachable, a replica's READONLY makes it
- * reconnect (said once), createStore picks the backend.
+ * reconnect (said once), createBackend picks the backend.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { pino } from 'pino';
-import { createStore } from '../../src/store/create-store.ts';
+import { createBackend } from '../../src/store/create-store.ts';
 import { createRedisConnection, retryDelay, type StoreLogger } from '../../src/store/redis-connection.ts';
 import { parseHostList, redactUrl, urlCredentials } from '../../src/store/redis-target.ts';
 import { TEST_REDIS_URL } from '../support/redis.ts';
@@ -88,11 +88,11 @@ test('requests fail fast while Redis is unreachable instead of hanging', async (
   assert.equal(errors.length, 1, 'the same connection error is logged once per outage');
 });
 
-test('createStore: memory without settings, Redis with a url', async () => {
-  const memory = createStore({});
+test('createBackend: memory without settings, Redis with a url', async () => {
+  const { store: memory } = createBackend({});
   assert.equal(memory.kind, 'memory');
   await memory.close();
-  const redis = createStore({ url: TEST_REDIS_URL });
+  const { store: redis } = createBackend({ url: TEST_REDIS_URL });
   assert.equal(redis.kind, 'redis');
   await redis.ping();
   await redis.close();
