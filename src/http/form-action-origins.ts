@@ -6,7 +6,6 @@
  */
 import type * as client from 'openid-client';
 import type { Config } from '../config/index.ts';
-import type { ClientMetadata } from '../oidc/clients.ts';
 import type { PscConfigurationSource } from '../federation/index.ts';
 
 export interface FormActionOrigins {
@@ -15,7 +14,10 @@ export interface FormActionOrigins {
   learning(source: PscConfigurationSource): PscConfigurationSource;
 }
 
-export function createFormActionOrigins(psc: Config['psc'], clients: ClientMetadata[]): FormActionOrigins {
+/** A registered client's metadata (oidc/clients.ts's ClientMetadata): its redirect and post-logout URIs are read. */
+type ClientUris = Record<string, unknown>;
+
+export function createFormActionOrigins(psc: Config['psc'], clients: readonly ClientUris[]): FormActionOrigins {
   const origins = new Set<string>([new URL(psc.issuer).origin]);
   if (psc.metadata) origins.add(new URL(psc.metadata.authorization_endpoint).origin);
   for (const c of clients) {
