@@ -271,9 +271,9 @@ drop_replaced "$previous_image" hospiconnect-gateway # the build cache of its la
 # --- secrets, as docs/operations.md tells an operator to make them ------------------------------
 log "secrets: keys (npm run keys -- --owner 1000:1000), clients, environment, TLS"
 mkdir -p "$WORK/secrets/tls"
-"$NODE" src/keys/cli.ts --dir "$WORK/secrets/keys" --owner 1000:1000 >/dev/null
+"$NODE" src/signing-keys/cli.ts --dir "$WORK/secrets/keys" --owner 1000:1000 >/dev/null
 # What defect 1 was: keys made by root without --owner (the checks mount them on purpose).
-"$NODE" src/keys/cli.ts --dir "$WORK/secrets/keys-made-by-root" >/dev/null
+"$NODE" src/signing-keys/cli.ts --dir "$WORK/secrets/keys-made-by-root" >/dev/null
 random() { "$NODE" -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("base64url"))'; }
 cat >"$WORK/secrets/clients.json" <<'EOF'
 [{ "client_id": "container-rp", "client_name": "RP du test des conteneurs", "first_party": true,

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import express from 'express';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config/index.ts';
-import { loadKeys } from './keys/load.ts';
+import { loadKeys } from './signing-keys/load.ts';
 import { createKeys, createBackend, createAdapterFactory, withUnavailableErrors, storeScopePerRequest, type Store } from './store/index.ts';
 import { logStoreOutages } from './oidc/outage-log.ts';
 import { waitForStore } from './store/wait-for-store.ts';

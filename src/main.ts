@@ -7,7 +7,7 @@
  * `on-failure` policy then starts it again when the host restarts), 0 after Ctrl-C, 1 otherwise.
  */
 import { ConfigError, formatProblem, loadConfig, type Config } from './config/index.ts';
-import { KeyFileError } from './keys/load.ts';
+import { KeyFileError } from './signing-keys/load.ts';
 import { createLogger } from './logging/logger.ts';
 import { startGateway } from './gateway.ts';
 import { checkSandboxUrls, loadSandboxClients, prepareSandboxSecrets, startDemoApps, startPscSandbox } from './sandbox/launch.ts';

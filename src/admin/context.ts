@@ -6,7 +6,7 @@
 import { loadConfigForCommand, type Config } from '../config/index.ts';
 import { createBackend, createKeys, isStoreUnavailable, type Keys } from '../store/index.ts';
 import type { Store } from '../store/store.ts';
-import { loadAuditMacKey } from '../keys/load.ts';
+import { loadAuditMacKey } from '../signing-keys/load.ts';
 import { createAuditMirrorLogger, createRedisAuditLog } from '../audit/index.ts';
 import type { AuditInput } from '../audit/types.ts';
 import { instanceId } from '../logging/logger.ts';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Cluster, Redis } from 'ioredis';
 import { loadConfigForCommand } from '../config/index.ts';
-import { AUDIT_MAC_KEY_FILE } from '../keys/load.ts';
+import { AUDIT_MAC_KEY_FILE } from '../signing-keys/load.ts';
 import { createKeys } from '../store/keys.ts';
 import { createRedisConnection } from '../store/redis-connection.ts';
 import { MIN_MAC_KEY_LENGTH, verifyChain, type ChainHead, type ChainVerification } from './chain.ts';

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { loadConfigForCommand, type Config } from '../config/index.ts';
 import { createBackend, createKeys } from '../store/index.ts';
-import { AUDIT_MAC_KEY_FILE, loadAuditMacKey, loadKeys } from '../keys/load.ts';
+import { AUDIT_MAC_KEY_FILE, loadAuditMacKey, loadKeys } from '../signing-keys/load.ts';
 import { createRedisAuditLog } from '../audit/index.ts';
 import { createPilotFedRecorder } from './recorder.ts';
 import { addDays, parisDay } from './calendar.ts';

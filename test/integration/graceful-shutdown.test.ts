@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { loadKeys } from '../../src/keys/load.ts';
+import { loadKeys } from '../../src/signing-keys/load.ts';
 import { startPscSimulator, type PscSimulator } from '../../src/sandbox/psc/index.ts';
 import { TEST_REDIS_URL, deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { freePort } from '../support/ports.ts';

@@ -32,7 +32,7 @@ after(async () => {
 
 /** `npm run keys -- --dir <folder> [...]`, as the user running the tests. */
 function makeKeys(folder: string, ...extra: string[]) {
-  const run = spawnSync(process.execPath, ['src/keys/cli.ts', '--dir', folder, ...extra], { cwd: ROOT, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['src/signing-keys/cli.ts', '--dir', folder, ...extra], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(run.status, 0, `npm run keys: ${run.stderr}`);
 }
 

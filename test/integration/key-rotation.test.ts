@@ -23,7 +23,7 @@ describe('key rotation (npm run keys -- rotate)', () => {
   after(async () => { await stack.close(); });
 
   const rotateNow = async () => {
-    const { stdout } = await run(process.execPath, ['src/keys/cli.ts', 'rotate', '--dir', stack.keysDir, '--publish-hours', '0', '--grace-hours', '1']);
+    const { stdout } = await run(process.execPath, ['src/signing-keys/cli.ts', 'rotate', '--dir', stack.keysDir, '--publish-hours', '0', '--grace-hours', '1']);
     await stack.restartGateways();
     return stdout;
   };

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { AUDIT_EVENT_TYPES, type AuditEvent } from '../../src/audit/types.ts';
 import { createRedisAuditLog, verifyLog } from '../../src/audit/index.ts';
-import { loadAuditMacKey } from '../../src/keys/load.ts';
+import { loadAuditMacKey } from '../../src/signing-keys/load.ts';
 import { createKeys } from '../../src/store/keys.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
 import { createRedisStore } from '../../src/store/redis-store.ts';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createRedisAuditLog } from '../../src/audit/index.ts';
-import { loadKeys } from '../../src/keys/load.ts';
+import { loadKeys } from '../../src/signing-keys/load.ts';
 import { createKeys } from '../../src/store/keys.ts';
 import { createRedisConnection } from '../../src/store/redis-connection.ts';
 import { createRedisStore } from '../../src/store/redis-store.ts';

@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importJWK, type JWK } from 'jose';
-import { generateSigningKey } from '../../keys/generate.ts';
-import { writeSecretFile } from '../../keys/load.ts';
+import { generateSigningKey } from '../../signing-keys/generate.ts';
+import { writeSecretFile } from '../../signing-keys/load.ts';
 
 export interface ClientKey {
   privateKey: CryptoKey;

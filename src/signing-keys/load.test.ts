@@ -37,7 +37,7 @@ describe('signing and cookie keys', () => {
 
   it('npm run keys writes keys once and refuses to overwrite without --force', () => {
     const dir = mkdtempSync(join(tmpdir(), 'keys-'));
-    const run = (...args: string[]) => spawnSync(process.execPath, ['src/keys/cli.ts', '--dir', dir, ...args], { encoding: 'utf8' });
+    const run = (...args: string[]) => spawnSync(process.execPath, ['src/signing-keys/cli.ts', '--dir', dir, ...args], { encoding: 'utf8' });
     const first = run();
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, /wrote .*jwks\.json \(kids ES256:.+, RS256:.+\), .*cookie-keys\.json and .*audit-mac-key\.json/);
