@@ -12,6 +12,7 @@
  * afternoon; a few keys are revoked by their owners and one by the IAM team (offboarding).
  * Every event carries details.seeded = true: the trail says it is demo data.
  */
+import type { Level } from '../assurance/levels.ts';
 import type { AuditInput } from '../audit/types.ts';
 import { addDays, isDay, PILOT_TIME_ZONE } from './calendar.ts';
 import { mulberry32 } from './prng.ts';
@@ -226,7 +227,8 @@ export function generatePilotActivity(options: PilotActivityOptions): SeededEven
       wait(ms: number) { now += Math.max(1, Math.round(ms)); },
       add(input: AuditInput) {
         if (batch.length && now <= batch.at(-1)!.time) now = batch.at(-1)!.time + 1;
-        batch.push({ time: now, input: { ...input, details: { ...input.details, seeded: true } } });
+        // Every type's details may carry `seeded` (CommonAuditDetails): the spread keeps the input's type.
+        batch.push({ time: now, input: { ...input, details: { ...input.details, seeded: true } } as AuditInput });
       },
       /** Keeps the events (unless they end after `until`); returns when the last one happened. */
       commit(): number {
@@ -282,7 +284,7 @@ export function generatePilotActivity(options: PilotActivityOptions): SeededEven
     return psc;
   };
 
-  const succeeded = (s: Sequence, c: Clinician, clientId: ClientId, attempt: string, start: number, how: { method: string; acr: string; amr: readonly string[]; phishingResistant: boolean }) => {
+  const succeeded = (s: Sequence, c: Clinician, clientId: ClientId, attempt: string, start: number, how: { method: string; acr: Level; amr: readonly string[]; phishingResistant: boolean }) => {
     s.wait(random.between(150, 900));
     s.add({
       type: 'signin.succeeded', outcome: 'success', actor: c.idNat, profession: c.profession, clientId,
