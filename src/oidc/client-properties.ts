@@ -5,6 +5,7 @@
  */
 import type { Client } from 'oidc-provider';
 import { z } from 'zod';
+import { LEVELS } from '../assurance/levels.ts';
 
 export const gatewayClientSchema = z.object({
   /** First-party hospital application: no consent screen. */
@@ -20,7 +21,7 @@ export const gatewayClientSchema = z.object({
    */
   psc_delegation: z.boolean().default(false),
   /** Lowest level this application accepts, whatever it asks in the request. */
-  min_acr: z.enum(['eidas1', 'eidas2', 'eidas3']).optional(),
+  min_acr: z.enum(LEVELS).optional(),
   /** This application accepts only phishing-resistant authentications. */
   phishing_resistant: z.boolean().default(false),
   /** `shared-workstation`: sessions used by this application get the shorter lifetimes. */

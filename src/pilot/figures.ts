@@ -4,6 +4,7 @@
  * fields per day for the daily series, distinct clinicians counted on the server. Nothing here scans the audit trail, so reading stays fast
  * however many events there are (bench/pilot-figures.ts).
  */
+import { HIGH, SUBSTANTIAL } from '../assurance/levels.ts';
 import type { Keys, Store } from '../store/index.ts';
 import { addDays, daysFrom, isoWeek } from './calendar.ts';
 import { pilotKeys, dayScore } from './aggregates.ts';
@@ -262,8 +263,8 @@ export function createPilotFiguresReader(store: Store, keys: Keys): PilotFigures
 
       const signIns = get(total, C.signIn);
       const acr = ranked(total, C.signInAcr, signIns);
-      const eidas3 = get(total, `${C.signInAcr}eidas3`);
-      const eidas2 = get(total, `${C.signInAcr}eidas2`);
+      const eidas3 = get(total, `${C.signInAcr}${HIGH}`);
+      const eidas2 = get(total, `${C.signInAcr}${SUBSTANTIAL}`);
       const establishments = ranked(total, C.signInFiness, signIns);
       const names = await Promise.all(establishments.map((row) => store.get(k.establishment(String(row.key)))));
       const groups = groupsOf(total);
