@@ -5,7 +5,7 @@
  * than weekends, journeys between 07:00 and 19:30 Paris time; chained (seq, prev, HMAC with a
  * bench-only key). `expected` tallies what the pilot figures must show.
  */
-import type { AuditEvent, AuditInput, AuditSource } from '../src/audit/types.ts';
+import type { AuditEvent, AuditSource, StoredAuditInput } from '../src/audit/types.ts';
 import { macFor } from '../src/audit/chain.ts';
 import { attemptId } from '../src/http/audit.ts';
 import { addDays, daysFrom } from '../src/pilot/index.ts';
@@ -50,7 +50,8 @@ export interface Expected {
 interface Draft {
   ms: number;
   order: number;
-  input: AuditInput;
+  /** Chained as it is (never through the recorder), as an older or newer gateway could have written it. */
+  input: StoredAuditInput;
   source: AuditSource;
 }
 
@@ -144,7 +145,7 @@ export function createTrail(options: TrailOptions, today: string) {
       userAgent: USER_AGENTS[journeyNumber % USER_AGENTS.length],
     };
     let at = start;
-    const add = (input: AuditInput, afterMs = 1_000 + random() * 15_000) => {
+    const add = (input: StoredAuditInput, afterMs = 1_000 + random() * 15_000) => {
       at += afterMs;
       drafts.push({ ms: Math.round(at), order: drafts.length, input, source });
     };

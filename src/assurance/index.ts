@@ -1,4 +1,4 @@
-export { LEVELS, isLevel, compareLevels, lowerLevel, type Level } from './levels.ts';
+export { LEVELS, LOW, SUBSTANTIAL, HIGH, isLevel, compareLevels, levelsFrom, lowerLevel, type Level } from './levels.ts';
 export { assuranceOf, type Assurance, type Strength } from './assurance.ts';
 export { loadPolicy, parsePolicy, type AssurancePolicy, type MethodPolicy } from './policy.ts';
 export { pscAssurance } from './psc-assurance.ts';

@@ -5,6 +5,9 @@
 export const LEVELS = ['eidas1', 'eidas2', 'eidas3'] as const;
 export type Level = (typeof LEVELS)[number];
 
+/** The ladder's steps by the eIDAS regulation's names (low, substantial, high), for code that means one of them. */
+export const [LOW, SUBSTANTIAL, HIGH] = LEVELS;
+
 export function isLevel(value: unknown): value is Level {
   return typeof value === 'string' && (LEVELS as readonly string[]).includes(value);
 }
@@ -16,4 +19,9 @@ export function compareLevels(a: Level, b: Level): number {
 
 export function lowerLevel(a: Level, b: Level): Level {
   return compareLevels(a, b) <= 0 ? a : b;
+}
+
+/** The levels at or above `floor`, lowest first. */
+export function levelsFrom(floor: Level): Level[] {
+  return LEVELS.filter((level) => compareLevels(level, floor) >= 0);
 }

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, envNameFor, issueProblems } from '../config/index.ts';
-import { LEVELS } from './levels.ts';
+import { HIGH, LEVELS, SUBSTANTIAL } from './levels.ts';
 
 const AMR_VALUES = ['face', 'fpt', 'geo', 'hwk', 'iris', 'kba', 'mca', 'mfa', 'otp', 'pin', 'pop', 'pwd', 'rba', 'retina', 'sc', 'sms', 'swk', 'tel', 'user', 'vbm', 'wia'] as const;
 
@@ -33,11 +33,11 @@ const strengthSchema = z.strictObject({
 const bindingSchema = z.strictObject({
   $comment: z.string().optional(),
   /** A sign-in below this level cannot bind a key (enrolment refused). */
-  minimumLevel: z.enum(LEVELS).default('eidas2'),
+  minimumLevel: z.enum(LEVELS).default(SUBSTANTIAL),
   /** The ceiling of keys stored before bindings were recorded, until raised. */
-  unrecorded: strengthSchema.default({ acr: 'eidas2', phishingResistant: false, hardwareProtected: false }),
+  unrecorded: strengthSchema.default({ acr: SUBSTANTIAL, phishingResistant: false, hardwareProtected: false }),
   /** What an administrator's in-person identity check confirms a key at (the key's own worth still caps it). */
-  inPerson: strengthSchema.default({ acr: 'eidas3', phishingResistant: true, hardwareProtected: true }),
+  inPerson: strengthSchema.default({ acr: HIGH, phishingResistant: true, hardwareProtected: true }),
 });
 
 /**
@@ -51,7 +51,7 @@ const delegationSchema = z.strictObject({
   /** Methods accepted (a key also counts at what its binding lets it prove: see the two below). */
   methods: z.array(z.string()),
   /** The least level the sign-in must reach. */
-  minimumLevel: z.enum(LEVELS).default('eidas2'),
+  minimumLevel: z.enum(LEVELS).default(SUBSTANTIAL),
   /** The sign-in must resist phishing (the ANS expectation for a "FI tiers"). */
   phishingResistant: z.boolean().default(true),
 });
@@ -85,7 +85,7 @@ export const policySchema = z.strictObject({
    */
   sharedWorkstation: z.strictObject({ $comment: z.string().optional(), method: z.string() }).default({ method: 'webauthn-presence' }),
   delegation: delegationSchema.optional(),
-  binding: bindingSchema.default({ minimumLevel: 'eidas2', unrecorded: { acr: 'eidas2', phishingResistant: false, hardwareProtected: false }, inPerson: { acr: 'eidas3', phishingResistant: true, hardwareProtected: true } }),
+  binding: bindingSchema.default({ minimumLevel: SUBSTANTIAL, unrecorded: { acr: SUBSTANTIAL, phishingResistant: false, hardwareProtected: false }, inPerson: { acr: HIGH, phishingResistant: true, hardwareProtected: true } }),
 }).superRefine((p, ctx) => {
   const known = new Set(Object.keys(p.methods));
   const refersToMethod = (path: string[], method: string) => {
@@ -110,7 +110,7 @@ export const policySchema = z.strictObject({
 function defaultDelegation(p: { methods: Record<string, z.output<typeof methodSchema>>; psc: { authModes: Record<string, string>; unknownAuthMode: string }; webauthn: { secondFactor: { method: string } } }) {
   const fromPsc = new Set([...Object.values(p.psc.authModes), p.psc.unknownAuthMode, p.webauthn.secondFactor.method]);
   const methods = Object.entries(p.methods).filter(([name, m]) => !fromPsc.has(name) && m.phishingResistant && m.amr.includes('mfa')).map(([name]) => name);
-  return { methods, minimumLevel: 'eidas2' as const, phishingResistant: true };
+  return { methods, minimumLevel: SUBSTANTIAL, phishingResistant: true };
 }
 
 export type AssurancePolicy = z.output<typeof policySchema>;

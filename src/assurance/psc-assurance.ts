@@ -3,7 +3,7 @@
  * values fall to the policy's `unknownAuthMode`, never to a guess); PSC's own `acr` is kept
  * for the audit and, when the policy says so, caps the level.
  */
-import { isLevel, lowerLevel } from './levels.ts';
+import { isLevel, LOW, lowerLevel } from './levels.ts';
 import type { Assurance } from './assurance.ts';
 import type { AssurancePolicy } from './policy.ts';
 import { assuranceOfMethod } from './method-assurance.ts';
@@ -13,6 +13,6 @@ export function pscAssurance(policy: AssurancePolicy, upstream: { authMode: stri
     ? policy.psc.authModes[upstream.authMode]
     : undefined) ?? policy.psc.unknownAuthMode;
   const result = assuranceOfMethod(policy, method);
-  if (policy.psc.capByUpstreamAcr) result.acr = isLevel(upstream.acr) ? lowerLevel(result.acr, upstream.acr) : 'eidas1';
+  if (policy.psc.capByUpstreamAcr) result.acr = isLevel(upstream.acr) ? lowerLevel(result.acr, upstream.acr) : LOW;
   return result;
 }

@@ -4,12 +4,12 @@
  * in clients.json) and whether the authentication must resist phishing (`phr`) or also be
  * hardware-protected (`phrh`, the OpenID EAP ACR values). Unknown acr values are ignored.
  */
-import { compareLevels, isLevel, type Level } from './levels.ts';
+import { compareLevels, isLevel, LEVELS, LOW, SUBSTANTIAL, type Level } from './levels.ts';
 import type { Strength } from './assurance.ts';
 
 export const PHR = 'phr';
 export const PHRH = 'phrh';
-export const ACR_VALUES_SUPPORTED = ['eidas1', 'eidas2', 'eidas3', PHR, PHRH] as const;
+export const ACR_VALUES_SUPPORTED = [...LEVELS, PHR, PHRH] as const;
 
 export interface Requirement {
   level: Level;
@@ -40,12 +40,12 @@ function fromValues(values: string[]): Option | undefined {
   if (known.length === 0) return undefined;
   const options = known.map((v) => (isLevel(v)
     ? { level: v, phishingResistant: false, hardwareProtected: false }
-    : { level: 'eidas2' as Level, phishingResistant: true, hardwareProtected: v === PHRH }));
+    : { level: SUBSTANTIAL as Level, phishingResistant: true, hardwareProtected: v === PHRH }));
   return options.reduce((a, b) => (weight(b) < weight(a) ? b : a));
 }
 
 function weight(r: Option): number {
-  return compareLevels(r.level, 'eidas1') * 4 + (r.phishingResistant ? 1 : 0) + (r.hardwareProtected ? 2 : 0);
+  return compareLevels(r.level, LOW) * 4 + (r.phishingResistant ? 1 : 0) + (r.hardwareProtected ? 2 : 0);
 }
 
 export function requirementFor(input: RequirementInput): Requirement {
@@ -54,7 +54,7 @@ export function requirementFor(input: RequirementInput): Requirement {
   const essentialValues = essential
     ? (Array.isArray(input.essentialAcr?.values) ? input.essentialAcr.values : [input.essentialAcr?.value]).filter((v): v is string => typeof v === 'string')
     : [];
-  let requirement: Requirement = { level: 'eidas1', phishingResistant: false, hardwareProtected: false, requested: [...requested, ...essentialValues], essentialValues, mandatory: false };
+  let requirement: Requirement = { level: LOW, phishingResistant: false, hardwareProtected: false, requested: [...requested, ...essentialValues], essentialValues, mandatory: false };
   const raise = (r: Option | undefined, mandatory: boolean) => {
     if (!r) return;
     requirement = {
@@ -69,7 +69,7 @@ export function requirementFor(input: RequirementInput): Requirement {
   raise(fromValues(essentialValues), true);
   const minimum = input.clientMinimum;
   if (minimum?.level || minimum?.phishingResistant) {
-    raise({ level: minimum.level ?? 'eidas1', phishingResistant: minimum.phishingResistant === true, hardwareProtected: false }, true);
+    raise({ level: minimum.level ?? LOW, phishingResistant: minimum.phishingResistant === true, hardwareProtected: false }, true);
   }
   return requirement;
 }

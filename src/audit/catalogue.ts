@@ -2,17 +2,21 @@
  * The event catalogue as data: for every type of AUDIT_EVENT_TYPES, when it is recorded,
  * its possible outcomes and its event-specific details. docs/audit.md explains each one.
  */
+import type { AuditDetailsByType } from './details.ts';
 import type { AuditEventType, AuditOutcome } from './types.ts';
 
-export interface CatalogueEntry {
+/** A member of the type's details (details.ts), alone or with a note: "token (hashed id)". */
+type DetailName<T extends AuditEventType> = Extract<keyof AuditDetailsByType[T], string> | `${Extract<keyof AuditDetailsByType[T], string>} (${string})`;
+
+export interface CatalogueEntry<T extends AuditEventType = AuditEventType> {
   /** What triggers the event, and where. */
   when: string;
   outcomes: readonly AuditOutcome[];
   /** Members of `details` (beyond the envelope's actor, profession, clientId, reason). */
-  details: readonly string[];
+  details: readonly DetailName<T>[];
 }
 
-export const AUDIT_CATALOGUE: Readonly<Record<AuditEventType, CatalogueEntry>> = {
+export const AUDIT_CATALOGUE: { readonly [T in AuditEventType]: CatalogueEntry<T> } = {
   'signin.started': { when: 'the login page of an interaction is first shown', outcomes: ['info'], details: ['reasons', 'level', 'phishingResistant', 'hardwareProtected'] },
   'signin.succeeded': { when: 'an interaction finishes with a login (PSC, key or both)', outcomes: ['success'], details: ['method', 'acr', 'amr', 'phishingResistant', 'keyName', 'durationMs', 'finess', 'establishments'] },
   'signin.failed': { when: 'an interaction ends without a login: PSC failure, refused key ceremony, unmet level, cancel', outcomes: ['failure'], details: ['method', 'ceremony', 'why'] },

@@ -3,7 +3,8 @@
  * logs (Redis, memory), the recorder and its mirror, sources, redaction, export, retention,
  * search (an index kept with the stream) and its rebuild.
  */
-export { AUDIT_EVENT_TYPES, type AuditEvent, type AuditEventType, type AuditInput, type AuditOutcome, type AuditRecorder, type AuditSource } from './types.ts';
+export { AUDIT_EVENT_TYPES, type AuditDetailsOf, type AuditEnvelope, type AuditEvent, type AuditEventType, type AuditInput, type AuditInputOf, type AuditOutcome, type AuditRecorder, type AuditSource, type StoredAuditInput } from './types.ts';
+export type { AuditDetailValue, AuditDetailsByType, StoredAuditDetails } from './details.ts';
 export { AUDIT_CATALOGUE, type CatalogueEntry } from './catalogue.ts';
 export { canonical, canonicalObject, canonicalWithMember, toJsonValue, type JsonValue } from './canonical.ts';
 export {

@@ -5,6 +5,8 @@
  * or full PSC profile.
  */
 
+import type { AuditDetailsByType, CommonAuditDetails, StoredAuditDetails } from './details.ts';
+
 export type AuditOutcome = 'success' | 'failure' | 'info';
 
 export const AUDIT_EVENT_TYPES = [
@@ -55,9 +57,8 @@ export const AUDIT_EVENT_TYPES = [
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
-/** What a caller gives to record(): the type, outcome and the event's own fields. */
-export interface AuditInput {
-  type: AuditEventType;
+/** The fields every event has besides its type and details. */
+export interface AuditEnvelope {
   outcome: AuditOutcome;
   /** idNat of the practitioner concerned, when known. */
   actor?: string | undefined;
@@ -66,9 +67,19 @@ export interface AuditInput {
   clientId?: string | undefined;
   /** Short machine reason of a failure (e.g. "invalid-state", "user-verification-missing"). */
   reason?: string | undefined;
-  /** Event-specific fields: method, acr, amr, level asked, upstream acr, authMode, hashed token id, … (no secrets). */
-  details?: Record<string, string | number | boolean | string[] | null | undefined>;
 }
+
+/** The details an event of type T is recorded with (details.ts; no secrets). */
+export type AuditDetailsOf<T extends AuditEventType> = AuditDetailsByType[T] & CommonAuditDetails;
+
+/** `details` may be left out only when the type has no member always present. */
+type DetailsMember<D> = Record<never, never> extends D ? { details?: D } : { details: D };
+
+/** What a caller gives to record() for an event of type T. */
+export type AuditInputOf<T extends AuditEventType> = AuditEnvelope & { type: T } & DetailsMember<AuditDetailsOf<T>>;
+
+/** What a caller gives to record(): the type, outcome and the event's own fields, details as its type has them. */
+export type AuditInput = { [T in AuditEventType]: AuditInputOf<T> }[AuditEventType];
 
 /** Where the event came from (filled from the HTTP request when there is one). */
 export interface AuditSource {
@@ -79,8 +90,14 @@ export interface AuditSource {
   userAgent?: string | undefined;
 }
 
+/** An event's own fields as the trail holds them: details as read back, of whatever type or version. */
+export interface StoredAuditInput extends AuditEnvelope {
+  type: AuditEventType;
+  details?: StoredAuditDetails;
+}
+
 /** An event as stored: envelope + input + chain fields. */
-export interface AuditEvent extends AuditInput, AuditSource {
+export interface AuditEvent extends StoredAuditInput, AuditSource {
   /** Position in the chain (1, 2, 3, …). */
   seq: number;
   /** ISO 8601 time of recording. */

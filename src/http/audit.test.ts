@@ -15,7 +15,7 @@ function indexed() {
 describe('activity index (withActivityIndex)', () => {
   it("indexes the clinician's own events: sign-ins, keys, logouts", async () => {
     const { recorded, pushed, recorder } = indexed();
-    await recorder.record({ type: 'signin.succeeded', outcome: 'success', actor: '899700427885', clientId: 'dpi', details: { method: 'webauthn', acr: 'eidas2' } });
+    await recorder.record({ type: 'signin.succeeded', outcome: 'success', actor: '899700427885', clientId: 'dpi', details: { method: 'webauthn', acr: 'eidas2', amr: ['hwk', 'user'], phishingResistant: true, durationMs: 3000 } });
     await recorder.record({ type: 'key.enrolled', outcome: 'success', actor: '899700427885' });
     assert.deepEqual(recorded, ['signin.succeeded', 'key.enrolled']);
     assert.deepEqual(pushed.map(([id, e]) => [id, e.type]), [['899700427885', 'signin.succeeded'], ['899700427885', 'key.enrolled']]);
@@ -24,9 +24,14 @@ describe('activity index (withActivityIndex)', () => {
 
   it("keeps applications' token calls in the trail only: they would push the sign-ins out of /account", async () => {
     const { recorded, pushed, recorder } = indexed();
-    for (const type of ['token.issued', 'token.refreshed', 'token.introspected', 'token.revoked'] as const) {
-      await recorder.record({ type, outcome: 'success', actor: '899700427885', clientId: 'dpi' });
-    }
+    const tokens = { grantType: 'authorization_code', accessToken: 'a1b2', grant: 'c3d4' };
+    const calls: AuditInput[] = [
+      { type: 'token.issued', outcome: 'success', actor: '899700427885', clientId: 'dpi', details: tokens },
+      { type: 'token.refreshed', outcome: 'success', actor: '899700427885', clientId: 'dpi', details: { ...tokens, grantType: 'refresh_token' } },
+      { type: 'token.introspected', outcome: 'success', actor: '899700427885', clientId: 'dpi', details: { token: 'a1b2', active: false } },
+      { type: 'token.revoked', outcome: 'success', actor: '899700427885', clientId: 'dpi', details: { token: 'a1b2' } },
+    ];
+    for (const call of calls) await recorder.record(call);
     assert.equal(recorded.length, 4, 'every event is in the audit trail');
     assert.deepEqual(pushed, [], 'none in the activity list');
   });

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import type { AuditInput, AuditRecorder, AuditSource } from '../audit/types.ts';
+import type { StoredAuditDetails } from '../audit/details.ts';
 import type { ActivityEntry, ActivityLog } from '../accounts/index.ts';
 
 export interface RequestAudit {
@@ -26,7 +27,8 @@ export function requestAudit(recorder: AuditRecorder, sourceOf: (req: Request) =
   return {
     record(input, req) {
       const uid = typeof req?.params?.uid === 'string' ? req.params.uid : undefined;
-      const withAttempt = uid && input.details?.attempt === undefined ? { ...input, details: { ...input.details, attempt: attemptId(uid) } } : input;
+      // Every type's details may carry `attempt` (CommonAuditDetails): the spread keeps the input's type.
+      const withAttempt = uid && input.details?.attempt === undefined ? { ...input, details: { ...input.details, attempt: attemptId(uid) } } as AuditInput : input;
       return recorder.record(withAttempt, req ? sourceOf(req) : undefined);
     },
   };
@@ -43,7 +45,7 @@ export function isClinicianActivity(type: string): boolean {
 }
 
 /** What /account needs to say which staff action it was (portal/activity-label.ts): no criteria, no results. */
-function staffAction(d: NonNullable<AuditInput['details']>): Pick<ActivityEntry, 'action' | 'format' | 'from' | 'to'> {
+function staffAction(d: StoredAuditDetails): Pick<ActivityEntry, 'action' | 'format' | 'from' | 'to'> {
   const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
   return Object.fromEntries(Object.entries({ action: text(d.action), format: text(d.format), from: text(d.from), to: text(d.to) }).filter(([, v]) => v !== undefined));
 }
@@ -57,7 +59,7 @@ export function withActivityIndex(recorder: AuditRecorder, activity: ActivityLog
     async record(input, source) {
       await recorder.record(input, source);
       if (!input.actor || !isClinicianActivity(input.type)) return;
-      const d = input.details ?? {};
+      const d: StoredAuditDetails = input.details ?? {};
       await activity.push(input.actor, {
         at: clock(), type: input.type, outcome: input.outcome,
         ...(input.clientId ? { clientId: input.clientId } : {}),

@@ -1,48 +1,55 @@
 /**
- * The gateway's own client metadata (beyond OpenID's), read by the interaction routes.
- * clients.json is validated by its schema first (clients.ts); this keeps oidc-provider's
- * copy consistent and gives the routes one typed way to read them.
+ * The gateway's own client metadata (beyond OpenID's): their part of the clients.json schema
+ * (clients.ts adds it to the OpenID fields), and from that one schema the list of properties
+ * oidc-provider keeps, its validator of them and the routes' typed way to read them.
  */
 import type { Client } from 'oidc-provider';
+import { z } from 'zod';
+import { LEVELS } from '../assurance/levels.ts';
 
-export const GATEWAY_CLIENT_PROPERTIES = ['first_party', 'webauthn_enrolment', 'key_after_ecps', 'min_acr', 'phishing_resistant', 'session_profile', 'psc_delegation'] as const;
+export const gatewayClientSchema = z.object({
+  /** First-party hospital application: no consent screen. */
+  first_party: z.boolean().default(false),
+  /** After a PSC sign-in without any key: offer to enrol one (default), require it, or never ask. */
+  webauthn_enrolment: z.enum(['offered', 'required', 'never']).default('offered'),
+  /** After a PSC sign-in with e-CPS, ask for one of the clinician's keys as a second factor. */
+  key_after_ecps: z.boolean().default(false),
+  /**
+   * Pro Santé Connect delegating its sign-ins to the gateway ("PSC sans couture"): only the
+   * policy's delegation means (a key, never PSC itself) answer it; its ID tokens carry a
+   * pairwise `sub`, `oid` (the clinician's local identifier) and `tid` (delegation.tenantId).
+   */
+  psc_delegation: z.boolean().default(false),
+  /** Lowest level this application accepts, whatever it asks in the request. */
+  min_acr: z.enum(LEVELS).optional(),
+  /** This application accepts only phishing-resistant authentications. */
+  phishing_resistant: z.boolean().default(false),
+  /** `shared-workstation`: sessions used by this application get the shorter lifetimes. */
+  session_profile: z.enum(['default', 'shared-workstation']).default('default'),
+});
 
-export interface GatewayClientProperties {
-  first_party: boolean;
-  webauthn_enrolment: 'offered' | 'required' | 'never';
-  key_after_ecps: boolean;
-  min_acr: 'eidas1' | 'eidas2' | 'eidas3' | undefined;
-  phishing_resistant: boolean;
-  session_profile: 'default' | 'shared-workstation';
-  /** Pro Santé Connect delegating its sign-ins to the gateway (clients.ts). */
-  psc_delegation: boolean;
+/** A client's gateway properties, defaults filled in. */
+export type GatewayClientProperties = z.output<typeof gatewayClientSchema>;
+type GatewayClientProperty = keyof GatewayClientProperties;
+
+export const GATEWAY_CLIENT_PROPERTIES = Object.keys(gatewayClientSchema.shape) as GatewayClientProperty[];
+
+function isGatewayClientProperty(key: string): key is GatewayClientProperty {
+  return Object.hasOwn(gatewayClientSchema.shape, key);
 }
 
-const CHECKS: Record<(typeof GATEWAY_CLIENT_PROPERTIES)[number], (v: unknown) => boolean> = {
-  first_party: (v) => typeof v === 'boolean',
-  webauthn_enrolment: (v) => v === 'offered' || v === 'required' || v === 'never',
-  key_after_ecps: (v) => typeof v === 'boolean',
-  min_acr: (v) => v === 'eidas1' || v === 'eidas2' || v === 'eidas3',
-  phishing_resistant: (v) => typeof v === 'boolean',
-  session_profile: (v) => v === 'default' || v === 'shared-workstation',
-  psc_delegation: (v) => typeof v === 'boolean',
-};
-
+/** oidc-provider's extraClientMetadata.validator: each property as its schema says (absent is fine: a default). */
 export function validateGatewayClientProperty(_ctx: unknown, key: string, value: unknown): void {
-  const check = CHECKS[key as keyof typeof CHECKS];
-  if (check && value !== undefined && !check(value)) throw new Error(`${key}: unexpected value ${JSON.stringify(value)}`);
+  if (isGatewayClientProperty(key) && !gatewayClientSchema.shape[key].safeParse(value).success) {
+    throw new Error(`${key}: unexpected value ${JSON.stringify(value)}`);
+  }
 }
 
-/** The gateway's properties of a client, with their defaults. */
+/**
+ * The gateway's properties of a client, with the schema's defaults (also for no client).
+ * oidc-provider has validated each registered value (validateGatewayClientProperty).
+ */
 export function gatewayProperties(client: Client | undefined): GatewayClientProperties {
-  const c = (client ?? {}) as Partial<GatewayClientProperties>;
-  return {
-    first_party: c.first_party === true,
-    webauthn_enrolment: c.webauthn_enrolment ?? 'offered',
-    key_after_ecps: c.key_after_ecps === true,
-    min_acr: c.min_acr,
-    phishing_resistant: c.phishing_resistant === true,
-    session_profile: c.session_profile ?? 'default',
-    psc_delegation: c.psc_delegation === true,
-  };
+  const metadata = (client ?? {}) as Partial<Record<GatewayClientProperty, unknown>>;
+  return gatewayClientSchema.parse(Object.fromEntries(GATEWAY_CLIENT_PROPERTIES.map((key) => [key, metadata[key]])));
 }

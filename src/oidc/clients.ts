@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { ConfigError, issueProblems, type ConfigProblem } from '../config/index.ts';
 import { SCOPES } from './claims-config.ts';
 import { fillPlaceholders, type ClientPlaceholders } from './client-placeholders.ts';
+import { gatewayClientSchema } from './client-properties.ts';
 
 const uri = z.url({ protocol: /^https?$/ });
 
@@ -36,24 +37,8 @@ export function serviceScopes(clients: readonly ClientMetadata[]): string[] {
 export const clientSchema = z.strictObject({
   client_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits and . _ : - (1–128)'),
   client_name: z.string().min(1).max(200),
-  /** First-party hospital application: no consent screen. */
-  first_party: z.boolean().default(false),
-  /** After a PSC sign-in without any key: offer to enrol one (default), require it, or never ask. */
-  webauthn_enrolment: z.enum(['offered', 'required', 'never']).default('offered'),
-  /** After a PSC sign-in with e-CPS, ask for one of the clinician's keys as a second factor. */
-  key_after_ecps: z.boolean().default(false),
-  /**
-   * Pro Santé Connect delegating its sign-ins to the gateway ("PSC sans couture"): only the
-   * policy's delegation means (a key, never PSC itself) answer it; its ID tokens carry a
-   * pairwise `sub`, `oid` (the clinician's local identifier) and `tid` (delegation.tenantId).
-   */
-  psc_delegation: z.boolean().default(false),
-  /** Lowest level this application accepts, whatever it asks in the request. */
-  min_acr: z.enum(['eidas1', 'eidas2', 'eidas3']).optional(),
-  /** This application accepts only phishing-resistant authentications. */
-  phishing_resistant: z.boolean().default(false),
-  /** `shared-workstation`: sessions used by this application get the shorter lifetimes. */
-  session_profile: z.enum(['default', 'shared-workstation']).default('default'),
+  /** The gateway's own properties (client-properties.ts). */
+  ...gatewayClientSchema.shape,
   /** Required for a sign-in client; a client_credentials client has none. */
   redirect_uris: z.array(uri).default([]),
   post_logout_redirect_uris: z.array(uri).default([]),

@@ -4,7 +4,7 @@
  *
  * Keys, all under the `{pilot}` hash tag (one Cluster slot, so a day's writes are one MULTI
  * and the active-clinician sets can be united on the server):
- *   pilot:day:<YYYY-MM-DD>     hash of counters (counters.ts), kept for good
+ *   pilot:day:<YYYY-MM-DD>     hash of counters (counter-names.ts), kept for good
  *   pilot:month:<YYYY-MM>      the same counters summed over the month, so that a long
  *                              range reads whole months instead of every day
  *   pilot:active:<YYYY-MM-DD>  set of pseudonymised clinicians who signed in that day,
@@ -20,6 +20,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from '../audit/types.ts';
 import type { Keys, Store } from '../store/index.ts';
+import { PILOT_COUNTERS } from './counter-names.ts';
 import { countsOf } from './counters.ts';
 import { isoWeek } from './calendar.ts';
 
@@ -77,7 +78,7 @@ export function createPilotAggregates(store: Store, keys: Keys): PilotAggregates
     async apply(event) {
       const counts = countsOf(event);
       if (counts.pscSignInIn && (await store.take(k.attempt(counts.pscSignInIn))) !== null) {
-        counts.increments.set('fallback.key-to-psc', 1);
+        counts.increments.set(PILOT_COUNTERS.fallbackKeyToPsc, 1);
       }
       const batch = store.batch();
       let writes = 0;

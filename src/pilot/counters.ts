@@ -4,24 +4,14 @@
  * function of the event, so that replaying the trail gives the same figures as counting
  * live (aggregates.ts applies it to the store).
  *
- * Counter names (fields of the day's hash):
- *   signin, signin.method:<m>, signin.group:<g> (method-groups.ts), signin.acr:<acr>, signin.phr, signin.client:<id>,
- *   signin.profession:<code>, signin.finess:<n>, duration.<m>:<bucket ms>,
- *   failure, failure.reason:<r>, failure.method:<webauthn|psc|other>, psc.failure:<r>,
- *   linked, enrol.offered, enrol.started, enrol.completed, enrol.skipped, enrol.refused,
- *   keys.enrolled, keys.enrolled.account, keys.revoked, keys.revoked.by:<by>,
- *   keyholders.gained, keyholders.lost, stepup.asked, stepup.met, stepup.unmet,
- *   delegation.requested, delegation.signin, delegation.refused, delegation.refused.reason:<r>,
- *   pairing.first, pairing.returned (PSC sans couture: sign-ins PSC delegated to the gateway and
- *   the pairing funnel — first delegation of a clinician, PSC shows its pairing screen; the
- *   clinician's first return through delegation, the pairing held)
- * Clinicians who reached each step of the enrolment offer are also counted apart (distinct
- * per range), since one clinician may be offered a key at every PSC sign-in;
- * and, added by aggregates.ts when a sign-in through PSC follows a failed key in the same
- * attempt, fallback.key-to-psc.
+ * The counters are named in counter-names.ts. Clinicians who reached each step of the
+ * enrolment offer are also counted apart (distinct per range), since one clinician may be
+ * offered a key at every PSC sign-in; and aggregates.ts adds the fall-back counter when a
+ * sign-in through PSC follows a failed key in the same attempt.
  */
 import type { AuditEvent } from '../audit/types.ts';
 import { parisDay } from './calendar.ts';
+import { PILOT_COUNTERS as C, durationCounter } from './counter-names.ts';
 import { durationBucket } from './durations.ts';
 import { isPscMethod, methodGroup } from './method-groups.ts';
 
@@ -71,110 +61,110 @@ export function countsOf(event: AuditEvent): EventCounts {
   switch (event.type) {
     case 'signin.succeeded': {
       const method = part(d.method) ?? 'unknown';
-      add('signin');
-      add(`signin.method:${method}`);
-      add(`signin.group:${methodGroup(method)}`);
-      add(`signin.acr:${part(d.acr) ?? 'unknown'}`);
-      if (d.phishingResistant === true) add('signin.phr');
-      if (event.clientId) add(`signin.client:${part(event.clientId)}`);
-      for (const code of new Set(strings(event.profession).map(part))) if (code) add(`signin.profession:${code}`);
+      add(C.signIn);
+      add(`${C.signInMethod}${method}`);
+      add(`${C.signInGroup}${methodGroup(method)}`);
+      add(`${C.signInAcr}${part(d.acr) ?? 'unknown'}`);
+      if (d.phishingResistant === true) add(C.signInPhishingResistant);
+      if (event.clientId) add(`${C.signInClient}${part(event.clientId)}`);
+      for (const code of new Set(strings(event.profession).map(part))) if (code) add(`${C.signInProfession}${code}`);
       const finess = strings(d.finess);
       const names = strings(d.establishments);
       const seen = new Map<string, string>();
       finess.forEach((n, i) => { const id = part(n); if (id && !seen.has(id)) seen.set(id, names[i] ?? ''); });
-      for (const id of seen.keys()) add(`signin.finess:${id}`);
+      for (const id of seen.keys()) add(`${C.signInFiness}${id}`);
       if (seen.size) counts.establishments = seen;
-      if (typeof d.durationMs === 'number' && Number.isFinite(d.durationMs) && d.durationMs >= 0) add(`duration.${method}:${durationBucket(d.durationMs)}`);
+      if (typeof d.durationMs === 'number' && Number.isFinite(d.durationMs) && d.durationMs >= 0) add(durationCounter(method, durationBucket(d.durationMs)));
       if (event.actor) counts.active = event.actor;
       if (attempt && isPscMethod(method)) counts.pscSignInIn = attempt;
       break;
     }
     case 'signin.failed': {
       const method = d.method === 'webauthn' ? 'webauthn' : String(event.reason ?? '').startsWith('psc-') ? 'psc' : 'other';
-      add('failure');
-      add(`failure.reason:${part(event.reason) ?? 'unknown'}`);
-      add(`failure.method:${method}`);
+      add(C.failure);
+      add(`${C.failureReason}${part(event.reason) ?? 'unknown'}`);
+      add(`${C.failureMethod}${method}`);
       if (method === 'webauthn' && attempt) counts.keyFailedIn = attempt;
       break;
     }
     case 'psc.failed':
-      add(`psc.failure:${part(event.reason) ?? 'unknown'}`);
+      add(`${C.pscFailure}${part(event.reason) ?? 'unknown'}`);
       break;
     case 'psc.verified':
-      if (d.created === true) add('linked');
+      if (d.created === true) add(C.linked);
       break;
     case 'key.offered':
-      add('enrol.offered');
+      add(C.enrolOffered);
       reached('offered');
       break;
     case 'key.enrolment_started':
       if (d.via !== 'account') {
-        add('enrol.started');
+        add(C.enrolStarted);
         reached('started');
       }
       break;
     case 'key.skipped':
-      add('enrol.skipped');
+      add(C.enrolSkipped);
       reached('skipped');
       break;
     case 'key.enrolled':
       if (!success) {
-        add('enrol.refused');
+        add(C.enrolRefused);
         break;
       }
-      add('keys.enrolled');
-      if (d.via === 'account') add('keys.enrolled.account');
+      add(C.keysEnrolled);
+      if (d.via === 'account') add(C.keysEnrolledFromAccount);
       else {
-        add('enrol.completed');
+        add(C.enrolCompleted);
         reached('completed');
       }
-      if (d.keys === 1) add('keyholders.gained');
+      if (d.keys === 1) add(C.keyholdersGained);
       break;
     case 'key.revoked': {
       const count = typeof d.count === 'number' && Number.isSafeInteger(d.count) && d.count > 0 ? d.count : 1;
-      add('keys.revoked', count);
-      add(`keys.revoked.by:${part(d.by) ?? 'unknown'}`, count);
-      if (d.keysLeft === 0) add('keyholders.lost');
+      add(C.keysRevoked, count);
+      add(`${C.keysRevokedBy}${part(d.by) ?? 'unknown'}`, count);
+      if (d.keysLeft === 0) add(C.keyholdersLost);
       break;
     }
     case 'delegation.started':
-      add('delegation.requested');
+      add(C.delegationRequested);
       break;
     case 'delegation.succeeded':
-      add('delegation.signin');
-      if (d.pairing === 'first') add('pairing.first');
+      add(C.delegationSignIn);
+      if (d.pairing === 'first') add(C.pairingFirst);
       break;
     case 'delegation.refused':
-      add('delegation.refused');
-      add(`delegation.refused.reason:${part(event.reason) ?? 'unknown'}`);
+      add(C.delegationRefused);
+      add(`${C.delegationRefusedReason}${part(event.reason) ?? 'unknown'}`);
       break;
     case 'delegation.paired':
-      add('pairing.returned');
+      add(C.pairingReturned);
       break;
     case 'stepup.asked':
-      add('stepup.asked');
+      add(C.stepUpAsked);
       break;
     case 'stepup.met':
-      add('stepup.met');
+      add(C.stepUpMet);
       break;
     case 'stepup.unmet':
-      add('stepup.unmet');
+      add(C.stepUpUnmet);
       break;
     case 'session.expired':
-      add('sessions.ended');
-      if (typeof d.lastedMinutes === 'number' && d.lastedMinutes > SESSION_RIE_MAX_MINUTES) add('sessions.over4h');
+      add(C.sessionsEnded);
+      if (typeof d.lastedMinutes === 'number' && d.lastedMinutes > SESSION_RIE_MAX_MINUTES) add(C.sessionsOver4h);
       break;
     case 'key.expired':
-      add('keys.expired');
+      add(C.keysExpired);
       break;
     case 'emergency.issued':
-      if (success) add('emergency.issued');
+      if (success) add(C.emergencyIssued);
       break;
     case 'emergency.used':
-      add('emergency.used');
+      add(C.emergencyUsed);
       break;
     case 'key.confirmed':
-      add('keys.confirmed');
+      add(C.keysConfirmed);
       break;
     default:
       break;

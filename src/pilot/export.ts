@@ -5,6 +5,7 @@
  *
  * Columns: section; indicateur; cle; libelle; valeur; part_pct
  */
+import { HIGH, SUBSTANTIAL } from '../assurance/levels.ts';
 import type { PilotFigures, Ranked, Share } from './figures.ts';
 import type { PilotFormat } from './presentation.ts';
 
@@ -46,8 +47,8 @@ export function figuresCsv(figures: PilotFigures, format: PilotFormat): string {
   rankedRows('connexions', 'par_moyen', signIns.byGroup, format.group);
   rankedRows('connexions', 'par_methode', signIns.byMethod, (k) => k);
   rankedRows('connexions', 'par_niveau', signIns.byAcr, (k) => k);
-  shareRow('connexions', 'eidas2_ou_plus', signIns.atLeastEidas2);
-  shareRow('connexions', 'eidas3', signIns.eidas3);
+  shareRow('connexions', `${SUBSTANTIAL}_ou_plus`, signIns.atLeastEidas2);
+  shareRow('connexions', HIGH, signIns.eidas3);
   shareRow('connexions', 'resistantes_hameconnage', signIns.phishingResistant);
   rankedRows('connexions', 'par_application', signIns.byClient, format.client);
   rankedRows('connexions', 'par_profession', signIns.byProfession, format.profession);

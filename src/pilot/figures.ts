@@ -4,11 +4,13 @@
  * fields per day for the daily series, distinct clinicians counted on the server. Nothing here scans the audit trail, so reading stays fast
  * however many events there are (bench/pilot-figures.ts).
  */
+import { HIGH, SUBSTANTIAL } from '../assurance/levels.ts';
 import type { Keys, Store } from '../store/index.ts';
 import { addDays, daysFrom, isoWeek } from './calendar.ts';
 import { pilotKeys, dayScore } from './aggregates.ts';
 import { bucketQuantile } from './durations.ts';
 import { METHOD_GROUPS, methodGroup, type MethodGroup } from './method-groups.ts';
+import { PILOT_COUNTERS as C, parseDurationCounter } from './counter-names.ts';
 import { FUNNEL_STEPS, type FunnelStep } from './counters.ts';
 
 export interface Share {
@@ -138,17 +140,17 @@ const get = (counters: Counters, field: string) => counters.get(field) ?? 0;
 
 /** Sign-ins per method group, from the `signin.group:<g>` counters. */
 function groupsOf(counters: Counters): Record<MethodGroup, number> {
-  return Object.fromEntries(METHOD_GROUPS.map((g) => [g, get(counters, `signin.group:${g}`)])) as Record<MethodGroup, number>;
+  return Object.fromEntries(METHOD_GROUPS.map((g) => [g, get(counters, `${C.signInGroup}${g}`)])) as Record<MethodGroup, number>;
 }
 
 function timeToSignIn(counters: Counters): TimeToSignIn[] {
   const byMethod = new Map<string, Map<number, number>>();
   for (const [field, count] of counters) {
-    const match = /^duration\.(.+):(\d+)$/.exec(field);
-    if (!match) continue;
-    const buckets = byMethod.get(match[1]!) ?? new Map<number, number>();
-    buckets.set(Number(match[2]), (buckets.get(Number(match[2])) ?? 0) + count);
-    byMethod.set(match[1]!, buckets);
+    const duration = parseDurationCounter(field);
+    if (!duration) continue;
+    const buckets = byMethod.get(duration.method) ?? new Map<number, number>();
+    buckets.set(duration.bucketMs, (buckets.get(duration.bucketMs) ?? 0) + count);
+    byMethod.set(duration.method, buckets);
   }
   return [...byMethod].map(([method, buckets]) => ({
     method,
@@ -160,9 +162,9 @@ function timeToSignIn(counters: Counters): TimeToSignIn[] {
 }
 
 /** The fields read for the all-time totals (clinicians linked, with a key). */
-const TOTAL_FIELDS = ['linked', 'keyholders.gained', 'keyholders.lost'];
+const TOTAL_FIELDS = [C.linked, C.keyholdersGained, C.keyholdersLost];
 /** The fields read per day for the daily series. */
-const DAILY_FIELDS = ['signin', ...METHOD_GROUPS.map((g) => `signin.group:${g}`), 'failure', 'fallback.key-to-psc', 'stepup.asked', 'delegation.signin', ...TOTAL_FIELDS];
+const DAILY_FIELDS = [C.signIn, ...METHOD_GROUPS.map((g) => `${C.signInGroup}${g}`), C.failure, C.fallbackKeyToPsc, C.stepUpAsked, C.delegationSignIn, ...TOTAL_FIELDS];
 
 function fieldsOf(fields: string[], values: (string | null)[]): Record<string, string> {
   const hash: Record<string, string> = {};
@@ -215,8 +217,8 @@ export function createPilotFiguresReader(store: Store, keys: Keys): PilotFigures
       // All-time totals before the range: whole months, then the days of the range's first month.
       const base: Counters = new Map();
       for (const values of [...earlierMonths, ...earlierDays]) sumInto(base, fieldsOf(TOTAL_FIELDS, values));
-      let linked = get(base, 'linked');
-      let withKey = get(base, 'keyholders.gained') - get(base, 'keyholders.lost');
+      let linked = get(base, C.linked);
+      let withKey = get(base, C.keyholdersGained) - get(base, C.keyholdersLost);
 
       // The range's totals: its whole months from the month hashes, the other days one by one.
       const total: Counters = new Map();
@@ -225,19 +227,19 @@ export function createPilotFiguresReader(store: Store, keys: Keys): PilotFigures
       const daily: DailyFigures[] = days.map((day, i) => {
         const counters: Counters = new Map();
         sumInto(counters, fieldsOf(DAILY_FIELDS, dailyFields[i]!));
-        linked += get(counters, 'linked');
-        withKey += get(counters, 'keyholders.gained') - get(counters, 'keyholders.lost');
+        linked += get(counters, C.linked);
+        withKey += get(counters, C.keyholdersGained) - get(counters, C.keyholdersLost);
         return {
           day,
-          signIns: get(counters, 'signin'),
+          signIns: get(counters, C.signIn),
           byGroup: groupsOf(counters),
           active: activeByDay[i]!,
-          failures: get(counters, 'failure'),
-          fallbacks: get(counters, 'fallback.key-to-psc'),
-          stepUps: get(counters, 'stepup.asked'),
+          failures: get(counters, C.failure),
+          fallbacks: get(counters, C.fallbackKeyToPsc),
+          stepUps: get(counters, C.stepUpAsked),
           linked,
           withKey,
-          delegated: get(counters, 'delegation.signin'),
+          delegated: get(counters, C.delegationSignIn),
         };
       });
 
@@ -259,26 +261,26 @@ export function createPilotFiguresReader(store: Store, keys: Keys): PilotFigures
         active: weeklyActive[i]!,
       }));
 
-      const signIns = get(total, 'signin');
-      const acr = ranked(total, 'signin.acr:', signIns);
-      const eidas3 = get(total, 'signin.acr:eidas3');
-      const eidas2 = get(total, 'signin.acr:eidas2');
-      const establishments = ranked(total, 'signin.finess:', signIns);
+      const signIns = get(total, C.signIn);
+      const acr = ranked(total, C.signInAcr, signIns);
+      const eidas3 = get(total, `${C.signInAcr}${HIGH}`);
+      const eidas2 = get(total, `${C.signInAcr}${SUBSTANTIAL}`);
+      const establishments = ranked(total, C.signInFiness, signIns);
       const names = await Promise.all(establishments.map((row) => store.get(k.establishment(String(row.key)))));
       const groups = groupsOf(total);
       const funnel = {
-        offered: get(total, 'enrol.offered'),
-        started: get(total, 'enrol.started'),
-        completed: get(total, 'enrol.completed'),
-        skipped: get(total, 'enrol.skipped'),
-        refused: get(total, 'enrol.refused'),
+        offered: get(total, C.enrolOffered),
+        started: get(total, C.enrolStarted),
+        completed: get(total, C.enrolCompleted),
+        skipped: get(total, C.enrolSkipped),
+        refused: get(total, C.enrolRefused),
       };
 
       return {
         range: { from, to, days: days.length, timeZone: 'Europe/Paris' },
         clinicians: {
           linked,
-          newlyLinked: get(total, 'linked'),
+          newlyLinked: get(total, C.linked),
           withKey,
           withKeyShare: share(withKey, linked).share,
           active: rangeActive,
@@ -288,42 +290,42 @@ export function createPilotFiguresReader(store: Store, keys: Keys): PilotFigures
         signIns: {
           total: signIns,
           byGroup: METHOD_GROUPS.map((group) => ({ key: group, ...share(groups[group], signIns) })).filter((row) => row.count > 0),
-          byMethod: ranked(total, 'signin.method:', signIns),
+          byMethod: ranked(total, C.signInMethod, signIns),
           byAcr: acr,
           atLeastEidas2: share(eidas2 + eidas3, signIns),
           eidas3: share(eidas3, signIns),
-          phishingResistant: share(get(total, 'signin.phr'), signIns),
-          byClient: ranked(total, 'signin.client:', signIns),
-          byProfession: ranked(total, 'signin.profession:', signIns),
+          phishingResistant: share(get(total, C.signInPhishingResistant), signIns),
+          byClient: ranked(total, C.signInClient, signIns),
+          byProfession: ranked(total, C.signInProfession, signIns),
           byEstablishment: establishments.map((row, i) => ({ ...row, name: names[i] ?? '' })),
         },
         timeToSignIn: timeToSignIn(total),
         failures: {
-          total: get(total, 'failure'),
-          byReason: ranked(total, 'failure.reason:', get(total, 'failure')),
-          byMethod: ranked(total, 'failure.method:', get(total, 'failure')),
-          pscErrors: ranked(total, 'psc.failure:', 0),
-          fallbacksKeyToPsc: get(total, 'fallback.key-to-psc'),
+          total: get(total, C.failure),
+          byReason: ranked(total, C.failureReason, get(total, C.failure)),
+          byMethod: ranked(total, C.failureMethod, get(total, C.failure)),
+          pscErrors: ranked(total, C.pscFailure, 0),
+          fallbacksKeyToPsc: get(total, C.fallbackKeyToPsc),
         },
-        stepUps: { asked: get(total, 'stepup.asked'), met: get(total, 'stepup.met'), unmet: get(total, 'stepup.unmet') },
+        stepUps: { asked: get(total, C.stepUpAsked), met: get(total, C.stepUpMet), unmet: get(total, C.stepUpUnmet) },
         delegation: {
-          requested: get(total, 'delegation.requested'),
-          signIns: get(total, 'delegation.signin'),
-          refused: get(total, 'delegation.refused'),
-          refusedByReason: ranked(total, 'delegation.refused.reason:', get(total, 'delegation.refused')),
-          pairing: { firstUse: get(total, 'pairing.first'), returned: get(total, 'pairing.returned'), returnRate: share(get(total, 'pairing.returned'), get(total, 'pairing.first')).share },
+          requested: get(total, C.delegationRequested),
+          signIns: get(total, C.delegationSignIn),
+          refused: get(total, C.delegationRefused),
+          refusedByReason: ranked(total, C.delegationRefusedReason, get(total, C.delegationRefused)),
+          pairing: { firstUse: get(total, C.pairingFirst), returned: get(total, C.pairingReturned), returnRate: share(get(total, C.pairingReturned), get(total, C.pairingFirst)).share },
         },
         keys: {
-          enrolled: get(total, 'keys.enrolled'),
-          enrolledAfterPsc: get(total, 'enrol.completed'),
-          enrolledFromAccount: get(total, 'keys.enrolled.account'),
-          revoked: get(total, 'keys.revoked'),
-          revokedBy: ranked(total, 'keys.revoked.by:', get(total, 'keys.revoked')),
-          expired: get(total, 'keys.expired'),
-          confirmed: get(total, 'keys.confirmed'),
+          enrolled: get(total, C.keysEnrolled),
+          enrolledAfterPsc: get(total, C.enrolCompleted),
+          enrolledFromAccount: get(total, C.keysEnrolledFromAccount),
+          revoked: get(total, C.keysRevoked),
+          revokedBy: ranked(total, C.keysRevokedBy, get(total, C.keysRevoked)),
+          expired: get(total, C.keysExpired),
+          confirmed: get(total, C.keysConfirmed),
         },
-        sessions: { ended: get(total, 'sessions.ended'), over4h: get(total, 'sessions.over4h') },
-        emergency: { issued: get(total, 'emergency.issued'), used: get(total, 'emergency.used') },
+        sessions: { ended: get(total, C.sessionsEnded), over4h: get(total, C.sessionsOver4h) },
+        emergency: { issued: get(total, C.emergencyIssued), used: get(total, C.emergencyUsed) },
         daily,
         weekly,
       };

@@ -6,6 +6,7 @@
  * exports (http/errors.ts); nothing is read or recorded.
  */
 import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { SUBSTANTIAL } from '../assurance/levels.ts';
 import { sendPage, localeOf } from '../http/page.ts';
 import { parseQuery } from '../http/parse-query.ts';
 import type { PortalDeps } from '../portal/context.ts';
@@ -16,7 +17,7 @@ import type { PilotFigures, PilotFiguresReader } from './figures.ts';
 import { chartData, embeddableJson, pilotFormat, reportRows } from './presentation.ts';
 import { pilotQuery } from './range.ts';
 
-export const PILOT_MIN_LEVEL = 'eidas2';
+export const PILOT_MIN_LEVEL = SUBSTANTIAL;
 
 export interface PilotDeps extends PortalDeps {
   figures: PilotFiguresReader;

@@ -12,6 +12,7 @@
  * afternoon; a few keys are revoked by their owners and one by the IAM team (offboarding).
  * Every event carries details.seeded = true: the trail says it is demo data.
  */
+import { HIGH, SUBSTANTIAL, type Level } from '../assurance/levels.ts';
 import type { AuditInput } from '../audit/types.ts';
 import { addDays, isDay, PILOT_TIME_ZONE } from './calendar.ts';
 import { mulberry32 } from './prng.ts';
@@ -65,13 +66,13 @@ const KEY_METHOD: Record<KeyKind, { method: string; amr: string[] }> = {
   'device-bound': { method: 'webauthn-device', amr: ['hwk', 'mfa'] },
 };
 const PSC_METHOD = {
-  card: { method: 'psc-card', acr: 'eidas3', amr: ['sc', 'pin', 'mfa'], authMode: 'CARD', phishingResistant: true, median: 20_000, sigma: 0.3 },
-  ecps: { method: 'psc-ecps', acr: 'eidas2', amr: ['swk', 'pin', 'mfa'], authMode: 'MOBILE', phishingResistant: false, median: 28_000, sigma: 0.35 },
+  card: { method: 'psc-card', acr: HIGH, amr: ['sc', 'pin', 'mfa'], authMode: 'CARD', phishingResistant: true, median: 20_000, sigma: 0.3 },
+  ecps: { method: 'psc-ecps', acr: SUBSTANTIAL, amr: ['swk', 'pin', 'mfa'], authMode: 'MOBILE', phishingResistant: false, median: 28_000, sigma: 0.35 },
 } as const;
 /** What each demo application asks for (config/clients.json: min_acr, phishing_resistant). */
 const WANTED = {
-  'demo-dpi': { level: 'eidas2', phishingResistant: false, hardwareProtected: false },
-  'demo-dmp': { level: 'eidas3', phishingResistant: true, hardwareProtected: false },
+  'demo-dpi': { level: SUBSTANTIAL, phishingResistant: false, hardwareProtected: false },
+  'demo-dmp': { level: HIGH, phishingResistant: true, hardwareProtected: false },
 } as const;
 type ClientId = keyof typeof WANTED;
 
@@ -226,7 +227,8 @@ export function generatePilotActivity(options: PilotActivityOptions): SeededEven
       wait(ms: number) { now += Math.max(1, Math.round(ms)); },
       add(input: AuditInput) {
         if (batch.length && now <= batch.at(-1)!.time) now = batch.at(-1)!.time + 1;
-        batch.push({ time: now, input: { ...input, details: { ...input.details, seeded: true } } });
+        // Every type's details may carry `seeded` (CommonAuditDetails): the spread keeps the input's type.
+        batch.push({ time: now, input: { ...input, details: { ...input.details, seeded: true } } as AuditInput });
       },
       /** Keeps the events (unless they end after `until`); returns when the last one happened. */
       commit(): number {
@@ -282,7 +284,7 @@ export function generatePilotActivity(options: PilotActivityOptions): SeededEven
     return psc;
   };
 
-  const succeeded = (s: Sequence, c: Clinician, clientId: ClientId, attempt: string, start: number, how: { method: string; acr: string; amr: readonly string[]; phishingResistant: boolean }) => {
+  const succeeded = (s: Sequence, c: Clinician, clientId: ClientId, attempt: string, start: number, how: { method: string; acr: Level; amr: readonly string[]; phishingResistant: boolean }) => {
     s.wait(random.between(150, 900));
     s.add({
       type: 'signin.succeeded', outcome: 'success', actor: c.idNat, profession: c.profession, clientId,
@@ -308,7 +310,7 @@ export function generatePilotActivity(options: PilotActivityOptions): SeededEven
     if (key) {
       if (!random.chance(0.04)) {
         s.wait(random.logNormal(3600, 0.33, 1200, 15_000) - 500);
-        succeeded(s, c, clientId, attempt, start, { ...KEY_METHOD[key], acr: 'eidas2', phishingResistant: true });
+        succeeded(s, c, clientId, attempt, start, { ...KEY_METHOD[key], acr: SUBSTANTIAL, phishingResistant: true });
         return s.commit();
       }
       // The key fails; the clinician falls back to PSC in the same attempt.
@@ -339,11 +341,11 @@ export function generatePilotActivity(options: PilotActivityOptions): SeededEven
     if (stepUp) s.add({ type: 'stepup.asked', outcome: 'info', clientId, ...actor, details: { ...WANTED[clientId], attempt } });
     const psc = viaPsc(s, c, clientId, attempt, { card: random.chance(0.96), outage: inOutage });
     if (!psc) return s.commit();
-    if (psc.acr !== 'eidas3') {
+    if (psc.acr !== HIGH) {
       s.wait(random.between(200, 600));
       s.add({
         type: 'stepup.unmet', outcome: 'failure', actor: c.idNat, clientId, reason: 'means-used-falls-short',
-        details: { method: psc.method, acr: psc.acr, level: 'eidas3', phishingResistant: true, attempt },
+        details: { method: psc.method, acr: psc.acr, level: HIGH, phishingResistant: true, attempt },
       });
       s.wait(random.between(5000, 30_000));
       s.add({ type: 'signin.failed', outcome: 'failure', actor: c.idNat, clientId, reason: 'unmet_authentication_requirements', details: { attempt } });

@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { HIGH, SUBSTANTIAL } from '../assurance/levels.ts';
 import { UserFacingError } from '../http/errors.ts';
 import { safeReturn, type PortalDeps } from './context.ts';
 import { PORTAL_CALLBACK_PATH, PORTAL_CLIENT_ID, redeemPortalCode } from './portal-client.ts';
@@ -31,7 +32,7 @@ export function getPortalLogin(deps: PortalDeps): RequestHandler {
       code_challenge_method: 'S256',
     });
     if (fresh) params.set('max_age', '0');
-    if (req.query.acr === 'eidas2' || req.query.acr === 'eidas3') params.set('acr_values', req.query.acr);
+    if (req.query.acr === SUBSTANTIAL || req.query.acr === HIGH) params.set('acr_values', req.query.acr);
     res.redirect(303, `/auth?${params.toString()}`);
   };
 }

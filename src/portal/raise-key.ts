@@ -8,7 +8,7 @@
  */
 import type { Request, RequestHandler } from 'express';
 import { createAuthenticationOptions, verifyAuthentication, type StoredCredential } from '../webauthn/index.ts';
-import { bindingCeiling, keyOwnAssurance, raisesBinding, signInBinding } from '../assurance/index.ts';
+import { bindingCeiling, HIGH, keyOwnAssurance, raisesBinding, signInBinding } from '../assurance/index.ts';
 import { UserFacingError } from '../http/errors.ts';
 import { sendPage } from '../http/page.ts';
 import { csrfToken } from '../http/csrf.ts';
@@ -40,7 +40,7 @@ export function getRaise(deps: PortalDeps): RequestHandler {
       own,
       session: session.assurance,
       canRaise: isFresh(session, deps.config.portal.freshAuthSeconds) && raisesBinding(ceiling, session.assurance),
-      signInUrl: `/account/login?${new URLSearchParams({ fresh: '1', acr: 'eidas3', return: req.path }).toString()}`,
+      signInUrl: `/account/login?${new URLSearchParams({ fresh: '1', acr: HIGH, return: req.path }).toString()}`,
       csrf: csrfToken(deps.csrfSecret, session.uid),
       support: deps.config.support.contact,
     });

@@ -5,6 +5,7 @@
  * (cli.ts) and the staff page (routes.ts) give it what they read and render its rows with the
  * locale's words (`rie.req.<id>`, `rie.value.<id>`).
  */
+import { levelsFrom, SUBSTANTIAL } from '../assurance/levels.ts';
 import type { Config } from '../config/index.ts';
 import type { ClientMetadata } from '../oidc/index.ts';
 import type { PilotFigures } from '../pilot/index.ts';
@@ -43,7 +44,7 @@ export const RIE_IDLE_MAX_MINUTES = 30;
 export const RIE_SESSION_MAX_MINUTES = 240;
 export const RIE_MEANS_MAX_DAYS = 3 * 365;
 export const RIE_EMERGENCY_MAX_HOURS = 24;
-const LEVELS_AT_LEAST_SUBSTANTIAL = new Set(['eidas2', 'eidas3']);
+const LEVELS_AT_LEAST_SUBSTANTIAL: ReadonlySet<string> = new Set(levelsFrom(SUBSTANTIAL));
 
 export const RIE_ATTESTATIONS = ['enrolment-identity', 'means-homologation', 'reauth-justified', 'emergency-access', 'workstations', 'psc-connection', 'store-backup', 'mail-relay'] as const;
 

@@ -15,7 +15,7 @@ import {
   assertNoSecrets, createAuditMirrorLogger, createAuditRecorder, createMemoryAuditLog, findSecrets, verifyChain,
   type AuditLog,
 } from '../../src/audit/index.ts';
-import type { AuditEvent, AuditInput } from '../../src/audit/types.ts';
+import type { AuditEvent, AuditInput, StoredAuditInput } from '../../src/audit/types.ts';
 import { KEY } from './helpers.ts';
 
 const JWT = [
@@ -25,6 +25,11 @@ const JWT = [
 ].join('.');
 const TOKEN = 'Zx8aQ3vN9kL2mP7rT4wY6bC1dF5gH0jKsUeIoAqRt';
 const PSC_PROFILE = { SubjectNameID: '899700427885', SubjectRefPro: { codeCivilite: 'DR', exercices: [{ codeProfession: '10' }] } };
+const CONFIG_LOADED: AuditInput = { type: 'config.loaded', outcome: 'info', details: { env: 'test', issuer: 'https://gw.example', store: 'memory', clients: ['demo-dpi'] } };
+const KEYS_LOADED: AuditInput = { type: 'keys.loaded', outcome: 'info', details: { signingKeys: ['ES256:k1'], created: 0 } };
+
+/** An event its type's details do not allow (a secret, a stray member): the recorder still checks at run time what comes. */
+const untyped = (input: StoredAuditInput) => input as AuditInput;
 
 /** A mirror that keeps its lines. */
 function memoryMirror(): { logger: pino.Logger; lines: () => Array<Record<string, unknown>> } {
@@ -96,9 +101,9 @@ describe('findSecrets', () => {
 describe('createAuditRecorder', () => {
   it('records the event with the envelope and mirrors it as one JSON line with seq and mac', async () => {
     const { log, recorder, mirror, errors } = setup();
-    const input: AuditInput = { type: 'signin.succeeded', outcome: 'success', actor: '899700427885', profession: '10', clientId: 'demo-dpi', details: { method: 'psc-card', acr: 'eidas3', amr: ['sc', 'pin'] } };
+    const input: AuditInput = { type: 'signin.succeeded', outcome: 'success', actor: '899700427885', profession: '10', clientId: 'demo-dpi', details: { method: 'psc-card', acr: 'eidas3', amr: ['sc', 'pin'], phishingResistant: true, durationMs: 20_000 } };
     await recorder.record(input, { requestId: 'r1', ip: '192.168.1.0', userAgent: 'Firefox 120 / Linux' });
-    await recorder.record({ type: 'config.loaded', outcome: 'info' });
+    await recorder.record(CONFIG_LOADED);
     assert.deepEqual(errors, []);
     const [event, second] = await stored(log);
     assert.deepEqual({ ...event, mac: undefined }, {
@@ -114,10 +119,10 @@ describe('createAuditRecorder', () => {
 
   it('drops a JWT in details, a code field, a token and a PSC profile, lists them in details.redacted, and still records', async () => {
     const { log, recorder, mirror, errors } = setup();
-    await recorder.record({
+    await recorder.record(untyped({
       type: 'psc.failed', outcome: 'failure', reason: 'bad-id-token',
       details: { idToken: JWT, code: TOKEN, profile: PSC_PROFILE as never, upstreamAcr: 'eidas3', note: `saw ${JWT}` },
-    }, { requestId: 'r2' });
+    }), { requestId: 'r2' });
     assert.deepEqual(errors, []);
     const [event] = await stored(log);
     assert.deepEqual(event!.details, { upstreamAcr: 'eidas3', redacted: ['details.code', 'details.idToken', 'details.note', 'details.profile'] });
@@ -149,7 +154,7 @@ describe('createAuditRecorder', () => {
   it('refuses an unknown type or outcome without throwing; the SIEM still sees it, marked unrecorded', async () => {
     const { log, recorder, mirror, errors } = setup();
     await recorder.record({ type: 'signin.maybe' as never, outcome: 'success', actor: '899700427885' });
-    await recorder.record({ type: 'signin.started', outcome: 'perhaps' as never });
+    await recorder.record(untyped({ type: 'signin.started', outcome: 'perhaps' as never }));
     await recorder.record(null as never);
     assert.deepEqual(await stored(log), []);
     assert.match(errors[0]!.message, /expected a type from AUDIT_EVENT_TYPES, got "signin\.maybe"/);
@@ -163,7 +168,7 @@ describe('createAuditRecorder', () => {
   it('never throws when the log fails: reports the error and mirrors the event as unrecorded', async () => {
     const broken: AuditLog = { ...createMemoryAuditLog(KEY), append: () => Promise.reject(new Error('redis down')) };
     const { recorder, mirror, errors } = setup(broken);
-    await assert.doesNotReject(recorder.record({ type: 'token.issued', outcome: 'success', clientId: 'demo-dpi', details: { code: TOKEN } }));
+    await assert.doesNotReject(recorder.record(untyped({ type: 'token.issued', outcome: 'success', clientId: 'demo-dpi', details: { code: TOKEN } })));
     assert.deepEqual(errors.map((e) => e.message), ['redis down']);
     const [line] = mirror.lines();
     assert.equal(line!.chain, 'unrecorded');
@@ -177,13 +182,13 @@ describe('createAuditRecorder', () => {
     const log = createMemoryAuditLog(KEY);
     const throwing = { info() { throw new Error('disk full'); } } as unknown as pino.Logger;
     const recorder = createAuditRecorder({ log, mirror: throwing, instance: 'gw', onError: () => { throw new Error('hook broken'); } });
-    await assert.doesNotReject(recorder.record({ type: 'config.loaded', outcome: 'info' }));
+    await assert.doesNotReject(recorder.record(CONFIG_LOADED));
     assert.equal((await stored(log)).length, 1, 'the chain has it even though the mirror failed');
   });
 
   it('chains concurrent records in call order per process', async () => {
     const { log, recorder } = setup();
-    await Promise.all(Array.from({ length: 50 }, (_, i) => recorder.record({ type: 'token.introspected', outcome: 'success', details: { i } })));
+    await Promise.all(Array.from({ length: 50 }, (_, i) => recorder.record(untyped({ type: 'token.introspected', outcome: 'success', details: { i } }))));
     const events = await stored(log);
     assert.deepEqual(events.map((e) => e.details?.i), Array.from({ length: 50 }, (_, i) => i));
     assert.equal(verifyChain(events, KEY).ok, true);
@@ -197,8 +202,8 @@ describe('createAuditMirrorLogger', () => {
     const mirror = createAuditMirrorLogger(file);
     const log = createMemoryAuditLog(KEY);
     const recorder = createAuditRecorder({ log, mirror, instance: 'gw' });
-    await recorder.record({ type: 'config.loaded', outcome: 'info' });
-    await recorder.record({ type: 'keys.loaded', outcome: 'info' });
+    await recorder.record(CONFIG_LOADED);
+    await recorder.record(KEYS_LOADED);
     mirror.flush();
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.deepEqual(lines.map((l) => [l.audit, l.seq, l.type, l.level, typeof l.time]), [[true, 1, 'config.loaded', 'info', 'string'], [true, 2, 'keys.loaded', 'info', 'string']]);

@@ -1,11 +1,11 @@
 /** What the delegation audit events add to the pilot's figures (PSC sans couture). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AuditEvent, AuditInput } from '../../src/audit/types.ts';
+import type { AuditEvent, StoredAuditInput } from '../../src/audit/types.ts';
 import { countsOf } from '../../src/pilot/counters.ts';
 
-const at = (input: AuditInput): AuditEvent => ({ ...input, seq: 1, time: '2026-11-20T10:00:00Z', instance: 'test', prev: '', mac: '' });
-const increments = (input: AuditInput) => Object.fromEntries(countsOf(at(input)).increments);
+const at = (input: StoredAuditInput): AuditEvent => ({ ...input, seq: 1, time: '2026-11-20T10:00:00Z', instance: 'test', prev: '', mac: '' });
+const increments = (input: StoredAuditInput) => Object.fromEntries(countsOf(at(input)).increments);
 
 describe('pilot counters of delegated sign-ins', () => {
   it('counts PSC\'s requests, the sign-ins answered, the first ones (pairing) and the returns', () => {

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import type { AuditEvent, AuditInput } from '../../src/audit/types.ts';
+import type { AuditEvent, StoredAuditInput } from '../../src/audit/types.ts';
 import { createKeys } from '../../src/store/keys.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
 import { createRedisStore } from '../../src/store/redis-store.ts';
@@ -22,11 +22,11 @@ const CHU = { finess: ['0B0193488'], establishments: ['CHU GENERIQUE DE TEST'] }
 const TWO_SITES = { finess: ['0B0193488', '0B0211110'], establishments: ['CHU GENERIQUE DE TEST', 'CENTRE HOSPITALIER DE TEST NORD'] };
 
 let seq = 0;
-function event(time: string, input: AuditInput): AuditEvent {
+function event(time: string, input: StoredAuditInput): AuditEvent {
   seq += 1;
   return { ...input, seq, time, instance: 'test', prev: '', mac: '' };
 }
-const signedIn = (time: string, actor: string, profession: string, clientId: string, details: AuditInput['details']) =>
+const signedIn = (time: string, actor: string, profession: string, clientId: string, details: StoredAuditInput['details']) =>
   event(time, { type: 'signin.succeeded', outcome: 'success', actor, profession, clientId, details });
 
 /** In recording order. Times are UTC; Paris is UTC+1 in November. */

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { AUDIT_EVENT_TYPES, type AuditEvent } from '../../src/audit/types.ts';
+import type { StoredAuditDetails } from '../../src/audit/details.ts';
 import { createRedisAuditLog, verifyLog } from '../../src/audit/index.ts';
 import { loadAuditMacKey } from '../../src/signing-keys/load.ts';
 import { createKeys } from '../../src/store/keys.ts';
@@ -26,7 +27,10 @@ import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis.ts'
 const END_DAY = '2026-03-31';
 const FIRST_DAY = addDays(END_DAY, -59);
 
-const method = (e: SeededEvent) => String(e.input.details?.method ?? '');
+const method = (e: SeededEvent) => {
+  const details: StoredAuditDetails = e.input.details ?? {};
+  return String(details.method ?? '');
+};
 /** The default demo (300 clinicians, 60 days, seed 42), generated once for the first two suites. */
 const EVENTS = generatePilotActivity({ endDay: END_DAY });
 

@@ -10,13 +10,14 @@
 import type { Request, RequestHandler } from 'express';
 import { sendPage, localeOf } from '../../http/page.ts';
 import { parseQuery } from '../../http/parse-query.ts';
+import { SUBSTANTIAL } from '../../assurance/levels.ts';
 import { AUDIT_EVENT_TYPES } from '../../audit/types.ts';
 import type { AuditLog, AuditSearchResult } from '../../audit/index.ts';
 import type { PortalDeps } from '../../portal/context.ts';
 import { requireStaffSession } from '../../portal/staff-session.ts';
 import { auditQuery, auditQueryOf, criteriaParams, type AuditSearch } from './audit-query.ts';
 
-export const ADMIN_MIN_LEVEL = 'eidas2';
+export const ADMIN_MIN_LEVEL = SUBSTANTIAL;
 /** Events shown per page. */
 export const AUDIT_PAGE_SIZE = 100;
 

@@ -12,6 +12,7 @@ import { sendPage } from '../../http/page.ts';
 import { csrfToken, csrfValid } from '../../http/csrf.ts';
 import { UserFacingError } from '../../http/errors.ts';
 import { ID_NAT_PATTERN } from '../../accounts/index.ts';
+import { HIGH } from '../../assurance/levels.ts';
 import { createEmergencyCodes, issueEmergencyCode } from '../../emergency/index.ts';
 import type { PortalDeps } from '../../portal/context.ts';
 import { requireStaffSession } from '../../portal/staff-session.ts';
@@ -19,7 +20,7 @@ import type { PortalSession } from '../../portal/session.ts';
 
 export const EMERGENCY_PATH = '/admin/emergency';
 /** Issuing a way in needs the highest level. */
-export const EMERGENCY_ADMIN_LEVEL = 'eidas3';
+export const EMERGENCY_ADMIN_LEVEL = HIGH;
 
 async function requireEmergencyAdmin(deps: PortalDeps, req: Request, res: Response): Promise<PortalSession | undefined> {
   return requireStaffSession(deps, req, res, { idNats: deps.config.admin.idNats, minLevel: EMERGENCY_ADMIN_LEVEL, forbiddenCode: 'forbidden', returnTo: EMERGENCY_PATH });
