@@ -26,7 +26,7 @@ import type { Redis } from 'ioredis';
 import {
   createRedisAuditLog, matchesQuery, reindexAuditTrail, type AuditEventBody, type AuditLog, type AuditPageRequest, type AuditQuery,
 } from '../src/audit/index.ts';
-import { addDays, parisDay, parisDayStart } from '../src/pilot/calendar.ts';
+import { addDays, parisDay, parisDayStart } from '../src/calendar/paris-days.ts';
 import { createKeys } from '../src/store/index.ts';
 import { applyAll } from './apply-all.ts';
 import { releasePrefix, startBench } from './bench-redis.ts';

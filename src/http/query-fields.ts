@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { LOCALES } from './i18n.ts';
-import { dayCount, isDay } from '../pilot/calendar.ts';
+import { dayCount, isDay } from '../calendar/paris-days.ts';
 
 /** Absent or '' is undefined; anything else must satisfy `inner`. */
 function optional<T extends z.ZodType>(inner: T) {

@@ -22,7 +22,7 @@ import type { AuditEvent } from '../audit/types.ts';
 import type { Keys, Store } from '../store/index.ts';
 import { PILOT_COUNTERS } from './counter-names.ts';
 import { countsOf } from './counters.ts';
-import { isoWeek } from './calendar.ts';
+import { isoWeek } from '../calendar/paris-days.ts';
 
 /** How long the sets of active clinicians are kept (a little over a year, for year-on-year figures). */
 export const ACTIVE_KEPT_DAYS = 400;

@@ -10,7 +10,7 @@
  * sign-in through PSC follows a failed key in the same attempt.
  */
 import type { AuditEvent } from '../audit/types.ts';
-import { parisDay } from './calendar.ts';
+import { parisDay } from '../calendar/paris-days.ts';
 import { PILOT_COUNTERS as C, durationCounter } from './counter-names.ts';
 import { durationBucket } from './durations.ts';
 import { isPscMethod, methodGroup } from './method-groups.ts';

@@ -6,7 +6,7 @@
  */
 import { HIGH, SUBSTANTIAL } from '../assurance/levels.ts';
 import type { Keys, Store } from '../store/index.ts';
-import { addDays, daysFrom, isoWeek } from './calendar.ts';
+import { addDays, daysFrom, isoWeek } from '../calendar/paris-days.ts';
 import { pilotKeys, dayScore } from './aggregates.ts';
 import { bucketQuantile } from './durations.ts';
 import { METHOD_GROUPS, methodGroup, type MethodGroup } from './method-groups.ts';

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { dayParam, dayRangeIssue, langParam } from '../http/query-fields.ts';
-import { addDays, dayCount, parisDay } from './calendar.ts';
+import { addDays, dayCount, parisDay } from '../calendar/paris-days.ts';
 
 export const DEFAULT_RANGE_DAYS = 30;
 export const MAX_RANGE_DAYS = 731;

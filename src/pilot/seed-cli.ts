@@ -16,7 +16,7 @@ import { createBackend, createKeys } from '../store/index.ts';
 import { AUDIT_MAC_KEY_FILE, loadAuditMacKey, loadKeys } from '../signing-keys/load.ts';
 import { createRedisAuditLog } from '../audit/index.ts';
 import { createPilotFedRecorder } from './recorder.ts';
-import { addDays, parisDay } from './calendar.ts';
+import { addDays, parisDay } from '../calendar/paris-days.ts';
 import { generatePilotActivity, MAX_SEED_CLINICIANS, MAX_SEED_DAYS, SEED_DEFAULTS } from './seed.ts';
 
 const USAGE = 'usage: npm run pilot:seed [-- --clinicians 300 --days 60 --seed 42]';

@@ -14,7 +14,7 @@
  */
 import { HIGH, SUBSTANTIAL, type Level } from '../assurance/levels.ts';
 import type { AuditInput } from '../audit/types.ts';
-import { addDays, isDay, PILOT_TIME_ZONE } from './calendar.ts';
+import { addDays, isDay, PILOT_TIME_ZONE } from '../calendar/paris-days.ts';
 import { mulberry32 } from './prng.ts';
 
 export interface PilotActivityOptions {

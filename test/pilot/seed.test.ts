@@ -17,7 +17,7 @@ import { loadAuditMacKey } from '../../src/signing-keys/load.ts';
 import { createKeys } from '../../src/store/keys.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
 import { createRedisStore } from '../../src/store/redis-store.ts';
-import { addDays, parisDay } from '../../src/pilot/calendar.ts';
+import { addDays, parisDay } from '../../src/calendar/paris-days.ts';
 import { createPilotAggregates, createPilotFiguresReader, type PilotFigures } from '../../src/pilot/index.ts';
 import { generatePilotActivity, type SeededEvent } from '../../src/pilot/seed.ts';
 import { seedCommand } from '../../src/pilot/seed-cli.ts';

@@ -6,7 +6,7 @@
  */
 import type { AuditEventBody, AuditLog } from '../../src/audit/index.ts';
 import type { AuditEvent } from '../../src/audit/types.ts';
-import { parisDay } from '../../src/pilot/calendar.ts';
+import { parisDay } from '../../src/calendar/paris-days.ts';
 
 /** The clinician whose only events date from 2021. */
 export const OLD_ACTOR = '810100000042';

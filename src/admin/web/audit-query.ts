@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { AuditQuery } from '../../audit/index.ts';
 import { AUDIT_EVENT_TYPES, type AuditOutcome } from '../../audit/types.ts';
-import { addDays, parisDayStart } from '../../pilot/calendar.ts';
+import { addDays, parisDayStart } from '../../calendar/paris-days.ts';
 import { dayParam, dayRangeIssue, langParam, oneOfParam, patternParam } from '../../http/query-fields.ts';
 
 /** Ten years: the longest audit retention the configuration allows (AUDIT_RETENTION_DAYS ≤ 3650). */

@@ -1,5 +1,5 @@
 /**
- * Days as the pilot counts them: calendar days in Europe/Paris ("YYYY-MM-DD"), whatever the
+ * Days as the pilot and the audit search count them: calendar days in Europe/Paris ("YYYY-MM-DD"), whatever the
  * server's time zone, and ISO weeks (Monday to Sunday) made of those days.
  */
 

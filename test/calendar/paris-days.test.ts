@@ -1,7 +1,7 @@
 /** Paris days and ISO weeks, including the daylight-saving changes and year ends. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { addDays, dayCount, daysFrom, isDay, isoWeek, parisDay, parisDayStart } from '../../src/pilot/calendar.ts';
+import { addDays, dayCount, daysFrom, isDay, isoWeek, parisDay, parisDayStart } from '../../src/calendar/paris-days.ts';
 
 describe('pilot calendar', () => {
   it('puts an instant in its Paris day, whatever the UTC date', () => {
