@@ -39,7 +39,7 @@ import { postAsGet } from './oidc/post-as-get.ts';
 import { missingClientAuth } from './oidc/missing-client-auth.ts';
 import { registeredAuthMethod } from './oidc/registered-auth-method.ts';
 import { providerApiEndpoints } from './oidc/api-endpoints.ts';
-import { createSessionPolicy } from './oidc/session-limits.ts';
+import { createSessionLifetimes } from './oidc/session-limits.ts';
 import { createContextPolicy } from './oidc/session-context.ts';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditInput } from './audit/types.ts';
@@ -166,15 +166,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const audit = createGatewayAudit({ config, store, redis: backend.redis, keys, macKey: loaded.auditMacKey, logger, mirror: options.auditMirror, clock, count: metrics.counting });
   await audit.recorder.record({ type: 'config.loaded', outcome: 'info', details: { env: config.env, issuer: config.issuer, store: store.kind, clients: clients.map((c) => c.client_id) } });
   await audit.recorder.record({ type: 'keys.loaded', outcome: 'info', details: { signingKeys: loaded.jwks.keys.map((k) => `${k.alg}:${k.kid}`), created: loaded.created.length } });
-  const sessionPolicy = createSessionPolicy(config.sessions);
+  const lifetimes = createSessionLifetimes(config.sessions);
   const sessionAssurance = createSessionAssuranceStore(store, keys);
   const deadlinesKey = sessionDeadlinesKey(keys);
   const usableKeys = async (accountId: string) => (await credentials.listUsable(accountId)).length;
-  const assurance = {
-    sessions: sessionAssurance, policy: sessionPolicy, assurance: policy, usableKeys, store, deadlinesKey, clock,
+  const sessionChecks = {
+    sessions: sessionAssurance, lifetimes, policy, usableKeys, store, deadlinesKey, clock,
     context: createContextPolicy(config), audit: (input: AuditInput, ctx: KoaContextWithOIDC) => audit.recorder.record(input, audit.sourceOfContext(ctx)),
   };
-  const provider = createProvider({ assurance, config, adapter: createAdapterFactory(store, keys), jwks: loaded.jwks, cookieKeys: loaded.cookieKeys, clients, accounts, views });
+  const provider = createProvider({ sessionChecks, config, adapter: createAdapterFactory(store, keys), jwks: loaded.jwks, cookieKeys: loaded.cookieKeys, clients, accounts, views });
   // Before the app mounts the provider: its middleware is composed when callback() is taken.
   const limits = createAbuseLimits({ limits: config.limits, redis: backend.redis, prefix: config.redis.prefix, audit: audit.requests });
   refuseDisabledClients(provider, createDisabledClients(store, keys));
@@ -210,7 +210,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.post(OIDC_ROUTES.end_session, ...postAsGet(OIDC_ROUTES.end_session, { errorCode: 'invalid_logout_request' }));
   const journey = createJourneyState({ store, keys, lifetimes: { interaction: config.ttl.interaction, pscRoundTrip: config.psc.stateTtlSeconds }, logger });
   app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, journey, views, credentials, sessions: sessionAssurance, clock, webauthn, aaguids, audit: audit.requests, limits, notices: audit.notices, csrfSecret: loaded.cookieKeys[0]! }));
-  const portalDeps = { config, provider, accounts, credentials, policy, activity: createActivityLog(store, keys), store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]!, lifetimes: assurance, audit: audit.requests, notices: audit.notices };
+  const portalDeps = { config, provider, accounts, credentials, policy, activity: createActivityLog(store, keys), store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]!, sessionChecks, audit: audit.requests, notices: audit.notices };
   app.use(['/account', '/pilot', '/admin'], portalBackLink);
   app.use(portalRoutes(portalDeps));
   app.use(adminRoutes({ ...portalDeps, auditLog: audit.log }));
@@ -223,7 +223,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   server.removeListener('request', starting);
   server.on('request', app);
 
-  const sweeper = createSessionSweeper({ provider, store, sessions: sessionAssurance, policy: sessionPolicy, deadlinesKey, lockKey: keys.custom('sessions', 'sweep-lock'), clock, logger, audit: audit.recorder });
+  const sweeper = createSessionSweeper({ provider, store, sessions: sessionAssurance, lifetimes, deadlinesKey, lockKey: keys.custom('sessions', 'sweep-lock'), clock, logger, audit: audit.recorder });
   sweeper.start(config.sessions.sweepSeconds * 1000);
 
   pscSource.get().catch((err: Error) => logger.warn({ detail: err.message }, 'PSC discovery failed at start-up; it is retried at the next sign-in'));

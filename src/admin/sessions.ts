@@ -15,7 +15,7 @@
 import { createSessionAssuranceStore, type SessionAssurance } from '../assurance/index.ts';
 import { createAdapterFactory } from '../store/index.ts';
 import { assuranceTtlSeconds } from '../oidc/assurance-check.ts';
-import { createSessionPolicy } from '../oidc/session-limits.ts';
+import { createSessionLifetimes } from '../oidc/session-limits.ts';
 import { sessionDeadlinesKey } from '../oidc/session-sweeper.ts';
 import type { AdminContext } from './context.ts';
 
@@ -40,7 +40,7 @@ export interface AdminSessions {
 
 export function createAdminSessions(ctx: AdminContext, clock: () => number = Date.now): AdminSessions {
   const assurance = createSessionAssuranceStore(ctx.store, ctx.keys);
-  const policy = createSessionPolicy(ctx.config.sessions);
+  const lifetimes = createSessionLifetimes(ctx.config.sessions);
   const adapters = createAdapterFactory(ctx.store, ctx.keys);
   const sessionModel = adapters('Session');
   const grantModel = adapters('Grant');
@@ -49,7 +49,7 @@ export function createAdminSessions(ctx: AdminContext, clock: () => number = Dat
 
   async function load(uid: string, filter: (record: SessionAssurance) => boolean): Promise<LiveSession | undefined> {
     const record = await assurance.get(uid);
-    if (!record || !filter(record) || policy.deadline(record) <= clock()) return undefined;
+    if (!record || !filter(record) || lifetimes.deadline(record) <= clock()) return undefined;
     const session = await sessionModel.findByUid(uid);
     const authorizations = (session?.authorizations ?? {}) as Record<string, { grantId?: string }>;
     return { uid, record, grants: new Map(Object.entries(authorizations).map(([clientId, a]) => [clientId, a.grantId])) };
@@ -74,7 +74,7 @@ export function createAdminSessions(ctx: AdminContext, clock: () => number = Dat
     async end(sessions) {
       for (const session of sessions) {
         const now = clock();
-        await assurance.revoke(session.uid, now, assuranceTtlSeconds(policy, session.record, now));
+        await assurance.revoke(session.uid, now, assuranceTtlSeconds(lifetimes, session.record, now));
         for (const grantId of session.grants.values()) if (grantId) await destroyGrant(grantId);
         await ctx.store.zadd(deadlines, now, session.uid);
       }

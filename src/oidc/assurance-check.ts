@@ -16,7 +16,7 @@ import {
 } from '../assurance/index.ts';
 import { gatewayProperties } from './client-properties.ts';
 import { requestRequirement } from './request-requirement.ts';
-import type { SessionPolicy } from './session-limits.ts';
+import type { SessionLifetimes } from './session-limits.ts';
 import type { Store } from '../store/store.ts';
 import type { AuditInput } from '../audit/types.ts';
 import { contextOf, strictestAction, type ContextPolicy } from './session-context.ts';
@@ -43,9 +43,9 @@ export type LoginResult = {
 
 export interface AssuranceCheckDeps {
   sessions: SessionAssuranceStore;
-  policy: SessionPolicy;
-  /** The assurance policy (per-client steps). */
-  assurance: AssurancePolicy;
+  lifetimes: SessionLifetimes;
+  /** The assurance policy (per-client steps, delegation). */
+  policy: AssurancePolicy;
   /** How many usable (not blocked) keys an account has. */
   usableKeys: (accountId: string) => Promise<number>;
   store: Store;
@@ -82,7 +82,7 @@ async function readCurrentRecord(deps: AssuranceCheckDeps, ctx: KoaContextWithOI
     return {
       fresh: true,
       record: {
-        ...login.assurance, accountId: oidc.session!.accountId, loginAt: login.authTime, lastSeenAt: deps.clock(), profile: deps.policy.profileFor(client.session_profile, ctx.ip),
+        ...login.assurance, accountId: oidc.session!.accountId, loginAt: login.authTime, lastSeenAt: deps.clock(), profile: deps.lifetimes.profileFor(client.session_profile, ctx.ip),
         ...contextOf(ctx.get('user-agent'), ctx.ip),
       },
     };
@@ -100,7 +100,7 @@ export function sessionChecks(deps: AssuranceCheckDeps) {
     if (!record) return Check.REQUEST_PROMPT;
     if (fresh) return (await sessionEnded(deps, ctx, record)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
     const client = gatewayProperties(ctx.oidc.client);
-    const deadline = deps.policy.deadline(record, deps.policy.profileFor(client.session_profile, ctx.ip));
+    const deadline = deps.lifetimes.deadline(record, deps.lifetimes.profileFor(client.session_profile, ctx.ip));
     return deps.clock() > deadline ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
   });
 
@@ -153,7 +153,7 @@ export function sessionChecks(deps: AssuranceCheckDeps) {
     if (!oidc.session!.accountId || !rulesAskSteps(client)) return Check.NO_NEED_TO_PROMPT;
     const { record } = await currentRecord(deps, ctx);
     if (!record) return Check.REQUEST_PROMPT;
-    return stepRulesAsk(deps.assurance, client, record, await deps.usableKeys(record.accountId)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    return stepRulesAsk(deps.policy, client, record, await deps.usableKeys(record.accountId)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
   });
 
   // Pro Santé Connect delegating: a session opened by a means the policy does not accept for
@@ -163,7 +163,7 @@ export function sessionChecks(deps: AssuranceCheckDeps) {
     if (!oidc.session!.accountId || !gatewayProperties(oidc.client).psc_delegation) return Check.NO_NEED_TO_PROMPT;
     const { record, fresh } = await currentRecord(deps, ctx);
     if (!record) return Check.REQUEST_PROMPT;
-    if (acceptedForDelegation(deps.assurance, record)) return Check.NO_NEED_TO_PROMPT;
+    if (acceptedForDelegation(deps.policy, record)) return Check.NO_NEED_TO_PROMPT;
     if (fresh) throw new errors.CustomOIDCProviderError('unmet_authentication_requirements', 'the means used is not accepted for delegation to Pro Sante Connect');
     return Check.REQUEST_PROMPT;
   });
@@ -199,7 +199,7 @@ export function gatewayInteractionPolicy(deps: AssuranceCheckDeps) {
 /** Ends a session at once (the sweeper tells its applications and deletes it at its next round). */
 async function endSession(deps: AssuranceCheckDeps, uid: string, record: SessionAssurance): Promise<void> {
   const now = deps.clock();
-  await deps.sessions.revoke(uid, now, assuranceTtlSeconds(deps.policy, record, now));
+  await deps.sessions.revoke(uid, now, assuranceTtlSeconds(deps.lifetimes, record, now));
   await deps.store.zadd(deps.deadlinesKey, now, uid);
 }
 
@@ -217,14 +217,14 @@ export function rememberSessionAssurance(deps: AssuranceCheckDeps) {
 
 /** Saves a session's assurance with its new deadline (also used when a refresh token is used). */
 export async function touchSession(deps: AssuranceCheckDeps, uid: string, record: SessionAssurance): Promise<void> {
-  const deadline = deps.policy.deadline(record);
-  await deps.sessions.save(uid, record, assuranceTtlSeconds(deps.policy, record, deps.clock()));
+  const deadline = deps.lifetimes.deadline(record);
+  await deps.sessions.save(uid, record, assuranceTtlSeconds(deps.lifetimes, record, deps.clock()));
   await deps.store.zadd(deps.deadlinesKey, deadline, uid);
 }
 
 /** How long a session's assurance record is kept: its absolute lifetime, and a minute more for the sweeper. */
-export function assuranceTtlSeconds(policy: SessionPolicy, record: SessionAssurance, now: number): number {
-  return Math.max(1, Math.ceil((record.loginAt + policy.limits(record.profile).absoluteMs - now) / 1000) + 60);
+export function assuranceTtlSeconds(lifetimes: SessionLifetimes, record: SessionAssurance, now: number): number {
+  return Math.max(1, Math.ceil((record.loginAt + lifetimes.limits(record.profile).absoluteMs - now) / 1000) + 60);
 }
 
 /**
@@ -236,9 +236,9 @@ export function assuranceTtlSeconds(policy: SessionPolicy, record: SessionAssura
  */
 export async function touchOnRefresh(deps: AssuranceCheckDeps, uid: string): Promise<void> {
   const record = await deps.sessions.get(uid);
-  if (!record || deps.policy.deadline(record) < deps.clock()) return;
+  if (!record || deps.lifetimes.deadline(record) < deps.clock()) return;
   const touched = { ...record, lastSeenAt: deps.clock() };
-  await deps.sessions.save(uid, touched, assuranceTtlSeconds(deps.policy, touched, deps.clock()));
+  await deps.sessions.save(uid, touched, assuranceTtlSeconds(deps.lifetimes, touched, deps.clock()));
 }
 
 /**

@@ -38,7 +38,7 @@ export const OIDC_ROUTES = {
 
 export interface ProviderDeps {
   /** The gateway's session checks (step-up, lifetimes); see assurance-check.ts. */
-  assurance: AssuranceCheckDeps;
+  sessionChecks: AssuranceCheckDeps;
   config: Config;
   adapter: AdapterFactory;
   jwks: { keys: JWK[] };
@@ -141,7 +141,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       Grant: config.ttl.grant,
     },
     routes: OIDC_ROUTES,
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: gatewayInteractionPolicy(deps.assurance) },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: gatewayInteractionPolicy(deps.sessionChecks) },
     findAccount: async (ctx, id) => {
       const account = await accounts.find(id);
       if (!account) return undefined;
@@ -157,9 +157,9 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.http.trustProxy !== false;
-  provider.use(rememberSessionAssurance(deps.assurance));
+  provider.use(rememberSessionAssurance(deps.sessionChecks));
   provider.use(unauthorizedClient());
-  provider.use(touchSessionOnRefresh(deps.assurance));
+  provider.use(touchSessionOnRefresh(deps.sessionChecks));
   return provider;
 }
 

@@ -14,7 +14,8 @@ export interface SessionLimits {
   absoluteMs: number;
 }
 
-export interface SessionPolicy {
+/** A session's lifetimes by profile, and its deadline. */
+export interface SessionLifetimes {
   profileFor(clientProfile: SessionProfile, ip: string | undefined): SessionProfile;
   limits(...profiles: string[]): SessionLimits;
   /** When the session ends if nothing happens (epoch ms); at once when an administrator revoked it. */
@@ -22,11 +23,11 @@ export interface SessionPolicy {
 }
 
 /** What the lifetimes read of the configuration's `sessions`. */
-export type SessionLifetimes = Pick<Config['sessions'], 'idleMinutes' | 'absoluteMinutes' | 'sweepSeconds'> & {
+export type SessionLifetimeSettings = Pick<Config['sessions'], 'idleMinutes' | 'absoluteMinutes' | 'sweepSeconds'> & {
   sharedWorkstation: Pick<Config['sessions']['sharedWorkstation'], 'idleMinutes' | 'absoluteMinutes' | 'networks'>;
 };
 
-export function createSessionPolicy(sessions: SessionLifetimes): SessionPolicy {
+export function createSessionLifetimes(sessions: SessionLifetimeSettings): SessionLifetimes {
   const onSharedNetwork = networkMatcher(sessions.sharedWorkstation.networks);
   const byProfile: Record<SessionProfile, SessionLimits> = {
     default: { idleMs: sessions.idleMinutes * 60_000, absoluteMs: sessions.absoluteMinutes * 60_000 },

@@ -12,7 +12,7 @@ import type { AuditRecorder } from '../audit/types.ts';
 import type { Store } from '../store/store.ts';
 import { isStoreUnavailable, outageCause } from '../store/unavailable.ts';
 import type { Keys } from '../store/keys.ts';
-import type { SessionPolicy } from './session-limits.ts';
+import type { SessionLifetimes } from './session-limits.ts';
 
 /** Sorted set of session uids by deadline: the sweeper's work list, and every live session. */
 export const sessionDeadlinesKey = (keys: Keys): string => keys.custom('sessions', 'deadlines');
@@ -21,7 +21,7 @@ export interface SessionSweeperDeps {
   provider: Provider;
   store: Store;
   sessions: SessionAssuranceStore;
-  policy: SessionPolicy;
+  lifetimes: SessionLifetimes;
   deadlinesKey: string;
   lockKey: string;
   clock: () => number;
@@ -44,7 +44,7 @@ export interface SessionSweeper {
 /** `revoked` (by an administrator), `absolute` or `idle`. */
 function sessionEndReason(deps: SessionSweeperDeps, record: SessionAssurance | undefined): 'revoked' | 'absolute' | 'idle' {
   if (record?.revokedAt !== undefined) return 'revoked';
-  return record && deps.clock() > record.loginAt + deps.policy.limits(record.profile).absoluteMs ? 'absolute' : 'idle';
+  return record && deps.clock() > record.loginAt + deps.lifetimes.limits(record.profile).absoluteMs ? 'absolute' : 'idle';
 }
 
 export function createSessionSweeper(deps: SessionSweeperDeps): SessionSweeper {
@@ -59,7 +59,7 @@ export function createSessionSweeper(deps: SessionSweeperDeps): SessionSweeper {
         details: {
           profile: record?.profile ?? null, clients: Object.keys(session.authorizations ?? {}),
           // How long it was usable since the authentication (until its deadline, not the sweep that found it): the RIE report counts those past 4 h.
-          lastedMinutes: record ? Math.max(0, Math.round((Math.min(deps.clock(), deps.policy.deadline(record)) - record.loginAt) / 60_000)) : null,
+          lastedMinutes: record ? Math.max(0, Math.round((Math.min(deps.clock(), deps.lifetimes.deadline(record)) - record.loginAt) / 60_000)) : null,
         },
       });
       for (const [clientId, authorization] of Object.entries(session.authorizations ?? {})) {
@@ -92,7 +92,7 @@ export function createSessionSweeper(deps: SessionSweeperDeps): SessionSweeper {
       for (const uid of await deps.store.zrangeUpTo(deps.deadlinesKey, deps.clock(), limit)) {
         const record = await deps.sessions.get(uid);
         if (record) {
-          const deadline = deps.policy.deadline(record);
+          const deadline = deps.lifetimes.deadline(record);
           if (deadline > deps.clock()) {
             await deps.store.zadd(deps.deadlinesKey, deadline, uid);
             continue;

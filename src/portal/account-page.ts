@@ -34,7 +34,7 @@ export function getAccountPage(deps: PortalDeps): RequestHandler {
     for (const s of [...signIns, ...events]) {
       if (s.clientId && !clientNames.has(s.clientId)) clientNames.set(s.clientId, (await deps.provider.Client.find(s.clientId))?.clientName ?? s.clientId);
     }
-    const now = deps.lifetimes.clock();
+    const now = deps.sessionChecks.clock();
     const mail = deps.notices.mailer
       ? { address: await deps.notices.contacts.address(session.accountId), pending: await deps.notices.contacts.pendingAddress(session.accountId) }
       : undefined;

@@ -34,7 +34,7 @@ export function postEmail(deps: PortalDeps): RequestHandler {
     const email = parsed.data;
     const actor = session.accountId;
     const details = { domain: domainOf(email) };
-    const code = await deps.notices.contacts.newCode(actor, email, deps.lifetimes.clock());
+    const code = await deps.notices.contacts.newCode(actor, email, deps.sessionChecks.clock());
     if (!code) {
       await deps.audit.record({ type: 'contact.code_sent', outcome: 'failure', actor, reason: 'rate-limited', details }, req);
       return res.redirect(303, '/account?notice=code-limit#email');

@@ -32,8 +32,8 @@ export interface PortalDeps {
   aaguids: AaguidTable;
   /** Newest cookie key, for CSRF tokens. */
   csrfSecret: string;
-  /** Session lifetimes: an ended session does not open /account. */
-  lifetimes: AssuranceCheckDeps;
+  /** The gateway's session checks (lifetimes, browser or address change): an ended session does not open /account. */
+  sessionChecks: AssuranceCheckDeps;
   audit: RequestAudit;
   /** Notices of changes to the clinician's means, and the address they are e-mailed to. */
   notices: MeansNotices;
@@ -41,7 +41,7 @@ export interface PortalDeps {
 
 /** The session, or undefined after redirecting to sign-in (fresh = within five minutes). */
 export async function requireSession(deps: PortalDeps, req: Request, res: Response, options: { fresh?: boolean; returnTo?: string } = {}): Promise<PortalSession | undefined> {
-  const session = await portalSession(deps.provider, req, res, deps.lifetimes);
+  const session = await portalSession(deps.provider, req, res, deps.sessionChecks);
   if (session && (!options.fresh || isFresh(session, deps.config.portal.freshAuthSeconds))) return session;
   const target = new URLSearchParams({ return: options.returnTo ?? '/account' });
   if (options.fresh) target.set('fresh', '1');

@@ -42,7 +42,7 @@ export function postRename(deps: PortalDeps): RequestHandler {
 
 /** The session of a key ceremony call: signed in, CSRF token, authentication less than five minutes old. */
 export async function jsonSession(deps: PortalDeps, req: Request, res: Response): Promise<PortalSession> {
-  const session = await portalSession(deps.provider, req, res, deps.lifetimes);
+  const session = await portalSession(deps.provider, req, res, deps.sessionChecks);
   if (!session) throw new UserFacingError(401, 'session_not_found', 'no gateway session');
   checkCsrf(deps, req, session.uid);
   if (!isFresh(session, deps.config.portal.freshAuthSeconds)) throw new UserFacingError(403, 'fresh_auth_required', 'authentication older than five minutes');
@@ -89,7 +89,7 @@ export function postAddVerify(deps: PortalDeps): RequestHandler {
       } }, req);
       res.set('cache-control', 'no-store').json({ redirectTo: '/account?notice=added' });
     } catch (err) {
-      await auditKeyRefusal(deps, req, err, { ceremony: 'enrolment', actor: (await portalSession(deps.provider, req, res, deps.lifetimes))?.accountId });
+      await auditKeyRefusal(deps, req, err, { ceremony: 'enrolment', actor: (await portalSession(deps.provider, req, res, deps.sessionChecks))?.accountId });
       sendCeremonyError(deps.views, deps.config.support.contact, req, res, err);
     }
   };

@@ -48,7 +48,7 @@ export function getPortalCallback(deps: PortalDeps): RequestHandler {
       return;
     }
     const accountId = await redeemPortalCode(deps.provider, deps.config.issuer, String(req.query.code ?? ''), record.verifier);
-    const session = await portalSession(deps.provider, req, res, deps.lifetimes);
+    const session = await portalSession(deps.provider, req, res, deps.sessionChecks);
     if (!accountId || !session || session.accountId !== accountId) throw new UserFacingError(400, 'interaction_expired', 'portal code not redeemable for this session');
     const separator = record.returnTo.includes('?') ? '&' : '?';
     res.redirect(303, record.fresh ? `${record.returnTo}${separator}notice=fresh` : record.returnTo);

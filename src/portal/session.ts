@@ -25,15 +25,15 @@ export interface PortalSession {
  * browser or address than its own counts as not signed in when the policy asks for a new
  * sign-in then (oidc/session-context.ts).
  */
-export async function portalSession(provider: Provider, req: Request, res: Response, lifetimes: AssuranceCheckDeps): Promise<PortalSession | undefined> {
+export async function portalSession(provider: Provider, req: Request, res: Response, checks: AssuranceCheckDeps): Promise<PortalSession | undefined> {
   const ctx = provider.createContext(req, res);
   const session = await provider.Session.get(ctx as Parameters<Provider['Session']['get']>[0]);
   if (!session.accountId || !session.uid) return undefined;
-  const record = await lifetimes.sessions.get(session.uid);
-  if (!record || record.accountId !== session.accountId || lifetimes.policy.deadline(record) < lifetimes.clock()) return undefined;
+  const record = await checks.sessions.get(session.uid);
+  if (!record || record.accountId !== session.accountId || checks.lifetimes.deadline(record) < checks.clock()) return undefined;
   // Used from another browser or address where the policy asks for a new sign-in: not signed in
   // here; the sign-in's authorization request records the change and applies the policy.
-  const action = lifetimes.context && strictestAction(lifetimes.context.changes(record, contextOf(req.get('user-agent'), req.ip)));
+  const action = checks.context && strictestAction(checks.context.changes(record, contextOf(req.get('user-agent'), req.ip)));
   if (action === 'reauthenticate' || action === 'end') return undefined;
   return { accountId: session.accountId, authTime: session.authTime() ?? 0, uid: session.uid, assurance: record };
 }

@@ -25,7 +25,7 @@ export async function requireStaffSession(deps: PortalDeps, req: Request, res: R
   const session = await requireSession(deps, req, res, { returnTo: gate.returnTo });
   if (!session) return undefined;
   if (!gate.idNats.includes(session.accountId)) throw new UserFacingError(403, gate.forbiddenCode, `${session.accountId} is not on the list for ${req.path}`);
-  const record = await deps.lifetimes.sessions.get(session.uid);
+  const record = await deps.sessionChecks.sessions.get(session.uid);
   if (!record || compareLevels(record.acr, gate.minLevel) < 0) {
     res.redirect(303, `/account/login?${new URLSearchParams({ acr: gate.minLevel, return: gate.returnTo }).toString()}`);
     return undefined;

@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import type Provider from 'oidc-provider';
 import { createBackend, createKeys, withUnavailableErrors, type Store } from '../../src/store/index.ts';
 import { createSessionSweeper } from '../../src/oidc/session-sweeper.ts';
-import { createSessionPolicy } from '../../src/oidc/session-limits.ts';
+import { createSessionLifetimes } from '../../src/oidc/session-limits.ts';
 import { createSessionAssuranceStore } from '../../src/assurance/index.ts';
 import type { AuditRecorder } from '../../src/audit/types.ts';
 import { createRedisServer, type RedisServer } from '../support/redis-server.ts';
@@ -34,7 +34,7 @@ describe('session sweeper during a Redis outage', () => {
     const audit: AuditRecorder = { record: async () => undefined } as unknown as AuditRecorder;
     const sweeper = createSessionSweeper({
       provider: {} as Provider, store, sessions: createSessionAssuranceStore(store, keys),
-      policy: createSessionPolicy({ idleMinutes: 30, absoluteMinutes: 240, sharedWorkstation: { idleMinutes: 10, absoluteMinutes: 60, networks: [] }, sweepSeconds: 1 }),
+      lifetimes: createSessionLifetimes({ idleMinutes: 30, absoluteMinutes: 240, sharedWorkstation: { idleMinutes: 10, absoluteMinutes: 60, networks: [] }, sweepSeconds: 1 }),
       deadlinesKey: keys.custom('sessions', 'deadlines'), lockKey: keys.custom('sessions', 'sweep-lock'), clock: Date.now, logger, audit,
     });
     await store.ping();
