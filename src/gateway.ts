@@ -51,7 +51,7 @@ import { createViews, VIEWS_DIR } from './http/views.ts';
 import { apiSecurityHeaders, cspNonce, securityHeaders } from './http/security-headers.ts';
 import { requestLog } from './http/request-log.ts';
 import { forwardedHeaders } from './http/forwarded-headers.ts';
-import { errorHandler, notFound } from './http/errors.ts';
+import { errorHandler, notFound } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
 import { drainServer } from './http/drain.ts';
 import { backchannelFormLimits, queryLimits } from './http/input-limits.ts';

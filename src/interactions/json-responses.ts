@@ -1,15 +1,15 @@
 /**
- * JSON answers of the ceremony endpoints called by the pages' scripts: a WebAuthn failure
+ * JSON answers of the ceremony endpoints called by the pages' scripts: a refusal (http/refusal.ts)
  * becomes `{ error, message }` with the message in the person's language (the script shows
- * it in a live region), never a stack trace; oversized or unparsable bodies are refused.
+ * it in a live region), never a stack trace; oversized or unparsable bodies are refused. The
+ * webauthn module's own errors are refusals of the ceremony (ceremonyRefusalOf).
  */
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import { CredentialNameError, WebAuthnError } from '../webauthn/index.ts';
-import { OUTAGE_RETRY_AFTER_SECONDS, UserFacingError } from '../http/errors.ts';
-import { isStoreUnavailable } from '../store/unavailable.ts';
-import { KEY_FAILURES_LIMIT, RateLimitedError } from '../limits/index.ts';
-import { localeOf } from '../http/page.ts';
+import { UserFacingError } from '../http/errors.ts';
+import { logRefusal, refusalBody, refusalOf, type Refusal } from '../http/refusal.ts';
 import type { Views } from '../http/views.ts';
+import { KEY_FAILURES_LIMIT, RateLimitedError } from '../limits/index.ts';
 
 /**
  * Why a ceremony that succeeded cannot sign in here: the level is too low, PSC must vouch again,
@@ -19,62 +19,62 @@ import type { Views } from '../http/views.ts';
  */
 export type JourneyRefusalCode = 'insufficient-level' | 'psc-refresh-required' | 'key-age-expired' | 'quick-not-here' | 'quick-window-over';
 
-/** A ceremony that succeeded but cannot sign in here (see JourneyRefusalCode). */
-export class JourneyRefusal extends Error {
-  readonly code: JourneyRefusalCode;
-  readonly params: Record<string, string | number>;
+/** A ceremony that succeeded but cannot sign in here (see JourneyRefusalCode): 403, its message under `webauthn.error.`. */
+export class JourneyRefusal extends UserFacingError {
+  declare readonly code: JourneyRefusalCode;
   constructor(code: JourneyRefusalCode, params: Record<string, string | number> = {}) {
-    super(code);
+    super(403, code, code, { messageKey: `webauthn.error.${code}`, params });
     this.name = 'JourneyRefusal';
-    this.code = code;
-    this.params = params;
   }
 }
 
 /** Body parser of the ceremony endpoints: JSON only, 16 KiB at most. */
 export const ceremonyBody = express.json({ limit: '16kb', strict: true, type: 'application/json' });
 
-export function sendCeremonyError(views: Views, supportContact: string, req: Request, res: Response, err: unknown): void {
-  const t = views.t(localeOf(req));
-  if (err instanceof WebAuthnError) {
-    req.log.warn({ code: err.code, detail: err.detail ?? err.message }, 'WebAuthn ceremony refused');
-    res.status(400).json({ error: err.code, message: t(`webauthn.error.${err.code}`, { support: supportContact }) });
-    return;
-  }
-  if (err instanceof JourneyRefusal) {
-    res.status(403).json({ error: err.code, message: t(`webauthn.error.${err.code}`, err.params) });
-    return;
-  }
-  if (err instanceof CredentialNameError) {
-    res.status(400).json({ error: 'invalid_key_name', message: t('error.invalid_key_name') });
-    return;
-  }
-  if (err instanceof UserFacingError) {
-    res.status(err.status).json({ error: err.code, message: t(`error.${err.code}`) });
-    return;
-  }
-  if (err instanceof RateLimitedError) {
-    // A key refused for its account's failures: the message points to PSC, which stays open.
-    const messageKey = err.limit === KEY_FAILURES_LIMIT ? 'error.rate_limited_key' : 'error.rate_limited';
-    res.status(429).set('retry-after', String(err.retryAfterSeconds)).json({ error: err.code, message: t(messageKey) });
-    return;
-  }
-  if (isStoreUnavailable(err)) {
-    req.log.warn({ detail: (err as Error).message }, 'store unavailable: ceremony refused with 503');
-    res.status(503).set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS)).json({ error: 'temporarily_unavailable', message: t('error.temporarily_unavailable') });
-    return;
-  }
-  throw err;
+/**
+ * The refusal a ceremony's script is answered for an error: the webauthn module's (a key that
+ * did not verify: 400 with its message under `webauthn.error.`, logged; a key name that cannot
+ * be used), the key failures' limit, a UserFacingError, another limit or an outage (http/refusal.ts); undefined for any other (express'
+ * refusals of the request, unexpected errors), which the error pages answer.
+ */
+function ceremonyRefusalOf(err: unknown): Refusal | undefined {
+  if (err instanceof WebAuthnError) return { status: 400, code: err.code, messageKey: `webauthn.error.${err.code}`, params: {}, problems: [], log: 'ceremony-failed', detail: err.detail ?? err.message };
+  if (err instanceof CredentialNameError) return { status: 400, code: 'invalid_key_name', params: {}, problems: [], log: 'refused' };
+  // A key refused for its account's failures: the message points to PSC, which stays open.
+  if (err instanceof RateLimitedError && err.limit === KEY_FAILURES_LIMIT) return { ...refusalOf(err), messageKey: 'error.rate_limited_key' };
+  const refusal = refusalOf(err);
+  return refusal.log === 'refused' || refusal.log === 'outage' ? refusal : undefined;
 }
 
-/** Error middleware for the ceremony routes: JSON instead of the HTML error page. */
+/** The body parser's refusals: too large, or not JSON (the `malformed` ceremony refusal). */
+function bodyRefusalOf(err: unknown): Refusal | undefined {
+  const type = (err as { type?: string } | undefined)?.type;
+  if (type === 'entity.too.large') return refusalOf(err);
+  if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    return { status: 400, code: 'malformed', messageKey: 'webauthn.error.malformed', params: {}, problems: [], log: 'bad-request' };
+  }
+  return undefined;
+}
+
+/** The refusal as JSON; `support`: the contact named by the messages of a refused key. */
+function sendRefusal(views: Views, support: string, req: Request, res: Response, err: unknown, refusal: Refusal): void {
+  logRefusal(req.log, refusal, err, 'ceremony');
+  if (refusal.retryAfterSeconds !== undefined) res.set('retry-after', String(refusal.retryAfterSeconds));
+  res.status(refusal.status).json(refusalBody(views, req, refusal, { support }));
+}
+
+/** Answers a ceremony's error as JSON; any other error is thrown again, for the error pages. */
+export function sendCeremonyError(views: Views, supportContact: string, req: Request, res: Response, err: unknown): void {
+  const refusal = ceremonyRefusalOf(err);
+  if (!refusal) throw err;
+  sendRefusal(views, supportContact, req, res, err, refusal);
+}
+
+/** Error middleware for the ceremony routes: JSON instead of the HTML error page (which other errors get). */
 export function ceremonyErrors(views: Views): ErrorRequestHandler {
   return (err, req, res, next) => {
-    const e = err as { type?: string; status?: number };
-    const t = views.t(localeOf(req));
-    if (e?.type === 'entity.too.large') return res.status(413).json({ error: 'payload_too_large', message: t('error.payload_too_large') });
-    if (e?.type === 'entity.parse.failed' || e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return res.status(400).json({ error: 'malformed', message: t('webauthn.error.malformed') });
-    if (err instanceof WebAuthnError || err instanceof UserFacingError || err instanceof CredentialNameError || err instanceof RateLimitedError || isStoreUnavailable(err)) return sendCeremonyError(views, '', req, res, err);
-    next(err);
+    const refusal = bodyRefusalOf(err) ?? ceremonyRefusalOf(err);
+    if (!refusal) return next(err);
+    sendRefusal(views, '', req, res, err, refusal);
   };
 }
