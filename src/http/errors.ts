@@ -2,8 +2,8 @@
  * The error a route throws to refuse a request with a message for the person: its status, its
  * code (also the message key `error.<code>` in views/locales unless it names another key, with
  * the key's values) and, for a refused query, one line per parameter at fault; Retry-After when
- * the person is asked to wait. Kinds of it carry their own (the ceremonies' JourneyRefusal).
- * How it is answered: http/refusal.ts.
+ * the person is asked to wait. Kinds of it carry their own (limits/refusal.ts RateLimitedError,
+ * the ceremonies' JourneyRefusal). How it is answered: http/refusal.ts.
  */
 
 /** What was wrong with one parameter: a message key under views/locales and its values. */

@@ -3,9 +3,8 @@
  * (status, code, message key and values, a refused query's lines, Retry-After, how it is
  * logged). The gateway's pages and data files (http/error-handler.ts), the ceremony scripts'
  * JSON (interactions/json-responses.ts) and oidc-provider's error page (oidc/pages.ts) render
- * it. An abuse limit's refusal is 429 with its Retry-After; a store outage is 503
- * `temporarily_unavailable`; a UserFacingError (and its kinds: the ceremonies' refusals) says
- * its own answer; express' refusals of a request
+ * it. A store outage is 503 `temporarily_unavailable`; a UserFacingError (and its kinds: abuse
+ * limits, the ceremonies' refusals) says its own answer; express' refusals of a request
  * (body too large, unparsable, a 4xx status) are `payload_too_large`, `not_found` or
  * `invalid_request`; anything else is 500 `server_error`, logged with its stack.
  */
@@ -13,7 +12,6 @@ import type { Request } from 'express';
 import type { Logger } from 'pino';
 import { isStoreUnavailable, outageCause, OUTAGE_RETRY_AFTER_SECONDS } from '../store/unavailable.ts';
 import { UserFacingError, type ParameterProblem } from './errors.ts';
-import { RateLimitedError } from '../limits/refusal.ts';
 import type { Views } from './views.ts';
 import { localeOf } from './page.ts';
 
@@ -49,7 +47,6 @@ export interface Refusal {
 export function refusalOf(err: unknown): Refusal {
   const e = err as { status?: number; statusCode?: number; type?: string; message?: string };
   const detail = e?.message;
-  if (err instanceof RateLimitedError) return { status: 429, code: err.code, params: {}, problems: [], retryAfterSeconds: err.retryAfterSeconds, log: 'refused', detail };
   if (isStoreUnavailable(err)) return { status: 503, code: 'temporarily_unavailable', params: {}, problems: [], retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS, log: 'outage' };
   if (err instanceof UserFacingError) {
     const { status, code, messageKey, params, problems, retryAfterSeconds } = err;

@@ -9,7 +9,6 @@ import { CredentialNameError, WebAuthnError } from '../webauthn/index.ts';
 import { UserFacingError } from '../http/errors.ts';
 import { logRefusal, refusalBody, refusalOf, type Refusal } from '../http/refusal.ts';
 import type { Views } from '../http/views.ts';
-import { KEY_FAILURES_LIMIT, RateLimitedError } from '../limits/index.ts';
 
 /**
  * Why a ceremony that succeeded cannot sign in here: the level is too low, PSC must vouch again,
@@ -34,14 +33,12 @@ export const ceremonyBody = express.json({ limit: '16kb', strict: true, type: 'a
 /**
  * The refusal a ceremony's script is answered for an error: the webauthn module's (a key that
  * did not verify: 400 with its message under `webauthn.error.`, logged; a key name that cannot
- * be used), the key failures' limit, a UserFacingError, another limit or an outage (http/refusal.ts); undefined for any other (express'
+ * be used), a UserFacingError or an outage (http/refusal.ts); undefined for any other (express'
  * refusals of the request, unexpected errors), which the error pages answer.
  */
 function ceremonyRefusalOf(err: unknown): Refusal | undefined {
   if (err instanceof WebAuthnError) return { status: 400, code: err.code, messageKey: `webauthn.error.${err.code}`, params: {}, problems: [], log: 'ceremony-failed', detail: err.detail ?? err.message };
   if (err instanceof CredentialNameError) return { status: 400, code: 'invalid_key_name', params: {}, problems: [], log: 'refused' };
-  // A key refused for its account's failures: the message points to PSC, which stays open.
-  if (err instanceof RateLimitedError && err.limit === KEY_FAILURES_LIMIT) return { ...refusalOf(err), messageKey: 'error.rate_limited_key' };
   const refusal = refusalOf(err);
   return refusal.log === 'refused' || refusal.log === 'outage' ? refusal : undefined;
 }
