@@ -2,7 +2,7 @@
  * How any error thrown while answering a request is answered, in one place: its Refusal
  * (status, code, message key and values, a refused query's lines, Retry-After, how it is
  * logged). The gateway's pages and data files (http/error-handler.ts), the ceremony scripts'
- * JSON (interactions/json-responses.ts) and oidc-provider's error page (oidc/pages.ts) render
+ * JSON (ceremony/json-responses.ts) and oidc-provider's error page (oidc/pages.ts) render
  * it. A store outage is 503 `temporarily_unavailable`; a UserFacingError (and its kinds: abuse
  * limits, the ceremonies' refusals) says its own answer; express' refusals of a request
  * (body too large, unparsable, a 4xx status) are `payload_too_large`, `not_found` or

@@ -7,14 +7,14 @@
  */
 import type { RequestHandler } from 'express';
 import { createAuthenticationOptions, keyAge, keyDue, verifyAuthentication, type StoredCredential } from '../webauthn/index.ts';
-import { auditKeyRefusal } from './key-audit.ts';
+import { auditKeyRefusal } from '../ceremony/key-audit.ts';
 import { UserFacingError } from '../http/errors.ts';
 import { sendPage } from '../http/page.ts';
 import type { InteractionDeps } from './context.ts';
 import { finishLogin, finishLoginUrl } from './finish-login.ts';
 import { interactionWithPendingLogin, takePendingLogin, type VerifiedLogin } from './pending-login.ts';
-import { sendCeremonyError } from './json-responses.ts';
-import { webauthnDeps } from './webauthn-ceremony.ts';
+import { sendCeremonyError } from '../ceremony/json-responses.ts';
+import { webauthnDeps } from '../ceremony/webauthn-deps.ts';
 import { noteExpiredKeys } from '../means/expired-keys.ts';
 import { markWarned } from './notices-step.ts';
 

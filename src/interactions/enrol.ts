@@ -14,9 +14,9 @@ import { gatewayProperties } from '../oidc/client-properties.ts';
 import { firstTimeInInteraction, type InteractionDeps, type InteractionDetails } from './context.ts';
 import { finishLogin, finishLoginUrl } from './finish-login.ts';
 import { interactionWithPendingLogin, takePendingLogin, type VerifiedLogin } from './pending-login.ts';
-import { sendCeremonyError } from './json-responses.ts';
-import { auditKeyRefusal } from './key-audit.ts';
-import { webauthnDeps } from './webauthn-ceremony.ts';
+import { sendCeremonyError } from '../ceremony/json-responses.ts';
+import { auditKeyRefusal } from '../ceremony/key-audit.ts';
+import { webauthnDeps } from '../ceremony/webauthn-deps.ts';
 import { firstNameForGreeting } from '../accounts/first-name.ts';
 
 async function enrolmentRequired(deps: InteractionDeps, details: InteractionDetails): Promise<boolean> {

@@ -16,10 +16,11 @@ import { UserFacingError } from '../http/errors.ts';
 import { sendPage } from '../http/page.ts';
 import { interactionFor, type InteractionDeps, type InteractionDetails } from './context.ts';
 import { requirementOf } from './requirement.ts';
-import { JourneyRefusal, sendCeremonyError } from './json-responses.ts';
-import { auditKeyRefusal } from './key-audit.ts';
+import { JourneyRefusal } from '../ceremony/journey-refusal.ts';
+import { sendCeremonyError } from '../ceremony/json-responses.ts';
+import { auditKeyRefusal } from '../ceremony/key-audit.ts';
 import { finishLoginUrl } from './finish-login.ts';
-import { webauthnDeps } from './webauthn-ceremony.ts';
+import { webauthnDeps } from '../ceremony/webauthn-deps.ts';
 import { onSharedWorkstation, openPasses } from './workstation-pass.ts';
 
 async function loginDetails(deps: InteractionDeps, req: Request, res: Response): Promise<InteractionDetails> {

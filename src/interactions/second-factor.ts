@@ -13,15 +13,15 @@ import { keyAge } from '../webauthn/index.ts';
 import { confirmKey } from './confirm-key.ts';
 import { noteExpiredKeys } from '../means/expired-keys.ts';
 import { requirementOf } from './requirement.ts';
-import { JourneyRefusal } from './json-responses.ts';
-import { auditKeyRefusal } from './key-audit.ts';
+import { JourneyRefusal } from '../ceremony/journey-refusal.ts';
+import { auditKeyRefusal } from '../ceremony/key-audit.ts';
 import { UserFacingError } from '../http/errors.ts';
 import { sendPage } from '../http/page.ts';
 import type { InteractionDeps } from './context.ts';
 import { finishLoginUrl } from './finish-login.ts';
 import { interactionWithPendingLogin, takePendingLogin } from './pending-login.ts';
-import { sendCeremonyError } from './json-responses.ts';
-import { webauthnDeps } from './webauthn-ceremony.ts';
+import { sendCeremonyError } from '../ceremony/json-responses.ts';
+import { webauthnDeps } from '../ceremony/webauthn-deps.ts';
 
 export function getSecondFactor(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {

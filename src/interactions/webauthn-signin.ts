@@ -13,13 +13,13 @@ import { acceptedForDelegation, keyAssurance, satisfies } from '../assurance/ind
 import { gatewayProperties } from '../oidc/client-properties.ts';
 import { refuseForDelegation } from './delegation-pages.ts';
 import { requirementOf } from './requirement.ts';
-import { JourneyRefusal } from './json-responses.ts';
-import { auditKeyRefusal } from './key-audit.ts';
+import { JourneyRefusal } from '../ceremony/journey-refusal.ts';
+import { auditKeyRefusal } from '../ceremony/key-audit.ts';
 import { UserFacingError } from '../http/errors.ts';
 import { interactionFor, type InteractionDeps } from './context.ts';
 import { finishLoginUrl } from './finish-login.ts';
-import { sendCeremonyError } from './json-responses.ts';
-import { webauthnDeps } from './webauthn-ceremony.ts';
+import { sendCeremonyError } from '../ceremony/json-responses.ts';
+import { webauthnDeps } from '../ceremony/webauthn-deps.ts';
 import { noteExpiredKeys } from '../means/expired-keys.ts';
 
 export function postSignInOptions(deps: InteractionDeps): RequestHandler {

@@ -8,9 +8,9 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { createRegistrationOptions, verifyRegistration } from '../webauthn/index.ts';
 import { UserFacingError } from '../http/errors.ts';
-import { sendCeremonyError } from '../interactions/json-responses.ts';
-import { auditKeyRefusal } from '../interactions/key-audit.ts';
-import { webauthnDeps } from '../interactions/webauthn-ceremony.ts';
+import { sendCeremonyError } from '../ceremony/json-responses.ts';
+import { auditKeyRefusal } from '../ceremony/key-audit.ts';
+import { webauthnDeps } from '../ceremony/webauthn-deps.ts';
 import { requireSession, type PortalDeps } from './context.ts';
 import { csrfValid } from '../http/csrf.ts';
 import { isFresh, portalSession, type PortalSession } from './session.ts';

@@ -12,9 +12,9 @@ import { bindingCeiling, keyOwnAssurance, raisesBinding, signInBinding } from '.
 import { UserFacingError } from '../http/errors.ts';
 import { sendPage } from '../http/page.ts';
 import { csrfToken } from '../http/csrf.ts';
-import { sendCeremonyError } from '../interactions/json-responses.ts';
-import { auditKeyRefusal } from '../interactions/key-audit.ts';
-import { webauthnDeps } from '../interactions/webauthn-ceremony.ts';
+import { sendCeremonyError } from '../ceremony/json-responses.ts';
+import { auditKeyRefusal } from '../ceremony/key-audit.ts';
+import { webauthnDeps } from '../ceremony/webauthn-deps.ts';
 import { requireSession, type PortalDeps } from './context.ts';
 import { jsonSession } from './keys.ts';
 import { isFresh } from './session.ts';

@@ -6,26 +6,8 @@
  */
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import { CredentialNameError, WebAuthnError } from '../webauthn/index.ts';
-import { UserFacingError } from '../http/errors.ts';
 import { logRefusal, refusalBody, refusalOf, type Refusal } from '../http/refusal.ts';
 import type { Views } from '../http/views.ts';
-
-/**
- * Why a ceremony that succeeded cannot sign in here: the level is too low, PSC must vouch again,
- * the key is past its maximum age (it must be confirmed through PSC), or a quick
- * re-authentication is not allowed (not on a shared-workstation network, or no full sign-in
- * there within the window).
- */
-export type JourneyRefusalCode = 'insufficient-level' | 'psc-refresh-required' | 'key-age-expired' | 'quick-not-here' | 'quick-window-over';
-
-/** A ceremony that succeeded but cannot sign in here (see JourneyRefusalCode): 403, its message under `webauthn.error.`. */
-export class JourneyRefusal extends UserFacingError {
-  declare readonly code: JourneyRefusalCode;
-  constructor(code: JourneyRefusalCode, params: Record<string, string | number> = {}) {
-    super(403, code, code, { messageKey: `webauthn.error.${code}`, params });
-    this.name = 'JourneyRefusal';
-  }
-}
 
 /** Body parser of the ceremony endpoints: JSON only, 16 KiB at most. */
 export const ceremonyBody = express.json({ limit: '16kb', strict: true, type: 'application/json' });
