@@ -20,7 +20,6 @@ import { JourneyRefusal } from '../ceremony/journey-refusal.ts';
 import { sendCeremonyError } from '../ceremony/json-responses.ts';
 import { auditKeyRefusal } from '../ceremony/key-audit.ts';
 import { finishLoginUrl } from './finish-login.ts';
-import { webauthnDeps } from '../ceremony/webauthn-deps.ts';
 import { onSharedWorkstation, openPasses } from './workstation-pass.ts';
 
 async function loginDetails(deps: InteractionDeps, req: Request, res: Response): Promise<InteractionDetails> {
@@ -67,7 +66,7 @@ export function postQuickOptions(deps: InteractionDeps): RequestHandler {
     const passes = await openPasses(deps, req, deps.clock());
     try {
       if (passes.length === 0) throw windowOver(deps);
-      const options = await createAuthenticationOptions(webauthnDeps(deps), { ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-quick'), presenceOnly: true, forAccounts: passes });
+      const options = await createAuthenticationOptions(deps.webauthn, { ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-quick'), presenceOnly: true, forAccounts: passes });
       res.set('cache-control', 'no-store').json(options);
     } catch (err) {
       const refusal = err instanceof WebAuthnError && err.code === 'no-credentials' ? windowOver(deps) : err;
@@ -82,7 +81,7 @@ export function postQuickVerify(deps: InteractionDeps): RequestHandler {
     const details = await interactionFor(deps.provider, req, res);
     const clientId = String(details.params.client_id);
     try {
-      const { idNat, credential, presenceOnly } = await verifyAuthentication(webauthnDeps(deps), {
+      const { idNat, credential, presenceOnly } = await verifyAuthentication(deps.webauthn, {
         ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-quick'),
         response: (req.body as { response?: unknown } | undefined)?.response,
         accountGate: deps.limits.keyAccountGate(req),
