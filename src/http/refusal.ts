@@ -38,6 +38,7 @@ export interface Refusal {
   problems: readonly ParameterProblem[];
   /** Seconds the person or client is asked to wait (Retry-After). */
   retryAfterSeconds?: number | undefined;
+  /** What kind of refusal, and so how it is logged (logRefusal). */
   log: RefusalLog;
   /** For the log: why, in the thrower's words (never shown). */
   detail?: string | undefined;
