@@ -19,7 +19,7 @@ import { verifyLog, type AuditLog, type VerifyLogResult } from './audit/index.ts
 import { createGatewayAudit } from './gateway-audit.ts';
 import { auditProviderEvents } from './oidc/audit-events.ts';
 import { adminRoutes } from './admin/web/routes.ts';
-import { createCredentialRepository, loadAaguidsFile } from './webauthn/index.ts';
+import { createWebAuthnDeps, loadAaguidsFile } from './webauthn/index.ts';
 import { createMetadataStore, loadEstablishmentRoots, reportMetadata } from './mds/index.ts';
 import { webauthnSettingsFor } from './webauthn/types.ts';
 import { portalRoutes } from './portal/routes.ts';
@@ -51,7 +51,7 @@ import { createViews, VIEWS_DIR } from './http/views.ts';
 import { apiSecurityHeaders, cspNonce, securityHeaders } from './http/security-headers.ts';
 import { requestLog } from './http/request-log.ts';
 import { forwardedHeaders } from './http/forwarded-headers.ts';
-import { errorHandler, notFound } from './http/errors.ts';
+import { errorHandler, notFound } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
 import { drainServer } from './http/drain.ts';
 import { backchannelFormLimits, queryLimits } from './http/input-limits.ts';
@@ -138,18 +138,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const policy = options.policy ?? loadPolicy(config.assurance.file);
   const views = createViews(VIEWS_DIR);
   const accounts = createAccountRepository(store, keys);
-  const credentials = createCredentialRepository(store, keys);
-  const aaguids = loadAaguidsFile(config.webauthn);
   const metadata = createMetadataStore(store, keys, {
     onStale: ({ no, nextUpdate }) => logger.warn({ no, nextUpdate }, 'the FIDO MDS BLOB in use is past its nextUpdate: it is still used (status reports and roots of that date); import the current one with npm run mds -- import FILE'),
   });
   await reportMetadata(metadata, establishmentRoots.length, logger);
-  const webauthn = {
-    ...webauthnSettingsFor(config.issuer, config.webauthn.rpName),
-    timeoutMs: config.webauthn.timeoutSeconds * 1000,
-    requireAttestation: config.webauthn.requireAttestation,
-    attestationAnchors: { metadata, establishmentRoots },
-  };
+  // The webauthn module's dependencies, built once for the sign-in journey and /account.
+  const webauthn = createWebAuthnDeps({
+    store, keys, aaguids: loadAaguidsFile(config.webauthn),
+    settings: {
+      ...webauthnSettingsFor(config.issuer, config.webauthn.rpName),
+      timeoutMs: config.webauthn.timeoutSeconds * 1000,
+      requireAttestation: config.webauthn.requireAttestation,
+      attestationAnchors: { metadata, establishmentRoots },
+    },
+  });
+  const { credentials } = webauthn;
 
   const formAction = createFormActionOrigins(config.psc, clients);
   const pscFetch = pscTls && createPscFetch(pscTls);
@@ -209,8 +212,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.post(OIDC_ROUTES.authorization, limits.signinStep, ...postAsGet(OIDC_ROUTES.authorization, { errorCode: 'invalid_request' }));
   app.post(OIDC_ROUTES.end_session, ...postAsGet(OIDC_ROUTES.end_session, { errorCode: 'invalid_logout_request' }));
   const journey = createJourneyState({ store, keys, lifetimes: { interaction: config.ttl.interaction, pscRoundTrip: config.psc.stateTtlSeconds }, logger });
-  app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, journey, views, credentials, sessions: sessionAssurance, clock, webauthn, aaguids, audit: audit.requests, limits, notices: audit.notices, csrfSecret: loaded.cookieKeys[0]! }));
-  const portalDeps = { config, provider, accounts, credentials, policy, activity: createActivityLog(store, keys), store, keys, views, webauthn, aaguids, csrfSecret: loaded.cookieKeys[0]!, sessionChecks, audit: audit.requests, notices: audit.notices };
+  app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, journey, views, credentials, sessions: sessionAssurance, clock, webauthn, audit: audit.requests, limits, notices: audit.notices, csrfSecret: loaded.cookieKeys[0]! }));
+  const portalDeps = { config, provider, accounts, credentials, policy, activity: createActivityLog(store, keys), store, keys, views, webauthn, csrfSecret: loaded.cookieKeys[0]!, sessionChecks, audit: audit.requests, notices: audit.notices };
   app.use(['/account', '/pilot', '/admin'], portalBackLink);
   app.use(portalRoutes(portalDeps));
   app.use(adminRoutes({ ...portalDeps, auditLog: audit.log }));

@@ -5,7 +5,7 @@
  * endpoints (token, introspection, revocation): at most 56 KiB (oidc-provider's own cap),
  * 32 parameters and 8 KiB per value (room for a client assertion); the refusal is an OAuth
  * JSON error. Nothing is stored either way. Interaction forms and ceremony bodies have
- * their own parsers and limits (interactions/routes.ts, json-responses.ts).
+ * their own parsers and limits (interactions/routes.ts, ceremony/json-responses.ts).
  */
 import express, { type RequestHandler } from 'express';
 import { UserFacingError } from './errors.ts';

@@ -7,14 +7,13 @@
  */
 import type { RequestHandler } from 'express';
 import { createAuthenticationOptions, keyAge, keyDue, verifyAuthentication, type StoredCredential } from '../webauthn/index.ts';
-import { auditKeyRefusal } from './key-audit.ts';
+import { auditKeyRefusal } from '../ceremony/key-audit.ts';
 import { UserFacingError } from '../http/errors.ts';
 import { sendPage } from '../http/page.ts';
 import type { InteractionDeps } from './context.ts';
 import { finishLogin, finishLoginUrl } from './finish-login.ts';
 import { interactionWithPendingLogin, takePendingLogin, type VerifiedLogin } from './pending-login.ts';
-import { sendCeremonyError } from './json-responses.ts';
-import { webauthnDeps } from './webauthn-ceremony.ts';
+import { sendCeremonyError } from '../ceremony/json-responses.ts';
 import { noteExpiredKeys } from '../means/expired-keys.ts';
 import { markWarned } from './notices-hold.ts';
 
@@ -51,7 +50,7 @@ export function getConfirmKey(deps: InteractionDeps): RequestHandler {
 export function postConfirmKeyOptions(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const { details, login } = await interactionWithPendingLogin(deps, req, res, 'confirm-key');
-    const options = await createAuthenticationOptions(webauthnDeps(deps), { ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-2fa'), forAccount: login.accountId });
+    const options = await createAuthenticationOptions(deps.webauthn, { ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-2fa'), forAccount: login.accountId });
     res.set('cache-control', 'no-store').json(options);
   };
 }
@@ -61,7 +60,7 @@ export function postConfirmKeyVerify(deps: InteractionDeps): RequestHandler {
     const { details, login } = await interactionWithPendingLogin(deps, req, res, 'confirm-key');
     const clientId = String(details.params.client_id);
     try {
-      const { credential } = await verifyAuthentication(webauthnDeps(deps), {
+      const { credential } = await verifyAuthentication(deps.webauthn, {
         ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-2fa'),
         response: (req.body as { response?: unknown } | undefined)?.response,
         accountGate: deps.limits.keyAccountGate(req),

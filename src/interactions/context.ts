@@ -14,8 +14,7 @@ import type { Keys } from '../store/keys.ts';
 import type { Views } from '../http/views.ts';
 import type { RequestAudit } from '../http/audit.ts';
 import type { AbuseLimits } from '../limits/index.ts';
-import type { AaguidTable, CredentialRepository } from '../webauthn/index.ts';
-import type { WebAuthnSettings } from '../webauthn/types.ts';
+import type { CredentialRepository, WebAuthnDeps } from '../webauthn/index.ts';
 import type { MeansNotices } from '../means/index.ts';
 import type { JourneyState } from './journey-state.ts';
 import { UserFacingError } from '../http/errors.ts';
@@ -34,8 +33,8 @@ export interface InteractionDeps {
   credentials: CredentialRepository;
   /** The sessions' assurance records (an authentication ended while its pages were open cannot finish). */
   sessions: SessionAssuranceStore;
-  webauthn: WebAuthnSettings;
-  aaguids: AaguidTable;
+  /** What the webauthn module's ceremonies need (webauthn/deps.ts, built once at start-up), over the same repository as `credentials`. */
+  webauthn: WebAuthnDeps;
   audit: RequestAudit;
   limits: AbuseLimits;
   /** Notices of changes to the clinician's means (shown once at sign-in). */

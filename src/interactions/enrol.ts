@@ -14,9 +14,8 @@ import { gatewayProperties } from '../oidc/client-properties.ts';
 import { firstTimeInInteraction, type InteractionDeps, type InteractionDetails } from './context.ts';
 import { finishLogin, finishLoginUrl } from './finish-login.ts';
 import { interactionWithPendingLogin, takePendingLogin, type VerifiedLogin } from './pending-login.ts';
-import { sendCeremonyError } from './json-responses.ts';
-import { auditKeyRefusal } from './key-audit.ts';
-import { webauthnDeps } from './webauthn-ceremony.ts';
+import { sendCeremonyError } from '../ceremony/json-responses.ts';
+import { auditKeyRefusal } from '../ceremony/key-audit.ts';
 import { firstNameForGreeting } from '../accounts/first-name.ts';
 
 async function enrolmentRequired(deps: InteractionDeps, details: InteractionDetails): Promise<boolean> {
@@ -56,7 +55,7 @@ export function postEnrolOptions(deps: InteractionDeps): RequestHandler {
     if (await firstTimeInInteraction(deps, details.uid, 'enrolment-started')) {
       await deps.audit.record({ type: 'key.enrolment_started', outcome: 'info', actor: login.accountId, clientId: String(details.params.client_id), details: { via: 'after-psc' } }, req);
     }
-    const options = await createRegistrationOptions(webauthnDeps(deps), {
+    const options = await createRegistrationOptions(deps.webauthn, {
       ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-reg'),
       idNat: login.accountId,
       userName: `${displayName} (${login.accountId})`,
@@ -71,7 +70,7 @@ export function postEnrolVerify(deps: InteractionDeps): RequestHandler {
     const { details, login } = await enrollingLogin(deps, req, res);
     try {
       const body = (req.body ?? {}) as { response?: unknown; name?: unknown };
-      const credential = await verifyRegistration(webauthnDeps(deps), {
+      const credential = await verifyRegistration(deps.webauthn, {
         ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-reg'),
         idNat: login.accountId,
         response: body.response,

@@ -16,10 +16,10 @@ import { UserFacingError } from '../http/errors.ts';
 import { sendPage } from '../http/page.ts';
 import { interactionFor, type InteractionDeps, type InteractionDetails } from './context.ts';
 import { requirementOf } from './requirement.ts';
-import { JourneyRefusal, sendCeremonyError } from './json-responses.ts';
-import { auditKeyRefusal } from './key-audit.ts';
+import { JourneyRefusal } from '../ceremony/journey-refusal.ts';
+import { sendCeremonyError } from '../ceremony/json-responses.ts';
+import { auditKeyRefusal } from '../ceremony/key-audit.ts';
 import { finishLoginUrl } from './finish-login.ts';
-import { webauthnDeps } from './webauthn-ceremony.ts';
 import { onSharedWorkstation, openPasses } from './workstation-pass.ts';
 
 async function loginDetails(deps: InteractionDeps, req: Request, res: Response): Promise<InteractionDetails> {
@@ -66,7 +66,7 @@ export function postQuickOptions(deps: InteractionDeps): RequestHandler {
     const passes = await openPasses(deps, req, deps.clock());
     try {
       if (passes.length === 0) throw windowOver(deps);
-      const options = await createAuthenticationOptions(webauthnDeps(deps), { ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-quick'), presenceOnly: true, forAccounts: passes });
+      const options = await createAuthenticationOptions(deps.webauthn, { ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-quick'), presenceOnly: true, forAccounts: passes });
       res.set('cache-control', 'no-store').json(options);
     } catch (err) {
       const refusal = err instanceof WebAuthnError && err.code === 'no-credentials' ? windowOver(deps) : err;
@@ -81,7 +81,7 @@ export function postQuickVerify(deps: InteractionDeps): RequestHandler {
     const details = await interactionFor(deps.provider, req, res);
     const clientId = String(details.params.client_id);
     try {
-      const { idNat, credential, presenceOnly } = await verifyAuthentication(webauthnDeps(deps), {
+      const { idNat, credential, presenceOnly } = await verifyAuthentication(deps.webauthn, {
         ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-quick'),
         response: (req.body as { response?: unknown } | undefined)?.response,
         accountGate: deps.limits.keyAccountGate(req),

@@ -19,7 +19,7 @@ import { getEnrol, postEnrolOptions, postEnrolSkip, postEnrolVerify } from './en
 import { getNotices, postNotices } from './notices-step.ts';
 import { getConfirmKey, postConfirmKeyOptions, postConfirmKeySkip, postConfirmKeyVerify } from './confirm-key.ts';
 import { getSecondFactor, postSecondFactorOptions, postSecondFactorVerify } from './second-factor.ts';
-import { ceremonyBody, ceremonyErrors } from './json-responses.ts';
+import { ceremonyBody, ceremonyErrors } from '../ceremony/json-responses.ts';
 import { getPscFailure } from './psc-failure-page.ts';
 import { getUnmet } from './unmet-page.ts';
 import { emergencyForm, getEmergency, postEmergency } from './emergency.ts';

@@ -13,15 +13,14 @@ import { keyAge } from '../webauthn/index.ts';
 import { confirmKey } from './confirm-key.ts';
 import { noteExpiredKeys } from '../means/expired-keys.ts';
 import { requirementOf } from './requirement.ts';
-import { JourneyRefusal } from './json-responses.ts';
-import { auditKeyRefusal } from './key-audit.ts';
+import { JourneyRefusal } from '../ceremony/journey-refusal.ts';
+import { auditKeyRefusal } from '../ceremony/key-audit.ts';
 import { UserFacingError } from '../http/errors.ts';
 import { sendPage } from '../http/page.ts';
 import type { InteractionDeps } from './context.ts';
 import { finishLoginUrl } from './finish-login.ts';
 import { interactionWithPendingLogin, takePendingLogin } from './pending-login.ts';
-import { sendCeremonyError } from './json-responses.ts';
-import { webauthnDeps } from './webauthn-ceremony.ts';
+import { sendCeremonyError } from '../ceremony/json-responses.ts';
 
 export function getSecondFactor(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
@@ -33,7 +32,7 @@ export function getSecondFactor(deps: InteractionDeps): RequestHandler {
 export function postSecondFactorOptions(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const { details, login } = await interactionWithPendingLogin(deps, req, res, 'second-factor');
-    const options = await createAuthenticationOptions(webauthnDeps(deps), { ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-2fa'), forAccount: login.accountId });
+    const options = await createAuthenticationOptions(deps.webauthn, { ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-2fa'), forAccount: login.accountId });
     res.set('cache-control', 'no-store').json(options);
   };
 }
@@ -42,7 +41,7 @@ export function postSecondFactorVerify(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const { details, login } = await interactionWithPendingLogin(deps, req, res, 'second-factor');
     try {
-      const { credential } = await verifyAuthentication(webauthnDeps(deps), {
+      const { credential } = await verifyAuthentication(deps.webauthn, {
         ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-2fa'),
         response: (req.body as { response?: unknown } | undefined)?.response,
         accountGate: deps.limits.keyAccountGate(req),

@@ -13,20 +13,19 @@ import { acceptedForDelegation, keyAssurance, satisfies } from '../assurance/ind
 import { gatewayProperties } from '../oidc/client-properties.ts';
 import { refuseForDelegation } from './delegation-pages.ts';
 import { requirementOf } from './requirement.ts';
-import { JourneyRefusal } from './json-responses.ts';
-import { auditKeyRefusal } from './key-audit.ts';
+import { JourneyRefusal } from '../ceremony/journey-refusal.ts';
+import { auditKeyRefusal } from '../ceremony/key-audit.ts';
 import { UserFacingError } from '../http/errors.ts';
 import { interactionFor, type InteractionDeps } from './context.ts';
 import { finishLoginUrl } from './finish-login.ts';
-import { sendCeremonyError } from './json-responses.ts';
-import { webauthnDeps } from './webauthn-ceremony.ts';
+import { sendCeremonyError } from '../ceremony/json-responses.ts';
 import { noteExpiredKeys } from '../means/expired-keys.ts';
 
 export function postSignInOptions(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const details = await interactionFor(deps.provider, req, res);
     if (details.prompt.name !== 'login') throw new UserFacingError(400, 'interaction_expired', 'no sign-in is pending');
-    const options = await createAuthenticationOptions(webauthnDeps(deps), { ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-auth') });
+    const options = await createAuthenticationOptions(deps.webauthn, { ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-auth') });
     res.set('cache-control', 'no-store').json(options);
   };
 }
@@ -35,7 +34,7 @@ export function postSignInVerify(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const details = await interactionFor(deps.provider, req, res);
     try {
-      const { idNat, credential } = await verifyAuthentication(webauthnDeps(deps), {
+      const { idNat, credential } = await verifyAuthentication(deps.webauthn, {
         ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-auth'),
         response: (req.body as { response?: unknown } | undefined)?.response,
         accountGate: deps.limits.keyAccountGate(req),

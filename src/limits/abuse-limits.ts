@@ -17,7 +17,7 @@ import type { AccountGate } from '../webauthn/verify-authentication.ts';
 import { stepBudgets } from './declared-networks.ts';
 
 /** Name of the failed-key-sign-ins-per-account limit (its refusal points the clinician to PSC). */
-export const KEY_FAILURES_LIMIT = 'key-failures-account';
+const KEY_FAILURES_LIMIT = 'key-failures-account';
 
 export interface AbuseLimits {
   /** Middleware: one sign-in step (authorization request, PSC start and return, key ceremony) for this address, or its declared network. */
@@ -100,7 +100,8 @@ export function createAbuseLimits(deps: AbuseLimitsDeps): AbuseLimits {
     keyAccountGate: (req) => ({
       async admit(idNat) {
         const verdict = await keyFailures.peek(idNat);
-        if (!verdict.allowed) throw new RateLimitedError(keyFailures.name, verdict.retryAfterSeconds);
+        // The message points to PSC, which stays open.
+        if (!verdict.allowed) throw new RateLimitedError(keyFailures.name, verdict.retryAfterSeconds, { messageKey: 'error.rate_limited_key' });
       },
       async failed(idNat) {
         await check(keyFailures, idNat, req, { actor: idNat }).catch((err: unknown) => {

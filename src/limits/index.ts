@@ -1,2 +1,2 @@
-export { createAbuseLimits, KEY_FAILURES_LIMIT, type AbuseLimits } from './abuse-limits.ts';
+export { createAbuseLimits, type AbuseLimits } from './abuse-limits.ts';
 export { RateLimitedError } from './refusal.ts';

@@ -2,8 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type Provider from 'oidc-provider';
 import { providerEdges } from './edges.ts';
-import { StoreUnavailableError } from '../store/unavailable.ts';
-import { OUTAGE_RETRY_AFTER_SECONDS } from '../http/errors.ts';
+import { OUTAGE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '../store/unavailable.ts';
 import type { AbuseLimits } from '../limits/index.ts';
 
 type Middleware = (ctx: unknown, next: () => Promise<void>) => Promise<void>;

@@ -14,8 +14,7 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { basicClientId, bodyClientId } from '../limits/token-client.ts';
 import type { AbuseLimits } from '../limits/index.ts';
-import { OUTAGE_RETRY_AFTER_SECONDS } from '../http/errors.ts';
-import { isStoreUnavailable } from '../store/unavailable.ts';
+import { isStoreUnavailable, OUTAGE_RETRY_AFTER_SECONDS } from '../store/unavailable.ts';
 import { OIDC_ROUTES } from './provider.ts';
 
 /** Where relying parties authenticate: counted by the abuse limits. */

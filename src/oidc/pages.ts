@@ -4,11 +4,14 @@
  * `?lang=` is remembered as on the gateway's pages; the language link shows a page requested by
  * GET again at its address, except the one-time resumption of an authorization (/auth/<uid>),
  * and a page answering a form (the logout confirmation's POST) has none. An error page links
- * back to the request's application when the client is known (client-home.ts).
+ * back to the request's application when the client is known (client-home.ts); its message is
+ * chosen as for the gateway's own refusals (http/refusal.ts messageKeyOf), from the OAuth error
+ * oidc-provider answers.
  */
 import type { KoaContextWithOIDC, ErrorOut } from 'oidc-provider';
 import type { Views, PageContext } from '../http/views.ts';
 import { LANG_COOKIE, LANG_COOKIE_OPTIONS, detectLocale, isLocale } from '../http/i18n.ts';
+import { messageKeyOf } from '../http/refusal.ts';
 import { backLinkOfClient } from './client-home.ts';
 
 /** The address showing this page again: a GET's own, unless it resumes an authorization (`/auth/<uid>`). */
@@ -34,11 +37,10 @@ function pageContext(ctx: KoaContextWithOIDC, authorizationPath: string): PageCo
 export function oidcPages(views: Views, authorizationPath: string) {
   return {
     async renderError(ctx: KoaContextWithOIDC, out: ErrorOut, _error: Error) {
-      const code = views.has(`error.${out.error}`) ? out.error : 'generic';
       ctx.type = 'html';
       ctx.set('cache-control', 'no-store');
       const back = backLinkOfClient(ctx.oidc?.client);
-      ctx.body = views.render('error', pageContext(ctx, authorizationPath), { messageKey: `error.${code}`, code: out.error, description: out.error_description, back });
+      ctx.body = views.render('error', pageContext(ctx, authorizationPath), { messageKey: messageKeyOf(views, { code: out.error }), code: out.error, description: out.error_description, back });
     },
     async logoutSource(ctx: KoaContextWithOIDC, form: string) {
       ctx.type = 'html';

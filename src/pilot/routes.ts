@@ -3,7 +3,7 @@
  * /pilot/export.csv and /pilot/export.json (every figure). Only the pilot staff
  * (PILOT_STAFF_IDNATS) signed in at eidas2 or above; exports are recorded in the audit trail.
  * A malformed query (range.ts) gets a 400 naming each parameter at fault: a page, JSON for the
- * exports (http/errors.ts); nothing is read or recorded.
+ * exports (http/error-handler.ts); nothing is read or recorded.
  */
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { SUBSTANTIAL } from '../assurance/levels.ts';

@@ -6,8 +6,7 @@ import type { Request, Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { Config } from '../config/index.ts';
 import type { AccountRepository, ActivityLog } from '../accounts/index.ts';
-import type { AaguidTable, CredentialRepository } from '../webauthn/index.ts';
-import type { WebAuthnSettings } from '../webauthn/types.ts';
+import type { CredentialRepository, WebAuthnDeps } from '../webauthn/index.ts';
 import type { Store } from '../store/store.ts';
 import type { Keys } from '../store/keys.ts';
 import type { Views } from '../http/views.ts';
@@ -28,8 +27,8 @@ export interface PortalDeps {
   store: Store;
   keys: Keys;
   views: Views;
-  webauthn: WebAuthnSettings;
-  aaguids: AaguidTable;
+  /** What the webauthn module's ceremonies need (webauthn/deps.ts, built once at start-up), over the same repository as `credentials`. */
+  webauthn: WebAuthnDeps;
   /** Newest cookie key, for CSRF tokens. */
   csrfSecret: string;
   /** The gateway's session checks (lifetimes, browser or address change): an ended session does not open /account. */

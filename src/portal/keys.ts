@@ -8,9 +8,8 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { createRegistrationOptions, verifyRegistration } from '../webauthn/index.ts';
 import { UserFacingError } from '../http/errors.ts';
-import { sendCeremonyError } from '../interactions/json-responses.ts';
-import { auditKeyRefusal } from '../interactions/key-audit.ts';
-import { webauthnDeps } from '../interactions/webauthn-ceremony.ts';
+import { sendCeremonyError } from '../ceremony/json-responses.ts';
+import { auditKeyRefusal } from '../ceremony/key-audit.ts';
 import { requireSession, type PortalDeps } from './context.ts';
 import { csrfValid } from '../http/csrf.ts';
 import { isFresh, portalSession, type PortalSession } from './session.ts';
@@ -63,7 +62,7 @@ export function postAddOptions(deps: PortalDeps): RequestHandler {
       const session = await enrollingSession(deps, req, res);
       const account = await deps.accounts.find(session.accountId);
       const displayName = [account?.profile.given_name, account?.profile.family_name].filter(Boolean).join(' ') || session.accountId;
-      res.set('cache-control', 'no-store').json(await createRegistrationOptions(webauthnDeps(deps), {
+      res.set('cache-control', 'no-store').json(await createRegistrationOptions(deps.webauthn, {
         ceremonyKey: ceremony(deps, session.uid), idNat: session.accountId, userName: `${displayName} (${session.accountId})`, displayName,
       }));
     } catch (err) {
@@ -77,7 +76,7 @@ export function postAddVerify(deps: PortalDeps): RequestHandler {
     try {
       const session = await enrollingSession(deps, req, res);
       const body = (req.body ?? {}) as { response?: unknown; name?: unknown };
-      const credential = await verifyRegistration(webauthnDeps(deps), {
+      const credential = await verifyRegistration(deps.webauthn, {
         ceremonyKey: ceremony(deps, session.uid), idNat: session.accountId, response: body.response, name: typeof body.name === 'string' ? body.name : undefined,
         binding: signInBinding(session.assurance, Date.now()),
       });

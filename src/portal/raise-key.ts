@@ -12,9 +12,8 @@ import { bindingCeiling, HIGH, keyOwnAssurance, raisesBinding, signInBinding } f
 import { UserFacingError } from '../http/errors.ts';
 import { sendPage } from '../http/page.ts';
 import { csrfToken } from '../http/csrf.ts';
-import { sendCeremonyError } from '../interactions/json-responses.ts';
-import { auditKeyRefusal } from '../interactions/key-audit.ts';
-import { webauthnDeps } from '../interactions/webauthn-ceremony.ts';
+import { sendCeremonyError } from '../ceremony/json-responses.ts';
+import { auditKeyRefusal } from '../ceremony/key-audit.ts';
 import { requireSession, type PortalDeps } from './context.ts';
 import { jsonSession } from './keys.ts';
 import { isFresh } from './session.ts';
@@ -53,7 +52,7 @@ export function postRaiseOptions(deps: PortalDeps): RequestHandler {
       const session = await jsonSession(deps, req, res);
       const credential = await ownKey(deps, session.accountId, req);
       if (!raisesBinding(bindingCeiling(deps.policy, credential), session.assurance)) throw new UserFacingError(403, 'binding_not_raised', 'this session does not raise the key');
-      res.set('cache-control', 'no-store').json(await createAuthenticationOptions(webauthnDeps(deps), {
+      res.set('cache-control', 'no-store').json(await createAuthenticationOptions(deps.webauthn, {
         ceremonyKey: ceremony(deps, session.uid), forAccount: session.accountId, onlyCredential: credential.id,
       }));
     } catch (err) {
@@ -69,7 +68,7 @@ export function postRaiseVerify(deps: PortalDeps): RequestHandler {
       const session = await jsonSession(deps, req, res);
       actor = session.accountId;
       const target = await ownKey(deps, session.accountId, req);
-      const { credential } = await verifyAuthentication(webauthnDeps(deps), {
+      const { credential } = await verifyAuthentication(deps.webauthn, {
         ceremonyKey: ceremony(deps, session.uid),
         response: (req.body as { response?: unknown } | undefined)?.response,
       });

@@ -3,7 +3,7 @@
  * sign-in is shown again as /account, never by replaying (http/current-step.ts).
  */
 import express, { Router } from 'express';
-import { ceremonyBody, ceremonyErrors } from '../interactions/json-responses.ts';
+import { ceremonyBody, ceremonyErrors } from '../ceremony/json-responses.ts';
 import type { PortalDeps } from './context.ts';
 import { getPortalCallback, getPortalLogin } from './login.ts';
 import { getAccountPage, getSignedOut } from './account-page.ts';

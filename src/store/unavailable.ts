@@ -13,6 +13,12 @@ import { errorCauses } from './error-causes.ts';
 import { errors } from 'oidc-provider';
 import type { Store, StoreBatch } from './store.ts';
 
+/**
+ * Seconds a client is asked to wait before retrying during an outage (Retry-After of every
+ * 503: the gateway's pages and JSON, the ceremony scripts, oidc-provider's endpoints).
+ */
+export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+
 export class StoreUnavailableError extends errors.TemporarilyUnavailable {
   constructor(cause: unknown) {
     super('the service is temporarily unavailable, try again in a moment', { cause });

@@ -6,10 +6,11 @@
  */
 import type { Request } from 'express';
 import { WebAuthnError } from '../webauthn/index.ts';
-import type { InteractionDeps } from './context.ts';
-import { JourneyRefusal } from './json-responses.ts';
+import type { CredentialRepository } from '../webauthn/index.ts';
+import type { RequestAudit } from '../http/audit.ts';
+import { JourneyRefusal } from './journey-refusal.ts';
 
-export async function auditKeyRefusal(deps: Pick<InteractionDeps, 'audit' | 'credentials'>, req: Request, err: unknown, context: { clientId?: string; ceremony: 'sign-in' | 'second-factor' | 'enrolment' | 'raise' | 'quick'; actor?: string }): Promise<void> {
+export async function auditKeyRefusal(deps: { audit: RequestAudit; credentials: CredentialRepository }, req: Request, err: unknown, context: { clientId?: string; ceremony: 'sign-in' | 'second-factor' | 'enrolment' | 'raise' | 'quick'; actor?: string }): Promise<void> {
   const code = err instanceof WebAuthnError || err instanceof JourneyRefusal ? err.code : undefined;
   if (!code) return;
   const credentialId = (req.body as { response?: { id?: unknown } } | undefined)?.response?.id;
