@@ -92,14 +92,14 @@ export function createRedisAuditLog(redis: Client, keys: Keys, macKey: string, o
 
   // SHA-1 of each script source, computed once (the sources are this module's constants).
   const shas = new Map<string, string>();
-  async function script(source: string, keyNames: string[], args: string[]): Promise<unknown> {
+  async function script(source: string, scriptKeys: string[], args: string[]): Promise<unknown> {
     let sha = shas.get(source);
     if (sha === undefined) shas.set(source, sha = sha1(source));
     try {
-      return await redis.evalsha(sha, keyNames.length, ...keyNames, ...args);
+      return await redis.evalsha(sha, scriptKeys.length, ...scriptKeys, ...args);
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return redis.eval(source, keyNames.length, ...keyNames, ...args);
+      return redis.eval(source, scriptKeys.length, ...scriptKeys, ...args);
     }
   }
 
