@@ -27,7 +27,7 @@ import {
   createRedisAuditLog, matchesQuery, reindexAuditTrail, type AuditEventBody, type AuditLog, type AuditPageRequest, type AuditQuery,
 } from '../src/audit/index.ts';
 import { addDays, parisDay, parisDayStart } from '../src/calendar/paris-days.ts';
-import { createKeys } from '../src/store/index.ts';
+import { createKeyNames } from '../src/store/index.ts';
 import { applyAll } from './apply-all.ts';
 import { releasePrefix, startBench } from './bench-redis.ts';
 import {
@@ -97,8 +97,8 @@ async function main(): Promise<number> {
   const bench = await startBench('audit-search', 'audit', USAGE, parseOptions);
   if (typeof bench === 'number') return bench;
   const { opts, url, prefix, redis } = bench;
-  const keys = createKeys(prefix);
-  const log = createRedisAuditLog(redis, keys, BENCH_MAC_KEY);
+  const keyNames = createKeyNames(prefix);
+  const log = createRedisAuditLog(redis, keyNames, BENCH_MAC_KEY);
   const interrupted = interruption();
   try {
     const node = redis as Redis;
@@ -192,7 +192,7 @@ async function main(): Promise<number> {
     let reindex: { seconds: number; events: number } | undefined;
     if (opts.reindex) {
       const reindexStart = process.hrtime.bigint();
-      const result = await reindexAuditTrail(redis, keys, { rebuild: true });
+      const result = await reindexAuditTrail(redis, keyNames, { rebuild: true });
       const seconds = Number(process.hrtime.bigint() - reindexStart) / 1e9;
       reindex = { seconds: ms(seconds), events: result.indexed };
       out(`reindex --rebuild: ${fmt(result.indexed)} events indexed in ${seconds.toFixed(1)} s = ${fmt(Math.round(result.indexed / seconds))} events/s; check ${result.check.ok ? 'OK' : 'FAILED'} (${fmt(result.check.indexed)} of ${fmt(result.check.events)})`);

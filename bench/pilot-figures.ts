@@ -21,7 +21,7 @@
  */
 import type { Redis } from 'ioredis';
 import { addDays, createPilotAggregates, createPilotFiguresReader, parisDay } from '../src/pilot/index.ts';
-import { createKeys, createRedisStore } from '../src/store/index.ts';
+import { createKeyNames, createRedisStore } from '../src/store/index.ts';
 import { applyAll } from './apply-all.ts';
 import { releasePrefix, startBench } from './bench-redis.ts';
 import {
@@ -70,7 +70,7 @@ async function main(): Promise<number> {
   if (typeof bench === 'number') return bench;
   const { opts, url, prefix, redis } = bench;
   const store = createRedisStore(redis);
-  const keys = createKeys(prefix);
+  const keyNames = createKeyNames(prefix);
 
   const interrupted = interruption();
   let wroteKeys = false;
@@ -85,7 +85,7 @@ async function main(): Promise<number> {
     const memoryBefore = await usedMemory(redis as Redis);
     const trail = createTrail(opts, today);
     const events = trail.events();
-    const aggregates = createPilotAggregates(store, keys);
+    const aggregates = createPilotAggregates(store, keyNames);
     let generatingNs = 0n;
     wroteKeys = true;
     const { applied: loaded, seconds: loadSeconds } = await applyAll({
@@ -118,7 +118,7 @@ async function main(): Promise<number> {
     out();
 
     // ---- The figures read back must be what was generated.
-    const reader = createPilotFiguresReader(store, keys);
+    const reader = createPilotFiguresReader(store, keyNames);
     const whole = await reader.read({ from: addDays(today, -(opts.days - 1)), to: today });
     const checks: Array<[string, number, number]> = [
       ['sign-ins', expected.signIns, whole.signIns.total],

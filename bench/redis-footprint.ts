@@ -4,7 +4,7 @@
  * kinds with few keys), the rest extrapolated from their average (redisFootprint); or read
  * for every key, by kinds the caller names (keyUsage: the audit and pilot benches).
  *
- * Kinds come from the key's name (src/store/keys.ts): `<prefix>{<tag>}:<name>`, kind =
+ * Kinds come from the key's name (src/store/key-names.ts): `<prefix>{<tag>}:<name>`, kind =
  * the tag's head (a model name, `g`, `i`, `a`, …) and the name, e.g. `Session`,
  * `g:Grant`, `g:tokens`, `su:SessionUid`, `RefreshToken`.
  */

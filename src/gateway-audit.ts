@@ -11,7 +11,7 @@ import type { Request } from 'express';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.ts';
-import { isStoreUnavailable, outageCause, type Keys, type Store } from './store/index.ts';
+import { isStoreUnavailable, outageCause, type KeyNames, type Store } from './store/index.ts';
 import { createActivityLog } from './accounts/index.ts';
 import {
   auditSourceFrom, checkIndex, createAuditMirrorLogger, createMemoryAuditLog, createRedisAuditLog, reindexAuditTrail, trimExpired,
@@ -46,7 +46,7 @@ export interface GatewayAuditOptions {
   config: Config;
   store: Store;
   redis?: Redis | Cluster | undefined;
-  keys: Keys;
+  keyNames: KeyNames;
   macKey: string;
   logger: Logger;
   /** The JSON-lines mirror; default stdout or config.audit.logFile. */
@@ -57,10 +57,10 @@ export interface GatewayAuditOptions {
 }
 
 export function createGatewayAudit(options: GatewayAuditOptions): GatewayAudit {
-  const { config, store, keys, macKey, logger, clock } = options;
-  const log = options.redis ? createRedisAuditLog(options.redis as Redis, keys, macKey) : createMemoryAuditLog(macKey);
+  const { config, store, keyNames, macKey, logger, clock } = options;
+  const log = options.redis ? createRedisAuditLog(options.redis as Redis, keyNames, macKey) : createMemoryAuditLog(macKey);
   const mirror = options.mirror ?? createAuditMirrorLogger(config.audit.logFile ?? 'stdout');
-  const notices = createMeansNotices(config, store, keys, macKey, logger);
+  const notices = createMeansNotices(config, store, keyNames, macKey, logger);
   const base = createPilotFedRecorder({
     log, mirror, instance: instanceId(), clock,
     // During a store outage one warning naming it (the event is still mirrored, marked);
@@ -68,11 +68,11 @@ export function createGatewayAudit(options: GatewayAuditOptions): GatewayAudit {
     onError: (err: unknown, event: { type?: unknown }) => (isStoreUnavailable(err)
       ? logger.warn({ type: event.type, detail: outageCause(err) }, 'store unavailable: audit event not chained (mirrored only)')
       : logger.error({ err }, 'audit event could not be chained')),
-  }, store, keys, notices.feed.apply);
-  const indexed = withActivityIndex(base, createActivityLog(store, keys), clock);
+  }, store, keyNames, notices.feed.apply);
+  const indexed = withActivityIndex(base, createActivityLog(store, keyNames), clock);
   const recorder = options.count ? options.count(indexed) : indexed;
   const sourceOfRequest = (req: Request) => auditSourceFrom({ id: req.id, ip: req.ip, headers: req.headers }, config.audit.ip, macKey);
-  const lockKey = keys.custom('audit', 'retention-lock');
+  const lockKey = keyNames.custom('audit', 'retention-lock');
 
   async function applyRetention(): Promise<number> {
     if (!(await store.setIfAbsent(lockKey, instanceId(), 600))) return 0;
@@ -91,12 +91,12 @@ export function createGatewayAudit(options: GatewayAuditOptions): GatewayAudit {
   async function maintainIndex(): Promise<ReindexResult | undefined> {
     if (!options.redis || stopIndexing.signal.aborted) return undefined;
     // Read-only first: an index that holds every event (the usual start) needs no lock, no write.
-    const before = await checkIndex(options.redis, keys);
+    const before = await checkIndex(options.redis, keyNames);
     if (before.ok) return { indexed: 0, check: before, aborted: false };
     if (!(await store.setIfAbsent(lockKey, instanceId(), 600))) return undefined;
     try {
       let reported = 0;
-      const result = await reindexAuditTrail(options.redis, keys, {
+      const result = await reindexAuditTrail(options.redis, keyNames, {
         signal: stopIndexing.signal,
         onProgress: async (indexed) => {
           if (indexed - reported >= 50_000) {

@@ -9,7 +9,7 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config/index.ts';
 import { loadKeys } from './signing-keys/load.ts';
-import { createKeys, createBackend, createAdapterFactory, withUnavailableErrors, storeScopePerRequest, type Store } from './store/index.ts';
+import { createKeyNames, createBackend, createAdapterFactory, withUnavailableErrors, storeScopePerRequest, type Store } from './store/index.ts';
 import { logStoreOutages } from './oidc/outage-log.ts';
 import { waitForStore } from './store/wait-for-store.ts';
 import { createAbuseLimits } from './limits/index.ts';
@@ -129,7 +129,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const store = withUnavailableErrors(backend.store);
   if (store.kind === 'memory') logger.warn('REDIS_URL is not set: using the IN-MEMORY store. Sessions, accounts and keys are lost on restart and not shared between instances. Never use this in production.');
   if (store.kind === 'redis') await waitForStore(store, logger);
-  const keys = createKeys(config.redis.prefix);
+  const keyNames = createKeyNames(config.redis.prefix);
   const loaded = await loadKeys({ dir: config.keys.dir, createIfMissing: config.env !== 'production', cookieKeys: config.cookieKeys, auditMacKey: config.audit.macKey });
   for (const file of loaded.created) logger.warn({ file }, 'generated missing key file (run `npm run keys` to manage keys explicitly)');
   const registered = options.clients ?? loadClientsFile(config.clients.file, process.env, clientPlaceholders(config));
@@ -137,14 +137,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const clients = [...registered, portalClient(config.issuer)];
   const policy = options.policy ?? loadPolicy(config.assurance.file);
   const views = createViews(VIEWS_DIR);
-  const accounts = createAccountRepository(store, keys);
-  const metadata = createMetadataStore(store, keys, {
+  const accounts = createAccountRepository(store, keyNames);
+  const metadata = createMetadataStore(store, keyNames, {
     onStale: ({ no, nextUpdate }) => logger.warn({ no, nextUpdate }, 'the FIDO MDS BLOB in use is past its nextUpdate: it is still used (status reports and roots of that date); import the current one with npm run mds -- import FILE'),
   });
   await reportMetadata(metadata, establishmentRoots.length, logger);
   // The webauthn module's dependencies, built once for the sign-in journey and /account.
   const webauthn = createWebAuthnDeps({
-    store, keys, aaguids: loadAaguidsFile(config.webauthn),
+    store, keyNames, aaguids: loadAaguidsFile(config.webauthn),
     settings: {
       ...webauthnSettingsFor(config.issuer, config.webauthn.rpName),
       timeoutMs: config.webauthn.timeoutSeconds * 1000,
@@ -163,25 +163,25 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (warning) logger.warn(warning);
   }
   const pscSource = formAction.learning(createPscConfigurationSource(config.psc, { allowHttp: config.env !== 'production', ...(pscFetch ? { fetch: pscFetch } : {}) }));
-  const psc = createPscFederation({ psc: config.psc, redirectUri: `${config.issuer}${PSC_CALLBACK_PATH}`, store, keys, source: pscSource });
+  const psc = createPscFederation({ psc: config.psc, redirectUri: `${config.issuer}${PSC_CALLBACK_PATH}`, store, keyNames, source: pscSource });
   const clock = options.clock ?? Date.now;
-  const metrics = createGatewayMetrics({ emergencyCodesIssued: () => createEmergencyCodes(store, keys).issuedCount() });
-  const audit = createGatewayAudit({ config, store, redis: backend.redis, keys, macKey: loaded.auditMacKey, logger, mirror: options.auditMirror, clock, count: metrics.counting });
+  const metrics = createGatewayMetrics({ emergencyCodesIssued: () => createEmergencyCodes(store, keyNames).issuedCount() });
+  const audit = createGatewayAudit({ config, store, redis: backend.redis, keyNames, macKey: loaded.auditMacKey, logger, mirror: options.auditMirror, clock, count: metrics.counting });
   await audit.recorder.record({ type: 'config.loaded', outcome: 'info', details: { env: config.env, issuer: config.issuer, store: store.kind, clients: clients.map((c) => c.client_id) } });
   await audit.recorder.record({ type: 'keys.loaded', outcome: 'info', details: { signingKeys: loaded.jwks.keys.map((k) => `${k.alg}:${k.kid}`), created: loaded.created.length } });
   const lifetimes = createSessionLifetimes(config.sessions);
-  const sessionAssurance = createSessionAssuranceStore(store, keys);
-  const deadlinesKey = sessionDeadlinesKey(keys);
+  const sessionAssurance = createSessionAssuranceStore(store, keyNames);
+  const deadlinesKey = sessionDeadlinesKey(keyNames);
   const usableKeys = async (accountId: string) => (await credentials.listUsable(accountId)).length;
   const sessionChecks = {
     sessions: sessionAssurance, lifetimes, policy, usableKeys, store, deadlinesKey, clock,
     context: createContextPolicy(config), audit: (input: AuditInput, ctx: KoaContextWithOIDC) => audit.recorder.record(input, audit.sourceOfContext(ctx)),
   };
-  const provider = createProvider({ sessionChecks, config, adapter: createAdapterFactory(store, keys), jwks: loaded.jwks, cookieKeys: loaded.cookieKeys, clients, accounts, views });
+  const provider = createProvider({ sessionChecks, config, adapter: createAdapterFactory(store, keyNames), jwks: loaded.jwks, cookieKeys: loaded.cookieKeys, clients, accounts, views });
   // Before the app mounts the provider: its middleware is composed when callback() is taken.
   const limits = createAbuseLimits({ limits: config.limits, redis: backend.redis, prefix: config.redis.prefix, audit: audit.requests });
-  refuseDisabledClients(provider, createDisabledClients(store, keys));
-  oneTimeJtis(provider, store, keys);
+  refuseDisabledClients(provider, createDisabledClients(store, keyNames));
+  oneTimeJtis(provider, store, keyNames);
   providerEdges(provider, limits);
   provider.use(missingClientAuth(CLIENT_ENDPOINTS));
   provider.use(registeredAuthMethod(provider, CLIENT_ENDPOINTS));
@@ -211,13 +211,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.get(OIDC_ROUTES.authorization, limits.signinStep);
   app.post(OIDC_ROUTES.authorization, limits.signinStep, ...postAsGet(OIDC_ROUTES.authorization, { errorCode: 'invalid_request' }));
   app.post(OIDC_ROUTES.end_session, ...postAsGet(OIDC_ROUTES.end_session, { errorCode: 'invalid_logout_request' }));
-  const journey = createJourneyState({ store, keys, lifetimes: { interaction: config.ttl.interaction, pscRoundTrip: config.psc.stateTtlSeconds }, logger });
-  app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keys, journey, views, credentials, sessions: sessionAssurance, clock, webauthn, audit: audit.requests, limits, notices: audit.notices, csrfSecret: loaded.cookieKeys[0]! }));
-  const portalDeps = { config, provider, accounts, credentials, policy, activity: createActivityLog(store, keys), store, keys, views, webauthn, csrfSecret: loaded.cookieKeys[0]!, sessionChecks, audit: audit.requests, notices: audit.notices };
+  const journey = createJourneyState({ store, keyNames, lifetimes: { interaction: config.ttl.interaction, pscRoundTrip: config.psc.stateTtlSeconds }, logger });
+  app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keyNames, journey, views, credentials, sessions: sessionAssurance, clock, webauthn, audit: audit.requests, limits, notices: audit.notices, csrfSecret: loaded.cookieKeys[0]! }));
+  const portalDeps = { config, provider, accounts, credentials, policy, activity: createActivityLog(store, keyNames), store, keyNames, views, webauthn, csrfSecret: loaded.cookieKeys[0]!, sessionChecks, audit: audit.requests, notices: audit.notices };
   app.use(['/account', '/pilot', '/admin'], portalBackLink);
   app.use(portalRoutes(portalDeps));
   app.use(adminRoutes({ ...portalDeps, auditLog: audit.log }));
-  const pilotDeps = { ...portalDeps, figures: createPilotFiguresReader(store, keys), clientNames: new Map(clients.map((c) => [c.client_id, String(c.client_name ?? c.client_id)])), clock };
+  const pilotDeps = { ...portalDeps, figures: createPilotFiguresReader(store, keyNames), clientNames: new Map(clients.map((c) => [c.client_id, String(c.client_name ?? c.client_id)])), clock };
   app.use(pilotRoutes(pilotDeps));
   app.use(rieRoutes({ ...pilotDeps, clients: registered }));
   app.use(mountProvider(provider));
@@ -226,7 +226,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   server.removeListener('request', starting);
   server.on('request', app);
 
-  const sweeper = createSessionSweeper({ provider, store, sessions: sessionAssurance, lifetimes, deadlinesKey, lockKey: keys.custom('sessions', 'sweep-lock'), clock, logger, audit: audit.recorder });
+  const sweeper = createSessionSweeper({ provider, store, sessions: sessionAssurance, lifetimes, deadlinesKey, lockKey: keyNames.custom('sessions', 'sweep-lock'), clock, logger, audit: audit.recorder });
   sweeper.start(config.sessions.sweepSeconds * 1000);
 
   pscSource.get().catch((err: Error) => logger.warn({ detail: err.message }, 'PSC discovery failed at start-up; it is retried at the next sign-in'));

@@ -4,7 +4,7 @@
  * key changes, and a staff member's own actions (exports, audit searches). Kept short; never contains more than the audit event summary.
  */
 import type { Store } from '../store/store.ts';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 
 export interface ActivityEntry {
   /** Epoch ms. */
@@ -31,8 +31,8 @@ export interface ActivityLog {
   recent(idNat: string, count?: number, filter?: (entry: ActivityEntry) => boolean): Promise<ActivityEntry[]>;
 }
 
-export function createActivityLog(store: Store, keys: Keys): ActivityLog {
-  const key = (idNat: string) => keys.accountPart(idNat, 'activity');
+export function createActivityLog(store: Store, keyNames: KeyNames): ActivityLog {
+  const key = (idNat: string) => keyNames.accountPart(idNat, 'activity');
   return {
     push: (idNat, entry) => store.pushCapped(key(idNat), JSON.stringify(entry), ACTIVITY_KEPT),
     async recent(idNat, count = 10, filter = () => true) {

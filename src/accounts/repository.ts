@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../store/store.ts';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import { ID_NAT_PATTERN, type PractitionerAccount, type PscProfile } from './practitioner.ts';
 
 export interface PscLogin {
@@ -26,10 +26,10 @@ export interface AccountRepository {
   localId(idNat: string): Promise<string>;
 }
 
-export function createAccountRepository(store: Store, keys: Keys): AccountRepository {
+export function createAccountRepository(store: Store, keyNames: KeyNames): AccountRepository {
   async function find(idNat: string): Promise<PractitionerAccount | undefined> {
     if (!ID_NAT_PATTERN.test(idNat)) return undefined;
-    const raw = await store.get(keys.account(idNat));
+    const raw = await store.get(keyNames.account(idNat));
     return raw ? (JSON.parse(raw) as PractitionerAccount) : undefined;
   }
 
@@ -47,13 +47,13 @@ export function createAccountRepository(store: Store, keys: Keys): AccountReposi
       lastPscAuthMode: login.authMode,
       lastPscAcr: login.acr,
     };
-    await store.set(keys.account(idNat), JSON.stringify(account));
+    await store.set(keyNames.account(idNat), JSON.stringify(account));
     return { account, created: !existing };
   }
 
   async function localId(idNat: string): Promise<string> {
     if (!ID_NAT_PATTERN.test(idNat)) throw new TypeError(`idNat must be 1–40 letters or digits, got ${JSON.stringify(idNat)}`);
-    const key = keys.accountPart(idNat, 'local-id');
+    const key = keyNames.accountPart(idNat, 'local-id');
     const existing = await store.get(key);
     if (existing) return existing;
     await store.setIfAbsent(key, randomUUID());

@@ -25,7 +25,7 @@ const kindOf = (c: ClientRegistration) => (c.grant_types.includes('client_creden
 export async function listClients(ctx: AdminContext): Promise<number> {
   const file = registrations(ctx);
   if (!file) return 2;
-  const disabled = createDisabledClients(ctx.store, ctx.keys);
+  const disabled = createDisabledClients(ctx.store, ctx.keyNames);
   for (const c of file.registrations) {
     const mark = await disabled.find(c.client_id);
     const status = mark ? `DISABLED since ${new Date(mark.at).toISOString()} by ${mark.operator}${mark.reason ? ` (${mark.reason})` : ''}` : 'enabled';
@@ -112,7 +112,7 @@ export async function disableClient(ctx: AdminContext, clientId: string, reason:
     return 2;
   }
   if (!registeredClient(ctx, clientId)) return 2;
-  const disabled = createDisabledClients(ctx.store, ctx.keys);
+  const disabled = createDisabledClients(ctx.store, ctx.keyNames);
   const existing = await disabled.find(clientId);
   if (!existing) await disabled.disable(clientId, { at: Date.now(), operator: ctx.operator, reason: reason ?? null });
   // Also when already disabled: a run cut short (Redis lost) may have left grants to revoke.
@@ -129,7 +129,7 @@ export async function disableClient(ctx: AdminContext, clientId: string, reason:
 
 export async function enableClient(ctx: AdminContext, clientId: string): Promise<number> {
   if (!registeredClient(ctx, clientId)) return 2;
-  const disabled = createDisabledClients(ctx.store, ctx.keys);
+  const disabled = createDisabledClients(ctx.store, ctx.keyNames);
   const mark = await disabled.find(clientId);
   if (!mark || !(await disabled.enable(clientId))) {
     ctx.out(`${clientId} is not disabled`);

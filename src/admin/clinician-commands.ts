@@ -13,7 +13,7 @@ import { createAdminSessions, type LiveSession } from './sessions.ts';
 const iso = (ms: number | undefined) => (ms === undefined ? '-' : new Date(ms).toISOString());
 
 export async function listKeys(ctx: AdminContext, idNat: string): Promise<number> {
-  const list = await createCredentialRepository(ctx.store, ctx.keys).listByAccount(idNat);
+  const list = await createCredentialRepository(ctx.store, ctx.keyNames).listByAccount(idNat);
   for (const c of list) ctx.out(`${c.id}\t${c.kind}\t${c.name}\tcreated ${iso(c.createdAt)}${c.blocked ? '\tBLOCKED' : ''}`);
   ctx.out(`${list.length} key(s) for ${idNat}`);
   await ctx.audit({ type: 'admin.action', outcome: 'info', details: { action: 'list-keys', target: idNat, operator: ctx.operator, count: list.length } });
@@ -22,7 +22,7 @@ export async function listKeys(ctx: AdminContext, idNat: string): Promise<number
 
 /** Offboarding, or a clinician who lost everything: every key, and (unless kept) every session. */
 export async function revokeKeys(ctx: AdminContext, idNat: string, options: { keepSessions: boolean }): Promise<number> {
-  const revoked = await createCredentialRepository(ctx.store, ctx.keys).revokeAll(idNat);
+  const revoked = await createCredentialRepository(ctx.store, ctx.keyNames).revokeAll(idNat);
   const ended = options.keepSessions ? 0 : await endSessionsOf(ctx, idNat);
   await ctx.audit({ type: 'admin.action', outcome: 'success', details: { action: 'revoke-keys', target: idNat, operator: ctx.operator, count: revoked, sessions: ended } });
   if (revoked) await ctx.audit({ type: 'key.revoked', outcome: 'success', actor: idNat, details: { by: 'admin', count: revoked, keysLeft: 0, operator: ctx.operator } });
@@ -42,7 +42,7 @@ export async function endSessions(ctx: AdminContext, idNat: string): Promise<num
 async function endSessionsOf(ctx: AdminContext, idNat: string): Promise<number> {
   const sessions = createAdminSessions(ctx);
   const ended = await sessions.end(await sessions.find((record) => record.accountId === idNat));
-  await createSessionAssuranceStore(ctx.store, ctx.keys).endAccount(idNat, Date.now(), ctx.config.ttl.interaction);
+  await createSessionAssuranceStore(ctx.store, ctx.keyNames).endAccount(idNat, Date.now(), ctx.config.ttl.interaction);
   return ended;
 }
 
@@ -53,7 +53,7 @@ async function endSessionsOf(ctx: AdminContext, idNat: string): Promise<number> 
  */
 export async function confirmKey(ctx: AdminContext, idNat: string, keyId: string): Promise<number> {
   const policy = loadPolicy(ctx.config.assurance.file);
-  const credentials = createCredentialRepository(ctx.store, ctx.keys);
+  const credentials = createCredentialRepository(ctx.store, ctx.keyNames);
   const credential = await credentials.find(keyId);
   if (!credential || credential.idNat !== idNat) {
     console.error(`admin confirm-key: ${idNat} has no active key ${keyId} (see: npm run admin -- list-keys ${idNat})`);
@@ -84,10 +84,10 @@ function endedLine(ended: number, idNat: string, ctx: AdminContext): string {
 
 /** The linked identity: what PSC vouched for, the keys, the live sessions, the recent activity. */
 export async function show(ctx: AdminContext, idNat: string): Promise<number> {
-  const account = await createAccountRepository(ctx.store, ctx.keys).find(idNat);
-  const keys = await createCredentialRepository(ctx.store, ctx.keys).listByAccount(idNat);
+  const account = await createAccountRepository(ctx.store, ctx.keyNames).find(idNat);
+  const keys = await createCredentialRepository(ctx.store, ctx.keyNames).listByAccount(idNat);
   const sessions = await createAdminSessions(ctx).find((record) => record.accountId === idNat);
-  const activity = await createActivityLog(ctx.store, ctx.keys).recent(idNat, 10);
+  const activity = await createActivityLog(ctx.store, ctx.keyNames).recent(idNat, 10);
   await ctx.audit({ type: 'admin.action', outcome: 'info', details: { action: 'show', target: idNat, operator: ctx.operator, found: Boolean(account) } });
   if (!account) {
     ctx.out(`no account for ${idNat} (never signed in through Pro Santé Connect here)${keys.length ? `; ${keys.length} key(s) still listed` : ''}`);

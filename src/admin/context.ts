@@ -4,7 +4,7 @@
  * runs the command. `openAdminContext` prints what is wrong and returns undefined (exit 2).
  */
 import { loadConfigForCommand, type Config } from '../config/index.ts';
-import { createBackend, createKeys, isStoreUnavailable, type Keys } from '../store/index.ts';
+import { createBackend, createKeyNames, isStoreUnavailable, type KeyNames } from '../store/index.ts';
 import type { Store } from '../store/store.ts';
 import { loadAuditMacKey } from '../signing-keys/load.ts';
 import { createAuditMirrorLogger, createRedisAuditLog } from '../audit/index.ts';
@@ -16,7 +16,7 @@ import { createMeansNotices } from '../means/index.ts';
 export interface AdminContext {
   config: Config;
   store: Store;
-  keys: Keys;
+  keyNames: KeyNames;
   /** Operating-system user who runs the command (SUDO_USER first), named in every audit event. */
   operator: string;
   audit(event: AuditInput): Promise<void>;
@@ -40,15 +40,15 @@ export async function openAdminContext(cli = 'admin'): Promise<AdminContext | un
     await store.close();
     return undefined;
   }
-  const keys = createKeys(config.redis.prefix);
-  const log = createRedisAuditLog(redis, keys, auditMacKey);
+  const keyNames = createKeyNames(config.redis.prefix);
+  const log = createRedisAuditLog(redis, keyNames, auditMacKey);
   // A change to a clinician's means made here (e.g. revoking their keys) is notified to them too.
-  const notices = createMeansNotices(config, store, keys, auditMacKey, { warn: (fields: Record<string, unknown>, message: string) => console.error(`${cli}: ${message} (${JSON.stringify(fields)})`) });
-  const recorder = createPilotFedRecorder({ log, mirror: createAuditMirrorLogger(config.audit.logFile ?? 'stderr'), instance: `admin-cli:${instanceId()}` }, store, keys, notices.feed.apply);
+  const notices = createMeansNotices(config, store, keyNames, auditMacKey, { warn: (fields: Record<string, unknown>, message: string) => console.error(`${cli}: ${message} (${JSON.stringify(fields)})`) });
+  const recorder = createPilotFedRecorder({ log, mirror: createAuditMirrorLogger(config.audit.logFile ?? 'stderr'), instance: `admin-cli:${instanceId()}` }, store, keyNames, notices.feed.apply);
   return {
     config,
     store,
-    keys,
+    keyNames,
     operator: process.env.SUDO_USER ?? process.env.USER ?? 'unknown',
     audit: (event) => recorder.record(event),
     out: (line) => process.stdout.write(`${line}\n`),

@@ -10,11 +10,11 @@ import { createEmergencyCodes, issueEmergencyCode } from '../emergency/index.ts'
 import type { AdminContext } from './context.ts';
 
 export async function emergencyCode(ctx: AdminContext, idNat: string, hours: number | undefined): Promise<number> {
-  const accounts = createAccountRepository(ctx.store, ctx.keys);
+  const accounts = createAccountRepository(ctx.store, ctx.keyNames);
   const log = pino({ name: 'admin', level: 'warn' }, pino.destination(2));
   const maxHours = ctx.config.emergency.validityHours;
   const result = await issueEmergencyCode({
-    codes: createEmergencyCodes(ctx.store, ctx.keys),
+    codes: createEmergencyCodes(ctx.store, ctx.keyNames),
     accountExists: async (id) => (await accounts.find(id)) !== undefined,
     audit: (event) => ctx.audit(event),
     warn: (fields, message) => log.warn(fields, message),

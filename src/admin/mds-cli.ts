@@ -80,7 +80,7 @@ async function runImport(ctx: AdminContext, file: string, rootFile: string): Pro
     console.error(`mds import: ${line}`);
     return 2;
   }
-  const metadata = createMetadataStore(ctx.store, ctx.keys);
+  const metadata = createMetadataStore(ctx.store, ctx.keyNames);
   try {
     const { info, previous, unchanged } = await importBlob(metadata, text, { roots });
     if (unchanged) {
@@ -100,7 +100,7 @@ async function runImport(ctx: AdminContext, file: string, rootFile: string): Pro
 }
 
 async function runStatus(ctx: AdminContext): Promise<number> {
-  const info = await createMetadataStore(ctx.store, ctx.keys).info();
+  const info = await createMetadataStore(ctx.store, ctx.keyNames).info();
   if (!info) {
     ctx.out('no BLOB loaded: no key attestation verifies to the FIDO roots and no status report applies (npm run mds -- import FILE)');
     return 1;

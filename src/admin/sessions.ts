@@ -39,13 +39,13 @@ export interface AdminSessions {
 }
 
 export function createAdminSessions(ctx: AdminContext, clock: () => number = Date.now): AdminSessions {
-  const assurance = createSessionAssuranceStore(ctx.store, ctx.keys);
+  const assurance = createSessionAssuranceStore(ctx.store, ctx.keyNames);
   const lifetimes = createSessionLifetimes(ctx.config.sessions);
-  const adapters = createAdapterFactory(ctx.store, ctx.keys);
+  const adapters = createAdapterFactory(ctx.store, ctx.keyNames);
   const sessionModel = adapters('Session');
   const grantModel = adapters('Grant');
   const tokens = adapters('AccessToken');
-  const deadlines = sessionDeadlinesKey(ctx.keys);
+  const deadlines = sessionDeadlinesKey(ctx.keyNames);
 
   async function load(uid: string, filter: (record: SessionAssurance) => boolean): Promise<LiveSession | undefined> {
     const record = await assurance.get(uid);

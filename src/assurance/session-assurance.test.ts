@@ -1,13 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMemoryStore, createKeys } from '../store/index.ts';
+import { createMemoryStore, createKeyNames } from '../store/index.ts';
 import { createSessionAssuranceStore, type SessionAssurance } from './session-assurance.ts';
 
 const record: SessionAssurance = { accountId: '899700427885', method: 'webauthn-key', acr: 'eidas2', amr: ['hwk', 'pin'], phishingResistant: true, hardwareProtected: true, loginAt: 1_000, lastSeenAt: 1_000, profile: 'default' };
 
 describe('session assurance records', () => {
   it('keeps an administrator\'s revocation when an instance saves the record after it', async () => {
-    const sessions = createSessionAssuranceStore(createMemoryStore(), createKeys('t:'));
+    const sessions = createSessionAssuranceStore(createMemoryStore(), createKeyNames('t:'));
     await sessions.save('uid-1', record, 60);
     const readBefore = await sessions.get('uid-1');
     await sessions.revoke('uid-1', 2_000, 60);
@@ -17,7 +17,7 @@ describe('session assurance records', () => {
   });
 
   it('lets a sign-in after the revocation start afresh', async () => {
-    const sessions = createSessionAssuranceStore(createMemoryStore(), createKeys('t:'));
+    const sessions = createSessionAssuranceStore(createMemoryStore(), createKeyNames('t:'));
     await sessions.save('uid-1', record, 60);
     await sessions.revoke('uid-1', 2_000, 60);
     await sessions.save('uid-1', { ...record, loginAt: 3_000, lastSeenAt: 3_000 }, 60);
@@ -26,7 +26,7 @@ describe('session assurance records', () => {
 
   it('forgets the record and its revocation together', async () => {
     const store = createMemoryStore();
-    const sessions = createSessionAssuranceStore(store, createKeys('t:'));
+    const sessions = createSessionAssuranceStore(store, createKeyNames('t:'));
     await sessions.save('uid-1', record, 60);
     await sessions.revoke('uid-1', 2_000, 60);
     await sessions.delete('uid-1');

@@ -9,7 +9,7 @@
  * it. It applies to the authentication it found: a sign-in after it starts afresh.
  */
 import type { Store } from '../store/store.ts';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import type { Assurance } from './assurance.ts';
 
 export interface SessionAssurance extends Assurance {
@@ -40,10 +40,10 @@ export interface SessionAssuranceStore {
   accountEndedSince(accountId: string, authTime: number): Promise<boolean>;
 }
 
-export function createSessionAssuranceStore(store: Store, keys: Keys): SessionAssuranceStore {
-  const key = (uid: string) => keys.sessionPart(uid, 'assurance');
-  const revokedKey = (uid: string) => keys.sessionPart(uid, 'revoked');
-  const accountEndedKey = (accountId: string) => keys.accountPart(accountId, 'authentications-ended');
+export function createSessionAssuranceStore(store: Store, keyNames: KeyNames): SessionAssuranceStore {
+  const key = (uid: string) => keyNames.sessionPart(uid, 'assurance');
+  const revokedKey = (uid: string) => keyNames.sessionPart(uid, 'revoked');
+  const accountEndedKey = (accountId: string) => keyNames.accountPart(accountId, 'authentications-ended');
   return {
     async get(uid) {
       // One MGET: both keys share the session's hash tag.

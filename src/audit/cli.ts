@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import type { Cluster, Redis } from 'ioredis';
 import { loadConfigForCommand } from '../config/index.ts';
 import { AUDIT_MAC_KEY_FILE } from '../signing-keys/load.ts';
-import { createKeys } from '../store/keys.ts';
+import { createKeyNames } from '../store/key-names.ts';
 import { createRedisConnection } from '../store/redis-connection.ts';
 import { MIN_MAC_KEY_LENGTH, verifyChain, type ChainHead, type ChainVerification } from './chain.ts';
 import { parseJsonl, toCsv, toJsonl } from './export.ts';
@@ -248,21 +248,21 @@ function describeIndex(check: IndexCheck): string {
  * previous run stopped), checks it, and starts a new generation when the check fails or
  * --rebuild asks. --check only reports. Holds the gateways' retention lock meanwhile.
  */
-async function reindex(redis: Redis | Cluster, keys: ReturnType<typeof createKeys>, values: Values): Promise<number> {
+async function reindex(redis: Redis | Cluster, keyNames: ReturnType<typeof createKeyNames>, values: Values): Promise<number> {
   if (values.rebuild && values.check) throw new UsageError('audit reindex: expected --rebuild or --check, got both');
   if (values.check) {
-    const check = await checkIndex(redis, keys);
+    const check = await checkIndex(redis, keyNames);
     process.stdout.write(`${describeIndex(check)}\n`);
     return check.ok ? 0 : 1;
   }
-  const lockKey = keys.custom('audit', 'retention-lock');
+  const lockKey = keyNames.custom('audit', 'retention-lock');
   const owner = `audit-cli:${process.pid}`;
   if ((await redis.set(lockKey, owner, 'EX', 600, 'NX')) !== 'OK') {
     throw new UsageError(`audit reindex: a gateway instance holds ${lockKey} (retention or indexing at start-up): try again in a few minutes`);
   }
   const started = Date.now();
   try {
-    const result = await reindexAuditTrail(redis, keys, {
+    const result = await reindexAuditTrail(redis, keyNames, {
       rebuild: Boolean(values.rebuild),
       onProgress: async (indexed) => {
         process.stderr.write(`audit reindex: ${indexed.toLocaleString('en-US')} events indexed\r`);
@@ -309,8 +309,8 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError('audit: expected REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES), got none: the audit trail the CLI reads is the shared Redis stream');
     }
     redis = createRedisConnection(config.redis);
-    if (command === 'reindex') return await reindex(redis, createKeys(config.redis.prefix), values);
-    const log = createRedisAuditLog(redis, createKeys(config.redis.prefix), key);
+    if (command === 'reindex') return await reindex(redis, createKeyNames(config.redis.prefix), values);
+    const log = createRedisAuditLog(redis, createKeyNames(config.redis.prefix), key);
     if (command === 'verify') return await verify(log, key, values);
     if (command === 'export') return await exportEvents(log, values);
     return await tail(log, values);

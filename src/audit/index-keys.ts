@@ -8,7 +8,7 @@
  *   ix:<g>:since                        the position from which every event is indexed
  */
 import { createHash } from 'node:crypto';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import type { IndexField } from './search.ts';
 
 /** Longest value kept readable in a key name; longer ones are hashed. */
@@ -25,10 +25,10 @@ export interface AuditIndexKeys {
   generationPrefix(gen: number): string;
 }
 
-export function auditIndexKeys(keys: Keys): AuditIndexKeys {
-  const base = (gen: number, ...rest: string[]) => keys.custom('audit', 'ix', String(gen), ...rest);
+export function auditIndexKeys(keyNames: KeyNames): AuditIndexKeys {
+  const base = (gen: number, ...rest: string[]) => keyNames.custom('audit', 'ix', String(gen), ...rest);
   return {
-    genKey: keys.custom('audit', 'ix', 'gen'),
+    genKey: keyNames.custom('audit', 'ix', 'gen'),
     since: (gen) => base(gen, 'since'),
     months: (gen) => base(gen, 'months'),
     registry: (gen, month) => base(gen, 'keys', month),

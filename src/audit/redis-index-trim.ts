@@ -5,7 +5,7 @@
  * events are left whole: searches ignore entries before the oldest kept event anyway.
  */
 import type { Cluster, Redis } from 'ioredis';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import { auditIndexKeys, generationOf, monthOf } from './index-keys.ts';
 import { parsePosition, type AuditPosition } from './positions.ts';
 
@@ -39,8 +39,8 @@ return dropped
 `;
 
 /** Drops the index keys of the current generation that hold only events before `firstKept`. Resolves with the count dropped. */
-export async function dropTrimmedIndex(redis: Redis | Cluster, keys: Keys, firstKept: AuditPosition): Promise<number> {
-  const ix = auditIndexKeys(keys);
+export async function dropTrimmedIndex(redis: Redis | Cluster, keyNames: KeyNames, firstKept: AuditPosition): Promise<number> {
+  const ix = auditIndexKeys(keyNames);
   const kept = parsePosition(firstKept);
   const gen = generationOf(await redis.get(ix.genKey));
   const months = (await redis.smembers(ix.months(gen))).filter((m) => m <= monthOf(kept.ms)).sort();

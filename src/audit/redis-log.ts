@@ -22,7 +22,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import { awaitShared, sharedWork } from '../store/answer-deadline.ts';
 import { APPEND_SCRIPT, appendCall } from './append-script.ts';
 import { assertMacKey, chainEvents, trimPointMac, type AuditEventBody, type AuditTrimPoint, type ChainHead } from './chain.ts';
@@ -69,17 +69,17 @@ interface Pending {
   reject(err: unknown): void;
 }
 
-export function createRedisAuditLog(redis: Client, keys: Keys, macKey: string, options: RedisAuditLogOptions = {}): AuditLog {
+export function createRedisAuditLog(redis: Client, keyNames: KeyNames, macKey: string, options: RedisAuditLogOptions = {}): AuditLog {
   assertMacKey(macKey);
   const clock = options.clock ?? Date.now;
   const maxBatch = options.maxBatch ?? 200;
   const maxCommitMs = options.maxCommitMs ?? 10_000;
   const pageSize = options.pageSize ?? 1000;
-  const streamKey = keys.custom('audit', 'stream');
-  const headKey = keys.custom('audit', 'head');
-  const trimKey = keys.custom('audit', 'trim');
-  const ix = auditIndexKeys(keys);
-  const searcher = createRedisAuditSearch(redis, keys);
+  const streamKey = keyNames.custom('audit', 'stream');
+  const headKey = keyNames.custom('audit', 'head');
+  const trimKey = keyNames.custom('audit', 'trim');
+  const ix = auditIndexKeys(keyNames);
+  const searcher = createRedisAuditSearch(redis, keyNames);
 
   const queue: Pending[] = [];
   let flushing: Promise<void> | undefined;
@@ -313,7 +313,7 @@ export function createRedisAuditLog(redis: Client, keys: Keys, macKey: string, o
       const result = Number(await script(TRIM_SCRIPT, [trimKey, streamKey], [JSON.stringify(stored), String(point.seq), minId]));
       if (result < 0) throw new Error(`audit trim: expected to move the trim point forward to seq ${point.seq}, but another trim already went at least that far`);
       cursors.clear();
-      await dropTrimmedIndex(redis, keys, minId);
+      await dropTrimmedIndex(redis, keyNames, minId);
       return result;
     },
 

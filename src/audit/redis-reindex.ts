@@ -14,7 +14,7 @@
  *   (their script checks the generation), it is back-filled, then the old one is deleted.
  */
 import type { Cluster, Redis } from 'ioredis';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import { entryTime } from './append-script.ts';
 import { auditIndexKeys, generationOf, monthOf, type AuditIndexKeys } from './index-keys.ts';
 import { comparePositions, decodeEntries, encodeEntry, parsePosition, type AuditPosition } from './positions.ts';
@@ -103,12 +103,12 @@ return {redis.call('XLEN', KEYS[1]), first[1] and first[1][1] or '', last[1] and
 `;
 
 /** Back-fills, checks and, when the check fails or it is asked, rebuilds the index. */
-export async function reindexAuditTrail(redis: Client, keys: Keys, options: ReindexOptions = {}): Promise<ReindexResult> {
-  const ix = auditIndexKeys(keys);
-  const streamKey = keys.custom('audit', 'stream');
+export async function reindexAuditTrail(redis: Client, keyNames: KeyNames, options: ReindexOptions = {}): Promise<ReindexResult> {
+  const ix = auditIndexKeys(keyNames);
+  const streamKey = keyNames.custom('audit', 'stream');
   let indexed = await backfill(redis, ix, streamKey, options, 0);
-  if (options.signal?.aborted) return { indexed, check: await checkIndex(redis, keys), aborted: true };
-  let check = await checkIndex(redis, keys);
+  if (options.signal?.aborted) return { indexed, check: await checkIndex(redis, keyNames), aborted: true };
+  let check = await checkIndex(redis, keyNames);
   let rebuilt: ReindexResult['rebuilt'];
   if (options.rebuild || !check.ok) {
     const from = check.generation;
@@ -116,17 +116,17 @@ export async function reindexAuditTrail(redis: Client, keys: Keys, options: Rein
       rebuilt = { from, to: from + 1, reason: options.rebuild ? 'asked' : 'check-failed' };
     }
     indexed = await backfill(redis, ix, streamKey, options, indexed);
-    if (options.signal?.aborted) return { indexed, ...(rebuilt ? { rebuilt } : {}), check: await checkIndex(redis, keys), aborted: true };
+    if (options.signal?.aborted) return { indexed, ...(rebuilt ? { rebuilt } : {}), check: await checkIndex(redis, keyNames), aborted: true };
     if (rebuilt) await deleteGeneration(redis, ix, from);
-    check = await checkIndex(redis, keys);
+    check = await checkIndex(redis, keyNames);
   }
   return { indexed, ...(rebuilt ? { rebuilt } : {}), check, aborted: false };
 }
 
 /** Counts what the current generation indexes against what the stream holds. Writes nothing. */
-export async function checkIndex(redis: Client, keys: Keys): Promise<IndexCheck> {
-  const ix = auditIndexKeys(keys);
-  const [events, first, last] = (await redis.eval(BOUNDS_SCRIPT, 1, keys.custom('audit', 'stream'))) as [number, string, string];
+export async function checkIndex(redis: Client, keyNames: KeyNames): Promise<IndexCheck> {
+  const ix = auditIndexKeys(keyNames);
+  const [events, first, last] = (await redis.eval(BOUNDS_SCRIPT, 1, keyNames.custom('audit', 'stream'))) as [number, string, string];
   const gen = generationOf(await redis.get(ix.genKey));
   const [since, months] = await Promise.all([redis.get(ix.since(gen)), redis.smembers(ix.months(gen))]);
   const base = { events, indexedFrom: since ?? undefined, oldest: first || undefined, generation: gen };

@@ -13,7 +13,7 @@
  * that pass. Throws a TypeError for a malformed cursor (positions.ts).
  */
 import type { Cluster, Redis } from 'ioredis';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import { auditIndexKeys, generationOf, monthsBetween } from './index-keys.ts';
 import {
   ENTRY_BYTES, bufferView, comparePositions, concatView, decodeEntries, formatPosition, gallop, listView, parsePosition,
@@ -111,9 +111,9 @@ function allCriteria(terms: ReadonlyArray<readonly Segment[]>, filter: EntryFilt
   return { length: ms.length, msAt: (i) => ms[i]!, nAt: (i) => n[i]! };
 }
 
-export function createRedisAuditSearch(redis: Client, keys: Keys): RedisAuditSearch {
-  const ix = auditIndexKeys(keys);
-  const streamKey = keys.custom('audit', 'stream');
+export function createRedisAuditSearch(redis: Client, keyNames: KeyNames): RedisAuditSearch {
+  const ix = auditIndexKeys(keyNames);
+  const streamKey = keyNames.custom('audit', 'stream');
 
   /** The kept trail's bounds (oldest event, snapshot), the index generation and its months. */
   async function snapshot(upto: ParsedPosition | undefined): Promise<Snapshot | undefined> {

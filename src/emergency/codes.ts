@@ -7,7 +7,7 @@
  * whatever the outcome: a code typed with another clinician's identifier is spent too.
  */
 import type { Store } from '../store/store.ts';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import { codeDigest, generateCode } from './code.ts';
 
 export interface EmergencyGrant {
@@ -36,11 +36,11 @@ export interface EmergencyCodes {
 /** How long a spent or expired code is still recognised as such (rather than unknown) in the audit. */
 const REMEMBERED_SECONDS = 86_400;
 
-export function createEmergencyCodes(store: Store, keys: Keys): EmergencyCodes {
-  const codeKey = (digest: string) => keys.emergencyCode(digest, 'code');
-  const usedKey = (digest: string) => keys.emergencyCode(digest, 'used');
-  const currentKey = (idNat: string) => keys.accountPart(idNat, 'emergency-code');
-  const countsKey = keys.custom('emergency', 'counts');
+export function createEmergencyCodes(store: Store, keyNames: KeyNames): EmergencyCodes {
+  const codeKey = (digest: string) => keyNames.emergencyCode(digest, 'code');
+  const usedKey = (digest: string) => keyNames.emergencyCode(digest, 'used');
+  const currentKey = (idNat: string) => keyNames.accountPart(idNat, 'emergency-code');
+  const countsKey = keyNames.custom('emergency', 'counts');
   return {
     async issue({ idNat, issuedBy, via, validityMs, now }) {
       const code = generateCode();

@@ -6,7 +6,7 @@
  */
 import * as client from 'openid-client';
 import type { Config } from '../config/index.ts';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import type { Store } from '../store/store.ts';
 import type { PscLogin } from '../accounts/index.ts';
 import { FederationError, classifyUpstreamError, upstreamDetail } from './errors.ts';
@@ -41,8 +41,8 @@ export interface PscFederation {
 
 const STATE_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 
-export function createPscFederation(deps: { psc: Config['psc']; redirectUri: string; store: Store; keys: Keys; source: PscConfigurationSource }): PscFederation {
-  const { psc, redirectUri, store, keys, source } = deps;
+export function createPscFederation(deps: { psc: Config['psc']; redirectUri: string; store: Store; keyNames: KeyNames; source: PscConfigurationSource }): PscFederation {
+  const { psc, redirectUri, store, keyNames, source } = deps;
 
   return {
     async start(uid, options = {}) {
@@ -51,7 +51,7 @@ export function createPscFederation(deps: { psc: Config['psc']; redirectUri: str
       const nonce = client.randomNonce();
       const verifier = client.randomPKCECodeVerifier();
       const record: PscStateRecord = { uid, nonce, verifier, createdAt: Date.now() };
-      await store.set(keys.pscState(state), JSON.stringify(record), psc.stateTtlSeconds);
+      await store.set(keyNames.pscState(state), JSON.stringify(record), psc.stateTtlSeconds);
       const url = client.buildAuthorizationUrl(config, {
         redirect_uri: redirectUri,
         scope: psc.scope,
@@ -68,7 +68,7 @@ export function createPscFederation(deps: { psc: Config['psc']; redirectUri: str
     async complete(callbackUrl, boundState) {
       const state = callbackUrl.searchParams.get('state');
       if (!state || !STATE_PATTERN.test(state)) throw new FederationError('invalid-state', 'the callback has no usable state');
-      const raw = await store.take(keys.pscState(state));
+      const raw = await store.take(keyNames.pscState(state));
       if (!raw) throw new FederationError('invalid-state', 'unknown, expired or already used state');
       const record = JSON.parse(raw) as PscStateRecord;
       if (boundState !== state) throw new FederationError('invalid-state', 'the state is not bound to this browser', { uid: record.uid });

@@ -10,7 +10,7 @@ import type { AccountRepository } from '../accounts/index.ts';
 import type { AssurancePolicy, SessionAssuranceStore } from '../assurance/index.ts';
 import type { PscFederation } from '../federation/index.ts';
 import type { Store } from '../store/store.ts';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import type { Views } from '../http/views.ts';
 import type { RequestAudit } from '../http/audit.ts';
 import type { AbuseLimits } from '../limits/index.ts';
@@ -26,7 +26,7 @@ export interface InteractionDeps {
   policy: AssurancePolicy;
   psc: PscFederation;
   store: Store;
-  keys: Keys;
+  keyNames: KeyNames;
   /** The values kept under the interaction between the requests of a sign-in (journey-state.ts). */
   journey: JourneyState;
   views: Views;

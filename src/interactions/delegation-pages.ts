@@ -35,10 +35,10 @@ export async function refuseForDelegation(deps: InteractionDeps, req: Request, d
  * before (PSC shows its pairing screen); the first return after that is PSC's pairing kept.
  */
 export async function recordDelegatedSignIn(deps: InteractionDeps, req: Request, common: { actor: string; clientId: string; profession?: string | undefined }, assurance: Assurance): Promise<void> {
-  const first = await deps.store.setIfAbsent(deps.keys.accountPart(common.actor, 'delegated-first'), String(deps.clock()));
+  const first = await deps.store.setIfAbsent(deps.keyNames.accountPart(common.actor, 'delegated-first'), String(deps.clock()));
   const { method, acr, amr } = assurance;
   await deps.audit.record({ type: 'delegation.succeeded', outcome: 'success', ...common, details: { method, acr, amr, pairing: first ? 'first' : 'repeat' } }, req);
-  if (!first && await deps.store.setIfAbsent(deps.keys.accountPart(common.actor, 'delegated-again'), String(deps.clock()))) {
+  if (!first && await deps.store.setIfAbsent(deps.keyNames.accountPart(common.actor, 'delegated-again'), String(deps.clock()))) {
     await deps.audit.record({ type: 'delegation.paired', outcome: 'success', actor: common.actor, clientId: common.clientId }, req);
   }
 }

@@ -58,7 +58,7 @@ export function postEmergency(deps: InteractionDeps): RequestHandler {
     if (!ID_NAT_PATTERN.test(idNat) || !code) return refuse('malformed', 'malformed');
     if (!(await acceptsEmergency(deps, details))) return refuse('level-too-low', 'level');
     const now = deps.clock();
-    const redemption = await createEmergencyCodes(deps.store, deps.keys).redeem({ code, idNat, now });
+    const redemption = await createEmergencyCodes(deps.store, deps.keyNames).redeem({ code, idNat, now });
     if (!redemption.ok) {
       return refuse(redemption.reason, redemption.reason === 'code-expired' ? 'expired' : 'refused', { issuedFor: redemption.grant?.idNat });
     }

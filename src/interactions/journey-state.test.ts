@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createMemoryStore } from '../store/memory-store.ts';
-import { createKeys } from '../store/keys.ts';
+import { createKeyNames } from '../store/key-names.ts';
 import { createJourneyState, type VerifiedLogin } from './journey-state.ts';
 
 const LIFETIMES = { interaction: 1800, pscRoundTrip: 600 };
@@ -19,29 +19,29 @@ const LOGIN: VerifiedLogin = {
 function fixture() {
   let now = 1_700_000_000_000;
   const store = createMemoryStore({ now: () => now });
-  const keys = createKeys('t:');
+  const keyNames = createKeyNames('t:');
   const warnings: Array<{ fields: Record<string, unknown>; message: string }> = [];
-  const journey = createJourneyState({ store, keys, lifetimes: LIFETIMES, logger: { warn: (fields, message) => warnings.push({ fields, message }) } });
-  return { store, keys, journey, warnings, elapse: (seconds: number) => { now += seconds * 1000; } };
+  const journey = createJourneyState({ store, keyNames, lifetimes: LIFETIMES, logger: { warn: (fields, message) => warnings.push({ fields, message }) } });
+  return { store, keyNames, journey, warnings, elapse: (seconds: number) => { now += seconds * 1000; } };
 }
 
 describe('journey state', () => {
   it('reads back what was written, stored as before (text as is, records as JSON)', async () => {
-    const { store, keys, journey } = fixture();
+    const { store, keyNames, journey } = fixture();
     await journey.set(UID, 'psc-failure', 'unavailable');
     await journey.set(UID, 'pending-login', { step: 'second-factor', login: LOGIN });
-    assert.equal(await store.get(keys.interaction(UID, 'psc-failure')), 'unavailable');
-    assert.deepEqual(JSON.parse((await store.get(keys.interaction(UID, 'pending-login')))!), { step: 'second-factor', login: LOGIN });
+    assert.equal(await store.get(keyNames.interaction(UID, 'psc-failure')), 'unavailable');
+    assert.deepEqual(JSON.parse((await store.get(keyNames.interaction(UID, 'pending-login')))!), { step: 'second-factor', login: LOGIN });
     assert.equal(await journey.get(UID, 'psc-failure'), 'unavailable');
     assert.deepEqual(await journey.get(UID, 'pending-login'), { step: 'second-factor', login: LOGIN });
   });
 
   it('treats a value failing its schema as absent, logs it once by name without its content, and throws nothing', async () => {
-    const { store, keys, journey, warnings } = fixture();
-    await store.set(keys.interaction(UID, 'pending-login'), JSON.stringify({ step: 'enrol', login: { accountId: '810000000001', authTime: 'yesterday' } }));
-    await store.set(keys.interaction(UID, 'psc-result'), '{not json');
-    await store.set(keys.interaction(UID, 'psc-failure'), 'exploded');
-    await store.set(keys.interaction(UID, 'abort-reason'), JSON.stringify({ reason: 'because' }));
+    const { store, keyNames, journey, warnings } = fixture();
+    await store.set(keyNames.interaction(UID, 'pending-login'), JSON.stringify({ step: 'enrol', login: { accountId: '810000000001', authTime: 'yesterday' } }));
+    await store.set(keyNames.interaction(UID, 'psc-result'), '{not json');
+    await store.set(keyNames.interaction(UID, 'psc-failure'), 'exploded');
+    await store.set(keyNames.interaction(UID, 'abort-reason'), JSON.stringify({ reason: 'because' }));
     assert.equal(await journey.get(UID, 'pending-login'), undefined);
     assert.equal(await journey.get(UID, 'pending-login'), undefined);
     assert.equal(await journey.take(UID, 'psc-result'), undefined);
@@ -61,15 +61,15 @@ describe('journey state', () => {
   });
 
   it('keeps values for the interaction\'s lifetime (the PSC result for a round trip\'s), then they are gone', async () => {
-    const { store, keys, journey, elapse } = fixture();
+    const { store, keyNames, journey, elapse } = fixture();
     await journey.set(UID, 'abort-reason', { reason: 'no-means-reaches-the-level', requirement: { level: 'eidas3', phishingResistant: false, hardwareProtected: false } });
     assert.equal(await journey.setIfAbsent(UID, 'client', 'rp-1'), true);
     assert.equal(await journey.setIfAbsent(UID, 'client', 'rp-2'), false);
     assert.equal(await journey.firstTime(UID, 'offered'), true);
     assert.equal(await journey.firstTime(UID, 'offered'), false);
     await journey.set(UID, 'psc-result', LOGIN);
-    for (const name of ['abort-reason', 'client', 'audit-offered']) assert.equal(await store.ttl(keys.interaction(UID, name)), LIFETIMES.interaction, name);
-    assert.equal(await store.ttl(keys.interaction(UID, 'psc-result')), LIFETIMES.pscRoundTrip);
+    for (const name of ['abort-reason', 'client', 'audit-offered']) assert.equal(await store.ttl(keyNames.interaction(UID, name)), LIFETIMES.interaction, name);
+    assert.equal(await store.ttl(keyNames.interaction(UID, 'psc-result')), LIFETIMES.pscRoundTrip);
     elapse(LIFETIMES.pscRoundTrip + 1);
     assert.equal(await journey.get(UID, 'psc-result'), undefined);
     assert.equal(await journey.get(UID, 'client'), 'rp-1');
@@ -80,13 +80,13 @@ describe('journey state', () => {
   });
 
   it('deletes several values at once and names the ceremonies\' challenge keys in the interaction\'s slot', async () => {
-    const { keys, journey } = fixture();
+    const { keyNames, journey } = fixture();
     await journey.set(UID, 'psc-failure', 'refused');
     await journey.set(UID, 'psc-fell-short', 'eidas2');
     await journey.del(UID, 'psc-failure', 'psc-fell-short');
     assert.equal(await journey.get(UID, 'psc-failure'), undefined);
     assert.equal(await journey.get(UID, 'psc-fell-short'), undefined);
-    assert.equal(journey.ceremonyKey(UID, 'webauthn-quick'), keys.interaction(UID, 'webauthn-quick'));
+    assert.equal(journey.ceremonyKey(UID, 'webauthn-quick'), keyNames.interaction(UID, 'webauthn-quick'));
     assert.equal(journey.ceremonyKey(UID, 'webauthn-2fa'), `t:{i:${UID}}:webauthn-2fa`);
   });
 });

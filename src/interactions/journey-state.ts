@@ -6,13 +6,13 @@
  * (the journey goes on as if it was never written: "expired" page, access_denied…) and
  * logged once per process, by name, never with its content.
  *
- * Keys are `keys.interaction(uid, name)`, in the interaction's Cluster slot. The WebAuthn
+ * Keys are `keyNames.interaction(uid, name)`, in the interaction's Cluster slot. The WebAuthn
  * challenges of an interaction are named here too (ceremonyKey); their content is
  * webauthn/ceremony-state.ts's, which the portal shares, and is schema-checked there.
  */
 import { z } from 'zod';
 import type { Store } from '../store/store.ts';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import type { FederationFailure } from '../federation/index.ts';
 import { LEVELS, type Assurance, type Requirement } from '../assurance/index.ts';
 
@@ -137,7 +137,7 @@ export interface JourneyState {
 
 export interface JourneyStateOptions {
   store: Store;
-  keys: Keys;
+  keyNames: KeyNames;
   /** Seconds: the interaction's lifetime (ttl.interaction) and a PSC round trip's (psc.stateTtlSeconds). */
   lifetimes: { interaction: number; pscRoundTrip: number };
   logger: { warn(fields: Record<string, unknown>, message: string): void };
@@ -146,7 +146,7 @@ export interface JourneyStateOptions {
 /** How many refused keys a process remembers, so that each is logged once (then it starts again). */
 const REMEMBERED_REFUSALS = 10_000;
 
-export function createJourneyState({ store, keys, lifetimes, logger }: JourneyStateOptions): JourneyState {
+export function createJourneyState({ store, keyNames, lifetimes, logger }: JourneyStateOptions): JourneyState {
   const refused = new Set<string>();
   const ttlOf = (name: JourneyValueName) => (VALUES[name].lives === 'interaction' ? lifetimes.interaction : lifetimes.pscRoundTrip);
   const encode = <N extends JourneyValueName>(name: N, value: JourneyValues[N]) => (VALUES[name].encoding === 'text' ? String(value) : JSON.stringify(value));
@@ -164,7 +164,7 @@ export function createJourneyState({ store, keys, lifetimes, logger }: JourneySt
     }
     const parsed = entry.schema.safeParse(data);
     if (parsed.success) return parsed.data;
-    const key = keys.interaction(uid, name);
+    const key = keyNames.interaction(uid, name);
     if (!refused.has(key)) {
       if (refused.size >= REMEMBERED_REFUSALS) refused.clear();
       refused.add(key);
@@ -175,14 +175,14 @@ export function createJourneyState({ store, keys, lifetimes, logger }: JourneySt
   }
 
   return {
-    get: async (uid, name) => decode(uid, name, await store.get(keys.interaction(uid, name))),
-    take: async (uid, name) => decode(uid, name, await store.take(keys.interaction(uid, name))),
-    set: (uid, name, value) => store.set(keys.interaction(uid, name), encode(name, value), ttlOf(name)),
-    setIfAbsent: (uid, name, value) => store.setIfAbsent(keys.interaction(uid, name), encode(name, value), ttlOf(name)),
+    get: async (uid, name) => decode(uid, name, await store.get(keyNames.interaction(uid, name))),
+    take: async (uid, name) => decode(uid, name, await store.take(keyNames.interaction(uid, name))),
+    set: (uid, name, value) => store.set(keyNames.interaction(uid, name), encode(name, value), ttlOf(name)),
+    setIfAbsent: (uid, name, value) => store.setIfAbsent(keyNames.interaction(uid, name), encode(name, value), ttlOf(name)),
     del: async (uid, ...names) => {
-      if (names.length) await store.del(...names.map((name) => keys.interaction(uid, name)));
+      if (names.length) await store.del(...names.map((name) => keyNames.interaction(uid, name)));
     },
-    firstTime: (uid, marker) => store.setIfAbsent(keys.interaction(uid, `audit-${marker}`), '1', lifetimes.interaction),
-    ceremonyKey: (uid, ceremony) => keys.interaction(uid, ceremony),
+    firstTime: (uid, marker) => store.setIfAbsent(keyNames.interaction(uid, `audit-${marker}`), '1', lifetimes.interaction),
+    ceremonyKey: (uid, ceremony) => keyNames.interaction(uid, ceremony),
   };
 }

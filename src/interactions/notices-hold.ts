@@ -13,7 +13,7 @@ import { savePendingLogin, type VerifiedLogin } from './pending-login.ts';
 /** A day's sign-ins warn of a key to confirm once. */
 const WARNING_EVERY_SECONDS = 20 * 3600;
 
-const warnedKey = (deps: InteractionDeps, idNat: string) => deps.keys.accountPart(idNat, 'age-warned');
+const warnedKey = (deps: InteractionDeps, idNat: string) => deps.keyNames.accountPart(idNat, 'age-warned');
 
 export async function noticesToShow(deps: InteractionDeps, uid: string, idNat: string): Promise<Notice[]> {
   const attempt = attemptId(uid);

@@ -40,7 +40,7 @@ export function onSharedWorkstation(deps: Pick<InteractionDeps, 'config'>, req: 
 }
 
 const windowMs = (deps: Pick<InteractionDeps, 'config'>) => deps.config.sessions.sharedWorkstation.quickReauthMinutes * 60_000;
-const passesKey = (deps: Pick<InteractionDeps, 'keys'>, workstation: string) => deps.keys.workstation(workstation, 'passes');
+const passesKey = (deps: Pick<InteractionDeps, 'keyNames'>, workstation: string) => deps.keyNames.workstation(workstation, 'passes');
 
 function workstationOf(req: Request): string | undefined {
   const id = readCookie(req, WORKSTATION_COOKIE);

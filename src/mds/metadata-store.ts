@@ -10,7 +10,7 @@
  * import cannot be instant); `onStale` is called once per BLOB so that the gateway warns.
  */
 import { z } from 'zod';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import type { Store } from '../store/store.ts';
 import type { MdsBlobInfo, MdsEntry, MetadataSource, VerifiedBlob } from './types.ts';
 
@@ -59,9 +59,9 @@ export function isStale(info: Pick<MdsBlobInfo, 'nextUpdate'>, now: number): boo
   return Date.parse(`${info.nextUpdate}T00:00:00Z`) <= now;
 }
 
-export function createMetadataStore(store: Store, keys: Keys, options: MetadataStoreOptions = {}): MetadataStore {
-  const infoKey = keys.custom('mds', 'blob');
-  const entriesKey = keys.custom('mds', 'entries');
+export function createMetadataStore(store: Store, keyNames: KeyNames, options: MetadataStoreOptions = {}): MetadataStore {
+  const infoKey = keyNames.custom('mds', 'blob');
+  const entriesKey = keyNames.custom('mds', 'entries');
   const refreshMs = options.refreshMs ?? METADATA_REFRESH_MS;
   const now = options.now ?? Date.now;
 

@@ -1,25 +1,25 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createKeys, createMemoryStore } from '../store/index.ts';
+import { createKeyNames, createMemoryStore } from '../store/index.ts';
 import { createContactBook, emailAddress, MAX_CODE_ATTEMPTS } from './contact.ts';
 
 const config = { mail: { codeMinutes: 15, codesPerHour: 3 } } as never;
 const book = () => {
   const store = createMemoryStore();
-  const keys = createKeys('t:');
-  return { store, keys, contacts: createContactBook(store, keys, config, 'k'.repeat(32)) };
+  const keyNames = createKeyNames('t:');
+  return { store, keyNames, contacts: createContactBook(store, keyNames, config, 'k'.repeat(32)) };
 };
 const ID = '810101234561';
 const T0 = Date.UTC(2026, 11, 4, 10);
 
 describe('the notice address and its one-time code', () => {
   it('keeps the address only once its code comes back, once; stores the code hashed with a TTL', async () => {
-    const { store, keys, contacts } = book();
+    const { store, keyNames, contacts } = book();
     const code = (await contacts.newCode(ID, 'a@h.test', T0))!;
     assert.match(code, /^\d{6}$/);
-    const stored = (await store.get(keys.accountPart(ID, 'email-code')))!;
+    const stored = (await store.get(keyNames.accountPart(ID, 'email-code')))!;
     assert.ok(!stored.includes(code));
-    const ttl = await store.ttl(keys.accountPart(ID, 'email-code'));
+    const ttl = await store.ttl(keyNames.accountPart(ID, 'email-code'));
     assert.ok(ttl > 0 && ttl <= 900);
     assert.equal(await contacts.address(ID), null);
     assert.deepEqual(await contacts.check(ID, code), { result: 'verified', email: 'a@h.test' });

@@ -11,7 +11,7 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../config/index.ts';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import type { Store } from '../store/store.ts';
 
 export const MAX_CODE_ATTEMPTS = 5;
@@ -39,10 +39,10 @@ export interface ContactBook {
 
 const pendingSchema = z.object({ email: z.string(), hash: z.string(), attempts: z.number().int().nonnegative() });
 
-export function createContactBook(store: Store, keys: Keys, config: Pick<Config, 'mail'>, secret: string): ContactBook {
-  const addressKey = (idNat: string) => keys.accountPart(idNat, 'email');
-  const codeKey = (idNat: string) => keys.accountPart(idNat, 'email-code');
-  const sendsKey = (idNat: string) => keys.accountPart(idNat, 'email-sends');
+export function createContactBook(store: Store, keyNames: KeyNames, config: Pick<Config, 'mail'>, secret: string): ContactBook {
+  const addressKey = (idNat: string) => keyNames.accountPart(idNat, 'email');
+  const codeKey = (idNat: string) => keyNames.accountPart(idNat, 'email-code');
+  const sendsKey = (idNat: string) => keyNames.accountPart(idNat, 'email-sends');
   const digest = (idNat: string, email: string, code: string) => createHmac('sha256', secret).update(`email-code\0${idNat}\0${email}\0${code}`).digest('base64url');
 
   async function pending(idNat: string) {

@@ -7,14 +7,14 @@
 import type { Request } from 'express';
 import type { Config } from '../config/index.ts';
 import type { RequestAudit } from '../http/audit.ts';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import type { Store } from '../store/store.ts';
 import { REVOKED_MARKER_TTL_SECONDS, keyAge, lastConfirmedAt, type StoredCredential } from '../webauthn/index.ts';
 
 export interface ExpiredKeysDeps {
   config: Pick<Config, 'means'>;
   store: Store;
-  keys: Keys;
+  keyNames: KeyNames;
   audit: RequestAudit;
 }
 
@@ -22,7 +22,7 @@ export interface ExpiredKeysDeps {
 export async function noteExpiredKeys(deps: ExpiredKeysDeps, credentials: readonly StoredCredential[], now: number, req?: Request): Promise<StoredCredential[]> {
   const expired = credentials.filter((credential) => keyAge(credential, now, deps.config.means).state === 'expired');
   for (const credential of expired) {
-    const marker = deps.keys.credentialPart(credential.id, `expired-noted:${lastConfirmedAt(credential)}`);
+    const marker = deps.keyNames.credentialPart(credential.id, `expired-noted:${lastConfirmedAt(credential)}`);
     if (!(await deps.store.setIfAbsent(marker, '1', REVOKED_MARKER_TTL_SECONDS))) continue;
     const { dueAt } = keyAge(credential, now, deps.config.means);
     await deps.audit.record({

@@ -4,7 +4,7 @@
  * SMTP relay to an address verified with a one-time code).
  */
 import type { Config } from '../config/index.ts';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import type { Store } from '../store/store.ts';
 import { createContactBook, type ContactBook } from './contact.ts';
 import { createMailer, type Mailer } from './mailer.ts';
@@ -28,9 +28,9 @@ export interface MeansNotices {
 }
 
 /** `secret` keys the HMAC of verification codes (the audit MAC key: never in Redis). */
-export function createMeansNotices(config: Pick<Config, 'mail'>, store: Store, keys: Keys, secret: string, logger?: NoticeLogger): MeansNotices {
-  const board = createNoticeBoard(store, keys);
-  const contacts = createContactBook(store, keys, config, secret);
+export function createMeansNotices(config: Pick<Config, 'mail'>, store: Store, keyNames: KeyNames, secret: string, logger?: NoticeLogger): MeansNotices {
+  const board = createNoticeBoard(store, keyNames);
+  const contacts = createContactBook(store, keyNames, config, secret);
   const mailer = createMailer(config);
   const feed = createNoticeFeed({ board, mail: mailer ? { mailer, contacts } : undefined, logger });
   return {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMemoryStore, createKeys } from '../store/index.ts';
+import { createMemoryStore, createKeyNames } from '../store/index.ts';
 import { createNoticeBoard, noticeOf } from './notices.ts';
 
 const event = (type: string, outcome: 'success' | 'failure' | 'info', details: Record<string, string | number> = {}, seq = 1) => ({ type: type as never, outcome, actor: '810101234561', seq, time: '2026-12-04T10:00:00.000Z', details });
@@ -22,7 +22,7 @@ describe('notices of changes to a clinician\'s means', () => {
   });
 
   it('are pending until acknowledged, once: acknowledging again changes nothing, a later notice stays pending', async () => {
-    const board = createNoticeBoard(createMemoryStore(), createKeys('t:'));
+    const board = createNoticeBoard(createMemoryStore(), createKeyNames('t:'));
     await board.add('810101234561', { seq: 4, change: 'added', at: 'x' });
     await board.add('810101234561', { seq: 7, change: 'renamed', at: 'y' });
     assert.deepEqual((await board.pending('810101234561')).map((n) => n.seq), [4, 7]);

@@ -9,7 +9,7 @@
  * `accountPart(idNat, 'notices-ack')` the highest acknowledged seq.
  */
 import type { AuditEvent } from '../audit/types.ts';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import type { Store } from '../store/store.ts';
 
 export const MEANS_CHANGES = ['added', 'renamed', 'raised', 'confirmed', 'revoked', 'expired', 'blocked', 'disabled'] as const;
@@ -71,9 +71,9 @@ export interface NoticeBoard {
   acknowledge(idNat: string, upTo: number): Promise<number>;
 }
 
-export function createNoticeBoard(store: Store, keys: Keys): NoticeBoard {
-  const listKey = (idNat: string) => keys.accountPart(idNat, 'notices');
-  const ackKey = (idNat: string) => keys.accountPart(idNat, 'notices-ack');
+export function createNoticeBoard(store: Store, keyNames: KeyNames): NoticeBoard {
+  const listKey = (idNat: string) => keyNames.accountPart(idNat, 'notices');
+  const ackKey = (idNat: string) => keyNames.accountPart(idNat, 'notices-ack');
 
   async function acknowledged(idNat: string): Promise<number> {
     const raw = await store.get(ackKey(idNat));

@@ -7,7 +7,7 @@
  */
 import type Provider from 'oidc-provider';
 import type { Store } from '../store/store.ts';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import { isStoreUnavailable } from '../store/unavailable.ts';
 
 export interface DisabledMark {
@@ -25,8 +25,8 @@ export interface DisabledClients {
   enable(clientId: string): Promise<boolean>;
 }
 
-export function createDisabledClients(store: Store, keys: Keys): DisabledClients {
-  const key = (clientId: string) => keys.clientPart(clientId, 'disabled');
+export function createDisabledClients(store: Store, keyNames: KeyNames): DisabledClients {
+  const key = (clientId: string) => keyNames.clientPart(clientId, 'disabled');
   return {
     async find(clientId) {
       const raw = await store.get(key(clientId));

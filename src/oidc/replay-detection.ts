@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type Provider from 'oidc-provider';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import type { Store } from '../store/store.ts';
 
 type UniqueFn = (iss: string, jti: string, exp: number) => Promise<boolean>;
@@ -17,13 +17,13 @@ type UniqueFn = (iss: string, jti: string, exp: number) => Promise<boolean>;
  * Replaces `provider.ReplayDetection.unique` (called by oidc-provider as a static method for each
  * DPoP proof and client assertion). The record is kept until `exp` (epoch seconds), at least 1 s.
  */
-export function oneTimeJtis(provider: Provider, store: Store, keys: Keys, clock: () => number = Date.now): void {
+export function oneTimeJtis(provider: Provider, store: Store, keyNames: KeyNames, clock: () => number = Date.now): void {
   const replayDetection = (provider as unknown as { ReplayDetection: { unique: UniqueFn } }).ReplayDetection;
   replayDetection.unique = async (iss, jti, exp) => {
     // The same id as oidc-provider's model (lib/models/replay_detection.js), under a key of its
     // own: a plain string, where the adapter's records are hashes that its find() would misread.
     const id = createHash('sha256').update(`${iss}${jti}`).digest('base64url');
     const ttl = Math.max(1, Math.ceil(exp - clock() / 1000));
-    return store.setIfAbsent(keys.jti(id), '1', ttl);
+    return store.setIfAbsent(keyNames.jti(id), '1', ttl);
   };
 }

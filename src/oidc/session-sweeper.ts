@@ -11,11 +11,11 @@ import type { SessionAssurance, SessionAssuranceStore } from '../assurance/index
 import type { AuditRecorder } from '../audit/types.ts';
 import type { Store } from '../store/store.ts';
 import { isStoreUnavailable, outageCause } from '../store/unavailable.ts';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import type { SessionLifetimes } from './session-limits.ts';
 
 /** Sorted set of session uids by deadline: the sweeper's work list, and every live session. */
-export const sessionDeadlinesKey = (keys: Keys): string => keys.custom('sessions', 'deadlines');
+export const sessionDeadlinesKey = (keyNames: KeyNames): string => keyNames.custom('sessions', 'deadlines');
 
 export interface SessionSweeperDeps {
   provider: Provider;

@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from '../audit/types.ts';
-import type { Keys, Store } from '../store/index.ts';
+import type { KeyNames, Store } from '../store/index.ts';
 import { PILOT_COUNTERS } from './counter-names.ts';
 import { countsOf } from './counters.ts';
 import { isoWeek } from '../calendar/paris-days.ts';
@@ -42,17 +42,17 @@ export interface PilotKeys {
   attempt(attempt: string): string;
 }
 
-export function pilotKeys(keys: Keys): PilotKeys {
+export function pilotKeys(keyNames: KeyNames): PilotKeys {
   return {
-    day: (day) => keys.custom('pilot', 'day', day),
-    month: (month) => keys.custom('pilot', 'month', month),
-    active: (day) => keys.custom('pilot', 'active', day),
-    activeInWeek: (week) => keys.custom('pilot', 'active-week', week),
-    activeInMonth: (month) => keys.custom('pilot', 'active-month', month),
-    funnel: (step, day) => keys.custom('pilot', 'funnel', step, day),
-    days: keys.custom('pilot', 'days'),
-    establishment: (finess) => keys.custom('pilot', 'finess', finess),
-    attempt: (attempt) => keys.custom('pilot', 'attempt', attempt),
+    day: (day) => keyNames.custom('pilot', 'day', day),
+    month: (month) => keyNames.custom('pilot', 'month', month),
+    active: (day) => keyNames.custom('pilot', 'active', day),
+    activeInWeek: (week) => keyNames.custom('pilot', 'active-week', week),
+    activeInMonth: (month) => keyNames.custom('pilot', 'active-month', month),
+    funnel: (step, day) => keyNames.custom('pilot', 'funnel', step, day),
+    days: keyNames.custom('pilot', 'days'),
+    establishment: (finess) => keyNames.custom('pilot', 'finess', finess),
+    attempt: (attempt) => keyNames.custom('pilot', 'attempt', attempt),
   };
 }
 
@@ -71,8 +71,8 @@ export interface PilotAggregates {
   apply(event: AuditEvent): Promise<void>;
 }
 
-export function createPilotAggregates(store: Store, keys: Keys): PilotAggregates {
-  const k = pilotKeys(keys);
+export function createPilotAggregates(store: Store, keyNames: KeyNames): PilotAggregates {
+  const k = pilotKeys(keyNames);
   const daysKnown = new Set<string>();
   return {
     async apply(event) {

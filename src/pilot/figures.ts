@@ -5,7 +5,7 @@
  * however many events there are (bench/pilot-figures.ts).
  */
 import { HIGH, SUBSTANTIAL } from '../assurance/levels.ts';
-import type { Keys, Store } from '../store/index.ts';
+import type { KeyNames, Store } from '../store/index.ts';
 import { addDays, daysFrom, isoWeek } from '../calendar/paris-days.ts';
 import { pilotKeys, dayScore } from './aggregates.ts';
 import { bucketQuantile } from './durations.ts';
@@ -199,8 +199,8 @@ export interface PilotFiguresReader {
   read(range: { from: string; to: string }): Promise<PilotFigures>;
 }
 
-export function createPilotFiguresReader(store: Store, keys: Keys): PilotFiguresReader {
-  const k = pilotKeys(keys);
+export function createPilotFiguresReader(store: Store, keyNames: KeyNames): PilotFiguresReader {
+  const k = pilotKeys(keyNames);
   return {
     async read({ from, to }) {
       const days = daysFrom(from, to);

@@ -4,11 +4,11 @@
  */
 import { createAuditRecorder, type AuditRecorderOptions } from '../audit/index.ts';
 import type { AuditEvent, AuditRecorder } from '../audit/types.ts';
-import type { Keys, Store } from '../store/index.ts';
+import type { KeyNames, Store } from '../store/index.ts';
 import { createPilotAggregates } from './aggregates.ts';
 
-export function createPilotFedRecorder(options: Omit<AuditRecorderOptions, 'onRecorded'>, store: Store, keys: Keys, also?: (event: AuditEvent) => Promise<void>): AuditRecorder {
-  const aggregates = createPilotAggregates(store, keys);
+export function createPilotFedRecorder(options: Omit<AuditRecorderOptions, 'onRecorded'>, store: Store, keyNames: KeyNames, also?: (event: AuditEvent) => Promise<void>): AuditRecorder {
+  const aggregates = createPilotAggregates(store, keyNames);
   return createAuditRecorder({
     ...options,
     onRecorded: async (event) => {

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { loadConfigForCommand, type Config } from '../config/index.ts';
-import { createBackend, createKeys } from '../store/index.ts';
+import { createBackend, createKeyNames } from '../store/index.ts';
 import { AUDIT_MAC_KEY_FILE, loadAuditMacKey, loadKeys } from '../signing-keys/load.ts';
 import { createRedisAuditLog } from '../audit/index.ts';
 import { createPilotFedRecorder } from './recorder.ts';
@@ -84,8 +84,8 @@ export async function seedCommand(argv: string[], env: NodeJS.ProcessEnv = proce
     return 2;
   }
 
-  const keys = createKeys(config.redis.prefix);
-  const log = createRedisAuditLog(redis, keys, macKey);
+  const keyNames = createKeyNames(config.redis.prefix);
+  const log = createRedisAuditLog(redis, keyNames, macKey);
   let current = Date.now();
   let failure: Error | undefined;
   const recorder = createPilotFedRecorder({
@@ -94,7 +94,7 @@ export async function seedCommand(argv: string[], env: NodeJS.ProcessEnv = proce
     instance: 'pilot-seed',
     clock: () => current,
     onError: (err) => { failure ??= err; },
-  }, store, keys);
+  }, store, keyNames);
   try {
     const now = Date.now();
     const endDay = parisDay(now);

@@ -8,7 +8,7 @@ import type { Config } from '../config/index.ts';
 import type { AccountRepository, ActivityLog } from '../accounts/index.ts';
 import type { CredentialRepository, WebAuthnDeps } from '../webauthn/index.ts';
 import type { Store } from '../store/store.ts';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import type { Views } from '../http/views.ts';
 import type { RequestAudit } from '../http/audit.ts';
 import type { AssuranceCheckDeps } from '../oidc/assurance-check.ts';
@@ -25,7 +25,7 @@ export interface PortalDeps {
   policy: AssurancePolicy;
   activity: ActivityLog;
   store: Store;
-  keys: Keys;
+  keyNames: KeyNames;
   views: Views;
   /** What the webauthn module's ceremonies need (webauthn/deps.ts, built once at start-up), over the same repository as `credentials`. */
   webauthn: WebAuthnDeps;

@@ -17,6 +17,6 @@ export function destinationOf(returnTo: string | undefined): PortalDestination {
 }
 
 /** The destination of the portal sign-in whose authorization request carried `state`. */
-export async function portalSignInDestination(deps: Pick<PortalDeps, 'store' | 'keys'>, state: unknown): Promise<PortalDestination> {
+export async function portalSignInDestination(deps: Pick<PortalDeps, 'store' | 'keyNames'>, state: unknown): Promise<PortalDestination> {
   return destinationOf(await portalLoginReturn(deps, state));
 }

@@ -19,7 +19,7 @@ function checkCsrf(deps: PortalDeps, req: Request, sessionUid: string): void {
   if (!csrfValid(deps.csrfSecret, sessionUid, req)) throw new UserFacingError(403, 'csrf', 'missing or wrong CSRF token');
 }
 
-const ceremony = (deps: PortalDeps, sessionUid: string) => deps.keys.portalSession(sessionUid, 'webauthn-reg');
+const ceremony = (deps: PortalDeps, sessionUid: string) => deps.keyNames.portalSession(sessionUid, 'webauthn-reg');
 
 export function postRename(deps: PortalDeps): RequestHandler {
   return async (req, res) => {

@@ -13,7 +13,7 @@ import { portalSession } from './session.ts';
 
 interface LoginState { verifier: string; returnTo: string; fresh: boolean }
 
-const stateKey = (deps: Pick<PortalDeps, 'keys'>, state: string) => deps.keys.portalLogin(state);
+const stateKey = (deps: Pick<PortalDeps, 'keyNames'>, state: string) => deps.keyNames.portalLogin(state);
 
 export function getPortalLogin(deps: PortalDeps): RequestHandler {
   return async (req, res) => {
@@ -56,7 +56,7 @@ export function getPortalCallback(deps: PortalDeps): RequestHandler {
 }
 
 /** Where a portal sign-in in progress will return (its state's record, left in place), or undefined. */
-export async function portalLoginReturn(deps: Pick<PortalDeps, 'store' | 'keys'>, state: unknown): Promise<string | undefined> {
+export async function portalLoginReturn(deps: Pick<PortalDeps, 'store' | 'keyNames'>, state: unknown): Promise<string | undefined> {
   if (typeof state !== 'string' || !/^[A-Za-z0-9_-]{20,64}$/.test(state)) return undefined;
   const raw = await deps.store.get(stateKey(deps, state));
   return raw === null ? undefined : (JSON.parse(raw) as LoginState).returnTo;

@@ -18,7 +18,7 @@ import { requireSession, type PortalDeps } from './context.ts';
 import { jsonSession } from './keys.ts';
 import { isFresh } from './session.ts';
 
-const ceremony = (deps: PortalDeps, sessionUid: string) => deps.keys.portalSession(sessionUid, 'webauthn-raise');
+const ceremony = (deps: PortalDeps, sessionUid: string) => deps.keyNames.portalSession(sessionUid, 'webauthn-raise');
 
 async function ownKey(deps: PortalDeps, accountId: string, req: Request): Promise<StoredCredential> {
   const credential = await deps.credentials.find(String(req.params.id));

@@ -42,7 +42,7 @@ const exitCode = await runAdminCli('rie-report', USAGE, process.argv.slice(2), p
   const to = parisDay(now);
   const from = addDays(to, -(request.days - 1));
   const clients = loadClientsFile(ctx.config.clients.file, process.env, clientPlaceholders(ctx.config)).filter((c) => c.client_id !== PORTAL_CLIENT_ID);
-  const figures = await createPilotFiguresReader(ctx.store, ctx.keys).read({ from, to });
+  const figures = await createPilotFiguresReader(ctx.store, ctx.keyNames).read({ from, to });
   const report = rieReport({ config: ctx.config, clients, figures, now });
   await ctx.audit({ type: 'admin.action', outcome: 'info', details: { action: 'rie-report', operator: ctx.operator, from, to, count: report.unmet } });
   ctx.out(request.json ? JSON.stringify(report, null, 2) : rieText(report, createViews().t('fr')).trimEnd());

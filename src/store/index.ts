@@ -3,7 +3,7 @@
  * connection and the oidc-provider adapter factory.
  */
 export type { Store, StoreBatch } from './store.ts';
-export { createKeys, type Keys } from './keys.ts';
+export { createKeyNames, type KeyNames } from './key-names.ts';
 export { createBackend } from './create-store.ts';
 export { createRedisStore } from './redis-store.ts';
 export { createMemoryStore, type MemoryStoreOptions } from './memory-store.ts';

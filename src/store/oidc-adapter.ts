@@ -6,7 +6,7 @@
  */
 import { decodeRecord, encodeRecord, recordTtl } from './adapter-record.ts';
 import type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
-import type { Keys } from './keys.ts';
+import type { KeyNames } from './key-names.ts';
 import type { Store } from './store.ts';
 import { consumeFields, FINISHED, rotationToFinish, ROTATED_MODEL, settledRotation } from './refresh-rotation.ts';
 
@@ -26,12 +26,12 @@ export const GRANTABLE_MODELS: ReadonlySet<string> = new Set([
  * Pass the result as oidc-provider's `adapter` configuration option. `clock` (epoch ms, tests)
  * dates consumptions and refresh token rotations (refresh-rotation.ts).
  */
-export function createAdapterFactory(store: Store, keys: Keys, clock: () => number = Date.now): AdapterFactory {
-  return (modelName) => createAdapter(modelName, store, keys, clock);
+export function createAdapterFactory(store: Store, keyNames: KeyNames, clock: () => number = Date.now): AdapterFactory {
+  return (modelName) => createAdapter(modelName, store, keyNames, clock);
 }
 
-function createAdapter(model: string, store: Store, keys: Keys, clock: () => number): Adapter {
-  const recordKey = (id: string) => keys.model(model, id);
+function createAdapter(model: string, store: Store, keyNames: KeyNames, clock: () => number): Adapter {
+  const recordKey = (id: string) => keyNames.model(model, id);
   const grantable = GRANTABLE_MODELS.has(model);
 
   /** Index key -> record id lookups, checked against the record (an index may be stale). */
@@ -49,9 +49,9 @@ function createAdapter(model: string, store: Store, keys: Keys, clock: () => num
       const batch = store.batch();
       // Indexes first, the record last: in Cluster (one script call per slot) a partial failure
       // leaves at worst an index to a missing record, never a token its grant does not list.
-      if (grantable && typeof payload.grantId === 'string') batch.sadd(keys.grantTokens(payload.grantId), [key], ttl);
-      if (model === 'Session' && typeof payload.uid === 'string') batch.set(keys.sessionUid(payload.uid), id, ttl);
-      if (model === 'DeviceCode' && typeof payload.userCode === 'string') batch.set(keys.userCode(payload.userCode), id, ttl);
+      if (grantable && typeof payload.grantId === 'string') batch.sadd(keyNames.grantTokens(payload.grantId), [key], ttl);
+      if (model === 'Session' && typeof payload.uid === 'string') batch.set(keyNames.sessionUid(payload.uid), id, ttl);
+      if (model === 'DeviceCode' && typeof payload.userCode === 'string') batch.set(keyNames.userCode(payload.userCode), id, ttl);
       // The record's one other field is `consumed`: kept on a rewrite (a consumed record stays
       // consumed), so no DEL first. oidc-provider writes a token once; Sessions, Grants and
       // Interactions are rewritten, and are never consumed.
@@ -69,9 +69,9 @@ function createAdapter(model: string, store: Store, keys: Keys, clock: () => num
       return decodeRecord(key, model === ROTATED_MODEL ? settledRotation(key, hash, clock()) : hash);
     },
 
-    findByUid: (uid) => findBy(keys.sessionUid(uid), 'uid', uid),
+    findByUid: (uid) => findBy(keyNames.sessionUid(uid), 'uid', uid),
 
-    findByUserCode: (userCode) => findBy(keys.userCode(userCode), 'userCode', userCode),
+    findByUserCode: (userCode) => findBy(keyNames.userCode(userCode), 'userCode', userCode),
 
     async consume(id) {
       const key = recordKey(id);
@@ -85,21 +85,21 @@ function createAdapter(model: string, store: Store, keys: Keys, clock: () => num
       if (payload) {
         // Another record may own the index by now (a regenerated Session keeps its uid).
         if (model === 'Session' && typeof payload.uid === 'string') {
-          const indexKey = keys.sessionUid(payload.uid);
+          const indexKey = keyNames.sessionUid(payload.uid);
           if (await store.get(indexKey) === id) batch.del(indexKey);
         }
         if (model === 'DeviceCode' && typeof payload.userCode === 'string') {
-          const indexKey = keys.userCode(payload.userCode);
+          const indexKey = keyNames.userCode(payload.userCode);
           if (await store.get(indexKey) === id) batch.del(indexKey);
         }
-        if (grantable && typeof payload.grantId === 'string') batch.srem(keys.grantTokens(payload.grantId), [key]);
+        if (grantable && typeof payload.grantId === 'string') batch.srem(keyNames.grantTokens(payload.grantId), [key]);
       }
       await batch.exec();
     },
 
     async revokeByGrantId(grantId) {
-      const setKey = keys.grantTokens(grantId);
-      const tokenKeys = (await store.smembers(setKey)).filter((member) => member.startsWith(keys.prefix));
+      const setKey = keyNames.grantTokens(grantId);
+      const tokenKeys = (await store.smembers(setKey)).filter((member) => member.startsWith(keyNames.prefix));
       // Tokens first, the set last: if a Cluster group fails, the set survives for a retry.
       await store.batch().del(...tokenKeys, setKey).exec();
     },

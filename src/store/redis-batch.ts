@@ -13,7 +13,7 @@
  *
  * Redis Cluster: a script can only touch one hash slot, so the commands are grouped by slot
  * and each group runs as its own script call, one after the other, in the order each slot
- * first appears in the queue. Atomicity across slots is impossible in Cluster; keys.ts hash-tags
+ * first appears in the queue. Atomicity across slots is impossible in Cluster; key-names.ts hash-tags
  * keys that must change together into one slot, and callers queue cross-slot writes so that
  * a partial failure is safe (indexes before the record they point to, the record last).
  */

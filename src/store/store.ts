@@ -4,7 +4,7 @@
  * (the oidc-provider adapter, accounts, ceremony state) goes through this interface, so
  * one contract test suite proves both implementations.
  *
- * Keys are full keys, already prefixed and hash-tagged by keys.ts. TTLs are in seconds;
+ * Keys are full keys, already prefixed and hash-tagged by key-names.ts. TTLs are in seconds;
  * no TTL means the key lives until deleted.
  */
 export interface Store {
@@ -30,7 +30,7 @@ export interface Store {
   smembers(key: string): Promise<string[]>;
   /**
    * How many distinct members the union of these sets has (0 for absent sets). On Cluster the
-   * keys must share a hash slot (keys.ts tags the pilot aggregates alike).
+   * keys must share a hash slot (key-names.ts tags the pilot aggregates alike).
    */
   unionCount(keys: string[]): Promise<number>;
   /** Pushes a value at the head of a list and keeps only its `max` newest entries (one MULTI). */

@@ -12,7 +12,7 @@ import { WebAuthnError } from './errors.ts';
 import { assertIdNat } from './ids.ts';
 
 export interface AuthenticationOptionsInput {
-  /** Where the challenge is kept until verifyAuthentication (e.g. keys.interaction(uid, 'webauthn-auth')). */
+  /** Where the challenge is kept until verifyAuthentication (e.g. keyNames.interaction(uid, 'webauthn-auth')). */
   ceremonyKey: string;
   /** idNat whose keys alone may answer (second factor); omit for passwordless sign-in. */
   forAccount?: string | undefined;

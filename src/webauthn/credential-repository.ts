@@ -1,7 +1,7 @@
 /**
  * WebAuthn credentials in the store (no TTL), by credential id and by account.
  *
- * Layout (keys from store/keys.ts):
+ * Layout (key names from store/key-names.ts):
  * - `credential(id)`: a hash whose fields hold JSON values — `record` (what registration
  *   fixed: idNat, public key, AAGUID, kind…), and one field per thing that changes later:
  *   `name`, `counter`, `backedUp`, `lastUsedAt`, `blocked`, `binding` (the sign-in or in-person check
@@ -17,7 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import type { Store } from '../store/store.ts';
 import { normalizeCredentialName } from './credential-name.ts';
 import { assertCredentialId, assertIdNat, isCredentialId, isIdNat, isUserHandle } from './ids.ts';
@@ -132,11 +132,11 @@ export class StoredCredentialError extends Error {
   }
 }
 
-export function createCredentialRepository(store: Store, keys: Keys): CredentialRepository {
-  const credentialKey = (id: string) => keys.credential(id);
-  const tombstoneKey = (id: string) => keys.credentialPart(id, 'revoked');
-  const accountSet = (idNat: string) => keys.accountPart(idNat, 'credentials');
-  const handleKey = (idNat: string) => keys.accountPart(idNat, 'webauthn-user');
+export function createCredentialRepository(store: Store, keyNames: KeyNames): CredentialRepository {
+  const credentialKey = (id: string) => keyNames.credential(id);
+  const tombstoneKey = (id: string) => keyNames.credentialPart(id, 'revoked');
+  const accountSet = (idNat: string) => keyNames.accountPart(idNat, 'credentials');
+  const handleKey = (idNat: string) => keyNames.accountPart(idNat, 'webauthn-user');
 
   function toHash(credential: StoredCredential): Record<string, string> {
     const { name, counter, backedUp, lastUsedAt, blocked, binding, confirmedAt, ...record } = credential;
@@ -290,24 +290,24 @@ export function createCredentialRepository(store: Store, keys: Keys): Credential
     const existing = await store.get(handleKey(idNat));
     if (existing !== null) {
       // Heals a reverse index lost after a crash between the two writes below.
-      await store.setIfAbsent(keys.userHandle(existing), idNat);
+      await store.setIfAbsent(keyNames.userHandle(existing), idNat);
       return existing;
     }
     const candidate = randomBytes(32).toString('base64url');
     // Reverse index first: a handle is never visible without it.
-    await store.set(keys.userHandle(candidate), idNat);
+    await store.set(keyNames.userHandle(candidate), idNat);
     if (await store.setIfAbsent(handleKey(idNat), candidate)) return candidate;
     // Another call won the race: drop our candidate and use theirs.
-    await store.del(keys.userHandle(candidate));
+    await store.del(keyNames.userHandle(candidate));
     const winner = await store.get(handleKey(idNat));
     if (winner === null) throw new Error(`webauthn user handle of ${idNat}: expected the handle set by a concurrent call, got none`);
-    await store.setIfAbsent(keys.userHandle(winner), idNat);
+    await store.setIfAbsent(keyNames.userHandle(winner), idNat);
     return winner;
   }
 
   async function accountForUserHandle(handle: string): Promise<string | null> {
     if (!isUserHandle(handle)) return null;
-    const idNat = await store.get(keys.userHandle(handle));
+    const idNat = await store.get(keyNames.userHandle(handle));
     if (idNat === null || !isIdNat(idNat)) return null;
     // Only the handle the account really uses (not a leftover candidate of a lost race).
     return (await store.get(handleKey(idNat))) === handle ? idNat : null;

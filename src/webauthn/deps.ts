@@ -3,14 +3,14 @@
  *
  * ```ts
  * const webauthn = createWebAuthnDeps({
- *   store, keys: createKeys(config.redis.prefix),
+ *   store, keyNames: createKeyNames(config.redis.prefix),
  *   settings: webauthnSettingsFor(config.issuer),
  *   aaguids: loadAaguidsFile(config.webauthn),
  * });
- * const options = await createAuthenticationOptions(webauthn, { ceremonyKey: keys.interaction(uid, 'webauthn-auth') });
+ * const options = await createAuthenticationOptions(webauthn, { ceremonyKey: keyNames.interaction(uid, 'webauthn-auth') });
  * ```
  */
-import type { Keys } from '../store/keys.ts';
+import type { KeyNames } from '../store/key-names.ts';
 import type { Store } from '../store/store.ts';
 import type { AaguidTable } from './aaguid.ts';
 import { createCredentialRepository, type CredentialRepository } from './credential-repository.ts';
@@ -20,7 +20,7 @@ export interface WebAuthnDeps {
   /** Where challenges (ceremony state) live; the same store as the credentials. */
   store: Store;
   /** Key naming (the ceremony key itself is always given by the caller). */
-  keys: Keys;
+  keyNames: KeyNames;
   /** RP ID, RP name, accepted origins, timeout, challenge lifetime. */
   settings: WebAuthnSettings;
   /** Credential storage. */
@@ -31,12 +31,12 @@ export interface WebAuthnDeps {
 
 export interface CreateWebAuthnDepsOptions {
   store: Store;
-  keys: Keys;
+  keyNames: KeyNames;
   settings: WebAuthnSettings;
   aaguids?: AaguidTable | undefined;
 }
 
 /** WebAuthnDeps with a credential repository over the same store and keys. */
 export function createWebAuthnDeps(options: CreateWebAuthnDepsOptions): WebAuthnDeps {
-  return { ...options, credentials: createCredentialRepository(options.store, options.keys) };
+  return { ...options, credentials: createCredentialRepository(options.store, options.keyNames) };
 }

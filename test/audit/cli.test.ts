@@ -230,7 +230,7 @@ describe('audit CLI: reindex', () => {
     const both = await cli(['reindex', '--rebuild', '--check']);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /expected --rebuild or --check, got both/);
-    await fixture.redis.set(fixture.keys.custom('audit', 'retention-lock'), 'gw-1', 'EX', 60);
+    await fixture.redis.set(fixture.keyNames.custom('audit', 'retention-lock'), 'gw-1', 'EX', 60);
     const locked = await cli(['reindex']);
     assert.equal(locked.code, 2);
     assert.match(locked.stderr, /a gateway instance holds .*retention-lock/);

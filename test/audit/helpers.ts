@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { createKeys, type Keys } from '../../src/store/keys.ts';
+import { createKeyNames, type KeyNames } from '../../src/store/key-names.ts';
 import { createRedisAuditLog, linkEvents, type AuditEventBody, type AuditLog } from '../../src/audit/index.ts';
 import type { AuditEvent } from '../../src/audit/types.ts';
 import { TEST_REDIS_URL, deletePrefix, uniquePrefix } from '../support/redis.ts';
@@ -35,7 +35,7 @@ export function makeChain(n: number, key = KEY): AuditEvent[] {
 
 export interface RedisLogFixture {
   redis: Redis;
-  keys: Keys;
+  keyNames: KeyNames;
   prefix: string;
   log: AuditLog;
   streamKey: string;
@@ -47,13 +47,13 @@ export interface RedisLogFixture {
 export async function redisLog(name: string, options: { clock?: () => number } = {}): Promise<RedisLogFixture> {
   const prefix = uniquePrefix(name);
   const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
-  const keys = createKeys(prefix);
-  const log = createRedisAuditLog(redis, keys, KEY, options);
+  const keyNames = createKeyNames(prefix);
+  const log = createRedisAuditLog(redis, keyNames, KEY, options);
   return {
-    redis, keys, prefix, log,
-    streamKey: keys.custom('audit', 'stream'),
-    headKey: keys.custom('audit', 'head'),
-    trimKey: keys.custom('audit', 'trim'),
+    redis, keyNames, prefix, log,
+    streamKey: keyNames.custom('audit', 'stream'),
+    headKey: keyNames.custom('audit', 'head'),
+    trimKey: keyNames.custom('audit', 'trim'),
     async close() {
       await log.close();
       redis.disconnect();

@@ -13,7 +13,7 @@ import {
   type AuditLog, type AuditQuery,
 } from '../../src/audit/index.ts';
 import type { AuditEvent } from '../../src/audit/types.ts';
-import { createKeys, type Keys } from '../../src/store/keys.ts';
+import { createKeyNames, type KeyNames } from '../../src/store/key-names.ts';
 import { createRedisConnection } from '../../src/store/redis-connection.ts';
 import { TEST_REDIS_URL, deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { TEST_REDIS_CLUSTER_NODES, deleteClusterPrefix } from '../store/cluster-support.ts';
@@ -37,11 +37,11 @@ async function indexKeys(client: Redis | Cluster, prefix: string): Promise<strin
 }
 
 /** Appends like the previous version did: the chain and the head, no index. */
-async function appendUnindexed(client: Redis | Cluster, keys: Keys, count: number, from: number): Promise<void> {
-  const headKey = keys.custom('audit', 'head');
+async function appendUnindexed(client: Redis | Cluster, keyNames: KeyNames, count: number, from: number): Promise<void> {
+  const headKey = keyNames.custom('audit', 'head');
   const head = JSON.parse((await client.get(headKey))!) as { seq: number; mac: string };
   const events = linkEvents(KEY, head, Array.from({ length: count }, (_, i) => body(from + i)));
-  for (const event of events) await client.xadd(keys.custom('audit', 'stream'), `${Date.now()}-*`, 'e', canonical(event));
+  for (const event of events) await client.xadd(keyNames.custom('audit', 'stream'), `${Date.now()}-*`, 'e', canonical(event));
   await client.set(headKey, JSON.stringify({ seq: events.at(-1)!.seq, mac: events.at(-1)!.mac }));
 }
 
@@ -49,13 +49,13 @@ function reindexContract(name: string, connect: () => Client) {
   describe(`${name}: audit reindex`, () => {
     let client: Client;
     let prefix: string;
-    let keys: Keys;
+    let keyNames: KeyNames;
     let log: AuditLog;
     before(async () => {
       client = connect();
       prefix = uniquePrefix('audit-reindex');
-      keys = createKeys(prefix);
-      log = createRedisAuditLog(client, keys, KEY);
+      keyNames = createKeyNames(prefix);
+      log = createRedisAuditLog(client, keyNames, KEY);
       for (let i = 0; i < 3000; i += 200) await Promise.all(Array.from({ length: 200 }, (_, j) => log.append(body(i + j))));
     });
     after(async () => {
@@ -84,12 +84,12 @@ function reindexContract(name: string, connect: () => Client) {
       assert.deepEqual([before.total, before.incomplete], [0, { indexedFrom: undefined }]);
 
       const progress: number[] = [];
-      const result = await reindexAuditTrail(client, keys, { chunk: 700, onProgress: (n) => { progress.push(n); } });
+      const result = await reindexAuditTrail(client, keyNames, { chunk: 700, onProgress: (n) => { progress.push(n); } });
       assert.deepEqual([result.indexed, result.aborted, result.rebuilt], [3000, false, undefined]);
       assert.deepEqual(progress, [700, 1400, 2100, 2800, 3000]);
       assert.deepEqual([result.check.ok, result.check.events, result.check.indexed], [true, 3000, 3000]);
       await assertSearchesMatchAScan('after the reindex');
-      const again = await reindexAuditTrail(client, keys, { chunk: 700 });
+      const again = await reindexAuditTrail(client, keyNames, { chunk: 700 });
       assert.deepEqual([again.indexed, again.check.ok, again.check.indexed], [0, true, 3000]);
     });
 
@@ -97,7 +97,7 @@ function reindexContract(name: string, connect: () => Client) {
       for (const key of await indexKeys(client, prefix)) await client.unlink(key);
       const stop = new AbortController();
       let appended = 0;
-      const first = await reindexAuditTrail(client, keys, {
+      const first = await reindexAuditTrail(client, keyNames, {
         chunk: 500,
         signal: stop.signal,
         onProgress: async (n) => {
@@ -108,7 +108,7 @@ function reindexContract(name: string, connect: () => Client) {
       assert.equal(first.aborted, true);
       const partial = await log.search({});
       assert.ok(partial.incomplete?.indexedFrom, 'the part indexed so far is said');
-      const second = await reindexAuditTrail(client, keys, { chunk: 500 });
+      const second = await reindexAuditTrail(client, keyNames, { chunk: 500 });
       assert.equal(second.check.ok, true);
       assert.equal(second.check.events, 3000 + appended);
       assert.equal(first.indexed + second.indexed, 3000, 'each old event indexed once; the new ones by their append');
@@ -116,17 +116,17 @@ function reindexContract(name: string, connect: () => Client) {
     });
 
     it('events written without the index after it started (rolling upgrade): the check fails, a new generation replaces the old one', async () => {
-      await appendUnindexed(client, keys, 40, 9000);
-      const check = await checkIndex(client, keys);
+      await appendUnindexed(client, keyNames, 40, 9000);
+      const check = await checkIndex(client, keyNames);
       assert.equal(check.ok, false);
       assert.equal(check.events - check.indexed, 40);
-      const result = await reindexAuditTrail(client, keys, { chunk: 1000 });
+      const result = await reindexAuditTrail(client, keyNames, { chunk: 1000 });
       assert.deepEqual(result.rebuilt, { from: 1, to: 2, reason: 'check-failed' });
       assert.deepEqual([result.check.ok, result.check.generation, result.check.indexed], [true, 2, check.events]);
       assert.deepEqual((await indexKeys(client, prefix)).filter((k) => k.includes('{audit}:ix:1:')), [], 'generation 1 deleted');
       await log.append(body(9100));
       await assertSearchesMatchAScan('generation 2');
-      const asked = await reindexAuditTrail(client, keys, { rebuild: true });
+      const asked = await reindexAuditTrail(client, keyNames, { rebuild: true });
       assert.deepEqual([asked.rebuilt?.reason, asked.check.generation, asked.check.ok], ['asked', 3, true]);
       await assertSearchesMatchAScan('generation 3');
     });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { Cluster, Redis } from 'ioredis';
 import { createMemoryAuditLog, createRedisAuditLog, matchesQuery, type AuditEventBody, type AuditLog, type AuditQuery } from '../../src/audit/index.ts';
 import type { AuditEvent } from '../../src/audit/types.ts';
-import { createKeys } from '../../src/store/keys.ts';
+import { createKeyNames } from '../../src/store/key-names.ts';
 import { createRedisConnection } from '../../src/store/redis-connection.ts';
 import { mulberry32 } from '../../src/pilot/prng.ts';
 import { TEST_REDIS_URL, deletePrefix, uniquePrefix } from '../support/redis.ts';
@@ -155,7 +155,7 @@ for (const lateShare of [0, 0.05]) {
   contract('Redis', lateShare, async () => {
     const prefix = uniquePrefix('audit-search');
     const client = createRedisConnection({ url: TEST_REDIS_URL });
-    const log = createRedisAuditLog(client, createKeys(prefix), KEY);
+    const log = createRedisAuditLog(client, createKeyNames(prefix), KEY);
     return { log, client, prefix, async close() { await log.close(); client.disconnect(); await deletePrefix(prefix); } };
   });
 
@@ -163,7 +163,7 @@ for (const lateShare of [0, 0.05]) {
     contract('Redis Cluster', lateShare, async () => {
       const prefix = uniquePrefix('audit-search-cluster');
       const client = createRedisConnection({ clusterNodes: TEST_REDIS_CLUSTER_NODES });
-      const log = createRedisAuditLog(client, createKeys(prefix), KEY);
+      const log = createRedisAuditLog(client, createKeyNames(prefix), KEY);
       return { log, client, prefix, async close() { await log.close(); client.disconnect(); await deleteClusterPrefix(prefix); } };
     });
   }

@@ -15,7 +15,7 @@ import { TestBrowser } from '../support/browser.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { exchange } from '../support/psc-login.ts';
 import { ceremony, followToRp, interactionPath, loginPage, pscUntilNextStep } from '../support/key-journey.ts';
-import { createKeys } from '../../src/store/index.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 import { createCredentialRepository } from '../../src/webauthn/index.ts';
 import { createAccountRepository } from '../../src/accounts/index.ts';
 import { isReady, waitFor } from './wait-for.ts';
@@ -55,7 +55,7 @@ async function signInWithKey(key: SoftAuthenticator) {
 async function storedKeys(): Promise<string[]> {
   const probe = new Redis(redis.url, { maxRetriesPerRequest: 1 });
   try {
-    const found = await probe.keys(`${createKeys(stack.prefix).prefix}*`);
+    const found = await probe.keys(`${createKeyNames(stack.prefix).prefix}*`);
     return found.filter((k) => !/:rl:|sweep-lock/.test(k)).sort();
   } finally {
     probe.disconnect();
@@ -64,9 +64,9 @@ async function storedKeys(): Promise<string[]> {
 
 describe('chaos: Redis with AOF crashes and restarts', () => {
   it('keeps the accounts, the keys and the audit chain; the same gateway serves key sign-ins', { timeout: 30_000 }, async () => {
-    const keys = createKeys(stack.prefix);
-    const credentials = createCredentialRepository(stack.store, keys);
-    const accounts = createAccountRepository(stack.store, keys);
+    const keyNames = createKeyNames(stack.prefix);
+    const credentials = createCredentialRepository(stack.store, keyNames);
+    const accounts = createAccountRepository(stack.store, keyNames);
     const authenticators = CLINICIANS.map(() => createSoftAuthenticator({ alg: 'ES256' }));
     for (const [i, practitioner] of CLINICIANS.entries()) await enrol(practitioner, authenticators[i]!);
 

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import type Provider from 'oidc-provider';
-import { createBackend, createKeys, withUnavailableErrors, type Store } from '../../src/store/index.ts';
+import { createBackend, createKeyNames, withUnavailableErrors, type Store } from '../../src/store/index.ts';
 import { createSessionSweeper } from '../../src/oidc/session-sweeper.ts';
 import { createSessionLifetimes } from '../../src/oidc/session-limits.ts';
 import { createSessionAssuranceStore } from '../../src/assurance/index.ts';
@@ -30,12 +30,12 @@ describe('session sweeper during a Redis outage', () => {
   it('logs one warning naming the outage, no stack trace, and one line when it is back', { timeout: 30_000 }, async () => {
     const lines: { level: number; msg: string; [k: string]: unknown }[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => { lines.push(JSON.parse(line)); } });
-    const keys = createKeys('hctest:sweeper-outage:');
+    const keyNames = createKeyNames('hctest:sweeper-outage:');
     const audit: AuditRecorder = { record: async () => undefined } as unknown as AuditRecorder;
     const sweeper = createSessionSweeper({
-      provider: {} as Provider, store, sessions: createSessionAssuranceStore(store, keys),
+      provider: {} as Provider, store, sessions: createSessionAssuranceStore(store, keyNames),
       lifetimes: createSessionLifetimes({ idleMinutes: 30, absoluteMinutes: 240, sharedWorkstation: { idleMinutes: 10, absoluteMinutes: 60, networks: [] }, sweepSeconds: 1 }),
-      deadlinesKey: keys.custom('sessions', 'deadlines'), lockKey: keys.custom('sessions', 'sweep-lock'), clock: Date.now, logger, audit,
+      deadlinesKey: keyNames.custom('sessions', 'deadlines'), lockKey: keyNames.custom('sessions', 'sweep-lock'), clock: Date.now, logger, audit,
     });
     await store.ping();
     sweeper.start(100);

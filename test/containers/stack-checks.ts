@@ -20,7 +20,7 @@ import { Redis } from 'ioredis';
 import * as client from 'openid-client';
 import type { Browser } from 'playwright-core';
 import { startPscSimulator, type PscSimulator } from '../../src/sandbox/psc/index.ts';
-import { createKeys, createRedisStore } from '../../src/store/index.ts';
+import { createKeyNames, createRedisStore } from '../../src/store/index.ts';
 import { createAccountRepository } from '../../src/accounts/index.ts';
 import { createCredentialRepository } from '../../src/webauthn/index.ts';
 import { createRedisAuditLog, verifyLog, type AuditEvent } from '../../src/audit/index.ts';
@@ -127,17 +127,17 @@ function redisClient(): Redis {
   }
   return redis;
 }
-const keys = createKeys('hc:');
+const keyNames = createKeyNames('hc:');
 /** The gateways' keys in Redis, abuse-limit counters and the sweeper's lock aside, sorted. */
 async function storedKeys(): Promise<string[]> {
   return (await redisClient().keys('hc:*')).filter((k) => !/:rl:|sweep-lock/.test(k)).sort();
 }
 async function auditEventsSince(seq: number): Promise<AuditEvent[]> {
-  const events = await createRedisAuditLog(redisClient(), keys, secrets.AUDIT_MAC_KEY!).range();
+  const events = await createRedisAuditLog(redisClient(), keyNames, secrets.AUDIT_MAC_KEY!).range();
   return events.filter((e) => e.seq > seq);
 }
 async function auditHeadSeq(): Promise<number> {
-  return (await createRedisAuditLog(redisClient(), keys, secrets.AUDIT_MAC_KEY!).head())?.seq ?? 0;
+  return (await createRedisAuditLog(redisClient(), keyNames, secrets.AUDIT_MAC_KEY!).head())?.seq ?? 0;
 }
 
 // --- the relying party and the clinician ----------------------------------------------------------
@@ -285,8 +285,8 @@ describe('the compose stack on stand-in base images', () => {
 
   it('Redis killed and restarted from its AOF: the accounts and keys are all there, the key signs in, the audit chain verifies', { timeout: 120_000 }, async () => {
     const store = createRedisStore(redisClient());
-    const accounts = createAccountRepository(store, keys);
-    const credentials = createCredentialRepository(store, keys);
+    const accounts = createAccountRepository(store, keyNames);
+    const credentials = createCredentialRepository(store, keyNames);
     const accountBefore = await accounts.find(PRACTITIONER);
     const credentialsBefore = await credentials.listByAccount(PRACTITIONER);
     assert.ok(accountBefore, 'the account of the sign-in above');
@@ -320,7 +320,7 @@ describe('the compose stack on stand-in base images', () => {
     const tokens = await client.authorizationCodeGrant(config, acknowledged.stoppedAt, checks);
     assert.equal(tokens.claims()!.sub, PRACTITIONER, 'the key alone signs the clinician in');
 
-    const audit = await verifyLog(createRedisAuditLog(redisClient(), keys, secrets.AUDIT_MAC_KEY!), secrets.AUDIT_MAC_KEY!);
+    const audit = await verifyLog(createRedisAuditLog(redisClient(), keyNames, secrets.AUDIT_MAC_KEY!), secrets.AUDIT_MAC_KEY!);
     assert.ok(audit.ok, `the audit chain verifies: ${audit.ok ? '' : audit.message}`);
     assert.ok(audit.lastSeq! > headBefore, 'past the head written before the crash');
   });

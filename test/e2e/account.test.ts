@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { startStack, type Stack } from '../support/stack.ts';
 import { launchChromium, screenshot, watchConsole, screenshotBothWidths, pscCardAsStaff } from '../support/chromium.ts';
-import { createKeys } from '../../src/store/index.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 import { createCredentialRepository } from '../../src/webauthn/index.ts';
 
 const STAFF = '899700427885';
@@ -48,7 +48,7 @@ after(async () => {
   await stack?.close();
 });
 
-const keysOf = (idNat: string) => createCredentialRepository(stack.store, createKeys(stack.prefix)).listByAccount(idNat);
+const keysOf = (idNat: string) => createCredentialRepository(stack.store, createKeyNames(stack.prefix)).listByAccount(idNat);
 const staleness = () => new Promise((r) => setTimeout(r, (FRESH_SECONDS + 0.5) * 1000));
 
 describe('/account in Chromium', () => {

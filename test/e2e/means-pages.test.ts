@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { startStack, type Stack } from '../support/stack.ts';
 import { launchChromium, watchConsole, screenshotBothWidths, pscCardAsStaff } from '../support/chromium.ts';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server.ts';
-import { createKeys } from '../../src/store/index.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 import { createCredentialRepository } from '../../src/webauthn/index.ts';
 
 const STAFF = '899700427885';
@@ -49,12 +49,12 @@ after(async () => {
 
 /** Moves the dates of the staff member's keys `days` into the past. */
 async function age(days: number) {
-  const keys = createKeys(stack.prefix);
-  for (const credential of await createCredentialRepository(stack.store, keys).listByAccount(STAFF)) {
-    const hash = (await stack.store.hgetall(keys.credential(credential.id)))!;
+  const keyNames = createKeyNames(stack.prefix);
+  for (const credential of await createCredentialRepository(stack.store, keyNames).listByAccount(STAFF)) {
+    const hash = (await stack.store.hgetall(keyNames.credential(credential.id)))!;
     const record = JSON.parse(hash.record!) as { createdAt: number };
     const binding = JSON.parse(hash.binding!) as { at: number };
-    await stack.store.hsetIfExists(keys.credential(credential.id), { record: JSON.stringify({ ...record, createdAt: record.createdAt - days * DAY }), binding: JSON.stringify({ ...binding, at: binding.at - days * DAY }) });
+    await stack.store.hsetIfExists(keyNames.credential(credential.id), { record: JSON.stringify({ ...record, createdAt: record.createdAt - days * DAY }), binding: JSON.stringify({ ...binding, at: binding.at - days * DAY }) });
   }
 }
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { startStack, type Stack } from '../support/stack.ts';
 import { launchChromium, screenshot, watchConsole } from '../support/chromium.ts';
-import { createKeys } from '../../src/store/index.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 import { createPilotAggregates, createPilotFiguresReader, parisDay } from '../../src/pilot/index.ts';
 import { generatePilotActivity } from '../../src/pilot/seed.ts';
 
@@ -19,7 +19,7 @@ let browser: Browser;
 before(async () => {
   stack = await startStack({ name: 'e2e-pilot', overrides: { 'pilot.staffIdNats': [STAFF] } });
   browser = await launchChromium();
-  const aggregates = createPilotAggregates(stack.store, createKeys(stack.prefix));
+  const aggregates = createPilotAggregates(stack.store, createKeyNames(stack.prefix));
   const activity = generatePilotActivity({ clinicians: 300, days: 60, endDay: parisDay(Date.now()) });
   let seq = 0;
   for (const { time, input } of activity) {
@@ -56,7 +56,7 @@ describe('pilot dashboard in Chromium', () => {
 
     assert.equal(await page.locator('h1').textContent(), 'Adoption de HospiConnect');
     assert.deepEqual(problems, [], 'no CSP violation or script error');
-    const figures = await createPilotFiguresReader(stack.store, createKeys(stack.prefix)).read({ from: await page.inputValue('#p-from'), to: await page.inputValue('#p-to') });
+    const figures = await createPilotFiguresReader(stack.store, createKeyNames(stack.prefix)).read({ from: await page.inputValue('#p-from'), to: await page.inputValue('#p-to') });
     const shown = async (kpi: string) => Number((await page.locator(`[data-kpi="${kpi}"] dd`).first().textContent())!.replace(/\s/g, ''));
     assert.equal(await shown('linked'), figures.clinicians.linked);
     assert.equal(await shown('sign-ins'), figures.signIns.total);

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { startStack, type Stack } from '../support/stack.ts';
 import { launchChromium, screenshot, watchConsole } from '../support/chromium.ts';
-import { createKeys } from '../../src/store/index.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 import { createCredentialRepository } from '../../src/webauthn/index.ts';
 
 let stack: Stack;
@@ -58,7 +58,7 @@ async function toGatewayLogin() {
 }
 
 async function credentialsOf(idNat: string) {
-  return createCredentialRepository(stack.store, createKeys(stack.prefix)).listByAccount(idNat);
+  return createCredentialRepository(stack.store, createKeyNames(stack.prefix)).listByAccount(idNat);
 }
 
 describe('security keys and passkeys in Chromium', () => {

@@ -16,7 +16,7 @@ import { TestBrowser, type Page } from '../support/browser.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { ceremony, followToRp, interactionPath, loginPage, pscUntilNextStep } from '../support/key-journey.ts';
 import { assertHealthy, assertJsonAnswer, base64urlish, hostileString, percentGarbage, runFuzz, send } from './checks.ts';
-import { createKeys } from '../../src/store/index.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 import { createCredentialRepository } from '../../src/webauthn/index.ts';
 import { CONSUMED_ON_REFUSAL, stateChanges, stateProbe, type StateProbe } from './state.ts';
 
@@ -82,7 +82,7 @@ async function liveInteraction(stage: Stage): Promise<Live> {
   return created;
 }
 
-const credentials = () => createCredentialRepository(stack.store, createKeys(stack.prefix));
+const credentials = () => createCredentialRepository(stack.store, createKeyNames(stack.prefix));
 
 // ---------------------------------------------------------------- bodies
 

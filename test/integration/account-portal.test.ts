@@ -11,7 +11,7 @@ import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser, type Page } from '../support/browser.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { ceremony, csrfOf, followToRp, interactionPath, pscUntilNextStep } from '../support/key-journey.ts';
-import { createKeys } from '../../src/store/index.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 import { createCredentialRepository } from '../../src/webauthn/index.ts';
 import { TEST_REDIS_URL } from '../support/redis.ts';
 
@@ -20,7 +20,7 @@ const STAFF = '899700427885';
 before(async () => { stack = await startStack({ name: 'account-portal', overrides: { 'portal.freshAuthSeconds': 2, 'pilot.staffIdNats': [STAFF], 'admin.idNats': [STAFF] } }); });
 after(async () => { await stack.close(); });
 
-const repository = () => createCredentialRepository(stack.store, createKeys(stack.prefix));
+const repository = () => createCredentialRepository(stack.store, createKeyNames(stack.prefix));
 
 /** A clinician with one key, signed in to the gateway in `browser`. */
 async function clinicianWithKey(practitioner: string): Promise<{ browser: TestBrowser; key: SoftAuthenticator }> {

@@ -15,7 +15,7 @@ import { createSoftAuthenticator, type SoftAuthenticator } from '../support/soft
 import { authorizationRequest, exchange, isRpRedirect, loginAtPsc, signIn, type PscChoice } from '../support/psc-login.ts';
 import { ceremony, followToRp, interactionPath, loginPage, pscUntilNextStep } from '../support/key-journey.ts';
 import { TEST_REDIS_URL } from '../support/redis.ts';
-import { createKeys } from '../../src/store/index.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 import { createCredentialRepository } from '../../src/webauthn/index.ts';
 
 /** Applications with their own rules: a key after e-CPS, a required key. */
@@ -34,7 +34,7 @@ after(async () => {
   await plain.close();
 });
 
-const credentialsOf = (stack: Stack, idNat: string) => createCredentialRepository(stack.store, createKeys(stack.prefix)).listByAccount(idNat);
+const credentialsOf = (stack: Stack, idNat: string) => createCredentialRepository(stack.store, createKeyNames(stack.prefix)).listByAccount(idNat);
 
 /** A PSC sign-in with `means`, then enrolment of `key` (what a phishing proxy relaying one e-CPS approval can do). */
 async function enrolAfterPsc(stack: Stack, practitioner: string, means: PscChoice['means'], key: SoftAuthenticator) {

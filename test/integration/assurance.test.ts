@@ -14,7 +14,7 @@ import { TestBrowser } from '../support/browser.ts';
 import { authorizationRequest, exchange, isRpRedirect, loginAtPsc, signIn } from '../support/psc-login.ts';
 import { ceremony, followToRp, interactionPath, loginPage, pscUntilNextStep } from '../support/key-journey.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../support/soft-authenticator.ts';
-import { createKeys } from '../../src/store/index.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 
 let now = Date.now();
 const clock = () => now;
@@ -127,7 +127,7 @@ describe('levels', () => {
   it('refuses a key alone once PSC vouched for the clinician too long ago; PSC renews it', async () => {
     const key = createSoftAuthenticator();
     await enrolKey('810105678905', key);
-    const accountKey = createKeys(stack.prefix).account('810105678905');
+    const accountKey = createKeyNames(stack.prefix).account('810105678905');
     const account = JSON.parse((await stack.store.get(accountKey))!) as { pscVerifiedAt: number };
     await stack.store.set(accountKey, JSON.stringify({ ...account, pscVerifiedAt: Date.now() - 31 * 86_400_000 }));
     const browser = new TestBrowser();

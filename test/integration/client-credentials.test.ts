@@ -11,7 +11,7 @@ import * as client from 'openid-client';
 import { startStack, RP_REDIRECT, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { authorizationRequest } from '../support/psc-login.ts';
-import { createKeys } from '../../src/store/index.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 import { findSecrets } from '../../src/audit/index.ts';
 import type { AuditEvent } from '../../src/audit/types.ts';
 import { hashId } from '../../src/oidc/audit-events.ts';
@@ -86,7 +86,7 @@ describe('client_credentials (machine clients)', () => {
     assert.equal(tokens.refresh_token, undefined);
     assert.equal(tokens.id_token, undefined);
     assert.doesNotMatch(tokens.access_token, /^[\w-]+\.[\w-]+\.[\w-]*$/, 'opaque, not a JWT');
-    const key = createKeys(stack.prefix).model('ClientCredentials', tokens.access_token);
+    const key = createKeyNames(stack.prefix).model('ClientCredentials', tokens.access_token);
     const stored = await stack.store.hgetall(key);
     assert.ok(stored, 'the token is a ClientCredentials record in the store');
     const ttl = await stack.store.ttl(key);

@@ -14,7 +14,7 @@ import { TestBrowser } from '../support/browser.ts';
 import { exchange, isRpRedirect, signIn } from '../support/psc-login.ts';
 import { csrfOf, loginPage } from '../support/key-journey.ts';
 import { TEST_REDIS_URL } from '../support/redis.ts';
-import { createKeys } from '../../src/store/index.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 import { createEmergencyCodes } from '../../src/emergency/index.ts';
 
 const ADMIN = '899700427885';
@@ -35,7 +35,7 @@ before(async () => {
 });
 after(async () => { await stack.close(); });
 
-const codes = () => createEmergencyCodes(stack.store, createKeys(stack.prefix));
+const codes = () => createEmergencyCodes(stack.store, createKeyNames(stack.prefix));
 const issue = (idNat: string, options: { hoursAgo?: number; hours?: number } = {}) => codes().issue({
   idNat, issuedBy: 'test', via: 'cli', validityMs: (options.hours ?? 1) * 3_600_000, now: Date.now() - (options.hoursAgo ?? 0) * 3_600_000,
 });

@@ -10,7 +10,7 @@ import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { ceremony, followToRp, interactionPath, loginPage, pscUntilNextStep } from '../support/key-journey.ts';
-import { createKeys } from '../../src/store/index.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 import { createCredentialRepository } from '../../src/webauthn/index.ts';
 
 const DAY = 86_400_000;
@@ -24,7 +24,7 @@ before(async () => {
 });
 after(async () => { await stack.close(); });
 
-const repository = () => createCredentialRepository(stack.store, createKeys(stack.prefix));
+const repository = () => createCredentialRepository(stack.store, createKeyNames(stack.prefix));
 
 async function enrol(practitioner: string, key: SoftAuthenticator): Promise<TestBrowser> {
   const browser = new TestBrowser();
@@ -37,9 +37,9 @@ async function enrol(practitioner: string, key: SoftAuthenticator): Promise<Test
 
 /** Moves every date of the account's keys `days` into the past (as if enrolled then). */
 async function age(practitioner: string, days: number): Promise<void> {
-  const keys = createKeys(stack.prefix);
+  const keyNames = createKeyNames(stack.prefix);
   for (const credential of await repository().listByAccount(practitioner)) {
-    const hash = (await stack.store.hgetall(keys.credential(credential.id)))!;
+    const hash = (await stack.store.hgetall(keyNames.credential(credential.id)))!;
     const record = JSON.parse(hash.record!) as { createdAt: number };
     const fields: Record<string, string> = { record: JSON.stringify({ ...record, createdAt: record.createdAt - days * DAY }) };
     if (hash.binding) {
@@ -47,7 +47,7 @@ async function age(practitioner: string, days: number): Promise<void> {
       fields.binding = JSON.stringify({ ...binding, at: binding.at - days * DAY });
     }
     if (hash.confirmedAt) fields.confirmedAt = JSON.stringify(Number(hash.confirmedAt) - days * DAY);
-    assert.ok(await stack.store.hsetIfExists(keys.credential(credential.id), fields));
+    assert.ok(await stack.store.hsetIfExists(keyNames.credential(credential.id), fields));
   }
 }
 

@@ -17,7 +17,7 @@ import { createSoftAuthenticator, type SoftAuthenticator } from '../support/soft
 import { ceremony, followToRp, interactionPath, loginPage, pscUntilNextStep } from '../support/key-journey.ts';
 import { isRpRedirect } from '../support/psc-login.ts';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server.ts';
-import { createKeys } from '../../src/store/index.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 import { createCredentialRepository } from '../../src/webauthn/index.ts';
 
 const DAY = 86_400_000;
@@ -59,7 +59,7 @@ function admin(...args: string[]): Promise<{ status: number | null; stderr: stri
   });
 }
 
-const keys = () => createKeys(stack.prefix);
+const keys = () => createKeyNames(stack.prefix);
 const repository = () => createCredentialRepository(stack.store, keys());
 
 async function enrol(practitioner: string, key: SoftAuthenticator): Promise<TestBrowser> {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser, type Page } from '../support/browser.ts';
 import { authorizationRequest, exchange, isRpRedirect, loginAtPsc, signIn } from '../support/psc-login.ts';
-import { createKeys } from '../../src/store/index.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 import { createPilotAggregates, createPilotFiguresReader, parisDay } from '../../src/pilot/index.ts';
 import { generatePilotActivity } from '../../src/pilot/seed.ts';
 import { professionLabel } from '../../src/accounts/index.ts';
@@ -91,7 +91,7 @@ describe('the demo DPI', () => {
 describe('pilot pages', () => {
   const staff = new TestBrowser();
   before(async () => {
-    const aggregates = createPilotAggregates(stack.store, createKeys(stack.prefix));
+    const aggregates = createPilotAggregates(stack.store, createKeyNames(stack.prefix));
     let seq = 0;
     for (const { time, input } of generatePilotActivity({ clinicians: 120, days: 10, endDay: parisDay(Date.now()) })) {
       seq += 1;
@@ -104,7 +104,7 @@ describe('pilot pages', () => {
     const range = { from: parisDay(Date.now() - 9 * 86_400_000), to: parisDay(Date.now()) };
     const page = await staff.request(`${stack.issuer}/pilot/report?${new URLSearchParams(range).toString()}`);
     assert.equal(page.status, 200);
-    const figures = await createPilotFiguresReader(stack.store, createKeys(stack.prefix)).read(range);
+    const figures = await createPilotFiguresReader(stack.store, createKeyNames(stack.prefix)).read(range);
     const professions = figures.signIns.byProfession;
     assert.ok(professions.length >= 7, `the seed has ${professions.length} professions`);
     const rows = page.doc.querySelectorAll('[data-report="professions"] tbody tr').map((tr) => tr.querySelectorAll('th, td').map((c) => c.text.trim()));

@@ -12,7 +12,7 @@ import { authorizationRequest, isRpRedirect } from '../support/psc-login.ts';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { once } from 'node:events';
 import { ID_TOKEN_FAULTS } from '../../src/sandbox/psc/index.ts';
-import { createKeys } from '../../src/store/index.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 import { createSoftAuthenticator } from '../support/soft-authenticator.ts';
 import { ceremony, followToRp, interactionPath, pscUntilNextStep } from '../support/key-journey.ts';
 
@@ -40,7 +40,7 @@ async function backToApp(browser: TestBrowser, page: Page): Promise<URL> {
 }
 
 async function accountExists(idNat: string) {
-  return (await stack.store.get(createKeys(stack.prefix).account(idNat))) !== null;
+  return (await stack.store.get(createKeyNames(stack.prefix).account(idNat))) !== null;
 }
 
 describe('PSC round-trip failures', () => {
@@ -168,7 +168,7 @@ describe('PSC round-trip failures', () => {
     const verified = await browser.follow(callback, {}, { stopAt: (url) => url.pathname.endsWith('/psc/done') });
     assert.ok(verified.stoppedAt, 'the callback hands the result to /psc/done');
     const uid = verified.stoppedAt.pathname.split('/')[2]!;
-    await stack.store.set(createKeys(stack.prefix).interaction(uid, 'psc-result'), '{"accountId":"810107890127","authTime":"now"');
+    await stack.store.set(createKeyNames(stack.prefix).interaction(uid, 'psc-result'), '{"accountId":"810107890127","authTime":"now"');
     const done = await browser.request(verified.stoppedAt);
     assert.equal(done.status, 400);
     assert.match(done.text, /terminée ou a expiré/);

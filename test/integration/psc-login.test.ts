@@ -11,7 +11,7 @@ import { startStack, RP_POST_LOGOUT, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { csrfOf } from '../support/key-journey.ts';
 import { authorizationRequest, exchange, isRpRedirect, signIn } from '../support/psc-login.ts';
-import { createKeys } from '../../src/store/index.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 
 let stack: Stack;
 before(async () => { stack = await startStack({ name: 'psc-login' }); });
@@ -68,8 +68,8 @@ describe('federated sign-in through Pro Santé Connect', () => {
   });
 
   it('creates the account at the first PSC sign-in and refreshes it at the next', async () => {
-    const keys = createKeys(stack.prefix);
-    const read = async () => JSON.parse((await stack.store.get(keys.account('810102345672')))!) as { createdAt: number; pscVerifiedAt: number; lastPscAuthMode: string; lastPscAcr: string };
+    const keyNames = createKeyNames(stack.prefix);
+    const read = async () => JSON.parse((await stack.store.get(keyNames.account('810102345672')))!) as { createdAt: number; pscVerifiedAt: number; lastPscAuthMode: string; lastPscAcr: string };
     await exchange(await signIn(stack, new TestBrowser(), { choice: { practitioner: '810102345672', means: 'card' } }));
     const first = await read();
     assert.equal(first.lastPscAuthMode, 'CARD');

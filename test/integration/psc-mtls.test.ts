@@ -23,7 +23,7 @@ import { createPscConfigurationSource } from '../../src/federation/index.ts';
 import { createPscFetch } from '../../src/federation/psc-mtls.ts';
 import { readPscTlsFiles } from '../../src/federation/psc-tls-files.ts';
 import { ENDPOINTS } from '../../src/sandbox/psc/index.ts';
-import { createKeys } from '../../src/store/index.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 
 /** The subject DN registered at PSC for the gateway (RFC 4514), and the same in openssl's form. */
 const REGISTERED_DN = 'CN=hospiconnect-gateway,OU=DSI,O=CH de Demonstration,C=FR';
@@ -159,7 +159,7 @@ async function refusedAtTokenEndpoint(stack: Stack) {
   assert.ok(!events.some((e) => e.type === 'psc.verified'), 'nothing verified');
   const landing = await browser.submit(page, 'form[action$="/abort"]', {}, { stopAt: isRpRedirect });
   assert.equal(landing.stoppedAt?.searchParams.get('error'), 'access_denied');
-  assert.equal(await stack.store.get(createKeys(stack.prefix).account('810102345672')), null, 'no account created');
+  assert.equal(await stack.store.get(createKeyNames(stack.prefix).account('810102345672')), null, 'no account created');
 }
 
 describe('tls_client_auth with a certificate from another CA', () => {

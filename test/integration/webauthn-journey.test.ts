@@ -11,7 +11,7 @@ import { TestBrowser } from '../support/browser.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { exchange } from '../support/psc-login.ts';
 import { ceremony, csrfOf, followToRp, interactionPath, loginPage, pscUntilNextStep } from '../support/key-journey.ts';
-import { createKeys } from '../../src/store/index.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 import { createCredentialRepository } from '../../src/webauthn/index.ts';
 import { createMetadataStore, importBlob, METADATA_REFRESH_MS } from '../../src/mds/index.ts';
 import { createTestPki } from '../support/test-pki.ts';
@@ -27,7 +27,7 @@ before(async () => {
 });
 after(async () => { await stack.close(); });
 
-const repository = () => createCredentialRepository(stack.store, createKeys(stack.prefix));
+const repository = () => createCredentialRepository(stack.store, createKeyNames(stack.prefix));
 
 /** PSC sign-in then enrolment of `key` for `practitioner`; returns the tokens of that first sign-in. */
 async function enrol(practitioner: string, key: SoftAuthenticator, name = 'Ma clé') {
@@ -114,7 +114,7 @@ describe('keys in the login journey', () => {
     const pki = createTestPki();
     try {
       const mds = createTestMds(pki);
-      await importBlob(createMetadataStore(stack.store, createKeys(stack.prefix)), mds.blob({ no: 1, entries: [{ aaguid, roots: [mds.root.cert], statuses: ['REVOKED'] }] }), { roots: [mds.root.cert] });
+      await importBlob(createMetadataStore(stack.store, createKeyNames(stack.prefix)), mds.blob({ no: 1, entries: [{ aaguid, roots: [mds.root.cert], statuses: ['REVOKED'] }] }), { roots: [mds.root.cert] });
     } finally {
       pki.remove();
     }

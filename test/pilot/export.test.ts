@@ -6,23 +6,23 @@ import { createPilotFiguresReader } from '../../src/pilot/figures.ts';
 import { createPilotAggregates } from '../../src/pilot/aggregates.ts';
 import { pilotFormat, embeddableJson } from '../../src/pilot/presentation.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
-import { createKeys } from '../../src/store/keys.ts';
+import { createKeyNames } from '../../src/store/key-names.ts';
 import { createViews } from '../../src/http/views.ts';
 
 async function figuresWith(establishment: string, clientId: string) {
   const store = createMemoryStore();
-  const keys = createKeys('csv:');
-  await createPilotAggregates(store, keys).apply({
+  const keyNames = createKeyNames('csv:');
+  await createPilotAggregates(store, keyNames).apply({
     type: 'signin.succeeded', outcome: 'success', actor: '810100000001', profession: '10', clientId,
     details: { method: 'psc-card', acr: 'eidas3', durationMs: 1234, finess: ['0B0193488'], establishments: [establishment] },
     seq: 1, time: '2026-11-20T10:00:00Z', instance: 't', prev: '', mac: '',
   });
-  await createPilotAggregates(store, keys).apply({
+  await createPilotAggregates(store, keyNames).apply({
     type: 'signin.succeeded', outcome: 'success', actor: '810100000002', profession: '60', clientId: 'other-app',
     details: { method: 'webauthn-synced', acr: 'eidas2', durationMs: 2000 },
     seq: 2, time: '2026-11-20T11:00:00Z', instance: 't', prev: '', mac: '',
   });
-  return createPilotFiguresReader(store, keys).read({ from: '2026-11-20', to: '2026-11-20' });
+  return createPilotFiguresReader(store, keyNames).read({ from: '2026-11-20', to: '2026-11-20' });
 }
 
 describe('pilot CSV export', () => {

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import type { AuditEvent, StoredAuditInput } from '../../src/audit/types.ts';
-import { createKeys } from '../../src/store/keys.ts';
+import { createKeyNames } from '../../src/store/key-names.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
 import { createRedisStore } from '../../src/store/redis-store.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -159,9 +159,9 @@ function figuresSuite(kind: 'redis' | 'memory', open: (prefix: string) => { stor
 
     before(async () => {
       ({ store, close } = open(prefix));
-      const aggregates = createPilotAggregates(store, createKeys(prefix));
+      const aggregates = createPilotAggregates(store, createKeyNames(prefix));
       for (const e of EVENTS) await aggregates.apply(e);
-      reader = createPilotFiguresReader(store, createKeys(prefix));
+      reader = createPilotFiguresReader(store, createKeyNames(prefix));
     });
     after(async () => { await close(); });
 
@@ -219,7 +219,7 @@ function figuresSuite(kind: 'redis' | 'memory', open: (prefix: string) => { stor
     });
 
     it('keeps clinicians pseudonymous in the aggregates', async () => {
-      const dump = JSON.stringify(await Promise.all(['day', 'active'].map(async (part) => store.hgetall(createKeys(prefix).custom('pilot', part, '2026-11-17')).catch(() => store.smembers(createKeys(prefix).custom('pilot', part, '2026-11-17'))))));
+      const dump = JSON.stringify(await Promise.all(['day', 'active'].map(async (part) => store.hgetall(createKeyNames(prefix).custom('pilot', part, '2026-11-17')).catch(() => store.smembers(createKeyNames(prefix).custom('pilot', part, '2026-11-17'))))));
       assert.ok(dump.length > 10);
       assert.doesNotMatch(dump, /81010000000/);
     });

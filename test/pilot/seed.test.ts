@@ -14,7 +14,7 @@ import { AUDIT_EVENT_TYPES, type AuditEvent } from '../../src/audit/types.ts';
 import type { StoredAuditDetails } from '../../src/audit/details.ts';
 import { createRedisAuditLog, verifyLog } from '../../src/audit/index.ts';
 import { loadAuditMacKey } from '../../src/signing-keys/load.ts';
-import { createKeys } from '../../src/store/keys.ts';
+import { createKeyNames } from '../../src/store/key-names.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
 import { createRedisStore } from '../../src/store/redis-store.ts';
 import { addDays, parisDay } from '../../src/calendar/paris-days.ts';
@@ -121,15 +121,15 @@ describe('the seeded events in the pilot figures', () => {
 
   before(async () => {
     const store = createMemoryStore();
-    const keys = createKeys('seed:');
-    const aggregates = createPilotAggregates(store, keys);
+    const keyNames = createKeyNames('seed:');
+    const aggregates = createPilotAggregates(store, keyNames);
     let seq = 0;
     for (const { time, input } of events) {
       seq += 1;
       const event: AuditEvent = { ...input, seq, time: new Date(time).toISOString(), instance: 't', prev: '', mac: '' };
       await aggregates.apply(event);
     }
-    figures = await createPilotFiguresReader(store, keys).read({ from: FIRST_DAY, to: END_DAY });
+    figures = await createPilotFiguresReader(store, keyNames).read({ from: FIRST_DAY, to: END_DAY });
     await store.close();
   });
 
@@ -196,8 +196,8 @@ describe('npm run pilot:seed', () => {
     assert.equal(code, 0, errors);
     assert.match(errors, /created .*audit-mac-key\.json/, 'the gateway\'s keys are created on a fresh install');
     const macKey = loadAuditMacKey(keysDir, undefined);
-    const keys = createKeys(prefix);
-    const log = createRedisAuditLog(redis, keys, macKey);
+    const keyNames = createKeyNames(prefix);
+    const log = createRedisAuditLog(redis, keyNames, macKey);
     const verified = await verifyLog(log, macKey);
     assert.ok(verified.ok, JSON.stringify(verified));
     const stored: AuditEvent[] = [];
@@ -207,7 +207,7 @@ describe('npm run pilot:seed', () => {
     assert.ok(stored.length > 0 && stored.every((e) => e.details?.seeded === true && e.instance === 'pilot-seed'));
     const today = parisDay(Date.now());
     assert.ok(stored.every((e) => parisDay(e.time) >= addDays(today, -6) && Date.parse(e.time) <= Date.now()), 'events keep their own times, within the 7 days and not in the future');
-    const figures = await createPilotFiguresReader(createRedisStore(redis), keys).read({ from: addDays(today, -6), to: today });
+    const figures = await createPilotFiguresReader(createRedisStore(redis), keyNames).read({ from: addDays(today, -6), to: today });
     assert.equal(figures.signIns.total, stored.filter((e) => e.type === 'signin.succeeded').length);
     assert.ok(figures.signIns.total > 0);
     assert.equal(figures.clinicians.linked, stored.filter((e) => e.type === 'psc.verified' && e.details?.created === true).length);

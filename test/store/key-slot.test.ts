@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
-import { createKeys } from '../../src/store/keys.ts';
+import { createKeyNames } from '../../src/store/key-names.ts';
 import { keySlot } from '../../src/store/key-slot.ts';
 
 test('known slots from the Redis Cluster specification', () => {
@@ -20,11 +20,11 @@ test('known slots from the Redis Cluster specification', () => {
 
 test('agrees with cluster-key-slot (used by ioredis) on random and real keys', () => {
   const clusterKeySlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number;
-  const keys = createKeys('hc:');
+  const keyNames = createKeyNames('hc:');
   const samples = [
-    keys.model('Grant', 'g1'), keys.grantTokens('g1'), keys.model('Interaction', 'é-ü-✓'),
+    keyNames.model('Grant', 'g1'), keyNames.grantTokens('g1'), keyNames.model('Interaction', 'é-ü-✓'),
     ...Array.from({ length: 200 }, () => randomBytes(12).toString('base64')),
   ];
   for (const key of samples) assert.equal(keySlot(key), clusterKeySlot(key), key);
-  assert.equal(keySlot(keys.model('Grant', 'g1')), keySlot(keys.grantTokens('g1')));
+  assert.equal(keySlot(keyNames.model('Grant', 'g1')), keySlot(keyNames.grantTokens('g1')));
 });

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createKeys, type Keys } from '../../src/store/keys.ts';
+import { createKeyNames, type KeyNames } from '../../src/store/key-names.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
 import { createAdapterFactory, type AdapterFactory } from '../../src/store/oidc-adapter.ts';
 import { createRedisConnection } from '../../src/store/redis-connection.ts';
@@ -21,10 +21,10 @@ const MODELS = [
 ];
 
 /** The `{tag}` of a key, asserting the `<prefix>{<tag>}:<rest>` format. */
-function tagOf(keys: Keys, key: string): string {
-  assert.ok(key.startsWith(`${keys.prefix}{`), `expected ${key} to start with ${keys.prefix}{`);
-  const match = /^\{([^{}]+)\}:.+$/.exec(key.slice(keys.prefix.length));
-  assert.ok(match?.[1], `expected ${key} to be ${keys.prefix}{tag}:rest`);
+function tagOf(keyNames: KeyNames, key: string): string {
+  assert.ok(key.startsWith(`${keyNames.prefix}{`), `expected ${key} to start with ${keyNames.prefix}{`);
+  const match = /^\{([^{}]+)\}:.+$/.exec(key.slice(keyNames.prefix.length));
+  assert.ok(match?.[1], `expected ${key} to be ${keyNames.prefix}{tag}:rest`);
   return match[1];
 }
 
@@ -35,7 +35,7 @@ function near(actual: number, expected: number): boolean {
 function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () => Store, cleanup: (prefix: string) => Promise<void>) {
   describe(`oidc adapter contract: ${kind}`, () => {
     const prefix = uniquePrefix(`adapter-${kind}`);
-    const keys = createKeys(prefix);
+    const keyNames = createKeyNames(prefix);
     let store: Store;
     let factory: AdapterFactory;
     let n = 0;
@@ -43,7 +43,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
 
     before(() => {
       store = open();
-      factory = createAdapterFactory(store, keys);
+      factory = createAdapterFactory(store, keyNames);
     });
     after(async () => {
       await store.close();
@@ -56,14 +56,14 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       const payload = { jti, kind: 'AccessToken', accountId: 'acc', scope: 'openid', nested: { a: [1, 2] } };
       await adapter.upsert(jti, payload, 300);
       assert.deepEqual(await adapter.find(jti), payload);
-      assert.ok(near(await store.ttl(keys.model('AccessToken', jti)), 300));
+      assert.ok(near(await store.ttl(keyNames.model('AccessToken', jti)), 300));
       assert.equal(await adapter.find(id('missing')), undefined);
     });
 
     test('upsert without expiresIn stores without a TTL', async () => {
       const adapter = factory('Client');
       await adapter.upsert('client-a', { client_id: 'client-a' });
-      assert.equal(await store.ttl(keys.model('Client', 'client-a')), -1);
+      assert.equal(await store.ttl(keyNames.model('Client', 'client-a')), -1);
     });
 
     test('every model name round-trips', async () => {
@@ -84,7 +84,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       await adapter.upsert(gid, { jti: gid, accountId: 'a', openid: { scope: 'openid' } }, 60);
       await adapter.upsert(gid, { jti: gid, accountId: 'a' }, 120);
       assert.deepEqual(await adapter.find(gid), { jti: gid, accountId: 'a' });
-      assert.ok(near(await store.ttl(keys.model('Grant', gid)), 120));
+      assert.ok(near(await store.ttl(keyNames.model('Grant', gid)), 120));
     });
 
     test('all writes of one upsert go into a single batch', async () => {
@@ -97,7 +97,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
         hsetIfExists: (...args) => { calls.push('hsetIfExists'); return store.hsetIfExists(...args); },
         del: (...args) => { calls.push('del'); return store.del(...args); },
       };
-      const spied = createAdapterFactory(spy, keys);
+      const spied = createAdapterFactory(spy, keyNames);
       const dc = id('dc');
       await spied('DeviceCode').upsert(dc, { jti: dc, grantId: id('g'), userCode: id('UC') }, 60);
       const sess = id('sess');
@@ -115,7 +115,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       assert.equal(found?.jti, code);
       assert.equal(typeof found?.consumed, 'number');
       assert.ok((found?.consumed ?? 0) >= before && (found?.consumed ?? 0) <= before + 2);
-      assert.ok(near(await store.ttl(keys.model('AuthorizationCode', code)), 600));
+      assert.ok(near(await store.ttl(keyNames.model('AuthorizationCode', code)), 600));
     });
 
     test('consume of an absent id stores nothing', async () => {
@@ -123,7 +123,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       const code = id('ghost');
       await adapter.consume(code);
       assert.equal(await adapter.find(code), undefined);
-      assert.equal(await store.ttl(keys.model('AuthorizationCode', code)), -2);
+      assert.equal(await store.ttl(keyNames.model('AuthorizationCode', code)), -2);
     });
 
     test('findByUid finds a Session by its uid, not by another uid', async () => {
@@ -133,17 +133,17 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       await adapter.upsert(sid, payload, 120);
       assert.deepEqual(await adapter.findByUid(uid), payload);
       assert.equal(await adapter.findByUid(id('other-uid')), undefined);
-      assert.ok(near(await store.ttl(keys.sessionUid(uid)), 120));
+      assert.ok(near(await store.ttl(keyNames.sessionUid(uid)), 120));
     });
 
     test('findByUid ignores a stale index (record gone or owned by another uid)', async () => {
       const adapter = factory('Session');
       const [sid, uid, staleUid] = [id('sess'), id('uid'), id('stale-uid')];
       await adapter.upsert(sid, { jti: sid, uid }, 120);
-      await store.set(keys.sessionUid(staleUid), sid, 60);
+      await store.set(keyNames.sessionUid(staleUid), sid, 60);
       assert.equal(await adapter.findByUid(staleUid), undefined);
       const dangling = id('dangling-uid');
-      await store.set(keys.sessionUid(dangling), id('no-such-session'), 60);
+      await store.set(keyNames.sessionUid(dangling), id('no-such-session'), 60);
       assert.equal(await adapter.findByUid(dangling), undefined);
     });
 
@@ -153,7 +153,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       await adapter.upsert(dc, { jti: dc, userCode: code, grantId: id('g') }, 600);
       assert.equal((await adapter.findByUserCode(code))?.jti, dc);
       const stale = id('WXYZ');
-      await store.set(keys.userCode(stale), dc, 60);
+      await store.set(keyNames.userCode(stale), dc, 60);
       assert.equal(await adapter.findByUserCode(stale), undefined);
       assert.equal(await adapter.findByUserCode(id('never')), undefined);
     });
@@ -164,14 +164,14 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       await sessions.upsert(sid, { jti: sid, uid }, 120);
       await sessions.destroy(sid);
       assert.equal(await sessions.find(sid), undefined);
-      assert.equal(await store.ttl(keys.sessionUid(uid)), -2);
+      assert.equal(await store.ttl(keyNames.sessionUid(uid)), -2);
 
       const devices = factory('DeviceCode');
       const [dc, code, gid] = [id('dc'), id('UC'), id('g')];
       await devices.upsert(dc, { jti: dc, userCode: code, grantId: gid }, 600);
       await devices.destroy(dc);
-      assert.equal(await store.ttl(keys.userCode(code)), -2);
-      assert.deepEqual(await store.smembers(keys.grantTokens(gid)), []);
+      assert.equal(await store.ttl(keyNames.userCode(code)), -2);
+      assert.deepEqual(await store.smembers(keyNames.grantTokens(gid)), []);
       await devices.destroy(dc); // destroying twice is harmless
     });
 
@@ -192,7 +192,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
         ['AccessToken', id('at'), g2],
       ];
       for (const [model, jti, grantId] of issued) await factory(model).upsert(jti, { jti, grantId }, 300);
-      assert.equal((await store.smembers(keys.grantTokens(g1))).length, 5);
+      assert.equal((await store.smembers(keyNames.grantTokens(g1))).length, 5);
 
       await factory('AccessToken').revokeByGrantId(g1);
       for (const [model, jti, grantId] of issued) {
@@ -200,44 +200,44 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
         if (grantId === g1) assert.equal(found, undefined, `${model} of the revoked grant`);
         else assert.equal(found?.jti, jti, `${model} of the other grant`);
       }
-      assert.equal(await store.ttl(keys.grantTokens(g1)), -2);
-      assert.deepEqual(await store.smembers(keys.grantTokens(g2)), [keys.model('AccessToken', issued[5]![1])]);
+      assert.equal(await store.ttl(keyNames.grantTokens(g1)), -2);
+      assert.deepEqual(await store.smembers(keyNames.grantTokens(g2)), [keyNames.model('AccessToken', issued[5]![1])]);
       await factory('AccessToken').revokeByGrantId(id('unknown-grant'));
     });
 
     test('the grant token set lives at least as long as its longest token', async () => {
       const gid = id('grant');
       await factory('AccessToken').upsert(id('at'), { grantId: gid }, 60);
-      assert.ok(near(await store.ttl(keys.grantTokens(gid)), 60));
+      assert.ok(near(await store.ttl(keyNames.grantTokens(gid)), 60));
       await factory('RefreshToken').upsert(id('rt'), { grantId: gid }, 3600);
-      assert.ok(near(await store.ttl(keys.grantTokens(gid)), 3600));
+      assert.ok(near(await store.ttl(keyNames.grantTokens(gid)), 3600));
       await factory('AccessToken').upsert(id('at'), { grantId: gid }, 60);
-      assert.ok(near(await store.ttl(keys.grantTokens(gid)), 3600));
+      assert.ok(near(await store.ttl(keyNames.grantTokens(gid)), 3600));
     });
 
     test('keys are hash-tagged: grant with its token set, interaction with its ceremony state', async () => {
       const gid = id('grant');
-      const grantKey = keys.model('Grant', gid);
+      const grantKey = keyNames.model('Grant', gid);
       assert.equal(grantKey, `${prefix}{g:${gid}}:Grant`);
-      assert.equal(tagOf(keys, grantKey), tagOf(keys, keys.grantTokens(gid)));
+      assert.equal(tagOf(keyNames, grantKey), tagOf(keyNames, keyNames.grantTokens(gid)));
 
       const uid = id('interaction');
-      const interactionKey = keys.model('Interaction', uid);
+      const interactionKey = keyNames.model('Interaction', uid);
       assert.equal(interactionKey, `${prefix}{i:${uid}}:Interaction`);
-      assert.equal(tagOf(keys, interactionKey), tagOf(keys, keys.interaction(uid, 'x')));
+      assert.equal(tagOf(keyNames, interactionKey), tagOf(keyNames, keyNames.interaction(uid, 'x')));
 
-      assert.equal(tagOf(keys, keys.model('AccessToken', 'abc')), 'AccessToken:abc');
+      assert.equal(tagOf(keyNames, keyNames.model('AccessToken', 'abc')), 'AccessToken:abc');
 
       await factory('Grant').upsert(gid, { jti: gid }, 60);
       await factory('Interaction').upsert(uid, { jti: uid }, 60);
-      assert.notEqual(await store.hgetall(grantKey), null, 'the Grant is stored under keys.model');
-      assert.notEqual(await store.hgetall(interactionKey), null, 'the Interaction is stored under keys.model');
+      assert.notEqual(await store.hgetall(grantKey), null, 'the Grant is stored under keyNames.model');
+      assert.notEqual(await store.hgetall(interactionKey), null, 'the Interaction is stored under keyNames.model');
     });
 
     test('a damaged record is reported with its key, and destroy still removes it', async () => {
       const adapter = factory('Session');
       const sid = id('sess');
-      const key = keys.model('Session', sid);
+      const key = keyNames.model('Session', sid);
       await store.batch().hsetAll(key, { payload: '{not json' }, 60).exec();
       await assert.rejects(adapter.find(sid), (e: Error) => e.name === 'StoredRecordError' && e.message.includes(key));
       await adapter.destroy(sid);

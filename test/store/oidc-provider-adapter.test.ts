@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createKeys } from '../../src/store/keys.ts';
+import { createKeyNames } from '../../src/store/key-names.ts';
 import { createAdapterFactory } from '../../src/store/oidc-adapter.ts';
 import { createRedisConnection } from '../../src/store/redis-connection.ts';
 import { createRedisStore } from '../../src/store/redis-store.ts';
@@ -38,7 +38,7 @@ type ProviderClass = new (issuer: string, configuration: Record<string, unknown>
 
 describe('oidc-provider over the Redis adapter', () => {
   const prefix = uniquePrefix('oidc-provider');
-  const keys = createKeys(prefix);
+  const keyNames = createKeyNames(prefix);
   let store: Store;
   let provider: ProviderLike;
   let client: unknown;
@@ -48,7 +48,7 @@ describe('oidc-provider over the Redis adapter', () => {
     const { Provider } = (await import(specifier)) as { Provider: ProviderClass };
     store = createRedisStore(createRedisConnection({ url: TEST_REDIS_URL }));
     provider = new Provider('http://localhost:0', {
-      adapter: createAdapterFactory(store, keys),
+      adapter: createAdapterFactory(store, keyNames),
       clients: [{ client_id: 'demo-dpi', client_secret: 'secret', redirect_uris: ['http://localhost:3002/cb'] }],
       features: { devInteractions: { enabled: false } },
       ttl: { Grant: 600, AccessToken: 60, AuthorizationCode: 60, Session: 300, Interaction: 300 },
@@ -66,13 +66,13 @@ describe('oidc-provider over the Redis adapter', () => {
     grant.addOIDCScope('openid');
     const grantId = await grant.save();
     assert.equal((await provider.Grant.find(grantId))?.accountId, 'acc-1');
-    assert.notEqual(await store.hgetall(keys.model('Grant', grantId)), null);
+    assert.notEqual(await store.hgetall(keyNames.model('Grant', grantId)), null);
 
     const session = new provider.Session({ accountId: 'acc-1' });
     await session.save(300);
     assert.equal((await provider.Session.find(session.jti))?.accountId, 'acc-1');
     assert.equal((await provider.Session.findByUid(session.uid ?? ''))?.jti, session.jti);
-    const ttl = await store.ttl(keys.model('Session', session.jti));
+    const ttl = await store.ttl(keyNames.model('Session', session.jti));
     assert.ok(ttl > 290 && ttl <= 300, `expected the Session TTL near 300, got ${ttl}`);
   });
 

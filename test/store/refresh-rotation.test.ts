@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createKeys } from '../../src/store/keys.ts';
+import { createKeyNames } from '../../src/store/key-names.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
 import { createAdapterFactory, type AdapterFactory } from '../../src/store/oidc-adapter.ts';
 import { createRedisConnection } from '../../src/store/redis-connection.ts';
@@ -21,14 +21,14 @@ import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis.ts'
 for (const kind of ['redis', 'memory'] as const) {
   describe(`refresh token rotation cut by an outage: ${kind}`, () => {
     const prefix = uniquePrefix(`rotation-${kind}`);
-    const keys = createKeys(prefix);
+    const keyNames = createKeyNames(prefix);
     let now = 1_800_000_000_000;
     let store: Store;
     let factory: AdapterFactory;
     let n = 0;
     before(() => {
       store = kind === 'redis' ? createRedisStore(createRedisConnection({ url: TEST_REDIS_URL })) : createMemoryStore();
-      factory = createAdapterFactory(store, keys, () => now);
+      factory = createAdapterFactory(store, keyNames, () => now);
     });
     after(async () => {
       await store.close();

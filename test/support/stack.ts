@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { startGateway, type Gateway } from '../../src/gateway.ts';
 import { toClientMetadata } from '../../src/oidc/index.ts';
-import { createKeys, createRedisConnection, createRedisStore, createMemoryStore, type RedisConnectionOptions, type Store } from '../../src/store/index.ts';
+import { createKeyNames, createRedisConnection, createRedisStore, createMemoryStore, type RedisConnectionOptions, type Store } from '../../src/store/index.ts';
 import { startPscSimulator, type PscClient, type PscSimulator, type PscSimulatorTls } from '../../src/sandbox/psc/index.ts';
 import { TEST_REDIS_URL, deletePrefix, uniquePrefix } from './redis.ts';
 import { freePort } from './ports.ts';
@@ -172,7 +172,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...(redis ? { redis } : {}), ...(options.clock ? { clock: options.clock } : {}),
   });
   for (const port of ports) gateways.push(await startInstance(port));
-  const keys = createKeys(prefix);
+  const keyNames = createKeyNames(prefix);
   const demoRps = demo ? [
     await startDemoRp({ port: demoPorts[0]!, title: 'DPI de démonstration', subtitle: 'test', issuer, clientId: 'demo-dpi', auth: { method: 'client_secret_basic', secret: demoSecret }, logger }),
     await startDemoRp({ port: demoPorts[1]!, title: 'Service DMP de démonstration', subtitle: 'test', issuer, clientId: 'demo-dmp', auth: { method: 'private_key_jwt', key: await loadClientKey(keysDir, 'demo-dmp') }, signedUserinfo: true, fapi2: true, logger }),
@@ -212,10 +212,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       let cursor = '0';
       let n = 0;
       do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', `${keys.prefix}*`, 'COUNT', 1000);
+        const [next, found] = await redis.scan(cursor, 'MATCH', `${keyNames.prefix}*`, 'COUNT', 1000);
         cursor = next;
         // Abuse-limit counters (`rl:`) count requests, refused ones included: not stored state.
-        n += found.filter((key) => !key.startsWith(`${keys.prefix}rl:`)).length;
+        n += found.filter((key) => !key.startsWith(`${keyNames.prefix}rl:`)).length;
       } while (cursor !== '0');
       return n;
     },

@@ -1,7 +1,7 @@
 /** The policy switch that refuses keys without an attestation statement (webauthn.requireAttestation). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createKeys } from '../../src/store/keys.ts';
+import { createKeyNames } from '../../src/store/key-names.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
 import { createWebAuthnDeps, createRegistrationOptions, verifyRegistration, webauthnSettingsFor } from '../../src/webauthn/index.ts';
 import { createSoftAuthenticator } from '../support/soft-authenticator.ts';
@@ -11,7 +11,7 @@ const ORIGIN = 'https://gw.example';
 
 function depsWith(requireAttestation: boolean) {
   const store = createMemoryStore();
-  return createWebAuthnDeps({ store, keys: createKeys('t:'), settings: { ...webauthnSettingsFor(ORIGIN), requireAttestation } });
+  return createWebAuthnDeps({ store, keyNames: createKeyNames('t:'), settings: { ...webauthnSettingsFor(ORIGIN), requireAttestation } });
 }
 
 async function register(requireAttestation: boolean, attestation: 'none' | 'packed') {

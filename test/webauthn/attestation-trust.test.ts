@@ -73,7 +73,7 @@ eachBackend('attestation trust', (bench) => {
   before(async () => {
     h = bench();
     // refreshMs 0: every ceremony reads the summary, so an import applies at once in the test.
-    metadata = createMetadataStore(h.store, h.keys, { refreshMs: 0 });
+    metadata = createMetadataStore(h.store, h.keyNames, { refreshMs: 0 });
     await importBlob(metadata, blob(1), { roots: [mds.root.cert] });
   });
 

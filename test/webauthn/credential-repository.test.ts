@@ -124,11 +124,11 @@ eachBackend('credential repository', (bench) => {
   });
 
   test('a record its account no longer lists counts as revoked (half-applied revocation)', async () => {
-    const { deps, store, keys } = bench();
+    const { deps, store, keyNames } = bench();
     const idNat = uniqueIdNat();
     const stored = credential(idNat);
     await deps.credentials.add(stored);
-    await store.batch().srem(keys.accountPart(idNat, 'credentials'), [stored.id]).exec();
+    await store.batch().srem(keyNames.accountPart(idNat, 'credentials'), [stored.id]).exec();
     assert.deepEqual(await deps.credentials.lookup(stored.id), { state: 'revoked', idNat });
     assert.equal(await deps.credentials.find(stored.id), null);
     assert.equal(await deps.credentials.revoke(idNat, stored.id), true, 'the owner can still clean it up');
@@ -161,10 +161,10 @@ eachBackend('credential repository', (bench) => {
   });
 
   test('a corrupt record is an error naming the key, not a guess', async () => {
-    const { deps, store, keys } = bench();
+    const { deps, store, keyNames } = bench();
     const stored = credential(uniqueIdNat());
     await deps.credentials.add(stored);
-    await store.hsetIfExists(keys.credential(stored.id), { counter: '"seven"' });
+    await store.hsetIfExists(keyNames.credential(stored.id), { counter: '"seven"' });
     await assert.rejects(deps.credentials.find(stored.id), /stored credential .*credential: expected a credential hash written by this module, got counter:/);
   });
 
@@ -184,43 +184,43 @@ eachBackend('credential repository', (bench) => {
   });
 
   test('userHandleFor: concurrent first calls agree on one handle; the losers leave no reverse index', async () => {
-    const { deps, store, keys, snapshot } = bench();
+    const { deps, store, keyNames, snapshot } = bench();
     const idNat = uniqueIdNat();
     const handles = await Promise.all(Array.from({ length: 8 }, () => deps.credentials.userHandleFor(idNat)));
     assert.equal(new Set(handles).size, 1, `expected one handle, got ${new Set(handles).size}`);
     const [handle] = handles;
     assert.ok(handle);
-    assert.equal(await store.get(keys.accountPart(idNat, 'webauthn-user')), handle);
+    assert.equal(await store.get(keyNames.accountPart(idNat, 'webauthn-user')), handle);
     assert.equal(await deps.credentials.accountForUserHandle(handle), idNat);
     const reverse = Object.entries(await snapshot()).filter(([key, value]) => key.includes('{uh:') && value === idNat);
-    assert.deepEqual(reverse.map(([key]) => key), [keys.userHandle(handle)], 'one reverse index, the winner\'s');
+    assert.deepEqual(reverse.map(([key]) => key), [keyNames.userHandle(handle)], 'one reverse index, the winner\'s');
   });
 
   test('a reverse index lost after a crash is healed by the next call', async () => {
-    const { deps, store, keys } = bench();
+    const { deps, store, keyNames } = bench();
     const idNat = uniqueIdNat();
     const handle = await deps.credentials.userHandleFor(idNat);
-    await store.del(keys.userHandle(handle));
+    await store.del(keyNames.userHandle(handle));
     assert.equal(await deps.credentials.accountForUserHandle(handle), null);
     assert.equal(await deps.credentials.userHandleFor(idNat), handle);
     assert.equal(await deps.credentials.accountForUserHandle(handle), idNat);
   });
 
   test('a reverse index pointing at an account that uses another handle is ignored', async () => {
-    const { deps, store, keys } = bench();
+    const { deps, store, keyNames } = bench();
     const idNat = uniqueIdNat();
     await deps.credentials.userHandleFor(idNat);
     const stray = randomBytes(32).toString('base64url');
-    await store.set(keys.userHandle(stray), idNat);
+    await store.set(keyNames.userHandle(stray), idNat);
     assert.equal(await deps.credentials.accountForUserHandle(stray), null);
   });
 
   test('keys: a credential and its tombstone share a slot; the account set and handle share the account slot', async () => {
-    const { keys } = bench();
+    const { keyNames } = bench();
     const id = randomBytes(16).toString('base64url');
     const tag = (key: string) => /\{([^}]+)\}/.exec(key)?.[1];
-    assert.equal(tag(keys.credential(id)), tag(keys.credentialPart(id, 'revoked')));
-    assert.equal(tag(keys.accountPart('8123', 'credentials')), tag(keys.accountPart('8123', 'webauthn-user')));
-    assert.equal(tag(keys.accountPart('8123', 'credentials')), tag(keys.account('8123')));
+    assert.equal(tag(keyNames.credential(id)), tag(keyNames.credentialPart(id, 'revoked')));
+    assert.equal(tag(keyNames.accountPart('8123', 'credentials')), tag(keyNames.accountPart('8123', 'webauthn-user')));
+    assert.equal(tag(keyNames.accountPart('8123', 'credentials')), tag(keyNames.account('8123')));
   });
 });

@@ -11,7 +11,7 @@ import { after, before, describe } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
-import { createKeys, type Keys } from '../../src/store/keys.ts';
+import { createKeyNames, type KeyNames } from '../../src/store/key-names.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
 import { createRedisConnection } from '../../src/store/redis-connection.ts';
 import { createRedisStore } from '../../src/store/redis-store.ts';
@@ -34,7 +34,7 @@ type KeyType = 'string' | 'hash' | 'set' | 'list' | 'zset';
 
 export interface Harness {
   store: Store;
-  keys: Keys;
+  keyNames: KeyNames;
   deps: WebAuthnDeps;
   /** A fresh ceremony key (as the routes will use: bound to an interaction uid). */
   ceremonyKey(name?: string): string;
@@ -138,9 +138,9 @@ export function eachBackend(title: string, suite: (bench: () => Harness, backend
 function createHarness(inner: Store, prefix: string, elapse: (seconds: number) => Promise<void>): Harness {
   const written = new Map<string, KeyType>();
   const store = recording(inner, written);
-  const keys = createKeys(prefix);
-  const deps = createWebAuthnDeps({ store, keys, settings: webauthnSettingsFor(ISSUER), aaguids: loadAaguidTable(AAGUIDS_PATH) });
-  const ceremonyKey = (name = 'webauthn') => keys.interaction(randomBytes(12).toString('base64url'), name);
+  const keyNames = createKeyNames(prefix);
+  const deps = createWebAuthnDeps({ store, keyNames, settings: webauthnSettingsFor(ISSUER), aaguids: loadAaguidTable(AAGUIDS_PATH) });
+  const ceremonyKey = (name = 'webauthn') => keyNames.interaction(randomBytes(12).toString('base64url'), name);
   const isCeremony = (key: string) => key.startsWith(`${prefix}{i:`);
 
   async function snapshot(): Promise<Record<string, unknown>> {
@@ -169,7 +169,7 @@ function createHarness(inner: Store, prefix: string, elapse: (seconds: number) =
     return { ceremonyKey: key, options: request, response };
   }
 
-  return { store, keys, deps, ceremonyKey, snapshot, enrol, elapse, assertion };
+  return { store, keyNames, deps, ceremonyKey, snapshot, enrol, elapse, assertion };
 }
 
 /** Asserts a WebAuthnError with that code (and never another kind of error). */

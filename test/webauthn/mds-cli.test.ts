@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createRedisAuditLog } from '../../src/audit/index.ts';
 import { loadKeys } from '../../src/signing-keys/load.ts';
-import { createKeys } from '../../src/store/keys.ts';
+import { createKeyNames } from '../../src/store/key-names.ts';
 import { createRedisConnection } from '../../src/store/redis-connection.ts';
 import { createRedisStore } from '../../src/store/redis-store.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -68,8 +68,8 @@ function mdsCommand(...args: string[]): Promise<{ status: number | null; stdout:
 const withTestRoot = (...args: string[]) => mdsCommand(...args, '--root', mds.root.certFile);
 
 async function stored(): Promise<Record<string, string | null>> {
-  const keys = createKeys(prefix);
-  return { blob: await store.get(keys.custom('mds', 'blob')), entries: await store.get(keys.custom('mds', 'entries')) };
+  const keyNames = createKeyNames(prefix);
+  return { blob: await store.get(keyNames.custom('mds', 'blob')), entries: await store.get(keyNames.custom('mds', 'entries')) };
 }
 
 /** One line on stderr, exit 2, nothing on stdout. */
@@ -85,7 +85,7 @@ function refusedWith(result: { status: number | null; stdout: string; stderr: st
 async function auditEvents() {
   const redis = new Redis(TEST_REDIS_URL);
   try {
-    const log = createRedisAuditLog(redis, createKeys(prefix), macKey);
+    const log = createRedisAuditLog(redis, createKeyNames(prefix), macKey);
     const events = await log.range({ order: 'oldest-first', limit: 100 });
     await log.close();
     return events.filter((event) => event.type === 'admin.action');
@@ -130,7 +130,7 @@ describe('npm run mds', () => {
     const result = await withTestRoot('import', file('blob-5.jwt', mds.blob({ no: 5, entries: [{ aaguid: AAGUID, roots: [mds.root.cert] }] })));
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^loaded BLOB no\. 5 \(nextUpdate \d{4}-\d{2}-\d{2}, 1 models with an AAGUID\)/);
-    const entry = await createMetadataStore(store, createKeys(prefix), { refreshMs: 0 }).entryFor(AAGUID.toUpperCase());
+    const entry = await createMetadataStore(store, createKeyNames(prefix), { refreshMs: 0 }).entryFor(AAGUID.toUpperCase());
     assert.equal(entry?.aaguid, AAGUID);
 
     const status = await mdsCommand('status');

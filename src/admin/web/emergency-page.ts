@@ -58,7 +58,7 @@ export function postEmergencyCode(deps: PortalDeps): RequestHandler {
       return;
     }
     const result = await issueEmergencyCode({
-      codes: createEmergencyCodes(deps.store, deps.keys),
+      codes: createEmergencyCodes(deps.store, deps.keyNames),
       accountExists: async (id) => (await deps.accounts.find(id)) !== undefined,
       audit: (event) => deps.audit.record(event, req),
       warn: (fields, message) => req.log.warn(fields, message),

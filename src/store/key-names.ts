@@ -11,7 +11,7 @@
 export const SHARED_TAGS = ['audit', 'pilot', 'mds', 'sessions', 'emergency'] as const;
 export type SharedTag = typeof SHARED_TAGS[number];
 
-export interface Keys {
+export interface KeyNames {
   readonly prefix: string;
   /** oidc-provider model record (Interaction and Grant share their tag with ceremony state / token index). */
   model(model: string, id: string): string;
@@ -53,7 +53,7 @@ export interface Keys {
   custom(tag: SharedTag, ...rest: string[]): string;
 }
 
-export function createKeys(prefix: string): Keys {
+export function createKeyNames(prefix: string): KeyNames {
   if (/[{}]/.test(prefix)) throw new Error(`redis prefix must not contain braces, got "${prefix}"`);
   const key = (tag: string, ...rest: string[]) => `${prefix}{${tag}}${rest.length ? `:${rest.join(':')}` : ''}`;
   const tagFor = (model: string, id: string) => {
