@@ -3,14 +3,16 @@
  * ioredis throws during an outage (connection refused or reset, retries exhausted, a Cluster
  * or Sentinel without a master, a command or a request's wait timing out) and from the
  * replies of a Redis that is up but refuses (disk or memory full, a replica, busy, loading,
- * failing over), also when they come back inside a batch's script. It is oidc-provider's
- * `temporarily_unavailable` with status 503, so the provider answers relying parties with
- * that OAuth error (a redirect to the client for /auth, JSON for /token) and the gateway's
- * own routes show the French "try again in a moment" page. Other Redis errors (WRONGTYPE, a
- * script bug) stay what they are: a server error, logged.
+ * failing over), also when they come back inside a batch's script. It carries the OAuth
+ * error `temporarily_unavailable` with status 503 in the fields OAuth layers answer from
+ * (`error`, `error_description`, `status`, `expose`, `allow_redirect`: oidc-provider's error
+ * handlers read exactly these), so the provider answers relying parties with that error (a
+ * redirect to the client for /auth, JSON for /token) without the store depending on the
+ * provider; the gateway's own routes show the French "try again in a moment" page
+ * (http/refusal.ts). Other Redis errors (WRONGTYPE, a script bug) stay what they are: a
+ * server error, logged.
  */
 import { errorCauses } from './error-causes.ts';
-import { errors } from 'oidc-provider';
 import type { Store, StoreBatch } from './store.ts';
 
 /**
@@ -19,12 +21,20 @@ import type { Store, StoreBatch } from './store.ts';
  */
 export const OUTAGE_RETRY_AFTER_SECONDS = 5;
 
-export class StoreUnavailableError extends errors.TemporarilyUnavailable {
+export class StoreUnavailableError extends Error {
+  /** The OAuth error code (RFC 6749 §4.1.2.1, §5.2 as extended for the token endpoint). */
+  readonly error = 'temporarily_unavailable';
+  readonly error_description = 'the service is temporarily unavailable, try again in a moment';
+  readonly status = 503;
+  readonly statusCode = 503;
+  /** The code and description may be shown: they say nothing of the store. */
+  readonly expose = true;
+  /** An authorization request's error goes back to the client's redirect_uri, as any OAuth error. */
+  readonly allow_redirect = true;
   constructor(cause: unknown) {
-    super('the service is temporarily unavailable, try again in a moment', { cause });
-    this.status = 503;
-    this.statusCode = 503;
-    this.expose = true;
+    // The message is the error code: what oidc-provider's answers put in `error`.
+    super('temporarily_unavailable', { cause });
+    this.name = 'StoreUnavailableError';
   }
 }
 
