@@ -20,7 +20,8 @@ import { isReady, sleep, waitFor } from './wait-for.ts';
 /** The documented wait for Redis (docs/operations.md), and what answering takes on a busy 2-core machine. */
 const PROMISED_MS = 3_000;
 const MARGIN_MS = 2_000;
-const FREEZE_SECONDS = 8;
+/** As long as the freeze that was reported (issue 20); the promise must not depend on it. */
+const FREEZE_SECONDS = 15;
 
 let redis: RedisServer;
 let stack: Stack;
@@ -80,7 +81,7 @@ function reloadSignInPage(browser: TestBrowser, url: string) {
 }
 
 describe('chaos: Redis stalled', () => {
-  it(`answers every request within ${PROMISED_MS} ms of the freeze, queued or not, and keeps every token`, { timeout: 50_000 }, async (t) => {
+  it(`answers every request within ${PROMISED_MS} ms of the freeze, queued or not, and keeps every token`, { timeout: 60_000 }, async (t) => {
     const sessions: Awaited<ReturnType<typeof exchange>>[] = [];
     for (let i = 0; i < 3; i += 1) sessions.push(await exchange(await signIn(stack, new TestBrowser())));
     const parked = await Promise.all([0, 1].map(async () => {
