@@ -1,8 +1,9 @@
 /**
  * A failover under load, for the Sentinel and Cluster chaos tests: three signed-in clinicians'
  * relying parties refresh their tokens (rotated at each refresh) and call userinfo in a loop,
- * trying a refused refresh again with the same token, while the test switches masters. Every answer is recorded with when it was asked; the
- * checks say what the gateway promises during and after a switch.
+ * trying a refused refresh again with the same token, while the test switches masters; a
+ * fourth clinician enrolled a security key before. Every answer is recorded with when it was
+ * asked; the checks say what the gateway promises during and after a switch.
  */
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
@@ -11,6 +12,7 @@ import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
 import { isReady, sleep, waitFor } from './wait-for.ts';
 import { ROTATION_SETTLES_MS } from '../../src/store/refresh-rotation.ts';
+import { checkKeyAfterSwitch, enrolKeyBeforeSwitch } from './failover-key.ts';
 
 interface Answer { worker: number; what: 'refresh' | 'userinfo'; status: number; error: string | null; at: number; ms: number }
 
@@ -24,20 +26,28 @@ interface Worker {
 
 const LOAD_BEFORE_MS = 1_500;
 
+export interface FailoverOptions {
+  /** A clinician with no key yet: enrols one before the switch, signs in with it alone after. */
+  keyHolder: string;
+  /** The gateway's log lines (the stack's `logs` option). */
+  logs?: string[];
+}
+
 /**
- * The failover scenario; when it fails, the gateway's error lines (`logs`, the stack's log
- * option) are printed as diagnostics: a 500 names its error there.
+ * The failover scenario; when it fails, the gateway's error lines (`logs`) are printed as
+ * diagnostics: a 500 names its error there.
  */
-export async function failoverUnderLoad(t: TestContext, stack: Stack, switchMasters: () => Promise<void>, logs: string[] = []): Promise<void> {
+export async function failoverUnderLoad(t: TestContext, stack: Stack, switchMasters: () => Promise<void>, { keyHolder, logs = [] }: FailoverOptions): Promise<void> {
   try {
-    await failoverScenario(t, stack, switchMasters);
+    await failoverScenario(t, stack, switchMasters, keyHolder);
   } catch (err) {
     for (const line of logs.filter((l) => /"level":(50|60)/.test(l)).slice(0, 10)) t.diagnostic(line.slice(0, 600));
     throw err;
   }
 }
 
-async function failoverScenario(t: TestContext, stack: Stack, switchMasters: () => Promise<void>): Promise<void> {
+async function failoverScenario(t: TestContext, stack: Stack, switchMasters: () => Promise<void>, keyHolder: string): Promise<void> {
+  const key = await enrolKeyBeforeSwitch(stack, keyHolder);
   const workers: Worker[] = [];
   for (let index = 0; index < 3; index += 1) {
     const browser = new TestBrowser();
@@ -119,6 +129,8 @@ async function failoverScenario(t: TestContext, stack: Stack, switchMasters: () 
     assert.equal(again.sawLoginPage, false, `clinician ${worker.index}: the session is still there`);
     assert.ok((await exchange(again)).access_token);
   }
+  // The key enrolled before the switch is still the clinician's, and signs in.
+  await checkKeyAfterSwitch(stack, key);
   const audit = await stack.gateways[0]!.verifyAudit();
   assert.equal(audit.ok, true, `the audit chain is whole: ${JSON.stringify(audit).slice(0, 300)}`);
 }

@@ -4,8 +4,8 @@
  * what it acknowledged: replication's own loss window is documented, not tested). While the
  * sentinels vote and promote the replica, relying parties get only successes or 503
  * `temporarily_unavailable`; the gateway finds the new master by itself (no restart), every
- * token it handed out before still works, sessions are still there and the audit chain is
- * whole. A refresh whose rotation was cut by the switch is answered 503 and works when tried
+ * token it handed out before still works, sessions are still there, a security key enrolled
+ * before is still listed and signs in, and the audit chain is whole. A refresh whose rotation was cut by the switch is answered 503 and works when tried
  * again (not invalid_grant).
  */
 import { after, before, describe, it } from 'node:test';
@@ -33,7 +33,7 @@ describe('chaos: Sentinel failover', () => {
     await failoverUnderLoad(t, stack, async () => {
       await group.failover();
       await waitFor('the sentinels switched masters', async () => (await group.master().catch(() => old)) !== old, 30_000);
-    }, logs);
+    }, { keyHolder: '810104567894', logs });
     assert.notEqual(await group.master(), old);
   });
 
@@ -43,7 +43,7 @@ describe('chaos: Sentinel failover', () => {
     await failoverUnderLoad(t, stack, async () => {
       await killOnceReplicated(old);
       await waitFor('the sentinels promoted the replica', async () => (await group.master().catch(() => old)) !== old, 30_000);
-    }, logs);
+    }, { keyHolder: '810105678905', logs });
     assert.notEqual(await group.master(), old);
   });
 });

@@ -1,17 +1,18 @@
 /**
  * Abuse limits over real HTTP, each on a stack with small budgets: sign-in steps per client
- * address, failed key sign-ins per account (the key path closes, PSC stays open), token
+ * address (authorization requests by GET or POST alike, in one budget), failed key sign-ins
+ * per account (the key path closes, PSC stays open), token
  * requests per relying party (requests that fail client authentication are not the client's
  * and are counted against the address instead) — pushed authorization requests count the same
  * way, in the same budget. Refusals are 429 with Retry-After, in the
  * form each caller reads (French page, ceremony JSON, OAuth JSON), audited once per window.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
-import { TestBrowser } from '../support/browser.ts';
+import { TestBrowser, type Page } from '../support/browser.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../support/soft-authenticator.ts';
-import { exchange, signIn } from '../support/psc-login.ts';
+import { authorizationRequest, exchange, isRpRedirect, signIn } from '../support/psc-login.ts';
 import { ceremony, followToRp, interactionPath, loginPage, pscUntilNextStep } from '../support/key-journey.ts';
 
 async function rateLimitEvents(stack: Stack) {
@@ -48,6 +49,72 @@ describe('sign-in steps per client address', () => {
     assert.equal(events[0]!.outcome, 'failure');
     assert.equal(events[0]!.details?.limit, 'signin-ip');
     assert.equal(events[0]!.details?.route, 'POST /interaction/:uid/webauthn/options');
+  });
+});
+
+describe('authorization requests by POST, in the same sign-in budget', () => {
+  let stack: Stack;
+  // Each test spends the whole budget of this address: a stack (and so a budget) each.
+  beforeEach(async () => { stack = await startStack({ name: 'limits-post-auth', overrides: { 'limits.signinPerIp.points': 6, 'limits.signinPerIp.seconds': 60 } }); });
+  afterEach(async () => { await stack.close(); });
+
+  /** A relying party's authorization request, form-encoded in a POST (OIDC Core §3.1.2.1). */
+  async function authForm() {
+    return Object.fromEntries((await authorizationRequest(stack)).url.searchParams);
+  }
+  /** POST /auth, its 303 to GET /auth not followed. */
+  async function postAuth() {
+    return new TestBrowser().request(`${stack.issuer}/auth`, { method: 'POST', form: await authForm() });
+  }
+  /** GET /auth, its redirect to the sign-in page not followed. */
+  async function getAuth() {
+    return new TestBrowser().request((await authorizationRequest(stack)).url);
+  }
+  function assertAccepted(page: Page, what: string, to: RegExp) {
+    assert.equal(page.status, 303, `${what}: ${page.status} ${page.text.slice(0, 200)}`);
+    assert.match(page.headers.get('location') ?? '', to, what);
+  }
+  /** The refusal of a sign-in step past the budget, whichever the method: 429, Retry-After, the French page. */
+  function assertRefused(page: Page, what: string) {
+    assert.equal(page.status, 429, what);
+    const retryAfter = Number(page.headers.get('retry-after'));
+    assert.ok(retryAfter > 0 && retryAfter <= 60, `${what}: Retry-After ${page.headers.get('retry-after')}`);
+    assert.equal(page.headers.get('location'), null, `${what}: sent neither on to GET nor back to the relying party`);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/, what);
+    assert.match(page.text, /Trop de tentatives de connexion/, what);
+  }
+  const alertOf = (page: Page) => page.doc.querySelector('[role="alert"]')?.text.trim();
+
+  it('counts each POST as a step; past the budget a POST is refused as a GET is (429, Retry-After, the French page), audited once', async () => {
+    // A POST the browser follows is two steps: the POST, then the GET it is sent to
+    // (docs: a POST and the GET it leads to count as two sign-in steps).
+    for (let i = 0; i < 2; i += 1) {
+      const followed = await new TestBrowser().follow(`${stack.issuer}/auth`, { method: 'POST', form: await authForm() }, { stopAt: isRpRedirect });
+      assert.equal(followed.page?.status, 200, `POST ${i + 1}, followed, reaches the sign-in page`);
+    }
+    for (let i = 0; i < 2; i += 1) assertAccepted(await postAuth(), `POST ${i + 3} is within the budget`, /^\/auth\?/);
+
+    const refusedPost = await postAuth();
+    assertRefused(refusedPost, 'a POST past the budget');
+    const refusedGet = await getAuth();
+    assertRefused(refusedGet, 'a GET past the budget');
+    assert.equal(alertOf(refusedPost), alertOf(refusedGet), 'the same message');
+
+    const events = await rateLimitEvents(stack);
+    assert.equal(events.length, 1, 'audited once per window');
+    assert.equal(events[0]!.details?.limit, 'signin-ip');
+    assert.equal(events[0]!.details?.route, 'POST /auth');
+  });
+
+  it('shares one budget between GET and POST', async () => {
+    for (let i = 0; i < 3; i += 1) {
+      assertAccepted(await getAuth(), `GET ${i + 1}`, /^\/interaction\//);
+      assertAccepted(await postAuth(), `POST ${i + 1}`, /^\/auth\?/);
+    }
+    assertRefused(await getAuth(), 'a GET after three GETs and three POSTs');
+    assertRefused(await postAuth(), 'a POST after them');
+    const events = await rateLimitEvents(stack);
+    assert.deepEqual(events.map((e) => `${e.details?.limit} ${e.details?.route}`), ['signin-ip GET /auth']);
   });
 });
 

@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, RP_REDIRECT, type Stack } from '../support/stack.ts';
+import { parse } from 'node-html-parser';
 import { TestBrowser } from '../support/browser.ts';
 import { authorizationRequest } from '../support/psc-login.ts';
 
@@ -41,6 +42,49 @@ describe('bad input', () => {
       assert.match(page.text, /Une erreur est survenue/, name);
       assert.doesNotMatch(page.body, STACK_TRACE, name);
     }
+    assert.equal(await stack.keyCount(), before, 'nothing was stored');
+  });
+
+  it('refuses a POST authorization request that breaks the input limits as it refuses the GET one', async () => {
+    const before = await stack.keyCount();
+    const params = (await authUrlWith({})).search.slice(1);
+    const cases: Array<[string, string]> = [
+      ['oversized', `${params}&pad=${'y'.repeat(9000)}`],
+      ['too many parameters', `${params}${Array.from({ length: 80 }, (_, i) => `&p${i}=1`).join('')}`],
+      ['a value too long', `${params}&login_hint=${'x'.repeat(5000)}`],
+      ['bad percent-encoding', `${params}&x=%E0%A4%A`],
+    ];
+    /** What a person sees of the refusal: status, where it sends them, the page's title, message and error code. */
+    const refusal = (response: Response, html: string) => {
+      const doc = parse(html);
+      return {
+        status: response.status,
+        location: response.headers.get('location'),
+        type: response.headers.get('content-type'),
+        title: doc.querySelector('h1')?.text.trim(),
+        message: doc.querySelector('[role="alert"]')?.text.trim(),
+        code: doc.querySelector('.hint')?.text.trim(),
+      };
+    };
+    const ask = async (url: string, init: RequestInit = {}) => {
+      const response = await fetch(url, { ...init, headers: { accept: 'text/html', 'accept-language': 'fr-FR', ...init.headers }, redirect: 'manual' });
+      const html = await response.text();
+      assert.doesNotMatch(html, STACK_TRACE);
+      return refusal(response, html);
+    };
+    for (const [name, serialised] of cases) {
+      const get = await ask(`${stack.issuer}/auth?${serialised}`);
+      const post = await ask(`${stack.issuer}/auth`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: serialised });
+      assert.equal(get.status, 400, `${name}: GET refused`);
+      assert.match(get.message ?? '', /\S/, `${name}: the page says why`);
+      assert.deepEqual(post, get, `${name}: POST refused as GET is`);
+    }
+    // Past twice the query limit, the body is not even read (413); a GET that long is refused by
+    // Node's header limit before the gateway sees it.
+    const huge = await ask(`${stack.issuer}/auth`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `${params}&pad=${'y'.repeat(20_000)}` });
+    assert.equal(huge.status, 413);
+    assert.equal(huge.location, null);
+    assert.match(huge.type ?? '', /text\/html/);
     assert.equal(await stack.keyCount(), before, 'nothing was stored');
   });
 

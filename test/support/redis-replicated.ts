@@ -158,6 +158,8 @@ export interface ClusterGroup {
   servers: RedisServer[];
   /** The masters now, by what the cluster says. */
   masters(): Promise<RedisServer[]>;
+  /** The master that serves `key`'s slot now (a test can then fail over the shard that holds what it checks). */
+  masterOf(key: string): Promise<RedisServer>;
   /** True when every node says cluster_state:ok and each master has a replica in sync. */
   healthy(): Promise<boolean>;
   dispose(): Promise<void>;
@@ -174,6 +176,15 @@ export async function createClusterGroup(): Promise<ClusterGroup> {
       if (/role:master/.test(await ask<string>(server.port, 'INFO', 'replication').catch(() => ''))) found.push(server);
     }
     return found;
+  };
+  const masterOf = async (key: string) => {
+    const { port } = alive()[0]!;
+    const slot = await ask<number>(port, 'CLUSTER', 'KEYSLOT', key);
+    const ranges = await ask<[number, number, [string, number, ...unknown[]]][]>(port, 'CLUSTER', 'SLOTS');
+    const owner = ranges.find(([start, end]) => slot >= start && slot <= end)?.[2][1];
+    const master = servers.find((s) => s.port === owner);
+    if (!master) throw new Error(`no master serves slot ${slot} (${key})`);
+    return master;
   };
   const healthy = async () => {
     for (const server of alive()) {
@@ -193,5 +204,5 @@ export async function createClusterGroup(): Promise<ClusterGroup> {
     await dispose();
     throw err;
   }
-  return { nodes: servers.map((s) => `127.0.0.1:${s.port}`).join(','), servers, masters, healthy, dispose };
+  return { nodes: servers.map((s) => `127.0.0.1:${s.port}`).join(','), servers, masters, masterOf, healthy, dispose };
 }
