@@ -15,7 +15,7 @@ import { startStack, type Stack } from '../support/stack.ts';
 import { createClusterGroup, killOnceReplicated, type ClusterGroup } from '../support/redis-replicated.ts';
 import { failoverUnderLoad } from './failover-load.ts';
 import { waitFor } from './wait-for.ts';
-import { createKeys } from '../../src/store/index.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 
 /** The clinician who enrols a security key before the switch. */
 const KEY_HOLDER = '810104567894';
@@ -36,7 +36,7 @@ describe('chaos: Cluster master failover', () => {
   it('answers success or the outage answer while a master is replaced by its replica, and keeps what it acknowledged', { timeout: 60_000 }, async (t) => {
     // The shard that holds the key holder's credential list (tokens and sessions are spread over
     // every shard): what the key check reads after the switch was on the master killed.
-    const killed = await cluster.masterOf(createKeys(stack.prefix).accountPart(KEY_HOLDER, 'credentials'));
+    const killed = await cluster.masterOf(createKeyNames(stack.prefix).accountPart(KEY_HOLDER, 'credentials'));
     await failoverUnderLoad(t, stack, async () => {
       await killOnceReplicated(killed);
       await waitFor('its replica took over', async () => (await cluster.masters()).length === 3 && cluster.healthy(), 30_000);

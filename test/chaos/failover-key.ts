@@ -11,7 +11,7 @@ import { TestBrowser } from '../support/browser.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { exchange } from '../support/psc-login.ts';
 import { ceremony, followToRp, interactionPath, loginPage, pscUntilNextStep } from '../support/key-journey.ts';
-import { createKeys } from '../../src/store/index.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 import { createCredentialRepository, type StoredCredential } from '../../src/webauthn/index.ts';
 
 export interface KeyBeforeSwitch {
@@ -21,7 +21,7 @@ export interface KeyBeforeSwitch {
   stored: StoredCredential[];
 }
 
-const credentialsOf = (stack: Stack, practitioner: string) => createCredentialRepository(stack.store, createKeys(stack.prefix)).listByAccount(practitioner);
+const credentialsOf = (stack: Stack, practitioner: string) => createCredentialRepository(stack.store, createKeyNames(stack.prefix)).listByAccount(practitioner);
 
 /** Sign-in with the key alone (no PSC), to the relying party's tokens. */
 async function signInWithKey(stack: Stack, key: SoftAuthenticator) {
