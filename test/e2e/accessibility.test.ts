@@ -105,7 +105,7 @@ describe('accessibility of the pages (axe-core, WCAG 2.1 AA)', () => {
   before(async () => { tab = await openTab(); });
   after(async () => { await tab?.context.close(); });
 
-  it('sign-in journey: sign-in page, emergency access, PSC refusal, enrolment offer, consent, error pages', async () => {
+  it('sign-in journey: the staff and application sign-in pages, emergency access, PSC refusal, enrolment offer, consent, error pages', async () => {
     const { page } = tab;
     await page.goto(`${stack.issuer}/admin/emergency`);
     await page.getByRole('heading', { name: "Identifiez-vous pour délivrer un code d'accès de secours" }).waitFor();
@@ -218,7 +218,7 @@ describe('accessibility of the step-up and PSC sans couture pages (axe-core, WCA
   before(async () => { tab = await openTab(); });
   after(async () => { await tab?.context.close(); });
 
-  it('a key enrolled after e-CPS: the second factor, PSC refusing the key, the DMP-like service asking for more, then finding the level too low', async () => {
+  it('a key enrolled after e-CPS: the second factor, PSC refusing the key, the DMP-like service asking for more, then finding the level too low; raising the key', async () => {
     const { page, context } = tab;
     await page.goto(`${stack.demo!.dpi}/login`);
     await page.getByRole('button', { name: 'Se connecter avec Pro Santé Connect' }).click();
@@ -255,6 +255,12 @@ describe('accessibility of the step-up and PSC sans couture pages (axe-core, WCA
     await page.getByRole('button', { name: 'Utiliser ma clé de sécurité ou mon téléphone' }).click();
     await page.getByRole('heading', { name: 'Cette clé ne permet pas de vous connecter à Pro Santé Connect' }).waitFor();
     await auditBothLanguages(tab, 'PSC sans couture: key refused');
+
+    // The key, bound under e-CPS, could prove more: /account offers to raise it.
+    await page.goto(`${stack.issuer}/account`);
+    await page.locator('[data-raise-link]').click();
+    await page.waitForURL(/\/raise$/);
+    await auditBothLanguages(tab, 'raising a key');
     assertClean(tab);
   });
 
