@@ -1,5 +1,5 @@
 /** Keeps the docs true: every environment variable the gateway reads is documented, and the quickstart commands are the package's. */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ENV_VARIABLES, LAUNCHER_VARIABLES } from '../src/config/index.ts';

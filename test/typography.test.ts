@@ -4,7 +4,7 @@
  * no-break space (U+00A0; `\u00a0` in TypeScript strings), so that a line never breaks inside
  * « Plus tard ».
  */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 /** firstNameForGreeting: PSC's capitals become a first name as written; mixed case is kept. */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { firstNameForGreeting } from './first-name.ts';
 

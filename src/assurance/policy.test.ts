@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { loadPolicy, parsePolicy, pscAssurance, keyOwnAssurance, asksSecondFactorAfter, assuranceOfMethod } from './index.ts';
 import { ConfigError } from '../config/index.ts';

@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { createMemoryStore, createKeyNames } from '../store/index.ts';
 import { createSessionAssuranceStore, type SessionAssurance } from './session-assurance.ts';

@@ -3,7 +3,7 @@
  * without the details its type always has, or with members or values it does not have.
  * The `@ts-expect-error` lines are the test; running it only checks the events pass through.
  */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { AuditInput } from './types.ts';
 

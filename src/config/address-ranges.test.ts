@@ -4,7 +4,7 @@
  * malformed address) stops start-up with the key named (ConfigError), never a stack trace at
  * start-up or at the first request.
  */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

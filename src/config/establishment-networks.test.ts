@@ -3,7 +3,7 @@
  * read from JSON, defaults filled in, and a bad entry refused at start-up with the key and the
  * variable named (ConfigError, exit code 2 from main).
  */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

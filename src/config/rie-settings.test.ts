@@ -2,7 +2,7 @@
  * The establishment's choices of issue 22 (emergency access, quick re-authentication, browser
  * and address changes): safe defaults, and a bad value stops start-up with one line naming the key.
  */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { loadConfig, ConfigError, formatProblem } from './index.ts';
 

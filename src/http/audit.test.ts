@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { withActivityIndex } from './audit.ts';
 import type { AuditInput, AuditRecorder } from '../audit/types.ts';

@@ -2,7 +2,7 @@
  * The language link's address (http/current-step.ts): a GET's own, a named step, or none; and the layout
  * showing it in the other language, or no link. Throws AssertionError on a wrong address.
  */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Request, Response } from 'express';
 import { currentStepOf, notReplayable, showAgainAt } from './current-step.ts';

@@ -1,5 +1,5 @@
 /** forwardedClient: the X-Forwarded-For entry the client's own proxy appended, with express's trust walk. */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Request } from 'express';
 import { forwardedClient } from './forwarded-client.ts';

@@ -1,5 +1,5 @@
 /** parseQuery with the query fields: what is accepted, and the problem named for each refusal. */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { parse as parseQueryString } from 'node:querystring';

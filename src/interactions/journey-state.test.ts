@@ -4,7 +4,7 @@
  * the interaction (the PSC result as long as a PSC round trip).
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { createMemoryStore } from '../store/memory-store.ts';
 import { createKeyNames } from '../store/key-names.ts';
 import { createJourneyState, type VerifiedLogin } from './journey-state.ts';

@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { createLimiter, REFUSED_HERE_MAX } from './limiter.ts';
 

@@ -3,7 +3,7 @@
  * the process lives on with nothing more to log (the periodic flush), and lines still pending
  * when the process exits are written before it ends.
  */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { createKeyNames, createMemoryStore } from '../store/index.ts';
 import { createContactBook, emailAddress, MAX_CODE_ATTEMPTS } from './contact.ts';

@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { createMemoryStore, createKeyNames } from '../store/index.ts';
 import { createNoticeBoard, noticeOf } from './notices.ts';

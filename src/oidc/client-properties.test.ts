@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Client } from 'oidc-provider';
 import { GATEWAY_CLIENT_PROPERTIES, gatewayProperties, validateGatewayClientProperty } from './client-properties.ts';

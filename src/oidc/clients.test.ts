@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { loadClientsFile, serviceScopes, toClientMetadata } from './clients.ts';
 import { clientPlaceholders, fillPlaceholders } from './client-placeholders.ts';

@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { ConfigError, formatProblem } from '../config/index.ts';
 import { checkDelegationTenant } from './delegation-claims.ts';

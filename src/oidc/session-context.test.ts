@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { configSchema } from '../config/schema.ts';
 import { contextOf, createContextPolicy, strictestAction } from './session-context.ts';

@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { StoreDeadlineError, awaitShared, sharedWork, withinDeadline } from './answer-deadline.ts';
 import { asOneRequest } from './request-scope.ts';

@@ -3,7 +3,7 @@
  * key (a deploy would lose the sessions' assurance records, the tombstones, the passes…).
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { createKeyNames } from './key-names.ts';
 
 test('every builder writes the key names stored before the tags moved here', () => {

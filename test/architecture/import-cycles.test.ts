@@ -6,7 +6,7 @@
  * The imports are read by TypeScript's own pre-processor (every import, export … from and
  * dynamic import of a relative path).
  */
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';

@@ -3,7 +3,7 @@
  * inserted (forged with a wrong key, or a copy) or reordered event fails at its position;
  * a truncated tail is found only against the head; trim points and anchors.
  */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { canonical, canonicalObject, canonicalWithMember, chainEvents, checkCheckpoint, isAuthenticTrimPoint, linkEvents, macFor, trimPointMac, verifyChain, assertMacKey } from '../../src/audit/index.ts';
 import type { AuditEvent } from '../../src/audit/types.ts';

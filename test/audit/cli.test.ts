@@ -3,7 +3,7 @@
  * configuration or missing key), export filtered by time in JSON lines and CSV, to stdout
  * or a new 0600 file, verify of an export file, tail and tail --follow.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ describe('audit CLI', () => {
   const bare = mkdtempSync(join(tmpdir(), 'audit-cli-cwd-'));
   const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, { ...env, ...extra }, { cwd: bare });
 
-  before(async () => {
+  beforeAll(async () => {
     fixture = await redisLog('audit-cli');
     env = cliEnv(fixture.prefix);
     // 12 events, one per minute from 2025-03-01T08:00Z (body()), the 5th with a comma and quotes.
@@ -29,7 +29,7 @@ describe('audit CLI', () => {
       await fixture.log.append(i === 4 ? { ...body(i), reason: 'said "no", twice' } : body(i));
     }
   });
-  after(() => fixture.close());
+  afterAll(() => fixture.close());
 
   describe('usage and configuration (exit 2)', () => {
     const cases: Array<[string, string[], Record<string, string>, RegExp]> = [
@@ -197,11 +197,11 @@ describe('audit CLI: reindex', () => {
   // No MAC key: the index holds positions, not MACs.
   const cli = (args: string[]) => runCli(args, { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: fixture.prefix }, { cwd: bare });
 
-  before(async () => {
+  beforeAll(async () => {
     fixture = await redisLog('audit-cli-reindex');
     for (let i = 0; i < 30; i++) await fixture.log.append(body(i));
   });
-  after(() => fixture.close());
+  afterAll(() => fixture.close());
 
   it('--check says the index is complete (exit 0), or what it lacks (exit 1)', async () => {
     const complete = await cli(['reindex', '--check']);

@@ -3,7 +3,7 @@
  * 5,000 events each, started together → 10,000 events, seq 1..10000 with no gap or
  * duplicate, interleaved, and the chain verifies (with the CLI too).
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -11,6 +11,7 @@ import { verifyLog } from '../../src/audit/index.ts';
 import type { AuditEvent } from '../../src/audit/types.ts';
 import { TEST_REDIS_URL } from '../support/redis.ts';
 import { KEY, ROOT, cliEnv, redisLog, runCli, type RedisLogFixture } from './helpers.ts';
+import { diagnostic } from '../support/diagnostic.ts';
 
 const PER_WRITER = 5000;
 
@@ -43,10 +44,10 @@ describe('two writer processes on one stream', () => {
     const label = concurrency === 1 ? 'one append at a time in each process: the most interleaving' : `${concurrency} appends in flight in each process: batched commits`;
     describe(label, () => {
       let fixture: RedisLogFixture;
-      before(async () => { fixture = await redisLog('audit-concurrency'); });
-      after(() => fixture.close());
+      beforeAll(async () => { fixture = await redisLog('audit-concurrency'); });
+      afterAll(() => fixture.close());
 
-      it(`appends ${2 * PER_WRITER} events with seq 1..${2 * PER_WRITER}, no gap, no duplicate, chain valid`, { timeout: 60_000 }, async (t) => {
+      it(`appends ${2 * PER_WRITER} events with seq 1..${2 * PER_WRITER}, no gap, no duplicate, chain valid`, { timeout: 60_000 }, async () => {
         const writers = [startWriter(fixture.prefix, 'gw-a', concurrency), startWriter(fixture.prefix, 'gw-b', concurrency)];
         await Promise.all(writers.map((w) => waitFor(w, /ready/)));
         const started = performance.now();
@@ -55,7 +56,7 @@ describe('two writer processes on one stream', () => {
         const elapsed = Math.round(performance.now() - started);
         assert.deepEqual(codes, [0, 0], writers.map((w) => w.out()).join('\n'));
         const summaries = writers.map((w) => JSON.parse(w.out().trim().split('\n').at(-1)!) as Record<string, unknown>);
-        t.diagnostic(`two processes x ${PER_WRITER} appends, ${concurrency} in flight each: ${elapsed} ms; ${summaries.map((s) => `${String(s.instance)} ${String(s.ms)} ms, ${String(s.conflicts)} lost races (worst commit: ${String(s.worstAttempt)} attempts)`).join('; ')}`);
+        diagnostic(`two processes x ${PER_WRITER} appends, ${concurrency} in flight each: ${elapsed} ms; ${summaries.map((s) => `${String(s.instance)} ${String(s.ms)} ms, ${String(s.conflicts)} lost races (worst commit: ${String(s.worstAttempt)} attempts)`).join('; ')}`);
 
         const events: AuditEvent[] = [];
         for await (const event of fixture.log.entries()) events.push(event);
@@ -66,7 +67,7 @@ describe('two writer processes on one stream', () => {
           assert.deepEqual(mine, Array.from({ length: PER_WRITER }, (_, i) => i), `${instance}: each of its events exactly once`);
         }
         const switches = events.reduce((n, e, i) => n + (i > 0 && e.instance !== events[i - 1]!.instance ? 1 : 0), 0);
-        t.diagnostic(`the writers took turns ${switches} times in the stream`);
+        diagnostic(`the writers took turns ${switches} times in the stream`);
         assert.ok(switches >= 2, `the two writers overlapped (${switches} switches)`);
 
         const result = await verifyLog(fixture.log, KEY);

@@ -1,5 +1,5 @@
 /** Keeps docs/audit.md true: every event type is catalogued in code and documented, every CLI command and problem is explained. */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { AUDIT_CATALOGUE, AUDIT_EVENT_TYPES, CSV_COLUMNS } from '../../src/audit/index.ts';

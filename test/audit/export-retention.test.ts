@@ -3,7 +3,7 @@
  * back to the same events) and retention: expired events are written to a 0600 file, then
  * trimmed, and what stays verifies from the trim point — in memory and in Redis.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,12 +71,12 @@ function retention(name: string, open: () => Promise<{ log: AuditLog; close(): P
     const now = Date.parse('2026-01-01T00:00:00.000Z');
     const dir = mkdtempSync(join(tmpdir(), 'audit-retention-'));
     const exportDir = join(dir, 'exports');
-    before(async () => {
+    beforeAll(async () => {
       fixture = await open();
       // 30 events one per day, from 30 days ago up to yesterday.
       for (let i = 0; i < 30; i++) await fixture.log.append({ ...body(i), time: new Date(now - (30 - i) * DAY).toISOString() });
     });
-    after(() => fixture.close());
+    afterAll(() => fixture.close());
 
     it('exports the events older than the retention to a 0600 file, then trims them', async () => {
       const result = await trimExpired({ log: fixture.log, retentionDays: 10, exportDir, clock: () => now, pageSize: 7 });

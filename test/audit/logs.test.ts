@@ -3,7 +3,7 @@
  * prefix): appends chain, reads filter, concurrent appends in one process, trimming keeps
  * the rest verifiable, the MAC key never reaches Redis.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { createMemoryAuditLog, isAuthenticTrimPoint, verifyChain, verifyLog, type AuditLog } from '../../src/audit/index.ts';
 import type { AuditEvent } from '../../src/audit/types.ts';
@@ -19,11 +19,11 @@ function contract(name: string, open: () => Promise<{ log: AuditLog; close(): Pr
   describe(`${name} audit log`, () => {
     let fixture: { log: AuditLog; close(): Promise<void> };
     let log: AuditLog;
-    before(async () => {
+    beforeAll(async () => {
       fixture = await open();
       log = fixture.log;
     });
-    after(() => fixture.close());
+    afterAll(() => fixture.close());
 
     it('starts empty', async () => {
       assert.equal(await log.head(), undefined);
@@ -131,8 +131,8 @@ contract('Redis', async () => {
 
 describe('Redis audit log storage', () => {
   let fixture: RedisLogFixture;
-  before(async () => { fixture = await redisLog('audit-storage'); });
-  after(() => fixture.close());
+  beforeAll(async () => { fixture = await redisLog('audit-storage'); });
+  afterAll(() => fixture.close());
 
   it('keeps everything under one hash tag, in a stream, and never stores the MAC key', async () => {
     await fixture.log.append(body(0));

@@ -4,7 +4,7 @@
  * makes record() throw and the event is still mirrored, marked "unrecorded"; one JSON line
  * per event with "audit": true.
  */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';

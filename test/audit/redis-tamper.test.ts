@@ -4,7 +4,7 @@
  * stream in another order, a truncated tail, a moved trim point). `npm run audit -- verify`
  * (a real process) exits 1 and names the position; untouched, it exits 0.
  */
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { macFor, trimPointMac, type AuditTrimPoint } from '../../src/audit/index.ts';
 import type { AuditEvent } from '../../src/audit/types.ts';

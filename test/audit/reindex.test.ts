@@ -5,7 +5,7 @@
  * then; the rebuild is idempotent, resumes after an interruption, runs while events are
  * appended, and a failed check starts a new generation and deletes the old one.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Cluster, Redis } from 'ioredis';
 import {
@@ -51,14 +51,14 @@ function reindexContract(name: string, connect: () => Client) {
     let prefix: string;
     let keyNames: KeyNames;
     let log: AuditLog;
-    before(async () => {
+    beforeAll(async () => {
       client = connect();
       prefix = uniquePrefix('audit-reindex');
       keyNames = createKeyNames(prefix);
       log = createRedisAuditLog(client, keyNames, KEY);
       for (let i = 0; i < 3000; i += 200) await Promise.all(Array.from({ length: 200 }, (_, j) => log.append(body(i + j))));
     });
-    after(async () => {
+    afterAll(async () => {
       await log.close();
       client.disconnect();
       await (name === 'Redis' ? deletePrefix(prefix) : deleteClusterPrefix(prefix));

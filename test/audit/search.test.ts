@@ -4,7 +4,7 @@
  * scan finds, in trail order, whatever the months and however late an event was recorded;
  * cursors and the snapshot keep pages stable; retention leaves no trimmed event behind.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Cluster, Redis } from 'ioredis';
 import { createMemoryAuditLog, createRedisAuditLog, matchesQuery, type AuditEventBody, type AuditLog, type AuditQuery } from '../../src/audit/index.ts';
@@ -72,7 +72,7 @@ function contract(name: string, lateShare: number, open: () => Promise<{ log: Au
     let fixture: Awaited<ReturnType<typeof open>>;
     let log: AuditLog;
     let stored: AuditEvent[];
-    before(async () => {
+    beforeAll(async () => {
       fixture = await open();
       log = fixture.log;
       assert.deepEqual(await log.search({ actor: ACTORS[0] }), { total: 0, events: [], newer: 0, older: 0, upto: undefined });
@@ -80,7 +80,7 @@ function contract(name: string, lateShare: number, open: () => Promise<{ log: Au
       for (let i = 0; i < all.length; i += 150) await Promise.all(all.slice(i, i + 150).map((b) => log.append(b)));
       stored = await everything(log);
     });
-    after(() => fixture.close());
+    afterAll(() => fixture.close());
 
     it('finds exactly what a full scan finds, for every combination of criteria and period', async () => {
       for (const query of queries()) {

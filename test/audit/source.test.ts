@@ -2,7 +2,7 @@
  * Sources of events: client addresses reduced per policy (full, truncated /24 and /48,
  * keyed hash; IPv4-mapped IPv6), user-agent summaries, the source of a request.
  */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { auditSourceFrom, reduceIp, summarizeUserAgent, USER_AGENT_SUMMARY_MAX } from '../../src/audit/index.ts';

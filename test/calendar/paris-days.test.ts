@@ -1,5 +1,5 @@
 /** Paris days and ISO weeks, including the daylight-saving changes and year ends. */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { addDays, dayCount, daysFrom, isDay, isoWeek, parisDay, parisDayStart } from '../../src/calendar/paris-days.ts';
 

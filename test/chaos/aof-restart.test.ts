@@ -6,7 +6,7 @@
  * and the audit chain verifies up to and past the head written before the crash. The
  * gateway is the same one throughout: it reconnects by itself.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -24,11 +24,11 @@ const CLINICIANS = ['810104567894', '810105678905'];
 
 let redis: RedisServer;
 let stack: Stack;
-before(async () => {
+beforeAll(async () => {
   redis = await createRedisServer({ appendonly: true });
   stack = await startStack({ name: 'chaos-aof-restart', redisUrl: redis.url });
 });
-after(async () => {
+afterAll(async () => {
   await stack?.close();
   await redis?.dispose();
 });

@@ -9,7 +9,7 @@
  * refresh whose rotation was cut half-way (its writes span shards) is answered 503 and
  * works when tried again.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { createClusterGroup, killOnceReplicated, type ClusterGroup } from '../support/redis-replicated.ts';
@@ -23,11 +23,11 @@ const KEY_HOLDER = '810104567894';
 let cluster: ClusterGroup;
 let stack: Stack;
 const logs: string[] = [];
-before(async () => {
+beforeAll(async () => {
   cluster = await createClusterGroup();
   stack = await startStack({ name: 'chaos-cluster', redisTopology: { clusterNodes: cluster.nodes }, logs });
 });
-after(async () => {
+afterAll(async () => {
   await stack?.close();
   await cluster?.dispose();
 });

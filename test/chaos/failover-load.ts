@@ -6,13 +6,14 @@
  * asked; the checks say what the gateway promises during and after a switch.
  */
 import assert from 'node:assert/strict';
-import type { TestContext } from 'node:test';
+import type { TestContext } from 'vitest';
 import type { Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
 import { isReady, sleep, waitFor } from './wait-for.ts';
 import { ROTATION_SETTLES_MS } from '../../src/store/refresh-rotation.ts';
 import { checkKeyAfterSwitch, enrolKeyBeforeSwitch } from './failover-key.ts';
+import { diagnostic } from '../support/diagnostic.ts';
 
 interface Answer { worker: number; what: 'refresh' | 'userinfo'; status: number; error: string | null; at: number; ms: number }
 
@@ -41,7 +42,7 @@ export async function failoverUnderLoad(t: TestContext, stack: Stack, switchMast
   try {
     await failoverScenario(t, stack, switchMasters, keyHolder);
   } catch (err) {
-    for (const line of logs.filter((l) => /"level":(50|60)/.test(l)).slice(0, 10)) t.diagnostic(line.slice(0, 600));
+    for (const line of logs.filter((l) => /"level":(50|60)/.test(l)).slice(0, 10)) diagnostic(line.slice(0, 600));
     throw err;
   }
 }
@@ -103,7 +104,7 @@ async function failoverScenario(t: TestContext, stack: Stack, switchMasters: () 
   await Promise.all(running);
 
   const during = answers.filter((a) => a.at >= clock.switchAt && a.at < clock.readyAt);
-  t.diagnostic(`answers: ${answers.length}; during the switch ${during.length} (503: ${during.filter((a) => a.status === 503).length}), slowest ${Math.max(0, ...during.map((a) => a.ms))} ms; masters switched in ${clock.switchedAt - clock.switchAt} ms, ready ${clock.readyAt - clock.switchedAt} ms later`);
+  diagnostic(`answers: ${answers.length}; during the switch ${during.length} (503: ${during.filter((a) => a.status === 503).length}), slowest ${Math.max(0, ...during.map((a) => a.ms))} ms; masters switched in ${clock.switchedAt - clock.switchAt} ms, ready ${clock.readyAt - clock.switchedAt} ms later`);
 
   // A refresh whose rotation was cut by the switch is answered 503 and works when tried
   // again: never invalid_grant (which would revoke the relying party's whole grant).

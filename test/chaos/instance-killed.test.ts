@@ -6,7 +6,7 @@
  * offer, back to the relying party) from the state in Redis, and the code exchanges for
  * tokens and userinfo through it.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { rpAuthorization, startTwoGateways, type TwoGateways } from '../support/two-gateways.ts';
@@ -17,17 +17,17 @@ import { isReady } from './wait-for.ts';
 const PRACTITIONER = '810101234561';
 let two: TwoGateways;
 
-before(async () => {
+beforeAll(async () => {
   two = await startTwoGateways({ name: 'chaos-instance-killed', clientId: 'chaos-rp', clientName: 'RP chaos', env: { RATE_LIMITS: 'false' } });
 });
 
-after(() => two?.close());
+afterAll(() => two?.close());
 
 describe('chaos: a gateway instance killed mid-journey', () => {
   it('the other instance finishes the sign-in and the code exchanges for tokens', { timeout: 30_000 }, async (t) => {
     const { proxy, gateways, ports } = two;
     let finished = false;
-    t.after(() => { if (!finished) for (const g of gateways) console.error(g.output()); });
+    t.onTestFinished(() => { if (!finished) for (const g of gateways) console.error(g.output()); });
     const { config, url, checks } = await rpAuthorization(two, 'chaos-rp');
     config.timeout = 5;
     const browser = new TestBrowser();

@@ -7,7 +7,7 @@
  * Sign-ins caught half-way may end after the restart on a 4xx (their interaction died with
  * Redis): those are counted and allowed, nothing else is.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startStack, RP_REDIRECT, type Stack } from '../support/stack.ts';
@@ -15,6 +15,7 @@ import { createRedisServer, type RedisServer } from '../support/redis-server.ts'
 import { isRpRedirect, loginAtPsc } from '../support/psc-login.ts';
 import { RecordingBrowser, recordRelyingParty, type Answer } from './answers.ts';
 import { isReady, sleep, waitFor } from './wait-for.ts';
+import { diagnostic } from '../support/diagnostic.ts';
 
 const PRACTITIONERS = ['810101234561', '810102345672', '810103456783'];
 const ROUNDS_BEFORE_KILL = 2;
@@ -35,11 +36,11 @@ interface Round {
 
 let redis: RedisServer;
 let stack: Stack;
-before(async () => {
+beforeAll(async () => {
   redis = await createRedisServer();
   stack = await startStack({ name: 'chaos-redis-killed', redisUrl: redis.url });
 });
-after(async () => {
+afterAll(async () => {
   await stack?.close();
   await redis?.dispose();
 });
@@ -172,7 +173,7 @@ function problemWith(a: Answer): string | undefined {
 }
 
 describe('chaos: Redis killed under a stream of sign-ins', () => {
-  it('answers success or 503 quickly during the outage, then serves every new sign-in', { timeout: 40_000 }, async (t) => {
+  it('answers success or 503 quickly during the outage, then serves every new sign-in', { timeout: 40_000 }, async () => {
     const rounds: Round[] = [];
     const configs = await Promise.all(PRACTITIONERS.map(() => stack.rp()));
     const halfway = await parkHalfway(await stack.rp(), rounds);
@@ -198,9 +199,9 @@ describe('chaos: Redis killed under a stream of sign-ins', () => {
     const answers = rounds.flatMap((r) => r.answers);
     const during = answers.filter((a) => a.at >= clock.killedAt && a.at < clock.readyAt);
     const count = (outcome: Outcome) => rounds.filter((r) => r.outcome === outcome).length;
-    t.diagnostic(`rounds: ${rounds.length} — success ${count('success')}, unavailable ${count('unavailable')}, lost ${count('lost')}, other ${count('other')}`);
-    t.diagnostic(`answers while Redis was down or coming back: ${during.length} (503: ${during.filter((a) => a.status === 503).length}, temporarily_unavailable at the RP: ${during.filter((a) => rpError(a) === 'temporarily_unavailable').length}), slowest ${Math.max(0, ...during.map((a) => a.ms))} ms; ready ${clock.readyAt - clock.restartedAt} ms after the restart`);
-    for (const r of rounds.filter((x) => x.outcome === 'lost')) t.diagnostic(`lost half-way: ${r.problem}`);
+    diagnostic(`rounds: ${rounds.length} — success ${count('success')}, unavailable ${count('unavailable')}, lost ${count('lost')}, other ${count('other')}`);
+    diagnostic(`answers while Redis was down or coming back: ${during.length} (503: ${during.filter((a) => a.status === 503).length}, temporarily_unavailable at the RP: ${during.filter((a) => rpError(a) === 'temporarily_unavailable').length}), slowest ${Math.max(0, ...during.map((a) => a.ms))} ms; ready ${clock.readyAt - clock.restartedAt} ms after the restart`);
+    for (const r of rounds.filter((x) => x.outcome === 'lost')) diagnostic(`lost half-way: ${r.problem}`);
     assert.deepEqual(parked.map((r) => r.outcome), ['lost', 'lost', 'lost'], `sign-ins parked half-way end on a 4xx: ${parked.map((r) => r.problem).join(' | ')}`);
 
     assert.deepEqual(answers.map(problemWith).filter(Boolean), [], 'every answer is a success or the outage answer, at the right time');

@@ -7,7 +7,7 @@
  * tokens work again (a refused request stored nothing). A clinician coming back from PSC
  * during the fault keeps the binding of the round trip and finishes by reloading the page.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,12 +28,12 @@ let redis: RedisServer;
 let admin: Redis;
 let stack: Stack;
 const logs: string[] = [];
-before(async () => {
+beforeAll(async () => {
   redis = await createRedisServer({ faults: true });
   admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
   stack = await startStack({ name: 'chaos-redis-refuses', redisUrl: redis.url, logs });
 });
-after(async () => {
+afterAll(async () => {
   await stack?.close();
   admin?.disconnect();
   await redis?.dispose();

@@ -8,7 +8,7 @@
  * `temporarily_unavailable`, the French page on the sign-in page. When Redis answers again the
  * refused tokens still work.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -17,6 +17,7 @@ import { TestBrowser } from '../support/browser.ts';
 import { authorizationRequest, exchange, isRpRedirect, signIn } from '../support/psc-login.ts';
 import { loginPage } from '../support/key-journey.ts';
 import { isReady, sleep, waitFor } from './wait-for.ts';
+import { diagnostic } from '../support/diagnostic.ts';
 
 /** The documented wait for Redis (docs/operations.md), and what answering takes on a busy 2-core machine. */
 const PROMISED_MS = 3_000;
@@ -29,11 +30,11 @@ const LATE_WAVE_MS = (FREEZE_SECONDS - 6) * 1000;
 let redis: RedisServer;
 let stack: Stack;
 const logs: string[] = [];
-before(async () => {
+beforeAll(async () => {
   redis = await createRedisServer({ faults: true });
   stack = await startStack({ name: 'chaos-redis-stalled', redisUrl: redis.url, logs });
 });
-after(async () => {
+afterAll(async () => {
   await stack?.close();
   await redis?.dispose();
 });
@@ -84,7 +85,7 @@ function reloadSignInPage(browser: TestBrowser, url: string) {
 }
 
 describe('chaos: Redis stalled', () => {
-  it(`answers every request within ${PROMISED_MS} ms of the freeze, queued or not, and keeps every token`, { timeout: 60_000 }, async (t) => {
+  it(`answers every request within ${PROMISED_MS} ms of the freeze, queued or not, and keeps every token`, { timeout: 60_000 }, async () => {
     const sessions: Awaited<ReturnType<typeof exchange>>[] = [];
     for (let i = 0; i < 3; i += 1) sessions.push(await exchange(await signIn(stack, new TestBrowser())));
     const parked = await Promise.all([0, 1].map(async () => {
@@ -111,7 +112,7 @@ describe('chaos: Redis stalled', () => {
       // first waves are still unanswered: the wait does not grow with the freeze.
       await sleep(frozenAt + LATE_WAVE_MS - Date.now());
       answers.push(...await Promise.all(wave()));
-      t.diagnostic(`answers: ${answers.map((a) => `${a.what} ${a.status} ${a.error} ${a.ms} ms`).join(', ')}`);
+      diagnostic(`answers: ${answers.map((a) => `${a.what} ${a.status} ${a.error} ${a.ms} ms`).join(', ')}`);
       assert.ok(Date.now() - frozenAt < FREEZE_SECONDS * 1000, 'every answer came while Redis was still frozen');
       assert.deepEqual(answers.filter((a) => a.error !== 'temporarily_unavailable' || ![503, 303].includes(a.status)).map((a) => `${a.what}: ${a.status} ${a.error}`), [],
         'every request got the outage answer');

@@ -8,7 +8,7 @@
  * before is still listed and signs in, and the audit chain is whole. A refresh whose rotation was cut by the switch is answered 503 and works when tried
  * again (not invalid_grant).
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { createSentinelGroup, killOnceReplicated, type SentinelGroup } from '../support/redis-replicated.ts';
@@ -18,11 +18,11 @@ import { waitFor } from './wait-for.ts';
 let group: SentinelGroup;
 let stack: Stack;
 const logs: string[] = [];
-before(async () => {
+beforeAll(async () => {
   group = await createSentinelGroup();
   stack = await startStack({ name: 'chaos-sentinel', redisTopology: { sentinels: group.sentinels, sentinelName: group.name }, logs });
 });
-after(async () => {
+afterAll(async () => {
   await stack?.close();
   await group?.dispose();
 });

@@ -3,7 +3,7 @@
  * log gets one warning naming it when it begins and one line when sweeps work again — not an
  * error with a stack trace at every sweep.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import type Provider from 'oidc-provider';
@@ -17,11 +17,11 @@ import { sleep, waitFor } from './wait-for.ts';
 
 let redis: RedisServer;
 let store: Store;
-before(async () => {
+beforeAll(async () => {
   redis = await createRedisServer();
   store = withUnavailableErrors(createBackend({ url: redis.url }).store);
 });
-after(async () => {
+afterAll(async () => {
   await store?.close();
   await redis?.dispose();
 });

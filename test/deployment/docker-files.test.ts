@@ -8,7 +8,7 @@
  * bounded restart policy, a metrics allow-list without the bridge's gateway, one owner of HSTS,
  * a file Debian's docker-compose 1.29 reads.
  */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';

@@ -6,13 +6,14 @@
  * each page through DevTools (page.evaluate), so the page's own CSP stays in force: no CSP
  * violation or script error either.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import axe from 'axe-core';
 import { startStack, RP_REDIRECT, type Stack } from '../support/stack.ts';
 import { authorizationRequest } from '../support/psc-login.ts';
 import { launchChromium, watchConsole, PHONE_VIEWPORT } from '../support/chromium.ts';
+import { diagnostic } from '../support/diagnostic.ts';
 
 const STAFF = '899700427885';
 const DESKTOP = { width: 1280, height: 900 };
@@ -25,7 +26,7 @@ const audited: string[] = [];
 /** The issue 18 audit's count: no fewer distinct pages are checked, each in both languages. */
 const AUDITED_PAGES_AT_LEAST = 16;
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({
     name: 'e2e-a11y',
     demoApps: true,
@@ -35,7 +36,7 @@ before(async () => {
   });
   browser = await launchChromium();
 });
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await stack?.close();
 });
@@ -102,8 +103,8 @@ function assertClean(tab: Tab) {
 
 describe('accessibility of the pages (axe-core, WCAG 2.1 AA)', () => {
   let tab: Tab;
-  before(async () => { tab = await openTab(); });
-  after(async () => { await tab?.context.close(); });
+  beforeAll(async () => { tab = await openTab(); });
+  afterAll(async () => { await tab?.context.close(); });
 
   it('sign-in journey: the staff and application sign-in pages, emergency access, PSC refusal, enrolment offer, consent, error pages', async () => {
     const { page } = tab;
@@ -215,8 +216,8 @@ describe('accessibility of the pages (axe-core, WCAG 2.1 AA)', () => {
 
 describe('accessibility of the step-up and PSC sans couture pages (axe-core, WCAG 2.1 AA)', () => {
   let tab: Tab;
-  before(async () => { tab = await openTab(); });
-  after(async () => { await tab?.context.close(); });
+  beforeAll(async () => { tab = await openTab(); });
+  afterAll(async () => { await tab?.context.close(); });
 
   it('a key enrolled after e-CPS: the second factor, PSC refusing the key, the DMP-like service asking for more, then finding the level too low; raising the key', async () => {
     const { page, context } = tab;
@@ -283,10 +284,10 @@ describe('accessibility of the step-up and PSC sans couture pages (axe-core, WCA
   });
 });
 
-it(`covers at least ${AUDITED_PAGES_AT_LEAST} pages, each in French and in English`, (t) => {
+it(`covers at least ${AUDITED_PAGES_AT_LEAST} pages, each in French and in English`, () => {
   const names = new Set(audited.map((a) => a.replace(/ \((fr|en)\)$/, '')));
   const missing = [...names].flatMap((name) => ['fr', 'en'].filter((lang) => !audited.includes(`${name} (${lang})`)).map((lang) => `${name} (${lang})`));
   assert.deepEqual(missing, [], 'every page audited in both languages');
   assert.ok(names.size >= AUDITED_PAGES_AT_LEAST, `${names.size} pages audited`);
-  t.diagnostic(`axe-core ${axe.version}, at ${DESKTOP.width} and ${PHONE_VIEWPORT.width} px: ${names.size} pages, each in French and English: ${[...names].join('; ')}`);
+  diagnostic(`axe-core ${axe.version}, at ${DESKTOP.width} and ${PHONE_VIEWPORT.width} px: ${names.size} pages, each in French and English: ${[...names].join('; ')}`);
 });

@@ -6,7 +6,7 @@
  * 390 px; the background passkey autofill failing silently on the sign-in page.
  * Screenshots: test-artifacts/screenshots/account-*.png (desktop and 390 px).
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -33,7 +33,7 @@ async function addAuthenticator(session: CDPSession, transport: 'usb' | 'interna
   return authenticatorId;
 }
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'e2e-account', overrides: { 'portal.freshAuthSeconds': FRESH_SECONDS, 'pilot.staffIdNats': [STAFF], 'webauthn.timeoutSeconds': 10 } });
   browser = await launchChromium();
   context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1000, height: 900 } });
@@ -43,7 +43,7 @@ before(async () => {
   cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
 });
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await stack?.close();
 });
@@ -108,14 +108,14 @@ describe('removing a key, without JavaScript', () => {
   let nojs: BrowserContext;
   let p: Page;
   let nojsProblems: string[];
-  before(async () => {
+  beforeAll(async () => {
     nojs = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1000, height: 900 }, javaScriptEnabled: false });
     nojs.setDefaultTimeout(15_000);
     await nojs.addCookies(await context.cookies());
     p = await nojs.newPage();
     nojsProblems = watchConsole(p);
   });
-  after(async () => { await nojs?.close(); });
+  afterAll(async () => { await nojs?.close(); });
 
   /** On a confirmation page that first asks to confirm the identity: PSC, back to it. */
   async function confirmIdentityIfAsked() {

@@ -5,7 +5,7 @@
  * CSV. No CSP violation; at 390 px the page does not scroll sideways (each event is a block
  * of labelled lines). Screenshots: test-artifacts/screenshots/admin-audit-*.png.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
@@ -16,12 +16,12 @@ import { OLD_ACTOR, count, seedSearchTrail } from '../support/audit-search-seed.
 const ADMIN = '899700427885';
 let stack: Stack;
 let browser: Browser;
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'e2e-admin-audit', overrides: { 'admin.idNats': [ADMIN] } });
   await seedSearchTrail(stack.gateways[0]!.auditLog);
   browser = await launchChromium();
 });
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await stack?.close();
 });

@@ -5,7 +5,7 @@
  * (/account, /admin/audit, /pilot included). Each page is screenshotted at both widths
  * (test-artifacts/screenshots/look-*.png) to be looked at.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -18,11 +18,11 @@ const DEFAULT_LINK_COLOURS = ['rgb(0, 0, 238)', 'rgb(85, 26, 139)', 'rgb(0, 0, 2
 
 let stack: Stack;
 let browser: Browser;
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'e2e-look', demoApps: true, overrides: { 'pilot.staffIdNats': [STAFF], 'admin.idNats': [STAFF] } });
   browser = await launchChromium();
 });
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await stack?.close();
 });

@@ -6,7 +6,7 @@
  * Connect"; the sign-in page, where PSC is offered, still suggests it. Screenshots at desktop
  * and phone width.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -15,11 +15,11 @@ import { launchChromium, screenshot, watchConsole } from '../support/chromium.ts
 
 let stack: Stack;
 let browser: Browser;
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'e2e-key-cancelled', overrides: { 'webauthn.timeoutSeconds': 10 } });
   browser = await launchChromium();
 });
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await stack?.close();
 });

@@ -5,7 +5,7 @@
  * page reached by a form), following it shows the same step in the other language — never by
  * replaying a one-time address (PSC callback, POST result) — and the journey then finishes.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startStack, RP_REDIRECT, type Stack } from '../support/stack.ts';
@@ -71,7 +71,7 @@ async function phoneScreenshot(page: Page, name: string) {
   await page.setViewportSize({ width: 1000, height: 900 });
 }
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({
     name: 'e2e-lang-switch',
     demoApps: true,
@@ -83,14 +83,14 @@ before(async () => {
   });
   browser = await launchChromium();
 });
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await stack?.close();
 });
 
 describe('switching language mid-journey', () => {
   let tab: Tab;
-  before(async () => { tab = await openTab(); });
+  beforeAll(async () => { tab = await openTab(); });
 
   it('DPI: sign-in page, PSC refusal page (twice), retry, enrolment offer, then the DPI', async () => {
     const { page } = tab;
@@ -198,7 +198,7 @@ describe('switching language mid-journey', () => {
 
 describe('switching language during a step-up at the DMP', () => {
   let tab: Tab;
-  before(async () => { tab = await openTab(); });
+  beforeAll(async () => { tab = await openTab(); });
 
   it('e-CPS at the DPI, then the DMP: step-up page, level-too-low page, then the card', async () => {
     const { page } = tab;

@@ -5,7 +5,7 @@
  * script error, no horizontal overflow at 390 px.
  * Screenshots: test-artifacts/screenshots/means-*.png (desktop and 390 px).
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -24,7 +24,7 @@ let page: Page;
 let cdp: CDPSession;
 let problems: string[];
 
-before(async () => {
+beforeAll(async () => {
   smtp = await startSmtpServer();
   stack = await startStack({
     name: 'e2e-means',
@@ -41,7 +41,7 @@ before(async () => {
     options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
   });
 });
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await stack?.close();
   await smtp?.close();

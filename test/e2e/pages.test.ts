@@ -4,7 +4,7 @@
  * screenshotted (test-artifacts/screenshots/), has a heading, a language, no CSP
  * violation, and can be used with the keyboard.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import * as client from 'openid-client';
@@ -14,11 +14,11 @@ import { launchChromium, screenshot, watchConsole } from '../support/chromium.ts
 
 let stack: Stack;
 let browser: Browser;
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'e2e-pages' });
   browser = await launchChromium();
 });
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await stack?.close();
 });

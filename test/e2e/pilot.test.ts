@@ -4,7 +4,7 @@
  * figures match the figures reader, the report prints on one A4 page. Screenshots are kept
  * in test-artifacts/screenshots/ (pilot-dashboard.png, pilot-report.png).
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -16,7 +16,7 @@ import { generatePilotActivity } from '../../src/pilot/seed.ts';
 const STAFF = '899700427885';
 let stack: Stack;
 let browser: Browser;
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'e2e-pilot', overrides: { 'pilot.staffIdNats': [STAFF] } });
   browser = await launchChromium();
   const aggregates = createPilotAggregates(stack.store, createKeyNames(stack.prefix));
@@ -27,7 +27,7 @@ before(async () => {
     await aggregates.apply({ ...input, seq, time: new Date(time).toISOString(), instance: 'pilot-seed', prev: '', mac: '' });
   }
 });
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await stack?.close();
 });

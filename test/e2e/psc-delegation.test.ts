@@ -5,7 +5,7 @@
  * card. Also the pages a clinician without a key and one with a key PSC does not accept see.
  * Screenshots of every new page, desktop and 390 px: test-artifacts/screenshots/delegation-*.png.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -41,11 +41,11 @@ async function enrolAtDpi(context: BrowserContext, page: Page, who: RegExp, mean
   await context.clearCookies({ name: /^_session/ });
 }
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'e2e-delegation', demoApps: true, delegation: {}, overrides: { 'webauthn.timeoutSeconds': 10 } });
   browser = await launchChromium();
 });
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await stack?.close();
 });

@@ -5,7 +5,7 @@
  * "shared workstation" (loopback is declared as one). No CSP violation or page error.
  * Screenshots (desktop and 390 px): test-artifacts/screenshots/rie-*.png.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -19,7 +19,7 @@ let cdp: CDPSession;
 let authenticatorId: string;
 let problems: string[];
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({
     name: 'e2e-rie',
     demoApps: true,
@@ -35,7 +35,7 @@ before(async () => {
     options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
   }));
 });
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await stack?.close();
 });

@@ -4,7 +4,7 @@
  * the repository's config/clients.json. A clinician signs in to the demo DPI through PSC, opens
  * the DMP-like service by single sign-on, signs out, and both applications know it.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ let page: Page;
 let problems: string[];
 let urls: { gateway: string; psc: string; dpi: string; dmp: string };
 
-before(async () => {
+beforeAll(async () => {
   const [gw, psc, dpi, dmp, national] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   urls = { gateway: `http://localhost:${gw}`, psc: `http://localhost:${psc}`, dpi: `http://localhost:${dpi}`, dmp: `http://localhost:${dmp}` };
   // No URL set: each one follows its port, on localhost since 0.0.0.0 is only where they listen.
@@ -36,7 +36,7 @@ before(async () => {
   page = await context.newPage();
   problems = watchConsole(page);
 });
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await main?.stop('SIGKILL');
   rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  * done with a colleague's card. PSC's logout confirmation of the first session posts itself
  * and the service opens for the colleague, at eidas3 (no "interaction session not found").
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -12,11 +12,11 @@ import { launchChromium, screenshot, watchConsole } from '../support/chromium.ts
 
 let stack: Stack;
 let browser: Browser;
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'e2e-step-up-other', demoApps: true, clientOverrides: { 'demo-dmp': { min_acr: 'eidas3', phishing_resistant: true } } });
   browser = await launchChromium();
 });
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await stack?.close();
 });

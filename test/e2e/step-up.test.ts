@@ -4,7 +4,7 @@
  * for the CPS card through PSC (the passkey is not offered), then the service opens at eidas3
  * (a FAPI 2.0 client: its request pushed, its access token bound to its DPoP key).
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -15,7 +15,7 @@ let browser: Browser;
 let page: Page;
 let problems: string[];
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({
     name: 'e2e-step-up',
     demoApps: true,
@@ -34,7 +34,7 @@ before(async () => {
     },
   });
 });
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await stack?.close();
 });

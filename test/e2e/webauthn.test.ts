@@ -5,7 +5,7 @@
  * a key revoked in /account no longer signing in, and the fall-back to PSC when the
  * authenticator is gone. Screenshots of each page are kept as artefacts.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -28,7 +28,7 @@ async function addAuthenticator() {
   }));
 }
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'e2e-webauthn', demoApps: true, overrides: { 'webauthn.timeoutSeconds': 10 } });
   browser = await launchChromium();
   context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1000, height: 900 } });
@@ -38,7 +38,7 @@ before(async () => {
   await cdp.send('WebAuthn.enable');
   await addAuthenticator();
 });
-after(async () => {
+afterAll(async () => {
   await browser?.close();
   await stack?.close();
 });

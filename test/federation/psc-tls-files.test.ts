@@ -3,7 +3,7 @@
  * PKI: what a good set gives, a clear ConfigError for each kind of bad file, a private key that
  * no serialisation shows, and the certificate expiry warning.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { writeFileSync } from 'node:fs';
@@ -19,12 +19,12 @@ let pki: TestPki;
 let ca: TestCa;
 let gateway: PemPair;
 
-before(() => {
+beforeAll(() => {
   pki = createTestPki();
   ca = pki.ca('files-ca');
   gateway = ca.issue('gateway', '/C=FR/O=CH de Demonstration/CN=hospiconnect-gateway');
 });
-after(() => pki.remove());
+afterAll(() => pki.remove());
 
 function psc(tls: Config['psc']['tls'], authMethod: Config['psc']['authMethod'] = 'tls_client_auth'): Config['psc'] {
   return { authMethod, tls } as Config['psc'];

@@ -6,7 +6,7 @@
  * goes only to the gateway's own /interaction/ page, which then answers without a 5xx. A POST
  * is either refused the same way or sent (303) to the GET with exactly its parameters.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parse } from 'node-html-parser';
@@ -20,12 +20,12 @@ let probe: StateProbe;
 /** The parameters of one valid authorization request of test-rp, in order. */
 let valid: Array<[string, string]>;
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'fuzz-auth', overrides: { 'limits.enabled': false } });
   probe = await stateProbe(stack.prefix);
   valid = [...(await authorizationRequest(stack)).url.searchParams];
 });
-after(async () => {
+afterAll(async () => {
   await probe.close();
   await stack.close();
 });

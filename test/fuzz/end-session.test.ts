@@ -7,7 +7,7 @@
  * refused with a page or sent (303) to the GET with exactly its parameters, storing nothing.
  * The session is never ended without the confirmation form being submitted.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { startStack, RP_POST_LOGOUT, type Stack } from '../support/stack.ts';
@@ -22,7 +22,7 @@ let idToken: string;
 /** The clinician's cookies (a live session) for the requests made "from their browser". */
 let sessionCookie: string;
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'fuzz-end-session', overrides: { 'limits.enabled': false } });
   probe = await stateProbe(stack.prefix);
   const browser = new TestBrowser();
@@ -30,7 +30,7 @@ before(async () => {
   idToken = tokens.id_token!;
   sessionCookie = await browser.jar.getCookieString(`${stack.issuer}/session/end`);
 });
-after(async () => {
+afterAll(async () => {
   await probe.close();
   await stack.close();
 });

@@ -7,7 +7,7 @@
  * 5xx; a refusal is the gateway's page and stores nothing; a redirect stays on the gateway
  * or goes to PSC; and a login waiting for its second factor is not finished by another form.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -24,7 +24,7 @@ let probe: StateProbe;
 /** A clinician with a key: jwt-userinfo-rp asks for it after an e-CPS sign-in. */
 const KEY_OWNER = '810102345672';
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'fuzz-interaction', overrides: { 'limits.enabled': false }, clientOverrides: { 'jwt-userinfo-rp': { key_after_ecps: true } } });
   probe = await stateProbe(stack.prefix);
   const browser = new TestBrowser();
@@ -32,7 +32,7 @@ before(async () => {
   const { verify } = await ceremony(browser, stack, interactionPath(page!), 'enrol', createSoftAuthenticator(), { name: 'Clé du fuzz' });
   await followToRp(browser, stack, verify);
 });
-after(async () => {
+afterAll(async () => {
   await probe.close();
   await stack.close();
 });

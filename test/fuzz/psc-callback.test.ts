@@ -7,7 +7,7 @@
  * answer is the gateway's page; nothing is stored but the round trip's state being consumed
  * and, for a real state, why it failed (for the relying party's error).
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -24,13 +24,13 @@ let browser: TestBrowser;
 let login: Page;
 const CALLBACK = '/federation/psc/callback';
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'fuzz-psc-callback', overrides: { 'limits.enabled': false } });
   probe = await stateProbe(stack.prefix);
   browser = new TestBrowser();
   login = (await loginPage(stack, browser)).page;
 });
-after(async () => {
+afterAll(async () => {
   await probe.close();
   await stack.close();
 });

@@ -6,7 +6,7 @@
  * a 400), an export its file or a JSON 400; a query with an unknown or repeated parameter is
  * refused; a refusal records nothing in the audit trail and changes nothing stored.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -22,7 +22,7 @@ let probe: StateProbe;
 /** The Cookie header of the staff member's gateway session. */
 let cookie: string;
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'fuzz-staff', overrides: { 'limits.enabled': false, 'admin.idNats': [STAFF], 'pilot.staffIdNats': [STAFF] } });
   probe = await stateProbe(stack.prefix);
   const browser = new TestBrowser();
@@ -31,7 +31,7 @@ before(async () => {
   // token.issued is chained just after the token answer: let it land before counting events.
   for (let tries = 0; tries < 50 && (await lastEventType()) !== 'token.issued'; tries += 1) await new Promise((resolve) => setTimeout(resolve, 20));
 });
-after(async () => {
+afterAll(async () => {
   await probe.close();
   await stack.close();
 });

@@ -7,7 +7,7 @@
  * nothing (a code or refresh token is only consumed by a request that succeeds; a pushed
  * request is stored only when it is answered 201 with its request_uri).
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { startStack, RP_REDIRECT, type Stack } from '../support/stack.ts';
@@ -36,13 +36,13 @@ async function freshRefreshToken(): Promise<string> {
   return tokens.refresh_token;
 }
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'fuzz-token', overrides: { 'limits.enabled': false } });
   probe = await stateProbe(stack.prefix);
   codeMaterial = await freshCode();
   refreshToken = await freshRefreshToken();
 });
-after(async () => {
+afterAll(async () => {
   await probe.close();
   await stack.close();
 });

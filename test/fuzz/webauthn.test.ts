@@ -8,7 +8,7 @@
  * string `error` when refused; a refusal stores nothing but consumes the pending challenge;
  * and a login waiting for its second factor is not finished by the enrolment ceremony.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -29,7 +29,7 @@ const KEY_OWNER = '810102345672';
 /** A clinician without a key (offered enrolment after PSC). */
 const NEWCOMER = '899700427885';
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({
     name: 'fuzz-webauthn',
     overrides: { 'limits.enabled': false },
@@ -43,7 +43,7 @@ before(async () => {
   const { verify } = await ceremony(browser, stack, interactionPath(page!), 'enrol', enrolledKey, { name: 'Clé du fuzz' });
   await followToRp(browser, stack, verify);
 });
-after(async () => {
+afterAll(async () => {
   await probe.close();
   await stack.close();
 });

@@ -7,7 +7,7 @@
  * way, in the same budget. Refusals are 429 with Retry-After, in the
  * form each caller reads (French page, ceremony JSON, OAuth JSON), audited once per window.
  */
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser, type Page } from '../support/browser.ts';
@@ -21,8 +21,8 @@ async function rateLimitEvents(stack: Stack) {
 
 describe('sign-in steps per client address', () => {
   let stack: Stack;
-  before(async () => { stack = await startStack({ name: 'limits-ip', overrides: { 'limits.signinPerIp.points': 6, 'limits.signinPerIp.seconds': 60 } }); });
-  after(async () => { await stack.close(); });
+  beforeAll(async () => { stack = await startStack({ name: 'limits-ip', overrides: { 'limits.signinPerIp.points': 6, 'limits.signinPerIp.seconds': 60 } }); });
+  afterAll(async () => { await stack.close(); });
 
   it('refuses the steps past the budget with 429 + Retry-After: a French page, JSON for the scripts, one audit event', async () => {
     const browser = new TestBrowser();
@@ -120,8 +120,8 @@ describe('authorization requests by POST, in the same sign-in budget', () => {
 
 describe('failed key sign-ins per account', () => {
   let stack: Stack;
-  before(async () => { stack = await startStack({ name: 'limits-account', overrides: { 'limits.keyFailuresPerAccount.points': 2, 'limits.keyFailuresPerAccount.seconds': 900 } }); });
-  after(async () => { await stack.close(); });
+  beforeAll(async () => { stack = await startStack({ name: 'limits-account', overrides: { 'limits.keyFailuresPerAccount.points': 2, 'limits.keyFailuresPerAccount.seconds': 900 } }); });
+  afterAll(async () => { await stack.close(); });
 
   async function enrol(practitioner: string, key: SoftAuthenticator) {
     const browser = new TestBrowser();
@@ -169,10 +169,10 @@ describe('failed key sign-ins per account', () => {
 
 describe('token endpoint per relying party', () => {
   let stack: Stack;
-  before(async () => {
+  beforeAll(async () => {
     stack = await startStack({ name: 'limits-token', overrides: { 'limits.tokenPerClient.points': 4, 'limits.clientAuthFailuresPerIp.points': 3 } });
   });
-  after(async () => { await stack.close(); });
+  afterAll(async () => { await stack.close(); });
 
   const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
   async function token(authorization: string | undefined, form: Record<string, string> | URLSearchParams, path = '/token') {
@@ -218,10 +218,10 @@ describe('token endpoint per relying party', () => {
 
 describe('pushed authorization requests per relying party', () => {
   let stack: Stack;
-  before(async () => {
+  beforeAll(async () => {
     stack = await startStack({ name: 'limits-par', overrides: { 'limits.tokenPerClient.points': 3, 'limits.clientAuthFailuresPerIp.points': 2 } });
   });
-  after(async () => { await stack.close(); });
+  afterAll(async () => { await stack.close(); });
 
   const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
   async function push(clientId: string, secret: string) {

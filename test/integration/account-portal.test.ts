@@ -4,7 +4,7 @@
  * only through its confirmation page, staff actions in words in the clinician's own activity,
  * and the admin command that revokes every key of a clinician who leaves.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -17,8 +17,8 @@ import { TEST_REDIS_URL } from '../support/redis.ts';
 
 let stack: Stack;
 const STAFF = '899700427885';
-before(async () => { stack = await startStack({ name: 'account-portal', overrides: { 'portal.freshAuthSeconds': 2, 'pilot.staffIdNats': [STAFF], 'admin.idNats': [STAFF] } }); });
-after(async () => { await stack.close(); });
+beforeAll(async () => { stack = await startStack({ name: 'account-portal', overrides: { 'portal.freshAuthSeconds': 2, 'pilot.staffIdNats': [STAFF], 'admin.idNats': [STAFF] } }); });
+afterAll(async () => { await stack.close(); });
 
 const repository = () => createCredentialRepository(stack.store, createKeyNames(stack.prefix));
 

@@ -5,7 +5,7 @@
  * the CSV / JSON-lines exports hold the whole result and are themselves audited, and a trail
  * recorded before the index is said incomplete until the gateway builds the index at start-up.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser, type Page } from '../support/browser.ts';
@@ -21,13 +21,13 @@ let stack: Stack;
 let admin: TestBrowser;
 let seeded: AuditEvent[];
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'admin-audit-search', overrides: { 'admin.idNats': [ADMIN] } });
   seeded = await seedSearchTrail(stack.gateways[0]!.auditLog);
   admin = new TestBrowser();
   await exchange(await signIn(stack, admin, { choice: { practitioner: ADMIN, means: 'card' } }));
 });
-after(async () => { await stack.close(); });
+afterAll(async () => { await stack.close(); });
 
 async function search(query: string): Promise<Page> {
   const page = await admin.request(`${stack.issuer}/admin/audit?${query}`);

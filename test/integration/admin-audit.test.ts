@@ -3,15 +3,15 @@
  * idNat, outcome and type finds the right events; every search is itself audited (malformed
  * criteria: staff-query.test.ts).
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
 
 let stack: Stack;
-before(async () => { stack = await startStack({ name: 'admin-audit', overrides: { 'admin.idNats': ['899700427885'] } }); });
-after(async () => { await stack.close(); });
+beforeAll(async () => { stack = await startStack({ name: 'admin-audit', overrides: { 'admin.idNats': ['899700427885'] } }); });
+afterAll(async () => { await stack.close(); });
 
 describe('/admin/audit', () => {
   it('anonymous visitors are sent to sign in', async () => {

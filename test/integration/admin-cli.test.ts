@@ -4,7 +4,7 @@
  * sweep), showing the linked identity, disabling and enabling a client on every instance,
  * adding a client to the clients file, refusing bad usage. Every command is audited.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,13 +24,13 @@ let stack: Stack;
 let dir: string;
 let clientsFile: string;
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'admin-cli', instances: 2 });
   dir = mkdtempSync(join(tmpdir(), 'hc-admin-'));
   clientsFile = join(dir, 'clients.json');
   writeFileSync(clientsFile, `${JSON.stringify(stack.registrations, null, 2)}\n`);
 });
-after(async () => {
+afterAll(async () => {
   await stack.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -6,7 +6,7 @@
  * single sign-on past an application's own rules, auth_time moved by later pages, a
  * consent page reviving an ended session, and an amr naming a key that was not used.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -22,14 +22,14 @@ import { createCredentialRepository } from '../../src/webauthn/index.ts';
 let rules: Stack;
 /** Default registrations: the third-party application shows a consent page. */
 let plain: Stack;
-before(async () => {
+beforeAll(async () => {
   rules = await startStack({
     name: 'assurance-integrity-rules',
     clientOverrides: { 'jwt-userinfo-rp': { webauthn_enrolment: 'required' }, 'third-party-rp': { first_party: true, key_after_ecps: true } },
   });
   plain = await startStack({ name: 'assurance-integrity' });
 });
-after(async () => {
+afterAll(async () => {
   await rules.close();
   await plain.close();
 });

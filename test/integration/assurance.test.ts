@@ -6,7 +6,7 @@
  * alone is refused once PSC's word is too old, and sessions end at their idle or absolute
  * limit (controllable clock) with back-channel logout.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -21,7 +21,7 @@ const clock = () => now;
 const MIN = 60_000;
 let stack: Stack;
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({
     name: 'assurance',
     clock,
@@ -32,7 +32,7 @@ before(async () => {
     },
   });
 });
-after(async () => { await stack.close(); });
+afterAll(async () => { await stack.close(); });
 
 async function silently(browser: TestBrowser, params: Record<string, string>, clientId = 'test-rp') {
   const request = await authorizationRequest(stack, { clientId, params: { prompt: 'none', ...params } });

@@ -3,7 +3,7 @@
  * the expected events, the chain verifies, and no event contains a token, code, secret,
  * assertion or PSC profile seen during the runs.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startStack, RP_POST_LOGOUT, type Stack } from '../support/stack.ts';
@@ -18,11 +18,11 @@ let stack: Stack;
 let now = Date.now();
 const seen: string[] = [];
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'audit-trail', clock: () => now, overrides: { 'sessions.sweepSeconds': 3600 } });
   seen.push(stack.secrets.psc!, stack.secrets['test-rp']!);
 });
-after(async () => { await stack.close(); });
+afterAll(async () => { await stack.close(); });
 
 async function all(): Promise<AuditEvent[]> {
   return stack.gateways[0]!.auditLog.range({});

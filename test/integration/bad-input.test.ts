@@ -2,7 +2,7 @@
  * Bad input to the gateway's public endpoints: a clear error (French page for people, OAuth
  * error for relying parties), never a 5xx or a stack trace, and nothing stored.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, RP_REDIRECT, type Stack } from '../support/stack.ts';
 import { parse } from 'node-html-parser';
@@ -10,8 +10,8 @@ import { TestBrowser } from '../support/browser.ts';
 import { authorizationRequest } from '../support/psc-login.ts';
 
 let stack: Stack;
-before(async () => { stack = await startStack({ name: 'bad-input' }); });
-after(async () => { await stack.close(); });
+beforeAll(async () => { stack = await startStack({ name: 'bad-input' }); });
+afterAll(async () => { await stack.close(); });
 
 const STACK_TRACE = /\bat [\w.<>]+ \(|node_modules|Error: /;
 

@@ -4,7 +4,7 @@
  * `claims` (ID token and userinfo) does not get them, first-party or third-party; a client whose
  * scopes cover them does. The consent page lists every claim the application will receive.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -36,10 +36,10 @@ async function userinfo(request: AuthorizationRequest, tokens: Awaited<ReturnTyp
 
 describe('claims parameter, clients registered with scope "openid" only', () => {
   let stack: Stack;
-  before(async () => {
+  beforeAll(async () => {
     stack = await startStack({ name: 'claims-narrow', clientOverrides: { 'test-rp': { scope: 'openid' }, 'third-party-rp': { scope: 'openid' } } });
   });
-  after(async () => { await stack.close(); });
+  afterAll(async () => { await stack.close(); });
 
   it('a first-party application gets none of the claims outside its scopes, in the ID token or userinfo, again on single sign-on', async () => {
     const browser = new TestBrowser();
@@ -81,8 +81,8 @@ describe('claims parameter, clients registered with scope "openid" only', () => 
 
 describe('claims parameter, clients whose scopes cover the claims', () => {
   let stack: Stack;
-  before(async () => { stack = await startStack({ name: 'claims-wide' }); });
-  after(async () => { await stack.close(); });
+  beforeAll(async () => { stack = await startStack({ name: 'claims-wide' }); });
+  afterAll(async () => { await stack.close(); });
 
   it('a first-party application registered for profile and scope_all gets them through claims while asking scope "openid"', async () => {
     const request = await signIn(stack, new TestBrowser(), { params: { scope: 'openid', claims: CLAIMS } });

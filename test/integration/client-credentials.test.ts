@@ -5,7 +5,7 @@
  * it was issued to can introspect or revoke it; a sign-in client gets unauthorized_client
  * (and invalid_scope for a service scope at the authorization endpoint); the audit trail records the issue without actor, secret or token.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startStack, RP_REDIRECT, type Stack } from '../support/stack.ts';
@@ -24,7 +24,7 @@ const OTHER_MACHINE = 'jwt-userinfo-rp';
 let stack: Stack;
 let machine: client.Configuration;
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({
     name: 'client-credentials',
     overrides: { 'ttl.accessToken': ACCESS_TOKEN_TTL },
@@ -35,7 +35,7 @@ before(async () => {
   });
   machine = await stack.rp(MACHINE);
 });
-after(async () => { await stack.close(); });
+afterAll(async () => { await stack.close(); });
 
 interface OAuthError { status?: number; error?: string; response?: Response }
 

@@ -3,7 +3,7 @@
  * mismatch, PKCE, nonce and state echo, max_age=0 / prompt=login re-authentication,
  * prompt=none, consent for third-party applications.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
@@ -17,8 +17,8 @@ import { TestBrowser } from '../support/browser.ts';
 import { authorizationRequest, exchange, isRpRedirect, loginAtPsc, signIn } from '../support/psc-login.ts';
 
 let stack: Stack;
-before(async () => { stack = await startStack({ name: 'conformance' }); });
-after(async () => { await stack.close(); });
+beforeAll(async () => { stack = await startStack({ name: 'conformance' }); });
+afterAll(async () => { await stack.close(); });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -151,10 +151,10 @@ describe('conformance-style checks', () => {
 describe('endpoints as the specs say (OIDC Core, RP-Initiated Logout, RFC 6749, 7009, 7591)', () => {
   let spec: Stack;
   const logs: string[] = [];
-  before(async () => {
+  beforeAll(async () => {
     spec = await startStack({ name: 'conformance-spec', logs, clientOverrides: { 'jwt-userinfo-rp': { token_endpoint_auth_method: 'client_secret_post' } } });
   });
-  after(async () => { await spec.close(); });
+  afterAll(async () => { await spec.close(); });
 
   const basic = (clientId: string) => `Basic ${Buffer.from(`${clientId}:${spec.secrets[clientId as keyof typeof spec.secrets]}`).toString('base64')}`;
   const post = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
@@ -322,11 +322,11 @@ function userinfoAt(port: number, host: string, headers: Record<string, string>)
 describe('RFC 9126 pushed authorization requests, RFC 9449 DPoP: the demo-dmp as a FAPI 2.0 client', () => {
   let fapi: Stack;
   let dmp: DmpClient;
-  before(async () => {
+  beforeAll(async () => {
     fapi = await startStack({ name: 'conformance-fapi', instances: 2, demoApps: true });
     dmp = await dmpClient(fapi);
   });
-  after(async () => { await fapi?.close(); });
+  afterAll(async () => { await fapi?.close(); });
 
   /** demo-dmp: pushed request with DPoP, sign-in with the CPS card, DPoP-bound tokens. */
   async function dmpTokens() {

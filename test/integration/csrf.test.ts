@@ -3,7 +3,7 @@
  * a post without the page's token, or with the token of another interaction, is refused with
  * a French 403 page and changes nothing — the journey then goes on normally with the token.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
@@ -11,8 +11,8 @@ import { authorizationRequest, isRpRedirect, loginAtPsc } from '../support/psc-l
 import { csrfOf, interactionPath, loginPage, pscUntilNextStep } from '../support/key-journey.ts';
 
 let stack: Stack;
-before(async () => { stack = await startStack({ name: 'csrf' }); });
-after(async () => { await stack.close(); });
+beforeAll(async () => { stack = await startStack({ name: 'csrf' }); });
+afterAll(async () => { await stack.close(); });
 
 describe('CSRF tokens on the interaction forms', () => {
   it('refuses the PSC button and "cancel" without the token, or with another interaction\'s', async () => {

@@ -6,7 +6,7 @@
  * reused, malformed — sign nobody in; each issuance and use is audited, logged as a warning
  * and counted in /metrics.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -23,7 +23,7 @@ const OTHER = '810102345672';
 const logs: string[] = [];
 let stack: Stack;
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({
     name: 'emergency',
     logs,
@@ -33,7 +33,7 @@ before(async () => {
   // Accounts exist once PSC vouched for the clinicians.
   for (const practitioner of [CLINICIAN, OTHER]) await signIn(stack, new TestBrowser(), { choice: { practitioner } });
 });
-after(async () => { await stack.close(); });
+afterAll(async () => { await stack.close(); });
 
 const codes = () => createEmergencyCodes(stack.store, createKeyNames(stack.prefix));
 const issue = (idNat: string, options: { hoursAgo?: number; hours?: number } = {}) => codes().issue({

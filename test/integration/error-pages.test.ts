@@ -4,7 +4,7 @@
  * registered client_uri, else its first post_logout_redirect_uri; the account portal for the
  * staff pages), else what to do. *Back* after a finished sign-in lands on such a page.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, RP_POST_LOGOUT, type Stack } from '../support/stack.ts';
 import { TestBrowser, type Page } from '../support/browser.ts';
@@ -12,10 +12,10 @@ import { authorizationRequest, exchange, isRpRedirect, loginAtPsc, signIn } from
 
 const HOME = 'http://127.0.0.1:9/home';
 let stack: Stack;
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'error-pages', clientOverrides: { 'jwt-userinfo-rp': { client_uri: HOME } }, overrides: { 'pilot.staffIdNats': ['899700427885'] } });
 });
-after(async () => { await stack.close(); });
+afterAll(async () => { await stack.close(); });
 
 /** The page's way back: its links (href and text) after the message. */
 function backLinks(page: Page) {

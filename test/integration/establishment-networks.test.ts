@@ -8,7 +8,7 @@
  * The test's HTTP client stands for the reverse proxy (TRUST_PROXY=loopback): it names the
  * client's address in X-Forwarded-For.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +47,7 @@ describe('declared establishment networks', () => {
   let idNats: string[];
   const keys: SoftAuthenticator[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     fixtureDir = mkdtempSync(join(tmpdir(), 'hc-ward-'));
     idNats = writePractitioners(join(fixtureDir, 'practitioners.json'), CLINICIANS);
     stack = await startStack({
@@ -67,7 +67,7 @@ describe('declared establishment networks', () => {
     });
     redis = new Redis(TEST_REDIS_URL);
   });
-  after(async () => {
+  afterAll(async () => {
     redis.disconnect();
     await stack.close();
     rmSync(fixtureDir, { recursive: true, force: true });

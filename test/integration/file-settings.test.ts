@@ -3,7 +3,7 @@
  * file settings: a file that cannot be read stops `node src/main.ts` with exit code 2 and one
  * line naming the key, its variable and the path, as CLIENTS_FILE does; never a stack trace.
  */
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { spawnMain } from '../support/processes.ts';
 
 describe('file settings at start-up', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hc-file-settings-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   async function exit(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
     // config/clients.json as shipped; its demo DPI's secret is read from the environment.

@@ -5,7 +5,7 @@
  * see test/chaos), closes Redis and exits 143 (128 + SIGTERM: stopped as asked, which
  * Docker's `on-failure` policy starts again when the host restarts) well within the 10 s drain period.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,7 @@ let psc: PscSimulator;
 let gateway: GatewayProcess;
 let issuer: string;
 
-before(async () => {
+beforeAll(async () => {
   const port = await freePort();
   issuer = `http://localhost:${port}`;
   await loadKeys({ dir, createIfMissing: true });
@@ -41,7 +41,7 @@ before(async () => {
   await waitUntilReady(issuer);
 });
 
-after(async () => {
+afterAll(async () => {
   await gateway?.stop('SIGKILL');
   await psc?.close();
   await deletePrefix(prefix);

@@ -7,7 +7,7 @@
  * document names, nor the audience a client assertion may carry, nor the address seen by the
  * audit and the abuse limits.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
@@ -70,8 +70,8 @@ async function firstAudit(stack: Stack, type: string) {
 
 describe('headers', () => {
   let stack: Stack;
-  before(async () => { stack = await startStack({ name: 'headers' }); });
-  after(async () => { await stack.close(); });
+  beforeAll(async () => { stack = await startStack({ name: 'headers' }); });
+  afterAll(async () => { await stack.close(); });
 
   it('sends the referrer policy and the anti-sniffing, anti-framing headers with every page, HSTS not outside production', async () => {
     for (const path of ['/interaction/doesnotexist123', '/account/signed-out', '/nowhere', '/healthz']) {
@@ -123,8 +123,8 @@ describe('headers', () => {
 
 describe('cookies and client addresses behind a trusted TLS-terminating proxy', () => {
   let stack: Stack;
-  before(async () => { stack = await startStack({ name: 'behind-proxy', overrides: { 'http.trustProxy': 'loopback' } }); });
-  after(async () => { await stack.close(); });
+  beforeAll(async () => { stack = await startStack({ name: 'behind-proxy', overrides: { 'http.trustProxy': 'loopback' } }); });
+  afterAll(async () => { await stack.close(); });
 
   it('marks every cookie Secure, HttpOnly and SameSite=Lax when the proxy forwarded https', async () => {
     const { url } = await authorizationRequest(stack);
@@ -162,7 +162,7 @@ describe('requests that do not come from the trusted proxy', () => {
   const MACHINE = 'third-party-rp';
   const AUTH_FAILURES_BUDGET = 3;
   // A proxy is configured (10.9.9.9), but the test's requests come straight from 127.0.0.1.
-  before(async () => {
+  beforeAll(async () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
     clientKey = privateKey;
     stack = await startStack({
@@ -171,7 +171,7 @@ describe('requests that do not come from the trusted proxy', () => {
       clientOverrides: { [MACHINE]: { grant_types: ['client_credentials'], scope: 'results:read', redirect_uris: [], token_endpoint_auth_method: 'private_key_jwt', client_secret: undefined, jwks: { keys: [{ ...await exportJWK(publicKey), alg: 'ES256', use: 'sig' }] } } },
     });
   });
-  after(async () => { await stack.close(); });
+  afterAll(async () => { await stack.close(); });
 
   it('ignores X-Forwarded-For (anyone can send it), so that limits and the audit see the real peer', async () => {
     await signInPageWith(stack, { 'x-forwarded-for': '10.20.30.40' });

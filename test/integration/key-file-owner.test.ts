@@ -4,7 +4,7 @@
  * and the command that fixes it; keys made with `--owner` start. Run as root, the gateway is
  * spawned as uid 1000; otherwise the files are made unreadable (chmod 000) for the same refusal.
  */
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ chmodSync(dir, 0o755); // uid 1000 must reach the folders below; the files thems
 const clientsFile = join(dir, 'clients.json');
 writeFileSync(clientsFile, JSON.stringify([{ client_id: 'owner-rp', client_name: 'RP', redirect_uris: ['https://rp.example/cb'], client_secret_env: 'OWNER_RP_SECRET' }]), { mode: 0o644 });
 
-after(async () => {
+afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   await deletePrefix(prefix);
 });

@@ -4,7 +4,7 @@
  * before it still hold (the old keys stay for the grace period); retired, the old key is gone.
  * Each step ends with the gateways restarted, as docs/operations.md says.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -19,8 +19,8 @@ const run = promisify(execFile);
 
 describe('key rotation (npm run keys -- rotate)', () => {
   let stack: Stack;
-  before(async () => { stack = await startStack({ name: 'key-rotation' }); });
-  after(async () => { await stack.close(); });
+  beforeAll(async () => { stack = await startStack({ name: 'key-rotation' }); });
+  afterAll(async () => { await stack.close(); });
 
   const rotateNow = async () => {
     const { stdout } = await run(process.execPath, ['src/signing-keys/cli.ts', 'rotate', '--dir', stack.keysDir, '--publish-hours', '0', '--grace-hours', '1']);

@@ -4,7 +4,7 @@
  * never links to that address, but to one that shows the same step again (PSC failure, level
  * too low, the interaction, /account) and consumes nothing — or, when there is none, has no link.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -13,7 +13,7 @@ import { authorizationRequest, exchange, isRpRedirect, loginAtPsc, signIn } from
 import { interactionPath } from '../support/key-journey.ts';
 
 let stack: Stack;
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({
     name: 'lang-switch',
     clientOverrides: {
@@ -22,7 +22,7 @@ before(async () => {
     },
   });
 });
-after(async () => { await stack.close(); });
+afterAll(async () => { await stack.close(); });
 
 const isCallback = (url: URL) => url.pathname === '/federation/psc/callback';
 

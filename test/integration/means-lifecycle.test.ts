@@ -4,7 +4,7 @@
  * PSC sign-in then that key confirms it (it signs in alone again), "later" leaves it refused,
  * a key near its age is flagged in /account, and a shorter maximum age is the establishment's.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
@@ -15,14 +15,14 @@ import { createCredentialRepository } from '../../src/webauthn/index.ts';
 
 const DAY = 86_400_000;
 let stack: Stack;
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({
     name: 'means-lifecycle',
     overrides: { 'means.maxKeyAgeDays': 400, 'means.warnDays': 20 },
     clientOverrides: { 'third-party-rp': { key_after_ecps: true, first_party: true } },
   });
 });
-after(async () => { await stack.close(); });
+afterAll(async () => { await stack.close(); });
 
 const repository = () => createCredentialRepository(stack.store, createKeyNames(stack.prefix));
 

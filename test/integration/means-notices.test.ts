@@ -4,7 +4,7 @@
  * the warning of a key to confirm soon, the address verified with a one-time code (wrong,
  * expired, reused, too many tries, rate limit), no code in logs or audit trail.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,7 @@ const DAY = 86_400_000;
 let stack: Stack;
 let smtp: TestSmtpServer;
 const logs: string[] = [];
-before(async () => {
+beforeAll(async () => {
   smtp = await startSmtpServer();
   stack = await startStack({
     name: 'means-notices',
@@ -38,7 +38,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hc-notices-'));
   writeFileSync(join(dir, 'clients.json'), `${JSON.stringify(stack.registrations, null, 2)}\n`);
 });
-after(async () => {
+afterAll(async () => {
   await stack.close();
   await smtp.close();
   rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@
  * bridge's gateway address, inside the internal network's range). The token still works through
  * the proxy. The forwarded address stays the client's address for everything else (audit, limits).
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 
@@ -13,10 +13,10 @@ const TOKEN = 't'.repeat(40);
 let stack: Stack;
 // The test's own connections come from loopback: here loopback is the trusted proxy, and the
 // allow-list holds both loopback (a scraper beside it) and the range the forwarded clients are in.
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'metrics-proxy', overrides: { 'http.trustProxy': 'loopback', 'metrics.token': TOKEN, 'metrics.allow': ['127.0.0.0/8', '::1/128', '172.28.0.0/24'] } });
 });
-after(async () => { await stack.close(); });
+afterAll(async () => { await stack.close(); });
 
 const metrics = (headers: Record<string, string> = {}) => fetch(`${stack.issuer}/metrics`, { headers });
 

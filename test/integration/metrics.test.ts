@@ -2,7 +2,7 @@
  * /metrics for Prometheus: refused without the bearer token from outside the allow-list,
  * counts the audit events and HTTP requests by route pattern (no ids in labels).
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
@@ -10,8 +10,8 @@ import { exchange, signIn } from '../support/psc-login.ts';
 
 const TOKEN = 'm'.repeat(40);
 let stack: Stack;
-before(async () => { stack = await startStack({ name: 'metrics', overrides: { 'metrics.token': TOKEN, 'metrics.allow': ['10.99.0.0/16'] } }); });
-after(async () => { await stack.close(); });
+beforeAll(async () => { stack = await startStack({ name: 'metrics', overrides: { 'metrics.token': TOKEN, 'metrics.allow': ['10.99.0.0/16'] } }); });
+afterAll(async () => { await stack.close(); });
 
 describe('/metrics', () => {
   it('is refused without the token from an address outside the allow-list', async () => {

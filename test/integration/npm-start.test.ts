@@ -4,7 +4,7 @@
  * the DPI and then to the DMP-like service without a new ceremony, Ctrl-C stopping
  * everything; and a bad configuration stopping start-up with exit code 2.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ describe('npm start (sandbox)', () => {
   let main: GatewayProcess;
   let urls: { gateway: string; dpi: string; dmp: string };
 
-  before(async () => {
+  beforeAll(async () => {
     const [gw, psc, dpi, dmp, national] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     urls = { gateway: `http://localhost:${gw}`, dpi: `http://localhost:${dpi}`, dmp: `http://localhost:${dmp}` };
     // config/clients.json as it is: the demo applications' addresses follow the ports (sandbox-urls.test.ts).
@@ -28,7 +28,7 @@ describe('npm start (sandbox)', () => {
     });
     await main.waitForOutput(/Press Ctrl-C to stop/);
   });
-  after(async () => {
+  afterAll(async () => {
     await main?.stop('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });

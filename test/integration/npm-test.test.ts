@@ -4,7 +4,7 @@
  * at TEST_REDIS_URL it runs the tests against a private redis-server it starts, and stops it.
  * The launcher runs as `npm test` would (`node scripts/test.ts`), on a fixture test file only.
  */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -60,7 +60,7 @@ describe('npm test on a newcomer\'s machine', () => {
     assert.deepEqual(noChromium.stderr.split('\n').filter(Boolean), [`npm test: missing Chromium (not at ${join(empty, 'chromium')}, CHROMIUM_PATH): install with \`apt-get install chromium\``]);
   });
 
-  it('runs the tests against a private redis-server when nothing answers at TEST_REDIS_URL, and stops it at the end', { skip: onPath('redis-server') ? false : 'redis-server is not installed' }, async () => {
+  it('runs the tests against a private redis-server when nothing answers at TEST_REDIS_URL, and stops it at the end', { skip: !onPath('redis-server') /* redis-server is not installed */ }, async () => {
     const nobody = `redis://127.0.0.1:${await freePort()}`;
     const run = await npmTest({ PATH: dirname(onPath('redis-server')!), TEST_REDIS_URL: nobody, CHROMIUM_PATH: process.execPath });
     assert.equal(run.code, 0, run.stdout + run.stderr);

@@ -4,7 +4,7 @@
  * report's « autres » line after its six first professions, fall-backs kept apart from PSC's
  * errors, and the demo DPI's French error and « vous êtes déconnecté(e) ».
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser, type Page } from '../support/browser.ts';
@@ -16,10 +16,10 @@ import { professionLabel } from '../../src/accounts/index.ts';
 
 const STAFF = '899700427885';
 let stack: Stack;
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'page-texts', demoApps: true, overrides: { 'pilot.staffIdNats': [STAFF] } });
 });
-after(async () => { await stack.close(); });
+afterAll(async () => { await stack.close(); });
 
 /** The page's visible text, without the parts marked as another language (technical details). */
 function frenchText(page: Page): string {
@@ -90,7 +90,7 @@ describe('the demo DPI', () => {
 
 describe('pilot pages', () => {
   const staff = new TestBrowser();
-  before(async () => {
+  beforeAll(async () => {
     const aggregates = createPilotAggregates(stack.store, createKeyNames(stack.prefix));
     let seq = 0;
     for (const { time, input } of generatePilotActivity({ clinicians: 120, days: 10, endDay: parisDay(Date.now()) })) {

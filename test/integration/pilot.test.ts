@@ -4,7 +4,7 @@
  * (CSV, JSON) carry every figure and are audited; a bad range gets a French 400 page (JSON for
  * the exports; every case in staff-query.test.ts).
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
@@ -17,11 +17,11 @@ import { parisDay } from '../../src/pilot/index.ts';
 const STAFF = '899700427885';
 let stack: Stack;
 let staff: TestBrowser;
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'pilot', overrides: { 'pilot.staffIdNats': [STAFF] } });
   staff = new TestBrowser();
 });
-after(async () => { await stack.close(); });
+afterAll(async () => { await stack.close(); });
 
 describe('/pilot access', () => {
   it('anonymous visitors are sent to sign in, and come back to the same range', async () => {
@@ -52,7 +52,7 @@ describe('/pilot access', () => {
 });
 
 describe('/pilot figures', () => {
-  before(async () => {
+  beforeAll(async () => {
     await exchange(await signIn(stack, staff, { choice: { practitioner: STAFF, means: 'card' } }));
   });
 

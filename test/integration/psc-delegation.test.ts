@@ -6,7 +6,7 @@
  * a means not accepted for delegation, a clinician without a key, a PSC session opened at the
  * gateway (no loop), logout.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startStack, DELEGATION_ALIAS, type Stack } from '../support/stack.ts';
@@ -20,10 +20,10 @@ import { loadClientKey } from '../../src/sandbox/rp/client-key.ts';
 const DAY = 86_400_000;
 let now = Date.now();
 let stack: Stack;
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'psc-delegation', delegation: { pairingLifetimeSeconds: 30 * 86_400, clock: () => now } });
 });
-after(async () => { await stack.close(); });
+afterAll(async () => { await stack.close(); });
 
 const national = () => stack.national!;
 const endpoint = () => `${stack.psc.issuer}${brokerPaths(DELEGATION_ALIAS).endpoint}`;
@@ -69,7 +69,7 @@ async function pair(browser: TestBrowser, page: Page, practitioner: string): Pro
 
 describe('PSC delegates the sign-in to the gateway (PSC sans couture)', () => {
   const key = createSoftAuthenticator();
-  before(async () => { await enrol('810104567894', key); });
+  beforeAll(async () => { await enrol('810104567894', key); });
 
   it('sends PSC an opaque stable sub, oid, tid, acr, amr and auth_time, and no PSC button', async () => {
     // PSC's side of the contract, as the simulator's broker does it (private_key_jwt, PKCE).

@@ -4,7 +4,7 @@
  * the relying party the right OAuth error when the person goes back, nothing is stored
  * for the rejected identity, and no answer is a 5xx other than a deliberate 503.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser, type Page } from '../support/browser.ts';
@@ -17,8 +17,8 @@ import { createSoftAuthenticator } from '../support/soft-authenticator.ts';
 import { ceremony, followToRp, interactionPath, pscUntilNextStep } from '../support/key-journey.ts';
 
 let stack: Stack;
-before(async () => { stack = await startStack({ name: 'psc-failures' }); });
-after(async () => { await stack.close(); });
+beforeAll(async () => { stack = await startStack({ name: 'psc-failures' }); });
+afterAll(async () => { await stack.close(); });
 
 const isCallback = (url: URL) => url.pathname === '/federation/psc/callback';
 
@@ -186,7 +186,7 @@ describe('PSC round-trip failures', () => {
 describe('PSC unreachable', () => {
   let down: Stack;
   let hangUp: Server;
-  before(async () => {
+  beforeAll(async () => {
     // A port that hangs up on every connection (a merely closed port could be taken by
     // another test's server meanwhile and answer).
     hangUp = createServer((socket) => socket.destroy()).listen(0, '127.0.0.1');
@@ -194,7 +194,7 @@ describe('PSC unreachable', () => {
     const { port } = hangUp.address() as AddressInfo;
     down = await startStack({ name: 'psc-down', overrides: { 'psc.issuer': `http://127.0.0.1:${port}/auth/realms/esante-wallet` } });
   });
-  after(async () => {
+  afterAll(async () => {
     await down.close();
     hangUp.close();
   });

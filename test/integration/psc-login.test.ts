@@ -3,7 +3,7 @@
  * relying party, on a real Redis: tokens, claims, refresh rotation, introspection,
  * revocation and logout.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
@@ -14,8 +14,8 @@ import { authorizationRequest, exchange, isRpRedirect, signIn } from '../support
 import { createKeyNames } from '../../src/store/index.ts';
 
 let stack: Stack;
-before(async () => { stack = await startStack({ name: 'psc-login' }); });
-after(async () => { await stack.close(); });
+beforeAll(async () => { stack = await startStack({ name: 'psc-login' }); });
+afterAll(async () => { await stack.close(); });
 
 describe('discovery and request ids', () => {
   it('publishes the levels, scopes, claims and signing keys', async () => {

@@ -3,7 +3,7 @@
  * from the standard path, or set by hand with the authorization endpoint on another host
  * (PSC's wallet host). A discovery document naming another issuer is refused.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
@@ -13,7 +13,7 @@ import { csrfOf } from '../support/key-journey.ts';
 
 describe('PSC metadata set by hand (split hosts)', () => {
   let stack: Stack;
-  before(async () => {
+  beforeAll(async () => {
     stack = await startStack({
       name: 'psc-manual',
       overrides: (psc) => ({
@@ -27,7 +27,7 @@ describe('PSC metadata set by hand (split hosts)', () => {
       }),
     });
   });
-  after(async () => { await stack.close(); });
+  afterAll(async () => { await stack.close(); });
 
   it('sends the clinician to the wallet host and signs in', async () => {
     const browser = new TestBrowser();
@@ -44,8 +44,8 @@ describe('PSC metadata set by hand (split hosts)', () => {
 
 describe('PSC standard discovery path', () => {
   let stack: Stack;
-  before(async () => { stack = await startStack({ name: 'psc-standard', overrides: { 'psc.discovery': 'standard' } }); });
-  after(async () => { await stack.close(); });
+  beforeAll(async () => { stack = await startStack({ name: 'psc-standard', overrides: { 'psc.discovery': 'standard' } }); });
+  afterAll(async () => { await stack.close(); });
 
   it('signs in', async () => {
     const tokens = await exchange(await signIn(stack, new TestBrowser(), { choice: { means: 'ecps' } }));
@@ -55,10 +55,10 @@ describe('PSC standard discovery path', () => {
 
 describe('PSC discovery naming another issuer', () => {
   let stack: Stack;
-  before(async () => {
+  beforeAll(async () => {
     stack = await startStack({ name: 'psc-mismatch', overrides: (psc) => ({ 'psc.issuer': psc.issuer.replace('localhost', '127.0.0.1') }) });
   });
-  after(async () => { await stack.close(); });
+  afterAll(async () => { await stack.close(); });
 
   it('is refused with a French page; the RP gets access_denied', async () => {
     const browser = new TestBrowser();

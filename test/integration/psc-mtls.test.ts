@@ -7,7 +7,7 @@
  * the French PSC error page (never a 500), the audit trail a psc.failed, the application access_denied.
  * A missing or wrong certificate file stops start-up with exit code 2, without a stack trace.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,13 +38,13 @@ const browserFetch = ((input: string | URL, init?: RequestInit) =>
   undiciFetch(input, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: trusting })) as unknown as typeof fetch;
 const newBrowser = () => new TestBrowser({ fetch: browserFetch });
 
-before(() => {
+beforeAll(() => {
   pki = createTestPki();
   ca = pki.ca('psc-test-ca');
   server = ca.issue('psc-server', '/CN=localhost', { serverNames: ['localhost', '127.0.0.1', '::1'] });
   trusting = new Agent({ connect: { ca: ca.cert } });
 });
-after(async () => {
+afterAll(async () => {
   await trusting.close();
   pki.remove();
 });
@@ -70,11 +70,11 @@ async function auditTypes(stack: Stack) {
 
 describe('tls_client_auth with the registered certificate', () => {
   let stack: Stack;
-  before(async () => {
+  beforeAll(async () => {
     const registered = ca.issue('gateway', REGISTERED_SUBJECT, { rsa: true });
     stack = await mtlsStack('psc-mtls', () => registered);
   });
-  after(async () => { await stack.close(); });
+  afterAll(async () => { await stack.close(); });
 
   it('signs a clinician in through PSC, the gateway authenticated by its certificate alone', async () => {
     assert.equal(stack.config.psc.clientSecret, undefined, 'no client secret configured');
@@ -164,11 +164,11 @@ async function refusedAtTokenEndpoint(stack: Stack) {
 
 describe('tls_client_auth with a certificate from another CA', () => {
   let stack: Stack;
-  before(async () => {
+  beforeAll(async () => {
     const foreign = pki.ca('other-ca').issue('gateway-foreign-ca', REGISTERED_SUBJECT);
     stack = await mtlsStack('psc-mtls-foreign', () => foreign);
   });
-  after(async () => { await stack.close(); });
+  afterAll(async () => { await stack.close(); });
 
   it('is refused by PSC: French error page, psc.failed, access_denied', async () => {
     await refusedAtTokenEndpoint(stack);
@@ -177,11 +177,11 @@ describe('tls_client_auth with a certificate from another CA', () => {
 
 describe('tls_client_auth with a certificate whose subject is not the registered one', () => {
   let stack: Stack;
-  before(async () => {
+  beforeAll(async () => {
     const other = ca.issue('gateway-other-subject', '/C=FR/O=CH de Demonstration/OU=DSI/CN=another-service');
     stack = await mtlsStack('psc-mtls-subject', () => other);
   });
-  after(async () => { await stack.close(); });
+  afterAll(async () => { await stack.close(); });
 
   it('is refused by PSC: French error page, psc.failed, access_denied', async () => {
     await refusedAtTokenEndpoint(stack);

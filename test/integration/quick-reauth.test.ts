@@ -8,7 +8,7 @@
  * sign-in made elsewhere, another clinician's key, and a touch without UV on the ordinary key
  * sign-in. The test's HTTP client stands for the reverse proxy (X-Forwarded-For).
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
@@ -23,7 +23,7 @@ const WINDOW_MINUTES = 120;
 let offset = 0;
 let stack: Stack;
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({
     name: 'quick-reauth',
     clock: () => Date.now() + offset,
@@ -31,7 +31,7 @@ before(async () => {
     clientOverrides: { 'jwt-userinfo-rp': { min_acr: 'eidas2' } },
   });
 });
-after(async () => { await stack.close(); });
+afterAll(async () => { await stack.close(); });
 
 function browserAt(address: string) {
   const where = { address };
@@ -80,7 +80,7 @@ async function lastAudit(type: string) {
 describe('quick re-authentication at a shared workstation', () => {
   const key = createSoftAuthenticator({ alg: 'ES256' });
   const ward = browserAt(WARD);
-  before(async () => { await fullSignInEnrolling('810101234561', key, ward); });
+  beforeAll(async () => { await fullSignInEnrolling('810101234561', key, ward); });
 
   it('within the window, a touch on the same workstation signs in at eidas1, amr hwk + user (no mfa)', async () => {
     const { start, page, options, verify, browser } = await touch(key, ward);

@@ -4,7 +4,7 @@
  * for relying parties — never a 500, a stack trace or a hang; /readyz fails while /healthz
  * stays up. When Redis is back the same gateway (no restart) serves sign-ins again.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -17,11 +17,11 @@ const STACK_TRACE = /\bat [\w.<>]+ \(|node_modules|Error: /;
 
 let redis: RedisServer;
 let stack: Stack;
-before(async () => {
+beforeAll(async () => {
   redis = await createRedisServer();
   stack = await startStack({ name: 'redis-outage', redisUrl: redis.url });
 });
-after(async () => {
+afterAll(async () => {
   await stack.close();
   await redis.dispose();
 });

@@ -3,7 +3,7 @@
  * (SO_REUSEPORT, Linux), the kernel spreading connections; without it, a second process on
  * the port fails to start.
  */
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +29,7 @@ async function gatewayOn(port: number, reusePort: boolean): Promise<Gateway> {
 }
 
 describe('several gateway processes on one port (HTTP_REUSE_PORT)', () => {
-  after(async () => {
+  afterAll(async () => {
     for (const g of started) await g.close({ drainMs: 100 });
     rmSync(keysDir, { recursive: true, force: true });
   });

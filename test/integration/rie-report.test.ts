@@ -4,7 +4,7 @@
  * from the running configuration, the registered applications and the pilot's aggregates —
  * here a session that stayed usable more than 4 h, and an application without a minimum level.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ let dir: string;
 let clientsFile: string;
 let offset = 0;
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({
     name: 'rie-report',
     clock: () => Date.now() + offset,
@@ -39,7 +39,7 @@ before(async () => {
   offset = 0;
   assert.equal(await stack.gateways[0]!.sweepSessions(), 1);
 });
-after(async () => {
+afterAll(async () => {
   await stack.close();
   rmSync(dir, { recursive: true, force: true });
 });

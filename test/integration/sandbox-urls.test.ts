@@ -5,7 +5,7 @@
  * the peer does not answer, or a clients file whose demo registrations name other addresses,
  * stops start-up (exit code 2, one line each).
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,7 +50,7 @@ describe('the sandbox on other ports than 3000–3003', () => {
   let main: GatewayProcess;
   let urls: { gateway: string; psc: string; dpi: string; dmp: string };
 
-  before(async () => {
+  beforeAll(async () => {
     const p = await ports();
     urls = { gateway: `http://localhost:${p.gw}`, psc: `http://localhost:${p.psc}`, dpi: `http://localhost:${p.dpi}`, dmp: `http://localhost:${p.dmp}` };
     // As documented: ports set, the repository's config/clients.json (no CLIENTS_FILE).
@@ -61,7 +61,7 @@ describe('the sandbox on other ports than 3000–3003', () => {
     });
     await main.waitForOutput(/Press Ctrl-C to stop/);
   });
-  after(async () => {
+  afterAll(async () => {
     await main?.stop('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
@@ -84,7 +84,7 @@ describe('the sandbox listening on every interface (SANDBOX_HOST=0.0.0.0, as in 
   let main: GatewayProcess;
   let urls: { gateway: string; dpi: string; dmp: string };
 
-  before(async () => {
+  beforeAll(async () => {
     const p = await ports();
     urls = { gateway: `http://localhost:${p.gw}`, dpi: `http://localhost:${p.dpi}`, dmp: `http://localhost:${p.dmp}` };
     // No ISSUER: the gateway's URL follows PORT, on localhost, whatever HOST it listens on.
@@ -96,7 +96,7 @@ describe('the sandbox listening on every interface (SANDBOX_HOST=0.0.0.0, as in 
     });
     await main.waitForOutput(/Press Ctrl-C to stop/);
   });
-  after(async () => {
+  afterAll(async () => {
     await main?.stop('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });

@@ -6,7 +6,7 @@
  * outside declared networks is audited and the session goes on, a move between declared
  * networks is nothing. The other settings: ignore, and end (the session ends everywhere).
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
@@ -35,13 +35,13 @@ async function changes(stack: Stack) {
 
 describe('session context: the defaults', () => {
   let stack: Stack;
-  before(async () => {
+  beforeAll(async () => {
     stack = await startStack({
       name: 'session-context',
       overrides: { 'http.trustProxy': 'loopback', 'limits.networks': [{ name: 'chu-nord', cidrs: ['203.0.113.0/28'] }], 'sessions.sharedWorkstation.networks': ['10.12.0.0/16'] },
     });
   });
-  after(async () => { await stack.close(); });
+  afterAll(async () => { await stack.close(); });
 
   it('a different browser is asked to sign in again; the change is audited; the first browser goes on', async () => {
     const { browser, where } = movableBrowser({ userAgent: FIREFOX, address: '198.51.100.10' });
@@ -90,10 +90,10 @@ describe('session context: the defaults', () => {
 
 describe('session context: ignore and end', () => {
   let stack: Stack;
-  before(async () => {
+  beforeAll(async () => {
     stack = await startStack({ name: 'session-context-end', overrides: { 'http.trustProxy': 'loopback', 'sessions.browserChange': 'ignore', 'sessions.addressChange': 'end' } });
   });
-  after(async () => { await stack.close(); });
+  afterAll(async () => { await stack.close(); });
 
   it('browserChange ignore: another browser keeps single sign-on, nothing is recorded', async () => {
     const { browser, where } = movableBrowser({ userAgent: FIREFOX, address: '198.51.100.20' });

@@ -3,15 +3,15 @@
  * dashboard (/pilot, /pilot/report), the audit trail (/admin/audit) or their account
  * (/account), in French and in English; a relying party's sign-in names the application.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { authorizationRequest, isRpRedirect } from '../support/psc-login.ts';
 
 let stack: Stack;
-before(async () => { stack = await startStack({ name: 'sign-in-destination' }); });
-after(async () => { await stack.close(); });
+beforeAll(async () => { stack = await startStack({ name: 'sign-in-destination' }); });
+afterAll(async () => { await stack.close(); });
 
 /** Opens `path` without a session and follows to the gateway's sign-in page; returns its heading. */
 async function headingOnTheWayTo(path: string, language = 'fr-FR'): Promise<string> {

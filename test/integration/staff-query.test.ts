@@ -4,7 +4,7 @@
  * values get a 400 naming the parameter (a French page, English with ?lang=en; JSON for the
  * exports), never a 500, and nothing is recorded.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser, type Page } from '../support/browser.ts';
@@ -15,7 +15,7 @@ const STAFF = '899700427885';
 let stack: Stack;
 let staff: TestBrowser;
 
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ name: 'staff-query', overrides: { 'admin.idNats': [STAFF], 'pilot.staffIdNats': [STAFF] } });
   staff = new TestBrowser();
   await exchange(await signIn(stack, staff, { choice: { practitioner: STAFF, means: 'card' } }));
@@ -26,7 +26,7 @@ before(async () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 });
-after(async () => { await stack.close(); });
+afterAll(async () => { await stack.close(); });
 
 /** The last audit event's seq: a refused request records nothing. */
 async function auditSeq(): Promise<number | undefined> {

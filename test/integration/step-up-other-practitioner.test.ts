@@ -3,7 +3,7 @@
  * practitioner's card: the PSC simulator ends the first practitioner's PSC session (its
  * self-posting logout confirmation) and the gateway signs the second practitioner in at eidas3.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
@@ -12,8 +12,8 @@ import { authorizationRequest, exchange, isRpRedirect, loginAtPsc } from '../sup
 const ECPS_PRACTITIONER = '810104567894';
 const CARD_PRACTITIONER = '810103456783';
 let stack: Stack;
-before(async () => { stack = await startStack({ name: 'step-up-other', clientOverrides: { 'test-rp': { min_acr: 'eidas3' } } }); });
-after(async () => { await stack.close(); });
+beforeAll(async () => { stack = await startStack({ name: 'step-up-other', clientOverrides: { 'test-rp': { min_acr: 'eidas3' } } }); });
+afterAll(async () => { await stack.close(); });
 
 describe('step-up retried by another practitioner', () => {
   it('e-CPS refused, then another practitioner\'s card: signed in as the second practitioner at eidas3', async () => {

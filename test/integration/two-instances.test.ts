@@ -3,7 +3,7 @@
  * started on one instance finishes on the other, because every piece of ceremony state is
  * in Redis. Real OS processes (`node src/main.ts`), real PSC simulator, openid-client RP.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { rpAuthorization, startTwoGateways, type TwoGateways } from '../support/two-gateways.ts';
@@ -12,16 +12,16 @@ import { isRpRedirect, loginAtPsc } from '../support/psc-login.ts';
 
 let two: TwoGateways;
 
-before(async () => {
+beforeAll(async () => {
   two = await startTwoGateways({ name: 'two-instances', clientId: 'two-rp', clientName: 'RP multi-instance' });
 });
 
-after(() => two?.close());
+afterAll(() => two?.close());
 
 describe('two gateway instances on one Redis', () => {
   it('a sign-in started on one instance finishes on the other', { timeout: 60_000 }, async (t) => {
     const { proxy, gateways } = two;
-    t.after(() => { if (process.env.DEBUG_TWO) for (const g of gateways) console.error(g.output()); });
+    t.onTestFinished(() => { if (process.env.DEBUG_TWO) for (const g of gateways) console.error(g.output()); });
     const { config, url, checks } = await rpAuthorization(two, 'two-rp');
     const browser = new TestBrowser();
     const login = await browser.follow(url, {}, { stopAt: isRpRedirect });

@@ -4,7 +4,7 @@
  * key, replay, missing user verification, a cloned key, bad bodies, the second factor after
  * e-CPS, mandatory enrolment, a key whose model the FIDO Metadata Service reports revoked.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
@@ -18,14 +18,14 @@ import { createTestPki } from '../support/test-pki.ts';
 import { createTestMds } from '../support/test-mds.ts';
 
 let stack: Stack;
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({
     name: 'webauthn-journey',
     overrides: { 'support.contact': 'le support (poste 4242)' },
     clientOverrides: { 'jwt-userinfo-rp': { webauthn_enrolment: 'required' }, 'third-party-rp': { key_after_ecps: true, first_party: true } },
   });
 });
-after(async () => { await stack.close(); });
+afterAll(async () => { await stack.close(); });
 
 const repository = () => createCredentialRepository(stack.store, createKeyNames(stack.prefix));
 

@@ -1,5 +1,5 @@
 /** What the delegation audit events add to the pilot's figures (PSC sans couture). */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { AuditEvent, StoredAuditInput } from '../../src/audit/types.ts';
 import { countsOf } from '../../src/pilot/counters.ts';

@@ -1,5 +1,5 @@
 /** Time-to-sign-in buckets and the nearest-rank quantiles read from them. */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { bucketQuantile, durationBucket, OVER_TEN_MINUTES } from '../../src/pilot/durations.ts';
 

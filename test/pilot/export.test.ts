@@ -1,5 +1,5 @@
 /** The CSV export: a French spreadsheet reads it as columns, and no cell can become a formula. */
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { figuresCsv } from '../../src/pilot/export.ts';
 import { createPilotFiguresReader } from '../../src/pilot/figures.ts';

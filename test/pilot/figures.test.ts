@@ -3,7 +3,7 @@
  * (see the comments), on Redis and in memory: Paris day boundaries, an ISO week, the
  * all-time totals before the range, a fall-back from a failed key to PSC, an empty range.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import type { AuditEvent, StoredAuditInput } from '../../src/audit/types.ts';
@@ -157,13 +157,13 @@ function figuresSuite(kind: 'redis' | 'memory', open: (prefix: string) => { stor
     let close: () => Promise<void>;
     let reader: ReturnType<typeof createPilotFiguresReader>;
 
-    before(async () => {
+    beforeAll(async () => {
       ({ store, close } = open(prefix));
       const aggregates = createPilotAggregates(store, createKeyNames(prefix));
       for (const e of EVENTS) await aggregates.apply(e);
       reader = createPilotFiguresReader(store, createKeyNames(prefix));
     });
-    after(async () => { await close(); });
+    afterAll(async () => { await close(); });
 
     it('a full ISO week in Paris equals the figures computed by hand', async () => {
       checkWeek(await reader.read({ from: '2026-11-16', to: '2026-11-22' }));

@@ -4,7 +4,8 @@
  * they should, and the command records them on a real Redis with a chain that verifies —
  * refusing production, the in-memory store and bad options.
  */
-import { after, before, describe, it, mock } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -119,7 +120,7 @@ describe('the seeded events in the pilot figures', () => {
   const events = EVENTS;
   let figures: PilotFigures;
 
-  before(async () => {
+  beforeAll(async () => {
     const store = createMemoryStore();
     const keyNames = createKeyNames('seed:');
     const aggregates = createPilotAggregates(store, keyNames);
@@ -184,8 +185,8 @@ describe('npm run pilot:seed', () => {
     }
   }
 
-  before(async () => { await redis.connect(); });
-  after(async () => {
+  beforeAll(async () => { await redis.connect(); });
+  afterAll(async () => {
     redis.disconnect();
     await deletePrefix(prefix);
     rmSync(keysDir, { recursive: true, force: true });

@@ -6,7 +6,7 @@
  * the revocation of the first practitioner's grant (no "interaction session not found").
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import * as client from 'openid-client';
 import { parse } from 'node-html-parser';
 import { startPscSimulator, type PscSimulator } from '../../src/sandbox/psc/index.ts';
@@ -19,11 +19,11 @@ const CARD_PRACTITIONER = '810103456783';
 
 let sim: PscSimulator;
 let config: client.Configuration;
-before(async () => {
+beforeAll(async () => {
   sim = await startPscSimulator({ port: 0, clients: [CLIENT] });
   config = await client.discovery(new URL(sim.issuer), CLIENT.client_id, CLIENT.client_secret, undefined, { execute: [client.allowInsecureRequests] });
 });
-after(() => sim.close());
+afterAll(() => sim.close());
 
 async function authorization(extra: Record<string, string> = {}) {
   const checks = { pkceCodeVerifier: client.randomPKCECodeVerifier(), expectedState: client.randomState(), expectedNonce: client.randomNonce() };

@@ -4,7 +4,7 @@
  * endpoint authenticates a client by a certificate from the given CA with the registered
  * subject DN, and refuses none, another CA's, or another subject's, saying why in its log.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { Agent, fetch as undiciFetch } from 'undici';
@@ -21,7 +21,7 @@ let sim: PscSimulator;
 const warnings: Array<Record<string, unknown>> = [];
 const agents: Agent[] = [];
 
-before(async () => {
+beforeAll(async () => {
   pki = createTestPki();
   ca = pki.ca('sim-ca');
   const server = ca.issue('sim-server', '/CN=localhost', { serverNames: ['localhost', '127.0.0.1', '::1'] });
@@ -32,7 +32,7 @@ before(async () => {
     logger: { info() {}, error() {}, warn: (fields: Record<string, unknown>) => { warnings.push(fields); } },
   });
 });
-after(async () => {
+afterAll(async () => {
   await sim.close();
   for (const agent of agents) await agent.close();
   pki.remove();

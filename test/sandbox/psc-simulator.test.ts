@@ -4,7 +4,7 @@
  * robustness of the login form. openid-client v6 plays the relying party.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import * as client from 'openid-client';
 import { parsePractitioners, PractitionerFixtureError } from '../../src/sandbox/psc/practitioners.ts';
 import { ID_TOKEN_FAULTS, PSC_SESSION, startPscSimulator, type PscSimulator } from '../../src/sandbox/psc/index.ts';
@@ -21,7 +21,7 @@ const NON_NUMERIC = 'ANS20231122132732';
 let sim: PscSimulator;
 let config: client.Configuration;
 
-before(async () => {
+beforeAll(async () => {
   sim = await startPscSimulator({ port: 0, clients: [CLIENT, POST_CLIENT] });
   config = await discover(CLIENT.client_id, CLIENT.client_secret);
 });
@@ -32,7 +32,7 @@ function discover(clientId: string, secret: string | undefined, auth?: client.Cl
     execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks],
   });
 }
-after(() => sim.close());
+afterAll(() => sim.close());
 beforeEach(() => {
   sim.faults = {};
 });

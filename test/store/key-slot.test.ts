@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { createKeyNames } from '../../src/store/key-names.ts';
 import { keySlot } from '../../src/store/key-slot.ts';
 

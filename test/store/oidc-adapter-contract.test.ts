@@ -3,7 +3,7 @@
  * store: records, TTLs, consume, the uid / user code / grant indexes and key hash tags.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { createKeyNames, type KeyNames } from '../../src/store/key-names.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
 import { createAdapterFactory, type AdapterFactory } from '../../src/store/oidc-adapter.ts';
@@ -41,11 +41,11 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
     let n = 0;
     const id = (name: string) => `${name}-${(n += 1)}`;
 
-    before(() => {
+    beforeAll(() => {
       store = open();
       factory = createAdapterFactory(store, keyNames);
     });
-    after(async () => {
+    afterAll(async () => {
       await store.close();
       await cleanup(prefix);
     });

@@ -3,7 +3,7 @@
  * consume and revoke through our records (a reused code is seen as consumed).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { createKeyNames } from '../../src/store/key-names.ts';
 import { createAdapterFactory } from '../../src/store/oidc-adapter.ts';
 import { createRedisConnection } from '../../src/store/redis-connection.ts';
@@ -43,7 +43,7 @@ describe('oidc-provider over the Redis adapter', () => {
   let provider: ProviderLike;
   let client: unknown;
 
-  before(async () => {
+  beforeAll(async () => {
     const specifier = 'oidc-provider';
     const { Provider } = (await import(specifier)) as { Provider: ProviderClass };
     store = createRedisStore(createRedisConnection({ url: TEST_REDIS_URL }));
@@ -56,7 +56,7 @@ describe('oidc-provider over the Redis adapter', () => {
     client = await provider.Client.find('demo-dpi');
     assert.ok(client, 'the static client is found');
   });
-  after(async () => {
+  afterAll(async () => {
     await store.close();
     await deletePrefix(prefix);
   });

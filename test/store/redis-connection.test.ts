@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { pino } from 'pino';
 import { createBackend } from '../../src/store/create-store.ts';
 import { createRedisConnection, retryDelay, type StoreLogger } from '../../src/store/redis-connection.ts';

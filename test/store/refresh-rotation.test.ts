@@ -6,7 +6,7 @@
  * spends the token as before (reusing it is a replay). Over Redis and the memory store.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { createKeyNames } from '../../src/store/key-names.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
 import { createAdapterFactory, type AdapterFactory } from '../../src/store/oidc-adapter.ts';
@@ -26,11 +26,11 @@ for (const kind of ['redis', 'memory'] as const) {
     let store: Store;
     let factory: AdapterFactory;
     let n = 0;
-    before(() => {
+    beforeAll(() => {
       store = kind === 'redis' ? createRedisStore(createRedisConnection({ url: TEST_REDIS_URL })) : createMemoryStore();
       factory = createAdapterFactory(store, keyNames, () => now);
     });
-    after(async () => {
+    afterAll(async () => {
       await store.close();
       if (kind === 'redis') await deletePrefix(prefix);
     });

@@ -3,7 +3,7 @@
  * prefix) and the memory store (fake clock): both must pass the same assertions.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchError } from '../../src/store/batch-error.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
@@ -29,11 +29,11 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
     /** A fresh key for each use, under this suite's prefix. */
     const key = (name: string) => `${prefix}{t${(counter += 1)}}:${name}`;
 
-    before(() => {
+    beforeAll(() => {
       sut = setup(prefix);
       store = sut.store;
     });
-    after(() => sut.cleanup());
+    afterAll(() => sut.cleanup());
 
     test('reports its kind and answers ping', async () => {
       assert.equal(store.kind, kind === 'memory' ? 'memory' : 'redis');

@@ -6,7 +6,7 @@
  * (a big dataset being loaded) and TRYAGAIN (a multi-key command during a resharding) are the
  * reply texts Redis 7 sends, built by hand.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { Redis, ReplyError } from 'ioredis';
 import { createRedisConnection, createRedisStore, isStoreUnavailable, outageCause, withUnavailableErrors, StoreUnavailableError, BatchError, type Store } from '../../src/store/index.ts';
@@ -16,13 +16,13 @@ import { freePort } from '../support/ports.ts';
 let redis: RedisServer;
 let admin: Redis;
 let store: Store;
-before(async () => {
+beforeAll(async () => {
   redis = await createRedisServer({ faults: true });
   admin = new Redis(redis.url);
   store = withUnavailableErrors(createRedisStore(createRedisConnection({ url: redis.url })));
   await store.set('hc:t:kept', 'yes');
 });
-after(async () => {
+afterAll(async () => {
   await store?.close();
   admin?.disconnect();
   await redis?.dispose();

@@ -7,14 +7,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { afterAll, test } from 'vitest';
 import { ConfigError, formatProblem } from '../../src/config/index.ts';
 import { loadAaguidTable, modelFor, parseAaguidTable, ZERO_AAGUID } from '../../src/webauthn/aaguid.ts';
 import { loadAaguidsFile } from '../../src/webauthn/aaguids-file.ts';
 import { AAGUIDS_PATH } from './harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'aaguids-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function tableFile(content: string): string {
   const path = join(dir, `t${Math.random().toString(36).slice(2)}.json`);

@@ -1,6 +1,6 @@
 /** The policy switch that refuses keys without an attestation statement (webauthn.requireAttestation). */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { createKeyNames } from '../../src/store/key-names.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
 import { createWebAuthnDeps, createRegistrationOptions, verifyRegistration, webauthnSettingsFor } from '../../src/webauthn/index.ts';

@@ -5,7 +5,7 @@
  * compromised (enrolment refused, an existing key refused at its next use). Both backends.
  */
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
+import { afterAll, beforeAll, it } from 'vitest';
 import { loadPolicy, keyOwnAssurance } from '../../src/assurance/index.ts';
 import { createMetadataStore, importBlob, type MetadataStore } from '../../src/mds/index.ts';
 import { verifyAuthentication } from '../../src/webauthn/verify-authentication.ts';
@@ -29,7 +29,7 @@ let rogueRoot: TestCa;
 let hospitalRoot: TestCa;
 const certs = new Map<string, PemPair>();
 
-before(() => {
+beforeAll(() => {
   pki = createTestPki();
   mds = createTestMds(pki);
   vendorRoot = pki.ca('vendor-root');
@@ -39,7 +39,7 @@ before(() => {
   certs.set(`rogue:${LISTED}`, attestationCertificate(rogueRoot, 'rogue-listed', LISTED));
   certs.set(BOUGHT, attestationCertificate(hospitalRoot, 'hospital-bought', BOUGHT));
 });
-after(() => pki.remove());
+afterAll(() => pki.remove());
 
 function blob(no: number, laterRevokedStatus = 'FIDO_CERTIFIED_L1'): string {
   const roots = [vendorRoot.cert];
@@ -70,7 +70,7 @@ eachBackend('attestation trust', (bench) => {
   let h: Harness;
   let metadata: MetadataStore;
 
-  before(async () => {
+  beforeAll(async () => {
     h = bench();
     // refreshMs 0: every ceremony reads the summary, so an import applies at once in the test.
     metadata = createMetadataStore(h.store, h.keyNames, { refreshMs: 0 });

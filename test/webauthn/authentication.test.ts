@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { createAuthenticationOptions } from '../../src/webauthn/authentication-options.ts';
 import { WebAuthnError, type WebAuthnErrorCode } from '../../src/webauthn/errors.ts';
 import { verifyAuthentication } from '../../src/webauthn/verify-authentication.ts';

@@ -3,7 +3,7 @@
  * AAGUID table's hint, else a security key.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { credentialKind, type CredentialKindInput } from '../../src/webauthn/credential-kind.ts';
 import type { CredentialKind } from '../../src/webauthn/types.ts';
 

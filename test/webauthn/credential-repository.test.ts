@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { CredentialNameError } from '../../src/webauthn/errors.ts';
 import type { StoredCredential } from '../../src/webauthn/types.ts';
 import { eachBackend, uniqueIdNat } from './harness.ts';

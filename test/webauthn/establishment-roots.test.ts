@@ -2,14 +2,14 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { ConfigError } from '../../src/config/index.ts';
 import { loadEstablishmentRoots } from '../../src/mds/index.ts';
 import { createTestPki, type TestPki } from '../support/test-pki.ts';
 
 let pki: TestPki;
-before(() => { pki = createTestPki(); });
-after(() => pki.remove());
+beforeAll(() => { pki = createTestPki(); });
+afterAll(() => pki.remove());
 
 const settings = (file?: string) => ({ rpName: 'x', timeoutSeconds: 60, requireAttestation: false, ...(file ? { establishmentRootsFile: file } : {}) });
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { WebAuthnError, type WebAuthnErrorCode } from '../../src/webauthn/errors.ts';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe } from 'node:test';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
@@ -113,7 +113,7 @@ export function eachBackend(title: string, suite: (bench: () => Harness, backend
       let inner: Store;
       let clockOffsetMs = 0;
 
-      before(() => {
+      beforeAll(() => {
         inner = backend === 'redis'
           ? createRedisStore(createRedisConnection({ url: TEST_REDIS_URL }))
           : createMemoryStore({ now: () => Date.now() + clockOffsetMs });
@@ -122,7 +122,7 @@ export function eachBackend(title: string, suite: (bench: () => Harness, backend
           : async (seconds: number) => { clockOffsetMs += seconds * 1000; };
         harness = createHarness(inner, prefix, elapse);
       });
-      after(async () => {
+      afterAll(async () => {
         if (backend === 'redis') await deletePrefix(prefix);
         await inner.close();
       });

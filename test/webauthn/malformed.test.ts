@@ -5,7 +5,7 @@
  * stored changes. Run on Redis and in memory.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { createAuthenticationOptions } from '../../src/webauthn/authentication-options.ts';
 import { WebAuthnError } from '../../src/webauthn/errors.ts';
 import { createRegistrationOptions } from '../../src/webauthn/registration-options.ts';

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createRedisAuditLog } from '../../src/audit/index.ts';
 import { loadKeys } from '../../src/signing-keys/load.ts';
@@ -32,7 +32,7 @@ let keysDir: string;
 let macKey: string;
 let store: Store;
 
-before(async () => {
+beforeAll(async () => {
   pki = createTestPki();
   mds = createTestMds(pki);
   dir = mkdtempSync(join(tmpdir(), 'hc-mds-'));
@@ -41,7 +41,7 @@ before(async () => {
   prefix = uniquePrefix('mds-cli');
   store = createRedisStore(createRedisConnection({ url: TEST_REDIS_URL }));
 });
-after(async () => {
+afterAll(async () => {
   await store.close();
   await deletePrefix(prefix);
   rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  * store as it was (only the challenge is consumed).
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { decodeCredentialPublicKey } from '@simplewebauthn/server/helpers';
 import { CredentialNameError, type WebAuthnErrorCode } from '../../src/webauthn/errors.ts';
 import { createRegistrationOptions } from '../../src/webauthn/registration-options.ts';

@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { delegatedLogin } from './delegated-login.ts';
 import { Pairings } from './pairings.ts';
