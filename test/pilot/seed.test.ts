@@ -4,8 +4,7 @@
  * they should, and the command records them on a real Redis with a chain that verifies —
  * refusing production, the in-memory store and bad options.
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { mock } from 'node:test';
+import { afterAll, beforeAll, describe, it, vi } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -176,12 +175,12 @@ describe('npm run pilot:seed', () => {
 
   /** Runs the command with console.error captured; returns the exit code and what it said. */
   async function run(argv: string[], withEnv: NodeJS.ProcessEnv): Promise<{ code: number; errors: string }> {
-    const errors = mock.method(console, 'error', () => {});
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
       const code = await seedCommand(argv, withEnv);
-      return { code, errors: errors.mock.calls.map((c) => c.arguments.join(' ')).join('\n') };
+      return { code, errors: errors.mock.calls.map((c) => c.join(' ')).join('\n') };
     } finally {
-      errors.mock.restore();
+      errors.mockRestore();
     }
   }
 
