@@ -6,7 +6,7 @@
  * - `assertHtmlRefusal`, `assertJsonAnswer`: the answer is a structured one (the gateway's
  *   page with a `<main>` and no stack trace; JSON with a string `error` when refused).
  * - `runFuzz`: fc.assert with the run count, FUZZ_SEED when set (fast-check prints the seed
- *   of a failure: `FUZZ_SEED=<seed> node --test test/fuzz/…` replays it), endOnFailure;
+ *   of a failure: `FUZZ_SEED=<seed> npm test -- test/fuzz/…` replays it), endOnFailure;
  *   FUZZ_RUNS=<n> runs each property n times instead (a longer hunt).
  * - `valueFor`, `parameterMutations`, `applyMutations`: a parameter's value from a table of
  *   plausible ones or hostile, the set / delete / duplicate changes to a request's parameters,

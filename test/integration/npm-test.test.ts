@@ -2,7 +2,8 @@
  * `npm test` on a newcomer's machine (scripts/test.ts): with `redis-server` or Chromium missing
  * it stops in its first seconds with one line naming what to install; with nothing answering
  * at TEST_REDIS_URL it runs the tests against a private redis-server it starts, and stops it.
- * The launcher runs as `npm test` would (`node scripts/test.ts`), on a fixture test file only.
+ * The launcher runs as `npm test` would (`node scripts/test.ts`), on a fixture test file only
+ * (fixtures/vitest.config.ts, handed over as a vitest option).
  */
 import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
@@ -12,14 +13,15 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 import { freePort } from '../support/ports.ts';
 import { redisAnswers } from '../support/redis-server.ts';
 import { onPath } from '../support/prerequisites.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const FIXTURE = 'test/integration/fixtures/private-redis.check.ts';
+const FIXTURE = '--config=test/integration/fixtures/vitest.config.ts';
 
-/** Runs the launcher with exactly this environment (no NODE_TEST_CONTEXT: it is a fresh `npm test`). */
+/** Runs the launcher with exactly this environment (no VITEST_* variables: it is a fresh `npm test`). */
 async function npmTest(env: Record<string, string>, args: string[] = [FIXTURE]) {
   const started = Date.now();
   const child = spawn(process.execPath, ['scripts/test.ts', ...args], { cwd: ROOT, env: { HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -68,7 +70,7 @@ describe('npm test on a newcomer\'s machine', () => {
     assert.ok(announced, run.stderr);
     const used = /private-redis\.check: used (\S+)/.exec(run.stdout + run.stderr);
     assert.equal(used?.[1], `redis://${announced[1]}`, 'the test file got the private server as TEST_REDIS_URL');
-    assert.match(run.stdout, /ℹ pass 1/);
+    assert.match(stripVTControlCharacters(run.stdout), /Tests +1 passed \(1\)/);
     assert.equal(await redisAnswers(`redis://${announced[1]}`), false, 'stopped at the end');
   });
 });
