@@ -9,10 +9,9 @@
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import express from 'express';
+import request from 'supertest';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
@@ -108,16 +107,9 @@ describe('headers', () => {
     app.use(cspNonce());
     app.use(securityHeaders({ production: true, formActionOrigins: () => [] }));
     app.get('/', (_req, res) => { res.send('ok'); });
-    const server = createServer(app).listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    try {
-      const { port } = server.address() as { port: number };
-      const response = await fetch(`http://127.0.0.1:${port}/`);
-      assert.equal(response.headers.get('strict-transport-security'), 'max-age=31536000; includeSubDomains');
-      assert.match(response.headers.get('content-security-policy') ?? '', /upgrade-insecure-requests/);
-    } finally {
-      server.close();
-    }
+    const response = await request(app).get('/');
+    assert.equal(response.headers['strict-transport-security'], 'max-age=31536000; includeSubDomains');
+    assert.match(response.headers['content-security-policy'] ?? '', /upgrade-insecure-requests/);
   });
 });
 
