@@ -33,11 +33,11 @@ afterAll(async () => {
 });
 
 describe('chaos: Cluster master failover', () => {
-  it('answers success or the outage answer while a master is replaced by its replica, and keeps what it acknowledged', { timeout: 60_000 }, async (t) => {
+  it('answers success or the outage answer while a master is replaced by its replica, and keeps what it acknowledged', { timeout: 60_000 }, async () => {
     // The shard that holds the key holder's credential list (tokens and sessions are spread over
     // every shard): what the key check reads after the switch was on the master killed.
     const killed = await cluster.masterOf(createKeyNames(stack.prefix).accountPart(KEY_HOLDER, 'credentials'));
-    await failoverUnderLoad(t, stack, async () => {
+    await failoverUnderLoad(stack, async () => {
       await killOnceReplicated(killed);
       await waitFor('its replica took over', async () => (await cluster.masters()).length === 3 && cluster.healthy(), 30_000);
     }, { keyHolder: KEY_HOLDER, logs });

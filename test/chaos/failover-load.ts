@@ -6,7 +6,6 @@
  * asked; the checks say what the gateway promises during and after a switch.
  */
 import assert from 'node:assert/strict';
-import type { TestContext } from 'vitest';
 import type { Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
@@ -38,16 +37,16 @@ export interface FailoverOptions {
  * The failover scenario; when it fails, the gateway's error lines (`logs`) are printed as
  * diagnostics: a 500 names its error there.
  */
-export async function failoverUnderLoad(t: TestContext, stack: Stack, switchMasters: () => Promise<void>, { keyHolder, logs = [] }: FailoverOptions): Promise<void> {
+export async function failoverUnderLoad(stack: Stack, switchMasters: () => Promise<void>, { keyHolder, logs = [] }: FailoverOptions): Promise<void> {
   try {
-    await failoverScenario(t, stack, switchMasters, keyHolder);
+    await failoverScenario(stack, switchMasters, keyHolder);
   } catch (err) {
     for (const line of logs.filter((l) => /"level":(50|60)/.test(l)).slice(0, 10)) diagnostic(line.slice(0, 600));
     throw err;
   }
 }
 
-async function failoverScenario(t: TestContext, stack: Stack, switchMasters: () => Promise<void>, keyHolder: string): Promise<void> {
+async function failoverScenario(stack: Stack, switchMasters: () => Promise<void>, keyHolder: string): Promise<void> {
   const key = await enrolKeyBeforeSwitch(stack, keyHolder);
   const workers: Worker[] = [];
   for (let index = 0; index < 3; index += 1) {
