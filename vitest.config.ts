@@ -4,9 +4,9 @@
  * - forks, a fresh process per file (isolate): files rely on process-wide state of their own
  *   (signal handlers, process.on('exit'), ports, environment), as under node --test;
  * - 2 files at a time, node --test's concurrency on the 2-core CI machine;
- * - timeouts well above the slowest test and hook seen (about 30 s: a Chromium key journey,
- *   a stack and its gateways starting under load), where vitest's 5 s and 10 s would fail
- *   tests that take their time on purpose; tests that need longer say so ({ timeout }).
+ * - 2-minute timeouts for tests and hooks, about three times the slowest test seen on a loaded
+ *   2-core machine (38 s: npm run mds refusing bad BLOBs, each a CLI process), where vitest's
+ *   defaults (5 s, 10 s) would fail tests that take their time on purpose; node --test had none.
  * Coverage (`npm test -- --coverage`, what CI runs) is V8's, over src/ only: text-summary in the
  * output, json-summary in coverage/ for a figure a script can read.
  */
