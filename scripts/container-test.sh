@@ -104,9 +104,9 @@ cleanup() {
       podman logs --tail 25 "$id" 2>&1 | cut -c1-400
     done
     # The failed checks and why, last, where a reader of the output's tail sees them.
-    if [ -s "$WORK/checks.log" ] && grep -q '^✖ failing tests:' "$WORK/checks.log"; then
+    if [ -s "$WORK/checks.log" ] && grep -Eq 'Failed (Tests|Suites) [0-9]' "$WORK/checks.log"; then
       log "the failed checks (the whole report is above)"
-      sed -n '/^✖ failing tests:/,$p' "$WORK/checks.log" | cut -c1-400 | head -200
+      sed -En '/Failed (Tests|Suites) [0-9]/,$p' "$WORK/checks.log" | cut -c1-400 | head -200
     fi
   fi
   if [ -n "${CONTAINER_TEST_KEEP:-}" ] && [ -n "$SERVICE_PID" ]; then
@@ -361,5 +361,5 @@ CONTAINER_TEST_ISSUER="https://localhost:$HTTPS_PORT" \
 CONTAINER_TEST_PSC_URL="https://$BRIDGE_GATEWAY:$PSC_PORT" CONTAINER_TEST_PSC_PORT="$PSC_PORT" \
 CONTAINER_TEST_SANDBOX_PORT="$SANDBOX_PORT" \
 NODE_EXTRA_CA_CERTS="$WORK/secrets/tls/ca.pem" \
-  timeout 420 "$NODE" --test --test-reporter=spec --test-timeout=180000 test/containers/stack-checks.ts 2>&1 | tee "$WORK/checks.log"
+  NO_COLOR=1 timeout 420 "$NODE" node_modules/vitest/vitest.mjs run --config test/containers/vitest.config.ts 2>&1 | tee "$WORK/checks.log"
 log "container test done in $((SECONDS - START)) s"

@@ -9,7 +9,7 @@
  * from its AOF with nothing lost; the sandbox profile in Chromium; keys owned by root and a bad
  * configuration value, each one clear line per attempt and no restart loop. Assertion errors.
  */
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,7 @@ import { createSoftAuthenticator, type SoftAuthenticator } from '../support/soft
 import { ceremony, interactionPath } from '../support/key-journey.ts';
 import { launchChromium, screenshot, watchConsole } from '../support/chromium.ts';
 import type { Stack } from '../support/stack.ts';
+import { diagnostic } from '../support/diagnostic.ts';
 
 /** What scripts/container-test.sh sets; anything missing means the file was run some other way. */
 function setting(name: string): string {
@@ -166,7 +167,7 @@ async function rpAuthorization() {
 
 let psc: PscSimulator;
 let key: SoftAuthenticator;
-before(async () => {
+beforeAll(async () => {
   // The PSC simulator on this host, over TLS, where the gateways reach it: the bridge's gateway.
   psc = await startPscSimulator({
     port: PSC_PORT, host: '0.0.0.0', url: PSC_URL,
@@ -175,7 +176,7 @@ before(async () => {
   });
   key = createSoftAuthenticator({ alg: 'ES256' });
 });
-after(async () => {
+afterAll(async () => {
   redis?.disconnect();
   await psc?.close();
 });
@@ -263,10 +264,10 @@ describe('the compose stack on stand-in base images', () => {
     for (let i = 0; i < 4; i++) assert.equal((await fetch(`${ISSUER}/readyz`)).status, 200, 'both instances answer through Caddy');
   });
 
-  it('a client that is not on the docker host keeps its own address through Caddy', async (t) => {
+  it('a client that is not on the docker host keeps its own address through Caddy', async () => {
     const external = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal && !a.address.startsWith('172.28.'))?.address;
     if (!external) {
-      t.diagnostic('no other IPv4 address on this machine to come from');
+      diagnostic('no other IPv4 address on this machine to come from');
       return;
     }
     const seqBefore = await auditHeadSeq();
@@ -327,8 +328,8 @@ describe('the compose stack on stand-in base images', () => {
 
   describe('the sandbox profile in Chromium', () => {
     let browser: Browser;
-    before(async () => { browser = await launchChromium(); });
-    after(async () => { await browser?.close(); });
+    beforeAll(async () => { browser = await launchChromium(); });
+    afterAll(async () => { await browser?.close(); });
 
     it('signs a clinician in to the demo DPI through the PSC simulator, on the ports that were set', { timeout: 90_000 }, async () => {
       const [gateway, pscPort, dpi] = [SANDBOX_PORT, SANDBOX_PORT + 1, SANDBOX_PORT + 2].map((p) => `http://localhost:${p}`) as [string, string, string];
