@@ -31,6 +31,7 @@ import { loadPolicy, type AssurancePolicy } from './assurance/index.ts';
 import { createPscConfigurationSource, createPscFederation, createPscFetch, expiryWarning, readPscTlsFiles } from './federation/index.ts';
 import { clientPlaceholders, createProvider, loadClientsFile, type ClientMetadata } from './oidc/index.ts';
 import { OIDC_ROUTES } from './oidc/provider.ts';
+import { oidcPages } from './oidc/pages.ts';
 import { CLIENT_COUNTED_ENDPOINTS, CLIENT_ENDPOINTS, providerEdges } from './oidc/edges.ts';
 import { interactionRoutes, PSC_CALLBACK_PATH } from './interactions/routes.ts';
 import { createJourneyState } from './interactions/journey-state.ts';
@@ -182,7 +183,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const limits = createAbuseLimits({ limits: config.limits, redis: backend.redis, prefix: config.redis.prefix, audit: audit.requests });
   refuseDisabledClients(provider, createDisabledClients(store, keyNames));
   oneTimeJtis(provider, store, keyNames);
-  providerEdges(provider, limits);
+  providerEdges(provider, limits, oidcPages(views, OIDC_ROUTES.authorization).renderError);
   provider.use(missingClientAuth(CLIENT_ENDPOINTS));
   provider.use(registeredAuthMethod(provider, CLIENT_ENDPOINTS));
   auditProviderEvents(provider, audit.recorder, audit.sourceOfContext);

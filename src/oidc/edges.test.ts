@@ -1,37 +1,60 @@
 import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type Provider from 'oidc-provider';
+import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
 import { providerEdges } from './edges.ts';
 import { OUTAGE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '../store/unavailable.ts';
 import type { AbuseLimits } from '../limits/index.ts';
 
 type Middleware = (ctx: unknown, next: () => Promise<void>) => Promise<void>;
 
-/** The edges' middleware, as oidc-provider would run it. */
+/** The edges' middleware, as oidc-provider would run it; pages rendered as `page:<error>`. */
 function edgesMiddleware(): Middleware {
   let middleware: Middleware | undefined;
-  providerEdges({ use: (fn: Middleware) => { middleware = fn; } } as unknown as Provider, {} as AbuseLimits);
+  const renderError = async (ctx: KoaContextWithOIDC, out: ErrorOut) => {
+    ctx.type = 'html';
+    ctx.body = `page:${out.error}`;
+  };
+  providerEdges({ use: (fn: Middleware) => { middleware = fn; } } as unknown as Provider, {} as AbuseLimits, renderError);
   return middleware!;
 }
 
-function koaContext() {
-  const headers: Record<string, string> = {};
-  return { headers, ctx: { req: { headers: {}, protocol: 'http', host: 'localhost' }, request: {}, method: 'GET', path: '/auth/x', status: 200, set: (name: string, value: string) => { headers[name] = value; } } };
+/** A Koa context answering a GET with a redirect already decided; `accepts` says what the client takes. */
+function koaContext(accepts: 'html' | 'json' = 'html') {
+  const headers: Record<string, string> = { location: 'https://rp.example/cb?code=c1' };
+  const ctx = {
+    req: { headers: {}, protocol: 'http', host: 'localhost' }, request: {}, method: 'GET', path: '/auth/x', status: 303, body: 'Redirecting', type: 'text',
+    set: (name: string, value: string) => { headers[name] = value; },
+    remove: (name: string) => { delete headers[name]; },
+    accepts: () => accepts,
+  };
+  return { headers, ctx };
 }
 
+const outage = () => new StoreUnavailableError(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
+
 describe('provider edges during an outage', () => {
-  it('an outage met after the handler (a write after next()) escapes with Retry-After for Koa to send', async () => {
-    const { ctx } = koaContext();
-    const err = await edgesMiddleware()(ctx, async () => { throw new StoreUnavailableError(new Error('connect ECONNREFUSED 127.0.0.1:6379')); }).catch((e: unknown) => e);
-    assert.ok(err instanceof StoreUnavailableError, 'passed on as it is');
-    assert.deepEqual((err as { headers?: Record<string, string> }).headers, { 'retry-after': String(OUTAGE_RETRY_AFTER_SECONDS) });
+  it('an outage met after the handler decided a redirect (a session saved after next()): the outage page, Retry-After, no redirect', async () => {
+    const { ctx, headers } = koaContext('html');
+    await edgesMiddleware()(ctx, async () => { throw outage(); });
+    assert.equal(ctx.status, 503);
+    assert.equal(ctx.body, 'page:temporarily_unavailable', 'the page of oidc/pages.ts, not a bare text');
+    assert.equal(headers['retry-after'], String(OUTAGE_RETRY_AFTER_SECONDS));
+    assert.equal(headers.location, undefined, 'the decided redirect is not sent');
+  });
+
+  it('the same for a client that does not take HTML: the OAuth error as JSON', async () => {
+    const { ctx, headers } = koaContext('json');
+    await edgesMiddleware()(ctx, async () => { throw new Error('Connection is closed.'); });
+    assert.equal(ctx.status, 503);
+    assert.deepEqual(ctx.body, { error: 'temporarily_unavailable', error_description: 'the service is temporarily unavailable, try again in a moment' });
+    assert.equal(headers['retry-after'], String(OUTAGE_RETRY_AFTER_SECONDS));
   });
 
   it('other errors pass unchanged; a 503 the provider rendered itself gets Retry-After', async () => {
     const { ctx } = koaContext();
     const bug = new Error('WRONGTYPE Operation against a key holding the wrong kind of value');
     assert.equal(await edgesMiddleware()(ctx, async () => { throw bug; }).catch((e: unknown) => e), bug);
-    assert.equal((bug as { headers?: unknown }).headers, undefined);
     const rendered = koaContext();
     await edgesMiddleware()(rendered.ctx, async () => { rendered.ctx.status = 503; });
     assert.equal(rendered.headers['retry-after'], String(OUTAGE_RETRY_AFTER_SECONDS));

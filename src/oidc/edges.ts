@@ -3,7 +3,8 @@
  * its router): the client address, scheme and host as express computed them (the `trust proxy`
  * setting, so that audit events and limits see the same address everywhere and a forged
  * X-Forwarded-For, -Proto or -Host from an untrusted peer is ignored), Retry-After on a
- * 503 (store outage); for the requests where relying parties authenticate, `Pragma: no-cache`
+ * 503 (store outage) and the outage answer when an outage is met after the provider answered;
+ * for the requests where relying parties authenticate, `Pragma: no-cache`
  * beside oidc-provider's `Cache-Control: no-store` (RFC 6749 §5.1, for HTTP/1.0 caches), a log
  * line saying why one was refused (the OAuth error and description with the client, never a
  * secret, code or token: oidc-provider's descriptions name parameters, not their values), and
@@ -11,10 +12,10 @@
  */
 import type { Request, Response } from 'express';
 import type Provider from 'oidc-provider';
-import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
 import { basicClientId, bodyClientId } from '../limits/token-client.ts';
 import type { AbuseLimits } from '../limits/index.ts';
-import { isStoreUnavailable, OUTAGE_RETRY_AFTER_SECONDS } from '../store/unavailable.ts';
+import { isStoreUnavailable, outageCause, OUTAGE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '../store/unavailable.ts';
 import { OIDC_ROUTES } from './provider.ts';
 
 /** Where relying parties authenticate: counted by the abuse limits. */
@@ -38,7 +39,30 @@ function logRefusal(ctx: KoaContextWithOIDC, req: Request): void {
   }, 'client request refused');
 }
 
-export function providerEdges(provider: Provider, limits: AbuseLimits): void {
+/** How the provider renders an error page (oidc/pages.ts's renderError). */
+export type RenderError = (ctx: KoaContextWithOIDC, out: ErrorOut, err: Error) => Promise<void>;
+
+/**
+ * An outage met after the provider's handler answered (the session saved after next(), a
+ * middleware's write) is past the provider's own error handling: Koa would send a bare
+ * "temporarily_unavailable" text and drop every header. Answer as the provider answers an
+ * outage instead: the outage page for a browser, the OAuth error as JSON otherwise, with
+ * Retry-After; never the redirect that had been decided (the code or session it carried may
+ * not have been saved).
+ */
+async function answerOutage(ctx: KoaContextWithOIDC, req: Request, err: unknown, renderError: RenderError): Promise<void> {
+  const outage = err instanceof StoreUnavailableError ? err : new StoreUnavailableError(err);
+  ctx.remove('location');
+  ctx.status = 503;
+  ctx.set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
+  ctx.set('cache-control', 'no-store');
+  const out: ErrorOut = { error: outage.error, error_description: outage.error_description };
+  if (ctx.accepts('json', 'html') === 'html') await renderError(ctx, out, outage);
+  else ctx.body = out;
+  req.log?.warn({ detail: outageCause(err) }, 'store unavailable: request refused with 503');
+}
+
+export function providerEdges(provider: Provider, limits: AbuseLimits, renderError: RenderError): void {
   provider.use(async (ctx, next) => {
     const req = ctx.req as unknown as Request;
     if (req.ip) ctx.request.ip = req.ip;
@@ -50,13 +74,9 @@ export function providerEdges(provider: Provider, limits: AbuseLimits): void {
     try {
       await next();
     } catch (err) {
-      // An outage met after the handler answered (a middleware's write after next()) escapes the
-      // provider's own error handling: Koa renders it with err.headers (it clears the others).
-      if (isStoreUnavailable(err) && err instanceof Error) {
-        const headers = (err as { headers?: Record<string, string> }).headers;
-        (err as { headers?: Record<string, string> }).headers = { ...headers, 'retry-after': String(OUTAGE_RETRY_AFTER_SECONDS) };
-      }
-      throw err;
+      if (!isStoreUnavailable(err)) throw err;
+      await answerOutage(ctx as KoaContextWithOIDC, req, err, renderError);
+      return;
     }
     if (ctx.status === 503) ctx.set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
     if (ctx.method === 'POST' && CLIENT_ENDPOINTS.includes(ctx.path)) {
