@@ -24,14 +24,33 @@
  */
 import type { Redis } from 'ioredis';
 import {
-  createRedisAuditLog, matchesQuery, reindexAuditTrail, type AuditEventBody, type AuditLog, type AuditPageRequest, type AuditQuery,
+  createRedisAuditLog,
+  matchesQuery,
+  reindexAuditTrail,
+  type AuditEventBody,
+  type AuditLog,
+  type AuditPageRequest,
+  type AuditQuery,
 } from '../src/audit/index.ts';
 import { addDays, parisDay, parisDayStart } from '../src/calendar/paris-days.ts';
 import { createKeyNames } from '../src/store/index.ts';
 import { applyAll } from './apply-all.ts';
 import { releasePrefix, startBench } from './bench-redis.ts';
 import {
-  flags, fmt, interruption, loadAverage, ms, out, outMachine, pad, runBench, statsOf, trailBenchOptions, TRAIL_BENCH_FLAGS, type Stats, type TrailBenchOptions,
+  flags,
+  fmt,
+  interruption,
+  loadAverage,
+  ms,
+  out,
+  outMachine,
+  pad,
+  runBench,
+  statsOf,
+  trailBenchOptions,
+  TRAIL_BENCH_FLAGS,
+  type Stats,
+  type TrailBenchOptions,
 } from './cli.ts';
 import { BENCH_MAC_KEY, createTrail } from './pilot-trail.ts';
 import { keyUsage, usedMemory } from './redis-footprint.ts';
@@ -80,7 +99,9 @@ function cases(today: string): Case[] {
     { name: 'period alone, 1 year', query: year, expected: 0 },
     { name: 'period alone, 1 day', query: { fromMs: day(busyDay), toMs: day(addDays(busyDay, 1)) }, expected: 0 },
     {
-      name: 'client+type+outcome, page 3', query: { clientId: 'dpi-urgences', type: 'signin.succeeded', outcome: 'success', ...year }, expected: 0,
+      name: 'client+type+outcome, page 3',
+      query: { clientId: 'dpi-urgences', type: 'signin.succeeded', outcome: 'success', ...year },
+      expected: 0,
       async page(log) {
         const first = await log.search(this.query, { limit: 100 });
         const second = await log.search(this.query, { limit: 100, before: first.events.at(-1)!.position, upto: first.upto });
@@ -105,7 +126,9 @@ async function main(): Promise<number> {
     const today = parisDay(Date.now());
     out(`audit search bench — ${new Date().toISOString()}`);
     await outMachine(node, url);
-    out(`data: ${fmt(opts.events)} events (bench/pilot-trail.ts, as bench:pilot), ${fmt(opts.clinicians)} clinicians, ${opts.days} Paris days ending ${today}; prefix ${prefix}`);
+    out(
+      `data: ${fmt(opts.events)} events (bench/pilot-trail.ts, as bench:pilot), ${fmt(opts.clinicians)} clinicians, ${opts.days} Paris days ending ${today}; prefix ${prefix}`,
+    );
     out();
 
     // ---- Load through the append script (chain + index), tallying each case's count.
@@ -134,7 +157,9 @@ async function main(): Promise<number> {
     });
     if (interrupted.raised) return 130;
     const memoryAfter = await usedMemory(node);
-    out(`load: ${fmt(loaded)} events appended (chained and indexed) in ${loadSeconds.toFixed(1)} s = ${fmt(Math.round(loaded / loadSeconds))} events/s (${opts.concurrency} in flight; generating them on the same thread included)`);
+    out(
+      `load: ${fmt(loaded)} events appended (chained and indexed) in ${loadSeconds.toFixed(1)} s = ${fmt(Math.round(loaded / loadSeconds))} events/s (${opts.concurrency} in flight; generating them on the same thread included)`,
+    );
 
     // The busiest clinician and their busiest day.
     const [busy, busyCount] = [...perActor].filter(([a]) => a).sort((a, b) => b[1] - a[1])[0]!;
@@ -149,8 +174,11 @@ async function main(): Promise<number> {
     const { byKind: usage } = await keyUsage(node, prefix, auditKind);
     const indexBytes = [...usage].filter(([kind]) => !['stream', 'head', 'trim'].includes(kind)).reduce((sum, [, r]) => sum + r.bytes, 0);
     const streamBytes = usage.get('stream')?.bytes ?? 0;
-    out(`redis: stream ${(streamBytes / 2 ** 20).toFixed(1)} MiB (${(streamBytes / loaded).toFixed(0)} B/event); search index ${(indexBytes / 2 ** 20).toFixed(1)} MiB (${(indexBytes / loaded).toFixed(0)} B/event); INFO used_memory grew ${((memoryAfter - memoryBefore) / 2 ** 20).toFixed(1)} MiB`);
-    for (const [kind, row] of [...usage].sort((a, b) => b[1].bytes - a[1].bytes)) out(`  ${kind.padEnd(9)} ${pad(fmt(row.keys), 8)} keys ${pad((row.bytes / 2 ** 20).toFixed(2), 9)} MiB`);
+    out(
+      `redis: stream ${(streamBytes / 2 ** 20).toFixed(1)} MiB (${(streamBytes / loaded).toFixed(0)} B/event); search index ${(indexBytes / 2 ** 20).toFixed(1)} MiB (${(indexBytes / loaded).toFixed(0)} B/event); INFO used_memory grew ${((memoryAfter - memoryBefore) / 2 ** 20).toFixed(1)} MiB`,
+    );
+    for (const [kind, row] of [...usage].sort((a, b) => b[1].bytes - a[1].bytes))
+      out(`  ${kind.padEnd(9)} ${pad(fmt(row.keys), 8)} keys ${pad((row.bytes / 2 ** 20).toFixed(2), 9)} MiB`);
     out();
 
     // ---- Timed searches.
@@ -174,7 +202,9 @@ async function main(): Promise<number> {
       const ok = count === c.expected;
       countsOk &&= ok;
       results[c.name] = { ...stats, count, ok };
-      out(`  ${c.name.padEnd(30)} ${pad(fmt(count), 9)} ${pad(ms(stats.min).toFixed(1), 7)} ${pad(ms(stats.median).toFixed(1), 7)} ${pad(ms(stats.p95).toFixed(1), 7)} ${pad(ms(stats.max).toFixed(1), 7)}  ${stats.p95 < TARGET_MS ? 'PASS' : 'FAIL'}${ok ? '' : ` COUNT MISMATCH (expected ${fmt(c.expected)})`}`);
+      out(
+        `  ${c.name.padEnd(30)} ${pad(fmt(count), 9)} ${pad(ms(stats.min).toFixed(1), 7)} ${pad(ms(stats.median).toFixed(1), 7)} ${pad(ms(stats.p95).toFixed(1), 7)} ${pad(ms(stats.max).toFixed(1), 7)}  ${stats.p95 < TARGET_MS ? 'PASS' : 'FAIL'}${ok ? '' : ` COUNT MISMATCH (expected ${fmt(c.expected)})`}`,
+      );
     }
     const pass = Object.values(results).every((r) => r.p95 < TARGET_MS);
     out(`  load average after the searches: ${loadAverage()}`);
@@ -186,7 +216,9 @@ async function main(): Promise<number> {
     let exported = 0;
     for await (const _event of matches.events(500)) exported += 1;
     const exportSeconds = Number(process.hrtime.bigint() - exportStart) / 1e9;
-    out(`export: signin.failed over a year, ${fmt(exported)} events read in ${exportSeconds.toFixed(2)} s = ${fmt(Math.round(exported / exportSeconds))} events/s (searchAll; the CSV/JSONL writing on top is the CLI's)`);
+    out(
+      `export: signin.failed over a year, ${fmt(exported)} events read in ${exportSeconds.toFixed(2)} s = ${fmt(Math.round(exported / exportSeconds))} events/s (searchAll; the CSV/JSONL writing on top is the CLI's)`,
+    );
 
     // ---- Rebuilding the whole index (an upgrade from a version without it).
     let reindex: { seconds: number; events: number } | undefined;
@@ -195,19 +227,33 @@ async function main(): Promise<number> {
       const result = await reindexAuditTrail(redis, keyNames, { rebuild: true });
       const seconds = Number(process.hrtime.bigint() - reindexStart) / 1e9;
       reindex = { seconds: ms(seconds), events: result.indexed };
-      out(`reindex --rebuild: ${fmt(result.indexed)} events indexed in ${seconds.toFixed(1)} s = ${fmt(Math.round(result.indexed / seconds))} events/s; check ${result.check.ok ? 'OK' : 'FAILED'} (${fmt(result.check.indexed)} of ${fmt(result.check.events)})`);
+      out(
+        `reindex --rebuild: ${fmt(result.indexed)} events indexed in ${seconds.toFixed(1)} s = ${fmt(Math.round(result.indexed / seconds))} events/s; check ${result.check.ok ? 'OK' : 'FAILED'} (${fmt(result.check.indexed)} of ${fmt(result.check.events)})`,
+      );
       countsOk &&= result.check.ok;
     }
     out();
-    out(JSON.stringify({
-      bench: 'audit-search', events: loaded, clinicians: opts.clinicians, days: opts.days,
-      load: { seconds: ms(loadSeconds), events_per_s: Math.round(loaded / loadSeconds), concurrency: opts.concurrency },
-      redis: { stream_bytes: streamBytes, index_bytes: indexBytes },
-      searches: Object.fromEntries(Object.entries(results).map(([name, r]) => [name, { count: r.count, min: ms(r.min), median: ms(r.median), p95: ms(r.p95), max: ms(r.max), count_ok: r.ok }])),
-      export: { events: exported, seconds: ms(exportSeconds) },
-      ...(reindex ? { reindex } : {}),
-      target_ms: TARGET_MS, counts_ok: countsOk, pass,
-    }));
+    out(
+      JSON.stringify({
+        bench: 'audit-search',
+        events: loaded,
+        clinicians: opts.clinicians,
+        days: opts.days,
+        load: { seconds: ms(loadSeconds), events_per_s: Math.round(loaded / loadSeconds), concurrency: opts.concurrency },
+        redis: { stream_bytes: streamBytes, index_bytes: indexBytes },
+        searches: Object.fromEntries(
+          Object.entries(results).map(([name, r]) => [
+            name,
+            { count: r.count, min: ms(r.min), median: ms(r.median), p95: ms(r.p95), max: ms(r.max), count_ok: r.ok },
+          ]),
+        ),
+        export: { events: exported, seconds: ms(exportSeconds) },
+        ...(reindex ? { reindex } : {}),
+        target_ms: TARGET_MS,
+        counts_ok: countsOk,
+        pass,
+      }),
+    );
     return pass && countsOk ? 0 : 1;
   } finally {
     interrupted.release();

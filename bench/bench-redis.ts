@@ -23,7 +23,12 @@ export interface BenchRedis {
  * PING; or the exit code to return at once: 0 after --help, 2 on a bad option, 1 when Redis
  * does not answer (`<bench> bench: cannot reach Redis at …` on stderr).
  */
-export async function startBench<T>(bench: string, area: string, usage: string, parse: (argv: string[]) => T | 'help'): Promise<BenchRedis & { opts: T } | number> {
+export async function startBench<T>(
+  bench: string,
+  area: string,
+  usage: string,
+  parse: (argv: string[]) => T | 'help',
+): Promise<(BenchRedis & { opts: T }) | number> {
   const opts = readOptions(bench, usage, parse);
   if (typeof opts === 'number') return opts;
   const url = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';

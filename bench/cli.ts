@@ -17,7 +17,11 @@ export const fmt = (n: number) => n.toLocaleString('en-US');
 /** Milliseconds to one decimal. */
 export const ms = (n: number) => Math.round(n * 10) / 10;
 export const pad = (text: string | number, width: number) => String(text).padStart(width);
-export const loadAverage = () => os.loadavg().map((n) => n.toFixed(2)).join(' ');
+export const loadAverage = () =>
+  os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
 
 /** A bad command line: the message says which option and what was expected. */
 export class UsageError extends Error {}
@@ -67,7 +71,10 @@ export interface TrailBenchOptions {
 }
 
 /** The trail options from parsed TRAIL_BENCH_FLAGS; the limits that differ from bench to bench are the caller's. */
-export function trailBenchOptions(values: ReturnType<typeof flags<typeof TRAIL_BENCH_FLAGS>>, limits: { maxEvents: number; reads: number; maxReads: number }): TrailBenchOptions {
+export function trailBenchOptions(
+  values: ReturnType<typeof flags<typeof TRAIL_BENCH_FLAGS>>,
+  limits: { maxEvents: number; reads: number; maxReads: number },
+): TrailBenchOptions {
   return {
     events: wholeNumber('events', values.events, 1_000_000, 1, limits.maxEvents),
     clinicians: wholeNumber('clinicians', values.clinicians, 5_000, 1, 10_000_000),
@@ -100,7 +107,9 @@ export function readOptions<T>(bench: string, usage: string, parse: (argv: strin
 export async function outMachine(redis: Redis, url: string): Promise<void> {
   const version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?';
   const cpus = os.cpus();
-  out(`machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, Redis ${version} at ${redactUrl(url)}`);
+  out(
+    `machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, Redis ${version} at ${redactUrl(url)}`,
+  );
   out(`load average at start: ${loadAverage()} (other processes on the machine skew the figures)`);
 }
 
@@ -127,17 +136,23 @@ export function interruption(): { readonly raised: boolean; release(): void } {
   };
   process.on('SIGINT', onSigint);
   return {
-    get raised() { return raised; },
-    release() { process.off('SIGINT', onSigint); },
+    get raised() {
+      return raised;
+    },
+    release() {
+      process.off('SIGINT', onSigint);
+    },
   };
 }
 
 /** Runs the bench's main: its answer is the exit code; a throw prints `<bench> bench failed:` and the stack, exit code 1. */
 export function runBench(bench: string, main: () => Promise<number>): void {
   main().then(
-    (code) => { process.exitCode = code; },
+    (code) => {
+      process.exitCode = code;
+    },
     (err: unknown) => {
-      note(`${bench} bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      note(`${bench} bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       process.exitCode = 1;
     },
   );

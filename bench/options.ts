@@ -74,7 +74,10 @@ export class BenchOptionError extends Error {}
 
 function onlyScenarios(value: string | undefined): string[] {
   if (value === undefined) return ['a', 'b', 'c', 'd'];
-  const letters = value.split(',').map((l) => l.trim()).filter(Boolean);
+  const letters = value
+    .split(',')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const bad = letters.find((l) => !['a', 'b', 'c', 'd'].includes(l));
   if (bad !== undefined || letters.length === 0) throw new BenchOptionError(`--only: expected letters among a,b,c,d separated by commas, got "${value}"`);
   return letters;
@@ -83,7 +86,8 @@ function onlyScenarios(value: string | undefined): string[] {
 function scalingList(value: string | undefined): number[] {
   if (value === undefined) return [];
   const counts = value.split(',').map((n) => Number(n.trim()));
-  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new BenchOptionError(`--scaling: expected process counts between 1 and 64 separated by commas, got "${value}"`);
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1 || n > 64))
+    throw new BenchOptionError(`--scaling: expected process counts between 1 and 64 separated by commas, got "${value}"`);
   return counts;
 }
 
@@ -137,17 +141,22 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     out: values.out ?? 'bench/results/latest.json',
     profileDir: values.profile,
     only: onlyScenarios(values.only),
-    gatewayEnv: Object.fromEntries((values['gateway-env'] ?? []).map((pair) => {
-      const eq = pair.indexOf('=');
-      if (eq < 1) throw new BenchOptionError(`--gateway-env: expected NAME=value, got "${pair}"`);
-      return [pair.slice(0, eq), pair.slice(eq + 1)];
-    })),
+    gatewayEnv: Object.fromEntries(
+      (values['gateway-env'] ?? []).map((pair) => {
+        const eq = pair.indexOf('=');
+        if (eq < 1) throw new BenchOptionError(`--gateway-env: expected NAME=value, got "${pair}"`);
+        return [pair.slice(0, eq), pair.slice(eq + 1)];
+      }),
+    ),
     loadWorkers: integer('load-workers', values['load-workers'], 1, 1),
     scaling: scalingList(values.scaling),
     scalingCluster: 0,
   };
   const largest = Math.max(0, ...options.scaling);
   options.scalingCluster = options.scaling.length ? integer('scaling-cluster', values['scaling-cluster'], largest, 0) : 0;
-  if (options.clinicians < options.users) throw new BenchOptionError(`--clinicians (${options.clinicians}) must be at least --users (${options.users}): each virtual user signs in with its own clinicians' keys`);
+  if (options.clinicians < options.users)
+    throw new BenchOptionError(
+      `--clinicians (${options.clinicians}) must be at least --users (${options.users}): each virtual user signs in with its own clinicians' keys`,
+    );
   return options;
 }

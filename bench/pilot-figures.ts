@@ -25,7 +25,20 @@ import { createKeyNames, createRedisStore } from '../src/store/index.ts';
 import { applyAll } from './apply-all.ts';
 import { releasePrefix, startBench } from './bench-redis.ts';
 import {
-  flags, fmt, interruption, loadAverage, ms, out, outMachine, pad, runBench, statsOf, trailBenchOptions, TRAIL_BENCH_FLAGS, type Stats, type TrailBenchOptions,
+  flags,
+  fmt,
+  interruption,
+  loadAverage,
+  ms,
+  out,
+  outMachine,
+  pad,
+  runBench,
+  statsOf,
+  trailBenchOptions,
+  TRAIL_BENCH_FLAGS,
+  type Stats,
+  type TrailBenchOptions,
 } from './cli.ts';
 import { createTrail } from './pilot-trail.ts';
 import { keyUsage, usedMemory } from './redis-footprint.ts';
@@ -111,7 +124,9 @@ async function main(): Promise<number> {
     const generatingSeconds = Number(generatingNs) / 1e9;
     const applyRate = loaded / Math.max(loadSeconds - generatingSeconds, 1e-9);
     out(`load: ${fmt(loaded)} events applied in ${loadSeconds.toFixed(1)} s = ${fmt(Math.round(loadRate))} events/s (concurrency ${opts.concurrency})`);
-    out(`      of which ${generatingSeconds.toFixed(1)} s generating and MAC-chaining the events on the same thread: about ${fmt(Math.round(applyRate))} events/s for apply() alone`);
+    out(
+      `      of which ${generatingSeconds.toFixed(1)} s generating and MAC-chaining the events on the same thread: about ${fmt(Math.round(applyRate))} events/s for apply() alone`,
+    );
     const expected = trail.expected;
     const mix = [...expected.byType].sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${((100 * n) / loaded).toFixed(1)}%`);
     out(`mix: ${mix.join(', ')}`);
@@ -128,12 +143,16 @@ async function main(): Promise<number> {
       ['distinct active clinicians', expected.active.size, whole.clinicians.active],
     ];
     const checksOk = checks.every(([, want, got]) => want === got);
-    out(`check over all ${opts.days} days: ${checks.map(([name, want, got]) => `${name} ${fmt(got)}${want === got ? '' : ` (expected ${fmt(want)})`}`).join(', ')} — ${checksOk ? 'OK' : 'MISMATCH'}`);
+    out(
+      `check over all ${opts.days} days: ${checks.map(([name, want, got]) => `${name} ${fmt(got)}${want === got ? '' : ` (expected ${fmt(want)})`}`).join(', ')} — ${checksOk ? 'OK' : 'MISMATCH'}`,
+    );
     out();
 
     // ---- Redis footprint of the prefix.
     const usage = await keyUsage(redis as Redis, prefix, pilotKind);
-    out(`redis: ${fmt(usage.keys)} keys, ${(usage.bytes / 2 ** 20).toFixed(1)} MiB by MEMORY USAGE (INFO used_memory grew ${((memoryAfter - memoryBefore) / 2 ** 20).toFixed(1)} MiB during the load)`);
+    out(
+      `redis: ${fmt(usage.keys)} keys, ${(usage.bytes / 2 ** 20).toFixed(1)} MiB by MEMORY USAGE (INFO used_memory grew ${((memoryAfter - memoryBefore) / 2 ** 20).toFixed(1)} MiB during the load)`,
+    );
     for (const [kind, row] of [...usage.byKind].sort((a, b) => b[1].bytes - a[1].bytes)) {
       out(`  ${kind.padEnd(10)} ${pad(fmt(row.keys), 8)} keys ${pad((row.bytes / 2 ** 20).toFixed(2), 9)} MiB`);
     }
@@ -142,7 +161,9 @@ async function main(): Promise<number> {
     // ---- Timed reads.
     const results: Record<string, Stats> = {};
     out(`reads: ${WARM_UP_READS} warm-up + ${opts.reads} timed reads per range, target p95 < ${TARGET_MS} ms`);
-    out(`  ${'range'.padEnd(6)} ${'from'.padEnd(10)}  ${'to'.padEnd(10)} ${pad('sign-ins', 9)} ${pad('min', 8)} ${pad('median', 8)} ${pad('p95', 8)} ${pad('max', 8)}  result`);
+    out(
+      `  ${'range'.padEnd(6)} ${'from'.padEnd(10)}  ${'to'.padEnd(10)} ${pad('sign-ins', 9)} ${pad('min', 8)} ${pad('median', 8)} ${pad('p95', 8)} ${pad('max', 8)}  result`,
+    );
     for (const range of RANGES) {
       const from = addDays(today, -(range.days - 1));
       for (let i = 0; i < WARM_UP_READS; i += 1) await reader.read({ from, to: today });
@@ -157,25 +178,31 @@ async function main(): Promise<number> {
       }
       const stats = statsOf(samples);
       results[range.name] = stats;
-      out(`  ${range.name.padEnd(6)} ${from}  ${today} ${pad(fmt(signIns), 9)} ${pad(ms(stats.min).toFixed(1), 8)} ${pad(ms(stats.median).toFixed(1), 8)} ${pad(ms(stats.p95).toFixed(1), 8)} ${pad(ms(stats.max).toFixed(1), 8)}  ${stats.p95 < TARGET_MS ? 'PASS' : 'FAIL'}`);
+      out(
+        `  ${range.name.padEnd(6)} ${from}  ${today} ${pad(fmt(signIns), 9)} ${pad(ms(stats.min).toFixed(1), 8)} ${pad(ms(stats.median).toFixed(1), 8)} ${pad(ms(stats.p95).toFixed(1), 8)} ${pad(ms(stats.max).toFixed(1), 8)}  ${stats.p95 < TARGET_MS ? 'PASS' : 'FAIL'}`,
+      );
     }
     const pass = Object.values(results).every((s) => s.p95 < TARGET_MS);
     out(`  load average after the reads: ${loadAverage()}`);
     out(`  (ms; ${pass ? 'every range is under' : 'NOT every range is under'} the ${TARGET_MS} ms target at p95)`);
     out();
 
-    out(JSON.stringify({
-      bench: 'pilot-figures',
-      events: loaded,
-      clinicians: opts.clinicians,
-      days: opts.days,
-      load: { seconds: ms(loadSeconds), events_per_s: Math.round(loadRate), apply_events_per_s: Math.round(applyRate), concurrency: opts.concurrency },
-      redis: { keys: usage.keys, bytes: usage.bytes },
-      ranges: Object.fromEntries(Object.entries(results).map(([name, s]) => [name, { min: ms(s.min), median: ms(s.median), p95: ms(s.p95), max: ms(s.max) }])),
-      checks: checksOk,
-      target_ms: TARGET_MS,
-      pass,
-    }));
+    out(
+      JSON.stringify({
+        bench: 'pilot-figures',
+        events: loaded,
+        clinicians: opts.clinicians,
+        days: opts.days,
+        load: { seconds: ms(loadSeconds), events_per_s: Math.round(loadRate), apply_events_per_s: Math.round(applyRate), concurrency: opts.concurrency },
+        redis: { keys: usage.keys, bytes: usage.bytes },
+        ranges: Object.fromEntries(
+          Object.entries(results).map(([name, s]) => [name, { min: ms(s.min), median: ms(s.median), p95: ms(s.p95), max: ms(s.max) }]),
+        ),
+        checks: checksOk,
+        target_ms: TARGET_MS,
+        pass,
+      }),
+    );
     return pass && checksOk ? 0 : 1;
   } catch (err) {
     if (err instanceof Interrupted) return 130;

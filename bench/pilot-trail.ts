@@ -55,25 +55,81 @@ interface Draft {
   source: AuditSource;
 }
 
-const PROFESSIONS: Weighted<string> = [['10', 50], ['60', 26], ['21', 8], ['70', 5], ['50', 4], ['40', 3], ['98', 2], ['86', 2]];
-const CLIENTS: Weighted<string> = [['dpi-urgences', 30], ['dpi-services', 25], ['messagerie-mssante', 15], ['dmp-web', 10], ['imagerie-pacs', 8], ['prescription-labo', 6], ['planning-blocs', 4], ['portail-rh', 2]];
-const KEY_METHODS: Weighted<string> = [['webauthn-synced', 55], ['webauthn-device', 35], ['webauthn-attested', 10]];
-const PSC_METHODS: Weighted<string> = [['psc-card', 45], ['psc-ecps', 45], ['psc-ecps+webauthn', 10]];
-const KEY_FAILURES: Weighted<string> = [['challenge-expired', 40], ['unknown-credential', 20], ['user-verification-missing', 15], ['revoked', 10], ['malformed', 10], ['wrong-account', 5]];
-const PSC_FAILURES: Weighted<string> = [['refused', 40], ['unavailable', 25], ['invalid-state', 25], ['invalid-response', 8], ['invalid-claims', 2]];
+const PROFESSIONS: Weighted<string> = [
+  ['10', 50],
+  ['60', 26],
+  ['21', 8],
+  ['70', 5],
+  ['50', 4],
+  ['40', 3],
+  ['98', 2],
+  ['86', 2],
+];
+const CLIENTS: Weighted<string> = [
+  ['dpi-urgences', 30],
+  ['dpi-services', 25],
+  ['messagerie-mssante', 15],
+  ['dmp-web', 10],
+  ['imagerie-pacs', 8],
+  ['prescription-labo', 6],
+  ['planning-blocs', 4],
+  ['portail-rh', 2],
+];
+const KEY_METHODS: Weighted<string> = [
+  ['webauthn-synced', 55],
+  ['webauthn-device', 35],
+  ['webauthn-attested', 10],
+];
+const PSC_METHODS: Weighted<string> = [
+  ['psc-card', 45],
+  ['psc-ecps', 45],
+  ['psc-ecps+webauthn', 10],
+];
+const KEY_FAILURES: Weighted<string> = [
+  ['challenge-expired', 40],
+  ['unknown-credential', 20],
+  ['user-verification-missing', 15],
+  ['revoked', 10],
+  ['malformed', 10],
+  ['wrong-account', 5],
+];
+const PSC_FAILURES: Weighted<string> = [
+  ['refused', 40],
+  ['unavailable', 25],
+  ['invalid-state', 25],
+  ['invalid-response', 8],
+  ['invalid-claims', 2],
+];
 const USER_AGENTS = ['Chrome 142 / Windows', 'Edge 142 / Windows', 'Firefox 145 / Windows', 'Safari 19 / iOS', 'Chrome 142 / Android', 'Safari 19 / macOS'];
 /** Journeys (one interaction, or one portal action) and their weights. */
 const JOURNEYS: Weighted<'key' | 'psc' | 'fallback' | 'key-retry' | 'psc-failure' | 'cancel' | 'step-up' | 'account-enrol' | 'revoke'> = [
-  ['key', 700], ['psc', 170], ['fallback', 35], ['key-retry', 10], ['psc-failure', 35], ['cancel', 10], ['step-up', 20], ['account-enrol', 4], ['revoke', 2],
+  ['key', 700],
+  ['psc', 170],
+  ['fallback', 35],
+  ['key-retry', 10],
+  ['psc-failure', 35],
+  ['cancel', 10],
+  ['step-up', 20],
+  ['account-enrol', 4],
+  ['revoke', 2],
 ];
 const LEVEL: Record<string, string> = {
-  'webauthn-synced': 'eidas2', 'webauthn-device': 'eidas2', 'webauthn-attested': 'eidas3',
-  'psc-card': 'eidas3', 'psc-ecps': 'eidas2', 'psc-ecps+webauthn': 'eidas2', 'psc-unknown': 'eidas1',
+  'webauthn-synced': 'eidas2',
+  'webauthn-device': 'eidas2',
+  'webauthn-attested': 'eidas3',
+  'psc-card': 'eidas3',
+  'psc-ecps': 'eidas2',
+  'psc-ecps+webauthn': 'eidas2',
+  'psc-unknown': 'eidas1',
 };
 /** Median time to sign in per method, in ms. */
 const MEDIAN_DURATION: Record<string, number> = {
-  'webauthn-synced': 4_000, 'webauthn-device': 6_000, 'webauthn-attested': 7_000,
-  'psc-card': 25_000, 'psc-ecps': 35_000, 'psc-ecps+webauthn': 45_000,
+  'webauthn-synced': 4_000,
+  'webauthn-device': 6_000,
+  'webauthn-attested': 7_000,
+  'psc-card': 25_000,
+  'psc-ecps': 35_000,
+  'psc-ecps+webauthn': 45_000,
 };
 const PARIS_HOUR = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hour: '2-digit', hourCycle: 'h23' });
 
@@ -102,7 +158,14 @@ export function createTrail(options: TrailOptions, today: string) {
       const site = sites[Math.floor(random() ** 1.6 * sites.length)]!;
       own.set(site.finess, site.name);
     }
-    return { idNat: `8${String(10_000_000_000 + i * 7_919).slice(1)}`, profession: pick(PROFESSIONS), finess: [...own.keys()], establishments: [...own.values()], linked: false, keys: 0 };
+    return {
+      idNat: `8${String(10_000_000_000 + i * 7_919).slice(1)}`,
+      profession: pick(PROFESSIONS),
+      finess: [...own.keys()],
+      establishments: [...own.values()],
+      linked: false,
+      keys: 0,
+    };
   });
   /** Clinicians with at least one key (dense, swap-removed). */
   const keyholders: Clinician[] = [];
@@ -156,12 +219,21 @@ export function createTrail(options: TrailOptions, today: string) {
       const medianMs = MEDIAN_DURATION[method] ?? 10_000;
       const durationMs = chance(0.002) ? 600_000 + random() * 600_000 : Math.round(medianMs * Math.exp(0.5 * gaussian()));
       add({
-        type: 'signin.succeeded', outcome: 'success', actor: c.idNat, profession: c.profession, clientId,
+        type: 'signin.succeeded',
+        outcome: 'success',
+        actor: c.idNat,
+        profession: c.profession,
+        clientId,
         details: {
-          method, acr: LEVEL[method] ?? 'eidas1', amr: method.startsWith('webauthn') ? ['hwk', 'mfa'] : ['pin', 'mfa'],
+          method,
+          acr: LEVEL[method] ?? 'eidas1',
+          amr: method.startsWith('webauthn') ? ['hwk', 'mfa'] : ['pin', 'mfa'],
           phishingResistant: method.startsWith('webauthn') || method === 'psc-card' || method === 'psc-ecps+webauthn',
           ...(method.startsWith('webauthn') ? { keyName: 'Clé' } : {}),
-          durationMs, finess: c.finess, establishments: c.establishments, attempt,
+          durationMs,
+          finess: c.finess,
+          establishments: c.establishments,
+          attempt,
         },
       });
       if (chance(0.27)) add({ type: 'token.issued', outcome: 'success', actor: c.idNat, clientId, details: { grantType: 'authorization_code' } }, 200);
@@ -170,9 +242,23 @@ export function createTrail(options: TrailOptions, today: string) {
       const created = !c.linked;
       c.linked = true;
       const authMode = method === 'psc-card' ? 'CARD' : 'MOBILE';
-      add({ type: 'psc.verified', outcome: 'success', actor: c.idNat, profession: c.profession, details: { authMode, upstreamAcr: 'eidas1', method: method === 'psc-ecps+webauthn' ? 'psc-ecps' : method, acr: LEVEL[method], created, attempt } });
+      add({
+        type: 'psc.verified',
+        outcome: 'success',
+        actor: c.idNat,
+        profession: c.profession,
+        details: { authMode, upstreamAcr: 'eidas1', method: method === 'psc-ecps+webauthn' ? 'psc-ecps' : method, acr: LEVEL[method], created, attempt },
+      });
     };
-    const keyFailed = (c: Clinician) => add({ type: 'signin.failed', outcome: 'failure', actor: c.idNat, clientId, reason: pick(KEY_FAILURES), details: { method: 'webauthn', ceremony: 'sign-in', attempt } });
+    const keyFailed = (c: Clinician) =>
+      add({
+        type: 'signin.failed',
+        outcome: 'failure',
+        actor: c.idNat,
+        clientId,
+        reason: pick(KEY_FAILURES),
+        details: { method: 'webauthn', ceremony: 'sign-in', attempt },
+      });
     const pscJourney = (c: Clinician) => {
       const method = pick(PSC_METHODS);
       pscVerified(c, method);
@@ -182,7 +268,13 @@ export function createTrail(options: TrailOptions, today: string) {
           add({ type: 'key.enrolment_started', outcome: 'info', actor: c.idNat, clientId, details: { via: 'after-psc', attempt } });
           if (chance(0.92)) {
             gainKey(c);
-            add({ type: 'key.enrolled', outcome: 'success', actor: c.idNat, clientId, details: { via: 'after-psc', kind: chance(0.6) ? 'synced' : 'device-bound', keys: c.keys, attempt } });
+            add({
+              type: 'key.enrolled',
+              outcome: 'success',
+              actor: c.idNat,
+              clientId,
+              details: { via: 'after-psc', kind: chance(0.6) ? 'synced' : 'device-bound', keys: c.keys, attempt },
+            });
           } else {
             add({ type: 'key.enrolled', outcome: 'failure', actor: c.idNat, clientId, reason: 'user-verification-missing', details: { attempt } });
           }

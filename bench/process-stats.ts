@@ -56,10 +56,12 @@ export function cpuWindow(parts: Record<string, number[]>): CpuWindow {
     stop() {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const machineAfter = machineBusySeconds();
-      const figures = Object.fromEntries(Object.entries(parts).map(([name, pids]) => {
-        const used = total(pids) - (before[name] ?? 0);
-        return [name, Math.round((used / seconds) * 1000) / 10];
-      }));
+      const figures = Object.fromEntries(
+        Object.entries(parts).map(([name, pids]) => {
+          const used = total(pids) - (before[name] ?? 0);
+          return [name, Math.round((used / seconds) * 1000) / 10];
+        }),
+      );
       if (machineBefore !== undefined && machineAfter !== undefined) figures.machine = Math.round(((machineAfter - machineBefore) / seconds) * 1000) / 10;
       return figures;
     },

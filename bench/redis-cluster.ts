@@ -25,16 +25,21 @@ export async function startBenchCluster(masters = 3): Promise<BenchCluster> {
     const clients = servers.map((s) => new Redis(s.url));
     try {
       for (const client of clients.slice(1)) await client.cluster('MEET', '127.0.0.1', servers[0]!.port);
-      await Promise.all(clients.map((client, i) => {
-        const from = Math.floor((SLOTS * i) / masters);
-        const to = Math.floor((SLOTS * (i + 1)) / masters) - 1;
-        return client.call('CLUSTER', 'ADDSLOTSRANGE', from, to);
-      }));
+      await Promise.all(
+        clients.map((client, i) => {
+          const from = Math.floor((SLOTS * i) / masters);
+          const to = Math.floor((SLOTS * (i + 1)) / masters) - 1;
+          return client.call('CLUSTER', 'ADDSLOTSRANGE', from, to);
+        }),
+      );
       const deadline = Date.now() + 20_000;
       for (;;) {
         const infos = await Promise.all(clients.map((c) => c.cluster('INFO') as Promise<string>));
         if (infos.every((info) => /cluster_state:ok/.test(info) && new RegExp(`cluster_known_nodes:${masters}\\b`).test(info))) break;
-        if (Date.now() > deadline) throw new Error(`redis cluster: expected cluster_state:ok on ${masters} nodes within 20 s, got ${infos.map((i) => /cluster_state:\w+/.exec(i)?.[0]).join(', ')}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `redis cluster: expected cluster_state:ok on ${masters} nodes within 20 s, got ${infos.map((i) => /cluster_state:\w+/.exec(i)?.[0]).join(', ')}`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     } finally {

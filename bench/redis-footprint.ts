@@ -46,7 +46,7 @@ export async function redisFootprint(redis: Redis, prefix: string, sample = 300)
     for (const key of keys) {
       const kind = kindOf(key, prefix);
       let list = byKind.get(kind);
-      if (!list) byKind.set(kind, list = []);
+      if (!list) byKind.set(kind, (list = []));
       list.push(key);
     }
   }

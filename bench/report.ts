@@ -87,16 +87,32 @@ export function checkTargets(results: Omit<BenchResults, 'targets'>): TargetChec
     met: s[l] ? s[l].redisCommands.perUnit <= max : 'not measured',
   }));
   const checks: TargetCheck[] = [
-    { target: `(e) complete sign-ins >= ${TARGETS.signInsPerSecond}/s`, measured: `${s.e?.perSecond ?? 0}/s`, met: (s.e?.perSecond ?? 0) >= TARGETS.signInsPerSecond },
+    {
+      target: `(e) complete sign-ins >= ${TARGETS.signInsPerSecond}/s`,
+      measured: `${s.e?.perSecond ?? 0}/s`,
+      met: (s.e?.perSecond ?? 0) >= TARGETS.signInsPerSecond,
+    },
     ...commandTargets,
     { target: 'CPU per request, baseline / gateway (1 = same cost; information, from /proc ticks)', measured: cpuRatios.join(', '), met: 'info' },
-    { target: `token endpoint p99 < ${TARGETS.tokenP99AtHalfLoadMs} ms at half of max`, measured: `${s['a-half']?.latencyMs.p99 ?? '?'} ms at ${s['a-half']?.offeredRate ?? '?'}/s`, met: (s['a-half']?.latencyMs.p99 ?? Infinity) < TARGETS.tokenP99AtHalfLoadMs },
-    { target: `gateway / baseline >= ${TARGETS.ratioToBaseline} for (a)–(d)`, measured: ratios.map(([l, r]) => `${l} ${r ?? '?'}`).join(', '), met: worst >= TARGETS.ratioToBaseline },
+    {
+      target: `token endpoint p99 < ${TARGETS.tokenP99AtHalfLoadMs} ms at half of max`,
+      measured: `${s['a-half']?.latencyMs.p99 ?? '?'} ms at ${s['a-half']?.offeredRate ?? '?'}/s`,
+      met: (s['a-half']?.latencyMs.p99 ?? Infinity) < TARGETS.tokenP99AtHalfLoadMs,
+    },
+    {
+      target: `gateway / baseline >= ${TARGETS.ratioToBaseline} for (a)–(d)`,
+      measured: ratios.map(([l, r]) => `${l} ${r ?? '?'}`).join(', '),
+      met: worst >= TARGETS.ratioToBaseline,
+    },
   ];
   if (!sessions) return checks;
   return [
     ...checks,
-    { target: `Redis memory per active session <= ${TARGETS.sessionStateBytes} B`, measured: `${sessions.bytesPerSession.sessionState} B (all keys ${sessions.bytesPerSession.allKeys} B)`, met: sessions.bytesPerSession.sessionState <= TARGETS.sessionStateBytes },
+    {
+      target: `Redis memory per active session <= ${TARGETS.sessionStateBytes} B`,
+      measured: `${sessions.bytesPerSession.sessionState} B (all keys ${sessions.bytesPerSession.allKeys} B)`,
+      met: sessions.bytesPerSession.sessionState <= TARGETS.sessionStateBytes,
+    },
     {
       target: `gateway RSS <= ${mib(TARGETS.gatewayRssBytes)} MiB with ${SESSIONS_FOR_RSS.toLocaleString('en')} sessions`,
       measured: `${mib(sessions.gatewayRss.peakBytes)} MiB peak with ${sessions.sessions.toLocaleString('en')} sessions`,
@@ -110,7 +126,10 @@ export function renderReport(results: BenchResults): string {
   const m = results.machine;
   lines.push(`## HospiConnect bench — ${results.date.slice(0, 10)}${results.options.quick ? ' (quick run: figures not meaningful)' : ''}`, '');
   const n = results.options.instances;
-  lines.push(`${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, Redis ${m.redis}; gateway and baseline: ${n} process${n > 1 ? 'es' : ''} each on one port; load generator on the same machine.`, '');
+  lines.push(
+    `${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, Redis ${m.redis}; gateway and baseline: ${n} process${n > 1 ? 'es' : ''} each on one port; load generator on the same machine.`,
+    '',
+  );
   lines.push('| Scenario | Stack | Throughput /s | p50 ms | p99 ms | Errors | CPU % (stack · Redis · load gen) | CPU ms / unit | Redis cmds | vs baseline |');
   lines.push('|---|---|---:|---:|---:|---:|---|---:|---:|---:|');
   for (const [key, s] of Object.entries(results.scenarios)) {
@@ -118,16 +137,26 @@ export function renderReport(results: BenchResults): string {
     const cpu = `${s.cpu[s.stack] ?? '?'} · ${s.cpu.redis ?? '?'} · ${s.cpu['load generator'] ?? '?'}${s.cpu.psc !== undefined ? ` (PSC ${s.cpu.psc})` : ''}${s.cpu.machine !== undefined ? ` (machine ${s.cpu.machine})` : ''}`;
     const vs = s.stack === 'gateway' && results.scenarios[`${letter}-baseline`] ? String(ratio(results, letter)) : '';
     const rate = s.offeredRate ? `${fmt(s.perSecond)} (offered ${fmt(s.offeredRate)})` : fmt(s.perSecond);
-    lines.push(`| ${LABELS[letter] ?? letter} | ${s.stack} | ${rate} | ${s.latencyMs.p50} | ${s.latencyMs.p99} | ${s.errors} | ${cpu} | ${s.cpuMsPerUnit ?? '?'} | ${s.redisCommands.perUnit} | ${vs} |`);
+    lines.push(
+      `| ${LABELS[letter] ?? letter} | ${s.stack} | ${rate} | ${s.latencyMs.p50} | ${s.latencyMs.p99} | ${s.errors} | ${cpu} | ${s.cpuMsPerUnit ?? '?'} | ${s.redisCommands.perUnit} | ${vs} |`,
+    );
   }
   const x = results.sessions;
   if (!x) {
     targetTable(lines, results.targets);
     return lines.join('\n');
   }
-  lines.push('', `Sessions: ${x.sessions.toLocaleString('en')} held (${x.signIns.toLocaleString('en')} sign-ins at ${x.perSecond}/s to fill, ${x.errors} errors).`);
-  lines.push(`Redis per session: ${x.bytesPerSession.sessionState} B of session state, ${x.bytesPerSession.allKeys} B counting every key (tokens, audit trail, pilot figures), used_memory grew ${x.bytesPerSession.usedMemoryGrowth} B per sign-in.`);
-  lines.push(`Gateway RSS (largest instance): ${mib(x.gatewayRss.beforeBytes)} MiB before, ${mib(x.gatewayRss.peakBytes)} MiB peak, ${mib(x.gatewayRss.afterBytes)} MiB after; V8 heap ${mib(x.gatewayHeap.usedBytes)} MiB used of ${mib(x.gatewayHeap.totalBytes)} MiB, ${mib(x.gatewayHeap.externalBytes)} MiB external.`, '');
+  lines.push(
+    '',
+    `Sessions: ${x.sessions.toLocaleString('en')} held (${x.signIns.toLocaleString('en')} sign-ins at ${x.perSecond}/s to fill, ${x.errors} errors).`,
+  );
+  lines.push(
+    `Redis per session: ${x.bytesPerSession.sessionState} B of session state, ${x.bytesPerSession.allKeys} B counting every key (tokens, audit trail, pilot figures), used_memory grew ${x.bytesPerSession.usedMemoryGrowth} B per sign-in.`,
+  );
+  lines.push(
+    `Gateway RSS (largest instance): ${mib(x.gatewayRss.beforeBytes)} MiB before, ${mib(x.gatewayRss.peakBytes)} MiB peak, ${mib(x.gatewayRss.afterBytes)} MiB after; V8 heap ${mib(x.gatewayHeap.usedBytes)} MiB used of ${mib(x.gatewayHeap.totalBytes)} MiB, ${mib(x.gatewayHeap.externalBytes)} MiB external.`,
+    '',
+  );
   lines.push('| Kind of key | Keys | Bytes | Bytes per session |', '|---|---:|---:|---:|');
   for (const [kind, k] of Object.entries(x.kinds).sort((a, b) => b[1].bytes - a[1].bytes)) {
     lines.push(`| ${kind} | ${k.keys.toLocaleString('en')} | ${k.bytes.toLocaleString('en')} | ${Math.round(k.bytes / Math.max(1, x.sessions))} |`);
@@ -138,7 +167,8 @@ export function renderReport(results: BenchResults): string {
 
 function targetTable(lines: string[], targets: TargetCheck[]): void {
   lines.push('', '| Target | Measured | Met |', '|---|---|---|');
-  for (const t of targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met === 'info' ? '' : t.met === 'not measured' ? 'not measured' : t.met ? 'yes' : '**no**'} |`);
+  for (const t of targets)
+    lines.push(`| ${t.target} | ${t.measured} | ${t.met === 'info' ? '' : t.met === 'not measured' ? 'not measured' : t.met ? 'yes' : '**no**'} |`);
 }
 
 export async function machineDescription(redisUrl: string): Promise<Record<string, string | number>> {

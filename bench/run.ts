@@ -45,7 +45,9 @@ async function main(): Promise<number> {
     progress(`bench: the stack did not start: ${(err as Error).message}`);
     return 1;
   }
-  const stop = () => { void stack.close().finally(() => process.exit(130)); };
+  const stop = () => {
+    void stack.close().finally(() => process.exit(130));
+  };
   process.once('SIGINT', stop);
   try {
     const results = await measure(stack, opts);
@@ -75,10 +77,18 @@ async function scalingRun(opts: BenchOptions): Promise<number> {
   const steps: ScalingStep[] = [];
   let errors = 0;
   for (const step of scalingSteps(opts)) {
-    progress(`--- scaling: ${step.instances} process${step.instances > 1 ? 'es' : ''} each, ${step.cluster ? 'Redis Cluster (3 masters)' : 'one Redis'}, ${step.options.connections} connections, ${step.options.users} users, ${step.options.loadWorkers} load process(es) ---`);
+    progress(
+      `--- scaling: ${step.instances} process${step.instances > 1 ? 'es' : ''} each, ${step.cluster ? 'Redis Cluster (3 masters)' : 'one Redis'}, ${step.options.connections} connections, ${step.options.users} users, ${step.options.loadWorkers} load process(es) ---`,
+    );
     let stack: Stack;
     try {
-      stack = await startStack({ clinicians: step.options.clinicians, instances: step.instances, gatewayEnv: opts.gatewayEnv, cluster: step.cluster, progress });
+      stack = await startStack({
+        clinicians: step.options.clinicians,
+        instances: step.instances,
+        gatewayEnv: opts.gatewayEnv,
+        cluster: step.cluster,
+        progress,
+      });
     } catch (err) {
       progress(`bench: the stack did not start: ${(err as Error).message}`);
       return 1;
@@ -122,14 +132,22 @@ async function measureWith(redis: Redis[], stack: Stack, opts: BenchOptions): Pr
   const keys = new Map<string, SoftAuthenticator>();
   progress(`(f) first sign-in through PSC: ${stack.clinicians.length} clinicians, ${opts.users} at a time`);
   const browsers = Array.from({ length: opts.users }, () => new VirtualBrowser());
-  scenarios.f = await journeys(redis, { gateway: stack.gateway.pids, psc: stack.psc.pids, ...pids }, 'gateway', {
-    concurrency: opts.users, seconds: 3600, maxJourneys: stack.clinicians.length,
-  }, async (user, n) => {
-    const idNat = stack.clinicians[n]!;
-    const key = createSoftAuthenticator({ alg: 'ES256', attachment: 'cross-platform' });
-    await firstSignIn(browsers[user]!, gatewayRp, idNat, key);
-    keys.set(idNat, key);
-  });
+  scenarios.f = await journeys(
+    redis,
+    { gateway: stack.gateway.pids, psc: stack.psc.pids, ...pids },
+    'gateway',
+    {
+      concurrency: opts.users,
+      seconds: 3600,
+      maxJourneys: stack.clinicians.length,
+    },
+    async (user, n) => {
+      const idNat = stack.clinicians[n]!;
+      const key = createSoftAuthenticator({ alg: 'ES256', attachment: 'cross-platform' });
+      await firstSignIn(browsers[user]!, gatewayRp, idNat, key);
+      keys.set(idNat, key);
+    },
+  );
   const holders = stack.clinicians.filter((id) => keys.has(id));
   if (holders.length < opts.users) throw new Error(`(f) only ${holders.length} clinicians have a key; ${opts.users} are needed for (e)`);
 
@@ -144,69 +162,145 @@ async function measureWith(redis: Redis[], stack: Stack, opts: BenchOptions): Pr
     recent.push(tokens);
     if (recent.length > 4 * opts.connections) recent.shift();
   };
-  scenarios.e = await journeys(redis, { gateway: stack.gateway.pids, ...pids }, 'gateway', { concurrency: opts.users, seconds: opts.signinSeconds }, signInOnce);
+  scenarios.e = await journeys(
+    redis,
+    { gateway: stack.gateway.pids, ...pids },
+    'gateway',
+    { concurrency: opts.users, seconds: opts.signinSeconds },
+    signInOnce,
+  );
   // One refresh token per connection of (a) at least: more sign-ins (not measured) when (e) was too short for that (a quick run, a busy machine).
   if (recent.length < opts.connections) progress(`  ${recent.length} refresh tokens for ${opts.connections} connections: signing in more (not measured)`);
-  await Promise.all(browsers.map(async (_, user) => { while (recent.length < opts.connections) await signInOnce(user); }));
+  await Promise.all(
+    browsers.map(async (_, user) => {
+      while (recent.length < opts.connections) await signInOnce(user);
+    }),
+  );
 
   // Token pools for (a)–(d): the gateway's from (e), the baseline's from its own sign-ins.
   const gatewayTarget = await gatewayPools(stack, recent, opts);
   const baselineTarget = await baselinePools(stack, gatewayTarget, opts);
 
-  const order: Array<[string, EndpointScenario]> = [['b', 'client_credentials'], ['c', 'introspection'], ['d', 'userinfo'], ['a', 'refresh']];
+  const order: Array<[string, EndpointScenario]> = [
+    ['b', 'client_credentials'],
+    ['c', 'introspection'],
+    ['d', 'userinfo'],
+    ['a', 'refresh'],
+  ];
   for (const [letter, scenario] of order.filter(([l]) => opts.only.includes(l))) {
-    for (const [stackName, target, pid] of [['gateway', gatewayTarget, stack.gateway.pids], ['baseline', baselineTarget, stack.baseline.pids]] as const) {
+    for (const [stackName, target, pid] of [
+      ['gateway', gatewayTarget, stack.gateway.pids],
+      ['baseline', baselineTarget, stack.baseline.pids],
+    ] as const) {
       progress(`(${letter}) ${scenario} on the ${stackName}: ${opts.seconds} s, ${opts.connections} connections`);
-      scenarios[`${letter}${stackName === 'baseline' ? '-baseline' : ''}`] = await endpoint(redis, scenario, target, { [stackName]: pid, ...pids }, stackName, { connections: opts.connections, seconds: opts.seconds, workers: opts.loadWorkers });
+      scenarios[`${letter}${stackName === 'baseline' ? '-baseline' : ''}`] = await endpoint(redis, scenario, target, { [stackName]: pid, ...pids }, stackName, {
+        connections: opts.connections,
+        seconds: opts.seconds,
+        workers: opts.loadWorkers,
+      });
     }
   }
   // Token endpoint latency at half of the gateway's maximum refresh throughput.
   const half = Math.max(1, Math.round((scenarios.a?.perSecond ?? 0) / 2));
   if (scenarios.a) progress(`(a½) refresh_token on the gateway at ${half}/s (half of its maximum): ${opts.seconds} s`);
-  if (scenarios.a) scenarios['a-half'] = await endpoint(redis, 'refresh', gatewayTarget, { gateway: stack.gateway.pids, ...pids }, 'gateway', { connections: opts.connections, seconds: opts.seconds, overallRate: half, workers: opts.loadWorkers });
+  if (scenarios.a)
+    scenarios['a-half'] = await endpoint(redis, 'refresh', gatewayTarget, { gateway: stack.gateway.pids, ...pids }, 'gateway', {
+      connections: opts.connections,
+      seconds: opts.seconds,
+      overallRate: half,
+      workers: opts.loadWorkers,
+    });
 
   // Sessions held: Redis memory per session and the gateway's resident memory (not in a scaling step).
-  const sessions: SessionFigures | undefined = opts.scaling.length > 0 ? undefined : await fillSessions({ stack, holders, keys, browsers, target: opts.sessions, progress });
+  const sessions: SessionFigures | undefined =
+    opts.scaling.length > 0 ? undefined : await fillSessions({ stack, holders, keys, browsers, target: opts.sessions, progress });
   const measured = { machine: await machineDescription(stack.redis.url), options: opts, date: new Date().toISOString(), scenarios, sessions };
   return { ...measured, targets: checkTargets(measured) };
 }
 
-async function journeys(redis: Redis[], pids: Record<string, number[]>, stackName: 'gateway', loop: Parameters<typeof closedLoop>[0], journey: Parameters<typeof closedLoop>[1]): Promise<ScenarioFigures> {
+async function journeys(
+  redis: Redis[],
+  pids: Record<string, number[]>,
+  stackName: 'gateway',
+  loop: Parameters<typeof closedLoop>[0],
+  journey: Parameters<typeof closedLoop>[1],
+): Promise<ScenarioFigures> {
   const cpu = cpuWindow(pids);
   const commands = await commandWindow(redis);
-  const result: LoopResult = await closedLoop({ ...loop, progress: (done, errors, s) => progress(`  ${done} done, ${errors} errors, ${(done / s).toFixed(1)}/s`) }, journey);
+  const result: LoopResult = await closedLoop(
+    { ...loop, progress: (done, errors, s) => progress(`  ${done} done, ${errors} errors, ${(done / s).toFixed(1)}/s`) },
+    journey,
+  );
   const used = cpu.stop();
-  const figures = { stack: stackName, perSecond: round(result.perSecond), count: result.completed, errors: result.errors, errorSamples: result.errorSamples, latencyMs: result.latencyMs, seconds: round(result.seconds), cpu: used, cpuMsPerUnit: cpuMsPer(used[stackName], result.seconds, result.completed), redisCommands: await commands.stop(result.completed + result.errors) };
+  const figures = {
+    stack: stackName,
+    perSecond: round(result.perSecond),
+    count: result.completed,
+    errors: result.errors,
+    errorSamples: result.errorSamples,
+    latencyMs: result.latencyMs,
+    seconds: round(result.seconds),
+    cpu: used,
+    cpuMsPerUnit: cpuMsPer(used[stackName], result.seconds, result.completed),
+    redisCommands: await commands.stop(result.completed + result.errors),
+  };
   if (result.errors) progress(`  errors: ${result.errorSamples.join(' | ')}`);
   return figures;
 }
 
-async function endpoint(redis: Redis[], scenario: EndpointScenario, target: EndpointTarget, pids: Record<string, number[]>, stackName: 'gateway' | 'baseline', run: { connections: number; seconds: number; overallRate?: number; workers: number }): Promise<ScenarioFigures> {
+async function endpoint(
+  redis: Redis[],
+  scenario: EndpointScenario,
+  target: EndpointTarget,
+  pids: Record<string, number[]>,
+  stackName: 'gateway' | 'baseline',
+  run: { connections: number; seconds: number; overallRate?: number; workers: number },
+): Promise<ScenarioFigures> {
   const cpu = cpuWindow(pids);
   const commands = await commandWindow(redis);
   const result = await runEndpointSpread(scenario, target, { ...run, track: process.stderr.isTTY && run.workers <= 1 }, run.workers);
   const used = cpu.stop();
   // Load processes: their own CPU seconds, added to the load generator's share.
   if (result.workerCpuSeconds > 0) used['load generator'] = round((used['load generator'] ?? 0) + (result.workerCpuSeconds / result.seconds) * 100);
-  return { stack: stackName, perSecond: result.perSecond, count: result.requests, errors: result.errors, errorSamples: result.errorSamples, latencyMs: result.latencyMs, seconds: round(result.seconds), cpu: used, cpuMsPerUnit: cpuMsPer(used[stackName], result.seconds, result.requests), redisCommands: await commands.stop(result.requests), ...(run.overallRate ? { offeredRate: run.overallRate } : {}) };
+  return {
+    stack: stackName,
+    perSecond: result.perSecond,
+    count: result.requests,
+    errors: result.errors,
+    errorSamples: result.errorSamples,
+    latencyMs: result.latencyMs,
+    seconds: round(result.seconds),
+    cpu: used,
+    cpuMsPerUnit: cpuMsPer(used[stackName], result.seconds, result.requests),
+    redisCommands: await commands.stop(result.requests),
+    ...(run.overallRate ? { offeredRate: run.overallRate } : {}),
+  };
 }
 
 /** CPU milliseconds of the stack's processes per request or journey (from its % of one core over the window). */
 function cpuMsPer(percent: number | undefined, seconds: number, units: number): number | undefined {
   if (percent === undefined || units === 0) return undefined;
-  return Math.round(((percent / 100) * seconds * 1000 / units) * 1000) / 1000;
+  return Math.round((((percent / 100) * seconds * 1000) / units) * 1000) / 1000;
 }
 
 async function gatewayPools(stack: Stack, recent: Tokens[], opts: BenchOptions): Promise<EndpointTarget> {
   const refreshTokens = recent.map((t) => t.refresh_token).filter((t): t is string => Boolean(t));
-  if (refreshTokens.length < opts.connections) throw new Error(`(e) left ${refreshTokens.length} refresh tokens; (a) needs at least one per connection (${opts.connections}): run (e) longer`);
-  return { url: loopbackUrl(stack.gateway.url), clientId: BENCH_CLIENT_ID, m2mClientId: BENCH_M2M_CLIENT_ID, secret: stack.secret, refreshTokens, accessTokens: recent.map((t) => t.access_token) };
+  if (refreshTokens.length < opts.connections)
+    throw new Error(`(e) left ${refreshTokens.length} refresh tokens; (a) needs at least one per connection (${opts.connections}): run (e) longer`);
+  return {
+    url: loopbackUrl(stack.gateway.url),
+    clientId: BENCH_CLIENT_ID,
+    m2mClientId: BENCH_M2M_CLIENT_ID,
+    secret: stack.secret,
+    refreshTokens,
+    accessTokens: recent.map((t) => t.access_token),
+  };
 }
 
 /** Signs in on the baseline as many times as the gateway's pools hold, with the claims a gateway clinician has. */
 async function baselinePools(stack: Stack, gateway: EndpointTarget, opts: BenchOptions): Promise<EndpointTarget> {
   const me = await fetch(`${gateway.url}/me`, { headers: { authorization: `Bearer ${gateway.accessTokens[0]}` } });
-  const { sub: _sub, ...claims } = await me.json() as Record<string, unknown>;
+  const { sub: _sub, ...claims } = (await me.json()) as Record<string, unknown>;
   const redis = stack.redis.connect();
   try {
     await redis.hset(baselineAccountKey(stack.prefixes.baseline, 'clinician'), 'claims', JSON.stringify(claims));
@@ -217,7 +311,14 @@ async function baselinePools(stack: Stack, gateway: EndpointTarget, opts: BenchO
   const browser = new VirtualBrowser();
   const tokens: Tokens[] = [];
   for (let i = 0; i < Math.max(gateway.refreshTokens.length, opts.connections); i += 1) tokens.push(await baselineSignIn(browser, rp, 'clinician'));
-  return { url: loopbackUrl(stack.baseline.url), clientId: BENCH_CLIENT_ID, m2mClientId: BENCH_M2M_CLIENT_ID, secret: stack.secret, refreshTokens: tokens.map((t) => t.refresh_token!), accessTokens: tokens.map((t) => t.access_token) };
+  return {
+    url: loopbackUrl(stack.baseline.url),
+    clientId: BENCH_CLIENT_ID,
+    m2mClientId: BENCH_M2M_CLIENT_ID,
+    secret: stack.secret,
+    refreshTokens: tokens.map((t) => t.refresh_token!),
+    accessTokens: tokens.map((t) => t.access_token),
+  };
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;

@@ -17,7 +17,10 @@ export interface ScalingStep {
 
 /** The steps to run, each with the options it runs with. */
 export function scalingSteps(opts: BenchOptions): Array<{ instances: number; cluster: boolean; options: BenchOptions }> {
-  const plan = [...opts.scaling.map((n) => ({ instances: n, cluster: false })), ...(opts.scalingCluster > 0 ? [{ instances: opts.scalingCluster, cluster: true }] : [])];
+  const plan = [
+    ...opts.scaling.map((n) => ({ instances: n, cluster: false })),
+    ...(opts.scalingCluster > 0 ? [{ instances: opts.scalingCluster, cluster: true }] : []),
+  ];
   return plan.map(({ instances, cluster }) => {
     const users = opts.users * instances;
     return {
@@ -37,7 +40,13 @@ export function scalingSteps(opts: BenchOptions): Array<{ instances: number; clu
   });
 }
 
-const SCENARIOS: Array<[string, string]> = [['a', 'refresh'], ['b', 'client_credentials'], ['c', 'introspection'], ['d', 'userinfo'], ['e', 'sign-in (complete)']];
+const SCENARIOS: Array<[string, string]> = [
+  ['a', 'refresh'],
+  ['b', 'client_credentials'],
+  ['c', 'introspection'],
+  ['d', 'userinfo'],
+  ['e', 'sign-in (complete)'],
+];
 
 /**
  * What most likely limits a step: Redis (one thread per node) near a full core; the load
@@ -58,7 +67,10 @@ export function limitOf(s: ScenarioFigures, instances: number, loadProcesses: nu
 }
 
 export function renderScaling(steps: ScalingStep[]): string {
-  const lines = ['| Processes | Redis | Scenario | Gateway /s | vs 1 process | Baseline /s | Gateway / baseline | Gateway CPU ms / unit | Redis CPU % | Redis cmds / unit | Load gen CPU % | Limited by |', '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|'];
+  const lines = [
+    '| Processes | Redis | Scenario | Gateway /s | vs 1 process | Baseline /s | Gateway / baseline | Gateway CPU ms / unit | Redis CPU % | Redis cmds / unit | Load gen CPU % | Limited by |',
+    '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
   const first = steps.find((s) => s.instances === Math.min(...steps.map((x) => x.instances)) && !s.cluster);
   for (const step of steps) {
     const sc = step.results.scenarios;
@@ -67,9 +79,13 @@ export function renderScaling(steps: ScalingStep[]): string {
       if (!g) continue;
       const b = sc[`${letter}-baseline`];
       const base = first?.results.scenarios[letter]?.perSecond;
-      const growth = base ? `${Math.round((g.perSecond / base) * 10) / 10}× (${Math.round((g.perSecond / (base * (step.instances / (first?.instances ?? 1)))) * 100)} % of linear)` : '';
+      const growth = base
+        ? `${Math.round((g.perSecond / base) * 10) / 10}× (${Math.round((g.perSecond / (base * (step.instances / (first?.instances ?? 1)))) * 100)} % of linear)`
+        : '';
       const loadProcesses = letter === 'e' ? 1 : step.results.options.loadWorkers;
-      lines.push(`| ${step.instances} | ${step.cluster ? 'Cluster (3 masters)' : 'one node'} | ${name} | ${g.perSecond.toLocaleString('en')} | ${growth} | ${b ? b.perSecond.toLocaleString('en') : ''} | ${b ? Math.round((g.perSecond / b.perSecond) * 100) / 100 : ''} | ${g.cpuMsPerUnit ?? '?'} | ${g.cpu.redis ?? '?'} | ${g.redisCommands.perUnit} | ${g.cpu['load generator'] ?? '?'} | ${limitOf(g, step.instances, loadProcesses, step.cluster ? 3 : 1)} |`);
+      lines.push(
+        `| ${step.instances} | ${step.cluster ? 'Cluster (3 masters)' : 'one node'} | ${name} | ${g.perSecond.toLocaleString('en')} | ${growth} | ${b ? b.perSecond.toLocaleString('en') : ''} | ${b ? Math.round((g.perSecond / b.perSecond) * 100) / 100 : ''} | ${g.cpuMsPerUnit ?? '?'} | ${g.cpu.redis ?? '?'} | ${g.redisCommands.perUnit} | ${g.cpu['load generator'] ?? '?'} | ${limitOf(g, step.instances, loadProcesses, step.cluster ? 3 : 1)} |`,
+      );
     }
   }
   return lines.join('\n');

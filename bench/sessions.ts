@@ -57,25 +57,34 @@ export async function fillSessions(options: FillOptions): Promise<SessionFigures
     const rss = () => Math.max(...stack.gateway.pids.map((pid) => rssBytes(pid) ?? 0));
     const rssBefore = rss();
     let peak = rssBefore;
-    const sampler = setInterval(() => { peak = Math.max(peak, rss()); }, 1000);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rss());
+    }, 1000);
     progress(`sessions: ${existing} held, signing in ${missing} more to reach ${target}`);
     const rp = { issuer: stack.gateway.url, clientId: BENCH_CLIENT_ID, secret: stack.secret };
     const users = browsers.length;
     const cursor = new Array<number>(users).fill(0);
-    const loop = await closedLoop({
-      concurrency: users,
-      seconds: 24 * 3600,
-      maxJourneys: missing,
-      progress: (done, errors, s) => progress(`  ${existing + done} sessions, ${errors} errors, ${(done / s).toFixed(1)} sign-ins/s, gateway RSS ${mib(rss())} MiB`),
-    }, async (user) => {
-      const mine = holders.filter((_, i) => i % users === user);
-      await passwordlessSignIn(browsers[user]!, rp, keys.get(mine[cursor[user]!++ % mine.length]!)!);
-    });
+    const loop = await closedLoop(
+      {
+        concurrency: users,
+        seconds: 24 * 3600,
+        maxJourneys: missing,
+        progress: (done, errors, s) =>
+          progress(`  ${existing + done} sessions, ${errors} errors, ${(done / s).toFixed(1)} sign-ins/s, gateway RSS ${mib(rss())} MiB`),
+      },
+      async (user) => {
+        const mine = holders.filter((_, i) => i % users === user);
+        await passwordlessSignIn(browsers[user]!, rp, keys.get(mine[cursor[user]!++ % mine.length]!)!);
+      },
+    );
     clearInterval(sampler);
     const after = await redisFootprint(redis, stack.prefixes.gateway);
     const sessions = after.kinds.Session?.keys ?? 0;
     const rssAfter = rss();
-    const sum = (f: Footprint, only?: string[]) => Object.entries(f.kinds).filter(([k]) => !only || only.includes(k)).reduce((n, [, v]) => n + v.bytes, 0);
+    const sum = (f: Footprint, only?: string[]) =>
+      Object.entries(f.kinds)
+        .filter(([k]) => !only || only.includes(k))
+        .reduce((n, [, v]) => n + v.bytes, 0);
     const added = Math.max(1, sessions - existing);
     return {
       sessions,
@@ -102,5 +111,9 @@ const mib = (bytes: number) => (bytes / 1048576).toFixed(0);
 async function heapOf(issuer: string): Promise<SessionFigures['gatewayHeap']> {
   const text = await (await fetch(`${loopbackUrl(issuer)}/metrics`)).text();
   const value = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0);
-  return { usedBytes: value('hc_nodejs_heap_size_used_bytes'), totalBytes: value('hc_nodejs_heap_size_total_bytes'), externalBytes: value('hc_nodejs_external_memory_bytes') };
+  return {
+    usedBytes: value('hc_nodejs_heap_size_used_bytes'),
+    totalBytes: value('hc_nodejs_heap_size_total_bytes'),
+    externalBytes: value('hc_nodejs_external_memory_bytes'),
+  };
 }

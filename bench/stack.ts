@@ -125,7 +125,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
 
     say('starting the PSC simulator…');
-    const psc = start('psc', 'bench/servers/psc.ts', { PORT: String(pscPort), PSC_CLIENT_SECRET: pscSecret, GATEWAY_ISSUER: issuer, PRACTITIONERS_FILE: join(dir, 'practitioners.json') });
+    const psc = start('psc', 'bench/servers/psc.ts', {
+      PORT: String(pscPort),
+      PSC_CLIENT_SECRET: pscSecret,
+      GATEWAY_ISSUER: issuer,
+      PRACTITIONERS_FILE: join(dir, 'practitioners.json'),
+    });
     await waitForUrl(`${pscIssuer}/.well-known/openid-configuration`, psc, () => tail(dir, 'psc'));
 
     const profile = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
@@ -188,9 +193,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         urls: server.urls,
         pids: server.pids,
         ...(server.clusterNodes ? { clusterNodes: server.clusterNodes } : {}),
-        connect: () => (server.clusterNodes
-          ? new Cluster(server.clusterNodes.split(',').map((hostPort) => ({ host: hostPort.split(':')[0]!, port: Number(hostPort.split(':')[1]) })))
-          : new Redis(server.url)),
+        connect: () =>
+          server.clusterNodes
+            ? new Cluster(server.clusterNodes.split(',').map((hostPort) => ({ host: hostPort.split(':')[0]!, port: Number(hostPort.split(':')[1]) })))
+            : new Redis(server.url),
       },
       secret,
       prefixes,
@@ -212,14 +218,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
 /** SIGTERM (the gateway drains, and writes its CPU profile), SIGKILL after 15 s. */
 async function stopAll(children: ChildProcess[]): Promise<void> {
-  await Promise.all(children.map(async (child) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  }));
+  await Promise.all(
+    children.map(async (child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
 }
 
 /** The last lines of a log file (for error messages). */
@@ -240,7 +248,8 @@ const tail = (dir: string, part: string) => tailOf(join(dir, `${part}.log`));
 async function waitForLine(child: ChildProcess, file: string, line: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${file}: the process exited (${child.exitCode ?? child.signalCode}):\n${tailOf(file)}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${file}: the process exited (${child.exitCode ?? child.signalCode}):\n${tailOf(file)}`);
     if (readFileSync(file, 'utf8').includes(line)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -255,7 +264,9 @@ async function waitForUrl(url: string, child: ChildProcess, log: () => string): 
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
       if (response.ok) return;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${url} did not answer 200 within 30 s:\n${log()}`);

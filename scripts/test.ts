@@ -40,7 +40,9 @@ async function main(args: string[]): Promise<number> {
   if (!(await redisAnswers(TEST_REDIS_URL))) {
     privateRedis = await createRedisServer();
     env.TEST_REDIS_URL = privateRedis.url;
-    console.warn(`npm test: no Redis answers at ${where(TEST_REDIS_URL)} (TEST_REDIS_URL); the tests use a private redis-server at ${where(privateRedis.url)}, stopped at the end`);
+    console.warn(
+      `npm test: no Redis answers at ${where(TEST_REDIS_URL)} (TEST_REDIS_URL); the tests use a private redis-server at ${where(privateRedis.url)}, stopped at the end`,
+    );
   }
   // Which files, how long, in how many processes: vitest.config.ts.
   const run = spawn(process.execPath, [VITEST, 'run', ...args], { stdio: 'inherit', env });
@@ -56,7 +58,9 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-process.exit(await main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(`npm test: ${(err as Error).message}`);
-  return 1;
-}));
+process.exit(
+  await main(process.argv.slice(2)).catch((err: unknown) => {
+    console.error(`npm test: ${(err as Error).message}`);
+    return 1;
+  }),
+);

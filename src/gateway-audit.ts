@@ -14,8 +14,15 @@ import type { Config } from './config/index.ts';
 import { isStoreUnavailable, outageCause, type KeyNames, type Store } from './store/index.ts';
 import { createActivityLog } from './accounts/index.ts';
 import {
-  auditSourceFrom, checkIndex, createAuditMirrorLogger, createMemoryAuditLog, createRedisAuditLog, reindexAuditTrail, trimExpired,
-  type AuditLog, type ReindexResult,
+  auditSourceFrom,
+  checkIndex,
+  createAuditMirrorLogger,
+  createMemoryAuditLog,
+  createRedisAuditLog,
+  reindexAuditTrail,
+  trimExpired,
+  type AuditLog,
+  type ReindexResult,
 } from './audit/index.ts';
 import type { AuditRecorder, AuditSource } from './audit/types.ts';
 import { requestAudit, withActivityIndex, type RequestAudit } from './http/audit.ts';
@@ -61,14 +68,23 @@ export function createGatewayAudit(options: GatewayAuditOptions): GatewayAudit {
   const log = options.redis ? createRedisAuditLog(options.redis as Redis, keyNames, macKey) : createMemoryAuditLog(macKey);
   const mirror = options.mirror ?? createAuditMirrorLogger(config.audit.logFile ?? 'stdout');
   const notices = createMeansNotices(config, store, keyNames, macKey, logger);
-  const base = createPilotFedRecorder({
-    log, mirror, instance: instanceId(), clock,
-    // During a store outage one warning naming it (the event is still mirrored, marked);
-    // anything else is a fault of its own, with its stack.
-    onError: (err: unknown, event: { type?: unknown }) => (isStoreUnavailable(err)
-      ? logger.warn({ type: event.type, detail: outageCause(err) }, 'store unavailable: audit event not chained (mirrored only)')
-      : logger.error({ err }, 'audit event could not be chained')),
-  }, store, keyNames, notices.feed.apply);
+  const base = createPilotFedRecorder(
+    {
+      log,
+      mirror,
+      instance: instanceId(),
+      clock,
+      // During a store outage one warning naming it (the event is still mirrored, marked);
+      // anything else is a fault of its own, with its stack.
+      onError: (err: unknown, event: { type?: unknown }) =>
+        isStoreUnavailable(err)
+          ? logger.warn({ type: event.type, detail: outageCause(err) }, 'store unavailable: audit event not chained (mirrored only)')
+          : logger.error({ err }, 'audit event could not be chained'),
+    },
+    store,
+    keyNames,
+    notices.feed.apply,
+  );
   const indexed = withActivityIndex(base, createActivityLog(store, keyNames), clock);
   const recorder = options.count ? options.count(indexed) : indexed;
   const sourceOfRequest = (req: Request) => auditSourceFrom({ id: req.id, ip: req.ip, headers: req.headers }, config.audit.ip, macKey);
@@ -84,7 +100,9 @@ export function createGatewayAudit(options: GatewayAuditOptions): GatewayAudit {
       await store.del(lockKey);
     }
   }
-  const timer = setInterval(() => { applyRetention().catch((err: Error) => logger.error({ err }, 'audit retention failed')); }, 3_600_000);
+  const timer = setInterval(() => {
+    applyRetention().catch((err: Error) => logger.error({ err }, 'audit retention failed'));
+  }, 3_600_000);
   timer.unref();
 
   const stopIndexing = new AbortController();
@@ -107,15 +125,23 @@ export function createGatewayAudit(options: GatewayAuditOptions): GatewayAudit {
         },
       });
       const { check } = result;
-      if (result.rebuilt) logger.warn({ ...result.rebuilt, events: check.events }, 'audit search index rebuilt: it did not hold every event (events recorded by an instance of an earlier version)');
+      if (result.rebuilt)
+        logger.warn(
+          { ...result.rebuilt, events: check.events },
+          'audit search index rebuilt: it did not hold every event (events recorded by an instance of an earlier version)',
+        );
       if (result.indexed) logger.info({ indexed: result.indexed, events: check.events }, 'audit search index: events recorded without it are now indexed');
-      if (!check.ok && !result.aborted) logger.error({ events: check.events, indexed: check.indexed }, 'audit search index does not hold every event: run npm run audit -- reindex --rebuild');
+      if (!check.ok && !result.aborted)
+        logger.error({ events: check.events, indexed: check.indexed }, 'audit search index does not hold every event: run npm run audit -- reindex --rebuild');
       return result;
     } finally {
       await store.del(lockKey);
     }
   }
-  const indexing = maintainIndex().catch((err: Error) => { logger.error({ err }, 'audit search index could not be built'); return undefined; });
+  const indexing = maintainIndex().catch((err: Error) => {
+    logger.error({ err }, 'audit search index could not be built');
+    return undefined;
+  });
 
   return {
     log,

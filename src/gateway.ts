@@ -117,7 +117,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end('{"status":"starting"}');
       return;
     }
-    res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1', 'cache-control': 'no-store' }).end('HospiConnect démarre — réessayez dans un instant.\n');
+    res
+      .writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1', 'cache-control': 'no-store' })
+      .end('HospiConnect démarre — réessayez dans un instant.\n');
   };
   server.on('request', starting);
   server.listen({ port: options.config.http.port, host: options.config.http.host, reusePort: options.config.http.reusePort });
@@ -128,24 +130,41 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const backend = options.store ? { store: options.store, redis: options.redis } : createBackend(config.redis, logger);
   const store = withUnavailableErrors(backend.store);
-  if (store.kind === 'memory') logger.warn('REDIS_URL is not set: using the IN-MEMORY store. Sessions, accounts and keys are lost on restart and not shared between instances. Never use this in production.');
+  if (store.kind === 'memory')
+    logger.warn(
+      'REDIS_URL is not set: using the IN-MEMORY store. Sessions, accounts and keys are lost on restart and not shared between instances. Never use this in production.',
+    );
   if (store.kind === 'redis') await waitForStore(store, logger);
   const keyNames = createKeyNames(config.redis.prefix);
-  const loaded = await loadKeys({ dir: config.keys.dir, createIfMissing: config.env !== 'production', cookieKeys: config.cookieKeys, auditMacKey: config.audit.macKey });
+  const loaded = await loadKeys({
+    dir: config.keys.dir,
+    createIfMissing: config.env !== 'production',
+    cookieKeys: config.cookieKeys,
+    auditMacKey: config.audit.macKey,
+  });
   for (const file of loaded.created) logger.warn({ file }, 'generated missing key file (run `npm run keys` to manage keys explicitly)');
   const registered = options.clients ?? loadClientsFile(config.clients.file, process.env, clientPlaceholders(config));
-  if (registered.some((c) => c.client_id === PORTAL_CLIENT_ID)) throw new ConfigError([{ key: 'clients', received: JSON.stringify(PORTAL_CLIENT_ID), expected: `another client_id: "${PORTAL_CLIENT_ID}" is the gateway's own account portal` }]);
+  if (registered.some((c) => c.client_id === PORTAL_CLIENT_ID))
+    throw new ConfigError([
+      { key: 'clients', received: JSON.stringify(PORTAL_CLIENT_ID), expected: `another client_id: "${PORTAL_CLIENT_ID}" is the gateway's own account portal` },
+    ]);
   const clients = [...registered, portalClient(config.issuer)];
   const policy = options.policy ?? loadPolicy(config.assurance.file);
   const views = createViews(VIEWS_DIR);
   const accounts = createAccountRepository(store, keyNames);
   const metadata = createMetadataStore(store, keyNames, {
-    onStale: ({ no, nextUpdate }) => logger.warn({ no, nextUpdate }, 'the FIDO MDS BLOB in use is past its nextUpdate: it is still used (status reports and roots of that date); import the current one with npm run mds -- import FILE'),
+    onStale: ({ no, nextUpdate }) =>
+      logger.warn(
+        { no, nextUpdate },
+        'the FIDO MDS BLOB in use is past its nextUpdate: it is still used (status reports and roots of that date); import the current one with npm run mds -- import FILE',
+      ),
   });
   await reportMetadata(metadata, establishmentRoots.length, logger);
   // The webauthn module's dependencies, built once for the sign-in journey and /account.
   const webauthn = createWebAuthnDeps({
-    store, keyNames, aaguids: loadAaguidsFile(config.webauthn),
+    store,
+    keyNames,
+    aaguids: loadAaguidsFile(config.webauthn),
     settings: {
       ...webauthnSettingsFor(config.issuer, config.webauthn.rpName),
       timeoutMs: config.webauthn.timeoutSeconds * 1000,
@@ -163,22 +182,58 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const warning = expiryWarning(pscTls.client);
     if (warning) logger.warn(warning);
   }
-  const pscSource = formAction.learning(createPscConfigurationSource(config.psc, { allowHttp: config.env !== 'production', ...(pscFetch ? { fetch: pscFetch } : {}) }));
+  const pscSource = formAction.learning(
+    createPscConfigurationSource(config.psc, { allowHttp: config.env !== 'production', ...(pscFetch ? { fetch: pscFetch } : {}) }),
+  );
   const psc = createPscFederation({ psc: config.psc, redirectUri: `${config.issuer}${PSC_CALLBACK_PATH}`, store, keyNames, source: pscSource });
   const clock = options.clock ?? Date.now;
   const metrics = createGatewayMetrics({ emergencyCodesIssued: () => createEmergencyCodes(store, keyNames).issuedCount() });
-  const audit = createGatewayAudit({ config, store, redis: backend.redis, keyNames, macKey: loaded.auditMacKey, logger, mirror: options.auditMirror, clock, count: metrics.counting });
-  await audit.recorder.record({ type: 'config.loaded', outcome: 'info', details: { env: config.env, issuer: config.issuer, store: store.kind, clients: clients.map((c) => c.client_id) } });
-  await audit.recorder.record({ type: 'keys.loaded', outcome: 'info', details: { signingKeys: loaded.jwks.keys.map((k) => `${k.alg}:${k.kid}`), created: loaded.created.length } });
+  const audit = createGatewayAudit({
+    config,
+    store,
+    redis: backend.redis,
+    keyNames,
+    macKey: loaded.auditMacKey,
+    logger,
+    mirror: options.auditMirror,
+    clock,
+    count: metrics.counting,
+  });
+  await audit.recorder.record({
+    type: 'config.loaded',
+    outcome: 'info',
+    details: { env: config.env, issuer: config.issuer, store: store.kind, clients: clients.map((c) => c.client_id) },
+  });
+  await audit.recorder.record({
+    type: 'keys.loaded',
+    outcome: 'info',
+    details: { signingKeys: loaded.jwks.keys.map((k) => `${k.alg}:${k.kid}`), created: loaded.created.length },
+  });
   const lifetimes = createSessionLifetimes(config.sessions);
   const sessionAssurance = createSessionAssuranceStore(store, keyNames);
   const deadlinesKey = sessionDeadlinesKey(keyNames);
   const usableKeys = async (accountId: string) => (await credentials.listUsable(accountId)).length;
   const sessionChecks = {
-    sessions: sessionAssurance, lifetimes, policy, usableKeys, store, deadlinesKey, clock,
-    context: createContextPolicy(config), audit: (input: AuditInput, ctx: KoaContextWithOIDC) => audit.recorder.record(input, audit.sourceOfContext(ctx)),
+    sessions: sessionAssurance,
+    lifetimes,
+    policy,
+    usableKeys,
+    store,
+    deadlinesKey,
+    clock,
+    context: createContextPolicy(config),
+    audit: (input: AuditInput, ctx: KoaContextWithOIDC) => audit.recorder.record(input, audit.sourceOfContext(ctx)),
   };
-  const provider = createProvider({ sessionChecks, config, adapter: createAdapterFactory(store, keyNames), jwks: loaded.jwks, cookieKeys: loaded.cookieKeys, clients, accounts, views });
+  const provider = createProvider({
+    sessionChecks,
+    config,
+    adapter: createAdapterFactory(store, keyNames),
+    jwks: loaded.jwks,
+    cookieKeys: loaded.cookieKeys,
+    clients,
+    accounts,
+    views,
+  });
   // Before the app mounts the provider: its middleware is composed when callback() is taken.
   const limits = createAbuseLimits({ limits: config.limits, redis: backend.redis, prefix: config.redis.prefix, audit: audit.requests });
   refuseDisabledClients(provider, createDisabledClients(store, keyNames));
@@ -189,7 +244,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   auditProviderEvents(provider, audit.recorder, audit.sourceOfContext);
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
   logStoreOutages(provider, logger);
-  provider.on('backchannel.error', (_ctx, err, client) => logger.warn({ clientId: client.clientId, detail: err.message }, 'back-channel logout delivery failed'));
+  provider.on('backchannel.error', (_ctx, err, client) =>
+    logger.warn({ clientId: client.clientId, detail: err.message }, 'back-channel logout delivery failed'),
+  );
 
   const draining = { now: false };
   const app = express();
@@ -200,7 +257,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.use(requestLog(logger));
   app.use(metrics.http);
   const clientLimits = limits.clientEndpoint({ counted: CLIENT_COUNTED_ENDPOINTS, all: CLIENT_ENDPOINTS });
-  app.use(providerApiEndpoints(provider, [apiSecurityHeaders({ production: config.env === 'production' }), queryLimits(), backchannelFormLimits(CLIENT_ENDPOINTS), pushedRequestLimits(OIDC_ROUTES.pushed_authorization_request), clientLimits]));
+  app.use(
+    providerApiEndpoints(provider, [
+      apiSecurityHeaders({ production: config.env === 'production' }),
+      queryLimits(),
+      backchannelFormLimits(CLIENT_ENDPOINTS),
+      pushedRequestLimits(OIDC_ROUTES.pushed_authorization_request),
+      clientLimits,
+    ]),
+  );
   app.use(cspNonce());
   app.use(securityHeaders({ production: config.env === 'production', formActionOrigins: formAction.origins }));
   app.use('/static/vendor/simplewebauthn', express.static(SIMPLEWEBAUTHN_BUNDLE, { maxAge: '1h', fallthrough: false, index: false }));
@@ -213,12 +278,52 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.post(OIDC_ROUTES.authorization, limits.signinStep, ...postAsGet(OIDC_ROUTES.authorization, { errorCode: 'invalid_request' }));
   app.post(OIDC_ROUTES.end_session, ...postAsGet(OIDC_ROUTES.end_session, { errorCode: 'invalid_logout_request' }));
   const journey = createJourneyState({ store, keyNames, lifetimes: { interaction: config.ttl.interaction, pscRoundTrip: config.psc.stateTtlSeconds }, logger });
-  app.use(interactionRoutes({ config, provider, accounts, policy, psc, store, keyNames, journey, views, credentials, sessions: sessionAssurance, clock, webauthn, audit: audit.requests, limits, notices: audit.notices, csrfSecret: loaded.cookieKeys[0]! }));
-  const portalDeps = { config, provider, accounts, credentials, policy, activity: createActivityLog(store, keyNames), store, keyNames, views, webauthn, csrfSecret: loaded.cookieKeys[0]!, sessionChecks, audit: audit.requests, notices: audit.notices };
+  app.use(
+    interactionRoutes({
+      config,
+      provider,
+      accounts,
+      policy,
+      psc,
+      store,
+      keyNames,
+      journey,
+      views,
+      credentials,
+      sessions: sessionAssurance,
+      clock,
+      webauthn,
+      audit: audit.requests,
+      limits,
+      notices: audit.notices,
+      csrfSecret: loaded.cookieKeys[0]!,
+    }),
+  );
+  const portalDeps = {
+    config,
+    provider,
+    accounts,
+    credentials,
+    policy,
+    activity: createActivityLog(store, keyNames),
+    store,
+    keyNames,
+    views,
+    webauthn,
+    csrfSecret: loaded.cookieKeys[0]!,
+    sessionChecks,
+    audit: audit.requests,
+    notices: audit.notices,
+  };
   app.use(['/account', '/pilot', '/admin'], portalBackLink);
   app.use(portalRoutes(portalDeps));
   app.use(adminRoutes({ ...portalDeps, auditLog: audit.log }));
-  const pilotDeps = { ...portalDeps, figures: createPilotFiguresReader(store, keyNames), clientNames: new Map(clients.map((c) => [c.client_id, String(c.client_name ?? c.client_id)])), clock };
+  const pilotDeps = {
+    ...portalDeps,
+    figures: createPilotFiguresReader(store, keyNames),
+    clientNames: new Map(clients.map((c) => [c.client_id, String(c.client_name ?? c.client_id)])),
+    clock,
+  };
   app.use(pilotRoutes(pilotDeps));
   app.use(rieRoutes({ ...pilotDeps, clients: registered }));
   app.use(mountProvider(provider));
@@ -227,7 +332,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   server.removeListener('request', starting);
   server.on('request', app);
 
-  const sweeper = createSessionSweeper({ provider, store, sessions: sessionAssurance, lifetimes, deadlinesKey, lockKey: keyNames.custom('sessions', 'sweep-lock'), clock, logger, audit: audit.recorder });
+  const sweeper = createSessionSweeper({
+    provider,
+    store,
+    sessions: sessionAssurance,
+    lifetimes,
+    deadlinesKey,
+    lockKey: keyNames.custom('sessions', 'sweep-lock'),
+    clock,
+    logger,
+    audit: audit.recorder,
+  });
   sweeper.start(config.sessions.sweepSeconds * 1000);
 
   pscSource.get().catch((err: Error) => logger.warn({ detail: err.message }, 'PSC discovery failed at start-up; it is retried at the next sign-in'));

@@ -13,7 +13,9 @@ import { startGateway } from './gateway.ts';
 import { checkSandboxUrls, loadSandboxClients, prepareSandboxSecrets, startDemoApps, startPscSandbox } from './sandbox/launch.ts';
 import type { ClientMetadata } from './oidc/index.ts';
 
-interface Closable { close(): Promise<void> }
+interface Closable {
+  close(): Promise<void>;
+}
 
 /** How long requests in flight may run once a stop is asked (the gateway's drain period). */
 const DRAIN_SECONDS = 10;
@@ -41,7 +43,10 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     process.stdout.write(`HospiConnect stopping (${signal}): no new connections, finishing the requests in flight (at most ${DRAIN_SECONDS} s)…\n`);
     // A second signal, or a stop that outlasts the drain, ends the process at once.
-    const force = (why: string) => { process.stderr.write(`HospiConnect stopped without finishing (${why}).\n`); process.exit(1); };
+    const force = (why: string) => {
+      process.stderr.write(`HospiConnect stopped without finishing (${why}).\n`);
+      process.exit(1);
+    };
     process.once('SIGINT', () => force('second signal'));
     process.once('SIGTERM', () => force('second signal'));
     setTimeout(() => force(`still stopping after ${DRAIN_SECONDS + 5} s`), (DRAIN_SECONDS + 5) * 1000).unref();
@@ -64,7 +69,7 @@ async function main(): Promise<void> {
     }
     running.push(await startGateway({ config, logger, ...(clients ? { clients } : {}) }));
     if (clients) {
-      running.push(...await startDemoApps(config, clients, logger));
+      running.push(...(await startDemoApps(config, clients, logger)));
       // Each peer answers at the URL people are given, as the peers reach one another there.
       await checkSandboxUrls(config);
     }
@@ -83,18 +88,20 @@ async function main(): Promise<void> {
   }
 
   if (config.sandbox.enabled) {
-    process.stdout.write([
-      '',
-      'HospiConnect sandbox is running:',
-      `  gateway (issuer)     ${config.issuer}/.well-known/openid-configuration`,
-      `  PSC simulator        ${config.psc.issuer}`,
-      `  demo DPI             ${config.sandbox.dpiUrl}/`,
-      `  demo DMP-like        ${config.sandbox.dmpUrl}/`,
-      `  demo national        ${config.sandbox.nationalUrl}/  (a national service: signs in at the PSC simulator, which delegates to the gateway)`,
-      `  pilot dashboard      ${config.issuer}/pilot  (staff: ${config.pilot.staffIdNats.join(', ')}; demo data: npm run pilot:seed)`,
-      'Press Ctrl-C to stop.',
-      '',
-    ].join('\n'));
+    process.stdout.write(
+      [
+        '',
+        'HospiConnect sandbox is running:',
+        `  gateway (issuer)     ${config.issuer}/.well-known/openid-configuration`,
+        `  PSC simulator        ${config.psc.issuer}`,
+        `  demo DPI             ${config.sandbox.dpiUrl}/`,
+        `  demo DMP-like        ${config.sandbox.dmpUrl}/`,
+        `  demo national        ${config.sandbox.nationalUrl}/  (a national service: signs in at the PSC simulator, which delegates to the gateway)`,
+        `  pilot dashboard      ${config.issuer}/pilot  (staff: ${config.pilot.staffIdNats.join(', ')}; demo data: npm run pilot:seed)`,
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
   }
 }
 

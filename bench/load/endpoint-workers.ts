@@ -28,7 +28,7 @@ export interface SpreadResult extends EndpointResult {
 
 /** Runs the scenario in `workers` processes (1 = in this process, as before). */
 export async function runEndpointSpread(scenario: EndpointScenario, target: EndpointTarget, run: EndpointRun, workers: number): Promise<SpreadResult> {
-  if (workers <= 1) return { ...await runEndpoint(scenario, target, run), workerCpuSeconds: 0 };
+  if (workers <= 1) return { ...(await runEndpoint(scenario, target, run)), workerCpuSeconds: 0 };
   const share = <T>(items: T[], i: number) => items.filter((_, n) => n % workers === i);
   const jobs: Job[] = Array.from({ length: workers }, (_, i) => ({
     scenario,
@@ -56,7 +56,9 @@ function runWorker(job: Job): Promise<WorkerAnswer> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString('utf8'); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+    });
     child.on('error', reject);
     child.on('exit', (code) => {
       const line = out.trim().split('\n').at(-1) ?? '';

@@ -52,7 +52,9 @@ const FORM = 'application/x-www-form-urlencoded';
 export async function runEndpoint(scenario: EndpointScenario, target: EndpointTarget, run: EndpointRun): Promise<EndpointResult> {
   let invalid = 0;
   const samples = new Set<string>();
-  const inner = requestFor(scenario, target, () => { invalid += 1; });
+  const inner = requestFor(scenario, target, () => {
+    invalid += 1;
+  });
   const request: Request = {
     ...inner,
     onResponse(status, body, context, headers) {
@@ -61,14 +63,17 @@ export async function runEndpoint(scenario: EndpointScenario, target: EndpointTa
     },
   };
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({
-      url: target.url,
-      connections: run.connections,
-      duration: run.seconds,
-      ...(run.overallRate ? { overallRate: run.overallRate } : {}),
-      timeout: 10,
-      requests: [request],
-    }, (err, done) => (err ? reject(err) : resolve(done)));
+    const instance = autocannon(
+      {
+        url: target.url,
+        connections: run.connections,
+        duration: run.seconds,
+        ...(run.overallRate ? { overallRate: run.overallRate } : {}),
+        timeout: 10,
+        requests: [request],
+      },
+      (err, done) => (err ? reject(err) : resolve(done)),
+    );
     if (run.track) autocannon.track(instance, { outputStream: process.stderr, renderProgressBar: true, renderResultsTable: false, renderLatencyTable: false });
   });
   const ok = result.statusCodeStats?.['200']?.count ?? 0;

@@ -65,22 +65,25 @@ export class VirtualBrowser {
     }
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
     return new Promise((resolve, reject) => {
-      const req = httpRequest({
-        agent: this.agent,
-        host: url.hostname === 'localhost' ? '127.0.0.1' : url.hostname,
-        port: url.port,
-        path: `${url.pathname}${url.search}`,
-        method: init.method ?? (body === undefined ? 'GET' : 'POST'),
-        headers,
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          this.store(url.host, res.headers['set-cookie']);
-          resolve({ url, status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
-        });
-      });
+      const req = httpRequest(
+        {
+          agent: this.agent,
+          host: url.hostname === 'localhost' ? '127.0.0.1' : url.hostname,
+          port: url.port,
+          path: `${url.pathname}${url.search}`,
+          method: init.method ?? (body === undefined ? 'GET' : 'POST'),
+          headers,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', reject);
+          res.on('end', () => {
+            this.store(url.host, res.headers['set-cookie']);
+            resolve({ url, status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+          });
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -101,7 +104,7 @@ export class VirtualBrowser {
   private store(host: string, setCookies: string[] | undefined): void {
     if (!setCookies?.length) return;
     let jar = this.jars.get(host);
-    if (!jar) this.jars.set(host, jar = new Map());
+    if (!jar) this.jars.set(host, (jar = new Map()));
     for (const line of setCookies) {
       const [pair = '', ...attributes] = line.split(';');
       const eq = pair.indexOf('=');

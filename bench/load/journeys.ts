@@ -60,7 +60,8 @@ export function basicAuth(clientId: string, secret: string): string {
 
 /** The code from the redirect to the application, checked against the request's state. */
 function codeOf(callback: URL | undefined, state: string, step: string, reply?: Reply): string {
-  if (!callback) throw reply ? new BenchHttpError(`${step}: expected the redirect to the application`, reply) : new Error(`${step}: no redirect to the application`);
+  if (!callback)
+    throw reply ? new BenchHttpError(`${step}: expected the redirect to the application`, reply) : new Error(`${step}: no redirect to the application`);
   const code = callback.searchParams.get('code');
   if (!code || callback.searchParams.get('state') !== state) throw new Error(`${step}: the application got ${callback.search.replace(/code=[^&]+/, 'code=…')}`);
   return code;
@@ -135,10 +136,16 @@ export async function firstSignIn(browser: VirtualBrowser, rp: RelyingParty, idN
   const atPsc = await browser.request(new URL(toPsc.headers.location!, toPsc.url));
   if (atPsc.status !== 303 && atPsc.status !== 302) throw new BenchHttpError('PSC authorization', atPsc);
   const pscLogin = new URL(atPsc.headers.location!, atPsc.url);
-  const back = await browser.follow(pscLogin, { form: { action: 'login', practitioner: idNat, means: 'card', forceAcr: '', forceAuthMode: '' } }, isRedirectUri);
+  const back = await browser.follow(
+    pscLogin,
+    { form: { action: 'login', practitioner: idNat, means: 'card', forceAcr: '', forceAuthMode: '' } },
+    isRedirectUri,
+  );
   const offer = back.reply;
   if (!offer || offer.status !== 200 || !offer.url.pathname.endsWith('/enrol')) {
-    throw offer ? new BenchHttpError('after PSC: expected the offer to enrol a key', offer) : new Error('after PSC: went to the application without the offer to enrol a key');
+    throw offer
+      ? new BenchHttpError('after PSC: expected the offer to enrol a key', offer)
+      : new Error('after PSC: went to the application without the offer to enrol a key');
   }
   const next = await ceremony(browser, interaction, 'enrol', key, new URL(rp.issuer).origin);
   const done = await browser.follow(next, {}, isRedirectUri);

@@ -136,6 +136,9 @@ server.keepAliveTimeout = 65_000;
 // Several instances share the port, like the gateway's (HTTP_REUSE_PORT).
 server.listen({ port, host: '127.0.0.1', reusePort: true }, () => process.stdout.write(`baseline listening on ${issuer}\n`));
 
-const stop = () => server.close(() => { void redis.quit().finally(() => process.exit(0)); });
+const stop = () =>
+  server.close(() => {
+    void redis.quit().finally(() => process.exit(0));
+  });
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

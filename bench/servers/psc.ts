@@ -13,11 +13,15 @@ const env = (name: string): string => {
 const simulator = await startPscSimulator({
   port: Number(env('PORT')),
   host: '127.0.0.1',
-  clients: [{ client_id: 'hospiconnect-gateway', client_secret: env('PSC_CLIENT_SECRET'), redirect_uris: [`${env('GATEWAY_ISSUER')}/federation/psc/callback`] }],
+  clients: [
+    { client_id: 'hospiconnect-gateway', client_secret: env('PSC_CLIENT_SECRET'), redirect_uris: [`${env('GATEWAY_ISSUER')}/federation/psc/callback`] },
+  ],
   practitionersFile: env('PRACTITIONERS_FILE'),
 });
 process.stdout.write(`PSC simulator listening on ${simulator.issuer}\n`);
 
-const stop = () => { void simulator.close().finally(() => process.exit(0)); };
+const stop = () => {
+  void simulator.close().finally(() => process.exit(0));
+};
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

@@ -36,7 +36,10 @@ export function createActivityLog(store: Store, keyNames: KeyNames): ActivityLog
   return {
     push: (idNat, entry) => store.pushCapped(key(idNat), JSON.stringify(entry), ACTIVITY_KEPT),
     async recent(idNat, count = 10, filter = () => true) {
-      return (await store.lrange(key(idNat), 0, ACTIVITY_KEPT - 1)).map((raw) => JSON.parse(raw) as ActivityEntry).filter(filter).slice(0, count);
+      return (await store.lrange(key(idNat), 0, ACTIVITY_KEPT - 1))
+        .map((raw) => JSON.parse(raw) as ActivityEntry)
+        .filter(filter)
+        .slice(0, count);
     },
   };
 }

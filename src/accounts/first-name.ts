@@ -7,5 +7,7 @@
 export function firstNameForGreeting(name: string): string {
   const trimmed = name.trim();
   if (trimmed !== trimmed.toLocaleUpperCase('fr-FR') || trimmed === trimmed.toLocaleLowerCase('fr-FR')) return trimmed;
-  return trimmed.toLocaleLowerCase('fr-FR').replace(/(^|[\s'’-])(\p{L})/gu, (_match, before: string, letter: string) => before + letter.toLocaleUpperCase('fr-FR'));
+  return trimmed
+    .toLocaleLowerCase('fr-FR')
+    .replace(/(^|[\s'’-])(\p{L})/gu, (_match, before: string, letter: string) => before + letter.toLocaleUpperCase('fr-FR'));
 }

@@ -30,24 +30,55 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   show: { argument: '<idNat>', summary: 'linked identity: PSC identity, keys, live sessions, recent activity', run: (ctx, p) => show(ctx, p.args[0]!) },
   'list-keys': { argument: '<idNat>', summary: "a clinician's security keys and passkeys", run: (ctx, p) => listKeys(ctx, p.args[0]!) },
-  'revoke-keys': { argument: '<idNat>', options: '[--keep-sessions]', summary: 'revokes every key of a clinician and ends their sessions', run: (ctx, p) => revokeKeys(ctx, p.args[0]!, { keepSessions: p.keepSessions }) },
-  'confirm-key': { argument: '<idNat>', options: '--key <credential id>', summary: 'after checking the clinician\'s identity in person: raises one of their keys to the policy\'s in-person level', run: (ctx, p) => confirmKey(ctx, p.args[0]!, p.key!) },
-  'emergency-code': { argument: '<idNat>', options: '[--hours N]', summary: 'emergency access: a single-use code for a clinician whose means are unusable, to hand over in person (lowest level)', run: (ctx, p) => emergencyCode(ctx, p.args[0]!, p.hours) },
+  'revoke-keys': {
+    argument: '<idNat>',
+    options: '[--keep-sessions]',
+    summary: 'revokes every key of a clinician and ends their sessions',
+    run: (ctx, p) => revokeKeys(ctx, p.args[0]!, { keepSessions: p.keepSessions }),
+  },
+  'confirm-key': {
+    argument: '<idNat>',
+    options: '--key <credential id>',
+    summary: "after checking the clinician's identity in person: raises one of their keys to the policy's in-person level",
+    run: (ctx, p) => confirmKey(ctx, p.args[0]!, p.key!),
+  },
+  'emergency-code': {
+    argument: '<idNat>',
+    options: '[--hours N]',
+    summary: 'emergency access: a single-use code for a clinician whose means are unusable, to hand over in person (lowest level)',
+    run: (ctx, p) => emergencyCode(ctx, p.args[0]!, p.hours),
+  },
   'end-sessions': { argument: '<idNat>', summary: "ends a clinician's sessions and revokes their tokens", run: (ctx, p) => endSessions(ctx, p.args[0]!) },
   'list-clients': { argument: '', summary: 'the relying parties of CLIENTS_FILE and whether they are disabled', run: (ctx) => listClients(ctx) },
-  'add-client': { argument: '<registration.json>', summary: 'appends a registration to CLIENTS_FILE (loaded at the next restart)', run: (ctx, p) => addClient(ctx, p.args[0]!) },
-  'disable-client': { argument: '<client_id>', options: '[--reason text]', summary: 'switches a client off on every instance (within a second) and revokes its tokens', run: (ctx, p) => disableClient(ctx, p.args[0]!, p.reason) },
+  'add-client': {
+    argument: '<registration.json>',
+    summary: 'appends a registration to CLIENTS_FILE (loaded at the next restart)',
+    run: (ctx, p) => addClient(ctx, p.args[0]!),
+  },
+  'disable-client': {
+    argument: '<client_id>',
+    options: '[--reason text]',
+    summary: 'switches a client off on every instance (within a second) and revokes its tokens',
+    run: (ctx, p) => disableClient(ctx, p.args[0]!, p.reason),
+  },
   'enable-client': { argument: '<client_id>', summary: 'switches a disabled client back on', run: (ctx, p) => enableClient(ctx, p.args[0]!) },
 };
 
-const USAGE = ['usage: npm run admin -- <command>', ...Object.entries(COMMANDS).map(([name, c]) => `  ${[name, c.argument, c.options].filter(Boolean).join(' ').padEnd(44)} ${c.summary}`)].join('\n');
+const USAGE = [
+  'usage: npm run admin -- <command>',
+  ...Object.entries(COMMANDS).map(([name, c]) => `  ${[name, c.argument, c.options].filter(Boolean).join(' ').padEnd(44)} ${c.summary}`),
+].join('\n');
 
 /** The command and its arguments, or an error message. */
 function parse(argv: string[]): { command: Command; parsed: Parsed } | string {
   let values: { reason?: string; 'keep-sessions'?: boolean; key?: string; hours?: string };
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { reason: { type: 'string' }, 'keep-sessions': { type: 'boolean' }, key: { type: 'string' }, hours: { type: 'string' } } }));
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { reason: { type: 'string' }, 'keep-sessions': { type: 'boolean' }, key: { type: 'string' }, hours: { type: 'string' } },
+    }));
   } catch (err) {
     return (err as Error).message;
   }
@@ -62,13 +93,30 @@ function parse(argv: string[]): { command: Command; parsed: Parsed } | string {
   if (values.key !== undefined && name !== 'confirm-key') return '--key goes with confirm-key';
   if (values.hours !== undefined && name !== 'emergency-code') return '--hours goes with emergency-code';
   if (values.hours !== undefined && !/^\d{1,2}$/.test(values.hours)) return `--hours takes a whole number of hours, got "${values.hours}"`;
-  if (name === 'confirm-key' && !(values.key && /^[A-Za-z0-9_-]{1,1400}$/.test(values.key))) return 'confirm-key needs --key <credential id> (base64url, as list-keys shows it)';
+  if (name === 'confirm-key' && !(values.key && /^[A-Za-z0-9_-]{1,1400}$/.test(values.key)))
+    return 'confirm-key needs --key <credential id> (base64url, as list-keys shows it)';
   if (command.argument === '<idNat>' && !ID_NAT_PATTERN.test(args[0]!)) return `"${args[0]}" is not a national identifier (1–40 letters or digits)`;
-  return { command, parsed: { args, reason: values.reason, keepSessions: values['keep-sessions'] === true, key: values.key, hours: values.hours === undefined ? undefined : Number(values.hours) } };
+  return {
+    command,
+    parsed: {
+      args,
+      reason: values.reason,
+      keepSessions: values['keep-sessions'] === true,
+      key: values.key,
+      hours: values.hours === undefined ? undefined : Number(values.hours),
+    },
+  };
 }
 
 async function main(argv: string[]): Promise<number> {
-  return runAdminCli('admin', USAGE, argv, parse, (request, ctx) => request.command.run(ctx, request.parsed), () => argv[0]!);
+  return runAdminCli(
+    'admin',
+    USAGE,
+    argv,
+    parse,
+    (request, ctx) => request.command.run(ctx, request.parsed),
+    () => argv[0]!,
+  );
 }
 
 process.exitCode = await main(process.argv.slice(2));

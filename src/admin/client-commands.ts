@@ -68,20 +68,29 @@ export async function addClient(ctx: AdminContext, registrationPath: string): Pr
   const added = orPrintedProblems(() => parseRegistrations(fillPlaceholders([...file.raw, entry], clientPlaceholders(ctx.config), path), path).at(-1)!);
   if (!added) return 2;
   // Recorded first: the file does not need Redis, and no change may escape the audit trail.
-  const event = { type: 'admin.action', clientId: added.client_id, details: { action: 'add-client', target: added.client_id, operator: ctx.operator, kind: kindOf(added) } } as const;
+  const event = {
+    type: 'admin.action',
+    clientId: added.client_id,
+    details: { action: 'add-client', target: added.client_id, operator: ctx.operator, kind: kindOf(added) },
+  } as const;
   await ctx.audit({ ...event, outcome: 'success' });
   try {
     writeAtomically(path, `${JSON.stringify([...file.raw, entry], null, 2)}\n`);
   } catch (err) {
     await ctx.audit({ ...event, outcome: 'failure', reason: 'clients-file-not-writable' });
-    console.error(`admin: cannot write ${path} (${(err as Error).message}); run the command where the clients file is writable (docs/operations.md, "Admin commands")`);
+    console.error(
+      `admin: cannot write ${path} (${(err as Error).message}); run the command where the clients file is writable (docs/operations.md, "Admin commands")`,
+    );
     return 2;
   }
   ctx.out(`added ${added.client_id} (${kindOf(added)}) to ${path}; restart the gateways one at a time to load it`);
   const secretEnv = added.client_secret_env;
   if (added.token_endpoint_auth_method.startsWith('client_secret') && secretEnv && !added.client_secret) {
     if (process.env[secretEnv]) ctx.out(`its secret is read from ${secretEnv}, already set here: give the gateways the same value`);
-    else ctx.out(`a new secret for it (shown once, stored nowhere by this command): set ${secretEnv} in the gateways' environment and give it to the application's team\n${randomBytes(32).toString('base64url')}`);
+    else
+      ctx.out(
+        `a new secret for it (shown once, stored nowhere by this command): set ${secretEnv} in the gateways' environment and give it to the application's team\n${randomBytes(32).toString('base64url')}`,
+      );
   }
   return 0;
 }
@@ -118,9 +127,16 @@ export async function disableClient(ctx: AdminContext, clientId: string, reason:
   // Also when already disabled: a run cut short (Redis lost) may have left grants to revoke.
   const sessions = createAdminSessions(ctx);
   const grants = await sessions.revokeGrantsOf(clientId, await sessions.find(() => true));
-  await ctx.audit({ type: 'admin.action', outcome: existing ? 'info' : 'success', clientId, details: { action: 'disable-client', target: clientId, operator: ctx.operator, reason: reason ?? null, grants, alreadyDisabled: Boolean(existing) } });
+  await ctx.audit({
+    type: 'admin.action',
+    outcome: existing ? 'info' : 'success',
+    clientId,
+    details: { action: 'disable-client', target: clientId, operator: ctx.operator, reason: reason ?? null, grants, alreadyDisabled: Boolean(existing) },
+  });
   if (existing) {
-    ctx.out(`${clientId} is already disabled (since ${new Date(existing.at).toISOString()} by ${existing.operator}); revoked the tokens of ${grants} more sign-in(s)`);
+    ctx.out(
+      `${clientId} is already disabled (since ${new Date(existing.at).toISOString()} by ${existing.operator}); revoked the tokens of ${grants} more sign-in(s)`,
+    );
     return grants ? 0 : 1;
   }
   ctx.out(`disabled ${clientId} on every instance (within a second); revoked the tokens of ${grants} sign-in(s)`);
@@ -135,7 +151,12 @@ export async function enableClient(ctx: AdminContext, clientId: string): Promise
     ctx.out(`${clientId} is not disabled`);
     return 1;
   }
-  await ctx.audit({ type: 'admin.action', outcome: 'success', clientId, details: { action: 'enable-client', target: clientId, operator: ctx.operator, disabledAt: new Date(mark.at).toISOString() } });
+  await ctx.audit({
+    type: 'admin.action',
+    outcome: 'success',
+    clientId,
+    details: { action: 'enable-client', target: clientId, operator: ctx.operator, disabledAt: new Date(mark.at).toISOString() },
+  });
   ctx.out(`enabled ${clientId} (disabled since ${new Date(mark.at).toISOString()} by ${mark.operator}); tokens revoked then stay revoked`);
   return 0;
 }

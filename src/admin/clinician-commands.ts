@@ -24,8 +24,13 @@ export async function listKeys(ctx: AdminContext, idNat: string): Promise<number
 export async function revokeKeys(ctx: AdminContext, idNat: string, options: { keepSessions: boolean }): Promise<number> {
   const revoked = await createCredentialRepository(ctx.store, ctx.keyNames).revokeAll(idNat);
   const ended = options.keepSessions ? 0 : await endSessionsOf(ctx, idNat);
-  await ctx.audit({ type: 'admin.action', outcome: 'success', details: { action: 'revoke-keys', target: idNat, operator: ctx.operator, count: revoked, sessions: ended } });
-  if (revoked) await ctx.audit({ type: 'key.revoked', outcome: 'success', actor: idNat, details: { by: 'admin', count: revoked, keysLeft: 0, operator: ctx.operator } });
+  await ctx.audit({
+    type: 'admin.action',
+    outcome: 'success',
+    details: { action: 'revoke-keys', target: idNat, operator: ctx.operator, count: revoked, sessions: ended },
+  });
+  if (revoked)
+    await ctx.audit({ type: 'key.revoked', outcome: 'success', actor: idNat, details: { by: 'admin', count: revoked, keysLeft: 0, operator: ctx.operator } });
   ctx.out(`revoked ${revoked} key(s) of ${idNat}`);
   if (!options.keepSessions) ctx.out(endedLine(ended, idNat, ctx));
   return revoked || ended ? 0 : 1;
@@ -62,7 +67,9 @@ export async function confirmKey(ctx: AdminContext, idNat: string, keyId: string
   const binding = inPersonBinding(policy, ctx.operator, Date.now());
   const before = bindingCeiling(policy, credential);
   if (!raisesBinding(before, binding.assurance)) {
-    ctx.out(`key "${credential.name}" of ${idNat} is already bound at ${before.acr}${before.phishingResistant ? ', phishing-resistant' : ''}: nothing to confirm`);
+    ctx.out(
+      `key "${credential.name}" of ${idNat} is already bound at ${before.acr}${before.phishingResistant ? ', phishing-resistant' : ''}: nothing to confirm`,
+    );
     return 1;
   }
   await ctx.audit({ type: 'admin.action', outcome: 'success', details: { action: 'confirm-key', target: idNat, operator: ctx.operator } });
@@ -71,9 +78,16 @@ export async function confirmKey(ctx: AdminContext, idNat: string, keyId: string
     return 2;
   }
   const now = keyAssurance(policy, { ...credential, binding });
-  await ctx.audit({ type: 'key.raised', outcome: 'success', actor: idNat, details: { by: 'in-person', kind: credential.kind, from: before.acr, to: now.acr, phishingResistant: now.phishingResistant, operator: ctx.operator } });
+  await ctx.audit({
+    type: 'key.raised',
+    outcome: 'success',
+    actor: idNat,
+    details: { by: 'in-person', kind: credential.kind, from: before.acr, to: now.acr, phishingResistant: now.phishingResistant, operator: ctx.operator },
+  });
   const own = keyOwnAssurance(policy, credential);
-  ctx.out(`key "${credential.name}" of ${idNat} confirmed in person by ${ctx.operator}: it now proves ${now.acr}${now.phishingResistant ? ', phishing-resistant' : ''}${now.hardwareProtected ? ', hardware-protected' : ''} (the most this ${own.method} key can)`);
+  ctx.out(
+    `key "${credential.name}" of ${idNat} confirmed in person by ${ctx.operator}: it now proves ${now.acr}${now.phishingResistant ? ', phishing-resistant' : ''}${now.hardwareProtected ? ', hardware-protected' : ''} (the most this ${own.method} key can)`,
+  );
   return 0;
 }
 
@@ -102,11 +116,17 @@ export async function show(ctx: AdminContext, idNat: string): Promise<number> {
   ctx.out(`  account created   ${iso(account.createdAt)}`);
   ctx.out(`  last PSC sign-in  ${iso(account.pscVerifiedAt)} (authMode ${account.lastPscAuthMode ?? '-'}, acr ${account.lastPscAcr ?? '-'})`);
   ctx.out(`keys (${keys.length})`);
-  for (const c of keys) ctx.out(`  ${c.name}\t${c.kind}${c.model ? ` (${c.model})` : ''}\tcreated ${iso(c.createdAt)}\tlast used ${iso(c.lastUsedAt)}${c.blocked ? `\tBLOCKED (${c.blocked.reason})` : ''}\tid ${c.id}`);
+  for (const c of keys)
+    ctx.out(
+      `  ${c.name}\t${c.kind}${c.model ? ` (${c.model})` : ''}\tcreated ${iso(c.createdAt)}\tlast used ${iso(c.lastUsedAt)}${c.blocked ? `\tBLOCKED (${c.blocked.reason})` : ''}\tid ${c.id}`,
+    );
   ctx.out(`live sessions (${sessions.length})`);
   for (const s of sessions) ctx.out(`  ${sessionLine(s)}`);
   ctx.out(`recent activity (${activity.length})`);
-  for (const a of activity) ctx.out(`  ${iso(a.at)}\t${a.type}\t${a.outcome}${a.clientId ? `\t${a.clientId}` : ''}${a.method ? `\t${a.method}` : ''}${a.acr ? `\t${a.acr}` : ''}${a.reason ? `\t${a.reason}` : ''}`);
+  for (const a of activity)
+    ctx.out(
+      `  ${iso(a.at)}\t${a.type}\t${a.outcome}${a.clientId ? `\t${a.clientId}` : ''}${a.method ? `\t${a.method}` : ''}${a.acr ? `\t${a.acr}` : ''}${a.reason ? `\t${a.reason}` : ''}`,
+    );
   return 0;
 }
 

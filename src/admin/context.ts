@@ -43,8 +43,15 @@ export async function openAdminContext(cli = 'admin'): Promise<AdminContext | un
   const keyNames = createKeyNames(config.redis.prefix);
   const log = createRedisAuditLog(redis, keyNames, auditMacKey);
   // A change to a clinician's means made here (e.g. revoking their keys) is notified to them too.
-  const notices = createMeansNotices(config, store, keyNames, auditMacKey, { warn: (fields: Record<string, unknown>, message: string) => console.error(`${cli}: ${message} (${JSON.stringify(fields)})`) });
-  const recorder = createPilotFedRecorder({ log, mirror: createAuditMirrorLogger(config.audit.logFile ?? 'stderr'), instance: `admin-cli:${instanceId()}` }, store, keyNames, notices.feed.apply);
+  const notices = createMeansNotices(config, store, keyNames, auditMacKey, {
+    warn: (fields: Record<string, unknown>, message: string) => console.error(`${cli}: ${message} (${JSON.stringify(fields)})`),
+  });
+  const recorder = createPilotFedRecorder(
+    { log, mirror: createAuditMirrorLogger(config.audit.logFile ?? 'stderr'), instance: `admin-cli:${instanceId()}` },
+    store,
+    keyNames,
+    notices.feed.apply,
+  );
   return {
     config,
     store,
@@ -83,7 +90,14 @@ export async function runWithAdminContext(command: string, run: (ctx: AdminConte
  * The main of an operator CLI: `help` prints the usage (exit 0); arguments `parse` refuses get one
  * line and the usage on stderr (exit 2, nothing opened); otherwise `run` with the admin context.
  */
-export async function runAdminCli<R>(cli: string, usage: string, argv: string[], parse: (argv: string[]) => R | string, run: (request: R, ctx: AdminContext) => Promise<number>, commandName: (request: R) => string): Promise<number> {
+export async function runAdminCli<R>(
+  cli: string,
+  usage: string,
+  argv: string[],
+  parse: (argv: string[]) => R | string,
+  run: (request: R, ctx: AdminContext) => Promise<number>,
+  commandName: (request: R) => string,
+): Promise<number> {
   if (argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
     process.stdout.write(`${usage}\n`);
     return 0;

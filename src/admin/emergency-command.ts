@@ -13,13 +13,16 @@ export async function emergencyCode(ctx: AdminContext, idNat: string, hours: num
   const accounts = createAccountRepository(ctx.store, ctx.keyNames);
   const log = pino({ name: 'admin', level: 'warn' }, pino.destination(2));
   const maxHours = ctx.config.emergency.validityHours;
-  const result = await issueEmergencyCode({
-    codes: createEmergencyCodes(ctx.store, ctx.keyNames),
-    accountExists: async (id) => (await accounts.find(id)) !== undefined,
-    audit: (event) => ctx.audit(event),
-    warn: (fields, message) => log.warn(fields, message),
-    maxHours,
-  }, { idNat, hours, issuedBy: ctx.operator, via: 'cli', now: Date.now() });
+  const result = await issueEmergencyCode(
+    {
+      codes: createEmergencyCodes(ctx.store, ctx.keyNames),
+      accountExists: async (id) => (await accounts.find(id)) !== undefined,
+      audit: (event) => ctx.audit(event),
+      warn: (fields, message) => log.warn(fields, message),
+      maxHours,
+    },
+    { idNat, hours, issuedBy: ctx.operator, via: 'cli', now: Date.now() },
+  );
   if (!result.ok) {
     if (result.reason === 'validity-too-long') {
       console.error(`admin emergency-code: --hours must be a whole number from 1 to ${maxHours} (emergency.validityHours), got ${String(hours)}`);
@@ -29,6 +32,8 @@ export async function emergencyCode(ctx: AdminContext, idNat: string, hours: num
     return 1;
   }
   ctx.out(`emergency access code for ${idNat}: ${result.code}`);
-  ctx.out(`valid once, until ${new Date(result.grant.expiresAt).toISOString()}; hand it over in person. The session it opens is at the lowest level (eidas1): applications that need more refuse it.`);
+  ctx.out(
+    `valid once, until ${new Date(result.grant.expiresAt).toISOString()}; hand it over in person. The session it opens is at the lowest level (eidas1): applications that need more refuse it.`,
+  );
   return 0;
 }

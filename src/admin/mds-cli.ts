@@ -88,8 +88,21 @@ async function runImport(ctx: AdminContext, file: string, rootFile: string): Pro
       ctx.out(`BLOB no. ${info.no} is already loaded (nextUpdate ${info.nextUpdate}, imported ${new Date(info.importedAt).toISOString()}): nothing changed`);
       return 0;
     }
-    await ctx.audit({ ...event, outcome: 'success', details: { ...event.details, no: info.no, nextUpdate: info.nextUpdate, count: info.entries, previous: previous?.no ?? null, root: rootFile === FIDO_MDS_ROOT_FILE ? 'fido' : rootFile } });
-    ctx.out(`loaded BLOB no. ${info.no} (nextUpdate ${info.nextUpdate}, ${info.entries} models with an AAGUID)${previous ? `, replacing no. ${previous.no}` : ''}; every gateway instance uses it within ${METADATA_REFRESH_MS / 1000} s`);
+    await ctx.audit({
+      ...event,
+      outcome: 'success',
+      details: {
+        ...event.details,
+        no: info.no,
+        nextUpdate: info.nextUpdate,
+        count: info.entries,
+        previous: previous?.no ?? null,
+        root: rootFile === FIDO_MDS_ROOT_FILE ? 'fido' : rootFile,
+      },
+    });
+    ctx.out(
+      `loaded BLOB no. ${info.no} (nextUpdate ${info.nextUpdate}, ${info.entries} models with an AAGUID)${previous ? `, replacing no. ${previous.no}` : ''}; every gateway instance uses it within ${METADATA_REFRESH_MS / 1000} s`,
+    );
     return 0;
   } catch (err) {
     if (!(err instanceof MdsBlobError)) throw err;
@@ -106,12 +119,21 @@ async function runStatus(ctx: AdminContext): Promise<number> {
     return 1;
   }
   const stale = isStale(info, Date.now());
-  ctx.out(`BLOB no. ${info.no}, nextUpdate ${info.nextUpdate}${stale ? ' (PASSED: still used; import the current BLOB)' : ''}, imported ${new Date(info.importedAt).toISOString()}, ${info.entries} models with an AAGUID`);
+  ctx.out(
+    `BLOB no. ${info.no}, nextUpdate ${info.nextUpdate}${stale ? ' (PASSED: still used; import the current BLOB)' : ''}, imported ${new Date(info.importedAt).toISOString()}, ${info.entries} models with an AAGUID`,
+  );
   return stale ? 1 : 0;
 }
 
 async function main(argv: string[]): Promise<number> {
-  return runAdminCli('mds', USAGE, argv, parse, (request, ctx) => (request.command === 'import' ? runImport(ctx, request.file, request.root) : runStatus(ctx)), (request) => request.command);
+  return runAdminCli(
+    'mds',
+    USAGE,
+    argv,
+    parse,
+    (request, ctx) => (request.command === 'import' ? runImport(ctx, request.file, request.root) : runStatus(ctx)),
+    (request) => request.command,
+  );
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -6,15 +6,21 @@ const policy = loadPolicy('config/assurance.json');
 
 describe('acceptedForDelegation with the default policy', () => {
   const expected: Record<string, boolean> = {
-    'psc-card': false, 'psc-ecps': false, 'psc-unknown': false, 'psc-ecps+webauthn': false,
-    'webauthn-device': true, 'webauthn-synced': true, 'webauthn-attested': true,
-    'emergency-code': false, 'webauthn-presence': false,
+    'psc-card': false,
+    'psc-ecps': false,
+    'psc-unknown': false,
+    'psc-ecps+webauthn': false,
+    'webauthn-device': true,
+    'webauthn-synced': true,
+    'webauthn-attested': true,
+    'emergency-code': false,
+    'webauthn-presence': false,
   };
   it('names every method of config/assurance.json (the table of docs/assurance.md)', () => {
     assert.deepEqual(Object.keys(policy.methods).sort(), Object.keys(expected).sort());
   });
   for (const [method, accepted] of Object.entries(expected)) {
-    it(`${method}: ${accepted ? 'answers PSC' : 'refused (PSC\'s own means, or not phishing-resistant 2FA)'}`, () => {
+    it(`${method}: ${accepted ? 'answers PSC' : "refused (PSC's own means, or not phishing-resistant 2FA)"}`, () => {
       assert.equal(acceptedForDelegation(policy, assuranceOfMethod(policy, method)), accepted);
     });
   }
@@ -45,6 +51,9 @@ describe('delegation section of the policy file', () => {
   it('refuses a method that is not defined, naming the path', () => {
     const bad = copy();
     bad.delegation!.methods = ['webauthn-device', 'fido-magic'];
-    assert.throws(() => parsePolicy(bad, 'assurance.json'), (err: Error) => /delegation\.methods\.1/.test(err.message) && /fido-magic/.test(err.message));
+    assert.throws(
+      () => parsePolicy(bad, 'assurance.json'),
+      (err: Error) => /delegation\.methods\.1/.test(err.message) && /fido-magic/.test(err.message),
+    );
   });
 });

@@ -11,8 +11,10 @@ import { satisfies } from './requirement.ts';
 
 export function acceptedForDelegation(policy: AssurancePolicy, assurance: Assurance): boolean {
   const rule = policy.delegation;
-  return rule.methods.includes(assurance.method)
-    && satisfies(assurance, { level: rule.minimumLevel, phishingResistant: rule.phishingResistant, hardwareProtected: false });
+  return (
+    rule.methods.includes(assurance.method) &&
+    satisfies(assurance, { level: rule.minimumLevel, phishingResistant: rule.phishingResistant, hardwareProtected: false })
+  );
 }
 
 /** The methods PSC may be answered with, for the sign-in page (which offers only those). */

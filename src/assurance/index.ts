@@ -4,8 +4,17 @@ export { loadPolicy, parsePolicy, type AssurancePolicy, type MethodPolicy } from
 export { pscAssurance } from './psc-assurance.ts';
 export { assuranceOfMethod, asksSecondFactorAfter } from './method-assurance.ts';
 export {
-  keyOwnAssurance, keyAssurance, bindingCeiling, cappedBy, secondFactorAssurance, mayBindKey, raisesBinding,
-  inPersonBinding, signInBinding, type KeyBinding, type KeyFacts,
+  keyOwnAssurance,
+  keyAssurance,
+  bindingCeiling,
+  cappedBy,
+  secondFactorAssurance,
+  mayBindKey,
+  raisesBinding,
+  inPersonBinding,
+  signInBinding,
+  type KeyBinding,
+  type KeyFacts,
 } from './key-assurance.ts';
 export { presenceAssurance } from './presence-assurance.ts';
 export { requirementFor, satisfies, issuedAcr, PHR, PHRH, ACR_VALUES_SUPPORTED, type Requirement, type RequirementInput } from './requirement.ts';

@@ -1,8 +1,17 @@
 import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import {
-  assuranceOfMethod, inPersonBinding, keyAssurance, loadPolicy, mayBindKey, parsePolicy, pscAssurance, raisesBinding,
-  secondFactorAssurance, signInBinding, type KeyFacts,
+  assuranceOfMethod,
+  inPersonBinding,
+  keyAssurance,
+  loadPolicy,
+  mayBindKey,
+  parsePolicy,
+  pscAssurance,
+  raisesBinding,
+  secondFactorAssurance,
+  signInBinding,
+  type KeyFacts,
 } from './index.ts';
 
 const policy = loadPolicy('config/assurance.json');
@@ -23,7 +32,14 @@ describe('a key is worth at most the sign-in that bound it', () => {
     ['synced passkey bound by the card: phr, not phrh (its own worth)', policy, bound(synced), 'eidas2', true, false],
     ['attested key bound by the card: eidas3', listed, bound(attested), 'eidas3', true, true],
     ['attested key bound by e-CPS: eidas2, not phishing-resistant', listed, bound(attested, ecps), 'eidas2', false, false],
-    ['key bound by a synced passkey sign-in: phr, not hardware-protected', policy, bound(device, assuranceOfMethod(policy, 'webauthn-synced')), 'eidas2', true, false],
+    [
+      'key bound by a synced passkey sign-in: phr, not hardware-protected',
+      policy,
+      bound(device, assuranceOfMethod(policy, 'webauthn-synced')),
+      'eidas2',
+      true,
+      false,
+    ],
     ['key without a recorded binding: the unrecorded ceiling', listed, attested, 'eidas2', false, false],
     ['key confirmed in person: its own worth', listed, { ...attested, binding: inPersonBinding(listed, 'iam', 1) }, 'eidas3', true, true],
   ];
@@ -34,7 +50,7 @@ describe('a key is worth at most the sign-in that bound it', () => {
     });
   }
 
-  it('the method and amr stay the key\'s own (the factor really used)', () => {
+  it("the method and amr stay the key's own (the factor really used)", () => {
     const result = keyAssurance(policy, bound(synced, ecps));
     assert.equal(result.method, 'webauthn-synced');
     assert.deepEqual(result.amr, ['swk', 'mfa']);
@@ -46,12 +62,12 @@ describe('e-CPS then a key (second factor)', () => {
     assert.deepEqual(secondFactorAssurance(policy, ecps, bound(device)).amr, ['swk', 'pin', 'hwk', 'mfa']);
     assert.deepEqual(secondFactorAssurance(policy, ecps, bound(synced)).amr, ['swk', 'pin', 'mfa']);
   });
-  it('resists phishing only when the key\'s binding does', () => {
+  it("resists phishing only when the key's binding does", () => {
     assert.equal(secondFactorAssurance(policy, ecps, bound(device)).phishingResistant, true);
     assert.equal(secondFactorAssurance(policy, ecps, bound(device, ecps)).phishingResistant, false);
     assert.equal(secondFactorAssurance(policy, ecps, device).phishingResistant, false, 'unrecorded binding');
   });
-  it('takes its level from the policy\'s combination', () => {
+  it("takes its level from the policy's combination", () => {
     assert.equal(secondFactorAssurance(policy, ecps, bound(device)).acr, 'eidas2');
     assert.equal(secondFactorAssurance(policy, ecps, bound(device)).method, 'psc-ecps+webauthn');
   });
@@ -67,7 +83,11 @@ describe('binding rules', () => {
     assert.equal(raisesBinding(ecps, card), true);
     assert.equal(raisesBinding(card, ecps), false);
     assert.equal(raisesBinding(card, card), false, 'the same is no raise');
-    assert.equal(raisesBinding({ acr: 'eidas3', phishingResistant: false, hardwareProtected: false }, { acr: 'eidas2', phishingResistant: true, hardwareProtected: true }), false, 'a lower level is no raise');
+    assert.equal(
+      raisesBinding({ acr: 'eidas3', phishingResistant: false, hardwareProtected: false }, { acr: 'eidas2', phishingResistant: true, hardwareProtected: true }),
+      false,
+      'a lower level is no raise',
+    );
     assert.equal(raisesBinding(policy.binding.unrecorded, inPersonBinding(policy, 'iam', 1).assurance), true);
   });
   it('a policy file without binding gets the safe defaults', () => {

@@ -42,8 +42,10 @@ export interface KeyFacts {
 export function keyOwnAssurance(policy: AssurancePolicy, credential: KeyFacts): Assurance {
   const synced = credential.deviceType === 'multiDevice' || credential.backedUp;
   if (synced) return assuranceOfMethod(policy, policy.webauthn.synced);
-  const attested = credential.attestation?.verified === true
-    && credential.aaguid !== undefined && policy.webauthn.attested.allowList.includes(credential.aaguid.toLowerCase());
+  const attested =
+    credential.attestation?.verified === true &&
+    credential.aaguid !== undefined &&
+    policy.webauthn.attested.allowList.includes(credential.aaguid.toLowerCase());
   return assuranceOfMethod(policy, attested ? policy.webauthn.attested.method : policy.webauthn.deviceBound);
 }
 
@@ -94,12 +96,14 @@ export function mayBindKey(policy: AssurancePolicy, signIn: Strength): boolean {
 
 /** Whether binding a key again under `next` would raise it: nowhere lower than `current`, somewhere higher. */
 export function raisesBinding(current: Strength, next: Strength): boolean {
-  const notLower = compareLevels(next.acr, current.acr) >= 0
-    && (next.phishingResistant || !current.phishingResistant)
-    && (next.hardwareProtected || !current.hardwareProtected);
-  const higher = compareLevels(next.acr, current.acr) > 0
-    || (next.phishingResistant && !current.phishingResistant)
-    || (next.hardwareProtected && !current.hardwareProtected);
+  const notLower =
+    compareLevels(next.acr, current.acr) >= 0 &&
+    (next.phishingResistant || !current.phishingResistant) &&
+    (next.hardwareProtected || !current.hardwareProtected);
+  const higher =
+    compareLevels(next.acr, current.acr) > 0 ||
+    (next.phishingResistant && !current.phishingResistant) ||
+    (next.hardwareProtected && !current.hardwareProtected);
   return notLower && higher;
 }
 

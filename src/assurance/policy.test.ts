@@ -33,23 +33,32 @@ describe('pscAssurance with the default policy', () => {
 });
 
 describe('assurance policy file', () => {
-  const copy = () => JSON.parse(JSON.stringify(policy)) as { psc: { authModes: Record<string, string> }; methods: Record<string, { amr: string[]; level: string }> };
+  const copy = () =>
+    JSON.parse(JSON.stringify(policy)) as { psc: { authModes: Record<string, string> }; methods: Record<string, { amr: string[]; level: string }> };
 
   it('refuses a mapping to an undefined method', () => {
     const bad = copy();
     bad.psc.authModes.CARD = 'psc-nothing';
-    assert.throws(() => parsePolicy(bad, 'assurance.json'), (err: ConfigError) =>
-      err.problems[0]!.key === 'assurance.json.psc.authModes.CARD' && err.problems[0]!.received === '"psc-nothing"' && /psc-card, psc-ecps/.test(err.problems[0]!.expected));
+    assert.throws(
+      () => parsePolicy(bad, 'assurance.json'),
+      (err: ConfigError) =>
+        err.problems[0]!.key === 'assurance.json.psc.authModes.CARD' &&
+        err.problems[0]!.received === '"psc-nothing"' &&
+        /psc-card, psc-ecps/.test(err.problems[0]!.expected),
+    );
   });
 
   it('refuses amr values outside RFC 8176 and unknown levels', () => {
     const bad = copy();
     bad.methods['psc-card']!.amr = ['retina-scan'];
     bad.methods['psc-ecps']!.level = 'eidas4';
-    assert.throws(() => parsePolicy(bad, 'assurance.json'), (err: ConfigError) => {
-      const keys = err.problems.map((p) => `${p.key}=${p.received}`);
-      return keys.includes('assurance.json.methods.psc-card.amr[0]="retina-scan"') && keys.includes('assurance.json.methods.psc-ecps.level="eidas4"');
-    });
+    assert.throws(
+      () => parsePolicy(bad, 'assurance.json'),
+      (err: ConfigError) => {
+        const keys = err.problems.map((p) => `${p.key}=${p.received}`);
+        return keys.includes('assurance.json.methods.psc-card.amr[0]="retina-scan"') && keys.includes('assurance.json.methods.psc-ecps.level="eidas4"');
+      },
+    );
   });
 });
 
@@ -82,14 +91,54 @@ describe('attested keys on the allow-list', () => {
   const aaguid = 'cb69481e-8ff7-4039-93ec-0a2729a154a8';
   const listed = { ...policy, webauthn: { ...policy.webauthn, attested: { ...policy.webauthn.attested, allowList: [aaguid] } } };
   const rows: Array<[string, Parameters<typeof keyOwnAssurance>[1], string, string]> = [
-    ['device-bound, verified attestation (MDS), listed', { deviceType: 'singleDevice', backedUp: false, aaguid, attestation: { verified: true, anchor: 'mds' } }, 'webauthn-attested', 'eidas3'],
-    ['device-bound, verified attestation (establishment root), listed', { deviceType: 'singleDevice', backedUp: false, aaguid, attestation: { verified: true, anchor: 'establishment' } }, 'webauthn-attested', 'eidas3'],
-    ['listed AAGUID in upper case', { deviceType: 'singleDevice', backedUp: false, aaguid: aaguid.toUpperCase(), attestation: { verified: true, anchor: 'mds' } }, 'webauthn-attested', 'eidas3'],
-    ['listed AAGUID, packed self attestation (no certificate chain)', { deviceType: 'singleDevice', backedUp: false, aaguid, attestationFormat: 'packed', attestation: { verified: false } }, 'webauthn-device', 'eidas2'],
-    ['listed AAGUID, packed, enrolled before attestation was verified (no attestation field)', { deviceType: 'singleDevice', backedUp: false, aaguid, attestationFormat: 'packed' }, 'webauthn-device', 'eidas2'],
-    ['listed AAGUID but no attestation statement', { deviceType: 'singleDevice', backedUp: false, aaguid, attestationFormat: 'none', attestation: { verified: false } }, 'webauthn-device', 'eidas2'],
-    ['listed AAGUID but synced', { deviceType: 'multiDevice', backedUp: true, aaguid, attestation: { verified: true, anchor: 'mds' } }, 'webauthn-synced', 'eidas2'],
-    ['verified but not listed', { deviceType: 'singleDevice', backedUp: false, aaguid: '00000000-0000-0000-0000-000000000001', attestation: { verified: true, anchor: 'mds' } }, 'webauthn-device', 'eidas2'],
+    [
+      'device-bound, verified attestation (MDS), listed',
+      { deviceType: 'singleDevice', backedUp: false, aaguid, attestation: { verified: true, anchor: 'mds' } },
+      'webauthn-attested',
+      'eidas3',
+    ],
+    [
+      'device-bound, verified attestation (establishment root), listed',
+      { deviceType: 'singleDevice', backedUp: false, aaguid, attestation: { verified: true, anchor: 'establishment' } },
+      'webauthn-attested',
+      'eidas3',
+    ],
+    [
+      'listed AAGUID in upper case',
+      { deviceType: 'singleDevice', backedUp: false, aaguid: aaguid.toUpperCase(), attestation: { verified: true, anchor: 'mds' } },
+      'webauthn-attested',
+      'eidas3',
+    ],
+    [
+      'listed AAGUID, packed self attestation (no certificate chain)',
+      { deviceType: 'singleDevice', backedUp: false, aaguid, attestationFormat: 'packed', attestation: { verified: false } },
+      'webauthn-device',
+      'eidas2',
+    ],
+    [
+      'listed AAGUID, packed, enrolled before attestation was verified (no attestation field)',
+      { deviceType: 'singleDevice', backedUp: false, aaguid, attestationFormat: 'packed' },
+      'webauthn-device',
+      'eidas2',
+    ],
+    [
+      'listed AAGUID but no attestation statement',
+      { deviceType: 'singleDevice', backedUp: false, aaguid, attestationFormat: 'none', attestation: { verified: false } },
+      'webauthn-device',
+      'eidas2',
+    ],
+    [
+      'listed AAGUID but synced',
+      { deviceType: 'multiDevice', backedUp: true, aaguid, attestation: { verified: true, anchor: 'mds' } },
+      'webauthn-synced',
+      'eidas2',
+    ],
+    [
+      'verified but not listed',
+      { deviceType: 'singleDevice', backedUp: false, aaguid: '00000000-0000-0000-0000-000000000001', attestation: { verified: true, anchor: 'mds' } },
+      'webauthn-device',
+      'eidas2',
+    ],
     ['flags missing (no AAGUID, no attestation)', { deviceType: 'singleDevice', backedUp: false }, 'webauthn-device', 'eidas2'],
   ];
   for (const [name, credential, method, level] of rows) {
@@ -100,6 +149,9 @@ describe('attested keys on the allow-list', () => {
     });
   }
   it('the default allow-list is empty: no key alone reaches eidas3', () => {
-    assert.equal(keyOwnAssurance(policy, { deviceType: 'singleDevice', backedUp: false, aaguid, attestation: { verified: true, anchor: 'mds' } }).acr, 'eidas2');
+    assert.equal(
+      keyOwnAssurance(policy, { deviceType: 'singleDevice', backedUp: false, aaguid, attestation: { verified: true, anchor: 'mds' } }).acr,
+      'eidas2',
+    );
   });
 });

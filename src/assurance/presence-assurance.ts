@@ -15,11 +15,14 @@ export function presenceAssurance(policy: AssurancePolicy, credential: KeyFacts)
   const presence = assuranceOfMethod(policy, policy.sharedWorkstation.method);
   const own = keyOwnAssurance(policy, credential);
   const amr = [...new Set([...own.amr, ...presence.amr])].filter((value) => value !== 'mfa');
-  return cappedBy({
-    method: presence.method,
-    acr: presence.acr,
-    amr,
-    phishingResistant: presence.phishingResistant && own.phishingResistant,
-    hardwareProtected: presence.hardwareProtected && own.hardwareProtected,
-  }, bindingCeiling(policy, credential));
+  return cappedBy(
+    {
+      method: presence.method,
+      acr: presence.acr,
+      amr,
+      phishingResistant: presence.phishingResistant && own.phishingResistant,
+      hardwareProtected: presence.hardwareProtected && own.hardwareProtected,
+    },
+    bindingCeiling(policy, credential),
+  );
 }

@@ -9,9 +9,9 @@ import type { AssurancePolicy } from './policy.ts';
 import { assuranceOfMethod } from './method-assurance.ts';
 
 export function pscAssurance(policy: AssurancePolicy, upstream: { authMode: string | null; acr: string | null }): Assurance {
-  const method = (upstream.authMode && Object.hasOwn(policy.psc.authModes, upstream.authMode)
-    ? policy.psc.authModes[upstream.authMode]
-    : undefined) ?? policy.psc.unknownAuthMode;
+  const method =
+    (upstream.authMode && Object.hasOwn(policy.psc.authModes, upstream.authMode) ? policy.psc.authModes[upstream.authMode] : undefined) ??
+    policy.psc.unknownAuthMode;
   const result = assuranceOfMethod(policy, method);
   if (policy.psc.capByUpstreamAcr) result.acr = isLevel(upstream.acr) ? lowerLevel(result.acr, upstream.acr) : LOW;
   return result;

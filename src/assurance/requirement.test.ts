@@ -20,7 +20,11 @@ describe('requirementFor', () => {
     ['essential acr value', { essentialAcr: { essential: true, value: 'eidas3' } }, { level: 'eidas3', mandatory: true }],
     ['essential acr values', { essentialAcr: { essential: true, values: ['eidas3', 'eidas2'] } }, { level: 'eidas2', mandatory: true }],
     ['non-essential acr claim ignored', { essentialAcr: { value: 'eidas3' } }, { level: 'eidas1', mandatory: false }],
-    ['client minimum wins over a weaker request', { acrValues: 'eidas1', clientMinimum: { level: 'eidas3', phishingResistant: true } }, { level: 'eidas3', phishingResistant: true, mandatory: true }],
+    [
+      'client minimum wins over a weaker request',
+      { acrValues: 'eidas1', clientMinimum: { level: 'eidas3', phishingResistant: true } },
+      { level: 'eidas3', phishingResistant: true, mandatory: true },
+    ],
     ['a stronger request wins over the client minimum', { acrValues: 'eidas3', clientMinimum: { level: 'eidas2' } }, { level: 'eidas3' }],
   ];
   for (const [name, input, expected] of rows) {

@@ -38,9 +38,11 @@ type Option = Pick<Requirement, 'level' | 'phishingResistant' | 'hardwareProtect
 function fromValues(values: string[]): Option | undefined {
   const known = values.filter((v) => isLevel(v) || v === PHR || v === PHRH);
   if (known.length === 0) return undefined;
-  const options = known.map((v) => (isLevel(v)
-    ? { level: v, phishingResistant: false, hardwareProtected: false }
-    : { level: SUBSTANTIAL as Level, phishingResistant: true, hardwareProtected: v === PHRH }));
+  const options = known.map((v) =>
+    isLevel(v)
+      ? { level: v, phishingResistant: false, hardwareProtected: false }
+      : { level: SUBSTANTIAL as Level, phishingResistant: true, hardwareProtected: v === PHRH },
+  );
   return options.reduce((a, b) => (weight(b) < weight(a) ? b : a));
 }
 
@@ -54,7 +56,14 @@ export function requirementFor(input: RequirementInput): Requirement {
   const essentialValues = essential
     ? (Array.isArray(input.essentialAcr?.values) ? input.essentialAcr.values : [input.essentialAcr?.value]).filter((v): v is string => typeof v === 'string')
     : [];
-  let requirement: Requirement = { level: LOW, phishingResistant: false, hardwareProtected: false, requested: [...requested, ...essentialValues], essentialValues, mandatory: false };
+  let requirement: Requirement = {
+    level: LOW,
+    phishingResistant: false,
+    hardwareProtected: false,
+    requested: [...requested, ...essentialValues],
+    essentialValues,
+    mandatory: false,
+  };
   const raise = (r: Option | undefined, mandatory: boolean) => {
     if (!r) return;
     requirement = {
@@ -76,9 +85,11 @@ export function requirementFor(input: RequirementInput): Requirement {
 
 /** Whether an authentication meets the requirement. */
 export function satisfies(assurance: Strength, requirement: Option): boolean {
-  return compareLevels(assurance.acr, requirement.level) >= 0
-    && (!requirement.phishingResistant || assurance.phishingResistant)
-    && (!requirement.hardwareProtected || (assurance.phishingResistant && assurance.hardwareProtected));
+  return (
+    compareLevels(assurance.acr, requirement.level) >= 0 &&
+    (!requirement.phishingResistant || assurance.phishingResistant) &&
+    (!requirement.hardwareProtected || (assurance.phishingResistant && assurance.hardwareProtected))
+  );
 }
 
 /**

@@ -3,10 +3,20 @@ import assert from 'node:assert/strict';
 import { createMemoryStore, createKeyNames } from '../store/index.ts';
 import { createSessionAssuranceStore, type SessionAssurance } from './session-assurance.ts';
 
-const record: SessionAssurance = { accountId: '899700427885', method: 'webauthn-key', acr: 'eidas2', amr: ['hwk', 'pin'], phishingResistant: true, hardwareProtected: true, loginAt: 1_000, lastSeenAt: 1_000, profile: 'default' };
+const record: SessionAssurance = {
+  accountId: '899700427885',
+  method: 'webauthn-key',
+  acr: 'eidas2',
+  amr: ['hwk', 'pin'],
+  phishingResistant: true,
+  hardwareProtected: true,
+  loginAt: 1_000,
+  lastSeenAt: 1_000,
+  profile: 'default',
+};
 
 describe('session assurance records', () => {
-  it('keeps an administrator\'s revocation when an instance saves the record after it', async () => {
+  it("keeps an administrator's revocation when an instance saves the record after it", async () => {
     const sessions = createSessionAssuranceStore(createMemoryStore(), createKeyNames('t:'));
     await sessions.save('uid-1', record, 60);
     const readBefore = await sessions.get('uid-1');

@@ -108,8 +108,12 @@ export interface AppendCall {
 
 /** KEYS and ARGV of the script for these chained events. */
 export function appendCall(
-  ix: AuditIndexKeys, gen: number, names: { head: string; stream: string },
-  chained: readonly ChainedEvent[], expectedHead: string, newHead: string,
+  ix: AuditIndexKeys,
+  gen: number,
+  names: { head: string; stream: string },
+  chained: readonly ChainedEvent[],
+  expectedHead: string,
+  newHead: string,
 ): AppendCall {
   const events = chained.map(({ event }) => event);
   const registries = new Map<string, number>(); // month -> KEYS number

@@ -31,10 +31,12 @@ function write(value: unknown, path: string): string {
       throw new TypeError(`canonical JSON: expected a JSON value at ${path}, got ${typeof value}`);
   }
   if (Array.isArray(value)) {
-    return `[${value.map((item, i) => {
-      if (item === undefined) throw new TypeError(`canonical JSON: expected a JSON value at ${path}[${i}], got undefined`);
-      return write(item, `${path}[${i}]`);
-    }).join(',')}]`;
+    return `[${value
+      .map((item, i) => {
+        if (item === undefined) throw new TypeError(`canonical JSON: expected a JSON value at ${path}[${i}], got undefined`);
+        return write(item, `${path}[${i}]`);
+      })
+      .join(',')}]`;
   }
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) {
@@ -52,7 +54,9 @@ export interface CanonicalMembers {
 }
 
 function objectMembers(record: Record<string, unknown>, path: string): CanonicalMembers {
-  const keys = Object.keys(record).filter((key) => record[key] !== undefined).sort();
+  const keys = Object.keys(record)
+    .filter((key) => record[key] !== undefined)
+    .sort();
   return { keys, members: keys.map((key) => `${JSON.stringify(key)}:${write(record[key], `${path}.${key}`)}`) };
 }
 

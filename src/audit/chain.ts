@@ -106,8 +106,13 @@ export interface ChainedEvent {
  * linkEvents, with each event's canonical JSON: the event without its MAC is serialized once,
  * for the MAC and (with the MAC member added in its sorted place) for storage.
  */
-export function chainEvents(key: string, head: ChainHead | undefined, bodies: readonly AuditEventBody[], start?: { seq: number; prev: string }): ChainedEvent[] {
-  let seq = head ? head.seq : (start ? start.seq - 1 : 0);
+export function chainEvents(
+  key: string,
+  head: ChainHead | undefined,
+  bodies: readonly AuditEventBody[],
+  start?: { seq: number; prev: string },
+): ChainedEvent[] {
+  let seq = head ? head.seq : start ? start.seq - 1 : 0;
   let prev = head ? head.mac : (start?.prev ?? '');
   return bodies.map((body) => {
     const unsigned: UnsignedAuditEvent = { ...body, seq: ++seq, prev };
@@ -133,16 +138,7 @@ export function isAuthenticTrimPoint(key: string, point: AuditTrimPoint): boolea
   }
 }
 
-export type ChainProblem =
-  | 'malformed'
-  | 'modified'
-  | 'deleted'
-  | 'inserted'
-  | 'reordered'
-  | 'broken-link'
-  | 'truncated'
-  | 'head-mismatch'
-  | 'bad-trim-point';
+export type ChainProblem = 'malformed' | 'modified' | 'deleted' | 'inserted' | 'reordered' | 'broken-link' | 'truncated' | 'head-mismatch' | 'bad-trim-point';
 
 export type ChainVerification =
   | { ok: true; count: number; firstSeq?: number | undefined; lastSeq?: number | undefined }
@@ -179,10 +175,16 @@ export interface VerifyChainOptions {
 export function isWellFormed(event: unknown): event is AuditEvent {
   if (!event || typeof event !== 'object') return false;
   const e = event as Record<string, unknown>;
-  return Number.isSafeInteger(e.seq) && (e.seq as number) > 0
-    && typeof e.time === 'string' && typeof e.instance === 'string'
-    && typeof e.prev === 'string' && typeof e.mac === 'string'
-    && typeof e.type === 'string' && typeof e.outcome === 'string';
+  return (
+    Number.isSafeInteger(e.seq) &&
+    (e.seq as number) > 0 &&
+    typeof e.time === 'string' &&
+    typeof e.instance === 'string' &&
+    typeof e.prev === 'string' &&
+    typeof e.mac === 'string' &&
+    typeof e.type === 'string' &&
+    typeof e.outcome === 'string'
+  );
 }
 
 /** Verifies a list of events read in storage order. See the rules at the top of this file. */
@@ -190,8 +192,13 @@ export function verifyChain(events: readonly AuditEvent[], key: string, options:
   const startSeq = options.expectedFirstSeq ?? 1;
   const startPrev = options.expectedFirstPrev ?? (startSeq === 1 ? '' : undefined);
   const all = options.lookahead?.length ? [...events, ...options.lookahead] : events;
-  const fail = (index: number, seq: number | undefined, problem: ChainProblem, message: string): ChainVerification =>
-    ({ ok: false, position: index + 1, seq, problem, message });
+  const fail = (index: number, seq: number | undefined, problem: ChainProblem, message: string): ChainVerification => ({
+    ok: false,
+    position: index + 1,
+    seq,
+    problem,
+    message,
+  });
   const laterIndex = (from: number, test: (e: AuditEvent) => boolean): number => {
     for (let j = from; j < all.length; j++) if (isWellFormed(all[j]) && test(all[j]!)) return j;
     return -1;
@@ -206,18 +213,32 @@ export function verifyChain(events: readonly AuditEvent[], key: string, options:
     }
     if (!hasValidMac(key, event)) {
       const next = all[i + 1];
-      const chainGoesOn = next !== undefined && isWellFormed(next) && next.seq === expected
-        && (link === undefined || next.prev === link) && hasValidMac(key, next);
-      const headBefore = next === undefined && i === events.length - 1 && options.expectedHead
-        && options.expectedHead.seq === expected - 1 && (link === undefined || options.expectedHead.mac === link);
+      const chainGoesOn =
+        next !== undefined && isWellFormed(next) && next.seq === expected && (link === undefined || next.prev === link) && hasValidMac(key, next);
+      const headBefore =
+        next === undefined &&
+        i === events.length - 1 &&
+        options.expectedHead &&
+        options.expectedHead.seq === expected - 1 &&
+        (link === undefined || options.expectedHead.mac === link);
       if (chainGoesOn || headBefore) {
-        return fail(i, event.seq, 'inserted', `seq ${event.seq} was not written with the MAC key and the chain ${chainGoesOn ? `goes on after it from seq ${expected - 1}` : `ended before it (head seq ${expected - 1})`}: a forged event was inserted`);
+        return fail(
+          i,
+          event.seq,
+          'inserted',
+          `seq ${event.seq} was not written with the MAC key and the chain ${chainGoesOn ? `goes on after it from seq ${expected - 1}` : `ended before it (head seq ${expected - 1})`}: a forged event was inserted`,
+        );
       }
       return fail(i, event.seq, 'modified', `seq ${event.seq} does not match its MAC: its content (or its MAC) was changed after it was written`);
     }
     if (event.seq === expected) {
       if (link !== undefined && event.prev !== link) {
-        return fail(i, event.seq, 'broken-link', `seq ${event.seq} is authentic but its prev is not the MAC of ${i === 0 ? 'the chain\'s start (trim point)' : `seq ${expected - 1}`}: the chain was forked by a holder of the key`);
+        return fail(
+          i,
+          event.seq,
+          'broken-link',
+          `seq ${event.seq} is authentic but its prev is not the MAC of ${i === 0 ? "the chain's start (trim point)" : `seq ${expected - 1}`}: the chain was forked by a holder of the key`,
+        );
       }
       expected += 1;
       link = event.mac;
@@ -225,21 +246,32 @@ export function verifyChain(events: readonly AuditEvent[], key: string, options:
     }
     if (event.seq > expected) {
       const copy = laterIndex(i + 1, (e) => e.seq === event.seq && e.mac === event.mac && hasValidMac(key, e));
-      if (copy >= 0) return fail(i, event.seq, 'inserted', `seq ${event.seq} is a copy of the event at position ${copy + 1}, placed where seq ${expected} should be`);
+      if (copy >= 0)
+        return fail(i, event.seq, 'inserted', `seq ${event.seq} is a copy of the event at position ${copy + 1}, placed where seq ${expected} should be`);
       const moved = laterIndex(i + 1, (e) => e.seq === expected);
       if (moved >= 0 && hasValidMac(key, all[moved]!)) {
         return fail(i, event.seq, 'reordered', `expected seq ${expected} here, found seq ${event.seq}; seq ${expected} comes later, at position ${moved + 1}`);
       }
       if (moved >= 0) {
-        return fail(i, event.seq, 'modified', `expected seq ${expected} here, found seq ${event.seq}; an event with seq ${expected} that does not match its MAC is at position ${moved + 1}: it was rewritten (removed, changed and added again)`);
+        return fail(
+          i,
+          event.seq,
+          'modified',
+          `expected seq ${expected} here, found seq ${event.seq}; an event with seq ${expected} that does not match its MAC is at position ${moved + 1}: it was rewritten (removed, changed and added again)`,
+        );
       }
       const missing = event.seq - expected === 1 ? `seq ${expected}` : `seq ${expected}..${event.seq - 1}`;
       return fail(i, event.seq, 'deleted', `expected seq ${expected}, found seq ${event.seq}: ${missing} ${event.seq - expected === 1 ? 'is' : 'are'} missing`);
     }
     const earlier = events.slice(0, i).findIndex((e) => e.seq === event.seq && e.mac === event.mac);
-    return fail(i, event.seq, 'inserted', earlier >= 0
-      ? `seq ${event.seq} is a copy of the event at position ${earlier + 1}, found where seq ${expected} should be`
-      : `expected seq ${expected}, found seq ${event.seq} again (an older event replayed)`);
+    return fail(
+      i,
+      event.seq,
+      'inserted',
+      earlier >= 0
+        ? `seq ${event.seq} is a copy of the event at position ${earlier + 1}, found where seq ${expected} should be`
+        : `expected seq ${expected}, found seq ${event.seq} again (an older event replayed)`,
+    );
   }
 
   const count = events.length;
@@ -275,19 +307,40 @@ export function checkCheckpoint(run: VerifiedRun, checkpoint: ChainHead | null, 
   const lastSeq = run.startSeq + run.count - 1;
   if (checkpoint === null) {
     if (run.count === 0 || name === 'anchor') return undefined;
-    return { ok: false, position: 1, seq: run.startSeq, problem: 'head-mismatch', message: `the log records no head but holds events from seq ${run.startSeq}: the head was removed` };
+    return {
+      ok: false,
+      position: 1,
+      seq: run.startSeq,
+      problem: 'head-mismatch',
+      message: `the log records no head but holds events from seq ${run.startSeq}: the head was removed`,
+    };
   }
   if (checkpoint.seq < run.startSeq - 1) {
     if (name === 'anchor') return undefined;
-    return { ok: false, position: 1, seq: run.startSeq, problem: 'head-mismatch', message: `the head says seq ${checkpoint.seq} but the chain starts at seq ${run.startSeq}` };
+    return {
+      ok: false,
+      position: 1,
+      seq: run.startSeq,
+      problem: 'head-mismatch',
+      message: `the head says seq ${checkpoint.seq} but the chain starts at seq ${run.startSeq}`,
+    };
   }
   if (checkpoint.seq === run.startSeq - 1) {
     if (run.startPrev === undefined || run.startPrev === checkpoint.mac) return undefined;
-    return { ok: false, position: 1, seq: run.startSeq, problem: 'head-mismatch', message: `the ${name} at seq ${checkpoint.seq} does not match the prev the chain starts with` };
+    return {
+      ok: false,
+      position: 1,
+      seq: run.startSeq,
+      problem: 'head-mismatch',
+      message: `the ${name} at seq ${checkpoint.seq} does not match the prev the chain starts with`,
+    };
   }
   if (checkpoint.seq > lastSeq) {
     return {
-      ok: false, position: run.count + 1, seq: lastSeq + 1, problem: 'truncated',
+      ok: false,
+      position: run.count + 1,
+      seq: lastSeq + 1,
+      problem: 'truncated',
       message: run.count
         ? `the chain ends at seq ${lastSeq} but the ${name} records seq ${checkpoint.seq}: ${checkpoint.seq - lastSeq} event(s) removed from the end`
         : `the chain is empty but the ${name} records seq ${checkpoint.seq}: the events from seq ${run.startSeq} were removed`,
@@ -295,5 +348,11 @@ export function checkCheckpoint(run: VerifiedRun, checkpoint: ChainHead | null, 
   }
   const mac = run.macAt(checkpoint.seq);
   if (mac === undefined || mac === checkpoint.mac) return undefined;
-  return { ok: false, position: checkpoint.seq - run.startSeq + 1, seq: checkpoint.seq, problem: 'head-mismatch', message: `seq ${checkpoint.seq} does not have the MAC the ${name} records: the chain was rewritten from there by a holder of the key, or the ${name} was changed` };
+  return {
+    ok: false,
+    position: checkpoint.seq - run.startSeq + 1,
+    seq: checkpoint.seq,
+    problem: 'head-mismatch',
+    message: `seq ${checkpoint.seq} does not have the MAC the ${name} records: the chain was rewritten from there by a holder of the key, or the ${name} was changed`,
+  };
 }

@@ -71,14 +71,16 @@ function positiveInteger(name: string, value: string | undefined, fallback?: num
 function isoDate(name: string, value: string | undefined): string {
   if (value === undefined) throw new UsageError(`audit export: expected ${name} <ISO date>, got none`);
   const ms = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) throw new UsageError(`audit export: expected ${name} as an ISO 8601 date (2025-01-31 or 2025-01-31T08:00:00Z), got ${JSON.stringify(value)}`);
+  if (Number.isNaN(ms))
+    throw new UsageError(`audit export: expected ${name} as an ISO 8601 date (2025-01-31 or 2025-01-31T08:00:00Z), got ${JSON.stringify(value)}`);
   return new Date(ms).toISOString();
 }
 
 function anchorsOf(values: string[] | undefined): ChainHead[] {
   return (values ?? []).map((text) => {
     const match = /^(\d+):([A-Za-z0-9_-]{43})$/.exec(text);
-    if (!match) throw new UsageError(`audit verify: expected --anchor SEQ:MAC (a seq and the 43-character MAC from the SIEM's line), got ${JSON.stringify(text)}`);
+    if (!match)
+      throw new UsageError(`audit verify: expected --anchor SEQ:MAC (a seq and the 43-character MAC from the SIEM's line), got ${JSON.stringify(text)}`);
     return { seq: Number(match[1]), mac: match[2]! };
   });
 }
@@ -95,9 +97,11 @@ async function macKeyOf(config: { audit?: { macKey?: string | undefined }; keys?
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`audit: expected to read the MAC key from ${file}, got ${(err as Error).message}`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new UsageError(`audit: expected to read the MAC key from ${file}, got ${(err as Error).message}`);
     }
-    if (text === undefined) throw new UsageError(`audit: expected the audit MAC key in AUDIT_MAC_KEY (or audit.macKey, or ${file}), got none: without it nothing can be verified`);
+    if (text === undefined)
+      throw new UsageError(`audit: expected the audit MAC key in AUDIT_MAC_KEY (or audit.macKey, or ${file}), got none: without it nothing can be verified`);
     try {
       key = JSON.parse(text) as string;
     } catch {
@@ -116,7 +120,16 @@ function clean(text: string): string {
 
 function humanLine(e: AuditEvent): string {
   const parts = [`#${e.seq}`, e.time, e.type, e.outcome];
-  for (const [name, value] of [['actor', e.actor], ['profession', e.profession], ['client', e.clientId], ['reason', e.reason], ['ip', e.ip], ['ua', e.userAgent], ['req', e.requestId], ['instance', e.instance]] as const) {
+  for (const [name, value] of [
+    ['actor', e.actor],
+    ['profession', e.profession],
+    ['client', e.clientId],
+    ['reason', e.reason],
+    ['ip', e.ip],
+    ['ua', e.userAgent],
+    ['req', e.requestId],
+    ['instance', e.instance],
+  ] as const) {
     if (value !== undefined) parts.push(`${name}=${JSON.stringify(value)}`);
   }
   if (e.details && Object.keys(e.details).length) parts.push(`details=${JSON.stringify(e.details)}`);
@@ -137,10 +150,20 @@ async function outputTo(path: string | undefined): Promise<Output> {
   try {
     handle = await open(path, 'wx', 0o600);
   } catch (err) {
-    throw new UsageError(`audit export: expected --out to name a new file, got ${JSON.stringify(path)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new UsageError(
+      `audit export: expected --out to name a new file, got ${JSON.stringify(path)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   const file = handle;
-  return { write: async (text) => { await file.writeFile(text, 'utf8'); }, close: async () => { await file.sync(); await file.close(); } };
+  return {
+    write: async (text) => {
+      await file.writeFile(text, 'utf8');
+    },
+    close: async () => {
+      await file.sync();
+      await file.close();
+    },
+  };
 }
 
 async function verifyFile(path: string, key: string, anchors: ChainHead[]): Promise<number> {
@@ -148,7 +171,8 @@ async function verifyFile(path: string, key: string, anchors: ChainHead[]): Prom
   try {
     events = parseJsonl(await readFile(path, 'utf8'));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code) throw new UsageError(`audit verify: expected --file to be a readable JSON-lines export, got ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code)
+      throw new UsageError(`audit verify: expected --file to be a readable JSON-lines export, got ${(err as Error).message}`);
     process.stdout.write(`TAMPERED at position ? (seq ?): malformed — ${(err as Error).message}\n`);
     return 1;
   }
@@ -159,7 +183,9 @@ async function verifyFile(path: string, key: string, anchors: ChainHead[]): Prom
     process.stdout.write(`${describe(result)}\n`);
     return 1;
   }
-  process.stdout.write(result.count ? `OK: ${result.count} events, chain intact (seq ${result.firstSeq}..${result.lastSeq})\n` : 'OK: 0 events, chain intact (empty)\n');
+  process.stdout.write(
+    result.count ? `OK: ${result.count} events, chain intact (seq ${result.firstSeq}..${result.lastSeq})\n` : 'OK: 0 events, chain intact (empty)\n',
+  );
   return 0;
 }
 
@@ -176,9 +202,15 @@ async function verify(log: AuditLog, key: string, values: Values): Promise<numbe
     process.stdout.write(`${describe(result)}\n`);
     return 1;
   }
-  for (const anchor of result.skippedAnchors ?? []) process.stderr.write(`audit verify: anchor seq ${anchor.seq} lies before the start (seq ${result.firstSeq ?? '?'}): not checked\n`);
-  if (result.trimPoint) process.stderr.write(`audit verify: the chain was trimmed before seq ${result.trimPoint.seq} on ${result.trimPoint.time}; earlier events are in the retention exports\n`);
-  process.stdout.write(result.count ? `OK: ${result.count} events, chain intact (seq ${result.firstSeq}..${result.lastSeq})\n` : 'OK: 0 events, chain intact (empty)\n');
+  for (const anchor of result.skippedAnchors ?? [])
+    process.stderr.write(`audit verify: anchor seq ${anchor.seq} lies before the start (seq ${result.firstSeq ?? '?'}): not checked\n`);
+  if (result.trimPoint)
+    process.stderr.write(
+      `audit verify: the chain was trimmed before seq ${result.trimPoint.seq} on ${result.trimPoint.time}; earlier events are in the retention exports\n`,
+    );
+  process.stdout.write(
+    result.count ? `OK: ${result.count} events, chain intact (seq ${result.firstSeq}..${result.lastSeq})\n` : 'OK: 0 events, chain intact (empty)\n',
+  );
   return 0;
 }
 
@@ -208,7 +240,9 @@ async function exportEvents(log: AuditLog, values: Values): Promise<number> {
   } finally {
     await out.close();
   }
-  process.stderr.write(`audit export: ${count} event(s)${count ? ` (seq ${first}..${last})` : ''} from ${fromTime} to ${toTime}${values.out ? ` written to ${values.out}` : ''}; run verify to check the chain they belong to\n`);
+  process.stderr.write(
+    `audit export: ${count} event(s)${count ? ` (seq ${first}..${last})` : ''} from ${fromTime} to ${toTime}${values.out ? ` written to ${values.out}` : ''}; run verify to check the chain they belong to\n`,
+  );
   return 0;
 }
 
@@ -222,11 +256,17 @@ async function tail(log: AuditLog, values: Values): Promise<number> {
   let lastSeq = latest.at(-1)?.seq ?? (await log.head())?.seq ?? 0;
   let stop = false;
   let wake: (() => void) | undefined;
-  const halt = () => { stop = true; wake?.(); };
+  const halt = () => {
+    stop = true;
+    wake?.();
+  };
   process.once('SIGINT', halt);
   process.once('SIGTERM', halt);
   while (!stop) {
-    await new Promise<void>((resolve) => { wake = resolve; setTimeout(resolve, interval).unref(); });
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      setTimeout(resolve, interval).unref();
+    });
     if (stop) break;
     const fresh = (await log.range({ fromSeq: lastSeq + 1, order: 'newest-first' })).reverse();
     if (fresh.length) {
@@ -306,7 +346,9 @@ async function main(argv: string[]): Promise<number> {
     const key = command === 'reindex' ? '' : await macKeyOf(config);
     if (command === 'verify' && values.file) return await verifyFile(values.file, key, anchorsOf(values.anchor));
     if (!config.redis.url && !config.redis.sentinels && !config.redis.clusterNodes) {
-      throw new UsageError('audit: expected REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES), got none: the audit trail the CLI reads is the shared Redis stream');
+      throw new UsageError(
+        'audit: expected REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES), got none: the audit trail the CLI reads is the shared Redis stream',
+      );
     }
     redis = createRedisConnection(config.redis);
     if (command === 'reindex') return await reindex(redis, createKeyNames(config.redis.prefix), values);

@@ -62,7 +62,14 @@ type AdminAction = {
 
 export type AuditDetailsByType = {
   'signin.started': { reasons: string[] } & Wanted;
-  'signin.succeeded': SignedIn & { amr: string[]; phishingResistant: boolean; keyName?: string | undefined; durationMs: number | undefined; finess?: string[]; establishments?: string[] };
+  'signin.succeeded': SignedIn & {
+    amr: string[];
+    phishingResistant: boolean;
+    keyName?: string | undefined;
+    durationMs: number | undefined;
+    finess?: string[];
+    establishments?: string[];
+  };
   'signin.failed': { method?: 'webauthn'; ceremony?: Ceremony; why?: string };
   'psc.verified': SignedIn & { authMode: string | null | undefined; upstreamAcr?: string | null | undefined; created: boolean };
   'psc.failed': NoDetails;
@@ -73,7 +80,17 @@ export type AuditDetailsByType = {
   'key.offered': { required: boolean };
   'key.enrolment_started': { via: 'after-psc' | 'account' };
   'key.skipped': NoDetails;
-  'key.enrolled': { via?: 'after-psc' | 'account'; kind?: string; keyName?: string; aaguid?: string; attestationFormat?: string; model?: string; keys?: number; boundBy?: string; boundAt?: Level };
+  'key.enrolled': {
+    via?: 'after-psc' | 'account';
+    kind?: string;
+    keyName?: string;
+    aaguid?: string;
+    attestationFormat?: string;
+    model?: string;
+    keys?: number;
+    boundBy?: string;
+    boundAt?: Level;
+  };
   'key.renamed': KeyNamed;
   'key.raised': { by?: 'sign-in' | 'in-person'; kind?: string; from?: Level; to?: Level; method?: string; phishingResistant?: boolean; operator?: string };
   'key.revoked': { by: 'owner' | 'admin'; keysLeft: number; count?: number; kind?: string; keyName?: string; operator?: string };

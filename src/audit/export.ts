@@ -7,7 +7,22 @@ import { canonical } from './canonical.ts';
 import { isWellFormed } from './chain.ts';
 import type { AuditEvent } from './types.ts';
 
-export const CSV_COLUMNS = ['seq', 'time', 'type', 'outcome', 'actor', 'profession', 'clientId', 'reason', 'ip', 'userAgent', 'requestId', 'instance', 'details', 'mac'] as const;
+export const CSV_COLUMNS = [
+  'seq',
+  'time',
+  'type',
+  'outcome',
+  'actor',
+  'profession',
+  'clientId',
+  'reason',
+  'ip',
+  'userAgent',
+  'requestId',
+  'instance',
+  'details',
+  'mac',
+] as const;
 
 /** One canonical JSON event per line, each line ending with "\n" ("" for no events). */
 export function toJsonl(events: readonly AuditEvent[]): string {
@@ -25,7 +40,8 @@ export function parseJsonl(text: string): AuditEvent[] {
     } catch {
       throw new SyntaxError(`audit JSON lines, line ${i + 1}: expected a JSON object, got ${JSON.stringify(line.slice(0, 40))}`);
     }
-    if (!isWellFormed(value)) throw new TypeError(`audit JSON lines, line ${i + 1}: expected an audit event with seq, time, instance, type, outcome, prev and mac`);
+    if (!isWellFormed(value))
+      throw new TypeError(`audit JSON lines, line ${i + 1}: expected an audit event with seq, time, instance, type, outcome, prev and mac`);
     events.push(value);
   });
   return events;

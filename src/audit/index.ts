@@ -3,13 +3,41 @@
  * logs (Redis, memory), the recorder and its mirror, sources, redaction, export, retention,
  * search (an index kept with the stream) and its rebuild.
  */
-export { AUDIT_EVENT_TYPES, type AuditDetailsOf, type AuditEnvelope, type AuditEvent, type AuditEventType, type AuditInput, type AuditInputOf, type AuditOutcome, type AuditRecorder, type AuditSource, type StoredAuditInput } from './types.ts';
+export {
+  AUDIT_EVENT_TYPES,
+  type AuditDetailsOf,
+  type AuditEnvelope,
+  type AuditEvent,
+  type AuditEventType,
+  type AuditInput,
+  type AuditInputOf,
+  type AuditOutcome,
+  type AuditRecorder,
+  type AuditSource,
+  type StoredAuditInput,
+} from './types.ts';
 export type { AuditDetailValue, AuditDetailsByType, StoredAuditDetails } from './details.ts';
 export { AUDIT_CATALOGUE, type CatalogueEntry } from './catalogue.ts';
 export { canonical, canonicalObject, canonicalWithMember, toJsonValue, type JsonValue } from './canonical.ts';
 export {
-  MIN_MAC_KEY_LENGTH, assertMacKey, macFor, hasValidMac, linkEvents, chainEvents, trimPointMac, isAuthenticTrimPoint, verifyChain, checkCheckpoint,
-  type AuditEventBody, type AuditTrimPoint, type ChainHead, type ChainProblem, type ChainVerification, type UnsignedAuditEvent, type VerifyChainOptions, type VerifiedRun,
+  MIN_MAC_KEY_LENGTH,
+  assertMacKey,
+  macFor,
+  hasValidMac,
+  linkEvents,
+  chainEvents,
+  trimPointMac,
+  isAuthenticTrimPoint,
+  verifyChain,
+  checkCheckpoint,
+  type AuditEventBody,
+  type AuditTrimPoint,
+  type ChainHead,
+  type ChainProblem,
+  type ChainVerification,
+  type UnsignedAuditEvent,
+  type VerifyChainOptions,
+  type VerifiedRun,
 } from './chain.ts';
 export { AuditLogFormatError, type AuditLog, type AuditRangeOptions, type AuditTrimOptions } from './log.ts';
 export { createMemoryAuditLog, type MemoryAuditLogOptions } from './memory-log.ts';

@@ -66,7 +66,9 @@ export class AuditLogFormatError extends Error {
   /** Where it is stored (Redis stream id), when there is such a thing. */
   readonly entryId: string | undefined;
   constructor(position: number, entryId: string | undefined, detail: string) {
-    super(`audit log entry ${position}${entryId ? ` (stream id ${entryId})` : ''}: expected a JSON audit event with seq, time, instance, type, outcome, prev and mac, got ${detail}`);
+    super(
+      `audit log entry ${position}${entryId ? ` (stream id ${entryId})` : ''}: expected a JSON audit event with seq, time, instance, type, outcome, prev and mac, got ${detail}`,
+    );
     this.position = position;
     this.entryId = entryId;
   }
@@ -93,7 +95,8 @@ export function prepareBody(input: AuditEventBody): AuditEventBody {
   if (!input || typeof input !== 'object') throw new TypeError(`audit append: expected an event object, got ${input === null ? 'null' : typeof input}`);
   const body = toJsonValue(input) as AuditEventBody & Partial<Pick<AuditEvent, 'seq' | 'prev' | 'mac'>>;
   for (const field of ['time', 'instance', 'type', 'outcome'] as const) {
-    if (typeof body[field] !== 'string' || body[field] === '') throw new TypeError(`audit append: expected a non-empty string ${field}, got ${JSON.stringify(body[field])}`);
+    if (typeof body[field] !== 'string' || body[field] === '')
+      throw new TypeError(`audit append: expected a non-empty string ${field}, got ${JSON.stringify(body[field])}`);
   }
   if (Number.isNaN(Date.parse(body.time))) throw new TypeError(`audit append: expected time as an ISO 8601 date, got ${JSON.stringify(body.time)}`);
   // The chain fields are the log's to assign.

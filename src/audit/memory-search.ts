@@ -29,7 +29,9 @@ function matching(entries: readonly PositionedEvent[], query: AuditQuery, upto: 
 export function searchEntries(entries: readonly PositionedEvent[], query: AuditQuery, page: AuditPageRequest = {}): AuditSearchResult {
   const { found, list, upto } = matching(entries, query, page.upto);
   const slice = pageOf(listView(list), page);
-  const events = found.slice(slice.start, slice.end).reverse()
+  const events = found
+    .slice(slice.start, slice.end)
+    .reverse()
     .map(({ position, event }) => ({ position: formatPosition(position.ms, position.n), event }));
   return { total: list.length, events, newer: slice.newer, older: slice.older, upto };
 }

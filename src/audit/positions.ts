@@ -25,7 +25,8 @@ export function parsePosition(text: string): ParsedPosition {
   const match = POSITION_PATTERN.exec(text);
   const ms = match ? Number(match[1]) : Number.NaN;
   const n = match ? Number(match[2]) : Number.NaN;
-  if (!match || ms > MAX_MS || n > MAX_N) throw new TypeError(`audit position: expected a stream id "ms-n" (e.g. "1733310000000-0"), got ${JSON.stringify(String(text).slice(0, 40))}`);
+  if (!match || ms > MAX_MS || n > MAX_N)
+    throw new TypeError(`audit position: expected a stream id "ms-n" (e.g. "1733310000000-0"), got ${JSON.stringify(String(text).slice(0, 40))}`);
   return { ms, n };
 }
 
@@ -177,8 +178,14 @@ export function concatView(parts: readonly SortedPositions[]): SortedPositions {
   };
   return {
     length,
-    msAt: (i) => { const [part, j] = locate(i); return part.msAt(j); },
-    nAt: (i) => { const [part, j] = locate(i); return part.nAt(j); },
+    msAt: (i) => {
+      const [part, j] = locate(i);
+      return part.msAt(j);
+    },
+    nAt: (i) => {
+      const [part, j] = locate(i);
+      return part.nAt(j);
+    },
   };
 }
 
@@ -206,7 +213,10 @@ export function upperBound(list: SortedPositions, p: ParsedPosition): number {
  * `from`, then a binary search (cheap when the answer is near, as in a merge).
  */
 export function gallop(list: SortedPositions, from: number, p: ParsedPosition): number {
-  const before = (i: number) => { const ms = list.msAt(i); return ms < p.ms || (ms === p.ms && list.nAt(i) < p.n); };
+  const before = (i: number) => {
+    const ms = list.msAt(i);
+    return ms < p.ms || (ms === p.ms && list.nAt(i) < p.n);
+  };
   if (from >= list.length || !before(from)) return from;
   let step = 1;
   let lo = from;

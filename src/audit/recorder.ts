@@ -122,7 +122,14 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
       } catch (err) {
         report(err, type);
         // The SIEM still sees what happened, marked as missing from the chain.
-        mirrorLine({ ...(body ?? { type: String(type), time: new Date().toISOString(), instance }), chain: 'unrecorded', chainError: err instanceof Error ? err.message : String(err) }, type);
+        mirrorLine(
+          {
+            ...(body ?? { type: String(type), time: new Date().toISOString(), instance }),
+            chain: 'unrecorded',
+            chainError: err instanceof Error ? err.message : String(err),
+          },
+          type,
+        );
       }
     },
   };
@@ -135,12 +142,16 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
  * appended to; its folder is created).
  */
 export function createAuditMirrorLogger(destination: 'stdout' | 'stderr' | string): Logger {
-  const stream = destination === 'stdout' || destination === 'stderr'
-    ? pino.destination({ dest: destination === 'stdout' ? 1 : 2, sync: true })
-    : pino.destination({ dest: destination, sync: true, append: true, mkdir: true, mode: 0o600 });
-  return pino({
-    base: null,
-    timestamp: false,
-    formatters: { level: (label) => ({ level: label }) },
-  }, stream);
+  const stream =
+    destination === 'stdout' || destination === 'stderr'
+      ? pino.destination({ dest: destination === 'stdout' ? 1 : 2, sync: true })
+      : pino.destination({ dest: destination, sync: true, append: true, mkdir: true, mode: 0o600 });
+  return pino(
+    {
+      base: null,
+      timestamp: false,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    stream,
+  );
 }

@@ -20,7 +20,8 @@ const SECRET_NAME = /pass(?:word|wd|phrase)|secret|private.?key|cookie|authoriza
 const TOKEN_NAME = /token|code|assertion|signature|verifier|attestation|clientdata|authenticatordata|nonce|^state$/i;
 /** Names that carry a hash of something, not the thing (e.g. accessTokenHash): not a credential. */
 const HASH_NAME = /hash$/i;
-const URL_CREDENTIAL = /[?&#;](?:access_token|id_token|refresh_token|id_token_hint|logout_token|token|code|code_verifier|client_secret|client_assertion|assertion|state|nonce|password|SAMLResponse)=([^&#\s]{8,})/i;
+const URL_CREDENTIAL =
+  /[?&#;](?:access_token|id_token|refresh_token|id_token_hint|logout_token|token|code|code_verifier|client_secret|client_assertion|assertion|state|nonce|password|SAMLResponse)=([^&#\s]{8,})/i;
 const BEARER = /\bBearer\s+[A-Za-z0-9._~+/=-]{16,}/i;
 const JWT_CANDIDATE = /[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
 const PSC_PROFILE_TEXT = /"SubjectRefPro"\s*:/;
@@ -94,6 +95,8 @@ export function findSecrets(value: unknown): SecretFinding[] {
 export function assertNoSecrets(value: unknown, label = 'value'): void {
   const findings = findSecrets(value);
   if (findings.length) {
-    throw new Error(`${label}: expected no tokens, codes, secrets, assertions or PSC profiles, found ${findings.map((f) => `${f.kind} at ${f.path}`).join(', ')}`);
+    throw new Error(
+      `${label}: expected no tokens, codes, secrets, assertions or PSC profiles, found ${findings.map((f) => `${f.kind} at ${f.path}`).join(', ')}`,
+    );
   }
 }

@@ -94,7 +94,7 @@ export function createRedisAuditLog(redis: Client, keyNames: KeyNames, macKey: s
   const shas = new Map<string, string>();
   async function script(source: string, scriptKeys: string[], args: string[]): Promise<unknown> {
     let sha = shas.get(source);
-    if (sha === undefined) shas.set(source, sha = sha1(source));
+    if (sha === undefined) shas.set(source, (sha = sha1(source)));
     try {
       return await redis.evalsha(sha, scriptKeys.length, ...scriptKeys, ...args);
     } catch (err) {
@@ -126,7 +126,8 @@ export function createRedisAuditLog(redis: Client, keyNames: KeyNames, macKey: s
         continue;
       }
       options.onConflict?.(attempt, bodies.length);
-      if (Date.now() > deadline) throw new Error(`audit append: expected to commit within ${maxCommitMs} ms, got a conflicting writer on each of ${attempt} attempts`);
+      if (Date.now() > deadline)
+        throw new Error(`audit append: expected to commit within ${maxCommitMs} ms, got a conflicting writer on each of ${attempt} attempts`);
       // Retry at once with the head the script saw: one round trip, where the writer that won
       // needs two (read, then write) for its next batch. Every 8th loss, a short jittered pause
       // then a fresh read, in case several writers keep colliding in step.
@@ -189,9 +190,9 @@ export function createRedisAuditLog(redis: Client, keyNames: KeyNames, macKey: s
     let from = direction === 'forward' ? start : end;
     const to = direction === 'forward' ? end : start;
     for (;;) {
-      const page = (direction === 'forward'
-        ? await redis.xrange(streamKey, from, to, 'COUNT', pageSize)
-        : await redis.xrevrange(streamKey, from, to, 'COUNT', pageSize)) as StreamEntry[];
+      const page = (
+        direction === 'forward' ? await redis.xrange(streamKey, from, to, 'COUNT', pageSize) : await redis.xrevrange(streamKey, from, to, 'COUNT', pageSize)
+      ) as StreamEntry[];
       if (page.length) yield page;
       if (page.length < pageSize) return;
       from = `(${page.at(-1)![0]}`;
@@ -226,10 +227,13 @@ export function createRedisAuditLog(redis: Client, keyNames: KeyNames, macKey: s
         return Promise.reject(err);
       }
       // Each request waits for the commit of its event within its own store deadline.
-      return awaitShared(new Promise<AuditEvent>((resolve, reject) => {
-        queue.push({ body, resolve, reject });
-        kick();
-      }), 'audit append');
+      return awaitShared(
+        new Promise<AuditEvent>((resolve, reject) => {
+          queue.push({ body, resolve, reject });
+          kick();
+        }),
+        'audit append',
+      );
     },
 
     async range(rangeOptions: AuditRangeOptions = {}) {
@@ -311,7 +315,8 @@ export function createRedisAuditLog(redis: Client, keyNames: KeyNames, macKey: s
       const minId = firstKept ? firstKept[1] : nextId(lastRemoved[1]);
       const stored = { ...point, mac: trimPointMac(macKey, point) };
       const result = Number(await script(TRIM_SCRIPT, [trimKey, streamKey], [JSON.stringify(stored), String(point.seq), minId]));
-      if (result < 0) throw new Error(`audit trim: expected to move the trim point forward to seq ${point.seq}, but another trim already went at least that far`);
+      if (result < 0)
+        throw new Error(`audit trim: expected to move the trim point forward to seq ${point.seq}, but another trim already went at least that far`);
       cursors.clear();
       await dropTrimmedIndex(redis, keyNames, minId);
       return result;

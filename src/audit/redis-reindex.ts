@@ -165,7 +165,12 @@ async function backfill(redis: Client, ix: AuditIndexKeys, streamKey: string, op
 }
 
 /** KEYS and ARGV of the back-fill script for these entries (oldest first). */
-function backfillCall(ix: AuditIndexKeys, gen: number, since: string | null, entries: readonly StreamEntry[]): { keys: string[]; args: Array<string | Buffer> } {
+function backfillCall(
+  ix: AuditIndexKeys,
+  gen: number,
+  since: string | null,
+  entries: readonly StreamEntry[],
+): { keys: string[]; args: Array<string | Buffer> } {
   const perKey = new Map<string, { month: string; parts: Buffer[] }>();
   for (const entry of entries) {
     const position = parsePosition(entry[0]);

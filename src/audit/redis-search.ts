@@ -16,8 +16,19 @@ import type { Cluster, Redis } from 'ioredis';
 import type { KeyNames } from '../store/key-names.ts';
 import { auditIndexKeys, generationOf, monthsBetween } from './index-keys.ts';
 import {
-  ENTRY_BYTES, bufferView, comparePositions, concatView, decodeEntries, formatPosition, gallop, listView, parsePosition,
-  type AuditPosition, type EntryFilter, type ParsedPosition, type SortedPositions,
+  ENTRY_BYTES,
+  bufferView,
+  comparePositions,
+  concatView,
+  decodeEntries,
+  formatPosition,
+  gallop,
+  listView,
+  parsePosition,
+  type AuditPosition,
+  type EntryFilter,
+  type ParsedPosition,
+  type SortedPositions,
 } from './positions.ts';
 import { pageOf, queryTerms, type AuditMatches, type AuditPageRequest, type AuditQuery, type AuditSearchResult } from './search.ts';
 import { tryParse, type StreamEntry } from './stream-entry.ts';
@@ -69,7 +80,12 @@ function oneCriterion(segments: readonly Segment[], filter: EntryFilter): Sorted
     const before = parts[i - 1]!;
     const last = { ms: before.msAt(before.length - 1), n: before.nAt(before.length - 1) };
     if (comparePositions(last, { ms: parts[i]!.msAt(0), n: parts[i]!.nAt(0) }) >= 0) {
-      return listView(decodeEntries(segments.map((segment) => segment.buffer), filter));
+      return listView(
+        decodeEntries(
+          segments.map((segment) => segment.buffer),
+          filter,
+        ),
+      );
     }
   }
   return parts.length === 1 ? parts[0]! : concatView(parts);
@@ -79,7 +95,10 @@ function oneCriterion(segments: readonly Segment[], filter: EntryFilter): Sorted
 function allCriteria(terms: ReadonlyArray<readonly Segment[]>, filter: EntryFilter): SortedPositions {
   const sizes = terms.map((segments) => segments.reduce((sum, s) => sum + s.buffer.length, 0));
   const driverAt = sizes.indexOf(Math.min(...sizes));
-  const driver = decodeEntries(terms[driverAt]!.map((s) => s.buffer), filter);
+  const driver = decodeEntries(
+    terms[driverAt]!.map((s) => s.buffer),
+    filter,
+  );
   const kept = new Uint8Array(driver.length).fill(1);
   terms.forEach((segments, t) => {
     if (t === driverAt) return;
@@ -89,7 +108,8 @@ function allCriteria(terms: ReadonlyArray<readonly Segment[]>, filter: EntryFilt
     for (let i = 0; i < driver.length; i++) {
       if (!kept[i]) continue;
       const time = driver.time[i]!;
-      if (current < 0 || time < segments[current]!.startMs || time >= segments[current]!.endMs) current = segments.findIndex((s) => time >= s.startMs && time < s.endMs);
+      if (current < 0 || time < segments[current]!.startMs || time >= segments[current]!.endMs)
+        current = segments.findIndex((s) => time >= s.startMs && time < s.endMs);
       if (current < 0) {
         kept[i] = 0;
         continue;
@@ -117,7 +137,8 @@ export function createRedisAuditSearch(redis: Client, keyNames: KeyNames): Redis
 
   /** The kept trail's bounds (oldest event, snapshot), the index generation and its months. */
   async function snapshot(upto: ParsedPosition | undefined): Promise<Snapshot | undefined> {
-    const [[, first], [, last], [, rawGen]] = (await redis.pipeline()
+    const [[, first], [, last], [, rawGen]] = (await redis
+      .pipeline()
       .xrange(streamKey, '-', '+', 'COUNT', 1)
       .xrevrange(streamKey, '+', '-', 'COUNT', 1)
       .get(ix.genKey)
@@ -126,7 +147,10 @@ export function createRedisAuditSearch(redis: Client, keyNames: KeyNames): Redis
     const newest = last[0]?.[0];
     if (!oldest || !newest) return undefined;
     const gen = generationOf(rawGen);
-    const [[, since], [, months]] = (await redis.pipeline().get(ix.since(gen)).smembers(ix.months(gen)).exec())! as [[unknown, string | null], [unknown, string[]]];
+    const [[, since], [, months]] = (await redis.pipeline().get(ix.since(gen)).smembers(ix.months(gen)).exec())! as [
+      [unknown, string | null],
+      [unknown, string[]],
+    ];
     const newestPosition = parsePosition(newest);
     const highest = upto && comparePositions(upto, newestPosition) < 0 ? upto : newestPosition;
     return { oldest: parsePosition(oldest), highest, gen, indexedFrom: since ? parsePosition(since) : undefined, months };
@@ -141,10 +165,12 @@ export function createRedisAuditSearch(redis: Client, keyNames: KeyNames): Redis
     const names = terms.flatMap(([field, value]) => months.map((month) => ix.term(snap.gen, field, value, month)));
     const values = await redis.mgetBuffer(...names);
     const bounds = months.map(monthBounds);
-    const segments = terms.map((_, t) => months.flatMap((_month, m): Segment[] => {
-      const buffer = values[t * months.length + m];
-      return buffer && buffer.length >= ENTRY_BYTES ? [{ buffer, startMs: bounds[m]![0], endMs: bounds[m]![1] }] : [];
-    }));
+    const segments = terms.map((_, t) =>
+      months.flatMap((_month, m): Segment[] => {
+        const buffer = values[t * months.length + m];
+        return buffer && buffer.length >= ENTRY_BYTES ? [{ buffer, startMs: bounds[m]![0], endMs: bounds[m]![1] }] : [];
+      }),
+    );
     const filter = { fromMs: query.fromMs, toMs: query.toMs, lowest: snap.oldest, highest: snap.highest };
     return { list: segments.length === 1 ? oneCriterion(segments[0]!, filter) : allCriteria(segments, filter), snap };
   }

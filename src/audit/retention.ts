@@ -83,7 +83,11 @@ export async function trimExpired(options: TrimExpiredOptions): Promise<TrimExpi
     if (!temp || !first || !last) return { count: 0, exported: 0, cutoff };
     await temp.handle.sync();
   } catch (err) {
-    if (temp) await temp.handle.close().then(() => unlink(temp!.path)).catch(() => {});
+    if (temp)
+      await temp.handle
+        .close()
+        .then(() => unlink(temp!.path))
+        .catch(() => {});
     throw err;
   }
   await temp.handle.close();

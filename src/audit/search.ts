@@ -75,7 +75,12 @@ export type IndexField = 'all' | 'actor' | 'type' | 'client' | 'outcome';
 /** The (field, value) pairs under which an event is indexed. */
 export function indexTermsOf(event: { actor?: unknown; type?: unknown; clientId?: unknown; outcome?: unknown }): Array<[IndexField, string]> {
   const terms: Array<[IndexField, string]> = [['all', '']];
-  const fields: Array<[Exclude<IndexField, 'all'>, unknown]> = [['actor', event.actor], ['type', event.type], ['client', event.clientId], ['outcome', event.outcome]];
+  const fields: Array<[Exclude<IndexField, 'all'>, unknown]> = [
+    ['actor', event.actor],
+    ['type', event.type],
+    ['client', event.clientId],
+    ['outcome', event.outcome],
+  ];
   for (const [field, value] of fields) if (typeof value === 'string' && value !== '') terms.push([field, value]);
   return terms;
 }
@@ -93,12 +98,14 @@ export function queryTerms(query: AuditQuery): Array<[IndexField, string]> {
 /** True when the event meets every criterion of the query (its own time for the period). */
 export function matchesQuery(event: AuditEvent, query: AuditQuery): boolean {
   const time = Date.parse(event.time);
-  return (!query.actor || event.actor === query.actor)
-    && (!query.type || event.type === query.type)
-    && (!query.clientId || event.clientId === query.clientId)
-    && (!query.outcome || event.outcome === query.outcome)
-    && (query.fromMs === undefined || time >= query.fromMs)
-    && (query.toMs === undefined || time < query.toMs);
+  return (
+    (!query.actor || event.actor === query.actor) &&
+    (!query.type || event.type === query.type) &&
+    (!query.clientId || event.clientId === query.clientId) &&
+    (!query.outcome || event.outcome === query.outcome) &&
+    (query.fromMs === undefined || time >= query.fromMs) &&
+    (query.toMs === undefined || time < query.toMs)
+  );
 }
 
 /** Which matches a page shows: indexes [start, end) of the sorted list, and how many lie around it. */

@@ -24,7 +24,9 @@ export const USER_AGENT_SUMMARY_MAX = 48;
  */
 export function reduceIp(ip: string | undefined, policy: IpPolicy, hashKey?: string): string | undefined {
   if (policy === 'hashed' && (typeof hashKey !== 'string' || hashKey.length < 32)) {
-    throw new TypeError(`audit ip policy "hashed": expected the audit MAC key (at least 32 characters) to hash addresses with, got ${typeof hashKey === 'string' ? `${hashKey.length} characters` : 'none'}`);
+    throw new TypeError(
+      `audit ip policy "hashed": expected the audit MAC key (at least 32 characters) to hash addresses with, got ${typeof hashKey === 'string' ? `${hashKey.length} characters` : 'none'}`,
+    );
   }
   const address = normalizeIp(ip);
   if (!address) return undefined;
@@ -52,7 +54,10 @@ function ipHashKey(macKey: string): Buffer {
 /** The address without brackets, zone id or IPv4-mapped prefix; IPv6 lower-cased; undefined if not an IP. */
 export function normalizeIp(ip: string | undefined): string | undefined {
   if (typeof ip !== 'string') return undefined;
-  let address = ip.trim().replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
+  let address = ip
+    .trim()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/%.*$/, '');
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
   if (mapped) address = mapped[1]!;
   if (isIPv4(address)) return address;
@@ -66,7 +71,9 @@ export function normalizeIp(ip: string | undefined): string | undefined {
 }
 
 function truncateIPv6(address: string): string {
-  const groups = expandIPv6(address).slice(0, 3).map((g) => g.replace(/^0+(?=.)/, ''));
+  const groups = expandIPv6(address)
+    .slice(0, 3)
+    .map((g) => g.replace(/^0+(?=.)/, ''));
   while (groups.length && groups.at(-1) === '0') groups.pop();
   return `${groups.join(':')}::`;
 }

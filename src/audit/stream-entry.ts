@@ -14,7 +14,15 @@ export type StreamEntry = [id: string, fields: string[]];
 export function parseEntry(entry: StreamEntry, position: number): AuditEvent {
   const [id, fields] = entry;
   const index = fields.findIndex((name, i) => i % 2 === 0 && name === 'e');
-  if (index < 0) throw new AuditLogFormatError(position, id, `an entry with fields [${fields.filter((_, i) => i % 2 === 0).join(', ').slice(0, 80)}] and no "e"`);
+  if (index < 0)
+    throw new AuditLogFormatError(
+      position,
+      id,
+      `an entry with fields [${fields
+        .filter((_, i) => i % 2 === 0)
+        .join(', ')
+        .slice(0, 80)}] and no "e"`,
+    );
   const value = parseJson(fields[index + 1] ?? '');
   if (value === undefined) throw new AuditLogFormatError(position, id, 'text that is not JSON');
   if (!isWellFormed(value)) throw new AuditLogFormatError(position, id, 'JSON without them');

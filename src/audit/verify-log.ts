@@ -46,7 +46,14 @@ async function verifyOnce(log: AuditLog, key: string, options: VerifyLogOptions)
   const head = await log.head();
   const base = { trimPoint, head };
   if (trimPoint && !isAuthenticTrimPoint(key, trimPoint)) {
-    return { ok: false, position: 1, seq: trimPoint.seq, problem: 'bad-trim-point', message: `the trim point (seq ${trimPoint.seq}) was not written with the MAC key: the start of the chain was moved`, ...base };
+    return {
+      ok: false,
+      position: 1,
+      seq: trimPoint.seq,
+      problem: 'bad-trim-point',
+      message: `the trim point (seq ${trimPoint.seq}) was not written with the MAC key: the start of the chain was moved`,
+      ...base,
+    };
   }
   const chainStart = trimPoint?.seq ?? 1;
   const { fromSeq } = options;

@@ -19,7 +19,16 @@ export const ceremonyBody = express.json({ limit: '16kb', strict: true, type: 'a
  * refusals of the request, unexpected errors), which the error pages answer.
  */
 function ceremonyRefusalOf(err: unknown): Refusal | undefined {
-  if (err instanceof WebAuthnError) return { status: 400, code: err.code, messageKey: `webauthn.error.${err.code}`, params: {}, problems: [], log: 'ceremony-failed', detail: err.detail ?? err.message };
+  if (err instanceof WebAuthnError)
+    return {
+      status: 400,
+      code: err.code,
+      messageKey: `webauthn.error.${err.code}`,
+      params: {},
+      problems: [],
+      log: 'ceremony-failed',
+      detail: err.detail ?? err.message,
+    };
   if (err instanceof CredentialNameError) return { status: 400, code: 'invalid_key_name', params: {}, problems: [], log: 'refused' };
   const refusal = refusalOf(err);
   return refusal.log === 'refused' || refusal.log === 'outage' ? refusal : undefined;

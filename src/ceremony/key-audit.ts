@@ -10,7 +10,12 @@ import type { CredentialRepository } from '../webauthn/index.ts';
 import type { RequestAudit } from '../http/audit.ts';
 import { JourneyRefusal } from './journey-refusal.ts';
 
-export async function auditKeyRefusal(deps: { audit: RequestAudit; credentials: CredentialRepository }, req: Request, err: unknown, context: { clientId?: string; ceremony: 'sign-in' | 'second-factor' | 'enrolment' | 'raise' | 'quick'; actor?: string }): Promise<void> {
+export async function auditKeyRefusal(
+  deps: { audit: RequestAudit; credentials: CredentialRepository },
+  req: Request,
+  err: unknown,
+  context: { clientId?: string; ceremony: 'sign-in' | 'second-factor' | 'enrolment' | 'raise' | 'quick'; actor?: string },
+): Promise<void> {
   const code = err instanceof WebAuthnError || err instanceof JourneyRefusal ? err.code : undefined;
   if (!code) return;
   const credentialId = (req.body as { response?: { id?: unknown } } | undefined)?.response?.id;
@@ -18,11 +23,23 @@ export async function auditKeyRefusal(deps: { audit: RequestAudit; credentials: 
   const actor = context.actor ?? credential?.idNat;
   const base = { actor, clientId: context.clientId };
   if (code === 'counter-regression') {
-    await deps.audit.record({ type: 'key.counter_anomaly', outcome: 'failure', ...base, reason: 'possible-clone', details: { keyName: credential?.name, kind: credential?.kind } }, req);
+    await deps.audit.record(
+      { type: 'key.counter_anomaly', outcome: 'failure', ...base, reason: 'possible-clone', details: { keyName: credential?.name, kind: credential?.kind } },
+      req,
+    );
   }
   if (err instanceof WebAuthnError && err.compromise) {
     const { status, aaguid, model } = err.compromise;
-    await deps.audit.record({ type: 'key.model_compromised', outcome: 'failure', ...base, reason: code, details: { status, aaguid, model, ceremony: context.ceremony, keyName: credential?.name } }, req);
+    await deps.audit.record(
+      {
+        type: 'key.model_compromised',
+        outcome: 'failure',
+        ...base,
+        reason: code,
+        details: { status, aaguid, model, ceremony: context.ceremony, keyName: credential?.name },
+      },
+      req,
+    );
   }
   if (code === 'user-verification-missing') {
     await deps.audit.record({ type: 'key.uv_missing', outcome: 'failure', ...base, details: { ceremony: context.ceremony } }, req);
@@ -32,6 +49,9 @@ export async function auditKeyRefusal(deps: { audit: RequestAudit; credentials: 
   } else if (context.ceremony === 'raise') {
     await deps.audit.record({ type: 'key.raised', outcome: 'failure', ...base, reason: code }, req);
   } else {
-    await deps.audit.record({ type: 'signin.failed', outcome: 'failure', ...base, reason: code, details: { method: 'webauthn', ceremony: context.ceremony } }, req);
+    await deps.audit.record(
+      { type: 'signin.failed', outcome: 'failure', ...base, reason: code, details: { method: 'webauthn', ceremony: context.ceremony } },
+      req,
+    );
   }
 }

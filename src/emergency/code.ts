@@ -25,5 +25,7 @@ export function normalizeCode(input: unknown): string | undefined {
 
 /** What the store keeps of a code (SHA-256 of its one form: the code is random, no salt is needed). */
 export function codeDigest(code: string): string {
-  return createHash('sha256').update(`emergency-code:${normalizeCode(code) ?? code}`).digest('hex');
+  return createHash('sha256')
+    .update(`emergency-code:${normalizeCode(code) ?? code}`)
+    .digest('hex');
 }

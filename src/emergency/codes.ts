@@ -26,7 +26,13 @@ export type Redemption = { ok: true; grant: EmergencyGrant } | { ok: false; reas
 
 export interface EmergencyCodes {
   /** Issues a code for `idNat`, valid `validityMs` from `now`; voids the clinician's previous one. Returns the code (shown once). */
-  issue(input: { idNat: string; issuedBy: string; via: EmergencyGrant['via']; validityMs: number; now: number }): Promise<{ code: string; grant: EmergencyGrant }>;
+  issue(input: {
+    idNat: string;
+    issuedBy: string;
+    via: EmergencyGrant['via'];
+    validityMs: number;
+    now: number;
+  }): Promise<{ code: string; grant: EmergencyGrant }>;
   /** Spends the code if it is `idNat`'s and still valid. */
   redeem(input: { code: string; idNat: string; now: number }): Promise<Redemption>;
   /** Codes issued so far by every issuer (admin CLI and /admin/emergency), for the metrics. */

@@ -30,15 +30,39 @@ export type IssueResult = { ok: true; code: string; grant: EmergencyGrant } | { 
 
 export async function issueEmergencyCode(deps: IssueDeps, input: IssueInput): Promise<IssueResult> {
   const hours = input.hours ?? deps.maxHours;
-  const refused = !Number.isInteger(hours) || hours < 1 || hours > deps.maxHours ? 'validity-too-long' as const
-    : !(await deps.accountExists(input.idNat)) ? 'unknown-clinician' as const : undefined;
+  const refused =
+    !Number.isInteger(hours) || hours < 1 || hours > deps.maxHours
+      ? ('validity-too-long' as const)
+      : !(await deps.accountExists(input.idNat))
+        ? ('unknown-clinician' as const)
+        : undefined;
   const common = { target: input.idNat, via: input.via, operator: input.issuedBy };
   if (refused) {
-    await deps.audit({ type: 'emergency.issued', outcome: 'failure', actor: input.idNat, reason: refused, details: { ...common, validityHours: Number.isFinite(hours) ? hours : null } });
+    await deps.audit({
+      type: 'emergency.issued',
+      outcome: 'failure',
+      actor: input.idNat,
+      reason: refused,
+      details: { ...common, validityHours: Number.isFinite(hours) ? hours : null },
+    });
     return { ok: false, reason: refused };
   }
-  const { code, grant } = await deps.codes.issue({ idNat: input.idNat, issuedBy: input.issuedBy, via: input.via, validityMs: hours * 3_600_000, now: input.now });
-  await deps.audit({ type: 'emergency.issued', outcome: 'success', actor: input.idNat, details: { ...common, validityHours: hours, expiresAt: new Date(grant.expiresAt).toISOString() } });
-  deps.warn({ event: 'emergency.issued', idNat: input.idNat, issuedBy: input.issuedBy, via: input.via, expiresAt: new Date(grant.expiresAt).toISOString() }, 'emergency access code issued');
+  const { code, grant } = await deps.codes.issue({
+    idNat: input.idNat,
+    issuedBy: input.issuedBy,
+    via: input.via,
+    validityMs: hours * 3_600_000,
+    now: input.now,
+  });
+  await deps.audit({
+    type: 'emergency.issued',
+    outcome: 'success',
+    actor: input.idNat,
+    details: { ...common, validityHours: hours, expiresAt: new Date(grant.expiresAt).toISOString() },
+  });
+  deps.warn(
+    { event: 'emergency.issued', idNat: input.idNat, issuedBy: input.issuedBy, via: input.via, expiresAt: new Date(grant.expiresAt).toISOString() },
+    'emergency access code issued',
+  );
   return { ok: true, code, grant };
 }

@@ -60,6 +60,7 @@ export function upstreamDetail(err: unknown): string {
   const parts = [String(e?.message ?? err)];
   if (typeof e?.error === 'string') parts.push(typeof e.error_description === 'string' ? `${e.error}: ${e.error_description}` : e.error);
   const cause = e?.cause;
-  if (cause && typeof cause.message === 'string' && cause.message !== e.message) parts.push(typeof cause.code === 'string' ? `${cause.code}: ${cause.message}` : cause.message);
+  if (cause && typeof cause.message === 'string' && cause.message !== e.message)
+    parts.push(typeof cause.code === 'string' ? `${cause.code}: ${cause.message}` : cause.message);
   return parts.join(' — ').slice(0, 500);
 }

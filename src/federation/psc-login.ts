@@ -41,7 +41,13 @@ export interface PscFederation {
 
 const STATE_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 
-export function createPscFederation(deps: { psc: Config['psc']; redirectUri: string; store: Store; keyNames: KeyNames; source: PscConfigurationSource }): PscFederation {
+export function createPscFederation(deps: {
+  psc: Config['psc'];
+  redirectUri: string;
+  store: Store;
+  keyNames: KeyNames;
+  source: PscConfigurationSource;
+}): PscFederation {
   const { psc, redirectUri, store, keyNames, source } = deps;
 
   return {
@@ -75,8 +81,12 @@ export function createPscFederation(deps: { psc: Config['psc']; redirectUri: str
 
       const upstreamError = callbackUrl.searchParams.get('error');
       if (upstreamError) {
-        const failure = upstreamError === 'access_denied' ? 'refused'
-          : upstreamError === 'temporarily_unavailable' || upstreamError === 'server_error' ? 'unavailable' : 'invalid-response';
+        const failure =
+          upstreamError === 'access_denied'
+            ? 'refused'
+            : upstreamError === 'temporarily_unavailable' || upstreamError === 'server_error'
+              ? 'unavailable'
+              : 'invalid-response';
         throw new FederationError(failure, `PSC returned error=${upstreamError.slice(0, 64)}`, { uid: record.uid });
       }
 

@@ -46,7 +46,8 @@ export function createPscConfigurationSource(psc: Config['psc'], options: PscCon
     } catch (cause) {
       throw new FederationError('unavailable', `discovery ${url} failed: ${upstreamDetail(cause)}`, { cause });
     }
-    if (!response.ok) throw new FederationError(response.status >= 500 ? 'unavailable' : 'invalid-response', `discovery ${url} answered HTTP ${response.status}`);
+    if (!response.ok)
+      throw new FederationError(response.status >= 500 ? 'unavailable' : 'invalid-response', `discovery ${url} answered HTTP ${response.status}`);
     let metadata: client.ServerMetadata;
     try {
       metadata = (await response.json()) as client.ServerMetadata;
@@ -80,9 +81,12 @@ export function createPscConfigurationSource(psc: Config['psc'], options: PscCon
 
 function clientAuth(psc: Config['psc']): client.ClientAuth {
   switch (psc.authMethod) {
-    case 'tls_client_auth': return client.TlsClientAuth();
-    case 'client_secret_post': return client.ClientSecretPost(psc.clientSecret);
-    case 'client_secret_basic': return client.ClientSecretBasic(psc.clientSecret);
+    case 'tls_client_auth':
+      return client.TlsClientAuth();
+    case 'client_secret_post':
+      return client.ClientSecretPost(psc.clientSecret);
+    case 'client_secret_basic':
+      return client.ClientSecretBasic(psc.clientSecret);
   }
 }
 
@@ -95,6 +99,8 @@ function clientMetadata(psc: Config['psc'], metadata: client.ServerMetadata): Pa
 /** Discovered metadata with the endpoints set by hand; an endpoint set by hand also replaces its mTLS alias. */
 function withOverrides(discovered: client.ServerMetadata, overrides: Config['psc']['metadata']): client.ServerMetadata {
   if (!discovered.mtls_endpoint_aliases || !overrides) return { ...discovered, ...overrides };
-  const aliases = Object.fromEntries(Object.entries(discovered.mtls_endpoint_aliases).filter(([name]) => (overrides as Record<string, unknown>)[name] === undefined));
+  const aliases = Object.fromEntries(
+    Object.entries(discovered.mtls_endpoint_aliases).filter(([name]) => (overrides as Record<string, unknown>)[name] === undefined),
+  );
   return { ...discovered, ...overrides, mtls_endpoint_aliases: aliases };
 }

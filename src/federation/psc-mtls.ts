@@ -18,12 +18,16 @@ export function createPscFetch(material: PscTlsMaterial, env: NodeJS.ProcessEnv 
   const tls = { ...material.client?.tlsOptions(), ...(material.ca ? { ca: material.ca } : {}) };
   // Node's own fetch goes through HTTPS_PROXY (minus NO_PROXY) when NODE_USE_ENV_PROXY=1: so do
   // these requests, the certificate then presented to PSC inside the CONNECT tunnel (requestTls).
-  const agent: Dispatcher = env.NODE_USE_ENV_PROXY === '1'
-    ? new EnvHttpProxyAgent({
-      connect: tls, requestTls: tls,
-      httpProxy: env.HTTP_PROXY ?? env.http_proxy, httpsProxy: env.HTTPS_PROXY ?? env.https_proxy, noProxy: env.NO_PROXY ?? env.no_proxy,
-    })
-    : new Agent({ connect: tls });
+  const agent: Dispatcher =
+    env.NODE_USE_ENV_PROXY === '1'
+      ? new EnvHttpProxyAgent({
+          connect: tls,
+          requestTls: tls,
+          httpProxy: env.HTTP_PROXY ?? env.http_proxy,
+          httpsProxy: env.HTTPS_PROXY ?? env.https_proxy,
+          noProxy: env.NO_PROXY ?? env.no_proxy,
+        })
+      : new Agent({ connect: tls });
   // The caller's AbortSignal (psc.timeoutMs) still bounds each request. undici's Response is a
   // Fetch API Response (openid-client checks its shape, not its class).
   const pscFetch: PscFetchFunction = (url, init) =>

@@ -48,20 +48,25 @@ const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE
 /** Undefined when no TLS setting applies (a client secret and Node's roots). */
 export function readPscTlsFiles(psc: Config['psc'], cwd: string = process.cwd()): PscTlsMaterial | undefined {
   const problems: ConfigProblem[] = [];
-  const problem = (key: string, env: string, path: string, expected: string) =>
-    problems.push({ key, env, received: JSON.stringify(path), expected });
+  const problem = (key: string, env: string, path: string, expected: string) => problems.push({ key, env, received: JSON.stringify(path), expected });
 
   let client: PscClientCertificate | undefined;
   if (psc.authMethod === 'tls_client_auth' && psc.tls.certFile && psc.tls.keyFile) {
     const certText = readPem(psc.tls.certFile, cwd, (expected) => problem('psc.tls.certFile', 'PSC_TLS_CERT_FILE', psc.tls.certFile!, expected));
     const keyText = readPem(psc.tls.keyFile, cwd, (expected) => problem('psc.tls.keyFile', 'PSC_TLS_KEY_FILE', psc.tls.keyFile!, expected));
-    const certificate = certText === undefined ? undefined
-      : parseCertificates(certText, (expected) => problem('psc.tls.certFile', 'PSC_TLS_CERT_FILE', psc.tls.certFile!, expected))?.[0];
-    const key = keyText === undefined ? undefined
-      : parseKey(keyText, (expected) => problem('psc.tls.keyFile', 'PSC_TLS_KEY_FILE', psc.tls.keyFile!, expected));
+    const certificate =
+      certText === undefined
+        ? undefined
+        : parseCertificates(certText, (expected) => problem('psc.tls.certFile', 'PSC_TLS_CERT_FILE', psc.tls.certFile!, expected))?.[0];
+    const key = keyText === undefined ? undefined : parseKey(keyText, (expected) => problem('psc.tls.keyFile', 'PSC_TLS_KEY_FILE', psc.tls.keyFile!, expected));
     if (certificate && key) {
       if (!certificate.checkPrivateKey(key)) {
-        problem('psc.tls.keyFile', 'PSC_TLS_KEY_FILE', psc.tls.keyFile, `the private key of the certificate in PSC_TLS_CERT_FILE (${psc.tls.certFile}); this key belongs to another certificate`);
+        problem(
+          'psc.tls.keyFile',
+          'PSC_TLS_KEY_FILE',
+          psc.tls.keyFile,
+          `the private key of the certificate in PSC_TLS_CERT_FILE (${psc.tls.certFile}); this key belongs to another certificate`,
+        );
       } else {
         client = new PscClientCertificate(certText!, certificate, keyText!);
       }
@@ -84,8 +89,10 @@ export function readPscTlsFiles(psc: Config['psc'], cwd: string = process.cwd())
 /** Warns of a certificate that PSC will soon refuse (or already does). */
 export function expiryWarning(certificate: PscClientCertificate, now: number = Date.now()): string | undefined {
   const days = Math.floor((certificate.notAfter.getTime() - now) / 86_400_000);
-  if (days < 0) return `the PSC client certificate (PSC_TLS_CERT_FILE) expired on ${certificate.notAfter.toISOString()}: PSC refuses it, sign-ins through PSC fail until it is renewed`;
-  if (days < 30) return `the PSC client certificate (PSC_TLS_CERT_FILE) expires in ${days} day(s), on ${certificate.notAfter.toISOString()}: renew it with ANS and replace the files`;
+  if (days < 0)
+    return `the PSC client certificate (PSC_TLS_CERT_FILE) expired on ${certificate.notAfter.toISOString()}: PSC refuses it, sign-ins through PSC fail until it is renewed`;
+  if (days < 30)
+    return `the PSC client certificate (PSC_TLS_CERT_FILE) expires in ${days} day(s), on ${certificate.notAfter.toISOString()}: renew it with ANS and replace the files`;
   return undefined;
 }
 
@@ -94,7 +101,14 @@ function readPem(path: string, cwd: string, report: (expected: string) => void):
     return readFileSync(resolve(cwd, path), 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied for the gateway\'s user' : code === 'EISDIR' ? 'a folder' : code ?? 'unreadable';
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? "permission denied for the gateway's user"
+          : code === 'EISDIR'
+            ? 'a folder'
+            : (code ?? 'unreadable');
     report(`a readable PEM file (${why})`);
     return undefined;
   }
@@ -104,7 +118,9 @@ function readPem(path: string, cwd: string, report: (expected: string) => void):
 function parseCertificates(text: string, report: (expected: string) => void): X509Certificate[] | undefined {
   const blocks = text.match(PEM_CERTIFICATE) ?? [];
   if (blocks.length === 0) {
-    report('PEM certificates ("-----BEGIN CERTIFICATE-----"); this file has none (DER files must be converted: openssl x509 -inform der -in file.cer -out file.pem)');
+    report(
+      'PEM certificates ("-----BEGIN CERTIFICATE-----"); this file has none (DER files must be converted: openssl x509 -inform der -in file.cer -out file.pem)',
+    );
     return undefined;
   }
   const certificates: X509Certificate[] = [];
@@ -121,7 +137,9 @@ function parseCertificates(text: string, report: (expected: string) => void): X5
 
 function parseKey(text: string, report: (expected: string) => void): KeyObject | undefined {
   if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(text)) {
-    report('an unencrypted PEM private key; this one is protected by a passphrase (remove it: openssl pkey -in key.pem -out key-plain.pem, and keep the file readable by the gateway\'s user only)');
+    report(
+      "an unencrypted PEM private key; this one is protected by a passphrase (remove it: openssl pkey -in key.pem -out key-plain.pem, and keep the file readable by the gateway's user only)",
+    );
     return undefined;
   }
   if (!/-----BEGIN (RSA |EC )?PRIVATE KEY-----/.test(text)) {

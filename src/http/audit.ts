@@ -28,7 +28,8 @@ export function requestAudit(recorder: AuditRecorder, sourceOf: (req: Request) =
     record(input, req) {
       const uid = typeof req?.params?.uid === 'string' ? req.params.uid : undefined;
       // Every type's details may carry `attempt` (CommonAuditDetails): the spread keeps the input's type.
-      const withAttempt = uid && input.details?.attempt === undefined ? { ...input, details: { ...input.details, attempt: attemptId(uid) } } as AuditInput : input;
+      const withAttempt =
+        uid && input.details?.attempt === undefined ? ({ ...input, details: { ...input.details, attempt: attemptId(uid) } } as AuditInput) : input;
       return recorder.record(withAttempt, req ? sourceOf(req) : undefined);
     },
   };
@@ -47,7 +48,9 @@ export function isClinicianActivity(type: string): boolean {
 /** What /account needs to say which staff action it was (portal/activity-label.ts): no criteria, no results. */
 function staffAction(d: StoredAuditDetails): Pick<ActivityEntry, 'action' | 'format' | 'from' | 'to'> {
   const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
-  return Object.fromEntries(Object.entries({ action: text(d.action), format: text(d.format), from: text(d.from), to: text(d.to) }).filter(([, v]) => v !== undefined));
+  return Object.fromEntries(
+    Object.entries({ action: text(d.action), format: text(d.format), from: text(d.from), to: text(d.to) }).filter(([, v]) => v !== undefined),
+  );
 }
 
 /**
@@ -60,15 +63,21 @@ export function withActivityIndex(recorder: AuditRecorder, activity: ActivityLog
       await recorder.record(input, source);
       if (!input.actor || !isClinicianActivity(input.type)) return;
       const d: StoredAuditDetails = input.details ?? {};
-      await activity.push(input.actor, {
-        at: clock(), type: input.type, outcome: input.outcome,
-        ...(input.clientId ? { clientId: input.clientId } : {}),
-        ...(input.reason ? { reason: input.reason } : {}),
-        ...(typeof d.method === 'string' ? { method: d.method } : {}),
-        ...(typeof d.acr === 'string' ? { acr: d.acr } : {}),
-        ...(typeof d.keyName === 'string' ? { keyName: d.keyName } : {}),
-        ...(input.type === 'admin.action' ? staffAction(d) : {}),
-      }).catch(() => { /* the index is a convenience; the trail is the record */ });
+      await activity
+        .push(input.actor, {
+          at: clock(),
+          type: input.type,
+          outcome: input.outcome,
+          ...(input.clientId ? { clientId: input.clientId } : {}),
+          ...(input.reason ? { reason: input.reason } : {}),
+          ...(typeof d.method === 'string' ? { method: d.method } : {}),
+          ...(typeof d.acr === 'string' ? { acr: d.acr } : {}),
+          ...(typeof d.keyName === 'string' ? { keyName: d.keyName } : {}),
+          ...(input.type === 'admin.action' ? staffAction(d) : {}),
+        })
+        .catch(() => {
+          /* the index is a convenience; the trail is the record */
+        });
     },
   };
 }

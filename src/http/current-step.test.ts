@@ -11,7 +11,7 @@ import { createViews } from './views.ts';
 const request = (method: string, originalUrl: string, params: Record<string, string> = {}) => ({ method, originalUrl, params }) as unknown as Request;
 const response = () => ({ locals: {} }) as unknown as Response;
 
-describe('current step (the language link\'s address)', () => {
+describe("current step (the language link's address)", () => {
   it('a GET is shown again at its own address', () => {
     assert.equal(currentStepOf(request('GET', '/interaction/abc/enrol?x=1'), response()), '/interaction/abc/enrol?x=1');
   });

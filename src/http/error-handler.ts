@@ -20,7 +20,10 @@ function sendErrorPage(views: Views, req: Request, res: Response, refusal: Refus
 
 /** The same refusal as JSON, in the person's language: `{ error, message, problems? }`. */
 function sendErrorJson(views: Views, req: Request, res: Response, refusal: Refusal): void {
-  res.status(refusal.status).set('cache-control', 'no-store').json(refusalBody(views, req, refusal));
+  res
+    .status(refusal.status)
+    .set('cache-control', 'no-store')
+    .json(refusalBody(views, req, refusal));
 }
 
 /** A data file (the pilot's and the audit trail's exports): refusals are JSON, not a page. */

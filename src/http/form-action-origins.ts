@@ -21,7 +21,7 @@ export function createFormActionOrigins(psc: Config['psc'], clients: readonly Cl
   const origins = new Set<string>([new URL(psc.issuer).origin]);
   if (psc.metadata) origins.add(new URL(psc.metadata.authorization_endpoint).origin);
   for (const c of clients) {
-    for (const uri of [...(c.redirect_uris as string[] ?? []), ...(c.post_logout_redirect_uris as string[] ?? [])]) origins.add(new URL(uri).origin);
+    for (const uri of [...((c.redirect_uris as string[]) ?? []), ...((c.post_logout_redirect_uris as string[]) ?? [])]) origins.add(new URL(uri).origin);
   }
   return {
     origins: () => origins,

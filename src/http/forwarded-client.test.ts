@@ -6,14 +6,23 @@ import { forwardedClient } from './forwarded-client.ts';
 import type { TrustProxy } from './forwarded-headers.ts';
 
 function request(peer: string, forwardedFor: string | undefined, ip: string, trust: TrustProxy): Request {
-  return { app: { get: () => trust }, headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor }, socket: { remoteAddress: peer }, ip } as unknown as Request;
+  return {
+    app: { get: () => trust },
+    headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
+    socket: { remoteAddress: peer },
+    ip,
+  } as unknown as Request;
 }
 const loopback: TrustProxy = (address) => address === '127.0.0.1';
 
 describe('forwardedClient', () => {
   it('is the entry just before the client address express computed', () => {
     assert.equal(forwardedClient(request('127.0.0.1', '10.1.2.3, 198.51.100.7', '198.51.100.7', loopback)), '10.1.2.3');
-    assert.equal(forwardedClient(request('127.0.0.1', '10.1.2.99, 10.1.2.3,198.51.100.7', '198.51.100.7', loopback)), '10.1.2.3', 'what the workstation sent before it is not read');
+    assert.equal(
+      forwardedClient(request('127.0.0.1', '10.1.2.99, 10.1.2.3,198.51.100.7', '198.51.100.7', loopback)),
+      '10.1.2.3',
+      'what the workstation sent before it is not read',
+    );
   });
 
   it('follows a hop count as express does', () => {

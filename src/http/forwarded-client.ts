@@ -11,7 +11,10 @@ import type { TrustProxy } from './forwarded-headers.ts';
 export function forwardedClient(req: Request): string | undefined {
   const trust = req.app.get('trust proxy fn') as TrustProxy;
   const header = req.headers['x-forwarded-for'];
-  const entries = (Array.isArray(header) ? header.join(',') : header ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   // As proxy-addr walks it for express: the peer, then the entries from the last one back;
   // req.ip is the first address that is not a trusted proxy (or the last one there is).
   const chain = [req.socket.remoteAddress ?? '', ...entries.reverse()];

@@ -29,7 +29,7 @@ async function seenWith(trustProxy: unknown) {
   try {
     const { port } = server.address() as { port: number };
     const response = await fetch(`http://127.0.0.1:${port}/`, { headers: { ...FORWARDING, 'x-request-id': 'request-0001' } });
-    return { port, seen: await response.json() as { kept: string[]; ip: string; protocol: string; host: string; other: string } };
+    return { port, seen: (await response.json()) as { kept: string[]; ip: string; protocol: string; host: string; other: string } };
   } finally {
     server.close();
   }

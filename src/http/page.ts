@@ -20,12 +20,16 @@ export function localeOf(req: Request, res?: Response): Locale {
 
 export function sendPage(views: Views, req: Request, res: Response, template: string, data: Record<string, unknown> = {}, status = 200): void {
   const lang = localeOf(req, res);
-  const html = views.render(template, {
-    lang,
-    nonce: String(res.locals.cspNonce ?? ''),
-    requestId: String(req.id ?? ''),
-    showAgainAt: currentStepOf(req, res),
-  }, res.locals.csrf ? { csrf: res.locals.csrf, ...data } : data);
+  const html = views.render(
+    template,
+    {
+      lang,
+      nonce: String(res.locals.cspNonce ?? ''),
+      requestId: String(req.id ?? ''),
+      showAgainAt: currentStepOf(req, res),
+    },
+    res.locals.csrf ? { csrf: res.locals.csrf, ...data } : data,
+  );
   res.status(status).type('html').set('cache-control', 'no-store').send(html);
 }
 

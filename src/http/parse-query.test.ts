@@ -8,7 +8,14 @@ import { UserFacingError } from './errors.ts';
 import { dayParam, dayRangeIssue, langParam, oneOfParam, patternParam } from './query-fields.ts';
 import { pilotQuery } from '../pilot/range.ts';
 
-const schema = z.strictObject({ from: dayParam, to: dayParam, outcome: oneOfParam(['success', 'failure']), idNat: patternParam(/^\d{1,12}$/, 'query.idNat'), lang: langParam })
+const schema = z
+  .strictObject({
+    from: dayParam,
+    to: dayParam,
+    outcome: oneOfParam(['success', 'failure']),
+    idNat: patternParam(/^\d{1,12}$/, 'query.idNat'),
+    lang: langParam,
+  })
   .superRefine((q, ctx) => {
     if (!q.from || !q.to) return;
     const issue = dayRangeIssue({ from: q.from, to: q.to }, 31, 'to');
@@ -30,7 +37,12 @@ function refusal(run: () => unknown): UserFacingError {
 
 describe('parseQuery', () => {
   it('reads a good query; absent or empty parameters are not given', () => {
-    assert.deepEqual(parseQuery(schema, query('from=2024-02-29&to=2024-03-01&outcome=success&lang=en')), { from: '2024-02-29', to: '2024-03-01', outcome: 'success', lang: 'en' });
+    assert.deepEqual(parseQuery(schema, query('from=2024-02-29&to=2024-03-01&outcome=success&lang=en')), {
+      from: '2024-02-29',
+      to: '2024-03-01',
+      outcome: 'success',
+      lang: 'en',
+    });
     assert.deepEqual(parseQuery(schema, query('from=&to=&outcome=&idNat=')), { from: undefined, to: undefined, outcome: undefined, idNat: undefined });
     assert.deepEqual(parseQuery(schema, query('')), {});
   });
@@ -62,7 +74,11 @@ describe('parseQuery', () => {
       const err = refusal(() => parseQuery(schema, query(text)));
       assert.equal(err.status, 400, text);
       assert.equal(err.code, 'invalid_query', text);
-      assert.deepEqual(err.problems.map((p) => [p.parameter, p.key]), [[parameter, key]], text);
+      assert.deepEqual(
+        err.problems.map((p) => [p.parameter, p.key]),
+        [[parameter, key]],
+        text,
+      );
       assert.match(err.message, new RegExp(parameter), `${text}: the log line names the parameter`);
     }
   });
@@ -73,13 +89,25 @@ describe('parseQuery', () => {
     assert.deepEqual(refusal(() => parseQuery(schema, query('from=1999-12-31'))).problems[0]?.params, { first: 2000, last: 2099 });
     assert.deepEqual(refusal(() => parseQuery(schema, query('x=1'))).problems[0]?.params, { accepted: 'from, to, outcome, idNat, lang' });
     assert.deepEqual(refusal(() => parseQuery(schema, query('from=2026-11-10&to=2026-11-01'))).problems[0]?.params, { from: '2026-11-10', to: '2026-11-01' });
-    assert.deepEqual(refusal(() => parseQuery(schema, query('from=2026-01-01&to=2026-03-01'))).problems[0]?.params, { from: '2026-01-01', to: '2026-03-01', days: 60, max: 31 });
+    assert.deepEqual(refusal(() => parseQuery(schema, query('from=2026-01-01&to=2026-03-01'))).problems[0]?.params, {
+      from: '2026-01-01',
+      to: '2026-03-01',
+      days: 60,
+      max: 31,
+    });
   });
 
   it('lists every problem at once, and cuts long names', () => {
     const err = refusal(() => parseQuery(schema, query(`from=x&outcome=y&${'n'.repeat(100)}=1`)));
-    assert.deepEqual(err.problems.map((p) => p.parameter), ['from', 'outcome', `${'n'.repeat(40)}…`]);
-    assert.equal(refusal(() => parseQuery(schema, query(`${'𥚞'.repeat(50)}=1`))).problems[0]?.parameter, `${'𥚞'.repeat(40)}…`, 'no surrogate pair cut in two');
+    assert.deepEqual(
+      err.problems.map((p) => p.parameter),
+      ['from', 'outcome', `${'n'.repeat(40)}…`],
+    );
+    assert.equal(
+      refusal(() => parseQuery(schema, query(`${'𥚞'.repeat(50)}=1`))).problems[0]?.parameter,
+      `${'𥚞'.repeat(40)}…`,
+      'no surrogate pair cut in two',
+    );
   });
 
   it('a schema that transforms (the pilot range) still lists the accepted parameters', () => {
@@ -88,8 +116,20 @@ describe('parseQuery', () => {
     assert.deepEqual(parseQuery(pilotQuery(now), query('from=2026-01-01')), { from: '2026-01-01', to: '2026-01-30' });
     assert.deepEqual(parseQuery(pilotQuery(now), query('from=2026-11-15&lang=en')), { from: '2026-11-15', to: '2026-11-20' });
     assert.deepEqual(refusal(() => parseQuery(pilotQuery(now), query('page=2'))).problems[0]?.params, { accepted: 'from, to, lang' });
-    assert.deepEqual(refusal(() => parseQuery(pilotQuery(now), query('from=2026-12-01'))).problems.map((p) => [p.parameter, p.key]), [['from', 'query.endsBeforeStart']]);
-    assert.deepEqual(refusal(() => parseQuery(pilotQuery(now), query('from=2020-01-01&to=2026-01-01'))).problems.map((p) => [p.parameter, p.key]), [['to', 'query.span']]);
-    assert.deepEqual(refusal(() => parseQuery(pilotQuery(now), query('from=2026-11-05&to=x&x=1'))).problems.map((p) => [p.parameter, p.key]), [['to', 'query.day'], ['x', 'query.unknown']]);
+    assert.deepEqual(
+      refusal(() => parseQuery(pilotQuery(now), query('from=2026-12-01'))).problems.map((p) => [p.parameter, p.key]),
+      [['from', 'query.endsBeforeStart']],
+    );
+    assert.deepEqual(
+      refusal(() => parseQuery(pilotQuery(now), query('from=2020-01-01&to=2026-01-01'))).problems.map((p) => [p.parameter, p.key]),
+      [['to', 'query.span']],
+    );
+    assert.deepEqual(
+      refusal(() => parseQuery(pilotQuery(now), query('from=2026-11-05&to=x&x=1'))).problems.map((p) => [p.parameter, p.key]),
+      [
+        ['to', 'query.day'],
+        ['x', 'query.unknown'],
+      ],
+    );
   });
 });

@@ -12,7 +12,7 @@ const SHOWN_CHARS = 40;
 
 /** The value as text, cut after SHOWN_CHARS characters (code points: a pair is never split). */
 function shown(value: unknown): string {
-  const characters = Array.from(typeof value === 'string' ? value : JSON.stringify(value) ?? String(value));
+  const characters = Array.from(typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)));
   return characters.length > SHOWN_CHARS ? `${characters.slice(0, SHOWN_CHARS).join('')}…` : characters.join('');
 }
 
@@ -36,7 +36,7 @@ function problemsOf(issue: z.core.$ZodIssue, accepted: readonly string[]): Param
     default: {
       // The fields and the pages' checks put the message key in the message (query.day, …).
       const key = /^query\.\w+$/.test(issue.message) ? issue.message : 'query.invalid';
-      const params = issue.code === 'custom' ? (issue.params as Record<string, string | number> | undefined) ?? {} : {};
+      const params = issue.code === 'custom' ? ((issue.params as Record<string, string | number> | undefined) ?? {}) : {};
       return [{ parameter, key, params }];
     }
   }

@@ -47,7 +47,21 @@ export const langParam = oneOfParam(LOCALES);
 export function dayRangeIssue(range: { from: string; to: string }, maxDays: number, parameter: string): z.core.$ZodRawIssue | undefined {
   if (!isDay(range.from) || !isDay(range.to)) return undefined;
   const days = dayCount(range.from, range.to);
-  if (days === 0) return { code: 'custom', path: [parameter], message: 'query.endsBeforeStart', params: { from: range.from, to: range.to }, input: `${range.from}..${range.to}` };
-  if (days > maxDays) return { code: 'custom', path: [parameter], message: 'query.span', params: { from: range.from, to: range.to, days, max: maxDays }, input: `${range.from}..${range.to}` };
+  if (days === 0)
+    return {
+      code: 'custom',
+      path: [parameter],
+      message: 'query.endsBeforeStart',
+      params: { from: range.from, to: range.to },
+      input: `${range.from}..${range.to}`,
+    };
+  if (days > maxDays)
+    return {
+      code: 'custom',
+      path: [parameter],
+      message: 'query.span',
+      params: { from: range.from, to: range.to, days, max: maxDays },
+      input: `${range.from}..${range.to}`,
+    };
   return undefined;
 }

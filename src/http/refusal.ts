@@ -48,7 +48,8 @@ export interface Refusal {
 export function refusalOf(err: unknown): Refusal {
   const e = err as { status?: number; statusCode?: number; type?: string; message?: string };
   const detail = e?.message;
-  if (isStoreUnavailable(err)) return { status: 503, code: 'temporarily_unavailable', params: {}, problems: [], retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS, log: 'outage' };
+  if (isStoreUnavailable(err))
+    return { status: 503, code: 'temporarily_unavailable', params: {}, problems: [], retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS, log: 'outage' };
   if (err instanceof UserFacingError) {
     const { status, code, messageKey, params, problems, retryAfterSeconds } = err;
     return { status, code, messageKey, params, problems, retryAfterSeconds, log: 'refused', detail };
@@ -56,7 +57,14 @@ export function refusalOf(err: unknown): Refusal {
   if (e?.type === 'entity.too.large') return { status: 413, code: 'payload_too_large', params: {}, problems: [], log: 'bad-request', detail };
   const status = e?.status ?? e?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return { status, code: status === 404 ? 'not_found' : status === 413 ? 'payload_too_large' : 'invalid_request', params: {}, problems: [], log: 'bad-request', detail };
+    return {
+      status,
+      code: status === 404 ? 'not_found' : status === 413 ? 'payload_too_large' : 'invalid_request',
+      params: {},
+      problems: [],
+      log: 'bad-request',
+      detail,
+    };
   }
   return { status: 500, code: 'server_error', params: {}, problems: [], log: 'unexpected' };
 }
@@ -95,7 +103,11 @@ export function logRefusal(log: Logger | undefined, refusal: Refusal, err: unkno
       return;
     case 'refused':
     case 'bad-request':
-      if (answered === 'request') log?.info({ code: refusal.code, detail: refusal.detail, ...(refusal.problems.length ? { parameters: refusal.problems.map((p) => p.parameter) } : {}) }, 'request refused');
+      if (answered === 'request')
+        log?.info(
+          { code: refusal.code, detail: refusal.detail, ...(refusal.problems.length ? { parameters: refusal.problems.map((p) => p.parameter) } : {}) },
+          'request refused',
+        );
       return;
   }
 }

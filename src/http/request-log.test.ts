@@ -9,7 +9,7 @@ describe('redactUrl', () => {
     assert.match(url, /client_id=dpi/);
     assert.match(url, /iss=https/);
   });
-  it('hides a pushed request\'s request_uri (usable at /auth until its code is issued)', () => {
+  it("hides a pushed request's request_uri (usable at /auth until its code is issued)", () => {
     const url = redactUrl('/auth?client_id=demo-dmp&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3AABCSECRET');
     assert.doesNotMatch(url, /ABCSECRET/);
     assert.match(url, /client_id=demo-dmp/);

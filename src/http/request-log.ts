@@ -9,7 +9,8 @@ import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
-const SECRET_PARAMS = /^(code|state|nonce|id_token_hint|id_token|access_token|refresh_token|token|client_secret|code_verifier|code_challenge|assertion|client_assertion|login_hint|session_state|logout_token|request|request_uri)$/i;
+const SECRET_PARAMS =
+  /^(code|state|nonce|id_token_hint|id_token|access_token|refresh_token|token|client_secret|code_verifier|code_challenge|assertion|client_assertion|login_hint|session_state|logout_token|request|request_uri)$/i;
 
 /** The URL with secret-bearing query values replaced by `[redacted]`. */
 export function redactUrl(url: string): string {

@@ -24,7 +24,7 @@ export function cspNonce(): RequestHandler {
 /** The headers every answer shares (pages and JSON alike). */
 function commonHeaders(production: boolean) {
   return {
-    strictTransportSecurity: production ? { maxAge: 31536000, includeSubDomains: true } : false as const,
+    strictTransportSecurity: production ? { maxAge: 31536000, includeSubDomains: true } : (false as const),
     referrerPolicy: { policy: 'no-referrer' as const },
     crossOriginEmbedderPolicy: false,
     crossOriginResourcePolicy: { policy: 'same-origin' as const },

@@ -32,7 +32,8 @@ export function postAbort(deps: InteractionDeps): RequestHandler {
     if (unmet) {
       const error = unmetError(unmet);
       await deps.audit.record({ type: 'signin.failed', outcome: 'failure', clientId, actor, reason: error === 'access_denied' ? unmet.reason : error }, req);
-      if (delegating && !DELEGATION_REASONS.has(unmet.reason)) await deps.audit.record({ type: 'delegation.refused', outcome: 'failure', clientId, actor, reason: unmet.reason }, req);
+      if (delegating && !DELEGATION_REASONS.has(unmet.reason))
+        await deps.audit.record({ type: 'delegation.refused', outcome: 'failure', clientId, actor, reason: unmet.reason }, req);
       await deps.provider.interactionFinished(req, res, { error, error_description: unmetDescription(unmet) }, { mergeWithLastSubmission: false });
       return;
     }
@@ -40,9 +41,14 @@ export function postAbort(deps: InteractionDeps): RequestHandler {
     const failure = await deps.journey.take(details.uid, PSC_FAILURE);
     const error = failure && Object.hasOwn(DESCRIPTIONS, failure) ? oauthErrorFor(failure) : 'access_denied';
     await deps.audit.record({ type: 'signin.failed', outcome: 'failure', clientId, actor, reason: failure ? `psc-${failure}` : 'cancelled' }, req);
-    await deps.provider.interactionFinished(req, res, {
-      error,
-      error_description: failure && Object.hasOwn(DESCRIPTIONS, failure) ? DESCRIPTIONS[failure] : DESCRIPTIONS.cancelled,
-    }, { mergeWithLastSubmission: false });
+    await deps.provider.interactionFinished(
+      req,
+      res,
+      {
+        error,
+        error_description: failure && Object.hasOwn(DESCRIPTIONS, failure) ? DESCRIPTIONS[failure] : DESCRIPTIONS.cancelled,
+      },
+      { mergeWithLastSubmission: false },
+    );
   };
 }

@@ -44,11 +44,17 @@ export async function continueAfterPsc(deps: InteractionDeps, req: Request, res:
     // A key the application requires cannot be enrolled below the binding minimum: that is the level missing.
     const requirement = step === 'unmet' ? asked : { ...asked, level: deps.policy.binding.minimumLevel };
     const { method, acr } = login.assurance;
-    await deps.audit.record({
-      type: 'stepup.unmet', outcome: 'failure', actor: login.accountId, clientId: String(details.params.client_id),
-      reason: step === 'unmet' ? 'means-used-falls-short' : 'sign-in-too-weak-to-enrol',
-      details: { method, acr, level: requirement.level, phishingResistant: requirement.phishingResistant },
-    }, req);
+    await deps.audit.record(
+      {
+        type: 'stepup.unmet',
+        outcome: 'failure',
+        actor: login.accountId,
+        clientId: String(details.params.client_id),
+        reason: step === 'unmet' ? 'means-used-falls-short' : 'sign-in-too-weak-to-enrol',
+        details: { method, acr, level: requirement.level, phishingResistant: requirement.phishingResistant },
+      },
+      req,
+    );
     const enrolmentTooWeak = step === 'binding-too-weak';
     await recordUnmet(deps, details.uid, { reason: 'means-used-falls-short', method, acr, requirement, enrolmentTooWeak });
     const client = await deps.provider.Client.find(String(details.params.client_id));

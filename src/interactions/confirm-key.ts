@@ -24,12 +24,25 @@ export async function keysToConfirm(deps: InteractionDeps, accountId: string): P
 }
 
 /** Confirms `credential` for the PSC login `login` (the caller checked that this login may bind keys). */
-export async function confirmKey(deps: InteractionDeps, req: Parameters<RequestHandler>[0], credential: StoredCredential, login: VerifiedLogin, via: 'after-psc' | 'second-factor', clientId: string): Promise<void> {
+export async function confirmKey(
+  deps: InteractionDeps,
+  req: Parameters<RequestHandler>[0],
+  credential: StoredCredential,
+  login: VerifiedLogin,
+  via: 'after-psc' | 'second-factor',
+  clientId: string,
+): Promise<void> {
   if (!(await deps.credentials.confirm(credential.id, deps.clock()))) throw new UserFacingError(400, 'unknown_key', 'the key was revoked meanwhile');
-  await deps.audit.record({
-    type: 'key.confirmed', outcome: 'success', actor: login.accountId, clientId,
-    details: { kind: credential.kind, keyName: credential.name, via, method: login.assurance.method },
-  }, req);
+  await deps.audit.record(
+    {
+      type: 'key.confirmed',
+      outcome: 'success',
+      actor: login.accountId,
+      clientId,
+      details: { kind: credential.kind, keyName: credential.name, via, method: login.assurance.method },
+    },
+    req,
+  );
 }
 
 export function getConfirmKey(deps: InteractionDeps): RequestHandler {
@@ -50,7 +63,10 @@ export function getConfirmKey(deps: InteractionDeps): RequestHandler {
 export function postConfirmKeyOptions(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const { details, login } = await interactionWithPendingLogin(deps, req, res, 'confirm-key');
-    const options = await createAuthenticationOptions(deps.webauthn, { ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-2fa'), forAccount: login.accountId });
+    const options = await createAuthenticationOptions(deps.webauthn, {
+      ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-2fa'),
+      forAccount: login.accountId,
+    });
     res.set('cache-control', 'no-store').json(options);
   };
 }

@@ -11,13 +11,32 @@ const claims = (c: Record<string, unknown>) => JSON.stringify(c);
 
 describe('consentClaims', () => {
   it('lists the claims of the scopes asked, in page order', () => {
-    assert.deepEqual(consentClaims({ scope: 'openid profile' }, client('openid profile scope_all')).claims,
-      ['sub', 'acr', 'amr', 'auth_time', 'given_name', 'family_name', 'name', 'preferred_username', 'updated_at']);
+    assert.deepEqual(consentClaims({ scope: 'openid profile' }, client('openid profile scope_all')).claims, [
+      'sub',
+      'acr',
+      'amr',
+      'auth_time',
+      'given_name',
+      'family_name',
+      'name',
+      'preferred_username',
+      'updated_at',
+    ]);
   });
 
   it('adds the claims asked through `claims` that the registered scopes cover, and only those', () => {
-    const asked = claims({ id_token: { SubjectRefPro: null, given_name: { essential: true }, acr: { essential: true } }, userinfo: { psc_verified_at: null, iss: null, unknown_claim: null } });
-    assert.deepEqual(consentClaims({ scope: 'openid', claims: asked }, client('openid scope_all')).claims, ['sub', 'acr', 'amr', 'auth_time', 'SubjectRefPro', 'psc_verified_at']);
+    const asked = claims({
+      id_token: { SubjectRefPro: null, given_name: { essential: true }, acr: { essential: true } },
+      userinfo: { psc_verified_at: null, iss: null, unknown_claim: null },
+    });
+    assert.deepEqual(consentClaims({ scope: 'openid', claims: asked }, client('openid scope_all')).claims, [
+      'sub',
+      'acr',
+      'amr',
+      'auth_time',
+      'SubjectRefPro',
+      'psc_verified_at',
+    ]);
     assert.deepEqual(consentClaims({ scope: 'openid', claims: asked }, client('openid')).claims, ['sub', 'acr', 'amr', 'auth_time']);
   });
 
@@ -27,7 +46,8 @@ describe('consentClaims', () => {
   });
 
   it('ignores a `claims` value it cannot read', () => {
-    for (const bad of ['{not json', 'null', '[]', 42]) assert.deepEqual(consentClaims({ scope: 'openid', claims: bad }, client('openid')).claims, ['sub', 'acr', 'amr', 'auth_time']);
+    for (const bad of ['{not json', 'null', '[]', 42])
+      assert.deepEqual(consentClaims({ scope: 'openid', claims: bad }, client('openid')).claims, ['sub', 'acr', 'amr', 'auth_time']);
   });
 
   it('has a French and an English name for every claim it can list', () => {

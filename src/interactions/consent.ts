@@ -25,7 +25,11 @@ export async function finishConsent(deps: InteractionDeps, req: Request, res: Re
   const clientId = String(details.params.client_id);
   const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId: details.session.accountId, clientId });
   if (!grant) throw new UserFacingError(400, 'interaction_expired', 'grant vanished');
-  const promptDetails = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+  const promptDetails = details.prompt.details as {
+    missingOIDCScope?: string[];
+    missingOIDCClaims?: string[];
+    missingResourceScopes?: Record<string, string[]>;
+  };
   if (promptDetails.missingOIDCScope) grant.addOIDCScope(promptDetails.missingOIDCScope.join(' '));
   if (promptDetails.missingOIDCClaims) {
     const client = await provider.Client.find(clientId);

@@ -22,10 +22,27 @@ const summary = (r: Requirement) => ({ level: r.level, phishingResistant: r.phis
 const pageOf = (uid: string, page: 'no-key' | 'refused') => `/interaction/${encodeURIComponent(uid)}/delegation/${page}`;
 
 /** A key that does not answer PSC: records why (for the OAuth error) and returns the page to show. */
-export async function refuseForDelegation(deps: InteractionDeps, req: Request, details: InteractionDetails, idNat: string, level: Assurance, requirement: Requirement): Promise<string> {
+export async function refuseForDelegation(
+  deps: InteractionDeps,
+  req: Request,
+  details: InteractionDetails,
+  idNat: string,
+  level: Assurance,
+  requirement: Requirement,
+): Promise<string> {
   const { method, acr, phishingResistant } = level;
   await recordUnmet(deps, details.uid, { reason: 'means-not-accepted-for-delegation', method, acr, phishingResistant, requirement: summary(requirement) });
-  await deps.audit.record({ type: 'delegation.refused', outcome: 'failure', actor: idNat, clientId: String(details.params.client_id), reason: 'means-not-accepted-for-delegation', details: { method, acr, phishingResistant } }, req);
+  await deps.audit.record(
+    {
+      type: 'delegation.refused',
+      outcome: 'failure',
+      actor: idNat,
+      clientId: String(details.params.client_id),
+      reason: 'means-not-accepted-for-delegation',
+      details: { method, acr, phishingResistant },
+    },
+    req,
+  );
   req.log.info({ uid: details.uid, idNat, method, acr, phishingResistant }, 'delegated sign-in refused: means not accepted for delegation');
   return pageOf(details.uid, 'refused');
 }
@@ -34,11 +51,19 @@ export async function refuseForDelegation(deps: InteractionDeps, req: Request, d
  * A delegated sign-in answered: `pairing` is "first" when this clinician was never sent to PSC
  * before (PSC shows its pairing screen); the first return after that is PSC's pairing kept.
  */
-export async function recordDelegatedSignIn(deps: InteractionDeps, req: Request, common: { actor: string; clientId: string; profession?: string | undefined }, assurance: Assurance): Promise<void> {
+export async function recordDelegatedSignIn(
+  deps: InteractionDeps,
+  req: Request,
+  common: { actor: string; clientId: string; profession?: string | undefined },
+  assurance: Assurance,
+): Promise<void> {
   const first = await deps.store.setIfAbsent(deps.keyNames.accountPart(common.actor, 'delegated-first'), String(deps.clock()));
   const { method, acr, amr } = assurance;
-  await deps.audit.record({ type: 'delegation.succeeded', outcome: 'success', ...common, details: { method, acr, amr, pairing: first ? 'first' : 'repeat' } }, req);
-  if (!first && await deps.store.setIfAbsent(deps.keyNames.accountPart(common.actor, 'delegated-again'), String(deps.clock()))) {
+  await deps.audit.record(
+    { type: 'delegation.succeeded', outcome: 'success', ...common, details: { method, acr, amr, pairing: first ? 'first' : 'repeat' } },
+    req,
+  );
+  if (!first && (await deps.store.setIfAbsent(deps.keyNames.accountPart(common.actor, 'delegated-again'), String(deps.clock())))) {
     await deps.audit.record({ type: 'delegation.paired', outcome: 'success', actor: common.actor, clientId: common.clientId }, req);
   }
 }
@@ -59,7 +84,10 @@ export function getDelegationNoKey(deps: InteractionDeps): RequestHandler {
     }
     await recordUnmet(deps, details.uid, { reason: 'no-key-for-delegation', requirement: summary(await requirementOf(deps, details)) });
     if (await firstTimeInInteraction(deps, details.uid, 'delegation-no-key')) {
-      await deps.audit.record({ type: 'delegation.refused', outcome: 'failure', clientId: String(details.params.client_id), actor: details.session?.accountId, reason: 'no-key' }, req);
+      await deps.audit.record(
+        { type: 'delegation.refused', outcome: 'failure', clientId: String(details.params.client_id), actor: details.session?.accountId, reason: 'no-key' },
+        req,
+      );
     }
     sendPage(deps.views, req, res, 'delegation-no-key', { uid: details.uid, accountUrl: `${deps.config.issuer}/account` });
   };
@@ -76,6 +104,13 @@ export function getDelegationRefused(deps: InteractionDeps): RequestHandler {
     }
     const { level: asked } = unmet.requirement;
     const level = compareLevels(asked, deps.policy.delegation.minimumLevel) > 0 ? asked : deps.policy.delegation.minimumLevel;
-    sendPage(deps.views, req, res, 'delegation-refused', { uid: details.uid, accountUrl: `${deps.config.issuer}/account`, phishingResistant: unmet.phishingResistant, level }, 403);
+    sendPage(
+      deps.views,
+      req,
+      res,
+      'delegation-refused',
+      { uid: details.uid, accountUrl: `${deps.config.issuer}/account`, phishingResistant: unmet.phishingResistant, level },
+      403,
+    );
   };
 }

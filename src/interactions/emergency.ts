@@ -28,7 +28,14 @@ async function acceptsEmergency(deps: InteractionDeps, details: InteractionDetai
   return satisfies(assuranceOfMethod(deps.policy, deps.policy.emergency.method), await requirementOf(deps, details));
 }
 
-function page(deps: InteractionDeps, req: Request, res: Response, uid: string, options: { problem?: Problem; idNat?: string; accepted: boolean }, status = 200) {
+function page(
+  deps: InteractionDeps,
+  req: Request,
+  res: Response,
+  uid: string,
+  options: { problem?: Problem; idNat?: string; accepted: boolean },
+  status = 200,
+) {
   sendPage(deps.views, req, res, 'emergency', { uid, ...options, validityHours: deps.config.emergency.validityHours }, status);
 }
 
@@ -51,9 +58,26 @@ export function postEmergency(deps: InteractionDeps): RequestHandler {
     const code = normalizeCode(body.code);
     // The clinician a spent code was issued to is the event's actor: it shows in their activity.
     const refuse = async (reason: string, problem: Problem, extra: { issuedFor?: string | undefined } = {}) => {
-      await deps.audit.record({ type: 'emergency.refused', outcome: 'failure', actor: extra.issuedFor, clientId, reason, details: { claimed: ID_NAT_PATTERN.test(idNat) ? idNat : undefined, ...extra } }, req);
+      await deps.audit.record(
+        {
+          type: 'emergency.refused',
+          outcome: 'failure',
+          actor: extra.issuedFor,
+          clientId,
+          reason,
+          details: { claimed: ID_NAT_PATTERN.test(idNat) ? idNat : undefined, ...extra },
+        },
+        req,
+      );
       req.log.warn({ event: 'emergency.refused', reason, claimed: ID_NAT_PATTERN.test(idNat) ? idNat : undefined, clientId }, 'emergency access code refused');
-      page(deps, req, res, details.uid, { problem, idNat: ID_NAT_PATTERN.test(idNat) ? idNat : undefined, accepted: problem !== 'level' }, problem === 'level' ? 403 : 400);
+      page(
+        deps,
+        req,
+        res,
+        details.uid,
+        { problem, idNat: ID_NAT_PATTERN.test(idNat) ? idNat : undefined, accepted: problem !== 'level' },
+        problem === 'level' ? 403 : 400,
+      );
     };
     if (!ID_NAT_PATTERN.test(idNat) || !code) return refuse('malformed', 'malformed');
     if (!(await acceptsEmergency(deps, details))) return refuse('level-too-low', 'level');
@@ -65,11 +89,20 @@ export function postEmergency(deps: InteractionDeps): RequestHandler {
     if (!(await deps.accounts.find(idNat))) return refuse('unknown-clinician', 'refused');
     const { grant } = redemption;
     const assurance = assuranceOfMethod(deps.policy, deps.policy.emergency.method);
-    await deps.audit.record({
-      type: 'emergency.used', outcome: 'success', actor: idNat, clientId,
-      details: { issuedBy: grant.issuedBy, via: grant.via, issuedAt: new Date(grant.issuedAt).toISOString(), method: assurance.method, acr: assurance.acr },
-    }, req);
-    req.log.warn({ event: 'emergency.used', idNat, issuedBy: grant.issuedBy, clientId, acr: assurance.acr }, 'emergency access code used: session at the lowest level');
+    await deps.audit.record(
+      {
+        type: 'emergency.used',
+        outcome: 'success',
+        actor: idNat,
+        clientId,
+        details: { issuedBy: grant.issuedBy, via: grant.via, issuedAt: new Date(grant.issuedAt).toISOString(), method: assurance.method, acr: assurance.acr },
+      },
+      req,
+    );
+    req.log.warn(
+      { event: 'emergency.used', idNat, issuedBy: grant.issuedBy, clientId, acr: assurance.acr },
+      'emergency access code used: session at the lowest level',
+    );
     await finishLogin(deps, req, res, details, { accountId: idNat, authTime: now, assurance });
   };
 }

@@ -33,6 +33,16 @@ async function whyEnded(deps: InteractionDeps, auth: AuthenticationToCheck): Pro
 export async function refuseEndedAuthentication(deps: InteractionDeps, req: Request, details: InteractionDetails, auth: AuthenticationToCheck): Promise<void> {
   const reason = await whyEnded(deps, auth);
   if (!reason) return;
-  await deps.audit.record({ type: 'signin.failed', outcome: 'failure', actor: auth.accountId, clientId: String(details.params.client_id), reason: 'session-ended', details: { why: reason } }, req);
+  await deps.audit.record(
+    {
+      type: 'signin.failed',
+      outcome: 'failure',
+      actor: auth.accountId,
+      clientId: String(details.params.client_id),
+      reason: 'session-ended',
+      details: { why: reason },
+    },
+    req,
+  );
   throw new UserFacingError(403, 'session_ended', `the authentication was ended while the interaction was open (${reason})`);
 }

@@ -23,10 +23,18 @@ async function enrolmentRequired(deps: InteractionDeps, details: InteractionDeta
 }
 
 /** The pending login may bind a key (checked at every step: the page, the options and the answer). */
-async function enrollingLogin(deps: InteractionDeps, req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]): Promise<{ details: InteractionDetails; login: VerifiedLogin }> {
+async function enrollingLogin(
+  deps: InteractionDeps,
+  req: Parameters<RequestHandler>[0],
+  res: Parameters<RequestHandler>[1],
+): Promise<{ details: InteractionDetails; login: VerifiedLogin }> {
   const found = await interactionWithPendingLogin(deps, req, res, 'enrol');
   if (!mayBindKey(deps.policy, found.login.assurance)) {
-    throw new UserFacingError(403, 'binding_too_weak', `a ${found.login.assurance.acr} sign-in cannot enrol a key (policy binding.minimumLevel ${deps.policy.binding.minimumLevel})`);
+    throw new UserFacingError(
+      403,
+      'binding_too_weak',
+      `a ${found.login.assurance.acr} sign-in cannot enrol a key (policy binding.minimumLevel ${deps.policy.binding.minimumLevel})`,
+    );
   }
   return found;
 }
@@ -37,7 +45,10 @@ export function getEnrol(deps: InteractionDeps): RequestHandler {
     const account = await deps.accounts.find(login.accountId);
     const required = await enrolmentRequired(deps, details);
     if (await firstTimeInInteraction(deps, details.uid, 'offered')) {
-      await deps.audit.record({ type: 'key.offered', outcome: 'info', actor: login.accountId, clientId: String(details.params.client_id), details: { required } }, req);
+      await deps.audit.record(
+        { type: 'key.offered', outcome: 'info', actor: login.accountId, clientId: String(details.params.client_id), details: { required } },
+        req,
+      );
     }
     sendPage(deps.views, req, res, 'enrol', {
       uid: details.uid,
@@ -53,7 +64,10 @@ export function postEnrolOptions(deps: InteractionDeps): RequestHandler {
     const account = await deps.accounts.find(login.accountId);
     const displayName = [account?.profile.given_name, account?.profile.family_name].filter(Boolean).join(' ') || login.accountId;
     if (await firstTimeInInteraction(deps, details.uid, 'enrolment-started')) {
-      await deps.audit.record({ type: 'key.enrolment_started', outcome: 'info', actor: login.accountId, clientId: String(details.params.client_id), details: { via: 'after-psc' } }, req);
+      await deps.audit.record(
+        { type: 'key.enrolment_started', outcome: 'info', actor: login.accountId, clientId: String(details.params.client_id), details: { via: 'after-psc' } },
+        req,
+      );
     }
     const options = await createRegistrationOptions(deps.webauthn, {
       ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-reg'),
@@ -77,15 +91,30 @@ export function postEnrolVerify(deps: InteractionDeps): RequestHandler {
         name: typeof body.name === 'string' ? body.name : undefined,
         binding: signInBinding(login.assurance, Date.now()),
       });
-      req.log.info({ uid: details.uid, idNat: login.accountId, kind: credential.kind, aaguid: credential.aaguid, fmt: credential.attestationFormat }, 'key enrolled');
-      await deps.audit.record({
-        type: 'key.enrolled', outcome: 'success', actor: login.accountId, clientId: String(details.params.client_id),
-        details: {
-          via: 'after-psc', kind: credential.kind, keyName: credential.name, aaguid: credential.aaguid, attestationFormat: credential.attestationFormat, model: credential.model,
-          boundBy: login.assurance.method, boundAt: login.assurance.acr,
-          keys: (await deps.credentials.listByAccount(login.accountId)).length,
+      req.log.info(
+        { uid: details.uid, idNat: login.accountId, kind: credential.kind, aaguid: credential.aaguid, fmt: credential.attestationFormat },
+        'key enrolled',
+      );
+      await deps.audit.record(
+        {
+          type: 'key.enrolled',
+          outcome: 'success',
+          actor: login.accountId,
+          clientId: String(details.params.client_id),
+          details: {
+            via: 'after-psc',
+            kind: credential.kind,
+            keyName: credential.name,
+            aaguid: credential.aaguid,
+            attestationFormat: credential.attestationFormat,
+            model: credential.model,
+            boundBy: login.assurance.method,
+            boundAt: login.assurance.acr,
+            keys: (await deps.credentials.listByAccount(login.accountId)).length,
+          },
         },
-      }, req);
+        req,
+      );
       const pending = await takePendingLogin(deps, details.uid, 'enrol');
       if (!pending) throw new UserFacingError(400, 'interaction_expired', 'pending login vanished');
       res.set('cache-control', 'no-store').json({ redirectTo: await finishLoginUrl(deps, req, res, details, pending) });

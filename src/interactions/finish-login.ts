@@ -21,7 +21,9 @@ import { recordDelegatedSignIn } from './delegation-pages.ts';
 /** The login handed to oidc-provider; `assurance` and `authTime` are read by the gateway's session checks (oidc/assurance-check.ts). */
 function loginResult(login: VerifiedLogin): { login: LoginResult } {
   const { accountId, authTime, assurance } = login;
-  return { login: { accountId, acr: assurance.acr, amr: assurance.amr, ts: Math.floor(authTime / 1000), remember: true, assurance, authTime, keyId: login.key?.id } };
+  return {
+    login: { accountId, acr: assurance.acr, amr: assurance.amr, ts: Math.floor(authTime / 1000), remember: true, assurance, authTime, keyId: login.key?.id },
+  };
 }
 
 async function record(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: VerifiedLogin) {
@@ -30,14 +32,23 @@ async function record(deps: InteractionDeps, req: Request, res: Response, detail
   const account = await deps.accounts.find(login.accountId);
   const common = { actor: login.accountId, profession: professionOf(account), clientId };
   const { method, acr, amr, phishingResistant } = login.assurance;
-  await deps.audit.record({
-    type: 'signin.succeeded', outcome: 'success', ...common,
-    details: {
-      method, acr, amr, phishingResistant, keyName: login.key?.name,
-      durationMs: typeof details.iat === 'number' ? Math.max(0, Date.now() - details.iat * 1000) : undefined,
-      ...establishmentsOf(account),
+  await deps.audit.record(
+    {
+      type: 'signin.succeeded',
+      outcome: 'success',
+      ...common,
+      details: {
+        method,
+        acr,
+        amr,
+        phishingResistant,
+        keyName: login.key?.name,
+        durationMs: typeof details.iat === 'number' ? Math.max(0, Date.now() - details.iat * 1000) : undefined,
+        ...establishmentsOf(account),
+      },
     },
-  }, req);
+    req,
+  );
   if (details.prompt.reasons.includes(ASSURANCE_CHECK)) {
     await deps.audit.record({ type: 'stepup.met', outcome: 'success', ...common, details: { method, acr } }, req);
   }

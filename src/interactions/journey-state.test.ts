@@ -12,7 +12,8 @@ import { createJourneyState, type VerifiedLogin } from './journey-state.ts';
 const LIFETIMES = { interaction: 1800, pscRoundTrip: 600 };
 const UID = 'interaction-uid-1';
 const LOGIN: VerifiedLogin = {
-  accountId: '810000000001', authTime: 1_700_000_000_000,
+  accountId: '810000000001',
+  authTime: 1_700_000_000_000,
   assurance: { method: 'psc-card', acr: 'eidas3', amr: ['pop', 'pin'], phishingResistant: true, hardwareProtected: true },
 };
 
@@ -22,7 +23,15 @@ function fixture() {
   const keyNames = createKeyNames('t:');
   const warnings: Array<{ fields: Record<string, unknown>; message: string }> = [];
   const journey = createJourneyState({ store, keyNames, lifetimes: LIFETIMES, logger: { warn: (fields, message) => warnings.push({ fields, message }) } });
-  return { store, keyNames, journey, warnings, elapse: (seconds: number) => { now += seconds * 1000; } };
+  return {
+    store,
+    keyNames,
+    journey,
+    warnings,
+    elapse: (seconds: number) => {
+      now += seconds * 1000;
+    },
+  };
 }
 
 describe('journey state', () => {
@@ -47,7 +56,11 @@ describe('journey state', () => {
     assert.equal(await journey.take(UID, 'psc-result'), undefined);
     assert.equal(await journey.get(UID, 'psc-failure'), undefined);
     assert.equal(await journey.get(UID, 'abort-reason'), undefined);
-    assert.deepEqual(warnings.map((w) => w.fields.value), ['pending-login', 'psc-result', 'psc-failure', 'abort-reason'], 'one line per refused value, however often it is read');
+    assert.deepEqual(
+      warnings.map((w) => w.fields.value),
+      ['pending-login', 'psc-result', 'psc-failure', 'abort-reason'],
+      'one line per refused value, however often it is read',
+    );
     assert.match(String(warnings[0]!.fields.issue), /^login\.authTime: /);
     assert.doesNotMatch(JSON.stringify(warnings), /yesterday|exploded|because/, 'the refused content is not logged');
   });
@@ -60,9 +73,12 @@ describe('journey state', () => {
     assert.equal(await journey.get(UID, 'psc-result'), undefined);
   });
 
-  it('keeps values for the interaction\'s lifetime (the PSC result for a round trip\'s), then they are gone', async () => {
+  it("keeps values for the interaction's lifetime (the PSC result for a round trip's), then they are gone", async () => {
     const { store, keyNames, journey, elapse } = fixture();
-    await journey.set(UID, 'abort-reason', { reason: 'no-means-reaches-the-level', requirement: { level: 'eidas3', phishingResistant: false, hardwareProtected: false } });
+    await journey.set(UID, 'abort-reason', {
+      reason: 'no-means-reaches-the-level',
+      requirement: { level: 'eidas3', phishingResistant: false, hardwareProtected: false },
+    });
     assert.equal(await journey.setIfAbsent(UID, 'client', 'rp-1'), true);
     assert.equal(await journey.setIfAbsent(UID, 'client', 'rp-2'), false);
     assert.equal(await journey.firstTime(UID, 'offered'), true);
@@ -79,7 +95,7 @@ describe('journey state', () => {
     assert.equal(await journey.firstTime(UID, 'offered'), true, 'a marker lives as long as the interaction');
   });
 
-  it('deletes several values at once and names the ceremonies\' challenge keys in the interaction\'s slot', async () => {
+  it("deletes several values at once and names the ceremonies' challenge keys in the interaction's slot", async () => {
     const { keyNames, journey } = fixture();
     await journey.set(UID, 'psc-failure', 'refused');
     await journey.set(UID, 'psc-fell-short', 'eidas2');

@@ -43,10 +43,13 @@ export type UnmetReason =
   | { reason: 'no-means-reaches-the-level'; requirement: RequirementSummary }
   /** A PSC sign-in succeeded with a means below the level (e.g. e-CPS when eidas3 is required). */
   | {
-    reason: 'means-used-falls-short'; method: string; acr: string; requirement: RequirementSummary;
-    /** The application requires a key, which a sign-in this weak cannot enrol (`requirement`: the binding minimum). */
-    enrolmentTooWeak?: boolean;
-  }
+      reason: 'means-used-falls-short';
+      method: string;
+      acr: string;
+      requirement: RequirementSummary;
+      /** The application requires a key, which a sign-in this weak cannot enrol (`requirement`: the binding minimum). */
+      enrolmentTooWeak?: boolean;
+    }
   /** PSC delegated the sign-in and the key used is not a means the policy accepts for delegation. */
   | { reason: 'means-not-accepted-for-delegation'; method: string; acr: string; phishingResistant: boolean; requirement: RequirementSummary }
   /** PSC delegated the sign-in to a clinician who has no key yet (told how to enrol one). */
@@ -58,7 +61,7 @@ export type Ceremony = 'webauthn-auth' | 'webauthn-reg' | 'webauthn-2fa' | 'weba
 /** The values of a journey, by the name they are stored under. */
 export interface JourneyValues {
   /** The interaction's client_id, kept beyond the interaction for *Back* links (interaction-client.ts). */
-  'client': string;
+  client: string;
   /** The verified PSC result, from the callback to /psc/done (single use; lives as long as a PSC round trip). */
   'psc-result': VerifiedLogin;
   /** Why the last PSC round trip failed: shown again by /psc/failure, taken by abort.ts. */
@@ -92,7 +95,7 @@ interface Entry<T> {
 }
 
 const VALUES: { [N in JourneyValueName]: Entry<JourneyValues[N]> } = {
-  'client': { schema: text, encoding: 'text', lives: 'interaction' },
+  client: { schema: text, encoding: 'text', lives: 'interaction' },
   'psc-result': { schema: verifiedLogin, encoding: 'json', lives: 'psc-round-trip' },
   'psc-failure': {
     schema: z.enum(['refused', 'unavailable', 'invalid-state', 'invalid-response', 'invalid-claims'] satisfies FederationFailure[]),
@@ -102,8 +105,20 @@ const VALUES: { [N in JourneyValueName]: Entry<JourneyValues[N]> } = {
   'abort-reason': {
     schema: z.discriminatedUnion('reason', [
       z.looseObject({ reason: z.literal('no-means-reaches-the-level'), requirement: requirementSummary }),
-      z.looseObject({ reason: z.literal('means-used-falls-short'), method: text, acr: text, requirement: requirementSummary, enrolmentTooWeak: z.boolean().optional() }),
-      z.looseObject({ reason: z.literal('means-not-accepted-for-delegation'), method: text, acr: text, phishingResistant: z.boolean(), requirement: requirementSummary }),
+      z.looseObject({
+        reason: z.literal('means-used-falls-short'),
+        method: text,
+        acr: text,
+        requirement: requirementSummary,
+        enrolmentTooWeak: z.boolean().optional(),
+      }),
+      z.looseObject({
+        reason: z.literal('means-not-accepted-for-delegation'),
+        method: text,
+        acr: text,
+        phishingResistant: z.boolean(),
+        requirement: requirementSummary,
+      }),
       z.looseObject({ reason: z.literal('no-key-for-delegation'), requirement: requirementSummary }),
     ]),
     encoding: 'json',
@@ -169,7 +184,10 @@ export function createJourneyState({ store, keyNames, lifetimes, logger }: Journ
       if (refused.size >= REMEMBERED_REFUSALS) refused.clear();
       refused.add(key);
       const issue = parsed.error.issues[0];
-      logger.warn({ uid, value: name, issue: `${issue?.path.map(String).join('.') || '(value)'}: ${issue?.message ?? 'invalid'}` }, 'journey value failed its schema: treated as absent');
+      logger.warn(
+        { uid, value: name, issue: `${issue?.path.map(String).join('.') || '(value)'}: ${issue?.message ?? 'invalid'}` },
+        'journey value failed its schema: treated as absent',
+      );
     }
     return undefined;
   }

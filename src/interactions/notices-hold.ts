@@ -37,11 +37,9 @@ export async function holdForNotices(deps: InteractionDeps, details: Interaction
   if (!deps.config.means.noticesAtSignIn) return undefined;
   if (await deps.journey.get(details.uid, 'notices-seen')) return undefined;
   const notices = await noticesToShow(deps, details.uid, login.accountId);
-  const warn = notices.length === 0 && (await deps.store.get(warnedKey(deps, login.accountId))) === null
-    ? (await keysToWarnOf(deps, login.accountId)).length > 0
-    : false;
+  const warn =
+    notices.length === 0 && (await deps.store.get(warnedKey(deps, login.accountId))) === null ? (await keysToWarnOf(deps, login.accountId)).length > 0 : false;
   if (notices.length === 0 && !warn) return undefined;
   await savePendingLogin(deps, details.uid, 'notices', login);
   return `/interaction/${details.uid}/notices`;
 }
-

@@ -40,7 +40,11 @@ export function postNotices(deps: InteractionDeps): RequestHandler {
     const shown = (await noticesToShow(deps, details.uid, login.accountId)).map((notice) => notice.seq).filter((seq) => seq <= posted);
     const upTo = shown.length ? Math.max(...shown) : 0;
     const count = upTo ? await deps.notices.board.acknowledge(login.accountId, upTo) : 0;
-    if (count) await deps.audit.record({ type: 'notices.acknowledged', outcome: 'info', actor: login.accountId, clientId: String(details.params.client_id), details: { count, upTo } }, req);
+    if (count)
+      await deps.audit.record(
+        { type: 'notices.acknowledged', outcome: 'info', actor: login.accountId, clientId: String(details.params.client_id), details: { count, upTo } },
+        req,
+      );
     await deps.journey.set(details.uid, 'notices-seen', '1');
     await finishLogin(deps, req, res, details, login);
   };

@@ -32,7 +32,12 @@ export async function takePendingLogin(deps: InteractionDeps, uid: string, step:
 }
 
 /** This browser's interaction and its login waiting for `step`, or an "expired" page when there is none. */
-export async function interactionWithPendingLogin(deps: InteractionDeps, req: Request, res: Response, step: PendingStep): Promise<{ details: InteractionDetails; login: VerifiedLogin }> {
+export async function interactionWithPendingLogin(
+  deps: InteractionDeps,
+  req: Request,
+  res: Response,
+  step: PendingStep,
+): Promise<{ details: InteractionDetails; login: VerifiedLogin }> {
   const details = await interactionFor(deps.provider, req, res);
   const login = await readPendingLogin(deps, details.uid, step);
   if (!login) throw new UserFacingError(400, 'interaction_expired', `no login waiting for the ${step} step`);

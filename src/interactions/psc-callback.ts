@@ -18,7 +18,6 @@ import { professionOf } from '../accounts/index.ts';
 import { attemptId } from '../http/audit.ts';
 import { isShownFailure, recordPscFailure, sendPscFailurePage, sendUnboundPscFailurePage } from './psc-failure-page.ts';
 
-
 export function getPscCallback(deps: InteractionDeps, redirectUri: string): RequestHandler {
   return async (req, res) => {
     const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
@@ -28,27 +27,47 @@ export function getPscCallback(deps: InteractionDeps, redirectUri: string): Requ
     const boundState = state ? readCookie(req, cookieName) : undefined;
     // The binding is spent only once the state was read (a verdict, success or FederationError):
     // a store outage before that (503) leaves it, so a reload after recovery finishes the sign-in.
-    const spendBinding = () => { if (boundState !== undefined) res.clearCookie(cookieName, { path: '/federation/psc' }); };
+    const spendBinding = () => {
+      if (boundState !== undefined) res.clearCookie(cookieName, { path: '/federation/psc' });
+    };
 
     try {
       const { uid, login, upstream } = await deps.psc.complete(callbackUrl, boundState).then(
-        (completed) => { spendBinding(); return completed; },
-        (err: unknown) => { if (!isStoreUnavailable(err)) spendBinding(); throw err; },
+        (completed) => {
+          spendBinding();
+          return completed;
+        },
+        (err: unknown) => {
+          if (!isStoreUnavailable(err)) spendBinding();
+          throw err;
+        },
       );
       const { account, created } = await deps.accounts.upsertFromPsc(login);
       const level = pscAssurance(deps.policy, upstream);
-      req.log.info({ uid, idNat: account.idNat, method: level.method, acr: level.acr, upstreamAcr: upstream.acr, authMode: upstream.authMode }, 'PSC login verified');
-      await deps.audit.record({
-        type: 'psc.verified', outcome: 'success', actor: account.idNat, profession: professionOf(account),
-        details: { authMode: upstream.authMode, upstreamAcr: upstream.acr, method: level.method, acr: level.acr, created, attempt: attemptId(uid) },
-      }, req);
+      req.log.info(
+        { uid, idNat: account.idNat, method: level.method, acr: level.acr, upstreamAcr: upstream.acr, authMode: upstream.authMode },
+        'PSC login verified',
+      );
+      await deps.audit.record(
+        {
+          type: 'psc.verified',
+          outcome: 'success',
+          actor: account.idNat,
+          profession: professionOf(account),
+          details: { authMode: upstream.authMode, upstreamAcr: upstream.acr, method: level.method, acr: level.acr, created, attempt: attemptId(uid) },
+        },
+        req,
+      );
       const result: VerifiedLogin = { accountId: account.idNat, authTime: deps.clock(), assurance: level };
       await deps.journey.set(uid, 'psc-result', result);
       res.redirect(303, `/interaction/${uid}/psc/done`);
     } catch (err) {
       if (!(err instanceof FederationError)) throw err;
       req.log.warn({ failure: err.failure, uid: err.uid, detail: err.message }, 'PSC login failed');
-      await deps.audit.record({ type: 'psc.failed', outcome: 'failure', reason: err.failure, ...(err.uid ? { details: { attempt: attemptId(err.uid) } } : {}) }, req);
+      await deps.audit.record(
+        { type: 'psc.failed', outcome: 'failure', reason: err.failure, ...(err.uid ? { details: { attempt: attemptId(err.uid) } } : {}) },
+        req,
+      );
       if (err.uid) await recordPscFailure(deps, err.uid, err.failure);
       if (err.uid && isShownFailure(err.failure)) sendPscFailurePage(deps, req, res, err.uid, err.failure);
       else sendUnboundPscFailurePage(deps, req, res, err.failure);

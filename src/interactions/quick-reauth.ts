@@ -46,10 +46,21 @@ async function refuseOutsideRules(deps: InteractionDeps, req: Request, details: 
 export function getQuick(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const details = await loginDetails(deps, req, res);
-    const problem = !onSharedWorkstation(deps, req) ? 'quick-not-here'
-      : !(await presenceMeets(deps, details)) ? 'insufficient-level'
-        : (await openPasses(deps, req, deps.clock())).length === 0 ? 'quick-window-over' : undefined;
-    sendPage(deps.views, req, res, 'quick', { uid: details.uid, problem, minutes: deps.config.sessions.sharedWorkstation.quickReauthMinutes }, problem ? 403 : 200);
+    const problem = !onSharedWorkstation(deps, req)
+      ? 'quick-not-here'
+      : !(await presenceMeets(deps, details))
+        ? 'insufficient-level'
+        : (await openPasses(deps, req, deps.clock())).length === 0
+          ? 'quick-window-over'
+          : undefined;
+    sendPage(
+      deps.views,
+      req,
+      res,
+      'quick',
+      { uid: details.uid, problem, minutes: deps.config.sessions.sharedWorkstation.quickReauthMinutes },
+      problem ? 403 : 200,
+    );
   };
 }
 
@@ -66,7 +77,11 @@ export function postQuickOptions(deps: InteractionDeps): RequestHandler {
     const passes = await openPasses(deps, req, deps.clock());
     try {
       if (passes.length === 0) throw windowOver(deps);
-      const options = await createAuthenticationOptions(deps.webauthn, { ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-quick'), presenceOnly: true, forAccounts: passes });
+      const options = await createAuthenticationOptions(deps.webauthn, {
+        ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-quick'),
+        presenceOnly: true,
+        forAccounts: passes,
+      });
       res.set('cache-control', 'no-store').json(options);
     } catch (err) {
       const refusal = err instanceof WebAuthnError && err.code === 'no-credentials' ? windowOver(deps) : err;
@@ -96,7 +111,12 @@ export function postQuickVerify(deps: InteractionDeps): RequestHandler {
       const assurance = presenceAssurance(deps.policy, credential);
       if (!satisfies(assurance, await requirementOf(deps, details))) throw new JourneyRefusal('insufficient-level');
       req.log.info({ uid: details.uid, idNat, method: assurance.method, acr: assurance.acr }, 'quick re-authentication at a shared workstation');
-      const redirectTo = await finishLoginUrl(deps, req, res, details, { accountId: idNat, authTime: now, assurance, key: { id: credential.id, name: credential.name } });
+      const redirectTo = await finishLoginUrl(deps, req, res, details, {
+        accountId: idNat,
+        authTime: now,
+        assurance,
+        key: { id: credential.id, name: credential.name },
+      });
       res.set('cache-control', 'no-store').json({ redirectTo });
     } catch (err) {
       await auditKeyRefusal(deps, req, err, { clientId, ceremony: 'quick' });

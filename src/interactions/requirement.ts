@@ -4,7 +4,17 @@
  * (step-up), and says so when there are none. A key counts at what it is worth under its
  * binding (assurance/key-assurance.ts), not at what the authenticator alone could prove.
  */
-import { acceptedForDelegation, assuranceOfMethod, keyAssurance, satisfies, secondFactorAssurance, type Assurance, type AssurancePolicy, type KeyFacts, type Requirement } from '../assurance/index.ts';
+import {
+  acceptedForDelegation,
+  assuranceOfMethod,
+  keyAssurance,
+  satisfies,
+  secondFactorAssurance,
+  type Assurance,
+  type AssurancePolicy,
+  type KeyFacts,
+  type Requirement,
+} from '../assurance/index.ts';
 import { gatewayProperties } from '../oidc/client-properties.ts';
 import { requestRequirement } from '../oidc/request-requirement.ts';
 import type { InteractionDeps, InteractionDetails } from './context.ts';
@@ -37,15 +47,18 @@ export async function signInChoices(deps: InteractionDeps, details: InteractionD
   const client = gatewayProperties(await deps.provider.Client.find(String(details.params.client_id)));
   if (client.psc_delegation) return delegationChoices(policy, requirement);
   // Nobody known yet: a key is offered when some key could reach the level (once bound at least as high).
-  const keyMethods = [policy.webauthn.deviceBound, policy.webauthn.synced, ...(policy.webauthn.attested.allowList.length ? [policy.webauthn.attested.method] : [])];
-  const key = keys
-    ? keys.some((c) => satisfies(keyAssurance(policy, c), requirement))
-    : keyMethods.some((m) => meets(policy, m, requirement));
+  const keyMethods = [
+    policy.webauthn.deviceBound,
+    policy.webauthn.synced,
+    ...(policy.webauthn.attested.allowList.length ? [policy.webauthn.attested.method] : []),
+  ];
+  const key = keys ? keys.some((c) => satisfies(keyAssurance(policy, c), requirement)) : keyMethods.some((m) => meets(policy, m, requirement));
   const ecpsMethod = policy.psc.authModes.MOBILE;
   const pscCard = meets(policy, policy.psc.authModes.CARD, requirement);
-  const combination = keys === undefined
-    ? meets(policy, policy.webauthn.secondFactor.method, requirement)
-    : ecpsMethod !== undefined && keyCompletes(policy, assuranceOfMethod(policy, ecpsMethod), keys, requirement);
+  const combination =
+    keys === undefined
+      ? meets(policy, policy.webauthn.secondFactor.method, requirement)
+      : ecpsMethod !== undefined && keyCompletes(policy, assuranceOfMethod(policy, ecpsMethod), keys, requirement);
   const pscEcps = meets(policy, ecpsMethod, requirement) || combination;
   return { key, pscCard, pscEcps, none: !key && !pscCard && !pscEcps, emergency: meets(policy, policy.emergency.method, requirement) };
 }
@@ -57,12 +70,14 @@ export async function signInChoices(deps: InteractionDeps, details: InteractionD
  * (webauthn-signin.ts), and one without a key is told how to enrol one (delegation-pages.ts).
  */
 function delegationChoices(policy: AssurancePolicy, requirement: Requirement): SignInChoices {
-  const key = policy.delegation.methods.some((m) => policy.methods[m] !== undefined && satisfies(assuranceOfMethod(policy, m), requirement) && acceptedForDelegation(policy, assuranceOfMethod(policy, m)));
+  const key = policy.delegation.methods.some(
+    (m) =>
+      policy.methods[m] !== undefined && satisfies(assuranceOfMethod(policy, m), requirement) && acceptedForDelegation(policy, assuranceOfMethod(policy, m)),
+  );
   return { key, pscCard: false, pscEcps: false, none: !key, emergency: false };
 }
 
 /** Whether a PSC sign-in that fell short reaches the requirement with one of these keys as second factor. */
 export function keyCompletes(policy: AssurancePolicy, psc: Assurance, keys: KeyFacts[], requirement: Requirement): boolean {
-  return psc.method === policy.webauthn.secondFactor.after
-    && keys.some((key) => satisfies(secondFactorAssurance(policy, psc, key), requirement));
+  return psc.method === policy.webauthn.secondFactor.after && keys.some((key) => satisfies(secondFactorAssurance(policy, psc, key), requirement));
 }

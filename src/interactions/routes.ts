@@ -47,7 +47,11 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     next();
   });
   const checked: RequestHandler = (req, _res, next) => {
-    next(csrfValid(deps.csrfSecret, interactionBinding(String(req.params.uid)), req) ? undefined : new UserFacingError(403, 'csrf', 'missing or wrong CSRF token on an interaction form'));
+    next(
+      csrfValid(deps.csrfSecret, interactionBinding(String(req.params.uid)), req)
+        ? undefined
+        : new UserFacingError(403, 'csrf', 'missing or wrong CSRF token on an interaction form'),
+    );
   };
   const atInteraction = notReplayable((req) => `/interaction/${encodeURIComponent(String(req.params.uid))}`);
   router.get('/interaction/:uid', showInteraction(deps));

@@ -32,7 +32,10 @@ export function getSecondFactor(deps: InteractionDeps): RequestHandler {
 export function postSecondFactorOptions(deps: InteractionDeps): RequestHandler {
   return async (req, res) => {
     const { details, login } = await interactionWithPendingLogin(deps, req, res, 'second-factor');
-    const options = await createAuthenticationOptions(deps.webauthn, { ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-2fa'), forAccount: login.accountId });
+    const options = await createAuthenticationOptions(deps.webauthn, {
+      ceremonyKey: deps.journey.ceremonyKey(details.uid, 'webauthn-2fa'),
+      forAccount: login.accountId,
+    });
     res.set('cache-control', 'no-store').json(options);
   };
 }
@@ -57,7 +60,12 @@ export function postSecondFactorVerify(deps: InteractionDeps): RequestHandler {
       const level = secondFactorAssurance(deps.policy, pending.assurance, credential);
       if (!satisfies(level, await requirementOf(deps, details))) throw new JourneyRefusal('insufficient-level');
       res.set('cache-control', 'no-store').json({
-        redirectTo: await finishLoginUrl(deps, req, res, details, { accountId: pending.accountId, authTime: deps.clock(), assurance: level, key: { id: credential.id, name: credential.name } }),
+        redirectTo: await finishLoginUrl(deps, req, res, details, {
+          accountId: pending.accountId,
+          authTime: deps.clock(),
+          assurance: level,
+          key: { id: credential.id, name: credential.name },
+        }),
       });
     } catch (err) {
       await auditKeyRefusal(deps, req, err, { clientId: String(details.params.client_id), ceremony: 'second-factor', actor: login.accountId });

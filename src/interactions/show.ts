@@ -80,7 +80,8 @@ export function showInteraction(deps: InteractionDeps): RequestHandler {
       // The account portal's sign-in names the page it leads to (account, pilot dashboard, audit trail).
       const destination = clientId === PORTAL_CLIENT_ID ? await portalSignInDestination(deps, details.params.state) : undefined;
       // On a shared workstation where someone signed in fully lately, a touch of their key may reopen a session (quick-reauth.ts).
-      const quick = !delegation && onSharedWorkstation(deps, req) && (await openPasses(deps, req, deps.clock())).length > 0 && await presenceMeets(deps, details);
+      const quick =
+        !delegation && onSharedWorkstation(deps, req) && (await openPasses(deps, req, deps.clock())).length > 0 && (await presenceMeets(deps, details));
       sendPage(deps.views, req, res, 'login', { uid: details.uid, clientName, destination, reason, choices, requirement, quick, delegation });
       return;
     }

@@ -39,7 +39,10 @@ export function getUnmet(deps: InteractionDeps): RequestHandler {
     }
     const client = await deps.provider.Client.find(String(details.params.client_id));
     sendUnmetPage(deps, req, res, details.uid, {
-      clientName: client?.clientName ?? '', requirement: unmet.requirement, retryPsc: true, enrolmentTooWeak: unmet.enrolmentTooWeak === true,
+      clientName: client?.clientName ?? '',
+      requirement: unmet.requirement,
+      retryPsc: true,
+      enrolmentTooWeak: unmet.enrolmentTooWeak === true,
     });
   };
 }

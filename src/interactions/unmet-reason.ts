@@ -29,7 +29,11 @@ export const PSC_FELL_SHORT = 'psc-fell-short' as const;
 
 /** Records why the level cannot be reached (and, for a PSC shortfall, the mark for psc-start). */
 export async function recordUnmet(deps: Pick<InteractionDeps, 'journey'>, uid: string, unmet: UnmetReason): Promise<void> {
-  const summary = { level: unmet.requirement.level, phishingResistant: unmet.requirement.phishingResistant, hardwareProtected: unmet.requirement.hardwareProtected };
+  const summary = {
+    level: unmet.requirement.level,
+    phishingResistant: unmet.requirement.phishingResistant,
+    hardwareProtected: unmet.requirement.hardwareProtected,
+  };
   await deps.journey.set(uid, ABORT_REASON, { ...unmet, requirement: summary });
   if (unmet.reason === 'means-used-falls-short') await deps.journey.set(uid, PSC_FELL_SHORT, unmet.acr);
 }
@@ -65,7 +69,7 @@ export function unmetError(unmet: UnmetReason): 'access_denied' | 'unmet_authent
 export function unmetDescription(unmet: UnmetReason): string {
   const required = levelText(unmet.requirement);
   if (unmet.reason === 'no-key-for-delegation') {
-    return 'the clinician has no security key or passkey at the establishment yet; they were told to enrol one through the establishment\'s usual sign-in and sent back to Pro Sante Connect';
+    return "the clinician has no security key or passkey at the establishment yet; they were told to enrol one through the establishment's usual sign-in and sent back to Pro Sante Connect";
   }
   if (unmet.reason === 'means-not-accepted-for-delegation') {
     const strength = `${ascii(unmet.acr)}${unmet.phishingResistant ? ', phishing-resistant' : ', not phishing-resistant'}`;

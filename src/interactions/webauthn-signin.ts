@@ -60,7 +60,10 @@ export function postSignInVerify(deps: InteractionDeps): RequestHandler {
       if (!satisfies(level, requirement)) throw new JourneyRefusal('insufficient-level');
       req.log.info({ uid: details.uid, idNat, method: level.method, acr: level.acr }, 'WebAuthn sign-in verified');
       const redirectTo = await finishLoginUrl(deps, req, res, details, {
-        accountId: idNat, authTime: deps.clock(), assurance: level, key: { id: credential.id, name: credential.name },
+        accountId: idNat,
+        authTime: deps.clock(),
+        assurance: level,
+        key: { id: credential.id, name: credential.name },
       });
       res.set('cache-control', 'no-store').json({ redirectTo });
     } catch (err) {

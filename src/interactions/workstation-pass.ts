@@ -49,11 +49,16 @@ function workstationOf(req: Request): string | undefined {
 
 async function readPasses(deps: InteractionDeps, workstation: string): Promise<Passes> {
   const raw = await deps.store.get(passesKey(deps, workstation));
-  return raw ? JSON.parse(raw) as Passes : {};
+  return raw ? (JSON.parse(raw) as Passes) : {};
 }
 
 /** After a verified sign-in: a full two-factor one on a shared workstation opens (or renews) its clinician's pass there. */
-export async function recordWorkstationPass(deps: InteractionDeps, req: Request, res: Response, login: { accountId: string; authTime: number; assurance: Assurance }): Promise<void> {
+export async function recordWorkstationPass(
+  deps: InteractionDeps,
+  req: Request,
+  res: Response,
+  login: { accountId: string; authTime: number; assurance: Assurance },
+): Promise<void> {
   if (!login.assurance.amr.includes('mfa') || !onSharedWorkstation(deps, req)) return;
   const workstation = workstationOf(req) ?? randomBytes(16).toString('base64url');
   const now = login.authTime;
@@ -61,12 +66,20 @@ export async function recordWorkstationPass(deps: InteractionDeps, req: Request,
   const passes: Passes = { ...Object.fromEntries(open), [login.accountId]: now };
   const seconds = Math.ceil(windowMs(deps) / 1000);
   await deps.store.set(passesKey(deps, workstation), JSON.stringify(passes), seconds);
-  res.cookie(WORKSTATION_COOKIE, workstation, { httpOnly: true, sameSite: 'lax', secure: deps.config.issuer.startsWith('https://'), path: '/interaction', maxAge: seconds * 1000 });
+  res.cookie(WORKSTATION_COOKIE, workstation, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: deps.config.issuer.startsWith('https://'),
+    path: '/interaction',
+    maxAge: seconds * 1000,
+  });
 }
 
 /** The clinicians whose pass on this workstation is still open at `now`. */
 export async function openPasses(deps: InteractionDeps, req: Request, now: number): Promise<string[]> {
   const workstation = workstationOf(req);
   if (!workstation) return [];
-  return Object.entries(await readPasses(deps, workstation)).filter(([, at]) => now - at <= windowMs(deps)).map(([idNat]) => idNat);
+  return Object.entries(await readPasses(deps, workstation))
+    .filter(([, at]) => now - at <= windowMs(deps))
+    .map(([idNat]) => idNat);
 }

@@ -77,7 +77,10 @@ export function createAbuseLimits(deps: AbuseLimitsDeps): AbuseLimits {
     if (verdict.firstRefusal) {
       const where = network ? { network } : {};
       req.log?.warn({ limit: limiter.name, ...who, ...where }, 'abuse limit reached');
-      await audit.record({ type: 'ratelimit.hit', outcome: 'failure', ...who, reason: limiter.name, details: { limit: limiter.name, route: routeOf(req), ...where } }, req);
+      await audit.record(
+        { type: 'ratelimit.hit', outcome: 'failure', ...who, reason: limiter.name, details: { limit: limiter.name, route: routeOf(req), ...where } },
+        req,
+      );
     }
     throw new RateLimitedError(limiter.name, verdict.retryAfterSeconds);
   }
@@ -94,7 +97,10 @@ export function createAbuseLimits(deps: AbuseLimitsDeps): AbuseLimits {
   return {
     signinStep: (req, _res, next) => {
       const { limiter, key, network } = stepBudgetOf(req);
-      check(limiter, key, req, {}, network).then(() => next(), (err: unknown) => next(unlessUnavailable(err)));
+      check(limiter, key, req, {}, network).then(
+        () => next(),
+        (err: unknown) => next(unlessUnavailable(err)),
+      );
     },
 
     keyAccountGate: (req) => ({
@@ -115,7 +121,10 @@ export function createAbuseLimits(deps: AbuseLimitsDeps): AbuseLimits {
       const counted = paths.counted.includes(req.path);
       const refuse = (err: unknown) => {
         if (!(err instanceof RateLimitedError)) return next(unlessUnavailable(err));
-        res.status(429).set({ 'retry-after': String(err.retryAfterSeconds), 'cache-control': 'no-store' }).json(tokenRefusalBody(err));
+        res
+          .status(429)
+          .set({ 'retry-after': String(err.retryAfterSeconds), 'cache-control': 'no-store' })
+          .json(tokenRefusalBody(err));
       };
       const admit = async () => {
         // The form body was read as text by backchannelFormLimits (http/input-limits.ts).
@@ -125,7 +134,7 @@ export function createAbuseLimits(deps: AbuseLimitsDeps): AbuseLimits {
         // in Redis, and each instance refuses the address from its first refused failure on.
         const guessing = authFailures.refusedHere(ipOf(req));
         if (!guessing.allowed) throw new RateLimitedError(authFailures.name, guessing.retryAfterSeconds);
-        const clientId = counted ? basicClientId(req) ?? bodyClientId(req.body) : undefined;
+        const clientId = counted ? (basicClientId(req) ?? bodyClientId(req.body)) : undefined;
         if (!clientId) return;
         await check(perClient, clientId, req, { clientId });
         res.locals.countedClientId = clientId;

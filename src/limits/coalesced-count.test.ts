@@ -21,15 +21,30 @@ describe('coalescedCount', () => {
     const { count, calls } = fakeCounter();
     const consume = coalescedCount(count);
     const answers = await Promise.all(Array.from({ length: 10 }, () => consume('rp')));
-    assert.deepEqual(calls, [['rp', 1], ['rp', 9]], 'the first alone, the nine that waited together');
-    assert.deepEqual(answers.map((a) => a.consumedPoints), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'the same places as ten calls one after the other');
+    assert.deepEqual(
+      calls,
+      [
+        ['rp', 1],
+        ['rp', 9],
+      ],
+      'the first alone, the nine that waited together',
+    );
+    assert.deepEqual(
+      answers.map((a) => a.consumedPoints),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      'the same places as ten calls one after the other',
+    );
   });
 
   it('keeps keys apart, and a later request after an idle key calls at once', async () => {
     const { count, calls, totals } = fakeCounter();
     const consume = coalescedCount(count);
     await Promise.all([consume('a'), consume('b'), consume('a')]);
-    assert.deepEqual(calls, [['a', 1], ['b', 1], ['a', 1]]);
+    assert.deepEqual(calls, [
+      ['a', 1],
+      ['b', 1],
+      ['a', 1],
+    ]);
     assert.equal((await consume('a')).consumedPoints, 3);
     assert.deepEqual(Object.fromEntries(totals), { a: 3, b: 1 });
   });
@@ -46,6 +61,9 @@ describe('coalescedCount', () => {
     const waiting = [consume('k'), consume('k')];
     await assert.rejects(first, /redis down/);
     fail = false;
-    assert.deepEqual((await Promise.all(waiting)).map((a) => a.consumedPoints), [1, 2]);
+    assert.deepEqual(
+      (await Promise.all(waiting)).map((a) => a.consumedPoints),
+      [1, 2],
+    );
   });
 });

@@ -32,28 +32,37 @@ export function coalescedCount(count: CountPoints): (key: string) => Promise<Cou
   const keys = new Map<string, Waiting[]>();
 
   const run = (key: string, group: Waiting[]) => {
-    sharedWork(() => count(key, group.length)).then((total) => {
-      // The group's requests, in arrival order, were counted last: the first is total - n + 1.
-      group.forEach((w, i) => w.resolve({ consumedPoints: total.consumedPoints - group.length + 1 + i, msBeforeNext: total.msBeforeNext }));
-    }, (err: unknown) => {
-      for (const w of group) w.reject(err);
-    }).finally(() => {
-      const next = keys.get(key)!;
-      if (next.length === 0) keys.delete(key);
-      else {
-        keys.set(key, []);
-        run(key, next);
-      }
-    });
+    sharedWork(() => count(key, group.length))
+      .then(
+        (total) => {
+          // The group's requests, in arrival order, were counted last: the first is total - n + 1.
+          group.forEach((w, i) => w.resolve({ consumedPoints: total.consumedPoints - group.length + 1 + i, msBeforeNext: total.msBeforeNext }));
+        },
+        (err: unknown) => {
+          for (const w of group) w.reject(err);
+        },
+      )
+      .finally(() => {
+        const next = keys.get(key)!;
+        if (next.length === 0) keys.delete(key);
+        else {
+          keys.set(key, []);
+          run(key, next);
+        }
+      });
   };
 
-  return (key) => awaitShared(new Promise<Count>((resolve, reject) => {
-    const waiting = keys.get(key);
-    if (waiting) {
-      waiting.push({ resolve, reject });
-      return;
-    }
-    keys.set(key, []);
-    run(key, [{ resolve, reject }]);
-  }), 'rate limit count');
+  return (key) =>
+    awaitShared(
+      new Promise<Count>((resolve, reject) => {
+        const waiting = keys.get(key);
+        if (waiting) {
+          waiting.push({ resolve, reject });
+          return;
+        }
+        keys.set(key, []);
+        run(key, [{ resolve, reject }]);
+      }),
+      'rate limit count',
+    );
 }

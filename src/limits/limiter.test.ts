@@ -35,7 +35,11 @@ describe('limiter: concurrent consumes of one key', () => {
     const limiter = createLimiter('t', { points: 4, seconds: 60 }, { prefix: 'test:' });
     const verdicts = await Promise.all(Array.from({ length: 10 }, () => limiter.consume('bench-dpi')));
     assert.equal(verdicts.filter((v) => v.allowed).length, 4);
-    assert.deepEqual(verdicts.map((v) => v.allowed), [true, true, true, true, false, false, false, false, false, false], 'the first four in arrival order');
+    assert.deepEqual(
+      verdicts.map((v) => v.allowed),
+      [true, true, true, true, false, false, false, false, false, false],
+      'the first four in arrival order',
+    );
     assert.equal(verdicts.filter((v) => !v.allowed && v.firstRefusal).length, 1);
     assert.equal(limiter.refusedHere('bench-dpi').allowed, false);
   });

@@ -15,9 +15,7 @@ export interface Budget {
   seconds: number;
 }
 
-export type Verdict =
-  | { allowed: true }
-  | { allowed: false; retryAfterSeconds: number; firstRefusal: boolean };
+export type Verdict = { allowed: true } | { allowed: false; retryAfterSeconds: number; firstRefusal: boolean };
 
 export interface Limiter {
   readonly name: string;
@@ -71,7 +69,11 @@ export function createLimiter(name: string, budget: Budget, backend: LimiterBack
       const counted = await count(key);
       if (counted.consumedPoints <= budget.points) return { allowed: true };
       rememberRefusal(key, counted.msBeforeNext);
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(counted.msBeforeNext / 1000)), firstRefusal: counted.consumedPoints === budget.points + 1 };
+      return {
+        allowed: false,
+        retryAfterSeconds: Math.max(1, Math.ceil(counted.msBeforeNext / 1000)),
+        firstRefusal: counted.consumedPoints === budget.points + 1,
+      };
     },
     async peek(key) {
       let state: RateLimiterRes | null;
@@ -105,5 +107,11 @@ export function createLimiter(name: string, budget: Budget, backend: LimiterBack
 
 /** A limit that never refuses (limits.enabled = false, for load tests on a private stack). */
 export function unlimited(name: string): Limiter {
-  return { name, consume: async () => ({ allowed: true }), peek: async () => ({ allowed: true }), refusedHere: () => ({ allowed: true }), giveBack: async () => {} };
+  return {
+    name,
+    consume: async () => ({ allowed: true }),
+    peek: async () => ({ allowed: true }),
+    refusedHere: () => ({ allowed: true }),
+    giveBack: async () => {},
+  };
 }

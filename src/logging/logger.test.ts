@@ -38,6 +38,12 @@ describe('application logger', () => {
   it('writes every pending line when the process exits', async () => {
     const { out, exited } = await child(`for (let n = 0; n < 3; n++) logger.info({ n }, 'line'); process.exit(0);`, () => false);
     assert.equal(exited, true);
-    assert.deepEqual(out.trim().split('\n').map((l) => (JSON.parse(l) as { n: number }).n), [0, 1, 2]);
+    assert.deepEqual(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { n: number }).n),
+      [0, 1, 2],
+    );
   });
 });

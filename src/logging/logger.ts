@@ -23,15 +23,18 @@ export const LOG_WRITE_BYTES = 4096;
 export const LOG_FLUSH_MS = 200;
 
 export function createLogger(level: string, name = 'gateway'): Logger {
-  return pino({
-    name,
-    level,
-    base: { instance: instanceId() },
-    redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.client_secret', '*.password'],
-      censor: '[redacted]',
+  return pino(
+    {
+      name,
+      level,
+      base: { instance: instanceId() },
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.client_secret', '*.password'],
+        censor: '[redacted]',
+      },
     },
-  }, pino.destination({ dest: 1, sync: false, minLength: LOG_WRITE_BYTES, periodicFlush: LOG_FLUSH_MS }));
+    pino.destination({ dest: 1, sync: false, minLength: LOG_WRITE_BYTES, periodicFlush: LOG_FLUSH_MS }),
+  );
 }
 
 /** Stable id of this process among the gateway instances (host:pid unless INSTANCE_ID is set). */

@@ -14,6 +14,8 @@ export function loadEstablishmentRoots(webauthn: Pick<Config['webauthn'], 'estab
     return readPemCertificates(path, cwd);
   } catch (err) {
     if (!(err instanceof PemFileError)) throw err;
-    throw new ConfigError([{ key: 'webauthn.establishmentRootsFile', env: 'WEBAUTHN_ESTABLISHMENT_ROOTS_FILE', received: JSON.stringify(path), expected: err.expected }]);
+    throw new ConfigError([
+      { key: 'webauthn.establishmentRootsFile', env: 'WEBAUTHN_ESTABLISHMENT_ROOTS_FILE', received: JSON.stringify(path), expected: err.expected },
+    ]);
   }
 }

@@ -28,7 +28,9 @@ export async function importBlob(metadata: MetadataStore, text: string, options:
   const blob = await verifyBlob(text, { roots: options.roots, now: new Date(now) });
   const previous = await metadata.info();
   if (previous && blob.no < previous.no) {
-    throw new MdsBlobError(`the BLOB is older than the one loaded (no. ${blob.no} < no. ${previous.no}): download the current one from https://mds3.fidoalliance.org/`);
+    throw new MdsBlobError(
+      `the BLOB is older than the one loaded (no. ${blob.no} < no. ${previous.no}): download the current one from https://mds3.fidoalliance.org/`,
+    );
   }
   if (previous && blob.no === previous.no) return { info: previous, previous, unchanged: true };
   return { info: await metadata.save(blob, now), previous, unchanged: false };

@@ -118,7 +118,9 @@ export function createMetadataStore(store: Store, keyNames: KeyNames, options: M
 
   async function current(): Promise<Map<string, MdsEntry>> {
     if (cached && now() - cached.checkedAt < refreshMs) return cached.entries;
-    reading ??= refresh().finally(() => { reading = undefined; });
+    reading ??= refresh().finally(() => {
+      reading = undefined;
+    });
     return reading;
   }
 

@@ -26,12 +26,15 @@ export function readPemCertificates(path: string, cwd: string = process.cwd()): 
     text = readFileSync(resolve(cwd, path), 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'a folder' : code ?? 'unreadable';
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'a folder' : (code ?? 'unreadable');
     throw new PemFileError(path, `a readable PEM file (${why})`);
   }
   const blocks = text.match(PEM_CERTIFICATE) ?? [];
   if (blocks.length === 0) {
-    throw new PemFileError(path, 'PEM certificates ("-----BEGIN CERTIFICATE-----"); this file has none (convert DER with: openssl x509 -inform der -in root.cer -out root.pem)');
+    throw new PemFileError(
+      path,
+      'PEM certificates ("-----BEGIN CERTIFICATE-----"); this file has none (convert DER with: openssl x509 -inform der -in root.cer -out root.pem)',
+    );
   }
   for (const [i, block] of blocks.entries()) {
     let certificate: X509Certificate;
@@ -40,7 +43,11 @@ export function readPemCertificates(path: string, cwd: string = process.cwd()): 
     } catch {
       throw new PemFileError(path, `PEM certificates; certificate ${i + 1} of ${blocks.length} cannot be read`);
     }
-    if (!certificate.ca) throw new PemFileError(path, `root (CA) certificates; certificate ${i + 1} of ${blocks.length} (${certificate.subject.replace(/\n/g, ', ')}) is not a CA`);
+    if (!certificate.ca)
+      throw new PemFileError(
+        path,
+        `root (CA) certificates; certificate ${i + 1} of ${blocks.length} (${certificate.subject.replace(/\n/g, ', ')}) is not a CA`,
+      );
   }
   return blocks.map((block) => `${block}\n`);
 }

@@ -34,10 +34,12 @@ const headerSchema = z.looseObject({
 
 const entrySchema = z.looseObject({
   aaguid: z.string().regex(AAGUID).optional(),
-  metadataStatement: z.looseObject({
-    description: z.string().optional(),
-    attestationRootCertificates: z.array(z.string()).default([]),
-  }).optional(),
+  metadataStatement: z
+    .looseObject({
+      description: z.string().optional(),
+      attestationRootCertificates: z.array(z.string()).default([]),
+    })
+    .optional(),
   statusReports: z.array(z.looseObject({ status: z.string(), effectiveDate: z.string().optional() })).default([]),
 });
 
@@ -87,7 +89,9 @@ export async function verifyBlob(text: string, options: VerifyBlobOptions): Prom
   const blob = text.trim();
   const parts = blob.split('.');
   if (parts.length !== 3 || !parts.every((part) => BASE64URL_PART.test(part))) {
-    throw new MdsBlobError(`not an MDS BLOB: expected a JWS in compact form (three base64url parts separated by dots), got ${parts.length} part(s)${blob.length === 0 ? ' (empty file)' : ''}`);
+    throw new MdsBlobError(
+      `not an MDS BLOB: expected a JWS in compact form (three base64url parts separated by dots), got ${parts.length} part(s)${blob.length === 0 ? ' (empty file)' : ''}`,
+    );
   }
   const header = headerSchema.safeParse(decodePart(parts[0]!, 'header'));
   if (!header.success) throw new MdsBlobError(`not an MDS BLOB: header ${firstIssue(header.error)} (expected alg and an x5c certificate chain)`);
@@ -98,8 +102,10 @@ export async function verifyBlob(text: string, options: VerifyBlobOptions): Prom
     await verifyWithRoots(blob, options.roots);
   } catch (error) {
     const reason = reasonOf(error);
-    if (/certificate path/i.test(reason)) throw new MdsBlobError(`the BLOB's certificate chain does not lead to the trusted MDS root (${reason})`, { cause: error });
-    if (/signature/i.test(reason)) throw new MdsBlobError("the BLOB's signature does not verify with its certificate: the file was altered or not signed by MDS", { cause: error });
+    if (/certificate path/i.test(reason))
+      throw new MdsBlobError(`the BLOB's certificate chain does not lead to the trusted MDS root (${reason})`, { cause: error });
+    if (/signature/i.test(reason))
+      throw new MdsBlobError("the BLOB's signature does not verify with its certificate: the file was altered or not signed by MDS", { cause: error });
     throw new MdsBlobError(`the BLOB could not be verified: ${reason}`, { cause: error });
   }
 

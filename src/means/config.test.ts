@@ -16,12 +16,21 @@ describe('means lifecycle and mail configuration', () => {
 
   it('reads the environment', () => {
     const config = load({}, { KEY_MAX_AGE_DAYS: '730', SMTP_HOST: 'smtp.chu.test', SMTP_PORT: '465', SMTP_SECURE: 'true', NOTICES_AT_SIGN_IN: 'false' });
-    assert.deepEqual([config.means.maxKeyAgeDays, config.mail.smtp.host, config.mail.smtp.port, config.mail.smtp.secure, config.means.noticesAtSignIn], [730, 'smtp.chu.test', 465, true, false]);
+    assert.deepEqual(
+      [config.means.maxKeyAgeDays, config.mail.smtp.host, config.mail.smtp.port, config.mail.smtp.secure, config.means.noticesAtSignIn],
+      [730, 'smtp.chu.test', 465, true, false],
+    );
   });
 
   it('refuses a maximum age out of bounds, naming the key', () => {
-    assert.throws(() => load({ 'means.maxKeyAgeDays': 5 }), (err: unknown) => err instanceof ConfigError && err.problems.some((p) => p.key === 'means.maxKeyAgeDays'));
-    assert.throws(() => load({ 'means.maxKeyAgeDays': 60, 'means.warnDays': 90 }), (err: unknown) => err instanceof ConfigError && err.problems.some((p) => p.key === 'means.warnDays'));
+    assert.throws(
+      () => load({ 'means.maxKeyAgeDays': 5 }),
+      (err: unknown) => err instanceof ConfigError && err.problems.some((p) => p.key === 'means.maxKeyAgeDays'),
+    );
+    assert.throws(
+      () => load({ 'means.maxKeyAgeDays': 60, 'means.warnDays': 90 }),
+      (err: unknown) => err instanceof ConfigError && err.problems.some((p) => p.key === 'means.warnDays'),
+    );
   });
 
   it('production refuses an SMTP relay without TLS', () => {

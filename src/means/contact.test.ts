@@ -31,7 +31,8 @@ describe('the notice address and its one-time code', () => {
     const { contacts } = book();
     const code = (await contacts.newCode(ID, 'a@h.test', T0))!;
     const wrong = code === '000000' ? '111111' : '000000';
-    for (let i = 1; i < MAX_CODE_ATTEMPTS; i += 1) assert.deepEqual(await contacts.check(ID, wrong), { result: 'wrong-code', attemptsLeft: MAX_CODE_ATTEMPTS - i });
+    for (let i = 1; i < MAX_CODE_ATTEMPTS; i += 1)
+      assert.deepEqual(await contacts.check(ID, wrong), { result: 'wrong-code', attemptsLeft: MAX_CODE_ATTEMPTS - i });
     assert.deepEqual(await contacts.check(ID, wrong), { result: 'too-many-attempts' });
     assert.deepEqual(await contacts.check(ID, code), { result: 'no-code' });
     assert.equal(await contacts.address(ID), null);

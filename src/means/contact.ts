@@ -20,10 +20,7 @@ export const MAX_CODE_ATTEMPTS = 5;
 export const emailAddress = z.string().trim().max(254).pipe(z.email());
 
 export type CodeCheck =
-  | { result: 'verified'; email: string }
-  | { result: 'wrong-code'; attemptsLeft: number }
-  | { result: 'too-many-attempts' }
-  | { result: 'no-code' };
+  { result: 'verified'; email: string } | { result: 'wrong-code'; attemptsLeft: number } | { result: 'too-many-attempts' } | { result: 'no-code' };
 
 export interface ContactBook {
   /** The verified address, or null. */
@@ -43,7 +40,8 @@ export function createContactBook(store: Store, keyNames: KeyNames, config: Pick
   const addressKey = (idNat: string) => keyNames.accountPart(idNat, 'email');
   const codeKey = (idNat: string) => keyNames.accountPart(idNat, 'email-code');
   const sendsKey = (idNat: string) => keyNames.accountPart(idNat, 'email-sends');
-  const digest = (idNat: string, email: string, code: string) => createHmac('sha256', secret).update(`email-code\0${idNat}\0${email}\0${code}`).digest('base64url');
+  const digest = (idNat: string, email: string, code: string) =>
+    createHmac('sha256', secret).update(`email-code\0${idNat}\0${email}\0${code}`).digest('base64url');
 
   async function pending(idNat: string) {
     const raw = await store.get(codeKey(idNat));

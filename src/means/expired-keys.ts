@@ -19,16 +19,26 @@ export interface ExpiredKeysDeps {
 }
 
 /** The keys among `credentials` that are past their maximum age at `now`; each one noted once. */
-export async function noteExpiredKeys(deps: ExpiredKeysDeps, credentials: readonly StoredCredential[], now: number, req?: Request): Promise<StoredCredential[]> {
+export async function noteExpiredKeys(
+  deps: ExpiredKeysDeps,
+  credentials: readonly StoredCredential[],
+  now: number,
+  req?: Request,
+): Promise<StoredCredential[]> {
   const expired = credentials.filter((credential) => keyAge(credential, now, deps.config.means).state === 'expired');
   for (const credential of expired) {
     const marker = deps.keyNames.credentialPart(credential.id, `expired-noted:${lastConfirmedAt(credential)}`);
     if (!(await deps.store.setIfAbsent(marker, '1', REVOKED_MARKER_TTL_SECONDS))) continue;
     const { dueAt } = keyAge(credential, now, deps.config.means);
-    await deps.audit.record({
-      type: 'key.expired', outcome: 'info', actor: credential.idNat,
-      details: { kind: credential.kind, keyName: credential.name, dueAt: new Date(dueAt).toISOString() },
-    }, req);
+    await deps.audit.record(
+      {
+        type: 'key.expired',
+        outcome: 'info',
+        actor: credential.idNat,
+        details: { kind: credential.kind, keyName: credential.name, dueAt: new Date(dueAt).toISOString() },
+      },
+      req,
+    );
   }
   return expired;
 }

@@ -34,7 +34,10 @@ export function createMeansNotices(config: Pick<Config, 'mail'>, store: Store, k
   const mailer = createMailer(config);
   const feed = createNoticeFeed({ board, mail: mailer ? { mailer, contacts } : undefined, logger });
   return {
-    board, contacts, mailer, feed,
+    board,
+    contacts,
+    mailer,
+    feed,
     async close() {
       await feed.drain();
       mailer?.close();

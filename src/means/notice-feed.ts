@@ -53,7 +53,9 @@ export function createNoticeFeed(options: NoticeFeedOptions): NoticeFeed {
       await options.board.add(idNat, stored);
       if (!options.mail || !views) return;
       const sending = mail(idNat, { fr: noticeText(stored, views.t('fr')), en: noticeText(stored, views.t('en')) })
-        .catch((err: Error) => options.logger?.warn({ type: event.type, seq: event.seq, detail: err.message }, 'notice e-mail not sent (the notice is still shown at sign-in)'))
+        .catch((err: Error) =>
+          options.logger?.warn({ type: event.type, seq: event.seq, detail: err.message }, 'notice e-mail not sent (the notice is still shown at sign-in)'),
+        )
         .finally(() => inFlight.delete(sending));
       inFlight.add(sending);
     },

@@ -3,19 +3,33 @@ import assert from 'node:assert/strict';
 import { createMemoryStore, createKeyNames } from '../store/index.ts';
 import { createNoticeBoard, noticeOf } from './notices.ts';
 
-const event = (type: string, outcome: 'success' | 'failure' | 'info', details: Record<string, string | number> = {}, seq = 1) => ({ type: type as never, outcome, actor: '810101234561', seq, time: '2026-12-04T10:00:00.000Z', details });
+const event = (type: string, outcome: 'success' | 'failure' | 'info', details: Record<string, string | number> = {}, seq = 1) => ({
+  type: type as never,
+  outcome,
+  actor: '810101234561',
+  seq,
+  time: '2026-12-04T10:00:00.000Z',
+  details,
+});
 
-describe('notices of changes to a clinician\'s means', () => {
+describe("notices of changes to a clinician's means", () => {
   it('are derived from the audit events of changes, and only those', () => {
     assert.equal(noticeOf(event('key.enrolled', 'success', { kind: 'security-key' }))?.change, 'added');
     assert.equal(noticeOf(event('key.renamed', 'success'))?.change, 'renamed');
     assert.equal(noticeOf(event('key.raised', 'success'))?.change, 'raised');
     assert.equal(noticeOf(event('key.confirmed', 'success'))?.change, 'confirmed');
-    assert.deepEqual([noticeOf(event('key.revoked', 'success', { by: 'admin', count: 2 }))?.by, noticeOf(event('key.revoked', 'success', { by: 'admin', count: 2 }))?.count], ['admin', 2]);
+    assert.deepEqual(
+      [noticeOf(event('key.revoked', 'success', { by: 'admin', count: 2 }))?.by, noticeOf(event('key.revoked', 'success', { by: 'admin', count: 2 }))?.count],
+      ['admin', 2],
+    );
     assert.equal(noticeOf(event('key.expired', 'info', { keyName: 'Clé' }))?.keyName, 'Clé');
     assert.equal(noticeOf(event('key.counter_anomaly', 'failure'))?.change, 'blocked');
     assert.equal(noticeOf(event('key.model_compromised', 'failure', { status: 'REVOKED', ceremony: 'sign-in' }))?.by, 'REVOKED');
-    assert.equal(noticeOf(event('key.model_compromised', 'failure', { status: 'REVOKED', ceremony: 'enrolment' })), undefined, 'a refused enrolment made no key');
+    assert.equal(
+      noticeOf(event('key.model_compromised', 'failure', { status: 'REVOKED', ceremony: 'enrolment' })),
+      undefined,
+      'a refused enrolment made no key',
+    );
     assert.equal(noticeOf(event('key.enrolled', 'failure')), undefined, 'a refused enrolment changed nothing');
     assert.equal(noticeOf(event('signin.succeeded', 'success')), undefined);
     assert.equal(noticeOf({ ...event('key.renamed', 'success'), actor: undefined }), undefined);
@@ -25,9 +39,15 @@ describe('notices of changes to a clinician\'s means', () => {
     const board = createNoticeBoard(createMemoryStore(), createKeyNames('t:'));
     await board.add('810101234561', { seq: 4, change: 'added', at: 'x' });
     await board.add('810101234561', { seq: 7, change: 'renamed', at: 'y' });
-    assert.deepEqual((await board.pending('810101234561')).map((n) => n.seq), [4, 7]);
+    assert.deepEqual(
+      (await board.pending('810101234561')).map((n) => n.seq),
+      [4, 7],
+    );
     assert.equal(await board.acknowledge('810101234561', 4), 1);
-    assert.deepEqual((await board.pending('810101234561')).map((n) => n.seq), [7]);
+    assert.deepEqual(
+      (await board.pending('810101234561')).map((n) => n.seq),
+      [7],
+    );
     assert.equal(await board.acknowledge('810101234561', 4), 0, 'already acknowledged');
     assert.equal(await board.acknowledge('810101234561', 7), 1);
     assert.equal(await board.acknowledge('810101234561', 7), 0);

@@ -57,9 +57,15 @@ export function noticeOf(event: Pick<AuditEvent, 'type' | 'outcome' | 'actor' | 
   if (change === 'disabled' && event.details?.ceremony === 'enrolment') return undefined;
   const d = event.details ?? {};
   return {
-    idNat: event.actor, seq: event.seq, change, at: event.time,
-    kind: text(d.kind), keyName: text(d.keyName), by: text(d.by) ?? text(d.status),
-    count: typeof d.count === 'number' ? d.count : undefined, attempt: text(d.attempt),
+    idNat: event.actor,
+    seq: event.seq,
+    change,
+    at: event.time,
+    kind: text(d.kind),
+    keyName: text(d.keyName),
+    by: text(d.by) ?? text(d.status),
+    count: typeof d.count === 'number' ? d.count : undefined,
+    attempt: text(d.attempt),
   };
 }
 

@@ -11,8 +11,16 @@
  */
 import { interactionPolicy, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import {
-  acceptedForDelegation, issuedAcr, rulesAskSteps, satisfies, stepRulesAsk,
-  type Assurance, type AssurancePolicy, type SessionAssurance, type SessionAssuranceStore, type Requirement,
+  acceptedForDelegation,
+  issuedAcr,
+  rulesAskSteps,
+  satisfies,
+  stepRulesAsk,
+  type Assurance,
+  type AssurancePolicy,
+  type SessionAssurance,
+  type SessionAssuranceStore,
+  type Requirement,
 } from '../assurance/index.ts';
 import { gatewayProperties } from './client-properties.ts';
 import { requestRequirement } from './request-requirement.ts';
@@ -82,7 +90,11 @@ async function readCurrentRecord(deps: AssuranceCheckDeps, ctx: KoaContextWithOI
     return {
       fresh: true,
       record: {
-        ...login.assurance, accountId: oidc.session!.accountId, loginAt: login.authTime, lastSeenAt: deps.clock(), profile: deps.lifetimes.profileFor(client.session_profile, ctx.ip),
+        ...login.assurance,
+        accountId: oidc.session!.accountId,
+        loginAt: login.authTime,
+        lastSeenAt: deps.clock(),
+        profile: deps.lifetimes.profileFor(client.session_profile, ctx.ip),
         ...contextOf(ctx.get('user-agent'), ctx.ip),
       },
     };
@@ -104,69 +116,99 @@ export function sessionChecks(deps: AssuranceCheckDeps) {
     return deps.clock() > deadline ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
   });
 
-  const contextChanged = new Check(CONTEXT_CHANGED_CHECK, 'the session is used from another browser or address than the one it was opened in', 'login_required', async (ctx) => {
-    if (!deps.context || !ctx.oidc.session!.accountId) return Check.NO_NEED_TO_PROMPT;
-    const { record, fresh } = await currentRecord(deps, ctx);
-    if (!record || fresh) return Check.NO_NEED_TO_PROMPT;
-    const now = contextOf(ctx.get('user-agent'), ctx.ip);
-    const changes = deps.context.changes(record, now);
-    const action = strictestAction(changes);
-    if (!action) return Check.NO_NEED_TO_PROMPT;
-    for (const c of changes) {
-      await deps.audit?.({
-        type: 'session.changed', outcome: c.action === 'audit' ? 'info' : 'failure', actor: record.accountId, clientId: ctx.oidc.client?.clientId, reason: `${c.change}-changed`,
-        details: { change: c.change, action: c.action, fromNetwork: c.fromNetwork, toNetwork: c.toNetwork },
-      }, ctx);
-    }
-    if (action === 'audit') {
-      // Audited once: the session goes on from the new address (the browser is never updated).
-      if (changes.some((c) => c.change === 'address')) record.address = now.address;
-      return Check.NO_NEED_TO_PROMPT;
-    }
-    if (action === 'end') await endSession(deps, ctx.oidc.session!.uid!, record);
-    return Check.REQUEST_PROMPT;
-  });
-
-  const insufficient = new Check(ASSURANCE_CHECK, 'the authentication does not reach the level this client requires', 'login_required', async (ctx) => {
-    const { oidc } = ctx;
-    if (!oidc.session!.accountId) return Check.NO_NEED_TO_PROMPT;
-    const requirement = requestRequirement({ acr_values: oidc.params!.acr_values, claims: oidc.claims }, gatewayProperties(oidc.client));
-    const { record, fresh } = await currentRecord(deps, ctx);
-    if (!record) return Check.REQUEST_PROMPT;
-    if (!satisfies(record, requirement)) {
-      if (fresh) throw new errors.CustomOIDCProviderError('unmet_authentication_requirements', 'the authentication does not reach the level this client requires');
+  const contextChanged = new Check(
+    CONTEXT_CHANGED_CHECK,
+    'the session is used from another browser or address than the one it was opened in',
+    'login_required',
+    async (ctx) => {
+      if (!deps.context || !ctx.oidc.session!.accountId) return Check.NO_NEED_TO_PROMPT;
+      const { record, fresh } = await currentRecord(deps, ctx);
+      if (!record || fresh) return Check.NO_NEED_TO_PROMPT;
+      const now = contextOf(ctx.get('user-agent'), ctx.ip);
+      const changes = deps.context.changes(record, now);
+      const action = strictestAction(changes);
+      if (!action) return Check.NO_NEED_TO_PROMPT;
+      for (const c of changes) {
+        await deps.audit?.(
+          {
+            type: 'session.changed',
+            outcome: c.action === 'audit' ? 'info' : 'failure',
+            actor: record.accountId,
+            clientId: ctx.oidc.client?.clientId,
+            reason: `${c.change}-changed`,
+            details: { change: c.change, action: c.action, fromNetwork: c.fromNetwork, toNetwork: c.toNetwork },
+          },
+          ctx,
+        );
+      }
+      if (action === 'audit') {
+        // Audited once: the session goes on from the new address (the browser is never updated).
+        if (changes.some((c) => c.change === 'address')) record.address = now.address;
+        return Check.NO_NEED_TO_PROMPT;
+      }
+      if (action === 'end') await endSession(deps, ctx.oidc.session!.uid!, record);
       return Check.REQUEST_PROMPT;
-    }
-    (oidc as unknown as WithState)[STATE] = { record, requirement };
-    // The acr this authorization issues may be below the session's (an essential acr with values:
-    // the highest requested value met, OIDC Core §5.5.1.1). oidc-provider reads it from the
-    // context's `acr` getter (the session's acr) when it writes the code and the ID token, and
-    // offers no hook for it: an own property on this request's context shadows the getter for
-    // this request only; the session keeps the level it reached.
-    Object.defineProperty(oidc, 'acr', { value: issuedAcr(record, requirement), configurable: true });
-    return Check.NO_NEED_TO_PROMPT;
-  }, (ctx) => ({ requirement: requestRequirement({ acr_values: ctx.oidc.params!.acr_values, claims: ctx.oidc.claims }, gatewayProperties(ctx.oidc.client)) }));
+    },
+  );
 
-  const clientStep = new Check(CLIENT_STEP_CHECK, 'this client asks for a step the session has not done (a key as second factor, a key enrolment)', 'login_required', async (ctx) => {
-    const { oidc } = ctx;
-    const client = gatewayProperties(oidc.client);
-    if (!oidc.session!.accountId || !rulesAskSteps(client)) return Check.NO_NEED_TO_PROMPT;
-    const { record } = await currentRecord(deps, ctx);
-    if (!record) return Check.REQUEST_PROMPT;
-    return stepRulesAsk(deps.policy, client, record, await deps.usableKeys(record.accountId)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
-  });
+  const insufficient = new Check(
+    ASSURANCE_CHECK,
+    'the authentication does not reach the level this client requires',
+    'login_required',
+    async (ctx) => {
+      const { oidc } = ctx;
+      if (!oidc.session!.accountId) return Check.NO_NEED_TO_PROMPT;
+      const requirement = requestRequirement({ acr_values: oidc.params!.acr_values, claims: oidc.claims }, gatewayProperties(oidc.client));
+      const { record, fresh } = await currentRecord(deps, ctx);
+      if (!record) return Check.REQUEST_PROMPT;
+      if (!satisfies(record, requirement)) {
+        if (fresh)
+          throw new errors.CustomOIDCProviderError('unmet_authentication_requirements', 'the authentication does not reach the level this client requires');
+        return Check.REQUEST_PROMPT;
+      }
+      (oidc as unknown as WithState)[STATE] = { record, requirement };
+      // The acr this authorization issues may be below the session's (an essential acr with values:
+      // the highest requested value met, OIDC Core §5.5.1.1). oidc-provider reads it from the
+      // context's `acr` getter (the session's acr) when it writes the code and the ID token, and
+      // offers no hook for it: an own property on this request's context shadows the getter for
+      // this request only; the session keeps the level it reached.
+      Object.defineProperty(oidc, 'acr', { value: issuedAcr(record, requirement), configurable: true });
+      return Check.NO_NEED_TO_PROMPT;
+    },
+    (ctx) => ({ requirement: requestRequirement({ acr_values: ctx.oidc.params!.acr_values, claims: ctx.oidc.claims }, gatewayProperties(ctx.oidc.client)) }),
+  );
+
+  const clientStep = new Check(
+    CLIENT_STEP_CHECK,
+    'this client asks for a step the session has not done (a key as second factor, a key enrolment)',
+    'login_required',
+    async (ctx) => {
+      const { oidc } = ctx;
+      const client = gatewayProperties(oidc.client);
+      if (!oidc.session!.accountId || !rulesAskSteps(client)) return Check.NO_NEED_TO_PROMPT;
+      const { record } = await currentRecord(deps, ctx);
+      if (!record) return Check.REQUEST_PROMPT;
+      return stepRulesAsk(deps.policy, client, record, await deps.usableKeys(record.accountId)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    },
+  );
 
   // Pro Santé Connect delegating: a session opened by a means the policy does not accept for
   // delegation (PSC's own card or e-CPS, a key bound too weakly) never answers it.
-  const delegation = new Check(DELEGATION_CHECK, 'Pro Santé Connect delegates the sign-in and the session\'s means is not accepted for delegation', 'login_required', async (ctx) => {
-    const { oidc } = ctx;
-    if (!oidc.session!.accountId || !gatewayProperties(oidc.client).psc_delegation) return Check.NO_NEED_TO_PROMPT;
-    const { record, fresh } = await currentRecord(deps, ctx);
-    if (!record) return Check.REQUEST_PROMPT;
-    if (acceptedForDelegation(deps.policy, record)) return Check.NO_NEED_TO_PROMPT;
-    if (fresh) throw new errors.CustomOIDCProviderError('unmet_authentication_requirements', 'the means used is not accepted for delegation to Pro Sante Connect');
-    return Check.REQUEST_PROMPT;
-  });
+  const delegation = new Check(
+    DELEGATION_CHECK,
+    "Pro Santé Connect delegates the sign-in and the session's means is not accepted for delegation",
+    'login_required',
+    async (ctx) => {
+      const { oidc } = ctx;
+      if (!oidc.session!.accountId || !gatewayProperties(oidc.client).psc_delegation) return Check.NO_NEED_TO_PROMPT;
+      const { record, fresh } = await currentRecord(deps, ctx);
+      if (!record) return Check.REQUEST_PROMPT;
+      if (acceptedForDelegation(deps.policy, record)) return Check.NO_NEED_TO_PROMPT;
+      if (fresh)
+        throw new errors.CustomOIDCProviderError('unmet_authentication_requirements', 'the means used is not accepted for delegation to Pro Sante Connect');
+      return Check.REQUEST_PROMPT;
+    },
+  );
 
   return [expired, contextChanged, delegation, insufficient, clientStep];
 }
@@ -251,6 +293,9 @@ export function touchSessionOnRefresh(deps: AssuranceCheckDeps) {
     await next();
     if (ctx.status !== 200 || (ctx.oidc as KoaContextWithOIDC['oidc'] | undefined)?.params?.grant_type !== 'refresh_token') return;
     const uid = (ctx.oidc.entities.RefreshToken as { sessionUid?: string } | undefined)?.sessionUid;
-    if (uid) await touchOnRefresh(deps, uid).catch(() => { /* activity tracking is best effort */ });
+    if (uid)
+      await touchOnRefresh(deps, uid).catch(() => {
+        /* activity tracking is best effort */
+      });
   };
 }

@@ -43,13 +43,19 @@ export function auditProviderEvents(provider: Provider, audit: AuditRecorder, so
     const grantType = String(ctx.oidc.params?.grant_type ?? '');
     // client_credentials issues a ClientCredentials token: no account (no actor), no grant.
     const token = entities.AccessToken ?? entities.ClientCredentials;
-    recordFor(ctx, audit.record({
-      type: grantType === 'refresh_token' ? 'token.refreshed' : 'token.issued',
-      outcome: 'success',
-      actor: entities.Account?.accountId ?? token?.accountId,
-      clientId: ctx.oidc.client?.clientId,
-      details: { grantType, accessToken: hashId(token?.jti), grant: hashId(token?.grantId) },
-    }, sourceOf(ctx)));
+    recordFor(
+      ctx,
+      audit.record(
+        {
+          type: grantType === 'refresh_token' ? 'token.refreshed' : 'token.issued',
+          outcome: 'success',
+          actor: entities.Account?.accountId ?? token?.accountId,
+          clientId: ctx.oidc.client?.clientId,
+          details: { grantType, accessToken: hashId(token?.jti), grant: hashId(token?.grantId) },
+        },
+        sourceOf(ctx),
+      ),
+    );
   });
 
   provider.use(async (ctx, next) => {
@@ -65,13 +71,16 @@ export function auditProviderEvents(provider: Provider, audit: AuditRecorder, so
     // may do it on every call: counted in /metrics, not chained. What the trail keeps: a
     // token found inactive (expired, revoked, unknown, another client's) and every refusal.
     if (route === 'introspection' && ctx.status < 400 && body?.active === true) return;
-    await audit.record({
-      type: route === 'revocation' ? 'token.revoked' : 'token.introspected',
-      outcome: ctx.status < 400 ? 'success' : 'failure',
-      actor: token?.accountId,
-      clientId: oidc.client?.clientId,
-      details: { token: hashId(token?.jti), ...(route === 'introspection' ? { active: body?.active === true } : {}) },
-    }, sourceOf(ctx as KoaContextWithOIDC));
+    await audit.record(
+      {
+        type: route === 'revocation' ? 'token.revoked' : 'token.introspected',
+        outcome: ctx.status < 400 ? 'success' : 'failure',
+        actor: token?.accountId,
+        clientId: oidc.client?.clientId,
+        details: { token: hashId(token?.jti), ...(route === 'introspection' ? { active: body?.active === true } : {}) },
+      },
+      sourceOf(ctx as KoaContextWithOIDC),
+    );
   });
 
   /**
@@ -85,17 +94,23 @@ export function auditProviderEvents(provider: Provider, audit: AuditRecorder, so
     const pushed = oidc.entities.PushedAuthorizationRequest as { jti?: string; dpopJkt?: string } | undefined;
     const body = ctx.body as { expires_in?: number; error?: string } | undefined;
     const stored = ctx.status === 201 && pushed;
-    return audit.record({
-      type: 'authorization.pushed',
-      outcome: stored ? 'success' : 'failure',
-      clientId: oidc.client.clientId,
-      ...(stored ? {} : { reason: String(body?.error ?? ctx.status).slice(0, 60) }),
-      details: stored ? { request: hashId(pushed.jti), expiresIn: body?.expires_in, dpop: Boolean(pushed.dpopJkt) } : {},
-    }, sourceOf(ctx));
+    return audit.record(
+      {
+        type: 'authorization.pushed',
+        outcome: stored ? 'success' : 'failure',
+        clientId: oidc.client.clientId,
+        ...(stored ? {} : { reason: String(body?.error ?? ctx.status).slice(0, 60) }),
+        details: stored ? { request: hashId(pushed.jti), expiresIn: body?.expires_in, dpop: Boolean(pushed.dpopJkt) } : {},
+      },
+      sourceOf(ctx),
+    );
   }
 
   provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
-    recordFor(ctx, audit.record({ type: 'logout.front', outcome: 'success', actor: ctx.oidc.session?.accountId, clientId: ctx.oidc.client?.clientId }, sourceOf(ctx)));
+    recordFor(
+      ctx,
+      audit.record({ type: 'logout.front', outcome: 'success', actor: ctx.oidc.session?.accountId, clientId: ctx.oidc.client?.clientId }, sourceOf(ctx)),
+    );
   });
   provider.on('backchannel.success', (_ctx: KoaContextWithOIDC, client: { clientId: string }, accountId: string) => {
     void audit.record({ type: 'logout.backchannel', outcome: 'success', actor: accountId, clientId: client.clientId });

@@ -21,7 +21,9 @@ export function clientPlaceholders(config: Pick<Config, 'env' | 'sandbox'>): Cli
 /** A copy of the parsed clients file with its placeholders replaced; throws ConfigError on any it cannot fill. */
 export function fillPlaceholders(data: unknown, values: ClientPlaceholders | undefined, source: string): unknown {
   const problems: ConfigProblem[] = [];
-  const known = Object.keys(values ?? {}).map((name) => `\${${name}}`).join(', ');
+  const known = Object.keys(values ?? {})
+    .map((name) => `\${${name}}`)
+    .join(', ');
   const fill = (node: unknown, key: string): unknown => {
     if (Array.isArray(node)) return node.map((item, i) => fill(item, `${key}[${i}]`));
     if (node && typeof node === 'object') {
@@ -32,10 +34,11 @@ export function fillPlaceholders(data: unknown, values: ClientPlaceholders | und
     const value = name === undefined ? undefined : values?.[name];
     if (value !== undefined) return value + node.slice(name!.length + 3);
     problems.push({
-      key, received: JSON.stringify(node),
+      key,
+      received: JSON.stringify(node),
       expected: values
         ? `an address, or one of ${known} followed by a path (the sandbox's demo applications)`
-        : 'the application\'s own URL: ${…} names a sandbox demo application\'s address, filled in outside production only',
+        : "the application's own URL: ${…} names a sandbox demo application's address, filled in outside production only",
     });
     return node;
   };

@@ -5,11 +5,27 @@ import { GATEWAY_CLIENT_PROPERTIES, gatewayProperties, validateGatewayClientProp
 
 describe('gateway client properties', () => {
   it('are the ones oidc-provider keeps', () => {
-    assert.deepEqual([...GATEWAY_CLIENT_PROPERTIES].sort(), ['first_party', 'key_after_ecps', 'min_acr', 'phishing_resistant', 'psc_delegation', 'session_profile', 'webauthn_enrolment']);
+    assert.deepEqual([...GATEWAY_CLIENT_PROPERTIES].sort(), [
+      'first_party',
+      'key_after_ecps',
+      'min_acr',
+      'phishing_resistant',
+      'psc_delegation',
+      'session_profile',
+      'webauthn_enrolment',
+    ]);
   });
 
   it('have their defaults for a client that registers none, or no client', () => {
-    const defaults = { first_party: false, webauthn_enrolment: 'offered', key_after_ecps: false, psc_delegation: false, min_acr: undefined, phishing_resistant: false, session_profile: 'default' };
+    const defaults = {
+      first_party: false,
+      webauthn_enrolment: 'offered',
+      key_after_ecps: false,
+      psc_delegation: false,
+      min_acr: undefined,
+      phishing_resistant: false,
+      session_profile: 'default',
+    };
     assert.deepEqual(gatewayProperties(undefined), defaults);
     assert.deepEqual(gatewayProperties({ client_id: 'dpi' } as unknown as Client), defaults);
   });

@@ -14,7 +14,12 @@ import { gatewayProperties } from './client-properties.ts';
 import type { ClientMetadata } from './clients.ts';
 
 /** The `oid` and `tid` claims for the delegation client; none for any other. */
-export async function delegationClaims(accounts: AccountRepository, tenantId: string | undefined, client: Client | undefined, idNat: string): Promise<{ oid?: string; tid?: string }> {
+export async function delegationClaims(
+  accounts: AccountRepository,
+  tenantId: string | undefined,
+  client: Client | undefined,
+  idNat: string,
+): Promise<{ oid?: string; tid?: string }> {
   if (!gatewayProperties(client).psc_delegation || tenantId === undefined) return {};
   return { oid: await accounts.localId(idNat), tid: tenantId };
 }
@@ -36,9 +41,13 @@ export function pairwiseSubject(accounts: AccountRepository) {
 export function checkDelegationTenant(clients: readonly ClientMetadata[], tenantId: string | undefined): void {
   const delegating = clients.find((c) => c.psc_delegation === true);
   if (delegating && tenantId === undefined) {
-    throw new ConfigError([{
-      key: 'delegation.tenantId', env: 'DELEGATION_TENANT_ID', received: '(missing)',
-      expected: `the establishment's identifier sent to Pro Santé Connect as "tid" (client ${delegating.client_id} has "psc_delegation": true), e.g. FINESS-750712184`,
-    }]);
+    throw new ConfigError([
+      {
+        key: 'delegation.tenantId',
+        env: 'DELEGATION_TENANT_ID',
+        received: '(missing)',
+        expected: `the establishment's identifier sent to Pro Santé Connect as "tid" (client ${delegating.client_id} has "psc_delegation": true), e.g. FINESS-750712184`,
+      },
+    ]);
   }
 }

@@ -15,7 +15,15 @@ function edgesMiddleware(): Middleware {
     ctx.type = 'html';
     ctx.body = `page:${out.error}`;
   };
-  providerEdges({ use: (fn: Middleware) => { middleware = fn; } } as unknown as Provider, {} as AbuseLimits, renderError);
+  providerEdges(
+    {
+      use: (fn: Middleware) => {
+        middleware = fn;
+      },
+    } as unknown as Provider,
+    {} as AbuseLimits,
+    renderError,
+  );
   return middleware!;
 }
 
@@ -23,9 +31,19 @@ function edgesMiddleware(): Middleware {
 function koaContext(accepts: 'html' | 'json' = 'html') {
   const headers: Record<string, string> = { location: 'https://rp.example/cb?code=c1' };
   const ctx = {
-    req: { headers: {}, protocol: 'http', host: 'localhost' }, request: {}, method: 'GET', path: '/auth/x', status: 303, body: 'Redirecting', type: 'text',
-    set: (name: string, value: string) => { headers[name] = value; },
-    remove: (name: string) => { delete headers[name]; },
+    req: { headers: {}, protocol: 'http', host: 'localhost' },
+    request: {},
+    method: 'GET',
+    path: '/auth/x',
+    status: 303,
+    body: 'Redirecting',
+    type: 'text',
+    set: (name: string, value: string) => {
+      headers[name] = value;
+    },
+    remove: (name: string) => {
+      delete headers[name];
+    },
     accepts: () => accepts,
   };
   return { headers, ctx };
@@ -36,7 +54,9 @@ const outage = () => new StoreUnavailableError(new Error('connect ECONNREFUSED 1
 describe('provider edges during an outage', () => {
   it('an outage met after the handler decided a redirect (a session saved after next()): the outage page, Retry-After, no redirect', async () => {
     const { ctx, headers } = koaContext('html');
-    await edgesMiddleware()(ctx, async () => { throw outage(); });
+    await edgesMiddleware()(ctx, async () => {
+      throw outage();
+    });
     assert.equal(ctx.status, 503);
     assert.equal(ctx.body, 'page:temporarily_unavailable', 'the page of oidc/pages.ts, not a bare text');
     assert.equal(headers['retry-after'], String(OUTAGE_RETRY_AFTER_SECONDS));
@@ -45,7 +65,9 @@ describe('provider edges during an outage', () => {
 
   it('the same for a client that does not take HTML: the OAuth error as JSON', async () => {
     const { ctx, headers } = koaContext('json');
-    await edgesMiddleware()(ctx, async () => { throw new Error('Connection is closed.'); });
+    await edgesMiddleware()(ctx, async () => {
+      throw new Error('Connection is closed.');
+    });
     assert.equal(ctx.status, 503);
     assert.deepEqual(ctx.body, { error: 'temporarily_unavailable', error_description: 'the service is temporarily unavailable, try again in a moment' });
     assert.equal(headers['retry-after'], String(OUTAGE_RETRY_AFTER_SECONDS));
@@ -54,9 +76,16 @@ describe('provider edges during an outage', () => {
   it('other errors pass unchanged; a 503 the provider rendered itself gets Retry-After', async () => {
     const { ctx } = koaContext();
     const bug = new Error('WRONGTYPE Operation against a key holding the wrong kind of value');
-    assert.equal(await edgesMiddleware()(ctx, async () => { throw bug; }).catch((e: unknown) => e), bug);
+    assert.equal(
+      await edgesMiddleware()(ctx, async () => {
+        throw bug;
+      }).catch((e: unknown) => e),
+      bug,
+    );
     const rendered = koaContext();
-    await edgesMiddleware()(rendered.ctx, async () => { rendered.ctx.status = 503; });
+    await edgesMiddleware()(rendered.ctx, async () => {
+      rendered.ctx.status = 503;
+    });
     assert.equal(rendered.headers['retry-after'], String(OUTAGE_RETRY_AFTER_SECONDS));
   });
 });

@@ -19,7 +19,12 @@ import { isStoreUnavailable, outageCause, OUTAGE_RETRY_AFTER_SECONDS, StoreUnava
 import { OIDC_ROUTES } from './provider.ts';
 
 /** Where relying parties authenticate: counted by the abuse limits. */
-export const CLIENT_ENDPOINTS: readonly string[] = [OIDC_ROUTES.token, OIDC_ROUTES.introspection, OIDC_ROUTES.revocation, OIDC_ROUTES.pushed_authorization_request];
+export const CLIENT_ENDPOINTS: readonly string[] = [
+  OIDC_ROUTES.token,
+  OIDC_ROUTES.introspection,
+  OIDC_ROUTES.revocation,
+  OIDC_ROUTES.pushed_authorization_request,
+];
 
 /** Of those, the requests counted against the client they name: tokens, and pushed requests (each one stored). */
 export const CLIENT_COUNTED_ENDPOINTS: readonly string[] = [OIDC_ROUTES.token, OIDC_ROUTES.pushed_authorization_request];
@@ -29,14 +34,17 @@ function logRefusal(ctx: KoaContextWithOIDC, req: Request): void {
   const body = ctx.body as { error?: unknown; error_description?: unknown } | undefined;
   const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 200) : undefined);
   const client = ctx.oidc?.client?.clientId;
-  req.log?.info({
-    route: ctx.path,
-    status: ctx.status,
-    error: text(body?.error),
-    error_description: text(body?.error_description),
-    clientId: client ?? basicClientId(req) ?? bodyClientId(req.body),
-    clientAuthenticated: Boolean(client) && ctx.status !== 401,
-  }, 'client request refused');
+  req.log?.info(
+    {
+      route: ctx.path,
+      status: ctx.status,
+      error: text(body?.error),
+      error_description: text(body?.error_description),
+      clientId: client ?? basicClientId(req) ?? bodyClientId(req.body),
+      clientAuthenticated: Boolean(client) && ctx.status !== 401,
+    },
+    'client request refused',
+  );
 }
 
 /** How the provider renders an error page (oidc/pages.ts's renderError). */
@@ -85,7 +93,8 @@ export function providerEdges(provider: Provider, limits: AbuseLimits, renderErr
       // ctx.oidc.client is set once the client is found; a 401 means its authentication failed.
       const authenticated = ctx.status !== 401 && Boolean(ctx.oidc?.client);
       // Bookkeeping of an answer already decided: a store failure here must not turn it into a 500.
-      await limits.clientRequestAnswered(req, ctx.res as unknown as Response, { status: ctx.status, authenticated })
+      await limits
+        .clientRequestAnswered(req, ctx.res as unknown as Response, { status: ctx.status, authenticated })
         .catch((err: unknown) => req.log?.warn({ detail: (err as Error).message }, 'abuse limits not updated for this answer'));
     }
   });

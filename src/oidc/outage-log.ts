@@ -9,21 +9,31 @@ import { isStoreUnavailable, outageCause } from '../store/unavailable.ts';
 
 /** The provider's endpoint error events (its `server_error` is for real 500s, logged elsewhere). */
 const ENDPOINT_ERRORS = [
-  'grant.error', 'userinfo.error', 'introspection.error', 'revocation.error', 'pushed_authorization_request.error',
-  'end_session.error', 'discovery.error', 'jwks.error', 'backchannel_authentication.error', 'device_authorization.error',
+  'grant.error',
+  'userinfo.error',
+  'introspection.error',
+  'revocation.error',
+  'pushed_authorization_request.error',
+  'end_session.error',
+  'discovery.error',
+  'jwks.error',
+  'backchannel_authentication.error',
+  'device_authorization.error',
 ] as const;
 
 export function logStoreOutages(provider: Provider, logger: Logger): void {
   // A sign-in refused during an outage goes back to the relying party (a redirect, not a 503
   // line in the request log): say so once per request.
   provider.on('authorization.error', (_ctx, err) => {
-    if (isStoreUnavailable(err)) logger.warn({ detail: outageCause(err) }, 'store unavailable: sign-in sent back to the relying party with temporarily_unavailable');
+    if (isStoreUnavailable(err))
+      logger.warn({ detail: outageCause(err) }, 'store unavailable: sign-in sent back to the relying party with temporarily_unavailable');
   });
   // Each event has its own overload: one listener for all of them goes through a plain signature.
   const on = provider.on.bind(provider) as unknown as (event: string, listener: (ctx: unknown, err: unknown) => void) => void;
   for (const event of ENDPOINT_ERRORS) {
     on(event, (_ctx, err) => {
-      if (isStoreUnavailable(err)) logger.warn({ endpoint: event.replace(/\.error$/, ''), detail: outageCause(err) }, 'store unavailable: answered 503 temporarily_unavailable');
+      if (isStoreUnavailable(err))
+        logger.warn({ endpoint: event.replace(/\.error$/, ''), detail: outageCause(err) }, 'store unavailable: answered 503 temporarily_unavailable');
     });
   }
 }

@@ -40,7 +40,12 @@ export function oidcPages(views: Views, authorizationPath: string) {
       ctx.type = 'html';
       ctx.set('cache-control', 'no-store');
       const back = backLinkOfClient(ctx.oidc?.client);
-      ctx.body = views.render('error', pageContext(ctx, authorizationPath), { messageKey: messageKeyOf(views, { code: out.error }), code: out.error, description: out.error_description, back });
+      ctx.body = views.render('error', pageContext(ctx, authorizationPath), {
+        messageKey: messageKeyOf(views, { code: out.error }),
+        code: out.error,
+        description: out.error_description,
+        back,
+      });
     },
     async logoutSource(ctx: KoaContextWithOIDC, form: string) {
       ctx.type = 'html';

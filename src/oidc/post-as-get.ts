@@ -30,7 +30,8 @@ export function postAsGet(path: string, options: PostAsGetOptions): RequestHandl
   return [
     (req, _res, next) => {
       if (req.originalUrl.includes('?')) return next(refuse('parameters of a POST request go in its form body, not in the URL'));
-      if (!req.is('application/x-www-form-urlencoded')) return next(refuse(`content type ${JSON.stringify(req.get('content-type') ?? '')} (expected application/x-www-form-urlencoded)`));
+      if (!req.is('application/x-www-form-urlencoded'))
+        return next(refuse(`content type ${JSON.stringify(req.get('content-type') ?? '')} (expected application/x-www-form-urlencoded)`));
       return next();
     },
     read,

@@ -147,7 +147,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       if (!account) return undefined;
       return {
         accountId: account.idNat,
-        claims: async () => ({ ...accountClaims(account), ...await delegationClaims(accounts, tenantId, ctx?.oidc?.client, account.idNat) }) as { sub: string },
+        claims: async () =>
+          ({ ...accountClaims(account), ...(await delegationClaims(accounts, tenantId, ctx?.oidc?.client, account.idNat)) }) as { sub: string },
       };
     },
     loadExistingGrant,

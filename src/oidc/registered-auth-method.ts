@@ -27,13 +27,14 @@ export function registeredAuthMethod(provider: Provider, paths: readonly string[
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
     if (ctx.method !== 'POST' || !paths.includes(ctx.path)) return next();
     const attempt = secretAttempt(ctx.req as unknown as Request);
-    const client = attempt && await provider.Client.find(attempt.clientId).catch(() => undefined);
+    const client = attempt && (await provider.Client.find(attempt.clientId).catch(() => undefined));
     const registered = client?.clientAuthMethod;
     if (!attempt || !registered || !SECRET_METHODS.has(registered) || registered === attempt.method) return next();
     const description = `this client authenticates with ${registered} as registered, not ${attempt.method}`;
     ctx.status = 401;
     ctx.set('cache-control', 'no-store');
-    if (attempt.method === 'client_secret_basic') ctx.set('www-authenticate', `Basic realm="${provider.issuer}", error="invalid_client", error_description="${description}"`);
+    if (attempt.method === 'client_secret_basic')
+      ctx.set('www-authenticate', `Basic realm="${provider.issuer}", error="invalid_client", error_description="${description}"`);
     ctx.body = { error: 'invalid_client', error_description: description };
   };
 }

@@ -19,18 +19,26 @@ describe('when a session is used from another browser or address', () => {
     assert.deepEqual(policy().changes(contextOf(firefox, '198.51.100.1'), contextOf(firefox, '::ffff:198.51.100.1')), []);
   });
   it('by default, an address change outside declared networks is audited', () => {
-    assert.deepEqual(policy().changes(contextOf(firefox, '10.12.1.2'), contextOf(firefox, '198.51.100.9')), [{ change: 'address', action: 'audit', fromNetwork: 'shared-workstation', toNetwork: undefined }]);
+    assert.deepEqual(policy().changes(contextOf(firefox, '10.12.1.2'), contextOf(firefox, '198.51.100.9')), [
+      { change: 'address', action: 'audit', fromNetwork: 'shared-workstation', toNetwork: undefined },
+    ]);
   });
   it('a move between declared networks (a ward NAT, the shared workstations) is none', () => {
     assert.deepEqual(policy({ addressChange: 'end' }).changes(contextOf(firefox, '10.12.1.2'), contextOf(firefox, '203.0.113.5')), []);
   });
   it('each setting is applied, and the strictest wins', () => {
     const changes = policy({ browserChange: 'audit', addressChange: 'end' }).changes(contextOf(firefox, '198.51.100.1'), contextOf(chrome, '198.51.100.2'));
-    assert.deepEqual(changes.map((c) => `${c.change}:${c.action}`), ['browser:audit', 'address:end']);
+    assert.deepEqual(
+      changes.map((c) => `${c.change}:${c.action}`),
+      ['browser:audit', 'address:end'],
+    );
     assert.equal(strictestAction(changes), 'end');
   });
   it('ignore is ignore', () => {
-    assert.deepEqual(policy({ browserChange: 'ignore', addressChange: 'ignore' }).changes(contextOf(firefox, '198.51.100.1'), contextOf(chrome, '198.51.100.2')), []);
+    assert.deepEqual(
+      policy({ browserChange: 'ignore', addressChange: 'ignore' }).changes(contextOf(firefox, '198.51.100.1'), contextOf(chrome, '198.51.100.2')),
+      [],
+    );
   });
   it('a record opened before the context was kept has nothing to compare', () => {
     assert.deepEqual(policy().changes({}, contextOf(chrome, '198.51.100.2')), []);

@@ -52,7 +52,9 @@ export function contextOf(userAgent: string | undefined, ip: string | undefined)
 export function createContextPolicy(config: Pick<Config, 'sessions' | 'limits'>): ContextPolicy {
   const declared = [
     ...config.limits.networks.map((n) => ({ name: n.name, holds: networkMatcher(n.cidrs) })),
-    ...(config.sessions.sharedWorkstation.networks.length ? [{ name: 'shared-workstation', holds: networkMatcher(config.sessions.sharedWorkstation.networks) }] : []),
+    ...(config.sessions.sharedWorkstation.networks.length
+      ? [{ name: 'shared-workstation', holds: networkMatcher(config.sessions.sharedWorkstation.networks) }]
+      : []),
   ];
   const networkOf = (address: string) => declared.find((n) => n.holds(address))?.name;
   const { browserChange, addressChange } = config.sessions;

@@ -2,7 +2,12 @@ import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { createSessionLifetimes } from './session-limits.ts';
 
-const lifetimes = createSessionLifetimes({ idleMinutes: 30, absoluteMinutes: 240, sharedWorkstation: { idleMinutes: 10, absoluteMinutes: 60, networks: ['10.12.0.0/16', 'fd00:1::/64'] }, sweepSeconds: 30 });
+const lifetimes = createSessionLifetimes({
+  idleMinutes: 30,
+  absoluteMinutes: 240,
+  sharedWorkstation: { idleMinutes: 10, absoluteMinutes: 60, networks: ['10.12.0.0/16', 'fd00:1::/64'] },
+  sweepSeconds: 30,
+});
 const MIN = 60_000;
 
 describe('session lifetimes', () => {

@@ -55,9 +55,13 @@ export function createSessionSweeper(deps: SessionSweeperDeps): SessionSweeper {
     if (session?.accountId) {
       const reason = sessionEndReason(deps, record);
       await deps.audit.record({
-        type: 'session.expired', outcome: 'info', actor: session.accountId, reason,
+        type: 'session.expired',
+        outcome: 'info',
+        actor: session.accountId,
+        reason,
         details: {
-          profile: record?.profile ?? null, clients: Object.keys(session.authorizations ?? {}),
+          profile: record?.profile ?? null,
+          clients: Object.keys(session.authorizations ?? {}),
           // How long it was usable since the authentication (until its deadline, not the sweep that found it): the RIE report counts those past 4 h.
           lastedMinutes: record ? Math.max(0, Math.round((Math.min(deps.clock(), deps.lifetimes.deadline(record)) - record.loginAt) / 60_000)) : null,
         },
@@ -66,10 +70,16 @@ export function createSessionSweeper(deps: SessionSweeperDeps): SessionSweeper {
         const { sid, grantId } = authorization as { sid?: string; grantId?: string };
         const client = (await deps.provider.Client.find(clientId)) as unknown as BackchannelClient | undefined;
         if (client?.backchannelLogoutUri && sid) {
-          const outcome = await client.backchannelLogout(session.accountId, sid).then(() => undefined, (err: Error) => err);
+          const outcome = await client.backchannelLogout(session.accountId, sid).then(
+            () => undefined,
+            (err: Error) => err,
+          );
           if (outcome) deps.logger.warn({ clientId, detail: outcome.message }, 'back-channel logout of an ended session failed');
           await deps.audit.record({
-            type: 'logout.backchannel', outcome: outcome ? 'failure' : 'success', actor: session.accountId, clientId,
+            type: 'logout.backchannel',
+            outcome: outcome ? 'failure' : 'success',
+            actor: session.accountId,
+            clientId,
             reason: outcome ? outcome.message.slice(0, 120) : 'session-expired',
           });
         }
@@ -114,17 +124,20 @@ export function createSessionSweeper(deps: SessionSweeperDeps): SessionSweeper {
       // not a stack trace every few seconds; any other failure is logged with its stack.
       let outage = false;
       timer = setInterval(() => {
-        sweep().then(() => {
-          if (outage) deps.logger.info('session sweep: the store answers again, sweeps resumed');
-          outage = false;
-        }, (err: unknown) => {
-          if (!isStoreUnavailable(err)) {
-            deps.logger.error({ err }, 'session sweep failed');
-          } else if (!outage) {
-            outage = true;
-            deps.logger.warn({ detail: outageCause(err) }, 'session sweep skipped: store unavailable (retried every sweep, quietly until it answers)');
-          }
-        });
+        sweep().then(
+          () => {
+            if (outage) deps.logger.info('session sweep: the store answers again, sweeps resumed');
+            outage = false;
+          },
+          (err: unknown) => {
+            if (!isStoreUnavailable(err)) {
+              deps.logger.error({ err }, 'session sweep failed');
+            } else if (!outage) {
+              outage = true;
+              deps.logger.warn({ detail: outageCause(err) }, 'session sweep skipped: store unavailable (retried every sweep, quietly until it answers)');
+            }
+          },
+        );
       }, intervalMs);
       timer.unref();
     },

@@ -34,7 +34,9 @@ export interface EventCounts {
 /** Characters kept in a counter name's value part (client ids, reasons, codes). */
 function part(value: unknown): string | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
-  const text = String(value).replace(/[^A-Za-z0-9._+-]/g, '_').slice(0, 80);
+  const text = String(value)
+    .replace(/[^A-Za-z0-9._+-]/g, '_')
+    .slice(0, 80);
   return text === '' ? undefined : text;
 }
 
@@ -56,7 +58,9 @@ export function countsOf(event: AuditEvent): EventCounts {
   const d = event.details ?? {};
   const attempt = part(d.attempt);
   const success = event.outcome === 'success';
-  const reached = (step: FunnelStep) => { if (event.actor) counts.funnelStep = { step, actor: event.actor }; };
+  const reached = (step: FunnelStep) => {
+    if (event.actor) counts.funnelStep = { step, actor: event.actor };
+  };
 
   switch (event.type) {
     case 'signin.succeeded': {
@@ -71,7 +75,10 @@ export function countsOf(event: AuditEvent): EventCounts {
       const finess = strings(d.finess);
       const names = strings(d.establishments);
       const seen = new Map<string, string>();
-      finess.forEach((n, i) => { const id = part(n); if (id && !seen.has(id)) seen.set(id, names[i] ?? ''); });
+      finess.forEach((n, i) => {
+        const id = part(n);
+        if (id && !seen.has(id)) seen.set(id, names[i] ?? '');
+      });
       for (const id of seen.keys()) add(`${C.signInFiness}${id}`);
       if (seen.size) counts.establishments = seen;
       if (typeof d.durationMs === 'number' && Number.isFinite(d.durationMs) && d.durationMs >= 0) add(durationCounter(method, durationBucket(d.durationMs)));

@@ -81,7 +81,11 @@ export interface PilotFigures {
    * clinicians offered.
    */
   funnel: {
-    offered: number; started: number; completed: number; skipped: number; refused: number;
+    offered: number;
+    started: number;
+    completed: number;
+    skipped: number;
+    refused: number;
     clinicians: Record<FunnelStep, number>;
     completionRate: number;
   };
@@ -107,10 +111,21 @@ export interface PilotFigures {
    * returnRate = returned / firstUse.
    */
   delegation: {
-    requested: number; signIns: number; refused: number; refusedByReason: Array<Ranked<string>>;
+    requested: number;
+    signIns: number;
+    refused: number;
+    refusedByReason: Array<Ranked<string>>;
     pairing: { firstUse: number; returned: number; returnRate: number };
   };
-  keys: { enrolled: number; enrolledAfterPsc: number; enrolledFromAccount: number; revoked: number; revokedBy: Array<Ranked<string>>; expired: number; confirmed: number };
+  keys: {
+    enrolled: number;
+    enrolledAfterPsc: number;
+    enrolledFromAccount: number;
+    revoked: number;
+    revokedBy: Array<Ranked<string>>;
+    expired: number;
+    confirmed: number;
+  };
   /** Sessions the gateway ended (idle, absolute, revoked), and those that had lasted more than 4 h. */
   sessions: { ended: number; over4h: number };
   /** Emergency access codes issued and used (RIE report). */
@@ -152,23 +167,35 @@ function timeToSignIn(counters: Counters): TimeToSignIn[] {
     buckets.set(duration.bucketMs, (buckets.get(duration.bucketMs) ?? 0) + count);
     byMethod.set(duration.method, buckets);
   }
-  return [...byMethod].map(([method, buckets]) => ({
-    method,
-    group: methodGroup(method),
-    count: [...buckets.values()].reduce((a, b) => a + b, 0),
-    medianMs: bucketQuantile(buckets, 0.5),
-    p90Ms: bucketQuantile(buckets, 0.9),
-  })).sort((a, b) => b.count - a.count || a.method.localeCompare(b.method));
+  return [...byMethod]
+    .map(([method, buckets]) => ({
+      method,
+      group: methodGroup(method),
+      count: [...buckets.values()].reduce((a, b) => a + b, 0),
+      medianMs: bucketQuantile(buckets, 0.5),
+      p90Ms: bucketQuantile(buckets, 0.9),
+    }))
+    .sort((a, b) => b.count - a.count || a.method.localeCompare(b.method));
 }
 
 /** The fields read for the all-time totals (clinicians linked, with a key). */
 const TOTAL_FIELDS = [C.linked, C.keyholdersGained, C.keyholdersLost];
 /** The fields read per day for the daily series. */
-const DAILY_FIELDS = [C.signIn, ...METHOD_GROUPS.map((g) => `${C.signInGroup}${g}`), C.failure, C.fallbackKeyToPsc, C.stepUpAsked, C.delegationSignIn, ...TOTAL_FIELDS];
+const DAILY_FIELDS = [
+  C.signIn,
+  ...METHOD_GROUPS.map((g) => `${C.signInGroup}${g}`),
+  C.failure,
+  C.fallbackKeyToPsc,
+  C.stepUpAsked,
+  C.delegationSignIn,
+  ...TOTAL_FIELDS,
+];
 
 function fieldsOf(fields: string[], values: (string | null)[]): Record<string, string> {
   const hash: Record<string, string> = {};
-  fields.forEach((field, i) => { if (values[i] !== null && values[i] !== undefined) hash[field] = values[i]!; });
+  fields.forEach((field, i) => {
+    if (values[i] !== null && values[i] !== undefined) hash[field] = values[i]!;
+  });
   return hash;
 }
 
@@ -244,9 +271,10 @@ export function createPilotFiguresReader(store: Store, keyNames: KeyNames): Pilo
       });
 
       const weeks = new Map<string, string[]>();
-      for (const day of days) weeks.set(isoWeek(day), [...weeks.get(isoWeek(day)) ?? [], day]);
+      for (const day of days) weeks.set(isoWeek(day), [...(weeks.get(isoWeek(day)) ?? []), day]);
       // A week's days in the range are consecutive: seven of them are the whole ISO week.
-      const activeIn = (weekDays: string[], week: string) => (weekDays.length === 7 ? store.unionCount([k.activeInWeek(week)]) : store.unionCount(weekDays.map((day) => k.active(day))));
+      const activeIn = (weekDays: string[], week: string) =>
+        weekDays.length === 7 ? store.unionCount([k.activeInWeek(week)]) : store.unionCount(weekDays.map((day) => k.active(day)));
       const [rangeActive, weeklyActive, funnelCounts] = await Promise.all([
         store.unionCount([...plan.wholeMonths.map((month) => k.activeInMonth(month)), ...plan.edgeDays.map((day) => k.active(day))]),
         Promise.all([...weeks].map(([week, weekDays]) => activeIn(weekDays, week))),
@@ -313,7 +341,11 @@ export function createPilotFiguresReader(store: Store, keyNames: KeyNames): Pilo
           signIns: get(total, C.delegationSignIn),
           refused: get(total, C.delegationRefused),
           refusedByReason: ranked(total, C.delegationRefusedReason, get(total, C.delegationRefused)),
-          pairing: { firstUse: get(total, C.pairingFirst), returned: get(total, C.pairingReturned), returnRate: share(get(total, C.pairingReturned), get(total, C.pairingFirst)).share },
+          pairing: {
+            firstUse: get(total, C.pairingFirst),
+            returned: get(total, C.pairingReturned),
+            returnRate: share(get(total, C.pairingReturned), get(total, C.pairingFirst)).share,
+          },
         },
         keys: {
           enrolled: get(total, C.keysEnrolled),

@@ -37,7 +37,10 @@ export function metricsRoute(registry: Registry, access: MetricsAccess): Router 
       res.status(403).set('cache-control', 'no-store').type('text/plain').send('forbidden\n');
       return;
     }
-    res.set('content-type', registry.contentType).set('cache-control', 'no-store').send(await registry.metrics());
+    res
+      .set('content-type', registry.contentType)
+      .set('cache-control', 'no-store')
+      .send(await registry.metrics());
   });
   return router;
 }

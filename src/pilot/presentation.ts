@@ -73,10 +73,16 @@ export interface PilotChartData {
 export function chartData(figures: PilotFigures, format: PilotFormat, t: Translate): PilotChartData {
   return {
     labels: figures.daily.map((d) => format.day(d.day)),
-    signIns: METHOD_GROUPS
-      .filter((group) => figures.daily.some((d) => d.byGroup[group] > 0))
-      .map((group) => ({ group, label: format.group(group), data: figures.daily.map((d) => d.byGroup[group]) })),
-    adoption: (['linked', 'withKey', 'active'] as const).map((series) => ({ series, label: t(`pilot.series.${series}`), data: figures.daily.map((d) => d[series]) })),
+    signIns: METHOD_GROUPS.filter((group) => figures.daily.some((d) => d.byGroup[group] > 0)).map((group) => ({
+      group,
+      label: format.group(group),
+      data: figures.daily.map((d) => d.byGroup[group]),
+    })),
+    adoption: (['linked', 'withKey', 'active'] as const).map((series) => ({
+      series,
+      label: t(`pilot.series.${series}`),
+      data: figures.daily.map((d) => d[series]),
+    })),
     groups: { labels: figures.signIns.byGroup.map((row) => format.group(String(row.key))), data: figures.signIns.byGroup.map((row) => row.count) },
     funnel: {
       labels: (['offered', 'started', 'completed', 'skipped'] as const).map((step) => t(`pilot.funnel.${step}`)),
@@ -87,5 +93,10 @@ export function chartData(figures: PilotFigures, format: PilotFormat, t: Transla
 
 /** JSON safe to embed in an HTML data block: `<` can never close the element. */
 export function embeddableJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }

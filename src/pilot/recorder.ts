@@ -7,7 +7,12 @@ import type { AuditEvent, AuditRecorder } from '../audit/types.ts';
 import type { KeyNames, Store } from '../store/index.ts';
 import { createPilotAggregates } from './aggregates.ts';
 
-export function createPilotFedRecorder(options: Omit<AuditRecorderOptions, 'onRecorded'>, store: Store, keyNames: KeyNames, also?: (event: AuditEvent) => Promise<void>): AuditRecorder {
+export function createPilotFedRecorder(
+  options: Omit<AuditRecorderOptions, 'onRecorded'>,
+  store: Store,
+  keyNames: KeyNames,
+  also?: (event: AuditEvent) => Promise<void>,
+): AuditRecorder {
   const aggregates = createPilotAggregates(store, keyNames);
   return createAuditRecorder({
     ...options,

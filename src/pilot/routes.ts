@@ -29,7 +29,9 @@ export interface PilotDeps extends PortalDeps {
 async function staffFigures(deps: PilotDeps, req: Request, res: Response): Promise<{ figures: PilotFigures; accountId: string } | undefined> {
   const returnTo = safeReturn(req.originalUrl.split('#')[0]);
   const session = await requireStaffSession(deps, req, res, {
-    idNats: deps.config.pilot.staffIdNats, minLevel: PILOT_MIN_LEVEL, forbiddenCode: 'not_pilot_staff',
+    idNats: deps.config.pilot.staffIdNats,
+    minLevel: PILOT_MIN_LEVEL,
+    forbiddenCode: 'not_pilot_staff',
     returnTo: returnTo === '/account' ? '/pilot' : returnTo,
   });
   if (!session) return undefined;
@@ -47,7 +49,10 @@ function page(deps: PilotDeps, template: 'pilot' | 'pilot-report'): RequestHandl
     const format = pilotFormat(lang, t, deps.clientNames);
     const query = new URLSearchParams({ from: found.figures.range.from, to: found.figures.range.to }).toString();
     sendPage(deps.views, req, res, template, {
-      figures: found.figures, fmt: format, query, reportRows,
+      figures: found.figures,
+      fmt: format,
+      query,
+      reportRows,
       chartJson: template === 'pilot' ? embeddableJson(chartData(found.figures, format, t)) : '',
     });
   };
@@ -58,7 +63,10 @@ function exportAs(deps: PilotDeps, kind: 'csv' | 'json'): RequestHandler {
     const found = await staffFigures(deps, req, res);
     if (!found) return;
     const { from, to } = found.figures.range;
-    await deps.audit.record({ type: 'admin.action', outcome: 'info', actor: found.accountId, details: { action: 'pilot.export', format: kind, from, to } }, req);
+    await deps.audit.record(
+      { type: 'admin.action', outcome: 'info', actor: found.accountId, details: { action: 'pilot.export', format: kind, from, to } },
+      req,
+    );
     const name = `hospiconnect-pilote-${from}-${to}.${kind}`;
     res.set('cache-control', 'no-store').attachment(name);
     if (kind === 'json') {

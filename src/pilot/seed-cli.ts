@@ -26,7 +26,9 @@ const PROGRESS_EVERY = 5000;
 function integerOption(name: string, text: string | undefined, fallback: number, min: number, max: number): number | string {
   if (text === undefined) return fallback;
   const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  return Number.isSafeInteger(value) && value >= min && value <= max ? value : `--${name}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`;
+  return Number.isSafeInteger(value) && value >= min && value <= max
+    ? value
+    : `--${name}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`;
 }
 
 function parseOptions(argv: string[]): { clinicians: number; days: number; seed: number } | string {
@@ -71,7 +73,9 @@ export async function seedCommand(argv: string[], env: NodeJS.ProcessEnv = proce
   }
   const { store, redis } = createBackend(config.redis);
   if (store.kind === 'memory' || !redis) {
-    console.error('pilot:seed: no Redis is configured: set REDIS_URL (the same as the gateway\'s) — the in-memory store of `npm start` lives only inside the gateway process');
+    console.error(
+      "pilot:seed: no Redis is configured: set REDIS_URL (the same as the gateway's) — the in-memory store of `npm start` lives only inside the gateway process",
+    );
     await store.close();
     return 2;
   }
@@ -88,13 +92,19 @@ export async function seedCommand(argv: string[], env: NodeJS.ProcessEnv = proce
   const log = createRedisAuditLog(redis, keyNames, macKey);
   let current = Date.now();
   let failure: Error | undefined;
-  const recorder = createPilotFedRecorder({
-    log,
-    mirror: pino({ enabled: false }),
-    instance: 'pilot-seed',
-    clock: () => current,
-    onError: (err) => { failure ??= err; },
-  }, store, keyNames);
+  const recorder = createPilotFedRecorder(
+    {
+      log,
+      mirror: pino({ enabled: false }),
+      instance: 'pilot-seed',
+      clock: () => current,
+      onError: (err) => {
+        failure ??= err;
+      },
+    },
+    store,
+    keyNames,
+  );
   try {
     const now = Date.now();
     const endDay = parisDay(now);
@@ -114,8 +124,8 @@ export async function seedCommand(argv: string[], env: NodeJS.ProcessEnv = proce
     }
     const firstDay = addDays(endDay, -(options.days - 1));
     process.stdout.write(
-      `pilot:seed: recorded ${recorded} demo events (details.seeded = true) for ${options.clinicians} clinicians, ${firstDay} to ${endDay} (Paris days)\n`
-      + `open ${config.issuer}/pilot (or ${config.issuer}/pilot?from=${firstDay}&to=${endDay} for the whole span), signed in as one of PILOT_STAFF_IDNATS\n`,
+      `pilot:seed: recorded ${recorded} demo events (details.seeded = true) for ${options.clinicians} clinicians, ${firstDay} to ${endDay} (Paris days)\n` +
+        `open ${config.issuer}/pilot (or ${config.issuer}/pilot?from=${firstDay}&to=${endDay} for the whole span), signed in as one of PILOT_STAFF_IDNATS\n`,
     );
     return 0;
   } finally {

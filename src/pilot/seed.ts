@@ -48,7 +48,15 @@ export const SEED_SITES = [
 ] as const;
 
 /** TRE_G15 profession codes in a hospital mix (médecin, infirmier, pharmacien, sage-femme, kiné, orthophoniste, manipulateur ERM). */
-const PROFESSIONS: ReadonlyArray<readonly [string, number]> = [['10', 35], ['60', 45], ['21', 5], ['50', 5], ['70', 5], ['91', 2.5], ['98', 2.5]];
+const PROFESSIONS: ReadonlyArray<readonly [string, number]> = [
+  ['10', 35],
+  ['60', 45],
+  ['21', 5],
+  ['50', 5],
+  ['70', 5],
+  ['91', 2.5],
+  ['98', 2.5],
+];
 
 type Shift = 'day' | 'morning' | 'afternoon' | 'night';
 type KeyKind = 'synced' | 'device-bound';
@@ -58,7 +66,10 @@ const SHIFT_WINDOWS: Record<Shift, ReadonlyArray<readonly [number, number]>> = {
   day: [[8 * 3600, 19 * 3600 + 1800]],
   morning: [[6 * 3600 + 1800, 14 * 3600 + 1800]],
   afternoon: [[13 * 3600 + 1800, 21 * 3600]],
-  night: [[0, 6 * 3600 + 1800], [20 * 3600 + 45 * 60, 23 * 3600 + 30 * 60]],
+  night: [
+    [0, 6 * 3600 + 1800],
+    [20 * 3600 + 45 * 60, 23 * 3600 + 30 * 60],
+  ],
 };
 
 const KEY_METHOD: Record<KeyKind, { method: string; amr: string[] }> = {
@@ -107,13 +118,23 @@ function randomTools(seed: number) {
     const normal = Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
     return Math.round(Math.min(max, Math.max(min, median * Math.exp(sigma * normal))));
   };
-  const hex32 = () => Math.floor(next() * 4_294_967_296).toString(16).padStart(8, '0');
+  const hex32 = () =>
+    Math.floor(next() * 4_294_967_296)
+      .toString(16)
+      .padStart(8, '0');
   return { next, chance, between, pick, logNormal, hex32 };
 }
 type Random = ReturnType<typeof randomTools>;
 
 const PARIS_PARTS = new Intl.DateTimeFormat('en-GB', {
-  timeZone: PILOT_TIME_ZONE, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+  timeZone: PILOT_TIME_ZONE,
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
 });
 
 /** Paris wall clock minus UTC at an instant, in ms. */
@@ -132,8 +153,10 @@ function checkOptions(options: PilotActivityOptions) {
   const clinicians = options.clinicians ?? SEED_DEFAULTS.clinicians;
   const days = options.days ?? SEED_DEFAULTS.days;
   const seed = options.seed ?? SEED_DEFAULTS.seed;
-  if (!Number.isSafeInteger(clinicians) || clinicians < 1 || clinicians > MAX_SEED_CLINICIANS) throw new RangeError(`clinicians: expected an integer from 1 to ${MAX_SEED_CLINICIANS}, got ${clinicians}`);
-  if (!Number.isSafeInteger(days) || days < 1 || days > MAX_SEED_DAYS) throw new RangeError(`days: expected an integer from 1 to ${MAX_SEED_DAYS}, got ${days}`);
+  if (!Number.isSafeInteger(clinicians) || clinicians < 1 || clinicians > MAX_SEED_CLINICIANS)
+    throw new RangeError(`clinicians: expected an integer from 1 to ${MAX_SEED_CLINICIANS}, got ${clinicians}`);
+  if (!Number.isSafeInteger(days) || days < 1 || days > MAX_SEED_DAYS)
+    throw new RangeError(`days: expected an integer from 1 to ${MAX_SEED_DAYS}, got ${days}`);
   if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`seed: expected an integer from 0 to 4294967295, got ${seed}`);
   if (!isDay(options.endDay)) throw new RangeError(`endDay: expected a day YYYY-MM-DD, got ${JSON.stringify(options.endDay)}`);
   return { clinicians, days, seed, endDay: options.endDay, until: options.until };
@@ -149,7 +172,13 @@ function joinDayOf(random: Random, days: number): number {
 function makeClinician(random: Random, index: number, days: number): Clinician {
   const profession = random.pick(PROFESSIONS);
   const shifted = profession === '60' || profession === '50';
-  const shift: Shift = shifted ? random.pick([['morning', 40], ['afternoon', 40], ['night', 20]]) : 'day';
+  const shift: Shift = shifted
+    ? random.pick([
+        ['morning', 40],
+        ['afternoon', 40],
+        ['night', 20],
+      ])
+    : 'day';
   const sites = [random.pick(SEED_SITES.map((s) => [s, s.weight] as const))];
   if (profession === '10' && random.chance(0.15)) {
     const other = SEED_SITES.find((s) => s !== sites[0])!;
@@ -173,7 +202,12 @@ function makeClinician(random: Random, index: number, days: number): Clinician {
 
 /** Seconds after midnight of the clinician's DPI sign-ins on a working day, at least 25 minutes apart. */
 function signInTimes(random: Random, shift: Shift): number[] {
-  const count = random.pick([[1, 40], [2, 35], [3, 18], [4, 7]]);
+  const count = random.pick([
+    [1, 40],
+    [2, 35],
+    [3, 18],
+    [4, 7],
+  ]);
   const windows = SHIFT_WINDOWS[shift];
   const total = windows.reduce((sum, [a, b]) => sum + b - a, 0);
   const times: number[] = [];
@@ -223,8 +257,12 @@ export function generatePilotActivity(options: PilotActivityOptions): SeededEven
     const batch: SeededEvent[] = [];
     let now = start;
     return {
-      get now() { return now; },
-      wait(ms: number) { now += Math.max(1, Math.round(ms)); },
+      get now() {
+        return now;
+      },
+      wait(ms: number) {
+        now += Math.max(1, Math.round(ms));
+      },
       add(input: AuditInput) {
         if (batch.length && now <= batch.at(-1)!.time) now = batch.at(-1)!.time + 1;
         // Every type's details may carry `seeded` (CommonAuditDetails): the spread keeps the input's type.
@@ -258,7 +296,14 @@ export function generatePilotActivity(options: PilotActivityOptions): SeededEven
       s.add({ type: 'key.enrolled', outcome: 'success', ...base, details: { via: 'after-psc', kind, keys: c.keys.length, attempt } });
       return;
     }
-    if (random.chance(0.5)) s.add({ type: 'key.enrolled', outcome: 'failure', ...base, reason: random.chance(0.6) ? 'user-verification-missing' : 'challenge-expired', details: { attempt } });
+    if (random.chance(0.5))
+      s.add({
+        type: 'key.enrolled',
+        outcome: 'failure',
+        ...base,
+        reason: random.chance(0.6) ? 'user-verification-missing' : 'challenge-expired',
+        details: { attempt },
+      });
     s.wait(random.logNormal(5000, 0.4, 1500, 20_000));
     s.add({ type: 'key.skipped', outcome: 'info', ...base, details: { attempt } });
   };
@@ -278,19 +323,40 @@ export function generatePilotActivity(options: PilotActivityOptions): SeededEven
     const created = !c.linked;
     c.linked = true;
     s.add({
-      type: 'psc.verified', outcome: 'success', actor: c.idNat, profession: c.profession, clientId,
+      type: 'psc.verified',
+      outcome: 'success',
+      actor: c.idNat,
+      profession: c.profession,
+      clientId,
       details: { method: psc.method, acr: psc.acr, authMode: psc.authMode, created, attempt },
     });
     return psc;
   };
 
-  const succeeded = (s: Sequence, c: Clinician, clientId: ClientId, attempt: string, start: number, how: { method: string; acr: Level; amr: readonly string[]; phishingResistant: boolean }) => {
+  const succeeded = (
+    s: Sequence,
+    c: Clinician,
+    clientId: ClientId,
+    attempt: string,
+    start: number,
+    how: { method: string; acr: Level; amr: readonly string[]; phishingResistant: boolean },
+  ) => {
     s.wait(random.between(150, 900));
     s.add({
-      type: 'signin.succeeded', outcome: 'success', actor: c.idNat, profession: c.profession, clientId,
+      type: 'signin.succeeded',
+      outcome: 'success',
+      actor: c.idNat,
+      profession: c.profession,
+      clientId,
       details: {
-        method: how.method, acr: how.acr, amr: [...how.amr], phishingResistant: how.phishingResistant,
-        durationMs: s.now - start, finess: c.finess, establishments: c.establishments, attempt,
+        method: how.method,
+        acr: how.acr,
+        amr: [...how.amr],
+        phishingResistant: how.phishingResistant,
+        durationMs: s.now - start,
+        finess: c.finess,
+        establishments: c.establishments,
+        attempt,
       },
     });
   };
@@ -316,9 +382,13 @@ export function generatePilotActivity(options: PilotActivityOptions): SeededEven
       // The key fails; the clinician falls back to PSC in the same attempt.
       const reason = random.chance(0.6) ? 'user-verification-missing' : 'challenge-expired';
       s.wait(reason === 'challenge-expired' ? random.between(120_000, 180_000) : random.logNormal(5000, 0.4, 1500, 20_000));
-      if (reason === 'user-verification-missing') s.add({ type: 'key.uv_missing', outcome: 'failure', actor: c.idNat, clientId, details: { ceremony: 'sign-in', attempt } });
+      if (reason === 'user-verification-missing')
+        s.add({ type: 'key.uv_missing', outcome: 'failure', actor: c.idNat, clientId, details: { ceremony: 'sign-in', attempt } });
       s.add({
-        type: 'signin.failed', outcome: 'failure', clientId, reason,
+        type: 'signin.failed',
+        outcome: 'failure',
+        clientId,
+        reason,
         ...(reason === 'user-verification-missing' ? { actor: c.idNat } : {}),
         details: { method: 'webauthn', ceremony: 'sign-in', attempt },
       });
@@ -337,14 +407,24 @@ export function generatePilotActivity(options: PilotActivityOptions): SeededEven
     const attempt = newAttempt();
     const s = sequence(start);
     const actor = stepUp ? { actor: c.idNat } : {};
-    s.add({ type: 'signin.started', outcome: 'info', clientId, ...actor, details: { reasons: [stepUp ? 'assurance_insufficient' : 'login'], ...WANTED[clientId], attempt } });
+    s.add({
+      type: 'signin.started',
+      outcome: 'info',
+      clientId,
+      ...actor,
+      details: { reasons: [stepUp ? 'assurance_insufficient' : 'login'], ...WANTED[clientId], attempt },
+    });
     if (stepUp) s.add({ type: 'stepup.asked', outcome: 'info', clientId, ...actor, details: { ...WANTED[clientId], attempt } });
     const psc = viaPsc(s, c, clientId, attempt, { card: random.chance(0.96), outage: inOutage });
     if (!psc) return s.commit();
     if (psc.acr !== HIGH) {
       s.wait(random.between(200, 600));
       s.add({
-        type: 'stepup.unmet', outcome: 'failure', actor: c.idNat, clientId, reason: 'means-used-falls-short',
+        type: 'stepup.unmet',
+        outcome: 'failure',
+        actor: c.idNat,
+        clientId,
+        reason: 'means-used-falls-short',
         details: { method: psc.method, acr: psc.acr, level: HIGH, phishingResistant: true, attempt },
       });
       s.wait(random.between(5000, 30_000));
@@ -353,7 +433,15 @@ export function generatePilotActivity(options: PilotActivityOptions): SeededEven
     }
     if (c.keys.length === 0) offerKey(s, c, clientId, attempt, progress);
     succeeded(s, c, clientId, attempt, start, psc);
-    if (stepUp) s.add({ type: 'stepup.met', outcome: 'success', actor: c.idNat, profession: c.profession, clientId, details: { method: psc.method, acr: psc.acr, attempt } });
+    if (stepUp)
+      s.add({
+        type: 'stepup.met',
+        outcome: 'success',
+        actor: c.idNat,
+        profession: c.profession,
+        clientId,
+        details: { method: psc.method, acr: psc.acr, attempt },
+      });
     return s.commit();
   };
 

@@ -16,8 +16,21 @@ import { keyAge } from '../webauthn/index.ts';
 import { noteExpiredKeys } from '../means/expired-keys.ts';
 
 const NOTICES = new Set([
-  'renamed', 'revoked', 'revoked-last', 'added', 'fresh', 'raised',
-  'code-sent', 'email-invalid', 'code-limit', 'mail-failed', 'email-verified', 'code-wrong', 'code-none', 'code-too-many', 'email-removed',
+  'renamed',
+  'revoked',
+  'revoked-last',
+  'added',
+  'fresh',
+  'raised',
+  'code-sent',
+  'email-invalid',
+  'code-limit',
+  'mail-failed',
+  'email-verified',
+  'code-wrong',
+  'code-none',
+  'code-too-many',
+  'email-removed',
 ]);
 
 export function getAccountPage(deps: PortalDeps): RequestHandler {
@@ -38,7 +51,12 @@ export function getAccountPage(deps: PortalDeps): RequestHandler {
     const mail = deps.notices.mailer
       ? { address: await deps.notices.contacts.address(session.accountId), pending: await deps.notices.contacts.pendingAddress(session.accountId) }
       : undefined;
-    await noteExpiredKeys(deps, credentials.filter((c) => !c.blocked), now, req);
+    await noteExpiredKeys(
+      deps,
+      credentials.filter((c) => !c.blocked),
+      now,
+      req,
+    );
     const lang = localeOf(req);
     const t = deps.views.t(lang);
     const notice = typeof req.query.notice === 'string' && NOTICES.has(req.query.notice) ? req.query.notice : undefined;
@@ -53,8 +71,11 @@ export function getAccountPage(deps: PortalDeps): RequestHandler {
       events: events.map((e) => ({ ...e, label: activityLabel(e, t, lang), clientName: e.clientId ? clientNames.get(e.clientId) : undefined })),
       notice,
       mail,
-      keysDue: credentials.some((c) => !c.blocked && keyAge(c, now, deps.config.means).state === 'expired') ? 'expired'
-        : credentials.some((c) => !c.blocked && keyAge(c, now, deps.config.means).state === 'due-soon') ? 'due-soon' : undefined,
+      keysDue: credentials.some((c) => !c.blocked && keyAge(c, now, deps.config.means).state === 'expired')
+        ? 'expired'
+        : credentials.some((c) => !c.blocked && keyAge(c, now, deps.config.means).state === 'due-soon')
+          ? 'due-soon'
+          : undefined,
       fresh: isFresh(session, deps.config.portal.freshAuthSeconds),
       csrf: csrfToken(deps.csrfSecret, session.uid),
       support: deps.config.support.contact,

@@ -59,7 +59,10 @@ describe('activity labels (/account)', () => {
     assert.equal(activityLabel({ at: 0, type: 'admin.action', outcome: 'info', action: 'audit.search' }, fr, 'fr'), "Recherche dans le journal d'audit");
     assert.equal(activityLabel({ at: 0, type: 'admin.action', outcome: 'info', action: 'something-new' }, fr, 'fr'), "Action sur les pages d'administration");
     assert.equal(activityLabel({ at: 0, type: 'admin.action', outcome: 'info' }, fr, 'fr'), "Action sur les pages d'administration");
-    assert.equal(activityLabel({ at: 0, type: 'admin.action', outcome: 'info', action: 'pilot.export', format: 'csv', from: 'x', to: '2026-12-03' }, fr, 'fr'), 'Export des chiffres du pilote (CSV)');
+    assert.equal(
+      activityLabel({ at: 0, type: 'admin.action', outcome: 'info', action: 'pilot.export', format: 'csv', from: 'x', to: '2026-12-03' }, fr, 'fr'),
+      'Export des chiffres du pilote (CSV)',
+    );
     assert.equal(activityLabel({ at: 0, type: 'key.enrolment_started', outcome: 'info' }, fr, 'fr'), "Enregistrement d'une clé commencé");
   });
 });

@@ -56,7 +56,7 @@ export function postEmail(deps: PortalDeps): RequestHandler {
   };
 }
 
-const CHECK_NOTICES = { 'verified': 'email-verified', 'wrong-code': 'code-wrong', 'no-code': 'code-none', 'too-many-attempts': 'code-too-many' } as const;
+const CHECK_NOTICES = { verified: 'email-verified', 'wrong-code': 'code-wrong', 'no-code': 'code-none', 'too-many-attempts': 'code-too-many' } as const;
 
 export function postEmailVerify(deps: PortalDeps): RequestHandler {
   return async (req, res) => {
@@ -67,15 +67,27 @@ export function postEmailVerify(deps: PortalDeps): RequestHandler {
     const code = String((req.body as { code?: unknown } | undefined)?.code ?? '').replace(/\s+/g, '');
     const pending = await deps.notices.contacts.pendingAddress(session.accountId);
     const previous = await deps.notices.contacts.address(session.accountId);
-    const check = /^\d{6}$/.test(code) ? await deps.notices.contacts.check(session.accountId, code) : pending ? { result: 'wrong-code' as const } : { result: 'no-code' as const };
+    const check = /^\d{6}$/.test(code)
+      ? await deps.notices.contacts.check(session.accountId, code)
+      : pending
+        ? { result: 'wrong-code' as const }
+        : { result: 'no-code' as const };
     const details = pending ? { domain: domainOf(pending) } : {};
-    await deps.audit.record(check.result === 'verified'
-      ? { type: 'contact.verified', outcome: 'success', actor: session.accountId, details }
-      : { type: 'contact.verified', outcome: 'failure', actor: session.accountId, reason: check.result, details }, req);
+    await deps.audit.record(
+      check.result === 'verified'
+        ? { type: 'contact.verified', outcome: 'success', actor: session.accountId, details }
+        : { type: 'contact.verified', outcome: 'failure', actor: session.accountId, reason: check.result, details },
+      req,
+    );
     if (check.result === 'verified' && previous && previous !== check.email) {
       // Whoever changed it, the former address hears of it (a takeover would otherwise go unseen).
       const fr = deps.views.t('fr');
-      await deps.notices.mailer!.send({ to: previous, subject: fr('contact.changed.subject'), text: `${fr('contact.changed.body')}\n\n-- \n${deps.views.t('en')('contact.changed.body')}\n` })
+      await deps.notices
+        .mailer!.send({
+          to: previous,
+          subject: fr('contact.changed.subject'),
+          text: `${fr('contact.changed.body')}\n\n-- \n${deps.views.t('en')('contact.changed.body')}\n`,
+        })
         .catch((err: Error) => req.log.warn({ detail: err.message }, 'the former notice address could not be told of the change'));
     }
     res.redirect(303, `/account?notice=${CHECK_NOTICES[check.result]}#email`);

@@ -39,7 +39,12 @@ export interface PortalDeps {
 }
 
 /** The session, or undefined after redirecting to sign-in (fresh = within five minutes). */
-export async function requireSession(deps: PortalDeps, req: Request, res: Response, options: { fresh?: boolean; returnTo?: string } = {}): Promise<PortalSession | undefined> {
+export async function requireSession(
+  deps: PortalDeps,
+  req: Request,
+  res: Response,
+  options: { fresh?: boolean; returnTo?: string } = {},
+): Promise<PortalSession | undefined> {
   const session = await portalSession(deps.provider, req, res, deps.sessionChecks);
   if (session && (!options.fresh || isFresh(session, deps.config.portal.freshAuthSeconds))) return session;
   const target = new URLSearchParams({ return: options.returnTo ?? '/account' });
@@ -50,5 +55,8 @@ export async function requireSession(deps: PortalDeps, req: Request, res: Respon
 
 /** Only paths of the portal and the admin pages are accepted as a return address. */
 export function safeReturn(value: unknown): string {
-  return typeof value === 'string' && /^\/(account(\/keys\/[A-Za-z0-9_-]{1,1400}\/(raise|revoke))?|admin\/(audit|emergency)|pilot(\/report|\/rie)?)(\?[A-Za-z0-9=&_%.:-]*)?$/.test(value) ? value : '/account';
+  return typeof value === 'string' &&
+    /^\/(account(\/keys\/[A-Za-z0-9_-]{1,1400}\/(raise|revoke))?|admin\/(audit|emergency)|pilot(\/report|\/rie)?)(\?[A-Za-z0-9=&_%.:-]*)?$/.test(value)
+    ? value
+    : '/account';
 }

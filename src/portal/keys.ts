@@ -51,7 +51,11 @@ export async function jsonSession(deps: PortalDeps, req: Request, res: Response)
 async function enrollingSession(deps: PortalDeps, req: Request, res: Response): Promise<PortalSession> {
   const session = await jsonSession(deps, req, res);
   if (!mayBindKey(deps.policy, session.assurance)) {
-    throw new UserFacingError(403, 'binding_too_weak', `a ${session.assurance.acr} session cannot enrol a key (policy binding.minimumLevel ${deps.policy.binding.minimumLevel})`);
+    throw new UserFacingError(
+      403,
+      'binding_too_weak',
+      `a ${session.assurance.acr} session cannot enrol a key (policy binding.minimumLevel ${deps.policy.binding.minimumLevel})`,
+    );
   }
   return session;
 }
@@ -62,9 +66,14 @@ export function postAddOptions(deps: PortalDeps): RequestHandler {
       const session = await enrollingSession(deps, req, res);
       const account = await deps.accounts.find(session.accountId);
       const displayName = [account?.profile.given_name, account?.profile.family_name].filter(Boolean).join(' ') || session.accountId;
-      res.set('cache-control', 'no-store').json(await createRegistrationOptions(deps.webauthn, {
-        ceremonyKey: ceremony(deps, session.uid), idNat: session.accountId, userName: `${displayName} (${session.accountId})`, displayName,
-      }));
+      res.set('cache-control', 'no-store').json(
+        await createRegistrationOptions(deps.webauthn, {
+          ceremonyKey: ceremony(deps, session.uid),
+          idNat: session.accountId,
+          userName: `${displayName} (${session.accountId})`,
+          displayName,
+        }),
+      );
     } catch (err) {
       sendCeremonyError(deps.views, deps.config.support.contact, req, res, err);
     }
@@ -77,15 +86,32 @@ export function postAddVerify(deps: PortalDeps): RequestHandler {
       const session = await enrollingSession(deps, req, res);
       const body = (req.body ?? {}) as { response?: unknown; name?: unknown };
       const credential = await verifyRegistration(deps.webauthn, {
-        ceremonyKey: ceremony(deps, session.uid), idNat: session.accountId, response: body.response, name: typeof body.name === 'string' ? body.name : undefined,
+        ceremonyKey: ceremony(deps, session.uid),
+        idNat: session.accountId,
+        response: body.response,
+        name: typeof body.name === 'string' ? body.name : undefined,
         binding: signInBinding(session.assurance, Date.now()),
       });
       req.log.info({ idNat: session.accountId, kind: credential.kind, aaguid: credential.aaguid }, 'key added from /account');
-      await deps.audit.record({ type: 'key.enrolled', outcome: 'success', actor: session.accountId, details: {
-        via: 'account', kind: credential.kind, keyName: credential.name, aaguid: credential.aaguid, attestationFormat: credential.attestationFormat, model: credential.model,
-        boundBy: session.assurance.method, boundAt: session.assurance.acr,
-        keys: (await deps.credentials.listByAccount(session.accountId)).length,
-      } }, req);
+      await deps.audit.record(
+        {
+          type: 'key.enrolled',
+          outcome: 'success',
+          actor: session.accountId,
+          details: {
+            via: 'account',
+            kind: credential.kind,
+            keyName: credential.name,
+            aaguid: credential.aaguid,
+            attestationFormat: credential.attestationFormat,
+            model: credential.model,
+            boundBy: session.assurance.method,
+            boundAt: session.assurance.acr,
+            keys: (await deps.credentials.listByAccount(session.accountId)).length,
+          },
+        },
+        req,
+      );
       res.set('cache-control', 'no-store').json({ redirectTo: '/account?notice=added' });
     } catch (err) {
       await auditKeyRefusal(deps, req, err, { ceremony: 'enrolment', actor: (await portalSession(deps.provider, req, res, deps.sessionChecks))?.accountId });

@@ -11,7 +11,11 @@ import { safeReturn, type PortalDeps } from './context.ts';
 import { PORTAL_CALLBACK_PATH, PORTAL_CLIENT_ID, redeemPortalCode } from './portal-client.ts';
 import { portalSession } from './session.ts';
 
-interface LoginState { verifier: string; returnTo: string; fresh: boolean }
+interface LoginState {
+  verifier: string;
+  returnTo: string;
+  fresh: boolean;
+}
 
 const stateKey = (deps: Pick<PortalDeps, 'keyNames'>, state: string) => deps.keyNames.portalLogin(state);
 
@@ -49,7 +53,8 @@ export function getPortalCallback(deps: PortalDeps): RequestHandler {
     }
     const accountId = await redeemPortalCode(deps.provider, deps.config.issuer, String(req.query.code ?? ''), record.verifier);
     const session = await portalSession(deps.provider, req, res, deps.sessionChecks);
-    if (!accountId || !session || session.accountId !== accountId) throw new UserFacingError(400, 'interaction_expired', 'portal code not redeemable for this session');
+    if (!accountId || !session || session.accountId !== accountId)
+      throw new UserFacingError(400, 'interaction_expired', 'portal code not redeemable for this session');
     const separator = record.returnTo.includes('?') ? '&' : '?';
     res.redirect(303, record.fresh ? `${record.returnTo}${separator}notice=fresh` : record.returnTo);
   };

@@ -51,10 +51,15 @@ export function postRaiseOptions(deps: PortalDeps): RequestHandler {
     try {
       const session = await jsonSession(deps, req, res);
       const credential = await ownKey(deps, session.accountId, req);
-      if (!raisesBinding(bindingCeiling(deps.policy, credential), session.assurance)) throw new UserFacingError(403, 'binding_not_raised', 'this session does not raise the key');
-      res.set('cache-control', 'no-store').json(await createAuthenticationOptions(deps.webauthn, {
-        ceremonyKey: ceremony(deps, session.uid), forAccount: session.accountId, onlyCredential: credential.id,
-      }));
+      if (!raisesBinding(bindingCeiling(deps.policy, credential), session.assurance))
+        throw new UserFacingError(403, 'binding_not_raised', 'this session does not raise the key');
+      res.set('cache-control', 'no-store').json(
+        await createAuthenticationOptions(deps.webauthn, {
+          ceremonyKey: ceremony(deps, session.uid),
+          forAccount: session.accountId,
+          onlyCredential: credential.id,
+        }),
+      );
     } catch (err) {
       sendCeremonyError(deps.views, deps.config.support.contact, req, res, err);
     }
@@ -75,11 +80,24 @@ export function postRaiseVerify(deps: PortalDeps): RequestHandler {
       if (credential.id !== target.id) throw new UserFacingError(400, 'unknown_key', 'the assertion came from another key than the one being raised');
       const before = bindingCeiling(deps.policy, target);
       if (!raisesBinding(before, session.assurance)) throw new UserFacingError(403, 'binding_not_raised', 'this session does not raise the key');
-      if (!(await deps.credentials.setBinding(target.id, signInBinding(session.assurance, Date.now())))) throw new UserFacingError(404, 'unknown_key', 'the key was revoked meanwhile');
-      await deps.audit.record({
-        type: 'key.raised', outcome: 'success', actor: session.accountId,
-        details: { by: 'sign-in', kind: target.kind, from: before.acr, to: session.assurance.acr, method: session.assurance.method, phishingResistant: session.assurance.phishingResistant },
-      }, req);
+      if (!(await deps.credentials.setBinding(target.id, signInBinding(session.assurance, Date.now()))))
+        throw new UserFacingError(404, 'unknown_key', 'the key was revoked meanwhile');
+      await deps.audit.record(
+        {
+          type: 'key.raised',
+          outcome: 'success',
+          actor: session.accountId,
+          details: {
+            by: 'sign-in',
+            kind: target.kind,
+            from: before.acr,
+            to: session.assurance.acr,
+            method: session.assurance.method,
+            phishingResistant: session.assurance.phishingResistant,
+          },
+        },
+        req,
+      );
       res.set('cache-control', 'no-store').json({ redirectTo: '/account?notice=raised' });
     } catch (err) {
       await auditKeyRefusal(deps, req, err, { ceremony: 'raise', actor });

@@ -52,7 +52,15 @@ export function postRevoke(deps: PortalDeps): RequestHandler {
     if (!removed) throw new UserFacingError(404, 'unknown_key', 'no such key on this account');
     req.log.info({ idNat: session.accountId }, 'key revoked by its owner');
     const left = await deps.credentials.listByAccount(session.accountId);
-    await deps.audit.record({ type: 'key.revoked', outcome: 'success', actor: session.accountId, details: { by: 'owner', keysLeft: left.length, kind: target?.kind, keyName: target?.name } }, req);
+    await deps.audit.record(
+      {
+        type: 'key.revoked',
+        outcome: 'success',
+        actor: session.accountId,
+        details: { by: 'owner', keysLeft: left.length, kind: target?.kind, keyName: target?.name },
+      },
+      req,
+    );
     res.redirect(303, `/account?notice=${left.length === 0 ? 'revoked-last' : 'revoked'}`);
   };
 }

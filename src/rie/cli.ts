@@ -28,24 +28,37 @@ interface Request {
 function parse(argv: string[]): Request | string {
   let values;
   try {
-    ({ values } = parseArgs({ args: argv, options: { days: { type: 'string' }, json: { type: 'boolean', default: false } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { days: { type: 'string' }, json: { type: 'boolean', default: false } },
+      strict: true,
+      allowPositionals: false,
+    }));
   } catch (err) {
     return (err as Error).message.split('\n')[0]!;
   }
   const days = values.days === undefined ? 30 : Number(values.days);
-  if (!Number.isInteger(days) || days < 1 || days > MAX_RANGE_DAYS) return `--days: expected a whole number of days from 1 to ${MAX_RANGE_DAYS}, got ${JSON.stringify(values.days)}`;
+  if (!Number.isInteger(days) || days < 1 || days > MAX_RANGE_DAYS)
+    return `--days: expected a whole number of days from 1 to ${MAX_RANGE_DAYS}, got ${JSON.stringify(values.days)}`;
   return { days, json: values.json === true };
 }
 
-const exitCode = await runAdminCli('rie-report', USAGE, process.argv.slice(2), parse, async (request, ctx) => {
-  const now = Date.now();
-  const to = parisDay(now);
-  const from = addDays(to, -(request.days - 1));
-  const clients = loadClientsFile(ctx.config.clients.file, process.env, clientPlaceholders(ctx.config)).filter((c) => c.client_id !== PORTAL_CLIENT_ID);
-  const figures = await createPilotFiguresReader(ctx.store, ctx.keyNames).read({ from, to });
-  const report = rieReport({ config: ctx.config, clients, figures, now });
-  await ctx.audit({ type: 'admin.action', outcome: 'info', details: { action: 'rie-report', operator: ctx.operator, from, to, count: report.unmet } });
-  ctx.out(request.json ? JSON.stringify(report, null, 2) : rieText(report, createViews().t('fr')).trimEnd());
-  return report.unmet ? 1 : 0;
-}, () => 'report');
+const exitCode = await runAdminCli(
+  'rie-report',
+  USAGE,
+  process.argv.slice(2),
+  parse,
+  async (request, ctx) => {
+    const now = Date.now();
+    const to = parisDay(now);
+    const from = addDays(to, -(request.days - 1));
+    const clients = loadClientsFile(ctx.config.clients.file, process.env, clientPlaceholders(ctx.config)).filter((c) => c.client_id !== PORTAL_CLIENT_ID);
+    const figures = await createPilotFiguresReader(ctx.store, ctx.keyNames).read({ from, to });
+    const report = rieReport({ config: ctx.config, clients, figures, now });
+    await ctx.audit({ type: 'admin.action', outcome: 'info', details: { action: 'rie-report', operator: ctx.operator, from, to, count: report.unmet } });
+    ctx.out(request.json ? JSON.stringify(report, null, 2) : rieText(report, createViews().t('fr')).trimEnd());
+    return report.unmet ? 1 : 0;
+  },
+  () => 'report',
+);
 process.exitCode = exitCode;

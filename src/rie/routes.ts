@@ -23,7 +23,10 @@ export interface RieDeps extends PilotDeps {
 function getRieReport(deps: RieDeps): RequestHandler {
   return async (req, res) => {
     const session = await requireStaffSession(deps, req, res, {
-      idNats: [...deps.config.pilot.staffIdNats, ...deps.config.admin.idNats], minLevel: PILOT_MIN_LEVEL, forbiddenCode: 'not_pilot_staff', returnTo: '/pilot/rie',
+      idNats: [...deps.config.pilot.staffIdNats, ...deps.config.admin.idNats],
+      minLevel: PILOT_MIN_LEVEL,
+      forbiddenCode: 'not_pilot_staff',
+      returnTo: '/pilot/rie',
     });
     if (!session) return;
     const range = parseQuery(pilotQuery(deps.clock()), req.query);

@@ -23,7 +23,11 @@ function problems(config: Config, clients: ClientMetadata[]): string[] {
 
 describe('checkDemoRegistrations', () => {
   it('accepts the repository file wherever the demo applications run', () => {
-    for (const env of [{}, { SANDBOX_DPI_PORT: '4002', SANDBOX_DMP_PORT: '4003' }, { SANDBOX_HOST: '0.0.0.0', SANDBOX_DMP_URL: 'https://dmp.sandbox.example' }]) {
+    for (const env of [
+      {},
+      { SANDBOX_DPI_PORT: '4002', SANDBOX_DMP_PORT: '4003' },
+      { SANDBOX_HOST: '0.0.0.0', SANDBOX_DMP_URL: 'https://dmp.sandbox.example' },
+    ]) {
       const config = configWith(env);
       assert.deepEqual(problems(config, repositoryClients(config)), [], JSON.stringify(env));
     }
@@ -38,11 +42,14 @@ describe('checkDemoRegistrations', () => {
     ]);
   });
 
-  it('names the key address that differs: the DMP-like service\'s keys (jwks_uri), its back-channel logout', () => {
+  it("names the key address that differs: the DMP-like service's keys (jwks_uri), its back-channel logout", () => {
     const config = configWith({});
     const [dpi, dmp] = repositoryClients(config);
     const [keys] = problems(config, [dpi!, { ...dmp!, jwks_uri: 'http://localhost:3013/jwks.json' }]);
-    assert.match(keys!, /its jwks_uri is "http:\/\/localhost:3013\/jwks\.json", not "http:\/\/localhost:3003\/jwks\.json"; write "\$\{SANDBOX_DMP_URL\}\/jwks\.json" there/);
+    assert.match(
+      keys!,
+      /its jwks_uri is "http:\/\/localhost:3013\/jwks\.json", not "http:\/\/localhost:3003\/jwks\.json"; write "\$\{SANDBOX_DMP_URL\}\/jwks\.json" there/,
+    );
     const [logout] = problems(config, [{ ...dpi!, backchannel_logout_uri: 'http://localhost:3012/backchannel-logout' }, dmp!]);
     assert.match(logout!, /its backchannel_logout_uri is "http:\/\/localhost:3012\/backchannel-logout", not "http:\/\/localhost:3002\/backchannel-logout"/);
     const { backchannel_logout_uri: _none, ...withoutLogout } = dpi!;
@@ -52,8 +59,13 @@ describe('checkDemoRegistrations', () => {
   it('refuses a missing demo application or another client authentication', () => {
     const config = configWith({});
     const [dpi, dmp] = repositoryClients(config);
-    assert.deepEqual(problems(config, [dpi!]), ['config: clients.file (CLIENTS_FILE) = "custom/clients.json" — expected demo-dmp registered (the demo DMP-like service signs in as demo-dmp): copy its entry from config/clients.json, or leave CLIENTS_FILE unset']);
+    assert.deepEqual(problems(config, [dpi!]), [
+      'config: clients.file (CLIENTS_FILE) = "custom/clients.json" — expected demo-dmp registered (the demo DMP-like service signs in as demo-dmp): copy its entry from config/clients.json, or leave CLIENTS_FILE unset',
+    ]);
     const [method] = problems(config, [dpi!, { ...dmp!, token_endpoint_auth_method: 'client_secret_basic' }]);
-    assert.match(method!, /expected demo-dmp registered as the demo DMP-like service runs, at http:\/\/localhost:3003 \(SANDBOX_DMP_URL\) with "token_endpoint_auth_method": "private_key_jwt" \(the demo DMP-like service authenticates so\), not "client_secret_basic"/);
+    assert.match(
+      method!,
+      /expected demo-dmp registered as the demo DMP-like service runs, at http:\/\/localhost:3003 \(SANDBOX_DMP_URL\) with "token_endpoint_auth_method": "private_key_jwt" \(the demo DMP-like service authenticates so\), not "client_secret_basic"/,
+    );
   });
 });

@@ -56,26 +56,34 @@ export function loadSandboxClients(config: Config, env: NodeJS.ProcessEnv = proc
 export async function startPscSandbox(config: Config, logger: Logger, env: NodeJS.ProcessEnv = process.env) {
   const authMethod = config.psc.authMethod;
   if (authMethod === 'tls_client_auth') {
-    throw new ConfigError([{
-      key: 'psc.authMethod', env: 'PSC_AUTH_METHOD', received: JSON.stringify(authMethod),
-      expected: 'client_secret_basic or client_secret_post with the sandbox\'s PSC simulator (npm start serves it over plain http, where no client certificate can be seen); set SANDBOX=false and PSC_ISSUER to reach a PSC with the certificate',
-    }]);
+    throw new ConfigError([
+      {
+        key: 'psc.authMethod',
+        env: 'PSC_AUTH_METHOD',
+        received: JSON.stringify(authMethod),
+        expected:
+          "client_secret_basic or client_secret_post with the sandbox's PSC simulator (npm start serves it over plain http, where no client certificate can be seen); set SANDBOX=false and PSC_ISSUER to reach a PSC with the certificate",
+      },
+    ]);
   }
   const simulator = await startPscSimulator({
     port: config.sandbox.pscPort,
     host: config.sandbox.host,
     url: config.sandbox.pscUrl,
-    clients: [{
-      client_id: config.psc.clientId,
-      client_secret: config.psc.clientSecret!,
-      redirect_uris: [`${config.issuer}/federation/psc/callback`],
-      token_endpoint_auth_method: authMethod,
-    }, {
-      client_id: NATIONAL_CLIENT_ID,
-      client_secret: nationalSecret(env),
-      redirect_uris: [`${config.sandbox.nationalUrl}/callback`],
-      post_logout_redirect_uris: [`${config.sandbox.nationalUrl}/`],
-    }],
+    clients: [
+      {
+        client_id: config.psc.clientId,
+        client_secret: config.psc.clientSecret!,
+        redirect_uris: [`${config.issuer}/federation/psc/callback`],
+        token_endpoint_auth_method: authMethod,
+      },
+      {
+        client_id: NATIONAL_CLIENT_ID,
+        client_secret: nationalSecret(env),
+        redirect_uris: [`${config.sandbox.nationalUrl}/callback`],
+        post_logout_redirect_uris: [`${config.sandbox.nationalUrl}/`],
+      },
+    ],
     // PSC sans couture: the simulator delegates to the gateway, registered there as psc-delegation.
     delegation: {
       alias: SANDBOX_DELEGATION.alias,
@@ -155,27 +163,52 @@ export async function startDemoApps(config: Config, clients: readonly ClientMeta
  */
 export async function checkSandboxUrls(config: Config): Promise<void> {
   const { sandbox } = config;
-  const json = (body: string): Record<string, unknown> => { try { return JSON.parse(body) as Record<string, unknown>; } catch { return {}; } };
-  const issuerOf = (name: string, expected: string) => (response: Response, body: string): true | string => {
-    const issuer = json(body).issuer;
-    if (response.ok && issuer === expected) return true;
-    return typeof issuer === 'string' ? `another ${name} answered there (issuer ${JSON.stringify(issuer)})` : `another server answered there (HTTP ${response.status})`;
+  const json = (body: string): Record<string, unknown> => {
+    try {
+      return JSON.parse(body) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
   };
-  const page = (title: string) => (response: Response, body: string): true | string =>
-    response.status === 200 && body.includes(title) ? true : `another server answered there (HTTP ${response.status})`;
+  const issuerOf =
+    (name: string, expected: string) =>
+    (response: Response, body: string): true | string => {
+      const issuer = json(body).issuer;
+      if (response.ok && issuer === expected) return true;
+      return typeof issuer === 'string'
+        ? `another ${name} answered there (issuer ${JSON.stringify(issuer)})`
+        : `another server answered there (HTTP ${response.status})`;
+    };
+  const page =
+    (title: string) =>
+    (response: Response, body: string): true | string =>
+      response.status === 200 && body.includes(title) ? true : `another server answered there (HTTP ${response.status})`;
   const demo = (key: 'dpiUrl' | 'dmpUrl' | 'nationalUrl', port: number, name: string, title: string, why: string): Probe => ({
-    key: `sandbox.${key}`, env: `SANDBOX_${name}_URL`, url: sandbox[key], fetch: `${sandbox[key]}/`, why,
-    listens: `${sandbox.host}:${port} (SANDBOX_HOST, SANDBOX_${name}_PORT)`, recognise: page(title),
+    key: `sandbox.${key}`,
+    env: `SANDBOX_${name}_URL`,
+    url: sandbox[key],
+    fetch: `${sandbox[key]}/`,
+    why,
+    listens: `${sandbox.host}:${port} (SANDBOX_HOST, SANDBOX_${name}_PORT)`,
+    recognise: page(title),
   });
   await checkReachable([
     {
-      key: 'issuer', env: 'ISSUER', url: config.issuer, fetch: `${config.issuer}/.well-known/openid-configuration`,
-      why: 'the demo applications discover the gateway there', listens: `${config.http.host}:${config.http.port} (HOST, PORT)`,
+      key: 'issuer',
+      env: 'ISSUER',
+      url: config.issuer,
+      fetch: `${config.issuer}/.well-known/openid-configuration`,
+      why: 'the demo applications discover the gateway there',
+      listens: `${config.http.host}:${config.http.port} (HOST, PORT)`,
       recognise: issuerOf('gateway', config.issuer),
     },
     {
-      key: 'sandbox.pscUrl', env: 'SANDBOX_PSC_URL', url: sandbox.pscUrl, fetch: `${config.psc.issuer}/.well-known/openid-configuration`,
-      why: 'the gateway signs clinicians in through it there', listens: `${sandbox.host}:${sandbox.pscPort} (SANDBOX_HOST, SANDBOX_PSC_PORT)`,
+      key: 'sandbox.pscUrl',
+      env: 'SANDBOX_PSC_URL',
+      url: sandbox.pscUrl,
+      fetch: `${config.psc.issuer}/.well-known/openid-configuration`,
+      why: 'the gateway signs clinicians in through it there',
+      listens: `${sandbox.host}:${sandbox.pscPort} (SANDBOX_HOST, SANDBOX_PSC_PORT)`,
       recognise: issuerOf('PSC', config.psc.issuer),
     },
     demo('dpiUrl', sandbox.dpiPort, 'DPI', DPI_TITLE, 'the gateway sends it back-channel logouts there'),

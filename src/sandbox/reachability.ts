@@ -40,7 +40,9 @@ export async function checkReachable(probes: readonly Probe[]): Promise<void> {
     const found = answers[i];
     if (found === true) return;
     problems.push({
-      key: probe.key, env: probe.env, received: JSON.stringify(probe.url),
+      key: probe.key,
+      env: probe.env,
+      received: JSON.stringify(probe.url),
       expected: `the URL it is reached at, from people and from the other peers (${probe.why}): ${found}; it listens on ${probe.listens} — behind a port mapping, publish it on the same port number, or set ${probe.env} to where it is reached`,
     });
   });

@@ -15,7 +15,8 @@ import { AUDIT_MAC_KEY_FILE, COOKIE_KEYS_FILE, JWKS_FILE, KeyFileError, checkJwk
 import { ROTATION_FILE, rotate, type RotationState } from './rotation.ts';
 import { giveKeysTo, parseOwner, type Owner } from './owner.ts';
 
-const USAGE = 'usage: npm run keys [-- --force] [-- --dir <folder>] [-- --owner <uid>:<gid>]\n       npm run keys -- rotate [--publish-hours N] [--grace-hours N] [--dir <folder>] [--owner <uid>:<gid>]';
+const USAGE =
+  'usage: npm run keys [-- --force] [-- --dir <folder>] [-- --owner <uid>:<gid>]\n       npm run keys -- rotate [--publish-hours N] [--grace-hours N] [--dir <folder>] [--owner <uid>:<gid>]';
 const HOUR_MS = 3_600_000;
 
 async function main(): Promise<number> {
@@ -69,7 +70,9 @@ async function createKeys({ force, dir }: { force?: boolean; dir?: string }, own
   const auditPath = join(folder, AUDIT_MAC_KEY_FILE);
   const existing = [jwksPath, cookiePath, auditPath].filter((p) => existsSync(p));
   if (existing.length && !force) {
-    console.error(`keys: ${existing.join(' and ')} already exist; nothing changed.\nUse \`npm run keys -- rotate\` to replace keys without downtime, or --force to replace them at once (this invalidates every issued token and session).`);
+    console.error(
+      `keys: ${existing.join(' and ')} already exist; nothing changed.\nUse \`npm run keys -- rotate\` to replace keys without downtime, or --force to replace them at once (this invalidates every issued token and session).`,
+    );
     return 2;
   }
   const jwks = await generateSigningKeys();
@@ -77,7 +80,9 @@ async function createKeys({ force, dir }: { force?: boolean; dir?: string }, own
   writeSecretFile(cookiePath, generateCookieKeys());
   writeSecretFile(auditPath, generateCookieKeys()[0]);
   if (!handOver(folder, [jwksPath, cookiePath, auditPath], owner)) return 2;
-  process.stdout.write(`keys: wrote ${jwksPath} (kids ${jwks.keys.map((k) => `${k.alg}:${k.kid}`).join(', ')}), ${cookiePath} and ${auditPath}${owner ? `, owned by ${owner.uid}:${owner.gid}` : ''}\n`);
+  process.stdout.write(
+    `keys: wrote ${jwksPath} (kids ${jwks.keys.map((k) => `${k.alg}:${k.kid}`).join(', ')}), ${cookiePath} and ${auditPath}${owner ? `, owned by ${owner.uid}:${owner.gid}` : ''}\n`,
+  );
   return 0;
 }
 
@@ -96,15 +101,17 @@ async function rotateKeys(values: { dir?: string; 'publish-hours'?: string; 'gra
     }
     const jwks = checkJwks(paths.jwks, JSON.parse(readFileSync(paths.jwks, 'utf8')));
     const cookieKeys = JSON.parse(readFileSync(paths.cookies, 'utf8')) as string[];
-    if (!Array.isArray(cookieKeys) || cookieKeys.length === 0 || cookieKeys.some((k) => typeof k !== 'string')) throw new KeyFileError(paths.cookies, 'expected a non-empty array of keys');
-    const state: RotationState = existsSync(paths.state) ? JSON.parse(readFileSync(paths.state, 'utf8')) as RotationState : { retiring: [] };
+    if (!Array.isArray(cookieKeys) || cookieKeys.length === 0 || cookieKeys.some((k) => typeof k !== 'string'))
+      throw new KeyFileError(paths.cookies, 'expected a non-empty array of keys');
+    const state: RotationState = existsSync(paths.state) ? (JSON.parse(readFileSync(paths.state, 'utf8')) as RotationState) : { retiring: [] };
     const result = await rotate({ jwks, cookieKeys }, { ...state, retiring: state.retiring ?? [] }, new Date(), times);
     writeSecretFile(paths.jwks, result.files.jwks);
     writeSecretFile(paths.cookies, result.files.cookieKeys);
     writeSecretFile(paths.state, result.state);
     if (!handOver(dir, [paths.jwks, paths.cookies, paths.state], owner)) return 2;
     for (const action of result.actions) process.stdout.write(`keys: ${action}\n`);
-    if (!result.actions.every((a) => a.startsWith('waiting'))) process.stdout.write('keys: restart every gateway instance, one at a time, so that they load the keys\n');
+    if (!result.actions.every((a) => a.startsWith('waiting')))
+      process.stdout.write('keys: restart every gateway instance, one at a time, so that they load the keys\n');
     return 0;
   } catch (err) {
     if (err instanceof KeyFileError || err instanceof RangeError || err instanceof SyntaxError) {

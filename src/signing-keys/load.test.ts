@@ -11,7 +11,10 @@ describe('signing and cookie keys', () => {
   it('creates ES256 then RS256 keys with unique kids, readable only by the owner', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'keys-'));
     const keys = await loadKeys({ dir, createIfMissing: true });
-    assert.deepEqual(keys.jwks.keys.map((k) => k.alg), ['ES256', 'RS256']);
+    assert.deepEqual(
+      keys.jwks.keys.map((k) => k.alg),
+      ['ES256', 'RS256'],
+    );
     assert.notEqual(keys.jwks.keys[0]!.kid, keys.jwks.keys[1]!.kid);
     assert.equal(statSync(join(dir, 'jwks.json')).mode & 0o077, 0);
     assert.equal(keys.created.length, 3);

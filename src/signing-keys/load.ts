@@ -87,7 +87,8 @@ export function checkJwks(file: string, data: unknown): { keys: JWK[] } {
     if (!key.kid) throw new KeyFileError(file, `keys[${i}] has no "kid"`);
     if (kids.has(key.kid)) throw new KeyFileError(file, `keys[${i}] repeats kid "${key.kid}" — every kid must be unique`);
     kids.add(key.kid);
-    if (!key.alg || !ALGS.has(key.alg)) throw new KeyFileError(file, `keys[${i}] (kid ${key.kid}) has alg ${JSON.stringify(key.alg)}, expected one of ${[...ALGS].join(', ')}`);
+    if (!key.alg || !ALGS.has(key.alg))
+      throw new KeyFileError(file, `keys[${i}] (kid ${key.kid}) has alg ${JSON.stringify(key.alg)}, expected one of ${[...ALGS].join(', ')}`);
     if (!key.d) throw new KeyFileError(file, `keys[${i}] (kid ${key.kid}) is a public key; the gateway needs the private key to sign`);
   });
   return { keys: keys as JWK[] };
@@ -104,7 +105,7 @@ function checkCookieKeys(file: string, data: unknown): string[] {
 export function loadAuditMacKey(dir: string, configured: string | undefined): string {
   if (configured) return configured;
   const path = join(dir, AUDIT_MAC_KEY_FILE);
-  if (!keyFileExists(path)) throw new KeyFileError(path, 'missing — set AUDIT_MAC_KEY or KEYS_DIR to the gateway\'s keys folder');
+  if (!keyFileExists(path)) throw new KeyFileError(path, "missing — set AUDIT_MAC_KEY or KEYS_DIR to the gateway's keys folder");
   return checkSecret(path, readJson(path));
 }
 

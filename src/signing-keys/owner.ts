@@ -6,7 +6,10 @@
 import { chownSync } from 'node:fs';
 import { KeyFileError } from './errors.ts';
 
-export interface Owner { uid: number; gid: number }
+export interface Owner {
+  uid: number;
+  gid: number;
+}
 
 /** "1000:1000" or "1000" (the group then has the same number). */
 export function parseOwner(value: string): Owner {
@@ -23,7 +26,10 @@ export function giveKeysTo(folder: string, files: readonly string[], owner: Owne
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'EPERM' && code !== 'EACCES') throw err;
-      throw new KeyFileError(path, `cannot give it to ${owner.uid}:${owner.gid} (${code}): run the command as root (sudo npm run keys -- … --owner ${owner.uid}:${owner.gid}) or as that user`);
+      throw new KeyFileError(
+        path,
+        `cannot give it to ${owner.uid}:${owner.gid} (${code}): run the command as root (sudo npm run keys -- … --owner ${owner.uid}:${owner.gid}) or as that user`,
+      );
     }
   }
 }

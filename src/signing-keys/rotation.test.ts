@@ -16,12 +16,18 @@ describe('key rotation steps (keys/rotation.ts)', () => {
     const { files, state } = await initial();
     const [es, rs] = files.jwks.keys;
     const step = await rotate(files, state, at(0), times);
-    assert.deepEqual(step.files.jwks.keys.map((k) => k.alg), ['ES256', 'RS256', 'ES256', 'RS256']);
+    assert.deepEqual(
+      step.files.jwks.keys.map((k) => k.alg),
+      ['ES256', 'RS256', 'ES256', 'RS256'],
+    );
     assert.equal(step.files.jwks.keys[0]!.kid, es!.kid, 'the current ES256 key still signs');
     assert.equal(step.files.jwks.keys[1]!.kid, rs!.kid, 'the current RS256 key still signs');
     assert.equal(step.files.cookieKeys[0], 'cookie-key-0', 'the current cookie key still signs');
     assert.equal(step.files.cookieKeys.length, 2);
-    assert.deepEqual(step.state.next?.kids, step.files.jwks.keys.slice(2).map((k) => k.kid));
+    assert.deepEqual(
+      step.state.next?.kids,
+      step.files.jwks.keys.slice(2).map((k) => k.kid),
+    );
     assert.equal(step.state.next?.cookieKey, cookieKeyFingerprint(step.files.cookieKeys[1]!));
     assert.ok(!JSON.stringify(step.state).includes(step.files.cookieKeys[1]!), 'the state names cookie keys by fingerprint only');
   });
@@ -36,12 +42,23 @@ describe('key rotation steps (keys/rotation.ts)', () => {
     assert.deepEqual(early.files, published.files, 'nothing changes while waiting');
     const promoted = await rotate(published.files, published.state, at(24), times);
     const newKids = published.state.next!.kids;
-    assert.deepEqual(promoted.files.jwks.keys.slice(0, 2).map((k) => k.kid), newKids, 'the new keys come first: they sign');
-    assert.deepEqual(promoted.files.jwks.keys.slice(2).map((k) => k.kid), files.jwks.keys.map((k) => k.kid), 'the old ones stay, after them');
+    assert.deepEqual(
+      promoted.files.jwks.keys.slice(0, 2).map((k) => k.kid),
+      newKids,
+      'the new keys come first: they sign',
+    );
+    assert.deepEqual(
+      promoted.files.jwks.keys.slice(2).map((k) => k.kid),
+      files.jwks.keys.map((k) => k.kid),
+      'the old ones stay, after them',
+    );
     assert.equal(cookieKeyFingerprint(promoted.files.cookieKeys[0]!), published.state.next!.cookieKey, 'the new cookie key signs');
     assert.equal(promoted.files.cookieKeys[1], 'cookie-key-0', 'the old cookie key still verifies');
     assert.equal(promoted.state.next, undefined);
-    assert.deepEqual(promoted.state.retiring.map((r) => r.until), [at(36), at(36), at(36)].map((d) => d.toISOString()));
+    assert.deepEqual(
+      promoted.state.retiring.map((r) => r.until),
+      [at(36), at(36), at(36)].map((d) => d.toISOString()),
+    );
   });
 
   it('removes the retired keys once the grace period is over, and not before', async () => {
@@ -52,9 +69,16 @@ describe('key rotation steps (keys/rotation.ts)', () => {
     assert.equal(during.files.jwks.keys.length, 6, 'during the grace period: old, new, and a newly published pair');
     assert.ok(files.jwks.keys.every((old) => during.files.jwks.keys.some((k) => k.kid === old.kid)));
     const afterGrace = await rotate(during.files, during.state, at(36), times);
-    assert.ok(files.jwks.keys.every((old) => !afterGrace.files.jwks.keys.some((k) => k.kid === old.kid)), 'old signing keys removed');
+    assert.ok(
+      files.jwks.keys.every((old) => !afterGrace.files.jwks.keys.some((k) => k.kid === old.kid)),
+      'old signing keys removed',
+    );
     assert.ok(!afterGrace.files.cookieKeys.includes('cookie-key-0'), 'old cookie key removed');
     assert.equal(afterGrace.state.retiring.length, 0);
-    assert.deepEqual(afterGrace.files.jwks.keys.slice(0, 2).map((k) => k.kid), published.state.next!.kids, 'the promoted keys still sign');
+    assert.deepEqual(
+      afterGrace.files.jwks.keys.slice(0, 2).map((k) => k.kid),
+      published.state.next!.kids,
+      'the promoted keys still sign',
+    );
   });
 });

@@ -86,7 +86,9 @@ export async function rotate(files: KeyFiles, state: RotationState, now: Date, t
       cookieKeys = [nextCookie, ...cookieKeys.filter((k) => k !== nextCookie)];
     }
     keys = [...promoted, ...keys.filter((k) => !promoted.includes(k))];
-    actions.push(`promoted ${promoted.map((k) => `${k.alg}:${k.kid}`).join(', ')} and the new cookie key: they sign now; the previous keys verify until ${until}`);
+    actions.push(
+      `promoted ${promoted.map((k) => `${k.alg}:${k.kid}`).join(', ')} and the new cookie key: they sign now; the previous keys verify until ${until}`,
+    );
     next = undefined;
   } else if (!next) {
     // 1. Publish one new key per algorithm in use, and a new cookie key, not signing yet.

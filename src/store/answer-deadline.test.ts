@@ -16,14 +16,30 @@ describe('answer deadline of store commands', () => {
 
   it('gives an answer that comes in time, and a failure as it is', async () => {
     assert.equal(await withinDeadline(async () => 'v', 'GET', 1000), 'v');
-    await assert.rejects(withinDeadline(async () => { throw new Error('WRONGTYPE x'); }, 'GET', 1000), /WRONGTYPE/);
+    await assert.rejects(
+      withinDeadline(
+        async () => {
+          throw new Error('WRONGTYPE x');
+        },
+        'GET',
+        1000,
+      ),
+      /WRONGTYPE/,
+    );
   });
 
   it('within one request, waits once: after a command got no answer, the next ones are not even sent', async () => {
     await asOneRequest(async () => {
       await assert.rejects(withinDeadline(never, 'EVALSHA', 20), StoreDeadlineError);
       let sent = false;
-      const err = await withinDeadline(async () => { sent = true; return 'v'; }, 'HGETALL', 20).catch((e: unknown) => e);
+      const err = await withinDeadline(
+        async () => {
+          sent = true;
+          return 'v';
+        },
+        'HGETALL',
+        20,
+      ).catch((e: unknown) => e);
       assert.equal(sent, false, 'not sent');
       assert.match((err as Error).message, /HGETALL not sent: an earlier command of this request got no answer/);
     });
@@ -49,11 +65,20 @@ describe('answer deadline of store commands', () => {
     });
     await asOneRequest(async () => {
       // The shared call misses its own deadline; the request gets that failure (wrapped, as the limiter does)...
-      const work = sharedWork(() => withinDeadline(never, 'EVALSHA', 20)).catch((err: unknown) => { throw new Error('the store is unavailable', { cause: err }); });
+      const work = sharedWork(() => withinDeadline(never, 'EVALSHA', 20)).catch((err: unknown) => {
+        throw new Error('the store is unavailable', { cause: err });
+      });
       await assert.rejects(awaitShared(work, 'rate limit count', 1000), /the store is unavailable/);
       // ...and has waited its turn: its next command is not sent (no second wait).
       let sent = false;
-      const err = await withinDeadline(async () => { sent = true; return 'v'; }, 'HGETALL', 1000).catch((e: unknown) => e);
+      const err = await withinDeadline(
+        async () => {
+          sent = true;
+          return 'v';
+        },
+        'HGETALL',
+        1000,
+      ).catch((e: unknown) => e);
       assert.equal(sent, false);
       assert.ok(err instanceof StoreDeadlineError);
     });

@@ -51,11 +51,17 @@ export function withinDeadline<T>(issue: () => Promise<T>, what: string, ms = ST
     }, ms);
     // After the deadline the command may still settle (ioredis' own timeout): already answered.
     // A deadline missed by shared work this waited for (awaitShared) counts as this request's own.
-    answer.then((value) => { clearTimeout(timer); resolve(value); }, (err: unknown) => {
-      clearTimeout(timer);
-      if (request && missedDeadline(err)) request.expired = true;
-      reject(err);
-    });
+    answer.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        if (request && missedDeadline(err)) request.expired = true;
+        reject(err);
+      },
+    );
   });
 }
 

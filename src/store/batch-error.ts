@@ -18,8 +18,7 @@ export class BatchError extends Error {
 
   constructor(failures: BatchFailure[], total: number) {
     const detail = failures.map((f) => `${f.command} ${f.key}: ${f.message}`).join('; ');
-    super(`store batch: expected all ${total} commands to succeed, ${failures.length} failed `
-      + `(the others were applied, there is no rollback): ${detail}`);
+    super(`store batch: expected all ${total} commands to succeed, ${failures.length} failed ` + `(the others were applied, there is no rollback): ${detail}`);
     this.name = 'BatchError';
     this.failures = failures;
   }

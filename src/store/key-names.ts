@@ -9,7 +9,7 @@
 
 /** Tags without an id: one slot each for a whole feature's keys. */
 export const SHARED_TAGS = ['audit', 'pilot', 'mds', 'sessions', 'emergency'] as const;
-export type SharedTag = typeof SHARED_TAGS[number];
+export type SharedTag = (typeof SHARED_TAGS)[number];
 
 export interface KeyNames {
   readonly prefix: string;

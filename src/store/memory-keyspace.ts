@@ -107,7 +107,7 @@ export class MemoryKeyspace {
   }
 
   getSet(key: string): string[] {
-    return [...this.#typed(key, 'set')?.value ?? []];
+    return [...(this.#typed(key, 'set')?.value ?? [])];
   }
 
   addToSet(key: string, members: string[]): void {
@@ -149,9 +149,11 @@ export class MemoryKeyspace {
   zrangeUpTo(key: string, max: number, limit: number): string[] {
     const entry = this.#typed(key, 'zset');
     if (!entry) return [];
-    return [...entry.value].filter(([, score]) => score <= max)
+    return [...entry.value]
+      .filter(([, score]) => score <= max)
       .sort(([a, sa], [b, sb]) => sa - sb || (a < b ? -1 : a > b ? 1 : 0))
-      .slice(0, limit).map(([member]) => member);
+      .slice(0, limit)
+      .map(([member]) => member);
   }
 
   zrem(key: string, member: string): void {

@@ -86,11 +86,11 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, clock: (
         // Another record may own the index by now (a regenerated Session keeps its uid).
         if (model === 'Session' && typeof payload.uid === 'string') {
           const indexKey = keyNames.sessionUid(payload.uid);
-          if (await store.get(indexKey) === id) batch.del(indexKey);
+          if ((await store.get(indexKey)) === id) batch.del(indexKey);
         }
         if (model === 'DeviceCode' && typeof payload.userCode === 'string') {
           const indexKey = keyNames.userCode(payload.userCode);
-          if (await store.get(indexKey) === id) batch.del(indexKey);
+          if ((await store.get(indexKey)) === id) batch.del(indexKey);
         }
         if (grantable && typeof payload.grantId === 'string') batch.srem(keyNames.grantTokens(payload.grantId), [key]);
       }
@@ -101,7 +101,10 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, clock: (
       const setKey = keyNames.grantTokens(grantId);
       const tokenKeys = (await store.smembers(setKey)).filter((member) => member.startsWith(keyNames.prefix));
       // Tokens first, the set last: if a Cluster group fails, the set survives for a retry.
-      await store.batch().del(...tokenKeys, setKey).exec();
+      await store
+        .batch()
+        .del(...tokenKeys, setKey)
+        .exec();
     },
   };
 

@@ -115,7 +115,7 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
       if (queue.length === 0) return;
       const groups = redis.isCluster ? groupBySlot(queue) : [queue];
       const failures: BatchFailure[] = [];
-      for (const group of groups) failures.push(...await execGroup(redis, group));
+      for (const group of groups) failures.push(...(await execGroup(redis, group)));
       if (failures.length > 0) throw new BatchError(failures, queue.length);
     },
   };
@@ -136,7 +136,12 @@ function groupBySlot(queue: QueuedCommand[]): QueuedCommand[][] {
 async function execGroup(redis: Redis | Cluster, group: QueuedCommand[]): Promise<BatchFailure[]> {
   const argv = group.flatMap((command) => [command.name, command.args.length, ...command.args]);
   // EVALSHA, not a custom command: see run-script.ts (Cluster routing).
-  const reply = await runScript(redis, BATCH_SCRIPT, group.map((c) => c.key), argv) as (number | string)[];
+  const reply = (await runScript(
+    redis,
+    BATCH_SCRIPT,
+    group.map((c) => c.key),
+    argv,
+  )) as (number | string)[];
   const failures: BatchFailure[] = [];
   for (let i = 0; i + 1 < reply.length; i += 2) {
     const command = group[Number(reply[i]) - 1];

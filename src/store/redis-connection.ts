@@ -60,7 +60,10 @@ function reconnectOnReadonly(logger: StoreLogger, target: string): (error: Error
     if (!error.message.startsWith('READONLY')) return false;
     if (Date.now() - loggedAt >= READONLY_LOG_EVERY_MS) {
       loggedAt = Date.now();
-      logger.warn({ redis: target, detail: error.message.slice(0, 200) }, 'redis answered READONLY (a replica, e.g. after a failover): reconnecting to reach the master');
+      logger.warn(
+        { redis: target, detail: error.message.slice(0, 200) },
+        'redis answered READONLY (a replica, e.g. after a failover): reconnecting to reach the master',
+      );
     }
     return true;
   };
@@ -74,7 +77,9 @@ function reconnectOnReadonly(logger: StoreLogger, target: string): (error: Error
  * its node connections open lazily after each slot refresh.
  */
 function failFastOnceConnected(client: Redis): Redis {
-  client.once('ready', () => { client.options.enableOfflineQueue = false; });
+  client.once('ready', () => {
+    client.options.enableOfflineQueue = false;
+  });
   return client;
 }
 
@@ -126,7 +131,13 @@ export function createRedisConnection(options: RedisConnectionOptions, logger: S
   if (!url) throw new Error('redis: expected url, sentinels or clusterNodes, got none of them');
   urlCredentials(url); // validates the scheme with a clear message before ioredis parses it
   const target = redactUrl(url);
-  return withAnswerDeadlines(watch(failFastOnceConnected(new Redis(url, { ...nodeOptions, reconnectOnError: reconnectOnReadonly(logger, target), retryStrategy: retryDelay })), target, logger));
+  return withAnswerDeadlines(
+    watch(
+      failFastOnceConnected(new Redis(url, { ...nodeOptions, reconnectOnError: reconnectOnReadonly(logger, target), retryStrategy: retryDelay })),
+      target,
+      logger,
+    ),
+  );
 }
 
 /**

@@ -54,9 +54,7 @@ export function createRedisStore(redis: Redis | Cluster): Store {
     },
     async setIfAbsent(key, value, ttlSeconds) {
       const ttl = toTtlSeconds(ttlSeconds);
-      const reply = ttl === undefined
-        ? await redis.set(key, value, 'NX')
-        : await redis.set(key, value, 'EX', ttl, 'NX');
+      const reply = ttl === undefined ? await redis.set(key, value, 'NX') : await redis.set(key, value, 'EX', ttl, 'NX');
       return reply === 'OK';
     },
     take: (key) => redis.getdel(key),
@@ -67,7 +65,7 @@ export function createRedisStore(redis: Redis | Cluster): Store {
       const bySlot = new Map<number, string[]>();
       for (const key of keys) {
         const slot = keySlot(key);
-        bySlot.set(slot, [...bySlot.get(slot) ?? [], key]);
+        bySlot.set(slot, [...(bySlot.get(slot) ?? []), key]);
       }
       const counts = await Promise.all([...bySlot.values()].map((group) => redis.del(...group)));
       return counts.reduce((sum, count) => sum + count, 0);
@@ -100,7 +98,11 @@ export function createRedisStore(redis: Redis | Cluster): Store {
       return fields.length ? redis.hmget(key, ...fields) : [];
     },
     async pushCapped(key, value, max) {
-      const replies = await redis.multi().lpush(key, value).ltrim(key, 0, positiveCount(max) - 1).exec();
+      const replies = await redis
+        .multi()
+        .lpush(key, value)
+        .ltrim(key, 0, positiveCount(max) - 1)
+        .exec();
       const failure = replies?.find(([error]) => error)?.[0];
       if (failure) throw failure;
     },

@@ -17,15 +17,19 @@ export interface UrlCredentials {
 
 /** "host:port,host:port" -> [{ host, port }]; `what` names the setting in errors. */
 export function parseHostList(list: string, what: string): HostPort[] {
-  return list.split(',').map((item) => item.trim()).filter(Boolean).map((item) => {
-    const colon = item.lastIndexOf(':');
-    const host = item.slice(0, colon).replace(/^\[|\]$/g, '');
-    const port = Number(item.slice(colon + 1));
-    if (colon <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new Error(`${what}: expected host:port[,host:port...], got "${item}"`);
-    }
-    return { host, port };
-  });
+  return list
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const colon = item.lastIndexOf(':');
+      const host = item.slice(0, colon).replace(/^\[|\]$/g, '');
+      const port = Number(item.slice(colon + 1));
+      if (colon <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) {
+        throw new Error(`${what}: expected host:port[,host:port...], got "${item}"`);
+      }
+      return { host, port };
+    });
 }
 
 /** Username, password and TLS flag of a redis:// or rediss:// URL. */

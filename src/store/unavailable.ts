@@ -46,7 +46,8 @@ export class StoreUnavailableError extends Error {
 // MOVED and ASK reach a caller when a Cluster's slots move under an auto-pipelined batch (a failover).
 const UNAVAILABLE_REPLIES = /^(MISCONF|OOM|LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|BUSY|NOREPLICAS|MOVED|ASK)\b|^ERR max number of clients reached/;
 /** ioredis' own errors while it has no usable connection. */
-const UNAVAILABLE_MESSAGES = /Connection is closed|Stream isn't writeable|isn't ready and enableOfflineQueue|None of startup nodes is available|Failed to refresh slots cache|Command timed out|Reached the max retries per request limit|connect ETIMEDOUT|All sentinels are unreachable|Too many Cluster redirections|Redis connection is not ready|Command aborted due to connection close|Cluster is ended/i;
+const UNAVAILABLE_MESSAGES =
+  /Connection is closed|Stream isn't writeable|isn't ready and enableOfflineQueue|None of startup nodes is available|Failed to refresh slots cache|Command timed out|Reached the max retries per request limit|connect ETIMEDOUT|All sentinels are unreachable|Too many Cluster redirections|Redis connection is not ready|Command aborted due to connection close|Cluster is ended/i;
 const UNAVAILABLE_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError', 'StoreDeadlineError']);
 
 type ErrorLike = { name?: string; message?: string; code?: string; cause?: unknown; failures?: { message?: unknown }[] };
@@ -55,7 +56,17 @@ type ErrorLike = { name?: string; message?: string; code?: string; cause?: unkno
 function batchReplies(e: ErrorLike): string[] {
   return Array.isArray(e.failures) ? e.failures.map((f) => String(f?.message ?? '')) : [];
 }
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
 
 /** True when `err` (or an error it wraps) means the store could not be reached. */
 export function isStoreUnavailable(err: unknown): boolean {
@@ -78,7 +89,8 @@ export function outageCause(err: unknown): string {
   for (const e of errorCauses(err) as Iterable<ErrorLike>) {
     const refused = batchReplies(e).find((reply) => UNAVAILABLE_REPLIES.test(reply));
     if (refused) return refused.slice(0, 200);
-    if (typeof e.message === 'string' && !(e instanceof StoreUnavailableError)) said = e.code && !e.message.includes(e.code) ? `${e.code} ${e.message}` : e.message;
+    if (typeof e.message === 'string' && !(e instanceof StoreUnavailableError))
+      said = e.code && !e.message.includes(e.code) ? `${e.code} ${e.message}` : e.message;
   }
   return (said || String((err as Error)?.message ?? err)).slice(0, 200);
 }
@@ -93,13 +105,15 @@ export function asUnavailable(err: unknown): unknown {
  * so callers need not know ioredis' messages.
  */
 export function withUnavailableErrors(store: Store): Store {
-  const guard = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
-    try {
-      return await fn(...args);
-    } catch (err) {
-      throw asUnavailable(err);
-    }
-  };
+  const guard =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        throw asUnavailable(err);
+      }
+    };
   const guardBatch = (batch: StoreBatch): StoreBatch => {
     const exec = batch.exec.bind(batch);
     batch.exec = guard(exec);
@@ -109,7 +123,8 @@ export function withUnavailableErrors(store: Store): Store {
   for (const name of Object.keys(store) as (keyof Store)[]) {
     const value = store[name];
     if (name === 'batch') guarded.batch = () => guardBatch(store.batch());
-    else if (typeof value === 'function') (guarded as unknown as Record<string, unknown>)[name] = guard((value as (...args: unknown[]) => Promise<unknown>).bind(store));
+    else if (typeof value === 'function')
+      (guarded as unknown as Record<string, unknown>)[name] = guard((value as (...args: unknown[]) => Promise<unknown>).bind(store));
   }
   return guarded;
 }

@@ -24,7 +24,10 @@ export async function waitForStore(store: Store, logger: WaitLogger, options: { 
       const now = Date.now();
       if (attempt === 1 || now - lastReport >= reportEvery) {
         lastReport = now;
-        logger.warn({ attempt, waitedSeconds: Math.round((now - started) / 1000), detail: (err as Error).message }, 'waiting for Redis before starting (requests get 503 until it answers; check REDIS_URL and that Redis runs)');
+        logger.warn(
+          { attempt, waitedSeconds: Math.round((now - started) / 1000), detail: (err as Error).message },
+          'waiting for Redis before starting (requests get 503 until it answers; check REDIS_URL and that Redis runs)',
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, interval));
     }

@@ -55,21 +55,34 @@ export function loadAaguidTable(path: string): AaguidTable {
 export function parseAaguidTable(raw: unknown, source = 'AAGUID table'): AaguidTable {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     const got = Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw;
-    throw new AaguidTableError(`${source}: expected a JSON object of AAGUID → { name, kind? }, got ${got}`, `a JSON object of AAGUID → { name, kind? } (got ${got})`);
+    throw new AaguidTableError(
+      `${source}: expected a JSON object of AAGUID → { name, kind? }, got ${got}`,
+      `a JSON object of AAGUID → { name, kind? } (got ${got})`,
+    );
   }
   const table = new Map<string, AaguidModel>();
   for (const [key, value] of Object.entries(raw)) {
     if (key.startsWith('$')) continue;
     if (!AAGUID.test(key)) {
-      throw new AaguidTableError(`${source}: entry "${key}": expected a lowercase AAGUID like "cb69481e-8ff7-4039-93ec-0a2729a154a8"`, `entries named by a lowercase AAGUID like "cb69481e-8ff7-4039-93ec-0a2729a154a8" (entry "${key}")`);
+      throw new AaguidTableError(
+        `${source}: entry "${key}": expected a lowercase AAGUID like "cb69481e-8ff7-4039-93ec-0a2729a154a8"`,
+        `entries named by a lowercase AAGUID like "cb69481e-8ff7-4039-93ec-0a2729a154a8" (entry "${key}")`,
+      );
     }
-    if (key === ZERO_AAGUID) throw new AaguidTableError(`${source}: entry "${key}": the all-zero AAGUID names no model and cannot be listed`, `no entry for the all-zero AAGUID (it names no model)`);
+    if (key === ZERO_AAGUID)
+      throw new AaguidTableError(
+        `${source}: entry "${key}": the all-zero AAGUID names no model and cannot be listed`,
+        `no entry for the all-zero AAGUID (it names no model)`,
+      );
     const parsed = modelSchema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue?.path.length ? issue.path.map(String).join('.') : 'value';
       const model = '{ "name": 1–60 characters, "kind"?: "security-key" | "platform" | "synced-passkey" }';
-      throw new AaguidTableError(`${source}: entry "${key}": ${where}: ${issue?.message ?? 'invalid'} (expected ${model})`, `entries of ${model} (entry "${key}": ${where}: ${issue?.message ?? 'invalid'})`);
+      throw new AaguidTableError(
+        `${source}: entry "${key}": ${where}: ${issue?.message ?? 'invalid'} (expected ${model})`,
+        `entries of ${model} (entry "${key}": ${where}: ${issue?.message ?? 'invalid'})`,
+      );
     }
     table.set(key, parsed.data.kind ? { name: parsed.data.name, kind: parsed.data.kind } : { name: parsed.data.name });
   }

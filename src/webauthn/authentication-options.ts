@@ -40,8 +40,9 @@ export async function createAuthenticationOptions(deps: WebAuthnDeps, input: Aut
   let allowCredentials: { id: string; transports: string[] }[] | undefined;
   if (input.forAccount !== undefined) {
     assertIdNat(input.forAccount);
-    const usable = (await credentials.listUsable(input.forAccount))
-      .filter((credential) => input.onlyCredential === undefined || credential.id === input.onlyCredential);
+    const usable = (await credentials.listUsable(input.forAccount)).filter(
+      (credential) => input.onlyCredential === undefined || credential.id === input.onlyCredential,
+    );
     if (usable.length === 0) {
       throw new WebAuthnError('no-credentials', `expected account ${input.forAccount} to have at least one usable credential for a second factor, got none`);
     }
@@ -65,7 +66,8 @@ export async function createAuthenticationOptions(deps: WebAuthnDeps, input: Aut
     store,
     input.ceremonyKey,
     {
-      ceremony: 'authentication', challenge: options.challenge,
+      ceremony: 'authentication',
+      challenge: options.challenge,
       ...(input.forAccount === undefined ? {} : { forAccount: input.forAccount }),
       ...(input.forAccounts === undefined ? {} : { forAccounts: [...input.forAccounts] }),
       ...(input.presenceOnly ? { presenceOnly: true as const } : {}),

@@ -13,7 +13,13 @@ export type CeremonyState =
 
 const stateSchema = z.discriminatedUnion('ceremony', [
   z.object({ ceremony: z.literal('registration'), challenge: z.string().min(1), idNat: z.string().min(1) }),
-  z.object({ ceremony: z.literal('authentication'), challenge: z.string().min(1), forAccount: z.string().min(1).optional(), forAccounts: z.array(z.string().min(1)).optional(), presenceOnly: z.literal(true).optional() }),
+  z.object({
+    ceremony: z.literal('authentication'),
+    challenge: z.string().min(1),
+    forAccount: z.string().min(1).optional(),
+    forAccounts: z.array(z.string().min(1)).optional(),
+    presenceOnly: z.literal(true).optional(),
+  }),
 ]);
 
 /** Stores the state, replacing any earlier challenge under the same key. */
@@ -26,7 +32,9 @@ export async function saveCeremonyState(store: Store, ceremonyKey: string, state
  * (expired, already used, never issued, or issued for the other ceremony).
  */
 export async function takeCeremonyState<C extends CeremonyState['ceremony']>(
-  store: Store, ceremonyKey: string, ceremony: C,
+  store: Store,
+  ceremonyKey: string,
+  ceremony: C,
 ): Promise<Extract<CeremonyState, { ceremony: C }>> {
   const raw = await store.take(ceremonyKey);
   if (raw === null) {

@@ -30,9 +30,7 @@ export const REVOKED_MARKER_TTL_SECONDS = 400 * 24 * 3600;
 
 /** What the store knows of a credential id. */
 export type CredentialLookup =
-  | { state: 'active'; credential: StoredCredential }
-  | { state: 'revoked'; idNat: string; revokedAt?: number }
-  | { state: 'unknown' };
+  { state: 'active'; credential: StoredCredential } | { state: 'revoked'; idNat: string; revokedAt?: number } | { state: 'unknown' };
 
 export interface CredentialUse {
   /** Signature counter of the verified assertion. */
@@ -74,14 +72,18 @@ export interface CredentialRepository {
   accountForUserHandle(handle: string): Promise<string | null>;
 }
 
-const json = <T extends z.ZodType>(schema: T) => z.string().transform((text, ctx) => {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'expected JSON text' });
-    return z.NEVER;
-  }
-}).pipe(schema);
+const json = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected JSON text' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
 
 const recordSchema = z.object({
   id: z.string(),
@@ -206,10 +208,7 @@ export function createCredentialRepository(store: Store, keyNames: KeyNames): Cr
   async function add(credential: StoredCredential): Promise<void> {
     assertCredentialId(credential.id);
     assertIdNat(credential.idNat);
-    await store.batch()
-      .hsetAll(credentialKey(credential.id), toHash(credential))
-      .sadd(accountSet(credential.idNat), [credential.id])
-      .exec();
+    await store.batch().hsetAll(credentialKey(credential.id), toHash(credential)).sadd(accountSet(credential.idNat), [credential.id]).exec();
   }
 
   async function listByAccount(idNat: string): Promise<StoredCredential[]> {
@@ -246,7 +245,8 @@ export function createCredentialRepository(store: Store, keyNames: KeyNames): Cr
     if (!isIdNat(idNat) || !isCredentialId(id)) return false;
     const credential = await readRecord(id);
     if (!credential || credential.idNat !== idNat) return false;
-    await store.batch()
+    await store
+      .batch()
       .del(credentialKey(id))
       .set(tombstoneKey(id), JSON.stringify({ idNat, revokedAt: at }), REVOKED_MARKER_TTL_SECONDS)
       .srem(accountSet(idNat), [id])
@@ -261,8 +261,7 @@ export function createCredentialRepository(store: Store, keyNames: KeyNames): Cr
     const owned = records.filter((credential): credential is StoredCredential => credential !== null && credential.idNat === idNat);
     const batch = store.batch();
     for (const credential of owned) {
-      batch.del(credentialKey(credential.id))
-        .set(tombstoneKey(credential.id), JSON.stringify({ idNat, revokedAt: at }), REVOKED_MARKER_TTL_SECONDS);
+      batch.del(credentialKey(credential.id)).set(tombstoneKey(credential.id), JSON.stringify({ idNat, revokedAt: at }), REVOKED_MARKER_TTL_SECONDS);
     }
     // Deleting the whole set also disowns a key enrolled while this ran: it can no longer sign in.
     batch.del(accountSet(idNat));
@@ -313,5 +312,20 @@ export function createCredentialRepository(store: Store, keyNames: KeyNames): Cr
     return (await store.get(handleKey(idNat))) === handle ? idNat : null;
   }
 
-  return { add, find, lookup, listByAccount, listUsable, recordUse, rename, revoke, revokeAll, setBinding, confirm, block, userHandleFor, accountForUserHandle };
+  return {
+    add,
+    find,
+    lookup,
+    listByAccount,
+    listUsable,
+    recordUse,
+    rename,
+    revoke,
+    revokeAll,
+    setBinding,
+    confirm,
+    block,
+    userHandleFor,
+    accountForUserHandle,
+  };
 }

@@ -73,7 +73,11 @@ export function fromLibraryError(error: unknown, ceremony: 'registration' | 'aut
   let reason = error instanceof Error ? error.message : String(error);
   if (reason === 'Unexpected RP ID hash' && expectedRPID) reason = `${reason}, expected the SHA-256 of "${expectedRPID}"`;
   if (UV_MISSING.test(reason)) {
-    return new WebAuthnError('user-verification-missing', `expected the authenticator to verify the user (UV flag) during ${ceremony}, got a response without it`, { detail: reason, cause: error });
+    return new WebAuthnError(
+      'user-verification-missing',
+      `expected the authenticator to verify the user (UV flag) during ${ceremony}, got a response without it`,
+      { detail: reason, cause: error },
+    );
   }
   return new WebAuthnError('verification-failed', `the ${ceremony} response did not verify: ${reason}`, { detail: reason, cause: error });
 }

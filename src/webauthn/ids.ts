@@ -43,7 +43,8 @@ export function assertIdNat(value: unknown): asserts value is string {
 
 /** A short, log-safe description of an unexpected value. */
 export function describe(value: unknown): string {
-  if (typeof value === 'string') return value.length > 40 ? `a string of ${value.length} characters starting ${JSON.stringify(value.slice(0, 20))}` : JSON.stringify(value);
+  if (typeof value === 'string')
+    return value.length > 40 ? `a string of ${value.length} characters starting ${JSON.stringify(value.slice(0, 20))}` : JSON.stringify(value);
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value;

@@ -7,8 +7,12 @@ export { webauthnSettingsFor } from './types.ts';
 export { CredentialNameError, WebAuthnError, type WebAuthnErrorCode } from './errors.ts';
 export { createWebAuthnDeps, type CreateWebAuthnDepsOptions, type WebAuthnDeps } from './deps.ts';
 export {
-  createCredentialRepository, REVOKED_MARKER_TTL_SECONDS, StoredCredentialError,
-  type CredentialLookup, type CredentialRepository, type CredentialUse,
+  createCredentialRepository,
+  REVOKED_MARKER_TTL_SECONDS,
+  StoredCredentialError,
+  type CredentialLookup,
+  type CredentialRepository,
+  type CredentialUse,
 } from './credential-repository.ts';
 export { AaguidTableError, loadAaguidTable, modelFor, parseAaguidTable, ZERO_AAGUID, type AaguidModel, type AaguidTable } from './aaguid.ts';
 export { loadAaguidsFile } from './aaguids-file.ts';

@@ -10,7 +10,11 @@ describe('key age', () => {
   it('counts from the latest of enrolment, binding and confirmation', () => {
     assert.equal(lastConfirmedAt({ createdAt: created }), created);
     assert.equal(lastConfirmedAt({ createdAt: created, confirmedAt: created + 5 * DAY }), created + 5 * DAY);
-    const binding = { assurance: { method: 'psc-card', acr: 'eidas3' as const, amr: ['sc'], phishingResistant: true, hardwareProtected: true }, at: created + 9 * DAY, by: 'sign-in' as const };
+    const binding = {
+      assurance: { method: 'psc-card', acr: 'eidas3' as const, amr: ['sc'], phishingResistant: true, hardwareProtected: true },
+      at: created + 9 * DAY,
+      by: 'sign-in' as const,
+    };
     assert.equal(lastConfirmedAt({ createdAt: created, confirmedAt: created + 5 * DAY, binding }), created + 9 * DAY);
   });
 

@@ -15,10 +15,7 @@ export interface KeyAgePolicy {
   warnDays: number;
 }
 
-export type KeyAge =
-  | { state: 'current'; dueAt: number }
-  | { state: 'due-soon'; dueAt: number; daysLeft: number }
-  | { state: 'expired'; dueAt: number };
+export type KeyAge = { state: 'current'; dueAt: number } | { state: 'due-soon'; dueAt: number; daysLeft: number } | { state: 'expired'; dueAt: number };
 
 /** Epoch ms of the last confirmation through PSC (enrolment, raise or confirmation), whichever is latest. */
 export function lastConfirmedAt(credential: Pick<StoredCredential, 'createdAt' | 'binding' | 'confirmedAt'>): number {

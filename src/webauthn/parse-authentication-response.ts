@@ -8,8 +8,15 @@ import { z } from 'zod';
 import { WebAuthnError } from './errors.ts';
 import { isUserHandle, MAX_USER_HANDLE_CHARS } from './ids.ts';
 import {
-  attachmentField, base64urlField, bytesOf, checkClientData, clientExtensionResultsField,
-  credentialIdField, decodeAuthenticatorData, parseShape, type ParsedAuthenticatorData,
+  attachmentField,
+  base64urlField,
+  bytesOf,
+  checkClientData,
+  clientExtensionResultsField,
+  credentialIdField,
+  decodeAuthenticatorData,
+  parseShape,
+  type ParsedAuthenticatorData,
 } from './response-decoding.ts';
 
 const authenticationSchema = z.object({
@@ -20,10 +27,7 @@ const authenticationSchema = z.object({
     clientDataJSON: base64urlField(16_384),
     authenticatorData: base64urlField(16_384),
     signature: base64urlField(2_048),
-    userHandle: z.union([
-      z.literal(''),
-      z.string().refine(isUserHandle, `expected a user handle: 1–${MAX_USER_HANDLE_CHARS} base64url characters`),
-    ]).nullish(),
+    userHandle: z.union([z.literal(''), z.string().refine(isUserHandle, `expected a user handle: 1–${MAX_USER_HANDLE_CHARS} base64url characters`)]).nullish(),
   }),
   authenticatorAttachment: attachmentField,
   clientExtensionResults: clientExtensionResultsField,

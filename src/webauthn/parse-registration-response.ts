@@ -8,8 +8,14 @@ import { decodeAttestationObject } from '@simplewebauthn/server/helpers';
 import { z } from 'zod';
 import { WebAuthnError } from './errors.ts';
 import {
-  attachmentField, base64urlField, bytesOf, checkClientData, clientExtensionResultsField,
-  credentialIdField, decodeAuthenticatorData, parseShape,
+  attachmentField,
+  base64urlField,
+  bytesOf,
+  checkClientData,
+  clientExtensionResultsField,
+  credentialIdField,
+  decodeAuthenticatorData,
+  parseShape,
 } from './response-decoding.ts';
 
 const registrationSchema = z.object({
@@ -19,7 +25,10 @@ const registrationSchema = z.object({
   response: z.object({
     clientDataJSON: base64urlField(16_384),
     attestationObject: base64urlField(65_536),
-    transports: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a transport name such as "usb" or "internal"')).max(10).optional(),
+    transports: z
+      .array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a transport name such as "usb" or "internal"'))
+      .max(10)
+      .optional(),
   }),
   authenticatorAttachment: attachmentField,
   clientExtensionResults: clientExtensionResultsField,
@@ -51,7 +60,10 @@ export function parseRegistrationResponse(body: unknown): ParsedRegistrationResp
   const attStmt: unknown = attestation.get('attStmt');
   const authData: unknown = attestation.get('authData');
   if (typeof fmt !== 'string' || !(attStmt instanceof Map) || !(authData instanceof Uint8Array)) {
-    throw new WebAuthnError('malformed', `expected an attestation object with fmt (text), attStmt (map) and authData (bytes), got fmt ${typeof fmt}, attStmt ${attStmt instanceof Map ? 'map' : typeof attStmt}, authData ${authData instanceof Uint8Array ? 'bytes' : typeof authData}`);
+    throw new WebAuthnError(
+      'malformed',
+      `expected an attestation object with fmt (text), attStmt (map) and authData (bytes), got fmt ${typeof fmt}, attStmt ${attStmt instanceof Map ? 'map' : typeof attStmt}, authData ${authData instanceof Uint8Array ? 'bytes' : typeof authData}`,
+    );
   }
   const parsed = decodeAuthenticatorData(new Uint8Array(authData), 'attestationObject.authData');
   if (!parsed.flags.at || !parsed.credentialID || !parsed.credentialPublicKey || !parsed.aaguid) {

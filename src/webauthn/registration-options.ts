@@ -32,10 +32,7 @@ export interface RegistrationOptionsInput {
 export async function createRegistrationOptions(deps: WebAuthnDeps, input: RegistrationOptionsInput): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const { store, settings, credentials } = deps;
   assertIdNat(input.idNat);
-  const [handle, existing] = await Promise.all([
-    credentials.userHandleFor(input.idNat),
-    credentials.listByAccount(input.idNat),
-  ]);
+  const [handle, existing] = await Promise.all([credentials.userHandleFor(input.idNat), credentials.listByAccount(input.idNat)]);
   const options = await generateRegistrationOptions({
     rpName: settings.rpName,
     rpID: settings.rpID,
@@ -48,6 +45,11 @@ export async function createRegistrationOptions(deps: WebAuthnDeps, input: Regis
     authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
     supportedAlgorithmIDs: [...SUPPORTED_ALGORITHM_IDS],
   });
-  await saveCeremonyState(store, input.ceremonyKey, { ceremony: 'registration', challenge: options.challenge, idNat: input.idNat }, settings.challengeTtlSeconds);
+  await saveCeremonyState(
+    store,
+    input.ceremonyKey,
+    { ceremony: 'registration', challenge: options.challenge, idNat: input.idNat },
+    settings.challengeTtlSeconds,
+  );
   return options;
 }

@@ -13,7 +13,8 @@ export type ParsedAuthenticatorData = ReturnType<typeof parseAuthenticatorData>;
 
 /** A base64url string of 1..max characters. */
 export function base64urlField(max: number) {
-  return z.string()
+  return z
+    .string()
     .min(1, 'expected base64url, got an empty string')
     .max(max, `expected at most ${max} base64url characters`)
     .refine(isBase64url, 'expected unpadded base64url (A-Z a-z 0-9 - _)');
@@ -56,7 +57,10 @@ export function checkClientData(clientDataJSON: string): void {
   const parsed = clientDataSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new WebAuthnError('malformed', `expected client data with string type, challenge and origin, got ${issue?.path.length ? `${issue.path.map(String).join('.')}: ${issue.message}` : describe(data)}`);
+    throw new WebAuthnError(
+      'malformed',
+      `expected client data with string type, challenge and origin, got ${issue?.path.length ? `${issue.path.map(String).join('.')}: ${issue.message}` : describe(data)}`,
+    );
   }
 }
 
@@ -65,6 +69,10 @@ export function decodeAuthenticatorData(bytes: Uint8Array<ArrayBuffer>, where: s
   try {
     return parseAuthenticatorData(bytes);
   } catch (error) {
-    throw new WebAuthnError('malformed', `expected ${where} to be authenticator data, got ${bytes.byteLength} bytes that do not parse: ${(error as Error).message}`, { detail: (error as Error).message });
+    throw new WebAuthnError(
+      'malformed',
+      `expected ${where} to be authenticator data, got ${bytes.byteLength} bytes that do not parse: ${(error as Error).message}`,
+      { detail: (error as Error).message },
+    );
   }
 }

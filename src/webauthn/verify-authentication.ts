@@ -61,7 +61,10 @@ export async function verifyAuthentication(deps: WebAuthnDeps, input: VerifyAuth
   }
   const credential = found.credential;
   if (credential.blocked) {
-    throw new WebAuthnError('blocked', `expected a credential in good standing, got one blocked (${credential.blocked.reason}) at ${new Date(credential.blocked.at).toISOString()}`);
+    throw new WebAuthnError(
+      'blocked',
+      `expected a credential in good standing, got one blocked (${credential.blocked.reason}) at ${new Date(credential.blocked.at).toISOString()}`,
+    );
   }
   await input.accountGate?.admit(credential.idNat);
   try {
@@ -97,25 +100,38 @@ export async function verifyAuthentication(deps: WebAuthnDeps, input: VerifyAuth
       throw fromLibraryError(error, 'authentication', settings.rpID);
     }
     if (!verification.verified) {
-      throw new WebAuthnError('verification-failed', "expected a signature by the credential's key, got one that does not verify", { detail: 'signature did not verify' });
+      throw new WebAuthnError('verification-failed', "expected a signature by the credential's key, got one that does not verify", {
+        detail: 'signature did not verify',
+      });
     }
 
     const { newCounter, credentialBackedUp } = verification.authenticationInfo;
     if ((credential.counter > 0 || newCounter > 0) && newCounter <= credential.counter) {
       await credentials.block(credential.id, 'counter-regression', now);
-      throw new WebAuthnError('counter-regression', `expected a signature counter above ${credential.counter}, got ${newCounter}: the key is blocked (possible clone)`);
+      throw new WebAuthnError(
+        'counter-regression',
+        `expected a signature counter above ${credential.counter}, got ${newCounter}: the key is blocked (possible clone)`,
+      );
     }
     const entry = credential.aaguid === ZERO_AAGUID ? undefined : await settings.attestationAnchors?.metadata?.entryFor(credential.aaguid);
     const status = compromiseOf(entry);
     if (entry && status) {
-      throw new WebAuthnError('key-model-compromised', `expected a key whose model is in good standing, got AAGUID ${credential.aaguid} (${entry.description || 'unnamed'}) with FIDO MDS status ${status}`, {
-        compromise: { aaguid: credential.aaguid, status, model: credential.model ?? (entry.description || undefined) },
-      });
+      throw new WebAuthnError(
+        'key-model-compromised',
+        `expected a key whose model is in good standing, got AAGUID ${credential.aaguid} (${entry.description || 'unnamed'}) with FIDO MDS status ${status}`,
+        {
+          compromise: { aaguid: credential.aaguid, status, model: credential.model ?? (entry.description || undefined) },
+        },
+      );
     }
     if (!(await credentials.recordUse(credential.id, { counter: newCounter, backedUp: credentialBackedUp, at: now }))) {
       throw new WebAuthnError('revoked', 'expected an active credential, got one revoked while it was being verified');
     }
-    return { idNat: credential.idNat, credential: { ...credential, counter: newCounter, backedUp: credentialBackedUp, lastUsedAt: now }, presenceOnly: state.presenceOnly === true };
+    return {
+      idNat: credential.idNat,
+      credential: { ...credential, counter: newCounter, backedUp: credentialBackedUp, lastUsedAt: now },
+      presenceOnly: state.presenceOnly === true,
+    };
   } catch (error) {
     if (error instanceof WebAuthnError) await input.accountGate?.failed(credential.idNat);
     throw error;

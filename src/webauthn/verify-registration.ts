@@ -63,24 +63,36 @@ export async function verifyRegistration(deps: WebAuthnDeps, input: VerifyRegist
     throw fromLibraryError(error, 'registration', settings.rpID);
   }
   if (!verification.verified) {
-    throw new WebAuthnError('verification-failed', 'expected a valid attestation statement signature, got one that does not verify', { detail: 'attestation statement did not verify' });
+    throw new WebAuthnError('verification-failed', 'expected a valid attestation statement signature, got one that does not verify', {
+      detail: 'attestation statement did not verify',
+    });
   }
   const info = verification.registrationInfo;
   const anchors = settings.attestationAnchors;
   const entry = info.aaguid === ZERO_AAGUID ? undefined : await anchors?.metadata?.entryFor(info.aaguid);
   const status = compromiseOf(entry);
   if (entry && status) {
-    throw new WebAuthnError('model-compromised', `expected a model in good standing, got AAGUID ${info.aaguid} (${entry.description || 'unnamed'}) with FIDO MDS status ${status}`, {
-      compromise: { aaguid: info.aaguid, status, model: entry.description || undefined },
-    });
+    throw new WebAuthnError(
+      'model-compromised',
+      `expected a model in good standing, got AAGUID ${info.aaguid} (${entry.description || 'unnamed'}) with FIDO MDS status ${status}`,
+      {
+        compromise: { aaguid: info.aaguid, status, model: entry.description || undefined },
+      },
+    );
   }
   const attestation = await attestationTrust({ attestationObject: info.attestationObject, entry, establishmentRoots: anchors?.establishmentRoots });
   if (settings.requireAttestation && !attestation.verified) {
     const got = info.fmt === 'none' ? 'format "none"' : `format "${info.fmt}" whose certificate chain (if any) leads to no trust anchor`;
-    throw new WebAuthnError('attestation-required', `expected an attestation chain to the FIDO MDS roots of AAGUID ${info.aaguid} or to an establishment root (policy webauthn.requireAttestation), got ${got}`);
+    throw new WebAuthnError(
+      'attestation-required',
+      `expected an attestation chain to the FIDO MDS roots of AAGUID ${info.aaguid} or to an establishment root (policy webauthn.requireAttestation), got ${got}`,
+    );
   }
   if (info.credential.id !== parsed.response.id) {
-    throw new WebAuthnError('verification-failed', `expected the response id to be the credential id in the authenticator data, got ${JSON.stringify(parsed.response.id)} for ${JSON.stringify(info.credential.id)}`);
+    throw new WebAuthnError(
+      'verification-failed',
+      `expected the response id to be the credential id in the authenticator data, got ${JSON.stringify(parsed.response.id)} for ${JSON.stringify(info.credential.id)}`,
+    );
   }
   if ((await credentials.lookup(info.credential.id)).state !== 'unknown') {
     throw new WebAuthnError('already-registered', 'expected a new credential, got a credential id the gateway already knows (enrolled or revoked)');

@@ -25,14 +25,16 @@ function sourceFiles(dir: string): string[] {
 /** file -> the source files it imports (relative imports of .ts files under src/). */
 function importGraph(files: readonly string[]): Map<string, string[]> {
   const known = new Set(files);
-  return new Map(files.map((file) => {
-    const { importedFiles } = ts.preProcessFile(readFileSync(join(ROOT, file), 'utf8'), true, true);
-    const targets = importedFiles
-      .filter((ref) => ref.fileName.startsWith('.'))
-      .map((ref) => relative(ROOT, resolve(ROOT, dirname(file), ref.fileName)))
-      .filter((target) => known.has(target));
-    return [file, [...new Set(targets)]];
-  }));
+  return new Map(
+    files.map((file) => {
+      const { importedFiles } = ts.preProcessFile(readFileSync(join(ROOT, file), 'utf8'), true, true);
+      const targets = importedFiles
+        .filter((ref) => ref.fileName.startsWith('.'))
+        .map((ref) => relative(ROOT, resolve(ROOT, dirname(file), ref.fileName)))
+        .filter((target) => known.has(target));
+      return [file, [...new Set(targets)]];
+    }),
+  );
 }
 
 /** Strongly connected components with more than one member (Tarjan): the cycles. */
@@ -71,9 +73,11 @@ function cycles(graph: Map<string, Iterable<string>>): string[][] {
 
 /** The imports that tie a cycle of folders together, for the failure message. */
 function crossings(graph: Map<string, string[]>, folders: readonly string[]): string[] {
-  return [...graph].flatMap(([file, targets]) => targets
-    .filter((target) => dirname(target) !== dirname(file) && folders.includes(dirname(file)) && folders.includes(dirname(target)))
-    .map((target) => `${file} -> ${target}`));
+  return [...graph].flatMap(([file, targets]) =>
+    targets
+      .filter((target) => dirname(target) !== dirname(file) && folders.includes(dirname(file)) && folders.includes(dirname(target)))
+      .map((target) => `${file} -> ${target}`),
+  );
 }
 
 const files = sourceFiles('src');
@@ -100,6 +104,11 @@ test('no import cycle between folders', () => {
 });
 
 test('a cycle is found where there is one (the check can fail)', () => {
-  const sample = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]);
+  const sample = new Map([
+    ['a', ['b']],
+    ['b', ['c']],
+    ['c', ['a']],
+    ['d', ['a']],
+  ]);
   assert.deepEqual(cycles(sample), [['a', 'b', 'c']]);
 });

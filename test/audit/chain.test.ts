@@ -5,7 +5,19 @@
  */
 import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
-import { canonical, canonicalObject, canonicalWithMember, chainEvents, checkCheckpoint, isAuthenticTrimPoint, linkEvents, macFor, trimPointMac, verifyChain, assertMacKey } from '../../src/audit/index.ts';
+import {
+  canonical,
+  canonicalObject,
+  canonicalWithMember,
+  chainEvents,
+  checkCheckpoint,
+  isAuthenticTrimPoint,
+  linkEvents,
+  macFor,
+  trimPointMac,
+  verifyChain,
+  assertMacKey,
+} from '../../src/audit/index.ts';
 import type { AuditEvent } from '../../src/audit/types.ts';
 import { KEY, WRONG_KEY, body, makeChain } from './helpers.ts';
 
@@ -30,7 +42,7 @@ describe('canonical JSON', () => {
   });
 
   it('adds a member to an object serialized before exactly as serializing the whole again', () => {
-    for (const record of [{}, { b: 1 }, { z: 'x', a: [1, { q: null }] }, { ma: 1, mac0: 2, m: 3, 'é': 4, M: 5 }]) {
+    for (const record of [{}, { b: 1 }, { z: 'x', a: [1, { q: null }] }, { ma: 1, mac0: 2, m: 3, é: 4, M: 5 }]) {
       const { text, parts } = canonicalObject(record);
       assert.equal(text, canonical(record));
       assert.equal(canonicalWithMember(parts, 'mac', 'v"\\'), canonical({ ...record, mac: 'v"\\' }));
@@ -47,26 +59,36 @@ describe('MAC', () => {
   it('chainEvents gives each event with the canonical JSON the log stores, its MAC as macFor computes it', () => {
     const bodies = [body(0), { ...body(1), details: { z: 1, a: 'é' }, clientId: 'rp', userAgent: 'Chrome 1 / Linux' }, { ...body(2), actor: 'x', reason: 'r' }];
     const chained = chainEvents(KEY, { seq: 41, mac: 'head' }, bodies);
-    assert.deepEqual(chained.map(({ event }) => event), linkEvents(KEY, { seq: 41, mac: 'head' }, bodies));
+    assert.deepEqual(
+      chained.map(({ event }) => event),
+      linkEvents(KEY, { seq: 41, mac: 'head' }, bodies),
+    );
     for (const { event, text } of chained) {
       assert.equal(text, canonical(event));
       assert.equal(event.mac, macFor(KEY, event.prev, event));
     }
   });
 
-
   it('is HMAC-SHA256 over prev, a newline and the canonical event without mac, base64url', async () => {
     const { createHmac } = await import('node:crypto');
     const [event] = makeChain(1);
     const { mac, ...unsigned } = event!;
-    assert.equal(mac, createHmac('sha256', KEY).update(`\n${canonical(unsigned)}`).digest('base64url'));
+    assert.equal(
+      mac,
+      createHmac('sha256', KEY)
+        .update(`\n${canonical(unsigned)}`)
+        .digest('base64url'),
+    );
     assert.equal(macFor(KEY, '', event!), mac, 'a mac member present is ignored');
     assert.match(mac, /^[A-Za-z0-9_-]{43}$/);
   });
 
   it('chains: each prev is the previous MAC, the first prev is empty', () => {
     const chain = makeChain(3);
-    assert.deepEqual(chain.map((e) => e.seq), [1, 2, 3]);
+    assert.deepEqual(
+      chain.map((e) => e.seq),
+      [1, 2, 3],
+    );
     assert.equal(chain[0]!.prev, '');
     assert.equal(chain[1]!.prev, chain[0]!.mac);
     assert.equal(chain[2]!.prev, chain[1]!.mac);

@@ -41,7 +41,12 @@ describe('audit CLI', () => {
       ['export without --from', ['export', '--to', '2025-03-02'], {}, /expected --from <ISO date>, got none/],
       ['export with a bad date', ['export', '--from', 'yesterday', '--to', '2025-03-02'], {}, /expected --from as an ISO 8601 date .*got "yesterday"/],
       ['export with --to before --from', ['export', '--from', '2025-03-02', '--to', '2025-03-01'], {}, /expected --to after --from/],
-      ['export in another format', ['export', '--from', '2025-03-01', '--to', '2025-03-02', '--format', 'xml'], {}, /expected --format jsonl or csv, got "xml"/],
+      [
+        'export in another format',
+        ['export', '--from', '2025-03-01', '--to', '2025-03-02', '--format', 'xml'],
+        {},
+        /expected --format jsonl or csv, got "xml"/,
+      ],
       ['tail with a bad -n', ['tail', '-n', '0'], {}, /expected -n to be a positive integer, got "0"/],
       ['no MAC key', ['verify'], { AUDIT_MAC_KEY: '' }, /expected the audit MAC key in AUDIT_MAC_KEY .*got none/],
       ['a short MAC key', ['verify'], { AUDIT_MAC_KEY: 'short' }, /config: audit\.macKey \(AUDIT_MAC_KEY\) = .* at least 32 characters/],
@@ -110,7 +115,10 @@ describe('audit CLI', () => {
       const run = await cli(['export', '--from', '2025-03-01T08:02:00Z', '--to', '2025-03-01T08:05:00Z']);
       assert.equal(run.code, 0, run.stderr);
       const events = parseJsonl(run.stdout);
-      assert.deepEqual(events.map((e) => e.seq), [3, 4, 5]);
+      assert.deepEqual(
+        events.map((e) => e.seq),
+        [3, 4, 5],
+      );
       assert.equal(events[2]!.reason, 'said "no", twice');
       assert.match(run.stderr, /3 event\(s\) \(seq 3\.\.5\) from 2025-03-01T08:02:00\.000Z to 2025-03-01T08:05:00\.000Z/);
     });
@@ -145,13 +153,19 @@ describe('audit CLI', () => {
       assert.equal(run.code, 0, run.stderr);
       const lines = run.stdout.trim().split('\n');
       assert.equal(lines.length, 12);
-      assert.match(lines[0]!, /^#1 2025-03-01T08:00:00\.000Z signin\.started info actor="899700427885" client="demo-dpi" instance="test:1" details=\{"method":"psc-card","n":0\}$/);
+      assert.match(
+        lines[0]!,
+        /^#1 2025-03-01T08:00:00\.000Z signin\.started info actor="899700427885" client="demo-dpi" instance="test:1" details=\{"method":"psc-card","n":0\}$/,
+      );
       assert.match(lines[11]!, /^#12 /);
     });
 
     it('prints the last n as JSON lines with --json', async () => {
       const run = await cli(['tail', '-n', '3', '--json']);
-      assert.deepEqual(parseJsonl(run.stdout).map((e) => e.seq), [10, 11, 12]);
+      assert.deepEqual(
+        parseJsonl(run.stdout).map((e) => e.seq),
+        [10, 11, 12],
+      );
     });
 
     it('neutralizes terminal control characters from event fields', async () => {
@@ -168,10 +182,14 @@ describe('audit CLI', () => {
 
     it('follows new events until interrupted', { timeout: 20_000 }, async () => {
       const child = spawn(process.execPath, [`${ROOT}src/audit/cli.ts`, 'tail', '-n', '1', '--follow', '--interval-ms', '50'], {
-        cwd: bare, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env, REDIS_URL: TEST_REDIS_URL }, stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: bare,
+        env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env, REDIS_URL: TEST_REDIS_URL },
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
-      child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
       const until = async (pattern: RegExp) => {
         const deadline = Date.now() + 10_000;
         while (!pattern.test(out)) {
@@ -186,7 +204,13 @@ describe('audit CLI', () => {
       const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
       child.kill('SIGINT');
       assert.equal(await exited, 0);
-      assert.deepEqual(out.trim().split('\n').map((l) => l.split(' ')[0]), ['#12', '#13', '#14']);
+      assert.deepEqual(
+        out
+          .trim()
+          .split('\n')
+          .map((l) => l.split(' ')[0]),
+        ['#12', '#13', '#14'],
+      );
     });
   });
 });

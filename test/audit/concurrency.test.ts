@@ -25,8 +25,12 @@ function startWriter(prefix: string, instance: string, concurrency: number): Wri
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   return { child, out: () => out };
 }
 
@@ -41,10 +45,13 @@ async function waitFor(writer: Writer, pattern: RegExp): Promise<void> {
 
 describe('two writer processes on one stream', () => {
   for (const concurrency of [1, 16]) {
-    const label = concurrency === 1 ? 'one append at a time in each process: the most interleaving' : `${concurrency} appends in flight in each process: batched commits`;
+    const label =
+      concurrency === 1 ? 'one append at a time in each process: the most interleaving' : `${concurrency} appends in flight in each process: batched commits`;
     describe(label, () => {
       let fixture: RedisLogFixture;
-      beforeAll(async () => { fixture = await redisLog('audit-concurrency'); });
+      beforeAll(async () => {
+        fixture = await redisLog('audit-concurrency');
+      });
       afterAll(() => fixture.close());
 
       it(`appends ${2 * PER_WRITER} events with seq 1..${2 * PER_WRITER}, no gap, no duplicate, chain valid`, { timeout: 60_000 }, async () => {
@@ -56,15 +63,28 @@ describe('two writer processes on one stream', () => {
         const elapsed = Math.round(performance.now() - started);
         assert.deepEqual(codes, [0, 0], writers.map((w) => w.out()).join('\n'));
         const summaries = writers.map((w) => JSON.parse(w.out().trim().split('\n').at(-1)!) as Record<string, unknown>);
-        diagnostic(`two processes x ${PER_WRITER} appends, ${concurrency} in flight each: ${elapsed} ms; ${summaries.map((s) => `${String(s.instance)} ${String(s.ms)} ms, ${String(s.conflicts)} lost races (worst commit: ${String(s.worstAttempt)} attempts)`).join('; ')}`);
+        diagnostic(
+          `two processes x ${PER_WRITER} appends, ${concurrency} in flight each: ${elapsed} ms; ${summaries.map((s) => `${String(s.instance)} ${String(s.ms)} ms, ${String(s.conflicts)} lost races (worst commit: ${String(s.worstAttempt)} attempts)`).join('; ')}`,
+        );
 
         const events: AuditEvent[] = [];
         for await (const event of fixture.log.entries()) events.push(event);
         assert.equal(events.length, 2 * PER_WRITER);
-        assert.deepEqual(events.map((e) => e.seq), Array.from({ length: 2 * PER_WRITER }, (_, i) => i + 1), 'stored in seq order, 1..10000');
+        assert.deepEqual(
+          events.map((e) => e.seq),
+          Array.from({ length: 2 * PER_WRITER }, (_, i) => i + 1),
+          'stored in seq order, 1..10000',
+        );
         for (const instance of ['gw-a', 'gw-b']) {
-          const mine = events.filter((e) => e.instance === instance).map((e) => e.details?.n as number).sort((a, b) => a - b);
-          assert.deepEqual(mine, Array.from({ length: PER_WRITER }, (_, i) => i), `${instance}: each of its events exactly once`);
+          const mine = events
+            .filter((e) => e.instance === instance)
+            .map((e) => e.details?.n as number)
+            .sort((a, b) => a - b);
+          assert.deepEqual(
+            mine,
+            Array.from({ length: PER_WRITER }, (_, i) => i),
+            `${instance}: each of its events exactly once`,
+          );
         }
         const switches = events.reduce((n, e, i) => n + (i > 0 && e.instance !== events[i - 1]!.instance ? 1 : 0), 0);
         diagnostic(`the writers took turns ${switches} times in the stream`);

@@ -16,7 +16,16 @@ describe('docs/audit.md', () => {
   });
 
   it('explains the CLI commands, the problems verify reports and the CSV columns', () => {
-    for (const text of ['npm run audit -- verify', 'npm run audit -- export', 'npm run audit -- tail', 'npm run audit -- reindex', '--anchor', '--from-seq', '--file']) assert.ok(doc.includes(text), text);
+    for (const text of [
+      'npm run audit -- verify',
+      'npm run audit -- export',
+      'npm run audit -- tail',
+      'npm run audit -- reindex',
+      '--anchor',
+      '--from-seq',
+      '--file',
+    ])
+      assert.ok(doc.includes(text), text);
     for (const problem of ['modified', 'deleted', 'inserted', 'reordered', 'broken-link', 'truncated', 'head-mismatch', 'bad-trim-point', 'malformed']) {
       assert.ok(doc.includes(`\`${problem}\``), `verify problem ${problem} is not explained`);
     }

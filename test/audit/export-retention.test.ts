@@ -8,7 +8,18 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CSV_COLUMNS, createMemoryAuditLog, linkEvents, parseJsonl, toCsv, toJsonl, trimExpired, verifyChain, verifyLog, type AuditLog } from '../../src/audit/index.ts';
+import {
+  CSV_COLUMNS,
+  createMemoryAuditLog,
+  linkEvents,
+  parseJsonl,
+  toCsv,
+  toJsonl,
+  trimExpired,
+  verifyChain,
+  verifyLog,
+  type AuditLog,
+} from '../../src/audit/index.ts';
 import type { AuditEvent } from '../../src/audit/types.ts';
 import { KEY, body, makeChain, redisLog, type RedisLogFixture } from './helpers.ts';
 
@@ -21,18 +32,38 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i++; } else cell += c;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i++;
+    } else cell += c;
   }
   return rows;
 }
 
 describe('export formats', () => {
-  const tricky: AuditEvent = linkEvents(KEY, undefined, [{
-    ...body(0), type: 'signin.failed', outcome: 'failure', clientId: '=HYPERLINK("http://evil")', reason: 'said "no", then left\nnew line',
-    userAgent: 'Firefox 120 / Linux', details: { method: 'psc-card', note: 'a,b' },
-  }])[0]!;
+  const tricky: AuditEvent = linkEvents(KEY, undefined, [
+    {
+      ...body(0),
+      type: 'signin.failed',
+      outcome: 'failure',
+      clientId: '=HYPERLINK("http://evil")',
+      reason: 'said "no", then left\nnew line',
+      userAgent: 'Firefox 120 / Linux',
+      details: { method: 'psc-card', note: 'a,b' },
+    },
+  ])[0]!;
 
   it('writes CSV with the agreed columns, quotes commas, quotes and newlines, CRLF line ends', () => {
     const csv = toCsv([tricky, makeChain(2)[1]!]);
@@ -87,7 +118,10 @@ function retention(name: string, open: () => Promise<{ log: AuditLog; close(): P
       assert.equal(statSync(result.file!).mode & 0o777, 0o600);
       assert.equal(statSync(exportDir).mode & 0o777, 0o700);
       const exported = parseJsonl(readFileSync(result.file!, 'utf8'));
-      assert.deepEqual(exported.map((e) => e.seq), Array.from({ length: 20 }, (_, i) => i + 1));
+      assert.deepEqual(
+        exported.map((e) => e.seq),
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
       assert.equal(verifyChain(exported, KEY).ok, true, 'the export verifies on its own, from seq 1');
       assert.deepEqual(readdirSync(exportDir), ['audit-20251202T000000Z-20251221T000000Z.jsonl'], 'no temporary file left');
     });
@@ -104,7 +138,11 @@ function retention(name: string, open: () => Promise<{ log: AuditLog; close(): P
     });
 
     it('does nothing when nothing is expired, and never overwrites an export', async () => {
-      assert.deepEqual(await trimExpired({ log: fixture.log, retentionDays: 10, exportDir, clock: () => now }), { count: 0, exported: 0, cutoff: '2025-12-22T00:00:00.000Z' });
+      assert.deepEqual(await trimExpired({ log: fixture.log, retentionDays: 10, exportDir, clock: () => now }), {
+        count: 0,
+        exported: 0,
+        cutoff: '2025-12-22T00:00:00.000Z',
+      });
       const more = await trimExpired({ log: fixture.log, retentionDays: 5, exportDir, clock: () => now, maxEvents: 2 });
       assert.deepEqual([more.count, more.file], [2, join(exportDir, 'audit-20251222T000000Z-20251223T000000Z.jsonl')]);
       const next = await trimExpired({ log: fixture.log, retentionDays: 5, exportDir, clock: () => now });

@@ -30,7 +30,11 @@ export function body(i: number, start = Date.parse('2025-03-01T08:00:00.000Z')):
 
 /** A valid chain of n events (seq 1..n). */
 export function makeChain(n: number, key = KEY): AuditEvent[] {
-  return linkEvents(key, undefined, Array.from({ length: n }, (_, i) => body(i)));
+  return linkEvents(
+    key,
+    undefined,
+    Array.from({ length: n }, (_, i) => body(i)),
+  );
 }
 
 export interface RedisLogFixture {
@@ -50,7 +54,10 @@ export async function redisLog(name: string, options: { clock?: () => number } =
   const keyNames = createKeyNames(prefix);
   const log = createRedisAuditLog(redis, keyNames, KEY, options);
   return {
-    redis, keyNames, prefix, log,
+    redis,
+    keyNames,
+    prefix,
+    log,
     streamKey: keyNames.custom('audit', 'stream'),
     headKey: keyNames.custom('audit', 'head'),
     trimKey: keyNames.custom('audit', 'trim'),
@@ -78,8 +85,12 @@ export function runCli(args: string[], env: Record<string, string>, options: { c
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });

@@ -60,7 +60,10 @@ function contract(name: string, open: () => Promise<{ log: AuditLog; close(): Pr
     it('chains concurrent appends from one process without gap or duplicate', async () => {
       const events = await Promise.all(Array.from({ length: 450 }, (_, i) => log.append(body(10 + i))));
       const seqs = events.map((e) => e.seq).sort((a, b) => a - b);
-      assert.deepEqual(seqs, Array.from({ length: 450 }, (_, i) => 4 + i));
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: 450 }, (_, i) => 4 + i),
+      );
       const stored = await all(log);
       assert.equal(stored.length, 453);
       assert.deepEqual(verifyChain(stored, KEY, { expectedHead: (await log.head())! }), { ok: true, count: 453, firstSeq: 1, lastSeq: 453 });
@@ -68,16 +71,38 @@ function contract(name: string, open: () => Promise<{ log: AuditLog; close(): Pr
 
     it('reads by seq, by time (from inclusive, to exclusive), with a limit, newest first', async () => {
       const stored = await all(log);
-      assert.deepEqual((await log.range({ fromSeq: 450 })).map((e) => e.seq), [450, 451, 452, 453]);
-      assert.deepEqual((await log.range({ fromSeq: 5, limit: 3 })).map((e) => e.seq), [5, 6, 7]);
-      assert.deepEqual((await log.range({ fromSeq: 8, limit: 2 })).map((e) => e.seq), [8, 9], 'the next page');
-      assert.deepEqual((await log.range({ order: 'newest-first', limit: 3 })).map((e) => e.seq), [453, 452, 451]);
-      assert.deepEqual((await log.range({ order: 'newest-first', fromSeq: 452 })).map((e) => e.seq), [453, 452]);
+      assert.deepEqual(
+        (await log.range({ fromSeq: 450 })).map((e) => e.seq),
+        [450, 451, 452, 453],
+      );
+      assert.deepEqual(
+        (await log.range({ fromSeq: 5, limit: 3 })).map((e) => e.seq),
+        [5, 6, 7],
+      );
+      assert.deepEqual(
+        (await log.range({ fromSeq: 8, limit: 2 })).map((e) => e.seq),
+        [8, 9],
+        'the next page',
+      );
+      assert.deepEqual(
+        (await log.range({ order: 'newest-first', limit: 3 })).map((e) => e.seq),
+        [453, 452, 451],
+      );
+      assert.deepEqual(
+        (await log.range({ order: 'newest-first', fromSeq: 452 })).map((e) => e.seq),
+        [453, 452],
+      );
       const from = stored[10]!.time;
       const to = stored[20]!.time;
       const inRange = await log.range({ fromTime: from, toTime: to });
-      assert.deepEqual(inRange.map((e) => e.seq), stored.slice(10, 20).map((e) => e.seq));
-      assert.deepEqual((await log.range({ fromTime: from, toTime: to, fromSeq: 15, limit: 2 })).map((e) => e.seq), [15, 16]);
+      assert.deepEqual(
+        inRange.map((e) => e.seq),
+        stored.slice(10, 20).map((e) => e.seq),
+      );
+      assert.deepEqual(
+        (await log.range({ fromTime: from, toTime: to, fromSeq: 15, limit: 2 })).map((e) => e.seq),
+        [15, 16],
+      );
       await assert.rejects(log.range({ fromTime: 'last week' }), /expected fromTime as an ISO 8601 date, got "last week"/);
     });
 
@@ -131,7 +156,9 @@ contract('Redis', async () => {
 
 describe('Redis audit log storage', () => {
   let fixture: RedisLogFixture;
-  beforeAll(async () => { fixture = await redisLog('audit-storage'); });
+  beforeAll(async () => {
+    fixture = await redisLog('audit-storage');
+  });
   afterAll(() => fixture.close());
 
   it('keeps everything under one hash tag, in a stream, and never stores the MAC key', async () => {
@@ -141,9 +168,16 @@ describe('Redis audit log storage', () => {
     const keys = (await fixture.redis.keys(`${fixture.prefix}*`)).sort();
     const chainKeys = keys.filter((k) => !k.startsWith(`${fixture.prefix}{audit}:ix:`));
     assert.deepEqual(chainKeys, [fixture.headKey, fixture.streamKey, fixture.trimKey].sort());
-    assert.ok(keys.every((k) => k.startsWith(`${fixture.prefix}{audit}:`)), 'the search index shares the stream\'s hash tag');
+    assert.ok(
+      keys.every((k) => k.startsWith(`${fixture.prefix}{audit}:`)),
+      "the search index shares the stream's hash tag",
+    );
     assert.ok(keys.includes(`${fixture.prefix}{audit}:ix:1:type:2025-03:psc.verified`), 'the kept event is indexed');
-    assert.equal(keys.some((k) => k.endsWith(':signin.started')), false, 'the trimmed event\'s index keys went with it');
+    assert.equal(
+      keys.some((k) => k.endsWith(':signin.started')),
+      false,
+      "the trimmed event's index keys went with it",
+    );
     assert.equal(await fixture.redis.type(fixture.streamKey), 'stream');
     const entries = await fixture.redis.xrange(fixture.streamKey, '-', '+');
     assert.equal(entries.length, 1);
@@ -176,8 +210,11 @@ describe('Redis audit log storage', () => {
       assert.deepEqual([second.seq, third.seq], [2, 3]);
       const ids = ((await other.redis.xrange(other.streamKey, '-', '+')) as Array<[string, string[]]>).map(([id]) => id);
       assert.equal(ids.length, 4);
-      assert.ok(ids.slice(2).every((id) => Number(id.split('-')[0]) >= Number(top!.split('-')[0])), `ids after the stream's top ${top}: ${ids.join(', ')}`);
-      assert.match(await other.redis.get(other.headKey) ?? '', /"ms":\d+\}$/, 'the head keeps the last id');
+      assert.ok(
+        ids.slice(2).every((id) => Number(id.split('-')[0]) >= Number(top!.split('-')[0])),
+        `ids after the stream's top ${top}: ${ids.join(', ')}`,
+      );
+      assert.match((await other.redis.get(other.headKey)) ?? '', /"ms":\d+\}$/, 'the head keeps the last id');
     } finally {
       await other.close();
     }
@@ -189,9 +226,19 @@ describe('Redis audit log storage', () => {
       await other.log.append(body(0));
       const id = await other.redis.xadd(other.streamKey, '*', 'e', 'not json');
       await other.log.append(body(1));
-      await assert.rejects(async () => { for await (const _ of other.log.entries()) { /* read all */ } },
-        (err: Error) => err.name === 'AuditLogFormatError' && err.message.includes(`entry 2 (stream id ${id})`));
-      assert.deepEqual((await other.log.range()).map((e) => e.seq), [1, 2], 'range skips it');
+      await assert.rejects(
+        async () => {
+          for await (const _ of other.log.entries()) {
+            /* read all */
+          }
+        },
+        (err: Error) => err.name === 'AuditLogFormatError' && err.message.includes(`entry 2 (stream id ${id})`),
+      );
+      assert.deepEqual(
+        (await other.log.range()).map((e) => e.seq),
+        [1, 2],
+        'range skips it',
+      );
       const result = await verifyLog(other.log, KEY);
       assert.deepEqual(result.ok ? [] : [result.position, result.problem], [2, 'malformed']);
     } finally {

@@ -9,8 +9,14 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Cluster, Redis } from 'ioredis';
 import {
-  canonical, checkIndex, createRedisAuditLog, linkEvents, matchesQuery, reindexAuditTrail,
-  type AuditLog, type AuditQuery,
+  canonical,
+  checkIndex,
+  createRedisAuditLog,
+  linkEvents,
+  matchesQuery,
+  reindexAuditTrail,
+  type AuditLog,
+  type AuditQuery,
 } from '../../src/audit/index.ts';
 import type { AuditEvent } from '../../src/audit/types.ts';
 import { createKeyNames, type KeyNames } from '../../src/store/key-names.ts';
@@ -19,7 +25,12 @@ import { TEST_REDIS_URL, deletePrefix, uniquePrefix } from '../support/redis.ts'
 import { TEST_REDIS_CLUSTER_NODES, deleteClusterPrefix } from '../store/cluster-support.ts';
 import { KEY, body } from './helpers.ts';
 
-const QUERIES: AuditQuery[] = [{}, { type: 'psc.verified' }, { actor: '899700427885', type: 'token.issued' }, { fromMs: Date.parse('2025-03-02T00:00:00Z'), toMs: Date.parse('2025-03-03T00:00:00Z') }];
+const QUERIES: AuditQuery[] = [
+  {},
+  { type: 'psc.verified' },
+  { actor: '899700427885', type: 'token.issued' },
+  { fromMs: Date.parse('2025-03-02T00:00:00Z'), toMs: Date.parse('2025-03-03T00:00:00Z') },
+];
 
 /** Every key of the search index under the prefix (one SCAN per master on a Cluster). */
 async function indexKeys(client: Redis | Cluster, prefix: string): Promise<string[]> {
@@ -40,7 +51,11 @@ async function indexKeys(client: Redis | Cluster, prefix: string): Promise<strin
 async function appendUnindexed(client: Redis | Cluster, keyNames: KeyNames, count: number, from: number): Promise<void> {
   const headKey = keyNames.custom('audit', 'head');
   const head = JSON.parse((await client.get(headKey))!) as { seq: number; mac: string };
-  const events = linkEvents(KEY, head, Array.from({ length: count }, (_, i) => body(from + i)));
+  const events = linkEvents(
+    KEY,
+    head,
+    Array.from({ length: count }, (_, i) => body(from + i)),
+  );
   for (const event of events) await client.xadd(keyNames.custom('audit', 'stream'), `${Date.now()}-*`, 'e', canonical(event));
   await client.set(headKey, JSON.stringify({ seq: events.at(-1)!.seq, mac: events.at(-1)!.mac }));
 }
@@ -72,7 +87,11 @@ function reindexContract(name: string, connect: () => Client) {
         assert.equal(result.incomplete, undefined, `${context}: complete`);
         const expected = all.filter((e) => matchesQuery(e, query)).map((e) => e.seq);
         assert.equal(result.total, expected.length, `${context}: ${JSON.stringify(query)}`);
-        assert.deepEqual(result.events.map((e) => e.event.seq), expected.slice(-5).reverse(), `${context}: ${JSON.stringify(query)}`);
+        assert.deepEqual(
+          result.events.map((e) => e.event.seq),
+          expected.slice(-5).reverse(),
+          `${context}: ${JSON.stringify(query)}`,
+        );
       }
     }
 
@@ -84,7 +103,12 @@ function reindexContract(name: string, connect: () => Client) {
       assert.deepEqual([before.total, before.incomplete], [0, { indexedFrom: undefined }]);
 
       const progress: number[] = [];
-      const result = await reindexAuditTrail(client, keyNames, { chunk: 700, onProgress: (n) => { progress.push(n); } });
+      const result = await reindexAuditTrail(client, keyNames, {
+        chunk: 700,
+        onProgress: (n) => {
+          progress.push(n);
+        },
+      });
       assert.deepEqual([result.indexed, result.aborted, result.rebuilt], [3000, false, undefined]);
       assert.deepEqual(progress, [700, 1400, 2100, 2800, 3000]);
       assert.deepEqual([result.check.ok, result.check.events, result.check.indexed], [true, 3000, 3000]);
@@ -123,7 +147,11 @@ function reindexContract(name: string, connect: () => Client) {
       const result = await reindexAuditTrail(client, keyNames, { chunk: 1000 });
       assert.deepEqual(result.rebuilt, { from: 1, to: 2, reason: 'check-failed' });
       assert.deepEqual([result.check.ok, result.check.generation, result.check.indexed], [true, 2, check.events]);
-      assert.deepEqual((await indexKeys(client, prefix)).filter((k) => k.includes('{audit}:ix:1:')), [], 'generation 1 deleted');
+      assert.deepEqual(
+        (await indexKeys(client, prefix)).filter((k) => k.includes('{audit}:ix:1:')),
+        [],
+        'generation 1 deleted',
+      );
       await log.append(body(9100));
       await assertSearchesMatchAScan('generation 2');
       const asked = await reindexAuditTrail(client, keyNames, { rebuild: true });

@@ -87,7 +87,11 @@ function contract(name: string, lateShare: number, open: () => Promise<{ log: Au
         const expected = stored.filter((e) => matchesQuery(e, query)).map((e) => e.seq);
         const result = await log.search(query, { limit: 1000 });
         assert.equal(result.total, expected.length, JSON.stringify(query));
-        assert.deepEqual(result.events.map((e) => e.event.seq), expected.slice(-1000).reverse(), `${JSON.stringify(query)}: newest first`);
+        assert.deepEqual(
+          result.events.map((e) => e.event.seq),
+          expected.slice(-1000).reverse(),
+          `${JSON.stringify(query)}: newest first`,
+        );
         assert.equal(result.incomplete, undefined);
         const every = await log.searchAll(query);
         const exported: number[] = [];
@@ -98,7 +102,10 @@ function contract(name: string, lateShare: number, open: () => Promise<{ log: Au
 
     it('walks every page of a result with the cursors, in both directions, across months', async () => {
       for (const query of queries().slice(0, 16)) {
-        const expected = stored.filter((e) => matchesQuery(e, query)).map((e) => e.seq).reverse();
+        const expected = stored
+          .filter((e) => matchesQuery(e, query))
+          .map((e) => e.seq)
+          .reverse();
         const older: number[] = [];
         let page = await log.search(query, { limit: 97 });
         const pages = [page];
@@ -115,22 +122,35 @@ function contract(name: string, lateShare: number, open: () => Promise<{ log: Au
           newer.unshift(...page.events.map((e) => e.event.seq));
           assert.equal(page.total, expected.length);
         }
-        assert.deepEqual([...newer, ...pages.at(-1)!.events.map((e) => e.event.seq)], expected.slice(0, newer.length + pages.at(-1)!.events.length), `${JSON.stringify(query)}: newer pages`);
+        assert.deepEqual(
+          [...newer, ...pages.at(-1)!.events.map((e) => e.event.seq)],
+          expected.slice(0, newer.length + pages.at(-1)!.events.length),
+          `${JSON.stringify(query)}: newer pages`,
+        );
       }
     });
 
     it('pages by cursor: older, newer, and the snapshot leaves later events out', async () => {
       const query = { actor: ACTORS[2] };
-      const expected = stored.filter((e) => matchesQuery(e, query)).map((e) => e.seq).reverse();
+      const expected = stored
+        .filter((e) => matchesQuery(e, query))
+        .map((e) => e.seq)
+        .reverse();
       const first = await log.search(query, { limit: 25 });
       assert.deepEqual([first.total, first.newer, first.older], [expected.length, 0, expected.length - 25]);
       await log.append({ type: 'signin.succeeded', outcome: 'success', time: new Date().toISOString(), instance: 'search-test', actor: ACTORS[2] });
       const second = await log.search(query, { limit: 25, before: first.events.at(-1)!.position, upto: first.upto });
       assert.equal(second.total, expected.length, 'the snapshot keeps the count');
-      assert.deepEqual([...first.events, ...second.events].map((e) => e.event.seq), expected.slice(0, 50));
+      assert.deepEqual(
+        [...first.events, ...second.events].map((e) => e.event.seq),
+        expected.slice(0, 50),
+      );
       assert.deepEqual([second.newer, second.older], [25, expected.length - 50]);
       const back = await log.search(query, { limit: 25, after: second.events[0]!.position, upto: first.upto });
-      assert.deepEqual(back.events.map((e) => e.event.seq), expected.slice(0, 25));
+      assert.deepEqual(
+        back.events.map((e) => e.event.seq),
+        expected.slice(0, 25),
+      );
       const now = await log.search(query, { limit: 25 });
       assert.equal(now.total, expected.length + 1, 'a new search sees the new event');
       await assert.rejects(log.search(query, { before: 'yesterday' }), /expected a stream id "ms-n"/);
@@ -140,7 +160,7 @@ function contract(name: string, lateShare: number, open: () => Promise<{ log: Au
       const cutoff = stored[400]!.time;
       const removed = await log.trimBefore(cutoff);
       assert.ok(removed > 0);
-      const kept = (await everything(log));
+      const kept = await everything(log);
       for (const query of [{}, { actor: ACTORS[0] }, { type: 'key.revoked', toMs: Date.parse('2025-03-01') }]) {
         const expected = kept.filter((e) => matchesQuery(e, query)).length;
         assert.equal((await log.search(query)).total, expected, JSON.stringify(query));
@@ -156,7 +176,16 @@ for (const lateShare of [0, 0.05]) {
     const prefix = uniquePrefix('audit-search');
     const client = createRedisConnection({ url: TEST_REDIS_URL });
     const log = createRedisAuditLog(client, createKeyNames(prefix), KEY);
-    return { log, client, prefix, async close() { await log.close(); client.disconnect(); await deletePrefix(prefix); } };
+    return {
+      log,
+      client,
+      prefix,
+      async close() {
+        await log.close();
+        client.disconnect();
+        await deletePrefix(prefix);
+      },
+    };
   });
 
   if (TEST_REDIS_CLUSTER_NODES) {
@@ -164,7 +193,16 @@ for (const lateShare of [0, 0.05]) {
       const prefix = uniquePrefix('audit-search-cluster');
       const client = createRedisConnection({ clusterNodes: TEST_REDIS_CLUSTER_NODES });
       const log = createRedisAuditLog(client, createKeyNames(prefix), KEY);
-      return { log, client, prefix, async close() { await log.close(); client.disconnect(); await deleteClusterPrefix(prefix); } };
+      return {
+        log,
+        client,
+        prefix,
+        async close() {
+          await log.close();
+          client.disconnect();
+          await deleteClusterPrefix(prefix);
+        },
+      };
     });
   }
 }

@@ -20,12 +20,19 @@ describe('pilot calendar', () => {
     assert.throws(() => parisDay('not a time'), /expected an instant/);
   });
 
-  it('gives Intl\'s Paris date for every instant, asked in order or not (the day is kept per UTC hour)', () => {
+  it("gives Intl's Paris date for every instant, asked in order or not (the day is kept per UTC hour)", () => {
     const reference = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' });
     const from = Date.parse('2026-01-01T00:00:00Z');
     const to = Date.parse('2027-01-01T00:00:00Z');
     for (let ms = from; ms < to; ms += 7 * 60_000) assert.equal(parisDay(ms), reference.format(ms), new Date(ms).toISOString());
-    for (const iso of ['2026-10-25T22:59:59.999Z', '2026-10-25T23:00:00.000Z', '2026-10-25T22:59:59.999Z', '2026-03-29T21:59:59.999Z', '2026-03-29T22:00:00.000Z', '2026-03-29T21:00:00.000Z']) {
+    for (const iso of [
+      '2026-10-25T22:59:59.999Z',
+      '2026-10-25T23:00:00.000Z',
+      '2026-10-25T22:59:59.999Z',
+      '2026-03-29T21:59:59.999Z',
+      '2026-03-29T22:00:00.000Z',
+      '2026-03-29T21:00:00.000Z',
+    ]) {
       assert.equal(parisDay(iso), reference.format(Date.parse(iso)), iso);
     }
   });

@@ -56,9 +56,15 @@ export class RecordingBrowser extends TestBrowser {
     const page = await withDeadline(super.request(url, init), `${method} ${String(url)}`);
     const html = (page.headers.get('content-type') ?? '').includes('text/html');
     this.sink({
-      method, url: page.url, status: page.status, at, ms: Date.now() - at,
-      location: page.headers.get('location'), retryAfter: page.headers.get('retry-after'),
-      excerpt: (html ? page.text : page.body).slice(0, 200), error: errorOf(page.json),
+      method,
+      url: page.url,
+      status: page.status,
+      at,
+      ms: Date.now() - at,
+      location: page.headers.get('location'),
+      retryAfter: page.headers.get('retry-after'),
+      excerpt: (html ? page.text : page.body).slice(0, 200),
+      error: errorOf(page.json),
     });
     return page;
   }
@@ -72,11 +78,21 @@ export function recordRelyingParty(config: client.Configuration, sink: () => Ans
     const response = await fetch(url, { ...options, signal } as RequestInit);
     const body = await response.clone().text();
     let json: unknown;
-    try { json = JSON.parse(body); } catch { json = undefined; }
+    try {
+      json = JSON.parse(body);
+    } catch {
+      json = undefined;
+    }
     sink()({
-      method: options.method, url, status: response.status, at, ms: Date.now() - at,
-      location: response.headers.get('location'), retryAfter: response.headers.get('retry-after'),
-      excerpt: body.slice(0, 200), error: errorOf(json),
+      method: options.method,
+      url,
+      status: response.status,
+      at,
+      ms: Date.now() - at,
+      location: response.headers.get('location'),
+      retryAfter: response.headers.get('retry-after'),
+      excerpt: body.slice(0, 200),
+      error: errorOf(json),
     });
     return response;
   };

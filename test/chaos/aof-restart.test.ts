@@ -72,7 +72,11 @@ describe('chaos: Redis with AOF crashes and restarts', () => {
 
     const accountsBefore = await Promise.all(CLINICIANS.map((p) => accounts.find(p)));
     const credentialsBefore = await Promise.all(CLINICIANS.map((p) => credentials.listByAccount(p)));
-    assert.deepEqual(credentialsBefore.map((list) => list.length), [1, 1], 'one key each before the crash');
+    assert.deepEqual(
+      credentialsBefore.map((list) => list.length),
+      [1, 1],
+      'one key each before the crash',
+    );
     const keysBefore = await storedKeys();
     const headBefore = await stack.gateways[0]!.auditLog.head();
     assert.ok(headBefore, 'the audit chain has a head before the crash');

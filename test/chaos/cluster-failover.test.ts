@@ -37,10 +37,14 @@ describe('chaos: Cluster master failover', () => {
     // The shard that holds the key holder's credential list (tokens and sessions are spread over
     // every shard): what the key check reads after the switch was on the master killed.
     const killed = await cluster.masterOf(createKeyNames(stack.prefix).accountPart(KEY_HOLDER, 'credentials'));
-    await failoverUnderLoad(stack, async () => {
-      await killOnceReplicated(killed);
-      await waitFor('its replica took over', async () => (await cluster.masters()).length === 3 && cluster.healthy(), 30_000);
-    }, { keyHolder: KEY_HOLDER, logs });
+    await failoverUnderLoad(
+      stack,
+      async () => {
+        await killOnceReplicated(killed);
+        await waitFor('its replica took over', async () => (await cluster.masters()).length === 3 && cluster.healthy(), 30_000);
+      },
+      { keyHolder: KEY_HOLDER, logs },
+    );
     assert.ok(!(await cluster.masters()).includes(killed));
   });
 });

@@ -42,7 +42,11 @@ export async function enrolKeyBeforeSwitch(stack: Stack, practitioner: string): 
   await exchange({ ...request, callback: await followToRp(browser, stack, verify) });
   await signInWithKey(stack, key);
   const stored = await credentialsOf(stack, practitioner);
-  assert.deepEqual(stored.map((c) => c.counter), [1], 'one key, its counter recorded, before the switch');
+  assert.deepEqual(
+    stored.map((c) => c.counter),
+    [1],
+    'one key, its counter recorded, before the switch',
+  );
   return { practitioner, key, stored };
 }
 
@@ -52,5 +56,9 @@ export async function checkKeyAfterSwitch(stack: Stack, { practitioner, key, sto
   const tokens = await signInWithKey(stack, key);
   assert.equal(tokens.claims()!.sub, practitioner, `${practitioner} signs in with the key alone`);
   assert.deepEqual(tokens.claims()!.amr, ['hwk', 'mfa']);
-  assert.deepEqual((await credentialsOf(stack, practitioner)).map((c) => c.counter), [2], 'the next counter was accepted and recorded');
+  assert.deepEqual(
+    (await credentialsOf(stack, practitioner)).map((c) => c.counter),
+    [2],
+    'the next counter was accepted and recorded',
+  );
 }

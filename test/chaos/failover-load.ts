@@ -14,7 +14,14 @@ import { ROTATION_SETTLES_MS } from '../../src/store/refresh-rotation.ts';
 import { checkKeyAfterSwitch, enrolKeyBeforeSwitch } from './failover-key.ts';
 import { diagnostic } from '../support/diagnostic.ts';
 
-interface Answer { worker: number; what: 'refresh' | 'userinfo'; status: number; error: string | null; at: number; ms: number }
+interface Answer {
+  worker: number;
+  what: 'refresh' | 'userinfo';
+  status: number;
+  error: string | null;
+  at: number;
+  ms: number;
+}
 
 interface Worker {
   index: number;
@@ -51,7 +58,9 @@ async function failoverScenario(stack: Stack, switchMasters: () => Promise<void>
   const workers: Worker[] = [];
   for (let index = 0; index < 3; index += 1) {
     const browser = new TestBrowser();
-    const tokens = await exchange(await signIn(stack, browser, { choice: { practitioner: ['810101234561', '810102345672', '810103456783'][index]!, means: 'card' } }));
+    const tokens = await exchange(
+      await signIn(stack, browser, { choice: { practitioner: ['810101234561', '810102345672', '810103456783'][index]!, means: 'card' } }),
+    );
     workers.push({ index, browser, refreshToken: tokens.refresh_token!, acknowledged: [{ token: tokens.access_token, at: Date.now() }] });
   }
   const answers: Answer[] = [];
@@ -64,7 +73,11 @@ async function failoverScenario(stack: Stack, switchMasters: () => Promise<void>
     const response = await request();
     const body = await response.text();
     let json: { error?: string; access_token?: string; refresh_token?: string } = {};
-    try { json = JSON.parse(body); } catch { /* userinfo may be a JWT or empty */ }
+    try {
+      json = JSON.parse(body);
+    } catch {
+      /* userinfo may be a JWT or empty */
+    }
     answers.push({ worker: worker.index, what, status: response.status, error: json.error ?? null, at, ms: Date.now() - at });
     return { status: response.status, json };
   }
@@ -72,16 +85,21 @@ async function failoverScenario(stack: Stack, switchMasters: () => Promise<void>
   /** Refreshes with the last refresh token it was given until told to stop; a 503 is retried. */
   async function run(worker: Worker) {
     while (!stop) {
-      const refreshed = await ask(worker, 'refresh', () => fetch(`${stack.issuer}/token`, {
-        method: 'POST', signal: AbortSignal.timeout(10_000),
-        headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: worker.refreshToken }),
-      }));
+      const refreshed = await ask(worker, 'refresh', () =>
+        fetch(`${stack.issuer}/token`, {
+          method: 'POST',
+          signal: AbortSignal.timeout(10_000),
+          headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: worker.refreshToken }),
+        }),
+      );
       const answer = answers.at(-1)!;
       if (refreshed.status === 200) {
         worker.refreshToken = refreshed.json.refresh_token!;
         worker.acknowledged.push({ token: refreshed.json.access_token!, at: answer.at + answer.ms });
-        await ask(worker, 'userinfo', () => fetch(`${stack.issuer}/me`, { headers: { authorization: `Bearer ${refreshed.json.access_token}` }, signal: AbortSignal.timeout(10_000) }));
+        await ask(worker, 'userinfo', () =>
+          fetch(`${stack.issuer}/me`, { headers: { authorization: `Bearer ${refreshed.json.access_token}` }, signal: AbortSignal.timeout(10_000) }),
+        );
       } else {
         await sleep(100);
       }
@@ -103,13 +121,18 @@ async function failoverScenario(stack: Stack, switchMasters: () => Promise<void>
   await Promise.all(running);
 
   const during = answers.filter((a) => a.at >= clock.switchAt && a.at < clock.readyAt);
-  diagnostic(`answers: ${answers.length}; during the switch ${during.length} (503: ${during.filter((a) => a.status === 503).length}), slowest ${Math.max(0, ...during.map((a) => a.ms))} ms; masters switched in ${clock.switchedAt - clock.switchAt} ms, ready ${clock.readyAt - clock.switchedAt} ms later`);
+  diagnostic(
+    `answers: ${answers.length}; during the switch ${during.length} (503: ${during.filter((a) => a.status === 503).length}), slowest ${Math.max(0, ...during.map((a) => a.ms))} ms; masters switched in ${clock.switchedAt - clock.switchAt} ms, ready ${clock.readyAt - clock.switchedAt} ms later`,
+  );
 
   // A refresh whose rotation was cut by the switch is answered 503 and works when tried
   // again: never invalid_grant (which would revoke the relying party's whole grant).
   const wrong = answers.filter((a) => a.status !== 200 && !(a.status === 503 && a.error === 'temporarily_unavailable'));
-  assert.deepEqual(wrong.map((a) => `clinician ${a.worker} ${a.what} ${a.status} ${a.error} sent ${a.at - clock.switchAt} ms after the switch began`), [],
-    'every answer is a success or the outage answer');
+  assert.deepEqual(
+    wrong.map((a) => `clinician ${a.worker} ${a.what} ${a.status} ${a.error} sent ${a.at - clock.switchAt} ms after the switch began`),
+    [],
+    'every answer is a success or the outage answer',
+  );
 
   for (const worker of workers) {
     // Everything acknowledged is still there: each access token handed out works.
@@ -118,7 +141,8 @@ async function failoverScenario(stack: Stack, switchMasters: () => Promise<void>
       assert.equal(status, 200, `clinician ${worker.index}: the access token acknowledged ${at - clock.switchAt} ms after the switch began`);
     }
     const last = await fetch(`${stack.issuer}/token`, {
-      method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: worker.refreshToken }),
     });
     assert.equal(last.status, 200, `clinician ${worker.index}: the last refresh token acknowledged works`);

@@ -27,7 +27,9 @@ describe('chaos: a gateway instance killed mid-journey', () => {
   it('the other instance finishes the sign-in and the code exchanges for tokens', { timeout: 30_000 }, async (t) => {
     const { proxy, gateways, ports } = two;
     let finished = false;
-    t.onTestFinished(() => { if (!finished) for (const g of gateways) console.error(g.output()); });
+    t.onTestFinished(() => {
+      if (!finished) for (const g of gateways) console.error(g.output());
+    });
     const { config, url, checks } = await rpAuthorization(two, 'chaos-rp');
     config.timeout = 5;
     const browser = new TestBrowser();
@@ -45,7 +47,12 @@ describe('chaos: a gateway instance killed mid-journey', () => {
     assert.equal(await isReady(`http://localhost:${pscStart.backend}`), false, 'the killed instance is gone');
     const servedBeforeKill = proxy.served.length;
 
-    let back = await browser.submit(toPsc.page!, 'form.login-form', { action: 'login', practitioner: PRACTITIONER, means: 'card', forceAcr: '', forceAuthMode: '' }, { stopAt: isRpRedirect });
+    let back = await browser.submit(
+      toPsc.page!,
+      'form.login-form',
+      { action: 'login', practitioner: PRACTITIONER, means: 'card', forceAcr: '', forceAuthMode: '' },
+      { stopAt: isRpRedirect },
+    );
     if (back.page?.doc.querySelector('form[action$="/enrol/skip"]')) {
       back = await browser.submit(back.page, 'form[action$="/enrol/skip"]', {}, { stopAt: isRpRedirect });
     }
@@ -59,10 +66,23 @@ describe('chaos: a gateway instance killed mid-journey', () => {
     assert.equal(info.SubjectNameID, PRACTITIONER);
 
     const afterKill = proxy.served.slice(servedBeforeKill);
-    assert.ok(afterKill.some((s) => s.path.startsWith('/federation/psc/callback')), `the PSC callback went through the proxy: ${JSON.stringify(afterKill)}`);
-    assert.ok(afterKill.some((s) => s.path === '/token'), 'so did the code exchange');
-    assert.deepEqual(afterKill.filter((s) => s.backend !== survivor), [], 'after the kill, only the survivor answered');
-    assert.ok(proxy.refused.some((r) => r.backend === pscStart.backend), `the proxy met the dead instance and skipped it: ${JSON.stringify(proxy.refused)}`);
+    assert.ok(
+      afterKill.some((s) => s.path.startsWith('/federation/psc/callback')),
+      `the PSC callback went through the proxy: ${JSON.stringify(afterKill)}`,
+    );
+    assert.ok(
+      afterKill.some((s) => s.path === '/token'),
+      'so did the code exchange',
+    );
+    assert.deepEqual(
+      afterKill.filter((s) => s.backend !== survivor),
+      [],
+      'after the kill, only the survivor answered',
+    );
+    assert.ok(
+      proxy.refused.some((r) => r.backend === pscStart.backend),
+      `the proxy met the dead instance and skipped it: ${JSON.stringify(proxy.refused)}`,
+    );
     assert.ok(await isReady(`http://localhost:${survivor}`), 'the survivor is still ready');
     finished = true;
   });

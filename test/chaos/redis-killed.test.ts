@@ -52,8 +52,12 @@ const clock = { killedAt: Infinity, restartedAt: Infinity, readyAt: Infinity };
 async function authorizationUrl(config: client.Configuration) {
   const checks = { pkceCodeVerifier: client.randomPKCECodeVerifier(), expectedState: client.randomState(), expectedNonce: client.randomNonce() };
   const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: RP_REDIRECT, scope: 'openid profile scope_all', state: checks.expectedState, nonce: checks.expectedNonce,
-    code_challenge: await client.calculatePKCECodeChallenge(checks.pkceCodeVerifier), code_challenge_method: 'S256',
+    redirect_uri: RP_REDIRECT,
+    scope: 'openid profile scope_all',
+    state: checks.expectedState,
+    nonce: checks.expectedNonce,
+    code_challenge: await client.calculatePKCECodeChallenge(checks.pkceCodeVerifier),
+    code_challenge_method: 'S256',
   });
   return { url, checks };
 }
@@ -112,7 +116,11 @@ async function parkHalfway(config: client.Configuration, rounds: Round[]) {
   };
   const finishing = (round: Round, step: () => Promise<unknown>) => async () => {
     let thrown: unknown;
-    try { await step(); } catch (err) { thrown = err; }
+    try {
+      await step();
+    } catch (err) {
+      thrown = err;
+    }
     classify(round, thrown);
     return round;
   };
@@ -133,7 +141,9 @@ async function parkHalfway(config: client.Configuration, rounds: Round[]) {
     reload: () => onPage.browser.request(login.url),
     finish: [
       finishing(onPage.round, () => loginAtPsc(onPage.browser, login, { practitioner: '810104567894', means: 'card' })),
-      finishing(atPsc.round, () => atPsc.browser.submit(pscForm, 'form.login-form', { action: 'login', practitioner: '810104567894', means: 'card' }, { stopAt: isRpRedirect })),
+      finishing(atPsc.round, () =>
+        atPsc.browser.submit(pscForm, 'form.login-form', { action: 'login', practitioner: '810104567894', means: 'card' }, { stopAt: isRpRedirect }),
+      ),
       finishing(withCode.round, () => client.authorizationCodeGrant(config, callback!, { ...request.checks, idTokenExpected: true })),
     ],
   };
@@ -166,7 +176,8 @@ function problemWith(a: Answer): string | undefined {
   // In flight at the kill, or sent before /readyz said it was back: the outage may answer.
   if (unavailable(a) && (ended(a) < clock.killedAt || a.at >= clock.readyAt)) return `${name}: temporarily unavailable while Redis was up`;
   if (a.status === 503 && !(Number(a.retryAfter) > 0)) return `${name}: 503 without Retry-After`;
-  if (a.status === 503 && a.error !== 'temporarily_unavailable' && !/momentanément indisponible/.test(a.excerpt)) return `${name}: not the outage answer: ${a.excerpt}`;
+  if (a.status === 503 && a.error !== 'temporarily_unavailable' && !/momentanément indisponible/.test(a.excerpt))
+    return `${name}: not the outage answer: ${a.excerpt}`;
   const error = rpError(a);
   if (error && error !== 'temporarily_unavailable') return `${name}: the relying party got error=${error}`;
   return undefined;
@@ -182,7 +193,11 @@ describe('chaos: Redis killed under a stream of sign-ins', () => {
     const successes = (i: number) => rounds.filter((r) => r.worker === i && r.outcome === 'success').length;
     await waitFor('every clinician signed in before the kill', () => PRACTITIONERS.every((_p, i) => successes(i) >= ROUNDS_BEFORE_KILL));
     const failedBefore = rounds.filter((r) => r.outcome !== undefined && r.outcome !== 'success');
-    assert.deepEqual(failedBefore.map((r) => r.problem), [], 'sign-ins before the kill all succeed');
+    assert.deepEqual(
+      failedBefore.map((r) => r.problem),
+      [],
+      'sign-ins before the kill all succeed',
+    );
 
     clock.killedAt = Date.now();
     await redis.stop('SIGKILL');
@@ -200,23 +215,39 @@ describe('chaos: Redis killed under a stream of sign-ins', () => {
     const during = answers.filter((a) => a.at >= clock.killedAt && a.at < clock.readyAt);
     const count = (outcome: Outcome) => rounds.filter((r) => r.outcome === outcome).length;
     diagnostic(`rounds: ${rounds.length} — success ${count('success')}, unavailable ${count('unavailable')}, lost ${count('lost')}, other ${count('other')}`);
-    diagnostic(`answers while Redis was down or coming back: ${during.length} (503: ${during.filter((a) => a.status === 503).length}, temporarily_unavailable at the RP: ${during.filter((a) => rpError(a) === 'temporarily_unavailable').length}), slowest ${Math.max(0, ...during.map((a) => a.ms))} ms; ready ${clock.readyAt - clock.restartedAt} ms after the restart`);
+    diagnostic(
+      `answers while Redis was down or coming back: ${during.length} (503: ${during.filter((a) => a.status === 503).length}, temporarily_unavailable at the RP: ${during.filter((a) => rpError(a) === 'temporarily_unavailable').length}), slowest ${Math.max(0, ...during.map((a) => a.ms))} ms; ready ${clock.readyAt - clock.restartedAt} ms after the restart`,
+    );
     for (const r of rounds.filter((x) => x.outcome === 'lost')) diagnostic(`lost half-way: ${r.problem}`);
-    assert.deepEqual(parked.map((r) => r.outcome), ['lost', 'lost', 'lost'], `sign-ins parked half-way end on a 4xx: ${parked.map((r) => r.problem).join(' | ')}`);
+    assert.deepEqual(
+      parked.map((r) => r.outcome),
+      ['lost', 'lost', 'lost'],
+      `sign-ins parked half-way end on a 4xx: ${parked.map((r) => r.problem).join(' | ')}`,
+    );
 
     assert.deepEqual(answers.map(problemWith).filter(Boolean), [], 'every answer is a success or the outage answer, at the right time');
-    assert.deepEqual(rounds.filter((r) => r.outcome === 'other').map((r) => `worker ${r.worker}, started ${r.startedAt - clock.killedAt} ms after the kill: ${r.problem}`), [],
-      'every sign-in succeeded, met the outage, or (half-way at the kill) lost its interaction');
+    assert.deepEqual(
+      rounds.filter((r) => r.outcome === 'other').map((r) => `worker ${r.worker}, started ${r.startedAt - clock.killedAt} ms after the kill: ${r.problem}`),
+      [],
+      'every sign-in succeeded, met the outage, or (half-way at the kill) lost its interaction',
+    );
     // New sign-ins meet the outage as error=temporarily_unavailable at the relying party (a
     // redirect); a clinician already on the gateway's page gets the 503 page.
-    assert.ok(during.some((a) => rpError(a) === 'temporarily_unavailable' && a.at < clock.restartedAt), 'new sign-ins got temporarily_unavailable while Redis was down');
+    assert.ok(
+      during.some((a) => rpError(a) === 'temporarily_unavailable' && a.at < clock.restartedAt),
+      'new sign-ins got temporarily_unavailable while Redis was down',
+    );
     assert.equal(reloaded.status, 503, `the sign-in page reloaded while Redis was down: ${reloaded.status} ${reloaded.text.slice(0, 200)}`);
     assert.match(reloaded.text, /momentanément indisponible/);
 
     for (const [i] of PRACTITIONERS.entries()) {
       const fresh = rounds.filter((r) => r.worker === i && r.startedAt >= clock.readyAt);
       assert.equal(fresh.length, ROUNDS_AFTER_READY, `clinician ${i} signed in ${ROUNDS_AFTER_READY} times after recovery`);
-      assert.deepEqual(fresh.map((r) => r.problem ?? r.outcome), Array(ROUNDS_AFTER_READY).fill('success'), `every sign-in of clinician ${i} after recovery succeeds`);
+      assert.deepEqual(
+        fresh.map((r) => r.problem ?? r.outcome),
+        Array(ROUNDS_AFTER_READY).fill('success'),
+        `every sign-in of clinician ${i} after recovery succeeds`,
+      );
     }
   });
 });

@@ -62,7 +62,11 @@ function diskFault(): Fault {
   const gone = join(tmpdir(), `hc-redis-gone-${process.pid}-${Date.now()}`);
   let dir = '';
   return {
-    name: 'MISCONF (the snapshot cannot be written)', reply: /^MISCONF/, readsWork: true, ready: [503], stateKept: true,
+    name: 'MISCONF (the snapshot cannot be written)',
+    reply: /^MISCONF/,
+    readsWork: true,
+    ready: [503],
+    stateKept: true,
     async start() {
       dir = ((await admin.config('GET', 'dir')) as string[])[1]!;
       mkdirSync(gone);
@@ -81,37 +85,69 @@ function diskFault(): Fault {
 }
 
 const memoryFault: Fault = {
-  name: 'OOM (maxmemory reached under noeviction)', reply: /^OOM/, readsWork: true, ready: [200], stateKept: false,
-  async start() { await admin.config('SET', 'maxmemory-policy', 'noeviction', 'maxmemory', '1'); },
-  async end() { await admin.config('SET', 'maxmemory', '0'); },
+  name: 'OOM (maxmemory reached under noeviction)',
+  reply: /^OOM/,
+  readsWork: true,
+  ready: [200],
+  stateKept: false,
+  async start() {
+    await admin.config('SET', 'maxmemory-policy', 'noeviction', 'maxmemory', '1');
+  },
+  async end() {
+    await admin.config('SET', 'maxmemory', '0');
+  },
 };
 
 function replicaFault(): Fault {
   return {
     // The first READONLY makes ioredis reconnect (to find the master after a failover): the
     // requests meanwhile are refused with that reconnection's error.
-    name: 'READONLY (turned replica of a master that is not there)', reply: /^READONLY|Stream isn't writeable/, readsWork: false, ready: [200, 503], stateKept: true,
+    name: 'READONLY (turned replica of a master that is not there)',
+    reply: /^READONLY|Stream isn't writeable/,
+    readsWork: false,
+    ready: [200, 503],
+    stateKept: true,
     // A master nobody listens on: no sync, so the data stays and reads are still served.
-    async start() { await admin.replicaof('127.0.0.1', await freePort()); },
-    async end() { await admin.replicaof('NO', 'ONE'); },
+    async start() {
+      await admin.replicaof('127.0.0.1', await freePort());
+    },
+    async end() {
+      await admin.replicaof('NO', 'ONE');
+    },
   };
 }
 
 function busyFault(): Fault {
   let holder: Redis | undefined;
   return {
-    name: 'BUSY (a script holds the server)', reply: /^BUSY/, readsWork: false, ready: [503], stateKept: true,
+    name: 'BUSY (a script holds the server)',
+    reply: /^BUSY/,
+    readsWork: false,
+    ready: [503],
+    stateKept: true,
     async start() {
       await admin.config('SET', 'busy-reply-threshold', '100');
       holder = new Redis(redis.url, { maxRetriesPerRequest: 0 });
       holder.on('error', () => {});
-      holder.eval('while true do end', 0).catch(() => { /* killed by end() */ });
-      await waitFor('Redis answers BUSY', () => admin.ping().then(() => false, (err: Error) => /^BUSY/.test(err.message)));
+      holder.eval('while true do end', 0).catch(() => {
+        /* killed by end() */
+      });
+      await waitFor('Redis answers BUSY', () =>
+        admin.ping().then(
+          () => false,
+          (err: Error) => /^BUSY/.test(err.message),
+        ),
+      );
     },
     async end() {
       await admin.script('KILL');
       // The script stops at its next check, a moment after SCRIPT KILL answered.
-      await waitFor('Redis answers again', () => admin.ping().then(() => true, () => false));
+      await waitFor('Redis answers again', () =>
+        admin.ping().then(
+          () => true,
+          () => false,
+        ),
+      );
       holder?.disconnect();
       await admin.config('SET', 'busy-reply-threshold', '5000');
     },
@@ -122,7 +158,10 @@ async function refresh(refreshToken: string) {
   const started = Date.now();
   const response = await fetch(`${stack.issuer}/token`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`test-rp:${stack.secrets['test-rp']}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: `Basic ${Buffer.from(`test-rp:${stack.secrets['test-rp']}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
     signal: AbortSignal.timeout(10_000),
   });
@@ -200,10 +239,23 @@ describe('chaos: Redis up but refusing', () => {
       else assert.equal(reloaded.page?.status, 400, said);
 
       const lines = linesSince(logFrom);
-      assert.deepEqual(lines.filter((l) => STACK_TRACE.test(JSON.stringify(l))).map((l) => l.msg), [], 'no stack trace in the log');
-      assert.deepEqual(lines.filter((l) => l.level >= 50).map((l) => `${l.msg} ${JSON.stringify(l).slice(0, 300)}`), [], 'no error-level line: an outage is a warning');
-      assert.ok(lines.some((l) => l.level === 40 && fault.reply.test(String(l.detail ?? ''))), `a warning names Redis' reply: ${lines.filter((l) => l.level === 40).map((l) => `${l.msg}: ${l.detail}`).join(' | ')}`);
+      assert.deepEqual(
+        lines.filter((l) => STACK_TRACE.test(JSON.stringify(l))).map((l) => l.msg),
+        [],
+        'no stack trace in the log',
+      );
+      assert.deepEqual(
+        lines.filter((l) => l.level >= 50).map((l) => `${l.msg} ${JSON.stringify(l).slice(0, 300)}`),
+        [],
+        'no error-level line: an outage is a warning',
+      );
+      assert.ok(
+        lines.some((l) => l.level === 40 && fault.reply.test(String(l.detail ?? ''))),
+        `a warning names Redis' reply: ${lines
+          .filter((l) => l.level === 40)
+          .map((l) => `${l.msg}: ${l.detail}`)
+          .join(' | ')}`,
+      );
     });
   }
 });
-

@@ -39,7 +39,12 @@ afterAll(async () => {
   await redis?.dispose();
 });
 
-interface Answer { what: string; status: number; error: string | null; ms: number }
+interface Answer {
+  what: string;
+  status: number;
+  error: string | null;
+  ms: number;
+}
 
 async function timed(what: string, ask: () => Promise<{ status: number; error: string | null }>): Promise<Answer> {
   const started = Date.now();
@@ -52,7 +57,8 @@ const basic = () => `Basic ${Buffer.from(`test-rp:${stack.secrets['test-rp']}`).
 function refresh(refreshToken: string) {
   return timed('refresh', async () => {
     const response = await fetch(`${stack.issuer}/token`, {
-      method: 'POST', signal: AbortSignal.timeout(20_000),
+      method: 'POST',
+      signal: AbortSignal.timeout(20_000),
       headers: { authorization: basic(), 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
     });
@@ -88,14 +94,17 @@ describe('chaos: Redis stalled', () => {
   it(`answers every request within ${PROMISED_MS} ms of the freeze, queued or not, and keeps every token`, { timeout: 60_000 }, async () => {
     const sessions: Awaited<ReturnType<typeof exchange>>[] = [];
     for (let i = 0; i < 3; i += 1) sessions.push(await exchange(await signIn(stack, new TestBrowser())));
-    const parked = await Promise.all([0, 1].map(async () => {
-      const browser = new TestBrowser();
-      return { browser, url: (await loginPage(stack, browser)).page.url };
-    }));
+    const parked = await Promise.all(
+      [0, 1].map(async () => {
+        const browser = new TestBrowser();
+        return { browser, url: (await loginPage(stack, browser)).page.url };
+      }),
+    );
     const wave = () => [
       ...sessions.map((s) => refresh(s.refresh_token!)),
       ...sessions.map((s) => userinfo(s.access_token)),
-      newSignIn(), newSignIn(),
+      newSignIn(),
+      newSignIn(),
       ...parked.map((p) => reloadSignInPage(p.browser, p.url)),
     ];
 
@@ -107,16 +116,23 @@ describe('chaos: Redis stalled', () => {
       const first = Promise.all(wave());
       await sleep(1_500); // the first wave's commands are still waiting: the second queues behind them
       const second = Promise.all(wave());
-      const answers = [...await first, ...await second];
+      const answers = [...(await first), ...(await second)];
       // Late in the freeze, long after the first deadlines passed, while the commands of the
       // first waves are still unanswered: the wait does not grow with the freeze.
       await sleep(frozenAt + LATE_WAVE_MS - Date.now());
-      answers.push(...await Promise.all(wave()));
+      answers.push(...(await Promise.all(wave())));
       diagnostic(`answers: ${answers.map((a) => `${a.what} ${a.status} ${a.error} ${a.ms} ms`).join(', ')}`);
       assert.ok(Date.now() - frozenAt < FREEZE_SECONDS * 1000, 'every answer came while Redis was still frozen');
-      assert.deepEqual(answers.filter((a) => a.error !== 'temporarily_unavailable' || ![503, 303].includes(a.status)).map((a) => `${a.what}: ${a.status} ${a.error}`), [],
-        'every request got the outage answer');
-      assert.deepEqual(answers.filter((a) => a.ms > PROMISED_MS + MARGIN_MS).map((a) => `${a.what}: ${a.ms} ms`), [], `every answer within ${PROMISED_MS} ms (+ ${MARGIN_MS} ms to render it)`);
+      assert.deepEqual(
+        answers.filter((a) => a.error !== 'temporarily_unavailable' || ![503, 303].includes(a.status)).map((a) => `${a.what}: ${a.status} ${a.error}`),
+        [],
+        'every request got the outage answer',
+      );
+      assert.deepEqual(
+        answers.filter((a) => a.ms > PROMISED_MS + MARGIN_MS).map((a) => `${a.what}: ${a.ms} ms`),
+        [],
+        `every answer within ${PROMISED_MS} ms (+ ${MARGIN_MS} ms to render it)`,
+      );
     } finally {
       await frozen.catch(() => undefined);
       freezer.disconnect();
@@ -130,6 +146,10 @@ describe('chaos: Redis stalled', () => {
     }
     assert.ok((await exchange(await signIn(stack, new TestBrowser()))).access_token);
     const lines = logs.map((line) => JSON.parse(line) as { level: number; msg: string });
-    assert.deepEqual(lines.filter((l) => l.level >= 50 || JSON.stringify(l).includes('"stack"')).map((l) => l.msg), [], 'warnings only, no stack trace');
+    assert.deepEqual(
+      lines.filter((l) => l.level >= 50 || JSON.stringify(l).includes('"stack"')).map((l) => l.msg),
+      [],
+      'warnings only, no stack trace',
+    );
   });
 });

@@ -30,20 +30,28 @@ afterAll(async () => {
 describe('chaos: Sentinel failover', () => {
   it('answers success or the outage answer during a planned switch (SENTINEL FAILOVER: the old master turns replica)', { timeout: 60_000 }, async () => {
     const old = await group.master();
-    await failoverUnderLoad(stack, async () => {
-      await group.failover();
-      await waitFor('the sentinels switched masters', async () => (await group.master().catch(() => old)) !== old, 30_000);
-    }, { keyHolder: '810104567894', logs });
+    await failoverUnderLoad(
+      stack,
+      async () => {
+        await group.failover();
+        await waitFor('the sentinels switched masters', async () => (await group.master().catch(() => old)) !== old, 30_000);
+      },
+      { keyHolder: '810104567894', logs },
+    );
     assert.notEqual(await group.master(), old);
   });
 
   it('answers success or the outage answer while a killed master is replaced, and keeps what it acknowledged', { timeout: 60_000 }, async () => {
     await group.replicated(); // the old master of the planned switch, now in sync as replica
     const old = await group.master();
-    await failoverUnderLoad(stack, async () => {
-      await killOnceReplicated(old);
-      await waitFor('the sentinels promoted the replica', async () => (await group.master().catch(() => old)) !== old, 30_000);
-    }, { keyHolder: '810105678905', logs });
+    await failoverUnderLoad(
+      stack,
+      async () => {
+        await killOnceReplicated(old);
+        await waitFor('the sentinels promoted the replica', async () => (await group.master().catch(() => old)) !== old, 30_000);
+      },
+      { keyHolder: '810105678905', logs },
+    );
     assert.notEqual(await group.master(), old);
   });
 });

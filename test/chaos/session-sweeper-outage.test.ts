@@ -29,13 +29,31 @@ afterAll(async () => {
 describe('session sweeper during a Redis outage', () => {
   it('logs one warning naming the outage, no stack trace, and one line when it is back', { timeout: 30_000 }, async () => {
     const lines: { level: number; msg: string; [k: string]: unknown }[] = [];
-    const logger = pino({ level: 'info' }, { write: (line: string) => { lines.push(JSON.parse(line)); } });
+    const logger = pino(
+      { level: 'info' },
+      {
+        write: (line: string) => {
+          lines.push(JSON.parse(line));
+        },
+      },
+    );
     const keyNames = createKeyNames('hctest:sweeper-outage:');
     const audit: AuditRecorder = { record: async () => undefined } as unknown as AuditRecorder;
     const sweeper = createSessionSweeper({
-      provider: {} as Provider, store, sessions: createSessionAssuranceStore(store, keyNames),
-      lifetimes: createSessionLifetimes({ idleMinutes: 30, absoluteMinutes: 240, sharedWorkstation: { idleMinutes: 10, absoluteMinutes: 60, networks: [] }, sweepSeconds: 1 }),
-      deadlinesKey: keyNames.custom('sessions', 'deadlines'), lockKey: keyNames.custom('sessions', 'sweep-lock'), clock: Date.now, logger, audit,
+      provider: {} as Provider,
+      store,
+      sessions: createSessionAssuranceStore(store, keyNames),
+      lifetimes: createSessionLifetimes({
+        idleMinutes: 30,
+        absoluteMinutes: 240,
+        sharedWorkstation: { idleMinutes: 10, absoluteMinutes: 60, networks: [] },
+        sweepSeconds: 1,
+      }),
+      deadlinesKey: keyNames.custom('sessions', 'deadlines'),
+      lockKey: keyNames.custom('sessions', 'sweep-lock'),
+      clock: Date.now,
+      logger,
+      audit,
     });
     await store.ping();
     sweeper.start(100);
@@ -49,7 +67,11 @@ describe('session sweeper during a Redis outage', () => {
       sweeper.stop();
     }
     const said = lines.map((l) => `${l.level} ${l.msg} ${String(l.detail ?? '')}`);
-    assert.deepEqual(lines.filter((l) => l.level >= 50 || 'err' in l || JSON.stringify(l).includes('"stack"')).map((l) => l.msg), [], `no error, no stack trace: ${said.join(' | ')}`);
+    assert.deepEqual(
+      lines.filter((l) => l.level >= 50 || 'err' in l || JSON.stringify(l).includes('"stack"')).map((l) => l.msg),
+      [],
+      `no error, no stack trace: ${said.join(' | ')}`,
+    );
     const warnings = lines.filter((l) => l.level === 40);
     assert.equal(warnings.length, 1, `one warning for the whole outage: ${said.join(' | ')}`);
     assert.match(warnings[0]!.msg, /store unavailable/);

@@ -56,7 +56,12 @@ const FORGED_ADDRESS = '203.0.113.66';
 
 /** restart: on-failure:N of the gateways in docker/compose.yml. */
 const RESTART_TRIES = Number(/^\s+restart: on-failure:(\d+)$/m.exec(readFileSync('docker/compose.yml', 'utf8'))?.[1]);
-const secrets = Object.fromEntries(readFileSync(join(DIR, 'secrets/gateway.env'), 'utf8').trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)])) as Record<string, string>;
+const secrets = Object.fromEntries(
+  readFileSync(join(DIR, 'secrets/gateway.env'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+) as Record<string, string>;
 const caPem = readFileSync(join(DIR, 'secrets/tls/ca.pem'), 'utf8');
 
 // --- the engine --------------------------------------------------------------------------------
@@ -98,15 +103,30 @@ async function waitFor<T>(what: string, probe: () => T | undefined | false | Pro
 const healthy = (service: string) => inspect(service, '{{.State.Status}} {{.State.Health.Status}}') === 'running healthy';
 
 /** GET over TLS with the raw header list (fetch joins repeated headers into one). */
-function rawGet(url: string, options: { host?: string; servername?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; rawHeaders: string[]; body: string }> {
+function rawGet(
+  url: string,
+  options: { host?: string; servername?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; rawHeaders: string[]; body: string }> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: options.host ?? target.hostname, port: target.port, path: `${target.pathname}${target.search}`, servername: options.servername ?? target.hostname, ca: caPem, headers: options.headers ?? {} }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { body += chunk; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, rawHeaders: res.rawHeaders, body }));
-    });
+    const req = httpsRequest(
+      {
+        host: options.host ?? target.hostname,
+        port: target.port,
+        path: `${target.pathname}${target.search}`,
+        servername: options.servername ?? target.hostname,
+        ca: caPem,
+        headers: options.headers ?? {},
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, rawHeaders: res.rawHeaders, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -114,8 +134,20 @@ function rawGet(url: string, options: { host?: string; servername?: string; head
 
 /** A one-off container on the stack's network (optionally at a fixed address) fetching a URL: the status. */
 function fetchFromNetwork(url: string, address?: string): number {
-  const out = podman('run', '--rm', '--no-healthcheck', '--label', 'org.hospiconnect.container-test=1', '--network', NETWORK, ...(address ? ['--ip', address] : []),
-    'hospiconnect-gateway', 'node', '-e', `fetch(${JSON.stringify(url)}).then((r) => console.log(r.status), (e) => console.log('error', e.message))`);
+  const out = podman(
+    'run',
+    '--rm',
+    '--no-healthcheck',
+    '--label',
+    'org.hospiconnect.container-test=1',
+    '--network',
+    NETWORK,
+    ...(address ? ['--ip', address] : []),
+    'hospiconnect-gateway',
+    'node',
+    '-e',
+    `fetch(${JSON.stringify(url)}).then((r) => console.log(r.status), (e) => console.log('error', e.message))`,
+  );
   return Number(out.split('\n').at(-1));
 }
 
@@ -152,15 +184,21 @@ async function followToRp(browser: TestBrowser, verify: Awaited<ReturnType<typeo
   return done.stoppedAt;
 }
 /** A browser whose every request carries a forged X-Forwarded-For: Caddy must not pass it on. */
-const forgingBrowser = () => new TestBrowser({ fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-forwarded-for': FORGED_ADDRESS } }) });
+const forgingBrowser = () =>
+  new TestBrowser({
+    fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-forwarded-for': FORGED_ADDRESS } }),
+  });
 
 async function rpAuthorization() {
   const config = await client.discovery(new URL(ISSUER), 'container-rp', {}, client.ClientSecretBasic(secrets.CONTAINER_RP_SECRET!));
   const verifier = client.randomPKCECodeVerifier();
   const nonce = client.randomNonce();
   const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: RP_REDIRECT, scope: 'openid profile scope_all', nonce,
-    code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    redirect_uri: RP_REDIRECT,
+    scope: 'openid profile scope_all',
+    nonce,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
   });
   return { config, url, checks: { pkceCodeVerifier: verifier, expectedNonce: nonce, idTokenExpected: true } };
 }
@@ -170,7 +208,9 @@ let key: SoftAuthenticator;
 beforeAll(async () => {
   // The PSC simulator on this host, over TLS, where the gateways reach it: the bridge's gateway.
   psc = await startPscSimulator({
-    port: PSC_PORT, host: '0.0.0.0', url: PSC_URL,
+    port: PSC_PORT,
+    host: '0.0.0.0',
+    url: PSC_URL,
     tls: { cert: readFileSync(join(DIR, 'secrets/tls/psc.pem'), 'utf8'), key: readFileSync(join(DIR, 'secrets/tls/psc.key'), 'utf8'), clientCa: caPem },
     clients: [{ client_id: 'hospiconnect-gateway', client_secret: secrets.PSC_CLIENT_SECRET!, redirect_uris: [`${ISSUER}/federation/psc/callback`] }],
   });
@@ -204,7 +244,7 @@ describe('the compose stack on stand-in base images', () => {
   });
 
   it('keeps /metrics from requests through Caddy without the token; the monitoring address scrapes each instance', async () => {
-    assert.equal((await fetch(`${ISSUER}/metrics`)).status, 403, 'through Caddy from the docker host (forwarded as the bridge\'s gateway)');
+    assert.equal((await fetch(`${ISSUER}/metrics`)).status, 403, "through Caddy from the docker host (forwarded as the bridge's gateway)");
     assert.equal((await fetch(`${ISSUER}/metrics`, { headers: { authorization: `Bearer ${secrets.METRICS_TOKEN}` } })).status, 200, 'with the token');
     assert.equal(fetchFromNetwork('http://gateway-1:3000/metrics', MONITORING_ADDRESS), 200, `a scraper at ${MONITORING_ADDRESS}`);
     assert.equal(fetchFromNetwork('http://gateway-2:3000/metrics', MONITORING_ADDRESS), 200, 'each instance');
@@ -228,7 +268,12 @@ describe('the compose stack on stand-in base images', () => {
     const survivorLogBefore = logsOf(survivor).length;
     podman('kill', '--signal', 'KILL', container(victim));
 
-    const back = await browser.submit(toPsc.page!, 'form.login-form', { action: 'login', practitioner: PRACTITIONER, means: 'card', forceAcr: '', forceAuthMode: '' }, { stopAt: isRpRedirect });
+    const back = await browser.submit(
+      toPsc.page!,
+      'form.login-form',
+      { action: 'login', practitioner: PRACTITIONER, means: 'card', forceAcr: '', forceAuthMode: '' },
+      { stopAt: isRpRedirect },
+    );
     assert.match(new URL(back.page?.url ?? 'about:blank').pathname, /\/enrol$/, `after PSC, the enrolment offer: ${back.page?.status} ${back.page?.url}`);
     const { verify } = await ceremony(browser, stackLike, interactionPath(back.page!), 'enrol', key, { name: 'Clé du test des conteneurs' });
     const callback = await followToRp(browser, verify);
@@ -239,18 +284,29 @@ describe('the compose stack on stand-in base images', () => {
     assert.equal(info.SubjectNameID, PRACTITIONER);
 
     // Request log lines are written in batches, at the latest every 200 ms (src/logging/logger.ts).
-    const survivorLog = await waitFor(`${survivor}'s request log of the callback and the code exchange`, () => {
-      const log = logsOf(survivor).slice(survivorLogBefore);
-      return /"url":"\/federation\/psc\/callback/.test(log) && /"url":"\/token"/.test(log) ? log : undefined;
-    }, 5000).catch(() => logsOf(survivor).slice(survivorLogBefore));
+    const survivorLog = await waitFor(
+      `${survivor}'s request log of the callback and the code exchange`,
+      () => {
+        const log = logsOf(survivor).slice(survivorLogBefore);
+        return /"url":"\/federation\/psc\/callback/.test(log) && /"url":"\/token"/.test(log) ? log : undefined;
+      },
+      5000,
+    ).catch(() => logsOf(survivor).slice(survivorLogBefore));
     assert.match(survivorLog, /"url":"\/federation\/psc\/callback/, `${survivor} answered PSC's callback for the killed ${victim}`);
     assert.match(survivorLog, /"url":"\/token"/, 'and the code exchange');
     assert.equal(inspect(victim, '{{.State.Status}}'), 'exited', `${victim} stayed down all along (killed, not crashed: no restart)`);
 
     // Caddy forwards the address it saw (the docker host's, as the bridge's gateway), never the forged one.
     const events = (await auditEventsSince(seqBefore)).filter((e) => e.ip !== undefined);
-    assert.ok(events.some((e) => e.type === 'key.enrolled'), `the journey is in the audit trail: ${events.map((e) => e.type).join(', ')}`);
-    assert.deepEqual([...new Set(events.map((e) => e.ip))], [BRIDGE_GATEWAY], 'the client address Caddy forwarded; not Caddy\'s, not the forged X-Forwarded-For');
+    assert.ok(
+      events.some((e) => e.type === 'key.enrolled'),
+      `the journey is in the audit trail: ${events.map((e) => e.type).join(', ')}`,
+    );
+    assert.deepEqual(
+      [...new Set(events.map((e) => e.ip))],
+      [BRIDGE_GATEWAY],
+      "the client address Caddy forwarded; not Caddy's, not the forged X-Forwarded-For",
+    );
   });
 
   it('a gateway whose process crashes is restarted by its policy (on-failure) and serves again', { timeout: 90_000 }, async () => {
@@ -265,7 +321,9 @@ describe('the compose stack on stand-in base images', () => {
   });
 
   it('a client that is not on the docker host keeps its own address through Caddy', async () => {
-    const external = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal && !a.address.startsWith('172.28.'))?.address;
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal && !a.address.startsWith('172.28.'))?.address;
     if (!external) {
       diagnostic('no other IPv4 address on this machine to come from');
       return;
@@ -274,9 +332,16 @@ describe('the compose stack on stand-in base images', () => {
     const { url } = await rpAuthorization();
     const toLogin = await fetch(url, { redirect: 'manual' });
     const location = new URL(toLogin.headers.get('location')!, ISSUER);
-    const cookie = toLogin.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = toLogin.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     // The login page, asked of Caddy at this machine's other address (Host and SNI as for the issuer).
-    const page = await rawGet(location.href, { host: external, servername: 'localhost', headers: { host: new URL(ISSUER).host, cookie, 'x-forwarded-for': FORGED_ADDRESS } });
+    const page = await rawGet(location.href, {
+      host: external,
+      servername: 'localhost',
+      headers: { host: new URL(ISSUER).host, cookie, 'x-forwarded-for': FORGED_ADDRESS },
+    });
     assert.equal(page.status, 200, page.body.slice(0, 200));
     const events = await auditEventsSince(seqBefore);
     const started = events.find((e) => e.type === 'signin.started');
@@ -284,52 +349,64 @@ describe('the compose stack on stand-in base images', () => {
     assert.notEqual(started?.ip, CADDY);
   });
 
-  it('Redis killed and restarted from its AOF: the accounts and keys are all there, the key signs in, the audit chain verifies', { timeout: 120_000 }, async () => {
-    const store = createRedisStore(redisClient());
-    const accounts = createAccountRepository(store, keyNames);
-    const credentials = createCredentialRepository(store, keyNames);
-    const accountBefore = await accounts.find(PRACTITIONER);
-    const credentialsBefore = await credentials.listByAccount(PRACTITIONER);
-    assert.ok(accountBefore, 'the account of the sign-in above');
-    assert.equal(credentialsBefore.length, 1, 'its key');
-    const keysBefore = await storedKeys();
-    const headBefore = await auditHeadSeq();
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // appendfsync everysec
+  it(
+    'Redis killed and restarted from its AOF: the accounts and keys are all there, the key signs in, the audit chain verifies',
+    { timeout: 120_000 },
+    async () => {
+      const store = createRedisStore(redisClient());
+      const accounts = createAccountRepository(store, keyNames);
+      const credentials = createCredentialRepository(store, keyNames);
+      const accountBefore = await accounts.find(PRACTITIONER);
+      const credentialsBefore = await credentials.listByAccount(PRACTITIONER);
+      assert.ok(accountBefore, 'the account of the sign-in above');
+      assert.equal(credentialsBefore.length, 1, 'its key');
+      const keysBefore = await storedKeys();
+      const headBefore = await auditHeadSeq();
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // appendfsync everysec
 
-    const restartsBefore = Number(inspect('redis', '{{.RestartCount}}'));
-    crash('redis');
-    await waitFor('redis restarted by its policy and healthy', () => Number(inspect('redis', '{{.RestartCount}}')) > restartsBefore && healthy('redis'));
-    await waitFor('the gateways ready again', async () => (await fetch(`${ISSUER}/readyz`)).ok);
+      const restartsBefore = Number(inspect('redis', '{{.RestartCount}}'));
+      crash('redis');
+      await waitFor('redis restarted by its policy and healthy', () => Number(inspect('redis', '{{.RestartCount}}')) > restartsBefore && healthy('redis'));
+      await waitFor('the gateways ready again', async () => (await fetch(`${ISSUER}/readyz`)).ok);
 
-    assert.deepEqual(await storedKeys(), keysBefore, 'every key written before the crash is back');
-    assert.deepEqual(await accounts.find(PRACTITIONER), accountBefore, 'the account');
-    assert.deepEqual(await credentials.listByAccount(PRACTITIONER), credentialsBefore, 'the key, counter included');
+      assert.deepEqual(await storedKeys(), keysBefore, 'every key written before the crash is back');
+      assert.deepEqual(await accounts.find(PRACTITIONER), accountBefore, 'the account');
+      assert.deepEqual(await credentials.listByAccount(PRACTITIONER), credentialsBefore, 'the key, counter included');
 
-    const { config, url, checks } = await rpAuthorization();
-    const browser = new TestBrowser();
-    const first = await browser.follow(url, {}, { stopAt: isRpRedirect });
-    assert.equal(first.page?.status, 200);
-    const { verify } = await ceremony(browser, stackLike, interactionPath(first.page!), 'webauthn', key);
-    // The key enrolled before the crash is announced at this next sign-in (means notices, kept
-    // in Redis too): the clinician acknowledges it, then reaches the application.
-    assert.equal(verify.status, 200, verify.body);
-    const notices = await browser.follow(new URL((verify.json as { redirectTo: string }).redirectTo, ISSUER), {}, { stopAt: isRpRedirect });
-    assert.match(new URL(notices.page?.url ?? 'about:blank').pathname, /\/notices$/, `the notice of the key added before the crash: ${notices.page?.status} ${notices.page?.url}`);
-    assert.match(notices.page!.text, /Clé du test des conteneurs/, 'names the key');
-    const acknowledged = await browser.submit(notices.page!, 'form[action$="/notices"]', {}, { stopAt: isRpRedirect });
-    assert.ok(acknowledged.stoppedAt, `reaches the relying party: ${acknowledged.page?.status} ${acknowledged.page?.url}`);
-    const tokens = await client.authorizationCodeGrant(config, acknowledged.stoppedAt, checks);
-    assert.equal(tokens.claims()!.sub, PRACTITIONER, 'the key alone signs the clinician in');
+      const { config, url, checks } = await rpAuthorization();
+      const browser = new TestBrowser();
+      const first = await browser.follow(url, {}, { stopAt: isRpRedirect });
+      assert.equal(first.page?.status, 200);
+      const { verify } = await ceremony(browser, stackLike, interactionPath(first.page!), 'webauthn', key);
+      // The key enrolled before the crash is announced at this next sign-in (means notices, kept
+      // in Redis too): the clinician acknowledges it, then reaches the application.
+      assert.equal(verify.status, 200, verify.body);
+      const notices = await browser.follow(new URL((verify.json as { redirectTo: string }).redirectTo, ISSUER), {}, { stopAt: isRpRedirect });
+      assert.match(
+        new URL(notices.page?.url ?? 'about:blank').pathname,
+        /\/notices$/,
+        `the notice of the key added before the crash: ${notices.page?.status} ${notices.page?.url}`,
+      );
+      assert.match(notices.page!.text, /Clé du test des conteneurs/, 'names the key');
+      const acknowledged = await browser.submit(notices.page!, 'form[action$="/notices"]', {}, { stopAt: isRpRedirect });
+      assert.ok(acknowledged.stoppedAt, `reaches the relying party: ${acknowledged.page?.status} ${acknowledged.page?.url}`);
+      const tokens = await client.authorizationCodeGrant(config, acknowledged.stoppedAt, checks);
+      assert.equal(tokens.claims()!.sub, PRACTITIONER, 'the key alone signs the clinician in');
 
-    const audit = await verifyLog(createRedisAuditLog(redisClient(), keyNames, secrets.AUDIT_MAC_KEY!), secrets.AUDIT_MAC_KEY!);
-    assert.ok(audit.ok, `the audit chain verifies: ${audit.ok ? '' : audit.message}`);
-    assert.ok(audit.lastSeq! > headBefore, 'past the head written before the crash');
-  });
+      const audit = await verifyLog(createRedisAuditLog(redisClient(), keyNames, secrets.AUDIT_MAC_KEY!), secrets.AUDIT_MAC_KEY!);
+      assert.ok(audit.ok, `the audit chain verifies: ${audit.ok ? '' : audit.message}`);
+      assert.ok(audit.lastSeq! > headBefore, 'past the head written before the crash');
+    },
+  );
 
   describe('the sandbox profile in Chromium', () => {
     let browser: Browser;
-    beforeAll(async () => { browser = await launchChromium(); });
-    afterAll(async () => { await browser?.close(); });
+    beforeAll(async () => {
+      browser = await launchChromium();
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
 
     it('signs a clinician in to the demo DPI through the PSC simulator, on the ports that were set', { timeout: 90_000 }, async () => {
       const [gateway, pscPort, dpi] = [SANDBOX_PORT, SANDBOX_PORT + 1, SANDBOX_PORT + 2].map((p) => `http://localhost:${p}`) as [string, string, string];
@@ -338,15 +415,26 @@ describe('the compose stack on stand-in base images', () => {
       const page = await (await browser.newContext({ locale: 'fr-FR', viewport: { width: 1000, height: 800 } })).newPage();
       const problems = watchConsole(page);
       // A failure says where the browser was and what the sandbox logged (CI shows only the output).
-      const explained = async (step: Promise<unknown>) => step.catch(async (err: unknown) => {
-        const text = (await page.locator('body').textContent().catch(() => '')) ?? '';
-        const log = allLogsOf('sandbox').split('\n').filter((l) => !/"url":"\/(healthz|readyz)"/.test(l)).slice(-40).join('\n');
-        throw new Error(`${(err as Error).message}\nat ${page.url()}: ${text.replace(/\s+/g, ' ').slice(0, 400)}\nthe sandbox's last log lines:\n${log}`, { cause: err });
-      });
+      const explained = async (step: Promise<unknown>) =>
+        step.catch(async (err: unknown) => {
+          const text =
+            (await page
+              .locator('body')
+              .textContent()
+              .catch(() => '')) ?? '';
+          const log = allLogsOf('sandbox')
+            .split('\n')
+            .filter((l) => !/"url":"\/(healthz|readyz)"/.test(l))
+            .slice(-40)
+            .join('\n');
+          throw new Error(`${(err as Error).message}\nat ${page.url()}: ${text.replace(/\s+/g, ' ').slice(0, 400)}\nthe sandbox's last log lines:\n${log}`, {
+            cause: err,
+          });
+        });
       await page.goto(`${dpi}/`);
       await page.getByRole('link', { name: 'Se connecter avec HospiConnect' }).click();
       await explained(page.waitForURL((u) => u.origin === gateway));
-      assert.doesNotMatch(await page.locator('main').textContent() ?? '', /invalid_redirect_uri/, 'the DPI is registered where it runs');
+      assert.doesNotMatch((await page.locator('main').textContent()) ?? '', /invalid_redirect_uri/, 'the DPI is registered where it runs');
       await page.getByRole('button', { name: 'Se connecter avec Pro Santé Connect' }).click();
       await explained(page.waitForURL((u) => u.origin === pscPort));
       await page.getByLabel(/DOC0042788/).check();
@@ -355,7 +443,7 @@ describe('the compose stack on stand-in base images', () => {
       await explained(page.waitForURL(/\/enrol$/));
       await page.getByRole('button', { name: 'Plus tard' }).click();
       await explained(page.waitForURL(`${dpi}/`));
-      assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Kit DOC0042788/i, 'the demo DPI greets the clinician');
+      assert.match((await page.locator('h1').textContent()) ?? '', /Bonjour Kit DOC0042788/i, 'the demo DPI greets the clinician');
       assert.equal(await page.locator('[data-testid=acr]').textContent(), 'eidas3');
       await screenshot(page, '60-container-sandbox-dpi');
       assert.deepEqual(problems, []);
@@ -380,12 +468,16 @@ describe('the compose stack on stand-in base images', () => {
     // down after the last restart and still so, with the same end time, a few seconds later.
     const state = () => inspect('gateway-1', '{{.State.Status}} {{.RestartCount}} {{.State.FinishedAt}}');
     const downAfterRestarts = (s: string) => /^(exited|stopped) /.test(s) && Number(s.split(' ')[1]) >= RESTART_TRIES;
-    const settled = await waitFor(`gateway-1 to give up (on-failure:${RESTART_TRIES})`, async () => {
-      const before = state();
-      if (!downAfterRestarts(before)) return undefined;
-      await new Promise((resolve) => setTimeout(resolve, 3000));
-      return state() === before ? Number(before.split(' ')[1]) : undefined;
-    }, 90_000);
+    const settled = await waitFor(
+      `gateway-1 to give up (on-failure:${RESTART_TRIES})`,
+      async () => {
+        const before = state();
+        if (!downAfterRestarts(before)) return undefined;
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        return state() === before ? Number(before.split(' ')[1]) : undefined;
+      },
+      90_000,
+    );
     const log = allLogsOf('gateway-1');
     await new Promise((resolve) => setTimeout(resolve, 2000));
     assert.ok(downAfterRestarts(state()) && Number(state().split(' ')[1]) === settled, `and stays down: no restart loop (${state()})\n${log}`);
@@ -393,14 +485,24 @@ describe('the compose stack on stand-in base images', () => {
   }
 
   it('keys made by root without --owner: one line naming the owner and the fix, exit code 2, a few tries then down', { timeout: 120_000 }, async () => {
-    const { log, exitCode, restarts } = await gatewayThatCannotStart('root-keys', '    volumes:\n      - ./secrets/keys-made-by-root:/run/hospiconnect/keys:ro\n');
+    const { log, exitCode, restarts } = await gatewayThatCannotStart(
+      'root-keys',
+      '    volumes:\n      - ./secrets/keys-made-by-root:/run/hospiconnect/keys:ro\n',
+    );
     assert.equal(exitCode, 2, log);
     assert.equal(restarts, RESTART_TRIES, `restart: on-failure:${RESTART_TRIES}\n${log}`);
     const lines = log.split('\n').filter(Boolean);
     const keyLines = lines.filter((l) => l.startsWith('keys: '));
     assert.equal(keyLines.length, restarts + 1, `one line per attempt:\n${log}`);
-    assert.match(keyLines[0] ?? log, /^keys: \/run\/hospiconnect\/keys\/jwks\.json: not readable by the gateway's user \(uid 1000, gid 1000\); it belongs to uid 0, gid 0, mode 0600; .*--owner 1000:1000/);
-    assert.deepEqual(lines.filter((l) => !l.startsWith('keys: ') && l !== 'HospiConnect cannot start:' && !isInfoLogLine(l)), [], `nothing else: no stack trace\n${log}`);
+    assert.match(
+      keyLines[0] ?? log,
+      /^keys: \/run\/hospiconnect\/keys\/jwks\.json: not readable by the gateway's user \(uid 1000, gid 1000\); it belongs to uid 0, gid 0, mode 0600; .*--owner 1000:1000/,
+    );
+    assert.deepEqual(
+      lines.filter((l) => !l.startsWith('keys: ') && l !== 'HospiConnect cannot start:' && !isInfoLogLine(l)),
+      [],
+      `nothing else: no stack trace\n${log}`,
+    );
   });
 
   it('a bad configuration value: one line naming the variable, exit code 2, a few tries then down', { timeout: 120_000 }, async () => {
@@ -410,6 +512,13 @@ describe('the compose stack on stand-in base images', () => {
     const problems = log.split('\n').filter((l) => /METRICS_ALLOW/.test(l));
     assert.equal(problems.length, restarts + 1, `one line per attempt:\n${log}`);
     assert.match(problems[0]!, /the-monitoring-host/);
-    assert.deepEqual(log.split('\n').filter(Boolean).filter((l) => !/METRICS_ALLOW|^HospiConnect cannot start/.test(l) && !isInfoLogLine(l)), [], `nothing else\n${log}`);
+    assert.deepEqual(
+      log
+        .split('\n')
+        .filter(Boolean)
+        .filter((l) => !/METRICS_ALLOW|^HospiConnect cannot start/.test(l) && !isInfoLogLine(l)),
+      [],
+      `nothing else\n${log}`,
+    );
   });
 });

@@ -20,7 +20,22 @@ const dockerfile = readFileSync('docker/Dockerfile', 'utf8');
 const caddyfile = readFileSync('docker/Caddyfile', 'utf8');
 const composeText = readFileSync('docker/compose.yml', 'utf8');
 const compose = parse(composeText, { merge: true }) as {
-  services: Record<string, { image?: string; build?: { dockerfile?: string }; environment?: Record<string, string | number | boolean> | string[]; env_file?: string[]; volumes?: string[]; command?: string[]; profiles?: string[]; read_only?: boolean; restart?: string; ports?: string[]; networks?: string[] | Record<string, { ipv4_address?: string }> }>;
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: { dockerfile?: string };
+      environment?: Record<string, string | number | boolean> | string[];
+      env_file?: string[];
+      volumes?: string[];
+      command?: string[];
+      profiles?: string[];
+      read_only?: boolean;
+      restart?: string;
+      ports?: string[];
+      networks?: string[] | Record<string, { ipv4_address?: string }>;
+    }
+  >;
   networks?: Record<string, { ipam?: { config?: { subnet?: string; gateway?: string; ip_range?: string }[] } }>;
   volumes?: Record<string, unknown>;
 };
@@ -64,16 +79,23 @@ function substitute(value: string, values: Record<string, string> = OPERATOR_VAL
     return fallback;
   });
 }
-const substituteAll = (env: Record<string, string>, values?: Record<string, string>) => Object.fromEntries(Object.entries(env).map(([k, v]) => [k, substitute(v, values)]));
+const substituteAll = (env: Record<string, string>, values?: Record<string, string>) =>
+  Object.fromEntries(Object.entries(env).map(([k, v]) => [k, substitute(v, values)]));
 
 const gatewayServices = Object.entries(compose.services).filter(([, s]) => s.image === 'hospiconnect-gateway' || s.build?.dockerfile === 'docker/Dockerfile');
 
 describe('docker/Dockerfile and docker/compose.yml', () => {
   it('give the gateway only environment variables its configuration knows', () => {
     assert.ok(gatewayServices.length >= 3, 'two production instances and the sandbox');
-    const unknown = Object.keys(dockerfileEnv(dockerfile)).filter((name) => !KNOWN.has(name)).map((n) => `Dockerfile: ${n}`);
+    const unknown = Object.keys(dockerfileEnv(dockerfile))
+      .filter((name) => !KNOWN.has(name))
+      .map((n) => `Dockerfile: ${n}`);
     for (const [name, service] of gatewayServices) {
-      unknown.push(...Object.keys(environmentOf(service)).filter((n) => !KNOWN.has(n)).map((n) => `${name}: ${n}`));
+      unknown.push(
+        ...Object.keys(environmentOf(service))
+          .filter((n) => !KNOWN.has(n))
+          .map((n) => `${name}: ${n}`),
+      );
     }
     assert.deepEqual(unknown, []);
   });
@@ -98,8 +120,14 @@ describe('docker/Dockerfile and docker/compose.yml', () => {
   it('mount keys and relying parties read-only in the production instances', () => {
     for (const name of ['gateway-1', 'gateway-2']) {
       const volumes = compose.services[name]!.volumes ?? [];
-      assert.ok(volumes.some((v) => v.endsWith(':/run/hospiconnect/keys:ro')), `${name}: keys read-only`);
-      assert.ok(volumes.some((v) => v.endsWith(':/etc/hospiconnect/clients.json:ro')), `${name}: clients read-only`);
+      assert.ok(
+        volumes.some((v) => v.endsWith(':/run/hospiconnect/keys:ro')),
+        `${name}: keys read-only`,
+      );
+      assert.ok(
+        volumes.some((v) => v.endsWith(':/etc/hospiconnect/clients.json:ro')),
+        `${name}: clients read-only`,
+      );
     }
     const image = dockerfileEnv(dockerfile);
     assert.equal(image.KEYS_DIR, '/run/hospiconnect/keys');
@@ -139,17 +167,32 @@ describe('docker/Dockerfile and docker/compose.yml', () => {
 
   it('publishes each sandbox peer on the port of its URL, the same number inside and out (default ports or moved ones)', () => {
     const sandbox = compose.services.sandbox!;
-    const moved = { SANDBOX_GATEWAY_PORT: '13000', SANDBOX_PSC_PORT: '13001', SANDBOX_DPI_PORT: '13002', SANDBOX_DMP_PORT: '13003', SANDBOX_NATIONAL_PORT: '13004' };
-    for (const [values, first] of [[{}, 3000], [moved, 13000]] as const) {
+    const moved = {
+      SANDBOX_GATEWAY_PORT: '13000',
+      SANDBOX_PSC_PORT: '13001',
+      SANDBOX_DPI_PORT: '13002',
+      SANDBOX_DMP_PORT: '13003',
+      SANDBOX_NATIONAL_PORT: '13004',
+    };
+    for (const [values, first] of [
+      [{}, 3000],
+      [moved, 13000],
+    ] as const) {
       const config = loadConfig({ env: { ...dockerfileEnv(dockerfile), ...substituteAll(environmentOf(sandbox), values) } });
       const ports = (sandbox.ports ?? []).map((p) => substitute(p, values));
-      assert.equal(config.sandbox.host, '0.0.0.0', 'the peers listen on the container\'s interfaces');
+      assert.equal(config.sandbox.host, '0.0.0.0', "the peers listen on the container's interfaces");
       const peers = [
-        ['ISSUER', config.issuer, config.http.port], ['SANDBOX_PSC_URL', config.sandbox.pscUrl, config.sandbox.pscPort],
-        ['SANDBOX_DPI_URL', config.sandbox.dpiUrl, config.sandbox.dpiPort], ['SANDBOX_DMP_URL', config.sandbox.dmpUrl, config.sandbox.dmpPort],
+        ['ISSUER', config.issuer, config.http.port],
+        ['SANDBOX_PSC_URL', config.sandbox.pscUrl, config.sandbox.pscPort],
+        ['SANDBOX_DPI_URL', config.sandbox.dpiUrl, config.sandbox.dpiPort],
+        ['SANDBOX_DMP_URL', config.sandbox.dmpUrl, config.sandbox.dmpPort],
         ['SANDBOX_NATIONAL_URL', config.sandbox.nationalUrl, config.sandbox.nationalPort],
       ] as const;
-      assert.deepEqual(peers.map(([, , port]) => port), [first, first + 1, first + 2, first + 3, first + 4], 'the ports that were set');
+      assert.deepEqual(
+        peers.map(([, , port]) => port),
+        [first, first + 1, first + 2, first + 3, first + 4],
+        'the ports that were set',
+      );
       for (const [name, url, port] of peers) {
         assert.equal(new URL(url).hostname, 'localhost', `${name}: people on the docker host reach it on localhost`);
         assert.equal(Number(new URL(url).port), port, `${name}: the URL's port is the one it listens on (the gateway reaches it there inside the container)`);
@@ -158,7 +201,7 @@ describe('docker/Dockerfile and docker/compose.yml', () => {
     }
   });
 
-  it('lets Debian\'s docker-compose 1.29 read the file (no top-level name:, which it refuses)', () => {
+  it("lets Debian's docker-compose 1.29 read the file (no top-level name:, which it refuses)", () => {
     assert.doesNotMatch(composeText, /^name:/m, 'the project name comes from -p or COMPOSE_PROJECT_NAME');
   });
 
@@ -172,7 +215,7 @@ describe('docker/Dockerfile and docker/compose.yml', () => {
     assert.match(dockerfile, /^STOPSIGNAL SIGTERM$/m, 'docker stop sends SIGTERM, after which the gateway exits 143 (restarted at boot by on-failure)');
   });
 
-  it('keeps the metrics allow-list clear of the bridge\'s gateway and of the proxy (requests through Caddy need the token)', () => {
+  it("keeps the metrics allow-list clear of the bridge's gateway and of the proxy (requests through Caddy need the token)", () => {
     const [network] = Object.values(compose.networks ?? {});
     const subnet = network?.ipam?.config?.[0]?.subnet;
     assert.ok(subnet, 'the internal network has a fixed subnet');
@@ -182,8 +225,17 @@ describe('docker/Dockerfile and docker/compose.yml', () => {
     const proxyAddress = Object.values(proxyNetworks)[0]!.ipv4_address!;
     for (const name of ['gateway-1', 'gateway-2']) {
       const env = environmentOf(compose.services[name]!);
-      const allowed = networkMatcher((env.METRICS_ALLOW ?? '').split(',').map((s) => s.trim()).filter(Boolean));
-      assert.equal(allowed(bridgeGateway), false, `${name}: METRICS_ALLOW must not admit ${bridgeGateway}, the address every connection published from the docker host arrives from`);
+      const allowed = networkMatcher(
+        (env.METRICS_ALLOW ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      );
+      assert.equal(
+        allowed(bridgeGateway),
+        false,
+        `${name}: METRICS_ALLOW must not admit ${bridgeGateway}, the address every connection published from the docker host arrives from`,
+      );
       assert.equal(allowed(proxyAddress), false, `${name}: nor the proxy ${proxyAddress}`);
       assert.equal(env.TRUST_PROXY, proxyAddress, `${name}: only the proxy may set X-Forwarded-For`);
     }
@@ -201,11 +253,28 @@ describe('docker/Dockerfile and docker/compose.yml', () => {
     const size = (bits: string) => 2 ** (32 - Number(bits));
     const subnet = { first: toInt(subnetBase), last: toInt(subnetBase) + size(subnetBits) - 1 };
     const range = { first: toInt(rangeBase), last: toInt(rangeBase) + size(rangeBits) - 1 };
-    assert.ok(range.first > subnet.first && range.last < subnet.last, `${config.ip_range} must hold neither the network address nor the broadcast address of ${config.subnet}`);
-    const fixed = [config.gateway!, ...Object.values(compose.services).flatMap((service) => (Array.isArray(service.networks) ? [] : Object.values(service.networks ?? {}).map((n) => n.ipv4_address).filter((a): a is string => !!a)))];
+    assert.ok(
+      range.first > subnet.first && range.last < subnet.last,
+      `${config.ip_range} must hold neither the network address nor the broadcast address of ${config.subnet}`,
+    );
+    const fixed = [
+      config.gateway!,
+      ...Object.values(compose.services).flatMap((service) =>
+        Array.isArray(service.networks)
+          ? []
+          : Object.values(service.networks ?? {})
+              .map((n) => n.ipv4_address)
+              .filter((a): a is string => !!a),
+      ),
+    ];
     for (const address of fixed) assert.ok(toInt(address) < range.first || toInt(address) > range.last, `${address} (fixed) is outside ${config.ip_range}`);
     const environment = environmentOf(compose.services['gateway-1']!);
-    const monitoring = networkMatcher((environment.METRICS_ALLOW ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+    const monitoring = networkMatcher(
+      (environment.METRICS_ALLOW ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
     for (const probe of [range.first, range.last]) {
       const address = [24, 16, 8, 0].map((shift) => (probe >>> shift) & 255).join('.');
       assert.equal(monitoring(address), false, `a dynamic address (${address}) is not in the monitoring range`);

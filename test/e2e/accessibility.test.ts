@@ -41,13 +41,20 @@ afterAll(async () => {
   await stack?.close();
 });
 
-interface Tab { context: BrowserContext; page: Page; problems: string[]; violations: string[] }
+interface Tab {
+  context: BrowserContext;
+  page: Page;
+  problems: string[];
+  violations: string[];
+}
 
 /** A French browser with a virtual security key; the test applications' redirect_uri answers a blank page. */
 async function openTab(): Promise<Tab> {
   const context = await browser.newContext({ locale: 'fr-FR', viewport: DESKTOP });
   context.setDefaultTimeout(15_000);
-  await context.route(/^http:\/\/127\.0\.0\.1:9\//, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<html lang="en"><title>RP</title><main><h1>RP</h1></main></html>' }));
+  await context.route(/^http:\/\/127\.0\.0\.1:9\//, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<html lang="en"><title>RP</title><main><h1>RP</h1></main></html>' }),
+  );
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
@@ -59,10 +66,16 @@ async function openTab(): Promise<Tab> {
 
 /** One line per violation: rule, impact, help, and the first three elements it was found on. */
 async function axeViolations(page: Page): Promise<string[]> {
-  if (!await page.evaluate(() => 'axe' in window)) await page.evaluate(axe.source);
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source);
   return page.evaluate(async (tags) => {
     const results = await (window as unknown as { axe: typeof axe }).axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return results.violations.map((v) => `${v.id} (${v.impact ?? 'no impact'}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+    return results.violations.map(
+      (v) =>
+        `${v.id} (${v.impact ?? 'no impact'}): ${v.help} — ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(' '))
+          .join(' | ')}`,
+    );
   }, WCAG_21_AA);
 }
 
@@ -103,8 +116,12 @@ function assertClean(tab: Tab) {
 
 describe('accessibility of the pages (axe-core, WCAG 2.1 AA)', () => {
   let tab: Tab;
-  beforeAll(async () => { tab = await openTab(); });
-  afterAll(async () => { await tab?.context.close(); });
+  beforeAll(async () => {
+    tab = await openTab();
+  });
+  afterAll(async () => {
+    await tab?.context.close();
+  });
 
   it('sign-in journey: the staff and application sign-in pages, emergency access, PSC refusal, enrolment offer, consent, error pages', async () => {
     const { page } = tab;
@@ -216,8 +233,12 @@ describe('accessibility of the pages (axe-core, WCAG 2.1 AA)', () => {
 
 describe('accessibility of the step-up and PSC sans couture pages (axe-core, WCAG 2.1 AA)', () => {
   let tab: Tab;
-  beforeAll(async () => { tab = await openTab(); });
-  afterAll(async () => { await tab?.context.close(); });
+  beforeAll(async () => {
+    tab = await openTab();
+  });
+  afterAll(async () => {
+    await tab?.context.close();
+  });
 
   it('a key enrolled after e-CPS: the second factor, PSC refusing the key, the DMP-like service asking for more, then finding the level too low; raising the key', async () => {
     const { page, context } = tab;
@@ -249,8 +270,8 @@ describe('accessibility of the step-up and PSC sans couture pages (axe-core, WCA
     await page.goto(`${stack.national!}/login`);
     await page.waitForURL(/\/interaction\//);
     await auditBothLanguages(tab, 'PSC sans couture: sign-in with the key');
-    await page.getByRole('link', { name: 'Je n\'ai pas encore de clé de sécurité ni de passkey' }).click();
-    await page.getByRole('heading', { name: 'Vous n\'avez pas encore de clé' }).waitFor();
+    await page.getByRole('link', { name: "Je n'ai pas encore de clé de sécurité ni de passkey" }).click();
+    await page.getByRole('heading', { name: "Vous n'avez pas encore de clé" }).waitFor();
     await auditBothLanguages(tab, 'PSC sans couture: no key yet');
     await page.goto(`${stack.national!}/login`);
     await page.getByRole('button', { name: 'Utiliser ma clé de sécurité ou mon téléphone' }).click();
@@ -289,5 +310,7 @@ it(`covers at least ${AUDITED_PAGES_AT_LEAST} pages, each in French and in Engli
   const missing = [...names].flatMap((name) => ['fr', 'en'].filter((lang) => !audited.includes(`${name} (${lang})`)).map((lang) => `${name} (${lang})`));
   assert.deepEqual(missing, [], 'every page audited in both languages');
   assert.ok(names.size >= AUDITED_PAGES_AT_LEAST, `${names.size} pages audited`);
-  diagnostic(`axe-core ${axe.version}, at ${DESKTOP.width} and ${PHONE_VIEWPORT.width} px: ${names.size} pages, each in French and English: ${[...names].join('; ')}`);
+  diagnostic(
+    `axe-core ${axe.version}, at ${DESKTOP.width} and ${PHONE_VIEWPORT.width} px: ${names.size} pages, each in French and English: ${[...names].join('; ')}`,
+  );
 });

@@ -34,7 +34,10 @@ async function addAuthenticator(session: CDPSession, transport: 'usb' | 'interna
 }
 
 beforeAll(async () => {
-  stack = await startStack({ name: 'e2e-account', overrides: { 'portal.freshAuthSeconds': FRESH_SECONDS, 'pilot.staffIdNats': [STAFF], 'webauthn.timeoutSeconds': 10 } });
+  stack = await startStack({
+    name: 'e2e-account',
+    overrides: { 'portal.freshAuthSeconds': FRESH_SECONDS, 'pilot.staffIdNats': [STAFF], 'webauthn.timeoutSeconds': 10 },
+  });
   browser = await launchChromium();
   context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1000, height: 900 } });
   context.setDefaultTimeout(15_000);
@@ -60,7 +63,10 @@ describe('/account in Chromium', () => {
     await page.getByLabel('Nom de la clé (facultatif)').fill('Clé bleue');
     await page.getByRole('button', { name: 'Ajouter une clé ou un passkey' }).click();
     await page.waitForSelector('[data-notice=added]');
-    assert.deepEqual((await keysOf(STAFF)).map((k) => k.name), ['Clé bleue']);
+    assert.deepEqual(
+      (await keysOf(STAFF)).map((k) => k.name),
+      ['Clé bleue'],
+    );
     assert.deepEqual(problems, []);
   });
 
@@ -90,15 +96,17 @@ describe('/account in Chromium', () => {
   it('at 390 px, the key cards and the tables fit the screen; dates stay on one line; own exports in words', async () => {
     for (const kind of ['csv', 'json']) assert.equal((await page.request.get(`${stack.issuer}/pilot/export.${kind}`)).status(), 200);
     await page.goto(`${stack.issuer}/account`);
-    assert.match(await page.locator('tr[data-event="admin.action"]').first().textContent() ?? '', /Export des chiffres du pilote \(JSON, du /);
+    assert.match((await page.locator('tr[data-event="admin.action"]').first().textContent()) ?? '', /Export des chiffres du pilote \(JSON, du /);
     const width = await screenshotBothWidths(page, 'account-keys');
     assert.ok(width <= 390, `no horizontal overflow at 390 px (page ${width} px wide)`);
     await page.setViewportSize({ width: 390, height: 844 });
-    const lines = await page.locator('.sign-ins tbody td:first-child').evaluateAll((cells) => cells.map((td) => {
-      const range = document.createRange();
-      range.selectNodeContents(td);
-      return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
-    }));
+    const lines = await page.locator('.sign-ins tbody td:first-child').evaluateAll((cells) =>
+      cells.map((td) => {
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+      }),
+    );
     assert.ok(lines.length > 0 && lines.every((n) => n === 1), `every date on one line (lines per date: ${lines.join(', ')})`);
     await page.setViewportSize({ width: 1000, height: 900 });
   });
@@ -115,12 +123,14 @@ describe('removing a key, without JavaScript', () => {
     p = await nojs.newPage();
     nojsProblems = watchConsole(p);
   });
-  afterAll(async () => { await nojs?.close(); });
+  afterAll(async () => {
+    await nojs?.close();
+  });
 
   /** On a confirmation page that first asks to confirm the identity: PSC, back to it. */
   async function confirmIdentityIfAsked() {
     const confirm = p.getByRole('link', { name: 'Confirmer mon identité' });
-    if (await confirm.count() === 0) return;
+    if ((await confirm.count()) === 0) return;
     const back = new URL(p.url()).pathname;
     await confirm.click();
     await pscCardAsStaff(p);
@@ -132,17 +142,20 @@ describe('removing a key, without JavaScript', () => {
     await p.getByRole('link', { name: 'Retirer « Clé bleue »' }).click();
     await p.waitForURL(/\/account\/keys\/[^/]+\/revoke/);
     assert.equal((await keysOf(STAFF)).length, 2, 'nothing removed by the first click');
-    assert.match(await p.locator('h1').textContent() ?? '', /Retirer «\u00a0Clé bleue\u00a0» \?/);
+    assert.match((await p.locator('h1').textContent()) ?? '', /Retirer «\u00a0Clé bleue\u00a0» \?/);
     const width = await screenshotBothWidths(p, 'account-revoke-confirm');
     assert.ok(width <= 390, `no horizontal overflow at 390 px (page ${width} px wide)`);
     await p.goto(`${p.url()}?lang=en`);
-    assert.match(await p.locator('h1').textContent() ?? '', /Remove “Clé bleue”\?/);
+    assert.match((await p.locator('h1').textContent()) ?? '', /Remove “Clé bleue”\?/);
     await screenshotBothWidths(p, 'account-revoke-confirm-en');
     await p.goto(p.url().replace('lang=en', 'lang=fr'));
     await confirmIdentityIfAsked();
     await p.getByRole('button', { name: 'Oui, retirer « Clé bleue »' }).click();
     await p.waitForURL(`${stack.issuer}/account?notice=revoked`);
-    assert.deepEqual((await keysOf(STAFF)).map((k) => k.name), [LONG_NAME]);
+    assert.deepEqual(
+      (await keysOf(STAFF)).map((k) => k.name),
+      [LONG_NAME],
+    );
   });
 
   it('cancelling the confirmation keeps the key', async () => {
@@ -156,7 +169,7 @@ describe('removing a key, without JavaScript', () => {
     await staleness();
     await p.getByRole('link', { name: `Retirer « ${LONG_NAME} »` }).click();
     await p.waitForURL(/\/account\/keys\/[^/]+\/revoke/);
-    const warning = await p.locator('[data-last-key]').textContent() ?? '';
+    const warning = (await p.locator('[data-last-key]').textContent()) ?? '';
     assert.match(warning, /dernière clé/);
     assert.match(warning, /Pro Santé Connect/);
     assert.match(warning, /carte CPS ou (de )?l'application e-CPS/);

@@ -42,7 +42,7 @@ async function signInAsAdmin(page: Page) {
 const status = (page: Page) => page.locator('[role=status][data-total]');
 
 describe('/admin/audit in Chromium', () => {
-  it('finds a clinician\'s 2021 events among 6,003, pages back, and downloads the result', async () => {
+  it("finds a clinician's 2021 events among 6,003, pages back, and downloads the result", async () => {
     const context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     const page = await context.newPage();
     const problems = watchConsole(page);
@@ -53,7 +53,7 @@ describe('/admin/audit in Chromium', () => {
     await page.waitForSelector('[role=status][data-total]');
     assert.equal(await status(page).textContent(), '3 événements correspondent à la recherche.');
     assert.equal(await page.locator('tr[data-seq]').count(), 3);
-    assert.match(await page.locator('tr[data-seq]').last().textContent() ?? '', /2021/);
+    assert.match((await page.locator('tr[data-seq]').last().textContent()) ?? '', /2021/);
     await screenshot(page, 'admin-audit-idnat');
 
     await page.getByLabel('Identifiant national').fill('');
@@ -62,16 +62,19 @@ describe('/admin/audit in Chromium', () => {
     await page.waitForURL(/client=demo-dmp/);
     const expected = count({ clientId: 'demo-dmp' });
     assert.equal(await status(page).getAttribute('data-total'), String(expected));
-    assert.equal(await status(page).textContent(), `${new Intl.NumberFormat('fr-FR').format(expected)} événements correspondent à la recherche. Événements 1 à 100 affichés, du plus récent au plus ancien.`);
+    assert.equal(
+      await status(page).textContent(),
+      `${new Intl.NumberFormat('fr-FR').format(expected)} événements correspondent à la recherche. Événements 1 à 100 affichés, du plus récent au plus ancien.`,
+    );
     const firstPage = await page.locator('tr[data-seq]').first().getAttribute('data-seq');
     await page.getByRole('link', { name: 'Plus anciens →' }).click();
     await page.waitForURL(/before=/);
-    assert.match(await status(page).textContent() ?? '', /Événements 101 à 200 affichés/);
+    assert.match((await status(page).textContent()) ?? '', /Événements 101 à 200 affichés/);
     assert.ok(Number(await page.locator('tr[data-seq]').first().getAttribute('data-seq')) < Number(firstPage));
     await screenshot(page, 'admin-audit-page-2');
 
     await page.getByLabel('Application (client_id)').fill('');
-    await page.getByLabel('Type d\'événement').selectOption('key.revoked');
+    await page.getByLabel("Type d'événement").selectOption('key.revoked');
     await page.getByLabel('Du').fill('2020-01-01');
     await page.getByRole('button', { name: 'Rechercher' }).click();
     await page.waitForURL(/type=key\.revoked/);
@@ -92,10 +95,17 @@ describe('/admin/audit in Chromium', () => {
     await page.goto(`${stack.issuer}/admin/audit?idNat=${OLD_ACTOR}`);
     await page.waitForSelector('tr[data-seq]');
     await screenshot(page, 'admin-audit-390');
-    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 390, 'no sideways scroll of the page');
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 390, 'no sideways scroll of the page');
     assert.ok(await page.locator('.table-scroll').evaluate((el) => el.scrollWidth <= el.clientWidth), 'the results fit the width');
     const firstRow = page.locator('tr[data-seq]').first();
-    assert.equal(await firstRow.locator('td').nth(2).evaluate((td) => getComputedStyle(td, '::before').content), '"Type d\'événement"', 'each value says what it is');
+    assert.equal(
+      await firstRow
+        .locator('td')
+        .nth(2)
+        .evaluate((td) => getComputedStyle(td, '::before').content),
+      '"Type d\'événement"',
+      'each value says what it is',
+    );
     assert.ok((await firstRow.boundingBox())!.height > 100, 'one line per value');
     assert.deepEqual(problems, []);
     await context.close();

@@ -13,7 +13,10 @@ import { authorizationRequest } from '../support/psc-login.ts';
 import { launchChromium, screenshot, watchConsole, SCREENSHOT_DIR } from '../support/chromium.ts';
 
 const STAFF = '899700427885';
-const WIDTHS = [['desktop', { width: 1280, height: 900 }], ['390', { width: 390, height: 844 }]] as const;
+const WIDTHS = [
+  ['desktop', { width: 1280, height: 900 }],
+  ['390', { width: 390, height: 844 }],
+] as const;
 const DEFAULT_LINK_COLOURS = ['rgb(0, 0, 238)', 'rgb(85, 26, 139)', 'rgb(0, 0, 255)'];
 
 let stack: Stack;
@@ -29,14 +32,20 @@ afterAll(async () => {
 
 async function newContext(): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   const context = await browser.newContext({ locale: 'fr-FR', viewport: WIDTHS[0][1] });
-  await context.route(/^http:\/\/127\.0\.0\.1:9\//, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<title>RP</title><p>retour application</p>' }));
+  await context.route(/^http:\/\/127\.0\.0\.1:9\//, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<title>RP</title><p>retour application</p>' }),
+  );
   const page = await context.newPage();
   return { context, page, problems: watchConsole(page) };
 }
 
 /** Links whose colour is the browser's default (unstyled): their text and colour. */
 async function defaultColouredLinks(page: Page) {
-  const links = await page.locator('a').evaluateAll((as) => as.map((a) => ({ text: (a.textContent ?? '').trim(), colour: getComputedStyle(a).color, visible: (a as HTMLElement).offsetParent !== null })));
+  const links = await page
+    .locator('a')
+    .evaluateAll((as) =>
+      as.map((a) => ({ text: (a.textContent ?? '').trim(), colour: getComputedStyle(a).color, visible: (a as HTMLElement).offsetParent !== null })),
+    );
   return links.filter((l) => l.visible && DEFAULT_LINK_COLOURS.includes(l.colour));
 }
 
@@ -62,20 +71,25 @@ async function checkLook(page: Page, name: string, options: { allowOverflow?: bo
     await screenshot(page, `look-${name}-${label}`);
     assert.deepEqual(await defaultColouredLinks(page), [], `${name} (${label}): links in the browser's default colour`);
     const { header, card, pageWidth } = await headerAndCard(page);
-    assert.ok(Math.abs(header.left - card.left) <= 1 && Math.abs(header.right - card.right) <= 1, `${name} (${label}): header ${JSON.stringify(header)} and card ${JSON.stringify(card)} have the same edges`);
+    assert.ok(
+      Math.abs(header.left - card.left) <= 1 && Math.abs(header.right - card.right) <= 1,
+      `${name} (${label}): header ${JSON.stringify(header)} and card ${JSON.stringify(card)} have the same edges`,
+    );
     if (!options.allowOverflow) assert.ok(pageWidth <= viewport.width, `${name} (${label}): the page is ${pageWidth} px wide`);
   }
 }
 
 /** Width / height of each mark of the sign-in buttons. */
 async function markRatios(page: Page) {
-  return page.locator('.psc-mark, .key-mark').evaluateAll((marks) => marks.map((m) => {
-    const r = m.getBoundingClientRect();
-    return { mark: m.className, width: r.width, height: r.height };
-  }));
+  return page.locator('.psc-mark, .key-mark').evaluateAll((marks) =>
+    marks.map((m) => {
+      const r = m.getBoundingClientRect();
+      return { mark: m.className, width: r.width, height: r.height };
+    }),
+  );
 }
 
-describe('the pages\' look in Chromium', () => {
+describe("the pages' look in Chromium", () => {
   it('sign-in page: marks not squashed at phone width, links styled, header as wide as the card', async () => {
     const { context, page, problems } = await newContext();
     await page.goto((await authorizationRequest(stack)).url.href);
@@ -83,7 +97,11 @@ describe('the pages\' look in Chromium', () => {
       await page.setViewportSize(viewport);
       const marks = await markRatios(page);
       assert.ok(marks.length >= 1);
-      for (const m of marks) assert.ok(m.width > 0 && Math.abs(m.width - (m.mark === 'psc-mark' ? m.height : m.height * 1.1 / 1.4)) < 1, `${label}: ${JSON.stringify(m)} keeps its proportions`);
+      for (const m of marks)
+        assert.ok(
+          m.width > 0 && Math.abs(m.width - (m.mark === 'psc-mark' ? m.height : (m.height * 1.1) / 1.4)) < 1,
+          `${label}: ${JSON.stringify(m)} keeps its proportions`,
+        );
     }
     await checkLook(page, 'login');
     assert.deepEqual(problems, []);
@@ -132,7 +150,7 @@ describe('the pages\' look in Chromium', () => {
   it('demo DPI: a cancelled sign-in in French, and « Vous êtes déconnecté(e) »', async () => {
     const { context, page } = await newContext();
     await page.goto(`${stack.demo!.dpi}/login`);
-    await page.getByRole('button', { name: 'Annuler et revenir à l\'application' }).click();
+    await page.getByRole('button', { name: "Annuler et revenir à l'application" }).click();
     await page.getByText('Vous avez annulé la connexion').waitFor();
     for (const [label, viewport] of WIDTHS) {
       await page.setViewportSize(viewport);

@@ -25,10 +25,15 @@ afterAll(async () => {
 });
 
 describe('a cancelled key dialog', () => {
-  for (const [label, viewport, practitioner] of [['desktop', { width: 1000, height: 800 }, 'TESTMARTIN'], ['390', { width: 390, height: 844 }, 'TESTDURAND']] as const) {
+  for (const [label, viewport, practitioner] of [
+    ['desktop', { width: 1000, height: 800 }, 'TESTMARTIN'],
+    ['390', { width: 390, height: 844 }, 'TESTDURAND'],
+  ] as const) {
     it(`enrolment after PSC (${label}): try again or « Plus tard », no "sign in with Pro Santé Connect"`, async () => {
       const context = await browser.newContext({ locale: 'fr-FR', viewport });
-      await context.route(/^http:\/\/127\.0\.0\.1:9\//, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<title>RP</title><p>retour application</p>' }));
+      await context.route(/^http:\/\/127\.0\.0\.1:9\//, (route) =>
+        route.fulfill({ status: 200, contentType: 'text/html', body: '<title>RP</title><p>retour application</p>' }),
+      );
       const page = await context.newPage();
       const problems = watchConsole(page);
       const cdp = await context.newCDPSession(page);

@@ -15,12 +15,19 @@ import { launchChromium, screenshot, watchConsole } from '../support/chromium.ts
 let stack: Stack;
 let browser: Browser;
 
-interface Tab { context: BrowserContext; page: Page; problems: string[]; shown: { method: string; url: string } }
+interface Tab {
+  context: BrowserContext;
+  page: Page;
+  problems: string[];
+  shown: { method: string; url: string };
+}
 
 /** A browser context in French with a virtual security key; it remembers how its current page was requested. */
 async function openTab(): Promise<Tab> {
   const context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1000, height: 900 } });
-  await context.route(/^http:\/\/127\.0\.0\.1:9\//, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<title>RP</title><p>retour application</p>' }));
+  await context.route(/^http:\/\/127\.0\.0\.1:9\//, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<title>RP</title><p>retour application</p>' }),
+  );
   const page = await context.newPage();
   const tab: Tab = { context, page, problems: watchConsole(page), shown: { method: 'GET', url: '' } };
   page.on('response', (response) => {
@@ -90,7 +97,9 @@ afterAll(async () => {
 
 describe('switching language mid-journey', () => {
   let tab: Tab;
-  beforeAll(async () => { tab = await openTab(); });
+  beforeAll(async () => {
+    tab = await openTab();
+  });
 
   it('DPI: sign-in page, PSC refusal page (twice), retry, enrolment offer, then the DPI', async () => {
     const { page } = tab;
@@ -101,7 +110,7 @@ describe('switching language mid-journey', () => {
     await page.getByRole('button', { name: 'Sign in with Pro Santé Connect' }).click();
     await page.getByRole('button', { name: 'Refuser' }).click();
     await page.waitForSelector('.alert');
-    assert.match(await page.locator('.alert').textContent() ?? '', /You declined the sign-in/);
+    assert.match((await page.locator('.alert').textContent()) ?? '', /You declined the sign-in/);
     await switchLanguage(tab, 'psc-refused', /Vous avez refusé la connexion sur Pro Santé Connect/);
     await phoneScreenshot(page, 'psc-refused-fr');
     await switchLanguage(tab, 'psc-refused-again', /You declined the sign-in/);
@@ -115,7 +124,7 @@ describe('switching language mid-journey', () => {
     await switchLanguage(tab, 'enrol', /Claire, sign in within seconds next time/);
     await page.getByRole('button', { name: 'Register my key or passkey' }).click();
     await page.waitForURL(`${stack.demo!.dpi}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Claire TESTMARTIN/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /Bonjour Claire TESTMARTIN/);
     assert.deepEqual(tab.problems, []);
   });
 
@@ -141,7 +150,7 @@ describe('switching language mid-journey', () => {
     await switchLanguage(tab, 'second-factor', /Confirm with your security key/);
     await page.getByRole('button', { name: 'Confirm with my key' }).click();
     await page.waitForURL(`${stack.demo!.dpi}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Claire TESTMARTIN/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /Bonjour Claire TESTMARTIN/);
   });
 
   it('/account, an error page reached by a form, and /account after a change', async () => {
@@ -175,12 +184,12 @@ describe('switching language mid-journey', () => {
     } finally {
       stack.psc.faults = {};
     }
-    assert.match(await page.locator('.alert').textContent() ?? '', /Pro Santé Connect ne répond pas/);
+    assert.match((await page.locator('.alert').textContent()) ?? '', /Pro Santé Connect ne répond pas/);
     await switchLanguage(tab, 'psc-unavailable', /Pro Santé Connect is not answering/);
     await page.getByRole('link', { name: 'Sign in with my key or passkey' }).click();
     await page.getByRole('button', { name: /Use my security key/ }).click();
     await page.waitForURL(`${stack.demo!.dpi}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Claire TESTMARTIN/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /Bonjour Claire TESTMARTIN/);
   });
 
   it('logout without an application: confirmation and signed-out page', async () => {
@@ -189,7 +198,7 @@ describe('switching language mid-journey', () => {
     await switchLanguage(tab, 'logout-direct', /Voulez-vous vous déconnecter de HospiConnect/);
     await page.getByRole('button', { name: 'Oui, me déconnecter' }).click();
     await page.waitForURL(/\/session\/end\/success/);
-    assert.match(await page.locator('h1').textContent() ?? '', /Vous êtes déconnecté/, 'the language chosen stays');
+    assert.match((await page.locator('h1').textContent()) ?? '', /Vous êtes déconnecté/, 'the language chosen stays');
     await switchLanguage(tab, 'logged-out', /You are signed out/);
     assert.deepEqual(tab.problems, []);
     await tab.context.close();
@@ -198,7 +207,9 @@ describe('switching language mid-journey', () => {
 
 describe('switching language during a step-up at the DMP', () => {
   let tab: Tab;
-  beforeAll(async () => { tab = await openTab(); });
+  beforeAll(async () => {
+    tab = await openTab();
+  });
 
   it('e-CPS at the DPI, then the DMP: step-up page, level-too-low page, then the card', async () => {
     const { page } = tab;
@@ -220,7 +231,7 @@ describe('switching language during a step-up at the DMP', () => {
     await page.getByLabel(/Application e-CPS/).check();
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.waitForSelector('.alert');
-    assert.match(await page.locator('h1').textContent() ?? '', /Authentication level too low/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /Authentication level too low/);
     await switchLanguage(tab, 'unmet', /Service DMP de démonstration exige une authentification de niveau/);
     await phoneScreenshot(page, 'unmet-fr');
     await switchLanguage(tab, 'unmet-again', /Service DMP de démonstration requires an authentication of level/);
@@ -233,7 +244,7 @@ describe('switching language during a step-up at the DMP', () => {
     await page.getByRole('button', { name: 'Later' }).click();
     await page.waitForURL(`${stack.demo!.dmp}/`);
     assert.equal(await page.locator('[data-testid=acr]').textContent(), 'eidas3');
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Lucie TESTPETIT/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /Bonjour Lucie TESTPETIT/);
   });
 
   it('consent page of a third-party application (single sign-on): switched, then allowed', async () => {

@@ -28,7 +28,14 @@ beforeAll(async () => {
   smtp = await startSmtpServer();
   stack = await startStack({
     name: 'e2e-means',
-    overrides: { 'pilot.staffIdNats': [STAFF], 'means.noticesAtSignIn': true, 'mail.smtp.host': '127.0.0.1', 'mail.smtp.port': smtp.port, 'mail.smtp.requireTls': false, 'webauthn.timeoutSeconds': 10 },
+    overrides: {
+      'pilot.staffIdNats': [STAFF],
+      'means.noticesAtSignIn': true,
+      'mail.smtp.host': '127.0.0.1',
+      'mail.smtp.port': smtp.port,
+      'mail.smtp.requireTls': false,
+      'webauthn.timeoutSeconds': 10,
+    },
   });
   browser = await launchChromium();
   context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1000, height: 900 } });
@@ -54,7 +61,10 @@ async function age(days: number) {
     const hash = (await stack.store.hgetall(keyNames.credential(credential.id)))!;
     const record = JSON.parse(hash.record!) as { createdAt: number };
     const binding = JSON.parse(hash.binding!) as { at: number };
-    await stack.store.hsetIfExists(keyNames.credential(credential.id), { record: JSON.stringify({ ...record, createdAt: record.createdAt - days * DAY }), binding: JSON.stringify({ ...binding, at: binding.at - days * DAY }) });
+    await stack.store.hsetIfExists(keyNames.credential(credential.id), {
+      record: JSON.stringify({ ...record, createdAt: record.createdAt - days * DAY }),
+      binding: JSON.stringify({ ...binding, at: binding.at - days * DAY }),
+    });
   }
 }
 
@@ -85,17 +95,17 @@ describe('means lifecycle pages in Chromium', () => {
     await page.getByRole('button', { name: 'Utiliser ma clé de sécurité ou mon téléphone' }).click();
     const status = page.locator('[data-webauthn-status]').first();
     await status.filter({ hasText: 'confirmée à nouveau' }).waitFor();
-    assert.ok(await screenshotBothWidths(page, 'means-key-expired') <= 390);
+    assert.ok((await screenshotBothWidths(page, 'means-key-expired')) <= 390);
 
     await pscCardAsStaff(page);
     await page.waitForURL(/\/confirm-key$/);
-    assert.match(await page.locator('main').textContent() ?? '', /Clé bleue/);
-    assert.ok(await screenshotBothWidths(page, 'means-confirm-key') <= 390);
+    assert.match((await page.locator('main').textContent()) ?? '', /Clé bleue/);
+    assert.ok((await screenshotBothWidths(page, 'means-confirm-key')) <= 390);
     await page.getByRole('button', { name: 'Confirmer avec ma clé' }).click();
     await page.waitForURL(/\/notices$/);
     // The key added in the earlier session; the expiry and confirmation of this sign-in wait for the next one.
-    assert.match(await page.locator('[data-notices]').textContent() ?? '', /Clé ajoutée à votre compte/);
-    assert.ok(await screenshotBothWidths(page, 'means-notices') <= 390);
+    assert.match((await page.locator('[data-notices]').textContent()) ?? '', /Clé ajoutée à votre compte/);
+    assert.ok((await screenshotBothWidths(page, 'means-notices')) <= 390);
     await page.getByRole('button', { name: /J'ai pris connaissance/ }).click();
     await page.waitForURL(`${stack.issuer}/account`);
     assert.equal(await page.locator('[data-keys-due]').count(), 0, 'confirmed: nothing left to confirm');
@@ -105,7 +115,7 @@ describe('means lifecycle pages in Chromium', () => {
   it('the RIE conformity report, printable', async () => {
     await page.goto(`${stack.issuer}/pilot/rie`);
     await page.waitForSelector('[data-rie-check="means-renewal"]');
-    assert.ok(await screenshotBothWidths(page, 'means-rie-report') <= 390);
+    assert.ok((await screenshotBothWidths(page, 'means-rie-report')) <= 390);
     assert.deepEqual(problems, []);
   });
 });

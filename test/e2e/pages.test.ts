@@ -25,7 +25,9 @@ afterAll(async () => {
 
 async function newPage(): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   const context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1000, height: 800 } });
-  await context.route(/^http:\/\/127\.0\.0\.1:9\//, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<title>RP</title><p>retour application</p>' }));
+  await context.route(/^http:\/\/127\.0\.0\.1:9\//, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<title>RP</title><p>retour application</p>' }),
+  );
   const page = await context.newPage();
   return { context, page, problems: watchConsole(page) };
 }
@@ -39,8 +41,8 @@ async function confirmAtPscAndSkipEnrolment(page: Page) {
 
 async function checkPage(page: Page, name: string, problems: string[]) {
   await screenshot(page, name);
-  assert.ok(await page.locator('h1').count() >= 1, `${name}: a heading`);
-  assert.match(await page.getAttribute('html', 'lang') ?? '', /^(fr|en)$/, `${name}: a language`);
+  assert.ok((await page.locator('h1').count()) >= 1, `${name}: a heading`);
+  assert.match((await page.getAttribute('html', 'lang')) ?? '', /^(fr|en)$/, `${name}: a language`);
   assert.deepEqual(problems, [], `${name}: no CSP violation or script error`);
 }
 
@@ -55,10 +57,18 @@ describe('gateway pages in Chromium', () => {
     assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Aller au contenu', 'the skip link comes first');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
-    assert.match(await page.evaluate(() => document.activeElement?.textContent ?? ''), /Utiliser ma clé de sécurité ou mon téléphone/, 'the key button comes first');
+    assert.match(
+      await page.evaluate(() => document.activeElement?.textContent ?? ''),
+      /Utiliser ma clé de sécurité ou mon téléphone/,
+      'the key button comes first',
+    );
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
-    assert.match(await page.evaluate(() => document.activeElement?.textContent ?? ''), /Se connecter avec Pro Santé Connect/, 'the PSC button is reached by keyboard');
+    assert.match(
+      await page.evaluate(() => document.activeElement?.textContent ?? ''),
+      /Se connecter avec Pro Santé Connect/,
+      'the PSC button is reached by keyboard',
+    );
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/interaction\//);
     await page.waitForSelector('form.login-form');
@@ -89,7 +99,7 @@ describe('gateway pages in Chromium', () => {
     await page.waitForSelector('.alert');
     await checkPage(page, '04-psc-refused', problems);
     assert.ok(await page.getByRole('button', { name: 'Réessayer avec Pro Santé Connect' }).isVisible());
-    await page.getByRole('button', { name: 'Revenir à l\'application' }).click();
+    await page.getByRole('button', { name: "Revenir à l'application" }).click();
     await page.waitForURL((u) => u.href.startsWith(RP_REDIRECT));
     assert.equal(new URL(page.url()).searchParams.get('error'), 'access_denied');
     await context.close();
@@ -111,7 +121,7 @@ describe('gateway pages in Chromium', () => {
     const { context, page, problems } = await newPage();
     await page.goto((await authorizationRequest(stack, { params: { redirect_uri: 'https://attacker.example/' } })).url.href);
     await checkPage(page, '06-error-redirect-uri', problems);
-    assert.match(await page.locator('.alert').textContent() ?? '', /adresse de retour/);
+    assert.match((await page.locator('.alert').textContent()) ?? '', /adresse de retour/);
     await context.close();
   });
 

@@ -56,7 +56,10 @@ describe('pilot dashboard in Chromium', () => {
 
     assert.equal(await page.locator('h1').textContent(), 'Adoption de HospiConnect');
     assert.deepEqual(problems, [], 'no CSP violation or script error');
-    const figures = await createPilotFiguresReader(stack.store, createKeyNames(stack.prefix)).read({ from: await page.inputValue('#p-from'), to: await page.inputValue('#p-to') });
+    const figures = await createPilotFiguresReader(stack.store, createKeyNames(stack.prefix)).read({
+      from: await page.inputValue('#p-from'),
+      to: await page.inputValue('#p-to'),
+    });
     const shown = async (kpi: string) => Number((await page.locator(`[data-kpi="${kpi}"] dd`).first().textContent())!.replace(/\s/g, ''));
     assert.equal(await shown('linked'), figures.clinicians.linked);
     assert.equal(await shown('sign-ins'), figures.signIns.total);
@@ -74,7 +77,7 @@ describe('pilot dashboard in Chromium', () => {
     const page = await context.newPage();
     const problems = watchConsole(page);
     await signInAsStaff(page, '/pilot/report');
-    assert.match(await page.locator('h1').textContent() ?? '', /rapport d'adoption/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /rapport d'adoption/);
     await page.emulateMedia({ media: 'print' });
     await screenshot(page, 'pilot-report');
     assert.equal(await page.locator('.site-header').isVisible(), false, 'no site header on paper');

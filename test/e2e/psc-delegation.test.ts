@@ -60,17 +60,17 @@ describe('PSC sans couture in Chromium', () => {
     await page.getByRole('link', { name: 'Se connecter avec Pro Santé Connect' }).click();
     await page.waitForURL(/\/interaction\//);
     assert.ok(page.url().startsWith(stack.issuer), 'kc_idp_hint: straight to the gateway');
-    assert.match(await page.locator('h1').textContent() ?? '', /Connexion à Pro Santé Connect par votre établissement/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /Connexion à Pro Santé Connect par votre établissement/);
     assert.equal(await page.getByRole('button', { name: 'Se connecter avec Pro Santé Connect' }).count(), 0, 'PSC is never offered');
-    assert.ok(await screenshotBothWidths(page, 'delegation-11-gateway-key') <= 390, 'no horizontal scroll at 390 px');
+    assert.ok((await screenshotBothWidths(page, 'delegation-11-gateway-key')) <= 390, 'no horizontal scroll at 390 px');
     await page.getByRole('button', { name: 'Utiliser ma clé de sécurité ou mon téléphone' }).click();
 
     await page.getByRole('heading', { name: 'Appairer un compte avec la carte CPS' }).waitFor();
-    assert.ok(await screenshotBothWidths(page, 'delegation-12-psc-pairing') <= 390);
+    assert.ok((await screenshotBothWidths(page, 'delegation-12-psc-pairing')) <= 390);
     await page.getByLabel(/MARC TESTBERNARD/).check();
     await page.getByRole('button', { name: 'Appairer un compte avec la carte CPS' }).click();
     await page.waitForURL(`${stack.national!}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Marc TESTBERNARD/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /Bonjour Marc TESTBERNARD/);
     assert.equal(await page.locator('[data-testid=amr]').textContent(), 'hwk, mfa');
     await screenshotBothWidths(page, 'delegation-13-national-signed-in');
 
@@ -78,16 +78,16 @@ describe('PSC sans couture in Chromium', () => {
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
     await page.waitForURL(`${stack.national!}/`);
-    assert.match(await page.locator('.notice').textContent() ?? '', /Vous êtes déconnecté/);
+    assert.match((await page.locator('.notice').textContent()) ?? '', /Vous êtes déconnecté/);
 
     // Next visit: the gateway's session is the key's; PSC only asks to confirm. No card.
     await page.goto(`${stack.national!}/login`);
     await page.getByRole('heading', { name: 'Confirmer la connexion' }).waitFor();
-    assert.match(await page.locator('.lead').textContent() ?? '', /MARC TESTBERNARD/);
-    assert.ok(await screenshotBothWidths(page, 'delegation-14-psc-confirmation') <= 390);
+    assert.match((await page.locator('.lead').textContent()) ?? '', /MARC TESTBERNARD/);
+    assert.ok((await screenshotBothWidths(page, 'delegation-14-psc-confirmation')) <= 390);
     await page.getByRole('button', { name: 'Confirmer' }).click();
     await page.waitForURL(`${stack.national!}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Marc TESTBERNARD/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /Bonjour Marc TESTBERNARD/);
     assert.deepEqual(problems, []);
     await context.close();
   });
@@ -95,13 +95,13 @@ describe('PSC sans couture in Chromium', () => {
   it('a clinician without a key: told how to enrol one, then back at PSC with its card and e-CPS', async () => {
     const { context, page, problems } = await clinicianBrowser();
     await page.goto(`${stack.national!}/login`);
-    await page.getByRole('link', { name: 'Je n\'ai pas encore de clé de sécurité ni de passkey' }).click();
-    await page.getByRole('heading', { name: 'Vous n\'avez pas encore de clé' }).waitFor();
-    assert.ok(await screenshotBothWidths(page, 'delegation-20-no-key') <= 390);
+    await page.getByRole('link', { name: "Je n'ai pas encore de clé de sécurité ni de passkey" }).click();
+    await page.getByRole('heading', { name: "Vous n'avez pas encore de clé" }).waitFor();
+    assert.ok((await screenshotBothWidths(page, 'delegation-20-no-key')) <= 390);
     await page.getByRole('button', { name: 'Revenir à Pro Santé Connect' }).click();
     await page.getByRole('heading', { name: 'Connexion à Pro Santé Connect' }).waitFor();
-    assert.match(await page.locator('.notice').textContent() ?? '', /carte CPS ou l’application e-CPS/);
-    assert.ok(await screenshotBothWidths(page, 'delegation-21-psc-login-after-no-key') <= 390);
+    assert.match((await page.locator('.notice').textContent()) ?? '', /carte CPS ou l’application e-CPS/);
+    assert.ok((await screenshotBothWidths(page, 'delegation-21-psc-login-after-no-key')) <= 390);
     assert.deepEqual(problems, []);
     await context.close();
   });
@@ -112,10 +112,10 @@ describe('PSC sans couture in Chromium', () => {
     await page.goto(`${stack.national!}/login`);
     await page.getByRole('button', { name: 'Utiliser ma clé de sécurité ou mon téléphone' }).click();
     await page.getByRole('heading', { name: 'Cette clé ne permet pas de vous connecter à Pro Santé Connect' }).waitFor();
-    assert.ok(await screenshotBothWidths(page, 'delegation-30-key-refused') <= 390);
+    assert.ok((await screenshotBothWidths(page, 'delegation-30-key-refused')) <= 390);
     await page.getByRole('button', { name: 'Revenir à Pro Santé Connect' }).click();
     await page.getByRole('heading', { name: 'Connexion à Pro Santé Connect' }).waitFor();
-    assert.match(await page.locator('.notice').textContent() ?? '', /n’est pas accepté par Pro Santé Connect/);
+    assert.match((await page.locator('.notice').textContent()) ?? '', /n’est pas accepté par Pro Santé Connect/);
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -23,7 +23,12 @@ beforeAll(async () => {
   stack = await startStack({
     name: 'e2e-rie',
     demoApps: true,
-    overrides: { 'webauthn.timeoutSeconds': 10, 'sessions.sharedWorkstation.networks': ['127.0.0.0/8', '::1/128'], 'sessions.sharedWorkstation.quickReauthMinutes': 60, 'admin.idNats': ['899700427885'] },
+    overrides: {
+      'webauthn.timeoutSeconds': 10,
+      'sessions.sharedWorkstation.networks': ['127.0.0.0/8', '::1/128'],
+      'sessions.sharedWorkstation.quickReauthMinutes': 60,
+      'admin.idNats': ['899700427885'],
+    },
   });
   browser = await launchChromium();
   context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1000, height: 900 } });
@@ -79,7 +84,7 @@ describe('issue 22 pages in Chromium', () => {
     await shots('quick');
     await page.getByRole('button', { name: 'Toucher ma clé' }).click();
     await page.waitForURL(`${stack.demo!.dpi}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Marc TESTBERNARD/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /Bonjour Marc TESTBERNARD/);
     assert.equal(await page.locator('[data-testid=acr]').textContent(), 'eidas1');
     assert.equal(await page.locator('[data-testid=amr]').textContent(), 'hwk, user');
     assert.deepEqual(problems, []);
@@ -98,7 +103,7 @@ describe('issue 22 pages in Chromium', () => {
     await page.getByLabel('Identifiant national du professionnel (RPPS ou ADELI)').fill('810103456783');
     await page.getByLabel('Durée de validité').selectOption('4');
     await page.getByRole('button', { name: 'Délivrer le code' }).click();
-    const code = (await page.locator('[data-emergency-code]').textContent() ?? '').trim();
+    const code = ((await page.locator('[data-emergency-code]').textContent()) ?? '').trim();
     assert.match(code, /^[A-Z0-9]{4}(-[A-Z0-9]{4}){3}$/);
     await shots('admin-emergency-issued');
 

@@ -26,9 +26,15 @@ beforeAll(async () => {
   urls = { gateway: `http://localhost:${gw}`, psc: `http://localhost:${psc}`, dpi: `http://localhost:${dpi}`, dmp: `http://localhost:${dmp}` };
   // No URL set: each one follows its port, on localhost since 0.0.0.0 is only where they listen.
   main = spawnMain({
-    HOST: '0.0.0.0', PORT: String(gw), SANDBOX_HOST: '0.0.0.0',
-    SANDBOX_PSC_PORT: String(psc), SANDBOX_DPI_PORT: String(dpi), SANDBOX_DMP_PORT: String(dmp), SANDBOX_NATIONAL_PORT: String(national),
-    KEYS_DIR: dir, LOG_LEVEL: 'warn',
+    HOST: '0.0.0.0',
+    PORT: String(gw),
+    SANDBOX_HOST: '0.0.0.0',
+    SANDBOX_PSC_PORT: String(psc),
+    SANDBOX_DPI_PORT: String(dpi),
+    SANDBOX_DMP_PORT: String(dmp),
+    SANDBOX_NATIONAL_PORT: String(national),
+    KEYS_DIR: dir,
+    LOG_LEVEL: 'warn',
   });
   await main.waitForOutput(/Press Ctrl-C to stop/);
   browser = await launchChromium();
@@ -47,7 +53,7 @@ describe('the sandbox on other ports, in Chromium', () => {
     await page.goto(`${urls.dpi}/`);
     await page.getByRole('link', { name: 'Se connecter avec HospiConnect' }).click();
     await page.waitForURL((url) => url.origin === urls.gateway);
-    assert.doesNotMatch(await page.locator('main').textContent() ?? '', /invalid_redirect_uri/, 'the DPI is registered where it runs');
+    assert.doesNotMatch((await page.locator('main').textContent()) ?? '', /invalid_redirect_uri/, 'the DPI is registered where it runs');
     await page.getByRole('button', { name: 'Se connecter avec Pro Santé Connect' }).click();
     await page.waitForURL((url) => url.origin === urls.psc);
     await page.getByLabel(/DOC0042788/).check();
@@ -56,7 +62,7 @@ describe('the sandbox on other ports, in Chromium', () => {
     await page.waitForURL(/\/enrol$/);
     await page.getByRole('button', { name: 'Plus tard' }).click();
     await page.waitForURL(`${urls.dpi}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Kit DOC0042788/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /Bonjour Kit DOC0042788/);
     assert.equal(await page.locator('[data-testid=acr]').textContent(), 'eidas3');
     await screenshot(page, '40-sandbox-ports-dpi');
   });
@@ -64,13 +70,13 @@ describe('the sandbox on other ports, in Chromium', () => {
   it('opens the DMP-like service by single sign-on (its keys fetched on its port), then signs out of both', async () => {
     await page.goto(`${urls.dmp}/login`);
     await page.waitForURL(`${urls.dmp}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Kit DOC0042788/);
-    assert.match(await page.locator('[data-testid=token-type]').textContent() ?? '', /DPoP/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /Bonjour Kit DOC0042788/);
+    assert.match((await page.locator('[data-testid=token-type]').textContent()) ?? '', /DPoP/);
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
     await page.getByRole('button', { name: 'Oui, me déconnecter' }).click();
     await page.waitForURL(`${urls.dmp}/`);
     await page.goto(`${urls.dpi}/`);
-    assert.match(await page.locator('main').textContent() ?? '', /Identifiez-vous avec HospiConnect/, 'the DPI was told by back-channel logout, on its port');
+    assert.match((await page.locator('main').textContent()) ?? '', /Identifiez-vous avec HospiConnect/, 'the DPI was told by back-channel logout, on its port');
     assert.deepEqual(problems, []);
   });
 });

@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 describe('a step-up retried by another practitioner', () => {
-  it('e-CPS refused for eidas3, then a colleague\'s card: the service opens for the colleague', async () => {
+  it("e-CPS refused for eidas3, then a colleague's card: the service opens for the colleague", async () => {
     const context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1000, height: 900 } });
     const page = await context.newPage();
     const problems = watchConsole(page);

@@ -29,8 +29,14 @@ beforeAll(async () => {
   await cdp.send('WebAuthn.enable');
   await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: {
-      protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true,
-      automaticPresenceSimulation: true, defaultBackupEligibility: true, defaultBackupState: true,
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+      defaultBackupEligibility: true,
+      defaultBackupState: true,
     },
   });
 });
@@ -63,9 +69,9 @@ describe('step-up from the DPI to the DMP-like service', () => {
   it('opening the DMP-like service asks for the CPS card, then opens it at eidas3', async () => {
     await page.goto(`${stack.demo!.dmp}/login`);
     await page.waitForURL(/\/interaction\//);
-    assert.match(await page.locator('.notice').textContent() ?? '', /niveau d'authentification plus élevé \(eIDAS élevé, résistant à l'hameçonnage\)/);
+    assert.match((await page.locator('.notice').textContent()) ?? '', /niveau d'authentification plus élevé \(eIDAS élevé, résistant à l'hameçonnage\)/);
     assert.equal(await page.locator('[data-webauthn]').count(), 0, 'the passkey is not offered: it cannot reach eidas3');
-    assert.match(await page.locator('form[action$="/psc"] .hint').textContent() ?? '', /carte CPS/);
+    assert.match((await page.locator('form[action$="/psc"] .hint').textContent()) ?? '', /carte CPS/);
     await screenshot(page, '20-step-up');
     await page.getByRole('button', { name: 'Se connecter avec Pro Santé Connect' }).click();
     await page.getByLabel(/LUCIE TESTPETIT/).check();
@@ -73,8 +79,8 @@ describe('step-up from the DPI to the DMP-like service', () => {
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.waitForURL(`${stack.demo!.dmp}/`);
     assert.equal(await page.locator('[data-testid=acr]').textContent(), 'eidas3');
-    assert.match(await page.locator('[data-testid=token-type]').textContent() ?? '', /DPoP/, 'a FAPI 2.0 client: pushed request, DPoP-bound token');
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Lucie TESTPETIT/);
+    assert.match((await page.locator('[data-testid=token-type]').textContent()) ?? '', /DPoP/, 'a FAPI 2.0 client: pushed request, DPoP-bound token');
+    assert.match((await page.locator('h1').textContent()) ?? '', /Bonjour Lucie TESTPETIT/);
     assert.deepEqual(problems, []);
   });
 });

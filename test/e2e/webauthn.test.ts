@@ -69,24 +69,24 @@ describe('security keys and passkeys in Chromium', () => {
     await page.getByLabel(/MARC TESTBERNARD/).check();
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.waitForURL(/\/enrol$/);
-    assert.match(await page.locator('h1').textContent() ?? '', /Marc, connectez-vous en quelques secondes/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /Marc, connectez-vous en quelques secondes/);
     await page.getByLabel('Nom de la clé (facultatif)').fill('Clé bleue');
     await screenshot(page, '11-enrol');
     await page.getByRole('button', { name: 'Enregistrer ma clé ou mon passkey' }).click();
     await page.waitForURL(`${stack.demo!.dpi}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Marc TESTBERNARD/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /Bonjour Marc TESTBERNARD/);
     const [credential] = await credentialsOf(IDNAT);
     assert.equal(credential?.name, 'Clé bleue');
     assert.equal(credential?.kind, 'security-key');
     assert.deepEqual(problems, []);
   });
 
-  it('passwordless: after sign-out, the key alone opens the DPI with the clinician\'s name', async () => {
+  it("passwordless: after sign-out, the key alone opens the DPI with the clinician's name", async () => {
     await signOutOfDpi();
     await toGatewayLogin();
     await page.getByRole('button', { name: 'Utiliser ma clé de sécurité ou mon téléphone' }).click();
     await page.waitForURL(`${stack.demo!.dpi}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Marc TESTBERNARD/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /Bonjour Marc TESTBERNARD/);
     assert.equal(await page.locator('[data-testid=acr]').textContent(), 'eidas2');
     assert.equal(await page.locator('[data-testid=amr]').textContent(), 'hwk, mfa');
     const [credential] = await credentialsOf(IDNAT);
@@ -96,18 +96,18 @@ describe('security keys and passkeys in Chromium', () => {
   it('single sign-on: the DMP-like service opens without a new ceremony', async () => {
     await page.goto(`${stack.demo!.dmp}/login`);
     await page.waitForURL(`${stack.demo!.dmp}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Marc TESTBERNARD/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /Bonjour Marc TESTBERNARD/);
   });
 
   it('/account lists the key, renames it and shows recent sign-ins', async () => {
     await page.goto(`${stack.issuer}/account`);
     await page.waitForURL(`${stack.issuer}/account`);
-    assert.match(await page.locator('.key-name').textContent() ?? '', /Clé bleue/);
+    assert.match((await page.locator('.key-name').textContent()) ?? '', /Clé bleue/);
     await page.getByLabel('Nouveau nom').fill('Clé du bloc');
     await page.getByRole('button', { name: 'Renommer' }).click();
     await page.waitForSelector('[data-notice=renamed]');
-    assert.match(await page.locator('.key-name').textContent() ?? '', /Clé du bloc/);
-    assert.ok(await page.locator('.sign-ins tbody tr').count() >= 2);
+    assert.match((await page.locator('.key-name').textContent()) ?? '', /Clé du bloc/);
+    assert.ok((await page.locator('.sign-ins tbody tr').count()) >= 2);
     await screenshot(page, '12-account');
     assert.deepEqual(problems, []);
   });
@@ -131,7 +131,7 @@ describe('security keys and passkeys in Chromium', () => {
     await page.getByRole('link', { name: /Retirer « Clé du bloc »/ }).click();
     await page.getByRole('button', { name: /Oui, retirer « Clé du bloc »/ }).click();
     await page.waitForSelector('[data-notice=revoked-last]');
-    assert.match(await page.locator('[data-notice]').textContent() ?? '', /connectez-vous avec Pro Santé Connect/);
+    assert.match((await page.locator('[data-notice]').textContent()) ?? '', /connectez-vous avec Pro Santé Connect/);
     assert.equal((await credentialsOf(IDNAT)).length, 0);
     await signOutOfDpi();
     await toGatewayLogin();
@@ -152,7 +152,7 @@ describe('security keys and passkeys in Chromium', () => {
     await page.waitForURL(/\/enrol$/);
     await page.getByRole('button', { name: 'Plus tard' }).click();
     await page.waitForURL(`${stack.demo!.dpi}/`);
-    assert.match(await page.locator('h1').textContent() ?? '', /Bonjour Marc TESTBERNARD/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /Bonjour Marc TESTBERNARD/);
     assert.deepEqual(problems, []);
   });
 });

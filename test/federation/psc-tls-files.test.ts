@@ -47,14 +47,17 @@ function file(name: string, content: string): string {
 }
 
 describe('readPscTlsFiles', () => {
-  it('gives the client certificate, and the CA certificates Node trusts plus the CA file\'s', () => {
+  it("gives the client certificate, and the CA certificates Node trusts plus the CA file's", () => {
     const material = readPscTlsFiles(psc({ certFile: gateway.certFile, keyFile: gateway.keyFile, caFile: ca.certFile }))!;
     assert.match(material.client!.subject, /CN=hospiconnect-gateway/);
     assert.equal(material.client!.tlsOptions().cert, gateway.cert);
     assert.equal(material.client!.tlsOptions().key, gateway.key);
     assert.equal(material.ca!.length, getCACertificates('default').length + 1);
     const flat = (pem: string) => pem.replace(/\s/g, '');
-    assert.ok(material.ca!.some((c) => flat(c) === flat(ca.cert)), 'the test CA is trusted');
+    assert.ok(
+      material.ca!.some((c) => flat(c) === flat(ca.cert)),
+      'the test CA is trusted',
+    );
   });
 
   it('gives nothing for a client secret without a CA file, and only the CA with one', () => {
@@ -68,7 +71,14 @@ describe('readPscTlsFiles', () => {
     const material = readPscTlsFiles(psc({ certFile: gateway.certFile, keyFile: gateway.keyFile }))!;
     const keyBody = gateway.key.split('\n')[1]!;
     const lines: string[] = [];
-    const logger = pino({ level: 'info' }, { write: (line: string) => { lines.push(line); } });
+    const logger = pino(
+      { level: 'info' },
+      {
+        write: (line: string) => {
+          lines.push(line);
+        },
+      },
+    );
     logger.info({ material, client: material.client }, 'material');
     for (const text of [JSON.stringify(material), inspect(material, { depth: 10, showHidden: true }), lines.join('')]) {
       assert.ok(!text.includes(keyBody), `the key leaks: ${text.slice(0, 200)}`);
@@ -80,8 +90,14 @@ describe('readPscTlsFiles', () => {
     assert.deepEqual(problems(psc({ certFile: join(pki.dir, 'absent.crt'), keyFile: gateway.keyFile })), [
       `config: psc.tls.certFile (PSC_TLS_CERT_FILE) = ${JSON.stringify(join(pki.dir, 'absent.crt'))} — expected a readable PEM file (no such file)`,
     ]);
-    assert.match(problems(psc({ certFile: gateway.certFile, keyFile: pki.dir }))[0]!, /^config: psc\.tls\.keyFile \(PSC_TLS_KEY_FILE\) = .* — expected a readable PEM file \(a folder\)$/);
-    assert.match(problems(psc({ caFile: join(pki.dir, 'absent-ca.pem') }, 'client_secret_basic'))[0]!, /^config: psc\.tls\.caFile \(PSC_TLS_CA_FILE\) = .* — expected a readable PEM file \(no such file\)$/);
+    assert.match(
+      problems(psc({ certFile: gateway.certFile, keyFile: pki.dir }))[0]!,
+      /^config: psc\.tls\.keyFile \(PSC_TLS_KEY_FILE\) = .* — expected a readable PEM file \(a folder\)$/,
+    );
+    assert.match(
+      problems(psc({ caFile: join(pki.dir, 'absent-ca.pem') }, 'client_secret_basic'))[0]!,
+      /^config: psc\.tls\.caFile \(PSC_TLS_CA_FILE\) = .* — expected a readable PEM file \(no such file\)$/,
+    );
   });
 
   it('refuses files that are not PEM, without echoing them', () => {
@@ -89,7 +105,10 @@ describe('readPscTlsFiles', () => {
     execFileSync('/usr/bin/openssl', ['x509', '-in', gateway.certFile, '-outform', 'der', '-out', der]);
     const lines = problems(psc({ certFile: der, keyFile: file('junk.key', 'not a key at all'), caFile: file('junk-ca.pem', 'neither a certificate') }));
     assert.equal(lines.length, 3, lines.join('\n'));
-    assert.match(lines[0]!, /^config: psc\.tls\.certFile \(PSC_TLS_CERT_FILE\) = .* — expected PEM certificates .*this file has none \(DER files must be converted/);
+    assert.match(
+      lines[0]!,
+      /^config: psc\.tls\.certFile \(PSC_TLS_CERT_FILE\) = .* — expected PEM certificates .*this file has none \(DER files must be converted/,
+    );
     assert.match(lines[1]!, /^config: psc\.tls\.keyFile \(PSC_TLS_KEY_FILE\) = .* — expected a PEM private key .*this file has none$/);
     assert.match(lines[2]!, /^config: psc\.tls\.caFile \(PSC_TLS_CA_FILE\) = .* — expected PEM certificates/);
     assert.ok(lines.every((l) => !l.includes('not a key at all') && !l.includes('neither a certificate')));
@@ -99,7 +118,10 @@ describe('readPscTlsFiles', () => {
 
   it('refuses a key that belongs to another certificate, or one under a passphrase', () => {
     const stranger = ca.issue('stranger', '/CN=stranger');
-    assert.match(problems(psc({ certFile: gateway.certFile, keyFile: stranger.keyFile }))[0]!, /^config: psc\.tls\.keyFile \(PSC_TLS_KEY_FILE\) = .* — expected the private key of the certificate in PSC_TLS_CERT_FILE \(.*gateway\.crt\); this key belongs to another certificate$/);
+    assert.match(
+      problems(psc({ certFile: gateway.certFile, keyFile: stranger.keyFile }))[0]!,
+      /^config: psc\.tls\.keyFile \(PSC_TLS_KEY_FILE\) = .* — expected the private key of the certificate in PSC_TLS_CERT_FILE \(.*gateway\.crt\); this key belongs to another certificate$/,
+    );
     const encrypted = join(pki.dir, 'encrypted.key');
     execFileSync('/usr/bin/openssl', ['pkey', '-in', gateway.keyFile, '-aes256', '-passout', 'pass:secret-pass', '-out', encrypted]);
     const line = problems(psc({ certFile: gateway.certFile, keyFile: encrypted }))[0]!;

@@ -12,7 +12,23 @@ import fc from 'fast-check';
 import { parse } from 'node-html-parser';
 import { startStack, RP_REDIRECT, type Stack } from '../support/stack.ts';
 import { authorizationRequest } from '../support/psc-login.ts';
-import { applyMutations, assertHealthy, assertHtmlPage, assertHtmlRefusal, assertNoServerError, base64urlish, encodeComponent, hostileString, parameterMutations, parameterName, percentGarbage, runFuzz, send, type Answer, type ParameterMutation } from './checks.ts';
+import {
+  applyMutations,
+  assertHealthy,
+  assertHtmlPage,
+  assertHtmlRefusal,
+  assertNoServerError,
+  base64urlish,
+  encodeComponent,
+  hostileString,
+  parameterMutations,
+  parameterName,
+  percentGarbage,
+  runFuzz,
+  send,
+  type Answer,
+  type ParameterMutation,
+} from './checks.ts';
 import { stateChanges, stateProbe, type StateProbe } from './state.ts';
 
 let stack: Stack;
@@ -31,35 +47,96 @@ afterAll(async () => {
 });
 
 const PARAMETERS = [
-  'client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method',
-  'acr_values', 'max_age', 'prompt', 'claims', 'request', 'request_uri', 'response_mode', 'login_hint', 'id_token_hint',
-  'ui_locales', 'claims_locales', 'registration', 'resource', 'lang',
+  'client_id',
+  'redirect_uri',
+  'response_type',
+  'scope',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'acr_values',
+  'max_age',
+  'prompt',
+  'claims',
+  'request',
+  'request_uri',
+  'response_mode',
+  'login_hint',
+  'id_token_hint',
+  'ui_locales',
+  'claims_locales',
+  'registration',
+  'resource',
+  'lang',
 ] as const;
 
-const words = (choices: string[]) => fc.subarray(choices).chain((picked) => fc.shuffledSubarray(picked, { minLength: picked.length })).map((w) => w.join(' '));
-const jwtLike = fc.tuple(fc.jsonValue(), fc.jsonValue(), base64urlish)
-  .map(([header, payload, signature]) => [JSON.stringify(header), JSON.stringify(payload)].map((p) => Buffer.from(p ?? 'null').toString('base64url')).concat(signature).join('.'));
+const words = (choices: string[]) =>
+  fc
+    .subarray(choices)
+    .chain((picked) => fc.shuffledSubarray(picked, { minLength: picked.length }))
+    .map((w) => w.join(' '));
+const jwtLike = fc.tuple(fc.jsonValue(), fc.jsonValue(), base64urlish).map(([header, payload, signature]) =>
+  [JSON.stringify(header), JSON.stringify(payload)]
+    .map((p) => Buffer.from(p ?? 'null').toString('base64url'))
+    .concat(signature)
+    .join('.'),
+);
 const claimRequest = fc.oneof(
   fc.constant(null),
   fc.record({ essential: fc.boolean(), value: fc.jsonValue(), values: fc.array(fc.jsonValue(), { maxLength: 4 }) }, { requiredKeys: [] }),
   fc.jsonValue(),
 );
-const claimName = fc.oneof(fc.constantFrom('acr', 'auth_time', 'sub', 'given_name', 'family_name', 'email', 'SubjectRefPro', 'amr', '__proto__'), fc.string({ maxLength: 12 }));
+const claimName = fc.oneof(
+  fc.constantFrom('acr', 'auth_time', 'sub', 'given_name', 'family_name', 'email', 'SubjectRefPro', 'amr', '__proto__'),
+  fc.string({ maxLength: 12 }),
+);
 const claimsParameter = fc.oneof(
-  fc.record({ id_token: fc.dictionary(claimName, claimRequest, { maxKeys: 4 }), userinfo: fc.dictionary(claimName, claimRequest, { maxKeys: 4 }) }, { requiredKeys: [] }).map((c) => JSON.stringify(c)),
+  fc
+    .record(
+      { id_token: fc.dictionary(claimName, claimRequest, { maxKeys: 4 }), userinfo: fc.dictionary(claimName, claimRequest, { maxKeys: 4 }) },
+      { requiredKeys: [] },
+    )
+    .map((c) => JSON.stringify(c)),
   fc.json(),
-  fc.constantFrom('{', '{"id_token":', '{"id_token":{"acr":{"essential":true,"values":["eidas3","eidas9"]}}}', '{"userinfo":{"email":{"essential":true}}}', '{"id_token":{"acr":{"value":"eidas1"}}}', 'null', '[]', '"x"', '{"id_token":null}', '{"__proto__":{"x":1}}'),
+  fc.constantFrom(
+    '{',
+    '{"id_token":',
+    '{"id_token":{"acr":{"essential":true,"values":["eidas3","eidas9"]}}}',
+    '{"userinfo":{"email":{"essential":true}}}',
+    '{"id_token":{"acr":{"value":"eidas1"}}}',
+    'null',
+    '[]',
+    '"x"',
+    '{"id_token":null}',
+    '{"__proto__":{"x":1}}',
+  ),
 );
 
 /** Values a relying party (or an attacker) could plausibly send for each parameter. */
 const PLAUSIBLE: Record<(typeof PARAMETERS)[number], fc.Arbitrary<string>> = {
   client_id: fc.constantFrom('test-rp', 'third-party-rp', 'jwt-userinfo-rp', 'nobody', 'TEST-RP', 'test-rp ', 'hospiconnect-portal'),
-  redirect_uri: fc.constantFrom(RP_REDIRECT, `${RP_REDIRECT}/`, `${RP_REDIRECT}?x=1`, `${RP_REDIRECT}#f`, 'http://127.0.0.1:9/CB', 'http://127.0.0.1:9/other', 'https://evil.example/cb', 'javascript:alert(1)', '//evil.example/cb', 'http://127.0.0.1:9@evil.example/cb', 'http://localhost/interaction/x'),
+  redirect_uri: fc.constantFrom(
+    RP_REDIRECT,
+    `${RP_REDIRECT}/`,
+    `${RP_REDIRECT}?x=1`,
+    `${RP_REDIRECT}#f`,
+    'http://127.0.0.1:9/CB',
+    'http://127.0.0.1:9/other',
+    'https://evil.example/cb',
+    'javascript:alert(1)',
+    '//evil.example/cb',
+    'http://127.0.0.1:9@evil.example/cb',
+    'http://localhost/interaction/x',
+  ),
   response_type: words(['code', 'token', 'id_token', 'none']),
   scope: words(['openid', 'profile', 'scope_all', 'email', 'offline_access', 'rpps', 'unknown']),
   state: fc.string({ maxLength: 40 }),
   nonce: fc.string({ maxLength: 40 }),
-  code_challenge: fc.oneof(fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('base64url')), base64urlish),
+  code_challenge: fc.oneof(
+    fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('base64url')),
+    base64urlish,
+  ),
   code_challenge_method: fc.constantFrom('S256', 'plain', 'S512', 's256', '', 'none'),
   acr_values: words(['eidas1', 'eidas2', 'eidas3', 'eidas9', 'urn:x']),
   max_age: fc.oneof(fc.integer({ min: -10, max: 2 ** 40 }).map(String), fc.constantFrom('0', '1.5', '1e3', '-0', ' 5', '0x10', '9'.repeat(40))),
@@ -79,14 +156,17 @@ const PLAUSIBLE: Record<(typeof PARAMETERS)[number], fc.Arbitrary<string>> = {
 
 type Mutation = ParameterMutation | { kind: 'raw'; fragment: string };
 
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  ...parameterMutations(PARAMETERS, PLAUSIBLE, { set: 6, delete: 2, duplicate: 2 }),
-  { arbitrary: percentGarbage.map((fragment): Mutation => ({ kind: 'raw', fragment })), weight: 1 },
-);
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(...parameterMutations(PARAMETERS, PLAUSIBLE, { set: 6, delete: 2, duplicate: 2 }), {
+  arbitrary: percentGarbage.map((fragment): Mutation => ({ kind: 'raw', fragment })),
+  weight: 1,
+});
 
 /** The query string of the valid request with the mutations applied (raw fragments appended as they are). */
 function mutatedQuery(mutations: Mutation[]): string {
-  const params = applyMutations(valid, mutations.filter((m): m is ParameterMutation => m.kind !== 'raw'));
+  const params = applyMutations(
+    valid,
+    mutations.filter((m): m is ParameterMutation => m.kind !== 'raw'),
+  );
   const raw = mutations.flatMap((m) => (m.kind === 'raw' ? [m.fragment] : []));
   return [...params.map(([k, v]) => `${encodeComponent(k)}=${encodeComponent(v)}`), ...raw].join('&');
 }
@@ -115,7 +195,10 @@ async function checkAuthorizationAnswer(answer: Answer, context: string): Promis
     assert.equal(target.origin, stack.issuer, `${context}: redirects only to the registered redirect_uri or the gateway (got ${target.href})`);
     assert.match(target.pathname, /^\/interaction\/[A-Za-z0-9_-]+$/, `${context}: redirects only to the gateway's interaction page (got ${target.href})`);
     // Accepted: the interaction page itself copes with whatever was accepted (claims, acr_values…).
-    const cookie = answer.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = answer.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const page = await send(target.href, { headers: { accept: 'text/html', cookie } });
     assertNoServerError(page, `${context} → ${target.pathname}`);
     if (page.status < 300 || page.status >= 400) assertHtmlPage(page, `${context} → ${target.pathname}`);
@@ -145,9 +228,12 @@ async function fuzzAuthorization(query: string): Promise<void> {
 
 describe('fuzzing GET /auth', () => {
   it('mutations of a valid authorization request: no 5xx, refusals structured and stateless, redirects only where allowed', async () => {
-    await runFuzz(fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 6 }), async (mutations) => {
-      await fuzzAuthorization(mutatedQuery(mutations));
-    }), 150);
+    await runFuzz(
+      fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 6 }), async (mutations) => {
+        await fuzzAuthorization(mutatedQuery(mutations));
+      }),
+      150,
+    );
     await assertHealthy(stack);
   });
 
@@ -158,9 +244,12 @@ describe('fuzzing GET /auth', () => {
       fc.integer({ min: 60, max: 90 }).map((n) => Array.from({ length: n }, (_, i) => `p${i}=1`).join('&')),
       fc.string({ unit: 'binary', maxLength: 60 }).map((s) => encodeComponent(s).replace(/%3D/g, '=').replace(/%26/g, '&')),
     );
-    await runFuzz(fc.asyncProperty(query, async (q) => {
-      await fuzzAuthorization(q);
-    }), 60);
+    await runFuzz(
+      fc.asyncProperty(query, async (q) => {
+        await fuzzAuthorization(q);
+      }),
+      60,
+    );
     await assertHealthy(stack);
   });
 });
@@ -191,11 +280,23 @@ describe('fuzzing POST /auth', () => {
   it('mutations of a valid authorization request as a form body, and bodies of other types', async () => {
     const contentType = fc.oneof(
       { arbitrary: fc.constant('application/x-www-form-urlencoded'), weight: 6 },
-      { arbitrary: fc.constantFrom('application/json', 'text/plain', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded; charset=latin1', ''), weight: 1 },
+      {
+        arbitrary: fc.constantFrom(
+          'application/json',
+          'text/plain',
+          'multipart/form-data; boundary=x',
+          'application/x-www-form-urlencoded; charset=latin1',
+          '',
+        ),
+        weight: 1,
+      },
     );
-    await runFuzz(fc.asyncProperty(fc.array(mutation, { minLength: 0, maxLength: 6 }), contentType, async (mutations, type) => {
-      await fuzzAuthorizationPost(mutatedQuery(mutations), type);
-    }), 80);
+    await runFuzz(
+      fc.asyncProperty(fc.array(mutation, { minLength: 0, maxLength: 6 }), contentType, async (mutations, type) => {
+        await fuzzAuthorizationPost(mutatedQuery(mutations), type);
+      }),
+      80,
+    );
     await assertHealthy(stack);
   });
 });

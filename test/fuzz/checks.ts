@@ -47,7 +47,11 @@ export async function send(url: string, init: SendInit = {}): Promise<Answer> {
   });
   const body = await response.text();
   let json: unknown;
-  try { json = JSON.parse(body); } catch { json = undefined; }
+  try {
+    json = JSON.parse(body);
+  } catch {
+    json = undefined;
+  }
   return { status: response.status, headers: response.headers, body, json };
 }
 
@@ -69,7 +73,11 @@ export function refusedByHttpServer(answer: Answer): boolean {
  * left out of the stack trace search: the language switch echoes the request's own URL.
  */
 export function assertHtmlPage(answer: Answer, context: string): void {
-  assert.match(answer.headers.get('content-type') ?? '', /^text\/html/, `${context}: an HTML page (got ${answer.headers.get('content-type')}: ${answer.body.slice(0, 200)})`);
+  assert.match(
+    answer.headers.get('content-type') ?? '',
+    /^text\/html/,
+    `${context}: an HTML page (got ${answer.headers.get('content-type')}: ${answer.body.slice(0, 200)})`,
+  );
   const main = parse(answer.body).querySelector('main');
   assert.ok(main, `${context}: the page has a <main>: ${answer.body.slice(0, 300)}`);
   assert.ok(main.text.trim().length > 0, `${context}: the <main> says something`);
@@ -87,7 +95,11 @@ export function assertHtmlRefusal(answer: Answer, context: string): void {
 /** A JSON answer; when it refuses, a string `error`. Never a stack trace. */
 export function assertJsonAnswer(answer: Answer, context: string): void {
   assertNoServerError(answer, context);
-  assert.match(answer.headers.get('content-type') ?? '', /^application\/json/, `${context}: JSON (got ${answer.headers.get('content-type')}: ${answer.body.slice(0, 200)})`);
+  assert.match(
+    answer.headers.get('content-type') ?? '',
+    /^application\/json/,
+    `${context}: JSON (got ${answer.headers.get('content-type')}: ${answer.body.slice(0, 200)})`,
+  );
   assert.notEqual(answer.json, undefined, `${context}: the body parses as JSON: ${answer.body.slice(0, 200)}`);
   if (answer.status >= 400) {
     assert.equal(typeof (answer.json as { error?: unknown } | null)?.error, 'string', `${context}: a string error: ${answer.body.slice(0, 200)}`);
@@ -142,7 +154,8 @@ export function formEncode(pairs: Array<[string, string]>): string {
 const controlChar = fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c));
 
 /** A string repeated to a large size (around the gateway's 4 KiB value limit and beyond). */
-export const longString = fc.record({ unit: fc.string({ minLength: 1, maxLength: 3 }), times: fc.integer({ min: 500, max: 6000 }) })
+export const longString = fc
+  .record({ unit: fc.string({ minLength: 1, maxLength: 3 }), times: fc.integer({ min: 500, max: 6000 }) })
   .map(({ unit, times }) => unit.repeat(Math.ceil(times / unit.length)));
 
 /** A string of any kind: ASCII, any Unicode (lone surrogates included), control characters, huge. */
@@ -151,14 +164,47 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
   { arbitrary: fc.string({ unit: 'grapheme', maxLength: 30 }), weight: 2 },
   { arbitrary: fc.string({ unit: 'binary', maxLength: 30 }), weight: 2 },
   { arbitrary: fc.string({ unit: controlChar, minLength: 1, maxLength: 10 }), weight: 1 },
-  { arbitrary: fc.constantFrom('', ' ', 'null', 'undefined', '[]', '{}', '0', '-1', '1e999', 'NaN', '__proto__', 'constructor', '../../etc/passwd', '<script>alert(1)</script>', '"\'><img src=x>', '\u202e\u0000\ufeff', 'é'.normalize('NFD'), '%00', '%', '\r\nSet-Cookie: x=1'), weight: 2 },
+  {
+    arbitrary: fc.constantFrom(
+      '',
+      ' ',
+      'null',
+      'undefined',
+      '[]',
+      '{}',
+      '0',
+      '-1',
+      '1e999',
+      'NaN',
+      '__proto__',
+      'constructor',
+      '../../etc/passwd',
+      '<script>alert(1)</script>',
+      '"\'><img src=x>',
+      '\u202e\u0000\ufeff',
+      'é'.normalize('NFD'),
+      '%00',
+      '%',
+      '\r\nSet-Cookie: x=1',
+    ),
+    weight: 2,
+  },
   { arbitrary: longString, weight: 1 },
 );
 
 /** A raw (not encoded) fragment of a query string or form body: percent-encoding garbage. */
 export const percentGarbage: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom('%', '%%', '%zz', '%E0%A4%A', '%C0%AF', '%ED%A0%80', '%FF%FE', '%00', '%0d%0a', '%uD83D', '+%2B+', '&&&', '==', '=&=', ';', '%25%32%35'),
-  fc.array(fc.oneof(fc.constant('%'), fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEFgz'), maxLength: 2 }).map((h) => `%${h}`), fc.string({ maxLength: 3 })), { minLength: 1, maxLength: 6 }).map((parts) => parts.join('')),
+  fc
+    .array(
+      fc.oneof(
+        fc.constant('%'),
+        fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEFgz'), maxLength: 2 }).map((h) => `%${h}`),
+        fc.string({ maxLength: 3 }),
+      ),
+      { minLength: 1, maxLength: 6 },
+    )
+    .map((parts) => parts.join('')),
 );
 
 /** A parameter name: a known one or anything. */
@@ -180,17 +226,13 @@ export const base64urlish: fc.Arbitrary<string> = fc.oneof(
  * (weight 3; a hostile string when the table has no such name) or a hostile string (weight 2).
  */
 export function valueFor(plausible: Readonly<Record<string, fc.Arbitrary<string>>>): (name: string) => fc.Arbitrary<string> {
-  return (name) => fc.oneof(
-    { arbitrary: Object.hasOwn(plausible, name) ? plausible[name]! : hostileString, weight: 3 },
-    { arbitrary: hostileString, weight: 2 },
-  );
+  return (name) =>
+    fc.oneof({ arbitrary: Object.hasOwn(plausible, name) ? plausible[name]! : hostileString, weight: 3 }, { arbitrary: hostileString, weight: 2 });
 }
 
 /** One change to a request's parameters (a name known or anything, a value from valueFor). */
 export type ParameterMutation =
-  | { kind: 'set'; name: string; value: string }
-  | { kind: 'delete'; name: string }
-  | { kind: 'duplicate'; name: string; value: string };
+  { kind: 'set'; name: string; value: string } | { kind: 'delete'; name: string } | { kind: 'duplicate'; name: string; value: string };
 
 /**
  * The parameters with the mutations applied in order: `set` replaces the first parameter of
@@ -226,6 +268,9 @@ export function parameterMutations(
   return [
     { arbitrary: parameterName(names).chain((name) => value(name).map((v): ParameterMutation => ({ kind: 'set', name, value: v }))), weight: weights.set },
     { arbitrary: parameterName(names).map((name): ParameterMutation => ({ kind: 'delete', name })), weight: weights.delete },
-    { arbitrary: parameterName(names).chain((name) => value(name).map((v): ParameterMutation => ({ kind: 'duplicate', name, value: v }))), weight: weights.duplicate },
+    {
+      arbitrary: parameterName(names).chain((name) => value(name).map((v): ParameterMutation => ({ kind: 'duplicate', name, value: v }))),
+      weight: weights.duplicate,
+    },
   ];
 }

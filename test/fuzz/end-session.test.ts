@@ -13,7 +13,21 @@ import fc from 'fast-check';
 import { startStack, RP_POST_LOGOUT, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
-import { applyMutations, assertHealthy, assertHtmlPage, assertHtmlRefusal, assertNoServerError, base64urlish, formEncode, hostileString, parameterMutations, runFuzz, send, type Answer, type ParameterMutation } from './checks.ts';
+import {
+  applyMutations,
+  assertHealthy,
+  assertHtmlPage,
+  assertHtmlRefusal,
+  assertNoServerError,
+  base64urlish,
+  formEncode,
+  hostileString,
+  parameterMutations,
+  runFuzz,
+  send,
+  type Answer,
+  type ParameterMutation,
+} from './checks.ts';
 import { stateChanges, stateProbe, type StateProbe } from './state.ts';
 
 let stack: Stack;
@@ -37,12 +51,24 @@ afterAll(async () => {
 
 const PARAMETERS = ['id_token_hint', 'post_logout_redirect_uri', 'state', 'client_id', 'ui_locales', 'logout_hint', 'xsrf', 'logout'] as const;
 
-const jwtLike = fc.tuple(fc.jsonValue(), fc.jsonValue(), base64urlish)
-  .map(([header, payload, signature]) => [JSON.stringify(header), JSON.stringify(payload)].map((p) => Buffer.from(p ?? 'null').toString('base64url')).concat(signature).join('.'));
+const jwtLike = fc.tuple(fc.jsonValue(), fc.jsonValue(), base64urlish).map(([header, payload, signature]) =>
+  [JSON.stringify(header), JSON.stringify(payload)]
+    .map((p) => Buffer.from(p ?? 'null').toString('base64url'))
+    .concat(signature)
+    .join('.'),
+);
 
 const PLAUSIBLE: Record<(typeof PARAMETERS)[number], fc.Arbitrary<string>> = {
   id_token_hint: fc.oneof(fc.constant('REAL'), jwtLike, fc.constantFrom('a.b.c', 'eyJhbGciOiJub25lIn0.e30.')),
-  post_logout_redirect_uri: fc.constantFrom(RP_POST_LOGOUT, `${RP_POST_LOGOUT}/`, `${RP_POST_LOGOUT}?x=1`, 'https://evil.example/bye', '//evil.example', 'javascript:alert(1)', 'http://127.0.0.1:9@evil.example/bye'),
+  post_logout_redirect_uri: fc.constantFrom(
+    RP_POST_LOGOUT,
+    `${RP_POST_LOGOUT}/`,
+    `${RP_POST_LOGOUT}?x=1`,
+    'https://evil.example/bye',
+    '//evil.example',
+    'javascript:alert(1)',
+    'http://127.0.0.1:9@evil.example/bye',
+  ),
   state: fc.string({ maxLength: 40 }),
   client_id: fc.constantFrom('test-rp', 'third-party-rp', 'nobody', 'hospiconnect-portal', ''),
   ui_locales: fc.constantFrom('fr', 'en', 'xx', 'fr en'),
@@ -51,11 +77,20 @@ const PLAUSIBLE: Record<(typeof PARAMETERS)[number], fc.Arbitrary<string>> = {
   logout: fc.constantFrom('yes', 'no', ''),
 };
 
-const valid = (): Array<[string, string]> => [['id_token_hint', idToken], ['post_logout_redirect_uri', RP_POST_LOGOUT], ['state', 'fuzz-state-1']];
+const valid = (): Array<[string, string]> => [
+  ['id_token_hint', idToken],
+  ['post_logout_redirect_uri', RP_POST_LOGOUT],
+  ['state', 'fuzz-state-1'],
+];
 
 function mutated(mutations: ParameterMutation[]): string {
   // 'REAL' stands for the real ID token, known only once the stack has signed someone in.
-  return formEncode(applyMutations(valid(), mutations.map((m) => (m.kind !== 'delete' && m.value === 'REAL' ? { ...m, value: idToken } : m))));
+  return formEncode(
+    applyMutations(
+      valid(),
+      mutations.map((m) => (m.kind !== 'delete' && m.value === 'REAL' ? { ...m, value: idToken } : m)),
+    ),
+  );
 }
 
 /** Where a logout answer may send the browser: the gateway, or test-rp's registered address. */
@@ -76,14 +111,19 @@ async function checkGet(query: string, withSession: boolean): Promise<void> {
   assertNoServerError(answer, context);
   if (answer.status >= 300 && answer.status < 400) assertAllowedRedirect(answer, context);
   else if (answer.status >= 400) assertHtmlRefusal(answer, context);
-  else if (!withSession && answer.body.includes(`<form method="post" action="${stack.issuer}/session/end/confirm">`)) return; // no session: oidc-provider's self-posting confirmation (its script allowed by hash)
+  else if (!withSession && answer.body.includes(`<form method="post" action="${stack.issuer}/session/end/confirm">`))
+    return; // no session: oidc-provider's self-posting confirmation (its script allowed by hash)
   else assertHtmlPage(answer, context);
 }
 
 async function checkPost(body: string, contentType: string, withSession: boolean): Promise<void> {
   const context = `POST /session/end (${contentType}) ${body.slice(0, 400)}`;
   const before = await probe.snapshot();
-  const answer = await send(`${stack.issuer}/session/end`, { method: 'POST', headers: { accept: 'text/html', 'content-type': contentType, ...(withSession ? { cookie: sessionCookie } : {}) }, body });
+  const answer = await send(`${stack.issuer}/session/end`, {
+    method: 'POST',
+    headers: { accept: 'text/html', 'content-type': contentType, ...(withSession ? { cookie: sessionCookie } : {}) },
+    body,
+  });
   assertNoServerError(answer, context);
   assert.deepEqual(stateChanges(before, await probe.snapshot()), [], `${context}: the POST itself stores nothing (status ${answer.status})`);
   if (answer.status !== 303) return assertHtmlRefusal(answer, context);
@@ -101,22 +141,32 @@ describe('fuzzing /session/end', () => {
       { arbitrary: fc.constant('application/x-www-form-urlencoded'), weight: 6 },
       { arbitrary: fc.constantFrom('application/json', 'text/plain', 'multipart/form-data; boundary=x', ''), weight: 1 },
     );
-    await runFuzz(fc.asyncProperty(fc.array(mutation, { maxLength: 5 }), fc.boolean(), fc.boolean(), contentType, async (mutations, usePost, withSession, type) => {
-      const params = mutated(mutations);
-      if (usePost) await checkPost(params, type, withSession);
-      else await checkGet(params, withSession);
-    }), 80);
+    await runFuzz(
+      fc.asyncProperty(fc.array(mutation, { maxLength: 5 }), fc.boolean(), fc.boolean(), contentType, async (mutations, usePost, withSession, type) => {
+        const params = mutated(mutations);
+        if (usePost) await checkPost(params, type, withSession);
+        else await checkGet(params, withSession);
+      }),
+      80,
+    );
     assert.equal(await sessionStillLive(), true, 'no request without the confirmation form ended the session');
     await assertHealthy(stack);
   });
 
   it('raw bodies of any kind are refused or forwarded, never a 5xx', async () => {
-    const body = fc.oneof(hostileString, fc.array(fc.tuple(fc.constantFrom(...PARAMETERS), hostileString), { maxLength: 8 }).map((pairs) => formEncode(pairs)));
+    const body = fc.oneof(
+      hostileString,
+      fc.array(fc.tuple(fc.constantFrom(...PARAMETERS), hostileString), { maxLength: 8 }).map((pairs) => formEncode(pairs)),
+    );
     // Found by this property: 5,991 raw `$` pass the body's 8 KiB but not once encoded for the
     // URL of the 303 (%24 each, an 18 KiB Location the client cannot read).
-    await runFuzz(fc.asyncProperty(body, async (raw) => {
-      await checkPost(raw, 'application/x-www-form-urlencoded', false);
-    }), 40, [['$'.repeat(5991)]]);
+    await runFuzz(
+      fc.asyncProperty(body, async (raw) => {
+        await checkPost(raw, 'application/x-www-form-urlencoded', false);
+      }),
+      40,
+      [['$'.repeat(5991)]],
+    );
     await assertHealthy(stack);
   });
 });

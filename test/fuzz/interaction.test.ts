@@ -15,7 +15,19 @@ import { TestBrowser, type Page } from '../support/browser.ts';
 import { authorizationRequest, isRpRedirect, loginAtPsc } from '../support/psc-login.ts';
 import { ceremony, followToRp, interactionPath, loginPage, pscUntilNextStep } from '../support/key-journey.ts';
 import { createSoftAuthenticator } from '../support/soft-authenticator.ts';
-import { assertHealthy, assertHtmlPage, assertHtmlRefusal, assertNoServerError, encodeComponent, formEncode, hostileString, percentGarbage, runFuzz, send, type Answer } from './checks.ts';
+import {
+  assertHealthy,
+  assertHtmlPage,
+  assertHtmlRefusal,
+  assertNoServerError,
+  encodeComponent,
+  formEncode,
+  hostileString,
+  percentGarbage,
+  runFuzz,
+  send,
+  type Answer,
+} from './checks.ts';
 import { stateChanges, stateProbe, type StateProbe } from './state.ts';
 
 let stack: Stack;
@@ -25,7 +37,11 @@ let probe: StateProbe;
 const KEY_OWNER = '810102345672';
 
 beforeAll(async () => {
-  stack = await startStack({ name: 'fuzz-interaction', overrides: { 'limits.enabled': false }, clientOverrides: { 'jwt-userinfo-rp': { key_after_ecps: true } } });
+  stack = await startStack({
+    name: 'fuzz-interaction',
+    overrides: { 'limits.enabled': false },
+    clientOverrides: { 'jwt-userinfo-rp': { key_after_ecps: true } },
+  });
   probe = await stateProbe(stack.prefix);
   const browser = new TestBrowser();
   const { page } = await pscUntilNextStep(stack, browser, { practitioner: KEY_OWNER, means: 'card' });
@@ -99,14 +115,23 @@ const ROUTES = [
 
 /** A uid that is not the live interaction's: any string (encoded), or raw path garbage. */
 const foreignUid = fc.oneof(
-  { arbitrary: fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-'), minLength: 10, maxLength: 64 }), weight: 3 },
+  {
+    arbitrary: fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-'), minLength: 10, maxLength: 64 }),
+    weight: 3,
+  },
   { arbitrary: hostileString.filter((s) => s.length > 0).map(encodeComponent), weight: 3 },
   { arbitrary: percentGarbage.map((g) => g.replace(/[/?#]/g, '')).filter((g) => g.length > 0), weight: 1 },
   { arbitrary: fc.constantFrom('..', '.', '%2e%2e', '%2F', 'a%2Fb', '%00', 'x'.repeat(300), '%7Bbad%7D', 'undefined', '__proto__'), weight: 1 },
 );
 
 /** A Cookie header value fetch accepts. */
-const cookieSafe = fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).filter((c) => c !== 0x3b).map((c) => String.fromCharCode(c)), maxLength: 80 });
+const cookieSafe = fc.string({
+  unit: fc
+    .integer({ min: 0x21, max: 0x7e })
+    .filter((c) => c !== 0x3b)
+    .map((c) => String.fromCharCode(c)),
+  maxLength: 80,
+});
 
 type CookieChoice =
   | { kind: 'real' }
@@ -121,7 +146,11 @@ const cookieChoice: fc.Arbitrary<CookieChoice> = fc.oneof(
   { arbitrary: fc.record({ at: fc.nat(), with: fc.constantFrom(...'AZaz09-_=.') }).map((t): CookieChoice => ({ kind: 'tampered', ...t })), weight: 1 },
   { arbitrary: fc.constant<CookieChoice>({ kind: 'unsigned' }), weight: 1 },
   {
-    arbitrary: fc.array(fc.tuple(fc.constantFrom('hc_interaction', 'hc_interaction.sig', 'hc_session', 'hc_session.sig', 'hc_interaction_resume', 'lang', 'x'), cookieSafe), { minLength: 1, maxLength: 4 })
+    arbitrary: fc
+      .array(
+        fc.tuple(fc.constantFrom('hc_interaction', 'hc_interaction.sig', 'hc_session', 'hc_session.sig', 'hc_interaction_resume', 'lang', 'x'), cookieSafe),
+        { minLength: 1, maxLength: 4 },
+      )
       .map((pairs): CookieChoice => ({ kind: 'garbage', pairs })),
     weight: 2,
   },
@@ -129,8 +158,10 @@ const cookieChoice: fc.Arbitrary<CookieChoice> = fc.oneof(
 
 function cookieHeader(choice: CookieChoice, real: string | undefined): string | undefined {
   switch (choice.kind) {
-    case 'real': return real || undefined;
-    case 'none': return undefined;
+    case 'real':
+      return real || undefined;
+    case 'none':
+      return undefined;
     case 'tampered': {
       if (!real) return undefined;
       // Change one character of a cookie value (after its `=`).
@@ -138,8 +169,15 @@ function cookieHeader(choice: CookieChoice, real: string | undefined): string | 
       const at = values.length ? values[choice.at % values.length]! + (choice.at % 7) : 0;
       return `${real.slice(0, at)}${choice.with}${real.slice(at + 1)}`;
     }
-    case 'unsigned': return real?.split('; ').filter((c) => !c.split('=')[0]!.endsWith('.sig')).join('; ') || undefined;
-    default: return choice.pairs.map(([k, v]) => `${k}=${v}`).join('; ');
+    case 'unsigned':
+      return (
+        real
+          ?.split('; ')
+          .filter((c) => !c.split('=')[0]!.endsWith('.sig'))
+          .join('; ') || undefined
+      );
+    default:
+      return choice.pairs.map(([k, v]) => `${k}=${v}`).join('; ');
   }
 }
 
@@ -151,13 +189,40 @@ type Body =
   | { kind: 'binary'; bytes: Uint8Array; contentType: string }
   | { kind: 'none' };
 
-const formType = fc.constantFrom('application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=iso-8859-1', 'application/x-www-form-urlencoded; charset=koi8-r', 'application/x-www-form-urlencoded; charset=nope');
-const anyType = fc.oneof(formType, fc.constantFrom('application/json', 'text/plain', 'multipart/form-data; boundary=x', 'application/octet-stream', ''), cookieSafe);
+const formType = fc.constantFrom(
+  'application/x-www-form-urlencoded',
+  'application/x-www-form-urlencoded; charset=iso-8859-1',
+  'application/x-www-form-urlencoded; charset=koi8-r',
+  'application/x-www-form-urlencoded; charset=nope',
+);
+const anyType = fc.oneof(
+  formType,
+  fc.constantFrom('application/json', 'text/plain', 'multipart/form-data; boundary=x', 'application/octet-stream', ''),
+  cookieSafe,
+);
 
 const body: fc.Arbitrary<Body> = fc.oneof(
-  { arbitrary: fc.record({ pairs: fc.array(fc.tuple(fc.oneof(fc.constantFrom(...FIELDS), hostileString), hostileString), { maxLength: 8 }), contentType: formType }).map((b): Body => ({ kind: 'form', ...b })), weight: 5 },
-  { arbitrary: fc.record({ pairs: fc.integer({ min: 19, max: 40 }).map((n) => Array.from({ length: n }, (_, i): [string, string] => [`f${i}`, '1'])), contentType: formType }).map((b): Body => ({ kind: 'form', ...b })), weight: 1 },
-  { arbitrary: fc.record({ text: fc.oneof(percentGarbage, fc.json(), fc.constantFrom('a'.repeat(200_000), '=&=&', '%')), contentType: anyType }).map((b): Body => ({ kind: 'raw', ...b })), weight: 2 },
+  {
+    arbitrary: fc
+      .record({ pairs: fc.array(fc.tuple(fc.oneof(fc.constantFrom(...FIELDS), hostileString), hostileString), { maxLength: 8 }), contentType: formType })
+      .map((b): Body => ({ kind: 'form', ...b })),
+    weight: 5,
+  },
+  {
+    arbitrary: fc
+      .record({
+        pairs: fc.integer({ min: 19, max: 40 }).map((n) => Array.from({ length: n }, (_, i): [string, string] => [`f${i}`, '1'])),
+        contentType: formType,
+      })
+      .map((b): Body => ({ kind: 'form', ...b })),
+    weight: 1,
+  },
+  {
+    arbitrary: fc
+      .record({ text: fc.oneof(percentGarbage, fc.json(), fc.constantFrom('a'.repeat(200_000), '=&=&', '%')), contentType: anyType })
+      .map((b): Body => ({ kind: 'raw', ...b })),
+    weight: 2,
+  },
   { arbitrary: fc.record({ bytes: fc.uint8Array({ maxLength: 200 }), contentType: anyType }).map((b): Body => ({ kind: 'binary', ...b })), weight: 1 },
   { arbitrary: fc.constant<Body>({ kind: 'none' }), weight: 1 },
 );
@@ -175,7 +240,10 @@ function assertRedirectTarget(answer: Answer, context: string): void {
   const location = answer.headers.get('location');
   assert.ok(location, `${context}: a redirect has a location`);
   const target = new URL(location, stack.issuer);
-  assert.ok(target.origin === stack.issuer || target.origin === new URL(stack.psc.issuer).origin, `${context}: redirects to the gateway or PSC only (got ${target.href})`);
+  assert.ok(
+    target.origin === stack.issuer || target.origin === new URL(stack.psc.issuer).origin,
+    `${context}: redirects to the gateway or PSC only (got ${target.href})`,
+  );
 }
 
 /** The `_csrf` field of a form body: the interaction's own token, none, or another value. */
@@ -188,11 +256,18 @@ const csrfChoice: fc.Arbitrary<CsrfChoice> = fc.oneof(
 
 function withCsrf(b: Body, choice: CsrfChoice, live: Live | undefined): Body {
   if (b.kind !== 'form' || choice.kind === 'none') return b;
-  const token = choice.kind === 'real' ? live?.csrf ?? '' : choice.value;
+  const token = choice.kind === 'real' ? (live?.csrf ?? '') : choice.value;
   return { ...b, pairs: [['_csrf', token], ...b.pairs] };
 }
 
-interface Target { stage: Stage | 'none'; uid: 'real' | string; route: number; cookie: CookieChoice; csrf: CsrfChoice; body: Body }
+interface Target {
+  stage: Stage | 'none';
+  uid: 'real' | string;
+  route: number;
+  cookie: CookieChoice;
+  csrf: CsrfChoice;
+  body: Body;
+}
 
 async function fuzzInteraction({ stage, uid, route, cookie, csrf, body: b }: Target): Promise<void> {
   const { method, path } = ROUTES[route % ROUTES.length]!;
@@ -215,25 +290,56 @@ async function fuzzInteraction({ stage, uid, route, cookie, csrf, body: b }: Tar
   else assertHtmlPage(answer, context);
   // The application asked for a key after e-CPS: the login waiting for it must not be finished
   // by the enrolment offer's "later" (or any form other than the second factor's own ceremony).
-  assert.ok(!(stage === 'second-factor' && method === 'POST' && (path === '/enrol/skip' || path === '/consent')), `${context}: a login waiting for its second factor was finished without it (status ${answer.status}, to ${answer.headers.get('location')})`);
+  assert.ok(
+    !(stage === 'second-factor' && method === 'POST' && (path === '/enrol/skip' || path === '/consent')),
+    `${context}: a login waiting for its second factor was finished without it (status ${answer.status}, to ${answer.headers.get('location')})`,
+  );
   // Accepted: the interaction may have moved on (PSC started, login finished, consent given).
   if (stage !== 'none' && method === 'POST') live.delete(stage);
 }
 
 describe('fuzzing the interaction routes', () => {
   it('without an interaction: random uids, cookies and form bodies are refused with a page, storing nothing', async () => {
-    const target = fc.record({ stage: fc.constant<'none'>('none'), uid: fc.oneof(fc.constant('real'), foreignUid), route: fc.nat(), cookie: cookieChoice, csrf: csrfChoice, body });
+    const target = fc.record({
+      stage: fc.constant<'none'>('none'),
+      uid: fc.oneof(fc.constant('real'), foreignUid),
+      route: fc.nat(),
+      cookie: cookieChoice,
+      csrf: csrfChoice,
+      body,
+    });
     await runFuzz(fc.asyncProperty(target, fuzzInteraction), 150);
     await assertHealthy(stack);
   });
 
   it('with a live interaction (login, enrolment offer, consent, second factor): its uid or another, its cookie and token or not, random bodies', async () => {
-    const stage = fc.oneof({ arbitrary: fc.constant<Stage>('login'), weight: 3 }, { arbitrary: fc.constant<Stage>('enrol'), weight: 2 }, { arbitrary: fc.constant<Stage>('consent'), weight: 2 }, { arbitrary: fc.constant<Stage>('second-factor'), weight: 2 });
-    const target = fc.record({ stage, uid: fc.oneof({ arbitrary: fc.constant('real'), weight: 4 }, { arbitrary: foreignUid, weight: 1 }), route: fc.nat(), cookie: cookieChoice, csrf: csrfChoice, body });
+    const stage = fc.oneof(
+      { arbitrary: fc.constant<Stage>('login'), weight: 3 },
+      { arbitrary: fc.constant<Stage>('enrol'), weight: 2 },
+      { arbitrary: fc.constant<Stage>('consent'), weight: 2 },
+      { arbitrary: fc.constant<Stage>('second-factor'), weight: 2 },
+    );
+    const target = fc.record({
+      stage,
+      uid: fc.oneof({ arbitrary: fc.constant('real'), weight: 4 }, { arbitrary: foreignUid, weight: 1 }),
+      route: fc.nat(),
+      cookie: cookieChoice,
+      csrf: csrfChoice,
+      body,
+    });
     // Found by this property (minimised): "later" on the enrolment offer, posted while the login
     // waits for the key the application asked for after e-CPS, finishes it without that key.
     const found: Array<[Target]> = [
-      [{ stage: 'second-factor', uid: 'real', route: ROUTES.findIndex((r) => r.path === '/enrol/skip'), cookie: { kind: 'real' }, csrf: { kind: 'real' }, body: { kind: 'form', pairs: [], contentType: 'application/x-www-form-urlencoded' } }],
+      [
+        {
+          stage: 'second-factor',
+          uid: 'real',
+          route: ROUTES.findIndex((r) => r.path === '/enrol/skip'),
+          cookie: { kind: 'real' },
+          csrf: { kind: 'real' },
+          body: { kind: 'form', pairs: [], contentType: 'application/x-www-form-urlencoded' },
+        },
+      ],
     ];
     await runFuzz(fc.asyncProperty(target, fuzzInteraction), 150, found);
     await assertHealthy(stack);

@@ -53,17 +53,28 @@ async function codeOfAnotherRoundTrip(): Promise<string> {
   const other = new TestBrowser();
   const page = (await loginPage(stack, other)).page;
   const atPsc = await other.submit(page, 'form[action$="/psc"]');
-  const back = await other.submit(atPsc.page!, 'form.login-form', { action: 'login', practitioner: '899700427885', means: 'card', forceAcr: '', forceAuthMode: '' }, { stopAt: isCallback });
+  const back = await other.submit(
+    atPsc.page!,
+    'form.login-form',
+    { action: 'login', practitioner: '899700427885', means: 'card', forceAcr: '', forceAuthMode: '' },
+    { stopAt: isCallback },
+  );
   assert.ok(back.stoppedAt, 'PSC sends the browser back with a code');
   return back.stoppedAt.searchParams.get('code')!;
 }
 
-type StateChoice = { kind: 'real' } | { kind: 'absent' } | { kind: 'shaped'; value: string } | { kind: 'hostile'; value: string } | { kind: 'real-twice'; other: string };
+type StateChoice =
+  { kind: 'real' } | { kind: 'absent' } | { kind: 'shaped'; value: string } | { kind: 'hostile'; value: string } | { kind: 'real-twice'; other: string };
 const stateChoice: fc.Arbitrary<StateChoice> = fc.oneof(
   { arbitrary: fc.constant<StateChoice>({ kind: 'real' }), weight: 5 },
   { arbitrary: fc.constant<StateChoice>({ kind: 'absent' }), weight: 1 },
   // Passes the gateway's shape check (16–128 base64url characters), then is unknown.
-  { arbitrary: fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-'), minLength: 16, maxLength: 128 }).map((value): StateChoice => ({ kind: 'shaped', value })), weight: 2 },
+  {
+    arbitrary: fc
+      .string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-'), minLength: 16, maxLength: 128 })
+      .map((value): StateChoice => ({ kind: 'shaped', value })),
+    weight: 2,
+  },
   { arbitrary: hostileString.map((value): StateChoice => ({ kind: 'hostile', value })), weight: 2 },
   { arbitrary: hostileString.map((other): StateChoice => ({ kind: 'real-twice', other })), weight: 1 },
 );
@@ -71,15 +82,30 @@ const stateChoice: fc.Arbitrary<StateChoice> = fc.oneof(
 type CodeChoice = { kind: 'absent' } | { kind: 'random'; value: string } | { kind: 'other-round-trip' };
 const codeChoice: fc.Arbitrary<CodeChoice> = fc.oneof(
   { arbitrary: fc.constant<CodeChoice>({ kind: 'absent' }), weight: 1 },
-  { arbitrary: fc.oneof(fc.uint8Array({ minLength: 8, maxLength: 48 }).map((b) => Buffer.from(b).toString('base64url')), hostileString).map((value): CodeChoice => ({ kind: 'random', value })), weight: 4 },
+  {
+    arbitrary: fc
+      .oneof(
+        fc.uint8Array({ minLength: 8, maxLength: 48 }).map((b) => Buffer.from(b).toString('base64url')),
+        hostileString,
+      )
+      .map((value): CodeChoice => ({ kind: 'random', value })),
+    weight: 4,
+  },
   { arbitrary: fc.constant<CodeChoice>({ kind: 'other-round-trip' }), weight: 1 },
 );
 
-const optionalParam = (values: fc.Arbitrary<string>) => fc.option(fc.oneof({ arbitrary: values, weight: 3 }, { arbitrary: hostileString, weight: 1 }), { freq: 2, nil: undefined });
+const optionalParam = (values: fc.Arbitrary<string>) =>
+  fc.option(fc.oneof({ arbitrary: values, weight: 3 }, { arbitrary: hostileString, weight: 1 }), { freq: 2, nil: undefined });
 
 /** The binding cookie: the browser's own, one forged for the state sent, one with a wrong value, none, garbage. */
 type CookieChoice = { kind: 'bound' } | { kind: 'forged' } | { kind: 'wrong-value'; value: string } | { kind: 'none' } | { kind: 'garbage'; value: string };
-const cookieSafe = fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).filter((c) => c !== 0x3b).map((c) => String.fromCharCode(c)), maxLength: 60 });
+const cookieSafe = fc.string({
+  unit: fc
+    .integer({ min: 0x21, max: 0x7e })
+    .filter((c) => c !== 0x3b)
+    .map((c) => String.fromCharCode(c)),
+  maxLength: 60,
+});
 const cookieChoice: fc.Arbitrary<CookieChoice> = fc.oneof(
   { arbitrary: fc.constant<CookieChoice>({ kind: 'bound' }), weight: 4 },
   { arbitrary: fc.constant<CookieChoice>({ kind: 'forged' }), weight: 1 },
@@ -102,10 +128,15 @@ interface Callback {
 const callback: fc.Arbitrary<Callback> = fc.record({
   state: stateChoice,
   code: codeChoice,
-  error: optionalParam(fc.constantFrom('access_denied', 'temporarily_unavailable', 'server_error', 'invalid_request', 'login_required', 'interaction_required', '')),
+  error: optionalParam(
+    fc.constantFrom('access_denied', 'temporarily_unavailable', 'server_error', 'invalid_request', 'login_required', 'interaction_required', ''),
+  ),
   errorDescription: optionalParam(fc.string({ maxLength: 40 })),
   iss: optionalParam(fc.constantFrom('PSC_ISSUER', 'https://evil.example', 'http://localhost')),
-  extra: fc.array(fc.tuple(fc.oneof(fc.constantFrom('state', 'code', 'iss', 'session_state', 'scope', 'id_token', 'access_token'), hostileString), hostileString), { maxLength: 3 }),
+  extra: fc.array(
+    fc.tuple(fc.oneof(fc.constantFrom('state', 'code', 'iss', 'session_state', 'scope', 'id_token', 'access_token'), hostileString), hostileString),
+    { maxLength: 3 },
+  ),
   raw: fc.array(percentGarbage, { maxLength: 2 }),
   cookie: cookieChoice,
 });
@@ -130,10 +161,16 @@ async function fuzzCallback(c: Callback): Promise<void> {
   const query = [...params.map(([k, v]) => `${encodeComponent(k)}=${encodeComponent(v)}`), ...c.raw].join('&');
 
   const forgedFor = stateSent ?? '';
-  const cookie = c.cookie.kind === 'bound' ? real?.cookie
-    : c.cookie.kind === 'forged' ? `hc_psc_${stateDigest(forgedFor)}=${forgedFor.replace(/[^\x21-\x7e]|;/g, '')}`
-      : c.cookie.kind === 'wrong-value' ? `hc_psc_${stateDigest(real?.state ?? forgedFor)}=${c.cookie.value}`
-        : c.cookie.kind === 'garbage' ? c.cookie.value : undefined;
+  const cookie =
+    c.cookie.kind === 'bound'
+      ? real?.cookie
+      : c.cookie.kind === 'forged'
+        ? `hc_psc_${stateDigest(forgedFor)}=${forgedFor.replace(/[^\x21-\x7e]|;/g, '')}`
+        : c.cookie.kind === 'wrong-value'
+          ? `hc_psc_${stateDigest(real?.state ?? forgedFor)}=${c.cookie.value}`
+          : c.cookie.kind === 'garbage'
+            ? c.cookie.value
+            : undefined;
   const context = `GET ${CALLBACK}?${query.slice(0, 400)} (state ${c.state.kind}, code ${c.code.kind}, cookie ${c.cookie.kind})`;
 
   const before = await probe.snapshot();
@@ -142,7 +179,10 @@ async function fuzzCallback(c: Callback): Promise<void> {
   const realStateSent = real !== undefined && read.get('state') === real.state;
   const pscSaysUnavailable = answer.status === 503 && realStateSent && UNAVAILABLE_AT_PSC.has(read.get('error') ?? '');
   assert.ok(answer.status < 500 || pscSaysUnavailable, `${context}: status ${answer.status}: ${answer.body.slice(0, 300)}`);
-  assert.ok(answer.status === 200 || answer.status >= 400, `${context}: no code can succeed here, so no redirect (got ${answer.status} to ${answer.headers.get('location')})`);
+  assert.ok(
+    answer.status === 200 || answer.status >= 400,
+    `${context}: no code can succeed here, so no redirect (got ${answer.status} to ${answer.headers.get('location')})`,
+  );
   if (!refusedByHttpServer(answer)) assertHtmlPage(answer, context);
   // Every answer here is a failure: the state may have been consumed, and (real state) why it failed recorded.
   assert.deepEqual(
@@ -153,7 +193,7 @@ async function fuzzCallback(c: Callback): Promise<void> {
 }
 
 describe('fuzzing GET /federation/psc/callback', () => {
-  it('random, real and other round trips\' parameters, with and without the binding cookie: a page, no 5xx, nothing stored', async () => {
+  it("random, real and other round trips' parameters, with and without the binding cookie: a page, no 5xx, nothing stored", async () => {
     await runFuzz(fc.asyncProperty(callback, fuzzCallback), 120);
     await assertHealthy(stack);
   });

@@ -13,7 +13,22 @@ import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
 import { AUDIT_EVENT_TYPES } from '../../src/audit/types.ts';
-import { applyMutations, assertHealthy, assertHtmlPage, assertHtmlRefusal, assertJsonAnswer, assertNoServerError, formEncode, parameterMutations, percentGarbage, refusedByHttpServer, runFuzz, send, type Answer, type ParameterMutation } from './checks.ts';
+import {
+  applyMutations,
+  assertHealthy,
+  assertHtmlPage,
+  assertHtmlRefusal,
+  assertJsonAnswer,
+  assertNoServerError,
+  formEncode,
+  parameterMutations,
+  percentGarbage,
+  refusedByHttpServer,
+  runFuzz,
+  send,
+  type Answer,
+  type ParameterMutation,
+} from './checks.ts';
 import { stateChanges, stateProbe, type StateProbe } from './state.ts';
 
 const STAFF = '899700427885';
@@ -61,8 +76,29 @@ const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 const realDay = fc.integer({ min: -800, max: 60 }).map((offset) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10));
 const anyDay = fc.oneof(
   { arbitrary: realDay, weight: 4 },
-  { arbitrary: fc.record({ y: fc.integer({ min: 0, max: 9999 }), m: fc.integer({ min: 0, max: 13 }), d: fc.integer({ min: 0, max: 32 }) }).map(({ y, m, d }) => `${pad(y, 4)}-${pad(m)}-${pad(d)}`), weight: 2 },
-  { arbitrary: fc.constantFrom('2026-13-45', '2026-02-30', '2026-02-29', '2024-02-29', '0000-01-01', '9999-12-31', '2026-1-1', '2026/01/01', '01/02/2026', '2026-01-01T00:00:00Z', 'today', ''), weight: 2 },
+  {
+    arbitrary: fc
+      .record({ y: fc.integer({ min: 0, max: 9999 }), m: fc.integer({ min: 0, max: 13 }), d: fc.integer({ min: 0, max: 32 }) })
+      .map(({ y, m, d }) => `${pad(y, 4)}-${pad(m)}-${pad(d)}`),
+    weight: 2,
+  },
+  {
+    arbitrary: fc.constantFrom(
+      '2026-13-45',
+      '2026-02-30',
+      '2026-02-29',
+      '2024-02-29',
+      '0000-01-01',
+      '9999-12-31',
+      '2026-1-1',
+      '2026/01/01',
+      '01/02/2026',
+      '2026-01-01T00:00:00Z',
+      'today',
+      '',
+    ),
+    weight: 2,
+  },
 );
 
 const PLAUSIBLE: Record<string, fc.Arbitrary<string>> = {
@@ -77,11 +113,26 @@ const PLAUSIBLE: Record<string, fc.Arbitrary<string>> = {
 
 /** A good query of the route to mutate: nothing, or a few good criteria. */
 function goodQuery(route: (typeof ROUTES)[number]): fc.Arbitrary<Array<[string, string]>> {
-  const range = realDay.chain((to) => fc.integer({ min: 0, max: 29 }).map((back): Array<[string, string]> => [['from', new Date(Date.parse(to) - back * 86_400_000).toISOString().slice(0, 10)], ['to', to]]));
-  const extra: fc.Arbitrary<Array<[string, string]>> = route.path === '/admin/audit'
-    ? fc.subarray<[string, string]>([['outcome', 'success'], ['type', 'signin.succeeded'], ['idNat', STAFF], ['client', 'test-rp'], ['lang', 'fr']])
-    : fc.subarray<[string, string]>([['lang', 'en']]);
-  return fc.oneof(fc.constant<Array<[string, string]>>([]), fc.tuple(range, extra).map(([r, e]) => [...r, ...e]));
+  const range = realDay.chain((to) =>
+    fc.integer({ min: 0, max: 29 }).map((back): Array<[string, string]> => [
+      ['from', new Date(Date.parse(to) - back * 86_400_000).toISOString().slice(0, 10)],
+      ['to', to],
+    ]),
+  );
+  const extra: fc.Arbitrary<Array<[string, string]>> =
+    route.path === '/admin/audit'
+      ? fc.subarray<[string, string]>([
+          ['outcome', 'success'],
+          ['type', 'signin.succeeded'],
+          ['idNat', STAFF],
+          ['client', 'test-rp'],
+          ['lang', 'fr'],
+        ])
+      : fc.subarray<[string, string]>([['lang', 'en']]);
+  return fc.oneof(
+    fc.constant<Array<[string, string]>>([]),
+    fc.tuple(range, extra).map(([r, e]) => [...r, ...e]),
+  );
 }
 
 interface Target {
@@ -92,16 +143,24 @@ interface Target {
   garbage: string | undefined;
 }
 
-const target: fc.Arbitrary<Target> = fc.nat({ max: ROUTES.length - 1 }).chain((route) => fc.record({
-  route: fc.constant(route),
-  base: goodQuery(ROUTES[route]!),
-  // One query in four unchanged: the good ones must be answered too.
-  mutations: fc.oneof(
-    { arbitrary: fc.constant<ParameterMutation[]>([]), weight: 1 },
-    { arbitrary: fc.array(fc.oneof(...parameterMutations(ROUTES[route]!.parameters, PLAUSIBLE, { set: 5, delete: 1, duplicate: 2 })), { minLength: 1, maxLength: 4 }), weight: 3 },
-  ),
-  garbage: fc.option(percentGarbage, { nil: undefined, freq: 6 }),
-}));
+const target: fc.Arbitrary<Target> = fc.nat({ max: ROUTES.length - 1 }).chain((route) =>
+  fc.record({
+    route: fc.constant(route),
+    base: goodQuery(ROUTES[route]!),
+    // One query in four unchanged: the good ones must be answered too.
+    mutations: fc.oneof(
+      { arbitrary: fc.constant<ParameterMutation[]>([]), weight: 1 },
+      {
+        arbitrary: fc.array(fc.oneof(...parameterMutations(ROUTES[route]!.parameters, PLAUSIBLE, { set: 5, delete: 1, duplicate: 2 })), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        weight: 3,
+      },
+    ),
+    garbage: fc.option(percentGarbage, { nil: undefined, freq: 6 }),
+  }),
+);
 
 /**
  * A refusal the query itself calls for, from its parameters as sent (node's querystring reads
@@ -119,7 +178,11 @@ function mustRefuse(route: (typeof ROUTES)[number], params: Array<[string, strin
 
 function assertFile(answer: Answer, path: string, context: string): void {
   assert.match(answer.headers.get('content-type') ?? '', path.endsWith('.csv') ? /^text\/csv/ : /^application\/json/, context);
-  assert.match(answer.headers.get('content-disposition') ?? '', /^attachment; filename="?hospiconnect-pilote-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.(csv|json)"?$/, context);
+  assert.match(
+    answer.headers.get('content-disposition') ?? '',
+    /^attachment; filename="?hospiconnect-pilote-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.(csv|json)"?$/,
+    context,
+  );
 }
 
 async function fuzzStaffPage({ route: index, base, mutations, garbage }: Target): Promise<void> {
@@ -148,7 +211,7 @@ async function fuzzStaffPage({ route: index, base, mutations, garbage }: Target)
   else assertHtmlPage(answer, context);
 }
 
-describe('fuzzing the staff pages\' query parameters', () => {
+describe("fuzzing the staff pages' query parameters", () => {
   it('mutated queries of /admin/audit, /pilot, /pilot/report and the exports: a 400 (JSON for the exports) or an answer, never a 5xx; refusals store nothing', async () => {
     const find = (path: string) => ROUTES.findIndex((r) => r.path === path);
     // The defect this file was written for and its neighbours, then what this property found
@@ -157,9 +220,39 @@ describe('fuzzing the staff pages\' query parameters', () => {
     const examples: Array<[Target]> = [
       [{ route: find('/admin/audit'), base: [], mutations: [{ kind: 'set', name: 'from', value: '2026-13-45' }], garbage: undefined }],
       [{ route: find('/admin/audit'), base: [], mutations: [{ kind: 'set', name: 'to', value: '2026-02-30' }], garbage: undefined }],
-      [{ route: find('/pilot/export.csv'), base: [], mutations: [{ kind: 'duplicate', name: 'from', value: 'a' }, { kind: 'duplicate', name: 'from', value: 'b' }], garbage: undefined }],
-      [{ route: find('/pilot/export.json'), base: [['from', '2020-01-01'], ['to', '2026-01-01']], mutations: [], garbage: undefined }],
-      [{ route: find('/admin/audit'), base: [['from', '2026-11-05'], ['to', '2026-12-04']], mutations: [{ kind: 'set', name: 'to', value: 'x' }], garbage: undefined }],
+      [
+        {
+          route: find('/pilot/export.csv'),
+          base: [],
+          mutations: [
+            { kind: 'duplicate', name: 'from', value: 'a' },
+            { kind: 'duplicate', name: 'from', value: 'b' },
+          ],
+          garbage: undefined,
+        },
+      ],
+      [
+        {
+          route: find('/pilot/export.json'),
+          base: [
+            ['from', '2020-01-01'],
+            ['to', '2026-01-01'],
+          ],
+          mutations: [],
+          garbage: undefined,
+        },
+      ],
+      [
+        {
+          route: find('/admin/audit'),
+          base: [
+            ['from', '2026-11-05'],
+            ['to', '2026-12-04'],
+          ],
+          mutations: [{ kind: 'set', name: 'to', value: 'x' }],
+          garbage: undefined,
+        },
+      ],
       [{ route: find('/pilot/export.json'), base: [], mutations: [{ kind: 'set', name: 'from', value: '0722-06-21' }], garbage: undefined }],
     ];
     await runFuzz(fc.asyncProperty(target, fuzzStaffPage), 300, examples);

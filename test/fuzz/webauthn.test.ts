@@ -87,38 +87,68 @@ const credentials = () => createCredentialRepository(stack.store, createKeyNames
 // ---------------------------------------------------------------- bodies
 
 /** A value of the right kind most of the time, of any JSON type sometimes. */
-const field = <T>(arb: fc.Arbitrary<T>) => fc.oneof({ arbitrary: arb as fc.Arbitrary<unknown>, weight: 5 }, { arbitrary: fc.jsonValue() as fc.Arbitrary<unknown>, weight: 1 });
+const field = <T>(arb: fc.Arbitrary<T>) =>
+  fc.oneof({ arbitrary: arb as fc.Arbitrary<unknown>, weight: 5 }, { arbitrary: fc.jsonValue() as fc.Arbitrary<unknown>, weight: 1 });
 
-const clientData = fc.record({
-  type: fc.oneof(fc.constantFrom('webauthn.get', 'webauthn.create'), hostileString),
-  challenge: base64urlish,
-  origin: fc.oneof(fc.constant('ISSUER'), fc.constantFrom('https://evil.example', 'null', ''), hostileString),
-  crossOrigin: fc.oneof(fc.boolean(), fc.jsonValue()),
-  tokenBinding: fc.jsonValue(),
-}, { requiredKeys: [] }).map((c) => Buffer.from(JSON.stringify(c).replace('"ISSUER"', JSON.stringify(stack.issuer))).toString('base64url'));
+const clientData = fc
+  .record(
+    {
+      type: fc.oneof(fc.constantFrom('webauthn.get', 'webauthn.create'), hostileString),
+      challenge: base64urlish,
+      origin: fc.oneof(fc.constant('ISSUER'), fc.constantFrom('https://evil.example', 'null', ''), hostileString),
+      crossOrigin: fc.oneof(fc.boolean(), fc.jsonValue()),
+      tokenBinding: fc.jsonValue(),
+    },
+    { requiredKeys: [] },
+  )
+  .map((c) => Buffer.from(JSON.stringify(c).replace('"ISSUER"', JSON.stringify(stack.issuer))).toString('base64url'));
 
 /** An object shaped like a registration or authentication response, fields random or of a wrong type. */
-const shapedResponse = fc.record({
-  id: field(fc.oneof(base64urlish, fc.constant('REAL_ID'))),
-  rawId: field(fc.oneof(base64urlish, fc.constant('REAL_ID'))),
-  type: field(fc.constantFrom('public-key', 'x', '')),
-  response: field(fc.record({
-    clientDataJSON: field(fc.oneof(base64urlish, clientData)),
-    authenticatorData: field(base64urlish),
-    signature: field(base64urlish),
-    userHandle: field(fc.option(base64urlish)),
-    attestationObject: field(base64urlish),
-    transports: field(fc.array(fc.constantFrom('usb', 'nfc', 'ble', 'internal', 'hybrid', 'smart-card', 'x'), { maxLength: 4 })),
-    publicKeyAlgorithm: field(fc.integer()),
-    publicKey: field(base64urlish),
-  }, { requiredKeys: [] })),
-  clientExtensionResults: field(fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue(), { maxKeys: 3 })),
-  authenticatorAttachment: field(fc.constantFrom('platform', 'cross-platform')),
-}, { requiredKeys: [] });
+const shapedResponse = fc.record(
+  {
+    id: field(fc.oneof(base64urlish, fc.constant('REAL_ID'))),
+    rawId: field(fc.oneof(base64urlish, fc.constant('REAL_ID'))),
+    type: field(fc.constantFrom('public-key', 'x', '')),
+    response: field(
+      fc.record(
+        {
+          clientDataJSON: field(fc.oneof(base64urlish, clientData)),
+          authenticatorData: field(base64urlish),
+          signature: field(base64urlish),
+          userHandle: field(fc.option(base64urlish)),
+          attestationObject: field(base64urlish),
+          transports: field(fc.array(fc.constantFrom('usb', 'nfc', 'ble', 'internal', 'hybrid', 'smart-card', 'x'), { maxLength: 4 })),
+          publicKeyAlgorithm: field(fc.integer()),
+          publicKey: field(base64urlish),
+        },
+        { requiredKeys: [] },
+      ),
+    ),
+    clientExtensionResults: field(fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue(), { maxKeys: 3 })),
+    authenticatorAttachment: field(fc.constantFrom('platform', 'cross-platform')),
+  },
+  { requiredKeys: [] },
+);
 
 /** A change to a real answer: a field (by path) removed, replaced, or with one byte flipped. */
-const RESPONSE_PATHS = ['id', 'rawId', 'type', 'response', 'response.clientDataJSON', 'response.authenticatorData', 'response.signature', 'response.userHandle', 'response.attestationObject', 'response.transports', 'clientExtensionResults', 'authenticatorAttachment'] as const;
-type Tamper = { path: (typeof RESPONSE_PATHS)[number]; how: 'delete' } | { path: (typeof RESPONSE_PATHS)[number]; how: 'replace'; value: unknown } | { path: (typeof RESPONSE_PATHS)[number]; how: 'flip'; at: number; bit: number };
+const RESPONSE_PATHS = [
+  'id',
+  'rawId',
+  'type',
+  'response',
+  'response.clientDataJSON',
+  'response.authenticatorData',
+  'response.signature',
+  'response.userHandle',
+  'response.attestationObject',
+  'response.transports',
+  'clientExtensionResults',
+  'authenticatorAttachment',
+] as const;
+type Tamper =
+  | { path: (typeof RESPONSE_PATHS)[number]; how: 'delete' }
+  | { path: (typeof RESPONSE_PATHS)[number]; how: 'replace'; value: unknown }
+  | { path: (typeof RESPONSE_PATHS)[number]; how: 'flip'; at: number; bit: number };
 const tamper: fc.Arbitrary<Tamper> = fc.oneof(
   fc.record({ path: fc.constantFrom(...RESPONSE_PATHS), how: fc.constant<'delete'>('delete') }),
   fc.record({ path: fc.constantFrom(...RESPONSE_PATHS), how: fc.constant<'replace'>('replace'), value: fc.oneof(base64urlish, fc.jsonValue()) }),
@@ -149,13 +179,37 @@ type Body =
 
 const body: fc.Arbitrary<Body> = fc.oneof(
   { arbitrary: fc.jsonValue().map((value): Body => ({ kind: 'json', value })), weight: 2 },
-  { arbitrary: fc.record({ response: shapedResponse, name: fc.option(fc.oneof(hostileString, fc.jsonValue()), { nil: undefined }) }).map((b): Body => ({ kind: 'shaped', ...b })), weight: 4 },
-  { arbitrary: fc.record({ tamper, name: fc.option(fc.oneof(hostileString, fc.jsonValue()), { nil: undefined }) }).map((b): Body => ({ kind: 'tampered', ...b })), weight: 4 },
   {
-    arbitrary: fc.record({
-      text: fc.oneof(percentGarbage, fc.constantFrom('{"response":', '{', '[', '"', 'null', '{"response":{"id":"a"}}'.padEnd(20_000, ' '), `{"response":"${'z'.repeat(40_000)}"}`), fc.string({ unit: 'binary', maxLength: 60 })),
-      contentType: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/json; charset=utf-16', 'application/json; charset=koi8-r', 'text/plain', 'application/x-www-form-urlencoded', ''),
-    }).map((b): Body => ({ kind: 'raw', ...b })),
+    arbitrary: fc
+      .record({ response: shapedResponse, name: fc.option(fc.oneof(hostileString, fc.jsonValue()), { nil: undefined }) })
+      .map((b): Body => ({ kind: 'shaped', ...b })),
+    weight: 4,
+  },
+  {
+    arbitrary: fc
+      .record({ tamper, name: fc.option(fc.oneof(hostileString, fc.jsonValue()), { nil: undefined }) })
+      .map((b): Body => ({ kind: 'tampered', ...b })),
+    weight: 4,
+  },
+  {
+    arbitrary: fc
+      .record({
+        text: fc.oneof(
+          percentGarbage,
+          fc.constantFrom('{"response":', '{', '[', '"', 'null', '{"response":{"id":"a"}}'.padEnd(20_000, ' '), `{"response":"${'z'.repeat(40_000)}"}`),
+          fc.string({ unit: 'binary', maxLength: 60 }),
+        ),
+        contentType: fc.constantFrom(
+          'application/json',
+          'application/json; charset=utf-8',
+          'application/json; charset=utf-16',
+          'application/json; charset=koi8-r',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          '',
+        ),
+      })
+      .map((b): Body => ({ kind: 'raw', ...b })),
     weight: 2,
   },
 );
@@ -171,7 +225,13 @@ function realAnswer(step: Ceremony, options: unknown): Record<string, unknown> |
   }
 }
 
-interface Target { stage: Stage; step: Ceremony; action: 'options' | 'verify'; withChallenge: boolean; body: Body }
+interface Target {
+  stage: Stage;
+  step: Ceremony;
+  action: 'options' | 'verify';
+  withChallenge: boolean;
+  body: Body;
+}
 
 async function fuzzCeremony({ stage, step, action, withChallenge, body: b }: Target): Promise<void> {
   const { base, browser, csrf } = await liveInteraction(stage);
@@ -179,14 +239,19 @@ async function fuzzCeremony({ stage, step, action, withChallenge, body: b }: Tar
   const headers = { accept: 'application/json', cookie, 'x-csrf-token': csrf };
   let options: unknown;
   if (withChallenge || b.kind === 'tampered') {
-    const answer = await send(`${stack.issuer}${base}/${step}/options`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{}' });
+    const answer = await send(`${stack.issuer}${base}/${step}/options`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: '{}',
+    });
     assertJsonAnswer(answer, `${stage}: POST ${step}/options`);
     options = answer.status === 200 ? answer.json : undefined;
   }
   let text: string;
   let contentType = 'application/json';
   if (b.kind === 'json') text = JSON.stringify(b.value);
-  else if (b.kind === 'shaped') text = JSON.stringify({ response: b.response, name: b.name }).replaceAll('"REAL_ID"', JSON.stringify(enrolledKey.credentials[0]?.id ?? ''));
+  else if (b.kind === 'shaped')
+    text = JSON.stringify({ response: b.response, name: b.name }).replaceAll('"REAL_ID"', JSON.stringify(enrolledKey.credentials[0]?.id ?? ''));
   else if (b.kind === 'tampered') {
     const real = options === undefined ? undefined : realAnswer(step, options);
     text = JSON.stringify({ response: real ? applyTamper(real, b.tamper) : b.tamper, name: b.name });
@@ -197,13 +262,24 @@ async function fuzzCeremony({ stage, step, action, withChallenge, body: b }: Tar
   const context = `${stage}: POST ${step}/${action} (challenge ${withChallenge}, ${b.kind}) ${text.slice(0, 400)}`;
 
   const before = await probe.snapshot();
-  const answer = await send(`${stack.issuer}${base}/${step}/${action}`, { method: 'POST', headers: { ...headers, ...(contentType ? { 'content-type': contentType } : {}) }, body: text });
+  const answer = await send(`${stack.issuer}${base}/${step}/${action}`, {
+    method: 'POST',
+    headers: { ...headers, ...(contentType ? { 'content-type': contentType } : {}) },
+    body: text,
+  });
   assertJsonAnswer(answer, context);
   // The application asked for one of the clinician's keys after e-CPS: enrolling a new key
   // there must not finish the login (nor give whoever holds the e-CPS a key of the account).
-  assert.ok(!(stage === 'second-factor' && step === 'enrol' && action === 'verify' && answer.status < 400), `${context}: a login waiting for its second factor was finished by enrolling a new key (status ${answer.status})`);
+  assert.ok(
+    !(stage === 'second-factor' && step === 'enrol' && action === 'verify' && answer.status < 400),
+    `${context}: a login waiting for its second factor was finished by enrolling a new key (status ${answer.status})`,
+  );
   if (answer.status >= 400) {
-    assert.deepEqual(stateChanges(before, await probe.snapshot(), { consumed: [CONSUMED_ON_REFUSAL.ceremonyChallenge] }), [], `${context}: a refused request changes nothing but the challenge it consumed (status ${answer.status})`);
+    assert.deepEqual(
+      stateChanges(before, await probe.snapshot(), { consumed: [CONSUMED_ON_REFUSAL.ceremonyChallenge] }),
+      [],
+      `${context}: a refused request changes nothing but the challenge it consumed (status ${answer.status})`,
+    );
   } else if (action === 'verify') {
     // A change the checks do not cover (e.g. clientExtensionResults) still verified: this
     // interaction is finished, the next runs get another one.
@@ -228,7 +304,15 @@ describe('fuzzing the WebAuthn ceremony endpoints', () => {
     // Found by this property (minimised): a JSON body in a charset other than UTF-8/16/32 is
     // refused with the HTML error page (415) instead of a JSON error.
     const found: Target[][] = [
-      [{ stage: 'login', step: 'webauthn', action: 'verify', withChallenge: false, body: { kind: 'raw', text: '{}', contentType: 'application/json; charset=latin1' } }],
+      [
+        {
+          stage: 'login',
+          step: 'webauthn',
+          action: 'verify',
+          withChallenge: false,
+          body: { kind: 'raw', text: '{}', contentType: 'application/json; charset=latin1' },
+        },
+      ],
     ];
     await runFuzz(fc.asyncProperty(target, fuzzCeremony), 150, found as Array<[Target]>);
     await assertHealthy(stack);
@@ -236,12 +320,27 @@ describe('fuzzing the WebAuthn ceremony endpoints', () => {
 
   it('the matching ceremony of each stage, with its challenge pending and a real answer changed in one place', async () => {
     const matching = fc.constantFrom<[Stage, Ceremony]>(['login', 'webauthn'], ['enrol', 'enrol'], ['second-factor', 'second-factor']);
-    const target = fc.record({ pair: matching, tamper, name: fc.option(fc.oneof(hostileString, fc.jsonValue()), { nil: undefined }) })
-      .map(({ pair: [stage, step], tamper: t, name }): Target => ({ stage, step, action: 'verify', withChallenge: true, body: { kind: 'tampered', tamper: t, name } }));
+    const target = fc
+      .record({ pair: matching, tamper, name: fc.option(fc.oneof(hostileString, fc.jsonValue()), { nil: undefined }) })
+      .map(({ pair: [stage, step], tamper: t, name }): Target => ({
+        stage,
+        step,
+        action: 'verify',
+        withChallenge: true,
+        body: { kind: 'tampered', tamper: t, name },
+      }));
     // Found by the first property (minimised): at the second-factor step, a new key enrolled
     // through …/enrol/options and …/enrol/verify finishes the e-CPS login without the key asked.
     const found: Array<[Target]> = [
-      [{ stage: 'second-factor', step: 'enrol', action: 'verify', withChallenge: true, body: { kind: 'tampered', tamper: { path: 'clientExtensionResults', how: 'delete' } } }],
+      [
+        {
+          stage: 'second-factor',
+          step: 'enrol',
+          action: 'verify',
+          withChallenge: true,
+          body: { kind: 'tampered', tamper: { path: 'clientExtensionResults', how: 'delete' } },
+        },
+      ],
     ];
     await runFuzz(fc.asyncProperty(target, fuzzCeremony), 100, found);
     await assertHealthy(stack);

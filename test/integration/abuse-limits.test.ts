@@ -21,8 +21,12 @@ async function rateLimitEvents(stack: Stack) {
 
 describe('sign-in steps per client address', () => {
   let stack: Stack;
-  beforeAll(async () => { stack = await startStack({ name: 'limits-ip', overrides: { 'limits.signinPerIp.points': 6, 'limits.signinPerIp.seconds': 60 } }); });
-  afterAll(async () => { await stack.close(); });
+  beforeAll(async () => {
+    stack = await startStack({ name: 'limits-ip', overrides: { 'limits.signinPerIp.points': 6, 'limits.signinPerIp.seconds': 60 } });
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
 
   it('refuses the steps past the budget with 429 + Retry-After: a French page, JSON for the scripts, one audit event', async () => {
     const browser = new TestBrowser();
@@ -55,8 +59,12 @@ describe('sign-in steps per client address', () => {
 describe('authorization requests by POST, in the same sign-in budget', () => {
   let stack: Stack;
   // Each test spends the whole budget of this address: a stack (and so a budget) each.
-  beforeEach(async () => { stack = await startStack({ name: 'limits-post-auth', overrides: { 'limits.signinPerIp.points': 6, 'limits.signinPerIp.seconds': 60 } }); });
-  afterEach(async () => { await stack.close(); });
+  beforeEach(async () => {
+    stack = await startStack({ name: 'limits-post-auth', overrides: { 'limits.signinPerIp.points': 6, 'limits.signinPerIp.seconds': 60 } });
+  });
+  afterEach(async () => {
+    await stack.close();
+  });
 
   /** A relying party's authorization request, form-encoded in a POST (OIDC Core §3.1.2.1). */
   async function authForm() {
@@ -114,14 +122,21 @@ describe('authorization requests by POST, in the same sign-in budget', () => {
     assertRefused(await getAuth(), 'a GET after three GETs and three POSTs');
     assertRefused(await postAuth(), 'a POST after them');
     const events = await rateLimitEvents(stack);
-    assert.deepEqual(events.map((e) => `${e.details?.limit} ${e.details?.route}`), ['signin-ip GET /auth']);
+    assert.deepEqual(
+      events.map((e) => `${e.details?.limit} ${e.details?.route}`),
+      ['signin-ip GET /auth'],
+    );
   });
 });
 
 describe('failed key sign-ins per account', () => {
   let stack: Stack;
-  beforeAll(async () => { stack = await startStack({ name: 'limits-account', overrides: { 'limits.keyFailuresPerAccount.points': 2, 'limits.keyFailuresPerAccount.seconds': 900 } }); });
-  afterAll(async () => { await stack.close(); });
+  beforeAll(async () => {
+    stack = await startStack({ name: 'limits-account', overrides: { 'limits.keyFailuresPerAccount.points': 2, 'limits.keyFailuresPerAccount.seconds': 900 } });
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
 
   async function enrol(practitioner: string, key: SoftAuthenticator) {
     const browser = new TestBrowser();
@@ -172,7 +187,9 @@ describe('token endpoint per relying party', () => {
   beforeAll(async () => {
     stack = await startStack({ name: 'limits-token', overrides: { 'limits.tokenPerClient.points': 4, 'limits.clientAuthFailuresPerIp.points': 3 } });
   });
-  afterAll(async () => { await stack.close(); });
+  afterAll(async () => {
+    await stack.close();
+  });
 
   const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
   async function token(authorization: string | undefined, form: Record<string, string> | URLSearchParams, path = '/token') {
@@ -181,10 +198,14 @@ describe('token endpoint per relying party', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization ? { authorization } : {}) },
       body: new URLSearchParams(form),
     });
-    return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as { error?: string; error_description?: string } };
+    return {
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      body: (await response.json()) as { error?: string; error_description?: string },
+    };
   }
 
-  it('counts each client\'s requests, gives back those that fail client authentication, and refuses address that guesses secrets', async () => {
+  it("counts each client's requests, gives back those that fail client authentication, and refuses address that guesses secrets", async () => {
     const signedIn = await signIn(stack, new TestBrowser());
     const { refresh_token } = await exchange(signedIn);
     const testRp = basic('test-rp', stack.secrets['test-rp']!);
@@ -192,18 +213,35 @@ describe('token endpoint per relying party', () => {
     // Someone else naming test-rp with a wrong secret (401), or so badly that the request is
     // refused before any authentication (400): test-rp's budget is untouched.
     assert.equal((await token(basic('test-rp', 'wrong-secret'), { grant_type: 'client_credentials' })).status, 401);
-    assert.equal((await token(basic('test-rp', 'wrong-secret'), { token: 'x' }, '/token/introspection')).status, 401, 'introspection counts as a failed authentication too');
-    const twice = new URLSearchParams([['grant_type', 'refresh_token'], ['refresh_token', 'x'], ['client_id', 'test-rp'], ['client_id', 'test-rp']]);
+    assert.equal(
+      (await token(basic('test-rp', 'wrong-secret'), { token: 'x' }, '/token/introspection')).status,
+      401,
+      'introspection counts as a failed authentication too',
+    );
+    const twice = new URLSearchParams([
+      ['grant_type', 'refresh_token'],
+      ['refresh_token', 'x'],
+      ['client_id', 'test-rp'],
+      ['client_id', 'test-rp'],
+    ]);
     for (let i = 0; i < 5; i += 1) assert.equal((await token(undefined, twice)).status, 400);
     // The exchange above spent 1 of test-rp's 4; three more go through (whatever their grant's fate).
     assert.equal((await token(testRp, { grant_type: 'refresh_token', refresh_token: refresh_token! })).status, 200);
     assert.equal((await token(testRp, { grant_type: 'refresh_token', refresh_token: 'not-a-token' })).status, 400);
-    assert.equal((await token(testRp, { grant_type: 'refresh_token', refresh_token: 'another-non-token' })).status, 400, 'a refused grant is still the client\'s request');
+    assert.equal(
+      (await token(testRp, { grant_type: 'refresh_token', refresh_token: 'another-non-token' })).status,
+      400,
+      "a refused grant is still the client's request",
+    );
     const refused = await token(testRp, { grant_type: 'refresh_token', refresh_token: 'x' });
     assert.equal(refused.status, 429);
     assert.equal(refused.body.error, 'temporarily_unavailable');
     assert.ok(Number(refused.retryAfter) > 0);
-    assert.equal((await token(basic('third-party-rp', stack.secrets['third-party-rp']!), { grant_type: 'refresh_token', refresh_token: 'x' })).status, 400, 'another client keeps its budget');
+    assert.equal(
+      (await token(basic('third-party-rp', stack.secrets['third-party-rp']!), { grant_type: 'refresh_token', refresh_token: 'x' })).status,
+      400,
+      'another client keeps its budget',
+    );
 
     // Two failed authentications so far from this address; the budget is 3: one more is allowed, then refused.
     assert.equal((await token(basic('jwt-userinfo-rp', 'guess-1'), { grant_type: 'client_credentials' })).status, 401);
@@ -221,19 +259,28 @@ describe('pushed authorization requests per relying party', () => {
   beforeAll(async () => {
     stack = await startStack({ name: 'limits-par', overrides: { 'limits.tokenPerClient.points': 3, 'limits.clientAuthFailuresPerIp.points': 2 } });
   });
-  afterAll(async () => { await stack.close(); });
+  afterAll(async () => {
+    await stack.close();
+  });
 
   const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
   async function push(clientId: string, secret: string) {
     const response = await fetch(`${stack.issuer}/request`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(clientId, secret) },
-      body: new URLSearchParams({ client_id: clientId, response_type: 'code', redirect_uri: 'http://127.0.0.1:9/cb', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }),
+      body: new URLSearchParams({
+        client_id: clientId,
+        response_type: 'code',
+        redirect_uri: 'http://127.0.0.1:9/cb',
+        scope: 'openid',
+        code_challenge: 'x'.repeat(43),
+        code_challenge_method: 'S256',
+      }),
     });
     return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as { error?: string } };
   }
 
-  it('each stored request counts against the client\'s budget, shared with /token; failed authentications count against the address', async () => {
+  it("each stored request counts against the client's budget, shared with /token; failed authentications count against the address", async () => {
     const testRp = stack.secrets['test-rp']!;
     for (let i = 0; i < 3; i += 1) assert.equal((await push('test-rp', testRp)).status, 201, `push ${i + 1} is within the budget`);
     const refused = await push('test-rp', testRp);
@@ -247,10 +294,14 @@ describe('pushed authorization requests per relying party', () => {
     });
     assert.equal(token.status, 429, 'the token endpoint shares the budget');
 
-    assert.equal((await push('third-party-rp', 'guess-1')).status, 401, 'a wrong secret is not third-party-rp\'s request');
+    assert.equal((await push('third-party-rp', 'guess-1')).status, 401, "a wrong secret is not third-party-rp's request");
     assert.equal((await push('third-party-rp', 'guess-2')).status, 401);
-    assert.equal((await push('third-party-rp', 'guess-3')).status, 401, 'answered, and past the address\'s budget of 2');
-    assert.equal((await push('third-party-rp', stack.secrets['third-party-rp']!)).status, 429, 'the address that guessed is refused, even with the right secret');
+    assert.equal((await push('third-party-rp', 'guess-3')).status, 401, "answered, and past the address's budget of 2");
+    assert.equal(
+      (await push('third-party-rp', stack.secrets['third-party-rp']!)).status,
+      429,
+      'the address that guessed is refused, even with the right secret',
+    );
     const limits = (await rateLimitEvents(stack)).map((e) => `${e.details?.limit}:${e.clientId ?? ''}:${e.details?.route}`).sort();
     assert.deepEqual(limits, ['client-auth-ip::POST /request', 'token-client:test-rp:POST /request']);
   });

@@ -17,8 +17,12 @@ import { TEST_REDIS_URL } from '../support/redis.ts';
 
 let stack: Stack;
 const STAFF = '899700427885';
-beforeAll(async () => { stack = await startStack({ name: 'account-portal', overrides: { 'portal.freshAuthSeconds': 2, 'pilot.staffIdNats': [STAFF], 'admin.idNats': [STAFF] } }); });
-afterAll(async () => { await stack.close(); });
+beforeAll(async () => {
+  stack = await startStack({ name: 'account-portal', overrides: { 'portal.freshAuthSeconds': 2, 'pilot.staffIdNats': [STAFF], 'admin.idNats': [STAFF] } });
+});
+afterAll(async () => {
+  await stack.close();
+});
 
 const repository = () => createCredentialRepository(stack.store, createKeyNames(stack.prefix));
 
@@ -37,7 +41,6 @@ async function accountPage(browser: TestBrowser): Promise<Page> {
   assert.equal(page.status, 200, page.body.slice(0, 200));
   return page;
 }
-
 
 describe('/account', () => {
   it('sends a visitor without a session to sign in through the gateway, then back', async () => {
@@ -63,14 +66,17 @@ describe('/account', () => {
     }
   });
 
-  it('renames only with the CSRF token, and only the clinician\'s own key', async () => {
+  it("renames only with the CSRF token, and only the clinician's own key", async () => {
     const { browser } = await clinicianWithKey('810104567894');
     const other = await clinicianWithKey('810105678905');
     const [mine] = await repository().listByAccount('810104567894');
     const [theirs] = await repository().listByAccount('810105678905');
     const page = await accountPage(browser);
     const activity = page.doc.querySelectorAll('tr[data-event]').map((row) => row.getAttribute('data-event'));
-    assert.ok(activity.includes('signin.succeeded') && activity.includes('key.enrolled') && activity.includes('psc.verified'), `own recent events shown: ${activity.join(', ')}`);
+    assert.ok(
+      activity.includes('signin.succeeded') && activity.includes('key.enrolled') && activity.includes('psc.verified'),
+      `own recent events shown: ${activity.join(', ')}`,
+    );
     const url = (id: string, action: string) => `${stack.issuer}/account/keys/${encodeURIComponent(id)}/${action}`;
 
     const noToken = await browser.request(url(mine!.id, 'rename'), { form: { name: 'Pirate' } });
@@ -129,7 +135,9 @@ describe('/account', () => {
     const [theirs] = await repository().listByAccount('810102345672');
     const page = await browser.request(`${stack.issuer}/account/keys/${encodeURIComponent(theirs!.id)}/revoke`);
     assert.equal(page.status, 404);
-    const post = await browser.request(`${stack.issuer}/account/keys/${encodeURIComponent(theirs!.id)}/revoke`, { form: { _csrf: csrfOf(await accountPage(browser)), confirm: 'yes' } });
+    const post = await browser.request(`${stack.issuer}/account/keys/${encodeURIComponent(theirs!.id)}/revoke`, {
+      form: { _csrf: csrfOf(await accountPage(browser)), confirm: 'yes' },
+    });
     assert.equal(post.status, 404);
     assert.equal((await repository().listByAccount('810102345672')).length, 1);
     assert.equal((await accountPage(other.browser)).status, 200);
@@ -155,9 +163,15 @@ describe('/account', () => {
     assert.equal(options.status, 200);
     assert.equal((options.json as { excludeCredentials: unknown[] }).excludeCredentials.length, 1, 'the existing key is excluded');
     const response = second.register(options.json as never, { origin: stack.issuer });
-    const verify = await browser.request(`${stack.issuer}/account/keys/verify`, { json: { response, name: 'Téléphone pro' }, headers: { 'x-csrf-token': csrf } });
+    const verify = await browser.request(`${stack.issuer}/account/keys/verify`, {
+      json: { response, name: 'Téléphone pro' },
+      headers: { 'x-csrf-token': csrf },
+    });
     assert.equal(verify.status, 200, verify.body);
-    assert.deepEqual((await repository().listByAccount('810107890127')).map((c) => c.name), ['Clé de départ', 'Téléphone pro']);
+    assert.deepEqual(
+      (await repository().listByAccount('810107890127')).map((c) => c.name),
+      ['Clé de départ', 'Téléphone pro'],
+    );
   });
 
   it("a pilot team member's own exports and audit searches say what they were in their activity", async () => {
@@ -165,7 +179,11 @@ describe('/account', () => {
     const login = await browser.follow(`${stack.issuer}/account/login`);
     const psc = await browser.submit(login.page!, 'form[action$="/psc"]');
     await browser.submit(psc.page!, 'form.login-form', { action: 'login', practitioner: STAFF, means: 'card' });
-    for (const path of ['/pilot/export.csv?from=2026-11-04&to=2026-12-03', '/pilot/export.json?from=2026-11-04&to=2026-12-03', '/admin/audit?type=key.enrolled']) {
+    for (const path of [
+      '/pilot/export.csv?from=2026-11-04&to=2026-12-03',
+      '/pilot/export.json?from=2026-11-04&to=2026-12-03',
+      '/admin/audit?type=key.enrolled',
+    ]) {
       assert.equal((await browser.request(`${stack.issuer}${path}`)).status, 200, path);
     }
     const rows = (await accountPage(browser)).doc.querySelectorAll('tr[data-event="admin.action"]').map((row) => row.querySelectorAll('td')[1]!.text.trim());
@@ -191,7 +209,7 @@ describe('/account', () => {
     const revokedEvent = recent.find((e) => e.type === 'key.revoked' && e.actor === '0759912345');
     assert.equal(revokedEvent?.details?.by, 'admin');
     assert.ok(recent.some((e) => e.type === 'admin.action' && e.details?.action === 'revoke-keys' && e.details?.target === '0759912345'));
-    assert.equal((await stack.gateways[0]!.verifyAudit()).ok, true, 'the command chained its events onto the gateways\' trail');
+    assert.equal((await stack.gateways[0]!.verifyAudit()).ok, true, "the command chained its events onto the gateways' trail");
     assert.equal(run('revoke-keys', '0759912345').status, 1, 'nothing left to revoke');
     const bad = run('revoke-keys', 'a}b');
     assert.equal(bad.status, 2);

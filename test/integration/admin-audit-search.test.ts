@@ -27,7 +27,9 @@ beforeAll(async () => {
   admin = new TestBrowser();
   await exchange(await signIn(stack, admin, { choice: { practitioner: ADMIN, means: 'card' } }));
 });
-afterAll(async () => { await stack.close(); });
+afterAll(async () => {
+  await stack.close();
+});
 
 async function search(query: string): Promise<Page> {
   const page = await admin.request(`${stack.issuer}/admin/audit?${query}`);
@@ -51,10 +53,17 @@ function link(page: Page, selector: string): string {
 }
 
 describe('/admin/audit over more than 5,000 events', () => {
-  it('finds an idNat\'s events from 2021 without dates, and counts them exactly', async () => {
+  it("finds an idNat's events from 2021 without dates, and counts them exactly", async () => {
     const page = await search(`idNat=${OLD_ACTOR}`);
     assert.equal(total(page), 3);
-    assert.deepEqual(seqs(page), seeded.slice(0, 3).map((e) => e.seq).reverse(), 'the first three seeded events, newest first');
+    assert.deepEqual(
+      seqs(page),
+      seeded
+        .slice(0, 3)
+        .map((e) => e.seq)
+        .reverse(),
+      'the first three seeded events, newest first',
+    );
     assert.doesNotMatch(page.text, /5000 plus récents/);
   });
 
@@ -94,16 +103,30 @@ describe('/admin/audit over more than 5,000 events', () => {
     assert.equal(total(first), expected);
     const firstSeqs = seqs(first);
     assert.equal(firstSeqs.length, 100);
-    assert.deepEqual(firstSeqs, [...firstSeqs].sort((a, b) => b - a), 'newest first');
+    assert.deepEqual(
+      firstSeqs,
+      [...firstSeqs].sort((a, b) => b - a),
+      'newest first',
+    );
 
     // New matching events arrive between the two pages.
-    await stack.gateways[0]!.auditLog.append({ type: 'signin.succeeded', outcome: 'success', time: new Date().toISOString(), instance: 'test', actor: REGULAR_ACTOR, clientId: 'demo-dmp' });
+    await stack.gateways[0]!.auditLog.append({
+      type: 'signin.succeeded',
+      outcome: 'success',
+      time: new Date().toISOString(),
+      instance: 'test',
+      actor: REGULAR_ACTOR,
+      clientId: 'demo-dmp',
+    });
     const second = await search(link(first, 'a[rel=next]').replace(/^\/admin\/audit\?/, ''));
     assert.equal(total(second), expected, 'the count of the result first shown');
     const secondSeqs = seqs(second);
     assert.equal(secondSeqs.length, 100);
     assert.ok(secondSeqs[0]! < firstSeqs.at(-1)!, 'older than the last of page 1');
-    const matching = seeded.filter((e) => e.clientId === 'demo-dmp').map((e) => e.seq).sort((a, b) => b - a);
+    const matching = seeded
+      .filter((e) => e.clientId === 'demo-dmp')
+      .map((e) => e.seq)
+      .sort((a, b) => b - a);
     assert.deepEqual([...firstSeqs, ...secondSeqs], matching.slice(0, 200), 'no event skipped or repeated');
 
     const back = await search(link(second, 'a[rel=prev]').replace(/^\/admin\/audit\?/, ''));
@@ -129,11 +152,21 @@ describe('/admin/audit over more than 5,000 events', () => {
     const events = parseJsonl(jsonl.body);
     assert.equal(events.length, total(jsonPage));
     assert.ok(events.every((e) => e.actor === REGULAR_ACTOR));
-    assert.deepEqual(events.map((e) => e.seq), [...events.map((e) => e.seq)].sort((a, b) => a - b), 'oldest first, chain order');
+    assert.deepEqual(
+      events.map((e) => e.seq),
+      [...events.map((e) => e.seq)].sort((a, b) => a - b),
+      'oldest first, chain order',
+    );
 
     const recent = await stack.gateways[0]!.auditLog.range({ order: 'newest-first', limit: 5 });
     const exports = recent.filter((e) => e.type === 'admin.action' && e.details?.action === 'audit.export');
-    assert.deepEqual(exports.map((e) => [e.actor, e.details?.format, e.details?.results]), [[ADMIN, 'jsonl', events.length], [ADMIN, 'csv', 7]]);
+    assert.deepEqual(
+      exports.map((e) => [e.actor, e.details?.format, e.details?.results]),
+      [
+        [ADMIN, 'jsonl', events.length],
+        [ADMIN, 'csv', 7],
+      ],
+    );
     assert.equal(exports[1]!.details?.type, 'key.revoked');
   });
 

@@ -10,8 +10,12 @@ import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
 
 let stack: Stack;
-beforeAll(async () => { stack = await startStack({ name: 'admin-audit', overrides: { 'admin.idNats': ['899700427885'] } }); });
-afterAll(async () => { await stack.close(); });
+beforeAll(async () => {
+  stack = await startStack({ name: 'admin-audit', overrides: { 'admin.idNats': ['899700427885'] } });
+});
+afterAll(async () => {
+  await stack.close();
+});
 
 describe('/admin/audit', () => {
   it('anonymous visitors are sent to sign in', async () => {

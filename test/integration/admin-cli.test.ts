@@ -37,7 +37,15 @@ afterAll(async () => {
 
 /** Runs `npm run admin -- …` as an operator would (without npm), resolving with its exit status and output. */
 function admin(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: stack.prefix, KEYS_DIR: stack.keysDir, CLIENTS_FILE: clientsFile, NODE_ENV: 'test', USER: 'iam-operator' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: stack.prefix,
+    KEYS_DIR: stack.keysDir,
+    CLIENTS_FILE: clientsFile,
+    NODE_ENV: 'test',
+    USER: 'iam-operator',
+  };
   delete env.SUDO_USER;
   delete env.NEW_DPI_SECRET;
   return new Promise((resolve) => {
@@ -65,7 +73,10 @@ async function recentAudit(limit = 30): Promise<AuditEvent[]> {
 
 /** The error code openid-client reports for a refused token request. */
 async function refreshError(config: client.Configuration, refreshToken: string): Promise<string> {
-  const error = await client.refreshTokenGrant(config, refreshToken).then(() => undefined, (err: { error?: string }) => err);
+  const error = await client.refreshTokenGrant(config, refreshToken).then(
+    () => undefined,
+    (err: { error?: string }) => err,
+  );
   assert.ok(error, 'the refresh was refused');
   return String(error.error);
 }
@@ -83,7 +94,11 @@ describe('admin CLI: a clinician', () => {
     assert.match(out.stdout, /PSC subject\s+f:[0-9a-f-]+:810101234561/);
     assert.match(out.stdout, /live sessions \(1\)\n {2}since .*eidas\d by psc.*applications test-rp/);
     assert.match(out.stdout, /recent activity \(\d+\)\n.*signin\.succeeded/);
-    assert.ok((await recentAudit()).some((e) => e.type === 'admin.action' && e.details?.action === 'show' && e.details?.target === '810101234561' && e.details?.operator === 'iam-operator'));
+    assert.ok(
+      (await recentAudit()).some(
+        (e) => e.type === 'admin.action' && e.details?.action === 'show' && e.details?.target === '810101234561' && e.details?.operator === 'iam-operator',
+      ),
+    );
     const nobody = await admin('show', '810199999990');
     assert.equal(nobody.status, 1);
     assert.match(nobody.stdout, /no account for 810199999990/);
@@ -109,7 +124,10 @@ describe('admin CLI: a clinician', () => {
     const before = stack.backchannel.tokens.length;
     assert.ok((await stack.gateways[1]!.sweepSessions()) >= 1);
     const logouts = (await stack.backchannel.waitFor(before + 1)).slice(before).map((t) => decodeJwt(t));
-    assert.ok(logouts.some((t) => t.sid === sid && t.sub === '810102345672'), 'the application is told which session ended');
+    assert.ok(
+      logouts.some((t) => t.sid === sid && t.sub === '810102345672'),
+      'the application is told which session ended',
+    );
     const events = await recentAudit();
     assert.ok(events.some((e) => e.type === 'session.expired' && e.actor === '810102345672' && e.reason === 'revoked'));
     assert.ok(events.some((e) => e.type === 'admin.action' && e.details?.action === 'revoke-keys' && e.details?.sessions === 1));
@@ -145,7 +163,10 @@ describe('admin CLI: clients', () => {
     }
     const token = await fetch(`${stack.instanceUrls[1]}/token`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`test-rp:${stack.secrets['test-rp']}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`test-rp:${stack.secrets['test-rp']}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: user.tokens.refresh_token! }),
     });
     assert.equal(token.status, 401);
@@ -154,7 +175,10 @@ describe('admin CLI: clients', () => {
 
     const listed = await admin('list-clients');
     assert.equal(listed.status, 0, listed.stderr);
-    assert.match(listed.stdout, /^test-rp\tApplication de test\tsign-in\tclient_secret_basic\tmin_acr -\tDISABLED since \S+ by iam-operator \(secret leaked\)$/m);
+    assert.match(
+      listed.stdout,
+      /^test-rp\tApplication de test\tsign-in\tclient_secret_basic\tmin_acr -\tDISABLED since \S+ by iam-operator \(secret leaked\)$/m,
+    );
     assert.match(listed.stdout, /^jwt-userinfo-rp\t.*\tenabled$/m);
     assert.equal((await admin('disable-client', 'test-rp')).status, 1, 'already disabled');
 
@@ -166,12 +190,21 @@ describe('admin CLI: clients', () => {
     assert.ok(back.tokens.access_token, 'the client signs clinicians in again');
     assert.equal((await admin('enable-client', 'test-rp')).status, 1, 'not disabled');
 
-    const actions = (await recentAudit(60)).filter((e) => e.type === 'admin.action').map((e) => `${String(e.details?.action)}:${String(e.details?.target ?? '')}`);
-    for (const action of ['disable-client:test-rp', 'list-clients:', 'enable-client:test-rp']) assert.ok(actions.includes(action), `${action} audited (${actions.join(', ')})`);
+    const actions = (await recentAudit(60))
+      .filter((e) => e.type === 'admin.action')
+      .map((e) => `${String(e.details?.action)}:${String(e.details?.target ?? '')}`);
+    for (const action of ['disable-client:test-rp', 'list-clients:', 'enable-client:test-rp'])
+      assert.ok(actions.includes(action), `${action} audited (${actions.join(', ')})`);
   });
 
   it('add-client appends a checked registration, prints a new secret once and keeps it out of the audit trail', async () => {
-    const registration = { client_id: 'new-dpi', client_name: 'Nouveau DPI', redirect_uris: ['https://dpi.chu.example/callback'], client_secret_env: 'NEW_DPI_SECRET', min_acr: 'eidas2' };
+    const registration = {
+      client_id: 'new-dpi',
+      client_name: 'Nouveau DPI',
+      redirect_uris: ['https://dpi.chu.example/callback'],
+      client_secret_env: 'NEW_DPI_SECRET',
+      min_acr: 'eidas2',
+    };
     const registrationFile = join(dir, 'new-dpi.json');
     writeFileSync(registrationFile, JSON.stringify(registration));
     const out = await admin('add-client', registrationFile);
@@ -180,7 +213,10 @@ describe('admin CLI: clients', () => {
     assert.match(secret, /^[A-Za-z0-9_-]{43}$/);
     assert.match(out.stdout, /set NEW_DPI_SECRET in the gateways' environment/);
     const loaded = loadClientsFile(clientsFile, { NEW_DPI_SECRET: secret });
-    assert.deepEqual(loaded.map((c) => c.client_id), [...stack.registrations.map((c) => c.client_id), 'new-dpi']);
+    assert.deepEqual(
+      loaded.map((c) => c.client_id),
+      [...stack.registrations.map((c) => c.client_id), 'new-dpi'],
+    );
     assert.equal(loaded.at(-1)!.client_secret, secret, 'the gateways load it at their next start');
     const events = await recentAudit();
     assert.ok(events.some((e) => e.type === 'admin.action' && e.details?.action === 'add-client' && e.clientId === 'new-dpi'));
@@ -207,7 +243,8 @@ describe('admin CLI: bad usage', () => {
   it('answers exit code 2 and a message, and --help lists the commands', async () => {
     const help = await admin('--help');
     assert.equal(help.status, 0);
-    for (const command of ['show', 'list-keys', 'revoke-keys', 'end-sessions', 'list-clients', 'add-client', 'disable-client', 'enable-client']) assert.match(help.stdout, new RegExp(`^ {2}${command} `, 'm'));
+    for (const command of ['show', 'list-keys', 'revoke-keys', 'end-sessions', 'list-clients', 'add-client', 'disable-client', 'enable-client'])
+      assert.match(help.stdout, new RegExp(`^ {2}${command} `, 'm'));
     const cases: Array<[string[], RegExp]> = [
       [[], /no command/],
       [['explode'], /unknown command "explode"/],

@@ -54,7 +54,14 @@ async function keyAlone(stack: Stack, key: SoftAuthenticator, params: Record<str
 }
 
 function admin(stack: Stack, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: stack.prefix, KEYS_DIR: stack.keysDir, NODE_ENV: 'test', USER: 'iam-operator' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: stack.prefix,
+    KEYS_DIR: stack.keysDir,
+    NODE_ENV: 'test',
+    USER: 'iam-operator',
+  };
   delete env.SUDO_USER;
   return new Promise((resolve) => {
     execFile(process.execPath, ['src/admin/cli.ts', ...args], { encoding: 'utf8', env }, (error, stdout, stderr) => {
@@ -113,7 +120,7 @@ describe('1. a key is never worth more than the sign-in that bound it', () => {
 
     const account = await browser.request(`${plain.issuer}/account`);
     assert.equal(account.status, 200);
-    assert.match(account.text, /non résistant à l'hameçonnage/, '/account shows the key\'s ceiling');
+    assert.match(account.text, /non résistant à l'hameçonnage/, "/account shows the key's ceiling");
     assert.ok(account.doc.querySelector(`a[href="${raisePath}"]`), '/account says how to raise it');
 
     // The e-CPS session itself cannot raise it: the raise page asks for the card.
@@ -134,8 +141,15 @@ describe('1. a key is never worth more than the sign-in that bound it', () => {
     const headers = { 'x-csrf-token': section.getAttribute('data-csrf')! };
     const options = await browser.request(`${plain.issuer}${raisePath}/options`, { json: {}, headers });
     assert.equal(options.status, 200, options.body);
-    assert.deepEqual((options.json as { allowCredentials: Array<{ id: string }> }).allowCredentials.map((c) => c.id), [stored!.id], 'only that key may answer');
-    const verify = await browser.request(`${plain.issuer}${raisePath}/verify`, { json: { response: key.authenticate(options.json as never, { origin: plain.issuer }) }, headers });
+    assert.deepEqual(
+      (options.json as { allowCredentials: Array<{ id: string }> }).allowCredentials.map((c) => c.id),
+      [stored!.id],
+      'only that key may answer',
+    );
+    const verify = await browser.request(`${plain.issuer}${raisePath}/verify`, {
+      json: { response: key.authenticate(options.json as never, { origin: plain.issuer }) },
+      headers,
+    });
     assert.equal(verify.status, 200, verify.body);
     const [raised] = await credentialsOf(plain, '810104567894');
     assert.equal(raised?.binding?.assurance.method, 'psc-card');
@@ -150,7 +164,7 @@ describe('1. a key is never worth more than the sign-in that bound it', () => {
     await enrolAfterPsc(plain, '810105678905', 'ecps', key);
     const [stored] = await credentialsOf(plain, '810105678905');
     assert.equal((await admin(plain, 'confirm-key', '810105678905', '--key', 'not!base64')).status, 2);
-    assert.equal((await admin(plain, 'confirm-key', '810102345672', '--key', stored!.id)).status, 2, 'another clinician\'s key');
+    assert.equal((await admin(plain, 'confirm-key', '810102345672', '--key', stored!.id)).status, 2, "another clinician's key");
     assert.equal((await credentialsOf(plain, '810105678905'))[0]?.binding?.by, 'sign-in', 'refusals change nothing');
 
     const confirmed = await admin(plain, 'confirm-key', '810105678905', '--key', stored!.id);
@@ -163,7 +177,11 @@ describe('1. a key is never worth more than the sign-in that bound it', () => {
     const { verify, request, browser } = await keyAlone(plain, key, { acr_values: 'phrh' });
     assert.equal(verify.status, 200, verify.body);
     assert.equal((await exchange({ ...request, callback: await followToRp(browser, plain, verify) })).claims()!.acr, 'phrh');
-    assert.ok((await auditEvents(plain, 'key.raised')).some((e) => e.actor === '810105678905' && e.details?.by === 'in-person' && e.details?.operator === 'iam-operator'));
+    assert.ok(
+      (await auditEvents(plain, 'key.raised')).some(
+        (e) => e.actor === '810105678905' && e.details?.by === 'in-person' && e.details?.operator === 'iam-operator',
+      ),
+    );
   });
 });
 
@@ -194,7 +212,7 @@ describe('4. single sign-on honours every per-client rule', () => {
   });
 });
 
-describe('5. auth_time is the authentication\'s, and an ended session stays ended', () => {
+describe("5. auth_time is the authentication's, and an ended session stays ended", () => {
   it('keeps auth_time at the PSC sign-in, however long the enrolment page stayed open', async () => {
     const browser = new TestBrowser();
     const before = Math.floor(Date.now() / 1000);

@@ -32,7 +32,9 @@ beforeAll(async () => {
     },
   });
 });
-afterAll(async () => { await stack.close(); });
+afterAll(async () => {
+  await stack.close();
+});
 
 async function silently(browser: TestBrowser, params: Record<string, string>, clientId = 'test-rp') {
   const request = await authorizationRequest(stack, { clientId, params: { prompt: 'none', ...params } });
@@ -62,7 +64,7 @@ describe('levels', () => {
     assert.equal(tokens.claims()!.acr, 'eidas3');
   });
 
-  it('an essential acr below the session\'s level is met by single sign-on, and returns the value asked (OIDC Core §5.5.1.1)', async () => {
+  it("an essential acr below the session's level is met by single sign-on, and returns the value asked (OIDC Core §5.5.1.1)", async () => {
     const browser = new TestBrowser();
     await exchange(await signIn(stack, browser, { choice: { means: 'card' } }));
     const claims = JSON.stringify({ id_token: { acr: { essential: true, values: ['eidas2'] } } });
@@ -165,10 +167,18 @@ describe('step-up to the card after an e-CPS sign-in that fell short', () => {
     assert.equal(pscUrl.searchParams.get('prompt'), 'login', 'PSC is asked for a new authentication');
     const atPscPage = await browser.follow(pscUrl, {}, { stopAt: isRpRedirect });
     assert.equal(atPscPage.stoppedAt, undefined);
-    assert.ok(atPscPage.page?.doc.querySelector('form.login-form'),
-      `PSC shows its login form again instead of answering with its e-CPS session; got HTTP ${atPscPage.page?.status} ${atPscPage.page?.text.slice(0, 160)}`);
-    let back = await browser.submit(atPscPage.page!, 'form.login-form', { action: 'login', practitioner, means: 'card', forceAcr: '', forceAuthMode: '' }, { stopAt: isRpRedirect });
-    if (back.page?.doc.querySelector('form[action$="/enrol/skip"]')) back = await browser.submit(back.page, 'form[action$="/enrol/skip"]', {}, { stopAt: isRpRedirect });
+    assert.ok(
+      atPscPage.page?.doc.querySelector('form.login-form'),
+      `PSC shows its login form again instead of answering with its e-CPS session; got HTTP ${atPscPage.page?.status} ${atPscPage.page?.text.slice(0, 160)}`,
+    );
+    let back = await browser.submit(
+      atPscPage.page!,
+      'form.login-form',
+      { action: 'login', practitioner, means: 'card', forceAcr: '', forceAuthMode: '' },
+      { stopAt: isRpRedirect },
+    );
+    if (back.page?.doc.querySelector('form[action$="/enrol/skip"]'))
+      back = await browser.submit(back.page, 'form[action$="/enrol/skip"]', {}, { stopAt: isRpRedirect });
     assert.ok(back.stoppedAt, `back at the application with a code; got ${back.page?.status} ${back.page?.text.slice(0, 160)}`);
     const tokens = await exchange({ ...request, callback: back.stoppedAt });
     assert.equal(tokens.claims()!.acr, 'eidas3');
@@ -217,9 +227,9 @@ describe('session lifetimes (controllable clock)', () => {
     assert.equal(await stack.gateways[0]!.sweepSessions(), 0, 'not idle yet');
     assert.ok((await silently(browser, {})).callback.searchParams.get('code'), 'still signed in at 29 min; this counts as activity');
     now += 31 * MIN;
-    assert.ok(await stack.gateways[0]!.sweepSessions() >= 1);
+    assert.ok((await stack.gateways[0]!.sweepSessions()) >= 1);
     const sids = (await stack.backchannel.waitFor(before + 1)).slice(before).map((t) => JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()).sid);
-    assert.ok(sids.includes(sid), 'this session\'s RP received a logout token for its sid');
+    assert.ok(sids.includes(sid), "this session's RP received a logout token for its sid");
     assert.equal((await silently(browser, {})).callback.searchParams.get('error'), 'login_required');
     await assert.rejects(client.refreshTokenGrant(await stack.rp(), tokens.refresh_token!), 'refresh tokens of the ended session stop working');
   });
@@ -234,7 +244,7 @@ describe('session lifetimes (controllable clock)', () => {
     await stack.gateways[0]!.sweepSessions();
     tokens = await client.refreshTokenGrant(rp, tokens.refresh_token!); // the session was kept: its tokens still work
     now += 31 * MIN;
-    assert.ok(await stack.gateways[0]!.sweepSessions() >= 1, 'idle 31 min after the last refresh');
+    assert.ok((await stack.gateways[0]!.sweepSessions()) >= 1, 'idle 31 min after the last refresh');
     await assert.rejects(client.refreshTokenGrant(rp, tokens.refresh_token!), 'the session ended with its tokens');
   });
 
@@ -248,7 +258,7 @@ describe('session lifetimes (controllable clock)', () => {
     }
     now += 21 * MIN;
     assert.equal((await silently(browser, {})).callback.searchParams.get('error'), 'login_required', 'ended after 4 h even though active');
-    assert.ok(await stack.gateways[0]!.sweepSessions() >= 1);
+    assert.ok((await stack.gateways[0]!.sweepSessions()) >= 1);
     const sids = (await stack.backchannel.waitFor(before + 1)).slice(before).map((t) => JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()).sid);
     assert.ok(sids.includes(sid), 'the RP was told by back-channel logout');
   });
@@ -262,4 +272,3 @@ describe('session lifetimes (controllable clock)', () => {
     assert.equal((await silently(browser, {}, 'jwt-userinfo-rp')).callback.searchParams.get('error'), 'login_required');
   });
 });
-

@@ -22,7 +22,9 @@ beforeAll(async () => {
   stack = await startStack({ name: 'audit-trail', clock: () => now, overrides: { 'sessions.sweepSeconds': 3600 } });
   seen.push(stack.secrets.psc!, stack.secrets['test-rp']!);
 });
-afterAll(async () => { await stack.close(); });
+afterAll(async () => {
+  await stack.close();
+});
 
 async function all(): Promise<AuditEvent[]> {
   return stack.gateways[0]!.auditLog.range({});
@@ -42,7 +44,10 @@ const types = (events: AuditEvent[]) => events.map((e) => `${e.type}:${e.outcome
 describe('audit trail completeness', () => {
   it('records start-up', async () => {
     const first = (await all()).slice(0, 2);
-    assert.deepEqual(first.map((e) => e.type), ['config.loaded', 'keys.loaded']);
+    assert.deepEqual(
+      first.map((e) => e.type),
+      ['config.loaded', 'keys.loaded'],
+    );
   });
 
   it('PSC sign-in, key offer declined, code exchange', async () => {
@@ -50,7 +55,14 @@ describe('audit trail completeness', () => {
       const tokens = await exchange(await signIn(stack, new TestBrowser(), { choice: { means: 'card' } }));
       seen.push(tokens.access_token, tokens.refresh_token!, tokens.id_token!);
     });
-    assert.deepEqual(types(events), ['signin.started:info', 'psc.verified:success', 'key.offered:info', 'key.skipped:info', 'signin.succeeded:success', 'token.issued:success']);
+    assert.deepEqual(types(events), [
+      'signin.started:info',
+      'psc.verified:success',
+      'key.offered:info',
+      'key.skipped:info',
+      'signin.succeeded:success',
+      'token.issued:success',
+    ]);
     const signedIn = events.find((e) => e.type === 'signin.succeeded')!;
     assert.equal(signedIn.actor, '899700427885');
     assert.equal(signedIn.profession, '10');
@@ -85,7 +97,13 @@ describe('audit trail completeness', () => {
       await browser.submit(confirm.page!, 'form#op\\.logoutForm', { logout: 'yes' }, { stopAt: (u) => u.href.startsWith(RP_POST_LOGOUT) });
       await stack.backchannel.waitFor(stack.backchannel.tokens.length);
     });
-    assert.deepEqual(types(events), ['token.refreshed:success', 'token.revoked:success', 'token.introspected:success', 'logout.backchannel:success', 'logout.front:success']);
+    assert.deepEqual(types(events), [
+      'token.refreshed:success',
+      'token.revoked:success',
+      'token.introspected:success',
+      'logout.backchannel:success',
+      'logout.front:success',
+    ]);
     assert.equal(events.find((e) => e.type === 'token.introspected')?.details?.active, false);
     assert.ok(events.every((e) => !e.details || !JSON.stringify(e.details).includes(tokens.access_token)));
     assert.match(String(events[0]!.details?.accessToken ?? ''), /^[0-9a-f]{16}$/, 'token ids are hashed');
@@ -112,7 +130,14 @@ describe('audit trail completeness', () => {
       const { verify } = await ceremony(browser, stack, interactionPath(page!), 'enrol', key, { name: 'Clé audit' });
       await followToRp(browser, stack, verify);
     });
-    assert.deepEqual(types(enrolled), ['signin.started:info', 'psc.verified:success', 'key.offered:info', 'key.enrolment_started:info', 'key.enrolled:success', 'signin.succeeded:success']);
+    assert.deepEqual(types(enrolled), [
+      'signin.started:info',
+      'psc.verified:success',
+      'key.offered:info',
+      'key.enrolment_started:info',
+      'key.enrolled:success',
+      'signin.succeeded:success',
+    ]);
 
     const passwordless = await eventsOf(async () => {
       const browser = new TestBrowser();
@@ -149,7 +174,16 @@ describe('audit trail completeness', () => {
     const events = await eventsOf(async () => {
       await exchange(await signIn(stack, browser, { params: { acr_values: 'eidas3' }, choice: { practitioner: '810103456783', means: 'card' } }));
     });
-    assert.deepEqual(types(events), ['signin.started:info', 'stepup.asked:info', 'psc.verified:success', 'key.offered:info', 'key.skipped:info', 'signin.succeeded:success', 'stepup.met:success', 'token.issued:success']);
+    assert.deepEqual(types(events), [
+      'signin.started:info',
+      'stepup.asked:info',
+      'psc.verified:success',
+      'key.offered:info',
+      'key.skipped:info',
+      'signin.succeeded:success',
+      'stepup.met:success',
+      'token.issued:success',
+    ]);
     assert.equal(events[1]!.details?.level, 'eidas3');
     assert.equal(events[6]!.details?.acr, 'eidas3');
   });

@@ -10,8 +10,12 @@ import { TestBrowser } from '../support/browser.ts';
 import { authorizationRequest } from '../support/psc-login.ts';
 
 let stack: Stack;
-beforeAll(async () => { stack = await startStack({ name: 'bad-input' }); });
-afterAll(async () => { await stack.close(); });
+beforeAll(async () => {
+  stack = await startStack({ name: 'bad-input' });
+});
+afterAll(async () => {
+  await stack.close();
+});
 
 const STACK_TRACE = /\bat [\w.<>]+ \(|node_modules|Error: /;
 
@@ -81,7 +85,11 @@ describe('bad input', () => {
     }
     // Past twice the query limit, the body is not even read (413); a GET that long is refused by
     // Node's header limit before the gateway sees it.
-    const huge = await ask(`${stack.issuer}/auth`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `${params}&pad=${'y'.repeat(20_000)}` });
+    const huge = await ask(`${stack.issuer}/auth`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `${params}&pad=${'y'.repeat(20_000)}`,
+    });
     assert.equal(huge.status, 413);
     assert.equal(huge.location, null);
     assert.match(huge.type ?? '', /text\/html/);
@@ -117,16 +125,36 @@ describe('bad input', () => {
     const auth = `Basic ${Buffer.from(`test-rp:${stack.secrets['test-rp']}`).toString('base64')}`;
     const wrong = `Basic ${Buffer.from('test-rp:wrong-secret').toString('base64')}`;
     const cases: Array<[string, Record<string, string>, string, string]> = [
-      ['/token', { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, 'grant_type=authorization_code&code=forged&redirect_uri=x', 'invalid_grant'],
-      ['/token', { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, 'grant_type=password&username=a&password=b', 'unsupported_grant_type'],
+      [
+        '/token',
+        { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
+        'grant_type=authorization_code&code=forged&redirect_uri=x',
+        'invalid_grant',
+      ],
+      [
+        '/token',
+        { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
+        'grant_type=password&username=a&password=b',
+        'unsupported_grant_type',
+      ],
       ['/token', { authorization: wrong, 'content-type': 'application/x-www-form-urlencoded' }, 'grant_type=refresh_token&refresh_token=x', 'invalid_client'],
       ['/token', { authorization: auth, 'content-type': 'application/json' }, '{"grant_type":', 'invalid_request'],
       ['/token/introspection', { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, 'token=', 'invalid_request'],
       ['/token/revocation', { authorization: wrong, 'content-type': 'application/x-www-form-urlencoded' }, 'token=abc', 'invalid_client'],
       // Input limits: parameter count, value length, body size (checked before oidc-provider).
-      ['/token', { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, Array.from({ length: 40 }, (_, i) => `p${i}=1`).join('&'), 'invalid_request'],
+      [
+        '/token',
+        { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
+        Array.from({ length: 40 }, (_, i) => `p${i}=1`).join('&'),
+        'invalid_request',
+      ],
       ['/token/introspection', { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, `token=${'t'.repeat(9000)}`, 'invalid_request'],
-      ['/token/revocation', { 'content-type': 'application/x-www-form-urlencoded' }, `token=abc&client_id=test-rp&pad=${'p'.repeat(60_000)}`, 'invalid_request'],
+      [
+        '/token/revocation',
+        { 'content-type': 'application/x-www-form-urlencoded' },
+        `token=abc&client_id=test-rp&pad=${'p'.repeat(60_000)}`,
+        'invalid_request',
+      ],
       ['/token', { 'content-type': 'application/x-www-form-urlencoded' }, 'grant_type=refresh_token&refresh_token=x&client_id=%E0%A4%A', 'invalid_client'],
     ];
     for (const [path, headers, body, error] of cases) {

@@ -39,7 +39,9 @@ describe('claims parameter, clients registered with scope "openid" only', () => 
   beforeAll(async () => {
     stack = await startStack({ name: 'claims-narrow', clientOverrides: { 'test-rp': { scope: 'openid' }, 'third-party-rp': { scope: 'openid' } } });
   });
-  afterAll(async () => { await stack.close(); });
+  afterAll(async () => {
+    await stack.close();
+  });
 
   it('a first-party application gets none of the claims outside its scopes, in the ID token or userinfo, again on single sign-on', async () => {
     const browser = new TestBrowser();
@@ -81,8 +83,12 @@ describe('claims parameter, clients registered with scope "openid" only', () => 
 
 describe('claims parameter, clients whose scopes cover the claims', () => {
   let stack: Stack;
-  beforeAll(async () => { stack = await startStack({ name: 'claims-wide' }); });
-  afterAll(async () => { await stack.close(); });
+  beforeAll(async () => {
+    stack = await startStack({ name: 'claims-wide' });
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
 
   it('a first-party application registered for profile and scope_all gets them through claims while asking scope "openid"', async () => {
     const request = await signIn(stack, new TestBrowser(), { params: { scope: 'openid', claims: CLAIMS } });
@@ -98,10 +104,34 @@ describe('claims parameter, clients whose scopes cover the claims', () => {
     const request = await authorizationRequest(stack, { clientId: 'third-party-rp', params: { scope: 'openid', claims: CLAIMS } });
     const consent = (await toConsent(stack, browser, request)).page!;
     assert.equal(consent.status, 200);
-    assert.deepEqual(listedClaims(consent).sort(), ['SubjectOrganization', 'SubjectRefPro', 'acr', 'amr', 'auth_time', 'family_name', 'given_name', 'psc_verified_at', 'sub']);
-    for (const text of [/votre prénom/, /votre nom de famille/, /vos données professionnelles/, /le nom de votre structure d'exercice/, /la date à laquelle Pro Santé Connect/]) assert.match(consent.text, text);
+    assert.deepEqual(listedClaims(consent).sort(), [
+      'SubjectOrganization',
+      'SubjectRefPro',
+      'acr',
+      'amr',
+      'auth_time',
+      'family_name',
+      'given_name',
+      'psc_verified_at',
+      'sub',
+    ]);
+    for (const text of [
+      /votre prénom/,
+      /votre nom de famille/,
+      /vos données professionnelles/,
+      /le nom de votre structure d'exercice/,
+      /la date à laquelle Pro Santé Connect/,
+    ])
+      assert.match(consent.text, text);
     const english = await browser.request(`${consent.url.split('?')[0]}?lang=en`);
-    for (const text of [/your first name/, /your last name/, /your professional data/, /the name of the organisation you work for/, /when Pro Santé Connect last/]) assert.match(english.text, text);
+    for (const text of [
+      /your first name/,
+      /your last name/,
+      /your professional data/,
+      /the name of the organisation you work for/,
+      /when Pro Santé Connect last/,
+    ])
+      assert.match(english.text, text);
     assert.doesNotMatch(english.text, /consent\.claim\./, 'no untranslated key');
 
     const tokens = await allow(browser, request, consent);
@@ -116,7 +146,21 @@ describe('claims parameter, clients whose scopes cover the claims', () => {
     const request = await authorizationRequest(stack, { clientId: 'third-party-rp' });
     const consent = (await toConsent(stack, browser, request)).page!;
     const listed = listedClaims(consent);
-    for (const claim of ['sub', 'given_name', 'family_name', 'name', 'preferred_username', 'updated_at', 'SubjectNameID', 'SubjectRefPro', 'SubjectOrganization', 'SubjectOrganizationID', 'SubjectRole', 'otherIds', 'psc_verified_at']) {
+    for (const claim of [
+      'sub',
+      'given_name',
+      'family_name',
+      'name',
+      'preferred_username',
+      'updated_at',
+      'SubjectNameID',
+      'SubjectRefPro',
+      'SubjectOrganization',
+      'SubjectOrganizationID',
+      'SubjectRole',
+      'otherIds',
+      'psc_verified_at',
+    ]) {
       assert.ok(listed.includes(claim), `${claim} is listed`);
     }
     assert.doesNotMatch(consent.text, /consent\.claim\./, 'no untranslated key');

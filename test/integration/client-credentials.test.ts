@@ -35,9 +35,15 @@ beforeAll(async () => {
   });
   machine = await stack.rp(MACHINE);
 });
-afterAll(async () => { await stack.close(); });
+afterAll(async () => {
+  await stack.close();
+});
 
-interface OAuthError { status?: number; error?: string; response?: Response }
+interface OAuthError {
+  status?: number;
+  error?: string;
+  response?: Response;
+}
 
 /** The OAuth error the token endpoint answers, with its HTTP status (a 401 comes as a WWW-Authenticate challenge error: read its body). */
 async function refusal(request: Promise<unknown>): Promise<{ status?: number; error?: string }> {
@@ -45,7 +51,7 @@ async function refusal(request: Promise<unknown>): Promise<{ status?: number; er
     await request;
   } catch (err) {
     const { status, error, response } = err as OAuthError;
-    const body = error === undefined && response ? await response.json() as { error?: string } : undefined;
+    const body = error === undefined && response ? ((await response.json()) as { error?: string }) : undefined;
     return { status, error: error ?? body?.error };
   }
   assert.fail('expected the token endpoint to refuse the request');
@@ -70,9 +76,17 @@ describe('client_credentials (machine clients)', () => {
       const before = (await log.head())?.seq ?? 0;
       const tokens = await client.clientCredentialsGrant(machine, { scope: 'results:read' });
       const issued = (await log.range({})).filter((e) => e.seq > before && e.type === 'token.issued');
-      assert.deepEqual(issued.map((e) => e.details?.accessToken), [hashId(tokens.access_token)], 'in the trail when the client has the token');
+      assert.deepEqual(
+        issued.map((e) => e.details?.accessToken),
+        [hashId(tokens.access_token)],
+        'in the trail when the client has the token',
+      );
       const revoked = await auditSince(() => client.tokenRevocation(machine, tokens.access_token));
-      assert.deepEqual(revoked.filter((e) => e.type === 'token.revoked').map((e) => e.details?.token), [hashId(tokens.access_token)], 'and its revocation when the answer came');
+      assert.deepEqual(
+        revoked.filter((e) => e.type === 'token.revoked').map((e) => e.details?.token),
+        [hashId(tokens.access_token)],
+        'and its revocation when the answer came',
+      );
     } finally {
       log.append = append;
     }
@@ -115,7 +129,10 @@ describe('client_credentials (machine clients)', () => {
 
   it('a sign-in client (no client_credentials in grant_types) gets unauthorized_client, and nothing is stored', async () => {
     const before = await stack.keyCount();
-    assert.deepEqual(await refusal(client.clientCredentialsGrant(await stack.rp('test-rp'), { scope: 'results:read' })), { status: 400, error: 'unauthorized_client' });
+    assert.deepEqual(await refusal(client.clientCredentialsGrant(await stack.rp('test-rp'), { scope: 'results:read' })), {
+      status: 400,
+      error: 'unauthorized_client',
+    });
     assert.deepEqual(await refusal(client.clientCredentialsGrant(await stack.rp('test-rp'))), { status: 400, error: 'unauthorized_client' });
     assert.equal(await stack.keyCount(), before);
   });
@@ -130,7 +147,9 @@ describe('client_credentials (machine clients)', () => {
   });
 
   it('a wrong secret gets invalid_client', async () => {
-    const wrong = await client.discovery(new URL(stack.issuer), MACHINE, {}, client.ClientSecretBasic(`not-${stack.secrets[MACHINE]}`), { execute: [client.allowInsecureRequests] });
+    const wrong = await client.discovery(new URL(stack.issuer), MACHINE, {}, client.ClientSecretBasic(`not-${stack.secrets[MACHINE]}`), {
+      execute: [client.allowInsecureRequests],
+    });
     assert.deepEqual(await refusal(client.clientCredentialsGrant(wrong, { scope: 'results:read' })), { status: 401, error: 'invalid_client' });
   });
 
@@ -152,7 +171,10 @@ describe('client_credentials (machine clients)', () => {
     const events = await auditSince(async () => {
       token = (await client.clientCredentialsGrant(machine, { scope: 'results:read' })).access_token;
     });
-    assert.deepEqual(events.map((e) => `${e.type}:${e.outcome}`), ['token.issued:success']);
+    assert.deepEqual(
+      events.map((e) => `${e.type}:${e.outcome}`),
+      ['token.issued:success'],
+    );
     const [issued] = events;
     assert.equal(issued!.clientId, MACHINE);
     assert.equal(issued!.actor, undefined);
@@ -166,7 +188,11 @@ describe('client_credentials (machine clients)', () => {
 
   it('revocation by its client makes the token inactive; another client cannot revoke it', async () => {
     const { access_token: token } = await client.clientCredentialsGrant(machine, { scope: 'results:write' });
-    await assert.rejects(client.tokenRevocation(await stack.rp(OTHER_MACHINE), token), (err: { error?: string }) => err.error === 'unauthorized_client', 'another client\'s revocation is refused and said (RFC 7009 §2.1)');
+    await assert.rejects(
+      client.tokenRevocation(await stack.rp(OTHER_MACHINE), token),
+      (err: { error?: string }) => err.error === 'unauthorized_client',
+      "another client's revocation is refused and said (RFC 7009 §2.1)",
+    );
     assert.equal((await client.tokenIntrospection(machine, token)).active, true, 'and the token is left as it was');
     const events = await auditSince(() => client.tokenRevocation(machine, token));
     assert.equal((await client.tokenIntrospection(machine, token)).active, false);

@@ -17,8 +17,12 @@ import { TestBrowser } from '../support/browser.ts';
 import { authorizationRequest, exchange, isRpRedirect, loginAtPsc, signIn } from '../support/psc-login.ts';
 
 let stack: Stack;
-beforeAll(async () => { stack = await startStack({ name: 'conformance' }); });
-afterAll(async () => { await stack.close(); });
+beforeAll(async () => {
+  stack = await startStack({ name: 'conformance' });
+});
+afterAll(async () => {
+  await stack.close();
+});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -53,7 +57,12 @@ describe('conformance-style checks', () => {
 
   it('plain PKCE method is refused', async () => {
     const config = await stack.rp();
-    const url = client.buildAuthorizationUrl(config, { redirect_uri: RP_REDIRECT, scope: 'openid', code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' });
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: RP_REDIRECT,
+      scope: 'openid',
+      code_challenge: 'a'.repeat(43),
+      code_challenge_method: 'plain',
+    });
     const result = await new TestBrowser().follow(url, {}, { stopAt: isRpRedirect });
     assert.equal(result.stoppedAt?.searchParams.get('error'), 'invalid_request');
   });
@@ -71,7 +80,10 @@ describe('conformance-style checks', () => {
     const code = request.callback.searchParams.get('code')!;
     const response = await fetch(`${stack.issuer}/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`test-rp:${stack.secrets['test-rp']}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`test-rp:${stack.secrets['test-rp']}`).toString('base64')}`,
+      },
       body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: RP_REDIRECT }),
     });
     assert.equal(response.status, 400);
@@ -154,11 +166,18 @@ describe('endpoints as the specs say (OIDC Core, RP-Initiated Logout, RFC 6749, 
   beforeAll(async () => {
     spec = await startStack({ name: 'conformance-spec', logs, clientOverrides: { 'jwt-userinfo-rp': { token_endpoint_auth_method: 'client_secret_post' } } });
   });
-  afterAll(async () => { await spec.close(); });
+  afterAll(async () => {
+    await spec.close();
+  });
 
   const basic = (clientId: string) => `Basic ${Buffer.from(`${clientId}:${spec.secrets[clientId as keyof typeof spec.secrets]}`).toString('base64')}`;
   const post = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
-    fetch(`${spec.issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form), redirect: 'manual' });
+    fetch(`${spec.issuer}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(form),
+      redirect: 'manual',
+    });
 
   it('OIDC Core §3.1.2.1 (oidcc-ensure-post-request-succeeds): a POST to the authorization endpoint signs in, single sign-on included', async () => {
     const browser = new TestBrowser();
@@ -186,7 +205,12 @@ describe('endpoints as the specs say (OIDC Core, RP-Initiated Logout, RFC 6749, 
     assert.equal(long.status, 400);
     const both = await new TestBrowser().request(`${spec.issuer}/auth?client_id=test-rp`, { method: 'POST', form: { client_id: 'test-rp' } });
     assert.equal(both.status, 400, 'parameters in the URL and in the body: which ones would count?');
-    const json = await fetch(`${spec.issuer}/auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"client_id":"test-rp"}', redirect: 'manual' });
+    const json = await fetch(`${spec.issuer}/auth`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"client_id":"test-rp"}',
+      redirect: 'manual',
+    });
     assert.equal(json.status, 400, 'only form-serialised parameters (OIDC Core §3.1.2.1)');
     assert.doesNotMatch(await json.text(), STACK_TRACE);
     assert.equal(await spec.keyCount(), before);
@@ -196,7 +220,10 @@ describe('endpoints as the specs say (OIDC Core, RP-Initiated Logout, RFC 6749, 
     const browser = new TestBrowser();
     const request = await signIn(spec, browser);
     const tokens = await exchange(request);
-    const confirm = await browser.follow(`${spec.issuer}/session/end`, { method: 'POST', form: { id_token_hint: tokens.id_token!, post_logout_redirect_uri: RP_POST_LOGOUT, state: 'bye-123456' } });
+    const confirm = await browser.follow(`${spec.issuer}/session/end`, {
+      method: 'POST',
+      form: { id_token_hint: tokens.id_token!, post_logout_redirect_uri: RP_POST_LOGOUT, state: 'bye-123456' },
+    });
     assert.equal(confirm.page?.status, 200);
     assert.match(confirm.page!.text, /Voulez-vous vous déconnecter/);
     const done = await browser.submit(confirm.page!, 'form#op\\.logoutForm', { logout: 'yes' }, { stopAt: (u) => u.href.startsWith(RP_POST_LOGOUT) });
@@ -219,15 +246,29 @@ describe('endpoints as the specs say (OIDC Core, RP-Initiated Logout, RFC 6749, 
     assert.match(asBasic.headers.get('www-authenticate') ?? '', /^Basic /, 'a Basic attempt is answered with a Basic challenge');
     const tokenPost = await post('/token', { grant_type: 'refresh_token', refresh_token: 'x', client_id: 'test-rp', client_secret: spec.secrets['test-rp']! });
     assert.equal(tokenPost.status, 401);
-    const pushedPost = await post('/request', { response_type: 'code', redirect_uri: RP_REDIRECT, scope: 'openid', client_id: 'test-rp', client_secret: spec.secrets['test-rp']! });
+    const pushedPost = await post('/request', {
+      response_type: 'code',
+      redirect_uri: RP_REDIRECT,
+      scope: 'openid',
+      client_id: 'test-rp',
+      client_secret: spec.secrets['test-rp']!,
+    });
     assert.equal(pushedPost.status, 401, 'at the PAR endpoint too');
     // The registered ways still work.
     assert.equal((await post('/token/introspection', { token: 'x' }, { authorization: basic('test-rp') })).status, 200);
-    assert.equal((await post('/token/introspection', { token: 'x', client_id: 'jwt-userinfo-rp', client_secret: spec.secrets['jwt-userinfo-rp']! })).status, 200);
+    assert.equal(
+      (await post('/token/introspection', { token: 'x', client_id: 'jwt-userinfo-rp', client_secret: spec.secrets['jwt-userinfo-rp']! })).status,
+      200,
+    );
   });
 
   it('RFC 6749 §5.2: a request with no client authentication is invalid_client (401)', async () => {
-    for (const [path, form] of [['/token', { grant_type: 'authorization_code', code: 'x', redirect_uri: RP_REDIRECT }], ['/token/introspection', { token: 'x' }], ['/token/revocation', { token: 'x' }], ['/request', { response_type: 'code', redirect_uri: RP_REDIRECT }]] as const) {
+    for (const [path, form] of [
+      ['/token', { grant_type: 'authorization_code', code: 'x', redirect_uri: RP_REDIRECT }],
+      ['/token/introspection', { token: 'x' }],
+      ['/token/revocation', { token: 'x' }],
+      ['/request', { response_type: 'code', redirect_uri: RP_REDIRECT }],
+    ] as const) {
       const answer = await post(path, form);
       assert.equal(answer.status, 401, path);
       const body = (await answer.json()) as { error: string; error_description: string };
@@ -236,10 +277,14 @@ describe('endpoints as the specs say (OIDC Core, RP-Initiated Logout, RFC 6749, 
     }
   });
 
-  it('RFC 7009 §2.1: revoking another client\'s token is refused and said; the token stays valid', async () => {
+  it("RFC 7009 §2.1: revoking another client's token is refused and said; the token stays valid", async () => {
     const request = await signIn(spec, new TestBrowser());
     const tokens = await exchange(request);
-    const refused = await post('/token/revocation', { token: tokens.refresh_token!, client_id: 'jwt-userinfo-rp', client_secret: spec.secrets['jwt-userinfo-rp']! });
+    const refused = await post('/token/revocation', {
+      token: tokens.refresh_token!,
+      client_id: 'jwt-userinfo-rp',
+      client_secret: spec.secrets['jwt-userinfo-rp']!,
+    });
     assert.equal(refused.status, 400);
     const body = (await refused.json()) as { error: string; error_description: string };
     assert.equal(body.error, 'unauthorized_client');
@@ -273,7 +318,11 @@ describe('endpoints as the specs say (OIDC Core, RP-Initiated Logout, RFC 6749, 
     assert.equal(tokens.headers.get('pragma'), 'no-cache');
     const request = await signIn(spec, new TestBrowser());
     const code = request.callback.searchParams.get('code')!;
-    const issued = await post('/token', { grant_type: 'authorization_code', code, redirect_uri: RP_REDIRECT, code_verifier: request.checks.pkceCodeVerifier }, { authorization: basic('test-rp') });
+    const issued = await post(
+      '/token',
+      { grant_type: 'authorization_code', code, redirect_uri: RP_REDIRECT, code_verifier: request.checks.pkceCodeVerifier },
+      { authorization: basic('test-rp') },
+    );
     assert.equal(issued.status, 200);
     assert.equal(issued.headers.get('cache-control'), 'no-store');
     assert.equal(issued.headers.get('pragma'), 'no-cache');
@@ -282,7 +331,11 @@ describe('endpoints as the specs say (OIDC Core, RP-Initiated Logout, RFC 6749, 
   it('operators see why a client request was refused: the OAuth error, its description and the client, never a secret', async () => {
     logs.length = 0;
     const secret = spec.secrets['test-rp']!;
-    await post('/token', { grant_type: 'authorization_code', code: 'a-code-that-is-secret', redirect_uri: RP_REDIRECT, code_verifier: 'v'.repeat(43) }, { authorization: basic('test-rp') });
+    await post(
+      '/token',
+      { grant_type: 'authorization_code', code: 'a-code-that-is-secret', redirect_uri: RP_REDIRECT, code_verifier: 'v'.repeat(43) },
+      { authorization: basic('test-rp') },
+    );
     await post('/token/introspection', { token: 'x', client_id: 'test-rp', client_secret: secret });
     const refusals = logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'client request refused');
     const grant = refusals.find((l) => l.route === '/token');
@@ -326,7 +379,9 @@ describe('RFC 9126 pushed authorization requests, RFC 9449 DPoP: the demo-dmp as
     fapi = await startStack({ name: 'conformance-fapi', instances: 2, demoApps: true });
     dmp = await dmpClient(fapi);
   });
-  afterAll(async () => { await fapi?.close(); });
+  afterAll(async () => {
+    await fapi?.close();
+  });
 
   /** demo-dmp: pushed request with DPoP, sign-in with the CPS card, DPoP-bound tokens. */
   async function dmpTokens() {
@@ -339,7 +394,11 @@ describe('RFC 9126 pushed authorization requests, RFC 9449 DPoP: the demo-dmp as
     const metadata = dmp.config.serverMetadata();
     assert.equal(metadata.pushed_authorization_request_endpoint, `${fapi.issuer}/request`);
     assert.ok(metadata.dpop_signing_alg_values_supported?.includes('ES256'), 'DPoP advertised');
-    const response = await fetch(metadata.pushed_authorization_request_endpoint!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'client_id=test-rp' });
+    const response = await fetch(metadata.pushed_authorization_request_endpoint!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'client_id=test-rp',
+    });
     assert.notEqual(response.status, 404);
     assert.equal(response.headers.get('content-type')?.split(';')[0], 'application/json');
   });
@@ -368,7 +427,10 @@ describe('RFC 9126 pushed authorization requests, RFC 9449 DPoP: the demo-dmp as
     const started = events.find((e) => e.type === 'signin.started' && e.clientId === 'test-rp');
     assert.equal(started?.details?.level, 'eidas3', 'the login pages read the pushed acr_values');
 
-    await assert.rejects(pushRequest(config, 'https://attacker.example/cb'), (err: { error?: string }) => err.error === 'invalid_redirect_uri' || err.error === 'invalid_request');
+    await assert.rejects(
+      pushRequest(config, 'https://attacker.example/cb'),
+      (err: { error?: string }) => err.error === 'invalid_redirect_uri' || err.error === 'invalid_request',
+    );
     let refused: AuditEvent | undefined;
     for (let i = 0; i < 50 && refused?.outcome !== 'failure'; i += 1) {
       await sleep(20); // recorded after the answer left
@@ -385,9 +447,19 @@ describe('RFC 9126 pushed authorization requests, RFC 9449 DPoP: the demo-dmp as
     for (const [name, init] of [
       ['demo-dmp without its client assertion', { body: new URLSearchParams({ ...form, client_id: 'demo-dmp' }) }],
       ['test-rp without its secret', { body: new URLSearchParams({ ...form, client_id: 'test-rp', redirect_uri: RP_REDIRECT }) }],
-      ['test-rp with a wrong secret', { body: new URLSearchParams({ ...form, redirect_uri: RP_REDIRECT }), headers: { authorization: `Basic ${Buffer.from('test-rp:wrong-secret').toString('base64')}` } }],
+      [
+        'test-rp with a wrong secret',
+        {
+          body: new URLSearchParams({ ...form, redirect_uri: RP_REDIRECT }),
+          headers: { authorization: `Basic ${Buffer.from('test-rp:wrong-secret').toString('base64')}` },
+        },
+      ],
     ] as const) {
-      const response = await fetch(`${fapi.issuer}/request`, { method: 'POST', ...init, headers: { 'content-type': 'application/x-www-form-urlencoded', ...('headers' in init ? init.headers : {}) } });
+      const response = await fetch(`${fapi.issuer}/request`, {
+        method: 'POST',
+        ...init,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...('headers' in init ? init.headers : {}) },
+      });
       assert.equal(response.status, 401, name);
       assert.equal(((await response.json()) as { error: string }).error, 'invalid_client', name);
     }
@@ -396,7 +468,11 @@ describe('RFC 9126 pushed authorization requests, RFC 9449 DPoP: the demo-dmp as
 
   it('RFC 9126 §5 require_pushed_authorization_requests: demo-dmp sent to /auth without a request_uri gets invalid_request', async () => {
     const url = client.buildAuthorizationUrl(dmp.config, {
-      redirect_uri: dmp.redirectUri, scope: 'openid', state: 'st-12345678', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256',
+      redirect_uri: dmp.redirectUri,
+      scope: 'openid',
+      state: 'st-12345678',
+      code_challenge: 'x'.repeat(43),
+      code_challenge_method: 'S256',
     });
     const result = await new TestBrowser().follow(url, {}, { stopAt: (u) => u.href.startsWith(dmp.redirectUri) });
     const error = result.stoppedAt?.searchParams.get('error') ?? (result.page?.json as { error?: string } | undefined)?.error;
@@ -417,17 +493,30 @@ describe('RFC 9126 pushed authorization requests, RFC 9449 DPoP: the demo-dmp as
     assert.match(again.page!.body, /invalid_request_uri/);
   });
 
-  it('RFC 9126 §2.1 and the gateway\'s input limits: a pushed request is held to the limits of /auth\'s query; nothing stored on refusal', async () => {
+  it("RFC 9126 §2.1 and the gateway's input limits: a pushed request is held to the limits of /auth's query; nothing stored on refusal", async () => {
     const stored = await fapi.keyCount();
     const secret = fapi.secrets['test-rp']!;
-    const push = (extra: Record<string, string>) => fetch(`${fapi.issuer}/request`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`test-rp:${secret}`).toString('base64')}` },
-      body: new URLSearchParams({ client_id: 'test-rp', response_type: 'code', redirect_uri: RP_REDIRECT, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', ...extra }),
-    });
+    const push = (extra: Record<string, string>) =>
+      fetch(`${fapi.issuer}/request`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`test-rp:${secret}`).toString('base64')}` },
+        body: new URLSearchParams({
+          client_id: 'test-rp',
+          response_type: 'code',
+          redirect_uri: RP_REDIRECT,
+          scope: 'openid',
+          code_challenge: 'x'.repeat(43),
+          code_challenge_method: 'S256',
+          ...extra,
+        }),
+      });
     for (const [name, extra, said] of [
       ['one value over 4 KiB', { state: 's'.repeat(4097) }, /parameter state has 4097 characters \(max 4096\), as at the authorization endpoint/],
-      ['over 8 KiB in all', { state: 's'.repeat(3000), nonce: 'n'.repeat(3000), login_hint: 'l'.repeat(3000) }, /pushed authorization request of \d+ characters \(max 8192/],
+      [
+        'over 8 KiB in all',
+        { state: 's'.repeat(3000), nonce: 'n'.repeat(3000), login_hint: 'l'.repeat(3000) },
+        /pushed authorization request of \d+ characters \(max 8192/,
+      ],
     ] as const) {
       const response = await push(extra);
       assert.equal(response.status, 400, name);
@@ -449,7 +538,7 @@ describe('RFC 9126 pushed authorization requests, RFC 9449 DPoP: the demo-dmp as
     assert.equal(tokens.token_type, 'dpop', 'the same code, with a proof: refused for the missing proof alone');
   });
 
-  it('RFC 9449 §7.1, FAPI 2.0 §5.3.2.1: demo-dmp\'s stolen access token is refused at userinfo as a Bearer token and with another key\'s proof; introspection names the key, refresh needs it', async () => {
+  it("RFC 9449 §7.1, FAPI 2.0 §5.3.2.1: demo-dmp's stolen access token is refused at userinfo as a Bearer token and with another key's proof; introspection names the key, refresh needs it", async () => {
     const tokens = await dmpTokens();
     assert.equal(tokens.token_type, 'dpop');
     const sub = tokens.claims()!.sub;
@@ -460,12 +549,22 @@ describe('RFC 9126 pushed authorization requests, RFC 9449 DPoP: the demo-dmp as
     assert.equal(asBearer.status, 401);
     assert.match(asBearer.headers.get('www-authenticate') ?? '', /invalid_token/);
     const thief = client.getDPoPHandle(dmp.config, await client.randomDPoPKeyPair('ES256'));
-    await assert.rejects(client.fetchUserInfo(dmp.config, tokens.access_token, sub, { DPoP: thief }), (err: Error & { cause?: unknown }) => /invalid_token/.test(String(err.message) + JSON.stringify(err.cause ?? '')));
+    await assert.rejects(client.fetchUserInfo(dmp.config, tokens.access_token, sub, { DPoP: thief }), (err: Error & { cause?: unknown }) =>
+      /invalid_token/.test(String(err.message) + JSON.stringify(err.cause ?? '')),
+    );
 
     const introspected = await client.tokenIntrospection(dmp.config, tokens.access_token);
     assert.equal(introspected.token_type, 'DPoP');
-    assert.equal((introspected.cnf as { jkt?: string } | undefined)?.jkt, await calculateJwkThumbprint(await exportJWK(dmp.dpopKeys.publicKey)), 'a resource server that introspects learns the key (cnf.jkt)');
-    await assert.rejects(client.refreshTokenGrant(dmp.config, tokens.refresh_token!), (err: { error?: string }) => err.error === 'invalid_grant', 'no refresh without a proof either');
+    assert.equal(
+      (introspected.cnf as { jkt?: string } | undefined)?.jkt,
+      await calculateJwkThumbprint(await exportJWK(dmp.dpopKeys.publicKey)),
+      'a resource server that introspects learns the key (cnf.jkt)',
+    );
+    await assert.rejects(
+      client.refreshTokenGrant(dmp.config, tokens.refresh_token!),
+      (err: { error?: string }) => err.error === 'invalid_grant',
+      'no refresh without a proof either',
+    );
     const refreshed = await client.refreshTokenGrant(dmp.config, tokens.refresh_token!, undefined, { DPoP: dmp.dpop });
     assert.equal(refreshed.token_type, 'dpop');
   });
@@ -474,7 +573,10 @@ describe('RFC 9126 pushed authorization requests, RFC 9449 DPoP: the demo-dmp as
     const tokens = await dmpTokens();
     const host = new URL(fapi.issuer).host;
     const [first, second] = fapi.instanceUrls.map((u) => Number(new URL(u).port)) as [number, number];
-    const headers = async () => ({ authorization: `DPoP ${tokens.access_token}`, dpop: await dpopProof(dmp.dpopKeys, 'GET', `${fapi.issuer}/me`, tokens.access_token) });
+    const headers = async () => ({
+      authorization: `DPoP ${tokens.access_token}`,
+      dpop: await dpopProof(dmp.dpopKeys, 'GET', `${fapi.issuer}/me`, tokens.access_token),
+    });
 
     const once = await headers();
     assert.equal((await userinfoAt(first, host, once)).status, 200);

@@ -11,8 +11,12 @@ import { authorizationRequest, isRpRedirect, loginAtPsc } from '../support/psc-l
 import { csrfOf, interactionPath, loginPage, pscUntilNextStep } from '../support/key-journey.ts';
 
 let stack: Stack;
-beforeAll(async () => { stack = await startStack({ name: 'csrf' }); });
-afterAll(async () => { await stack.close(); });
+beforeAll(async () => {
+  stack = await startStack({ name: 'csrf' });
+});
+afterAll(async () => {
+  await stack.close();
+});
 
 describe('CSRF tokens on the interaction forms', () => {
   it('refuses the PSC button and "cancel" without the token, or with another interaction\'s', async () => {
@@ -20,7 +24,11 @@ describe('CSRF tokens on the interaction forms', () => {
     const { base, page } = await loginPage(stack, browser);
     const { page: otherPage } = await loginPage(stack, new TestBrowser());
     for (const path of ['psc', 'abort']) {
-      for (const [what, form] of [['no token', {}], ['another interaction\'s token', { _csrf: csrfOf(otherPage) }], ['garbage', { _csrf: 'x'.repeat(43) }]] as const) {
+      for (const [what, form] of [
+        ['no token', {}],
+        ["another interaction's token", { _csrf: csrfOf(otherPage) }],
+        ['garbage', { _csrf: 'x'.repeat(43) }],
+      ] as const) {
         const refused = await browser.request(`${stack.issuer}${base}/${path}`, { form });
         assert.equal(refused.status, 403, `${path}, ${what}`);
         assert.match(refused.text, /jeton de sécurité manquant ou expiré/, `${path}, ${what}`);

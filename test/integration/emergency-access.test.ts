@@ -33,12 +33,19 @@ beforeAll(async () => {
   // Accounts exist once PSC vouched for the clinicians.
   for (const practitioner of [CLINICIAN, OTHER]) await signIn(stack, new TestBrowser(), { choice: { practitioner } });
 });
-afterAll(async () => { await stack.close(); });
+afterAll(async () => {
+  await stack.close();
+});
 
 const codes = () => createEmergencyCodes(stack.store, createKeyNames(stack.prefix));
-const issue = (idNat: string, options: { hoursAgo?: number; hours?: number } = {}) => codes().issue({
-  idNat, issuedBy: 'test', via: 'cli', validityMs: (options.hours ?? 1) * 3_600_000, now: Date.now() - (options.hoursAgo ?? 0) * 3_600_000,
-});
+const issue = (idNat: string, options: { hoursAgo?: number; hours?: number } = {}) =>
+  codes().issue({
+    idNat,
+    issuedBy: 'test',
+    via: 'cli',
+    validityMs: (options.hours ?? 1) * 3_600_000,
+    now: Date.now() - (options.hoursAgo ?? 0) * 3_600_000,
+  });
 
 /** From an application's sign-in page: the emergency form, filled and sent. */
 async function withCode(idNat: string, code: string, clientId = 'test-rp') {
@@ -71,7 +78,10 @@ describe('emergency access: signing in with a code', () => {
     assert.equal(used?.details?.issuedBy, 'test');
     assert.equal(used?.details?.acr, 'eidas1');
     assert.ok(!JSON.stringify(await recent('emergency.used')).includes(code), 'the code is never in the audit trail');
-    assert.ok(logs.some((line) => line.includes('"level":40') && line.includes('emergency access code used')), 'a warning log line');
+    assert.ok(
+      logs.some((line) => line.includes('"level":40') && line.includes('emergency access code used')),
+      'a warning log line',
+    );
     const metrics = await (await fetch(`${stack.issuer}/metrics`)).text();
     assert.match(metrics, /hc_emergency_access_total\{event="used"\} 1/);
 
@@ -178,11 +188,22 @@ describe('emergency access: issuing codes', () => {
   });
 
   it('npm run admin -- emergency-code issues a code; a new one voids the previous', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: stack.prefix, KEYS_DIR: stack.keysDir, NODE_ENV: 'test', USER: 'iam-operator', EMERGENCY_VALIDITY_HOURS: '12' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: stack.prefix,
+      KEYS_DIR: stack.keysDir,
+      NODE_ENV: 'test',
+      USER: 'iam-operator',
+      EMERGENCY_VALIDITY_HOURS: '12',
+    };
     delete env.SUDO_USER;
-    const admin = (...args: string[]) => new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, ['src/admin/cli.ts', ...args], { encoding: 'utf8', env }, (error, stdout, stderr) => resolve({ status: error ? Number(error.code) : 0, stdout, stderr }));
-    });
+    const admin = (...args: string[]) =>
+      new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, ['src/admin/cli.ts', ...args], { encoding: 'utf8', env }, (error, stdout, stderr) =>
+          resolve({ status: error ? Number(error.code) : 0, stdout, stderr }),
+        );
+      });
     const issuedMetric = async () => Number(/^hc_emergency_codes_issued (\d+)/m.exec(await (await fetch(`${stack.issuer}/metrics`)).text())?.[1]);
     const before = await issuedMetric();
     const first = await admin('emergency-code', CLINICIAN, '--hours', '2');
@@ -190,7 +211,7 @@ describe('emergency access: issuing codes', () => {
     const firstCode = /: ([A-Z0-9-]{19})$/m.exec(first.stdout)?.[1] ?? '';
     assert.ok(firstCode, first.stdout);
     assert.match(first.stderr, /"level":40.*emergency access code issued/);
-    assert.equal(await issuedMetric(), before + 1, 'a code issued by the CLI shows in the gateways\' metrics');
+    assert.equal(await issuedMetric(), before + 1, "a code issued by the CLI shows in the gateways' metrics");
     assert.ok(!first.stderr.includes(firstCode), 'the warning line never carries the code');
     const second = await admin('emergency-code', CLINICIAN);
     assert.equal(second.status, 0);

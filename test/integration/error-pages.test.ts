@@ -13,9 +13,15 @@ import { authorizationRequest, exchange, isRpRedirect, loginAtPsc, signIn } from
 const HOME = 'http://127.0.0.1:9/home';
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ name: 'error-pages', clientOverrides: { 'jwt-userinfo-rp': { client_uri: HOME } }, overrides: { 'pilot.staffIdNats': ['899700427885'] } });
+  stack = await startStack({
+    name: 'error-pages',
+    clientOverrides: { 'jwt-userinfo-rp': { client_uri: HOME } },
+    overrides: { 'pilot.staffIdNats': ['899700427885'] },
+  });
 });
-afterAll(async () => { await stack.close(); });
+afterAll(async () => {
+  await stack.close();
+});
 
 /** The page's way back: its links (href and text) after the message. */
 function backLinks(page: Page) {
@@ -39,7 +45,7 @@ async function finishedSignIn(browser: TestBrowser, clientId = 'test-rp') {
 }
 
 describe('Back after a finished sign-in', () => {
-  it('the enrolment and sign-in pages, visited again: the step is over, said once, and a link to the application\'s registered home page', async () => {
+  it("the enrolment and sign-in pages, visited again: the step is over, said once, and a link to the application's registered home page", async () => {
     const browser = new TestBrowser();
     const { enrolUrl, loginUrl } = await finishedSignIn(browser, 'jwt-userinfo-rp');
     for (const url of [enrolUrl, loginUrl]) {
@@ -51,7 +57,7 @@ describe('Back after a finished sign-in', () => {
     }
   });
 
-  it('without a registered home page: the application\'s first post-logout address', async () => {
+  it("without a registered home page: the application's first post-logout address", async () => {
     const browser = new TestBrowser();
     const { enrolUrl } = await finishedSignIn(browser, 'test-rp');
     const page = await browser.request(enrolUrl);
@@ -70,7 +76,7 @@ describe('Back after a finished sign-in', () => {
 });
 
 describe('errors of oidc-provider and of the staff pages', () => {
-  it('a refused redirect_uri: a link to the application\'s registered home page, never to the refused address', async () => {
+  it("a refused redirect_uri: a link to the application's registered home page, never to the refused address", async () => {
     const request = await authorizationRequest(stack, { clientId: 'jwt-userinfo-rp', params: { redirect_uri: 'https://attacker.example/' } });
     const page = await new TestBrowser().request(request.url);
     assert.equal(page.status, 400);
@@ -114,4 +120,3 @@ describe('errors of oidc-provider and of the staff pages', () => {
     assert.match(page.text, /Go back to your application \(the tab or window you came from\) and, if needed, start again from there\./);
   });
 });
-

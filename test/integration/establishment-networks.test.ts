@@ -29,15 +29,19 @@ const CLINICIANS = 200;
 
 /** A browser whose every request reaches the gateway through the reverse proxy with this X-Forwarded-For. */
 function browserFrom(forwardedFor: string): TestBrowser {
-  return new TestBrowser({ fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-forwarded-for': forwardedFor } }) });
+  return new TestBrowser({
+    fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-forwarded-for': forwardedFor } }),
+  });
 }
 
 /** Runs `task(i)` for i in [0, count) with at most `width` at a time. */
 async function pool(count: number, width: number, task: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < count) await task(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
 }
 
 describe('declared establishment networks', () => {
@@ -75,7 +79,7 @@ describe('declared establishment networks', () => {
 
   /** Sign-in steps counted so far against one budget (the limiter's counter in Redis). */
   async function counted(limit: string, key: string): Promise<number> {
-    return Number(await redis.get(`${stack.prefix}rl:${limit}:${key}`) ?? 0);
+    return Number((await redis.get(`${stack.prefix}rl:${limit}:${key}`)) ?? 0);
   }
 
   /** A passwordless sign-in with the clinician's key; returns the verify answer. */
@@ -99,7 +103,10 @@ describe('declared establishment networks', () => {
     // Five steps each: the authorization request, PSC start, PSC return, enrolment options and verify.
     assert.equal(await counted('signin-network', 'chu-nord-citrix'), CLINICIANS * 5);
     assert.equal(await counted('signin-ip', WARD), 0, 'nothing counted against the address itself');
-    assert.ok(Date.now() - started < stack.config.limits.networks[0]!.seconds * 1000, 'within one window of the network\'s budget (five minutes: a shift change)');
+    assert.ok(
+      Date.now() - started < stack.config.limits.networks[0]!.seconds * 1000,
+      "within one window of the network's budget (five minutes: a shift change)",
+    );
   });
 
   it('still stops a key-guessing run against one account from that address, by the per-account limit', async () => {
@@ -122,11 +129,11 @@ describe('declared establishment networks', () => {
         break;
       }
       assert.equal(verify.status, 400, `guess ${attempts} is refused as a bad assertion`);
-      assert.ok(attempts <= budget + 1, 'stopped once the account\'s budget of failures is spent');
+      assert.ok(attempts <= budget + 1, "stopped once the account's budget of failures is spent");
     }
     assert.equal(attempts, budget + 2, 'the failures past the budget are refused, the next attempt is not even checked');
     const genuine = await keySignIn(browserFrom(WARD), victim);
-    assert.equal(genuine.status, 429, 'the account\'s key path stays closed for the window, even to its own key');
+    assert.equal(genuine.status, 429, "the account's key path stays closed for the window, even to its own key");
 
     const colleague = browserFrom(WARD);
     const verify = await keySignIn(colleague, keys[1]!);
@@ -159,15 +166,19 @@ describe('declared establishment networks', () => {
     }
     assert.equal((await behindProxy('10.1.2.3').request(`${stack.issuer}/auth?client_id=test-rp`)).status, 429);
     const forged = browserFrom(`10.1.2.4, 10.1.2.3, ${FORWARDING_PROXY}`);
-    assert.equal((await forged.request(`${stack.issuer}/auth?client_id=test-rp`)).status, 429, 'the workstation cannot name another one: the proxy\'s entry counts');
+    assert.equal(
+      (await forged.request(`${stack.issuer}/auth?client_id=test-rp`)).status,
+      429,
+      "the workstation cannot name another one: the proxy's entry counts",
+    );
     const neighbour = await behindProxy('10.1.2.4').request(`${stack.issuer}/auth?client_id=test-rp`);
     assert.notEqual(neighbour.status, 429, 'the next workstation behind the proxy is not affected');
     const unnamed = await browserFrom(FORWARDING_PROXY).request(`${stack.issuer}/auth?client_id=test-rp`);
-    assert.notEqual(unnamed.status, 429, 'a request the proxy names no workstation for is counted against the network\'s budget');
+    assert.notEqual(unnamed.status, 429, "a request the proxy names no workstation for is counted against the network's budget");
     assert.equal(await counted('signin-network', 'ehpad-proxy'), 1);
   });
 
-  it('refuses past a declared network\'s own budget, audited once with the network\'s name', async () => {
+  it("refuses past a declared network's own budget, audited once with the network's name", async () => {
     const site = '2001:db8:5::17';
     for (let step = 1; step <= 3; step += 1) assert.notEqual((await browserFrom(site).request(`${stack.issuer}/auth?client_id=test-rp`)).status, 429);
     const refused = await browserFrom(site).request(`${stack.issuer}/auth?client_id=test-rp`);

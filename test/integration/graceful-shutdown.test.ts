@@ -31,12 +31,28 @@ beforeAll(async () => {
   const port = await freePort();
   issuer = `http://localhost:${port}`;
   await loadKeys({ dir, createIfMissing: true });
-  writeFileSync(join(dir, 'clients.json'), JSON.stringify([{ client_id: 'rp', client_name: 'RP', first_party: true, redirect_uris: [RP_REDIRECT], client_secret_env: 'RP_SECRET' }]));
-  psc = await startPscSimulator({ port: 0, clients: [{ client_id: 'hospiconnect-gateway', client_secret: pscSecret, redirect_uris: [`${issuer}/federation/psc/callback`] }] });
+  writeFileSync(
+    join(dir, 'clients.json'),
+    JSON.stringify([{ client_id: 'rp', client_name: 'RP', first_party: true, redirect_uris: [RP_REDIRECT], client_secret_env: 'RP_SECRET' }]),
+  );
+  psc = await startPscSimulator({
+    port: 0,
+    clients: [{ client_id: 'hospiconnect-gateway', client_secret: pscSecret, redirect_uris: [`${issuer}/federation/psc/callback`] }],
+  });
   gateway = spawnMain({
-    NODE_ENV: 'test', SANDBOX: 'false', ISSUER: issuer, PORT: String(port), HOST: 'localhost',
-    REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, KEYS_DIR: dir, CLIENTS_FILE: join(dir, 'clients.json'),
-    PSC_ISSUER: psc.issuer, PSC_CLIENT_SECRET: pscSecret, RP_SECRET: randomBytes(24).toString('base64url'), LOG_LEVEL: 'info',
+    NODE_ENV: 'test',
+    SANDBOX: 'false',
+    ISSUER: issuer,
+    PORT: String(port),
+    HOST: 'localhost',
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: prefix,
+    KEYS_DIR: dir,
+    CLIENTS_FILE: join(dir, 'clients.json'),
+    PSC_ISSUER: psc.issuer,
+    PSC_CLIENT_SECRET: pscSecret,
+    RP_SECRET: randomBytes(24).toString('base64url'),
+    LOG_LEVEL: 'info',
   });
   await waitUntilReady(issuer);
 });
@@ -52,10 +68,23 @@ describe('graceful shutdown', () => {
   it('finishes the request in flight, refuses new connections, closes Redis, exits 143', { timeout: 30_000 }, async () => {
     const browser = new TestBrowser();
     const auth = new URL(`${issuer}/auth`);
-    auth.search = new URLSearchParams({ client_id: 'rp', response_type: 'code', redirect_uri: RP_REDIRECT, scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSwtw-cM', code_challenge_method: 'S256', state: 'graceful-state' }).toString();
+    auth.search = new URLSearchParams({
+      client_id: 'rp',
+      response_type: 'code',
+      redirect_uri: RP_REDIRECT,
+      scope: 'openid',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSwtw-cM',
+      code_challenge_method: 'S256',
+      state: 'graceful-state',
+    }).toString();
     const login = await browser.follow(auth, {}, { stopAt: isRpRedirect });
     const toPsc = await browser.submit(login.page!, 'form[action$="/psc"]');
-    const back = await browser.submit(toPsc.page!, 'form.login-form', { action: 'login', practitioner: '899700427885', means: 'card' }, { stopAt: (url) => url.pathname === '/federation/psc/callback' });
+    const back = await browser.submit(
+      toPsc.page!,
+      'form.login-form',
+      { action: 'login', practitioner: '899700427885', means: 'card' },
+      { stopAt: (url) => url.pathname === '/federation/psc/callback' },
+    );
     assert.ok(back.stoppedAt);
 
     psc.faults = { delayMs: 1500 }; // the callback's code exchange now waits 1.5 s for PSC

@@ -37,7 +37,7 @@ async function signInPageWith(stack: Stack, headers: Record<string, string>) {
 async function discoveryUrls(stack: Stack, headers: Record<string, string>): Promise<Map<string, string>> {
   const response = await fetch(`${stack.issuer}/.well-known/openid-configuration`, { headers });
   assert.equal(response.status, 200);
-  const metadata = await response.json() as Record<string, unknown>;
+  const metadata = (await response.json()) as Record<string, unknown>;
   const urls = Object.entries(metadata).filter(([name, value]) => typeof value === 'string' && (name.endsWith('_endpoint') || name.endsWith('_uri')));
   assert.ok(urls.length >= 6, 'token, userinfo, introspection, revocation, end session endpoints and the JWKS');
   return new Map(urls as [string, string][]);
@@ -54,12 +54,25 @@ const FORGED_HOST = {
 
 /** A client_credentials request authenticated with private_key_jwt, its assertion addressed to `aud`. */
 async function assertionTokenRequest(stack: Stack, key: CryptoKey, clientId: string, aud: string, headers: Record<string, string>) {
-  const assertion = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setIssuer(clientId).setSubject(clientId)
-    .setAudience(aud).setJti(randomUUID()).setIssuedAt().setExpirationTime('1m').sign(key);
+  const assertion = await new SignJWT({})
+    .setProtectedHeader({ alg: 'ES256' })
+    .setIssuer(clientId)
+    .setSubject(clientId)
+    .setAudience(aud)
+    .setJti(randomUUID())
+    .setIssuedAt()
+    .setExpirationTime('1m')
+    .sign(key);
   return fetch(`${stack.issuer}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'results:read', client_id: clientId, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      scope: 'results:read',
+      client_id: clientId,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+    }),
   });
 }
 
@@ -69,8 +82,12 @@ async function firstAudit(stack: Stack, type: string) {
 
 describe('headers', () => {
   let stack: Stack;
-  beforeAll(async () => { stack = await startStack({ name: 'headers' }); });
-  afterAll(async () => { await stack.close(); });
+  beforeAll(async () => {
+    stack = await startStack({ name: 'headers' });
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
 
   it('sends the referrer policy and the anti-sniffing, anti-framing headers with every page, HSTS not outside production', async () => {
     for (const path of ['/interaction/doesnotexist123', '/account/signed-out', '/nowhere', '/healthz']) {
@@ -86,7 +103,11 @@ describe('headers', () => {
 
   it("answers the applications' JSON endpoints with the same headers and a fixed policy without nonce", async () => {
     const answers = [
-      await fetch(`${stack.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }),
+      await fetch(`${stack.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      }),
       await fetch(`${stack.issuer}/token/introspection`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'token=x' }),
       await fetch(`${stack.issuer}/me`),
       await fetch(`${stack.issuer}/jwks`),
@@ -99,14 +120,20 @@ describe('headers', () => {
       assert.equal(response.headers.get('x-frame-options'), 'DENY', where);
       assert.equal(response.headers.get('content-security-policy'), "default-src 'none';frame-ancestors 'none';base-uri 'none'", where);
     }
-    assert.deepEqual(answers.map((r) => r.status), [401, 401, 401, 200], 'oidc-provider answers them (no client authentication: invalid_client, RFC 6749 §5.2; no bearer token: 401)');
+    assert.deepEqual(
+      answers.map((r) => r.status),
+      [401, 401, 401, 200],
+      'oidc-provider answers them (no client authentication: invalid_client, RFC 6749 §5.2; no bearer token: 401)',
+    );
   });
 
   it('adds HSTS and upgrade-insecure-requests in production', async () => {
     const app = express();
     app.use(cspNonce());
     app.use(securityHeaders({ production: true, formActionOrigins: () => [] }));
-    app.get('/', (_req, res) => { res.send('ok'); });
+    app.get('/', (_req, res) => {
+      res.send('ok');
+    });
     const response = await request(app).get('/');
     assert.equal(response.headers['strict-transport-security'], 'max-age=31536000; includeSubDomains');
     assert.match(response.headers['content-security-policy'] ?? '', /upgrade-insecure-requests/);
@@ -115,8 +142,12 @@ describe('headers', () => {
 
 describe('cookies and client addresses behind a trusted TLS-terminating proxy', () => {
   let stack: Stack;
-  beforeAll(async () => { stack = await startStack({ name: 'behind-proxy', overrides: { 'http.trustProxy': 'loopback' } }); });
-  afterAll(async () => { await stack.close(); });
+  beforeAll(async () => {
+    stack = await startStack({ name: 'behind-proxy', overrides: { 'http.trustProxy': 'loopback' } });
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
 
   it('marks every cookie Secure, HttpOnly and SameSite=Lax when the proxy forwarded https', async () => {
     const { url } = await authorizationRequest(stack);
@@ -133,7 +164,10 @@ describe('cookies and client addresses behind a trusted TLS-terminating proxy', 
       assert.match(line, /;\s*httponly/i, `${name} is HttpOnly`);
       assert.match(line, /;\s*samesite=lax/i, `${name} is SameSite=Lax`);
     }
-    assert.ok([...cookies.keys()].some((name) => name.startsWith('hc_interaction')), 'the interaction cookie was among them');
+    assert.ok(
+      [...cookies.keys()].some((name) => name.startsWith('hc_interaction')),
+      'the interaction cookie was among them',
+    );
   });
 
   it('names its endpoints on the host and scheme the trusted proxy forwarded', async () => {
@@ -160,10 +194,21 @@ describe('requests that do not come from the trusted proxy', () => {
     stack = await startStack({
       name: 'not-the-proxy',
       overrides: { 'http.trustProxy': '10.9.9.9', 'limits.clientAuthFailuresPerIp.points': AUTH_FAILURES_BUDGET },
-      clientOverrides: { [MACHINE]: { grant_types: ['client_credentials'], scope: 'results:read', redirect_uris: [], token_endpoint_auth_method: 'private_key_jwt', client_secret: undefined, jwks: { keys: [{ ...await exportJWK(publicKey), alg: 'ES256', use: 'sig' }] } } },
+      clientOverrides: {
+        [MACHINE]: {
+          grant_types: ['client_credentials'],
+          scope: 'results:read',
+          redirect_uris: [],
+          token_endpoint_auth_method: 'private_key_jwt',
+          client_secret: undefined,
+          jwks: { keys: [{ ...(await exportJWK(publicKey)), alg: 'ES256', use: 'sig' }] },
+        },
+      },
     });
   });
-  afterAll(async () => { await stack.close(); });
+  afterAll(async () => {
+    await stack.close();
+  });
 
   it('ignores X-Forwarded-For (anyone can send it), so that limits and the audit see the real peer', async () => {
     await signInPageWith(stack, { 'x-forwarded-for': '10.20.30.40' });
@@ -180,7 +225,7 @@ describe('requests that do not come from the trusted proxy', () => {
     for (const [name, line] of cookies) assert.doesNotMatch(line, /;\s*secure/i, name);
   });
 
-  it('ignores a forged X-Forwarded-Host (and -Proto, Forwarded): discovery names the issuer\'s own endpoints', async () => {
+  it("ignores a forged X-Forwarded-Host (and -Proto, Forwarded): discovery names the issuer's own endpoints", async () => {
     const urls = await discoveryUrls(stack, FORGED_HOST);
     for (const [name, url] of urls) assert.ok(url.startsWith(`${stack.issuer}/`), `${name}: ${url}`);
   });
@@ -188,16 +233,16 @@ describe('requests that do not come from the trusted proxy', () => {
   it('refuses a client assertion addressed to a forged host, accepts one addressed to the gateway', async () => {
     const forged = await assertionTokenRequest(stack, clientKey, MACHINE, 'http://evil.example/token', FORGED_HOST);
     assert.equal(forged.status, 401, 'the assertion was made for another server: it must not be replayable here');
-    assert.equal((await forged.json() as { error?: string }).error, 'invalid_client');
+    assert.equal(((await forged.json()) as { error?: string }).error, 'invalid_client');
     const genuine = await assertionTokenRequest(stack, clientKey, MACHINE, `${stack.issuer}/token`, { 'x-forwarded-for': '10.20.30.40' });
     assert.equal(genuine.status, 200, 'the same client, its assertion addressed to the gateway');
     await new Promise((r) => setTimeout(r, 50)); // provider events are recorded just after the answer
     const issued = await firstAudit(stack, 'token.issued');
     assert.equal(issued?.clientId, MACHINE);
-    assert.equal(issued?.ip, '127.0.0.0', 'the audit event recorded by oidc-provider has the peer\'s address, not the forwarded one');
+    assert.equal(issued?.ip, '127.0.0.0', "the audit event recorded by oidc-provider has the peer's address, not the forwarded one");
   });
 
-  it('counts failed client authentications against the peer\'s address, whatever X-Forwarded-For says', async () => {
+  it("counts failed client authentications against the peer's address, whatever X-Forwarded-For says", async () => {
     // The budget, then one failure more: the first refused one (from it on, the address is refused).
     for (let i = 1; i <= AUTH_FAILURES_BUDGET + 1; i += 1) {
       await assertionTokenRequest(stack, clientKey, MACHINE, 'http://elsewhere.example/token', { 'x-forwarded-for': `10.20.30.${i}` });

@@ -23,7 +23,11 @@ const prefix = uniquePrefix('key-file-owner');
 const dir = mkdtempSync(join(tmpdir(), 'hc-key-owner-'));
 chmodSync(dir, 0o755); // uid 1000 must reach the folders below; the files themselves are the point
 const clientsFile = join(dir, 'clients.json');
-writeFileSync(clientsFile, JSON.stringify([{ client_id: 'owner-rp', client_name: 'RP', redirect_uris: ['https://rp.example/cb'], client_secret_env: 'OWNER_RP_SECRET' }]), { mode: 0o644 });
+writeFileSync(
+  clientsFile,
+  JSON.stringify([{ client_id: 'owner-rp', client_name: 'RP', redirect_uris: ['https://rp.example/cb'], client_secret_env: 'OWNER_RP_SECRET' }]),
+  { mode: 0o644 },
+);
 
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
@@ -43,18 +47,35 @@ async function start(keysDir: string): Promise<{ code: number | null; output: st
     cwd: ROOT,
     ...(AS_ROOT ? RUN_AS : {}),
     env: {
-      PATH: process.env.PATH ?? '', NODE_ENV: 'test', SANDBOX: 'false', PORT: String(port), HOST: 'localhost',
-      ISSUER: `http://localhost:${port}`, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, KEYS_DIR: keysDir,
-      CLIENTS_FILE: clientsFile, OWNER_RP_SECRET: 'r'.repeat(40),
-      PSC_ISSUER: 'http://localhost:9/auth/realms/esante-wallet', PSC_CLIENT_SECRET: 's'.repeat(40), LOG_LEVEL: 'warn',
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      SANDBOX: 'false',
+      PORT: String(port),
+      HOST: 'localhost',
+      ISSUER: `http://localhost:${port}`,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: prefix,
+      KEYS_DIR: keysDir,
+      CLIENTS_FILE: clientsFile,
+      OWNER_RP_SECRET: 'r'.repeat(40),
+      PSC_ISSUER: 'http://localhost:9/auth/realms/esante-wallet',
+      PSC_CLIENT_SECRET: 's'.repeat(40),
+      LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+  child.stdout.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const ready = waitUntilReady(`http://localhost:${port}`, 15_000).then(() => true, () => false);
+  const ready = waitUntilReady(`http://localhost:${port}`, 15_000).then(
+    () => true,
+    () => false,
+  );
   const first = await Promise.race([exited.then(() => 'exited' as const), ready.then(() => 'ready' as const)]);
   if (first === 'ready') {
     child.kill('SIGKILL');
@@ -81,7 +102,7 @@ describe('key files and the user the gateway runs as', () => {
     assert.doesNotMatch(output, /EACCES.*\n.*EACCES/s, 'no stack trace, no repeated errno');
   });
 
-  it('keys made with --owner <the gateway\'s user>: the gateway starts, the files stay private', async () => {
+  it("keys made with --owner <the gateway's user>: the gateway starts, the files stay private", async () => {
     const keys = join(dir, 'made-for-node');
     makeKeys(keys, '--owner', `${RUN_AS.uid}:${RUN_AS.gid}`);
     for (const file of ['jwks.json', 'cookie-keys.json', 'audit-mac-key.json']) {

@@ -19,8 +19,12 @@ const run = promisify(execFile);
 
 describe('key rotation (npm run keys -- rotate)', () => {
   let stack: Stack;
-  beforeAll(async () => { stack = await startStack({ name: 'key-rotation' }); });
-  afterAll(async () => { await stack.close(); });
+  beforeAll(async () => {
+    stack = await startStack({ name: 'key-rotation' });
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
 
   const rotateNow = async () => {
     const { stdout } = await run(process.execPath, ['src/signing-keys/cli.ts', 'rotate', '--dir', stack.keysDir, '--publish-hours', '0', '--grace-hours', '1']);
@@ -47,7 +51,10 @@ describe('key rotation (npm run keys -- rotate)', () => {
     assert.match(await rotateNow(), /published ES256:/);
     const newKid = (JSON.parse(readFileSync(join(stack.keysDir, 'rotation.json'), 'utf8')) as { next: { kids: string[] } }).next.kids[0]!;
     assert.notEqual(newKid, oldKid);
-    assert.ok((await published()).keys.some((k) => k.kid === newKid), 'the new key is published');
+    assert.ok(
+      (await published()).keys.some((k) => k.kid === newKid),
+      'the new key is published',
+    );
     const during = await exchange(await signIn(stack, new TestBrowser()));
     assert.equal(kidOf(during.id_token!), oldKid, 'the old key still signs while the new one is only published');
 
@@ -65,7 +72,11 @@ describe('key rotation (npm run keys -- rotate)', () => {
     const state = JSON.parse(readFileSync(statePath, 'utf8')) as { retiring: Array<{ until: string }> };
     writeFileSync(statePath, JSON.stringify({ ...state, retiring: state.retiring.map((r) => ({ ...r, until: new Date(Date.now() - 1000).toISOString() })) }));
     assert.match(await rotateNow(), new RegExp(`retired signing key ${oldKid}`));
-    assert.equal((await published()).keys.some((k) => k.kid === oldKid), false, 'the old key is no longer published');
+    assert.equal(
+      (await published()).keys.some((k) => k.kid === oldKid),
+      false,
+      'the old key is no longer published',
+    );
     assert.equal(await verifies(before.id_token!), false, 'its tokens no longer verify');
     assert.equal(await verifies(after.id_token!), true);
   });

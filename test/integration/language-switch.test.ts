@@ -22,7 +22,9 @@ beforeAll(async () => {
     },
   });
 });
-afterAll(async () => { await stack.close(); });
+afterAll(async () => {
+  await stack.close();
+});
 
 const isCallback = (url: URL) => url.pathname === '/federation/psc/callback';
 
@@ -56,7 +58,7 @@ async function toPsc(browser: TestBrowser, clientId = 'test-rp') {
   return { request, login: login.page!, psc: psc.page! };
 }
 
-describe('the language link of the journey\'s pages', () => {
+describe("the language link of the journey's pages", () => {
   it('PSC refusal (at the callback): links to /psc/failure, which shows it again; the RP still gets access_denied', async () => {
     const browser = new TestBrowser();
     const { request, login, psc } = await toPsc(browser);
@@ -118,13 +120,18 @@ describe('the language link of the journey\'s pages', () => {
   it('a sign-in too weak to enrol the key an application requires: shown again with that reason', async () => {
     const browser = new TestBrowser();
     const { psc } = await toPsc(browser, 'jwt-userinfo-rp');
-    const unmet = await browser.submit(psc, 'form.login-form', { action: 'login', practitioner: '810102345672', means: 'ecps', forceAuthMode: 'unknown' }, { stopAt: isRpRedirect });
+    const unmet = await browser.submit(
+      psc,
+      'form.login-form',
+      { action: 'login', practitioner: '810102345672', means: 'ecps', forceAuthMode: 'unknown' },
+      { stopAt: isRpRedirect },
+    );
     assert.equal(unmet.page?.status, 403, unmet.page?.text);
     const english = await switchTwice(browser, unmet.page!, 'en');
     assert.match(english.text, /requires a security key, and the means used at Pro Santé Connect cannot enrol one/);
   });
 
-  it('once a new PSC round trip starts, /psc/failure and /unmet lead to the interaction\'s page', async () => {
+  it("once a new PSC round trip starts, /psc/failure and /unmet lead to the interaction's page", async () => {
     const browser = new TestBrowser();
     const { login, psc } = await toPsc(browser);
     const refused = await browser.submit(psc, 'form.login-form', { action: 'refuse' }, { stopAt: isRpRedirect });
@@ -136,7 +143,7 @@ describe('the language link of the journey\'s pages', () => {
     }
   });
 
-  it('a page answering a form links to the step it belongs to, never to the form\'s address', async () => {
+  it("a page answering a form links to the step it belongs to, never to the form's address", async () => {
     const browser = new TestBrowser();
     const request = await authorizationRequest(stack, { clientId: 'third-party-rp' });
     const login = await browser.follow(request.url, {}, { stopAt: isRpRedirect });
@@ -150,7 +157,7 @@ describe('the language link of the journey\'s pages', () => {
   });
 });
 
-describe('the language link of oidc-provider\'s pages', () => {
+describe("the language link of oidc-provider's pages", () => {
   it('the logout page links to itself, and the language chosen there stays for the next pages', async () => {
     const browser = new TestBrowser();
     const signedIn = await signIn(stack, browser, { choice: { practitioner: '810101234561', means: 'card' } });

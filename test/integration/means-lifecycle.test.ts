@@ -22,7 +22,9 @@ beforeAll(async () => {
     clientOverrides: { 'third-party-rp': { key_after_ecps: true, first_party: true } },
   });
 });
-afterAll(async () => { await stack.close(); });
+afterAll(async () => {
+  await stack.close();
+});
 
 const repository = () => createCredentialRepository(stack.store, createKeyNames(stack.prefix));
 
@@ -57,7 +59,8 @@ async function keySignIn(key: SoftAuthenticator) {
   return { browser, ...(await ceremony(browser, stack, base, 'webauthn', key)) };
 }
 
-const events = async (type: string, actor: string) => (await stack.gateways[0]!.auditLog.range({ order: 'newest-first', limit: 200 })).filter((e) => e.type === type && e.actor === actor);
+const events = async (type: string, actor: string) =>
+  (await stack.gateways[0]!.auditLog.range({ order: 'newest-first', limit: 200 })).filter((e) => e.type === type && e.actor === actor);
 
 describe('means lifecycle: maximum age of a key', () => {
   it('refuses a key past its maximum age with a French explanation, and notes the expiry once', async () => {
@@ -122,7 +125,7 @@ describe('means lifecycle: maximum age of a key', () => {
     assert.equal((await events('key.confirmed', '810103456783')).length, 0);
   });
 
-  it('refuses a confirmation with another clinician\'s key', async () => {
+  it("refuses a confirmation with another clinician's key", async () => {
     const mine = createSoftAuthenticator();
     const theirs = createSoftAuthenticator();
     await enrol('810104567894', mine);

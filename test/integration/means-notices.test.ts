@@ -30,8 +30,13 @@ beforeAll(async () => {
     name: 'means-notices',
     logs,
     overrides: {
-      'means.noticesAtSignIn': true, 'means.maxKeyAgeDays': 400, 'means.warnDays': 20,
-      'mail.smtp.host': '127.0.0.1', 'mail.smtp.port': smtp.port, 'mail.smtp.requireTls': false, 'mail.smtp.from': 'HospiConnect <hc@hopital.test>',
+      'means.noticesAtSignIn': true,
+      'means.maxKeyAgeDays': 400,
+      'means.warnDays': 20,
+      'mail.smtp.host': '127.0.0.1',
+      'mail.smtp.port': smtp.port,
+      'mail.smtp.requireTls': false,
+      'mail.smtp.from': 'HospiConnect <hc@hopital.test>',
       'mail.codesPerHour': 3,
     },
   });
@@ -48,8 +53,17 @@ let dir: string;
 /** `npm run admin -- …` as an operator runs it, with the gateway's SMTP settings. */
 function admin(...args: string[]): Promise<{ status: number | null; stderr: string }> {
   const env: NodeJS.ProcessEnv = {
-    ...process.env, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: stack.prefix, KEYS_DIR: stack.keysDir, CLIENTS_FILE: join(dir, 'clients.json'), NODE_ENV: 'test', USER: 'iam-operator',
-    SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_REQUIRE_TLS: 'false', SMTP_FROM: 'HospiConnect <hc@hopital.test>',
+    ...process.env,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: stack.prefix,
+    KEYS_DIR: stack.keysDir,
+    CLIENTS_FILE: join(dir, 'clients.json'),
+    NODE_ENV: 'test',
+    USER: 'iam-operator',
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(smtp.port),
+    SMTP_REQUIRE_TLS: 'false',
+    SMTP_FROM: 'HospiConnect <hc@hopital.test>',
   };
   delete env.SUDO_USER;
   return new Promise((resolve) => {
@@ -80,7 +94,8 @@ async function keySignIn(key: SoftAuthenticator): Promise<{ browser: TestBrowser
   return { browser, redirectTo: new URL((verify.json as { redirectTo: string }).redirectTo, stack.issuer) };
 }
 
-const events = async (type: string, actor: string) => (await stack.gateways[0]!.auditLog.range({ order: 'newest-first', limit: 500 })).filter((e) => e.type === type && e.actor === actor);
+const events = async (type: string, actor: string) =>
+  (await stack.gateways[0]!.auditLog.range({ order: 'newest-first', limit: 500 })).filter((e) => e.type === type && e.actor === actor);
 
 async function account(browser: TestBrowser, path = '/account'): Promise<Page> {
   const page = await browser.request(`${stack.issuer}${path}`);
@@ -147,7 +162,10 @@ describe('notices of changes to the means, at the next sign-in', () => {
     assert.match(new URL(offer!.url).pathname, /\/enrol$/, 'without a key, the enrolment offer first');
     const page = (await next.submit(offer!, 'form[action$="/enrol/skip"]', {}, { stopAt: isRpRedirect })).page;
     assert.match(new URL(page!.url).pathname, /\/notices$/, 'then the revocation, before the application');
-    assert.deepEqual(page!.doc.querySelectorAll('[data-notice-change]').map((li) => li.getAttribute('data-notice-change')), ['added', 'revoked']);
+    assert.deepEqual(
+      page!.doc.querySelectorAll('[data-notice-change]').map((li) => li.getAttribute('data-notice-change')),
+      ['added', 'revoked'],
+    );
     assert.match(page!.text, /par un administrateur : 1 clé\(s\) retirée\(s\)/);
   });
 
@@ -160,7 +178,10 @@ describe('notices of changes to the means, at the next sign-in', () => {
     const hash = (await stack.store.hgetall(keys().credential(credential!.id)))!;
     const record = JSON.parse(hash.record!) as { createdAt: number };
     const binding = JSON.parse(hash.binding!) as { at: number };
-    await stack.store.hsetIfExists(keys().credential(credential!.id), { record: JSON.stringify({ ...record, createdAt: record.createdAt - 401 * DAY }), binding: JSON.stringify({ ...binding, at: binding.at - 401 * DAY }) });
+    await stack.store.hsetIfExists(keys().credential(credential!.id), {
+      record: JSON.stringify({ ...record, createdAt: record.createdAt - 401 * DAY }),
+      binding: JSON.stringify({ ...binding, at: binding.at - 401 * DAY }),
+    });
     const browser = new TestBrowser();
     const { base } = await loginPage(stack, browser);
     assert.equal((await ceremony(browser, stack, base, 'webauthn', key)).verify.status, 403, 'refused alone');
@@ -170,7 +191,10 @@ describe('notices of changes to the means, at the next sign-in', () => {
     assert.match(new URL(page!.url).pathname, /\/confirm-key$/);
     const { verify } = await ceremony(next, stack, interactionPath(page!), 'confirm-key', key);
     const notices = await next.request(new URL((verify.json as { redirectTo: string }).redirectTo, stack.issuer));
-    assert.deepEqual(notices.doc.querySelectorAll('[data-notice-change]').map((li) => li.getAttribute('data-notice-change')), ['expired']);
+    assert.deepEqual(
+      notices.doc.querySelectorAll('[data-notice-change]').map((li) => li.getAttribute('data-notice-change')),
+      ['expired'],
+    );
     assert.match(notices.text, /Clé arrivée à sa durée maximale, .* : la clé « Clé du service »\./);
   });
 
@@ -185,7 +209,10 @@ describe('notices of changes to the means, at the next sign-in', () => {
     const hash = (await store.hgetall(keys().credential(credential!.id)))!;
     const record = JSON.parse(hash.record!) as { createdAt: number };
     const binding = JSON.parse(hash.binding!) as { at: number };
-    await store.hsetIfExists(keys().credential(credential!.id), { record: JSON.stringify({ ...record, createdAt: record.createdAt - 390 * DAY }), binding: JSON.stringify({ ...binding, at: binding.at - 390 * DAY }) });
+    await store.hsetIfExists(keys().credential(credential!.id), {
+      record: JSON.stringify({ ...record, createdAt: record.createdAt - 390 * DAY }),
+      binding: JSON.stringify({ ...binding, at: binding.at - 390 * DAY }),
+    });
 
     // After PSC the key is asked for; "later" goes straight to the application, without the same warning again.
     const psc = new TestBrowser();
@@ -238,7 +265,9 @@ describe('notices by e-mail, to an address verified with a one-time code', () =>
     const right = await browser.submit(await account(browser), 'form[data-email-code-form]', { code });
     assert.match(right.page!.text, /Adresse vérifiée/);
     assert.match(right.page!.doc.querySelector('[data-email-verified]')!.text, /dr\.martin@hopital\.test/);
-    const reused = await browser.request(`${stack.issuer}/account/email/verify`, { form: { _csrf: right.page!.doc.querySelector('form[action="/account/email/remove"] input[name="_csrf"]')!.getAttribute('value')!, code } });
+    const reused = await browser.request(`${stack.issuer}/account/email/verify`, {
+      form: { _csrf: right.page!.doc.querySelector('form[action="/account/email/remove"] input[name="_csrf"]')!.getAttribute('value')!, code },
+    });
     assert.equal(reused.headers.get('location'), '/account?notice=code-none#email', 'a used code is refused');
 
     await browser.submit(await account(browser), `form[action$="/rename"]`, { name: 'Clé rouge' });
@@ -261,7 +290,10 @@ describe('notices by e-mail, to an address verified with a one-time code', () =>
     const trail = JSON.stringify(await stack.gateways[0]!.auditLog.range({ order: 'newest-first', limit: 500 }));
     assert.ok(!trail.includes(`"${code}"`) && !trail.includes(`:${code}`), 'no code in the audit trail');
     assert.ok(!trail.includes('dr.martin@'), 'no address in the audit trail');
-    assert.ok(!logs.some((line) => line.includes(code) || line.includes(newCode) || line.includes('dr.martin@') || line.includes('lucie.petit@')), 'no code nor address in the logs');
+    assert.ok(
+      !logs.some((line) => line.includes(code) || line.includes(newCode) || line.includes('dr.martin@') || line.includes('lucie.petit@')),
+      'no code nor address in the logs',
+    );
   });
 
   it('refuses an expired code, and a code after five wrong tries', async () => {
@@ -272,7 +304,9 @@ describe('notices by e-mail, to an address verified with a one-time code', () =>
     await stack.store.del(keys().accountPart('810105678905', 'email-code')); // what Redis does when its TTL ends
     const expired = await browser.submit(await account(browser), 'form[data-email-code-form]', { code }).catch(() => undefined);
     assert.equal(expired, undefined, 'no code form once the code expired');
-    const late = await browser.request(`${stack.issuer}/account/email/verify`, { form: { _csrf: (await account(browser)).doc.querySelector('form[data-email-form] input[name="_csrf"]')!.getAttribute('value')!, code } });
+    const late = await browser.request(`${stack.issuer}/account/email/verify`, {
+      form: { _csrf: (await account(browser)).doc.querySelector('form[data-email-form] input[name="_csrf"]')!.getAttribute('value')!, code },
+    });
     assert.equal(late.headers.get('location'), '/account?notice=code-none#email');
 
     await requestCode(browser, 'dr.leroy@hopital.test');

@@ -14,9 +14,14 @@ let stack: Stack;
 // The test's own connections come from loopback: here loopback is the trusted proxy, and the
 // allow-list holds both loopback (a scraper beside it) and the range the forwarded clients are in.
 beforeAll(async () => {
-  stack = await startStack({ name: 'metrics-proxy', overrides: { 'http.trustProxy': 'loopback', 'metrics.token': TOKEN, 'metrics.allow': ['127.0.0.0/8', '::1/128', '172.28.0.0/24'] } });
+  stack = await startStack({
+    name: 'metrics-proxy',
+    overrides: { 'http.trustProxy': 'loopback', 'metrics.token': TOKEN, 'metrics.allow': ['127.0.0.0/8', '::1/128', '172.28.0.0/24'] },
+  });
 });
-afterAll(async () => { await stack.close(); });
+afterAll(async () => {
+  await stack.close();
+});
 
 const metrics = (headers: Record<string, string> = {}) => fetch(`${stack.issuer}/metrics`, { headers });
 

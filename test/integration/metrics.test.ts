@@ -10,8 +10,12 @@ import { exchange, signIn } from '../support/psc-login.ts';
 
 const TOKEN = 'm'.repeat(40);
 let stack: Stack;
-beforeAll(async () => { stack = await startStack({ name: 'metrics', overrides: { 'metrics.token': TOKEN, 'metrics.allow': ['10.99.0.0/16'] } }); });
-afterAll(async () => { await stack.close(); });
+beforeAll(async () => {
+  stack = await startStack({ name: 'metrics', overrides: { 'metrics.token': TOKEN, 'metrics.allow': ['10.99.0.0/16'] } });
+});
+afterAll(async () => {
+  await stack.close();
+});
 
 describe('/metrics', () => {
   it('is refused without the token from an address outside the allow-list', async () => {

@@ -23,8 +23,14 @@ describe('npm start (sandbox)', () => {
     urls = { gateway: `http://localhost:${gw}`, dpi: `http://localhost:${dpi}`, dmp: `http://localhost:${dmp}` };
     // config/clients.json as it is: the demo applications' addresses follow the ports (sandbox-urls.test.ts).
     main = spawnMain({
-      PORT: String(gw), ISSUER: urls.gateway, SANDBOX_PSC_PORT: String(psc), SANDBOX_DPI_PORT: String(dpi), SANDBOX_DMP_PORT: String(dmp), SANDBOX_NATIONAL_PORT: String(national),
-      KEYS_DIR: dir, LOG_LEVEL: 'warn',
+      PORT: String(gw),
+      ISSUER: urls.gateway,
+      SANDBOX_PSC_PORT: String(psc),
+      SANDBOX_DPI_PORT: String(dpi),
+      SANDBOX_DMP_PORT: String(dmp),
+      SANDBOX_NATIONAL_PORT: String(national),
+      KEYS_DIR: dir,
+      LOG_LEVEL: 'warn',
     });
     await main.waitForOutput(/Press Ctrl-C to stop/);
   });
@@ -58,7 +64,11 @@ describe('npm start (sandbox)', () => {
     assert.equal(dmp.page?.status, 200, 'no sign-in page: the gateway session is reused');
     assert.match(dmp.page!.text, /Bonjour Kit DOC0042788/);
     assert.match(dmp.page!.url, new RegExp(`^${urls.dmp}/`));
-    assert.match(dmp.page!.doc.querySelector('[data-testid=token-type]')?.text ?? '', /DPoP/, 'the DMP-like service as registered in config/clients.json: PAR and DPoP');
+    assert.match(
+      dmp.page!.doc.querySelector('[data-testid=token-type]')?.text ?? '',
+      /DPoP/,
+      'the DMP-like service as registered in config/clients.json: PAR and DPoP',
+    );
     assert.match(home.page!.doc.querySelector('[data-testid=token-type]')?.text ?? '', /Bearer/, 'the DPI: neither');
 
     const out = await browser.submit(home.page!, 'form[action="/logout"]');
@@ -92,7 +102,13 @@ describe('start-up with a bad configuration', () => {
     const code = await new Promise<number | null>((resolve) => run.child.once('exit', resolve));
     assert.equal(code, 2);
     const out = run.output();
-    for (const key of ['redis.url (REDIS_URL)', 'sandbox.enabled (SANDBOX)', 'issuer (ISSUER)', 'psc.issuer (PSC_ISSUER)', 'psc.clientSecret (PSC_CLIENT_SECRET)']) {
+    for (const key of [
+      'redis.url (REDIS_URL)',
+      'sandbox.enabled (SANDBOX)',
+      'issuer (ISSUER)',
+      'psc.issuer (PSC_ISSUER)',
+      'psc.clientSecret (PSC_CLIENT_SECRET)',
+    ]) {
       assert.ok(out.includes(`config: ${key}`), `${key} is named:\n${out}`);
     }
   });

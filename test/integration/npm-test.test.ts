@@ -24,24 +24,35 @@ const FIXTURE = '--config=test/integration/fixtures/vitest.config.ts';
 /** Runs the launcher with exactly this environment (no VITEST_* variables: it is a fresh `npm test`). */
 async function npmTest(env: Record<string, string>, args: string[] = [FIXTURE]) {
   const started = Date.now();
-  const child = spawn(process.execPath, ['scripts/test.ts', ...args], { cwd: ROOT, env: { HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['scripts/test.ts', ...args], {
+    cwd: ROOT,
+    env: { HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const [code] = (await once(child, 'exit')) as [number | null];
   clearTimeout(timer);
   return { code, stdout, stderr, ms: Date.now() - started };
 }
 
-describe('npm test on a newcomer\'s machine', () => {
+describe("npm test on a newcomer's machine", () => {
   const empty = mkdtempSync(join(tmpdir(), 'hc-npm-test-'));
   // An executable that stands for an installed tool: only its presence is checked before the refusal.
   const fakeRedisDir = mkdtempSync(join(tmpdir(), 'hc-npm-test-bin-'));
   writeFileSync(join(fakeRedisDir, 'redis-server'), '#!/bin/sh\nexit 1\n');
   chmodSync(join(fakeRedisDir, 'redis-server'), 0o755);
-  process.on('exit', () => { rmSync(empty, { recursive: true, force: true }); rmSync(fakeRedisDir, { recursive: true, force: true }); });
+  process.on('exit', () => {
+    rmSync(empty, { recursive: true, force: true });
+    rmSync(fakeRedisDir, { recursive: true, force: true });
+  });
 
   it('stops at once with one line naming both when neither redis-server nor Chromium is installed', async () => {
     const run = await npmTest({ PATH: empty, CHROMIUM_PATH: join(empty, 'chromium') });
@@ -59,18 +70,27 @@ describe('npm test on a newcomer\'s machine', () => {
     assert.deepEqual(noRedis.stderr.split('\n').filter(Boolean), ['npm test: missing redis-server (not on PATH): install with `apt-get install redis-server`']);
     const noChromium = await npmTest({ PATH: fakeRedisDir, CHROMIUM_PATH: join(empty, 'chromium') });
     assert.equal(noChromium.code, 1);
-    assert.deepEqual(noChromium.stderr.split('\n').filter(Boolean), [`npm test: missing Chromium (not at ${join(empty, 'chromium')}, CHROMIUM_PATH): install with \`apt-get install chromium\``]);
+    assert.deepEqual(noChromium.stderr.split('\n').filter(Boolean), [
+      `npm test: missing Chromium (not at ${join(empty, 'chromium')}, CHROMIUM_PATH): install with \`apt-get install chromium\``,
+    ]);
   });
 
-  it('runs the tests against a private redis-server when nothing answers at TEST_REDIS_URL, and stops it at the end', { skip: !onPath('redis-server') /* redis-server is not installed */ }, async () => {
-    const nobody = `redis://127.0.0.1:${await freePort()}`;
-    const run = await npmTest({ PATH: dirname(onPath('redis-server')!), TEST_REDIS_URL: nobody, CHROMIUM_PATH: process.execPath });
-    assert.equal(run.code, 0, run.stdout + run.stderr);
-    const announced = /no Redis answers at 127\.0\.0\.1:\d+ \(TEST_REDIS_URL\); the tests use a private redis-server at (127\.0\.0\.1:\d+), stopped at the end/.exec(run.stderr);
-    assert.ok(announced, run.stderr);
-    const used = /private-redis\.check: used (\S+)/.exec(run.stdout + run.stderr);
-    assert.equal(used?.[1], `redis://${announced[1]}`, 'the test file got the private server as TEST_REDIS_URL');
-    assert.match(stripVTControlCharacters(run.stdout), /Tests +1 passed \(1\)/);
-    assert.equal(await redisAnswers(`redis://${announced[1]}`), false, 'stopped at the end');
-  });
+  it(
+    'runs the tests against a private redis-server when nothing answers at TEST_REDIS_URL, and stops it at the end',
+    { skip: !onPath('redis-server') /* redis-server is not installed */ },
+    async () => {
+      const nobody = `redis://127.0.0.1:${await freePort()}`;
+      const run = await npmTest({ PATH: dirname(onPath('redis-server')!), TEST_REDIS_URL: nobody, CHROMIUM_PATH: process.execPath });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      const announced =
+        /no Redis answers at 127\.0\.0\.1:\d+ \(TEST_REDIS_URL\); the tests use a private redis-server at (127\.0\.0\.1:\d+), stopped at the end/.exec(
+          run.stderr,
+        );
+      assert.ok(announced, run.stderr);
+      const used = /private-redis\.check: used (\S+)/.exec(run.stdout + run.stderr);
+      assert.equal(used?.[1], `redis://${announced[1]}`, 'the test file got the private server as TEST_REDIS_URL');
+      assert.match(stripVTControlCharacters(run.stdout), /Tests +1 passed \(1\)/);
+      assert.equal(await redisAnswers(`redis://${announced[1]}`), false, 'stopped at the end');
+    },
+  );
 });

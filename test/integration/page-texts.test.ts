@@ -19,7 +19,9 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({ name: 'page-texts', demoApps: true, overrides: { 'pilot.staffIdNats': [STAFF] } });
 });
-afterAll(async () => { await stack.close(); });
+afterAll(async () => {
+  await stack.close();
+});
 
 /** The page's visible text, without the parts marked as another language (technical details). */
 function frenchText(page: Page): string {
@@ -47,7 +49,7 @@ describe('greetings', () => {
 });
 
 describe('step-up', () => {
-  it('one means shown: « confirmez avec le moyen ci-dessous », not « l\'un des moyens »', async () => {
+  it("one means shown: « confirmez avec le moyen ci-dessous », not « l'un des moyens »", async () => {
     const browser = new TestBrowser();
     await exchange(await signIn(stack, browser, { choice: { practitioner: '810101234561', means: 'ecps' } }));
     const request = await authorizationRequest(stack, { params: { acr_values: 'eidas3' } });
@@ -61,7 +63,7 @@ describe('step-up', () => {
 });
 
 describe('the demo DPI', () => {
-  it('a cancelled sign-in: a French explanation; the gateway\'s English description only as a technical detail marked English', async () => {
+  it("a cancelled sign-in: a French explanation; the gateway's English description only as a technical detail marked English", async () => {
     const browser = new TestBrowser();
     const { page: login } = await browser.follow(`${stack.demo!.dpi}/login`);
     const { page } = await browser.submit(login!, 'form[action$="/abort"]');
@@ -109,13 +111,16 @@ describe('pilot pages', () => {
     assert.ok(professions.length >= 7, `the seed has ${professions.length} professions`);
     const rows = page.doc.querySelectorAll('[data-report="professions"] tbody tr').map((tr) => tr.querySelectorAll('th, td').map((c) => c.text.trim()));
     assert.equal(rows.length, 7);
-    assert.deepEqual(rows.slice(0, 6).map((r) => r[0]), professions.slice(0, 6).map((p) => professionLabel(p.key)));
+    assert.deepEqual(
+      rows.slice(0, 6).map((r) => r[0]),
+      professions.slice(0, 6).map((p) => professionLabel(p.key)),
+    );
     const rest = professions.slice(6).reduce((sum, p) => sum + p.count, 0);
     assert.equal(rows[6]![0], `Autres professions (${professions.length - 6})`);
     assert.equal(rows[6]![1]!.replace(/\s/g, ''), String(rest));
   });
 
-  it('the dashboard lists fall-backs apart from PSC\'s errors', async () => {
+  it("the dashboard lists fall-backs apart from PSC's errors", async () => {
     const page = await staff.request(`${stack.issuer}/pilot`);
     assert.doesNotMatch(page.doc.querySelector('#table-psc-errors')!.text, /Replis/);
     assert.match(page.doc.querySelector('[data-figure="fallbacks"]')?.text ?? '', /Replis d'une clé vers Pro Santé Connect/);

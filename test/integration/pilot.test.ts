@@ -21,7 +21,9 @@ beforeAll(async () => {
   stack = await startStack({ name: 'pilot', overrides: { 'pilot.staffIdNats': [STAFF] } });
   staff = new TestBrowser();
 });
-afterAll(async () => { await stack.close(); });
+afterAll(async () => {
+  await stack.close();
+});
 
 describe('/pilot access', () => {
   it('anonymous visitors are sent to sign in, and come back to the same range', async () => {
@@ -58,7 +60,9 @@ describe('/pilot figures', () => {
 
   it('counts exactly the sign-ins the audit chain holds for today', async () => {
     const today = parisDay(Date.now());
-    const chained = (await stack.gateways[0]!.auditLog.range({ order: 'oldest-first', limit: 10_000 })).filter((e) => e.type === 'signin.succeeded' && parisDay(e.time) === today);
+    const chained = (await stack.gateways[0]!.auditLog.range({ order: 'oldest-first', limit: 10_000 })).filter(
+      (e) => e.type === 'signin.succeeded' && parisDay(e.time) === today,
+    );
     assert.ok(chained.length >= 3, `expected the sign-ins of this file, got ${chained.length}`);
     const page = await staff.request(`${stack.issuer}/pilot/export.json?from=${today}&to=${today}`);
     assert.equal(page.status, 200);
@@ -74,7 +78,10 @@ describe('/pilot figures', () => {
     assert.ok(doctor && doctor.count >= 1, 'the sandbox doctor counts under profession 10');
     assert.ok(figures.signIns.byEstablishment.length >= 1, 'sign-ins of hospital clinicians count under their FINESS');
     assert.ok(figures.clinicians.linked >= 2, 'first PSC sign-ins link clinicians');
-    assert.equal(figures.timeToSignIn.reduce((n, m) => n + m.count, 0), chained.length);
+    assert.equal(
+      figures.timeToSignIn.reduce((n, m) => n + m.count, 0),
+      chained.length,
+    );
   });
 
   it('a key refused then PSC in the same attempt counts as one fall-back; enrolment feeds the funnel and the key holders', async () => {
@@ -135,7 +142,10 @@ describe('/pilot figures', () => {
     const page = await staff.request(`${stack.issuer}/pilot/export.csv?from=${today}&to=${today}`);
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type') ?? '', /^text\/csv; charset=utf-8/);
-    const lines = page.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const lines = page.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     assert.equal(lines[0], 'section;indicateur;cle;libelle;valeur;part_pct');
     const json = (await staff.request(`${stack.issuer}/pilot/export.json?from=${today}&to=${today}`)).json as PilotFigures;
     assert.ok(lines.includes(`connexions;total;;;${json.signIns.total};`));

@@ -23,7 +23,9 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({ name: 'psc-delegation', delegation: { pairingLifetimeSeconds: 30 * 86_400, clock: () => now } });
 });
-afterAll(async () => { await stack.close(); });
+afterAll(async () => {
+  await stack.close();
+});
 
 const national = () => stack.national!;
 const endpoint = () => `${stack.psc.issuer}${brokerPaths(DELEGATION_ALIAS).endpoint}`;
@@ -32,7 +34,9 @@ const events = async (type: string) => (await stack.gateways[0]!.auditLog.range(
 /** PSC as a client of the gateway, with the simulator's key (private_key_jwt). */
 async function pscConfig() {
   const pscKey = await loadClientKey(stack.keysDir, 'psc-delegation');
-  return client.discovery(new URL(stack.issuer), 'psc-delegation', {}, client.PrivateKeyJwt({ key: pscKey.privateKey, kid: pscKey.kid }), { execute: [client.allowInsecureRequests] });
+  return client.discovery(new URL(stack.issuer), 'psc-delegation', {}, client.PrivateKeyJwt({ key: pscKey.privateKey, kid: pscKey.kid }), {
+    execute: [client.allowInsecureRequests],
+  });
 }
 
 /** PSC sign-in at the gateway then enrolment of `key` (bound by that sign-in's means). */
@@ -69,7 +73,9 @@ async function pair(browser: TestBrowser, page: Page, practitioner: string): Pro
 
 describe('PSC delegates the sign-in to the gateway (PSC sans couture)', () => {
   const key = createSoftAuthenticator();
-  beforeAll(async () => { await enrol('810104567894', key); });
+  beforeAll(async () => {
+    await enrol('810104567894', key);
+  });
 
   it('sends PSC an opaque stable sub, oid, tid, acr, amr and auth_time, and no PSC button', async () => {
     // PSC's side of the contract, as the simulator's broker does it (private_key_jwt, PKCE).
@@ -82,8 +88,12 @@ describe('PSC delegates the sign-in to the gateway (PSC sans couture)', () => {
       assert.equal(first.page?.doc.querySelector('form[action$="/psc"]'), null, 'a sign-in requested by PSC never offers PSC');
       assert.match(first.page!.text, /Connexion à Pro Santé Connect par votre établissement/);
       const { verify } = await ceremony(browser, stack, interactionPath(first.page!), 'webauthn', key);
-      const { stoppedAt } = await browser.follow(new URL((verify.json as { redirectTo: string }).redirectTo, stack.issuer), {}, { stopAt: (u) => u.href.startsWith(endpoint()) });
-      assert.ok(stoppedAt, 'back at PSC\'s broker endpoint');
+      const { stoppedAt } = await browser.follow(
+        new URL((verify.json as { redirectTo: string }).redirectTo, stack.issuer),
+        {},
+        { stopAt: (u) => u.href.startsWith(endpoint()) },
+      );
+      assert.ok(stoppedAt, "back at PSC's broker endpoint");
       tokens.push((await client.authorizationCodeGrant(config, stoppedAt, { ...checks, idTokenExpected: true })).claims()!);
     }
     const [a, b] = tokens as [client.IDToken, client.IDToken];
@@ -110,7 +120,7 @@ describe('PSC delegates the sign-in to the gateway (PSC sans couture)', () => {
     assert.match(home.text, /Bonjour/);
     assert.equal(home.doc.querySelector('[data-testid="idnat"]')?.text, '810104567894');
     assert.equal(home.doc.querySelector('[data-testid="acr"]')?.text, 'eidas2', `PSC's acr is the delegated one: ${home.text}`);
-    assert.equal(home.doc.querySelector('[data-testid="amr"]')?.text, 'hwk, mfa', 'PSC\'s amr is the delegated means\'');
+    assert.equal(home.doc.querySelector('[data-testid="amr"]')?.text, 'hwk, mfa', "PSC's amr is the delegated means'");
     const succeeded = (await events('delegation.succeeded')).filter((e) => e.actor === '810104567894');
     assert.ok(succeeded.some((e) => e.details?.pairing === 'first'));
   });
@@ -123,14 +133,17 @@ describe('PSC delegates the sign-in to the gateway (PSC sans couture)', () => {
     assert.equal(confirm.doc.querySelector('input[name="practitioner"]'), null, 'no card asked');
     const home = await browser.submit(confirm, 'form', { action: 'confirm' });
     assert.equal(home.page?.doc.querySelector('[data-testid="idnat"]')?.text, '810104567894');
-    assert.ok((await events('delegation.paired')).some((e) => e.actor === '810104567894'), 'the return after the first pairing is recorded');
+    assert.ok(
+      (await events('delegation.paired')).some((e) => e.actor === '810104567894'),
+      'the return after the first pairing is recorded',
+    );
   });
 
   it('"another account" on the confirmation screen leads to PSC\'s own sign-in (shared workstation)', async () => {
     const browser = new TestBrowser();
     const confirm = await keyThenPsc(browser, await toGateway(browser), key);
     const other = await browser.submit(confirm, 'form', { action: 'other' });
-    assert.ok(other.page?.doc.querySelector('form.login-form'), 'PSC\'s card / e-CPS form');
+    assert.ok(other.page?.doc.querySelector('form.login-form'), "PSC's card / e-CPS form");
   });
 
   it('an expired pairing: pairing again', async () => {
@@ -146,7 +159,7 @@ describe('PSC delegates the sign-in to the gateway (PSC sans couture)', () => {
     }
   });
 
-  it('logout at PSC ends PSC\'s session: the next visit goes through the confirmation again', async () => {
+  it("logout at PSC ends PSC's session: the next visit goes through the confirmation again", async () => {
     const browser = new TestBrowser();
     const confirm = await keyThenPsc(browser, await toGateway(browser), key);
     await browser.submit(confirm, 'form', { action: 'confirm' });
@@ -205,7 +218,7 @@ describe('what does not answer PSC', () => {
     const page = await browser.request(new URL(link.getAttribute('href')!, stack.issuer));
     assert.equal(page.status, 200);
     assert.match(page.text, /Vous n'avez pas encore de clé/);
-    assert.ok(page.doc.querySelector(`a[href="${stack.issuer}/account"]`), 'the establishment\'s usual sign-in, where a key is enrolled');
+    assert.ok(page.doc.querySelector(`a[href="${stack.issuer}/account"]`), "the establishment's usual sign-in, where a key is enrolled");
     const back = await browser.submit(page, 'form[action$="/abort"]', {}, { stopAt: (u) => u.href.startsWith(endpoint()) });
     assert.equal(back.stoppedAt?.searchParams.get('error'), 'access_denied');
     const psc = await browser.follow(back.stoppedAt!);
@@ -213,10 +226,10 @@ describe('what does not answer PSC', () => {
     assert.ok((await events('delegation.refused')).some((e) => e.reason === 'no-key'));
   });
 
-  it('no loop: a gateway session opened with PSC\'s card does not answer PSC; the page offers keys only', async () => {
+  it("no loop: a gateway session opened with PSC's card does not answer PSC; the page offers keys only", async () => {
     const browser = new TestBrowser();
     const other = await signIn(stack, browser, { choice: { practitioner: '810106789016', means: 'card' } });
-    assert.ok(isRpRedirect(other.callback), 'signed in at the gateway with PSC\'s card');
+    assert.ok(isRpRedirect(other.callback), "signed in at the gateway with PSC's card");
     const config = await pscConfig();
     const { parameters } = await signInParameters(endpoint(), { scope: 'openid' });
     const first = await browser.follow(client.buildAuthorizationUrl(config, parameters), {}, { stopAt: (u) => u.href.startsWith(endpoint()) });
@@ -228,7 +241,7 @@ describe('what does not answer PSC', () => {
 });
 
 describe('bad input on the delegation paths', () => {
-  it('PSC\'s broker endpoint: an unknown or replayed state gets a French page, nothing paired', async () => {
+  it("PSC's broker endpoint: an unknown or replayed state gets a French page, nothing paired", async () => {
     const browser = new TestBrowser();
     const forged = await browser.request(`${endpoint()}?code=abc&state=forged`);
     assert.equal(forged.status, 400);
@@ -238,7 +251,11 @@ describe('bad input on the delegation paths', () => {
     await enrol('810107890127', key);
     const gateway = await toGateway(browser);
     const { verify } = await ceremony(browser, stack, interactionPath(gateway), 'webauthn', key);
-    const { stoppedAt } = await browser.follow(new URL((verify.json as { redirectTo: string }).redirectTo, stack.issuer), {}, { stopAt: (u) => u.href.startsWith(endpoint()) });
+    const { stoppedAt } = await browser.follow(
+      new URL((verify.json as { redirectTo: string }).redirectTo, stack.issuer),
+      {},
+      { stopAt: (u) => u.href.startsWith(endpoint()) },
+    );
     const first = await browser.follow(stoppedAt!);
     assert.match(first.page!.text, /Appairer un compte avec la carte CPS/);
     const replay = await browser.follow(stoppedAt!);
@@ -258,7 +275,7 @@ describe('bad input on the delegation paths', () => {
     assert.equal(await stack.keyCount(), before, 'no PSC round trip state stored');
   });
 
-  it('the gateway\'s delegation pages lead back to the interaction\'s own page when they do not apply', async () => {
+  it("the gateway's delegation pages lead back to the interaction's own page when they do not apply", async () => {
     const browser = new TestBrowser();
     const { page, base } = await loginPage(stack, browser);
     assert.ok(page.doc.querySelector('form[action$="/psc"]'), 'an ordinary application: PSC offered');

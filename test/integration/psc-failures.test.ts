@@ -17,8 +17,12 @@ import { createSoftAuthenticator } from '../support/soft-authenticator.ts';
 import { ceremony, followToRp, interactionPath, pscUntilNextStep } from '../support/key-journey.ts';
 
 let stack: Stack;
-beforeAll(async () => { stack = await startStack({ name: 'psc-failures' }); });
-afterAll(async () => { await stack.close(); });
+beforeAll(async () => {
+  stack = await startStack({ name: 'psc-failures' });
+});
+afterAll(async () => {
+  await stack.close();
+});
 
 const isCallback = (url: URL) => url.pathname === '/federation/psc/callback';
 

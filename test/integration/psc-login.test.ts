@@ -14,8 +14,12 @@ import { authorizationRequest, exchange, isRpRedirect, signIn } from '../support
 import { createKeyNames } from '../../src/store/index.ts';
 
 let stack: Stack;
-beforeAll(async () => { stack = await startStack({ name: 'psc-login' }); });
-afterAll(async () => { await stack.close(); });
+beforeAll(async () => {
+  stack = await startStack({ name: 'psc-login' });
+});
+afterAll(async () => {
+  await stack.close();
+});
 
 describe('discovery and request ids', () => {
   it('publishes the levels, scopes, claims and signing keys', async () => {
@@ -24,13 +28,20 @@ describe('discovery and request ids', () => {
     assert.deepEqual(meta.code_challenge_methods_supported, ['S256']);
     assert.deepEqual(meta.response_types_supported, ['code']);
     for (const scope of ['openid', 'profile', 'scope_all']) assert.ok((meta.scopes_supported as string[]).includes(scope), scope);
-    for (const claim of ['acr', 'amr', 'auth_time', 'SubjectNameID', 'SubjectRefPro', 'SubjectRole', 'otherIds']) assert.ok((meta.claims_supported as string[]).includes(claim), claim);
+    for (const claim of ['acr', 'amr', 'auth_time', 'SubjectNameID', 'SubjectRefPro', 'SubjectRole', 'otherIds'])
+      assert.ok((meta.claims_supported as string[]).includes(claim), claim);
     assert.equal(meta.backchannel_logout_supported, true);
     assert.equal(meta.claims_parameter_supported, true);
     const jwks = (await (await fetch(meta.jwks_uri as string)).json()) as { keys: Array<{ kid: string; alg: string; d?: string }> };
-    assert.deepEqual(jwks.keys.map((k) => k.alg), ['ES256', 'RS256']);
+    assert.deepEqual(
+      jwks.keys.map((k) => k.alg),
+      ['ES256', 'RS256'],
+    );
     assert.equal(new Set(jwks.keys.map((k) => k.kid)).size, 2);
-    assert.ok(jwks.keys.every((k) => k.d === undefined), 'no private part published');
+    assert.ok(
+      jwks.keys.every((k) => k.d === undefined),
+      'no private part published',
+    );
   });
 
   it('serves /metrics to loopback by default (METRICS_ALLOW)', async () => {
@@ -52,7 +63,10 @@ describe('federated sign-in through Pro Santé Connect', () => {
     const browser = new TestBrowser();
     const { url } = await authorizationRequest(stack);
     const login = await browser.follow(url, {}, { stopAt: isRpRedirect });
-    const toPsc = await browser.request(new URL(login.page!.doc.querySelector('form[action$="/psc"]')!.getAttribute('action')!, stack.issuer), { method: 'POST', form: { _csrf: csrfOf(login.page!) } });
+    const toPsc = await browser.request(new URL(login.page!.doc.querySelector('form[action$="/psc"]')!.getAttribute('action')!, stack.issuer), {
+      method: 'POST',
+      form: { _csrf: csrfOf(login.page!) },
+    });
     assert.equal(toPsc.status, 303);
     const psc = new URL(toPsc.headers.get('location')!);
     assert.equal(`${psc.origin}${psc.pathname}`, `${stack.psc.issuer}/protocol/openid-connect/auth`);
@@ -69,7 +83,13 @@ describe('federated sign-in through Pro Santé Connect', () => {
 
   it('creates the account at the first PSC sign-in and refreshes it at the next', async () => {
     const keyNames = createKeyNames(stack.prefix);
-    const read = async () => JSON.parse((await stack.store.get(keyNames.account('810102345672')))!) as { createdAt: number; pscVerifiedAt: number; lastPscAuthMode: string; lastPscAcr: string };
+    const read = async () =>
+      JSON.parse((await stack.store.get(keyNames.account('810102345672')))!) as {
+        createdAt: number;
+        pscVerifiedAt: number;
+        lastPscAuthMode: string;
+        lastPscAcr: string;
+      };
     await exchange(await signIn(stack, new TestBrowser(), { choice: { practitioner: '810102345672', means: 'card' } }));
     const first = await read();
     assert.equal(first.lastPscAuthMode, 'CARD');
@@ -194,8 +214,12 @@ describe('federated sign-in through Pro Santé Connect', () => {
 async function signInSilently(browser: TestBrowser): Promise<URL> {
   const config = await stack.rp();
   const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: 'http://127.0.0.1:9/cb', scope: 'openid', prompt: 'none', state: client.randomState(),
-    code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+    redirect_uri: 'http://127.0.0.1:9/cb',
+    scope: 'openid',
+    prompt: 'none',
+    state: client.randomState(),
+    code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+    code_challenge_method: 'S256',
   });
   const result = await browser.follow(url, {}, { stopAt: (u) => u.href.startsWith('http://127.0.0.1:9/cb') });
   assert.ok(result.stoppedAt, `expected a redirect to the RP, got ${result.page?.status}`);

@@ -27,16 +27,25 @@ describe('PSC metadata set by hand (split hosts)', () => {
       }),
     });
   });
-  afterAll(async () => { await stack.close(); });
+  afterAll(async () => {
+    await stack.close();
+  });
 
   it('sends the clinician to the wallet host and signs in', async () => {
     const browser = new TestBrowser();
     const request = await authorizationRequest(stack);
     const login = await browser.follow(request.url, {}, { stopAt: isRpRedirect });
-    const toPsc = await browser.request(new URL(login.page!.doc.querySelector('form[action$="/psc"]')!.getAttribute('action')!, stack.issuer), { method: 'POST', form: { _csrf: csrfOf(login.page!) } });
+    const toPsc = await browser.request(new URL(login.page!.doc.querySelector('form[action$="/psc"]')!.getAttribute('action')!, stack.issuer), {
+      method: 'POST',
+      form: { _csrf: csrfOf(login.page!) },
+    });
     assert.equal(toPsc.status, 303);
     assert.match(toPsc.headers.get('location')!, /^http:\/\/127\.0\.0\.1:\d+\/auth\?/);
-    assert.match(toPsc.headers.get('content-security-policy') ?? '', /form-action[^;]*http:\/\/127\.0\.0\.1:\d+/, 'the wallet host may be reached by our forms');
+    assert.match(
+      toPsc.headers.get('content-security-policy') ?? '',
+      /form-action[^;]*http:\/\/127\.0\.0\.1:\d+/,
+      'the wallet host may be reached by our forms',
+    );
     const tokens = await exchange(await signIn(stack, new TestBrowser()));
     assert.equal(tokens.claims()!.acr, 'eidas3');
   });
@@ -44,8 +53,12 @@ describe('PSC metadata set by hand (split hosts)', () => {
 
 describe('PSC standard discovery path', () => {
   let stack: Stack;
-  beforeAll(async () => { stack = await startStack({ name: 'psc-standard', overrides: { 'psc.discovery': 'standard' } }); });
-  afterAll(async () => { await stack.close(); });
+  beforeAll(async () => {
+    stack = await startStack({ name: 'psc-standard', overrides: { 'psc.discovery': 'standard' } });
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
 
   it('signs in', async () => {
     const tokens = await exchange(await signIn(stack, new TestBrowser(), { choice: { means: 'ecps' } }));
@@ -58,7 +71,9 @@ describe('PSC discovery naming another issuer', () => {
   beforeAll(async () => {
     stack = await startStack({ name: 'psc-mismatch', overrides: (psc) => ({ 'psc.issuer': psc.issuer.replace('localhost', '127.0.0.1') }) });
   });
-  afterAll(async () => { await stack.close(); });
+  afterAll(async () => {
+    await stack.close();
+  });
 
   it('is refused with a French page; the RP gets access_denied', async () => {
     const browser = new TestBrowser();

@@ -74,7 +74,9 @@ describe('tls_client_auth with the registered certificate', () => {
     const registered = ca.issue('gateway', REGISTERED_SUBJECT, { rsa: true });
     stack = await mtlsStack('psc-mtls', () => registered);
   });
-  afterAll(async () => { await stack.close(); });
+  afterAll(async () => {
+    await stack.close();
+  });
 
   it('signs a clinician in through PSC, the gateway authenticated by its certificate alone', async () => {
     assert.equal(stack.config.psc.clientSecret, undefined, 'no client secret configured');
@@ -83,7 +85,10 @@ describe('tls_client_auth with the registered certificate', () => {
     assert.equal(tokens.claims()!.sub, '899700427885');
     assert.equal(tokens.claims()!.acr, 'eidas3');
     const events = await auditTypes(stack);
-    assert.ok(events.some((e) => e.type === 'psc.verified' && e.actor === '899700427885'), 'psc.verified recorded');
+    assert.ok(
+      events.some((e) => e.type === 'psc.verified' && e.actor === '899700427885'),
+      'psc.verified recorded',
+    );
     assert.ok(!events.some((e) => e.type === 'psc.failed'));
   });
 
@@ -97,7 +102,15 @@ describe('tls_client_auth with the registered certificate', () => {
       assert.equal(discovered.clientMetadata().client_secret, undefined);
 
       const tokenByHand = `${stack.psc.issuer.replace('localhost', '127.0.0.1')}${ENDPOINTS.token}`;
-      const psc = { ...stack.config.psc, metadata: { authorization_endpoint: `${stack.psc.issuer}${ENDPOINTS.authorization}`, token_endpoint: tokenByHand, userinfo_endpoint: `${stack.psc.issuer}${ENDPOINTS.userinfo}`, jwks_uri: `${stack.psc.issuer}${ENDPOINTS.jwks}` } };
+      const psc = {
+        ...stack.config.psc,
+        metadata: {
+          authorization_endpoint: `${stack.psc.issuer}${ENDPOINTS.authorization}`,
+          token_endpoint: tokenByHand,
+          userinfo_endpoint: `${stack.psc.issuer}${ENDPOINTS.userinfo}`,
+          jwks_uri: `${stack.psc.issuer}${ENDPOINTS.jwks}`,
+        },
+      };
       const overridden = (await createPscConfigurationSource(psc, { allowHttp: false, fetch: pscFetch }).get()).serverMetadata();
       assert.equal(overridden.token_endpoint, tokenByHand);
       assert.equal(overridden.mtls_endpoint_aliases?.token_endpoint, undefined, 'the alias does not shadow the endpoint set by hand');
@@ -112,7 +125,12 @@ describe('tls_client_auth with the registered certificate', () => {
     const request = await authorizationRequest(stack);
     const login = await browser.follow(request.url, {}, { stopAt: isRpRedirect });
     const psc = await browser.submit(login.page!, 'form[action$="/psc"]');
-    const back = await browser.submit(psc.page!, 'form.login-form', { action: 'login', practitioner: '810107890127', means: 'card' }, { stopAt: (url) => url.pathname === '/federation/psc/callback' });
+    const back = await browser.submit(
+      psc.page!,
+      'form.login-form',
+      { action: 'login', practitioner: '810107890127', means: 'card' },
+      { stopAt: (url) => url.pathname === '/federation/psc/callback' },
+    );
     stack.psc.faults = { delayMs: 4000 };
     try {
       const started = Date.now();
@@ -132,7 +150,12 @@ describe('tls_client_auth with the registered certificate', () => {
       const config = await createPscConfigurationSource(stack.config.psc, { allowHttp: false, fetch: pscFetch }).get();
       const response = await pscFetch(config.serverMetadata().token_endpoint!, {
         method: 'POST',
-        body: new URLSearchParams({ grant_type: 'authorization_code', code: 'made-up', client_id: 'hospiconnect-gateway', redirect_uri: `${stack.issuer}/federation/psc/callback` }),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code: 'made-up',
+          client_id: 'hospiconnect-gateway',
+          redirect_uri: `${stack.issuer}/federation/psc/callback`,
+        }),
       });
       assert.equal(((await response.json()) as { error: string }).error, 'invalid_grant', 'client authentication passed (only the made-up code is refused)');
       assert.ok(proxy.tunnels.length >= 1 && proxy.tunnels.every((t) => t === new URL(stack.psc.url).host), `tunnels: ${proxy.tunnels.join(', ')}`);
@@ -155,7 +178,10 @@ async function refusedAtTokenEndpoint(stack: Stack) {
   assert.match(page.text, /Pro Santé Connect/);
   assert.match(page.text, /n'a pas passé les contrôles de sécurité/);
   const events = await auditTypes(stack);
-  assert.ok(events.some((e) => e.type === 'psc.failed' && e.reason === 'invalid-response'), `psc.failed recorded: ${JSON.stringify(events)}`);
+  assert.ok(
+    events.some((e) => e.type === 'psc.failed' && e.reason === 'invalid-response'),
+    `psc.failed recorded: ${JSON.stringify(events)}`,
+  );
   assert.ok(!events.some((e) => e.type === 'psc.verified'), 'nothing verified');
   const landing = await browser.submit(page, 'form[action$="/abort"]', {}, { stopAt: isRpRedirect });
   assert.equal(landing.stoppedAt?.searchParams.get('error'), 'access_denied');
@@ -168,7 +194,9 @@ describe('tls_client_auth with a certificate from another CA', () => {
     const foreign = pki.ca('other-ca').issue('gateway-foreign-ca', REGISTERED_SUBJECT);
     stack = await mtlsStack('psc-mtls-foreign', () => foreign);
   });
-  afterAll(async () => { await stack.close(); });
+  afterAll(async () => {
+    await stack.close();
+  });
 
   it('is refused by PSC: French error page, psc.failed, access_denied', async () => {
     await refusedAtTokenEndpoint(stack);
@@ -181,7 +209,9 @@ describe('tls_client_auth with a certificate whose subject is not the registered
     const other = ca.issue('gateway-other-subject', '/C=FR/O=CH de Demonstration/OU=DSI/CN=another-service');
     stack = await mtlsStack('psc-mtls-subject', () => other);
   });
-  afterAll(async () => { await stack.close(); });
+  afterAll(async () => {
+    await stack.close();
+  });
 
   it('is refused by PSC: French error page, psc.failed, access_denied', async () => {
     await refusedAtTokenEndpoint(stack);
@@ -200,20 +230,33 @@ describe('start-up with tls_client_auth and bad certificate files', () => {
 
   it('names the missing file and its variable, exit code 2, no stack trace', async () => {
     const gateway = ca.issue('gateway-startup', REGISTERED_SUBJECT);
-    const { code, out } = await exit({ SANDBOX: 'false', PSC_AUTH_METHOD: 'tls_client_auth', PSC_TLS_CERT_FILE: join(pki.dir, 'absent.crt'), PSC_TLS_KEY_FILE: gateway.keyFile });
+    const { code, out } = await exit({
+      SANDBOX: 'false',
+      PSC_AUTH_METHOD: 'tls_client_auth',
+      PSC_TLS_CERT_FILE: join(pki.dir, 'absent.crt'),
+      PSC_TLS_KEY_FILE: gateway.keyFile,
+    });
     assert.equal(code, 2, out);
     assert.match(out, /^config: psc\.tls\.certFile \(PSC_TLS_CERT_FILE\) = ".*absent\.crt" — expected a readable PEM file \(no such file\)$/m);
     assert.doesNotMatch(out, /\bat .+:\d+:\d+\)?$/m, 'no stack trace');
   });
 
-  it('refuses a key that is not the certificate\'s, and never prints a key', async () => {
+  it("refuses a key that is not the certificate's, and never prints a key", async () => {
     const gateway = ca.issue('gateway-startup-2', REGISTERED_SUBJECT);
     const stranger = ca.issue('stranger', '/CN=stranger');
     const notPem = join(pki.dir, 'not-pem.key');
     writeFileSync(notPem, 'this is not a key\n');
-    const mismatch = await exit({ SANDBOX: 'false', PSC_AUTH_METHOD: 'tls_client_auth', PSC_TLS_CERT_FILE: gateway.certFile, PSC_TLS_KEY_FILE: stranger.keyFile });
+    const mismatch = await exit({
+      SANDBOX: 'false',
+      PSC_AUTH_METHOD: 'tls_client_auth',
+      PSC_TLS_CERT_FILE: gateway.certFile,
+      PSC_TLS_KEY_FILE: stranger.keyFile,
+    });
     assert.equal(mismatch.code, 2, mismatch.out);
-    assert.match(mismatch.out, /^config: psc\.tls\.keyFile \(PSC_TLS_KEY_FILE\) = .* — expected the private key of the certificate in PSC_TLS_CERT_FILE .*belongs to another certificate$/m);
+    assert.match(
+      mismatch.out,
+      /^config: psc\.tls\.keyFile \(PSC_TLS_KEY_FILE\) = .* — expected the private key of the certificate in PSC_TLS_CERT_FILE .*belongs to another certificate$/m,
+    );
     const garbage = await exit({ SANDBOX: 'false', PSC_AUTH_METHOD: 'tls_client_auth', PSC_TLS_CERT_FILE: gateway.certFile, PSC_TLS_KEY_FILE: notPem });
     assert.equal(garbage.code, 2, garbage.out);
     assert.match(garbage.out, /^config: psc\.tls\.keyFile \(PSC_TLS_KEY_FILE\) = .* — expected a PEM private key .*this file has none$/m);
@@ -225,8 +268,16 @@ describe('start-up with tls_client_auth and bad certificate files', () => {
 
   it('says that the sandbox simulator of npm start does not speak mutual TLS', async () => {
     const gateway = ca.issue('gateway-startup-3', REGISTERED_SUBJECT);
-    const { code, out } = await exit({ SANDBOX_PSC_PORT: String(await freePort()), PSC_AUTH_METHOD: 'tls_client_auth', PSC_TLS_CERT_FILE: gateway.certFile, PSC_TLS_KEY_FILE: gateway.keyFile });
+    const { code, out } = await exit({
+      SANDBOX_PSC_PORT: String(await freePort()),
+      PSC_AUTH_METHOD: 'tls_client_auth',
+      PSC_TLS_CERT_FILE: gateway.certFile,
+      PSC_TLS_KEY_FILE: gateway.keyFile,
+    });
     assert.equal(code, 2, out);
-    assert.match(out, /^config: psc\.authMethod \(PSC_AUTH_METHOD\) = "tls_client_auth" — expected client_secret_basic or client_secret_post with the sandbox's PSC simulator/m);
+    assert.match(
+      out,
+      /^config: psc\.authMethod \(PSC_AUTH_METHOD\) = "tls_client_auth" — expected client_secret_basic or client_secret_post with the sandbox's PSC simulator/m,
+    );
   });
 });

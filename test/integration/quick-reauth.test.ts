@@ -27,15 +27,23 @@ beforeAll(async () => {
   stack = await startStack({
     name: 'quick-reauth',
     clock: () => Date.now() + offset,
-    overrides: { 'http.trustProxy': 'loopback', 'sessions.sharedWorkstation.networks': ['10.12.0.0/16'], 'sessions.sharedWorkstation.quickReauthMinutes': WINDOW_MINUTES },
+    overrides: {
+      'http.trustProxy': 'loopback',
+      'sessions.sharedWorkstation.networks': ['10.12.0.0/16'],
+      'sessions.sharedWorkstation.quickReauthMinutes': WINDOW_MINUTES,
+    },
     clientOverrides: { 'jwt-userinfo-rp': { min_acr: 'eidas2' } },
   });
 });
-afterAll(async () => { await stack.close(); });
+afterAll(async () => {
+  await stack.close();
+});
 
 function browserAt(address: string) {
   const where = { address };
-  const browser = new TestBrowser({ fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-forwarded-for': where.address } }) });
+  const browser = new TestBrowser({
+    fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-forwarded-for': where.address } }),
+  });
   return { browser, where };
 }
 
@@ -80,7 +88,9 @@ async function lastAudit(type: string) {
 describe('quick re-authentication at a shared workstation', () => {
   const key = createSoftAuthenticator({ alg: 'ES256' });
   const ward = browserAt(WARD);
-  beforeAll(async () => { await fullSignInEnrolling('810101234561', key, ward); });
+  beforeAll(async () => {
+    await fullSignInEnrolling('810101234561', key, ward);
+  });
 
   it('within the window, a touch on the same workstation signs in at eidas1, amr hwk + user (no mfa)', async () => {
     const { start, page, options, verify, browser } = await touch(key, ward);
@@ -113,7 +123,9 @@ describe('quick re-authentication at a shared workstation', () => {
 
   it('off the shared-workstation network (the same browser carried away): refused, audited', async () => {
     ward.where.address = OUTSIDE;
-    const { start, page, options } = await touch(key, ward).finally(() => { ward.where.address = WARD; });
+    const { start, page, options } = await touch(key, ward).finally(() => {
+      ward.where.address = WARD;
+    });
     assert.equal(start.page.doc.querySelector('a[href$="/quick"]'), null);
     assert.equal(page.status, 403);
     assert.equal((options.json as { error?: string }).error, 'quick-not-here');
@@ -131,7 +143,7 @@ describe('quick re-authentication at a shared workstation', () => {
     assert.equal((ordinary.verify.json as { error?: string }).error, 'user-verification-missing');
   });
 
-  it('another clinician\'s key, on a workstation where only the first signed in, is refused', async () => {
+  it("another clinician's key, on a workstation where only the first signed in, is refused", async () => {
     const intruder = createSoftAuthenticator({ alg: 'EdDSA' });
     await fullSignInEnrolling('810104567894', intruder, browserAt(OUTSIDE));
     const { options, verify } = await touch(intruder, ward, { ignoreAllowList: true });

@@ -76,7 +76,10 @@ describe('Redis outage', () => {
     // The token endpoint and userinfo answer relying parties with OAuth errors, not 500s.
     const refresh = await fetch(`${stack.issuer}/token`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`test-rp:${stack.secrets['test-rp']}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`test-rp:${stack.secrets['test-rp']}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }),
     });
     assert.equal(refresh.status, 503, 'token endpoint');
@@ -90,7 +93,10 @@ describe('Redis outage', () => {
     });
     assert.ok([401, 503].includes(wrongSecret.status), `wrong secret during the outage: ${wrongSecret.status}`);
     // openid-client (as relying parties use it) sees the 503 and can retry later.
-    await assert.rejects(client.refreshTokenGrant(signedIn.config, tokens.refresh_token!), (err: Error & { cause?: { status?: number } }) => err.cause?.status === 503);
+    await assert.rejects(
+      client.refreshTokenGrant(signedIn.config, tokens.refresh_token!),
+      (err: Error & { cause?: { status?: number } }) => err.cause?.status === 503,
+    );
     const userinfo = await fetch(`${stack.issuer}/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     assert.equal(userinfo.status, 503);
 

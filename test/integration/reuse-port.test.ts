@@ -20,10 +20,24 @@ const started: Gateway[] = [];
 async function gatewayOn(port: number, reusePort: boolean): Promise<Gateway> {
   const config = loadConfig({
     env: { HTTP_REUSE_PORT: String(reusePort) },
-    overrides: { env: 'test', issuer: `http://localhost:${port}`, 'http.port': port, 'http.host': '127.0.0.1', 'keys.dir': keysDir, 'sandbox.enabled': false, 'log.level': 'silent' },
+    overrides: {
+      env: 'test',
+      issuer: `http://localhost:${port}`,
+      'http.port': port,
+      'http.host': '127.0.0.1',
+      'keys.dir': keysDir,
+      'sandbox.enabled': false,
+      'log.level': 'silent',
+    },
   });
   const clients = [{ client_id: 'rp', client_name: 'RP', redirect_uris: ['http://127.0.0.1:9/cb'], client_secret: 'x'.repeat(32), response_types: ['code'] }];
-  const gateway = await startGateway({ config, logger: pino({ level: 'silent' }), clients, store: createMemoryStore(), auditMirror: pino({ level: 'silent' }) });
+  const gateway = await startGateway({
+    config,
+    logger: pino({ level: 'silent' }),
+    clients,
+    store: createMemoryStore(),
+    auditMirror: pino({ level: 'silent' }),
+  });
   started.push(gateway);
   return gateway;
 }

@@ -46,8 +46,16 @@ afterAll(async () => {
 
 function rieReportCli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = {
-    ...process.env, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: stack.prefix, KEYS_DIR: stack.keysDir, CLIENTS_FILE: clientsFile, NODE_ENV: 'test', USER: 'rssi',
-    SESSION_IDLE_MINUTES: '600', SESSION_ABSOLUTE_MINUTES: '300', SANDBOX: 'false',
+    ...process.env,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: stack.prefix,
+    KEYS_DIR: stack.keysDir,
+    CLIENTS_FILE: clientsFile,
+    NODE_ENV: 'test',
+    USER: 'rssi',
+    SESSION_IDLE_MINUTES: '600',
+    SESSION_ABSOLUTE_MINUTES: '300',
+    SANDBOX: 'false',
   };
   delete env.SUDO_USER;
   return new Promise((resolve) => {

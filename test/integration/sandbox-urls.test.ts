@@ -55,9 +55,14 @@ describe('the sandbox on other ports than 3000–3003', () => {
     urls = { gateway: `http://localhost:${p.gw}`, psc: `http://localhost:${p.psc}`, dpi: `http://localhost:${p.dpi}`, dmp: `http://localhost:${p.dmp}` };
     // As documented: ports set, the repository's config/clients.json (no CLIENTS_FILE).
     main = spawnMain({
-      PORT: String(p.gw), ISSUER: urls.gateway,
-      SANDBOX_PSC_PORT: String(p.psc), SANDBOX_DPI_PORT: String(p.dpi), SANDBOX_DMP_PORT: String(p.dmp), SANDBOX_NATIONAL_PORT: String(p.national),
-      KEYS_DIR: dir, LOG_LEVEL: 'warn',
+      PORT: String(p.gw),
+      ISSUER: urls.gateway,
+      SANDBOX_PSC_PORT: String(p.psc),
+      SANDBOX_DPI_PORT: String(p.dpi),
+      SANDBOX_DMP_PORT: String(p.dmp),
+      SANDBOX_NATIONAL_PORT: String(p.national),
+      KEYS_DIR: dir,
+      LOG_LEVEL: 'warn',
     });
     await main.waitForOutput(/Press Ctrl-C to stop/);
   });
@@ -89,10 +94,18 @@ describe('the sandbox listening on every interface (SANDBOX_HOST=0.0.0.0, as in 
     urls = { gateway: `http://localhost:${p.gw}`, dpi: `http://localhost:${p.dpi}`, dmp: `http://localhost:${p.dmp}` };
     // No ISSUER: the gateway's URL follows PORT, on localhost, whatever HOST it listens on.
     main = spawnMain({
-      HOST: '0.0.0.0', PORT: String(p.gw),
-      SANDBOX_HOST: '0.0.0.0', SANDBOX_PSC_PORT: String(p.psc), SANDBOX_DPI_PORT: String(p.dpi), SANDBOX_DMP_PORT: String(p.dmp), SANDBOX_NATIONAL_PORT: String(p.national),
-      SANDBOX_PSC_URL: `http://localhost:${p.psc}`, SANDBOX_DPI_URL: urls.dpi, SANDBOX_DMP_URL: urls.dmp,
-      KEYS_DIR: dir, LOG_LEVEL: 'warn',
+      HOST: '0.0.0.0',
+      PORT: String(p.gw),
+      SANDBOX_HOST: '0.0.0.0',
+      SANDBOX_PSC_PORT: String(p.psc),
+      SANDBOX_DPI_PORT: String(p.dpi),
+      SANDBOX_DMP_PORT: String(p.dmp),
+      SANDBOX_NATIONAL_PORT: String(p.national),
+      SANDBOX_PSC_URL: `http://localhost:${p.psc}`,
+      SANDBOX_DPI_URL: urls.dpi,
+      SANDBOX_DMP_URL: urls.dmp,
+      KEYS_DIR: dir,
+      LOG_LEVEL: 'warn',
     });
     await main.waitForOutput(/Press Ctrl-C to stop/);
   });
@@ -134,15 +147,33 @@ describe('URLs that lead nowhere', () => {
       // A port mapping 4003:3003 taken for the URL inside the container: the browser would reach
       // the service, the gateway (fetching its keys) would not; likewise an ISSUER on another port.
       const { code, out } = await startUpFailure({
-        PORT: String(p.gw), ISSUER: `http://localhost:${elsewhere}`,
-        SANDBOX_PSC_PORT: String(p.psc), SANDBOX_DPI_PORT: String(p.dpi), SANDBOX_DMP_PORT: String(p.dmp), SANDBOX_NATIONAL_PORT: String(p.national), SANDBOX_DMP_URL: `http://localhost:${nowhere}`,
+        PORT: String(p.gw),
+        ISSUER: `http://localhost:${elsewhere}`,
+        SANDBOX_PSC_PORT: String(p.psc),
+        SANDBOX_DPI_PORT: String(p.dpi),
+        SANDBOX_DMP_PORT: String(p.dmp),
+        SANDBOX_NATIONAL_PORT: String(p.national),
+        SANDBOX_DMP_URL: `http://localhost:${nowhere}`,
         KEYS_DIR: dir,
       });
       assert.equal(code, 2, out);
-      const problems = out.split('\n').filter((line) => line.startsWith('config:')).sort();
+      const problems = out
+        .split('\n')
+        .filter((line) => line.startsWith('config:'))
+        .sort();
       assert.equal(problems.length, 2, out);
-      assert.match(problems[0]!, new RegExp(`^config: issuer \\(ISSUER\\) = "http://localhost:${elsewhere}" — expected the URL it is reached at, from people and from the other peers \\(the demo applications discover the gateway there\\): nothing answered there from this machine \\(ECONNREFUSED\\); it listens on localhost:${p.gw} \\(HOST, PORT\\)`));
-      assert.match(problems[1]!, new RegExp(`^config: sandbox\\.dmpUrl \\(SANDBOX_DMP_URL\\) = "http://localhost:${nowhere}" — expected .*\\(the gateway fetches its keys there\\): nothing answered .*; it listens on localhost:${p.dmp} \\(SANDBOX_HOST, SANDBOX_DMP_PORT\\) — behind a port mapping, publish it on the same port number, or set SANDBOX_DMP_URL to where it is reached$`));
+      assert.match(
+        problems[0]!,
+        new RegExp(
+          `^config: issuer \\(ISSUER\\) = "http://localhost:${elsewhere}" — expected the URL it is reached at, from people and from the other peers \\(the demo applications discover the gateway there\\): nothing answered there from this machine \\(ECONNREFUSED\\); it listens on localhost:${p.gw} \\(HOST, PORT\\)`,
+        ),
+      );
+      assert.match(
+        problems[1]!,
+        new RegExp(
+          `^config: sandbox\\.dmpUrl \\(SANDBOX_DMP_URL\\) = "http://localhost:${nowhere}" — expected .*\\(the gateway fetches its keys there\\): nothing answered .*; it listens on localhost:${p.dmp} \\(SANDBOX_HOST, SANDBOX_DMP_PORT\\) — behind a port mapping, publish it on the same port number, or set SANDBOX_DMP_URL to where it is reached$`,
+        ),
+      );
       assert.doesNotMatch(out, /Press Ctrl-C/);
       assert.doesNotMatch(out, /\bat .+:\d+:\d+\)?$/m, 'no stack trace');
     } finally {
@@ -159,13 +190,20 @@ describe('a clients file whose demo applications are registered elsewhere', () =
       const p = await ports();
       // The DMP-like service stays on 3003 as registered; the DPI moves.
       const { code, out } = await startUpFailure({
-        PORT: String(p.gw), SANDBOX_PSC_PORT: String(p.psc), SANDBOX_DPI_PORT: String(p.dpi), SANDBOX_NATIONAL_PORT: String(p.national),
-        KEYS_DIR: dir, CLIENTS_FILE: join(dir, 'clients.json'),
+        PORT: String(p.gw),
+        SANDBOX_PSC_PORT: String(p.psc),
+        SANDBOX_DPI_PORT: String(p.dpi),
+        SANDBOX_NATIONAL_PORT: String(p.national),
+        KEYS_DIR: dir,
+        CLIENTS_FILE: join(dir, 'clients.json'),
       });
       assert.equal(code, 2, out);
       const problems = out.split('\n').filter((line) => line.startsWith('config:'));
       assert.equal(problems.length, 1, out);
-      assert.match(problems[0]!, /^config: clients\.file \(CLIENTS_FILE\) = ".*clients\.json" — expected demo-dpi registered as the demo DPI runs, at http:\/\/localhost:\d+ \(SANDBOX_DPI_URL\): its redirect_uris are "http:\/\/localhost:3002\/callback"/);
+      assert.match(
+        problems[0]!,
+        /^config: clients\.file \(CLIENTS_FILE\) = ".*clients\.json" — expected demo-dpi registered as the demo DPI runs, at http:\/\/localhost:\d+ \(SANDBOX_DPI_URL\): its redirect_uris are "http:\/\/localhost:3002\/callback"/,
+      );
       assert.ok(problems[0]!.includes(`"http://localhost:3002/callback"`), problems[0]);
       assert.ok(problems[0]!.includes('${SANDBOX_DPI_URL}/callback'), `the fix is named: ${problems[0]}`);
       assert.doesNotMatch(out, /IN-MEMORY|Press Ctrl-C/, 'nothing started: the gateway did not even open its store');

@@ -18,7 +18,10 @@ const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KH
 /** A browser whose User-Agent and client address the test changes while its cookies stay. */
 function movableBrowser(start: { userAgent: string; address: string }) {
   const where = { ...start };
-  const browser = new TestBrowser({ fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), 'user-agent': where.userAgent, 'x-forwarded-for': where.address } }) });
+  const browser = new TestBrowser({
+    fetch: (input, init) =>
+      fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), 'user-agent': where.userAgent, 'x-forwarded-for': where.address } }),
+  });
   return { browser, where };
 }
 
@@ -38,10 +41,16 @@ describe('session context: the defaults', () => {
   beforeAll(async () => {
     stack = await startStack({
       name: 'session-context',
-      overrides: { 'http.trustProxy': 'loopback', 'limits.networks': [{ name: 'chu-nord', cidrs: ['203.0.113.0/28'] }], 'sessions.sharedWorkstation.networks': ['10.12.0.0/16'] },
+      overrides: {
+        'http.trustProxy': 'loopback',
+        'limits.networks': [{ name: 'chu-nord', cidrs: ['203.0.113.0/28'] }],
+        'sessions.sharedWorkstation.networks': ['10.12.0.0/16'],
+      },
     });
   });
-  afterAll(async () => { await stack.close(); });
+  afterAll(async () => {
+    await stack.close();
+  });
 
   it('a different browser is asked to sign in again; the change is audited; the first browser goes on', async () => {
     const { browser, where } = movableBrowser({ userAgent: FIREFOX, address: '198.51.100.10' });
@@ -91,9 +100,14 @@ describe('session context: the defaults', () => {
 describe('session context: ignore and end', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ name: 'session-context-end', overrides: { 'http.trustProxy': 'loopback', 'sessions.browserChange': 'ignore', 'sessions.addressChange': 'end' } });
+    stack = await startStack({
+      name: 'session-context-end',
+      overrides: { 'http.trustProxy': 'loopback', 'sessions.browserChange': 'ignore', 'sessions.addressChange': 'end' },
+    });
   });
-  afterAll(async () => { await stack.close(); });
+  afterAll(async () => {
+    await stack.close();
+  });
 
   it('browserChange ignore: another browser keeps single sign-on, nothing is recorded', async () => {
     const { browser, where } = movableBrowser({ userAgent: FIREFOX, address: '198.51.100.20' });

@@ -10,8 +10,12 @@ import { TestBrowser } from '../support/browser.ts';
 import { authorizationRequest, isRpRedirect } from '../support/psc-login.ts';
 
 let stack: Stack;
-beforeAll(async () => { stack = await startStack({ name: 'sign-in-destination' }); });
-afterAll(async () => { await stack.close(); });
+beforeAll(async () => {
+  stack = await startStack({ name: 'sign-in-destination' });
+});
+afterAll(async () => {
+  await stack.close();
+});
 
 /** Opens `path` without a session and follows to the gateway's sign-in page; returns its heading. */
 async function headingOnTheWayTo(path: string, language = 'fr-FR'): Promise<string> {
@@ -26,11 +30,11 @@ async function headingOnTheWayTo(path: string, language = 'fr-FR'): Promise<stri
   return page.doc.querySelector('h1')!.text.trim();
 }
 
-describe('sign-in page of the gateway\'s own pages', () => {
+describe("sign-in page of the gateway's own pages", () => {
   for (const [path, heading] of [
     ['/pilot', 'Identifiez-vous pour accéder au tableau de bord du pilote HospiConnect'],
     ['/pilot/report?from=2026-01-01&to=2026-01-31', 'Identifiez-vous pour accéder au tableau de bord du pilote HospiConnect'],
-    ['/admin/audit', 'Identifiez-vous pour accéder au journal d\'audit de HospiConnect'],
+    ['/admin/audit', "Identifiez-vous pour accéder au journal d'audit de HospiConnect"],
     ['/account', 'Identifiez-vous pour accéder à Mon espace HospiConnect'],
   ] as const) {
     it(`${path}: "${heading}"`, async () => {
@@ -44,7 +48,7 @@ describe('sign-in page of the gateway\'s own pages', () => {
     assert.equal(await headingOnTheWayTo('/account', 'en'), 'Sign in to access My HospiConnect account');
   });
 
-  it('a relying party\'s sign-in still names the application', async () => {
+  it("a relying party's sign-in still names the application", async () => {
     const request = await authorizationRequest(stack);
     const { page } = await new TestBrowser().follow(request.url, {}, { stopAt: isRpRedirect });
     assert.equal(page?.doc.querySelector('h1')?.text.trim(), 'Identifiez-vous pour accéder à Application de test');

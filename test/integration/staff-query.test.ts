@@ -26,7 +26,9 @@ beforeAll(async () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 });
-afterAll(async () => { await stack.close(); });
+afterAll(async () => {
+  await stack.close();
+});
 
 /** The last audit event's seq: a refused request records nothing. */
 async function auditSeq(): Promise<number | undefined> {
@@ -39,7 +41,10 @@ function assertRefusalPage(page: Page, parameter: string, context: string): void
   assert.match(page.headers.get('content-type') ?? '', /^text\/html/, context);
   assert.match(page.text, /Les paramètres de cette adresse ne sont pas valides/, context);
   const lines = page.doc.querySelectorAll('main ul.problems li').map((li) => li.text);
-  assert.ok(lines.some((line) => line.includes(`«\u00a0${parameter}\u00a0»`)), `${context}: a line names « ${parameter} »: ${JSON.stringify(lines)}`);
+  assert.ok(
+    lines.some((line) => line.includes(`«\u00a0${parameter}\u00a0»`)),
+    `${context}: a line names « ${parameter} »: ${JSON.stringify(lines)}`,
+  );
   assert.doesNotMatch(page.body, /TypeError|RangeError|node_modules/, context);
 }
 

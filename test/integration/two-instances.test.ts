@@ -21,7 +21,9 @@ afterAll(() => two?.close());
 describe('two gateway instances on one Redis', () => {
   it('a sign-in started on one instance finishes on the other', { timeout: 60_000 }, async (t) => {
     const { proxy, gateways } = two;
-    t.onTestFinished(() => { if (process.env.DEBUG_TWO) for (const g of gateways) console.error(g.output()); });
+    t.onTestFinished(() => {
+      if (process.env.DEBUG_TWO) for (const g of gateways) console.error(g.output());
+    });
     const { config, url, checks } = await rpAuthorization(two, 'two-rp');
     const browser = new TestBrowser();
     const login = await browser.follow(url, {}, { stopAt: isRpRedirect });

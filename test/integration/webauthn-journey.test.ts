@@ -25,7 +25,9 @@ beforeAll(async () => {
     clientOverrides: { 'jwt-userinfo-rp': { webauthn_enrolment: 'required' }, 'third-party-rp': { key_after_ecps: true, first_party: true } },
   });
 });
-afterAll(async () => { await stack.close(); });
+afterAll(async () => {
+  await stack.close();
+});
 
 const repository = () => createCredentialRepository(stack.store, createKeyNames(stack.prefix));
 
@@ -47,7 +49,7 @@ async function passwordless(key: SoftAuthenticator, context: Record<string, unkn
 }
 
 describe('keys in the login journey', () => {
-  it('enrols a key after PSC (the level of that sign-in stays PSC\'s) and then signs in with it alone', async () => {
+  it("enrols a key after PSC (the level of that sign-in stays PSC's) and then signs in with it alone", async () => {
     const key = createSoftAuthenticator({ alg: 'ES256' });
     const first = await enrol('810104567894', key, 'Clé bleue');
     assert.equal(first.claims()!.acr, 'eidas3');
@@ -114,7 +116,11 @@ describe('keys in the login journey', () => {
     const pki = createTestPki();
     try {
       const mds = createTestMds(pki);
-      await importBlob(createMetadataStore(stack.store, createKeyNames(stack.prefix)), mds.blob({ no: 1, entries: [{ aaguid, roots: [mds.root.cert], statuses: ['REVOKED'] }] }), { roots: [mds.root.cert] });
+      await importBlob(
+        createMetadataStore(stack.store, createKeyNames(stack.prefix)),
+        mds.blob({ no: 1, entries: [{ aaguid, roots: [mds.root.cert], statuses: ['REVOKED'] }] }),
+        { roots: [mds.root.cert] },
+      );
     } finally {
       pki.remove();
     }
@@ -127,7 +133,10 @@ describe('keys in the login journey', () => {
     const events = await stack.gateways[0]!.auditLog.range({ order: 'newest-first', limit: 10 });
     const event = events.find((e) => e.type === 'key.model_compromised');
     assert.equal(event?.actor, '810103456783');
-    assert.deepEqual([event?.reason, event?.details?.status, event?.details?.aaguid, event?.details?.ceremony], ['key-model-compromised', 'REVOKED', aaguid, 'sign-in']);
+    assert.deepEqual(
+      [event?.reason, event?.details?.status, event?.details?.aaguid, event?.details?.ceremony],
+      ['key-model-compromised', 'REVOKED', aaguid, 'sign-in'],
+    );
 
     // Enrolling another key of that model is refused too.
     const browser = new TestBrowser();
@@ -145,7 +154,12 @@ describe('keys in the login journey', () => {
     const url = `${stack.issuer}${base}/webauthn/verify`;
     const notJson = await browser.request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, form: undefined });
     assert.ok([400].includes(notJson.status), `empty: ${notJson.status}`);
-    for (const response of [null, 'x', { id: '!!!', rawId: 1 }, { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: { clientDataJSON: '%%%', authenticatorData: 'AA', signature: 'AA' } }]) {
+    for (const response of [
+      null,
+      'x',
+      { id: '!!!', rawId: 1 },
+      { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: { clientDataJSON: '%%%', authenticatorData: 'AA', signature: 'AA' } },
+    ]) {
       await browser.request(`${stack.issuer}${base}/webauthn/options`, { json: {} });
       const page = await browser.request(url, { json: { response } });
       assert.equal(page.status, 400, JSON.stringify(response));
@@ -154,12 +168,16 @@ describe('keys in the login journey', () => {
     const big = await browser.request(url, { json: { response: 'z'.repeat(40_000) } });
     assert.equal(big.status, 413);
     assert.equal((big.json as { error: string }).error, 'payload_too_large');
-    const broken = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', cookie: await browser.jar.getCookieString(url) }, body: '{"response":' });
+    const broken = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: await browser.jar.getCookieString(url) },
+      body: '{"response":',
+    });
     assert.equal(broken.status, 400);
     assert.equal(((await broken.json()) as { error: string }).error, 'malformed');
   });
 
-  it('asks for one of the clinician\'s keys after e-CPS when the application wants it', async () => {
+  it("asks for one of the clinician's keys after e-CPS when the application wants it", async () => {
     const key = createSoftAuthenticator();
     await enrol('810102345672', key);
     const other = createSoftAuthenticator();
@@ -178,10 +196,13 @@ describe('keys in the login journey', () => {
     assert.equal(enrolNew.status, 400, 'nor does enrolling a new key');
 
     const intruder = await ceremony(browser, stack, base, 'second-factor', other, {}, { credentialId: other.credentials[0]!.id });
-    assert.equal(intruder.verify.status, 400, 'another account\'s key is refused');
+    assert.equal(intruder.verify.status, 400, "another account's key is refused");
     assert.equal((intruder.verify.json as { error: string }).error, 'wrong-account');
     const allowed = (intruder.options.allowCredentials as Array<{ id: string }>).map((c) => c.id);
-    assert.deepEqual(allowed, (await repository().listByAccount('810102345672')).map((c) => c.id));
+    assert.deepEqual(
+      allowed,
+      (await repository().listByAccount('810102345672')).map((c) => c.id),
+    );
 
     const { verify } = await ceremony(browser, stack, base, 'second-factor', key);
     const tokens = await exchange({ ...request, callback: await followToRp(browser, stack, verify) });

@@ -19,7 +19,10 @@ describe('pilot durations', () => {
   });
 
   it('reads the nearest-rank median and 90th percentile', () => {
-    const counts = new Map([[2100, 1], [2500, 1]]);
+    const counts = new Map([
+      [2100, 1],
+      [2500, 1],
+    ]);
     assert.equal(bucketQuantile(counts, 0.5), 2100);
     assert.equal(bucketQuantile(counts, 0.9), 2500);
     // 10 values: 1..10 s. Median = 5th value, p90 = 9th value.

@@ -13,14 +13,30 @@ async function figuresWith(establishment: string, clientId: string) {
   const store = createMemoryStore();
   const keyNames = createKeyNames('csv:');
   await createPilotAggregates(store, keyNames).apply({
-    type: 'signin.succeeded', outcome: 'success', actor: '810100000001', profession: '10', clientId,
+    type: 'signin.succeeded',
+    outcome: 'success',
+    actor: '810100000001',
+    profession: '10',
+    clientId,
     details: { method: 'psc-card', acr: 'eidas3', durationMs: 1234, finess: ['0B0193488'], establishments: [establishment] },
-    seq: 1, time: '2026-11-20T10:00:00Z', instance: 't', prev: '', mac: '',
+    seq: 1,
+    time: '2026-11-20T10:00:00Z',
+    instance: 't',
+    prev: '',
+    mac: '',
   });
   await createPilotAggregates(store, keyNames).apply({
-    type: 'signin.succeeded', outcome: 'success', actor: '810100000002', profession: '60', clientId: 'other-app',
+    type: 'signin.succeeded',
+    outcome: 'success',
+    actor: '810100000002',
+    profession: '60',
+    clientId: 'other-app',
     details: { method: 'webauthn-synced', acr: 'eidas2', durationMs: 2000 },
-    seq: 2, time: '2026-11-20T11:00:00Z', instance: 't', prev: '', mac: '',
+    seq: 2,
+    time: '2026-11-20T11:00:00Z',
+    instance: 't',
+    prev: '',
+    mac: '',
   });
   return createPilotFiguresReader(store, keyNames).read({ from: '2026-11-20', to: '2026-11-20' });
 }
@@ -43,7 +59,10 @@ describe('pilot CSV export', () => {
 
   it('neutralises a cell a spreadsheet would run as a formula', async () => {
     const csv = figuresCsv(await figuresWith('=HYPERLINK("http://evil")', 'demo-dpi'), format);
-    assert.ok(csv.includes(`;"'=HYPERLINK(""http://evil"")";`), csv.split('\r\n').find((l) => l.includes('HYPERLINK')));
+    assert.ok(
+      csv.includes(`;"'=HYPERLINK(""http://evil"")";`),
+      csv.split('\r\n').find((l) => l.includes('HYPERLINK')),
+    );
   });
 
   it('embeds chart data so that no value can close the script element', () => {

@@ -38,14 +38,35 @@ const EVENTS: AuditEvent[] = [
   signedIn('2026-11-10T10:07:00Z', A, '10,21', 'demo-dpi', { method: 'psc-card', acr: 'eidas3', durationMs: 9000 }),
   // 16 Nov 00:30 in Paris (still the 15th in UTC): C linked, signs in with the card, enrols a key.
   event('2026-11-15T23:30:00Z', { type: 'psc.verified', outcome: 'success', actor: C, details: { created: true, attempt: 'c1' } }),
-  signedIn('2026-11-16T08:00:00Z', C, '60', 'demo-dpi', { method: 'psc-card', acr: 'eidas3', phishingResistant: false, durationMs: 12_000, ...CHU, attempt: 'c1' }),
+  signedIn('2026-11-16T08:00:00Z', C, '60', 'demo-dpi', {
+    method: 'psc-card',
+    acr: 'eidas3',
+    phishingResistant: false,
+    durationMs: 12_000,
+    ...CHU,
+    attempt: 'c1',
+  }),
   event('2026-11-16T09:00:00Z', { type: 'key.offered', outcome: 'info', actor: C, clientId: 'demo-dpi', details: { required: false } }),
   event('2026-11-16T09:00:10Z', { type: 'key.enrolment_started', outcome: 'info', actor: C, clientId: 'demo-dpi', details: { via: 'after-psc' } }),
   event('2026-11-16T09:00:30Z', { type: 'key.enrolled', outcome: 'success', actor: C, clientId: 'demo-dpi', details: { via: 'after-psc', keys: 1 } }),
   // 17 Nov: A's key is refused, A falls back to PSC e-CPS in the same attempt; later A uses a passkey.
-  event('2026-11-17T10:00:00Z', { type: 'signin.failed', outcome: 'failure', actor: A, clientId: 'demo-dmp', reason: 'user-verification-missing', details: { method: 'webauthn', ceremony: 'sign-in', attempt: 'a2' } }),
+  event('2026-11-17T10:00:00Z', {
+    type: 'signin.failed',
+    outcome: 'failure',
+    actor: A,
+    clientId: 'demo-dmp',
+    reason: 'user-verification-missing',
+    details: { method: 'webauthn', ceremony: 'sign-in', attempt: 'a2' },
+  }),
   signedIn('2026-11-17T10:01:00Z', A, '10,21', 'demo-dmp', { method: 'psc-ecps', acr: 'eidas2', durationMs: 30_500, ...TWO_SITES, attempt: 'a2' }),
-  signedIn('2026-11-17T12:00:00Z', A, '10,21', 'demo-dpi', { method: 'webauthn-synced', acr: 'eidas2', phishingResistant: true, durationMs: 3400, ...TWO_SITES, attempt: 'a3' }),
+  signedIn('2026-11-17T12:00:00Z', A, '10,21', 'demo-dpi', {
+    method: 'webauthn-synced',
+    acr: 'eidas2',
+    phishingResistant: true,
+    durationMs: 3400,
+    ...TWO_SITES,
+    attempt: 'a3',
+  }),
   // B signs in with a hardware key at 23:59:59.999 on the 18th and at midnight (the 19th) in Paris.
   signedIn('2026-11-18T22:59:59.999Z', B, '10', 'demo-dpi', { method: 'webauthn-device', acr: 'eidas2', phishingResistant: true, durationMs: 2100 }),
   signedIn('2026-11-18T23:00:00.000Z', B, '10', 'demo-dmp', { method: 'webauthn-device', acr: 'eidas2', phishingResistant: true, durationMs: 2500 }),
@@ -81,15 +102,18 @@ function checkWeek(figures: PilotFigures) {
   assert.deepEqual(figures.range, { from: '2026-11-16', to: '2026-11-22', days: 7, timeZone: 'Europe/Paris' });
   // A, B linked before; C on the 16th (00:30 Paris). Keys: A before; C on the 16th; A revoked on the 21st.
   assert.deepEqual(figures.clinicians, { linked: 3, newlyLinked: 1, withKey: 1, withKeyShare: 1 / 3, active: 3, dailyActiveAverage: 4 / 7 });
-  assert.deepEqual(figures.daily.map((d) => [d.day, d.signIns, d.active, d.linked, d.withKey, d.failures, d.fallbacks, d.stepUps]), [
-    ['2026-11-16', 1, 1, 3, 2, 0, 0, 0],
-    ['2026-11-17', 2, 1, 3, 2, 1, 1, 0],
-    ['2026-11-18', 1, 1, 3, 2, 0, 0, 0],
-    ['2026-11-19', 1, 1, 3, 2, 0, 0, 0],
-    ['2026-11-20', 0, 0, 3, 2, 0, 0, 1],
-    ['2026-11-21', 0, 0, 3, 1, 1, 0, 0],
-    ['2026-11-22', 0, 0, 3, 1, 0, 0, 0],
-  ]);
+  assert.deepEqual(
+    figures.daily.map((d) => [d.day, d.signIns, d.active, d.linked, d.withKey, d.failures, d.fallbacks, d.stepUps]),
+    [
+      ['2026-11-16', 1, 1, 3, 2, 0, 0, 0],
+      ['2026-11-17', 2, 1, 3, 2, 1, 1, 0],
+      ['2026-11-18', 1, 1, 3, 2, 0, 0, 0],
+      ['2026-11-19', 1, 1, 3, 2, 0, 0, 0],
+      ['2026-11-20', 0, 0, 3, 2, 0, 0, 1],
+      ['2026-11-21', 0, 0, 3, 1, 1, 0, 0],
+      ['2026-11-22', 0, 0, 3, 1, 0, 0, 0],
+    ],
+  );
   assert.deepEqual(figures.daily[1]!.byGroup, { passkey: 1, 'hardware-key': 0, 'psc-card': 0, 'psc-ecps': 1, 'ecps-and-key': 0, other: 0 });
   assert.deepEqual(figures.weekly, [{ week: '2026-W47', from: '2026-11-16', to: '2026-11-22', partial: false, active: 3 }]);
   // Five sign-ins: card (C), e-CPS (A), passkey (A), hardware key twice (B).
@@ -124,11 +148,24 @@ function checkWeek(figures: PilotFigures) {
   });
   // Offered to C once and to B twice; C starts and completes, B skips both times.
   assert.deepEqual(figures.funnel, {
-    offered: 3, started: 1, completed: 1, skipped: 2, refused: 0,
-    clinicians: { offered: 2, started: 1, completed: 1, skipped: 1 }, completionRate: 0.5,
+    offered: 3,
+    started: 1,
+    completed: 1,
+    skipped: 2,
+    refused: 0,
+    clinicians: { offered: 2, started: 1, completed: 1, skipped: 1 },
+    completionRate: 0.5,
   });
   assert.deepEqual(figures.stepUps, { asked: 1, met: 1, unmet: 1 });
-  assert.deepEqual(figures.keys, { enrolled: 1, enrolledAfterPsc: 1, enrolledFromAccount: 0, revoked: 1, revokedBy: [row('owner', 1, 1)], expired: 1, confirmed: 1 });
+  assert.deepEqual(figures.keys, {
+    enrolled: 1,
+    enrolledAfterPsc: 1,
+    enrolledFromAccount: 0,
+    revoked: 1,
+    revokedBy: [row('owner', 1, 1)],
+    expired: 1,
+    confirmed: 1,
+  });
   assert.deepEqual(figures.sessions, { ended: 2, over4h: 1 });
   assert.deepEqual(figures.emergency, { issued: 0, used: 0 });
 }
@@ -163,7 +200,9 @@ function figuresSuite(kind: 'redis' | 'memory', open: (prefix: string) => { stor
       for (const e of EVENTS) await aggregates.apply(e);
       reader = createPilotFiguresReader(store, createKeyNames(prefix));
     });
-    afterAll(async () => { await close(); });
+    afterAll(async () => {
+      await close();
+    });
 
     it('a full ISO week in Paris equals the figures computed by hand', async () => {
       checkWeek(await reader.read({ from: '2026-11-16', to: '2026-11-22' }));
@@ -176,7 +215,10 @@ function figuresSuite(kind: 'redis' | 'memory', open: (prefix: string) => { stor
         { week: '2026-W48', from: '2026-11-23', to: '2026-11-23', partial: true, active: 1 },
       ]);
       assert.equal(figures.signIns.total, 3); // B twice, C just after midnight on the 23rd
-      assert.deepEqual(figures.daily.map((d) => d.signIns), [1, 1, 0, 0, 0, 1]);
+      assert.deepEqual(
+        figures.daily.map((d) => d.signIns),
+        [1, 1, 0, 0, 0, 1],
+      );
       assert.equal(figures.clinicians.active, 2);
       assert.equal(figures.clinicians.newlyLinked, 0);
       assert.equal(figures.clinicians.linked, 3);
@@ -185,14 +227,38 @@ function figuresSuite(kind: 'redis' | 'memory', open: (prefix: string) => { stor
 
     it('a whole month read from the month hash equals the sum of its days', async () => {
       // November: A on the 10th (card), the five sign-ins of the week, C on the 23rd (key).
-      for (const range of [{ from: '2026-11-01', to: '2026-11-30' }, { from: '2026-10-15', to: '2026-12-05' }]) {
+      for (const range of [
+        { from: '2026-11-01', to: '2026-11-30' },
+        { from: '2026-10-15', to: '2026-12-05' },
+      ]) {
         const figures = await reader.read(range);
         assert.equal(figures.signIns.total, 7, JSON.stringify(range));
-        assert.deepEqual(figures.signIns.byGroup.map((r) => [r.key, r.count]), [['passkey', 1], ['hardware-key', 3], ['psc-card', 2], ['psc-ecps', 1]]);
-        assert.deepEqual(figures.clinicians, { linked: 3, newlyLinked: 3, withKey: 1, withKeyShare: 1 / 3, active: 3, dailyActiveAverage: 6 / figures.range.days });
+        assert.deepEqual(
+          figures.signIns.byGroup.map((r) => [r.key, r.count]),
+          [
+            ['passkey', 1],
+            ['hardware-key', 3],
+            ['psc-card', 2],
+            ['psc-ecps', 1],
+          ],
+        );
+        assert.deepEqual(figures.clinicians, {
+          linked: 3,
+          newlyLinked: 3,
+          withKey: 1,
+          withKeyShare: 1 / 3,
+          active: 3,
+          dailyActiveAverage: 6 / figures.range.days,
+        });
         assert.equal(figures.failures.fallbacksKeyToPsc, 1);
-        assert.deepEqual(figures.timeToSignIn.find((m) => m.method === 'psc-card'), { method: 'psc-card', group: 'psc-card', count: 2, medianMs: 9000, p90Ms: 12_000 });
-        assert.equal(figures.daily.reduce((n, d) => n + d.signIns, 0), 7);
+        assert.deepEqual(
+          figures.timeToSignIn.find((m) => m.method === 'psc-card'),
+          { method: 'psc-card', group: 'psc-card', count: 2, medianMs: 9000, p90Ms: 12_000 },
+        );
+        assert.equal(
+          figures.daily.reduce((n, d) => n + d.signIns, 0),
+          7,
+        );
       }
       // Starting on 1 December: November is read whole as "before the range".
       const december = await reader.read({ from: '2026-12-01', to: '2026-12-01' });
@@ -207,9 +273,14 @@ function figuresSuite(kind: 'redis' | 'memory', open: (prefix: string) => { stor
       assert.deepEqual(figures.timeToSignIn, []);
       assert.equal(figures.funnel.completionRate, 0);
       assert.deepEqual(figures.clinicians, { linked: 3, newlyLinked: 0, withKey: 1, withKeyShare: 1 / 3, active: 0, dailyActiveAverage: 0 });
-      assert.deepEqual(figures.daily.map((d) => [d.day, d.signIns, d.linked, d.withKey]), [
-        ['2026-12-01', 0, 3, 1], ['2026-12-02', 0, 3, 1], ['2026-12-03', 0, 3, 1],
-      ]);
+      assert.deepEqual(
+        figures.daily.map((d) => [d.day, d.signIns, d.linked, d.withKey]),
+        [
+          ['2026-12-01', 0, 3, 1],
+          ['2026-12-02', 0, 3, 1],
+          ['2026-12-03', 0, 3, 1],
+        ],
+      );
     });
 
     it('a range before any event is all zeros', async () => {
@@ -219,7 +290,15 @@ function figuresSuite(kind: 'redis' | 'memory', open: (prefix: string) => { stor
     });
 
     it('keeps clinicians pseudonymous in the aggregates', async () => {
-      const dump = JSON.stringify(await Promise.all(['day', 'active'].map(async (part) => store.hgetall(createKeyNames(prefix).custom('pilot', part, '2026-11-17')).catch(() => store.smembers(createKeyNames(prefix).custom('pilot', part, '2026-11-17'))))));
+      const dump = JSON.stringify(
+        await Promise.all(
+          ['day', 'active'].map(async (part) =>
+            store
+              .hgetall(createKeyNames(prefix).custom('pilot', part, '2026-11-17'))
+              .catch(() => store.smembers(createKeyNames(prefix).custom('pilot', part, '2026-11-17'))),
+          ),
+        ),
+      );
       assert.ok(dump.length > 10);
       assert.doesNotMatch(dump, /81010000000/);
     });
@@ -230,5 +309,11 @@ figuresSuite('memory', () => ({ store: createMemoryStore(), close: async () => {
 figuresSuite('redis', (prefix) => {
   const redis = new Redis(TEST_REDIS_URL);
   const store = createRedisStore(redis);
-  return { store, close: async () => { await deletePrefix(prefix); await store.close(); } };
+  return {
+    store,
+    close: async () => {
+      await deletePrefix(prefix);
+      await store.close();
+    },
+  };
 });

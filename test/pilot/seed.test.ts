@@ -144,14 +144,26 @@ describe('the seeded events in the pilot figures', () => {
     const { funnel, stepUps, keys, failures, signIns } = figures;
     const { clinicians: funnelClinicians, ...funnelEvents } = funnel;
     const distinct = Object.fromEntries(Object.entries(funnelClinicians).map(([step, n]) => [`clinicians ${step}`, n]));
-    for (const [name, value] of Object.entries({ ...funnelEvents, ...distinct, ...stepUps, enrolledFromAccount: keys.enrolledFromAccount, revoked: keys.revoked })) {
+    for (const [name, value] of Object.entries({
+      ...funnelEvents,
+      ...distinct,
+      ...stepUps,
+      enrolledFromAccount: keys.enrolledFromAccount,
+      revoked: keys.revoked,
+    })) {
       assert.ok(typeof value === 'number' && value > 0, `${name} is ${value}`);
     }
     assert.ok(figures.clinicians.withKeyShare > 0.4 && figures.clinicians.withKeyShare < 0.95, `with a key: ${figures.clinicians.withKeyShare}`);
     assert.deepEqual(signIns.byGroup.map((g) => g.key).sort(), ['hardware-key', 'passkey', 'psc-card', 'psc-ecps']);
-    assert.deepEqual(signIns.byClient.map((c) => c.key), ['demo-dpi', 'demo-dmp']);
+    assert.deepEqual(
+      signIns.byClient.map((c) => c.key),
+      ['demo-dpi', 'demo-dmp'],
+    );
     assert.deepEqual(signIns.byProfession.map((p) => p.key).sort(), ['10', '21', '50', '60', '70', '91', '98']);
-    assert.deepEqual(signIns.byEstablishment.map((e) => e.name), ['CHU GENERIQUE DE TEST', 'CENTRE HOSPITALIER DE TEST NORD', 'CLINIQUE DE TEST SUD']);
+    assert.deepEqual(
+      signIns.byEstablishment.map((e) => e.name),
+      ['CHU GENERIQUE DE TEST', 'CENTRE HOSPITALIER DE TEST NORD', 'CLINIQUE DE TEST SUD'],
+    );
     assert.ok(signIns.eidas3.count > 0 && signIns.phishingResistant.share > 0.5);
     assert.deepEqual(failures.byMethod.map((m) => m.key).sort(), ['other', 'psc', 'webauthn']);
     assert.deepEqual(failures.pscErrors.map((p) => p.key).sort(), ['refused', 'unavailable']);
@@ -184,7 +196,9 @@ describe('npm run pilot:seed', () => {
     }
   }
 
-  beforeAll(async () => { await redis.connect(); });
+  beforeAll(async () => {
+    await redis.connect();
+  });
   afterAll(async () => {
     redis.disconnect();
     await deletePrefix(prefix);
@@ -194,7 +208,7 @@ describe('npm run pilot:seed', () => {
   it('records the demo events on Redis: the chain verifies and the figures see the sign-ins', async () => {
     const { code, errors } = await run(['--clinicians', '20', '--days', '7', '--seed', '5'], env);
     assert.equal(code, 0, errors);
-    assert.match(errors, /created .*audit-mac-key\.json/, 'the gateway\'s keys are created on a fresh install');
+    assert.match(errors, /created .*audit-mac-key\.json/, "the gateway's keys are created on a fresh install");
     const macKey = loadAuditMacKey(keysDir, undefined);
     const keyNames = createKeyNames(prefix);
     const log = createRedisAuditLog(redis, keyNames, macKey);
@@ -206,7 +220,10 @@ describe('npm run pilot:seed', () => {
     assert.equal(verified.count, stored.length);
     assert.ok(stored.length > 0 && stored.every((e) => e.details?.seeded === true && e.instance === 'pilot-seed'));
     const today = parisDay(Date.now());
-    assert.ok(stored.every((e) => parisDay(e.time) >= addDays(today, -6) && Date.parse(e.time) <= Date.now()), 'events keep their own times, within the 7 days and not in the future');
+    assert.ok(
+      stored.every((e) => parisDay(e.time) >= addDays(today, -6) && Date.parse(e.time) <= Date.now()),
+      'events keep their own times, within the 7 days and not in the future',
+    );
     const figures = await createPilotFiguresReader(createRedisStore(redis), keyNames).read({ from: addDays(today, -6), to: today });
     assert.equal(figures.signIns.total, stored.filter((e) => e.type === 'signin.succeeded').length);
     assert.ok(figures.signIns.total > 0);
@@ -215,8 +232,14 @@ describe('npm run pilot:seed', () => {
 
   it('refuses production (exit 2) before touching anything', async () => {
     const production = {
-      ...env, NODE_ENV: 'production', SANDBOX: 'false', ISSUER: 'https://gateway.example.org', TRUST_PROXY: 'loopback',
-      PSC_ISSUER: 'https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet', PSC_CLIENT_SECRET: 'not-a-real-secret', AUDIT_MAC_KEY: 'x'.repeat(40),
+      ...env,
+      NODE_ENV: 'production',
+      SANDBOX: 'false',
+      ISSUER: 'https://gateway.example.org',
+      TRUST_PROXY: 'loopback',
+      PSC_ISSUER: 'https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet',
+      PSC_CLIENT_SECRET: 'not-a-real-secret',
+      AUDIT_MAC_KEY: 'x'.repeat(40),
     };
     const { code, errors } = await run([], production);
     assert.equal(code, 2);

@@ -28,8 +28,14 @@ afterAll(() => sim.close());
 async function authorization(extra: Record<string, string> = {}) {
   const checks = { pkceCodeVerifier: client.randomPKCECodeVerifier(), expectedState: client.randomState(), expectedNonce: client.randomNonce() };
   const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI, scope: 'openid scope_all', acr_values: 'eidas1', state: checks.expectedState, nonce: checks.expectedNonce,
-    code_challenge: await client.calculatePKCECodeChallenge(checks.pkceCodeVerifier), code_challenge_method: 'S256', ...extra,
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid scope_all',
+    acr_values: 'eidas1',
+    state: checks.expectedState,
+    nonce: checks.expectedNonce,
+    code_challenge: await client.calculatePKCECodeChallenge(checks.pkceCodeVerifier),
+    code_challenge_method: 'S256',
+    ...extra,
   });
   return { url, checks };
 }
@@ -39,7 +45,11 @@ async function submitSelfPostingForm(jar: CookieJar, html: string, base: URL) {
   const form = parse(html).querySelector('form');
   assert.ok(form, `a form to post, got: ${html.slice(0, 300)}`);
   const body = new URLSearchParams(form.querySelectorAll('input[type=hidden]').map((i) => [i.getAttribute('name')!, i.getAttribute('value') ?? '']));
-  return request(jar, new URL(form.getAttribute('action')!, base), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() });
+  return request(jar, new URL(form.getAttribute('action')!, base), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: body.toString(),
+  });
 }
 
 async function login(jar: CookieJar, extra: Record<string, string>, practitioner: string, means: 'card' | 'ecps') {
@@ -50,21 +60,31 @@ async function login(jar: CookieJar, extra: Record<string, string>, practitioner
   let reached = await follow(jar, new URL(posted.headers.get('location')!, visit.pageUrl), REDIRECT_URI);
   if (!reached.url.href.startsWith(REDIRECT_URI)) {
     const html = await reached.response.text();
-    assert.equal(reached.response.status, 200, `expected the logout confirmation that posts itself, got HTTP ${reached.response.status}: ${html.slice(0, 400)}`);
+    assert.equal(
+      reached.response.status,
+      200,
+      `expected the logout confirmation that posts itself, got HTTP ${reached.response.status}: ${html.slice(0, 400)}`,
+    );
     const confirmed = await submitSelfPostingForm(jar, html, reached.url);
     const location = confirmed.headers.get('location');
     assert.ok(location, `the confirmation redirects, got HTTP ${confirmed.status}: ${(await confirmed.text()).slice(0, 400)}`);
     reached = await follow(jar, new URL(location, reached.url), REDIRECT_URI);
   }
   const body = reached.url.href.startsWith(REDIRECT_URI) ? '' : await reached.response.text();
-  assert.ok(reached.url.href.startsWith(REDIRECT_URI), `back at the client, stopped at ${reached.url.href} (HTTP ${reached.response.status}): ${body.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 900)}`);
+  assert.ok(
+    reached.url.href.startsWith(REDIRECT_URI),
+    `back at the client, stopped at ${reached.url.href} (HTTP ${reached.response.status}): ${body
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .slice(0, 900)}`,
+  );
   const tokens = await client.authorizationCodeGrant(config, reached.url, checks);
   const userinfo = await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
   return { acr: tokens.claims()!.acr, idNat: userinfo.SubjectNameID, authMode: userinfo.authMode };
 }
 
 describe('another practitioner on a browser with a PSC session', () => {
-  it('a step-up (prompt=login) done with another practitioner\'s card ends the first session and signs the second one in', async () => {
+  it("a step-up (prompt=login) done with another practitioner's card ends the first session and signs the second one in", async () => {
     const jar = new CookieJar();
     assert.deepEqual(await login(jar, {}, ECPS_PRACTITIONER, 'ecps'), { acr: 'eidas2', idNat: ECPS_PRACTITIONER, authMode: 'MOBILE' });
     assert.deepEqual(await login(jar, { prompt: 'login' }, CARD_PRACTITIONER, 'card'), { acr: 'eidas3', idNat: CARD_PRACTITIONER, authMode: 'CARD' });

@@ -12,7 +12,12 @@ import { CookieJar, follow, openLoginPage, postLoginForm, pscLogin, request } fr
 
 const REDIRECT_URI = 'http://localhost:65000/federation/psc/callback';
 const CLIENT = { client_id: 'hospiconnect-gateway', client_secret: 'test-secret-not-real', redirect_uris: [REDIRECT_URI] };
-const POST_CLIENT = { client_id: 'gateway-post', client_secret: 'another-test-secret', redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'client_secret_post' as const };
+const POST_CLIENT = {
+  client_id: 'gateway-post',
+  client_secret: 'another-test-secret',
+  redirect_uris: [REDIRECT_URI],
+  token_endpoint_auth_method: 'client_secret_post' as const,
+};
 
 const CARD_DOCTOR = '899700427885';
 const TWO_EXERCICES = '810107890127';
@@ -72,8 +77,8 @@ describe('discovery', () => {
     const wallet = await fetch(`${sim.issuer}/.well-known/wallet-openid-configuration`);
     assert.equal(standard.status, 200);
     assert.equal(wallet.status, 200);
-    const a = await standard.json() as Record<string, unknown>;
-    const b = await wallet.json() as Record<string, unknown>;
+    const a = (await standard.json()) as Record<string, unknown>;
+    const b = (await wallet.json()) as Record<string, unknown>;
     assert.deepEqual(b, a);
     assert.equal(a.issuer, sim.issuer);
     assert.match(sim.issuer, /^http:\/\/localhost:\d+\/auth\/realms\/esante-wallet$/);
@@ -92,7 +97,7 @@ describe('discovery', () => {
   });
 
   it('publishes one RS256 signing key in the JWKS', async () => {
-    const jwks = await (await fetch(`${sim.issuer}/protocol/openid-connect/certs`)).json() as { keys: Array<Record<string, unknown>> };
+    const jwks = (await (await fetch(`${sim.issuer}/protocol/openid-connect/certs`)).json()) as { keys: Array<Record<string, unknown>> };
     assert.equal(jwks.keys.length, 1);
     assert.equal(jwks.keys[0]?.kty, 'RSA');
     assert.equal(jwks.keys[0]?.alg, 'RS256');
@@ -155,7 +160,18 @@ describe('login and claims', () => {
     assert.ok(Array.isArray(exercice.activities), 'the nested key is "activities"');
     assert.equal(exercice.activites, undefined);
     const activity = (exercice.activities as Array<Record<string, unknown>>)[0]!;
-    for (const key of ['codeModeExercice', 'codeSecteurDactivite', 'numeroFinessSite', 'numeroFinessetablissementJuridique', 'identifiantTechniqueDeLaStructure', 'raisonSocialeSite', 'codePostal', 'autoriteDenregistrement', 'codeRole', 'codeGenreActivite']) {
+    for (const key of [
+      'codeModeExercice',
+      'codeSecteurDactivite',
+      'numeroFinessSite',
+      'numeroFinessetablissementJuridique',
+      'identifiantTechniqueDeLaStructure',
+      'raisonSocialeSite',
+      'codePostal',
+      'autoriteDenregistrement',
+      'codeRole',
+      'codeGenreActivite',
+    ]) {
       assert.ok(key in activity, `activity has ${key}`);
     }
   });
@@ -216,10 +232,7 @@ describe('login and claims', () => {
       const { url } = await follow(visit.jar, new URL(res.headers.get('location')!, visit.pageUrl), REDIRECT_URI);
       return url;
     };
-    const [callbackB, callbackA] = await Promise.all([
-      submit(visitB, '810104567894', 'ecps', ''),
-      submit(visitA, CARD_DOCTOR, 'card', 'eidas1'),
-    ]);
+    const [callbackB, callbackA] = await Promise.all([submit(visitB, '810104567894', 'ecps', ''), submit(visitA, CARD_DOCTOR, 'card', 'eidas1')]);
     const tokensA = await client.authorizationCodeGrant(config, callbackA, first.checks);
     const tokensB = await client.authorizationCodeGrant(config, callbackB, second.checks);
     const userA = await client.fetchUserInfo(config, tokensA.access_token, tokensA.claims()!.sub);
@@ -283,7 +296,7 @@ describe('single sign-on session (Keycloak: reused unless prompt=login or an ela
     assert.deepEqual([tokens.claims()!.acr, userinfo.authMode, tokens.claims()!.auth_time], ['eidas2', 'MOBILE', authTime]);
   });
 
-  it('acr_values=eidas3 is not treated as a step-up (PSC\'s behaviour is unconfirmed, the gateway relies on prompt=login): the session answers with e-CPS', async () => {
+  it("acr_values=eidas3 is not treated as a step-up (PSC's behaviour is unconfirmed, the gateway relies on prompt=login): the session answers with e-CPS", async () => {
     const { jar } = await ecpsSession();
     const second = await again(jar, { acr_values: 'eidas3' });
     assert.ok(second.silent);
@@ -334,7 +347,7 @@ describe('session lifetimes (PSC: 30 min idle, 4 h at most; shortened here)', ()
     }
   }
 
-  it('the defaults are PSC\'s', () => {
+  it("the defaults are PSC's", () => {
     assert.deepEqual(PSC_SESSION, { idleSeconds: 1800, maxSeconds: 14_400 });
   });
 
@@ -391,7 +404,10 @@ describe('faults', () => {
     const { url, checks } = await authorization();
     const callback = await pscLogin(url, { redirectUri: REDIRECT_URI });
     sim.faults.tokenStatus = 503;
-    const err = await client.authorizationCodeGrant(config, callback, checks).then(() => undefined, (e: Error & { cause?: unknown }) => e);
+    const err = await client.authorizationCodeGrant(config, callback, checks).then(
+      () => undefined,
+      (e: Error & { cause?: unknown }) => e,
+    );
     assert.ok(err, 'expected the token request to fail');
     assert.ok(err.cause instanceof Response, 'openid-client keeps the unexpected response as the cause');
     assert.equal(err.cause.status, 503);
@@ -399,7 +415,10 @@ describe('faults', () => {
     sim.faults.tokenStatus = 400;
     const again = await authorization();
     const callback2 = await pscLogin(again.url, { redirectUri: REDIRECT_URI });
-    await assert.rejects(client.authorizationCodeGrant(config, callback2, again.checks), (err: { status?: number; error?: string }) => err.status === 400 && err.error === 'invalid_request');
+    await assert.rejects(
+      client.authorizationCodeGrant(config, callback2, again.checks),
+      (err: { status?: number; error?: string }) => err.status === 400 && err.error === 'invalid_request',
+    );
   });
 
   it('delayMs slows the token endpoint (a 1 s client timeout fails, no timeout waits)', async () => {
@@ -460,7 +479,11 @@ describe('robustness', () => {
   it('a post without the interaction cookie gets a 400 French page', async () => {
     const { url } = await authorization();
     const visit = await openLoginPage(url);
-    const res = await request(new CookieJar(), visit.pageUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'action=login' });
+    const res = await request(new CookieJar(), visit.pageUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'action=login',
+    });
     assert.equal(res.status, 400);
     assert.match(await res.text(), /a expiré ou est introuvable/);
   });
@@ -469,7 +492,9 @@ describe('robustness', () => {
     const notFound = await fetch(`${sim.url}/nope`);
     assert.equal(notFound.status, 404);
     assert.match(await notFound.text(), /Page introuvable/);
-    const bad = await fetch(`${sim.issuer}/protocol/openid-connect/auth?client_id=unknown&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`);
+    const bad = await fetch(
+      `${sim.issuer}/protocol/openid-connect/auth?client_id=unknown&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`,
+    );
     assert.equal(bad.status, 400);
     const html = await bad.text();
     assert.match(html, /La demande de connexion est invalide/);
@@ -491,17 +516,47 @@ describe('robustness', () => {
 
 describe('practitioner fixture validation', () => {
   it('names the entry and the field of a malformed practitioner', () => {
-    const good = { uuid: '550dc1c8-d97b-4b1e-ac8c-8eb4471cf9dd', idNat: '899700427885', given_name: 'A', family_name: 'B', SubjectOrganization: '', SubjectOrganizationID: '', Secteur_Activite: '', otherIds: [], SubjectRefPro: { codeCivilite: 'M', exercices: [{ codeProfession: '10', codeCategorieProfessionnelle: 'C', codeCiviliteDexercice: '', nomDexercice: 'B', prenomDexercice: 'A', codeTypeSavoirFaire: '', codeSavoirFaire: '', activities: [] }] } };
+    const good = {
+      uuid: '550dc1c8-d97b-4b1e-ac8c-8eb4471cf9dd',
+      idNat: '899700427885',
+      given_name: 'A',
+      family_name: 'B',
+      SubjectOrganization: '',
+      SubjectOrganizationID: '',
+      Secteur_Activite: '',
+      otherIds: [],
+      SubjectRefPro: {
+        codeCivilite: 'M',
+        exercices: [
+          {
+            codeProfession: '10',
+            codeCategorieProfessionnelle: 'C',
+            codeCiviliteDexercice: '',
+            nomDexercice: 'B',
+            prenomDexercice: 'A',
+            codeTypeSavoirFaire: '',
+            codeSavoirFaire: '',
+            activities: [],
+          },
+        ],
+      },
+    };
     assert.equal(parsePractitioners({ practitioners: [good] }).length, 1);
     const broken = structuredClone(good);
     broken.idNat = '810000000001';
     broken.SubjectRefPro.exercices[0]!.codeProfession = '';
-    assert.throws(() => parsePractitioners({ practitioners: [good, broken] }, 'fixture.json'), (err: Error) => {
-      assert.ok(err instanceof PractitionerFixtureError);
-      assert.match(err.message, /fixture\.json: practitioners\[1\] \(idNat "810000000001"\): SubjectRefPro\.exercices\[0\]\.codeProfession/);
-      return true;
-    });
-    assert.throws(() => parsePractitioners({ practitioners: [good, { ...good, uuid: '00000000-0000-4000-8000-000000000000' }] }), /idNat is used by an earlier entry/);
+    assert.throws(
+      () => parsePractitioners({ practitioners: [good, broken] }, 'fixture.json'),
+      (err: Error) => {
+        assert.ok(err instanceof PractitionerFixtureError);
+        assert.match(err.message, /fixture\.json: practitioners\[1\] \(idNat "810000000001"\): SubjectRefPro\.exercices\[0\]\.codeProfession/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => parsePractitioners({ practitioners: [good, { ...good, uuid: '00000000-0000-4000-8000-000000000000' }] }),
+      /idNat is used by an earlier entry/,
+    );
     assert.throws(() => parsePractitioners({ practitioners: [{ ...good, familly_name: 'typo' }] }), /practitioners\[0\].*familly_name/);
     assert.throws(() => parsePractitioners({}), /practitioners/);
   });

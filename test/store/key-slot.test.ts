@@ -22,7 +22,9 @@ test('agrees with cluster-key-slot (used by ioredis) on random and real keys', (
   const clusterKeySlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number;
   const keyNames = createKeyNames('hc:');
   const samples = [
-    keyNames.model('Grant', 'g1'), keyNames.grantTokens('g1'), keyNames.model('Interaction', 'é-ü-✓'),
+    keyNames.model('Grant', 'g1'),
+    keyNames.grantTokens('g1'),
+    keyNames.model('Interaction', 'é-ü-✓'),
     ...Array.from({ length: 200 }, () => randomBytes(12).toString('base64')),
   ];
   for (const key of samples) assert.equal(keySlot(key), clusterKeySlot(key), key);

@@ -14,9 +14,21 @@ import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis.ts'
 import { deleteClusterPrefix, TEST_REDIS_CLUSTER_NODES } from './cluster-support.ts';
 
 const MODELS = [
-  'Session', 'AccessToken', 'AuthorizationCode', 'RefreshToken', 'ClientCredentials', 'Client',
-  'InitialAccessToken', 'RegistrationAccessToken', 'DeviceCode', 'BackchannelAuthenticationRequest',
-  'Interaction', 'ReplayDetection', 'PushedAuthorizationRequest', 'Grant', 'PreAuthorizedCode',
+  'Session',
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'ClientCredentials',
+  'Client',
+  'InitialAccessToken',
+  'RegistrationAccessToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'Interaction',
+  'ReplayDetection',
+  'PushedAuthorizationRequest',
+  'Grant',
+  'PreAuthorizedCode',
   'SomeFutureModel',
 ];
 
@@ -91,11 +103,26 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       const calls: string[] = [];
       const spy: Store = {
         ...store,
-        batch: () => { calls.push('batch'); return store.batch(); },
-        set: (...args) => { calls.push('set'); return store.set(...args); },
-        setIfAbsent: (...args) => { calls.push('setIfAbsent'); return store.setIfAbsent(...args); },
-        hsetIfExists: (...args) => { calls.push('hsetIfExists'); return store.hsetIfExists(...args); },
-        del: (...args) => { calls.push('del'); return store.del(...args); },
+        batch: () => {
+          calls.push('batch');
+          return store.batch();
+        },
+        set: (...args) => {
+          calls.push('set');
+          return store.set(...args);
+        },
+        setIfAbsent: (...args) => {
+          calls.push('setIfAbsent');
+          return store.setIfAbsent(...args);
+        },
+        hsetIfExists: (...args) => {
+          calls.push('hsetIfExists');
+          return store.hsetIfExists(...args);
+        },
+        del: (...args) => {
+          calls.push('del');
+          return store.del(...args);
+        },
       };
       const spied = createAdapterFactory(spy, keyNames);
       const dc = id('dc');
@@ -187,8 +214,11 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
     test('revokeByGrantId removes every token of the grant, not those of another grant', async () => {
       const [g1, g2] = [id('grant'), id('grant')];
       const issued: Array<[string, string, string]> = [
-        ['AccessToken', id('at'), g1], ['RefreshToken', id('rt'), g1], ['AuthorizationCode', id('ac'), g1],
-        ['DeviceCode', id('dc'), g1], ['BackchannelAuthenticationRequest', id('ciba'), g1],
+        ['AccessToken', id('at'), g1],
+        ['RefreshToken', id('rt'), g1],
+        ['AuthorizationCode', id('ac'), g1],
+        ['DeviceCode', id('dc'), g1],
+        ['BackchannelAuthenticationRequest', id('ciba'), g1],
         ['AccessToken', id('at'), g2],
       ];
       for (const [model, jti, grantId] of issued) await factory(model).upsert(jti, { jti, grantId }, 300);
@@ -255,4 +285,8 @@ if (TEST_REDIS_CLUSTER_NODES) {
   const nodes = TEST_REDIS_CLUSTER_NODES;
   adapterContract('redis-cluster', () => createRedisStore(createRedisConnection({ clusterNodes: nodes })), deleteClusterPrefix);
 }
-adapterContract('memory', () => createMemoryStore(), async () => {});
+adapterContract(
+  'memory',
+  () => createMemoryStore(),
+  async () => {},
+);

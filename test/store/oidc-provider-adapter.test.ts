@@ -81,7 +81,11 @@ describe('oidc-provider over the Redis adapter', () => {
     grant.addOIDCScope('openid');
     const grantId = await grant.save();
     const code = new provider.AuthorizationCode({
-      client, grantId, accountId: 'acc-2', scope: 'openid', redirectUri: 'http://localhost:3002/cb',
+      client,
+      grantId,
+      accountId: 'acc-2',
+      scope: 'openid',
+      redirectUri: 'http://localhost:3002/cb',
     });
     const value = await code.save();
     const found = await provider.AuthorizationCode.find(value);

@@ -41,7 +41,10 @@ test('urlCredentials decodes user and password and detects TLS', () => {
 });
 
 test('parseHostList reads host:port lists and names the setting on errors', () => {
-  assert.deepEqual(parseHostList('a:1, b:26379', 'x'), [{ host: 'a', port: 1 }, { host: 'b', port: 26379 }]);
+  assert.deepEqual(parseHostList('a:1, b:26379', 'x'), [
+    { host: 'a', port: 1 },
+    { host: 'b', port: 26379 },
+  ]);
   assert.throws(() => parseHostList('a:1,b', 'redis sentinels'), /redis sentinels: expected host:port.*got "b"/);
   assert.throws(() => parseHostList('a:99999', 'x'), /got "a:99999"/);
 });
@@ -107,7 +110,10 @@ test('a replica answering READONLY: the write fails as an outage, one warning na
     await once(redis, 'ready');
     await admin.replicaof('127.0.0.1', await freePort()); // a master nobody listens on
     for (let i = 0; i < 3; i += 1) {
-      const err = await redis.set('k', 'v').then(() => undefined, (e: unknown) => e);
+      const err = await redis.set('k', 'v').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(isStoreUnavailable(err), `write ${i}: ${String(err)}`);
       await once(redis, 'ready');
     }

@@ -64,7 +64,10 @@ for (const kind of ['redis', 'memory'] as const) {
         const rt = await refreshToken();
         await rotate(rt, cutAfter);
         now += 1_000;
-        await assert.rejects(factory('RefreshToken').find(rt), (err: unknown) => err instanceof StoreUnavailableError && /rotation began 1000 ms ago/.test(String((err as Error).cause)));
+        await assert.rejects(
+          factory('RefreshToken').find(rt),
+          (err: unknown) => err instanceof StoreUnavailableError && /rotation began 1000 ms ago/.test(String((err as Error).cause)),
+        );
         now += ROTATION_SETTLES_MS;
         const found = await factory('RefreshToken').find(rt);
         assert.equal(found?.jti, rt);

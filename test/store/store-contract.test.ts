@@ -112,7 +112,10 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       const k = key('s');
       await store.set(k, 'prize', 60);
       const results = await Promise.all(Array.from({ length: 20 }, () => store.take(k)));
-      assert.deepEqual(results.filter((r) => r !== null), ['prize']);
+      assert.deepEqual(
+        results.filter((r) => r !== null),
+        ['prize'],
+      );
     });
 
     test('del counts the keys that existed, whatever their type', async () => {
@@ -216,11 +219,25 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
 
     test('concurrent batches and union counts on keys of many slots all apply (Cluster: every master at once)', async () => {
       const keys = Array.from({ length: 60 }, (_v, i) => key(`concurrent-${i}`));
-      await Promise.all(keys.map((k, i) => store.batch().sadd(`${k}:set`, [String(i)]).hsetAll(k, { i: String(i) }, 100).exec()));
+      await Promise.all(
+        keys.map((k, i) =>
+          store
+            .batch()
+            .sadd(`${k}:set`, [String(i)])
+            .hsetAll(k, { i: String(i) }, 100)
+            .exec(),
+        ),
+      );
       const counts = await Promise.all(keys.map((k) => store.unionCount([`${k}:set`])));
       const hashes = await Promise.all(keys.map((k) => store.hgetall(k)));
-      assert.deepEqual(counts, keys.map(() => 1));
-      assert.deepEqual(hashes, keys.map((_k, i) => ({ i: String(i) })));
+      assert.deepEqual(
+        counts,
+        keys.map(() => 1),
+      );
+      assert.deepEqual(
+        hashes,
+        keys.map((_k, i) => ({ i: String(i) })),
+      );
       await Promise.all(keys.map((k) => store.batch().del(k, `${k}:set`).exec()));
     });
 
@@ -262,8 +279,22 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
 
     test('batches and reads of many slots sent in one tick all apply (auto-pipelined per Cluster node)', async () => {
       const ks = Array.from({ length: 40 }, () => key('b'));
-      await Promise.all(ks.map((k, i) => Promise.all([store.batch().hset(k, { n: String(i) }, 60).sadd(`${k}:s`, ['x'], 60).exec(), store.get(`${k}:none`)])));
-      assert.deepEqual(await Promise.all(ks.map((k) => store.hgetall(k))), ks.map((_, i) => ({ n: String(i) })));
+      await Promise.all(
+        ks.map((k, i) =>
+          Promise.all([
+            store
+              .batch()
+              .hset(k, { n: String(i) }, 60)
+              .sadd(`${k}:s`, ['x'], 60)
+              .exec(),
+            store.get(`${k}:none`),
+          ]),
+        ),
+      );
+      assert.deepEqual(
+        await Promise.all(ks.map((k) => store.hgetall(k))),
+        ks.map((_, i) => ({ n: String(i) })),
+      );
     });
 
     test('an empty batch executes without error', async () => {
@@ -277,10 +308,16 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
     test('batch: a failing command is reported and does not roll back the others', async () => {
       const [a, s, b] = [key('a'), key('s'), key('b')];
       await store.set(s, 'a string');
-      const error = await store.batch().set(a, '1').srem(s, ['x']).set(b, '2').exec().then(
-        () => assert.fail('expected exec() to reject'),
-        (e: unknown) => e,
-      );
+      const error = await store
+        .batch()
+        .set(a, '1')
+        .srem(s, ['x'])
+        .set(b, '2')
+        .exec()
+        .then(
+          () => assert.fail('expected exec() to reject'),
+          (e: unknown) => e,
+        );
       assert.ok(error instanceof BatchError, `expected a BatchError, got ${String(error)}`);
       assert.equal(error.failures.length, 1);
       assert.equal(error.failures[0]?.command, 'SREM');

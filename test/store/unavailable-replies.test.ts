@@ -9,7 +9,16 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { Redis, ReplyError } from 'ioredis';
-import { createRedisConnection, createRedisStore, isStoreUnavailable, outageCause, withUnavailableErrors, StoreUnavailableError, BatchError, type Store } from '../../src/store/index.ts';
+import {
+  createRedisConnection,
+  createRedisStore,
+  isStoreUnavailable,
+  outageCause,
+  withUnavailableErrors,
+  StoreUnavailableError,
+  BatchError,
+  type Store,
+} from '../../src/store/index.ts';
 import { createRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { freePort } from '../support/ports.ts';
 
@@ -32,9 +41,23 @@ afterAll(async () => {
 async function underFault(start: () => Promise<unknown>, end: () => Promise<unknown>) {
   await start();
   try {
-    const write = await store.set('hc:t:x', '1').then(() => undefined, (err: unknown) => err);
-    const batch = await store.batch().set('hc:t:y', '1').hsetAll('hc:t:h', { a: '1' }).exec().then(() => undefined, (err: unknown) => err);
-    const read = await store.get('hc:t:kept').then((value) => value, (err: unknown) => err);
+    const write = await store.set('hc:t:x', '1').then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    const batch = await store
+      .batch()
+      .set('hc:t:y', '1')
+      .hsetAll('hc:t:h', { a: '1' })
+      .exec()
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    const read = await store.get('hc:t:kept').then(
+      (value) => value,
+      (err: unknown) => err,
+    );
     return { write, batch, read };
   } finally {
     await end();
@@ -50,7 +73,8 @@ describe('replies of a Redis that cannot take a command now', () => {
   it('OOM (maxmemory under noeviction): writes and batches refused as an outage, reads served', async () => {
     const { write, batch, read } = await underFault(
       () => admin.config('SET', 'maxmemory-policy', 'noeviction', 'maxmemory', '1'),
-      () => admin.config('SET', 'maxmemory', '0'));
+      () => admin.config('SET', 'maxmemory', '0'),
+    );
     assertOutage(write, /^OOM command not allowed/, 'SET');
     assertOutage(batch, /^OOM command not allowed/, 'batch');
     assert.ok((batch as StoreUnavailableError).cause instanceof BatchError, 'the batch error is kept as the cause');
@@ -60,7 +84,8 @@ describe('replies of a Redis that cannot take a command now', () => {
   it('NOREPLICAS (min-replicas-to-write without replicas): writes refused, reads served', async () => {
     const { write, batch, read } = await underFault(
       () => admin.config('SET', 'min-replicas-to-write', '1'),
-      () => admin.config('SET', 'min-replicas-to-write', '0'));
+      () => admin.config('SET', 'min-replicas-to-write', '0'),
+    );
     assertOutage(write, /^NOREPLICAS/, 'SET');
     assertOutage(batch, /^NOREPLICAS/, 'batch');
     assert.equal(read, 'yes');
@@ -68,8 +93,15 @@ describe('replies of a Redis that cannot take a command now', () => {
 
   it('MASTERDOWN (a replica whose master is gone, not serving stale data): everything refused', async () => {
     const { write, read } = await underFault(
-      async () => { await admin.config('SET', 'replica-serve-stale-data', 'no'); await admin.replicaof('127.0.0.1', await freePort()); },
-      async () => { await admin.replicaof('NO', 'ONE'); await admin.config('SET', 'replica-serve-stale-data', 'yes'); });
+      async () => {
+        await admin.config('SET', 'replica-serve-stale-data', 'no');
+        await admin.replicaof('127.0.0.1', await freePort());
+      },
+      async () => {
+        await admin.replicaof('NO', 'ONE');
+        await admin.config('SET', 'replica-serve-stale-data', 'yes');
+      },
+    );
     assert.ok(isStoreUnavailable(write), String(write));
     assertOutage(read, /^MASTERDOWN|Stream isn't writeable|Connection is closed/, 'GET');
   });
@@ -78,7 +110,10 @@ describe('replies of a Redis that cannot take a command now', () => {
     const node = await createRedisServer({ args: ['--cluster-enabled', 'yes'] });
     const client = new Redis(node.url, { maxRetriesPerRequest: 0 });
     try {
-      const err = await client.get('k').then(() => undefined, (e: unknown) => e);
+      const err = await client.get('k').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.match(String((err as Error).message), /^CLUSTERDOWN/);
       assert.equal(isStoreUnavailable(err), true);
     } finally {
@@ -91,7 +126,7 @@ describe('replies of a Redis that cannot take a command now', () => {
     for (const text of [
       'LOADING Redis is loading the dataset in memory',
       'TRYAGAIN Multiple keys request during rehashing of slot',
-      "MISCONF Errors writing to the AOF file: No space left on device",
+      'MISCONF Errors writing to the AOF file: No space left on device',
       "READONLY You can't write against a read only replica.",
       'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.',
       'ERR max number of clients reached',
@@ -106,7 +141,10 @@ describe('replies of a Redis that cannot take a command now', () => {
     const aborted = Object.assign(new Error('Command aborted due to connection close'), { name: 'AbortError' });
     assert.equal(isStoreUnavailable(aborted), true, aborted.message);
     assert.equal(isStoreUnavailable(new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value')), false);
-    assert.equal(isStoreUnavailable(new BatchError([{ command: 'SADD', key: 'k', message: 'WRONGTYPE Operation against a key holding the wrong kind of value' }], 2)), false,
-      'a batch that failed for its own reasons is a server error');
+    assert.equal(
+      isStoreUnavailable(new BatchError([{ command: 'SADD', key: 'k', message: 'WRONGTYPE Operation against a key holding the wrong kind of value' }], 2)),
+      false,
+      'a batch that failed for its own reasons is a server error',
+    );
   });
 });

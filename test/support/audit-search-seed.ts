@@ -21,9 +21,31 @@ const RECENT_START = Date.parse('2025-06-01T22:30:00.000Z');
 
 export function searchTrailBodies(): AuditEventBody[] {
   const old: AuditEventBody[] = [
-    { type: 'signin.succeeded', outcome: 'success', time: new Date(OLD_TIME).toISOString(), instance: 'seed', actor: OLD_ACTOR, clientId: 'demo-dpi', details: { method: 'psc-card' } },
-    { type: 'key.enrolled', outcome: 'success', time: new Date(OLD_TIME + 3_600_000).toISOString(), instance: 'seed', actor: OLD_ACTOR, details: { via: 'account' } },
-    { type: 'key.revoked', outcome: 'success', time: new Date(OLD_TIME + 7_200_000).toISOString(), instance: 'seed', actor: OLD_ACTOR, details: { by: 'owner', keysLeft: 0 } },
+    {
+      type: 'signin.succeeded',
+      outcome: 'success',
+      time: new Date(OLD_TIME).toISOString(),
+      instance: 'seed',
+      actor: OLD_ACTOR,
+      clientId: 'demo-dpi',
+      details: { method: 'psc-card' },
+    },
+    {
+      type: 'key.enrolled',
+      outcome: 'success',
+      time: new Date(OLD_TIME + 3_600_000).toISOString(),
+      instance: 'seed',
+      actor: OLD_ACTOR,
+      details: { via: 'account' },
+    },
+    {
+      type: 'key.revoked',
+      outcome: 'success',
+      time: new Date(OLD_TIME + 7_200_000).toISOString(),
+      instance: 'seed',
+      actor: OLD_ACTOR,
+      details: { by: 'owner', keysLeft: 0 },
+    },
   ];
   const recent = Array.from({ length: RECENT_EVENTS }, (_, i): AuditEventBody => {
     const time = new Date(RECENT_START + i * 60_000).toISOString();
@@ -41,16 +63,19 @@ export function searchTrailBodies(): AuditEventBody[] {
 export async function seedSearchTrail(log: AuditLog): Promise<AuditEvent[]> {
   const stored: AuditEvent[] = [];
   const bodies = searchTrailBodies();
-  for (let i = 0; i < bodies.length; i += 500) stored.push(...await Promise.all(bodies.slice(i, i + 500).map((b) => log.append(b))));
+  for (let i = 0; i < bodies.length; i += 500) stored.push(...(await Promise.all(bodies.slice(i, i + 500).map((b) => log.append(b)))));
   return stored;
 }
 
 /** How many seeded bodies match: actor, type, client, outcome, and Paris days from..to (both included). */
 export function count(criteria: { actor?: string; type?: string; clientId?: string; outcome?: string; from?: string; to?: string }): number {
-  return searchTrailBodies().filter((b) => (!criteria.actor || b.actor === criteria.actor)
-    && (!criteria.type || b.type === criteria.type)
-    && (!criteria.clientId || b.clientId === criteria.clientId)
-    && (!criteria.outcome || b.outcome === criteria.outcome)
-    && (!criteria.from || parisDay(b.time) >= criteria.from)
-    && (!criteria.to || parisDay(b.time) <= criteria.to)).length;
+  return searchTrailBodies().filter(
+    (b) =>
+      (!criteria.actor || b.actor === criteria.actor) &&
+      (!criteria.type || b.type === criteria.type) &&
+      (!criteria.clientId || b.clientId === criteria.clientId) &&
+      (!criteria.outcome || b.outcome === criteria.outcome) &&
+      (!criteria.from || parisDay(b.time) >= criteria.from) &&
+      (!criteria.to || parisDay(b.time) <= criteria.to),
+  ).length;
 }

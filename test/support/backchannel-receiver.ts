@@ -7,7 +7,9 @@ export async function startBackchannelReceiver() {
   const waiters: Array<() => void> = [];
   const server = createServer((req, res) => {
     let body = '';
-    req.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+    req.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
     req.on('end', () => {
       const token = new URLSearchParams(body).get('logout_token');
       if (token) tokens.push(token);
@@ -26,10 +28,17 @@ export async function startBackchannelReceiver() {
       const deadline = Date.now() + ms;
       while (tokens.length < count) {
         if (Date.now() > deadline) throw new Error(`expected ${count} logout token(s), got ${tokens.length}`);
-        await new Promise<void>((resolve) => { waiters.push(resolve); setTimeout(resolve, 100).unref(); });
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 100).unref();
+        });
       }
       return tokens;
     },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

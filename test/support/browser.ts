@@ -38,7 +38,10 @@ export class TestBrowser {
   }
 
   /** One request, no redirect followed; cookies stored. */
-  async request(url: string | URL, init: { method?: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {}): Promise<Page> {
+  async request(
+    url: string | URL,
+    init: { method?: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<Page> {
     const target = this.route(new URL(url));
     const headers: Record<string, string> = { accept: 'text/html', 'accept-language': 'fr-FR,fr;q=0.9', ...init.headers };
     const cookie = await this.jar.getCookieString(target.href);
@@ -61,12 +64,20 @@ export class TestBrowser {
     const doc = parse(text);
     const main = doc.querySelector('main') ?? doc;
     let json: unknown;
-    try { json = JSON.parse(text); } catch { json = undefined; }
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
     return { url: new URL(url).href, status: response.status, headers: response.headers, body: text, doc, text: main.text.replace(/\s+/g, ' ').trim(), json };
   }
 
   /** Requests `url` and follows redirects until a non-redirect answer or `stopAt` matches. */
-  async follow(url: string | URL, init: { method?: string; form?: Record<string, string> } = {}, options: FollowOptions = {}): Promise<{ page?: Page; stoppedAt?: URL }> {
+  async follow(
+    url: string | URL,
+    init: { method?: string; form?: Record<string, string> } = {},
+    options: FollowOptions = {},
+  ): Promise<{ page?: Page; stoppedAt?: URL }> {
     let page = await this.request(url, init);
     for (let hop = 0; hop < (options.maxHops ?? 20); hop += 1) {
       if (page.status < 300 || page.status >= 400) return { page };

@@ -16,7 +16,9 @@ export interface ConnectProxy {
 export async function startConnectProxy(): Promise<ConnectProxy> {
   const tunnels: string[] = [];
   const sockets = new Set<Socket>();
-  const server = createServer((_req, res) => { res.writeHead(405).end('CONNECT only\n'); });
+  const server = createServer((_req, res) => {
+    res.writeHead(405).end('CONNECT only\n');
+  });
   server.on('connect', (req, client: Socket, head: Buffer) => {
     const target = new URL(`http://${req.url}`);
     tunnels.push(req.url!);

@@ -21,8 +21,11 @@ export async function dmpClient(stack: Stack): Promise<DmpClient> {
   if (!stack.demo) throw new Error('dmpClient needs a stack started with demoApps: true');
   const key = await loadClientKey(stack.keysDir, 'demo-dmp');
   const config = await client.discovery(
-    new URL(stack.issuer), 'demo-dmp', { userinfo_signed_response_alg: 'ES256' },
-    client.PrivateKeyJwt({ key: key.privateKey, kid: key.kid }), { execute: [client.allowInsecureRequests] },
+    new URL(stack.issuer),
+    'demo-dmp',
+    { userinfo_signed_response_alg: 'ES256' },
+    client.PrivateKeyJwt({ key: key.privateKey, kid: key.kid }),
+    { execute: [client.allowInsecureRequests] },
   );
   const dpopKeys = await client.randomDPoPKeyPair('ES256');
   return { config, dpopKeys, dpop: client.getDPoPHandle(config, dpopKeys), redirectUri: `${stack.demo.dmp}/callback` };
@@ -35,7 +38,11 @@ export interface PushedRequest {
 }
 
 /** Pushes an authorization request (RFC 9126), with a DPoP proof unless `dpop: false`. */
-export async function pushRequest(config: client.Configuration, redirectUri: string, options: { params?: Record<string, string>; dpop?: client.DPoPHandle | false } = {}): Promise<PushedRequest> {
+export async function pushRequest(
+  config: client.Configuration,
+  redirectUri: string,
+  options: { params?: Record<string, string>; dpop?: client.DPoPHandle | false } = {},
+): Promise<PushedRequest> {
   const { parameters, checks } = await signInParameters(redirectUri, options.params);
   const url = await client.buildAuthorizationUrlWithPAR(config, parameters, options.dpop ? { DPoP: options.dpop } : {});
   return { url, checks };

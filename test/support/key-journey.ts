@@ -21,14 +21,25 @@ export function csrfOf(page: Page): string {
 }
 
 /** Posts a ceremony answer; returns the JSON page. */
-export async function ceremony(browser: TestBrowser, stack: Stack, base: string, step: 'webauthn' | 'enrol' | 'second-factor' | 'confirm-key', key: SoftAuthenticator, extra: Record<string, unknown> = {}, context: Record<string, unknown> = {}) {
+export async function ceremony(
+  browser: TestBrowser,
+  stack: Stack,
+  base: string,
+  step: 'webauthn' | 'enrol' | 'second-factor' | 'confirm-key',
+  key: SoftAuthenticator,
+  extra: Record<string, unknown> = {},
+  context: Record<string, unknown> = {},
+) {
   const options = await browser.request(`${stack.issuer}${base}/${step}/options`, { json: {} });
   assert.equal(options.status, 200, `options: ${options.body}`);
   const origin = stack.issuer;
-  const response = step === 'enrol'
-    ? key.register(options.json as never, { origin, ...context })
-    : key.authenticate(options.json as never, { origin, ...context });
-  return { options: options.json as Record<string, unknown>, response, verify: await browser.request(`${stack.issuer}${base}/${step}/verify`, { json: { response, ...extra } }) };
+  const response =
+    step === 'enrol' ? key.register(options.json as never, { origin, ...context }) : key.authenticate(options.json as never, { origin, ...context });
+  return {
+    options: options.json as Record<string, unknown>,
+    response,
+    verify: await browser.request(`${stack.issuer}${base}/${step}/verify`, { json: { response, ...extra } }),
+  };
 }
 
 /** Follows a ceremony's `redirectTo` to the relying party's redirect_uri. */

@@ -32,14 +32,19 @@ function isExecutableFile(path: string): boolean {
 
 /** The first executable called `name` in PATH's folders, or undefined. */
 export function onPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, name)).find(isExecutableFile);
+  return (env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((dir) => join(dir, name))
+    .find(isExecutableFile);
 }
 
 export function missingPrerequisites(env: NodeJS.ProcessEnv = process.env): Prerequisite[] {
   const missing: Prerequisite[] = [];
   if (!onPath(REDIS_SERVER, env)) missing.push({ what: `${REDIS_SERVER} (not on PATH)`, debianPackage: 'redis-server' });
   const chromium = chromiumPath(env);
-  if (!isExecutableFile(chromium)) missing.push({ what: `Chromium (not at ${chromium}${env.CHROMIUM_PATH ? ', CHROMIUM_PATH' : '; or set CHROMIUM_PATH'})`, debianPackage: 'chromium' });
+  if (!isExecutableFile(chromium))
+    missing.push({ what: `Chromium (not at ${chromium}${env.CHROMIUM_PATH ? ', CHROMIUM_PATH' : '; or set CHROMIUM_PATH'})`, debianPackage: 'chromium' });
   return missing;
 }
 

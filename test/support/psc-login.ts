@@ -31,7 +31,10 @@ export async function signInParameters(redirectUri: string, params: Record<strin
   return { parameters, checks: { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce } };
 }
 
-export async function authorizationRequest(stack: Stack, options: { clientId?: string; params?: Record<string, string>; metadata?: Partial<client.ClientMetadata> } = {}): Promise<AuthorizationRequest> {
+export async function authorizationRequest(
+  stack: Stack,
+  options: { clientId?: string; params?: Record<string, string>; metadata?: Partial<client.ClientMetadata> } = {},
+): Promise<AuthorizationRequest> {
   const config = await stack.rp(options.clientId, options.metadata);
   const { parameters, checks } = await signInParameters(RP_REDIRECT, options.params);
   return { config, url: client.buildAuthorizationUrl(config, parameters), checks };
@@ -51,7 +54,12 @@ export interface PscChoice {
  * From the gateway's login page: PSC button, simulator form, back. Returns where it stopped.
  * When the gateway then offers to enrol a key, "Plus tard" is chosen unless told otherwise.
  */
-export async function loginAtPsc(browser: TestBrowser, loginPage: Page, choice: PscChoice = {}, options: { skipEnrolment?: boolean; stopAt?: (url: URL) => boolean } = {}) {
+export async function loginAtPsc(
+  browser: TestBrowser,
+  loginPage: Page,
+  choice: PscChoice = {},
+  options: { skipEnrolment?: boolean; stopAt?: (url: URL) => boolean } = {},
+) {
   const stopAt = options.stopAt ?? isRpRedirect;
   const toPsc = await browser.submit(loginPage, 'form[action$="/psc"]', {}, { stopAt });
   const pscPage = toPsc.page;
@@ -60,7 +68,13 @@ export async function loginAtPsc(browser: TestBrowser, loginPage: Page, choice: 
   }
   const fields: Record<string, string> = choice.refuse
     ? { action: 'refuse' }
-    : { action: 'login', practitioner: choice.practitioner ?? '899700427885', means: choice.means ?? 'card', forceAcr: choice.forceAcr ?? '', forceAuthMode: choice.forceAuthMode ?? '' };
+    : {
+        action: 'login',
+        practitioner: choice.practitioner ?? '899700427885',
+        means: choice.means ?? 'card',
+        forceAcr: choice.forceAcr ?? '',
+        forceAuthMode: choice.forceAuthMode ?? '',
+      };
   const back = await browser.submit(pscPage, 'form.login-form', fields, { stopAt });
   if ((options.skipEnrolment ?? true) && back.page?.doc.querySelector('form[action$="/enrol/skip"]')) {
     return browser.submit(back.page, 'form[action$="/enrol/skip"]', {}, { stopAt });
@@ -69,7 +83,11 @@ export async function loginAtPsc(browser: TestBrowser, loginPage: Page, choice: 
 }
 
 /** Full journey from the authorization request to the code at the relying party. */
-export async function signIn(stack: Stack, browser: TestBrowser, options: { clientId?: string; params?: Record<string, string>; metadata?: Partial<client.ClientMetadata>; choice?: PscChoice } = {}) {
+export async function signIn(
+  stack: Stack,
+  browser: TestBrowser,
+  options: { clientId?: string; params?: Record<string, string>; metadata?: Partial<client.ClientMetadata>; choice?: PscChoice } = {},
+) {
   const request = await authorizationRequest(stack, options);
   const first = await browser.follow(request.url, {}, { stopAt: isRpRedirect });
   let callback = first.stoppedAt;

@@ -28,7 +28,15 @@ async function until(what: string, check: () => Promise<boolean>, ms = 20_000): 
 
 /** One command on a short-lived connection (admin of the topology, not the gateway's client). */
 async function ask<T>(port: number, command: string, ...args: (string | number)[]): Promise<T> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000, commandTimeout: 2000 });
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+    commandTimeout: 2000,
+  });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -96,17 +104,25 @@ export async function createSentinelGroup(): Promise<SentinelGroup> {
       const port = await freePort();
       const dir = mkdtempSync(join(tmpdir(), 'hc-sentinel-'));
       const conf = join(dir, 'sentinel.conf');
-      writeFileSync(conf, [
-        `port ${port}`, 'bind 127.0.0.1', 'protected-mode no', `dir ${dir}`,
-        `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${master.port} 2`,
-        `sentinel down-after-milliseconds ${MASTER_NAME} 1000`,
-        `sentinel failover-timeout ${MASTER_NAME} 5000`,
-        '',
-      ].join('\n'));
+      writeFileSync(
+        conf,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          'protected-mode no',
+          `dir ${dir}`,
+          `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${master.port} 2`,
+          `sentinel down-after-milliseconds ${MASTER_NAME} 1000`,
+          `sentinel failover-timeout ${MASTER_NAME} 5000`,
+          '',
+        ].join('\n'),
+      );
       let spawnError: Error | undefined;
       // redis-server itself runs as a sentinel (Debian's redis-sentinel package is only a link to it).
       const child = spawn(REDIS_SERVER, [conf, '--sentinel'], { stdio: 'ignore' });
-      child.once('error', (err) => { spawnError = err; });
+      child.once('error', (err) => {
+        spawnError = err;
+      });
       children.push(child);
       dirs.push(dir);
       ports.push(port);
@@ -117,9 +133,12 @@ export async function createSentinelGroup(): Promise<SentinelGroup> {
     }
     // Each sentinel knows the replica and the two other sentinels: a failover can be voted.
     for (const port of ports) {
-      await until('the sentinels know each other and the replica', async () =>
-        (await ask<unknown[]>(port, 'SENTINEL', 'REPLICAS', MASTER_NAME)).length === 1
-        && (await ask<unknown[]>(port, 'SENTINEL', 'SENTINELS', MASTER_NAME)).length === 2);
+      await until(
+        'the sentinels know each other and the replica',
+        async () =>
+          (await ask<unknown[]>(port, 'SENTINEL', 'REPLICAS', MASTER_NAME)).length === 1 &&
+          (await ask<unknown[]>(port, 'SENTINEL', 'SENTINELS', MASTER_NAME)).length === 2,
+      );
     }
   } catch (err) {
     await dispose();
@@ -138,11 +157,15 @@ export async function createSentinelGroup(): Promise<SentinelGroup> {
       throw new Error('no sentinel names a master');
     },
     async replicated() {
-      await until('the master has a replica in sync', async () => {
-        const master = await group.master();
-        const replica = servers.find((s) => s !== master && s.pid !== undefined);
-        return Boolean(replica) && /role:master/.test(await ask<string>(master.port, 'INFO', 'replication')) && inSync(replica!.port);
-      }, 30_000);
+      await until(
+        'the master has a replica in sync',
+        async () => {
+          const master = await group.master();
+          const replica = servers.find((s) => s !== master && s.pid !== undefined);
+          return Boolean(replica) && /role:master/.test(await ask<string>(master.port, 'INFO', 'replication')) && inSync(replica!.port);
+        },
+        30_000,
+      );
     },
     async failover() {
       await ask(ports[0]!, 'SENTINEL', 'FAILOVER', MASTER_NAME);
@@ -168,7 +191,9 @@ export interface ClusterGroup {
 /** Three masters, each with one replica; a master unreachable for 1 s is replaced by its replica. */
 export async function createClusterGroup(): Promise<ClusterGroup> {
   const servers: RedisServer[] = [];
-  const dispose = async () => { for (const server of servers) await server.dispose(); };
+  const dispose = async () => {
+    for (const server of servers) await server.dispose();
+  };
   const alive = () => servers.filter((s) => s.pid !== undefined);
   const masters = async () => {
     const found: RedisServer[] = [];
@@ -198,7 +223,9 @@ export async function createClusterGroup(): Promise<ClusterGroup> {
     for (let i = 0; i < 6; i += 1) {
       servers.push(await createRedisServer({ args: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '1000', '--cluster-replica-validity-factor', '0'] }));
     }
-    await promisify(execFile)('redis-cli', ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '1', '--cluster-yes'], { timeout: 20_000 });
+    await promisify(execFile)('redis-cli', ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '1', '--cluster-yes'], {
+      timeout: 20_000,
+    });
     await until('the cluster ok and its replicas in sync', healthy);
   } catch (err) {
     await dispose();

@@ -41,10 +41,21 @@ export async function createRedisServer(options: RedisServerOptions = {}): Promi
   const dir = mkdtempSync(join(tmpdir(), 'hc-redis-'));
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--protected-mode', 'no',
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--protected-mode',
+    'no',
     ...(options.appendonly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
     ...(options.faults ? ['--enable-debug-command', 'yes', '--enable-protected-configs', 'yes'] : []),
-    ...options.args ?? []];
+    ...(options.args ?? []),
+  ];
 
   const server: RedisServer = {
     url,
@@ -55,9 +66,13 @@ export async function createRedisServer(options: RedisServerOptions = {}): Promi
     async start() {
       let spawnError: Error | undefined;
       child = spawn(REDIS_SERVER, args, { stdio: 'ignore' });
-      child.once('error', (err) => { spawnError = err; });
+      child.once('error', (err) => {
+        spawnError = err;
+      });
       const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => { /* not up yet: retried below */ });
+      probe.on('error', () => {
+        /* not up yet: retried below */
+      });
       try {
         for (let i = 0; i < 100; i += 1) {
           if (spawnError) throw new Error(`cannot start ${REDIS_SERVER} (${spawnError.message}): install it, e.g. \`apt-get install redis-server\``);
@@ -92,8 +107,17 @@ export async function createRedisServer(options: RedisServerOptions = {}): Promi
 
 /** Does a Redis answer PING at this URL within a second? */
 export async function redisAnswers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  probe.on('error', () => { /* answered below */ });
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 1000,
+    commandTimeout: 1000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
+  probe.on('error', () => {
+    /* answered below */
+  });
   try {
     await probe.connect();
     return (await probe.ping()) === 'PONG';

@@ -53,7 +53,12 @@ export async function startRoundRobinProxy() {
     req.on('end', () => forward(req, res, Buffer.concat(chunks), turn, 0));
   });
   server.listen(0, 'localhost');
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => { throw err; })]);
+  await Promise.race([
+    once(server, 'listening'),
+    once(server, 'error').then(([err]) => {
+      throw err;
+    }),
+  ]);
   const address = server.address();
   return {
     port: typeof address === 'object' && address ? address.port : 0,
@@ -61,7 +66,13 @@ export async function startRoundRobinProxy() {
     served,
     /** Requests a backend refused (then sent to the next one). */
     refused,
-    setBackends(ports: number[]) { backends = ports; },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    setBackends(ports: number[]) {
+      backends = ports;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -74,13 +74,24 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
         buffer = buffer.slice(eol + 2);
         const verb = line.slice(0, 4).toUpperCase();
         if (verb === 'EHLO' || verb === 'HELO') reply('250 test-smtp');
-        else if (verb === 'MAIL') { mail = { from: /<([^>]*)>/.exec(line)?.[1] ?? '', to: [] }; reply('250 2.1.0 ok'); }
-        else if (verb === 'RCPT') { mail.to.push(/<([^>]*)>/.exec(line)?.[1] ?? ''); reply('250 2.1.5 ok'); }
-        else if (verb === 'DATA') { inData = true; reply('354 end with <CRLF>.<CRLF>'); }
-        else if (verb === 'RSET') { mail = { from: '', to: [] }; reply('250 ok'); }
-        else if (verb === 'NOOP') reply('250 ok');
-        else if (verb === 'QUIT') { reply('221 bye'); socket.end(); return; }
-        else reply('502 5.5.2 not implemented');
+        else if (verb === 'MAIL') {
+          mail = { from: /<([^>]*)>/.exec(line)?.[1] ?? '', to: [] };
+          reply('250 2.1.0 ok');
+        } else if (verb === 'RCPT') {
+          mail.to.push(/<([^>]*)>/.exec(line)?.[1] ?? '');
+          reply('250 2.1.5 ok');
+        } else if (verb === 'DATA') {
+          inData = true;
+          reply('354 end with <CRLF>.<CRLF>');
+        } else if (verb === 'RSET') {
+          mail = { from: '', to: [] };
+          reply('250 ok');
+        } else if (verb === 'NOOP') reply('250 ok');
+        else if (verb === 'QUIT') {
+          reply('221 bye');
+          socket.end();
+          return;
+        } else reply('502 5.5.2 not implemented');
       }
     });
   });
@@ -90,7 +101,12 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
   return {
     port: typeof address === 'object' && address ? address.port : 0,
     received,
-    next: () => (taken < received.length ? Promise.resolve(received[taken++]!) : new Promise<ReceivedMail>((resolve) => { waiting.push(resolve); })),
+    next: () =>
+      taken < received.length
+        ? Promise.resolve(received[taken++]!)
+        : new Promise<ReceivedMail>((resolve) => {
+            waiting.push(resolve);
+          }),
     async close() {
       for (const socket of sockets) socket.destroy();
       server.close();

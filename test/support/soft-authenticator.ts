@@ -244,21 +244,26 @@ export function createSoftAuthenticator(options: SoftAuthenticatorOptions = {}):
     );
     const signed = concat(authData, sha256(clientDataJSON));
     const full = options.attestationCertificate;
-    const attStmt = attestation !== 'packed' ? new Map<string, number>()
-      : full ? new Map<string, number | Uint8Array | Uint8Array[]>([
-        ['alg', COSE_ALG.ES256],
-        ['sig', signWith('ES256', createPrivateKey(full.key), signed)],
-        ['x5c', full.chain],
-      ])
-      : new Map<string, number | Uint8Array>([
-        ['alg', COSE_ALG[credential.alg]],
-        ['sig', signWith(credential.alg, privateKey, signed)],
-      ]);
-    const attestationObject = encodeCbor(new Map<string, string | Uint8Array | Map<string, number | Uint8Array | Uint8Array[]>>([
-      ['fmt', attestation],
-      ['attStmt', attStmt],
-      ['authData', authData],
-    ]));
+    const attStmt =
+      attestation !== 'packed'
+        ? new Map<string, number>()
+        : full
+          ? new Map<string, number | Uint8Array | Uint8Array[]>([
+              ['alg', COSE_ALG.ES256],
+              ['sig', signWith('ES256', createPrivateKey(full.key), signed)],
+              ['x5c', full.chain],
+            ])
+          : new Map<string, number | Uint8Array>([
+              ['alg', COSE_ALG[credential.alg]],
+              ['sig', signWith(credential.alg, privateKey, signed)],
+            ]);
+    const attestationObject = encodeCbor(
+      new Map<string, string | Uint8Array | Map<string, number | Uint8Array | Uint8Array[]>>([
+        ['fmt', attestation],
+        ['attStmt', attStmt],
+        ['authData', authData],
+      ]),
+    );
 
     if (!reused) {
       // A discoverable credential replaces an earlier one of the same user at the same RP.
@@ -305,11 +310,7 @@ export function createSoftAuthenticator(options: SoftAuthenticatorOptions = {}):
     else if ((options.counter ?? 'increment') === 'increment') credential.counter += 1;
 
     const clientDataJSON = clientData('webauthn.get', request.challenge, context);
-    const authData = concat(
-      sha256(context.rpId ?? credential.rpId),
-      Uint8Array.of(flags(context, false)),
-      uint32(credential.counter),
-    );
+    const authData = concat(sha256(context.rpId ?? credential.rpId), Uint8Array.of(flags(context, false)), uint32(credential.counter));
     const signature = signWith(credential.alg, credential.privateKey, concat(authData, sha256(clientDataJSON)));
     const userHandle = context.userHandle === undefined ? credential.userHandle : context.userHandle;
     const attachment = options.attachment === undefined ? 'cross-platform' : options.attachment;

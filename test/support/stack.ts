@@ -104,18 +104,37 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const issuer = `http://localhost:${ports[0]}`;
   const redirectUris = [`${issuer}/federation/psc/callback`];
   const gatewayAtPsc: PscClient = options.pscMtls
-    ? { client_id: 'hospiconnect-gateway', redirect_uris: redirectUris, token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: options.pscMtls.subjectDn }
+    ? {
+        client_id: 'hospiconnect-gateway',
+        redirect_uris: redirectUris,
+        token_endpoint_auth_method: 'tls_client_auth',
+        tls_client_auth_subject_dn: options.pscMtls.subjectDn,
+      }
     : { client_id: 'hospiconnect-gateway', client_secret: secrets.psc, redirect_uris: redirectUris };
   const nationalPort = options.delegation ? await freePort() : 0;
   const national = options.delegation ? `http://localhost:${nationalPort}` : undefined;
   const nationalSecret = randomBytes(32).toString('base64url');
-  const nationalAtPsc: PscClient[] = national ? [{ client_id: 'demo-national', client_secret: nationalSecret, redirect_uris: [`${national}/callback`], post_logout_redirect_uris: [`${national}/`] }] : [];
-  const delegation = options.delegation ? {
-    alias: DELEGATION_ALIAS, label: 'Centre hospitalier de test', issuer, clientId: 'psc-delegation', key: await loadClientKey(keysDir, 'psc-delegation'),
-    ...(options.delegation.pairingLifetimeSeconds ? { pairingLifetimeSeconds: options.delegation.pairingLifetimeSeconds } : {}),
-    ...(options.delegation.clock ? { clock: options.delegation.clock } : {}),
-  } : undefined;
-  const psc = await startPscSimulator({ port: 0, clients: [gatewayAtPsc, ...nationalAtPsc], ...(delegation ? { delegation } : {}), ...(options.pscMtls ? { tls: options.pscMtls.tls } : {}), ...(options.pscPractitionersFile ? { practitionersFile: options.pscPractitionersFile } : {}) });
+  const nationalAtPsc: PscClient[] = national
+    ? [{ client_id: 'demo-national', client_secret: nationalSecret, redirect_uris: [`${national}/callback`], post_logout_redirect_uris: [`${national}/`] }]
+    : [];
+  const delegation = options.delegation
+    ? {
+        alias: DELEGATION_ALIAS,
+        label: 'Centre hospitalier de test',
+        issuer,
+        clientId: 'psc-delegation',
+        key: await loadClientKey(keysDir, 'psc-delegation'),
+        ...(options.delegation.pairingLifetimeSeconds ? { pairingLifetimeSeconds: options.delegation.pairingLifetimeSeconds } : {}),
+        ...(options.delegation.clock ? { clock: options.delegation.clock } : {}),
+      }
+    : undefined;
+  const psc = await startPscSimulator({
+    port: 0,
+    clients: [gatewayAtPsc, ...nationalAtPsc],
+    ...(delegation ? { delegation } : {}),
+    ...(options.pscMtls ? { tls: options.pscMtls.tls } : {}),
+    ...(options.pscPractitionersFile ? { practitionersFile: options.pscPractitionersFile } : {}),
+  });
   const config = loadConfig({
     env: {},
     overrides: {
@@ -142,20 +161,78 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const demoPorts = options.demoApps ? [await freePort(), await freePort()] : [];
   const demo = options.demoApps ? { dpi: `http://localhost:${demoPorts[0]}`, dmp: `http://localhost:${demoPorts[1]}` } : undefined;
   const demoSecret = randomBytes(32).toString('base64url');
-  const demoClients = demo ? [
-    { client_id: 'demo-dpi', client_name: 'DPI de démonstration', first_party: true, redirect_uris: [`${demo.dpi}/callback`], post_logout_redirect_uris: [`${demo.dpi}/`], client_secret: demoSecret, backchannel_logout_uri: `${demo.dpi}/backchannel-logout`, backchannel_logout_session_required: true },
-    { client_id: 'demo-dmp', client_name: 'Service DMP de démonstration', first_party: true, redirect_uris: [`${demo.dmp}/callback`], post_logout_redirect_uris: [`${demo.dmp}/`], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${demo.dmp}/jwks.json`, userinfo_signed_response_alg: 'ES256', backchannel_logout_uri: `${demo.dmp}/backchannel-logout`, backchannel_logout_session_required: true, require_pushed_authorization_requests: true, dpop_bound_access_tokens: true },
-  ] : [];
+  const demoClients = demo
+    ? [
+        {
+          client_id: 'demo-dpi',
+          client_name: 'DPI de démonstration',
+          first_party: true,
+          redirect_uris: [`${demo.dpi}/callback`],
+          post_logout_redirect_uris: [`${demo.dpi}/`],
+          client_secret: demoSecret,
+          backchannel_logout_uri: `${demo.dpi}/backchannel-logout`,
+          backchannel_logout_session_required: true,
+        },
+        {
+          client_id: 'demo-dmp',
+          client_name: 'Service DMP de démonstration',
+          first_party: true,
+          redirect_uris: [`${demo.dmp}/callback`],
+          post_logout_redirect_uris: [`${demo.dmp}/`],
+          token_endpoint_auth_method: 'private_key_jwt',
+          jwks_uri: `${demo.dmp}/jwks.json`,
+          userinfo_signed_response_alg: 'ES256',
+          backchannel_logout_uri: `${demo.dmp}/backchannel-logout`,
+          backchannel_logout_session_required: true,
+          require_pushed_authorization_requests: true,
+          dpop_bound_access_tokens: true,
+        },
+      ]
+    : [];
   const clientEntries = [
-    { client_id: 'test-rp', client_name: 'Application de test', first_party: true, redirect_uris: [RP_REDIRECT], post_logout_redirect_uris: [RP_POST_LOGOUT], client_secret: secrets['test-rp'], backchannel_logout_uri: backchannel.url, backchannel_logout_session_required: true },
-    { client_id: 'third-party-rp', client_name: 'Application tierce', first_party: false, redirect_uris: [RP_REDIRECT], client_secret: secrets['third-party-rp'] },
-    { client_id: 'jwt-userinfo-rp', client_name: 'Application userinfo signé', first_party: true, redirect_uris: [RP_REDIRECT], client_secret: secrets['jwt-userinfo-rp'], userinfo_signed_response_alg: 'ES256' },
+    {
+      client_id: 'test-rp',
+      client_name: 'Application de test',
+      first_party: true,
+      redirect_uris: [RP_REDIRECT],
+      post_logout_redirect_uris: [RP_POST_LOGOUT],
+      client_secret: secrets['test-rp'],
+      backchannel_logout_uri: backchannel.url,
+      backchannel_logout_session_required: true,
+    },
+    {
+      client_id: 'third-party-rp',
+      client_name: 'Application tierce',
+      first_party: false,
+      redirect_uris: [RP_REDIRECT],
+      client_secret: secrets['third-party-rp'],
+    },
+    {
+      client_id: 'jwt-userinfo-rp',
+      client_name: 'Application userinfo signé',
+      first_party: true,
+      redirect_uris: [RP_REDIRECT],
+      client_secret: secrets['jwt-userinfo-rp'],
+      userinfo_signed_response_alg: 'ES256',
+    },
     ...demoClients,
-    ...(options.delegation ? [{
-      client_id: 'psc-delegation', client_name: 'Pro Santé Connect', first_party: true, psc_delegation: true,
-      redirect_uris: [`${psc.issuer}${brokerPaths(DELEGATION_ALIAS).endpoint}`], token_endpoint_auth_method: 'private_key_jwt',
-      jwks_uri: `${psc.issuer}${brokerPaths(DELEGATION_ALIAS).jwks}`, grant_types: ['authorization_code'], scope: 'openid', min_acr: 'eidas2', phishing_resistant: true,
-    }] : []),
+    ...(options.delegation
+      ? [
+          {
+            client_id: 'psc-delegation',
+            client_name: 'Pro Santé Connect',
+            first_party: true,
+            psc_delegation: true,
+            redirect_uris: [`${psc.issuer}${brokerPaths(DELEGATION_ALIAS).endpoint}`],
+            token_endpoint_auth_method: 'private_key_jwt',
+            jwks_uri: `${psc.issuer}${brokerPaths(DELEGATION_ALIAS).jwks}`,
+            grant_types: ['authorization_code'],
+            scope: 'openid',
+            min_acr: 'eidas2',
+            phishing_resistant: true,
+          },
+        ]
+      : []),
   ].map((c) => ({ ...c, ...options.clientOverrides?.[c.client_id] }));
   const clients = toClientMetadata(clientEntries, {}, 'test-clients');
 
@@ -163,25 +240,69 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const store = redis ? createRedisStore(redis) : createMemoryStore();
   const logs = options.logs;
   const logger = logs
-    ? pino({ level: 'info' }, { write: (line: string) => { logs.push(line); } })
+    ? pino(
+        { level: 'info' },
+        {
+          write: (line: string) => {
+            logs.push(line);
+          },
+        },
+      )
     : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const auditMirror = pino({ level: 'silent' });
   const gateways: Gateway[] = [];
-  const startInstance = (port: number) => startGateway({
-    config: { ...config, http: { ...config.http, port } }, logger, clients, store, auditMirror,
-    ...(redis ? { redis } : {}), ...(options.clock ? { clock: options.clock } : {}),
-  });
+  const startInstance = (port: number) =>
+    startGateway({
+      config: { ...config, http: { ...config.http, port } },
+      logger,
+      clients,
+      store,
+      auditMirror,
+      ...(redis ? { redis } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
   for (const port of ports) gateways.push(await startInstance(port));
   const keyNames = createKeyNames(prefix);
-  const demoRps = demo ? [
-    await startDemoRp({ port: demoPorts[0]!, title: 'DPI de démonstration', subtitle: 'test', issuer, clientId: 'demo-dpi', auth: { method: 'client_secret_basic', secret: demoSecret }, logger }),
-    await startDemoRp({ port: demoPorts[1]!, title: 'Service DMP de démonstration', subtitle: 'test', issuer, clientId: 'demo-dmp', auth: { method: 'private_key_jwt', key: await loadClientKey(keysDir, 'demo-dmp') }, signedUserinfo: true, fapi2: true, logger }),
-  ] : [];
-  const nationalRp = national ? await startDemoRp({
-    port: nationalPort, title: 'Service national de démonstration', subtitle: 'test', issuer: psc.issuer, clientId: 'demo-national',
-    auth: { method: 'client_secret_basic', secret: nationalSecret }, scope: 'openid scope_all', acrValues: 'eidas1', providerName: 'Pro Santé Connect', signInWith: 'Pro Santé Connect',
-    ...(options.delegation?.kcIdpHint === false ? {} : { authParams: { kc_idp_hint: DELEGATION_ALIAS } }), logger,
-  }) : undefined;
+  const demoRps = demo
+    ? [
+        await startDemoRp({
+          port: demoPorts[0]!,
+          title: 'DPI de démonstration',
+          subtitle: 'test',
+          issuer,
+          clientId: 'demo-dpi',
+          auth: { method: 'client_secret_basic', secret: demoSecret },
+          logger,
+        }),
+        await startDemoRp({
+          port: demoPorts[1]!,
+          title: 'Service DMP de démonstration',
+          subtitle: 'test',
+          issuer,
+          clientId: 'demo-dmp',
+          auth: { method: 'private_key_jwt', key: await loadClientKey(keysDir, 'demo-dmp') },
+          signedUserinfo: true,
+          fapi2: true,
+          logger,
+        }),
+      ]
+    : [];
+  const nationalRp = national
+    ? await startDemoRp({
+        port: nationalPort,
+        title: 'Service national de démonstration',
+        subtitle: 'test',
+        issuer: psc.issuer,
+        clientId: 'demo-national',
+        auth: { method: 'client_secret_basic', secret: nationalSecret },
+        scope: 'openid scope_all',
+        acrValues: 'eidas1',
+        providerName: 'Pro Santé Connect',
+        signInWith: 'Pro Santé Connect',
+        ...(options.delegation?.kcIdpHint === false ? {} : { authParams: { kc_idp_hint: DELEGATION_ALIAS } }),
+        logger,
+      })
+    : undefined;
 
   return {
     config,

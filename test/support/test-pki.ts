@@ -49,23 +49,62 @@ export function createTestPki(): TestPki {
   return {
     dir,
     ca(name) {
-      openssl(['req', '-x509', ...ecKey, '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/C=FR/O=Test PKI/CN=${name}`,
-        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+      openssl(
+        [
+          'req',
+          '-x509',
+          ...ecKey,
+          '-nodes',
+          '-keyout',
+          `${name}.key`,
+          '-out',
+          `${name}.crt`,
+          '-days',
+          '2',
+          '-subj',
+          `/C=FR/O=Test PKI/CN=${name}`,
+          '-addext',
+          'basicConstraints=critical,CA:TRUE',
+          '-addext',
+          'keyUsage=critical,keyCertSign,cRLSign',
+        ],
+        dir,
+      );
       const ca = pair(name);
       return {
         ...ca,
         issue(leaf, subject, options = {}) {
-          const extensions = options.extensions ? ['basicConstraints=critical,CA:FALSE', ...options.extensions].join('\n') : [
-            'basicConstraints=critical,CA:FALSE',
-            options.serverNames
-              ? `extendedKeyUsage=serverAuth\nsubjectAltName=${options.serverNames.map((n) => (/^[\d.:]+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',')}`
-              : 'extendedKeyUsage=clientAuth',
-          ].join('\n');
+          const extensions = options.extensions
+            ? ['basicConstraints=critical,CA:FALSE', ...options.extensions].join('\n')
+            : [
+                'basicConstraints=critical,CA:FALSE',
+                options.serverNames
+                  ? `extendedKeyUsage=serverAuth\nsubjectAltName=${options.serverNames.map((n) => (/^[\d.:]+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',')}`
+                  : 'extendedKeyUsage=clientAuth',
+              ].join('\n');
           writeFileSync(join(dir, `${leaf}.ext`), `${extensions}\n`);
           const newKey = options.rsa ? ['-newkey', 'rsa:2048'] : ecKey;
           openssl(['req', ...newKey, '-nodes', '-keyout', `${leaf}.key`, '-out', `${leaf}.csr`, '-utf8', '-subj', subject], dir);
-          openssl(['x509', '-req', '-in', `${leaf}.csr`, '-CA', `${name}.crt`, '-CAkey', `${name}.key`, '-CAcreateserial',
-            '-out', `${leaf}.crt`, '-days', '2', '-extfile', `${leaf}.ext`], dir);
+          openssl(
+            [
+              'x509',
+              '-req',
+              '-in',
+              `${leaf}.csr`,
+              '-CA',
+              `${name}.crt`,
+              '-CAkey',
+              `${name}.key`,
+              '-CAcreateserial',
+              '-out',
+              `${leaf}.crt`,
+              '-days',
+              '2',
+              '-extfile',
+              `${leaf}.ext`,
+            ],
+            dir,
+          );
           return pair(leaf);
         },
       };

@@ -63,17 +63,41 @@ export async function startTwoGateways(options: {
     const issuer = `http://localhost:${proxy.port}`;
     const ports = [await freePort(), await freePort()];
     await loadKeys({ dir, createIfMissing: true });
-    writeFileSync(join(dir, 'clients.json'), JSON.stringify([{
-      client_id: clientId, client_name: clientName, first_party: true,
-      redirect_uris: [RP_REDIRECT], client_secret_env: secretEnv,
-    }]));
-    psc = await startPscSimulator({ port: 0, clients: [{ client_id: 'hospiconnect-gateway', client_secret: pscSecret, redirect_uris: [`${issuer}/federation/psc/callback`] }] });
+    writeFileSync(
+      join(dir, 'clients.json'),
+      JSON.stringify([
+        {
+          client_id: clientId,
+          client_name: clientName,
+          first_party: true,
+          redirect_uris: [RP_REDIRECT],
+          client_secret_env: secretEnv,
+        },
+      ]),
+    );
+    psc = await startPscSimulator({
+      port: 0,
+      clients: [{ client_id: 'hospiconnect-gateway', client_secret: pscSecret, redirect_uris: [`${issuer}/federation/psc/callback`] }],
+    });
     const pscIssuer = psc.issuer;
-    gateways = ports.map((port) => spawnMain({
-      NODE_ENV: 'test', SANDBOX: 'false', ISSUER: issuer, PORT: String(port), HOST: 'localhost',
-      REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, KEYS_DIR: dir, CLIENTS_FILE: join(dir, 'clients.json'),
-      PSC_ISSUER: pscIssuer, PSC_CLIENT_SECRET: pscSecret, [secretEnv]: rpSecret, LOG_LEVEL: 'warn', ...env,
-    }));
+    gateways = ports.map((port) =>
+      spawnMain({
+        NODE_ENV: 'test',
+        SANDBOX: 'false',
+        ISSUER: issuer,
+        PORT: String(port),
+        HOST: 'localhost',
+        REDIS_URL: TEST_REDIS_URL,
+        REDIS_PREFIX: prefix,
+        KEYS_DIR: dir,
+        CLIENTS_FILE: join(dir, 'clients.json'),
+        PSC_ISSUER: pscIssuer,
+        PSC_CLIENT_SECRET: pscSecret,
+        [secretEnv]: rpSecret,
+        LOG_LEVEL: 'warn',
+        ...env,
+      }),
+    );
     await Promise.all(ports.map((p) => waitUntilReady(`http://localhost:${p}`))).catch((err: Error) => {
       throw new Error(`${err.message}\n${gateways.map((g) => g.output()).join('\n---\n')}`);
     });
@@ -91,8 +115,11 @@ export async function rpAuthorization(two: TwoGateways, clientId: string) {
   const verifier = client.randomPKCECodeVerifier();
   const nonce = client.randomNonce();
   const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: RP_REDIRECT, scope: 'openid profile scope_all', nonce,
-    code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    redirect_uri: RP_REDIRECT,
+    scope: 'openid profile scope_all',
+    nonce,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
   });
   return { config, url, checks: { pkceCodeVerifier: verifier, expectedNonce: nonce, idTokenExpected: true } };
 }

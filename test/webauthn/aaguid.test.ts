@@ -53,11 +53,19 @@ const bad: [string, string, RegExp][] = [
   ['not JSON', '{ "a": ', /expected a readable JSON file/],
   ['an array', '[]', /expected a JSON object of AAGUID → \{ name, kind\? \}, got an array/],
   ['a key that is not an AAGUID', '{ "yubikey": { "name": "YubiKey" } }', /entry "yubikey": expected a lowercase AAGUID/],
-  ['an upper-case AAGUID', '{ "CB69481E-8FF7-4039-93EC-0A2729A154A8": { "name": "YubiKey" } }', /entry "CB69481E-8FF7-4039-93EC-0A2729A154A8": expected a lowercase AAGUID/],
+  [
+    'an upper-case AAGUID',
+    '{ "CB69481E-8FF7-4039-93EC-0A2729A154A8": { "name": "YubiKey" } }',
+    /entry "CB69481E-8FF7-4039-93EC-0A2729A154A8": expected a lowercase AAGUID/,
+  ],
   ['the all-zero AAGUID', `{ "${ZERO_AAGUID}": { "name": "Unknown" } }`, /the all-zero AAGUID names no model/],
   ['a missing name', '{ "cb69481e-8ff7-4039-93ec-0a2729a154a8": { "kind": "security-key" } }', /entry "cb69481e-8ff7-4039-93ec-0a2729a154a8": name:/],
   ['an empty name', '{ "cb69481e-8ff7-4039-93ec-0a2729a154a8": { "name": " " } }', /entry "cb69481e-8ff7-4039-93ec-0a2729a154a8": name:/],
-  ['an unknown kind', '{ "cb69481e-8ff7-4039-93ec-0a2729a154a8": { "name": "YubiKey", "kind": "usb" } }', /entry "cb69481e-8ff7-4039-93ec-0a2729a154a8": kind:/],
+  [
+    'an unknown kind',
+    '{ "cb69481e-8ff7-4039-93ec-0a2729a154a8": { "name": "YubiKey", "kind": "usb" } }',
+    /entry "cb69481e-8ff7-4039-93ec-0a2729a154a8": kind:/,
+  ],
   ['an unknown field', '{ "cb69481e-8ff7-4039-93ec-0a2729a154a8": { "name": "YubiKey", "icon": "x" } }', /entry "cb69481e-8ff7-4039-93ec-0a2729a154a8":/],
   ['a string instead of an object', '{ "cb69481e-8ff7-4039-93ec-0a2729a154a8": "YubiKey" }', /entry "cb69481e-8ff7-4039-93ec-0a2729a154a8": value:/],
 ];
@@ -65,11 +73,14 @@ const bad: [string, string, RegExp][] = [
 for (const [what, content, message] of bad) {
   test(`loadAaguidTable refuses ${what}, naming the file and the entry`, () => {
     const path = tableFile(content);
-    assert.throws(() => loadAaguidTable(path), (error: Error) => {
-      assert.ok(error.message.includes(path), `expected the path in: ${error.message}`);
-      assert.match(error.message, message);
-      return true;
-    });
+    assert.throws(
+      () => loadAaguidTable(path),
+      (error: Error) => {
+        assert.ok(error.message.includes(path), `expected the path in: ${error.message}`);
+        assert.match(error.message, message);
+        return true;
+      },
+    );
   });
 }
 
@@ -79,11 +90,14 @@ test('loadAaguidTable: a missing file says so', () => {
 
 test('loadAaguidsFile: a table that cannot serve is one configuration line naming WEBAUTHN_AAGUIDS_FILE', () => {
   const path = tableFile('{ "yubikey": { "name": "YubiKey" } }');
-  assert.throws(() => loadAaguidsFile({ aaguidsFile: path }), (error: unknown) => {
-    assert.ok(error instanceof ConfigError, String(error));
-    assert.deepEqual(error.problems.map(formatProblem), [
-      `config: webauthn.aaguidsFile (WEBAUTHN_AAGUIDS_FILE) = ${JSON.stringify(path)} — expected entries named by a lowercase AAGUID like "cb69481e-8ff7-4039-93ec-0a2729a154a8" (entry "yubikey")`,
-    ]);
-    return true;
-  });
+  assert.throws(
+    () => loadAaguidsFile({ aaguidsFile: path }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError, String(error));
+      assert.deepEqual(error.problems.map(formatProblem), [
+        `config: webauthn.aaguidsFile (WEBAUTHN_AAGUIDS_FILE) = ${JSON.stringify(path)} — expected entries named by a lowercase AAGUID like "cb69481e-8ff7-4039-93ec-0a2729a154a8" (entry "yubikey")`,
+      ]);
+      return true;
+    },
+  );
 });

@@ -113,7 +113,11 @@ eachBackend('attestation trust', (bench) => {
       const { idNat, promise } = await enrol(deps({ require }), key(LISTED, certs.get(LISTED), vendorRoot));
       const credential = await promise;
       assert.deepEqual(credential.attestation, { verified: true, anchor: 'mds' });
-      assert.deepEqual((await h.deps.credentials.listByAccount(idNat)).map((c) => c.attestation), [{ verified: true, anchor: 'mds' }], 'stored as verified');
+      assert.deepEqual(
+        (await h.deps.credentials.listByAccount(idNat)).map((c) => c.attestation),
+        [{ verified: true, anchor: 'mds' }],
+        'stored as verified',
+      );
       const level = keyOwnAssurance(listed, credential);
       assert.deepEqual([level.method, level.acr], ['webauthn-attested', 'eidas3']);
     }
@@ -160,7 +164,10 @@ eachBackend('attestation trust', (bench) => {
   });
 
   it('a model MDS reports REVOKED or USER_VERIFICATION_BYPASS cannot be enrolled, even self-attested; nothing is stored', async () => {
-    for (const [aaguid, status] of [[REVOKED, 'REVOKED'], [UV_BYPASS, 'USER_VERIFICATION_BYPASS']] as const) {
+    for (const [aaguid, status] of [
+      [REVOKED, 'REVOKED'],
+      [UV_BYPASS, 'USER_VERIFICATION_BYPASS'],
+    ] as const) {
       for (const authenticator of [key(aaguid, certs.get(aaguid), vendorRoot), key(aaguid)]) {
         const { idNat, verify } = await registration(deps(), authenticator);
         const before = await h.snapshot();
@@ -190,7 +197,9 @@ eachBackend('attestation trust', (bench) => {
 
     // Another model of the same BLOB still signs in.
     const other = key(LISTED, certs.get(LISTED), vendorRoot);
-    await (await enrol(d, other)).promise;
+    await (
+      await enrol(d, other)
+    ).promise;
     assert.equal((await signIn(d, other)).credential.counter, 1);
   });
 });

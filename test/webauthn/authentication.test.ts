@@ -13,7 +13,6 @@ import { verifyAuthentication } from '../../src/webauthn/verify-authentication.t
 import { createSoftAuthenticator, type SoftAuthenticateContext } from '../support/soft-authenticator.ts';
 import { eachBackend, ORIGIN, RP_ID, uniqueIdNat, refused } from './harness.ts';
 
-
 eachBackend('authentication', (bench) => {
   test('options: discoverable (no allowCredentials), UV required, rpId, timeout; challenge stored with a TTL', async () => {
     const h = bench();
@@ -95,7 +94,11 @@ eachBackend('authentication', (bench) => {
     const { ceremonyKey, response } = await h.assertion(key);
     await verifyAuthentication(h.deps, { ceremonyKey, response });
     const before = await h.snapshot();
-    await refused(verifyAuthentication(h.deps, { ceremonyKey, response, now: Date.now() + 1000 }), 'challenge-expired', /expected a pending authentication challenge, got none/);
+    await refused(
+      verifyAuthentication(h.deps, { ceremonyKey, response, now: Date.now() + 1000 }),
+      'challenge-expired',
+      /expected a pending authentication challenge, got none/,
+    );
     assert.deepEqual(await h.snapshot(), before);
   });
 
@@ -128,9 +131,10 @@ eachBackend('authentication', (bench) => {
       const enrolled = await h.enrol(uniqueIdNat(), key);
       const ceremonyKey = h.ceremonyKey('webauthn-auth');
       const options = await createAuthenticationOptions(h.deps, { ceremonyKey });
-      const response = tamper === 'wrong-challenge'
-        ? key.authenticate({ ...options, challenge: randomBytes(32).toString('base64url') }, { origin: ORIGIN })
-        : key.authenticate(options, { origin: ORIGIN, ...tamper });
+      const response =
+        tamper === 'wrong-challenge'
+          ? key.authenticate({ ...options, challenge: randomBytes(32).toString('base64url') }, { origin: ORIGIN })
+          : key.authenticate(options, { origin: ORIGIN, ...tamper });
       const before = await h.snapshot();
       const error = await refused(verifyAuthentication(h.deps, { ceremonyKey, response }), code, message);
       assert.ok(error.detail, 'the library reason is kept as detail');
@@ -148,10 +152,20 @@ eachBackend('authentication', (bench) => {
     const key = createSoftAuthenticator();
     const enrolled = await h.enrol(uniqueIdNat(), key);
     const impostor = createSoftAuthenticator();
-    const options = { rp: { id: RP_ID, name: 'x' }, user: { id: enrolled.id.slice(0, 8), name: 'x', displayName: 'x' }, challenge: 'AAAA', pubKeyCredParams: [{ alg: -7, type: 'public-key' as const }] };
+    const options = {
+      rp: { id: RP_ID, name: 'x' },
+      user: { id: enrolled.id.slice(0, 8), name: 'x', displayName: 'x' },
+      challenge: 'AAAA',
+      pubKeyCredParams: [{ alg: -7, type: 'public-key' as const }],
+    };
     impostor.register(options, { origin: ORIGIN });
     const { ceremonyKey, response } = await h.assertion(impostor);
-    const forged = { ...response, id: enrolled.id, rawId: enrolled.id, response: { ...response.response, userHandle: await h.deps.credentials.userHandleFor(enrolled.idNat) } };
+    const forged = {
+      ...response,
+      id: enrolled.id,
+      rawId: enrolled.id,
+      response: { ...response.response, userHandle: await h.deps.credentials.userHandleFor(enrolled.idNat) },
+    };
     const before = await h.snapshot();
     await refused(verifyAuthentication(h.deps, { ceremonyKey, response: forged }), 'verification-failed', /signature/);
     assert.deepEqual(await h.snapshot(), before);
@@ -160,7 +174,15 @@ eachBackend('authentication', (bench) => {
   test('unknown credential → unknown-credential, nothing stored', async () => {
     const h = bench();
     const stranger = createSoftAuthenticator();
-    stranger.register({ rp: { id: RP_ID, name: 'x' }, user: { id: 'AAAAAAAA', name: 'x', displayName: 'x' }, challenge: 'AAAA', pubKeyCredParams: [{ alg: -7, type: 'public-key' }] }, { origin: ORIGIN });
+    stranger.register(
+      {
+        rp: { id: RP_ID, name: 'x' },
+        user: { id: 'AAAAAAAA', name: 'x', displayName: 'x' },
+        challenge: 'AAAA',
+        pubKeyCredParams: [{ alg: -7, type: 'public-key' }],
+      },
+      { origin: ORIGIN },
+    );
     const { ceremonyKey, response } = await h.assertion(stranger);
     const before = await h.snapshot();
     await refused(verifyAuthentication(h.deps, { ceremonyKey, response }), 'unknown-credential');
@@ -208,7 +230,11 @@ eachBackend('authentication', (bench) => {
     assert.equal((await h.deps.credentials.find(enrolled.id))?.counter, 3);
 
     const clone = await h.assertion(key, { context: { counterOverride: 2 } });
-    await refused(verifyAuthentication(h.deps, { ceremonyKey: clone.ceremonyKey, response: clone.response, now: 1_780_000_000_000 }), 'counter-regression', /above 3, got 2/);
+    await refused(
+      verifyAuthentication(h.deps, { ceremonyKey: clone.ceremonyKey, response: clone.response, now: 1_780_000_000_000 }),
+      'counter-regression',
+      /above 3, got 2/,
+    );
     const blocked = await h.deps.credentials.find(enrolled.id);
     assert.deepEqual(blocked?.blocked, { reason: 'counter-regression', at: 1_780_000_000_000 });
     assert.equal(blocked?.counter, 3, 'the regressed counter is not recorded');
@@ -265,7 +291,7 @@ eachBackend('authentication', (bench) => {
     }
   });
 
-  test('second factor: options list only that account\'s usable keys, with transports', async () => {
+  test("second factor: options list only that account's usable keys, with transports", async () => {
     const h = bench();
     const idNat = uniqueIdNat();
     const usb = await h.enrol(idNat, createSoftAuthenticator({ transports: ['usb', 'nfc'] }));
@@ -279,16 +305,19 @@ eachBackend('authentication', (bench) => {
     const options = await createAuthenticationOptions(h.deps, { ceremonyKey, forAccount: idNat });
     // In enrolment order; two keys enrolled in the same millisecond come in id order.
     const byId = <T extends { id: string }>(list: T[] | undefined) => [...(list ?? [])].sort((a, b) => (a.id < b.id ? -1 : 1));
-    assert.deepEqual(byId(options.allowCredentials), byId([
-      { id: usb.id, transports: ['usb', 'nfc'], type: 'public-key' },
-      { id: phone.id, transports: ['hybrid', 'internal'], type: 'public-key' },
-    ]));
+    assert.deepEqual(
+      byId(options.allowCredentials),
+      byId([
+        { id: usb.id, transports: ['usb', 'nfc'], type: 'public-key' },
+        { id: phone.id, transports: ['hybrid', 'internal'], type: 'public-key' },
+      ]),
+    );
     assert.equal(options.userVerification, 'required');
     const response = phoneKey.authenticate(options, { origin: ORIGIN });
     assert.equal((await verifyAuthentication(h.deps, { ceremonyKey, response })).idNat, idNat);
   });
 
-  test('second factor: an assertion from another account\'s key is refused (wrong-account), nothing stored', async () => {
+  test("second factor: an assertion from another account's key is refused (wrong-account), nothing stored", async () => {
     const h = bench();
     const idNat = uniqueIdNat();
     await h.enrol(idNat, createSoftAuthenticator());

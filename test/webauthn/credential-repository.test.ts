@@ -64,7 +64,10 @@ eachBackend('credential repository', (bench) => {
     const older = credential(idNat, { createdAt: 1000, name: 'older' });
     const middle = credential(idNat, { createdAt: 2000, name: 'middle' });
     for (const c of [newer, older, middle, credential(uniqueIdNat())]) await deps.credentials.add(c);
-    assert.deepEqual((await deps.credentials.listByAccount(idNat)).map((c) => c.name), ['older', 'middle', 'newer']);
+    assert.deepEqual(
+      (await deps.credentials.listByAccount(idNat)).map((c) => c.name),
+      ['older', 'middle', 'newer'],
+    );
     assert.deepEqual(await deps.credentials.listByAccount(uniqueIdNat()), []);
     assert.deepEqual(await deps.credentials.listByAccount('bad idNat'), []);
   });
@@ -116,7 +119,10 @@ eachBackend('credential repository', (bench) => {
     assert.equal(await deps.credentials.revoke(idNat, lost.id, 1_900_000_000_000), true);
     assert.equal(await deps.credentials.find(lost.id), null);
     assert.deepEqual(await deps.credentials.lookup(lost.id), { state: 'revoked', idNat, revokedAt: 1_900_000_000_000 });
-    assert.deepEqual((await deps.credentials.listByAccount(idNat)).map((c) => c.id), [kept.id]);
+    assert.deepEqual(
+      (await deps.credentials.listByAccount(idNat)).map((c) => c.id),
+      [kept.id],
+    );
     assert.equal(await deps.credentials.revoke(idNat, lost.id), false, 'a second revoke finds nothing');
     assert.equal(await deps.credentials.recordUse(lost.id, { counter: 9, backedUp: false, at: 1 }), false, 'a late use does not resurrect it');
     assert.equal(await deps.credentials.block(lost.id, 'counter-regression', 1), false);
@@ -193,7 +199,11 @@ eachBackend('credential repository', (bench) => {
     assert.equal(await store.get(keyNames.accountPart(idNat, 'webauthn-user')), handle);
     assert.equal(await deps.credentials.accountForUserHandle(handle), idNat);
     const reverse = Object.entries(await snapshot()).filter(([key, value]) => key.includes('{uh:') && value === idNat);
-    assert.deepEqual(reverse.map(([key]) => key), [keyNames.userHandle(handle)], 'one reverse index, the winner\'s');
+    assert.deepEqual(
+      reverse.map(([key]) => key),
+      [keyNames.userHandle(handle)],
+      "one reverse index, the winner's",
+    );
   });
 
   test('a reverse index lost after a crash is healed by the next call', async () => {

@@ -8,7 +8,9 @@ import { loadEstablishmentRoots } from '../../src/mds/index.ts';
 import { createTestPki, type TestPki } from '../support/test-pki.ts';
 
 let pki: TestPki;
-beforeAll(() => { pki = createTestPki(); });
+beforeAll(() => {
+  pki = createTestPki();
+});
 afterAll(() => pki.remove());
 
 const settings = (file?: string) => ({ rpName: 'x', timeoutSeconds: 60, requireAttestation: false, ...(file ? { establishmentRootsFile: file } : {}) });
@@ -19,14 +21,21 @@ describe('establishment roots', () => {
     const b = pki.ca('root-b');
     const file = join(pki.dir, 'roots.pem');
     writeFileSync(file, `# roots of the keys we bought\n${a.cert}${b.cert}`);
-    assert.deepEqual(loadEstablishmentRoots(settings(file)).map((pem) => pem.trim()), [a.cert.trim(), b.cert.trim()]);
+    assert.deepEqual(
+      loadEstablishmentRoots(settings(file)).map((pem) => pem.trim()),
+      [a.cert.trim(), b.cert.trim()],
+    );
     assert.deepEqual(loadEstablishmentRoots(settings()), []);
   });
 
   it('refuses a missing file, a file without certificates, and a certificate that is not a CA', () => {
     const leaf = pki.ca('issuer').issue('leaf', '/C=FR/O=X/CN=leaf');
     writeFileSync(join(pki.dir, 'empty.pem'), 'nothing here');
-    for (const [file, expected] of [['missing.pem', /no such file/], ['empty.pem', /this file has none/], [leaf.certFile, /is not a CA/]] as const) {
+    for (const [file, expected] of [
+      ['missing.pem', /no such file/],
+      ['empty.pem', /this file has none/],
+      [leaf.certFile, /is not a CA/],
+    ] as const) {
       let caught: unknown;
       try {
         loadEstablishmentRoots(settings(file.startsWith('/') ? file : join(pki.dir, file)));

@@ -45,7 +45,10 @@ export interface Harness {
   /** Lets time pass: moves the memory store's clock, or really waits on Redis. */
   elapse(seconds: number): Promise<void>;
   /** Authentication options + the authenticator's answer (not verified yet). */
-  assertion(authenticator: SoftAuthenticator, options?: { forAccount?: string; context?: Partial<SoftAuthenticateContext> }): Promise<{
+  assertion(
+    authenticator: SoftAuthenticator,
+    options?: { forAccount?: string; context?: Partial<SoftAuthenticateContext> },
+  ): Promise<{
     ceremonyKey: string;
     options: PublicKeyCredentialRequestOptionsJSON;
     response: ReturnType<SoftAuthenticator['authenticate']>;
@@ -53,7 +56,9 @@ export interface Harness {
 }
 
 export function uniqueIdNat(): string {
-  return `8${BigInt(`0x${randomBytes(6).toString('hex')}`).toString().padStart(15, '0')}`;
+  return `8${BigInt(`0x${randomBytes(6).toString('hex')}`)
+    .toString()
+    .padStart(15, '0')}`;
 }
 
 /** Store wrapper remembering the type of every key written. */
@@ -63,13 +68,40 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
   };
   const wrapBatch = (batch: StoreBatch): StoreBatch => {
     const wrapped: StoreBatch = {
-      set(key, value, ttl) { note(key, 'string'); batch.set(key, value, ttl); return wrapped; },
-      hsetAll(key, fields, ttl) { note(key, 'hash'); batch.hsetAll(key, fields, ttl); return wrapped; },
-      hset(key, fields, ttl) { note(key, 'hash'); batch.hset(key, fields, ttl); return wrapped; },
-      sadd(key, members, ttl) { note(key, 'set'); batch.sadd(key, members, ttl); return wrapped; },
-      srem(key, members) { note(key, 'set'); batch.srem(key, members); return wrapped; },
-      hincrby(key, field, by) { note(key, 'hash'); batch.hincrby(key, field, by); return wrapped; },
-      del(...keys) { batch.del(...keys); return wrapped; },
+      set(key, value, ttl) {
+        note(key, 'string');
+        batch.set(key, value, ttl);
+        return wrapped;
+      },
+      hsetAll(key, fields, ttl) {
+        note(key, 'hash');
+        batch.hsetAll(key, fields, ttl);
+        return wrapped;
+      },
+      hset(key, fields, ttl) {
+        note(key, 'hash');
+        batch.hset(key, fields, ttl);
+        return wrapped;
+      },
+      sadd(key, members, ttl) {
+        note(key, 'set');
+        batch.sadd(key, members, ttl);
+        return wrapped;
+      },
+      srem(key, members) {
+        note(key, 'set');
+        batch.srem(key, members);
+        return wrapped;
+      },
+      hincrby(key, field, by) {
+        note(key, 'hash');
+        batch.hincrby(key, field, by);
+        return wrapped;
+      },
+      del(...keys) {
+        batch.del(...keys);
+        return wrapped;
+      },
       exec: () => batch.exec(),
     };
     return wrapped;
@@ -77,19 +109,34 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
   return {
     kind: inner.kind,
     get: (key) => inner.get(key),
-    async set(key, value, ttl) { note(key, 'string'); await inner.set(key, value, ttl); },
-    async setIfAbsent(key, value, ttl) { note(key, 'string'); return inner.setIfAbsent(key, value, ttl); },
+    async set(key, value, ttl) {
+      note(key, 'string');
+      await inner.set(key, value, ttl);
+    },
+    async setIfAbsent(key, value, ttl) {
+      note(key, 'string');
+      return inner.setIfAbsent(key, value, ttl);
+    },
     take: (key) => inner.take(key),
     del: (...keys) => inner.del(...keys),
     hgetall: (key) => inner.hgetall(key),
-    async hsetIfExists(key, fields) { note(key, 'hash'); return inner.hsetIfExists(key, fields); },
+    async hsetIfExists(key, fields) {
+      note(key, 'hash');
+      return inner.hsetIfExists(key, fields);
+    },
     smembers: (key) => inner.smembers(key),
     unionCount: (keys) => inner.unionCount(keys),
     mget: (keys) => inner.mget(keys),
     hmget: (key, fields) => inner.hmget(key, fields),
-    async pushCapped(key, value, max) { note(key, 'list'); await inner.pushCapped(key, value, max); },
+    async pushCapped(key, value, max) {
+      note(key, 'list');
+      await inner.pushCapped(key, value, max);
+    },
     lrange: (key, start, stop) => inner.lrange(key, start, stop),
-    async zadd(key, score, member) { note(key, 'zset'); await inner.zadd(key, score, member); },
+    async zadd(key, score, member) {
+      note(key, 'zset');
+      await inner.zadd(key, score, member);
+    },
     zrangeUpTo: (key, max, limit) => inner.zrangeUpTo(key, max, limit),
     zrem: (key, member) => inner.zrem(key, member),
     ttl: (key) => inner.ttl(key),
@@ -114,12 +161,14 @@ export function eachBackend(title: string, suite: (bench: () => Harness, backend
       let clockOffsetMs = 0;
 
       beforeAll(() => {
-        inner = backend === 'redis'
-          ? createRedisStore(createRedisConnection({ url: TEST_REDIS_URL }))
-          : createMemoryStore({ now: () => Date.now() + clockOffsetMs });
-        const elapse = backend === 'redis'
-          ? (seconds: number) => sleep(seconds * 1000)
-          : async (seconds: number) => { clockOffsetMs += seconds * 1000; };
+        inner =
+          backend === 'redis' ? createRedisStore(createRedisConnection({ url: TEST_REDIS_URL })) : createMemoryStore({ now: () => Date.now() + clockOffsetMs });
+        const elapse =
+          backend === 'redis'
+            ? (seconds: number) => sleep(seconds * 1000)
+            : async (seconds: number) => {
+                clockOffsetMs += seconds * 1000;
+              };
         harness = createHarness(inner, prefix, elapse);
       });
       afterAll(async () => {
@@ -180,7 +229,10 @@ export async function refused(promise: Promise<unknown>, code: WebAuthnErrorCode
   } catch (error) {
     caught = error;
   }
-  assert.ok(caught instanceof WebAuthnError, `expected WebAuthnError ${code}, got ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`);
+  assert.ok(
+    caught instanceof WebAuthnError,
+    `expected WebAuthnError ${code}, got ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`,
+  );
   assert.equal(caught.code, code, `expected code ${code}, got ${caught.code}: ${caught.message}`);
   if (message) assert.match(caught.message, message);
   return caught;

@@ -39,7 +39,15 @@ function authData(options: { flags: number; extra?: Uint8Array; length?: number 
 }
 
 function attestationObject(authenticatorData: Uint8Array): string {
-  return b64(encodeCbor(new Map<string, string | Uint8Array | Map<string, number>>([['fmt', 'none'], ['attStmt', new Map()], ['authData', authenticatorData]])));
+  return b64(
+    encodeCbor(
+      new Map<string, string | Uint8Array | Map<string, number>>([
+        ['fmt', 'none'],
+        ['attStmt', new Map()],
+        ['authData', authenticatorData],
+      ]),
+    ),
+  );
 }
 
 /** [what, how to spoil a valid registration response] */
@@ -70,22 +78,90 @@ const registrationCases: [string, (valid: Json) => unknown][] = [
   ['clientDataJSON a JSON array', (valid) => withField(valid, 'response.clientDataJSON', clientData(['webauthn.create']))],
   ['clientDataJSON JSON null', (valid) => withField(valid, 'response.clientDataJSON', clientData(null))],
   ['clientDataJSON without challenge', (valid) => withField(valid, 'response.clientDataJSON', clientData({ type: 'webauthn.create', origin: ORIGIN }))],
-  ['clientDataJSON with a numeric challenge', (valid) => withField(valid, 'response.clientDataJSON', clientData({ type: 'webauthn.create', challenge: 1, origin: ORIGIN }))],
+  [
+    'clientDataJSON with a numeric challenge',
+    (valid) => withField(valid, 'response.clientDataJSON', clientData({ type: 'webauthn.create', challenge: 1, origin: ORIGIN })),
+  ],
   ['attestationObject missing', (valid) => withField(valid, 'response.attestationObject', DELETE)],
   ['attestationObject not base64url', (valid) => withField(valid, 'response.attestationObject', 'o3Nm~dA==')],
   ['attestationObject bad CBOR (reserved bytes)', (valid) => withField(valid, 'response.attestationObject', b64(Uint8Array.of(0xfc, 0xfd, 0xfe)))],
-  ['attestationObject truncated CBOR', (valid) => withField(valid, 'response.attestationObject', b64(Buffer.from((valid.response as Json).attestationObject as string, 'base64url').subarray(0, 40)))],
+  [
+    'attestationObject truncated CBOR',
+    (valid) =>
+      withField(valid, 'response.attestationObject', b64(Buffer.from((valid.response as Json).attestationObject as string, 'base64url').subarray(0, 40))),
+  ],
   ['attestationObject a CBOR array', (valid) => withField(valid, 'response.attestationObject', b64(encodeCbor(['none', new Map(), new Uint8Array(37)])))],
   ['attestationObject a CBOR text', (valid) => withField(valid, 'response.attestationObject', b64(encodeCbor('attestation')))],
-  ['attestationObject without authData', (valid) => withField(valid, 'response.attestationObject', b64(encodeCbor(new Map<string, string | Map<string, number>>([['fmt', 'none'], ['attStmt', new Map()]]))))],
-  ['attestationObject with a text authData', (valid) => withField(valid, 'response.attestationObject', b64(encodeCbor(new Map<string, string | Map<string, number>>([['fmt', 'none'], ['attStmt', new Map()], ['authData', 'bytes']]))))],
-  ['attestationObject with a numeric fmt', (valid) => withField(valid, 'response.attestationObject', b64(encodeCbor(new Map<string, number | Uint8Array | Map<string, number>>([['fmt', 1], ['attStmt', new Map()], ['authData', new Uint8Array(37)]]))))],
+  [
+    'attestationObject without authData',
+    (valid) =>
+      withField(
+        valid,
+        'response.attestationObject',
+        b64(
+          encodeCbor(
+            new Map<string, string | Map<string, number>>([
+              ['fmt', 'none'],
+              ['attStmt', new Map()],
+            ]),
+          ),
+        ),
+      ),
+  ],
+  [
+    'attestationObject with a text authData',
+    (valid) =>
+      withField(
+        valid,
+        'response.attestationObject',
+        b64(
+          encodeCbor(
+            new Map<string, string | Map<string, number>>([
+              ['fmt', 'none'],
+              ['attStmt', new Map()],
+              ['authData', 'bytes'],
+            ]),
+          ),
+        ),
+      ),
+  ],
+  [
+    'attestationObject with a numeric fmt',
+    (valid) =>
+      withField(
+        valid,
+        'response.attestationObject',
+        b64(
+          encodeCbor(
+            new Map<string, number | Uint8Array | Map<string, number>>([
+              ['fmt', 1],
+              ['attStmt', new Map()],
+              ['authData', new Uint8Array(37)],
+            ]),
+          ),
+        ),
+      ),
+  ],
   ['authData of 10 bytes', (valid) => withField(valid, 'response.attestationObject', attestationObject(new Uint8Array(10)))],
-  ['authData without attested credential data', (valid) => withField(valid, 'response.attestationObject', attestationObject(authData({ flags: FLAG_UP | FLAG_UV })))],
-  ['authData with AT set but truncated credential data', (valid) => withField(valid, 'response.attestationObject', attestationObject(authData({ flags: FLAG_UP | FLAG_UV | FLAG_AT, extra: new Uint8Array(20) })))],
-  ['authData with leftover bytes', (valid) => withField(valid, 'response.attestationObject', attestationObject(new Uint8Array(Buffer.concat([
-    Buffer.from((valid.response as Json).authenticatorData as string, 'base64url'), Buffer.from([1, 2, 3]),
-  ]))))],
+  [
+    'authData without attested credential data',
+    (valid) => withField(valid, 'response.attestationObject', attestationObject(authData({ flags: FLAG_UP | FLAG_UV }))),
+  ],
+  [
+    'authData with AT set but truncated credential data',
+    (valid) => withField(valid, 'response.attestationObject', attestationObject(authData({ flags: FLAG_UP | FLAG_UV | FLAG_AT, extra: new Uint8Array(20) }))),
+  ],
+  [
+    'authData with leftover bytes',
+    (valid) =>
+      withField(
+        valid,
+        'response.attestationObject',
+        attestationObject(
+          new Uint8Array(Buffer.concat([Buffer.from((valid.response as Json).authenticatorData as string, 'base64url'), Buffer.from([1, 2, 3])])),
+        ),
+      ),
+  ],
   ['transports not an array', (valid) => withField(valid, 'response.transports', 'usb')],
   ['transports with a number', (valid) => withField(valid, 'response.transports', ['usb', 7])],
   ['transports with markup', (valid) => withField(valid, 'response.transports', ['<script>'])],
@@ -109,13 +185,30 @@ const authenticationCases: [string, (valid: Json) => unknown][] = [
   ['clientDataJSON a number', (valid) => withField(valid, 'response.clientDataJSON', 1)],
   ['clientDataJSON not base64url', (valid) => withField(valid, 'response.clientDataJSON', 'eyJ0eXBlIjoi d2ViYXV0aG4uZ2V0In0')],
   ['clientDataJSON not JSON', (valid) => withField(valid, 'response.clientDataJSON', b64('{"type":"webauthn.get",'))],
-  ['clientDataJSON with an origin object', (valid) => withField(valid, 'response.clientDataJSON', clientData({ type: 'webauthn.get', challenge: 'AAAA', origin: { href: ORIGIN } }))],
+  [
+    'clientDataJSON with an origin object',
+    (valid) => withField(valid, 'response.clientDataJSON', clientData({ type: 'webauthn.get', challenge: 'AAAA', origin: { href: ORIGIN } })),
+  ],
   ['authenticatorData missing', (valid) => withField(valid, 'response.authenticatorData', DELETE)],
   ['authenticatorData not base64url', (valid) => withField(valid, 'response.authenticatorData', '..')],
   ['authenticatorData of 36 bytes', (valid) => withField(valid, 'response.authenticatorData', b64(new Uint8Array(36)))],
-  ['authenticatorData with leftover bytes', (valid) => withField(valid, 'response.authenticatorData', b64(Buffer.concat([Buffer.from((valid.response as Json).authenticatorData as string, 'base64url'), Buffer.from([0])])))],
-  ['authenticatorData with AT set and garbage credential data', (valid) => withField(valid, 'response.authenticatorData', b64(authData({ flags: FLAG_UP | FLAG_UV | FLAG_AT, extra: new Uint8Array(18).fill(0xff) })))],
-  ['authenticatorData announcing extensions with bad CBOR', (valid) => withField(valid, 'response.authenticatorData', b64(authData({ flags: FLAG_UP | FLAG_UV | 0x80, extra: Uint8Array.of(0xff, 0xff) })))],
+  [
+    'authenticatorData with leftover bytes',
+    (valid) =>
+      withField(
+        valid,
+        'response.authenticatorData',
+        b64(Buffer.concat([Buffer.from((valid.response as Json).authenticatorData as string, 'base64url'), Buffer.from([0])])),
+      ),
+  ],
+  [
+    'authenticatorData with AT set and garbage credential data',
+    (valid) => withField(valid, 'response.authenticatorData', b64(authData({ flags: FLAG_UP | FLAG_UV | FLAG_AT, extra: new Uint8Array(18).fill(0xff) }))),
+  ],
+  [
+    'authenticatorData announcing extensions with bad CBOR',
+    (valid) => withField(valid, 'response.authenticatorData', b64(authData({ flags: FLAG_UP | FLAG_UV | 0x80, extra: Uint8Array.of(0xff, 0xff) }))),
+  ],
   ['signature missing', (valid) => withField(valid, 'response.signature', DELETE)],
   ['signature empty', (valid) => withField(valid, 'response.signature', '')],
   ['signature not base64url', (valid) => withField(valid, 'response.signature', 'MEUCIQ+/==')],
@@ -132,7 +225,10 @@ async function assertMalformed(promise: Promise<unknown>, what: string): Promise
   } catch (error) {
     caught = error;
   }
-  assert.ok(caught instanceof WebAuthnError, `${what}: expected WebAuthnError malformed, got ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`);
+  assert.ok(
+    caught instanceof WebAuthnError,
+    `${what}: expected WebAuthnError malformed, got ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`,
+  );
   assert.equal(caught.code, 'malformed', `${what}: expected malformed, got ${caught.code}: ${caught.message}`);
   assert.match(caught.message, /^webauthn malformed: expected /);
   if (process.env.SHOW_MALFORMED) console.error(`${what} → ${caught.message}`);

@@ -56,7 +56,15 @@ function file(name: string, text: string): string {
 
 /** Runs `npm run mds -- …` as an operator would (without npm). */
 function mdsCommand(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, KEYS_DIR: keysDir, NODE_ENV: 'test', USER: 'iam-operator', AUDIT_LOG_FILE: join(dir, 'audit-mirror.jsonl') };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: prefix,
+    KEYS_DIR: keysDir,
+    NODE_ENV: 'test',
+    USER: 'iam-operator',
+    AUDIT_LOG_FILE: join(dir, 'audit-mirror.jsonl'),
+  };
   delete env.SUDO_USER;
   return new Promise((resolve) => {
     execFile(process.execPath, ['src/admin/mds-cli.ts', ...args], { encoding: 'utf8', env }, (error, stdout, stderr) => {
@@ -149,10 +157,16 @@ describe('npm run mds', () => {
     assert.match(next.stdout, /loaded BLOB no\. 6 .*replacing no\. 5/);
 
     const events = (await auditEvents()).filter((event) => event.details?.action === 'mds-import');
-    assert.deepEqual(events.map((event) => [event.outcome, event.details?.no ?? null]), [
-      ...Array.from({ length: 9 }, () => ['failure', null]), // the refusals of the first test that reached the store
-      ['success', 5], ['failure', null], ['info', 5], ['success', 6],
-    ]);
+    assert.deepEqual(
+      events.map((event) => [event.outcome, event.details?.no ?? null]),
+      [
+        ...Array.from({ length: 9 }, () => ['failure', null]), // the refusals of the first test that reached the store
+        ['success', 5],
+        ['failure', null],
+        ['info', 5],
+        ['success', 6],
+      ],
+    );
     assert.equal(events.at(-1)?.details?.operator, 'iam-operator');
   });
 

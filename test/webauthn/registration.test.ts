@@ -15,7 +15,6 @@ import { eachBackend, ORIGIN, RP_ID, uniqueIdNat, type Harness, refused } from '
 const YUBIKEY_5_NFC = '2fc0579f-8113-47ea-b116-bb5a8db9202a';
 const GOOGLE_PASSWORD_MANAGER = 'ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4';
 
-
 async function start(h: Harness, idNat: string) {
   const ceremonyKey = h.ceremonyKey('webauthn-register');
   const options = await createRegistrationOptions(h.deps, { ceremonyKey, idNat, userName: `rpps-${idNat}`, displayName: 'Dr Marie Curie' });
@@ -34,7 +33,10 @@ eachBackend('registration', (bench) => {
     assert.equal(options.user.displayName, 'Dr Marie Curie');
     assert.deepEqual(options.authenticatorSelection, { residentKey: 'required', userVerification: 'required', requireResidentKey: true });
     assert.equal(options.attestation, 'direct');
-    assert.deepEqual(options.pubKeyCredParams.map((p) => p.alg), [-8, -7, -257]);
+    assert.deepEqual(
+      options.pubKeyCredParams.map((p) => p.alg),
+      [-8, -7, -257],
+    );
     assert.equal(options.timeout, 120_000);
     assert.deepEqual(options.excludeCredentials, []);
     assert.match(options.challenge, /^[A-Za-z0-9_-]{43}$/);
@@ -66,7 +68,10 @@ eachBackend('registration', (bench) => {
     assert.equal(credential.blocked, undefined);
     assert.equal(decodeCredentialPublicKey(new Uint8Array(Buffer.from(credential.publicKey, 'base64url'))).get(3), -7);
     assert.deepEqual(await h.deps.credentials.find(credential.id), credential);
-    assert.deepEqual((await h.deps.credentials.listByAccount(idNat)).map((c) => c.id), [credential.id]);
+    assert.deepEqual(
+      (await h.deps.credentials.listByAccount(idNat)).map((c) => c.id),
+      [credential.id],
+    );
     assert.equal(await h.store.get(ceremonyKey), null, 'the challenge is consumed');
   });
 
@@ -88,7 +93,12 @@ eachBackend('registration', (bench) => {
     const h = bench();
     const idNat = uniqueIdNat();
     const phone = createSoftAuthenticator({
-      aaguid: GOOGLE_PASSWORD_MANAGER, backupEligible: true, backedUp: true, counter: 'zero', transports: ['hybrid', 'internal'], attachment: 'platform',
+      aaguid: GOOGLE_PASSWORD_MANAGER,
+      backupEligible: true,
+      backedUp: true,
+      counter: 'zero',
+      transports: ['hybrid', 'internal'],
+      attachment: 'platform',
     });
     const credential = await h.enrol(idNat, phone, '  Mon téléphone  ');
     assert.equal(credential.kind, 'synced-passkey');
@@ -111,7 +121,7 @@ eachBackend('registration', (bench) => {
     assert.equal(blank.name, 'Clé de sécurité');
   });
 
-  test('excludeCredentials lists the account\'s keys (with transports); the authenticator then refuses to enrol twice', async () => {
+  test("excludeCredentials lists the account's keys (with transports); the authenticator then refuses to enrol twice", async () => {
     const h = bench();
     const idNat = uniqueIdNat();
     const key = createSoftAuthenticator({ transports: ['usb', 'nfc'] });
@@ -121,10 +131,13 @@ eachBackend('registration', (bench) => {
     const { options } = await start(h, idNat);
     // Oldest first, ties (two enrolments in one millisecond) by id: compare in id order.
     const byId = <T extends { id: string }>(list: T[]) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
-    assert.deepEqual(byId(options.excludeCredentials ?? []), byId([
-      { id: first.id, transports: ['usb', 'nfc'], type: 'public-key' },
-      { id: second.id, transports: ['usb'], type: 'public-key' },
-    ]));
+    assert.deepEqual(
+      byId(options.excludeCredentials ?? []),
+      byId([
+        { id: first.id, transports: ['usb', 'nfc'], type: 'public-key' },
+        { id: second.id, transports: ['usb'], type: 'public-key' },
+      ]),
+    );
     assert.throws(() => key.register(options, { origin: ORIGIN }), { name: 'InvalidStateError' });
   });
 
@@ -145,7 +158,14 @@ eachBackend('registration', (bench) => {
     ['wrong origin', { origin: 'https://connexion.chu-exemple.fr.evil.example' }, 'verification-failed', /origin/],
     ['http origin', { origin: 'http://connexion.chu-exemple.fr' }, 'verification-failed', /origin/],
     ['wrong rpId', { origin: ORIGIN, rpId: 'evil.example' }, 'verification-failed', /RP ID/],
-    ['wrong challenge', (options) => { options.challenge = Buffer.from('not the challenge we issued').toString('base64url'); }, 'verification-failed', /challenge/],
+    [
+      'wrong challenge',
+      (options) => {
+        options.challenge = Buffer.from('not the challenge we issued').toString('base64url');
+      },
+      'verification-failed',
+      /challenge/,
+    ],
     ['UV flag missing', { origin: ORIGIN, userVerified: false }, 'user-verification-missing', /UV flag/],
     ['UP flag missing', { origin: ORIGIN, userPresent: false }, 'verification-failed', /present/],
     ['client data of an authentication', { origin: ORIGIN, clientData: { type: 'webauthn.get' } }, 'verification-failed', /type/],
@@ -203,7 +223,11 @@ eachBackend('registration', (bench) => {
     const { createAuthenticationOptions } = await import('../../src/webauthn/authentication-options.ts');
     const request = await createAuthenticationOptions(h.deps, { ceremonyKey: authKey });
     const response = createSoftAuthenticator().register({ ...options, challenge: request.challenge }, { origin: ORIGIN });
-    await refused(verifyRegistration(h.deps, { ceremonyKey: authKey, idNat, response }), 'challenge-expired', /got a authentication challenge|got an? authentication challenge/);
+    await refused(
+      verifyRegistration(h.deps, { ceremonyKey: authKey, idNat, response }),
+      'challenge-expired',
+      /got a authentication challenge|got an? authentication challenge/,
+    );
   });
 
   test('wrong account: options made for one account, verified for another → wrong-account, nothing stored', async () => {
@@ -251,7 +275,11 @@ eachBackend('registration', (bench) => {
     const response = createSoftAuthenticator().register(options, { origin: ORIGIN });
     const other = Buffer.from('another credential id').toString('base64url');
     const before = await h.snapshot();
-    await refused(verifyRegistration(h.deps, { ceremonyKey, idNat, response: { ...response, id: other, rawId: other } }), 'verification-failed', /credential id/);
+    await refused(
+      verifyRegistration(h.deps, { ceremonyKey, idNat, response: { ...response, id: other, rawId: other } }),
+      'verification-failed',
+      /credential id/,
+    );
     assert.deepEqual(await h.snapshot(), before);
   });
 
@@ -268,8 +296,13 @@ eachBackend('registration', (bench) => {
 
   test('the soft authenticator signs ES256 as DER and EdDSA raw (what the library verifies)', () => {
     const options = {
-      rp: { id: RP_ID, name: 'x' }, user: { id: 'AAAA', name: 'u', displayName: 'u' }, challenge: 'AAAA',
-      pubKeyCredParams: [{ alg: -7, type: 'public-key' as const }, { alg: -8, type: 'public-key' as const }],
+      rp: { id: RP_ID, name: 'x' },
+      user: { id: 'AAAA', name: 'u', displayName: 'u' },
+      challenge: 'AAAA',
+      pubKeyCredParams: [
+        { alg: -7, type: 'public-key' as const },
+        { alg: -8, type: 'public-key' as const },
+      ],
     };
     const es256 = createSoftAuthenticator({ alg: 'ES256' });
     es256.register(options, { origin: ORIGIN });

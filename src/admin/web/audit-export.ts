@@ -27,7 +27,11 @@ async function write(res: Response, text: string): Promise<boolean> {
   if (res.destroyed) return false;
   if (res.write(text)) return true;
   return new Promise<boolean>((resolve) => {
-    const done = (ok: boolean) => { res.off('drain', onDrain); res.off('close', onClose); resolve(ok); };
+    const done = (ok: boolean) => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
     const onDrain = () => done(true);
     const onClose = () => done(false);
     res.once('drain', onDrain);
@@ -41,12 +45,24 @@ export function getAuditExport(deps: AdminAuditDeps, format: AuditExportFormat):
     if (!adminIdNat) return;
     const { lang: _lang, upto, ...search } = parseQuery(auditExportQuery, req.query);
     const matches = await deps.auditLog.searchAll(auditQueryOf(search), { upto });
-    await deps.audit.record({
-      type: 'admin.action', outcome: 'info', actor: adminIdNat,
-      details: { action: 'audit.export', format, ...search, upto: matches.upto ?? null, results: matches.total },
-    }, req);
-    const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
-    res.status(200).set({ 'cache-control': 'no-store', 'x-audit-events': String(matches.total) }).type(CONTENT_TYPES[format]).attachment(`journal-audit-${stamp}.${format}`);
+    await deps.audit.record(
+      {
+        type: 'admin.action',
+        outcome: 'info',
+        actor: adminIdNat,
+        details: { action: 'audit.export', format, ...search, upto: matches.upto ?? null, results: matches.total },
+      },
+      req,
+    );
+    const stamp = new Date()
+      .toISOString()
+      .replace(/\.\d+Z$/, 'Z')
+      .replace(/[-:]/g, '');
+    res
+      .status(200)
+      .set({ 'cache-control': 'no-store', 'x-audit-events': String(matches.total) })
+      .type(CONTENT_TYPES[format])
+      .attachment(`journal-audit-${stamp}.${format}`);
     const render = (events: AuditEvent[]) => (format === 'csv' ? toCsv(events, { header: false }) : toJsonl(events));
     try {
       if (format === 'csv' && !(await write(res, toCsv([])))) return;

@@ -26,7 +26,12 @@ export type AdminAuditDeps = PortalDeps & { auditLog: AuditLog };
 /** The staff member's idNat, or undefined after answering (sign in, step up); throws 403 for others. */
 export async function requireAdmin(deps: AdminAuditDeps, req: Request, res: Parameters<RequestHandler>[1]): Promise<string | undefined> {
   const returnTo = req.originalUrl.startsWith('/admin/audit') && !req.path.includes('/export.') ? req.originalUrl : '/admin/audit';
-  const session = await requireStaffSession(deps, req, res, { idNats: deps.config.admin.idNats, minLevel: ADMIN_MIN_LEVEL, forbiddenCode: 'forbidden', returnTo });
+  const session = await requireStaffSession(deps, req, res, {
+    idNats: deps.config.admin.idNats,
+    minLevel: ADMIN_MIN_LEVEL,
+    forbiddenCode: 'forbidden',
+    returnTo,
+  });
   return session?.accountId;
 }
 
@@ -67,7 +72,10 @@ export function getAuditSearch(deps: AdminAuditDeps): RequestHandler {
       const result = await deps.auditLog.search(auditQueryOf(search), { limit: AUDIT_PAGE_SIZE, before, after, upto });
       view = viewOf(result, search, localeOf(req));
       const page = before ? { before } : after ? { after } : {};
-      await deps.audit.record({ type: 'admin.action', outcome: 'info', actor: adminIdNat, details: { action: 'audit.search', ...search, ...page, results: result.total } }, req);
+      await deps.audit.record(
+        { type: 'admin.action', outcome: 'info', actor: adminIdNat, details: { action: 'audit.search', ...search, ...page, results: result.total } },
+        req,
+      );
     }
     sendPage(deps.views, req, res, 'admin-audit', { search, searched, view, types: AUDIT_EVENT_TYPES });
   };

@@ -35,7 +35,8 @@ function checkRange(query: { from?: string | undefined; to?: string | undefined 
 }
 
 /** The search page's query. */
-export const auditQuery = z.strictObject({ ...criteria, upto: positionParam, before: positionParam, after: positionParam, lang: langParam })
+export const auditQuery = z
+  .strictObject({ ...criteria, upto: positionParam, before: positionParam, after: positionParam, lang: langParam })
   .superRefine((query, ctx) => {
     checkRange(query, ctx);
     if (query.before && query.after) ctx.addIssue({ code: 'custom', path: ['after'], message: 'query.oneCursor', input: query.after });

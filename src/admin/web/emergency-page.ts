@@ -23,7 +23,12 @@ export const EMERGENCY_PATH = '/admin/emergency';
 export const EMERGENCY_ADMIN_LEVEL = HIGH;
 
 async function requireEmergencyAdmin(deps: PortalDeps, req: Request, res: Response): Promise<PortalSession | undefined> {
-  return requireStaffSession(deps, req, res, { idNats: deps.config.admin.idNats, minLevel: EMERGENCY_ADMIN_LEVEL, forbiddenCode: 'forbidden', returnTo: EMERGENCY_PATH });
+  return requireStaffSession(deps, req, res, {
+    idNats: deps.config.admin.idNats,
+    minLevel: EMERGENCY_ADMIN_LEVEL,
+    forbiddenCode: 'forbidden',
+    returnTo: EMERGENCY_PATH,
+  });
 }
 
 function hoursChoices(max: number): number[] {
@@ -32,9 +37,19 @@ function hoursChoices(max: number): number[] {
 
 function show(deps: PortalDeps, req: Request, res: Response, session: PortalSession, data: Record<string, unknown>, status = 200) {
   res.set('cache-control', 'no-store');
-  sendPage(deps.views, req, res, 'admin-emergency', {
-    csrf: csrfToken(deps.csrfSecret, session.uid), hoursChoices: hoursChoices(deps.config.emergency.validityHours), maxHours: deps.config.emergency.validityHours, ...data,
-  }, status);
+  sendPage(
+    deps.views,
+    req,
+    res,
+    'admin-emergency',
+    {
+      csrf: csrfToken(deps.csrfSecret, session.uid),
+      hoursChoices: hoursChoices(deps.config.emergency.validityHours),
+      maxHours: deps.config.emergency.validityHours,
+      ...data,
+    },
+    status,
+  );
 }
 
 export function getEmergencyPage(deps: PortalDeps): RequestHandler {
@@ -57,13 +72,16 @@ export function postEmergencyCode(deps: PortalDeps): RequestHandler {
       show(deps, req, res, session, { problem: 'idNat' }, 400);
       return;
     }
-    const result = await issueEmergencyCode({
-      codes: createEmergencyCodes(deps.store, deps.keyNames),
-      accountExists: async (id) => (await deps.accounts.find(id)) !== undefined,
-      audit: (event) => deps.audit.record(event, req),
-      warn: (fields, message) => req.log.warn(fields, message),
-      maxHours: deps.config.emergency.validityHours,
-    }, { idNat, hours, issuedBy: session.accountId, via: 'web', now: Date.now() });
+    const result = await issueEmergencyCode(
+      {
+        codes: createEmergencyCodes(deps.store, deps.keyNames),
+        accountExists: async (id) => (await deps.accounts.find(id)) !== undefined,
+        audit: (event) => deps.audit.record(event, req),
+        warn: (fields, message) => req.log.warn(fields, message),
+        maxHours: deps.config.emergency.validityHours,
+      },
+      { idNat, hours, issuedBy: session.accountId, via: 'web', now: Date.now() },
+    );
     if (!result.ok) {
       show(deps, req, res, session, { problem: result.reason, idNat }, 400);
       return;

@@ -11,6 +11,11 @@ export function adminRoutes(deps: AdminAuditDeps): Router {
   router.get('/admin/audit/export.csv', getAuditExport(deps, 'csv'));
   router.get('/admin/audit/export.jsonl', getAuditExport(deps, 'jsonl'));
   router.get(EMERGENCY_PATH, getEmergencyPage(deps));
-  router.post(EMERGENCY_PATH, notReplayable(() => EMERGENCY_PATH), express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 5 }), postEmergencyCode(deps));
+  router.post(
+    EMERGENCY_PATH,
+    notReplayable(() => EMERGENCY_PATH),
+    express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 5 }),
+    postEmergencyCode(deps),
+  );
   return router;
 }

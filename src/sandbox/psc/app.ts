@@ -50,12 +50,22 @@ export function createPscApp(options: PscAppOptions): Express {
   if (options.delegation) {
     const delegation = options.delegation;
     const broker = delegationRoutes({
-      provider, issuer, practitioners, logger, delegation,
+      provider,
+      issuer,
+      practitioners,
+      logger,
+      delegation,
       grantRequested: (details, accountId) => grantRequested(provider, details, accountId),
       // Called per request, once `login` below exists.
       loginPage: (details, notice) => login.loginPage(details, notice),
     });
-    const login = loginRoutes({ provider, issuer, practitioners, logger, delegation: { alias: delegation.alias, label: delegation.label, startUrl: broker.startUrl } });
+    const login = loginRoutes({
+      provider,
+      issuer,
+      practitioners,
+      logger,
+      delegation: { alias: delegation.alias, label: delegation.label, startUrl: broker.startUrl },
+    });
     app.use(broker.router);
     app.use(login);
   } else {

@@ -49,7 +49,8 @@ function send(res: Response, status: number, html: string): void {
 /** The establishment's error, in French, for PSC's login page. */
 function noticeFor(error: string): string {
   if (error === 'access_denied') return 'Vous n’avez pas été connecté par votre établissement. Identifiez-vous avec votre carte CPS ou l’application e-CPS.';
-  if (error === 'unmet_authentication_requirements') return 'Le moyen utilisé dans votre établissement n’est pas accepté par Pro Santé Connect. Identifiez-vous avec votre carte CPS ou l’application e-CPS.';
+  if (error === 'unmet_authentication_requirements')
+    return 'Le moyen utilisé dans votre établissement n’est pas accepté par Pro Santé Connect. Identifiez-vous avec votre carte CPS ou l’application e-CPS.';
   return 'Votre établissement n’a pas pu vous connecter. Identifiez-vous avec votre carte CPS ou l’application e-CPS.';
 }
 
@@ -76,10 +77,17 @@ export function delegationRoutes(options: DelegationRoutesOptions): { router: Ro
       throw err;
     }
   }
-  const lost = (res: Response) => send(res, 400, renderMessagePage({
-    title: 'Demande expirée', heading: 'Cette demande de connexion a expiré ou est introuvable',
-    message: 'Relancez la connexion depuis l’application qui vous a envoyé ici.', kind: 'error',
-  }));
+  const lost = (res: Response) =>
+    send(
+      res,
+      400,
+      renderMessagePage({
+        title: 'Demande expirée',
+        heading: 'Cette demande de connexion a expiré ou est introuvable',
+        message: 'Relancez la connexion depuis l’application qui vous a envoyé ici.',
+        kind: 'error',
+      }),
+    );
   const purge = () => {
     const now = Date.now();
     for (const [k, v] of states) if (v.expiresAt < now) states.delete(k);
@@ -101,8 +109,12 @@ export function delegationRoutes(options: DelegationRoutesOptions): { router: Ro
       const verifier = client.randomPKCECodeVerifier();
       states.set(state, { uid: details.uid, nonce, verifier, expiresAt: Date.now() + STATE_TTL_MS });
       const target = client.buildAuthorizationUrl(config, {
-        redirect_uri: redirectUri, scope: 'openid', state, nonce,
-        code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+        redirect_uri: redirectUri,
+        scope: 'openid',
+        state,
+        nonce,
+        code_challenge: await client.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
       });
       logger.info({ interaction: details.uid, idp: delegation.alias }, 'PSC simulator: sign-in delegated to the establishment');
       res.redirect(303, target.href);
@@ -125,7 +137,10 @@ export function delegationRoutes(options: DelegationRoutesOptions): { router: Ro
       const details = saved && saved.expiresAt > Date.now() && saved.uid === req.params.uid ? await interaction(req, res, saved.uid) : undefined;
       if (!saved || !details) return lost(res);
       if (typeof req.query.error === 'string') {
-        logger.info({ interaction: details.uid, error: req.query.error, error_description: req.query.error_description }, 'PSC simulator: the establishment answered with an error');
+        logger.info(
+          { interaction: details.uid, error: req.query.error, error_description: req.query.error_description },
+          'PSC simulator: the establishment answered with an error',
+        );
         return send(res, 200, options.loginPage(details, noticeFor(req.query.error)));
       }
       const config = await idp.config();
@@ -133,16 +148,28 @@ export function delegationRoutes(options: DelegationRoutesOptions): { router: Ro
       try {
         const query = req.originalUrl.slice(req.originalUrl.indexOf('?'));
         tokens = await client.authorizationCodeGrant(config, new URL(`${redirectUri}${query}`), {
-          pkceCodeVerifier: saved.verifier, expectedState: String(req.query.state), expectedNonce: saved.nonce, idTokenExpected: true,
+          pkceCodeVerifier: saved.verifier,
+          expectedState: String(req.query.state),
+          expectedNonce: saved.nonce,
+          idTokenExpected: true,
         });
       } catch (err) {
-        logger.warn({ interaction: details.uid, detail: (err as Error).message }, 'PSC simulator: the establishment\'s answer failed verification');
+        logger.warn({ interaction: details.uid, detail: (err as Error).message }, "PSC simulator: the establishment's answer failed verification");
         return send(res, 200, options.loginPage(details, noticeFor('invalid_response')));
       }
       const checked = delegatedLogin(tokens.claims() as Record<string, unknown>);
       if (!checked.ok) {
         logger.warn({ interaction: details.uid, reason: checked.reason }, 'PSC simulator: delegated sign-in refused');
-        return send(res, 403, renderMessagePage({ title: 'Authentification insuffisante', heading: 'Pro Santé Connect ne peut pas accepter cette connexion', message: checked.reason, kind: 'error' }));
+        return send(
+          res,
+          403,
+          renderMessagePage({
+            title: 'Authentification insuffisante',
+            heading: 'Pro Santé Connect ne peut pas accepter cette connexion',
+            message: checked.reason,
+            kind: 'error',
+          }),
+        );
       }
       logins.set(details.uid, { ...checked.login, expiresAt: Date.now() + STATE_TTL_MS });
       res.redirect(303, pagePath(details.uid));
@@ -153,7 +180,12 @@ export function delegationRoutes(options: DelegationRoutesOptions): { router: Ro
 
   function pairingPage(details: Interaction, expired: boolean, error?: string) {
     return renderPage('delegation-pair', {
-      title: 'Appairage du compte', issuer, action: pagePath(details.uid), label: delegation.label, expired, error,
+      title: 'Appairage du compte',
+      issuer,
+      action: pagePath(details.uid),
+      label: delegation.label,
+      expired,
+      error,
       practitioners: practitioners.map((p, i) => ({ id: `praticien-${i}`, idNat: p.idNat, name: `${p.given_name} ${p.family_name}`.trim(), checked: i === 0 })),
       means: MEANS.map((m, i) => ({ id: m.id, label: m.label, checked: i === 0 })),
     });
@@ -167,48 +199,60 @@ export function delegationRoutes(options: DelegationRoutesOptions): { router: Ro
       const pairing = pairings.find(login.tid, login.oid);
       if (!pairing || pairing.expired) return send(res, 200, pairingPage(details, Boolean(pairing?.expired)));
       const practitioner = practitioners.find((p) => pscSubject(p) === pairing.pscSub);
-      send(res, 200, renderPage('delegation-confirm', {
-        title: 'Confirmer la connexion', issuer, action: pagePath(details.uid), label: delegation.label,
-        name: practitioner ? `${practitioner.given_name} ${practitioner.family_name}`.trim() : pairing.pscSub,
-        pairedOn: new Date(pairing.pairedAt).toLocaleDateString('fr-FR', { timeZone: 'Europe/Paris' }),
-      }));
+      send(
+        res,
+        200,
+        renderPage('delegation-confirm', {
+          title: 'Confirmer la connexion',
+          issuer,
+          action: pagePath(details.uid),
+          label: delegation.label,
+          name: practitioner ? `${practitioner.given_name} ${practitioner.family_name}`.trim() : pairing.pscSub,
+          pairedOn: new Date(pairing.pairedAt).toLocaleDateString('fr-FR', { timeZone: 'Europe/Paris' }),
+        }),
+      );
     } catch (err) {
       next(err);
     }
   });
 
-  router.post(`${INTERACTION_PATH}/:uid/delegation`, express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 }), async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      const details = await interaction(req, res, req.params.uid);
-      const login = details && logins.get(details.uid);
-      if (!details || !login) return lost(res);
-      const body = req.body as Record<string, unknown>;
-      const pairing = pairings.find(login.tid, login.oid);
-      let pscSub: string;
-      if (body.action === 'other') {
+  router.post(
+    `${INTERACTION_PATH}/:uid/delegation`,
+    express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 }),
+    async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        const details = await interaction(req, res, req.params.uid);
+        const login = details && logins.get(details.uid);
+        if (!details || !login) return lost(res);
+        const body = req.body as Record<string, unknown>;
+        const pairing = pairings.find(login.tid, login.oid);
+        let pscSub: string;
+        if (body.action === 'other') {
+          logins.delete(details.uid);
+          return send(res, 200, options.loginPage(details, 'Identifiez-vous avec votre carte CPS ou l’application e-CPS.'));
+        }
+        if (body.action === 'pair') {
+          const practitioner = practitioners.find((p) => p.idNat === body.practitioner);
+          const means = MEANS.find((m) => m.id === body.means);
+          if (!practitioner || !means)
+            return send(res, 400, pairingPage(details, Boolean(pairing?.expired), 'Choisissez le professionnel et le moyen (carte CPS ou e-CPS).'));
+          pscSub = pscSubject(practitioner);
+          pairings.pair(login.tid, login.oid, pscSub);
+          logger.info({ interaction: details.uid, idNat: practitioner.idNat, means: means.id }, 'PSC simulator: account paired');
+        } else if (body.action === 'confirm' && pairing && !pairing.expired) {
+          pscSub = pairing.pscSub;
+        } else {
+          return res.redirect(303, pagePath(details.uid));
+        }
         logins.delete(details.uid);
-        return send(res, 200, options.loginPage(details, 'Identifiez-vous avec votre carte CPS ou l’application e-CPS.'));
+        const grantId = await options.grantRequested(details, pscSub);
+        const result = { login: { accountId: pscSub, acr: login.acr, amr: [`authMode:${AUTH_MODE_DELEGATION}`, ...login.amr] }, consent: { grantId } };
+        await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
+      } catch (err) {
+        next(err);
       }
-      if (body.action === 'pair') {
-        const practitioner = practitioners.find((p) => p.idNat === body.practitioner);
-        const means = MEANS.find((m) => m.id === body.means);
-        if (!practitioner || !means) return send(res, 400, pairingPage(details, Boolean(pairing?.expired), 'Choisissez le professionnel et le moyen (carte CPS ou e-CPS).'));
-        pscSub = pscSubject(practitioner);
-        pairings.pair(login.tid, login.oid, pscSub);
-        logger.info({ interaction: details.uid, idNat: practitioner.idNat, means: means.id }, 'PSC simulator: account paired');
-      } else if (body.action === 'confirm' && pairing && !pairing.expired) {
-        pscSub = pairing.pscSub;
-      } else {
-        return res.redirect(303, pagePath(details.uid));
-      }
-      logins.delete(details.uid);
-      const grantId = await options.grantRequested(details, pscSub);
-      const result = { login: { accountId: pscSub, acr: login.acr, amr: [`authMode:${AUTH_MODE_DELEGATION}`, ...login.amr] }, consent: { grantId } };
-      await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
-    } catch (err) {
-      next(err);
-    }
-  });
+    },
+  );
 
   return { router, startUrl, alias: delegation.alias };
 }

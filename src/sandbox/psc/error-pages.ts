@@ -7,12 +7,18 @@ import type { SimulatorLogger } from './logger.ts';
 import { PAGE_CSP, renderMessagePage } from './views.ts';
 
 export function notFound(_req: Request, res: Response): void {
-  res.status(404).set('Content-Security-Policy', PAGE_CSP).type('html').send(renderMessagePage({
-    title: 'Page introuvable',
-    heading: 'Page introuvable',
-    message: 'Cette adresse n’existe pas sur le simulateur Pro Santé Connect.',
-    kind: 'error',
-  }));
+  res
+    .status(404)
+    .set('Content-Security-Policy', PAGE_CSP)
+    .type('html')
+    .send(
+      renderMessagePage({
+        title: 'Page introuvable',
+        heading: 'Page introuvable',
+        message: 'Cette adresse n’existe pas sur le simulateur Pro Santé Connect.',
+        kind: 'error',
+      }),
+    );
 }
 
 export function errorHandler(logger: SimulatorLogger) {
@@ -25,13 +31,20 @@ export function errorHandler(logger: SimulatorLogger) {
       res.end();
       return;
     }
-    res.status(clientError ? status : 500).set('Content-Security-Policy', PAGE_CSP).set('Cache-Control', 'no-store').type('html').send(renderMessagePage({
-      title: 'Erreur',
-      heading: clientError ? 'Requête invalide' : 'Erreur interne du simulateur',
-      message: clientError
-        ? 'La requête envoyée au simulateur Pro Santé Connect est invalide. Relancez la connexion depuis l’application.'
-        : 'Le simulateur Pro Santé Connect a rencontré une erreur. Relancez la connexion ; si le problème persiste, consultez ses journaux.',
-      kind: 'error',
-    }));
+    res
+      .status(clientError ? status : 500)
+      .set('Content-Security-Policy', PAGE_CSP)
+      .set('Cache-Control', 'no-store')
+      .type('html')
+      .send(
+        renderMessagePage({
+          title: 'Erreur',
+          heading: clientError ? 'Requête invalide' : 'Erreur interne du simulateur',
+          message: clientError
+            ? 'La requête envoyée au simulateur Pro Santé Connect est invalide. Relancez la connexion depuis l’application.'
+            : 'Le simulateur Pro Santé Connect a rencontré une erreur. Relancez la connexion ; si le problème persiste, consultez ses journaux.',
+          kind: 'error',
+        }),
+      );
   };
 }

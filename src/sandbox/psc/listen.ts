@@ -57,8 +57,13 @@ export async function listen(handler: http.RequestListener, port: number, host: 
 
 /** Closes the servers, dropping keep-alive connections. */
 export async function closeAll(servers: readonly Server[]): Promise<void> {
-  await Promise.all(servers.map((server) => new Promise<void>((resolve, reject) => {
-    server.close((err) => (err ? reject(err) : resolve()));
-    server.closeAllConnections();
-  })));
+  await Promise.all(
+    servers.map(
+      (server) =>
+        new Promise<void>((resolve, reject) => {
+          server.close((err) => (err ? reject(err) : resolve()));
+          server.closeAllConnections();
+        }),
+    ),
+  );
 }

@@ -10,12 +10,9 @@ import type { Practitioner } from './practitioners.ts';
 export const LOGIN_FIELDS = ['action', 'practitioner', 'means', 'forceAcr', 'forceAuthMode'] as const;
 
 export type LoginSubmission =
-  | { action: 'refuse' }
-  | { action: 'login'; practitioner: Practitioner; means: Means; forceAcr: Acr | ''; forceAuthMode: AuthModeOverride };
+  { action: 'refuse' } | { action: 'login'; practitioner: Practitioner; means: Means; forceAcr: Acr | ''; forceAuthMode: AuthModeOverride };
 
-export type ParsedLoginForm =
-  | { ok: true; submission: LoginSubmission }
-  | { ok: false; error: string; values: LoginFormValues };
+export type ParsedLoginForm = { ok: true; submission: LoginSubmission } | { ok: false; error: string; values: LoginFormValues };
 
 function field(body: Record<string, unknown>, name: string): string | undefined | null {
   const value = body[name];

@@ -31,12 +31,16 @@ function sendPage(res: Response, status: number, html: string): void {
 }
 
 function sendInteractionLost(res: Response): void {
-  sendPage(res, 400, renderMessagePage({
-    title: 'Demande expirée',
-    heading: 'Cette demande de connexion a expiré ou est introuvable',
-    message: 'Relancez la connexion depuis l’application qui vous a envoyé ici.',
-    kind: 'error',
-  }));
+  sendPage(
+    res,
+    400,
+    renderMessagePage({
+      title: 'Demande expirée',
+      heading: 'Cette demande de connexion a expiré ou est introuvable',
+      message: 'Relancez la connexion depuis l’application qui vous a envoyé ici.',
+      kind: 'error',
+    }),
+  );
 }
 
 /**
@@ -48,7 +52,9 @@ export async function grantRequested(provider: Provider, details: Interaction, a
   const found = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
   const existing = found?.accountId === accountId ? found : undefined;
   const grant = existing ?? new provider.Grant({ accountId, clientId });
-  const requested = String(details.params.scope ?? '').split(' ').filter((s) => GRANTABLE_SCOPES.has(s));
+  const requested = String(details.params.scope ?? '')
+    .split(' ')
+    .filter((s) => GRANTABLE_SCOPES.has(s));
   grant.addOIDCScope(requested.join(' '));
   const missingClaims = details.prompt.details.missingOIDCClaims;
   if (Array.isArray(missingClaims) && missingClaims.length) grant.addOIDCClaims(missingClaims.map(String));
@@ -118,7 +124,8 @@ export function loginRoutes(options: LoginRoutesOptions): Router & { loginPage: 
       if (submission.action === 'refuse') {
         logger.info({ interaction: details.uid, client_id: details.params.client_id }, 'PSC simulator: login refused');
         return await provider.interactionFinished(
-          req, res,
+          req,
+          res,
           { error: 'access_denied', error_description: 'Le professionnel de santé a refusé la connexion.' },
           { mergeWithLastSubmission: false },
         );
@@ -127,7 +134,13 @@ export function loginRoutes(options: LoginRoutesOptions): Router & { loginPage: 
       const login = loginResult(submission.practitioner, outcome);
       const grantId = await grantRequested(provider, details, login.accountId);
       logger.info(
-        { interaction: details.uid, client_id: details.params.client_id, idNat: submission.practitioner.idNat, acr: outcome.acr, authMode: outcome.authMode ?? '(absent)' },
+        {
+          interaction: details.uid,
+          client_id: details.params.client_id,
+          idNat: submission.practitioner.idNat,
+          acr: outcome.acr,
+          authMode: outcome.authMode ?? '(absent)',
+        },
         'PSC simulator: practitioner signed in',
       );
       await provider.interactionFinished(req, res, { login, consent: { grantId } }, { mergeWithLastSubmission: false });

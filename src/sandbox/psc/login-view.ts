@@ -75,10 +75,9 @@ export function renderLoginPage(input: LoginPageInput): string {
       checked: p.idNat === selectedPractitioner,
     })),
     means: MEANS.map((m) => ({ ...m, checked: m.id === selectedMeans })),
-    acrOptions: [
-      { value: '', label: 'Selon le moyen choisi (carte : eidas3, e-CPS : eidas2)' },
-      ...ACR_VALUES.map((v) => ({ value: v, label: v })),
-    ].map((o) => ({ ...o, selected: o.value === (values.forceAcr ?? '') })),
+    acrOptions: [{ value: '', label: 'Selon le moyen choisi (carte : eidas3, e-CPS : eidas2)' }, ...ACR_VALUES.map((v) => ({ value: v, label: v }))].map(
+      (o) => ({ ...o, selected: o.value === (values.forceAcr ?? '') }),
+    ),
     authModeOptions: [
       { value: '', label: 'Selon le moyen choisi' },
       { value: 'unknown', label: 'Valeur inconnue (OTHER)' },

@@ -33,7 +33,13 @@ export interface Means {
 
 export const MEANS: readonly Means[] = [
   { id: 'card', label: 'Carte CPS', hint: 'Carte professionnelle de santé et code PIN (niveau eidas3).', authMode: AUTH_MODE_CARD, acr: 'eidas3' },
-  { id: 'ecps', label: 'Application e-CPS', hint: 'Validation sur le téléphone avec l’application e-CPS (niveau eidas2).', authMode: AUTH_MODE_ECPS, acr: 'eidas2' },
+  {
+    id: 'ecps',
+    label: 'Application e-CPS',
+    hint: 'Validation sur le téléphone avec l’application e-CPS (niveau eidas2).',
+    authMode: AUTH_MODE_ECPS,
+    acr: 'eidas2',
+  },
 ];
 
 /** Tester overrides of the advanced options. */

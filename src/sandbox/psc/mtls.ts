@@ -26,15 +26,20 @@ function peerCertificate(ctx: KoaContextWithOIDC): X509Certificate | undefined {
 /** `\,` → `,` and `\C3\A9` → `é` (RFC 4514 escapes, which Node also uses for commas). */
 function unescapeValue(value: string): string {
   return value.replace(/((?:\\[0-9a-fA-F]{2})+)|\\(.)/g, (_, hex: string | undefined, char: string | undefined) =>
-    (hex ? Buffer.from(hex.replaceAll('\\', ''), 'hex').toString('utf8') : char!));
+    hex ? Buffer.from(hex.replaceAll('\\', ''), 'hex').toString('utf8') : char!,
+  );
 }
 
 /** One RDN as `TYPE=value[+TYPE=value]`: types upper-cased, values unescaped, multi-valued RDNs sorted. */
 function normalizeRdn(rdn: string): string {
-  return rdn.split(/\s*(?<!\\)\+\s*/).map((ava) => {
-    const at = ava.indexOf('=');
-    return `${ava.slice(0, at).trim().toUpperCase()}=${unescapeValue(ava.slice(at + 1).trim())}`;
-  }).sort().join('+');
+  return rdn
+    .split(/\s*(?<!\\)\+\s*/)
+    .map((ava) => {
+      const at = ava.indexOf('=');
+      return `${ava.slice(0, at).trim().toUpperCase()}=${unescapeValue(ava.slice(at + 1).trim())}`;
+    })
+    .sort()
+    .join('+');
 }
 
 /**

@@ -7,9 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 /** Default fixture, `config/sandbox/psc-practitioners.json` at the repository root. */
-export const DEFAULT_PRACTITIONERS_FILE = fileURLToPath(
-  new URL('../../../config/sandbox/psc-practitioners.json', import.meta.url),
-);
+export const DEFAULT_PRACTITIONERS_FILE = fileURLToPath(new URL('../../../config/sandbox/psc-practitioners.json', import.meta.url));
 
 const code = z.string(); // PSC sends "" for an absent code: empty strings are allowed
 const required = (what: string) => z.string().min(1, `expected ${what}, received an empty string`);
@@ -73,7 +71,10 @@ export class PractitionerFixtureError extends Error {
 }
 
 function formatPath(path: PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
 }
 
 /** Validates already-parsed fixture content (exported for tests). */
@@ -81,7 +82,10 @@ export function parsePractitioners(content: unknown, file = '<inline>'): Practit
   const top = fixtureSchema.safeParse(content);
   if (!top.success) {
     const issue = top.error.issues[0];
-    throw new PractitionerFixtureError(file, `${formatPath(issue?.path ?? []) || '(root)'}: ${issue?.message ?? 'invalid'} (expected { "practitioners": [ … ] })`);
+    throw new PractitionerFixtureError(
+      file,
+      `${formatPath(issue?.path ?? []) || '(root)'}: ${issue?.message ?? 'invalid'} (expected { "practitioners": [ … ] })`,
+    );
   }
   const seenIdNat = new Set<string>();
   const seenUuid = new Set<string>();
@@ -94,7 +98,8 @@ export function parsePractitioners(content: unknown, file = '<inline>'): Practit
       throw new PractitionerFixtureError(file, `${where}: ${details}`);
     }
     if (seenIdNat.has(parsed.data.idNat)) throw new PractitionerFixtureError(file, `${where}: idNat is used by an earlier entry; expected unique national ids`);
-    if (seenUuid.has(parsed.data.uuid)) throw new PractitionerFixtureError(file, `${where}: uuid is used by an earlier entry; expected one uuid per practitioner`);
+    if (seenUuid.has(parsed.data.uuid))
+      throw new PractitionerFixtureError(file, `${where}: uuid is used by an earlier entry; expected one uuid per practitioner`);
     seenIdNat.add(parsed.data.idNat);
     seenUuid.add(parsed.data.uuid);
     return parsed.data;

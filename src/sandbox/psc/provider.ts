@@ -23,16 +23,19 @@ export type PscClient = {
   client_id: string;
   redirect_uris: string[];
   post_logout_redirect_uris?: string[];
-} & ({
-  client_secret: string;
-  /** Default `client_secret_basic`. */
-  token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post';
-} | {
-  /** Mutual TLS (RFC 8705): needs the simulator's `tls` option. */
-  token_endpoint_auth_method: 'tls_client_auth';
-  /** Subject DN the client certificate must have, RFC 4514 (e.g. `CN=hospiconnect,O=CH Exemple,C=FR`). */
-  tls_client_auth_subject_dn: string;
-});
+} & (
+  | {
+      client_secret: string;
+      /** Default `client_secret_basic`. */
+      token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post';
+    }
+  | {
+      /** Mutual TLS (RFC 8705): needs the simulator's `tls` option. */
+      token_endpoint_auth_method: 'tls_client_auth';
+      /** Subject DN the client certificate must have, RFC 4514 (e.g. `CN=hospiconnect,O=CH Exemple,C=FR`). */
+      tls_client_auth_subject_dn: string;
+    }
+);
 
 /** Lifetimes in seconds, as on PSC (access 2 min, refresh 30 min; the session: PSC_SESSION). */
 export const PSC_TTL = {
@@ -158,33 +161,45 @@ export function createPscProvider(options: CreatePscProviderOptions): Provider {
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: (ctx, form) => {
-          page(ctx, 200, renderMessagePage({
-            title: 'Déconnexion',
-            heading: 'Se déconnecter de Pro Santé Connect ?',
-            message: 'Vous allez fermer votre session Pro Santé Connect (simulée) sur ce navigateur.',
-            kind: 'info',
-            trustedFormHtml: form,
-            formId: 'op.logoutForm',
-          }));
+          page(
+            ctx,
+            200,
+            renderMessagePage({
+              title: 'Déconnexion',
+              heading: 'Se déconnecter de Pro Santé Connect ?',
+              message: 'Vous allez fermer votre session Pro Santé Connect (simulée) sur ce navigateur.',
+              kind: 'info',
+              trustedFormHtml: form,
+              formId: 'op.logoutForm',
+            }),
+          );
         },
         postLogoutSuccessSource: (ctx) => {
-          page(ctx, 200, renderMessagePage({
-            title: 'Déconnecté',
-            heading: 'Vous êtes déconnecté',
-            message: 'Votre session Pro Santé Connect (simulée) est fermée.',
-            kind: 'info',
-          }));
+          page(
+            ctx,
+            200,
+            renderMessagePage({
+              title: 'Déconnecté',
+              heading: 'Vous êtes déconnecté',
+              message: 'Votre session Pro Santé Connect (simulée) est fermée.',
+              kind: 'info',
+            }),
+          );
         },
       },
     },
     renderError: (ctx, out) => {
-      page(ctx, ctx.status >= 400 ? ctx.status : 400, renderMessagePage({
-        title: 'Erreur',
-        heading: 'La demande de connexion est invalide',
-        message: 'Pro Santé Connect (simulé) ne peut pas traiter cette demande. Relancez la connexion depuis l’application.',
-        kind: 'error',
-        detail: [out.error, out.error_description].filter(Boolean).join(' — '),
-      }));
+      page(
+        ctx,
+        ctx.status >= 400 ? ctx.status : 400,
+        renderMessagePage({
+          title: 'Erreur',
+          heading: 'La demande de connexion est invalide',
+          message: 'Pro Santé Connect (simulé) ne peut pas traiter cette demande. Relancez la connexion depuis l’application.',
+          kind: 'error',
+          detail: [out.error, out.error_description].filter(Boolean).join(' — '),
+        }),
+      );
     },
   };
 

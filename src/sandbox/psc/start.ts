@@ -67,8 +67,14 @@ function checkClients(clients: readonly PscClient[], tls: boolean): void {
       throw new TypeError(`PSC simulator: options.clients[${i}]: expected client_id and a non-empty redirect_uris`);
     }
     if (c.token_endpoint_auth_method === 'tls_client_auth') {
-      if (!c.tls_client_auth_subject_dn) throw new TypeError(`PSC simulator: options.clients[${i}]: tls_client_auth needs tls_client_auth_subject_dn (the certificate's subject DN, e.g. "CN=hospiconnect,O=CH,C=FR")`);
-      if (!tls) throw new TypeError(`PSC simulator: options.clients[${i}]: tls_client_auth needs options.tls (the simulator must serve HTTPS to see client certificates)`);
+      if (!c.tls_client_auth_subject_dn)
+        throw new TypeError(
+          `PSC simulator: options.clients[${i}]: tls_client_auth needs tls_client_auth_subject_dn (the certificate's subject DN, e.g. "CN=hospiconnect,O=CH,C=FR")`,
+        );
+      if (!tls)
+        throw new TypeError(
+          `PSC simulator: options.clients[${i}]: tls_client_auth needs options.tls (the simulator must serve HTTPS to see client certificates)`,
+        );
     } else if (!c.client_secret) {
       throw new TypeError(`PSC simulator: options.clients[${i}]: expected a client_secret (or token_endpoint_auth_method "tls_client_auth")`);
     }
@@ -85,16 +91,31 @@ export async function startPscSimulator(options: PscSimulatorOptions): Promise<P
   // The server must exist before the issuer is known (port 0): requests that arrive before
   // the app is ready get a 503.
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  const { port, servers } = await listen((req, res) => {
-    if (handler) return handler(req, res);
-    res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' }).end('Simulateur PSC en cours de démarrage');
-  }, options.port, host, options.tls);
+  const { port, servers } = await listen(
+    (req, res) => {
+      if (handler) return handler(req, res);
+      res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' }).end('Simulateur PSC en cours de démarrage');
+    },
+    options.port,
+    host,
+    options.tls,
+  );
 
   const url = options.url?.replace(/\/$/, '') ?? `${options.tls ? 'https' : 'http'}://${urlHost(host)}:${port}`;
   const issuer = `${url}${ISSUER_PATH}`;
   let faults: PscFaults = {};
   try {
-    const provider = createPscProvider({ issuer, clients: options.clients, practitioners, signingKey, faults: () => faults, logger, mtls: Boolean(options.tls), delegation: Boolean(options.delegation), ...(options.session ? { session: options.session } : {}) });
+    const provider = createPscProvider({
+      issuer,
+      clients: options.clients,
+      practitioners,
+      signingKey,
+      faults: () => faults,
+      logger,
+      mtls: Boolean(options.tls),
+      delegation: Boolean(options.delegation),
+      ...(options.session ? { session: options.session } : {}),
+    });
     handler = createPscApp({ provider, issuer, practitioners, logger, delegation: options.delegation });
   } catch (err) {
     await closeAll(servers);

@@ -98,7 +98,11 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
   app.use(helmet({ contentSecurityPolicy: { directives: { 'form-action': ["'self'", new URL(options.issuer).origin] } }, strictTransportSecurity: false }));
   app.use('/static', express.static(`${VIEWS}static`, { fallthrough: false }));
   const render = (res: express.Response, view: string, data: Record<string, unknown>, status = 200) =>
-    res.status(status).type('html').set('cache-control', 'no-store').send(eta.render(view, { ...data, title: options.title, subtitle: options.subtitle, provider: options.signInWith ?? 'HospiConnect' }));
+    res
+      .status(status)
+      .type('html')
+      .set('cache-control', 'no-store')
+      .send(eta.render(view, { ...data, title: options.title, subtitle: options.subtitle, provider: options.signInWith ?? 'HospiConnect' }));
   const sessionOf = (req: express.Request) => {
     const id = parseCookie(req.headers.cookie ?? '')[COOKIE];
     return { id, session: sessions.get(id) };
@@ -112,7 +116,13 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
     const justSignedOut = parseCookie(req.headers.cookie ?? '')[BYE_COOKIE] !== undefined;
     if (justSignedOut) res.clearCookie(BYE_COOKIE, { path: '/' });
     const loggedOut = !user && justSignedOut;
-    render(res, 'home', user ? { user: displayIdentity(user.claims), idToken: user.idTokenClaims, claims: user.claims, tokenType: user.tokenType } : { user: undefined, loggedOut });
+    render(
+      res,
+      'home',
+      user
+        ? { user: displayIdentity(user.claims), idToken: user.idTokenClaims, claims: user.claims, tokenType: user.tokenType }
+        : { user: undefined, loggedOut },
+    );
   });
 
   app.get('/jwks.json', (_req, res) => {
@@ -155,15 +165,27 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
     try {
       const { config, dpop } = await configuration();
       const withKey = dpop ? { DPoP: dpop } : undefined;
-      const tokens = await client.authorizationCodeGrant(config, new URL(req.originalUrl, url), {
-        pkceCodeVerifier: pending.verifier,
-        expectedState: pending.state,
-        expectedNonce: pending.nonce,
-        idTokenExpected: true,
-      }, undefined, withKey);
+      const tokens = await client.authorizationCodeGrant(
+        config,
+        new URL(req.originalUrl, url),
+        {
+          pkceCodeVerifier: pending.verifier,
+          expectedState: pending.state,
+          expectedNonce: pending.nonce,
+          idTokenExpected: true,
+        },
+        undefined,
+        withKey,
+      );
       const idTokenClaims = tokens.claims()!;
       const claims = await client.fetchUserInfo(config, tokens.access_token, idTokenClaims.sub, withKey);
-      session.user = { claims, idTokenClaims, idToken: tokens.id_token!, sid: typeof idTokenClaims.sid === 'string' ? idTokenClaims.sid : undefined, tokenType: tokens.token_type };
+      session.user = {
+        claims,
+        idTokenClaims,
+        idToken: tokens.id_token!,
+        sid: typeof idTokenClaims.sid === 'string' ? idTokenClaims.sid : undefined,
+        tokenType: tokens.token_type,
+      };
       log.info({ sub: idTokenClaims.sub, acr: idTokenClaims.acr }, 'signed in');
       res.redirect(303, '/');
     } catch (err) {
@@ -193,7 +215,11 @@ export async function startDemoRp(options: DemoRpOptions): Promise<DemoRp> {
     try {
       const { config } = await configuration();
       const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
-      const { payload } = await jwtVerify(String(req.body?.logout_token ?? ''), jwks, { issuer: options.issuer, audience: options.clientId, maxTokenAge: '2 min' });
+      const { payload } = await jwtVerify(String(req.body?.logout_token ?? ''), jwks, {
+        issuer: options.issuer,
+        audience: options.clientId,
+        maxTokenAge: '2 min',
+      });
       const events = payload.events as Record<string, unknown> | undefined;
       if (!events || !('http://schemas.openid.net/event/backchannel-logout' in events) || 'nonce' in payload || typeof payload.sid !== 'string') {
         throw new Error('not a back-channel logout token with a sid');
@@ -231,9 +257,10 @@ interface Oidc {
 
 async function discover(options: DemoRpOptions): Promise<Oidc> {
   const metadata: Partial<client.ClientMetadata> = options.signedUserinfo ? { userinfo_signed_response_alg: 'ES256' } : {};
-  const auth = options.auth.method === 'client_secret_basic'
-    ? client.ClientSecretBasic(options.auth.secret)
-    : client.PrivateKeyJwt({ key: options.auth.key.privateKey, kid: options.auth.key.kid });
+  const auth =
+    options.auth.method === 'client_secret_basic'
+      ? client.ClientSecretBasic(options.auth.secret)
+      : client.PrivateKeyJwt({ key: options.auth.key.privateKey, kid: options.auth.key.kid });
   const execute = options.issuer.startsWith('http://') ? [client.allowInsecureRequests] : [];
   const config = await client.discovery(new URL(options.issuer), options.clientId, metadata, auth, { execute });
   // One DPoP key per process, never written anywhere: the tokens bound to it live in this

@@ -6,7 +6,7 @@ import { Pairings } from './pairings.ts';
 const good = { sub: 'opaque', oid: '0b6f3c1e-1d7e-4c55-9c5c-2a3f7f1d9b10', tid: 'CH-TEST', acr: 'eidas2', amr: ['hwk', 'mfa'], auth_time: 1_800_000_000 };
 
 describe('what the simulator accepts from an establishment (AMR tests)', () => {
-  it('a phishing-resistant two-factor sign-in with oid and tid: PSC\'s acr and amr are the delegated ones', () => {
+  it("a phishing-resistant two-factor sign-in with oid and tid: PSC's acr and amr are the delegated ones", () => {
     const result = delegatedLogin(good);
     assert.ok(result.ok);
     assert.deepEqual(result.login, { oid: good.oid, tid: 'CH-TEST', sub: 'opaque', acr: 'eidas2', amr: ['hwk', 'mfa'], authTime: 1_800_000_000 });
@@ -35,7 +35,7 @@ describe('pairings', () => {
     assert.equal(pairings.find('CH', 'a'), undefined);
     pairings.pair('CH', 'a', 'f:uuid:810101234561');
     assert.deepEqual(pairings.find('CH', 'a'), { pscSub: 'f:uuid:810101234561', pairedAt: 1_000_000, expiresAt: 1_060_000, expired: false });
-    assert.equal(pairings.find('OTHER', 'a'), undefined, 'another establishment\'s account with the same oid is not paired');
+    assert.equal(pairings.find('OTHER', 'a'), undefined, "another establishment's account with the same oid is not paired");
     now += 60_000;
     assert.equal(pairings.find('CH', 'a')?.expired, true);
   });

@@ -24,7 +24,10 @@ export function delegatedLogin(claims: Record<string, unknown>): { ok: true; log
   }
   const values = Array.isArray(amr) ? amr.filter((v): v is string => typeof v === 'string') : [];
   if (!values.includes('mfa') || values.some((v) => !ACCEPTED_AMR.has(v))) {
-    return { ok: false, reason: `Le moyen utilisé dans l’établissement (amr : ${values.join(', ') || 'absent'}) n’est pas une authentification à deux facteurs acceptée par Pro Santé Connect.` };
+    return {
+      ok: false,
+      reason: `Le moyen utilisé dans l’établissement (amr : ${values.join(', ') || 'absent'}) n’est pas une authentification à deux facteurs acceptée par Pro Santé Connect.`,
+    };
   }
   if (acr !== 'eidas2' && acr !== 'eidas3') {
     return { ok: false, reason: `Le niveau de l’authentification dans l’établissement (acr : ${String(acr ?? 'absent')}) est insuffisant.` };

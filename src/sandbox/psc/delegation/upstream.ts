@@ -14,7 +14,8 @@ export function upstream(options: PscDelegationOptions): Upstream {
   return {
     config() {
       const execute = options.issuer.startsWith('http://') ? [client.allowInsecureRequests] : [];
-      pending ??= client.discovery(new URL(options.issuer), options.clientId, {}, client.PrivateKeyJwt({ key: options.key.privateKey, kid: options.key.kid }), { execute })
+      pending ??= client
+        .discovery(new URL(options.issuer), options.clientId, {}, client.PrivateKeyJwt({ key: options.key.privateKey, kid: options.key.kid }), { execute })
         .catch((err: unknown) => {
           pending = undefined;
           throw err;
