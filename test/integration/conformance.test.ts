@@ -594,3 +594,36 @@ describe('RFC 9126 pushed authorization requests, RFC 9449 DPoP: the demo-dmp as
     }
   });
 });
+
+describe('RFC 9110 §15.5.1 (400 Bad Request): a staff page refuses a bad query parameter, naming it', () => {
+  const STAFF = '899700427885';
+  let staffStack: Stack;
+  let staff: TestBrowser;
+  beforeAll(async () => {
+    staffStack = await startStack({ name: 'conformance-staff', overrides: { 'admin.idNats': [STAFF], 'pilot.staffIdNats': [STAFF] } });
+    staff = new TestBrowser();
+    await exchange(await signIn(staffStack, staff, { choice: { practitioner: STAFF, means: 'card' } }));
+  });
+  afterAll(async () => {
+    await staffStack.close();
+  });
+
+  it('/admin/audit?from=2026-13-45 (the issue’s 500) is a 400 page naming « from », no stack trace; the export answers JSON', async () => {
+    const page = await staff.request(`${staffStack.issuer}/admin/audit?from=2026-13-45`);
+    assert.equal(page.status, 400, page.text.slice(0, 300));
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    const lines = page.doc.querySelectorAll('main ul.problems li').map((li) => li.text);
+    assert.ok(
+      lines.some((line) => line.includes('«\u00a0from\u00a0»')),
+      JSON.stringify(lines),
+    );
+    assert.doesNotMatch(page.body, STACK_TRACE);
+    const exported = await staff.request(`${staffStack.issuer}/pilot/export.json?from=2026-13-45`);
+    assert.equal(exported.status, 400, exported.body.slice(0, 300));
+    assert.equal((exported.json as { error?: string }).error, 'invalid_query');
+    assert.ok(
+      (exported.json as { problems?: Array<{ parameter?: string }> }).problems?.some((p) => p.parameter === 'from'),
+      exported.body,
+    );
+  });
+});
