@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import axe from 'axe-core';
 import { startStack, RP_REDIRECT, type Stack } from '../support/stack.ts';
 import { authorizationRequest } from '../support/psc-login.ts';
-import { launchChromium, watchConsole, PHONE_VIEWPORT } from '../support/chromium.ts';
+import { launchChromium, pscNotAnswering, watchConsole, PHONE_VIEWPORT } from '../support/chromium.ts';
 import { diagnostic } from '../support/diagnostic.ts';
 
 const STAFF = '899700427885';
@@ -289,17 +289,7 @@ describe('accessibility of the step-up and PSC sans couture pages (axe-core, WCA
   it('Pro Santé Connect not answering', async () => {
     const { page, context } = tab;
     await context.clearCookies();
-    await page.goto(`${stack.demo!.dpi}/login`);
-    await page.getByRole('button', { name: 'Se connecter avec Pro Santé Connect' }).click();
-    await page.getByLabel(/LUCIE TESTPETIT/).check();
-    await page.getByLabel(/Carte CPS/).check();
-    stack.psc.faults = { tokenStatus: 503 };
-    try {
-      await page.getByRole('button', { name: 'Se connecter' }).click();
-      await page.waitForSelector('.alert');
-    } finally {
-      stack.psc.faults = {};
-    }
+    await pscNotAnswering(page, stack.psc, stack.demo!.dpi, /LUCIE TESTPETIT/);
     await auditBothLanguages(tab, 'Pro Santé Connect not answering');
     assertClean(tab);
   });

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startStack, RP_REDIRECT, type Stack } from '../support/stack.ts';
 import { authorizationRequest } from '../support/psc-login.ts';
-import { launchChromium, screenshot, watchConsole } from '../support/chromium.ts';
+import { launchChromium, pscNotAnswering, screenshot, watchConsole } from '../support/chromium.ts';
 
 let stack: Stack;
 let browser: Browser;
@@ -173,17 +173,7 @@ describe('switching language mid-journey', () => {
   it('PSC unavailable: the error page, switched, still offers the key, which signs in', async () => {
     const { page, context } = tab;
     await context.clearCookies();
-    await page.goto(`${stack.demo!.dpi}/login`);
-    await page.getByRole('button', { name: 'Se connecter avec Pro Santé Connect' }).click();
-    await page.getByLabel(/CLAIRE TESTMARTIN/).check();
-    await page.getByLabel(/Carte CPS/).check();
-    stack.psc.faults = { tokenStatus: 503 };
-    try {
-      await page.getByRole('button', { name: 'Se connecter' }).click();
-      await page.waitForSelector('.alert');
-    } finally {
-      stack.psc.faults = {};
-    }
+    await pscNotAnswering(page, stack.psc, stack.demo!.dpi, /CLAIRE TESTMARTIN/);
     assert.match((await page.locator('.alert').textContent()) ?? '', /Pro Santé Connect ne répond pas/);
     await switchLanguage(tab, 'psc-unavailable', /Pro Santé Connect is not answering/);
     await page.getByRole('link', { name: 'Sign in with my key or passkey' }).click();

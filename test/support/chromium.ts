@@ -55,6 +55,24 @@ export async function pscCardAsStaff(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Se connecter' }).click();
 }
 
+/**
+ * From the demo DPI's sign-in, a PSC round trip with the CPS card of `practitioner` (a label of
+ * the simulator's list) whose token endpoint answers 503: the gateway's "PSC not answering" page.
+ */
+export async function pscNotAnswering(page: Page, psc: { faults: object }, dpi: string, practitioner: RegExp): Promise<void> {
+  await page.goto(`${dpi}/login`);
+  await page.getByRole('button', { name: 'Se connecter avec Pro Santé Connect' }).click();
+  await page.getByLabel(practitioner).check();
+  await page.getByLabel(/Carte CPS/).check();
+  psc.faults = { tokenStatus: 503 };
+  try {
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.waitForSelector('.alert');
+  } finally {
+    psc.faults = {};
+  }
+}
+
 /** Collects Content-Security-Policy violations and page errors reported by the browser. */
 export function watchConsole(page: Page): string[] {
   const problems: string[] = [];
