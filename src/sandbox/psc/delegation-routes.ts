@@ -22,7 +22,7 @@ import { MEANS } from './means.ts';
 import { INTERACTION_PATH } from './paths.ts';
 import type { Practitioner } from './practitioners.ts';
 import { pscSubject } from './claims.ts';
-import { PAGE_CSP, renderMessagePage, renderPage } from './views.ts';
+import { renderMessagePage, renderPage, sendInteractionLost, sendPage } from './views.ts';
 import { AUTH_MODE_DELEGATION, brokerPaths, DEFAULT_PAIRING_LIFETIME_SECONDS, type PscDelegationOptions } from './delegation/options.ts';
 import { Pairings } from './delegation/pairings.ts';
 import { delegatedLogin, type DelegatedLogin } from './delegation/delegated-login.ts';
@@ -41,10 +41,6 @@ export interface DelegationRoutesOptions {
 }
 
 const STATE_TTL_MS = 10 * 60_000;
-
-function send(res: Response, status: number, html: string): void {
-  res.status(status).set('Content-Security-Policy', PAGE_CSP).set('Cache-Control', 'no-store').type('html').send(html);
-}
 
 /** The establishment's error, in French, for PSC's login page. */
 function noticeFor(error: string): string {
@@ -77,17 +73,6 @@ export function delegationRoutes(options: DelegationRoutesOptions): { router: Ro
       throw err;
     }
   }
-  const lost = (res: Response) =>
-    send(
-      res,
-      400,
-      renderMessagePage({
-        title: 'Demande expirée',
-        heading: 'Cette demande de connexion a expiré ou est introuvable',
-        message: 'Relancez la connexion depuis l’application qui vous a envoyé ici.',
-        kind: 'error',
-      }),
-    );
   const purge = () => {
     const now = Date.now();
     for (const [k, v] of states) if (v.expiresAt < now) states.delete(k);
@@ -101,7 +86,7 @@ export function delegationRoutes(options: DelegationRoutesOptions): { router: Ro
   router.get(`${INTERACTION_PATH}/:uid/delegation/start`, async (req, res, next) => {
     try {
       const details = await interaction(req, res, req.params.uid);
-      if (!details) return lost(res);
+      if (!details) return sendInteractionLost(res);
       purge();
       const config = await idp.config();
       const state = client.randomState();
@@ -125,7 +110,7 @@ export function delegationRoutes(options: DelegationRoutesOptions): { router: Ro
 
   router.get(`${issuerPath}${paths.endpoint}`, (req, res) => {
     const saved = typeof req.query.state === 'string' ? states.get(req.query.state) : undefined;
-    if (!saved) return lost(res);
+    if (!saved) return sendInteractionLost(res);
     const query = req.originalUrl.slice(req.originalUrl.indexOf('?'));
     res.redirect(303, `${INTERACTION_PATH}/${encodeURIComponent(saved.uid)}/delegation/return${query}`);
   });
@@ -135,13 +120,13 @@ export function delegationRoutes(options: DelegationRoutesOptions): { router: Ro
       const saved = typeof req.query.state === 'string' ? states.get(req.query.state) : undefined;
       if (saved) states.delete(String(req.query.state));
       const details = saved && saved.expiresAt > Date.now() && saved.uid === req.params.uid ? await interaction(req, res, saved.uid) : undefined;
-      if (!saved || !details) return lost(res);
+      if (!saved || !details) return sendInteractionLost(res);
       if (typeof req.query.error === 'string') {
         logger.info(
           { interaction: details.uid, error: req.query.error, error_description: req.query.error_description },
           'PSC simulator: the establishment answered with an error',
         );
-        return send(res, 200, options.loginPage(details, noticeFor(req.query.error)));
+        return sendPage(res, 200, options.loginPage(details, noticeFor(req.query.error)));
       }
       const config = await idp.config();
       let tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
@@ -155,12 +140,12 @@ export function delegationRoutes(options: DelegationRoutesOptions): { router: Ro
         });
       } catch (err) {
         logger.warn({ interaction: details.uid, detail: (err as Error).message }, "PSC simulator: the establishment's answer failed verification");
-        return send(res, 200, options.loginPage(details, noticeFor('invalid_response')));
+        return sendPage(res, 200, options.loginPage(details, noticeFor('invalid_response')));
       }
       const checked = delegatedLogin(tokens.claims() as Record<string, unknown>);
       if (!checked.ok) {
         logger.warn({ interaction: details.uid, reason: checked.reason }, 'PSC simulator: delegated sign-in refused');
-        return send(
+        return sendPage(
           res,
           403,
           renderMessagePage({
@@ -195,11 +180,11 @@ export function delegationRoutes(options: DelegationRoutesOptions): { router: Ro
     try {
       const details = await interaction(req, res, req.params.uid);
       const login = details && logins.get(details.uid);
-      if (!details || !login) return lost(res);
+      if (!details || !login) return sendInteractionLost(res);
       const pairing = pairings.find(login.tid, login.oid);
-      if (!pairing || pairing.expired) return send(res, 200, pairingPage(details, Boolean(pairing?.expired)));
+      if (!pairing || pairing.expired) return sendPage(res, 200, pairingPage(details, Boolean(pairing?.expired)));
       const practitioner = practitioners.find((p) => pscSubject(p) === pairing.pscSub);
-      send(
+      sendPage(
         res,
         200,
         renderPage('delegation-confirm', {
@@ -223,19 +208,19 @@ export function delegationRoutes(options: DelegationRoutesOptions): { router: Ro
       try {
         const details = await interaction(req, res, req.params.uid);
         const login = details && logins.get(details.uid);
-        if (!details || !login) return lost(res);
+        if (!details || !login) return sendInteractionLost(res);
         const body = req.body as Record<string, unknown>;
         const pairing = pairings.find(login.tid, login.oid);
         let pscSub: string;
         if (body.action === 'other') {
           logins.delete(details.uid);
-          return send(res, 200, options.loginPage(details, 'Identifiez-vous avec votre carte CPS ou l’application e-CPS.'));
+          return sendPage(res, 200, options.loginPage(details, 'Identifiez-vous avec votre carte CPS ou l’application e-CPS.'));
         }
         if (body.action === 'pair') {
           const practitioner = practitioners.find((p) => p.idNat === body.practitioner);
           const means = MEANS.find((m) => m.id === body.means);
           if (!practitioner || !means)
-            return send(res, 400, pairingPage(details, Boolean(pairing?.expired), 'Choisissez le professionnel et le moyen (carte CPS ou e-CPS).'));
+            return sendPage(res, 400, pairingPage(details, Boolean(pairing?.expired), 'Choisissez le professionnel et le moyen (carte CPS ou e-CPS).'));
           pscSub = pscSubject(practitioner);
           pairings.pair(login.tid, login.oid, pscSub);
           logger.info({ interaction: details.uid, idNat: practitioner.idNat, means: means.id }, 'PSC simulator: account paired');

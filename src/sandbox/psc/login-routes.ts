@@ -12,7 +12,7 @@ import type { SimulatorLogger } from './logger.ts';
 import { authenticationOutcome } from './means.ts';
 import { INTERACTION_PATH } from './paths.ts';
 import type { Practitioner } from './practitioners.ts';
-import { PAGE_CSP, renderMessagePage } from './views.ts';
+import { sendInteractionLost, sendPage } from './views.ts';
 
 export interface LoginRoutesOptions {
   provider: Provider;
@@ -25,23 +25,6 @@ export interface LoginRoutesOptions {
 
 /** Scopes the simulator grants (whatever else was asked is not granted). */
 const GRANTABLE_SCOPES = new Set(['openid', 'scope_all']);
-
-function sendPage(res: Response, status: number, html: string): void {
-  res.status(status).set('Content-Security-Policy', PAGE_CSP).set('Cache-Control', 'no-store').type('html').send(html);
-}
-
-function sendInteractionLost(res: Response): void {
-  sendPage(
-    res,
-    400,
-    renderMessagePage({
-      title: 'Demande expirée',
-      heading: 'Cette demande de connexion a expiré ou est introuvable',
-      message: 'Relancez la connexion depuis l’application qui vous a envoyé ici.',
-      kind: 'error',
-    }),
-  );
-}
 
 /**
  * Creates (or extends) the grant of everything requested that PSC offers. The session's grant

@@ -3,6 +3,7 @@
  * Pages carry no inline script or style: a Content-Security-Policy header forbids both.
  */
 import { fileURLToPath } from 'node:url';
+import type { Response } from 'express';
 import { Eta } from 'eta';
 import { STATIC_PATH } from './paths.ts';
 
@@ -41,4 +42,23 @@ export interface MessagePage extends PageBase {
 
 export function renderMessagePage(page: MessagePage): string {
   return renderPage('message', { ...page });
+}
+
+/** A page of the simulator: its CSP, never cached. */
+export function sendPage(res: Response, status: number, html: string): void {
+  res.status(status).set('Content-Security-Policy', PAGE_CSP).set('Cache-Control', 'no-store').type('html').send(html);
+}
+
+/** The page for an interaction that expired or is not this browser's. */
+export function sendInteractionLost(res: Response): void {
+  sendPage(
+    res,
+    400,
+    renderMessagePage({
+      title: 'Demande expirée',
+      heading: 'Cette demande de connexion a expiré ou est introuvable',
+      message: 'Relancez la connexion depuis l’application qui vous a envoyé ici.',
+      kind: 'error',
+    }),
+  );
 }
