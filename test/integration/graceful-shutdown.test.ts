@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadKeys } from '../../src/signing-keys/load.ts';
 import { startPscSimulator, type PscSimulator } from '../../src/sandbox/psc/index.ts';
-import { TEST_REDIS_URL, deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { freePort } from '../support/ports.ts';
-import { spawnMain, waitUntilReady, type GatewayProcess } from '../support/processes.ts';
+import { mainEnv, spawnMain, waitUntilReady, type GatewayProcess } from '../support/processes.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { RP_REDIRECT } from '../support/stack.ts';
 import { isRpRedirect } from '../support/psc-login.ts';
@@ -39,21 +39,9 @@ beforeAll(async () => {
     port: 0,
     clients: [{ client_id: 'hospiconnect-gateway', client_secret: pscSecret, redirect_uris: [`${issuer}/federation/psc/callback`] }],
   });
-  gateway = spawnMain({
-    NODE_ENV: 'test',
-    SANDBOX: 'false',
-    ISSUER: issuer,
-    PORT: String(port),
-    HOST: 'localhost',
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_PREFIX: prefix,
-    KEYS_DIR: dir,
-    CLIENTS_FILE: join(dir, 'clients.json'),
-    PSC_ISSUER: psc.issuer,
-    PSC_CLIENT_SECRET: pscSecret,
-    RP_SECRET: randomBytes(24).toString('base64url'),
-    LOG_LEVEL: 'info',
-  });
+  gateway = spawnMain(
+    mainEnv({ issuer, port, prefix, dir, pscIssuer: psc.issuer, pscSecret }, { RP_SECRET: randomBytes(24).toString('base64url'), LOG_LEVEL: 'info' }),
+  );
   await waitUntilReady(issuer);
 });
 

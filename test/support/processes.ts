@@ -5,7 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TEST_REDIS_URL } from './redis.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -14,6 +16,37 @@ export interface GatewayProcess {
   output(): string;
   waitForOutput(pattern: RegExp, ms?: number): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Where a gateway started by the tests listens, keeps its data and finds PSC. */
+export interface MainSettings {
+  issuer: string;
+  port: number;
+  /** Redis key prefix of the test (on TEST_REDIS_URL). */
+  prefix: string;
+  /** Holds the keys and clients.json. */
+  dir: string;
+  pscIssuer: string;
+  pscSecret: string;
+}
+
+/** The environment of `node src/main.ts` as the tests start it (not the sandbox; logs at warn unless `extra` says). */
+export function mainEnv(settings: MainSettings, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    SANDBOX: 'false',
+    ISSUER: settings.issuer,
+    PORT: String(settings.port),
+    HOST: 'localhost',
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: settings.prefix,
+    KEYS_DIR: settings.dir,
+    CLIENTS_FILE: join(settings.dir, 'clients.json'),
+    PSC_ISSUER: settings.pscIssuer,
+    PSC_CLIENT_SECRET: settings.pscSecret,
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
 }
 
 export function spawnMain(env: Record<string, string>): GatewayProcess {

@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadKeys } from '../../src/signing-keys/load.ts';
 import { startPscSimulator, type PscSimulator } from '../../src/sandbox/psc/index.ts';
-import { TEST_REDIS_URL, deletePrefix, uniquePrefix } from './redis.ts';
+import { deletePrefix, uniquePrefix } from './redis.ts';
 import { freePort } from './ports.ts';
-import { spawnMain, waitUntilReady, type GatewayProcess } from './processes.ts';
+import { mainEnv, spawnMain, waitUntilReady, type GatewayProcess } from './processes.ts';
 import { startRoundRobinProxy } from './round-robin-proxy.ts';
 import * as client from 'openid-client';
 import { RP_REDIRECT } from './stack.ts';
@@ -80,24 +80,7 @@ export async function startTwoGateways(options: {
       clients: [{ client_id: 'hospiconnect-gateway', client_secret: pscSecret, redirect_uris: [`${issuer}/federation/psc/callback`] }],
     });
     const pscIssuer = psc.issuer;
-    gateways = ports.map((port) =>
-      spawnMain({
-        NODE_ENV: 'test',
-        SANDBOX: 'false',
-        ISSUER: issuer,
-        PORT: String(port),
-        HOST: 'localhost',
-        REDIS_URL: TEST_REDIS_URL,
-        REDIS_PREFIX: prefix,
-        KEYS_DIR: dir,
-        CLIENTS_FILE: join(dir, 'clients.json'),
-        PSC_ISSUER: pscIssuer,
-        PSC_CLIENT_SECRET: pscSecret,
-        [secretEnv]: rpSecret,
-        LOG_LEVEL: 'warn',
-        ...env,
-      }),
-    );
+    gateways = ports.map((port) => spawnMain(mainEnv({ issuer, port, prefix, dir, pscIssuer, pscSecret }, { [secretEnv]: rpSecret, ...env })));
     await Promise.all(ports.map((p) => waitUntilReady(`http://localhost:${p}`))).catch((err: Error) => {
       throw new Error(`${err.message}\n${gateways.map((g) => g.output()).join('\n---\n')}`);
     });
