@@ -24,7 +24,10 @@ function refusal(env: Record<string, string>): string {
 }
 
 describe('address ranges in the configuration', () => {
-  for (const [variable, key] of [['METRICS_ALLOW', 'metrics.allow'], ['SHARED_WORKSTATION_NETWORKS', 'sessions.sharedWorkstation.networks']] as const) {
+  for (const [variable, key] of [
+    ['METRICS_ALLOW', 'metrics.allow'],
+    ['SHARED_WORKSTATION_NETWORKS', 'sessions.sharedWorkstation.networks'],
+  ] as const) {
     it(`${variable}: a range node:net cannot read is refused, naming ${key}`, () => {
       for (const bad of ['10.0.0.0/99', '300.1.2.0/24', '::1/129', 'a:b/8']) {
         assert.match(refusal({ [variable]: bad }), new RegExp(`${key.replace(/\./g, '\\.')}\\.0.*CIDR`), bad);

@@ -113,7 +113,9 @@ export const LAUNCHER_VARIABLES = ['CONFIG_FILE', 'INSTANCE_ID'] as const;
 
 /** Secret configuration keys (dotted), whose values are never printed. */
 export const SECRET_KEYS = new Set(
-  Object.values(ENV_VARIABLES).filter((v) => v.secret).map((v) => v.key),
+  Object.values(ENV_VARIABLES)
+    .filter((v) => v.secret)
+    .map((v) => v.key),
 );
 
 /** The environment variable that sets a key, for error messages. */

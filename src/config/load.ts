@@ -59,12 +59,21 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
 /** An environment variable's value as the schema reads it: text, a comma-separated list, or JSON. */
 function envValue(name: string, spec: EnvVariable, value: string, problems: ConfigProblem[]): unknown {
-  if (spec.list) return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (spec.list)
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (!spec.json) return value;
   try {
     return JSON.parse(value) as unknown;
   } catch (err) {
-    problems.push({ key: spec.key, env: name, received: describeValue(spec.key, value), expected: `JSON: ${JSON_EXAMPLES[spec.key] ?? 'see README "Configuration"'} (${(err as Error).message})` });
+    problems.push({
+      key: spec.key,
+      env: name,
+      received: describeValue(spec.key, value),
+      expected: `JSON: ${JSON_EXAMPLES[spec.key] ?? 'see README "Configuration"'} (${(err as Error).message})`,
+    });
     return undefined;
   }
 }
@@ -125,15 +134,21 @@ function toProblems(issue: z.core.$ZodIssue, raw: Record<string, unknown>): Conf
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((k) => {
       const key = base ? `${base}.${k}` : k;
-      return { key, received: describeValue(key, getPath(raw, [...issue.path, k])), expected: 'no such key (check the spelling against README "Configuration")' };
+      return {
+        key,
+        received: describeValue(key, getPath(raw, [...issue.path, k])),
+        expected: 'no such key (check the spelling against README "Configuration")',
+      };
     });
   }
   const key = base || '(root)';
   const env = envSetting(key);
-  return [{
-    key,
-    ...(env ? { env } : {}),
-    received: describeValue(key, getPath(raw, issue.path)),
-    expected: expectedText(issue),
-  }];
+  return [
+    {
+      key,
+      ...(env ? { env } : {}),
+      received: describeValue(key, getPath(raw, issue.path)),
+      expected: expectedText(issue),
+    },
+  ];
 }

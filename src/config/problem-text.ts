@@ -18,14 +18,22 @@ export function describeValue(key: string, value: unknown): string {
 /** Plain words for what a schema issue expected (shared by every file we validate). */
 export function expectedText(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
-    case 'invalid_type': return `a value of type ${issue.expected}`;
-    case 'invalid_value': return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'invalid_union': return 'a value of one of the accepted forms (see README "Configuration")';
-    case 'too_small': return `at least ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}`;
-    case 'too_big': return `at most ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : ''}`;
-    case 'invalid_format': return issue.format === 'url' ? 'an http(s) URL' : issue.message.replace(/^Invalid string: /, '');
-    case 'custom': return issue.message;
-    default: return issue.message;
+    case 'invalid_type':
+      return `a value of type ${issue.expected}`;
+    case 'invalid_value':
+      return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_union':
+      return 'a value of one of the accepted forms (see README "Configuration")';
+    case 'too_small':
+      return `at least ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}`;
+    case 'too_big':
+      return `at most ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : ''}`;
+    case 'invalid_format':
+      return issue.format === 'url' ? 'an http(s) URL' : issue.message.replace(/^Invalid string: /, '');
+    case 'custom':
+      return issue.message;
+    default:
+      return issue.message;
   }
 }
 

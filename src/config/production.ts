@@ -21,7 +21,11 @@ export function productionProblems(config: Config): ConfigProblem[] {
   };
 
   if (!config.redis.url && !config.redis.sentinels && !config.redis.clusterNodes) {
-    refuse('redis.url', undefined, `a Redis URL (or ${variable('redis.sentinels')} / ${variable('redis.clusterNodes')}): production never uses the in-memory store`);
+    refuse(
+      'redis.url',
+      undefined,
+      `a Redis URL (or ${variable('redis.sentinels')} / ${variable('redis.clusterNodes')}): production never uses the in-memory store`,
+    );
   }
   if (config.sandbox.enabled) {
     refuse('sandbox.enabled', true, 'false: the PSC simulator and demo apps never run in production');
@@ -34,19 +38,31 @@ export function productionProblems(config: Config): ConfigProblem[] {
   }
   // With tls_client_auth the certificate authenticates the gateway: psc-auth.ts requires its files.
   if (config.psc.authMethod !== 'tls_client_auth' && !config.psc.clientSecret) {
-    refuse('psc.clientSecret', undefined, `the client secret PSC issued to this establishment (${variable('psc.authMethod')} is ${config.psc.authMethod}; with tls_client_auth the certificate replaces it)`);
+    refuse(
+      'psc.clientSecret',
+      undefined,
+      `the client secret PSC issued to this establishment (${variable('psc.authMethod')} is ${config.psc.authMethod}; with tls_client_auth the certificate replaces it)`,
+    );
   }
   if (!config.audit.macKey) {
-    refuse('audit.macKey', undefined, 'the key of the audit trail\'s MAC (at least 32 characters), kept outside Redis');
+    refuse('audit.macKey', undefined, "the key of the audit trail's MAC (at least 32 characters), kept outside Redis");
   }
   if (config.http.trustProxy === false) {
-    refuse('http.trustProxy', false, 'the TLS-terminating reverse proxy in front of the gateway (e.g. "loopback", "10.0.0.5" or a hop count): the gateway speaks plain HTTP, and without it cookies are not marked Secure and every client has the proxy\'s address (one abuse-limit budget for all)');
+    refuse(
+      'http.trustProxy',
+      false,
+      'the TLS-terminating reverse proxy in front of the gateway (e.g. "loopback", "10.0.0.5" or a hop count): the gateway speaks plain HTTP, and without it cookies are not marked Secure and every client has the proxy\'s address (one abuse-limit budget for all)',
+    );
   }
   if (!config.limits.enabled) {
     refuse('limits.enabled', false, 'true: abuse limits stay on in production (raise the budgets instead)');
   }
   if (config.mail.smtp.host && !config.mail.smtp.secure && !config.mail.smtp.requireTls) {
-    refuse('mail.smtp.requireTls', false, `true (or ${variable('mail.smtp.secure')}=true): verification codes and notices never cross the network in clear in production`);
+    refuse(
+      'mail.smtp.requireTls',
+      false,
+      `true (or ${variable('mail.smtp.secure')}=true): verification codes and notices never cross the network in clear in production`,
+    );
   }
   if (config.psc.metadata) {
     for (const [name, value] of Object.entries(config.psc.metadata)) {

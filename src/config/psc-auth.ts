@@ -6,8 +6,18 @@ import type { Config } from './schema.ts';
 import type { ConfigProblem } from './errors.ts';
 
 const CLIENT_FILES = [
-  { key: 'psc.tls.certFile', env: 'PSC_TLS_CERT_FILE', name: 'certFile', expected: 'the PEM file of the client certificate PSC knows for this establishment, because PSC_AUTH_METHOD is tls_client_auth' },
-  { key: 'psc.tls.keyFile', env: 'PSC_TLS_KEY_FILE', name: 'keyFile', expected: 'the PEM file of that certificate\'s private key (unencrypted), because PSC_AUTH_METHOD is tls_client_auth' },
+  {
+    key: 'psc.tls.certFile',
+    env: 'PSC_TLS_CERT_FILE',
+    name: 'certFile',
+    expected: 'the PEM file of the client certificate PSC knows for this establishment, because PSC_AUTH_METHOD is tls_client_auth',
+  },
+  {
+    key: 'psc.tls.keyFile',
+    env: 'PSC_TLS_KEY_FILE',
+    name: 'keyFile',
+    expected: "the PEM file of that certificate's private key (unencrypted), because PSC_AUTH_METHOD is tls_client_auth",
+  },
 ] as const;
 
 export function pscAuthProblems(psc: Config['psc']): ConfigProblem[] {
@@ -19,7 +29,9 @@ export function pscAuthProblems(psc: Config['psc']): ConfigProblem[] {
     }
     if (psc.authMethod !== 'tls_client_auth' && value) {
       problems.push({
-        key: file.key, env: file.env, received: JSON.stringify(value),
+        key: file.key,
+        env: file.env,
+        received: JSON.stringify(value),
         expected: `no value, since PSC_AUTH_METHOD is ${psc.authMethod} (the client certificate is only presented with PSC_AUTH_METHOD=tls_client_auth)`,
       });
     }

@@ -20,12 +20,16 @@ export function namesWildcardHost(value: string): boolean {
   return URL.canParse(value) && WILDCARD_HOSTS.has(new URL(value).hostname);
 }
 
-const WILDCARD_MESSAGE = 'the address people and the other peers reach it at, e.g. http://localhost:3000: 0.0.0.0 and :: are addresses to listen on (HOST, SANDBOX_HOST), not to be sent to';
+const WILDCARD_MESSAGE =
+  'the address people and the other peers reach it at, e.g. http://localhost:3000: 0.0.0.0 and :: are addresses to listen on (HOST, SANDBOX_HOST), not to be sent to';
 
 /** A public URL: http(s), never a wildcard host. */
 export const publicUrl = z.url({ protocol: /^https?$/ }).refine((v) => !namesWildcardHost(v), WILDCARD_MESSAGE);
 
 /** The public URL of a sandbox peer: an origin (scheme, host, port), no path; a trailing slash is dropped. */
 export const peerUrl = publicUrl
-  .refine((v) => !URL.canParse(v) || (['', '/'].includes(new URL(v).pathname) && !new URL(v).search && !new URL(v).hash), 'an origin with no path, e.g. http://localhost:3002 (the demo applications and the PSC simulator are served at the root)')
+  .refine(
+    (v) => !URL.canParse(v) || (['', '/'].includes(new URL(v).pathname) && !new URL(v).search && !new URL(v).hash),
+    'an origin with no path, e.g. http://localhost:3002 (the demo applications and the PSC simulator are served at the root)',
+  )
   .transform((v) => v.replace(/\/$/, ''));
