@@ -38,6 +38,14 @@ describe('gateway client properties', () => {
     assert.equal(properties.session_profile, 'shared-workstation');
   });
 
+  it('are read once per client and shared, frozen: the checks of every request read them', () => {
+    const client = { client_id: 'dmp', first_party: true } as unknown as Client;
+    const first = gatewayProperties(client);
+    assert.equal(gatewayProperties(client), first, 'the same object for the same client');
+    assert.ok(Object.isFrozen(first) && Object.isFrozen(gatewayProperties(undefined)));
+    assert.notEqual(gatewayProperties({ client_id: 'dpi' } as unknown as Client), first, 'another client, its own');
+  });
+
   it('validator: refuses a value its schema does not allow, accepts absent ones and leaves other metadata alone', () => {
     assert.throws(() => validateGatewayClientProperty(undefined, 'min_acr', 'eidas4'), /min_acr: unexpected value "eidas4"/);
     assert.throws(() => validateGatewayClientProperty(undefined, 'first_party', 'yes'), /first_party/);

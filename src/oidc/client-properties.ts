@@ -45,11 +45,28 @@ export function validateGatewayClientProperty(_ctx: unknown, key: string, value:
   }
 }
 
+/** The properties read from a client's metadata, the schema's defaults filled in, frozen (every key present). */
+function readProperties(metadata: Partial<Record<GatewayClientProperty, unknown>>): Readonly<GatewayClientProperties> {
+  return Object.freeze(gatewayClientSchema.parse(Object.fromEntries(GATEWAY_CLIENT_PROPERTIES.map((key) => [key, metadata[key]]))));
+}
+
+/** What a client without any of the properties (or no client) gets. */
+const DEFAULTS = readProperties({});
+
+/** Each client's properties, read once: the clients are loaded at start-up and never change. */
+const readByClient = new WeakMap<object, Readonly<GatewayClientProperties>>();
+
 /**
  * The gateway's properties of a client, with the schema's defaults (also for no client).
- * oidc-provider has validated each registered value (validateGatewayClientProperty).
+ * oidc-provider has validated each registered value (validateGatewayClientProperty). Read on
+ * every authorization and session check, so parsed once per client and shared (frozen).
  */
-export function gatewayProperties(client: Client | undefined): GatewayClientProperties {
-  const metadata = (client ?? {}) as Partial<Record<GatewayClientProperty, unknown>>;
-  return gatewayClientSchema.parse(Object.fromEntries(GATEWAY_CLIENT_PROPERTIES.map((key) => [key, metadata[key]])));
+export function gatewayProperties(client: Client | undefined): Readonly<GatewayClientProperties> {
+  if (!client) return DEFAULTS;
+  let properties = readByClient.get(client);
+  if (!properties) {
+    properties = readProperties(client as unknown as Partial<Record<GatewayClientProperty, unknown>>);
+    readByClient.set(client, properties);
+  }
+  return properties;
 }
