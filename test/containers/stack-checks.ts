@@ -243,14 +243,6 @@ describe('the compose stack on stand-in base images', () => {
     assert.equal(hsts.length, 1, `one Strict-Transport-Security header, got ${hsts.length}`);
   });
 
-  it('keeps /metrics from requests through Caddy without the token; the monitoring address scrapes each instance', async () => {
-    assert.equal((await fetch(`${ISSUER}/metrics`)).status, 403, "through Caddy from the docker host (forwarded as the bridge's gateway)");
-    assert.equal((await fetch(`${ISSUER}/metrics`, { headers: { authorization: `Bearer ${secrets.METRICS_TOKEN}` } })).status, 200, 'with the token');
-    assert.equal(fetchFromNetwork('http://gateway-1:3000/metrics', MONITORING_ADDRESS), 200, `a scraper at ${MONITORING_ADDRESS}`);
-    assert.equal(fetchFromNetwork('http://gateway-2:3000/metrics', MONITORING_ADDRESS), 200, 'each instance');
-    assert.equal(fetchFromNetwork('http://gateway-1:3000/metrics'), 403, 'another container of the network');
-  });
-
   it('a gateway container killed mid-journey: the other one finishes the sign-in (key enrolled)', { timeout: 120_000 }, async () => {
     const seqBefore = await auditHeadSeq();
     const { config, url, checks } = await rpAuthorization();
@@ -448,6 +440,19 @@ describe('the compose stack on stand-in base images', () => {
       await screenshot(page, '60-container-sandbox-dpi');
       assert.deepEqual(problems, []);
     });
+  });
+
+  // After the checks that open connections from the stack's containers: its one-off containers
+  // (podman run on the stack's network) were followed, in three of about eleven runs on one machine,
+  // by new connections from the stack's containers timing out for a while (gateway-2 to the host's
+  // PSC simulator and to Redis) while established ones kept working. The two checks after it only
+  // restart gateway-1 to watch it refuse to start.
+  it('keeps /metrics from requests through Caddy without the token; the monitoring address scrapes each instance', async () => {
+    assert.equal((await fetch(`${ISSUER}/metrics`)).status, 403, "through Caddy from the docker host (forwarded as the bridge's gateway)");
+    assert.equal((await fetch(`${ISSUER}/metrics`, { headers: { authorization: `Bearer ${secrets.METRICS_TOKEN}` } })).status, 200, 'with the token');
+    assert.equal(fetchFromNetwork('http://gateway-1:3000/metrics', MONITORING_ADDRESS), 200, `a scraper at ${MONITORING_ADDRESS}`);
+    assert.equal(fetchFromNetwork('http://gateway-2:3000/metrics', MONITORING_ADDRESS), 200, 'each instance');
+    assert.equal(fetchFromNetwork('http://gateway-1:3000/metrics'), 403, 'another container of the network');
   });
 
   /** A JSON log line below warning (e.g. "redis ready" before the keys are read). */
