@@ -34,6 +34,8 @@ export interface BenchOptions {
   scaling: number[];
   /** Processes of the scaling step against a three-master Redis Cluster (0 = none). */
   scalingCluster: number;
+  /** Write the Redis commands of one passwordless sign-in, by request, into this file (MONITOR). */
+  traceFile: string | undefined;
 }
 
 export const USAGE = `npm run bench [-- options]
@@ -65,6 +67,8 @@ and writes the results as JSON.
   --scaling-cluster N   with --scaling: one more step of N processes against a
                         three-master Redis Cluster started by the bench
                         (default: the largest step; 0 = none)
+  --trace FILE          after (e), one more sign-in alone with Redis MONITOR on: its
+                        commands, by HTTP request, into FILE (a summary in the report)
   --help                this text
 
 Exit code: 0 when the run completed without errors, 1 when a scenario had errors or the
@@ -112,6 +116,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
         'load-workers': { type: 'string' },
         scaling: { type: 'string' },
         'scaling-cluster': { type: 'string' },
+        trace: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -151,6 +156,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     loadWorkers: integer('load-workers', values['load-workers'], 1, 1),
     scaling: scalingList(values.scaling),
     scalingCluster: 0,
+    traceFile: values.trace,
   };
   const largest = Math.max(0, ...options.scaling);
   options.scalingCluster = options.scaling.length ? integer('scaling-cluster', values['scaling-cluster'], largest, 0) : 0;

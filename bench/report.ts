@@ -2,6 +2,7 @@
  * The bench's results: their JSON shape, the targets of issue 24 checked against them, and
  * the markdown report printed on stdout.
  */
+import type { TraceSummary } from './redis-trace.ts';
 import { cpus, totalmem } from 'node:os';
 import { Redis } from 'ioredis';
 import type { BenchOptions } from './options.ts';
@@ -35,6 +36,8 @@ export interface BenchResults {
   sessions?: SessionFigures | undefined;
   /** The targets of issue 24, checked. */
   targets: TargetCheck[];
+  /** `--trace`: one passwordless sign-in's Redis commands by request. */
+  trace?: TraceSummary | undefined;
 }
 
 export interface TargetCheck {
@@ -141,6 +144,7 @@ export function renderReport(results: BenchResults): string {
       `| ${LABELS[letter] ?? letter} | ${s.stack} | ${rate} | ${s.latencyMs.p50} | ${s.latencyMs.p99} | ${s.errors} | ${cpu} | ${s.cpuMsPerUnit ?? '?'} | ${s.redisCommands.perUnit} | ${vs} |`,
     );
   }
+  if (results.trace) traceTable(lines, results.trace);
   const x = results.sessions;
   if (!x) {
     targetTable(lines, results.targets);
@@ -163,6 +167,24 @@ export function renderReport(results: BenchResults): string {
   }
   targetTable(lines, results.targets);
   return lines.join('\n');
+}
+
+function traceTable(lines: string[], trace: TraceSummary): void {
+  lines.push(
+    '',
+    `One passwordless sign-in (its first seven requests), then one refresh and one client_credentials grant, alone (\`--trace\`): ${trace.total} Redis commands.`,
+    '',
+    '| Request | Commands | Largest |',
+    '|---|---:|---|',
+  );
+  for (const step of trace.steps) {
+    const largest = Object.entries(step.byCommand)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 6)
+      .map(([name, n]) => `${name} ${n}`)
+      .join(', ');
+    lines.push(`| ${step.request} | ${step.commands} | ${largest} |`);
+  }
 }
 
 function targetTable(lines: string[], targets: TargetCheck[]): void {

@@ -6,16 +6,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Redis } from 'ioredis';
-import { BENCH_CLIENT_ID, BENCH_M2M_CLIENT_ID, baselineAccountKey } from './clients.ts';
+import { BENCH_CLIENT_ID, BENCH_M2M_CLIENT_ID, BENCH_M2M_SCOPE, baselineAccountKey } from './clients.ts';
 import { BenchOptionError, parseBenchOptions, USAGE, type BenchOptions } from './options.ts';
 import { startStack, type Stack } from './stack.ts';
 import { cpuWindow } from './process-stats.ts';
 import { commandWindow } from './redis-commands.ts';
+import { traceJourney } from './redis-trace.ts';
 import { closedLoop, type LoopResult } from './load/closed-loop.ts';
 import { type EndpointScenario, type EndpointTarget } from './load/endpoints.ts';
 import { runEndpointSpread } from './load/endpoint-workers.ts';
 import { renderScaling, scalingSteps, type ScalingStep } from './scaling.ts';
-import { baselineSignIn, firstSignIn, passwordlessSignIn, type Tokens } from './load/journeys.ts';
+import { basicAuth, baselineSignIn, firstSignIn, passwordlessSignIn, type Tokens } from './load/journeys.ts';
 import { VirtualBrowser, loopbackUrl, sharedAgent } from './load/http-client.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../test/support/soft-authenticator.ts';
 import { fillSessions, type SessionFigures } from './sessions.ts';
@@ -177,6 +178,8 @@ async function measureWith(redis: Redis[], stack: Stack, opts: BenchOptions): Pr
     }),
   );
 
+  const trace = opts.traceFile ? await traceOneSignIn(stack, opts.traceFile, holders[0]!, keys, gatewayRp) : undefined;
+
   // Token pools for (a)–(d): the gateway's from (e), the baseline's from its own sign-ins.
   const gatewayTarget = await gatewayPools(stack, recent, opts);
   const baselineTarget = await baselinePools(stack, gatewayTarget, opts);
@@ -214,8 +217,30 @@ async function measureWith(redis: Redis[], stack: Stack, opts: BenchOptions): Pr
   // Sessions held: Redis memory per session and the gateway's resident memory (not in a scaling step).
   const sessions: SessionFigures | undefined =
     opts.scaling.length > 0 ? undefined : await fillSessions({ stack, holders, keys, browsers, target: opts.sessions, progress });
-  const measured = { machine: await machineDescription(stack.redis.url), options: opts, date: new Date().toISOString(), scenarios, sessions };
+  const measured = { machine: await machineDescription(stack.redis.url), options: opts, date: new Date().toISOString(), scenarios, sessions, trace };
   return { ...measured, targets: checkTargets(measured) };
+}
+
+/** `--trace`: one passwordless sign-in alone, its Redis commands recorded by request. */
+async function traceOneSignIn(stack: Stack, file: string, idNat: string, keys: Map<string, SoftAuthenticator>, rp: Parameters<typeof passwordlessSignIn>[1]) {
+  progress(`one passwordless sign-in, a refresh and a client_credentials grant alone, Redis MONITOR on: ${file}`);
+  const browser = new VirtualBrowser();
+  const summary = await traceJourney(stack.redis.url, stack.prefixes.gateway, file, async (mark) => {
+    browser.onRequest = mark;
+    const tokens = await passwordlessSignIn(browser, rp, keys.get(idNat)!);
+    // One refresh and one client_credentials grant, as (a) and (b) send them.
+    const refresh = await browser.request(`${rp.issuer}/token`, {
+      form: { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! },
+      headers: { authorization: basicAuth(rp.clientId, rp.secret), accept: 'application/json' },
+    });
+    const machine = await browser.request(`${rp.issuer}/token`, {
+      form: { grant_type: 'client_credentials', scope: BENCH_M2M_SCOPE },
+      headers: { authorization: basicAuth(BENCH_M2M_CLIENT_ID, stack.secret), accept: 'application/json' },
+    });
+    if (refresh.status !== 200 || machine.status !== 200) throw new Error(`--trace: refresh ${refresh.status}, client_credentials ${machine.status}`);
+  });
+  progress(`  ${summary.total} commands`);
+  return summary;
 }
 
 async function journeys(

@@ -40,6 +40,9 @@ export class VirtualBrowser {
 
   private readonly agent: Agent;
 
+  /** Called before each request with its method and path (`--trace` marks the Redis trace with it). */
+  onRequest: ((label: string) => Promise<void>) | undefined;
+
   constructor(agent: Agent = sharedAgent) {
     this.agent = agent;
   }
@@ -49,7 +52,7 @@ export class VirtualBrowser {
     this.jars.clear();
   }
 
-  request(target: string | URL, init: RequestInit = {}): Promise<Reply> {
+  async request(target: string | URL, init: RequestInit = {}): Promise<Reply> {
     const url = new URL(target);
     const headers: Record<string, string> = { host: url.host, accept: 'text/html', 'accept-language': 'fr-FR', ...init.headers };
     const jar = this.jars.get(url.host);
@@ -64,6 +67,11 @@ export class VirtualBrowser {
       headers.accept = 'application/json';
     }
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+    const method = init.method ?? (body === undefined ? 'GET' : 'POST');
+    if (this.onRequest) {
+      const grant = init.form?.grant_type;
+      await this.onRequest(`${method} ${url.pathname.replace(/\/[A-Za-z0-9_-]{16,}/g, '/:id')}${grant ? ` (${grant})` : ''}`);
+    }
     return new Promise((resolve, reject) => {
       const req = httpRequest(
         {
@@ -71,7 +79,7 @@ export class VirtualBrowser {
           host: url.hostname === 'localhost' ? '127.0.0.1' : url.hostname,
           port: url.port,
           path: `${url.pathname}${url.search}`,
-          method: init.method ?? (body === undefined ? 'GET' : 'POST'),
+          method,
           headers,
         },
         (res) => {
