@@ -1,4 +1,6 @@
-import { describe, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../../test/support/redis.ts';
 import assert from 'node:assert/strict';
 import { createLimiter, REFUSED_HERE_MAX } from './limiter.ts';
 
@@ -42,5 +44,65 @@ describe('limiter: concurrent consumes of one key', () => {
     );
     assert.equal(verdicts.filter((v) => !v.allowed && v.firstRefusal).length, 1);
     assert.equal(limiter.refusedHere('bench-dpi').allowed, false);
+  });
+});
+
+describe('limiter: counted in Redis (COUNT_SCRIPT)', () => {
+  const prefix = uniquePrefix('limiter');
+  const redis = new Redis(TEST_REDIS_URL);
+  afterAll(async () => {
+    await deletePrefix(prefix);
+    redis.disconnect();
+  });
+
+  it('allows the budget, refuses past it with the rest of the window, and gives the key its window as expiry', async () => {
+    const limiter = createLimiter('ip', { points: 3, seconds: 60 }, { redis, prefix });
+    for (let i = 0; i < 3; i += 1) assert.deepEqual(await limiter.consume('203.0.113.7'), { allowed: true });
+    const ttl = await redis.pttl(`${prefix}rl:ip:203.0.113.7`);
+    assert.ok(ttl > 58_000 && ttl <= 60_000, `the window's expiry was set at the first count (${ttl} ms)`);
+    const refused = await limiter.consume('203.0.113.7');
+    assert.ok(!refused.allowed && refused.firstRefusal && refused.retryAfterSeconds >= 59 && refused.retryAfterSeconds <= 60, JSON.stringify(refused));
+    const again = await limiter.consume('203.0.113.7');
+    assert.ok(!again.allowed && !again.firstRefusal, 'the second refusal is not the first');
+    assert.equal((await limiter.peek('203.0.113.7')).allowed, false, 'peek sees the spent budget');
+    assert.equal(await redis.get(`${prefix}rl:ip:203.0.113.7`), '5');
+  });
+
+  it('is shared by two instances (two limiters on the same Redis)', async () => {
+    const budget = { points: 2, seconds: 60 };
+    const one = createLimiter('shared', budget, { redis, prefix });
+    const other = new Redis(TEST_REDIS_URL);
+    await new Promise((resolve) => other.once('ready', resolve));
+    const two = createLimiter('shared', budget, { redis: other, prefix });
+    assert.equal((await one.consume('k')).allowed, true);
+    assert.equal((await two.consume('k')).allowed, true);
+    assert.equal((await one.consume('k')).allowed, false, "the other instance's count is seen");
+    other.disconnect();
+  });
+
+  it('mends a key left without expiry at its first refusal (it would otherwise refuse for ever)', async () => {
+    await redis.set(`${prefix}rl:stuck:k`, '7');
+    const limiter = createLimiter('stuck', { points: 2, seconds: 30 }, { redis, prefix });
+    const refused = await limiter.consume('k');
+    assert.ok(!refused.allowed && refused.retryAfterSeconds === 30, JSON.stringify(refused));
+    assert.ok((await redis.pttl(`${prefix}rl:stuck:k`)) > 0);
+  });
+
+  it('costs one INCRBY per allowed count (no SET NX, no PTTL), inside one script call', async () => {
+    const monitor = await new Redis(TEST_REDIS_URL).monitor();
+    const seen: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args.some((a) => a.includes(`${prefix}rl:cost:`))) seen.push(args[0]!.toLowerCase());
+    });
+    const limiter = createLimiter('cost', { points: 10, seconds: 60 }, { redis, prefix });
+    await limiter.consume('first');
+    await limiter.consume('first');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    monitor.disconnect();
+    // The first call may go as EVAL (the script not yet loaded on this connection), the next as EVALSHA.
+    assert.deepEqual(
+      seen.map((command) => (command.startsWith('eval') ? 'script' : command)),
+      ['script', 'incrby', 'expire', 'script', 'incrby'],
+    );
   });
 });

@@ -43,6 +43,29 @@ export interface LimiterBackend {
 /** Keys remembered as refused by this process, at most (the oldest are forgotten first). */
 export const REFUSED_HERE_MAX = 10_000;
 
+/**
+ * The Redis count of one consume, replacing rate-limiter-flexible's default script (SET NX EX,
+ * INCRBY, PTTL: three commands inside the call, four with it) by INCRBY alone while the budget
+ * holds: the window's expiry is set when this call created the key (its count is the points
+ * just added), and the time left is read only when the answer is a refusal, the one case that
+ * needs it (Retry-After). ARGV as the library passes it: points, window seconds, budget.
+ * A key somehow without expiry (written by other means) gets one at its first refusal.
+ */
+export const COUNT_SCRIPT = `
+local consumed = redis.call('INCRBY', KEYS[1], ARGV[1])
+if consumed == tonumber(ARGV[1]) then
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+  return {consumed, 1000 * tonumber(ARGV[2])}
+end
+if consumed <= tonumber(ARGV[3]) then return {consumed, 0} end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+  ttl = 1000 * tonumber(ARGV[2])
+end
+return {consumed, ttl}
+`;
+
 export function createLimiter(name: string, budget: Budget, backend: LimiterBackend): Limiter {
   const refusedUntil = new Map<string, number>();
   const rememberRefusal = (key: string, msBeforeNext: number) => {
@@ -52,7 +75,7 @@ export function createLimiter(name: string, budget: Budget, backend: LimiterBack
   };
   const options = { keyPrefix: `${backend.prefix}rl:${name}`, points: budget.points, duration: budget.seconds };
   const limiter: RateLimiterAbstract = backend.redis
-    ? new RateLimiterRedis({ ...options, storeClient: backend.redis, rejectIfRedisNotReady: true })
+    ? new RateLimiterRedis({ ...options, storeClient: backend.redis, rejectIfRedisNotReady: true, customIncrTtlLuaScript: COUNT_SCRIPT })
     : new RateLimiterMemory(options);
   // Concurrent consumes of one key share one call (coalesced-count.ts); a refusal is an answer.
   const count = coalescedCount(async (key, points): Promise<Count> => {
