@@ -88,6 +88,15 @@ export class MemoryKeyspace {
     return true;
   }
 
+  /** HDEL: the fields removed, the key with them when none is left. */
+  deleteHashFields(key: string, fields: string[]): number {
+    const entry = this.#typed(key, 'hash');
+    if (!entry) return 0;
+    const removed = fields.filter((field) => entry.value.delete(field)).length;
+    if (entry.value.size === 0) this.#entries.delete(key);
+    return removed;
+  }
+
   /** HINCRBY: the field is read as an integer (absent = 0); a non-integer value is refused like Redis does. */
   incrementHashField(key: string, field: string, by: number): number {
     const entry = this.#typed(key, 'hash');

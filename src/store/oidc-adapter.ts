@@ -8,7 +8,7 @@ import { decodeRecord, encodeRecord, recordTtl } from './adapter-record.ts';
 import type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 import type { KeyNames } from './key-names.ts';
 import type { Store } from './store.ts';
-import { consumeFields, FINISHED, rotationToFinish, ROTATED_MODEL, settledRotation } from './refresh-rotation.ts';
+import { consumeFields, ROTATION_MARK, rotationToFinish, ROTATED_MODEL, settledRotation } from './refresh-rotation.ts';
 
 export type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 
@@ -59,7 +59,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, clock: (
       await batch.exec();
       // The access token of a refresh is saved: the rotation is done, the old token spent.
       const rotated = rotationToFinish(model);
-      if (rotated) await store.hsetIfExists(rotated, { ...FINISHED });
+      if (rotated) await store.hdel(rotated, [ROTATION_MARK]);
     },
 
     async find(id) {

@@ -30,7 +30,7 @@ export function consumeFields(model: string, key: string, now: number): Record<s
   const fields: Record<string, string> = { consumed: String(Math.floor(now / 1000)) };
   const request = currentRequest();
   if (model === ROTATED_MODEL && request) {
-    fields.rotating = String(now);
+    fields[ROTATION_MARK] = String(now);
     request.rotating = key;
   }
   return fields;
@@ -45,8 +45,11 @@ export function rotationToFinish(model: string): string | undefined {
   return key;
 }
 
-/** The fields that clear the mark. */
-export const FINISHED = { rotating: '' } as const;
+/**
+ * The mark's field. Clearing it is one HDEL, which creates nothing when the token is gone (it
+ * was one script call checking the hash exists, then HSET of an empty mark: three commands).
+ */
+export const ROTATION_MARK = 'rotating';
 
 /**
  * A stored refresh token's hash as find() should see it: unchanged when not marked; without

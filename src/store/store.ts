@@ -24,6 +24,8 @@ export interface Store {
   mget(keys: string[]): Promise<(string | null)[]>;
   /** Some fields of a hash, in the order asked (null for an absent field or hash). */
   hmget(key: string, fields: string[]): Promise<(string | null)[]>;
+  /** Removes fields of a hash (HDEL: nothing is created; a hash left without fields is gone); how many were there. */
+  hdel(key: string, fields: string[]): Promise<number>;
   /** Sets fields of a hash only when the hash exists; true when it existed. */
   hsetIfExists(key: string, fields: Record<string, string>): Promise<boolean>;
   /** Members of a set (empty when absent). */

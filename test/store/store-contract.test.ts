@@ -175,6 +175,20 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       assert.ok(ttl >= 99 && ttl <= 100, `expected ttl near 100, got ${ttl}`);
     });
 
+    test('hdel removes fields, keeps the others and the TTL, never creates a key, and removes an emptied hash', async () => {
+      const k = key('h');
+      assert.equal(await store.hdel(k, ['rotating']), 0);
+      assert.equal(await store.ttl(k), -2, 'nothing created');
+      await store.batch().hsetAll(k, { payload: '{}', consumed: '1', rotating: '5' }, 100).exec();
+      assert.equal(await store.hdel(k, ['rotating', 'absent']), 1);
+      assert.deepEqual(await store.hgetall(k), { payload: '{}', consumed: '1' });
+      const ttl = await store.ttl(k);
+      assert.ok(ttl >= 99 && ttl <= 100, `expected ttl near 100, got ${ttl}`);
+      assert.equal(await store.hdel(k, ['payload', 'consumed']), 2);
+      assert.equal(await store.hgetall(k), null);
+      assert.equal(await store.ttl(k), -2);
+    });
+
     test('smembers lists members; srem of the last member removes the set', async () => {
       const k = key('m');
       assert.deepEqual(await store.smembers(k), []);

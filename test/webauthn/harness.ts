@@ -120,6 +120,7 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
     take: (key) => inner.take(key),
     del: (...keys) => inner.del(...keys),
     hgetall: (key) => inner.hgetall(key),
+    hdel: (key, fields) => inner.hdel(key, fields),
     async hsetIfExists(key, fields) {
       note(key, 'hash');
       return inner.hsetIfExists(key, fields);
