@@ -270,15 +270,28 @@ export function assuranceTtlSeconds(lifetimes: SessionLifetimes, record: Session
 }
 
 /**
+ * How recent a session's stored activity may be for a refresh to leave it as it is: a minute,
+ * or a thirtieth of the idle limit when that is shorter. An application refreshing several
+ * times a minute then costs one write a minute, not one per refresh; the idle limit can only
+ * come that much EARLIER than the last refresh says (never later).
+ */
+export function activityWriteIntervalMs(idleMs: number): number {
+  return Math.min(60_000, Math.floor(idleMs / 30));
+}
+
+/**
  * A refresh of a session's tokens counts as activity (idle limit); an ended session is left
  * alone. Only the record is written: a refresh moves the deadline later, never earlier, so the
  * sweeper's entry stays where it is — when its time comes the sweeper re-reads the record and
  * moves the entry to the new deadline (session-sweeper.ts), once per idle period instead of a
- * ZADD on every refresh.
+ * ZADD on every refresh. Nothing is written when the stored activity is recent enough
+ * (activityWriteIntervalMs).
  */
 export async function touchOnRefresh(deps: AssuranceCheckDeps, uid: string): Promise<void> {
   const record = await deps.sessions.get(uid);
-  if (!record || deps.lifetimes.deadline(record) < deps.clock()) return;
+  const now = deps.clock();
+  if (!record || deps.lifetimes.deadline(record) < now) return;
+  if (now - record.lastSeenAt < activityWriteIntervalMs(deps.lifetimes.limits(record.profile).idleMs)) return;
   const touched = { ...record, lastSeenAt: deps.clock() };
   await deps.sessions.save(uid, touched, assuranceTtlSeconds(deps.lifetimes, touched, deps.clock()));
 }

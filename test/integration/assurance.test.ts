@@ -248,6 +248,19 @@ describe('session lifetimes (controllable clock)', () => {
     await assert.rejects(client.refreshTokenGrant(rp, tokens.refresh_token!), 'the session ended with its tokens');
   });
 
+  it('a refresh within a minute of the stored activity writes nothing: the idle limit counts from that activity, a little earlier, never later', async () => {
+    const browser = new TestBrowser();
+    let tokens = await exchange(await signIn(stack, browser, { choice: { practitioner: '810106789016' } }));
+    const rp = await stack.rp();
+    now += 20 * MIN;
+    tokens = await client.refreshTokenGrant(rp, tokens.refresh_token!); // written: the idle limit is now 30 min from here
+    now += 50_000;
+    tokens = await client.refreshTokenGrant(rp, tokens.refresh_token!); // 50 s later: not written
+    now += 30 * MIN - 50_000 + 1_000; // 30 min 1 s after the written refresh, 29 min 11 s after the last one
+    assert.ok((await stack.gateways[0]!.sweepSessions()) >= 1, 'ended from the written activity');
+    await assert.rejects(client.refreshTokenGrant(rp, tokens.refresh_token!), 'the session ended with its tokens');
+  });
+
   it('an active session still ends at the absolute limit', async () => {
     const browser = new TestBrowser();
     const sid = (await exchange(await signIn(stack, browser, { choice: { practitioner: '810107890127' } }))).claims()!.sid;
