@@ -25,6 +25,7 @@ import {
 import { gatewayProperties } from './client-properties.ts';
 import { requestRequirement } from './request-requirement.ts';
 import type { SessionLifetimes } from './session-limits.ts';
+import { createRecentActivity, type RecentActivity } from './recent-activity.ts';
 import type { Store } from '../store/store.ts';
 import type { AuditInput } from '../audit/types.ts';
 import { contextOf, strictestAction, type ContextPolicy } from './session-context.ts';
@@ -287,13 +288,19 @@ export function activityWriteIntervalMs(idleMs: number): number {
  * ZADD on every refresh. Nothing is written when the stored activity is recent enough
  * (activityWriteIntervalMs).
  */
-export async function touchOnRefresh(deps: AssuranceCheckDeps, uid: string): Promise<void> {
+export async function touchOnRefresh(deps: AssuranceCheckDeps, uid: string, recent?: RecentActivity): Promise<void> {
+  if (recent?.covers(uid, deps.clock())) return;
   const record = await deps.sessions.get(uid);
   const now = deps.clock();
   if (!record || deps.lifetimes.deadline(record) < now) return;
-  if (now - record.lastSeenAt < activityWriteIntervalMs(deps.lifetimes.limits(record.profile).idleMs)) return;
-  const touched = { ...record, lastSeenAt: deps.clock() };
-  await deps.sessions.save(uid, touched, assuranceTtlSeconds(deps.lifetimes, touched, deps.clock()));
+  const interval = activityWriteIntervalMs(deps.lifetimes.limits(record.profile).idleMs);
+  if (now - record.lastSeenAt < interval) {
+    recent?.remember(uid, record.lastSeenAt + interval);
+    return;
+  }
+  const touched = { ...record, lastSeenAt: now };
+  await deps.sessions.save(uid, touched, assuranceTtlSeconds(deps.lifetimes, touched, now));
+  recent?.remember(uid, now + interval);
 }
 
 /**
@@ -302,12 +309,13 @@ export async function touchOnRefresh(deps: AssuranceCheckDeps, uid: string): Pro
  * to record it does not fail the refresh.
  */
 export function touchSessionOnRefresh(deps: AssuranceCheckDeps) {
+  const recent = createRecentActivity();
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
     await next();
     if (ctx.status !== 200 || (ctx.oidc as KoaContextWithOIDC['oidc'] | undefined)?.params?.grant_type !== 'refresh_token') return;
     const uid = (ctx.oidc.entities.RefreshToken as { sessionUid?: string } | undefined)?.sessionUid;
     if (uid)
-      await touchOnRefresh(deps, uid).catch(() => {
+      await touchOnRefresh(deps, uid, recent).catch(() => {
         /* activity tracking is best effort */
       });
   };
