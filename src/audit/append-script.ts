@@ -10,7 +10,12 @@
  * Stream ids follow event times: id ms = max(previous id ms, min(event time, Redis now)), so
  * they never go backwards and one wrong clock cannot push every later id into the future.
  * The new head is ARGV's {seq, mac} with the last stream id's ms added ({seq, mac, ms}): the
- * next append reads it there instead of asking XINFO.
+ * next append reads it there instead of asking XINFO, and knows from it that the stream is a
+ * stream without asking TYPE (a key of another type still fails the first XADD, before any
+ * write). Redis's clock (TIME) is read only when an event's time is past the last id's.
+ * A commit of one event on a head this script wrote costs, besides the EVALSHA: MGET, TIME,
+ * XADD, one APPEND per index key (4 or 5), SET: 9 or 10 commands in all
+ * (test/audit/append-commands.test.ts counts them).
  * Returns {1, new head} when written, {0, current head} when another writer moved the head,
  * {2, current generation} when a rebuild of the index started a new generation meanwhile.
  */
@@ -22,14 +27,14 @@ import { indexTermsOf } from './search.ts';
 // ARGV: 1 expected head, 2 new head, 3 expected generation, 4 R, 5..4+R the registries' months,
 //       then per event: time ms, json, k, and k pairs (index key's KEYS number, its registry's KEYS number).
 export const APPEND_SCRIPT = `
-local current = redis.call('GET', KEYS[1])
-if not current then current = '' end
+-- The head, the generation and since (is the index started?) in one read: one command, not three.
+local read = redis.call('MGET', KEYS[1], KEYS[3], KEYS[4])
+local current = read[1] or ''
 if current ~= ARGV[1] then return {0, current} end
-local gen = redis.call('GET', KEYS[3])
-if not gen then gen = '1' end
+local gen = read[2] or '1'
 if gen ~= ARGV[3] then return {2, gen} end
-local kind = redis.call('TYPE', KEYS[2])['ok']
-if kind ~= 'stream' and kind ~= 'none' then
+local since = read[3] ~= false
+local function refuse(kind)
   return redis.error_reply('audit: expected ' .. KEYS[2] .. ' to be a stream, got a ' .. kind)
 end
 local function streamLast()
@@ -39,25 +44,45 @@ local function streamLast()
   end
   return 0
 end
--- The head keeps the last id's ms (written by this script); a head without it (none yet, or
--- written by a version before) costs an XINFO, and so does an entry added by other means.
+-- The head keeps the last id's ms (written by this script, so the stream was a stream then);
+-- a head without it (none yet, or written by a version before) costs a TYPE and an XINFO,
+-- and so does an entry added by other means. A key of another type behind a head with "ms"
+-- is found by the first XADD, which fails before anything is written.
 local known = current ~= '' and string.match(current, '"ms":(%d+)')
 local last = 0
-if known then last = tonumber(known) elseif kind == 'stream' then last = streamLast() end
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local since = redis.call('EXISTS', KEYS[4]) == 1
+if known then
+  last = tonumber(known)
+else
+  local kind = redis.call('TYPE', KEYS[2])['ok']
+  if kind == 'stream' then
+    last = streamLast()
+  elseif kind ~= 'none' then
+    return refuse(kind)
+  end
+end
+-- Redis's clock is read once, and only when an event's time is past the last id: an earlier
+-- one gets the last id's ms whatever the clock says.
+local now
+local function idMs(t)
+  if t <= last then return last end
+  if not now then
+    local clock = redis.call('TIME')
+    now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+  end
+  return math.max(last, math.min(t, now))
+end
 -- Index entries by index key (KEYS number), in event order: one APPEND per key and commit.
 local entries, order, registryOf = {}, {}, {}
 local i = 5 + tonumber(ARGV[4])
 while i <= #ARGV do
   local t = tonumber(ARGV[i])
-  local ms = math.max(last, math.min(t, now))
+  local ms = idMs(t)
   local id = redis.pcall('XADD', KEYS[2], string.format('%.0f', ms) .. '-*', 'e', ARGV[i + 1])
   if type(id) == 'table' and id.err then
+    if string.find(id.err, '^WRONGTYPE') then return refuse(redis.call('TYPE', KEYS[2])['ok']) end
     -- The stream's top is past the head's ms: ids never go backwards, read it and add after it.
     last = math.max(last, streamLast())
-    ms = math.max(last, math.min(t, now))
+    ms = idMs(t)
     id = redis.call('XADD', KEYS[2], string.format('%.0f', ms) .. '-*', 'e', ARGV[i + 1])
   end
   if not since then
