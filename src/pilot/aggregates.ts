@@ -30,7 +30,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from '../audit/types.ts';
 import type { KeyNames, Store } from '../store/index.ts';
-import { sharedWork, withinDeadline } from '../store/answer-deadline.ts';
+import { awaitShared, sharedWork, withinDeadline } from '../store/answer-deadline.ts';
 import { PILOT_COUNTERS } from './counter-names.ts';
 import { countsOf, type EventCounts } from './counters.ts';
 import { isoWeek } from '../calendar/paris-days.ts';
@@ -96,11 +96,18 @@ interface PendingWrite {
   strings: Map<string, { value: string; ttlSeconds?: number }>;
   /** Days given counters, to be listed in `pilot:days`. */
   days: Set<string>;
+  /** Attempt keys marked by a failed key in this write. */
+  marks: string[];
   waiting: Array<{ resolve(): void; reject(err: unknown): void }>;
+  /** Resolves once the write has succeeded or failed (never rejects). */
+  settled: Promise<void>;
+  settle(): void;
 }
 
 function pendingWrite(): PendingWrite {
-  return { events: 0, increments: new Map(), members: new Map(), strings: new Map(), days: new Set(), waiting: [] };
+  let settle!: () => void;
+  const settled = new Promise<void>((resolve) => (settle = resolve));
+  return { events: 0, increments: new Map(), members: new Map(), strings: new Map(), days: new Set(), marks: [], waiting: [], settled, settle };
 }
 
 /** Whether the event changes anything in the store (establishment names only come with a sign-in's counters). */
@@ -115,6 +122,8 @@ export function createPilotAggregates(store: Store, keyNames: KeyNames): PilotAg
   // from the first event of an idle moment until the queue is empty again: one write at a time.
   const queue: PendingWrite[] = [];
   let writing = false;
+  // Attempt key → the write, queued or in flight, that marks it (see apply).
+  const unwrittenMarks = new Map<string, PendingWrite>();
 
   const gather = (write: PendingWrite, counts: EventCounts) => {
     write.events += 1;
@@ -140,7 +149,12 @@ export function createPilotAggregates(store: Store, keyNames: KeyNames): PilotAg
       add(k.activeInMonth(counts.day.slice(0, 7)), member);
     }
     if (counts.funnelStep) add(k.funnel(counts.funnelStep.step, counts.day), pseudonym(counts.funnelStep.actor));
-    if (counts.keyFailedIn) write.strings.set(k.attempt(counts.keyFailedIn), { value: '1', ttlSeconds: ATTEMPT_KEPT_SECONDS });
+    if (counts.keyFailedIn) {
+      const mark = k.attempt(counts.keyFailedIn);
+      write.strings.set(mark, { value: '1', ttlSeconds: ATTEMPT_KEPT_SECONDS });
+      write.marks.push(mark);
+      unwrittenMarks.set(mark, write);
+    }
     for (const [finess, name] of counts.establishments ?? []) if (name) write.strings.set(k.establishment(finess), { value: name.slice(0, 120) });
   };
 
@@ -178,7 +192,11 @@ export function createPilotAggregates(store: Store, keyNames: KeyNames): PilotAg
           for (const w of write.waiting) w.reject(err);
         },
       )
-      .finally(sendNext);
+      .finally(() => {
+        for (const mark of write.marks) if (unwrittenMarks.get(mark) === write) unwrittenMarks.delete(mark);
+        write.settle();
+        sendNext();
+      });
   };
 
   const join = (counts: EventCounts) =>
@@ -198,10 +216,16 @@ export function createPilotAggregates(store: Store, keyNames: KeyNames): PilotAg
     async apply(event) {
       const counts = countsOf(event);
       // A fall-back is found by taking the attempt's mark of a failed key: a read, so one per
-      // event, before the event joins a write. The failed key's event was written before its
-      // request was answered, and so before the PSC sign-in of the same attempt was recorded.
-      if (counts.pscSignInIn && (await store.take(k.attempt(counts.pscSignInIn))) !== null) {
-        counts.increments.set(PILOT_COUNTERS.fallbackKeyToPsc, 1);
+      // event, before the event joins a write. In the gateway the failed key's event is written
+      // before its request is answered, so before the PSC sign-in of the attempt is recorded;
+      // where both are applied at once (a replay, the pilot bench), the take still follows the
+      // mark of an event applied before it, as when each event sent its batch at once: it
+      // waits for the write that carries the mark.
+      if (counts.pscSignInIn) {
+        const mark = k.attempt(counts.pscSignInIn);
+        const marking = unwrittenMarks.get(mark);
+        if (marking) await awaitShared(marking.settled, 'pilot aggregates write');
+        if ((await store.take(mark)) !== null) counts.increments.set(PILOT_COUNTERS.fallbackKeyToPsc, 1);
       }
       if (!writesSomething(counts)) return;
       // A request whose store already missed its deadline adds nothing to a write, as its own

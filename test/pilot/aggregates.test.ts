@@ -80,20 +80,6 @@ async function snapshot(store: Store, keyNames: KeyNames, events: AuditEvent[]) 
   return { values, ttls };
 }
 
-/** The events of one sign-in attempt one after the other (as its requests are), every attempt at once. */
-async function applyConcurrently(apply: (e: AuditEvent) => Promise<void>, events: AuditEvent[]) {
-  const byAttempt = new Map<string, AuditEvent[]>();
-  events.forEach((e, i) => {
-    const attempt = typeof e.details?.attempt === 'string' ? e.details.attempt : `alone-${i}`;
-    byAttempt.set(attempt, [...(byAttempt.get(attempt) ?? []), e]);
-  });
-  await Promise.all(
-    [...byAttempt.values()].map(async (attempt) => {
-      for (const e of attempt) await apply(e);
-    }),
-  );
-}
-
 function signIn(i: number, time = '2026-03-20T09:00:00Z'): AuditEvent {
   return {
     type: 'signin.succeeded',
@@ -139,7 +125,10 @@ describe('pilot aggregates: events applied together share one write', () => {
 
         const together = fresh();
         const counted = countingStore(together.store);
-        await applyConcurrently(createPilotAggregates(counted.store, together.keyNames).apply, EVENTS);
+        // Every apply() called at once, in the order of the trail: a PSC sign-in's take of its
+        // attempt follows the failed key's mark applied before it, as one by one.
+        const aggregates = createPilotAggregates(counted.store, together.keyNames);
+        await Promise.all(EVENTS.map((e) => aggregates.apply(e)));
 
         const [a, b] = [await snapshot(one.store, one.keyNames, EVENTS), await snapshot(together.store, together.keyNames, EVENTS)];
         const rename = <T>(values: Record<string, T>, prefix: string): Record<string, T> =>
@@ -177,6 +166,19 @@ describe('pilot aggregates: events applied together share one write', () => {
     const next = [aggregates.apply(signIn(1001)), aggregates.apply(signIn(1002))];
     await Promise.all([alone, ...next]);
     assert.deepEqual(writes, [[1], [2]]);
+  });
+
+  it('counts a fall-back whose failed key was applied in the same tick (the take waits for the mark)', async () => {
+    const store = createMemoryStore();
+    const keyNames = createKeyNames('fallback:');
+    const k = pilotKeys(keyNames);
+    const aggregates = createPilotAggregates(store, keyNames);
+    const attempt = '0123456789abcdef';
+    const failed: AuditEvent = { ...signIn(0), type: 'signin.failed', outcome: 'failure', reason: 'webauthn-failed', details: { method: 'webauthn', attempt } };
+    const psc: AuditEvent = { ...signIn(1), details: { method: 'psc-card', acr: 'eidas3', attempt } };
+    await Promise.all([aggregates.apply(failed), aggregates.apply(psc)]);
+    assert.equal((await store.hgetall(k.day('2026-03-20')))?.['fallback.key-to-psc'], '1');
+    assert.equal(await store.get(k.attempt(attempt)), null, 'the mark was taken');
   });
 
   it('resolves each apply() only once its write succeeded, and rejects every apply() a failed write carried', async () => {
