@@ -2,7 +2,7 @@
  * The pilot's per-day aggregates in the store, written as each audit event is chained
  * (the recorder's onRecorded hook) — counted once, from the event, never a second way.
  *
- * Keys, all under the `{pilot}` hash tag (one Cluster slot, so a day's writes are one MULTI
+ * Keys, all under the `{pilot}` hash tag (one Cluster slot, so that a write is one script call
  * and the active-clinician sets can be united on the server):
  *   pilot:day:<YYYY-MM-DD>     hash of counters (counter-names.ts), kept for good
  *   pilot:month:<YYYY-MM>      the same counters summed over the month, so that a long
@@ -16,12 +16,23 @@
  *   pilot:days                 sorted set of the days that have counters (score = day number)
  *   pilot:finess:<n>           name of an establishment, as PSC gives it
  *   pilot:attempt:<id>         a key failed in this sign-in attempt (one hour), to find fall-backs
+ *
+ * Events applied together share one write. Every chained event is applied before the request
+ * that recorded it is answered (the recorder's onRecorded), so under load many are applied at
+ * once, and one batch each would cost a sign-in 16 HINCRBY and 3 SADD with their EXPIREs. The
+ * events applied in the same tick, or while a write is in flight, go in the next write
+ * together: the increments of one field summed into one HINCRBY, the members of one set added
+ * by one SADD, each key's expiry set once, at most MAX_EVENTS_PER_WRITE events. Each apply()
+ * still resolves only once the write that carries its event has succeeded, and rejects when it
+ * failed, as with a batch of its own. Alone, an event waits for no one: its write starts at
+ * the end of the tick that applied it.
  */
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from '../audit/types.ts';
 import type { KeyNames, Store } from '../store/index.ts';
+import { awaitShared, sharedWork, withinDeadline } from '../store/answer-deadline.ts';
 import { PILOT_COUNTERS } from './counter-names.ts';
-import { countsOf } from './counters.ts';
+import { countsOf, type EventCounts } from './counters.ts';
 import { isoWeek } from '../calendar/paris-days.ts';
 
 /** How long the sets of active clinicians are kept (a little over a year, for year-on-year figures). */
@@ -66,49 +77,160 @@ export function pseudonym(idNat: string): string {
   return createHash('sha256').update(`pilot:${idNat}`).digest('base64url').slice(0, 16);
 }
 
+/** The most events one write carries; later ones wait for the next (a script runs alone on Redis: it is kept short). */
+export const MAX_EVENTS_PER_WRITE = 100;
+
 export interface PilotAggregates {
-  /** Adds one chained audit event to its day's figures. */
+  /** Adds one chained audit event to its day's figures; resolves once it is written (in a write shared with other events). */
   apply(event: AuditEvent): Promise<void>;
+}
+
+/** What the events gathered for one write add up to, and the apply() calls that wait for it. */
+interface PendingWrite {
+  events: number;
+  /** Hash key → field → the sum of the events' increments. */
+  increments: Map<string, Map<string, number>>;
+  /** Set key → members; every one of these sets is kept ACTIVE_KEPT_SECONDS. */
+  members: Map<string, Set<string>>;
+  /** String key → the value and TTL of the last event that set it. */
+  strings: Map<string, { value: string; ttlSeconds?: number }>;
+  /** Days given counters, to be listed in `pilot:days`. */
+  days: Set<string>;
+  /** Attempt keys marked by a failed key in this write. */
+  marks: string[];
+  waiting: Array<{ resolve(): void; reject(err: unknown): void }>;
+  /** Resolves once the write has succeeded or failed (never rejects). */
+  settled: Promise<void>;
+  settle(): void;
+}
+
+function pendingWrite(): PendingWrite {
+  let settle!: () => void;
+  const settled = new Promise<void>((resolve) => (settle = resolve));
+  return { events: 0, increments: new Map(), members: new Map(), strings: new Map(), days: new Set(), marks: [], waiting: [], settled, settle };
+}
+
+/** Whether the event changes anything in the store (establishment names only come with a sign-in's counters). */
+function writesSomething(counts: EventCounts): boolean {
+  return counts.increments.size > 0 || counts.active !== undefined || counts.funnelStep !== undefined || counts.keyFailedIn !== undefined;
 }
 
 export function createPilotAggregates(store: Store, keyNames: KeyNames): PilotAggregates {
   const k = pilotKeys(keyNames);
   const daysKnown = new Set<string>();
+  // Writes not sent yet, oldest first; only the last one still takes events. `writing` is true
+  // from the first event of an idle moment until the queue is empty again: one write at a time.
+  const queue: PendingWrite[] = [];
+  let writing = false;
+  // Attempt key → the write, queued or in flight, that marks it (see apply).
+  const unwrittenMarks = new Map<string, PendingWrite>();
+
+  const gather = (write: PendingWrite, counts: EventCounts) => {
+    write.events += 1;
+    const increment = (key: string, field: string, by: number) => {
+      let fields = write.increments.get(key);
+      if (!fields) write.increments.set(key, (fields = new Map()));
+      fields.set(field, (fields.get(field) ?? 0) + by);
+    };
+    const add = (key: string, member: string) => {
+      const members = write.members.get(key);
+      if (members) members.add(member);
+      else write.members.set(key, new Set([member]));
+    };
+    for (const [field, by] of counts.increments) {
+      increment(k.day(counts.day), field, by);
+      increment(k.month(counts.day.slice(0, 7)), field, by);
+    }
+    if (counts.increments.size) write.days.add(counts.day);
+    if (counts.active) {
+      const member = pseudonym(counts.active);
+      add(k.active(counts.day), member);
+      add(k.activeInWeek(isoWeek(counts.day)), member);
+      add(k.activeInMonth(counts.day.slice(0, 7)), member);
+    }
+    if (counts.funnelStep) add(k.funnel(counts.funnelStep.step, counts.day), pseudonym(counts.funnelStep.actor));
+    if (counts.keyFailedIn) {
+      const mark = k.attempt(counts.keyFailedIn);
+      write.strings.set(mark, { value: '1', ttlSeconds: ATTEMPT_KEPT_SECONDS });
+      write.marks.push(mark);
+      unwrittenMarks.set(mark, write);
+    }
+    for (const [finess, name] of counts.establishments ?? []) if (name) write.strings.set(k.establishment(finess), { value: name.slice(0, 120) });
+  };
+
+  const send = async (write: PendingWrite) => {
+    const batch = store.batch();
+    for (const [key, fields] of write.increments) for (const [field, by] of fields) batch.hincrby(key, field, by);
+    // Every write of these sets gives them the same TTL, so one plain EXPIRE ('restart') keeps
+    // them as long as EXPIRE NX then GT ('extend') would: now + ttl never moves the expiry earlier.
+    for (const [key, members] of write.members) batch.sadd(key, [...members], ACTIVE_KEPT_SECONDS, 'restart');
+    for (const [key, { value, ttlSeconds }] of write.strings) batch.set(key, value, ttlSeconds);
+    await batch.exec();
+    const newDays = [...write.days].filter((day) => !daysKnown.has(day));
+    await Promise.all(
+      newDays.map(async (day) => {
+        await store.zadd(k.days, dayScore(day), day);
+        daysKnown.add(day);
+      }),
+    );
+  };
+
+  const sendNext = () => {
+    const write = queue.shift();
+    if (!write) {
+      writing = false;
+      return;
+    }
+    // The write serves several requests: it runs outside any one request's scope, with a store
+    // deadline of its own (answer-deadline.ts), and each apply() waits for it within its own.
+    void sharedWork(() => send(write))
+      .then(
+        () => {
+          for (const w of write.waiting) w.resolve();
+        },
+        (err: unknown) => {
+          for (const w of write.waiting) w.reject(err);
+        },
+      )
+      .finally(() => {
+        for (const mark of write.marks) if (unwrittenMarks.get(mark) === write) unwrittenMarks.delete(mark);
+        write.settle();
+        sendNext();
+      });
+  };
+
+  const join = (counts: EventCounts) =>
+    new Promise<void>((resolve, reject) => {
+      let write = queue.at(-1);
+      if (!write || write.events >= MAX_EVENTS_PER_WRITE) queue.push((write = pendingWrite()));
+      gather(write, counts);
+      write.waiting.push({ resolve, reject });
+      if (!writing) {
+        writing = true;
+        // At the end of the tick, so that the events applied in it go in the same write.
+        queueMicrotask(sendNext);
+      }
+    });
+
   return {
     async apply(event) {
       const counts = countsOf(event);
-      if (counts.pscSignInIn && (await store.take(k.attempt(counts.pscSignInIn))) !== null) {
-        counts.increments.set(PILOT_COUNTERS.fallbackKeyToPsc, 1);
+      // A fall-back is found by taking the attempt's mark of a failed key: a read, so one per
+      // event, before the event joins a write. In the gateway the failed key's event is written
+      // before its request is answered, so before the PSC sign-in of the attempt is recorded;
+      // where both are applied at once (a replay, the pilot bench), the take still follows the
+      // mark of an event applied before it, as when each event sent its batch at once: it
+      // waits for the write that carries the mark.
+      if (counts.pscSignInIn) {
+        const mark = k.attempt(counts.pscSignInIn);
+        const marking = unwrittenMarks.get(mark);
+        if (marking) await awaitShared(marking.settled, 'pilot aggregates write');
+        if ((await store.take(mark)) !== null) counts.increments.set(PILOT_COUNTERS.fallbackKeyToPsc, 1);
       }
-      const batch = store.batch();
-      let writes = 0;
-      for (const [field, by] of counts.increments) {
-        batch.hincrby(k.day(counts.day), field, by);
-        batch.hincrby(k.month(counts.day.slice(0, 7)), field, by);
-        writes += 1;
-      }
-      if (counts.active) {
-        const member = [pseudonym(counts.active)];
-        batch.sadd(k.active(counts.day), member, ACTIVE_KEPT_SECONDS);
-        batch.sadd(k.activeInWeek(isoWeek(counts.day)), member, ACTIVE_KEPT_SECONDS);
-        batch.sadd(k.activeInMonth(counts.day.slice(0, 7)), member, ACTIVE_KEPT_SECONDS);
-        writes += 1;
-      }
-      if (counts.funnelStep) {
-        batch.sadd(k.funnel(counts.funnelStep.step, counts.day), [pseudonym(counts.funnelStep.actor)], ACTIVE_KEPT_SECONDS);
-        writes += 1;
-      }
-      if (counts.keyFailedIn) {
-        batch.set(k.attempt(counts.keyFailedIn), '1', ATTEMPT_KEPT_SECONDS);
-        writes += 1;
-      }
-      for (const [finess, name] of counts.establishments ?? []) if (name) batch.set(k.establishment(finess), name.slice(0, 120));
-      if (writes === 0) return;
-      await batch.exec();
-      if (counts.increments.size && !daysKnown.has(counts.day)) {
-        await store.zadd(k.days, dayScore(counts.day), counts.day);
-        daysKnown.add(counts.day);
-      }
+      if (!writesSomething(counts)) return;
+      // A request whose store already missed its deadline adds nothing to a write, as its own
+      // batch was not sent either; otherwise it waits for the write at most its own deadline.
+      await withinDeadline(() => join(counts), 'pilot aggregates write');
     },
   };
 }

@@ -2,7 +2,7 @@
  * Public face of the storage layer: the Store (Redis or memory), key naming, the Redis
  * connection and the oidc-provider adapter factory.
  */
-export type { Store, StoreBatch } from './store.ts';
+export type { SetExpiry, Store, StoreBatch } from './store.ts';
 export { createKeyNames, type KeyNames } from './key-names.ts';
 export { createBackend } from './create-store.ts';
 export { createRedisStore } from './redis-store.ts';

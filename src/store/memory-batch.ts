@@ -6,7 +6,7 @@
 import { BatchError, type BatchFailure } from './batch-error.ts';
 import type { MemoryKeyspace } from './memory-keyspace.ts';
 import type { StoreBatch } from './store.ts';
-import { toTtlSeconds, wholeIncrement } from './ttl.ts';
+import { setExpiryRestarts, toTtlSeconds, wholeIncrement } from './ttl.ts';
 
 interface QueuedWrite {
   command: string;
@@ -40,13 +40,14 @@ export function createMemoryBatch(keyspace: MemoryKeyspace): StoreBatch {
       if (Object.keys(copy).length > 0) push('HSET', key, () => keyspace.mergeHash(key, copy, ttl));
       return batch;
     },
-    sadd(key, members, ttlSeconds) {
+    sadd(key, members, ttlSeconds, expiry = 'extend') {
       const ttl = toTtlSeconds(ttlSeconds);
+      const restart = setExpiryRestarts(expiry);
       if (members.length === 0) return batch;
       const copy = [...members];
       push('SADD', key, () => keyspace.addToSet(key, copy));
       // Queued separately, like the EXPIRE commands on Redis (they run even if SADD failed).
-      if (ttl !== undefined) push('EXPIRE', key, () => keyspace.extendExpiry(key, ttl));
+      if (ttl !== undefined) push('EXPIRE', key, () => (restart ? keyspace.restartExpiry(key, ttl) : keyspace.extendExpiry(key, ttl)));
       return batch;
     },
     srem(key, members) {

@@ -180,6 +180,12 @@ export class MemoryKeyspace {
     if (entry.expiresAt === undefined || expiresAt > entry.expiresAt) entry.expiresAt = expiresAt;
   }
 
+  /** Plain EXPIRE: the key (when it exists) now expires `ttl` seconds from now, sooner or later than before. */
+  restartExpiry(key: string, ttl: number): void {
+    const entry = this.#live(key);
+    if (entry) entry.expiresAt = this.#now() + ttl * 1000;
+  }
+
   delete(key: string): boolean {
     const existed = this.exists(key);
     this.#entries.delete(key);

@@ -22,7 +22,7 @@ import { BatchError, type BatchFailure } from './batch-error.ts';
 import { keySlot } from './key-slot.ts';
 import { runScript } from './run-script.ts';
 import type { StoreBatch } from './store.ts';
-import { toTtlSeconds, wholeIncrement } from './ttl.ts';
+import { setExpiryRestarts, toTtlSeconds, wholeIncrement } from './ttl.ts';
 
 interface QueuedCommand {
   key: string;
@@ -85,11 +85,14 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
       else push('PERSIST', key);
       return batch;
     },
-    sadd(key, members, ttlSeconds) {
+    sadd(key, members, ttlSeconds, expiry = 'extend') {
       const ttl = toTtlSeconds(ttlSeconds);
+      const restart = setExpiryRestarts(expiry);
       if (members.length === 0) return batch;
       push('SADD', key, ...members);
-      if (ttl !== undefined) {
+      if (ttl === undefined) return batch;
+      if (restart) push('EXPIRE', key, ttl);
+      else {
         // EXPIRE GT treats "no TTL" as infinite, so first give a fresh set a TTL (NX),
         // then only ever lengthen it (GT).
         push('EXPIRE', key, ttl, 'NX');

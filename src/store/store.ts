@@ -61,6 +61,16 @@ export interface Store {
   readonly kind: 'redis' | 'memory';
 }
 
+/**
+ * What sadd's TTL does to a set that already has an expiry. 'extend' (the default) only ever
+ * lengthens it, so that a set written with different TTLs keeps the longest: on Redis two
+ * commands, EXPIRE NX (a set without a TTL gets one) then EXPIRE GT. 'restart' sets it to the
+ * TTL from now, one plain EXPIRE: the same as 'extend' where every write of the set gives the
+ * same TTL, since now + ttl is then never earlier than an earlier write's now + ttl, and it
+ * may shorten the expiry otherwise. The caller says which, since only it knows its TTLs.
+ */
+export type SetExpiry = 'extend' | 'restart';
+
 export interface StoreBatch {
   set(key: string, value: string, ttlSeconds?: number): StoreBatch;
   /** Replaces the whole hash with these fields. */
@@ -71,8 +81,11 @@ export interface StoreBatch {
    * knows which other fields may be there and that keeping them is right.
    */
   hset(key: string, fields: Record<string, string>, ttlSeconds?: number): StoreBatch;
-  /** Adds members to a set; with a TTL, extends the set's expiry to at least that long. */
-  sadd(key: string, members: string[], ttlSeconds?: number): StoreBatch;
+  /**
+   * Adds members to a set; with a TTL, the set's expiry then follows `expiry` (SetExpiry):
+   * by default it is extended to at least that long, never shortened.
+   */
+  sadd(key: string, members: string[], ttlSeconds?: number, expiry?: SetExpiry): StoreBatch;
   srem(key: string, members: string[]): StoreBatch;
   /** Adds `by` (an integer) to a hash field, creating the hash or field at 0 first (HINCRBY). */
   hincrby(key: string, field: string, by: number): StoreBatch;

@@ -12,6 +12,12 @@ export function toTtlSeconds(ttlSeconds: number | undefined): number | undefined
   return Math.ceil(ttlSeconds);
 }
 
+/** Whether sadd's expiry (store.ts SetExpiry) is 'restart'; anything but the two names is a caller bug. */
+export function setExpiryRestarts(expiry: unknown): boolean {
+  if (expiry !== 'extend' && expiry !== 'restart') throw new RangeError(`expected a set expiry of 'extend' or 'restart', got ${String(expiry)}`);
+  return expiry === 'restart';
+}
+
 /** A count of entries to keep (pushCapped): a whole number of at least 1. */
 export function positiveCount(max: number): number {
   if (!Number.isInteger(max) || max < 1) throw new RangeError(`expected a whole number of entries of at least 1, got ${String(max)}`);

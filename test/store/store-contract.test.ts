@@ -221,6 +221,21 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       assert.ok(near(await store.ttl(k), 100));
     });
 
+    test("sadd with expiry 'restart' sets the TTL from now, one plain EXPIRE: a fresh set gets it, a longer one is cut to it", async () => {
+      const k = key('m');
+      await store.batch().sadd(k, ['a']).exec();
+      await store.batch().sadd(k, ['b'], 100, 'restart').exec();
+      assert.ok(near(await store.ttl(k), 100), 'a set without a TTL gets one');
+      await store.batch().sadd(k, ['c'], 1000, 'restart').exec();
+      assert.ok(near(await store.ttl(k), 1000));
+      await store.batch().sadd(k, ['d'], 100, 'restart').exec();
+      assert.ok(near(await store.ttl(k), 100), "'restart' does not keep the longer TTL ('extend' would)");
+      await store.batch().sadd(k, ['e'], 1000, 'extend').exec();
+      assert.ok(near(await store.ttl(k), 1000));
+      assert.deepEqual((await store.smembers(k)).sort(), ['a', 'b', 'c', 'd', 'e']);
+      assert.throws(() => store.batch().sadd(k, ['f'], 100, 'longest' as 'extend'), /'extend' or 'restart'/);
+    });
+
     test('hincrby counts from zero, adds and subtracts, and refuses a non-integer increment or field', async () => {
       const [h, text] = [key('counts'), key('text')];
       await store.batch().hincrby(h, 'a', 1).hincrby(h, 'a', 2).hincrby(h, 'b', -1).exec();

@@ -83,9 +83,9 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
         batch.hset(key, fields, ttl);
         return wrapped;
       },
-      sadd(key, members, ttl) {
+      sadd(key, members, ttl, expiry) {
         note(key, 'set');
-        batch.sadd(key, members, ttl);
+        batch.sadd(key, members, ttl, expiry);
         return wrapped;
       },
       srem(key, members) {
