@@ -9,6 +9,7 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config/index.ts';
 import { loadKeys } from './signing-keys/load.ts';
+import { longestTokenSeconds } from './oidc/token-lifetimes.ts';
 import { createKeyNames, createBackend, createAdapterFactory, withUnavailableErrors, storeScopePerRequest, type Store } from './store/index.ts';
 import { logStoreOutages } from './oidc/outage-log.ts';
 import { waitForStore } from './store/wait-for-store.ts';
@@ -227,7 +228,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const provider = createProvider({
     sessionChecks,
     config,
-    adapter: createAdapterFactory(store, keyNames),
+    adapter: createAdapterFactory(store, keyNames, { longestTokenSeconds: longestTokenSeconds(config.ttl) }),
     jwks: loaded.jwks,
     cookieKeys: loaded.cookieKeys,
     clients,

@@ -21,6 +21,7 @@ import { createServer } from 'node:http';
 import Provider, { type Configuration } from 'oidc-provider';
 import type { JWK } from 'jose';
 import { createAdapterFactory, createKeyNames, createRedisConnection, createRedisStore } from '../../src/store/index.ts';
+import { longestTokenSeconds } from '../../src/oidc/token-lifetimes.ts';
 import { CLAIMS, SCOPES } from '../../src/oidc/claims-config.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { BENCH_CLIENT_ID, BENCH_M2M_CLIENT_ID, BENCH_M2M_SCOPE, baselineAccountKey } from '../clients.ts';
@@ -44,7 +45,7 @@ const { ttl } = loadConfig({ env: {} });
 const jwk = { ...(JSON.parse(env('BASELINE_JWK')) as JWK), alg: 'ES256', use: 'sig', kid: 'baseline' };
 
 const configuration: Configuration = {
-  adapter: createAdapterFactory(store, createKeyNames(prefix)),
+  adapter: createAdapterFactory(store, createKeyNames(prefix), { longestTokenSeconds: longestTokenSeconds(ttl) }),
   clients: [
     {
       client_id: BENCH_CLIENT_ID,

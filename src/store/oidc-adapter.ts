@@ -22,15 +22,32 @@ export const GRANTABLE_MODELS: ReadonlySet<string> = new Set([
   'PreAuthorizedCode',
 ]);
 
-/**
- * Pass the result as oidc-provider's `adapter` configuration option. `clock` (epoch ms, tests)
- * dates consumptions and refresh token rotations (refresh-rotation.ts).
- */
-export function createAdapterFactory(store: Store, keyNames: KeyNames, clock: () => number = Date.now): AdapterFactory {
-  return (modelName) => createAdapter(modelName, store, keyNames, clock);
+export interface AdapterOptions {
+  /** Epoch ms (tests): dates consumptions and refresh token rotations (refresh-rotation.ts). */
+  clock?: () => number;
+  /**
+   * The longest lifetime a token of a grant is saved with (seconds; the configuration's longest
+   * token TTL). Known, a grant's token index is kept that long from its last write with one
+   * EXPIRE: it then outlives every token it lists. A token saved for longer raises it (this
+   * process, from then on). Unknown, the index's expiry is only ever lengthened to each
+   * token's: EXPIRE NX then EXPIRE GT.
+   */
+  longestTokenSeconds?: number;
 }
 
-function createAdapter(model: string, store: Store, keyNames: KeyNames, clock: () => number): Adapter {
+/** Pass the result as oidc-provider's `adapter` configuration option. */
+export function createAdapterFactory(store: Store, keyNames: KeyNames, options: AdapterOptions = {}): AdapterFactory {
+  const settings: AdapterSettings = { clock: options.clock ?? Date.now, longestToken: { seconds: options.longestTokenSeconds } };
+  return (modelName) => createAdapter(modelName, store, keyNames, settings);
+}
+
+/** What every model's adapter of one factory shares; the longest token lifetime can only grow. */
+interface AdapterSettings {
+  clock: () => number;
+  longestToken: { seconds: number | undefined };
+}
+
+function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock, longestToken }: AdapterSettings): Adapter {
   const recordKey = (id: string) => keyNames.model(model, id);
   const grantable = GRANTABLE_MODELS.has(model);
 
@@ -49,7 +66,11 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, clock: (
       const batch = store.batch();
       // Indexes first, the record last: in Cluster (one script call per slot) a partial failure
       // leaves at worst an index to a missing record, never a token its grant does not list.
-      if (grantable && typeof payload.grantId === 'string') batch.sadd(keyNames.grantTokens(payload.grantId), [key], ttl);
+      if (grantable && typeof payload.grantId === 'string') {
+        const index = keyNames.grantTokens(payload.grantId);
+        if (longestToken.seconds === undefined || ttl === undefined) batch.sadd(index, [key], ttl);
+        else batch.sadd(index, [key], (longestToken.seconds = Math.max(longestToken.seconds, ttl)), 'restart');
+      }
       if (model === 'Session' && typeof payload.uid === 'string') batch.set(keyNames.sessionUid(payload.uid), id, ttl);
       if (model === 'DeviceCode' && typeof payload.userCode === 'string') batch.set(keyNames.userCode(payload.userCode), id, ttl);
       // The record's one other field is `consumed`: kept on a rewrite (a consumed record stays

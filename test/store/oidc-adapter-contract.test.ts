@@ -245,6 +245,19 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       assert.ok(near(await store.ttl(keyNames.grantTokens(gid)), 3600));
     });
 
+    test('with the longest token lifetime known, the grant token set lives that long from its last write (one EXPIRE), and a longer token still lengthens it', async () => {
+      const known = createAdapterFactory(store, keyNames, { longestTokenSeconds: 7200 });
+      const gid = id('grant');
+      await known('AuthorizationCode').upsert(id('code'), { grantId: gid }, 60);
+      assert.ok(near(await store.ttl(keyNames.grantTokens(gid)), 7200), 'a code alone: the set already outlives any token to come');
+      await known('AccessToken').upsert(id('at'), { grantId: gid }, 600);
+      assert.ok(near(await store.ttl(keyNames.grantTokens(gid)), 7200));
+      await known('RefreshToken').upsert(id('rt'), { grantId: gid }, 9000);
+      assert.ok(near(await store.ttl(keyNames.grantTokens(gid)), 9000), 'a token longer than announced: lengthened to it');
+      await known('AccessToken').upsert(id('at'), { grantId: gid }, 600);
+      assert.ok(near(await store.ttl(keyNames.grantTokens(gid)), 9000), 'and from then on the longest: the set still outlives the 9000 s token');
+    });
+
     test('keys are hash-tagged: grant with its token set, interaction with its ceremony state', async () => {
       const gid = id('grant');
       const grantKey = keyNames.model('Grant', gid);

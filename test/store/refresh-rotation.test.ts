@@ -28,7 +28,7 @@ for (const kind of ['redis', 'memory'] as const) {
     let n = 0;
     beforeAll(() => {
       store = kind === 'redis' ? createRedisStore(createRedisConnection({ url: TEST_REDIS_URL })) : createMemoryStore();
-      factory = createAdapterFactory(store, keyNames, () => now);
+      factory = createAdapterFactory(store, keyNames, { clock: () => now });
     });
     afterAll(async () => {
       await store.close();
