@@ -98,6 +98,18 @@ describe('commands of an audit commit', () => {
     assert.deepEqual(await watch.take(), [['evalsha', 'mget', 'time', 'xadd', ...APPENDS(5), 'set']]);
   });
 
+  it("events recorded in one turn of the event loop go in one commit, the first one too (a request's turn serves many under load)", async () => {
+    // Earlier than the last id (body 5): the tests below count on its ms.
+    const events = await Promise.all([body(2), body(3), body(4)].map((b) => fixture.log.append(b)));
+    assert.deepEqual(
+      events.map((e) => e.seq),
+      [events[0]!.seq, events[0]!.seq + 1, events[0]!.seq + 2],
+    );
+    const commits = await watch.take();
+    assert.equal(commits.length, 1, `one commit, got ${commits.length}`);
+    assert.equal(commits[0]!.filter((c) => c === 'xadd').length, 3);
+  });
+
   it('an event no later than the last id gets its ms without reading the clock (9)', async () => {
     const before = await lastId();
     await fixture.log.append(body(1)); // 4 minutes before the last event
