@@ -50,6 +50,8 @@ interface AdapterSettings {
 function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock, longestToken }: AdapterSettings): Adapter {
   const recordKey = (id: string) => keyNames.model(model, id);
   const grantable = GRANTABLE_MODELS.has(model);
+  /** Whether records of this model are listed in an index that destroy() must clean (see upsert). */
+  const indexed = grantable || model === 'Session' || model === 'DeviceCode';
 
   /** Index key -> record id lookups, checked against the record (an index may be stale). */
   const findBy = async (indexKey: string, field: 'uid' | 'userCode', value: string) => {
@@ -101,6 +103,11 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock,
 
     async destroy(id) {
       const key = recordKey(id);
+      // A record without an index (an Interaction, a Grant, ...) is just deleted: one DEL, no read.
+      if (!indexed) {
+        await store.del(key);
+        return;
+      }
       const payload = await readQuietly(key);
       const batch = store.batch().del(key);
       if (payload) {

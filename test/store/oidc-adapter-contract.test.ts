@@ -132,6 +132,34 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       assert.deepEqual(calls, ['batch', 'batch']);
     });
 
+    test('destroying a record no index lists (an Interaction, a Grant) is one DEL, without reading it first', async () => {
+      const calls: string[] = [];
+      const spy: Store = {
+        ...store,
+        hgetall: (...args) => {
+          calls.push('hgetall');
+          return store.hgetall(...args);
+        },
+        batch: () => {
+          calls.push('batch');
+          return store.batch();
+        },
+        del: (...args) => {
+          calls.push('del');
+          return store.del(...args);
+        },
+      };
+      const spied = createAdapterFactory(spy, keyNames);
+      for (const model of ['Interaction', 'Grant']) {
+        const uid = id(model);
+        await spied(model).upsert(uid, { jti: uid, kind: model }, 60);
+        calls.length = 0;
+        await spied(model).destroy(uid);
+        assert.deepEqual(calls, ['del'], model);
+        assert.equal(await store.hgetall(keyNames.model(model, uid)), null, `${model} gone`);
+      }
+    });
+
     test('consume keeps the record, sets consumed (epoch seconds) and keeps the TTL', async () => {
       const adapter = factory('AuthorizationCode');
       const code = id('code');
