@@ -25,6 +25,8 @@ export interface ScenarioFigures {
   offeredRate?: number;
   /** Redis commands per request or journey, in all and by command. */
   redisCommands: { perUnit: number; byCommand: Record<string, number> };
+  /** When the scenario ran, µs of the monotonic clock V8's CPU profiles are timed with (profile-summary.ts --scenario). */
+  monotonicUs?: [number, number];
 }
 
 export interface BenchResults {

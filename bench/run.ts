@@ -252,6 +252,7 @@ async function journeys(
 ): Promise<ScenarioFigures> {
   const cpu = cpuWindow(pids);
   const commands = await commandWindow(redis);
+  const startUs = monotonicUs();
   const result: LoopResult = await closedLoop(
     { ...loop, progress: (done, errors, s) => progress(`  ${done} done, ${errors} errors, ${(done / s).toFixed(1)}/s`) },
     journey,
@@ -268,6 +269,7 @@ async function journeys(
     cpu: used,
     cpuMsPerUnit: cpuMsPer(used[stackName], result.seconds, result.completed),
     redisCommands: await commands.stop(result.completed + result.errors),
+    monotonicUs: [startUs, monotonicUs()] as [number, number],
   };
   if (result.errors) progress(`  errors: ${result.errorSamples.join(' | ')}`);
   return figures;
@@ -283,6 +285,7 @@ async function endpoint(
 ): Promise<ScenarioFigures> {
   const cpu = cpuWindow(pids);
   const commands = await commandWindow(redis);
+  const startUs = monotonicUs();
   const result = await runEndpointSpread(scenario, target, { ...run, track: process.stderr.isTTY && run.workers <= 1 }, run.workers);
   const used = cpu.stop();
   // Load processes: their own CPU seconds, added to the load generator's share.
@@ -298,6 +301,7 @@ async function endpoint(
     cpu: used,
     cpuMsPerUnit: cpuMsPer(used[stackName], result.seconds, result.requests),
     redisCommands: await commands.stop(result.requests),
+    monotonicUs: [startUs, monotonicUs()],
     ...(run.overallRate ? { offeredRate: run.overallRate } : {}),
   };
 }
@@ -347,5 +351,7 @@ async function baselinePools(stack: Stack, gateway: EndpointTarget, opts: BenchO
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
+/** The monotonic clock in µs: what V8's CPU profiles time their samples with (CLOCK_MONOTONIC, shared by processes). */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 process.exitCode = await main();

@@ -62,7 +62,7 @@ export interface StackOptions {
   clinicians: number;
   /** Processes of the gateway, and of the baseline, each sharing its port (default 1). */
   instances?: number;
-  /** Start the gateway with --cpu-prof, profiles written into this folder. */
+  /** Start the gateway and the baseline with --cpu-prof, profiles written into this folder (gateway-N.cpuprofile, baseline-N.cpuprofile). */
   cpuProfileDir?: string;
   /** Gateway log level (default 'info', as in production: one line per request). */
   logLevel?: string;
@@ -133,7 +133,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
     await waitForUrl(`${pscIssuer}/.well-known/openid-configuration`, psc, () => tail(dir, 'psc'));
 
-    const profile = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+    // Named by process, so that the gateway's and the baseline's profiles can be compared window by window (profile-summary.ts).
+    const profile = (name: string) =>
+      options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir, '--cpu-prof-name', `${name}.cpuprofile`] : [];
     const gatewayEnv = {
       NODE_ENV: 'development',
       ISSUER: issuer,
@@ -159,7 +161,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const gateways: ChildProcess[] = [];
     for (let i = 0; i < instances; i += 1) {
       say(`starting gateway instance ${i + 1}/${instances} (src/main.ts)…`);
-      const gateway = start(`gateway-${i + 1}`, 'src/main.ts', gatewayEnv, profile);
+      const gateway = start(`gateway-${i + 1}`, 'src/main.ts', gatewayEnv, profile(`gateway-${i + 1}`));
       await waitForLine(gateway, join(dir, `gateway-${i + 1}.log`), '"msg":"gateway listening"');
       gateways.push(gateway);
     }
@@ -178,7 +180,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const baselines: ChildProcess[] = [];
     for (let i = 0; i < instances; i += 1) {
       say(`starting baseline instance ${i + 1}/${instances} (bare oidc-provider)…`);
-      const baseline = start(`baseline-${i + 1}`, 'bench/servers/baseline.ts', baselineEnv);
+      const baseline = start(`baseline-${i + 1}`, 'bench/servers/baseline.ts', baselineEnv, profile(`baseline-${i + 1}`));
       await waitForLine(baseline, join(dir, `baseline-${i + 1}.log`), 'baseline listening');
       baselines.push(baseline);
     }
