@@ -2,10 +2,15 @@
  * Practitioner accounts in the store (no TTL): find by idNat, create-or-refresh from a
  * verified PSC login. The profile is replaced at every PSC login so that a change in the
  * national directory (new establishment, lost right) reaches the tokens.
+ *
+ * Within one HTTP request an account is read once (store/request-scope.ts): a key sign-in
+ * reads it to check PSC's last word, then again to record the sign-in and its profession.
+ * This module is the only writer of the record and tells the request what it wrote.
  */
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../store/store.ts';
 import type { KeyNames } from '../store/key-names.ts';
+import { forgetForRequest, readOncePerRequest, rememberForRequest } from '../store/request-scope.ts';
 import { ID_NAT_PATTERN, type PractitionerAccount, type PscProfile } from './practitioner.ts';
 
 export interface PscLogin {
@@ -29,7 +34,8 @@ export interface AccountRepository {
 export function createAccountRepository(store: Store, keyNames: KeyNames): AccountRepository {
   async function find(idNat: string): Promise<PractitionerAccount | undefined> {
     if (!ID_NAT_PATTERN.test(idNat)) return undefined;
-    const raw = await store.get(keyNames.account(idNat));
+    const key = keyNames.account(idNat);
+    const raw = await readOncePerRequest(key, () => store.get(key));
     return raw ? (JSON.parse(raw) as PractitionerAccount) : undefined;
   }
 
@@ -47,7 +53,15 @@ export function createAccountRepository(store: Store, keyNames: KeyNames): Accou
       lastPscAuthMode: login.authMode,
       lastPscAcr: login.acr,
     };
-    await store.set(keyNames.account(idNat), JSON.stringify(account));
+    const key = keyNames.account(idNat);
+    try {
+      await store.set(key, JSON.stringify(account));
+    } catch (error) {
+      forgetForRequest(key);
+      throw error;
+    }
+    // What the request reads next is what it wrote.
+    rememberForRequest(key, JSON.stringify(account));
     return { account, created: !existing };
   }
 

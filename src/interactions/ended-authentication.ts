@@ -21,7 +21,9 @@ export interface AuthenticationToCheck {
 
 async function whyEnded(deps: InteractionDeps, auth: AuthenticationToCheck): Promise<string | undefined> {
   if (await deps.sessions.accountEndedSince(auth.accountId, auth.authTime)) return 'account-sessions-ended';
-  if (auth.keyId !== undefined && !(await deps.credentials.find(auth.keyId))) return 'key-revoked';
+  // Read from the store, not from what the request read before: a revocation made meanwhile counts.
+  // The account's set is the authority on which keys are active (revoke and revokeAll take the key out of it).
+  if (auth.keyId !== undefined && !(await deps.credentials.listedFor(auth.accountId, auth.keyId))) return 'key-revoked';
   if (auth.sessionUid !== undefined) {
     const [session, record] = await Promise.all([deps.provider.Session.findByUid(auth.sessionUid), deps.sessions.get(auth.sessionUid)]);
     if (!session || !record || record.accountId !== auth.accountId) return 'session-gone';

@@ -2,7 +2,8 @@
  * What one HTTP request has done with the store so far, carried by its async context
  * (AsyncLocalStorage) so that the store layer needs nothing passed down: whether a command
  * of it already got no answer in time (answer-deadline.ts: it waits once), and the refresh
- * token it is rotating (refresh-rotation.ts: the rotation counts once its tokens are saved).
+ * token it is rotating (refresh-rotation.ts: the rotation counts once its tokens are saved),
+ * and the records it has read once (readOncePerRequest: an account, its keys, its interaction).
  * Outside a request (start-up, timers, CLIs) there is no scope.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -13,6 +14,8 @@ export interface RequestScope {
   expired: boolean;
   /** Store key of the refresh token this request consumed and is replacing. */
   rotating?: string;
+  /** Records this request read, by store key (readOncePerRequest); made at the first read. */
+  reads?: Map<string, Promise<unknown>>;
 }
 
 const scopes = new AsyncLocalStorage<RequestScope>();
@@ -35,4 +38,56 @@ export function currentRequest(): RequestScope | undefined {
 /** Express middleware: each request is one scope (mounted first, before anything reads Redis). */
 export function storeScopePerRequest(): RequestHandler {
   return (_req, _res, next) => asOneRequest(next);
+}
+
+/**
+ * A record read once per request: the first call in a request runs `read`, later calls in the
+ * same request get a copy of what it gave (concurrent calls share the one read). Outside a
+ * request `read` runs every time, and no request ever sees another's reads: the memo lives in
+ * the request's scope and goes with it.
+ *
+ * Only for records whose module is their only writer, and which calls forgetForRequest or
+ * rememberForRequest after each of its writes, so that the request sees what it wrote. A read
+ * that must see a change made meanwhile by another request or instance (a revocation, an
+ * administrator ending sessions) does not come from here: it reads the store.
+ */
+export function readOncePerRequest<T>(key: string, read: () => Promise<T>): Promise<T> {
+  const scope = scopes.getStore();
+  if (!scope) return read();
+  const reads = (scope.reads ??= new Map());
+  let pending = reads.get(key) as Promise<T> | undefined;
+  if (!pending) {
+    pending = read();
+    reads.set(key, pending);
+    // A failed read is not kept: the next call tries again.
+    const failed = pending;
+    failed.catch(() => {
+      if (reads.get(key) === failed) reads.delete(key);
+    });
+  }
+  // A copy, so that a caller changing what it got changes nothing for the next one.
+  return pending.then((value) => structuredClone(value));
+}
+
+/** Records `value` as what `key` holds now, for the rest of this request (after a write, or a fresh read). */
+export function rememberForRequest<T>(key: string, value: T): void {
+  const scope = scopes.getStore();
+  if (scope) (scope.reads ??= new Map()).set(key, Promise.resolve(structuredClone(value)));
+}
+
+/** Applies a write this request made to what it read of `key`, when it read it (nothing otherwise). */
+export function updateForRequest<T>(key: string, change: (value: T) => T): void {
+  const reads = scopes.getStore()?.reads;
+  const pending = reads?.get(key) as Promise<T> | undefined;
+  if (!reads || !pending) return;
+  const updated = pending.then(change);
+  updated.catch(() => {
+    if (reads.get(key) === updated) reads.delete(key);
+  });
+  reads.set(key, updated);
+}
+
+/** Drops what this request read of `key` (after a write): its next read goes to the store. */
+export function forgetForRequest(key: string): void {
+  scopes.getStore()?.reads?.delete(key);
 }

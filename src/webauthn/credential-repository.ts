@@ -14,11 +14,18 @@
  *   on which keys are active: a record missing from its account's set counts as revoked.
  * - `accountPart(idNat, 'webauthn-user')` / `userHandle(handle)`: the account's WebAuthn
  *   user handle and its reverse index.
+ *
+ * Within one HTTP request, the lists of an account's keys (listByAccount, listUsable) reuse what
+ * the request already read of the account's set and records (store/request-scope.ts), with its
+ * own writes applied: a sign-in checks its key (lookup), then lists the account's keys for the
+ * notices, without reading them twice. lookup and listedFor always read the store: they are the
+ * checks that a key is still active.
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { KeyNames } from '../store/key-names.ts';
 import type { Store } from '../store/store.ts';
+import { forgetForRequest, readOncePerRequest, rememberForRequest, updateForRequest } from '../store/request-scope.ts';
 import { normalizeCredentialName } from './credential-name.ts';
 import { assertCredentialId, assertIdNat, isCredentialId, isIdNat, isUserHandle } from './ids.ts';
 import type { StoredCredential } from './types.ts';
@@ -46,11 +53,16 @@ export interface CredentialRepository {
   add(credential: StoredCredential): Promise<void>;
   /** The active credential (blocked ones included), or null when unknown or revoked. */
   find(id: string): Promise<StoredCredential | null>;
-  /** Active, revoked (tombstone, or record no longer listed by its account) or unknown. */
+  /** Active, revoked (tombstone, or record no longer listed by its account) or unknown. Always read from the store. */
   lookup(id: string): Promise<CredentialLookup>;
-  /** The account's credentials, oldest first. */
+  /**
+   * Whether the account still lists the credential: false once it is revoked (revoke,
+   * revokeAll). One read of the account's set, always from the store.
+   */
+  listedFor(idNat: string, id: string): Promise<boolean>;
+  /** The account's credentials, oldest first (within a request, as the request last read or wrote them). */
   listByAccount(idNat: string): Promise<StoredCredential[]>;
-  /** The account's credentials that can sign in (not blocked), oldest first. */
+  /** The account's credentials that can sign in (not blocked), oldest first (as listByAccount). */
   listUsable(idNat: string): Promise<StoredCredential[]>;
   /** Records a verified use; false when the credential is gone (revoked meanwhile). */
   recordUse(id: string, use: CredentialUse): Promise<boolean>;
@@ -70,6 +82,8 @@ export interface CredentialRepository {
   userHandleFor(idNat: string): Promise<string>;
   /** The idNat a user handle belongs to, or null. */
   accountForUserHandle(handle: string): Promise<string | null>;
+  /** The account's WebAuthn user handle, or null when it has none yet (never creates one). */
+  userHandleOf(idNat: string): Promise<string | null>;
 }
 
 const json = <T extends z.ZodType>(schema: T) =>
@@ -186,11 +200,20 @@ export function createCredentialRepository(store: Store, keyNames: KeyNames): Cr
     }
   }
 
+  /** The account's set, read from the store; what the rest of the request lists from. */
+  async function readSet(idNat: string): Promise<string[]> {
+    const key = accountSet(idNat);
+    const ids = await store.smembers(key);
+    rememberForRequest(key, ids);
+    return ids;
+  }
+
   async function lookup(id: string): Promise<CredentialLookup> {
     if (!isCredentialId(id)) return { state: 'unknown' };
     const credential = await readRecord(id);
+    rememberForRequest(credentialKey(id), credential);
     if (credential) {
-      const listed = await store.smembers(accountSet(credential.idNat));
+      const listed = await readSet(credential.idNat);
       if (listed.includes(id)) return { state: 'active', credential };
       // A record its account no longer lists: a revocation that only half applied (Cluster).
       return { state: 'revoked', idNat: credential.idNat };
@@ -205,16 +228,36 @@ export function createCredentialRepository(store: Store, keyNames: KeyNames): Cr
     return found.state === 'active' ? found.credential : null;
   }
 
+  async function listedFor(idNat: string, id: string): Promise<boolean> {
+    if (!isIdNat(idNat) || !isCredentialId(id)) return false;
+    return (await readSet(idNat)).includes(id);
+  }
+
+  /** Forgets what this request read of keys it has just written (whether or not the write succeeded). */
+  const wrote = (...keys: string[]) => keys.forEach(forgetForRequest);
+  async function writing<T>(write: Promise<T>, ...keys: string[]): Promise<T> {
+    try {
+      return await write;
+    } finally {
+      wrote(...keys);
+    }
+  }
+
   async function add(credential: StoredCredential): Promise<void> {
     assertCredentialId(credential.id);
     assertIdNat(credential.idNat);
-    await store.batch().hsetAll(credentialKey(credential.id), toHash(credential)).sadd(accountSet(credential.idNat), [credential.id]).exec();
+    await writing(
+      store.batch().hsetAll(credentialKey(credential.id), toHash(credential)).sadd(accountSet(credential.idNat), [credential.id]).exec(),
+      credentialKey(credential.id),
+      accountSet(credential.idNat),
+    );
   }
 
   async function listByAccount(idNat: string): Promise<StoredCredential[]> {
     if (!isIdNat(idNat)) return [];
-    const ids = (await store.smembers(accountSet(idNat))).filter(isCredentialId);
-    const records = await Promise.all(ids.map(readRecord));
+    const set = accountSet(idNat);
+    const ids = (await readOncePerRequest(set, () => store.smembers(set))).filter(isCredentialId);
+    const records = await Promise.all(ids.map((id) => readOncePerRequest(credentialKey(id), () => readRecord(id))));
     return records
       .filter((credential): credential is StoredCredential => credential !== null && credential.idNat === idNat)
       .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -226,18 +269,28 @@ export function createCredentialRepository(store: Store, keyNames: KeyNames): Cr
 
   async function recordUse(id: string, use: CredentialUse): Promise<boolean> {
     if (!isCredentialId(id)) return false;
-    return store.hsetIfExists(credentialKey(id), {
-      counter: JSON.stringify(use.counter),
-      backedUp: JSON.stringify(use.backedUp),
-      lastUsedAt: JSON.stringify(use.at),
-    });
+    const key = credentialKey(id);
+    const used = await store
+      .hsetIfExists(key, {
+        counter: JSON.stringify(use.counter),
+        backedUp: JSON.stringify(use.backedUp),
+        lastUsedAt: JSON.stringify(use.at),
+      })
+      .catch((error: unknown) => {
+        wrote(key);
+        throw error;
+      });
+    // The rest of the request sees the key as this use left it (the notices list its keys).
+    if (used) updateForRequest<StoredCredential | null>(key, (read) => read && { ...read, counter: use.counter, backedUp: use.backedUp, lastUsedAt: use.at });
+    else wrote(key);
+    return used;
   }
 
   async function rename(idNat: string, id: string, name: string): Promise<StoredCredential | null> {
     const normalized = normalizeCredentialName(name);
     const credential = await find(id);
     if (!credential || credential.idNat !== idNat) return null;
-    const updated = await store.hsetIfExists(credentialKey(id), { name: JSON.stringify(normalized) });
+    const updated = await writing(store.hsetIfExists(credentialKey(id), { name: JSON.stringify(normalized) }), credentialKey(id));
     return updated ? { ...credential, name: normalized } : null;
   }
 
@@ -245,12 +298,16 @@ export function createCredentialRepository(store: Store, keyNames: KeyNames): Cr
     if (!isIdNat(idNat) || !isCredentialId(id)) return false;
     const credential = await readRecord(id);
     if (!credential || credential.idNat !== idNat) return false;
-    await store
-      .batch()
-      .del(credentialKey(id))
-      .set(tombstoneKey(id), JSON.stringify({ idNat, revokedAt: at }), REVOKED_MARKER_TTL_SECONDS)
-      .srem(accountSet(idNat), [id])
-      .exec();
+    await writing(
+      store
+        .batch()
+        .del(credentialKey(id))
+        .set(tombstoneKey(id), JSON.stringify({ idNat, revokedAt: at }), REVOKED_MARKER_TTL_SECONDS)
+        .srem(accountSet(idNat), [id])
+        .exec(),
+      credentialKey(id),
+      accountSet(idNat),
+    );
     return true;
   }
 
@@ -265,23 +322,23 @@ export function createCredentialRepository(store: Store, keyNames: KeyNames): Cr
     }
     // Deleting the whole set also disowns a key enrolled while this ran: it can no longer sign in.
     batch.del(accountSet(idNat));
-    await batch.exec();
+    await writing(batch.exec(), accountSet(idNat), ...ids.map(credentialKey));
     return owned.length;
   }
 
   async function setBinding(id: string, binding: KeyBinding): Promise<boolean> {
     if (!isCredentialId(id)) return false;
-    return store.hsetIfExists(credentialKey(id), { binding: JSON.stringify(binding) });
+    return writing(store.hsetIfExists(credentialKey(id), { binding: JSON.stringify(binding) }), credentialKey(id));
   }
 
   async function confirm(id: string, at: number): Promise<boolean> {
     if (!isCredentialId(id)) return false;
-    return store.hsetIfExists(credentialKey(id), { confirmedAt: JSON.stringify(at) });
+    return writing(store.hsetIfExists(credentialKey(id), { confirmedAt: JSON.stringify(at) }), credentialKey(id));
   }
 
   async function block(id: string, reason: 'counter-regression', at: number): Promise<boolean> {
     if (!isCredentialId(id)) return false;
-    return store.hsetIfExists(credentialKey(id), { blocked: JSON.stringify({ reason, at }) });
+    return writing(store.hsetIfExists(credentialKey(id), { blocked: JSON.stringify({ reason, at }) }), credentialKey(id));
   }
 
   async function userHandleFor(idNat: string): Promise<string> {
@@ -312,10 +369,15 @@ export function createCredentialRepository(store: Store, keyNames: KeyNames): Cr
     return (await store.get(handleKey(idNat))) === handle ? idNat : null;
   }
 
+  async function userHandleOf(idNat: string): Promise<string | null> {
+    return isIdNat(idNat) ? store.get(handleKey(idNat)) : null;
+  }
+
   return {
     add,
     find,
     lookup,
+    listedFor,
     listByAccount,
     listUsable,
     recordUse,
@@ -327,5 +389,6 @@ export function createCredentialRepository(store: Store, keyNames: KeyNames): Cr
     block,
     userHandleFor,
     accountForUserHandle,
+    userHandleOf,
   };
 }

@@ -68,7 +68,8 @@ export async function verifyAuthentication(deps: WebAuthnDeps, input: VerifyAuth
   }
   await input.accountGate?.admit(credential.idNat);
   try {
-    if (parsed.userHandle !== undefined && (await credentials.accountForUserHandle(parsed.userHandle)) !== credential.idNat) {
+    // The account's own handle, read in the account's slot: one read instead of the reverse index and then the account.
+    if (parsed.userHandle !== undefined && parsed.userHandle !== (await credentials.userHandleOf(credential.idNat))) {
       throw new WebAuthnError('wrong-account', "expected the user handle of the credential's account, got another user handle");
     }
     if (state.forAccount !== undefined && state.forAccount !== credential.idNat) {

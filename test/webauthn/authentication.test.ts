@@ -291,6 +291,20 @@ eachBackend('authentication', (bench) => {
     }
   });
 
+  test("a user handle is checked against the account's own handle, not a reverse index pointing at the account", async () => {
+    const h = bench();
+    const idNat = uniqueIdNat();
+    const key = createSoftAuthenticator();
+    await h.enrol(idNat, key);
+    const stray = randomBytes(32).toString('base64url');
+    await h.store.set(h.keyNames.userHandle(stray), idNat);
+    const { ceremonyKey, response } = await h.assertion(key, { context: { userHandle: stray } });
+    await refused(verifyAuthentication(h.deps, { ceremonyKey, response }), 'wrong-account', /user handle/);
+    const own = await h.assertion(key);
+    assert.equal(own.response.response.userHandle, await h.deps.credentials.userHandleOf(idNat));
+    assert.equal((await verifyAuthentication(h.deps, { ceremonyKey: own.ceremonyKey, response: own.response })).idNat, idNat);
+  });
+
   test("second factor: options list only that account's usable keys, with transports", async () => {
     const h = bench();
     const idNat = uniqueIdNat();

@@ -1,14 +1,36 @@
 /**
  * The credential repository on Redis and in memory: records by id and by account, rename
  * and revoke limited to the owner, revokeAll, block, recordUse that never resurrects a
- * revoked key, the user handle created once (also under concurrency) with its reverse index.
+ * revoked key, the user handle created once (also under concurrency) with its reverse index;
+ * within one request, lists that reuse what the request read (with its own writes applied)
+ * while lookup and listedFor still see another instance's revocation.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'vitest';
 import { CredentialNameError } from '../../src/webauthn/errors.ts';
+import { createCredentialRepository } from '../../src/webauthn/index.ts';
+import { asOneRequest, outsideAnyRequest } from '../../src/store/request-scope.ts';
+import type { Store } from '../../src/store/store.ts';
 import type { StoredCredential } from '../../src/webauthn/types.ts';
 import { eachBackend, uniqueIdNat } from './harness.ts';
+
+/** The store, counting its reads of records and sets (hgetall, smembers). */
+function countingReads(store: Store): { store: Store; reads: () => number } {
+  let reads = 0;
+  const counted = new Set(['hgetall', 'smembers']);
+  const proxy = new Proxy(store, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver) as unknown;
+      if (typeof name !== 'string' || !counted.has(name) || typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        reads += 1;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: proxy, reads: () => reads };
+}
 
 function credential(idNat: string, overrides: Partial<StoredCredential> = {}): StoredCredential {
   return {
@@ -232,5 +254,98 @@ eachBackend('credential repository', (bench) => {
     assert.equal(tag(keyNames.credential(id)), tag(keyNames.credentialPart(id, 'revoked')));
     assert.equal(tag(keyNames.accountPart('8123', 'credentials')), tag(keyNames.accountPart('8123', 'webauthn-user')));
     assert.equal(tag(keyNames.accountPart('8123', 'credentials')), tag(keyNames.account('8123')));
+  });
+
+  test('userHandleOf: the account handle, never created by reading it', async () => {
+    const { deps } = bench();
+    const idNat = uniqueIdNat();
+    assert.equal(await deps.credentials.userHandleOf(idNat), null);
+    assert.equal(await deps.credentials.userHandleOf(idNat), null, 'reading made none');
+    const handle = await deps.credentials.userHandleFor(idNat);
+    assert.equal(await deps.credentials.userHandleOf(idNat), handle);
+    assert.equal(await deps.credentials.userHandleOf('bad idNat'), null);
+  });
+
+  test('within one request, listing the keys after a lookup reads nothing again, and shows the writes of the request', async () => {
+    const { store, keyNames } = bench();
+    const counting = countingReads(store);
+    const credentials = createCredentialRepository(counting.store, keyNames);
+    const idNat = uniqueIdNat();
+    const used = credential(idNat);
+    const other = credential(idNat, { createdAt: used.createdAt + 1, name: 'Clé de secours' });
+    await credentials.add(used);
+    await credentials.add(other);
+    await asOneRequest(async () => {
+      assert.equal((await credentials.lookup(used.id)).state, 'active');
+      assert.equal(await credentials.recordUse(used.id, { counter: 9, backedUp: false, at: 1_800_000_000_000 }), true);
+      const before = counting.reads();
+      const first = await credentials.listByAccount(idNat);
+      assert.equal(counting.reads() - before, 1, "only the other key's record is read: the set and the used key come from the lookup");
+      assert.deepEqual(
+        first.map((c) => [c.id, c.counter, c.lastUsedAt]),
+        [
+          [used.id, 9, 1_800_000_000_000],
+          [other.id, 0, undefined],
+        ],
+        'the use recorded in this request is seen',
+      );
+      first[0]!.name = 'changed by a caller';
+      const again = await credentials.listUsable(idNat);
+      assert.equal(counting.reads() - before, 1, 'listed twice, read once');
+      assert.equal(again[0]!.name, used.name, 'a caller changing what it got changes nothing for the next');
+
+      assert.equal(await credentials.block(used.id, 'counter-regression', 1_800_000_000_001), true);
+      assert.equal((await credentials.rename(idNat, other.id, 'Clé bleue'))?.name, 'Clé bleue');
+      assert.deepEqual(
+        (await credentials.listUsable(idNat)).map((c) => [c.id, c.name]),
+        [[other.id, 'Clé bleue']],
+        'a block and a rename made in this request are seen',
+      );
+      // The record as stored matches what the request lists.
+      assert.deepEqual(await outsideAnyRequest(() => credentials.listByAccount(idNat)), await credentials.listByAccount(idNat));
+    });
+  });
+
+  test('within one request, lookup and listedFor see a revocation made meanwhile by another instance', async () => {
+    const { deps, keyNames, store } = bench();
+    const credentials = createCredentialRepository(store, keyNames);
+    const idNat = uniqueIdNat();
+    const key = credential(idNat);
+    await credentials.add(key);
+    await asOneRequest(async () => {
+      assert.equal((await credentials.lookup(key.id)).state, 'active');
+      assert.equal((await credentials.listByAccount(idNat)).length, 1);
+      assert.equal(await credentials.listedFor(idNat, key.id), true);
+      // Another instance (its own repository, outside this request) revokes the key.
+      assert.equal(await outsideAnyRequest(() => deps.credentials.revoke(idNat, key.id)), true);
+      assert.equal(await credentials.listedFor(idNat, key.id), false, 'listedFor reads the store');
+      assert.equal((await credentials.lookup(key.id)).state, 'revoked', 'lookup reads the store');
+      assert.deepEqual(await credentials.listByAccount(idNat), [], 'and the lists follow what those checks read');
+    });
+    assert.equal(await credentials.listedFor(idNat, key.id), false);
+    assert.equal(await credentials.listedFor(uniqueIdNat(), key.id), false);
+    assert.equal(await credentials.listedFor(idNat, 'a{b}'), false);
+  });
+
+  test("one request never sees another's reads: each lists the keys as they are when it reads them", async () => {
+    const { deps, keyNames, store } = bench();
+    const counting = countingReads(store);
+    const credentials = createCredentialRepository(counting.store, keyNames);
+    const idNat = uniqueIdNat();
+    const [a, b] = [credential(idNat), credential(idNat, { createdAt: 1_700_000_000_001 })];
+    await credentials.add(a);
+    await credentials.add(b);
+    assert.equal((await asOneRequest(() => credentials.listByAccount(idNat))).length, 2);
+    await deps.credentials.revoke(idNat, a.id);
+    const before = counting.reads();
+    assert.deepEqual(
+      (await asOneRequest(() => credentials.listByAccount(idNat))).map((c) => c.id),
+      [b.id],
+    );
+    assert.equal(counting.reads() - before, 2, 'the next request reads the set and the record again');
+    const outside = counting.reads();
+    await credentials.listByAccount(idNat);
+    await credentials.listByAccount(idNat);
+    assert.equal(counting.reads() - outside, 4, 'outside a request every list reads the store');
   });
 });
