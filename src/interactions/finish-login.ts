@@ -56,8 +56,20 @@ async function record(deps: InteractionDeps, req: Request, res: Response, detail
   if (gatewayProperties(await deps.provider.Client.find(clientId)).psc_delegation) await recordDelegatedSignIn(deps, req, common, login.assurance);
 }
 
-export async function finishLogin(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: VerifiedLogin): Promise<void> {
-  const notices = await holdForNotices(deps, details, login);
+export interface FinishOptions {
+  /** The login comes from the notices step, which has just shown them: nothing to hold it for (and nothing to read to know it). */
+  noticesShown?: boolean;
+}
+
+export async function finishLogin(
+  deps: InteractionDeps,
+  req: Request,
+  res: Response,
+  details: InteractionDetails,
+  login: VerifiedLogin,
+  options: FinishOptions = {},
+): Promise<void> {
+  const notices = options.noticesShown ? undefined : await holdForNotices(deps, details, login);
   if (notices) return res.redirect(303, notices);
   await record(deps, req, res, details, login);
   await deps.provider.interactionFinished(req, res, loginResult(login), { mergeWithLastSubmission: false });

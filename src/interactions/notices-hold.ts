@@ -10,14 +10,15 @@ import { keyAge } from '../webauthn/index.ts';
 import type { Notice } from '../means/index.ts';
 import type { InteractionDeps, InteractionDetails } from './context.ts';
 import { savePendingLogin, type VerifiedLogin } from './pending-login.ts';
-/** A day's sign-ins warn of a key to confirm once. */
-const WARNING_EVERY_SECONDS = 20 * 3600;
 
-const warnedKey = (deps: InteractionDeps, idNat: string) => deps.keyNames.accountPart(idNat, 'age-warned');
+/** Not those of changes made in this very sign-in (`uid`): they wait for the next one. */
+const notOfThisSignIn = (notices: Notice[], uid: string) => {
+  const attempt = attemptId(uid);
+  return notices.filter((notice) => notice.attempt !== attempt);
+};
 
 export async function noticesToShow(deps: InteractionDeps, uid: string, idNat: string): Promise<Notice[]> {
-  const attempt = attemptId(uid);
-  return (await deps.notices.board.pending(idNat)).filter((notice) => notice.attempt !== attempt);
+  return notOfThisSignIn(await deps.notices.board.pending(idNat), uid);
 }
 
 export async function keysToWarnOf(deps: InteractionDeps, idNat: string) {
@@ -29,17 +30,19 @@ export async function keysToWarnOf(deps: InteractionDeps, idNat: string) {
 
 /** The clinician was just told of their keys to confirm (the confirmation page): no warning again today. */
 export async function markWarned(deps: InteractionDeps, idNat: string): Promise<void> {
-  await deps.store.set(warnedKey(deps, idNat), '1', WARNING_EVERY_SECONDS);
+  await deps.notices.board.markWarned(idNat);
 }
 
 /** Where the login goes instead of finishing (the notices page), or undefined when there is nothing to show. */
 export async function holdForNotices(deps: InteractionDeps, details: InteractionDetails, login: VerifiedLogin): Promise<string | undefined> {
   if (!deps.config.means.noticesAtSignIn) return undefined;
-  if (await deps.journey.get(details.uid, 'notices-seen')) return undefined;
-  const notices = await noticesToShow(deps, details.uid, login.accountId);
-  const warn =
-    notices.length === 0 && (await deps.store.get(warnedKey(deps, login.accountId))) === null ? (await keysToWarnOf(deps, login.accountId)).length > 0 : false;
+  const { pending, warnedToday } = await deps.notices.board.atSignIn(login.accountId);
+  const notices = notOfThisSignIn(pending, details.uid);
+  // The keys come from what the sign-in already read of them, with its own use applied (credential-repository.ts).
+  const warn = notices.length === 0 && !warnedToday ? (await keysToWarnOf(deps, login.accountId)).length > 0 : false;
   if (notices.length === 0 && !warn) return undefined;
+  // Asked last: only a sign-in with something to show can have been shown it already in this interaction.
+  if (await deps.journey.get(details.uid, 'notices-seen')) return undefined;
   await savePendingLogin(deps, details.uid, 'notices', login);
   return `/interaction/${details.uid}/notices`;
 }

@@ -45,7 +45,8 @@ export function postNotices(deps: InteractionDeps): RequestHandler {
         { type: 'notices.acknowledged', outcome: 'info', actor: login.accountId, clientId: String(details.params.client_id), details: { count, upTo } },
         req,
       );
+    // Kept for a later sign-in of this interaction (one refused after this, e.g. its session ended).
     await deps.journey.set(details.uid, 'notices-seen', '1');
-    await finishLogin(deps, req, res, details, login);
+    await finishLogin(deps, req, res, details, login, { noticesShown: true });
   };
 }

@@ -54,4 +54,34 @@ describe("notices of changes to a clinician's means", () => {
     assert.deepEqual(await board.pending('810101234561'), []);
     assert.deepEqual(await board.pending('810102345672'), [], 'another clinician has none');
   });
+
+  it('at sign-in: the pending notices and whether the clinician was warned today, in one MGET and one LRANGE', async () => {
+    const store = createMemoryStore();
+    const keyNames = createKeyNames('t:');
+    const commands: string[] = [];
+    const counting = new Proxy(store, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver) as unknown;
+        if (typeof name !== 'string' || typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          commands.push(name);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const board = createNoticeBoard(counting, keyNames);
+    const idNat = '810101234561';
+    assert.deepEqual(await board.atSignIn(idNat), { pending: [], warnedToday: false });
+    await board.add(idNat, { seq: 4, change: 'added', at: 'x' });
+    await board.add(idNat, { seq: 7, change: 'renamed', at: 'y' });
+    await board.acknowledge(idNat, 4);
+    commands.length = 0;
+    const { pending, warnedToday } = await board.atSignIn(idNat);
+    assert.deepEqual([pending.map((n) => n.seq), warnedToday], [[7], false], 'as pending() says');
+    assert.deepEqual(commands.sort(), ['lrange', 'mget']);
+    await board.markWarned(idNat);
+    assert.equal((await board.atSignIn(idNat)).warnedToday, true);
+    assert.ok((await store.ttl(keyNames.accountPart(idNat, 'age-warned'))) > 19 * 3600, 'for about a day');
+    assert.equal((await board.atSignIn('810102345672')).warnedToday, false, 'another clinician was not');
+  });
 });

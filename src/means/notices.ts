@@ -5,8 +5,13 @@
  * next sign-in, and acknowledges them; the acknowledgement is the highest audit `seq` seen, so a
  * notice recorded meanwhile stays pending, and acknowledging twice changes nothing.
  *
+ * The same sign-in may also warn of keys to confirm soon, at most once a day (interactions/
+ * notices-hold.ts): the board keeps when it last did, so that a sign-in learns both in one read.
+ *
  * Layout: `accountPart(idNat, 'notices')` a capped list (newest first) of JSON notices;
- * `accountPart(idNat, 'notices-ack')` the highest acknowledged seq.
+ * `accountPart(idNat, 'notices-ack')` the highest acknowledged seq; `accountPart(idNat,
+ * 'age-warned')` set for a day once the clinician was warned of keys to confirm. All three share
+ * the account's hash slot.
  */
 import type { AuditEvent } from '../audit/types.ts';
 import type { KeyNames } from '../store/key-names.ts';
@@ -33,6 +38,9 @@ export interface Notice {
 
 /** How many notices an account keeps (older ones drop off; the audit trail keeps everything). */
 export const MAX_NOTICES = 50;
+
+/** A day's sign-ins warn of a key to confirm once. */
+export const WARNING_EVERY_SECONDS = 20 * 3600;
 
 const CHANGE_OF: Partial<Record<AuditEvent['type'], MeansChange>> = {
   'key.enrolled': 'added',
@@ -73,6 +81,10 @@ export interface NoticeBoard {
   add(idNat: string, notice: Notice): Promise<void>;
   /** Notices not acknowledged yet, oldest first. */
   pending(idNat: string): Promise<Notice[]>;
+  /** What a sign-in asks: the pending notices (as `pending`) and whether the clinician was warned of keys to confirm within the day. */
+  atSignIn(idNat: string): Promise<{ pending: Notice[]; warnedToday: boolean }>;
+  /** The clinician was just told of their keys to confirm: no warning again for WARNING_EVERY_SECONDS. */
+  markWarned(idNat: string): Promise<void>;
   /** Acknowledges the notices up to `upTo` (a seq shown); returns how many this acknowledged (0 when already done). */
   acknowledge(idNat: string, upTo: number): Promise<number>;
 }
@@ -80,16 +92,22 @@ export interface NoticeBoard {
 export function createNoticeBoard(store: Store, keyNames: KeyNames): NoticeBoard {
   const listKey = (idNat: string) => keyNames.accountPart(idNat, 'notices');
   const ackKey = (idNat: string) => keyNames.accountPart(idNat, 'notices-ack');
+  const warnedKey = (idNat: string) => keyNames.accountPart(idNat, 'age-warned');
+
+  const seqOf = (raw: string | null | undefined) => {
+    const value = raw == null ? 0 : Number(raw);
+    return Number.isSafeInteger(value) ? value : 0;
+  };
 
   async function acknowledged(idNat: string): Promise<number> {
-    const raw = await store.get(ackKey(idNat));
-    const value = raw === null ? 0 : Number(raw);
-    return Number.isSafeInteger(value) ? value : 0;
+    return seqOf(await store.get(ackKey(idNat)));
   }
 
-  async function all(idNat: string): Promise<Notice[]> {
+  const list = (idNat: string) => store.lrange(listKey(idNat), 0, -1);
+
+  function parsed(entries: string[]): Notice[] {
     const notices: Notice[] = [];
-    for (const raw of await store.lrange(listKey(idNat), 0, -1)) {
+    for (const raw of entries) {
       try {
         const notice = JSON.parse(raw) as Notice;
         if (Number.isSafeInteger(notice.seq) && (MEANS_CHANGES as readonly string[]).includes(notice.change)) notices.push(notice);
@@ -100,13 +118,26 @@ export function createNoticeBoard(store: Store, keyNames: KeyNames): NoticeBoard
     return notices.sort((a, b) => a.seq - b.seq);
   }
 
+  async function all(idNat: string): Promise<Notice[]> {
+    return parsed(await list(idNat));
+  }
+
   return {
     async add(idNat, notice) {
       await store.pushCapped(listKey(idNat), JSON.stringify(notice), MAX_NOTICES);
     },
     async pending(idNat) {
-      const upTo = await acknowledged(idNat);
-      return (await all(idNat)).filter((notice) => notice.seq > upTo);
+      const [upTo, notices] = await Promise.all([acknowledged(idNat), all(idNat)]);
+      return notices.filter((notice) => notice.seq > upTo);
+    },
+    async atSignIn(idNat) {
+      // One MGET for the two strings (same slot), sent with the list's LRANGE.
+      const [[ack, warned], entries] = await Promise.all([store.mget([ackKey(idNat), warnedKey(idNat)]), list(idNat)]);
+      const upTo = seqOf(ack);
+      return { pending: parsed(entries).filter((notice) => notice.seq > upTo), warnedToday: warned != null };
+    },
+    async markWarned(idNat) {
+      await store.set(warnedKey(idNat), '1', WARNING_EVERY_SECONDS);
     },
     async acknowledge(idNat, upTo) {
       const before = await acknowledged(idNat);
