@@ -3,11 +3,16 @@
  * records are hashes with a TTL, plus the indexes oidc-provider needs (grant -> token keys,
  * session uid -> id, user code -> id), each upsert written in one batch. A refresh token's
  * rotation counts once its access token is saved (refresh-rotation.ts).
+ *
+ * An Interaction is read once per HTTP request (store/request-scope.ts): the gateway reads it to
+ * serve a step, then oidc-provider reads it again to store the step's result. Its writes in the
+ * request (save, destroy) drop that copy. Other models are read from the store every time.
  */
 import { decodeRecord, encodeRecord, recordTtl } from './adapter-record.ts';
 import type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 import type { KeyNames } from './key-names.ts';
 import type { Store } from './store.ts';
+import { forgetForRequest, readOncePerRequest } from './request-scope.ts';
 import { consumeFields, ROTATION_MARK, rotationToFinish, ROTATED_MODEL, settledRotation } from './refresh-rotation.ts';
 
 export type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
@@ -52,6 +57,21 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock,
   const grantable = GRANTABLE_MODELS.has(model);
   /** Whether records of this model are listed in an index that destroy() must clean (see upsert). */
   const indexed = grantable || model === 'Session' || model === 'DeviceCode';
+  /**
+   * Read once per request. An Interaction changes only through the steps of its own sign-in,
+   * and each step replaces its result whole (interactionResult): a copy read earlier in the
+   * request leads to the same save as a second read would.
+   */
+  const oncePerRequest = model === 'Interaction';
+  const readHash = (key: string) => (oncePerRequest ? readOncePerRequest(key, () => store.hgetall(key)) : store.hgetall(key));
+  /** Runs a write of `key`, then drops what this request read of it (whether or not it succeeded). */
+  async function writing(key: string, write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } finally {
+      if (oncePerRequest) forgetForRequest(key);
+    }
+  }
 
   /** Index key -> record id lookups, checked against the record (an index may be stale). */
   const findBy = async (indexKey: string, field: 'uid' | 'userCode', value: string) => {
@@ -79,7 +99,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock,
       // consumed), so no DEL first. oidc-provider writes a token once; Sessions, Grants and
       // Interactions are rewritten, and are never consumed.
       batch.hset(key, encodeRecord(payload), ttl);
-      await batch.exec();
+      await writing(key, () => batch.exec());
       // The access token of a refresh is saved: the rotation is done, the old token spent.
       const rotated = rotationToFinish(model);
       if (rotated) await store.hdel(rotated, [ROTATION_MARK]);
@@ -87,7 +107,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock,
 
     async find(id) {
       const key = recordKey(id);
-      const hash = await store.hgetall(key);
+      const hash = await readHash(key);
       if (!hash) return undefined;
       return decodeRecord(key, model === ROTATED_MODEL ? settledRotation(key, hash, clock()) : hash);
     },
@@ -98,14 +118,18 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock,
 
     async consume(id) {
       const key = recordKey(id);
-      await store.hsetIfExists(key, consumeFields(model, key, clock()));
+      await writing(key, async () => {
+        await store.hsetIfExists(key, consumeFields(model, key, clock()));
+      });
     },
 
     async destroy(id) {
       const key = recordKey(id);
       // A record without an index (an Interaction, a Grant, ...) is just deleted: one DEL, no read.
       if (!indexed) {
-        await store.del(key);
+        await writing(key, async () => {
+          await store.del(key);
+        });
         return;
       }
       const payload = await readQuietly(key);
@@ -122,7 +146,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock,
         }
         if (grantable && typeof payload.grantId === 'string') batch.srem(keyNames.grantTokens(payload.grantId), [key]);
       }
-      await batch.exec();
+      await writing(key, () => batch.exec());
     },
 
     async revokeByGrantId(grantId) {

@@ -1,6 +1,7 @@
 /**
  * One contract for the oidc-provider adapter, run over the Redis store and the memory
- * store: records, TTLs, consume, the uid / user code / grant indexes and key hash tags.
+ * store: records, TTLs, consume, the uid / user code / grant indexes and key hash tags; an
+ * Interaction read once per request, its writes in the request seen.
  */
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, test } from 'vitest';
@@ -10,6 +11,7 @@ import { createAdapterFactory, type AdapterFactory } from '../../src/store/oidc-
 import { createRedisConnection } from '../../src/store/redis-connection.ts';
 import { createRedisStore } from '../../src/store/redis-store.ts';
 import type { Store } from '../../src/store/store.ts';
+import { asOneRequest } from '../../src/store/request-scope.ts';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis.ts';
 import { deleteClusterPrefix, TEST_REDIS_CLUSTER_NODES } from './cluster-support.ts';
 
@@ -303,6 +305,41 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       await factory('Interaction').upsert(uid, { jti: uid }, 60);
       assert.notEqual(await store.hgetall(grantKey), null, 'the Grant is stored under keyNames.model');
       assert.notEqual(await store.hgetall(interactionKey), null, 'the Interaction is stored under keyNames.model');
+    });
+
+    test('an Interaction is read once per request; its save and destroy in the request are seen, other models are read each time', async () => {
+      let hgetalls = 0;
+      const counting = new Proxy(store, {
+        get(target, name, receiver) {
+          const value = Reflect.get(target, name, receiver) as unknown;
+          if (name !== 'hgetall' || typeof value !== 'function') return value;
+          return (key: string) => {
+            hgetalls += 1;
+            return (value as (key: string) => unknown).call(target, key);
+          };
+        },
+      });
+      const interactions = createAdapterFactory(counting, keyNames)('Interaction');
+      const sessions = createAdapterFactory(counting, keyNames)('Session');
+      const [uid, sid] = [id('interaction'), id('sess')];
+      await interactions.upsert(uid, { jti: uid, prompt: 'login' }, 60);
+      await sessions.upsert(sid, { jti: sid, uid: id('uid') }, 60);
+      await asOneRequest(async () => {
+        const first = await interactions.find(uid);
+        first!.prompt = 'changed by the caller';
+        assert.equal((await interactions.find(uid))?.prompt, 'login', 'a copy of the first read, untouched by its caller');
+        assert.equal(hgetalls, 1);
+        await interactions.upsert(uid, { jti: uid, prompt: 'login', result: { login: { accountId: '8123' } } }, 60);
+        assert.deepEqual((await interactions.find(uid))?.result, { login: { accountId: '8123' } }, 'the save is seen');
+        assert.equal(hgetalls, 2);
+        await interactions.destroy(uid);
+        assert.equal(await interactions.find(uid), undefined, 'the destroy is seen');
+        await sessions.find(sid);
+        await sessions.find(sid);
+        assert.equal(hgetalls, 5, 'a Session is read each time (and destroy read no Interaction first)');
+      });
+      await interactions.upsert(uid, { jti: uid, prompt: 'consent' }, 60);
+      assert.equal((await asOneRequest(() => interactions.find(uid)))?.prompt, 'consent', 'another request reads it afresh');
     });
 
     test('a damaged record is reported with its key, and destroy still removes it', async () => {
