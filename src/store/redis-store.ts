@@ -99,8 +99,13 @@ export function createRedisStore(redis: Redis | Cluster): Store {
       return fields.length ? redis.hmget(key, ...fields) : [];
     },
     async pushCapped(key, value, max) {
+      // A pipeline, not a MULTI: two commands instead of four. Between the LPUSH and the LTRIM
+      // (or if the LTRIM is lost) the list may hold an entry or two beyond `max`, the oldest,
+      // until the next push trims it. No reader is hurt by that: the activity page reads the
+      // newest entries, a count of recent sends against a limit only errs on the strict side, a
+      // notice is a notice whether or not it was about to drop off.
       const replies = await redis
-        .multi()
+        .pipeline()
         .lpush(key, value)
         .ltrim(key, 0, positiveCount(max) - 1)
         .exec();

@@ -35,7 +35,7 @@ export interface Store {
    * keys must share a hash slot (key-names.ts tags the pilot aggregates alike).
    */
   unionCount(keys: string[]): Promise<number>;
-  /** Pushes a value at the head of a list and keeps only its `max` newest entries (one MULTI). */
+  /** Pushes a value at the head of a list and keeps only its `max` newest entries (LPUSH then LTRIM, sent together). */
   pushCapped(key: string, value: string, max: number): Promise<void>;
   /** Entries of a list, newest first, from `start` to `stop` inclusive (-1 = last). */
   lrange(key: string, start: number, stop: number): Promise<string[]>;
