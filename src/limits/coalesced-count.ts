@@ -5,7 +5,8 @@
  * Each request's place in the total the call returns gives its verdict, exactly as n calls
  * one after the other would have: the count stays in Redis, shared by every instance, and
  * nothing is counted or allowed in memory. Under load, 30 token requests of one relying party
- * cost one script call instead of 30; alone, a request waits for no one. A group's call serves
+ * cost one script call instead of 30; alone, a request waits for no one but the end of the
+ * event loop's current turn (its fellow requests of that turn join it). A group's call serves
  * several requests, so it runs outside any one request's scope, and each request waits for it
  * within its own store deadline (answer-deadline.ts): joining a call queued behind a stalled
  * Redis does not add that call's wait to the request's own.
@@ -60,8 +61,14 @@ export function coalescedCount(count: CountPoints): (key: string) => Promise<Cou
           waiting.push({ resolve, reject });
           return;
         }
-        keys.set(key, []);
-        run(key, [{ resolve, reject }]);
+        // The first request of an idle key waits for the end of this turn of the event loop:
+        // the requests of that key that the same turn serves (under load, many) join it.
+        keys.set(key, [{ resolve, reject }]);
+        setImmediate(() => {
+          const group = keys.get(key)!;
+          keys.set(key, []);
+          run(key, group);
+        });
       }),
       'rate limit count',
     );
