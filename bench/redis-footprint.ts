@@ -6,7 +6,7 @@
  *
  * Kinds come from the key's name (src/store/key-names.ts): `<prefix>{<tag>}:<name>`, kind =
  * the tag's head (a model name, `g`, `i`, `a`, …) and the name, e.g. `Session`,
- * `g:Grant`, `g:tokens`, `su:SessionUid`, `RefreshToken`.
+ * `g:Grant`, `g:tokens`, `su:SessionUid`, `RefreshToken` (a model record's `:json` layout suffix is not part of its kind).
  */
 import type { Redis } from 'ioredis';
 
@@ -25,7 +25,9 @@ export function kindOf(key: string, prefix: string): string {
   const rest = key.slice(prefix.length);
   const match = /^\{([^:}]+)[^}]*\}:?(.*)$/.exec(rest);
   if (!match) return rest.split(':')[0] ?? rest;
-  const [, head, name] = match;
+  const [, head, fullName] = match;
+  // A record saved whole (`…:Session:json`) is the same kind as its hash layout was.
+  const name = fullName?.replace(/:json$/, '');
   if (!name || name === head) return head!;
   return `${head}:${name.split(':')[0]}`;
 }

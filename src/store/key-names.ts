@@ -13,8 +13,13 @@ export type SharedTag = (typeof SHARED_TAGS)[number];
 
 export interface KeyNames {
   readonly prefix: string;
-  /** oidc-provider model record (Interaction and Grant share their tag with ceremony state / token index). */
+  /**
+   * oidc-provider model record kept as a hash (Interaction and Grant share their tag with ceremony
+   * state / token index). For a model saved whole, the key of its records before they were JSON text.
+   */
   model(model: string, id: string): string;
+  /** oidc-provider model record kept whole as JSON text (store/adapter-record.ts): model()'s key and `:json`, same slot. */
+  modelJson(model: string, id: string): string;
   /** Set of token keys belonging to a grant (same slot as the Grant record). */
   grantTokens(grantId: string): string;
   /** Session id for a session uid (oidc-provider findByUid). */
@@ -64,6 +69,7 @@ export function createKeyNames(prefix: string): KeyNames {
   return {
     prefix,
     model: (model, id) => key(tagFor(model, id), model),
+    modelJson: (model, id) => key(tagFor(model, id), model, 'json'),
     grantTokens: (grantId) => key(`g:${grantId}`, 'tokens'),
     sessionUid: (uid) => key(`su:${uid}`, 'SessionUid'),
     userCode: (userCode) => key(`uc:${userCode}`, 'UserCode'),

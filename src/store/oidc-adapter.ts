@@ -1,14 +1,15 @@
 /**
  * oidc-provider Adapter for every model, over the Store only (so Redis and memory share it):
- * records are hashes with a TTL, plus the indexes oidc-provider needs (grant -> token keys,
- * session uid -> id, user code -> id), each upsert written in one batch. A refresh token's
- * rotation counts once its access token is saved (refresh-rotation.ts).
+ * records with a TTL (JSON text for the models saved whole, hashes for those consumed:
+ * adapter-record.ts), plus the indexes oidc-provider needs (grant -> token keys, session uid
+ * -> id, user code -> id), each upsert written in one batch. A refresh token's rotation counts
+ * once its access token is saved (refresh-rotation.ts).
  *
  * An Interaction is read once per HTTP request (store/request-scope.ts): the gateway reads it to
  * serve a step, then oidc-provider reads it again to store the step's result. Its writes in the
  * request (save, destroy) drop that copy. Other models are read from the store every time.
  */
-import { decodeRecord, encodeRecord, recordTtl } from './adapter-record.ts';
+import { decodeRecord, decodeWholeRecord, encodeRecord, encodeWholeRecord, recordTtl, WHOLE_MODELS } from './adapter-record.ts';
 import type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 import type { KeyNames } from './key-names.ts';
 import type { Store } from './store.ts';
@@ -16,6 +17,11 @@ import { forgetForRequest, readOncePerRequest } from './request-scope.ts';
 import { consumeFields, ROTATION_MARK, rotationToFinish, ROTATED_MODEL, settledRotation } from './refresh-rotation.ts';
 
 export type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
+
+/** A grant index member that is a whole record's key from before the JSON layout (`…}:AccessToken`). */
+function isLegacyWholeKey(member: string): boolean {
+  return [...WHOLE_MODELS].some((model) => member.endsWith(`}:${model}`));
+}
 
 /** Models whose records carry a grantId and die with their grant (revokeByGrantId). */
 export const GRANTABLE_MODELS: ReadonlySet<string> = new Set([
@@ -53,7 +59,11 @@ interface AdapterSettings {
 }
 
 function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock, longestToken }: AdapterSettings): Adapter {
-  const recordKey = (id: string) => keyNames.model(model, id);
+  /** Saved whole (JSON text, one SET) rather than as a hash that consume() adds a field to. */
+  const whole = WHOLE_MODELS.has(model);
+  const recordKey = (id: string) => (whole ? keyNames.modelJson(model, id) : keyNames.model(model, id));
+  /** Where a whole record was kept before the JSON layout (a hash): read, moved, deleted with it. */
+  const legacyKey = (id: string) => keyNames.model(model, id);
   const grantable = GRANTABLE_MODELS.has(model);
   /** Whether records of this model are listed in an index that destroy() must clean (see upsert). */
   const indexed = grantable || model === 'Session' || model === 'DeviceCode';
@@ -63,7 +73,10 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock,
    * request leads to the same save as a second read would.
    */
   const oncePerRequest = model === 'Interaction';
-  const readHash = (key: string) => (oncePerRequest ? readOncePerRequest(key, () => store.hgetall(key)) : store.hgetall(key));
+  const read = (id: string) => {
+    const key = recordKey(id);
+    return oncePerRequest ? readOncePerRequest(key, () => readRecord(id)) : readRecord(id);
+  };
   /** Runs a write of `key`, then drops what this request read of it (whether or not it succeeded). */
   async function writing(key: string, write: () => Promise<void>): Promise<void> {
     try {
@@ -95,22 +108,17 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock,
       }
       if (model === 'Session' && typeof payload.uid === 'string') batch.set(keyNames.sessionUid(payload.uid), id, ttl);
       if (model === 'DeviceCode' && typeof payload.userCode === 'string') batch.set(keyNames.userCode(payload.userCode), id, ttl);
-      // The record's one other field is `consumed`: kept on a rewrite (a consumed record stays
-      // consumed), so no DEL first. oidc-provider writes a token once; Sessions, Grants and
-      // Interactions are rewritten, and are never consumed.
-      batch.hset(key, encodeRecord(payload), ttl);
+      // A whole record is replaced. A hash's one other field is `consumed`: kept on a rewrite (a
+      // consumed record stays consumed), so no DEL first; oidc-provider writes those once.
+      if (whole) batch.set(key, encodeWholeRecord(payload), ttl);
+      else batch.hset(key, encodeRecord(payload), ttl);
       await writing(key, () => batch.exec());
       // The access token of a refresh is saved: the rotation is done, the old token spent.
       const rotated = rotationToFinish(model);
       if (rotated) await store.hdel(rotated, [ROTATION_MARK]);
     },
 
-    async find(id) {
-      const key = recordKey(id);
-      const hash = await readHash(key);
-      if (!hash) return undefined;
-      return decodeRecord(key, model === ROTATED_MODEL ? settledRotation(key, hash, clock()) : hash);
-    },
+    find: (id) => read(id),
 
     findByUid: (uid) => findBy(keyNames.sessionUid(uid), 'uid', uid),
 
@@ -118,6 +126,10 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock,
 
     async consume(id) {
       const key = recordKey(id);
+      if (whole)
+        throw new Error(
+          `oidc adapter: expected consume() only for models kept as hashes, got it for ${model} ${id}, which is saved whole (adapter-record.ts WHOLE_MODELS)`,
+        );
       await writing(key, async () => {
         await store.hsetIfExists(key, consumeFields(model, key, clock()));
       });
@@ -125,15 +137,16 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock,
 
     async destroy(id) {
       const key = recordKey(id);
+      const keys = whole ? [key, legacyKey(id)] : [key];
       // A record without an index (an Interaction, a Grant, ...) is just deleted: one DEL, no read.
       if (!indexed) {
         await writing(key, async () => {
-          await store.del(key);
+          await store.del(...keys);
         });
         return;
       }
-      const payload = await readQuietly(key);
-      const batch = store.batch().del(key);
+      const payload = await readQuietly(id);
+      const batch = store.batch().del(...keys);
       if (payload) {
         // Another record may own the index by now (a regenerated Session keeps its uid).
         if (model === 'Session' && typeof payload.uid === 'string') {
@@ -151,7 +164,9 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock,
 
     async revokeByGrantId(grantId) {
       const setKey = keyNames.grantTokens(grantId);
-      const tokenKeys = (await store.smembers(setKey)).filter((member) => member.startsWith(keyNames.prefix));
+      const members = (await store.smembers(setKey)).filter((member) => member.startsWith(keyNames.prefix));
+      // A token listed under its hash key from before the JSON layout may have been moved since.
+      const tokenKeys = members.flatMap((member) => (isLegacyWholeKey(member) ? [member, `${member}:json`] : [member]));
       // Tokens first, the set last: if a Cluster group fails, the set survives for a retry.
       await store
         .batch()
@@ -160,12 +175,51 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock,
     },
   };
 
-  /** The payload for clean-up; a damaged record is still deleted, just without its indexes. */
-  async function readQuietly(key: string): Promise<AdapterPayload | undefined> {
-    const hash = await store.hgetall(key);
+  /** The stored payload, in either layout; a refresh token as its rotation stands (refresh-rotation.ts). */
+  async function readRecord(id: string): Promise<AdapterPayload | undefined> {
+    const key = recordKey(id);
+    if (!whole) {
+      const hash = await store.hgetall(key);
+      if (!hash) return undefined;
+      return decodeRecord(key, model === ROTATED_MODEL ? settledRotation(key, hash, clock()) : hash);
+    }
+    const text = await store.get(key);
+    if (text !== null) return decodeWholeRecord(key, text);
+    return moveLegacyRecord(id);
+  }
+
+  /**
+   * A whole record still in its hash from before the JSON layout: written anew as JSON text with
+   * the TTL it had left, and the hash deleted, so that it is read and rewritten in one layout
+   * from now on (and an instance of the previous version, during a rolling upgrade, finds it
+   * gone rather than stale). Costs one read on a miss; two round trips more, once per record.
+   */
+  async function moveLegacyRecord(id: string): Promise<AdapterPayload | undefined> {
+    const [key, legacy] = [recordKey(id), legacyKey(id)];
+    const hash = await store.hgetall(legacy);
     if (!hash) return undefined;
+    const payload = decodeRecord(legacy, hash);
+    const ttl = await store.ttl(legacy);
+    if (ttl === -2) return undefined; // expired or deleted meanwhile
+    // NX: a save of this record by another request meanwhile is newer than the old hash.
+    const moved = await store.setIfAbsent(key, encodeWholeRecord(payload), ttl > 0 ? ttl : undefined);
+    await store.del(legacy);
+    if (moved) return payload;
+    const text = await store.get(key);
+    return text === null ? undefined : decodeWholeRecord(key, text);
+  }
+
+  /** The payload for clean-up, in either layout, not moved; a damaged record is still deleted, just without its indexes. */
+  async function readQuietly(id: string): Promise<AdapterPayload | undefined> {
     try {
-      return decodeRecord(key, hash);
+      if (!whole) {
+        const hash = await store.hgetall(recordKey(id));
+        return hash ? decodeRecord(recordKey(id), hash) : undefined;
+      }
+      const text = await store.get(recordKey(id));
+      if (text !== null) return decodeWholeRecord(recordKey(id), text);
+      const hash = await store.hgetall(legacyKey(id));
+      return hash ? decodeRecord(legacyKey(id), hash) : undefined;
     } catch {
       return undefined;
     }

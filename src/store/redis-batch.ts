@@ -4,6 +4,7 @@
  * command: ioredis auto-pipelines it with the other requests' commands into one socket write,
  * where each MULTI/EXEC was a write of its own and 2 + n replies to parse (the bench showed
  * the socket writes of those transactions as the largest single cost of the token endpoint).
+ * A batch (or Cluster slot group) of one command is sent as that command, without the script.
  *
  * What "atomic" means here (Redis semantics, mirrored by the memory store):
  * - Nothing is sent before exec(); the script then applies every command with no other
@@ -17,7 +18,7 @@
  * keys that must change together into one slot, and callers queue cross-slot writes so that
  * a partial failure is safe (indexes before the record they point to, the record last).
  */
-import type { Cluster, Redis } from 'ioredis';
+import { ReplyError, type Cluster, type Redis } from 'ioredis';
 import { BatchError, type BatchFailure } from './batch-error.ts';
 import { keySlot } from './key-slot.ts';
 import { runScript } from './run-script.ts';
@@ -137,6 +138,7 @@ function groupBySlot(queue: QueuedCommand[]): QueuedCommand[][] {
 }
 
 async function execGroup(redis: Redis | Cluster, group: QueuedCommand[]): Promise<BatchFailure[]> {
+  if (group.length === 1) return execAlone(redis, group[0]!);
   const argv = group.flatMap((command) => [command.name, command.args.length, ...command.args]);
   // EVALSHA, not a custom command: see run-script.ts (Cluster routing).
   const reply = (await runScript(
@@ -151,4 +153,19 @@ async function execGroup(redis: Redis | Cluster, group: QueuedCommand[]): Promis
     if (command) failures.push({ command: command.name, key: command.key, message: String(reply[i + 1]) });
   }
   return failures;
+}
+
+/**
+ * A group of one command is sent as itself: a single command is atomic on its own, and the
+ * script call around it would be a second command (a record saved whole is one SET with its TTL).
+ * Its error reply is reported like the script's; a connection error is thrown, as the script's is.
+ */
+async function execAlone(redis: Redis | Cluster, command: QueuedCommand): Promise<BatchFailure[]> {
+  try {
+    await redis.call(command.name, command.key, ...command.args);
+    return [];
+  } catch (err) {
+    if (!(err instanceof ReplyError)) throw err;
+    return [{ command: command.name, key: command.key, message: (err as Error).message }];
+  }
 }

@@ -100,8 +100,8 @@ describe('client_credentials (machine clients)', () => {
     assert.equal(tokens.refresh_token, undefined);
     assert.equal(tokens.id_token, undefined);
     assert.doesNotMatch(tokens.access_token, /^[\w-]+\.[\w-]+\.[\w-]*$/, 'opaque, not a JWT');
-    const key = createKeyNames(stack.prefix).model('ClientCredentials', tokens.access_token);
-    const stored = await stack.store.hgetall(key);
+    const key = createKeyNames(stack.prefix).modelJson('ClientCredentials', tokens.access_token);
+    const stored = await stack.store.get(key);
     assert.ok(stored, 'the token is a ClientCredentials record in the store');
     const ttl = await stack.store.ttl(key);
     assert.ok(ttl > 0 && ttl <= ACCESS_TOKEN_TTL, `record TTL ${ttl}`);

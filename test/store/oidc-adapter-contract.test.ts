@@ -70,7 +70,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       const payload = { jti, kind: 'AccessToken', accountId: 'acc', scope: 'openid', nested: { a: [1, 2] } };
       await adapter.upsert(jti, payload, 300);
       assert.deepEqual(await adapter.find(jti), payload);
-      assert.ok(near(await store.ttl(keyNames.model('AccessToken', jti)), 300));
+      assert.ok(near(await store.ttl(keyNames.modelJson('AccessToken', jti)), 300));
       assert.equal(await adapter.find(id('missing')), undefined);
     });
 
@@ -98,7 +98,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       await adapter.upsert(gid, { jti: gid, accountId: 'a', openid: { scope: 'openid' } }, 60);
       await adapter.upsert(gid, { jti: gid, accountId: 'a' }, 120);
       assert.deepEqual(await adapter.find(gid), { jti: gid, accountId: 'a' });
-      assert.ok(near(await store.ttl(keyNames.model('Grant', gid)), 120));
+      assert.ok(near(await store.ttl(keyNames.modelJson('Grant', gid)), 120));
     });
 
     test('all writes of one upsert go into a single batch', async () => {
@@ -158,7 +158,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
         calls.length = 0;
         await spied(model).destroy(uid);
         assert.deepEqual(calls, ['del'], model);
-        assert.equal(await store.hgetall(keyNames.model(model, uid)), null, `${model} gone`);
+        assert.equal(await store.get(keyNames.modelJson(model, uid)), null, `${model} gone`);
       }
     });
 
@@ -261,7 +261,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
         else assert.equal(found?.jti, jti, `${model} of the other grant`);
       }
       assert.equal(await store.ttl(keyNames.grantTokens(g1)), -2);
-      assert.deepEqual(await store.smembers(keyNames.grantTokens(g2)), [keyNames.model('AccessToken', issued[5]![1])]);
+      assert.deepEqual(await store.smembers(keyNames.grantTokens(g2)), [keyNames.modelJson('AccessToken', issued[5]![1])]);
       await factory('AccessToken').revokeByGrantId(id('unknown-grant'));
     });
 
@@ -301,20 +301,21 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
 
       assert.equal(tagOf(keyNames, keyNames.model('AccessToken', 'abc')), 'AccessToken:abc');
 
+      assert.equal(tagOf(keyNames, keyNames.modelJson('Grant', gid)), tagOf(keyNames, grantKey), 'a whole record and its former hash share a slot');
       await factory('Grant').upsert(gid, { jti: gid }, 60);
       await factory('Interaction').upsert(uid, { jti: uid }, 60);
-      assert.notEqual(await store.hgetall(grantKey), null, 'the Grant is stored under keyNames.model');
-      assert.notEqual(await store.hgetall(interactionKey), null, 'the Interaction is stored under keyNames.model');
+      assert.notEqual(await store.get(keyNames.modelJson('Grant', gid)), null, 'the Grant is stored under keyNames.modelJson');
+      assert.notEqual(await store.get(keyNames.modelJson('Interaction', uid)), null, 'the Interaction is stored under keyNames.modelJson');
     });
 
     test('an Interaction is read once per request; its save and destroy in the request are seen, other models are read each time', async () => {
-      let hgetalls = 0;
+      let reads = 0;
       const counting = new Proxy(store, {
         get(target, name, receiver) {
           const value = Reflect.get(target, name, receiver) as unknown;
-          if (name !== 'hgetall' || typeof value !== 'function') return value;
+          if ((name !== 'get' && name !== 'hgetall') || typeof value !== 'function') return value;
           return (key: string) => {
-            hgetalls += 1;
+            reads += 1;
             return (value as (key: string) => unknown).call(target, key);
           };
         },
@@ -328,15 +329,19 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
         const first = await interactions.find(uid);
         first!.prompt = 'changed by the caller';
         assert.equal((await interactions.find(uid))?.prompt, 'login', 'a copy of the first read, untouched by its caller');
-        assert.equal(hgetalls, 1);
+        assert.equal(reads, 1);
         await interactions.upsert(uid, { jti: uid, prompt: 'login', result: { login: { accountId: '8123' } } }, 60);
         assert.deepEqual((await interactions.find(uid))?.result, { login: { accountId: '8123' } }, 'the save is seen');
-        assert.equal(hgetalls, 2);
+        assert.equal(reads, 2);
         await interactions.destroy(uid);
         assert.equal(await interactions.find(uid), undefined, 'the destroy is seen');
         await sessions.find(sid);
         await sessions.find(sid);
-        assert.equal(hgetalls, 5, 'a Session is read each time (and destroy read no Interaction first)');
+        assert.equal(
+          reads,
+          6,
+          'a miss also looks for its hash from before the JSON layout; a Session is read each time (and destroy read no Interaction first)',
+        );
       });
       await interactions.upsert(uid, { jti: uid, prompt: 'consent' }, 60);
       assert.equal((await asOneRequest(() => interactions.find(uid)))?.prompt, 'consent', 'another request reads it afresh');
@@ -350,6 +355,101 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       await assert.rejects(adapter.find(sid), (e: Error) => e.name === 'StoredRecordError' && e.message.includes(key));
       await adapter.destroy(sid);
       assert.equal(await store.ttl(key), -2);
+
+      const textKey = keyNames.modelJson('Session', sid);
+      await store.set(textKey, '[1, 2]', 60);
+      await assert.rejects(adapter.find(sid), (e: Error) => e.name === 'StoredRecordError' && e.message.includes(textKey) && e.message.includes('an array'));
+      await adapter.destroy(sid);
+      assert.equal(await store.ttl(textKey), -2);
+    });
+
+    test('a record oidc-provider saves whole is JSON text under its own key, one write; a consumed one stays a hash', async () => {
+      const calls: string[] = [];
+      const spy: Store = {
+        ...store,
+        batch: () => {
+          const batch = store.batch();
+          const spied = { ...batch };
+          for (const name of ['set', 'hset', 'hsetAll', 'sadd'] as const) {
+            (spied as Record<string, unknown>)[name] = (...args: unknown[]) => {
+              calls.push(name);
+              (batch[name] as (...a: unknown[]) => unknown)(...args);
+              return spied;
+            };
+          }
+          return spied;
+        },
+      };
+      const spied = createAdapterFactory(spy, keyNames);
+      for (const model of ['Session', 'Interaction', 'Grant', 'AccessToken', 'ClientCredentials']) {
+        const jti = id(model);
+        calls.length = 0;
+        await spied(model).upsert(jti, { jti, kind: model }, 90);
+        assert.deepEqual(calls, ['set'], `${model}: one SET`);
+        assert.deepEqual(JSON.parse((await store.get(keyNames.modelJson(model, jti)))!), { jti, kind: model });
+        assert.ok(near(await store.ttl(keyNames.modelJson(model, jti)), 90), `${model} TTL`);
+        assert.equal(await store.ttl(keyNames.model(model, jti)), -2, `${model}: no hash`);
+      }
+      const code = id('code');
+      await factory('AuthorizationCode').upsert(code, { jti: code }, 60);
+      assert.notEqual(await store.hgetall(keyNames.model('AuthorizationCode', code)), null, 'a code is a hash: consume() adds a field to it');
+      await assert.rejects(factory('Session').consume(id('sess')), /expected consume\(\) only for models kept as hashes, got it for Session/);
+    });
+
+    test('a whole record written as a hash by the previous release is found, moved to JSON text with the TTL it had left, its hash deleted', async () => {
+      const adapter = factory('Session');
+      const [sid, uid] = [id('sess'), id('uid')];
+      const payload = { jti: sid, uid, accountId: 'acc-legacy' };
+      const legacy = keyNames.model('Session', sid);
+      await store
+        .batch()
+        .hsetAll(legacy, { payload: JSON.stringify(payload) }, 200)
+        .exec();
+      await store.set(keyNames.sessionUid(uid), sid, 200);
+
+      assert.deepEqual(await adapter.findByUid(uid), payload);
+      assert.equal(await store.ttl(legacy), -2, 'the hash is gone: an instance of the previous release finds no stale copy');
+      assert.deepEqual(JSON.parse((await store.get(keyNames.modelJson('Session', sid)))!), payload);
+      assert.ok(near(await store.ttl(keyNames.modelJson('Session', sid)), 200), 'the TTL it had left, not a new one');
+      assert.deepEqual(await adapter.find(sid), payload, 'found again, now as JSON text');
+
+      const unmoved = id('sess');
+      await store
+        .batch()
+        .hsetAll(keyNames.model('Session', unmoved), { payload: JSON.stringify({ jti: unmoved, uid: id('uid') }) }, 200)
+        .exec();
+      await adapter.destroy(unmoved);
+      assert.equal(await store.ttl(keyNames.model('Session', unmoved)), -2, 'destroy removes a hash not yet moved');
+    });
+
+    test('a token listed in its grant under its hash key from the previous release is revoked with the grant after it moved', async () => {
+      const [gid, at] = [id('grant'), id('at')];
+      const legacy = keyNames.model('AccessToken', at);
+      await store
+        .batch()
+        .sadd(keyNames.grantTokens(gid), [legacy], 300)
+        .hsetAll(legacy, { payload: JSON.stringify({ jti: at, grantId: gid }) }, 300)
+        .exec();
+      assert.equal((await factory('AccessToken').find(at))?.jti, at, 'read once: moved to JSON text');
+      assert.notEqual(await store.get(keyNames.modelJson('AccessToken', at)), null);
+
+      await factory('AccessToken').revokeByGrantId(gid);
+      assert.equal(await factory('AccessToken').find(at), undefined, 'the moved token dies with its grant');
+      assert.equal(await store.ttl(keyNames.modelJson('AccessToken', at)), -2);
+    });
+
+    test('moving a hash from the previous release keeps a newer JSON save of the same record', async () => {
+      const adapter = factory('Grant');
+      const gid = id('grant');
+      await store
+        .batch()
+        .hsetAll(keyNames.model('Grant', gid), { payload: JSON.stringify({ jti: gid, accountId: 'old' }) }, 300)
+        .exec();
+      await adapter.upsert(gid, { jti: gid, accountId: 'new' }, 300);
+      assert.equal((await adapter.find(gid))?.accountId, 'new');
+      await adapter.destroy(gid);
+      assert.equal(await store.ttl(keyNames.model('Grant', gid)), -2, 'destroy removes both layouts');
+      assert.equal(await adapter.find(gid), undefined);
     });
   });
 }

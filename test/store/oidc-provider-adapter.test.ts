@@ -66,13 +66,13 @@ describe('oidc-provider over the Redis adapter', () => {
     grant.addOIDCScope('openid');
     const grantId = await grant.save();
     assert.equal((await provider.Grant.find(grantId))?.accountId, 'acc-1');
-    assert.notEqual(await store.hgetall(keyNames.model('Grant', grantId)), null);
+    assert.notEqual(await store.get(keyNames.modelJson('Grant', grantId)), null, 'a Grant is saved whole, as JSON text');
 
     const session = new provider.Session({ accountId: 'acc-1' });
     await session.save(300);
     assert.equal((await provider.Session.find(session.jti))?.accountId, 'acc-1');
     assert.equal((await provider.Session.findByUid(session.uid ?? ''))?.jti, session.jti);
-    const ttl = await store.ttl(keyNames.model('Session', session.jti));
+    const ttl = await store.ttl(keyNames.modelJson('Session', session.jti));
     assert.ok(ttl > 290 && ttl <= 300, `expected the Session TTL near 300, got ${ttl}`);
   });
 
