@@ -201,6 +201,14 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock,
     const payload = decodeRecord(legacy, hash);
     const ttl = await store.ttl(legacy);
     if (ttl === -2) return undefined; // expired or deleted meanwhile
+    // Listed in its grant under the new key too, before it exists there: a grant revoked by an
+    // instance of the previous release (rolling upgrade, rollback) then deletes this copy.
+    if (grantable && typeof payload.grantId === 'string') {
+      await store
+        .batch()
+        .sadd(keyNames.grantTokens(payload.grantId), [key], ttl > 0 ? ttl : undefined)
+        .exec();
+    }
     // NX: a save of this record by another request meanwhile is newer than the old hash.
     const moved = await store.setIfAbsent(key, encodeWholeRecord(payload), ttl > 0 ? ttl : undefined);
     await store.del(legacy);

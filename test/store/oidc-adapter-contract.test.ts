@@ -432,6 +432,11 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
         .exec();
       assert.equal((await factory('AccessToken').find(at))?.jti, at, 'read once: moved to JSON text');
       assert.notEqual(await store.get(keyNames.modelJson('AccessToken', at)), null);
+      assert.deepEqual(
+        (await store.smembers(keyNames.grantTokens(gid))).sort(),
+        [legacy, keyNames.modelJson('AccessToken', at)].sort(),
+        'listed under both keys: the previous release, deleting what the grant lists, deletes the moved copy too',
+      );
 
       await factory('AccessToken').revokeByGrantId(gid);
       assert.equal(await factory('AccessToken').find(at), undefined, 'the moved token dies with its grant');
