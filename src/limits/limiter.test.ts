@@ -88,6 +88,41 @@ describe('limiter: counted in Redis (COUNT_SCRIPT)', () => {
     assert.ok((await redis.pttl(`${prefix}rl:stuck:k`)) > 0);
   });
 
+  it('peeks with one GET while the budget holds; a spent budget adds one PTTL for its Retry-After', async () => {
+    const monitor = await new Redis(TEST_REDIS_URL).monitor();
+    const seen: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args.some((a) => a.includes(`${prefix}rl:peek:`))) seen.push(args[0]!.toLowerCase());
+    });
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+    /** The commands Redis saw for `peek` alone. */
+    const commandsOf = async (peek: () => Promise<unknown>) => {
+      await settle();
+      const from = seen.length;
+      await peek();
+      await settle();
+      return seen.slice(from);
+    };
+    const limiter = createLimiter('peek', { points: 1, seconds: 60 }, { redis, prefix });
+    assert.deepEqual(await commandsOf(async () => assert.deepEqual(await limiter.peek('unseen'), { allowed: true })), ['get']);
+    await limiter.consume('k');
+    assert.deepEqual(await commandsOf(async () => assert.deepEqual(await limiter.peek('k'), { allowed: true }, 'spent, not exceeded')), ['get']);
+    await limiter.consume('k');
+    const commands = await commandsOf(async () => {
+      const refused = await limiter.peek('k');
+      assert.ok(!refused.allowed && !refused.firstRefusal && refused.retryAfterSeconds >= 59 && refused.retryAfterSeconds <= 60, JSON.stringify(refused));
+    });
+    monitor.disconnect();
+    assert.deepEqual(commands, ['get', 'pttl'], 'no MULTI/EXEC');
+  });
+
+  it('a peek of a count left without expiry refuses for the window, not for ever nor for nothing', async () => {
+    await redis.set(`${prefix}rl:stuck-peek:k`, '9');
+    const limiter = createLimiter('stuck-peek', { points: 2, seconds: 30 }, { redis, prefix });
+    const refused = await limiter.peek('k');
+    assert.ok(!refused.allowed && refused.retryAfterSeconds === 30, JSON.stringify(refused));
+  });
+
   it('costs one INCRBY per allowed count (no SET NX, no PTTL), inside one script call', async () => {
     const monitor = await new Redis(TEST_REDIS_URL).monitor();
     const seen: string[] = [];

@@ -99,14 +99,22 @@ export function createLimiter(name: string, budget: Budget, backend: LimiterBack
       };
     },
     async peek(key) {
-      let state: RateLimiterRes | null;
+      let state: { consumedPoints: number; msBeforeNext: () => Promise<number> } | null;
       try {
-        state = await limiter.get(key);
+        state = backend.redis ? await peekRedis(backend.redis, limiter.getKey(key)) : await peekLibrary(limiter, key);
       } catch (err) {
         throw new StoreUnavailableError(err);
       }
       if (!state || state.consumedPoints <= budget.points) return { allowed: true };
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(state.msBeforeNext / 1000)), firstRefusal: false };
+      let msBeforeNext: number;
+      try {
+        msBeforeNext = await state.msBeforeNext();
+      } catch (err) {
+        throw new StoreUnavailableError(err);
+      }
+      // A count somehow without expiry: the window's length, as COUNT_SCRIPT would mend it.
+      if (msBeforeNext <= 0) msBeforeNext = budget.seconds * 1000;
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(msBeforeNext / 1000)), firstRefusal: false };
     },
     refusedHere(key) {
       const until = refusedUntil.get(key);
@@ -126,6 +134,23 @@ export function createLimiter(name: string, budget: Budget, backend: LimiterBack
       }
     },
   };
+}
+
+/**
+ * The count of a key on Redis without rate-limiter-flexible's get() (MULTI, GET, PTTL, EXEC:
+ * four commands): one GET, and the time left read only for a spent budget, the one case that
+ * needs it (Retry-After).
+ */
+async function peekRedis(redis: Redis | Cluster, fullKey: string) {
+  const value = await redis.get(fullKey);
+  if (value === null) return null;
+  return { consumedPoints: Number(value), msBeforeNext: () => redis.pttl(fullKey) };
+}
+
+async function peekLibrary(limiter: RateLimiterAbstract, key: string) {
+  const state = await limiter.get(key);
+  if (!state) return null;
+  return { consumedPoints: state.consumedPoints, msBeforeNext: async () => state.msBeforeNext };
 }
 
 /** A limit that never refuses (limits.enabled = false, for load tests on a private stack). */
