@@ -119,10 +119,17 @@ export class MemoryKeyspace {
     return [...(this.#typed(key, 'set')?.value ?? [])];
   }
 
-  addToSet(key: string, members: string[]): void {
+  /** SADD: how many of the members were not in the set yet. */
+  addToSet(key: string, members: string[]): number {
     const entry = this.#typed(key, 'set');
-    if (entry) for (const member of members) entry.value.add(member);
-    else this.#entries.set(key, { type: 'set', value: new Set(members) });
+    if (!entry) {
+      const value = new Set(members);
+      this.#entries.set(key, { type: 'set', value });
+      return value.size;
+    }
+    const before = entry.value.size;
+    for (const member of members) entry.value.add(member);
+    return entry.value.size - before;
   }
 
   removeFromSet(key: string, members: string[]): void {

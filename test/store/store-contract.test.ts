@@ -236,6 +236,31 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       assert.throws(() => store.batch().sadd(k, ['f'], 100, 'longest' as 'extend'), /'extend' or 'restart'/);
     });
 
+    test("sadd with expiry 'when-added' sets the TTL from now only when it added a member: a set created again after it was lost gets it too", async () => {
+      const k = key('m');
+      await store.batch().sadd(k, ['a', 'b'], 100, 'when-added').exec();
+      assert.ok(near(await store.ttl(k), 100), 'a fresh set gets the TTL');
+      await store.batch().sadd(k, ['a'], 1000, 'when-added').sadd(k, ['b'], 1000, 'when-added').exec();
+      assert.ok(near(await store.ttl(k), 100), 'adding members already there sends no EXPIRE');
+      await store.batch().sadd(k, ['a', 'c'], 1000, 'when-added').exec();
+      assert.ok(near(await store.ttl(k), 1000), 'one new member among others restarts it');
+      await store.del(k);
+      await store.batch().sadd(k, ['a'], 100, 'when-added').exec();
+      assert.ok(near(await store.ttl(k), 100), 'the set lost and created again by a later write has a TTL');
+      assert.deepEqual(await store.smembers(k), ['a']);
+
+      // In one batch, each EXPIRE follows its own SADD: here the second adds nothing.
+      const [other, text] = [key('other'), key('text')];
+      await store.batch().sadd(other, ['x'], 100, 'when-added').sadd(k, ['a'], 1000, 'when-added').exec();
+      assert.ok(near(await store.ttl(other), 100));
+      assert.ok(near(await store.ttl(k), 100));
+      // A SADD that fails (WRONGTYPE) adds nothing: its EXPIRE is not sent either.
+      await store.batch().set(text, 'v', 50).exec();
+      await assert.rejects(store.batch().sadd(text, ['x'], 1000, 'when-added').exec(), BatchError);
+      assert.ok(near(await store.ttl(text), 50));
+      assert.throws(() => store.batch().sadd(k, ['f'], 100, 'sometimes' as 'when-added'), /'when-added', 'extend' or 'restart'/);
+    });
+
     test('hincrby counts from zero, adds and subtracts, and refuses a non-integer increment or field', async () => {
       const [h, text] = [key('counts'), key('text')];
       await store.batch().hincrby(h, 'a', 1).hincrby(h, 'a', 2).hincrby(h, 'b', -1).exec();
