@@ -58,6 +58,14 @@ export function createMemoryBatch(keyspace: MemoryKeyspace): StoreBatch {
         });
       return batch;
     },
+    unionStore(dest, sources, ttlSeconds) {
+      const ttl = toTtlSeconds(ttlSeconds);
+      if (ttl === undefined) throw new RangeError('store batch unionStore: expected a TTL, got none');
+      const copy = [...sources];
+      push('SUNIONSTORE', dest, () => keyspace.storeUnion(dest, copy));
+      push('EXPIRE', dest, () => keyspace.restartExpiry(dest, ttl));
+      return batch;
+    },
     srem(key, members) {
       const copy = [...members];
       if (copy.length > 0) push('SREM', key, () => keyspace.removeFromSet(key, copy));

@@ -115,6 +115,14 @@ export class MemoryKeyspace {
     return union.size;
   }
 
+  /** SUNIONSTORE: dest becomes the union (WRONGTYPE for a source that is not a set; gone when empty). */
+  storeUnion(dest: string, sources: string[]): void {
+    const union = new Set<string>();
+    for (const key of sources) for (const member of this.#typed(key, 'set')?.value ?? []) union.add(member);
+    this.#entries.delete(dest);
+    if (union.size > 0) this.#entries.set(dest, { type: 'set', value: union });
+  }
+
   getSet(key: string): string[] {
     return [...(this.#typed(key, 'set')?.value ?? [])];
   }

@@ -122,6 +122,17 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
       if (members.length > 0) push('SREM', key, ...members);
       return batch;
     },
+    unionStore(dest, sources, ttlSeconds) {
+      const ttl = toTtlSeconds(ttlSeconds);
+      if (ttl === undefined) throw new RangeError('store batch unionStore: expected a TTL, got none');
+      // The script declares dest only: Redis runs it on dest's node, which holds the sources only when they share its slot.
+      if (redis.isCluster && sources.some((source) => keySlot(source) !== keySlot(dest))) {
+        throw new Error(`store batch unionStore: expected sets in the hash slot of ${dest} on Redis Cluster, got sets of other slots`);
+      }
+      push('SUNIONSTORE', dest, ...sources);
+      push('EXPIRE', dest, ttl);
+      return batch;
+    },
     hincrby(key, field, by) {
       push('HINCRBY', key, field, wholeIncrement(by));
       return batch;

@@ -93,6 +93,12 @@ export interface StoreBatch {
    */
   sadd(key: string, members: string[], ttlSeconds?: number, expiry?: SetExpiry): StoreBatch;
   srem(key: string, members: string[]): StoreBatch;
+  /**
+   * Replaces the set `dest` with the union of the sets `sources` (SUNIONSTORE: none when the union
+   * is empty; absent sources count as empty), living `ttlSeconds`: one write, so that the copy
+   * never exists without its TTL. On Cluster the sources must share dest's hash slot.
+   */
+  unionStore(dest: string, sources: string[], ttlSeconds: number): StoreBatch;
   /** Adds `by` (an integer) to a hash field, creating the hash or field at 0 first (HINCRBY). */
   hincrby(key: string, field: string, by: number): StoreBatch;
   del(...keys: string[]): StoreBatch;

@@ -261,6 +261,22 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       assert.throws(() => store.batch().sadd(k, ['f'], 100, 'sometimes' as 'when-added'), /'when-added', 'extend' or 'restart'/);
     });
 
+    test('unionStore replaces a set with the union of others, with its TTL; an empty union leaves none', async () => {
+      // One hash tag: on Cluster the sources share dest's slot.
+      const tagged = (name: string) => `${prefix}{union}:${name}`;
+      const [a, b, absent, dest, text] = ['a', 'b', 'absent', 'dest', 'text'].map(tagged) as [string, string, string, string, string];
+      await store.batch().sadd(a, ['x', 'y']).sadd(b, ['y', 'z']).sadd(dest, ['old']).exec();
+      await store.batch().unionStore(dest, [a, b, absent], 100).exec();
+      assert.deepEqual((await store.smembers(dest)).sort(), ['x', 'y', 'z'], 'the old members are gone');
+      assert.ok(near(await store.ttl(dest), 100));
+      assert.equal(await store.ttl(a), -1, 'the sources are left as they were');
+      await store.batch().unionStore(dest, [absent], 100).exec();
+      assert.equal(await store.ttl(dest), -2, 'an empty union leaves no set');
+      await store.batch().set(text, 'v').exec();
+      await assert.rejects(store.batch().unionStore(dest, [a, text], 100).exec(), BatchError);
+      assert.throws(() => store.batch().unionStore(dest, [a], undefined as unknown as number), /expected a TTL/);
+    });
+
     test('hincrby counts from zero, adds and subtracts, and refuses a non-integer increment or field', async () => {
       const [h, text] = [key('counts'), key('text')];
       await store.batch().hincrby(h, 'a', 1).hincrby(h, 'a', 2).hincrby(h, 'b', -1).exec();
