@@ -17,6 +17,9 @@
  * no counters at all takes its legacy month hash (the day hashes are kept for good: only a
  * lost one leaves a month hash alone, and where they are kept both add up to the same).
  *
+ * The months before a range are read too, for the all-time totals (figures.ts), a few fields
+ * of each, derived whole when missing (a month summary serves both).
+ *
  * Kept: the counters ACTIVE_KEPT_DAYS from when they were derived (counts only; derived again
  * after that); the clinicians until ACTIVE_KEPT_DAYS after the period's last day, as the
  * period's legacy set would have been, and not kept at all past that (the union is then
@@ -46,10 +49,20 @@ export interface ClosedWeek {
   days: string[];
 }
 
+export interface ClosedPeriods {
+  /** Closed months the range covers whole: their counters and active clinicians. */
+  months: string[];
+  /** Closed months before the range: these fields of their counters (the all-time totals before it). */
+  earlierMonths: string[];
+  earlierFields: string[];
+  /** Closed ISO weeks the range covers: their active clinicians. */
+  weeks: ClosedWeek[];
+}
+
 export interface ClosedPeriodFigures {
-  /** Closed month → the sum of its day counters (a hash's fields and values). */
+  /** Closed month of the range, or before it → the sum of its day counters (before it: at least the fields asked). */
   counters: Map<string, Record<string, string>>;
-  /** Closed month → the sets whose union is its active clinicians (its summary, or its day and legacy sets). */
+  /** Closed month of the range → the sets whose union is its active clinicians (its summary, or its day and legacy sets). */
   activeSets: Map<string, string[]>;
   /** Closed week → how many clinicians signed in during it. */
   weekActive: Map<string, number>;
@@ -61,29 +74,35 @@ function sumOf(hashes: Array<Record<string, string> | null>): Record<string, str
   return Object.fromEntries([...sum].map(([field, value]) => [field, String(value)]));
 }
 
+function fieldsOf(fields: string[], values: (string | null)[]): Record<string, string> {
+  return Object.fromEntries(fields.flatMap((field, i) => (values[i] === null || values[i] === undefined ? [] : [[field, values[i]]])));
+}
+
 /**
- * The figures of these closed months and weeks: their summaries where kept under the current
- * generation, else derived from the days and kept (one write for all). Two round trips, two
- * more when something is derived.
+ * The figures of these closed periods: their summaries where kept under their current
+ * generation (`generations`: the hash `pilot:late`), else derived from the days and kept (one
+ * write for all). One round trip, two or three more when something is derived.
  */
 export async function readClosedPeriods(
   store: Store,
   k: PilotKeys,
-  periods: { months: string[]; weeks: ClosedWeek[] },
+  periods: ClosedPeriods,
+  generations: Record<string, string>,
   now: number,
 ): Promise<ClosedPeriodFigures> {
-  const { months, weeks } = periods;
+  const { months, earlierMonths, earlierFields, weeks } = periods;
   const figures: ClosedPeriodFigures = { counters: new Map(), activeSets: new Map(), weekActive: new Map() };
-  if (months.length === 0 && weeks.length === 0) return figures;
-  const generations = await store.hmget(k.late, [...months.map(lateMonthField), ...weeks.map(({ week }) => lateWeekField(week))]);
-  const generation = (i: number) => generations[i] ?? '0';
-  const sumKeys = months.map((month, i) => k.closedMonth(month, generation(i)));
-  const setKeys = months.map((month, i) => k.closedActiveMonth(month, generation(i)));
-  const countKeys = weeks.map(({ week }, i) => k.closedActiveWeek(week, generation(months.length + i)));
-  const [sums, setSizes, counts] = await Promise.all([
-    Promise.all(sumKeys.map((key) => store.hgetall(key))),
-    Promise.all(setKeys.map((key) => store.unionCount([key]))),
-    store.mget(countKeys),
+  const generation = (field: string) => generations[field] ?? '0';
+  const sumKey = (month: string) => k.closedMonth(month, generation(lateMonthField(month)));
+  const setKey = (month: string) => k.closedActiveMonth(month, generation(lateMonthField(month)));
+  const countKey = (week: string) => k.closedActiveWeek(week, generation(lateWeekField(week)));
+  const [sums, earlierSums, earlierTtls, setSizes, counts] = await Promise.all([
+    Promise.all(months.map((month) => store.hgetall(sumKey(month)))),
+    Promise.all(earlierMonths.map((month) => store.hmget(sumKey(month), earlierFields))),
+    // Tells a kept summary without these fields (TTL) from none (-2).
+    Promise.all(earlierMonths.map((month) => store.ttl(sumKey(month)))),
+    Promise.all(months.map((month) => store.unionCount([setKey(month)]))),
+    store.mget(weeks.map(({ week }) => countKey(week))),
   ]);
 
   // What is not kept yet (or no longer) is derived, and kept in one write.
@@ -91,29 +110,31 @@ export async function readClosedPeriods(
   let writes = 0;
   const storedSets: Array<[string, string[]]> = [];
   const secondsKept = (lastDay: string) => Math.floor((parisDayStart(addDays(lastDay, 1)) + ACTIVE_KEPT_SECONDS * 1000 - now) / 1000);
+  const daysOf = (month: string) => daysFrom(`${month}-01`, lastDayOf(month));
+  const deriveCounters = async (month: string) => {
+    let sum = sumOf(await Promise.all(daysOf(month).map((day) => store.hgetall(k.day(day)))));
+    if (Object.keys(sum).length === 0) sum = (await store.hgetall(k.month(month))) ?? {};
+    if (Object.keys(sum).length > 0) {
+      batch.hsetAll(sumKey(month), sum, ACTIVE_KEPT_SECONDS);
+      writes += 1;
+    }
+    return sum;
+  };
   await Promise.all([
     ...months.map(async (month, i) => {
-      const days = daysFrom(`${month}-01`, lastDayOf(month));
-      const sum = sums[i];
-      if (sum) figures.counters.set(month, sum);
-      else {
-        let derived = sumOf(await Promise.all(days.map((day) => store.hgetall(k.day(day)))));
-        if (Object.keys(derived).length === 0) derived = (await store.hgetall(k.month(month))) ?? {};
-        figures.counters.set(month, derived);
-        if (Object.keys(derived).length > 0) {
-          batch.hsetAll(sumKeys[i]!, derived, ACTIVE_KEPT_SECONDS);
-          writes += 1;
-        }
-      }
-      const sources = [k.activeInMonth(month), ...days.map((day) => k.active(day))];
+      figures.counters.set(month, sums[i] ?? (await deriveCounters(month)));
+      const sources = [k.activeInMonth(month), ...daysOf(month).map((day) => k.active(day))];
       const kept = secondsKept(lastDayOf(month));
-      if (setSizes[i]! > 0) figures.activeSets.set(month, [setKeys[i]!]);
+      if (setSizes[i]! > 0) figures.activeSets.set(month, [setKey(month)]);
       else if (kept > 0) {
-        batch.unionStore(setKeys[i]!, sources, kept);
+        batch.unionStore(setKey(month), sources, kept);
         writes += 1;
         storedSets.push([month, sources]);
-        figures.activeSets.set(month, [setKeys[i]!]);
+        figures.activeSets.set(month, [setKey(month)]);
       } else figures.activeSets.set(month, sources);
+    }),
+    ...earlierMonths.map(async (month, i) => {
+      figures.counters.set(month, earlierTtls[i] === -2 ? await deriveCounters(month) : fieldsOf(earlierFields, earlierSums[i]!));
     }),
     ...weeks.map(async ({ week, days }, i) => {
       const count = counts[i];
@@ -125,7 +146,7 @@ export async function readClosedPeriods(
       figures.weekActive.set(week, active);
       const kept = secondsKept(days.at(-1)!);
       if (kept > 0) {
-        batch.set(countKeys[i]!, String(active), kept);
+        batch.set(countKey(week), String(active), kept);
         writes += 1;
       }
     }),

@@ -2,10 +2,11 @@
  * Reads the pilot's figures for a range of Paris days from the aggregates (aggregates.ts),
  * which hold only days: the range's totals are the sums of its closed months (kept once
  * derived, closed-periods.ts) and of its other days' hashes, read whole, once, for the totals
- * and the daily series; the all-time totals before it are a few fields of each earlier day;
- * distinct clinicians are counted on the server over the union of day sets (per day, ISO week,
- * range), a closed month or week by its summary. Everything independent is sent at once
- * (auto-pipelined): three round trips, two more when a closed period's summary is derived.
+ * and the daily series; the all-time totals before it come from the summaries of the closed
+ * months before it and a few fields of its first month's earlier days; distinct clinicians are
+ * counted on the server over the union of day sets (per day, ISO week, range), a closed month
+ * or week from its summary. Everything independent is sent at once (auto-pipelined): three
+ * round trips, two or three more when a closed period's summary is derived.
  * Nothing here scans the audit trail, so reading stays fast however many events there are
  * (bench/pilot-figures.ts).
  *
@@ -225,7 +226,7 @@ export function wholeMonthsOf(days: string[]): string[] {
  * How a range splits into months: before it, whole months and the days of the range's first
  * month; in it, the months it covers entirely (wholeMonthsOf) and its other days. The releases
  * before the day-only layout read the month hashes of the earlier and whole months; the reader
- * now reads their days, and an earlier month's legacy hash only where its days hold nothing.
+ * now reads the summaries of those that are closed, derived from their days (closed-periods.ts).
  */
 export function readingPlan(days: string[], earlierDaysWithData: string[]) {
   const firstMonth = days[0]?.slice(0, 7) ?? '';
@@ -256,22 +257,6 @@ export function createPilotFiguresReader(store: Store, keyNames: KeyNames, optio
   const k = pilotKeys(keyNames);
   const now = options.now ?? Date.now;
 
-  /**
-   * All-time totals before the range: a few fields of every earlier day with counters; a month
-   * before the range's first month whose days hold none of them takes them from its legacy
-   * month hash, if any (only lost days leave one alone: else it holds none either).
-   */
-  const earlierTotals = async (from: string, days: string[]): Promise<Counters> => {
-    const earlierDays = await store.zrangeUpTo(k.days, dayScore(from) - 1, 100_000);
-    const values = await Promise.all(earlierDays.map((day) => store.hmget(k.day(day), TOTAL_FIELDS)));
-    const base: Counters = new Map();
-    for (const dayValues of values) sumInto(base, fieldsOf(TOTAL_FIELDS, dayValues));
-    const holds = new Set(earlierDays.filter((_day, i) => values[i]!.some((value) => value !== null)).map((day) => day.slice(0, 7)));
-    const silent = readingPlan(days, earlierDays).earlierMonths.filter((month) => !holds.has(month));
-    for (const legacy of await Promise.all(silent.map((month) => store.hmget(k.month(month), TOTAL_FIELDS)))) sumInto(base, fieldsOf(TOTAL_FIELDS, legacy));
-    return base;
-  };
-
   return {
     async read({ from, to }) {
       const instant = now();
@@ -288,10 +273,26 @@ export function createPilotFiguresReader(store: Store, keyNames: KeyNames, optio
       const closedWeeks = weeks.filter((w) => w.days.length === 7 && isClosed(w.days[6]!, today));
       const openWeeks = weeks.filter((w) => !closedWeeks.includes(w));
 
-      // Sent together (auto-pipelined), each chain a round trip or two.
-      const [closed, base, openHashes, closedDailyFields, activeByDay, funnelCounts, openWeekActive] = await Promise.all([
-        readClosedPeriods(store, k, { months: closedMonths, weeks: closedWeeks }, instant),
-        earlierTotals(from, days),
+      // The closed periods, and the all-time totals before the range: the closed months before
+      // it from their summaries, the other earlier days (of its first month…) a few fields each.
+      const closedAndEarlier = async () => {
+        const [earlierDays, generations] = await Promise.all([store.zrangeUpTo(k.days, dayScore(from) - 1, 100_000), store.hgetall(k.late)]);
+        const earlierMonths = readingPlan(days, earlierDays).earlierMonths.filter((month) => isClosed(lastDayOf(month), today));
+        const summarised = new Set(earlierMonths);
+        const earlierOpenDays = earlierDays.filter((day) => !summarised.has(day.slice(0, 7)));
+        const [closed, earlierValues] = await Promise.all([
+          readClosedPeriods(store, k, { months: closedMonths, earlierMonths, earlierFields: TOTAL_FIELDS, weeks: closedWeeks }, generations ?? {}, instant),
+          Promise.all(earlierOpenDays.map((day) => store.hmget(k.day(day), TOTAL_FIELDS))),
+        ]);
+        const base: Counters = new Map();
+        for (const month of earlierMonths) sumInto(base, closed.counters.get(month)!);
+        for (const values of earlierValues) sumInto(base, fieldsOf(TOTAL_FIELDS, values));
+        return { closed, base };
+      };
+
+      // Sent together (auto-pipelined).
+      const [{ closed, base }, openHashes, closedDailyFields, activeByDay, funnelCounts, openWeekActive] = await Promise.all([
+        closedAndEarlier(),
         Promise.all(openDays.map((day) => store.hgetall(k.day(day)))),
         Promise.all(closedMonthDays.map((day) => store.hmget(k.day(day), DAILY_FIELDS))),
         Promise.all(days.map((day) => store.unionCount([k.active(day)]))),
