@@ -7,7 +7,8 @@
  *    createPilotAggregates(...).apply(event): the code path the gateway runs when an event is
  *    chained (recorder onRecorded hook), over the gateway's own Redis connection settings.
  * 2. Checks that the figures read back equal what was generated (sign-ins, failures,
- *    fall-backs, links, distinct active clinicians).
+ *    fall-backs, links, distinct active clinicians). This first read derives and keeps the
+ *    summaries of the closed months and weeks (closed-periods.ts): it is timed apart.
  * 3. Times createPilotFiguresReader(...).read() for the last 7, 30 (dashboard default), 90 and
  *    365 days: 3 warm-up reads, then `--reads` timed reads each.
  *

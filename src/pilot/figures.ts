@@ -195,7 +195,7 @@ function timeToSignIn(counters: Counters): TimeToSignIn[] {
 
 /** The fields read for the all-time totals (clinicians linked, with a key). */
 const TOTAL_FIELDS = [C.linked, C.keyholdersGained, C.keyholdersLost];
-/** The fields read per day of a closed month for the daily series (its totals come from its summary). */
+/** The fields of each day that the daily series shows (read alone for the days of a closed month, whose totals come from its summary). */
 const DAILY_FIELDS = [
   C.signIn,
   ...METHOD_GROUPS.map((g) => `${C.signInGroup}${g}`),
@@ -300,8 +300,17 @@ export function createPilotFiguresReader(store: Store, keyNames: KeyNames, optio
         // A whole week's legacy set joins its days (as a whole month's does below).
         Promise.all(openWeeks.map((w) => store.unionCount([...(w.days.length === 7 ? [k.activeInWeek(w.week)] : []), ...w.days.map((day) => k.active(day))]))),
       ]);
-      const dayCounters = new Map<string, Record<string, string> | null>();
-      openDays.forEach((day, i) => dayCounters.set(day, openHashes[i]!));
+      // The daily series' fields of each day: of the hash read whole, or as read.
+      const dayCounters = new Map<string, Record<string, string>>();
+      openDays.forEach((day, i) =>
+        dayCounters.set(
+          day,
+          fieldsOf(
+            DAILY_FIELDS,
+            DAILY_FIELDS.map((field) => openHashes[i]?.[field] ?? null),
+          ),
+        ),
+      );
       closedMonthDays.forEach((day, i) => dayCounters.set(day, fieldsOf(DAILY_FIELDS, closedDailyFields[i]!)));
 
       let linked = get(base, C.linked);
