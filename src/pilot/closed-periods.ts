@@ -18,7 +18,9 @@
  * lost one leaves a month hash alone, and where they are kept both add up to the same).
  *
  * The months before a range are read too, for the all-time totals (figures.ts), a few fields
- * of each, derived whole when missing (a month summary serves both).
+ * of each, derived whole when missing, with the union of its clinicians (a month summary serves
+ * both): so the first read of /pilot after a month closes keeps its clinicians, whatever its
+ * range, before the month's first day sets expire.
  *
  * Kept: the counters ACTIVE_KEPT_DAYS from when they were derived (counts only; derived again
  * after that); the clinicians until ACTIVE_KEPT_DAYS after the period's last day, as the
@@ -134,7 +136,17 @@ export async function readClosedPeriods(
       } else figures.activeSets.set(month, sources);
     }),
     ...earlierMonths.map(async (month, i) => {
-      figures.counters.set(month, earlierTtls[i] === -2 ? await deriveCounters(month) : fieldsOf(earlierFields, earlierSums[i]!));
+      if (earlierTtls[i] !== -2) {
+        figures.counters.set(month, fieldsOf(earlierFields, earlierSums[i]!));
+        return;
+      }
+      figures.counters.set(month, await deriveCounters(month));
+      // Its clinicians are kept too, before its first day sets expire (a range may cover it whole later).
+      const kept = secondsKept(lastDayOf(month));
+      if (kept > 0) {
+        batch.unionStore(setKey(month), [k.activeInMonth(month), ...daysOf(month).map((day) => k.active(day))], kept);
+        writes += 1;
+      }
     }),
     ...weeks.map(async ({ week, days }, i) => {
       const count = counts[i];

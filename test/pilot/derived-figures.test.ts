@@ -127,6 +127,18 @@ function suite(kind: 'memory' | 'redis', open: () => { store: Store; prefix: str
       assert.deepEqual(weekly(late.november).slice(1, 3), ['2026-W45: 1', '2026-W46: 1']);
     });
 
+    it("keep a closed month's clinicians from the first read after it, whatever the range, before its day sets expire", async () => {
+      const { store, prefix } = open();
+      await load(store, prefix, EVENTS);
+      const reader = createPilotFiguresReader(store, createKeyNames(prefix), { now: () => Date.parse(CLOCKS['10 Jan']) });
+      await reader.read({ from: '2026-12-20', to: '2026-12-31' }); // November only before the range
+      // P5's only day set (2 Nov) expires; November read whole still counts P5.
+      await store.del(pilotKeys(createKeyNames(prefix)).active('2026-11-02'));
+      const november = await reader.read(RANGES.november);
+      assert.equal(november.clinicians.active, 4);
+      assert.equal(november.daily[1]!.active, 0, "2 Nov's own count is gone");
+    });
+
     it('with the legacy month keys and their days, equal the figures of the days alone; the month hashes equal the sums of their days', async () => {
       const days = open();
       const legacy = open();
