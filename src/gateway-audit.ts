@@ -84,6 +84,7 @@ export function createGatewayAudit(options: GatewayAuditOptions): GatewayAudit {
     store,
     keyNames,
     notices.feed.apply,
+    { writeMonthKeys: config.pilot.writeMonthKeys },
   );
   const indexed = withActivityIndex(base, createActivityLog(store, keyNames), clock);
   const recorder = options.count ? options.count(indexed) : indexed;

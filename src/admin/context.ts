@@ -51,6 +51,7 @@ export async function openAdminContext(cli = 'admin'): Promise<AdminContext | un
     store,
     keyNames,
     notices.feed.apply,
+    { writeMonthKeys: config.pilot.writeMonthKeys },
   );
   return {
     config,

@@ -104,6 +104,7 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = {
   EMERGENCY_VALIDITY_HOURS: { key: 'emergency.validityHours' },
   ADMIN_IDNATS: { key: 'admin.idNats', list: true },
   PILOT_STAFF_IDNATS: { key: 'pilot.staffIdNats', list: true },
+  PILOT_WRITE_MONTH_KEYS: { key: 'pilot.writeMonthKeys' },
   SUPPORT_CONTACT: { key: 'support.contact' },
   LOG_LEVEL: { key: 'log.level' },
 };

@@ -378,6 +378,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** National identifiers of the pilot team allowed on /pilot (signed in at eidas2 or above). */
       staffIdNats: z.array(z.string().regex(/^[A-Za-z0-9]{1,40}$/)).default([]),
+      /**
+       * Also write the month hashes and the ISO-week and month sets of active clinicians that
+       * the releases before the day-only layout read, so that rolling back to one of them shows
+       * the same figures (docs/operations.md §Upgrades). Costs a sign-in 10 to 12 Redis commands.
+       */
+      writeMonthKeys: z.stringbool().or(z.boolean()).default(false),
     })
     .prefault({}),
   delegation: z

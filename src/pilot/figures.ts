@@ -1,17 +1,32 @@
 /**
- * Reads the pilot's figures for a range of Paris days from the aggregates (aggregates.ts):
- * whole months from month hashes and the other days from day hashes (readingPlan), a few
- * fields per day for the daily series, distinct clinicians counted on the server. Nothing here scans the audit trail, so reading stays fast
- * however many events there are (bench/pilot-figures.ts).
+ * Reads the pilot's figures for a range of Paris days from the aggregates (aggregates.ts),
+ * which hold only days: the range's totals are the sums of its closed months (kept once
+ * derived, closed-periods.ts) and of its other days' hashes, read whole, once, for the totals
+ * and the daily series; the all-time totals before it come from the summaries of the closed
+ * months before it and a few fields of its first month's earlier days; distinct clinicians are
+ * counted on the server over the union of day sets (per day, ISO week, range), a closed month
+ * or week from its summary. Everything independent is sent at once (auto-pipelined): three
+ * round trips, two or three more when a closed period's summary is derived.
+ * Nothing here scans the audit trail, so reading stays fast however many events there are
+ * (bench/pilot-figures.ts).
+ *
+ * Legacy keys (the month hashes and sets of active clinicians per ISO week and month that the
+ * releases before the day-only layout wrote) join the unions of the weeks and months the
+ * range covers whole: while one exists it holds every day set of its period that those
+ * releases wrote, also once that day set has expired, so that the union is the old figure —
+ * also for a period cut by the upgrade, its days written partly by the old release. The month
+ * hashes are read only for a month whose days hold nothing (a lost day): the day hashes are
+ * kept for good, were always written with them, and add up to them.
  */
 import { HIGH, SUBSTANTIAL } from '../assurance/levels.ts';
 import type { KeyNames, Store } from '../store/index.ts';
-import { addDays, daysFrom, isoWeek } from '../calendar/paris-days.ts';
+import { daysFrom, isoWeek, parisDay } from '../calendar/paris-days.ts';
 import { pilotKeys, dayScore } from './aggregates.ts';
 import { bucketQuantile } from './durations.ts';
 import { METHOD_GROUPS, methodGroup, type MethodGroup } from './method-groups.ts';
 import { PILOT_COUNTERS as C, parseDurationCounter } from './counter-names.ts';
 import { FUNNEL_STEPS, type FunnelStep } from './counters.ts';
+import { isClosed, lastDayOf, readClosedPeriods, type ClosedWeek } from './closed-periods.ts';
 
 export interface Share {
   count: number;
@@ -180,7 +195,7 @@ function timeToSignIn(counters: Counters): TimeToSignIn[] {
 
 /** The fields read for the all-time totals (clinicians linked, with a key). */
 const TOTAL_FIELDS = [C.linked, C.keyholdersGained, C.keyholdersLost];
-/** The fields read per day for the daily series. */
+/** The fields of each day that the daily series shows (read alone for the days of a closed month, whose totals come from its summary). */
 const DAILY_FIELDS = [
   C.signIn,
   ...METHOD_GROUPS.map((g) => `${C.signInGroup}${g}`),
@@ -199,25 +214,25 @@ function fieldsOf(fields: string[], values: (string | null)[]): Record<string, s
   return hash;
 }
 
-function lastDayOf(month: string): string {
-  const [year, m] = month.split('-').map(Number) as [number, number];
-  return addDays(m === 12 ? `${year + 1}-01-01` : `${year}-${String(m + 1).padStart(2, '0')}-01`, -1);
+/** The months a range covers entirely. */
+export function wholeMonthsOf(days: string[]): string[] {
+  const first = days[0];
+  const last = days.at(-1);
+  const isWhole = (month: string) => first !== undefined && last !== undefined && `${month}-01` >= first && lastDayOf(month) <= last;
+  return [...new Set(days.map((d) => d.slice(0, 7)))].filter(isWhole);
 }
 
 /**
- * Which hashes a range is read from. Before the range: whole months (month hashes) and the
- * days of the range's first month. In the range: months it covers entirely (month hashes)
- * and its other days (day hashes), so that a year reads 12 hashes and a few days, not 365.
+ * How a range splits into months: before it, whole months and the days of the range's first
+ * month; in it, the months it covers entirely (wholeMonthsOf) and its other days. The releases
+ * before the day-only layout read the month hashes of the earlier and whole months; the reader
+ * now reads the summaries of those that are closed, derived from their days (closed-periods.ts).
  */
 export function readingPlan(days: string[], earlierDaysWithData: string[]) {
   const firstMonth = days[0]?.slice(0, 7) ?? '';
   const earlierMonths = [...new Set(earlierDaysWithData.map((d) => d.slice(0, 7)).filter((m) => m < firstMonth))];
   const earlierDays = earlierDaysWithData.filter((d) => d.slice(0, 7) === firstMonth);
-  const first = days[0];
-  const last = days.at(-1);
-  const isWhole = (month: string) => first !== undefined && last !== undefined && `${month}-01` >= first && lastDayOf(month) <= last;
-  const months = [...new Set(days.map((d) => d.slice(0, 7)))];
-  const wholeMonths = months.filter(isWhole);
+  const wholeMonths = wholeMonthsOf(days);
   const edgeDays = days.filter((d) => !wholeMonths.includes(d.slice(0, 7)));
   return { earlierMonths, earlierDays, wholeMonths, edgeDays };
 }
@@ -226,34 +241,89 @@ export interface PilotFiguresReader {
   read(range: { from: string; to: string }): Promise<PilotFigures>;
 }
 
-export function createPilotFiguresReader(store: Store, keyNames: KeyNames): PilotFiguresReader {
+export interface PilotFiguresReaderOptions {
+  /** The reader's clock (default Date.now): which periods are closed (closed-periods.ts). */
+  now?: () => number;
+}
+
+/** The range's days by ISO week, in order (a week's days in the range are consecutive). */
+function weeksOf(days: string[]): ClosedWeek[] {
+  const weeks = new Map<string, string[]>();
+  for (const day of days) weeks.set(isoWeek(day), [...(weeks.get(isoWeek(day)) ?? []), day]);
+  return [...weeks].map(([week, weekDays]) => ({ week, days: weekDays }));
+}
+
+export function createPilotFiguresReader(store: Store, keyNames: KeyNames, options: PilotFiguresReaderOptions = {}): PilotFiguresReader {
   const k = pilotKeys(keyNames);
+  const now = options.now ?? Date.now;
+
   return {
     async read({ from, to }) {
+      const instant = now();
+      const today = parisDay(instant);
       const days = daysFrom(from, to);
-      const plan = readingPlan(days, await store.zrangeUpTo(k.days, dayScore(from) - 1, 100_000));
-      const [earlierMonths, earlierDays, wholeMonths, edgeDays, dailyFields, activeByDay] = await Promise.all([
-        Promise.all(plan.earlierMonths.map((month) => store.hmget(k.month(month), TOTAL_FIELDS))),
-        Promise.all(plan.earlierDays.map((day) => store.hmget(k.day(day), TOTAL_FIELDS))),
-        Promise.all(plan.wholeMonths.map((month) => store.hgetall(k.month(month)))),
-        Promise.all(plan.edgeDays.map((day) => store.hgetall(k.day(day)))),
-        Promise.all(days.map((day) => store.hmget(k.day(day), DAILY_FIELDS))),
-        Promise.all(days.map((day) => store.unionCount([k.active(day)]))),
-      ]);
+      const weeks = weeksOf(days);
+      const wholeMonths = wholeMonthsOf(days);
+      // Closed whole months and weeks come from their summaries; the other days one by one.
+      const closedMonths = wholeMonths.filter((month) => isClosed(lastDayOf(month), today));
+      const inClosedMonth = new Set(closedMonths);
+      const openMonths = wholeMonths.filter((month) => !inClosedMonth.has(month));
+      const openDays = days.filter((day) => !inClosedMonth.has(day.slice(0, 7)));
+      const closedMonthDays = days.filter((day) => inClosedMonth.has(day.slice(0, 7)));
+      const closedWeeks = weeks.filter((w) => w.days.length === 7 && isClosed(w.days[6]!, today));
+      const openWeeks = weeks.filter((w) => !closedWeeks.includes(w));
 
-      // All-time totals before the range: whole months, then the days of the range's first month.
-      const base: Counters = new Map();
-      for (const values of [...earlierMonths, ...earlierDays]) sumInto(base, fieldsOf(TOTAL_FIELDS, values));
+      // The closed periods, and the all-time totals before the range: the closed months before
+      // it from their summaries, the other earlier days (of its first month…) a few fields each.
+      const closedAndEarlier = async () => {
+        const [earlierDays, generations] = await Promise.all([store.zrangeUpTo(k.days, dayScore(from) - 1, 100_000), store.hgetall(k.late)]);
+        const earlierMonths = readingPlan(days, earlierDays).earlierMonths.filter((month) => isClosed(lastDayOf(month), today));
+        const summarised = new Set(earlierMonths);
+        const earlierOpenDays = earlierDays.filter((day) => !summarised.has(day.slice(0, 7)));
+        const [closed, earlierValues] = await Promise.all([
+          readClosedPeriods(store, k, { months: closedMonths, earlierMonths, earlierFields: TOTAL_FIELDS, weeks: closedWeeks }, generations ?? {}, instant),
+          Promise.all(earlierOpenDays.map((day) => store.hmget(k.day(day), TOTAL_FIELDS))),
+        ]);
+        const base: Counters = new Map();
+        for (const month of earlierMonths) sumInto(base, closed.counters.get(month)!);
+        for (const values of earlierValues) sumInto(base, fieldsOf(TOTAL_FIELDS, values));
+        return { closed, base };
+      };
+
+      // Sent together (auto-pipelined).
+      const [{ closed, base }, openHashes, closedDailyFields, activeByDay, funnelCounts, openWeekActive] = await Promise.all([
+        closedAndEarlier(),
+        Promise.all(openDays.map((day) => store.hgetall(k.day(day)))),
+        Promise.all(closedMonthDays.map((day) => store.hmget(k.day(day), DAILY_FIELDS))),
+        Promise.all(days.map((day) => store.unionCount([k.active(day)]))),
+        Promise.all(FUNNEL_STEPS.map((step) => store.unionCount(days.map((day) => k.funnel(step, day))))),
+        // A whole week's legacy set joins its days (as a whole month's does below).
+        Promise.all(openWeeks.map((w) => store.unionCount([...(w.days.length === 7 ? [k.activeInWeek(w.week)] : []), ...w.days.map((day) => k.active(day))]))),
+      ]);
+      // The daily series' fields of each day: of the hash read whole, or as read.
+      const dayCounters = new Map<string, Record<string, string>>();
+      openDays.forEach((day, i) =>
+        dayCounters.set(
+          day,
+          fieldsOf(
+            DAILY_FIELDS,
+            DAILY_FIELDS.map((field) => openHashes[i]?.[field] ?? null),
+          ),
+        ),
+      );
+      closedMonthDays.forEach((day, i) => dayCounters.set(day, fieldsOf(DAILY_FIELDS, closedDailyFields[i]!)));
+
       let linked = get(base, C.linked);
       let withKey = get(base, C.keyholdersGained) - get(base, C.keyholdersLost);
 
-      // The range's totals: its whole months from the month hashes, the other days one by one.
+      // The range's totals: its closed months' sums and its other days.
       const total: Counters = new Map();
-      for (const hash of [...wholeMonths, ...edgeDays]) sumInto(total, hash);
+      for (const month of closedMonths) sumInto(total, closed.counters.get(month)!);
+      for (const hash of openHashes) sumInto(total, hash);
 
       const daily: DailyFigures[] = days.map((day, i) => {
         const counters: Counters = new Map();
-        sumInto(counters, fieldsOf(DAILY_FIELDS, dailyFields[i]!));
+        sumInto(counters, dayCounters.get(day)!);
         linked += get(counters, C.linked);
         withKey += get(counters, C.keyholdersGained) - get(counters, C.keyholdersLost);
         return {
@@ -270,31 +340,30 @@ export function createPilotFiguresReader(store: Store, keyNames: KeyNames): Pilo
         };
       });
 
-      const weeks = new Map<string, string[]>();
-      for (const day of days) weeks.set(isoWeek(day), [...(weeks.get(isoWeek(day)) ?? []), day]);
-      // A week's days in the range are consecutive: seven of them are the whole ISO week.
-      const activeIn = (weekDays: string[], week: string) =>
-        weekDays.length === 7 ? store.unionCount([k.activeInWeek(week)]) : store.unionCount(weekDays.map((day) => k.active(day)));
-      const [rangeActive, weeklyActive, funnelCounts] = await Promise.all([
-        store.unionCount([...plan.wholeMonths.map((month) => k.activeInMonth(month)), ...plan.edgeDays.map((day) => k.active(day))]),
-        Promise.all([...weeks].map(([week, weekDays]) => activeIn(weekDays, week))),
-        Promise.all(FUNNEL_STEPS.map((step) => store.unionCount(days.map((day) => k.funnel(step, day))))),
-      ]);
-      const funnelClinicians = Object.fromEntries(FUNNEL_STEPS.map((step, i) => [step, funnelCounts[i]!])) as Record<FunnelStep, number>;
-      const weekly: WeeklyFigures[] = [...weeks].map(([week, weekDays], i) => ({
-        week,
-        from: weekDays[0]!,
-        to: weekDays.at(-1)!,
-        partial: weekDays.length < 7,
-        active: weeklyActive[i]!,
+      const weekActive = new Map(closed.weekActive);
+      openWeeks.forEach((w, i) => weekActive.set(w.week, openWeekActive[i]!));
+      const weekly: WeeklyFigures[] = weeks.map((w) => ({
+        week: w.week,
+        from: w.days[0]!,
+        to: w.days.at(-1)!,
+        partial: w.days.length < 7,
+        active: weekActive.get(w.week)!,
       }));
 
       const signIns = get(total, C.signIn);
+      const establishments = ranked(total, C.signInFiness, signIns);
+      const [rangeActive, names] = await Promise.all([
+        store.unionCount([
+          ...closedMonths.flatMap((month) => closed.activeSets.get(month)!),
+          ...openMonths.map((month) => k.activeInMonth(month)),
+          ...openDays.map((day) => k.active(day)),
+        ]),
+        store.mget(establishments.map((row) => k.establishment(String(row.key)))),
+      ]);
+      const funnelClinicians = Object.fromEntries(FUNNEL_STEPS.map((step, i) => [step, funnelCounts[i]!])) as Record<FunnelStep, number>;
       const acr = ranked(total, C.signInAcr, signIns);
       const eidas3 = get(total, `${C.signInAcr}${HIGH}`);
       const eidas2 = get(total, `${C.signInAcr}${SUBSTANTIAL}`);
-      const establishments = ranked(total, C.signInFiness, signIns);
-      const names = await Promise.all(establishments.map((row) => store.get(k.establishment(String(row.key)))));
       const groups = groupsOf(total);
       const funnel = {
         offered: get(total, C.enrolOffered),

@@ -5,15 +5,16 @@
 import { createAuditRecorder, type AuditRecorderOptions } from '../audit/index.ts';
 import type { AuditEvent, AuditRecorder } from '../audit/types.ts';
 import type { KeyNames, Store } from '../store/index.ts';
-import { createPilotAggregates } from './aggregates.ts';
+import { createPilotAggregates, type PilotAggregatesOptions } from './aggregates.ts';
 
 export function createPilotFedRecorder(
   options: Omit<AuditRecorderOptions, 'onRecorded'>,
   store: Store,
   keyNames: KeyNames,
   also?: (event: AuditEvent) => Promise<void>,
+  pilot: PilotAggregatesOptions = {},
 ): AuditRecorder {
-  const aggregates = createPilotAggregates(store, keyNames);
+  const aggregates = createPilotAggregates(store, keyNames, pilot);
   return createAuditRecorder({
     ...options,
     onRecorded: async (event) => {

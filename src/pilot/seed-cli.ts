@@ -104,6 +104,8 @@ export async function seedCommand(argv: string[], env: NodeJS.ProcessEnv = proce
     },
     store,
     keyNames,
+    undefined,
+    { writeMonthKeys: config.pilot.writeMonthKeys },
   );
   try {
     const now = Date.now();

@@ -6,7 +6,7 @@
 import { BatchError, type BatchFailure } from './batch-error.ts';
 import type { MemoryKeyspace } from './memory-keyspace.ts';
 import type { StoreBatch } from './store.ts';
-import { setExpiryRestarts, toTtlSeconds, wholeIncrement } from './ttl.ts';
+import { checkedSetExpiry, toTtlSeconds, wholeIncrement } from './ttl.ts';
 
 interface QueuedWrite {
   command: string;
@@ -42,12 +42,28 @@ export function createMemoryBatch(keyspace: MemoryKeyspace): StoreBatch {
     },
     sadd(key, members, ttlSeconds, expiry = 'extend') {
       const ttl = toTtlSeconds(ttlSeconds);
-      const restart = setExpiryRestarts(expiry);
+      const mode = checkedSetExpiry(expiry);
       if (members.length === 0) return batch;
       const copy = [...members];
-      push('SADD', key, () => keyspace.addToSet(key, copy));
-      // Queued separately, like the EXPIRE commands on Redis (they run even if SADD failed).
-      if (ttl !== undefined) push('EXPIRE', key, () => (restart ? keyspace.restartExpiry(key, ttl) : keyspace.extendExpiry(key, ttl)));
+      let added = 0;
+      push('SADD', key, () => (added = keyspace.addToSet(key, copy)));
+      // Queued separately, like the EXPIRE commands on Redis (they run even if SADD failed,
+      // except 'when-added', which runs only when it added a member).
+      if (ttl === undefined) return batch;
+      if (mode === 'extend') push('EXPIRE', key, () => keyspace.extendExpiry(key, ttl));
+      else if (mode === 'restart') push('EXPIRE', key, () => keyspace.restartExpiry(key, ttl));
+      else
+        push('EXPIRE', key, () => {
+          if (added > 0) keyspace.restartExpiry(key, ttl);
+        });
+      return batch;
+    },
+    unionStore(dest, sources, ttlSeconds) {
+      const ttl = toTtlSeconds(ttlSeconds);
+      if (ttl === undefined) throw new RangeError('store batch unionStore: expected a TTL, got none');
+      const copy = [...sources];
+      push('SUNIONSTORE', dest, () => keyspace.storeUnion(dest, copy));
+      push('EXPIRE', dest, () => keyspace.restartExpiry(dest, ttl));
       return batch;
     },
     srem(key, members) {

@@ -115,14 +115,29 @@ export class MemoryKeyspace {
     return union.size;
   }
 
+  /** SUNIONSTORE: dest becomes the union (WRONGTYPE for a source that is not a set; gone when empty). */
+  storeUnion(dest: string, sources: string[]): void {
+    const union = new Set<string>();
+    for (const key of sources) for (const member of this.#typed(key, 'set')?.value ?? []) union.add(member);
+    this.#entries.delete(dest);
+    if (union.size > 0) this.#entries.set(dest, { type: 'set', value: union });
+  }
+
   getSet(key: string): string[] {
     return [...(this.#typed(key, 'set')?.value ?? [])];
   }
 
-  addToSet(key: string, members: string[]): void {
+  /** SADD: how many of the members were not in the set yet. */
+  addToSet(key: string, members: string[]): number {
     const entry = this.#typed(key, 'set');
-    if (entry) for (const member of members) entry.value.add(member);
-    else this.#entries.set(key, { type: 'set', value: new Set(members) });
+    if (!entry) {
+      const value = new Set(members);
+      this.#entries.set(key, { type: 'set', value });
+      return value.size;
+    }
+    const before = entry.value.size;
+    for (const member of members) entry.value.add(member);
+    return entry.value.size - before;
   }
 
   removeFromSet(key: string, members: string[]): void {

@@ -23,32 +23,46 @@ import { BatchError, type BatchFailure } from './batch-error.ts';
 import { keySlot } from './key-slot.ts';
 import { runScript } from './run-script.ts';
 import type { StoreBatch } from './store.ts';
-import { setExpiryRestarts, toTtlSeconds, wholeIncrement } from './ttl.ts';
+import { checkedSetExpiry, toTtlSeconds, wholeIncrement } from './ttl.ts';
 
 interface QueuedCommand {
   key: string;
   name: string;
   args: (string | number)[];
+  /** Run only when the command before it replied a number above 0 (an EXPIRE after a SADD that added: SetExpiry 'when-added'). */
+  ifPreviousAdded?: boolean;
 }
 
 /**
  * KEYS: the key of each command, in order. ARGV: for each command its name, the number of
- * its other arguments, then those arguments. Returns {index, error, …} for the commands
- * that failed (1-based), nothing when all succeeded.
+ * its other arguments, then those arguments; a name after '?' runs only when the command
+ * before it replied a number above 0 (else it is not sent at all). Returns {index, error, …}
+ * for the commands that failed (1-based), nothing when all succeeded.
  */
 const BATCH_SCRIPT = `
 local failures = {}
 local a = 1
+local previous
 for i = 1, #KEYS do
-  local command = { ARGV[a], KEYS[i] }
+  local name = ARGV[a]
   local n = tonumber(ARGV[a + 1])
-  for j = 1, n do command[j + 2] = ARGV[a + 1 + j] end
-  a = a + 2 + n
-  local reply = redis.pcall(unpack(command))
-  if type(reply) == 'table' and reply.err then
-    failures[#failures + 1] = i
-    failures[#failures + 1] = reply.err
+  local run = true
+  if string.sub(name, 1, 1) == '?' then
+    name = string.sub(name, 2)
+    run = type(previous) == 'number' and previous > 0
   end
+  local reply = nil
+  if run then
+    local command = { name, KEYS[i] }
+    for j = 1, n do command[j + 2] = ARGV[a + 1 + j] end
+    reply = redis.pcall(unpack(command))
+    if type(reply) == 'table' and reply.err then
+      failures[#failures + 1] = i
+      failures[#failures + 1] = reply.err
+    end
+  end
+  a = a + 2 + n
+  previous = reply
 end
 return failures
 `;
@@ -56,10 +70,11 @@ return failures
 export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
   const queue: QueuedCommand[] = [];
   let executed = false;
-  const push = (name: string, key: string, ...rest: (string | number)[]) => {
+  const queueCommand = (command: QueuedCommand) => {
     if (executed) throw new Error('store batch: expected a new batch, got one that was already executed');
-    queue.push({ key, name, args: rest });
+    queue.push(command);
   };
+  const push = (name: string, key: string, ...rest: (string | number)[]) => queueCommand({ key, name, args: rest });
 
   const batch: StoreBatch = {
     set(key, value, ttlSeconds) {
@@ -88,11 +103,13 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
     },
     sadd(key, members, ttlSeconds, expiry = 'extend') {
       const ttl = toTtlSeconds(ttlSeconds);
-      const restart = setExpiryRestarts(expiry);
+      const mode = checkedSetExpiry(expiry);
       if (members.length === 0) return batch;
       push('SADD', key, ...members);
       if (ttl === undefined) return batch;
-      if (restart) push('EXPIRE', key, ttl);
+      if (mode === 'restart') push('EXPIRE', key, ttl);
+      // Right after its SADD, also on Cluster (a slot's group keeps the queue's order).
+      else if (mode === 'when-added') queueCommand({ key, name: 'EXPIRE', args: [ttl], ifPreviousAdded: true });
       else {
         // EXPIRE GT treats "no TTL" as infinite, so first give a fresh set a TTL (NX),
         // then only ever lengthen it (GT).
@@ -103,6 +120,17 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
     },
     srem(key, members) {
       if (members.length > 0) push('SREM', key, ...members);
+      return batch;
+    },
+    unionStore(dest, sources, ttlSeconds) {
+      const ttl = toTtlSeconds(ttlSeconds);
+      if (ttl === undefined) throw new RangeError('store batch unionStore: expected a TTL, got none');
+      // The script declares dest only: Redis runs it on dest's node, which holds the sources only when they share its slot.
+      if (redis.isCluster && sources.some((source) => keySlot(source) !== keySlot(dest))) {
+        throw new Error(`store batch unionStore: expected sets in the hash slot of ${dest} on Redis Cluster, got sets of other slots`);
+      }
+      push('SUNIONSTORE', dest, ...sources);
+      push('EXPIRE', dest, ttl);
       return batch;
     },
     hincrby(key, field, by) {
@@ -138,8 +166,9 @@ function groupBySlot(queue: QueuedCommand[]): QueuedCommand[][] {
 }
 
 async function execGroup(redis: Redis | Cluster, group: QueuedCommand[]): Promise<BatchFailure[]> {
+  // A '?' command always follows its SADD in the same group, so a group of one is never one.
   if (group.length === 1) return execAlone(redis, group[0]!);
-  const argv = group.flatMap((command) => [command.name, command.args.length, ...command.args]);
+  const argv = group.flatMap((command) => [command.ifPreviousAdded ? `?${command.name}` : command.name, command.args.length, ...command.args]);
   // EVALSHA, not a custom command: see run-script.ts (Cluster routing).
   const reply = (await runScript(
     redis,

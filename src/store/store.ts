@@ -67,9 +67,15 @@ export interface Store {
  * commands, EXPIRE NX (a set without a TTL gets one) then EXPIRE GT. 'restart' sets it to the
  * TTL from now, one plain EXPIRE: the same as 'extend' where every write of the set gives the
  * same TTL, since now + ttl is then never earlier than an earlier write's now + ttl, and it
- * may shorten the expiry otherwise. The caller says which, since only it knows its TTLs.
+ * may shorten the expiry otherwise. 'when-added' is 'restart' sent only when this SADD added
+ * a member (on Redis the batch's script skips the EXPIRE otherwise): no command at all for a
+ * write that adds nothing new. Right where every write of the set gives the same TTL and none
+ * adds without one: a set then only comes to exist through a write that adds, so it always
+ * has a TTL — also when another instance created it, or when Redis lost it and a later write
+ * creates it again; a write that adds nothing leaves the expiry where the last adding write
+ * put it. The caller says which, since only it knows its TTLs.
  */
-export type SetExpiry = 'extend' | 'restart';
+export type SetExpiry = 'extend' | 'restart' | 'when-added';
 
 export interface StoreBatch {
   set(key: string, value: string, ttlSeconds?: number): StoreBatch;
@@ -87,6 +93,12 @@ export interface StoreBatch {
    */
   sadd(key: string, members: string[], ttlSeconds?: number, expiry?: SetExpiry): StoreBatch;
   srem(key: string, members: string[]): StoreBatch;
+  /**
+   * Replaces the set `dest` with the union of the sets `sources` (SUNIONSTORE: none when the union
+   * is empty; absent sources count as empty), living `ttlSeconds`: one write, so that the copy
+   * never exists without its TTL. On Cluster the sources must share dest's hash slot.
+   */
+  unionStore(dest: string, sources: string[], ttlSeconds: number): StoreBatch;
   /** Adds `by` (an integer) to a hash field, creating the hash or field at 0 first (HINCRBY). */
   hincrby(key: string, field: string, by: number): StoreBatch;
   del(...keys: string[]): StoreBatch;

@@ -2,6 +2,7 @@
  * TTL validation shared by both stores: a TTL is a whole number of seconds above zero, so
  * Redis (EX / EXPIRE) and memory agree. Fractions round up; anything else is a caller bug.
  */
+import type { SetExpiry } from './store.ts';
 
 /** Returns the TTL as whole seconds (rounded up), or undefined when none was given. */
 export function toTtlSeconds(ttlSeconds: number | undefined): number | undefined {
@@ -12,10 +13,12 @@ export function toTtlSeconds(ttlSeconds: number | undefined): number | undefined
   return Math.ceil(ttlSeconds);
 }
 
-/** Whether sadd's expiry (store.ts SetExpiry) is 'restart'; anything but the two names is a caller bug. */
-export function setExpiryRestarts(expiry: unknown): boolean {
-  if (expiry !== 'extend' && expiry !== 'restart') throw new RangeError(`expected a set expiry of 'extend' or 'restart', got ${String(expiry)}`);
-  return expiry === 'restart';
+/** sadd's expiry (store.ts SetExpiry), checked: anything but its three names is a caller bug. */
+export function checkedSetExpiry(expiry: unknown): SetExpiry {
+  if (expiry !== 'extend' && expiry !== 'restart' && expiry !== 'when-added') {
+    throw new RangeError(`expected a set expiry of 'when-added', 'extend' or 'restart', got ${String(expiry)}`);
+  }
+  return expiry;
 }
 
 /** A count of entries to keep (pushCapped): a whole number of at least 1. */

@@ -230,6 +230,25 @@ describe('npm run pilot:seed', () => {
     assert.equal(figures.clinicians.linked, stored.filter((e) => e.type === 'psc.verified' && e.details?.created === true).length);
   });
 
+  it('writes the day-only layout of the aggregates: day hashes and day sets, no month hash nor week or month set', async () => {
+    const dayOnly = uniquePrefix('pilot-seed-layout');
+    try {
+      const { code, errors } = await run(['--clinicians', '5', '--days', '3', '--seed', '6'], { ...env, REDIS_PREFIX: dayOnly });
+      assert.equal(code, 0, errors);
+      const kinds = new Set<string>();
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${dayOnly}{pilot}:*`, 'COUNT', 500);
+        cursor = next;
+        for (const key of keys) kinds.add(key.slice(`${dayOnly}{pilot}:`.length).split(':')[0]!);
+      } while (cursor !== '0');
+      assert.ok(kinds.has('day') && kinds.has('active') && kinds.has('days'), [...kinds].join(', '));
+      for (const legacy of ['month', 'active-week', 'active-month']) assert.ok(!kinds.has(legacy), `no ${legacy} key`);
+    } finally {
+      await deletePrefix(dayOnly);
+    }
+  });
+
   it('refuses production (exit 2) before touching anything', async () => {
     const production = {
       ...env,

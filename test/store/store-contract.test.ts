@@ -236,6 +236,47 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       assert.throws(() => store.batch().sadd(k, ['f'], 100, 'longest' as 'extend'), /'extend' or 'restart'/);
     });
 
+    test("sadd with expiry 'when-added' sets the TTL from now only when it added a member: a set created again after it was lost gets it too", async () => {
+      const k = key('m');
+      await store.batch().sadd(k, ['a', 'b'], 100, 'when-added').exec();
+      assert.ok(near(await store.ttl(k), 100), 'a fresh set gets the TTL');
+      await store.batch().sadd(k, ['a'], 1000, 'when-added').sadd(k, ['b'], 1000, 'when-added').exec();
+      assert.ok(near(await store.ttl(k), 100), 'adding members already there sends no EXPIRE');
+      await store.batch().sadd(k, ['a', 'c'], 1000, 'when-added').exec();
+      assert.ok(near(await store.ttl(k), 1000), 'one new member among others restarts it');
+      await store.del(k);
+      await store.batch().sadd(k, ['a'], 100, 'when-added').exec();
+      assert.ok(near(await store.ttl(k), 100), 'the set lost and created again by a later write has a TTL');
+      assert.deepEqual(await store.smembers(k), ['a']);
+
+      // In one batch, each EXPIRE follows its own SADD: here the second adds nothing.
+      const [other, text] = [key('other'), key('text')];
+      await store.batch().sadd(other, ['x'], 100, 'when-added').sadd(k, ['a'], 1000, 'when-added').exec();
+      assert.ok(near(await store.ttl(other), 100));
+      assert.ok(near(await store.ttl(k), 100));
+      // A SADD that fails (WRONGTYPE) adds nothing: its EXPIRE is not sent either.
+      await store.batch().set(text, 'v', 50).exec();
+      await assert.rejects(store.batch().sadd(text, ['x'], 1000, 'when-added').exec(), BatchError);
+      assert.ok(near(await store.ttl(text), 50));
+      assert.throws(() => store.batch().sadd(k, ['f'], 100, 'sometimes' as 'when-added'), /'when-added', 'extend' or 'restart'/);
+    });
+
+    test('unionStore replaces a set with the union of others, with its TTL; an empty union leaves none', async () => {
+      // One hash tag: on Cluster the sources share dest's slot.
+      const tagged = (name: string) => `${prefix}{union}:${name}`;
+      const [a, b, absent, dest, text] = ['a', 'b', 'absent', 'dest', 'text'].map(tagged) as [string, string, string, string, string];
+      await store.batch().sadd(a, ['x', 'y']).sadd(b, ['y', 'z']).sadd(dest, ['old']).exec();
+      await store.batch().unionStore(dest, [a, b, absent], 100).exec();
+      assert.deepEqual((await store.smembers(dest)).sort(), ['x', 'y', 'z'], 'the old members are gone');
+      assert.ok(near(await store.ttl(dest), 100));
+      assert.equal(await store.ttl(a), -1, 'the sources are left as they were');
+      await store.batch().unionStore(dest, [absent], 100).exec();
+      assert.equal(await store.ttl(dest), -2, 'an empty union leaves no set');
+      await store.batch().set(text, 'v').exec();
+      await assert.rejects(store.batch().unionStore(dest, [a, text], 100).exec(), BatchError);
+      assert.throws(() => store.batch().unionStore(dest, [a], undefined as unknown as number), /expected a TTL/);
+    });
+
     test('hincrby counts from zero, adds and subtracts, and refuses a non-integer increment or field', async () => {
       const [h, text] = [key('counts'), key('text')];
       await store.batch().hincrby(h, 'a', 1).hincrby(h, 'a', 2).hincrby(h, 'b', -1).exec();

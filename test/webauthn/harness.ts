@@ -93,6 +93,11 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
         batch.srem(key, members);
         return wrapped;
       },
+      unionStore(dest, sources, ttl) {
+        note(dest, 'set');
+        batch.unionStore(dest, sources, ttl);
+        return wrapped;
+      },
       hincrby(key, field, by) {
         note(key, 'hash');
         batch.hincrby(key, field, by);
