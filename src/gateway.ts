@@ -9,8 +9,17 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config/index.ts';
 import { loadKeys } from './signing-keys/load.ts';
-import { longestTokenSeconds } from './oidc/token-lifetimes.ts';
-import { createKeyNames, createBackend, createAdapterFactory, withUnavailableErrors, storeScopePerRequest, type Store } from './store/index.ts';
+import { longestTokenSeconds, longestWholeRecordSeconds } from './oidc/token-lifetimes.ts';
+import {
+  createKeyNames,
+  createBackend,
+  createAdapterFactory,
+  withUnavailableErrors,
+  storeScopePerRequest,
+  legacyRecordsUntil,
+  ROLLING_UPGRADE_SECONDS,
+  type Store,
+} from './store/index.ts';
 import { logStoreOutages } from './oidc/outage-log.ts';
 import { waitForStore } from './store/wait-for-store.ts';
 import { createAbuseLimits } from './limits/index.ts';
@@ -137,6 +146,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     );
   if (store.kind === 'redis') await waitForStore(store, logger);
   const keyNames = createKeyNames(config.redis.prefix);
+  // Before anything is audited: whether an earlier release ran on this Redis is read from the audit stream.
+  const legacyUntil = await legacyRecordsUntil(store, keyNames, {
+    windowSeconds: longestWholeRecordSeconds(config) + ROLLING_UPGRADE_SECONDS,
+    now: (options.clock ?? Date.now)(),
+  });
   const loaded = await loadKeys({
     dir: config.keys.dir,
     createIfMissing: config.env !== 'production',
@@ -228,7 +242,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const provider = createProvider({
     sessionChecks,
     config,
-    adapter: createAdapterFactory(store, keyNames, { longestTokenSeconds: longestTokenSeconds(config.ttl) }),
+    adapter: createAdapterFactory(store, keyNames, { longestTokenSeconds: longestTokenSeconds(config.ttl), legacyRecordsUntil: legacyUntil }),
     jwks: loaded.jwks,
     cookieKeys: loaded.cookieKeys,
     clients,

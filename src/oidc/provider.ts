@@ -13,6 +13,7 @@ import { accountClaims } from '../accounts/index.ts';
 import { ACR_VALUES_SUPPORTED } from '../assurance/index.ts';
 import { gatewayInteractionPolicy, rememberSessionAssurance, touchSessionOnRefresh, type AssuranceCheckDeps } from './assurance-check.ts';
 import type { AdapterFactory } from '../store/index.ts';
+import { sessionSeconds } from './token-lifetimes.ts';
 import type { Views } from '../http/views.ts';
 import { serviceScopes, type ClientMetadata } from './clients.ts';
 import { CLAIMS, SCOPES } from './claims-config.ts';
@@ -136,7 +137,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       AuthorizationCode: config.ttl.authorizationCode,
       IdToken: config.ttl.idToken,
       RefreshToken: config.ttl.refreshToken,
-      Session: Math.max(config.sessions.absoluteMinutes, config.sessions.sharedWorkstation.absoluteMinutes) * 60,
+      Session: sessionSeconds(config.sessions),
       Interaction: config.ttl.interaction,
       Grant: config.ttl.grant,
     },

@@ -6,7 +6,8 @@
  *   tokens) is the JSON payload as a string: one SET with its TTL, where a hash with a TTL is
  *   three commands (a script call, HSET, EXPIRE) and takes more memory. Before that layout,
  *   those records were hashes too, under the key name without its `:json` (key-names.ts): the
- *   adapter still reads them, and moves each to the new layout at its first read.
+ *   adapter still reads them for a while after an upgrade (legacy-records.ts), and moves each
+ *   to the new layout at its first read.
  */
 import type { AdapterPayload } from './adapter-types.ts';
 

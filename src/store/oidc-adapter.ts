@@ -44,11 +44,21 @@ export interface AdapterOptions {
    * token's: EXPIRE NX then EXPIRE GT.
    */
   longestTokenSeconds?: number;
+  /**
+   * Until when (epoch ms, this adapter's clock) a record saved whole that is not found as JSON
+   * text is looked for in the hash layout of the releases before it, and moved (legacy-records.ts
+   * decides it). Default: never, one read per miss.
+   */
+  legacyRecordsUntil?: number;
 }
 
 /** Pass the result as oidc-provider's `adapter` configuration option. */
 export function createAdapterFactory(store: Store, keyNames: KeyNames, options: AdapterOptions = {}): AdapterFactory {
-  const settings: AdapterSettings = { clock: options.clock ?? Date.now, longestToken: { seconds: options.longestTokenSeconds } };
+  const settings: AdapterSettings = {
+    clock: options.clock ?? Date.now,
+    longestToken: { seconds: options.longestTokenSeconds },
+    legacyRecordsUntil: options.legacyRecordsUntil ?? 0,
+  };
   return (modelName) => createAdapter(modelName, store, keyNames, settings);
 }
 
@@ -56,9 +66,10 @@ export function createAdapterFactory(store: Store, keyNames: KeyNames, options: 
 interface AdapterSettings {
   clock: () => number;
   longestToken: { seconds: number | undefined };
+  legacyRecordsUntil: number;
 }
 
-function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock, longestToken }: AdapterSettings): Adapter {
+function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock, longestToken, legacyRecordsUntil }: AdapterSettings): Adapter {
   /** Saved whole (JSON text, one SET) rather than as a hash that consume() adds a field to. */
   const whole = WHOLE_MODELS.has(model);
   const recordKey = (id: string) => (whole ? keyNames.modelJson(model, id) : keyNames.model(model, id));
@@ -185,14 +196,15 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock,
     }
     const text = await store.get(key);
     if (text !== null) return decodeWholeRecord(key, text);
-    return moveLegacyRecord(id);
+    return clock() < legacyRecordsUntil ? moveLegacyRecord(id) : undefined;
   }
 
   /**
    * A whole record still in its hash from before the JSON layout: written anew as JSON text with
    * the TTL it had left, and the hash deleted, so that it is read and rewritten in one layout
    * from now on (and an instance of the previous version, during a rolling upgrade, finds it
-   * gone rather than stale). Costs one read on a miss; two round trips more, once per record.
+   * gone rather than stale). Costs one read on a miss while the old layout is looked for
+   * (AdapterOptions.legacyRecordsUntil); two round trips more, once per record.
    */
   async function moveLegacyRecord(id: string): Promise<AdapterPayload | undefined> {
     const [key, legacy] = [recordKey(id), legacyKey(id)];
@@ -226,6 +238,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock,
       }
       const text = await store.get(recordKey(id));
       if (text !== null) return decodeWholeRecord(recordKey(id), text);
+      if (clock() >= legacyRecordsUntil) return undefined;
       const hash = await store.hgetall(legacyKey(id));
       return hash ? decodeRecord(legacyKey(id), hash) : undefined;
     } catch {

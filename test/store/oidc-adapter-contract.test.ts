@@ -55,6 +55,9 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
     let n = 0;
     const id = (name: string) => `${name}-${(n += 1)}`;
 
+    /** An adapter of the first hours after an upgrade: it still looks for the hash layout of the releases before. */
+    const lookingForLegacy = () => createAdapterFactory(store, keyNames, { legacyRecordsUntil: Infinity });
+
     beforeAll(() => {
       store = open();
       factory = createAdapterFactory(store, keyNames);
@@ -337,18 +340,14 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
         assert.equal(await interactions.find(uid), undefined, 'the destroy is seen');
         await sessions.find(sid);
         await sessions.find(sid);
-        assert.equal(
-          reads,
-          6,
-          'a miss also looks for its hash from before the JSON layout; a Session is read each time (and destroy read no Interaction first)',
-        );
+        assert.equal(reads, 5, 'a Session is read each time (and destroy read no Interaction first)');
       });
       await interactions.upsert(uid, { jti: uid, prompt: 'consent' }, 60);
       assert.equal((await asOneRequest(() => interactions.find(uid)))?.prompt, 'consent', 'another request reads it afresh');
     });
 
     test('a damaged record is reported with its key, and destroy still removes it', async () => {
-      const adapter = factory('Session');
+      const adapter = lookingForLegacy()('Session');
       const sid = id('sess');
       const key = keyNames.model('Session', sid);
       await store.batch().hsetAll(key, { payload: '{not json' }, 60).exec();
@@ -397,7 +396,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
     });
 
     test('a whole record written as a hash by the previous release is found, moved to JSON text with the TTL it had left, its hash deleted', async () => {
-      const adapter = factory('Session');
+      const adapter = lookingForLegacy()('Session');
       const [sid, uid] = [id('sess'), id('uid')];
       const payload = { jti: sid, uid, accountId: 'acc-legacy' };
       const legacy = keyNames.model('Session', sid);
@@ -430,7 +429,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
         .sadd(keyNames.grantTokens(gid), [legacy], 300)
         .hsetAll(legacy, { payload: JSON.stringify({ jti: at, grantId: gid }) }, 300)
         .exec();
-      assert.equal((await factory('AccessToken').find(at))?.jti, at, 'read once: moved to JSON text');
+      assert.equal((await lookingForLegacy()('AccessToken').find(at))?.jti, at, 'read once: moved to JSON text');
       assert.notEqual(await store.get(keyNames.modelJson('AccessToken', at)), null);
       assert.deepEqual(
         (await store.smembers(keyNames.grantTokens(gid))).sort(),
@@ -443,8 +442,29 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       assert.equal(await store.ttl(keyNames.modelJson('AccessToken', at)), -2);
     });
 
+    test('out of the upgrade window, a miss is one read: a hash of the previous release is not looked for', async () => {
+      let reads = 0;
+      const counting: Store = {
+        ...store,
+        get: (key) => ((reads += 1), store.get(key)),
+        hgetall: (key) => ((reads += 1), store.hgetall(key)),
+      };
+      const past = createAdapterFactory(counting, keyNames, { legacyRecordsUntil: Date.now() - 1 });
+      const sid = id('sess');
+      await store
+        .batch()
+        .hsetAll(keyNames.model('Session', sid), { payload: JSON.stringify({ jti: sid }) }, 60)
+        .exec();
+      assert.equal(await past('Session').find(sid), undefined);
+      assert.equal(await createAdapterFactory(counting, keyNames)('AccessToken').find(id('at')), undefined, 'an access token probed by introspection');
+      assert.equal(reads, 2, 'one GET each, no HGETALL');
+      assert.notEqual(await store.hgetall(keyNames.model('Session', sid)), null, 'left alone');
+      await past('Session').destroy(sid);
+      assert.equal(await store.ttl(keyNames.model('Session', sid)), -2, 'destroy still removes it');
+    });
+
     test('moving a hash from the previous release keeps a newer JSON save of the same record', async () => {
-      const adapter = factory('Grant');
+      const adapter = lookingForLegacy()('Grant');
       const gid = id('grant');
       await store
         .batch()
