@@ -38,7 +38,7 @@ const COMMANDS: Record<string, Command> = {
   },
   'confirm-key': {
     argument: '<idNat>',
-    options: '--key <credential id>',
+    options: '--key=<credential id>',
     summary: "after checking the clinician's identity in person: raises one of their keys to the policy's in-person level",
     run: (ctx, p) => confirmKey(ctx, p.args[0]!, p.key!),
   },
@@ -94,7 +94,7 @@ function parse(argv: string[]): { command: Command; parsed: Parsed } | string {
   if (values.hours !== undefined && name !== 'emergency-code') return '--hours goes with emergency-code';
   if (values.hours !== undefined && !/^\d{1,2}$/.test(values.hours)) return `--hours takes a whole number of hours, got "${values.hours}"`;
   if (name === 'confirm-key' && !(values.key && /^[A-Za-z0-9_-]{1,1400}$/.test(values.key)))
-    return 'confirm-key needs --key <credential id> (base64url, as list-keys shows it)';
+    return 'confirm-key needs --key=<credential id> (base64url, as list-keys shows it; written with = since an id may begin with -)';
   if (command.argument === '<idNat>' && !ID_NAT_PATTERN.test(args[0]!)) return `"${args[0]}" is not a national identifier (1–40 letters or digits)`;
   return {
     command,

@@ -163,16 +163,16 @@ describe('1. a key is never worth more than the sign-in that bound it', () => {
     const key = createSoftAuthenticator();
     await enrolAfterPsc(plain, '810105678905', 'ecps', key);
     const [stored] = await credentialsOf(plain, '810105678905');
-    assert.equal((await admin(plain, 'confirm-key', '810105678905', '--key', 'not!base64')).status, 2);
-    assert.equal((await admin(plain, 'confirm-key', '810102345672', '--key', stored!.id)).status, 2, "another clinician's key");
+    assert.equal((await admin(plain, 'confirm-key', '810105678905', '--key=not!base64')).status, 2);
+    assert.equal((await admin(plain, 'confirm-key', '810102345672', `--key=${stored!.id}`)).status, 2, "another clinician's key");
     assert.equal((await credentialsOf(plain, '810105678905'))[0]?.binding?.by, 'sign-in', 'refusals change nothing');
 
-    const confirmed = await admin(plain, 'confirm-key', '810105678905', '--key', stored!.id);
+    const confirmed = await admin(plain, 'confirm-key', '810105678905', `--key=${stored!.id}`);
     assert.equal(confirmed.status, 0, confirmed.stderr);
     assert.match(confirmed.stdout, /confirmed in person by iam-operator/);
     const [raised] = await credentialsOf(plain, '810105678905');
     assert.deepEqual([raised?.binding?.by, raised?.binding?.confirmedBy], ['in-person', 'iam-operator']);
-    assert.equal((await admin(plain, 'confirm-key', '810105678905', '--key', stored!.id)).status, 1, 'nothing left to raise');
+    assert.equal((await admin(plain, 'confirm-key', '810105678905', `--key=${stored!.id}`)).status, 1, 'nothing left to raise');
 
     const { verify, request, browser } = await keyAlone(plain, key, { acr_values: 'phrh' });
     assert.equal(verify.status, 200, verify.body);
