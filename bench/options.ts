@@ -28,6 +28,10 @@ export interface BenchOptions {
   only: string[];
   /** Extra environment of the gateway (--gateway-env NAME=value), e.g. LOG_LEVEL=warn. */
   gatewayEnv: Record<string, string>;
+  /** Node options of the gateway processes instead of `npm start`'s (--gateway-node-options; [] = none); undefined = `npm start`'s (start-script.ts). */
+  gatewayNodeOptions: string[] | undefined;
+  /** Fill the sessions right after (f), so that (e) and (a)–(d) run with them held (`npm run bench:memory`). */
+  sessionsFirst: boolean;
   /** Load processes for (a)–(d) (1 = autocannon in the bench's own process). */
   loadWorkers: number;
   /** Scaling run: process counts of its steps (empty = the ordinary run). */
@@ -53,12 +57,19 @@ and writes the results as JSON.
   --users N             virtual users for the sign-in journeys (e), (f)       (default 24; quick 4)
   --clinicians N        first sign-ins through PSC (f)                        (default 1000; quick 12)
   --sessions N          sessions held before measuring memory                 (default 100000; quick 200)
+  --sessions-first      fill the sessions right after (f), before (e) and (a)–(d),
+                        so that the sign-in and token load runs with them held
+                        (npm run bench:memory)                                (default: last)
   --out FILE            JSON results                                          (default bench/results/latest.json)
   --profile DIR         write the gateway's CPU profile (node --cpu-prof) into DIR
   --only LETTERS        endpoint scenarios to run among a,b,c,d (default all;
                         (e) and (f) always run: they make the tokens)
   --gateway-env N=V     an environment variable for the gateway, e.g. LOG_LEVEL=warn or
                         RATE_LIMITS=false (repeatable; to see what a part costs)
+  --gateway-node-options "OPTS"
+                        node options of the gateway processes instead of those of
+                        npm start (package.json's start script), e.g.
+                        "--max-old-space-size=1024"; "" = none              (default: npm start's)
   --load-workers N       load processes for (a)–(d), connections and tokens shared
                         among them, so that one autocannon is not the limit   (default 1)
   --scaling LIST        scaling run instead: fresh stacks of these process counts
@@ -87,6 +98,31 @@ function onlyScenarios(value: string | undefined): string[] {
   return letters;
 }
 
+/** `--gateway-node-options`: node options separated by spaces, each --name or --name=value ("" = none). */
+function nodeOptionsList(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const options = value.trim().split(/\s+/).filter(Boolean);
+  const bad = options.find((option) => !/^--[a-z0-9][a-z0-9-_]*(=\S+)?$/i.test(option));
+  if (bad !== undefined)
+    throw new BenchOptionError(
+      `--gateway-node-options: expected node options separated by spaces, each --name or --name=value (e.g. "--max-old-space-size=1024"), got "${bad}" in "${value}"`,
+    );
+  return options;
+}
+
+/**
+ * `--gateway-node-options --max-old-space-size=1024` as one argument: parseArgs takes a value that
+ * starts with a dash for an option of its own and refuses it.
+ */
+function joinNodeOptions(argv: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    if (argv[i] === '--gateway-node-options' && i + 1 < argv.length) joined.push(`--gateway-node-options=${argv[++i]}`);
+    else joined.push(argv[i]!);
+  }
+  return joined;
+}
+
 function scalingList(value: string | undefined): number[] {
   if (value === undefined) return [];
   const counts = value.split(',').map((n) => Number(n.trim()));
@@ -99,7 +135,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: joinNodeOptions(argv),
       options: {
         quick: { type: 'boolean', default: false },
         seconds: { type: 'string' },
@@ -112,6 +148,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
         out: { type: 'string', default: 'bench/results/latest.json' },
         profile: { type: 'string' },
         'gateway-env': { type: 'string', multiple: true },
+        'gateway-node-options': { type: 'string' },
+        'sessions-first': { type: 'boolean', default: false },
         only: { type: 'string' },
         'load-workers': { type: 'string' },
         scaling: { type: 'string' },
@@ -153,6 +191,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
         return [pair.slice(0, eq), pair.slice(eq + 1)];
       }),
     ),
+    gatewayNodeOptions: nodeOptionsList(values['gateway-node-options']),
+    sessionsFirst: values['sessions-first'] ?? false,
     loadWorkers: integer('load-workers', values['load-workers'], 1, 1),
     scaling: scalingList(values.scaling),
     scalingCluster: 0,
@@ -160,6 +200,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
   };
   const largest = Math.max(0, ...options.scaling);
   options.scalingCluster = options.scaling.length ? integer('scaling-cluster', values['scaling-cluster'], largest, 0) : 0;
+  if (options.sessionsFirst && options.scaling.length > 0)
+    throw new BenchOptionError('--sessions-first: a scaling run (--scaling) fills no sessions; leave out one of the two');
   if (options.clinicians < options.users)
     throw new BenchOptionError(
       `--clinicians (${options.clinicians}) must be at least --users (${options.users}): each virtual user signs in with its own clinicians' keys`,

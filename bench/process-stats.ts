@@ -67,3 +67,27 @@ export function cpuWindow(parts: Record<string, number[]>): CpuWindow {
     },
   };
 }
+
+export interface RssWindow {
+  /** The largest resident memory one of the processes had while sampled (read once more now), in bytes. */
+  stop(): number;
+}
+
+/**
+ * Samples the resident memory of the processes every `everyMs` until stopped: the peak of the
+ * largest one (each gateway instance is its own process, with its own heap).
+ */
+export function rssPeakWindow(pids: number[], everyMs = 500): RssWindow {
+  const largest = () => Math.max(0, ...pids.map((pid) => rssBytes(pid) ?? 0));
+  let peak = largest();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, largest());
+  }, everyMs);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, largest());
+    },
+  };
+}

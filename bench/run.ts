@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { BENCH_CLIENT_ID, BENCH_M2M_CLIENT_ID, BENCH_M2M_SCOPE, baselineAccountKey } from './clients.ts';
 import { BenchOptionError, parseBenchOptions, USAGE, type BenchOptions } from './options.ts';
 import { startStack, type Stack } from './stack.ts';
-import { cpuWindow } from './process-stats.ts';
+import { cpuWindow, rssPeakWindow } from './process-stats.ts';
 import { commandWindow } from './redis-commands.ts';
 import { traceJourney } from './redis-trace.ts';
 import { closedLoop, type LoopResult } from './load/closed-loop.ts';
@@ -41,7 +41,14 @@ async function main(): Promise<number> {
   if (opts.scaling.length > 0) return scalingRun(opts);
   let stack: Stack;
   try {
-    stack = await startStack({ clinicians: opts.clinicians, instances: opts.instances, cpuProfileDir: opts.profileDir, gatewayEnv: opts.gatewayEnv, progress });
+    stack = await startStack({
+      clinicians: opts.clinicians,
+      instances: opts.instances,
+      cpuProfileDir: opts.profileDir,
+      gatewayEnv: opts.gatewayEnv,
+      gatewayNodeOptions: opts.gatewayNodeOptions,
+      progress,
+    });
   } catch (err) {
     progress(`bench: the stack did not start: ${(err as Error).message}`);
     return 1;
@@ -87,6 +94,7 @@ async function scalingRun(opts: BenchOptions): Promise<number> {
         clinicians: step.options.clinicians,
         instances: step.instances,
         gatewayEnv: opts.gatewayEnv,
+        gatewayNodeOptions: opts.gatewayNodeOptions,
         cluster: step.cluster,
         progress,
       });
@@ -117,14 +125,19 @@ async function scalingRun(opts: BenchOptions): Promise<number> {
 async function measure(stack: Stack, opts: BenchOptions): Promise<BenchResults> {
   // One connection per master: INFO commandstats of each (a Cluster's commands are summed).
   const nodes = stack.redis.urls.map((url) => new Redis(url));
+  // The gateway's resident memory over the whole run, every scenario and the session fill.
+  const rss = rssPeakWindow(stack.gateway.pids);
   try {
-    return await measureWith(nodes, stack, opts);
+    const results = await measureWith(nodes, stack, opts);
+    const measured = { ...results, gatewayRssPeakBytes: rss.stop() };
+    return { ...measured, targets: checkTargets(measured) };
   } finally {
+    rss.stop();
     for (const node of nodes) node.disconnect();
   }
 }
 
-async function measureWith(redis: Redis[], stack: Stack, opts: BenchOptions): Promise<BenchResults> {
+async function measureWith(redis: Redis[], stack: Stack, opts: BenchOptions): Promise<Omit<BenchResults, 'targets' | 'gatewayRssPeakBytes'>> {
   const scenarios: Record<string, ScenarioFigures> = {};
   const gatewayRp = { issuer: stack.gateway.url, clientId: BENCH_CLIENT_ID, secret: stack.secret };
   const pids = { redis: stack.redis.pids, 'load generator': [process.pid] };
@@ -151,6 +164,10 @@ async function measureWith(redis: Redis[], stack: Stack, opts: BenchOptions): Pr
   );
   const holders = stack.clinicians.filter((id) => keys.has(id));
   if (holders.length < opts.users) throw new Error(`(f) only ${holders.length} clinicians have a key; ${opts.users} are needed for (e)`);
+
+  // Sessions held: Redis memory per session and the gateway's resident memory (not in a scaling step); first with --sessions-first, else last.
+  const fill = () => fillSessions({ stack, holders, keys, browsers, target: opts.sessions, progress });
+  const fillFirst = opts.scaling.length === 0 && opts.sessionsFirst ? await fill() : undefined;
 
   // (e) passwordless sign-ins: each virtual user signs its own clinicians in, one after another.
   progress(`(e) passwordless sign-in with a key: ${opts.signinSeconds} s, ${opts.users} users`);
@@ -214,11 +231,16 @@ async function measureWith(redis: Redis[], stack: Stack, opts: BenchOptions): Pr
       workers: opts.loadWorkers,
     });
 
-  // Sessions held: Redis memory per session and the gateway's resident memory (not in a scaling step).
-  const sessions: SessionFigures | undefined =
-    opts.scaling.length > 0 ? undefined : await fillSessions({ stack, holders, keys, browsers, target: opts.sessions, progress });
-  const measured = { machine: await machineDescription(stack.redis.url), options: opts, date: new Date().toISOString(), scenarios, sessions, trace };
-  return { ...measured, targets: checkTargets(measured) };
+  const sessions: SessionFigures | undefined = opts.scaling.length > 0 ? undefined : (fillFirst ?? (await fill()));
+  return {
+    machine: await machineDescription(stack.redis.url),
+    options: opts,
+    gatewayNodeOptions: stack.gatewayNodeOptions,
+    date: new Date().toISOString(),
+    scenarios,
+    sessions,
+    trace,
+  };
 }
 
 /** `--trace`: one passwordless sign-in alone, its Redis commands recorded by request. */
@@ -251,6 +273,7 @@ async function journeys(
   journey: Parameters<typeof closedLoop>[1],
 ): Promise<ScenarioFigures> {
   const cpu = cpuWindow(pids);
+  const rss = rssPeakWindow(pids[stackName] ?? []);
   const commands = await commandWindow(redis);
   const startUs = monotonicUs();
   const result: LoopResult = await closedLoop(
@@ -258,6 +281,7 @@ async function journeys(
     journey,
   );
   const used = cpu.stop();
+  const rssPeakBytes = rss.stop();
   const figures = {
     stack: stackName,
     perSecond: round(result.perSecond),
@@ -268,6 +292,7 @@ async function journeys(
     seconds: round(result.seconds),
     cpu: used,
     cpuMsPerUnit: cpuMsPer(used[stackName], result.seconds, result.completed),
+    rssPeakBytes,
     redisCommands: await commands.stop(result.completed + result.errors),
     monotonicUs: [startUs, monotonicUs()] as [number, number],
   };
@@ -284,10 +309,12 @@ async function endpoint(
   run: { connections: number; seconds: number; overallRate?: number; workers: number },
 ): Promise<ScenarioFigures> {
   const cpu = cpuWindow(pids);
+  const rss = rssPeakWindow(pids[stackName] ?? []);
   const commands = await commandWindow(redis);
   const startUs = monotonicUs();
   const result = await runEndpointSpread(scenario, target, { ...run, track: process.stderr.isTTY && run.workers <= 1 }, run.workers);
   const used = cpu.stop();
+  const rssPeakBytes = rss.stop();
   // Load processes: their own CPU seconds, added to the load generator's share.
   if (result.workerCpuSeconds > 0) used['load generator'] = round((used['load generator'] ?? 0) + (result.workerCpuSeconds / result.seconds) * 100);
   return {
@@ -300,6 +327,7 @@ async function endpoint(
     seconds: round(result.seconds),
     cpu: used,
     cpuMsPerUnit: cpuMsPer(used[stackName], result.seconds, result.requests),
+    rssPeakBytes,
     redisCommands: await commands.stop(result.requests),
     monotonicUs: [startUs, monotonicUs()],
     ...(run.overallRate ? { offeredRate: run.overallRate } : {}),

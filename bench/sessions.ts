@@ -11,7 +11,7 @@ import { loopbackUrl, type VirtualBrowser } from './load/http-client.ts';
 import type { SoftAuthenticator } from '../test/support/soft-authenticator.ts';
 import { BENCH_CLIENT_ID } from './clients.ts';
 import { redisFootprint, type Footprint } from './redis-footprint.ts';
-import { rssBytes } from './process-stats.ts';
+import { cpuSeconds, rssBytes } from './process-stats.ts';
 
 /**
  * Keys that live as long as a session, one set per sign-in: the session and its uid index,
@@ -27,6 +27,8 @@ export interface SessionFigures {
   signIns: number;
   perSecond: number;
   errors: number;
+  /** CPU milliseconds of the gateway processes per sign-in of the fill (a long window: steadier than (e)'s). */
+  cpuMsPerSignIn: number;
   /** Redis bytes per session: the session's own keys (SESSION_KINDS), and everything Redis grew by per sign-in. */
   bytesPerSession: { sessionState: number; allKeys: number; usedMemoryGrowth: number };
   /** Keys and bytes by kind at the end. */
@@ -56,6 +58,8 @@ export async function fillSessions(options: FillOptions): Promise<SessionFigures
     // Per process: what each gateway instance holds (the largest of them).
     const rss = () => Math.max(...stack.gateway.pids.map((pid) => rssBytes(pid) ?? 0));
     const rssBefore = rss();
+    const gatewayCpu = () => stack.gateway.pids.reduce((sum, pid) => sum + (cpuSeconds(pid) ?? 0), 0);
+    const cpuBefore = gatewayCpu();
     let peak = rssBefore;
     const sampler = setInterval(() => {
       peak = Math.max(peak, rss());
@@ -78,6 +82,7 @@ export async function fillSessions(options: FillOptions): Promise<SessionFigures
       },
     );
     clearInterval(sampler);
+    const cpuUsed = gatewayCpu() - cpuBefore;
     const after = await redisFootprint(redis, stack.prefixes.gateway);
     const sessions = after.kinds.Session?.keys ?? 0;
     const rssAfter = rss();
@@ -91,6 +96,7 @@ export async function fillSessions(options: FillOptions): Promise<SessionFigures
       signIns: loop.completed,
       perSecond: Math.round(loop.perSecond * 10) / 10,
       errors: loop.errors,
+      cpuMsPerSignIn: Math.round(((cpuUsed * 1000) / Math.max(1, loop.completed)) * 1000) / 1000,
       bytesPerSession: {
         sessionState: Math.round(sum(after, SESSION_KINDS) / Math.max(1, sessions)),
         allKeys: Math.round(sum(after) / Math.max(1, sessions)),

@@ -1,8 +1,9 @@
 /**
  * The stack under measurement, every part in its own process so that each one's CPU and
  * memory can be read: a private redis-server (free port, no persistence, nothing shared with a
- * developer's Redis), the PSC simulator, the gateway as `npm start` runs it (src/main.ts,
- * configured through its environment variables only) and the bare oidc-provider baseline.
+ * developer's Redis), the PSC simulator, the gateway as `npm start` runs it (src/main.ts with
+ * the start script's node options, configured through its environment variables only) and the
+ * bare oidc-provider baseline (node's default options).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -18,6 +19,7 @@ import { startBenchCluster } from './redis-cluster.ts';
 import { freePort } from '../test/support/ports.ts';
 import { writeGatewayClients, BENCH_REDIRECT_URI } from './clients.ts';
 import { writePractitioners } from './practitioners.ts';
+import { START_ENTRY, startNodeOptions } from './start-script.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PSC_ISSUER_PATH = '/auth/realms/esante-wallet';
@@ -47,6 +49,8 @@ export interface Stack {
     /** A client of the whole store (Cluster client on a cluster). */
     connect(): Redis | Cluster;
   };
+  /** The node options the gateway processes run with. */
+  gatewayNodeOptions: string[];
   /** The bench clients' shared secret (bench-dpi, bench-m2m). */
   secret: string;
   /** Key prefixes in Redis. */
@@ -69,6 +73,8 @@ export interface StackOptions {
   progress?: (line: string) => void;
   /** Overrides of the gateway's environment. */
   gatewayEnv?: Record<string, string>;
+  /** Node options of the gateway processes (default: those of `npm start`, from package.json's start script). */
+  gatewayNodeOptions?: string[] | undefined;
   /** Run on a three-master Redis Cluster started for the stack instead of one redis-server. */
   cluster?: boolean;
 }
@@ -157,11 +163,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_IP: NO_LIMIT,
       ...options.gatewayEnv,
     };
+    // As `npm start` runs it: the start script's node options, unless the bench was given others.
+    const gatewayNodeOptions = options.gatewayNodeOptions ?? startNodeOptions();
     // One after the other: the first one writes the missing key files, the next ones read them.
     const gateways: ChildProcess[] = [];
     for (let i = 0; i < instances; i += 1) {
-      say(`starting gateway instance ${i + 1}/${instances} (src/main.ts)…`);
-      const gateway = start(`gateway-${i + 1}`, 'src/main.ts', gatewayEnv, profile(`gateway-${i + 1}`));
+      say(`starting gateway instance ${i + 1}/${instances} (node ${[...gatewayNodeOptions, START_ENTRY].join(' ')})…`);
+      const gateway = start(`gateway-${i + 1}`, START_ENTRY, gatewayEnv, [...gatewayNodeOptions, ...profile(`gateway-${i + 1}`)]);
       await waitForLine(gateway, join(dir, `gateway-${i + 1}.log`), '"msg":"gateway listening"');
       gateways.push(gateway);
     }
@@ -200,6 +208,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             ? new Cluster(server.clusterNodes.split(',').map((hostPort) => ({ host: hostPort.split(':')[0]!, port: Number(hostPort.split(':')[1]) })))
             : new Redis(server.url),
       },
+      gatewayNodeOptions,
       secret,
       prefixes,
       clinicians,

@@ -6,7 +6,8 @@
  * dependencies, with a health check; keys and relying parties are mounted read-only; Redis
  * persists with AOF. The defects that running them found (issue 19) stay fixed here too: a
  * bounded restart policy, a metrics allow-list without the bridge's gateway, one owner of HSTS,
- * a file Debian's docker-compose 1.29 reads.
+ * a file Debian's docker-compose 1.29 reads. The image runs the gateway with the node options of
+ * `npm start` (package.json's start script is the one place they are written).
  */
 import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { ENV_VARIABLES, LAUNCHER_VARIABLES, loadConfig } from '../../src/config/index.ts';
 import { networkMatcher } from '../../src/http/networks.ts';
+import { START_ENTRY, startNodeOptions } from '../../bench/start-script.ts';
 
 const KNOWN = new Set<string>([...Object.keys(ENV_VARIABLES), ...LAUNCHER_VARIABLES]);
 const dockerfile = readFileSync('docker/Dockerfile', 'utf8');
@@ -155,6 +157,16 @@ describe('docker/Dockerfile and docker/compose.yml', () => {
     for (const match of dockerfile.matchAll(/^COPY (?!--from)(?:--chown=\S+ )?(.+) \S+$/gm)) {
       for (const source of match[1]!.split(' ')) assert.ok(existsSync(source), `COPY source ${source} exists`);
     }
+  });
+
+  it("runs the gateway as npm start does: the start script's node options (heap limits), in exec form", () => {
+    // The HEALTHCHECK's own CMD is a continuation line, indented: not matched here.
+    const commands = [...dockerfile.matchAll(/^CMD (.+)$/gm)].map((match) => match[1]!);
+    assert.equal(commands.length, 1, 'one CMD in the Dockerfile');
+    const command = JSON.parse(commands[0]!) as string[]; // JSON (exec form): node is the container's process and gets SIGTERM itself, no shell between
+    assert.equal(command[0], 'node');
+    assert.equal(command.at(-1), START_ENTRY);
+    assert.deepEqual(command.slice(1, -1), startNodeOptions(), "the Dockerfile's node options are package.json's start script's");
   });
 
   it('runs Redis with AOF and without eviction; the sandbox only in its profile', () => {
