@@ -31,6 +31,13 @@ async function watchCommits(headKey: string): Promise<CommitWatch> {
   const client = new Redis(TEST_REDIS_URL);
   const marker = new Redis(TEST_REDIS_URL);
   const monitor = await client.monitor();
+  // A command of another test file may reach MONITOR before ioredis counts the connection as
+  // monitoring ("Command queue state error", an error event): not one of this test's, which
+  // come after. Any other error fails the next take().
+  const errors: Error[] = [];
+  monitor.on('error', (error: Error) => {
+    if (!error.message.startsWith('Command queue state error')) errors.push(error);
+  });
   let lines: Line[] = [];
   const waiting = new Map<string, () => void>();
   monitor.on('monitor', (_time: string, args: string[], source: string) => {
@@ -48,6 +55,7 @@ async function watchCommits(headKey: string): Promise<CommitWatch> {
       await marker.echo(mark);
       await seen;
       waiting.delete(mark);
+      assert.deepEqual(errors, [], 'the MONITOR connection reported no other error');
       const taken = lines;
       lines = [];
       const calls = taken.filter((l) => l.source !== 'lua' && /^eval(sha)?$/i.test(l.args[0] ?? '') && l.args[3] === headKey);
