@@ -13,7 +13,8 @@
  *      instance) tells the applications by back-channel logout and deletes the session.
  */
 import { createSessionAssuranceStore, type SessionAssurance } from '../assurance/index.ts';
-import { createAdapterFactory } from '../store/index.ts';
+import { createAdapterFactory, legacyRecordsUntil, ROLLING_UPGRADE_SECONDS, type AdapterFactory } from '../store/index.ts';
+import { longestWholeRecordSeconds } from '../oidc/token-lifetimes.ts';
 import { assuranceTtlSeconds } from '../oidc/assurance-check.ts';
 import { createSessionLifetimes } from '../oidc/session-limits.ts';
 import { sessionDeadlinesKey } from '../oidc/session-sweeper.ts';
@@ -41,23 +42,35 @@ export interface AdminSessions {
 export function createAdminSessions(ctx: AdminContext, clock: () => number = Date.now): AdminSessions {
   const assurance = createSessionAssuranceStore(ctx.store, ctx.keyNames);
   const lifetimes = createSessionLifetimes(ctx.config.sessions);
-  const adapters = createAdapterFactory(ctx.store, ctx.keyNames);
-  const sessionModel = adapters('Session');
-  const grantModel = adapters('Grant');
-  const tokens = adapters('AccessToken');
   const deadlines = sessionDeadlinesKey(ctx.keyNames);
+  // The provider's records as the gateways read them: also, in the window after an upgrade,
+  // those still in the layout of the release before (store/legacy-records.ts), so that a
+  // session saved by it is found and its grants are destroyed. Decided at the first use.
+  let adapters: Promise<AdapterFactory> | undefined;
+  const model = async (name: 'Session' | 'Grant' | 'AccessToken') => {
+    adapters ??= legacyRecordsUntil(ctx.store, ctx.keyNames, {
+      windowSeconds: longestWholeRecordSeconds(ctx.config) + ROLLING_UPGRADE_SECONDS,
+      now: clock(),
+    }).then((legacyUntil) => createAdapterFactory(ctx.store, ctx.keyNames, { legacyRecordsUntil: legacyUntil }));
+    try {
+      return (await adapters)(name);
+    } catch (err) {
+      adapters = undefined; // the store did not answer: decided again at the next use
+      throw err;
+    }
+  };
 
   async function load(uid: string, filter: (record: SessionAssurance) => boolean): Promise<LiveSession | undefined> {
     const record = await assurance.get(uid);
     if (!record || !filter(record) || lifetimes.deadline(record) <= clock()) return undefined;
-    const session = await sessionModel.findByUid(uid);
+    const session = await (await model('Session')).findByUid(uid);
     const authorizations = (session?.authorizations ?? {}) as Record<string, { grantId?: string }>;
     return { uid, record, grants: new Map(Object.entries(authorizations).map(([clientId, a]) => [clientId, a.grantId])) };
   }
 
   async function destroyGrant(grantId: string): Promise<void> {
-    await tokens.revokeByGrantId(grantId);
-    await grantModel.destroy(grantId);
+    await (await model('AccessToken')).revokeByGrantId(grantId);
+    await (await model('Grant')).destroy(grantId);
   }
 
   return {
@@ -85,7 +98,7 @@ export function createAdminSessions(ctx: AdminContext, clock: () => number = Dat
       let revoked = 0;
       for (const session of sessions) {
         const grantId = session.grants.get(clientId);
-        if (!grantId || !(await grantModel.find(grantId))) continue;
+        if (!grantId || !(await (await model('Grant')).find(grantId))) continue;
         await destroyGrant(grantId);
         revoked += 1;
       }

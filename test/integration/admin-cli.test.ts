@@ -15,6 +15,7 @@ import { decodeJwt } from 'jose';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { authorizationRequest, exchange, isRpRedirect, signIn } from '../support/psc-login.ts';
+import { Redis } from 'ioredis';
 import { TEST_REDIS_URL } from '../support/redis.ts';
 import { loadClientsFile } from '../../src/oidc/clients.ts';
 import { DISABLED_MARK_CACHE_MS } from '../../src/oidc/disabled-clients.ts';
@@ -133,6 +134,41 @@ describe('admin CLI: a clinician', () => {
     assert.ok(events.some((e) => e.type === 'admin.action' && e.details?.action === 'revoke-keys' && e.details?.sessions === 1));
     assert.match((await admin('show', '810102345672')).stdout, /live sessions \(0\)/);
     assert.equal((await stack.gateways[0]!.verifyAudit()).ok, true);
+  });
+
+  it('end-sessions, in the window after an upgrade, ends a session saved by the release before (hash layout) and destroys its grant', async () => {
+    const { tokens, config } = await signedIn('810105678905');
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      // The records as the release before JSON text saved them: hashes under the key without `:json`.
+      const toLegacy = async (key: string, text: string) => {
+        const legacy = key.replace(/:json$/, '');
+        const ttl = await redis.ttl(key);
+        await redis.multi().hset(legacy, 'payload', text).expire(legacy, ttl).del(key).exec();
+        return legacy;
+      };
+      let grantKey: string | undefined;
+      for (const key of await redis.keys(`${stack.prefix}*:Session:json`)) {
+        const text = (await redis.get(key))!;
+        const session = JSON.parse(text) as { accountId?: string; authorizations?: Record<string, { grantId: string }> };
+        if (session.accountId !== '810105678905') continue;
+        const grantId = session.authorizations!['test-rp']!.grantId;
+        await toLegacy(key, text);
+        const grantJson = (await redis.keys(`${stack.prefix}{g:${grantId}}:Grant:json`))[0]!;
+        grantKey = await toLegacy(grantJson, (await redis.get(grantJson))!);
+      }
+      assert.ok(grantKey, 'the session and its grant were found');
+      await redis.set(`${stack.prefix}{sessions}:records-layout`, JSON.stringify({ since: Date.now(), legacyUntil: Date.now() + 3_600_000 }));
+
+      const out = await admin('end-sessions', '810105678905');
+      assert.equal(out.status, 0, out.stderr);
+      assert.match(out.stdout, /ended 1 session\(s\)/);
+      assert.equal(await redis.exists(grantKey), 0, 'the grant saved by the release before is destroyed, with its tokens');
+      await assert.rejects(client.refreshTokenGrant(config, tokens.refresh_token!), (e: Error & { error?: string }) => e.error === 'invalid_grant');
+    } finally {
+      await redis.set(`${stack.prefix}{sessions}:records-layout`, JSON.stringify({ since: 0, legacyUntil: 0 }));
+      redis.disconnect();
+    }
   });
 
   it('end-sessions alone keeps the keys and says when there is nothing to end', async () => {
