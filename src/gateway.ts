@@ -17,7 +17,6 @@ import {
   withUnavailableErrors,
   storeScopePerRequest,
   legacyRecordsUntil,
-  ROLLING_UPGRADE_SECONDS,
   type Store,
 } from './store/index.ts';
 import { logStoreOutages } from './oidc/outage-log.ts';
@@ -148,7 +147,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const keyNames = createKeyNames(config.redis.prefix);
   // Before anything is audited: whether an earlier release ran on this Redis is read from the audit stream.
   const legacyUntil = await legacyRecordsUntil(store, keyNames, {
-    windowSeconds: longestWholeRecordSeconds(config) + ROLLING_UPGRADE_SECONDS,
+    longestRecordSeconds: longestWholeRecordSeconds(config),
     now: (options.clock ?? Date.now)(),
   });
   const loaded = await loadKeys({

@@ -13,7 +13,7 @@
  *      instance) tells the applications by back-channel logout and deletes the session.
  */
 import { createSessionAssuranceStore, type SessionAssurance } from '../assurance/index.ts';
-import { createAdapterFactory, legacyRecordsUntil, ROLLING_UPGRADE_SECONDS, type AdapterFactory } from '../store/index.ts';
+import { createAdapterFactory, legacyRecordsUntil, type AdapterFactory } from '../store/index.ts';
 import { longestWholeRecordSeconds } from '../oidc/token-lifetimes.ts';
 import { assuranceTtlSeconds } from '../oidc/assurance-check.ts';
 import { createSessionLifetimes } from '../oidc/session-limits.ts';
@@ -49,7 +49,7 @@ export function createAdminSessions(ctx: AdminContext, clock: () => number = Dat
   let adapters: Promise<AdapterFactory> | undefined;
   const model = async (name: 'Session' | 'Grant' | 'AccessToken') => {
     adapters ??= legacyRecordsUntil(ctx.store, ctx.keyNames, {
-      windowSeconds: longestWholeRecordSeconds(ctx.config) + ROLLING_UPGRADE_SECONDS,
+      longestRecordSeconds: longestWholeRecordSeconds(ctx.config),
       now: clock(),
     }).then((legacyUntil) => createAdapterFactory(ctx.store, ctx.keyNames, { legacyRecordsUntil: legacyUntil }));
     try {

@@ -7,7 +7,7 @@
  *
  * The first instance of this release to start on a Redis decides, once for all: when the
  * audit stream already exists, an earlier release has run there, and the adapter looks until
- * `windowSeconds` from then (the longest record lifetime, plus time for the rolling upgrade);
+ * the longest record lifetime plus ROLLING_UPGRADE_SECONDS from then;
  * on a Redis without it (a new installation), never. Kept without expiry under
  * `{sessions}:records-layout`; every later start reads it. A record of the old layout written
  * after that (an instance of the earlier release left running, a rollback and a new upgrade)
@@ -27,12 +27,15 @@ interface LayoutMark {
 }
 
 /** The epoch ms until which the adapter reads the old layout (0: never), decided at the first start. */
-export async function legacyRecordsUntil(store: Store, keyNames: KeyNames, options: { windowSeconds: number; now: number }): Promise<number> {
+export async function legacyRecordsUntil(store: Store, keyNames: KeyNames, options: { longestRecordSeconds: number; now: number }): Promise<number> {
   const markKey = keyNames.custom('sessions', 'records-layout');
   const existing = readMark(await store.get(markKey));
   if (existing) return existing.legacyUntil;
   const earlierReleaseRan = (await store.ttl(keyNames.custom('audit', 'stream'))) !== -2;
-  const mark: LayoutMark = { since: options.now, legacyUntil: earlierReleaseRan ? options.now + options.windowSeconds * 1000 : 0 };
+  const mark: LayoutMark = {
+    since: options.now,
+    legacyUntil: earlierReleaseRan ? options.now + (options.longestRecordSeconds + ROLLING_UPGRADE_SECONDS) * 1000 : 0,
+  };
   if (await store.setIfAbsent(markKey, JSON.stringify(mark))) return mark.legacyUntil;
   // Another instance decided first.
   return readMark(await store.get(markKey))?.legacyUntil ?? mark.legacyUntil;

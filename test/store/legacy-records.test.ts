@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
 import { createKeyNames } from '../../src/store/key-names.ts';
-import { legacyRecordsUntil } from '../../src/store/legacy-records.ts';
+import { legacyRecordsUntil, ROLLING_UPGRADE_SECONDS } from '../../src/store/legacy-records.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
 
 const keyNames = createKeyNames('hc:');
@@ -15,24 +15,28 @@ const HOUR = 3_600_000;
 describe('legacy records window', () => {
   test('a new installation (no audit stream) never looks for the old layout, and keeps that decision', async () => {
     const store = createMemoryStore();
-    assert.equal(await legacyRecordsUntil(store, keyNames, { windowSeconds: 3600, now: 1_000 }), 0);
+    assert.equal(await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: 3600, now: 1_000 }), 0);
     await store.set(keyNames.custom('audit', 'stream'), 'written since');
-    assert.equal(await legacyRecordsUntil(store, keyNames, { windowSeconds: 3600, now: 5_000 }), 0, 'a later start reads the mark, not the stream');
+    assert.equal(await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: 3600, now: 5_000 }), 0, 'a later start reads the mark, not the stream');
   });
 
   test('after an earlier release (its audit stream is there), it looks for the window from the first start, then not', async () => {
     const store = createMemoryStore();
     await store.set(keyNames.custom('audit', 'stream'), 'events of the earlier release');
-    const until = await legacyRecordsUntil(store, keyNames, { windowSeconds: 3600, now: 10 * HOUR });
-    assert.equal(until, 11 * HOUR);
-    assert.equal(await legacyRecordsUntil(store, keyNames, { windowSeconds: 7200, now: 10.5 * HOUR }), 11 * HOUR, 'a later start keeps the first decision');
-    assert.deepEqual(JSON.parse((await store.get(keyNames.custom('sessions', 'records-layout')))!), { since: 10 * HOUR, legacyUntil: 11 * HOUR });
+    const until = await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: 4 * 3600 - ROLLING_UPGRADE_SECONDS, now: 10 * HOUR });
+    assert.equal(until, 14 * HOUR, 'the longest record lifetime and the rolling upgrade');
+    assert.equal(
+      await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: 7200, now: 10.5 * HOUR }),
+      14 * HOUR,
+      'a later start keeps the first decision',
+    );
+    assert.deepEqual(JSON.parse((await store.get(keyNames.custom('sessions', 'records-layout')))!), { since: 10 * HOUR, legacyUntil: 14 * HOUR });
   });
 
   test('a damaged mark is decided again, not trusted', async () => {
     const store = createMemoryStore();
     await store.set(keyNames.custom('sessions', 'records-layout'), '{"since":"soon"}');
     await store.set(keyNames.custom('audit', 'stream'), 'x');
-    assert.equal(await legacyRecordsUntil(store, keyNames, { windowSeconds: 60, now: 1_000 }), 61_000);
+    assert.equal(await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: 60, now: 1_000 }), 1_000 + (60 + ROLLING_UPGRADE_SECONDS) * 1000);
   });
 });
