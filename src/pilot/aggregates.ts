@@ -4,7 +4,8 @@
  *
  * Keys, all under the `{pilot}` hash tag (one Cluster slot, so that a write is one script call
  * and the active-clinician sets can be united on the server):
- *   pilot:day:<YYYY-MM-DD>     hash of counters (counter-names.ts), kept for good
+ *   pilot:day:<YYYY-MM-DD>     hash of counters (counter-names.ts), by name or combined
+ *                              (day-counters.ts), kept for good
  *   pilot:active:<YYYY-MM-DD>  set of pseudonymised clinicians who signed in that day,
  *                              kept ACTIVE_KEPT_DAYS (daily / weekly / monthly / range actives)
  *   pilot:funnel:<step>:<day>  set of pseudonymised clinicians who reached that enrolment step
@@ -44,6 +45,7 @@ import type { KeyNames, Store } from '../store/index.ts';
 import { awaitShared, sharedWork, withinDeadline } from '../store/answer-deadline.ts';
 import { PILOT_COUNTERS } from './counter-names.ts';
 import { countsOf, type EventCounts } from './counters.ts';
+import { dayFieldsOf } from './day-counters.ts';
 import { isoWeek, parisDay } from '../calendar/paris-days.ts';
 
 /** How long each day's sets of clinicians are kept (a little over a year, for year-on-year figures). */
@@ -109,8 +111,10 @@ export interface PilotAggregatesOptions {
   /**
    * Also write the legacy month hashes and ISO-week and month sets of active clinicians, as the
    * releases before the day-only layout did, so that rolling back to one of them shows the same
-   * figures (PILOT_WRITE_MONTH_KEYS, docs/operations.md §Upgrades). Costs a sign-in 8 HINCRBY
-   * and 2 SADD more (and 2 EXPIRE for a clinician's first sign-in of the day). Default false.
+   * figures; and a day's counters by name only, with no combined field (day-counters.ts), all
+   * that the releases before those fields read (PILOT_WRITE_MONTH_KEYS, docs/operations.md §Upgrades).
+   * Costs a sign-in 13 HINCRBY and 2 SADD more (and 2 EXPIRE for a clinician's first sign-in of
+   * the day). Default false.
    */
   writeMonthKeys?: boolean;
   /** The writer's clock (default Date.now): an event counted in an earlier Paris day is late (it bumps its period's generation). */
@@ -178,10 +182,10 @@ export function createPilotAggregates(store: Store, keyNames: KeyNames, options:
       if (members) members.add(member);
       else write.members.set(key, new Set([member]));
     };
-    for (const [field, by] of counts.increments) {
-      increment(k.day(counts.day), field, by);
-      if (writeMonthKeys) increment(k.month(counts.day.slice(0, 7)), field, by);
-    }
+    // The releases before the combined fields read a day's counters by name only: a rollback's
+    // writes keep them so (writeMonthKeys).
+    for (const [field, by] of writeMonthKeys ? counts.increments : dayFieldsOf(counts.increments)) increment(k.day(counts.day), field, by);
+    if (writeMonthKeys) for (const [field, by] of counts.increments) increment(k.month(counts.day.slice(0, 7)), field, by);
     if (counts.increments.size) write.days.add(counts.day);
     // A summary of the event's month or week may have been kept (closed-periods.ts): its new
     // generation, in the same write as the counts, stops it being read.

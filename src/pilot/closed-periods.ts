@@ -30,6 +30,7 @@
 import type { Store } from '../store/index.ts';
 import { addDays, daysFrom, parisDayStart } from '../calendar/paris-days.ts';
 import { ACTIVE_KEPT_DAYS, lateMonthField, lateWeekField, type PilotKeys } from './aggregates.ts';
+import { expandCounters } from './day-counters.ts';
 
 /** Days after a period's last day before it is closed (a day of margin over midnight and clocks). */
 export const CLOSED_AFTER_DAYS = 2;
@@ -114,7 +115,7 @@ export async function readClosedPeriods(
   const secondsKept = (lastDay: string) => Math.floor((parisDayStart(addDays(lastDay, 1)) + ACTIVE_KEPT_SECONDS * 1000 - now) / 1000);
   const daysOf = (month: string) => daysFrom(`${month}-01`, lastDayOf(month));
   const deriveCounters = async (month: string) => {
-    let sum = sumOf(await Promise.all(daysOf(month).map((day) => store.hgetall(k.day(day)))));
+    let sum = sumOf(await Promise.all(daysOf(month).map(async (day) => expandCounters(await store.hgetall(k.day(day))))));
     if (Object.keys(sum).length === 0) sum = (await store.hgetall(k.month(month))) ?? {};
     if (Object.keys(sum).length > 0) {
       batch.hsetAll(sumKey(month), sum, ACTIVE_KEPT_SECONDS);

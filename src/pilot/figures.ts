@@ -27,6 +27,7 @@ import { METHOD_GROUPS, methodGroup, type MethodGroup } from './method-groups.ts
 import { PILOT_COUNTERS as C, parseDurationCounter } from './counter-names.ts';
 import { FUNNEL_STEPS, type FunnelStep } from './counters.ts';
 import { isClosed, lastDayOf, readClosedPeriods, type ClosedWeek } from './closed-periods.ts';
+import { DAILY_FIELDS, TOTAL_FIELDS, expandCounters } from './day-counters.ts';
 
 export interface Share {
   count: number;
@@ -193,19 +194,6 @@ function timeToSignIn(counters: Counters): TimeToSignIn[] {
     .sort((a, b) => b.count - a.count || a.method.localeCompare(b.method));
 }
 
-/** The fields read for the all-time totals (clinicians linked, with a key). */
-const TOTAL_FIELDS = [C.linked, C.keyholdersGained, C.keyholdersLost];
-/** The fields of each day that the daily series shows (read alone for the days of a closed month, whose totals come from its summary). */
-const DAILY_FIELDS = [
-  C.signIn,
-  ...METHOD_GROUPS.map((g) => `${C.signInGroup}${g}`),
-  C.failure,
-  C.fallbackKeyToPsc,
-  C.stepUpAsked,
-  C.delegationSignIn,
-  ...TOTAL_FIELDS,
-];
-
 function fieldsOf(fields: string[], values: (string | null)[]): Record<string, string> {
   const hash: Record<string, string> = {};
   fields.forEach((field, i) => {
@@ -293,7 +281,7 @@ export function createPilotFiguresReader(store: Store, keyNames: KeyNames, optio
       // Sent together (auto-pipelined).
       const [{ closed, base }, openHashes, closedDailyFields, activeByDay, funnelCounts, openWeekActive] = await Promise.all([
         closedAndEarlier(),
-        Promise.all(openDays.map((day) => store.hgetall(k.day(day)))),
+        Promise.all(openDays.map(async (day) => expandCounters(await store.hgetall(k.day(day))))),
         Promise.all(closedMonthDays.map((day) => store.hmget(k.day(day), DAILY_FIELDS))),
         Promise.all(days.map((day) => store.unionCount([k.active(day)]))),
         Promise.all(FUNNEL_STEPS.map((step) => store.unionCount(days.map((day) => k.funnel(step, day))))),
