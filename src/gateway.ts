@@ -165,7 +165,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const clients = [...registered, portalClient(config.issuer)];
   const policy = options.policy ?? loadPolicy(config.assurance.file);
   const views = createViews(VIEWS_DIR);
-  const accounts = createAccountRepository(store, keyNames);
+  const accounts = createAccountRepository(store, keyNames, { maxAgeMs: config.accounts.recentMs });
   const metadata = createMetadataStore(store, keyNames, {
     onStale: ({ no, nextUpdate }) =>
       logger.warn(

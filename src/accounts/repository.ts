@@ -5,13 +5,16 @@
  *
  * Within one HTTP request an account is read once (store/request-scope.ts): a key sign-in
  * reads it to check PSC's last word, then again to record the sign-in and its profession.
- * This module is the only writer of the record and tells the request what it wrote.
+ * Across the requests of one sign-in, this process reads it once (recent-accounts.ts: a
+ * bound of a few seconds). This module is the only writer of the record and tells the request
+ * and the process what it wrote.
  */
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../store/store.ts';
 import type { KeyNames } from '../store/key-names.ts';
 import { forgetForRequest, readOncePerRequest, rememberForRequest } from '../store/request-scope.ts';
 import { ID_NAT_PATTERN, type PractitionerAccount, type PscProfile } from './practitioner.ts';
+import { createRecentAccounts, type RecentAccountsOptions } from './recent-accounts.ts';
 
 export interface PscLogin {
   pscSub: string;
@@ -31,11 +34,19 @@ export interface AccountRepository {
   localId(idNat: string): Promise<string>;
 }
 
-export function createAccountRepository(store: Store, keyNames: KeyNames): AccountRepository {
+export function createAccountRepository(store: Store, keyNames: KeyNames, recentOptions: RecentAccountsOptions = {}): AccountRepository {
+  const recent = createRecentAccounts(recentOptions);
+
   async function find(idNat: string): Promise<PractitionerAccount | undefined> {
     if (!ID_NAT_PATTERN.test(idNat)) return undefined;
     const key = keyNames.account(idNat);
-    const raw = await readOncePerRequest(key, () => store.get(key));
+    const raw = await readOncePerRequest(key, async () => {
+      const known = recent.get(idNat);
+      if (known !== undefined) return known;
+      const stored = await store.get(key);
+      if (stored !== null) recent.remember(idNat, stored);
+      return stored;
+    });
     return raw ? (JSON.parse(raw) as PractitionerAccount) : undefined;
   }
 
@@ -58,10 +69,12 @@ export function createAccountRepository(store: Store, keyNames: KeyNames): Accou
       await store.set(key, JSON.stringify(account));
     } catch (error) {
       forgetForRequest(key);
+      recent.forget(idNat);
       throw error;
     }
-    // What the request reads next is what it wrote.
+    // What the request, and this process, read next is what it wrote.
     rememberForRequest(key, JSON.stringify(account));
+    recent.remember(idNat, JSON.stringify(account));
     return { account, created: !existing };
   }
 

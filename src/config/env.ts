@@ -105,6 +105,7 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = {
   ADMIN_IDNATS: { key: 'admin.idNats', list: true },
   PILOT_STAFF_IDNATS: { key: 'pilot.staffIdNats', list: true },
   PILOT_WRITE_MONTH_KEYS: { key: 'pilot.writeMonthKeys' },
+  ACCOUNTS_RECENT_MS: { key: 'accounts.recentMs' },
   SUPPORT_CONTACT: { key: 'support.contact' },
   LOG_LEVEL: { key: 'log.level' },
 };

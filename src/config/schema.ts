@@ -374,6 +374,16 @@ export const configSchema = z.strictObject({
       idNats: z.array(z.string().regex(/^[A-Za-z0-9]{1,40}$/)).default([]),
     })
     .prefault({}),
+  accounts: z
+    .strictObject({
+      /**
+       * How long (ms) an instance uses a clinician's account it read or wrote without reading it
+       * again (accounts/recent-accounts.ts): a PSC sign-in on another instance is seen here at most
+       * that late. 0: read at every request.
+       */
+      recentMs: z.coerce.number().int().min(0).max(60_000).default(2_000),
+    })
+    .prefault({}),
   pilot: z
     .strictObject({
       /** National identifiers of the pilot team allowed on /pilot (signed in at eidas2 or above). */
@@ -381,7 +391,8 @@ export const configSchema = z.strictObject({
       /**
        * Also write the month hashes and the ISO-week and month sets of active clinicians that
        * the releases before the day-only layout read, so that rolling back to one of them shows
-       * the same figures (docs/operations.md §Upgrades). Costs a sign-in 10 to 12 Redis commands.
+       * the same figures, and a day's counters by name only (docs/operations.md §Upgrades).
+       * Costs a sign-in 15 to 17 Redis commands.
        */
       writeMonthKeys: z.stringbool().or(z.boolean()).default(false),
     })

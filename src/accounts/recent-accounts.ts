@@ -1,0 +1,58 @@
+/**
+ * The accounts this process read or wrote lately, kept in memory for a short, explicit time, so
+ * that the requests of one sign-in (the key check, the return to the application, the code
+ * exchange, the first userinfo call: four requests within a second or so) read a clinician's
+ * account from Redis once, not four times.
+ *
+ * Bounds: an entry is used for at most `maxAgeMs` after it was read or written (default
+ * RECENT_ACCOUNT_MS), and at most `maxEntries` accounts are kept (the least recently stored go
+ * first). What it may miss: an account rewritten by another instance (a PSC sign-in there
+ * replaces the profile) is seen here at most `maxAgeMs` late — as if that sign-in had happened
+ * that much later. This process's own writes are stored here as they are made. An absent
+ * account is never kept: one created by another instance is seen at once.
+ */
+
+/** How long a read account is used again without asking Redis. */
+export const RECENT_ACCOUNT_MS = 2_000;
+/** How many accounts are kept at most. */
+export const RECENT_ACCOUNTS_MAX = 10_000;
+
+export interface RecentAccountsOptions {
+  maxAgeMs?: number;
+  maxEntries?: number;
+  clock?: () => number;
+}
+
+export interface RecentAccounts {
+  /** The stored text of the account, when read or written here within the bound. */
+  get(idNat: string): string | undefined;
+  /** What the store holds for this account now (just read or just written). */
+  remember(idNat: string, raw: string): void;
+  forget(idNat: string): void;
+}
+
+export function createRecentAccounts(options: RecentAccountsOptions = {}): RecentAccounts {
+  const maxAgeMs = options.maxAgeMs ?? RECENT_ACCOUNT_MS;
+  const maxEntries = options.maxEntries ?? RECENT_ACCOUNTS_MAX;
+  const clock = options.clock ?? Date.now;
+  const entries = new Map<string, { raw: string; at: number }>();
+  return {
+    get(idNat) {
+      const entry = entries.get(idNat);
+      if (!entry) return undefined;
+      if (clock() - entry.at < maxAgeMs) return entry.raw;
+      entries.delete(idNat);
+      return undefined;
+    },
+    remember(idNat, raw) {
+      if (maxAgeMs <= 0) return;
+      // Re-inserted last: the Map's order is the order of storing, the oldest first out.
+      entries.delete(idNat);
+      entries.set(idNat, { raw, at: clock() });
+      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+    },
+    forget(idNat) {
+      entries.delete(idNat);
+    },
+  };
+}
