@@ -13,7 +13,9 @@
  * - `accountPart(idNat, 'credentials')`: set of the account's credential ids — the authority
  *   on which keys are active: a record missing from its account's set counts as revoked.
  * - `accountPart(idNat, 'webauthn-user')` / `userHandle(handle)`: the account's WebAuthn
- *   user handle and its reverse index.
+ *   user handle and its reverse index. A handle, once set, is never changed nor deleted: this
+ *   process keeps the handles it read (userHandleOf, at every key sign-in) in memory, at most
+ *   KNOWN_HANDLES_MAX of them.
  *
  * Within one HTTP request, the lists of an account's keys (listByAccount, listUsable) reuse what
  * the request already read of the account's set and records (store/request-scope.ts), with its
@@ -148,7 +150,16 @@ export class StoredCredentialError extends Error {
   }
 }
 
+/** How many accounts' user handles a process keeps in memory (the oldest stored go first). */
+export const KNOWN_HANDLES_MAX = 10_000;
+
 export function createCredentialRepository(store: Store, keyNames: KeyNames): CredentialRepository {
+  /** idNat -> user handle, as read or made: never changes once set (see the header). */
+  const knownHandles = new Map<string, string>();
+  const knowHandle = (idNat: string, handle: string) => {
+    knownHandles.set(idNat, handle);
+    if (knownHandles.size > KNOWN_HANDLES_MAX) knownHandles.delete(knownHandles.keys().next().value!);
+  };
   const credentialKey = (id: string) => keyNames.credential(id);
   const tombstoneKey = (id: string) => keyNames.credentialPart(id, 'revoked');
   const accountSet = (idNat: string) => keyNames.accountPart(idNat, 'credentials');
@@ -370,7 +381,12 @@ export function createCredentialRepository(store: Store, keyNames: KeyNames): Cr
   }
 
   async function userHandleOf(idNat: string): Promise<string | null> {
-    return isIdNat(idNat) ? store.get(handleKey(idNat)) : null;
+    if (!isIdNat(idNat)) return null;
+    const known = knownHandles.get(idNat);
+    if (known !== undefined) return known;
+    const handle = await store.get(handleKey(idNat));
+    if (handle !== null) knowHandle(idNat, handle);
+    return handle;
   }
 
   return {

@@ -228,6 +228,18 @@ eachBackend('credential repository', (bench) => {
     );
   });
 
+  test('userHandleOf: read from the store once, then from memory (a handle never changes once set); none is not kept', async () => {
+    const { deps, store, keyNames } = bench();
+    const idNat = uniqueIdNat();
+    assert.equal(await deps.credentials.userHandleOf(idNat), null);
+    const handle = await deps.credentials.userHandleFor(idNat);
+    assert.equal(await deps.credentials.userHandleOf(idNat), handle, 'an absent handle was not kept');
+    // Taken away behind the repository (nothing does so in the gateway): still known.
+    await store.del(keyNames.accountPart(idNat, 'webauthn-user'));
+    assert.equal(await deps.credentials.userHandleOf(idNat), handle);
+    assert.equal(await deps.credentials.userHandleOf('bad idNat'), null);
+  });
+
   test('a reverse index lost after a crash is healed by the next call', async () => {
     const { deps, store, keyNames } = bench();
     const idNat = uniqueIdNat();
