@@ -16,7 +16,7 @@ import {
   createAdapterFactory,
   withUnavailableErrors,
   storeScopePerRequest,
-  legacyRecordsUntil,
+  legacyLayoutsUntil,
   type Store,
 } from './store/index.ts';
 import { logStoreOutages } from './oidc/outage-log.ts';
@@ -146,8 +146,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (store.kind === 'redis') await waitForStore(store, logger);
   const keyNames = createKeyNames(config.redis.prefix);
   // Before anything is audited: whether an earlier release ran on this Redis is read from the audit stream.
-  const legacyUntil = await legacyRecordsUntil(store, keyNames, {
-    longestRecordSeconds: longestWholeRecordSeconds(config),
+  const legacyUntil = await legacyLayoutsUntil(store, keyNames, {
+    longestWholeSeconds: longestWholeRecordSeconds(config),
+    longestConsumableSeconds: longestTokenSeconds(config.ttl),
     now: (options.clock ?? Date.now)(),
   });
   const loaded = await loadKeys({
@@ -241,7 +242,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const provider = createProvider({
     sessionChecks,
     config,
-    adapter: createAdapterFactory(store, keyNames, { longestTokenSeconds: longestTokenSeconds(config.ttl), legacyRecordsUntil: legacyUntil }),
+    adapter: createAdapterFactory(store, keyNames, { longestTokenSeconds: longestTokenSeconds(config.ttl), ...legacyUntil }),
     jwks: loaded.jwks,
     cookieKeys: loaded.cookieKeys,
     clients,

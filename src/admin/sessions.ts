@@ -13,8 +13,8 @@
  *      instance) tells the applications by back-channel logout and deletes the session.
  */
 import { createSessionAssuranceStore, type SessionAssurance } from '../assurance/index.ts';
-import { createAdapterFactory, legacyRecordsUntil, type AdapterFactory } from '../store/index.ts';
-import { longestWholeRecordSeconds } from '../oidc/token-lifetimes.ts';
+import { createAdapterFactory, legacyLayoutsUntil, type AdapterFactory } from '../store/index.ts';
+import { longestTokenSeconds, longestWholeRecordSeconds } from '../oidc/token-lifetimes.ts';
 import { assuranceTtlSeconds } from '../oidc/assurance-check.ts';
 import { createSessionLifetimes } from '../oidc/session-limits.ts';
 import { sessionDeadlinesKey } from '../oidc/session-sweeper.ts';
@@ -48,10 +48,11 @@ export function createAdminSessions(ctx: AdminContext, clock: () => number = Dat
   // session saved by it is found and its grants are destroyed. Decided at the first use.
   let adapters: Promise<AdapterFactory> | undefined;
   const model = async (name: 'Session' | 'Grant' | 'AccessToken') => {
-    adapters ??= legacyRecordsUntil(ctx.store, ctx.keyNames, {
-      longestRecordSeconds: longestWholeRecordSeconds(ctx.config),
+    adapters ??= legacyLayoutsUntil(ctx.store, ctx.keyNames, {
+      longestWholeSeconds: longestWholeRecordSeconds(ctx.config),
+      longestConsumableSeconds: longestTokenSeconds(ctx.config.ttl),
       now: clock(),
-    }).then((legacyUntil) => createAdapterFactory(ctx.store, ctx.keyNames, { legacyRecordsUntil: legacyUntil }));
+    }).then((legacyUntil) => createAdapterFactory(ctx.store, ctx.keyNames, legacyUntil));
     try {
       return (await adapters)(name);
     } catch (err) {

@@ -1,13 +1,18 @@
 /**
- * How an oidc-provider record is laid out in the Store. Two layouts:
- * - a record oidc-provider consumes (a code, a refresh token, ...) is a hash whose `payload`
- *   field is the JSON payload and whose `consumed` field (epoch seconds) is added by consume();
- * - a record it only ever saves whole (WHOLE_MODELS: sessions, interactions, grants, access
- *   tokens) is the JSON payload as a string: one SET with its TTL, where a hash with a TTL is
- *   three commands (a script call, HSET, EXPIRE) and takes more memory. Before that layout,
- *   those records were hashes too, under the key name without its `:json` (key-names.ts): the
- *   adapter still reads them for a while after an upgrade (legacy-records.ts), and moves each
- *   to the new layout at its first read.
+ * How an oidc-provider record is laid out in the Store: its JSON payload as a string under
+ * `…:<Model>:json` (key-names.ts modelJson), one SET with its TTL, where a hash with a TTL is
+ * three commands (a script call, HSET, EXPIRE) and takes more memory.
+ *
+ * A record oidc-provider consumes (a code, a refresh token, ...: not in WHOLE_MODELS) also has
+ * a use mark beside it, `…:<Model>:used` (same slot), written by consume(): `<consumed>` (epoch
+ * seconds), or `<consumed> <rotating>` (epoch ms) while a refresh token's rotation runs
+ * (refresh-rotation.ts). The record and its mark are read with one MGET. The mark lives as long
+ * as the record it marks and USED_MARK_MARGIN_SECONDS more (a mark that outlived its record
+ * marks nothing), so a consumed record is never seen unconsumed.
+ *
+ * Before these layouts every record was a hash under the key name without `:json` (`payload`,
+ * and `consumed`, `rotating` added by consume()): the adapter still reads them for a while
+ * after an upgrade (legacy-records.ts), and moves each to the new layout at its first read.
  */
 import type { AdapterPayload } from './adapter-types.ts';
 
@@ -21,12 +26,41 @@ export class StoredRecordError extends Error {
 /**
  * Models oidc-provider 9 saves whole and never consumes (its consume() is called only for
  * codes, refresh tokens, device and CIBA requests, pushed requests and pre-authorized codes):
- * stored as JSON text. Any other model, a future one included, keeps the hash layout.
+ * no use mark, and consume() refuses them. Any other model, a future one included, may be
+ * consumed: its use mark is read with it.
  */
 export const WHOLE_MODELS: ReadonlySet<string> = new Set(['Session', 'Interaction', 'Grant', 'AccessToken', 'ClientCredentials']);
 
+/** A legacy record's hash (tests write the old layout with it). */
 export function encodeRecord(payload: AdapterPayload): Record<string, string> {
   return { payload: JSON.stringify(payload) };
+}
+
+/** How long a use mark outlives the record it marks: more than the clocks of two instances may differ. */
+export const USED_MARK_MARGIN_SECONDS = 300;
+
+/** What consume() wrote: when (epoch seconds), and when a rotation began (epoch ms) while it runs. */
+export interface RecordUse {
+  consumed: string;
+  rotating?: string;
+}
+
+export function encodeUse(use: RecordUse): string {
+  return use.rotating === undefined ? use.consumed : `${use.consumed} ${use.rotating}`;
+}
+
+export function decodeUse(key: string, text: string): RecordUse {
+  const [consumed, rotating, ...rest] = text.split(' ');
+  const isNumber = (value: string | undefined) => value !== undefined && /^\d+$/.test(value);
+  if (!isNumber(consumed) || (rotating !== undefined && !isNumber(rotating)) || rest.length > 0) {
+    throw new StoredRecordError(key, `expected "<consumed seconds>" or "<consumed seconds> <rotation ms>", got "${text.slice(0, 40)}"`);
+  }
+  return rotating === undefined ? { consumed: consumed! } : { consumed: consumed!, rotating };
+}
+
+/** The payload with `consumed` from its use mark, when it has one. */
+export function withUse(payload: AdapterPayload, use: Partial<RecordUse>): AdapterPayload {
+  return use.consumed === undefined ? payload : { ...payload, consumed: Number(use.consumed) };
 }
 
 /** A whole record's stored text. */

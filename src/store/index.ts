@@ -9,7 +9,7 @@ export { createRedisStore } from './redis-store.ts';
 export { createMemoryStore, type MemoryStoreOptions } from './memory-store.ts';
 export { createRedisConnection, type RedisConnectionOptions, type StoreLogger } from './redis-connection.ts';
 export { createAdapterFactory, GRANTABLE_MODELS } from './oidc-adapter.ts';
-export { legacyRecordsUntil } from './legacy-records.ts';
+export { legacyLayoutsUntil, legacyRecordsUntil } from './legacy-records.ts';
 export type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 export { BatchError, type BatchFailure } from './batch-error.ts';
 export { StoredRecordError } from './adapter-record.ts';

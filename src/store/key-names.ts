@@ -18,8 +18,10 @@ export interface KeyNames {
    * state / token index). For a model saved whole, the key of its records before they were JSON text.
    */
   model(model: string, id: string): string;
-  /** oidc-provider model record kept whole as JSON text (store/adapter-record.ts): model()'s key and `:json`, same slot. */
+  /** oidc-provider model record as JSON text (store/adapter-record.ts): model()'s key and `:json`, same slot. */
   modelJson(model: string, id: string): string;
+  /** When a consumable record was consumed (store/adapter-record.ts): model()'s key and `:used`, same slot. */
+  modelUsed(model: string, id: string): string;
   /** Set of token keys belonging to a grant (same slot as the Grant record). */
   grantTokens(grantId: string): string;
   /** Session id for a session uid (oidc-provider findByUid). */
@@ -70,6 +72,7 @@ export function createKeyNames(prefix: string): KeyNames {
     prefix,
     model: (model, id) => key(tagFor(model, id), model),
     modelJson: (model, id) => key(tagFor(model, id), model, 'json'),
+    modelUsed: (model, id) => key(tagFor(model, id), model, 'used'),
     grantTokens: (grantId) => key(`g:${grantId}`, 'tokens'),
     sessionUid: (uid) => key(`su:${uid}`, 'SessionUid'),
     userCode: (userCode) => key(`uc:${userCode}`, 'UserCode'),

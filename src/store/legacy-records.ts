@@ -1,15 +1,18 @@
 /**
- * Until when the oidc adapter looks for a record of a model saved whole in the hash layout of
- * the releases before JSON text (adapter-record.ts): such a record can only have been written
- * by an instance of an earlier release, and lives at most the longest lifetime of those
- * records. Looking costs a second read on every miss (introspection, for one, misses on
+ * Until when the oidc adapter looks for a record in the hash layout of the releases before JSON
+ * text (adapter-record.ts): such a record can only have been written by an instance of an
+ * earlier release, and lives at most the longest lifetime of those records. Decided for each
+ * layout change on its own (RecordLayout): the records saved whole moved to JSON text a release
+ * before those oidc-provider consumes (codes, refresh tokens), so an upgrade gives each its own
+ * window, from the first start of the release that moved it. Looking costs a second read on every miss (introspection, for one, misses on
  * purpose: it tries a token as an access token before a client_credentials token), so it stops.
  *
  * The first instance of this release to start on a Redis decides, once for all: when the
  * audit stream already exists, an earlier release has run there, and the adapter looks until
  * the longest record lifetime plus ROLLING_UPGRADE_SECONDS from then;
  * on a Redis without it (a new installation), never. Kept without expiry under
- * `{sessions}:records-layout`; every later start reads it. A record of the old layout written
+ * `{sessions}:records-layout` (records saved whole) and `{sessions}:consumables-layout`; every
+ * later start reads it. A record of the old layout written
  * after that (an instance of the earlier release left running, a rollback and a new upgrade)
  * is not seen: its clinician signs in again, its application gets a new token.
  */
@@ -26,9 +29,18 @@ interface LayoutMark {
   legacyUntil: number;
 }
 
+/** Which layout change: the records oidc-provider saves whole, or those it consumes. */
+export type RecordLayout = 'whole' | 'consumable';
+
+const MARK_NAMES: Record<RecordLayout, string> = { whole: 'records-layout', consumable: 'consumables-layout' };
+
 /** The epoch ms until which the adapter reads the old layout (0: never), decided at the first start. */
-export async function legacyRecordsUntil(store: Store, keyNames: KeyNames, options: { longestRecordSeconds: number; now: number }): Promise<number> {
-  const markKey = keyNames.custom('sessions', 'records-layout');
+export async function legacyRecordsUntil(
+  store: Store,
+  keyNames: KeyNames,
+  options: { longestRecordSeconds: number; now: number; layout?: RecordLayout },
+): Promise<number> {
+  const markKey = keyNames.custom('sessions', MARK_NAMES[options.layout ?? 'whole']);
   const existing = readMark(await store.get(markKey));
   if (existing) return existing.legacyUntil;
   const earlierReleaseRan = (await store.ttl(keyNames.custom('audit', 'stream'))) !== -2;
@@ -39,6 +51,19 @@ export async function legacyRecordsUntil(store: Store, keyNames: KeyNames, optio
   if (await store.setIfAbsent(markKey, JSON.stringify(mark))) return mark.legacyUntil;
   // Another instance decided first.
   return readMark(await store.get(markKey))?.legacyUntil ?? mark.legacyUntil;
+}
+
+/** Both windows, as the adapter takes them (AdapterOptions): the longest lifetime of the records saved whole, and of those consumed. */
+export async function legacyLayoutsUntil(
+  store: Store,
+  keyNames: KeyNames,
+  options: { longestWholeSeconds: number; longestConsumableSeconds: number; now: number },
+): Promise<{ legacyRecordsUntil: number; legacyConsumablesUntil: number }> {
+  const { now } = options;
+  return {
+    legacyRecordsUntil: await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: options.longestWholeSeconds, now }),
+    legacyConsumablesUntil: await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: options.longestConsumableSeconds, now, layout: 'consumable' }),
+  };
 }
 
 /** A damaged mark is read as none (decided again: the stream's existence gives the same answer while it is recent). */

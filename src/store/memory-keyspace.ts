@@ -60,6 +60,14 @@ export class MemoryKeyspace {
     this.#entries.set(key, { type: 'string', value, expiresAt: this.#expiresAt(ttl) });
   }
 
+  /** SET XX KEEPTTL: replaces the value of an existing key (of any type, which becomes a string), keeping its expiry; false when absent. */
+  replaceString(key: string, value: string): boolean {
+    const entry = this.#live(key);
+    if (!entry) return false;
+    this.#entries.set(key, { type: 'string', value, expiresAt: entry.expiresAt });
+    return true;
+  }
+
   getHash(key: string): Record<string, string> | null {
     const entry = this.#typed(key, 'hash');
     return entry ? Object.fromEntries(entry.value) : null;

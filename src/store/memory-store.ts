@@ -27,6 +27,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     async set(key, value, ttlSeconds) {
       keyspace.setString(key, value, toTtlSeconds(ttlSeconds));
     },
+    async replace(key, value) {
+      return keyspace.replaceString(key, value);
+    },
     async setIfAbsent(key, value, ttlSeconds) {
       const ttl = toTtlSeconds(ttlSeconds);
       if (keyspace.exists(key)) return false;

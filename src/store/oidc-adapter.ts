@@ -1,7 +1,6 @@
 /**
  * oidc-provider Adapter for every model, over the Store only (so Redis and memory share it):
- * records with a TTL (JSON text for the models saved whole, hashes for those consumed:
- * adapter-record.ts), plus the indexes oidc-provider needs (grant -> token keys, session uid
+ * records with a TTL (JSON text, and a use mark beside those consumed: adapter-record.ts), plus the indexes oidc-provider needs (grant -> token keys, session uid
  * -> id, user code -> id), each upsert written in one batch. A refresh token's rotation counts
  * once its access token is saved (refresh-rotation.ts).
  *
@@ -9,7 +8,18 @@
  * serve a step, then oidc-provider reads it again to store the step's result. Its writes in the
  * request (save, destroy) drop that copy. Other models are read from the store every time.
  */
-import { decodeRecord, decodeWholeRecord, encodeRecord, encodeWholeRecord, recordTtl, WHOLE_MODELS } from './adapter-record.ts';
+import {
+  decodeRecord,
+  decodeUse,
+  decodeWholeRecord,
+  encodeUse,
+  encodeWholeRecord,
+  recordTtl,
+  USED_MARK_MARGIN_SECONDS,
+  WHOLE_MODELS,
+  withUse,
+  type RecordUse,
+} from './adapter-record.ts';
 import type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 import type { KeyNames } from './key-names.ts';
 import type { Store } from './store.ts';
@@ -18,10 +28,14 @@ import { consumeFields, ROTATION_MARK, rotationToFinish, ROTATED_MODEL, settledR
 
 export type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 
-/** A grant index member that is a whole record's key from before the JSON layout (`…}:AccessToken`). */
-function isLegacyWholeKey(member: string): boolean {
-  return [...WHOLE_MODELS].some((model) => member.endsWith(`}:${model}`));
+/** The keys a grant index member may stand for: itself, and, for a key of the hash layout (`…}:<Model>`), its JSON text and use mark since moved there. */
+function memberKeys(member: string): string[] {
+  if (member.endsWith(':json')) return [member, `${member.slice(0, -':json'.length)}:used`];
+  return [member, `${member}:json`, `${member}:used`];
 }
+
+/** How many consumable records' expiries an adapter keeps (see createAdapter). */
+const KNOWN_EXPIRIES_MAX = 10_000;
 
 /** Models whose records carry a grantId and die with their grant (revokeByGrantId). */
 export const GRANTABLE_MODELS: ReadonlySet<string> = new Set([
@@ -50,6 +64,8 @@ export interface AdapterOptions {
    * decides it). Default: never, one read per miss.
    */
   legacyRecordsUntil?: number;
+  /** The same for a record oidc-provider consumes (a code, a refresh token): its own window, decided when its layout came. */
+  legacyConsumablesUntil?: number;
 }
 
 /** Pass the result as oidc-provider's `adapter` configuration option. */
@@ -58,6 +74,7 @@ export function createAdapterFactory(store: Store, keyNames: KeyNames, options: 
     clock: options.clock ?? Date.now,
     longestToken: { seconds: options.longestTokenSeconds },
     legacyRecordsUntil: options.legacyRecordsUntil ?? 0,
+    legacyConsumablesUntil: options.legacyConsumablesUntil ?? 0,
   };
   return (modelName) => createAdapter(modelName, store, keyNames, settings);
 }
@@ -67,14 +84,31 @@ interface AdapterSettings {
   clock: () => number;
   longestToken: { seconds: number | undefined };
   legacyRecordsUntil: number;
+  legacyConsumablesUntil: number;
 }
 
-function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock, longestToken, legacyRecordsUntil }: AdapterSettings): Adapter {
-  /** Saved whole (JSON text, one SET) rather than as a hash that consume() adds a field to. */
+function createAdapter(model: string, store: Store, keyNames: KeyNames, settings: AdapterSettings): Adapter {
+  const { clock, longestToken } = settings;
+  /** Never consumed: no use mark beside the record (adapter-record.ts). */
   const whole = WHOLE_MODELS.has(model);
-  const recordKey = (id: string) => (whole ? keyNames.modelJson(model, id) : keyNames.model(model, id));
-  /** Where a whole record was kept before the JSON layout (a hash): read, moved, deleted with it. */
+  const legacyRecordsUntil = whole ? settings.legacyRecordsUntil : settings.legacyConsumablesUntil;
+  const recordKey = (id: string) => keyNames.modelJson(model, id);
+  /** When a consumable record was consumed (adapter-record.ts). */
+  const usedKey = (id: string) => keyNames.modelUsed(model, id);
+  /** Where a record was kept before the JSON layout (a hash): read, moved, deleted with it. */
   const legacyKey = (id: string) => keyNames.model(model, id);
+  /**
+   * When (epoch ms) the consumable records this process saved or read expire, so that consume()
+   * gives the use mark its lifetime without asking Redis (oidc-provider finds a record before it
+   * consumes it). Bounded: the oldest go first; one not known costs a TTL read.
+   */
+  const expiries = new Map<string, number>();
+  const knowExpiry = (id: string, at: number | undefined) => {
+    if (whole || at === undefined || !Number.isFinite(at)) return;
+    expiries.delete(id);
+    expiries.set(id, at);
+    if (expiries.size > KNOWN_EXPIRIES_MAX) expiries.delete(expiries.keys().next().value!);
+  };
   const grantable = GRANTABLE_MODELS.has(model);
   /** Whether records of this model are listed in an index that destroy() must clean (see upsert). */
   const indexed = grantable || model === 'Session' || model === 'DeviceCode';
@@ -119,14 +153,13 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock,
       }
       if (model === 'Session' && typeof payload.uid === 'string') batch.set(keyNames.sessionUid(payload.uid), id, ttl);
       if (model === 'DeviceCode' && typeof payload.userCode === 'string') batch.set(keyNames.userCode(payload.userCode), id, ttl);
-      // A whole record is replaced. A hash's one other field is `consumed`: kept on a rewrite (a
-      // consumed record stays consumed), so no DEL first; oidc-provider writes those once.
-      if (whole) batch.set(key, encodeWholeRecord(payload), ttl);
-      else batch.hset(key, encodeRecord(payload), ttl);
+      // The record is replaced; a use mark beside it is kept (a consumed record stays consumed).
+      batch.set(key, encodeWholeRecord(payload), ttl);
       await writing(key, () => batch.exec());
+      knowExpiry(id, ttl === undefined ? Infinity : clock() + ttl * 1000);
       // The access token of a refresh is saved: the rotation is done, the old token spent.
       const rotated = rotationToFinish(model);
-      if (rotated) await store.hdel(rotated, [ROTATION_MARK]);
+      if (rotated) await store.replace(rotated.key, encodeUse({ consumed: rotated.consumed }));
     },
 
     find: (id) => read(id),
@@ -139,16 +172,21 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock,
       const key = recordKey(id);
       if (whole)
         throw new Error(
-          `oidc adapter: expected consume() only for models kept as hashes, got it for ${model} ${id}, which is saved whole (adapter-record.ts WHOLE_MODELS)`,
+          `oidc adapter: expected consume() only for models oidc-provider consumes, got it for ${model} ${id}, which it saves whole (adapter-record.ts WHOLE_MODELS)`,
         );
       await writing(key, async () => {
-        await store.hsetIfExists(key, consumeFields(model, key, clock()));
+        const now = clock();
+        const expiresAt = expiries.get(id) ?? (await expiryInStore(id, now));
+        if (expiresAt === undefined) return; // gone: nothing to mark
+        // As long as the record lives and a margin more, so that it is never seen unconsumed.
+        const ttl = expiresAt === Infinity ? undefined : Math.max(1, Math.ceil((expiresAt - now) / 1000)) + USED_MARK_MARGIN_SECONDS;
+        await store.set(usedKey(id), encodeUse(consumeFields(model, usedKey(id), now)), ttl);
       });
     },
 
     async destroy(id) {
       const key = recordKey(id);
-      const keys = whole ? [key, legacyKey(id)] : [key];
+      const keys = whole ? [key, legacyKey(id)] : [key, usedKey(id), legacyKey(id)];
       // A record without an index (an Interaction, a Grant, ...) is just deleted: one DEL, no read.
       if (!indexed) {
         await writing(key, async () => {
@@ -177,7 +215,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock,
       const setKey = keyNames.grantTokens(grantId);
       const members = (await store.smembers(setKey)).filter((member) => member.startsWith(keyNames.prefix));
       // A token listed under its hash key from before the JSON layout may have been moved since.
-      const tokenKeys = members.flatMap((member) => (isLegacyWholeKey(member) ? [member, `${member}:json`] : [member]));
+      const tokenKeys = members.flatMap(memberKeys);
       // Tokens first, the set last: if a Cluster group fails, the set survives for a retry.
       await store
         .batch()
@@ -186,56 +224,75 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, { clock,
     },
   };
 
-  /** The stored payload, in either layout; a refresh token as its rotation stands (refresh-rotation.ts). */
+  /** The stored payload, in either layout; a consumed record with `consumed`, a refresh token as its rotation stands (refresh-rotation.ts). */
   async function readRecord(id: string): Promise<AdapterPayload | undefined> {
     const key = recordKey(id);
-    if (!whole) {
-      const hash = await store.hgetall(key);
-      if (!hash) return undefined;
-      return decodeRecord(key, model === ROTATED_MODEL ? settledRotation(key, hash, clock()) : hash);
+    if (whole) {
+      const text = await store.get(key);
+      if (text !== null) return decodeWholeRecord(key, text);
+      return clock() < legacyRecordsUntil ? moveLegacyRecord(id) : undefined;
     }
-    const text = await store.get(key);
-    if (text !== null) return decodeWholeRecord(key, text);
-    return clock() < legacyRecordsUntil ? moveLegacyRecord(id) : undefined;
+    // The record and its use mark in one read (one slot): never one without the other's state.
+    const [text = null, used = null] = await store.mget([key, usedKey(id)]);
+    if (text === null) return clock() < legacyRecordsUntil ? moveLegacyRecord(id) : undefined;
+    return consumableRecord(id, text, used === null ? undefined : decodeUse(usedKey(id), used));
+  }
+
+  /** A consumable record's payload with its use applied; its expiry remembered for consume(). */
+  function consumableRecord(id: string, text: string, use: RecordUse | undefined): AdapterPayload {
+    const key = recordKey(id);
+    const payload = decodeWholeRecord(key, text);
+    if (typeof payload.exp === 'number') knowExpiry(id, payload.exp * 1000);
+    if (!use) return payload;
+    return withUse(payload, model === ROTATED_MODEL ? settledRotation(key, { ...use }, clock()) : use);
+  }
+
+  /** When the record expires, from Redis (epoch ms; Infinity: never); undefined when it is gone. */
+  async function expiryInStore(id: string, now: number): Promise<number | undefined> {
+    const ttl = await store.ttl(recordKey(id));
+    if (ttl === -2) return undefined;
+    return ttl === -1 ? Infinity : now + ttl * 1000;
   }
 
   /**
-   * A whole record still in its hash from before the JSON layout: written anew as JSON text with
-   * the TTL it had left, and the hash deleted, so that it is read and rewritten in one layout
-   * from now on (and an instance of the previous version, during a rolling upgrade, finds it
-   * gone rather than stale). Costs one read on a miss while the old layout is looked for
-   * (AdapterOptions.legacyRecordsUntil); two round trips more, once per record.
+   * A record still in its hash from before the JSON layout: written anew as JSON text with the
+   * TTL it had left (a consumed one's use mark first, so that it is never seen unconsumed), and
+   * the hash deleted, so that it is read and rewritten in one layout from now on (and an instance
+   * of the previous version, during a rolling upgrade, finds it gone rather than stale). Costs one
+   * read on a miss while the old layout is looked for (AdapterOptions.legacyRecordsUntil,
+   * legacyConsumablesUntil); two or three round trips more, once per record.
    */
   async function moveLegacyRecord(id: string): Promise<AdapterPayload | undefined> {
     const [key, legacy] = [recordKey(id), legacyKey(id)];
     const hash = await store.hgetall(legacy);
     if (!hash) return undefined;
-    const payload = decodeRecord(legacy, hash);
+    // The payload alone: a consumable's use goes to its mark.
+    const payload = decodeRecord(legacy, hash.payload === undefined ? hash : { payload: hash.payload });
+    const use = !whole && hash.consumed !== undefined ? decodeUse(legacy, [hash.consumed, hash[ROTATION_MARK]].filter(Boolean).join(' ')) : undefined;
     const ttl = await store.ttl(legacy);
     if (ttl === -2) return undefined; // expired or deleted meanwhile
+    const lifetime = ttl > 0 ? ttl : undefined;
     // Listed in its grant under the new key too, before it exists there: a grant revoked by an
     // instance of the previous release (rolling upgrade, rollback) then deletes this copy.
     if (grantable && typeof payload.grantId === 'string') {
-      await store
-        .batch()
-        .sadd(keyNames.grantTokens(payload.grantId), [key], ttl > 0 ? ttl : undefined)
-        .exec();
+      await store.batch().sadd(keyNames.grantTokens(payload.grantId), [key], lifetime).exec();
     }
+    if (use) await store.set(usedKey(id), encodeUse(use), lifetime === undefined ? undefined : lifetime + USED_MARK_MARGIN_SECONDS);
     // NX: a save of this record by another request meanwhile is newer than the old hash.
-    const moved = await store.setIfAbsent(key, encodeWholeRecord(payload), ttl > 0 ? ttl : undefined);
+    const moved = await store.setIfAbsent(key, encodeWholeRecord(payload), lifetime);
     await store.del(legacy);
-    if (moved) return payload;
-    const text = await store.get(key);
-    return text === null ? undefined : decodeWholeRecord(key, text);
+    if (whole) {
+      if (moved) return payload;
+      const text = await store.get(key);
+      return text === null ? undefined : decodeWholeRecord(key, text);
+    }
+    const [text = null, used = null] = moved ? [encodeWholeRecord(payload), use ? encodeUse(use) : null] : await store.mget([key, usedKey(id)]);
+    return text === null ? undefined : consumableRecord(id, text, used === null ? undefined : decodeUse(usedKey(id), used));
   }
 
   /** The payload for clean-up, in either layout, not moved; a damaged record is still deleted, just without its indexes. */
   async function readQuietly(id: string): Promise<AdapterPayload | undefined> {
     try {
-      if (!whole) {
-        const hash = await store.hgetall(recordKey(id));
-        return hash ? decodeRecord(recordKey(id), hash) : undefined;
-      }
       const text = await store.get(recordKey(id));
       if (text !== null) return decodeWholeRecord(recordKey(id), text);
       if (clock() >= legacyRecordsUntil) return undefined;

@@ -52,6 +52,9 @@ export function createRedisStore(redis: Redis | Cluster): Store {
       if (ttl === undefined) await redis.set(key, value);
       else await redis.set(key, value, 'EX', ttl);
     },
+    async replace(key, value) {
+      return (await redis.set(key, value, 'KEEPTTL', 'XX')) === 'OK';
+    },
     async setIfAbsent(key, value, ttlSeconds) {
       const ttl = toTtlSeconds(ttlSeconds);
       const reply = ttl === undefined ? await redis.set(key, value, 'NX') : await redis.set(key, value, 'EX', ttl, 'NX');

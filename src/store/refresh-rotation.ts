@@ -6,7 +6,8 @@
  * consumed — and oidc-provider, taking that for a stolen token replayed, revokes the grant.
  *
  * So, within a request, consuming a refresh token also marks it `rotating` (when), and the
- * mark is cleared once the request saved its access token: only then is the token spent.
+ * mark is cleared once the request saved its access token: only then is the token spent. Both
+ * are in the token's use mark (adapter-record.ts): `<consumed> <rotating>`, then `<consumed>`.
  * A token still marked:
  * - within ROTATION_SETTLES_MS of being consumed: its rotation may still be running or was
  *   just cut — the answer is the outage's (503, try again), never a replay verdict;
@@ -25,30 +26,29 @@ export const ROTATION_SETTLES_MS = 2 * STORE_ANSWER_MS;
 /** The model whose consumption is a rotation. */
 export const ROTATED_MODEL = 'RefreshToken';
 
-/** Fields consume() writes: `consumed`, and within a request the `rotating` mark (remembered). */
-export function consumeFields(model: string, key: string, now: number): Record<string, string> {
-  const fields: Record<string, string> = { consumed: String(Math.floor(now / 1000)) };
+/** What consume() writes: `consumed`, and within a request the `rotating` mark (remembered, with the use mark's key). */
+export function consumeFields(model: string, usedKey: string, now: number): { consumed: string; rotating?: string } {
+  const consumed = String(Math.floor(now / 1000));
   const request = currentRequest();
-  if (model === ROTATED_MODEL && request) {
-    fields[ROTATION_MARK] = String(now);
-    request.rotating = key;
-  }
-  return fields;
-}
-
-/** The key whose mark to clear once `model` was saved by this request (its access token), if any. */
-export function rotationToFinish(model: string): string | undefined {
-  const request = currentRequest();
-  if (model !== 'AccessToken' || !request?.rotating) return undefined;
-  const key = request.rotating;
-  request.rotating = undefined;
-  return key;
+  if (model !== ROTATED_MODEL || !request) return { consumed };
+  request.rotating = { key: usedKey, consumed };
+  return { consumed, [ROTATION_MARK]: String(now) };
 }
 
 /**
- * The mark's field. Clearing it is one HDEL, which creates nothing when the token is gone (it
- * was one script call checking the hash exists, then HSET of an empty mark: three commands).
+ * The use mark to clear once `model` was saved by this request (its access token), if any: its
+ * key and the `consumed` to leave there alone. Clearing it replaces the mark only when it
+ * exists, keeping its TTL (Store.replace), so it creates nothing when the token is gone.
  */
+export function rotationToFinish(model: string): { key: string; consumed: string } | undefined {
+  const request = currentRequest();
+  if (model !== 'AccessToken' || !request?.rotating) return undefined;
+  const rotating = request.rotating;
+  request.rotating = undefined;
+  return rotating;
+}
+
+/** The rotation mark's name (in a use mark, and as the field of a hash-layout token). */
 export const ROTATION_MARK = 'rotating';
 
 /**

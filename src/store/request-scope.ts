@@ -12,8 +12,8 @@ import type { RequestHandler } from 'express';
 export interface RequestScope {
   /** Set when a command of this request got no answer within its deadline. */
   expired: boolean;
-  /** Store key of the refresh token this request consumed and is replacing. */
-  rotating?: string;
+  /** The refresh token this request consumed and is replacing: its use mark's key and the `consumed` it wrote (refresh-rotation.ts). */
+  rotating?: { key: string; consumed: string };
   /** Records this request read, by store key (readOncePerRequest); made at the first read. */
   reads?: Map<string, Promise<unknown>>;
 }

@@ -12,6 +12,8 @@ export interface Store {
   get(key: string): Promise<string | null>;
   /** Sets a string value, replacing any previous one, with an optional TTL. */
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
+  /** Replaces the value of a key only when it exists, keeping its TTL (SET XX KEEPTTL): never creates a key; true when it existed. */
+  replace(key: string, value: string): Promise<boolean>;
   /** Sets only when the key does not exist; true when it was set. */
   setIfAbsent(key: string, value: string, ttlSeconds?: number): Promise<boolean>;
   /** Reads and deletes atomically (single-use values such as ceremony state). */

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
 import { createKeyNames } from '../../src/store/key-names.ts';
-import { legacyRecordsUntil, ROLLING_UPGRADE_SECONDS } from '../../src/store/legacy-records.ts';
+import { legacyLayoutsUntil, legacyRecordsUntil, ROLLING_UPGRADE_SECONDS } from '../../src/store/legacy-records.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
 
 const keyNames = createKeyNames('hc:');
@@ -38,5 +38,26 @@ describe('legacy records window', () => {
     await store.set(keyNames.custom('sessions', 'records-layout'), '{"since":"soon"}');
     await store.set(keyNames.custom('audit', 'stream'), 'x');
     assert.equal(await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: 60, now: 1_000 }), 1_000 + (60 + ROLLING_UPGRADE_SECONDS) * 1000);
+  });
+
+  test('the consumed records (codes, refresh tokens) get a window of their own, from the first start of the release that moved them', async () => {
+    const store = createMemoryStore();
+    await store.set(keyNames.custom('audit', 'stream'), 'events of the earlier releases');
+    // The release that moved the records saved whole started long ago: its window is over.
+    await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: 3600, now: 1 * HOUR });
+    const windows = await legacyLayoutsUntil(store, keyNames, { longestWholeSeconds: 3600, longestConsumableSeconds: 4 * 3600, now: 100 * HOUR });
+    assert.deepEqual(windows, {
+      legacyRecordsUntil: 1 * HOUR + (3600 + ROLLING_UPGRADE_SECONDS) * 1000,
+      legacyConsumablesUntil: 100 * HOUR + (4 * 3600 + ROLLING_UPGRADE_SECONDS) * 1000,
+    });
+    assert.deepEqual(JSON.parse((await store.get(keyNames.custom('sessions', 'consumables-layout')))!), {
+      since: 100 * HOUR,
+      legacyUntil: windows.legacyConsumablesUntil,
+    });
+    const fresh = createMemoryStore();
+    assert.deepEqual(await legacyLayoutsUntil(fresh, keyNames, { longestWholeSeconds: 3600, longestConsumableSeconds: 3600, now: HOUR }), {
+      legacyRecordsUntil: 0,
+      legacyConsumablesUntil: 0,
+    });
   });
 });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { createKeyNames, type KeyNames } from '../../src/store/key-names.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
+import { USED_MARK_MARGIN_SECONDS } from '../../src/store/adapter-record.ts';
 import { createAdapterFactory, type AdapterFactory } from '../../src/store/oidc-adapter.ts';
 import { createRedisConnection } from '../../src/store/redis-connection.ts';
 import { createRedisStore } from '../../src/store/redis-store.ts';
@@ -56,7 +57,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
     const id = (name: string) => `${name}-${(n += 1)}`;
 
     /** An adapter of the first hours after an upgrade: it still looks for the hash layout of the releases before. */
-    const lookingForLegacy = () => createAdapterFactory(store, keyNames, { legacyRecordsUntil: Infinity });
+    const lookingForLegacy = () => createAdapterFactory(store, keyNames, { legacyRecordsUntil: Infinity, legacyConsumablesUntil: Infinity });
 
     beforeAll(() => {
       store = open();
@@ -80,7 +81,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
     test('upsert without expiresIn stores without a TTL', async () => {
       const adapter = factory('Client');
       await adapter.upsert('client-a', { client_id: 'client-a' });
-      assert.equal(await store.ttl(keyNames.model('Client', 'client-a')), -1);
+      assert.equal(await store.ttl(keyNames.modelJson('Client', 'client-a')), -1);
     });
 
     test('every model name round-trips', async () => {
@@ -165,7 +166,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       }
     });
 
-    test('consume keeps the record, sets consumed (epoch seconds) and keeps the TTL', async () => {
+    test('consume keeps the record, sets consumed (epoch seconds) in its use mark, which outlives the record by the margin', async () => {
       const adapter = factory('AuthorizationCode');
       const code = id('code');
       await adapter.upsert(code, { jti: code, grantId: id('g') }, 600);
@@ -175,7 +176,13 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       assert.equal(found?.jti, code);
       assert.equal(typeof found?.consumed, 'number');
       assert.ok((found?.consumed ?? 0) >= before && (found?.consumed ?? 0) <= before + 2);
-      assert.ok(near(await store.ttl(keyNames.model('AuthorizationCode', code)), 600));
+      assert.ok(near(await store.ttl(keyNames.modelJson('AuthorizationCode', code)), 600));
+      assert.ok(near(await store.ttl(keyNames.modelUsed('AuthorizationCode', code)), 600 + USED_MARK_MARGIN_SECONDS), 'the mark outlives the record');
+      assert.deepEqual(
+        JSON.parse((await store.get(keyNames.modelJson('AuthorizationCode', code)))!),
+        { jti: code, grantId: found?.grantId },
+        'the record is unchanged',
+      );
     });
 
     test('consume of an absent id stores nothing', async () => {
@@ -183,7 +190,12 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       const code = id('ghost');
       await adapter.consume(code);
       assert.equal(await adapter.find(code), undefined);
-      assert.equal(await store.ttl(keyNames.model('AuthorizationCode', code)), -2);
+      for (const key of [
+        keyNames.model('AuthorizationCode', code),
+        keyNames.modelJson('AuthorizationCode', code),
+        keyNames.modelUsed('AuthorizationCode', code),
+      ])
+        assert.equal(await store.ttl(key), -2, key);
     });
 
     test('findByUid finds a Session by its uid, not by another uid', async () => {
@@ -362,7 +374,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       assert.equal(await store.ttl(textKey), -2);
     });
 
-    test('a record oidc-provider saves whole is JSON text under its own key, one write; a consumed one stays a hash', async () => {
+    test('a record is JSON text under its own key, one write; a consumed one has its use mark beside it', async () => {
       const calls: string[] = [];
       const spy: Store = {
         ...store,
@@ -390,9 +402,13 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
         assert.equal(await store.ttl(keyNames.model(model, jti)), -2, `${model}: no hash`);
       }
       const code = id('code');
-      await factory('AuthorizationCode').upsert(code, { jti: code }, 60);
-      assert.notEqual(await store.hgetall(keyNames.model('AuthorizationCode', code)), null, 'a code is a hash: consume() adds a field to it');
-      await assert.rejects(factory('Session').consume(id('sess')), /expected consume\(\) only for models kept as hashes, got it for Session/);
+      calls.length = 0;
+      await spied('AuthorizationCode').upsert(code, { jti: code }, 60);
+      assert.deepEqual(calls, ['set'], 'a code: one SET');
+      assert.equal(await store.ttl(keyNames.model('AuthorizationCode', code)), -2, 'a code: no hash');
+      await factory('AuthorizationCode').consume(code);
+      assert.match((await store.get(keyNames.modelUsed('AuthorizationCode', code)))!, /^\d+$/, 'its use mark: when it was consumed');
+      await assert.rejects(factory('Session').consume(id('sess')), /expected consume\(\) only for models oidc-provider consumes, got it for Session/);
     });
 
     test('a whole record written as a hash by the previous release is found, moved to JSON text with the TTL it had left, its hash deleted', async () => {
@@ -440,6 +456,47 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       await factory('AccessToken').revokeByGrantId(gid);
       assert.equal(await factory('AccessToken').find(at), undefined, 'the moved token dies with its grant');
       assert.equal(await store.ttl(keyNames.modelJson('AccessToken', at)), -2);
+    });
+
+    test('a code or refresh token of the previous release (a hash) is found and moved within its window, consumed if it was: never replayable', async () => {
+      const [gid, code, rt, fresh] = [id('grant'), id('code'), id('rt'), id('rt')];
+      const legacy = (model: string, jti: string) => keyNames.model(model, jti);
+      await store
+        .batch()
+        .sadd(keyNames.grantTokens(gid), [legacy('AuthorizationCode', code), legacy('RefreshToken', rt), legacy('RefreshToken', fresh)], 300)
+        .hsetAll(legacy('AuthorizationCode', code), { payload: JSON.stringify({ jti: code, grantId: gid }), consumed: '1700000000' }, 120)
+        .hsetAll(legacy('RefreshToken', rt), { payload: JSON.stringify({ jti: rt, grantId: gid }), consumed: '1700000000' }, 300)
+        .hsetAll(legacy('RefreshToken', fresh), { payload: JSON.stringify({ jti: fresh, grantId: gid }) }, 300)
+        .exec();
+      assert.equal(await factory('AuthorizationCode').find(code), undefined, 'out of its window: not looked for');
+
+      const upgraded = lookingForLegacy();
+      assert.deepEqual(await upgraded('AuthorizationCode').find(code), { jti: code, grantId: gid, consumed: 1700000000 }, 'a consumed code stays consumed');
+      assert.equal(await store.ttl(legacy('AuthorizationCode', code)), -2, 'the hash is gone');
+      assert.ok(near(await store.ttl(keyNames.modelJson('AuthorizationCode', code)), 120), 'the TTL it had left');
+      assert.ok(near(await store.ttl(keyNames.modelUsed('AuthorizationCode', code)), 120 + USED_MARK_MARGIN_SECONDS));
+      assert.equal((await factory('AuthorizationCode').find(code))?.consumed, 1700000000, 'and so it reads from now on, in any window');
+      assert.equal((await upgraded('RefreshToken').find(rt))?.consumed, 1700000000);
+      assert.equal((await upgraded('RefreshToken').find(fresh))?.consumed, undefined, 'an unconsumed one stays unconsumed');
+      assert.equal(await store.get(keyNames.modelUsed('RefreshToken', fresh)), null);
+
+      await factory('RefreshToken').revokeByGrantId(gid);
+      for (const [model, jti] of [
+        ['AuthorizationCode', code],
+        ['RefreshToken', rt],
+        ['RefreshToken', fresh],
+      ] as const) {
+        assert.equal(await upgraded(model).find(jti), undefined, `${model} ${jti} dies with its grant`);
+        for (const key of [legacy(model, jti), keyNames.modelJson(model, jti), keyNames.modelUsed(model, jti)]) assert.equal(await store.ttl(key), -2, key);
+      }
+    });
+
+    test('a consumption by another instance (which did not read the record) marks it for as long as it lives', async () => {
+      const code = id('code');
+      await factory('AuthorizationCode').upsert(code, { jti: code }, 120);
+      await createAdapterFactory(store, keyNames)('AuthorizationCode').consume(code);
+      assert.ok(near(await store.ttl(keyNames.modelUsed('AuthorizationCode', code)), 120 + USED_MARK_MARGIN_SECONDS), "from the record's TTL in Redis");
+      assert.equal(typeof (await factory('AuthorizationCode').find(code))?.consumed, 'number');
     });
 
     test('out of the upgrade window, a miss is one read: a hash of the previous release is not looked for', async () => {

@@ -93,6 +93,20 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       assert.equal(await store.ttl(k), -1);
     });
 
+    test('replace changes an existing value and keeps its TTL; never creates a key', async () => {
+      const k = key('r');
+      assert.equal(await store.replace(k, 'x'), false);
+      assert.equal(await store.ttl(k), -2, 'nothing created');
+      await store.set(k, 'first', 50);
+      assert.equal(await store.replace(k, 'second'), true);
+      assert.equal(await store.get(k), 'second');
+      const ttl = await store.ttl(k);
+      assert.ok(ttl >= 49 && ttl <= 50, `expected the TTL kept near 50, got ${ttl}`);
+      await store.set(k, 'lasting');
+      assert.equal(await store.replace(k, 'still'), true);
+      assert.equal(await store.ttl(k), -1);
+    });
+
     test('setIfAbsent treats any existing key as present, whatever its type', async () => {
       const k = key('h');
       await store.batch().hsetAll(k, { a: '1' }).exec();

@@ -122,6 +122,10 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
       note(key, 'string');
       return inner.setIfAbsent(key, value, ttl);
     },
+    async replace(key, value) {
+      note(key, 'string');
+      return inner.replace(key, value);
+    },
     take: (key) => inner.take(key),
     del: (...keys) => inner.del(...keys),
     hgetall: (key) => inner.hgetall(key),
