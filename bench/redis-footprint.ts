@@ -6,7 +6,8 @@
  *
  * Kinds come from the key's name (src/store/key-names.ts): `<prefix>{<tag>}:<name>`, kind =
  * the tag's head (a model name, `g`, `i`, `a`, …) and the name, e.g. `Session`,
- * `g:Grant`, `g:tokens`, `su:SessionUid`, `RefreshToken` (a model record's `:json` layout suffix is not part of its kind).
+ * `g:Grant`, `g:tokens`, `su:SessionUid`, `RefreshToken` (a model record's `:json` layout suffix is not part of its kind,
+ * and a code's or refresh token's use mark, `:used`, counts with it).
  */
 import type { Redis } from 'ioredis';
 
@@ -26,8 +27,8 @@ export function kindOf(key: string, prefix: string): string {
   const match = /^\{([^:}]+)[^}]*\}:?(.*)$/.exec(rest);
   if (!match) return rest.split(':')[0] ?? rest;
   const [, head, fullName] = match;
-  // A record saved whole (`…:Session:json`) is the same kind as its hash layout was.
-  const name = fullName?.replace(/:json$/, '');
+  // A record as JSON text (`…:Session:json`) is the same kind as its hash layout was; a use mark (`…:RefreshToken:used`) counts with its record.
+  const name = fullName?.replace(/:(json|used)$/, '');
   if (!name || name === head) return head!;
   return `${head}:${name.split(':')[0]}`;
 }
