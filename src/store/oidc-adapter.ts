@@ -1,7 +1,8 @@
 /**
  * oidc-provider Adapter for every model, over the Store only (so Redis and memory share it):
- * records with a TTL (JSON text, and a use mark beside those consumed: adapter-record.ts), plus the indexes oidc-provider needs (grant -> token keys, session uid
- * -> id, user code -> id), each upsert written in one batch. A refresh token's rotation counts
+ * records with a TTL (JSON text, and a use mark beside those consumed: adapter-record.ts),
+ * plus the indexes oidc-provider needs (grant -> token keys, session uid -> id, user code ->
+ * id), each upsert written in one batch. A refresh token's rotation counts
  * once its access token is saved (refresh-rotation.ts).
  *
  * An Interaction is read once per HTTP request (store/request-scope.ts): the gateway reads it to
@@ -28,7 +29,10 @@ import { consumeFields, ROTATION_MARK, rotationToFinish, ROTATED_MODEL, settledR
 
 export type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 
-/** The keys a grant index member may stand for: itself, and, for a key of the hash layout (`…}:<Model>`), its JSON text and use mark since moved there. */
+/**
+ * The keys a grant index member stands for: the record and its use mark; for a key of the hash
+ * layout (`…}:<Model>`), also the JSON text and use mark it may have been moved to.
+ */
 function memberKeys(member: string): string[] {
   if (member.endsWith(':json')) return [member, `${member.slice(0, -':json'.length)}:used`];
   return [member, `${member}:json`, `${member}:used`];
