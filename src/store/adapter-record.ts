@@ -37,7 +37,7 @@ export function encodeRecord(payload: AdapterPayload): Record<string, string> {
 }
 
 /** How long a use mark outlives the record it marks: more than the clocks of two instances may differ. */
-export const USED_MARK_MARGIN_SECONDS = 300;
+export const USED_MARK_MARGIN_SECONDS = 60;
 
 /** What consume() wrote: when (epoch seconds), and when a rotation began (epoch ms) while it runs. */
 export interface RecordUse {

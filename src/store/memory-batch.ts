@@ -34,12 +34,6 @@ export function createMemoryBatch(keyspace: MemoryKeyspace): StoreBatch {
       push('HSET', key, () => keyspace.replaceHash(key, copy, ttl));
       return batch;
     },
-    hset(key, fields, ttlSeconds) {
-      const ttl = toTtlSeconds(ttlSeconds);
-      const copy = { ...fields };
-      if (Object.keys(copy).length > 0) push('HSET', key, () => keyspace.mergeHash(key, copy, ttl));
-      return batch;
-    },
     sadd(key, members, ttlSeconds, expiry = 'extend') {
       const ttl = toTtlSeconds(ttlSeconds);
       const mode = checkedSetExpiry(expiry);

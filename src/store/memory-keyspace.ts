@@ -80,29 +80,12 @@ export class MemoryKeyspace {
     if (value.size > 0) this.#entries.set(key, { type: 'hash', value, expiresAt: this.#expiresAt(ttl) });
   }
 
-  /** HSET then EXPIRE (or PERSIST without a TTL): these fields set, the others kept. */
-  mergeHash(key: string, fields: Record<string, string>, ttl: number | undefined): void {
-    const entry = this.#typed(key, 'hash');
-    const value = entry?.value ?? new Map<string, string>();
-    for (const [field, v] of Object.entries(fields)) value.set(field, v);
-    this.#entries.set(key, { type: 'hash', value, expiresAt: this.#expiresAt(ttl) });
-  }
-
   /** Sets fields only when the hash exists; true when it did. */
   updateHash(key: string, fields: Record<string, string>): boolean {
     const entry = this.#typed(key, 'hash');
     if (!entry) return false;
     for (const [field, value] of Object.entries(fields)) entry.value.set(field, value);
     return true;
-  }
-
-  /** HDEL: the fields removed, the key with them when none is left. */
-  deleteHashFields(key: string, fields: string[]): number {
-    const entry = this.#typed(key, 'hash');
-    if (!entry) return 0;
-    const removed = fields.filter((field) => entry.value.delete(field)).length;
-    if (entry.value.size === 0) this.#entries.delete(key);
-    return removed;
   }
 
   /** HINCRBY: the field is read as an integer (absent = 0); a non-integer value is refused like Redis does. */

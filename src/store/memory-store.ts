@@ -50,9 +50,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     async hsetIfExists(key, fields) {
       return keyspace.updateHash(key, fields);
     },
-    async hdel(key, fields) {
-      return keyspace.deleteHashFields(key, fields);
-    },
     async smembers(key) {
       return keyspace.getSet(key);
     },

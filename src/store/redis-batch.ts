@@ -92,15 +92,6 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
       if (ttl !== undefined) push('EXPIRE', key, ttl);
       return batch;
     },
-    hset(key, fields, ttlSeconds) {
-      const ttl = toTtlSeconds(ttlSeconds);
-      const flat = Object.entries(fields).flat();
-      if (flat.length === 0) return batch;
-      push('HSET', key, ...flat);
-      if (ttl !== undefined) push('EXPIRE', key, ttl);
-      else push('PERSIST', key);
-      return batch;
-    },
     sadd(key, members, ttlSeconds, expiry = 'extend') {
       const ttl = toTtlSeconds(ttlSeconds);
       const mode = checkedSetExpiry(expiry);

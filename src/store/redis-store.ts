@@ -77,7 +77,6 @@ export function createRedisStore(redis: Redis | Cluster): Store {
       const hash = await redis.hgetall(key);
       return Object.keys(hash).length > 0 ? hash : null;
     },
-    hdel: (key, fields) => redis.hdel(key, ...fields),
     async hsetIfExists(key, fields) {
       return (await scripts.hcHsetIfExists(key, ...Object.entries(fields).flat())) === 1;
     },

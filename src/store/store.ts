@@ -26,8 +26,6 @@ export interface Store {
   mget(keys: string[]): Promise<(string | null)[]>;
   /** Some fields of a hash, in the order asked (null for an absent field or hash). */
   hmget(key: string, fields: string[]): Promise<(string | null)[]>;
-  /** Removes fields of a hash (HDEL: nothing is created; a hash left without fields is gone); how many were there. */
-  hdel(key: string, fields: string[]): Promise<number>;
   /** Sets fields of a hash only when the hash exists; true when it existed. */
   hsetIfExists(key: string, fields: Record<string, string>): Promise<boolean>;
   /** Members of a set (empty when absent). */
@@ -83,12 +81,6 @@ export interface StoreBatch {
   set(key: string, value: string, ttlSeconds?: number): StoreBatch;
   /** Replaces the whole hash with these fields. */
   hsetAll(key: string, fields: Record<string, string>, ttlSeconds?: number): StoreBatch;
-  /**
-   * Sets these fields of a hash (creating it), keeping its other fields; the key then lives
-   * `ttlSeconds` (none = no expiry). One command fewer than hsetAll (no DEL) where the caller
-   * knows which other fields may be there and that keeping them is right.
-   */
-  hset(key: string, fields: Record<string, string>, ttlSeconds?: number): StoreBatch;
   /**
    * Adds members to a set; with a TTL, the set's expiry then follows `expiry` (SetExpiry):
    * by default it is extended to at least that long, never shortened.

@@ -152,18 +152,6 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       assert.equal(await store.hgetall(k), null);
     });
 
-    test('hset sets fields and keeps the others; the TTL is set, or removed without one', async () => {
-      const k = key('h');
-      await store.batch().hset(k, { payload: '{"a":1}' }, 100).exec();
-      assert.equal(await store.hsetIfExists(k, { consumed: '42' }), true);
-      await store.batch().hset(k, { payload: '{"a":2}' }, 200).exec();
-      assert.deepEqual(await store.hgetall(k), { payload: '{"a":2}', consumed: '42' });
-      const ttl = await store.ttl(k);
-      assert.ok(ttl > 100 && ttl <= 200, `TTL from the second hset, got ${ttl}`);
-      await store.batch().hset(k, { payload: '{}' }).exec();
-      assert.equal(await store.ttl(k), -1);
-    });
-
     test('mget reads several string keys of one slot in order, null for absent ones', async () => {
       const tag = `{m${(counter += 1)}}`;
       const [a, b, c] = ['a', 'b', 'c'].map((n) => `${prefix}${tag}:${n}`);
@@ -187,20 +175,6 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       assert.deepEqual(await store.hgetall(k), { payload: '{}', consumed: '42' });
       const ttl = await store.ttl(k);
       assert.ok(ttl >= 99 && ttl <= 100, `expected ttl near 100, got ${ttl}`);
-    });
-
-    test('hdel removes fields, keeps the others and the TTL, never creates a key, and removes an emptied hash', async () => {
-      const k = key('h');
-      assert.equal(await store.hdel(k, ['rotating']), 0);
-      assert.equal(await store.ttl(k), -2, 'nothing created');
-      await store.batch().hsetAll(k, { payload: '{}', consumed: '1', rotating: '5' }, 100).exec();
-      assert.equal(await store.hdel(k, ['rotating', 'absent']), 1);
-      assert.deepEqual(await store.hgetall(k), { payload: '{}', consumed: '1' });
-      const ttl = await store.ttl(k);
-      assert.ok(ttl >= 99 && ttl <= 100, `expected ttl near 100, got ${ttl}`);
-      assert.equal(await store.hdel(k, ['payload', 'consumed']), 2);
-      assert.equal(await store.hgetall(k), null);
-      assert.equal(await store.ttl(k), -2);
     });
 
     test('smembers lists members; srem of the last member removes the set', async () => {
@@ -368,7 +342,7 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
           Promise.all([
             store
               .batch()
-              .hset(k, { n: String(i) }, 60)
+              .hsetAll(k, { n: String(i) }, 60)
               .sadd(`${k}:s`, ['x'], 60)
               .exec(),
             store.get(`${k}:none`),

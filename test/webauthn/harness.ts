@@ -78,11 +78,6 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
         batch.hsetAll(key, fields, ttl);
         return wrapped;
       },
-      hset(key, fields, ttl) {
-        note(key, 'hash');
-        batch.hset(key, fields, ttl);
-        return wrapped;
-      },
       sadd(key, members, ttl, expiry) {
         note(key, 'set');
         batch.sadd(key, members, ttl, expiry);
@@ -129,7 +124,6 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
     take: (key) => inner.take(key),
     del: (...keys) => inner.del(...keys),
     hgetall: (key) => inner.hgetall(key),
-    hdel: (key, fields) => inner.hdel(key, fields),
     async hsetIfExists(key, fields) {
       note(key, 'hash');
       return inner.hsetIfExists(key, fields);
