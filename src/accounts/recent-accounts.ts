@@ -8,8 +8,9 @@
  * RECENT_ACCOUNT_MS), and at most `maxEntries` accounts are kept (the least recently stored go
  * first). What it may miss: an account rewritten by another instance (a PSC sign-in there
  * replaces the profile) is seen here at most `maxAgeMs` late — as if that sign-in had happened
- * that much later. This process's own writes are stored here as they are made. An absent
- * account is never kept: one created by another instance is seen at once.
+ * that much later. This process's own writes are stored here as they are made, and a read
+ * that began before one of them never replaces it. An absent account is never kept: one created
+ * by another instance is seen at once.
  */
 
 /** How long a read account is used again without asking Redis. */
@@ -26,8 +27,12 @@ export interface RecentAccountsOptions {
 export interface RecentAccounts {
   /** The stored text of the account, when read or written here within the bound. */
   get(idNat: string): string | undefined;
-  /** What the store holds for this account now (just read or just written). */
-  remember(idNat: string, raw: string): void;
+  /** When a read of this account began: what it gives is kept only if nothing was written here since. */
+  readStarts(idNat: string): number;
+  /** What a read that began at `startedAt` gave. */
+  rememberRead(idNat: string, raw: string, startedAt: number): void;
+  /** What this process just wrote. */
+  rememberWrite(idNat: string, raw: string): void;
   forget(idNat: string): void;
 }
 
@@ -36,6 +41,16 @@ export function createRecentAccounts(options: RecentAccountsOptions = {}): Recen
   const maxEntries = options.maxEntries ?? RECENT_ACCOUNTS_MAX;
   const clock = options.clock ?? Date.now;
   const entries = new Map<string, { raw: string; at: number }>();
+  /** Writes made here, by account, counted: a read that began before the last one is stale. */
+  const writes = new Map<string, number>();
+  let writeCount = 0;
+  const store = (idNat: string, raw: string) => {
+    if (maxAgeMs <= 0) return;
+    // Re-inserted last: the Map's order is the order of storing, the oldest first out.
+    entries.delete(idNat);
+    entries.set(idNat, { raw, at: clock() });
+    if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+  };
   return {
     get(idNat) {
       const entry = entries.get(idNat);
@@ -44,14 +59,18 @@ export function createRecentAccounts(options: RecentAccountsOptions = {}): Recen
       entries.delete(idNat);
       return undefined;
     },
-    remember(idNat, raw) {
-      if (maxAgeMs <= 0) return;
-      // Re-inserted last: the Map's order is the order of storing, the oldest first out.
-      entries.delete(idNat);
-      entries.set(idNat, { raw, at: clock() });
-      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+    readStarts: () => writeCount,
+    rememberRead(idNat, raw, startedAt) {
+      if ((writes.get(idNat) ?? -1) >= startedAt) return;
+      store(idNat, raw);
+    },
+    rememberWrite(idNat, raw) {
+      writes.set(idNat, writeCount++);
+      if (writes.size > maxEntries) writes.delete(writes.keys().next().value!);
+      store(idNat, raw);
     },
     forget(idNat) {
+      writes.set(idNat, writeCount++);
       entries.delete(idNat);
     },
   };

@@ -89,6 +89,29 @@ describe('practitioner accounts', () => {
       assert.equal((await accounts.find(ID))?.pscVerifiedAt, 5_000, 'at the bound: read again');
     });
 
+    it("a read that began before this process's write never replaces what it wrote", async () => {
+      const inner = createMemoryStore();
+      const keyNames = createKeyNames('t:');
+      let release: (() => void) | undefined;
+      // A GET that answers the value it read only when released: a slow read, overtaken by a write.
+      const slow: Store = {
+        ...inner,
+        get: async (key) => {
+          const value = await inner.get(key);
+          if (release === undefined) await new Promise<void>((resolve) => (release = resolve));
+          return value;
+        },
+      };
+      const accounts = createAccountRepository(slow, keyNames, { maxAgeMs: 60_000 });
+      await createAccountRepository(inner, keyNames).upsertFromPsc(login(ID, 'Roux'), 1_000);
+      const reading = asOneRequest(() => accounts.find(ID));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await asOneRequest(() => accounts.upsertFromPsc(login(ID, 'Roux'), 9_000));
+      release!();
+      assert.equal((await reading)?.pscVerifiedAt, 1_000, 'the slow read gives what it read');
+      assert.equal((await asOneRequest(() => accounts.find(ID)))?.pscVerifiedAt, 9_000, 'the write is what this process keeps');
+    });
+
     it('never keeps an absent account: one created by another instance is found at once', async () => {
       const store = createMemoryStore();
       const accounts = createAccountRepository(store, createKeyNames('t:'), { maxAgeMs: 60_000 });

@@ -43,8 +43,9 @@ export function createAccountRepository(store: Store, keyNames: KeyNames, recent
     const raw = await readOncePerRequest(key, async () => {
       const known = recent.get(idNat);
       if (known !== undefined) return known;
+      const startedAt = recent.readStarts(idNat);
       const stored = await store.get(key);
-      if (stored !== null) recent.remember(idNat, stored);
+      if (stored !== null) recent.rememberRead(idNat, stored, startedAt);
       return stored;
     });
     return raw ? (JSON.parse(raw) as PractitionerAccount) : undefined;
@@ -74,7 +75,7 @@ export function createAccountRepository(store: Store, keyNames: KeyNames, recent
     }
     // What the request, and this process, read next is what it wrote.
     rememberForRequest(key, JSON.stringify(account));
-    recent.remember(idNat, JSON.stringify(account));
+    recent.rememberWrite(idNat, JSON.stringify(account));
     return { account, created: !existing };
   }
 
