@@ -12,6 +12,7 @@
  * that began before one of them never replaces it. An absent account is never kept: one created
  * by another instance is seen at once.
  */
+import { setBounded } from '../store/bounded-map.ts';
 
 /** How long a read account is used again without asking Redis. */
 export const RECENT_ACCOUNT_MS = 2_000;
@@ -45,11 +46,7 @@ export function createRecentAccounts(options: RecentAccountsOptions = {}): Recen
   const writes = new Map<string, number>();
   let writeCount = 0;
   const store = (idNat: string, raw: string) => {
-    if (maxAgeMs <= 0) return;
-    // Re-inserted last: the Map's order is the order of storing, the oldest first out.
-    entries.delete(idNat);
-    entries.set(idNat, { raw, at: clock() });
-    if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+    if (maxAgeMs > 0) setBounded(entries, idNat, { raw, at: clock() }, maxEntries);
   };
   return {
     get(idNat) {
@@ -65,12 +62,11 @@ export function createRecentAccounts(options: RecentAccountsOptions = {}): Recen
       store(idNat, raw);
     },
     rememberWrite(idNat, raw) {
-      writes.set(idNat, writeCount++);
-      if (writes.size > maxEntries) writes.delete(writes.keys().next().value!);
+      setBounded(writes, idNat, writeCount++, maxEntries);
       store(idNat, raw);
     },
     forget(idNat) {
-      writes.set(idNat, writeCount++);
+      setBounded(writes, idNat, writeCount++, maxEntries);
       entries.delete(idNat);
     },
   };

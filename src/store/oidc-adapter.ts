@@ -22,6 +22,7 @@ import {
   type RecordUse,
 } from './adapter-record.ts';
 import type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
+import { setBounded } from './bounded-map.ts';
 import type { KeyNames } from './key-names.ts';
 import type { Store } from './store.ts';
 import { forgetForRequest, readOncePerRequest } from './request-scope.ts';
@@ -108,10 +109,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
    */
   const expiries = new Map<string, number>();
   const knowExpiry = (id: string, at: number | undefined) => {
-    if (whole || at === undefined || !Number.isFinite(at)) return;
-    expiries.delete(id);
-    expiries.set(id, at);
-    if (expiries.size > KNOWN_EXPIRIES_MAX) expiries.delete(expiries.keys().next().value!);
+    if (!whole && at !== undefined && Number.isFinite(at)) setBounded(expiries, id, at, KNOWN_EXPIRIES_MAX);
   };
   const grantable = GRANTABLE_MODELS.has(model);
   /** Whether records of this model are listed in an index that destroy() must clean (see upsert). */

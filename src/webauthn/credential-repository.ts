@@ -28,6 +28,7 @@ import { z } from 'zod';
 import type { KeyNames } from '../store/key-names.ts';
 import type { Store } from '../store/store.ts';
 import { forgetForRequest, readOncePerRequest, rememberForRequest, updateForRequest } from '../store/request-scope.ts';
+import { setBounded } from '../store/bounded-map.ts';
 import { normalizeCredentialName } from './credential-name.ts';
 import { assertCredentialId, assertIdNat, isCredentialId, isIdNat, isUserHandle } from './ids.ts';
 import type { StoredCredential } from './types.ts';
@@ -156,10 +157,6 @@ export const KNOWN_HANDLES_MAX = 10_000;
 export function createCredentialRepository(store: Store, keyNames: KeyNames): CredentialRepository {
   /** idNat -> user handle, as read or made: never changes once set (see the header). */
   const knownHandles = new Map<string, string>();
-  const knowHandle = (idNat: string, handle: string) => {
-    knownHandles.set(idNat, handle);
-    if (knownHandles.size > KNOWN_HANDLES_MAX) knownHandles.delete(knownHandles.keys().next().value!);
-  };
   const credentialKey = (id: string) => keyNames.credential(id);
   const tombstoneKey = (id: string) => keyNames.credentialPart(id, 'revoked');
   const accountSet = (idNat: string) => keyNames.accountPart(idNat, 'credentials');
@@ -385,7 +382,7 @@ export function createCredentialRepository(store: Store, keyNames: KeyNames): Cr
     const known = knownHandles.get(idNat);
     if (known !== undefined) return known;
     const handle = await store.get(handleKey(idNat));
-    if (handle !== null) knowHandle(idNat, handle);
+    if (handle !== null) setBounded(knownHandles, idNat, handle, KNOWN_HANDLES_MAX);
     return handle;
   }
 
