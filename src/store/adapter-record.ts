@@ -31,11 +31,6 @@ export class StoredRecordError extends Error {
  */
 export const WHOLE_MODELS: ReadonlySet<string> = new Set(['Session', 'Interaction', 'Grant', 'AccessToken', 'ClientCredentials']);
 
-/** A legacy record's hash (tests write the old layout with it). */
-export function encodeRecord(payload: AdapterPayload): Record<string, string> {
-  return { payload: JSON.stringify(payload) };
-}
-
 /** How long a use mark outlives the record it marks: more than the clocks of two instances may differ. */
 export const USED_MARK_MARGIN_SECONDS = 60;
 
@@ -73,19 +68,13 @@ export function decodeWholeRecord(key: string, text: string): AdapterPayload {
   return parsePayload(key, text, 'the record');
 }
 
-/** The payload of a stored hash, with `consumed` when it was consumed. */
-export function decodeRecord(key: string, hash: Record<string, string>): AdapterPayload {
+/** The payload of a hash of the earlier layout; its `consumed` and `rotating` are read as a use mark (decodeUse). */
+export function decodeLegacyPayload(key: string, hash: Record<string, string>): AdapterPayload {
   const json = hash.payload;
   if (json === undefined) {
     throw new StoredRecordError(key, `expected a "payload" field, got fields [${Object.keys(hash).join(', ')}]`);
   }
-  const record = parsePayload(key, json, 'the "payload" field');
-  if (hash.consumed !== undefined) {
-    const consumed = Number(hash.consumed);
-    if (!Number.isFinite(consumed)) throw new StoredRecordError(key, `expected "consumed" to be epoch seconds, got "${hash.consumed}"`);
-    record.consumed = consumed;
-  }
-  return record;
+  return parsePayload(key, json, 'the "payload" field');
 }
 
 function parsePayload(key: string, json: string, where: string): AdapterPayload {

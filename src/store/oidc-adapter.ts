@@ -10,7 +10,7 @@
  * request (save, destroy) drop that copy. Other models are read from the store every time.
  */
 import {
-  decodeRecord,
+  decodeLegacyPayload,
   decodeUse,
   decodeWholeRecord,
   encodeUse,
@@ -268,8 +268,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
     const [key, legacy] = [recordKey(id), legacyKey(id)];
     const hash = await store.hgetall(legacy);
     if (!hash) return undefined;
-    // The payload alone: a consumable's use goes to its mark.
-    const payload = decodeRecord(legacy, hash.payload === undefined ? hash : { payload: hash.payload });
+    const payload = decodeLegacyPayload(legacy, hash);
     const use = !whole && hash.consumed !== undefined ? decodeUse(legacy, [hash.consumed, hash[ROTATION_MARK]].filter(Boolean).join(' ')) : undefined;
     const ttl = await store.ttl(legacy);
     if (ttl === -2) return undefined; // expired or deleted meanwhile
@@ -299,7 +298,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
       if (text !== null) return decodeWholeRecord(recordKey(id), text);
       if (clock() >= legacyRecordsUntil) return undefined;
       const hash = await store.hgetall(legacyKey(id));
-      return hash ? decodeRecord(legacyKey(id), hash) : undefined;
+      return hash ? decodeLegacyPayload(legacyKey(id), hash) : undefined;
     } catch {
       return undefined;
     }
