@@ -16,6 +16,7 @@ import type { AdapterFactory } from '../store/index.ts';
 import { sessionSeconds } from './token-lifetimes.ts';
 import type { Views } from '../http/views.ts';
 import { serviceScopes, type ClientMetadata } from './clients.ts';
+import { cookieSigner } from './cookie-signer.ts';
 import { CLAIMS, SCOPES } from './claims-config.ts';
 import { oidcPages } from './pages.ts';
 import { loadExistingGrant } from './first-party-grant.ts';
@@ -61,7 +62,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     clients: deps.clients,
     jwks: deps.jwks as Configuration['jwks'],
     cookies: {
-      keys: deps.cookieKeys,
+      keys: cookieSigner(deps.cookieKeys),
       names: { session: 'hc_session', interaction: 'hc_interaction', resume: 'hc_interaction_resume' },
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
