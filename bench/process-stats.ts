@@ -19,15 +19,33 @@ export function cpuSeconds(pid: number): number | undefined {
   }
 }
 
-/** Resident set size in bytes; undefined once the process is gone. */
-export function rssBytes(pid: number): number | undefined {
+/**
+ * What a resident set is made of (/proc/<pid>/status): pages mapped from files (the node
+ * executable's code and data, ICU's included, and shared libraries: the same for every process
+ * of one binary, and given back by the kernel under pressure) and anonymous pages (the V8 heap,
+ * the allocator's arenas, buffers).
+ */
+export interface RssParts {
+  fileBytes: number;
+  anonBytes: number;
+}
+
+/** Resident set size in bytes, with its parts; undefined once the process is gone. */
+export function rssOf(pid: number): ({ bytes: number } & RssParts) | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
-    return kb ? Number(kb) * 1024 : undefined;
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    const bytes = kb('VmRSS');
+    if (!Number.isFinite(bytes)) return undefined;
+    return { bytes, fileBytes: kb('RssFile'), anonBytes: kb('RssAnon') };
   } catch {
     return undefined;
   }
+}
+
+/** Resident set size in bytes; undefined once the process is gone. */
+export function rssBytes(pid: number): number | undefined {
+  return rssOf(pid)?.bytes;
 }
 
 /** CPU seconds the whole machine spent busy (every process, ours and others'), from /proc/stat. */
@@ -71,23 +89,31 @@ export function cpuWindow(parts: Record<string, number[]>): CpuWindow {
 export interface RssWindow {
   /** The largest resident memory one of the processes had while sampled (read once more now), in bytes. */
   stop(): number;
+  /** What that peak was made of (undefined when no process could be read). */
+  peakParts(): RssParts | undefined;
 }
 
 /**
  * Samples the resident memory of the processes every `everyMs` until stopped: the peak of the
- * largest one (each gateway instance is its own process, with its own heap).
+ * largest one (each gateway instance is its own process, with its own heap), and its parts.
  */
 export function rssPeakWindow(pids: number[], everyMs = 500): RssWindow {
-  const largest = () => Math.max(0, ...pids.map((pid) => rssBytes(pid) ?? 0));
-  let peak = largest();
-  const timer = setInterval(() => {
-    peak = Math.max(peak, largest());
-  }, everyMs);
+  let peak: ({ bytes: number } & RssParts) | undefined;
+  const sample = () => {
+    for (const pid of pids) {
+      const now = rssOf(pid);
+      if (now && now.bytes > (peak?.bytes ?? -1)) peak = now;
+    }
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
   timer.unref();
   return {
     stop() {
       clearInterval(timer);
-      return Math.max(peak, largest());
+      sample();
+      return peak?.bytes ?? 0;
     },
+    peakParts: () => peak && { fileBytes: peak.fileBytes, anonBytes: peak.anonBytes },
   };
 }

@@ -7,6 +7,7 @@ import { cpus, totalmem } from 'node:os';
 import { Redis } from 'ioredis';
 import type { BenchOptions } from './options.ts';
 import type { SessionFigures } from './sessions.ts';
+import type { RssParts } from './process-stats.ts';
 
 export interface ScenarioFigures {
   stack: 'gateway' | 'baseline';
@@ -39,6 +40,8 @@ export interface BenchResults {
   gatewayNodeOptions: string[];
   /** Peak resident memory of the largest gateway process over the whole run (every scenario and the session fill), bytes. */
   gatewayRssPeakBytes: number;
+  /** What that peak was made of: pages mapped from files (node's code and data) and anonymous ones (V8 heap, allocator). */
+  gatewayRssPeakParts?: RssParts | undefined;
   scenarios: Record<string, ScenarioFigures>;
   /** Absent in a scaling step (no session fill). */
   sessions?: SessionFigures | undefined;
@@ -140,7 +143,7 @@ export function renderReport(results: BenchResults): string {
   const n = results.options.instances;
   lines.push(
     `${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, Redis ${m.redis}; gateway and baseline: ${n} process${n > 1 ? 'es' : ''} each on one port; load generator on the same machine.`,
-    `Gateway: \`node ${[...results.gatewayNodeOptions, 'src/main.ts'].join(' ')}\`${results.options.gatewayNodeOptions ? ' (--gateway-node-options)' : ' (as npm start)'}; its RSS peaked at ${mib(results.gatewayRssPeakBytes)} MiB over the run.${results.options.sessionsFirst ? ' Sessions filled first (--sessions-first): the scenarios ran with them held.' : ''}`,
+    `Gateway: \`node ${[...results.gatewayNodeOptions, 'src/main.ts'].join(' ')}\`${results.options.gatewayNodeOptions ? ' (--gateway-node-options)' : ' (as npm start)'}; its RSS peaked at ${mib(results.gatewayRssPeakBytes)} MiB over the run${rssPartsText(results.gatewayRssPeakParts)}.${results.options.sessionsFirst ? ' Sessions filled first (--sessions-first): the scenarios ran with them held.' : ''}`,
     '',
   );
   lines.push(
@@ -223,3 +226,9 @@ export async function machineDescription(redisUrl: string): Promise<Record<strin
 
 const mib = (bytes: number) => Math.round(bytes / 1048576);
 const fmt = (n: number) => n.toLocaleString('en', { maximumFractionDigits: 1 });
+
+/** ` (F MiB mapped from files: …; A MiB anonymous: …)`, or nothing when the parts are unknown. */
+export function rssPartsText(parts: RssParts | undefined): string {
+  if (!parts || !Number.isFinite(parts.fileBytes) || !Number.isFinite(parts.anonBytes)) return '';
+  return ` (${mib(parts.fileBytes)} MiB mapped from files: node's code and data, libraries; ${mib(parts.anonBytes)} MiB anonymous: V8 heap, allocator, buffers)`;
+}

@@ -129,7 +129,7 @@ async function measure(stack: Stack, opts: BenchOptions): Promise<BenchResults> 
   const rss = rssPeakWindow(stack.gateway.pids);
   try {
     const results = await measureWith(nodes, stack, opts);
-    const measured = { ...results, gatewayRssPeakBytes: rss.stop() };
+    const measured = { ...results, gatewayRssPeakBytes: rss.stop(), gatewayRssPeakParts: rss.peakParts() };
     return { ...measured, targets: checkTargets(measured) };
   } finally {
     rss.stop();
@@ -137,7 +137,11 @@ async function measure(stack: Stack, opts: BenchOptions): Promise<BenchResults> 
   }
 }
 
-async function measureWith(redis: Redis[], stack: Stack, opts: BenchOptions): Promise<Omit<BenchResults, 'targets' | 'gatewayRssPeakBytes'>> {
+async function measureWith(
+  redis: Redis[],
+  stack: Stack,
+  opts: BenchOptions,
+): Promise<Omit<BenchResults, 'targets' | 'gatewayRssPeakBytes' | 'gatewayRssPeakParts'>> {
   const scenarios: Record<string, ScenarioFigures> = {};
   const gatewayRp = { issuer: stack.gateway.url, clientId: BENCH_CLIENT_ID, secret: stack.secret };
   const pids = { redis: stack.redis.pids, 'load generator': [process.pid] };
