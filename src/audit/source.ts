@@ -3,7 +3,7 @@
  * per the `audit.ip` policy (full, truncated to /24 or /48, or a keyed hash) and a short
  * user-agent summary ("Chrome 142 / Windows"), never the raw header.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { AuditSource } from './types.ts';
 
@@ -43,11 +43,14 @@ export function reduceIp(ip: string | undefined, policy: IpPolicy, hashKey?: str
 }
 
 /** The last MAC key given and the address-hashing key derived from it (one per process in practice). */
-let derived: { from: string; key: Buffer } | undefined;
+let derived: { from: string; key: KeyObject } | undefined;
 
-/** HMAC-SHA256(MAC key, "hospiconnect audit ip v1"): derived once per MAC key, not per event. */
-function ipHashKey(macKey: string): Buffer {
-  if (derived?.from !== macKey) derived = { from: macKey, key: createHmac('sha256', macKey).update('hospiconnect audit ip v1').digest() };
+/**
+ * HMAC-SHA256(MAC key, "hospiconnect audit ip v1"): derived once per MAC key, not per event, and
+ * kept as a KeyObject (an HMAC under a Buffer key costs Node 24 about 17 µs of key checks, 2 µs under a KeyObject).
+ */
+function ipHashKey(macKey: string): KeyObject {
+  if (derived?.from !== macKey) derived = { from: macKey, key: createSecretKey(createHmac('sha256', macKey).update('hospiconnect audit ip v1').digest()) };
   return derived.key;
 }
 

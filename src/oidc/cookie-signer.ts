@@ -8,7 +8,7 @@
  * cookies read per request, that was about 6 % of a sign-in's CPU (bench/README.md, sixth round).
  * A digest is compared in constant time for its length, which is public (27 characters).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /** What Koa's cookies ask of their keys (keygrip's interface). */
 export interface CookieSigner {
@@ -20,8 +20,9 @@ export interface CookieSigner {
 
 export function cookieSigner(keys: readonly string[]): CookieSigner {
   if (keys.length === 0) throw new TypeError('cookieSigner: expected at least one cookie key, got none');
-  const secrets = keys.map((key) => Buffer.from(key, 'utf8'));
-  const signWith = (secret: Buffer, data: string) => createHmac('sha1', secret).update(data).digest('base64url');
+  // KeyObjects made once: Node 24 takes about 17 µs to check a Buffer key at each HMAC, 2 µs for a KeyObject.
+  const secrets = keys.map((key) => createSecretKey(Buffer.from(key, 'utf8')));
+  const signWith = (secret: KeyObject, data: string) => createHmac('sha1', secret).update(data).digest('base64url');
   const index = (data: string, digest: string) => {
     if (typeof digest !== 'string' || digest === '') return -1;
     const given = Buffer.from(digest, 'utf8');
