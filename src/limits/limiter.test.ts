@@ -1,6 +1,7 @@
 import { afterAll, describe, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../../test/support/redis.ts';
+import { createRedisServer } from '../../test/support/redis-server.ts';
 import assert from 'node:assert/strict';
 import { createLimiter, REFUSED_HERE_MAX } from './limiter.ts';
 
@@ -48,17 +49,15 @@ describe('limiter: concurrent consumes of one key', () => {
 });
 
 /**
- * A MONITOR connection on the test Redis. A command another test file sends while it starts
- * may reach it before ioredis counts it as monitoring ("Command queue state error", emitted as
- * an error): that line is not one of this test's, which come after; any other error is kept.
+ * A MONITOR connection on the redis-server at `url`, one of the test's own: on the shared one, a
+ * command of another test file can overtake MONITOR's reply and break ioredis's monitor
+ * connection ("Command queue state error"). Every error is kept.
  */
-async function monitorRedis(): Promise<{ monitor: Redis; errors: Error[]; stop(): void }> {
-  const base = new Redis(TEST_REDIS_URL);
+async function monitorRedis(url: string): Promise<{ monitor: Redis; errors: Error[]; stop(): void }> {
+  const base = new Redis(url);
   const monitor = await base.monitor();
   const errors: Error[] = [];
-  monitor.on('error', (error: Error) => {
-    if (!error.message.startsWith('Command queue state error')) errors.push(error);
-  });
+  monitor.on('error', (error: Error) => errors.push(error));
   return {
     monitor,
     errors,
@@ -111,7 +110,9 @@ describe('limiter: counted in Redis (COUNT_SCRIPT)', () => {
   });
 
   it('peeks with one GET while the budget holds; a spent budget adds one PTTL for its Retry-After', async () => {
-    const { monitor, errors, stop } = await monitorRedis();
+    const server = await createRedisServer();
+    const redis = new Redis(server.url);
+    const { monitor, errors, stop } = await monitorRedis(server.url);
     const seen: string[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (args.some((a) => a.includes(`${prefix}rl:peek:`))) seen.push(args[0]!.toLowerCase());
@@ -135,7 +136,9 @@ describe('limiter: counted in Redis (COUNT_SCRIPT)', () => {
       assert.ok(!refused.allowed && !refused.firstRefusal && refused.retryAfterSeconds >= 59 && refused.retryAfterSeconds <= 60, JSON.stringify(refused));
     });
     stop();
-    assert.deepEqual(errors, [], 'the MONITOR connection reported no other error');
+    redis.disconnect();
+    await server.dispose();
+    assert.deepEqual(errors, [], 'the MONITOR connection reported no error');
     assert.deepEqual(commands, ['get', 'pttl'], 'no MULTI/EXEC');
   });
 
@@ -147,7 +150,9 @@ describe('limiter: counted in Redis (COUNT_SCRIPT)', () => {
   });
 
   it('costs one INCRBY per allowed count (no SET NX, no PTTL), inside one script call', async () => {
-    const { monitor, errors, stop } = await monitorRedis();
+    const server = await createRedisServer();
+    const redis = new Redis(server.url);
+    const { monitor, errors, stop } = await monitorRedis(server.url);
     const seen: string[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (args.some((a) => a.includes(`${prefix}rl:cost:`))) seen.push(args[0]!.toLowerCase());
@@ -157,7 +162,9 @@ describe('limiter: counted in Redis (COUNT_SCRIPT)', () => {
     await limiter.consume('first');
     await new Promise((resolve) => setTimeout(resolve, 100));
     stop();
-    assert.deepEqual(errors, [], 'the MONITOR connection reported no other error');
+    redis.disconnect();
+    await server.dispose();
+    assert.deepEqual(errors, [], 'the MONITOR connection reported no error');
     // The first call may go as EVAL (the script not yet loaded on this connection), the next as EVALSHA.
     assert.deepEqual(
       seen.map((command) => (command.startsWith('eval') ? 'script' : command)),

@@ -1,7 +1,8 @@
 /**
  * What one audit commit costs Redis, command by command (issue 24: every fixed command of a
- * commit is paid by each sign-in and each token request). MONITOR on the shared Redis, kept to
- * this file's prefix: each call of the append script on it (its EVALSHA or EVAL) and the
+ * commit is paid by each sign-in and each token request). MONITOR on a redis-server of this
+ * file's own (on the shared one, another test file's command could overtake MONITOR's reply and
+ * break ioredis's monitor connection): each call of the append script (its EVALSHA or EVAL) and the
  * commands the script ran, which MONITOR shows from "lua" in one block (a script runs alone).
  * Also the branches those savings rest on: a head without "ms" (an older version's), a key of
  * another type behind a head with it, an event no later than the last id (no clock read), a
@@ -13,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createRedisAuditLog } from '../../src/audit/index.ts';
 import { auditIndexKeys } from '../../src/audit/index-keys.ts';
-import { TEST_REDIS_URL } from '../support/redis.ts';
+import { createRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { KEY, body, redisLog, type RedisLogFixture } from './helpers.ts';
 
 interface Line {
@@ -27,17 +28,25 @@ interface CommitWatch {
   close(): void;
 }
 
+let server: RedisServer;
+beforeAll(async () => {
+  server = await createRedisServer();
+  // The script loaded once (a fresh server answers the first EVALSHA with NOSCRIPT, then EVAL): every measured call is one EVALSHA.
+  const warm = await redisLog('audit-commands-warm-up', { url: server.url });
+  await warm.log.append(body(1));
+  await warm.close();
+});
+afterAll(async () => {
+  await server?.dispose();
+});
+
 async function watchCommits(headKey: string): Promise<CommitWatch> {
-  const client = new Redis(TEST_REDIS_URL);
-  const marker = new Redis(TEST_REDIS_URL);
+  const client = new Redis(server.url);
+  const marker = new Redis(server.url);
   const monitor = await client.monitor();
-  // A command of another test file may reach MONITOR before ioredis counts the connection as
-  // monitoring ("Command queue state error", an error event): not one of this test's, which
-  // come after. Any other error fails the next take().
+  // Any error of the MONITOR connection fails the next take().
   const errors: Error[] = [];
-  monitor.on('error', (error: Error) => {
-    if (!error.message.startsWith('Command queue state error')) errors.push(error);
-  });
+  monitor.on('error', (error: Error) => errors.push(error));
   let lines: Line[] = [];
   const waiting = new Map<string, () => void>();
   monitor.on('monitor', (_time: string, args: string[], source: string) => {
@@ -84,15 +93,15 @@ describe('commands of an audit commit', () => {
   let fixture: RedisLogFixture;
   let watch: CommitWatch;
   beforeAll(async () => {
-    fixture = await redisLog('audit-commands');
+    fixture = await redisLog('audit-commands', { url: server.url });
     watch = await watchCommits(fixture.headKey);
     // The first commit starts the stream, the index and its keys (and may load the script).
     await fixture.log.append(body(1));
     await watch.take();
   });
   afterAll(async () => {
-    watch.close();
-    await fixture.close();
+    watch?.close();
+    await fixture?.close();
   });
 
   async function lastId(): Promise<string> {
@@ -189,7 +198,7 @@ describe('a key of another type behind a head with "ms"', () => {
   });
 
   it('is refused by the first XADD, before anything is written', async () => {
-    fixture = await redisLog('audit-commands-wrongtype');
+    fixture = await redisLog('audit-commands-wrongtype', { url: server.url });
     const watch = await watchCommits(fixture.headKey);
     try {
       await fixture.log.append(body(1));

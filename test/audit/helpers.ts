@@ -48,9 +48,10 @@ export interface RedisLogFixture {
   close(): Promise<void>;
 }
 
-export async function redisLog(name: string, options: { clock?: () => number } = {}): Promise<RedisLogFixture> {
+/** An audit log on the shared test Redis under a prefix of its own, or on the server at `url` (a test's own redis-server). */
+export async function redisLog(name: string, options: { clock?: () => number; url?: string } = {}): Promise<RedisLogFixture> {
   const prefix = uniquePrefix(name);
-  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+  const redis = new Redis(options.url ?? TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
   const keyNames = createKeyNames(prefix);
   const log = createRedisAuditLog(redis, keyNames, KEY, options);
   return {
@@ -64,7 +65,7 @@ export async function redisLog(name: string, options: { clock?: () => number } =
     async close() {
       await log.close();
       redis.disconnect();
-      await deletePrefix(prefix);
+      if (!options.url) await deletePrefix(prefix);
     },
   };
 }
