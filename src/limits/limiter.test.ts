@@ -49,21 +49,26 @@ describe('limiter: concurrent consumes of one key', () => {
 });
 
 /**
- * A MONITOR connection on the redis-server at `url`, one of the test's own: on the shared one, a
- * command of another test file can overtake MONITOR's reply and break ioredis's monitor
- * connection ("Command queue state error"). Every error is kept.
+ * A redis-server of the test's own, a client of it and a MONITOR connection on it: on the shared
+ * Redis, a command of another test file can overtake MONITOR's reply and break ioredis's monitor
+ * connection ("Command queue state error"). Every error is kept. stop() removes the server.
  */
-async function monitorRedis(url: string): Promise<{ monitor: Redis; errors: Error[]; stop(): void }> {
-  const base = new Redis(url);
+async function monitoredRedis(): Promise<{ redis: Redis; monitor: Redis; errors: Error[]; stop(): Promise<void> }> {
+  const server = await createRedisServer();
+  const redis = new Redis(server.url);
+  const base = new Redis(server.url);
   const monitor = await base.monitor();
   const errors: Error[] = [];
   monitor.on('error', (error: Error) => errors.push(error));
   return {
+    redis,
     monitor,
     errors,
-    stop() {
+    async stop() {
       monitor.disconnect();
       base.disconnect();
+      redis.disconnect();
+      await server.dispose();
     },
   };
 }
@@ -110,9 +115,7 @@ describe('limiter: counted in Redis (COUNT_SCRIPT)', () => {
   });
 
   it('peeks with one GET while the budget holds; a spent budget adds one PTTL for its Retry-After', async () => {
-    const server = await createRedisServer();
-    const redis = new Redis(server.url);
-    const { monitor, errors, stop } = await monitorRedis(server.url);
+    const { redis, monitor, errors, stop } = await monitoredRedis();
     const seen: string[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (args.some((a) => a.includes(`${prefix}rl:peek:`))) seen.push(args[0]!.toLowerCase());
@@ -135,9 +138,7 @@ describe('limiter: counted in Redis (COUNT_SCRIPT)', () => {
       const refused = await limiter.peek('k');
       assert.ok(!refused.allowed && !refused.firstRefusal && refused.retryAfterSeconds >= 59 && refused.retryAfterSeconds <= 60, JSON.stringify(refused));
     });
-    stop();
-    redis.disconnect();
-    await server.dispose();
+    await stop();
     assert.deepEqual(errors, [], 'the MONITOR connection reported no error');
     assert.deepEqual(commands, ['get', 'pttl'], 'no MULTI/EXEC');
   });
@@ -150,9 +151,7 @@ describe('limiter: counted in Redis (COUNT_SCRIPT)', () => {
   });
 
   it('costs one INCRBY per allowed count (no SET NX, no PTTL), inside one script call', async () => {
-    const server = await createRedisServer();
-    const redis = new Redis(server.url);
-    const { monitor, errors, stop } = await monitorRedis(server.url);
+    const { redis, monitor, errors, stop } = await monitoredRedis();
     const seen: string[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (args.some((a) => a.includes(`${prefix}rl:cost:`))) seen.push(args[0]!.toLowerCase());
@@ -161,9 +160,7 @@ describe('limiter: counted in Redis (COUNT_SCRIPT)', () => {
     await limiter.consume('first');
     await limiter.consume('first');
     await new Promise((resolve) => setTimeout(resolve, 100));
-    stop();
-    redis.disconnect();
-    await server.dispose();
+    await stop();
     assert.deepEqual(errors, [], 'the MONITOR connection reported no error');
     // The first call may go as EVAL (the script not yet loaded on this connection), the next as EVALSHA.
     assert.deepEqual(
