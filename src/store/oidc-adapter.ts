@@ -19,7 +19,6 @@ import {
   USED_MARK_MARGIN_SECONDS,
   WHOLE_MODELS,
   withUse,
-  type RecordUse,
 } from './adapter-record.ts';
 import type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 import { setBounded } from './bounded-map.ts';
@@ -237,15 +236,16 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
     // The record and its use mark in one read (one slot): never one without the other's state.
     const [text = null, used = null] = await store.mget([key, usedKey(id)]);
     if (text === null) return clock() < legacyRecordsUntil ? moveLegacyRecord(id) : undefined;
-    return consumableRecord(id, text, used === null ? undefined : decodeUse(usedKey(id), used));
+    return consumableRecord(id, text, used);
   }
 
-  /** A consumable record's payload with its use applied; its expiry remembered for consume(). */
-  function consumableRecord(id: string, text: string, use: RecordUse | undefined): AdapterPayload {
+  /** A consumable record's payload with its use mark's text (null: none) applied; its expiry remembered for consume(). */
+  function consumableRecord(id: string, text: string, used: string | null): AdapterPayload {
     const key = recordKey(id);
     const payload = decodeWholeRecord(key, text);
     if (typeof payload.exp === 'number') knowExpiry(id, payload.exp * 1000);
-    if (!use) return payload;
+    if (used === null) return payload;
+    const use = decodeUse(usedKey(id), used);
     return withUse(payload, model === ROTATED_MODEL ? settledRotation(key, { ...use }, clock()) : use);
   }
 
@@ -288,7 +288,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
       return text === null ? undefined : decodeWholeRecord(key, text);
     }
     const [text = null, used = null] = moved ? [encodeWholeRecord(payload), use ? encodeUse(use) : null] : await store.mget([key, usedKey(id)]);
-    return text === null ? undefined : consumableRecord(id, text, used === null ? undefined : decodeUse(usedKey(id), used));
+    return text === null ? undefined : consumableRecord(id, text, used);
   }
 
   /** The payload for clean-up, in either layout, not moved; a damaged record is still deleted, just without its indexes. */
