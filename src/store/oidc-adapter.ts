@@ -25,7 +25,7 @@ import { setBounded } from './bounded-map.ts';
 import type { KeyNames } from './key-names.ts';
 import type { Store } from './store.ts';
 import { forgetForRequest, readOncePerRequest } from './request-scope.ts';
-import { consumeFields, ROTATION_MARK, rotationToFinish, ROTATED_MODEL, settledRotation } from './refresh-rotation.ts';
+import { consumeFields, rememberRefreshTokenRead, ROTATION_MARK, rotationToFinish, ROTATED_MODEL, settledRotation } from './refresh-rotation.ts';
 
 export type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 
@@ -160,7 +160,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
       knowExpiry(id, ttl === undefined ? Infinity : clock() + ttl * 1000);
       // The access token of a refresh is saved: the rotation is done, the old token spent.
       const rotated = rotationToFinish(model);
-      if (rotated) await store.replace(rotated.key, encodeUse({ consumed: rotated.consumed }));
+      if (rotated) await finishRotation(rotated);
     },
 
     find: (id) => read(id),
@@ -181,7 +181,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
         if (expiresAt === undefined) return; // gone: nothing to mark
         // As long as the record lives and a margin more, so that it is never seen unconsumed.
         const ttl = expiresAt === Infinity ? undefined : Math.max(1, Math.ceil((expiresAt - now) / 1000)) + USED_MARK_MARGIN_SECONDS;
-        await store.set(usedKey(id), encodeUse(consumeFields(model, usedKey(id), now)), ttl);
+        await store.set(usedKey(id), encodeUse(consumeFields(model, usedKey(id), key, now)), ttl);
       });
     },
 
@@ -236,15 +236,37 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
     // The record and its use mark in one read (one slot): never one without the other's state.
     const [text = null, used = null] = await store.mget([key, usedKey(id)]);
     if (text === null) return clock() < legacyRecordsUntil ? moveLegacyRecord(id) : undefined;
-    return consumableRecord(id, text, used);
+    const payload = consumableRecord(id, text, used);
+    if (model === ROTATED_MODEL && payload.consumed === undefined) rememberRefreshTokenRead(key, payload);
+    return payload;
   }
 
-  /** A consumable record's payload with its use mark's text (null: none) applied; its expiry remembered for consume(). */
+  /**
+   * Ends a refresh token's rotation once its access token is saved (refresh-rotation.ts). With
+   * the spent record known, it replaces the token's record (keeping its expiry: Store.replace),
+   * then its use mark is deleted. That deletion may fail without harm, since the record says it
+   * is spent, and must not fail the request: the client would then try again with the old
+   * token, whose reuse revokes the grant. Otherwise (the token read by another request, or gone
+   * meanwhile) the use mark loses its rotation mark, as before.
+   */
+  async function finishRotation({ key, consumed, spent }: { key: string; consumed: string; spent?: { key: string; text: string } }): Promise<void> {
+    if (spent && (await store.replace(spent.key, spent.text))) {
+      await store.del(key).catch(() => undefined);
+      return;
+    }
+    await store.replace(key, encodeUse({ consumed }));
+  }
+
+  /**
+   * A consumable record's payload with its use mark's text (null: none) applied; its expiry
+   * remembered for consume(). A record consumed inline (a spent refresh token: refresh-rotation.ts)
+   * is spent whatever a mark left beside it says.
+   */
   function consumableRecord(id: string, text: string, used: string | null): AdapterPayload {
     const key = recordKey(id);
     const payload = decodeWholeRecord(key, text);
     if (typeof payload.exp === 'number') knowExpiry(id, payload.exp * 1000);
-    if (used === null) return payload;
+    if (used === null || payload.consumed !== undefined) return payload;
     const use = decodeUse(usedKey(id), used);
     return withUse(payload, model === ROTATED_MODEL ? settledRotation(key, { ...use }, clock()) : use);
   }

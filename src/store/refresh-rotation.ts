@@ -15,7 +15,15 @@
  *   served as not consumed and rotates again.
  * A consumed token without the mark (rotation finished, or consumed outside a request, or
  * before this release) is spent: reusing it is a replay, as oidc-provider decides.
+ *
+ * A rotation that finishes in the request that read the token also shrinks it: the spent
+ * token's record keeps only what its reuse needs (SPENT_REFRESH_TOKEN_FIELDS), with `consumed`
+ * inline, and its use mark goes. A client refreshing every ten minutes leaves one spent token
+ * per refresh for the token's whole lifetime (replays are told apart from unknown tokens as
+ * long as the token would have lived), so what each one weighs is what a session weighs in Redis.
  */
+import { encodeWholeRecord } from './adapter-record.ts';
+import type { AdapterPayload } from './adapter-types.ts';
 import { STORE_ANSWER_MS } from './answer-deadline.ts';
 import { currentRequest } from './request-scope.ts';
 import { StoreUnavailableError } from './unavailable.ts';
@@ -26,21 +34,61 @@ export const ROTATION_SETTLES_MS = 2 * STORE_ANSWER_MS;
 /** The model whose consumption is a rotation. */
 export const ROTATED_MODEL = 'RefreshToken';
 
-/** What consume() writes: `consumed`, and within a request the `rotating` mark (remembered, with the use mark's key). */
-export function consumeFields(model: string, usedKey: string, now: number): { consumed: string; rotating?: string } {
+/**
+ * What a spent refresh token keeps: what oidc-provider's refresh grant reads of it before it
+ * sees it consumed and revokes its grant (client, expiry, sender binding, grant, scope,
+ * account, session binding), and what introspection and revocation read (its kind, grant,
+ * client). The rest (acr, amr, claims, nonce, …) only served a token still to be used.
+ */
+export const SPENT_REFRESH_TOKEN_FIELDS = [
+  'iat',
+  'exp',
+  'jti',
+  'kind',
+  'clientId',
+  'grantId',
+  'accountId',
+  'sessionUid',
+  'expiresWithSession',
+  'scope',
+  'x5t#S256',
+  'jkt',
+  'attestationJkt',
+] as const;
+
+/** A spent refresh token's record: its SPENT_REFRESH_TOKEN_FIELDS and when it was consumed. */
+export function spentRefreshToken(payload: AdapterPayload, consumed: string): AdapterPayload {
+  const spent: Record<string, unknown> = {};
+  for (const field of SPENT_REFRESH_TOKEN_FIELDS) if (payload[field] !== undefined) spent[field] = payload[field];
+  return { ...spent, consumed: Number(consumed) };
+}
+
+/** Remembers the refresh token this request read (not consumed): consuming it then knows what it keeps once spent. */
+export function rememberRefreshTokenRead(key: string, payload: AdapterPayload): void {
+  const request = currentRequest();
+  if (request) request.refreshTokenRead = { key, payload };
+}
+
+/**
+ * What consume() writes: `consumed`, and within a request the `rotating` mark (remembered, with
+ * the use mark's key, and the spent record when this request read the token at `recordKey`).
+ */
+export function consumeFields(model: string, usedKey: string, recordKey: string, now: number): { consumed: string; rotating?: string } {
   const consumed = String(Math.floor(now / 1000));
   const request = currentRequest();
   if (model !== ROTATED_MODEL || !request) return { consumed };
-  request.rotating = { key: usedKey, consumed };
+  const read = request.refreshTokenRead;
+  const spent = read?.key === recordKey ? { key: recordKey, text: encodeWholeRecord(spentRefreshToken(read.payload, consumed)) } : undefined;
+  request.rotating = { key: usedKey, consumed, spent };
   return { consumed, [ROTATION_MARK]: String(now) };
 }
 
 /**
- * The use mark to clear once `model` was saved by this request (its access token), if any: its
- * key and the `consumed` to leave there alone. Clearing it replaces the mark only when it
- * exists, keeping its TTL (Store.replace), so it creates nothing when the token is gone.
+ * The rotation to finish once `model` was saved by this request (its access token), if any: the
+ * use mark's key, the `consumed` to leave there, and the spent record to write when known
+ * (oidc-adapter.ts finishRotation).
  */
-export function rotationToFinish(model: string): { key: string; consumed: string } | undefined {
+export function rotationToFinish(model: string): { key: string; consumed: string; spent?: { key: string; text: string } } | undefined {
   const request = currentRequest();
   if (model !== 'AccessToken' || !request?.rotating) return undefined;
   const rotating = request.rotating;

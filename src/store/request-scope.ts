@@ -12,8 +12,13 @@ import type { RequestHandler } from 'express';
 export interface RequestScope {
   /** Set when a command of this request got no answer within its deadline. */
   expired: boolean;
-  /** The refresh token this request consumed and is replacing: its use mark's key and the `consumed` it wrote (refresh-rotation.ts). */
-  rotating?: { key: string; consumed: string };
+  /**
+   * The refresh token this request consumed and is replacing: its use mark's key, the `consumed` it
+   * wrote, and what the token keeps once spent when the request read it (refresh-rotation.ts).
+   */
+  rotating?: { key: string; consumed: string; spent?: { key: string; text: string } };
+  /** The last refresh token this request read, not consumed: its record's key and payload (refresh-rotation.ts). */
+  refreshTokenRead?: { key: string; payload: Record<string, unknown> };
   /** Records this request read, by store key (readOncePerRequest); made at the first read. */
   reads?: Map<string, Promise<unknown>>;
 }

@@ -172,7 +172,17 @@ describe('federated sign-in through Pro Santé Connect', () => {
     const refreshed = await client.refreshTokenGrant(request.config, tokens.refresh_token);
     assert.ok(refreshed.refresh_token && refreshed.refresh_token !== tokens.refresh_token);
     assert.equal(refreshed.claims()?.acr, 'eidas3', 'the level survives a refresh');
+    // The spent token is kept, small, until it would have expired: its record says it is consumed, with no level, claims or nonce left in it.
+    const keyNames = createKeyNames(stack.prefix);
+    const spent = JSON.parse((await stack.store.get(keyNames.modelJson('RefreshToken', tokens.refresh_token)))!) as Record<string, unknown>;
+    assert.equal(typeof spent.consumed, 'number');
+    for (const gone of ['acr', 'amr', 'claims', 'nonce', 'authTime']) assert.equal(spent[gone], undefined, `${gone} is not kept`);
+    assert.equal(await stack.store.get(keyNames.modelUsed('RefreshToken', tokens.refresh_token)), null, 'no use mark beside it');
+    assert.ok((await stack.store.ttl(keyNames.modelJson('RefreshToken', tokens.refresh_token))) > 3600, 'kept as long as the token would have lived');
+    // Reusing it is a replay: refused, and every token of the grant with it (the thief's or the client's, whichever came second).
     await assert.rejects(client.refreshTokenGrant(request.config, tokens.refresh_token), (err: { error?: string }) => err.error === 'invalid_grant');
+    assert.equal((await client.tokenIntrospection(request.config, refreshed.access_token)).active, false, 'the access token of the rotation is revoked');
+    await assert.rejects(client.refreshTokenGrant(request.config, refreshed.refresh_token), (err: { error?: string }) => err.error === 'invalid_grant');
   });
 
   it('introspects and revokes access tokens', async () => {

@@ -13,7 +13,7 @@ import { createAdapterFactory, type AdapterFactory } from '../../src/store/oidc-
 import { createRedisConnection } from '../../src/store/redis-connection.ts';
 import { createRedisStore } from '../../src/store/redis-store.ts';
 import { asOneRequest } from '../../src/store/request-scope.ts';
-import { ROTATION_SETTLES_MS } from '../../src/store/refresh-rotation.ts';
+import { ROTATION_SETTLES_MS, SPENT_REFRESH_TOKEN_FIELDS } from '../../src/store/refresh-rotation.ts';
 import { StoreUnavailableError } from '../../src/store/unavailable.ts';
 import type { Store } from '../../src/store/store.ts';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis.ts';
@@ -76,6 +76,68 @@ for (const kind of ['redis', 'memory'] as const) {
         assert.equal(typeof (await factory('RefreshToken').find(rt))?.consumed, 'number', 'rotated for good this time');
       });
     }
+
+    /** A refresh token as oidc-provider saves it after a sign-in. */
+    const fullPayload = (jti: string) => ({
+      iat: 1_800_000_000,
+      exp: 1_800_014_400,
+      accountId: 'acc',
+      acr: 'eidas2',
+      amr: ['hwk', 'mfa'],
+      authTime: 1_800_000_000,
+      claims: { id_token: { auth_time: { essential: true } } },
+      expiresWithSession: true,
+      grantId: 'g-full',
+      gty: 'authorization_code',
+      nonce: 'n-0123456789abcdef',
+      rotations: 0,
+      scope: 'openid profile',
+      sessionUid: 'su-1',
+      kind: 'RefreshToken',
+      jti,
+      clientId: 'dpi',
+      iiat: 1_800_000_000,
+    });
+
+    test('a finished rotation keeps the spent token as one record of what its reuse needs, consumed inline: no use mark beside it, same expiry', async () => {
+      const rt = `rt-${(n += 1)}`;
+      await factory('RefreshToken').upsert(rt, fullPayload(rt), 3600);
+      const ttlBefore = await store.ttl(keyNames.modelJson('RefreshToken', rt));
+      await asOneRequest(async () => {
+        // As oidc-provider's refresh grant: find the token, consume it, save the new one, then the access token.
+        assert.equal((await factory('RefreshToken').find(rt))?.nonce, 'n-0123456789abcdef');
+        await factory('RefreshToken').consume(rt);
+        const next = `rt-${(n += 1)}`;
+        await factory('RefreshToken').upsert(next, fullPayload(next), 3600);
+        const at = `at-${(n += 1)}`;
+        await factory('AccessToken').upsert(at, { jti: at, kind: 'AccessToken', grantId: 'g-full', accountId: 'acc' }, 300);
+      });
+      const spent = await factory('RefreshToken').find(rt);
+      assert.equal(typeof spent?.consumed, 'number', 'spent: reusing it is a replay');
+      assert.deepEqual(Object.keys(spent!).sort(), [...SPENT_REFRESH_TOKEN_FIELDS, 'consumed'].filter((f) => f in fullPayload(rt) || f === 'consumed').sort());
+      for (const field of ['grantId', 'clientId', 'accountId', 'sessionUid', 'expiresWithSession', 'scope', 'exp', 'iat', 'jti', 'kind'] as const) {
+        assert.deepEqual(spent![field], fullPayload(rt)[field], `${field} is kept: oidc-provider checks it before it sees the reuse`);
+      }
+      assert.equal(await store.get(keyNames.modelUsed('RefreshToken', rt)), null, 'no use mark: the record says it');
+      assert.equal(JSON.parse((await store.get(keyNames.modelJson('RefreshToken', rt)))!).consumed, spent!.consumed);
+      const ttlAfter = await store.ttl(keyNames.modelJson('RefreshToken', rt));
+      assert.ok(ttlAfter <= ttlBefore && ttlAfter >= ttlBefore - 5, `the record keeps its expiry (${ttlBefore} s, then ${ttlAfter} s)`);
+    });
+
+    test('a spent record with a use mark still marking its rotation (the mark was not deleted) is spent at once: neither the outage answer nor fresh', async () => {
+      const rt = `rt-${(n += 1)}`;
+      await factory('RefreshToken').upsert(rt, fullPayload(rt), 3600);
+      await asOneRequest(async () => {
+        await factory('RefreshToken').find(rt);
+        await factory('RefreshToken').consume(rt);
+        const at = `at-${(n += 1)}`;
+        await factory('AccessToken').upsert(at, { jti: at, kind: 'AccessToken', grantId: 'g-full', accountId: 'acc' }, 300);
+      });
+      await store.set(keyNames.modelUsed('RefreshToken', rt), `${Math.floor(now / 1000)} ${now}`, 3600);
+      assert.equal(typeof (await factory('RefreshToken').find(rt))?.consumed, 'number', 'within the settling time');
+      now += ROTATION_SETTLES_MS;
+      assert.equal(typeof (await factory('RefreshToken').find(rt))?.consumed, 'number', 'after it');
+    });
 
     test('consumed outside a request (a CLI, a timer): spent at once, as before', async () => {
       const rt = await refreshToken();
