@@ -7,6 +7,7 @@ import { cpus, totalmem } from 'node:os';
 import { Redis } from 'ioredis';
 import type { BenchOptions } from './options.ts';
 import type { SessionFigures } from './sessions.ts';
+import type { RefreshFootprint } from './refresh-footprint.ts';
 import type { RssParts } from './process-stats.ts';
 
 export interface ScenarioFigures {
@@ -45,6 +46,8 @@ export interface BenchResults {
   scenarios: Record<string, ScenarioFigures>;
   /** Absent in a scaling step (no session fill). */
   sessions?: SessionFigures | undefined;
+  /** What each refresh of (a) left in Redis (absent without (a), and on a Cluster). */
+  refreshLeaves?: RefreshFootprint | undefined;
   /** The targets of issue 24, checked. */
   targets: TargetCheck[];
   /** `--trace`: one passwordless sign-in's Redis commands by request. */
@@ -160,6 +163,7 @@ export function renderReport(results: BenchResults): string {
     );
   }
   if (results.trace) traceTable(lines, results.trace);
+  if (results.refreshLeaves) refreshLine(lines, results.refreshLeaves);
   const x = results.sessions;
   if (!x) {
     targetTable(lines, results.targets);
@@ -182,6 +186,16 @@ export function renderReport(results: BenchResults): string {
   }
   targetTable(lines, results.targets);
   return lines.join('\n');
+}
+
+function refreshLine(lines: string[], leaves: RefreshFootprint): void {
+  const kinds = Object.entries(leaves.byKind)
+    .map(([kind, bytes]) => `${kind} ${bytes}`)
+    .join(', ');
+  lines.push(
+    '',
+    `Redis left per refresh of (a) on the gateway (${leaves.refreshes.toLocaleString('en')} refreshes): ${leaves.bytesPerRefresh} B kept until the spent refresh token expires; by kind of key, with the access token (10 minutes) and the audit trail (retention): ${kinds}.`,
+  );
 }
 
 function traceTable(lines: string[], trace: TraceSummary): void {

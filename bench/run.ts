@@ -20,6 +20,7 @@ import { basicAuth, baselineSignIn, firstSignIn, passwordlessSignIn, type Tokens
 import { VirtualBrowser, loopbackUrl, sharedAgent } from './load/http-client.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../test/support/soft-authenticator.ts';
 import { fillSessions, type SessionFigures } from './sessions.ts';
+import { bytesByKind, refreshFootprint, type RefreshFootprint } from './refresh-footprint.ts';
 import { checkTargets, machineDescription, renderReport, type BenchResults, type ScenarioFigures } from './report.ts';
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
@@ -218,6 +219,7 @@ async function measureWith(
   const gatewayTarget = await gatewayPools(stack, recent, opts);
   const baselineTarget = await baselinePools(stack, gatewayTarget, opts);
 
+  let refreshLeaves: RefreshFootprint | undefined;
   const order: Array<[string, EndpointScenario]> = [
     ['b', 'client_credentials'],
     ['c', 'introspection'],
@@ -230,11 +232,15 @@ async function measureWith(
       ['baseline', baselineTarget, stack.baseline.pids],
     ] as const) {
       progress(`(${letter}) ${scenario} on the ${stackName}: ${opts.seconds} s, ${opts.connections} connections`);
-      scenarios[`${letter}${stackName === 'baseline' ? '-baseline' : ''}`] = await endpoint(redis, scenario, target, { [stackName]: pid, ...pids }, stackName, {
+      // What a refresh leaves in Redis (one Redis: a scaling step's Cluster is not measured).
+      const footprint = letter === 'a' && stackName === 'gateway' && redis.length === 1 ? await bytesByKind(redis[0]!, stack.prefixes.gateway) : undefined;
+      const figures = await endpoint(redis, scenario, target, { [stackName]: pid, ...pids }, stackName, {
         connections: opts.connections,
         seconds: opts.seconds,
         workers: opts.loadWorkers,
       });
+      scenarios[`${letter}${stackName === 'baseline' ? '-baseline' : ''}`] = figures;
+      if (footprint) refreshLeaves = refreshFootprint(footprint, await bytesByKind(redis[0]!, stack.prefixes.gateway), figures.count);
     }
   }
   // Token endpoint latency at half of the gateway's maximum refresh throughput.
@@ -256,6 +262,7 @@ async function measureWith(
     date: new Date().toISOString(),
     scenarios,
     sessions,
+    refreshLeaves,
     trace,
   };
 }
