@@ -66,33 +66,85 @@ export function summarise(profile: CpuProfile, window?: readonly [number, number
   return { totalMs: Math.round(total / 1000), packages: sorted(packages), functions: sorted(functions) };
 }
 
-if (import.meta.main) {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: { top: { type: 'string', default: '30' }, results: { type: 'string' }, scenario: { type: 'string' } },
-  });
-  const usage = 'usage: node bench/profile-summary.ts FILE.cpuprofile [--top N] [--results OUT.json --scenario KEY]\n';
-  if (positionals.length !== 1 || Boolean(values.results) !== Boolean(values.scenario)) {
-    process.stderr.write(usage);
-    process.exit(2);
+const USAGE = 'usage: node bench/profile-summary.ts FILE.cpuprofile [--top N] [--results OUT.json --scenario KEY]';
+
+/** A problem with the command line or its files: its message, usage, exit code 2. */
+class SummaryInputError extends Error {}
+
+/** Reads a JSON file, or says which file and why not. */
+function readJson(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SummaryInputError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  let window: [number, number] | undefined;
-  if (values.results && values.scenario) {
-    const results = JSON.parse(readFileSync(values.results, 'utf8')) as { scenarios?: Record<string, { monotonicUs?: [number, number] }> };
-    window = results.scenarios?.[values.scenario]?.monotonicUs;
-    if (!window) {
-      process.stderr.write(
-        `profile-summary: no window for scenario "${values.scenario}" in ${values.results} (scenarios: ${Object.keys(results.scenarios ?? {}).join(', ')})\n`,
-      );
-      process.exit(2);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new SummaryInputError(`${what} ${file} is not JSON`);
+  }
+}
+
+function asProfile(data: unknown, file: string): CpuProfile {
+  const p = data as Partial<CpuProfile> | null;
+  if (!p || !Array.isArray(p.nodes) || !Array.isArray(p.samples) || !Array.isArray(p.timeDeltas) || typeof p.startTime !== 'number') {
+    throw new SummaryInputError(`${file} is not a V8 CPU profile (expected nodes, samples, timeDeltas and startTime: node --cpu-prof writes one)`);
+  }
+  return p as CpuProfile;
+}
+
+/** The command line: the summary on stdout; 0, or 2 with a message on stderr for bad input. */
+export function main(argv: string[], out: (text: string) => void, err: (text: string) => void): number {
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: { top: { type: 'string', default: '30' }, results: { type: 'string' }, scenario: { type: 'string' }, help: { type: 'boolean' } },
+      });
+    } catch (e) {
+      throw new SummaryInputError((e as Error).message);
     }
+    const { values, positionals } = parsed;
+    if (values.help) {
+      out(`${USAGE}\n`);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new SummaryInputError(`expected one profile file, got ${positionals.length}`);
+    if (Boolean(values.results) !== Boolean(values.scenario)) throw new SummaryInputError('--results and --scenario go together');
+    const top = Number(values.top);
+    if (!Number.isInteger(top) || top < 1) throw new SummaryInputError(`--top: expected a whole number of lines, 1 or more, got "${values.top}"`);
+    let window: [number, number] | undefined;
+    if (values.results && values.scenario) {
+      const results = readJson(values.results, 'bench results') as { scenarios?: Record<string, { monotonicUs?: [number, number] }> } | null;
+      window = results?.scenarios?.[values.scenario]?.monotonicUs;
+      if (!window) {
+        throw new SummaryInputError(
+          `no window for scenario "${values.scenario}" in ${values.results} (scenarios: ${Object.keys(results?.scenarios ?? {}).join(', ') || 'none'})`,
+        );
+      }
+    }
+    const summary = summarise(asProfile(readJson(positionals[0]!, 'profile'), positionals[0]!), window);
+    out(
+      `total ${summary.totalMs} ms of samples${window ? ` while ${values.scenario} ran (${Math.round((window[1] - window[0]) / 1000)} ms)` : ''}\n\nby package (self time):\n`,
+    );
+    for (const p of summary.packages.slice(0, top)) out(`  ${String(p.share).padStart(5)} %  ${String(p.ms).padStart(7)} ms  ${p.name}\n`);
+    out('\nby function (self time):\n');
+    for (const f of summary.functions.slice(0, top)) out(`  ${String(f.share).padStart(5)} %  ${String(f.ms).padStart(7)} ms  ${f.name}\n`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof SummaryInputError)) throw e;
+    err(`profile-summary: ${e.message}\n${USAGE}\n`);
+    return 2;
   }
-  const summary = summarise(JSON.parse(readFileSync(positionals[0]!, 'utf8')) as CpuProfile, window);
-  const top = Number(values.top);
-  process.stdout.write(
-    `total ${summary.totalMs} ms of samples${window ? ` while ${values.scenario} ran (${Math.round((window[1] - window[0]) / 1000)} ms)` : ''}\n\nby package (self time):\n`,
+}
+
+if (import.meta.main) {
+  process.exitCode = main(
+    process.argv.slice(2),
+    (text) => process.stdout.write(text),
+    (text) => process.stderr.write(text),
   );
-  for (const p of summary.packages.slice(0, top)) process.stdout.write(`  ${String(p.share).padStart(5)} %  ${String(p.ms).padStart(7)} ms  ${p.name}\n`);
-  process.stdout.write('\nby function (self time):\n');
-  for (const f of summary.functions.slice(0, top)) process.stdout.write(`  ${String(f.share).padStart(5)} %  ${String(f.ms).padStart(7)} ms  ${f.name}\n`);
 }
