@@ -16,10 +16,11 @@ import { cpuSeconds, rssBytes } from './process-stats.ts';
 /**
  * Keys that live as long as a session, one set per sign-in: the session and its uid index,
  * its assurance record and its entry in the sweeper's deadlines, the grant, its token index
- * and the refresh token. (Access tokens live 10 minutes, codes and interactions less; the
- * audit trail is kept by retention.)
+ * (and the set of the releases before it, written too in the window after an upgrade) and the
+ * refresh token. (Access tokens live 10 minutes, codes and interactions less; the audit trail
+ * is kept by retention.)
  */
-export const SESSION_KINDS = ['Session', 'su:SessionUid', 'su:assurance', 'sessions:deadlines', 'g:Grant', 'g:tokens', 'RefreshToken'];
+export const SESSION_KINDS = ['Session', 'su:SessionUid', 'su:assurance', 'sessions:deadlines', 'g:Grant', 'g:token-index', 'g:tokens', 'RefreshToken'];
 
 export interface SessionFigures {
   sessions: number;

@@ -149,6 +149,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const legacyUntil = await legacyLayoutsUntil(store, keyNames, {
     longestWholeSeconds: longestWholeRecordSeconds(config),
     longestConsumableSeconds: longestTokenSeconds(config.ttl),
+    longestTokenSeconds: longestTokenSeconds(config.ttl),
     now: (options.clock ?? Date.now)(),
   });
   const loaded = await loadKeys({

@@ -51,6 +51,7 @@ export function createAdminSessions(ctx: AdminContext, clock: () => number = Dat
     adapters ??= legacyLayoutsUntil(ctx.store, ctx.keyNames, {
       longestWholeSeconds: longestWholeRecordSeconds(ctx.config),
       longestConsumableSeconds: longestTokenSeconds(ctx.config.ttl),
+      longestTokenSeconds: longestTokenSeconds(ctx.config.ttl),
       now: clock(),
     }).then((legacyUntil) => createAdapterFactory(ctx.store, ctx.keyNames, legacyUntil));
     try {

@@ -22,8 +22,13 @@ export interface KeyNames {
   modelJson(model: string, id: string): string;
   /** When a consumable record was consumed (store/adapter-record.ts): model()'s key and `:used`, same slot. */
   modelUsed(model: string, id: string): string;
-  /** Set of token keys belonging to a grant (same slot as the Grant record). */
-  grantTokens(grantId: string): string;
+  /**
+   * The index of a grant's tokens: a hash whose fields are `<Model>:<id>` (same slot as the Grant
+   * record). Short fields keep it a listpack in Redis, half the bytes of a set of whole keys.
+   */
+  grantTokenIndex(grantId: string): string;
+  /** The set of a grant's token keys, as the releases before grantTokenIndex kept it (store/oidc-adapter.ts). */
+  legacyGrantTokens(grantId: string): string;
   /** Session id for a session uid (oidc-provider findByUid). */
   sessionUid(uid: string): string;
   /** DeviceCode id for a user code (oidc-provider findByUserCode). */
@@ -73,7 +78,8 @@ export function createKeyNames(prefix: string): KeyNames {
     model: (model, id) => key(tagFor(model, id), model),
     modelJson: (model, id) => key(tagFor(model, id), model, 'json'),
     modelUsed: (model, id) => key(tagFor(model, id), model, 'used'),
-    grantTokens: (grantId) => key(`g:${grantId}`, 'tokens'),
+    grantTokenIndex: (grantId) => key(`g:${grantId}`, 'token-index'),
+    legacyGrantTokens: (grantId) => key(`g:${grantId}`, 'tokens'),
     sessionUid: (uid) => key(`su:${uid}`, 'SessionUid'),
     userCode: (userCode) => key(`uc:${userCode}`, 'UserCode'),
     interaction: (uid, name) => key(`i:${uid}`, name),

@@ -11,8 +11,8 @@
  * audit stream already exists, an earlier release has run there, and the adapter looks until
  * the longest record lifetime plus ROLLING_UPGRADE_SECONDS from then;
  * on a Redis without it (a new installation), never. Kept without expiry under
- * `{sessions}:records-layout` (records saved whole) and `{sessions}:consumables-layout`; every
- * later start reads it. A record of the old layout written
+ * `{sessions}:records-layout` (records saved whole), `{sessions}:consumables-layout` and
+ * `{sessions}:grant-index-layout`; every later start reads it. A record of the old layout written
  * after that (an instance of the earlier release left running, a rollback and a new upgrade)
  * is not seen: its clinician signs in again, its application gets a new token.
  */
@@ -29,10 +29,14 @@ interface LayoutMark {
   legacyUntil: number;
 }
 
-/** Which layout change: the records oidc-provider saves whole, or those it consumes. */
-export type RecordLayout = 'whole' | 'consumable';
+/**
+ * Which layout change: the records oidc-provider saves whole, those it consumes, or the index
+ * of a grant's tokens (grant-token-index.ts), for which the window is the time during which
+ * tokens are also listed where the releases before look (their revocations then delete them).
+ */
+export type RecordLayout = 'whole' | 'consumable' | 'grant-index';
 
-const MARK_NAMES: Record<RecordLayout, string> = { whole: 'records-layout', consumable: 'consumables-layout' };
+const MARK_NAMES: Record<RecordLayout, string> = { whole: 'records-layout', consumable: 'consumables-layout', 'grant-index': 'grant-index-layout' };
 
 /** The epoch ms until which the adapter reads the old layout (0: never), decided at the first start. */
 export async function legacyRecordsUntil(
@@ -53,16 +57,21 @@ export async function legacyRecordsUntil(
   return readMark(await store.get(markKey))?.legacyUntil ?? mark.legacyUntil;
 }
 
-/** Both windows, as the adapter takes them (AdapterOptions): the longest lifetime of the records saved whole, and of those consumed. */
+/**
+ * Every window, as the adapter takes them (AdapterOptions): from the longest lifetime of the
+ * records saved whole, of those consumed, and of the tokens a grant lists (the consumed ones'
+ * and access tokens': longestTokenSeconds).
+ */
 export async function legacyLayoutsUntil(
   store: Store,
   keyNames: KeyNames,
-  options: { longestWholeSeconds: number; longestConsumableSeconds: number; now: number },
-): Promise<{ legacyRecordsUntil: number; legacyConsumablesUntil: number }> {
+  options: { longestWholeSeconds: number; longestConsumableSeconds: number; longestTokenSeconds: number; now: number },
+): Promise<{ legacyRecordsUntil: number; legacyConsumablesUntil: number; legacyGrantSetsUntil: number }> {
   const { now } = options;
   return {
     legacyRecordsUntil: await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: options.longestWholeSeconds, now }),
     legacyConsumablesUntil: await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: options.longestConsumableSeconds, now, layout: 'consumable' }),
+    legacyGrantSetsUntil: await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: options.longestTokenSeconds, now, layout: 'grant-index' }),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { BatchError, type BatchFailure } from './batch-error.ts';
 import type { MemoryKeyspace } from './memory-keyspace.ts';
-import type { StoreBatch } from './store.ts';
+import type { SetExpiry, StoreBatch } from './store.ts';
 import { checkedSetExpiry, toTtlSeconds, wholeIncrement } from './ttl.ts';
 
 interface QueuedWrite {
@@ -22,6 +22,25 @@ export function createMemoryBatch(keyspace: MemoryKeyspace): StoreBatch {
     queue.push({ command, key, apply });
   };
 
+  /**
+   * A write that adds members (fields), then the key's expiry as SetExpiry says: queued
+   * separately, like the EXPIRE commands on Redis (they run even if the write failed, except
+   * 'when-added', which runs only when it added one).
+   */
+  const addWithExpiry = (command: string, key: string, add: () => number, ttlSeconds: number | undefined, expiry: SetExpiry) => {
+    const ttl = toTtlSeconds(ttlSeconds);
+    const mode = checkedSetExpiry(expiry);
+    let added = 0;
+    push(command, key, () => (added = add()));
+    if (ttl === undefined) return;
+    if (mode === 'extend') push('EXPIRE', key, () => keyspace.extendExpiry(key, ttl));
+    else if (mode === 'restart') push('EXPIRE', key, () => keyspace.restartExpiry(key, ttl));
+    else
+      push('EXPIRE', key, () => {
+        if (added > 0) keyspace.restartExpiry(key, ttl);
+      });
+  };
+
   const batch: StoreBatch = {
     set(key, value, ttlSeconds) {
       const ttl = toTtlSeconds(ttlSeconds);
@@ -35,21 +54,18 @@ export function createMemoryBatch(keyspace: MemoryKeyspace): StoreBatch {
       return batch;
     },
     sadd(key, members, ttlSeconds, expiry = 'extend') {
-      const ttl = toTtlSeconds(ttlSeconds);
-      const mode = checkedSetExpiry(expiry);
-      if (members.length === 0) return batch;
       const copy = [...members];
-      let added = 0;
-      push('SADD', key, () => (added = keyspace.addToSet(key, copy)));
-      // Queued separately, like the EXPIRE commands on Redis (they run even if SADD failed,
-      // except 'when-added', which runs only when it added a member).
-      if (ttl === undefined) return batch;
-      if (mode === 'extend') push('EXPIRE', key, () => keyspace.extendExpiry(key, ttl));
-      else if (mode === 'restart') push('EXPIRE', key, () => keyspace.restartExpiry(key, ttl));
-      else
-        push('EXPIRE', key, () => {
-          if (added > 0) keyspace.restartExpiry(key, ttl);
-        });
+      if (copy.length > 0) addWithExpiry('SADD', key, () => keyspace.addToSet(key, copy), ttlSeconds, expiry);
+      return batch;
+    },
+    hset(key, fields, ttlSeconds, expiry = 'extend') {
+      const copy = { ...fields };
+      if (Object.keys(copy).length > 0) addWithExpiry('HSET', key, () => keyspace.setHashFields(key, copy), ttlSeconds, expiry);
+      return batch;
+    },
+    hdel(key, fields) {
+      const copy = [...fields];
+      if (copy.length > 0) push('HDEL', key, () => keyspace.removeHashFields(key, copy));
       return batch;
     },
     unionStore(dest, sources, ttlSeconds) {

@@ -88,6 +88,29 @@ export class MemoryKeyspace {
     return true;
   }
 
+  /** HSET: creates the hash when absent; how many of the fields were not in it yet. */
+  setHashFields(key: string, fields: Record<string, string>): number {
+    const entry = this.#typed(key, 'hash');
+    const hash = entry?.value ?? new Map<string, string>();
+    const before = hash.size;
+    for (const [field, value] of Object.entries(fields)) hash.set(field, value);
+    if (!entry) this.#entries.set(key, { type: 'hash', value: hash });
+    return hash.size - before;
+  }
+
+  /** HDEL: a hash left without fields is gone. */
+  removeHashFields(key: string, fields: string[]): void {
+    const entry = this.#typed(key, 'hash');
+    if (!entry) return;
+    for (const field of fields) entry.value.delete(field);
+    if (entry.value.size === 0) this.#entries.delete(key);
+  }
+
+  /** HKEYS (empty for an absent hash). */
+  hashFields(key: string): string[] {
+    return [...(this.#typed(key, 'hash')?.value.keys() ?? [])];
+  }
+
   /** HINCRBY: the field is read as an integer (absent = 0); a non-integer value is refused like Redis does. */
   incrementHashField(key: string, field: string, by: number): number {
     const entry = this.#typed(key, 'hash');

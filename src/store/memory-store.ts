@@ -53,6 +53,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     async smembers(key) {
       return keyspace.getSet(key);
     },
+    async hkeys(key) {
+      return keyspace.hashFields(key);
+    },
     async mget(keys) {
       return keys.map((key) => {
         try {

@@ -1,9 +1,9 @@
 /**
  * oidc-provider Adapter for every model, over the Store only (so Redis and memory share it):
  * records with a TTL (JSON text, and a use mark beside those consumed: adapter-record.ts),
- * plus the indexes oidc-provider needs (grant -> token keys, session uid -> id, user code ->
- * id), each upsert written in one batch. A refresh token's rotation counts
- * once its access token is saved (refresh-rotation.ts).
+ * plus the indexes oidc-provider needs (grant -> its tokens: grant-token-index.ts; session uid
+ * -> id; user code -> id), each upsert written in one batch. A refresh token's rotation counts
+ * once its access token is saved, and shrinks the spent token (refresh-rotation.ts).
  *
  * An Interaction is read once per HTTP request (store/request-scope.ts): the gateway reads it to
  * serve a step, then oidc-provider reads it again to store the step's result. Its writes in the
@@ -22,34 +22,17 @@ import {
 } from './adapter-record.ts';
 import type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 import { setBounded } from './bounded-map.ts';
+import { createGrantTokenIndex, GRANTABLE_MODELS, type GrantTokenIndex, type IndexExpiry } from './grant-token-index.ts';
 import type { KeyNames } from './key-names.ts';
 import type { Store } from './store.ts';
 import { forgetForRequest, readOncePerRequest } from './request-scope.ts';
 import { consumeFields, rememberRefreshTokenRead, ROTATION_MARK, rotationToFinish, ROTATED_MODEL, settledRotation } from './refresh-rotation.ts';
 
 export type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
-
-/**
- * The keys a grant index member stands for: the record and its use mark; for a key of the hash
- * layout (`…}:<Model>`), also the JSON text and use mark it may have been moved to.
- */
-function memberKeys(member: string): string[] {
-  if (member.endsWith(':json')) return [member, `${member.slice(0, -':json'.length)}:used`];
-  return [member, `${member}:json`, `${member}:used`];
-}
+export { GRANTABLE_MODELS } from './grant-token-index.ts';
 
 /** How many consumable records' expiries an adapter keeps (see createAdapter). */
 const KNOWN_EXPIRIES_MAX = 10_000;
-
-/** Models whose records carry a grantId and die with their grant (revokeByGrantId). */
-export const GRANTABLE_MODELS: ReadonlySet<string> = new Set([
-  'AccessToken',
-  'AuthorizationCode',
-  'RefreshToken',
-  'DeviceCode',
-  'BackchannelAuthenticationRequest',
-  'PreAuthorizedCode',
-]);
 
 export interface AdapterOptions {
   /** Epoch ms (tests): dates consumptions and refresh token rotations (refresh-rotation.ts). */
@@ -70,15 +53,22 @@ export interface AdapterOptions {
   legacyRecordsUntil?: number;
   /** The same for a record oidc-provider consumes (a code, a refresh token): its own window, decided when its layout came. */
   legacyConsumablesUntil?: number;
+  /**
+   * Until when (epoch ms) a token is also listed in its grant's set of the releases before the
+   * grant token index (grant-token-index.ts; legacy-records.ts decides it). Default: never.
+   */
+  legacyGrantSetsUntil?: number;
 }
 
 /** Pass the result as oidc-provider's `adapter` configuration option. */
 export function createAdapterFactory(store: Store, keyNames: KeyNames, options: AdapterOptions = {}): AdapterFactory {
+  const clock = options.clock ?? Date.now;
   const settings: AdapterSettings = {
-    clock: options.clock ?? Date.now,
+    clock,
     longestToken: { seconds: options.longestTokenSeconds },
     legacyRecordsUntil: options.legacyRecordsUntil ?? 0,
     legacyConsumablesUntil: options.legacyConsumablesUntil ?? 0,
+    grantTokens: createGrantTokenIndex(store, keyNames, { legacySetsUntil: options.legacyGrantSetsUntil ?? 0, clock }),
   };
   return (modelName) => createAdapter(modelName, store, keyNames, settings);
 }
@@ -89,10 +79,11 @@ interface AdapterSettings {
   longestToken: { seconds: number | undefined };
   legacyRecordsUntil: number;
   legacyConsumablesUntil: number;
+  grantTokens: GrantTokenIndex;
 }
 
 function createAdapter(model: string, store: Store, keyNames: KeyNames, settings: AdapterSettings): Adapter {
-  const { clock, longestToken } = settings;
+  const { clock, longestToken, grantTokens } = settings;
   /** Never consumed: no use mark beside the record (adapter-record.ts). */
   const whole = WHOLE_MODELS.has(model);
   const legacyRecordsUntil = whole ? settings.legacyRecordsUntil : settings.legacyConsumablesUntil;
@@ -132,6 +123,16 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
     }
   }
 
+  /**
+   * How a token of `ttl` seconds is listed in its grant's index: with the longest token lifetime
+   * known, the index lives that long from its last write (one EXPIRE), a longer token raising it;
+   * otherwise its expiry is only ever lengthened to each token's.
+   */
+  const indexExpiry = (ttl: number | undefined): IndexExpiry =>
+    longestToken.seconds === undefined || ttl === undefined
+      ? { ttlSeconds: ttl, expiry: 'extend' }
+      : { ttlSeconds: (longestToken.seconds = Math.max(longestToken.seconds, ttl)), expiry: 'restart' };
+
   /** Index key -> record id lookups, checked against the record (an index may be stale). */
   const findBy = async (indexKey: string, field: 'uid' | 'userCode', value: string) => {
     const id = await store.get(indexKey);
@@ -147,11 +148,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
       const batch = store.batch();
       // Indexes first, the record last: in Cluster (one script call per slot) a partial failure
       // leaves at worst an index to a missing record, never a token its grant does not list.
-      if (grantable && typeof payload.grantId === 'string') {
-        const index = keyNames.grantTokens(payload.grantId);
-        if (longestToken.seconds === undefined || ttl === undefined) batch.sadd(index, [key], ttl);
-        else batch.sadd(index, [key], (longestToken.seconds = Math.max(longestToken.seconds, ttl)), 'restart');
-      }
+      if (grantable && typeof payload.grantId === 'string') grantTokens.list(batch, payload.grantId, model, id, indexExpiry(ttl));
       if (model === 'Session' && typeof payload.uid === 'string') batch.set(keyNames.sessionUid(payload.uid), id, ttl);
       if (model === 'DeviceCode' && typeof payload.userCode === 'string') batch.set(keyNames.userCode(payload.userCode), id, ttl);
       // The record is replaced; a use mark beside it is kept (a consumed record stays consumed).
@@ -207,20 +204,16 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
           const indexKey = keyNames.userCode(payload.userCode);
           if ((await store.get(indexKey)) === id) batch.del(indexKey);
         }
-        if (grantable && typeof payload.grantId === 'string') batch.srem(keyNames.grantTokens(payload.grantId), [key]);
+        if (grantable && typeof payload.grantId === 'string') grantTokens.unlist(batch, payload.grantId, model, id);
       }
       await writing(key, () => batch.exec());
     },
 
     async revokeByGrantId(grantId) {
-      const setKey = keyNames.grantTokens(grantId);
-      const members = (await store.smembers(setKey)).filter((member) => member.startsWith(keyNames.prefix));
-      // A token listed under its hash key from before the JSON layout may have been moved since.
-      const tokenKeys = members.flatMap(memberKeys);
-      // Tokens first, the set last: if a Cluster group fails, the set survives for a retry.
+      // Tokens first, the indexes last (keysToRevoke's order): if a Cluster group fails, the indexes survive for a retry.
       await store
         .batch()
-        .del(...tokenKeys, setKey)
+        .del(...(await grantTokens.keysToRevoke(grantId)))
         .exec();
     },
   };
@@ -298,7 +291,9 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
     // Listed in its grant under the new key too, before it exists there: a grant revoked by an
     // instance of the previous release (rolling upgrade, rollback) then deletes this copy.
     if (grantable && typeof payload.grantId === 'string') {
-      await store.batch().sadd(keyNames.grantTokens(payload.grantId), [key], lifetime).exec();
+      const batch = store.batch();
+      grantTokens.list(batch, payload.grantId, model, id, indexExpiry(lifetime));
+      await batch.exec();
     }
     if (use) await store.set(usedKey(id), encodeUse(use), lifetime === undefined ? undefined : lifetime + USED_MARK_MARGIN_SECONDS);
     // NX: a save of this record by another request meanwhile is newer than the old hash.

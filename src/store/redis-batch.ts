@@ -22,14 +22,14 @@ import { ReplyError, type Cluster, type Redis } from 'ioredis';
 import { BatchError, type BatchFailure } from './batch-error.ts';
 import { keySlot } from './key-slot.ts';
 import { runScript } from './run-script.ts';
-import type { StoreBatch } from './store.ts';
+import type { SetExpiry, StoreBatch } from './store.ts';
 import { checkedSetExpiry, toTtlSeconds, wholeIncrement } from './ttl.ts';
 
 interface QueuedCommand {
   key: string;
   name: string;
   args: (string | number)[];
-  /** Run only when the command before it replied a number above 0 (an EXPIRE after a SADD that added: SetExpiry 'when-added'). */
+  /** Run only when the command before it replied a number above 0 (an EXPIRE after a SADD or HSET that added: SetExpiry 'when-added'). */
   ifPreviousAdded?: boolean;
 }
 
@@ -75,6 +75,22 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
     queue.push(command);
   };
   const push = (name: string, key: string, ...rest: (string | number)[]) => queueCommand({ key, name, args: rest });
+  /** SADD or HSET (both reply how many they added), then the key's expiry as SetExpiry says. */
+  const addWithExpiry = (name: 'SADD' | 'HSET', key: string, args: string[], ttlSeconds: number | undefined, expiry: SetExpiry) => {
+    const ttl = toTtlSeconds(ttlSeconds);
+    const mode = checkedSetExpiry(expiry);
+    push(name, key, ...args);
+    if (ttl === undefined) return;
+    if (mode === 'restart') push('EXPIRE', key, ttl);
+    // Right after its SADD (HSET), also on Cluster (a slot's group keeps the queue's order).
+    else if (mode === 'when-added') queueCommand({ key, name: 'EXPIRE', args: [ttl], ifPreviousAdded: true });
+    else {
+      // EXPIRE GT treats "no TTL" as infinite, so first give a fresh key a TTL (NX),
+      // then only ever lengthen it (GT).
+      push('EXPIRE', key, ttl, 'NX');
+      push('EXPIRE', key, ttl, 'GT');
+    }
+  };
 
   const batch: StoreBatch = {
     set(key, value, ttlSeconds) {
@@ -93,24 +109,20 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
       return batch;
     },
     sadd(key, members, ttlSeconds, expiry = 'extend') {
-      const ttl = toTtlSeconds(ttlSeconds);
-      const mode = checkedSetExpiry(expiry);
-      if (members.length === 0) return batch;
-      push('SADD', key, ...members);
-      if (ttl === undefined) return batch;
-      if (mode === 'restart') push('EXPIRE', key, ttl);
-      // Right after its SADD, also on Cluster (a slot's group keeps the queue's order).
-      else if (mode === 'when-added') queueCommand({ key, name: 'EXPIRE', args: [ttl], ifPreviousAdded: true });
-      else {
-        // EXPIRE GT treats "no TTL" as infinite, so first give a fresh set a TTL (NX),
-        // then only ever lengthen it (GT).
-        push('EXPIRE', key, ttl, 'NX');
-        push('EXPIRE', key, ttl, 'GT');
-      }
+      if (members.length > 0) addWithExpiry('SADD', key, [...members], ttlSeconds, expiry);
       return batch;
     },
     srem(key, members) {
       if (members.length > 0) push('SREM', key, ...members);
+      return batch;
+    },
+    hset(key, fields, ttlSeconds, expiry = 'extend') {
+      const flat = Object.entries(fields).flat();
+      if (flat.length > 0) addWithExpiry('HSET', key, flat, ttlSeconds, expiry);
+      return batch;
+    },
+    hdel(key, fields) {
+      if (fields.length > 0) push('HDEL', key, ...fields);
       return batch;
     },
     unionStore(dest, sources, ttlSeconds) {

@@ -81,6 +81,7 @@ export function createRedisStore(redis: Redis | Cluster): Store {
       return (await scripts.hcHsetIfExists(key, ...Object.entries(fields).flat())) === 1;
     },
     smembers: (key) => redis.smembers(key),
+    hkeys: (key) => redis.hkeys(key),
     async unionCount(keys) {
       if (keys.length === 0) return 0;
       if (keys.length === 1) return redis.scard(keys[0]!);

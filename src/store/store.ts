@@ -30,6 +30,8 @@ export interface Store {
   hsetIfExists(key: string, fields: Record<string, string>): Promise<boolean>;
   /** Members of a set (empty when absent). */
   smembers(key: string): Promise<string[]>;
+  /** Field names of a hash (empty when absent). */
+  hkeys(key: string): Promise<string[]>;
   /**
    * How many distinct members the union of these sets has (0 for absent sets). On Cluster the
    * keys must share a hash slot (key-names.ts tags the pilot aggregates alike).
@@ -62,7 +64,8 @@ export interface Store {
 }
 
 /**
- * What sadd's TTL does to a set that already has an expiry. 'extend' (the default) only ever
+ * What the TTL of sadd (hset) does to a set (hash) that already has an expiry; "member" below is
+ * a hash's field too. 'extend' (the default) only ever
  * lengthens it, so that a set written with different TTLs keeps the longest: on Redis two
  * commands, EXPIRE NX (a set without a TTL gets one) then EXPIRE GT. 'restart' sets it to the
  * TTL from now, one plain EXPIRE: the same as 'extend' where every write of the set gives the
@@ -87,6 +90,13 @@ export interface StoreBatch {
    */
   sadd(key: string, members: string[], ttlSeconds?: number, expiry?: SetExpiry): StoreBatch;
   srem(key: string, members: string[]): StoreBatch;
+  /**
+   * Sets fields of a hash, creating it when absent; with a TTL, the hash's expiry then follows
+   * `expiry` as sadd's does (SetExpiry; 'when-added': when a field was not there yet).
+   */
+  hset(key: string, fields: Record<string, string>, ttlSeconds?: number, expiry?: SetExpiry): StoreBatch;
+  /** Removes fields of a hash (a hash left without fields is gone). */
+  hdel(key: string, fields: string[]): StoreBatch;
   /**
    * Replaces the set `dest` with the union of the sets `sources` (SUNIONSTORE: none when the union
    * is empty; absent sources count as empty), living `ttlSeconds`: one write, so that the copy

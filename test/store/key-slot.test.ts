@@ -23,10 +23,12 @@ test('agrees with cluster-key-slot (used by ioredis) on random and real keys', (
   const keyNames = createKeyNames('hc:');
   const samples = [
     keyNames.model('Grant', 'g1'),
-    keyNames.grantTokens('g1'),
+    keyNames.grantTokenIndex('g1'),
+    keyNames.legacyGrantTokens('g1'),
     keyNames.model('Interaction', 'é-ü-✓'),
     ...Array.from({ length: 200 }, () => randomBytes(12).toString('base64')),
   ];
   for (const key of samples) assert.equal(keySlot(key), clusterKeySlot(key), key);
-  assert.equal(keySlot(keyNames.model('Grant', 'g1')), keySlot(keyNames.grantTokens('g1')));
+  assert.equal(keySlot(keyNames.model('Grant', 'g1')), keySlot(keyNames.grantTokenIndex('g1')));
+  assert.equal(keySlot(keyNames.model('Grant', 'g1')), keySlot(keyNames.legacyGrantTokens('g1')));
 });

@@ -40,24 +40,41 @@ describe('legacy records window', () => {
     assert.equal(await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: 60, now: 1_000 }), 1_000 + (60 + ROLLING_UPGRADE_SECONDS) * 1000);
   });
 
-  test('the consumed records (codes, refresh tokens) get a window of their own, from the first start of the release that moved them', async () => {
+  test('the consumed records (codes, refresh tokens) and the grant token index get a window of their own, from the first start of the release that moved them', async () => {
     const store = createMemoryStore();
     await store.set(keyNames.custom('audit', 'stream'), 'events of the earlier releases');
     // The release that moved the records saved whole started long ago: its window is over.
     await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: 3600, now: 1 * HOUR });
-    const windows = await legacyLayoutsUntil(store, keyNames, { longestWholeSeconds: 3600, longestConsumableSeconds: 4 * 3600, now: 100 * HOUR });
+    // And the release that moved the consumed records a little before this one.
+    await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: 4 * 3600, now: 100 * HOUR, layout: 'consumable' });
+    const windows = await legacyLayoutsUntil(store, keyNames, {
+      longestWholeSeconds: 3600,
+      longestConsumableSeconds: 4 * 3600,
+      longestTokenSeconds: 4 * 3600,
+      now: 101 * HOUR,
+    });
     assert.deepEqual(windows, {
       legacyRecordsUntil: 1 * HOUR + (3600 + ROLLING_UPGRADE_SECONDS) * 1000,
       legacyConsumablesUntil: 100 * HOUR + (4 * 3600 + ROLLING_UPGRADE_SECONDS) * 1000,
+      legacyGrantSetsUntil: 101 * HOUR + (4 * 3600 + ROLLING_UPGRADE_SECONDS) * 1000,
+    });
+    assert.deepEqual(JSON.parse((await store.get(keyNames.custom('sessions', 'grant-index-layout')))!), {
+      since: 101 * HOUR,
+      legacyUntil: windows.legacyGrantSetsUntil,
     });
     assert.deepEqual(JSON.parse((await store.get(keyNames.custom('sessions', 'consumables-layout')))!), {
       since: 100 * HOUR,
       legacyUntil: windows.legacyConsumablesUntil,
     });
     const fresh = createMemoryStore();
-    assert.deepEqual(await legacyLayoutsUntil(fresh, keyNames, { longestWholeSeconds: 3600, longestConsumableSeconds: 3600, now: HOUR }), {
-      legacyRecordsUntil: 0,
-      legacyConsumablesUntil: 0,
-    });
+    assert.deepEqual(
+      await legacyLayoutsUntil(fresh, keyNames, { longestWholeSeconds: 3600, longestConsumableSeconds: 3600, longestTokenSeconds: 3600, now: HOUR }),
+      {
+        legacyRecordsUntil: 0,
+        legacyConsumablesUntil: 0,
+        legacyGrantSetsUntil: 0,
+      },
+      'a new installation: no release before to look for',
+    );
   });
 });

@@ -57,7 +57,8 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
     const id = (name: string) => `${name}-${(n += 1)}`;
 
     /** An adapter of the first hours after an upgrade: it still looks for the hash layout of the releases before. */
-    const lookingForLegacy = () => createAdapterFactory(store, keyNames, { legacyRecordsUntil: Infinity, legacyConsumablesUntil: Infinity });
+    const lookingForLegacy = () =>
+      createAdapterFactory(store, keyNames, { legacyRecordsUntil: Infinity, legacyConsumablesUntil: Infinity, legacyGrantSetsUntil: Infinity });
 
     beforeAll(() => {
       store = open();
@@ -243,8 +244,16 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       await devices.upsert(dc, { jti: dc, userCode: code, grantId: gid }, 600);
       await devices.destroy(dc);
       assert.equal(await store.ttl(keyNames.userCode(code)), -2);
-      assert.deepEqual(await store.smembers(keyNames.grantTokens(gid)), []);
+      assert.deepEqual(await store.hkeys(keyNames.grantTokenIndex(gid)), []);
       await devices.destroy(dc); // destroying twice is harmless
+
+      // Listed by the previous release too (a rolling upgrade): destroyed, it leaves neither index.
+      const [rt, grant] = [id('rt'), id('g')];
+      await lookingForLegacy()('RefreshToken').upsert(rt, { jti: rt, grantId: grant }, 600);
+      assert.deepEqual(await store.smembers(keyNames.legacyGrantTokens(grant)), [keyNames.modelJson('RefreshToken', rt)]);
+      await factory('RefreshToken').destroy(rt);
+      assert.deepEqual(await store.hkeys(keyNames.grantTokenIndex(grant)), []);
+      assert.deepEqual(await store.smembers(keyNames.legacyGrantTokens(grant)), []);
     });
 
     test('destroying a regenerated Session keeps the new session findable by uid', async () => {
@@ -267,7 +276,14 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
         ['AccessToken', id('at'), g2],
       ];
       for (const [model, jti, grantId] of issued) await factory(model).upsert(jti, { jti, grantId }, 300);
-      assert.equal((await store.smembers(keyNames.grantTokens(g1))).length, 5);
+      assert.deepEqual(
+        (await store.hkeys(keyNames.grantTokenIndex(g1))).sort(),
+        issued
+          .filter(([, , g]) => g === g1)
+          .map(([model, jti]) => `${model}:${jti}`)
+          .sort(),
+      );
+      assert.equal(await store.ttl(keyNames.legacyGrantTokens(g1)), -2, 'out of the upgrade window: not in the set of the releases before');
 
       await factory('AccessToken').revokeByGrantId(g1);
       for (const [model, jti, grantId] of issued) {
@@ -275,39 +291,74 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
         if (grantId === g1) assert.equal(found, undefined, `${model} of the revoked grant`);
         else assert.equal(found?.jti, jti, `${model} of the other grant`);
       }
-      assert.equal(await store.ttl(keyNames.grantTokens(g1)), -2);
-      assert.deepEqual(await store.smembers(keyNames.grantTokens(g2)), [keyNames.modelJson('AccessToken', issued[5]![1])]);
+      assert.equal(await store.ttl(keyNames.grantTokenIndex(g1)), -2);
+      assert.deepEqual(await store.hkeys(keyNames.grantTokenIndex(g2)), [`AccessToken:${issued[5]![1]}`]);
       await factory('AccessToken').revokeByGrantId(id('unknown-grant'));
     });
 
-    test('the grant token set lives at least as long as its longest token', async () => {
-      const gid = id('grant');
-      await factory('AccessToken').upsert(id('at'), { grantId: gid }, 60);
-      assert.ok(near(await store.ttl(keyNames.grantTokens(gid)), 60));
-      await factory('RefreshToken').upsert(id('rt'), { grantId: gid }, 3600);
-      assert.ok(near(await store.ttl(keyNames.grantTokens(gid)), 3600));
-      await factory('AccessToken').upsert(id('at'), { grantId: gid }, 60);
-      assert.ok(near(await store.ttl(keyNames.grantTokens(gid)), 3600));
+    test('a token the previous release listed in its set (a rolling upgrade, a rollback) dies with its grant, as do those of the index', async () => {
+      const [gid, before, after] = [id('grant'), id('rt'), id('at')];
+      // What the previous release writes: the token as JSON text, listed in the set by its key.
+      await store
+        .batch()
+        .sadd(keyNames.legacyGrantTokens(gid), [keyNames.modelJson('RefreshToken', before), 'not-a-key-of-ours'], 300)
+        .set(keyNames.modelJson('RefreshToken', before), JSON.stringify({ jti: before, grantId: gid }), 300)
+        .set(keyNames.modelUsed('RefreshToken', before), '1700000000', 360)
+        .exec();
+      await factory('AccessToken').upsert(after, { jti: after, grantId: gid }, 300);
+      await factory('AccessToken').revokeByGrantId(gid);
+      assert.equal(await factory('RefreshToken').find(before), undefined);
+      assert.equal(await factory('AccessToken').find(after), undefined);
+      for (const key of [keyNames.modelUsed('RefreshToken', before), keyNames.legacyGrantTokens(gid), keyNames.grantTokenIndex(gid)])
+        assert.equal(await store.ttl(key), -2, key);
     });
 
-    test('with the longest token lifetime known, the grant token set lives that long from its last write (one EXPIRE), and a longer token still lengthens it', async () => {
+    test('within the upgrade window a token is also listed in the set of the releases before, so that their revocation deletes it; after it, only in the index', async () => {
+      const [gid, rt] = [id('grant'), id('rt')];
+      const windowOpen = createAdapterFactory(store, keyNames, { longestTokenSeconds: 7200, legacyGrantSetsUntil: Date.now() + 60_000 });
+      await windowOpen('RefreshToken').upsert(rt, { jti: rt, grantId: gid }, 3600);
+      assert.deepEqual(await store.smembers(keyNames.legacyGrantTokens(gid)), [keyNames.modelJson('RefreshToken', rt)]);
+      assert.ok(near(await store.ttl(keyNames.legacyGrantTokens(gid)), 7200), 'the set lives as long as the index');
+      // The previous release revokes the grant: it deletes what its set lists (and its use mark).
+      const members = await store.smembers(keyNames.legacyGrantTokens(gid));
+      await store.del(...members, ...members.map((m) => m.replace(/:json$/, ':used')), keyNames.legacyGrantTokens(gid));
+      assert.equal(await factory('RefreshToken').find(rt), undefined, 'the token is gone for this release too');
+
+      const [later, windowClosed] = [id('rt'), createAdapterFactory(store, keyNames, { legacyGrantSetsUntil: Date.now() - 1 })];
+      await windowClosed('RefreshToken').upsert(later, { jti: later, grantId: gid }, 3600);
+      assert.equal(await store.ttl(keyNames.legacyGrantTokens(gid)), -2);
+      assert.ok((await store.hkeys(keyNames.grantTokenIndex(gid))).includes(`RefreshToken:${later}`));
+    });
+
+    test('the grant token index lives at least as long as its longest token', async () => {
+      const gid = id('grant');
+      await factory('AccessToken').upsert(id('at'), { grantId: gid }, 60);
+      assert.ok(near(await store.ttl(keyNames.grantTokenIndex(gid)), 60));
+      await factory('RefreshToken').upsert(id('rt'), { grantId: gid }, 3600);
+      assert.ok(near(await store.ttl(keyNames.grantTokenIndex(gid)), 3600));
+      await factory('AccessToken').upsert(id('at'), { grantId: gid }, 60);
+      assert.ok(near(await store.ttl(keyNames.grantTokenIndex(gid)), 3600));
+    });
+
+    test('with the longest token lifetime known, the grant token index lives that long from its last write (one EXPIRE), and a longer token still lengthens it', async () => {
       const known = createAdapterFactory(store, keyNames, { longestTokenSeconds: 7200 });
       const gid = id('grant');
       await known('AuthorizationCode').upsert(id('code'), { grantId: gid }, 60);
-      assert.ok(near(await store.ttl(keyNames.grantTokens(gid)), 7200), 'a code alone: the set already outlives any token to come');
+      assert.ok(near(await store.ttl(keyNames.grantTokenIndex(gid)), 7200), 'a code alone: the index already outlives any token to come');
       await known('AccessToken').upsert(id('at'), { grantId: gid }, 600);
-      assert.ok(near(await store.ttl(keyNames.grantTokens(gid)), 7200));
+      assert.ok(near(await store.ttl(keyNames.grantTokenIndex(gid)), 7200));
       await known('RefreshToken').upsert(id('rt'), { grantId: gid }, 9000);
-      assert.ok(near(await store.ttl(keyNames.grantTokens(gid)), 9000), 'a token longer than announced: lengthened to it');
+      assert.ok(near(await store.ttl(keyNames.grantTokenIndex(gid)), 9000), 'a token longer than announced: lengthened to it');
       await known('AccessToken').upsert(id('at'), { grantId: gid }, 600);
-      assert.ok(near(await store.ttl(keyNames.grantTokens(gid)), 9000), 'and from then on the longest: the set still outlives the 9000 s token');
+      assert.ok(near(await store.ttl(keyNames.grantTokenIndex(gid)), 9000), 'and from then on the longest: the index still outlives the 9000 s token');
     });
 
-    test('keys are hash-tagged: grant with its token set, interaction with its ceremony state', async () => {
+    test('keys are hash-tagged: grant with its token index, interaction with its ceremony state', async () => {
       const gid = id('grant');
       const grantKey = keyNames.model('Grant', gid);
       assert.equal(grantKey, `${prefix}{g:${gid}}:Grant`);
-      assert.equal(tagOf(keyNames, grantKey), tagOf(keyNames, keyNames.grantTokens(gid)));
+      assert.equal(tagOf(keyNames, grantKey), tagOf(keyNames, keyNames.grantTokenIndex(gid)));
+      assert.equal(tagOf(keyNames, grantKey), tagOf(keyNames, keyNames.legacyGrantTokens(gid)));
 
       const uid = id('interaction');
       const interactionKey = keyNames.model('Interaction', uid);
@@ -442,16 +493,17 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       const legacy = keyNames.model('AccessToken', at);
       await store
         .batch()
-        .sadd(keyNames.grantTokens(gid), [legacy], 300)
+        .sadd(keyNames.legacyGrantTokens(gid), [legacy], 300)
         .hsetAll(legacy, { payload: JSON.stringify({ jti: at, grantId: gid }) }, 300)
         .exec();
       assert.equal((await lookingForLegacy()('AccessToken').find(at))?.jti, at, 'read once: moved to JSON text');
       assert.notEqual(await store.get(keyNames.modelJson('AccessToken', at)), null);
       assert.deepEqual(
-        (await store.smembers(keyNames.grantTokens(gid))).sort(),
+        (await store.smembers(keyNames.legacyGrantTokens(gid))).sort(),
         [legacy, keyNames.modelJson('AccessToken', at)].sort(),
         'listed under both keys: the previous release, deleting what the grant lists, deletes the moved copy too',
       );
+      assert.deepEqual(await store.hkeys(keyNames.grantTokenIndex(gid)), [`AccessToken:${at}`], 'and in the index');
 
       await factory('AccessToken').revokeByGrantId(gid);
       assert.equal(await factory('AccessToken').find(at), undefined, 'the moved token dies with its grant');
@@ -463,7 +515,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       const legacy = (model: string, jti: string) => keyNames.model(model, jti);
       await store
         .batch()
-        .sadd(keyNames.grantTokens(gid), [legacy('AuthorizationCode', code), legacy('RefreshToken', rt), legacy('RefreshToken', fresh)], 300)
+        .sadd(keyNames.legacyGrantTokens(gid), [legacy('AuthorizationCode', code), legacy('RefreshToken', rt), legacy('RefreshToken', fresh)], 300)
         .hsetAll(legacy('AuthorizationCode', code), { payload: JSON.stringify({ jti: code, grantId: gid }), consumed: '1700000000' }, 120)
         .hsetAll(legacy('RefreshToken', rt), { payload: JSON.stringify({ jti: rt, grantId: gid }), consumed: '1700000000' }, 300)
         .hsetAll(legacy('RefreshToken', fresh), { payload: JSON.stringify({ jti: fresh, grantId: gid }) }, 300)

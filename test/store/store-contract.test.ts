@@ -249,6 +249,40 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       assert.throws(() => store.batch().sadd(k, ['f'], 100, 'sometimes' as 'when-added'), /'when-added', 'extend' or 'restart'/);
     });
 
+    test('hset adds or replaces fields, creating the hash; hkeys lists them; hdel of the last field removes the hash', async () => {
+      const k = key('h');
+      assert.deepEqual(await store.hkeys(k), []);
+      await store.batch().hset(k, { a: '', b: '1' }).hset(k, { b: '2', c: '' }).exec();
+      assert.deepEqual((await store.hkeys(k)).sort(), ['a', 'b', 'c']);
+      assert.deepEqual(await store.hgetall(k), { a: '', b: '2', c: '' });
+      await store.batch().hdel(k, ['a', 'b', 'absent']).exec();
+      assert.deepEqual(await store.hkeys(k), ['c']);
+      await store.batch().hdel(k, ['c']).exec();
+      assert.equal(await store.ttl(k), -2);
+      await store.batch().hdel(k, ['c']).hset(k, {}).exec();
+      assert.equal(await store.ttl(k), -2, 'no fields to set: nothing created');
+    });
+
+    test('hset with a TTL follows the expiry given, as sadd does', async () => {
+      const k = key('h');
+      await store.batch().hset(k, { a: '' }, 100).exec();
+      assert.ok(near(await store.ttl(k), 100), 'a fresh hash gets the TTL');
+      await store.batch().hset(k, { b: '' }, 1000).hset(k, { c: '' }, 100).exec();
+      assert.ok(near(await store.ttl(k), 1000), "'extend' (the default) never shortens it");
+      await store.batch().hset(k, { d: '' }, 100, 'restart').exec();
+      assert.ok(near(await store.ttl(k), 100), "'restart' sets it from now");
+      await store.batch().hset(k, { d: 'again' }, 1000, 'when-added').exec();
+      assert.ok(near(await store.ttl(k), 100), "'when-added': a field already there sends no EXPIRE");
+      await store.batch().hset(k, { e: '' }, 1000, 'when-added').exec();
+      assert.ok(near(await store.ttl(k), 1000), "'when-added': a new field restarts it");
+      assert.deepEqual((await store.hkeys(k)).sort(), ['a', 'b', 'c', 'd', 'e']);
+      const text = key('text');
+      await store.set(text, 'v');
+      await assert.rejects(store.batch().hset(text, { x: '' }, 100).exec(), BatchError);
+      await assert.rejects(store.hkeys(text));
+      assert.throws(() => store.batch().hset(k, { f: '' }, 100, 'longest' as 'extend'), /'extend' or 'restart'/);
+    });
+
     test('unionStore replaces a set with the union of others, with its TTL; an empty union leaves none', async () => {
       // One hash tag: on Cluster the sources share dest's slot.
       const tagged = (name: string) => `${prefix}{union}:${name}`;

@@ -88,6 +88,16 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
         batch.srem(key, members);
         return wrapped;
       },
+      hset(key, fields, ttl, expiry) {
+        note(key, 'hash');
+        batch.hset(key, fields, ttl, expiry);
+        return wrapped;
+      },
+      hdel(key, fields) {
+        note(key, 'hash');
+        batch.hdel(key, fields);
+        return wrapped;
+      },
       unionStore(dest, sources, ttl) {
         note(dest, 'set');
         batch.unionStore(dest, sources, ttl);
@@ -129,6 +139,7 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
       return inner.hsetIfExists(key, fields);
     },
     smembers: (key) => inner.smembers(key),
+    hkeys: (key) => inner.hkeys(key),
     unionCount: (keys) => inner.unionCount(keys),
     mget: (keys) => inner.mget(keys),
     hmget: (key, fields) => inner.hmget(key, fields),
