@@ -26,7 +26,7 @@ import { createGrantTokenIndex, GRANTABLE_MODELS, type GrantTokenIndex, type Ind
 import type { KeyNames } from './key-names.ts';
 import type { Store } from './store.ts';
 import { forgetForRequest, readOncePerRequest } from './request-scope.ts';
-import { consumeFields, rememberRefreshTokenRead, ROTATION_MARK, rotationToFinish, ROTATED_MODEL, settledRotation } from './refresh-rotation.ts';
+import { consumeFields, rememberRefreshTokenRead, ROTATION_MARK, rotationToFinish, ROTATED_MODEL, settledRotation, type Rotation } from './refresh-rotation.ts';
 
 export type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 export { GRANTABLE_MODELS } from './grant-token-index.ts';
@@ -242,7 +242,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
    * token, whose reuse revokes the grant. Otherwise (the token read by another request, or gone
    * meanwhile) the use mark loses its rotation mark, as before.
    */
-  async function finishRotation({ key, consumed, spent }: { key: string; consumed: string; spent?: { key: string; text: string } }): Promise<void> {
+  async function finishRotation({ key, consumed, spent }: Rotation): Promise<void> {
     if (spent && (await store.replace(spent.key, spent.text))) {
       await store.del(key).catch(() => undefined);
       return;

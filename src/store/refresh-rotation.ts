@@ -25,7 +25,7 @@
 import { encodeWholeRecord } from './adapter-record.ts';
 import type { AdapterPayload } from './adapter-types.ts';
 import { STORE_ANSWER_MS } from './answer-deadline.ts';
-import { currentRequest } from './request-scope.ts';
+import { currentRequest, type RequestScope } from './request-scope.ts';
 import { StoreUnavailableError } from './unavailable.ts';
 
 /** Longer than any request's wait for the store: a rotation still marked after this was cut. */
@@ -33,6 +33,9 @@ export const ROTATION_SETTLES_MS = 2 * STORE_ANSWER_MS;
 
 /** The model whose consumption is a rotation. */
 export const ROTATED_MODEL = 'RefreshToken';
+
+/** A rotation a request began: its use mark's key, the `consumed` it wrote, the spent record when the request read the token. */
+export type Rotation = NonNullable<RequestScope['rotating']>;
 
 /**
  * What a spent refresh token keeps: what oidc-provider's refresh grant reads of it before it
@@ -88,7 +91,7 @@ export function consumeFields(model: string, usedKey: string, recordKey: string,
  * use mark's key, the `consumed` to leave there, and the spent record to write when known
  * (oidc-adapter.ts finishRotation).
  */
-export function rotationToFinish(model: string): { key: string; consumed: string; spent?: { key: string; text: string } } | undefined {
+export function rotationToFinish(model: string): Rotation | undefined {
   const request = currentRequest();
   if (model !== 'AccessToken' || !request?.rotating) return undefined;
   const rotating = request.rotating;
