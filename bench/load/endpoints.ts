@@ -1,6 +1,7 @@
 /**
  * Scenarios (a)–(d) with autocannon: many keep-alive connections, each sending one request
- * after another, for a fixed time (or at a fixed overall rate, for the latency at half load).
+ * after another, for a fixed time; or at a fixed overall rate, evenly paced (paced.ts), for the
+ * latency at half load.
  *
  * (a) refresh_token grant with rotation: every answer carries a new refresh token, which goes
  *     back into the pool; the one sent is spent. A pool of refresh tokens from real sign-ins
@@ -15,6 +16,7 @@
 import autocannon from 'autocannon';
 import { BENCH_M2M_SCOPE } from '../clients.ts';
 import { basicAuth } from './journeys.ts';
+import { pacedLoad } from './paced.ts';
 
 export type EndpointScenario = 'refresh' | 'client_credentials' | 'introspection' | 'userinfo';
 
@@ -41,7 +43,7 @@ export interface EndpointResult {
 export interface EndpointRun {
   connections: number;
   seconds: number;
-  /** Requests per second over all connections (default: as fast as answers come). */
+  /** Requests per second over all connections, evenly paced (paced.ts; default: as fast as answers come). */
   overallRate?: number;
   /** Progress bar on stderr. */
   track?: boolean;
@@ -62,13 +64,25 @@ export async function runEndpoint(scenario: EndpointScenario, target: EndpointTa
       if (typeof inner.onResponse === 'function') inner.onResponse(status, body, context, headers);
     },
   };
+  if (run.overallRate) {
+    // An evenly paced rate (paced.ts): autocannon's sends each second's quota back to back.
+    const paced = await pacedLoad(request, { url: target.url, rate: run.overallRate, seconds: run.seconds, connections: run.connections });
+    const ok = paced.statuses[200] ?? 0;
+    return {
+      perSecond: Math.round(((ok - invalid) / paced.seconds) * 10) / 10,
+      requests: paced.completed + paced.failed,
+      errors: paced.completed - ok + paced.failed + invalid,
+      errorSamples: [...samples],
+      latencyMs: paced.latencyMs,
+      seconds: paced.seconds,
+    };
+  }
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
         url: target.url,
         connections: run.connections,
         duration: run.seconds,
-        ...(run.overallRate ? { overallRate: run.overallRate } : {}),
         timeout: 10,
         requests: [request],
       },
