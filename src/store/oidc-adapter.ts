@@ -176,9 +176,11 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
         const now = clock();
         const expiresAt = expiries.get(id) ?? (await expiryInStore(id, now));
         if (expiresAt === undefined) return; // gone: nothing to mark
-        // As long as the record lives and a margin more, so that it is never seen unconsumed.
-        const ttl = expiresAt === Infinity ? undefined : Math.max(1, Math.ceil((expiresAt - now) / 1000)) + USED_MARK_MARGIN_SECONDS;
-        await store.set(usedKey(id), encodeUse(consumeFields(model, usedKey(id), key, now)), ttl);
+        // As long as the record lives and a margin more, so that it is never seen unconsumed
+        // (a rotation that will say it in the record: while it runs, refresh-rotation.ts).
+        const lifetime = expiresAt === Infinity ? undefined : Math.max(1, Math.ceil((expiresAt - now) / 1000)) + USED_MARK_MARGIN_SECONDS;
+        const { use, ttl } = consumeFields(model, { used: usedKey(id), record: key }, now, lifetime);
+        await store.set(usedKey(id), encodeUse(use), ttl);
       });
     },
 
@@ -236,17 +238,14 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
 
   /**
    * Ends a refresh token's rotation once its access token is saved (refresh-rotation.ts). With
-   * the spent record known, it replaces the token's record (keeping its expiry: Store.replace),
-   * then its use mark is deleted. That deletion may fail without harm, since the record says it
-   * is spent, and must not fail the request: the client would then try again with the old
-   * token, whose reuse revokes the grant. Otherwise (the token read by another request, or gone
-   * meanwhile) the use mark loses its rotation mark, as before.
+   * the spent record known, it replaces the token's record (keeping its expiry: Store.replace):
+   * the record says the token is spent, and the use mark, written to live only while the
+   * rotation may run, goes by itself. Otherwise (the token read by another request) the use mark
+   * loses its rotation mark and stays as long as the token, as before; so it does when the record
+   * is gone meanwhile (nothing left to mark).
    */
   async function finishRotation({ key, consumed, spent }: Rotation): Promise<void> {
-    if (spent && (await store.replace(spent.key, spent.text))) {
-      await store.del(key).catch(() => undefined);
-      return;
-    }
+    if (spent && (await store.replace(spent.key, spent.text))) return;
     await store.replace(key, encodeUse({ consumed }));
   }
 

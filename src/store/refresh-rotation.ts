@@ -18,7 +18,8 @@
  *
  * A rotation that finishes in the request that read the token also shrinks it: the spent
  * token's record keeps only what its reuse needs (SPENT_REFRESH_TOKEN_FIELDS), with `consumed`
- * inline, and its use mark goes. A client refreshing every ten minutes leaves one spent token
+ * inline, and its use mark, written to live only while the rotation may run
+ * (FOLDING_MARK_SECONDS), goes by itself. A client refreshing every ten minutes leaves one spent token
  * per refresh for the token's whole lifetime (replays are told apart from unknown tokens as
  * long as the token would have lived), so what each one weighs is what a session weighs in Redis.
  */
@@ -73,17 +74,34 @@ export function rememberRefreshTokenRead(key: string, payload: AdapterPayload): 
 }
 
 /**
- * What consume() writes: `consumed`, and within a request the `rotating` mark (remembered, with
- * the use mark's key, and the spent record when this request read the token at `recordKey`).
+ * How long the use mark of a rotation that will write its spent record (consumed inline) lives:
+ * only while the rotation may run. Past ROTATION_SETTLES_MS a mark still rotating counts as no
+ * consumption, and once the rotation has finished the record says it is spent: the mark gone
+ * changes nothing then, and needs no command to go. A minute: more than the clocks of two
+ * instances may differ.
  */
-export function consumeFields(model: string, usedKey: string, recordKey: string, now: number): { consumed: string; rotating?: string } {
+export const FOLDING_MARK_SECONDS = 60;
+
+/**
+ * What consume() writes in the use mark and how long it lives (`ttl`: the record's lifetime and
+ * the margin, undefined for none): `consumed`, and within a request the `rotating` mark
+ * (remembered, with the use mark's key, and the spent record when this request read the token
+ * at `recordKey`, in which case the mark only lives FOLDING_MARK_SECONDS).
+ */
+export function consumeFields(
+  model: string,
+  keys: { used: string; record: string },
+  now: number,
+  ttl: number | undefined,
+): { use: { consumed: string; rotating?: string }; ttl: number | undefined } {
   const consumed = String(Math.floor(now / 1000));
   const request = currentRequest();
-  if (model !== ROTATED_MODEL || !request) return { consumed };
+  if (model !== ROTATED_MODEL || !request) return { use: { consumed }, ttl };
   const read = request.refreshTokenRead;
-  const spent = read?.key === recordKey ? { key: recordKey, text: encodeWholeRecord(spentRefreshToken(read.payload, consumed)) } : undefined;
-  request.rotating = { key: usedKey, consumed, spent };
-  return { consumed, [ROTATION_MARK]: String(now) };
+  const spent = read?.key === keys.record ? { key: keys.record, text: encodeWholeRecord(spentRefreshToken(read.payload, consumed)) } : undefined;
+  request.rotating = { key: keys.used, consumed, spent };
+  const use = { consumed, [ROTATION_MARK]: String(now) };
+  return { use, ttl: spent ? Math.min(ttl ?? Infinity, FOLDING_MARK_SECONDS) : ttl };
 }
 
 /**

@@ -13,7 +13,7 @@ import { createAdapterFactory, type AdapterFactory } from '../../src/store/oidc-
 import { createRedisConnection } from '../../src/store/redis-connection.ts';
 import { createRedisStore } from '../../src/store/redis-store.ts';
 import { asOneRequest } from '../../src/store/request-scope.ts';
-import { ROTATION_SETTLES_MS, SPENT_REFRESH_TOKEN_FIELDS } from '../../src/store/refresh-rotation.ts';
+import { FOLDING_MARK_SECONDS, ROTATION_SETTLES_MS, SPENT_REFRESH_TOKEN_FIELDS } from '../../src/store/refresh-rotation.ts';
 import { StoreUnavailableError } from '../../src/store/unavailable.ts';
 import type { Store } from '../../src/store/store.ts';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis.ts';
@@ -99,7 +99,7 @@ for (const kind of ['redis', 'memory'] as const) {
       iiat: 1_800_000_000,
     });
 
-    test('a finished rotation keeps the spent token as one record of what its reuse needs, consumed inline: no use mark beside it, same expiry', async () => {
+    test('a finished rotation keeps the spent token as one record of what its reuse needs, consumed inline, same expiry: its use mark lives only a minute', async () => {
       const rt = `rt-${(n += 1)}`;
       await factory('RefreshToken').upsert(rt, fullPayload(rt), 3600);
       const ttlBefore = await store.ttl(keyNames.modelJson('RefreshToken', rt));
@@ -118,13 +118,16 @@ for (const kind of ['redis', 'memory'] as const) {
       for (const field of ['grantId', 'clientId', 'accountId', 'sessionUid', 'expiresWithSession', 'scope', 'exp', 'iat', 'jti', 'kind'] as const) {
         assert.deepEqual(spent![field], fullPayload(rt)[field], `${field} is kept: oidc-provider checks it before it sees the reuse`);
       }
-      assert.equal(await store.get(keyNames.modelUsed('RefreshToken', rt)), null, 'no use mark: the record says it');
+      const markTtl = await store.ttl(keyNames.modelUsed('RefreshToken', rt));
+      assert.ok(markTtl > 0 && markTtl <= FOLDING_MARK_SECONDS, `the use mark lives ${markTtl} s, not as long as the token`);
       assert.equal(JSON.parse((await store.get(keyNames.modelJson('RefreshToken', rt)))!).consumed, spent!.consumed);
+      await store.del(keyNames.modelUsed('RefreshToken', rt)); // as when it expires
+      assert.equal((await factory('RefreshToken').find(rt))?.consumed, spent!.consumed, 'the mark gone, the record still says it is spent');
       const ttlAfter = await store.ttl(keyNames.modelJson('RefreshToken', rt));
       assert.ok(ttlAfter <= ttlBefore && ttlAfter >= ttlBefore - 5, `the record keeps its expiry (${ttlBefore} s, then ${ttlAfter} s)`);
     });
 
-    test('a spent record with a use mark still marking its rotation (the mark was not deleted) is spent at once: neither the outage answer nor fresh', async () => {
+    test('a spent record whose use mark still marks its rotation (its minute not over) is spent at once: neither the outage answer nor fresh', async () => {
       const rt = `rt-${(n += 1)}`;
       await factory('RefreshToken').upsert(rt, fullPayload(rt), 3600);
       await asOneRequest(async () => {
@@ -133,10 +136,28 @@ for (const kind of ['redis', 'memory'] as const) {
         const at = `at-${(n += 1)}`;
         await factory('AccessToken').upsert(at, { jti: at, kind: 'AccessToken', grantId: 'g-full', accountId: 'acc' }, 300);
       });
-      await store.set(keyNames.modelUsed('RefreshToken', rt), `${Math.floor(now / 1000)} ${now}`, 3600);
+      assert.equal(await store.get(keyNames.modelUsed('RefreshToken', rt)), `${Math.floor(now / 1000)} ${now}`, 'the mark still says rotating');
       assert.equal(typeof (await factory('RefreshToken').find(rt))?.consumed, 'number', 'within the settling time');
       now += ROTATION_SETTLES_MS;
       assert.equal(typeof (await factory('RefreshToken').find(rt))?.consumed, 'number', 'after it');
+    });
+
+    test('a rotation cut after its request read and consumed the token: its minute-long mark says "try again", then nothing; the token works again', async () => {
+      const rt = `rt-${(n += 1)}`;
+      await factory('RefreshToken').upsert(rt, fullPayload(rt), 3600);
+      await asOneRequest(async () => {
+        await factory('RefreshToken').find(rt);
+        await factory('RefreshToken').consume(rt); // then the outage: nothing else is saved
+      });
+      const markTtl = await store.ttl(keyNames.modelUsed('RefreshToken', rt));
+      assert.ok(markTtl > 0 && markTtl <= FOLDING_MARK_SECONDS, `mark for ${markTtl} s`);
+      await assert.rejects(factory('RefreshToken').find(rt), StoreUnavailableError);
+      now += ROTATION_SETTLES_MS;
+      assert.equal((await factory('RefreshToken').find(rt))?.consumed, undefined, 'settled: served as not consumed');
+      await store.del(keyNames.modelUsed('RefreshToken', rt)); // as when its minute is over
+      const again = await factory('RefreshToken').find(rt);
+      assert.equal(again?.consumed, undefined);
+      assert.equal(again?.nonce, 'n-0123456789abcdef', 'whole: nothing was shrunk, since the rotation did not finish');
     });
 
     test('consumed outside a request (a CLI, a timer): spent at once, as before', async () => {
