@@ -194,7 +194,7 @@ function refreshLine(lines: string[], leaves: RefreshFootprint): void {
     .join(', ');
   lines.push(
     '',
-    `Redis left per refresh of (a) on the gateway (${leaves.refreshes.toLocaleString('en')} refreshes): ${leaves.bytesPerRefresh} B kept until the spent refresh token expires; by kind of key, with the access token (10 minutes) and the audit trail (retention): ${kinds}.`,
+    `Redis left per refresh of (a) on the gateway (${leaves.refreshes.toLocaleString('en')} refreshes): ${leaves.bytesPerRefresh} B kept until the spent refresh token expires; by kind of key, with the access token (10 minutes), the rotations' use marks (a minute) and the audit trail (retention): ${kinds}.`,
   );
 }
 
