@@ -142,7 +142,7 @@ for (const kind of ['redis', 'memory'] as const) {
       assert.equal(typeof (await factory('RefreshToken').find(rt))?.consumed, 'number', 'after it');
     });
 
-    test('a rotation cut after its request read and consumed the token: its minute-long mark says "try again", then nothing; the token works again', async () => {
+    test('a rotation cut after its request read and consumed the token: its minute-long mark asks to try again, then nothing; the token works again', async () => {
       const rt = `rt-${(n += 1)}`;
       await factory('RefreshToken').upsert(rt, fullPayload(rt), 3600);
       await asOneRequest(async () => {
