@@ -3,9 +3,9 @@
  * session ended) deletes every token the grant issued: a hash under the grant's tag
  * (key-names.ts grantTokenIndex) whose fields name the tokens, `<Model>:<id>`, with empty
  * values. Fields that short (61 characters at most for the models a sign-in uses) keep the
- * hash a listpack in Redis: about 60 B per token listed, where the set of whole keys that the
- * releases before kept (legacyGrantTokens) is a hashtable of about 125 B per token and as much
- * again for the key itself (Redis 7.0 keeps a set of strings as a listpack only from 7.2).
+ * hash a listpack in Redis: about 63 B per token listed, where the set of whole keys that the
+ * releases before kept (legacyGrantTokens) is a hashtable of about 129 B per token (Redis 7.0
+ * keeps a set of strings as a listpack only from 7.2; `npm run bench`, "Redis left per refresh").
  *
  * The releases before read and write only their set. So:
  * - revocation reads both, and deletes the tokens either lists: a token that an instance of
@@ -19,8 +19,7 @@
  *   oidc-provider checks the grant at every use of a token.
  */
 import type { KeyNames } from './key-names.ts';
-import type { SetExpiry, StoreBatch } from './store.ts';
-import type { Store } from './store.ts';
+import type { SetExpiry, Store, StoreBatch } from './store.ts';
 
 /** Models whose records carry a grantId and die with their grant (revokeByGrantId). */
 export const GRANTABLE_MODELS: ReadonlySet<string> = new Set([
