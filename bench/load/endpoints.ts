@@ -65,7 +65,7 @@ export async function runEndpoint(scenario: EndpointScenario, target: EndpointTa
     },
   };
   if (run.overallRate) {
-    // An evenly paced rate (paced.ts): autocannon's sends each second's quota back to back.
+    // An evenly paced rate (paced.ts): autocannon's fixed rate sends each second's quota back to back.
     const paced = await pacedLoad(request, { url: target.url, rate: run.overallRate, seconds: run.seconds, connections: run.connections });
     const ok = paced.statuses[200] ?? 0;
     return {
