@@ -23,13 +23,15 @@ export function createMemoryBatch(keyspace: MemoryKeyspace): StoreBatch {
   };
 
   /**
-   * A write that adds members (fields), then the key's expiry as SetExpiry says: queued
+   * A write that adds `count` members (fields), then the key's expiry as SetExpiry says: queued
    * separately, like the EXPIRE commands on Redis (they run even if the write failed, except
-   * 'when-added', which runs only when it added one).
+   * 'when-added', which runs only when it added one). Nothing to add, nothing queued (the TTL
+   * and expiry still checked).
    */
-  const addWithExpiry = (command: string, key: string, add: () => number, ttlSeconds: number | undefined, expiry: SetExpiry) => {
+  const addWithExpiry = (command: string, key: string, count: number, add: () => number, ttlSeconds: number | undefined, expiry: SetExpiry) => {
     const ttl = toTtlSeconds(ttlSeconds);
     const mode = checkedSetExpiry(expiry);
+    if (count === 0) return;
     let added = 0;
     push(command, key, () => (added = add()));
     if (ttl === undefined) return;
@@ -55,12 +57,12 @@ export function createMemoryBatch(keyspace: MemoryKeyspace): StoreBatch {
     },
     sadd(key, members, ttlSeconds, expiry = 'extend') {
       const copy = [...members];
-      if (copy.length > 0) addWithExpiry('SADD', key, () => keyspace.addToSet(key, copy), ttlSeconds, expiry);
+      addWithExpiry('SADD', key, copy.length, () => keyspace.addToSet(key, copy), ttlSeconds, expiry);
       return batch;
     },
     hset(key, fields, ttlSeconds, expiry = 'extend') {
       const copy = { ...fields };
-      if (Object.keys(copy).length > 0) addWithExpiry('HSET', key, () => keyspace.setHashFields(key, copy), ttlSeconds, expiry);
+      addWithExpiry('HSET', key, Object.keys(copy).length, () => keyspace.setHashFields(key, copy), ttlSeconds, expiry);
       return batch;
     },
     hdel(key, fields) {

@@ -75,10 +75,11 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
     queue.push(command);
   };
   const push = (name: string, key: string, ...rest: (string | number)[]) => queueCommand({ key, name, args: rest });
-  /** SADD or HSET (both reply how many they added), then the key's expiry as SetExpiry says. */
+  /** SADD or HSET (both reply how many they added), then the key's expiry as SetExpiry says; nothing to add, nothing sent (the TTL and expiry still checked). */
   const addWithExpiry = (name: 'SADD' | 'HSET', key: string, args: string[], ttlSeconds: number | undefined, expiry: SetExpiry) => {
     const ttl = toTtlSeconds(ttlSeconds);
     const mode = checkedSetExpiry(expiry);
+    if (args.length === 0) return;
     push(name, key, ...args);
     if (ttl === undefined) return;
     if (mode === 'restart') push('EXPIRE', key, ttl);
@@ -109,7 +110,7 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
       return batch;
     },
     sadd(key, members, ttlSeconds, expiry = 'extend') {
-      if (members.length > 0) addWithExpiry('SADD', key, [...members], ttlSeconds, expiry);
+      addWithExpiry('SADD', key, [...members], ttlSeconds, expiry);
       return batch;
     },
     srem(key, members) {
@@ -118,7 +119,7 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
     },
     hset(key, fields, ttlSeconds, expiry = 'extend') {
       const flat = Object.entries(fields).flat();
-      if (flat.length > 0) addWithExpiry('HSET', key, flat, ttlSeconds, expiry);
+      addWithExpiry('HSET', key, flat, ttlSeconds, expiry);
       return batch;
     },
     hdel(key, fields) {

@@ -281,6 +281,10 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       await assert.rejects(store.batch().hset(text, { x: '' }, 100).exec(), BatchError);
       await assert.rejects(store.hkeys(text));
       assert.throws(() => store.batch().hset(k, { f: '' }, 100, 'longest' as 'extend'), /'extend' or 'restart'/);
+      // Checked even with nothing to add, as sadd's are.
+      assert.throws(() => store.batch().hset(k, {}, 100, 'longest' as 'extend'), /'extend' or 'restart'/);
+      assert.throws(() => store.batch().sadd(k, [], 100, 'longest' as 'extend'), /'extend' or 'restart'/);
+      assert.throws(() => store.batch().hset(k, {}, -1), /expected a TTL in seconds greater than 0/);
     });
 
     test('unionStore replaces a set with the union of others, with its TTL; an empty union leaves none', async () => {
