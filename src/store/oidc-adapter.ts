@@ -241,8 +241,8 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
    * the spent record known, it replaces the token's record (keeping its expiry: Store.replace):
    * the record says the token is spent, and the use mark, written to live only while the
    * rotation may run, goes by itself. Otherwise (the token read by another request) the use mark
-   * loses its rotation mark and stays as long as the token, as before; so it does when the record
-   * is gone meanwhile (nothing left to mark).
+   * loses its rotation mark and stays as long as the token, as before. A record gone meanwhile
+   * leaves nothing to mark: the mark loses its rotation mark and keeps its minute.
    */
   async function finishRotation({ key, consumed, spent }: Rotation): Promise<void> {
     if (spent && (await store.replace(spent.key, spent.text))) return;

@@ -19,9 +19,10 @@
  * A rotation that finishes in the request that read the token also shrinks it: the spent
  * token's record keeps only what its reuse needs (SPENT_REFRESH_TOKEN_FIELDS), with `consumed`
  * inline, and its use mark, written to live only while the rotation may run
- * (FOLDING_MARK_SECONDS), goes by itself. A client refreshing every ten minutes leaves one spent token
- * per refresh for the token's whole lifetime (replays are told apart from unknown tokens as
- * long as the token would have lived), so what each one weighs is what a session weighs in Redis.
+ * (FOLDING_MARK_SECONDS), goes by itself. A client refreshing every ten minutes leaves one
+ * spent token per refresh for the token's whole lifetime (replays are told apart from unknown
+ * tokens as long as the token would have lived), so what each one weighs is what a session
+ * weighs in Redis.
  */
 import { encodeWholeRecord } from './adapter-record.ts';
 import type { AdapterPayload } from './adapter-types.ts';
