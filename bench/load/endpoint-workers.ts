@@ -4,6 +4,10 @@
  * with its share of the connections and of the token pools, and prints its result and its own
  * CPU time as one JSON line; the results are summed (throughput, requests, errors) and the
  * latencies taken from the slowest worker (p50 and p99 of the worst: an upper bound).
+ *
+ * Refresh tokens rotate: each worker sends back what is left of its share of the pool (the ends
+ * of its chains), and the target's pool becomes theirs, as it does when the run is in this
+ * process, so that the next run (a½ after a) goes on from them instead of sending spent tokens.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +23,8 @@ interface Job {
 interface WorkerAnswer {
   result: EndpointResult;
   cpuSeconds: number;
+  /** What is left of the worker's refresh token pool: the ends of its chains. */
+  refreshTokens: string[];
 }
 
 export interface SpreadResult extends EndpointResult {
@@ -40,6 +46,7 @@ export async function runEndpointSpread(scenario: EndpointScenario, target: Endp
     },
   }));
   const answers = await Promise.all(jobs.map(runWorker));
+  target.refreshTokens.splice(0, target.refreshTokens.length, ...answers.flatMap((a) => a.refreshTokens));
   const slowest = answers.reduce((a, b) => (b.result.latencyMs.p99 > a.result.latencyMs.p99 ? b : a));
   return {
     perSecond: Math.round(answers.reduce((sum, a) => sum + a.result.perSecond, 0) * 10) / 10,
@@ -64,7 +71,9 @@ function runWorker(job: Job): Promise<WorkerAnswer> {
       const line = out.trim().split('\n').at(-1) ?? '';
       try {
         if (code !== 0) throw new Error(`exit code ${code}`);
-        resolve(JSON.parse(line) as WorkerAnswer);
+        const answer = JSON.parse(line) as WorkerAnswer;
+        if (!Array.isArray(answer.refreshTokens)) throw new Error('no refreshTokens in it');
+        resolve(answer);
       } catch (err) {
         reject(new Error(`load worker: expected a JSON result line, got ${JSON.stringify(line.slice(0, 200))} (${(err as Error).message})`));
       }
@@ -80,5 +89,6 @@ if (import.meta.main) {
   const start = process.cpuUsage(); // the scenario's CPU only, not loading this script
   const result = await runEndpoint(job.scenario, job.target, job.run);
   const used = process.cpuUsage(start);
-  process.stdout.write(`${JSON.stringify({ result, cpuSeconds: (used.user + used.system) / 1e6 } satisfies WorkerAnswer)}\n`);
+  const answer: WorkerAnswer = { result, cpuSeconds: (used.user + used.system) / 1e6, refreshTokens: job.target.refreshTokens };
+  process.stdout.write(`${JSON.stringify(answer)}\n`);
 }
