@@ -120,6 +120,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const pscTls = readPscTlsFiles(options.config.psc);
   const establishmentRoots = loadEstablishmentRoots(options.config.webauthn);
   const server = createServer();
+  // Idle keep-alive connections are kept longer than the proxy in front keeps them (config schema,
+  // http.keepAliveSeconds). The headers timeout (Node: 60 s) counts from a request's first byte, not over idle time.
+  server.keepAliveTimeout = options.config.http.keepAliveSeconds * 1000;
   // Until the app is ready, answer instead of leaving requests unanswered forever.
   const starting = (req: IncomingMessage, res: ServerResponse) => {
     if (req.url === '/healthz') {

@@ -21,6 +21,7 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = {
   TRUST_PROXY: { key: 'http.trustProxy' },
   BODY_LIMIT: { key: 'http.bodyLimit' },
   HTTP_REUSE_PORT: { key: 'http.reusePort' },
+  HTTP_KEEP_ALIVE_SECONDS: { key: 'http.keepAliveSeconds' },
   REDIS_URL: { key: 'redis.url', secret: true },
   REDIS_PREFIX: { key: 'redis.prefix' },
   REDIS_SENTINELS: { key: 'redis.sentinels' },

@@ -76,6 +76,13 @@ export const configSchema = z.strictObject({
        * the kernel spreads connections over them, one process per core, no balancer needed.
        */
       reusePort: z.stringbool().or(z.boolean()).default(false),
+      /**
+       * Seconds an idle keep-alive connection is kept. Longer than the idle time of the proxy in
+       * front (docker/Caddyfile: 55 s), so that the proxy, which sends the next request, is the
+       * one that closes it: a request sent on a connection the gateway is closing fails, and a
+       * proxy answers 502 to a POST it cannot retry. Node's default is 5 s.
+       */
+      keepAliveSeconds: z.coerce.number().int().min(1).max(600).default(65),
     })
     .prefault({}),
   redis: z

@@ -293,6 +293,17 @@ describe('docker/Dockerfile and docker/compose.yml', () => {
     }
   });
 
+  it('has Caddy close idle connections to the gateways before the gateways would (no request sent on a closing connection)', () => {
+    const keepalive = /^\s*keepalive\s+(\d+)s\s*$/m.exec(caddyfile.replace(/#.*$/gm, ''));
+    assert.ok(keepalive, 'the reverse proxy sets its upstream keepalive (Caddy keeps idle connections 2 minutes by default)');
+    for (const [name, service] of gatewayServices.filter(([n]) => n.startsWith('gateway-'))) {
+      const env = { ...dockerfileEnv(dockerfile), ...Object.fromEntries(Object.entries(environmentOf(service)).map(([k, v]) => [k, substitute(v)])) };
+      Object.assign(env, { PSC_CLIENT_SECRET: 'x'.repeat(40), AUDIT_MAC_KEY: 'm'.repeat(43) });
+      const gatewaySeconds = loadConfig({ env }).http.keepAliveSeconds;
+      assert.ok(Number(keepalive[1]) < gatewaySeconds, `Caddy ${keepalive[1]} s, ${name} ${gatewaySeconds} s`);
+    }
+  });
+
   it('leaves HSTS to the gateway: Caddy does not add a second Strict-Transport-Security', () => {
     assert.doesNotMatch(caddyfile.replace(/#.*$/gm, ''), /strict-transport-security/i, 'helmet sends it in production (src/http/security-headers.ts)');
   });
