@@ -68,9 +68,10 @@ export class VirtualBrowser {
     }
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
     const method = init.method ?? (body === undefined ? 'GET' : 'POST');
+    const path = url.pathname.replace(/\/[A-Za-z0-9_-]{16,}/g, '/:id');
     if (this.onRequest) {
       const grant = init.form?.grant_type;
-      await this.onRequest(`${method} ${url.pathname.replace(/\/[A-Za-z0-9_-]{16,}/g, '/:id')}${grant ? ` (${grant})` : ''}`);
+      await this.onRequest(`${method} ${path}${grant ? ` (${grant})` : ''}`);
     }
     return new Promise((resolve, reject) => {
       const req = httpRequest(
@@ -85,14 +86,15 @@ export class VirtualBrowser {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', reject);
+          res.on('error', (error: Error) => reject(new Error(`${method} ${url.host}${path}: ${error.message}`, { cause: error })));
           res.on('end', () => {
             this.store(url.host, res.headers['set-cookie']);
             resolve({ url, status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
           });
         },
       );
-      req.on('error', reject);
+      // A failed connection says which server and request it was (the journeys' errors are counted by message).
+      req.on('error', (error: Error) => reject(new Error(`${method} ${url.host}${path}: ${error.message}`, { cause: error })));
       req.end(body);
     });
   }
