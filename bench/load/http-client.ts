@@ -4,6 +4,10 @@
  * so a journey can stop at the relying party's redirect_uri. Much cheaper per request than
  * fetch + tough-cookie + an HTML parser, so that the load generator leaves the CPU to the
  * stack it measures. `localhost` is reached on 127.0.0.1 (the servers bind there).
+ *
+ * As a browser does, a GET or HEAD sent on a kept-alive connection that the server closed at
+ * that instant (a reset before any answer) is sent again once; a POST is not. A failed request
+ * names its method, server and path (ids left out), so that the report says who failed.
  */
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 
@@ -30,6 +34,13 @@ export class BenchHttpError extends Error {
 /** The same URL on 127.0.0.1 when it names localhost (the stack's servers bind to 127.0.0.1). */
 export function loopbackUrl(url: string): string {
   return url.replace('//localhost:', '//127.0.0.1:');
+}
+
+/** A request sent on a kept-alive connection that the server closed before answering (the close and the request crossed). */
+class ReusedConnectionClosed extends Error {
+  constructor(failure: Error) {
+    super(failure.message, { cause: failure.cause });
+  }
 }
 
 export const sharedAgent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 });
@@ -73,6 +84,20 @@ export class VirtualBrowser {
       const grant = init.form?.grant_type;
       await this.onRequest(`${method} ${path}${grant ? ` (${grant})` : ''}`);
     }
+    const send = () => this.send(url, { method, path, headers, body });
+    try {
+      return await send();
+    } catch (error) {
+      // As a browser does: a GET sent on a kept-alive connection that the server closed at that instant is sent again, once, on a new one.
+      if (error instanceof ReusedConnectionClosed && (method === 'GET' || method === 'HEAD')) return send();
+      throw error;
+    }
+  }
+
+  private send(url: URL, request: { method: string; path: string; headers: Record<string, string>; body: string | undefined }): Promise<Reply> {
+    const { method, path, headers, body } = request;
+    // A failed connection says which server and request it was (the journeys' errors are counted by message).
+    const failure = (error: Error) => new Error(`${method} ${url.host}${path}: ${error.message}`, { cause: error });
     return new Promise((resolve, reject) => {
       const req = httpRequest(
         {
@@ -86,15 +111,17 @@ export class VirtualBrowser {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', (error: Error) => reject(new Error(`${method} ${url.host}${path}: ${error.message}`, { cause: error })));
+          res.on('error', (error: Error) => reject(failure(error)));
           res.on('end', () => {
             this.store(url.host, res.headers['set-cookie']);
             resolve({ url, status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
           });
         },
       );
-      // A failed connection says which server and request it was (the journeys' errors are counted by message).
-      req.on('error', (error: Error) => reject(new Error(`${method} ${url.host}${path}: ${error.message}`, { cause: error })));
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        const closedBeforeAnswer = req.reusedSocket && error.code === 'ECONNRESET';
+        reject(closedBeforeAnswer ? new ReusedConnectionClosed(failure(error)) : failure(error));
+      });
       req.end(body);
     });
   }
