@@ -15,7 +15,7 @@ import { traceJourney } from './redis-trace.ts';
 import { closedLoop, type LoopResult } from './load/closed-loop.ts';
 import { type EndpointScenario, type EndpointTarget } from './load/endpoints.ts';
 import { runEndpointSpread } from './load/endpoint-workers.ts';
-import { renderScaling, scalingSteps, type ScalingStep } from './scaling.ts';
+import { renderScaling, renderScalingExtras, scalingSteps, type ScalingStep } from './scaling.ts';
 import { basicAuth, baselineSignIn, firstSignIn, passwordlessSignIn, type Tokens } from './load/journeys.ts';
 import { VirtualBrowser, loopbackUrl, sharedAgent } from './load/http-client.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../test/support/soft-authenticator.ts';
@@ -116,7 +116,7 @@ async function scalingRun(opts: BenchOptions): Promise<number> {
       await stack.close();
     }
   }
-  process.stdout.write(`${renderScaling(steps)}\n`);
+  process.stdout.write(`${renderScaling(steps)}\n\nHalf load (a½) and first sign-ins through PSC (f), per step:\n\n${renderScalingExtras(steps)}\n`);
   mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, `${JSON.stringify({ scaling: steps }, null, 2)}\n`);
   progress(`results written to ${opts.out}`);

@@ -90,3 +90,37 @@ export function renderScaling(steps: ScalingStep[]): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * Per step, what the main table leaves out: the token endpoint's latency at half of the step's
+ * maximum refresh throughput (a½), and the first sign-ins through PSC (f) with their errors,
+ * the first distinct ones named (a saturated machine shows there first: PSC's answers late).
+ */
+export function renderScalingExtras(steps: ScalingStep[]): string {
+  const lines = [
+    '| Processes | Redis | (a½) offered /s | (a½) p50 ms | (a½) p99 ms | (a½) gateway CPU ms / refresh | (a½) Redis cmds | (a½) errors | (f) /s | (f) p50 ms | (f) errors | (f) first errors |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 160);
+  for (const step of steps) {
+    const half = step.results.scenarios['a-half'];
+    const first = step.results.scenarios.f;
+    lines.push(
+      [
+        step.instances,
+        step.cluster ? 'Cluster (3 masters)' : 'one node',
+        half ? (half.offeredRate ?? half.perSecond).toLocaleString('en') : '',
+        half?.latencyMs.p50 ?? '',
+        half?.latencyMs.p99 ?? '',
+        half?.cpuMsPerUnit ?? '',
+        half?.redisCommands.perUnit ?? '',
+        half?.errors ?? '',
+        first ? first.perSecond.toLocaleString('en') : '',
+        first?.latencyMs.p50 ?? '',
+        first ? `${first.errors} of ${first.count + first.errors}` : '', // count: the journeys completed
+        first ? first.errorSamples.slice(0, 2).map(cell).join(' · ') : '',
+      ].reduce<string>((row, value) => `${row} ${value} |`, '|'),
+    );
+  }
+  return lines.join('\n');
+}
