@@ -14,10 +14,9 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pino } from 'pino';
 import { ConfigError, formatProblem, loadConfig } from '../../src/config/index.ts';
-import { startGateway, type Gateway } from '../../src/gateway.ts';
-import { createMemoryStore } from '../../src/store/index.ts';
+import type { Gateway } from '../../src/gateway.ts';
+import { startMinimalGateway } from '../support/minimal-gateway.ts';
 import { freePort } from '../support/ports.ts';
 
 const keysDir = mkdtempSync(join(tmpdir(), 'hc-keep-alive-'));
@@ -25,21 +24,7 @@ const started: Gateway[] = [];
 
 async function gatewayWith(env: Record<string, string>): Promise<number> {
   const port = await freePort();
-  const config = loadConfig({
-    env,
-    overrides: {
-      env: 'test',
-      issuer: `http://localhost:${port}`,
-      'http.port': port,
-      'http.host': '127.0.0.1',
-      'keys.dir': keysDir,
-      'sandbox.enabled': false,
-      'log.level': 'silent',
-    },
-  });
-  started.push(
-    await startGateway({ config, logger: pino({ level: 'silent' }), clients: [], store: createMemoryStore(), auditMirror: pino({ level: 'silent' }) }),
-  );
+  started.push(await startMinimalGateway({ port, keysDir, env }));
   return port;
 }
 

@@ -8,36 +8,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { loadConfig } from '../../src/config/index.ts';
-import { startGateway, type Gateway } from '../../src/gateway.ts';
-import { createMemoryStore } from '../../src/store/index.ts';
+import type { Gateway } from '../../src/gateway.ts';
+import { startMinimalGateway } from '../support/minimal-gateway.ts';
 import { freePort } from '../support/ports.ts';
 
 const keysDir = mkdtempSync(join(tmpdir(), 'hc-reuse-'));
 const started: Gateway[] = [];
 
 async function gatewayOn(port: number, reusePort: boolean): Promise<Gateway> {
-  const config = loadConfig({
-    env: { HTTP_REUSE_PORT: String(reusePort) },
-    overrides: {
-      env: 'test',
-      issuer: `http://localhost:${port}`,
-      'http.port': port,
-      'http.host': '127.0.0.1',
-      'keys.dir': keysDir,
-      'sandbox.enabled': false,
-      'log.level': 'silent',
-    },
-  });
   const clients = [{ client_id: 'rp', client_name: 'RP', redirect_uris: ['http://127.0.0.1:9/cb'], client_secret: 'x'.repeat(32), response_types: ['code'] }];
-  const gateway = await startGateway({
-    config,
-    logger: pino({ level: 'silent' }),
-    clients,
-    store: createMemoryStore(),
-    auditMirror: pino({ level: 'silent' }),
-  });
+  const gateway = await startMinimalGateway({ port, keysDir, env: { HTTP_REUSE_PORT: String(reusePort) }, clients });
   started.push(gateway);
   return gateway;
 }
