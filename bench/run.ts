@@ -243,16 +243,18 @@ async function measureWith(
       if (footprint) refreshLeaves = refreshFootprint(footprint, await bytesByKind(redis[0]!, stack.prefixes.gateway), figures.count);
     }
   }
-  // Token endpoint latency at half of the gateway's maximum refresh throughput.
+  // Token endpoint latency at half of the gateway's maximum refresh throughput; then the bare
+  // provider at the same rate: what the same arrivals cost it on this machine (latency, CPU).
   const half = Math.max(1, Math.round((scenarios.a?.perSecond ?? 0) / 2));
-  if (scenarios.a) progress(`(a½) refresh_token on the gateway at ${half}/s (half of its maximum): ${opts.seconds} s`);
-  if (scenarios.a)
-    scenarios['a-half'] = await endpoint(redis, 'refresh', gatewayTarget, { gateway: stack.gateway.pids, ...pids }, 'gateway', {
-      connections: opts.connections,
-      seconds: opts.seconds,
-      overallRate: half,
-      workers: opts.loadWorkers,
-    });
+  if (scenarios.a) {
+    const paced = { connections: opts.connections, seconds: opts.seconds, overallRate: half, workers: opts.loadWorkers };
+    progress(`(a½) refresh_token on the gateway at ${half}/s (half of its maximum): ${opts.seconds} s`);
+    scenarios['a-half'] = await endpoint(redis, 'refresh', gatewayTarget, { gateway: stack.gateway.pids, ...pids }, 'gateway', paced);
+    if (scenarios['a-baseline']) {
+      progress(`(a½) refresh_token on the baseline at the same ${half}/s: ${opts.seconds} s`);
+      scenarios['a-half-baseline'] = await endpoint(redis, 'refresh', baselineTarget, { baseline: stack.baseline.pids, ...pids }, 'baseline', paced);
+    }
+  }
 
   const sessions: SessionFigures | undefined = opts.scaling.length > 0 ? undefined : (fillFirst ?? (await fill()));
   return {

@@ -93,17 +93,18 @@ export function renderScaling(steps: ScalingStep[]): string {
 
 /**
  * Per step, what the main table leaves out: the token endpoint's latency at half of the step's
- * maximum refresh throughput (a½), and the first sign-ins through PSC (f) with their errors,
+ * maximum refresh throughput (a½), and the bare provider's at the same rate, and the first sign-ins through PSC (f) with their errors,
  * the first distinct ones named (a saturated machine shows there first: PSC's answers late).
  */
 export function renderScalingExtras(steps: ScalingStep[]): string {
   const lines = [
-    '| Processes | Redis | (a½) offered /s | (a½) p50 ms | (a½) p99 ms | (a½) gateway CPU ms / refresh | (a½) Redis cmds | (a½) errors | (f) /s | (f) p50 ms | (f) errors | (f) first errors |',
-    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| Processes | Redis | (a½) offered /s | (a½) p50 ms | (a½) p99 ms | (a½) gateway CPU ms / refresh | (a½) Redis cmds | (a½) errors | (a½) bare p99 ms · CPU ms | (f) /s | (f) p50 ms | (f) errors | (f) first errors |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 160);
   for (const step of steps) {
     const half = step.results.scenarios['a-half'];
+    const bare = step.results.scenarios['a-half-baseline'];
     const first = step.results.scenarios.f;
     lines.push(
       [
@@ -115,6 +116,7 @@ export function renderScalingExtras(steps: ScalingStep[]): string {
         half?.cpuMsPerUnit ?? '',
         half?.redisCommands.perUnit ?? '',
         half?.errors ?? '',
+        bare ? `${bare.latencyMs.p99} · ${bare.cpuMsPerUnit ?? '?'}` : '',
         first ? first.perSecond.toLocaleString('en') : '',
         first?.latencyMs.p50 ?? '',
         first ? `${first.errors} of ${first.count + first.errors}` : '', // count: the journeys completed

@@ -28,7 +28,7 @@ function step(instances: number, cluster: boolean, scenarios: Record<string, Sce
   return { instances, cluster, results: { scenarios } as unknown as ScalingStep['results'] };
 }
 
-test('one row per step: a½ at its offered rate with its latencies and errors, f with its errors and the first ones named', () => {
+test('one row per step: a½ at its offered rate with its latencies and errors and the bare provider at the same rate, f with its errors and the first ones named', () => {
   const table = renderScalingExtras([
     step(1, false, {
       'a-half': figures({
@@ -38,6 +38,7 @@ test('one row per step: a½ at its offered rate with its latencies and errors, f
         cpuMsPerUnit: 2.219,
         redisCommands: { perUnit: 25.5, byCommand: {} },
       }),
+      'a-half-baseline': figures({ stack: 'baseline', perSecond: 443, offeredRate: 443, latencyMs: { p50: 2.1, p99: 31.5, max: 40 }, cpuMsPerUnit: 0.9 }),
       f: figures({ perSecond: 59.8, count: 1000, latencyMs: { p50: 394.4, p99: 641, max: 700 } }),
     }),
     step(8, true, {
@@ -51,8 +52,8 @@ test('one row per step: a½ at its offered rate with its latencies and errors, f
     }),
   ]).split('\n');
   assert.equal(table.length, 4, 'a header, its rule and one row per step');
-  assert.equal(table[2], '| 1 | one node | 443 | 5.6 | 82 | 2.219 | 25.5 | 0 | 59.8 | 394.4 | 0 of 1000 |  |');
-  assert.match(table[3]!, /^\| 8 \| Cluster \(3 masters\) \| 319 \| 194\.4 \| 802\.3 \| {2}\| 0 \| 2632 \| 35\.2 \| 0 \| 18 of 1000 \| /);
+  assert.equal(table[2], '| 1 | one node | 443 | 5.6 | 82 | 2.219 | 25.5 | 0 | 31.5 · 0.9 | 59.8 | 394.4 | 0 of 1000 |  |');
+  assert.match(table[3]!, /^\| 8 \| Cluster \(3 masters\) \| 319 \| 194\.4 \| 802\.3 \| {2}\| 0 \| 2632 \| {2}\| 35\.2 \| 0 \| 18 of 1000 \| /);
   assert.match(
     table[3]!,
     /GET 127\.0\.0\.1:1\/auth: read ECONNRESET · after PSC: HTTP 503 from \/federation\/psc\/callback — <html lang="fr"> \\\| a pipe \|$/,
@@ -64,5 +65,5 @@ test('one row per step: a½ at its offered rate with its latencies and errors, f
 
 test('a step without (a½) (the scenario did not run) leaves its cells empty', () => {
   const [, , row] = renderScalingExtras([step(2, false, { f: figures({ perSecond: 65.4, count: 1000 }) })]).split('\n');
-  assert.equal(row, '| 2 | one node |  |  |  |  |  |  | 65.4 | 0 | 0 of 1000 |  |');
+  assert.equal(row, '| 2 | one node |  |  |  |  |  |  |  | 65.4 | 0 | 0 of 1000 |  |');
 });
