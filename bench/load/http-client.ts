@@ -84,12 +84,12 @@ export class VirtualBrowser {
       const grant = init.form?.grant_type;
       await this.onRequest(`${method} ${path}${grant ? ` (${grant})` : ''}`);
     }
-    const send = () => this.send(url, { method, path, headers, body });
+    const attempt = () => this.send(url, { method, path, headers, body });
     try {
-      return await send();
+      return await attempt();
     } catch (error) {
-      // As a browser does: a GET sent on a kept-alive connection that the server closed at that instant is sent again, once, on a new one.
-      if (error instanceof ReusedConnectionClosed && (method === 'GET' || method === 'HEAD')) return send();
+      // As a browser does: a GET sent on a kept-alive connection that the server closed at that instant is sent again, once, on another connection.
+      if (error instanceof ReusedConnectionClosed && (method === 'GET' || method === 'HEAD')) return attempt();
       throw error;
     }
   }
