@@ -7,21 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'vitest';
 import { checkTargets, renderReport, type BenchResults, type ScenarioFigures } from '../../bench/report.ts';
-
-function figures(over: Partial<ScenarioFigures>): ScenarioFigures {
-  return {
-    stack: 'gateway',
-    perSecond: 0,
-    count: 0,
-    errors: 0,
-    errorSamples: [],
-    latencyMs: { p50: 0, p99: 0, max: 0 },
-    seconds: 15,
-    cpu: {},
-    redisCommands: { perUnit: 0, byCommand: {} },
-    ...over,
-  };
-}
+import { scenarioFigures as figures } from '../support/scenario-figures.ts';
 
 const scenarios: Record<string, ScenarioFigures> = {
   a: figures({ perSecond: 886 }),

@@ -7,22 +7,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'vitest';
 import type { ScenarioFigures } from '../../bench/report.ts';
+import { scenarioFigures as figures } from '../support/scenario-figures.ts';
 import { renderScalingExtras, type ScalingStep } from '../../bench/scaling.ts';
-
-function figures(over: Partial<ScenarioFigures>): ScenarioFigures {
-  return {
-    stack: 'gateway',
-    perSecond: 0,
-    count: 0,
-    errors: 0,
-    errorSamples: [],
-    latencyMs: { p50: 0, p99: 0, max: 0 },
-    seconds: 8,
-    cpu: {},
-    redisCommands: { perUnit: 0, byCommand: {} },
-    ...over,
-  };
-}
 
 function step(instances: number, cluster: boolean, scenarios: Record<string, ScenarioFigures>): ScalingStep {
   return { instances, cluster, results: { scenarios } as unknown as ScalingStep['results'] };
