@@ -106,23 +106,22 @@ export function renderScalingExtras(steps: ScalingStep[]): string {
     const half = step.results.scenarios['a-half'];
     const bare = step.results.scenarios['a-half-baseline'];
     const first = step.results.scenarios.f;
-    lines.push(
-      [
-        step.instances,
-        step.cluster ? 'Cluster (3 masters)' : 'one node',
-        half ? (half.offeredRate ?? half.perSecond).toLocaleString('en') : '',
-        half?.latencyMs.p50 ?? '',
-        half?.latencyMs.p99 ?? '',
-        half?.cpuMsPerUnit ?? '',
-        half?.redisCommands.perUnit ?? '',
-        half?.errors ?? '',
-        bare ? `${bare.latencyMs.p99} · ${bare.cpuMsPerUnit ?? '?'}` : '',
-        first ? first.perSecond.toLocaleString('en') : '',
-        first?.latencyMs.p50 ?? '',
-        first ? `${first.errors} of ${first.count + first.errors}` : '', // count: the journeys completed
-        first ? first.errorSamples.slice(0, 2).map(cell).join(' · ') : '',
-      ].reduce<string>((row, value) => `${row} ${value} |`, '|'),
-    );
+    const cells = [
+      step.instances,
+      step.cluster ? 'Cluster (3 masters)' : 'one node',
+      half ? (half.offeredRate ?? half.perSecond).toLocaleString('en') : '',
+      half?.latencyMs.p50 ?? '',
+      half?.latencyMs.p99 ?? '',
+      half?.cpuMsPerUnit ?? '',
+      half?.redisCommands.perUnit ?? '',
+      half?.errors ?? '',
+      bare ? `${bare.latencyMs.p99} · ${bare.cpuMsPerUnit ?? '?'}` : '',
+      first ? first.perSecond.toLocaleString('en') : '',
+      first?.latencyMs.p50 ?? '',
+      first ? `${first.errors} of ${first.count + first.errors}` : '', // count: the journeys completed
+      first ? first.errorSamples.slice(0, 2).map(cell).join(' · ') : '',
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
 }
