@@ -8,6 +8,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RequestHandler } from 'express';
+import { recordCopy } from './record-copy.ts';
 
 export interface RequestScope {
   /** Set when a command of this request got no answer within its deadline. */
@@ -71,13 +72,13 @@ export function readOncePerRequest<T>(key: string, read: () => Promise<T>): Prom
     });
   }
   // A copy, so that a caller changing what it got changes nothing for the next one.
-  return pending.then((value) => structuredClone(value));
+  return pending.then(recordCopy);
 }
 
 /** Records `value` as what `key` holds now, for the rest of this request (after a write, or a fresh read). */
 export function rememberForRequest<T>(key: string, value: T): void {
   const scope = scopes.getStore();
-  if (scope) (scope.reads ??= new Map()).set(key, Promise.resolve(structuredClone(value)));
+  if (scope) (scope.reads ??= new Map()).set(key, Promise.resolve(recordCopy(value)));
 }
 
 /** Applies a write this request made to what it read of `key`, when it read it (nothing otherwise). */
