@@ -63,31 +63,48 @@ function formatPath(at: Array<string | number>): string {
   return at.reduce<string>((path, part) => (typeof part === 'number' ? `${path}[${part}]` : path ? `${path}.${part}` : part), '') || '(value)';
 }
 
+/** Where the scan is: the path to a value as a chain to its parent, made into segments only for a finding. */
+interface Place {
+  readonly parent: Place | undefined;
+  readonly part: string | number;
+}
+
+function segmentsOf(place: Place | undefined): Array<string | number> {
+  const at: Array<string | number> = [];
+  for (let p = place; p; p = p.parent) at.push(p.part);
+  return at.reverse();
+}
+
 /** Every secret in `value` (any JSON-like structure), with where it is. Never returns the secret itself. */
 export function findSecrets(value: unknown): SecretFinding[] {
   const findings: SecretFinding[] = [];
   const seen = new WeakSet<object>();
-  const visit = (node: unknown, at: Array<string | number>, name: string | undefined, depth: number): void => {
-    const add = (kind: SecretKind): void => void findings.push({ path: formatPath(at), at: [...at], kind });
+  const add = (place: Place | undefined, kind: SecretKind): void => {
+    const at = segmentsOf(place);
+    findings.push({ path: formatPath(at), at, kind });
+  };
+  const visit = (node: unknown, place: Place | undefined, name: string | undefined, depth: number): void => {
     if (typeof node === 'string') {
       const kind = stringKind(node, name);
-      if (kind) add(kind);
+      if (kind) add(place, kind);
       return;
     }
     if (!node || typeof node !== 'object' || seen.has(node) || depth > 32) return;
     seen.add(node);
     if (Array.isArray(node)) {
-      node.forEach((item, i) => visit(item, [...at, i], name, depth + 1));
+      for (let i = 0; i < node.length; i++) visit(node[i], { parent: place, part: i }, name, depth + 1);
       return;
     }
-    if (Object.hasOwn(node, 'SubjectRefPro')) return add('psc-profile');
+    if (Object.hasOwn(node, 'SubjectRefPro')) return add(place, 'psc-profile');
+    const record = node as Record<string, unknown>;
+    const keys = Object.keys(record);
     // A structure under a credential's name (an assertion, a token set) goes as a whole.
-    if (name !== undefined && !HASH_NAME.test(name) && (SECRET_NAME.test(name) || TOKEN_NAME.test(name)) && Object.keys(node).length) {
-      return add(SECRET_NAME.test(name) ? 'secret-field' : 'token-field');
+    if (name !== undefined && !HASH_NAME.test(name) && (SECRET_NAME.test(name) || TOKEN_NAME.test(name)) && keys.length) {
+      return add(place, SECRET_NAME.test(name) ? 'secret-field' : 'token-field');
     }
-    for (const [key, item] of Object.entries(node)) visit(item, [...at, key], key, depth + 1);
+    for (const key of keys) visit(record[key], { parent: place, part: key }, key, depth + 1);
   };
-  visit(value, [], undefined, 0);
+  visit(value, undefined, undefined, 0);
   return findings;
 }
 
