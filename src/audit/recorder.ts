@@ -5,6 +5,7 @@
  */
 import { pino, type Logger } from 'pino';
 import type { AuditLog } from './log.ts';
+import { linesPerTurn } from './mirror-lines.ts';
 import { findSecrets } from './redact.ts';
 import { AUDIT_EVENT_TYPES, type AuditEvent, type AuditInput, type AuditOutcome, type AuditRecorder, type AuditSource } from './types.ts';
 
@@ -138,7 +139,8 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
 /**
  * The dedicated logger of the JSON-lines mirror: no pino timestamp or pid/hostname (the event
  * carries time and instance), level as a word, synchronous writes (a line is out before
- * record() resolves). `destination` is 'stdout', 'stderr' (commands whose stdout is their output) or a file path (created with mode 0600,
+ * record() resolves; the lines of one turn go in one write, mirror-lines.ts). `destination` is
+ * 'stdout', 'stderr' (commands whose stdout is their output) or a file path (created with mode 0600,
  * appended to; its folder is created).
  */
 export function createAuditMirrorLogger(destination: 'stdout' | 'stderr' | string): Logger {
@@ -152,6 +154,6 @@ export function createAuditMirrorLogger(destination: 'stdout' | 'stderr' | strin
       timestamp: false,
       formatters: { level: (label) => ({ level: label }) },
     },
-    stream,
+    linesPerTurn(stream),
   );
 }

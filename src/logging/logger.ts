@@ -14,8 +14,8 @@ export type { Logger };
  * LOG_WRITE_BYTES (one write call for a dozen request lines instead of one each), and what is
  * gathered is written at the latest every LOG_FLUSH_MS: a line is out within that time even
  * when traffic is low; a process killed outright (SIGKILL, OOM killer) loses at most that
- * much of its request log. The audit mirror stays synchronous, a line per event
- * (audit/recorder.ts): the SIEM's copy is never held back.
+ * much of its request log. The audit mirror stays synchronous (audit/recorder.ts): each line is
+ * out before its event's record() resolves, the SIEM's copy is never held back.
  */
 /** Bytes of log lines gathered before a write (sonic-boom minLength). */
 export const LOG_WRITE_BYTES = 4096;

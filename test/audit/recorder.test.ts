@@ -351,4 +351,23 @@ describe('createAuditMirrorLogger', () => {
     assert.equal(Object.keys(lines[0]!).filter((k) => k === 'time').length, 1);
     assert.equal('pid' in lines[0]!, false);
   });
+
+  it('has every line of records that resolve together in the file when they resolve, without a flush', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'audit-mirror-'));
+    const file = join(dir, 'audit.jsonl');
+    const recorder = createAuditRecorder({ log: createMemoryAuditLog(KEY), mirror: createAuditMirrorLogger(file), instance: 'gw' });
+    const inFileWhenResolved: number[] = [];
+    const linesInFile = () => readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
+    await Promise.all([CONFIG_LOADED, KEYS_LOADED, CONFIG_LOADED].map((event) => recorder.record(event).then(() => inFileWhenResolved.push(linesInFile()))));
+    assert.deepEqual(
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { seq: number }).seq),
+      [1, 2, 3],
+    );
+    // The n-th record to resolve finds at least n lines: its own line is out before it resolves.
+    assert.equal(inFileWhenResolved.length, 3);
+    inFileWhenResolved.forEach((count, n) => assert.ok(count >= n + 1, `record ${n + 1} resolved with ${count} lines in the file`));
+  });
 });
