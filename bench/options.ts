@@ -24,6 +24,8 @@ export interface BenchOptions {
   out: string;
   /** Gateway CPU profile (--cpu-prof) into this folder. */
   profileDir: string | undefined;
+  /** What the gateway and the baseline allocate during each of (a)–(e): sampling heap profiles into this folder (alloc-sampler.ts). */
+  allocProfileDir: string | undefined;
   /** Endpoint scenarios to run, among a b c d (default all); (e) and (f) always run, they make the tokens. */
   only: string[];
   /** Extra environment of the gateway (--gateway-env NAME=value), e.g. LOG_LEVEL=warn. */
@@ -62,6 +64,9 @@ and writes the results as JSON.
                         (npm run bench:memory)                                (default: last)
   --out FILE            JSON results                                          (default bench/results/latest.json)
   --profile DIR         write the gateway's CPU profile (node --cpu-prof) into DIR
+  --alloc-profile DIR   what the gateway and the baseline allocate during (a)–(e),
+                        garbage included: DIR/<scenario>.heapprofile, read with
+                        bench/alloc-summary.ts (slows both: compare within a run)
   --only LETTERS        endpoint scenarios to run among a,b,c,d (default all;
                         (e) and (f) always run: they make the tokens)
   --gateway-env N=V     an environment variable for the gateway, e.g. LOG_LEVEL=warn or
@@ -147,6 +152,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
         sessions: { type: 'string' },
         out: { type: 'string', default: 'bench/results/latest.json' },
         profile: { type: 'string' },
+        'alloc-profile': { type: 'string' },
         'gateway-env': { type: 'string', multiple: true },
         'gateway-node-options': { type: 'string' },
         'sessions-first': { type: 'boolean', default: false },
@@ -183,6 +189,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     sessions: integer('sessions', values.sessions, quick ? 200 : 100_000, 0),
     out: values.out ?? 'bench/results/latest.json',
     profileDir: values.profile,
+    allocProfileDir: values['alloc-profile'],
     only: onlyScenarios(values.only),
     gatewayEnv: Object.fromEntries(
       (values['gateway-env'] ?? []).map((pair) => {
@@ -200,6 +207,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
   };
   const largest = Math.max(0, ...options.scaling);
   options.scalingCluster = options.scaling.length ? integer('scaling-cluster', values['scaling-cluster'], largest, 0) : 0;
+  if (options.allocProfileDir && (options.scaling.length > 0 || options.instances > 1))
+    throw new BenchOptionError('--alloc-profile: one gateway process and one baseline process only (no --scaling, no --instances above 1)');
   if (options.sessionsFirst && options.scaling.length > 0)
     throw new BenchOptionError('--sessions-first: a scaling run (--scaling) fills no sessions; leave out one of the two');
   if (options.clinicians < options.users)

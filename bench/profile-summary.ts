@@ -11,8 +11,8 @@
  * window on the monotonic clock V8 times its samples with. Compare DIR/gateway-1.cpuprofile
  * over `b` with DIR/baseline-1.cpuprofile over `b-baseline`.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { readJson, SummaryInputError } from './summary-input.ts';
 
 interface ProfileNode {
   id: number;
@@ -39,6 +39,11 @@ export function packageOf(url: string): string {
   return url.replace(/^file:\/\//, '');
 }
 
+/** A function as the summaries list it: its name, then its file's last two path parts and line. */
+export function frameLabel({ functionName, url, lineNumber }: ProfileNode['callFrame']): string {
+  return `${functionName || '(anonymous)'} ${url ? `${url.split('/').slice(-2).join('/')}:${lineNumber + 1}` : ''}`.trim();
+}
+
 /** Self time by node, of the samples within [from, to] µs (all when no window). */
 export function summarise(profile: CpuProfile, window?: readonly [number, number]) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -55,10 +60,10 @@ export function summarise(profile: CpuProfile, window?: readonly [number, number
   const functions = new Map<string, number>();
   for (const [id, micros] of self) {
     const node = byId.get(id)!;
-    const { functionName, url, lineNumber } = node.callFrame;
+    const { functionName, url } = node.callFrame;
     const pkg = functionName === '(idle)' ? '(idle)' : functionName === '(garbage collector)' ? '(garbage collector)' : packageOf(url);
     packages.set(pkg, (packages.get(pkg) ?? 0) + micros);
-    const name = `${functionName || '(anonymous)'} ${url ? `${url.split('/').slice(-2).join('/')}:${lineNumber + 1}` : ''}`.trim();
+    const name = frameLabel(node.callFrame);
     functions.set(name, (functions.get(name) ?? 0) + micros);
   }
   const sorted = (m: Map<string, number>) =>
@@ -67,24 +72,6 @@ export function summarise(profile: CpuProfile, window?: readonly [number, number
 }
 
 const USAGE = 'usage: node bench/profile-summary.ts FILE.cpuprofile [--top N] [--results OUT.json --scenario KEY]';
-
-/** A problem with the command line or its files: its message, usage, exit code 2. */
-class SummaryInputError extends Error {}
-
-/** Reads a JSON file, or says which file and why not. */
-function readJson(file: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new SummaryInputError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new SummaryInputError(`${what} ${file} is not JSON`);
-  }
-}
 
 function asProfile(data: unknown, file: string): CpuProfile {
   const p = data as Partial<CpuProfile> | null;

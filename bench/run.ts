@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { BENCH_CLIENT_ID, BENCH_M2M_CLIENT_ID, BENCH_M2M_SCOPE, baselineAccountKey } from './clients.ts';
 import { BenchOptionError, parseBenchOptions, USAGE, type BenchOptions } from './options.ts';
 import { startStack, type Stack } from './stack.ts';
+import { withAllocationProfile } from './alloc-sampler.ts';
 import { cpuWindow, rssPeakWindow } from './process-stats.ts';
 import { commandWindow } from './redis-commands.ts';
 import { traceJourney } from './redis-trace.ts';
@@ -46,6 +47,7 @@ async function main(): Promise<number> {
       clinicians: opts.clinicians,
       instances: opts.instances,
       cpuProfileDir: opts.profileDir,
+      inspect: opts.allocProfileDir !== undefined,
       gatewayEnv: opts.gatewayEnv,
       gatewayNodeOptions: opts.gatewayNodeOptions,
       progress,
@@ -198,12 +200,8 @@ async function measureWith(
       }),
     );
   }
-  scenarios.e = await journeys(
-    redis,
-    { gateway: stack.gateway.pids, ...pids },
-    'gateway',
-    { concurrency: opts.users, seconds: opts.signinSeconds },
-    signInOnce,
+  scenarios.e = await withAllocationProfile(opts.allocProfileDir, 'e', stack.gateway.inspectors?.[0], () =>
+    journeys(redis, { gateway: stack.gateway.pids, ...pids }, 'gateway', { concurrency: opts.users, seconds: opts.signinSeconds }, signInOnce),
   );
   // One refresh token per connection of (a) at least: more sign-ins (not measured) when (e) was too short for that (a quick run, a busy machine).
   if (recent.length < opts.connections) progress(`  ${recent.length} refresh tokens for ${opts.connections} connections: signing in more (not measured)`);
@@ -227,19 +225,22 @@ async function measureWith(
     ['a', 'refresh'],
   ];
   for (const [letter, scenario] of order.filter(([l]) => opts.only.includes(l))) {
-    for (const [stackName, target, pid] of [
-      ['gateway', gatewayTarget, stack.gateway.pids],
-      ['baseline', baselineTarget, stack.baseline.pids],
+    for (const [stackName, target, part] of [
+      ['gateway', gatewayTarget, stack.gateway],
+      ['baseline', baselineTarget, stack.baseline],
     ] as const) {
+      const key = `${letter}${stackName === 'baseline' ? '-baseline' : ''}`;
       progress(`(${letter}) ${scenario} on the ${stackName}: ${opts.seconds} s, ${opts.connections} connections`);
       // What a refresh leaves in Redis (one Redis: a scaling step's Cluster is not measured).
       const footprint = letter === 'a' && stackName === 'gateway' && redis.length === 1 ? await bytesByKind(redis[0]!, stack.prefixes.gateway) : undefined;
-      const figures = await endpoint(redis, scenario, target, { [stackName]: pid, ...pids }, stackName, {
-        connections: opts.connections,
-        seconds: opts.seconds,
-        workers: opts.loadWorkers,
-      });
-      scenarios[`${letter}${stackName === 'baseline' ? '-baseline' : ''}`] = figures;
+      const figures = await withAllocationProfile(opts.allocProfileDir, key, part.inspectors?.[0], () =>
+        endpoint(redis, scenario, target, { [stackName]: part.pids, ...pids }, stackName, {
+          connections: opts.connections,
+          seconds: opts.seconds,
+          workers: opts.loadWorkers,
+        }),
+      );
+      scenarios[key] = figures;
       if (footprint) refreshLeaves = refreshFootprint(footprint, await bytesByKind(redis[0]!, stack.prefixes.gateway), figures.count);
     }
   }

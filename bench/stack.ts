@@ -20,6 +20,7 @@ import { freePort } from '../test/support/ports.ts';
 import { writeGatewayClients, BENCH_REDIRECT_URI } from './clients.ts';
 import { writePractitioners } from './practitioners.ts';
 import { START_ENTRY, startNodeOptions } from './start-script.ts';
+import { inspectorUrlIn } from './alloc-sampler.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PSC_ISSUER_PATH = '/auth/realms/esante-wallet';
@@ -32,6 +33,8 @@ export interface Part {
   url: string;
   /** Its processes (several gateway or baseline instances share one port: SO_REUSEPORT). */
   pids: number[];
+  /** Each process's inspector (WebSocket URL), when started for allocation profiles. */
+  inspectors?: string[];
 }
 
 export interface Stack {
@@ -68,6 +71,8 @@ export interface StackOptions {
   instances?: number;
   /** Start the gateway and the baseline with --cpu-prof, profiles written into this folder (gateway-N.cpuprofile, baseline-N.cpuprofile). */
   cpuProfileDir?: string;
+  /** Start the gateway and the baseline with their inspector on a free loopback port (alloc-sampler.ts). */
+  inspect?: boolean;
   /** Gateway log level (default 'info', as in production: one line per request). */
   logLevel?: string;
   progress?: (line: string) => void;
@@ -142,6 +147,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // Named by process, so that the gateway's and the baseline's profiles can be compared window by window (profile-summary.ts).
     const profile = (name: string) =>
       options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir, '--cpu-prof-name', `${name}.cpuprofile`] : [];
+    // The inspector on a free loopback port; the process prints its address on stderr, into its log.
+    const inspect = options.inspect ? ['--inspect=127.0.0.1:0'] : [];
+    const inspectorOf = (name: string) => {
+      const url = inspectorUrlIn(readFileSync(join(dir, `${name}.log`), 'utf8'));
+      if (!url) throw new Error(`${name}: started with --inspect, but its log names no inspector:\n${tail(dir, name)}`);
+      return url;
+    };
     const gatewayEnv = {
       NODE_ENV: 'development',
       ISSUER: issuer,
@@ -169,7 +181,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const gateways: ChildProcess[] = [];
     for (let i = 0; i < instances; i += 1) {
       say(`starting gateway instance ${i + 1}/${instances} (node ${[...gatewayNodeOptions, START_ENTRY].join(' ')})…`);
-      const gateway = start(`gateway-${i + 1}`, START_ENTRY, gatewayEnv, [...gatewayNodeOptions, ...profile(`gateway-${i + 1}`)]);
+      const gateway = start(`gateway-${i + 1}`, START_ENTRY, gatewayEnv, [...gatewayNodeOptions, ...profile(`gateway-${i + 1}`), ...inspect]);
       await waitForLine(gateway, join(dir, `gateway-${i + 1}.log`), '"msg":"gateway listening"');
       gateways.push(gateway);
     }
@@ -188,15 +200,25 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const baselines: ChildProcess[] = [];
     for (let i = 0; i < instances; i += 1) {
       say(`starting baseline instance ${i + 1}/${instances} (bare oidc-provider)…`);
-      const baseline = start(`baseline-${i + 1}`, 'bench/servers/baseline.ts', baselineEnv, profile(`baseline-${i + 1}`));
+      const baseline = start(`baseline-${i + 1}`, 'bench/servers/baseline.ts', baselineEnv, [...profile(`baseline-${i + 1}`), ...inspect]);
       await waitForLine(baseline, join(dir, `baseline-${i + 1}.log`), 'baseline listening');
       baselines.push(baseline);
     }
 
     const server = redis;
     return {
-      gateway: { name: 'gateway', url: issuer, pids: gateways.map((c) => c.pid!) },
-      baseline: { name: 'baseline', url: baselineIssuer, pids: baselines.map((c) => c.pid!) },
+      gateway: {
+        name: 'gateway',
+        url: issuer,
+        pids: gateways.map((c) => c.pid!),
+        ...(options.inspect ? { inspectors: gateways.map((_, i) => inspectorOf(`gateway-${i + 1}`)) } : {}),
+      },
+      baseline: {
+        name: 'baseline',
+        url: baselineIssuer,
+        pids: baselines.map((c) => c.pid!),
+        ...(options.inspect ? { inspectors: baselines.map((_, i) => inspectorOf(`baseline-${i + 1}`)) } : {}),
+      },
       psc: { name: 'psc', url: pscIssuer, pids: [psc.pid!] },
       redis: {
         url: server.url,

@@ -1,0 +1,94 @@
+/**
+ * What a process allocates over a window: V8's sampling heap profiler, driven through the
+ * process's inspector (`node --inspect=127.0.0.1:0`), with the objects that garbage collection
+ * freed meanwhile kept in the profile (`includeObjectsCollectedByMajorGC/MinorGC`): a profile of
+ * every allocation, sampled about every SAMPLING_BYTES, not of what is still alive at the end.
+ * `npm run bench -- --alloc-profile DIR` takes one per scenario (run.ts); alloc-summary.ts reads them.
+ */
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Average bytes between two samples (V8's default is 32 KiB; finer, for requests of a few KiB). */
+export const SAMPLING_BYTES = 1024;
+
+/** The WebSocket address a node process started with --inspect prints on its stderr. */
+export function inspectorUrlIn(text: string): string | undefined {
+  return /Debugger listening on (ws:\/\/\S+)/.exec(text)?.[1];
+}
+
+export interface HeapProfileNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapProfileNode[];
+}
+
+export interface SamplingHeapProfile {
+  head: HeapProfileNode;
+}
+
+export interface AllocationSampling {
+  stop(): Promise<SamplingHeapProfile>;
+}
+
+/** Starts sampling in the process whose inspector is at `url`; stop() gives the profile and disconnects. */
+export async function startAllocationSampling(url: string): Promise<AllocationSampling> {
+  const socket = new WebSocket(url);
+  await new Promise<void>((resolve, reject) => {
+    socket.addEventListener('open', () => resolve(), { once: true });
+    socket.addEventListener('error', () => reject(new Error(`alloc-sampler: cannot connect to the inspector at ${url}`)), { once: true });
+  });
+  let nextId = 0;
+  const waiting = new Map<number, { resolve: (result: unknown) => void; reject: (err: Error) => void }>();
+  socket.addEventListener('message', (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: { message: string } };
+    const call = message.id === undefined ? undefined : waiting.get(message.id);
+    if (!call) return;
+    waiting.delete(message.id!);
+    if (message.error) call.reject(new Error(`alloc-sampler: the inspector refused: ${message.error.message}`));
+    else call.resolve(message.result);
+  });
+  socket.addEventListener('close', () => {
+    for (const call of waiting.values()) call.reject(new Error(`alloc-sampler: the inspector at ${url} closed the connection`));
+    waiting.clear();
+  });
+  const send = (method: string, params: object = {}) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = ++nextId;
+      waiting.set(id, { resolve, reject });
+      socket.send(JSON.stringify({ id, method, params }));
+    });
+  await send('HeapProfiler.enable');
+  await send('HeapProfiler.startSampling', {
+    samplingInterval: SAMPLING_BYTES,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return {
+    async stop() {
+      try {
+        const { profile } = (await send('HeapProfiler.stopSampling')) as { profile: SamplingHeapProfile };
+        return profile;
+      } finally {
+        socket.close();
+      }
+    },
+  };
+}
+
+/**
+ * Runs `measure` while sampling what the process at `inspector` allocates, and writes the profile
+ * into `dir`/`key`.heapprofile (the scenario's key: b, b-baseline, e…); without a folder or an
+ * inspector, only runs `measure`.
+ */
+export async function withAllocationProfile<T>(dir: string | undefined, key: string, inspector: string | undefined, measure: () => Promise<T>): Promise<T> {
+  if (!dir || !inspector) return measure();
+  const sampling = await startAllocationSampling(inspector);
+  try {
+    return await measure();
+  } finally {
+    const profile = await sampling.stop();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${key}.heapprofile`), JSON.stringify(profile));
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * What was allocated per request or journey, by package, from a sampling heap profile that
+ * `npm run bench -- --alloc-profile DIR` took during one scenario (alloc-sampler.ts):
+ *
+ *   node bench/alloc-summary.ts DIR/b.heapprofile --results OUT.json --scenario b
+ *   node bench/alloc-summary.ts DIR/b-baseline.heapprofile --results OUT.json --scenario b-baseline
+ *
+ * Each allocation counts for the nearest frame with a script (a builtin such as Object.entries
+ * counts for its caller), grouped as profile-summary.ts groups CPU time: node_modules/<name>, our
+ * src/ folders, node's internals. The scenario's count (requests or journeys) in the results
+ * turns bytes into KiB per unit. The allocation rate is what the garbage collector works
+ * through: compare the gateway's profile with the baseline's of the same run.
+ */
+import { parseArgs } from 'node:util';
+import { readJson, SummaryInputError } from './summary-input.ts';
+import { frameLabel, packageOf } from './profile-summary.ts';
+import type { HeapProfileNode, SamplingHeapProfile } from './alloc-sampler.ts';
+
+/** Bytes allocated by package and by function (the nearest frame with a script). */
+export function allocationsOf(profile: SamplingHeapProfile) {
+  const packages = new Map<string, number>();
+  const functions = new Map<string, number>();
+  let total = 0;
+  const visit = (node: HeapProfileNode, owner: HeapProfileNode | undefined) => {
+    const own = node.callFrame.url ? node : owner;
+    if (node.selfSize > 0) {
+      total += node.selfSize;
+      const pkg = own ? packageOf(own.callFrame.url) : '(native)';
+      packages.set(pkg, (packages.get(pkg) ?? 0) + node.selfSize);
+      const name = own ? frameLabel(own.callFrame) : '(native)';
+      functions.set(name, (functions.get(name) ?? 0) + node.selfSize);
+    }
+    for (const child of node.children) visit(child, own);
+  };
+  visit(profile.head, undefined);
+  const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([name, bytes]) => ({ name, bytes }));
+  return { total, packages: sorted(packages), functions: sorted(functions) };
+}
+
+const USAGE = 'usage: node bench/alloc-summary.ts FILE.heapprofile --results OUT.json --scenario KEY [--top N]';
+
+function asProfile(data: unknown, file: string): SamplingHeapProfile {
+  const head = (data as Partial<SamplingHeapProfile> | null)?.head;
+  if (!head || typeof head.selfSize !== 'number' || !Array.isArray(head.children) || !head.callFrame) {
+    throw new SummaryInputError(`${file} is not a sampling heap profile (expected head with callFrame, selfSize and children: --alloc-profile writes one)`);
+  }
+  return data as SamplingHeapProfile;
+}
+
+const kib = (bytes: number, units: number) => (bytes / units / 1024).toFixed(2);
+
+/** The command line: the summary on stdout; 0, or 2 with a message on stderr for bad input. */
+export function main(argv: string[], out: (text: string) => void, err: (text: string) => void): number {
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: { top: { type: 'string', default: '25' }, results: { type: 'string' }, scenario: { type: 'string' }, help: { type: 'boolean' } },
+      });
+    } catch (e) {
+      throw new SummaryInputError((e as Error).message);
+    }
+    const { values, positionals } = parsed;
+    if (values.help) {
+      out(`${USAGE}\n`);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new SummaryInputError(`expected one profile file, got ${positionals.length}`);
+    if (!values.results || !values.scenario)
+      throw new SummaryInputError("--results and --scenario are needed (the scenario's count turns bytes into KiB per unit)");
+    const top = Number(values.top);
+    if (!Number.isInteger(top) || top < 1) throw new SummaryInputError(`--top: expected a whole number of lines, 1 or more, got "${values.top}"`);
+    const results = readJson(values.results, 'bench results') as { scenarios?: Record<string, { count?: number }> } | null;
+    const count = results?.scenarios?.[values.scenario]?.count;
+    if (typeof count !== 'number' || count < 1) {
+      throw new SummaryInputError(
+        `no count for scenario "${values.scenario}" in ${values.results} (scenarios: ${Object.keys(results?.scenarios ?? {}).join(', ') || 'none'})`,
+      );
+    }
+    const summary = allocationsOf(asProfile(readJson(positionals[0]!, 'profile'), positionals[0]!));
+    out(
+      `${kib(summary.total, count)} KiB allocated per unit of ${values.scenario} (${count} units, ${(summary.total / 2 ** 20).toFixed(1)} MiB sampled)\n\nby package:\n`,
+    );
+    for (const p of summary.packages.slice(0, top)) out(`  ${kib(p.bytes, count).padStart(7)} KiB  ${p.name}\n`);
+    out('\nby function:\n');
+    for (const f of summary.functions.slice(0, top)) out(`  ${kib(f.bytes, count).padStart(7)} KiB  ${f.name}\n`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof SummaryInputError)) throw e;
+    err(`alloc-summary: ${e.message}\n${USAGE}\n`);
+    return 2;
+  }
+}
+
+if (import.meta.main)
+  process.exitCode = main(
+    process.argv.slice(2),
+    (t) => process.stdout.write(t),
+    (t) => process.stderr.write(t),
+  );

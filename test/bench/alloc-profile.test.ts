@@ -1,0 +1,144 @@
+/**
+ * `npm run bench -- --alloc-profile DIR`: what a process allocates during a scenario, sampled
+ * through its inspector with the garbage included (bench/alloc-sampler.ts), and read per request
+ * by package (bench/alloc-summary.ts); bad input is a message, the usage and exit code 2.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, test } from 'vitest';
+import { inspectorUrlIn, withAllocationProfile, type SamplingHeapProfile } from '../../bench/alloc-sampler.ts';
+import { allocationsOf, main } from '../../bench/alloc-summary.ts';
+import { BenchOptionError, parseBenchOptions, type BenchOptions } from '../../bench/options.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'alloc-profile-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const frame = (functionName: string, url: string, lineNumber = 0) => ({ functionName, url, lineNumber, scriptId: '0', columnNumber: 0 });
+/** 6 KiB by a gateway function (2 of them through Object.entries, a builtin without a script), 2 KiB by oidc-provider. */
+const profile: SamplingHeapProfile = {
+  head: {
+    callFrame: frame('(root)', ''),
+    selfSize: 0,
+    children: [
+      {
+        callFrame: frame('findSecrets', 'file:///app/src/audit/redact.ts', 69),
+        selfSize: 4096,
+        children: [{ callFrame: frame('entries', ''), selfSize: 2048, children: [] }],
+      },
+      { callFrame: frame('save', 'file:///app/node_modules/oidc-provider/lib/models/base_model.js', 76), selfSize: 2048, children: [] },
+    ],
+  },
+};
+const profileFile = join(dir, 'b.heapprofile');
+writeFileSync(profileFile, JSON.stringify(profile));
+const resultsFile = join(dir, 'results.json');
+writeFileSync(resultsFile, JSON.stringify({ scenarios: { b: { count: 2 } } }));
+
+function run(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = main(
+    argv,
+    (t) => (stdout += t),
+    (t) => (stderr += t),
+  );
+  return { code, stdout, stderr };
+}
+
+describe('alloc-summary', () => {
+  test("bytes by package and function, a builtin's counted for its caller, per unit of the scenario", () => {
+    const summary = allocationsOf(profile);
+    assert.equal(summary.total, 8192);
+    assert.deepEqual(summary.packages, [
+      { name: 'src/audit', bytes: 6144 },
+      { name: 'oidc-provider', bytes: 2048 },
+    ]);
+    assert.equal(summary.functions[0]!.name, 'findSecrets audit/redact.ts:70');
+    const { code, stdout } = run(profileFile, '--results', resultsFile, '--scenario', 'b');
+    assert.equal(code, 0);
+    assert.match(stdout, /^4\.00 KiB allocated per unit of b \(2 units/);
+    assert.match(stdout, /3\.00 KiB {2}src\/audit\n/);
+    assert.match(stdout, /1\.00 KiB {2}oidc-provider\n/);
+  });
+
+  test('bad input: a message naming the problem, the usage, exit code 2', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--nope', profileFile], /Unknown option '--nope'/],
+      [[], /expected one profile file, got 0/],
+      [[profileFile], /--results and --scenario are needed/],
+      [[profileFile, '--results', resultsFile, '--scenario', 'b', '--top', '0'], /--top: expected a whole number of lines, 1 or more, got "0"/],
+      [[join(dir, 'missing.heapprofile'), '--results', resultsFile, '--scenario', 'b'], /cannot read profile .*missing\.heapprofile: ENOENT/],
+      [[resultsFile, '--results', resultsFile, '--scenario', 'b'], /is not a sampling heap profile/],
+      [[profileFile, '--results', resultsFile, '--scenario', 'z'], /no count for scenario "z" .*\(scenarios: b\)/],
+    ];
+    for (const [argv, message] of cases) {
+      const { code, stdout, stderr } = run(...argv);
+      assert.equal(code, 2, argv.join(' '));
+      assert.equal(stdout, '');
+      assert.match(stderr, message);
+      assert.match(stderr, /^alloc-summary: .*\nusage: node bench\/alloc-summary\.ts/);
+    }
+  });
+});
+
+describe('alloc-sampler', () => {
+  test("reads the inspector's address from what node prints", () => {
+    assert.equal(
+      inspectorUrlIn('Debugger listening on ws://127.0.0.1:43121/0f6c2e5e-1b7a-4c1e-9a51-2b1e8f7d9c10\nFor help, see: https://nodejs.org/en/docs/inspector\n'),
+      'ws://127.0.0.1:43121/0f6c2e5e-1b7a-4c1e-9a51-2b1e8f7d9c10',
+    );
+    assert.equal(inspectorUrlIn('{"msg":"gateway listening"}\n'), undefined);
+  });
+
+  test('samples what a running process allocates, garbage included, into DIR/<key>.heapprofile', async () => {
+    // Allocates short-lived objects all the time: none is alive at the end, all must be in the profile.
+    const script = join(dir, 'churn.mjs');
+    writeFileSync(
+      script,
+      'const kept = [];\nfunction churn() { for (let i = 0; i < 2000; i++) kept.push({ i, text: "x" + i }); kept.length = 0; }\nsetInterval(churn, 1);\n',
+    );
+    const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      let stderr = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const found = inspectorUrlIn(stderr);
+          if (found) resolve(found);
+        });
+        child.once('exit', () => reject(new Error(`node exited before its inspector listened: ${stderr}`)));
+      });
+      const answer = await withAllocationProfile(dir, 'churn', url, () => new Promise<string>((resolve) => setTimeout(() => resolve('measured'), 400)));
+      assert.equal(answer, 'measured');
+      const sampled = JSON.parse(readFileSync(join(dir, 'churn.heapprofile'), 'utf8')) as SamplingHeapProfile;
+      const churn = allocationsOf(sampled).functions.find((f) => f.name.startsWith('churn '));
+      assert.ok(churn && churn.bytes > 100_000, `churn allocated ${churn?.bytes ?? 0} bytes in the profile`);
+    } finally {
+      child.kill();
+    }
+  });
+
+  test('without a folder or an inspector, only measures', async () => {
+    assert.equal(await withAllocationProfile(undefined, 'x', 'ws://127.0.0.1:1/none', async () => 7), 7);
+    assert.equal(await withAllocationProfile(dir, 'x', undefined, async () => 8), 8);
+  });
+});
+
+describe('npm run bench -- --alloc-profile', () => {
+  test('takes a folder, for one gateway process and one baseline process', () => {
+    assert.equal((parseBenchOptions(['--alloc-profile', '/tmp/a']) as BenchOptions).allocProfileDir, '/tmp/a');
+    assert.equal((parseBenchOptions([]) as BenchOptions).allocProfileDir, undefined);
+    for (const argv of [
+      ['--alloc-profile', '/tmp/a', '--instances', '2'],
+      ['--alloc-profile', '/tmp/a', '--scaling', '1,2'],
+    ]) {
+      assert.throws(
+        () => parseBenchOptions(argv),
+        (err: Error) => err instanceof BenchOptionError && /--alloc-profile: one gateway process and one baseline process only/.test(err.message),
+      );
+    }
+  });
+});
