@@ -11,8 +11,7 @@
  * turns bytes into KiB per unit. The allocation rate is what the garbage collector works
  * through: compare the gateway's profile with the baseline's of the same run.
  */
-import { parseArgs } from 'node:util';
-import { readJson, SummaryInputError } from './summary-input.ts';
+import { parseSummaryArgs, readJson, SummaryInputError } from './summary-input.ts';
 import { frameLabel, packageOf } from './profile-summary.ts';
 import type { HeapProfileNode, SamplingHeapProfile } from './alloc-sampler.ts';
 
@@ -52,36 +51,23 @@ const kib = (bytes: number, units: number) => (bytes / units / 1024).toFixed(2);
 /** The command line: the summary on stdout; 0, or 2 with a message on stderr for bad input. */
 export function main(argv: string[], out: (text: string) => void, err: (text: string) => void): number {
   try {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: { top: { type: 'string', default: '25' }, results: { type: 'string' }, scenario: { type: 'string' }, help: { type: 'boolean' } },
-      });
-    } catch (e) {
-      throw new SummaryInputError((e as Error).message);
-    }
-    const { values, positionals } = parsed;
-    if (values.help) {
+    const args = parseSummaryArgs(argv, 25);
+    if (args === 'help') {
       out(`${USAGE}\n`);
       return 0;
     }
-    if (positionals.length !== 1) throw new SummaryInputError(`expected one profile file, got ${positionals.length}`);
-    if (!values.results || !values.scenario)
-      throw new SummaryInputError("--results and --scenario are needed (the scenario's count turns bytes into KiB per unit)");
-    const top = Number(values.top);
-    if (!Number.isInteger(top) || top < 1) throw new SummaryInputError(`--top: expected a whole number of lines, 1 or more, got "${values.top}"`);
-    const results = readJson(values.results, 'bench results') as { scenarios?: Record<string, { count?: number }> } | null;
-    const count = results?.scenarios?.[values.scenario]?.count;
+    const { file, top, results: resultsFile, scenario } = args;
+    if (!resultsFile || !scenario) throw new SummaryInputError("--results and --scenario are needed (the scenario's count turns bytes into KiB per unit)");
+    const results = readJson(resultsFile, 'bench results') as { scenarios?: Record<string, { count?: number }> } | null;
+    const count = results?.scenarios?.[scenario]?.count;
     if (typeof count !== 'number' || count < 1) {
       throw new SummaryInputError(
-        `no count for scenario "${values.scenario}" in ${values.results} (scenarios: ${Object.keys(results?.scenarios ?? {}).join(', ') || 'none'})`,
+        `no count for scenario "${scenario}" in ${resultsFile} (scenarios: ${Object.keys(results?.scenarios ?? {}).join(', ') || 'none'})`,
       );
     }
-    const summary = allocationsOf(asProfile(readJson(positionals[0]!, 'profile'), positionals[0]!));
+    const summary = allocationsOf(asProfile(readJson(file, 'profile'), file));
     out(
-      `${kib(summary.total, count)} KiB allocated per unit of ${values.scenario} (${count} units, ${(summary.total / 2 ** 20).toFixed(1)} MiB sampled)\n\nby package:\n`,
+      `${kib(summary.total, count)} KiB allocated per unit of ${scenario} (${count} units, ${(summary.total / 2 ** 20).toFixed(1)} MiB sampled)\n\nby package:\n`,
     );
     for (const p of summary.packages.slice(0, top)) out(`  ${kib(p.bytes, count).padStart(7)} KiB  ${p.name}\n`);
     out('\nby function:\n');

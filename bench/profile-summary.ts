@@ -11,8 +11,7 @@
  * window on the monotonic clock V8 times its samples with. Compare DIR/gateway-1.cpuprofile
  * over `b` with DIR/baseline-1.cpuprofile over `b-baseline`.
  */
-import { parseArgs } from 'node:util';
-import { readJson, SummaryInputError } from './summary-input.ts';
+import { parseSummaryArgs, readJson, SummaryInputError } from './summary-input.ts';
 
 interface ProfileNode {
   id: number;
@@ -84,38 +83,26 @@ function asProfile(data: unknown, file: string): CpuProfile {
 /** The command line: the summary on stdout; 0, or 2 with a message on stderr for bad input. */
 export function main(argv: string[], out: (text: string) => void, err: (text: string) => void): number {
   try {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: { top: { type: 'string', default: '30' }, results: { type: 'string' }, scenario: { type: 'string' }, help: { type: 'boolean' } },
-      });
-    } catch (e) {
-      throw new SummaryInputError((e as Error).message);
-    }
-    const { values, positionals } = parsed;
-    if (values.help) {
+    const args = parseSummaryArgs(argv, 30);
+    if (args === 'help') {
       out(`${USAGE}\n`);
       return 0;
     }
-    if (positionals.length !== 1) throw new SummaryInputError(`expected one profile file, got ${positionals.length}`);
-    if (Boolean(values.results) !== Boolean(values.scenario)) throw new SummaryInputError('--results and --scenario go together');
-    const top = Number(values.top);
-    if (!Number.isInteger(top) || top < 1) throw new SummaryInputError(`--top: expected a whole number of lines, 1 or more, got "${values.top}"`);
+    const { file, top, results: resultsFile, scenario } = args;
+    if (Boolean(resultsFile) !== Boolean(scenario)) throw new SummaryInputError('--results and --scenario go together');
     let window: [number, number] | undefined;
-    if (values.results && values.scenario) {
-      const results = readJson(values.results, 'bench results') as { scenarios?: Record<string, { monotonicUs?: [number, number] }> } | null;
-      window = results?.scenarios?.[values.scenario]?.monotonicUs;
+    if (resultsFile && scenario) {
+      const results = readJson(resultsFile, 'bench results') as { scenarios?: Record<string, { monotonicUs?: [number, number] }> } | null;
+      window = results?.scenarios?.[scenario]?.monotonicUs;
       if (!window) {
         throw new SummaryInputError(
-          `no window for scenario "${values.scenario}" in ${values.results} (scenarios: ${Object.keys(results?.scenarios ?? {}).join(', ') || 'none'})`,
+          `no window for scenario "${scenario}" in ${resultsFile} (scenarios: ${Object.keys(results?.scenarios ?? {}).join(', ') || 'none'})`,
         );
       }
     }
-    const summary = summarise(asProfile(readJson(positionals[0]!, 'profile'), positionals[0]!), window);
+    const summary = summarise(asProfile(readJson(file, 'profile'), file), window);
     out(
-      `total ${summary.totalMs} ms of samples${window ? ` while ${values.scenario} ran (${Math.round((window[1] - window[0]) / 1000)} ms)` : ''}\n\nby package (self time):\n`,
+      `total ${summary.totalMs} ms of samples${window ? ` while ${scenario} ran (${Math.round((window[1] - window[0]) / 1000)} ms)` : ''}\n\nby package (self time):\n`,
     );
     for (const p of summary.packages.slice(0, top)) out(`  ${String(p.share).padStart(5)} %  ${String(p.ms).padStart(7)} ms  ${p.name}\n`);
     out('\nby function (self time):\n');

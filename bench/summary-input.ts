@@ -4,6 +4,7 @@
  * exit code 2, never a stack trace.
  */
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 
 export class SummaryInputError extends Error {}
 
@@ -20,4 +21,32 @@ export function readJson(file: string, what: string): unknown {
   } catch {
     throw new SummaryInputError(`${what} ${file} is not JSON`);
   }
+}
+
+/** A summary's command line: one profile file, --top N lines, and a scenario of the bench's results. */
+export interface SummaryArgs {
+  file: string;
+  top: number;
+  results: string | undefined;
+  scenario: string | undefined;
+}
+
+/** Parses a summary's command line ('help' for --help); a SummaryInputError names what is wrong. */
+export function parseSummaryArgs(argv: string[], defaultTop: number): SummaryArgs | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { top: { type: 'string', default: String(defaultTop) }, results: { type: 'string' }, scenario: { type: 'string' }, help: { type: 'boolean' } },
+    });
+  } catch (e) {
+    throw new SummaryInputError((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  if (positionals.length !== 1) throw new SummaryInputError(`expected one profile file, got ${positionals.length}`);
+  const top = Number(values.top);
+  if (!Number.isInteger(top) || top < 1) throw new SummaryInputError(`--top: expected a whole number of lines, 1 or more, got "${values.top}"`);
+  return { file: positionals[0]!, top, results: values.results, scenario: values.scenario };
 }

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { commandOutput } from '../support/command-output.ts';
 import { afterAll, describe, test } from 'vitest';
 import { inspectorUrlIn, withAllocationProfile, type SamplingHeapProfile } from '../../bench/alloc-sampler.ts';
 import { allocationsOf, main } from '../../bench/alloc-summary.ts';
@@ -37,16 +38,7 @@ writeFileSync(profileFile, JSON.stringify(profile));
 const resultsFile = join(dir, 'results.json');
 writeFileSync(resultsFile, JSON.stringify({ scenarios: { b: { count: 2 } } }));
 
-function run(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = main(
-    argv,
-    (t) => (stdout += t),
-    (t) => (stderr += t),
-  );
-  return { code, stdout, stderr };
-}
+const run = (...argv: string[]) => commandOutput(main, argv);
 
 describe('alloc-summary', () => {
   test("bytes by package and function, a builtin's counted for its caller, per unit of the scenario", () => {

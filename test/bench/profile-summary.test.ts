@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { commandOutput } from '../support/command-output.ts';
 import { afterAll, describe, test } from 'vitest';
 import { main } from '../../bench/profile-summary.ts';
 
@@ -30,16 +31,7 @@ writeFileSync(profileFile, JSON.stringify(profile));
 const resultsFile = join(dir, 'results.json');
 writeFileSync(resultsFile, JSON.stringify({ scenarios: { b: { monotonicUs: [1_001_500, 1_003_500] } } }));
 
-function run(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = main(
-    argv,
-    (t) => (stdout += t),
-    (t) => (stderr += t),
-  );
-  return { code, stdout, stderr };
-}
+const run = (...argv: string[]) => commandOutput(main, argv);
 
 describe('profile-summary', () => {
   test('self time by package and by function, over the whole profile and within a scenario', () => {
