@@ -66,7 +66,11 @@ export interface GatewayAuditOptions {
 export function createGatewayAudit(options: GatewayAuditOptions): GatewayAudit {
   const { config, store, keyNames, macKey, logger, clock } = options;
   const log = options.redis ? createRedisAuditLog(options.redis as Redis, keyNames, macKey) : createMemoryAuditLog(macKey);
-  const mirror = options.mirror ?? createAuditMirrorLogger(config.audit.logFile ?? 'stdout');
+  const mirror =
+    options.mirror ??
+    createAuditMirrorLogger(config.audit.logFile ?? 'stdout', (err, lines) =>
+      logger.error({ err, lines }, 'audit mirror lines not written (the SIEM misses them)'),
+    );
   const notices = createMeansNotices(config, store, keyNames, macKey, logger);
   const base = createPilotFedRecorder(
     {

@@ -48,6 +48,29 @@ describe('linesPerTurn (the audit mirror: the lines of one turn in one write)', 
     for (const chunk of t.writes) if (chunk !== written[3]) expect(Buffer.byteLength(chunk)).toBeLessThanOrEqual(WRITE_MAX_BYTES);
   });
 
+  it('reports a write that throws (a closed destination) instead of ending the process, and writes the next turn', async () => {
+    const writes: string[] = [];
+    const reported: Array<[string, number]> = [];
+    let closed = true;
+    const lines = linesPerTurn(
+      {
+        write: (chunk: string) => {
+          if (closed) throw new Error('SonicBoom destroyed');
+          writes.push(chunk);
+        },
+      },
+      (err, count) => reported.push([err.message, count]),
+    );
+    lines.write('a\n');
+    lines.write('b\n');
+    await null;
+    expect(reported).toEqual([['SonicBoom destroyed', 2]]);
+    closed = false;
+    lines.write('c\n');
+    await null;
+    expect(writes).toEqual(['c\n']);
+  });
+
   it('writes separate turns separately: nothing waits for a later turn', async () => {
     const t = target();
     const lines = linesPerTurn(t);

@@ -8,7 +8,9 @@
  * Nothing is held back past the turn, and each line is still out before its record() resolves:
  * the write is queued as a microtask at the turn's first line, so it runs before any reaction
  * that the turn's records queue when they resolve (microtasks run in the order they are queued).
- * The target keeps its own behaviour: synchronous writes, errors reported as before.
+ * The target keeps its own behaviour: synchronous writes. A write that throws (a destination
+ * already closed) is reported to `onError`: it happens after the record that wrote the line has
+ * moved on, where it would otherwise end the process.
  *
  * A write holds at most WRITE_MAX_BYTES of lines (a longer line goes alone, as before): on a pipe
  * (stdout, which the application log shares), a write up to that size is never split by another
@@ -32,25 +34,44 @@ export interface GatheredLines {
   flushSync(): void;
 }
 
-export function linesPerTurn(target: LineTarget): GatheredLines {
+/** Default report of a write that failed: one JSON line on stderr (as the recorder's own errors). */
+function reportOnStderr(err: Error, lines: number): void {
+  process.stderr.write(`${JSON.stringify({ level: 'error', audit: true, msg: 'audit mirror lines not written', lines, err: err.message })}\n`);
+}
+
+export function linesPerTurn(target: LineTarget, onError: (err: Error, lines: number) => void = reportOnStderr): GatheredLines {
   let pending: string[] = [];
+  const writeChunk = (chunk: string, lines: number) => {
+    try {
+      target.write(chunk);
+    } catch (err) {
+      try {
+        onError(err instanceof Error ? err : new Error(String(err)), lines);
+      } catch {
+        // the report itself failed: nothing more can be done without throwing
+      }
+    }
+  };
   const writeGathered = () => {
     if (!pending.length) return;
     const lines = pending;
     pending = [];
     let chunk = '';
     let chunkBytes = 0;
+    let chunkLines = 0;
     for (const line of lines) {
       const bytes = Buffer.byteLength(line);
       if (chunkBytes && chunkBytes + bytes > WRITE_MAX_BYTES) {
-        target.write(chunk);
+        writeChunk(chunk, chunkLines);
         chunk = '';
         chunkBytes = 0;
+        chunkLines = 0;
       }
       chunk += line;
       chunkBytes += bytes;
+      chunkLines += 1;
     }
-    target.write(chunk);
+    writeChunk(chunk, chunkLines);
   };
   return {
     write(line) {

@@ -141,9 +141,10 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
  * carries time and instance), level as a word, synchronous writes (a line is out before
  * record() resolves; the lines of one turn go in one write, mirror-lines.ts). `destination` is
  * 'stdout', 'stderr' (commands whose stdout is their output) or a file path (created with mode 0600,
- * appended to; its folder is created).
+ * appended to; its folder is created). `onWriteError` hears of lines a write could not take
+ * (default: a JSON line on stderr).
  */
-export function createAuditMirrorLogger(destination: 'stdout' | 'stderr' | string): Logger {
+export function createAuditMirrorLogger(destination: 'stdout' | 'stderr' | string, onWriteError?: (err: Error, lines: number) => void): Logger {
   const stream =
     destination === 'stdout' || destination === 'stderr'
       ? pino.destination({ dest: destination === 'stdout' ? 1 : 2, sync: true })
@@ -154,6 +155,6 @@ export function createAuditMirrorLogger(destination: 'stdout' | 'stderr' | strin
       timestamp: false,
       formatters: { level: (label) => ({ level: label }) },
     },
-    linesPerTurn(stream),
+    linesPerTurn(stream, onWriteError),
   );
 }
