@@ -58,12 +58,17 @@ export async function startAllocationSampling(url: string): Promise<AllocationSa
       waiting.set(id, { resolve, reject });
       socket.send(JSON.stringify({ id, method, params }));
     });
-  await send('HeapProfiler.enable');
-  await send('HeapProfiler.startSampling', {
-    samplingInterval: SAMPLING_BYTES,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  });
+  try {
+    await send('HeapProfiler.enable');
+    await send('HeapProfiler.startSampling', {
+      samplingInterval: SAMPLING_BYTES,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  } catch (err) {
+    socket.close();
+    throw err;
+  }
   return {
     async stop() {
       try {
