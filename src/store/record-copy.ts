@@ -18,7 +18,6 @@ class NotJsonLike extends Error {}
 const notJsonLike = new NotJsonLike();
 
 export function recordCopy<T>(value: T): T {
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol')) return value;
   try {
     return jsonLikeCopy(value, 0) as T;
   } catch (err) {
