@@ -119,7 +119,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const secret = randomBytes(32).toString('base64url');
     const pscSecret = randomBytes(32).toString('base64url');
     const instances = options.instances ?? 1;
-    const prefixes = { gateway: 'hcbench:gw:', baseline: 'hcbench:base:' };
+    // The gateway's keys are named as in production (config/schema.ts's default prefix): what a session weighs in Redis depends on its key names.
+    const prefixes = { gateway: 'hc:', baseline: 'hcbench:base:' };
     const clinicians = writePractitioners(join(dir, 'practitioners.json'), options.clinicians);
     writeGatewayClients(join(dir, 'clients.json'));
 

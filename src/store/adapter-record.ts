@@ -15,6 +15,7 @@
  * after an upgrade (legacy-records.ts), and moves each to the new layout at its first read.
  */
 import type { AdapterPayload } from './adapter-types.ts';
+import { withoutDefaults } from './record-defaults.ts';
 
 export class StoredRecordError extends Error {
   constructor(key: string, problem: string) {
@@ -58,12 +59,12 @@ export function withUse(payload: AdapterPayload, use: Partial<RecordUse>): Adapt
   return use.consumed === undefined ? payload : { ...payload, consumed: Number(use.consumed) };
 }
 
-/** A whole record's stored text. */
-export function encodeWholeRecord(payload: AdapterPayload): string {
-  return JSON.stringify(payload);
+/** A record's stored text: its JSON, without what oidc-provider reads the same without (record-defaults.ts). */
+export function encodeWholeRecord(model: string, payload: AdapterPayload): string {
+  return JSON.stringify(withoutDefaults(model, payload));
 }
 
-/** The payload of a whole record's stored text. */
+/** The payload of a record's stored text, as stored: oidc-provider reads what it leaves out as before (record-defaults.ts). */
 export function decodeWholeRecord(key: string, text: string): AdapterPayload {
   return parsePayload(key, text, 'the record');
 }

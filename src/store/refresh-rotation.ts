@@ -42,14 +42,14 @@ export type Rotation = NonNullable<RequestScope['rotating']>;
 /**
  * What a spent refresh token keeps: what oidc-provider's refresh grant reads of it before it
  * sees it consumed and revokes its grant (client, expiry, sender binding, grant, scope,
- * account, session binding), and what introspection and revocation read (its kind, grant,
- * client). The rest (acr, amr, claims, nonce, …) only served a token still to be used.
+ * account, session binding), and what introspection and revocation read (its grant, client;
+ * its kind is its model's: record-defaults.ts). The rest (acr, amr, claims, nonce, …) only
+ * served a token still to be used.
  */
 export const SPENT_REFRESH_TOKEN_FIELDS = [
   'iat',
   'exp',
   'jti',
-  'kind',
   'clientId',
   'grantId',
   'accountId',
@@ -99,7 +99,7 @@ export function consumeFields(
   const request = currentRequest();
   if (model !== ROTATED_MODEL || !request) return { use: { consumed }, ttl };
   const read = request.refreshTokenRead;
-  const spent = read?.key === keys.record ? { key: keys.record, text: encodeWholeRecord(spentRefreshToken(read.payload, consumed)) } : undefined;
+  const spent = read?.key === keys.record ? { key: keys.record, text: encodeWholeRecord(ROTATED_MODEL, spentRefreshToken(read.payload, consumed)) } : undefined;
   request.rotating = { key: keys.used, consumed, spent };
   const use = { consumed, [ROTATION_MARK]: String(now) };
   return { use, ttl: spent ? Math.min(ttl ?? Infinity, FOLDING_MARK_SECONDS) : ttl };

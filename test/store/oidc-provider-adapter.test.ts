@@ -1,8 +1,13 @@
 /**
  * oidc-provider itself on top of the adapter and the Redis store: its models save, find,
- * consume and revoke through our records (a reused code is seen as consumed).
+ * consume and revoke through our records (a reused code is seen as consumed); what a record
+ * leaves out is read the same, also by a release that does not put it back; a code, not
+ * listed under its grant, is refused at its exchange once the grant is revoked.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { createKeyNames } from '../../src/store/key-names.ts';
 import { createAdapterFactory } from '../../src/store/oidc-adapter.ts';
@@ -14,12 +19,20 @@ import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis.ts'
 /** The few Provider members this test touches (oidc-provider ships no types). */
 interface Model {
   jti: string;
+  kind: string;
+  iat?: number;
+  iiat?: number;
+  rotations?: number;
   consumed?: number;
   accountId?: string;
   uid?: string;
   save(ttl?: number): Promise<string>;
   consume(): Promise<void>;
+  destroy(): Promise<void>;
   addOIDCScope(scope: string): void;
+  rejectOIDCScope(scope: string): void;
+  getOIDCScope(): string;
+  getRejectedOIDCScope(): string;
 }
 interface ModelClass {
   new (payload: Record<string, unknown>): Model;
@@ -30,9 +43,11 @@ interface ModelClass {
 interface ProviderLike {
   AuthorizationCode: ModelClass;
   AccessToken: ModelClass;
+  RefreshToken: ModelClass;
   Session: ModelClass;
   Grant: ModelClass;
   Client: { find(id: string): Promise<unknown> };
+  callback(): (req: unknown, res: unknown) => void;
 }
 type ProviderClass = new (issuer: string, configuration: Record<string, unknown>) => ProviderLike;
 
@@ -43,23 +58,62 @@ describe('oidc-provider over the Redis adapter', () => {
   let provider: ProviderLike;
   let client: unknown;
 
+  /** The same provider over an adapter that reads the stored text as it is, as the releases before this layout's compaction did. */
+  let asBefore: ProviderLike;
+  let server: Server;
+  let tokenEndpoint: string;
+
   beforeAll(async () => {
     const specifier = 'oidc-provider';
     const { Provider } = (await import(specifier)) as { Provider: ProviderClass };
     store = createRedisStore(createRedisConnection({ url: TEST_REDIS_URL }));
-    provider = new Provider('http://localhost:0', {
-      adapter: createAdapterFactory(store, keyNames),
-      clients: [{ client_id: 'demo-dpi', client_secret: 'secret', redirect_uris: ['http://localhost:3002/cb'] }],
+    const configuration = (adapter: unknown) => ({
+      adapter,
+      clients: [
+        { client_id: 'demo-dpi', client_secret: 'secret', redirect_uris: ['http://localhost:3002/cb'], grant_types: ['authorization_code', 'refresh_token'] },
+      ],
       features: { devInteractions: { enabled: false } },
-      ttl: { Grant: 600, AccessToken: 60, AuthorizationCode: 60, Session: 300, Interaction: 300 },
+      ttl: { Grant: 600, AccessToken: 60, AuthorizationCode: 60, Session: 300, Interaction: 300, RefreshToken: 600 },
+      rotateRefreshToken: () => true,
     });
+    provider = new Provider('http://localhost:0', configuration(createAdapterFactory(store, keyNames)));
+    asBefore = new Provider(
+      'http://localhost:0',
+      configuration((model: string) => ({
+        find: async (id: string) => {
+          const text = await store.get(keyNames.modelJson(model, id));
+          return text === null ? undefined : (JSON.parse(text) as Record<string, unknown>);
+        },
+      })),
+    );
     client = await provider.Client.find('demo-dpi');
     assert.ok(client, 'the static client is found');
+    server = createServer(provider.callback() as Parameters<typeof createServer>[0]);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    tokenEndpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`;
   });
   afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
     await store.close();
     await deletePrefix(prefix);
   });
+
+  /** POST /token as demo-dpi; the status and the JSON reply. */
+  const tokenRequest = async (params: Record<string, string>) => {
+    const response = await fetch(tokenEndpoint, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('demo-dpi:secret').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(params),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  /** What Redis holds for a record, parsed. */
+  const stored = async (model: string, id: string) => JSON.parse((await store.get(keyNames.modelJson(model, id)))!) as Record<string, unknown>;
+  const grantWithOpenid = async (accountId: string) => {
+    const grant = new provider.Grant({ accountId, clientId: 'demo-dpi' });
+    grant.addOIDCScope('openid');
+    return grant.save();
+  };
 
   test('Grant and Session save and find', async () => {
     const grant = new provider.Grant({ accountId: 'acc-1', clientId: 'demo-dpi' });
@@ -103,5 +157,83 @@ describe('oidc-provider over the Redis adapter', () => {
     assert.ok(await provider.AccessToken.find(value));
     await provider.AccessToken.revokeByGrantId(grantId);
     assert.equal(await provider.AccessToken.find(value), undefined);
+  });
+
+  test('a record leaves out what oidc-provider reads the same without it: read back, and by a release that does not put it back, it is the same', async () => {
+    const grantId = await grantWithOpenid('acc-4');
+    const grant = (await provider.Grant.find(grantId))!;
+    assert.equal(grant.getRejectedOIDCScope(), '', 'reading the rejected scopes gives the grant an empty `rejected`');
+    await grant.save();
+    const refreshToken = new provider.RefreshToken({ client, grantId, accountId: 'acc-4', scope: 'openid', gty: 'authorization_code', rotations: 0 });
+    const value = await refreshToken.save();
+    const session = new provider.Session({ accountId: 'acc-4' });
+    await session.save(300);
+
+    const rt = await stored('RefreshToken', value);
+    assert.equal(typeof rt.iat, 'number');
+    for (const field of ['kind', 'iiat', 'rotations']) assert.equal(field in rt, false, `a refresh token's ${field} (${String(rt[field])}) is not stored`);
+    for (const [model, id] of [
+      ['Grant', grantId],
+      ['Session', session.jti],
+    ] as const) {
+      const record = await stored(model, id);
+      assert.equal('kind' in record, false, `a ${model}'s kind is not stored`);
+      assert.equal(record.jti, id, `a ${model}'s jti is (the releases before need it)`);
+    }
+    assert.equal('rejected' in (await stored('Grant', grantId)), false, "a grant's empty rejected scopes are not stored");
+
+    for (const [who, models] of [
+      ['this release', provider],
+      ['a release before', asBefore],
+    ] as const) {
+      const found = (await models.RefreshToken.find(value))!;
+      assert.equal(found.kind, 'RefreshToken', who);
+      assert.equal(found.iiat, found.iat, `${who}: the initial issue time is the issue time`);
+      const foundGrant = (await models.Grant.find(grantId))!;
+      assert.equal(foundGrant.kind, 'Grant', who);
+      assert.equal(foundGrant.getOIDCScope(), 'openid', who);
+      assert.equal(foundGrant.getRejectedOIDCScope(), '', who);
+      assert.equal((await models.Session.find(session.jti))?.kind, 'Session', who);
+    }
+
+    // The refresh grant counts the rotations left out as none: the new token has made one.
+    const refreshed = await tokenRequest({ grant_type: 'refresh_token', refresh_token: value });
+    assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+    const nextValue = String(refreshed.body.refresh_token);
+    assert.equal((await stored('RefreshToken', nextValue)).rotations, 1);
+    // Its first issue time is the first token's: stored, or left out when it is its own issue time (a refresh within the same second).
+    assert.equal((await provider.RefreshToken.find(nextValue))?.iiat, rt.iat, 'the rotated token keeps the first issue time');
+  });
+
+  test("a kind that is not its model's is stored, so that oidc-provider still refuses the record", async () => {
+    const id = 'mismatched-kind';
+    await createAdapterFactory(store, keyNames)('RefreshToken').upsert(id, { jti: id, kind: 'AccessToken', exp: Math.floor(Date.now() / 1000) + 60 }, 60);
+    assert.equal((await stored('RefreshToken', id)).kind, 'AccessToken');
+    assert.equal(await provider.RefreshToken.find(id), undefined);
+  });
+
+  test('a code is not listed under its grant; once the grant is revoked, its exchange is refused', async () => {
+    const grantId = await grantWithOpenid('acc-5');
+    const verifier = 'a-code-verifier-of-at-least-forty-three-characters-long';
+    const code = new provider.AuthorizationCode({
+      client,
+      grantId,
+      accountId: 'acc-5',
+      scope: 'openid',
+      redirectUri: 'http://localhost:3002/cb',
+      codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
+      codeChallengeMethod: 'S256',
+    });
+    const value = await code.save();
+    assert.deepEqual(await store.hkeys(keyNames.grantTokenIndex(grantId)), [], 'the code is not listed');
+
+    // As oidc-provider revokes a grant (a logout, a replayed token): the grant, then what its index lists.
+    await (await provider.Grant.find(grantId))!.destroy();
+    await provider.AccessToken.revokeByGrantId(grantId);
+    assert.ok(await provider.AuthorizationCode.find(value), 'the code itself is still there');
+    const exchange = await tokenRequest({ grant_type: 'authorization_code', code: value, redirect_uri: 'http://localhost:3002/cb', code_verifier: verifier });
+    assert.equal(exchange.status, 400);
+    assert.equal(exchange.body.error, 'invalid_grant');
+    assert.equal(exchange.body.access_token, undefined);
   });
 });

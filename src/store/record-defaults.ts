@@ -1,0 +1,34 @@
+/**
+ * What a record's stored text leaves out because oidc-provider 9 reads the record the same
+ * without it (store/adapter-record.ts encodes through here):
+ * - `kind`, when it is the record's model: the key names the model (key-names.ts modelJson),
+ *   and a model takes its class name when the payload has none (BaseModel's constructor). A
+ *   kind that is not the model's is kept, so that oidc-provider still refuses the record
+ *   ("kind mismatch");
+ * - a refresh token's `iiat` when it is its `iat` (RefreshToken's constructor sets `iiat` to
+ *   `iat` when it has none) and its `rotations` when 0 (the refresh grant counts the token it
+ *   rotates as `rotations + 1` when a number, else 1);
+ * - a grant's `rejected` when empty (Grant sets `rejected ||= {}` before reading it, and only
+ *   reads it when set).
+ * Nothing is put back when a record is read: this release reads the stored text as it is, as
+ * the releases before it do (same oidc-provider), so a rolling upgrade or a rollback needs
+ * nothing, and oidc-provider's own defaults are the one place these fields are decided. The
+ * adapter's find() therefore returns a payload without them.
+ */
+import type { AdapterPayload } from './adapter-types.ts';
+
+/** The payload to store: without what oidc-provider reads the same without (see above). */
+export function withoutDefaults(model: string, payload: AdapterPayload): AdapterPayload {
+  const stored: AdapterPayload = { ...payload };
+  if (stored.kind === model) delete stored.kind;
+  if (model === 'RefreshToken') {
+    if (stored.iiat !== undefined && stored.iiat === stored.iat) delete stored.iiat;
+    if (stored.rotations === 0) delete stored.rotations;
+  }
+  if (model === 'Grant' && isEmptyObject(stored.rejected)) delete stored.rejected;
+  return stored;
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0;
+}
