@@ -1,6 +1,6 @@
 /**
  * The index of a grant's tokens, so that revokeByGrantId (a logout, a replayed refresh token, a
- * session ended) deletes the tokens the grant issued (LISTED_MODELS: not its codes): a hash under the grant's tag
+ * session ended) deletes every token the grant issued: a hash under the grant's tag
  * (key-names.ts grantTokenIndex) whose fields name the tokens, `<Model>:<id>`, with empty
  * values. Fields that short (61 characters at most for the models a sign-in uses) keep the
  * hash a listpack in Redis: about 63 B per token listed, where the set of whole keys that the
@@ -30,17 +30,6 @@ export const GRANTABLE_MODELS: ReadonlySet<string> = new Set([
   'BackchannelAuthenticationRequest',
   'PreAuthorizedCode',
 ]);
-
-/**
- * The grantable models whose records the index lists: all but the authorization code.
- * oidc-provider checks a code's grant before anything else at its exchange (validateGrant:
- * "grant not found"), so a code whose grant was revoked is refused whether the revocation
- * deleted it or not; a code lives a minute, and once exchanged it is kept only so that its
- * replay revokes the grant. Listing it cost a script call per sign-in (HSET, EXPIRE) and 64 B
- * per session for as long as the grant lived. A code listed by a release before (a rolling
- * upgrade) is still deleted with its grant.
- */
-export const LISTED_MODELS: ReadonlySet<string> = new Set([...GRANTABLE_MODELS].filter((model) => model !== 'AuthorizationCode'));
 
 /** How a token is listed: its lifetime and what that does to the index's expiry (SetExpiry). */
 export interface IndexExpiry {

@@ -22,7 +22,7 @@ import {
 } from './adapter-record.ts';
 import type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 import { setBounded } from './bounded-map.ts';
-import { createGrantTokenIndex, LISTED_MODELS, type GrantTokenIndex, type IndexExpiry } from './grant-token-index.ts';
+import { createGrantTokenIndex, GRANTABLE_MODELS, type GrantTokenIndex, type IndexExpiry } from './grant-token-index.ts';
 import type { KeyNames } from './key-names.ts';
 import type { Store } from './store.ts';
 import { forgetForRequest, readOncePerRequest } from './request-scope.ts';
@@ -101,10 +101,9 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
   const knowExpiry = (id: string, at: number | undefined) => {
     if (!whole && at !== undefined && Number.isFinite(at)) setBounded(expiries, id, at, KNOWN_EXPIRIES_MAX);
   };
-  /** Listed under its grant (grant-token-index.ts LISTED_MODELS: a token, not a code). */
-  const listed = LISTED_MODELS.has(model);
+  const grantable = GRANTABLE_MODELS.has(model);
   /** Whether records of this model are listed in an index that destroy() must clean (see upsert). */
-  const indexed = listed || model === 'Session' || model === 'DeviceCode';
+  const indexed = grantable || model === 'Session' || model === 'DeviceCode';
   /**
    * Read once per request. An Interaction changes only through the steps of its own sign-in,
    * and each step replaces its result whole (interactionResult): a copy read earlier in the
@@ -149,7 +148,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
       const batch = store.batch();
       // Indexes first, the record last: in Cluster (one script call per slot) a partial failure
       // leaves at worst an index to a missing record, never a token its grant does not list.
-      if (listed && typeof payload.grantId === 'string') grantTokens.list(batch, payload.grantId, model, id, indexExpiry(ttl));
+      if (grantable && typeof payload.grantId === 'string') grantTokens.list(batch, payload.grantId, model, id, indexExpiry(ttl));
       if (model === 'Session' && typeof payload.uid === 'string') batch.set(keyNames.sessionUid(payload.uid), id, ttl);
       if (model === 'DeviceCode' && typeof payload.userCode === 'string') batch.set(keyNames.userCode(payload.userCode), id, ttl);
       // The record is replaced; a use mark beside it is kept (a consumed record stays consumed).
@@ -207,7 +206,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
           const indexKey = keyNames.userCode(payload.userCode);
           if ((await store.get(indexKey)) === id) batch.del(indexKey);
         }
-        if (listed && typeof payload.grantId === 'string') grantTokens.unlist(batch, payload.grantId, model, id);
+        if (grantable && typeof payload.grantId === 'string') grantTokens.unlist(batch, payload.grantId, model, id);
       }
       await writing(key, () => batch.exec());
     },
@@ -290,7 +289,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
     const lifetime = ttl > 0 ? ttl : undefined;
     // Listed in its grant under the new key too, before it exists there: a grant revoked by an
     // instance of the previous release (rolling upgrade, rollback) then deletes this copy.
-    if (listed && typeof payload.grantId === 'string') {
+    if (grantable && typeof payload.grantId === 'string') {
       const batch = store.batch();
       grantTokens.list(batch, payload.grantId, model, id, indexExpiry(lifetime));
       await batch.exec();

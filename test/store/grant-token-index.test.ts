@@ -1,8 +1,7 @@
 /**
  * What a grant's token index weighs in Redis: a hash of short fields stays a listpack (Redis
  * 7.0 keeps a set of strings as a hashtable whatever its size), about half the bytes of the set
- * of whole keys the releases before kept, for the tokens of a sign-in and of a day of refreshes;
- * a sign-in's code is not listed (grant-token-index.ts LISTED_MODELS).
+ * of whole keys the releases before kept, for the tokens of a sign-in and of a day of refreshes.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -32,17 +31,17 @@ describe('grant token index in Redis', () => {
   const usage = async (key: string) => Number(await redis.memory('USAGE', key, 'SAMPLES', 0));
 
   for (const [what, refreshes] of [
-    ['a sign-in (access and refresh token; its code is not listed)', 0],
+    ['a sign-in (code, access and refresh token)', 0],
     ['a 4-hour session refreshing every 10 minutes', 24],
   ] as const) {
     test(`${what}: a listpack, at most 60 % of the set of whole keys`, async () => {
       const grantId = tokenId();
       const tokens: Array<[string, string]> = [
+        ['AuthorizationCode', tokenId()],
         ['AccessToken', tokenId()],
         ['RefreshToken', tokenId()],
       ];
       for (let i = 0; i < refreshes; i++) tokens.push(['AccessToken', tokenId()], ['RefreshToken', tokenId()]);
-      await factory('AuthorizationCode').upsert(tokenId(), { grantId }, 60);
       for (const [model, jti] of tokens) await factory(model).upsert(jti, { jti, grantId }, 600);
 
       const index = keyNames.grantTokenIndex(grantId);

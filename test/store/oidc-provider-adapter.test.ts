@@ -1,8 +1,8 @@
 /**
  * oidc-provider itself on top of the adapter and the Redis store: its models save, find,
  * consume and revoke through our records (a reused code is seen as consumed); what a record
- * leaves out is read the same, also by a release that does not put it back; a code, not
- * listed under its grant, is refused at its exchange once the grant is revoked.
+ * leaves out is read the same, also by a release that does not put it back; a code is refused
+ * at its exchange once its grant is revoked.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -212,7 +212,7 @@ describe('oidc-provider over the Redis adapter', () => {
     assert.equal(await provider.RefreshToken.find(id), undefined);
   });
 
-  test('a code is not listed under its grant; once the grant is revoked, its exchange is refused', async () => {
+  test('a code is deleted with its grant; its exchange is refused', async () => {
     const grantId = await grantWithOpenid('acc-5');
     const verifier = 'a-code-verifier-of-at-least-forty-three-characters-long';
     const code = new provider.AuthorizationCode({
@@ -225,12 +225,12 @@ describe('oidc-provider over the Redis adapter', () => {
       codeChallengeMethod: 'S256',
     });
     const value = await code.save();
-    assert.deepEqual(await store.hkeys(keyNames.grantTokenIndex(grantId)), [], 'the code is not listed');
+    assert.deepEqual(await store.hkeys(keyNames.grantTokenIndex(grantId)), [`AuthorizationCode:${value}`], 'the code is listed under its grant');
 
     // As oidc-provider revokes a grant (a logout, a replayed token): the grant, then what its index lists.
     await (await provider.Grant.find(grantId))!.destroy();
     await provider.AccessToken.revokeByGrantId(grantId);
-    assert.ok(await provider.AuthorizationCode.find(value), 'the code itself is still there');
+    assert.equal(await provider.AuthorizationCode.find(value), undefined, 'the code is deleted with its grant');
     const exchange = await tokenRequest({ grant_type: 'authorization_code', code: value, redirect_uri: 'http://localhost:3002/cb', code_verifier: verifier });
     assert.equal(exchange.status, 400);
     assert.equal(exchange.body.error, 'invalid_grant');
