@@ -8,6 +8,13 @@
  * An Interaction is read once per HTTP request (store/request-scope.ts): the gateway reads it to
  * serve a step, then oidc-provider reads it again to store the step's result. Its writes in the
  * request (save, destroy) drop that copy. Other models are read from the store every time.
+ *
+ * A session's id for its uid (findByUid: every token exchange, refresh, userinfo and
+ * introspection of a token bound to its session) is remembered by the process that saved or
+ * found the session, so that the uid index is read once per session and process. Only the
+ * pointer is kept: the record is read from the store every time and taken only when it still
+ * has that uid, else the index is read, so that a session regenerated or ended by any instance
+ * is seen at once.
  */
 import {
   decodeLegacyPayload,
@@ -33,6 +40,9 @@ export { GRANTABLE_MODELS } from './grant-token-index.ts';
 
 /** How many consumable records' expiries an adapter keeps (see createAdapter). */
 const KNOWN_EXPIRIES_MAX = 10_000;
+
+/** How many session ids, by uid, a factory's Session adapter keeps (findByUid; about 150 B each). */
+const KNOWN_SESSIONS_MAX = 10_000;
 
 export interface AdapterOptions {
   /** Epoch ms (tests): dates consumptions and refresh token rotations (refresh-rotation.ts). */
@@ -69,6 +79,7 @@ export function createAdapterFactory(store: Store, keyNames: KeyNames, options: 
     legacyRecordsUntil: options.legacyRecordsUntil ?? 0,
     legacyConsumablesUntil: options.legacyConsumablesUntil ?? 0,
     grantTokens: createGrantTokenIndex(store, keyNames, { legacySetsUntil: options.legacyGrantSetsUntil ?? 0, clock }),
+    sessionIds: new Map(),
   };
   return (modelName) => createAdapter(modelName, store, keyNames, settings);
 }
@@ -80,10 +91,12 @@ interface AdapterSettings {
   legacyRecordsUntil: number;
   legacyConsumablesUntil: number;
   grantTokens: GrantTokenIndex;
+  /** Session id by uid, as this process last saved or found it (findByUid); bounded, checked against the record at each use. */
+  sessionIds: Map<string, string>;
 }
 
 function createAdapter(model: string, store: Store, keyNames: KeyNames, settings: AdapterSettings): Adapter {
-  const { clock, longestToken, grantTokens } = settings;
+  const { clock, longestToken, grantTokens, sessionIds } = settings;
   /** Never consumed: no use mark beside the record (adapter-record.ts). */
   const whole = WHOLE_MODELS.has(model);
   const legacyRecordsUntil = whole ? settings.legacyRecordsUntil : settings.legacyConsumablesUntil;
@@ -138,7 +151,19 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
     const id = await store.get(indexKey);
     if (id === null) return undefined;
     const payload = await adapter.find(id);
-    return payload?.[field] === value ? payload : undefined;
+    return payload?.[field] === value ? { id, payload } : undefined;
+  };
+  /** The session of a uid: through the id this process knows for it while its record still has that uid, else the index. */
+  const findSessionByUid = async (uid: string) => {
+    const known = sessionIds.get(uid);
+    if (known !== undefined) {
+      const payload = await adapter.find(known);
+      if (payload?.uid === uid) return payload;
+      sessionIds.delete(uid);
+    }
+    const found = await findBy(keyNames.sessionUid(uid), 'uid', uid);
+    if (found) setBounded(sessionIds, uid, found.id, KNOWN_SESSIONS_MAX);
+    return found?.payload;
   };
 
   const adapter: Adapter = {
@@ -155,6 +180,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
       batch.set(key, encodeWholeRecord(model, payload), ttl);
       await writing(key, () => batch.exec());
       knowExpiry(id, ttl === undefined ? Infinity : clock() + ttl * 1000);
+      if (model === 'Session' && typeof payload.uid === 'string') setBounded(sessionIds, payload.uid, id, KNOWN_SESSIONS_MAX);
       // The access token of a refresh is saved: the rotation is done, the old token spent.
       const rotated = rotationToFinish(model);
       if (rotated) await finishRotation(rotated);
@@ -162,9 +188,9 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
 
     find: (id) => read(id),
 
-    findByUid: (uid) => findBy(keyNames.sessionUid(uid), 'uid', uid),
+    findByUid: (uid) => findSessionByUid(uid),
 
-    findByUserCode: (userCode) => findBy(keyNames.userCode(userCode), 'userCode', userCode),
+    findByUserCode: async (userCode) => (await findBy(keyNames.userCode(userCode), 'userCode', userCode))?.payload,
 
     async consume(id) {
       const key = recordKey(id);
@@ -201,6 +227,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
         if (model === 'Session' && typeof payload.uid === 'string') {
           const indexKey = keyNames.sessionUid(payload.uid);
           if ((await store.get(indexKey)) === id) batch.del(indexKey);
+          if (sessionIds.get(payload.uid) === id) sessionIds.delete(payload.uid);
         }
         if (model === 'DeviceCode' && typeof payload.userCode === 'string') {
           const indexKey = keyNames.userCode(payload.userCode);

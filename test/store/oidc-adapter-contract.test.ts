@@ -220,6 +220,48 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       assert.equal(await adapter.findByUid(dangling), undefined);
     });
 
+    test('findByUid reads the uid index once per session and process: then the session id it learned, checked against the record', async () => {
+      const reads: string[] = [];
+      const counting: Store = {
+        ...store,
+        get: (key) => {
+          reads.push(key);
+          return store.get(key);
+        },
+      };
+      const instance = createAdapterFactory(counting, keyNames);
+      const [sid, uid, seenUid] = [id('sess'), id('uid'), id('uid')];
+      await instance('Session').upsert(sid, { jti: sid, uid }, 120);
+      assert.equal((await instance('Session').findByUid(uid))?.jti, sid);
+      assert.deepEqual(reads, [keyNames.modelJson('Session', sid)], 'saved here: the record only');
+
+      // Saved by another instance: the index once, then the record only.
+      const other = id('sess');
+      await factory('Session').upsert(other, { jti: other, uid: seenUid }, 120);
+      reads.length = 0;
+      assert.equal((await instance('Session').findByUid(seenUid))?.jti, other);
+      assert.equal((await instance('Session').findByUid(seenUid))?.jti, other);
+      assert.deepEqual(reads, [keyNames.sessionUid(seenUid), keyNames.modelJson('Session', other), keyNames.modelJson('Session', other)]);
+    });
+
+    test('a session regenerated or ended by another instance is found, or not, as the store says: the id known here is never trusted alone', async () => {
+      const [here, elsewhere] = [createAdapterFactory(store, keyNames)('Session'), createAdapterFactory(store, keyNames)('Session')];
+      const [oldId, newId, uid] = [id('old'), id('new'), id('uid')];
+      await here.upsert(oldId, { jti: oldId, uid, accountId: 'acc' }, 120);
+      assert.equal((await here.findByUid(uid))?.jti, oldId);
+      // As oidc-provider regenerates a session (resume, a partial logout): the old id destroyed, the new one saved, same uid.
+      await elsewhere.destroy(oldId);
+      await elsewhere.upsert(newId, { jti: newId, uid, accountId: 'acc' }, 120);
+      assert.equal((await here.findByUid(uid))?.jti, newId, 'the known id is gone: the index is read');
+      await elsewhere.destroy(newId);
+      assert.equal(await here.findByUid(uid), undefined, 'ended elsewhere: not found here');
+      // A record under the known id that has another uid by now is not taken for this session.
+      const [reused, otherUid] = [id('sess'), id('uid')];
+      await here.upsert(reused, { jti: reused, uid: otherUid }, 120);
+      await store.set(keyNames.modelJson('Session', reused), JSON.stringify({ jti: reused, uid: id('uid') }), 120);
+      assert.equal(await here.findByUid(otherUid), undefined);
+    });
+
     test('findByUserCode finds a DeviceCode; a stale index finds nothing', async () => {
       const adapter = factory('DeviceCode');
       const [dc, code] = [id('dc'), id('ABCD-EFGH')];
