@@ -11,7 +11,7 @@
  * turns bytes into KiB per unit. The allocation rate is what the garbage collector works
  * through: compare the gateway's profile with the baseline's of the same run.
  */
-import { parseSummaryArgs, readJson, SummaryInputError } from './summary-input.ts';
+import { readJson, runSummaryCommand, scenarioFigure, SummaryInputError } from './summary-input.ts';
 import { frameLabel, packageOf } from './profile-summary.ts';
 import type { HeapProfileNode, SamplingHeapProfile } from './alloc-sampler.ts';
 
@@ -50,21 +50,9 @@ const kib = (bytes: number, units: number) => (bytes / units / 1024).toFixed(2);
 
 /** The command line: the summary on stdout; 0, or 2 with a message on stderr for bad input. */
 export function main(argv: string[], out: (text: string) => void, err: (text: string) => void): number {
-  try {
-    const args = parseSummaryArgs(argv, 25);
-    if (args === 'help') {
-      out(`${USAGE}\n`);
-      return 0;
-    }
-    const { file, top, results: resultsFile, scenario } = args;
+  return runSummaryCommand({ name: 'alloc-summary', usage: USAGE, defaultTop: 25 }, { argv, out, err }, ({ file, top, results: resultsFile, scenario }) => {
     if (!resultsFile || !scenario) throw new SummaryInputError("--results and --scenario are needed (the scenario's count turns bytes into KiB per unit)");
-    const results = readJson(resultsFile, 'bench results') as { scenarios?: Record<string, { count?: number }> } | null;
-    const count = results?.scenarios?.[scenario]?.count;
-    if (typeof count !== 'number' || count < 1) {
-      throw new SummaryInputError(
-        `no count for scenario "${scenario}" in ${resultsFile} (scenarios: ${Object.keys(results?.scenarios ?? {}).join(', ') || 'none'})`,
-      );
-    }
+    const count = scenarioFigure(resultsFile, scenario, 'count', 'count', (value): value is number => typeof value === 'number' && value >= 1);
     const summary = allocationsOf(asProfile(readJson(file, 'profile'), file));
     out(
       `${kib(summary.total, count)} KiB allocated per unit of ${scenario} (${count} units, ${(summary.total / 2 ** 20).toFixed(1)} MiB sampled)\n\nby package:\n`,
@@ -72,12 +60,7 @@ export function main(argv: string[], out: (text: string) => void, err: (text: st
     for (const p of summary.packages.slice(0, top)) out(`  ${kib(p.bytes, count).padStart(7)} KiB  ${p.name}\n`);
     out('\nby function:\n');
     for (const f of summary.functions.slice(0, top)) out(`  ${kib(f.bytes, count).padStart(7)} KiB  ${f.name}\n`);
-    return 0;
-  } catch (e) {
-    if (!(e instanceof SummaryInputError)) throw e;
-    err(`alloc-summary: ${e.message}\n${USAGE}\n`);
-    return 2;
-  }
+  });
 }
 
 if (import.meta.main)

@@ -11,7 +11,7 @@
  * window on the monotonic clock V8 times its samples with. Compare DIR/gateway-1.cpuprofile
  * over `b` with DIR/baseline-1.cpuprofile over `b-baseline`.
  */
-import { parseSummaryArgs, readJson, SummaryInputError } from './summary-input.ts';
+import { readJson, runSummaryCommand, scenarioFigure, SummaryInputError } from './summary-input.ts';
 
 interface ProfileNode {
   id: number;
@@ -82,24 +82,12 @@ function asProfile(data: unknown, file: string): CpuProfile {
 
 /** The command line: the summary on stdout; 0, or 2 with a message on stderr for bad input. */
 export function main(argv: string[], out: (text: string) => void, err: (text: string) => void): number {
-  try {
-    const args = parseSummaryArgs(argv, 30);
-    if (args === 'help') {
-      out(`${USAGE}\n`);
-      return 0;
-    }
-    const { file, top, results: resultsFile, scenario } = args;
+  return runSummaryCommand({ name: 'profile-summary', usage: USAGE, defaultTop: 30 }, { argv, out, err }, ({ file, top, results: resultsFile, scenario }) => {
     if (Boolean(resultsFile) !== Boolean(scenario)) throw new SummaryInputError('--results and --scenario go together');
-    let window: [number, number] | undefined;
-    if (resultsFile && scenario) {
-      const results = readJson(resultsFile, 'bench results') as { scenarios?: Record<string, { monotonicUs?: [number, number] }> } | null;
-      window = results?.scenarios?.[scenario]?.monotonicUs;
-      if (!window) {
-        throw new SummaryInputError(
-          `no window for scenario "${scenario}" in ${resultsFile} (scenarios: ${Object.keys(results?.scenarios ?? {}).join(', ') || 'none'})`,
-        );
-      }
-    }
+    const window =
+      resultsFile && scenario
+        ? scenarioFigure(resultsFile, scenario, 'monotonicUs', 'window', (value): value is [number, number] => Array.isArray(value) && value.length === 2)
+        : undefined;
     const summary = summarise(asProfile(readJson(file, 'profile'), file), window);
     out(
       `total ${summary.totalMs} ms of samples${window ? ` while ${scenario} ran (${Math.round((window[1] - window[0]) / 1000)} ms)` : ''}\n\nby package (self time):\n`,
@@ -107,12 +95,7 @@ export function main(argv: string[], out: (text: string) => void, err: (text: st
     for (const p of summary.packages.slice(0, top)) out(`  ${String(p.share).padStart(5)} %  ${String(p.ms).padStart(7)} ms  ${p.name}\n`);
     out('\nby function (self time):\n');
     for (const f of summary.functions.slice(0, top)) out(`  ${String(f.share).padStart(5)} %  ${String(f.ms).padStart(7)} ms  ${f.name}\n`);
-    return 0;
-  } catch (e) {
-    if (!(e instanceof SummaryInputError)) throw e;
-    err(`profile-summary: ${e.message}\n${USAGE}\n`);
-    return 2;
-  }
+  });
 }
 
 if (import.meta.main) {

@@ -50,3 +50,42 @@ export function parseSummaryArgs(argv: string[], defaultTop: number): SummaryArg
   if (!Number.isInteger(top) || top < 1) throw new SummaryInputError(`--top: expected a whole number of lines, 1 or more, got "${values.top}"`);
   return { file: positionals[0]!, top, results: values.results, scenario: values.scenario };
 }
+
+/**
+ * What the bench's results (`--out` JSON) say of one scenario under `field` (its count of units,
+ * its time window), when `valid`; otherwise which scenarios they have.
+ */
+export function scenarioFigure<T>(resultsFile: string, scenario: string, field: string, what: string, valid: (value: unknown) => value is T): T {
+  const results = readJson(resultsFile, 'bench results') as { scenarios?: Record<string, Record<string, unknown> | undefined> } | null;
+  const value = results?.scenarios?.[scenario]?.[field];
+  if (!valid(value)) {
+    throw new SummaryInputError(
+      `no ${what} for scenario "${scenario}" in ${resultsFile} (scenarios: ${Object.keys(results?.scenarios ?? {}).join(', ') || 'none'})`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A summary command: its usage for --help, `summarise` with the parsed command line, and for a
+ * SummaryInputError its message and usage on stderr; 0, or 2 for bad input.
+ */
+export function runSummaryCommand(
+  command: { name: string; usage: string; defaultTop: number },
+  io: { argv: string[]; out: (text: string) => void; err: (text: string) => void },
+  summarise: (args: SummaryArgs) => void,
+): number {
+  try {
+    const args = parseSummaryArgs(io.argv, command.defaultTop);
+    if (args === 'help') {
+      io.out(`${command.usage}\n`);
+      return 0;
+    }
+    summarise(args);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof SummaryInputError)) throw e;
+    io.err(`${command.name}: ${e.message}\n${command.usage}\n`);
+    return 2;
+  }
+}
