@@ -30,7 +30,6 @@ interface Model {
   consume(): Promise<void>;
   destroy(): Promise<void>;
   addOIDCScope(scope: string): void;
-  rejectOIDCScope(scope: string): void;
   getOIDCScope(): string;
   getRejectedOIDCScope(): string;
 }
