@@ -107,22 +107,43 @@ async function failoverScenario(stack: Stack, switchMasters: () => Promise<void>
   }
 
   const running = workers.map(run);
-  await sleep(LOAD_BEFORE_MS);
-  clock.switchAt = Date.now();
-  await switchMasters();
-  clock.switchedAt = Date.now();
-  await waitFor('/readyz 200 after the switch', () => isReady(stack.issuer), 30_000);
-  clock.readyAt = Date.now();
-  // A rotation the switch cut is "try again" for ROTATION_SETTLES_MS, then works again.
-  const refreshedSinceReady = (w: Worker) => answers.some((a) => a.worker === w.index && a.what === 'refresh' && a.status === 200 && a.at >= clock.readyAt);
-  await waitFor('every clinician refreshes again', () => workers.every(refreshedSinceReady), ROTATION_SETTLES_MS + 5_000);
-  await sleep(500);
-  stop = true;
+  try {
+    await sleep(LOAD_BEFORE_MS);
+    clock.switchAt = Date.now();
+    await switchMasters();
+    clock.switchedAt = Date.now();
+    await waitFor('/readyz 200 after the switch', () => isReady(stack.issuer), 30_000);
+    clock.readyAt = Date.now();
+    // A rotation the switch cut is "try again" for ROTATION_SETTLES_MS, then works again. Ready
+    // is one node's PING: right after it the gateway may still reach a shard late (a loaded
+    // machine), and a retried rotation cut once more starts its own ROTATION_SETTLES_MS.
+    const refreshedSinceReady = (w: Worker) => answers.some((a) => a.worker === w.index && a.what === 'refresh' && a.status === 200 && a.at >= clock.readyAt);
+    await waitFor('every clinician refreshes again', () => workers.every(refreshedSinceReady), 2 * ROTATION_SETTLES_MS + 5_000).catch((err) => {
+      const since = (a: Answer) => `${a.what} ${a.status}${a.error ? ` ${a.error}` : ''} at +${a.at - clock.switchAt} ms (${a.ms} ms)`;
+      for (const worker of workers)
+        diagnostic(
+          `clinician ${worker.index}: ${answers
+            .filter((a) => a.worker === worker.index && a.at >= clock.switchAt - 1_000)
+            .slice(-12)
+            .map(since)
+            .join('; ')}`,
+        );
+      throw err;
+    });
+    await sleep(500);
+  } finally {
+    // Workers stop before the stack closes, also when a check above failed.
+    stop = true;
+    await Promise.allSettled(running);
+  }
   await Promise.all(running);
 
   const during = answers.filter((a) => a.at >= clock.switchAt && a.at < clock.readyAt);
+  const againAfter = workers.map(
+    (w) => answers.find((a) => a.worker === w.index && a.what === 'refresh' && a.status === 200 && a.at >= clock.readyAt)!.at - clock.readyAt,
+  );
   diagnostic(
-    `answers: ${answers.length}; during the switch ${during.length} (503: ${during.filter((a) => a.status === 503).length}), slowest ${Math.max(0, ...during.map((a) => a.ms))} ms; masters switched in ${clock.switchedAt - clock.switchAt} ms, ready ${clock.readyAt - clock.switchedAt} ms later`,
+    `answers: ${answers.length}; during the switch ${during.length} (503: ${during.filter((a) => a.status === 503).length}), slowest ${Math.max(0, ...during.map((a) => a.ms))} ms; masters switched in ${clock.switchedAt - clock.switchAt} ms, ready ${clock.readyAt - clock.switchedAt} ms later; each clinician refreshed again ${againAfter.join(', ')} ms after ready`,
   );
 
   // A refresh whose rotation was cut by the switch is answered 503 and works when tried
