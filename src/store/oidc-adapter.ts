@@ -29,6 +29,7 @@ import {
 } from './adapter-record.ts';
 import type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 import { setBounded } from './bounded-map.ts';
+import { withKeyId } from './record-defaults.ts';
 import { createGrantTokenIndex, GRANTABLE_MODELS, type GrantTokenIndex, type IndexExpiry } from './grant-token-index.ts';
 import type { KeyNames } from './key-names.ts';
 import type { Store } from './store.ts';
@@ -252,7 +253,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
     const key = recordKey(id);
     if (whole) {
       const text = await store.get(key);
-      if (text !== null) return decodeWholeRecord(key, text);
+      if (text !== null) return withKeyId(id, decodeWholeRecord(key, text));
       return clock() < legacyRecordsUntil ? moveLegacyRecord(id) : undefined;
     }
     // The record and its use mark in one read (one slot): never one without the other's state.
@@ -283,7 +284,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
    */
   function consumableRecord(id: string, text: string, used: string | null): AdapterPayload {
     const key = recordKey(id);
-    const payload = decodeWholeRecord(key, text);
+    const payload = withKeyId(id, decodeWholeRecord(key, text));
     if (typeof payload.exp === 'number') knowExpiry(id, payload.exp * 1000);
     if (used === null || payload.consumed !== undefined) return payload;
     const use = decodeUse(usedKey(id), used);
@@ -328,7 +329,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
     if (whole) {
       if (moved) return payload;
       const text = await store.get(key);
-      return text === null ? undefined : decodeWholeRecord(key, text);
+      return text === null ? undefined : withKeyId(id, decodeWholeRecord(key, text));
     }
     const [text = null, used = null] = moved ? [encodeWholeRecord(model, payload), use ? encodeUse(use) : null] : await store.mget([key, usedKey(id)]);
     return text === null ? undefined : consumableRecord(id, text, used);

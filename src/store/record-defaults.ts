@@ -15,8 +15,14 @@
  * nothing, and oidc-provider's own defaults are the one place these fields are decided. The
  * adapter's find() therefore returns a payload without them. What it saves: 224 B of Redis per
  * open session with one application (its refresh token 776 → 648 B, session 568 → 504, grant
- * 344 → 312; bench/README.md, tenth round). A record's `jti` stays, though its key names it too:
- * the releases before key a consumption by it.
+ * 344 → 312; bench/README.md, tenth round).
+ *
+ * A record's `jti` is still stored, though its key names it too (oidc-provider saves every
+ * record under its jti): a release before the eleventh round reads a record without it as a
+ * model with no jti, which consumes nothing (a refresh token replayed unseen) and saves itself
+ * under a new id. This release reads a record without `jti` with its key's id (withKeyId), so
+ * that a later release may store records without it (64 B per record, 192 B per open session)
+ * and still be rolled back to this one: docs/operations.md, "Upgrades".
  */
 import type { AdapterPayload } from './adapter-types.ts';
 
@@ -34,4 +40,9 @@ export function withoutDefaults(model: string, payload: AdapterPayload): Adapter
 
 function isEmptyObject(value: unknown): boolean {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0;
+}
+
+/** A record as read: with the id its key names as its `jti` when its stored text has none (see above). */
+export function withKeyId(id: string, payload: AdapterPayload): AdapterPayload {
+  return payload.jti === undefined ? { ...payload, jti: id } : payload;
 }
