@@ -1,7 +1,7 @@
 /**
  * Concurrent requests counted against one key in one process share one Redis call: while a
  * count for a key is in flight, the requests that arrive for it wait, and the next call
- * counts all of them at once (`count(key, n)`, one INCRBY in rate-limiter-flexible's script).
+ * counts all of them at once (`count(key, n)`, one INCRBY: limiter.ts countInRedis).
  * Each request's place in the total the call returns gives its verdict, exactly as n calls
  * one after the other would have: the count stays in Redis, shared by every instance, and
  * nothing is counted or allowed in memory. Under load, 30 token requests of one relying party

@@ -73,7 +73,7 @@ async function monitoredRedis(): Promise<{ redis: Redis; monitor: Redis; errors:
   };
 }
 
-describe('limiter: counted in Redis (COUNT_SCRIPT)', () => {
+describe('limiter: counted in Redis', () => {
   const prefix = uniquePrefix('limiter');
   const redis = new Redis(TEST_REDIS_URL);
   afterAll(async () => {
@@ -150,22 +150,31 @@ describe('limiter: counted in Redis (COUNT_SCRIPT)', () => {
     assert.ok(!refused.allowed && refused.retryAfterSeconds === 30, JSON.stringify(refused));
   });
 
-  it('costs one INCRBY per allowed count (no SET NX, no PTTL), inside one script call', async () => {
+  it('costs one INCRBY per allowed count, no script: the first of a window adds its EXPIRE, a refusal its PTTL', async () => {
     const { redis, monitor, errors, stop } = await monitoredRedis();
     const seen: string[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (args.some((a) => a.includes(`${prefix}rl:cost:`))) seen.push(args[0]!.toLowerCase());
     });
-    const limiter = createLimiter('cost', { points: 10, seconds: 60 }, { redis, prefix });
-    await limiter.consume('first');
-    await limiter.consume('first');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+    /** The commands Redis saw for `consume` alone. */
+    const commandsOf = async (consume: () => Promise<unknown>) => {
+      await settle();
+      const from = seen.length;
+      await consume();
+      await settle();
+      return seen.slice(from);
+    };
+    const limiter = createLimiter('cost', { points: 2, seconds: 60 }, { redis, prefix });
+    const first = await commandsOf(async () => assert.deepEqual(await limiter.consume('k'), { allowed: true }));
+    const within = await commandsOf(async () => assert.deepEqual(await limiter.consume('k'), { allowed: true }));
+    const refused = await commandsOf(async () => assert.equal((await limiter.consume('k')).allowed, false));
+    const ttl = await redis.pttl(`${prefix}rl:cost:k`);
     await stop();
     assert.deepEqual(errors, [], 'the MONITOR connection reported no error');
-    // The first call may go as EVAL (the script not yet loaded on this connection), the next as EVALSHA.
-    assert.deepEqual(
-      seen.map((command) => (command.startsWith('eval') ? 'script' : command)),
-      ['script', 'incrby', 'expire', 'script', 'incrby'],
-    );
+    assert.deepEqual(first, ['incrby', 'expire'], 'the first count of a window sets its expiry');
+    assert.deepEqual(within, ['incrby'], 'a count within the budget is one INCRBY');
+    assert.deepEqual(refused, ['incrby', 'pttl'], 'a refusal reads the time left (Retry-After)');
+    assert.ok(ttl > 58_000 && ttl <= 60_000, `the window's expiry (${ttl} ms)`);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * One abuse limit: a budget of `points` requests per `seconds` window and per key (a client
- * address, an account, a relying party), counted in Redis so that every instance shares it
- * (rate-limiter-flexible), or in memory for the in-memory store. A refusal says how long to
+ * address, an account, a relying party), counted in Redis so that every instance shares it (one
+ * INCRBY per count: countInRedis), or in memory for the in-memory store (rate-limiter-flexible,
+ * which on Redis still names the keys and gives points back). A refusal says how long to
  * wait and whether it is the first refusal of the window (audited once, not per request).
  * When Redis cannot be reached the limit cannot be checked: StoreUnavailableError (503).
  */
@@ -44,12 +45,10 @@ export interface LimiterBackend {
 export const REFUSED_HERE_MAX = 10_000;
 
 /**
- * The Redis count of one consume, replacing rate-limiter-flexible's default script (SET NX EX,
- * INCRBY, PTTL: three commands inside the call, four with it) by INCRBY alone while the budget
- * holds: the window's expiry is set when this call created the key (its count is the points
- * just added), and the time left is read only when the answer is a refusal, the one case that
- * needs it (Retry-After). ARGV as the library passes it: points, window seconds, budget.
- * A key somehow without expiry (written by other means) gets one at its first refusal.
+ * rate-limiter-flexible's script for what it still counts on Redis: a point given back
+ * (giveBack, its reward()). It replaces the library's default script (SET NX EX, INCRBY, PTTL)
+ * by INCRBY alone, with the expiry and the time left as countInRedis below has them. ARGV as
+ * the library passes it: points, window seconds, budget.
  */
 export const COUNT_SCRIPT = `
 local consumed = redis.call('INCRBY', KEYS[1], ARGV[1])
@@ -78,9 +77,10 @@ export function createLimiter(name: string, budget: Budget, backend: LimiterBack
     ? new RateLimiterRedis({ ...options, storeClient: backend.redis, rejectIfRedisNotReady: true, customIncrTtlLuaScript: COUNT_SCRIPT })
     : new RateLimiterMemory(options);
   // Concurrent consumes of one key share one call (coalesced-count.ts); a refusal is an answer.
+  const redis = backend.redis;
   const count = coalescedCount(async (key, points): Promise<Count> => {
     try {
-      return await limiter.consume(key, points);
+      return redis ? await countInRedis(redis, limiter.getKey(key), points, budget) : await limiter.consume(key, points);
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) return rejection;
       throw new StoreUnavailableError(rejection);
@@ -134,6 +134,31 @@ export function createLimiter(name: string, budget: Budget, backend: LimiterBack
       }
     },
   };
+}
+
+/**
+ * A consume counted on Redis: one INCRBY while the budget holds, no script (rate-limiter-
+ * flexible's consume() runs one: EVALSHA and its INCRBY, two commands). The count that created
+ * the key (its total is the points just added) gives it the window as expiry, a second command
+ * once per window; a refusal reads the time left, the one answer that needs it (Retry-After).
+ * The two are not one atomic call: a key whose EXPIRE was lost (the process or Redis stopped
+ * between them) counts on without expiry until its first refusal, which gives it the window, as
+ * for any key found without expiry. At worst that key is refused one window early; a count is
+ * never lost, so no instance ever allows more than the budget.
+ */
+async function countInRedis(redis: Redis | Cluster, fullKey: string, points: number, budget: Budget): Promise<Count> {
+  const consumed = await redis.incrby(fullKey, points);
+  if (consumed === points) {
+    await redis.expire(fullKey, budget.seconds);
+    return { consumedPoints: consumed, msBeforeNext: budget.seconds * 1000 };
+  }
+  if (consumed <= budget.points) return { consumedPoints: consumed, msBeforeNext: 0 };
+  let msBeforeNext = await redis.pttl(fullKey);
+  if (msBeforeNext < 0) {
+    await redis.expire(fullKey, budget.seconds);
+    msBeforeNext = budget.seconds * 1000;
+  }
+  return { consumedPoints: consumed, msBeforeNext };
 }
 
 /**
