@@ -51,19 +51,33 @@ describe('limiter: concurrent consumes of one key', () => {
 /**
  * A redis-server of the test's own, a client of it and a MONITOR connection on it: on the shared
  * Redis, a command of another test file can overtake MONITOR's reply and break ioredis's monitor
- * connection ("Command queue state error"). Every error is kept. stop() removes the server.
+ * connection ("Command queue state error"). Every error is kept. commandsOf(act) gives the
+ * commands Redis saw on keys containing `watched` while `act` alone ran. stop() removes the server.
  */
-async function monitoredRedis(): Promise<{ redis: Redis; monitor: Redis; errors: Error[]; stop(): Promise<void> }> {
+async function monitoredRedis(
+  watched: string,
+): Promise<{ redis: Redis; errors: Error[]; commandsOf(act: () => Promise<unknown>): Promise<string[]>; stop(): Promise<void> }> {
   const server = await createRedisServer();
   const redis = new Redis(server.url);
   const base = new Redis(server.url);
   const monitor = await base.monitor();
   const errors: Error[] = [];
   monitor.on('error', (error: Error) => errors.push(error));
+  const seen: string[] = [];
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    if (args.some((a) => a.includes(watched))) seen.push(args[0]!.toLowerCase());
+  });
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
   return {
     redis,
-    monitor,
     errors,
+    async commandsOf(act) {
+      await settle();
+      const from = seen.length;
+      await act();
+      await settle();
+      return seen.slice(from);
+    },
     async stop() {
       monitor.disconnect();
       base.disconnect();
@@ -115,20 +129,7 @@ describe('limiter: counted in Redis', () => {
   });
 
   it('peeks with one GET while the budget holds; a spent budget adds one PTTL for its Retry-After', async () => {
-    const { redis, monitor, errors, stop } = await monitoredRedis();
-    const seen: string[] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args.some((a) => a.includes(`${prefix}rl:peek:`))) seen.push(args[0]!.toLowerCase());
-    });
-    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
-    /** The commands Redis saw for `peek` alone. */
-    const commandsOf = async (peek: () => Promise<unknown>) => {
-      await settle();
-      const from = seen.length;
-      await peek();
-      await settle();
-      return seen.slice(from);
-    };
+    const { redis, errors, commandsOf, stop } = await monitoredRedis(`${prefix}rl:peek:`);
     const limiter = createLimiter('peek', { points: 1, seconds: 60 }, { redis, prefix });
     assert.deepEqual(await commandsOf(async () => assert.deepEqual(await limiter.peek('unseen'), { allowed: true })), ['get']);
     await limiter.consume('k');
@@ -151,20 +152,7 @@ describe('limiter: counted in Redis', () => {
   });
 
   it('costs one INCRBY per allowed count, no script: the first of a window adds its EXPIRE, a refusal its PTTL', async () => {
-    const { redis, monitor, errors, stop } = await monitoredRedis();
-    const seen: string[] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args.some((a) => a.includes(`${prefix}rl:cost:`))) seen.push(args[0]!.toLowerCase());
-    });
-    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
-    /** The commands Redis saw for `consume` alone. */
-    const commandsOf = async (consume: () => Promise<unknown>) => {
-      await settle();
-      const from = seen.length;
-      await consume();
-      await settle();
-      return seen.slice(from);
-    };
+    const { redis, errors, commandsOf, stop } = await monitoredRedis(`${prefix}rl:cost:`);
     const limiter = createLimiter('cost', { points: 2, seconds: 60 }, { redis, prefix });
     const first = await commandsOf(async () => assert.deepEqual(await limiter.consume('k'), { allowed: true }));
     const within = await commandsOf(async () => assert.deepEqual(await limiter.consume('k'), { allowed: true }));
