@@ -248,12 +248,18 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
     },
   };
 
-  /** The stored payload, in either layout; a consumed record with `consumed`, a refresh token as its rotation stands (refresh-rotation.ts). */
+  /** The payload as find() gives it: the stored one, with its key's id as `jti` when it has none (record-defaults.ts). */
   async function readRecord(id: string): Promise<AdapterPayload | undefined> {
+    const payload = await readStored(id);
+    return payload && withKeyId(id, payload);
+  }
+
+  /** The stored payload, in either layout; a consumed record with `consumed`, a refresh token as its rotation stands (refresh-rotation.ts). */
+  async function readStored(id: string): Promise<AdapterPayload | undefined> {
     const key = recordKey(id);
     if (whole) {
       const text = await store.get(key);
-      if (text !== null) return withKeyId(id, decodeWholeRecord(key, text));
+      if (text !== null) return decodeWholeRecord(key, text);
       return clock() < legacyRecordsUntil ? moveLegacyRecord(id) : undefined;
     }
     // The record and its use mark in one read (one slot): never one without the other's state.
@@ -284,7 +290,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
    */
   function consumableRecord(id: string, text: string, used: string | null): AdapterPayload {
     const key = recordKey(id);
-    const payload = withKeyId(id, decodeWholeRecord(key, text));
+    const payload = decodeWholeRecord(key, text);
     if (typeof payload.exp === 'number') knowExpiry(id, payload.exp * 1000);
     if (used === null || payload.consumed !== undefined) return payload;
     const use = decodeUse(usedKey(id), used);
@@ -329,7 +335,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
     if (whole) {
       if (moved) return payload;
       const text = await store.get(key);
-      return text === null ? undefined : withKeyId(id, decodeWholeRecord(key, text));
+      return text === null ? undefined : decodeWholeRecord(key, text);
     }
     const [text = null, used = null] = moved ? [encodeWholeRecord(model, payload), use ? encodeUse(use) : null] : await store.mget([key, usedKey(id)]);
     return text === null ? undefined : consumableRecord(id, text, used);
