@@ -10,10 +10,10 @@
  *   rotates as `rotations + 1` when a number, else 1);
  * - a grant's `rejected` when empty (Grant sets `rejected ||= {}` before reading it, and only
  *   reads it when set).
- * Nothing is put back when a record is read: this release reads the stored text as it is, as
- * the releases before it do (same oidc-provider), so a rolling upgrade or a rollback needs
- * nothing, and oidc-provider's own defaults are the one place these fields are decided. The
- * adapter's find() therefore returns a payload without them. What it saves: 224 B of Redis per
+ * None of these is put back when a record is read: this release reads them as the releases
+ * before it do (same oidc-provider), so a rolling upgrade or a rollback needs nothing, and
+ * oidc-provider's own defaults are the one place these fields are decided. The adapter's find()
+ * therefore returns a payload without them. What it saves: 224 B of Redis per
  * open session with one application (its refresh token 776 → 648 B, session 568 → 504, grant
  * 344 → 312; bench/README.md, tenth round).
  *

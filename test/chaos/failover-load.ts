@@ -106,6 +106,9 @@ async function failoverScenario(stack: Stack, switchMasters: () => Promise<void>
     }
   }
 
+  /** A clinician's first refresh answered 200 once /readyz said ready again. */
+  const refreshSinceReady = (w: Worker) => answers.find((a) => a.worker === w.index && a.what === 'refresh' && a.status === 200 && a.at >= clock.readyAt);
+
   const running = workers.map(run);
   try {
     await sleep(LOAD_BEFORE_MS);
@@ -117,19 +120,20 @@ async function failoverScenario(stack: Stack, switchMasters: () => Promise<void>
     // A rotation the switch cut is "try again" for ROTATION_SETTLES_MS, then works again. Ready
     // is one node's PING: right after it the gateway may still reach a shard late (a loaded
     // machine), and a retried rotation cut once more starts its own ROTATION_SETTLES_MS.
-    const refreshedSinceReady = (w: Worker) => answers.some((a) => a.worker === w.index && a.what === 'refresh' && a.status === 200 && a.at >= clock.readyAt);
-    await waitFor('every clinician refreshes again', () => workers.every(refreshedSinceReady), 2 * ROTATION_SETTLES_MS + 5_000).catch((err) => {
-      const since = (a: Answer) => `${a.what} ${a.status}${a.error ? ` ${a.error}` : ''} at +${a.at - clock.switchAt} ms (${a.ms} ms)`;
-      for (const worker of workers)
-        diagnostic(
-          `clinician ${worker.index}: ${answers
-            .filter((a) => a.worker === worker.index && a.at >= clock.switchAt - 1_000)
-            .slice(-12)
-            .map(since)
-            .join('; ')}`,
-        );
-      throw err;
-    });
+    await waitFor('every clinician refreshes again', () => workers.every((w) => refreshSinceReady(w) !== undefined), 2 * ROTATION_SETTLES_MS + 5_000).catch(
+      (err) => {
+        const since = (a: Answer) => `${a.what} ${a.status}${a.error ? ` ${a.error}` : ''} at +${a.at - clock.switchAt} ms (${a.ms} ms)`;
+        for (const worker of workers)
+          diagnostic(
+            `clinician ${worker.index}: ${answers
+              .filter((a) => a.worker === worker.index && a.at >= clock.switchAt - 1_000)
+              .slice(-12)
+              .map(since)
+              .join('; ')}`,
+          );
+        throw err;
+      },
+    );
     await sleep(500);
   } finally {
     // Workers stop before the stack closes, also when a check above failed.
@@ -139,9 +143,7 @@ async function failoverScenario(stack: Stack, switchMasters: () => Promise<void>
   await Promise.all(running);
 
   const during = answers.filter((a) => a.at >= clock.switchAt && a.at < clock.readyAt);
-  const againAfter = workers.map(
-    (w) => answers.find((a) => a.worker === w.index && a.what === 'refresh' && a.status === 200 && a.at >= clock.readyAt)!.at - clock.readyAt,
-  );
+  const againAfter = workers.map((w) => refreshSinceReady(w)!.at - clock.readyAt);
   diagnostic(
     `answers: ${answers.length}; during the switch ${during.length} (503: ${during.filter((a) => a.status === 503).length}), slowest ${Math.max(0, ...during.map((a) => a.ms))} ms; masters switched in ${clock.switchedAt - clock.switchAt} ms, ready ${clock.readyAt - clock.switchedAt} ms later; each clinician refreshed again ${againAfter.join(', ')} ms after ready`,
   );
