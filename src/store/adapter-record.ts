@@ -59,9 +59,12 @@ export function withUse(payload: AdapterPayload, use: Partial<RecordUse>): Adapt
   return use.consumed === undefined ? payload : { ...payload, consumed: Number(use.consumed) };
 }
 
-/** A record's stored text: its JSON, without what oidc-provider reads the same without (record-defaults.ts). */
-export function encodeWholeRecord(model: string, payload: AdapterPayload): string {
-  return JSON.stringify(withoutDefaults(model, payload));
+/**
+ * A record's stored text: its JSON, without what oidc-provider reads the same without, and
+ * without its `jti` when it is `keyId`, the id its key names (record-defaults.ts).
+ */
+export function encodeWholeRecord(model: string, payload: AdapterPayload, keyId?: string): string {
+  return JSON.stringify(withoutDefaults(model, payload, keyId));
 }
 
 /** The payload of a record's stored text, as stored: oidc-provider reads what it leaves out as before (record-defaults.ts). */

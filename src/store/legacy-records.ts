@@ -11,8 +11,8 @@
  * audit stream already exists, an earlier release has run there, and the adapter looks until
  * the longest record lifetime plus ROLLING_UPGRADE_SECONDS from then;
  * on a Redis without it (a new installation), never. Kept without expiry under
- * `{sessions}:records-layout` (records saved whole), `{sessions}:consumables-layout` and
- * `{sessions}:grant-index-layout`; every later start reads it. A record of the old layout written
+ * `{sessions}:records-layout` (records saved whole), `{sessions}:consumables-layout`,
+ * `{sessions}:grant-index-layout` and `{sessions}:record-ids-layout`; every later start reads it. A record of the old layout written
  * after that (an instance of the earlier release left running, a rollback and a new upgrade)
  * is not seen: its clinician signs in again, its application gets a new token.
  */
@@ -30,13 +30,21 @@ interface LayoutMark {
 }
 
 /**
- * Which layout change: the records oidc-provider saves whole, those it consumes, or the index
- * of a grant's tokens (grant-token-index.ts), for which the window is the time during which
- * tokens are also listed where the releases before look (their revocations then delete them).
+ * Which layout change: the records oidc-provider saves whole, those it consumes, the index of a
+ * grant's tokens (grant-token-index.ts), for which the window is the time during which tokens
+ * are also listed where the releases before look (their revocations then delete them), or the
+ * records' text without their `jti` (record-defaults.ts), for which it is the time during which
+ * records keep it (the releases before the eleventh round read a record without it as one with no
+ * id: its consumption marks nothing).
  */
-export type RecordLayout = 'whole' | 'consumable' | 'grant-index';
+export type RecordLayout = 'whole' | 'consumable' | 'grant-index' | 'record-ids';
 
-const MARK_NAMES: Record<RecordLayout, string> = { whole: 'records-layout', consumable: 'consumables-layout', 'grant-index': 'grant-index-layout' };
+const MARK_NAMES: Record<RecordLayout, string> = {
+  whole: 'records-layout',
+  consumable: 'consumables-layout',
+  'grant-index': 'grant-index-layout',
+  'record-ids': 'record-ids-layout',
+};
 
 /** The epoch ms until which the adapter reads the old layout (0: never), decided at the first start. */
 export async function legacyRecordsUntil(
@@ -59,19 +67,21 @@ export async function legacyRecordsUntil(
 
 /**
  * Every window, as the adapter takes them (AdapterOptions): from the longest lifetime of the
- * records saved whole, of those consumed, and of the tokens a grant lists (the consumed ones'
- * and access tokens': longestTokenSeconds).
+ * records saved whole, of those consumed, of the tokens a grant lists (the consumed ones' and
+ * access tokens': longestTokenSeconds), and of any record (the record ids').
  */
 export async function legacyLayoutsUntil(
   store: Store,
   keyNames: KeyNames,
   options: { longestWholeSeconds: number; longestConsumableSeconds: number; longestTokenSeconds: number; now: number },
-): Promise<{ legacyRecordsUntil: number; legacyConsumablesUntil: number; legacyGrantSetsUntil: number }> {
+): Promise<{ legacyRecordsUntil: number; legacyConsumablesUntil: number; legacyGrantSetsUntil: number; recordIdsKeptUntil: number }> {
   const { now } = options;
+  const longestRecordSeconds = Math.max(options.longestWholeSeconds, options.longestConsumableSeconds);
   return {
     legacyRecordsUntil: await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: options.longestWholeSeconds, now }),
     legacyConsumablesUntil: await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: options.longestConsumableSeconds, now, layout: 'consumable' }),
     legacyGrantSetsUntil: await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: options.longestTokenSeconds, now, layout: 'grant-index' }),
+    recordIdsKeptUntil: await legacyRecordsUntil(store, keyNames, { longestRecordSeconds, now, layout: 'record-ids' }),
   };
 }
 

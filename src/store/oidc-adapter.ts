@@ -69,6 +69,12 @@ export interface AdapterOptions {
    * grant token index (grant-token-index.ts; legacy-records.ts decides it). Default: never.
    */
   legacyGrantSetsUntil?: number;
+  /**
+   * Until when (epoch ms) a record's text keeps its `jti`, for the instances of a release before
+   * the eleventh round, which do not read a record without it (record-defaults.ts;
+   * legacy-records.ts decides it). Default: never, the jti is left out.
+   */
+  recordIdsKeptUntil?: number;
 }
 
 /** Pass the result as oidc-provider's `adapter` configuration option. */
@@ -79,6 +85,7 @@ export function createAdapterFactory(store: Store, keyNames: KeyNames, options: 
     longestToken: { seconds: options.longestTokenSeconds },
     legacyRecordsUntil: options.legacyRecordsUntil ?? 0,
     legacyConsumablesUntil: options.legacyConsumablesUntil ?? 0,
+    recordIdsKeptUntil: options.recordIdsKeptUntil ?? 0,
     grantTokens: createGrantTokenIndex(store, keyNames, { legacySetsUntil: options.legacyGrantSetsUntil ?? 0, clock }),
     sessionIds: new Map(),
   };
@@ -91,6 +98,7 @@ interface AdapterSettings {
   longestToken: { seconds: number | undefined };
   legacyRecordsUntil: number;
   legacyConsumablesUntil: number;
+  recordIdsKeptUntil: number;
   grantTokens: GrantTokenIndex;
   /** Session id by uid, as this process last saved or found it (findByUid); bounded, checked against the record at each use. */
   sessionIds: Map<string, string>;
@@ -102,6 +110,8 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
   const whole = WHOLE_MODELS.has(model);
   const legacyRecordsUntil = whole ? settings.legacyRecordsUntil : settings.legacyConsumablesUntil;
   const recordKey = (id: string) => keyNames.modelJson(model, id);
+  /** A record's stored text: without its jti (its key names it) once no release that needs it may read it (AdapterOptions.recordIdsKeptUntil). */
+  const encode = (id: string, payload: AdapterPayload) => encodeWholeRecord(model, payload, clock() < settings.recordIdsKeptUntil ? undefined : id);
   /** When a consumable record was consumed (adapter-record.ts). */
   const usedKey = (id: string) => keyNames.modelUsed(model, id);
   /** Where a record was kept before the JSON layout (a hash): read, moved, deleted with it. */
@@ -178,7 +188,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
       if (model === 'Session' && typeof payload.uid === 'string') batch.set(keyNames.sessionUid(payload.uid), id, ttl);
       if (model === 'DeviceCode' && typeof payload.userCode === 'string') batch.set(keyNames.userCode(payload.userCode), id, ttl);
       // The record is replaced; a use mark beside it is kept (a consumed record stays consumed).
-      batch.set(key, encodeWholeRecord(model, payload), ttl);
+      batch.set(key, encode(id, payload), ttl);
       await writing(key, () => batch.exec());
       knowExpiry(id, ttl === undefined ? Infinity : clock() + ttl * 1000);
       if (model === 'Session' && typeof payload.uid === 'string') setBounded(sessionIds, payload.uid, id, KNOWN_SESSIONS_MAX);
@@ -206,7 +216,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
         // As long as the record lives and a margin more, so that it is never seen unconsumed
         // (a rotation that will say it in the record: while it runs, refresh-rotation.ts).
         const lifetime = expiresAt === Infinity ? undefined : Math.max(1, Math.ceil((expiresAt - now) / 1000)) + USED_MARK_MARGIN_SECONDS;
-        const { use, ttl } = consumeFields(model, { used: usedKey(id), record: key }, now, lifetime);
+        const { use, ttl } = consumeFields(model, { used: usedKey(id), record: key }, now, lifetime, (payload) => encode(id, payload));
         await store.set(usedKey(id), encodeUse(use), ttl);
       });
     },
@@ -330,14 +340,14 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
     }
     if (use) await store.set(usedKey(id), encodeUse(use), lifetime === undefined ? undefined : lifetime + USED_MARK_MARGIN_SECONDS);
     // NX: a save of this record by another request meanwhile is newer than the old hash.
-    const moved = await store.setIfAbsent(key, encodeWholeRecord(model, payload), lifetime);
+    const moved = await store.setIfAbsent(key, encode(id, payload), lifetime);
     await store.del(legacy);
     if (whole) {
       if (moved) return payload;
       const text = await store.get(key);
       return text === null ? undefined : decodeWholeRecord(key, text);
     }
-    const [text = null, used = null] = moved ? [encodeWholeRecord(model, payload), use ? encodeUse(use) : null] : await store.mget([key, usedKey(id)]);
+    const [text = null, used = null] = moved ? [encode(id, payload), use ? encodeUse(use) : null] : await store.mget([key, usedKey(id)]);
     return text === null ? undefined : consumableRecord(id, text, used);
   }
 

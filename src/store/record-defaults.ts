@@ -17,19 +17,26 @@
  * open session with one application (its refresh token 776 → 648 B, session 568 → 504, grant
  * 344 → 312; bench/README.md, tenth round).
  *
- * A record's `jti` is still stored, though its key names it too (oidc-provider saves every
- * record under its jti): a release before the eleventh round reads a record without it as a
- * model with no jti, which consumes nothing (a refresh token replayed unseen) and saves itself
- * under a new id. This release reads a record without `jti` with its key's id (withKeyId), so
- * that a later release may store records without it (64 B per record, 192 B per open session)
- * and still be rolled back to this one: docs/operations.md, "Upgrades".
+ * A record's `jti` is left out too when it is the id its key names (oidc-provider saves every
+ * record under its jti), and put back when the record is read (withKeyId): 64 B per record, 192 B
+ * per open session (its refresh token, session and grant). The eleventh round's release was the
+ * first to read a record without `jti` so; a release before it reads one as a model with no jti,
+ * which consumes nothing (a refresh token replayed unseen) and saves itself under a new id. So,
+ * after an upgrade from such a release, every record keeps its `jti` during a window
+ * (legacy-records.ts, 'record-ids': its instances may still run, or be rolled back to), and this
+ * release may be rolled back only to the eleventh round's or a later one once the window is
+ * over: docs/operations.md, "Upgrades".
  */
 import type { AdapterPayload } from './adapter-types.ts';
 
-/** The payload to store: without what oidc-provider reads the same without (see above). */
-export function withoutDefaults(model: string, payload: AdapterPayload): AdapterPayload {
+/**
+ * The payload to store: without what oidc-provider reads the same without, and without its
+ * `jti` when it is `keyId`, the id the record's key names (undefined: the jti is kept; see above).
+ */
+export function withoutDefaults(model: string, payload: AdapterPayload, keyId?: string): AdapterPayload {
   const stored: AdapterPayload = { ...payload };
   if (stored.kind === model) delete stored.kind;
+  if (keyId !== undefined && stored.jti === keyId) delete stored.jti;
   if (model === 'RefreshToken') {
     if (stored.iiat !== undefined && stored.iiat === stored.iat) delete stored.iiat;
     if (stored.rotations === 0) delete stored.rotations;

@@ -24,7 +24,6 @@
  * tokens as long as the token would have lived), so what each one weighs is what a session
  * weighs in Redis.
  */
-import { encodeWholeRecord } from './adapter-record.ts';
 import type { AdapterPayload } from './adapter-types.ts';
 import { STORE_ANSWER_MS } from './answer-deadline.ts';
 import { currentRequest, type RequestScope } from './request-scope.ts';
@@ -86,20 +85,21 @@ export const FOLDING_MARK_SECONDS = 60;
 /**
  * What consume() writes in the use mark and how long it lives (`ttl`: the record's lifetime and
  * the margin, undefined for none): `consumed`, and within a request the `rotating` mark
- * (remembered, with the use mark's key, and the spent record when this request read the token
- * at `recordKey`, in which case the mark only lives FOLDING_MARK_SECONDS).
+ * (remembered, with the use mark's key, and the spent record, as `encode` stores it, when this
+ * request read the token at `recordKey`, in which case the mark only lives FOLDING_MARK_SECONDS).
  */
 export function consumeFields(
   model: string,
   keys: { used: string; record: string },
   now: number,
   ttl: number | undefined,
+  encode: (payload: AdapterPayload) => string,
 ): { use: { consumed: string; rotating?: string }; ttl: number | undefined } {
   const consumed = String(Math.floor(now / 1000));
   const request = currentRequest();
   if (model !== ROTATED_MODEL || !request) return { use: { consumed }, ttl };
   const read = request.refreshTokenRead;
-  const spent = read?.key === keys.record ? { key: keys.record, text: encodeWholeRecord(ROTATED_MODEL, spentRefreshToken(read.payload, consumed)) } : undefined;
+  const spent = read?.key === keys.record ? { key: keys.record, text: encode(spentRefreshToken(read.payload, consumed)) } : undefined;
   request.rotating = { key: keys.used, consumed, spent };
   const use = { consumed, [ROTATION_MARK]: String(now) };
   return { use, ttl: spent ? Math.min(ttl ?? Infinity, FOLDING_MARK_SECONDS) : ttl };

@@ -40,7 +40,7 @@ describe('legacy records window', () => {
     assert.equal(await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: 60, now: 1_000 }), 1_000 + (60 + ROLLING_UPGRADE_SECONDS) * 1000);
   });
 
-  test('the consumed records (codes, refresh tokens) and the grant token index get a window of their own, from the first start of the release that moved them', async () => {
+  test('the consumed records (codes, refresh tokens), the grant token index and the records without jti get a window of their own, from the first start of the release that moved them', async () => {
     const store = createMemoryStore();
     await store.set(keyNames.custom('audit', 'stream'), 'events of the earlier releases');
     // The release that moved the records saved whole started long ago: its window is over.
@@ -57,6 +57,11 @@ describe('legacy records window', () => {
       legacyRecordsUntil: 1 * HOUR + (3600 + ROLLING_UPGRADE_SECONDS) * 1000,
       legacyConsumablesUntil: 100 * HOUR + (4 * 3600 + ROLLING_UPGRADE_SECONDS) * 1000,
       legacyGrantSetsUntil: 101 * HOUR + (4 * 3600 + ROLLING_UPGRADE_SECONDS) * 1000,
+      recordIdsKeptUntil: 101 * HOUR + (4 * 3600 + ROLLING_UPGRADE_SECONDS) * 1000,
+    });
+    assert.deepEqual(JSON.parse((await store.get(keyNames.custom('sessions', 'record-ids-layout')))!), {
+      since: 101 * HOUR,
+      legacyUntil: windows.recordIdsKeptUntil,
     });
     assert.deepEqual(JSON.parse((await store.get(keyNames.custom('sessions', 'grant-index-layout')))!), {
       since: 101 * HOUR,
@@ -73,6 +78,7 @@ describe('legacy records window', () => {
         legacyRecordsUntil: 0,
         legacyConsumablesUntil: 0,
         legacyGrantSetsUntil: 0,
+        recordIdsKeptUntil: 0,
       },
       'a new installation: no release before to look for',
     );

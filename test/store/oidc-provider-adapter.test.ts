@@ -1,9 +1,10 @@
 /**
  * oidc-provider itself on top of the adapter and the Redis store: its models save, find,
  * consume and revoke through our records (a reused code is seen as consumed); what a record
- * leaves out is read the same, also by a release that does not put it back; a record stored
- * without its jti is read with its key's id; a code is refused at its exchange once its grant is
- * revoked.
+ * leaves out is read the same, also by a release that does not put it back; a record is stored
+ * without its jti and read with its key's id, except during the window after an upgrade from a
+ * release that does not (whose instances still read them); a code is refused at its exchange once
+ * its grant is revoked.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -60,8 +61,13 @@ describe('oidc-provider over the Redis adapter', () => {
   let provider: ProviderLike;
   let client: unknown;
 
-  /** The same provider over an adapter that reads the stored text as it is, as the releases before this layout's compaction did. */
+  /**
+   * The same provider over an adapter that reads the stored text as the release before this one
+   * did: a record without `jti` with its key's id, nothing else put back.
+   */
   let asBefore: ProviderLike;
+  /** The same provider during the window after an upgrade from a release that does not read a record without `jti` (AdapterOptions.recordIdsKeptUntil). */
+  let duringUpgrade: ProviderLike;
   let server: Server;
   let tokenEndpoint: string;
 
@@ -84,10 +90,11 @@ describe('oidc-provider over the Redis adapter', () => {
       configuration((model: string) => ({
         find: async (id: string) => {
           const text = await store.get(keyNames.modelJson(model, id));
-          return text === null ? undefined : (JSON.parse(text) as Record<string, unknown>);
+          return text === null ? undefined : { jti: id, ...(JSON.parse(text) as Record<string, unknown>) };
         },
       })),
     );
+    duringUpgrade = new Provider('http://localhost:0', configuration(createAdapterFactory(store, keyNames, { recordIdsKeptUntil: Date.now() + 3_600_000 })));
     client = await provider.Client.find('demo-dpi');
     assert.ok(client, 'the static client is found');
     server = createServer(provider.callback() as Parameters<typeof createServer>[0]);
@@ -180,15 +187,17 @@ describe('oidc-provider over the Redis adapter', () => {
     ] as const) {
       const record = await stored(model, id);
       assert.equal('kind' in record, false, `a ${model}'s kind is not stored`);
-      assert.equal(record.jti, id, `a ${model}'s jti is (the releases before need it)`);
+      assert.equal('jti' in record, false, `a ${model}'s jti is not stored: its key names it`);
     }
     assert.equal('rejected' in (await stored('Grant', grantId)), false, "a grant's empty rejected scopes are not stored");
+    assert.equal('jti' in rt, false, "a refresh token's jti is not stored");
 
     for (const [who, models] of [
       ['this release', provider],
       ['a release before', asBefore],
     ] as const) {
       const found = (await models.RefreshToken.find(value))!;
+      assert.equal(found.jti, value, who);
       assert.equal(found.kind, 'RefreshToken', who);
       assert.equal(found.iiat, found.iat, `${who}: the initial issue time is the issue time`);
       const foundGrant = (await models.Grant.find(grantId))!;
@@ -207,12 +216,12 @@ describe('oidc-provider over the Redis adapter', () => {
     assert.equal((await provider.RefreshToken.find(nextValue))?.iiat, rt.iat, 'the rotated token keeps the first issue time');
   });
 
-  test('a record stored without its jti (as a later release will store it) is read with the id its key names: the refresh token rotates once, its replay revokes the grant', async () => {
+  test('a record is stored without its jti and read with the id its key names: the refresh token rotates once, its replay revokes the grant', async () => {
     const grantId = await grantWithOpenid('acc-6');
     const session = new provider.Session({ accountId: 'acc-6' });
     await session.save(300);
     const value = await new provider.RefreshToken({ client, grantId, accountId: 'acc-6', scope: 'openid', gty: 'authorization_code' }).save();
-    // What leaving it out saves in Redis (MEMORY USAGE): the figure docs/operations.md gives.
+    // What leaving it out saves in Redis (MEMORY USAGE): each record with its jti put back, as the releases before stored it, then as stored.
     const redis = new Redis(TEST_REDIS_URL);
     const saved: string[] = [];
     for (const [model, id] of [
@@ -221,12 +230,14 @@ describe('oidc-provider over the Redis adapter', () => {
       ['RefreshToken', value],
     ] as const) {
       const key = keyNames.modelJson(model, id);
-      const before = Number(await redis.memory('USAGE', key, 'SAMPLES', 0));
-      const { jti: _jti, ...withoutJti } = await stored(model, id);
-      assert.ok(await store.replace(key, JSON.stringify(withoutJti)), `${model} rewritten without its jti, its TTL kept`);
-      const after = Number(await redis.memory('USAGE', key, 'SAMPLES', 0));
-      assert.ok(before - after >= 48, `${model}: ${before} B with its jti, ${after} B without`);
-      saved.push(`${model} ${before} → ${after} B`);
+      const text = (await store.get(key))!;
+      assert.equal('jti' in JSON.parse(text), false, `${model} stored without its jti`);
+      const without = Number(await redis.memory('USAGE', key, 'SAMPLES', 0));
+      assert.ok(await store.replace(key, JSON.stringify({ ...JSON.parse(text), jti: id })), `${model} rewritten with its jti, its TTL kept`);
+      const withJti = Number(await redis.memory('USAGE', key, 'SAMPLES', 0));
+      assert.ok(await store.replace(key, text), `${model} stored again as this release stores it`);
+      assert.ok(withJti - without >= 48, `${model}: ${withJti} B with its jti, ${without} B without`);
+      saved.push(`${model} ${withJti} → ${without} B`);
     }
     redis.disconnect();
     diagnostic(`without jti: ${saved.join(', ')}`);
@@ -244,6 +255,27 @@ describe('oidc-provider over the Redis adapter', () => {
     assert.equal(await provider.Grant.find(grantId), undefined, 'the replay revoked the grant');
     const next = await tokenRequest({ grant_type: 'refresh_token', refresh_token: String(refreshed.body.refresh_token) });
     assert.equal(next.status, 400, 'the token the first refresh gave dies with its grant');
+  });
+
+  test('during the window after an upgrade from a release that needs it, every record keeps its jti', async () => {
+    const grant = new duringUpgrade.Grant({ accountId: 'acc-7', clientId: 'demo-dpi' });
+    grant.addOIDCScope('openid');
+    const grantId = await grant.save();
+    const session = new duringUpgrade.Session({ accountId: 'acc-7' });
+    await session.save(300);
+    const value = await new duringUpgrade.RefreshToken({ client, grantId, accountId: 'acc-7', scope: 'openid', gty: 'authorization_code' }).save();
+    const accessToken = await new duringUpgrade.AccessToken({ client, grantId, accountId: 'acc-7', scope: 'openid' }).save();
+    for (const [model, id] of [
+      ['Grant', grantId],
+      ['Session', session.jti],
+      ['RefreshToken', value],
+      ['AccessToken', accessToken],
+    ] as const) {
+      assert.equal((await stored(model, id)).jti, id, `${model}: a release before the eleventh round reads its jti from the record`);
+    }
+    // Once spent too (a consumption outside a rotation: the use mark; refresh-rotation.test.ts for the spent record).
+    await (await duringUpgrade.RefreshToken.find(value))!.consume();
+    assert.equal((await stored('RefreshToken', value)).jti, value);
   });
 
   test("a kind that is not its model's is stored, so that oidc-provider still refuses the record", async () => {

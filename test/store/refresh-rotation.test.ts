@@ -120,11 +120,32 @@ for (const kind of ['redis', 'memory'] as const) {
       }
       const markTtl = await store.ttl(keyNames.modelUsed('RefreshToken', rt));
       assert.ok(markTtl > 0 && markTtl <= FOLDING_MARK_SECONDS, `the use mark lives ${markTtl} s, not as long as the token`);
-      assert.equal(JSON.parse((await store.get(keyNames.modelJson('RefreshToken', rt)))!).consumed, spent!.consumed);
+      const spentText = JSON.parse((await store.get(keyNames.modelJson('RefreshToken', rt)))!) as Record<string, unknown>;
+      assert.equal(spentText.consumed, spent!.consumed);
+      assert.equal('jti' in spentText, false, 'its jti is not stored: its key names it (record-defaults.ts)');
       await store.del(keyNames.modelUsed('RefreshToken', rt)); // as when it expires
       assert.equal((await factory('RefreshToken').find(rt))?.consumed, spent!.consumed, 'the mark gone, the record still says it is spent');
       const ttlAfter = await store.ttl(keyNames.modelJson('RefreshToken', rt));
       assert.ok(ttlAfter <= ttlBefore && ttlAfter >= ttlBefore - 5, `the record keeps its expiry (${ttlBefore} s, then ${ttlAfter} s)`);
+    });
+
+    test('during the window after an upgrade from a release that needs it, the spent record keeps its jti', async () => {
+      const during = createAdapterFactory(store, keyNames, { clock: () => now, recordIdsKeptUntil: now + 3_600_000 });
+      const rt = `rt-${(n += 1)}`;
+      await during('RefreshToken').upsert(rt, fullPayload(rt), 3600);
+      await asOneRequest(async () => {
+        await during('RefreshToken').find(rt);
+        await during('RefreshToken').consume(rt);
+        const at = `at-${(n += 1)}`;
+        await during('AccessToken').upsert(at, { jti: at, kind: 'AccessToken', grantId: 'g-full', accountId: 'acc' }, 300);
+      });
+      const spentText = JSON.parse((await store.get(keyNames.modelJson('RefreshToken', rt)))!) as Record<string, unknown>;
+      assert.equal(typeof spentText.consumed, 'number', 'the spent record was written');
+      assert.equal(spentText.jti, rt, 'a release before the eleventh round reads its jti from the record');
+      now += 3_600_000;
+      const after = `rt-${(n += 1)}`;
+      await during('RefreshToken').upsert(after, fullPayload(after), 3600);
+      assert.equal('jti' in JSON.parse((await store.get(keyNames.modelJson('RefreshToken', after)))!), false, 'the window over, the jti is left out');
     });
 
     test('a spent record whose use mark still marks its rotation (its minute not over) is spent at once: neither the outage answer nor fresh', async () => {
