@@ -1,0 +1,61 @@
+/**
+ * Records without their `jti`, through the gateway (src/store/record-defaults.ts): on a new
+ * installation a sign-in's session, grant and refresh token are stored without it; after an
+ * upgrade from a release before the eleventh round (its audit stream already on the Redis, no
+ * decision yet), every record keeps it during the window, spent refresh tokens included, so that
+ * that release's instances still read them. Either way a replayed refresh token revokes its grant.
+ */
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import assert from 'node:assert/strict';
+import * as client from 'openid-client';
+import { startStack, type Stack } from '../support/stack.ts';
+import { TestBrowser } from '../support/browser.ts';
+import { exchange, signIn } from '../support/psc-login.ts';
+import { createKeyNames } from '../../src/store/index.ts';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ name: 'record-ids' });
+});
+afterAll(async () => {
+  await stack.close();
+});
+
+/** A sign-in, its refresh, and the replay of its first refresh token: the stored text of its records, before and after. */
+async function signInAndRefresh() {
+  const keyNames = createKeyNames(stack.prefix);
+  const stored = async (model: string, id: string) => JSON.parse((await stack.store.get(keyNames.modelJson(model, id)))!) as Record<string, unknown>;
+  const request = await signIn(stack, new TestBrowser());
+  const tokens = await exchange(request);
+  const refreshToken = tokens.refresh_token!;
+  const rt = await stored('RefreshToken', refreshToken);
+  const grantId = String(rt.grantId);
+  const sessionUid = String(rt.sessionUid);
+  const sessionId = (await stack.store.get(keyNames.sessionUid(sessionUid)))!;
+  const records = { RefreshToken: rt, Grant: await stored('Grant', grantId), Session: await stored('Session', sessionId) };
+  const refreshed = await client.refreshTokenGrant(request.config, refreshToken);
+  const spent = await stored('RefreshToken', refreshToken);
+  assert.equal(typeof spent.consumed, 'number', 'the refreshed token is spent');
+  await assert.rejects(client.refreshTokenGrant(request.config, refreshToken), (err: { error?: string }) => err.error === 'invalid_grant');
+  assert.equal(await stack.store.get(keyNames.modelJson('Grant', grantId)), null, 'the replay revoked the grant');
+  await assert.rejects(client.refreshTokenGrant(request.config, refreshed.refresh_token!), (err: { error?: string }) => err.error === 'invalid_grant');
+  return { ids: { RefreshToken: refreshToken, Grant: grantId, Session: sessionId }, records, spent };
+}
+
+describe('records without their jti', () => {
+  it("a new installation stores a sign-in's records without their jti; a replayed refresh token still revokes its grant", async () => {
+    const { records, spent } = await signInAndRefresh();
+    for (const [model, record] of Object.entries(records)) assert.equal('jti' in record, false, `${model}: its key names it`);
+    assert.equal('jti' in spent, false, 'the spent refresh token');
+  });
+
+  it('after an upgrade from a release before the eleventh round, every record keeps its jti during the window', async () => {
+    // As on a Redis where that release ran: its audit stream is there (this stack's), the window not decided yet.
+    await stack.store.del(createKeyNames(stack.prefix).custom('sessions', 'record-ids-layout'));
+    await stack.restartGateways();
+    const { ids, records, spent } = await signInAndRefresh();
+    for (const [model, record] of Object.entries(records))
+      assert.equal(record.jti, ids[model as keyof typeof ids], `${model}: that release reads its id from the record`);
+    assert.equal(spent.jti, ids.RefreshToken, 'the spent refresh token');
+  });
+});
