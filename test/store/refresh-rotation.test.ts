@@ -99,6 +99,16 @@ for (const kind of ['redis', 'memory'] as const) {
       iiat: 1_800_000_000,
     });
 
+    /** As oidc-provider's refresh grant, in one request: the token read, consumed, then the new access token saved (the rotation's end). */
+    async function spendInOneRequest(adapters: AdapterFactory, rt: string) {
+      await asOneRequest(async () => {
+        await adapters('RefreshToken').find(rt);
+        await adapters('RefreshToken').consume(rt);
+        const at = `at-${(n += 1)}`;
+        await adapters('AccessToken').upsert(at, { jti: at, kind: 'AccessToken', grantId: 'g-full', accountId: 'acc' }, 300);
+      });
+    }
+
     test('a finished rotation keeps the spent token as one record of what its reuse needs, consumed inline, same expiry: its use mark lives only a minute', async () => {
       const rt = `rt-${(n += 1)}`;
       await factory('RefreshToken').upsert(rt, fullPayload(rt), 3600);
@@ -133,12 +143,7 @@ for (const kind of ['redis', 'memory'] as const) {
       const during = createAdapterFactory(store, keyNames, { clock: () => now, recordIdsKeptUntil: now + 3_600_000 });
       const rt = `rt-${(n += 1)}`;
       await during('RefreshToken').upsert(rt, fullPayload(rt), 3600);
-      await asOneRequest(async () => {
-        await during('RefreshToken').find(rt);
-        await during('RefreshToken').consume(rt);
-        const at = `at-${(n += 1)}`;
-        await during('AccessToken').upsert(at, { jti: at, kind: 'AccessToken', grantId: 'g-full', accountId: 'acc' }, 300);
-      });
+      await spendInOneRequest(during, rt);
       const spentText = JSON.parse((await store.get(keyNames.modelJson('RefreshToken', rt)))!) as Record<string, unknown>;
       assert.equal(typeof spentText.consumed, 'number', 'the spent record was written');
       assert.equal(spentText.jti, rt, 'a release before the eleventh round reads its jti from the record');
@@ -151,12 +156,7 @@ for (const kind of ['redis', 'memory'] as const) {
     test('a spent record whose use mark still marks its rotation (its minute not over) is spent at once: neither the outage answer nor fresh', async () => {
       const rt = `rt-${(n += 1)}`;
       await factory('RefreshToken').upsert(rt, fullPayload(rt), 3600);
-      await asOneRequest(async () => {
-        await factory('RefreshToken').find(rt);
-        await factory('RefreshToken').consume(rt);
-        const at = `at-${(n += 1)}`;
-        await factory('AccessToken').upsert(at, { jti: at, kind: 'AccessToken', grantId: 'g-full', accountId: 'acc' }, 300);
-      });
+      await spendInOneRequest(factory, rt);
       assert.equal(await store.get(keyNames.modelUsed('RefreshToken', rt)), `${Math.floor(now / 1000)} ${now}`, 'the mark still says rotating');
       assert.equal(typeof (await factory('RefreshToken').find(rt))?.consumed, 'number', 'within the settling time');
       now += ROTATION_SETTLES_MS;
