@@ -22,10 +22,10 @@
  * per open session (its refresh token, session and grant). The eleventh round's release was the
  * first to read a record without `jti` so; a release before it reads one as a model with no jti,
  * which consumes nothing (a refresh token replayed unseen) and saves itself under a new id. So,
- * after an upgrade from such a release, every record keeps its `jti` during a window
- * (legacy-records.ts, 'record-ids': its instances may still run, or be rolled back to), and this
- * release may be rolled back only to the eleventh round's or a later one once the window is
- * over: docs/operations.md, "Upgrades".
+ * after any upgrade (an earlier release ran on this Redis; which one is not known), every record
+ * keeps its `jti` during a window (legacy-records.ts, 'record-ids': instances of such a release
+ * may still run, or be rolled back to), and this release may be rolled back only to the eleventh
+ * round's or a later one once the window is over: docs/operations.md, "Upgrades".
  */
 import type { AdapterPayload } from './adapter-types.ts';
 
