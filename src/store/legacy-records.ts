@@ -12,9 +12,10 @@
  * the longest record lifetime plus ROLLING_UPGRADE_SECONDS from then;
  * on a Redis without it (a new installation), never. Kept without expiry under
  * `{sessions}:records-layout` (records saved whole), `{sessions}:consumables-layout`,
- * `{sessions}:grant-index-layout` and `{sessions}:record-ids-layout`; every later start reads it. A record of the old layout written
- * after that (an instance of the earlier release left running, a rollback and a new upgrade)
- * is not seen: its clinician signs in again, its application gets a new token.
+ * `{sessions}:grant-index-layout` and `{sessions}:record-ids-layout`; every later start reads
+ * it. A record of the old layout written after that (an instance of the earlier release left
+ * running, a rollback and a new upgrade) is not seen: its clinician signs in again, its
+ * application gets a new token.
  */
 import type { KeyNames } from './key-names.ts';
 import type { Store } from './store.ts';
