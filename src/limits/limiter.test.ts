@@ -151,18 +151,26 @@ describe('limiter: counted in Redis', () => {
     assert.ok(!refused.allowed && refused.retryAfterSeconds === 30, JSON.stringify(refused));
   });
 
-  it('costs one INCRBY per allowed count, no script: the first of a window adds its EXPIRE, a refusal its PTTL', async () => {
+  it('costs one INCRBY per allowed count or point given back, no script: the first of a window adds its EXPIRE, a refusal its PTTL', async () => {
     const { redis, errors, commandsOf, stop } = await monitoredRedis(`${prefix}rl:cost:`);
     const limiter = createLimiter('cost', { points: 2, seconds: 60 }, { redis, prefix });
     const first = await commandsOf(async () => assert.deepEqual(await limiter.consume('k'), { allowed: true }));
     const within = await commandsOf(async () => assert.deepEqual(await limiter.consume('k'), { allowed: true }));
     const refused = await commandsOf(async () => assert.equal((await limiter.consume('k')).allowed, false));
     const ttl = await redis.pttl(`${prefix}rl:cost:k`);
+    const givenBack = await commandsOf(() => limiter.giveBack('k'));
+    const left = await redis.get(`${prefix}rl:cost:k`);
+    const givenBackFresh = await commandsOf(() => limiter.giveBack('fresh'));
+    const freshTtl = await redis.pttl(`${prefix}rl:cost:fresh`);
     await stop();
     assert.deepEqual(errors, [], 'the MONITOR connection reported no error');
     assert.deepEqual(first, ['incrby', 'expire'], 'the first count of a window sets its expiry');
     assert.deepEqual(within, ['incrby'], 'a count within the budget is one INCRBY');
     assert.deepEqual(refused, ['incrby', 'pttl'], 'a refusal reads the time left (Retry-After)');
     assert.ok(ttl > 58_000 && ttl <= 60_000, `the window's expiry (${ttl} ms)`);
+    assert.deepEqual(givenBack, ['incrby'], 'a point given back is one INCRBY too');
+    assert.equal(left, '2', 'three counted, one given back');
+    assert.deepEqual(givenBackFresh, ['incrby', 'expire'], 'given back on a key with no count yet: the window set, as for a first count');
+    assert.ok(freshTtl > 58_000 && freshTtl <= 60_000, `its expiry (${freshTtl} ms)`);
   });
 });

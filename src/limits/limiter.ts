@@ -1,8 +1,8 @@
 /**
  * One abuse limit: a budget of `points` requests per `seconds` window and per key (a client
  * address, an account, a relying party), counted in Redis so that every instance shares it (one
- * INCRBY per count: countInRedis), or in memory for the in-memory store (rate-limiter-flexible,
- * which on Redis still names the keys and gives points back). A refusal says how long to
+ * INCRBY per count or point given back: countInRedis), or in memory for the in-memory store
+ * (rate-limiter-flexible, which on Redis still names the keys). A refusal says how long to
  * wait and whether it is the first refusal of the window (audited once, not per request).
  * When Redis cannot be reached the limit cannot be checked: StoreUnavailableError (503).
  */
@@ -44,27 +44,6 @@ export interface LimiterBackend {
 /** Keys remembered as refused by this process, at most (the oldest are forgotten first). */
 export const REFUSED_HERE_MAX = 10_000;
 
-/**
- * rate-limiter-flexible's script for what it still counts on Redis: a point given back
- * (giveBack, its reward()). It replaces the library's default script (SET NX EX, INCRBY, PTTL)
- * by INCRBY alone, with the expiry and the time left as countInRedis below has them. ARGV as
- * the library passes it: points, window seconds, budget.
- */
-export const COUNT_SCRIPT = `
-local consumed = redis.call('INCRBY', KEYS[1], ARGV[1])
-if consumed == tonumber(ARGV[1]) then
-  redis.call('EXPIRE', KEYS[1], ARGV[2])
-  return {consumed, 1000 * tonumber(ARGV[2])}
-end
-if consumed <= tonumber(ARGV[3]) then return {consumed, 0} end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('EXPIRE', KEYS[1], ARGV[2])
-  ttl = 1000 * tonumber(ARGV[2])
-end
-return {consumed, ttl}
-`;
-
 export function createLimiter(name: string, budget: Budget, backend: LimiterBackend): Limiter {
   const refusedUntil = new Map<string, number>();
   const rememberRefusal = (key: string, msBeforeNext: number) => {
@@ -74,7 +53,7 @@ export function createLimiter(name: string, budget: Budget, backend: LimiterBack
   };
   const options = { keyPrefix: `${backend.prefix}rl:${name}`, points: budget.points, duration: budget.seconds };
   const limiter: RateLimiterAbstract = backend.redis
-    ? new RateLimiterRedis({ ...options, storeClient: backend.redis, rejectIfRedisNotReady: true, customIncrTtlLuaScript: COUNT_SCRIPT })
+    ? new RateLimiterRedis({ ...options, storeClient: backend.redis, rejectIfRedisNotReady: true })
     : new RateLimiterMemory(options);
   // Concurrent consumes of one key share one call (coalesced-count.ts); a refusal is an answer.
   const redis = backend.redis;
@@ -101,7 +80,7 @@ export function createLimiter(name: string, budget: Budget, backend: LimiterBack
     async peek(key) {
       let state: { consumedPoints: number; msBeforeNext: () => Promise<number> } | null;
       try {
-        state = backend.redis ? await peekRedis(backend.redis, limiter.getKey(key)) : await peekLibrary(limiter, key);
+        state = redis ? await peekRedis(redis, limiter.getKey(key)) : await peekLibrary(limiter, key);
       } catch (err) {
         throw new StoreUnavailableError(err);
       }
@@ -112,7 +91,7 @@ export function createLimiter(name: string, budget: Budget, backend: LimiterBack
       } catch (err) {
         throw new StoreUnavailableError(err);
       }
-      // A count somehow without expiry: the window's length, as COUNT_SCRIPT would mend it.
+      // A count somehow without expiry: the window's length, as countInRedis mends it.
       if (msBeforeNext <= 0) msBeforeNext = budget.seconds * 1000;
       return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(msBeforeNext / 1000)), firstRefusal: false };
     },
@@ -128,7 +107,8 @@ export function createLimiter(name: string, budget: Budget, backend: LimiterBack
     },
     async giveBack(key) {
       try {
-        await limiter.reward(key, 1);
+        if (redis) await countInRedis(redis, limiter.getKey(key), -1, budget);
+        else await limiter.reward(key, 1);
       } catch (err) {
         throw new StoreUnavailableError(err);
       }
@@ -137,8 +117,9 @@ export function createLimiter(name: string, budget: Budget, backend: LimiterBack
 }
 
 /**
- * A consume counted on Redis: one INCRBY while the budget holds, no script (rate-limiter-
- * flexible's consume() runs one: EVALSHA and its INCRBY, two commands). The count that created
+ * A consume counted on Redis, or a point given back (`points` -1): one INCRBY while the budget
+ * holds, no script (rate-limiter-flexible's consume() and reward() run one: EVALSHA and its
+ * INCRBY, two commands). The count that created
  * the key (its total is the points just added) gives it the window as expiry, a second command
  * once per window; a refusal reads the time left, the one answer that needs it (Retry-After).
  * The two are not one atomic call: a key whose EXPIRE was lost (the process or Redis stopped
