@@ -1,13 +1,21 @@
 /**
  * The index of a grant's tokens, so that revokeByGrantId (a logout, a replayed refresh token, a
  * session ended) deletes every token the grant issued: a hash under the grant's tag
- * (key-names.ts grantTokenIndex) whose fields name the tokens, `<Model>:<id>`, with empty
- * values. Fields that short (61 characters at most for the models a sign-in uses) keep the
- * hash a listpack in Redis: about 63 B per token listed, where the set of whole keys that the
- * releases before kept (legacyGrantTokens) is a hashtable of about 129 B per token (Redis 7.0
+ * (key-names.ts grantTokenIndex) whose fields name the tokens, `<two letters>:<id>` (FIELD_NAMES:
+ * `RT:<id>` for a refresh token), with empty values. Fields that short keep the hash a listpack
+ * in Redis: about 52 B per token listed, where the set of whole keys that the releases before
+ * the seventh round kept (legacyGrantTokens) is a hashtable of about 129 B per token (Redis 7.0
  * keeps a set of strings as a listpack only from 7.2; `npm run bench`, "Redis left per refresh").
  *
- * The releases before read and write only their set. So:
+ * The releases from the seventh to the twelfth round named the model in full (`RefreshToken:<id>`,
+ * 10 to 15 characters more: a sign-in's index, code, access and refresh token, was 312 B, now
+ * 280), and read only that. So revocation reads both names, and within `longFieldsUntil`
+ * (legacy-records.ts decides it, as below) a token is listed under its model's name, so that an
+ * instance of those releases revoking the grant then (a rolling upgrade, a rollback) deletes it.
+ * After that window they no longer see the tokens this release lists; their revocations that
+ * also destroy the grant still end them, since oidc-provider checks the grant at every use.
+ *
+ * The releases before the seventh round read and write only their set. So:
  * - revocation reads both, and deletes the tokens either lists: a token that an instance of
  *   the previous release saved during a rolling upgrade, or after a rollback, dies with its grant;
  * - within `legacySetsUntil` (legacy-records.ts decides it: from the first start of this
@@ -21,15 +29,19 @@
 import type { KeyNames } from './key-names.ts';
 import type { SetExpiry, Store, StoreBatch } from './store.ts';
 
+/** Models whose records carry a grantId and die with their grant (revokeByGrantId), with the two letters that name them in an index field. */
+const FIELD_NAMES: Readonly<Record<string, string>> = {
+  AccessToken: 'AT',
+  AuthorizationCode: 'AC',
+  RefreshToken: 'RT',
+  DeviceCode: 'DC',
+  BackchannelAuthenticationRequest: 'BA',
+  PreAuthorizedCode: 'PA',
+};
+const MODEL_OF_FIELD_NAME: ReadonlyMap<string, string> = new Map(Object.entries(FIELD_NAMES).map(([model, name]) => [name, model]));
+
 /** Models whose records carry a grantId and die with their grant (revokeByGrantId). */
-export const GRANTABLE_MODELS: ReadonlySet<string> = new Set([
-  'AccessToken',
-  'AuthorizationCode',
-  'RefreshToken',
-  'DeviceCode',
-  'BackchannelAuthenticationRequest',
-  'PreAuthorizedCode',
-]);
+export const GRANTABLE_MODELS: ReadonlySet<string> = new Set(Object.keys(FIELD_NAMES));
 
 /** How a token is listed: its lifetime and what that does to the index's expiry (SetExpiry). */
 export interface IndexExpiry {
@@ -47,18 +59,22 @@ export interface GrantTokenIndex {
 }
 
 export interface GrantTokenIndexOptions {
-  /** Until when (epoch ms) tokens are also added to the set of the releases before (legacy-records.ts); 0: never. */
+  /** Until when (epoch ms) tokens are also added to the set of the releases before the seventh round (legacy-records.ts); 0: never. */
   legacySetsUntil: number;
+  /** Until when (epoch ms) tokens are listed under their model's name, as the releases before the thirteenth round read them (legacy-records.ts); 0: never. */
+  longFieldsUntil: number;
   clock: () => number;
 }
 
 export function createGrantTokenIndex(store: Store, keyNames: KeyNames, options: GrantTokenIndexOptions): GrantTokenIndex {
-  const field = (model: string, id: string) => `${model}:${id}`;
-  /** A token's record and use mark, named by its field; nothing for a field that names no token model. */
+  /** The field that lists a token: two letters, or within the window the model's name (both names are read). */
+  const field = (model: string, id: string) => `${options.clock() < options.longFieldsUntil ? model : FIELD_NAMES[model]}:${id}`;
+  /** A token's record and use mark, named by its field (either name of its model); nothing for a field that names no token model. */
   const fieldKeys = (name: string): string[] => {
     const colon = name.indexOf(':');
-    const [model, id] = [name.slice(0, colon), name.slice(colon + 1)];
-    if (colon < 1 || !id || !GRANTABLE_MODELS.has(model)) return [];
+    const [head, id] = [name.slice(0, colon), name.slice(colon + 1)];
+    const model = GRANTABLE_MODELS.has(head) ? head : MODEL_OF_FIELD_NAME.get(head);
+    if (colon < 1 || !id || model === undefined) return [];
     return [keyNames.modelJson(model, id), keyNames.modelUsed(model, id)];
   };
   /**
@@ -78,7 +94,8 @@ export function createGrantTokenIndex(store: Store, keyNames: KeyNames, options:
     },
 
     unlist(batch, grantId, model, id) {
-      batch.hdel(keyNames.grantTokenIndex(grantId), [field(model, id)]);
+      // Listed in the window or after it: either name may be there.
+      batch.hdel(keyNames.grantTokenIndex(grantId), [`${FIELD_NAMES[model]}:${id}`, `${model}:${id}`]);
       batch.srem(keyNames.legacyGrantTokens(grantId), [keyNames.modelJson(model, id), keyNames.model(model, id)]);
     },
 

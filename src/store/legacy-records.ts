@@ -12,7 +12,8 @@
  * the longest record lifetime plus ROLLING_UPGRADE_SECONDS from then;
  * on a Redis without it (a new installation), never. Kept without expiry under
  * `{sessions}:records-layout` (records saved whole), `{sessions}:consumables-layout`,
- * `{sessions}:grant-index-layout` and `{sessions}:record-ids-layout`; every later start reads
+ * `{sessions}:grant-index-layout`, `{sessions}:record-ids-layout` and
+ * `{sessions}:token-index-fields-layout`; every later start reads
  * it. A record of the old layout written after that (an instance of the earlier release left
  * running, a rollback and a new upgrade) is not seen: its clinician signs in again, its
  * application gets a new token.
@@ -36,15 +37,18 @@ interface LayoutMark {
  * are also listed where the releases before look (their revocations then delete them), or the
  * records' text without their `jti` (record-defaults.ts), for which it is the time during which
  * records keep it (the releases before the eleventh round read a record without it as one with no
- * id: its consumption marks nothing).
+ * id: its consumption marks nothing), or the index's fields in two letters (grant-token-index.ts),
+ * for which it is the time during which tokens are listed under their model's name (the releases
+ * before the thirteenth round read only that name: their revocations would miss the token).
  */
-export type RecordLayout = 'whole' | 'consumable' | 'grant-index' | 'record-ids';
+export type RecordLayout = 'whole' | 'consumable' | 'grant-index' | 'record-ids' | 'token-index-fields';
 
 const MARK_NAMES: Record<RecordLayout, string> = {
   whole: 'records-layout',
   consumable: 'consumables-layout',
   'grant-index': 'grant-index-layout',
   'record-ids': 'record-ids-layout',
+  'token-index-fields': 'token-index-fields-layout',
 };
 
 /** The epoch ms until which the adapter reads the old layout (0: never), decided at the first start. */
@@ -69,13 +73,20 @@ export async function legacyRecordsUntil(
 /**
  * Every window, as the adapter takes them (AdapterOptions): from the longest lifetime of the
  * records saved whole, of those consumed, of the tokens a grant lists (the consumed ones' and
- * access tokens': longestTokenSeconds), and of any record (the record ids').
+ * access tokens': longestTokenSeconds; for the index's set and its fields' names), and of any
+ * record (the record ids').
  */
 export async function legacyLayoutsUntil(
   store: Store,
   keyNames: KeyNames,
   options: { longestWholeSeconds: number; longestConsumableSeconds: number; longestTokenSeconds: number; now: number },
-): Promise<{ legacyRecordsUntil: number; legacyConsumablesUntil: number; legacyGrantSetsUntil: number; recordIdsKeptUntil: number }> {
+): Promise<{
+  legacyRecordsUntil: number;
+  legacyConsumablesUntil: number;
+  legacyGrantSetsUntil: number;
+  recordIdsKeptUntil: number;
+  longTokenFieldsUntil: number;
+}> {
   const { now } = options;
   const longestRecordSeconds = Math.max(options.longestWholeSeconds, options.longestConsumableSeconds);
   return {
@@ -83,6 +94,7 @@ export async function legacyLayoutsUntil(
     legacyConsumablesUntil: await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: options.longestConsumableSeconds, now, layout: 'consumable' }),
     legacyGrantSetsUntil: await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: options.longestTokenSeconds, now, layout: 'grant-index' }),
     recordIdsKeptUntil: await legacyRecordsUntil(store, keyNames, { longestRecordSeconds, now, layout: 'record-ids' }),
+    longTokenFieldsUntil: await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: options.longestTokenSeconds, now, layout: 'token-index-fields' }),
   };
 }
 

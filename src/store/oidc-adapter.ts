@@ -75,6 +75,12 @@ export interface AdapterOptions {
    * legacy-records.ts decides it). Default: never, the jti is left out.
    */
   recordIdsKeptUntil?: number;
+  /**
+   * Until when (epoch ms) a token is listed in its grant's index under its model's name, as the
+   * releases before the thirteenth round read it, rather than in two letters (grant-token-index.ts;
+   * legacy-records.ts decides it). Default: never.
+   */
+  longTokenFieldsUntil?: number;
 }
 
 /** Pass the result as oidc-provider's `adapter` configuration option. */
@@ -86,7 +92,11 @@ export function createAdapterFactory(store: Store, keyNames: KeyNames, options: 
     legacyRecordsUntil: options.legacyRecordsUntil ?? 0,
     legacyConsumablesUntil: options.legacyConsumablesUntil ?? 0,
     recordIdsKeptUntil: options.recordIdsKeptUntil ?? 0,
-    grantTokens: createGrantTokenIndex(store, keyNames, { legacySetsUntil: options.legacyGrantSetsUntil ?? 0, clock }),
+    grantTokens: createGrantTokenIndex(store, keyNames, {
+      legacySetsUntil: options.legacyGrantSetsUntil ?? 0,
+      longFieldsUntil: options.longTokenFieldsUntil ?? 0,
+      clock,
+    }),
     sessionIds: new Map(),
   };
   return (modelName) => createAdapter(modelName, store, keyNames, settings);

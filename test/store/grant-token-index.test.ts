@@ -1,7 +1,8 @@
 /**
  * What a grant's token index weighs in Redis: a hash of short fields stays a listpack (Redis
  * 7.0 keeps a set of strings as a hashtable whatever its size), about half the bytes of the set
- * of whole keys the releases before kept, for the tokens of a sign-in and of a day of refreshes.
+ * of whole keys the releases before kept, for the tokens of a sign-in and of a day of refreshes;
+ * its fields name the model in two letters, an allocation class less than its name did.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -52,6 +53,26 @@ describe('grant token index in Redis', () => {
       await redis.sadd(asBefore, ...tokens.map(([model, jti]) => keyNames.modelJson(model, jti)));
       const [now, before] = [await usage(index), await usage(asBefore)];
       assert.ok(now <= 0.6 * before, `${now} B, against ${before} B as a set of keys`);
+    });
+
+    test(`${what}: fields of two letters and the id, at least an allocation class below the model's name and the id`, async () => {
+      const grantId = tokenId();
+      const tokens: Array<[string, string]> = [
+        ['AuthorizationCode', tokenId()],
+        ['AccessToken', tokenId()],
+        ['RefreshToken', tokenId()],
+      ];
+      for (let i = 0; i < refreshes; i++) tokens.push(['AccessToken', tokenId()], ['RefreshToken', tokenId()]);
+      for (const [model, jti] of tokens) await factory(model).upsert(jti, { jti, grantId }, 600);
+
+      const index = keyNames.grantTokenIndex(grantId);
+      const short = { AuthorizationCode: 'AC', AccessToken: 'AT', RefreshToken: 'RT' } as Record<string, string>;
+      assert.deepEqual((await redis.hkeys(index)).sort(), tokens.map(([model, jti]) => `${short[model]}:${jti}`).sort());
+      // The same tokens under their model's name (the releases before), in a key of the same length.
+      const named = keyNames.grantTokenIndex(tokenId());
+      await redis.hset(named, Object.fromEntries(tokens.map(([model, jti]) => [`${model}:${jti}`, ''])));
+      const [now, before] = [await usage(index), await usage(named)];
+      assert.ok(now <= before - 32, `${now} B, against ${before} B with the model's name`);
     });
   }
 });

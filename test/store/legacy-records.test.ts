@@ -40,7 +40,7 @@ describe('legacy records window', () => {
     assert.equal(await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: 60, now: 1_000 }), 1_000 + (60 + ROLLING_UPGRADE_SECONDS) * 1000);
   });
 
-  test('the consumed records (codes, refresh tokens), the grant token index and the records without jti get a window of their own, from the first start of the release that moved them', async () => {
+  test("the consumed records (codes, refresh tokens), the grant token index, the records without jti and the index's short fields get a window of their own, from the first start of the release that moved them", async () => {
     const store = createMemoryStore();
     await store.set(keyNames.custom('audit', 'stream'), 'events of the earlier releases');
     // The release that moved the records saved whole started long ago: its window is over.
@@ -58,6 +58,11 @@ describe('legacy records window', () => {
       legacyConsumablesUntil: 100 * HOUR + (4 * 3600 + ROLLING_UPGRADE_SECONDS) * 1000,
       legacyGrantSetsUntil: 101 * HOUR + (4 * 3600 + ROLLING_UPGRADE_SECONDS) * 1000,
       recordIdsKeptUntil: 101 * HOUR + (4 * 3600 + ROLLING_UPGRADE_SECONDS) * 1000,
+      longTokenFieldsUntil: 101 * HOUR + (4 * 3600 + ROLLING_UPGRADE_SECONDS) * 1000,
+    });
+    assert.deepEqual(JSON.parse((await store.get(keyNames.custom('sessions', 'token-index-fields-layout')))!), {
+      since: 101 * HOUR,
+      legacyUntil: windows.longTokenFieldsUntil,
     });
     assert.deepEqual(JSON.parse((await store.get(keyNames.custom('sessions', 'record-ids-layout')))!), {
       since: 101 * HOUR,
@@ -79,6 +84,7 @@ describe('legacy records window', () => {
         legacyConsumablesUntil: 0,
         legacyGrantSetsUntil: 0,
         recordIdsKeptUntil: 0,
+        longTokenFieldsUntil: 0,
       },
       'a new installation: no release before to look for',
     );

@@ -43,6 +43,16 @@ function tagOf(keyNames: KeyNames, key: string): string {
   return match[1];
 }
 
+/** How this release names a model in its grant's token index (`<two letters>:<id>`); the releases before wrote the model's name. */
+const FIELD_NAMES: Record<string, string> = {
+  AccessToken: 'AT',
+  AuthorizationCode: 'AC',
+  RefreshToken: 'RT',
+  DeviceCode: 'DC',
+  BackchannelAuthenticationRequest: 'BA',
+  PreAuthorizedCode: 'PA',
+};
+
 function near(actual: number, expected: number): boolean {
   return actual >= expected - 2 && actual <= expected;
 }
@@ -322,7 +332,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
         (await store.hkeys(keyNames.grantTokenIndex(g1))).sort(),
         issued
           .filter(([, , g]) => g === g1)
-          .map(([model, jti]) => `${model}:${jti}`)
+          .map(([model, jti]) => `${FIELD_NAMES[model]}:${jti}`)
           .sort(),
       );
       assert.equal(await store.ttl(keyNames.legacyGrantTokens(g1)), -2, 'out of the upgrade window: not in the set of the releases before');
@@ -334,7 +344,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
         else assert.equal(found?.jti, jti, `${model} of the other grant`);
       }
       assert.equal(await store.ttl(keyNames.grantTokenIndex(g1)), -2);
-      assert.deepEqual(await store.hkeys(keyNames.grantTokenIndex(g2)), [`AccessToken:${issued[5]![1]}`]);
+      assert.deepEqual(await store.hkeys(keyNames.grantTokenIndex(g2)), [`AT:${issued[5]![1]}`]);
       await factory('AccessToken').revokeByGrantId(id('unknown-grant'));
     });
 
@@ -369,7 +379,43 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       const [later, windowClosed] = [id('rt'), createAdapterFactory(store, keyNames, { legacyGrantSetsUntil: Date.now() - 1 })];
       await windowClosed('RefreshToken').upsert(later, { jti: later, grantId: gid }, 3600);
       assert.equal(await store.ttl(keyNames.legacyGrantTokens(gid)), -2);
-      assert.ok((await store.hkeys(keyNames.grantTokenIndex(gid))).includes(`RefreshToken:${later}`));
+      assert.ok((await store.hkeys(keyNames.grantTokenIndex(gid))).includes(`RT:${later}`));
+    });
+
+    test("tokens the releases before listed in the index under their model's name die with their grant, as do those listed in two letters", async () => {
+      const [gid, before, code, after] = [id('grant'), id('rt'), id('ac'), id('at')];
+      // What the previous release writes: the token as JSON text and its use mark, listed by its model's name.
+      await store
+        .batch()
+        .hset(keyNames.grantTokenIndex(gid), { [`RefreshToken:${before}`]: '', [`AuthorizationCode:${code}`]: '', 'NotAModel:x': '' }, 300)
+        .set(keyNames.modelJson('RefreshToken', before), JSON.stringify({ jti: before, grantId: gid }), 300)
+        .set(keyNames.modelUsed('RefreshToken', before), '1700000000', 360)
+        .set(keyNames.modelJson('AuthorizationCode', code), JSON.stringify({ jti: code, grantId: gid }), 300)
+        .exec();
+      await factory('AccessToken').upsert(after, { jti: after, grantId: gid }, 300);
+      assert.deepEqual((await store.hkeys(keyNames.grantTokenIndex(gid))).sort(), [
+        `AT:${after}`,
+        `AuthorizationCode:${code}`,
+        'NotAModel:x',
+        `RefreshToken:${before}`,
+      ]);
+      await factory('AccessToken').revokeByGrantId(gid);
+      assert.equal(await factory('RefreshToken').find(before), undefined);
+      assert.equal(await factory('AuthorizationCode').find(code), undefined);
+      assert.equal(await factory('AccessToken').find(after), undefined);
+      for (const key of [keyNames.modelUsed('RefreshToken', before), keyNames.grantTokenIndex(gid)]) assert.equal(await store.ttl(key), -2, key);
+    });
+
+    test("within the upgrade window a token is listed under its model's name, which the releases before read; after it, in two letters; destroyed, it leaves the index either way", async () => {
+      const [gid, during, after] = [id('grant'), id('rt'), id('rt')];
+      const windowOpen = createAdapterFactory(store, keyNames, { longTokenFieldsUntil: Date.now() + 60_000 });
+      await windowOpen('RefreshToken').upsert(during, { jti: during, grantId: gid }, 3600);
+      await factory('RefreshToken').upsert(after, { jti: after, grantId: gid }, 3600);
+      assert.deepEqual((await store.hkeys(keyNames.grantTokenIndex(gid))).sort(), [`RT:${after}`, `RefreshToken:${during}`]);
+      // Listed in the window, destroyed after it (and the other way round): the index forgets both.
+      await factory('RefreshToken').destroy(during);
+      await windowOpen('RefreshToken').destroy(after);
+      assert.deepEqual(await store.hkeys(keyNames.grantTokenIndex(gid)), []);
     });
 
     test('the grant token index lives at least as long as its longest token', async () => {
@@ -546,7 +592,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
         [legacy, keyNames.modelJson('AccessToken', at)].sort(),
         'listed under both keys: the previous release, deleting what the grant lists, deletes the moved copy too',
       );
-      assert.deepEqual(await store.hkeys(keyNames.grantTokenIndex(gid)), [`AccessToken:${at}`], 'and in the index');
+      assert.deepEqual(await store.hkeys(keyNames.grantTokenIndex(gid)), [`AT:${at}`], 'and in the index');
 
       await factory('AccessToken').revokeByGrantId(gid);
       assert.equal(await factory('AccessToken').find(at), undefined, 'the moved token dies with its grant');

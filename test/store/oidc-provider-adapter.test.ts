@@ -298,7 +298,7 @@ describe('oidc-provider over the Redis adapter', () => {
       codeChallengeMethod: 'S256',
     });
     const value = await code.save();
-    assert.deepEqual(await store.hkeys(keyNames.grantTokenIndex(grantId)), [`AuthorizationCode:${value}`], 'the code is listed under its grant');
+    assert.deepEqual(await store.hkeys(keyNames.grantTokenIndex(grantId)), [`AC:${value}`], 'the code is listed under its grant');
 
     // As oidc-provider revokes a grant (a logout, a replayed token): the grant, then what its index lists.
     await (await provider.Grant.find(grantId))!.destroy();
