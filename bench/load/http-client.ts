@@ -45,6 +45,13 @@ class ReusedConnectionClosed extends Error {
 
 export const sharedAgent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 });
 
+/**
+ * The User-Agent a workstation's browser sends. Every browser sends one, and the gateway keeps a
+ * digest of it with the session (src/oidc/session-context.ts): without it a session's assurance
+ * record is 64 B lighter in Redis than in production (the twelfth round's figures and those before).
+ */
+export const BROWSER_USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
 export class VirtualBrowser {
   /** host -> cookie name -> value */
   private readonly jars = new Map<string, Map<string, string>>();
@@ -65,7 +72,13 @@ export class VirtualBrowser {
 
   async request(target: string | URL, init: RequestInit = {}): Promise<Reply> {
     const url = new URL(target);
-    const headers: Record<string, string> = { host: url.host, accept: 'text/html', 'accept-language': 'fr-FR', ...init.headers };
+    const headers: Record<string, string> = {
+      host: url.host,
+      'user-agent': BROWSER_USER_AGENT,
+      accept: 'text/html',
+      'accept-language': 'fr-FR',
+      ...init.headers,
+    };
     const jar = this.jars.get(url.host);
     if (jar?.size) headers.cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
     let body: string | undefined;

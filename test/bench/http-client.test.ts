@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import { VirtualBrowser } from '../../bench/load/http-client.ts';
+import { BROWSER_USER_AGENT, VirtualBrowser } from '../../bench/load/http-client.ts';
 import { freePort } from '../support/ports.ts';
 
 describe('the journeys’ HTTP client', () => {
@@ -80,5 +80,26 @@ describe('the journeys’ HTTP client', () => {
       assert.equal((error.cause as NodeJS.ErrnoException).code, 'ECONNREFUSED');
       return true;
     });
+  });
+});
+
+describe('the journeys’ browser headers', () => {
+  test("every request carries a browser's User-Agent, as the session's browser digest needs it to weigh what it does in production", async () => {
+    const agents: Array<string | undefined> = [];
+    const server = http.createServer((req, res) => {
+      agents.push(req.headers['user-agent']);
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const browser = new VirtualBrowser(new http.Agent({ keepAlive: false }));
+      await browser.request(`${base}/page`);
+      await browser.request(`${base}/api`, { json: { a: 1 } });
+      assert.deepEqual(agents, [BROWSER_USER_AGENT, BROWSER_USER_AGENT]);
+      assert.match(BROWSER_USER_AGENT, /^Mozilla\/5\.0 \(/);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
