@@ -189,7 +189,10 @@ describe('oidc-provider over the Redis adapter', () => {
       assert.equal('kind' in record, false, `a ${model}'s kind is not stored`);
       assert.equal('jti' in record, false, `a ${model}'s jti is not stored: its key names it`);
     }
-    assert.equal('rejected' in (await stored('Grant', grantId)), false, "a grant's empty rejected scopes are not stored");
+    const storedGrant = await stored('Grant', grantId);
+    assert.equal('rejected' in storedGrant, false, "a grant's empty rejected scopes are not stored");
+    assert.equal('iat' in storedGrant, false, "a grant's issue time is not stored: oidc-provider writes it at each save and reads it nowhere");
+    assert.equal(typeof storedGrant.exp, 'number', "a grant's expiry is");
     assert.equal('jti' in rt, false, "a refresh token's jti is not stored");
 
     for (const [who, models] of [
@@ -204,8 +207,19 @@ describe('oidc-provider over the Redis adapter', () => {
       assert.equal(foundGrant.kind, 'Grant', who);
       assert.equal(foundGrant.getOIDCScope(), 'openid', who);
       assert.equal(foundGrant.getRejectedOIDCScope(), '', who);
+      assert.equal(foundGrant.exp, storedGrant.exp, `${who}: the grant expires when it did`);
+      assert.equal(foundGrant.isExpired, false, who);
       assert.equal((await models.Session.find(session.jti))?.kind, 'Session', who);
     }
+
+    // Saved again (a consent adding a scope), the grant keeps its expiry: oidc-provider saves a grant for what is left of it (exp).
+    const regranted = (await provider.Grant.find(grantId))!;
+    regranted.addOIDCScope('openid profile');
+    await regranted.save();
+    const grantTtl = await store.ttl(keyNames.modelJson('Grant', grantId));
+    assert.ok(Math.abs(grantTtl - (Number(storedGrant.exp) - Math.floor(Date.now() / 1000))) <= 2, `the grant's TTL (${grantTtl} s) is what its expiry left`);
+    assert.equal((await stored('Grant', grantId)).exp, storedGrant.exp);
+    assert.equal('iat' in (await stored('Grant', grantId)), false);
 
     // The refresh grant counts the rotations left out as none: the new token has made one.
     const refreshed = await tokenRequest({ grant_type: 'refresh_token', refresh_token: value });
