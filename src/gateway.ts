@@ -9,7 +9,7 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config/index.ts';
 import { loadKeys } from './signing-keys/load.ts';
-import { longestTokenSeconds, longestWholeRecordSeconds } from './oidc/token-lifetimes.ts';
+import { longestTokenSeconds, longestWholeRecordSeconds, sessionSeconds } from './oidc/token-lifetimes.ts';
 import {
   createKeyNames,
   createBackend,
@@ -17,6 +17,7 @@ import {
   withUnavailableErrors,
   storeScopePerRequest,
   legacyLayoutsUntil,
+  legacyRecordsUntil,
   type Store,
 } from './store/index.ts';
 import { logStoreOutages } from './oidc/outage-log.ts';
@@ -155,6 +156,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     longestTokenSeconds: longestTokenSeconds(config.ttl),
     now: (options.clock ?? Date.now)(),
   });
+  // A session's assurance record lives its absolute lifetime and a minute (oidc/assurance-check.ts assuranceTtlSeconds).
+  const namedAssuranceUntil = await legacyRecordsUntil(store, keyNames, {
+    longestRecordSeconds: sessionSeconds(config.sessions) + 60,
+    now: (options.clock ?? Date.now)(),
+    layout: 'assurance-fields',
+  });
   const loaded = await loadKeys({
     dir: config.keys.dir,
     createIfMissing: config.env !== 'production',
@@ -229,7 +236,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     details: { signingKeys: loaded.jwks.keys.map((k) => `${k.alg}:${k.kid}`), created: loaded.created.length },
   });
   const lifetimes = createSessionLifetimes(config.sessions);
-  const sessionAssurance = createSessionAssuranceStore(store, keyNames);
+  const sessionAssurance = createSessionAssuranceStore(store, keyNames, { namedFieldsUntil: namedAssuranceUntil, clock });
   const deadlinesKey = sessionDeadlinesKey(keyNames);
   const usableKeys = async (accountId: string) => (await credentials.listUsable(accountId)).length;
   const sessionChecks = {

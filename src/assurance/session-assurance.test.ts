@@ -15,7 +15,71 @@ const record: SessionAssurance = {
   profile: 'default',
 };
 
+/** As a workstation's session holds it: its browser's digest and its address too. */
+const full: SessionAssurance = { ...record, browser: 'VF6lOEYQA-_cjIHCRFMbAD', address: '10.12.34.56' };
+
 describe('session assurance records', () => {
+  it('are stored as a JSON array of their fields in a fixed order, the format first, and read back the same, with or without the optional fields', async () => {
+    const store = createMemoryStore();
+    const keyNames = createKeyNames('t:');
+    const sessions = createSessionAssuranceStore(store, keyNames);
+    for (const [uid, saved] of [
+      ['uid-full', full],
+      ['uid-bare', record],
+    ] as const) {
+      await sessions.save(uid, saved, 60);
+      const text = (await store.get(keyNames.sessionPart(uid, 'assurance')))!;
+      assert.ok(Array.isArray(JSON.parse(text)), `stored as an array: ${text}`);
+      assert.equal(JSON.parse(text)[0], 1, 'its format first');
+      assert.deepEqual(await sessions.get(uid), saved);
+    }
+    assert.equal(
+      (await store.get(keyNames.sessionPart('uid-full', 'assurance')))!,
+      JSON.stringify([
+        1,
+        'webauthn-key',
+        'eidas2',
+        ['hwk', 'pin'],
+        true,
+        true,
+        '899700427885',
+        1_000,
+        1_000,
+        'default',
+        'VF6lOEYQA-_cjIHCRFMbAD',
+        '10.12.34.56',
+      ]),
+    );
+  });
+
+  it('read a record as the releases before stored it (an object naming its fields), and store it so within the window after an upgrade', async () => {
+    const store = createMemoryStore();
+    const keyNames = createKeyNames('t:');
+    const key = keyNames.sessionPart('uid-1', 'assurance');
+    await store.set(key, JSON.stringify(full), 60);
+    assert.deepEqual(await createSessionAssuranceStore(store, keyNames).get('uid-1'), full, 'a record of a release before');
+
+    let now = 10_000;
+    const duringWindow = createSessionAssuranceStore(store, keyNames, { namedFieldsUntil: 20_000, clock: () => now });
+    await duringWindow.save('uid-1', { ...full, lastSeenAt: 2_000 }, 60);
+    assert.deepEqual(JSON.parse((await store.get(key))!), { ...full, lastSeenAt: 2_000 }, 'what the releases before read');
+    now = 20_000;
+    await duringWindow.save('uid-1', { ...full, lastSeenAt: 3_000 }, 60);
+    assert.equal(JSON.parse((await store.get(key))!)[0], 1, 'after the window: the array');
+    assert.deepEqual(await duringWindow.get('uid-1'), { ...full, lastSeenAt: 3_000 });
+  });
+
+  it('refuse a damaged record with the key it was found under', async () => {
+    const store = createMemoryStore();
+    const keyNames = createKeyNames('t:');
+    const sessions = createSessionAssuranceStore(store, keyNames);
+    const key = keyNames.sessionPart('uid-1', 'assurance');
+    for (const damaged of ['[2,"webauthn-key"]', '[1,"webauthn-key"]', '"text"', '{not json']) {
+      await store.set(key, damaged, 60);
+      await assert.rejects(sessions.get('uid-1'), (err: Error) => err.message.includes(key), damaged);
+    }
+  });
+
   it("keeps an administrator's revocation when an instance saves the record after it", async () => {
     const sessions = createSessionAssuranceStore(createMemoryStore(), createKeyNames('t:'));
     await sessions.save('uid-1', record, 60);

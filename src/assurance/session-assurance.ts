@@ -7,10 +7,14 @@
  * An administrator's revocation is a key of its own beside the record, so that an instance
  * saving the record at the same moment (a refresh, an authorization in flight) cannot undo
  * it. It applies to the authentication it found: a sign-in after it starts afresh.
+ *
+ * The record's text is a JSON array of its fields (session-assurance-text.ts), or, within the
+ * window after an upgrade, the object the releases before read.
  */
 import type { Store } from '../store/store.ts';
 import type { KeyNames } from '../store/key-names.ts';
 import type { Assurance } from './assurance.ts';
+import { decodeSessionAssurance, encodeSessionAssurance } from './session-assurance-text.ts';
 
 export interface SessionAssurance extends Assurance {
   accountId: string;
@@ -40,7 +44,18 @@ export interface SessionAssuranceStore {
   accountEndedSince(accountId: string, authTime: number): Promise<boolean>;
 }
 
-export function createSessionAssuranceStore(store: Store, keyNames: KeyNames): SessionAssuranceStore {
+export interface SessionAssuranceOptions {
+  /**
+   * Until when (epoch ms) a record is stored as an object naming its fields, which the releases
+   * before the thirteenth round read (legacy-records.ts decides it). Default: never.
+   */
+  namedFieldsUntil?: number;
+  clock?: () => number;
+}
+
+export function createSessionAssuranceStore(store: Store, keyNames: KeyNames, options: SessionAssuranceOptions = {}): SessionAssuranceStore {
+  const clock = options.clock ?? Date.now;
+  const namedFieldsUntil = options.namedFieldsUntil ?? 0;
   const key = (uid: string) => keyNames.sessionPart(uid, 'assurance');
   const revokedKey = (uid: string) => keyNames.sessionPart(uid, 'revoked');
   const accountEndedKey = (accountId: string) => keyNames.accountPart(accountId, 'authentications-ended');
@@ -49,13 +64,13 @@ export function createSessionAssuranceStore(store: Store, keyNames: KeyNames): S
       // One MGET: both keys share the session's hash tag.
       const [raw, revoked] = await store.mget([key(uid), revokedKey(uid)]);
       if (!raw) return undefined;
-      const { revokedAt: _ignored, ...record } = JSON.parse(raw) as SessionAssurance;
+      const record = decodeSessionAssurance(key(uid), raw);
       const revokedAt = revoked === null ? undefined : Number(revoked);
       return revokedAt !== undefined && revokedAt >= record.loginAt ? { ...record, revokedAt } : record;
     },
     async save(uid, record, ttlSeconds) {
       const { revokedAt: _derived, ...stored } = record;
-      await store.set(key(uid), JSON.stringify(stored), ttlSeconds);
+      await store.set(key(uid), encodeSessionAssurance(stored, clock() < namedFieldsUntil ? 'object' : 'array'), ttlSeconds);
     },
     async revoke(uid, at, ttlSeconds) {
       await store.set(revokedKey(uid), String(at), ttlSeconds);

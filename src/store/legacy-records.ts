@@ -13,7 +13,7 @@
  * on a Redis without it (a new installation), never. Kept without expiry under
  * `{sessions}:records-layout` (records saved whole), `{sessions}:consumables-layout`,
  * `{sessions}:grant-index-layout`, `{sessions}:record-ids-layout` and
- * `{sessions}:token-index-fields-layout`; every later start reads
+ * `{sessions}:token-index-fields-layout` and `{sessions}:assurance-fields-layout`; every later start reads
  * it. A record of the old layout written after that (an instance of the earlier release left
  * running, a rollback and a new upgrade) is not seen: its clinician signs in again, its
  * application gets a new token.
@@ -39,9 +39,11 @@ interface LayoutMark {
  * records keep it (the releases before the eleventh round read a record without it as one with no
  * id: its consumption marks nothing), or the index's fields in two letters (grant-token-index.ts),
  * for which it is the time during which tokens are listed under their model's name (the releases
- * before the thirteenth round read only that name: their revocations would miss the token).
+ * before the thirteenth round read only that name: their revocations would miss the token), or
+ * a session's assurance record as an array of its fields (assurance/session-assurance-text.ts),
+ * for which it is the time during which it is stored as the object those releases read.
  */
-export type RecordLayout = 'whole' | 'consumable' | 'grant-index' | 'record-ids' | 'token-index-fields';
+export type RecordLayout = 'whole' | 'consumable' | 'grant-index' | 'record-ids' | 'token-index-fields' | 'assurance-fields';
 
 const MARK_NAMES: Record<RecordLayout, string> = {
   whole: 'records-layout',
@@ -49,6 +51,7 @@ const MARK_NAMES: Record<RecordLayout, string> = {
   'grant-index': 'grant-index-layout',
   'record-ids': 'record-ids-layout',
   'token-index-fields': 'token-index-fields-layout',
+  'assurance-fields': 'assurance-fields-layout',
 };
 
 /** The epoch ms until which the adapter reads the old layout (0: never), decided at the first start. */

@@ -5,7 +5,9 @@
  * decision yet), every record keeps it during the window, spent refresh tokens included, so that
  * that release's instances still read them. Either way a replayed refresh token revokes its grant.
  * The same for the grant's token index: two letters name a token's model in its field on a new
- * installation, the model's name during the window after an upgrade (grant-token-index.ts).
+ * installation, the model's name during the window after an upgrade (grant-token-index.ts). And
+ * for a session's assurance record: an array of its fields, or the object the releases before
+ * read during its window (assurance/session-assurance-text.ts).
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
@@ -36,21 +38,24 @@ async function signInAndRefresh() {
   const sessionId = (await stack.store.get(keyNames.sessionUid(sessionUid)))!;
   const records = { RefreshToken: rt, Grant: await stored('Grant', grantId), Session: await stored('Session', sessionId) };
   const indexed = (await stack.store.hkeys(keyNames.grantTokenIndex(grantId))).map((field) => field.replace(/:.*/, '')).sort();
+  const assuranceText = (await stack.store.get(keyNames.sessionPart(sessionUid, 'assurance')))!;
+  const assuranceForm = Array.isArray(JSON.parse(assuranceText)) ? 'array' : 'object';
   const refreshed = await client.refreshTokenGrant(request.config, refreshToken);
   const spent = await stored('RefreshToken', refreshToken);
   assert.equal(typeof spent.consumed, 'number', 'the refreshed token is spent');
   await assert.rejects(client.refreshTokenGrant(request.config, refreshToken), (err: { error?: string }) => err.error === 'invalid_grant');
   assert.equal(await stack.store.get(keyNames.modelJson('Grant', grantId)), null, 'the replay revoked the grant');
   await assert.rejects(client.refreshTokenGrant(request.config, refreshed.refresh_token!), (err: { error?: string }) => err.error === 'invalid_grant');
-  return { ids: { RefreshToken: refreshToken, Grant: grantId, Session: sessionId }, records, spent, indexed };
+  return { ids: { RefreshToken: refreshToken, Grant: grantId, Session: sessionId }, records, spent, indexed, assuranceForm };
 }
 
 describe('records without their jti', () => {
   it("a new installation stores a sign-in's records without their jti; a replayed refresh token still revokes its grant", async () => {
-    const { records, spent, indexed } = await signInAndRefresh();
+    const { records, spent, indexed, assuranceForm } = await signInAndRefresh();
     for (const [model, record] of Object.entries(records)) assert.equal('jti' in record, false, `${model}: its key names it`);
     assert.equal('jti' in spent, false, 'the spent refresh token');
     assert.deepEqual(indexed, ['AC', 'AT', 'RT'], "the grant's code, access and refresh token, each named in two letters");
+    assert.equal(assuranceForm, 'array', "the session's assurance record");
   });
 
   it('after an upgrade from a release before the eleventh round, every record keeps its jti during the window', async () => {
@@ -68,5 +73,12 @@ describe('records without their jti', () => {
     await stack.restartGateways();
     const { indexed } = await signInAndRefresh();
     assert.deepEqual(indexed, ['AccessToken', 'AuthorizationCode', 'RefreshToken'], 'that release revokes the tokens whose model it reads');
+  });
+
+  it("after an upgrade from a release before the thirteenth round, a session's assurance record is the object that release reads during the window", async () => {
+    await stack.store.del(createKeyNames(stack.prefix).custom('sessions', 'assurance-fields-layout'));
+    await stack.restartGateways();
+    const { assuranceForm } = await signInAndRefresh();
+    assert.equal(assuranceForm, 'object');
   });
 });

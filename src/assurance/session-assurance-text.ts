@@ -1,0 +1,86 @@
+/**
+ * A session's assurance record as Redis keeps it (session-assurance.ts): a JSON array of its
+ * fields in a fixed order, the format's number first, where the releases before the thirteenth
+ * round stored an object naming each field. The names were half the text: a workstation's
+ * record (its browser's digest and address) was 268 characters, 440 B in Redis; as an array it
+ * is 145 characters, 280 B (`npm run bench`, bench/README.md, thirteenth round). There is one
+ * such record per open session.
+ *
+ *   [1, method, acr, amr, phishingResistant, hardwareProtected, accountId, loginAt, lastSeenAt,
+ *    profile, browser or null, address or null]
+ *
+ * Both forms are read. The releases before read only the object, so within the window after an
+ * upgrade (legacy-records.ts decides it: the longest session and the rolling upgrade's hour) a
+ * record is stored as an object. A later format gets a new number; fields are only ever added at
+ * the end.
+ */
+import type { SessionAssurance } from './session-assurance.ts';
+
+/** The record as stored: without the revocation, which is a key of its own. */
+export type StoredSessionAssurance = Omit<SessionAssurance, 'revokedAt'>;
+
+const FORMAT = 1;
+/** Fields of format 1, after the format's number; the two last may be null (a record older than them). */
+const FIELDS = 11;
+
+export function encodeSessionAssurance(record: StoredSessionAssurance, form: 'array' | 'object'): string {
+  if (form === 'object') return JSON.stringify(record);
+  const { method, acr, amr, phishingResistant, hardwareProtected, accountId, loginAt, lastSeenAt, profile, browser, address } = record;
+  return JSON.stringify([
+    FORMAT,
+    method,
+    acr,
+    amr,
+    phishingResistant,
+    hardwareProtected,
+    accountId,
+    loginAt,
+    lastSeenAt,
+    profile,
+    browser ?? null,
+    address ?? null,
+  ]);
+}
+
+/** The record a stored text holds, in either form; `key` names it in the error a damaged text gets. */
+export function decodeSessionAssurance(key: string, text: string): StoredSessionAssurance {
+  const value = parse(key, text);
+  if (Array.isArray(value)) return fromArray(key, value);
+  if (value !== null && typeof value === 'object') {
+    const { revokedAt: _derived, ...record } = value as SessionAssurance;
+    return record;
+  }
+  throw damaged(key, `expected an array or an object, got ${JSON.stringify(value)}`);
+}
+
+function fromArray(key: string, value: unknown[]): StoredSessionAssurance {
+  if (value[0] !== FORMAT) throw damaged(key, `expected format ${FORMAT} first, got ${JSON.stringify(value[0])}`);
+  if (value.length < 1 + FIELDS) throw damaged(key, `expected ${FIELDS} fields after the format, got ${value.length - 1}`);
+  const [, method, acr, amr, phishingResistant, hardwareProtected, accountId, loginAt, lastSeenAt, profile, browser, address] = value;
+  const record = {
+    method,
+    acr,
+    amr,
+    phishingResistant,
+    hardwareProtected,
+    accountId,
+    loginAt,
+    lastSeenAt,
+    profile,
+    ...(browser === null ? {} : { browser }),
+    ...(address === null ? {} : { address }),
+  } as StoredSessionAssurance;
+  return record;
+}
+
+function parse(key: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw damaged(key, (err as Error).message);
+  }
+}
+
+function damaged(key: string, why: string): Error {
+  return new Error(`session assurance record ${key} is damaged: ${why}`);
+}
