@@ -14,10 +14,22 @@
  * record is stored as an object. A later format gets a new number; fields are only ever added at
  * the end.
  */
-import type { SessionAssurance } from './session-assurance.ts';
+import type { Assurance } from './assurance.ts';
 
-/** The record as stored: without the revocation, which is a key of its own. */
-export type StoredSessionAssurance = Omit<SessionAssurance, 'revokedAt'>;
+/** A session's record as stored (its revocation is a key of its own: session-assurance.ts). */
+export interface StoredSessionAssurance extends Assurance {
+  accountId: string;
+  /** Epoch ms of the authentication. */
+  loginAt: number;
+  /** Epoch ms of the last authorization request served by this session. */
+  lastSeenAt: number;
+  /** Session profile that set its lifetimes. */
+  profile: string;
+  /** Digest of the User-Agent of the browser the session was opened in (oidc/session-context.ts); absent in records older than it. */
+  browser?: string;
+  /** Client address the session was opened from, or last moved to (an audited change). */
+  address?: string;
+}
 
 const FORMAT = 1;
 /** Fields of format 1, after the format's number; the two last may be null (a record older than them). */
@@ -47,7 +59,7 @@ export function decodeSessionAssurance(key: string, text: string): StoredSession
   const value = parse(key, text);
   if (Array.isArray(value)) return fromArray(key, value);
   if (value !== null && typeof value === 'object') {
-    const { revokedAt: _derived, ...record } = value as SessionAssurance;
+    const { revokedAt: _derived, ...record } = value as StoredSessionAssurance & { revokedAt?: number };
     return record;
   }
   throw damaged(key, `expected an array or an object, got ${JSON.stringify(value)}`);

@@ -13,21 +13,9 @@
  */
 import type { Store } from '../store/store.ts';
 import type { KeyNames } from '../store/key-names.ts';
-import type { Assurance } from './assurance.ts';
-import { decodeSessionAssurance, encodeSessionAssurance } from './session-assurance-text.ts';
+import { decodeSessionAssurance, encodeSessionAssurance, type StoredSessionAssurance } from './session-assurance-text.ts';
 
-export interface SessionAssurance extends Assurance {
-  accountId: string;
-  /** Epoch ms of the authentication. */
-  loginAt: number;
-  /** Epoch ms of the last authorization request served by this session. */
-  lastSeenAt: number;
-  /** Session profile that set its lifetimes. */
-  profile: string;
-  /** Digest of the User-Agent of the browser the session was opened in (oidc/session-context.ts); absent in records older than it. */
-  browser?: string;
-  /** Client address the session was opened from, or last moved to (an audited change). */
-  address?: string;
+export interface SessionAssurance extends StoredSessionAssurance {
   /** Epoch ms when an administrator ended the session (`npm run admin -- end-sessions`); read-only here. */
   revokedAt?: number;
 }

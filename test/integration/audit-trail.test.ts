@@ -109,6 +109,16 @@ describe('audit trail completeness', () => {
     assert.match(String(events[0]!.details?.accessToken ?? ''), /^[0-9a-f]{16}$/, 'token ids are hashed');
   });
 
+  it('the login page shown again (a reload, Back) records its sign-in once', async () => {
+    const browser = new TestBrowser();
+    const events = await eventsOf(async () => {
+      const { page } = await loginPage(stack, browser);
+      const again = await browser.follow(new URL(page.url), {});
+      assert.equal(again.page?.status, 200, 'shown again');
+    });
+    assert.deepEqual(types(events), ['signin.started:info']);
+  });
+
   it('PSC refusal, then going back to the application', async () => {
     const events = await eventsOf(async () => {
       const browser = new TestBrowser();
