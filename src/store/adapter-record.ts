@@ -15,7 +15,7 @@
  * after an upgrade (legacy-records.ts), and moves each to the new layout at its first read.
  */
 import type { AdapterPayload } from './adapter-types.ts';
-import { withoutDefaults } from './record-defaults.ts';
+import { withoutDefaults, type StoredForm } from './record-defaults.ts';
 
 export class StoredRecordError extends Error {
   constructor(key: string, problem: string) {
@@ -60,11 +60,12 @@ export function withUse(payload: AdapterPayload, use: Partial<RecordUse>): Adapt
 }
 
 /**
- * A record's stored text: its JSON, without what oidc-provider reads the same without, and
- * without its `jti` when it is `keyId`, the id its key names (record-defaults.ts).
+ * A record's stored text: its JSON, without what oidc-provider reads the same without, nor what
+ * is put back when it is read (its `jti` when its key names it, a token's default claims), as
+ * `form` says (record-defaults.ts).
  */
-export function encodeWholeRecord(model: string, payload: AdapterPayload, keyId?: string): string {
-  return JSON.stringify(withoutDefaults(model, payload, keyId));
+export function encodeWholeRecord(model: string, payload: AdapterPayload, form: StoredForm = {}): string {
+  return JSON.stringify(withoutDefaults(model, payload, form));
 }
 
 /** The payload of a record's stored text, as stored: oidc-provider reads what it leaves out as before (record-defaults.ts). */

@@ -13,7 +13,8 @@
  * on a Redis without it (a new installation), never. Kept without expiry under
  * `{sessions}:records-layout` (records saved whole), `{sessions}:consumables-layout`,
  * `{sessions}:grant-index-layout`, `{sessions}:record-ids-layout` and
- * `{sessions}:token-index-fields-layout` and `{sessions}:assurance-fields-layout`; every later start reads
+ * `{sessions}:token-index-fields-layout`, `{sessions}:token-claims-layout` and
+ * `{sessions}:assurance-fields-layout`; every later start reads
  * it. A record of the old layout written after that (an instance of the earlier release left
  * running, a rollback and a new upgrade) is not seen: its clinician signs in again, its
  * application gets a new token.
@@ -40,10 +41,12 @@ interface LayoutMark {
  * id: its consumption marks nothing), or the index's fields in two letters (grant-token-index.ts),
  * for which it is the time during which tokens are listed under their model's name (the releases
  * before the thirteenth round read only that name: their revocations would miss the token), or
+ * a code's and token's default claims (record-defaults.ts), for which it is the time during
+ * which they are stored (those releases do not put them back: no auth_time in a refreshed ID token), or
  * a session's assurance record as an array of its fields (assurance/session-assurance-text.ts),
  * for which it is the time during which it is stored as the object those releases read.
  */
-export type RecordLayout = 'whole' | 'consumable' | 'grant-index' | 'record-ids' | 'token-index-fields' | 'assurance-fields';
+export type RecordLayout = 'whole' | 'consumable' | 'grant-index' | 'record-ids' | 'token-index-fields' | 'token-claims' | 'assurance-fields';
 
 const MARK_NAMES: Record<RecordLayout, string> = {
   whole: 'records-layout',
@@ -51,6 +54,7 @@ const MARK_NAMES: Record<RecordLayout, string> = {
   'grant-index': 'grant-index-layout',
   'record-ids': 'record-ids-layout',
   'token-index-fields': 'token-index-fields-layout',
+  'token-claims': 'token-claims-layout',
   'assurance-fields': 'assurance-fields-layout',
 };
 
@@ -76,7 +80,8 @@ export async function legacyRecordsUntil(
 /**
  * Every window, as the adapter takes them (AdapterOptions): from the longest lifetime of the
  * records saved whole, of those consumed, of the tokens a grant lists (the consumed ones' and
- * access tokens': longestTokenSeconds; for the index's set and its fields' names), and of any
+ * access tokens': longestTokenSeconds; for the index's set, its fields' names and the tokens'
+ * default claims), and of any
  * record (the record ids').
  */
 export async function legacyLayoutsUntil(
@@ -89,6 +94,7 @@ export async function legacyLayoutsUntil(
   legacyGrantSetsUntil: number;
   recordIdsKeptUntil: number;
   longTokenFieldsUntil: number;
+  defaultClaimsKeptUntil: number;
 }> {
   const { now } = options;
   const longestRecordSeconds = Math.max(options.longestWholeSeconds, options.longestConsumableSeconds);
@@ -98,6 +104,7 @@ export async function legacyLayoutsUntil(
     legacyGrantSetsUntil: await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: options.longestTokenSeconds, now, layout: 'grant-index' }),
     recordIdsKeptUntil: await legacyRecordsUntil(store, keyNames, { longestRecordSeconds, now, layout: 'record-ids' }),
     longTokenFieldsUntil: await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: options.longestTokenSeconds, now, layout: 'token-index-fields' }),
+    defaultClaimsKeptUntil: await legacyRecordsUntil(store, keyNames, { longestRecordSeconds: options.longestTokenSeconds, now, layout: 'token-claims' }),
   };
 }
 

@@ -29,7 +29,7 @@ import {
 } from './adapter-record.ts';
 import type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 import { setBounded } from './bounded-map.ts';
-import { withKeyId } from './record-defaults.ts';
+import { withStoredDefaults } from './record-defaults.ts';
 import { createGrantTokenIndex, GRANTABLE_MODELS, type GrantTokenIndex, type IndexExpiry } from './grant-token-index.ts';
 import type { KeyNames } from './key-names.ts';
 import type { Store } from './store.ts';
@@ -81,6 +81,12 @@ export interface AdapterOptions {
    * legacy-records.ts decides it). Default: never.
    */
   longTokenFieldsUntil?: number;
+  /**
+   * Until when (epoch ms) a code's or token's claims are stored when they are the default that
+   * find() puts back, for the releases before the thirteenth round, which do not
+   * (record-defaults.ts; legacy-records.ts decides it). Default: never, they are left out.
+   */
+  defaultClaimsKeptUntil?: number;
 }
 
 /** Pass the result as oidc-provider's `adapter` configuration option. */
@@ -92,6 +98,7 @@ export function createAdapterFactory(store: Store, keyNames: KeyNames, options: 
     legacyRecordsUntil: options.legacyRecordsUntil ?? 0,
     legacyConsumablesUntil: options.legacyConsumablesUntil ?? 0,
     recordIdsKeptUntil: options.recordIdsKeptUntil ?? 0,
+    defaultClaimsKeptUntil: options.defaultClaimsKeptUntil ?? 0,
     grantTokens: createGrantTokenIndex(store, keyNames, {
       legacySetsUntil: options.legacyGrantSetsUntil ?? 0,
       longFieldsUntil: options.longTokenFieldsUntil ?? 0,
@@ -109,6 +116,7 @@ interface AdapterSettings {
   legacyRecordsUntil: number;
   legacyConsumablesUntil: number;
   recordIdsKeptUntil: number;
+  defaultClaimsKeptUntil: number;
   grantTokens: GrantTokenIndex;
   /** Session id by uid, as this process last saved or found it (findByUid); bounded, checked against the record at each use. */
   sessionIds: Map<string, string>;
@@ -120,8 +128,17 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
   const whole = WHOLE_MODELS.has(model);
   const legacyRecordsUntil = whole ? settings.legacyRecordsUntil : settings.legacyConsumablesUntil;
   const recordKey = (id: string) => keyNames.modelJson(model, id);
-  /** A record's stored text: without its jti (its key names it) once no release that needs it may read it (AdapterOptions.recordIdsKeptUntil). */
-  const encode = (id: string, payload: AdapterPayload) => encodeWholeRecord(model, payload, clock() < settings.recordIdsKeptUntil ? undefined : id);
+  /**
+   * A record's stored text: without its jti (its key names it) and a token's default claims, each
+   * once no release that needs them may read it (AdapterOptions.recordIdsKeptUntil, defaultClaimsKeptUntil).
+   */
+  const encode = (id: string, payload: AdapterPayload) => {
+    const now = clock();
+    return encodeWholeRecord(model, payload, {
+      keyId: now < settings.recordIdsKeptUntil ? undefined : id,
+      keepDefaultClaims: now < settings.defaultClaimsKeptUntil,
+    });
+  };
   /** When a consumable record was consumed (adapter-record.ts). */
   const usedKey = (id: string) => keyNames.modelUsed(model, id);
   /** Where a record was kept before the JSON layout (a hash): read, moved, deleted with it. */
@@ -271,7 +288,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
   /** The payload as find() gives it: the stored one, with its key's id as `jti` when it has none (record-defaults.ts). */
   async function readRecord(id: string): Promise<AdapterPayload | undefined> {
     const payload = await readStored(id);
-    return payload && withKeyId(id, payload);
+    return payload && withStoredDefaults(model, id, payload);
   }
 
   /** The stored payload, in either layout; a consumed record with `consumed`, a refresh token as its rotation stands (refresh-rotation.ts). */

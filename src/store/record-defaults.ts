@@ -22,25 +22,49 @@
  * `iat` (its text of 131 characters in the bench, 114 without: an allocation class less).
  *
  * A record's `jti` is left out too when it is the id its key names (oidc-provider saves every
- * record under its jti), and put back when the record is read (withKeyId): 64 B per record, 192 B
- * per open session (its refresh token, session and grant). The eleventh round's release was the
+ * record under its jti), and put back when the record is read (withStoredDefaults): 64 B per
+ * record, 192 B per open session (its refresh token, session and grant). The eleventh round's release was the
  * first to read a record without `jti` so; a release before it reads one as a model with no jti,
  * which consumes nothing (a refresh token replayed unseen) and saves itself under a new id. So,
  * after any upgrade (an earlier release ran on this Redis; which one is not known), every record
  * keeps its `jti` during a window (legacy-records.ts, 'record-ids': instances of such a release
  * may still run, or be rolled back to), and this release may be rolled back only to the eleventh
  * round's or a later one once the window is over: docs/operations.md, "Upgrades".
+ *
+ * A code's, access token's and refresh token's `claims` are stored as `1` when they are
+ * DEFAULT_CLAIMS, what oidc-provider gives every code of a client registered with
+ * `require_auth_time` (every client of the gateway: oidc/provider.ts) and its tokens after it,
+ * and read as them (withStoredDefaults): 43 characters of text less, 64 B of Redis for a refresh
+ * token (its text of 454 characters with an application's 43-character nonce, 411 so: an
+ * allocation class less). A record without claims is stored and read without. The refresh
+ * grant reads them to put `auth_time` in the next ID token; a release before the thirteenth round
+ * would read `1` as no claims, and leave `auth_time` out of it where only the claims asked for it
+ * (an application not registered with require_auth_time that sent `max_age`, which must get it).
+ * So, after an upgrade, records keep them as they are during a window of their own
+ * (legacy-records.ts, 'token-claims'), as records keep their `jti` during theirs.
  */
 import type { AdapterPayload } from './adapter-types.ts';
 
-/**
- * The payload to store: without what oidc-provider reads the same without, and without its
- * `jti` when it is `keyId`, the id the record's key names (undefined: the jti is kept; see above).
- */
-export function withoutDefaults(model: string, payload: AdapterPayload, keyId?: string): AdapterPayload {
+/** What a code and its tokens are given by oidc-provider for a client that requires auth_time: `auth_time` essential in the ID token. */
+const DEFAULT_CLAIMS = { id_token: { auth_time: { essential: true } } } as const;
+/** How DEFAULT_CLAIMS are stored (claims are otherwise always an object). */
+const DEFAULT_CLAIMS_STORED = 1;
+/** The models whose records carry the claims of the authorization they came from. */
+const CLAIMS_MODELS: ReadonlySet<string> = new Set(['AuthorizationCode', 'AccessToken', 'RefreshToken']);
+
+export interface StoredForm {
+  /** The id the record's key names: its `jti` is left out when it is this one (undefined: the jti is kept; see above). */
+  keyId?: string;
+  /** Whether claims equal to DEFAULT_CLAIMS are kept (the window after an upgrade; see above). */
+  keepDefaultClaims?: boolean;
+}
+
+/** The payload to store: without what oidc-provider reads the same without, nor what withStoredDefaults puts back (see above). */
+export function withoutDefaults(model: string, payload: AdapterPayload, form: StoredForm = {}): AdapterPayload {
   const stored: AdapterPayload = { ...payload };
   if (stored.kind === model) delete stored.kind;
-  if (keyId !== undefined && stored.jti === keyId) delete stored.jti;
+  if (form.keyId !== undefined && stored.jti === form.keyId) delete stored.jti;
+  if (!form.keepDefaultClaims && CLAIMS_MODELS.has(model) && isDefaultClaims(stored.claims)) stored.claims = DEFAULT_CLAIMS_STORED;
   if (model === 'RefreshToken') {
     if (stored.iiat !== undefined && stored.iiat === stored.iat) delete stored.iiat;
     if (stored.rotations === 0) delete stored.rotations;
@@ -56,7 +80,23 @@ function isEmptyObject(value: unknown): boolean {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0;
 }
 
-/** A record as read: with the id its key names as its `jti` when its stored text has none (see above). */
-export function withKeyId(id: string, payload: AdapterPayload): AdapterPayload {
-  return payload.jti === undefined ? { ...payload, jti: id } : payload;
+/** Exactly DEFAULT_CLAIMS: an object with `id_token` alone, holding `auth_time` alone, holding `essential: true` alone. */
+function isDefaultClaims(value: unknown): boolean {
+  const only = (object: unknown, key: string): unknown =>
+    object !== null && typeof object === 'object' && !Array.isArray(object) && Object.keys(object).length === 1
+      ? (object as Record<string, unknown>)[key]
+      : undefined;
+  const essential = only(only(value, 'id_token'), 'auth_time');
+  return only(essential, 'essential') === true;
+}
+
+/**
+ * A record as read: with the id its key names as its `jti` when its stored text has none, and a
+ * code's or token's DEFAULT_CLAIMS where it stored them as DEFAULT_CLAIMS_STORED (see above; a
+ * fresh copy each time).
+ */
+export function withStoredDefaults(model: string, id: string, payload: AdapterPayload): AdapterPayload {
+  const withId = payload.jti === undefined ? { ...payload, jti: id } : payload;
+  if (!CLAIMS_MODELS.has(model) || withId.claims !== DEFAULT_CLAIMS_STORED) return withId;
+  return { ...withId, claims: { id_token: { auth_time: { ...DEFAULT_CLAIMS.id_token.auth_time } } } };
 }

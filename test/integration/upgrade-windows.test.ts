@@ -7,7 +7,8 @@
  * The same for the grant's token index: two letters name a token's model in its field on a new
  * installation, the model's name during the window after an upgrade (grant-token-index.ts). And
  * for a session's assurance record: an array of its fields, or the object the releases before
- * read during its window (assurance/session-assurance-text.ts).
+ * read during its window (assurance/session-assurance-text.ts); and for a token's default claims,
+ * stored as `1` or, during their window, as they are (store/record-defaults.ts).
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
@@ -41,6 +42,7 @@ async function signInAndRefresh() {
   const assuranceText = (await stack.store.get(keyNames.sessionPart(sessionUid, 'assurance')))!;
   const assuranceForm = Array.isArray(JSON.parse(assuranceText)) ? 'array' : 'object';
   const refreshed = await client.refreshTokenGrant(request.config, refreshToken);
+  assert.equal(typeof refreshed.claims()?.auth_time, 'number', 'the refreshed ID token has its auth_time (the client requires it)');
   const spent = await stored('RefreshToken', refreshToken);
   assert.equal(typeof spent.consumed, 'number', 'the refreshed token is spent');
   await assert.rejects(client.refreshTokenGrant(request.config, refreshToken), (err: { error?: string }) => err.error === 'invalid_grant');
@@ -56,6 +58,7 @@ describe('records without their jti', () => {
     assert.equal('jti' in spent, false, 'the spent refresh token');
     assert.deepEqual(indexed, ['AC', 'AT', 'RT'], "the grant's code, access and refresh token, each named in two letters");
     assert.equal(assuranceForm, 'array', "the session's assurance record");
+    assert.equal(records.RefreshToken.claims, 1, "the refresh token's default claims, stored as 1");
   });
 
   it('after an upgrade from a release before the eleventh round, every record keeps its jti during the window', async () => {
@@ -73,6 +76,13 @@ describe('records without their jti', () => {
     await stack.restartGateways();
     const { indexed } = await signInAndRefresh();
     assert.deepEqual(indexed, ['AccessToken', 'AuthorizationCode', 'RefreshToken'], 'that release revokes the tokens whose model it reads');
+  });
+
+  it("after an upgrade from a release before the thirteenth round, a token's default claims are stored as they are during the window", async () => {
+    await stack.store.del(createKeyNames(stack.prefix).custom('sessions', 'token-claims-layout'));
+    await stack.restartGateways();
+    const { records } = await signInAndRefresh();
+    assert.deepEqual(records.RefreshToken.claims, { id_token: { auth_time: { essential: true } } }, 'what that release reads');
   });
 
   it("after an upgrade from a release before the thirteenth round, a session's assurance record is the object that release reads during the window", async () => {

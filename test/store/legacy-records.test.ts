@@ -59,6 +59,11 @@ describe('legacy records window', () => {
       legacyGrantSetsUntil: 101 * HOUR + (4 * 3600 + ROLLING_UPGRADE_SECONDS) * 1000,
       recordIdsKeptUntil: 101 * HOUR + (4 * 3600 + ROLLING_UPGRADE_SECONDS) * 1000,
       longTokenFieldsUntil: 101 * HOUR + (4 * 3600 + ROLLING_UPGRADE_SECONDS) * 1000,
+      defaultClaimsKeptUntil: 101 * HOUR + (4 * 3600 + ROLLING_UPGRADE_SECONDS) * 1000,
+    });
+    assert.deepEqual(JSON.parse((await store.get(keyNames.custom('sessions', 'token-claims-layout')))!), {
+      since: 101 * HOUR,
+      legacyUntil: windows.defaultClaimsKeptUntil,
     });
     assert.deepEqual(JSON.parse((await store.get(keyNames.custom('sessions', 'token-index-fields-layout')))!), {
       since: 101 * HOUR,
@@ -85,6 +90,7 @@ describe('legacy records window', () => {
         legacyGrantSetsUntil: 0,
         recordIdsKeptUntil: 0,
         longTokenFieldsUntil: 0,
+        defaultClaimsKeptUntil: 0,
       },
       'a new installation: no release before to look for',
     );

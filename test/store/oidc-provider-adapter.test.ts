@@ -19,6 +19,7 @@ import type { Store } from '../../src/store/store.ts';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis.ts';
 import { diagnostic } from '../support/diagnostic.ts';
 import { Redis } from 'ioredis';
+import { decodeJwt } from 'jose';
 
 /** The few Provider members this test touches (oidc-provider ships no types). */
 interface Model {
@@ -30,6 +31,7 @@ interface Model {
   consumed?: number;
   accountId?: string;
   uid?: string;
+  claims?: unknown;
   save(ttl?: number): Promise<string>;
   consume(): Promise<void>;
   destroy(): Promise<void>;
@@ -323,5 +325,43 @@ describe('oidc-provider over the Redis adapter', () => {
     assert.equal(exchange.status, 400);
     assert.equal(exchange.body.error, 'invalid_grant');
     assert.equal(exchange.body.access_token, undefined);
+  });
+
+  test("a code's, access token's and refresh token's claims are stored as 1 when they are what a client requiring auth_time gets, and read as them: the refreshed ID token still has its auth_time", async () => {
+    // What oidc-provider gives every code of a client registered with require_auth_time (every client of the gateway: oidc/provider.ts), and its tokens after it.
+    const claims = { id_token: { auth_time: { essential: true } } };
+    const grantId = await grantWithOpenid('acc-8');
+    const authTime = Math.floor(Date.now() / 1000) - 30;
+    const common = { client, grantId, accountId: 'acc-8', scope: 'openid', claims };
+    const code = await new provider.AuthorizationCode({ ...common, redirectUri: 'http://localhost:3002/cb', authTime }).save();
+    const accessToken = await new provider.AccessToken({ ...common, gty: 'authorization_code' }).save();
+    const refreshToken = await new provider.RefreshToken({ ...common, gty: 'authorization_code', authTime }).save();
+    for (const [model, id, found] of [
+      ['AuthorizationCode', code, await provider.AuthorizationCode.find(code)],
+      ['AccessToken', accessToken, await provider.AccessToken.find(accessToken)],
+      ['RefreshToken', refreshToken, await provider.RefreshToken.find(refreshToken)],
+    ] as const) {
+      assert.equal((await stored(model, id)).claims, 1, `${model}: stored as 1`);
+      assert.deepEqual(found?.claims, claims, `${model}: read with them`);
+    }
+    // Other claims (an application's claims parameter) are stored as they are.
+    const asked = { id_token: { auth_time: { essential: true }, acr: { essential: true } } };
+    const other = await new provider.RefreshToken({ ...common, claims: asked, gty: 'authorization_code', authTime }).save();
+    assert.deepEqual((await stored('RefreshToken', other)).claims, asked);
+
+    // The test's client does not require auth_time: the refreshed ID token has it only from the claims put back.
+    const refreshed = await tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken });
+    assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+    assert.equal(decodeJwt(String(refreshed.body.id_token)).auth_time, authTime);
+    assert.equal((await stored('RefreshToken', String(refreshed.body.refresh_token))).claims, 1, 'the rotated token: stored so too');
+    // A token without claims is stored and read without.
+    const none = await new provider.AccessToken({ client, grantId, accountId: 'acc-8', scope: 'openid', gty: 'authorization_code' }).save();
+    assert.equal('claims' in (await stored('AccessToken', none)), false);
+    assert.equal((await provider.AccessToken.find(none))?.claims, undefined);
+
+    // During the window after an upgrade, they are stored: the releases before read them as stored.
+    const duringWindow = createAdapterFactory(store, keyNames, { defaultClaimsKeptUntil: Date.now() + 60_000 });
+    await duringWindow('RefreshToken').upsert('rt-in-window', { claims, grantId, exp: Math.floor(Date.now() / 1000) + 60 }, 60);
+    assert.deepEqual((await stored('RefreshToken', 'rt-in-window')).claims, claims);
   });
 });
