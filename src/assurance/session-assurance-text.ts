@@ -32,26 +32,24 @@ export interface StoredSessionAssurance extends Assurance {
 }
 
 const FORMAT = 1;
-/** Fields of format 1, after the format's number; the two last may be null (a record older than them). */
-const FIELDS = 11;
+/** The fields of format 1, in their order after the format's number; `browser` and `address` may be null (a record older than them). */
+const FIELD_ORDER = [
+  'method',
+  'acr',
+  'amr',
+  'phishingResistant',
+  'hardwareProtected',
+  'accountId',
+  'loginAt',
+  'lastSeenAt',
+  'profile',
+  'browser',
+  'address',
+] as const satisfies ReadonlyArray<keyof StoredSessionAssurance>;
 
 export function encodeSessionAssurance(record: StoredSessionAssurance, form: 'array' | 'object'): string {
   if (form === 'object') return JSON.stringify(record);
-  const { method, acr, amr, phishingResistant, hardwareProtected, accountId, loginAt, lastSeenAt, profile, browser, address } = record;
-  return JSON.stringify([
-    FORMAT,
-    method,
-    acr,
-    amr,
-    phishingResistant,
-    hardwareProtected,
-    accountId,
-    loginAt,
-    lastSeenAt,
-    profile,
-    browser ?? null,
-    address ?? null,
-  ]);
+  return JSON.stringify([FORMAT, ...FIELD_ORDER.map((field) => record[field] ?? null)]);
 }
 
 /** The record a stored text holds, in either form; `key` names it in the error a damaged text gets. */
@@ -67,22 +65,13 @@ export function decodeSessionAssurance(key: string, text: string): StoredSession
 
 function fromArray(key: string, value: unknown[]): StoredSessionAssurance {
   if (value[0] !== FORMAT) throw damaged(key, `expected format ${FORMAT} first, got ${JSON.stringify(value[0])}`);
-  if (value.length < 1 + FIELDS) throw damaged(key, `expected ${FIELDS} fields after the format, got ${value.length - 1}`);
-  const [, method, acr, amr, phishingResistant, hardwareProtected, accountId, loginAt, lastSeenAt, profile, browser, address] = value;
-  const record = {
-    method,
-    acr,
-    amr,
-    phishingResistant,
-    hardwareProtected,
-    accountId,
-    loginAt,
-    lastSeenAt,
-    profile,
-    ...(browser === null ? {} : { browser }),
-    ...(address === null ? {} : { address }),
-  } as StoredSessionAssurance;
-  return record;
+  if (value.length < 1 + FIELD_ORDER.length) throw damaged(key, `expected ${FIELD_ORDER.length} fields after the format, got ${value.length - 1}`);
+  const record: Record<string, unknown> = {};
+  FIELD_ORDER.forEach((field, i) => {
+    const stored = value[i + 1];
+    if (stored !== null) record[field] = stored;
+  });
+  return record as unknown as StoredSessionAssurance;
 }
 
 function parse(key: string, text: string): unknown {

@@ -31,19 +31,25 @@ describe('grant token index in Redis', () => {
 
   const usage = async (key: string) => Number(await redis.memory('USAGE', key, 'SAMPLES', 0));
 
+  /** A sign-in's code, access and refresh token, then `refreshes` pairs more, listed under a new grant. */
+  const listTokens = async (refreshes: number) => {
+    const grantId = tokenId();
+    const tokens: Array<[string, string]> = [
+      ['AuthorizationCode', tokenId()],
+      ['AccessToken', tokenId()],
+      ['RefreshToken', tokenId()],
+    ];
+    for (let i = 0; i < refreshes; i++) tokens.push(['AccessToken', tokenId()], ['RefreshToken', tokenId()]);
+    for (const [model, jti] of tokens) await factory(model).upsert(jti, { jti, grantId }, 600);
+    return { grantId, tokens };
+  };
+
   for (const [what, refreshes] of [
     ['a sign-in (code, access and refresh token)', 0],
     ['a 4-hour session refreshing every 10 minutes', 24],
   ] as const) {
     test(`${what}: a listpack, at most 60 % of the set of whole keys`, async () => {
-      const grantId = tokenId();
-      const tokens: Array<[string, string]> = [
-        ['AuthorizationCode', tokenId()],
-        ['AccessToken', tokenId()],
-        ['RefreshToken', tokenId()],
-      ];
-      for (let i = 0; i < refreshes; i++) tokens.push(['AccessToken', tokenId()], ['RefreshToken', tokenId()]);
-      for (const [model, jti] of tokens) await factory(model).upsert(jti, { jti, grantId }, 600);
+      const { grantId, tokens } = await listTokens(refreshes);
 
       const index = keyNames.grantTokenIndex(grantId);
       assert.equal(await redis.object('ENCODING', index), 'listpack');
@@ -56,14 +62,7 @@ describe('grant token index in Redis', () => {
     });
 
     test(`${what}: fields of two letters and the id, at least an allocation class below the model's name and the id`, async () => {
-      const grantId = tokenId();
-      const tokens: Array<[string, string]> = [
-        ['AuthorizationCode', tokenId()],
-        ['AccessToken', tokenId()],
-        ['RefreshToken', tokenId()],
-      ];
-      for (let i = 0; i < refreshes; i++) tokens.push(['AccessToken', tokenId()], ['RefreshToken', tokenId()]);
-      for (const [model, jti] of tokens) await factory(model).upsert(jti, { jti, grantId }, 600);
+      const { grantId, tokens } = await listTokens(refreshes);
 
       const index = keyNames.grantTokenIndex(grantId);
       const short = { AuthorizationCode: 'AC', AccessToken: 'AT', RefreshToken: 'RT' } as Record<string, string>;
