@@ -3,7 +3,7 @@
  * fields in a fixed order, the format's number first, where the releases before the thirteenth
  * round stored an object naming each field. The names were half the text: a workstation's
  * record (its browser's digest and address) was 268 characters, 440 B in Redis; as an array it
- * is 145 characters, 280 B (`npm run bench`, bench/README.md, thirteenth round). There is one
+ * is 146 characters, 280 B (`npm run bench`, bench/README.md, thirteenth round). There is one
  * such record per open session.
  *
  *   [1, method, acr, amr, phishingResistant, hardwareProtected, accountId, loginAt, lastSeenAt,

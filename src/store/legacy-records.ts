@@ -12,7 +12,7 @@
  * the longest record lifetime plus ROLLING_UPGRADE_SECONDS from then;
  * on a Redis without it (a new installation), never. Kept without expiry under
  * `{sessions}:records-layout` (records saved whole), `{sessions}:consumables-layout`,
- * `{sessions}:grant-index-layout`, `{sessions}:record-ids-layout` and
+ * `{sessions}:grant-index-layout`, `{sessions}:record-ids-layout`,
  * `{sessions}:token-index-fields-layout`, `{sessions}:token-claims-layout` and
  * `{sessions}:assurance-fields-layout`; every later start reads
  * it. A record of the old layout written after that (an instance of the earlier release left
@@ -41,8 +41,8 @@ interface LayoutMark {
  * id: its consumption marks nothing), or the index's fields in two letters (grant-token-index.ts),
  * for which it is the time during which tokens are listed under their model's name (the releases
  * before the thirteenth round read only that name: their revocations would miss the token), or
- * a code's and token's default claims (record-defaults.ts), for which it is the time during
- * which they are stored (those releases do not put them back: no auth_time in a refreshed ID token), or
+ * a code's and token's default claims stored as `1` (record-defaults.ts), for which it is the
+ * time during which they are stored as they are (those releases would read `1` as no claims), or
  * a session's assurance record as an array of its fields (assurance/session-assurance-text.ts),
  * for which it is the time during which it is stored as the object those releases read.
  */
@@ -81,8 +81,8 @@ export async function legacyRecordsUntil(
  * Every window, as the adapter takes them (AdapterOptions): from the longest lifetime of the
  * records saved whole, of those consumed, of the tokens a grant lists (the consumed ones' and
  * access tokens': longestTokenSeconds; for the index's set, its fields' names and the tokens'
- * default claims), and of any
- * record (the record ids').
+ * default claims), and of any record (the record ids'). The assurance record's window is the
+ * session's (gateway.ts decides it with legacyRecordsUntil).
  */
 export async function legacyLayoutsUntil(
   store: Store,

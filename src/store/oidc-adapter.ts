@@ -82,9 +82,9 @@ export interface AdapterOptions {
    */
   longTokenFieldsUntil?: number;
   /**
-   * Until when (epoch ms) a code's or token's claims are stored when they are the default that
-   * find() puts back, for the releases before the thirteenth round, which do not
-   * (record-defaults.ts; legacy-records.ts decides it). Default: never, they are left out.
+   * Until when (epoch ms) a code's or token's default claims are stored as they are, for the
+   * releases before the thirteenth round, which would read them stored as `1` as no claims
+   * (record-defaults.ts; legacy-records.ts decides it). Default: never, they are stored as `1`.
    */
   defaultClaimsKeptUntil?: number;
 }

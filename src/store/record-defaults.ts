@@ -23,9 +23,10 @@
  *
  * A record's `jti` is left out too when it is the id its key names (oidc-provider saves every
  * record under its jti), and put back when the record is read (withStoredDefaults): 64 B per
- * record, 192 B per open session (its refresh token, session and grant). The eleventh round's release was the
- * first to read a record without `jti` so; a release before it reads one as a model with no jti,
- * which consumes nothing (a refresh token replayed unseen) and saves itself under a new id. So,
+ * record, 192 B per open session (its refresh token, session and grant). The eleventh round's
+ * release was the first to read a record without `jti` so; a release before it reads one as a
+ * model with no jti, which consumes nothing (a refresh token replayed unseen) and saves itself
+ * under a new id. So,
  * after any upgrade (an earlier release ran on this Redis; which one is not known), every record
  * keeps its `jti` during a window (legacy-records.ts, 'record-ids': instances of such a release
  * may still run, or be rolled back to), and this release may be rolled back only to the eleventh
