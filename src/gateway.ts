@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config/index.ts';
 import { loadKeys } from './signing-keys/load.ts';
 import { longestTokenSeconds, longestWholeRecordSeconds, sessionSeconds } from './oidc/token-lifetimes.ts';
+import { ASSURANCE_KEPT_AFTER_SECONDS } from './oidc/assurance-check.ts';
 import {
   createKeyNames,
   createBackend,
@@ -150,16 +151,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (store.kind === 'redis') await waitForStore(store, logger);
   const keyNames = createKeyNames(config.redis.prefix);
   // Before anything is audited: whether an earlier release ran on this Redis is read from the audit stream.
+  const startedAt = (options.clock ?? Date.now)();
   const legacyUntil = await legacyLayoutsUntil(store, keyNames, {
     longestWholeSeconds: longestWholeRecordSeconds(config),
     longestConsumableSeconds: longestTokenSeconds(config.ttl),
     longestTokenSeconds: longestTokenSeconds(config.ttl),
-    now: (options.clock ?? Date.now)(),
+    now: startedAt,
   });
-  // A session's assurance record lives its absolute lifetime and a minute (oidc/assurance-check.ts assuranceTtlSeconds).
+  // A session's assurance record lives as long as the longest session, and a little more (assuranceTtlSeconds).
   const namedAssuranceUntil = await legacyRecordsUntil(store, keyNames, {
-    longestRecordSeconds: sessionSeconds(config.sessions) + 60,
-    now: (options.clock ?? Date.now)(),
+    longestRecordSeconds: sessionSeconds(config.sessions) + ASSURANCE_KEPT_AFTER_SECONDS,
+    now: startedAt,
     layout: 'assurance-fields',
   });
   const loaded = await loadKeys({

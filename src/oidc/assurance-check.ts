@@ -265,9 +265,12 @@ export async function touchSession(deps: AssuranceCheckDeps, uid: string, record
   await deps.store.zadd(deps.deadlinesKey, deadline, uid);
 }
 
-/** How long a session's assurance record is kept: its absolute lifetime, and a minute more for the sweeper. */
+/** How long a session's assurance record outlives the session's absolute lifetime: a minute, for the sweeper. */
+export const ASSURANCE_KEPT_AFTER_SECONDS = 60;
+
+/** How long a session's assurance record is kept: its absolute lifetime, and ASSURANCE_KEPT_AFTER_SECONDS more for the sweeper. */
 export function assuranceTtlSeconds(lifetimes: SessionLifetimes, record: SessionAssurance, now: number): number {
-  return Math.max(1, Math.ceil((record.loginAt + lifetimes.limits(record.profile).absoluteMs - now) / 1000) + 60);
+  return Math.max(1, Math.ceil((record.loginAt + lifetimes.limits(record.profile).absoluteMs - now) / 1000) + ASSURANCE_KEPT_AFTER_SECONDS);
 }
 
 /**
