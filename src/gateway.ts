@@ -164,6 +164,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     now: startedAt,
     layout: 'assurance-fields',
   });
+  // A Session's id in the uid index of the releases before lives as long as the Session record: the longest session.
+  const sessionUidIndexUntil = await legacyRecordsUntil(store, keyNames, {
+    longestRecordSeconds: sessionSeconds(config.sessions),
+    now: startedAt,
+    layout: 'session-ids',
+  });
   const loaded = await loadKeys({
     dir: config.keys.dir,
     createIfMissing: config.env !== 'production',
@@ -255,7 +261,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const provider = createProvider({
     sessionChecks,
     config,
-    adapter: createAdapterFactory(store, keyNames, { longestTokenSeconds: longestTokenSeconds(config.ttl), ...legacyUntil }),
+    adapter: createAdapterFactory(store, keyNames, { longestTokenSeconds: longestTokenSeconds(config.ttl), ...legacyUntil, sessionUidIndexUntil }),
     jwks: loaded.jwks,
     cookieKeys: loaded.cookieKeys,
     clients,

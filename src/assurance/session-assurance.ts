@@ -9,10 +9,13 @@
  * it. It applies to the authentication it found: a sign-in after it starts afresh.
  *
  * The record's text is a JSON array of its fields (session-assurance-text.ts), or, within the
- * window after an upgrade, the object the releases before read.
+ * window after an upgrade, the object the releases before read. It is one part of the session's
+ * record (store/session-record.ts), beside the session's id, which the oidc adapter writes.
  */
 import type { Store } from '../store/store.ts';
 import type { KeyNames } from '../store/key-names.ts';
+import { SESSION_ASSURANCE_PART } from '../store/session-record.ts';
+import { textPart } from '../store/text-parts.ts';
 import { decodeSessionAssurance, encodeSessionAssurance, type StoredSessionAssurance } from './session-assurance-text.ts';
 
 export interface SessionAssurance extends StoredSessionAssurance {
@@ -44,13 +47,14 @@ export interface SessionAssuranceOptions {
 export function createSessionAssuranceStore(store: Store, keyNames: KeyNames, options: SessionAssuranceOptions = {}): SessionAssuranceStore {
   const clock = options.clock ?? Date.now;
   const namedFieldsUntil = options.namedFieldsUntil ?? 0;
-  const key = (uid: string) => keyNames.sessionPart(uid, 'assurance');
+  const key = (uid: string) => keyNames.sessionRecord(uid);
   const revokedKey = (uid: string) => keyNames.sessionPart(uid, 'revoked');
   const accountEndedKey = (accountId: string) => keyNames.accountPart(accountId, 'authentications-ended');
   return {
     async get(uid) {
       // One MGET: both keys share the session's hash tag.
-      const [raw, revoked] = await store.mget([key(uid), revokedKey(uid)]);
+      const [text = null, revoked = null] = await store.mget([key(uid), revokedKey(uid)]);
+      const raw = textPart(text, SESSION_ASSURANCE_PART);
       if (!raw) return undefined;
       const record = decodeSessionAssurance(key(uid), raw);
       const revokedAt = revoked === null ? undefined : Number(revoked);
@@ -58,13 +62,15 @@ export function createSessionAssuranceStore(store: Store, keyNames: KeyNames, op
     },
     async save(uid, record, ttlSeconds) {
       const { revokedAt: _derived, ...stored } = record;
-      await store.set(key(uid), encodeSessionAssurance(stored, clock() < namedFieldsUntil ? 'object' : 'array'), ttlSeconds);
+      const text = encodeSessionAssurance(stored, clock() < namedFieldsUntil ? 'object' : 'array');
+      await store.batch().setPart(key(uid), SESSION_ASSURANCE_PART, text, ttlSeconds).exec();
     },
     async revoke(uid, at, ttlSeconds) {
       await store.set(revokedKey(uid), String(at), ttlSeconds);
     },
     async delete(uid) {
-      await store.del(key(uid), revokedKey(uid));
+      // The whole record (the session's id too: the session is ended), and the id's key of the releases before.
+      await store.del(key(uid), revokedKey(uid), keyNames.sessionUid(uid));
     },
     async endAccount(accountId, at, ttlSeconds) {
       await store.set(accountEndedKey(accountId), String(at), ttlSeconds);

@@ -29,7 +29,12 @@ export interface KeyNames {
   grantTokenIndex(grantId: string): string;
   /** The set of a grant's token keys, as the releases before grantTokenIndex kept it (store/oidc-adapter.ts). */
   legacyGrantTokens(grantId: string): string;
-  /** Session id for a session uid (oidc-provider findByUid). */
+  /**
+   * A session's record, by its uid: a text of two parts, its assurance and the id of its
+   * oidc-provider Session (store/session-record.ts), each written by its own module.
+   */
+  sessionRecord(uid: string): string;
+  /** Session id for a session uid, as the releases before the fourteenth round kept it (store/session-record.ts). */
   sessionUid(uid: string): string;
   /** DeviceCode id for a user code (oidc-provider findByUserCode). */
   userCode(userCode: string): string;
@@ -45,7 +50,7 @@ export interface KeyNames {
   credential(credentialId: string): string;
   /** idNat for a WebAuthn user handle (base64url). */
   userHandle(handle: string): string;
-  /** Something belonging to a session, by the session's uid (its assurance record, its revocation mark). */
+  /** Something belonging to a session, by the session's uid (its revocation mark). */
   sessionPart(uid: string, part: string): string;
   /** Something belonging to a WebAuthn credential, in the credential's slot (its tombstone, an expiry mark). */
   credentialPart(credentialId: string, part: string): string;
@@ -80,6 +85,7 @@ export function createKeyNames(prefix: string): KeyNames {
     modelUsed: (model, id) => key(tagFor(model, id), model, 'used'),
     grantTokenIndex: (grantId) => key(`g:${grantId}`, 'token-index'),
     legacyGrantTokens: (grantId) => key(`g:${grantId}`, 'tokens'),
+    sessionRecord: (uid) => key(`su:${uid}`, 'assurance'),
     sessionUid: (uid) => key(`su:${uid}`, 'SessionUid'),
     userCode: (userCode) => key(`uc:${userCode}`, 'UserCode'),
     interaction: (uid, name) => key(`i:${uid}`, name),

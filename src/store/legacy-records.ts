@@ -13,8 +13,8 @@
  * on a Redis without it (a new installation), never. Kept without expiry under
  * `{sessions}:records-layout` (records saved whole), `{sessions}:consumables-layout`,
  * `{sessions}:grant-index-layout`, `{sessions}:record-ids-layout`,
- * `{sessions}:token-index-fields-layout`, `{sessions}:token-claims-layout` and
- * `{sessions}:assurance-fields-layout`; every later start reads
+ * `{sessions}:token-index-fields-layout`, `{sessions}:token-claims-layout`,
+ * `{sessions}:assurance-fields-layout` and `{sessions}:session-ids-layout`; every later start reads
  * it. A record of the old layout written after that (an instance of the earlier release left
  * running, a rollback and a new upgrade) is not seen: its clinician signs in again, its
  * application gets a new token.
@@ -44,9 +44,12 @@ interface LayoutMark {
  * a code's and token's default claims stored as `1` (record-defaults.ts), for which it is the
  * time during which they are stored as they are (those releases would read `1` as no claims), or
  * a session's assurance record as an array of its fields (assurance/session-assurance-text.ts),
- * for which it is the time during which it is stored as the object those releases read.
+ * for which it is the time during which it is stored as the object those releases read, or a
+ * Session's id kept in its session's record rather than in a uid index (session-record.ts), for
+ * which it is the time during which it is written to the index (the releases before the fourteenth
+ * round look nowhere else, and would read the record with the id as damaged).
  */
-export type RecordLayout = 'whole' | 'consumable' | 'grant-index' | 'record-ids' | 'token-index-fields' | 'token-claims' | 'assurance-fields';
+export type RecordLayout = 'whole' | 'consumable' | 'grant-index' | 'record-ids' | 'token-index-fields' | 'token-claims' | 'assurance-fields' | 'session-ids';
 
 const MARK_NAMES: Record<RecordLayout, string> = {
   whole: 'records-layout',
@@ -56,6 +59,7 @@ const MARK_NAMES: Record<RecordLayout, string> = {
   'token-index-fields': 'token-index-fields-layout',
   'token-claims': 'token-claims-layout',
   'assurance-fields': 'assurance-fields-layout',
+  'session-ids': 'session-ids-layout',
 };
 
 /** The epoch ms until which the adapter reads the old layout (0: never), decided at the first start. */
@@ -81,8 +85,8 @@ export async function legacyRecordsUntil(
  * Every window, as the adapter takes them (AdapterOptions): from the longest lifetime of the
  * records saved whole, of those consumed, of the tokens a grant lists (the consumed ones' and
  * access tokens': longestTokenSeconds; for the index's set, its fields' names and the tokens'
- * default claims), and of any record (the record ids'). The assurance record's window is the
- * session's (gateway.ts decides it with legacyRecordsUntil).
+ * default claims), and of any record (the record ids'). The assurance record's and the session
+ * ids' windows are the session's (gateway.ts decides them with legacyRecordsUntil).
  */
 export async function legacyLayoutsUntil(
   store: Store,

@@ -6,6 +6,7 @@
 import { BatchError, type BatchFailure } from './batch-error.ts';
 import type { MemoryKeyspace } from './memory-keyspace.ts';
 import type { SetExpiry, StoreBatch } from './store.ts';
+import { checkedPart, withTextPart } from './text-parts.ts';
 import { checkedSetExpiry, toTtlSeconds, wholeIncrement } from './ttl.ts';
 
 interface QueuedWrite {
@@ -86,6 +87,18 @@ export function createMemoryBatch(keyspace: MemoryKeyspace): StoreBatch {
     hincrby(key, field, by) {
       const increment = wholeIncrement(by);
       push('HINCRBY', key, () => keyspace.incrementHashField(key, field, increment));
+      return batch;
+    },
+    setPart(key, index, value, ttlSeconds) {
+      const ttl = toTtlSeconds(ttlSeconds);
+      if (ttl === undefined) throw new RangeError('store batch setPart: expected a TTL, got none');
+      checkedPart(index, value);
+      push('SETPART', key, () => {
+        const text = withTextPart(keyspace.getString(key), index, value);
+        if (text === '') return void keyspace.delete(key);
+        if (!keyspace.replaceString(key, text)) keyspace.setString(key, text, undefined);
+        keyspace.extendExpiry(key, ttl);
+      });
       return batch;
     },
     del(...keys) {

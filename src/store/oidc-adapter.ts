@@ -2,7 +2,8 @@
  * oidc-provider Adapter for every model, over the Store only (so Redis and memory share it):
  * records with a TTL (JSON text, and a use mark beside those consumed: adapter-record.ts),
  * plus the indexes oidc-provider needs (grant -> its tokens: grant-token-index.ts; session uid
- * -> id; user code -> id), each upsert written in one batch. A refresh token's rotation counts
+ * -> id, a part of the session's record: session-record.ts; user code -> id), each upsert
+ * written in one batch. A refresh token's rotation counts
  * once its access token is saved, and shrinks the spent token (refresh-rotation.ts).
  *
  * An Interaction is read once per HTTP request (store/request-scope.ts): the gateway reads it to
@@ -11,7 +12,7 @@
  *
  * A session's id for its uid (findByUid: every token exchange, refresh, userinfo and
  * introspection of a token bound to its session) is remembered by the process that saved or
- * found the session, so that the uid index is read once per session and process. Only the
+ * found the session, so that the session's record is read for it once per session and process. Only the
  * pointer is kept: the record is read from the store every time and taken only when it still
  * has that uid, else the index is read, so that a session regenerated or ended by any instance
  * is seen at once.
@@ -34,6 +35,8 @@ import { createGrantTokenIndex, GRANTABLE_MODELS, type GrantTokenIndex, type Ind
 import type { KeyNames } from './key-names.ts';
 import type { Store } from './store.ts';
 import { forgetForRequest, readOncePerRequest } from './request-scope.ts';
+import { SESSION_ID_PART } from './session-record.ts';
+import { textPart } from './text-parts.ts';
 import { consumeFields, rememberRefreshTokenRead, ROTATION_MARK, rotationToFinish, ROTATED_MODEL, settledRotation, type Rotation } from './refresh-rotation.ts';
 
 export type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
@@ -87,6 +90,12 @@ export interface AdapterOptions {
    * (record-defaults.ts; legacy-records.ts decides it). Default: never, they are stored as `1`.
    */
   defaultClaimsKeptUntil?: number;
+  /**
+   * Until when (epoch ms) a Session's id is written to the uid index of the releases before the
+   * fourteenth round, which read it only there, rather than into the session's record
+   * (session-record.ts; legacy-records.ts decides it). Default: never. Both are read at any time.
+   */
+  sessionUidIndexUntil?: number;
 }
 
 /** Pass the result as oidc-provider's `adapter` configuration option. */
@@ -99,6 +108,7 @@ export function createAdapterFactory(store: Store, keyNames: KeyNames, options: 
     legacyConsumablesUntil: options.legacyConsumablesUntil ?? 0,
     recordIdsKeptUntil: options.recordIdsKeptUntil ?? 0,
     defaultClaimsKeptUntil: options.defaultClaimsKeptUntil ?? 0,
+    sessionUidIndexUntil: options.sessionUidIndexUntil ?? 0,
     grantTokens: createGrantTokenIndex(store, keyNames, {
       legacySetsUntil: options.legacyGrantSetsUntil ?? 0,
       longFieldsUntil: options.longTokenFieldsUntil ?? 0,
@@ -117,6 +127,7 @@ interface AdapterSettings {
   legacyConsumablesUntil: number;
   recordIdsKeptUntil: number;
   defaultClaimsKeptUntil: number;
+  sessionUidIndexUntil: number;
   grantTokens: GrantTokenIndex;
   /** Session id by uid, as this process last saved or found it (findByUid); bounded, checked against the record at each use. */
   sessionIds: Map<string, string>;
@@ -153,8 +164,14 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
     if (!whole && at !== undefined && Number.isFinite(at)) setBounded(expiries, id, at, KNOWN_EXPIRIES_MAX);
   };
   const grantable = GRANTABLE_MODELS.has(model);
-  /** Whether records of this model are listed in an index that destroy() must clean (see upsert). */
-  const indexed = grantable || model === 'Session' || model === 'DeviceCode';
+  /** Whether a Session's id goes to the uid index of the releases before (AdapterOptions.sessionUidIndexUntil) rather than into its record. */
+  const sessionUidIndexed = () => model === 'Session' && clock() < settings.sessionUidIndexUntil;
+  /**
+   * Whether records of this model are listed in an index that destroy() must clean (see upsert).
+   * Not a Session's record, which keeps its id until it ends or the id is written anew: the id,
+   * like any index, is checked against the record it names (findSessionByUid).
+   */
+  const indexed = () => grantable || model === 'DeviceCode' || sessionUidIndexed();
   /**
    * Read once per request. An Interaction changes only through the steps of its own sign-in,
    * and each step replaces its result whole (interactionResult): a copy read earlier in the
@@ -191,7 +208,11 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
     const payload = await adapter.find(id);
     return payload?.[field] === value ? { id, payload } : undefined;
   };
-  /** The session of a uid: through the id this process knows for it while its record still has that uid, else the index. */
+  /**
+   * The session of a uid: through the id this process knows for it while its record still has
+   * that uid, else the id in the session's record, else the one in the uid index of the releases
+   * before (both in one read: they share the uid's slot), each checked against the record.
+   */
   const findSessionByUid = async (uid: string) => {
     const known = sessionIds.get(uid);
     if (known !== undefined) {
@@ -199,9 +220,15 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
       if (payload?.uid === uid) return payload;
       sessionIds.delete(uid);
     }
-    const found = await findBy(keyNames.sessionUid(uid), 'uid', uid);
-    if (found) setBounded(sessionIds, uid, found.id, KNOWN_SESSIONS_MAX);
-    return found?.payload;
+    const [record = null, indexed = null] = await store.mget([keyNames.sessionRecord(uid), keyNames.sessionUid(uid)]);
+    for (const id of new Set([textPart(record, SESSION_ID_PART), indexed ?? ''])) {
+      if (id === '' || id === known) continue;
+      const payload = await adapter.find(id);
+      if (payload?.uid !== uid) continue;
+      setBounded(sessionIds, uid, id, KNOWN_SESSIONS_MAX);
+      return payload;
+    }
+    return undefined;
   };
 
   const adapter: Adapter = {
@@ -212,7 +239,11 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
       // Indexes first, the record last: in Cluster (one script call per slot) a partial failure
       // leaves at worst an index to a missing record, never a token its grant does not list.
       if (grantable && typeof payload.grantId === 'string') grantTokens.list(batch, payload.grantId, model, id, indexExpiry(ttl));
-      if (model === 'Session' && typeof payload.uid === 'string') batch.set(keyNames.sessionUid(payload.uid), id, ttl);
+      // A Session saved without a lifetime (oidc-provider always gives one) keeps its id in the uid index, which has none either.
+      if (model === 'Session' && typeof payload.uid === 'string') {
+        if (sessionUidIndexed() || ttl === undefined) batch.set(keyNames.sessionUid(payload.uid), id, ttl);
+        else batch.setPart(keyNames.sessionRecord(payload.uid), SESSION_ID_PART, id, ttl);
+      }
       if (model === 'DeviceCode' && typeof payload.userCode === 'string') batch.set(keyNames.userCode(payload.userCode), id, ttl);
       // The record is replaced; a use mark beside it is kept (a consumed record stays consumed).
       batch.set(key, encode(id, payload), ttl);
@@ -252,7 +283,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
       const key = recordKey(id);
       const keys = whole ? [key, legacyKey(id)] : [key, usedKey(id), legacyKey(id)];
       // A record without an index (an Interaction, a Grant, ...) is just deleted: one DEL, no read.
-      if (!indexed) {
+      if (!indexed()) {
         await writing(key, async () => {
           await store.del(...keys);
         });

@@ -23,6 +23,7 @@ import { BatchError, type BatchFailure } from './batch-error.ts';
 import { keySlot } from './key-slot.ts';
 import { runScript } from './run-script.ts';
 import type { SetExpiry, StoreBatch } from './store.ts';
+import { checkedPart } from './text-parts.ts';
 import { checkedSetExpiry, toTtlSeconds, wholeIncrement } from './ttl.ts';
 
 interface QueuedCommand {
@@ -33,13 +34,45 @@ interface QueuedCommand {
   ifPreviousAdded?: boolean;
 }
 
+/** The batch's own command that is not Redis's: StoreBatch.setPart, run by the script (SET_PART below). */
+const SET_PART = 'SETPART';
+
 /**
  * KEYS: the key of each command, in order. ARGV: for each command its name, the number of
  * its other arguments, then those arguments; a name after '?' runs only when the command
  * before it replied a number above 0 (else it is not sent at all). Returns {index, error, …}
  * for the commands that failed (1-based), nothing when all succeeded.
+ *
+ * SETPART key index value ttl: part index (0-based) of the key's text of parts replaced, split
+ * and joined as text-parts.ts does, the empty parts at the end left off (no part left: DEL);
+ * then the expiry extended as 'extend' does (EXPIRE NX, then GT).
  */
 const BATCH_SCRIPT = `
+local function setPart(key, index, value, ttl)
+  local text = redis.pcall('GET', key)
+  if type(text) == 'table' and text.err then return text end
+  local parts = {}
+  if text then
+    local from = 1
+    while true do
+      local at = string.find(text, '\\n', from, true)
+      if not at then
+        parts[#parts + 1] = string.sub(text, from)
+        break
+      end
+      parts[#parts + 1] = string.sub(text, from, at - 1)
+      from = at + 1
+    end
+  end
+  for i = #parts + 1, index do parts[i] = '' end
+  parts[index + 1] = value
+  while #parts > 0 and parts[#parts] == '' do parts[#parts] = nil end
+  if #parts == 0 then return redis.call('DEL', key) end
+  redis.call('SET', key, table.concat(parts, '\\n'), 'KEEPTTL')
+  redis.call('EXPIRE', key, ttl, 'NX')
+  return redis.call('EXPIRE', key, ttl, 'GT')
+end
+
 local failures = {}
 local a = 1
 local previous
@@ -52,7 +85,13 @@ for i = 1, #KEYS do
     run = type(previous) == 'number' and previous > 0
   end
   local reply = nil
-  if run then
+  if run and name == 'SETPART' then
+    reply = setPart(KEYS[i], tonumber(ARGV[a + 2]), ARGV[a + 3], tonumber(ARGV[a + 4]))
+    if type(reply) == 'table' and reply.err then
+      failures[#failures + 1] = i
+      failures[#failures + 1] = reply.err
+    end
+  elseif run then
     local command = { name, KEYS[i] }
     for j = 1, n do command[j + 2] = ARGV[a + 1 + j] end
     reply = redis.pcall(unpack(command))
@@ -141,6 +180,13 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
       push('HINCRBY', key, field, wholeIncrement(by));
       return batch;
     },
+    setPart(key, index, value, ttlSeconds) {
+      const ttl = toTtlSeconds(ttlSeconds);
+      if (ttl === undefined) throw new RangeError('store batch setPart: expected a TTL, got none');
+      checkedPart(index, value);
+      push(SET_PART, key, index, value, ttl);
+      return batch;
+    },
     del(...keys) {
       for (const key of keys) push('DEL', key);
       return batch;
@@ -170,8 +216,8 @@ function groupBySlot(queue: QueuedCommand[]): QueuedCommand[][] {
 }
 
 async function execGroup(redis: Redis | Cluster, group: QueuedCommand[]): Promise<BatchFailure[]> {
-  // A '?' command always follows its SADD in the same group, so a group of one is never one.
-  if (group.length === 1) return execAlone(redis, group[0]!);
+  // A '?' command always follows its SADD in the same group, so a group of one is never one; SETPART is the script's own.
+  if (group.length === 1 && group[0]!.name !== SET_PART) return execAlone(redis, group[0]!);
   const argv = group.flatMap((command) => [command.ifPreviousAdded ? `?${command.name}` : command.name, command.args.length, ...command.args]);
   // EVALSHA, not a custom command: see run-script.ts (Cluster routing).
   const reply = (await runScript(

@@ -105,6 +105,13 @@ export interface StoreBatch {
   unionStore(dest: string, sources: string[], ttlSeconds: number): StoreBatch;
   /** Adds `by` (an integer) to a hash field, creating the hash or field at 0 first (HINCRBY). */
   hincrby(key: string, field: string, by: number): StoreBatch;
+  /**
+   * Replaces part `index` of a text of parts (text-parts.ts), keeping the others as they are at
+   * that moment, whoever wrote them: one write, so that two writers of one key never undo each
+   * other. The key's expiry is extended to `ttlSeconds` from now, never shortened ('extend'),
+   * so that it outlives what each writer keeps in it. A text left without parts is deleted.
+   */
+  setPart(key: string, index: number, value: string, ttlSeconds: number): StoreBatch;
   del(...keys: string[]): StoreBatch;
   /** Applies every queued write together (see Store.batch). */
   exec(): Promise<void>;

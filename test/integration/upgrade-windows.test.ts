@@ -8,7 +8,9 @@
  * installation, the model's name during the window after an upgrade (grant-token-index.ts). And
  * for a session's assurance record: an array of its fields, or the object the releases before
  * read during its window (assurance/session-assurance-text.ts); and for a token's default claims,
- * stored as `1` or, during their window, as they are (store/record-defaults.ts).
+ * stored as `1` or, during their window, as they are (store/record-defaults.ts); and for a
+ * session's id: a part of its session record, or during its window the uid index of the releases
+ * before, the record then the assurance alone (store/session-record.ts).
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
@@ -17,6 +19,8 @@ import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
 import { createKeyNames } from '../../src/store/index.ts';
+import { SESSION_ASSURANCE_PART, SESSION_ID_PART } from '../../src/store/session-record.ts';
+import { textPart, textParts } from '../../src/store/text-parts.ts';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -36,10 +40,13 @@ async function signInAndRefresh() {
   const rt = await stored('RefreshToken', refreshToken);
   const grantId = String(rt.grantId);
   const sessionUid = String(rt.sessionUid);
-  const sessionId = (await stack.store.get(keyNames.sessionUid(sessionUid)))!;
+  const sessionRecord = await stack.store.get(keyNames.sessionRecord(sessionUid));
+  const indexedSessionId = await stack.store.get(keyNames.sessionUid(sessionUid));
+  const sessionId = textPart(sessionRecord, SESSION_ID_PART) || indexedSessionId!;
+  const sessionIdKept = { inRecord: textParts(sessionRecord).length, inIndex: indexedSessionId !== null };
   const records = { RefreshToken: rt, Grant: await stored('Grant', grantId), Session: await stored('Session', sessionId) };
   const indexed = (await stack.store.hkeys(keyNames.grantTokenIndex(grantId))).map((field) => field.replace(/:.*/, '')).sort();
-  const assuranceText = (await stack.store.get(keyNames.sessionPart(sessionUid, 'assurance')))!;
+  const assuranceText = textPart(sessionRecord, SESSION_ASSURANCE_PART);
   const assuranceForm = Array.isArray(JSON.parse(assuranceText)) ? 'array' : 'object';
   const refreshed = await client.refreshTokenGrant(request.config, refreshToken);
   assert.equal(typeof refreshed.claims()?.auth_time, 'number', 'the refreshed ID token has its auth_time (the client requires it)');
@@ -48,17 +55,18 @@ async function signInAndRefresh() {
   await assert.rejects(client.refreshTokenGrant(request.config, refreshToken), (err: { error?: string }) => err.error === 'invalid_grant');
   assert.equal(await stack.store.get(keyNames.modelJson('Grant', grantId)), null, 'the replay revoked the grant');
   await assert.rejects(client.refreshTokenGrant(request.config, refreshed.refresh_token!), (err: { error?: string }) => err.error === 'invalid_grant');
-  return { ids: { RefreshToken: refreshToken, Grant: grantId, Session: sessionId }, records, spent, indexed, assuranceForm };
+  return { ids: { RefreshToken: refreshToken, Grant: grantId, Session: sessionId }, records, spent, indexed, assuranceForm, sessionIdKept };
 }
 
 describe('records without their jti', () => {
   it("a new installation stores a sign-in's records without their jti; a replayed refresh token still revokes its grant", async () => {
-    const { records, spent, indexed, assuranceForm } = await signInAndRefresh();
+    const { records, spent, indexed, assuranceForm, sessionIdKept } = await signInAndRefresh();
     for (const [model, record] of Object.entries(records)) assert.equal('jti' in record, false, `${model}: its key names it`);
     assert.equal('jti' in spent, false, 'the spent refresh token');
     assert.deepEqual(indexed, ['AC', 'AT', 'RT'], "the grant's code, access and refresh token, each named in two letters");
     assert.equal(assuranceForm, 'array', "the session's assurance record");
     assert.equal(records.RefreshToken.claims, 1, "the refresh token's default claims, stored as 1");
+    assert.deepEqual(sessionIdKept, { inRecord: 2, inIndex: false }, "the session's id: the second part of its record, no index of its own");
   });
 
   it('after an upgrade from a release before the eleventh round, every record keeps its jti during the window', async () => {
@@ -90,5 +98,12 @@ describe('records without their jti', () => {
     await stack.restartGateways();
     const { assuranceForm } = await signInAndRefresh();
     assert.equal(assuranceForm, 'object');
+  });
+
+  it("after an upgrade from a release before the fourteenth round, a session's id is in the uid index that release reads during the window, its record the assurance alone", async () => {
+    await stack.store.del(createKeyNames(stack.prefix).custom('sessions', 'session-ids-layout'));
+    await stack.restartGateways();
+    const { sessionIdKept } = await signInAndRefresh();
+    assert.deepEqual(sessionIdKept, { inRecord: 1, inIndex: true }, 'that release finds a session only through its index, and parses the record whole');
   });
 });

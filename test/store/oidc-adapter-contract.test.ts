@@ -11,6 +11,7 @@ import { USED_MARK_MARGIN_SECONDS } from '../../src/store/adapter-record.ts';
 import { createAdapterFactory, type AdapterFactory } from '../../src/store/oidc-adapter.ts';
 import { createRedisConnection } from '../../src/store/redis-connection.ts';
 import { createRedisStore } from '../../src/store/redis-store.ts';
+import { SESSION_ASSURANCE_PART, SESSION_ID_PART } from '../../src/store/session-record.ts';
 import type { Store } from '../../src/store/store.ts';
 import { asOneRequest } from '../../src/store/request-scope.ts';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis.ts';
@@ -209,14 +210,56 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
         assert.equal(await store.ttl(key), -2, key);
     });
 
-    test('findByUid finds a Session by its uid, not by another uid', async () => {
+    test('findByUid finds a Session by its uid, not by another uid: its id kept in the session record, no uid index of its own', async () => {
       const adapter = factory('Session');
       const [sid, uid] = [id('sess'), id('uid')];
       const payload = { jti: sid, uid, accountId: 'acc' };
       await adapter.upsert(sid, payload, 120);
-      assert.deepEqual(await adapter.findByUid(uid), payload);
+      assert.deepEqual(await createAdapterFactory(store, keyNames)('Session').findByUid(uid), payload, 'by another instance: from the store');
       assert.equal(await adapter.findByUid(id('other-uid')), undefined);
+      assert.equal(await store.get(keyNames.sessionRecord(uid)), `\n${sid}`, 'the id as the second part; the assurance, not saved yet, the first');
+      assert.ok(near(await store.ttl(keyNames.sessionRecord(uid)), 120));
+      assert.equal(await store.ttl(keyNames.sessionUid(uid)), -2, 'no key of its own: 168 B less per session (store/session-record.ts)');
+    });
+
+    test("a Session's id and its assurance, written by two writers into one session record, each keep the other's part", async () => {
+      const adapter = factory('Session');
+      const [oldId, newId, uid] = [id('sess'), id('sess'), id('uid')];
+      const record = keyNames.sessionRecord(uid);
+      await adapter.upsert(oldId, { jti: oldId, uid }, 120);
+      await store.batch().setPart(record, SESSION_ASSURANCE_PART, '[1,"assurance"]', 600).exec();
+      assert.equal(await store.get(record), `[1,"assurance"]\n${oldId}`);
+      assert.ok(near(await store.ttl(record), 600), 'as long as the longer of the two needs it');
+      // Regenerated (oidc-provider: the old id destroyed, the new one saved, same uid).
+      await adapter.destroy(oldId);
+      await adapter.upsert(newId, { jti: newId, uid }, 120);
+      assert.equal(await store.get(record), `[1,"assurance"]\n${newId}`, 'the assurance kept');
+      assert.ok(near(await store.ttl(record), 600), "the session's shorter lifetime does not cut the assurance's");
+      assert.equal((await createAdapterFactory(store, keyNames)('Session').findByUid(uid))?.jti, newId);
+    });
+
+    test('findByUid also reads the uid index of the releases before, in the same command, and takes whichever id names a record of that uid', async () => {
+      const [sid, uid] = [id('sess'), id('uid')];
+      await factory('Session').upsert(sid, { jti: sid, uid }, 120);
+      await store.del(keyNames.sessionRecord(uid));
+      await store.set(keyNames.sessionUid(uid), sid, 120);
+      assert.equal((await createAdapterFactory(store, keyNames)('Session').findByUid(uid))?.jti, sid, 'saved by a release before');
+      // The record names an id that is gone (an instance whose clock is behind wrote the index last): the index's id is taken.
+      await store.batch().setPart(keyNames.sessionRecord(uid), SESSION_ID_PART, id('gone'), 120).exec();
+      assert.equal((await createAdapterFactory(store, keyNames)('Session').findByUid(uid))?.jti, sid);
+    });
+
+    test("within the window after an upgrade, a Session's id goes to the uid index the releases before read, and the session record stays what they read", async () => {
+      const duringWindow = createAdapterFactory(store, keyNames, { sessionUidIndexUntil: Infinity })('Session');
+      const [sid, uid] = [id('sess'), id('uid')];
+      await store.batch().setPart(keyNames.sessionRecord(uid), SESSION_ASSURANCE_PART, '[1,"assurance"]', 600).exec();
+      await duringWindow.upsert(sid, { jti: sid, uid }, 120);
+      assert.equal(await store.get(keyNames.sessionUid(uid)), sid);
       assert.ok(near(await store.ttl(keyNames.sessionUid(uid)), 120));
+      assert.equal(await store.get(keyNames.sessionRecord(uid)), '[1,"assurance"]', 'no second part: the text those releases parse');
+      assert.equal((await factory('Session').findByUid(uid))?.jti, sid, 'found by an instance past the window');
+      await duringWindow.destroy(sid);
+      assert.equal(await store.ttl(keyNames.sessionUid(uid)), -2, 'cleaned as those releases clean it');
     });
 
     test('findByUid ignores a stale index (record gone or owned by another uid)', async () => {
@@ -238,6 +281,10 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
           reads.push(key);
           return store.get(key);
         },
+        mget: (keys) => {
+          reads.push(keys.join(' '));
+          return store.mget(keys);
+        },
       };
       const instance = createAdapterFactory(counting, keyNames);
       const [sid, uid, seenUid] = [id('sess'), id('uid'), id('uid')];
@@ -245,13 +292,17 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       assert.equal((await instance('Session').findByUid(uid))?.jti, sid);
       assert.deepEqual(reads, [keyNames.modelJson('Session', sid)], 'saved here: the record only');
 
-      // Saved by another instance: the index once, then the record only.
+      // Saved by another instance: the session record (and the index of the releases before, same command) once, then the Session only.
       const other = id('sess');
       await factory('Session').upsert(other, { jti: other, uid: seenUid }, 120);
       reads.length = 0;
       assert.equal((await instance('Session').findByUid(seenUid))?.jti, other);
       assert.equal((await instance('Session').findByUid(seenUid))?.jti, other);
-      assert.deepEqual(reads, [keyNames.sessionUid(seenUid), keyNames.modelJson('Session', other), keyNames.modelJson('Session', other)]);
+      assert.deepEqual(reads, [
+        `${keyNames.sessionRecord(seenUid)} ${keyNames.sessionUid(seenUid)}`,
+        keyNames.modelJson('Session', other),
+        keyNames.modelJson('Session', other),
+      ]);
     });
 
     test('a session regenerated or ended by another instance is found, or not, as the store says: the id known here is never trusted alone', async () => {
@@ -289,6 +340,7 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
       await sessions.upsert(sid, { jti: sid, uid }, 120);
       await sessions.destroy(sid);
       assert.equal(await sessions.find(sid), undefined);
+      assert.equal(await createAdapterFactory(store, keyNames)('Session').findByUid(uid), undefined, 'the id its session record keeps names no record');
       assert.equal(await store.ttl(keyNames.sessionUid(uid)), -2);
 
       const devices = factory('DeviceCode');

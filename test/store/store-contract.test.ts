@@ -313,6 +313,62 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       assert.deepEqual(await store.hgetall(text), { f: 'not a number' });
     });
 
+    test('setPart replaces one part of a text of parts and keeps the others, whoever wrote them; the expiry only ever extended', async () => {
+      const k = key('parts');
+      await store.batch().setPart(k, 1, 'second', 100).exec();
+      assert.equal(await store.get(k), '\nsecond', 'a part after an absent first one');
+      assert.ok(near(await store.ttl(k), 100), 'a new text gets the TTL');
+      await store.batch().setPart(k, 0, '["first",1]', 1000).exec();
+      assert.equal(await store.get(k), '["first",1]\nsecond');
+      assert.ok(near(await store.ttl(k), 1000), 'a longer TTL extends it');
+      await store.batch().setPart(k, 1, 'other', 100).exec();
+      assert.equal(await store.get(k), '["first",1]\nother');
+      assert.ok(near(await store.ttl(k), 1000), 'a shorter TTL never shortens what another part needs');
+      await store.batch().setPart(k, 0, 'changed', 100).set(key('beside'), 'x').exec();
+      assert.equal(await store.get(k), 'changed\nother', 'in a batch of several commands too');
+      // The last part emptied: the text is its first part as it is (what a reader of one part reads).
+      await store.batch().setPart(k, 1, '', 100).exec();
+      assert.equal(await store.get(k), 'changed');
+      await store.batch().setPart(k, 3, 'fourth', 100).exec();
+      assert.equal(await store.get(k), 'changed\n\n\nfourth', 'the parts between are empty');
+      await store.batch().setPart(k, 0, '', 100).setPart(k, 3, '', 100).exec();
+      assert.equal(await store.ttl(k), -2, 'no part left: no key');
+      // A text written whole without a TTL gets one, as the 'extend' expiry does.
+      const whole = key('whole');
+      await store.set(whole, 'plain');
+      await store.batch().setPart(whole, 1, 'id', 100).exec();
+      assert.equal(await store.get(whole), 'plain\nid');
+      assert.ok(near(await store.ttl(whole), 100));
+    });
+
+    test('setPart refuses a part with a line feed, a bad index or no TTL, and reports a key of another type without changing it', async () => {
+      const [k, set] = [key('parts'), key('set')];
+      assert.throws(() => store.batch().setPart(k, 0, 'a\nb', 100), /without a line feed/);
+      assert.throws(() => store.batch().setPart(k, -1, 'a', 100), /part index/);
+      assert.throws(() => store.batch().setPart(k, 0.5, 'a', 100), /part index/);
+      assert.throws(() => store.batch().setPart(k, 0, 'a', undefined as unknown as number), /expected a TTL/);
+      await store.batch().sadd(set, ['m']).exec();
+      await assert.rejects(store.batch().setPart(set, 0, 'a', 100).exec(), (err: unknown) => err instanceof BatchError && /WRONGTYPE/.test(err.message));
+      await assert.rejects(store.batch().setPart(set, 0, 'a', 100).set(k, 'v').exec(), BatchError);
+      assert.deepEqual(await store.smembers(set), ['m']);
+      assert.equal(await store.get(k), 'v', 'the other commands of the batch apply');
+    });
+
+    test("concurrent setPart writers of one text each keep the other's part", async () => {
+      const k = key('parts');
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          store
+            .batch()
+            .setPart(k, i % 2, `${i % 2 ? 'id' : 'record'}-${i}`, 100)
+            .exec(),
+        ),
+      );
+      const [first, second] = (await store.get(k))!.split('\n');
+      assert.match(first!, /^record-\d+$/);
+      assert.match(second!, /^id-\d+$/);
+    });
+
     test('concurrent batches and union counts on keys of many slots all apply (Cluster: every master at once)', async () => {
       const keys = Array.from({ length: 60 }, (_v, i) => key(`concurrent-${i}`));
       await Promise.all(

@@ -73,6 +73,11 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
         batch.set(key, value, ttl);
         return wrapped;
       },
+      setPart(key, index, value, ttl) {
+        note(key, 'string');
+        batch.setPart(key, index, value, ttl);
+        return wrapped;
+      },
       hsetAll(key, fields, ttl) {
         note(key, 'hash');
         batch.hsetAll(key, fields, ttl);
