@@ -44,8 +44,9 @@ const SET_PART = 'SETPART';
  * for the commands that failed (1-based), nothing when all succeeded.
  *
  * SETPART key index value ttl: part index (0-based) of the key's text of parts replaced, split
- * and joined as text-parts.ts does, the empty parts at the end left off (no part left: DEL);
- * then the expiry extended as 'extend' does (EXPIRE NX, then GT).
+ * and joined as text-parts.ts does, the empty parts at the end left off (no part left: DEL),
+ * its expiry extended as 'extend' does (a key without one gets it): GET, SET, and TTL in between
+ * when the key was there (2 or 3 commands).
  */
 const BATCH_SCRIPT = `
 local function setPart(key, index, value, ttl)
@@ -68,9 +69,11 @@ local function setPart(key, index, value, ttl)
   parts[index + 1] = value
   while #parts > 0 and parts[#parts] == '' do parts[#parts] = nil end
   if #parts == 0 then return redis.call('DEL', key) end
-  redis.call('SET', key, table.concat(parts, '\\n'), 'KEEPTTL')
-  redis.call('EXPIRE', key, ttl, 'NX')
-  return redis.call('EXPIRE', key, ttl, 'GT')
+  if text then
+    local left = redis.call('TTL', key)
+    if left >= ttl then return redis.call('SET', key, table.concat(parts, '\\n'), 'KEEPTTL') end
+  end
+  return redis.call('SET', key, table.concat(parts, '\\n'), 'EX', ttl)
 end
 
 local failures = {}
