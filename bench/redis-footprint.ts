@@ -6,7 +6,7 @@
  *
  * Kinds come from the key's name (src/store/key-names.ts): `<prefix>{<tag>}:<name>`, kind =
  * the tag's head (a model name, `g`, `i`, `a`, …) and the name, e.g. `Session`,
- * `g:Grant`, `g:token-index`, `su:SessionUid`, `RefreshToken` (a model record's `:json` layout suffix is not part of its kind,
+ * `g:Grant`, `g:token-index`, `su:assurance`, `RefreshToken` (a model record's `:json` layout suffix is not part of its kind,
  * and a code's or refresh token's use mark, `:used`, counts with it).
  */
 import type { Redis } from 'ioredis';

@@ -14,10 +14,11 @@ import { redisFootprint, type Footprint } from './redis-footprint.ts';
 import { cpuSeconds, rssBytes } from './process-stats.ts';
 
 /**
- * Keys that live as long as a session, one set per sign-in: the session and its uid index,
- * its assurance record and its entry in the sweeper's deadlines, the grant, its token index
- * (and the set of the releases before it, written too in the window after an upgrade) and the
- * refresh token. (Access tokens live 10 minutes, codes and interactions less; the audit trail
+ * Keys that live as long as a session, one set per sign-in: the session, its session record
+ * (its assurance and the session's id: src/store/session-record.ts; the uid index the releases
+ * before kept, written instead in the window after an upgrade) and its entry in the sweeper's
+ * deadlines, the grant, its token index (and the set of the releases before it, written too in
+ * the window after an upgrade) and the refresh token. (Access tokens live 10 minutes, codes and interactions less; the audit trail
  * is kept by retention.)
  */
 export const SESSION_KINDS = ['Session', 'su:SessionUid', 'su:assurance', 'sessions:deadlines', 'g:Grant', 'g:token-index', 'g:tokens', 'RefreshToken'];
