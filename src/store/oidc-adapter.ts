@@ -12,10 +12,10 @@
  *
  * A session's id for its uid (findByUid: every token exchange, refresh, userinfo and
  * introspection of a token bound to its session) is remembered by the process that saved or
- * found the session, so that the session's record is read for it once per session and process. Only the
- * pointer is kept: the record is read from the store every time and taken only when it still
- * has that uid, else the index is read, so that a session regenerated or ended by any instance
- * is seen at once.
+ * found the session, so that the session's record is read for it once per session and process.
+ * Only the pointer is kept: the Session is read from the store every time and taken only when it
+ * still has that uid, else the session's record is read again, so that a session regenerated or
+ * ended by any instance is seen at once.
  */
 import {
   decodeLegacyPayload,
@@ -220,8 +220,8 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
       if (payload?.uid === uid) return payload;
       sessionIds.delete(uid);
     }
-    const [record = null, indexed = null] = await store.mget([keyNames.sessionRecord(uid), keyNames.sessionUid(uid)]);
-    for (const id of new Set([textPart(record, SESSION_ID_PART), indexed ?? ''])) {
+    const [recordText = null, legacyIndexId = null] = await store.mget([keyNames.sessionRecord(uid), keyNames.sessionUid(uid)]);
+    for (const id of new Set([textPart(recordText, SESSION_ID_PART), legacyIndexId ?? ''])) {
       if (id === '' || id === known) continue;
       const payload = await adapter.find(id);
       if (payload?.uid !== uid) continue;
