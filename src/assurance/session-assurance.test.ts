@@ -2,6 +2,8 @@ import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { createMemoryStore, createKeyNames } from '../store/index.ts';
 import { createSessionAssuranceStore, type SessionAssurance } from './session-assurance.ts';
+import { SESSION_ID_PART } from '../store/session-record.ts';
+import { textPart } from '../store/text-parts.ts';
 
 const record: SessionAssurance = {
   accountId: '899700427885',
@@ -28,13 +30,13 @@ describe('session assurance records', () => {
       ['uid-bare', record],
     ] as const) {
       await sessions.save(uid, saved, 60);
-      const text = (await store.get(keyNames.sessionPart(uid, 'assurance')))!;
+      const text = (await store.get(keyNames.sessionRecord(uid)))!;
       assert.ok(Array.isArray(JSON.parse(text)), `stored as an array: ${text}`);
       assert.equal(JSON.parse(text)[0], 1, 'its format first');
       assert.deepEqual(await sessions.get(uid), saved);
     }
     assert.equal(
-      (await store.get(keyNames.sessionPart('uid-full', 'assurance')))!,
+      (await store.get(keyNames.sessionRecord('uid-full')))!,
       JSON.stringify([
         1,
         'webauthn-key',
@@ -55,7 +57,7 @@ describe('session assurance records', () => {
   it('read a record as the releases before stored it (an object naming its fields), and store it so within the window after an upgrade', async () => {
     const store = createMemoryStore();
     const keyNames = createKeyNames('t:');
-    const key = keyNames.sessionPart('uid-1', 'assurance');
+    const key = keyNames.sessionRecord('uid-1');
     await store.set(key, JSON.stringify(full), 60);
     assert.deepEqual(await createSessionAssuranceStore(store, keyNames).get('uid-1'), full, 'a record of a release before');
 
@@ -73,7 +75,7 @@ describe('session assurance records', () => {
     const store = createMemoryStore();
     const keyNames = createKeyNames('t:');
     const sessions = createSessionAssuranceStore(store, keyNames);
-    const key = keyNames.sessionPart('uid-1', 'assurance');
+    const key = keyNames.sessionRecord('uid-1');
     for (const damaged of ['[2,"webauthn-key"]', '[1,"webauthn-key"]', '"text"', '{not json']) {
       await store.set(key, damaged, 60);
       await assert.rejects(sessions.get('uid-1'), (err: Error) => err.message.includes(key), damaged);
@@ -96,6 +98,26 @@ describe('session assurance records', () => {
     await sessions.revoke('uid-1', 2_000, 60);
     await sessions.save('uid-1', { ...record, loginAt: 3_000, lastSeenAt: 3_000 }, 60);
     assert.equal((await sessions.get('uid-1'))?.revokedAt, undefined);
+  });
+
+  it("is one part of the session's record: saving it keeps the session's id beside it, and a line feed in a field cannot forge that id", async () => {
+    const store = createMemoryStore();
+    const keyNames = createKeyNames('t:');
+    const sessions = createSessionAssuranceStore(store, keyNames);
+    const key = keyNames.sessionRecord('uid-1');
+    await store.batch().setPart(key, SESSION_ID_PART, 'session-id', 60).exec();
+    assert.equal(await sessions.get('uid-1'), undefined, 'an id alone: no assurance yet');
+    await sessions.save('uid-1', record, 60);
+    await sessions.save('uid-1', { ...record, lastSeenAt: 2_000 }, 60);
+    assert.equal(textPart(await store.get(key), SESSION_ID_PART), 'session-id');
+    assert.equal((await sessions.get('uid-1'))?.lastSeenAt, 2_000);
+    // The address comes from the request (X-Forwarded-For behind a trusted proxy): JSON escapes a line feed in it.
+    const forged = { ...full, address: '10.0.0.1\nattacker-session-id' };
+    await sessions.save('uid-1', forged, 60);
+    assert.equal(textPart(await store.get(key), SESSION_ID_PART), 'session-id', 'the id part is still the one its writer wrote');
+    assert.deepEqual(await sessions.get('uid-1'), forged);
+    await sessions.delete('uid-1');
+    assert.equal(await store.get(key), null, 'ended: the whole record, the id with it');
   });
 
   it('forgets the record and its revocation together', async () => {
