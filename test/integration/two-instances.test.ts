@@ -45,4 +45,34 @@ describe('two gateway instances on one Redis', () => {
     const shownOn = journey.find((s) => s.path === `/interaction/${uid}`)!.backend;
     assert.notEqual(startedOn, shownOn, 'the interaction created by one instance is shown by the other');
   });
+
+  it(
+    "a session given a new id by one instance (a new sign-in in the same browser) is found by both: its id and its assurance, written into one record by two writers, each keep the other's",
+    { timeout: 60_000 },
+    async () => {
+      const browser = new TestBrowser();
+      const signIn = async (prompt?: string) => {
+        const { config, url, checks } = await rpAuthorization(two, 'two-rp');
+        if (prompt) url.searchParams.set('prompt', prompt);
+        const login = await browser.follow(url, {}, { stopAt: isRpRedirect });
+        const done = await loginAtPsc(browser, login.page!, { practitioner: '810101234561', means: 'ecps' });
+        assert.ok(done.stoppedAt, `the journey reaches the RP: ${done.page?.status} ${done.page?.text.slice(0, 200)}`);
+        return { config, tokens: await client.authorizationCodeGrant(config, done.stoppedAt, checks) };
+      };
+      const first = await signIn();
+      // Both instances look the session up (round robin): each remembers its id as it was.
+      for (let i = 0; i < 4; i += 1)
+        assert.equal((await client.fetchUserInfo(first.config, first.tokens.access_token, '810101234561')).SubjectNameID, '810101234561');
+      // A new sign-in in the same browser: oidc-provider gives the session a new id (same uid), then the gateway saves its assurance.
+      const second = await signIn('login');
+      assert.equal(second.tokens.claims()!.sid, first.tokens.claims()!.sid, 'the same session');
+      let refreshed = second.tokens;
+      for (let i = 0; i < 4; i += 1) {
+        refreshed = await client.refreshTokenGrant(second.config, refreshed.refresh_token!);
+        assert.equal((await client.fetchUserInfo(second.config, refreshed.access_token, '810101234561')).SubjectNameID, '810101234561');
+      }
+      const served = two.proxy.served.filter((s) => s.path === '/token' || s.path === '/me');
+      assert.equal(new Set(served.slice(-16).map((s) => s.backend)).size, 2, 'both instances answered the refreshes and userinfo');
+    },
+  );
 });
