@@ -194,6 +194,9 @@ describe('oidc-provider over the Redis adapter', () => {
     const storedGrant = await stored('Grant', grantId);
     assert.equal('rejected' in storedGrant, false, "a grant's empty rejected scopes are not stored");
     assert.equal('iat' in storedGrant, false, "a grant's issue time is not stored: oidc-provider writes it at each save and reads it nowhere");
+    const storedSession = await stored('Session', session.jti);
+    assert.equal('iat' in storedSession, false, "a session's issue time is not stored either: oidc-provider writes it at each save and reads it nowhere");
+    assert.equal(typeof storedSession.exp, 'number', "a session's expiry is");
     assert.equal(typeof storedGrant.exp, 'number', "a grant's expiry is");
     assert.equal('jti' in rt, false, "a refresh token's jti is not stored");
 
@@ -212,8 +215,16 @@ describe('oidc-provider over the Redis adapter', () => {
       const { exp, isExpired } = foundGrant as unknown as { exp: number; isExpired: boolean };
       assert.equal(exp, storedGrant.exp, `${who}: the grant expires when it did`);
       assert.equal(isExpired, false, who);
-      assert.equal((await models.Session.find(session.jti))?.kind, 'Session', who);
+      const foundSession = (await models.Session.find(session.jti))!;
+      assert.equal(foundSession.kind, 'Session', who);
+      assert.equal(foundSession.accountId, 'acc-4', who);
+      assert.equal(foundSession.exp, storedSession.exp, `${who}: the session expires when it did`);
     }
+    // Saved again (each authorization saves it, for the session's lifetime from then), still without it.
+    const resaved = (await provider.Session.find(session.jti))!;
+    await resaved.save(600);
+    assert.equal('iat' in (await stored('Session', session.jti)), false);
+    assert.ok(Number((await stored('Session', session.jti)).exp) >= Number(storedSession.exp) + 299, 'its expiry from this save');
 
     // Saved again (a consent adding a scope), the grant keeps its expiry: oidc-provider saves a grant for what is left of it (exp).
     const regranted = (await provider.Grant.find(grantId))!;
