@@ -218,7 +218,7 @@ describe('oidc-provider over the Redis adapter', () => {
       const foundSession = (await models.Session.find(session.jti))!;
       assert.equal(foundSession.kind, 'Session', who);
       assert.equal(foundSession.accountId, 'acc-4', who);
-      assert.equal(foundSession.exp, storedSession.exp, `${who}: the session expires when it did`);
+      assert.equal((foundSession as unknown as { exp: number }).exp, storedSession.exp, `${who}: the session expires when it did`);
     }
     // Saved again (each authorization saves it, for the session's lifetime from then), still without it.
     const resaved = (await provider.Session.find(session.jti))!;
