@@ -1,8 +1,8 @@
 /**
  * A text of parts, each written by its own writer (StoreBatch.setPart): the parts joined by a
  * line feed, the empty ones at the end left off, so that a text whose first part alone is set
- * is that part as it is. A part is never a line feed itself (JSON text and base64url ids never
- * hold one). The Redis batch script (redis-batch.ts) splits and joins the same way.
+ * is that part as it is. A part never holds a line feed (JSON text and base64url ids never do;
+ * setPart refuses one). The Redis batch script (redis-batch.ts) splits and joins the same way.
  */
 export const PART_SEPARATOR = '\n';
 
