@@ -156,7 +156,7 @@ export const AUDIT_CATALOGUE: { readonly [T in AuditEventType]: CatalogueEntry<T
     details: [],
   },
   'session.expired': {
-    when: 'the session sweeper ends a session past its idle or absolute lifetime, or one an administrator revoked',
+    when: 'the session sweeper ends a session past its idle or absolute lifetime, one an administrator revoked, or one whose record it cannot read',
     outcomes: ['info'],
     details: ['profile', 'clients', 'lastedMinutes'],
   },

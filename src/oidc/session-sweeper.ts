@@ -41,8 +41,12 @@ export interface SessionSweeper {
   stop(): void;
 }
 
-/** `revoked` (by an administrator), `absolute` or `idle`. */
-function sessionEndReason(deps: SessionSweeperDeps, record: SessionAssurance | undefined): 'revoked' | 'absolute' | 'idle' {
+/** What the sweeper read of a session's assurance: the record, none, or one it could not read. */
+type SweptRecord = { record: SessionAssurance | undefined; unreadable?: true };
+
+/** `unreadable` (its record could not be read: ended, since its assurance is unknown), `revoked` (by an administrator), `absolute` or `idle`. */
+function sessionEndReason(deps: SessionSweeperDeps, { record, unreadable }: SweptRecord): 'unreadable' | 'revoked' | 'absolute' | 'idle' {
+  if (unreadable) return 'unreadable';
   if (record?.revokedAt !== undefined) return 'revoked';
   return record && deps.clock() > record.loginAt + deps.lifetimes.limits(record.profile).absoluteMs ? 'absolute' : 'idle';
 }
@@ -50,10 +54,11 @@ function sessionEndReason(deps: SessionSweeperDeps, record: SessionAssurance | u
 export function createSessionSweeper(deps: SessionSweeperDeps): SessionSweeper {
   let timer: NodeJS.Timeout | undefined;
 
-  async function endSession(uid: string, record: SessionAssurance | undefined): Promise<void> {
+  async function endSession(uid: string, swept: SweptRecord): Promise<void> {
+    const { record } = swept;
     const session = await deps.provider.Session.findByUid(uid);
     if (session?.accountId) {
-      const reason = sessionEndReason(deps, record);
+      const reason = sessionEndReason(deps, swept);
       await deps.audit.record({
         type: 'session.expired',
         outcome: 'info',
@@ -95,20 +100,35 @@ export function createSessionSweeper(deps: SessionSweeperDeps): SessionSweeper {
     await deps.store.zrem(deps.deadlinesKey, uid);
   }
 
+  /**
+   * A session's assurance record, or none. One it cannot read (damaged; a later release's format
+   * after a rollback) is logged with its key and ends its session — fail closed, the assurance
+   * being unknown — rather than stopping every sweep at it; a store outage still stops the sweep.
+   */
+  async function readRecord(uid: string): Promise<SweptRecord> {
+    try {
+      return { record: await deps.sessions.get(uid) };
+    } catch (err) {
+      if (isStoreUnavailable(err)) throw err;
+      deps.logger.error({ err }, 'session sweep: a session record cannot be read; its session is ended');
+      return { record: undefined, unreadable: true };
+    }
+  }
+
   async function sweep(limit = 100): Promise<number> {
     if (!(await deps.store.setIfAbsent(deps.lockKey, String(process.pid), 60))) return 0;
     let ended = 0;
     try {
       for (const uid of await deps.store.zrangeUpTo(deps.deadlinesKey, deps.clock(), limit)) {
-        const record = await deps.sessions.get(uid);
-        if (record) {
-          const deadline = deps.lifetimes.deadline(record);
+        const swept = await readRecord(uid);
+        if (swept.record) {
+          const deadline = deps.lifetimes.deadline(swept.record);
           if (deadline > deps.clock()) {
             await deps.store.zadd(deps.deadlinesKey, deadline, uid);
             continue;
           }
         }
-        await endSession(uid, record);
+        await endSession(uid, swept);
         ended += 1;
       }
     } finally {
