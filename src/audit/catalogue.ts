@@ -143,6 +143,11 @@ export const AUDIT_CATALOGUE: { readonly [T in AuditEventType]: CatalogueEntry<T
     outcomes: ['success'],
     details: ['grantType', 'accessToken (hashed id)', 'grant (hashed id)'],
   },
+  'token.replayed': {
+    when: 'a code or refresh token is presented again at the token endpoint: refused, and its grant revoked with every token issued from it (a stolen token replayed, or the client itself; reason code-reused or refresh-token-reused)',
+    outcomes: ['failure'],
+    details: ['grantType', 'grant (hashed id)'],
+  },
   'token.revoked': { when: 'a client calls the revocation endpoint', outcomes: ['success', 'failure'], details: ['token (hashed id)'] },
   'token.introspected': {
     when: "a client calls the introspection endpoint and the token is not active for it (expired, revoked, unknown, another client's), or the call is refused; an active token's introspection is routine (a resource server may introspect on every call) and not recorded",

@@ -109,6 +109,7 @@ export type AuditDetailsByType = {
   'authorization.pushed': { request?: string | undefined; expiresIn?: number | undefined; dpop?: boolean };
   'token.issued': { grantType: string; accessToken: string | undefined; grant: string | undefined };
   'token.refreshed': { grantType: string; accessToken: string | undefined; grant: string | undefined };
+  'token.replayed': { grantType: string; grant: string | undefined };
   'token.revoked': { token: string | undefined };
   'token.introspected': { token: string | undefined; active?: boolean };
   'logout.front': NoDetails;

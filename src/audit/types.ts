@@ -40,6 +40,7 @@ export const AUDIT_EVENT_TYPES = [
   'authorization.pushed',
   'token.issued',
   'token.refreshed',
+  'token.replayed',
   'token.revoked',
   'token.introspected',
   'logout.front',

@@ -1,6 +1,7 @@
 /**
  * The provider's own events in the audit trail: tokens issued (to a user's session or, with
- * client_credentials, to a machine client) and refreshed (token endpoint), revoked,
+ * client_credentials, to a machine client) and refreshed (token endpoint), a code or refresh
+ * token presented again (its grant revoked: a stolen token replayed, or the client's own), revoked,
  * introspections that found no active token or were refused, pushed authorization requests
  * (stored, or refused to the client that authenticated), RP-initiated logout, back-channel
  * logout deliveries. Token and request_uri ids are recorded hashed (first 16 hex characters
@@ -52,6 +53,29 @@ export function auditProviderEvents(provider: Provider, audit: AuditRecorder, so
           actor: entities.Account?.accountId ?? token?.accountId,
           clientId: ctx.oidc.client?.clientId,
           details: { grantType, accessToken: hashId(token?.jti), grant: hashId(token?.grantId) },
+        },
+        sourceOf(ctx),
+      ),
+    );
+  });
+
+  // A code or refresh token presented again: oidc-provider refuses it and revokes its grant, every
+  // token issued from it. At the token endpoint only: a revocation (token.revoked) and a logout
+  // (logout.front) revoke grants too, and are recorded as what they are.
+  provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
+    if (ctx.oidc?.route !== 'token') return;
+    const entities = ctx.oidc.entities as unknown as Entities;
+    const grantType = String(ctx.oidc.params?.grant_type ?? '');
+    recordFor(
+      ctx,
+      audit.record(
+        {
+          type: 'token.replayed',
+          outcome: 'failure',
+          actor: (entities.RefreshToken ?? entities.AuthorizationCode)?.accountId,
+          clientId: ctx.oidc.client?.clientId,
+          reason: grantType === 'refresh_token' ? 'refresh-token-reused' : 'code-reused',
+          details: { grantType, grant: hashId(grantId) },
         },
         sourceOf(ctx),
       ),

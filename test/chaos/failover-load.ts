@@ -121,16 +121,16 @@ async function failoverScenario(stack: Stack, switchMasters: () => Promise<void>
     // is one node's PING: right after it the gateway may still reach a shard late (a loaded
     // machine), and a retried rotation cut once more starts its own ROTATION_SETTLES_MS.
     await waitFor('every clinician refreshes again', () => workers.every((w) => refreshSinceReady(w) !== undefined), 2 * ROTATION_SETTLES_MS + 5_000).catch(
-      (err) => {
+      async (err) => {
         const since = (a: Answer) => `${a.what} ${a.status}${a.error ? ` ${a.error}` : ''} at +${a.at - clock.switchAt} ms (${a.ms} ms)`;
-        for (const worker of workers)
-          diagnostic(
-            `clinician ${worker.index}: ${answers
-              .filter((a) => a.worker === worker.index && a.at >= clock.switchAt - 1_000)
-              .slice(-12)
-              .map(since)
-              .join('; ')}`,
-          );
+        for (const worker of workers) {
+          const around = answers.filter((a) => a.worker === worker.index && a.at >= clock.switchAt - 1_000);
+          const shown = around.length > 20 ? [...around.slice(0, 8).map(since), '…', ...around.slice(-12).map(since)] : around.map(since);
+          diagnostic(`clinician ${worker.index}: ${shown.join('; ')}`);
+        }
+        // A token refused for good after the switch: was it taken for a replay (its grant revoked)?
+        const replays = (await stack.gateways[0]!.auditLog.range({})).filter((e) => e.type === 'token.replayed');
+        diagnostic(`token.replayed events: ${replays.length ? replays.map((e) => `${e.actor ?? '?'} ${e.reason ?? ''}`).join('; ') : 'none'}`);
         throw err;
       },
     );

@@ -109,6 +109,33 @@ describe('audit trail completeness', () => {
     assert.match(String(events[0]!.details?.accessToken ?? ''), /^[0-9a-f]{16}$/, 'token ids are hashed');
   });
 
+  it('a refresh token or a code presented again: one token.replayed each, naming the grant hashed, never the token; the grant revoked', async () => {
+    const request = await signIn(stack, new TestBrowser());
+    const tokens = await exchange(request);
+    const code = request.callback.searchParams.get('code')!;
+    const refreshed = await client.refreshTokenGrant(request.config, tokens.refresh_token!);
+    seen.push(tokens.access_token, tokens.refresh_token!, tokens.id_token!, code, refreshed.access_token, refreshed.refresh_token!);
+    const replayedToken = await eventsOf(() =>
+      assert.rejects(client.refreshTokenGrant(request.config, tokens.refresh_token!), (err: { error?: string }) => err.error === 'invalid_grant'),
+    );
+    assert.deepEqual(types(replayedToken), ['token.replayed:failure']);
+    const [event] = replayedToken;
+    assert.equal(event!.reason, 'refresh-token-reused');
+    assert.equal(event!.actor, '899700427885');
+    assert.equal(event!.clientId, 'test-rp');
+    assert.equal(event!.details?.grantType, 'refresh_token');
+    assert.match(String(event!.details?.grant ?? ''), /^[0-9a-f]{16}$/, 'the grant, hashed');
+    assert.equal((await client.tokenIntrospection(request.config, refreshed.access_token)).active, false, 'the grant revoked');
+
+    const second = await signIn(stack, new TestBrowser());
+    await exchange(second);
+    seen.push(second.callback.searchParams.get('code')!);
+    const replayedCode = await eventsOf(() => assert.rejects(exchange(second), (err: { error?: string }) => err.error === 'invalid_grant'));
+    assert.deepEqual(types(replayedCode), ['token.replayed:failure']);
+    assert.equal(replayedCode[0]!.reason, 'code-reused');
+    assert.equal(replayedCode[0]!.details?.grantType, 'authorization_code');
+  });
+
   it('the login page shown again (a reload, Back) records its sign-in once', async () => {
     const browser = new TestBrowser();
     const events = await eventsOf(async () => {
