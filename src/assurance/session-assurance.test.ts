@@ -4,18 +4,9 @@ import { createMemoryStore, createKeyNames } from '../store/index.ts';
 import { createSessionAssuranceStore, type SessionAssurance } from './session-assurance.ts';
 import { SESSION_ID_PART } from '../store/session-record.ts';
 import { textPart } from '../store/text-parts.ts';
+import { keySignInRecord } from '../../test/support/session-assurance-record.ts';
 
-const record: SessionAssurance = {
-  accountId: '899700427885',
-  method: 'webauthn-key',
-  acr: 'eidas2',
-  amr: ['hwk', 'pin'],
-  phishingResistant: true,
-  hardwareProtected: true,
-  loginAt: 1_000,
-  lastSeenAt: 1_000,
-  profile: 'default',
-};
+const record: SessionAssurance = keySignInRecord(1_000);
 
 /** As a workstation's session holds it: its browser's digest and its address too. */
 const full: SessionAssurance = { ...record, browser: 'VF6lOEYQA-_cjIHCRFMbAD', address: '10.12.34.56' };

@@ -2,27 +2,18 @@ import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import type Provider from 'oidc-provider';
-import { createSessionAssuranceStore, type SessionAssurance } from '../assurance/index.ts';
+import { createSessionAssuranceStore } from '../assurance/index.ts';
 import type { AuditInput, AuditRecorder } from '../audit/types.ts';
 import { createKeyNames, createMemoryStore } from '../store/index.ts';
 import { createSessionLifetimes } from './session-limits.ts';
 import { createSessionSweeper } from './session-sweeper.ts';
+import { keySignInRecord } from '../../test/support/session-assurance-record.ts';
 
 const NOW = 1_800_000_000_000;
 const HOUR = 3_600_000;
 
 /** A session record as the gateway saves it, signed in three hours ago and idle for two. */
-const idleRecord: SessionAssurance = {
-  accountId: '899700427885',
-  method: 'webauthn-key',
-  acr: 'eidas2',
-  amr: ['hwk', 'pin'],
-  phishingResistant: true,
-  hardwareProtected: true,
-  loginAt: NOW - 3 * HOUR,
-  lastSeenAt: NOW - 2 * HOUR,
-  profile: 'default',
-};
+const idleRecord = keySignInRecord(NOW - 3 * HOUR, { lastSeenAt: NOW - 2 * HOUR });
 
 describe('session sweeper', () => {
   it('a session record it cannot read does not stop it: that session is ended too (its assurance unknown), logged with its key, and the sessions due after it are ended', async () => {
