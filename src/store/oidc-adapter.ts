@@ -201,12 +201,10 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
       ? { ttlSeconds: ttl, expiry: 'extend' }
       : { ttlSeconds: (longestToken.seconds = Math.max(longestToken.seconds, ttl)), expiry: 'restart' };
 
-  /** Index key -> record id lookups, checked against the record (an index may be stale). */
-  const findBy = async (indexKey: string, field: 'uid' | 'userCode', value: string) => {
-    const id = await store.get(indexKey);
-    if (id === null) return undefined;
+  /** The record of `id` when its `field` is `value`: an index, or an id remembered, may be stale. */
+  const recordWith = async (id: string, field: 'uid' | 'userCode', value: string) => {
     const payload = await adapter.find(id);
-    return payload?.[field] === value ? { id, payload } : undefined;
+    return payload?.[field] === value ? payload : undefined;
   };
   /**
    * The session of a uid: through the id this process knows for it while its record still has
@@ -216,15 +214,15 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
   const findSessionByUid = async (uid: string) => {
     const known = sessionIds.get(uid);
     if (known !== undefined) {
-      const payload = await adapter.find(known);
-      if (payload?.uid === uid) return payload;
+      const payload = await recordWith(known, 'uid', uid);
+      if (payload) return payload;
       sessionIds.delete(uid);
     }
     const [recordText = null, legacyIndexId = null] = await store.mget([keyNames.sessionRecord(uid), keyNames.sessionUid(uid)]);
     for (const id of new Set([textPart(recordText, SESSION_ID_PART), legacyIndexId ?? ''])) {
       if (id === '' || id === known) continue;
-      const payload = await adapter.find(id);
-      if (payload?.uid !== uid) continue;
+      const payload = await recordWith(id, 'uid', uid);
+      if (!payload) continue;
       setBounded(sessionIds, uid, id, KNOWN_SESSIONS_MAX);
       return payload;
     }
@@ -259,7 +257,10 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
 
     findByUid: (uid) => findSessionByUid(uid),
 
-    findByUserCode: async (userCode) => (await findBy(keyNames.userCode(userCode), 'userCode', userCode))?.payload,
+    async findByUserCode(userCode) {
+      const id = await store.get(keyNames.userCode(userCode));
+      return id === null ? undefined : recordWith(id, 'userCode', userCode);
+    },
 
     async consume(id) {
       const key = recordKey(id);
