@@ -56,6 +56,8 @@ import type { AdapterPayload } from './adapter-types.ts';
 const DEFAULT_CLAIMS = { id_token: { auth_time: { essential: true } } } as const;
 /** How DEFAULT_CLAIMS are stored (claims are otherwise always an object). */
 const DEFAULT_CLAIMS_STORED = 1;
+/** The models whose `iat` oidc-provider reads nowhere (see above): a grant's, a session's. */
+const UNREAD_ISSUE_TIME_MODELS: ReadonlySet<string> = new Set(['Grant', 'Session']);
 /** The models whose records carry the claims of the authorization they came from. */
 const CLAIMS_MODELS: ReadonlySet<string> = new Set(['AuthorizationCode', 'AccessToken', 'RefreshToken']);
 
@@ -76,11 +78,8 @@ export function withoutDefaults(model: string, payload: AdapterPayload, form: St
     if (stored.iiat !== undefined && stored.iiat === stored.iat) delete stored.iiat;
     if (stored.rotations === 0) delete stored.rotations;
   }
-  if (model === 'Grant') {
-    if (isEmptyObject(stored.rejected)) delete stored.rejected;
-    delete stored.iat;
-  }
-  if (model === 'Session') delete stored.iat;
+  if (model === 'Grant' && isEmptyObject(stored.rejected)) delete stored.rejected;
+  if (UNREAD_ISSUE_TIME_MODELS.has(model)) delete stored.iat;
   return stored;
 }
 
