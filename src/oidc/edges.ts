@@ -2,7 +2,8 @@
  * What the gateway adds around oidc-provider's own endpoints (one Koa middleware in front of
  * its router): the client address, scheme and host as express computed them (the `trust proxy`
  * setting, so that audit events and limits see the same address everywhere and a forged
- * X-Forwarded-For, -Proto or -Host from an untrusted peer is ignored), Retry-After on a
+ * X-Forwarded-For, -Proto or -Host from an untrusted peer is ignored), the code or refresh
+ * token a request consumed spent as it answers (store/token-consumption.ts), Retry-After on a
  * 503 (store outage) and the outage answer when an outage is met after the provider answered;
  * for the requests where relying parties authenticate, `Pragma: no-cache`
  * beside oidc-provider's `Cache-Control: no-store` (RFC 6749 §5.1, for HTTP/1.0 caches), a log
@@ -15,6 +16,7 @@ import type Provider from 'oidc-provider';
 import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
 import { basicClientId, bodyClientId } from '../limits/token-client.ts';
 import type { AbuseLimits } from '../limits/index.ts';
+import { spendConsumedTokens } from '../store/token-consumption.ts';
 import { isStoreUnavailable, outageCause, OUTAGE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '../store/unavailable.ts';
 import { OIDC_ROUTES } from './provider.ts';
 
@@ -81,6 +83,10 @@ export function providerEdges(provider: Provider, limits: AbuseLimits, renderErr
     else delete req.headers['x-forwarded-host'];
     try {
       await next();
+      // What the request consumed (a code, a refresh token) is spent only as it answers, and not
+      // when the answer is a server-side failure: the tokens it saved are then not handed out,
+      // and the application may try again with what it holds (store/token-consumption.ts).
+      if (ctx.status < 500) await spendConsumedTokens();
     } catch (err) {
       if (!isStoreUnavailable(err)) throw err;
       await answerOutage(ctx as KoaContextWithOIDC, req, err, renderError);

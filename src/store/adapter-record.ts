@@ -5,13 +5,13 @@
  *
  * A record oidc-provider consumes (a code, a refresh token, ...: not in WHOLE_MODELS) also has
  * a use mark beside it, `…:<Model>:used` (same slot), written by consume(): `<consumed>` (epoch
- * seconds), or `<consumed> <rotating>` (epoch ms) while a refresh token's rotation runs
- * (refresh-rotation.ts). The record and its mark are read with one MGET. The mark lives as long
+ * seconds), or `<consumed> <pending>` (epoch ms) while the request that consumed a code or a
+ * refresh token has not answered (token-consumption.ts). The record and its mark are read with one MGET. The mark lives as long
  * as the record it marks and USED_MARK_MARGIN_SECONDS more (a mark that outlived its record
  * marks nothing), so a consumed record is never seen unconsumed.
  *
  * Before these layouts every record was a hash under the key name without `:json` (`payload`,
- * and `consumed`, `rotating` added by consume()): the adapter still reads them for a while
+ * and `consumed`, `rotating` (the pending mark) added by consume()): the adapter still reads them for a while
  * after an upgrade (legacy-records.ts), and moves each to the new layout at its first read.
  */
 import type { AdapterPayload } from './adapter-types.ts';
@@ -35,23 +35,23 @@ export const WHOLE_MODELS: ReadonlySet<string> = new Set(['Session', 'Interactio
 /** How long a use mark outlives the record it marks: more than the clocks of two instances may differ. */
 export const USED_MARK_MARGIN_SECONDS = 60;
 
-/** What consume() wrote: when (epoch seconds), and when a rotation began (epoch ms) while it runs. */
+/** What consume() wrote: when (epoch seconds), and when (epoch ms) while the request that consumed it has not answered. */
 export interface RecordUse {
   consumed: string;
-  rotating?: string;
+  pending?: string;
 }
 
 export function encodeUse(use: RecordUse): string {
-  return use.rotating === undefined ? use.consumed : `${use.consumed} ${use.rotating}`;
+  return use.pending === undefined ? use.consumed : `${use.consumed} ${use.pending}`;
 }
 
 export function decodeUse(key: string, text: string): RecordUse {
-  const [consumed, rotating, ...rest] = text.split(' ');
+  const [consumed, pending, ...rest] = text.split(' ');
   const isNumber = (value: string | undefined) => value !== undefined && /^\d+$/.test(value);
-  if (!isNumber(consumed) || (rotating !== undefined && !isNumber(rotating)) || rest.length > 0) {
-    throw new StoredRecordError(key, `expected "<consumed seconds>" or "<consumed seconds> <rotation ms>", got "${text.slice(0, 40)}"`);
+  if (!isNumber(consumed) || (pending !== undefined && !isNumber(pending)) || rest.length > 0) {
+    throw new StoredRecordError(key, `expected "<consumed seconds>" or "<consumed seconds> <pending ms>", got "${text.slice(0, 40)}"`);
   }
-  return rotating === undefined ? { consumed: consumed! } : { consumed: consumed!, rotating };
+  return pending === undefined ? { consumed: consumed! } : { consumed: consumed!, pending };
 }
 
 /** The payload with `consumed` from its use mark, when it has one. */

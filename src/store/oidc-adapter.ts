@@ -3,8 +3,8 @@
  * records with a TTL (JSON text, and a use mark beside those consumed: adapter-record.ts),
  * plus the indexes oidc-provider needs (grant -> its tokens: grant-token-index.ts; session uid
  * -> id, a part of the session's record: session-record.ts; user code -> id), each upsert
- * written in one batch. A refresh token's rotation counts
- * once its access token is saved, and shrinks the spent token (refresh-rotation.ts).
+ * written in one batch. A code or refresh token consumed at the token endpoint is spent once the
+ * request answers, and a spent refresh token shrinks (token-consumption.ts).
  *
  * An Interaction is read once per HTTP request (store/request-scope.ts): the gateway reads it to
  * serve a step, then oidc-provider reads it again to store the step's result. Its writes in the
@@ -37,7 +37,7 @@ import type { Store } from './store.ts';
 import { forgetForRequest, readOncePerRequest } from './request-scope.ts';
 import { SESSION_ID_PART } from './session-record.ts';
 import { textPart } from './text-parts.ts';
-import { consumeFields, rememberRefreshTokenRead, ROTATION_MARK, rotationToFinish, ROTATED_MODEL, settledRotation, type Rotation } from './refresh-rotation.ts';
+import { consumeFields, PENDING_MARK, PROVISIONAL_MODELS, rememberRefreshTokenRead, ROTATED_MODEL, settledUse, spendWhenAnswered, type PendingConsumption } from './token-consumption.ts';
 
 export type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 export { GRANTABLE_MODELS } from './grant-token-index.ts';
@@ -49,7 +49,7 @@ const KNOWN_EXPIRIES_MAX = 10_000;
 const KNOWN_SESSIONS_MAX = 10_000;
 
 export interface AdapterOptions {
-  /** Epoch ms (tests): dates consumptions and refresh token rotations (refresh-rotation.ts). */
+  /** Epoch ms (tests): dates consumptions, pending ones included (token-consumption.ts). */
   clock?: () => number;
   /**
    * The longest lifetime a token of a grant is saved with (seconds; the configuration's longest
@@ -248,9 +248,6 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
       await writing(key, () => batch.exec());
       knowExpiry(id, ttl === undefined ? Infinity : clock() + ttl * 1000);
       if (model === 'Session' && typeof payload.uid === 'string') setBounded(sessionIds, payload.uid, id, KNOWN_SESSIONS_MAX);
-      // The access token of a refresh is saved: the rotation is done, the old token spent.
-      const rotated = rotationToFinish(model);
-      if (rotated) await finishRotation(rotated);
     },
 
     find: (id) => read(id),
@@ -273,10 +270,11 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
         const expiresAt = expiries.get(id) ?? (await expiryInStore(id, now));
         if (expiresAt === undefined) return; // gone: nothing to mark
         // As long as the record lives and a margin more, so that it is never seen unconsumed
-        // (a rotation that will say it in the record: while it runs, refresh-rotation.ts).
+        // (a spent refresh token that will say it in the record: while its request runs, token-consumption.ts).
         const lifetime = expiresAt === Infinity ? undefined : Math.max(1, Math.ceil((expiresAt - now) / 1000)) + USED_MARK_MARGIN_SECONDS;
-        const { use, ttl } = consumeFields(model, { used: usedKey(id), record: key }, now, lifetime, (payload) => encode(id, payload));
+        const { use, ttl, pending } = consumeFields(model, { used: usedKey(id), record: key }, now, lifetime, (payload) => encode(id, payload));
         await store.set(usedKey(id), encodeUse(use), ttl);
+        if (pending) spendWhenAnswered(() => spend(pending));
       });
     },
 
@@ -323,7 +321,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
     return payload && withStoredDefaults(model, id, payload);
   }
 
-  /** The stored payload, in either layout; a consumed record with `consumed`, a refresh token as its rotation stands (refresh-rotation.ts). */
+  /** The stored payload, in either layout; a consumed record with `consumed`, as its pending consumption stands (token-consumption.ts). */
   async function readStored(id: string): Promise<AdapterPayload | undefined> {
     const key = recordKey(id);
     if (whole) {
@@ -340,21 +338,21 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
   }
 
   /**
-   * Ends a refresh token's rotation once its access token is saved (refresh-rotation.ts). With
-   * the spent record known, it replaces the token's record (keeping its expiry: Store.replace):
-   * the record says the token is spent, and the use mark, written to live only while the
-   * rotation may run, goes by itself. Otherwise (the token read by another request) the use mark
-   * loses its rotation mark and stays as long as the token, as before. A record gone meanwhile
-   * leaves nothing to mark: the mark loses its rotation mark and keeps its minute.
+   * Spends what a request consumed, as it answers (token-consumption.ts). With a refresh token's
+   * spent record known, it replaces the token's record (keeping its expiry: Store.replace): the
+   * record says the token is spent, and the use mark, written to live only while the request may
+   * run, goes by itself. Otherwise (a code; a refresh token read by another request) the use
+   * mark loses its pending mark and stays as long as the record, as before. A record gone
+   * meanwhile leaves nothing to mark: the mark loses its pending mark and keeps its minute.
    */
-  async function finishRotation({ key, consumed, spent }: Rotation): Promise<void> {
+  async function spend({ key, consumed, spent }: PendingConsumption): Promise<void> {
     if (spent && (await store.replace(spent.key, spent.text))) return;
     await store.replace(key, encodeUse({ consumed }));
   }
 
   /**
    * A consumable record's payload with its use mark's text (null: none) applied; its expiry
-   * remembered for consume(). A record consumed inline (a spent refresh token: refresh-rotation.ts)
+   * remembered for consume(). A record consumed inline (a spent refresh token: token-consumption.ts)
    * is spent whatever a mark left beside it says.
    */
   function consumableRecord(id: string, text: string, used: string | null): AdapterPayload {
@@ -363,7 +361,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
     if (typeof payload.exp === 'number') knowExpiry(id, payload.exp * 1000);
     if (used === null || payload.consumed !== undefined) return payload;
     const use = decodeUse(usedKey(id), used);
-    return withUse(payload, model === ROTATED_MODEL ? settledRotation(key, { ...use }, clock()) : use);
+    return withUse(payload, PROVISIONAL_MODELS.has(model) ? settledUse(key, use, clock()) : use);
   }
 
   /** When the record expires, from Redis (epoch ms; Infinity: never); undefined when it is gone. */
@@ -386,7 +384,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
     const hash = await store.hgetall(legacy);
     if (!hash) return undefined;
     const payload = decodeLegacyPayload(legacy, hash);
-    const use = !whole && hash.consumed !== undefined ? decodeUse(legacy, [hash.consumed, hash[ROTATION_MARK]].filter(Boolean).join(' ')) : undefined;
+    const use = !whole && hash.consumed !== undefined ? decodeUse(legacy, [hash.consumed, hash[PENDING_MARK]].filter(Boolean).join(' ')) : undefined;
     const ttl = await store.ttl(legacy);
     if (ttl === -2) return undefined; // expired or deleted meanwhile
     const lifetime = ttl > 0 ? ttl : undefined;

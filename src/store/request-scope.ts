@@ -1,8 +1,8 @@
 /**
  * What one HTTP request has done with the store so far, carried by its async context
  * (AsyncLocalStorage) so that the store layer needs nothing passed down: whether a command
- * of it already got no answer in time (answer-deadline.ts: it waits once), and the refresh
- * token it is rotating (refresh-rotation.ts: the rotation counts once its tokens are saved),
+ * of it already got no answer in time (answer-deadline.ts: it waits once), what it consumed
+ * that is spent only once it answers (token-consumption.ts: a code, a refresh token),
  * and the records it has read once (readOncePerRequest: an account, its keys, its interaction).
  * Outside a request (start-up, timers, CLIs) there is no scope.
  */
@@ -13,12 +13,9 @@ import { recordCopy } from './record-copy.ts';
 export interface RequestScope {
   /** Set when a command of this request got no answer within its deadline. */
   expired: boolean;
-  /**
-   * The refresh token this request consumed and is replacing: its use mark's key, the `consumed` it
-   * wrote, and what the token keeps once spent when the request read it (refresh-rotation.ts).
-   */
-  rotating?: { key: string; consumed: string; spent?: { key: string; text: string } };
-  /** The last refresh token this request read, not consumed: its record's key and payload (refresh-rotation.ts). */
+  /** How to spend what this request consumed (a code, a refresh token), run as it answers (token-consumption.ts). */
+  spendWhenAnswered?: Array<() => Promise<void>>;
+  /** The last refresh token this request read, not consumed: its record's key and payload (token-consumption.ts). */
   refreshTokenRead?: { key: string; payload: Record<string, unknown> };
   /** Records this request read, by store key (readOncePerRequest); made at the first read. */
   reads?: Map<string, Promise<unknown>>;

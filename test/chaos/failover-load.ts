@@ -10,7 +10,7 @@ import type { Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
 import { isReady, sleep, waitFor } from './wait-for.ts';
-import { ROTATION_SETTLES_MS } from '../../src/store/refresh-rotation.ts';
+import { CONSUMPTION_SETTLES_MS } from '../../src/store/token-consumption.ts';
 import { checkKeyAfterSwitch, enrolKeyBeforeSwitch } from './failover-key.ts';
 import { diagnostic } from '../support/diagnostic.ts';
 
@@ -117,10 +117,10 @@ async function failoverScenario(stack: Stack, switchMasters: () => Promise<void>
     clock.switchedAt = Date.now();
     await waitFor('/readyz 200 after the switch', () => isReady(stack.issuer), 30_000);
     clock.readyAt = Date.now();
-    // A rotation the switch cut is "try again" for ROTATION_SETTLES_MS, then works again. Ready
+    // A rotation the switch cut is "try again" for CONSUMPTION_SETTLES_MS, then works again. Ready
     // is one node's PING: right after it the gateway may still reach a shard late (a loaded
-    // machine), and a retried rotation cut once more starts its own ROTATION_SETTLES_MS.
-    await waitFor('every clinician refreshes again', () => workers.every((w) => refreshSinceReady(w) !== undefined), 2 * ROTATION_SETTLES_MS + 5_000).catch(
+    // machine), and a retried rotation cut once more starts its own CONSUMPTION_SETTLES_MS.
+    await waitFor('every clinician refreshes again', () => workers.every((w) => refreshSinceReady(w) !== undefined), 2 * CONSUMPTION_SETTLES_MS + 5_000).catch(
       async (err) => {
         const since = (a: Answer) => `${a.what} ${a.status}${a.error ? ` ${a.error}` : ''} at +${a.at - clock.switchAt} ms (${a.ms} ms)`;
         for (const worker of workers) {

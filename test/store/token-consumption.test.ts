@@ -1,9 +1,10 @@
 /**
- * A refresh token rotation cut half-way (the old token consumed, the new tokens never saved:
- * Redis killed, frozen or failing over) is never taken for a replay: while it may still run
- * the token's lookup is the outage answer (try again), afterwards the token is served as not
- * consumed and rotates again. A rotation that finished, or a consumption outside a request,
- * spends the token as before (reusing it is a replay). Over Redis and the memory store.
+ * A code or refresh token consumed by a request that never answered (cut after the consumption
+ * or after the new tokens' save: Redis killed, frozen or failing over, a write refused) is
+ * never taken for a replay: while that request may still run its lookup is the outage answer
+ * (try again), afterwards it is served as not consumed and can be exchanged again. Once its
+ * request answers (spendConsumedTokens, as oidc/edges.ts calls it), or when it was consumed
+ * outside a request, it is spent as before (reusing it is a replay). Over Redis and the memory store.
  */
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, test } from 'vitest';
@@ -13,14 +14,14 @@ import { createAdapterFactory, type AdapterFactory } from '../../src/store/oidc-
 import { createRedisConnection } from '../../src/store/redis-connection.ts';
 import { createRedisStore } from '../../src/store/redis-store.ts';
 import { asOneRequest } from '../../src/store/request-scope.ts';
-import { FOLDING_MARK_SECONDS, ROTATION_SETTLES_MS, SPENT_REFRESH_TOKEN_FIELDS } from '../../src/store/refresh-rotation.ts';
+import { CONSUMPTION_SETTLES_MS, FOLDING_MARK_SECONDS, SPENT_REFRESH_TOKEN_FIELDS, spendConsumedTokens } from '../../src/store/token-consumption.ts';
 import { StoreUnavailableError } from '../../src/store/unavailable.ts';
 import type { Store } from '../../src/store/store.ts';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis.ts';
 
 for (const kind of ['redis', 'memory'] as const) {
-  describe(`refresh token rotation cut by an outage: ${kind}`, () => {
-    const prefix = uniquePrefix(`rotation-${kind}`);
+  describe(`a code or refresh token consumed by a request that did not answer: ${kind}`, () => {
+    const prefix = uniquePrefix(`consumption-${kind}`);
     const keyNames = createKeyNames(prefix);
     let now = 1_800_000_000_000;
     let store: Store;
@@ -40,8 +41,11 @@ for (const kind of ['redis', 'memory'] as const) {
       await factory('RefreshToken').upsert(jti, { jti, kind: 'RefreshToken', grantId: `g-${n}`, accountId: 'acc' }, 3600);
       return jti;
     }
-    /** What oidc-provider's refresh grant writes: consume the old token, save the new one, then the access token. */
-    async function rotate(old: string, cutAfter?: 'consume' | 'refresh-token') {
+    /**
+     * What oidc-provider's refresh grant writes, in one request: consume the old token, save the
+     * new one, then the access token; then the answer (oidc/edges.ts spends what was consumed).
+     */
+    async function rotate(old: string, cutAfter?: 'consume' | 'refresh-token' | 'access-token') {
       await asOneRequest(async () => {
         await factory('RefreshToken').consume(old);
         if (cutAfter === 'consume') return;
@@ -50,25 +54,29 @@ for (const kind of ['redis', 'memory'] as const) {
         if (cutAfter === 'refresh-token') return;
         const at = `at-${(n += 1)}`;
         await factory('AccessToken').upsert(at, { jti: at, kind: 'AccessToken', grantId: 'g', accountId: 'acc' }, 300);
+        if (cutAfter === 'access-token') return;
+        await spendConsumedTokens();
       });
     }
 
-    test('a finished rotation spends the token: reusing it is a replay', async () => {
+    test('a refresh that answered spends the token: reusing it is a replay, however long after', async () => {
       const rt = await refreshToken();
       await rotate(rt);
       assert.equal(typeof (await factory('RefreshToken').find(rt))?.consumed, 'number');
+      now += CONSUMPTION_SETTLES_MS;
+      assert.equal(typeof (await factory('RefreshToken').find(rt))?.consumed, 'number');
     });
 
-    for (const cutAfter of ['consume', 'refresh-token'] as const) {
-      test(`cut after ${cutAfter === 'consume' ? 'the consumption' : 'the new refresh token'}: "try again" for a moment, then the token works again`, async () => {
+    for (const cutAfter of ['consume', 'refresh-token', 'access-token'] as const) {
+      test(`cut after ${{ consume: 'the consumption', 'refresh-token': 'the new refresh token', 'access-token': 'both new tokens, before the answer' }[cutAfter]}: "try again" for a moment, then the token works again`, async () => {
         const rt = await refreshToken();
         await rotate(rt, cutAfter);
         now += 1_000;
         await assert.rejects(
           factory('RefreshToken').find(rt),
-          (err: unknown) => err instanceof StoreUnavailableError && /rotation began 1000 ms ago/.test(String((err as Error).cause)),
+          (err: unknown) => err instanceof StoreUnavailableError && /consumed 1000 ms ago by a request that has not answered/.test(String((err as Error).cause)),
         );
-        now += ROTATION_SETTLES_MS;
+        now += CONSUMPTION_SETTLES_MS;
         const found = await factory('RefreshToken').find(rt);
         assert.equal(found?.jti, rt);
         assert.equal(found?.consumed, undefined, 'served as not consumed');
@@ -99,17 +107,18 @@ for (const kind of ['redis', 'memory'] as const) {
       iiat: 1_800_000_000,
     });
 
-    /** As oidc-provider's refresh grant, in one request: the token read, consumed, then the new access token saved (the rotation's end). */
+    /** As oidc-provider's refresh grant, in one request: the token read, consumed, the new access token saved, then the answer. */
     async function spendInOneRequest(adapters: AdapterFactory, rt: string) {
       await asOneRequest(async () => {
         await adapters('RefreshToken').find(rt);
         await adapters('RefreshToken').consume(rt);
         const at = `at-${(n += 1)}`;
         await adapters('AccessToken').upsert(at, { jti: at, kind: 'AccessToken', grantId: 'g-full', accountId: 'acc' }, 300);
+        await spendConsumedTokens();
       });
     }
 
-    test('a finished rotation keeps the spent token as one record of what its reuse needs, consumed inline, same expiry: its use mark lives only a minute', async () => {
+    test('a refresh that answered keeps the spent token as one record of what its reuse needs, consumed inline, same expiry: its use mark lives only a minute', async () => {
       const rt = `rt-${(n += 1)}`;
       await factory('RefreshToken').upsert(rt, fullPayload(rt), 3600);
       const ttlBefore = await store.ttl(keyNames.modelJson('RefreshToken', rt));
@@ -121,6 +130,7 @@ for (const kind of ['redis', 'memory'] as const) {
         await factory('RefreshToken').upsert(next, fullPayload(next), 3600);
         const at = `at-${(n += 1)}`;
         await factory('AccessToken').upsert(at, { jti: at, kind: 'AccessToken', grantId: 'g-full', accountId: 'acc' }, 300);
+        await spendConsumedTokens();
       });
       const spent = await factory('RefreshToken').find(rt);
       assert.equal(typeof spent?.consumed, 'number', 'spent: reusing it is a replay');
@@ -159,7 +169,7 @@ for (const kind of ['redis', 'memory'] as const) {
       await spendInOneRequest(factory, rt);
       assert.equal(await store.get(keyNames.modelUsed('RefreshToken', rt)), `${Math.floor(now / 1000)} ${now}`, 'the mark still says rotating');
       assert.equal(typeof (await factory('RefreshToken').find(rt))?.consumed, 'number', 'within the settling time');
-      now += ROTATION_SETTLES_MS;
+      now += CONSUMPTION_SETTLES_MS;
       assert.equal(typeof (await factory('RefreshToken').find(rt))?.consumed, 'number', 'after it');
     });
 
@@ -173,7 +183,7 @@ for (const kind of ['redis', 'memory'] as const) {
       const markTtl = await store.ttl(keyNames.modelUsed('RefreshToken', rt));
       assert.ok(markTtl > 0 && markTtl <= FOLDING_MARK_SECONDS, `mark for ${markTtl} s`);
       await assert.rejects(factory('RefreshToken').find(rt), StoreUnavailableError);
-      now += ROTATION_SETTLES_MS;
+      now += CONSUMPTION_SETTLES_MS;
       assert.equal((await factory('RefreshToken').find(rt))?.consumed, undefined, 'settled: served as not consumed');
       await store.del(keyNames.modelUsed('RefreshToken', rt)); // as when its minute is over
       const again = await factory('RefreshToken').find(rt);
@@ -187,11 +197,55 @@ for (const kind of ['redis', 'memory'] as const) {
       assert.equal(typeof (await factory('RefreshToken').find(rt))?.consumed, 'number');
     });
 
-    test('other models are consumed as before, within a request too', async () => {
+    /** As oidc-provider's code grant, in one request: the code consumed, the access token and the refresh token saved, then (unless cut) the answer. */
+    async function exchangeCode(code: string, answered: boolean) {
+      await asOneRequest(async () => {
+        await factory('AuthorizationCode').consume(code);
+        const at = `at-${(n += 1)}`;
+        await factory('AccessToken').upsert(at, { jti: at, kind: 'AccessToken', grantId: 'g', accountId: 'acc' }, 300);
+        const rt = `rt-${(n += 1)}`;
+        await factory('RefreshToken').upsert(rt, { jti: rt, kind: 'RefreshToken', grantId: 'g', accountId: 'acc' }, 3600);
+        if (answered) await spendConsumedTokens();
+      });
+    }
+
+    test('a code exchanged in a request that answered is spent, however long after', async () => {
       const code = `code-${(n += 1)}`;
       await factory('AuthorizationCode').upsert(code, { jti: code, kind: 'AuthorizationCode', grantId: 'g' }, 60);
-      await asOneRequest(() => factory('AuthorizationCode').consume(code));
+      await exchangeCode(code, true);
       assert.equal(typeof (await factory('AuthorizationCode').find(code))?.consumed, 'number');
+      now += CONSUMPTION_SETTLES_MS;
+      assert.equal(typeof (await factory('AuthorizationCode').find(code))?.consumed, 'number');
+      assert.equal(await store.get(keyNames.modelUsed('AuthorizationCode', code)), String(Math.floor((now - CONSUMPTION_SETTLES_MS) / 1000)), 'the mark says spent');
+    });
+
+    test('a code exchanged in a request cut before its answer (its tokens saved): "try again" for a moment, then it can be exchanged again', async () => {
+      const code = `code-${(n += 1)}`;
+      await factory('AuthorizationCode').upsert(code, { jti: code, kind: 'AuthorizationCode', grantId: 'g' }, 60);
+      await exchangeCode(code, false);
+      await assert.rejects(factory('AuthorizationCode').find(code), StoreUnavailableError);
+      now += CONSUMPTION_SETTLES_MS;
+      assert.equal((await factory('AuthorizationCode').find(code))?.consumed, undefined, 'served as not consumed');
+      await exchangeCode(code, true);
+      assert.equal(typeof (await factory('AuthorizationCode').find(code))?.consumed, 'number', 'spent once an exchange answered');
+    });
+
+    test('what a request consumed is spent once: a second call spends nothing more', async () => {
+      const rt = await refreshToken();
+      await asOneRequest(async () => {
+        await factory('RefreshToken').consume(rt);
+        await spendConsumedTokens();
+        await store.set(keyNames.modelUsed('RefreshToken', rt), `${Math.floor(now / 1000)} ${now}`, 60); // as another request's pending mark
+        await spendConsumedTokens();
+      });
+      await assert.rejects(factory('RefreshToken').find(rt), StoreUnavailableError, 'the later mark was left alone');
+    });
+
+    test('other consumable models are spent at once, within a request too', async () => {
+      const par = `par-${(n += 1)}`;
+      await factory('PushedAuthorizationRequest').upsert(par, { jti: par, kind: 'PushedAuthorizationRequest' }, 60);
+      await asOneRequest(() => factory('PushedAuthorizationRequest').consume(par));
+      assert.equal(typeof (await factory('PushedAuthorizationRequest').find(par))?.consumed, 'number');
     });
   });
 }

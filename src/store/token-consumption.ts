@@ -1,0 +1,157 @@
+/**
+ * A code or refresh token consumed at the token endpoint counts as used only once the request
+ * answers with the tokens it bought. oidc-provider consumes it first, then saves the new tokens
+ * (a code: the access token, then the refresh token; a refresh: the new refresh token, then the
+ * access token), then answers. Cut anywhere in between (Redis killed, frozen or failing over; on
+ * Cluster the writes span shards; a write refused), the relying party gets 5xx with nothing
+ * handed out and tries again with what it holds (integration.md tells it to) — and finding it
+ * consumed, oidc-provider takes that for a stolen code or token replayed: it revokes the grant
+ * (the clinician signs in again) and the trail says `token.replayed`, a false alarm.
+ *
+ * So, within a request, consuming one of PROVISIONAL_MODELS also marks it pending (when), and
+ * the mark is cleared as the request answers without a server-side failure (status below 500:
+ * oidc/edges.ts calls spendConsumedTokens after the provider's handler, before the answer
+ * leaves): only then is it spent. Both are in its use mark (adapter-record.ts): `<consumed>
+ * <pending>`, then `<consumed>`. One still marked:
+ * - within CONSUMPTION_SETTLES_MS of being consumed: its request may still be running or was
+ *   just cut — the answer is the outage's (503, try again), never a replay verdict;
+ * - later: its request was cut and handed nothing out, so it is served as not consumed and can
+ *   be exchanged again.
+ * One consumed without the mark (answered, or consumed outside a request, or before this
+ * release) is spent: presenting it again is a replay, as oidc-provider decides. A request that
+ * refuses the code or token after consuming it (a 4xx: its grant or account gone) spends it too.
+ *
+ * A refresh that answers also shrinks the spent token, when the request read it: the record
+ * keeps only what its reuse needs (SPENT_REFRESH_TOKEN_FIELDS), with `consumed` inline, and its
+ * use mark, written to live only while the request may run (FOLDING_MARK_SECONDS), goes by
+ * itself. A client refreshing every ten minutes leaves one spent token per refresh for the
+ * token's whole lifetime (replays are told apart from unknown tokens as long as the token would
+ * have lived), so what each one weighs is what a session weighs in Redis.
+ */
+import type { AdapterPayload } from './adapter-types.ts';
+import { STORE_ANSWER_MS } from './answer-deadline.ts';
+import type { RecordUse } from './adapter-record.ts';
+import { currentRequest } from './request-scope.ts';
+import { StoreUnavailableError } from './unavailable.ts';
+
+/** Longer than any request's wait for the store: a consumption still pending after this was cut. */
+export const CONSUMPTION_SETTLES_MS = 2 * STORE_ANSWER_MS;
+
+/** The models consumed at the token endpoint in exchange for tokens: their consumption is pending until the request answers. */
+export const PROVISIONAL_MODELS: ReadonlySet<string> = new Set(['AuthorizationCode', 'RefreshToken']);
+
+/** The model whose consumption is a rotation: its spent record shrinks. */
+export const ROTATED_MODEL = 'RefreshToken';
+
+/** A consumption a request left pending: its use mark's key, the `consumed` it wrote, and the spent record when the request read the refresh token. */
+export interface PendingConsumption {
+  key: string;
+  consumed: string;
+  spent?: { key: string; text: string };
+}
+
+/**
+ * What a spent refresh token keeps: what oidc-provider's refresh grant reads of it before it
+ * sees it consumed and revokes its grant (client, expiry, sender binding, grant, scope,
+ * account, session binding), and what introspection and revocation read (its grant, client;
+ * its kind is its model's: record-defaults.ts). The rest (acr, amr, claims, nonce, …) only
+ * served a token still to be used.
+ */
+export const SPENT_REFRESH_TOKEN_FIELDS = [
+  'iat',
+  'exp',
+  'jti',
+  'clientId',
+  'grantId',
+  'accountId',
+  'sessionUid',
+  'expiresWithSession',
+  'scope',
+  'x5t#S256',
+  'jkt',
+  'attestationJkt',
+] as const;
+
+/** A spent refresh token's record: its SPENT_REFRESH_TOKEN_FIELDS and when it was consumed. */
+export function spentRefreshToken(payload: AdapterPayload, consumed: string): AdapterPayload {
+  const spent: Record<string, unknown> = {};
+  for (const field of SPENT_REFRESH_TOKEN_FIELDS) if (payload[field] !== undefined) spent[field] = payload[field];
+  return { ...spent, consumed: Number(consumed) };
+}
+
+/** Remembers the refresh token this request read (not consumed): consuming it then knows what it keeps once spent. */
+export function rememberRefreshTokenRead(key: string, payload: AdapterPayload): void {
+  const request = currentRequest();
+  if (request) request.refreshTokenRead = { key, payload };
+}
+
+/**
+ * How long the use mark of a consumption that will write its spent record (consumed inline)
+ * lives: only while its request may run. Past CONSUMPTION_SETTLES_MS a mark still pending counts
+ * as no consumption, and once the request has answered the record says it is spent: the mark
+ * gone changes nothing then, and needs no command to go. A minute: more than the clocks of two
+ * instances may differ.
+ */
+export const FOLDING_MARK_SECONDS = 60;
+
+/**
+ * What consume() writes in the use mark and how long it lives (`ttl`: the record's lifetime and
+ * the margin, undefined for none): `consumed`, and within a request, for PROVISIONAL_MODELS, the
+ * pending mark; then `pending` says what to leave once the request answers (its use mark's key,
+ * `consumed`, and the spent record as `encode` stores it when this request read the refresh
+ * token at `keys.record`, in which case the mark only lives FOLDING_MARK_SECONDS).
+ */
+export function consumeFields(
+  model: string,
+  keys: { used: string; record: string },
+  now: number,
+  ttl: number | undefined,
+  encode: (payload: AdapterPayload) => string,
+): { use: RecordUse; ttl: number | undefined; pending?: PendingConsumption } {
+  const consumed = String(Math.floor(now / 1000));
+  const request = currentRequest();
+  if (!PROVISIONAL_MODELS.has(model) || !request) return { use: { consumed }, ttl };
+  const read = model === ROTATED_MODEL ? request.refreshTokenRead : undefined;
+  const spent = read?.key === keys.record ? { key: keys.record, text: encode(spentRefreshToken(read.payload, consumed)) } : undefined;
+  return {
+    use: { consumed, pending: String(now) },
+    ttl: spent ? Math.min(ttl ?? Infinity, FOLDING_MARK_SECONDS) : ttl,
+    pending: { key: keys.used, consumed, spent },
+  };
+}
+
+/** Remembers how to spend what this request consumed (the adapter's write), for when it answers (spendConsumedTokens). */
+export function spendWhenAnswered(spend: () => Promise<void>): void {
+  const request = currentRequest();
+  if (request) (request.spendWhenAnswered ??= []).push(spend);
+}
+
+/**
+ * The request answers without a server-side failure: what it consumed is spent now, before the
+ * answer leaves (oidc/edges.ts). Throws the store's error when that write fails: the answer must
+ * then be the outage's, the tokens not handed out, and what was consumed stays pending.
+ */
+export async function spendConsumedTokens(): Promise<void> {
+  const request = currentRequest();
+  const spends = request?.spendWhenAnswered;
+  if (!spends) return;
+  request.spendWhenAnswered = undefined;
+  for (const spend of spends) await spend();
+}
+
+/** The pending mark's name in a hash-layout record (legacy-records.ts); in a use mark it is the second number. */
+export const PENDING_MARK = 'rotating';
+
+/**
+ * A stored consumable record's use as find() should see it: unchanged when not pending; without
+ * `consumed` when its request was cut long enough ago; StoreUnavailableError while that request
+ * may still be running.
+ */
+export function settledUse(key: string, use: RecordUse, now: number): Partial<RecordUse> {
+  if (use.pending === undefined) return use;
+  const since = now - Number(use.pending);
+  if (Number.isFinite(since) && since < CONSUMPTION_SETTLES_MS) {
+    throw new StoreUnavailableError(new Error(`${key}: consumed ${since} ms ago by a request that has not answered: try again in a moment`));
+  }
+  return {};
+}
