@@ -37,7 +37,16 @@ import type { Store } from './store.ts';
 import { forgetForRequest, readOncePerRequest } from './request-scope.ts';
 import { SESSION_ID_PART } from './session-record.ts';
 import { textPart } from './text-parts.ts';
-import { consumeFields, PENDING_MARK, PROVISIONAL_MODELS, rememberRefreshTokenRead, ROTATED_MODEL, settledUse, spendWhenAnswered, type PendingConsumption } from './token-consumption.ts';
+import {
+  consumeFields,
+  PENDING_MARK,
+  PROVISIONAL_MODELS,
+  rememberRefreshTokenRead,
+  ROTATED_MODEL,
+  settledUse,
+  spendWhenAnswered,
+  type PendingConsumption,
+} from './token-consumption.ts';
 
 export type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 export { GRANTABLE_MODELS } from './grant-token-index.ts';

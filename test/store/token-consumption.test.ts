@@ -74,7 +74,8 @@ for (const kind of ['redis', 'memory'] as const) {
         now += 1_000;
         await assert.rejects(
           factory('RefreshToken').find(rt),
-          (err: unknown) => err instanceof StoreUnavailableError && /consumed 1000 ms ago by a request that has not answered/.test(String((err as Error).cause)),
+          (err: unknown) =>
+            err instanceof StoreUnavailableError && /consumed 1000 ms ago by a request that has not answered/.test(String((err as Error).cause)),
         );
         now += CONSUMPTION_SETTLES_MS;
         const found = await factory('RefreshToken').find(rt);
@@ -216,7 +217,11 @@ for (const kind of ['redis', 'memory'] as const) {
       assert.equal(typeof (await factory('AuthorizationCode').find(code))?.consumed, 'number');
       now += CONSUMPTION_SETTLES_MS;
       assert.equal(typeof (await factory('AuthorizationCode').find(code))?.consumed, 'number');
-      assert.equal(await store.get(keyNames.modelUsed('AuthorizationCode', code)), String(Math.floor((now - CONSUMPTION_SETTLES_MS) / 1000)), 'the mark says spent');
+      assert.equal(
+        await store.get(keyNames.modelUsed('AuthorizationCode', code)),
+        String(Math.floor((now - CONSUMPTION_SETTLES_MS) / 1000)),
+        'the mark says spent',
+      );
     });
 
     test('a code exchanged in a request cut before its answer (its tokens saved): "try again" for a moment, then it can be exchanged again', async () => {
