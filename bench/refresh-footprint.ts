@@ -16,7 +16,7 @@ export interface RefreshFootprint {
   /**
    * Bytes per refresh kept as long as the spent refresh token: every kind of key together but the
    * access tokens (gone after their 10 minutes), the rotations' use marks (a minute,
-   * src/store/refresh-rotation.ts FOLDING_MARK_SECONDS) and the audit trail (kept by retention).
+   * src/store/token-consumption.ts FOLDING_MARK_SECONDS) and the audit trail (kept by retention).
    */
   bytesPerRefresh: number;
   /** Bytes per refresh by kind of key (the audit trail's kinds included), largest first; kinds that shrank are left out. */

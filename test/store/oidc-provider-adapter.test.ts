@@ -301,7 +301,7 @@ describe('oidc-provider over the Redis adapter', () => {
     ] as const) {
       assert.equal((await stored(model, id)).jti, id, `${model}: a release before the eleventh round reads its jti from the record`);
     }
-    // Once spent too (a consumption outside a rotation: the use mark; refresh-rotation.test.ts for the spent record).
+    // Once spent too (a consumption outside a request: the use mark; token-consumption.test.ts for the spent record).
     await (await duringUpgrade.RefreshToken.find(value))!.consume();
     assert.equal((await stored('RefreshToken', value)).jti, value);
   });
