@@ -36,6 +36,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       keyspace.setString(key, value, ttl);
       return true;
     },
+    async setIfEquals(key, expected, value, ttlSeconds) {
+      const ttl = toTtlSeconds(ttlSeconds);
+      if (keyspace.getString(key) !== expected) return false;
+      keyspace.setString(key, value, ttl);
+      return true;
+    },
     async take(key) {
       const value = keyspace.getString(key);
       if (value !== null) keyspace.delete(key);

@@ -38,7 +38,9 @@ import { forgetForRequest, readOncePerRequest } from './request-scope.ts';
 import { SESSION_ID_PART } from './session-record.ts';
 import { textPart } from './text-parts.ts';
 import {
+  consumedMeanwhile,
   consumeFields,
+  isCutConsumption,
   PENDING_MARK,
   PROVISIONAL_MODELS,
   rememberRefreshTokenRead,
@@ -282,7 +284,10 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
         // (a spent refresh token that will say it in the record: while its request runs, token-consumption.ts).
         const lifetime = expiresAt === Infinity ? undefined : Math.max(1, Math.ceil((expiresAt - now) / 1000)) + USED_MARK_MARGIN_SECONDS;
         const { use, ttl, pending } = consumeFields(model, { used: usedKey(id), record: key }, now, lifetime, (payload) => encode(id, payload));
-        await store.set(usedKey(id), encodeUse(use), ttl);
+        // Claimed, not just written: two requests that both read it unconsumed (a double submit, or a
+        // stolen code or token raced against the application) would otherwise both buy tokens.
+        const mark = encodeUse(use);
+        if (!(await store.setIfAbsent(usedKey(id), mark, ttl)) && !(await claimCutConsumption(id, mark, ttl, now))) throw consumedMeanwhile(usedKey(id));
         if (pending) spendWhenAnswered(() => spend(pending));
       });
     },
@@ -357,6 +362,20 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
   async function spend({ key, consumed, spent }: PendingConsumption): Promise<void> {
     if (spent && (await store.replace(spent.key, spent.text))) return;
     await store.replace(key, encodeUse({ consumed }));
+  }
+
+  /**
+   * consume() found a use mark already there: claimable only when it is gone meanwhile, or is the
+   * pending mark of a request that was cut (isCutConsumption, which find() served as not
+   * consumed) on a record not spent inline — taken over by compare-and-set, so that of two
+   * requests claiming it one only wins. Otherwise another request consumed it: false.
+   */
+  async function claimCutConsumption(id: string, mark: string, ttl: number | undefined, now: number): Promise<boolean> {
+    const [text = null, current = null] = await store.mget([recordKey(id), usedKey(id)]);
+    if (current === null) return store.setIfAbsent(usedKey(id), mark, ttl);
+    if (!PROVISIONAL_MODELS.has(model) || !isCutConsumption(decodeUse(usedKey(id), current), now)) return false;
+    if (text !== null && decodeWholeRecord(recordKey(id), text).consumed !== undefined) return false;
+    return store.setIfEquals(usedKey(id), current, mark, ttl);
   }
 
   /**

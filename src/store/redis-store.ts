@@ -1,6 +1,6 @@
 /**
  * Store over ioredis (single node, Sentinel or Cluster): plain commands, GETDEL for
- * single-use values, a Lua script for hsetIfExists, batches run by one script call each
+ * single-use values, Lua scripts for hsetIfExists and setIfEquals, batches run by one script call each
  * (redis-batch.ts).
  */
 import { randomUUID } from 'node:crypto';
@@ -22,6 +22,13 @@ if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
 return 1
 `;
 
+/** SET only when the key holds ARGV[1] (compare-and-set); ARGV[3], when given, is the TTL in seconds. */
+const SET_IF_EQUALS = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[3] then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) else redis.call('SET', KEYS[1], ARGV[2]) end
+return 1
+`;
+
 /**
  * SUNION counted on the server: the union is stored in KEYS[1] (a scratch key in the same
  * slot), counted and deleted, so no member travels or is copied into Lua.
@@ -35,6 +42,7 @@ return count
 
 interface WithScripts {
   hcHsetIfExists(key: string, ...fieldsAndValues: string[]): Promise<number>;
+  hcSetIfEquals(key: string, expected: string, value: string, ...ttl: number[]): Promise<number>;
 }
 
 /**
@@ -42,6 +50,7 @@ interface WithScripts {
  */
 export function createRedisStore(redis: Redis | Cluster): Store {
   redis.defineCommand('hcHsetIfExists', { numberOfKeys: 1, lua: HSET_IF_EXISTS });
+  redis.defineCommand('hcSetIfEquals', { numberOfKeys: 1, lua: SET_IF_EQUALS });
   const scripts = redis as unknown as WithScripts;
 
   return {
@@ -59,6 +68,10 @@ export function createRedisStore(redis: Redis | Cluster): Store {
       const ttl = toTtlSeconds(ttlSeconds);
       const reply = ttl === undefined ? await redis.set(key, value, 'NX') : await redis.set(key, value, 'EX', ttl, 'NX');
       return reply === 'OK';
+    },
+    async setIfEquals(key, expected, value, ttlSeconds) {
+      const ttl = toTtlSeconds(ttlSeconds);
+      return (await scripts.hcSetIfEquals(key, expected, value, ...(ttl === undefined ? [] : [ttl]))) === 1;
     },
     take: (key) => redis.getdel(key),
     async del(...keys) {

@@ -16,6 +16,8 @@ export interface Store {
   replace(key: string, value: string): Promise<boolean>;
   /** Sets only when the key does not exist; true when it was set. */
   setIfAbsent(key: string, value: string, ttlSeconds?: number): Promise<boolean>;
+  /** Sets (with the TTL, or none) only when the key holds exactly `expected`: compare-and-set; true when it was set. */
+  setIfEquals(key: string, expected: string, value: string, ttlSeconds?: number): Promise<boolean>;
   /** Reads and deletes atomically (single-use values such as ceremony state). */
   take(key: string): Promise<string | null>;
   /** Deletes keys; returns how many existed. */

@@ -142,16 +142,24 @@ export async function spendConsumedTokens(): Promise<void> {
 /** The pending mark's name in a hash-layout record (legacy-records.ts); in a use mark it is the second number. */
 export const PENDING_MARK = 'rotating';
 
+/** A use mark still pending long enough after its consumption that its request was cut and handed nothing out. */
+export function isCutConsumption(use: RecordUse, now: number): boolean {
+  const since = now - Number(use.pending);
+  return use.pending !== undefined && !(Number.isFinite(since) && since < CONSUMPTION_SETTLES_MS);
+}
+
 /**
  * A stored consumable record's use as find() should see it: unchanged when not pending; without
- * `consumed` when its request was cut long enough ago; StoreUnavailableError while that request
- * may still be running.
+ * `consumed` when its request was cut (isCutConsumption); StoreUnavailableError while that
+ * request may still be running.
  */
 export function settledUse(key: string, use: RecordUse, now: number): Partial<RecordUse> {
   if (use.pending === undefined) return use;
-  const since = now - Number(use.pending);
-  if (Number.isFinite(since) && since < CONSUMPTION_SETTLES_MS) {
-    throw new StoreUnavailableError(new Error(`${key}: consumed ${since} ms ago by a request that has not answered: try again in a moment`));
-  }
-  return {};
+  if (isCutConsumption(use, now)) return {};
+  throw new StoreUnavailableError(new Error(`${key}: consumed ${now - Number(use.pending)} ms ago by a request that has not answered: try again in a moment`));
+}
+
+/** What a request that consumes a record another request has consumed meanwhile is told: try again (then it is the replay). */
+export function consumedMeanwhile(key: string): StoreUnavailableError {
+  return new StoreUnavailableError(new Error(`${key}: consumed meanwhile by another request: try again in a moment`));
 }

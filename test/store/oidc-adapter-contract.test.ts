@@ -133,6 +133,10 @@ function adapterContract(kind: 'redis' | 'redis-cluster' | 'memory', open: () =>
           calls.push('setIfAbsent');
           return store.setIfAbsent(...args);
         },
+        setIfEquals: (...args) => {
+          calls.push('setIfEquals');
+          return store.setIfEquals(...args);
+        },
         hsetIfExists: (...args) => {
           calls.push('hsetIfExists');
           return store.hsetIfExists(...args);

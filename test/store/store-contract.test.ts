@@ -93,6 +93,24 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       assert.equal(await store.ttl(k), -1);
     });
 
+    test('setIfEquals sets only over the value expected, with its TTL; never creates a key', async () => {
+      const k = key('c');
+      assert.equal(await store.setIfEquals(k, 'a', 'b', 50), false, 'absent: nothing set');
+      assert.equal(await store.ttl(k), -2, 'nothing created');
+      await store.set(k, 'a', 10);
+      assert.equal(await store.setIfEquals(k, 'other', 'b', 50), false);
+      assert.equal(await store.get(k), 'a', 'another value: left as it was');
+      assert.equal(await store.setIfEquals(k, 'a', 'b', 50), true);
+      assert.equal(await store.get(k), 'b');
+      const ttl = await store.ttl(k);
+      assert.ok(ttl >= 49 && ttl <= 50, `the new TTL: ${ttl}`);
+      assert.equal(await store.setIfEquals(k, 'b', 'c'), true);
+      assert.equal(await store.ttl(k), -1, 'no TTL given: none');
+      const h = key('ch');
+      await store.batch().hsetAll(h, { a: '1' }).exec();
+      await assert.rejects(store.setIfEquals(h, 'a', 'b'), /WRONGTYPE/);
+    });
+
     test('replace changes an existing value and keeps its TTL; never creates a key', async () => {
       const k = key('r');
       assert.equal(await store.replace(k, 'x'), false);

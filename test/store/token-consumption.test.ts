@@ -246,6 +246,49 @@ for (const kind of ['redis', 'memory'] as const) {
       await assert.rejects(factory('RefreshToken').find(rt), StoreUnavailableError, 'the later mark was left alone');
     });
 
+    test('consumed by two requests at once: the second is told to try again, and buys nothing', async () => {
+      for (const model of ['AuthorizationCode', 'RefreshToken', 'PushedAuthorizationRequest'] as const) {
+        const id = `${model}-${(n += 1)}`;
+        await factory(model).upsert(id, { jti: id, kind: model, grantId: 'g' }, 60);
+        // Both read it unconsumed, then each consumes it.
+        const [first, second] = await Promise.allSettled([
+          asOneRequest(async () => {
+            await factory(model).find(id);
+            await factory(model).consume(id);
+          }),
+          asOneRequest(async () => {
+            await factory(model).find(id);
+            await factory(model).consume(id);
+          }),
+        ]);
+        const refused = [first, second].filter((r) => r.status === 'rejected');
+        assert.equal(refused.length, 1, `${model}: one consumption only`);
+        assert.ok((refused[0] as PromiseRejectedResult).reason instanceof StoreUnavailableError);
+        assert.match(String(((refused[0] as PromiseRejectedResult).reason as Error).cause), /consumed meanwhile by another request/);
+      }
+    });
+
+    test('a cut consumption is claimed again by one request only, and a spent refresh token never', async () => {
+      const code = `code-${(n += 1)}`;
+      await factory('AuthorizationCode').upsert(code, { jti: code, kind: 'AuthorizationCode', grantId: 'g' }, 60);
+      await exchangeCode(code, false);
+      now += CONSUMPTION_SETTLES_MS;
+      const claims = await Promise.allSettled([exchangeCode(code, true), exchangeCode(code, true)]);
+      assert.deepEqual(claims.map((c) => c.status).sort(), ['fulfilled', 'rejected'], 'one of two claims of the cut consumption wins');
+      assert.equal(typeof (await factory('AuthorizationCode').find(code))?.consumed, 'number');
+
+      // A refresh token spent inline, its minute-long pending mark left beside it and stale: spent, not claimable.
+      const rt = `rt-${(n += 1)}`;
+      await factory('RefreshToken').upsert(rt, fullPayload(rt), 3600);
+      await spendInOneRequest(factory, rt);
+      now += CONSUMPTION_SETTLES_MS;
+      await assert.rejects(
+        asOneRequest(() => factory('RefreshToken').consume(rt)),
+        StoreUnavailableError,
+      );
+      assert.equal(typeof (await factory('RefreshToken').find(rt))?.consumed, 'number');
+    });
+
     test('other consumable models are spent at once, within a request too', async () => {
       const par = `par-${(n += 1)}`;
       await factory('PushedAuthorizationRequest').upsert(par, { jti: par, kind: 'PushedAuthorizationRequest' }, 60);

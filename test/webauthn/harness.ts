@@ -132,6 +132,10 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
       note(key, 'string');
       return inner.setIfAbsent(key, value, ttl);
     },
+    async setIfEquals(key, expected, value, ttl) {
+      note(key, 'string');
+      return inner.setIfEquals(key, expected, value, ttl);
+    },
     async replace(key, value) {
       note(key, 'string');
       return inner.replace(key, value);
