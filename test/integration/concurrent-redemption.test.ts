@@ -14,6 +14,7 @@ import * as client from 'openid-client';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
+import { diagnostic } from '../support/diagnostic.ts';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -65,7 +66,7 @@ describe('a code or refresh token presented twice at once', () => {
         `round ${round}: ${statuses.join(', ')}`,
       );
     }
-    console.info(`code exchanged twice at once, ${ROUNDS} rounds: ${outcomes.join('; ')}`);
+    diagnostic(`code exchanged twice at once, ${ROUNDS} rounds: ${outcomes.join('; ')}`);
   });
 
   it('a refresh token refreshed twice at once gives one new refresh token only', { timeout: 60_000 }, async () => {
@@ -85,6 +86,6 @@ describe('a code or refresh token presented twice at once', () => {
       token = granted[0]!.body.refresh_token;
       if (answers.some((a) => a.status === 400)) break; // the loser came after the answer: a replay, the grant revoked
     }
-    console.info(`refresh token refreshed twice at once: ${outcomes.join('; ')}`);
+    diagnostic(`refresh token refreshed twice at once: ${outcomes.join('; ')}`);
   });
 });
