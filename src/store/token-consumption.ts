@@ -21,6 +21,12 @@
  * release) is spent: presenting it again is a replay, as oidc-provider decides. A request that
  * refuses the code or token after consuming it (a 4xx: its grant or account gone) spends it too.
  *
+ * Consuming claims the use mark (oidc-adapter.ts consume: SET NX), since oidc-provider reads a
+ * code or token, checks it unconsumed, then consumes it: two requests presenting it at once (a
+ * double submit, or a stolen one raced against the application) would both buy tokens. The
+ * later is told to try again (consumedMeanwhile: 503), and tried again it is the replay. A cut
+ * consumption's mark (isCutConsumption) is taken over by compare-and-set, by one request only.
+ *
  * A refresh that answers also shrinks the spent token, when the request read it: the record
  * keeps only what its reuse needs (SPENT_REFRESH_TOKEN_FIELDS), with `consumed` inline, and its
  * use mark, written to live only while the request may run (FOLDING_MARK_SECONDS), goes by
