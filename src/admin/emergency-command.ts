@@ -5,13 +5,14 @@
  * issuance, never the code. Exit 0 issued, 1 no such clinician, 2 bad hours.
  */
 import { pino } from 'pino';
+import { serializeError } from '../logging/error-serializer.ts';
 import { createAccountRepository } from '../accounts/index.ts';
 import { createEmergencyCodes, issueEmergencyCode } from '../emergency/index.ts';
 import type { AdminContext } from './context.ts';
 
 export async function emergencyCode(ctx: AdminContext, idNat: string, hours: number | undefined): Promise<number> {
   const accounts = createAccountRepository(ctx.store, ctx.keyNames);
-  const log = pino({ name: 'admin', level: 'warn' }, pino.destination(2));
+  const log = pino({ name: 'admin', level: 'warn', serializers: { err: serializeError } }, pino.destination(2));
   const maxHours = ctx.config.emergency.validityHours;
   const result = await issueEmergencyCode(
     {

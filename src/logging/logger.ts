@@ -1,8 +1,10 @@
 /**
  * The application logger (pino, JSON lines). Secrets never reach it: request logging strips
- * credentials from URLs and headers (http/request-log.ts), and callers log ids, not tokens.
+ * credentials from URLs and headers (http/request-log.ts), errors are logged without the
+ * arguments of the Redis command they report (error-serializer.ts), and callers log ids, not tokens.
  */
-import { pino, type Logger } from 'pino';
+import { pino, type Logger, type LoggerOptions } from 'pino';
+import { serializeError } from './error-serializer.ts';
 
 export type { Logger };
 
@@ -23,18 +25,21 @@ export const LOG_WRITE_BYTES = 4096;
 export const LOG_FLUSH_MS = 200;
 
 export function createLogger(level: string, name = 'gateway'): Logger {
-  return pino(
-    {
-      name,
-      level,
-      base: { instance: instanceId() },
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.client_secret', '*.password'],
-        censor: '[redacted]',
-      },
+  return pino(loggerOptions(level, name), pino.destination({ dest: 1, sync: false, minLength: LOG_WRITE_BYTES, periodicFlush: LOG_FLUSH_MS }));
+}
+
+/** What the application logger writes and leaves out, wherever it writes (tests collect the lines). */
+export function loggerOptions(level: string, name = 'gateway'): LoggerOptions {
+  return {
+    name,
+    level,
+    base: { instance: instanceId() },
+    serializers: { err: serializeError },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.client_secret', '*.password'],
+      censor: '[redacted]',
     },
-    pino.destination({ dest: 1, sync: false, minLength: LOG_WRITE_BYTES, periodicFlush: LOG_FLUSH_MS }),
-  );
+  };
 }
 
 /** Stable id of this process among the gateway instances (host:pid unless INSTANCE_ID is set). */

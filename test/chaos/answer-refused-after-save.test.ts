@@ -24,10 +24,11 @@ import { CONSUMPTION_SETTLES_MS } from '../../src/store/token-consumption.ts';
 let redis: RedisServer;
 let admin: Redis;
 let stack: Stack;
+const logs: string[] = [];
 beforeAll(async () => {
   redis = await createRedisServer();
   admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
-  stack = await startStack({ name: 'chaos-answer-refused', redisUrl: redis.url });
+  stack = await startStack({ name: 'chaos-answer-refused', redisUrl: redis.url, logs });
 });
 afterAll(async () => {
   await stack?.close();
@@ -35,15 +36,16 @@ afterAll(async () => {
   await redis?.dispose();
 });
 
-/** Redis refuses the new tokens' save (NOPERM on HSET) while `fn` runs. */
-async function withTokenSaveRefused<T>(fn: () => Promise<T>): Promise<T> {
-  await admin.call('ACL', 'SETUSER', 'default', '-hset');
+/** Redis refuses `command` (NOPERM) while `fn` runs: HSET, the new tokens' save. */
+async function withRefused<T>(command: string, fn: () => Promise<T>): Promise<T> {
+  await admin.call('ACL', 'SETUSER', 'default', `-${command}`);
   try {
     return await fn();
   } finally {
-    await admin.call('ACL', 'SETUSER', 'default', '+hset');
+    await admin.call('ACL', 'SETUSER', 'default', `+${command}`);
   }
 }
+const withTokenSaveRefused = <T>(fn: () => Promise<T>) => withRefused('hset', fn);
 
 /** Past the time a consumption may still be finishing in another request (token-consumption.ts). */
 const settled = () => sleep(CONSUMPTION_SETTLES_MS + 200);
@@ -127,5 +129,17 @@ describe('chaos: the token answer refused after the code or refresh token was co
     assert.equal((await refresh(tokens.refresh_token!)).body.error, 'invalid_grant', 'the token presented again after it was answered');
     assert.equal(await replaysRecorded(), replaysBefore + 1);
     assert.equal((await stack.gateways[0]!.verifyAudit()).ok, true, 'the audit chain is whole');
+  });
+
+  it('a command Redis refuses is logged without its arguments: the token presented never reaches the log', { timeout: 30_000 }, async () => {
+    const tokens = await exchange(await signIn(stack, new TestBrowser()));
+    const from = logs.length;
+    // The refresh token's lookup (MGET of its record and use mark, keyed by the token itself) refused.
+    const refused = await withRefused('mget', () => refresh(tokens.refresh_token!));
+    assert.ok(refused.status >= 500, `refused: ${refused.status}`);
+    const written = logs.slice(from).join('');
+    assert.match(written, /NOPERM|no permissions/, 'the refusal is logged');
+    assert.equal(written.includes(tokens.refresh_token!), false, `the refresh token is not in the log: ${written.slice(0, 600)}`);
+    assert.equal((await refresh(tokens.refresh_token!)).status, 200, 'and it still works');
   });
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import { pino } from 'pino';
+import { loggerOptions } from '../../src/logging/logger.ts';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { startGateway, type Gateway } from '../../src/gateway.ts';
 import { toClientMetadata } from '../../src/oidc/index.ts';
@@ -239,16 +240,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const redis = options.store === 'memory' ? undefined : createRedisConnection(options.redisTopology ?? { url: options.redisUrl ?? TEST_REDIS_URL });
   const store = redis ? createRedisStore(redis) : createMemoryStore();
   const logs = options.logs;
+  // The gateway's own logger options (what it redacts, how it writes errors), writing here.
   const logger = logs
-    ? pino(
-        { level: 'info' },
-        {
-          write: (line: string) => {
-            logs.push(line);
-          },
+    ? pino(loggerOptions('info'), {
+        write: (line: string) => {
+          logs.push(line);
         },
-      )
-    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+      })
+    : pino(loggerOptions(process.env.TEST_LOG_LEVEL ?? 'silent'));
   const auditMirror = pino({ level: 'silent' });
   const gateways: Gateway[] = [];
   const startInstance = (port: number) =>
