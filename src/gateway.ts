@@ -43,7 +43,7 @@ import { createPscConfigurationSource, createPscFederation, createPscFetch, expi
 import { clientPlaceholders, createProvider, loadClientsFile, type ClientMetadata } from './oidc/index.ts';
 import { OIDC_ROUTES } from './oidc/provider.ts';
 import { oidcPages } from './oidc/pages.ts';
-import { CLIENT_COUNTED_ENDPOINTS, CLIENT_ENDPOINTS, providerEdges } from './oidc/edges.ts';
+import { CLIENT_COUNTED_ENDPOINTS, CLIENT_ENDPOINTS, providerEdges, spendConsumedAsAnswered } from './oidc/edges.ts';
 import { interactionRoutes, PSC_CALLBACK_PATH } from './interactions/routes.ts';
 import { createJourneyState } from './interactions/journey-state.ts';
 import { mountProvider } from './oidc/mount.ts';
@@ -276,6 +276,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   provider.use(missingClientAuth(CLIENT_ENDPOINTS));
   provider.use(registeredAuthMethod(provider, CLIENT_ENDPOINTS));
   auditProviderEvents(provider, audit.recorder, audit.sourceOfContext);
+  // Last: next to the handler, inside the audit trail's wait (edges.ts).
+  provider.use(spendConsumedAsAnswered());
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
   logStoreOutages(provider, logger);
   provider.on('backchannel.error', (_ctx, err, client) =>

@@ -2,8 +2,7 @@
  * What the gateway adds around oidc-provider's own endpoints (one Koa middleware in front of
  * its router): the client address, scheme and host as express computed them (the `trust proxy`
  * setting, so that audit events and limits see the same address everywhere and a forged
- * X-Forwarded-For, -Proto or -Host from an untrusted peer is ignored), the code or refresh
- * token a request consumed spent as it answers (store/token-consumption.ts), Retry-After on a
+ * X-Forwarded-For, -Proto or -Host from an untrusted peer is ignored), Retry-After on a
  * 503 (store outage) and the outage answer when an outage is met after the provider answered;
  * for the requests where relying parties authenticate, `Pragma: no-cache`
  * beside oidc-provider's `Cache-Control: no-store` (RFC 6749 §5.1, for HTTP/1.0 caches), a log
@@ -72,6 +71,22 @@ async function answerOutage(ctx: KoaContextWithOIDC, req: Request, err: unknown,
   req.log?.warn({ detail: outageCause(err) }, 'store unavailable: request refused with 503');
 }
 
+/**
+ * What a request consumed at the token endpoint (a code, a refresh token) is spent only as it
+ * answers, and not when the answer is a server-side failure: the tokens it saved are then not
+ * handed out, and the application may try again with what it holds (store/token-consumption.ts).
+ * Mounted last, next to the provider's handler: the spend comes before the audit trail's wait
+ * (an event that cannot be chained in time does not fail the answer it records, docs/audit.md,
+ * and must not turn it into a 503 by spending the request's deadline first); a failure of the
+ * spend itself reaches providerEdges, which answers the outage.
+ */
+export function spendConsumedAsAnswered() {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
+    await next();
+    if (ctx.status < 500) await spendConsumedTokens();
+  };
+}
+
 export function providerEdges(provider: Provider, limits: AbuseLimits, renderError: RenderError): void {
   provider.use(async (ctx, next) => {
     const req = ctx.req as unknown as Request;
@@ -83,10 +98,6 @@ export function providerEdges(provider: Provider, limits: AbuseLimits, renderErr
     else delete req.headers['x-forwarded-host'];
     try {
       await next();
-      // What the request consumed (a code, a refresh token) is spent only as it answers, and not
-      // when the answer is a server-side failure: the tokens it saved are then not handed out,
-      // and the application may try again with what it holds (store/token-consumption.ts).
-      if (ctx.status < 500) await spendConsumedTokens();
     } catch (err) {
       if (!isStoreUnavailable(err)) throw err;
       await answerOutage(ctx as KoaContextWithOIDC, req, err, renderError);
