@@ -14,11 +14,11 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import * as client from 'openid-client';
 import { startStack, type Stack } from '../support/stack.ts';
 import { createRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
+import { refreshAsTestRp, tryExchange } from '../support/token-requests.ts';
 import { CONSUMPTION_SETTLES_MS } from '../../src/store/token-consumption.ts';
 
 let redis: RedisServer;
@@ -50,35 +50,7 @@ const withTokenSaveRefused = <T>(fn: () => Promise<T>) => withRefused('hset', fn
 /** Past the time a consumption may still be finishing in another request (token-consumption.ts). */
 const settled = () => sleep(CONSUMPTION_SETTLES_MS + 200);
 
-async function refresh(refreshToken: string) {
-  const response = await fetch(`${stack.issuer}/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`test-rp:${stack.secrets['test-rp']}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  return { status: response.status, body: (await response.json()) as { error?: string; refresh_token?: string; access_token?: string } };
-}
-
-/**
- * The code exchange as the relying party makes it, and its refusal as the relying party sees
- * it: openid-client reports a 4xx as ResponseBodyError, a 5xx as an error whose cause is the
- * response.
- */
-async function tryExchange(signedIn: Awaited<ReturnType<typeof signIn>>) {
-  try {
-    return { tokens: await exchange(signedIn), refused: undefined };
-  } catch (err) {
-    if (err instanceof client.ResponseBodyError) return { tokens: undefined, refused: { status: err.status, error: err.error } };
-    const response = (err as { cause?: unknown }).cause;
-    if (!(response instanceof Response)) throw err;
-    const body = (await response.json()) as { error?: string };
-    return { tokens: undefined, refused: { status: response.status, error: body.error } };
-  }
-}
+const refresh = (refreshToken: string) => refreshAsTestRp(stack, refreshToken);
 
 async function replaysRecorded(): Promise<number> {
   return (await stack.gateways[0]!.auditLog.range({})).filter((e) => e.type === 'token.replayed').length;

@@ -19,6 +19,7 @@ import { TestBrowser } from '../support/browser.ts';
 import { authorizationRequest, exchange, isRpRedirect, loginAtPsc, signIn } from '../support/psc-login.ts';
 import { loginPage } from '../support/key-journey.ts';
 import { freePort } from '../support/ports.ts';
+import { refreshAsTestRp } from '../support/token-requests.ts';
 import { waitFor } from './wait-for.ts';
 
 const STACK_TRACE = /\bat [\w.<>]+ \(|node_modules\/|"stack":/;
@@ -154,20 +155,7 @@ function busyFault(): Fault {
   };
 }
 
-async function refresh(refreshToken: string) {
-  const started = Date.now();
-  const response = await fetch(`${stack.issuer}/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`test-rp:${stack.secrets['test-rp']}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const body = (await response.json()) as { error?: string; refresh_token?: string; access_token?: string };
-  return { status: response.status, retryAfter: response.headers.get('retry-after'), body, ms: Date.now() - started };
-}
+const refresh = (refreshToken: string) => refreshAsTestRp(stack, refreshToken);
 
 async function userinfo(accessToken: string) {
   return (await fetch(`${stack.issuer}/me`, { headers: { authorization: `Bearer ${accessToken}` }, signal: AbortSignal.timeout(10_000) })).status;

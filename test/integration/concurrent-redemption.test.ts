@@ -10,10 +10,10 @@
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
-import * as client from 'openid-client';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
+import { refreshAsTestRp, tryExchange } from '../support/token-requests.ts';
 import { diagnostic } from '../support/diagnostic.ts';
 
 let stack: Stack;
@@ -27,30 +27,12 @@ afterAll(async () => {
 /** Each round races two requests; a handful of rounds makes both read before either consumes. */
 const ROUNDS = 8;
 
-async function refresh(refreshToken: string) {
-  const response = await fetch(`${stack.issuer}/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`test-rp:${stack.secrets['test-rp']}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  return { status: response.status, body: (await response.json()) as { error?: string; refresh_token?: string } };
-}
+const refresh = (refreshToken: string) => refreshAsTestRp(stack, refreshToken);
 
-/** The exchange's HTTP status as the relying party sees it (openid-client: a 4xx as ResponseBodyError, a 5xx with the response as cause). */
+/** The exchange's HTTP status as the relying party sees it. */
 async function exchangeStatus(signedIn: Awaited<ReturnType<typeof signIn>>): Promise<number> {
-  try {
-    await exchange(signedIn);
-    return 200;
-  } catch (err) {
-    if (err instanceof client.ResponseBodyError) return err.status;
-    const response = (err as { cause?: unknown }).cause;
-    if (response instanceof Response) return response.status;
-    throw err;
-  }
+  const { refused } = await tryExchange(signedIn);
+  return refused ? refused.status : 200;
 }
 
 describe('a code or refresh token presented twice at once', () => {
