@@ -2,7 +2,9 @@ import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type Provider from 'oidc-provider';
 import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
-import { providerEdges } from './edges.ts';
+import { providerEdges, spendConsumedAsAnswered } from './edges.ts';
+import { asOneRequest } from '../store/request-scope.ts';
+import { spendWhenAnswered } from '../store/token-consumption.ts';
 import { OUTAGE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '../store/unavailable.ts';
 import type { AbuseLimits } from '../limits/index.ts';
 
@@ -87,5 +89,49 @@ describe('provider edges during an outage', () => {
       rendered.ctx.status = 503;
     });
     assert.equal(rendered.headers['retry-after'], String(OUTAGE_RETRY_AFTER_SECONDS));
+  });
+});
+
+describe('what a token request consumed, spent as it answers', () => {
+  it('spent when the handler answers below 500; left pending when it answers 5xx or throws', async () => {
+    const cases: Array<[number | 'throws', boolean]> = [
+      [200, true],
+      [400, true],
+      [500, false],
+      [503, false],
+      ['throws', false],
+    ];
+    for (const [answer, spentExpected] of cases) {
+      let spent = false;
+      await asOneRequest(async () => {
+        const { ctx } = koaContext('json');
+        await spendConsumedAsAnswered()(ctx as unknown as KoaContextWithOIDC, async () => {
+          spendWhenAnswered(async () => {
+            spent = true;
+          });
+          if (answer === 'throws') throw new Error('the handler failed');
+          ctx.status = answer;
+        }).catch(() => undefined);
+      });
+      assert.equal(spent, spentExpected, `answer ${answer}`);
+    }
+  });
+
+  it('a spend the store cannot make reaches the edges: the outage answer instead of the tokens', async () => {
+    const { ctx, headers } = koaContext('json');
+    await asOneRequest(() =>
+      edgesMiddleware()(ctx, () =>
+        spendConsumedAsAnswered()(ctx as unknown as KoaContextWithOIDC, async () => {
+          spendWhenAnswered(async () => {
+            throw outage();
+          });
+          ctx.status = 200;
+          ctx.body = JSON.stringify({ access_token: 'never handed out' });
+        }),
+      ),
+    );
+    assert.equal(ctx.status, 503);
+    assert.deepEqual(ctx.body, { error: 'temporarily_unavailable', error_description: 'the service is temporarily unavailable, try again in a moment' });
+    assert.equal(headers['retry-after'], String(OUTAGE_RETRY_AFTER_SECONDS));
   });
 });
