@@ -144,7 +144,7 @@ export const AUDIT_CATALOGUE: { readonly [T in AuditEventType]: CatalogueEntry<T
     details: ['grantType', 'accessToken (hashed id)', 'grant (hashed id)'],
   },
   'token.replayed': {
-    when: 'a code or refresh token is presented again at the token endpoint: refused, and its grant revoked with every token issued from it (a stolen token replayed, or the client itself; reason code-reused or refresh-token-reused)',
+    when: 'a code or refresh token is presented again at the token endpoint: refused, and its grant revoked with every token issued from it (a stolen token replayed, or the client itself; reason code-reused or refresh-token-reused); or presented by two requests at once: the later refused 503, the grant not revoked (reason code-presented-at-once or refresh-token-presented-at-once)',
     outcomes: ['failure'],
     details: ['grantType', 'grant (hashed id)'],
   },

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditRecorder, AuditSource } from '../audit/types.ts';
+import { ConsumedMeanwhileError } from '../store/token-consumption.ts';
 
 export function hashId(value: string | undefined): string | undefined {
   return value ? createHash('sha256').update(value).digest('hex').slice(0, 16) : undefined;
@@ -53,6 +54,29 @@ export function auditProviderEvents(provider: Provider, audit: AuditRecorder, so
           actor: entities.Account?.accountId ?? token?.accountId,
           clientId: ctx.oidc.client?.clientId,
           details: { grantType, accessToken: hashId(token?.jti), grant: hashId(token?.grantId) },
+        },
+        sourceOf(ctx),
+      ),
+    );
+  });
+
+  // A code or refresh token presented by two requests at once: the later one to consume it is
+  // refused "try again" (503) and its grant is not revoked (store/token-consumption.ts); tried
+  // again, it is the replay below. Both are what a stolen code or token raced against the
+  // application looks like, so the trail has the first sign too.
+  provider.on('grant.error', (ctx: KoaContextWithOIDC, err: Error) => {
+    if (!(err instanceof ConsumedMeanwhileError)) return;
+    const grantType = String(ctx.oidc.params?.grant_type ?? '');
+    recordFor(
+      ctx,
+      audit.record(
+        {
+          type: 'token.replayed',
+          outcome: 'failure',
+          actor: err.accountId,
+          clientId: ctx.oidc.client?.clientId,
+          reason: grantType === 'refresh_token' ? 'refresh-token-presented-at-once' : 'code-presented-at-once',
+          details: { grantType, grant: hashId(err.grantId) },
         },
         sourceOf(ctx),
       ),

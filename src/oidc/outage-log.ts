@@ -5,6 +5,7 @@
  */
 import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
+import { ConsumedMeanwhileError } from '../store/token-consumption.ts';
 import { isStoreUnavailable, outageCause } from '../store/unavailable.ts';
 
 /** The provider's endpoint error events (its `server_error` is for real 500s, logged elsewhere). */
@@ -32,7 +33,8 @@ export function logStoreOutages(provider: Provider, logger: Logger): void {
   const on = provider.on.bind(provider) as unknown as (event: string, listener: (ctx: unknown, err: unknown) => void) => void;
   for (const event of ENDPOINT_ERRORS) {
     on(event, (_ctx, err) => {
-      if (isStoreUnavailable(err))
+      // A code or refresh token presented twice at once: the store answered; audited, not an outage.
+      if (isStoreUnavailable(err) && !(err instanceof ConsumedMeanwhileError))
         logger.warn({ endpoint: event.replace(/\.error$/, ''), detail: outageCause(err) }, 'store unavailable: answered 503 temporarily_unavailable');
     });
   }

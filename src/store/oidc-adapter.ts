@@ -38,7 +38,7 @@ import { forgetForRequest, readOncePerRequest } from './request-scope.ts';
 import { SESSION_ID_PART } from './session-record.ts';
 import { textPart } from './text-parts.ts';
 import {
-  consumedMeanwhile,
+  ConsumedMeanwhileError,
   consumeFields,
   isCutConsumption,
   PENDING_MARK,
@@ -287,7 +287,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
         // Claimed, not just written: two requests that both read it unconsumed (a double submit, or a
         // stolen code or token raced against the application) would otherwise both buy tokens.
         const mark = encodeUse(use);
-        if (!(await store.setIfAbsent(usedKey(id), mark, ttl)) && !(await claimCutConsumption(id, mark, ttl, now))) throw consumedMeanwhile(usedKey(id));
+        if (!(await store.setIfAbsent(usedKey(id), mark, ttl))) await claimCutConsumption(id, mark, ttl, now);
         if (pending) spendWhenAnswered(() => spend(pending));
       });
     },
@@ -368,14 +368,20 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
    * consume() found a use mark already there: claimable only when it is gone meanwhile, or is the
    * pending mark of a request that was cut (isCutConsumption, which find() served as not
    * consumed) on a record not spent inline — taken over by compare-and-set, so that of two
-   * requests claiming it one only wins. Otherwise another request consumed it: false.
+   * requests claiming it one only wins. Otherwise another request consumed it:
+   * ConsumedMeanwhileError, naming the record's grant and account for the audit trail.
    */
-  async function claimCutConsumption(id: string, mark: string, ttl: number | undefined, now: number): Promise<boolean> {
+  async function claimCutConsumption(id: string, mark: string, ttl: number | undefined, now: number): Promise<void> {
     const [text = null, current = null] = await store.mget([recordKey(id), usedKey(id)]);
-    if (current === null) return store.setIfAbsent(usedKey(id), mark, ttl);
-    if (!PROVISIONAL_MODELS.has(model) || !isCutConsumption(decodeUse(usedKey(id), current), now)) return false;
-    if (text !== null && decodeWholeRecord(recordKey(id), text).consumed !== undefined) return false;
-    return store.setIfEquals(usedKey(id), current, mark, ttl);
+    const record = text === null ? undefined : decodeWholeRecord(recordKey(id), text);
+    const claimed =
+      current === null
+        ? await store.setIfAbsent(usedKey(id), mark, ttl)
+        : PROVISIONAL_MODELS.has(model) &&
+          isCutConsumption(decodeUse(usedKey(id), current), now) &&
+          record?.consumed === undefined &&
+          (await store.setIfEquals(usedKey(id), current, mark, ttl));
+    if (!claimed) throw new ConsumedMeanwhileError(usedKey(id), record);
   }
 
   /**

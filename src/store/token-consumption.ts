@@ -165,7 +165,19 @@ export function settledUse(key: string, use: RecordUse, now: number): Partial<Re
   throw new StoreUnavailableError(new Error(`${key}: consumed ${now - Number(use.pending)} ms ago by a request that has not answered: try again in a moment`));
 }
 
-/** What a request that consumes a record another request has consumed meanwhile is told: try again (then it is the replay). */
-export function consumedMeanwhile(key: string): StoreUnavailableError {
-  return new StoreUnavailableError(new Error(`${key}: consumed meanwhile by another request: try again in a moment`));
+/**
+ * What a request that consumes a record another request has consumed meanwhile is told: try
+ * again (the outage's answer, 503; tried again, it is the replay). Not an outage of the store:
+ * the outage log passes it over, and the audit trail records it (oidc/audit-events.ts).
+ */
+export class ConsumedMeanwhileError extends StoreUnavailableError {
+  /** The grant and account of the code or token, when its record was there. */
+  readonly grantId: string | undefined;
+  readonly accountId: string | undefined;
+  constructor(key: string, record?: AdapterPayload) {
+    super(new Error(`${key}: consumed meanwhile by another request: try again in a moment`));
+    this.name = 'ConsumedMeanwhileError';
+    this.grantId = typeof record?.grantId === 'string' ? record.grantId : undefined;
+    this.accountId = typeof record?.accountId === 'string' ? record.accountId : undefined;
+  }
 }
