@@ -1,7 +1,8 @@
 /**
  * The provider's own events in the audit trail: tokens issued (to a user's session or, with
  * client_credentials, to a machine client) and refreshed (token endpoint), a code or refresh
- * token presented again (its grant revoked: a stolen token replayed, or the client's own), revoked,
+ * token presented again (its grant revoked: a stolen token replayed, or the client's own) or
+ * by two requests at once (the later refused), revoked,
  * introspections that found no active token or were refused, pushed authorization requests
  * (stored, or refused to the client that authenticated), RP-initiated logout, back-channel
  * logout deliveries. Token and request_uri ids are recorded hashed (first 16 hex characters
