@@ -7,7 +7,9 @@
  * (stored, or refused to the client that authenticated), RP-initiated logout, back-channel
  * logout deliveries. Token and request_uri ids are recorded hashed (first 16 hex characters
  * of SHA-256), never the tokens. Each event of a request is chained before its answer leaves
- * (the middleware below waits for it): a client holding a token can rely on the trail having it.
+ * (the middleware below waits for it): a client holding a token can rely on the trail having it —
+ * or, when the trail cannot be written, on the SIEM's copy marked `unrecorded` (the recorder never
+ * fails the answer; docs/audit.md).
  * Back-channel deliveries are recorded as they end, whatever request they belong to.
  */
 import { createHash } from 'node:crypto';
