@@ -63,12 +63,8 @@ export function auditProviderEvents(provider: Provider, audit: AuditRecorder, so
     );
   });
 
-  // A code or refresh token presented by two requests at once: the later one to consume it is
-  // refused "try again" (503) and its grant is not revoked (store/token-consumption.ts); tried
-  // again, it is the replay below. Both are what a stolen code or token raced against the
-  // application looks like, so the trail has the first sign too.
-  provider.on('grant.error', (ctx: KoaContextWithOIDC, err: Error) => {
-    if (!(err instanceof ConsumedMeanwhileError)) return;
+  /** A code or refresh token presented again (`reused`: its grant revoked) or by two requests at once (`presented-at-once`). */
+  function recordReplay(ctx: KoaContextWithOIDC, how: 'reused' | 'presented-at-once', presented: { accountId?: string; grantId?: string }): void {
     const grantType = String(ctx.oidc.params?.grant_type ?? '');
     recordFor(
       ctx,
@@ -76,14 +72,22 @@ export function auditProviderEvents(provider: Provider, audit: AuditRecorder, so
         {
           type: 'token.replayed',
           outcome: 'failure',
-          actor: err.accountId,
+          actor: presented.accountId,
           clientId: ctx.oidc.client?.clientId,
-          reason: grantType === 'refresh_token' ? 'refresh-token-presented-at-once' : 'code-presented-at-once',
-          details: { grantType, grant: hashId(err.grantId) },
+          reason: `${grantType === 'refresh_token' ? 'refresh-token' : 'code'}-${how}`,
+          details: { grantType, grant: hashId(presented.grantId) },
         },
         sourceOf(ctx),
       ),
     );
+  }
+
+  // A code or refresh token presented by two requests at once: the later one to consume it is
+  // refused "try again" (503) and its grant is not revoked (store/token-consumption.ts); tried
+  // again, it is the replay below. Both are what a stolen code or token raced against the
+  // application looks like, so the trail has the first sign too.
+  provider.on('grant.error', (ctx: KoaContextWithOIDC, err: Error) => {
+    if (err instanceof ConsumedMeanwhileError) recordReplay(ctx, 'presented-at-once', err);
   });
 
   // A code or refresh token presented again: oidc-provider refuses it and revokes its grant, every
@@ -92,21 +96,7 @@ export function auditProviderEvents(provider: Provider, audit: AuditRecorder, so
   provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
     if (ctx.oidc?.route !== 'token') return;
     const entities = ctx.oidc.entities as unknown as Entities;
-    const grantType = String(ctx.oidc.params?.grant_type ?? '');
-    recordFor(
-      ctx,
-      audit.record(
-        {
-          type: 'token.replayed',
-          outcome: 'failure',
-          actor: (entities.RefreshToken ?? entities.AuthorizationCode)?.accountId,
-          clientId: ctx.oidc.client?.clientId,
-          reason: grantType === 'refresh_token' ? 'refresh-token-reused' : 'code-reused',
-          details: { grantType, grant: hashId(grantId) },
-        },
-        sourceOf(ctx),
-      ),
-    );
+    recordReplay(ctx, 'reused', { accountId: (entities.RefreshToken ?? entities.AuthorizationCode)?.accountId, grantId });
   });
 
   provider.use(async (ctx, next) => {
