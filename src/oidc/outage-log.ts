@@ -22,19 +22,26 @@ const ENDPOINT_ERRORS = [
   'device_authorization.error',
 ] as const;
 
+/**
+ * An outage of the store, to be logged: not a record two requests consumed at once (a code,
+ * a refresh token or a pushed request's request_uri), answered as an outage but where the
+ * store answered.
+ */
+function isOutage(err: unknown): boolean {
+  return isStoreUnavailable(err) && !(err instanceof ConsumedMeanwhileError);
+}
+
 export function logStoreOutages(provider: Provider, logger: Logger): void {
   // A sign-in refused during an outage goes back to the relying party (a redirect, not a 503
   // line in the request log): say so once per request.
   provider.on('authorization.error', (_ctx, err) => {
-    if (isStoreUnavailable(err))
-      logger.warn({ detail: outageCause(err) }, 'store unavailable: sign-in sent back to the relying party with temporarily_unavailable');
+    if (isOutage(err)) logger.warn({ detail: outageCause(err) }, 'store unavailable: sign-in sent back to the relying party with temporarily_unavailable');
   });
   // Each event has its own overload: one listener for all of them goes through a plain signature.
   const on = provider.on.bind(provider) as unknown as (event: string, listener: (ctx: unknown, err: unknown) => void) => void;
   for (const event of ENDPOINT_ERRORS) {
     on(event, (_ctx, err) => {
-      // A code or refresh token presented twice at once: the store answered; audited, not an outage.
-      if (isStoreUnavailable(err) && !(err instanceof ConsumedMeanwhileError))
+      if (isOutage(err))
         logger.warn({ endpoint: event.replace(/\.error$/, ''), detail: outageCause(err) }, 'store unavailable: answered 503 temporarily_unavailable');
     });
   }
