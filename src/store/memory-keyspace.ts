@@ -221,6 +221,13 @@ export class MemoryKeyspace {
     return existed;
   }
 
+  /** Redis PTTL: -2 absent, -1 no TTL, else milliseconds left. */
+  pttl(key: string): number {
+    const entry = this.#live(key);
+    if (!entry) return -2;
+    return entry.expiresAt === undefined ? -1 : entry.expiresAt - this.#now();
+  }
+
   /** Redis TTL: -2 absent, -1 no TTL, else seconds rounded to the nearest. */
   ttl(key: string): number {
     const entry = this.#live(key);

@@ -42,6 +42,17 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       keyspace.setString(key, value, ttl);
       return true;
     },
+    async setIfEqualsWithin(key, { expected, value, ttlSeconds, withinMs }, also) {
+      const current = keyspace.getString(key);
+      if (current === value) return 'set';
+      if (current !== expected) return 'changed';
+      const ttl = toTtlSeconds(ttlSeconds);
+      const left = keyspace.pttl(key);
+      if (ttl !== undefined && left >= 0 && ttl * 1000 - left > withinMs) return 'late';
+      if (also) keyspace.replaceString(also.key, also.value);
+      keyspace.replaceString(key, value);
+      return 'set';
+    },
     async take(key) {
       const value = keyspace.getString(key);
       if (value !== null) keyspace.delete(key);

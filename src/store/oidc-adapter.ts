@@ -47,8 +47,10 @@ import {
   ROTATED_MODEL,
   settledUse,
   spendWhenAnswered,
+  spendWithinMs,
   type PendingConsumption,
 } from './token-consumption.ts';
+import { StoreUnavailableError } from './unavailable.ts';
 
 export type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 export { GRANTABLE_MODELS } from './grant-token-index.ts';
@@ -288,7 +290,10 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
         // stolen code or token raced against the application) would otherwise both buy tokens.
         const mark = encodeUse(use);
         if (!(await store.setIfAbsent(usedKey(id), mark, ttl))) await claimCutConsumption(id, mark, ttl, now);
-        if (pending) spendWhenAnswered(() => spend(pending));
+        if (pending) {
+          const claimAnsweredAt = performance.now();
+          spendWhenAnswered(() => spend(pending, claimAnsweredAt));
+        }
       });
     },
 
@@ -352,16 +357,26 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
   }
 
   /**
-   * Spends what a request consumed, as it answers (token-consumption.ts). With a refresh token's
-   * spent record known, it replaces the token's record (keeping its expiry: Store.replace): the
-   * record says the token is spent, and the use mark, written to live only while the request may
-   * run, goes by itself. Otherwise (a code; a refresh token read by another request) the use
-   * mark loses its pending mark and stays as long as the record, as before. A record gone
-   * meanwhile leaves nothing to mark: the mark loses its pending mark and keeps its minute.
+   * Spends what a request consumed, as it answers (token-consumption.ts): the use mark, still
+   * this request's pending mark and written recently enough that the request may still answer
+   * (spendWithinMs), loses its pending mark — one write, keeping its TTL. With a refresh token's
+   * spent record known, the same write first replaces the token's record (keeping its expiry):
+   * the record says the token is spent, and the mark, written to live only while the request
+   * may run, goes by itself. Otherwise (a code; a refresh token read by another request) the
+   * mark stays as long as the record, as before. Too late, or the mark no longer this request's
+   * (the record revoked meanwhile; taken over as cut by a retry, when this request outlasted
+   * CONSUMPTION_SETTLES_MS), nothing is spent and the request answers the outage: no tokens.
    */
-  async function spend({ key, consumed, spent }: PendingConsumption): Promise<void> {
-    if (spent && (await store.replace(spent.key, spent.text))) return;
-    await store.replace(key, encodeUse({ consumed }));
+  async function spend({ key, mark, ttl, consumed, spent }: PendingConsumption, claimAnsweredAt: number): Promise<void> {
+    const withinMs = spendWithinMs(claimAnsweredAt, performance.now());
+    const change = { expected: mark, value: encodeUse({ consumed }), ttlSeconds: ttl, withinMs };
+    const outcome = await store.setIfEqualsWithin(key, change, spent && { key: spent.key, value: spent.text });
+    if (outcome === 'late')
+      throw new StoreUnavailableError(
+        new Error(`${key}: the spend reached the store more than ${withinMs} ms after the consumption: its request may have given up, nothing spent`),
+      );
+    if (outcome === 'changed')
+      throw new StoreUnavailableError(new Error(`${key}: the consumption's mark changed before it was spent (revoked, or taken over as cut): nothing spent`));
   }
 
   /**

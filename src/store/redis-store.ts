@@ -30,6 +30,25 @@ return 1
 `;
 
 /**
+ * Store.setIfEqualsWithin: KEYS[1] the key, KEYS[2] (optional) the key replaced first. ARGV: the
+ * value expected, the value to set, the TTL in ms the expected value was written with ('' for
+ * none), how many ms ago it may have been written at most, KEYS[2]'s value. 1 set (or already
+ * set), -1 late, 0 changed or gone. The age is the TTL given less PTTL: Redis's own clock.
+ */
+const SET_IF_EQUALS_WITHIN = `
+local current = redis.call('GET', KEYS[1])
+if current == ARGV[2] then return 1 end
+if current ~= ARGV[1] then return 0 end
+if ARGV[3] ~= '' then
+  local left = redis.call('PTTL', KEYS[1])
+  if left >= 0 and tonumber(ARGV[3]) - left > tonumber(ARGV[4]) then return -1 end
+end
+if KEYS[2] then redis.call('SET', KEYS[2], ARGV[5], 'XX', 'KEEPTTL') end
+redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+return 1
+`;
+
+/**
  * SUNION counted on the server: the union is stored in KEYS[1] (a scratch key in the same
  * slot), counted and deleted, so no member travels or is copied into Lua.
  */
@@ -72,6 +91,13 @@ export function createRedisStore(redis: Redis | Cluster): Store {
     async setIfEquals(key, expected, value, ttlSeconds) {
       const ttl = toTtlSeconds(ttlSeconds);
       return (await scripts.hcSetIfEquals(key, expected, value, ...(ttl === undefined ? [] : [ttl]))) === 1;
+    },
+    async setIfEqualsWithin(key, { expected, value, ttlSeconds, withinMs }, also) {
+      const ttl = toTtlSeconds(ttlSeconds);
+      const keys = also ? [key, also.key] : [key];
+      const args = [expected, value, ttl === undefined ? '' : ttl * 1000, Math.max(0, Math.round(withinMs)), also?.value ?? ''];
+      const outcome = await runScript(redis, SET_IF_EQUALS_WITHIN, keys, args);
+      return outcome === 1 ? 'set' : outcome === -1 ? 'late' : 'changed';
     },
     take: (key) => redis.getdel(key),
     async del(...keys) {

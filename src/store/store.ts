@@ -18,6 +18,16 @@ export interface Store {
   setIfAbsent(key: string, value: string, ttlSeconds?: number): Promise<boolean>;
   /** Sets (with the TTL, or none) only when the key holds exactly `expected`: compare-and-set; true when it was set. */
   setIfEquals(key: string, expected: string, value: string, ttlSeconds?: number): Promise<boolean>;
+  /**
+   * Compare-and-set that only a prompt writer wins, timed by the store's own clock: when `key`
+   * holds `expected` and was written (with `ttlSeconds`) at most `withinMs` ago — its TTL left
+   * tells — it is set to `value`, keeping its TTL, after `also.key` (the same hash slot) is
+   * replaced by `also.value` where it exists (SET XX KEEPTTL). 'set' also when it holds `value`
+   * already (the same write sent twice); 'late' when it holds `expected` but was written longer
+   * ago; 'changed' when it holds anything else or is gone. A key written without a TTL has no
+   * age to tell: never 'late'.
+   */
+  setIfEqualsWithin(key: string, change: TimedChange, also?: { key: string; value: string }): Promise<'set' | 'late' | 'changed'>;
   /** Reads and deletes atomically (single-use values such as ceremony state). */
   take(key: string): Promise<string | null>;
   /** Deletes keys; returns how many existed. */
@@ -63,6 +73,15 @@ export interface Store {
   close(): Promise<void>;
   /** 'redis' or 'memory', for logs and /readyz. */
   readonly kind: 'redis' | 'memory';
+}
+
+/** What Store.setIfEqualsWithin compares and sets, and how old the key may be. */
+export interface TimedChange {
+  expected: string;
+  value: string;
+  /** The TTL `expected` was written with (its age is this less the TTL left); undefined for none. */
+  ttlSeconds: number | undefined;
+  withinMs: number;
 }
 
 /**

@@ -27,6 +27,10 @@
  * later is told to try again (consumedMeanwhile: 503), and tried again it is the replay. A cut
  * consumption's mark (isCutConsumption) is taken over by compare-and-set, by one request only.
  *
+ * The spend is a compare-and-set of the request's own pending mark, and counts only while the
+ * request may still answer with the tokens (spendWithinMs): one that reaches Redis after its
+ * request answered 503 changes nothing, and the consumption stays pending, then cut.
+ *
  * A refresh that answers also shrinks the spent token, when the request read it: the record
  * keeps only what its reuse needs (SPENT_REFRESH_TOKEN_FIELDS), with `consumed` inline, and its
  * use mark, written to live only while the request may run (FOLDING_MARK_SECONDS), goes by
@@ -36,7 +40,7 @@
  */
 import type { AdapterPayload } from './adapter-types.ts';
 import { STORE_ANSWER_MS } from './answer-deadline.ts';
-import type { RecordUse } from './adapter-record.ts';
+import { encodeUse, type RecordUse } from './adapter-record.ts';
 import { currentRequest } from './request-scope.ts';
 import { StoreUnavailableError } from './unavailable.ts';
 
@@ -49,11 +53,38 @@ export const PROVISIONAL_MODELS: ReadonlySet<string> = new Set(['AuthorizationCo
 /** The model whose consumption is a rotation: its spent record shrinks. */
 export const ROTATED_MODEL = 'RefreshToken';
 
-/** A consumption a request left pending: its use mark's key, the `consumed` it wrote, and the spent record when the request read the refresh token. */
+/**
+ * A consumption a request left pending: its use mark's key, the mark as written (`<consumed>
+ * <pending>`) and its TTL, the `consumed` it wrote, and the spent record when the request read
+ * the refresh token.
+ */
 export interface PendingConsumption {
   key: string;
+  mark: string;
+  ttl: number | undefined;
   consumed: string;
   spent?: { key: string; text: string };
+}
+
+/**
+ * What a spend leaves its request to bring the answer back: it counts only if it reaches Redis
+ * by STORE_ANSWER_MS less this after it was issued, so that one Redis executed in time is
+ * answered before the request gives up on it (its deadline, STORE_ANSWER_MS).
+ */
+export const SPEND_REPLY_MS = 1_000;
+
+/**
+ * How long after the use mark was written (Redis's clock: Store.setIfEqualsWithin) the spend
+ * may reach Redis and still count, given when the claim was answered and when the spend is
+ * issued (this process's monotonic clock). The mark was written no later than the claim was
+ * answered, so a spend that reaches Redis after its request gave up always finds itself too
+ * old, whatever the clocks of Redis and the gateway say: held up on its way (a stalled
+ * connection; a failover, after which ioredis sends again to the new master what the old one
+ * never answered) it would otherwise make the code or token spent for a request that answered
+ * 503 and handed nothing out — and tried again, taken for a replay.
+ */
+export function spendWithinMs(claimAnsweredAt: number, issuedAt: number): number {
+  return Math.round(Math.max(0, issuedAt - claimAnsweredAt)) + STORE_ANSWER_MS - SPEND_REPLY_MS;
 }
 
 /**
@@ -119,11 +150,9 @@ export function consumeFields(
   if (!PROVISIONAL_MODELS.has(model) || !request) return { use: { consumed }, ttl };
   const read = model === ROTATED_MODEL ? request.refreshTokenRead : undefined;
   const spent = read?.key === keys.record ? { key: keys.record, text: encode(spentRefreshToken(read.payload, consumed)) } : undefined;
-  return {
-    use: { consumed, pending: String(now) },
-    ttl: spent ? Math.min(ttl ?? Infinity, FOLDING_MARK_SECONDS) : ttl,
-    pending: { key: keys.used, consumed, spent },
-  };
+  const use = { consumed, pending: String(now) };
+  const markTtl = spent ? Math.min(ttl ?? Infinity, FOLDING_MARK_SECONDS) : ttl;
+  return { use, ttl: markTtl, pending: { key: keys.used, mark: encodeUse(use), ttl: markTtl, consumed, spent } };
 }
 
 /** Remembers how to spend what this request consumed (the adapter's write), for when it answers (spendConsumedTokens). */

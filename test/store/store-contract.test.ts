@@ -111,6 +111,44 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       await assert.rejects(store.setIfEquals(h, 'a', 'b'), /WRONGTYPE/);
     });
 
+    test('setIfEqualsWithin sets over the value expected only while it is young enough, keeping its TTL; the other key first', async () => {
+      const k = key('w');
+      const other = `${k}:other`;
+      const change = { expected: 'pending', value: 'spent', ttlSeconds: 50, withinMs: 60_000 };
+      assert.equal(await store.setIfEqualsWithin(k, change), 'changed', 'absent: changed');
+      assert.equal(await store.ttl(k), -2, 'nothing created');
+      await store.set(k, 'someone else', 50);
+      assert.equal(await store.setIfEqualsWithin(k, change), 'changed', 'another value: changed');
+      assert.equal(await store.get(k), 'someone else', 'left as it was');
+
+      await store.set(k, 'pending', 50);
+      await store.set(other, 'record', 40);
+      assert.equal(await store.setIfEqualsWithin(k, change, { key: other, value: 'record spent' }), 'set');
+      assert.equal(await store.get(k), 'spent');
+      assert.equal(await store.get(other), 'record spent', 'the other key replaced');
+      const [ttl, otherTtl] = [await store.ttl(k), await store.ttl(other)];
+      assert.ok(ttl >= 49 && ttl <= 50 && otherTtl >= 39 && otherTtl <= 40, `TTLs kept: ${ttl}, ${otherTtl}`);
+      assert.equal(await store.setIfEqualsWithin(k, change), 'set', 'sent again once set: set');
+      const gone = `${k}:gone`;
+      await store.set(k, 'pending', 50);
+      assert.equal(await store.setIfEqualsWithin(k, change, { key: gone, value: 'x' }), 'set');
+      assert.equal(await store.ttl(gone), -2, 'the other key is never created');
+
+      await store.set(k, 'pending', 50);
+      await sut.elapse(2);
+      assert.equal(await store.setIfEqualsWithin(k, { ...change, withinMs: 1_000 }, { key: other, value: 'late' }), 'late', 'written 2 s ago, 1 s allowed');
+      assert.equal(await store.get(k), 'pending', 'late: left as it was');
+      assert.equal(await store.get(other), 'record spent', 'late: the other key untouched');
+      assert.equal(await store.setIfEqualsWithin(k, { ...change, withinMs: 5_000 }), 'set', 'written 2 s ago, 5 s allowed');
+
+      await store.set(k, 'pending');
+      await sut.elapse(2);
+      assert.equal(await store.setIfEqualsWithin(k, { ...change, ttlSeconds: undefined, withinMs: 0 }), 'set', 'no TTL: no age, never late');
+      const h = key('wh');
+      await store.batch().hsetAll(h, { a: '1' }).exec();
+      await assert.rejects(store.setIfEqualsWithin(h, change), /WRONGTYPE/);
+    });
+
     test('replace changes an existing value and keeps its TTL; never creates a key', async () => {
       const k = key('r');
       assert.equal(await store.replace(k, 'x'), false);

@@ -14,7 +14,15 @@ import { createAdapterFactory, type AdapterFactory } from '../../src/store/oidc-
 import { createRedisConnection } from '../../src/store/redis-connection.ts';
 import { createRedisStore } from '../../src/store/redis-store.ts';
 import { asOneRequest } from '../../src/store/request-scope.ts';
-import { CONSUMPTION_SETTLES_MS, FOLDING_MARK_SECONDS, SPENT_REFRESH_TOKEN_FIELDS, spendConsumedTokens } from '../../src/store/token-consumption.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { STORE_ANSWER_MS } from '../../src/store/answer-deadline.ts';
+import {
+  CONSUMPTION_SETTLES_MS,
+  FOLDING_MARK_SECONDS,
+  SPEND_REPLY_MS,
+  SPENT_REFRESH_TOKEN_FIELDS,
+  spendConsumedTokens,
+} from '../../src/store/token-consumption.ts';
 import { StoreUnavailableError } from '../../src/store/unavailable.ts';
 import type { Store } from '../../src/store/store.ts';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis.ts';
@@ -164,11 +172,13 @@ for (const kind of ['redis', 'memory'] as const) {
       assert.equal('jti' in JSON.parse((await store.get(keyNames.modelJson('RefreshToken', after)))!), false, 'the window over, the jti is left out');
     });
 
-    test('a spent record whose use mark still marks its rotation (its minute not over) is spent at once: neither the outage answer nor fresh', async () => {
+    test('a spent record whose use mark still marks its rotation (as the release before the timed spend left it for its minute) is spent at once: neither the outage answer nor fresh', async () => {
       const rt = `rt-${(n += 1)}`;
       await factory('RefreshToken').upsert(rt, fullPayload(rt), 3600);
       await spendInOneRequest(factory, rt);
-      assert.equal(await store.get(keyNames.modelUsed('RefreshToken', rt)), `${Math.floor(now / 1000)} ${now}`, 'the mark still says rotating');
+      const mark = keyNames.modelUsed('RefreshToken', rt);
+      assert.equal(await store.get(mark), `${Math.floor(now / 1000)}`, 'the record and its mark spent in one write');
+      assert.equal(await store.replace(mark, `${Math.floor(now / 1000)} ${now}`), true, 'the mark as the release before left it');
       assert.equal(typeof (await factory('RefreshToken').find(rt))?.consumed, 'number', 'within the settling time');
       now += CONSUMPTION_SETTLES_MS;
       assert.equal(typeof (await factory('RefreshToken').find(rt))?.consumed, 'number', 'after it');
@@ -190,6 +200,32 @@ for (const kind of ['redis', 'memory'] as const) {
       const again = await factory('RefreshToken').find(rt);
       assert.equal(again?.consumed, undefined);
       assert.equal(again?.nonce, 'n-0123456789abcdef', 'whole: nothing was shrunk, since the rotation did not finish');
+    });
+
+    test('a spend that reaches the store after its request gave up on it changes nothing: the outage answer, then the token works again', async () => {
+      // The spend held up on its way (a failover, a stalled connection) past what its request waits.
+      const slowSpend: Store = {
+        ...store,
+        setIfEqualsWithin: async (...args) => {
+          await sleep(STORE_ANSWER_MS - SPEND_REPLY_MS + 300);
+          return store.setIfEqualsWithin(...args);
+        },
+      };
+      const late = createAdapterFactory(slowSpend, keyNames, { clock: () => now });
+      const rt = `rt-${(n += 1)}`;
+      await factory('RefreshToken').upsert(rt, fullPayload(rt), 3600);
+      await assert.rejects(
+        spendInOneRequest(late, rt),
+        (err: unknown) =>
+          err instanceof StoreUnavailableError && /the spend reached the store more than \d+ ms after the consumption/.test(String((err as Error).cause)),
+      );
+      await assert.rejects(factory('RefreshToken').find(rt), StoreUnavailableError, 'still pending: try again');
+      now += CONSUMPTION_SETTLES_MS;
+      const again = await factory('RefreshToken').find(rt);
+      assert.equal(again?.consumed, undefined, 'settled: served as not consumed');
+      assert.equal(again?.nonce, 'n-0123456789abcdef', 'whole: the late spend did not shrink it');
+      await spendInOneRequest(factory, rt);
+      assert.equal(typeof (await factory('RefreshToken').find(rt))?.consumed, 'number', 'spent by the request that answered in time');
     });
 
     test('consumed outside a request (a CLI, a timer): spent at once, as before', async () => {

@@ -136,6 +136,11 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
       note(key, 'string');
       return inner.setIfEquals(key, expected, value, ttl);
     },
+    async setIfEqualsWithin(key, change, also) {
+      note(key, 'string');
+      if (also) note(also.key, 'string');
+      return inner.setIfEqualsWithin(key, change, also);
+    },
     async replace(key, value) {
       note(key, 'string');
       return inner.replace(key, value);

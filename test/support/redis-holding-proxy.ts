@@ -1,0 +1,106 @@
+/**
+ * A TCP proxy in front of a Redis server that can hold commands up on their way to it, as a
+ * failover or a stalled connection does: once armed (`holdFrom`), the first command that the
+ * predicate picks, and every byte sent after it on the same connection, wait in the proxy
+ * until `release()`, then reach Redis in their order — after the gateway has given up on them
+ * (its deadline), exactly as ioredis sends again, to the new master, what the old one never
+ * answered. Answers from Redis flow freely; other connections are not held.
+ *
+ * It reads the client's side as RESP (what ioredis sends: arrays of bulk strings), so that the
+ * predicate sees each command's arguments and a command is held whole.
+ */
+import { createServer, connect, type Socket } from 'node:net';
+import { once } from 'node:events';
+
+export interface HoldingProxy {
+  url: string;
+  /** Holds, on the connection that sends it, the first command for which `pick` says true and all that follows, until release(). */
+  holdFrom(pick: (args: string[]) => boolean): void;
+  /** The command that was picked (its arguments), once one was. */
+  readonly picked: string[] | undefined;
+  /** Sends what was held, in order, and stops holding. */
+  release(): void;
+  close(): Promise<void>;
+}
+
+/** One complete RESP array of bulk strings at the start of `buffer`: its arguments and length in bytes; undefined while incomplete. */
+function readCommand(buffer: Buffer): { args: string[]; length: number } | undefined {
+  let at = 0;
+  const line = (): string | undefined => {
+    const end = buffer.indexOf('\r\n', at);
+    if (end < 0) return undefined;
+    const text = buffer.toString('latin1', at, end);
+    at = end + 2;
+    return text;
+  };
+  const header = line();
+  if (header === undefined) return undefined;
+  if (!header.startsWith('*')) throw new Error(`redis-holding-proxy: expected a RESP array from the client, got ${JSON.stringify(header.slice(0, 20))}`);
+  const args: string[] = [];
+  for (let count = Number(header.slice(1)); args.length < count;) {
+    const size = line();
+    if (size === undefined) return undefined;
+    const length = Number(size.slice(1));
+    if (buffer.length < at + length + 2) return undefined;
+    args.push(buffer.toString('utf8', at, at + length));
+    at += length + 2;
+  }
+  return { args, length: at };
+}
+
+export async function startRedisHoldingProxy(target: { host: string; port: number }): Promise<HoldingProxy> {
+  let pick: ((args: string[]) => boolean) | undefined;
+  let picked: string[] | undefined;
+  /** The held connection's upstream and what waits for it. */
+  let held: { upstream: Socket; chunks: Buffer[] } | undefined;
+  const sockets = new Set<Socket>();
+
+  const server = createServer((client) => {
+    const upstream = connect(target.port, target.host);
+    sockets.add(client).add(upstream);
+    upstream.pipe(client);
+    let pending = Buffer.alloc(0);
+    client.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      for (let command = readCommand(pending); command; command = readCommand(pending)) {
+        const bytes = pending.subarray(0, command.length);
+        pending = pending.subarray(command.length);
+        if (!held && pick?.(command.args)) {
+          picked = command.args;
+          pick = undefined;
+          held = { upstream, chunks: [] };
+        }
+        if (held?.upstream === upstream) held.chunks.push(Buffer.from(bytes));
+        else upstream.write(bytes);
+      }
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    holdFrom(predicate) {
+      pick = predicate;
+    },
+    get picked() {
+      return picked;
+    },
+    release() {
+      const { upstream, chunks } = held ?? { upstream: undefined, chunks: [] };
+      held = undefined;
+      for (const chunk of chunks) upstream?.write(chunk);
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
