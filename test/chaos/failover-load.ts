@@ -125,7 +125,13 @@ async function failoverScenario(stack: Stack, switchMasters: () => Promise<void>
         const since = (a: Answer) => `${a.what} ${a.status}${a.error ? ` ${a.error}` : ''} at +${a.at - clock.switchAt} ms (${a.ms} ms)`;
         for (const worker of workers) {
           const around = answers.filter((a) => a.worker === worker.index && a.at >= clock.switchAt - 1_000);
-          const shown = around.length > 20 ? [...around.slice(0, 8).map(since), '…', ...around.slice(-12).map(since)] : around.map(since);
+          // The answers around its first refusal (what cut it), then its last ones.
+          const first = Math.max(
+            0,
+            around.findIndex((a) => a.status !== 200),
+          );
+          const shown =
+            around.length > 24 ? [...around.slice(Math.max(0, first - 6), first + 8).map(since), '…', ...around.slice(-8).map(since)] : around.map(since);
           diagnostic(`clinician ${worker.index}: ${shown.join('; ')}`);
         }
         // A token refused for good after the switch: was it taken for a replay (its grant revoked)?
