@@ -86,8 +86,11 @@ export function postEmergency(deps: InteractionDeps): RequestHandler {
     if (!redemption.ok) {
       return refuse(redemption.reason, redemption.reason === 'code-expired' ? 'expired' : 'refused', { issuedFor: redemption.grant?.idNat });
     }
-    if (!(await deps.accounts.find(idNat))) return refuse('unknown-clinician', 'refused');
-    const { grant } = redemption;
+    const { grant, spend } = redemption;
+    if (!(await deps.accounts.find(idNat))) {
+      await spend(); // refused: spent, as every refusal of a code
+      return refuse('unknown-clinician', 'refused');
+    }
     const assurance = assuranceOfMethod(deps.policy, deps.policy.emergency.method);
     await deps.audit.record(
       {
@@ -103,6 +106,7 @@ export function postEmergency(deps: InteractionDeps): RequestHandler {
       { event: 'emergency.used', idNat, issuedBy: grant.issuedBy, clientId, acr: assurance.acr },
       'emergency access code used: session at the lowest level',
     );
-    await finishLogin(deps, req, res, details, { accountId: idNat, authTime: now, assurance });
+    // The code is spent once the sign-in is stored, as its redirect leaves: a sign-in cut before leaves it usable (emergency/codes.ts).
+    await finishLogin(deps, req, res, details, { accountId: idNat, authTime: now, assurance }, { beforeAnswer: spend });
   };
 }

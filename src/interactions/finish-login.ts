@@ -59,6 +59,20 @@ async function record(deps: InteractionDeps, req: Request, res: Response, detail
 export interface FinishOptions {
   /** The login comes from the notices step, which has just shown them: nothing to hold it for (and nothing to read to know it). */
   noticesShown?: boolean;
+  /**
+   * Runs once the login is stored (finished, or held for the notices), before the redirect leaves:
+   * what must count only for a sign-in that answered (an emergency code's spend). Throwing, the
+   * browser gets the error's page instead of the redirect.
+   */
+  beforeAnswer?: () => Promise<void>;
+}
+
+/** oidc-provider's interactionFinished's answer: 303 to where the authorization goes on, no body. */
+function redirectTo(res: Response, url: string): void {
+  res.statusCode = 303;
+  res.setHeader('Location', url);
+  res.setHeader('Content-Length', '0');
+  res.end();
 }
 
 export async function finishLogin(
@@ -70,9 +84,14 @@ export async function finishLogin(
   options: FinishOptions = {},
 ): Promise<void> {
   const notices = options.noticesShown ? undefined : await holdForNotices(deps, details, login);
-  if (notices) return res.redirect(303, notices);
+  if (notices) {
+    await options.beforeAnswer?.();
+    return res.redirect(303, notices);
+  }
   await record(deps, req, res, details, login);
-  await deps.provider.interactionFinished(req, res, loginResult(login), { mergeWithLastSubmission: false });
+  const to = await deps.provider.interactionResult(req, res, loginResult(login), { mergeWithLastSubmission: false });
+  await options.beforeAnswer?.();
+  redirectTo(res, to);
 }
 
 export async function finishLoginUrl(deps: InteractionDeps, req: Request, res: Response, details: InteractionDetails, login: VerifiedLogin): Promise<string> {

@@ -11,11 +11,10 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
-import { exchange, isRpRedirect, signIn } from '../support/psc-login.ts';
-import { csrfOf, loginPage } from '../support/key-journey.ts';
+import { exchange, signIn } from '../support/psc-login.ts';
+import { loginPage } from '../support/key-journey.ts';
+import { issueEmergencyCode, signInWithCode } from '../support/emergency-form.ts';
 import { TEST_REDIS_URL } from '../support/redis.ts';
-import { createKeyNames } from '../../src/store/index.ts';
-import { createEmergencyCodes } from '../../src/emergency/index.ts';
 
 const ADMIN = '899700427885';
 const CLINICIAN = '810101234561';
@@ -37,26 +36,8 @@ afterAll(async () => {
   await stack.close();
 });
 
-const codes = () => createEmergencyCodes(stack.store, createKeyNames(stack.prefix));
-const issue = (idNat: string, options: { hoursAgo?: number; hours?: number } = {}) =>
-  codes().issue({
-    idNat,
-    issuedBy: 'test',
-    via: 'cli',
-    validityMs: (options.hours ?? 1) * 3_600_000,
-    now: Date.now() - (options.hoursAgo ?? 0) * 3_600_000,
-  });
-
-/** From an application's sign-in page: the emergency form, filled and sent. */
-async function withCode(idNat: string, code: string, clientId = 'test-rp') {
-  const browser = new TestBrowser();
-  const start = await loginPage(stack, browser, { clientId });
-  const form = await browser.request(`${stack.issuer}${start.base}/emergency`);
-  const sent = form.doc.querySelector('form[data-emergency-form]')
-    ? await browser.submit(form, 'form[data-emergency-form]', { idNat, code }, { stopAt: isRpRedirect })
-    : { page: await browser.request(`${stack.issuer}${start.base}/emergency`, { form: { _csrf: csrfOf(start.page), idNat, code } }) };
-  return { browser, start, form, sent };
-}
+const issue = (idNat: string, options: { hoursAgo?: number; hours?: number } = {}) => issueEmergencyCode(stack, idNat, options);
+const withCode = (idNat: string, code: string, clientId = 'test-rp') => signInWithCode(stack, idNat, code, clientId);
 
 async function recent(type: string, limit = 20) {
   return (await stack.gateways[0]!.auditLog.range({ order: 'newest-first', limit })).filter((e) => e.type === type);
