@@ -16,9 +16,15 @@
  *
  * Spent: the use mark says SPENT, and the code's record is emptied in the same write (a release
  * before this one reads an empty record as no code, then its use mark: spent).
+ *
+ * The claim names its sign-in (the interaction), so that the form sent twice by one sign-in (a
+ * double click: the browser shows the second answer) goes on with whichever submission used the
+ * code (`thisSignIn`), instead of locking the clinician out with "already used".
  */
 import type { Store } from '../store/store.ts';
 import type { KeyNames } from '../store/key-names.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { STORE_ANSWER_MS } from '../store/answer-deadline.ts';
 import { CONSUMPTION_SETTLES_MS, spendWithinMs } from '../store/token-consumption.ts';
 import { StoreUnavailableError } from '../store/unavailable.ts';
 import { codeDigest, generateCode } from './code.ts';
@@ -35,7 +41,15 @@ export interface EmergencyGrant {
 /** Why a code was refused (audit `reason`). */
 export type EmergencyRefusal = 'unknown-code' | 'code-used' | 'code-expired' | 'other-clinician';
 
-export type Redemption = { ok: true; grant: EmergencyGrant; spend: () => Promise<void> } | { ok: false; reason: EmergencyRefusal; grant?: EmergencyGrant };
+/**
+ * What redeeming a code gives: accepted (spend it as the sign-in answers), refused, or already
+ * spent by this very sign-in (`thisSignIn`: its form sent twice — a double click — and the other
+ * submission signed the clinician in: the sign-in goes on).
+ */
+export type Redemption =
+  | { ok: true; grant: EmergencyGrant; spend: () => Promise<void> }
+  | { ok: false; reason: EmergencyRefusal; grant?: EmergencyGrant }
+  | { ok: false; thisSignIn: true };
 
 export interface EmergencyCodes {
   /** Issues a code for `idNat`, valid `validityMs` from `now`; voids the clinician's previous one. Returns the code (shown once). */
@@ -47,11 +61,13 @@ export interface EmergencyCodes {
     now: number;
   }): Promise<{ code: string; grant: EmergencyGrant }>;
   /**
-   * Claims the code; refused (not `idNat`'s, expired, used, unknown), it is spent at once; accepted,
-   * `spend` spends it as the sign-in answers. StoreUnavailableError (503, try again) while another
-   * sign-in with it may still be running.
+   * Claims the code for the sign-in `attempt` (its interaction); refused (not `idNat`'s, expired,
+   * used, unknown), it is spent at once; accepted, `spend` spends it as the sign-in answers.
+   * Claimed by the same sign-in (its form sent twice), waits up to STORE_ANSWER_MS for that
+   * submission to answer: `thisSignIn` once it spent the code. StoreUnavailableError (503, try
+   * again) while another sign-in with it may still be running.
    */
-  redeem(input: { code: string; idNat: string; now: number }): Promise<Redemption>;
+  redeem(input: { code: string; idNat: string; now: number; attempt: string }): Promise<Redemption>;
   /** Codes issued so far by every issuer (admin CLI and /admin/emergency), for the metrics. */
   issuedCount(): Promise<number>;
 }
@@ -59,16 +75,36 @@ export interface EmergencyCodes {
 /** How long a spent or expired code is still recognised as such (rather than unknown) in the audit. */
 const REMEMBERED_SECONDS = 86_400;
 
-/** The use mark of a spent code (as the releases before wrote it). */
+/**
+ * The use mark: `1` spent (as the releases before wrote it: they read any mark as spent), `1
+ * <attempt>` spent by that sign-in, `pending <epoch ms> <attempt>` claimed by a sign-in that has
+ * not answered.
+ */
 const SPENT = '1';
-/** The use mark of a code claimed by a sign-in that has not answered: `pending <epoch ms>`. */
 const PENDING = 'pending';
 
-/** A pending mark old enough that its sign-in was cut: the code can be claimed again. */
-function isCutClaim(mark: string, now: number): boolean {
-  const since = now - Number(mark.slice(PENDING.length + 1));
-  return mark.startsWith(`${PENDING} `) && !(Number.isFinite(since) && since < CONSUMPTION_SETTLES_MS);
+interface UseMark {
+  spent: boolean;
+  /** When a pending claim was made (epoch ms). */
+  since: number;
+  /** The sign-in (interaction uid) that claimed or spent it. */
+  attempt: string | undefined;
 }
+
+function readMark(text: string): UseMark {
+  const [state, first, second] = text.split(' ');
+  if (state === PENDING) return { spent: false, since: Number(first), attempt: second };
+  return { spent: true, since: NaN, attempt: first };
+}
+
+/** A pending claim old enough that its sign-in was cut: the code can be claimed again. */
+function isCutClaim(mark: UseMark, now: number): boolean {
+  const since = now - mark.since;
+  return !mark.spent && !(Number.isFinite(since) && since < CONSUMPTION_SETTLES_MS);
+}
+
+/** How often a submission waits for its twin (the same sign-in's other submission) to answer. */
+const TWIN_POLL_MS = 50;
 
 export function createEmergencyCodes(store: Store, keyNames: KeyNames): EmergencyCodes {
   const codeKey = (digest: string) => keyNames.emergencyCode(digest, 'code');
@@ -88,21 +124,27 @@ export function createEmergencyCodes(store: Store, keyNames: KeyNames): Emergenc
       await store.batch().hincrby(countsKey, 'issued', 1).exec();
       return { code, grant };
     },
-    async redeem({ code, idNat, now }) {
+    async redeem({ code, idNat, now, attempt }) {
       const digest = codeDigest(code);
       // The code and its use mark in one read (one slot).
       const [raw = null, used = null] = await store.mget([codeKey(digest), usedKey(digest)]);
-      if (!raw || used === SPENT) return { ok: false, reason: used === null ? 'unknown-code' : 'code-used' };
-      const mark = `${PENDING} ${now}`;
+      const current = used === null ? undefined : readMark(used);
+      if (current?.spent) return current.attempt === attempt ? { ok: false, thisSignIn: true } : { ok: false, reason: 'code-used' };
+      if (!raw) return { ok: false, reason: used === null ? 'unknown-code' : 'code-used' };
+      if (current && !isCutClaim(current, now)) {
+        if (current.attempt === attempt && (await twinSpent(digest, attempt))) return { ok: false, thisSignIn: true };
+        throw new StoreUnavailableError(new Error('emergency code: claimed by a sign-in that has not answered yet: try again in a moment'));
+      }
+      const mark = `${PENDING} ${now} ${attempt}`;
       const claimed =
         used === null
           ? await store.setIfAbsent(usedKey(digest), mark, REMEMBERED_SECONDS)
-          : isCutClaim(used, now) && (await store.setIfEquals(usedKey(digest), used, mark, REMEMBERED_SECONDS));
-      if (!claimed) throw new StoreUnavailableError(new Error('emergency code: claimed by a sign-in that has not answered yet: try again in a moment'));
+          : await store.setIfEquals(usedKey(digest), used, mark, REMEMBERED_SECONDS);
+      if (!claimed) throw new StoreUnavailableError(new Error('emergency code: claimed meanwhile by another sign-in: try again in a moment'));
       const claimAnsweredAt = performance.now();
-      const spend = async () => {
+      const spendAs = async (value: string) => {
         const withinMs = spendWithinMs(claimAnsweredAt, performance.now());
-        const change = { expected: mark, value: SPENT, ttlSeconds: REMEMBERED_SECONDS, withinMs };
+        const change = { expected: mark, value, ttlSeconds: REMEMBERED_SECONDS, withinMs };
         const outcome = await store.setIfEqualsWithin(usedKey(digest), change, { key: codeKey(digest), value: '' });
         if (outcome !== 'set')
           throw new StoreUnavailableError(new Error(`emergency code: not spent (${outcome}): the sign-in that claimed it answers the outage`));
@@ -110,13 +152,25 @@ export function createEmergencyCodes(store: Store, keyNames: KeyNames): Emergenc
       const grant = JSON.parse(raw) as EmergencyGrant;
       const refusal = grant.idNat !== idNat ? 'other-clinician' : now > grant.expiresAt ? 'code-expired' : undefined;
       if (refusal) {
-        await spend();
+        await spendAs(SPENT);
         return { ok: false, reason: refusal, grant };
       }
-      return { ok: true, grant, spend };
+      return { ok: true, grant, spend: () => spendAs(`${SPENT} ${attempt}`) };
     },
     async issuedCount() {
       return Number((await store.hgetall(countsKey))?.issued ?? 0);
     },
   };
+
+  /** Whether the other submission of the same sign-in, which claimed the code, spends it within STORE_ANSWER_MS. */
+  async function twinSpent(digest: string, attempt: string): Promise<boolean> {
+    for (const until = performance.now() + STORE_ANSWER_MS; performance.now() < until;) {
+      await sleep(TWIN_POLL_MS);
+      const used = await store.get(usedKey(digest));
+      const mark = used === null ? undefined : readMark(used);
+      if (mark?.attempt !== attempt) return false;
+      if (mark.spent) return true;
+    }
+    return false;
+  }
 }

@@ -82,7 +82,10 @@ export function postEmergency(deps: InteractionDeps): RequestHandler {
     if (!ID_NAT_PATTERN.test(idNat) || !code) return refuse('malformed', 'malformed');
     if (!(await acceptsEmergency(deps, details))) return refuse('level-too-low', 'level');
     const now = deps.clock();
-    const redemption = await createEmergencyCodes(deps.store, deps.keyNames).redeem({ code, idNat, now });
+    const redemption = await createEmergencyCodes(deps.store, deps.keyNames).redeem({ code, idNat, now, attempt: details.uid });
+    // The form sent twice (a double click): the other submission signed the clinician in, and the
+    // browser shows this answer: it goes on with that sign-in.
+    if ('thisSignIn' in redemption) return res.redirect(303, details.returnTo);
     if (!redemption.ok) {
       return refuse(redemption.reason, redemption.reason === 'code-expired' ? 'expired' : 'refused', { issuedFor: redemption.grant?.idNat });
     }

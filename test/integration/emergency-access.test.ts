@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
-import { exchange, signIn } from '../support/psc-login.ts';
+import { exchange, isRpRedirect, signIn } from '../support/psc-login.ts';
 import { loginPage } from '../support/key-journey.ts';
 import { issueEmergencyCode, signInWithCode } from '../support/emergency-form.ts';
 import { TEST_REDIS_URL } from '../support/redis.ts';
@@ -70,6 +70,34 @@ describe('emergency access: signing in with a code', () => {
     assert.equal(again.sent.page?.status, 400, 'a code works once');
     assert.equal(again.sent.page?.doc.querySelector('[data-problem]')?.getAttribute('data-problem'), 'refused');
     assert.equal((await recent('emergency.refused'))[0]?.reason, 'code-used');
+  });
+
+  it('a form sent twice at once (a double click) signs the clinician in with the answer the browser shows', async () => {
+    const { code } = await issue(CLINICIAN);
+    const usedBefore = (await recent('emergency.used', 100)).length;
+    const browser = new TestBrowser();
+    const start = await loginPage(stack, browser);
+    const action = `${stack.issuer}${start.base}/emergency`;
+    const form = await browser.request(action);
+    const csrf = form.doc.querySelector('form[data-emergency-form] input[name="_csrf"]')?.getAttribute('value');
+    assert.ok(csrf, 'the form carries its CSRF token');
+    const fields = { _csrf: csrf, idNat: CLINICIAN, code };
+    const answers = await Promise.all([browser.request(action, { form: fields }), browser.request(action, { form: fields })]);
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [303, 303],
+      `both answers go on with the sign-in: ${answers.map((a) => `${a.status} ${a.text.slice(0, 80)}`).join(' | ')}`,
+    );
+    // The browser shows the answer to the last submission: either must finish the sign-in.
+    for (const shown of [answers[1]!, answers[0]!]) {
+      const next = new URL(shown.headers.get('location')!, shown.url);
+      assert.ok(next.pathname.startsWith('/auth/') || next.pathname.includes('/interaction/'), `goes on with the sign-in: ${next.href}`);
+    }
+    const followed = await browser.follow(new URL(answers[1]!.headers.get('location')!, answers[1]!.url), {}, { stopAt: isRpRedirect });
+    assert.ok(followed.stoppedAt, `reaches the application: ${followed.page?.status} ${followed.page?.text.slice(0, 200)}`);
+    const tokens = await exchange({ ...start.request, callback: followed.stoppedAt });
+    assert.equal(tokens.claims()!.sub, CLINICIAN);
+    assert.equal((await recent('emergency.used', 100)).length, usedBefore + 1, 'one use of the code');
   });
 
   it('refuses an expired code', async () => {
