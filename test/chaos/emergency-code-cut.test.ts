@@ -10,9 +10,9 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startStack, type Stack } from '../support/stack.ts';
-import { createRedisServer, type RedisServer } from '../support/redis-server.ts';
-import { startRedisHoldingProxy, type HoldingProxy } from '../support/redis-holding-proxy.ts';
+import type { Stack } from '../support/stack.ts';
+import type { HoldingProxy } from '../support/redis-holding-proxy.ts';
+import { startHeldStack, type HeldStack } from '../support/held-stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
 import { issueEmergencyCode, signInWithCode } from '../support/emergency-form.ts';
@@ -20,20 +20,17 @@ import { CONSUMPTION_SETTLES_MS } from '../../src/store/token-consumption.ts';
 
 const CLINICIAN = '810101234561';
 
-let redis: RedisServer;
-let proxy: HoldingProxy;
+let held: HeldStack;
 let stack: Stack;
+let proxy: HoldingProxy;
 beforeAll(async () => {
-  redis = await createRedisServer();
-  proxy = await startRedisHoldingProxy({ host: '127.0.0.1', port: redis.port });
-  stack = await startStack({ name: 'chaos-emergency-cut', redisUrl: proxy.url });
+  held = await startHeldStack('chaos-emergency-cut');
+  ({ stack, proxy } = held);
   // The account exists once PSC vouched for the clinician.
   await signIn(stack, new TestBrowser(), { choice: { practitioner: CLINICIAN } });
 });
 afterAll(async () => {
-  await stack?.close();
-  await proxy?.close();
-  await redis?.dispose();
+  await held?.close();
 });
 
 const READS = new Set(['GET', 'MGET', 'HGETALL', 'HMGET', 'EXISTS', 'TTL', 'PTTL', 'SMEMBERS', 'LRANGE', 'PING']);

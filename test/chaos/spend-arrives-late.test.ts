@@ -12,26 +12,23 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startStack, type Stack } from '../support/stack.ts';
-import { createRedisServer, type RedisServer } from '../support/redis-server.ts';
-import { startRedisHoldingProxy, type HoldingProxy } from '../support/redis-holding-proxy.ts';
+import type { Stack } from '../support/stack.ts';
+import type { HoldingProxy } from '../support/redis-holding-proxy.ts';
+import { startHeldStack, type HeldStack } from '../support/held-stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
 import { refreshAsTestRp, tryExchange } from '../support/token-requests.ts';
 import { CONSUMPTION_SETTLES_MS } from '../../src/store/token-consumption.ts';
 
-let redis: RedisServer;
-let proxy: HoldingProxy;
+let held: HeldStack;
 let stack: Stack;
+let proxy: HoldingProxy;
 beforeAll(async () => {
-  redis = await createRedisServer();
-  proxy = await startRedisHoldingProxy({ host: '127.0.0.1', port: redis.port });
-  stack = await startStack({ name: 'chaos-spend-late', redisUrl: proxy.url });
+  held = await startHeldStack('chaos-spend-late');
+  ({ stack, proxy } = held);
 });
 afterAll(async () => {
-  await stack?.close();
-  await proxy?.close();
-  await redis?.dispose();
+  await held?.close();
 });
 
 const READS = new Set(['GET', 'MGET', 'PTTL', 'TTL', 'EXISTS']);
