@@ -82,6 +82,23 @@ describe('emergency codes: claimed, then spent as the sign-in answers', () => {
     assert.deepEqual(await codes.redeem({ code, idNat: CLINICIAN, now, attempt: nextAttempt() }), { ok: false, reason: 'code-used' }, 'another sign-in: used');
   });
 
+  test('two submissions of one sign-in that both read the code unclaimed: the one whose claim fails waits for the other', async () => {
+    const { codes, issue } = setup();
+    const now = Date.now();
+    const { code } = await issue(now);
+    const attempt = nextAttempt();
+    const both = [codes.redeem({ code, idNat: CLINICIAN, now, attempt }), codes.redeem({ code, idNat: CLINICIAN, now, attempt })];
+    const winner = await Promise.race(both);
+    assert.ok(winner.ok, 'one claimed it');
+    await winner.spend();
+    const outcomes = await Promise.all(both);
+    assert.deepEqual(
+      outcomes.filter((o) => !o.ok),
+      [{ ok: false, thisSignIn: true }],
+      'the other goes on with it',
+    );
+  });
+
   test('a second submission whose first never answers gets the outage answer after waiting for it', async () => {
     const { codes, issue } = setup();
     const now = Date.now();

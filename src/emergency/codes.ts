@@ -131,16 +131,17 @@ export function createEmergencyCodes(store: Store, keyNames: KeyNames): Emergenc
       const current = used === null ? undefined : readMark(used);
       if (current?.spent) return current.attempt === attempt ? { ok: false, thisSignIn: true } : { ok: false, reason: 'code-used' };
       if (!raw) return { ok: false, reason: used === null ? 'unknown-code' : 'code-used' };
-      if (current && !isCutClaim(current, now)) {
-        if (current.attempt === attempt && (await twinSpent(digest, attempt))) return { ok: false, thisSignIn: true };
-        throw new StoreUnavailableError(new Error('emergency code: claimed by a sign-in that has not answered yet: try again in a moment'));
-      }
+      if (current && !isCutClaim(current, now)) return awaitTwin(digest, attempt, current);
       const mark = `${PENDING} ${now} ${attempt}`;
       const claimed =
         used === null
           ? await store.setIfAbsent(usedKey(digest), mark, REMEMBERED_SECONDS)
           : await store.setIfEquals(usedKey(digest), used, mark, REMEMBERED_SECONDS);
-      if (!claimed) throw new StoreUnavailableError(new Error('emergency code: claimed meanwhile by another sign-in: try again in a moment'));
+      if (!claimed) {
+        // Claimed meanwhile: by the same sign-in's other submission (both read it unclaimed), or by another.
+        const meanwhile = await store.get(usedKey(digest));
+        return awaitTwin(digest, attempt, meanwhile === null ? undefined : readMark(meanwhile));
+      }
       const claimAnsweredAt = performance.now();
       const spendAs = async (value: string) => {
         const withinMs = spendWithinMs(claimAnsweredAt, performance.now());
@@ -161,6 +162,15 @@ export function createEmergencyCodes(store: Store, keyNames: KeyNames): Emergenc
       return Number((await store.hgetall(countsKey))?.issued ?? 0);
     },
   };
+
+  /**
+   * The code is claimed or spent by another submission: the same sign-in's (`thisSignIn` once it
+   * spent the code, waiting for it at most STORE_ANSWER_MS), else "try again" (503).
+   */
+  async function awaitTwin(digest: string, attempt: string, mark: UseMark | undefined): Promise<Redemption> {
+    if (mark?.attempt === attempt && (mark.spent || (await twinSpent(digest, attempt)))) return { ok: false, thisSignIn: true };
+    throw new StoreUnavailableError(new Error('emergency code: claimed by a sign-in that has not answered yet: try again in a moment'));
+  }
 
   /** Whether the other submission of the same sign-in, which claimed the code, spends it within STORE_ANSWER_MS. */
   async function twinSpent(digest: string, attempt: string): Promise<boolean> {

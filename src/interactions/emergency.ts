@@ -15,6 +15,8 @@ import { UserFacingError } from '../http/errors.ts';
 import { interactionFor, type InteractionDeps, type InteractionDetails } from './context.ts';
 import { requirementOf } from './requirement.ts';
 import { finishLogin } from './finish-login.ts';
+import { noticesStepUrl } from './notices-hold.ts';
+import { pendingLoginStep } from './pending-login.ts';
 
 type Problem = 'malformed' | 'refused' | 'expired' | 'level';
 
@@ -84,8 +86,11 @@ export function postEmergency(deps: InteractionDeps): RequestHandler {
     const now = deps.clock();
     const redemption = await createEmergencyCodes(deps.store, deps.keyNames).redeem({ code, idNat, now, attempt: details.uid });
     // The form sent twice (a double click): the other submission signed the clinician in, and the
-    // browser shows this answer: it goes on with that sign-in.
-    if ('thisSignIn' in redemption) return res.redirect(303, details.returnTo);
+    // browser shows this answer: it goes where that one went (the notices step, or on with the sign-in).
+    if ('thisSignIn' in redemption) {
+      const held = (await pendingLoginStep(deps, details.uid)) === 'notices';
+      return res.redirect(303, held ? noticesStepUrl(details.uid) : details.returnTo);
+    }
     if (!redemption.ok) {
       return refuse(redemption.reason, redemption.reason === 'code-expired' ? 'expired' : 'refused', { issuedFor: redemption.grant?.idNat });
     }

@@ -44,5 +44,10 @@ export async function holdForNotices(deps: InteractionDeps, details: Interaction
   // Asked last: only a sign-in with something to show can have been shown it already in this interaction.
   if (await deps.journey.get(details.uid, 'notices-seen')) return undefined;
   await savePendingLogin(deps, details.uid, 'notices', login);
-  return `/interaction/${details.uid}/notices`;
+  return noticesStepUrl(details.uid);
+}
+
+/** The notices step of the sign-in `uid` (notices-step.ts). */
+export function noticesStepUrl(uid: string): string {
+  return `/interaction/${uid}/notices`;
 }

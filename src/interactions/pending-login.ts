@@ -26,6 +26,11 @@ async function readPendingLogin(deps: InteractionDeps, uid: string, step: Pendin
   return forStep(await deps.journey.get(uid, NAME), step);
 }
 
+/** The step the sign-in's login waits for, if one does. */
+export async function pendingLoginStep(deps: InteractionDeps, uid: string): Promise<PendingStep | undefined> {
+  return (await deps.journey.get(uid, NAME))?.step;
+}
+
 /** Takes the pending login (single use) when it waits for `step`. */
 export async function takePendingLogin(deps: InteractionDeps, uid: string, step: PendingStep): Promise<VerifiedLogin | undefined> {
   return forStep(await deps.journey.take(uid, NAME), step);
