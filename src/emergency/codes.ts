@@ -25,7 +25,7 @@ import type { Store } from '../store/store.ts';
 import type { KeyNames } from '../store/key-names.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { STORE_ANSWER_MS } from '../store/answer-deadline.ts';
-import { CONSUMPTION_SETTLES_MS, spendWithinMs } from '../store/token-consumption.ts';
+import { pendingSettled, spendWithinMs } from '../store/token-consumption.ts';
 import { StoreUnavailableError } from '../store/unavailable.ts';
 import { codeDigest, generateCode } from './code.ts';
 
@@ -99,8 +99,7 @@ function readMark(text: string): UseMark {
 
 /** A pending claim old enough that its sign-in was cut: the code can be claimed again. */
 function isCutClaim(mark: UseMark, now: number): boolean {
-  const since = now - mark.since;
-  return !mark.spent && !(Number.isFinite(since) && since < CONSUMPTION_SETTLES_MS);
+  return !mark.spent && pendingSettled(mark.since, now);
 }
 
 /** How often a submission waits for its twin (the same sign-in's other submission) to answer. */

@@ -179,8 +179,13 @@ export const PENDING_MARK = 'rotating';
 
 /** A use mark still pending long enough after its consumption that its request was cut and handed nothing out. */
 export function isCutConsumption(use: RecordUse, now: number): boolean {
-  const since = now - Number(use.pending);
-  return use.pending !== undefined && !(Number.isFinite(since) && since < CONSUMPTION_SETTLES_MS);
+  return use.pending !== undefined && pendingSettled(Number(use.pending), now);
+}
+
+/** Whether a consumption pending since `pendingSince` (epoch ms; NaN when unreadable) has settled: its request was cut. */
+export function pendingSettled(pendingSince: number, now: number): boolean {
+  const since = now - pendingSince;
+  return !(Number.isFinite(since) && since < CONSUMPTION_SETTLES_MS);
 }
 
 /**
