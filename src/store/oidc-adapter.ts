@@ -285,10 +285,9 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
         // As long as the record lives and a margin more, so that it is never seen unconsumed
         // (a spent refresh token that will say it in the record: while its request runs, token-consumption.ts).
         const lifetime = expiresAt === Infinity ? undefined : Math.max(1, Math.ceil((expiresAt - now) / 1000)) + USED_MARK_MARGIN_SECONDS;
-        const { use, ttl, pending } = consumeFields(model, { used: usedKey(id), record: key }, now, lifetime, (payload) => encode(id, payload));
+        const { mark, ttl, pending } = consumeFields(model, { used: usedKey(id), record: key }, now, lifetime, (payload) => encode(id, payload));
         // Claimed, not just written: two requests that both read it unconsumed (a double submit, or a
         // stolen code or token raced against the application) would otherwise both buy tokens.
-        const mark = encodeUse(use);
         if (!(await store.setIfAbsent(usedKey(id), mark, ttl))) await claimCutConsumption(id, mark, ttl, now);
         if (pending) {
           const claimAnsweredAt = performance.now();

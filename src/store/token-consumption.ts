@@ -132,9 +132,9 @@ export function rememberRefreshTokenRead(key: string, payload: AdapterPayload): 
 export const FOLDING_MARK_SECONDS = 60;
 
 /**
- * What consume() writes in the use mark and how long it lives (`ttl`: the record's lifetime and
- * the margin, undefined for none): `consumed`, and within a request, for PROVISIONAL_MODELS, the
- * pending mark; then `pending` says what to leave once the request answers (its use mark's key,
+ * What consume() writes in the use mark (`mark`, encoded) and how long it lives (`ttl`: the
+ * record's lifetime and the margin, undefined for none): `consumed`, and within a request, for
+ * PROVISIONAL_MODELS, the pending mark; then `pending` says what to leave once the request answers (its use mark's key,
  * `consumed`, and the spent record as `encode` stores it when this request read the refresh
  * token at `keys.record`, in which case the mark only lives FOLDING_MARK_SECONDS).
  */
@@ -144,15 +144,15 @@ export function consumeFields(
   now: number,
   ttl: number | undefined,
   encode: (payload: AdapterPayload) => string,
-): { use: RecordUse; ttl: number | undefined; pending?: PendingConsumption } {
+): { mark: string; ttl: number | undefined; pending?: PendingConsumption } {
   const consumed = String(Math.floor(now / 1000));
   const request = currentRequest();
-  if (!PROVISIONAL_MODELS.has(model) || !request) return { use: { consumed }, ttl };
+  if (!PROVISIONAL_MODELS.has(model) || !request) return { mark: encodeUse({ consumed }), ttl };
   const read = model === ROTATED_MODEL ? request.refreshTokenRead : undefined;
   const spent = read?.key === keys.record ? { key: keys.record, text: encode(spentRefreshToken(read.payload, consumed)) } : undefined;
-  const use = { consumed, pending: String(now) };
+  const mark = encodeUse({ consumed, pending: String(now) });
   const markTtl = spent ? Math.min(ttl ?? Infinity, FOLDING_MARK_SECONDS) : ttl;
-  return { use, ttl: markTtl, pending: { key: keys.used, mark: encodeUse(use), ttl: markTtl, consumed, spent } };
+  return { mark, ttl: markTtl, pending: { key: keys.used, mark, ttl: markTtl, consumed, spent } };
 }
 
 /** Remembers how to spend what this request consumed (the adapter's write), for when it answers (spendConsumedTokens). */
