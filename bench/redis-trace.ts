@@ -25,6 +25,9 @@ export async function traceJourney(
 ): Promise<TraceSummary> {
   const marker = new Redis(redisUrl);
   const client = new Redis(redisUrl);
+  // Both ready first: a ready check (INFO) arriving with MONITOR's +OK, before ioredis has put the
+  // connection in its monitoring state, is taken for a reply ("Command queue state error").
+  await Promise.all([marker.ping(), client.ping()]);
   const monitor = await client.monitor();
   const lines: string[] = [];
   const steps: TraceSummary['steps'] = [];

@@ -60,6 +60,8 @@ async function monitoredRedis(
   const server = await createRedisServer();
   const redis = new Redis(server.url);
   const base = new Redis(server.url);
+  // Both ready first: a ready check (INFO) arriving with MONITOR's +OK breaks the monitor connection the same way.
+  await Promise.all([redis.ping(), base.ping()]);
   const monitor = await base.monitor();
   const errors: Error[] = [];
   monitor.on('error', (error: Error) => errors.push(error));

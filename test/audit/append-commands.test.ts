@@ -40,10 +40,15 @@ afterAll(async () => {
   await server?.dispose();
 });
 
-async function watchCommits(headKey: string): Promise<CommitWatch> {
-  const client = new Redis(server.url);
+/**
+ * `inUse`: the test's other connections. Each must be ready before MONITOR starts: a connection's
+ * ready check (INFO) arriving with MONITOR's +OK, before ioredis has put the connection in its
+ * monitoring state, was taken for a command's reply ("Command queue state error", CI of stop 37).
+ */
+async function watchCommits(headKey: string, inUse: Redis[]): Promise<CommitWatch> {
   const marker = new Redis(server.url);
-  const monitor = await client.monitor();
+  await Promise.all([marker, ...inUse].map((r) => r.ping()));
+  const monitor = await marker.monitor();
   // Any error of the MONITOR connection fails the next take().
   const errors: Error[] = [];
   monitor.on('error', (error: Error) => errors.push(error));
@@ -81,7 +86,6 @@ async function watchCommits(headKey: string): Promise<CommitWatch> {
     },
     close() {
       monitor.disconnect();
-      client.disconnect();
       marker.disconnect();
     },
   };
@@ -94,7 +98,7 @@ describe('commands of an audit commit', () => {
   let watch: CommitWatch;
   beforeAll(async () => {
     fixture = await redisLog('audit-commands', { url: server.url });
-    watch = await watchCommits(fixture.headKey);
+    watch = await watchCommits(fixture.headKey, [fixture.redis]);
     // The first commit starts the stream, the index and its keys (and may load the script).
     await fixture.log.append(body(1));
     await watch.take();
@@ -199,7 +203,7 @@ describe('a key of another type behind a head with "ms"', () => {
 
   it('is refused by the first XADD, before anything is written', async () => {
     fixture = await redisLog('audit-commands-wrongtype', { url: server.url });
-    const watch = await watchCommits(fixture.headKey);
+    const watch = await watchCommits(fixture.headKey, [fixture.redis]);
     try {
       await fixture.log.append(body(1));
       const head = await fixture.redis.get(fixture.headKey);
