@@ -43,13 +43,17 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       return true;
     },
     async setIfEqualsWithin(key, { expected, value, ttlSeconds, withinMs }, also) {
+      if (also && 'hash' in also && Object.keys(also.hash).length === 0) {
+        throw new TypeError(`setIfEqualsWithin: a hash needs fields, none given for ${also.key}`);
+      }
       const current = keyspace.getString(key);
       if (current === value) return 'set';
       if (current !== expected) return 'changed';
       const ttl = toTtlSeconds(ttlSeconds);
       const left = keyspace.pttl(key);
       if (ttl !== undefined && left >= 0 && ttl * 1000 - left > withinMs) return 'late';
-      if (also) keyspace.replaceString(also.key, also.value);
+      if (also && 'hash' in also) keyspace.replaceHash(also.key, also.hash, undefined);
+      else if (also) keyspace.replaceString(also.key, also.value);
       keyspace.replaceString(key, value);
       return 'set';
     },

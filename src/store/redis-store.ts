@@ -30,10 +30,11 @@ return 1
 `;
 
 /**
- * Store.setIfEqualsWithin: KEYS[1] the key, KEYS[2] (optional) the key replaced first. ARGV: the
- * value expected, the value to set, the TTL in ms the expected value was written with ('' for
- * none), how many ms ago it may have been written at most, KEYS[2]'s value. 1 set (or already
- * set), -1 late, 0 changed or gone. The age is the TTL given less PTTL: Redis's own clock.
+ * Store.setIfEqualsWithin: KEYS[1] the key, KEYS[2] (optional) the key written first (TimedAlso).
+ * ARGV: the value expected, the value to set, the TTL in ms the expected value was written with
+ * ('' for none), how many ms ago it may have been written at most, then KEYS[2]'s write:
+ * 'value' and its value, or 'hash' and its fields and values. 1 set (or already set), -1 late,
+ * 0 changed or gone. The age is the TTL given less PTTL: Redis's own clock.
  */
 const SET_IF_EQUALS_WITHIN = `
 local current = redis.call('GET', KEYS[1])
@@ -43,7 +44,14 @@ if ARGV[3] ~= '' then
   local left = redis.call('PTTL', KEYS[1])
   if left >= 0 and tonumber(ARGV[3]) - left > tonumber(ARGV[4]) then return -1 end
 end
-if KEYS[2] then redis.call('SET', KEYS[2], ARGV[5], 'XX', 'KEEPTTL') end
+if KEYS[2] then
+  if ARGV[5] == 'hash' then
+    redis.call('DEL', KEYS[2])
+    redis.call('HSET', KEYS[2], unpack(ARGV, 6))
+  else
+    redis.call('SET', KEYS[2], ARGV[6], 'XX', 'KEEPTTL')
+  end
+end
 redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
 return 1
 `;
@@ -95,7 +103,9 @@ export function createRedisStore(redis: Redis | Cluster): Store {
     async setIfEqualsWithin(key, { expected, value, ttlSeconds, withinMs }, also) {
       const ttl = toTtlSeconds(ttlSeconds);
       const keys = also ? [key, also.key] : [key];
-      const args = [expected, value, ttl === undefined ? '' : ttl * 1000, Math.max(0, Math.round(withinMs)), also?.value ?? ''];
+      const write = !also ? [] : 'hash' in also ? ['hash', ...Object.entries(also.hash).flat()] : ['value', also.value];
+      if (write[0] === 'hash' && write.length === 1) throw new TypeError(`setIfEqualsWithin: a hash needs fields, none given for ${also!.key}`);
+      const args = [expected, value, ttl === undefined ? '' : ttl * 1000, Math.max(0, Math.round(withinMs)), ...write];
       const outcome = await runScript(redis, SET_IF_EQUALS_WITHIN, keys, args);
       return outcome === 1 ? 'set' : outcome === -1 ? 'late' : 'changed';
     },

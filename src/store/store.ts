@@ -21,13 +21,13 @@ export interface Store {
   /**
    * Compare-and-set that only a prompt writer wins, timed by the store's own clock: when `key`
    * holds `expected` and was written (with `ttlSeconds`) at most `withinMs` ago — its TTL left
-   * tells — it is set to `value`, keeping its TTL, after `also.key` (the same hash slot) is
-   * replaced by `also.value` where it exists (SET XX KEEPTTL). 'set' also when it holds `value`
-   * already (the same write sent twice); 'late' when it holds `expected` but was written longer
-   * ago; 'changed' when it holds anything else or is gone. A key written without a TTL has no
-   * age to tell: never 'late'.
+   * tells — it is set to `value`, keeping its TTL, after `also` (a key of the same hash slot) is
+   * written (TimedAlso). 'set' also when it holds `value` already (the same write sent twice:
+   * `also` is not written again); 'late' when it holds `expected` but was written longer ago;
+   * 'changed' when it holds anything else or is gone. A key written without a TTL has no age to
+   * tell: never 'late'.
    */
-  setIfEqualsWithin(key: string, change: TimedChange, also?: { key: string; value: string }): Promise<'set' | 'late' | 'changed'>;
+  setIfEqualsWithin(key: string, change: TimedChange, also?: TimedAlso): Promise<'set' | 'late' | 'changed'>;
   /** Reads and deletes atomically (single-use values such as ceremony state). */
   take(key: string): Promise<string | null>;
   /** Deletes keys; returns how many existed. */
@@ -74,6 +74,13 @@ export interface Store {
   /** 'redis' or 'memory', for logs and /readyz. */
   readonly kind: 'redis' | 'memory';
 }
+
+/**
+ * What Store.setIfEqualsWithin writes with its key, first: `value` replaces the string `key` only
+ * where it exists (SET XX KEEPTTL); `hash` replaces `key`, absent or not, by a hash of these
+ * fields, without a TTL (DEL then HSET).
+ */
+export type TimedAlso = { key: string; value: string } | { key: string; hash: Record<string, string> };
 
 /** What Store.setIfEqualsWithin compares and sets, and how old the key may be. */
 export interface TimedChange {

@@ -10,6 +10,14 @@
  *   each other (a block is not lost to a concurrent use).
  * - `credentialPart(<id>, 'revoked')`: tombstone `{ idNat, revokedAt }` (same slot), so that a
  *   revoked key is told apart from an unknown one.
+ * - `credentialPart(<id>, 'enrolment')`: the enrolment's mark (same slot), `pending` then
+ *   `bound`, for ENROLMENT_MARK_TTL_SECONDS. add() claims it (SET NX), lists the id in its
+ *   account's set (a listing without a record binds nothing: lookup finds no record), then
+ *   writes the record with the mark (Store.setIfEqualsWithin) only while the mark is young
+ *   enough for the request to still answer (spendWithinMs, timed by Redis's clock): a record
+ *   held up on its way past the request's deadline (a stalled connection, a failover after
+ *   which ioredis sends it again) finds the mark too old and is not written, so no key is
+ *   bound for a clinician answered the outage (test/chaos/enrolment-arrives-late.test.ts).
  * - `accountPart(idNat, 'credentials')`: set of the account's credential ids — the authority
  *   on which keys are active: a record missing from its account's set counts as revoked.
  * - `accountPart(idNat, 'webauthn-user')` / `userHandle(handle)`: the account's WebAuthn
@@ -29,11 +37,16 @@ import type { KeyNames } from '../store/key-names.ts';
 import type { Store } from '../store/store.ts';
 import { forgetForRequest, readOncePerRequest, rememberForRequest, updateForRequest } from '../store/request-scope.ts';
 import { setBounded } from '../store/bounded-map.ts';
+import { spendWithinMs } from '../store/token-consumption.ts';
+import { StoreUnavailableError } from '../store/unavailable.ts';
 import { normalizeCredentialName } from './credential-name.ts';
 import { assertCredentialId, assertIdNat, isCredentialId, isIdNat, isUserHandle } from './ids.ts';
 import type { StoredCredential } from './types.ts';
 import type { KeyBinding } from '../assurance/key-assurance.ts';
 import { LEVELS } from '../assurance/levels.ts';
+
+/** How long an enrolment's mark lives (see the header): longer than any request waits for the store. */
+export const ENROLMENT_MARK_TTL_SECONDS = 60;
 
 /** How long a revoked credential is still recognised as revoked (then it is just unknown). */
 export const REVOKED_MARKER_TTL_SECONDS = 400 * 24 * 3600;
@@ -52,8 +65,13 @@ export interface CredentialUse {
 }
 
 export interface CredentialRepository {
-  /** Stores a new credential and lists it under its account (one batch). */
-  add(credential: StoredCredential): Promise<void>;
+  /**
+   * Stores a new credential and lists it under its account, so that it counts only if the write
+   * that makes it active reaches the store while the request may still answer (see the
+   * header): false when this credential id is already being enrolled or was (nothing written);
+   * StoreUnavailableError when the store answered too late.
+   */
+  add(credential: StoredCredential): Promise<boolean>;
   /** The active credential (blocked ones included), or null when unknown or revoked. */
   find(id: string): Promise<StoredCredential | null>;
   /** Active, revoked (tombstone, or record no longer listed by its account) or unknown. Always read from the store. */
@@ -159,6 +177,7 @@ export function createCredentialRepository(store: Store, keyNames: KeyNames): Cr
   const knownHandles = new Map<string, string>();
   const credentialKey = (id: string) => keyNames.credential(id);
   const tombstoneKey = (id: string) => keyNames.credentialPart(id, 'revoked');
+  const enrolmentKey = (id: string) => keyNames.credentialPart(id, 'enrolment');
   const accountSet = (idNat: string) => keyNames.accountPart(idNat, 'credentials');
   const handleKey = (idNat: string) => keyNames.accountPart(idNat, 'webauthn-user');
 
@@ -251,14 +270,31 @@ export function createCredentialRepository(store: Store, keyNames: KeyNames): Cr
     }
   }
 
-  async function add(credential: StoredCredential): Promise<void> {
+  /** add()'s writes, in their order (see the header): the mark, the listing, the record with the mark. */
+  async function bind(credential: StoredCredential, record: string, set: string): Promise<boolean> {
+    const mark = enrolmentKey(credential.id);
+    if (!(await store.setIfAbsent(mark, 'pending', ENROLMENT_MARK_TTL_SECONDS))) return false;
+    const markedAt = performance.now();
+    await store.batch().sadd(set, [credential.id]).exec();
+    const withinMs = spendWithinMs(markedAt, performance.now());
+    const change = { expected: 'pending', value: 'bound', ttlSeconds: ENROLMENT_MARK_TTL_SECONDS, withinMs };
+    const outcome = await store.setIfEqualsWithin(mark, change, { key: record, hash: toHash(credential) });
+    if (outcome === 'set') return true;
+    // The listing alone binds nothing; taken back all the same, where the store still answers.
+    await store
+      .batch()
+      .srem(set, [credential.id])
+      .exec()
+      .catch(() => undefined);
+    const why = outcome === 'late' ? 'too late' : 'after its enrolment mark expired';
+    throw new StoreUnavailableError(new Error(`the record of credential ${credential.id} reached the store ${why}`));
+  }
+
+  async function add(credential: StoredCredential): Promise<boolean> {
     assertCredentialId(credential.id);
     assertIdNat(credential.idNat);
-    await writing(
-      store.batch().hsetAll(credentialKey(credential.id), toHash(credential)).sadd(accountSet(credential.idNat), [credential.id]).exec(),
-      credentialKey(credential.id),
-      accountSet(credential.idNat),
-    );
+    const [record, set] = [credentialKey(credential.id), accountSet(credential.idNat)];
+    return writing(bind(credential, record, set), record, set);
   }
 
   async function listByAccount(idNat: string): Promise<StoredCredential[]> {

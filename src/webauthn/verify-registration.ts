@@ -124,6 +124,8 @@ export async function verifyRegistration(deps: WebAuthnDeps, input: VerifyRegist
   if (input.binding) credential.binding = input.binding;
   if (parsed.attachment) credential.attachment = parsed.attachment;
   if (model) credential.model = model.name;
-  await credentials.add(credential);
+  if (!(await credentials.add(credential))) {
+    throw new WebAuthnError('already-registered', 'expected a new credential, got a credential id being enrolled by another request');
+  }
   return credential;
 }

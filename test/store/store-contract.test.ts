@@ -149,6 +149,35 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       await assert.rejects(store.setIfEqualsWithin(h, change), /WRONGTYPE/);
     });
 
+    test('setIfEqualsWithin with a hash: replaces it, absent or not, without a TTL, only when it sets', async () => {
+      const k = key('wr');
+      const record = `${k}:record`;
+      const change = { expected: 'pending', value: 'bound', ttlSeconds: 50, withinMs: 1_000 };
+      await store.set(k, 'pending', 50);
+      await sut.elapse(2);
+      assert.equal(await store.setIfEqualsWithin(k, change, { key: record, hash: { a: '1' } }), 'late');
+      assert.equal(await store.hgetall(record), null, 'late: the hash not created');
+
+      await store.set(k, 'pending', 50);
+      await store.batch().hsetAll(record, { stale: 'x', a: '0' }, 30).exec();
+      assert.equal(await store.setIfEqualsWithin(k, change, { key: record, hash: { a: '1', b: '2' } }), 'set');
+      assert.deepEqual(await store.hgetall(record), { a: '1', b: '2' }, 'the hash replaced: no field of the one before');
+      assert.equal(await store.ttl(record), -1, 'no TTL');
+      assert.equal(await store.get(k), 'bound');
+
+      await store.del(record);
+      assert.equal(await store.setIfEqualsWithin(k, change, { key: record, hash: { a: '3' } }), 'set', 'sent again once set: set');
+      assert.equal(await store.hgetall(record), null, 'sent again: the hash not written again');
+
+      await store.set(k, 'someone else', 50);
+      assert.equal(await store.setIfEqualsWithin(k, change, { key: record, hash: { a: '4' } }), 'changed');
+      assert.equal(await store.hgetall(record), null, 'changed: the hash not created');
+
+      await store.set(k, 'pending', 50);
+      await assert.rejects(store.setIfEqualsWithin(k, change, { key: record, hash: {} }), /a hash needs fields/);
+      assert.equal(await store.get(k), 'pending', 'refused: nothing changed');
+    });
+
     test('replace changes an existing value and keeps its TTL; never creates a key', async () => {
       const k = key('r');
       assert.equal(await store.replace(k, 'x'), false);

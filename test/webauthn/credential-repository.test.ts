@@ -3,7 +3,8 @@
  * and revoke limited to the owner, revokeAll, block, recordUse that never resurrects a
  * revoked key, the user handle created once (also under concurrency) with its reverse index;
  * within one request, lists that reuse what the request read (with its own writes applied)
- * while lookup and listedFor still see another instance's revocation.
+ * while lookup and listedFor still see another instance's revocation; add() binding nothing when
+ * the record reaches the store too late, and one enrolment per credential id.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +15,10 @@ import { asOneRequest, outsideAnyRequest } from '../../src/store/request-scope.t
 import type { Store } from '../../src/store/store.ts';
 import type { StoredCredential } from '../../src/webauthn/types.ts';
 import { eachBackend, uniqueIdNat } from './harness.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { STORE_ANSWER_MS } from '../../src/store/answer-deadline.ts';
+import { SPEND_REPLY_MS } from '../../src/store/token-consumption.ts';
+import { StoreUnavailableError } from '../../src/store/unavailable.ts';
 
 /** The store, counting its reads of records and sets (hgetall, smembers). */
 function countingReads(store: Store): { store: Store; reads: () => number } {
@@ -359,5 +364,36 @@ eachBackend('credential repository', (bench) => {
     await credentials.listByAccount(idNat);
     await credentials.listByAccount(idNat);
     assert.equal(counting.reads() - outside, 4, 'outside a request every list reads the store');
+  });
+
+  test('add: the same credential id enrolled twice at once is added once; the other is told it is taken', async () => {
+    const { deps } = bench();
+    const stored = credential(uniqueIdNat());
+    const added = await Promise.all([deps.credentials.add(stored), deps.credentials.add({ ...stored, name: 'Autre nom' })]);
+    assert.deepEqual(added.toSorted(), [false, true]);
+    assert.equal((await deps.credentials.listByAccount(stored.idNat)).length, 1);
+    assert.equal(await deps.credentials.add(stored), false, 'and again later: taken');
+  });
+
+  test('add: a record that reaches the store after its request could answer is not written; the listing taken back', async () => {
+    const { store, keyNames } = bench();
+    // The record's write held up on its way for longer than a request may wait for the store, less the time left for its answer.
+    const slow: Store = {
+      ...store,
+      setIfEqualsWithin: async (...args) => {
+        await sleep(STORE_ANSWER_MS - SPEND_REPLY_MS + 300);
+        return store.setIfEqualsWithin(...args);
+      },
+    };
+    const credentials = createCredentialRepository(slow, keyNames);
+    const late = credential(uniqueIdNat());
+    await assert.rejects(credentials.add(late), (err: unknown) => err instanceof StoreUnavailableError && /too late/.test(String(err.cause)));
+    assert.deepEqual(await credentials.lookup(late.id), { state: 'unknown' }, 'no record: nothing bound');
+    assert.deepEqual(await store.smembers(keyNames.accountPart(late.idNat, 'credentials')), [], 'the listing taken back');
+    assert.equal(await credentials.add(late), false, 'the id stays taken while its mark lives');
+
+    const prompt = credential(late.idNat);
+    assert.equal(await createCredentialRepository(store, keyNames).add(prompt), true);
+    assert.deepEqual(await credentials.find(prompt.id), prompt);
   });
 });

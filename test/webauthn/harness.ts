@@ -138,7 +138,7 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
     },
     async setIfEqualsWithin(key, change, also) {
       note(key, 'string');
-      if (also) note(also.key, 'string');
+      if (also) note(also.key, 'hash' in also ? 'hash' : 'string');
       return inner.setIfEqualsWithin(key, change, also);
     },
     async replace(key, value) {
