@@ -12,7 +12,7 @@
  * window after an upgrade, the object the releases before read. It is one part of the session's
  * record (store/session-record.ts), beside the session's id, which the oidc adapter writes.
  */
-import type { Store } from '../store/store.ts';
+import type { Store, StoreBatch } from '../store/store.ts';
 import type { KeyNames } from '../store/key-names.ts';
 import { SESSION_ASSURANCE_PART } from '../store/session-record.ts';
 import { textPart } from '../store/text-parts.ts';
@@ -26,6 +26,8 @@ export interface SessionAssurance extends StoredSessionAssurance {
 export interface SessionAssuranceStore {
   get(sessionUid: string): Promise<SessionAssurance | undefined>;
   save(sessionUid: string, record: SessionAssurance, ttlSeconds: number): Promise<void>;
+  /** Queues what save() writes in `batch` (to go with the session's own save: oidc/assurance-check.ts). */
+  saveIn(batch: StoreBatch, sessionUid: string, record: SessionAssurance, ttlSeconds: number): void;
   /** Ends the session's current authentication at `at` (epoch ms), whatever is saved after. */
   revoke(sessionUid: string, at: number, ttlSeconds: number): Promise<void>;
   delete(sessionUid: string): Promise<void>;
@@ -50,6 +52,11 @@ export function createSessionAssuranceStore(store: Store, keyNames: KeyNames, op
   const key = (uid: string) => keyNames.sessionRecord(uid);
   const revokedKey = (uid: string) => keyNames.sessionPart(uid, 'revoked');
   const accountEndedKey = (accountId: string) => keyNames.accountPart(accountId, 'authentications-ended');
+  const saveIn: SessionAssuranceStore['saveIn'] = (batch, uid, record, ttlSeconds) => {
+    const { revokedAt: _derived, ...stored } = record;
+    const text = encodeSessionAssurance(stored, clock() < namedFieldsUntil ? 'object' : 'array');
+    batch.setPart(key(uid), SESSION_ASSURANCE_PART, text, ttlSeconds);
+  };
   return {
     async get(uid) {
       // One MGET: both keys share the session's hash tag.
@@ -60,10 +67,11 @@ export function createSessionAssuranceStore(store: Store, keyNames: KeyNames, op
       const revokedAt = revoked === null ? undefined : Number(revoked);
       return revokedAt !== undefined && revokedAt >= record.loginAt ? { ...record, revokedAt } : record;
     },
+    saveIn,
     async save(uid, record, ttlSeconds) {
-      const { revokedAt: _derived, ...stored } = record;
-      const text = encodeSessionAssurance(stored, clock() < namedFieldsUntil ? 'object' : 'array');
-      await store.batch().setPart(key(uid), SESSION_ASSURANCE_PART, text, ttlSeconds).exec();
+      const batch = store.batch();
+      saveIn(batch, uid, record, ttlSeconds);
+      await batch.exec();
     },
     async revoke(uid, at, ttlSeconds) {
       await store.set(revokedKey(uid), String(at), ttlSeconds);

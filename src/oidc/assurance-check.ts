@@ -27,6 +27,7 @@ import { requestRequirement } from './request-requirement.ts';
 import type { SessionLifetimes } from './session-limits.ts';
 import { createRecentActivity, type RecentActivity } from './recent-activity.ts';
 import type { Store } from '../store/store.ts';
+import { joinSessionSave } from '../store/request-scope.ts';
 import type { AuditInput } from '../audit/types.ts';
 import { contextOf, strictestAction, type ContextPolicy } from './session-context.ts';
 
@@ -69,6 +70,11 @@ export interface AssuranceCheckDeps {
 
 const STATE = Symbol('hc-assurance');
 type WithState = { [STATE]?: { record: SessionAssurance; requirement: Requirement } };
+
+/** Records on the request that the level check let it through, with the session's record (saved by rememberSessionAssurance). */
+export function markPassed(oidc: object, record: SessionAssurance, requirement: Requirement): void {
+  (oidc as WithState)[STATE] = { record, requirement };
+}
 
 type CurrentRecord = { record?: SessionAssurance; fresh: boolean };
 /** One read of the session's record per authorization request, shared by the checks (an audited address change updates it once). */
@@ -167,7 +173,7 @@ export function sessionChecks(deps: AssuranceCheckDeps) {
           throw new errors.CustomOIDCProviderError('unmet_authentication_requirements', 'the authentication does not reach the level this client requires');
         return Check.REQUEST_PROMPT;
       }
-      (oidc as unknown as WithState)[STATE] = { record, requirement };
+      markPassed(oidc, record, requirement);
       // The acr this authorization issues may be below the session's (an essential acr with values:
       // the highest requested value met, OIDC Core §5.5.1.1). oidc-provider reads it from the
       // context's `acr` getter (the session's acr) when it writes the code and the ID token, and
@@ -246,15 +252,31 @@ async function endSession(deps: AssuranceCheckDeps, uid: string, record: Session
   await deps.store.zadd(deps.deadlinesKey, now, uid);
 }
 
-/** Koa middleware: after an authorization the check let through, stores the session's assurance and deadline. */
+/**
+ * Koa middleware: after an authorization the check let through, stores the session's assurance
+ * and deadline. The assurance goes with the session's own save when the authorization saves
+ * its session (one script call, one read and one write of the session's record: the two are
+ * parts of one key), by itself otherwise.
+ */
 export function rememberSessionAssurance(deps: AssuranceCheckDeps) {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+    const passed = () => {
+      const state = (ctx.oidc as unknown as WithState | undefined)?.[STATE];
+      const uid = ctx.oidc?.session?.uid;
+      return state && uid ? { uid, record: { ...state.record, lastSeenAt: deps.clock() } } : undefined;
+    };
+    let joined: { uid: string; record: SessionAssurance } | undefined;
+    joinSessionSave((uid, batch) => {
+      const now = passed();
+      if (now?.uid !== uid) return;
+      deps.sessions.saveIn(batch, uid, now.record, assuranceTtlSeconds(deps.lifetimes, now.record, deps.clock()));
+      joined = now;
+    });
     await next();
-    const state = (ctx.oidc as unknown as WithState | undefined)?.[STATE];
-    const uid = ctx.oidc?.session?.uid;
-    if (!state || !uid) return;
-    const record = { ...state.record, lastSeenAt: deps.clock() };
-    await touchSession(deps, uid, record);
+    // Saved with the session (whether or not that save was applied: a failed one failed the request).
+    if (joined) return void (await deps.store.zadd(deps.deadlinesKey, deps.lifetimes.deadline(joined.record), joined.uid));
+    const after = passed();
+    if (after) await touchSession(deps, after.uid, after.record);
   };
 }
 

@@ -34,7 +34,7 @@ import { withStoredDefaults } from './record-defaults.ts';
 import { createGrantTokenIndex, GRANTABLE_MODELS, type GrantTokenIndex, type IndexExpiry } from './grant-token-index.ts';
 import type { KeyNames } from './key-names.ts';
 import type { Store } from './store.ts';
-import { forgetForRequest, readOncePerRequest } from './request-scope.ts';
+import { addToSessionSave, forgetForRequest, readOncePerRequest } from './request-scope.ts';
 import { SESSION_ID_PART } from './session-record.ts';
 import { textPart } from './text-parts.ts';
 import {
@@ -252,6 +252,8 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
       if (grantable && typeof payload.grantId === 'string') grantTokens.list(batch, payload.grantId, model, id, indexExpiry(ttl));
       // A Session saved without a lifetime (oidc-provider always gives one) keeps its id in the uid index, which has none either.
       if (model === 'Session' && typeof payload.uid === 'string') {
+        // What the request saves beside the session (its assurance: a part of the same key, so one read and one write of it).
+        addToSessionSave(payload.uid, batch);
         if (sessionUidIndexed() || ttl === undefined) batch.set(keyNames.sessionUid(payload.uid), id, ttl);
         else batch.setPart(keyNames.sessionRecord(payload.uid), SESSION_ID_PART, id, ttl);
       }

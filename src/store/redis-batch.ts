@@ -43,13 +43,13 @@ const SET_PART = 'SETPART';
  * before it replied a number above 0 (else it is not sent at all). Returns {index, error, …}
  * for the commands that failed (1-based), nothing when all succeeded.
  *
- * SETPART key index value ttl: part index (0-based) of the key's text of parts replaced, split
- * and joined as text-parts.ts does, the empty parts at the end left off (no part left: DEL),
- * its expiry extended as 'extend' does (a key without one gets it): GET, SET, and TTL in between
- * when the key was there (2 or 3 commands).
+ * SETPART key ttl index value [index value …]: parts index (0-based) of the key's text of parts
+ * replaced, in order, split and joined as text-parts.ts does, the empty parts at the end left off
+ * (no part left: DEL), its expiry extended as 'extend' does (a key without one gets it): GET,
+ * SET, and TTL in between when the key was there (2 or 3 commands, however many parts).
  */
 const BATCH_SCRIPT = `
-local function setPart(key, index, value, ttl)
+local function setParts(key, ttl, first, last)
   local text = redis.pcall('GET', key)
   if type(text) == 'table' and text.err then return text end
   local parts = {}
@@ -65,8 +65,11 @@ local function setPart(key, index, value, ttl)
       from = at + 1
     end
   end
-  for i = #parts + 1, index do parts[i] = '' end
-  parts[index + 1] = value
+  for j = first, last, 2 do
+    local index = tonumber(ARGV[j])
+    for i = #parts + 1, index do parts[i] = '' end
+    parts[index + 1] = ARGV[j + 1]
+  end
   while #parts > 0 and parts[#parts] == '' do parts[#parts] = nil end
   if #parts == 0 then return redis.call('DEL', key) end
   if text then
@@ -89,7 +92,7 @@ for i = 1, #KEYS do
   end
   local reply = nil
   if run and name == 'SETPART' then
-    reply = setPart(KEYS[i], tonumber(ARGV[a + 2]), ARGV[a + 3], tonumber(ARGV[a + 4]))
+    reply = setParts(KEYS[i], tonumber(ARGV[a + 2]), a + 3, a + 1 + n)
     if type(reply) == 'table' and reply.err then
       failures[#failures + 1] = i
       failures[#failures + 1] = reply.err
@@ -187,7 +190,13 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
       const ttl = toTtlSeconds(ttlSeconds);
       if (ttl === undefined) throw new RangeError('store batch setPart: expected a TTL, got none');
       checkedPart(index, value);
-      push(SET_PART, key, index, value, ttl);
+      // Right after another part of the same key: one SETPART, one read and one write of the key
+      // (each part's expiry extended as 'extend' does: together, to the longest).
+      const last = queue.at(-1);
+      if (last?.name === SET_PART && last.key === key && !executed) {
+        last.args[0] = Math.max(Number(last.args[0]), ttl);
+        last.args.push(index, value);
+      } else push(SET_PART, key, ttl, index, value);
       return batch;
     },
     del(...keys) {

@@ -3,12 +3,14 @@
  * (AsyncLocalStorage) so that the store layer needs nothing passed down: whether a command
  * of it already got no answer in time (answer-deadline.ts: it waits once), what it consumed
  * that is spent only once it answers (token-consumption.ts: a code, a refresh token),
- * and the records it has read once (readOncePerRequest: an account, its keys, its interaction).
+ * the records it has read once (readOncePerRequest: an account, its keys, its interaction),
+ * and what is to be saved with its session (joinSessionSave: the session's assurance).
  * Outside a request (start-up, timers, CLIs) there is no scope.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RequestHandler } from 'express';
 import { recordCopy } from './record-copy.ts';
+import type { StoreBatch } from './store.ts';
 
 export interface RequestScope {
   /** Set when a command of this request got no answer within its deadline. */
@@ -19,7 +21,12 @@ export interface RequestScope {
   refreshTokenRead?: { key: string; payload: Record<string, unknown> };
   /** Records this request read, by store key (readOncePerRequest); made at the first read. */
   reads?: Map<string, Promise<unknown>>;
+  /** A write to join the batch that saves a session in this request (joinSessionSave). */
+  sessionSave?: SessionSaveWrite;
 }
+
+/** Adds to `batch` what is saved with session `uid` (its assurance), if anything. */
+export type SessionSaveWrite = (uid: string, batch: StoreBatch) => void;
 
 const scopes = new AsyncLocalStorage<RequestScope>();
 
@@ -93,4 +100,19 @@ export function updateForRequest<T>(key: string, change: (value: T) => T): void 
 /** Drops what this request read of `key` (after a write): its next read goes to the store. */
 export function forgetForRequest(key: string): void {
   scopes.getStore()?.reads?.delete(key);
+}
+
+/**
+ * Asks that `write` join the batch that saves a session, if this request saves one (the oidc
+ * adapter calls addToSessionSave), so that what is saved beside a session goes in the session's
+ * own script call (oidc/assurance-check.ts: the session's assurance). Outside a request: nothing.
+ */
+export function joinSessionSave(write: SessionSaveWrite): void {
+  const scope = scopes.getStore();
+  if (scope) scope.sessionSave = write;
+}
+
+/** Adds to `batch`, which saves session `uid`, what this request asked to join it (joinSessionSave). */
+export function addToSessionSave(uid: string, batch: StoreBatch): void {
+  scopes.getStore()?.sessionSave?.(uid, batch);
 }

@@ -138,6 +138,8 @@ export interface StoreBatch {
    * that moment, whoever wrote them: one write, so that two writers of one key never undo each
    * other. The key's expiry is extended to `ttlSeconds` from now, never shortened ('extend'),
    * so that it outlives what each writer keeps in it. A text left without parts is deleted.
+   * Parts of one key queued one right after the other are applied together (on Redis, one read
+   * and one write of the key).
    */
   setPart(key: string, index: number, value: string, ttlSeconds: number): StoreBatch;
   del(...keys: string[]): StoreBatch;

@@ -426,6 +426,21 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       assert.ok(near(await store.ttl(whole), 100));
     });
 
+    test('setPart of several parts of one key in a row: all applied, in order, the expiry extended to the longest', async () => {
+      const k = key('parts-row');
+      await store.batch().set(key('before'), 'x').setPart(k, 1, 'id', 100).setPart(k, 0, 'first', 300).setPart(k, 2, 'third', 50).exec();
+      assert.equal(await store.get(k), 'first\nid\nthird');
+      assert.ok(near(await store.ttl(k), 300), 'a new text: the longest TTL of its parts');
+      await store.batch().setPart(k, 0, 'again', 100).setPart(k, 0, 'last', 100).setPart(k, 2, '', 100).exec();
+      assert.equal(await store.get(k), 'last\nid', 'the same part twice: the last wins; the last part emptied');
+      assert.ok(near(await store.ttl(k), 300), 'shorter TTLs never shorten it');
+      await store.batch().setPart(k, 1, 'other', 100).set(key('between'), 'y').setPart(k, 0, 'after', 1000).exec();
+      assert.equal(await store.get(k), 'after\nother', 'parts apart in the batch: each applied');
+      assert.ok(near(await store.ttl(k), 1000));
+      await store.batch().setPart(k, 0, '', 100).setPart(k, 1, '', 100).exec();
+      assert.equal(await store.ttl(k), -2, 'every part emptied at once: no key');
+    });
+
     test('setPart refuses a part with a line feed, a bad index or no TTL, and reports a key of another type without changing it', async () => {
       const [k, set] = [key('parts'), key('set')];
       assert.throws(() => store.batch().setPart(k, 0, 'a\nb', 100), /without a line feed/);

@@ -1,0 +1,108 @@
+/**
+ * The session's assurance is saved with the session (issue 24: fewer, larger Redis calls): an
+ * authorization that saves its session writes the session's record — its assurance and the
+ * session's id, two parts of one key (store/session-record.ts) — in the session's own script
+ * call, one read and one write of the key, where it took a second call after the response
+ * was ready. Redis `MONITOR` on a redis-server of the file's own shows every call; the record
+ * read back shows that nothing the check decided was lost: the level, the deadline, the last
+ * activity of a single sign-on, the TTL of the longer-lived part.
+ */
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startStack, type Stack } from '../support/stack.ts';
+import { createRedisServer, type RedisServer } from '../support/redis-server.ts';
+import { TestBrowser } from '../support/browser.ts';
+import { signIn } from '../support/psc-login.ts';
+import { createKeyNames } from '../../src/store/index.ts';
+import { createSessionAssuranceStore } from '../../src/assurance/session-assurance.ts';
+import { SESSION_ID_PART } from '../../src/store/session-record.ts';
+import { textPart } from '../../src/store/text-parts.ts';
+
+let server: RedisServer;
+let stack: Stack;
+let marker: Redis;
+let monitor: Redis;
+let lines: string[][] = [];
+const waiting = new Map<string, () => void>();
+
+beforeAll(async () => {
+  server = await createRedisServer();
+  stack = await startStack({ name: 'session-save-joined', redisUrl: server.url });
+  marker = new Redis(server.url);
+  await marker.ping();
+  // Every connection of the stack is ready by now (it answered its start-up): nothing else speaks while MONITOR starts.
+  monitor = await marker.monitor();
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    if (args[0]?.toLowerCase() === 'echo' && waiting.has(args[1] ?? '')) return waiting.get(args[1]!)!();
+    lines.push(args);
+  });
+});
+afterAll(async () => {
+  monitor?.disconnect();
+  marker?.disconnect();
+  await stack?.close();
+  await server?.dispose();
+});
+
+/** The commands Redis ran since the last take (a mark sent after them has come back through MONITOR). */
+async function take(): Promise<string[][]> {
+  const mark = `session-save-mark-${randomBytes(6).toString('hex')}`;
+  const seen = new Promise<void>((resolve) => waiting.set(mark, resolve));
+  await marker.echo(mark);
+  await seen;
+  waiting.delete(mark);
+  const taken = lines;
+  lines = [];
+  return taken;
+}
+
+const RECORD = /\{su:([^}]+)\}:assurance$/;
+/** The script calls (EVALSHA / EVAL) that name a session's record among their keys. */
+const recordCalls = (commands: string[][]) => commands.filter((c) => /^eval(sha)?$/i.test(c[0]!) && c.slice(3, 3 + Number(c[2])).some((k) => RECORD.test(k)));
+/** The commands that write a session's record, from scripts or not. */
+const recordWrites = (commands: string[][]) => commands.filter((c) => /^(set|del)$/i.test(c[0]!) && RECORD.test(c[1]!));
+
+describe("the session's assurance saved with the session", () => {
+  it(
+    'a sign-in: one script call writes the record, both parts, and the session; then a single sign-on moves the activity in one call',
+    { timeout: 60_000 },
+    async () => {
+      const browser = new TestBrowser();
+      await take();
+      const first = await signIn(stack, browser);
+      assert.equal(first.sawLoginPage, true);
+      const signInCommands = await take();
+      const calls = recordCalls(signInCommands);
+      assert.equal(calls.length, 1, `one script call names the session's record: ${calls.map((c) => c.slice(0, 8).join(' ')).join(' | ')}`);
+      assert.equal(recordWrites(signInCommands).length, 1, 'one write of the record');
+      const uid = RECORD.exec(calls[0]!.slice(3).find((k) => RECORD.test(k))!)![1]!;
+      const keyNames = createKeyNames(stack.prefix);
+      const sessionIdAt = calls[0]!.indexOf(calls[0]!.slice(3, 3 + Number(calls[0]![2])).find((k) => k.includes(':Session:json')) ?? '(none)');
+      assert.ok(sessionIdAt > 0, 'the session itself is saved by the same call');
+
+      const sessions = createSessionAssuranceStore(stack.store, keyNames);
+      const saved = await sessions.get(uid);
+      assert.match(saved?.method ?? '', /^psc-/, 'a PSC sign-in');
+      assert.ok(saved && saved.lastSeenAt >= saved.loginAt);
+      const text = await stack.store.get(keyNames.sessionRecord(uid));
+      assert.ok(textPart(text, SESSION_ID_PART).length > 0, "the session's id is there too");
+      // The record lives as long as the assurance needs (its absolute lifetime and a minute), longer than the session's TTL.
+      const ttl = await stack.store.ttl(keyNames.sessionRecord(uid));
+      assert.ok(ttl > 4 * 3600, `the longer TTL of the two parts: ${ttl} s`);
+
+      await sleep(1_100);
+      const again = await signIn(stack, browser);
+      assert.equal(again.sawLoginPage, false, 'single sign-on');
+      const ssoCommands = await take();
+      assert.ok(recordCalls(ssoCommands).length <= 1, `at most one script call writes the record in a single sign-on: ${recordCalls(ssoCommands).length}`);
+      assert.equal(recordWrites(ssoCommands).length, 1, 'the activity written once');
+      const after = await sessions.get(uid);
+      assert.ok(after && after.lastSeenAt > saved.lastSeenAt, 'the single sign-on counts as activity');
+      assert.equal(after.loginAt, saved.loginAt);
+      assert.equal(textPart(await stack.store.get(keyNames.sessionRecord(uid)), SESSION_ID_PART), textPart(text, SESSION_ID_PART), 'the same session');
+    },
+  );
+});
