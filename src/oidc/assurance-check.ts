@@ -266,13 +266,17 @@ export function rememberSessionAssurance(deps: AssuranceCheckDeps) {
       return state && uid ? { uid, record: { ...state.record, lastSeenAt: deps.clock() } } : undefined;
     };
     let joined: { uid: string; record: SessionAssurance } | undefined;
-    joinSessionSave((uid, batch) => {
+    const leave = joinSessionSave((uid, batch) => {
       const now = passed();
       if (now?.uid !== uid) return;
       deps.sessions.saveIn(batch, uid, now.record, assuranceTtlSeconds(deps.lifetimes, now.record, deps.clock()));
       joined = now;
     });
-    await next();
+    try {
+      await next();
+    } finally {
+      leave();
+    }
     // Saved with the session (whether or not that save was applied: a failed one failed the request).
     if (joined) return void (await deps.store.zadd(deps.deadlinesKey, deps.lifetimes.deadline(joined.record), joined.uid));
     const after = passed();

@@ -1,6 +1,16 @@
 import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
-import { asOneRequest, forgetForRequest, outsideAnyRequest, readOncePerRequest, rememberForRequest, updateForRequest } from './request-scope.ts';
+import {
+  addToSessionSave,
+  asOneRequest,
+  forgetForRequest,
+  joinSessionSave,
+  outsideAnyRequest,
+  readOncePerRequest,
+  rememberForRequest,
+  updateForRequest,
+} from './request-scope.ts';
+import { createMemoryStore } from './memory-store.ts';
 
 /** A read that counts its calls and answers `value()` at each. */
 function counted<T>(value: () => T) {
@@ -80,5 +90,28 @@ describe('records read once per request', () => {
       assert.equal(await readOncePerRequest('k', record.read), 'ok');
       assert.equal(record.calls(), 2);
     });
+  });
+});
+
+describe('a write joining the save of a session', () => {
+  it('joins the batches saving a session in its request, until let go; never another request', async () => {
+    const store = createMemoryStore();
+    const joined: string[] = [];
+    await asOneRequest(async () => {
+      const leave = joinSessionSave((uid, batch) => {
+        joined.push(uid);
+        batch.set(`with-${uid}`, 'x');
+      });
+      await outsideAnyRequest(async () => addToSessionSave('elsewhere', store.batch()));
+      await asOneRequest(async () => addToSessionSave('another-request', store.batch()));
+      const batch = store.batch();
+      addToSessionSave('u1', batch);
+      await batch.exec();
+      leave();
+      addToSessionSave('after-leave', store.batch());
+    });
+    assert.deepEqual(joined, ['u1']);
+    assert.equal(await store.get('with-u1'), 'x');
+    assert.doesNotThrow(() => joinSessionSave(() => undefined)(), 'outside a request: nothing, and nothing to let go');
   });
 });

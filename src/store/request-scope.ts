@@ -105,11 +105,17 @@ export function forgetForRequest(key: string): void {
 /**
  * Asks that `write` join the batch that saves a session, if this request saves one (the oidc
  * adapter calls addToSessionSave), so that what is saved beside a session goes in the session's
- * own script call (oidc/assurance-check.ts: the session's assurance). Outside a request: nothing.
+ * own script call (oidc/assurance-check.ts: the session's assurance), until the function it
+ * returns is called. Outside a request: nothing.
  */
-export function joinSessionSave(write: SessionSaveWrite): void {
+export function joinSessionSave(write: SessionSaveWrite): () => void {
   const scope = scopes.getStore();
-  if (scope) scope.sessionSave = write;
+  if (!scope) return () => undefined;
+  scope.sessionSave = write;
+  // Let go of it (and of what it holds: the request's context) once the caller is done.
+  return () => {
+    if (scope.sessionSave === write) scope.sessionSave = undefined;
+  };
 }
 
 /** Adds to `batch`, which saves session `uid`, what this request asked to join it (joinSessionSave). */
