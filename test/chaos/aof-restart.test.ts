@@ -14,7 +14,7 @@ import { createRedisServer, type RedisServer } from '../support/redis-server.ts'
 import { TestBrowser } from '../support/browser.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { exchange } from '../support/psc-login.ts';
-import { ceremony, followToRp, interactionPath, loginPage, pscUntilNextStep } from '../support/key-journey.ts';
+import { ceremony, followToRp, interactionPath, pscUntilNextStep, signInWithKeyAlone } from '../support/key-journey.ts';
 import { createKeyNames } from '../../src/store/index.ts';
 import { createCredentialRepository } from '../../src/webauthn/index.ts';
 import { createAccountRepository } from '../../src/accounts/index.ts';
@@ -45,10 +45,9 @@ async function enrol(practitioner: string, key: SoftAuthenticator): Promise<void
 
 /** Sign-in with the key alone (no PSC), to the tokens. */
 async function signInWithKey(key: SoftAuthenticator) {
-  const browser = new TestBrowser();
-  const { request, base } = await loginPage(stack, browser);
-  const { verify } = await ceremony(browser, stack, base, 'webauthn', key);
-  return exchange({ ...request, callback: await followToRp(browser, stack, verify) });
+  const { verify, tokens } = await signInWithKeyAlone(stack, key);
+  assert.equal(verify.status, 200, `the key's assertion is accepted: ${verify.body}`);
+  return tokens!;
 }
 
 /** The stack's keys in Redis (abuse-limit counters and the session sweeper's lock aside), sorted. */

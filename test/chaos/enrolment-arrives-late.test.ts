@@ -18,7 +18,7 @@ import { startHeldStack, type HeldStack } from '../support/held-stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange } from '../support/psc-login.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../support/soft-authenticator.ts';
-import { ceremony, followToRp, interactionPath, loginPage, pscUntilNextStep } from '../support/key-journey.ts';
+import { ceremony, followToRp, interactionPath, pscUntilNextStep, signInWithKeyAlone } from '../support/key-journey.ts';
 import { createKeyNames } from '../../src/store/index.ts';
 import { createCredentialRepository } from '../../src/webauthn/index.ts';
 
@@ -66,19 +66,11 @@ async function enrolHeld(practitioner: string, key: SoftAuthenticator, pick: (ar
   return verify;
 }
 
-/** Sign-in with the key alone: the verify step's answer, and the tokens when it was accepted. */
-async function signInWithKey(key: SoftAuthenticator) {
-  const browser = new TestBrowser();
-  const { request, base } = await loginPage(stack, browser);
-  const { verify } = await ceremony(browser, stack, base, 'webauthn', key);
-  return { verify, tokens: verify.status === 200 ? await exchange({ ...request, callback: await followToRp(browser, stack, verify) }) : undefined };
-}
-
 /** After a cut enrolment: no key bound; the key enrolled again (a fresh PSC sign-in) works. */
 async function checkNotBoundThenEnrolAgain(practitioner: string, key: SoftAuthenticator) {
   assert.deepEqual(await credentialsOf(practitioner), [], 'no key on the account after the late writes reached Redis');
   const orphan = key.credentials[0]!.id;
-  const refused = await signInWithKey(key);
+  const refused = await signInWithKeyAlone(stack, key);
   assert.notEqual(refused.verify.status, 200, `the credential of the cut enrolment does not sign in: ${refused.verify.body}`);
   assert.deepEqual(await enrolmentsRecorded(practitioner), [], 'the trail records no enrolment (an outage is not a refusal)');
 
@@ -94,7 +86,7 @@ async function checkNotBoundThenEnrolAgain(practitioner: string, key: SoftAuthen
     (await credentialsOf(practitioner)).map((c) => c.name),
     ['Ma clé'],
   );
-  const signedIn = await signInWithKey(key);
+  const signedIn = await signInWithKeyAlone(stack, key);
   assert.equal(signedIn.tokens?.claims()!.sub, practitioner, `the key enrolled again signs in: ${signedIn.verify.body}`);
   assert.deepEqual(await enrolmentsRecorded(practitioner), ['success']);
   assert.equal((await stack.gateways[0]!.verifyAudit()).ok, true, 'the audit chain is whole');

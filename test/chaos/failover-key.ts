@@ -10,7 +10,7 @@ import type { Stack } from '../support/stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { exchange } from '../support/psc-login.ts';
-import { ceremony, followToRp, interactionPath, loginPage, pscUntilNextStep } from '../support/key-journey.ts';
+import { ceremony, followToRp, interactionPath, pscUntilNextStep, signInWithKeyAlone } from '../support/key-journey.ts';
 import { createKeyNames } from '../../src/store/index.ts';
 import { createCredentialRepository, type StoredCredential } from '../../src/webauthn/index.ts';
 
@@ -25,11 +25,9 @@ const credentialsOf = (stack: Stack, practitioner: string) => createCredentialRe
 
 /** Sign-in with the key alone (no PSC), to the relying party's tokens. */
 async function signInWithKey(stack: Stack, key: SoftAuthenticator) {
-  const browser = new TestBrowser();
-  const { request, base } = await loginPage(stack, browser);
-  const { verify } = await ceremony(browser, stack, base, 'webauthn', key);
+  const { verify, tokens } = await signInWithKeyAlone(stack, key);
   assert.equal(verify.status, 200, `the key's assertion is accepted: ${verify.body}`);
-  return exchange({ ...request, callback: await followToRp(browser, stack, verify) });
+  return tokens!;
 }
 
 /** `practitioner` (who has no key yet) enrols one after PSC, then signs in with it once. */

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import type { SoftAuthenticator } from './soft-authenticator.ts';
-import type { TestBrowser, Page } from './browser.ts';
+import { TestBrowser, type Page } from './browser.ts';
 import type { Stack } from './stack.ts';
-import { authorizationRequest, isRpRedirect, loginAtPsc, type PscChoice } from './psc-login.ts';
+import { authorizationRequest, exchange, isRpRedirect, loginAtPsc, type PscChoice } from './psc-login.ts';
 
 export function interactionPath(page: Page): string {
   return new URL(page.url).pathname.split('/').slice(0, 3).join('/');
@@ -65,4 +65,12 @@ export async function loginPage(stack: Stack, browser: TestBrowser, options: { c
   const first = await browser.follow(request.url, {}, { stopAt: isRpRedirect });
   assert.equal(first.page?.status, 200);
   return { request, page: first.page!, base: interactionPath(first.page!) };
+}
+
+/** A sign-in with the key alone (no PSC), in a new browser: the verify step's answer, and the relying party's tokens when it was accepted. */
+export async function signInWithKeyAlone(stack: Stack, key: SoftAuthenticator) {
+  const browser = new TestBrowser();
+  const { request, base } = await loginPage(stack, browser);
+  const { verify } = await ceremony(browser, stack, base, 'webauthn', key);
+  return { verify, tokens: verify.status === 200 ? await exchange({ ...request, callback: await followToRp(browser, stack, verify) }) : undefined };
 }
