@@ -25,7 +25,8 @@ import type { Store } from '../store/store.ts';
 import type { KeyNames } from '../store/key-names.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { STORE_ANSWER_MS } from '../store/answer-deadline.ts';
-import { pendingSettled, spendWithinMs } from '../store/token-consumption.ts';
+import { pendingSettled } from '../store/token-consumption.ts';
+import { writeWhileAnswerable } from '../store/answerable-write.ts';
 import { StoreUnavailableError } from '../store/unavailable.ts';
 import { codeDigest, generateCode } from './code.ts';
 
@@ -141,14 +142,8 @@ export function createEmergencyCodes(store: Store, keyNames: KeyNames): Emergenc
         const meanwhile = await store.get(usedKey(digest));
         return awaitTwin(digest, attempt, meanwhile === null ? undefined : readMark(meanwhile));
       }
-      const claimAnsweredAt = performance.now();
-      const spendAs = async (value: string) => {
-        const withinMs = spendWithinMs(claimAnsweredAt, performance.now());
-        const change = { expected: mark, value, ttlSeconds: REMEMBERED_SECONDS, withinMs };
-        const outcome = await store.setIfEqualsWithin(usedKey(digest), change, { key: codeKey(digest), value: '' });
-        if (outcome !== 'set')
-          throw new StoreUnavailableError(new Error(`emergency code: not spent (${outcome}): the sign-in that claimed it answers the outage`));
-      };
+      const claim = { key: usedKey(digest), value: mark, ttlSeconds: REMEMBERED_SECONDS, answeredAt: performance.now(), name: "the emergency code's claim" };
+      const spendAs = (value: string) => writeWhileAnswerable(store, claim, { value, also: { key: codeKey(digest), value: '' }, what: 'its spend' });
       const grant = JSON.parse(raw) as EmergencyGrant;
       const refusal = grant.idNat !== idNat ? 'other-clinician' : now > grant.expiresAt ? 'code-expired' : undefined;
       if (refusal) {

@@ -35,6 +35,7 @@ import { createGrantTokenIndex, GRANTABLE_MODELS, type GrantTokenIndex, type Ind
 import type { KeyNames } from './key-names.ts';
 import type { Store } from './store.ts';
 import { addToSessionSave, forgetForRequest, readOncePerRequest } from './request-scope.ts';
+import { writeWhileAnswerable } from './answerable-write.ts';
 import { SESSION_ID_PART } from './session-record.ts';
 import { textPart } from './text-parts.ts';
 import {
@@ -47,10 +48,8 @@ import {
   ROTATED_MODEL,
   settledUse,
   spendWhenAnswered,
-  spendWithinMs,
   type PendingConsumption,
 } from './token-consumption.ts';
-import { StoreUnavailableError } from './unavailable.ts';
 
 export type { Adapter, AdapterFactory, AdapterPayload } from './adapter-types.ts';
 export { GRANTABLE_MODELS } from './grant-token-index.ts';
@@ -360,7 +359,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
   /**
    * Spends what a request consumed, as it answers (token-consumption.ts): the use mark, still
    * this request's pending mark and written recently enough that the request may still answer
-   * (spendWithinMs), loses its pending mark — one write, keeping its TTL. With a refresh token's
+   * (writeWhileAnswerable), loses its pending mark — one write, keeping its TTL. With a refresh token's
    * spent record known, the same write first replaces the token's record (keeping its expiry):
    * the record says the token is spent, and the mark, written to live only while the request
    * may run, goes by itself. Otherwise (a code; a refresh token read by another request) the
@@ -369,15 +368,8 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
    * CONSUMPTION_SETTLES_MS), nothing is spent and the request answers the outage: no tokens.
    */
   async function spend({ key, mark, ttl, consumed, spent }: PendingConsumption, claimAnsweredAt: number): Promise<void> {
-    const withinMs = spendWithinMs(claimAnsweredAt, performance.now());
-    const change = { expected: mark, value: encodeUse({ consumed }), ttlSeconds: ttl, withinMs };
-    const outcome = await store.setIfEqualsWithin(key, change, spent && { key: spent.key, value: spent.text });
-    if (outcome === 'late')
-      throw new StoreUnavailableError(
-        new Error(`${key}: the spend reached the store more than ${withinMs} ms after the consumption: its request may have given up, nothing spent`),
-      );
-    if (outcome === 'changed')
-      throw new StoreUnavailableError(new Error(`${key}: the consumption's mark changed before it was spent (revoked, or taken over as cut): nothing spent`));
+    const claim = { key, value: mark, ttlSeconds: ttl, answeredAt: claimAnsweredAt, name: 'the consumption' };
+    await writeWhileAnswerable(store, claim, { value: encodeUse({ consumed }), also: spent && { key: spent.key, value: spent.text }, what: 'the spend' });
   }
 
   /**

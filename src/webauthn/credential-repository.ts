@@ -37,8 +37,7 @@ import type { KeyNames } from '../store/key-names.ts';
 import type { Store } from '../store/store.ts';
 import { forgetForRequest, readOncePerRequest, rememberForRequest, updateForRequest } from '../store/request-scope.ts';
 import { setBounded } from '../store/bounded-map.ts';
-import { spendWithinMs } from '../store/token-consumption.ts';
-import { StoreUnavailableError } from '../store/unavailable.ts';
+import { writeWhileAnswerable } from '../store/answerable-write.ts';
 import { normalizeCredentialName } from './credential-name.ts';
 import { assertCredentialId, assertIdNat, isCredentialId, isIdNat, isUserHandle } from './ids.ts';
 import type { StoredCredential } from './types.ts';
@@ -274,20 +273,21 @@ export function createCredentialRepository(store: Store, keyNames: KeyNames): Cr
   async function bind(credential: StoredCredential, record: string, set: string): Promise<boolean> {
     const mark = enrolmentKey(credential.id);
     if (!(await store.setIfAbsent(mark, 'pending', ENROLMENT_MARK_TTL_SECONDS))) return false;
-    const markedAt = performance.now();
+    const claim = { key: mark, value: 'pending', ttlSeconds: ENROLMENT_MARK_TTL_SECONDS, answeredAt: performance.now(), name: "the enrolment's mark" };
     await store.batch().sadd(set, [credential.id]).exec();
-    const withinMs = spendWithinMs(markedAt, performance.now());
-    const change = { expected: 'pending', value: 'bound', ttlSeconds: ENROLMENT_MARK_TTL_SECONDS, withinMs };
-    const outcome = await store.setIfEqualsWithin(mark, change, { key: record, hash: toHash(credential) });
-    if (outcome === 'set') return true;
-    // The listing alone binds nothing; taken back all the same, where the store still answers.
-    await store
-      .batch()
-      .srem(set, [credential.id])
-      .exec()
-      .catch(() => undefined);
-    const why = outcome === 'late' ? 'too late' : 'after its enrolment mark expired';
-    throw new StoreUnavailableError(new Error(`the record of credential ${credential.id} reached the store ${why}`));
+    await writeWhileAnswerable(store, claim, {
+      value: 'bound',
+      also: { key: record, hash: toHash(credential) },
+      what: `the record of credential ${credential.id}`,
+      // The listing alone binds nothing; taken back all the same, where the store still answers.
+      onRefused: () =>
+        store
+          .batch()
+          .srem(set, [credential.id])
+          .exec()
+          .catch(() => undefined),
+    });
+    return true;
   }
 
   async function add(credential: StoredCredential): Promise<boolean> {
