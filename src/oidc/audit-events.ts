@@ -6,7 +6,8 @@
  * introspections that found no active token or were refused, pushed authorization requests
  * (stored, or refused to the client that authenticated), RP-initiated logout, back-channel
  * logout deliveries. Token and request_uri ids are recorded hashed (first 16 hex characters
- * of SHA-256), never the tokens. Each event of a request is chained before its answer leaves
+ * of SHA-256), never the tokens; tokens issued or refreshed once the answer that hands them out
+ * stands. Each event of a request is chained before its answer leaves
  * (the middleware below waits for it): a client holding a token can rely on the trail having it —
  * or, when the trail cannot be written, on the SIEM's copy marked `unrecorded` (the recorder never
  * fails the answer; docs/audit.md).
@@ -32,24 +33,42 @@ function recordFor(ctx: object, record: Promise<void>): void {
   else pending.set(ctx, [record]);
 }
 
+/** Records to start only once the request's answer stands (no server error, nothing thrown), then awaited like the others. */
+const onceAnswered = new WeakMap<object, Array<() => Promise<void>>>();
+function recordOnceAnswered(ctx: object, record: () => Promise<void>): void {
+  const list = onceAnswered.get(ctx);
+  if (list) list.push(record);
+  else onceAnswered.set(ctx, [record]);
+}
+
 export function auditProviderEvents(provider: Provider, audit: AuditRecorder, sourceOf: (ctx: KoaContextWithOIDC) => AuditSource): void {
-  // First in the chain of this function's middleware: the answer waits for every record of the request.
+  // First in the chain of this function's middleware: the answer waits for every record of the
+  // request. Inside it, the tokens bought by a code or refresh token are saved and it is spent
+  // (oidc/edges.ts): an answer that stands after that hands the tokens out, and only then is
+  // their issue recorded.
   provider.use(async (ctx, next) => {
+    let answered = false;
     try {
       await next();
+      answered = ctx.status < 500;
     } finally {
+      if (answered) for (const record of onceAnswered.get(ctx) ?? []) recordFor(ctx, record());
       const records = pending.get(ctx);
       if (records) await Promise.all(records);
     }
   });
 
+  // Tokens issued: recorded once they are handed out. oidc-provider emits it once its handler
+  // has the answer, before the tokens are saved and what bought them is spent; a request that
+  // then fails (the store refusing or too late: 503) hands nothing out, and the trail must not
+  // say it did.
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     const entities = ctx.oidc.entities as unknown as Entities;
     const grantType = String(ctx.oidc.params?.grant_type ?? '');
     // client_credentials issues a ClientCredentials token: no account (no actor), no grant.
     const token = entities.AccessToken ?? entities.ClientCredentials;
-    recordFor(
-      ctx,
+    const source = sourceOf(ctx);
+    recordOnceAnswered(ctx, () =>
       audit.record(
         {
           type: grantType === 'refresh_token' ? 'token.refreshed' : 'token.issued',
@@ -58,7 +77,7 @@ export function auditProviderEvents(provider: Provider, audit: AuditRecorder, so
           clientId: ctx.oidc.client?.clientId,
           details: { grantType, accessToken: hashId(token?.jti), grant: hashId(token?.grantId) },
         },
-        sourceOf(ctx),
+        source,
       ),
     );
   });

@@ -4,7 +4,8 @@ import type Provider from 'oidc-provider';
 import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
 import { providerEdges, spendConsumedAsAnswered } from './edges.ts';
 import { asOneRequest } from '../store/request-scope.ts';
-import { spendWhenAnswered } from '../store/token-consumption.ts';
+import { boughtTokensBatch, spendWhenAnswered } from '../store/token-consumption.ts';
+import type { StoreBatch } from '../store/store.ts';
 import { OUTAGE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '../store/unavailable.ts';
 import type { AbuseLimits } from '../limits/index.ts';
 
@@ -32,7 +33,9 @@ function edgesMiddleware(): Middleware {
 /** A Koa context answering a GET with a redirect already decided; `accepts` says what the client takes. */
 function koaContext(accepts: 'html' | 'json' = 'html') {
   const headers: Record<string, string> = { location: 'https://rp.example/cb?code=c1' };
+  const emitted: Array<[string, unknown]> = [];
   const ctx = {
+    oidc: { provider: { emit: (event: string, _ctx: unknown, err: unknown) => emitted.push([event, err]) } },
     req: { headers: {}, protocol: 'http', host: 'localhost' },
     request: {},
     method: 'GET',
@@ -48,7 +51,7 @@ function koaContext(accepts: 'html' | 'json' = 'html') {
     },
     accepts: () => accepts,
   };
-  return { headers, ctx };
+  return { headers, ctx, emitted };
 }
 
 const outage = () => new StoreUnavailableError(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
@@ -75,15 +78,26 @@ describe('provider edges during an outage', () => {
     assert.equal(headers['retry-after'], String(OUTAGE_RETRY_AFTER_SECONDS));
   });
 
-  it('other errors pass unchanged; a 503 the provider rendered itself gets Retry-After', async () => {
-    const { ctx } = koaContext();
-    const bug = new Error('WRONGTYPE Operation against a key holding the wrong kind of value');
-    assert.equal(
+  it("another error met after the handler (a write Redis refuses): the provider's server_error, as a page or JSON, logged through its event; no redirect, no Retry-After", async () => {
+    for (const accepts of ['html', 'json'] as const) {
+      const { ctx, headers, emitted } = koaContext(accepts);
+      const refused = new Error("NOPERM this user has no permissions to run the 'hset' command");
       await edgesMiddleware()(ctx, async () => {
-        throw bug;
-      }).catch((e: unknown) => e),
-      bug,
-    );
+        throw refused;
+      });
+      assert.equal(ctx.status, 500, accepts);
+      assert.deepEqual(
+        ctx.body,
+        accepts === 'html' ? 'page:server_error' : { error: 'server_error', error_description: 'oops! something went wrong' },
+        'nothing of the error itself',
+      );
+      assert.equal(headers.location, undefined, 'the decided redirect is not sent');
+      assert.equal(headers['retry-after'], undefined, 'not an outage');
+      assert.deepEqual(emitted, [['server_error', refused]], 'logged as the provider logs its own');
+    }
+  });
+
+  it('a 503 the provider rendered itself gets Retry-After', async () => {
     const rendered = koaContext();
     await edgesMiddleware()(rendered.ctx, async () => {
       rendered.ctx.status = 503;
@@ -115,6 +129,58 @@ describe('what a token request consumed, spent as it answers', () => {
       });
       assert.equal(spent, spentExpected, `answer ${answer}`);
     }
+  });
+
+  it('the tokens the consumption bought are saved together before the spend when it answers below 500; not saved at all when it answers 5xx or throws', async () => {
+    const cases: Array<[number | 'throws', boolean]> = [
+      [200, true],
+      [400, true],
+      [500, false],
+      ['throws', false],
+    ];
+    for (const [answer, savedExpected] of cases) {
+      const events: string[] = [];
+      const batch = { exec: async () => void events.push('tokens saved') } as unknown as StoreBatch;
+      let batchesMade = 0;
+      await asOneRequest(async () => {
+        const { ctx } = koaContext('json');
+        await spendConsumedAsAnswered()(ctx as unknown as KoaContextWithOIDC, async () => {
+          assert.equal(
+            boughtTokensBatch('AccessToken', () => batch),
+            undefined,
+            'nothing consumed yet: saved at once',
+          );
+          spendWhenAnswered(async () => void events.push('spent'));
+          for (const model of ['AccessToken', 'RefreshToken']) {
+            const held = boughtTokensBatch(model, () => (batchesMade++, batch));
+            assert.equal(held?.batch, batch, `${model}: held`);
+            held!.whenSaved(() => events.push(`${model} known`));
+          }
+          assert.equal(
+            boughtTokensBatch('Session', () => batch),
+            undefined,
+            'a session: saved at once',
+          );
+          if (answer === 'throws') throw new Error('the handler failed');
+          ctx.status = answer;
+        }).catch(() => undefined);
+        assert.equal(
+          boughtTokensBatch('AccessToken', () => batch),
+          undefined,
+          'once answered, nothing is held any more',
+        );
+      });
+      assert.equal(batchesMade, 1, 'one batch for both');
+      assert.deepEqual(events, savedExpected ? ['tokens saved', 'AccessToken known', 'RefreshToken known', 'spent'] : [], `answer ${answer}`);
+    }
+    await asOneRequest(async () => {
+      spendWhenAnswered(async () => undefined);
+      assert.equal(
+        boughtTokensBatch('AccessToken', () => ({}) as StoreBatch),
+        undefined,
+        'outside the edges: saved at once',
+      );
+    });
   });
 
   it('a spend the store cannot make reaches the edges: the outage answer instead of the tokens', async () => {

@@ -3,7 +3,8 @@
  * its router): the client address, scheme and host as express computed them (the `trust proxy`
  * setting, so that audit events and limits see the same address everywhere and a forged
  * X-Forwarded-For, -Proto or -Host from an untrusted peer is ignored), Retry-After on a
- * 503 (store outage) and the outage answer when an outage is met after the provider answered;
+ * 503 (store outage) and the provider's own answer when an outage or another error is met after
+ * the provider answered;
  * for the requests where relying parties authenticate, `Pragma: no-cache`
  * beside oidc-provider's `Cache-Control: no-store` (RFC 6749 §5.1, for HTTP/1.0 caches), a log
  * line saying why one was refused (the OAuth error and description with the client, never a
@@ -15,7 +16,7 @@ import type Provider from 'oidc-provider';
 import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
 import { basicClientId, bodyClientId } from '../limits/token-client.ts';
 import type { AbuseLimits } from '../limits/index.ts';
-import { spendConsumedTokens } from '../store/token-consumption.ts';
+import { dropBoughtTokens, holdBoughtTokens, spendConsumedTokens } from '../store/token-consumption.ts';
 import { isStoreUnavailable, outageCause, OUTAGE_RETRY_AFTER_SECONDS, StoreUnavailableError } from '../store/unavailable.ts';
 import { OIDC_ROUTES } from './provider.ts';
 
@@ -51,30 +52,37 @@ function logRefusal(ctx: KoaContextWithOIDC, req: Request): void {
 /** How the provider renders an error page (oidc/pages.ts's renderError). */
 export type RenderError = (ctx: KoaContextWithOIDC, out: ErrorOut, err: Error) => Promise<void>;
 
+/** What the provider tells of an error of its own (oidc-provider's err_out): nothing of the error itself. */
+const SERVER_ERROR: ErrorOut = { error: 'server_error', error_description: 'oops! something went wrong' };
+
 /**
- * An outage met after the provider's handler answered (the session saved after next(), a
- * middleware's write) is past the provider's own error handling: Koa would send a bare
- * "temporarily_unavailable" text and drop every header. Answer as the provider answers an
- * outage instead: the outage page for a browser, the OAuth error as JSON otherwise, with
- * Retry-After; never the redirect that had been decided (the code or session it carried may
- * not have been saved).
+ * An error met after the provider's handler answered (the session saved after next(), the
+ * tokens saved and the spend as the request answers, a middleware's write) is past the
+ * provider's own error handling: Koa would send a bare text and drop every header. Answer as
+ * the provider answers it instead: for an outage the outage page for a browser, the OAuth error
+ * as JSON otherwise, with Retry-After; for any other error (a write Redis refuses: a missing ACL
+ * permission) its `server_error`, the error logged through its `server_error` event. Never the
+ * redirect that had been decided, nor the tokens: what they carried may not have been saved.
  */
-async function answerOutage(ctx: KoaContextWithOIDC, req: Request, err: unknown, renderError: RenderError): Promise<void> {
-  const outage = err instanceof StoreUnavailableError ? err : new StoreUnavailableError(err);
+async function answerAfterProvider(ctx: KoaContextWithOIDC, req: Request, err: unknown, renderError: RenderError): Promise<void> {
+  const outage = isStoreUnavailable(err) ? (err instanceof StoreUnavailableError ? err : new StoreUnavailableError(err)) : undefined;
   ctx.remove('location');
-  ctx.status = 503;
-  ctx.set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
+  ctx.status = outage ? 503 : 500;
+  if (outage) ctx.set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
   ctx.set('cache-control', 'no-store');
-  const out: ErrorOut = { error: outage.error, error_description: outage.error_description };
-  if (ctx.accepts('json', 'html') === 'html') await renderError(ctx, out, outage);
+  const out: ErrorOut = outage ? { error: outage.error, error_description: outage.error_description } : SERVER_ERROR;
+  const shown = outage ?? (err instanceof Error ? err : new Error(String(err)));
+  if (ctx.accepts('json', 'html') === 'html') await renderError(ctx, out, shown);
   else ctx.body = out;
-  req.log?.warn({ detail: outageCause(err) }, 'store unavailable: request refused with 503');
+  if (outage) req.log?.warn({ detail: outageCause(err) }, 'store unavailable: request refused with 503');
+  else ctx.oidc?.provider.emit('server_error', ctx, shown);
 }
 
 /**
  * What a request consumed at the token endpoint (a code, a refresh token) is spent only as it
- * answers, and not when the answer is a server-side failure: the tokens it saved are then not
+ * answers, and not when the answer is a server-side failure: the tokens it bought are then not
  * handed out, and the application may try again with what it holds (store/token-consumption.ts).
+ * The tokens it bought are held until then, and saved together right before the spend.
  * Mounted last, next to the provider's handler: the spend comes before the audit trail's wait
  * (an event that cannot be chained in time does not fail the answer it records, docs/audit.md,
  * and must not turn it into a 503 by spending the request's deadline first); a failure of the
@@ -82,8 +90,15 @@ async function answerOutage(ctx: KoaContextWithOIDC, req: Request, err: unknown,
  */
 export function spendConsumedAsAnswered() {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
-    await next();
+    holdBoughtTokens();
+    try {
+      await next();
+    } catch (err) {
+      dropBoughtTokens();
+      throw err;
+    }
     if (ctx.status < 500) await spendConsumedTokens();
+    else dropBoughtTokens();
   };
 }
 
@@ -99,8 +114,7 @@ export function providerEdges(provider: Provider, limits: AbuseLimits, renderErr
     try {
       await next();
     } catch (err) {
-      if (!isStoreUnavailable(err)) throw err;
-      await answerOutage(ctx as KoaContextWithOIDC, req, err, renderError);
+      await answerAfterProvider(ctx as KoaContextWithOIDC, req, err, renderError);
       return;
     }
     if (ctx.status === 503) ctx.set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));

@@ -4,7 +4,8 @@
  * plus the indexes oidc-provider needs (grant -> its tokens: grant-token-index.ts; session uid
  * -> id, a part of the session's record: session-record.ts; user code -> id), each upsert
  * written in one batch. A code or refresh token consumed at the token endpoint is spent once the
- * request answers, and a spent refresh token shrinks (token-consumption.ts).
+ * request answers, the tokens it bought saved together right before, and a spent refresh token
+ * shrinks (token-consumption.ts).
  *
  * An Interaction is read once per HTTP request (store/request-scope.ts): the gateway reads it to
  * serve a step, then oidc-provider reads it again to store the step's result. Its writes in the
@@ -39,6 +40,7 @@ import { writeWhileAnswerable } from './answerable-write.ts';
 import { SESSION_ID_PART } from './session-record.ts';
 import { textPart } from './text-parts.ts';
 import {
+  boughtTokensBatch,
   ConsumedMeanwhileError,
   consumeFields,
   isCutConsumption,
@@ -245,7 +247,9 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
     async upsert(id, payload, expiresIn) {
       const key = recordKey(id);
       const ttl = recordTtl(expiresIn);
-      const batch = store.batch();
+      // A token that a code or refresh token consumed in this request buys: saved with the other one, as the request answers.
+      const held = boughtTokensBatch(model, () => store.batch());
+      const batch = held?.batch ?? store.batch();
       // Indexes first, the record last: in Cluster (one script call per slot) a partial failure
       // leaves at worst an index to a missing record, never a token its grant does not list.
       if (grantable && typeof payload.grantId === 'string') grantTokens.list(batch, payload.grantId, model, id, indexExpiry(ttl));
@@ -259,8 +263,13 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
       if (model === 'DeviceCode' && typeof payload.userCode === 'string') batch.set(keyNames.userCode(payload.userCode), id, ttl);
       // The record is replaced; a use mark beside it is kept (a consumed record stays consumed).
       batch.set(key, encode(id, payload), ttl);
+      const expiresAt = ttl === undefined ? Infinity : clock() + ttl * 1000;
+      if (held) {
+        held.whenSaved(() => knowExpiry(id, expiresAt));
+        return;
+      }
       await writing(key, () => batch.exec());
-      knowExpiry(id, ttl === undefined ? Infinity : clock() + ttl * 1000);
+      knowExpiry(id, expiresAt);
       if (model === 'Session' && typeof payload.uid === 'string') setBounded(sessionIds, payload.uid, id, KNOWN_SESSIONS_MAX);
     },
 

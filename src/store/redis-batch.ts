@@ -32,6 +32,8 @@ interface QueuedCommand {
   args: (string | number)[];
   /** Run only when the command before it replied a number above 0 (an EXPIRE after a SADD or HSET that added: SetExpiry 'when-added'). */
   ifPreviousAdded?: boolean;
+  /** A SADD or HSET queued by addWithExpiry: its TTL and SetExpiry, which a later addition to the same key must share to join it. */
+  addition?: { ttl: number | undefined; mode: SetExpiry };
 }
 
 /** The batch's own command that is not Redis's: StoreBatch.setPart, run by the script (SET_PART below). */
@@ -120,12 +122,34 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
     queue.push(command);
   };
   const push = (name: string, key: string, ...rest: (string | number)[]) => queueCommand({ key, name, args: rest });
+  /**
+   * The SADD (HSET) that `key`'s last queued write is, when it was queued by addWithExpiry with
+   * the same TTL and expiry, followed only by that expiry's EXPIREs: an addition to the key can
+   * join it. Its result is the same (the same members or fields, the same expiry from the same
+   * TTL) with one command and one EXPIRE fewer: a token request lists the access token and the
+   * refresh token it saves together in their grant's index (token-consumption.ts).
+   */
+  const joinableAddition = (name: 'SADD' | 'HSET', key: string, ttl: number | undefined, mode: SetExpiry): QueuedCommand | undefined => {
+    for (let i = queue.length - 1; i >= 0; i--) {
+      const command = queue[i]!;
+      if (command.key !== key) continue;
+      if (command.name === 'EXPIRE') continue;
+      const addition = command.addition;
+      return command.name === name && addition !== undefined && addition.ttl === ttl && addition.mode === mode ? command : undefined;
+    }
+    return undefined;
+  };
   /** SADD or HSET (both reply how many they added), then the key's expiry as SetExpiry says; nothing to add, nothing sent (the TTL and expiry still checked). */
   const addWithExpiry = (name: 'SADD' | 'HSET', key: string, args: string[], ttlSeconds: number | undefined, expiry: SetExpiry) => {
     const ttl = toTtlSeconds(ttlSeconds);
     const mode = checkedSetExpiry(expiry);
     if (args.length === 0) return;
-    push(name, key, ...args);
+    const joined = executed ? undefined : joinableAddition(name, key, ttl, mode);
+    if (joined) {
+      joined.args.push(...args);
+      return;
+    }
+    queueCommand({ key, name, args, addition: { ttl, mode } });
     if (ttl === undefined) return;
     if (mode === 'restart') push('EXPIRE', key, ttl);
     // Right after its SADD (HSET), also on Cluster (a slot's group keeps the queue's order).

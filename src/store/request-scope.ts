@@ -4,7 +4,8 @@
  * of it already got no answer in time (answer-deadline.ts: it waits once), what it consumed
  * that is spent only once it answers (token-consumption.ts: a code, a refresh token),
  * the records it has read once (readOncePerRequest: an account, its keys, its interaction),
- * and what is to be saved with its session (joinSessionSave: the session's assurance).
+ * what is to be saved with its session (joinSessionSave: the session's assurance), and the
+ * tokens held until it answers (token-consumption.ts: bought by a code or a refresh token).
  * Outside a request (start-up, timers, CLIs) there is no scope.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -23,6 +24,14 @@ export interface RequestScope {
   reads?: Map<string, Promise<unknown>>;
   /** A write to join the batch that saves a session in this request (joinSessionSave). */
   sessionSave?: SessionSaveWrite;
+  /** While the provider answers: the tokens bought by what the request consumed, saved together before it is spent (token-consumption.ts). */
+  boughtTokens?: HeldWrites;
+}
+
+/** Writes held until the request answers: one batch, made at the first write, and what to do once it is sent. */
+export interface HeldWrites {
+  batch?: StoreBatch;
+  whenSaved: Array<() => void>;
 }
 
 /** Adds to `batch` what is saved with session `uid` (its assurance), if anything. */

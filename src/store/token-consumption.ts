@@ -31,6 +31,12 @@
  * request may still answer with the tokens (spendWithinMs): one that reaches Redis after its
  * request answered 503 changes nothing, and the consumption stays pending, then cut.
  *
+ * The tokens a consumption buys (BOUGHT_MODELS: the access token and the refresh token
+ * oidc-provider saves one after the other) are held until the request answers, then saved
+ * together, in one batch, before the spend (boughtTokensBatch): one script call where each
+ * was one, their grant's index written once with both (redis-batch.ts joins the additions), and
+ * none saved for an answer that hands them out to no one (a server error).
+ *
  * A refresh that answers also shrinks the spent token, when the request read it: the record
  * keeps only what its reuse needs (SPENT_REFRESH_TOKEN_FIELDS), with `consumed` inline, and its
  * use mark, written to live only while the request may run (FOLDING_MARK_SECONDS), goes by
@@ -42,6 +48,7 @@ import type { AdapterPayload } from './adapter-types.ts';
 import { STORE_ANSWER_MS } from './answer-deadline.ts';
 import { encodeUse, type RecordUse } from './adapter-record.ts';
 import { currentRequest } from './request-scope.ts';
+import type { StoreBatch } from './store.ts';
 import { StoreUnavailableError } from './unavailable.ts';
 
 /** Longer than any request's wait for the store: a consumption still pending after this was cut. */
@@ -49,6 +56,9 @@ export const CONSUMPTION_SETTLES_MS = 2 * STORE_ANSWER_MS;
 
 /** The models consumed at the token endpoint in exchange for tokens: their consumption is pending until the request answers. */
 export const PROVISIONAL_MODELS: ReadonlySet<string> = new Set(['AuthorizationCode', 'RefreshToken']);
+
+/** What a consumption at the token endpoint buys: saved together as the request answers (boughtTokensBatch). */
+export const BOUGHT_MODELS: ReadonlySet<string> = new Set(['AccessToken', 'RefreshToken']);
 
 /** The model whose consumption is a rotation: its spent record shrinks. */
 export const ROTATED_MODEL = 'RefreshToken';
@@ -162,12 +172,49 @@ export function spendWhenAnswered(spend: () => Promise<void>): void {
 }
 
 /**
- * The request answers without a server-side failure: what it consumed is spent now, before the
- * answer leaves (oidc/edges.ts). Throws the store's error when that write fails: the answer must
- * then be the outage's, the tokens not handed out, and what was consumed stays pending.
+ * From now on in this request, the tokens its consumptions buy are held until it answers
+ * (boughtTokensBatch): oidc/edges.ts calls it before the provider's handler, and then either
+ * spendConsumedTokens or dropBoughtTokens. Outside a request: nothing, every token saved at once.
+ */
+export function holdBoughtTokens(): void {
+  const request = currentRequest();
+  if (request) request.boughtTokens = { whenSaved: [] };
+}
+
+/**
+ * Where a token of `model` saved now goes: the batch held until the request answers, when the
+ * request holds its bought tokens and has consumed a code or refresh token that is not spent
+ * yet (a token of BOUGHT_MODELS is then what the consumption buys), with `whenSaved` to run
+ * once it is saved; undefined otherwise, and the caller saves the token itself.
+ */
+export function boughtTokensBatch(model: string, newBatch: () => StoreBatch): { batch: StoreBatch; whenSaved(after: () => void): void } | undefined {
+  const request = currentRequest();
+  const held = request?.boughtTokens;
+  if (!held || !BOUGHT_MODELS.has(model) || !request.spendWhenAnswered?.length) return undefined;
+  const batch = (held.batch ??= newBatch());
+  return { batch, whenSaved: (after) => held.whenSaved.push(after) };
+}
+
+/** The request answers with a server-side failure (or its handler threw): the tokens held are handed out to no one and not saved. */
+export function dropBoughtTokens(): void {
+  const request = currentRequest();
+  if (request) request.boughtTokens = undefined;
+}
+
+/**
+ * The request answers without a server-side failure: the tokens it bought are saved (one
+ * batch), then what it consumed is spent, before the answer leaves (oidc/edges.ts). Throws the
+ * store's error when a write fails: the answer must then be the outage's, the tokens not handed
+ * out, and what was consumed stays pending.
  */
 export async function spendConsumedTokens(): Promise<void> {
   const request = currentRequest();
+  const held = request?.boughtTokens;
+  if (held) request.boughtTokens = undefined;
+  if (held?.batch) {
+    await held.batch.exec();
+    for (const after of held.whenSaved) after();
+  }
   const spends = request?.spendWhenAnswered;
   if (!spends) return;
   request.spendWhenAnswered = undefined;

@@ -8,7 +8,8 @@
  * work once Redis takes the writes again. Taken for a replay, it would revoke the clinician's
  * grant (oidc-provider's answer to a code or refresh token presented twice) and write a false
  * `token.replayed` alarm. Once a request has answered with tokens, what it consumed is spent
- * for good: presented again, even long after, it is the replay oidc-provider refuses.
+ * for good: presented again, even long after, it is the replay oidc-provider refuses. The trail
+ * says `token.issued` (`token.refreshed`) only for the answer that handed tokens out.
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
@@ -56,13 +57,20 @@ async function replaysRecorded(): Promise<number> {
   return (await stack.gateways[0]!.auditLog.range({})).filter((e) => e.type === 'token.replayed').length;
 }
 
+/** The token.issued and token.refreshed events in the trail: one per answer that handed tokens out. */
+async function issuesRecorded(): Promise<number> {
+  return (await stack.gateways[0]!.auditLog.range({})).filter((e) => e.type === 'token.issued' || e.type === 'token.refreshed').length;
+}
+
 describe('chaos: the token answer refused after the code or refresh token was consumed', () => {
   it('a code is not spent by an exchange that answered no tokens: exchanged again, it works; once answered, it is spent', { timeout: 60_000 }, async () => {
     const signedIn = await signIn(stack, new TestBrowser());
     const replaysBefore = await replaysRecorded();
+    const issuesBefore = await issuesRecorded();
     const first = await withTokenSaveRefused(() => tryExchange(signedIn));
     assert.ok(first.refused, 'the exchange is refused while the tokens cannot be saved');
     assert.ok(first.refused.status >= 500, `a server-side refusal: ${first.refused.status} ${first.refused.error}`);
+    assert.equal(await issuesRecorded(), issuesBefore, 'no token.issued for an exchange that handed out nothing');
 
     // At once: the first exchange may still be running elsewhere — the outage answer, never a replay verdict.
     const early = await tryExchange(signedIn);
@@ -71,6 +79,7 @@ describe('chaos: the token answer refused after the code or refresh token was co
     await settled();
     const again = await tryExchange(signedIn);
     assert.ok(again.tokens?.access_token, `exchanged again: ${again.refused?.status} ${again.refused?.error}`);
+    assert.equal(await issuesRecorded(), issuesBefore + 1, 'token.issued for the exchange that answered');
     assert.equal((await refresh(again.tokens.refresh_token!)).status, 200, 'its grant was not revoked');
     assert.equal(await replaysRecorded(), replaysBefore, 'no token.replayed for an exchange that handed out nothing');
 
@@ -85,9 +94,11 @@ describe('chaos: the token answer refused after the code or refresh token was co
   it('a refresh token is not spent by a refresh that answered no tokens: tried again, it works; once answered, it is spent', { timeout: 60_000 }, async () => {
     const tokens = await exchange(await signIn(stack, new TestBrowser()));
     const replaysBefore = await replaysRecorded();
+    const issuesBefore = await issuesRecorded();
     const refused = await withTokenSaveRefused(() => refresh(tokens.refresh_token!));
     assert.ok(refused.status >= 500, `refused while the tokens cannot be saved: ${refused.status} ${JSON.stringify(refused.body)}`);
     assert.equal(refused.body.refresh_token, undefined, 'no token handed out');
+    assert.equal(await issuesRecorded(), issuesBefore, 'no token.refreshed for a refresh that handed out nothing');
 
     const early = await refresh(tokens.refresh_token!);
     assert.equal(early.status, 503, `tried again at once: ${JSON.stringify(early.body)}`);

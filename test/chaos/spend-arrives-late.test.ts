@@ -57,6 +57,11 @@ async function replaysRecorded(): Promise<number> {
   return (await stack.gateways[0]!.auditLog.range({})).filter((e) => e.type === 'token.replayed').length;
 }
 
+/** The token.issued and token.refreshed events in the trail: one per answer that handed tokens out. */
+async function issuesRecorded(): Promise<number> {
+  return (await stack.gateways[0]!.auditLog.range({})).filter((e) => e.type === 'token.issued' || e.type === 'token.refreshed').length;
+}
+
 /** Past the time a consumption may still be finishing (token-consumption.ts), counted from now. */
 const settled = () => sleep(CONSUMPTION_SETTLES_MS + 200);
 
@@ -65,15 +70,18 @@ describe('chaos: the spend reaches Redis after its request answered 503', () => 
     const tokens = await exchange(await signIn(stack, new TestBrowser()));
     const token = tokens.refresh_token!;
     const replaysBefore = await replaysRecorded();
+    const issuesBefore = await issuesRecorded();
 
     const refused = await withSpendHeld(token, () => refreshAsTestRp(stack, token));
     assert.ok(proxy.picked, 'the spend was held');
     assert.equal(refused.status, 503, `answered the outage while the spend was held: ${JSON.stringify(refused.body)} (held ${proxy.picked?.[0]})`);
     assert.equal(refused.body.refresh_token, undefined, 'no token handed out');
+    assert.equal(await issuesRecorded(), issuesBefore, 'no token.refreshed for a refresh that handed out nothing');
 
     await settled();
     const again = await refreshAsTestRp(stack, token);
     assert.equal(again.status, 200, `tried again after the late spend (${proxy.picked?.[0]}) reached Redis: ${JSON.stringify(again.body)}`);
+    assert.equal(await issuesRecorded(), issuesBefore + 1, 'token.refreshed for the refresh that answered');
     assert.equal((await refreshAsTestRp(stack, again.body.refresh_token!)).status, 200, 'the grant was not revoked');
     assert.equal(await replaysRecorded(), replaysBefore, 'no token.replayed for a refresh that handed out nothing');
     assert.equal((await stack.gateways[0]!.verifyAudit()).ok, true, 'the audit chain is whole');
@@ -84,9 +92,11 @@ describe('chaos: the spend reaches Redis after its request answered 503', () => 
     const code = signedIn.callback.searchParams.get('code')!;
     const replaysBefore = await replaysRecorded();
 
+    const issuesBefore = await issuesRecorded();
     const first = await withSpendHeld(code, () => tryExchange(signedIn));
     assert.ok(proxy.picked, 'the spend was held');
     assert.equal(first.refused?.status, 503, `answered the outage while the spend was held: ${first.refused?.error} (held ${proxy.picked?.[0]})`);
+    assert.equal(await issuesRecorded(), issuesBefore, 'no token.issued for an exchange that handed out nothing');
 
     await settled();
     const again = await tryExchange(signedIn);
