@@ -9,8 +9,6 @@
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startStack, type Stack } from '../support/stack.ts';
 import { createRedisServer, type RedisServer } from '../support/redis-server.ts';
@@ -20,44 +18,26 @@ import { createKeyNames } from '../../src/store/index.ts';
 import { createSessionAssuranceStore } from '../../src/assurance/session-assurance.ts';
 import { SESSION_ID_PART } from '../../src/store/session-record.ts';
 import { textPart } from '../../src/store/text-parts.ts';
+import { monitorRedis, type RedisMonitor } from '../support/redis-monitor.ts';
 
 let server: RedisServer;
 let stack: Stack;
-let marker: Redis;
-let monitor: Redis;
-let lines: string[][] = [];
-const waiting = new Map<string, () => void>();
+let redis: RedisMonitor;
 
 beforeAll(async () => {
   server = await createRedisServer();
   stack = await startStack({ name: 'session-save-joined', redisUrl: server.url });
-  marker = new Redis(server.url);
-  await marker.ping();
   // Every connection of the stack is ready by now (it answered its start-up): nothing else speaks while MONITOR starts.
-  monitor = await marker.monitor();
-  monitor.on('monitor', (_time: string, args: string[]) => {
-    if (args[0]?.toLowerCase() === 'echo' && waiting.has(args[1] ?? '')) return waiting.get(args[1]!)!();
-    lines.push(args);
-  });
+  redis = await monitorRedis(server.url);
 });
 afterAll(async () => {
-  monitor?.disconnect();
-  marker?.disconnect();
+  redis?.close();
   await stack?.close();
   await server?.dispose();
 });
 
-/** The commands Redis ran since the last take (a mark sent after them has come back through MONITOR). */
-async function take(): Promise<string[][]> {
-  const mark = `session-save-mark-${randomBytes(6).toString('hex')}`;
-  const seen = new Promise<void>((resolve) => waiting.set(mark, resolve));
-  await marker.echo(mark);
-  await seen;
-  waiting.delete(mark);
-  const taken = lines;
-  lines = [];
-  return taken;
-}
+/** The commands Redis ran since the last take, as MONITOR shows them. */
+const take = async (): Promise<string[][]> => (await redis.take()).map((c) => c.args);
 
 const RECORD = /\{su:([^}]+)\}:assurance$/;
 /** The script calls (EVALSHA / EVAL) that name a session's record among their keys. */

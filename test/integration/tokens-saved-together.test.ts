@@ -10,58 +10,37 @@
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import * as client from 'openid-client';
 import { startStack, type Stack } from '../support/stack.ts';
 import { createRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
 import { refreshAsTestRp } from '../support/token-requests.ts';
+import { monitorRedis, type MonitoredCommand, type RedisMonitor } from '../support/redis-monitor.ts';
 
 let server: RedisServer;
 let stack: Stack;
-let marker: Redis;
-let monitor: Redis;
-let lines: Array<{ args: string[]; source: string }> = [];
-const waiting = new Map<string, () => void>();
+let redis: RedisMonitor;
 
 beforeAll(async () => {
   server = await createRedisServer();
   stack = await startStack({ name: 'tokens-saved-together', redisUrl: server.url });
-  marker = new Redis(server.url);
-  await marker.ping();
   // Every connection of the stack is ready by now (it answered its start-up): nothing else speaks while MONITOR starts.
-  monitor = await marker.monitor();
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    if (args[0]?.toLowerCase() === 'echo' && waiting.has(args[1] ?? '')) return waiting.get(args[1]!)!();
-    lines.push({ args, source });
-  });
+  redis = await monitorRedis(server.url);
 });
 afterAll(async () => {
-  monitor?.disconnect();
-  marker?.disconnect();
+  redis?.close();
   await stack?.close();
   await server?.dispose();
 });
 
-/** The commands Redis ran since the last take (a mark sent after them has come back through MONITOR). */
-async function take(): Promise<Array<{ args: string[]; source: string }>> {
-  const mark = `tokens-saved-mark-${randomBytes(6).toString('hex')}`;
-  const seen = new Promise<void>((resolve) => waiting.set(mark, resolve));
-  await marker.echo(mark);
-  await seen;
-  waiting.delete(mark);
-  const taken = lines;
-  lines = [];
-  return taken;
-}
+const take = () => redis.take();
 
 const TOKEN_RECORD = /\{(AccessToken|RefreshToken):[^}]+\}:\1:json$/;
 const TOKEN_INDEX = /\{g:[^}]+\}:token-index$/;
 
 /** What one token request did to the tokens it bought, read from MONITOR's lines. */
-function tokenWrites(commands: Array<{ args: string[]; source: string }>, spentKey: RegExp) {
+function tokenWrites(commands: MonitoredCommand[], spentKey: RegExp) {
   const name = (c: { args: string[] }) => c.args[0]!.toLowerCase();
   const calls = commands.filter((c) => c.source !== 'lua' && /^eval(sha)?$/.test(name(c)));
   // The calls that list a token in its grant's index (the spend does not touch it).
