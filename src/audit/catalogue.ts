@@ -134,12 +134,12 @@ export const AUDIT_CATALOGUE: { readonly [T in AuditEventType]: CatalogueEntry<T
     details: ['request (hashed request_uri id)', 'expiresIn', 'dpop'],
   },
   'token.issued': {
-    when: 'the token endpoint issues tokens: authorization_code (a clinician), client_credentials (a machine client: no actor, no grant)',
+    when: 'the token endpoint issues tokens: authorization_code (a clinician), client_credentials (a machine client: no actor, no grant); recorded once the answer that hands them out stands (tokens saved, code spent)',
     outcomes: ['success'],
     details: ['grantType', 'accessToken (hashed id)', 'grant (hashed id; not for client_credentials)'],
   },
   'token.refreshed': {
-    when: 'the token endpoint answers a refresh_token grant',
+    when: 'the token endpoint answers a refresh_token grant (recorded once the answer stands: tokens saved, the old one spent)',
     outcomes: ['success'],
     details: ['grantType', 'accessToken (hashed id)', 'grant (hashed id)'],
   },
