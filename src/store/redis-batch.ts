@@ -117,9 +117,12 @@ return failures
 export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
   const queue: QueuedCommand[] = [];
   let executed = false;
+  /** Each key's last queued command other than an EXPIRE (joinableAddition). */
+  const lastWrite = new Map<string, QueuedCommand>();
   const queueCommand = (command: QueuedCommand) => {
     if (executed) throw new Error('store batch: expected a new batch, got one that was already executed');
     queue.push(command);
+    if (command.name !== 'EXPIRE') lastWrite.set(command.key, command);
   };
   const push = (name: string, key: string, ...rest: (string | number)[]) => queueCommand({ key, name, args: rest });
   /**
@@ -130,14 +133,9 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
    * refresh token it saves together in their grant's index (token-consumption.ts).
    */
   const joinableAddition = (name: 'SADD' | 'HSET', key: string, ttl: number | undefined, mode: SetExpiry): QueuedCommand | undefined => {
-    for (let i = queue.length - 1; i >= 0; i--) {
-      const command = queue[i]!;
-      if (command.key !== key) continue;
-      if (command.name === 'EXPIRE') continue;
-      const addition = command.addition;
-      return command.name === name && addition !== undefined && addition.ttl === ttl && addition.mode === mode ? command : undefined;
-    }
-    return undefined;
+    const last = lastWrite.get(key);
+    const addition = last?.addition;
+    return last?.name === name && addition !== undefined && addition.ttl === ttl && addition.mode === mode ? last : undefined;
   };
   /** SADD or HSET (both reply how many they added), then the key's expiry as SetExpiry says; nothing to add, nothing sent (the TTL and expiry still checked). */
   const addWithExpiry = (name: 'SADD' | 'HSET', key: string, args: string[], ttlSeconds: number | undefined, expiry: SetExpiry) => {
