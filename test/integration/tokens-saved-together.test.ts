@@ -6,7 +6,7 @@
  * go in one call, the grant's index written once with both. Redis `MONITOR` on a redis-server
  * of the file's own shows every command; the tokens are then used, so that nothing of what
  * they need was left unsaved: userinfo with the access token, a refresh with the refresh token,
- * and a logout's revocation of the grant that finds both in the index.
+ * and the grant's revocation (a spent refresh token presented again) that finds both in the index.
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
@@ -16,6 +16,7 @@ import { createRedisServer, type RedisServer } from '../support/redis-server.ts'
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
 import { refreshAsTestRp } from '../support/token-requests.ts';
+import { createKeyNames } from '../../src/store/index.ts';
 import { monitorRedis, type MonitoredCommand, type RedisMonitor } from '../support/redis-monitor.ts';
 
 let server: RedisServer;
@@ -101,5 +102,22 @@ describe('the tokens a code or a refresh token buys, saved together before it is
     assert.equal(afterRefresh.sub, me.sub, "the refresh's access token works");
     const again = await refreshAsTestRp(stack, refreshed.body.refresh_token!);
     assert.equal(again.status, 200, 'the rotated refresh token works');
+
+    // A spent refresh token presented again revokes the grant: every token its index lists is deleted.
+    const keyNames = createKeyNames(stack.prefix);
+    const lastTokens = [keyNames.modelJson('AccessToken', again.body.access_token!), keyNames.modelJson('RefreshToken', again.body.refresh_token!)];
+    assert.equal(
+      (await stack.store.mget(lastTokens)).filter((text) => text !== null).length,
+      2,
+      'the last tokens are stored (opaque: their value is their id)',
+    );
+    const replayed = await refreshAsTestRp(stack, refreshed.body.refresh_token!);
+    assert.equal(replayed.body.error, 'invalid_grant', 'the spent refresh token is refused');
+    const revoked = await client.fetchUserInfo(signedIn.config, again.body.access_token!, client.skipSubjectCheck).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    assert.ok(revoked, 'the last access token died with its grant');
+    assert.deepEqual(await stack.store.mget(lastTokens), [null, null], "both deleted: the grant's index listed them");
   });
 });
