@@ -5,7 +5,7 @@
 import { createMemoryBatch } from './memory-batch.ts';
 import { MemoryKeyspace } from './memory-keyspace.ts';
 import type { Store } from './store.ts';
-import { finiteScore, positiveCount, toTtlSeconds } from './ttl.ts';
+import { checkedTimedAlso, finiteScore, positiveCount, toTtlSeconds } from './ttl.ts';
 
 export interface MemoryStoreOptions {
   /** Clock in epoch milliseconds; tests pass their own to move time. Default Date.now. */
@@ -42,10 +42,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       keyspace.setString(key, value, ttl);
       return true;
     },
-    async setIfEqualsWithin(key, { expected, value, ttlSeconds, withinMs }, also) {
-      if (also && 'hash' in also && Object.keys(also.hash).length === 0) {
-        throw new TypeError(`setIfEqualsWithin: a hash needs fields, none given for ${also.key}`);
-      }
+    async setIfEqualsWithin(key, { expected, value, ttlSeconds, withinMs }, unchecked) {
+      const also = checkedTimedAlso(unchecked);
       const current = keyspace.getString(key);
       if (current === value) return 'set';
       if (current !== expected) return 'changed';

@@ -9,7 +9,7 @@ import { keySlot } from './key-slot.ts';
 import { createRedisBatch } from './redis-batch.ts';
 import { runScript } from './run-script.ts';
 import type { Store } from './store.ts';
-import { finiteScore, positiveCount, toTtlSeconds } from './ttl.ts';
+import { checkedTimedAlso, finiteScore, positiveCount, toTtlSeconds } from './ttl.ts';
 
 /** HSET only when the key already holds a hash: never creates a key. */
 const HSET_IF_EXISTS = `
@@ -100,11 +100,11 @@ export function createRedisStore(redis: Redis | Cluster): Store {
       const ttl = toTtlSeconds(ttlSeconds);
       return (await scripts.hcSetIfEquals(key, expected, value, ...(ttl === undefined ? [] : [ttl]))) === 1;
     },
-    async setIfEqualsWithin(key, { expected, value, ttlSeconds, withinMs }, also) {
+    async setIfEqualsWithin(key, { expected, value, ttlSeconds, withinMs }, unchecked) {
       const ttl = toTtlSeconds(ttlSeconds);
+      const also = checkedTimedAlso(unchecked);
       const keys = also ? [key, also.key] : [key];
       const write = !also ? [] : 'hash' in also ? ['hash', ...Object.entries(also.hash).flat()] : ['value', also.value];
-      if (write[0] === 'hash' && write.length === 1) throw new TypeError(`setIfEqualsWithin: a hash needs fields, none given for ${also!.key}`);
       const args = [expected, value, ttl === undefined ? '' : ttl * 1000, Math.max(0, Math.round(withinMs)), ...write];
       const outcome = await runScript(redis, SET_IF_EQUALS_WITHIN, keys, args);
       return outcome === 1 ? 'set' : outcome === -1 ? 'late' : 'changed';

@@ -1,8 +1,8 @@
 /**
- * TTL validation shared by both stores: a TTL is a whole number of seconds above zero, so
+ * TTL and argument validation shared by both stores: a TTL is a whole number of seconds above zero, so
  * Redis (EX / EXPIRE) and memory agree. Fractions round up; anything else is a caller bug.
  */
-import type { SetExpiry } from './store.ts';
+import type { SetExpiry, TimedAlso } from './store.ts';
 
 /** Returns the TTL as whole seconds (rounded up), or undefined when none was given. */
 export function toTtlSeconds(ttlSeconds: number | undefined): number | undefined {
@@ -37,4 +37,12 @@ export function finiteScore(score: number): number {
 export function wholeIncrement(by: number): number {
   if (!Number.isSafeInteger(by)) throw new RangeError(`expected a whole-number increment, got ${String(by)}`);
   return by;
+}
+
+/** setIfEqualsWithin's `also`, checked: a hash without fields (which Redis cannot write) is a caller bug. */
+export function checkedTimedAlso(also: TimedAlso | undefined): TimedAlso | undefined {
+  if (also && 'hash' in also && Object.keys(also.hash).length === 0) {
+    throw new TypeError(`setIfEqualsWithin: a hash needs fields, none given for ${also.key}`);
+  }
+  return also;
 }
