@@ -8,6 +8,7 @@
  */
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Cluster, Redis } from 'ioredis';
+import { setBounded } from '../store/bounded-map.ts';
 import { StoreUnavailableError } from '../store/unavailable.ts';
 import { coalescedCount, type Count } from './coalesced-count.ts';
 
@@ -46,11 +47,7 @@ export const REFUSED_HERE_MAX = 10_000;
 
 export function createLimiter(name: string, budget: Budget, backend: LimiterBackend): Limiter {
   const refusedUntil = new Map<string, number>();
-  const rememberRefusal = (key: string, msBeforeNext: number) => {
-    refusedUntil.delete(key);
-    refusedUntil.set(key, Date.now() + msBeforeNext);
-    if (refusedUntil.size > REFUSED_HERE_MAX) refusedUntil.delete(refusedUntil.keys().next().value!);
-  };
+  const rememberRefusal = (key: string, msBeforeNext: number) => setBounded(refusedUntil, key, Date.now() + msBeforeNext, REFUSED_HERE_MAX);
   const options = { keyPrefix: `${backend.prefix}rl:${name}`, points: budget.points, duration: budget.seconds };
   const limiter: RateLimiterAbstract = backend.redis
     ? new RateLimiterRedis({ ...options, storeClient: backend.redis, rejectIfRedisNotReady: true })

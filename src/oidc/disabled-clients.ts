@@ -8,6 +8,7 @@
 import type Provider from 'oidc-provider';
 import type { Store } from '../store/store.ts';
 import type { KeyNames } from '../store/key-names.ts';
+import { ownCopy } from '../store/bounded-map.ts';
 import { isStoreUnavailable } from '../store/unavailable.ts';
 
 export interface DisabledMark {
@@ -61,7 +62,7 @@ export function refuseDisabledClients(provider: Provider, disabled: DisabledClie
     if (cached && cached.until > clock()) return cached.disabled;
     try {
       const isOff = (await disabled.find(id)) !== undefined;
-      known.set(id, { disabled: isOff, until: clock() + DISABLED_MARK_CACHE_MS });
+      known.set(ownCopy(id), { disabled: isOff, until: clock() + DISABLED_MARK_CACHE_MS });
       return isOff;
     } catch (err) {
       // Redis unreachable: nothing a client can do works without it either (codes, tokens,

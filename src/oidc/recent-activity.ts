@@ -1,3 +1,5 @@
+import { setBounded } from '../store/bounded-map.ts';
+
 /**
  * A process's memory of sessions whose activity needs no write yet (assurance-check.ts,
  * touchOnRefresh): a refresh within activityWriteIntervalMs of the stored activity writes
@@ -29,9 +31,7 @@ export function createRecentActivity(max = RECENT_ACTIVITY_MAX): RecentActivity 
       return false;
     },
     remember(uid, time) {
-      until.delete(uid);
-      until.set(uid, time);
-      if (until.size > max) until.delete(until.keys().next().value!);
+      setBounded(until, uid, time, max);
     },
   };
 }
