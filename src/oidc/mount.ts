@@ -6,6 +6,7 @@
 import type { RequestHandler } from 'express';
 import type Provider from 'oidc-provider';
 import { OIDC_ROUTES } from './provider.ts';
+import { PROVIDER_HANDLED } from '../pilot/metrics.ts';
 
 export function mountProvider(provider: Provider): RequestHandler {
   const callback = provider.callback();
@@ -13,6 +14,7 @@ export function mountProvider(provider: Provider): RequestHandler {
   return (req, res, next) => {
     const owned = prefixes.some((p) => req.path === p || req.path.startsWith(`${p}/`));
     if (!owned) return next();
+    res.locals[PROVIDER_HANDLED] = true;
     return callback(req, res);
   };
 }

@@ -37,4 +37,38 @@ describe('/metrics', () => {
     assert.match(text, /hc_process_cpu_user_seconds_total/);
     assert.doesNotMatch(text, /route="\/interaction\/[A-Za-z0-9_-]{20,}/, 'no interaction id in labels');
   });
+
+  it('labels requests with the routes that exist only: unknown paths, case and slash variants, ids in paths make no series of their own', async () => {
+    const probe = (i: number) => `probe${i}x${Math.random().toString(36).slice(2, 10)}`;
+    const id = 'k'.repeat(32);
+    const requests: Array<[string, string]> = [
+      ...Array.from({ length: 20 }, (_, i): [string, string] => ['GET', `/${probe(i)}`]),
+      ...Array.from({ length: 5 }, (_, i): [string, string] => ['POST', `/${probe(i)}`]),
+      ...Array.from({ length: 5 }, (_, i): [string, string] => ['GET', `/token/${probe(i)}`]),
+      ...Array.from({ length: 5 }, (_, i): [string, string] => ['GET', `/${probe(i)}?${'a=1&'.repeat(100)}`]),
+      ['GET', '/HEALTHZ'],
+      ['GET', '/healthz/'],
+      ['GET', '/Account'],
+      ['GET', '/.WELL-KNOWN/openid-configuration'],
+      ['GET', '/.well-known/openid-configuration/'],
+      ['GET', '/token/INTROSPECTION'],
+      ['GET', `/account/keys/${id}/raise/options`],
+      ['POST', `/account/keys/${id}/raise/options`],
+    ];
+    for (const [method, path] of requests) {
+      const response = await fetch(`${stack.issuer}${path}`, { method, redirect: 'manual' });
+      await response.arrayBuffer();
+      assert.ok(response.status < 500, `${method} ${path}: ${response.status}`);
+    }
+    const text = await (await fetch(`${stack.issuer}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    const routes = new Set([...text.matchAll(/^hc_http_requests_total\{[^}]*route="([^"]*)"/gm)].map((m) => m[1]!));
+    assert.ok(routes.has('/other'), `unknown paths are counted as /other: ${[...routes].join(' ')}`);
+    for (const known of ['/healthz', '/account', '/.well-known/openid-configuration', '/token/introspection'])
+      assert.ok(routes.has(known), `a route that exists keeps its label, whatever the case and slash asked: ${known} in ${[...routes].join(' ')}`);
+    for (const route of routes) {
+      assert.doesNotMatch(route, /probe|kkkk/, 'no label of a path that exists nowhere, no id');
+      assert.doesNotMatch(route, /[A-Z]/, 'no case variant of a route');
+      assert.ok(route === '/' || !route.endsWith('/'), `no trailing-slash variant: ${route}`);
+    }
+  });
 });
