@@ -6,7 +6,7 @@
 import type { RequestHandler } from 'express';
 import type Provider from 'oidc-provider';
 import { OIDC_ROUTES } from './provider.ts';
-import { PROVIDER_HANDLED } from '../pilot/metrics.ts';
+import { PROVIDER_HANDLED } from '../http/route-label.ts';
 
 export function mountProvider(provider: Provider): RequestHandler {
   const callback = provider.callback();
