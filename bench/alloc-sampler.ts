@@ -4,6 +4,9 @@
  * freed meanwhile kept in the profile (`includeObjectsCollectedByMajorGC/MinorGC`): a profile of
  * every allocation, sampled about every SAMPLING_BYTES, not of what is still alive at the end.
  * `npm run bench -- --alloc-profile DIR` takes one per scenario (run.ts); alloc-summary.ts reads them.
+ * In `kept` mode (the session fill: withKeptProfile) it is the other way round: the objects freed
+ * are left out and a full collection is run before the profile is taken, so that it shows what
+ * the window left alive, and the heap in use then is read.
  */
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -28,11 +31,12 @@ export interface SamplingHeapProfile {
 }
 
 export interface AllocationSampling {
-  stop(): Promise<SamplingHeapProfile>;
+  /** The profile, and V8's heap in use as it was taken (kept mode: after a full collection). */
+  stop(): Promise<{ profile: SamplingHeapProfile; heapUsedBytes: number }>;
 }
 
 /** Starts sampling in the process whose inspector is at `url`; stop() gives the profile and disconnects. */
-export async function startAllocationSampling(url: string): Promise<AllocationSampling> {
+export async function startAllocationSampling(url: string, options: { kept?: boolean } = {}): Promise<AllocationSampling> {
   const socket = new WebSocket(url);
   await new Promise<void>((resolve, reject) => {
     socket.addEventListener('open', () => resolve(), { once: true });
@@ -62,8 +66,8 @@ export async function startAllocationSampling(url: string): Promise<AllocationSa
     await send('HeapProfiler.enable');
     await send('HeapProfiler.startSampling', {
       samplingInterval: SAMPLING_BYTES,
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMajorGC: !options.kept,
+      includeObjectsCollectedByMinorGC: !options.kept,
     });
   } catch (err) {
     socket.close();
@@ -72,8 +76,10 @@ export async function startAllocationSampling(url: string): Promise<AllocationSa
   return {
     async stop() {
       try {
+        if (options.kept) await send('HeapProfiler.collectGarbage');
         const { profile } = (await send('HeapProfiler.stopSampling')) as { profile: SamplingHeapProfile };
-        return profile;
+        const { usedSize } = (await send('Runtime.getHeapUsage')) as { usedSize: number };
+        return { profile, heapUsedBytes: usedSize };
       } finally {
         socket.close();
       }
@@ -92,8 +98,35 @@ export async function withAllocationProfile<T>(dir: string | undefined, key: str
   try {
     return await measure();
   } finally {
-    const profile = await sampling.stop();
+    const { profile } = await sampling.stop();
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, `${key}.heapprofile`), JSON.stringify(profile));
   }
+}
+
+/**
+ * Runs `measure` while sampling, in kept mode, what the process at `inspector` allocates and
+ * keeps: `dir`/`key`.heapprofile holds what was still alive after a full collection at the end,
+ * and the heap then in use is returned with measure's result; without a folder or an inspector,
+ * only runs `measure`.
+ */
+export async function withKeptProfile<T>(
+  dir: string | undefined,
+  key: string,
+  inspector: string | undefined,
+  measure: () => Promise<T>,
+): Promise<{ result: T; heapUsedAfterGcBytes?: number }> {
+  if (!dir || !inspector) return { result: await measure() };
+  const sampling = await startAllocationSampling(inspector, { kept: true });
+  let result: T;
+  try {
+    result = await measure();
+  } catch (err) {
+    await sampling.stop().catch(() => undefined);
+    throw err;
+  }
+  const { profile, heapUsedBytes } = await sampling.stop();
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${key}.heapprofile`), JSON.stringify(profile));
+  return { result, heapUsedAfterGcBytes: heapUsedBytes };
 }

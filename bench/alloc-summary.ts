@@ -10,6 +10,11 @@
  * src/ folders, node's internals. The scenario's count (requests or journeys) in the results
  * turns bytes into KiB per unit. The allocation rate is what the garbage collector works
  * through: compare the gateway's profile with the baseline's of the same run.
+ *
+ *   node bench/alloc-summary.ts DIR/fill-kept.heapprofile --results OUT.json --scenario fill-kept
+ *
+ * reads the other kind of profile (--sessions-first): what the session fill left alive in the
+ * gateway after a full collection, per sign-in of the fill — what grows with the sessions held.
  */
 import { readJson, runSummaryCommand, scenarioFigure, SummaryInputError } from './summary-input.ts';
 import { frameLabel, packageOf } from './profile-summary.ts';
@@ -38,6 +43,16 @@ export function allocationsOf(profile: SamplingHeapProfile) {
 
 const USAGE = 'usage: node bench/alloc-summary.ts FILE.heapprofile --results OUT.json --scenario KEY [--top N]';
 
+/** The fill's profile of what it left alive (--sessions-first): its units are the fill's sign-ins. */
+const FILL_KEPT = 'fill-kept';
+
+function fillSignIns(resultsFile: string): number {
+  const results = readJson(resultsFile, 'bench results') as { sessions?: { signIns?: unknown } } | null;
+  const signIns = results?.sessions?.signIns;
+  if (typeof signIns !== 'number' || signIns < 1) throw new SummaryInputError(`no sign-ins of a session fill in ${resultsFile} (run with --sessions-first)`);
+  return signIns;
+}
+
 function asProfile(data: unknown, file: string): SamplingHeapProfile {
   const head = (data as Partial<SamplingHeapProfile> | null)?.head;
   if (!head || typeof head.selfSize !== 'number' || !Array.isArray(head.children) || !head.callFrame) {
@@ -52,10 +67,13 @@ const kib = (bytes: number, units: number) => (bytes / units / 1024).toFixed(2);
 export function main(argv: string[], out: (text: string) => void, err: (text: string) => void): number {
   return runSummaryCommand({ name: 'alloc-summary', usage: USAGE, defaultTop: 25 }, { argv, out, err }, ({ file, top, results: resultsFile, scenario }) => {
     if (!resultsFile || !scenario) throw new SummaryInputError("--results and --scenario are needed (the scenario's count turns bytes into KiB per unit)");
-    const count = scenarioFigure(resultsFile, scenario, 'count', 'count', (value): value is number => typeof value === 'number' && value >= 1);
+    const count =
+      scenario === FILL_KEPT
+        ? fillSignIns(resultsFile)
+        : scenarioFigure(resultsFile, scenario, 'count', 'count', (value): value is number => typeof value === 'number' && value >= 1);
     const summary = allocationsOf(asProfile(readJson(file, 'profile'), file));
     out(
-      `${kib(summary.total, count)} KiB allocated per unit of ${scenario} (${count} units, ${(summary.total / 2 ** 20).toFixed(1)} MiB sampled)\n\nby package:\n`,
+      `${kib(summary.total, count)} KiB ${scenario === FILL_KEPT ? "kept alive" : "allocated"} per unit of ${scenario} (${count} units, ${(summary.total / 2 ** 20).toFixed(1)} MiB sampled)\n\nby package:\n`,
     );
     for (const p of summary.packages.slice(0, top)) out(`  ${kib(p.bytes, count).padStart(7)} KiB  ${p.name}\n`);
     out('\nby function:\n');

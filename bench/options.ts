@@ -66,7 +66,9 @@ and writes the results as JSON.
   --profile DIR         write the gateway's CPU profile (node --cpu-prof) into DIR
   --alloc-profile DIR   what the gateway and the baseline allocate during (a)–(e),
                         garbage included: DIR/<scenario>.heapprofile, read with
-                        bench/alloc-summary.ts (slows both: compare within a run)
+                        bench/alloc-summary.ts (slows both: compare within a run);
+                        with --sessions-first also what the fill left alive in the
+                        gateway, after a full collection: DIR/fill-kept.heapprofile
   --only LETTERS        endpoint scenarios to run among a,b,c,d (default all;
                         (e) and (f) always run: they make the tokens)
   --gateway-env N=V     an environment variable for the gateway, e.g. LOG_LEVEL=warn or

@@ -178,7 +178,7 @@ export function renderReport(results: BenchResults): string {
     `Redis per session: ${x.bytesPerSession.sessionState} B of session state, ${x.bytesPerSession.allKeys} B counting every key (tokens, audit trail, pilot figures), used_memory grew ${x.bytesPerSession.usedMemoryGrowth} B per sign-in.`,
   );
   lines.push(
-    `Gateway RSS (largest instance): ${mib(x.gatewayRss.beforeBytes)} MiB before, ${mib(x.gatewayRss.peakBytes)} MiB peak, ${mib(x.gatewayRss.afterBytes)} MiB after; V8 heap ${mib(x.gatewayHeap.usedBytes)} MiB used of ${mib(x.gatewayHeap.totalBytes)} MiB, ${mib(x.gatewayHeap.externalBytes)} MiB external.`,
+    `Gateway RSS (largest instance): ${mib(x.gatewayRss.beforeBytes)} MiB before, ${mib(x.gatewayRss.peakBytes)} MiB peak, ${mib(x.gatewayRss.afterBytes)} MiB after; V8 heap ${mib(x.gatewayHeap.usedBytes)} MiB used of ${mib(x.gatewayHeap.totalBytes)} MiB, ${mib(x.gatewayHeap.externalBytes)} MiB external${x.gatewayHeapAfterGcBytes === undefined ? '' : `; ${(x.gatewayHeapAfterGcBytes / 1048576).toFixed(1)} MiB in use after a full collection (what the fill left alive: fill-kept.heapprofile)`}.`,
     '',
   );
   lines.push('| Kind of key | Keys | Bytes | Bytes per session |', '|---|---:|---:|---:|');

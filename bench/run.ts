@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { BENCH_CLIENT_ID, BENCH_M2M_CLIENT_ID, BENCH_M2M_SCOPE, baselineAccountKey } from './clients.ts';
 import { BenchOptionError, parseBenchOptions, USAGE, type BenchOptions } from './options.ts';
 import { startStack, type Stack } from './stack.ts';
-import { withAllocationProfile } from './alloc-sampler.ts';
+import { withAllocationProfile, withKeptProfile } from './alloc-sampler.ts';
 import { cpuWindow, rssPeakWindow } from './process-stats.ts';
 import { commandWindow } from './redis-commands.ts';
 import { traceJourney } from './redis-trace.ts';
@@ -174,7 +174,12 @@ async function measureWith(
 
   // Sessions held: Redis memory per session and the gateway's resident memory (not in a scaling step); first with --sessions-first, else last.
   const fill = () => fillSessions({ stack, holders, keys, browsers, target: opts.sessions, progress });
-  const fillFirst = opts.scaling.length === 0 && opts.sessionsFirst ? await fill() : undefined;
+  // With --alloc-profile, the fill's profile is of what it left alive (kept mode), with the heap then in use.
+  const keptFill = async () => {
+    const { result, heapUsedAfterGcBytes } = await withKeptProfile(opts.allocProfileDir, 'fill-kept', stack.gateway.inspectors?.[0], fill);
+    return heapUsedAfterGcBytes === undefined ? result : { ...result, gatewayHeapAfterGcBytes: heapUsedAfterGcBytes };
+  };
+  const fillFirst = opts.scaling.length === 0 && opts.sessionsFirst ? await keptFill() : undefined;
 
   // (e) passwordless sign-ins: each virtual user signs its own clinicians in, one after another.
   progress(`(e) passwordless sign-in with a key: ${opts.signinSeconds} s, ${opts.users} users`);

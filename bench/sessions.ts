@@ -39,6 +39,8 @@ export interface SessionFigures {
   gatewayRss: { beforeBytes: number; peakBytes: number; afterBytes: number };
   /** V8 heap of the instance that answered /metrics at the end (prom-client's nodejs_heap_*). */
   gatewayHeap: { usedBytes: number; totalBytes: number; externalBytes: number };
+  /** With --alloc-profile and --sessions-first: the gateway's V8 heap in use right after a full collection at the end of the fill. */
+  gatewayHeapAfterGcBytes?: number;
 }
 
 export interface FillOptions {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commandOutput } from '../support/command-output.ts';
 import { afterAll, describe, test } from 'vitest';
-import { inspectorUrlIn, withAllocationProfile, type SamplingHeapProfile } from '../../bench/alloc-sampler.ts';
+import { inspectorUrlIn, withAllocationProfile, withKeptProfile, type SamplingHeapProfile } from '../../bench/alloc-sampler.ts';
 import { allocationsOf, main } from '../../bench/alloc-summary.ts';
 import { BenchOptionError, parseBenchOptions, type BenchOptions } from '../../bench/options.ts';
 
@@ -36,7 +36,9 @@ const profile: SamplingHeapProfile = {
 const profileFile = join(dir, 'b.heapprofile');
 writeFileSync(profileFile, JSON.stringify(profile));
 const resultsFile = join(dir, 'results.json');
-writeFileSync(resultsFile, JSON.stringify({ scenarios: { b: { count: 2 } } }));
+writeFileSync(resultsFile, JSON.stringify({ scenarios: { b: { count: 2 } }, sessions: { signIns: 4 } }));
+const noFillFile = join(dir, 'no-fill.json');
+writeFileSync(noFillFile, JSON.stringify({ scenarios: { b: { count: 2 } } }));
 
 const run = (...argv: string[]) => commandOutput(main, argv);
 
@@ -54,6 +56,15 @@ describe('alloc-summary', () => {
     assert.match(stdout, /^4\.00 KiB allocated per unit of b \(2 units/);
     assert.match(stdout, /3\.00 KiB {2}src\/audit\n/);
     assert.match(stdout, /1\.00 KiB {2}oidc-provider\n/);
+  });
+
+  test('a profile of what the session fill kept alive: per sign-in of the fill', () => {
+    const { code, stdout } = run(profileFile, '--results', resultsFile, '--scenario', 'fill-kept');
+    assert.equal(code, 0);
+    assert.match(stdout, /^2\.00 KiB kept alive per unit of fill-kept \(4 units/);
+    const refused = run(profileFile, '--results', noFillFile, '--scenario', 'fill-kept');
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /no sign-ins of a session fill in .*no-fill\.json \(run with --sessions-first\)/);
   });
 
   test('bad input: a message naming the problem, the usage, exit code 2', () => {
@@ -113,9 +124,50 @@ describe('alloc-sampler', () => {
     }
   });
 
+  test('kept mode: what the window left alive after a full collection, not its garbage, and the heap then in use', async () => {
+    // Keeps 20,000 objects made by one function, and churns short-lived ones made by another all along.
+    const script = join(dir, 'keep.mjs');
+    writeFileSync(
+      script,
+      [
+        'const kept = []; let started = false;',
+        'function churn() { const garbage = []; for (let i = 0; i < 2000; i++) garbage.push({ i, text: "y" + i }); }',
+        'function keep() { for (let i = 0; i < 2000; i++) kept.push({ i, text: "kept" + i }); }',
+        'process.on("SIGUSR2", () => { started = true; });',
+        'setInterval(() => { churn(); if (started && kept.length < 20000) keep(); }, 1);',
+      ].join('\n'),
+    );
+    const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      let stderr = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const found = inspectorUrlIn(stderr);
+          if (found) resolve(found);
+        });
+        child.once('exit', () => reject(new Error(`node exited before its inspector listened: ${stderr}`)));
+      });
+      const { result, heapUsedAfterGcBytes } = await withKeptProfile(dir, 'keep', url, async () => {
+        child.kill('SIGUSR2');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        return 'filled';
+      });
+      assert.equal(result, 'filled');
+      assert.ok(typeof heapUsedAfterGcBytes === 'number' && heapUsedAfterGcBytes > 1_000_000, `heap after the collection: ${heapUsedAfterGcBytes}`);
+      const functions = allocationsOf(JSON.parse(readFileSync(join(dir, 'keep.heapprofile'), 'utf8')) as SamplingHeapProfile).functions;
+      const bytesOf = (name: string) => functions.find((f) => f.name.startsWith(`${name} `))?.bytes ?? 0;
+      assert.ok(bytesOf('keep') > 500_000, `what keep() made is alive: ${bytesOf('keep')} bytes`);
+      assert.ok(bytesOf('churn') < bytesOf('keep') / 10, `churn's garbage is not in the profile: ${bytesOf('churn')} bytes`);
+    } finally {
+      child.kill();
+    }
+  });
+
   test('without a folder or an inspector, only measures', async () => {
     assert.equal(await withAllocationProfile(undefined, 'x', 'ws://127.0.0.1:1/none', async () => 7), 7);
     assert.equal(await withAllocationProfile(dir, 'x', undefined, async () => 8), 8);
+    assert.deepEqual(await withKeptProfile(undefined, 'x', 'ws://127.0.0.1:1/none', async () => 9), { result: 9 });
   });
 });
 
