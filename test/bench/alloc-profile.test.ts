@@ -87,6 +87,21 @@ describe('alloc-summary', () => {
   });
 });
 
+/** Runs `script` in node with its inspector on a free port, once the inspector listens. */
+async function startInspected(script: string): Promise<{ child: ReturnType<typeof spawn>; url: string }> {
+  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const found = inspectorUrlIn(stderr);
+      if (found) resolve(found);
+    });
+    child.once('exit', () => reject(new Error(`node exited before its inspector listened: ${stderr}`)));
+  });
+  return { child, url };
+}
+
 describe('alloc-sampler', () => {
   test("reads the inspector's address from what node prints", () => {
     assert.equal(
@@ -103,17 +118,8 @@ describe('alloc-sampler', () => {
       script,
       'const kept = [];\nfunction churn() { for (let i = 0; i < 2000; i++) kept.push({ i, text: "x" + i }); kept.length = 0; }\nsetInterval(churn, 1);\n',
     );
-    const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const { child, url } = await startInspected(script);
     try {
-      let stderr = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stderr.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-          const found = inspectorUrlIn(stderr);
-          if (found) resolve(found);
-        });
-        child.once('exit', () => reject(new Error(`node exited before its inspector listened: ${stderr}`)));
-      });
       const answer = await withAllocationProfile(dir, 'churn', url, () => new Promise<string>((resolve) => setTimeout(() => resolve('measured'), 400)));
       assert.equal(answer, 'measured');
       const sampled = JSON.parse(readFileSync(join(dir, 'churn.heapprofile'), 'utf8')) as SamplingHeapProfile;
@@ -137,17 +143,8 @@ describe('alloc-sampler', () => {
         'setInterval(() => { churn(); if (started && kept.length < 20000) keep(); }, 1);',
       ].join('\n'),
     );
-    const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const { child, url } = await startInspected(script);
     try {
-      let stderr = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stderr.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-          const found = inspectorUrlIn(stderr);
-          if (found) resolve(found);
-        });
-        child.once('exit', () => reject(new Error(`node exited before its inspector listened: ${stderr}`)));
-      });
       const { result, heapUsedAfterGcBytes } = await withKeptProfile(dir, 'keep', url, async () => {
         child.kill('SIGUSR2');
         await new Promise((resolve) => setTimeout(resolve, 500));
