@@ -31,11 +31,12 @@ export const PROVIDER_HANDLED = 'providerHandled';
 /**
  * The route label of an answered request, from the route that answered it: an express route's
  * own pattern (so neither the case nor the ids of the path asked count; for a route of several
- * fixed paths, the one asked, folded); oidc-provider's endpoint, its path folded and its ids as placeholders, unless it found none there (404).
- * Those are learned (up to ROUTE_LABELS_MAX); a request answered before any route (a static
- * file aside: `/static/*`), by a refusal or the 404 page, keeps the label of its path only
- * when a route was learned under it, else it is OTHER_ROUTE. Every path anyone makes up would
- * otherwise be a series of its own, kept for the life of the process.
+ * fixed paths, the one asked, folded); oidc-provider's endpoint, its path folded and its ids as
+ * placeholders, unless it found none there (404). Those are learned (up to ROUTE_LABELS_MAX); a
+ * request answered before any route (a static file aside: `/static/*`), by a refusal or the 404
+ * page, keeps the label of its path only when a route was learned under it, else it is
+ * OTHER_ROUTE. Every path anyone makes up would otherwise be a series of its own, kept for the
+ * life of the process.
  */
 export function createRouteLabels(): (req: Request, res: Response) => string {
   const learned = new Set<string>();

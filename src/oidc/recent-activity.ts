@@ -1,10 +1,9 @@
-import { setBounded } from '../store/bounded-map.ts';
-
 /**
  * A process's memory of sessions whose activity needs no write yet (assurance-check.ts,
  * touchOnRefresh): a refresh within activityWriteIntervalMs of the stored activity writes
  * nothing, and with this memory reads nothing either.
  */
+import { setBounded } from '../store/bounded-map.ts';
 
 /** Sessions remembered by one process, at most (the oldest forgotten first). */
 export const RECENT_ACTIVITY_MAX = 10_000;
