@@ -73,7 +73,7 @@ export function main(argv: string[], out: (text: string) => void, err: (text: st
         : scenarioFigure(resultsFile, scenario, 'count', 'count', (value): value is number => typeof value === 'number' && value >= 1);
     const summary = allocationsOf(asProfile(readJson(file, 'profile'), file));
     out(
-      `${kib(summary.total, count)} KiB ${scenario === FILL_KEPT ? "kept alive" : "allocated"} per unit of ${scenario} (${count} units, ${(summary.total / 2 ** 20).toFixed(1)} MiB sampled)\n\nby package:\n`,
+      `${kib(summary.total, count)} KiB ${scenario === FILL_KEPT ? 'kept alive' : 'allocated'} per unit of ${scenario} (${count} units, ${(summary.total / 2 ** 20).toFixed(1)} MiB sampled)\n\nby package:\n`,
     );
     for (const p of summary.packages.slice(0, top)) out(`  ${kib(p.bytes, count).padStart(7)} KiB  ${p.name}\n`);
     out('\nby function:\n');
