@@ -58,6 +58,8 @@ export async function startAllocationSampling(url: string, options: { kept?: boo
   });
   const send = (method: string, params: object = {}) =>
     new Promise<unknown>((resolve, reject) => {
+      // The process gone (it crashed, or was stopped) after the connection closed: no answer will come.
+      if (socket.readyState !== WebSocket.OPEN) return reject(new Error(`alloc-sampler: the inspector at ${url} is closed (${method} not sent)`));
       const id = ++nextId;
       waiting.set(id, { resolve, reject });
       socket.send(JSON.stringify({ id, method, params }));

@@ -87,15 +87,19 @@ describe('alloc-summary', () => {
   });
 });
 
-/** Runs `script` in node with its inspector on a free port, once the inspector listens. */
-async function startInspected(script: string): Promise<{ child: ReturnType<typeof spawn>; url: string }> {
+/**
+ * Runs `script` in node with its inspector on a free port, once the inspector listens and, when
+ * `readyLine` is given, once the script printed it on stderr (node prints the inspector's
+ * address before the script runs: a signal sent then would find no handler yet).
+ */
+async function startInspected(script: string, readyLine?: string): Promise<{ child: ReturnType<typeof spawn>; url: string }> {
   const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', script], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       const found = inspectorUrlIn(stderr);
-      if (found) resolve(found);
+      if (found && (!readyLine || stderr.split('\n').includes(readyLine))) resolve(found);
     });
     child.once('exit', () => reject(new Error(`node exited before its inspector listened: ${stderr}`)));
   });
@@ -140,10 +144,11 @@ describe('alloc-sampler', () => {
         'function churn() { const garbage = []; for (let i = 0; i < 2000; i++) garbage.push({ i, text: "y" + i }); }',
         'function keep() { for (let i = 0; i < 2000; i++) kept.push({ i, text: "kept" + i }); }',
         'process.on("SIGUSR2", () => { started = true; });',
+        'process.stderr.write("ready\\n");',
         'setInterval(() => { churn(); if (started && kept.length < 20000) keep(); }, 1);',
       ].join('\n'),
     );
-    const { child, url } = await startInspected(script);
+    const { child, url } = await startInspected(script, 'ready');
     try {
       const { result, heapUsedAfterGcBytes } = await withKeptProfile(dir, 'keep', url, async () => {
         child.kill('SIGUSR2');
@@ -156,6 +161,26 @@ describe('alloc-sampler', () => {
       const bytesOf = (name: string) => functions.find((f) => f.name.startsWith(`${name} `))?.bytes ?? 0;
       assert.ok(bytesOf('keep') > 500_000, `what keep() made is alive: ${bytesOf('keep')} bytes`);
       assert.ok(bytesOf('churn') < bytesOf('keep') / 10, `churn's garbage is not in the profile: ${bytesOf('churn')} bytes`);
+    } finally {
+      child.kill();
+    }
+  });
+
+  test('a process gone before the profile is taken: an error naming the inspector, not a wait for ever', { timeout: 20_000 }, async () => {
+    const script = join(dir, 'idle.mjs');
+    writeFileSync(script, 'setInterval(() => {}, 1000);\n');
+    const { child, url } = await startInspected(script);
+    try {
+      await assert.rejects(
+        withKeptProfile(dir, 'gone', url, async () => {
+          const exited = new Promise((resolve) => child.once('exit', resolve));
+          child.kill('SIGKILL');
+          await exited;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          return 'measured';
+        }),
+        /alloc-sampler: the inspector at ws:\/\/127\.0\.0\.1:\d+\/\S+ (closed the connection|is closed)/,
+      );
     } finally {
       child.kill();
     }
