@@ -10,31 +10,25 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startStack, type Stack } from '../support/stack.ts';
-import { createRedisServer, type RedisServer } from '../support/redis-server.ts';
+import type { Stack } from '../support/stack.ts';
+import { startMonitoredStack, type MonitoredStack } from '../support/monitored-stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { signIn } from '../support/psc-login.ts';
 import { createKeyNames } from '../../src/store/index.ts';
 import { createSessionAssuranceStore } from '../../src/assurance/session-assurance.ts';
 import { SESSION_ID_PART } from '../../src/store/session-record.ts';
 import { textPart } from '../../src/store/text-parts.ts';
-import { monitorRedis, type RedisMonitor } from '../support/redis-monitor.ts';
+import type { RedisMonitor } from '../support/redis-monitor.ts';
 
-let server: RedisServer;
+let monitored: MonitoredStack | undefined;
 let stack: Stack;
 let redis: RedisMonitor;
 
 beforeAll(async () => {
-  server = await createRedisServer();
-  stack = await startStack({ name: 'session-save-joined', redisUrl: server.url });
-  // Every connection of the stack is ready by now (it answered its start-up): nothing else speaks while MONITOR starts.
-  redis = await monitorRedis(server.url);
+  monitored = await startMonitoredStack('session-save-joined');
+  ({ stack, redis } = monitored);
 });
-afterAll(async () => {
-  redis?.close();
-  await stack?.close();
-  await server?.dispose();
-});
+afterAll(() => monitored?.close());
 
 /** The commands Redis ran since the last take, as MONITOR shows them. */
 const take = async (): Promise<string[][]> => (await redis.take()).map((c) => c.args);

@@ -11,29 +11,23 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
-import { startStack, type Stack } from '../support/stack.ts';
-import { createRedisServer, type RedisServer } from '../support/redis-server.ts';
+import type { Stack } from '../support/stack.ts';
+import { startMonitoredStack, type MonitoredStack } from '../support/monitored-stack.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
 import { refreshAsTestRp } from '../support/token-requests.ts';
 import { createKeyNames } from '../../src/store/index.ts';
-import { monitorRedis, type MonitoredCommand, type RedisMonitor } from '../support/redis-monitor.ts';
+import type { MonitoredCommand, RedisMonitor } from '../support/redis-monitor.ts';
 
-let server: RedisServer;
+let monitored: MonitoredStack | undefined;
 let stack: Stack;
 let redis: RedisMonitor;
 
 beforeAll(async () => {
-  server = await createRedisServer();
-  stack = await startStack({ name: 'tokens-saved-together', redisUrl: server.url });
-  // Every connection of the stack is ready by now (it answered its start-up): nothing else speaks while MONITOR starts.
-  redis = await monitorRedis(server.url);
+  monitored = await startMonitoredStack('tokens-saved-together');
+  ({ stack, redis } = monitored);
 });
-afterAll(async () => {
-  redis?.close();
-  await stack?.close();
-  await server?.dispose();
-});
+afterAll(() => monitored?.close());
 
 const take = () => redis.take();
 
