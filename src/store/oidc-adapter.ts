@@ -17,6 +17,10 @@
  * Only the pointer is kept: the Session is read from the store every time and taken only when it
  * still has that uid, else the session's record is read again, so that a session regenerated or
  * ended by any instance is seen at once.
+ *
+ * A token bound to its session, once read, has its session and its grant read right away, both
+ * together, for the request to take (request-read-ahead.ts): oidc-provider reads them next, one
+ * after the other.
  */
 import {
   decodeLegacyPayload,
@@ -36,6 +40,7 @@ import { createGrantTokenIndex, GRANTABLE_MODELS, type GrantTokenIndex, type Ind
 import type { KeyNames } from './key-names.ts';
 import type { Store } from './store.ts';
 import { addToSessionSave, forgetForRequest, readOncePerRequest } from './request-scope.ts';
+import { dropReadAhead, readAhead, takeReadAhead } from './request-read-ahead.ts';
 import { writeWhileAnswerable } from './answerable-write.ts';
 import { SESSION_ID_PART } from './session-record.ts';
 import { textPart } from './text-parts.ts';
@@ -246,6 +251,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
   const adapter: Adapter = {
     async upsert(id, payload, expiresIn) {
       const key = recordKey(id);
+      dropReadAhead(key);
       const ttl = recordTtl(expiresIn);
       // A token that a code or refresh token consumed in this request buys: saved with the other one, as the request answers.
       const held = boughtTokensBatch(model, () => store.batch());
@@ -308,6 +314,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
 
     async destroy(id) {
       const key = recordKey(id);
+      dropReadAhead(key);
       const keys = whole ? [key, legacyKey(id)] : [key, usedKey(id), legacyKey(id)];
       // A record without an index (an Interaction, a Grant, ...) is just deleted: one DEL, no read.
       if (!indexed()) {
@@ -346,14 +353,32 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
   /** The payload as find() gives it: the stored one, with its key's id as `jti` when it has none (record-defaults.ts). */
   async function readRecord(id: string): Promise<AdapterPayload | undefined> {
     const payload = await readStored(id);
+    if (payload) readBindingsAhead(payload);
     return payload && withStoredDefaults(model, id, payload);
+  }
+
+  /**
+   * A token bound to its session (a code, an access or refresh token): oidc-provider reads its
+   * session next (is the token still that session's?), then its grant, each once the read before
+   * has answered. Both are read now, together — one round trip instead of two — for this request
+   * to take (request-read-ahead.ts): when this process knows the session's id (findSessionByUid
+   * still checks the record's uid), and the token is one the provider goes on with (not spent,
+   * not expired).
+   */
+  function readBindingsAhead(payload: AdapterPayload): void {
+    const { expiresWithSession, sessionUid, grantId, consumed, exp } = payload;
+    if (expiresWithSession !== true || typeof sessionUid !== 'string' || typeof grantId !== 'string' || consumed !== undefined) return;
+    if (typeof exp === 'number' && exp * 1000 <= clock()) return;
+    const sessionId = sessionIds.get(sessionUid);
+    if (sessionId === undefined) return;
+    for (const key of [keyNames.modelJson('Session', sessionId), keyNames.modelJson('Grant', grantId)]) readAhead(key, () => store.get(key));
   }
 
   /** The stored payload, in either layout; a consumed record with `consumed`, as its pending consumption stands (token-consumption.ts). */
   async function readStored(id: string): Promise<AdapterPayload | undefined> {
     const key = recordKey(id);
     if (whole) {
-      const text = await store.get(key);
+      const text = await (takeReadAhead(key) ?? store.get(key));
       if (text !== null) return decodeWholeRecord(key, text);
       return clock() < legacyRecordsUntil ? moveLegacyRecord(id) : undefined;
     }

@@ -4,6 +4,7 @@
  * of it already got no answer in time (answer-deadline.ts: it waits once), what it consumed
  * that is spent only once it answers (token-consumption.ts: a code, a refresh token),
  * the records it has read once (readOncePerRequest: an account, its keys, its interaction),
+ * the records read ahead for it (request-read-ahead.ts: a token's session and grant),
  * what is to be saved with its session (joinSessionSave: the session's assurance), and the
  * tokens held until it answers (token-consumption.ts: bought by a code or a refresh token).
  * Outside a request (start-up, timers, CLIs) there is no scope.
@@ -26,6 +27,8 @@ export interface RequestScope {
   sessionSave?: SessionSaveWrite;
   /** While the provider answers: the tokens bought by what the request consumed, saved together before it is spent (token-consumption.ts). */
   boughtTokens?: HeldWrites;
+  /** Records' texts read ahead, by store key, each until a read takes it (request-read-ahead.ts). */
+  readAhead?: Map<string, Promise<string | null>>;
 }
 
 /** Writes held until the request answers: one batch, made at the first write, and what to do once it is sent. */

@@ -7,13 +7,25 @@
  * answered. Answers from Redis flow freely; other connections are not held.
  *
  * It reads the client's side as RESP (what ioredis sends: arrays of bulk strings), so that the
- * predicate sees each command's arguments and a command is held whole.
+ * predicate sees each command's arguments and a command is held whole. It also keeps every
+ * command it passes on (`sent`), each with its connection's turn: how many answers Redis had
+ * sent back on that connection by then. Two commands of one turn were sent without either
+ * waiting for an answer — one round trip where their turns differ by one or more.
  */
 import { createServer, connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 
+/** A command as it went through: its connection (numbered from 1), its turn (see above), its arguments. */
+export interface SentCommand {
+  connection: number;
+  turn: number;
+  args: string[];
+}
+
 export interface HoldingProxy {
   url: string;
+  /** Every command that went through, in the order received; `sent.length = 0` forgets them. */
+  readonly sent: SentCommand[];
   /** Holds, on the connection that sends it, the first command for which `pick` says true and all that follows, until release(). */
   holdFrom(pick: (args: string[]) => boolean): void;
   /** The command that was picked (its arguments), once one was. */
@@ -54,16 +66,22 @@ export async function startRedisHoldingProxy(target: { host: string; port: numbe
   /** The held connection's upstream and what waits for it. */
   let held: { upstream: Socket; chunks: Buffer[] } | undefined;
   const sockets = new Set<Socket>();
+  const sent: SentCommand[] = [];
+  let connections = 0;
 
   const server = createServer((client) => {
     const upstream = connect(target.port, target.host);
     sockets.add(client).add(upstream);
     upstream.pipe(client);
+    const connection = ++connections;
+    let turn = 0;
+    upstream.on('data', () => (turn += 1));
     let pending = Buffer.alloc(0);
     client.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
       for (let command = readCommand(pending); command; command = readCommand(pending)) {
         const bytes = pending.subarray(0, command.length);
+        sent.push({ connection, turn, args: command.args });
         pending = pending.subarray(command.length);
         if (!held && pick?.(command.args)) {
           picked = command.args;
@@ -87,6 +105,7 @@ export async function startRedisHoldingProxy(target: { host: string; port: numbe
 
   return {
     url: `redis://127.0.0.1:${port}`,
+    sent,
     holdFrom(predicate) {
       pick = predicate;
     },
