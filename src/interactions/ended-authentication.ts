@@ -19,14 +19,24 @@ export interface AuthenticationToCheck {
   sessionUid?: string | undefined;
 }
 
+/**
+ * Every check's reads are sent at once (one round trip where they were one after the other);
+ * the first reason, in this order, wins.
+ */
 async function whyEnded(deps: InteractionDeps, auth: AuthenticationToCheck): Promise<string | undefined> {
-  if (await deps.sessions.accountEndedSince(auth.accountId, auth.authTime)) return 'account-sessions-ended';
-  // Read from the store, not from what the request read before: a revocation made meanwhile counts.
-  // The account's set is the authority on which keys are active (revoke and revokeAll take the key out of it).
-  if (auth.keyId !== undefined && !(await deps.credentials.listedFor(auth.accountId, auth.keyId))) return 'key-revoked';
-  if (auth.sessionUid !== undefined) {
-    const [session, record] = await Promise.all([deps.provider.Session.findByUid(auth.sessionUid), deps.sessions.get(auth.sessionUid)]);
-    if (!session || !record || record.accountId !== auth.accountId) return 'session-gone';
+  const { accountId, keyId, sessionUid } = auth;
+  const [accountEnded, keyListed, session, record] = await Promise.all([
+    deps.sessions.accountEndedSince(accountId, auth.authTime),
+    // Read from the store, not from what the request read before: a revocation made meanwhile counts.
+    // The account's set is the authority on which keys are active (revoke and revokeAll take the key out of it).
+    keyId === undefined ? true : deps.credentials.listedFor(accountId, keyId),
+    sessionUid === undefined ? undefined : deps.provider.Session.findByUid(sessionUid),
+    sessionUid === undefined ? undefined : deps.sessions.get(sessionUid),
+  ]);
+  if (accountEnded) return 'account-sessions-ended';
+  if (!keyListed) return 'key-revoked';
+  if (sessionUid !== undefined) {
+    if (!session || !record || record.accountId !== accountId) return 'session-gone';
     if (record.revokedAt !== undefined) return 'session-revoked';
   }
   return undefined;

@@ -225,9 +225,13 @@ export function sessionChecks(deps: AssuranceCheckDeps) {
  * pages were open (the interactions refuse it first; this keeps the provider from reviving it).
  */
 async function sessionEnded(deps: AssuranceCheckDeps, ctx: KoaContextWithOIDC, record: SessionAssurance): Promise<boolean> {
-  if (await deps.sessions.accountEndedSince(record.accountId, record.loginAt)) return true;
   const uid = ctx.oidc.session!.uid;
-  const saved = uid ? await deps.sessions.get(uid) : undefined;
+  // Both read at once: one round trip.
+  const [accountEnded, saved] = await Promise.all([
+    deps.sessions.accountEndedSince(record.accountId, record.loginAt),
+    uid ? deps.sessions.get(uid) : undefined,
+  ]);
+  if (accountEnded) return true;
   return saved?.revokedAt !== undefined && saved.revokedAt >= record.loginAt;
 }
 
