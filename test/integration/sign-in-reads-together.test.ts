@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Stack } from '../support/stack.ts';
 import { startHeldStack, type HeldStack } from '../support/held-stack.ts';
-import type { HoldingProxy, SentCommand } from '../support/redis-holding-proxy.ts';
+import { sentDuring, shownTurns as shown, type HoldingProxy, type SentCommand } from '../support/redis-holding-proxy.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange } from '../support/psc-login.ts';
 import { createSoftAuthenticator } from '../support/soft-authenticator.ts';
@@ -32,12 +32,7 @@ afterAll(() => held?.close());
 
 const PRACTITIONER = '810104567894';
 
-/** What `step` sent to Redis (every command, in order). */
-async function sentBy<T>(step: () => Promise<T>): Promise<{ result: T; sent: SentCommand[] }> {
-  proxy.sent.length = 0;
-  const result = await step();
-  return { result, sent: [...proxy.sent] };
-}
+const sentBy = <T>(step: () => Promise<T>) => sentDuring(proxy, step);
 
 /** The last command of `name` on a key that `key` matches. */
 function last(sent: SentCommand[], name: string, key: RegExp): SentCommand {
@@ -45,8 +40,6 @@ function last(sent: SentCommand[], name: string, key: RegExp): SentCommand {
   assert.ok(found, `a ${name} of ${key}:\n${shown(sent)}`);
   return found;
 }
-
-const shown = (sent: SentCommand[]) => sent.map((c) => `${c.connection}/${c.turn} ${c.args.slice(0, 2).join(' ').slice(0, 100)}`).join('\n');
 
 function assertOneTurn(sent: SentCommand[], a: SentCommand, b: SentCommand, what: string): void {
   assert.equal(a.connection, b.connection, `${what}: on one connection:\n${shown(sent)}`);

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import type { Stack } from '../support/stack.ts';
 import { startHeldStack, type HeldStack } from '../support/held-stack.ts';
-import type { HoldingProxy, SentCommand } from '../support/redis-holding-proxy.ts';
+import { sentDuring, shownTurns, type HoldingProxy, type SentCommand } from '../support/redis-holding-proxy.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
 import { refreshAsTestRp } from '../support/token-requests.ts';
@@ -31,18 +31,13 @@ afterAll(() => held?.close());
 const SESSION_RECORD = /\{Session:[^}]+\}:Session:json$/;
 const GRANT_RECORD = /\{g:[^}]+\}:Grant:json$/;
 
-/** What `request` sent to Redis (every command, in order). */
-async function sentBy<T>(request: () => Promise<T>): Promise<{ result: T; sent: SentCommand[] }> {
-  proxy.sent.length = 0;
-  const result = await request();
-  return { result, sent: [...proxy.sent] };
-}
+const sentBy = <T>(request: () => Promise<T>) => sentDuring(proxy, request);
 
 /** The reads of the session's and the grant's records among `sent`: each read once, both in one turn of one connection. */
 function assertReadTogether(sent: SentCommand[], what: string): void {
   const reads = (record: RegExp) => sent.filter((c) => c.args[0]!.toLowerCase() === 'get' && record.test(c.args[1]!));
   const [sessions, grants] = [reads(SESSION_RECORD), reads(GRANT_RECORD)];
-  const shown = sent.map((c) => `${c.connection}/${c.turn} ${c.args.slice(0, 2).join(' ').slice(0, 100)}`).join('\n');
+  const shown = shownTurns(sent);
   assert.equal(sessions.length, 1, `${what}: the session's record read once:\n${shown}`);
   assert.equal(grants.length, 1, `${what}: the grant's record read once:\n${shown}`);
   const [session, grant] = [sessions[0]!, grants[0]!];

@@ -10,7 +10,7 @@
  * predicate sees each command's arguments and a command is held whole. It also keeps every
  * command it passes on (`sent`), each with its connection's turn: how many answers Redis had
  * sent back on that connection by then. Two commands of one turn were sent without either
- * waiting for an answer — one round trip where their turns differ by one or more.
+ * waiting for the other's answer (one round trip); a later turn means an answer came in between.
  */
 import { createServer, connect, type Socket } from 'node:net';
 import { once } from 'node:events';
@@ -122,4 +122,16 @@ export async function startRedisHoldingProxy(target: { host: string; port: numbe
       server.close();
     },
   };
+}
+
+/** What `step` sent through `proxy`: every command, in order (what went through before is forgotten). */
+export async function sentDuring<T>(proxy: HoldingProxy, step: () => Promise<T>): Promise<{ result: T; sent: SentCommand[] }> {
+  proxy.sent.length = 0;
+  const result = await step();
+  return { result, sent: [...proxy.sent] };
+}
+
+/** The commands as lines `connection/turn command key` (for assertion messages). */
+export function shownTurns(sent: readonly SentCommand[]): string {
+  return sent.map((c) => `${c.connection}/${c.turn} ${c.args.slice(0, 2).join(' ').slice(0, 100)}`).join('\n');
 }
