@@ -3,6 +3,7 @@
  * the markdown report printed on stdout.
  */
 import type { TraceSummary } from './redis-trace.ts';
+import type { CommandFigures } from './redis-commands.ts';
 import { cpus, totalmem } from 'node:os';
 import { Redis } from 'ioredis';
 import type { BenchOptions } from './options.ts';
@@ -27,8 +28,8 @@ export interface ScenarioFigures {
   rssPeakBytes?: number;
   /** Fixed offered rate (a½), requests per second. */
   offeredRate?: number;
-  /** Redis commands per request or journey, in all and by command. */
-  redisCommands: { perUnit: number; byCommand: Record<string, number> };
+  /** Redis commands per request or journey, in all and by command, and its round trips as Redis counts them (redis-commands.ts). */
+  redisCommands: CommandFigures;
   /** When the scenario ran, µs of the monotonic clock V8's CPU profiles are timed with (profile-summary.ts --scenario). */
   monotonicUs?: [number, number];
 }
@@ -150,9 +151,9 @@ export function renderReport(results: BenchResults): string {
     '',
   );
   lines.push(
-    '| Scenario | Stack | Throughput /s | p50 ms | p99 ms | Errors | CPU % (stack · Redis · load gen) | CPU ms / unit | RSS MiB peak | Redis cmds | vs baseline |',
+    '| Scenario | Stack | Throughput /s | p50 ms | p99 ms | Errors | CPU % (stack · Redis · load gen) | CPU ms / unit | RSS MiB peak | Redis cmds | Redis round trips | vs baseline |',
   );
-  lines.push('|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|');
+  lines.push('|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|');
   for (const [key, s] of Object.entries(results.scenarios)) {
     const letter = key.replace('-baseline', '');
     const cpu = `${s.cpu[s.stack] ?? '?'} · ${s.cpu.redis ?? '?'} · ${s.cpu['load generator'] ?? '?'}${s.cpu.psc !== undefined ? ` (PSC ${s.cpu.psc})` : ''}${s.cpu.machine !== undefined ? ` (machine ${s.cpu.machine})` : ''}`;
@@ -160,7 +161,7 @@ export function renderReport(results: BenchResults): string {
     const vs = s.stack === 'gateway' && !s.offeredRate && results.scenarios[`${letter}-baseline`] ? String(ratio(results, letter)) : '';
     const rate = s.offeredRate ? `${fmt(s.perSecond)} (offered ${fmt(s.offeredRate)})` : fmt(s.perSecond);
     lines.push(
-      `| ${LABELS[letter] ?? letter} | ${s.stack} | ${rate} | ${s.latencyMs.p50} | ${s.latencyMs.p99} | ${s.errors} | ${cpu} | ${s.cpuMsPerUnit ?? '?'} | ${s.rssPeakBytes !== undefined ? mib(s.rssPeakBytes) : '?'} | ${s.redisCommands.perUnit} | ${vs} |`,
+      `| ${LABELS[letter] ?? letter} | ${s.stack} | ${rate} | ${s.latencyMs.p50} | ${s.latencyMs.p99} | ${s.errors} | ${cpu} | ${s.cpuMsPerUnit ?? '?'} | ${s.rssPeakBytes !== undefined ? mib(s.rssPeakBytes) : '?'} | ${s.redisCommands.perUnit} | ${s.redisCommands.roundTripsPerUnit ?? '?'} | ${vs} |`,
     );
   }
   if (results.trace) traceTable(lines, results.trace);

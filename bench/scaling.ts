@@ -68,8 +68,8 @@ export function limitOf(s: ScenarioFigures, instances: number, loadProcesses: nu
 
 export function renderScaling(steps: ScalingStep[]): string {
   const lines = [
-    '| Processes | Redis | Scenario | Gateway /s | vs 1 process | Baseline /s | Gateway / baseline | Gateway CPU ms / unit | Redis CPU % | Redis cmds / unit | Load gen CPU % | Limited by |',
-    '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| Processes | Redis | Scenario | Gateway /s | vs 1 process | Baseline /s | Gateway / baseline | Gateway CPU ms / unit | Redis CPU % | Redis cmds / unit | Redis round trips / unit | Load gen CPU % | Limited by |',
+    '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   const first = steps.find((s) => s.instances === Math.min(...steps.map((x) => x.instances)) && !s.cluster);
   for (const step of steps) {
@@ -84,7 +84,7 @@ export function renderScaling(steps: ScalingStep[]): string {
         : '';
       const loadProcesses = letter === 'e' ? 1 : step.results.options.loadWorkers;
       lines.push(
-        `| ${step.instances} | ${step.cluster ? 'Cluster (3 masters)' : 'one node'} | ${name} | ${g.perSecond.toLocaleString('en')} | ${growth} | ${b ? b.perSecond.toLocaleString('en') : ''} | ${b ? Math.round((g.perSecond / b.perSecond) * 100) / 100 : ''} | ${g.cpuMsPerUnit ?? '?'} | ${g.cpu.redis ?? '?'} | ${g.redisCommands.perUnit} | ${g.cpu['load generator'] ?? '?'} | ${limitOf(g, step.instances, loadProcesses, step.cluster ? 3 : 1)} |`,
+        `| ${step.instances} | ${step.cluster ? 'Cluster (3 masters)' : 'one node'} | ${name} | ${g.perSecond.toLocaleString('en')} | ${growth} | ${b ? b.perSecond.toLocaleString('en') : ''} | ${b ? Math.round((g.perSecond / b.perSecond) * 100) / 100 : ''} | ${g.cpuMsPerUnit ?? '?'} | ${g.cpu.redis ?? '?'} | ${g.redisCommands.perUnit} | ${g.redisCommands.roundTripsPerUnit ?? '?'} | ${g.cpu['load generator'] ?? '?'} | ${limitOf(g, step.instances, loadProcesses, step.cluster ? 3 : 1)} |`,
       );
     }
   }
