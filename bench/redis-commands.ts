@@ -13,7 +13,7 @@ import type { Redis } from 'ioredis';
 interface NodeCounts {
   /** Calls per command. */
   calls: Map<string, number>;
-  /** Read events processed; undefined when the server does not say (before Redis 6). */
+  /** Read events processed; undefined when a server does not say. */
   reads: number | undefined;
 }
 
@@ -21,7 +21,7 @@ interface NodeCounts {
 async function nodeCounts(nodes: Redis[]): Promise<NodeCounts> {
   const calls = new Map<string, number>();
   let reads: number | undefined = 0;
-  // Two sections in one INFO (Redis 7): one command, one read event of the window's own per node.
+  // Two sections in one INFO (Redis 7 and later, as the bench starts): one command, one read event of the window's own per node.
   for (const info of await Promise.all(nodes.map((node) => node.info('commandstats', 'stats')))) {
     for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(match[1]!, (calls.get(match[1]!) ?? 0) + Number(match[2]));
     const read = /^total_reads_processed:(\d+)/m.exec(info);
