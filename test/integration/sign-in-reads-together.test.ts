@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Stack } from '../support/stack.ts';
 import { startHeldStack, type HeldStack } from '../support/held-stack.ts';
-import { sentDuring, shownTurns as shown, type HoldingProxy, type SentCommand } from '../support/redis-holding-proxy.ts';
+import { assertSentTogether, sentDuring, shownTurns as shown, type HoldingProxy, type SentCommand } from '../support/redis-holding-proxy.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange } from '../support/psc-login.ts';
 import { createSoftAuthenticator } from '../support/soft-authenticator.ts';
@@ -41,11 +41,6 @@ function last(sent: SentCommand[], name: string, key: RegExp): SentCommand {
   return found;
 }
 
-function assertOneTurn(sent: SentCommand[], a: SentCommand, b: SentCommand, what: string): void {
-  assert.equal(a.connection, b.connection, `${what}: on one connection:\n${shown(sent)}`);
-  assert.equal(a.turn, b.turn, `${what}: sent without waiting for each other:\n${shown(sent)}`);
-}
-
 const ACCOUNT_ENDED = new RegExp(`\\{a:${PRACTITIONER}\\}:authentications-ended$`);
 const ACCOUNT_KEYS = new RegExp(`\\{a:${PRACTITIONER}\\}:credentials$`);
 const SESSION_ASSURANCE = /\{su:[^}]+\}:assurance$/;
@@ -69,7 +64,7 @@ describe('the checks that a sign-in was not ended meanwhile, read in one round t
       const response = key.authenticate(options.json as never, { origin: stack.issuer });
       const verify = await sentBy(() => browser.request(`${stack.issuer}${base}/webauthn/verify`, { json: { response } }));
       assert.equal(verify.result.status, 200, verify.result.body);
-      assertOneTurn(
+      assertSentTogether(
         verify.sent,
         last(verify.sent, 'get', ACCOUNT_ENDED),
         last(verify.sent, 'smembers', ACCOUNT_KEYS),
@@ -77,7 +72,7 @@ describe('the checks that a sign-in was not ended meanwhile, read in one round t
       );
 
       const taken = await sentBy(() => followToRp(browser, stack, verify.result));
-      assertOneTurn(
+      assertSentTogether(
         taken.sent,
         last(taken.sent, 'get', ACCOUNT_ENDED),
         last(taken.sent, 'mget', SESSION_ASSURANCE),

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import type { Stack } from '../support/stack.ts';
 import { startHeldStack, type HeldStack } from '../support/held-stack.ts';
-import { sentDuring, shownTurns, type HoldingProxy, type SentCommand } from '../support/redis-holding-proxy.ts';
+import { assertSentTogether, sentDuring, shownTurns, type HoldingProxy, type SentCommand } from '../support/redis-holding-proxy.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { exchange, signIn } from '../support/psc-login.ts';
 import { refreshAsTestRp } from '../support/token-requests.ts';
@@ -40,9 +40,7 @@ function assertReadTogether(sent: SentCommand[], what: string): void {
   const shown = shownTurns(sent);
   assert.equal(sessions.length, 1, `${what}: the session's record read once:\n${shown}`);
   assert.equal(grants.length, 1, `${what}: the grant's record read once:\n${shown}`);
-  const [session, grant] = [sessions[0]!, grants[0]!];
-  assert.equal(session.connection, grant.connection, `${what}: on one connection:\n${shown}`);
-  assert.equal(grant.turn, session.turn, `${what}: the grant read without waiting for the session's answer (one round trip):\n${shown}`);
+  assertSentTogether(sent, sessions[0]!, grants[0]!, `${what}: the session's and the grant's reads`);
 }
 
 describe("a session-bound token's session and grant, read in one round trip", () => {

@@ -12,6 +12,7 @@
  * sent back on that connection by then. Two commands of one turn were sent without either
  * waiting for the other's answer (one round trip); a later turn means an answer came in between.
  */
+import assert from 'node:assert/strict';
 import { createServer, connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 
@@ -129,6 +130,12 @@ export async function sentDuring<T>(proxy: HoldingProxy, step: () => Promise<T>)
   proxy.sent.length = 0;
   const result = await step();
   return { result, sent: [...proxy.sent] };
+}
+
+/** Asserts that `a` and `b`, among `sent`, went in one round trip: one connection, one turn. */
+export function assertSentTogether(sent: readonly SentCommand[], a: SentCommand, b: SentCommand, what: string): void {
+  assert.equal(a.connection, b.connection, `${what}: on one connection:\n${shownTurns(sent)}`);
+  assert.equal(a.turn, b.turn, `${what}: sent without waiting for each other's answer (one round trip):\n${shownTurns(sent)}`);
 }
 
 /** The commands as lines `connection/turn command key` (for assertion messages). */
