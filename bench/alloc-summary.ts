@@ -15,6 +15,8 @@
  *
  * reads the other kind of profile (--sessions-first): what the session fill left alive in the
  * gateway after a full collection, per sign-in of the fill — what grows with the sessions held.
+ * A run with --alloc-survivors has profiles of what outlived a young collection (the results
+ * say so; the headline follows): what the old generation receives, that full collections free.
  */
 import { readJson, runSummaryCommand, scenarioFigure, SummaryInputError } from './summary-input.ts';
 import { frameLabel, packageOf } from './profile-summary.ts';
@@ -53,6 +55,12 @@ function fillSignIns(resultsFile: string): number {
   return signIns;
 }
 
+/** Whether the run's profiles were taken with --alloc-survivors (only what outlived a young collection). */
+function survivorsRun(resultsFile: string): boolean {
+  const results = readJson(resultsFile, 'bench results') as { options?: { allocSurvivors?: unknown } } | null;
+  return results?.options?.allocSurvivors === true;
+}
+
 function asProfile(data: unknown, file: string): SamplingHeapProfile {
   const head = (data as Partial<SamplingHeapProfile> | null)?.head;
   if (!head || typeof head.selfSize !== 'number' || !Array.isArray(head.children) || !head.callFrame) {
@@ -72,8 +80,9 @@ export function main(argv: string[], out: (text: string) => void, err: (text: st
         ? fillSignIns(resultsFile)
         : scenarioFigure(resultsFile, scenario, 'count', 'count', (value): value is number => typeof value === 'number' && value >= 1);
     const summary = allocationsOf(asProfile(readJson(file, 'profile'), file));
+    const what = scenario === FILL_KEPT ? 'kept alive' : survivorsRun(resultsFile) ? 'survived a young collection' : 'allocated';
     out(
-      `${kib(summary.total, count)} KiB ${scenario === FILL_KEPT ? 'kept alive' : 'allocated'} per unit of ${scenario} (${count} units, ${(summary.total / 2 ** 20).toFixed(1)} MiB sampled)\n\nby package:\n`,
+      `${kib(summary.total, count)} KiB ${what} per unit of ${scenario} (${count} units, ${(summary.total / 2 ** 20).toFixed(1)} MiB sampled)\n\nby package:\n`,
     );
     for (const p of summary.packages.slice(0, top)) out(`  ${kib(p.bytes, count).padStart(7)} KiB  ${p.name}\n`);
     out('\nby function:\n');

@@ -26,6 +26,8 @@ export interface BenchOptions {
   profileDir: string | undefined;
   /** What the gateway and the baseline allocate during each of (a)–(e): sampling heap profiles into this folder (alloc-sampler.ts). */
   allocProfileDir: string | undefined;
+  /** With allocProfileDir: only what outlived a young collection (--alloc-survivors; alloc-sampler.ts survivors mode). */
+  allocSurvivors: boolean;
   /** Endpoint scenarios to run, among a b c d (default all); (e) and (f) always run, they make the tokens. */
   only: string[];
   /** Extra environment of the gateway (--gateway-env NAME=value), e.g. LOG_LEVEL=warn. */
@@ -69,6 +71,8 @@ and writes the results as JSON.
                         bench/alloc-summary.ts (slows both: compare within a run);
                         with --sessions-first also what the fill left alive in the
                         gateway, after a full collection: DIR/fill-kept.heapprofile
+  --alloc-survivors     with --alloc-profile: only what outlived a young collection
+                        (what the old generation receives, freed later or alive)
   --only LETTERS        endpoint scenarios to run among a,b,c,d (default all;
                         (e) and (f) always run: they make the tokens)
   --gateway-env N=V     an environment variable for the gateway, e.g. LOG_LEVEL=warn or
@@ -155,6 +159,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
         out: { type: 'string', default: 'bench/results/latest.json' },
         profile: { type: 'string' },
         'alloc-profile': { type: 'string' },
+        'alloc-survivors': { type: 'boolean', default: false },
         'gateway-env': { type: 'string', multiple: true },
         'gateway-node-options': { type: 'string' },
         'sessions-first': { type: 'boolean', default: false },
@@ -192,6 +197,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     out: values.out ?? 'bench/results/latest.json',
     profileDir: values.profile,
     allocProfileDir: values['alloc-profile'],
+    allocSurvivors: values['alloc-survivors'] ?? false,
     only: onlyScenarios(values.only),
     gatewayEnv: Object.fromEntries(
       (values['gateway-env'] ?? []).map((pair) => {
@@ -211,6 +217,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
   options.scalingCluster = options.scaling.length ? integer('scaling-cluster', values['scaling-cluster'], largest, 0) : 0;
   if (options.allocProfileDir && (options.scaling.length > 0 || options.instances > 1))
     throw new BenchOptionError('--alloc-profile: one gateway process and one baseline process only (no --scaling, no --instances above 1)');
+  if (options.allocSurvivors && !options.allocProfileDir) throw new BenchOptionError('--alloc-survivors: a mode of --alloc-profile DIR, which is missing');
   if (options.sessionsFirst && options.scaling.length > 0)
     throw new BenchOptionError('--sessions-first: a scaling run (--scaling) fills no sessions; leave out one of the two');
   if (options.clinicians < options.users)

@@ -205,8 +205,13 @@ async function measureWith(
       }),
     );
   }
-  scenarios.e = await withAllocationProfile(opts.allocProfileDir, 'e', stack.gateway.inspectors?.[0], () =>
-    journeys(redis, { gateway: stack.gateway.pids, ...pids }, 'gateway', { concurrency: opts.users, seconds: opts.signinSeconds }, signInOnce),
+  const allocMode = { survivors: opts.allocSurvivors };
+  scenarios.e = await withAllocationProfile(
+    opts.allocProfileDir,
+    'e',
+    stack.gateway.inspectors?.[0],
+    () => journeys(redis, { gateway: stack.gateway.pids, ...pids }, 'gateway', { concurrency: opts.users, seconds: opts.signinSeconds }, signInOnce),
+    allocMode,
   );
   // One refresh token per connection of (a) at least: more sign-ins (not measured) when (e) was too short for that (a quick run, a busy machine).
   if (recent.length < opts.connections) progress(`  ${recent.length} refresh tokens for ${opts.connections} connections: signing in more (not measured)`);
@@ -238,12 +243,17 @@ async function measureWith(
       progress(`(${letter}) ${scenario} on the ${stackName}: ${opts.seconds} s, ${opts.connections} connections`);
       // What a refresh leaves in Redis (one Redis: a scaling step's Cluster is not measured).
       const footprint = letter === 'a' && stackName === 'gateway' && redis.length === 1 ? await bytesByKind(redis[0]!, stack.prefixes.gateway) : undefined;
-      const figures = await withAllocationProfile(opts.allocProfileDir, key, part.inspectors?.[0], () =>
-        endpoint(redis, scenario, target, { [stackName]: part.pids, ...pids }, stackName, {
-          connections: opts.connections,
-          seconds: opts.seconds,
-          workers: opts.loadWorkers,
-        }),
+      const figures = await withAllocationProfile(
+        opts.allocProfileDir,
+        key,
+        part.inspectors?.[0],
+        () =>
+          endpoint(redis, scenario, target, { [stackName]: part.pids, ...pids }, stackName, {
+            connections: opts.connections,
+            seconds: opts.seconds,
+            workers: opts.loadWorkers,
+          }),
+        allocMode,
       );
       scenarios[key] = figures;
       if (footprint) refreshLeaves = refreshFootprint(footprint, await bytesByKind(redis[0]!, stack.prefixes.gateway), figures.count);
