@@ -131,7 +131,7 @@ describe('what a token request consumed, spent as it answers', () => {
     }
   });
 
-  it('the tokens the consumption bought are saved together before the spend when it answers below 500; not saved at all when it answers 5xx or throws', async () => {
+  it('the tokens the consumption bought are saved together, with the spend as their condition, when it answers below 500; not saved at all when it answers 5xx or throws', async () => {
     const cases: Array<[number | 'throws', boolean]> = [
       [200, true],
       [400, true],
@@ -150,7 +150,11 @@ describe('what a token request consumed, spent as it answers', () => {
             undefined,
             'nothing consumed yet: saved at once',
           );
-          spendWhenAnswered(async () => void events.push('spent'));
+          spendWhenAnswered(async (bought) => {
+            assert.equal(bought, batch, 'the spend is given the batch of what it bought');
+            events.push('spent with them');
+            await bought!.exec();
+          });
           for (const model of ['AccessToken', 'RefreshToken']) {
             const held = boughtTokensBatch(model, () => (batchesMade++, batch));
             assert.equal(held?.batch, batch, `${model}: held`);
@@ -171,7 +175,7 @@ describe('what a token request consumed, spent as it answers', () => {
         );
       });
       assert.equal(batchesMade, 1, 'one batch for both');
-      assert.deepEqual(events, savedExpected ? ['tokens saved', 'AccessToken known', 'RefreshToken known', 'spent'] : [], `answer ${answer}`);
+      assert.deepEqual(events, savedExpected ? ['spent with them', 'tokens saved', 'AccessToken known', 'RefreshToken known'] : [], `answer ${answer}`);
     }
     await asOneRequest(async () => {
       spendWhenAnswered(async () => undefined);

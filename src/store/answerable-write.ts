@@ -5,8 +5,10 @@
  * from when the claim was answered to now, as the write is issued. A write held up on its way
  * past that window (a stalled connection; a failover, after which ioredis sends again what the
  * old master never answered) changes nothing, and the request answers the outage.
+ * Given a batch (the tokens a spend makes count: token-consumption.ts), the write is that
+ * batch's condition and goes with it, in one call (StoreBatch.setIfEqualsWithin).
  */
-import type { Store, TimedAlso } from './store.ts';
+import type { Store, StoreBatch, TimedAlso } from './store.ts';
 import { spendWithinMs } from './token-consumption.ts';
 import { StoreUnavailableError } from './unavailable.ts';
 
@@ -29,17 +31,19 @@ export interface AnswerableWrite {
   /** What the write does, for the error's message ("the spend"). */
   what: string;
   /** Run when the store refused the write (too late, or the claim changed), before the error is thrown. */
-  onRefused?: () => Promise<void>;
+  onRefused?: () => Promise<unknown>;
 }
 
 /**
- * Replaces the claim by `write.value`, after `write.also`, while its request may still answer.
+ * Replaces the claim by `write.value`, after `write.also`, while its request may still answer;
+ * with `batch`, as its condition, executing it (nothing of it written unless the claim is).
  * StoreUnavailableError otherwise: the write reached the store too late, or the claim changed meanwhile.
  */
-export async function writeWhileAnswerable(store: Store, claim: AnswerableClaim, write: AnswerableWrite): Promise<void> {
+export async function writeWhileAnswerable(store: Store, claim: AnswerableClaim, write: AnswerableWrite, batch?: StoreBatch): Promise<void> {
   const { value, also, what } = write;
   const withinMs = spendWithinMs(claim.answeredAt, performance.now());
-  const outcome = await store.setIfEqualsWithin(claim.key, { expected: claim.value, value, ttlSeconds: claim.ttlSeconds, withinMs }, also);
+  const change = { expected: claim.value, value, ttlSeconds: claim.ttlSeconds, withinMs };
+  const outcome = batch ? await batch.setIfEqualsWithin(claim.key, change, also).exec() : await store.setIfEqualsWithin(claim.key, change, also);
   if (outcome !== 'set') await write.onRefused?.();
   if (outcome === 'late') {
     throw new StoreUnavailableError(

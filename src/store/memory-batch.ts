@@ -2,12 +2,15 @@
  * StoreBatch over the in-memory keyspace, with the same semantics as a Redis batch
  * (see redis-batch.ts): nothing applies before exec(), then every write applies at once;
  * a write failing with WRONGTYPE does not undo the others and exec() rejects with BatchError.
+ * A condition (setIfEqualsWithin) is checked before any write, and written last, when every
+ * other write applied.
  */
 import { BatchError, type BatchFailure } from './batch-error.ts';
 import type { MemoryKeyspace } from './memory-keyspace.ts';
-import type { SetExpiry, StoreBatch } from './store.ts';
+import { checkTimedChange, writeTimedChange } from './memory-timed-change.ts';
+import type { SetExpiry, StoreBatch, TimedAlso, TimedChange } from './store.ts';
 import { checkedPart, withTextPart } from './text-parts.ts';
-import { checkedSetExpiry, toTtlSeconds, wholeIncrement } from './ttl.ts';
+import { checkedSetExpiry, checkedTimedAlso, toTtlSeconds, wholeIncrement } from './ttl.ts';
 
 interface QueuedWrite {
   command: string;
@@ -18,6 +21,7 @@ interface QueuedWrite {
 export function createMemoryBatch(keyspace: MemoryKeyspace): StoreBatch {
   const queue: QueuedWrite[] = [];
   let executed = false;
+  let condition: { key: string; change: TimedChange; also: TimedAlso | undefined } | undefined;
   const push = (command: string, key: string, apply: () => void) => {
     if (executed) throw new Error('store batch: expected a new batch, got one that was already executed');
     queue.push({ command, key, apply });
@@ -105,9 +109,20 @@ export function createMemoryBatch(keyspace: MemoryKeyspace): StoreBatch {
       for (const key of keys) push('DEL', key, () => keyspace.delete(key));
       return batch;
     },
+    setIfEqualsWithin(key, change, also) {
+      if (executed) throw new Error('store batch: expected a new batch, got one that was already executed');
+      if (condition) throw new Error(`store batch setIfEqualsWithin: expected one condition per batch, got a second one (${key} after ${condition.key})`);
+      toTtlSeconds(change.ttlSeconds);
+      condition = { key, change: { ...change }, also: checkedTimedAlso(also) };
+      return batch;
+    },
     async exec() {
       if (executed) throw new Error('store batch: expected exec() once, got a second call');
       executed = true;
+      if (condition) {
+        const found = checkTimedChange(keyspace, condition.key, condition.change);
+        if (found !== 'met') return found;
+      }
       const failures: BatchFailure[] = [];
       for (const write of queue) {
         try {
@@ -116,7 +131,10 @@ export function createMemoryBatch(keyspace: MemoryKeyspace): StoreBatch {
           failures.push({ command: write.command, key: write.key, message: (error as Error).message });
         }
       }
-      if (failures.length > 0) throw new BatchError(failures, queue.length);
+      const count = queue.length + (condition ? 1 : 0);
+      if (failures.length > 0) throw new BatchError(failures, count);
+      if (condition) writeTimedChange(keyspace, condition.key, condition.change.value, condition.also);
+      return 'set';
     },
   };
   return batch;

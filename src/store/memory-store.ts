@@ -4,6 +4,7 @@
  */
 import { createMemoryBatch } from './memory-batch.ts';
 import { MemoryKeyspace } from './memory-keyspace.ts';
+import { checkTimedChange, writeTimedChange } from './memory-timed-change.ts';
 import type { Store } from './store.ts';
 import { checkedTimedAlso, finiteScore, positiveCount, toTtlSeconds } from './ttl.ts';
 
@@ -42,17 +43,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       keyspace.setString(key, value, ttl);
       return true;
     },
-    async setIfEqualsWithin(key, { expected, value, ttlSeconds, withinMs }, unchecked) {
+    async setIfEqualsWithin(key, change, unchecked) {
       const also = checkedTimedAlso(unchecked);
-      const current = keyspace.getString(key);
-      if (current === value) return 'set';
-      if (current !== expected) return 'changed';
-      const ttl = toTtlSeconds(ttlSeconds);
-      const left = keyspace.pttl(key);
-      if (ttl !== undefined && left >= 0 && ttl * 1000 - left > withinMs) return 'late';
-      if (also && 'hash' in also) keyspace.replaceHash(also.key, also.hash, undefined);
-      else if (also) keyspace.replaceString(also.key, also.value);
-      keyspace.replaceString(key, value);
+      const found = checkTimedChange(keyspace, key, change);
+      if (found !== 'met') return found;
+      writeTimedChange(keyspace, key, change.value, also);
       return 'set';
     },
     async take(key) {

@@ -38,7 +38,7 @@ import { setBounded } from './bounded-map.ts';
 import { withStoredDefaults } from './record-defaults.ts';
 import { createGrantTokenIndex, GRANTABLE_MODELS, type GrantTokenIndex, type IndexExpiry } from './grant-token-index.ts';
 import type { KeyNames } from './key-names.ts';
-import type { Store } from './store.ts';
+import type { Store, StoreBatch } from './store.ts';
 import { addToSessionSave, forgetForRequest, readOncePerRequest } from './request-scope.ts';
 import { dropReadAhead, readAhead, takeReadAhead } from './request-read-ahead.ts';
 import { writeWhileAnswerable } from './answerable-write.ts';
@@ -202,7 +202,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
     return oncePerRequest ? readOncePerRequest(key, () => readRecord(id)) : readRecord(id);
   };
   /** Runs a write of `key`, then drops what this request read of it (whether or not it succeeded). */
-  async function writing(key: string, write: () => Promise<void>): Promise<void> {
+  async function writing(key: string, write: () => Promise<unknown>): Promise<void> {
     try {
       await write();
     } finally {
@@ -307,7 +307,7 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
         if (!(await store.setIfAbsent(usedKey(id), mark, ttl))) await claimCutConsumption(id, mark, ttl, now);
         if (pending) {
           const claimAnsweredAt = performance.now();
-          spendWhenAnswered(() => spend(pending, claimAnsweredAt));
+          spendWhenAnswered((bought) => spend(pending, claimAnsweredAt, bought));
         }
       });
     },
@@ -400,10 +400,13 @@ function createAdapter(model: string, store: Store, keyNames: KeyNames, settings
    * mark stays as long as the record, as before. Too late, or the mark no longer this request's
    * (the record revoked meanwhile; taken over as cut by a retry, when this request outlasted
    * CONSUMPTION_SETTLES_MS), nothing is spent and the request answers the outage: no tokens.
+   * With `bought`, the batch of the tokens the consumption bought, the spend is its condition and
+   * goes with it: one call, and on one Redis node no token saved unless the spend is.
    */
-  async function spend({ key, mark, ttl, consumed, spent }: PendingConsumption, claimAnsweredAt: number): Promise<void> {
+  async function spend({ key, mark, ttl, consumed, spent }: PendingConsumption, claimAnsweredAt: number, bought?: StoreBatch): Promise<void> {
     const claim = { key, value: mark, ttlSeconds: ttl, answeredAt: claimAnsweredAt, name: 'the consumption' };
-    await writeWhileAnswerable(store, claim, { value: encodeUse({ consumed }), also: spent && { key: spent.key, value: spent.text }, what: 'the spend' });
+    const write = { value: encodeUse({ consumed }), also: spent && { key: spent.key, value: spent.text }, what: 'the spend' };
+    await writeWhileAnswerable(store, claim, write, bought);
   }
 
   /**

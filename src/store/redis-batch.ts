@@ -12,9 +12,14 @@
  * - A command failing (e.g. WRONGTYPE) does NOT roll the others back: they are applied and
  *   exec() rejects with a BatchError naming the failed commands (as EXEC would).
  *
+ * - A condition (setIfEqualsWithin) is checked by the script before its first write: not met,
+ *   the script writes nothing and exec() resolves with what it found. Met, its writes come
+ *   last, and only when no other command failed.
+ *
  * Redis Cluster: a script can only touch one hash slot, so the commands are grouped by slot
  * and each group runs as its own script call, one after the other, in the order each slot
- * first appears in the queue. Atomicity across slots is impossible in Cluster; key-names.ts hash-tags
+ * first appears in the queue — the condition's slot last, and not at all when a group before
+ * it failed. Atomicity across slots is impossible in Cluster; key-names.ts hash-tags
  * keys that must change together into one slot, and callers queue cross-slot writes so that
  * a partial failure is safe (indexes before the record they point to, the record last).
  */
@@ -22,9 +27,9 @@ import { ReplyError, type Cluster, type Redis } from 'ioredis';
 import { BatchError, type BatchFailure } from './batch-error.ts';
 import { keySlot } from './key-slot.ts';
 import { runScript } from './run-script.ts';
-import type { SetExpiry, StoreBatch } from './store.ts';
+import type { SetExpiry, StoreBatch, TimedOutcome } from './store.ts';
 import { checkedPart } from './text-parts.ts';
-import { checkedSetExpiry, toTtlSeconds, wholeIncrement } from './ttl.ts';
+import { checkedSetExpiry, checkedTimedAlso, toTtlSeconds, wholeIncrement } from './ttl.ts';
 
 interface QueuedCommand {
   key: string;
@@ -39,6 +44,14 @@ interface QueuedCommand {
 /** The batch's own command that is not Redis's: StoreBatch.setPart, run by the script (SET_PART below). */
 const SET_PART = 'SETPART';
 
+/** The batch's condition (StoreBatch.setIfEqualsWithin) and the writes of its `also`: the script's own commands too. */
+const SET_IF_EQUALS_WITHIN = 'SETIFEQUALSWITHIN';
+const ALSO_SET = 'ALSOSET';
+const ALSO_HASH = 'ALSOHASH';
+
+/** Commands that only the script runs: a group of one of them is still a script call. */
+const SCRIPT_ONLY = new Set([SET_PART, SET_IF_EQUALS_WITHIN, ALSO_SET, ALSO_HASH]);
+
 /**
  * KEYS: the key of each command, in order. ARGV: for each command its name, the number of
  * its other arguments, then those arguments; a name after '?' runs only when the command
@@ -49,6 +62,13 @@ const SET_PART = 'SETPART';
  * replaced, in order, split and joined as text-parts.ts does, the empty parts at the end left off
  * (no part left: DEL), its expiry extended as 'extend' does (a key without one gets it): GET,
  * SET, and TTL in between when the key was there (2 or 3 commands, however many parts).
+ *
+ * SETIFEQUALSWITHIN key expected value ttlMs withinMs (ttlMs '' for none): the condition, checked
+ * before the first command as Store.setIfEqualsWithin checks (GET, and PTTL when it has a TTL);
+ * not met, the script returns {0, 'set' | 'late' | 'changed'} having written nothing. Met, it is
+ * SET key value KEEPTTL where it stands in the queue (last), after ALSOSET key value (SET XX
+ * KEEPTTL) or ALSOHASH key field value … (DEL, HSET) right before it; the three are skipped when
+ * a command before them failed.
  */
 const BATCH_SCRIPT = `
 local function setParts(key, ttl, first, last)
@@ -81,9 +101,23 @@ local function setParts(key, ttl, first, last)
   return redis.call('SET', key, table.concat(parts, '\\n'), 'EX', ttl)
 end
 
-local failures = {}
 local a = 1
+for i = 1, #KEYS do
+  if ARGV[a] == 'SETIFEQUALSWITHIN' then
+    local current = redis.call('GET', KEYS[i])
+    if current == ARGV[a + 3] then return {0, 'set'} end
+    if current ~= ARGV[a + 2] then return {0, 'changed'} end
+    if ARGV[a + 4] ~= '' then
+      local left = redis.call('PTTL', KEYS[i])
+      if left >= 0 and tonumber(ARGV[a + 4]) - left > tonumber(ARGV[a + 5]) then return {0, 'late'} end
+    end
+  end
+  a = a + 2 + tonumber(ARGV[a + 1])
+end
+
+local failures = {}
 local previous
+a = 1
 for i = 1, #KEYS do
   local name = ARGV[a]
   local n = tonumber(ARGV[a + 1])
@@ -93,7 +127,22 @@ for i = 1, #KEYS do
     run = type(previous) == 'number' and previous > 0
   end
   local reply = nil
-  if run and name == 'SETPART' then
+  if name == 'SETIFEQUALSWITHIN' or name == 'ALSOSET' or name == 'ALSOHASH' then
+    if #failures == 0 then
+      if name == 'ALSOHASH' then
+        redis.call('DEL', KEYS[i])
+        reply = redis.pcall('HSET', KEYS[i], unpack(ARGV, a + 2, a + 1 + n))
+      elseif name == 'ALSOSET' then
+        reply = redis.pcall('SET', KEYS[i], ARGV[a + 2], 'XX', 'KEEPTTL')
+      else
+        reply = redis.pcall('SET', KEYS[i], ARGV[a + 3], 'KEEPTTL')
+      end
+      if type(reply) == 'table' and reply.err then
+        failures[#failures + 1] = i
+        failures[#failures + 1] = reply.err
+      end
+    end
+  elseif run and name == 'SETPART' then
     reply = setParts(KEYS[i], tonumber(ARGV[a + 2]), a + 3, a + 1 + n)
     if type(reply) == 'table' and reply.err then
       failures[#failures + 1] = i
@@ -117,6 +166,8 @@ return failures
 export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
   const queue: QueuedCommand[] = [];
   let executed = false;
+  /** The condition's key (setIfEqualsWithin), once queued. */
+  let conditionKey: string | undefined;
   /** Each key's last queued command other than an EXPIRE (joinableAddition). */
   const lastWrite = new Map<string, QueuedCommand>();
   const queueCommand = (command: QueuedCommand) => {
@@ -225,17 +276,47 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
       for (const key of keys) push('DEL', key);
       return batch;
     },
+    setIfEqualsWithin(key, { expected, value, ttlSeconds, withinMs }, unchecked) {
+      if (conditionKey !== undefined) {
+        throw new Error(`store batch setIfEqualsWithin: expected one condition per batch, got a second one (${key} after ${conditionKey})`);
+      }
+      const ttl = toTtlSeconds(ttlSeconds);
+      const also = checkedTimedAlso(unchecked);
+      // Its slot's group runs it with its `also`: on Cluster both must share that slot.
+      if (also && redis.isCluster && keySlot(also.key) !== keySlot(key)) {
+        throw new Error(`store batch setIfEqualsWithin: expected ${also.key} in the hash slot of ${key} on Redis Cluster, got another slot`);
+      }
+      if (also && 'hash' in also) push(ALSO_HASH, also.key, ...Object.entries(also.hash).flat());
+      else if (also) push(ALSO_SET, also.key, also.value);
+      push(SET_IF_EQUALS_WITHIN, key, expected, value, ttl === undefined ? '' : ttl * 1000, Math.max(0, Math.round(withinMs)));
+      conditionKey = key;
+      return batch;
+    },
     async exec() {
       if (executed) throw new Error('store batch: expected exec() once, got a second call');
       executed = true;
-      if (queue.length === 0) return;
-      const groups = redis.isCluster ? groupBySlot(queue) : [queue];
+      if (queue.length === 0) return 'set';
+      const groups = redis.isCluster ? conditionLast(groupBySlot(queue)) : [queue];
       const failures: BatchFailure[] = [];
-      for (const group of groups) failures.push(...(await execGroup(redis, group)));
+      for (const group of groups) {
+        const conditional = group.some((command) => command.name === SET_IF_EQUALS_WITHIN);
+        // What the condition makes count was not all written: it is not written either.
+        if (conditional && failures.length > 0) break;
+        const result = await execGroup(redis, group);
+        if (typeof result === 'string') return result;
+        failures.push(...result);
+      }
       if (failures.length > 0) throw new BatchError(failures, queue.length);
+      return 'set';
     },
   };
   return batch;
+}
+
+/** The groups, the one with the batch's condition moved last (its slot is written after the others). */
+function conditionLast(groups: QueuedCommand[][]): QueuedCommand[][] {
+  const at = groups.findIndex((group) => group.some((command) => command.name === SET_IF_EQUALS_WITHIN));
+  return at < 0 ? groups : [...groups.slice(0, at), ...groups.slice(at + 1), groups[at]!];
 }
 
 function groupBySlot(queue: QueuedCommand[]): QueuedCommand[][] {
@@ -249,9 +330,10 @@ function groupBySlot(queue: QueuedCommand[]): QueuedCommand[][] {
   return [...groups.values()];
 }
 
-async function execGroup(redis: Redis | Cluster, group: QueuedCommand[]): Promise<BatchFailure[]> {
-  // A '?' command always follows its SADD in the same group, so a group of one is never one; SETPART is the script's own.
-  if (group.length === 1 && group[0]!.name !== SET_PART) return execAlone(redis, group[0]!);
+/** The group's failures; or, when its condition was not met (or already set), what the script found, having written nothing. */
+async function execGroup(redis: Redis | Cluster, group: QueuedCommand[]): Promise<BatchFailure[] | TimedOutcome> {
+  // A '?' command always follows its SADD in the same group, so a group of one is never one; SETPART and the condition are the script's own.
+  if (group.length === 1 && !SCRIPT_ONLY.has(group[0]!.name)) return execAlone(redis, group[0]!);
   const argv = group.flatMap((command) => [command.ifPreviousAdded ? `?${command.name}` : command.name, command.args.length, ...command.args]);
   // EVALSHA, not a custom command: see run-script.ts (Cluster routing).
   const reply = (await runScript(
@@ -260,6 +342,7 @@ async function execGroup(redis: Redis | Cluster, group: QueuedCommand[]): Promis
     group.map((c) => c.key),
     argv,
   )) as (number | string)[];
+  if (reply[0] === 0) return reply[1] as TimedOutcome;
   const failures: BatchFailure[] = [];
   for (let i = 0; i + 1 < reply.length; i += 2) {
     const command = group[Number(reply[i]) - 1];

@@ -18,7 +18,7 @@ export interface RequestScope {
   /** Set when a command of this request got no answer within its deadline. */
   expired: boolean;
   /** How to spend what this request consumed (a code, a refresh token), run as it answers (token-consumption.ts). */
-  spendWhenAnswered?: Array<() => Promise<void>>;
+  spendWhenAnswered?: Array<Spend>;
   /** The last refresh token this request read, not consumed: its record's key and payload (token-consumption.ts). */
   refreshTokenRead?: { key: string; payload: Record<string, unknown> };
   /** Records this request read, by store key (readOncePerRequest); made at the first read. */
@@ -36,6 +36,9 @@ export interface HeldWrites {
   batch?: StoreBatch;
   whenSaved: Array<() => void>;
 }
+
+/** Spends what a request consumed; given the batch of what it bought, as that batch's condition, executing it (token-consumption.ts). */
+export type Spend = (bought?: StoreBatch) => Promise<void>;
 
 /** Adds to `batch` what is saved with session `uid` (its assurance), if anything. */
 export type SessionSaveWrite = (uid: string, batch: StoreBatch) => void;

@@ -27,7 +27,7 @@ export interface Store {
    * 'changed' when it holds anything else or is gone. A key written without a TTL has no age to
    * tell: never 'late'.
    */
-  setIfEqualsWithin(key: string, change: TimedChange, also?: TimedAlso): Promise<'set' | 'late' | 'changed'>;
+  setIfEqualsWithin(key: string, change: TimedChange, also?: TimedAlso): Promise<TimedOutcome>;
   /** Reads and deletes atomically (single-use values such as ceremony state). */
   take(key: string): Promise<string | null>;
   /** Deletes keys; returns how many existed. */
@@ -81,6 +81,9 @@ export interface Store {
  * fields, without a TTL (DEL then HSET).
  */
 export type TimedAlso = { key: string; value: string } | { key: string; hash: Record<string, string> };
+
+/** What Store.setIfEqualsWithin (StoreBatch.setIfEqualsWithin) found and did. */
+export type TimedOutcome = 'set' | 'late' | 'changed';
 
 /** What Store.setIfEqualsWithin compares and sets, and how old the key may be. */
 export interface TimedChange {
@@ -143,6 +146,17 @@ export interface StoreBatch {
    */
   setPart(key: string, index: number, value: string, ttlSeconds: number): StoreBatch;
   del(...keys: string[]): StoreBatch;
-  /** Applies every queued write together (see Store.batch). */
-  exec(): Promise<void>;
+  /**
+   * Store.setIfEqualsWithin as the batch's condition, at most one per batch: the write that makes
+   * the rest count (a code's or refresh token's spend, with the tokens it bought). Where the
+   * batch is one atomic step (one Redis node, the memory store) it is checked before anything is
+   * written: refused ('late', 'changed') or already set (the same batch sent twice), nothing at
+   * all is written; met, every write applies and it is written last. On Redis Cluster, whose
+   * hash slots are written one after the other, its slot is written last, as a write of its own
+   * after the batch would be. Either way it is not written when another write of the batch
+   * failed (BatchError): what it makes count was not all saved.
+   */
+  setIfEqualsWithin(key: string, change: TimedChange, also?: TimedAlso): StoreBatch;
+  /** Applies every queued write together (see Store.batch); resolves with the outcome of its setIfEqualsWithin, 'set' when it has none. */
+  exec(): Promise<TimedOutcome>;
 }

@@ -33,9 +33,12 @@
  *
  * The tokens a consumption buys (BOUGHT_MODELS: the access token and the refresh token
  * oidc-provider saves one after the other) are held until the request answers, then saved
- * together, in one batch, before the spend (boughtTokensBatch): one script call where each
- * was one, their grant's index written once with both (redis-batch.ts joins the additions), and
- * none saved for an answer that hands them out to no one (a server error).
+ * together with the spend, in one batch whose condition the spend is (boughtTokensBatch,
+ * StoreBatch.setIfEqualsWithin): one script call where each token and the spend were one,
+ * their grant's index written once with both (redis-batch.ts joins the additions); none saved
+ * for an answer that hands them out to no one (a server error), nor, on one Redis node, for a
+ * spend that comes too late or finds the claim changed (the spend is checked first). On Redis
+ * Cluster the tokens' slots are written first and the spend's last, as two calls would.
  *
  * A refresh that answers also shrinks the spent token, when the request read it: the record
  * keeps only what its reuse needs (SPENT_REFRESH_TOKEN_FIELDS), with `consumed` inline, and its
@@ -47,7 +50,7 @@
 import type { AdapterPayload } from './adapter-types.ts';
 import { STORE_ANSWER_MS } from './answer-deadline.ts';
 import { encodeUse, type RecordUse } from './adapter-record.ts';
-import { currentRequest } from './request-scope.ts';
+import { currentRequest, type Spend } from './request-scope.ts';
 import type { StoreBatch } from './store.ts';
 import { StoreUnavailableError } from './unavailable.ts';
 
@@ -165,8 +168,12 @@ export function consumeFields(
   return { mark, ttl: markTtl, pending: { key: keys.used, mark, ttl: markTtl, consumed, spent } };
 }
 
-/** Remembers how to spend what this request consumed (the adapter's write), for when it answers (spendConsumedTokens). */
-export function spendWhenAnswered(spend: () => Promise<void>): void {
+/**
+ * Remembers how to spend what this request consumed (the adapter's write), for when it answers
+ * (spendConsumedTokens): given the batch of the tokens it bought, the spend is its condition and
+ * executes it.
+ */
+export function spendWhenAnswered(spend: Spend): void {
   const request = currentRequest();
   if (request) (request.spendWhenAnswered ??= []).push(spend);
 }
@@ -202,23 +209,25 @@ export function dropBoughtTokens(): void {
 }
 
 /**
- * The request answers without a server-side failure: the tokens it bought are saved (one
- * batch), then what it consumed is spent, before the answer leaves (oidc/edges.ts). Throws the
- * store's error when a write fails: the answer must then be the outage's, the tokens not handed
- * out, and what was consumed stays pending.
+ * The request answers without a server-side failure: the tokens it bought are saved and what it
+ * consumed is spent, in one batch whose condition the spend is, before the answer leaves
+ * (oidc/edges.ts). Throws the store's error when a write fails or the spend is refused: the
+ * answer must then be the outage's, the tokens not handed out, and what was consumed stays
+ * pending. A request consumes one code or refresh token; should it consume more, the others are
+ * spent after, each alone.
  */
 export async function spendConsumedTokens(): Promise<void> {
   const request = currentRequest();
   const held = request?.boughtTokens;
   if (held) request.boughtTokens = undefined;
+  const [first, ...others] = request?.spendWhenAnswered ?? [];
+  if (request) request.spendWhenAnswered = undefined;
   if (held?.batch) {
-    await held.batch.exec();
+    if (first) await first(held.batch);
+    else await held.batch.exec();
     for (const after of held.whenSaved) after();
-  }
-  const spends = request?.spendWhenAnswered;
-  if (!spends) return;
-  request.spendWhenAnswered = undefined;
-  for (const spend of spends) await spend();
+  } else if (first) await first();
+  for (const spend of others) await spend();
 }
 
 /** The pending mark's name in a hash-layout record (legacy-records.ts); in a use mark it is the second number. */

@@ -62,6 +62,11 @@ async function issuesRecorded(): Promise<number> {
   return (await stack.gateways[0]!.auditLog.range({})).filter((e) => e.type === 'token.issued' || e.type === 'token.refreshed').length;
 }
 
+/** How many access and refresh tokens are stored: none is saved by an answer that hands them out to no one. */
+async function tokensStored(): Promise<number> {
+  return (await stack.keysMatching('*:AccessToken:json')).length + (await stack.keysMatching('*:RefreshToken:json')).length;
+}
+
 /** Past the time a consumption may still be finishing (token-consumption.ts), counted from now. */
 const settled = () => sleep(CONSUMPTION_SETTLES_MS + 200);
 
@@ -71,12 +76,15 @@ describe('chaos: the spend reaches Redis after its request answered 503', () => 
     const token = tokens.refresh_token!;
     const replaysBefore = await replaysRecorded();
     const issuesBefore = await issuesRecorded();
+    const storedBefore = await tokensStored();
 
     const refused = await withSpendHeld(token, () => refreshAsTestRp(stack, token));
     assert.ok(proxy.picked, 'the spend was held');
     assert.equal(refused.status, 503, `answered the outage while the spend was held: ${JSON.stringify(refused.body)} (held ${proxy.picked?.[0]})`);
     assert.equal(refused.body.refresh_token, undefined, 'no token handed out');
     assert.equal(await issuesRecorded(), issuesBefore, 'no token.refreshed for a refresh that handed out nothing');
+    // One Redis node: the new tokens and the spend are one script call, the spend checked first.
+    assert.equal(await tokensStored(), storedBefore, 'the tokens it would have bought were not saved');
 
     await settled();
     const again = await refreshAsTestRp(stack, token);
@@ -93,10 +101,12 @@ describe('chaos: the spend reaches Redis after its request answered 503', () => 
     const replaysBefore = await replaysRecorded();
 
     const issuesBefore = await issuesRecorded();
+    const storedBefore = await tokensStored();
     const first = await withSpendHeld(code, () => tryExchange(signedIn));
     assert.ok(proxy.picked, 'the spend was held');
     assert.equal(first.refused?.status, 503, `answered the outage while the spend was held: ${first.refused?.error} (held ${proxy.picked?.[0]})`);
     assert.equal(await issuesRecorded(), issuesBefore, 'no token.issued for an exchange that handed out nothing');
+    assert.equal(await tokensStored(), storedBefore, 'the tokens it would have bought were not saved');
 
     await settled();
     const again = await tryExchange(signedIn);

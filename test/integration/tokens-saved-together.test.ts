@@ -7,6 +7,7 @@
  * of the file's own shows every command; the tokens are then used, so that nothing of what
  * they need was left unsaved: userinfo with the access token, a refresh with the refresh token,
  * and the grant's revocation (a spent refresh token presented again) that finds both in the index.
+ * What bought them is spent in that same call, after them (one round trip, where it was two).
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
@@ -45,7 +46,10 @@ function tokenWrites(commands: MonitoredCommand[], spentKey: RegExp) {
   const indexExpires = commands.filter((c) => name(c) === 'expire' && TOKEN_INDEX.test(c.args[1]!));
   // The spend: the use mark of what was consumed written without its pending part (its last write in the request).
   const spendAt = commands.findLastIndex((c) => name(c) === 'set' && spentKey.test(c.args[1]!));
-  return { savingCalls, recordSets, indexHsets, indexExpires, spendAt };
+  // The call that sent each command: itself, or for a script's commands the script call before them.
+  const callOf = (at: number) => commands.findLastIndex((c, i) => i <= at && c.source !== 'lua');
+  const spentWithTokens = spendAt >= 0 && recordSets.every(({ i }) => callOf(i) === callOf(spendAt));
+  return { savingCalls, recordSets, indexHsets, indexExpires, spendAt, spentWithTokens };
 }
 
 describe('the tokens a code or a refresh token buys, saved together before it is spent', () => {
@@ -75,6 +79,7 @@ describe('the tokens a code or a refresh token buys, saved together before it is
     );
     assert.equal(exchanged.indexExpires.length, 1, "the index's expiry set once");
     assert.ok(exchanged.spendAt > Math.max(...exchanged.recordSets.map(({ i }) => i)), 'the code is spent after the tokens are saved');
+    assert.ok(exchanged.spentWithTokens, 'the code is spent in the script call that saves the tokens');
 
     const me = await client.fetchUserInfo(signedIn.config, tokens.access_token, client.skipSubjectCheck);
     assert.ok(me.sub, 'the access token works');
@@ -91,6 +96,7 @@ describe('the tokens a code or a refresh token buys, saved together before it is
     assert.equal(rotated.indexHsets.length, 1, "the grant's index written once");
     assert.equal(rotated.indexExpires.length, 1, "the index's expiry set once");
     assert.ok(rotated.spendAt > Math.max(...rotated.recordSets.map(({ i }) => i)), 'the refresh token is spent after the new tokens are saved');
+    assert.ok(rotated.spentWithTokens, 'the refresh token is spent in the script call that saves the new tokens');
 
     const afterRefresh = await client.fetchUserInfo(signedIn.config, refreshed.body.access_token!, client.skipSubjectCheck);
     assert.equal(afterRefresh.sub, me.sub, "the refresh's access token works");

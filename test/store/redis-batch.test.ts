@@ -89,7 +89,7 @@ describe("additions to one key joined in a batch (a token request's tokens liste
   });
 
   /** How many HSET, SADD and EXPIRE the batch made Redis run. */
-  async function counted(run: () => Promise<void>): Promise<{ hset: number; sadd: number; expire: number }> {
+  async function counted(run: () => Promise<unknown>): Promise<{ hset: number; sadd: number; expire: number }> {
     const before = await commandCalls(redis);
     await run();
     const after = await commandCalls(redis);

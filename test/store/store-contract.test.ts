@@ -28,6 +28,8 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
     let counter = 0;
     /** A fresh key for each use, under this suite's prefix. */
     const key = (name: string) => `${prefix}{t${(counter += 1)}}:${name}`;
+    /** Another key in the hash slot of `sibling` (one made by key()). */
+    const inSlotOf = (sibling: string, name: string) => `${sibling.slice(0, sibling.indexOf('}') + 1)}:${name}`;
 
     beforeAll(() => {
       sut = setup(prefix);
@@ -176,6 +178,90 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       await store.set(k, 'pending', 50);
       await assert.rejects(store.setIfEqualsWithin(k, change, { key: record, hash: {} }), /a hash needs fields/);
       assert.equal(await store.get(k), 'pending', 'refused: nothing changed');
+    });
+
+    test("a batch's setIfEqualsWithin is its condition: met, every write applies and it comes last; refused or already set, nothing of its slot is written", async () => {
+      // The batch's writes in the condition's slot (its hash tag), and one in another slot.
+      const claim = key('claim');
+      const record = inSlotOf(claim, 'record');
+      const token = inSlotOf(claim, 'token');
+      const index = inSlotOf(claim, 'index');
+      const elsewhere = key('elsewhere');
+      const change = { expected: 'pending', value: 'spent', ttlSeconds: 50, withinMs: 60_000 };
+      const bought = () => store.batch().set(token, 'new token', 30).hset(index, { t: '' }, 30).set(elsewhere, 'other slot', 30);
+      const written = async () => ({ token: await store.get(token), index: await store.hgetall(index), record: await store.get(record) });
+      const nothing = { token: null, index: null, record: 'unspent' };
+
+      await store.set(claim, 'pending', 50);
+      await store.set(record, 'unspent', 40);
+      await sut.elapse(2);
+      assert.equal(
+        await bought()
+          .setIfEqualsWithin(claim, { ...change, withinMs: 1_000 }, { key: record, value: 'spent record' })
+          .exec(),
+        'late',
+      );
+      assert.deepEqual(await written(), nothing, 'late: nothing of its slot written');
+      assert.equal(await store.get(claim), 'pending', 'late: the claim left as it was');
+      // On Cluster the other slots are written first, as a write of their own before it would be; one node writes none.
+      assert.equal(await store.get(elsewhere), kind === 'redis-cluster' ? 'other slot' : null, 'late: another slot');
+      await store.del(elsewhere);
+
+      await store.set(claim, 'someone else', 50);
+      assert.equal(await bought().setIfEqualsWithin(claim, change).exec(), 'changed');
+      assert.deepEqual(await written(), nothing, 'changed: nothing of its slot written');
+      assert.equal(await store.get(elsewhere), kind === 'redis-cluster' ? 'other slot' : null, 'changed: another slot');
+      await store.del(elsewhere);
+
+      await store.set(claim, 'pending', 50);
+      assert.equal(await bought().setIfEqualsWithin(claim, change, { key: record, value: 'spent record' }).exec(), 'set');
+      assert.deepEqual(await written(), { token: 'new token', index: { t: '' }, record: 'spent record' }, 'met: every write');
+      assert.equal(await store.get(elsewhere), 'other slot');
+      assert.equal(await store.get(claim), 'spent');
+      const ttl = await store.ttl(claim);
+      assert.ok(ttl >= 49 && ttl <= 50, `the claim's TTL kept: ${ttl}`);
+
+      await store.del(token, index, elsewhere);
+      assert.equal(await bought().setIfEqualsWithin(claim, change).exec(), 'set', 'the same batch sent again once set: set');
+      assert.deepEqual([await store.get(token), await store.hgetall(index)], [null, null], 'sent again: its slot not written again');
+
+      const hashed = inSlotOf(claim, 'hashed');
+      await store.set(claim, 'pending', 50);
+      assert.equal(
+        await store
+          .batch()
+          .set(token, 'again', 30)
+          .setIfEqualsWithin(claim, change, { key: hashed, hash: { a: '1' } })
+          .exec(),
+        'set',
+      );
+      assert.deepEqual(await store.hgetall(hashed), { a: '1' }, 'its `also` as a hash');
+      assert.equal(await store.ttl(hashed), -1);
+
+      assert.equal(await store.batch().set(token, 'plain', 30).exec(), 'set', 'a batch without a condition: set');
+      assert.throws(() => store.batch().setIfEqualsWithin(claim, change).setIfEqualsWithin(record, change), /one condition per batch/);
+    });
+
+    test("a batch's condition is not written when another of its writes failed: what it makes count was not all saved", async () => {
+      const claim = key('claim');
+      const wrong = inSlotOf(claim, 'wrong');
+      const token = inSlotOf(claim, 'token');
+      await store.batch().hsetAll(wrong, { a: '1' }).exec();
+      await store.set(claim, 'pending', 50);
+      const change = { expected: 'pending', value: 'spent', ttlSeconds: 50, withinMs: 60_000 };
+      await assert.rejects(
+        store.batch().set(token, 'new token', 30).sadd(wrong, ['x']).setIfEqualsWithin(claim, change).exec(),
+        (err: unknown) => err instanceof BatchError && /WRONGTYPE/.test(err.message),
+      );
+      assert.equal(await store.get(claim), 'pending', 'the claim left as it was');
+      assert.equal(await store.get(token), 'new token', 'the writes that did not fail applied, as in any batch');
+
+      // On Cluster, a failure in a slot written before the condition's: its slot is not written at all.
+      const elsewhere = key('wrong');
+      await store.batch().hsetAll(elsewhere, { a: '1' }).exec();
+      await store.del(token);
+      await assert.rejects(store.batch().sadd(elsewhere, ['x']).set(token, 'new token', 30).setIfEqualsWithin(claim, change).exec(), BatchError);
+      assert.equal(await store.get(claim), 'pending', 'another slot failed: the claim left as it was');
     });
 
     test('replace changes an existing value and keeps its TTL; never creates a key', async () => {

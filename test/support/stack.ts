@@ -87,6 +87,8 @@ export interface Stack {
   restartGateways(): Promise<void>;
   /** Number of keys the stack has in Redis, abuse-limit counters aside (to prove that rejected input stores nothing). */
   keyCount(): Promise<number>;
+  /** The stack's keys in Redis whose name after the prefix matches `pattern` (a Redis glob), e.g. `*:AccessToken:json`. */
+  keysMatching(pattern: string): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -338,6 +340,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         n += found.filter((key) => !key.startsWith(`${keyNames.prefix}rl:`)).length;
       } while (cursor !== '0');
       return n;
+    },
+    async keysMatching(pattern) {
+      if (!redis) throw new Error('stack keysMatching: expected a stack on Redis, got the memory store');
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', `${keyNames.prefix}${pattern}`, 'COUNT', 1000);
+        cursor = next;
+        keys.push(...found);
+      } while (cursor !== '0');
+      return keys;
     },
     async close() {
       for (const rp of demoRps) await rp.close();

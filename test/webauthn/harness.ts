@@ -117,6 +117,12 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
         batch.del(...keys);
         return wrapped;
       },
+      setIfEqualsWithin(key, change, also) {
+        note(key, 'string');
+        if (also) note(also.key, 'hash' in also ? 'hash' : 'string');
+        batch.setIfEqualsWithin(key, change, also);
+        return wrapped;
+      },
       exec: () => batch.exec(),
     };
     return wrapped;
