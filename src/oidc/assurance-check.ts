@@ -25,7 +25,6 @@ import {
 import { gatewayProperties } from './client-properties.ts';
 import { requestRequirement } from './request-requirement.ts';
 import type { SessionLifetimes } from './session-limits.ts';
-import { createRecentActivity, type RecentActivity } from './recent-activity.ts';
 import type { Store } from '../store/store.ts';
 import { joinSessionSave } from '../store/request-scope.ts';
 import type { AuditInput } from '../audit/types.ts';
@@ -301,55 +300,4 @@ export const ASSURANCE_KEPT_AFTER_SECONDS = 60;
 /** How long a session's assurance record is kept: its absolute lifetime, and ASSURANCE_KEPT_AFTER_SECONDS more for the sweeper. */
 export function assuranceTtlSeconds(lifetimes: SessionLifetimes, record: SessionAssurance, now: number): number {
   return Math.max(1, Math.ceil((record.loginAt + lifetimes.limits(record.profile).absoluteMs - now) / 1000) + ASSURANCE_KEPT_AFTER_SECONDS);
-}
-
-/**
- * How recent a session's stored activity may be for a refresh to leave it as it is: a minute,
- * or a thirtieth of the idle limit when that is shorter. An application refreshing several
- * times a minute then costs one write a minute, not one per refresh; the idle limit can only
- * come that much EARLIER than the last refresh says (never later).
- */
-export function activityWriteIntervalMs(idleMs: number): number {
-  return Math.min(60_000, Math.floor(idleMs / 30));
-}
-
-/**
- * A refresh of a session's tokens counts as activity (idle limit); an ended session is left
- * alone. Only the record is written: a refresh moves the deadline later, never earlier, so the
- * sweeper's entry stays where it is — when its time comes the sweeper re-reads the record and
- * moves the entry to the new deadline (session-sweeper.ts), once per idle period instead of a
- * ZADD on every refresh. Nothing is written when the stored activity is recent enough
- * (activityWriteIntervalMs).
- */
-export async function touchOnRefresh(deps: AssuranceCheckDeps, uid: string, recent?: RecentActivity): Promise<void> {
-  if (recent?.covers(uid, deps.clock())) return;
-  const record = await deps.sessions.get(uid);
-  const now = deps.clock();
-  if (!record || deps.lifetimes.deadline(record) < now) return;
-  const interval = activityWriteIntervalMs(deps.lifetimes.limits(record.profile).idleMs);
-  if (now - record.lastSeenAt < interval) {
-    recent?.remember(uid, record.lastSeenAt + interval);
-    return;
-  }
-  const touched = { ...record, lastSeenAt: now };
-  await deps.sessions.save(uid, touched, assuranceTtlSeconds(deps.lifetimes, touched, now));
-  recent?.remember(uid, now + interval);
-}
-
-/**
- * Koa middleware: after a successful refresh_token grant, records the session's activity
- * before the answer leaves (a sweep right after the answer sees it). Best effort: a failure
- * to record it does not fail the refresh.
- */
-export function touchSessionOnRefresh(deps: AssuranceCheckDeps) {
-  const recent = createRecentActivity();
-  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
-    await next();
-    if (ctx.status !== 200 || (ctx.oidc as KoaContextWithOIDC['oidc'] | undefined)?.params?.grant_type !== 'refresh_token') return;
-    const uid = (ctx.oidc.entities.RefreshToken as { sessionUid?: string } | undefined)?.sessionUid;
-    if (uid)
-      await touchOnRefresh(deps, uid, recent).catch(() => {
-        /* activity tracking is best effort */
-      });
-  };
 }

@@ -11,7 +11,8 @@ import type { Config } from '../config/index.ts';
 import type { AccountRepository } from '../accounts/index.ts';
 import { accountClaims } from '../accounts/index.ts';
 import { ACR_VALUES_SUPPORTED } from '../assurance/index.ts';
-import { gatewayInteractionPolicy, rememberSessionAssurance, touchSessionOnRefresh, type AssuranceCheckDeps } from './assurance-check.ts';
+import { gatewayInteractionPolicy, rememberSessionAssurance, type AssuranceCheckDeps } from './assurance-check.ts';
+import { refreshActivity } from './refresh-activity.ts';
 import type { AdapterFactory } from '../store/index.ts';
 import { sessionSeconds } from './token-lifetimes.ts';
 import type { Views } from '../http/views.ts';
@@ -57,6 +58,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   const tenantId = config.delegation.tenantId;
   checkDelegationTenant(deps.clients, tenantId);
 
+  // A refresh's session activity: read where the grant decides to rotate, written once it answered.
+  const refreshes = refreshActivity(deps.sessionChecks);
   const configuration: Configuration = {
     adapter: deps.adapter,
     clients: deps.clients,
@@ -131,7 +134,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       dPoP: { enabled: true },
     },
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('openid'),
-    rotateRefreshToken: () => true,
+    rotateRefreshToken: refreshes.rotateRefreshToken,
     ttl: {
       AccessToken: config.ttl.accessToken,
       ClientCredentials: config.ttl.accessToken,
@@ -162,7 +165,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.proxy = config.http.trustProxy !== false;
   provider.use(rememberSessionAssurance(deps.sessionChecks));
   provider.use(unauthorizedClient());
-  provider.use(touchSessionOnRefresh(deps.sessionChecks));
+  provider.use(refreshes.middleware);
   return provider;
 }
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { createRecentActivity } from './recent-activity.ts';
-import { activityWriteIntervalMs } from './assurance-check.ts';
+import { activityWriteIntervalMs } from './refresh-activity.ts';
 
 describe('recent activity (a refresh that has nothing to write reads nothing)', () => {
   it('covers a session until the time remembered, then forgets it', () => {

@@ -1,6 +1,5 @@
 /**
- * A process's memory of sessions whose activity needs no write yet (assurance-check.ts,
- * touchOnRefresh): a refresh within activityWriteIntervalMs of the stored activity writes
+ * A process's memory of sessions whose activity needs no write yet (refresh-activity.ts): a refresh within activityWriteIntervalMs of the stored activity writes
  * nothing, and with this memory reads nothing either.
  */
 import { setBounded } from '../store/bounded-map.ts';
