@@ -24,6 +24,7 @@ export function createMemoryBatch(keyspace: MemoryKeyspace): StoreBatch {
   let condition: { key: string; change: TimedChange; also: TimedAlso | undefined } | undefined;
   const push = (command: string, key: string, apply: () => void) => {
     if (executed) throw new Error('store batch: expected a new batch, got one that was already executed');
+    if (condition) throw new Error(`store batch: expected setIfEqualsWithin queued last, got ${command} ${key} after it`);
     queue.push({ command, key, apply });
   };
 

@@ -172,6 +172,7 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
   const lastWrite = new Map<string, QueuedCommand>();
   const queueCommand = (command: QueuedCommand) => {
     if (executed) throw new Error('store batch: expected a new batch, got one that was already executed');
+    if (conditionKey !== undefined) throw new Error(`store batch: expected setIfEqualsWithin queued last, got ${command.name} ${command.key} after it`);
     queue.push(command);
     if (command.name !== 'EXPIRE') lastWrite.set(command.key, command);
   };
@@ -289,6 +290,7 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
       if (also && 'hash' in also) push(ALSO_HASH, also.key, ...Object.entries(also.hash).flat());
       else if (also) push(ALSO_SET, also.key, also.value);
       push(SET_IF_EQUALS_WITHIN, key, expected, value, ttl === undefined ? '' : ttl * 1000, Math.max(0, Math.round(withinMs)));
+      // Last in the queue: nothing may follow it (queueCommand).
       conditionKey = key;
       return batch;
     },

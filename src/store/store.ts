@@ -147,7 +147,7 @@ export interface StoreBatch {
   setPart(key: string, index: number, value: string, ttlSeconds: number): StoreBatch;
   del(...keys: string[]): StoreBatch;
   /**
-   * Store.setIfEqualsWithin as the batch's condition, at most one per batch: the write that makes
+   * Store.setIfEqualsWithin as the batch's condition, queued last, at most one per batch: the write that makes
    * the rest count (a code's or refresh token's spend, with the tokens it bought). Where the
    * batch is one atomic step (one Redis node, the memory store) it is checked before anything is
    * written: refused ('late', 'changed') or already set (the same batch sent twice), nothing at

@@ -240,6 +240,7 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
 
       assert.equal(await store.batch().set(token, 'plain', 30).exec(), 'set', 'a batch without a condition: set');
       assert.throws(() => store.batch().setIfEqualsWithin(claim, change).setIfEqualsWithin(record, change), /one condition per batch/);
+      assert.throws(() => store.batch().setIfEqualsWithin(claim, change).set(token, 'after it'), /setIfEqualsWithin queued last/);
     });
 
     test("a batch's condition is not written when another of its writes failed: what it makes count was not all saved", async () => {
