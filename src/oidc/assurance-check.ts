@@ -268,20 +268,24 @@ export function rememberSessionAssurance(deps: AssuranceCheckDeps) {
       const uid = ctx.oidc?.session?.uid;
       return state && uid ? { uid, record: { ...state.record, lastSeenAt: deps.clock() } } : undefined;
     };
-    let joined: { uid: string; record: SessionAssurance } | undefined;
+    let joined = false;
     const leave = joinSessionSave((uid, batch) => {
       const now = passed();
       if (now?.uid !== uid) return;
+      // Its deadline for the sweeper too, queued first: the record's part right before the part
+      // the adapter queues next (the session's id), so that both are one write of the key. The
+      // sweeper acts on a deadline only once it has passed, long after the session's writes.
+      batch.zadd(deps.deadlinesKey, deps.lifetimes.deadline(now.record), uid);
       deps.sessions.saveIn(batch, uid, now.record, assuranceTtlSeconds(deps.lifetimes, now.record, deps.clock()));
-      joined = now;
+      joined = true;
     });
     try {
       await next();
     } finally {
       leave();
     }
-    // Saved with the session (whether or not that save was applied: a failed one failed the request).
-    if (joined) return void (await deps.store.zadd(deps.deadlinesKey, deps.lifetimes.deadline(joined.record), joined.uid));
+    // Saved with the session, deadline included (whether or not that save was applied: a failed one failed the request).
+    if (joined) return;
     const after = passed();
     if (after) await touchSession(deps, after.uid, after.record);
   };

@@ -1,7 +1,7 @@
 /**
  * rememberSessionAssurance: an authorization the level check let through saves the session's
  * assurance (with the activity of now) and its deadline — in the batch that saves the session
- * when the authorization saves it (one call), by itself when it does not; nothing for a
+ * when the authorization saves it (one call, the deadline included), by itself when it does not; nothing for a
  * request the check did not let through.
  */
 import { describe, it } from 'vitest';
@@ -56,7 +56,7 @@ const authorization = (middleware: ReturnType<typeof rememberSessionAssurance>, 
 };
 
 describe('rememberSessionAssurance', () => {
-  it('saved with the session when the authorization saves it: in the session’s one batch, then the deadline', async () => {
+  it('saved with the session when the authorization saves it: in the session’s one batch, its deadline too', async () => {
     const { deps, sessions, counts, deadlines, middleware } = setUp();
     await authorization(middleware, 'uid-1', async (ctx) => {
       markPassed(ctx.oidc, record, requirement);
@@ -68,7 +68,7 @@ describe('rememberSessionAssurance', () => {
     });
     assert.deepEqual(await sessions.get('uid-1'), { ...record, lastSeenAt: NOW });
     assert.equal(await deps.store.get('session-1'), 'the session');
-    assert.deepEqual(counts, { batches: 1, zadds: 1 }, 'no batch of its own');
+    assert.deepEqual(counts, { batches: 1, zadds: 0 }, 'no batch of its own, no ZADD of its own');
     assert.deepEqual(await deadlines(), ['uid-1']);
   });
 

@@ -10,7 +10,7 @@ import type { MemoryKeyspace } from './memory-keyspace.ts';
 import { checkTimedChange, writeTimedChange } from './memory-timed-change.ts';
 import type { SetExpiry, StoreBatch, TimedAlso, TimedChange } from './store.ts';
 import { checkedPart, withTextPart } from './text-parts.ts';
-import { checkedSetExpiry, checkedTimedAlso, toTtlSeconds, wholeIncrement } from './ttl.ts';
+import { checkedSetExpiry, checkedTimedAlso, finiteScore, toTtlSeconds, wholeIncrement } from './ttl.ts';
 
 interface QueuedWrite {
   command: string;
@@ -108,6 +108,11 @@ export function createMemoryBatch(keyspace: MemoryKeyspace): StoreBatch {
     },
     del(...keys) {
       for (const key of keys) push('DEL', key, () => keyspace.delete(key));
+      return batch;
+    },
+    zadd(key, score, member) {
+      const checked = finiteScore(score);
+      push('ZADD', key, () => keyspace.zadd(key, checked, member));
       return batch;
     },
     setIfEqualsWithin(key, change, also) {

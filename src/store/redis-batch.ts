@@ -29,7 +29,7 @@ import { keySlot } from './key-slot.ts';
 import { runScript } from './run-script.ts';
 import type { SetExpiry, StoreBatch, TimedOutcome } from './store.ts';
 import { checkedPart } from './text-parts.ts';
-import { checkedSetExpiry, checkedTimedAlso, toTtlSeconds, wholeIncrement } from './ttl.ts';
+import { checkedSetExpiry, checkedTimedAlso, finiteScore, toTtlSeconds, wholeIncrement } from './ttl.ts';
 
 interface QueuedCommand {
   key: string;
@@ -275,6 +275,10 @@ export function createRedisBatch(redis: Redis | Cluster): StoreBatch {
     },
     del(...keys) {
       for (const key of keys) push('DEL', key);
+      return batch;
+    },
+    zadd(key, score, member) {
+      push('ZADD', key, finiteScore(score), member);
       return batch;
     },
     setIfEqualsWithin(key, { expected, value, ttlSeconds, withinMs }, unchecked) {

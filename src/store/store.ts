@@ -146,6 +146,8 @@ export interface StoreBatch {
    */
   setPart(key: string, index: number, value: string, ttlSeconds: number): StoreBatch;
   del(...keys: string[]): StoreBatch;
+  /** Adds `member` to a sorted set with `score`, or moves it there (Store.zadd). */
+  zadd(key: string, score: number, member: string): StoreBatch;
   /**
    * Store.setIfEqualsWithin as the batch's condition, queued last, at most one per batch: the write that makes
    * the rest count (a code's or refresh token's spend, with the tokens it bought). Where the

@@ -5,7 +5,8 @@
  * call, one read and one write of the key, where it took a second call after the response
  * was ready. Redis `MONITOR` on a redis-server of the file's own shows every call; the record
  * read back shows that nothing the check decided was lost: the level, the deadline, the last
- * activity of a single sign-on, the TTL of the longer-lived part.
+ * activity of a single sign-on, the TTL of the longer-lived part. The session's deadline in the
+ * sweeper's sorted set goes in that call too, where it was a round trip of its own after it.
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
@@ -18,7 +19,7 @@ import { createKeyNames } from '../../src/store/index.ts';
 import { createSessionAssuranceStore } from '../../src/assurance/session-assurance.ts';
 import { SESSION_ID_PART } from '../../src/store/session-record.ts';
 import { textPart } from '../../src/store/text-parts.ts';
-import type { RedisMonitor } from '../support/redis-monitor.ts';
+import type { MonitoredCommand, RedisMonitor } from '../support/redis-monitor.ts';
 
 let monitored: MonitoredStack | undefined;
 let stack: Stack;
@@ -30,8 +31,20 @@ beforeAll(async () => {
 });
 afterAll(() => monitored?.close());
 
-/** The commands Redis ran since the last take, as MONITOR shows them. */
-const take = async (): Promise<string[][]> => (await redis.take()).map((c) => c.args);
+/** The commands Redis ran since the last take, as MONITOR shows them; `lastTaken` keeps where each came from. */
+let lastTaken: MonitoredCommand[] = [];
+const take = async (): Promise<string[][]> => (lastTaken = await redis.take()).map((c) => c.args);
+
+/**
+ * Whether the ZADD of session `uid` into the sweeper's deadlines came from the script call that
+ * wrote its record (MONITOR shows a script's commands after its call, marked `lua`).
+ */
+function deadlineWithRecord(uid: string): boolean {
+  const zadd = lastTaken.findLastIndex((c) => c.args[0]!.toLowerCase() === 'zadd' && c.args.at(-1) === uid);
+  if (zadd < 0 || lastTaken[zadd]!.source !== 'lua') return false;
+  const call = lastTaken.findLastIndex((c, i) => i < zadd && c.source !== 'lua');
+  return recordCalls([lastTaken[call]!.args]).length === 1;
+}
 
 const RECORD = /\{su:([^}]+)\}:assurance$/;
 /** The script calls (EVALSHA / EVAL) that name a session's record among their keys. */
@@ -56,6 +69,7 @@ describe("the session's assurance saved with the session", () => {
       const keyNames = createKeyNames(stack.prefix);
       const sessionIdAt = calls[0]!.indexOf(calls[0]!.slice(3, 3 + Number(calls[0]![2])).find((k) => k.includes(':Session:json')) ?? '(none)');
       assert.ok(sessionIdAt > 0, 'the session itself is saved by the same call');
+      assert.ok(deadlineWithRecord(uid), "the session's deadline (the sweeper's) is written by the same call");
 
       const sessions = createSessionAssuranceStore(stack.store, keyNames);
       const saved = await sessions.get(uid);
@@ -73,6 +87,7 @@ describe("the session's assurance saved with the session", () => {
       const ssoCommands = await take();
       assert.ok(recordCalls(ssoCommands).length <= 1, `at most one script call writes the record in a single sign-on: ${recordCalls(ssoCommands).length}`);
       assert.equal(recordWrites(ssoCommands).length, 1, 'the activity written once');
+      assert.ok(deadlineWithRecord(uid), 'and its new deadline with it');
       const after = await sessions.get(uid);
       assert.ok(after && after.lastSeenAt > saved.lastSeenAt, 'the single sign-on counts as activity');
       assert.equal(after.loginAt, saved.loginAt);

@@ -704,6 +704,17 @@ function storeContract(kind: 'redis' | 'redis-cluster' | 'memory', setup: (prefi
       await assert.rejects(store.zadd(s, 1, 'x'), /WRONGTYPE/);
     });
 
+    test('a batch adds to a sorted set and moves a member as zadd does; a score that is not a number is refused at once', async () => {
+      const k = key('zb');
+      const beside = inSlotOf(k, 'beside');
+      await store.batch().zadd(k, 20, 'b').set(beside, 'x', 30).zadd(k, 10, 'a').exec();
+      assert.deepEqual(await store.zrangeUpTo(k, 100, 10), ['a', 'b']);
+      await store.batch().zadd(k, 30, 'a').exec();
+      assert.deepEqual(await store.zrangeUpTo(k, 100, 10), ['b', 'a'], 'moved');
+      assert.throws(() => store.batch().zadd(k, Number.POSITIVE_INFINITY, 'x'), RangeError);
+      await assert.rejects(store.batch().zadd(beside, 1, 'x').exec(), (err: unknown) => err instanceof BatchError && /WRONGTYPE/.test(err.message));
+    });
+
     test('reads of the wrong type are refused with WRONGTYPE', async () => {
       const [s, h] = [key('s'), key('h')];
       await store.set(s, 'v');

@@ -117,6 +117,11 @@ function recording(inner: Store, written: Map<string, KeyType>): Store {
         batch.del(...keys);
         return wrapped;
       },
+      zadd(key, score, member) {
+        note(key, 'zset');
+        batch.zadd(key, score, member);
+        return wrapped;
+      },
       setIfEqualsWithin(key, change, also) {
         note(key, 'string');
         if (also) note(also.key, 'hash' in also ? 'hash' : 'string');
