@@ -1,7 +1,7 @@
 /**
  * Store over ioredis (single node, Sentinel or Cluster): plain commands, GETDEL for
  * single-use values, Lua scripts for hsetIfExists and setIfEquals, batches run by one script call each
- * (redis-batch.ts).
+ * (redis-batch.ts), and setIfEqualsWithin as a batch's condition alone (the same script).
  */
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
@@ -9,7 +9,7 @@ import { keySlot } from './key-slot.ts';
 import { createRedisBatch } from './redis-batch.ts';
 import { runScript } from './run-script.ts';
 import type { Store } from './store.ts';
-import { checkedTimedAlso, finiteScore, positiveCount, toTtlSeconds } from './ttl.ts';
+import { finiteScore, positiveCount, toTtlSeconds } from './ttl.ts';
 
 /** HSET only when the key already holds a hash: never creates a key. */
 const HSET_IF_EXISTS = `
@@ -26,33 +26,6 @@ return 1
 const SET_IF_EQUALS = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 if ARGV[3] then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) else redis.call('SET', KEYS[1], ARGV[2]) end
-return 1
-`;
-
-/**
- * Store.setIfEqualsWithin: KEYS[1] the key, KEYS[2] (optional) the key written first (TimedAlso).
- * ARGV: the value expected, the value to set, the TTL in ms the expected value was written with
- * ('' for none), how many ms ago it may have been written at most, then KEYS[2]'s write:
- * 'value' and its value, or 'hash' and its fields and values. 1 set (or already set), -1 late,
- * 0 changed or gone. The age is the TTL given less PTTL: Redis's own clock.
- */
-const SET_IF_EQUALS_WITHIN = `
-local current = redis.call('GET', KEYS[1])
-if current == ARGV[2] then return 1 end
-if current ~= ARGV[1] then return 0 end
-if ARGV[3] ~= '' then
-  local left = redis.call('PTTL', KEYS[1])
-  if left >= 0 and tonumber(ARGV[3]) - left > tonumber(ARGV[4]) then return -1 end
-end
-if KEYS[2] then
-  if ARGV[5] == 'hash' then
-    redis.call('DEL', KEYS[2])
-    redis.call('HSET', KEYS[2], unpack(ARGV, 6))
-  else
-    redis.call('SET', KEYS[2], ARGV[6], 'XX', 'KEEPTTL')
-  end
-end
-redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
 return 1
 `;
 
@@ -100,14 +73,9 @@ export function createRedisStore(redis: Redis | Cluster): Store {
       const ttl = toTtlSeconds(ttlSeconds);
       return (await scripts.hcSetIfEquals(key, expected, value, ...(ttl === undefined ? [] : [ttl]))) === 1;
     },
-    async setIfEqualsWithin(key, { expected, value, ttlSeconds, withinMs }, unchecked) {
-      const ttl = toTtlSeconds(ttlSeconds);
-      const also = checkedTimedAlso(unchecked);
-      const keys = also ? [key, also.key] : [key];
-      const write = !also ? [] : 'hash' in also ? ['hash', ...Object.entries(also.hash).flat()] : ['value', also.value];
-      const args = [expected, value, ttl === undefined ? '' : ttl * 1000, Math.max(0, Math.round(withinMs)), ...write];
-      const outcome = await runScript(redis, SET_IF_EQUALS_WITHIN, keys, args);
-      return outcome === 1 ? 'set' : outcome === -1 ? 'late' : 'changed';
+    // The batch's condition alone: one script call (GET, PTTL, the `also` write, SET), as in a batch.
+    async setIfEqualsWithin(key, change, also) {
+      return createRedisBatch(redis).setIfEqualsWithin(key, change, also).exec();
     },
     take: (key) => redis.getdel(key),
     async del(...keys) {
