@@ -25,7 +25,7 @@ import {
 import { gatewayProperties } from './client-properties.ts';
 import { requestRequirement } from './request-requirement.ts';
 import type { SessionLifetimes } from './session-limits.ts';
-import type { Store } from '../store/store.ts';
+import type { Store, StoreBatch } from '../store/store.ts';
 import { joinSessionSave } from '../store/request-scope.ts';
 import type { AuditInput } from '../audit/types.ts';
 import { contextOf, strictestAction, type ContextPolicy } from './session-context.ts';
@@ -259,7 +259,7 @@ async function endSession(deps: AssuranceCheckDeps, uid: string, record: Session
  * Koa middleware: after an authorization the check let through, stores the session's assurance
  * and deadline. The assurance goes with the session's own save when the authorization saves
  * its session (one script call, one read and one write of the session's record: the two are
- * parts of one key), by itself otherwise.
+ * parts of one key), in a batch of its own otherwise; the deadline with it either way.
  */
 export function rememberSessionAssurance(deps: AssuranceCheckDeps) {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
@@ -272,11 +272,7 @@ export function rememberSessionAssurance(deps: AssuranceCheckDeps) {
     const leave = joinSessionSave((uid, batch) => {
       const now = passed();
       if (now?.uid !== uid) return;
-      // Its deadline for the sweeper too, queued first: the record's part right before the part
-      // the adapter queues next (the session's id), so that both are one write of the key. The
-      // sweeper acts on a deadline only once it has passed, long after the session's writes.
-      batch.zadd(deps.deadlinesKey, deps.lifetimes.deadline(now.record), uid);
-      deps.sessions.saveIn(batch, uid, now.record, assuranceTtlSeconds(deps.lifetimes, now.record, deps.clock()));
+      saveWithDeadline(deps, batch, uid, now.record);
       joined = true;
     });
     try {
@@ -287,15 +283,22 @@ export function rememberSessionAssurance(deps: AssuranceCheckDeps) {
     // Saved with the session, deadline included (whether or not that save was applied: a failed one failed the request).
     if (joined) return;
     const after = passed();
-    if (after) await touchSession(deps, after.uid, after.record);
+    if (!after) return;
+    const batch = deps.store.batch();
+    saveWithDeadline(deps, batch, after.uid, after.record);
+    await batch.exec();
   };
 }
 
-/** Saves a session's assurance with its new deadline (also used when a refresh token is used). */
-export async function touchSession(deps: AssuranceCheckDeps, uid: string, record: SessionAssurance): Promise<void> {
-  const deadline = deps.lifetimes.deadline(record);
-  await deps.sessions.save(uid, record, assuranceTtlSeconds(deps.lifetimes, record, deps.clock()));
-  await deps.store.zadd(deps.deadlinesKey, deadline, uid);
+/**
+ * Queues a session's assurance and its deadline for the sweeper: the deadline first, so that in
+ * the session's own save the record's part comes right before the part the adapter queues next
+ * (the session's id), both one write of the key. The sweeper acts on a deadline only once it has
+ * passed, long after the session's writes.
+ */
+function saveWithDeadline(deps: AssuranceCheckDeps, batch: StoreBatch, uid: string, record: SessionAssurance): void {
+  batch.zadd(deps.deadlinesKey, deps.lifetimes.deadline(record), uid);
+  deps.sessions.saveIn(batch, uid, record, assuranceTtlSeconds(deps.lifetimes, record, deps.clock()));
 }
 
 /** How long a session's assurance record outlives the session's absolute lifetime: a minute, for the sweeper. */
